@@ -59,9 +59,8 @@ export function parseHostPattern(v: string): string {
   }
   if (isIP(v) !== 0) return v.toLowerCase();
   if (v.includes('**')) throw new TypeError(`'**' is not allowed in '${v}'; write '*.example.com' to match subdomains`);
-  if (v === '*') {
-    throw new TypeError("a bare '*' would match every host; list the hosts, or use '*.example.com' for the subdomains of one domain");
-  }
+  // A bare '*' is an explicit "any host" (SSRF protection and inspection still apply).
+  if (v === '*') return v;
   if (v.includes('*')) {
     const rest = v.startsWith('*.') ? v.slice(2) : undefined;
     if (rest === undefined || rest.includes('*')) {

@@ -173,17 +173,16 @@ void test('an empty file, or one with only comments, is a clear error', () => {
   assert.deepEqual(problemsIn(['---', '']), expected);
 });
 
+void test('a bare * is an explicit any-host pattern', () => {
+  const { config } = parseConfig(['version: 1', 'rules:', '  - id: any', '    hosts: ["*"]', ''].join('\n'), '/etc/sluice/sluice.yaml');
+  assert.deepEqual(config.rules[0]?.hosts, ['*']);
+});
+
 void test('bad wildcards in rule hosts and passthrough point at the item', () => {
   const lines = ['version: 1', 'tls:', '  passthrough: ["bank.*"]', 'rules:', '  - id: w', '    hosts:', '      - "**.example.com"', '      - "*"', '      - "api.*.example.com"', '      - "*.example.com"'];
   assert.deepEqual(problemsIn(lines), [
     { line: 3, column: 17, path: 'tls.passthrough[0]', message: "'*' is only allowed as the whole first label, like '*.example.com'; got 'bank.*'" },
     { line: 7, column: 9, path: 'rules[0].hosts[0]', message: "'**' is not allowed in '**.example.com'; write '*.example.com' to match subdomains" },
-    {
-      line: 8,
-      column: 9,
-      path: 'rules[0].hosts[1]',
-      message: "a bare '*' would match every host; list the hosts, or use '*.example.com' for the subdomains of one domain",
-    },
     { line: 9, column: 9, path: 'rules[0].hosts[2]', message: "'*' is only allowed as the whole first label, like '*.example.com'; got 'api.*.example.com'" },
   ]);
 });

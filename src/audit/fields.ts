@@ -1,0 +1,77 @@
+/**
+ * The audit record's field names. One place, so every sink, query and test agrees,
+ * and a rename is a visible, reviewed change (users build dashboards on these).
+ */
+export const F = {
+  decisionId: 'decision_id',
+  time: 'time',
+  tenant: 'tenant',
+  agent: 'agent',
+  session: 'session',
+  human: 'human',
+  method: 'method',
+  scheme: 'scheme',
+  host: 'host',
+  port: 'port',
+  path: 'path',
+  intent: 'intent',
+  outcome: 'outcome',
+  reason: 'reason',
+  rule: 'rule',
+  policyVersion: 'policy_version',
+  credential: 'credential',
+  route: 'route',
+  status: 'status',
+  bytesIn: 'bytes_in',
+  bytesOut: 'bytes_out',
+  durationMs: 'duration_ms',
+  findings: 'findings',
+  transport: 'transport',
+  address: 'address',
+  error: 'error',
+} as const;
+
+/** What happened to the request, as the audit trail and metrics name it. */
+export type AuditOutcome = 'allow' | 'deny' | 'error' | 'would_deny';
+
+/** One canonical decision record per request. Never holds a secret value. */
+export interface AuditRecord {
+  decision_id: string;
+  time: string;
+  tenant: string | null;
+  agent: string | null;
+  session: string | null;
+  human: string | null;
+  method: string;
+  scheme: string;
+  host: string;
+  port: number;
+  /** Path only; the query string is never recorded (it is where agents put secrets). */
+  path: string;
+  intent: string | null;
+  outcome: AuditOutcome;
+  /** Stable reason code, e.g. `rule_allow`, `no_rule_matched`, `ssrf_blocked`. */
+  reason: string;
+  rule: string | null;
+  policy_version: string;
+  credential: string | null;
+  route: string | null;
+  status: number;
+  bytes_in: number;
+  bytes_out: number;
+  duration_ms: number;
+  findings: readonly Finding[];
+  /** How the request reached the gate: `http` (absolute-form), `intercept`, `tunnel` (passthrough). */
+  transport: 'http' | 'intercept' | 'tunnel';
+  /** The vetted upstream address actually dialled, if any. */
+  address: string | null;
+  /** Error code when the outcome is `error` (upstream failure, abort). */
+  error: string | null;
+}
+
+/** Something an inspector found. Names the kind and place, never the value. */
+export interface Finding {
+  type: string;
+  location: string;
+  action: string;
+}

@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { starterConfig } from '../config/starter.js';
+import { createCa, writeCa } from '../tls/ca.js';
+import { CONFIG_NAME, DEFAULT_DIR } from './paths.js';
+import { UsageError } from './usage-error.js';
+
+export const help = `sluice init [--dir DIR] [--force]
+
+Create a data directory (default ./.sluice) with a starter config (deny by default)
+and a new interception CA (ca.pem, and ca-key.pem readable by you only).
+--force replaces an existing config and CA.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, force: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const dir = resolve(values.dir ?? DEFAULT_DIR);
+  const configFile = join(dir, CONFIG_NAME);
+  if (!values.force && existsSync(configFile)) {
+    throw new UsageError(`${configFile} already exists; pass --force to replace it and the CA`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  await writeFile(configFile, starterConfig(), { mode: 0o644 });
+  const ca = await createCa();
+  const { certPath, keyPath } = await writeCa(dir, ca, { force: values.force });
+  process.stdout.write(
+    `created ${configFile}\n` +
+      `created CA certificate ${certPath}\n` +
+      `created CA key ${keyPath} (mode 0600)\n\n` +
+      `next: add rules to ${configFile}, then\n` +
+      `  sluice start --config ${configFile}\n` +
+      `  sluice run --config ${configFile} -- curl https://example.com/\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { ConfigError, SluiceError } from '../errors.js';
+import * as ca from './ca.js';
+import * as init from './init.js';
+import * as runCmd from './run-cmd.js';
+import * as start from './start.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+interface Command {
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = { init, start, run: runCmd, ca };
+
+const USAGE = `sluice: the egress gate for AI agents
+
+usage: sluice <command> [options]
+
+commands:
+  init    create a data directory with a starter config and an interception CA
+  start   run the gate
+  run     run a command with the gate as its proxy and the CA trusted
+  ca      print the CA certificate's path or PEM
+
+'sluice <command> --help' for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('sluice 0.1.0\n');
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`sluice: unknown command '${name}'\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const dashdash = rest.indexOf('--');
+  const own = dashdash === -1 ? rest : rest.slice(0, dashdash);
+  if (own.includes('--help') || own.includes('-h')) {
+    process.stdout.write(`${cmd.help}\n`);
+    return EXIT.ok;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sluice: invalid config:\n${err.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (err instanceof UsageError || isParseArgsError(err)) {
+      process.stderr.write(`sluice: ${(err as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (err instanceof SluiceError) {
+      process.stderr.write(`sluice: ${err.message} [${err.code}]\n`);
+      process.exitCode = EXIT.failed;
+    } else {
+      process.stderr.write(`sluice: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = EXIT.failed;
+    }
+  },
+);
+
+function isParseArgsError(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS');
+}

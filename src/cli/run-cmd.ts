@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { writeClientBundle } from '../tls/trust.js';
+import { readFile } from 'node:fs/promises';
+import { agentEnv } from './agent-env.js';
+import { configPath } from './paths.js';
+import { UsageError } from './usage-error.js';
+
+export const help = `sluice run [--config FILE] [--gate HOST:PORT] -- CMD [ARGS...]
+
+Run CMD with the gate as its HTTP and HTTPS proxy and the gate's CA trusted
+(HTTP_PROXY, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
+CURL_CA_BUNDLE, GIT_SSL_CAINFO, PIP_CERT, AWS_CA_BUNDLE, DENO_CERT; NO_PROXY cleared).
+The gate must be running ('sluice start'). Exits with CMD's exit code.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, gate: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0) throw new UsageError('nothing to run: sluice run [--config FILE] -- CMD [ARGS...]');
+  const { config } = await loadConfig(configPath(values.config));
+  let host = config.listen.host;
+  let port = config.listen.port;
+  if (values.gate) {
+    const m = /^(.+):(\d+)$/.exec(values.gate);
+    if (!m) throw new UsageError(`--gate: expected HOST:PORT, got '${values.gate}'`);
+    host = m[1]!.replace(/^\[|\]$/g, '');
+    port = Number(m[2]);
+  }
+  // A gate on every interface is still reached over loopback from this machine.
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  if (host === '::') host = '::1';
+  await assertListening(host, port);
+  const bundle = join(config.data_dir, 'ca-bundle.pem');
+  await writeClientBundle(bundle, await readFile(config.tls.ca_cert, 'utf8'));
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const env = agentEnv(process.env, url, { caCert: config.tls.ca_cert, bundle });
+
+  const [cmd, ...args] = positionals as [string, ...string[]];
+  const child = spawn(cmd, args, { stdio: 'inherit', env });
+  const forward = (sig: NodeJS.Signals): void => {
+    child.kill(sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
+  return new Promise<number>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(`sluice run: cannot start '${cmd}': ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`);
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+    });
+  });
+}
+
+function assertListening(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    s.setTimeout(2000);
+    s.once('connect', () => {
+      s.destroy();
+      resolve();
+    });
+    const fail = (why: string): void => {
+      s.destroy();
+      reject(new UsageError(`no gate is listening on ${host}:${port} (${why}); start one with 'sluice start --config FILE'`));
+    };
+    s.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    s.once('timeout', () => fail('timed out'));
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const n: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return n[signal] ?? 0;
+}

@@ -1,0 +1,36 @@
+import type { AuditRecord } from '../audit/fields.js';
+import type { RequestContext } from './request-context.js';
+
+/** The canonical record for a finished request. The query string is dropped on purpose. */
+export function buildRecord(ctx: RequestContext): AuditRecord {
+  const q = ctx.target.indexOf('?');
+  const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+  return {
+    decision_id: ctx.decisionId,
+    time: ctx.time,
+    tenant: null,
+    agent: null,
+    session: null,
+    human: null,
+    method: ctx.req.method ?? '',
+    scheme: ctx.scheme,
+    host: ctx.hostText,
+    port: ctx.port,
+    path: q === -1 ? ctx.target : ctx.target.slice(0, q),
+    intent: null,
+    outcome: ctx.outcome ?? (ctx.res.writableFinished ? 'allow' : 'error'),
+    reason: ctx.reason ?? ctx.decision?.reason ?? 'aborted',
+    rule: ctx.decision?.rule ?? null,
+    policy_version: ctx.policyVersion,
+    credential: null,
+    route: null,
+    status,
+    bytes_in: ctx.bytesIn,
+    bytes_out: ctx.bytesOut,
+    duration_ms: Number(process.hrtime.bigint() - ctx.startNs) / 1e6,
+    findings: ctx.findings,
+    transport: ctx.transport,
+    address: ctx.address,
+    error: ctx.error,
+  };
+}

@@ -1,0 +1,84 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** The `error` values of the deny contract (DESIGN.md, "Contracts users rely on"). */
+export type DenyError =
+  | 'policy_denied'
+  | 'ssrf_blocked'
+  | 'bad_request'
+  | 'bad_host'
+  | 'host_mismatch'
+  | 'dns_failed'
+  | 'upstream_unreachable'
+  | 'upstream_tls_failed'
+  | 'upstream_timeout'
+  | 'upstream_failed'
+  | 'unsupported'
+  | 'internal_error';
+
+/** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */
+export interface DenyBody {
+  error: DenyError;
+  reason: string;
+  rule: string | null;
+  decision_id: string;
+}
+
+export const DECISION_HEADER = 'x-sluice-decision';
+
+/**
+ * Answer with the deny contract: JSON body, `x-sluice-decision` header, no caching.
+ *
+ * @example
+ * sendDeny(res, 403, { error: 'policy_denied', reason: 'no rule allows host x', rule: 'default-deny', decision_id });
+ */
+export function sendDeny(res: ServerResponse, status: number, body: DenyBody, headers: Record<string, string> = {}): void {
+  const json = JSON.stringify(body);
+  if (res.headersSent) {
+    // Too late for a clean answer: cutting the connection is the only honest signal.
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store',
+    [DECISION_HEADER]: body.decision_id,
+  });
+  res.end(json);
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  421: 'Misdirected Request',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * The deny contract written straight onto a socket that has no ServerResponse
+ * (a CONNECT that is refused, or a request the HTTP parser rejected), then closed.
+ */
+export function writeRawDeny(socket: Duplex, status: number, body: DenyBody): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+      'content-type: application/json\r\n' +
+      `content-length: ${Buffer.byteLength(json)}\r\n` +
+      'cache-control: no-store\r\n' +
+      `${DECISION_HEADER}: ${body.decision_id}\r\n` +
+      'connection: close\r\n\r\n' +
+      json,
+  );
+}

@@ -1,0 +1,93 @@
+import { SluiceError, ErrorCode } from '../errors.js';
+import type { DenyError } from './deny-response.js';
+
+/** A request the gate refuses: status, contract error, a reason a person can act on. */
+export class Rejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: DenyError,
+    readonly reason: string,
+    readonly rule: string | null = null,
+  ) {
+    super(reason);
+    this.name = 'Rejection';
+  }
+}
+
+export interface MappedFailure {
+  status: number;
+  error: DenyError;
+  reason: string;
+  rule: string | null;
+  /** `deny` when the gate refused, `error` when something upstream failed. */
+  outcome: 'deny' | 'error';
+  code: string;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/**
+ * Turn anything a pipeline step threw into the deny contract. Unknown errors become
+ * `internal_error` (fail closed) and never echo their message to the agent.
+ */
+export function mapFailure(err: unknown): MappedFailure {
+  if (err instanceof Rejection) {
+    return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error };
+  }
+  if (err instanceof SluiceError) {
+    switch (err.code) {
+      case ErrorCode.SSRF_BLOCKED:
+        return { status: 403, error: 'ssrf_blocked', reason: err.message, rule: null, outcome: 'deny', code: err.code };
+      case ErrorCode.BAD_HOST:
+        return { status: 400, error: 'bad_host', reason: err.message, rule: null, outcome: 'deny', code: err.code };
+      case ErrorCode.DNS_FAILED:
+        return { status: 502, error: 'dns_failed', reason: err.message, rule: null, outcome: 'error', code: err.code };
+      default:
+        break;
+    }
+  }
+  const code = errorCode(err);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return upstream(504, 'upstream_timeout', 'timed out connecting to the upstream', code);
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return upstream(504, 'upstream_timeout', 'the upstream did not send response headers in time', code);
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
+    return upstream(504, 'upstream_timeout', 'the upstream stalled while sending the body', code);
+  }
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return upstream(502, 'upstream_unreachable', `could not connect to the upstream (${code})`, code);
+  }
+  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {
+    return upstream(502, 'upstream_tls_failed', `the upstream's TLS certificate did not verify (${code})`, code);
+  }
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE') {
+    return upstream(502, 'upstream_failed', `the upstream connection failed (${code})`, code);
+  }
+  return { status: 500, error: 'internal_error', reason: 'the gate failed to handle this request', rule: null, outcome: 'error', code: code ?? ErrorCode.INTERNAL };
+}
+
+function upstream(status: number, error: DenyError, reason: string, code: string): MappedFailure {
+  return { status, error, reason, rule: null, outcome: 'error', code };
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    // undici wraps socket errors; the OS or TLS code is on the cause.
+    if (err.code === 'UND_ERR_SOCKET' && 'cause' in err) return errorCode(err.cause) ?? err.code;
+    return err.code;
+  }
+  if (err && typeof err === 'object' && 'cause' in err) return errorCode(err.cause);
+  return undefined;
+}

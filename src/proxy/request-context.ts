@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Decision } from '../policy/types.js';
+import type { AuditRecord, Finding } from '../audit/fields.js';
+import type { Host } from '../net/host.js';
+import type { TunnelContext } from './tunnel-context.js';
+
+/** Everything known about one request as it moves through the pipeline. */
+export interface RequestContext {
+  readonly decisionId: string;
+  readonly time: string;
+  readonly startNs: bigint;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly tunnel: TunnelContext | undefined;
+  readonly transport: AuditRecord['transport'];
+  scheme: 'http' | 'https';
+  host: Host | undefined;
+  /** Canonical host text for decisions and audit ('' until classified). */
+  hostText: string;
+  port: number;
+  /** Origin-form request target as sent upstream (path and query). */
+  target: string;
+  decision: Decision | undefined;
+  address: string | null;
+  bytesIn: number;
+  bytesOut: number;
+  findings: Finding[];
+  outcome: AuditRecord['outcome'] | undefined;
+  reason: string | undefined;
+  error: string | null;
+  policyVersion: string;
+}

@@ -1,0 +1,23 @@
+import type { Socket } from 'node:net';
+import type { Host } from '../net/host.js';
+
+/** What a CONNECT established: the authority every request inside it must address. */
+export interface TunnelContext {
+  readonly id: string;
+  readonly host: Host;
+  readonly hostText: string;
+  readonly port: number;
+  /** The agent's raw TCP socket, so the tunnel can be cut (revocation, shutdown). */
+  readonly clientSocket: Socket;
+}
+
+// Requests inside an intercepted tunnel arrive on the TLS socket; this finds their CONNECT.
+const tunnels = new WeakMap<object, TunnelContext>();
+
+export function bindTunnel(socket: object, ctx: TunnelContext): void {
+  tunnels.set(socket, ctx);
+}
+
+export function tunnelOf(socket: object): TunnelContext | undefined {
+  return tunnels.get(socket);
+}

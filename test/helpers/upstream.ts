@@ -1,0 +1,104 @@
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { upstreamPki } from './pki.js';
+
+export interface Upstream {
+  port: number;
+  url: string;
+  /** Every request the upstream saw, in order (headers as received). */
+  seen: { method: string; url: string; headers: IncomingMessage['headers']; bodyBytes: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP or HTTPS server on loopback (port 0) that tests point the gate at.
+ *
+ * Routes: `/echo` (JSON of what arrived, including every header), `/bytes?n=N`
+ * (N bytes streamed, never buffered), `/upload` (counts the body, answers the count),
+ * `/status/NNN`, and anything else answers `hello from upstream`.
+ */
+export async function startUpstream(opts: { tls?: boolean; host?: string; names?: string[] } = {}): Promise<Upstream> {
+  const seen: Upstream['seen'] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    let bodyBytes = 0;
+    req.on('data', (c: Buffer) => (bodyBytes += c.length));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes });
+      route(req, res, bodyBytes);
+    });
+  };
+  let server: Server;
+  if (opts.tls) {
+    const pki = await upstreamPki();
+    const names = opts.names ?? ['127.0.0.1'];
+    const defaultCtx = await pki.leaves.get(names[0]!);
+    server = createHttps(
+      {
+        SNICallback: (name, cb) => {
+          pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+        },
+        secureContext: defaultCtx,
+      },
+      handler,
+    );
+  } else {
+    server = createHttp(handler);
+  }
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function route(req: IncomingMessage, res: ServerResponse, bodyBytes: number): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/echo') {
+    const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyBytes });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  if (url.pathname === '/bytes') {
+    const total = Number(url.searchParams.get('n') ?? '0');
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < total) {
+        const n = Math.min(chunk.length, total - sent);
+        sent += n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+    return;
+  }
+  if (url.pathname === '/upload') {
+    const body = JSON.stringify({ received: bodyBytes });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+    return;
+  }
+  const m = /^\/status\/(\d{3})$/.exec(url.pathname);
+  if (m) {
+    res.writeHead(Number(m[1]));
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end('hello from upstream\n');
+}
