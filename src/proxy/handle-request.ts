@@ -92,7 +92,9 @@ export async function handleRequest(
   } catch (err) {
     const f = mapFailure(err);
     ctx.outcome = f.outcome;
-    ctx.reason = f.error;
+    // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
+    // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
+    ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
     if (f.outcome === 'error') ctx.error = f.code;
     if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, host: ctx.hostText }, f.reason);
     if (expectContinue || hasBody(req)) {

@@ -81,7 +81,7 @@ rules:
     assert.equal(up.seen.length, before);
     const rec = g.audit.records.find((x) => x.decision_id === body.decision_id);
     assert.equal(rec?.outcome, 'deny');
-    assert.equal(rec?.reason, 'policy_denied');
+    assert.equal(rec?.reason, 'no_rule_matched');
   });
 
   test('hop-by-hop headers are dropped, Host is rewritten, Via is added', async () => {
