@@ -23,6 +23,14 @@ export interface ResolverOptions {
   hosts?: ReadonlyMap<string, string>;
   /** Operator opt-in: non-global ranges that may be dialed anyway. */
   allowPrivate?: CidrSet;
+  /**
+   * Cloud metadata addresses (169.254.169.254, fd00:ec2::254, ...) hand out credentials,
+   * so a broad opt-in like 169.254.0.0/16 must not expose them: only addresses in this
+   * set (the operator's single-address /32 and /128 entries) are.
+   */
+  allowMetadata?: CidrSet;
+  /** Give up on a DNS answer after this long; default 5000. */
+  lookupTimeoutMs?: number;
   /** The gate's own listeners (address may be 0.0.0.0 / ::); never dialed. */
   selfEndpoints?: () => readonly Endpoint[];
   /** Default: `dns.promises.lookup(host, { all: true, verbatim: true })`. */
@@ -62,6 +70,8 @@ const defaultLookup = (host: string): Promise<{ address: string; family: number 
 export class Resolver {
   private readonly hosts = new Map<string, Answer>();
   private readonly allowPrivate: CidrSet | undefined;
+  private readonly allowMetadata: CidrSet | undefined;
+  private readonly lookupTimeoutMs: number;
   private readonly selfEndpoints: (() => readonly Endpoint[]) | undefined;
   private readonly lookup: (host: string) => Promise<{ address: string; family: number }[]>;
   private readonly cache: AnswerCache<Answer>;
@@ -70,6 +80,8 @@ export class Resolver {
 
   constructor(opts: ResolverOptions) {
     this.allowPrivate = opts.allowPrivate;
+    this.allowMetadata = opts.allowMetadata;
+    this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 5000;
     this.selfEndpoints = opts.selfEndpoints;
     this.lookup = opts.lookup ?? defaultLookup;
     this.cache = new AnswerCache(opts.cacheTtlMs ?? DEFAULT_TTL_MS, MAX_CACHE_ENTRIES);
@@ -140,6 +152,10 @@ export class Resolver {
   private optedIn(ip: Ip, info: AddressInfo): boolean {
     const allow = this.allowPrivate;
     if (allow === undefined) return false;
+    if (info.label === 'metadata' || info.embedded?.label === 'metadata') {
+      const v4 = info.embeddedV4;
+      return this.allowMetadata !== undefined && (this.allowMetadata.has(ip) || (v4 !== undefined && this.allowMetadata.has(v4)));
+    }
     if (allow.has(ip)) return true;
     // A mapped address is dialed as its IPv4 address, so an IPv4 opt-in covers it.
     return info.label === 'ipv4-mapped' && info.embeddedV4 !== undefined && allow.has(info.embeddedV4);
@@ -157,7 +173,7 @@ export class Resolver {
   private async lookupAndParse(name: string): Promise<Answer> {
     let results: { address: string; family: number }[];
     try {
-      results = await this.lookup(name);
+      results = await withTimeout(this.lookup(name), this.lookupTimeoutMs);
     } catch (err) {
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'ERROR';
       throw new SluiceError(ErrorCode.DNS_FAILED, `cannot resolve ${name}: ${code}`, { host: name, code });
@@ -178,6 +194,15 @@ export class Resolver {
     this.cache.set(name, answer);
     return answer;
   }
+}
+
+/** getaddrinfo cannot be cancelled, but the request need not wait for it. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** 'loopback', or 'ipv4-mapped:loopback' so the audit trail says what the mapped address really is. */

@@ -163,6 +163,7 @@ function buildState(loaded: LoadedConfig, selfEndpoints: () => readonly Endpoint
     resolver: new Resolver({
       hosts: new Map(Object.entries(c.dns.hosts)),
       allowPrivate: new CidrSet(c.network.allow_private),
+      allowMetadata: new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32'))),
       selfEndpoints,
       cacheTtlMs: c.dns.cache_ttl,
     }),

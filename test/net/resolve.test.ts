@@ -263,3 +263,28 @@ void test('localhost through the real system resolver is blocked as loopback', a
     return true;
   });
 });
+
+void test('a broad opt-in never exposes cloud metadata; only an exact single-address entry does', () => {
+  const broad = new Resolver({ allowPrivate: new CidrSet(['169.254.0.0/16', 'fd00::/8', '0.0.0.0/0']) });
+  assert.throws(() => broad.vet('m', ip('169.254.169.254'), 80), SsrfBlockedError);
+  assert.throws(() => broad.vet('m', ip('fd00:ec2::254'), 80), SsrfBlockedError);
+  assert.throws(() => broad.vet('m', ip('::ffff:169.254.169.254'), 80), SsrfBlockedError);
+  // The rest of the broad range is opened as asked.
+  assert.equal(broad.vet('n', ip('169.254.1.1'), 80).address, '169.254.1.1');
+  const exact = new Resolver({
+    allowPrivate: new CidrSet(['169.254.169.254/32']),
+    allowMetadata: new CidrSet(['169.254.169.254/32']),
+  });
+  assert.equal(exact.vet('m', ip('169.254.169.254'), 80).address, '169.254.169.254');
+  assert.throws(() => exact.vet('m', ip('fd00:ec2::254'), 80), SsrfBlockedError);
+});
+
+void test('a DNS lookup that never answers fails with DNS_FAILED instead of hanging', async () => {
+  const r = new Resolver({ lookup: () => new Promise(() => undefined), lookupTimeoutMs: 50 });
+  await assert.rejects(r.resolve(normalizeHost('slow.example'), 443), (e: unknown) => {
+    assert.ok(e instanceof SluiceError);
+    assert.equal(e.code, ErrorCode.DNS_FAILED);
+    assert.match(e.message, /ETIMEOUT/);
+    return true;
+  });
+});
