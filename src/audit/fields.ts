@@ -29,6 +29,8 @@ export const F = {
   transport: 'transport',
   address: 'address',
   error: 'error',
+  synthesised: 'synthesised',
+  rewritten: 'rewritten',
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
@@ -67,6 +69,10 @@ export interface AuditRecord {
   address: string | null;
   /** Error code when the outcome is `error` (upstream failure, abort). */
   error: string | null;
+  /** The gate answered itself (a `respond:` rule); no upstream was contacted. */
+  synthesised: boolean;
+  /** Names of request headers a rule set or removed (values are never recorded). */
+  rewritten: readonly string[];
 }
 
 /** Something an inspector found. Names the kind and place, never the value. */

@@ -32,5 +32,7 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     transport: ctx.transport,
     address: ctx.address,
     error: ctx.error,
+    synthesised: false,
+    rewritten: [],
   };
 }

@@ -84,6 +84,8 @@ async function passthrough(
     transport: 'tunnel',
     address: null,
     error: null,
+    synthesised: false,
+    rewritten: [],
   };
   const finish = (): void => {
     record.duration_ms = Number(process.hrtime.bigint() - start) / 1e6;
