@@ -21,6 +21,16 @@ export const ErrorCode = {
   UPSTREAM_FAILED: 'SLUICE_UPSTREAM_FAILED',
   TLS_CA: 'SLUICE_TLS_CA',
   INTERNAL: 'SLUICE_INTERNAL',
+  IDENTITY_REQUIRED: 'SLUICE_IDENTITY_REQUIRED',
+  IDENTITY_INVALID: 'SLUICE_IDENTITY_INVALID',
+  IDENTITY_EXPIRED: 'SLUICE_IDENTITY_EXPIRED',
+  IDENTITY_REVOKED: 'SLUICE_IDENTITY_REVOKED',
+  /** The token signing or verify key is missing or unusable. */
+  IDENTITY_KEY: 'SLUICE_IDENTITY_KEY',
+  /** A caller passed a value that breaks a documented rule (a bad agent id, a ttl over the limit). */
+  INVALID_ARGUMENT: 'SLUICE_INVALID_ARGUMENT',
+  /** The shared state store (revocations, ...) cannot be read or written. */
+  STATE_UNAVAILABLE: 'SLUICE_STATE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,0 +1,49 @@
+/**
+ * The identify + admit steps for one request, in the order that matters: parse the
+ * header, verify the token (cache first), check the session binding, then ask the
+ * revocation snapshot. Every failure is an IdentityError with a stable reason.
+ *
+ * @example
+ * const principal = await authenticate(req.headers['proxy-authorization'], verifier, revocations);
+ */
+import { IdentityError } from './errors.js';
+import type { Principal } from './principal.js';
+import { checkBinding, readProxyAuthorization } from './proxy-auth.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** What authenticate needs from a revocation store (state/ RevocationStore satisfies it). */
+export interface RevocationCheck {
+  isRevoked(p: Principal): { kind: string; revokedAt: number } | null;
+}
+
+/**
+ * The Principal for a `Proxy-Authorization` value, or IdentityError:
+ * `identity_required` (no header), `identity_invalid` (unreadable header, bad token,
+ * wrong session binding), `identity_expired`, `identity_revoked`.
+ * A revocation store that cannot answer throws its own error: the caller denies.
+ *
+ * @example
+ * try { ctx.principal = await authenticate(header, verifier, store); }
+ * catch (err) { if (err instanceof IdentityError) return deny(err.reason === 'identity_required' ? 407 : 403, err); throw err; }
+ */
+export async function authenticate(
+  header: string | undefined,
+  verifier: TokenVerifier,
+  revocations: RevocationCheck,
+  now: number = Date.now(),
+): Promise<Principal> {
+  if (header === undefined || header.trim() === '') {
+    throw new IdentityError('identity_required', 'no agent token: send Proxy-Authorization (proxy URL http://sluice:<token>@host:port)');
+  }
+  const auth = readProxyAuthorization(header);
+  if (auth === null) throw new IdentityError('identity_invalid', 'Proxy-Authorization is not Basic (sluice:<token>) or Bearer <token>');
+  const principal = verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now));
+  checkBinding(auth.user, principal);
+  const revoked = revocations.isRevoked(principal);
+  if (revoked !== null) {
+    throw new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`, {
+      kind: revoked.kind,
+    });
+  }
+  return principal;
+}

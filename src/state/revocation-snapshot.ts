@@ -1,0 +1,55 @@
+/**
+ * The in-memory index behind `isRevoked`: one map per kind, keyed by the revoked
+ * value, so a request costs three map lookups however many revocations exist.
+ *
+ * @example
+ * const snap = new RevocationSnapshot();
+ * snap.add(entry);
+ * snap.match(principal); // entry or null
+ */
+import type { Principal } from '../identity/principal.js';
+import type { RevocationEntry, RevocationKind } from './revocations.js';
+
+export class RevocationSnapshot {
+  readonly #byKind: Record<RevocationKind, Map<string, RevocationEntry[]>> = {
+    session: new Map(),
+    agent: new Map(),
+    token: new Map(),
+  };
+  readonly #all: RevocationEntry[] = [];
+
+  get size(): number {
+    return this.#all.length;
+  }
+
+  add(e: RevocationEntry): void {
+    const map = this.#byKind[e.kind];
+    const list = map.get(e.value);
+    if (list === undefined) map.set(e.value, [e]);
+    else list.push(e);
+    this.#all.push(e);
+  }
+
+  /** The first entry that refuses `p`, or null. */
+  match(p: Principal): RevocationEntry | null {
+    return (
+      first(this.#byKind.token.get(p.tokenId), p, () => true) ??
+      first(this.#byKind.session.get(p.session), p, () => true) ??
+      first(this.#byKind.agent.get(p.agent), p, (e) => p.issuedAt <= e.revokedAt)
+    );
+  }
+
+  list(): RevocationEntry[] {
+    return [...this.#all];
+  }
+}
+
+function first(
+  entries: RevocationEntry[] | undefined,
+  p: Principal,
+  applies: (e: RevocationEntry) => boolean,
+): RevocationEntry | null {
+  if (entries === undefined) return null;
+  for (const e of entries) if ((e.tenant === null || e.tenant === p.tenant) && applies(e)) return e;
+  return null;
+}

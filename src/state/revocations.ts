@@ -1,0 +1,58 @@
+/**
+ * Revocations: the interface every backend implements (embedded SQLite today,
+ * Redis or PostgreSQL later). Reads are synchronous from an in-memory snapshot
+ * because the gate asks on every request; a backend keeps the snapshot current
+ * and says what it added through `onChange`.
+ *
+ * Semantics, the same for every backend:
+ * - `session` and `token` (by `jti`) revocations are permanent.
+ * - `agent` revokes every token for that agent issued at or before the revocation
+ *   time; tokens minted afterwards work. Token issue times have one-second
+ *   resolution, so a token minted in the same second as the revocation is refused
+ *   too (the safe side).
+ * - `tenant`, when set, limits any revocation to principals of that tenant.
+ *
+ * @example
+ * await store.revoke({ kind: 'agent', value: 'billing-bot', tenant: 'acme', reason: 'key leaked' });
+ * store.isRevoked(principal); // the matching entry, or null
+ */
+import type { Principal } from '../identity/principal.js';
+
+export type RevocationKind = 'session' | 'agent' | 'token';
+export const REVOCATION_KINDS: readonly RevocationKind[] = ['session', 'agent', 'token'];
+
+export interface RevocationRequest {
+  kind: RevocationKind;
+  /** The session id, agent id or token id (`jti`). */
+  value: string;
+  tenant?: string | null;
+  reason?: string | null;
+}
+
+export interface RevocationEntry {
+  /** Backend-assigned, unique, increasing in the order revocations were recorded. */
+  readonly id: string;
+  readonly kind: RevocationKind;
+  readonly value: string;
+  readonly tenant: string | null;
+  readonly reason: string | null;
+  /** When it was recorded, epoch ms. */
+  readonly revokedAt: number;
+}
+
+export interface RevocationStore {
+  /** Record a revocation durably; resolves with the entry once it is committed. */
+  revoke(r: RevocationRequest): Promise<RevocationEntry>;
+  /**
+   * The entry that refuses `p`, or null. Synchronous, from memory: called per request.
+   * Throws (SLUICE_STATE_UNAVAILABLE) when the snapshot cannot be trusted to be
+   * current (the backend has been unreadable for too long, or the store is closed):
+   * the caller denies.
+   */
+  isRevoked(p: Principal): RevocationEntry | null;
+  /** Every revocation, oldest first. */
+  list(): RevocationEntry[];
+  /** Called with the entries added (by this process or another) since the last call. Returns an unsubscribe function. */
+  onChange(listener: (added: RevocationEntry[]) => void): () => void;
+  close(): Promise<void>;
+}

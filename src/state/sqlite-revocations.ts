@@ -1,0 +1,213 @@
+/**
+ * Revocations in the embedded SQLite database. The gate and `sluice revoke` are
+ * different processes, so the gate watches for other writers: every `pollMs` it
+ * reads `PRAGMA data_version` (a counter in shared memory that changes when another
+ * connection commits; no table is read) and, when it moved, loads only the rows
+ * added since the last load (ids only grow) into the snapshot.
+ *
+ * @example
+ * const store = SqliteRevocationStore.open(dataDir);
+ * store.onChange((added) => log.info({ added }, 'revocations'));
+ */
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { ErrorCode, SluiceError } from '../errors.js';
+import type { Principal } from '../identity/principal.js';
+import { checkName, checkText } from '../identity/names.js';
+import { InvalidArgumentError } from '../identity/errors.js';
+import { RevocationSnapshot } from './revocation-snapshot.js';
+import { REVOCATION_KINDS } from './revocations.js';
+import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
+import { migrate, openStateDb, stateError } from './sqlite-db.js';
+
+export interface SqliteRevocationOptions {
+  /** How often to look for other processes' writes, ms; default 100. */
+  pollMs?: number;
+  /** Watch for other writers at all; default true. A one-shot CLI passes false. */
+  watch?: boolean;
+  /**
+   * How long the database may stay unreadable before `isRevoked` throws instead of
+   * answering from a snapshot that may miss revocations; default 5000 ms.
+   */
+  maxStaleMs?: number;
+  /** Told about poll failures and throwing listeners (for the gate's log). */
+  onError?: (err: unknown) => void;
+  /** Clock, epoch ms; for tests. */
+  now?: () => number;
+}
+
+const SCHEMA = [
+  (db: Db): void => {
+    db.exec(`CREATE TABLE revocations (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind TEXT NOT NULL CHECK (kind IN ('session', 'agent', 'token')),
+      value TEXT NOT NULL,
+      tenant TEXT,
+      reason TEXT,
+      revoked_at INTEGER NOT NULL
+    )`);
+  },
+];
+
+interface Row {
+  id: number;
+  kind: RevocationKind;
+  value: string;
+  tenant: string | null;
+  reason: string | null;
+  revoked_at: number;
+}
+
+export class SqliteRevocationStore implements RevocationStore {
+  readonly #db: Db;
+  readonly #snapshot = new RevocationSnapshot();
+  readonly #listeners = new Set<(added: RevocationEntry[]) => void>();
+  readonly #insert: Statement<[string, string, string | null, string | null, number]>;
+  readonly #since: Statement<[number], Row>;
+  readonly #dataVersion: Statement<[], number>;
+  readonly #timer: NodeJS.Timeout | null;
+  readonly #maxStaleMs: number;
+  readonly #onError: (err: unknown) => void;
+  readonly #now: () => number;
+  #lastId = 0;
+  #version: number;
+  #failingSince: number | null = null;
+  #closed = false;
+
+  /**
+   * Open the store in `dataDir` (creating `state.db` and its tables if missing) and
+   * load every revocation.
+   *
+   * @example
+   * const store = SqliteRevocationStore.open('/var/lib/sluice', { pollMs: 100 });
+   */
+  static open(dataDir: string, opts: SqliteRevocationOptions = {}): SqliteRevocationStore {
+    const db = openStateDb(dataDir);
+    try {
+      migrate(db, 'revocations', SCHEMA);
+      return new SqliteRevocationStore(db, opts);
+    } catch (err) {
+      db.close();
+      throw stateError(db.name, err);
+    }
+  }
+
+  private constructor(db: Db, opts: SqliteRevocationOptions) {
+    this.#db = db;
+    this.#maxStaleMs = opts.maxStaleMs ?? 5000;
+    this.#onError = opts.onError ?? (() => undefined);
+    this.#now = opts.now ?? Date.now;
+    this.#insert = db.prepare('INSERT INTO revocations (kind, value, tenant, reason, revoked_at) VALUES (?, ?, ?, ?, ?)');
+    this.#since = db.prepare<[number], Row>('SELECT id, kind, value, tenant, reason, revoked_at FROM revocations WHERE id > ? ORDER BY id');
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.#version = this.#readVersion();
+    this.#load();
+    const pollMs = opts.pollMs ?? 100;
+    if (opts.watch !== false) {
+      if (!Number.isFinite(pollMs) || pollMs <= 0) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
+      // unref: watching revocations must never keep a process alive on its own.
+      this.#timer = setInterval(() => this.#poll(), pollMs).unref();
+    } else {
+      this.#timer = null;
+    }
+  }
+
+  revoke(r: RevocationRequest): Promise<RevocationEntry> {
+    try {
+      this.#assertOpen();
+      if (!REVOCATION_KINDS.includes(r.kind)) throw new InvalidArgumentError('kind', `expected one of ${REVOCATION_KINDS.join(', ')}`);
+      const value = checkName(r.kind, r.value);
+      const tenant = r.tenant == null ? null : checkName('tenant', r.tenant);
+      const reason = r.reason == null ? null : checkText('reason', r.reason);
+      const id = Number(this.#insert.run(r.kind, value, tenant, reason, this.#now()).lastInsertRowid);
+      // Our own commit does not move our data_version; load now (this also picks up any
+      // other process's rows committed before ours).
+      this.#load();
+      const entry = this.#snapshot.list().find((e) => e.id === String(id));
+      if (entry === undefined) throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, `${this.#db.name}: revocation ${id} was written but not read back`);
+      return Promise.resolve(entry);
+    } catch (err) {
+      return Promise.reject(err instanceof SluiceError ? err : stateError(this.#db.name, err));
+    }
+  }
+
+  isRevoked(p: Principal): RevocationEntry | null {
+    this.#assertOpen();
+    if (this.#failingSince !== null && this.#now() - this.#failingSince > this.#maxStaleMs) {
+      throw new SluiceError(
+        ErrorCode.STATE_UNAVAILABLE,
+        `${this.#db.name}: revocations could not be read for ${this.#now() - this.#failingSince}ms; refusing rather than answer from a stale list`,
+        { file: this.#db.name },
+      );
+    }
+    return this.#snapshot.match(p);
+  }
+
+  list(): RevocationEntry[] {
+    return this.#snapshot.list();
+  }
+
+  onChange(listener: (added: RevocationEntry[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      if (this.#timer !== null) clearInterval(this.#timer);
+      this.#listeners.clear();
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #poll(): void {
+    if (this.#closed) return;
+    try {
+      const v = this.#readVersion();
+      // Load on every poll while failing, so a recovered database clears the failure.
+      if (v !== this.#version || this.#failingSince !== null) {
+        this.#version = v;
+        this.#load();
+      }
+      this.#failingSince = null;
+    } catch (err) {
+      this.#failingSince ??= this.#now();
+      this.#onError(stateError(this.#db.name, err));
+    }
+  }
+
+  #readVersion(): number {
+    return this.#dataVersion.get() ?? 0;
+  }
+
+  #load(): void {
+    const rows = this.#since.all(this.#lastId);
+    if (rows.length === 0) return;
+    const added: RevocationEntry[] = [];
+    for (const row of rows) {
+      const entry: RevocationEntry = Object.freeze({
+        id: String(row.id),
+        kind: row.kind,
+        value: row.value,
+        tenant: row.tenant,
+        reason: row.reason,
+        revokedAt: row.revoked_at,
+      });
+      this.#snapshot.add(entry);
+      added.push(entry);
+      this.#lastId = row.id;
+    }
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(added);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, 'the revocation store is closed');
+  }
+}
