@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 import { ConfigError, SluiceError } from '../errors.js';
-import * as ca from './ca.js';
-import * as init from './init.js';
-import * as runCmd from './run-cmd.js';
-import * as start from './start.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { CommandError, EXIT, UsageError } from './usage-error.js';
 
 interface Command {
   help: string;
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { init, start, run: runCmd, ca };
+// Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
+// `sluice run`, which wraps every agent command, never needs it.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: () => import('./init.js'),
+  start: () => import('./start.js'),
+  run: () => import('./run-cmd.js'),
+  ca: () => import('./ca.js'),
+};
 
 const USAGE = `sluice: the egress gate for AI agents
 
@@ -35,11 +38,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('sluice 0.1.0\n');
     return EXIT.ok;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`sluice: unknown command '${name}'\n\n${USAGE}\n`);
     return EXIT.usage;
   }
+  const cmd = await load();
   const dashdash = rest.indexOf('--');
   const own = dashdash === -1 ? rest : rest.slice(0, dashdash);
   if (own.includes('--help') || own.includes('-h')) {
@@ -60,6 +64,9 @@ main(process.argv.slice(2)).then(
     } else if (err instanceof UsageError || isParseArgsError(err)) {
       process.stderr.write(`sluice: ${(err as Error).message}\n`);
       process.exitCode = EXIT.usage;
+    } else if (err instanceof CommandError) {
+      process.stderr.write(`sluice: ${err.message}\n`);
+      process.exitCode = EXIT.failed;
     } else if (err instanceof SluiceError) {
       process.stderr.write(`sluice: ${err.message} [${err.code}]\n`);
       process.exitCode = EXIT.failed;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
@@ -77,6 +78,5 @@ function assertListening(host: string, port: number): Promise<void> {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const n: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return n[signal] ?? 0;
+  return osConstants.signals[signal] ?? 0;
 }

@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
 import { loadConfiguredCa } from './load-ca.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { CommandError, UsageError } from './usage-error.js';
 
 export const help = `sluice start [--config FILE] [--listen HOST:PORT]
 
@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   const loaded = await loadConfig(configPath(values.config));
-  let listen;
+  let listen: { host: string; port: number } | undefined;
   if (values.listen !== undefined) {
     try {
       listen = parseListen(values.listen);
@@ -29,21 +29,37 @@ export async function run(argv: string[]): Promise<number> {
   }
   const ca = await loadConfiguredCa(loaded.config);
   const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file });
-  const gate = await Gate.start({ loaded, ca, logger, ...(listen ? { listen } : {}) });
+  const where = listen ?? loaded.config.listen;
+  const gate = await Gate.start({ loaded, ca, logger, ...(listen ? { listen } : {}) }).catch((err: unknown) => {
+    throw listenFailure(err, where, listen ? '--listen' : `listen in ${loaded.file}`);
+  });
+  // Catch signals before announcing: whoever waits for the "listening" line may signal at once,
+  // and a signal with no handler yet would kill the gate instead of stopping it cleanly.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   process.stdout.write(
     `sluice listening on ${gate.url}\n` +
       `CA certificate: ${loaded.config.tls.ca_cert}\n` +
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'stopping');
-      void gate.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  logger.info({ signal: await stopped }, 'stopping');
+  await gate.close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;
+}
+
+/** A socket error from listening, as a message a person can act on; anything else passes through. */
+function listenFailure(err: unknown, at: { host: string; port: number }, setting: string): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the port is already in use (another gate?)',
+    EADDRNOTAVAIL: 'no interface on this machine has that address',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+  };
+  if (code === undefined || !(code in why)) return err;
+  const host = at.host.includes(':') ? `[${at.host}]` : at.host;
+  return new CommandError(`cannot listen on ${host}:${at.port}: ${why[code]} [${code}]; change ${setting}`);
 }
