@@ -1,0 +1,60 @@
+/**
+ * Owner-only files written so that readers see the old file or the new one, never
+ * half of one, and the bytes never sit in a file with a looser mode: the temp file
+ * is created 0600 by the same open(2) that creates it (O_CREAT|O_EXCL).
+ *
+ * @example
+ * await writePrivateFile('/data/secrets.json', json);           // temp + fsync + rename
+ * const created = await createPrivateFileOnce('/data/master.key', key); // false if it already existed
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, link, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+async function writeNew(path: string, data: string | Buffer): Promise<void> {
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    // The umask may have narrowed the mode; 0600 is what we promise, no more, no less.
+    await fh.chmod(0o600);
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Replace `path` atomically with `data` (mode 0600). */
+export async function writePrivateFile(path: string, data: string | Buffer): Promise<void> {
+  const tmp = tempSibling(path);
+  try {
+    await writeNew(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await chmod(path, 0o600);
+}
+
+/**
+ * Create `path` (mode 0600) with `data` unless it exists. The temp file is
+ * hard-linked into place, which fails with EEXIST instead of replacing a file
+ * another process created meanwhile. Returns whether this call created it.
+ */
+export async function createPrivateFileOnce(path: string, data: string | Buffer): Promise<boolean> {
+  const tmp = tempSibling(path);
+  try {
+    await writeNew(tmp, data);
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
