@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditRecord } from './fields.js';
+import { isHealthReporter } from './health.js';
+import type { HealthReporter } from './health.js';
 
 /** Where audit records go. A sink must never throw into the request path. */
 export interface AuditSink {
@@ -30,9 +32,24 @@ export class MemoryAuditSink implements AuditSink {
   }
 }
 
-/** Fan out to several sinks; one failing sink does not stop the others. */
-export class MultiSink implements AuditSink {
+/**
+ * Fan out to several sinks; one failing sink does not stop the others. Healthy
+ * when every sink that reports health is healthy (sinks that do not, count as healthy).
+ *
+ * @example
+ * const audit = new MultiSink([new LogAuditSink(logger), sqliteSink], (err) => logger.error({ err }, 'audit sink failed'));
+ * if (config.audit.fail_closed && !audit.healthy) refuse(503, 'audit_unavailable');
+ */
+export class MultiSink implements AuditSink, HealthReporter {
   constructor(private readonly sinks: readonly AuditSink[], private readonly onError: (err: unknown) => void) {}
+  get healthy(): boolean {
+    return this.sinks.every((s) => !isHealthReporter(s) || s.healthy);
+  }
+  /** The first unhealthy sink's error, or null. */
+  get lastError(): string | null {
+    for (const s of this.sinks) if (isHealthReporter(s) && !s.healthy) return s.lastError ?? 'audit sink unhealthy';
+    return null;
+  }
   write(record: AuditRecord): void {
     for (const s of this.sinks) {
       try {

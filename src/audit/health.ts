@@ -1,0 +1,31 @@
+/**
+ * Audit health, for fail-closed: when the audit trail cannot be written, the gate
+ * refuses requests it could not account for instead of serving them unrecorded.
+ */
+
+/** A sink that knows whether its records are reaching durable storage. */
+export interface HealthReporter {
+  /** False while records are not being written (failed flush, broken stream). */
+  readonly healthy: boolean;
+  /** Why the last write failed, for logs and the admin API; null once healthy again. */
+  readonly lastError: string | null;
+}
+
+/**
+ * True when `x` reports health (has a boolean `healthy`).
+ *
+ * @example
+ * if (isHealthReporter(sink) && !sink.healthy) refuse(503, 'audit_unavailable');
+ */
+export function isHealthReporter(x: unknown): x is HealthReporter {
+  return typeof x === 'object' && x !== null && typeof (x as { healthy?: unknown }).healthy === 'boolean';
+}
+
+/** A message for any thrown value, with its code when it has one (`SQLITE_BUSY: database is locked`). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

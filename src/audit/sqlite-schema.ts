@@ -1,0 +1,200 @@
+/**
+ * The audit.db layout: one row per record, one column per field, shared by the
+ * sink (writes) and the query layer (reads) so both agree on names and types.
+ */
+import type Database from 'better-sqlite3';
+import { F } from './fields.js';
+import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
+
+/** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
+export const SCHEMA_VERSION = 1;
+export const AUDIT_TABLE = 'audit';
+export const AUDIT_DB_NAME = 'audit.db';
+
+type ColumnType = 'TEXT' | 'INTEGER' | 'REAL';
+
+/** Every record field, in record order, with its SQLite type. JSON fields are TEXT holding JSON. */
+const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
+  [F.decisionId, 'TEXT'],
+  [F.time, 'TEXT'],
+  [F.tenant, 'TEXT'],
+  [F.agent, 'TEXT'],
+  [F.session, 'TEXT'],
+  [F.human, 'TEXT'],
+  [F.method, 'TEXT'],
+  [F.scheme, 'TEXT'],
+  [F.host, 'TEXT'],
+  [F.port, 'INTEGER'],
+  [F.path, 'TEXT'],
+  [F.intent, 'TEXT'],
+  [F.outcome, 'TEXT'],
+  [F.reason, 'TEXT'],
+  [F.rule, 'TEXT'],
+  [F.policyVersion, 'TEXT'],
+  [F.credential, 'TEXT'],
+  [F.route, 'TEXT'],
+  [F.status, 'INTEGER'],
+  [F.bytesIn, 'INTEGER'],
+  [F.bytesOut, 'INTEGER'],
+  [F.durationMs, 'REAL'],
+  [F.findings, 'TEXT'],
+  [F.transport, 'TEXT'],
+  [F.address, 'TEXT'],
+  [F.error, 'TEXT'],
+  [F.synthesised, 'INTEGER'],
+  [F.rewritten, 'TEXT'],
+];
+
+export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
+
+// Only decision_id and time are NOT NULL: a record with an odd value must still be
+// storable, or one bad record would wedge the batch and, fail-closed, the gate.
+const CREATE_TABLE = `CREATE TABLE ${AUDIT_TABLE} (\n  ${COLUMNS.map(([name, type]) =>
+  name === F.decisionId
+    ? `${name} TEXT PRIMARY KEY NOT NULL`
+    : name === F.time
+      ? `${name} TEXT NOT NULL`
+      : `${name} ${type}`,
+).join(',\n  ')}\n)`;
+
+const INDEXES = [
+  `CREATE INDEX audit_time ON ${AUDIT_TABLE} (${F.time})`,
+  `CREATE INDEX audit_agent_time ON ${AUDIT_TABLE} (${F.agent}, ${F.time})`,
+  `CREATE INDEX audit_session_time ON ${AUDIT_TABLE} (${F.session}, ${F.time})`,
+  `CREATE INDEX audit_outcome_time ON ${AUDIT_TABLE} (${F.outcome}, ${F.time})`,
+  `CREATE INDEX audit_tenant_time ON ${AUDIT_TABLE} (${F.tenant}, ${F.time})`,
+];
+
+/** The database holds a layout this build does not know: refuse rather than guess. */
+export class AuditSchemaError extends Error {
+  readonly code = 'SLUICE_AUDIT_SCHEMA';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditSchemaError';
+  }
+}
+
+/** The version stored in the file, or null when it has no schema_version table (a new file). */
+export function storedSchemaVersion(db: Database.Database): number | null {
+  const t = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get();
+  if (t === undefined) return null;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+  return row?.v ?? null;
+}
+
+/**
+ * Create the table, indexes and schema_version row in a new file; check the version
+ * of an existing one. Throws AuditSchemaError for a newer or unrecognised layout.
+ *
+ * @example
+ * ensureSchema(new Database('/var/lib/sluice/audit.db'), '/var/lib/sluice/audit.db');
+ */
+export function ensureSchema(db: Database.Database, file: string): void {
+  const create = db.transaction(() => {
+    // Re-read inside the write transaction: another process may have created it meanwhile.
+    if (storedSchemaVersion(db) !== null) return;
+    const other = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(AUDIT_TABLE);
+    if (other !== undefined) throw new AuditSchemaError(`${file} has an '${AUDIT_TABLE}' table but no schema_version; it was not written by sluice. Point data_dir elsewhere or move the file away.`);
+    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    db.exec(CREATE_TABLE);
+    for (const ddl of INDEXES) db.exec(ddl);
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+  });
+  const found = storedSchemaVersion(db);
+  if (found === null) create.immediate();
+  else checkVersion(found, file);
+}
+
+/** Throw unless `found` is a layout this build reads. */
+export function checkVersion(found: number | null, file: string): void {
+  if (found === SCHEMA_VERSION) return;
+  if (found === null) throw new AuditSchemaError(`${file} is not a sluice audit database (no schema_version table)`);
+  throw new AuditSchemaError(
+    found > SCHEMA_VERSION
+      ? `${file} has audit schema version ${found}, newer than this sluice understands (${SCHEMA_VERSION}); upgrade sluice, or point data_dir at another folder`
+      : `${file} has audit schema version ${found}, which this sluice cannot migrate (it writes ${SCHEMA_VERSION}); move the file away`,
+  );
+}
+
+/** SQL value for one bound parameter. */
+type SqlValue = string | number | null;
+
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return json(v);
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function json(v: unknown): string {
+  try {
+    return JSON.stringify(v ?? []) ?? '[]';
+  } catch {
+    return '[]';
+  }
+}
+
+/** A record as the INSERT's positional parameters. Never throws: bad values become null. */
+export function recordToRow(r: AuditRecord): SqlValue[] {
+  return COLUMNS.map(([name, type]): SqlValue => {
+    const v: unknown = r[name];
+    if (name === F.findings || name === F.rewritten) return json(v);
+    if (name === F.synthesised) return v === true ? 1 : 0;
+    if (name === F.decisionId || name === F.time) return text(v) ?? '';
+    return type === 'TEXT' ? text(v) : num(v);
+  });
+}
+
+/** The INSERT for one record. OR IGNORE: a repeated decision id must not wedge a batch. */
+export const INSERT_SQL = `INSERT OR IGNORE INTO ${AUDIT_TABLE} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
+
+function parseJsonArray<T>(v: unknown): T[] {
+  if (typeof v !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? (parsed as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A row read back as the record that was written. */
+export function rowToRecord(row: Record<string, unknown>): AuditRecord {
+  const ns = (k: string): string | null => text(row[k]);
+  const s = (k: string): string => ns(k) ?? '';
+  const n = (k: string): number => (typeof row[k] === 'number' ? row[k] : 0);
+  return {
+    decision_id: s(F.decisionId),
+    time: s(F.time),
+    tenant: ns(F.tenant),
+    agent: ns(F.agent),
+    session: ns(F.session),
+    human: ns(F.human),
+    method: s(F.method),
+    scheme: s(F.scheme),
+    host: s(F.host),
+    port: n(F.port),
+    path: s(F.path),
+    intent: ns(F.intent),
+    outcome: s(F.outcome) as AuditOutcome,
+    reason: s(F.reason),
+    rule: ns(F.rule),
+    policy_version: s(F.policyVersion),
+    credential: ns(F.credential),
+    route: ns(F.route),
+    status: n(F.status),
+    bytes_in: n(F.bytesIn),
+    bytes_out: n(F.bytesOut),
+    duration_ms: n(F.durationMs),
+    findings: parseJsonArray<Finding>(row[F.findings]),
+    transport: s(F.transport) as AuditRecord['transport'],
+    address: ns(F.address),
+    error: ns(F.error),
+    synthesised: row[F.synthesised] === 1,
+    rewritten: parseJsonArray<string>(row[F.rewritten]),
+  };
+}

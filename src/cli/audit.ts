@@ -1,0 +1,209 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
+import { errorText } from '../audit/health.js';
+import { latestAudit, queryAudit, tailAudit } from '../audit/query.js';
+import type { AuditFilter } from '../audit/query.js';
+import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
+import { parseDuration } from '../config/duration.js';
+import { loadConfig } from '../config/load.js';
+import { configPath } from './paths.js';
+import { UsageError } from './usage-error.js';
+
+export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
+sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--rule R]
+                   [--host H] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
+
+Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
+
+tail    the last N records (default 10); with -f, then each new record as the gate
+        writes it, until Ctrl-C
+query   the newest N records (default 100) matching every filter given, oldest first
+        --outcome allow|deny|error|would_deny (repeatable)
+        --since/--until: a duration back from now (30m, 1h, 2d) or an ISO time
+
+Output is an aligned table; --json prints one JSON record per line.`;
+
+const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny'];
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      follow: { type: 'boolean', short: 'f', default: false },
+      lines: { type: 'string', short: 'n' },
+      agent: { type: 'string' },
+      tenant: { type: 'string' },
+      session: { type: 'string' },
+      outcome: { type: 'string', multiple: true },
+      rule: { type: 'string' },
+      host: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const sub = positionals[0];
+  if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'rule', 'host', 'since', 'until', 'limit'] as const;
+  if (sub === 'tail') {
+    const bad = queryOnly.find((k) => values[k] !== undefined);
+    if (bad) throw new UsageError(`--${bad} is for 'sluice audit query'; tail shows every record`);
+  } else if (values.follow || values.lines !== undefined) {
+    throw new UsageError(`-f and -n are for 'sluice audit tail'; query takes --limit`);
+  }
+
+  const now = new Date();
+  const filter: AuditFilter = {
+    agent: values.agent,
+    tenant: values.tenant,
+    session: values.session,
+    outcome: values.outcome?.map(outcome),
+    rule: values.rule,
+    host: values.host,
+    since: values.since === undefined ? undefined : when(values.since, '--since', now),
+    until: values.until === undefined ? undefined : when(values.until, '--until', now),
+    limit: count(values.limit, '--limit', 100),
+  };
+  const lines = count(values.lines, '-n', 10);
+
+  const { config } = await loadConfig(configPath(values.config));
+  const dbPath = join(config.data_dir, AUDIT_DB_NAME);
+  if (!existsSync(dbPath)) {
+    process.stderr.write(
+      `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`,
+    );
+    return 1;
+  }
+  const out = new Printer(values.json);
+  try {
+    if (sub === 'query') {
+      const records = queryAudit(dbPath, { ...filter, order: 'desc' }).reverse();
+      if (records.length === 0) process.stderr.write('no audit records match\n');
+      out.print(records);
+      return 0;
+    }
+    const { records, lastRowid } = latestAudit(dbPath, lines);
+    if (records.length === 0 && !values.follow) process.stderr.write('no audit records match\n');
+    out.print(records);
+    if (!values.follow) return 0;
+    return await follow(dbPath, lastRowid, out);
+  } catch (err) {
+    process.stderr.write(`sluice: cannot read ${dbPath}: ${errorText(err)}\n`);
+    return 1;
+  }
+}
+
+/** Print each new record until SIGINT/SIGTERM (exit 0) or stdout closes (a pipe to `head`). */
+function follow(dbPath: string, fromRowid: number, out: Printer): Promise<number> {
+  return new Promise((resolve) => {
+    let failed: string | null = null;
+    const finish = (code: number): void => {
+      stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.stdout.off('error', onPipe);
+      resolve(code);
+    };
+    const onSignal = (): void => finish(0);
+    const onPipe = (): void => finish(0);
+    const stop = tailAudit(dbPath, {
+      fromRowid,
+      pollMs: 200,
+      keepAlive: true,
+      onRecord: (r) => out.print([r]),
+      onError: (err) => {
+        const msg = errorText(err);
+        if (msg !== failed) process.stderr.write(`sluice: reading ${dbPath}: ${msg}\n`);
+        failed = msg;
+      },
+    });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.stdout.once('error', onPipe);
+  });
+}
+
+function outcome(v: string): AuditOutcome {
+  const found = OUTCOMES.find((o) => o === v);
+  if (!found) throw new UsageError(`--outcome: expected one of ${OUTCOMES.join(', ')}; got '${v}'`);
+  return found;
+}
+
+function count(v: string | undefined, flag: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: expected a whole number of records; got '${v}'`);
+  return Number(v);
+}
+
+/** `30m`, `1h`, `2d` back from now, or an ISO time. */
+export function when(v: string, flag: string, now: Date): Date {
+  const days = /^(\d+)d$/.exec(v);
+  if (days) return new Date(now.getTime() - Number(days[1]) * 86_400_000);
+  if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(v)) {
+    try {
+      return new Date(now.getTime() - parseDuration(v));
+    } catch (err) {
+      throw new UsageError(`${flag}: ${(err as Error).message}`);
+    }
+  }
+  const t = /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected a duration back from now (30m, 1h, 2d) or an ISO time (2025-01-31T12:00:00Z); got '${v}'`);
+  return new Date(t);
+}
+
+const COLUMNS: readonly (readonly [string, (r: AuditRecord) => string | number | null])[] = [
+  ['time', (r) => r.time],
+  ['outcome', (r) => r.outcome],
+  ['method', (r) => r.method],
+  ['host', (r) => r.host],
+  ['path', (r) => (r.path.length > 60 ? `${r.path.slice(0, 59)}…` : r.path)],
+  ['status', (r) => r.status],
+  ['rule', (r) => r.rule],
+  ['policy_version', (r) => r.policy_version],
+  ['agent', (r) => r.agent],
+  ['session', (r) => r.session],
+  ['credential', (r) => r.credential],
+  ['decision_id', (r) => r.decision_id],
+];
+
+/** Table or JSON lines; in follow mode column widths only grow, so earlier lines stay aligned as far as they can. */
+class Printer {
+  private widths: number[] = COLUMNS.map(([h]) => h.length);
+  private headed = false;
+  constructor(private readonly json: boolean) {}
+
+  print(records: readonly AuditRecord[]): void {
+    if (this.json) {
+      for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+      return;
+    }
+    if (records.length === 0) return;
+    const rows = records.map((r) => COLUMNS.map(([, get]) => cell(get(r))));
+    for (const row of rows) row.forEach((c, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, c.length)));
+    let text = '';
+    if (!this.headed) {
+      text += this.line(COLUMNS.map(([h]) => h.toUpperCase()));
+      this.headed = true;
+    }
+    for (const row of rows) text += this.line(row);
+    process.stdout.write(text);
+  }
+
+  private line(cells: readonly string[]): string {
+    return `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(this.widths[i] ?? 0))).join('  ')}\n`;
+  }
+}
+
+function cell(v: string | number | null): string {
+  if (v === null || v === '') return '-';
+  // Control characters in a path or host must not rewrite the operator's terminal.
+  // eslint-disable-next-line no-control-regex
+  return String(v).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
