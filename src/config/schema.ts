@@ -10,6 +10,8 @@
  */
 import * as z from 'zod';
 import { describeValue } from './describe-value.js';
+import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
+import { rulesSchema } from './rule-schema.js';
 import {
   cidrField,
   durationField,
@@ -24,40 +26,6 @@ import {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const RULE_ID = /^[A-Za-z0-9._-]+$/;
-
-/**
- * One rule. Rules are data: later matchers (who, what) and actions are added
- * here as further keys, each with its own schema, without touching the rest.
- *
- * @example
- * ruleSchema.parse({ id: 'github', hosts: ['api.github.com'] });
- */
-export const ruleSchema = strictSection({
-  id: z
-    .string()
-    .regex(RULE_ID, { error: (i) => `expected an id made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` }),
-  hosts: z.array(hostPatternField).min(1, { error: 'expected at least one host, like [api.example.com]' }),
-});
-export type Rule = z.output<typeof ruleSchema>;
-
-/** Rule ids name decisions in the audit trail, so two rules must never share one. */
-const rulesSchema = z.array(ruleSchema).superRefine(
-  (rules, ctx) => {
-    const first = new Map<string, number>();
-    rules.forEach((rule: unknown, i) => {
-      const id = (rule as { id?: unknown } | null)?.id;
-      if (typeof id !== 'string') return;
-      const seen = first.get(id);
-      if (seen === undefined) first.set(id, i);
-      // `firstAt` lets the loader name the first rule's line.
-      else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id '${id}'`, params: { firstAt: [seen, 'id'] } });
-    });
-  },
-  // Report duplicates even when another rule has an unrelated problem: one pass, every problem.
-  { when: () => true },
-);
 
 const dnsSchema = strictSection({
   hosts: emptyAsAbsent(z.record(hostNameKey, ipLiteralField).default({})),
@@ -114,7 +82,25 @@ export const configSchema = strictSection({
   limits: emptyAsAbsent(limitsSchema.prefault({})),
   log: emptyAsAbsent(logSchema.prefault({})),
   rules: emptyAsAbsent(rulesSchema.default([])),
-});
+  routes: emptyAsAbsent(routesSchema.default({})),
+  identity: emptyAsAbsent(identitySchema.prefault({})),
+  audit: emptyAsAbsent(auditSchema.prefault({})),
+}).superRefine(
+  (config, ctx) => {
+    // A rule naming a route that does not exist would fail every request it allows: refuse the file.
+    const raw = config as { rules?: unknown; routes?: unknown };
+    if (!Array.isArray(raw.rules)) return;
+    const routes = typeof raw.routes === 'object' && raw.routes !== null ? raw.routes : {};
+    raw.rules.forEach((rule: unknown, i) => {
+      const route = (rule as { route?: unknown } | null)?.route;
+      if (typeof route !== 'string' || Object.hasOwn(routes, route)) return;
+      const known = Object.keys(routes);
+      const hint = known.length === 0 ? "there is no 'routes:' section" : `routes are: ${known.join(', ')}`;
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'route'], message: `no route named '${route}'; ${hint}` });
+    });
+  },
+  { when: () => true },
+);
 
 /** What the schema yields before the loader resolves paths. */
 export type ParsedConfig = z.output<typeof configSchema>;
@@ -126,3 +112,7 @@ export type ParsedConfig = z.output<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'tls'> & {
   tls: Omit<ParsedConfig['tls'], 'ca_cert' | 'ca_key'> & { ca_cert: string; ca_key: string };
 };
+
+export { ruleSchema } from './rule-schema.js';
+export type { Rule } from './rule-schema.js';
+export type { Route, RouteTarget } from './policy-sections.js';

@@ -1,33 +1,108 @@
+/**
+ * Compile rules once per load so `decide` does no parsing: matchers built, globs
+ * and port ranges precompiled, actions typed, rules indexed by host.
+ */
+import { compileCredential, compileHeaders, compileRespond } from './actions.js';
 import { HostIndex } from './host-index.js';
-
-/** A rule as the config file states it (the subset this release understands). */
-export interface RuleSpec {
-  id: string;
-  hosts: readonly string[];
-}
+import type { Matcher } from './matcher.js';
+import { compileMatchers } from './matcher-kinds.js';
+import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec } from './types.js';
 
 export interface CompiledRule {
-  id: string;
-  index: number;
-  hosts: readonly string[];
+  readonly id: string;
+  /** Position in the policy, from 0: first match wins. */
+  readonly index: number;
+  readonly action: RuleAction;
+  readonly mode: RuleMode;
+  readonly intent: string | null;
+  /** Every matcher the rule states, hosts included (for `explain`). */
+  readonly matchers: readonly Matcher[];
+  /** The same without the host matcher: the host index has already matched the host. */
+  readonly afterHost: readonly Matcher[];
+  readonly credential: CredentialSpec | null;
+  readonly route: string | null;
+  readonly respond: RespondSpec | null;
+  readonly headers: HeaderRewrite | null;
+  /** The rule as written, for tools that print it. */
+  readonly spec: RuleSpec;
 }
 
 /** A policy ready to decide with: rules indexed by host, stamped with a version. */
 export interface CompiledPolicy {
-  version: string;
-  rules: readonly CompiledRule[];
-  byHost: HostIndex<CompiledRule>;
+  readonly version: string;
+  readonly rules: readonly CompiledRule[];
+  readonly byHost: HostIndex<CompiledRule>;
+}
+
+/** A rule that cannot be compiled; names the rule. The config schema catches all of these first, with lines. */
+export class PolicyCompileError extends Error {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(`rule ${rule}: ${message}`);
+    this.name = 'PolicyCompileError';
+  }
 }
 
 /**
- * Compile rules once per load so `decide` does no parsing.
- *
+ * @param routes names of the configured routes; when given, every rule's `route`
+ *   must be one of them.
  * @example
  * const policy = compilePolicy([{ id: 'up', hosts: ['api.upstream.test'] }], 'a1b2c3');
+ * policy.byHost.candidates('api.upstream.test')[0]?.id; // 'up'
  */
-export function compilePolicy(rules: readonly RuleSpec[], version: string): CompiledPolicy {
+export function compilePolicy(rules: readonly RuleSpec[], version: string, routes?: Iterable<string> | Readonly<Record<string, unknown>>): CompiledPolicy {
+  const routeNames = routes === undefined ? null : new Set(isIterable(routes) ? routes : Object.keys(routes));
+  const seen = new Set<string>();
   const byHost = new HostIndex<CompiledRule>();
-  const compiled = rules.map((r, index): CompiledRule => ({ id: r.id, index, hosts: r.hosts }));
-  for (const r of compiled) for (const h of r.hosts) byHost.add(h, r);
+  const compiled = rules.map((spec, index): CompiledRule => {
+    if (seen.has(spec.id)) throw new PolicyCompileError(spec.id, 'duplicate rule id');
+    seen.add(spec.id);
+    const rule = compileRule(spec, index, routeNames);
+    if (spec.hosts === undefined) byHost.addAny(rule);
+    else for (const h of spec.hosts) byHost.add(h, rule);
+    return rule;
+  });
   return { version, rules: compiled, byHost };
+}
+
+function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null): CompiledRule {
+  const action = spec.action ?? 'allow';
+  if (spec.hosts !== undefined && spec.hosts.length === 0) throw new PolicyCompileError(spec.id, 'hosts is empty; leave it out to match any host');
+  if (action === 'deny') {
+    for (const k of ['credential', 'route', 'respond', 'headers'] as const) {
+      if (spec[k] !== undefined) throw new PolicyCompileError(spec.id, `'${k}' is only for allow rules`);
+    }
+  }
+  if (spec.respond !== undefined && (spec.route !== undefined || spec.credential !== undefined)) {
+    throw new PolicyCompileError(spec.id, "'respond' answers without an upstream, so it cannot go with 'route' or 'credential'");
+  }
+  if (spec.route !== undefined && routes !== null && !routes.has(spec.route)) throw new PolicyCompileError(spec.id, `no route named '${spec.route}'`);
+  let matchers: Matcher[];
+  let credential: CredentialSpec | null;
+  try {
+    matchers = compileMatchers(spec);
+    credential = spec.credential === undefined ? null : compileCredential(spec.credential);
+  } catch (err) {
+    throw new PolicyCompileError(spec.id, (err as Error).message);
+  }
+  return {
+    id: spec.id,
+    index,
+    action,
+    mode: spec.mode ?? 'enforce',
+    intent: spec.intent ?? null,
+    matchers,
+    afterHost: matchers.filter((m) => m.type !== 'hosts'),
+    credential,
+    route: spec.route ?? null,
+    respond: spec.respond === undefined ? null : compileRespond(spec.respond),
+    headers: spec.headers === undefined ? null : compileHeaders(spec.headers),
+    spec,
+  };
+}
+
+function isIterable(v: unknown): v is Iterable<string> {
+  return typeof v === 'object' && v !== null && Symbol.iterator in v;
 }

@@ -1,16 +1,66 @@
-import type { CompiledPolicy } from './compile.js';
-import { DEFAULT_DENY_RULE, type Decision, type RequestFacts } from './types.js';
+/**
+ * The decision, as a pure function: deny by default; the first matching enforce
+ * rule decides; a matching report-mode deny rule is only noted (`wouldDeny`).
+ */
+import type { CompiledPolicy, CompiledRule } from './compile.js';
+import { buildDecision } from './decision.js';
+import { prepareFacts, type PreparedFacts } from './matcher.js';
+import type { Decision, RequestFacts, Who } from './types.js';
 
 /**
- * The decision, as a pure function: deny by default, first matching rule wins.
+ * Only the rules indexed under the request's host are looked at (exact name,
+ * wildcard suffixes, any-host rules), merged back into rule order.
+ *
+ * The two-argument form decides without an identity (`who` null): rules that
+ * name tenants, agents or labels do not match.
  *
  * @example
- * decide({ scheme: 'https', host: 'api.upstream.test', port: 443, method: 'GET', path: '/' }, policy)
- * // { outcome: 'allow', rule: 'upstream', reason: 'rule_allow', policyVersion: 'a1b2c3' }
+ * const policy = compilePolicy([{ id: 'gh', hosts: ['api.github.com'], methods: ['GET'] }], 'a1b2c3');
+ * decide({ scheme: 'https', host: 'api.github.com', port: 443, method: 'GET', path: '/' }, who, policy);
+ * // { outcome: 'allow', rule: 'gh', reason: 'rule_allow', policyVersion: 'a1b2c3', intent: null, ..., wouldDeny: [] }
  */
-export function decide(facts: RequestFacts, policy: CompiledPolicy): Decision {
-  const candidates = policy.byHost.candidates(facts.host);
-  const first = candidates[0];
-  if (first) return { outcome: 'allow', rule: first.id, reason: 'rule_allow', policyVersion: policy.version };
-  return { outcome: 'deny', rule: DEFAULT_DENY_RULE, reason: 'no_rule_matched', policyVersion: policy.version };
+export function decide(facts: RequestFacts, policy: CompiledPolicy): Decision;
+export function decide(facts: RequestFacts, who: Who | null, policy: CompiledPolicy): Decision;
+export function decide(facts: RequestFacts, whoOrPolicy: Who | CompiledPolicy | null, maybePolicy?: CompiledPolicy): Decision {
+  const policy = maybePolicy ?? (whoOrPolicy as CompiledPolicy);
+  const who = maybePolicy === undefined ? null : (whoOrPolicy as Who | null);
+  const f = prepareFacts(facts);
+  const lists = policy.byHost.lists(f.host);
+  let wouldDeny: string[] | null = null;
+  // Merge the candidate lists by rule position (each is in rule order); inlined, as this is the hot loop.
+  const at = lists.length > 1 ? new Array<number>(lists.length).fill(0) : null;
+  let i = 0;
+  let last = -1;
+  for (;;) {
+    let rule: CompiledRule;
+    if (at === null) {
+      const e = lists[0]?.[i++];
+      if (e === undefined) break;
+      rule = e.item;
+    } else {
+      let best = -1;
+      let bestSeq = Infinity;
+      for (let l = 0; l < lists.length; l++) {
+        const e = lists[l]![at[l]!];
+        if (e !== undefined && e.seq < bestSeq) {
+          best = l;
+          bestSeq = e.seq;
+        }
+      }
+      if (best === -1) break;
+      rule = lists[best]![at[best]!++]!.item;
+      // A rule listed under two matching hosts comes up twice in a row: look at it once.
+      if (bestSeq === last) continue;
+      last = bestSeq;
+    }
+    if (!matchesAfterHost(rule, f, who)) continue;
+    if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny ?? [], policy.version);
+    if (rule.action === 'deny') (wouldDeny ??= []).push(rule.id);
+  }
+  return buildDecision(null, wouldDeny ?? [], policy.version);
+}
+
+function matchesAfterHost(rule: CompiledRule, f: PreparedFacts, who: Who | null): boolean {
+  for (const m of rule.afterHost) if (!m.matches(f, who)) return false;
+  return true;
 }

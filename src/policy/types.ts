@@ -1,25 +1,134 @@
+/**
+ * The policy's data: what a rule says (as the config states it), what the gate
+ * knows about a request, who is asking, and the decision. Plain data only, so
+ * decisions serialise into audit records and `sluice explain` output as they are.
+ */
+
 /** What the gate knows about a request when it decides. No I/O has happened yet. */
 export interface RequestFacts {
   scheme: 'http' | 'https';
-  /** Canonical host: lowercase ASCII name, or canonical IP text. */
+  /** Canonical host: lowercase ASCII name, or canonical IP text (IPv6 with or without brackets). */
   host: string;
   port: number;
   method: string;
+  /** The request target's path; may carry `?query` (ignored by path patterns). Empty for CONNECT. */
   path: string;
 }
 
+/**
+ * Who is asking. Structurally a subset of `identity/principal.ts` Principal, so a
+ * verified principal is passed as is.
+ */
+export interface Who {
+  readonly tenant: string;
+  readonly agent: string;
+  readonly session: string;
+  readonly human: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export type Outcome = 'allow' | 'deny';
+export type RuleAction = 'allow' | 'deny';
+/** `enforce` rules decide; `report` rules only record that they would have denied. */
+export type RuleMode = 'enforce' | 'report';
 
 /** The reason codes a decision can carry. Stable: audit queries filter on them. */
 export type DecisionReason = 'rule_allow' | 'rule_deny' | 'no_rule_matched';
 
-/** A decision explains itself: which rule, why, under which policy version. */
+export const DEFAULT_DENY_RULE = 'default-deny';
+
+export type PlaceholderLocation = 'headers' | 'query' | 'path' | 'body';
+
+/**
+ * How a credential reaches the upstream. `secret` names the value, never holds it:
+ * a secret-store name, `env:NAME`, or `file:PATH`.
+ */
+export type CredentialSpec =
+  | { type: 'header'; secret: string; header: string; value: string }
+  | { type: 'basic'; secret: string; username: string }
+  | { type: 'query'; secret: string; param: string }
+  | { type: 'placeholder'; secret: string; placeholder: string; in: readonly PlaceholderLocation[] };
+
+/** A synthesised answer: the gate replies itself and no upstream is contacted. */
+export interface RespondSpec {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+}
+
+/** Request header rewrite, applied before the credential is injected. Names are lower-case. */
+export interface HeaderRewrite {
+  set: Readonly<Record<string, string>>;
+  remove: readonly string[];
+}
+
+/** A rule's credential as the config file writes it: `secret` plus exactly one injection form. */
+export interface CredentialInput {
+  secret: string;
+  header?: string | undefined;
+  value?: string | undefined;
+  basic?: { username: string } | undefined;
+  query?: string | undefined;
+  placeholder?: { in: readonly PlaceholderLocation[] } | undefined;
+}
+
+/**
+ * A rule as the config file states it. Every key but `id` is optional: an absent
+ * matcher matches anything, `action` defaults to allow and `mode` to enforce.
+ */
+export interface RuleSpec {
+  id: string;
+  tenants?: readonly string[] | undefined;
+  agents?: readonly string[] | undefined;
+  labels?: Readonly<Record<string, string>> | undefined;
+  hosts?: readonly string[] | undefined;
+  /** Port numbers, or ranges written "8000-8100". */
+  ports?: readonly (number | string)[] | undefined;
+  schemes?: readonly ('http' | 'https')[] | undefined;
+  methods?: readonly string[] | undefined;
+  paths?: readonly string[] | undefined;
+  intent?: string | undefined;
+  action?: RuleAction | undefined;
+  mode?: RuleMode | undefined;
+  credential?: CredentialInput | undefined;
+  route?: string | undefined;
+  respond?: { status: number; headers?: Readonly<Record<string, string>> | undefined; body?: string | undefined } | undefined;
+  headers?: { set?: Readonly<Record<string, string>> | undefined; remove?: readonly string[] | undefined } | undefined;
+}
+
+/** A decision explains itself: which rule, why, under which policy version, and what to do next. */
 export interface Decision {
   outcome: Outcome;
-  /** The matching rule's id, or `default-deny` when nothing matched. */
+  /** The deciding rule's id, or `default-deny` when no enforce rule matched. */
   rule: string;
   reason: DecisionReason;
   policyVersion: string;
+  /** The deciding rule's intent name, recorded in audit. */
+  intent: string | null;
+  /** Set only on allow: how to inject which secret. */
+  credential: CredentialSpec | null;
+  /** Name of a `routes:` entry to send the request through. */
+  route: string | null;
+  respond: RespondSpec | null;
+  headers: HeaderRewrite | null;
+  /** Report-mode deny rules that matched before the deciding rule: they would have denied. */
+  wouldDeny: string[];
 }
 
-export const DEFAULT_DENY_RULE = 'default-deny';
+/** One rule's part in an explanation. */
+export interface TraceEntry {
+  rule: string;
+  /** Position of the rule in the policy, from 0. */
+  index: number;
+  result: 'matched' | 'skipped';
+  mode: RuleMode;
+  action: RuleAction;
+  /** Every reason the rule did not match (empty when it matched). */
+  why: string[];
+}
+
+export interface Explanation {
+  decision: Decision;
+  /** Every rule up to and including the deciding one (all rules on a default deny). */
+  trace: TraceEntry[];
+}

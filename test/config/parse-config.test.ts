@@ -70,6 +70,9 @@ void test('a minimal file gets every default', () => {
     limits: { max_header_bytes: 32_768 },
     log: { level: 'info', file: undefined },
     rules: [],
+    routes: {},
+    identity: { required: true, max_ttl: 86_400_000 },
+    audit: { sqlite: true, jsonl: false, fail_closed: true },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');

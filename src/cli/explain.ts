@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { parseRequestLine } from '../config/request-line.js';
+import { ConfigError } from '../errors.js';
+import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
+import { compilePolicy } from '../policy/compile.js';
+import { explain } from '../policy/explain.js';
+import type { Explanation, Who } from '../policy/types.js';
+import { configPath } from './paths.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--config F] METHOD URL
+
+Decide one request against the config's policy, without sending it, and say why:
+the outcome, the deciding rule and reason, intent, credential (its name only),
+route and policy version, then every earlier rule with each reason it did not match.
+Without --agent the request is explained as having no identity. --tenant defaults
+to 'default'.
+
+example: sluice explain --agent support-bot GET https://api.github.com/repos/acme/x`;
+
+/** Where the command writes; tests pass their own. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const stdio: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+
+export async function run(argv: string[], io: Io = stdio): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      agent: { type: 'string' },
+      tenant: { type: 'string' },
+      session: { type: 'string' },
+      human: { type: 'string' },
+      label: { type: 'string', multiple: true },
+      config: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 2) throw new UsageError(`expected METHOD URL, like: sluice explain --agent bot GET https://api.example.com/\n\n${help}`);
+  let facts;
+  try {
+    facts = parseRequestLine(positionals.join(' '));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const who = whoFrom(values);
+  let loaded;
+  try {
+    loaded = await loadConfig(configPath(values.config));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`sluice: invalid config:\n${err.message}\n`);
+    return EXIT.usage;
+  }
+  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes);
+  io.out(formatExplanation(explain(facts, who, policy), who));
+  return EXIT.ok;
+}
+
+function whoFrom(v: { agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined }): Who | null {
+  if (v.agent === undefined) {
+    if (v.tenant !== undefined || v.session !== undefined || v.human !== undefined || v.label !== undefined) {
+      throw new UsageError('--tenant, --session, --human and --label describe an agent; add --agent NAME');
+    }
+    return null;
+  }
+  const labels: Record<string, string> = {};
+  for (const l of v.label ?? []) {
+    const eq = l.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--label takes key=value; got '${l}'`);
+    labels[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return { tenant: v.tenant ?? 'default', agent: v.agent, session: v.session ?? 'explain', human: v.human ?? null, labels };
+}
+
+/**
+ * The text `sluice explain` prints.
+ *
+ * @example
+ * formatExplanation(explain(facts, who, policy), who);
+ * // decision:   allow
+ * // rule:       github-read (rule_allow)
+ * // ...
+ */
+export function formatExplanation({ decision: d, trace }: Explanation, who: Who | null): string {
+  const lines = [
+    `decision:   ${d.outcome}`,
+    `rule:       ${d.rule} (${d.reason})`,
+    `identity:   ${who === null ? 'none' : `tenant ${who.tenant}, agent ${who.agent}, session ${who.session}`}`,
+    `intent:     ${d.intent ?? '-'}`,
+    `credential: ${d.credential === null ? '-' : `${d.credential.secret} (${explainCredential(d.credential)})`}`,
+    `route:      ${d.route ?? '-'}`,
+  ];
+  if (d.respond !== null) lines.push(`respond:    ${explainRespond(d.respond)}`);
+  if (d.headers !== null) lines.push(`headers:    ${explainHeaders(d.headers)}`);
+  if (d.wouldDeny.length > 0) lines.push(`would deny: ${d.wouldDeny.join(', ')} (report mode)`);
+  lines.push(`policy:     ${d.policyVersion}`, '');
+  if (trace.length === 0) lines.push('no rules: deny by default');
+  for (const t of trace) {
+    const mode = t.mode === 'report' ? ', report mode' : '';
+    if (t.result === 'skipped') {
+      lines.push(`#${t.index} ${t.rule}: no match${mode}`);
+      for (const why of t.why) lines.push(`    - ${why}`);
+    } else if (t.mode === 'report') {
+      lines.push(`#${t.index} ${t.rule}: matched${mode}: ${t.action === 'deny' ? 'would deny' : 'allow not applied'}; evaluation goes on`);
+    } else {
+      lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : 'denies'}`);
+    }
+  }
+  if (d.rule === 'default-deny' && trace.length > 0) lines.push('no enforce rule matched: deny by default');
+  return `${lines.join('\n')}\n`;
+}

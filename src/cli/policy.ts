@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { loadCases } from '../config/load-cases.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { checkCase } from '../policy/check-case.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import type { Who } from '../policy/types.js';
+import { stdio, type Io } from './explain.js';
+import { configPath } from './paths.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+export const help = `sluice policy check [FILE]
+sluice policy test CASES.yaml [--config FILE]
+
+check: load and compile the policy in FILE (default: the config, from
+  --config, $SLUICE_CONFIG or ./.sluice/sluice.yaml); prints 'ok: N rules,
+  version V' or every problem with its line (exit 2).
+test: decide each case in CASES.yaml against the config's policy and compare
+  with what it expects; one line per case, then 'N passed, N failed' (exit 1
+  if any failed). A case:
+    - name: support bot reads acme repos
+      identity: { tenant: acme, agent: support-bot }   # or null: no identity
+      request: GET https://api.github.com/repos/acme/widgets
+      expect: { outcome: allow, rule: github-read, credential: github_token }
+  expect may also name intent, route and would_deny: [rule ids].`;
+
+export async function run(argv: string[], io: Io = stdio): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'check') return check(rest, io);
+  if (sub === 'test') return testCases(rest, io);
+  throw new UsageError(sub === undefined ? `expected a subcommand\n\n${help}` : `unknown subcommand '${sub}'\n\n${help}`);
+}
+
+async function check(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length > 1) throw new UsageError('policy check takes at most one FILE');
+  const loaded = await loadOrReport(configPath(positionals[0] ?? values.config), io);
+  if (loaded === null) return EXIT.usage;
+  const policy = compiled(loaded);
+  const n = policy.rules.length;
+  io.out(`ok: ${n} rule${n === 1 ? '' : 's'}, version ${policy.version}\n`);
+  return EXIT.ok;
+}
+
+async function testCases(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError('expected one CASES.yaml file: sluice policy test CASES.yaml [--config FILE]');
+  const loaded = await loadOrReport(configPath(values.config), io);
+  if (loaded === null) return EXIT.usage;
+  let file;
+  try {
+    file = await loadCases(positionals[0]!);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`sluice: invalid cases file:\n${err.message}\n`);
+    return EXIT.usage;
+  }
+  const policy = compiled(loaded);
+  let passed = 0;
+  let failed = 0;
+  for (const c of file.cases) {
+    const who: Who | null = c.identity == null
+      ? null
+      : { tenant: c.identity.tenant, agent: c.identity.agent, session: c.identity.session ?? 'test', human: c.identity.human ?? null, labels: c.identity.labels ?? {} };
+    const r = checkCase(policy, c.request, who, c.expect);
+    if (r.pass) {
+      passed++;
+      io.out(`✓ ${c.name}\n`);
+    } else {
+      failed++;
+      io.out(`✗ ${c.name}: ${r.mismatches.join('; ')} (decided by ${r.decision.rule}, ${r.decision.reason})\n`);
+    }
+  }
+  io.out(`${passed} passed, ${failed} failed\n`);
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+async function loadOrReport(file: string, io: Io): Promise<LoadedConfig | null> {
+  try {
+    return await loadConfig(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`sluice: invalid config:\n${err.message}\n`);
+    return null;
+  }
+}
+
+// The schema has already checked everything compilePolicy checks, so this cannot throw for a loaded config.
+function compiled(loaded: LoadedConfig): CompiledPolicy {
+  return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes);
+}

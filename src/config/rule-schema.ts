@@ -1,0 +1,122 @@
+/**
+ * One policy rule: who it is for, what it matches, what happens. Every key is
+ * optional but `id`; an absent matcher matches anything. Values come out as
+ * written except methods (upper-cased) and header names (lower-cased); defaults
+ * for `action` and `mode` are applied by the policy compiler.
+ *
+ * @example
+ * ruleSchema.parse({ id: 'github', hosts: ['api.github.com'], methods: ['get'] }).methods; // ['GET']
+ */
+import * as z from 'zod';
+import { CREDENTIAL_FORMS, SECRET_TEMPLATE } from '../policy/actions.js';
+import { describeValue } from './describe-value.js';
+import { hostPatternField, intInRange, strictSection } from './fields.js';
+import {
+  headerMapField,
+  headerNameField,
+  intentField,
+  listOf,
+  methodField,
+  nameGlobField,
+  pathPatternField,
+  portField,
+  refNameField,
+  secretRefField,
+} from './rule-fields.js';
+
+const RULE_ID = /^[A-Za-z0-9._-]+$/;
+const PLACEHOLDER_IN = ['headers', 'query', 'path', 'body'] as const;
+
+const credentialSchema = strictSection({
+  secret: secretRefField,
+  header: headerNameField.optional(),
+  value: z.string().optional(),
+  basic: strictSection({ username: z.string() }).optional(),
+  query: z.string().min(1).optional(),
+  placeholder: strictSection({ in: listOf(z.enum(PLACEHOLDER_IN), '[headers, body]') }).optional(),
+}).superRefine(
+  (c, ctx) => {
+    const raw = c as Record<string, unknown>;
+    const given = CREDENTIAL_FORMS.filter((f) => raw[f] !== undefined);
+    if (given.length !== 1) {
+      const got = given.length === 0 ? 'none' : given.join(' and ');
+      ctx.addIssue({ code: 'custom', path: [], message: `expected exactly one injection form (${CREDENTIAL_FORMS.join(', ')}); got ${got}` });
+    }
+    if (raw.header !== undefined && raw.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: `a header credential needs a value, like value: "Bearer ${SECRET_TEMPLATE}"` });
+    }
+    if (raw.value !== undefined && raw.header === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: "'value' goes with 'header'; add header: authorization (or the header to set)" });
+    }
+    if (typeof raw.value === 'string' && !raw.value.includes(SECRET_TEMPLATE)) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `the value must contain ${SECRET_TEMPLATE} where the secret goes, like "Bearer ${SECRET_TEMPLATE}"; got ${describeValue(raw.value)}` });
+    }
+  },
+  { when: () => true },
+);
+
+const respondSchema = strictSection({
+  status: intInRange(100, 599, ' (an HTTP status)'),
+  headers: headerMapField.optional(),
+  body: z.string().optional(),
+});
+
+const headersSchema = strictSection({
+  set: headerMapField.optional(),
+  remove: z.array(headerNameField).optional(),
+});
+
+/** The rule's shape; the refinements below check how keys combine. */
+export const ruleSchema = strictSection({
+  id: z
+    .string()
+    .regex(RULE_ID, { error: (i) => `expected an id made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` }),
+  tenants: listOf(nameGlobField, '[acme]').optional(),
+  agents: listOf(nameGlobField, "[support-bot, 'ci-*']").optional(),
+  labels: z.record(z.string().min(1), z.string()).optional(),
+  hosts: z.array(hostPatternField).min(1, { error: 'expected at least one host, like [api.example.com]' }).optional(),
+  ports: listOf(portField, '[443, "8000-8100"]').optional(),
+  schemes: listOf(z.enum(['http', 'https']), '[https]').optional(),
+  methods: listOf(methodField, '[GET, HEAD]').optional(),
+  paths: listOf(pathPatternField, '["/repos/acme/**"]').optional(),
+  intent: intentField.optional(),
+  action: z.enum(['allow', 'deny']).optional(),
+  mode: z.enum(['enforce', 'report']).optional(),
+  credential: credentialSchema.optional(),
+  route: refNameField.optional(),
+  respond: respondSchema.optional(),
+  headers: headersSchema.optional(),
+}).superRefine(
+  (rule, ctx) => {
+    const raw = rule as Record<string, unknown>;
+    if (raw.action === 'deny') {
+      for (const key of ['credential', 'route', 'respond', 'headers']) {
+        if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
+      }
+      return;
+    }
+    const clash = ['route', 'credential'].filter((key) => raw[key] !== undefined).map((key) => `'${key}'`);
+    if (raw.respond !== undefined && clash.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['respond'], message: `'respond' answers without an upstream, so it cannot go with ${clash.join(' or ')}` });
+    }
+  },
+  { when: () => true },
+);
+export type Rule = z.output<typeof ruleSchema>;
+
+/** Rule ids name decisions in the audit trail, so two rules must never share one. */
+export const rulesSchema = z.array(ruleSchema).superRefine(
+  (rules, ctx) => {
+    const first = new Map<string, number>();
+    rules.forEach((rule: unknown, i) => {
+      const id = (rule as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string') return;
+      const seen = first.get(id);
+      if (seen === undefined) first.set(id, i);
+      // `firstAt` lets the loader name the first rule's line.
+      else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id '${id}'`, params: { firstAt: [seen, 'id'] } });
+    });
+  },
+  // Report duplicates even when another rule has an unrelated problem: one pass, every problem.
+  { when: () => true },
+);

@@ -1,0 +1,40 @@
+/**
+ * Building a Decision from the deciding rule, shared by `decide` and `explain`
+ * so the two can never disagree on what a rule grants.
+ */
+import type { CompiledRule } from './compile.js';
+import { DEFAULT_DENY_RULE, type Decision } from './types.js';
+
+/**
+ * @example
+ * buildDecision(null, [], 'a1b2c3'); // { outcome: 'deny', rule: 'default-deny', reason: 'no_rule_matched', ... }
+ */
+export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], version: string): Decision {
+  if (rule === null) {
+    return {
+      outcome: 'deny',
+      rule: DEFAULT_DENY_RULE,
+      reason: 'no_rule_matched',
+      policyVersion: version,
+      intent: null,
+      credential: null,
+      route: null,
+      respond: null,
+      headers: null,
+      wouldDeny,
+    };
+  }
+  const allow = rule.action === 'allow';
+  return {
+    outcome: rule.action,
+    rule: rule.id,
+    reason: allow ? 'rule_allow' : 'rule_deny',
+    policyVersion: version,
+    intent: rule.intent,
+    credential: allow ? rule.credential : null,
+    route: allow ? rule.route : null,
+    respond: allow ? rule.respond : null,
+    headers: allow ? rule.headers : null,
+    wouldDeny,
+  };
+}
