@@ -4,14 +4,18 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { starterConfig } from '../config/starter.js';
 import { createCa, writeCa } from '../tls/ca.js';
+import { ensureTokenKeys, TOKEN_KEY_FILE } from '../identity/keys.js';
+import { ensureMasterKey } from '../credentials/master-key.js';
 import { CONFIG_NAME, DEFAULT_DIR } from './paths.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice init [--dir DIR] [--force]
 
-Create a data directory (default ./.sluice) with a starter config (deny by default)
-and a new interception CA (ca.pem, and ca-key.pem readable by you only).
---force replaces an existing config and CA.`;
+Create a data directory (default ./.sluice) with a starter config (deny by default),
+a new interception CA (ca.pem, and ca-key.pem readable by you only), the agent-token
+signing key (token-key.pem) and the secret store's master key (master.key, unless
+SLUICE_MASTER_KEY is set). --force replaces the config and CA; the token key and
+master key are kept (replacing them would invalidate tokens and stored secrets).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -29,10 +33,17 @@ export async function run(argv: string[]): Promise<number> {
   await writeFile(configFile, starterConfig(), { mode: 0o644 });
   const ca = await createCa();
   const { certPath, keyPath } = await writeCa(dir, ca, { force: values.force });
+  // Kept on --force: replacing them would invalidate every token and every stored secret.
+  await ensureTokenKeys(dir);
+  const master = await ensureMasterKey(dir);
   process.stdout.write(
     `created ${configFile}\n` +
       `created CA certificate ${certPath}\n` +
-      `created CA key ${keyPath} (mode 0600)\n\n` +
+      `created CA key ${keyPath} (mode 0600)\n` +
+      `agent token signing key ${join(dir, TOKEN_KEY_FILE)} (mode 0600)\n` +
+      (master.source === 'env'
+        ? 'secrets are encrypted with SLUICE_MASTER_KEY\n\n'
+        : `${master.created ? 'created' : 'kept'} master key ${master.path ?? ''} (mode 0600; back it up: it decrypts the secret store)\n\n`) +
       `next: add rules to ${configFile}, then\n` +
       `  sluice start --config ${configFile}\n` +
       `  sluice run --config ${configFile} -- curl https://example.com/\n`,

@@ -14,6 +14,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: () => import('./start.js'),
   run: () => import('./run-cmd.js'),
   ca: () => import('./ca.js'),
+  token: () => import('./token.js'),
+  revoke: () => import('./revoke.js'),
+  secret: () => import('./secret.js'),
 };
 
 const USAGE = `sluice: the egress gate for AI agents
@@ -25,6 +28,9 @@ commands:
   start   run the gate
   run     run a command with the gate as its proxy and the CA trusted
   ca      print the CA certificate's path or PEM
+  token   mint an agent token (tenant, agent, session, human)
+  revoke  revoke a session, an agent or a token; open tunnels close
+  secret  set, list or remove secrets in the encrypted store
 
 'sluice <command> --help' for a command's options.`;
 

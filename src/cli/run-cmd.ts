@@ -4,23 +4,36 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
+import { mintRunToken } from '../identity/mint-run-token.js';
 import { writeClientBundle } from '../tls/trust.js';
 import { readFile } from 'node:fs/promises';
 import { agentEnv } from './agent-env.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
-export const help = `sluice run [--config FILE] [--gate HOST:PORT] -- CMD [ARGS...]
+export const help = `sluice run [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--ttl 1h] -- CMD [ARGS...]
 
 Run CMD with the gate as its HTTP and HTTPS proxy and the gate's CA trusted
 (HTTP_PROXY, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
 CURL_CA_BUNDLE, GIT_SSL_CAINFO, PIP_CERT, AWS_CA_BUNDLE, DENO_CERT; NO_PROXY cleared).
+A fresh agent token (new session id) is minted for the run and carried in the proxy
+URL as http://sluice:<token>@HOST:PORT; tenant and agent default to 'default', the
+token lives --ttl (default 1h, at most 24h). The session id is printed on stderr.
 The gate must be running ('sluice start'). Exits with CMD's exit code.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, gate: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      gate: { type: 'string' },
+      tenant: { type: 'string', default: 'default' },
+      agent: { type: 'string', default: 'default' },
+      human: { type: 'string' },
+      ttl: { type: 'string', default: '1h' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -40,7 +53,20 @@ export async function run(argv: string[]): Promise<number> {
   await assertListening(host, port);
   const bundle = join(config.data_dir, 'ca-bundle.pem');
   await writeClientBundle(bundle, await readFile(config.tls.ca_cert, 'utf8'));
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let ttlMs: number;
+  try {
+    ttlMs = parseDuration(values.ttl);
+  } catch (err) {
+    throw new UsageError(`--ttl: ${(err as Error).message}`);
+  }
+  const { token, session } = await mintRunToken(config.data_dir, {
+    tenant: values.tenant,
+    agent: values.agent,
+    ttlMs,
+    ...(values.human !== undefined ? { human: values.human } : {}),
+  });
+  if (!values.quiet) process.stderr.write(`sluice run: session ${session} (tenant ${values.tenant}, agent ${values.agent})\n`);
+  const url = `http://sluice:${token}@${host.includes(':') ? `[${host}]` : host}:${port}`;
   const env = agentEnv(process.env, url, { caCert: config.tls.ca_cert, bundle });
 
   const [cmd, ...args] = positionals as [string, ...string[]];

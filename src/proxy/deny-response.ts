@@ -14,6 +14,14 @@ export type DenyError =
   | 'upstream_timeout'
   | 'upstream_failed'
   | 'unsupported'
+  | 'identity_required'
+  | 'identity_invalid'
+  | 'identity_expired'
+  | 'identity_revoked'
+  | 'state_unavailable'
+  | 'audit_unavailable'
+  | 'credential_unavailable'
+  | 'placeholder_denied'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */
@@ -51,6 +59,7 @@ export function sendDeny(res: ServerResponse, status: number, body: DenyBody, he
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  407: 'Proxy Authentication Required',
   403: 'Forbidden',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
@@ -58,6 +67,7 @@ const STATUS_TEXT: Record<number, string> = {
   421: 'Misdirected Request',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
+  503: 'Service Unavailable',
   502: 'Bad Gateway',
   504: 'Gateway Timeout',
 };
@@ -66,7 +76,7 @@ const STATUS_TEXT: Record<number, string> = {
  * The deny contract written straight onto a socket that has no ServerResponse
  * (a CONNECT that is refused, or a request the HTTP parser rejected), then closed.
  */
-export function writeRawDeny(socket: Duplex, status: number, body: DenyBody): void {
+export function writeRawDeny(socket: Duplex, status: number, body: DenyBody, headers: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -78,6 +88,9 @@ export function writeRawDeny(socket: Duplex, status: number, body: DenyBody): vo
       `content-length: ${Buffer.byteLength(json)}\r\n` +
       'cache-control: no-store\r\n' +
       `${DECISION_HEADER}: ${body.decision_id}\r\n` +
+      Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('') +
       'connection: close\r\n\r\n' +
       json,
   );

@@ -1,4 +1,5 @@
 import { SluiceError, ErrorCode } from '../errors.js';
+import { IdentityError } from '../identity/errors.js';
 import type { DenyError } from './deny-response.js';
 
 /** A request the gate refuses: status, contract error, a reason a person can act on. */
@@ -8,6 +9,7 @@ export class Rejection extends Error {
     readonly error: DenyError,
     readonly reason: string,
     readonly rule: string | null = null,
+    readonly headers: Record<string, string> = {},
   ) {
     super(reason);
     this.name = 'Rejection';
@@ -22,6 +24,8 @@ export interface MappedFailure {
   /** `deny` when the gate refused, `error` when something upstream failed. */
   outcome: 'deny' | 'error';
   code: string;
+  /** Extra response headers (e.g. `proxy-authenticate` on a 407). */
+  headers: Record<string, string>;
 }
 
 const TLS_CODES = new Set([
@@ -42,16 +46,31 @@ const TLS_CODES = new Set([
  */
 export function mapFailure(err: unknown): MappedFailure {
   if (err instanceof Rejection) {
-    return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error };
+    return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
+  }
+  if (err instanceof IdentityError) {
+    const required = err.reason === 'identity_required' || err.reason === 'identity_invalid' || err.reason === 'identity_expired';
+    return {
+      status: required ? 407 : 403,
+      error: err.reason,
+      reason: err.message,
+      rule: null,
+      outcome: 'deny',
+      code: err.code,
+      // 407 invites the client to (re)send credentials; a revoked identity is final.
+      headers: required ? { 'proxy-authenticate': 'Basic realm="sluice"' } : {},
+    };
   }
   if (err instanceof SluiceError) {
     switch (err.code) {
+      case ErrorCode.STATE_UNAVAILABLE:
+        return { status: 503, error: 'state_unavailable', reason: 'the gate cannot read its revocation state; refusing (fail closed)', rule: null, outcome: 'deny', code: err.code, headers: {} };
       case ErrorCode.SSRF_BLOCKED:
-        return { status: 403, error: 'ssrf_blocked', reason: err.message, rule: null, outcome: 'deny', code: err.code };
+        return { status: 403, error: 'ssrf_blocked', reason: err.message, rule: null, outcome: 'deny', code: err.code, headers: {} };
       case ErrorCode.BAD_HOST:
-        return { status: 400, error: 'bad_host', reason: err.message, rule: null, outcome: 'deny', code: err.code };
+        return { status: 400, error: 'bad_host', reason: err.message, rule: null, outcome: 'deny', code: err.code, headers: {} };
       case ErrorCode.DNS_FAILED:
-        return { status: 502, error: 'dns_failed', reason: err.message, rule: null, outcome: 'error', code: err.code };
+        return { status: 502, error: 'dns_failed', reason: err.message, rule: null, outcome: 'error', code: err.code, headers: {} };
       default:
         break;
     }
@@ -75,11 +94,19 @@ export function mapFailure(err: unknown): MappedFailure {
   if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE') {
     return upstream(502, 'upstream_failed', `the upstream connection failed (${code})`, code);
   }
-  return { status: 500, error: 'internal_error', reason: 'the gate failed to handle this request', rule: null, outcome: 'error', code: code ?? ErrorCode.INTERNAL };
+  return {
+    status: 500,
+    error: 'internal_error',
+    reason: 'the gate failed to handle this request',
+    rule: null,
+    outcome: 'error',
+    code: code ?? ErrorCode.INTERNAL,
+    headers: {},
+  };
 }
 
 function upstream(status: number, error: DenyError, reason: string, code: string): MappedFailure {
-  return { status, error, reason, rule: null, outcome: 'error', code };
+  return { status, error, reason, rule: null, outcome: 'error', code, headers: {} };
 }
 
 function errorCode(err: unknown): string | undefined {

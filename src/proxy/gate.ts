@@ -16,6 +16,11 @@ import type { GateServices, GateState } from './gate-runtime.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import { UpstreamPools } from './upstream-pools.js';
+import { loadVerifyKey } from '../identity/keys.js';
+import { TokenVerifier } from '../identity/token-verifier.js';
+import { openRevocationStore } from '../state/index.js';
+import type { RevocationStore } from '../state/revocations.js';
+import type { TunnelContext } from './tunnel-context.js';
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -25,6 +30,11 @@ export interface GateOptions {
   audit?: AuditSink;
   /** Overrides `listen` from the config (e.g. `--listen`, or port 0 in tests). */
   listen?: { host: string; port: number };
+}
+
+interface Identity {
+  verifier: TokenVerifier;
+  revocations: RevocationStore;
 }
 
 /**
@@ -40,8 +50,10 @@ export class Gate {
   private readonly services: GateServices;
   private current: GateState;
   private readonly sockets = new Set<Socket>();
+  private readonly tunnels = new Set<TunnelContext>();
+  private readonly stopWatchingRevocations: () => void;
 
-  private constructor(opts: GateOptions, state: GateState, pools: UpstreamPools) {
+  private constructor(opts: GateOptions, state: GateState, pools: UpstreamPools, identity: Identity) {
     const c = opts.loaded.config;
     const logger = opts.logger;
     this.current = state;
@@ -50,6 +62,8 @@ export class Gate {
       audit: opts.audit ?? new LogAuditSink(logger),
       pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
+      identity,
+      tunnels: this.tunnels,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
         upstreamConnectMs: c.timeouts.upstream_connect,
@@ -93,6 +107,26 @@ export class Gate {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+    this.stopWatchingRevocations = identity.revocations.onChange(() => this.cutRevokedTunnels());
+  }
+
+  /** A revocation takes effect on open tunnels too: each one whose identity is now refused is cut. */
+  private cutRevokedTunnels(): void {
+    const { revocations } = this.services.identity;
+    for (const t of this.tunnels) {
+      if (t.principal === null) continue;
+      let revoked: boolean;
+      try {
+        revoked = revocations.isRevoked(t.principal) !== null;
+      } catch {
+        revoked = true; // state unreadable: fail closed
+      }
+      if (revoked) {
+        this.services.logger.info({ tunnel: t.id, session: t.principal.session, agent: t.principal.agent }, 'revoked: closing tunnel');
+        t.clientSocket.destroy();
+        this.tunnels.delete(t);
+      }
+    }
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -108,7 +142,13 @@ export class Gate {
     // known once it listens: hand it a late-bound view.
     const self: { gate?: Gate } = {};
     const state = buildState(opts.loaded, () => self.gate?.endpoints() ?? []);
-    const gate = new Gate(opts, state, pools);
+    const identity: Identity = {
+      verifier: new TokenVerifier(await loadVerifyKey(c.data_dir)),
+      revocations: await openRevocationStore(c.data_dir, {
+        onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
+      }),
+    };
+    const gate = new Gate(opts, state, pools, identity);
     self.gate = gate;
     const listen = opts.listen ?? c.listen;
     await new Promise<void>((resolve, reject) => {
@@ -149,6 +189,8 @@ export class Gate {
     for (const s of this.sockets) s.destroy();
     this.server.closeAllConnections();
     await closed;
+    this.stopWatchingRevocations();
+    await this.services.identity.revocations.close();
     await this.services.pools.close();
     await this.services.audit.close?.();
   }
@@ -168,5 +210,6 @@ function buildState(loaded: LoadedConfig, selfEndpoints: () => readonly Endpoint
       cacheTtlMs: c.dns.cache_ttl,
     }),
     passthrough: (host) => passthrough.candidates(host).length > 0,
+    identityRequired: c.identity.required,
   };
 }

@@ -6,6 +6,7 @@ import { classifyTarget } from './classify-target.js';
 import { sendDeny } from './deny-response.js';
 import { mapFailure, Rejection } from './errors-map.js';
 import { forward } from './forward.js';
+import { identify } from './identify.js';
 import type { GateServices } from './gate-runtime.js';
 import { upstreamRequestHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
@@ -33,6 +34,7 @@ export async function handleRequest(
     res,
     tunnel,
     transport: tunnel ? 'intercept' : 'http',
+    principal: null,
     scheme: tunnel ? 'https' : 'http',
     host: undefined,
     hostText: '',
@@ -57,6 +59,7 @@ export async function handleRequest(
   });
 
   try {
+    ctx.principal = await identify(gate, req, tunnel);
     classifyTarget(ctx);
     const host = ctx.host!;
     // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
@@ -101,7 +104,7 @@ export async function handleRequest(
       // The agent may still be sending a body we will never read: close after answering.
       res.shouldKeepAlive = false;
     }
-    sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId });
+    sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
   }
 }
 

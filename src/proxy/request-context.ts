@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision } from '../policy/types.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
 import type { Host } from '../net/host.js';
+import type { Principal } from '../identity/principal.js';
 import type { TunnelContext } from './tunnel-context.js';
 
 /** Everything known about one request as it moves through the pipeline. */
@@ -13,6 +14,8 @@ export interface RequestContext {
   readonly res: ServerResponse;
   readonly tunnel: TunnelContext | undefined;
   readonly transport: AuditRecord['transport'];
+  /** Who is asking; null until identified (or when identity is not required). */
+  principal: Principal | null;
   scheme: 'http' | 'https';
   host: Host | undefined;
   /** Canonical host text for decisions and audit ('' until classified). */

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Principal } from '../identity/principal.js';
 import type { Host } from '../net/host.js';
 
 /** What a CONNECT established: the authority every request inside it must address. */
@@ -9,6 +10,8 @@ export interface TunnelContext {
   readonly port: number;
   /** The agent's raw TCP socket, so the tunnel can be cut (revocation, shutdown). */
   readonly clientSocket: Socket;
+  /** Who opened the tunnel (null only when identity is not required). */
+  readonly principal: Principal | null;
 }
 
 // Requests inside an intercepted tunnel arrive on the TLS socket; this finds their CONNECT.

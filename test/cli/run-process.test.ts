@@ -118,7 +118,15 @@ describe('sluice run: the child process', () => {
     });
     assert.equal(r.code, 0, r.stderr);
     const env = parseEnv0(r.stdout);
-    const proxy = `http://${gate!.address}`;
+    // The proxy URL carries a fresh agent token for this run, bound to the session reported on stderr.
+    const proxy = env.get('HTTP_PROXY') ?? '';
+    const m = /^http:\/\/sluice:([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)@(.+)$/.exec(proxy);
+    assert.ok(m, 'HTTP_PROXY is http://sluice:<token>@gate');
+    assert.equal(m[2], gate!.address);
+    const claims = JSON.parse(Buffer.from(m[1]!.split('.')[1]!, 'base64url').toString()) as { sid: string; tnt: string; sub: string };
+    assert.equal(claims.tnt, 'default');
+    assert.equal(claims.sub, 'default');
+    assert.match(r.stderr, new RegExp(`session ${claims.sid} \\(tenant default, agent default\\)`));
     for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) assert.equal(env.get(k), proxy, k);
     for (const k of ['NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']) assert.equal(env.has(k), false, `${k} must be removed`);
 

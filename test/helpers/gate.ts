@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { Gate } from '../../src/proxy/gate.js';
 import { createCa, loadCa, writeCa } from '../../src/tls/ca.js';
 import { upstreamPki } from './pki.js';
+import { ensureTokenKeys, loadSigningKey } from '../../src/identity/keys.js';
+import { issueToken } from '../../src/identity/tokens.js';
 
 export interface TestGate {
   gate: Gate;
@@ -18,6 +20,14 @@ export interface TestGate {
   caFile: string;
   caPem: string;
   audit: MemoryAuditSink;
+  /** A token for tenant `acme`, agent `test-agent` (15 min). */
+  token: string;
+  /** `http://sluice:<token>@127.0.0.1:PORT`: what an agent is given. */
+  proxyUrl: string;
+  /** The `Proxy-Authorization` value for `token`. */
+  auth: string;
+  /** Mint another token with this gate's key. */
+  mint(req: { tenant?: string; agent?: string; session?: string; human?: string; labels?: Record<string, string>; ttlMs?: number; now?: number }): Promise<string>;
   /** Every log line the gate wrote, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -33,6 +43,11 @@ export async function startTestGate(yaml: string): Promise<TestGate> {
   const pki = await upstreamPki();
   const ca = await createCa();
   const { certPath, keyPath } = await writeCa(dir, ca);
+  await ensureTokenKeys(dir);
+  const signingKey = await loadSigningKey(dir);
+  const mint: TestGate['mint'] = async (req) =>
+    (await issueToken(signingKey, { tenant: req.tenant ?? 'acme', agent: req.agent ?? 'test-agent', ttlMs: req.ttlMs ?? 15 * 60_000, ...stripUndefined(req) })).token;
+  const token = await mint({});
   const configFile = join(dir, 'sluice.yaml');
   const hasTls = /^tls:/m.test(yaml);
   const text = `version: 1\nlisten: 127.0.0.1:0\n${hasTls ? '' : `tls:\n  upstream_ca: ${pki.caFile}\n`}${yaml}\n`;
@@ -48,6 +63,10 @@ export async function startTestGate(yaml: string): Promise<TestGate> {
   const gate = await Gate.start({ loaded, ca: await loadCa(certPath, keyPath), logger, audit });
   return {
     gate,
+    token,
+    proxyUrl: gate.url.replace('http://', `http://sluice:${token}@`),
+    auth: `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`,
+    mint,
     url: gate.url,
     port: gate.address.port,
     dir,
@@ -58,4 +77,8 @@ export async function startTestGate(yaml: string): Promise<TestGate> {
     logs,
     close: () => gate.close(),
   };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

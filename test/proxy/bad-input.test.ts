@@ -11,7 +11,6 @@ describe('bad input gets a precise answer and the gate keeps serving', () => {
   let good: string;
   before(async () => {
     up = await startUpstream();
-    good = `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nHost: api.upstream.test\r\nConnection: close\r\n\r\n`;
     g = await startTestGate(`
 dns:
   hosts:
@@ -27,6 +26,9 @@ rules:
   - id: upstream
     hosts: [api.upstream.test]
 `);
+  });
+  before(() => {
+    good = `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nHost: api.upstream.test\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`;
   });
   after(async () => {
     await g.close();
@@ -106,7 +108,7 @@ rules:
   });
 
   test('a TLS client hello that never comes: the tunnel is closed and logged', async () => {
-    const { response, closed } = await rawExchange(g.port, `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\n\r\n`, { timeoutMs: 8000 });
+    const { response, closed } = await rawExchange(g.port, `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, { timeoutMs: 8000 });
     assert.match(response, /^HTTP\/1\.1 200/);
     assert.ok(closed, 'gate closed the silent tunnel');
     assert.ok(g.logs.some((l) => l.code === 'tls_handshake_timeout'));
@@ -116,7 +118,7 @@ rules:
   test('garbage instead of TLS inside CONNECT: closed and logged', async () => {
     const { closed } = await rawExchange(
       g.port,
-      `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\n\r\nthis is not a TLS client hello at all\r\n\r\n`,
+      `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nProxy-Authorization: ${g.auth}\r\n\r\nthis is not a TLS client hello at all\r\n\r\n`,
       { timeoutMs: 8000 },
     );
     assert.ok(closed);
@@ -127,7 +129,7 @@ rules:
   test('a client that disconnects mid-body does not disturb others', async () => {
     await new Promise<void>((resolve) => {
       const s = connect({ port: g.port, host: '127.0.0.1' }, () => {
-        s.write(`POST http://api.upstream.test:${up.port}/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nabc`);
+        s.write(`POST http://api.upstream.test:${up.port}/upload HTTP/1.1\r\nHost: a\r\nProxy-Authorization: ${g.auth}\r\nContent-Length: 100000\r\n\r\nabc`);
         setTimeout(() => {
           s.destroy();
           resolve();

@@ -8,7 +8,7 @@ import { upstreamPki } from '../helpers/pki.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 function curlArgs(g: TestGate, url: string, extra: string[] = []): string[] {
-  return ['-sS', '--suppress-connect-headers', '--proxy', g.url, '--cacert', g.caFile, ...extra, url];
+  return ['-sS', '--suppress-connect-headers', '--proxy', g.proxyUrl, '--cacert', g.caFile, ...extra, url];
 }
 
 describe('CONNECT with TLS interception', () => {
@@ -52,7 +52,7 @@ rules:
   test('the agent sees a leaf for the CONNECT host, signed by the gate CA, offering http/1.1', async () => {
     const info = await new Promise<{ subject: string; issuer: string; alpn: string | false; authorized: boolean }>((resolve, reject) => {
       const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-        raw.write(`CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nHost: api.upstream.test:${up.port}\r\n\r\n`);
+        raw.write(`CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nHost: api.upstream.test:${up.port}\r\nProxy-Authorization: ${g.auth}\r\n\r\n`);
         raw.once('data', (d: Buffer) => {
           assert.match(d.toString(), /^HTTP\/1\.1 200/);
           const t = tlsConnect({ socket: raw, servername: 'api.upstream.test', ca: [g.caPem], ALPNProtocols: ['h2', 'http/1.1'] }, () => {
@@ -83,7 +83,7 @@ rules:
 
   test('a passthrough host is tunnelled byte for byte: the agent verifies the upstream CA itself', async () => {
     const pki = await upstreamPki();
-    const r = await exec('curl', ['-sS', '--proxy', g.url, '--cacert', pki.caFile, `https://pass.upstream.test:${up.port}/`]);
+    const r = await exec('curl', ['-sS', '--proxy', g.proxyUrl, '--cacert', pki.caFile, `https://pass.upstream.test:${up.port}/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'hello from upstream\n');
     // Closing the tunnel writes the tunnel's audit record.
@@ -123,7 +123,7 @@ rules:
 
   test('Node fetch through undici ProxyAgent: allowed and denied', async () => {
     const { ProxyAgent, fetch } = await import('undici');
-    const dispatcher = new ProxyAgent({ uri: g.url, requestTls: { ca: g.caPem } });
+    const dispatcher = new ProxyAgent({ uri: g.proxyUrl, requestTls: { ca: g.caPem } });
     try {
       const ok = await fetch(`${origin}/echo`, { dispatcher });
       assert.equal(ok.status, 200);

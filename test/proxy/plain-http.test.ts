@@ -14,7 +14,14 @@ function viaProxy(
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; socketReused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: gate.port, method: opts.method ?? 'GET', path: url, headers: opts.headers, agent: opts.agent },
+      {
+        host: '127.0.0.1',
+        port: gate.port,
+        method: opts.method ?? 'GET',
+        path: url,
+        headers: { 'proxy-authorization': gate.auth, ...opts.headers },
+        agent: opts.agent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -90,7 +97,6 @@ rules:
         host: 'evil.example',
         connection: 'keep-alive, x-drop-me',
         'x-drop-me': '1',
-        'proxy-authorization': 'Basic c2x1aWNlOnNlY3JldA==',
         'proxy-connection': 'keep-alive',
         te: 'trailers',
         'x-keep': 'yes',
@@ -130,17 +136,17 @@ rules:
   });
 
   test('Expect: 100-continue with curl: allowed gets 100 then the upload, denied gets 403 without a 100', async () => {
-    const ok = await exec('curl', ['-sS', '-i', '-x', g.url, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `${origin}/upload`]);
+    const ok = await exec('curl', ['-sS', '-i', '-x', g.proxyUrl, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `${origin}/upload`]);
     assert.match(ok.stdout, /HTTP\/1\.1 100 Continue/);
     assert.match(ok.stdout, /"received":2048/);
-    const denied = await exec('curl', ['-sS', '-i', '-x', g.url, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `http://other.upstream.test:${up.port}/upload`]);
+    const denied = await exec('curl', ['-sS', '-i', '-x', g.proxyUrl, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `http://other.upstream.test:${up.port}/upload`]);
     assert.doesNotMatch(denied.stdout, /100 Continue/);
     assert.match(denied.stdout, /HTTP\/1\.1 403/);
     assert.match(denied.stdout, /"error":"policy_denied"/);
   });
 
   test('an origin-form request to the proxy gets a 400 that says how to use it', async () => {
-    const { response } = await rawExchange(g.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 2000 });
+    const { response } = await rawExchange(g.port, `GET / HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, { timeoutMs: 2000 });
     const r = parseRawResponse(response);
     assert.equal(r.status, 400);
     assert.match(r.body, /absolute-form/);
@@ -157,7 +163,7 @@ rules:
   });
 
   test('curl through the proxy (plain HTTP) reads the upstream body', async () => {
-    const r = await exec('curl', ['-sS', '-x', g.url, `${origin}/`]);
+    const r = await exec('curl', ['-sS', '-x', g.proxyUrl, `${origin}/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'hello from upstream\n');
   });

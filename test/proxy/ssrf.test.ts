@@ -13,7 +13,7 @@ interface Deny {
 
 /** Send one absolute-form request with a raw socket, so the URL reaches the gate exactly as spelled. */
 async function rawGet(g: TestGate, url: string): Promise<{ status: number; body: string }> {
-  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
+  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
   const r = parseRawResponse(response);
   return { status: r.status, body: r.body };
 }
@@ -95,14 +95,14 @@ rules:
   });
 
   test('curl https://169.254.169.254/ through CONNECT reads ssrf_blocked over intercepted TLS', async () => {
-    const r = await exec('curl', ['-sS', '-i', '--suppress-connect-headers', '--proxy', g.url, '--cacert', g.caFile, 'https://169.254.169.254/']);
+    const r = await exec('curl', ['-sS', '-i', '--suppress-connect-headers', '--proxy', g.proxyUrl, '--cacert', g.caFile, 'https://169.254.169.254/']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^HTTP\/1\.1 403/);
     assert.match(r.stdout, /"error":"ssrf_blocked"/);
   });
 
   test('curl http://0x7f.1/ through the gate gets ssrf_blocked', async () => {
-    const r = await exec('curl', ['-sS', '-x', g.url, 'http://0x7f.1/']);
+    const r = await exec('curl', ['-sS', '-x', g.proxyUrl, 'http://0x7f.1/']);
     assert.equal((JSON.parse(r.stdout) as Deny).error, 'ssrf_blocked');
   });
 
@@ -153,7 +153,7 @@ rules:
   });
 
   test('CONNECT back to the gate is blocked too', async () => {
-    const r = await exec('curl', ['-sS', '--proxy', g.url, '--cacert', g.caFile, `https://127.0.0.1:${g.port}/`]);
+    const r = await exec('curl', ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, `https://127.0.0.1:${g.port}/`]);
     assert.equal((JSON.parse(r.stdout) as Deny).error, 'ssrf_blocked');
   });
 });

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import { authenticate } from '../identity/authenticate.js';
+import { IdentityError } from '../identity/errors.js';
+import type { Principal } from '../identity/principal.js';
+import type { GateServices } from './gate-runtime.js';
+import type { TunnelContext } from './tunnel-context.js';
+
+/**
+ * Identify + admit: who is asking, and may they still ask. A plain proxy request
+ * carries its token on every request; a request inside a tunnel inherits the
+ * identity its CONNECT proved, re-checked here for expiry and revocation so a
+ * long-lived tunnel cannot outlive its token.
+ *
+ * Returns null only when the operator turned `identity.required` off and no token
+ * was sent (anonymous requests then match only rules without who-matchers).
+ */
+export async function identify(gate: GateServices, req: IncomingMessage, tunnel: TunnelContext | undefined): Promise<Principal | null> {
+  const id = gate.identity;
+  const required = gate.state().identityRequired;
+  if (tunnel) {
+    const p = tunnel.principal;
+    if (p === null) return null;
+    admitAgain(gate, p);
+    return p;
+  }
+  const header = req.headers['proxy-authorization'];
+  if (header === undefined && !required) return null;
+  return authenticate(header, id.verifier, id.revocations);
+}
+
+/** The CONNECT's own identity check; the tunnel keeps the principal. */
+export async function identifyConnect(gate: GateServices, req: IncomingMessage): Promise<Principal | null> {
+  const header = req.headers['proxy-authorization'];
+  if (header === undefined && !gate.state().identityRequired) return null;
+  return authenticate(header, gate.identity.verifier, gate.identity.revocations);
+}
+
+function admitAgain(gate: GateServices, p: Principal): void {
+  if (p.expiresAt <= Date.now()) {
+    throw new IdentityError('identity_expired', 'the agent token expired; reconnect with a fresh token');
+  }
+  const revoked = gate.identity.revocations.isRevoked(p);
+  if (revoked !== null) {
+    throw new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`);
+  }
+}
