@@ -17,6 +17,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: () => import('./token.js'),
   revoke: () => import('./revoke.js'),
   secret: () => import('./secret.js'),
+  audit: () => import('./audit.js'),
+  policy: () => import('./policy.js'),
+  explain: () => import('./explain.js'),
 };
 
 const USAGE = `sluice: the egress gate for AI agents
@@ -31,6 +34,9 @@ commands:
   token   mint an agent token (tenant, agent, session, human)
   revoke  revoke a session, an agent or a token; open tunnels close
   secret  set, list or remove secrets in the encrypted store
+  policy  check a policy file, or run a table of policy test cases
+  explain show how the policy decides one request, rule by rule
+  audit   tail or query the audit trail
 
 'sluice <command> --help' for a command's options.`;
 

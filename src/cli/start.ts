@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { parseListen } from '../config/listen-address.js';
 import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
+import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
 import { configPath } from './paths.js';
 import { CommandError, UsageError } from './usage-error.js';
@@ -10,6 +11,8 @@ import { CommandError, UsageError } from './usage-error.js';
 export const help = `sluice start [--config FILE] [--listen HOST:PORT]
 
 Run the gate in the foreground. Prints where it listens and the CA path.
+Reloads the policy when the config file changes or on SIGHUP (an invalid file is
+rejected with its line numbers and the running policy keeps serving).
 Stops cleanly on SIGINT or SIGTERM.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -45,7 +48,9 @@ export async function run(argv: string[]): Promise<number> {
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
+  const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
+  stopWatching();
   await gate.close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;

@@ -11,6 +11,7 @@ import type { ConfigProblem } from '../errors.js';
 import { issueProblems } from './issue-problems.js';
 import { plainIssueMessage } from './issue-message.js';
 import { resolvePaths } from './resolve-paths.js';
+import { resolvePolicyPaths } from './policy-paths.js';
 import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
 import { readYaml } from './yaml-source.js';
@@ -55,7 +56,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   if (problems.length > 0 || !result.success) throw new ConfigError(sorted(problems));
 
   return {
-    config: resolvePaths(result.data, dir),
+    config: resolvePolicyPaths(resolvePaths(result.data, dir), dir),
     file: abs,
     dir,
     version: createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12),

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
 
@@ -9,7 +10,13 @@ export interface ForwardRequest {
   headers: Record<string, string | string[]>;
   /** TLS name to present upstream (SNI and certificate check); null for IP literals. */
   servername: string | null;
-  hasBody: boolean;
+  /** The request body as it goes upstream (counted, possibly rewritten), or null. */
+  body: AsyncIterable<Buffer> | null;
+  /**
+   * Secret values (and their encodings) injected into this request: if the upstream
+   * reflects any of them back, the agent gets a redaction marker instead.
+   */
+  scrub: readonly Buffer[];
 }
 
 /**
@@ -36,6 +43,15 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     };
     res.on('close', onClientClose);
     const onDrain = (): void => controller?.resume();
+    const scrubber = fr.scrub.length > 0 ? new ReflectionScrubber(fr.scrub) : null;
+    let headerReflections = 0;
+    const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
+      if (chunk.length === 0) return;
+      if (!res.write(chunk)) {
+        c.pause();
+        res.once('drain', onDrain);
+      }
+    };
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
@@ -46,7 +62,14 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
         if (statusMessage) res.statusMessage = statusMessage;
-        const out = clientResponseHeaders(headers);
+        let out = clientResponseHeaders(headers);
+        if (scrubber) {
+          const scrubbed = scrubHeaders(out as Record<string, string | string[] | undefined>, fr.scrub);
+          out = scrubbed.headers;
+          headerReflections = scrubbed.replaced;
+          // Redaction changes the body's length; let it go chunked.
+          delete out['content-length'];
+        }
         for (const k in out) res.setHeader(k, out[k]!);
         // A body of unknown length may be a stream (SSE, long poll): let the agent see
         // the head now. With a length, the head rides in the first body write instead.
@@ -54,12 +77,14 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       },
       onResponseData(c, chunk) {
         ctx.bytesOut += chunk.length;
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', onDrain);
-        }
+        emit(c, scrubber ? scrubber.push(chunk) : chunk);
       },
-      onResponseEnd() {
+      onResponseEnd(c) {
+        if (scrubber) {
+          emit(c, scrubber.end());
+          const n = scrubber.replaced + headerReflections;
+          if (n > 0) ctx.findings.push({ type: 'reflected_secret', location: 'response', action: 'redact' });
+        }
         res.end();
         done();
       },
@@ -80,7 +105,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         path: fr.path,
         method: fr.method,
         headers: fr.headers,
-        body: fr.hasBody ? countedBody(ctx) : null,
+        body: fr.body,
         servername: fr.servername ?? undefined,
         // A request that fails half-way must not be silently replayed upstream.
         idempotent: false,
@@ -90,7 +115,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
   });
 }
 
-async function* countedBody(ctx: RequestContext): AsyncGenerator<Buffer> {
+/** The agent's request body, counted as it streams. */
+export async function* countedBody(ctx: RequestContext): AsyncGenerator<Buffer> {
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     ctx.bytesIn += chunk.length;
     yield chunk;

@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Resolver } from '../net/resolve.js';
 import type { AuditSink } from '../audit/sink.js';
+import type { SecretResolver } from '../credentials/refs.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
 import type { TunnelContext } from './tunnel-context.js';
+import type { RouteRuntime } from './routes.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -19,6 +21,12 @@ export interface GateState {
   readonly passthrough: (host: string) => boolean;
   /** `identity.required`: refuse requests without a token (407). */
   readonly identityRequired: boolean;
+  /** Named private routes, TLS material loaded. */
+  readonly routes: ReadonlyMap<string, RouteRuntime>;
+  /** Resolver for route targets: private addresses allowed (never the gate, never metadata). */
+  readonly routeResolver: Resolver;
+  /** `audit.fail_closed`: refuse credentialed requests while the audit trail is failing. */
+  readonly auditFailClosed: boolean;
 }
 
 /** Long-lived services shared by every request. */
@@ -33,6 +41,10 @@ export interface GateServices {
   };
   /** Open tunnels, so revocation and shutdown can cut them. */
   readonly tunnels: Set<TunnelContext>;
+  /** Resolves a credential's `secret:` reference to its value; the only way to one. */
+  readonly secrets: SecretResolver;
+  /** Whether every audit sink that reports health is writing. */
+  auditHealthy(): boolean;
   readonly timeouts: {
     readonly tlsHandshakeMs: number;
     readonly upstreamConnectMs: number;

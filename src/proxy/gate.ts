@@ -2,40 +2,39 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/sink.js';
+import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
-import { LogAuditSink, type AuditSink } from '../audit/sink.js';
-import { CidrSet } from '../net/cidr.js';
-import { Resolver, type Endpoint } from '../net/resolve.js';
-import { compilePolicy } from '../policy/compile.js';
-import { HostIndex } from '../policy/host-index.js';
+import { FileSecretStore } from '../credentials/file-store.js';
+import { SecretResolver } from '../credentials/refs.js';
+import { loadVerifyKey } from '../identity/keys.js';
+import { TokenVerifier } from '../identity/token-verifier.js';
+import type { Endpoint } from '../net/resolve.js';
+import { openRevocationStore } from '../state/index.js';
 import type { LoadedCa } from '../tls/ca.js';
 import { LeafCertCache } from '../tls/leaf-cache.js';
 import { upstreamTrust } from '../tls/trust.js';
+import { buildAuditSinks } from './audit-sinks.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
+import { buildState } from './gate-state.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
-import { UpstreamPools } from './upstream-pools.js';
-import { loadVerifyKey } from '../identity/keys.js';
-import { TokenVerifier } from '../identity/token-verifier.js';
-import { openRevocationStore } from '../state/index.js';
-import type { RevocationStore } from '../state/revocations.js';
 import type { TunnelContext } from './tunnel-context.js';
+import { UpstreamPools } from './upstream-pools.js';
 
 export interface GateOptions {
   loaded: LoadedConfig;
   ca: LoadedCa;
   logger: Logger;
-  /** Defaults to JSON lines through `logger`. */
+  /** Replaces the sinks the config asks for (tests, embedders). */
   audit?: AuditSink;
   /** Overrides `listen` from the config (e.g. `--listen`, or port 0 in tests). */
   listen?: { host: string; port: number };
 }
 
-interface Identity {
-  verifier: TokenVerifier;
-  revocations: RevocationStore;
-}
+/** What `reload` did: swapped in a new version, or kept the old one and why. */
+export type ReloadResult = { ok: true; version: string; changed: boolean } | { ok: false; error: Error; version: string };
 
 /**
  * A running gate: one listener that speaks forward-proxy HTTP/1.1 and CONNECT.
@@ -49,21 +48,36 @@ export class Gate {
   private readonly server: Server;
   private readonly services: GateServices;
   private current: GateState;
+  private loaded: LoadedConfig;
   private readonly sockets = new Set<Socket>();
   private readonly tunnels = new Set<TunnelContext>();
   private readonly stopWatchingRevocations: () => void;
+  private readonly trust: readonly string[];
+  private readonly store: FileSecretStore;
 
-  private constructor(opts: GateOptions, state: GateState, pools: UpstreamPools, identity: Identity) {
+  private constructor(opts: GateOptions, state: GateState, init: {
+    pools: UpstreamPools;
+    trust: readonly string[];
+    verifier: TokenVerifier;
+    revocations: GateServices['identity']['revocations'];
+    store: FileSecretStore;
+  }) {
     const c = opts.loaded.config;
     const logger = opts.logger;
     this.current = state;
+    this.loaded = opts.loaded;
+    this.trust = init.trust;
+    this.store = init.store;
+    const audit = opts.audit ?? buildAuditSinks(c, logger);
     this.services = {
       logger,
-      audit: opts.audit ?? new LogAuditSink(logger),
-      pools,
+      audit,
+      pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
-      identity,
+      identity: { verifier: init.verifier, revocations: init.revocations },
       tunnels: this.tunnels,
+      secrets: new SecretResolver(init.store, { baseDir: opts.loaded.dir }),
+      auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
         upstreamConnectMs: c.timeouts.upstream_connect,
@@ -85,10 +99,9 @@ export class Gate {
     });
     this.server.timeout = c.timeouts.idle;
     const services = this.services;
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void handleRequest(services, req, res, false);
-    };
-    this.server.on('request', onRequest);
+    });
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       void handleRequest(services, req, res, true);
     });
@@ -96,7 +109,7 @@ export class Gate {
       handleConnect(services, this.server, req, socket, head);
     });
     this.server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
-      // WebSocket inspection arrives with its own issue; until then upgrades fail closed.
+      // WebSocket inspection arrives with its own milestone; until then upgrades fail closed.
       socket.end(
         'HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
           '{"error":"unsupported","reason":"protocol upgrades (WebSocket) are not proxied yet","rule":null}',
@@ -107,7 +120,92 @@ export class Gate {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    this.stopWatchingRevocations = identity.revocations.onChange(() => this.cutRevokedTunnels());
+    this.stopWatchingRevocations = init.revocations.onChange(() => this.cutRevokedTunnels());
+  }
+
+  static async start(opts: GateOptions): Promise<Gate> {
+    const c = opts.loaded.config;
+    const trust = await upstreamTrust(c.tls.upstream_ca);
+    const pools = new UpstreamPools({
+      secureContext: createSecureContext({ ca: [...trust] }),
+      connectTimeoutMs: c.timeouts.upstream_connect,
+      headersTimeoutMs: c.timeouts.upstream_response,
+      bodyTimeoutMs: c.timeouts.idle,
+    });
+    // The resolver must know the gate's own address to refuse loops, and that is only
+    // known once it listens: hand it a late-bound view.
+    const self: { gate?: Gate } = {};
+    const selfEndpoints = (): readonly Endpoint[] => self.gate?.endpoints() ?? [];
+    const state = await buildState(opts.loaded, selfEndpoints, trust);
+    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir));
+    const revocations = await openRevocationStore(c.data_dir, {
+      onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
+    });
+    const store = await FileSecretStore.open(c.data_dir);
+    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store });
+    self.gate = gate;
+    const listen = opts.listen ?? c.listen;
+    await new Promise<void>((resolve, reject) => {
+      gate.server.once('error', reject);
+      gate.server.listen(listen.port, listen.host, () => {
+        gate.server.off('error', reject);
+        resolve();
+      });
+    });
+    return gate;
+  }
+
+  /**
+   * Swap in a new config (policy, routes, DNS map, opt-ins) for new requests, atomically.
+   * A config that does not build is rejected and the old one keeps serving. Listener,
+   * timeouts and CA need a restart; a change to them is logged.
+   */
+  async reload(loaded: LoadedConfig): Promise<ReloadResult> {
+    const log = this.services.logger;
+    if (loaded.version === this.loaded.version) return { ok: true, version: loaded.version, changed: false };
+    try {
+      const state = await buildState(loaded, () => this.endpoints(), this.trust);
+      await this.store.reload();
+      const before = this.loaded.config;
+      const after = loaded.config;
+      for (const key of ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir'] as const) {
+        if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
+      }
+      this.current = state;
+      this.loaded = loaded;
+      log.info({ policy_version: loaded.version, rules: after.rules.length }, 'policy reloaded');
+      return { ok: true, version: loaded.version, changed: true };
+    } catch (error) {
+      log.error({ err: error, policy_version: this.loaded.version }, 'policy reload rejected; the previous policy keeps serving');
+      return { ok: false, error: error as Error, version: this.loaded.version };
+    }
+  }
+
+  /** Re-read the secret store (after `sluice secret set` while running). */
+  async reloadSecrets(): Promise<void> {
+    await this.store.reload();
+  }
+
+  /** Where the gate listens. */
+  get address(): { host: string; port: number } {
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new Error('gate is not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /** The proxy URL agents use (without a token). */
+  get url(): string {
+    const { host, port } = this.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  get policyVersion(): string {
+    return this.current.policy.version;
+  }
+
+  private endpoints(): readonly Endpoint[] {
+    const a = this.server.address();
+    return a && typeof a !== 'string' ? [{ address: a.address, port: a.port }] : [];
   }
 
   /** A revocation takes effect on open tunnels too: each one whose identity is now refused is cut. */
@@ -129,61 +227,7 @@ export class Gate {
     }
   }
 
-  static async start(opts: GateOptions): Promise<Gate> {
-    const c = opts.loaded.config;
-    const trust = await upstreamTrust(c.tls.upstream_ca);
-    const pools = new UpstreamPools({
-      secureContext: createSecureContext({ ca: trust }),
-      connectTimeoutMs: c.timeouts.upstream_connect,
-      headersTimeoutMs: c.timeouts.upstream_response,
-      bodyTimeoutMs: c.timeouts.idle,
-    });
-    // The resolver must know the gate's own address to refuse loops, and that is only
-    // known once it listens: hand it a late-bound view.
-    const self: { gate?: Gate } = {};
-    const state = buildState(opts.loaded, () => self.gate?.endpoints() ?? []);
-    const identity: Identity = {
-      verifier: new TokenVerifier(await loadVerifyKey(c.data_dir)),
-      revocations: await openRevocationStore(c.data_dir, {
-        onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
-      }),
-    };
-    const gate = new Gate(opts, state, pools, identity);
-    self.gate = gate;
-    const listen = opts.listen ?? c.listen;
-    await new Promise<void>((resolve, reject) => {
-      gate.server.once('error', reject);
-      gate.server.listen(listen.port, listen.host, () => {
-        gate.server.off('error', reject);
-        resolve();
-      });
-    });
-    return gate;
-  }
-
-  /** Where the gate listens. */
-  get address(): { host: string; port: number } {
-    const a = this.server.address();
-    if (a === null || typeof a === 'string') throw new Error('gate is not listening');
-    return { host: a.address, port: a.port };
-  }
-
-  /** The proxy URL agents use. */
-  get url(): string {
-    const { host, port } = this.address;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
-
-  get policyVersion(): string {
-    return this.current.policy.version;
-  }
-
-  private endpoints(): readonly Endpoint[] {
-    const a = this.server.address();
-    return a && typeof a !== 'string' ? [{ address: a.address, port: a.port }] : [];
-  }
-
-  /** Stop listening, cut open connections and tunnels, close upstream pools. */
+  /** Stop listening, cut open connections and tunnels, flush the audit trail, close pools. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
@@ -194,22 +238,4 @@ export class Gate {
     await this.services.pools.close();
     await this.services.audit.close?.();
   }
-}
-
-function buildState(loaded: LoadedConfig, selfEndpoints: () => readonly Endpoint[]): GateState {
-  const c = loaded.config;
-  const passthrough = new HostIndex<true>();
-  for (const p of c.tls.passthrough) passthrough.add(p, true);
-  return {
-    policy: compilePolicy(c.rules, loaded.version),
-    resolver: new Resolver({
-      hosts: new Map(Object.entries(c.dns.hosts)),
-      allowPrivate: new CidrSet(c.network.allow_private),
-      allowMetadata: new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32'))),
-      selfEndpoints,
-      cacheTtlMs: c.dns.cache_ttl,
-    }),
-    passthrough: (host) => passthrough.candidates(host).length > 0,
-    identityRequired: c.identity.required,
-  };
 }

@@ -70,7 +70,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
   try {
     const host = tunnel.host;
     if (host.kind === 'ip') state.resolver.vet(tunnel.hostText, host.ip, tunnel.port);
-    const d = decide({ scheme: 'https', host: tunnel.hostText, port: tunnel.port, method: 'CONNECT', path: '' }, state.policy);
+    const d = decide({ scheme: 'https', host: tunnel.hostText, port: tunnel.port, method: 'CONNECT', path: '' }, tunnel.principal, state.policy);
     record.rule = d.rule;
     record.reason = d.reason;
     if (d.outcome === 'deny') {

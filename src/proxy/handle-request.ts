@@ -6,17 +6,17 @@ import { classifyTarget } from './classify-target.js';
 import { sendDeny } from './deny-response.js';
 import { mapFailure, Rejection } from './errors-map.js';
 import { forward } from './forward.js';
+import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
-import type { GateServices } from './gate-runtime.js';
-import { upstreamRequestHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
+import { synthesize } from './synthesize.js';
 import { tunnelOf } from './tunnel-context.js';
-
-const VIA = '1.1 sluice';
+import { buildUpstreamRequest, credentialRejection, hasBody } from './upstream-request.js';
 
 /**
- * The request pipeline: classify → decide → route (resolve + vet) → forward, with one
- * audit record written when the exchange ends, whatever happened.
+ * The request pipeline: identify → classify → decide → (respond | route → rewrite →
+ * inject → forward), with one audit record written when the exchange ends, whatever
+ * happened. Each step lives in its own file; this one only orders them.
  */
 export async function handleRequest(
   gate: GateServices,
@@ -26,7 +26,100 @@ export async function handleRequest(
 ): Promise<void> {
   const state = gate.state();
   const tunnel = tunnelOf(req.socket);
-  const ctx: RequestContext = {
+  const ctx = newContext(req, res, tunnel, state);
+  res.once('close', () => {
+    try {
+      gate.audit.write(buildRecord(ctx));
+    } catch (err) {
+      gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
+    }
+  });
+
+  try {
+    ctx.principal = await identify(gate, req, tunnel);
+    classifyTarget(ctx);
+    const host = ctx.host!;
+    // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
+    // whatever the rules say, and needs no DNS to know it.
+    if (host.kind === 'ip') ctx.address = state.resolver.vet(ctx.hostText, host.ip, ctx.port).address;
+
+    const decision = decide(
+      { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: req.method ?? 'GET', path: ctx.target },
+      ctx.principal,
+      state.policy,
+    );
+    ctx.decision = decision;
+    if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+    if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
+
+    if (decision.respond) {
+      synthesize(ctx, decision.respond);
+      return;
+    }
+    const dest = await destination(gate, state, ctx, decision.route);
+    const up = buildUpstreamRequest(gate, ctx, decision, dest);
+    ctx.credential = up.credential;
+    ctx.rewritten = up.rewritten;
+
+    if (expectContinue) res.writeContinue();
+    await forward(ctx, dest.pool, {
+      method: req.method ?? 'GET',
+      path: up.path,
+      headers: up.headers,
+      servername: dest.servername,
+      body: up.body,
+      scrub: up.scrub,
+    });
+  } catch (thrown) {
+    const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
+    const f = mapFailure(err);
+    ctx.outcome = f.outcome;
+    // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
+    // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
+    ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
+    if (f.outcome === 'error') ctx.error = f.code;
+    if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, host: ctx.hostText }, f.reason);
+    if (expectContinue || hasBody(req)) {
+      // The agent may still be sending a body we will never read: close after answering.
+      res.shouldKeepAlive = false;
+    }
+    sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
+  }
+}
+
+/** Where the request goes: the vetted address of the host it names, or a named private route. */
+async function destination(gate: GateServices, state: GateState, ctx: RequestContext, routeName: string | null) {
+  if (routeName === null) {
+    const host = ctx.host!;
+    const vetted = await state.resolver.resolve(host, ctx.port);
+    ctx.address = vetted.address;
+    const servername = host.kind === 'name' ? host.name : null;
+    return {
+      pool: gate.pools.get(ctx.scheme, vetted.address, vetted.family, ctx.port, servername),
+      servername,
+      hostHeader: hostHeader(ctx),
+      pathPrefix: '',
+    };
+  }
+  const route = state.routes.get(routeName);
+  if (!route) throw new Rejection(502, 'upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
+  ctx.route = route.name;
+  // A route is the operator's explicit opt-in to a private address, for this rule only.
+  const vetted = await state.routeResolver.resolve(route.host, route.port);
+  ctx.address = vetted.address;
+  return {
+    pool: gate.pools.get(route.scheme, vetted.address, vetted.family, route.port, route.servername, {
+      name: route.name,
+      secureContext: route.secureContext,
+    }),
+    servername: route.servername,
+    hostHeader: route.hostHeader,
+    pathPrefix: route.basePath,
+  };
+}
+
+function newContext(req: IncomingMessage, res: ServerResponse, tunnel: RequestContext['tunnel'], state: GateState): RequestContext {
+  return {
     decisionId: newDecisionId(),
     time: new Date().toISOString(),
     startNs: process.hrtime.bigint(),
@@ -49,63 +142,11 @@ export async function handleRequest(
     reason: undefined,
     error: null,
     policyVersion: state.policy.version,
+    credential: null,
+    route: null,
+    synthesised: false,
+    rewritten: [],
   };
-  res.once('close', () => {
-    try {
-      gate.audit.write(buildRecord(ctx));
-    } catch (err) {
-      gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
-    }
-  });
-
-  try {
-    ctx.principal = await identify(gate, req, tunnel);
-    classifyTarget(ctx);
-    const host = ctx.host!;
-    // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
-    // whatever the rules say, and needs no DNS to know it.
-    if (host.kind === 'ip') ctx.address = state.resolver.vet(ctx.hostText, host.ip, ctx.port).address;
-
-    const decision = decide(
-      { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: req.method ?? 'GET', path: ctx.target },
-      state.policy,
-    );
-    ctx.decision = decision;
-    if (decision.outcome === 'deny') {
-      throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
-    }
-
-    const vetted = await state.resolver.resolve(host, ctx.port);
-    ctx.address = vetted.address;
-    const pool = gate.pools.get(ctx.scheme, vetted.address, vetted.family, ctx.port, host.kind === 'name' ? host.name : null);
-
-    const headers = upstreamRequestHeaders(req.headers);
-    headers.host = hostHeader(ctx);
-    const via = headers.via;
-    headers.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`;
-
-    if (expectContinue) res.writeContinue();
-    await forward(ctx, pool, {
-      method: req.method ?? 'GET',
-      path: ctx.target,
-      headers,
-      servername: host.kind === 'name' ? host.name : null,
-      hasBody: hasBody(req),
-    });
-  } catch (err) {
-    const f = mapFailure(err);
-    ctx.outcome = f.outcome;
-    // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
-    // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
-    ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
-    if (f.outcome === 'error') ctx.error = f.code;
-    if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, host: ctx.hostText }, f.reason);
-    if (expectContinue || hasBody(req)) {
-      // The agent may still be sending a body we will never read: close after answering.
-      res.shouldKeepAlive = false;
-    }
-    sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
-  }
 }
 
 function denyReason(ctx: RequestContext): string {
@@ -118,11 +159,4 @@ function hostHeader(ctx: RequestContext): string {
   const def = ctx.scheme === 'https' ? 443 : 80;
   const h = ctx.host?.kind === 'ip' && ctx.host.ip.family === 6 ? `[${ctx.hostText}]` : ctx.hostText;
   return ctx.port === def ? h : `${h}:${ctx.port}`;
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined) return true;
-  const cl = req.headers['content-length'];
-  return cl !== undefined && cl !== '0';
 }

@@ -32,4 +32,12 @@ export interface RequestContext {
   reason: string | undefined;
   error: string | null;
   policyVersion: string;
+  /** The injected credential's reference name (never its value). */
+  credential: string | null;
+  /** The named private route taken, if any. */
+  route: string | null;
+  /** The gate answered itself (`respond:`). */
+  synthesised: boolean;
+  /** Request header names a rule set or removed. */
+  rewritten: string[];
 }

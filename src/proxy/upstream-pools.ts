@@ -28,8 +28,19 @@ export class UpstreamPools {
     this.max = opts.maxPools ?? 1024;
   }
 
-  get(scheme: 'http' | 'https', address: string, family: 4 | 6, port: number, servername: string | null): Pool {
-    const key = `${scheme}|${address}|${port}|${servername ?? ''}`;
+  /**
+   * `route` gives a named private route its own TLS settings (its CA, a client
+   * certificate for mTLS); its pools never mix with the public ones.
+   */
+  get(
+    scheme: 'http' | 'https',
+    address: string,
+    family: 4 | 6,
+    port: number,
+    servername: string | null,
+    route?: { name: string; secureContext: SecureContext },
+  ): Pool {
+    const key = `${scheme}|${address}|${port}|${servername ?? ''}|${route?.name ?? ''}`;
     const hit = this.pools.get(key);
     if (hit) {
       // Map order is insertion order: re-insert to mark as recently used.
@@ -48,7 +59,7 @@ export class UpstreamPools {
       connect: {
         timeout: this.opts.connectTimeoutMs,
         ...(scheme === 'https'
-          ? { secureContext: this.opts.secureContext, rejectUnauthorized: true, ...(servername ? { servername } : {}) }
+          ? { secureContext: route?.secureContext ?? this.opts.secureContext, rejectUnauthorized: true, ...(servername ? { servername } : {}) }
           : {}),
       },
     });

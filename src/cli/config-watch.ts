@@ -1,0 +1,58 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import type { Gate } from '../proxy/gate.js';
+
+/**
+ * Hot reload: on a change to the config file (editors replace files, so the folder is
+ * watched, not the inode) and on SIGHUP, load the file and hand it to the gate. An
+ * invalid file is reported with its lines and the running policy stays.
+ *
+ * @example
+ * const stop = watchConfig(gate, '/etc/sluice/sluice.yaml', logger, (line) => process.stderr.write(line));
+ */
+export function watchConfig(gate: Gate, file: string, logger: Logger, report: (line: string) => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const reload = (why: string): void => {
+    running = running.then(async () => {
+      try {
+        const loaded = await loadConfig(file);
+        const r = await gate.reload(loaded);
+        if (r.ok && r.changed) report(`sluice: policy reloaded (${why}): version ${r.version}, ${loaded.config.rules.length} rule(s)\n`);
+        else if (!r.ok) report(`sluice: policy reload rejected (${why}); still serving ${r.version}:\n${r.error.message}\n`);
+      } catch (err) {
+        logger.error({ err, config: file }, 'policy reload rejected; the previous policy keeps serving');
+        report(`sluice: policy reload rejected (${why}); still serving ${gate.policyVersion}:\n${(err as Error).message}\n`);
+      }
+      try {
+        await gate.reloadSecrets();
+      } catch (err) {
+        logger.error({ err }, 'secret store reload failed; keeping the secrets already loaded');
+      }
+    });
+  };
+  // Editors write in several steps; act once things settle.
+  const soon = (why: string): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => reload(why), 150);
+  };
+  const name = basename(file);
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(file), (_event, changed) => {
+      if (changed === null || changed === name || changed === 'secrets.json') soon('file changed');
+    });
+    watcher.on('error', (err) => logger.warn({ err }, 'config watch failed; SIGHUP still reloads'));
+  } catch (err) {
+    logger.warn({ err }, 'cannot watch the config folder; SIGHUP still reloads');
+  }
+  const onHup = (): void => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+    process.off('SIGHUP', onHup);
+  };
+}

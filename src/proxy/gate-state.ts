@@ -1,0 +1,42 @@
+import type { LoadedConfig } from '../config/load.js';
+import { CidrSet } from '../net/cidr.js';
+import { Resolver, type Endpoint } from '../net/resolve.js';
+import { compilePolicy } from '../policy/compile.js';
+import { HostIndex } from '../policy/host-index.js';
+import type { GateState } from './gate-runtime.js';
+import { buildRoutes } from './routes.js';
+
+/**
+ * Everything a config load decides, built completely before it is swapped in: a
+ * config whose routes' files cannot be read, or whose rules do not compile, never
+ * replaces the one serving.
+ */
+export async function buildState(loaded: LoadedConfig, selfEndpoints: () => readonly Endpoint[], upstreamTrust: readonly string[]): Promise<GateState> {
+  const c = loaded.config;
+  const passthrough = new HostIndex<true>();
+  for (const p of c.tls.passthrough) passthrough.add(p, true);
+  const hosts = new Map(Object.entries(c.dns.hosts));
+  // Cloud metadata opens only for an exact single-address entry, never through a range.
+  const allowMetadata = new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32')));
+  return {
+    policy: compilePolicy(c.rules, loaded.version, c.routes),
+    resolver: new Resolver({
+      hosts,
+      allowPrivate: new CidrSet(c.network.allow_private),
+      allowMetadata,
+      selfEndpoints,
+      cacheTtlMs: c.dns.cache_ttl,
+    }),
+    routeResolver: new Resolver({
+      hosts,
+      allowPrivate: new CidrSet(['0.0.0.0/0', '::/0']),
+      allowMetadata,
+      selfEndpoints,
+      cacheTtlMs: c.dns.cache_ttl,
+    }),
+    routes: await buildRoutes(c.routes, upstreamTrust),
+    passthrough: (host) => passthrough.candidates(host).length > 0,
+    identityRequired: c.identity.required,
+    auditFailClosed: c.audit.fail_closed,
+  };
+}

@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import { CredentialError } from '../credentials/errors.js';
+import { injectCredential } from '../credentials/inject.js';
+import { assertNoViolations, placeholderViolations } from '../credentials/inject-placeholder.js';
+import { swapBodyPlaceholders } from '../credentials/placeholder-stream.js';
+import { reflectionNeedles } from '../credentials/reflection-needles.js';
+import type { Decision } from '../policy/types.js';
+import { Rejection } from './errors-map.js';
+import { countedBody } from './forward.js';
+import type { GateServices } from './gate-runtime.js';
+import { upstreamRequestHeaders } from './hop-by-hop.js';
+import type { RequestContext } from './request-context.js';
+
+const VIA = '1.1 sluice';
+
+/** The request as it will leave the gate. */
+export interface UpstreamRequest {
+  headers: Record<string, string | string[]>;
+  path: string;
+  body: AsyncIterable<Buffer> | null;
+  /** Needles for the reflected-secret scrubber (empty when nothing was injected). */
+  scrub: Buffer[];
+  /** The credential's reference name (never its value), for the audit trail. */
+  credential: string | null;
+  /** Header names the rule set or removed. */
+  rewritten: string[];
+}
+
+/**
+ * Build the upstream request: end-to-end headers only, the rule's header rewrite,
+ * then the credential. The secret value exists only inside the returned headers,
+ * path or body stream, on its way to the wire.
+ */
+export function buildUpstreamRequest(
+  gate: GateServices,
+  ctx: RequestContext,
+  decision: Decision,
+  target: { hostHeader: string; pathPrefix: string },
+): UpstreamRequest {
+  const req = ctx.req;
+  const headers = upstreamRequestHeaders(req.headers);
+  const rewritten: string[] = [];
+  if (decision.headers) {
+    for (const name of decision.headers.remove) {
+      if (headers[name] !== undefined) rewritten.push(name);
+      delete headers[name];
+    }
+    for (const [name, value] of Object.entries(decision.headers.set)) {
+      headers[name] = value;
+      rewritten.push(name);
+    }
+  }
+  headers.host = target.hostHeader;
+  const via = headers.via;
+  headers.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`;
+  const view: { headers: Record<string, string | string[]>; path: string; body?: AsyncIterable<Buffer> } = {
+    headers,
+    path: target.pathPrefix + ctx.target,
+  };
+  if (hasBody(req)) view.body = countedBody(ctx);
+
+  let scrub: Buffer[] = [];
+  const spec = decision.credential;
+  if (spec) {
+    const state = gate.state();
+    if (state.auditFailClosed && !gate.auditHealthy()) {
+      throw new Rejection(503, 'audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', decision.rule);
+    }
+    // Compressed responses would hide a reflected secret from the scrubber.
+    delete headers['accept-encoding'];
+    try {
+      injectCredential(view, spec, gate.secrets);
+      const value = gate.secrets.resolve(spec.secret);
+      scrub = reflectionNeedles(value, spec);
+      value.fill(0);
+    } catch (err) {
+      throw credentialRejection(err, decision.rule);
+    }
+  } else {
+    // A placeholder the agent sends where no rule injects it must not leave as is.
+    try {
+      assertNoViolations(placeholderViolations(view));
+    } catch (err) {
+      throw credentialRejection(err, decision.rule);
+    }
+    if (view.body) view.body = swapBodyPlaceholders(view.body, {});
+  }
+  return {
+    headers: view.headers,
+    path: view.path,
+    body: view.body ?? null,
+    scrub,
+    credential: spec?.secret ?? null,
+    rewritten,
+  };
+}
+
+/** Map a credential failure to the deny contract, without its value (there is none in the message). */
+export function credentialRejection(err: unknown, rule: string | null): unknown {
+  const c = findCredentialError(err);
+  if (!c) return err;
+  if (c.reason === 'placeholder_not_allowed') return new Rejection(403, 'placeholder_denied', c.message, rule);
+  return new Rejection(502, 'credential_unavailable', c.message, rule);
+}
+
+export function findCredentialError(err: unknown): CredentialError | null {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    if (e instanceof CredentialError) return e;
+  }
+  return null;
+}
+
+export function hasBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
+}
