@@ -9,6 +9,8 @@ import { createCa, loadCa, writeCa } from '../../src/tls/ca.js';
 import { upstreamPki } from './pki.js';
 import { ensureTokenKeys, loadSigningKey } from '../../src/identity/keys.js';
 import { issueToken } from '../../src/identity/tokens.js';
+import { ensureMasterKey } from '../../src/credentials/master-key.js';
+import { FileSecretStore } from '../../src/credentials/file-store.js';
 
 export interface TestGate {
   gate: Gate;
@@ -38,7 +40,7 @@ export interface TestGate {
  * upstream trust set to this run's upstream test CA, and its audit kept in memory.
  * `yaml` is appended to a config with `version: 1`.
  */
-export async function startTestGate(yaml: string): Promise<TestGate> {
+export async function startTestGate(yaml: string, opts: { secrets?: Record<string, string>; audit?: MemoryAuditSink | 'config' } = {}): Promise<TestGate> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-gate-'));
   const pki = await upstreamPki();
   const ca = await createCa();
@@ -48,6 +50,11 @@ export async function startTestGate(yaml: string): Promise<TestGate> {
   const mint: TestGate['mint'] = async (req) =>
     (await issueToken(signingKey, { tenant: req.tenant ?? 'acme', agent: req.agent ?? 'test-agent', ttlMs: req.ttlMs ?? 15 * 60_000, ...stripUndefined(req) })).token;
   const token = await mint({});
+  if (opts.secrets) {
+    await ensureMasterKey(dir);
+    const store = await FileSecretStore.open(dir);
+    for (const [name, value] of Object.entries(opts.secrets)) await store.set(name, value);
+  }
   const configFile = join(dir, 'sluice.yaml');
   const hasTls = /^tls:/m.test(yaml);
   const text = `version: 1\nlisten: 127.0.0.1:0\n${hasTls ? '' : `tls:\n  upstream_ca: ${pki.caFile}\n`}${yaml}\n`;
@@ -59,8 +66,8 @@ export async function startTestGate(yaml: string): Promise<TestGate> {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     },
   });
-  const audit = new MemoryAuditSink();
-  const gate = await Gate.start({ loaded, ca: await loadCa(certPath, keyPath), logger, audit });
+  const audit = opts.audit instanceof MemoryAuditSink ? opts.audit : new MemoryAuditSink();
+  const gate = await Gate.start({ loaded, ca: await loadCa(certPath, keyPath), logger, ...(opts.audit === 'config' ? {} : { audit }) });
   return {
     gate,
     token,

@@ -2,6 +2,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { upstreamPki } from './pki.js';
+import { LeafMinter } from '../../src/tls/leaf-minter.js';
 
 export interface Upstream {
   port: number;
@@ -32,13 +33,16 @@ export async function startUpstream(opts: { tls?: boolean; host?: string; names?
   if (opts.tls) {
     const pki = await upstreamPki();
     const names = opts.names ?? ['127.0.0.1'];
-    const defaultCtx = await pki.leaves.get(names[0]!);
+    // A client that sends no SNI (an IP target) gets the first name's certificate.
+    const minter = new LeafMinter(pki.ca);
+    const leaf = minter.mint(names[0]!);
     server = createHttps(
       {
+        key: minter.keyPem,
+        cert: leaf.chainPem,
         SNICallback: (name, cb) => {
           pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
         },
-        secureContext: defaultCtx,
       },
       handler,
     );
@@ -62,7 +66,7 @@ export async function startUpstream(opts: { tls?: boolean; host?: string; names?
 
 function route(req: IncomingMessage, res: ServerResponse, bodyBytes: number): void {
   const url = new URL(req.url ?? '/', 'http://x');
-  if (url.pathname === '/echo') {
+  if (url.pathname === '/echo' || url.pathname.endsWith('/echo')) {
     const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyBytes });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
