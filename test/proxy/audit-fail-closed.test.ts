@@ -40,7 +40,7 @@ rules:
     return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut) };
   }
 
-  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
     for (let i = 0; i < 100; i++) {
       if (await check()) return;
       await new Promise((r) => setTimeout(r, 100));
@@ -67,7 +67,7 @@ rules:
     }
     await until('credentialed requests served again', async () => (await get('/cred/z')).status === 200);
     // Every request of the outage reached the audit trail once the lock was gone.
-    await until('all records flushed', async () => {
+    await until('all records flushed', () => {
       const db = new Database(dbFile, { readonly: true });
       try {
         const n = (db.prepare("SELECT count(*) AS n FROM audit WHERE outcome = 'deny' AND reason = 'audit_unavailable'").get() as { n: number }).n;
