@@ -1,0 +1,154 @@
+/**
+ * Patterns compiled for matching. One pass of a keyword alternation finds where
+ * the patterns' keywords occur (most text has few); each pattern's regex then
+ * runs only over the merged neighbourhoods of its keywords (400 characters
+ * before, 800 after: longer than any built-in match), never over the whole
+ * text. Regexes are global, with spaces widened to `\s` (normalised text has
+ * single spaces and newlines). Invalid patterns fail at construction with the id.
+ *
+ * @example
+ * const m = new PatternMatcher(PATTERNS);
+ * const text = 'please ignore all previous instructions';
+ * const [c] = m.candidates(text, false);
+ * c && [...matchesIn(c, text)][0]?.text; // 'ignore all previous instructions'
+ */
+import type { InjectionPattern } from './types.js';
+
+export interface CompiledPattern {
+  spec: InjectionPattern;
+  re: RegExp;
+}
+
+/** A pattern to try and the text ranges (start, end) worth trying it on. */
+export interface Candidate {
+  compiled: CompiledPattern;
+  ranges: Array<[number, number]>;
+}
+
+export interface PatternMatch {
+  pattern: InjectionPattern;
+  /** Offset of the match in the scanned text. */
+  index: number;
+  text: string;
+}
+
+const BEFORE = 400;
+const AFTER = 800;
+/** Stop looking for a better occurrence of one pattern after this many. */
+const MAX_OCCURRENCES = 32;
+
+interface KeywordIndex {
+  re: RegExp | null;
+  /** Keyword -> patterns of that keyword and of every keyword it contains. */
+  patterns: Map<string, CompiledPattern[]>;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
+  const own = new Map<string, CompiledPattern[]>();
+  for (const c of compiled) {
+    for (const raw of c.spec.keywords) {
+      const kw = raw.toLowerCase();
+      const list = own.get(kw) ?? [];
+      list.push(c);
+      own.set(kw, list);
+    }
+  }
+  const keywords = [...own.keys()].sort((a, b) => b.length - a.length);
+  const patterns = new Map<string, CompiledPattern[]>();
+  for (const kw of keywords) {
+    // The alternation reports the longest keyword at a position; the shorter
+    // ones inside it must still count.
+    const all = new Set<CompiledPattern>();
+    for (const [other, list] of own) if (kw.includes(other)) for (const c of list) all.add(c);
+    patterns.set(kw, [...all]);
+  }
+  const re = keywords.length > 0 ? new RegExp(keywords.map(escapeRegex).join('|'), 'g') : null;
+  return { re, patterns };
+}
+
+export class PatternMatcher {
+  readonly size: number;
+  private readonly general: KeywordIndex;
+  private readonly strict: KeywordIndex;
+
+  constructor(patterns: readonly InjectionPattern[]) {
+    const ids = new Set<string>();
+    const compiled: CompiledPattern[] = [];
+    for (const spec of patterns) {
+      if (ids.has(spec.id)) throw new Error(`injection pattern ${spec.id}: duplicate id`);
+      ids.add(spec.id);
+      if (spec.keywords.length === 0 || spec.keywords.some((k) => k.trim() === '')) {
+        throw new Error(`injection pattern ${spec.id}: needs non-empty keywords`);
+      }
+      try {
+        compiled.push({ spec, re: new RegExp(spec.pattern.replaceAll(' ', '\\s'), 'g') });
+      } catch (err) {
+        throw new Error(`injection pattern ${spec.id}: invalid regex: ${(err as Error).message}`);
+      }
+    }
+    this.size = ids.size;
+    this.general = buildIndex(compiled.filter((c) => c.spec.scope === 'all'));
+    this.strict = buildIndex(compiled);
+  }
+
+  /** Patterns whose keywords occur in `text` (normalised), with where. `strict` adds the strict-scope patterns. */
+  candidates(text: string, strict: boolean): Candidate[] {
+    const index = strict ? this.strict : this.general;
+    if (index.re === null) return [];
+    // Keywords are written with spaces; normalised text may break a line there.
+    const flat = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
+    const byPattern = new Map<CompiledPattern, Array<[number, number]>>();
+    const re = index.re;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(flat)) !== null) {
+      let start = Math.max(0, m.index - BEFORE);
+      // Start a range on a word boundary so `\b` at its edge means what it says.
+      for (let k = 0; k < 64 && start > 0 && /\w/.test(flat[start - 1]!); k++) start--;
+      const end = Math.min(flat.length, m.index + m[0].length + AFTER);
+      for (const c of index.patterns.get(m[0]) ?? []) {
+        const ranges = byPattern.get(c);
+        const last = ranges?.[ranges.length - 1];
+        if (ranges === undefined) byPattern.set(c, [[start, end]]);
+        else if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end);
+        else ranges.push([start, end]);
+      }
+      re.lastIndex = m.index + 1;
+    }
+    return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges }));
+  }
+
+  /** The first occurrence of every candidate pattern (tests and tools; the scanner iterates). */
+  match(text: string, strict: boolean): PatternMatch[] {
+    const out: PatternMatch[] = [];
+    for (const c of this.candidates(text, strict)) {
+      const first = matchesIn(c, text).next();
+      if (first.done !== true) out.push(first.value);
+    }
+    return out;
+  }
+}
+
+/** Occurrences of a candidate pattern in `text`, in order, at most 32. */
+export function* matchesIn(cand: Candidate, text: string): Generator<PatternMatch> {
+  const re = cand.compiled.re;
+  let n = 0;
+  let after = -1;
+  for (const [start, end] of cand.ranges) {
+    const slice = text.slice(start, end);
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(slice)) !== null) {
+      if (m[0] === '') re.lastIndex++;
+      const index = start + m.index;
+      if (index <= after) continue;
+      after = index;
+      yield { pattern: cand.compiled.spec, index, text: m[0] };
+      if (++n >= MAX_OCCURRENCES) return;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Streaming response-body scanning. Bytes go in as they arrive; text is decoded
+ * (charset from the Content-Type), extracted per kind (HTML with hidden text,
+ * JSON string values, SSE data, plain text) and scanned in bounded windows.
+ * Bodies must already be decoded of any Content-Encoding (see ../decompress.ts).
+ *
+ * Only the first `maxScanBytes` (default 4 MiB) are read. Beyond that the body is
+ * not silently passed: `end()` returns a `prompt_injection:not_scanned` finding
+ * saying how many bytes went unread (action `warn` unless `overCapAction` says
+ * otherwise), so the caller decides.
+ *
+ * @example
+ * const rs = scanner.responseScanner('text/html; charset=utf-8', 'response.body');
+ * const findings = [...rs.push(chunk1), ...rs.push(chunk2), ...rs.end()];
+ * if (findings.some((f) => f.action === 'block')) deny();
+ */
+import { TextDecoder } from 'node:util';
+import { charsetOf, contentKind } from './content-kind.js';
+import type { ContentKind } from './content-kind.js';
+import { HtmlTextExtractor } from './html-extract.js';
+import { JsonStringExtractor } from './json-extract.js';
+import type { ScanContext } from './scan-segments.js';
+import { SseExtractor } from './sse-extract.js';
+import { withExcerpt } from './types.js';
+import type { InjectionFinding, TextSegment } from './types.js';
+import { ScanWindow } from './window.js';
+
+/** Scans one response body as it streams. */
+export interface ResponseScanner {
+  /** Feed the next chunk; returns findings that became certain with it. */
+  push(chunk: Buffer): InjectionFinding[];
+  /** The body is complete; returns the remaining findings. */
+  end(): InjectionFinding[];
+}
+
+export const DEFAULT_MAX_SCAN_BYTES = 4 * 1024 * 1024;
+
+interface Extractor {
+  push(text: string): TextSegment[];
+  end(): TextSegment[];
+}
+
+class PlainExtractor implements Extractor {
+  push(text: string): TextSegment[] {
+    return text === '' ? [] : [{ text }];
+  }
+  end(): TextSegment[] {
+    return [];
+  }
+}
+
+function extractorFor(kind: ContentKind): Extractor {
+  switch (kind) {
+    case 'html': return new HtmlTextExtractor();
+    case 'json': return new JsonStringExtractor();
+    case 'sse': return new SseExtractor();
+    default: return new PlainExtractor();
+  }
+}
+
+export interface StreamScanOptions {
+  maxScanBytes: number;
+  overCapAction: 'warn' | 'block';
+  /** Drops findings whose rule or category is disabled. */
+  keep: (f: InjectionFinding) => boolean;
+}
+
+export class StreamingResponseScanner implements ResponseScanner {
+  private readonly decoder: TextDecoder;
+  private extractor: Extractor | null = null;
+  private readonly window: ScanWindow;
+  private scanned = 0;
+  private unscanned = 0;
+  private ended = false;
+  private pending = '';
+
+  constructor(
+    private readonly contentType: string | undefined,
+    private readonly ctx: ScanContext,
+    private readonly opts: StreamScanOptions,
+  ) {
+    this.decoder = new TextDecoder(charsetOf(contentType));
+    this.window = new ScanWindow(ctx);
+  }
+
+  push(chunk: Buffer): InjectionFinding[] {
+    if (this.ended) throw new Error('ResponseScanner.push after end()');
+    const room = this.opts.maxScanBytes - this.scanned;
+    if (room <= 0) {
+      this.unscanned += chunk.length;
+      return [];
+    }
+    const take = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.unscanned += chunk.length - take.length;
+    this.scanned += take.length;
+    const text = this.decoder.decode(take, { stream: true });
+    return this.feed(text, false);
+  }
+
+  end(): InjectionFinding[] {
+    if (this.ended) return [];
+    this.ended = true;
+    const out = this.feed(this.decoder.decode(), true);
+    if (this.unscanned > 0) {
+      const f = withExcerpt({
+        type: 'prompt_injection:not_scanned', location: this.ctx.location, action: this.opts.overCapAction,
+        rule: 'not-scanned', category: 'not_scanned' as const,
+        detail: `body exceeded the scan cap of ${this.opts.maxScanBytes} bytes; ${this.unscanned} bytes after it were not scanned`,
+      }, '');
+      if (this.opts.keep(f)) out.push(f);
+    }
+    return out;
+  }
+
+  private feed(text: string, last: boolean): InjectionFinding[] {
+    if (this.extractor === null) {
+      // Without a Content-Type the first characters decide; wait for a few.
+      text = this.pending + text;
+      this.pending = '';
+      if (!last && this.contentType === undefined && text.trimStart().length < 8) {
+        this.pending = text;
+        return [];
+      }
+      const kind = contentKind(this.contentType, text.slice(0, 64));
+      if (kind === 'binary') {
+        this.extractor = { push: () => [], end: () => [] };
+      } else {
+        this.extractor = extractorFor(kind);
+      }
+    }
+    const segments = text === '' ? [] : this.extractor.push(text);
+    const found = this.window.add(segments);
+    if (last) found.push(...this.window.add(this.extractor.end()), ...this.window.finish());
+    return found.filter(this.opts.keep);
+  }
+}

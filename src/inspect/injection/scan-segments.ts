@@ -1,0 +1,151 @@
+/**
+ * The core of the scanner: normalise a run of text segments, match the pattern
+ * set, and turn matches into findings. Hidden segments (comments, display:none,
+ * ...) are read in document order with the visible text, so a sentence that
+ * continues into a hidden span is still one sentence; a match that touches a
+ * hidden span also yields a `prompt_injection:hidden_text` finding. Hidden
+ * channels (HTML comments, base64 blobs, Unicode tag characters) additionally
+ * meet the strict pattern set.
+ *
+ * @example
+ * scanSegments([{ text: 'Hi <b>there</b>' }], { matcher, location: 'body', strict: false, seen: new Set() }); // []
+ */
+import { decodeBase64Texts } from './base64-blobs.js';
+import { matchesIn } from './compile.js';
+import type { PatternMatcher, PatternMatch } from './compile.js';
+import { isQuotedDiscussion } from './context.js';
+import { normalizeText } from './normalize.js';
+import { withExcerpt } from './types.js';
+import type { InjectionCategory, InjectionFinding, TextSegment } from './types.js';
+
+export interface ScanContext {
+  matcher: PatternMatcher;
+  location: string;
+  /** Tool descriptions and agent cards: strict set on everything, no quotation discount. */
+  strict: boolean;
+  /** Dedupe keys already reported (one finding per rule and action per text or stream). */
+  seen: Set<string>;
+}
+
+const EXCERPT_MAX = 160;
+
+interface Emit {
+  rule: string;
+  category: InjectionCategory;
+  action: 'block' | 'warn';
+  excerpt: string;
+  detail: string;
+  hidden?: string;
+  encoding?: string;
+}
+
+function push(out: InjectionFinding[], ctx: ScanContext, e: Emit): void {
+  const key = `${e.rule}|${e.action}|${e.encoding ?? ''}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.add(key);
+  const f = {
+    type: `prompt_injection:${e.category}`,
+    location: ctx.location,
+    action: e.action,
+    detail: e.detail,
+    rule: e.rule,
+    category: e.category,
+  } as InjectionFinding;
+  if (e.hidden !== undefined) f.hidden = e.hidden;
+  if (e.encoding !== undefined) f.encoding = e.encoding;
+  out.push(withExcerpt(f, e.excerpt));
+}
+
+function excerptOf(m: PatternMatch): string {
+  return m.text.length > EXCERPT_MAX ? m.text.slice(0, EXCERPT_MAX) : m.text;
+}
+
+/** Scan a decoded side channel (base64, tag characters, a comment) with the strict set. */
+function scanChannel(text: string, encoding: string | undefined, hidden: string | undefined, ctx: ScanContext, out: InjectionFinding[]): number {
+  const norm = normalizeText(text).text;
+  let n = 0;
+  for (const m of ctx.matcher.match(norm, true)) {
+    n++;
+    const where = encoding !== undefined ? ` (${encoding}-encoded)` : hidden !== undefined ? ` (in ${hidden})` : '';
+    const e: Emit = {
+      rule: m.pattern.id, category: m.pattern.category, action: 'block', excerpt: excerptOf(m),
+      detail: `${m.pattern.id}: ${m.pattern.description}${where}`,
+    };
+    if (encoding !== undefined) e.encoding = encoding;
+    if (hidden !== undefined) e.hidden = hidden;
+    push(out, ctx, e);
+  }
+  return n;
+}
+
+/**
+ * Scan `segments`. The first `alreadyScanned` segments are overlap carried from
+ * the previous window of a stream: matches that end inside them were reported
+ * (or not) then, with their full context, and are skipped now.
+ */
+export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext, alreadyScanned = 0): InjectionFinding[] {
+  const out: InjectionFinding[] = [];
+  const parts: string[] = ['\n'];
+  const hiddenRanges: Array<{ start: number; end: number; why: string }> = [];
+  let offset = 1;
+  let boundary = 0;
+  let invisibleInWord = 0;
+  let tagText = '';
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
+    const n = normalizeText(seg.text);
+    invisibleInWord += n.invisibleInWord;
+    if (n.tagText !== '') tagText += (tagText === '' ? '' : ' ') + n.tagText;
+    if (seg.hidden !== undefined) hiddenRanges.push({ start: offset, end: offset + n.text.length, why: seg.hidden });
+    parts.push(n.text, ' ');
+    offset += n.text.length + 1;
+    if (s < alreadyScanned) boundary = offset - 1;
+  }
+  const joined = parts.join('');
+  let matched = 0;
+  for (const c of ctx.matcher.candidates(joined, ctx.strict)) {
+    let warned = false;
+    for (const m of matchesIn(c, joined)) {
+      const end = m.index + m.text.length;
+      if (end <= boundary) continue;
+      const hidden = hiddenRanges.find((r) => r.start < end && m.index < r.end)?.why;
+      const discussed = !ctx.strict && hidden === undefined && m.pattern.scope === 'all' && isQuotedDiscussion(joined, m.index, end);
+      if (discussed && warned) continue;
+      matched++;
+      const e: Emit = {
+        rule: m.pattern.id, category: m.pattern.category, action: discussed ? 'warn' : 'block', excerpt: excerptOf(m),
+        detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${discussed ? ' (quoted in a discussion; not blocked)' : ''}`,
+      };
+      if (hidden !== undefined) e.hidden = hidden;
+      push(out, ctx, e);
+      if (hidden !== undefined) {
+        push(out, ctx, {
+          rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
+          detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
+        });
+      }
+      // A quoted occurrence does not settle it: keep looking for one that is not quoted.
+      if (!discussed) break;
+      warned = true;
+    }
+  }
+  for (const seg of segments) {
+    if (seg.hidden === 'html-comment' && !ctx.strict) matched += scanChannel(seg.text, undefined, seg.hidden, ctx, out);
+    for (const decoded of decodeBase64Texts(seg.text)) matched += scanChannel(decoded, 'base64', seg.hidden, ctx, out);
+  }
+  if (tagText !== '') {
+    push(out, ctx, {
+      rule: 'hidden-unicode-tags', category: 'hidden_text', action: 'block', encoding: 'unicode-tags',
+      excerpt: tagText.slice(0, EXCERPT_MAX).toLowerCase(),
+      detail: 'text smuggled in invisible Unicode tag characters (U+E0000-E007F)',
+    });
+    scanChannel(tagText, 'unicode-tags', undefined, ctx, out);
+  }
+  if (invisibleInWord > 0 && (matched > 0 || invisibleInWord >= 3)) {
+    push(out, ctx, {
+      rule: 'hidden-zero-width', category: 'hidden_text', action: matched > 0 ? 'block' : 'warn', excerpt: '',
+      detail: `${invisibleInWord} run(s) of zero-width or bidi control characters inside words${matched > 0 ? ', alongside an injection pattern' : ''}`,
+    });
+  }
+  return out;
+}

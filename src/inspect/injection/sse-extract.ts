@@ -1,0 +1,128 @@
+/**
+ * Server-Sent Events to text: the `data:` lines of each event (comments, `id:`,
+ * `event:` and `retry:` are not shown to a model and are skipped). Data that is
+ * JSON is parsed per event (events are small) and its strings taken out:
+ * strings under a `delta` (OpenAI, Anthropic and Responses-API streaming) are
+ * glued together with no separator, since a model's reply arrives a few
+ * characters per event and an injection split across events must read whole;
+ * other strings (MCP results, A2A parts) end with a line break. Identifiers and
+ * bookkeeping keys (id, model, role, ...) are left out. An event's data is held
+ * up to 1 MiB; past that it streams as plain text.
+ *
+ * @example
+ * const x = new SseExtractor();
+ * x.push('data: {"choices":[{"delta":{"content":"ign"}}]}\n\ndata: {"choices":[{"delta":{"content":"ore"}}]}\n\n');
+ * // [{ text: 'ignore' }]
+ */
+import type { TextSegment } from './types.js';
+
+const MAX_EVENT = 1024 * 1024;
+const META_KEYS = new Set(['id', 'object', 'model', 'role', 'finish_reason', 'stop_reason', 'type', 'system_fingerprint', 'event', 'jsonrpc', 'index', 'created', 'service_tier', 'messageId', 'taskId', 'contextId', 'kind', 'mimeType', 'status', 'state']);
+const LINE = /\r\n|\r|\n/;
+
+function collect(value: unknown, inDelta: boolean, key: string, glued: string[], lines: string[], depth: number): void {
+  if (depth > 32) return;
+  if (typeof value === 'string') {
+    if (inDelta || key === 'delta') glued.push(value);
+    else if (!META_KEYS.has(key)) lines.push(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collect(v, inDelta, key, glued, lines, depth + 1);
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collect(v, inDelta || k === 'delta', k, glued, lines, depth + 1);
+  }
+}
+
+export class SseExtractor {
+  private partial = '';
+  private data: string[] = [];
+  private dataLength = 0;
+  private overflowed = false;
+  private out: TextSegment[] = [];
+
+  push(chunk: string): TextSegment[] {
+    let text = this.partial + chunk;
+    // A trailing '\r' may be half of '\r\n': keep it with the partial line.
+    const heldCr = text.endsWith('\r');
+    if (heldCr) text = text.slice(0, -1);
+    const lines = text.split(LINE);
+    this.partial = (lines.pop() ?? '') + (heldCr ? '\r' : '');
+    for (const line of lines) this.line(line);
+    if (this.partial.length > MAX_EVENT) {
+      this.line(this.partial.replace(/\r$/, ''));
+      this.partial = '';
+    }
+    return this.take();
+  }
+
+  end(): TextSegment[] {
+    if (this.partial !== '') this.line(this.partial.replace(/\r$/, ''));
+    this.partial = '';
+    this.dispatch();
+    return this.take();
+  }
+
+  private take(): TextSegment[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      this.dispatch();
+      return;
+    }
+    if (!line.startsWith('data')) return;
+    const value = line.startsWith('data: ') ? line.slice(6) : line.startsWith('data:') ? line.slice(5) : null;
+    if (value === null) return;
+    if (this.overflowed) {
+      this.emit(`${value}\n`);
+      return;
+    }
+    this.data.push(value);
+    this.dataLength += value.length;
+    if (this.dataLength > MAX_EVENT) {
+      this.emit(`${this.data.join('\n')}\n`);
+      this.data = [];
+      this.dataLength = 0;
+      this.overflowed = true;
+    }
+  }
+
+  private dispatch(): void {
+    const data = this.data.join('\n');
+    this.data = [];
+    this.dataLength = 0;
+    this.overflowed = false;
+    if (data === '') return;
+    const first = data.trimStart()[0];
+    if (first === '{' || first === '[') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed !== undefined) {
+        const glued: string[] = [];
+        const lines: string[] = [];
+        collect(parsed, false, '', glued, lines, 0);
+        if (glued.length > 0) this.emit(glued.join(''));
+        if (lines.length > 0) this.emit(`\n${lines.join('\n')}\n`);
+        return;
+      }
+    }
+    this.emit(`${data}\n`);
+  }
+
+  private emit(text: string): void {
+    if (text === '') return;
+    const last = this.out[this.out.length - 1];
+    if (last !== undefined) last.text += text;
+    else this.out.push({ text });
+  }
+}
