@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { realpathSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
@@ -38,21 +38,35 @@ export function watchConfig(gate: Gate, file: string, logger: Logger, report: (l
     clearTimeout(timer);
     timer = setTimeout(() => reload(why), 150);
   };
-  const name = basename(file);
-  let watcher: FSWatcher | undefined;
+  // The config may be a symlink (a Kubernetes ConfigMap is): watch its folder and the
+  // real file's folder, for the names that matter. Other files there (audit.db is
+  // written every few ms) must not keep resetting the debounce.
+  const folders = new Set([dirname(file)]);
+  const names = new Set([basename(file), '..data', 'secrets.json']);
   try {
-    watcher = watch(dirname(file), (_event, changed) => {
-      if (changed === null || changed === name || changed === 'secrets.json') soon('file changed');
-    });
-    watcher.on('error', (err) => logger.warn({ err }, 'config watch failed; SIGHUP still reloads'));
-  } catch (err) {
-    logger.warn({ err }, 'cannot watch the config folder; SIGHUP still reloads');
+    const real = realpathSync(file);
+    folders.add(dirname(real));
+    names.add(basename(real));
+  } catch {
+    // Missing right now (being replaced): the folder watch still sees it come back.
+  }
+  const watchers: FSWatcher[] = [];
+  for (const folder of folders) {
+    try {
+      const w = watch(folder, (_event, changed) => {
+        if (changed === null || names.has(changed)) soon('file changed');
+      });
+      w.on('error', (err) => logger.warn({ err, folder }, 'config watch failed; SIGHUP still reloads'));
+      watchers.push(w);
+    } catch (err) {
+      logger.warn({ err, folder }, 'cannot watch the config folder; SIGHUP still reloads');
+    }
   }
   const onHup = (): void => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   return () => {
     clearTimeout(timer);
-    watcher?.close();
+    for (const w of watchers) w.close();
     process.off('SIGHUP', onHup);
   };
 }

@@ -59,6 +59,9 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   }
   const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes);
   io.out(formatExplanation(explain(facts, who, policy), who));
+  if (who === null && loaded.config.identity.required) {
+    io.out('\nnote: identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.\n');
+  }
   return EXIT.ok;
 }
 

@@ -41,9 +41,11 @@ export async function authenticate(
   checkBinding(auth.user, principal);
   const revoked = revocations.isRevoked(principal);
   if (revoked !== null) {
-    throw new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`, {
+    const err = new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`, {
       kind: revoked.kind,
     });
+    err.principal = principal;
+    throw err;
   }
   return principal;
 }

@@ -1,3 +1,4 @@
+import type { Principal } from './principal.js';
 /**
  * Why a request's identity was refused. The `reason` is what the gate puts in the
  * deny body (`"error": "identity_invalid"`) and the audit record; the message is
@@ -28,6 +29,8 @@ const CODE_OF: Readonly<Record<IdentityReason, ErrorCode>> = {
  */
 export class IdentityError extends SluiceError {
   readonly reason: IdentityReason;
+  /** Set when the token verified but is refused (revoked): whose it was, for the audit trail. */
+  principal: Principal | undefined;
   constructor(reason: IdentityReason, message: string, details: Record<string, unknown> = {}) {
     super(CODE_OF[reason], message, { reason, ...details });
     this.reason = reason;

@@ -23,6 +23,9 @@ import { handleRequest } from './handle-request.js';
 import type { TunnelContext } from './tunnel-context.js';
 import { UpstreamPools } from './upstream-pools.js';
 
+/** Clock skew allowed on token expiry, here and inside tunnels (identify.ts). */
+export const CLOCK_TOLERANCE_SEC = 1;
+
 export interface GateOptions {
   loaded: LoadedConfig;
   ca: LoadedCa;
@@ -137,7 +140,8 @@ export class Gate {
     const self: { gate?: Gate } = {};
     const selfEndpoints = (): readonly Endpoint[] => self.gate?.endpoints() ?? [];
     const state = await buildState(opts.loaded, selfEndpoints, trust);
-    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir));
+    // Tokens are minted on this host or its peers: a second of skew, not minutes.
+    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC });
     const revocations = await openRevocationStore(c.data_dir, {
       onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
     });

@@ -3,6 +3,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord } from '../audit/fields.js';
 import type { Principal } from '../identity/principal.js';
+import { IdentityError } from '../identity/errors.js';
 import { normalizeHost } from '../net/host.js';
 import { decide } from '../policy/decide.js';
 import { splitAuthority } from './classify-target.js';
@@ -36,6 +37,7 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     setWho(record, principal);
     tunnel = { id: decisionId, ...target, clientSocket: socket, principal };
   } catch (err) {
+    if (err instanceof IdentityError && err.principal) setWho(record, err.principal);
     const f = mapFailure(err);
     gate.logger.warn({ decision_id: decisionId, code: f.code, target: truncate(req.url ?? '') }, f.reason);
     writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: null, decision_id: decisionId }, f.headers);

@@ -8,6 +8,7 @@ import { mapFailure, Rejection } from './errors-map.js';
 import { forward } from './forward.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
+import { IdentityError } from '../identity/errors.js';
 import type { RequestContext } from './request-context.js';
 import { synthesize } from './synthesize.js';
 import { tunnelOf } from './tunnel-context.js';
@@ -71,6 +72,7 @@ export async function handleRequest(
       scrub: up.scrub,
     });
   } catch (thrown) {
+    if (thrown instanceof IdentityError && thrown.principal) ctx.principal = thrown.principal;
     const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
     const f = mapFailure(err);
     ctx.outcome = f.outcome;

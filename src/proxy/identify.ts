@@ -35,12 +35,18 @@ export async function identifyConnect(gate: GateServices, req: IncomingMessage):
   return authenticate(header, gate.identity.verifier, gate.identity.revocations);
 }
 
+// Same skew the verifier allows on a new request (gate.ts), so a tunnel and a fresh
+// request agree on when a token has expired.
+const CLOCK_TOLERANCE_MS = 1000;
+
 function admitAgain(gate: GateServices, p: Principal): void {
-  if (p.expiresAt <= Date.now()) {
+  if (p.expiresAt + CLOCK_TOLERANCE_MS <= Date.now()) {
     throw new IdentityError('identity_expired', 'the agent token expired; reconnect with a fresh token');
   }
   const revoked = gate.identity.revocations.isRevoked(p);
   if (revoked !== null) {
-    throw new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`);
+    const err = new IdentityError('identity_revoked', `agent token refused: its ${revoked.kind} was revoked at ${new Date(revoked.revokedAt).toISOString()}`);
+    err.principal = p;
+    throw err;
   }
 }

@@ -115,7 +115,9 @@ void test('explain: the decision, then why each earlier rule did not match', asy
   const anon = await run(explainCmd, ['--config', config, 'GET', 'https://api.github.com/repos/acme/x']);
   assert.match(anon.out, /^identity: {3}none$/m);
   assert.match(anon.out, /no identity; the rule is for agents \[support-bot\]/);
-  assert.match(anon.out, /no enforce rule matched: deny by default\n$/);
+  assert.match(anon.out, /no enforce rule matched: deny by default\n/);
+  // With identity required (the default), explain warns that a token-less request never reaches the rules.
+  assert.match(anon.out, /note: identity\.required is on: .* 407 identity_required/);
 });
 
 void test('explain: usage errors', async () => {
