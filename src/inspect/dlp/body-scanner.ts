@@ -1,0 +1,126 @@
+/**
+ * Streaming body scan with a bounded window. Chunks are decoded to a byte string
+ * (latin1, one char per byte; JSON escapes resolved for JSON bodies), accumulated to
+ * at least MIN_SCAN bytes, and scanned as `tail + new data`, where `tail` is the last
+ * OVERLAP bytes already scanned, so a secret split across chunks (even one byte per
+ * chunk) is seen whole. Matches ending in the last HOLD bytes of a window are left
+ * for the next window (they may continue); each finding is reported once per body.
+ * Memory is O(OVERLAP + largest scan slice), whatever the body size.
+ *
+ * Findings for bytes pushed are complete once `end()` returns; `push()` reports what
+ * it could already see. A caller that forwards the body while scanning should hold
+ * back the last MIN_SCAN + HOLD bytes until the next push or end.
+ *
+ * @example
+ * const b = scanner.bodyScanner('application/json');
+ * const findings = [...b.push(chunk1), ...b.push(chunk2), ...b.end()];
+ */
+import type { Finding } from '../finding.js';
+import { JsonUnescaper } from './json-unescape.js';
+
+export interface BodyScanner {
+  push(chunk: Buffer): Finding[];
+  end(): Finding[];
+}
+
+/** Scan one window; findings deduplicated against `seen`, appended to `out`. */
+export type WindowScan = (text: string, w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[] }) => void;
+
+export const OVERLAP = 4096;
+export const HOLD = 64;
+export const MIN_SCAN = 16 * 1024;
+export const SLICE = 64 * 1024;
+
+export type BodyKind = 'json' | 'form' | 'text';
+
+export function bodyKind(contentType: string | undefined): BodyKind {
+  const t = (contentType ?? '').toLowerCase();
+  if (t.includes('json')) return 'json';
+  if (t.includes('x-www-form-urlencoded')) return 'form';
+  return 'text';
+}
+
+export class StreamingBodyScanner implements BodyScanner {
+  private readonly json: JsonUnescaper | undefined;
+  private pending: string[] = [];
+  private pendingLen = 0;
+  private tail = '';
+  /** Absolute offset (in decoded text) of the start of `tail`. */
+  private tailAbs = 0;
+  /** Absolute start of the base64-alphabet run touching the end of the last window, or -1. */
+  private runAbs = -1;
+  private scanned = 0;
+  private limited = false;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly scan: WindowScan, private readonly kind: BodyKind, private readonly maxScanBytes: number) {
+    this.json = kind === 'json' ? new JsonUnescaper() : undefined;
+  }
+
+  push(chunk: Buffer): Finding[] {
+    const out: Finding[] = [];
+    if (chunk.length === 0) return out;
+    if (this.scanned + this.pendingLen + chunk.length > this.maxScanBytes) {
+      if (!this.limited) {
+        this.limited = true;
+        out.push({ type: 'dlp_scan_limit', location: 'body', action: 'warn', detail: `body beyond ${this.maxScanBytes} bytes was not scanned` });
+      }
+      return out;
+    }
+    const s = chunk.toString('latin1');
+    this.append(this.json === undefined ? s : this.json.push(s));
+    if (this.pendingLen >= MIN_SCAN) this.flush(false, out);
+    return out;
+  }
+
+  end(): Finding[] {
+    const out: Finding[] = [];
+    if (this.json !== undefined) this.append(this.json.end());
+    this.flush(true, out);
+    return out;
+  }
+
+  private append(s: string): void {
+    if (s.length === 0) return;
+    this.pending.push(s);
+    this.pendingLen += s.length;
+  }
+
+  private flush(final: boolean, out: Finding[]): void {
+    const data = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+    this.pending = [];
+    this.pendingLen = 0;
+    let at = 0;
+    do {
+      const take = Math.min(SLICE, data.length - at);
+      const last = at + take >= data.length;
+      if (!final && last && take < MIN_SCAN && at > 0) {
+        this.append(data.slice(at)); // keep the remainder for the next push
+        return;
+      }
+      this.window(data.slice(at, at + take), final && last, out);
+      at += take;
+    } while (at < data.length);
+  }
+
+  private window(fresh: string, final: boolean, out: Finding[]): void {
+    const text = this.tail + fresh;
+    const winAbs = this.tailAbs;
+    let skip = 0;
+    if (this.runAbs >= 0 && this.runAbs < winAbs) skip = (4 - ((winAbs - this.runAbs) % 4)) % 4;
+    this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out });
+    this.scanned += fresh.length;
+    // remember where a run reaching the window end began, for the next window's alignment
+    let i = text.length;
+    while (i > 0 && isRunChar(text.charCodeAt(i - 1))) i--;
+    if (i === text.length) this.runAbs = -1;
+    else if (!(i === 0 && this.runAbs >= 0 && this.runAbs < winAbs)) this.runAbs = winAbs + i;
+    const keep = Math.min(OVERLAP, text.length);
+    this.tail = text.slice(text.length - keep);
+    this.tailAbs = winAbs + text.length - keep;
+  }
+}
+
+function isRunChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 45 || c === 95;
+}

@@ -1,0 +1,166 @@
+/**
+ * Decoders for the layers a secret hides under: percent-encoding, base64/base64url,
+ * hex (plain, `-`-delimited and `\x41` escaped), JSON-style `\u0041` escapes and
+ * zero-width characters. Text here is a "byte string" (latin1: one char per byte).
+ *
+ * Every decoder is linear and its output is never longer than its input, and callers
+ * charge decoded length to a {@link DecodeBudget}, so decoding cannot blow up.
+ *
+ * @example
+ * decodeBase64Run('QUtJQQ==') // 'AKIA'
+ * percentDecode('%41%4b')?.text // 'AK'
+ */
+
+/** Shared across the layers of one scan; decoding stops when it runs out. */
+export interface DecodeBudget {
+  left: number;
+  exhausted: boolean;
+}
+
+/** Decoded text plus, per output char, the index of the input char it came from. */
+export interface Mapped {
+  text: string;
+  map: Int32Array;
+}
+
+const HEXV = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[65 + i] = 10 + i;
+    t[97 + i] = 10 + i;
+  }
+  return t;
+})();
+
+function hexv(c: number): number {
+  return c < 256 ? (HEXV[c] as number) : -1;
+}
+
+/** True when `s` contains at least one valid `%XX` escape. */
+export function hasPercentEscape(s: string, from = 0): boolean {
+  for (let i = s.indexOf('%', from); i >= 0 && i + 2 < s.length; i = s.indexOf('%', i + 1)) {
+    if (hexv(s.charCodeAt(i + 1)) >= 0 && hexv(s.charCodeAt(i + 2)) >= 0) return true;
+  }
+  return false;
+}
+
+/** Percent-decode (optionally `+` as space); undefined when nothing changes. */
+export function percentDecode(s: string, plusAsSpace = false): Mapped | undefined {
+  if (!hasPercentEscape(s) && !(plusAsSpace && s.includes('+'))) return undefined;
+  const out: number[] = [];
+  const map = new Int32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 && i + 2 < s.length) {
+      const a = hexv(s.charCodeAt(i + 1));
+      const b = hexv(s.charCodeAt(i + 2));
+      if (a >= 0 && b >= 0) {
+        map[out.length] = i;
+        out.push(a * 16 + b);
+        i += 2;
+        continue;
+      }
+    }
+    map[out.length] = i;
+    out.push(plusAsSpace && c === 43 ? 32 : c);
+  }
+  return { text: Buffer.from(out).toString('latin1'), map: map.subarray(0, out.length) };
+}
+
+/** Decode a base64/base64url run (padding optional) into a byte string. */
+export function decodeBase64Run(run: string): string {
+  return Buffer.from(run, 'base64').toString('latin1');
+}
+
+/** Decode an even-length hex run into a byte string. */
+export function decodeHexRun(run: string): string {
+  return Buffer.from(run.length % 2 === 0 ? run : run.slice(0, -1), 'hex').toString('latin1');
+}
+
+/** `41-4b-49-...` (8+ pairs); undefined when the run is not exactly that shape. */
+export function decodeDelimitedHex(run: string): string | undefined {
+  if (run.length < 23 || run.length % 3 !== 2) return undefined;
+  let out = '';
+  for (let i = 0; i < run.length; i += 3) {
+    const a = hexv(run.charCodeAt(i));
+    const b = hexv(run.charCodeAt(i + 1));
+    if (a < 0 || b < 0 || (i + 2 < run.length && run.charCodeAt(i + 2) !== 45)) return undefined;
+    out += String.fromCharCode(a * 16 + b);
+  }
+  return out;
+}
+
+/**
+ * Replace `\xHH` and `\uHHHH` escapes (as UTF-8 bytes) in a byte string; undefined when
+ * there are none.
+ */
+export function unescapeBackslashes(s: string): Mapped | undefined {
+  if (!/\\[xu][0-9A-Fa-f]{2}/.test(s)) return undefined;
+  let out = '';
+  const map = new Int32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 && i + 3 < s.length) {
+      const k = s.charCodeAt(i + 1);
+      if (k === 120) {
+        const a = hexv(s.charCodeAt(i + 2));
+        const b = hexv(s.charCodeAt(i + 3));
+        if (a >= 0 && b >= 0) {
+          map[out.length] = i;
+          out += String.fromCharCode(a * 16 + b);
+          i += 3;
+          continue;
+        }
+      } else if (k === 117 && i + 5 < s.length) {
+        const cp = parseInt(s.slice(i + 2, i + 6), 16);
+        if (/^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) {
+          for (const byte of utf8Bytes(cp)) {
+            map[out.length] = i;
+            out += String.fromCharCode(byte);
+          }
+          i += 5;
+          continue;
+        }
+      }
+    }
+    map[out.length] = i;
+    out += s[i] as string;
+  }
+  return { text: out, map: map.subarray(0, out.length) };
+}
+
+/** UTF-8 bytes of one UTF-16 code unit (lone surrogates encode as 3 bytes, like WTF-8). */
+export function utf8Bytes(cp: number): number[] {
+  if (cp < 0x80) return [cp];
+  if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 63)];
+  return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
+}
+
+/** Zero-width and invisible characters, as UTF-8 byte strings. */
+export const ZERO_WIDTH = ['\xe2\x80\x8b', '\xe2\x80\x8c', '\xe2\x80\x8d', '\xe2\x81\xa0', '\xef\xbb\xbf', '\xc2\xad', '\xe2\x80\x8e', '\xe2\x80\x8f'];
+const ZW_RE = /\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad|\xe1\xa0\x8e/g;
+
+/** Remove zero-width characters; undefined when there are none. */
+export function stripZeroWidth(s: string): Mapped | undefined {
+  ZW_RE.lastIndex = 0;
+  if (!ZW_RE.test(s)) return undefined;
+  ZW_RE.lastIndex = 0;
+  let out = '';
+  const map = new Int32Array(s.length);
+  let last = 0;
+  for (let m = ZW_RE.exec(s); m !== null; m = ZW_RE.exec(s)) {
+    for (let i = last; i < m.index; i++) map[out.length + i - last] = i;
+    out += s.slice(last, m.index);
+    last = m.index + m[0].length;
+  }
+  for (let i = last; i < s.length; i++) map[out.length + i - last] = i;
+  out += s.slice(last);
+  return { text: out, map: map.subarray(0, out.length) };
+}
+
+/** Latin1 "byte string" of arbitrary JS text (UTF-8 bytes when it has non-ASCII). */
+export function toByteString(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\xff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}

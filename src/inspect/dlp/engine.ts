@@ -1,0 +1,388 @@
+/**
+ * The matching core: one text (a latin1 byte string) and the layers decoded from it.
+ *
+ * Per layer: one Aho-Corasick pass selects which patterns run and where (keyword hits),
+ * one run pass finds base64/hex/alnum runs and digit groups (decoder input and
+ * triggers for keyword-less patterns such as card numbers), then each selected regex
+ * runs only on bounded windows, and decoded children are scanned the same way, to a
+ * fixed depth and within a decode budget.
+ *
+ * @example
+ * const engine = new DlpEngine(builtinPatterns);
+ * engine.scan('key=AKIA....', { location: 'url.path', budget: { left: 1 << 20, exhausted: false },
+ *   limit: Infinity, plusAsSpace: false, firstRunSkip: 0, emit: (f) => console.log(f) });
+ */
+import type { Finding, FindingAction } from '../finding.js';
+import type { PatternSpec } from './pattern-spec.js';
+import { KeywordIndex } from './keyword-index.js';
+import type { KnownSecrets } from './known-secrets.js';
+import type { DecodeBudget, Mapped } from './decode.js';
+import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, stripZeroWidth, unescapeBackslashes } from './decode.js';
+import { indexText } from './text-index.js';
+import type { Needle } from './known-secrets.js';
+import { charClassCount, shannonEntropy } from './validators/entropy.js';
+
+/** Decoding depth: a layer decoded from a layer decoded from a layer, and no further. */
+export const MAX_DEPTH = 3;
+const OPERATOR_WINDOW = 4096;
+const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
+/** Lead bytes of the zero-width characters' UTF-8 encodings. */
+const ZW_TRIGGER = /[\xc2\xe1\xe2\xef]/;
+
+export interface ScanContext {
+  location: string;
+  budget: DecodeBudget;
+  /** Matches whose raw end is past this index are left for the next window (streaming). */
+  limit: number;
+  /** Form bodies: '+' is a space. */
+  plusAsSpace: boolean;
+  /** Chars to skip at the start of a run that begins at index 0 (base64 alignment). */
+  firstRunSkip: number;
+  emit(f: Finding, rawStart: number, rawEnd: number): void;
+}
+
+interface Compiled {
+  spec: PatternSpec;
+  re: RegExp;
+  /** Tried once at each keyword hit (the match starts at the keyword). */
+  sticky: boolean;
+  before: number;
+  maxLength: number;
+  group: number;
+}
+
+interface Candidate {
+  finding: Finding;
+  generic: boolean;
+  s: number;
+  e: number;
+}
+
+type ToRaw = (s: number, e: number) => [number, number];
+const IDENTITY: ToRaw = (s, e) => [s, e];
+
+const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
+const DEC_PERCENT = 1;
+const DEC_ESCAPE = 2;
+const DEC_ZW = 4;
+
+export class DlpEngine {
+  private readonly compiled: Compiled[];
+  private readonly index: KeywordIndex;
+  /** Per keyword: pattern indexes. */
+  private readonly kwTargets: number[][];
+  private readonly alnumTriggers: number[] = [];
+  private readonly hexTriggers: number[] = [];
+  private readonly digitTriggers: number[] = [];
+  private readonly unanchored: number[] = [];
+  private readonly actions: Readonly<Record<string, FindingAction>>;
+  /** Shortest alnum piece any trigger wants. */
+  private readonly minPiece: number;
+
+  constructor(patterns: readonly PatternSpec[], opts: { actions?: Record<string, FindingAction>; known?: KnownSecrets } = {}) {
+    this.actions = opts.actions ?? {};
+    this.compiled = patterns.map((spec) => {
+      const sticky = spec.keywords.length > 0 && (spec.before ?? 0) === 0;
+      return {
+        spec,
+        sticky,
+        re: new RegExp(spec.regex.source, spec.regex.flags.replace(/[gy]/g, '') + (sticky ? 'y' : 'g')),
+        before: spec.before ?? 0,
+      maxLength: spec.maxLength ?? 256,
+        group: spec.valueGroup ?? 1,
+      };
+    });
+    const byKeyword = new Map<string, number[]>();
+    const add = (kw: string, target: number): void => {
+      const list = byKeyword.get(kw);
+      if (list === undefined) byKeyword.set(kw, [target]);
+      else if (!list.includes(target)) list.push(target);
+    };
+    this.compiled.forEach((c, i) => {
+      for (const kw of c.spec.keywords) add(kw.toLowerCase(), i);
+      const t = c.spec.trigger;
+      if (t?.run === 'alnum') this.alnumTriggers.push(i);
+      else if (t?.run === 'hex') this.hexTriggers.push(i);
+      else if (t?.run === 'digits') this.digitTriggers.push(i);
+      else if (c.spec.keywords.length === 0) this.unanchored.push(i);
+    });
+    const keywords = [...byKeyword.keys()];
+    // known secrets share the index: one filter test per byte covers keywords and needles
+    this.index = new KeywordIndex(keywords, opts.known?.needles() ?? []);
+    this.kwTargets = keywords.map((k) => byKeyword.get(k) as number[]);
+    const mins = [...this.alnumTriggers, ...this.hexTriggers].map((t) => this.compiled[t]?.spec.trigger?.min ?? 15);
+    this.minPiece = Math.min(15, ...mins);
+  }
+
+  /** Scan `text` (a byte string) and its decoded layers; findings go to `ctx.emit`. */
+  scan(text: string, ctx: ScanContext): void {
+    this.layer(text, undefined, 0, IDENTITY, ctx);
+  }
+
+  private layer(text: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+    const n = text.length;
+    const windows = new Map<number, number[]>();
+    const addWindow = (p: number, s: number, e: number): void => {
+      const start = s < 0 ? 0 : s;
+      const end = e > n ? n : e;
+      const list = windows.get(p);
+      if (list === undefined) {
+        windows.set(p, [start, end]);
+        return;
+      }
+      const last = list.length - 1;
+      if (start <= (list[last] as number)) {
+        if (end > (list[last] as number)) list[last] = end;
+        if (start < (list[last - 1] as number)) list[last - 1] = start;
+      } else list.push(start, end);
+    };
+
+    const hits = new Map<number, number[]>();
+    const addHit = (p: number, at: number): void => {
+      const list = hits.get(p);
+      if (list === undefined) hits.set(p, [at]);
+      else if (list[list.length - 1] !== at) list.push(at);
+    };
+    const { compiled, kwTargets } = this;
+    const idx = indexText(this.index, text, this.minPiece);
+    let dec = 0;
+    if (text.includes('%')) dec |= DEC_PERCENT;
+    if (text.includes('\\')) dec |= DEC_ESCAPE;
+    if (depth === 0 && idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    const kh = idx.hits;
+    for (let h = 0; h < kh.length; h += 2) {
+      const kw = kh[h] as number;
+      const hitStart = kh[h + 1] as number;
+      for (const t of kwTargets[kw] as number[]) {
+        const c = compiled[t] as Compiled;
+        if (c.sticky) addHit(t, hitStart);
+        else addWindow(t, hitStart - c.before, hitStart + c.maxLength + 1);
+      }
+    }
+    const runs = idx.runs;
+    const pieces = idx.pieces;
+    for (let r = 0; r < pieces.length; r += 3) {
+      const ps = pieces[r] as number;
+      const pe = pieces[r + 1] as number;
+      for (const t of this.alnumTriggers) this.trigger(t, ps, pe, pe - ps, addWindow);
+      if (pieces[r + 2] === 1) for (const t of this.hexTriggers) this.trigger(t, ps, pe, pe - ps, addWindow);
+    }
+    const groups = idx.digits;
+    for (let g = 0; g < groups.length; g += 2) {
+      for (const t of this.digitTriggers) {
+        const c = compiled[t] as Compiled;
+        addWindow(t, (groups[g] as number) - c.before, (groups[g + 1] as number) + 2);
+      }
+    }
+    for (const t of this.unanchored) {
+      const c = compiled[t] as Compiled;
+      for (let s = 0; s < n; s += OPERATOR_WINDOW) addWindow(t, s, s + OPERATOR_WINDOW + c.maxLength);
+    }
+
+    const cands: Candidate[] = [];
+    for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    this.matchKnown(text, idx.needles, chain, toRaw, ctx, cands);
+    if (depth > 0) this.encodedEntropy(text, runs, chain ?? '', ctx, cands);
+    for (const c of cands) {
+      // a specific finding on the same span wins over a generic one, unless it is weaker
+      if (c.generic && cands.some((o) => !o.generic && o.s < c.e && c.s < o.e && RANK[o.finding.action] >= RANK[c.finding.action])) continue;
+      const [rs, re] = toRaw(c.s, c.e);
+      ctx.emit(c.finding, rs, re);
+    }
+
+    if (depth >= MAX_DEPTH) {
+      if ((dec & DEC_PERCENT) !== 0 && (chain ?? '').split('+').filter((x) => x === 'url').length >= MAX_DEPTH && percentDecode(text) !== undefined) {
+        const [rs, re] = toRaw(0, n);
+        ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${MAX_DEPTH} decodes` }, rs, re);
+      }
+      return;
+    }
+    this.decodeChildren(text, runs, dec, chain, depth, toRaw, ctx);
+  }
+
+  private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
+    const c = this.compiled[t] as Compiled;
+    const trig = c.spec.trigger;
+    if (trig !== undefined && len >= trig.min && len <= trig.max) addWindow(t, s - c.before, e + 2);
+  }
+
+  /** Window patterns: the regex scans each bounded window (a slice, so it cannot run past it). */
+  private runPattern(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    const { re } = c;
+    for (let w = 0; w < list.length; w += 2) {
+      const ws = list[w] as number;
+      const slice = text.slice(ws, list[w + 1]);
+      re.lastIndex = 0;
+      for (let m = re.exec(slice); m !== null; m = re.exec(slice)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        this.accept(c, m, ws, chain, toRaw, ctx, out);
+      }
+    }
+  }
+
+  /** Anchored patterns: one sticky attempt at each keyword hit. */
+  private runSticky(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    const { re } = c;
+    let coveredTo = -1;
+    for (const at of list) {
+      if (at < coveredTo) continue; // inside the previous match
+      re.lastIndex = at;
+      const m = re.exec(text);
+      if (m === null || m[0].length === 0) continue;
+      coveredTo = at + m[0].length;
+      this.accept(c, m, 0, chain, toRaw, ctx, out);
+    }
+  }
+
+  private accept(c: Compiled, m: RegExpExecArray, base: number, chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    const { spec } = c;
+    const value = m[c.group] ?? m[0];
+    const vs = base + m.index + Math.max(0, m[0].lastIndexOf(value));
+    const ve = vs + value.length;
+    if (toRaw(vs, ve)[1] > ctx.limit) return;
+    let type = spec.id;
+    let action = this.actions[type] ?? spec.action;
+    let detail: string | undefined;
+    if (spec.validate !== undefined && !spec.validate(m)) {
+      if (spec.invalidAction === undefined) return;
+      type = `${spec.id}_unverified`;
+      action = this.actions[type] ?? spec.invalidAction;
+      detail = 'format matches but the checksum does not';
+    }
+    const finding: Finding = { type, location: ctx.location, action };
+    if (chain !== undefined) finding.encoding = chain;
+    if (detail !== undefined) finding.detail = detail;
+    out.push({ finding, generic: spec.generic === true, s: vs, e: ve });
+  }
+
+  /**
+   * Key material inside a hex/base64 layer: a long random-looking run in decoded bytes
+   * (random bytes almost never contain one) means text was encoded to hide it. Hex is
+   * not how APIs carry text, so it blocks; base64 is (file uploads), so it warns.
+   */
+  private encodedEntropy(text: string, runs: number[], chain: string, ctx: ScanContext, out: Candidate[]): void {
+    const enc = chain.slice(chain.lastIndexOf('+') + 1);
+    if (enc !== 'hex' && enc !== 'base64' && enc !== 'base64url') return;
+    for (let r = 0; r < runs.length; r += 2) {
+      const s = runs[r] as number;
+      const e = runs[r + 1] as number;
+      if (e - s < 32 || e - s > 512) continue;
+      const run = text.slice(s, e);
+      if (charClassCount(run) < 3 || shannonEntropy(run) < 4.2) continue;
+      const type = 'encoded_high_entropy';
+      const finding: Finding = { type, location: ctx.location, action: this.actions[type] ?? (enc === 'hex' ? 'block' : 'warn'), encoding: chain, detail: 'random-looking key material inside encoded data' };
+      out.push({ finding, generic: true, s, e });
+    }
+  }
+
+  /** Known-secret needles found by the index (flat [needle, start, ...]). */
+  private matchKnown(text: string, hits: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    for (let h = 0; h < hits.length; h += 2) {
+      const s = hits[h + 1] as number;
+      const nd = this.index.needles[hits[h] as number] as Needle;
+      this.knownCandidate(nd.name, nd.encoding, s, s + nd.text.length, chain, toRaw, ctx, out);
+    }
+  }
+
+  private knownCandidate(name: string | undefined, enc: string | undefined, s: number, e: number, chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    {
+      if (toRaw(s, e)[1] > ctx.limit) return;
+      const finding: Finding = { type: 'known_secret', location: ctx.location, action: this.actions['known_secret'] ?? 'block' };
+      const encoding = joinChain(chain, enc);
+      if (encoding !== undefined) finding.encoding = encoding;
+      if (name !== undefined) finding.detail = name;
+      out.push({ finding, generic: false, s, e });
+    }
+  }
+
+  private child(text: string, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+    if (text.length === 0) return;
+    if (text.length > ctx.budget.left) {
+      ctx.budget.exhausted = true;
+      return;
+    }
+    ctx.budget.left -= text.length;
+    // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
+    // could match; text can. No 8 printable ASCII in a row means no text.
+    if (enc !== 'url' && enc !== 'escape' && enc !== 'zero-width' && !PRINTABLE_RUN.test(text)) return;
+    this.layer(text, joinChain(chain, enc), depth + 1, toRaw, ctx);
+  }
+
+  private mappedChild(m: Mapped | undefined, base: number, srcLen: number, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+    if (m === undefined) return;
+    const map = m.map;
+    const last = map.length - 1;
+    this.child(m.text, enc, chain, depth, (s, e) => {
+      const a = base + (map[Math.min(s, last)] ?? 0);
+      const b = e > last ? base + srcLen : base + (map[e] ?? srcLen);
+      return toRaw(a, b);
+    }, ctx);
+  }
+
+  private decodeChildren(text: string, runs: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+    for (let r = 0; r < runs.length; r += 2) {
+      let rs = runs[r] as number;
+      const re = runs[r + 1] as number;
+      if (rs === 0 && depth === 0 && ctx.firstRunSkip > 0) rs = Math.min(re, ctx.firstRunSkip);
+      if (re - rs < 16) continue;
+      const run = text.slice(rs, re);
+      const kind = classifyRun(run);
+      if (kind === 'hex') {
+        this.child(decodeHexRun(run), 'hex', chain, depth, (s, e) => toRaw(rs + 2 * s, Math.min(re, rs + 2 * e)), ctx);
+      } else if (kind === 'hex-delimited') {
+        const d = decodeDelimitedHex(run);
+        if (d !== undefined) this.child(d, 'hex', chain, depth, (s, e) => toRaw(rs + 3 * s, Math.min(re, rs + 3 * e)), ctx);
+      } else if (kind !== undefined) {
+        this.child(decodeBase64Run(run), kind, chain, depth, (s, e) => toRaw(rs + Math.floor(s / 3) * 4, Math.min(re, rs + Math.ceil(e / 3) * 4)), ctx);
+      }
+    }
+    if ((dec & DEC_PERCENT) !== 0) {
+      for (const [s, e] of percentRuns(text)) {
+        this.mappedChild(percentDecode(text.slice(s, e), ctx.plusAsSpace), s, e - s, 'url', chain, depth, toRaw, ctx);
+      }
+    }
+    if ((dec & DEC_ESCAPE) !== 0) this.mappedChild(unescapeBackslashes(text), 0, text.length, 'escape', chain, depth, toRaw, ctx);
+    if ((dec & DEC_ZW) !== 0) this.mappedChild(stripZeroWidth(text), 0, text.length, 'zero-width', chain, depth, toRaw, ctx);
+  }
+}
+
+function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {
+  if (enc === undefined) return chain;
+  return chain === undefined ? enc : `${chain}+${enc}`;
+}
+
+/** How a 16+ char run should be decoded, if at all. */
+export function classifyRun(run: string): 'hex' | 'hex-delimited' | 'base64' | 'base64url' | undefined {
+  if (/^[0-9A-Fa-f]+$/.test(run)) return 'hex';
+  if (/^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7,}$/.test(run)) return 'hex-delimited';
+  const upper = /[A-Z]/.test(run) ? 1 : 0;
+  const lower = /[a-z]/.test(run) ? 1 : 0;
+  const digit = /[0-9]/.test(run) ? 1 : 0;
+  // paths, identifiers and words are one or two classes; encoded bytes use all three
+  if (upper + lower + digit < 2 || (upper === 0 && lower === 1)) return undefined;
+  return /[-_]/.test(run) ? 'base64url' : 'base64';
+}
+
+/** Maximal spans around `%XX` escapes, split at characters that separate URL parts. */
+export function percentRuns(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let i = text.indexOf('%');
+  while (i >= 0) {
+    let s = i;
+    while (s > 0 && !isRunBreak(text.charCodeAt(s - 1))) s--;
+    let e = i;
+    while (e < text.length && !isRunBreak(text.charCodeAt(e))) e++;
+    if (e > s) out.push([s, e]);
+    i = text.indexOf('%', e + 1);
+  }
+  return out;
+}
+
+function isRunBreak(c: number): boolean {
+  // whitespace, quotes, angle brackets, and the URL/form separators & = ? #
+  return c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 38 || c === 61 || c === 63 || c === 35;
+}

@@ -1,0 +1,58 @@
+/**
+ * Generic assignments: a secret-sounding name (`password`, `client_secret`, `api_key`,
+ * `access_token`) given a value that looks like a real secret, not a placeholder.
+ * Specific patterns win on the same span (`generic: true`).
+ *
+ * @example
+ * import { genericPatterns } from './generic.js';
+ * genericPatterns.map((p) => p.id) // ['generic_password', 'generic_secret', 'generic_token']
+ */
+import type { PatternSpec } from '../pattern-spec.js';
+import { charClassCount, shannonEntropy } from '../validators/entropy.js';
+import { isPlaceholder } from '../validators/placeholder.js';
+
+/** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
+const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
+const VALUE = String.raw`([^\s"'&;,<>{}()\[\]\\]{6,200})`;
+
+/** The field name's characters before the keyword (`db_` in `db_password`). */
+function keyPrefix(m: RegExpExecArray): string {
+  return /[A-Za-z0-9_.-]{0,24}$/.exec(m.input.slice(Math.max(0, m.index - 24), m.index))?.[0] ?? '';
+}
+
+const TOKEN_NOISE = /(?:page|next|prev|cursor|continuation|csrf|xsrf|sync|resume|id|type|count|max|limit|expires?|ttl|url|uri|endpoint|name|header|length|usage|budget)[_-]?$/i;
+
+export const genericPatterns: PatternSpec[] = [
+  {
+    id: 'generic_password', description: 'A password-named field with a non-placeholder value',
+    keywords: ['password', 'passwd', 'passphrase', 'pwd'],
+    regex: new RegExp(String.raw`(?:password|passwd|passphrase|pwd)${SEP}${VALUE}`, 'i'),
+    validate: (m) => {
+      const v = m[1] ?? '';
+      if (isPlaceholder(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      return charClassCount(v) >= 2 || v.length >= 12;
+    },
+    action: 'block', generic: true, maxLength: 280,
+  },
+  {
+    id: 'generic_secret', description: 'A secret/api-key-named field with a high-entropy value',
+    keywords: ['secret', 'api_key', 'apikey', 'api-key', 'access_key', 'accesskey', 'access-key', 'private_key', 'privatekey', 'private-key', 'auth_key', 'signing_key', 'encryption_key'],
+    regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
+    validate: (m) => {
+      const v = m[1] ?? '';
+      return v.length >= 12 && !isPlaceholder(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
+    },
+    action: 'block', generic: true, maxLength: 280,
+  },
+  {
+    id: 'generic_token', description: 'A token/credential-named field with a long high-entropy value',
+    keywords: ['token', 'credential', 'auth'],
+    regex: new RegExp(String.raw`(?:token|credentials?|auth)${SEP}${VALUE}`, 'i'),
+    validate: (m) => {
+      const v = m[1] ?? '';
+      if (TOKEN_NOISE.test(keyPrefix(m))) return false;
+      return v.length >= 20 && !isPlaceholder(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
+    },
+    action: 'block', generic: true, maxLength: 280,
+  },
+];

@@ -1,0 +1,166 @@
+/**
+ * The outbound DLP engine: URL, headers, hostname, bodies (streaming) and free text,
+ * with built-in and operator patterns, decoded layers, known secrets, and redaction.
+ * Pure computation: no sockets, no files, no clock.
+ *
+ * @example
+ * const dlp = new DlpScanner({ known: new KnownSecrets([{ name: 'github', value: token }]) });
+ * dlp.scanUrl('/upload?data=QUtJQUlPU0ZPRE5ON0VYQU1QTEU=');
+ * // [{ type: 'aws_access_key_id', location: 'url.query:data', action: 'block', encoding: 'base64' }]
+ * const body = dlp.bodyScanner('application/json');
+ * const findings = [...body.push(chunk), ...body.end()];
+ */
+import type { Finding, FindingAction } from '../finding.js';
+import type { PatternSpec } from './pattern-spec.js';
+import type { KnownSecrets } from './known-secrets.js';
+import type { OperatorPattern } from './operator-patterns.js';
+import type { BodyScanner } from './body-scanner.js';
+import { builtinPatterns } from './patterns/index.js';
+import { compileOperatorPattern } from './operator-patterns.js';
+import { DlpEngine } from './engine.js';
+import { toByteString } from './decode.js';
+import { StreamingBodyScanner, bodyKind } from './body-scanner.js';
+import { scanHostname as scanHost } from './hostname.js';
+import { scanUrlParts } from './url-scan.js';
+
+export interface DlpOptions {
+  /** 'builtin' (default) or an explicit list replacing the built-ins. */
+  patterns?: 'builtin' | readonly PatternSpec[];
+  /** Operator patterns from config; refused with UnsafePatternError when unsafe. */
+  extraPatterns?: readonly OperatorPattern[];
+  /** Per pattern id (or 'known_secret', 'hostname_entropy', '<id>_unverified') action override. */
+  actions?: Record<string, FindingAction>;
+  known?: KnownSecrets;
+  /** Body bytes scanned at most; beyond, a 'dlp_scan_limit' warning. Default 64 MiB. */
+  maxScanBytes?: number;
+}
+
+/** Decoded bytes per scan: 4x the input, capped. */
+const DECODE_FACTOR = 4;
+const DECODE_CAP = 1 << 20;
+const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
+
+export class DlpScanner {
+  private readonly engine: DlpEngine;
+  private readonly actions: Record<string, FindingAction>;
+  private readonly maxScanBytes: number;
+
+  constructor(opts: DlpOptions = {}) {
+    const base = opts.patterns === undefined || opts.patterns === 'builtin' ? builtinPatterns : opts.patterns;
+    const extra = (opts.extraPatterns ?? []).map(compileOperatorPattern);
+    const all = [...base, ...extra];
+    const ids = new Set<string>();
+    for (const p of all) {
+      if (ids.has(p.id)) throw new Error(`dlp pattern id ${JSON.stringify(p.id)} is defined twice`);
+      ids.add(p.id);
+    }
+    this.actions = { ...(opts.actions ?? {}) };
+    this.engine = new DlpEngine(all, { actions: this.actions, known: opts.known });
+    this.maxScanBytes = opts.maxScanBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Path segments, query keys and values, userinfo and fragment, each with decoded layers. */
+  scanUrl(pathAndQuery: string): Finding[] {
+    return dedupe(scanUrlParts(toByteString(pathAndQuery), (text, location, spans) => this.scanParts(text, location, spans)));
+  }
+
+  /** Every header (Authorization and Cookie included), at 'header:<name>'; the gate's own Proxy-Authorization and framing headers are skipped. */
+  scanHeaders(headers: Record<string, string | string[] | undefined>): Finding[] {
+    const out: Finding[] = [];
+    let i = 0;
+    for (const [name, raw] of Object.entries(headers)) {
+      i++;
+      const lname = name.toLowerCase();
+      if (raw === undefined || HOP_BY_HOP.has(lname)) continue;
+      for (const value of Array.isArray(raw) ? raw : [raw]) {
+        const text = `${toByteString(name)}: ${toByteString(value)}`;
+        const spans: Array<[Finding, number, number]> = [];
+        this.scanParts(text, 'header', spans);
+        const nameHit = spans.some(([, s]) => s < name.length);
+        const loc = !nameHit && /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(name) ? `header:${lname}` : `header:#${i}`;
+        for (const [f] of spans) out.push({ ...f, location: loc });
+      }
+    }
+    return dedupe(out);
+  }
+
+  /** Exfiltration through DNS labels; run before resolving `host`. */
+  scanHostname(host: string): Finding[] {
+    return scanHost(toByteString(host), (text) => this.scanText(text, 'host'), this.actions);
+  }
+
+  /** Any text (an MCP argument, a WebSocket message) at `location`. */
+  scanText(text: string, location: string): Finding[] {
+    return this.scanParts(toByteString(text), location);
+  }
+
+  /** A streaming scanner for one request body. */
+  bodyScanner(contentType: string | undefined): BodyScanner {
+    return new StreamingBodyScanner((text, w) => {
+      this.engine.scan(text, {
+        location: 'body', limit: w.limit, plusAsSpace: w.plusAsSpace, firstRunSkip: w.firstRunSkip,
+        budget: { left: Math.min(DECODE_CAP, text.length * DECODE_FACTOR), exhausted: false },
+        emit: (f) => {
+          const k = key(f);
+          if (w.seen.has(k)) return;
+          w.seen.add(k);
+          w.out.push(f);
+        },
+      });
+    }, bodyKind(contentType), this.maxScanBytes);
+  }
+
+  /**
+   * `text` with every span behind `findings` (matched by type and encoding) replaced
+   * by `[REDACTED:<type>]`. Meant for URL and header values whose action is 'redact';
+   * an encoded secret's whole encoded run is replaced.
+   */
+  redact(text: string, findings: readonly Finding[]): string {
+    if (findings.length === 0) return text;
+    const wanted = new Set(findings.map((f) => `${f.type}|${f.encoding ?? ''}`));
+    const bytes = toByteString(text);
+    const spans: Array<[Finding, number, number]> = [];
+    this.scanParts(bytes, 'redact', spans);
+    const cut = spans.filter(([f]) => wanted.has(`${f.type}|${f.encoding ?? ''}`)).map(([f, s, e]) => [s, e, f.type] as const).sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let last = 0;
+    for (const [s, e, type] of cut) {
+      if (e <= last) continue;
+      out += `${bytes.slice(last, Math.max(last, s))}[REDACTED:${type}]`;
+      last = e;
+    }
+    out += bytes.slice(last);
+    return bytes === text ? out : Buffer.from(out, 'latin1').toString('utf8');
+  }
+
+  private scanParts(text: string, location: string, spans?: Array<[Finding, number, number]>): Finding[] {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    this.engine.scan(text, {
+      location, limit: Infinity, plusAsSpace: false, firstRunSkip: 0,
+      budget: { left: Math.min(DECODE_CAP, Math.max(4096, text.length * DECODE_FACTOR)), exhausted: false },
+      emit: (f, s, e) => {
+        spans?.push([f, s, e]);
+        const k = key(f);
+        if (seen.has(k)) return;
+        seen.add(k);
+        out.push(f);
+      },
+    });
+    return out;
+  }
+}
+
+function key(f: Finding): string {
+  return `${f.type}|${f.location}|${f.encoding ?? ''}|${f.detail ?? ''}`;
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = key(f);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

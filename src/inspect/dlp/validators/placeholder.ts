@@ -1,0 +1,25 @@
+/**
+ * Values that sit where a secret would but are not one: placeholders, references to
+ * the environment, type names, templating. Keeps the generic detectors quiet on docs,
+ * schemas and code.
+ *
+ * @example
+ * isPlaceholder('${DB_PASSWORD}') // true
+ * isPlaceholder('hunter2hunter2') // false
+ */
+const WORDS = new Set([
+  'password', 'passwd', 'secret', 'token', 'null', 'none', 'nil', 'undefined', 'true', 'false',
+  'string', 'str', 'required', 'optional', 'example', 'changeme', 'redacted', 'hidden', 'empty',
+  'your_password', 'yourpassword', 'your_token', 'your_api_key', 'your-api-key', 'placeholder',
+  'mypassword', 'dummy', 'test', 'xxx', 'value', 'bearer', 'basic', 'default', 'sample',
+]);
+
+export function isPlaceholder(value: string): boolean {
+  const v = value.toLowerCase().replace(/^["'`]|["'`]$/g, '');
+  if (v.length === 0 || WORDS.has(v)) return true;
+  if (/^(?:\$\{|\{\{|<|%\(|\$[a-z_]|process\.env|os\.environ|os\.getenv|env\.|env\[|getenv|secrets\.|vault:|@)/.test(v)) return true;
+  if (/^(?:\*+|x+|\.+|-+|#+|_+|0+)$/.test(v)) return true;
+  if (/^(?:your|my|example|sample|test|dummy|fake|insert|enter|replace|change)[_-]?/.test(v) && /(?:here|key|token|secret|password|pass)$/.test(v)) return true;
+  if (/^[./~]/.test(v) || /^[a-z][a-z0-9+.-]*:\/\//.test(v)) return true; // paths and URLs
+  return /^(.)\1+$/.test(v);
+}

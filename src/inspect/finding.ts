@@ -1,0 +1,42 @@
+/**
+ * One thing an inspector found in traffic. Shared by the outbound DLP engine and the
+ * response scanner, and written to the audit record, so it is deliberately small and
+ * stable, and it NEVER carries the matched value (not even a prefix): only what kind
+ * of thing was found, where, and through which decoding.
+ *
+ * @example
+ * const f: Finding = { type: 'aws_access_key_id', location: 'url.query:key', action: 'block', encoding: 'base64' };
+ */
+export interface Finding {
+  /** Pattern id, e.g. 'aws_access_key_id', 'known_secret', 'hostname_entropy'. */
+  type: string;
+  /**
+   * Where it was found: 'url.path', 'url.query:<key>', 'url.query_key', 'header:<name>',
+   * 'body', 'body.json:<path>', 'host'. Names that themselves look like data are replaced
+   * by a position ('url.query:#2').
+   */
+  location: string;
+  /** What the caller should do; the strongest action across findings wins. */
+  action: FindingAction;
+  /** The decode chain that revealed it, outermost first: 'base64', 'hex', 'url+base64'. */
+  encoding?: string;
+  /** Safe text (a checksum note, a known secret's name), never the value. */
+  detail?: string;
+}
+
+/** 'block' stops the request, 'redact' rewrites the value, 'warn' only records it. */
+export type FindingAction = 'block' | 'redact' | 'warn';
+
+const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
+
+/**
+ * The strongest action among findings, or undefined when there are none.
+ *
+ * @example
+ * strongestAction([{ type: 'x', location: 'body', action: 'warn' }]) // 'warn'
+ */
+export function strongestAction(findings: readonly Finding[]): FindingAction | undefined {
+  let best: FindingAction | undefined;
+  for (const f of findings) if (best === undefined || RANK[f.action] > RANK[best]) best = f.action;
+  return best;
+}
