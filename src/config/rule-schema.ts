@@ -86,11 +86,15 @@ export const ruleSchema = strictSection({
   route: refNameField.optional(),
   respond: respondSchema.optional(),
   headers: headersSchema.optional(),
+  inspect: strictSection({
+    dlp: z.enum(['block', 'redact', 'warn', 'off']).optional(),
+    injection: z.enum(['block', 'strip', 'warn', 'off']).optional(),
+  }).optional(),
 }).superRefine(
   (rule, ctx) => {
     const raw = rule as Record<string, unknown>;
     if (raw.action === 'deny') {
-      for (const key of ['credential', 'route', 'respond', 'headers']) {
+      for (const key of ['credential', 'route', 'respond', 'headers', 'inspect']) {
         if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
       }
       return;

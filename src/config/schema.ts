@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
+import { inspectSchema } from './inspect-section.js';
 import { rulesSchema } from './rule-schema.js';
 import {
   cidrField,
@@ -85,6 +86,7 @@ export const configSchema = strictSection({
   routes: emptyAsAbsent(routesSchema.default({})),
   identity: emptyAsAbsent(identitySchema.prefault({})),
   audit: emptyAsAbsent(auditSchema.prefault({})),
+  inspect: emptyAsAbsent(inspectSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

@@ -6,7 +6,7 @@ import { compileCredential, compileHeaders, compileRespond } from './actions.js'
 import { HostIndex } from './host-index.js';
 import type { Matcher } from './matcher.js';
 import { compileMatchers } from './matcher-kinds.js';
-import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec } from './types.js';
+import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec, InspectProfile } from './types.js';
 
 export interface CompiledRule {
   readonly id: string;
@@ -23,6 +23,7 @@ export interface CompiledRule {
   readonly route: string | null;
   readonly respond: RespondSpec | null;
   readonly headers: HeaderRewrite | null;
+  readonly inspect: InspectProfile | null;
   /** The rule as written, for tools that print it. */
   readonly spec: RuleSpec;
 }
@@ -99,6 +100,7 @@ function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> 
     route: spec.route ?? null,
     respond: spec.respond === undefined ? null : compileRespond(spec.respond),
     headers: spec.headers === undefined ? null : compileHeaders(spec.headers),
+    inspect: spec.inspect === undefined ? null : { ...spec.inspect },
     spec,
   };
 }

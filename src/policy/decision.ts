@@ -22,6 +22,7 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], ve
       respond: null,
       headers: null,
       wouldDeny,
+      inspect: null,
     };
   }
   const allow = rule.action === 'allow';
@@ -36,5 +37,6 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], ve
     respond: allow ? rule.respond : null,
     headers: allow ? rule.headers : null,
     wouldDeny,
+    inspect: allow ? rule.inspect : null,
   };
 }

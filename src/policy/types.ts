@@ -94,6 +94,17 @@ export interface RuleSpec {
   route?: string | undefined;
   respond?: { status: number; headers?: Readonly<Record<string, string>> | undefined; body?: string | undefined } | undefined;
   headers?: { set?: Readonly<Record<string, string>> | undefined; remove?: readonly string[] | undefined } | undefined;
+  inspect?: InspectProfile | undefined;
+}
+
+/**
+ * A rule's inspection overrides; absent fields fall back to the config's `inspect:`.
+ * `off` turns that scanner off for the rule's traffic (for an API that legitimately
+ * carries key-shaped data, say).
+ */
+export interface InspectProfile {
+  dlp?: 'block' | 'redact' | 'warn' | 'off' | undefined;
+  injection?: 'block' | 'strip' | 'warn' | 'off' | undefined;
 }
 
 /** A decision explains itself: which rule, why, under which policy version, and what to do next. */
@@ -113,6 +124,8 @@ export interface Decision {
   headers: HeaderRewrite | null;
   /** Report-mode deny rules that matched before the deciding rule: they would have denied. */
   wouldDeny: string[];
+  /** The deciding rule's inspection overrides, if any. */
+  inspect: InspectProfile | null;
 }
 
 /** One rule's part in an explanation. */

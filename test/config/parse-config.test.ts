@@ -73,6 +73,14 @@ void test('a minimal file gets every default', () => {
     routes: {},
     identity: { required: true, max_ttl: 86_400_000 },
     audit: { sqlite: true, jsonl: false, fail_closed: true },
+    inspect: {
+      dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, hostnames: true },
+      injection: 'block',
+      response_hold_bytes: 256 * 1024,
+      max_response_scan_bytes: 4 * 1024 * 1024,
+      max_decompressed_bytes: 64 * 1024 * 1024,
+      max_decompression_ratio: 200,
+    },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');

@@ -21,6 +21,7 @@ void test('deny by default: no rules, no match', () => {
     respond: null,
     headers: null,
     wouldDeny: [],
+    inspect: null,
   });
 });
 

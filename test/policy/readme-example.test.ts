@@ -31,6 +31,7 @@ void test('support-bot reads acme repos with the github token injected', () => {
     respond: null,
     headers: null,
     wouldDeny: [],
+    inspect: null,
   });
 });
 

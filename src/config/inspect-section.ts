@@ -1,0 +1,39 @@
+/**
+ * `inspect:`: what the gate looks for in traffic, both ways. Rules may override the
+ * two actions (`rules[].inspect`); everything else is gate-wide.
+ */
+import * as z from 'zod';
+import { intInRange, strictSection } from './fields.js';
+
+const dlpAction = z.enum(['block', 'redact', 'warn', 'off']);
+
+const extraPattern = strictSection({
+  id: z.string().regex(/^[a-z0-9_.-]{1,64}$/, { error: 'expected a pattern id of lower-case letters, digits, _ . -' }),
+  regex: z.string().min(1).max(512, { error: 'a pattern is at most 512 characters' }),
+  action: z.enum(['block', 'redact', 'warn']).optional(),
+  keywords: z.array(z.string().min(2)).optional(),
+});
+
+export const inspectSchema = strictSection({
+  dlp: strictSection({
+    /** Default action for findings (a pattern's own default applies when it is milder, e.g. public keys warn). */
+    action: dlpAction.default('block'),
+    /** Per-pattern overrides by id, e.g. `{ jwt: warn, generic_password_assignment: off }`. */
+    patterns: z.record(z.string(), dlpAction).default({}),
+    extra_patterns: z.array(extraPattern).default([]),
+    /** More values never to let out (every secret-store value is included already): `env:NAME`, `file:PATH` or a store name. */
+    known_secrets: z.array(z.string().min(1)).default([]),
+    /** Request body bytes scanned; beyond that the rest streams unscanned (recorded as a finding). */
+    max_body_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(4 * 1024 * 1024),
+    /** Hostname exfiltration checks before any DNS lookup. */
+    hostnames: z.boolean().default(true),
+  }).prefault({}),
+  /** Prompt-injection scanning of responses: block (default), strip, warn, or off. */
+  injection: z.enum(['block', 'strip', 'warn', 'off']).default('block'),
+  /** Response bytes held before the head is sent, so a block can still be a clean 403. */
+  response_hold_bytes: intInRange(0, 16 * 1024 * 1024, ' (bytes)').prefault(256 * 1024),
+  max_response_scan_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(4 * 1024 * 1024),
+  max_decompressed_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(64 * 1024 * 1024),
+  max_decompression_ratio: intInRange(2, 100_000).prefault(200),
+});
+export type InspectConfig = z.output<typeof inspectSchema>;
