@@ -1,11 +1,10 @@
 /**
  * The matching core: one text (a latin1 byte string) and the layers decoded from it.
  *
- * Per layer: one Aho-Corasick pass selects which patterns run and where (keyword hits),
- * one run pass finds base64/hex/alnum runs and digit groups (decoder input and
- * triggers for keyword-less patterns such as card numbers), then each selected regex
- * runs only on bounded windows, and decoded children are scanned the same way, to a
- * fixed depth and within a decode budget.
+ * Per layer: one fused pass (text-index.ts) finds keyword and known-secret hits,
+ * base64/hex runs, alnum pieces and digit groups; each selected regex then runs only
+ * sticky at its keyword hits or on bounded windows around triggers; decoded children
+ * are scanned the same way, to a fixed depth and within a decode budget.
  *
  * @example
  * const engine = new DlpEngine(builtinPatterns);
@@ -16,11 +15,15 @@ import type { Finding, FindingAction } from '../finding.js';
 import type { PatternSpec } from './pattern-spec.js';
 import { KeywordIndex } from './keyword-index.js';
 import type { KnownSecrets } from './known-secrets.js';
-import type { DecodeBudget, Mapped } from './decode.js';
-import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, stripZeroWidth, unescapeBackslashes } from './decode.js';
+import type { DecodeBudget } from './decode.js';
+import { percentDecode } from './decode.js';
 import { indexText } from './text-index.js';
 import type { Needle } from './known-secrets.js';
-import { charClassCount, shannonEntropy } from './validators/entropy.js';
+import { encodedKeyMaterial } from './encoded-key-material.js';
+import { forEachDecoded } from './children.js';
+import { compilePattern } from './compiled-pattern.js';
+import type { Compiled } from './compiled-pattern.js';
+import type { ToRaw } from './children.js';
 
 /** Decoding depth: a layer decoded from a layer decoded from a layer, and no further. */
 export const MAX_DEPTH = 3;
@@ -41,16 +44,6 @@ export interface ScanContext {
   emit(f: Finding, rawStart: number, rawEnd: number): void;
 }
 
-interface Compiled {
-  spec: PatternSpec;
-  re: RegExp;
-  /** Tried once at each keyword hit (the match starts at the keyword). */
-  sticky: boolean;
-  before: number;
-  maxLength: number;
-  group: number;
-}
-
 interface Candidate {
   finding: Finding;
   generic: boolean;
@@ -58,7 +51,6 @@ interface Candidate {
   e: number;
 }
 
-type ToRaw = (s: number, e: number) => [number, number];
 const IDENTITY: ToRaw = (s, e) => [s, e];
 
 const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
@@ -81,17 +73,7 @@ export class DlpEngine {
 
   constructor(patterns: readonly PatternSpec[], opts: { actions?: Record<string, FindingAction>; known?: KnownSecrets } = {}) {
     this.actions = opts.actions ?? {};
-    this.compiled = patterns.map((spec) => {
-      const sticky = spec.keywords.length > 0 && (spec.before ?? 0) === 0;
-      return {
-        spec,
-        sticky,
-        re: new RegExp(spec.regex.source, spec.regex.flags.replace(/[gy]/g, '') + (sticky ? 'y' : 'g')),
-        before: spec.before ?? 0,
-      maxLength: spec.maxLength ?? 256,
-        group: spec.valueGroup ?? 1,
-      };
-    });
+    this.compiled = patterns.map(compilePattern);
     const byKeyword = new Map<string, number[]>();
     const add = (kw: string, target: number): void => {
       const list = byKeyword.get(kw);
@@ -182,8 +164,16 @@ export class DlpEngine {
     const cands: Candidate[] = [];
     for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
     for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
-    this.matchKnown(text, idx.needles, chain, toRaw, ctx, cands);
-    if (depth > 0) this.encodedEntropy(text, runs, chain ?? '', ctx, cands);
+    this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
+    if (depth > 0) {
+      const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
+      for (const [s, e] of encodedKeyMaterial(text, runs, kind)) {
+        const type = 'encoded_high_entropy';
+        const finding: Finding = { type, location: ctx.location, action: this.actions[type] ?? (kind === 'hex' ? 'block' : 'warn'), detail: 'random-looking key material inside encoded data' };
+        if (chain !== undefined) finding.encoding = chain;
+        cands.push({ finding, generic: true, s, e });
+      }
+    }
     for (const c of cands) {
       // a specific finding on the same span wins over a generic one, unless it is weaker
       if (c.generic && cands.some((o) => !o.generic && o.s < c.e && c.s < o.e && RANK[o.finding.action] >= RANK[c.finding.action])) continue;
@@ -259,42 +249,17 @@ export class DlpEngine {
     out.push({ finding, generic: spec.generic === true, s: vs, e: ve });
   }
 
-  /**
-   * Key material inside a hex/base64 layer: a long random-looking run in decoded bytes
-   * (random bytes almost never contain one) means text was encoded to hide it. Hex is
-   * not how APIs carry text, so it blocks; base64 is (file uploads), so it warns.
-   */
-  private encodedEntropy(text: string, runs: number[], chain: string, ctx: ScanContext, out: Candidate[]): void {
-    const enc = chain.slice(chain.lastIndexOf('+') + 1);
-    if (enc !== 'hex' && enc !== 'base64' && enc !== 'base64url') return;
-    for (let r = 0; r < runs.length; r += 2) {
-      const s = runs[r] as number;
-      const e = runs[r + 1] as number;
-      if (e - s < 32 || e - s > 512) continue;
-      const run = text.slice(s, e);
-      if (charClassCount(run) < 3 || shannonEntropy(run) < 4.2) continue;
-      const type = 'encoded_high_entropy';
-      const finding: Finding = { type, location: ctx.location, action: this.actions[type] ?? (enc === 'hex' ? 'block' : 'warn'), encoding: chain, detail: 'random-looking key material inside encoded data' };
-      out.push({ finding, generic: true, s, e });
-    }
-  }
-
   /** Known-secret needles found by the index (flat [needle, start, ...]). */
-  private matchKnown(text: string, hits: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+  private matchKnown(hits: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
     for (let h = 0; h < hits.length; h += 2) {
       const s = hits[h + 1] as number;
       const nd = this.index.needles[hits[h] as number] as Needle;
-      this.knownCandidate(nd.name, nd.encoding, s, s + nd.text.length, chain, toRaw, ctx, out);
-    }
-  }
-
-  private knownCandidate(name: string | undefined, enc: string | undefined, s: number, e: number, chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    {
-      if (toRaw(s, e)[1] > ctx.limit) return;
+      const e = s + nd.text.length;
+      if (toRaw(s, e)[1] > ctx.limit) continue;
       const finding: Finding = { type: 'known_secret', location: ctx.location, action: this.actions['known_secret'] ?? 'block' };
-      const encoding = joinChain(chain, enc);
+      const encoding = joinChain(chain, nd.encoding);
       if (encoding !== undefined) finding.encoding = encoding;
-      if (name !== undefined) finding.detail = name;
+      if (nd.name !== undefined) finding.detail = nd.name;
       out.push({ finding, generic: false, s, e });
     }
   }
@@ -312,77 +277,18 @@ export class DlpEngine {
     this.layer(text, joinChain(chain, enc), depth + 1, toRaw, ctx);
   }
 
-  private mappedChild(m: Mapped | undefined, base: number, srcLen: number, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
-    if (m === undefined) return;
-    const map = m.map;
-    const last = map.length - 1;
-    this.child(m.text, enc, chain, depth, (s, e) => {
-      const a = base + (map[Math.min(s, last)] ?? 0);
-      const b = e > last ? base + srcLen : base + (map[e] ?? srcLen);
-      return toRaw(a, b);
-    }, ctx);
-  }
-
   private decodeChildren(text: string, runs: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
-    for (let r = 0; r < runs.length; r += 2) {
-      let rs = runs[r] as number;
-      const re = runs[r + 1] as number;
-      if (rs === 0 && depth === 0 && ctx.firstRunSkip > 0) rs = Math.min(re, ctx.firstRunSkip);
-      if (re - rs < 16) continue;
-      const run = text.slice(rs, re);
-      const kind = classifyRun(run);
-      if (kind === 'hex') {
-        this.child(decodeHexRun(run), 'hex', chain, depth, (s, e) => toRaw(rs + 2 * s, Math.min(re, rs + 2 * e)), ctx);
-      } else if (kind === 'hex-delimited') {
-        const d = decodeDelimitedHex(run);
-        if (d !== undefined) this.child(d, 'hex', chain, depth, (s, e) => toRaw(rs + 3 * s, Math.min(re, rs + 3 * e)), ctx);
-      } else if (kind !== undefined) {
-        this.child(decodeBase64Run(run), kind, chain, depth, (s, e) => toRaw(rs + Math.floor(s / 3) * 4, Math.min(re, rs + Math.ceil(e / 3) * 4)), ctx);
-      }
-    }
-    if ((dec & DEC_PERCENT) !== 0) {
-      for (const [s, e] of percentRuns(text)) {
-        this.mappedChild(percentDecode(text.slice(s, e), ctx.plusAsSpace), s, e - s, 'url', chain, depth, toRaw, ctx);
-      }
-    }
-    if ((dec & DEC_ESCAPE) !== 0) this.mappedChild(unescapeBackslashes(text), 0, text.length, 'escape', chain, depth, toRaw, ctx);
-    if ((dec & DEC_ZW) !== 0) this.mappedChild(stripZeroWidth(text), 0, text.length, 'zero-width', chain, depth, toRaw, ctx);
+    const opts = { percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0 };
+    forEachDecoded(text, runs, opts, (decoded, enc, toParent) => {
+      this.child(decoded, enc, chain, depth, (s, e) => {
+        const [a, b] = toParent(s, e);
+        return toRaw(a, b);
+      }, ctx);
+    });
   }
 }
 
 function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {
   if (enc === undefined) return chain;
   return chain === undefined ? enc : `${chain}+${enc}`;
-}
-
-/** How a 16+ char run should be decoded, if at all. */
-export function classifyRun(run: string): 'hex' | 'hex-delimited' | 'base64' | 'base64url' | undefined {
-  if (/^[0-9A-Fa-f]+$/.test(run)) return 'hex';
-  if (/^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7,}$/.test(run)) return 'hex-delimited';
-  const upper = /[A-Z]/.test(run) ? 1 : 0;
-  const lower = /[a-z]/.test(run) ? 1 : 0;
-  const digit = /[0-9]/.test(run) ? 1 : 0;
-  // paths, identifiers and words are one or two classes; encoded bytes use all three
-  if (upper + lower + digit < 2 || (upper === 0 && lower === 1)) return undefined;
-  return /[-_]/.test(run) ? 'base64url' : 'base64';
-}
-
-/** Maximal spans around `%XX` escapes, split at characters that separate URL parts. */
-export function percentRuns(text: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let i = text.indexOf('%');
-  while (i >= 0) {
-    let s = i;
-    while (s > 0 && !isRunBreak(text.charCodeAt(s - 1))) s--;
-    let e = i;
-    while (e < text.length && !isRunBreak(text.charCodeAt(e))) e++;
-    if (e > s) out.push([s, e]);
-    i = text.indexOf('%', e + 1);
-  }
-  return out;
-}
-
-function isRunBreak(c: number): boolean {
-  // whitespace, quotes, angle brackets, and the URL/form separators & = ? #
-  return c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 38 || c === 61 || c === 63 || c === 35;
 }

@@ -1,0 +1,54 @@
+/**
+ * The decoded children of one layer: each base64/hex run the index found, each
+ * percent-encoded span, backslash escapes and zero-width characters, with a mapping
+ * from the child's offsets back to the parent's (for redaction and the streaming
+ * window limit).
+ *
+ * @example
+ * forEachDecoded('d=QUtJQQ==', [2, 10], { percent: false, escape: false, zeroWidth: false, plusAsSpace: false, firstRunSkip: 0 },
+ *   (text, enc) => console.log(enc, text)); // base64 AKIA
+ */
+import type { Mapped } from './decode.js';
+import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, stripZeroWidth, unescapeBackslashes } from './decode.js';
+import { classifyRun, percentRuns } from './run-kinds.js';
+
+/** Maps a [start, end) span of a decoded text to its parent's offsets. */
+export type ToRaw = (s: number, e: number) => [number, number];
+
+export interface ChildOptions {
+  percent: boolean;
+  escape: boolean;
+  zeroWidth: boolean;
+  plusAsSpace: boolean;
+  /** Chars to skip at a run starting at index 0 (base64 alignment across stream windows). */
+  firstRunSkip: number;
+}
+
+export function forEachDecoded(text: string, runs: readonly number[], o: ChildOptions, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {
+  for (let r = 0; r < runs.length; r += 2) {
+    let rs = runs[r] as number;
+    const re = runs[r + 1] as number;
+    if (rs === 0 && o.firstRunSkip > 0) rs = Math.min(re, o.firstRunSkip);
+    if (re - rs < 16) continue;
+    const run = text.slice(rs, re);
+    const kind = classifyRun(run);
+    if (kind === 'hex') {
+      onChild(decodeHexRun(run), 'hex', (s, e) => [rs + 2 * s, Math.min(re, rs + 2 * e)]);
+    } else if (kind === 'hex-delimited') {
+      const d = decodeDelimitedHex(run);
+      if (d !== undefined) onChild(d, 'hex', (s, e) => [rs + 3 * s, Math.min(re, rs + 3 * e)]);
+    } else if (kind !== undefined) {
+      onChild(decodeBase64Run(run), kind, (s, e) => [rs + Math.floor(s / 3) * 4, Math.min(re, rs + Math.ceil(e / 3) * 4)]);
+    }
+  }
+  if (o.percent) for (const [s, e] of percentRuns(text)) mapped(percentDecode(text.slice(s, e), o.plusAsSpace), s, e - s, 'url', onChild);
+  if (o.escape) mapped(unescapeBackslashes(text), 0, text.length, 'escape', onChild);
+  if (o.zeroWidth) mapped(stripZeroWidth(text), 0, text.length, 'zero-width', onChild);
+}
+
+function mapped(m: Mapped | undefined, base: number, srcLen: number, enc: string, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {
+  if (m === undefined) return;
+  const map = m.map;
+  const last = map.length - 1;
+  onChild(m.text, enc, (s, e) => [base + (map[Math.min(s, last)] ?? 0), e > last ? base + srcLen : base + (map[e] ?? srcLen)]);
+}
