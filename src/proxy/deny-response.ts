@@ -22,6 +22,10 @@ export type DenyError =
   | 'audit_unavailable'
   | 'credential_unavailable'
   | 'placeholder_denied'
+  | 'dlp_blocked'
+  | 'injection_blocked'
+  | 'decompression_bomb'
+  | 'response_unreadable'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */

@@ -1,5 +1,6 @@
 import { SluiceError, ErrorCode } from '../errors.js';
 import { IdentityError } from '../identity/errors.js';
+import { ResponseBlockedError } from './response-inspector.js';
 import type { DenyError } from './deny-response.js';
 
 /** A request the gate refuses: status, contract error, a reason a person can act on. */
@@ -47,6 +48,9 @@ const TLS_CODES = new Set([
 export function mapFailure(err: unknown): MappedFailure {
   if (err instanceof Rejection) {
     return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
+  }
+  if (err instanceof ResponseBlockedError) {
+    return { status: 403, error: err.error, reason: err.reason, rule: null, outcome: 'deny', code: err.error, headers: {} };
   }
   if (err instanceof IdentityError) {
     const required = err.reason === 'identity_required' || err.reason === 'identity_invalid' || err.reason === 'identity_expired';

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
+import type { ResponseInspector } from './response-inspector.js';
 
 export interface ForwardRequest {
   method: string;
@@ -17,13 +18,17 @@ export interface ForwardRequest {
    * reflects any of them back, the agent gets a redaction marker instead.
    */
   scrub: readonly Buffer[];
+  /** Set up response inspection from the upstream's head, or null to stream as is. */
+  inspect: ((status: number, headers: IncomingHttpHeaders) => ResponseInspector | null) | null;
 }
 
 /**
  * Stream one exchange through `dispatcher`: the request body from the agent to the
  * upstream and the response back, chunk by chunk with backpressure both ways (memory
- * stays flat whatever the size). Resolves when the response has ended; rejects with the
- * upstream error if it fails before any response byte reached the agent.
+ * stays flat whatever the size). An inspected response goes through its inspector,
+ * holding the head back until the first `holdBytes` are scanned so a refusal can still
+ * be a clean 403. Resolves when the response has ended; rejects with the error if it
+ * fails (or is refused) before any response byte reached the agent.
  */
 export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: ForwardRequest): Promise<void> {
   const { res } = ctx;
@@ -45,11 +50,59 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     const onDrain = (): void => controller?.resume();
     const scrubber = fr.scrub.length > 0 ? new ReflectionScrubber(fr.scrub) : null;
     let headerReflections = 0;
+    let inspector: ResponseInspector | null = null;
+    let held: Buffer[] | null = null;
+    let heldBytes = 0;
+    let queue: Promise<void> = Promise.resolve();
+    let failed = false;
+
+    /** Send bytes to the agent (after scrubbing), or hold them while the head waits. */
+    const out = (chunk: Buffer): boolean => {
+      if (chunk.length === 0) return true;
+      if (held) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes < (inspector?.holdBytes ?? 0)) return true;
+        return release();
+      }
+      return res.write(chunk);
+    };
+    const release = (): boolean => {
+      const h = held;
+      held = null;
+      if (!h || h.length === 0) return true;
+      return res.write(h.length === 1 ? h[0]! : Buffer.concat(h));
+    };
     const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
-      if (chunk.length === 0) return;
-      if (!res.write(chunk)) {
+      if (!out(scrubber ? scrubber.push(chunk) : chunk)) {
         c.pause();
         res.once('drain', onDrain);
+      }
+    };
+    const finish = (): void => {
+      if (scrubber) {
+        out(scrubber.end());
+        if (scrubber.replaced + headerReflections > 0) ctx.findings.push({ type: 'reflected_secret', location: 'response', action: 'redact' });
+      }
+      release();
+      res.end();
+      done();
+    };
+    const fail = (c: Dispatcher.DispatchController, err: Error): void => {
+      if (failed) return;
+      failed = true;
+      if (inspector) ctx.findings.push(...inspector.findings);
+      if (!c.aborted) c.abort(err);
+      if (!res.headersSent) {
+        // Nothing reached the agent: forget the upstream's head and answer with the deny body.
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        done(err);
+      } else {
+        // The head (and maybe part of the body) is out: a cut is the only honest signal.
+        ctx.error = 'response_refused_mid_stream';
+        ctx.outcome = 'deny';
+        res.destroy();
+        done();
       }
     };
 
@@ -62,33 +115,57 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
         if (statusMessage) res.statusMessage = statusMessage;
-        let out = clientResponseHeaders(headers);
+        let h = clientResponseHeaders(headers);
+        inspector = fr.inspect?.(statusCode, headers) ?? null;
+        if (inspector) {
+          if (inspector.decodes) delete h['content-encoding'];
+          // Inspection may change or strip the body: its length is known only at the end.
+          delete h['content-length'];
+          if (inspector.holdBytes > 0) held = [];
+        }
         if (scrubber) {
-          const scrubbed = scrubHeaders(out as Record<string, string | string[] | undefined>, fr.scrub);
-          out = scrubbed.headers;
+          const scrubbed = scrubHeaders(h as Record<string, string | string[] | undefined>, fr.scrub);
+          h = scrubbed.headers;
           headerReflections = scrubbed.replaced;
           // Redaction changes the body's length; let it go chunked.
-          delete out['content-length'];
+          delete h['content-length'];
         }
-        for (const k in out) res.setHeader(k, out[k]!);
+        for (const k in h) res.setHeader(k, h[k]!);
         // A body of unknown length may be a stream (SSE, long poll): let the agent see
-        // the head now. With a length, the head rides in the first body write instead.
-        if (out['content-length'] === undefined) res.flushHeaders();
+        // the head now. With a length (or while holding), the head rides with the body.
+        if (h['content-length'] === undefined && !held) res.flushHeaders();
       },
       onResponseData(c, chunk) {
         ctx.bytesOut += chunk.length;
-        emit(c, scrubber ? scrubber.push(chunk) : chunk);
+        const insp = inspector;
+        if (!insp) return emit(c, chunk);
+        c.pause();
+        queue = queue
+          .then(async () => {
+            if (failed) return;
+            for (const part of await insp.push(chunk)) emit(c, part);
+          })
+          .then(
+            () => {
+              if (!failed && !res.writableNeedDrain) c.resume();
+            },
+            (err: Error) => fail(c, err),
+          );
       },
       onResponseEnd(c) {
-        if (scrubber) {
-          emit(c, scrubber.end());
-          const n = scrubber.replaced + headerReflections;
-          if (n > 0) ctx.findings.push({ type: 'reflected_secret', location: 'response', action: 'redact' });
-        }
-        res.end();
-        done();
+        const insp = inspector;
+        if (!insp) return finish();
+        queue = queue
+          .then(async () => {
+            if (failed) return;
+            for (const part of await insp.end()) out(scrubber ? scrubber.push(part) : part);
+            ctx.findings.push(...insp.findings);
+            finish();
+          })
+          .catch((err: Error) => fail(c, err));
       },
       onResponseError(_c, err) {
+        if (failed) return;
         if (res.headersSent) {
           // Mid-body failure: the agent must see a truncated response, not a clean end.
           ctx.error = 'upstream_failed_mid_response';

@@ -9,6 +9,8 @@ import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
 import type { TunnelContext } from './tunnel-context.js';
 import type { RouteRuntime } from './routes.js';
+import type { InspectConfig } from '../config/inspect-section.js';
+import type { InjectionScanner } from '../inspect/injection/scanner.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -27,6 +29,9 @@ export interface GateState {
   readonly routeResolver: Resolver;
   /** `audit.fail_closed`: refuse credentialed requests while the audit trail is failing. */
   readonly auditFailClosed: boolean;
+  /** The config's `inspect:` section, and the scanners built from it. */
+  readonly inspect: InspectConfig;
+  readonly injection: InjectionScanner;
 }
 
 /** Long-lived services shared by every request. */

@@ -5,6 +5,7 @@ import { compilePolicy } from '../policy/compile.js';
 import { HostIndex } from '../policy/host-index.js';
 import type { GateState } from './gate-runtime.js';
 import { buildRoutes } from './routes.js';
+import { InjectionScanner } from '../inspect/injection/scanner.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -38,5 +39,7 @@ export async function buildState(loaded: LoadedConfig, selfEndpoints: () => read
     passthrough: (host) => passthrough.candidates(host).length > 0,
     identityRequired: c.identity.required,
     auditFailClosed: c.audit.fail_closed,
+    inspect: c.inspect,
+    injection: new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes }),
   };
 }

@@ -5,7 +5,8 @@ import { buildRecord } from './audit-record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny } from './deny-response.js';
 import { mapFailure, Rejection } from './errors-map.js';
-import { forward } from './forward.js';
+import { forward, type ForwardRequest } from './forward.js';
+import { planResponseInspection, ResponseBlockedError } from './response-inspector.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
 import { IdentityError } from '../identity/errors.js';
@@ -70,9 +71,11 @@ export async function handleRequest(
       servername: dest.servername,
       body: up.body,
       scrub: up.scrub,
+      inspect: responseInspection(state, ctx),
     });
   } catch (thrown) {
     if (thrown instanceof IdentityError && thrown.principal) ctx.principal = thrown.principal;
+    if (thrown instanceof ResponseBlockedError) ctx.findings.push(...thrown.findings.filter((f) => !ctx.findings.includes(f)));
     const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
     const f = mapFailure(err);
     ctx.outcome = f.outcome;
@@ -118,6 +121,22 @@ async function destination(gate: GateServices, state: GateState, ctx: RequestCon
     hostHeader: route.hostHeader,
     pathPrefix: route.basePath,
   };
+}
+
+/** Response inspection for this request: the rule's `inspect.injection`, else the config's. */
+function responseInspection(state: GateState, ctx: RequestContext): ForwardRequest['inspect'] {
+  const action = ctx.decision?.inspect?.injection ?? state.inspect.injection;
+  if (action === 'off') return null;
+  const method = ctx.req.method ?? 'GET';
+  const i = state.inspect;
+  return (status, headers) =>
+    planResponseInspection(method, status, headers, {
+      scanner: state.injection,
+      action,
+      holdBytes: i.response_hold_bytes,
+      maxDecompressedBytes: i.max_decompressed_bytes,
+      maxRatio: i.max_decompression_ratio,
+    });
 }
 
 function newContext(req: IncomingMessage, res: ServerResponse, tunnel: RequestContext['tunnel'], state: GateState): RequestContext {

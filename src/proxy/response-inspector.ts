@@ -1,0 +1,193 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Finding } from '../inspect/finding.js';
+import { createSafeDecompressor, DecompressionBombError, DecompressionError, type SafeDecompressor } from '../inspect/decompress.js';
+import type { InjectionScanner } from '../inspect/injection/scanner.js';
+import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
+import { stripInjections } from '../inspect/injection/strip.js';
+import type { InjectionFinding } from '../inspect/injection/types.js';
+
+/** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
+export class ResponseBlockedError extends Error {
+  constructor(
+    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable',
+    readonly reason: string,
+    readonly findings: Finding[],
+  ) {
+    super(reason);
+    this.name = 'ResponseBlockedError';
+  }
+}
+
+export interface ResponseInspectOptions {
+  scanner: InjectionScanner;
+  action: 'block' | 'strip' | 'warn';
+  holdBytes: number;
+  maxDecompressedBytes: number;
+  maxRatio: number;
+}
+
+// Bodies a model reads as text. Binary bodies pass untouched (and undecompressed).
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-ndjson|x-www-form-urlencoded|yaml|x-yaml|ld\+json)|[a-z]+\/[a-z0-9.+-]*\+(json|xml))/;
+
+/**
+ * Decide whether a response body is inspected, and prepare for it: decompression
+ * (with bomb limits) when the body is text and encoded, the injection scanner, and
+ * how much of the body to hold back before the head is sent.
+ */
+export function planResponseInspection(
+  method: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  opts: ResponseInspectOptions,
+): ResponseInspector | null {
+  if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return null;
+  const type = (headers['content-type'] ?? '').toLowerCase();
+  if (type !== '' && !TEXT_TYPES.test(type)) return null;
+  const encoding = headers['content-encoding'];
+  let decompressor: SafeDecompressor | null;
+  try {
+    decompressor = createSafeDecompressor(encoding, { maxOutputBytes: opts.maxDecompressedBytes, maxRatio: opts.maxRatio });
+  } catch (err) {
+    // An encoding the gate cannot read cannot be inspected: refuse rather than pass blind.
+    return new ResponseInspector(null, null, opts, type, err as Error);
+  }
+  return new ResponseInspector(decompressor, opts.scanner.responseScanner(type || undefined, 'response.body'), opts, type, null);
+}
+
+/**
+ * One response's inspection: bytes in from the upstream, bytes out for the agent.
+ * `push` and `end` throw ResponseBlockedError when the body must not reach the agent.
+ */
+export class ResponseInspector {
+  readonly findings: Finding[] = [];
+  /** The body leaves decoded: the caller drops content-encoding and content-length. */
+  readonly decodes: boolean;
+  /** Bytes to hold before sending anything (0 for event streams: they must flow). */
+  readonly holdBytes: number;
+  private readonly sse: boolean;
+  private readonly strip: boolean;
+  private stripBuffer: Buffer[] | null;
+  private stripBytes = 0;
+  private tail: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly decompressor: SafeDecompressor | null,
+    private readonly scanner: ResponseScanner | null,
+    private readonly opts: ResponseInspectOptions,
+    contentType: string,
+    private readonly setupError: Error | null,
+  ) {
+    this.decodes = decompressor !== null;
+    this.sse = contentType.startsWith('text/event-stream');
+    this.holdBytes = this.sse ? 0 : opts.holdBytes;
+    this.strip = opts.action === 'strip' && !this.sse;
+    this.stripBuffer = this.strip ? [] : null;
+  }
+
+  async push(chunk: Buffer): Promise<Buffer[]> {
+    if (this.setupError) throw unreadable(this.setupError);
+    const plain = await this.decode(chunk, false);
+    return this.scan(plain, false);
+  }
+
+  async end(): Promise<Buffer[]> {
+    if (this.setupError) throw unreadable(this.setupError);
+    const plain = await this.decode(null, true);
+    return this.scan(plain, true);
+  }
+
+  private async decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
+    if (!this.decompressor) return chunk ? [chunk] : [];
+    try {
+      const out = chunk ? await this.decompressor.push(chunk) : [];
+      return last ? [...out, ...(await this.decompressor.end())] : out;
+    } catch (err) {
+      if (err instanceof DecompressionBombError) {
+        const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
+        this.findings.push(f);
+        throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
+      }
+      throw unreadable(err as Error);
+    }
+  }
+
+  private scan(parts: Buffer[], last: boolean): Buffer[] {
+    const found: InjectionFinding[] = [];
+    for (const p of parts) found.push(...this.scanner!.push(p));
+    if (last) found.push(...this.scanner!.end());
+    for (const f of found) {
+      this.findings.push(cleanFinding(f, this.opts.action));
+    }
+    const blocking = found.filter((f) => f.action === 'block');
+    if (blocking.length > 0 && this.opts.action === 'block') {
+      throw new ResponseBlockedError(
+        'injection_blocked',
+        `the response carries a prompt injection (${[...new Set(blocking.map((f) => f.type))].join(', ')}); refused`,
+        blocking.map((f) => cleanFinding(f, 'block')),
+      );
+    }
+    if (this.stripBuffer) return this.collectForStrip(parts, last, blocking);
+    return this.release(parts, last);
+  }
+
+  /** Strip works on whole text: collect (up to the hold limit), strip at the end. */
+  private collectForStrip(parts: Buffer[], last: boolean, blocking: InjectionFinding[]): Buffer[] {
+    const buf = this.stripBuffer!;
+    buf.push(...parts);
+    for (const p of parts) this.stripBytes += p.length;
+    this.pendingStrip.push(...blocking);
+    if (this.stripBytes > this.holdBytes) {
+      // Too large to strip as a whole: from here on a finding cuts the response.
+      if (this.pendingStrip.length > 0) {
+        throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection beyond the part that can be stripped; refused', this.findings);
+      }
+      this.stripBuffer = null;
+      return this.release(buf, last);
+    }
+    if (!last) return [];
+    const text = Buffer.concat(buf).toString('utf8');
+    this.stripBuffer = null;
+    if (this.pendingStrip.length === 0) return [Buffer.from(text, 'utf8')];
+    return [Buffer.from(stripInjections(text, this.pendingStrip), 'utf8')];
+  }
+  private readonly pendingStrip: InjectionFinding[] = [];
+
+  /**
+   * What may be sent now. A trailing window stays back so text whose injection is
+   * only recognised with the next chunk has not reached the agent yet; event streams
+   * release complete lines so events keep flowing.
+   */
+  private release(parts: Buffer[], last: boolean): Buffer[] {
+    const all = this.tail.length ? [this.tail, ...parts] : parts;
+    const joined = all.length === 1 ? all[0]! : Buffer.concat(all);
+    if (last) {
+      this.tail = Buffer.alloc(0);
+      return joined.length ? [joined] : [];
+    }
+    let keep: number;
+    if (this.sse) {
+      const nl = joined.lastIndexOf(0x0a);
+      keep = nl === -1 ? joined.length : joined.length - nl - 1;
+    } else {
+      keep = Math.min(joined.length, TAIL_WINDOW);
+    }
+    this.tail = Buffer.from(joined.subarray(joined.length - keep));
+    const out = joined.subarray(0, joined.length - keep);
+    return out.length ? [out] : [];
+  }
+}
+
+const TAIL_WINDOW = 4096;
+
+function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'warn'): Finding {
+  // The excerpt (matched text) never leaves this module.
+  const applied = f.action === 'block' ? (action === 'strip' ? 'redact' : action) : f.action;
+  return { type: f.type, location: f.location, action: applied, ...(f.detail ? { detail: f.detail } : {}) };
+}
+
+function unreadable(err: Error): ResponseBlockedError {
+  const code = err instanceof DecompressionError ? (err as Error & { code?: string }).code : undefined;
+  return new ResponseBlockedError('response_unreadable', `the response body cannot be decoded for inspection (${code ?? err.message}); refused`, [
+    { type: 'response_unreadable', location: 'response.body', action: 'block' },
+  ]);
+}
