@@ -46,66 +46,80 @@ const DIGIT_INC = table(isDigit, 1, 0);
 const DIGIT_KEEP = table((c) => isDigit(c) || c === 32 || c === 45, -1, 0);
 
 export function indexText(ki: KeywordIndex, text: string, minPiece: number): TextIndex {
-  const cand: number[] = [];
-  const runStarts: number[] = [];
-  const pieceStarts: number[] = [];
-  const digitAt: number[] = [];
-  const filter = ki.filter;
   // Bytes, not charCodeAt: a Buffer read is ~2x faster, and window texts are often
   // cons strings (tail + chunk) whose charCodeAt leaves the JIT's fast path.
   const b = Buffer.from(text, 'latin1');
   const n = b.length;
+  const filter = ki.filter;
+  const hits: number[] = [];
+  const needles: number[] = [];
+  // The only loop over every byte: the trigram filter (plus a non-ASCII flag).
   let tri = 0;
-  let run = 0;
-  let piece = 0;
-  let dig = 0;
   let high = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i] as number;
+    high |= c;
     tri = ((tri << 8) | (FOLD[c] as number)) & 0xffffff;
     const h = Math.imul(tri, 0x9e3779b1) >>> FILTER_SHIFT;
-    if (((filter[h >>> 5] as number) & (1 << (h & 31))) !== 0) cand.push(i - 2);
-    high |= c;
-    run = (run + 1) & (B64_KEEP[c] as number);
-    if (run === RUN_LEN) runStarts.push(i - RUN_LEN + 1);
-    piece = (piece + 1) & (ALNUM_KEEP[c] as number);
-    if (piece === minPiece) pieceStarts.push(i - minPiece + 1);
-    const inc = DIGIT_INC[c] as number;
-    dig = (dig + inc) & (DIGIT_KEEP[c] as number);
-    if (dig === DIGITS && inc === 1) digitAt.push(i);
+    if (((filter[h >>> 5] as number) & (1 << (h & 31))) !== 0 && i >= 2) ki.verify(text, i - 2, hits, needles);
   }
+  return { hits, needles, ...classRuns(b, minPiece), nonAscii: (high & 0x80) !== 0 };
+}
 
-  const hits: number[] = [];
-  const needles: number[] = [];
-  for (const at of cand) if (at >= 0) ki.verify(text, at, hits, needles);
-
+/**
+ * Runs, pieces and digit groups by probing: a run of L+ class bytes must contain one
+ * of every L-th position, so only those are tested, and expanded when they hit.
+ */
+function classRuns(b: Uint8Array, minPiece: number): { runs: number[]; pieces: number[]; digits: number[] } {
+  const n = b.length;
   const runs: number[] = [];
-  for (const s of runStarts) {
-    let e = s + RUN_LEN;
-    while (e < n && B64_KEEP[b[e] as number] !== 0) e++;
-    if (e < n && b[e] === 61) e += e + 1 < n && b[e + 1] === 61 ? 2 : 1;
-    runs.push(s, e);
-  }
   const pieces: number[] = [];
-  for (const s of pieceStarts) {
-    let e = s;
-    let hex = 1;
-    while (e < n && ALNUM_KEEP[b[e] as number] !== 0) {
-      if (!isHex(b[e] as number)) hex = 0;
-      e++;
+  for (let i = RUN_LEN - 1; i < n; ) {
+    if (B64_KEEP[b[i] as number] === 0) {
+      i += RUN_LEN;
+      continue;
     }
-    pieces.push(s, e, hex);
+    let s = i;
+    while (s > 0 && B64_KEEP[b[s - 1] as number] !== 0) s--;
+    let e = i + 1;
+    while (e < n && B64_KEEP[b[e] as number] !== 0) e++;
+    if (e - s >= RUN_LEN) {
+      let end = e;
+      if (end < n && b[end] === 61) end += end + 1 < n && b[end + 1] === 61 ? 2 : 1;
+      runs.push(s, end);
+      alnumPieces(b, s, e, minPiece, pieces);
+    }
+    i = e + RUN_LEN;
   }
   const digits: number[] = [];
-  let covered = -1;
-  for (const at of digitAt) {
-    if (at < covered) continue;
-    let s = at;
+  for (let i = DIGITS - 1; i < n; ) {
+    if (DIGIT_KEEP[b[i] as number] === 0) {
+      i += DIGITS;
+      continue;
+    }
+    let s = i;
     while (s > 0 && DIGIT_KEEP[b[s - 1] as number] !== 0) s--;
-    let e = at + 1;
+    let e = i + 1;
     while (e < n && DIGIT_KEEP[b[e] as number] !== 0) e++;
-    digits.push(s, e);
-    covered = e;
+    let count = 0;
+    for (let k = s; k < e; k++) count += DIGIT_INC[b[k] as number] as number;
+    if (count >= DIGITS) digits.push(s, e);
+    i = e + DIGITS;
   }
-  return { hits, needles, runs, pieces, digits, nonAscii: (high & 0x80) !== 0 };
+  return { runs, pieces, digits };
+}
+
+function alnumPieces(b: Uint8Array, s: number, e: number, minPiece: number, out: number[]): void {
+  let ps = s;
+  let hex = 1;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? (b[k] as number) : 0;
+    if (k < e && ALNUM_KEEP[c] !== 0) {
+      if (!isHex(c)) hex = 0;
+      continue;
+    }
+    if (k - ps >= minPiece) out.push(ps, k, hex);
+    ps = k + 1;
+    hex = 1;
+  }
 }

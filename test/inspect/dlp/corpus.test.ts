@@ -52,6 +52,7 @@ function scanCase(dlp: DlpScanner, c: Case): Finding[] {
 test('agent-egress-bench HTTP-request cases', { skip: !existsSync(ROOT) }, () => {
   const dlp = new DlpScanner();
   const lines: string[] = [];
+  const summary: string[] = [];
   let blockFound = 0;
   let blockTotal = 0;
   let allowClean = 0;
@@ -95,9 +96,9 @@ test('agent-egress-bench HTTP-request cases', { skip: !existsSync(ROOT) }, () =>
     }
     blockFound += found;
     allowClean += clean;
-    lines.unshift(`${cat}: block found ${found}/${found + missed}, allow clean ${clean}/${clean + noisy}, not HTTP-request/out of scope ${skipped}`);
+    summary.push(`${cat}: block found ${found}/${found + missed}, allow clean ${clean}/${clean + noisy}, not HTTP-request/out of scope ${skipped}`);
   }
-  console.log(`agent-egress-bench: block found ${blockFound}/${blockTotal}, allow clean ${allowClean}/${allowTotal}\n${lines.join('\n')}`);
+  console.log(`agent-egress-bench: block found ${blockFound}/${blockTotal}, allow clean ${allowClean}/${allowTotal}\n${[...summary, ...lines].join('\n')}`);
   assert.equal(allowClean, allowTotal, 'no allow case may produce a block finding');
   assert.ok(blockFound >= blockTotal - 3, `block cases found: ${blockFound}/${blockTotal}`);
 });
