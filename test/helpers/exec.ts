@@ -5,13 +5,15 @@ export interface ExecResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The raw bytes of stdout, with `binary: true`. */
+  stdoutBuffer?: Buffer;
 }
 
 /** Run a real program to completion (bounded by `timeoutMs`), capturing its output. */
 export function exec(
   cmd: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; cwd?: string; binary?: boolean } = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -26,7 +28,8 @@ export function exec(
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      const raw = Buffer.concat(out);
+      resolve({ code, signal, stdout: opts.binary ? '' : raw.toString(), stderr: Buffer.concat(err).toString(), ...(opts.binary ? { stdoutBuffer: raw } : {}) });
     });
     child.stdin.end(opts.input);
   });
