@@ -45,7 +45,9 @@ const TLS_CODES = new Set([
  * Turn anything a pipeline step threw into the deny contract. Unknown errors become
  * `internal_error` (fail closed) and never echo their message to the agent.
  */
-export function mapFailure(err: unknown): MappedFailure {
+export function mapFailure(thrown: unknown): MappedFailure {
+  // A refusal raised inside a body stream reaches us wrapped by the HTTP client.
+  const err = ownCause(thrown) ?? thrown;
   if (err instanceof Rejection) {
     return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
   }
@@ -107,6 +109,13 @@ export function mapFailure(err: unknown): MappedFailure {
     code: code ?? ErrorCode.INTERNAL,
     headers: {},
   };
+}
+
+function ownCause(err: unknown): unknown {
+  for (let e: unknown = err, i = 0; e && typeof e === 'object' && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    if (e instanceof Rejection || e instanceof ResponseBlockedError || e instanceof IdentityError) return e;
+  }
+  return undefined;
 }
 
 function upstream(status: number, error: DenyError, reason: string, code: string): MappedFailure {

@@ -11,6 +11,7 @@ import type { TunnelContext } from './tunnel-context.js';
 import type { RouteRuntime } from './routes.js';
 import type { InspectConfig } from '../config/inspect-section.js';
 import type { InjectionScanner } from '../inspect/injection/scanner.js';
+import type { DlpSetup } from './dlp-setup.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -32,6 +33,7 @@ export interface GateState {
   /** The config's `inspect:` section, and the scanners built from it. */
   readonly inspect: InspectConfig;
   readonly injection: InjectionScanner;
+  readonly dlp: DlpSetup;
 }
 
 /** Long-lived services shared by every request. */

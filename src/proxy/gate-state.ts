@@ -6,13 +6,20 @@ import { HostIndex } from '../policy/host-index.js';
 import type { GateState } from './gate-runtime.js';
 import { buildRoutes } from './routes.js';
 import { InjectionScanner } from '../inspect/injection/scanner.js';
+import type { SecretResolver } from '../credentials/refs.js';
+import { buildDlp } from './dlp-setup.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
  * config whose routes' files cannot be read, or whose rules do not compile, never
  * replaces the one serving.
  */
-export async function buildState(loaded: LoadedConfig, selfEndpoints: () => readonly Endpoint[], upstreamTrust: readonly string[]): Promise<GateState> {
+export async function buildState(
+  loaded: LoadedConfig,
+  selfEndpoints: () => readonly Endpoint[],
+  upstreamTrust: readonly string[],
+  secrets: { resolver: SecretResolver; names: () => readonly string[] },
+): Promise<GateState> {
   const c = loaded.config;
   const passthrough = new HostIndex<true>();
   for (const p of c.tls.passthrough) passthrough.add(p, true);
@@ -41,5 +48,6 @@ export async function buildState(loaded: LoadedConfig, selfEndpoints: () => read
     auditFailClosed: c.audit.fail_closed,
     inspect: c.inspect,
     injection: new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes }),
+    dlp: buildDlp(c.inspect, secrets.resolver, secrets.names()),
   };
 }

@@ -18,6 +18,7 @@ import { buildAuditSinks } from './audit-sinks.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
+import { buildDlp } from './dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import type { TunnelContext } from './tunnel-context.js';
@@ -64,6 +65,7 @@ export class Gate {
     verifier: TokenVerifier;
     revocations: GateServices['identity']['revocations'];
     store: FileSecretStore;
+    secrets: SecretResolver;
   }) {
     const c = opts.loaded.config;
     const logger = opts.logger;
@@ -79,7 +81,7 @@ export class Gate {
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier: init.verifier, revocations: init.revocations },
       tunnels: this.tunnels,
-      secrets: new SecretResolver(init.store, { baseDir: opts.loaded.dir }),
+      secrets: init.secrets,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
@@ -139,14 +141,15 @@ export class Gate {
     // known once it listens: hand it a late-bound view.
     const self: { gate?: Gate } = {};
     const selfEndpoints = (): readonly Endpoint[] => self.gate?.endpoints() ?? [];
-    const state = await buildState(opts.loaded, selfEndpoints, trust);
+    const store = await FileSecretStore.open(c.data_dir);
+    const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
+    const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
     // Tokens are minted on this host or its peers: a second of skew, not minutes.
     const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC });
     const revocations = await openRevocationStore(c.data_dir, {
       onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
     });
-    const store = await FileSecretStore.open(c.data_dir);
-    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store });
+    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets });
     self.gate = gate;
     const listen = opts.listen ?? c.listen;
     await new Promise<void>((resolve, reject) => {
@@ -168,8 +171,8 @@ export class Gate {
     const log = this.services.logger;
     if (loaded.version === this.loaded.version) return { ok: true, version: loaded.version, changed: false };
     try {
-      const state = await buildState(loaded, () => this.endpoints(), this.trust);
       await this.store.reload();
+      const state = await buildState(loaded, () => this.endpoints(), this.trust, this.secretSources());
       const before = this.loaded.config;
       const after = loaded.config;
       for (const key of ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir'] as const) {
@@ -185,9 +188,15 @@ export class Gate {
     }
   }
 
-  /** Re-read the secret store (after `sluice secret set` while running). */
+  /** Re-read the secret store (after `sluice secret set` while running): new values are injectable and matched by DLP. */
   async reloadSecrets(): Promise<void> {
     await this.store.reload();
+    const c = this.loaded.config;
+    this.current = { ...this.current, dlp: buildDlp(c.inspect, this.services.secrets, this.store.list().map((e) => e.name)) };
+  }
+
+  private secretSources(): { resolver: SecretResolver; names: () => readonly string[] } {
+    return { resolver: this.services.secrets, names: () => this.store.list().map((e) => e.name) };
   }
 
   /** Where the gate listens. */

@@ -9,6 +9,7 @@ import { forward, type ForwardRequest } from './forward.js';
 import { planResponseInspection, ResponseBlockedError } from './response-inspector.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
+import { inspectHostname } from './inspect-request.js';
 import { IdentityError } from '../identity/errors.js';
 import type { RequestContext } from './request-context.js';
 import { synthesize } from './synthesize.js';
@@ -40,6 +41,7 @@ export async function handleRequest(
   try {
     ctx.principal = await identify(gate, req, tunnel);
     classifyTarget(ctx);
+    inspectHostname(state.dlp, ctx);
     const host = ctx.host!;
     // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
     // whatever the rules say, and needs no DNS to know it.
@@ -167,6 +169,8 @@ function newContext(req: IncomingMessage, res: ServerResponse, tunnel: RequestCo
     route: null,
     synthesised: false,
     rewritten: [],
+    auditHost: null,
+    auditPath: null,
   };
 }
 

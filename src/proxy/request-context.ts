@@ -40,4 +40,7 @@ export interface RequestContext {
   synthesised: boolean;
   /** Request header names a rule set or removed. */
   rewritten: string[];
+  /** Host and path as the audit trail may show them (set when they carried data DLP found). */
+  auditHost: string | null;
+  auditPath: string | null;
 }

@@ -9,6 +9,7 @@ import { Rejection } from './errors-map.js';
 import { countedBody } from './forward.js';
 import type { GateServices } from './gate-runtime.js';
 import { upstreamRequestHeaders } from './hop-by-hop.js';
+import { inspectBody, inspectHead } from './inspect-request.js';
 import type { RequestContext } from './request-context.js';
 
 const VIA = '1.1 sluice';
@@ -39,6 +40,10 @@ export function buildUpstreamRequest(
 ): UpstreamRequest {
   const req = ctx.req;
   const headers = upstreamRequestHeaders(req.headers);
+  const dlp = gate.state().dlp;
+  // DLP reads what the agent sent, before the gate adds anything of its own.
+  const head = { path: target.pathPrefix + ctx.target, headers };
+  inspectHead(dlp, ctx, decision.inspect, head);
   const rewritten: string[] = [];
   if (decision.headers) {
     for (const name of decision.headers.remove) {
@@ -55,9 +60,9 @@ export function buildUpstreamRequest(
   headers.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`;
   const view: { headers: Record<string, string | string[]>; path: string; body?: AsyncIterable<Buffer> } = {
     headers,
-    path: target.pathPrefix + ctx.target,
+    path: head.path,
   };
-  if (hasBody(req)) view.body = countedBody(ctx);
+  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, countedBody(ctx));
 
   let scrub: Buffer[] = [];
   const spec = decision.credential;

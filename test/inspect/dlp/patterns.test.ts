@@ -40,14 +40,15 @@ for (const p of builtinPatterns) {
   });
 }
 
-test('GitHub token with a bad checksum is reported as unverified (warn), not as a token', () => {
+test('GitHub token with a bad checksum is reported as unverified, and still blocked', () => {
   const near = SAMPLES['github_token']?.near ?? '';
   const found = dlp.scanText(near, 'body');
-  assert.deepEqual(found.map((f) => [f.type, f.action]), [['github_token_unverified', 'warn']]);
+  assert.deepEqual(found.map((f) => [f.type, f.action]), [['github_token_unverified', 'block']]);
 });
 
 test('actions override per pattern id, including the unverified variant', () => {
-  const strict = new DlpScanner({ actions: { github_token_unverified: 'block', stripe_publishable_key: 'redact' } });
-  assert.equal(strict.scanText(SAMPLES['github_token']?.near ?? '', 'x')[0]?.action, 'block');
+  const lenient = new DlpScanner({ actions: { github_token_unverified: 'warn', stripe_publishable_key: 'redact' } });
+  assert.equal(lenient.scanText(SAMPLES['github_token']?.near ?? '', 'x')[0]?.action, 'warn');
+  const strict = lenient;
   assert.equal(strict.scanText(SAMPLES['stripe_publishable_key']?.text ?? '', 'x')[0]?.action, 'redact');
 });

@@ -60,6 +60,6 @@ test('base32, jwt header, entropy, placeholders', () => {
   assert.equal(jwtHeaderAlg('eyJub3QiOiJqd3QifQ.e30.x'), undefined);
   assert.equal(shannonEntropy('aaaa'), 0);
   assert.equal(shannonEntropy('abcd'), 2);
-  for (const p of ['${DB_PASSWORD}', '<your-token>', 'changeme', '****', 'process.env.TOKEN', '/etc/secret', 'your_api_key_here']) assert.ok(isPlaceholder(p), p);
+  for (const p of ['${DB_PASSWORD}', '<your-token>', 'changeme', '****', 'process.env.TOKEN', '/etc/secret', 'your_api_key_here', 'SLUICE_SECRET_github_token', 'SLUICE_SECRET_env_GH_TOKEN']) assert.ok(isPlaceholder(p), p);
   for (const p of ['hunter2hunter2', 'Fake-Pass-2026!']) assert.ok(!isPlaceholder(p), p);
 });

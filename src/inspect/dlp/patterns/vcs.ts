@@ -15,8 +15,10 @@ export const vcsPatterns: PatternSpec[] = [
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
     regex: /(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{30,40})(?![A-Za-z0-9_])/,
     validate: (m) => githubTokenValid(m[1] ?? ''),
-    // A wrong length or checksum means GitHub would reject it: recorded, not blocked.
-    invalidAction: 'warn',
+    // A wrong length or checksum means GitHub would reject it as is, but a string with
+    // GitHub's token prefix and a token's shape is almost never innocent (a truncated or
+    // hand-edited token is still a leak): blocked, and recorded as unverified.
+    invalidAction: 'block',
     action: 'block',
   },
   {

@@ -17,6 +17,8 @@ const WORDS = new Set([
 export function isPlaceholder(value: string): boolean {
   const v = value.toLowerCase().replace(/^["'`]|["'`]$/g, '');
   if (v.length === 0 || WORDS.has(v)) return true;
+  // Sluice's own credential placeholders: a name the gate swaps for the value, never a value.
+  if (/^sluice_secret_[a-z0-9_.-]+$/.test(v)) return true;
   if (/^(?:\$\{|\{\{|<|%\(|\$[a-z_]|process\.env|os\.environ|os\.getenv|env\.|env\[|getenv|secrets\.|vault:|@)/.test(v)) return true;
   if (/^(?:\*+|x+|\.+|-+|#+|_+|0+)$/.test(v)) return true;
   if (/^(?:your|my|example|sample|test|dummy|fake|insert|enter|replace|change)[_-]?/.test(v) && /(?:here|key|token|secret|password|pass)$/.test(v)) return true;

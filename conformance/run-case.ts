@@ -1,0 +1,75 @@
+/** Run one case against the harness: applicability, send, judge, evidence. */
+import type { BenchCase } from './case.js';
+import type { Harness } from './harness.js';
+import { applicability, type ToolProfile } from './profile.js';
+import { scoreOf, type ActualVerdictOrNa, type ResultLine } from './result.js';
+import { caseRequest, sendHttpCase } from './send-http.js';
+import { judge } from './verdict.js';
+
+const HTTP_TRANSPORTS = new Set(['fetch_proxy', 'http_proxy']);
+const HTTP_INPUTS = new Set(['url', 'header', 'request_body', 'response_content']);
+
+export interface RunIdentity {
+  tool: string;
+  toolVersion: string;
+}
+
+export function line(c: BenchCase, who: RunIdentity, actual: ActualVerdictOrNa, evidence: Record<string, unknown>, notes: string): ResultLine {
+  return {
+    case_id: c.id,
+    tool: who.tool,
+    tool_version: who.toolVersion,
+    expected_verdict: c.expected_verdict,
+    actual_verdict: actual,
+    score: scoreOf(c.expected_verdict, actual),
+    evidence,
+    notes,
+  };
+}
+
+/** The not_applicable line for a case, or null when the case applies. */
+export function notApplicable(c: BenchCase, profile: ToolProfile, who: RunIdentity): ResultLine | null {
+  const why = applicability(c, profile);
+  return why === null ? null : line(c, who, 'not_applicable', {}, why);
+}
+
+/** Send an applicable case through the gate and build its result line. */
+export async function runCase(c: BenchCase, h: Harness, who: RunIdentity): Promise<ResultLine> {
+  if (!HTTP_TRANSPORTS.has(c.transport) || !HTTP_INPUTS.has(c.input_type)) {
+    return line(c, who, 'error', {}, `the runner cannot send input_type ${c.input_type} over transport ${c.transport}`);
+  }
+  const exited = h.gateExit();
+  if (exited) return line(c, who, 'error', { matched_signal: 'gate_down' }, `the gate exited (code ${exited.code}, signal ${exited.signal})`);
+  let req;
+  try {
+    req = caseRequest(c);
+  } catch (err) {
+    return line(c, who, 'error', {}, `bad payload: ${(err as Error).message}`);
+  }
+  // Only http(s) URLs are sent, and the gate's rules route every http(s) name to a
+  // loopback fixture: a case cannot reach anything else.
+  if (!/^https?:\/\//i.test(req.url)) return line(c, who, 'error', {}, `not an http(s) URL: ${req.url}`);
+
+  await h.audit.read(); // drop anything left from earlier cases
+  const obs = await sendHttpCase({ port: h.gatePort, token: h.token, caPem: h.gateCaPem }, req);
+  const judged = judge(obs);
+  const evidence: Record<string, unknown> = { ...judged.evidence, reached_upstream: h.fixtures.arrivals(c.id).length > 0 };
+  if (c.input_type === 'response_content' && judged.verdict === 'allow' && typeof c.payload.response_body === 'string') {
+    evidence.body_modified = obs.body !== c.payload.response_body;
+  }
+  const records = await h.audit.next(obs.error === undefined ? 500 : 100);
+  const mine = typeof evidence.decision_id === 'string' ? records.filter((r) => r.decision_id === evidence.decision_id) : records;
+  const rec = mine[0];
+  if (rec !== undefined) {
+    evidence.audit = {
+      outcome: rec.outcome,
+      reason: rec.reason,
+      rule: rec.rule,
+      route: rec.route,
+      findings: rec.findings,
+    };
+  }
+  let notes = judged.notes;
+  if (judged.verdict === 'error' && h.gateExit()) notes = `${notes}; the gate exited: ${h.gateStderr().slice(-500)}`;
+  return line(c, who, judged.verdict, evidence, notes);
+}

@@ -1,0 +1,46 @@
+import type { InspectConfig } from '../config/inspect-section.js';
+import type { SecretResolver } from '../credentials/refs.js';
+import { DlpScanner } from '../inspect/dlp/scanner.js';
+import { KnownSecrets, type KnownSecret } from '../inspect/dlp/known-secrets.js';
+import type { FindingAction } from '../inspect/finding.js';
+
+/** The outbound scanner for one config load, with what the config switched off. */
+export interface DlpSetup {
+  readonly scanner: DlpScanner;
+  /** Pattern ids the operator set to `off`. */
+  readonly disabled: ReadonlySet<string>;
+  readonly action: InspectConfig['dlp']['action'];
+  readonly maxBodyBytes: number;
+  readonly hostnames: boolean;
+}
+
+/**
+ * Build the DLP scanner: built-in patterns, the operator's extra patterns and
+ * per-pattern actions, and every value the gate holds as a known secret (all
+ * secret-store entries plus `inspect.dlp.known_secrets`), matched in the clear and
+ * encoded. A secret Sluice holds can never leave through it.
+ */
+export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames: readonly string[]): DlpSetup {
+  const known: KnownSecret[] = [];
+  for (const ref of [...storeNames, ...cfg.dlp.known_secrets]) {
+    try {
+      known.push({ name: ref, value: secrets.resolve(ref) });
+    } catch {
+      // A reference that is not set holds nothing to leak; the gate reports it where it is used.
+    }
+  }
+  const actions: Record<string, FindingAction> = {};
+  const disabled = new Set<string>();
+  for (const [id, a] of Object.entries(cfg.dlp.patterns)) {
+    if (a === 'off') disabled.add(id);
+    else actions[id] = a;
+  }
+  const scanner = new DlpScanner({
+    extraPatterns: cfg.dlp.extra_patterns.map((p) => ({ id: p.id, regex: p.regex, ...(p.action ? { action: p.action } : {}), ...(p.keywords ? { keywords: p.keywords } : {}) })),
+    actions,
+    known: new KnownSecrets(known),
+    maxScanBytes: cfg.dlp.max_body_bytes,
+  });
+  for (const k of known) if (Buffer.isBuffer(k.value)) k.value.fill(0);
+  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, hostnames: cfg.dlp.hostnames };
+}

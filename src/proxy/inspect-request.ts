@@ -1,0 +1,117 @@
+import type { Finding, FindingAction } from '../inspect/finding.js';
+import type { InspectProfile } from '../policy/types.js';
+import type { DlpSetup } from './dlp-setup.js';
+import { Rejection } from './errors-map.js';
+import type { RequestContext } from './request-context.js';
+
+/** Bytes of a request body kept back until scanned past them (the scanner's window plus margin). */
+const BODY_HOLD = 16 * 1024 + 64;
+
+/**
+ * The action a finding gets: `off` patterns vanish; the rule's `inspect.dlp` (else the
+ * config's `inspect.dlp.action`) sets what a blocking finding does; warnings stay warnings.
+ */
+function settle(findings: Finding[], dlp: DlpSetup, rule: InspectProfile['dlp']): Finding[] {
+  const level = rule ?? dlp.action;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (dlp.disabled.has(f.type)) continue;
+    const action: FindingAction = f.action === 'block' && level !== 'off' ? level : f.action;
+    out.push(action === f.action ? f : { ...f, action });
+  }
+  return out;
+}
+
+function blocked(findings: readonly Finding[], rule: string | null): Rejection {
+  const what = [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');
+  return new Rejection(403, 'dlp_blocked', `the request carries data that must not leave: ${what}`, rule);
+}
+
+/**
+ * Hostname exfiltration (`<secret-as-hex>.attacker.example`), checked before the name
+ * is looked up anywhere. A finding also keeps the name out of the audit trail.
+ */
+export function inspectHostname(dlp: DlpSetup, ctx: RequestContext): void {
+  if (!dlp.hostnames || ctx.host?.kind !== 'name') return;
+  const findings = settle(dlp.scanner.scanHostname(ctx.hostText), dlp, undefined);
+  if (findings.length === 0) return;
+  ctx.findings.push(...findings);
+  ctx.auditHost = redactHost(ctx.hostText);
+  const stop = findings.filter((f) => f.action !== 'warn');
+  if (stop.length > 0) throw blocked(stop, null);
+}
+
+/**
+ * URL and headers as the agent sent them (before any credential is injected). Block
+ * findings refuse the request; redact findings rewrite the value in place.
+ */
+export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, view: { path: string; headers: Record<string, string | string[]> }): void {
+  const level = profile?.dlp ?? dlp.action;
+  if (level === 'off') return;
+  const rule = ctx.decision?.rule ?? null;
+  const urlFindings = settle(dlp.scanner.scanUrl(view.path), dlp, profile?.dlp);
+  const headerFindings = settle(dlp.scanner.scanHeaders(view.headers), dlp, profile?.dlp);
+  const all = [...urlFindings, ...headerFindings];
+  if (all.length === 0) return;
+  ctx.findings.push(...all);
+  if (urlFindings.length > 0) ctx.auditPath = dlp.scanner.redact(ctx.target.split('?')[0] ?? '', urlFindings);
+  const stop = all.filter((f) => f.action === 'block');
+  if (stop.length > 0) throw blocked(stop, rule);
+  const redactUrl = urlFindings.filter((f) => f.action === 'redact');
+  if (redactUrl.length > 0) view.path = dlp.scanner.redact(view.path, redactUrl);
+  for (const f of headerFindings.filter((x) => x.action === 'redact')) {
+    const name = f.location.startsWith('header:') ? f.location.slice(7) : '';
+    const v = view.headers[name];
+    if (typeof v === 'string') view.headers[name] = dlp.scanner.redact(v, [f]);
+    else if (Array.isArray(v)) view.headers[name] = v.map((x) => dlp.scanner.redact(x, [f]));
+  }
+}
+
+/**
+ * The request body, scanned as it streams. Bytes are released only once the scanner
+ * has looked past them (a trailing window stays back), so when a secret is found the
+ * upstream has received none of it and the request is aborted. Redaction inside a
+ * streamed body is not done: a redact finding there blocks (fail closed).
+ */
+export async function* inspectBody(
+  dlp: DlpSetup,
+  ctx: RequestContext,
+  profile: InspectProfile | null,
+  body: AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
+  const level = profile?.dlp ?? dlp.action;
+  if (level === 'off') {
+    for await (const chunk of body) yield chunk;
+    return;
+  }
+  const scanner = dlp.scanner.bodyScanner(headerValue(ctx.req.headers['content-type']));
+  const rule = ctx.decision?.rule ?? null;
+  let held: Buffer = Buffer.alloc(0);
+  const check = (found: Finding[]): void => {
+    const settled = settle(found, dlp, profile?.dlp);
+    ctx.findings.push(...settled);
+    const stop = settled.filter((f) => f.action !== 'warn');
+    if (stop.length > 0) throw blocked(stop, rule);
+  };
+  for await (const chunk of body) {
+    check(scanner.push(chunk));
+    held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+    if (held.length > BODY_HOLD) {
+      const out = held.subarray(0, held.length - BODY_HOLD);
+      held = Buffer.from(held.subarray(held.length - BODY_HOLD));
+      yield out;
+    }
+  }
+  check(scanner.end());
+  if (held.length > 0) yield held;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Keep the registrable-looking end of a name, drop the labels that carried data. */
+export function redactHost(host: string): string {
+  const labels = host.split('.');
+  return labels.length <= 2 ? '[redacted]' : `[redacted].${labels.slice(-2).join('.')}`;
+}

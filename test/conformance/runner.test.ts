@@ -1,0 +1,209 @@
+/**
+ * The benchmark runner end to end: a directory of cases written here (not the
+ * corpus), the real runner process, a real gate behind it. Proves the runner takes
+ * any directory in the corpus schema, applies the profile, and prints exactly the
+ * result lines and summary the contract asks for.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { exec, type ExecResult } from '../helpers/exec.js';
+import { checkProfile, sluiceProfile } from '../../conformance/profile.js';
+import { judge } from '../../conformance/verdict.js';
+
+const RUNNER = new URL('../../conformance/run.js', import.meta.url).pathname;
+const REPO = new URL('../../../', import.meta.url).pathname;
+
+function benchCase(over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    schema_version: 1,
+    title: 'test case',
+    description: 'written by the runner test',
+    input_type: 'url',
+    transport: 'fetch_proxy',
+    severity: 'low',
+    requires: [],
+    false_positive_risk: 'low',
+    why_expected: 'test',
+    notes: '',
+    source: '',
+    ...over,
+  };
+}
+
+const CASES: Record<string, Record<string, unknown>> = {
+  'http/allow-docs-001.json': benchCase({
+    id: 'allow-docs-001',
+    category: 'false_positive',
+    payload: { method: 'GET', url: 'https://docs.example.org/guide?page=2' },
+    expected_verdict: 'allow',
+    safe_example: true,
+    capability_tags: ['benign'],
+  }),
+  'http/deep/ssrf-metadata-002.json': benchCase({
+    id: 'ssrf-metadata-002',
+    category: 'ssrf_bypass',
+    payload: { method: 'GET', url: 'http://169.254.169.254/latest/meta-data/' },
+    expected_verdict: 'block',
+    capability_tags: ['ssrf_bypass'],
+  }),
+  'http/ssrf-https-hex-004.json': benchCase({
+    id: 'ssrf-https-hex-004',
+    category: 'ssrf_bypass',
+    // The URL parser would rewrite 0x7f.1: sent by hand, CONNECT included.
+    payload: { method: 'GET', url: 'https://0x7f.1/admin' },
+    expected_verdict: 'block',
+    capability_tags: ['ssrf_bypass'],
+  }),
+  'blocklist-003.json': benchCase({
+    id: 'blocklist-003',
+    category: 'url',
+    payload: { method: 'GET', url: 'https://exfil-collector.example.net/beacon?x=1' },
+    expected_verdict: 'block',
+    capability_tags: ['domain_blocklist'],
+  }),
+  'mcp/mcp-input-005.json': benchCase({
+    id: 'mcp-input-005',
+    category: 'mcp_input',
+    input_type: 'mcp_tool_call',
+    transport: 'mcp_stdio',
+    payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x', arguments: {} }, id: 1 }] },
+    expected_verdict: 'block',
+    capability_tags: ['mcp_input_scan'],
+  }),
+};
+
+let dir: string;
+let run: ExecResult;
+let lines: Record<string, unknown>[];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-runner-test-'));
+  for (const [rel, c] of Object.entries(CASES)) {
+    await mkdir(join(dir, 'cases', rel, '..'), { recursive: true });
+    await writeFile(join(dir, 'cases', rel), JSON.stringify(c, null, 2));
+  }
+  run = await exec(process.execPath, [RUNNER, '--cases', join(dir, 'cases'), '--out', join(dir, 'results.jsonl')], { timeoutMs: 60_000, cwd: REPO });
+  const out = run.stdout.trimEnd().split('\n');
+  lines = out.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const byId = (id: string): Record<string, unknown> => {
+  const l = lines.find((x) => x.case_id === id);
+  assert.ok(l, `no result line for ${id}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return l;
+};
+
+test('exits 0 and ends stdout and stderr with the summary line', () => {
+  assert.equal(run.code, 0, run.stderr);
+  const summary = 'results: 4 passed, 0 failed, 1 not_applicable, 0 errors (5 total)';
+  assert.equal(run.stdout.trimEnd().split('\n').at(-1), summary);
+  assert.equal(run.stderr.trimEnd().split('\n').at(-1), summary);
+  assert.equal(lines.length, 5);
+});
+
+test('every result line has exactly the schema fields', () => {
+  const keys = ['case_id', 'tool', 'tool_version', 'expected_verdict', 'actual_verdict', 'score', 'evidence', 'notes'];
+  for (const l of lines) {
+    assert.deepEqual(Object.keys(l), keys);
+    assert.equal(l.tool, 'sluice');
+    assert.equal(typeof l.tool_version, 'string');
+    assert.equal(typeof l.evidence, 'object');
+    assert.equal(typeof l.notes, 'string');
+  }
+});
+
+test('a benign URL reaches the fixture through interception: allow', () => {
+  const l = byId('allow-docs-001');
+  assert.equal(l.actual_verdict, 'allow');
+  assert.equal(l.score, 'pass');
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.http_status, 200);
+  assert.equal(e.matched_signal, 'upstream_response');
+  assert.equal(e.reached_upstream, true);
+});
+
+test('SSRF to the metadata address and to a hex loopback over https: block, nothing reaches upstream', () => {
+  for (const id of ['ssrf-metadata-002', 'ssrf-https-hex-004']) {
+    const l = byId(id);
+    assert.equal(l.actual_verdict, 'block', JSON.stringify(l));
+    assert.equal(l.score, 'pass');
+    const e = l.evidence as Record<string, unknown>;
+    assert.equal(e.http_status, 403);
+    assert.equal(e.error, 'ssrf_blocked');
+    assert.equal(e.matched_signal, 'deny_contract:ssrf_blocked');
+    assert.match(String(e.decision_id), /^[0-9a-f-]{36}$/);
+    assert.equal(e.reached_upstream, false);
+  }
+  assert.equal((byId('ssrf-https-hex-004').evidence as Record<string, unknown>).client, 'raw');
+});
+
+test('the blocklist domain: block by the blocklist rule', () => {
+  const l = byId('blocklist-003');
+  assert.equal(l.actual_verdict, 'block');
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.error, 'policy_denied');
+  assert.equal(e.rule, 'bench-blocklist');
+});
+
+test('an MCP case is not_applicable and never run', () => {
+  const l = byId('mcp-input-005');
+  assert.equal(l.actual_verdict, 'not_applicable');
+  assert.equal(l.score, 'not_applicable');
+  assert.deepEqual(l.evidence, {});
+  assert.match(String(l.notes), /mcp_input_scan/);
+});
+
+test('--out holds the same result lines as stdout', async () => {
+  const file = (await readFile(join(dir, 'results.jsonl'), 'utf8')).trimEnd().split('\n');
+  assert.deepEqual(file.map((l) => JSON.parse(l) as unknown), lines);
+});
+
+test('--strict exits 1 when a case fails; a broken case file stops the run with its path', async () => {
+  const d = join(dir, 'strict');
+  await mkdir(d);
+  await writeFile(
+    join(d, 'wrong.json'),
+    JSON.stringify(
+      benchCase({ id: 'wrong-001', category: 'url', payload: { method: 'GET', url: 'https://docs.example.org/' }, expected_verdict: 'block', capability_tags: ['benign'] }),
+    ),
+  );
+  const strict = await exec(process.execPath, [RUNNER, '--cases', d, '--strict'], { timeoutMs: 60_000, cwd: REPO });
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.equal(strict.stdout.trimEnd().split('\n').at(-1), 'results: 0 passed, 1 failed, 0 not_applicable, 0 errors (1 total)');
+
+  await writeFile(join(d, 'broken.json'), '{"schema_version": 1, "id": ');
+  const broken = await exec(process.execPath, [RUNNER, '--cases', d], { timeoutMs: 60_000, cwd: REPO });
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /broken\.json: not valid JSON/);
+});
+
+test('conformance/sluice-profile.json is the built-in profile, and valid', async () => {
+  const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  const file = JSON.parse(await readFile(join(REPO, 'conformance', 'sluice-profile.json'), 'utf8')) as unknown;
+  assert.deepEqual(file, sluiceProfile(pkg.version));
+  checkProfile(file, 'sluice-profile.json');
+});
+
+test('verdict mapping: a body cut after the head is a block; a gate failure code is an error', () => {
+  assert.equal(judge({ client: 'undici', status: 200, headers: { 'x-bench-fixture': 'sluice-conformance' }, body: 'par', cut: 'UND_ERR_SOCKET: other side closed' }).verdict, 'block');
+  const failure = judge({
+    client: 'undici',
+    status: 502,
+    headers: { 'x-sluice-decision': 'd1' },
+    body: '{"error":"upstream_unreachable","reason":"x","rule":null,"decision_id":"d1"}',
+  });
+  assert.equal(failure.verdict, 'error');
+  assert.equal(judge({ client: 'raw', status: 502, headers: {}, body: 'Bad Gateway' }).verdict, 'error');
+  assert.equal(judge({ client: 'undici', status: 200, headers: {}, body: 'hi' }).verdict, 'error');
+  assert.equal(
+    judge({ client: 'undici', status: 403, headers: { 'x-sluice-decision': 'd2' }, body: '{"error":"dlp_blocked","decision_id":"d2"}' }).evidence.matched_signal,
+    'deny_contract:dlp_blocked',
+  );
+});
