@@ -80,4 +80,8 @@ export interface Finding {
   type: string;
   location: string;
   action: string;
+  /** The decode chain that revealed it ('base64', 'url+hex', ...). */
+  encoding?: string;
+  /** Safe text (a pattern's description, a known secret's name), never the value. */
+  detail?: string;
 }
