@@ -70,11 +70,18 @@ export async function run(argv: string[]): Promise<number> {
   const env = agentEnv(process.env, url, { caCert: config.tls.ca_cert, bundle });
 
   const [cmd, ...args] = positionals as [string, ...string[]];
-  const child = spawn(cmd, args, { stdio: 'inherit', env });
+  // Catch signals before the child exists: it can print (and whoever watches it can
+  // signal us) before spawn() even returns; a signal with no handler would kill this
+  // process and leave the child running.
+  const running: { child?: ReturnType<typeof spawn>; pending?: NodeJS.Signals } = {};
   const forward = (sig: NodeJS.Signals): void => {
-    child.kill(sig);
+    if (running.child) running.child.kill(sig);
+    else running.pending = sig;
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
+  const child = spawn(cmd, args, { stdio: 'inherit', env });
+  running.child = child;
+  if (running.pending) child.kill(running.pending);
   return new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       process.stderr.write(`sluice run: cannot start '${cmd}': ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`);
