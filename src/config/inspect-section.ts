@@ -35,5 +35,15 @@ export const inspectSchema = strictSection({
   max_response_scan_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(4 * 1024 * 1024),
   max_decompressed_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(64 * 1024 * 1024),
   max_decompression_ratio: intInRange(2, 100_000).prefault(200),
+  /**
+   * WebSocket sessions (proxied frame by frame): text messages are reassembled up to
+   * `max_message_bytes` and scanned (DLP out, injection in); binary messages are
+   * allowed or refused, and capped. permessage-deflate is always negotiated off.
+   */
+  websocket: strictSection({
+    max_message_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(1024 * 1024),
+    binary: z.enum(['allow', 'deny']).default('allow'),
+    max_binary_bytes: intInRange(0, 1 << 30, ' (bytes)').prefault(16 * 1024 * 1024),
+  }).prefault({}),
 });
 export type InspectConfig = z.output<typeof inspectSchema>;

@@ -99,3 +99,27 @@ export function writeRawDeny(socket: Duplex, status: number, body: DenyBody, hea
       json,
   );
 }
+
+/**
+ * Any complete HTTP/1.1 response written straight onto a socket, then closed: for
+ * answers on a connection the HTTP server has handed over (a WebSocket upgrade
+ * answered by a `respond:` rule).
+ *
+ * @example
+ * writeRawResponse(socket, 200, { 'content-type': 'text/plain' }, Buffer.from('ok'));
+ */
+export function writeRawResponse(socket: Duplex, status: number, headers: Record<string, string>, body: Buffer): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Response'}\r\n` +
+    Object.entries(headers)
+      .filter(([k]) => !/^(content-length|connection|transfer-encoding)$/i.test(k))
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
+    `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  socket.write(head);
+  socket.end(body);
+}

@@ -23,6 +23,7 @@ import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import type { TunnelContext } from './tunnel-context.js';
 import { UpstreamPools } from './upstream-pools.js';
+import { UpgradeHandler } from './websocket/handle-upgrade.js';
 
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts). */
 export const CLOCK_TOLERANCE_SEC = 1;
@@ -113,13 +114,9 @@ export class Gate {
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       handleConnect(services, this.server, req, socket, head);
     });
-    this.server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
-      // WebSocket inspection arrives with its own milestone; until then upgrades fail closed.
-      socket.end(
-        'HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n' +
-          '{"error":"unsupported","reason":"protocol upgrades (WebSocket) are not proxied yet","rule":null}',
-      );
-    });
+    // WebSocket (plain, and `wss` inside intercepted tunnels): decided like any request, then relayed frame by frame.
+    const upgrades = new UpgradeHandler(services, init.trust);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => upgrades.handle(req, socket, head));
     this.server.on('clientError', (err: Error, socket) => handleClientError(logger, err, socket));
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);

@@ -10,8 +10,9 @@ const BODY_HOLD = 16 * 1024 + 64;
 /**
  * The action a finding gets: `off` patterns vanish; the rule's `inspect.dlp` (else the
  * config's `inspect.dlp.action`) sets what a blocking finding does; warnings stay warnings.
+ * Exported for scanners of other carriers (WebSocket messages) so they settle alike.
  */
-function settle(findings: Finding[], dlp: DlpSetup, rule: InspectProfile['dlp']): Finding[] {
+export function settle(findings: Finding[], dlp: DlpSetup, rule: InspectProfile['dlp']): Finding[] {
   const level = rule ?? dlp.action;
   const out: Finding[] = [];
   for (const f of findings) {

@@ -80,6 +80,7 @@ void test('a minimal file gets every default', () => {
       max_response_scan_bytes: 4 * 1024 * 1024,
       max_decompressed_bytes: 64 * 1024 * 1024,
       max_decompression_ratio: 200,
+      websocket: { max_message_bytes: 1024 * 1024, binary: 'allow', max_binary_bytes: 16 * 1024 * 1024 },
     },
   });
   assert.equal(loaded.file, FILE);

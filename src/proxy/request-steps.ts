@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SecureContext } from 'node:tls';
+import { newDecisionId } from '../audit/decision-id.js';
+import { IdentityError } from '../identity/errors.js';
+import { decide } from '../policy/decide.js';
+import type { Decision } from '../policy/types.js';
+import { classifyTarget } from './classify-target.js';
+import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
+import type { GateServices, GateState } from './gate-runtime.js';
+import { identify } from './identify.js';
+import { inspectHostname } from './inspect-request.js';
+import type { RequestContext } from './request-context.js';
+import { ResponseBlockedError } from './response-inspector.js';
+import { credentialRejection } from './upstream-request.js';
+
+/**
+ * The front half of the pipeline, shared by plain requests and WebSocket upgrades:
+ * identify → classify → hostname DLP → (IP literal SSRF check) → decide. A deny
+ * throws a Rejection; the caller answers it with the deny contract.
+ *
+ * @example
+ * const decision = await admitAndDecide(gate, state, ctx);
+ */
+export async function admitAndDecide(gate: GateServices, state: GateState, ctx: RequestContext): Promise<Decision> {
+  const req = ctx.req;
+  ctx.principal = await identify(gate, req, ctx.tunnel);
+  classifyTarget(ctx);
+  inspectHostname(state.dlp, ctx);
+  const host = ctx.host!;
+  // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
+  // whatever the rules say, and needs no DNS to know it.
+  if (host.kind === 'ip') ctx.address = state.resolver.vet(ctx.hostText, host.ip, ctx.port).address;
+
+  const decision = decide(
+    { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: req.method ?? 'GET', path: ctx.target },
+    ctx.principal,
+    state.policy,
+  );
+  ctx.decision = decision;
+  if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
+  return decision;
+}
+
+/** Where an allowed request goes, before any connection is made. */
+export interface Destination {
+  scheme: 'http' | 'https';
+  /** The vetted address: dial exactly this, never the name again. */
+  address: string;
+  family: 4 | 6;
+  port: number;
+  /** TLS name to present upstream (SNI and certificate check); null for IP literals. */
+  servername: string | null;
+  hostHeader: string;
+  pathPrefix: string;
+  /** A named private route's own TLS settings (its CA, a client certificate). */
+  route?: { name: string; secureContext: SecureContext };
+}
+
+/** The vetted address of the host the request names, or a named private route. */
+export async function resolveDestination(state: GateState, ctx: RequestContext, routeName: string | null): Promise<Destination> {
+  if (routeName === null) {
+    const host = ctx.host!;
+    const vetted = await state.resolver.resolve(host, ctx.port);
+    ctx.address = vetted.address;
+    return {
+      scheme: ctx.scheme,
+      address: vetted.address,
+      family: vetted.family,
+      port: ctx.port,
+      servername: host.kind === 'name' ? host.name : null,
+      hostHeader: hostHeader(ctx),
+      pathPrefix: '',
+    };
+  }
+  const route = state.routes.get(routeName);
+  if (!route) throw new Rejection(502, 'upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
+  ctx.route = route.name;
+  // A route is the operator's explicit opt-in to a private address, for this rule only.
+  const vetted = await state.routeResolver.resolve(route.host, route.port);
+  ctx.address = vetted.address;
+  return {
+    scheme: route.scheme,
+    address: vetted.address,
+    family: vetted.family,
+    port: route.port,
+    servername: route.servername,
+    hostHeader: route.hostHeader,
+    pathPrefix: route.basePath,
+    route: { name: route.name, secureContext: route.secureContext },
+  };
+}
+
+/**
+ * Record a refusal or failure on the context (outcome, reason, error) and return the
+ * deny contract to answer with.
+ */
+export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: unknown): MappedFailure {
+  if (thrown instanceof IdentityError && thrown.principal) ctx.principal = thrown.principal;
+  if (thrown instanceof ResponseBlockedError) ctx.findings.push(...thrown.findings.filter((f) => !ctx.findings.includes(f)));
+  const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
+  const f = mapFailure(err);
+  ctx.outcome = f.outcome;
+  // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
+  // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
+  ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
+  if (f.outcome === 'error') ctx.error = f.code;
+  if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, host: ctx.hostText }, f.reason);
+  return f;
+}
+
+export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: RequestContext['tunnel'], state: GateState): RequestContext {
+  return {
+    decisionId: newDecisionId(),
+    time: new Date().toISOString(),
+    startNs: process.hrtime.bigint(),
+    req,
+    res,
+    tunnel,
+    transport: tunnel ? 'intercept' : 'http',
+    principal: null,
+    scheme: tunnel ? 'https' : 'http',
+    host: undefined,
+    hostText: '',
+    port: 0,
+    target: req.url ?? '',
+    decision: undefined,
+    address: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    findings: [],
+    outcome: undefined,
+    reason: undefined,
+    error: null,
+    policyVersion: state.policy.version,
+    credential: null,
+    route: null,
+    synthesised: false,
+    rewritten: [],
+    auditHost: null,
+    auditPath: null,
+  };
+}
+
+function denyReason(ctx: RequestContext): string {
+  return ctx.decision?.reason === 'no_rule_matched'
+    ? `no rule allows ${ctx.req.method} ${ctx.scheme}://${ctx.hostText}:${ctx.port} (deny by default)`
+    : `rule ${ctx.decision?.rule} denies this request`;
+}
+
+function hostHeader(ctx: RequestContext): string {
+  const def = ctx.scheme === 'https' ? 443 : 80;
+  const h = ctx.host?.kind === 'ip' && ctx.host.ip.family === 6 ? `[${ctx.hostText}]` : ctx.hostText;
+  return ctx.port === def ? h : `${h}:${ctx.port}`;
+}

@@ -1,0 +1,224 @@
+import type { Socket } from 'node:net';
+import type { Finding } from '../../inspect/finding.js';
+import { CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
+import type { MessageInspector, Verdict } from './message-inspector.js';
+
+export interface RelayOptions {
+  /** Largest text message reassembled and scanned; larger closes with 1009. */
+  maxMessageBytes: number;
+  binary: 'allow' | 'deny';
+  /** Largest binary message (all its fragments); larger closes with 1009. */
+  maxBinaryBytes: number;
+  /** No traffic either way for this long closes the session (1001). */
+  idleMs: number;
+  inspector: MessageInspector;
+}
+
+/** How a session ended, for its audit record. */
+export interface RelayResult {
+  /** `deny` when the gate closed the session for a finding or a limit, `error` for a protocol violation; else `allow`. */
+  outcome: 'allow' | 'deny' | 'error';
+  /** Contract code when the gate closed it: `dlp_blocked`, `injection_blocked`, `ws_binary_denied`, ... */
+  reason: string | null;
+  /** Set when the session did not end with a clean close handshake or hit a protocol error. */
+  error: string | null;
+  findings: Finding[];
+  /** Frame bytes received from the agent / from the upstream after the handshake. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+const MAX_FINDINGS = 64;
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Relay one WebSocket session frame by frame between the agent and the upstream.
+ * Text messages are reassembled (bounded), checked as UTF-8, and inspected whole
+ * before any of them is forwarded, as one frame (RFC 6455 §5.4 lets an intermediary
+ * refragment when no extension is in use). Binary and control frames are forwarded as
+ * received, mask and all. A blocking finding is never forwarded: both sides get a
+ * close (1008) and both connections end. `onEnd` is called once, when both are closed.
+ *
+ * @example
+ * relayWebSocket(agentSocket, upstreamSocket, { agent: head, upstream: upHead }, opts, (r) => audit(r));
+ */
+export function relayWebSocket(
+  agent: Socket,
+  upstream: Socket,
+  heads: { agent: Buffer; upstream: Buffer },
+  opts: RelayOptions,
+  onEnd: (result: RelayResult) => void,
+): void {
+  const result: RelayResult = { outcome: 'allow', reason: null, error: null, findings: [], bytesIn: 0, bytesOut: 0 };
+  const seenFindings = new Set<string>();
+  let stopped = false;
+  let closes = 0;
+  let open = 2;
+  let grace: NodeJS.Timeout | null = null;
+
+  const record = (findings: readonly Finding[]): void => {
+    for (const f of findings) {
+      const key = `${f.type}|${f.location}|${f.action}|${f.encoding ?? ''}`;
+      if (seenFindings.has(key) || result.findings.length >= MAX_FINDINGS) continue;
+      seenFindings.add(key);
+      result.findings.push(f);
+    }
+  };
+
+  /** The gate ends the session itself: a close to each side, then both connections end. */
+  const terminate = (code: number, reason: string, how: Partial<Pick<RelayResult, 'outcome' | 'reason' | 'error'>>): void => {
+    if (stopped) return;
+    stopped = true;
+    Object.assign(result, how);
+    const text = `sluice: ${reason}`;
+    if (agent.writable) agent.end(encodeFrame({ fin: true, opcode: OP.close, payload: closePayload(code, text), mask: null }));
+    // To the upstream the gate is the client: its frames are masked.
+    if (upstream.writable) upstream.end(encodeFrame({ fin: true, opcode: OP.close, payload: closePayload(code, text), mask: 'new' }));
+    armGrace();
+  };
+  const armGrace = (): void => {
+    grace ??= setTimeout(() => {
+      agent.destroy();
+      upstream.destroy();
+    }, CLOSE_GRACE_MS).unref();
+  };
+
+  const direction = (fromAgent: boolean) => {
+    const src = fromAgent ? agent : upstream;
+    const dst = fromAgent ? upstream : agent;
+    let fragment: { opcode: number; parts: Buffer[]; bytes: number } | null = null;
+    let closed = false;
+    let waiting = false;
+
+    const send = (buf: Buffer): void => {
+      if (!dst.writable) return;
+      if (!dst.write(buf) && !waiting) {
+        // Backpressure: stop reading this side until the other has room again.
+        waiting = true;
+        src.pause();
+        dst.once('drain', () => {
+          waiting = false;
+          src.resume();
+        });
+      }
+    };
+    const forwardAsIs = (f: Frame): void => send(encodeFrame({ fin: f.fin, opcode: f.opcode, payload: f.payload, mask: f.mask }));
+
+    const limit = (opcode: number): number => {
+      if (opcode >= 0x8) return 125;
+      const kind = opcode === OP.continuation ? (fragment?.opcode ?? OP.text) : opcode;
+      return kind === OP.binary ? opts.maxBinaryBytes - (fragment?.bytes ?? 0) : opts.maxMessageBytes - (fragment?.bytes ?? 0);
+    };
+    const parser = new FrameParser((op) => Math.max(0, limit(op)));
+
+    const onText = (payload: Buffer): boolean => {
+      let text: string;
+      try {
+        text = UTF8.decode(payload);
+      } catch {
+        terminate(CLOSE.invalidData, 'text message is not valid UTF-8', { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
+        return false;
+      }
+      const v: Verdict = fromAgent ? opts.inspector.outbound(text) : opts.inspector.inbound(text);
+      record(v.findings);
+      if (!v.ok) {
+        terminate(CLOSE.policyViolation, `policy violation ${v.error}`, { outcome: 'deny', reason: v.error });
+        return false;
+      }
+      const out = v.text === text ? payload : Buffer.from(v.text, 'utf8');
+      send(encodeFrame({ fin: true, opcode: OP.text, payload: out, mask: fromAgent ? 'new' : null }));
+      return true;
+    };
+
+    const onFrame = (f: Frame): boolean => {
+      if (stopped) return false;
+      if (fromAgent !== (f.mask !== null)) {
+        throw new FrameError(CLOSE.protocolError, fromAgent ? 'client frames must be masked' : 'server frames must not be masked');
+      }
+      if (f.rsv !== 0) throw new FrameError(CLOSE.protocolError, 'reserved bits set (no extension was negotiated)');
+      if (closed) return true; // nothing may follow a close; drop it
+      if (f.opcode >= 0x8) {
+        if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong) throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
+        if (f.opcode === OP.close) {
+          if (f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
+          closed = true;
+          closes++;
+        }
+        forwardAsIs(f);
+        return true;
+      }
+      if (f.opcode === OP.continuation) {
+        if (!fragment) throw new FrameError(CLOSE.protocolError, 'continuation frame without a message to continue');
+      } else if (f.opcode === OP.text || f.opcode === OP.binary) {
+        if (fragment) throw new FrameError(CLOSE.protocolError, 'a new message began before the fragmented one finished');
+        fragment = { opcode: f.opcode, parts: [], bytes: 0 };
+      } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
+
+      const msg = fragment;
+      msg.bytes += f.payload.length;
+      if (msg.opcode === OP.binary) {
+        if (opts.binary === 'deny') {
+          terminate(CLOSE.policyViolation, 'policy violation ws_binary_denied', { outcome: 'deny', reason: 'ws_binary_denied' });
+          return false;
+        }
+        if (f.fin) fragment = null;
+        forwardAsIs(f);
+        return true;
+      }
+      msg.parts.push(unmaskPayload(f));
+      if (!f.fin) return true;
+      fragment = null;
+      return onText(msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts, msg.bytes));
+    };
+
+    src.on('data', (chunk: Buffer) => {
+      if (fromAgent) result.bytesIn += chunk.length;
+      else result.bytesOut += chunk.length;
+      feed(chunk);
+    });
+    const feed = (chunk: Buffer): void => {
+      if (stopped) return;
+      try {
+        parser.push(chunk, onFrame);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        const tooBig = err.code === CLOSE.tooBig;
+        terminate(err.code, tooBig ? 'message too big' : `protocol error (${err.message})`, tooBig ? { outcome: 'deny', reason: 'ws_message_too_big' } : { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
+      }
+    };
+    src.on('end', () => {
+      if (dst.writable) dst.end();
+      armGrace();
+    });
+    src.on('error', () => undefined);
+    src.once('close', () => {
+      if (!dst.destroyed) dst.end();
+      armGrace();
+      if (--open === 0) finish();
+    });
+    src.setTimeout(opts.idleMs);
+    src.on('timeout', () => terminate(CLOSE.goingAway, 'idle timeout', { error: 'idle_timeout' }));
+    return feed;
+  };
+
+  const finish = (): void => {
+    if (grace) clearTimeout(grace);
+    if (!stopped && closes < 2 && result.error === null) result.error = 'ws_abnormal_closure';
+    onEnd(result);
+  };
+
+  const feedAgent = direction(true);
+  const feedUpstream = direction(false);
+  if (heads.upstream.length > 0) {
+    result.bytesOut += heads.upstream.length;
+    feedUpstream(heads.upstream);
+  }
+  if (heads.agent.length > 0) {
+    result.bytesIn += heads.agent.length;
+    feedAgent(heads.agent);
+  }
+  agent.resume();
+  upstream.resume();
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });

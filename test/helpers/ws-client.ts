@@ -1,0 +1,103 @@
+import type { IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import WebSocket from 'ws';
+import type { TestGate } from './gate.js';
+
+/** A `ws` client through the gate, with its messages queued and its close awaited. */
+export interface GateWs {
+  ws: WebSocket;
+  /** The next message (text as string, binary as Buffer). */
+  next(): Promise<string | Buffer>;
+  /** Resolves with the close code and reason once the connection is closed. */
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+export interface RefusedUpgrade {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * Open `url` (ws:// or wss://) through the gate with a real `ws` client. ws:// goes as
+ * an absolute-form GET to the proxy (the request target is rewritten in
+ * `finishRequest`); wss:// opens a CONNECT tunnel first and speaks TLS to the gate's
+ * interception leaf. `token: null` sends no proxy credentials. Resolves with the open
+ * socket, or with the gate's refusal (status, headers, body) when it does not upgrade.
+ */
+export async function openThroughGate(
+  g: TestGate,
+  url: string,
+  opts: { token?: string | null; perMessageDeflate?: boolean } = {},
+): Promise<GateWs | RefusedUpgrade> {
+  const u = new URL(url);
+  const auth = opts.token === null ? null : `Basic ${Buffer.from(`sluice:${opts.token ?? g.token}`).toString('base64')}`;
+  let ws: WebSocket;
+  if (u.protocol === 'wss:') {
+    const tls = await tunnel(g, u.hostname, Number(u.port || 443), auth);
+    ws = new WebSocket(url, { createConnection: () => tls, perMessageDeflate: opts.perMessageDeflate ?? true });
+  } else {
+    const absolute = `http://${u.host}${u.pathname}${u.search}`;
+    ws = new WebSocket(url, {
+      perMessageDeflate: opts.perMessageDeflate ?? true,
+      createConnection: () => connect({ port: g.port, host: '127.0.0.1' }),
+      finishRequest: (req) => {
+        req.path = absolute;
+        if (auth) req.setHeader('proxy-authorization', auth);
+        req.end();
+      },
+    });
+  }
+  const queue: Array<string | Buffer> = [];
+  const waiters: Array<(m: string | Buffer) => void> = [];
+  ws.on('message', (data: Buffer, isBinary) => {
+    const m = isBinary ? data : data.toString('utf8');
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () =>
+      resolve({
+        ws,
+        closed,
+        next: () => {
+          const m = queue.shift();
+          return m !== undefined ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
+        },
+      }),
+    );
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+export function isOpen(r: GateWs | RefusedUpgrade): r is GateWs {
+  return 'ws' in r;
+}
+
+/** CONNECT host:port through the gate and start TLS with its interception leaf. */
+function tunnel(g: TestGate, host: string, port: number, auth: string | null): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const raw: Socket = connect({ port: g.port, host: '127.0.0.1' }, () => {
+      raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
+    });
+    let head = '';
+    const onData = (d: Buffer): void => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      raw.off('data', onData);
+      if (!/^HTTP\/1\.1 200/.test(head)) return reject(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
+      const t = tlsConnect({ socket: raw, servername: host, ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
+      t.on('error', reject);
+    };
+    raw.on('data', onData);
+    raw.on('error', reject);
+  });
+}
