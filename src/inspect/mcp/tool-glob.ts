@@ -7,9 +7,11 @@
  * matches both. Every other character is literal; matching is case-sensitive (MCP
  * tool names are). `*` alone matches any name without a dot, `**` any name.
  *
- * Server hosts follow the policy's `hosts:` rules instead, so one pattern means
- * the same thing in both places: an exact name, `*.example.com` (any depth of
- * subdomain, not the apex), or `*` (any host); compared lower-case.
+ * Server hosts follow the policy's `hosts:` rules, so one pattern means the same
+ * thing in both places: an exact name, `*.example.com` (any depth of subdomain,
+ * not the apex), or `*` / `**` (any host); compared lower-case. Other wildcard
+ * shapes, which `hosts:` refuses (`mcp-*.example.com`), match hosts with the
+ * tool-name glob (`*` within one label, `**` across labels).
  *
  * Matching is a dynamic programme over pattern × name, O(|p|·|s|), with no
  * backtracking blow-up whatever the pattern.
@@ -92,12 +94,15 @@ export function compileServerPattern(pattern: string): (server: McpServerRef) =>
   const hostPattern = pattern.toLowerCase().replace(/\.$/, '');
   const nameGlob = compileToolGlob(pattern);
   let hostMatch: (host: string) => boolean;
-  if (hostPattern === '*') hostMatch = () => true;
+  if (hostPattern === '*' || hostPattern === '**') hostMatch = () => true;
   else if (hostPattern.startsWith('*.') && !hostPattern.slice(2).includes('*')) {
     const suffix = hostPattern.slice(1);
     hostMatch = (h) => h.endsWith(suffix) && h.length > suffix.length;
   } else if (!hostPattern.includes('*')) hostMatch = (h) => h === hostPattern;
-  else hostMatch = () => false;
+  else {
+    const hostGlob = compileToolGlob(hostPattern);
+    hostMatch = (h) => hostGlob(h);
+  }
   return (server) => hostMatch(normaliseHost(server.host)) || (server.name != null && nameGlob(server.name));
 }
 
