@@ -6,6 +6,7 @@ import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { isOpen, openThroughGate, type GateWs, type RefusedUpgrade } from '../helpers/ws-client.js';
 import { INJECTION_TEXT, startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
+import { rawWs } from '../helpers/ws-raw.js';
 
 // A secret the gate holds in its store; random per run so nothing passes by coincidence.
 const SECRET = `sk-canary-${randomBytes(16).toString('hex')}`;
@@ -203,6 +204,25 @@ rules:
     assert.equal(await c.next(), text);
     c.ws.close();
     await c.closed;
+  });
+
+  test('an 8 MiB binary message round-trips (both directions under backpressure)', async () => {
+    const c = open(await openThroughGate(g, `wss://echo.test:${secure.port}/large`));
+    const b = randomBytes(8 * 1024 * 1024);
+    c.ws.send(b);
+    const got = await c.next();
+    assert.ok(Buffer.isBuffer(got) && got.equals(b));
+    c.ws.close();
+    await c.closed;
+  });
+
+  test('an absolute-form ws:// target is proxied like http://', async () => {
+    const r = await rawWs(g.port, `ws://echo.test:${plain.port}/ws-scheme`, g.auth);
+    assert.match(r.head, /^HTTP\/1\.1 101/);
+    r.socket.destroy();
+    const rec = await waitFor(() => g.audit.records.find((x) => x.path === '/ws-scheme'));
+    assert.equal(rec.scheme, 'http');
+    assert.equal(rec.status, 101);
   });
 
   test('an upgrade to something other than WebSocket is refused with 501', async () => {

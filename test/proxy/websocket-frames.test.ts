@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { applyMask, CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from '../../src/proxy/websocket/frames.js';
+
+function parseAll(bytes: Buffer, opts: { limit?: number; chunk?: number } = {}): Frame[] {
+  const p = new FrameParser(() => opts.limit ?? 1 << 24);
+  const out: Frame[] = [];
+  const step = opts.chunk ?? bytes.length;
+  for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step), (f) => (out.push(f), true));
+  assert.equal(p.buffered, 0);
+  return out;
+}
+
+describe('RFC 6455 frames', () => {
+  for (const n of [0, 1, 125, 126, 65_535, 65_536, 200_000]) {
+    test(`a ${n}-byte payload round-trips, masked and unmasked, fed whole and in 7-byte pieces`, () => {
+      const payload = randomBytes(n);
+      for (const mask of ['new', null] as const) {
+        const wire = encodeFrame({ fin: true, opcode: OP.binary, payload, mask });
+        for (const chunk of [wire.length, 7]) {
+          const [f, ...rest] = parseAll(wire, { chunk });
+          assert.equal(rest.length, 0);
+          assert.ok(f);
+          assert.equal(f.fin, true);
+          assert.equal(f.opcode, OP.binary);
+          assert.equal(f.mask === null, mask === null);
+          assert.equal(f.wireBytes, wire.length);
+          assert.ok(unmaskPayload(f).equals(payload));
+        }
+      }
+    });
+  }
+
+  test('a forwarded frame keeps its mask key and masked bytes', () => {
+    const key = randomBytes(4);
+    const clear = Buffer.from('binary as received');
+    const wire = encodeFrame({ fin: true, opcode: OP.binary, payload: applyMask(clear, key), mask: key });
+    const [f] = parseAll(wire);
+    assert.ok(f!.mask!.equals(key));
+    assert.ok(encodeFrame({ fin: f!.fin, opcode: f!.opcode, payload: f!.payload, mask: f!.mask }).equals(wire));
+  });
+
+  test('several frames in one chunk come out in order', () => {
+    const wire = Buffer.concat([
+      encodeFrame({ fin: true, opcode: OP.ping, payload: Buffer.from('p'), mask: null }),
+      encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.from('a'), mask: null }),
+      encodeFrame({ fin: true, opcode: OP.close, payload: closePayload(CLOSE.normal, 'bye'), mask: null }),
+    ]);
+    assert.deepEqual(parseAll(wire).map((f) => f.opcode), [OP.ping, OP.text, OP.close]);
+  });
+
+  test('a frame over the limit is refused from its header alone (1009), before its payload arrives', () => {
+    const p = new FrameParser(() => 1000);
+    const head = encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.alloc(1001), mask: null }).subarray(0, 4);
+    assert.throws(() => p.push(head, () => true), (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig);
+    // A 64-bit length announcing 2^62 bytes costs nothing either.
+    const huge = Buffer.from([0x82, 0x7f, 0x40, 0, 0, 0, 0, 0, 0, 0]);
+    assert.throws(() => new FrameParser(() => 1 << 20).push(huge, () => true), (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig);
+  });
+
+  test('control frames must be short and unfragmented (1002)', () => {
+    const long = encodeFrame({ fin: true, opcode: OP.ping, payload: Buffer.alloc(126), mask: null });
+    assert.throws(() => parseAll(long), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+    const fragmented = encodeFrame({ fin: false, opcode: OP.ping, payload: Buffer.alloc(1), mask: null });
+    assert.throws(() => parseAll(fragmented), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+  });
+
+  test('a 64-bit length with the top bit set is a protocol error', () => {
+    const bad = Buffer.from([0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1]);
+    assert.throws(() => parseAll(bad), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+  });
+
+  test('a close reason is cut to fit 125 bytes without splitting a character', () => {
+    const p = closePayload(CLOSE.policyViolation, 'é'.repeat(100));
+    assert.ok(p.length <= 125);
+    assert.equal(p.readUInt16BE(0), 1008);
+    assert.doesNotMatch(p.subarray(2).toString('utf8'), /\uFFFD/);
+  });
+});
