@@ -25,10 +25,13 @@ export class Children {
   readonly #live = new Set<ChildProcessWithoutNullStreams>();
   #stopped = false;
 
-  /** Start `cmd` in a new process group with piped stdio. Throws once `stopAll()` has begun. */
-  spawn(cmd: string, args: readonly string[]): ChildProcessWithoutNullStreams {
+  /**
+   * Start `cmd` in a new process group with piped stdio. Throws once `stopAll()` has begun.
+   * `env` entries are added to this process's environment for the child.
+   */
+  spawn(cmd: string, args: readonly string[], env?: Record<string, string>): ChildProcessWithoutNullStreams {
     if (this.#stopped) throw new Error(`not starting ${cmd}: stopping`);
-    const child = spawn(cmd, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     this.#live.add(child);
     child.once('exit', () => this.#live.delete(child));
     child.once('error', () => this.#live.delete(child));
@@ -36,8 +39,8 @@ export class Children {
   }
 
   /** Run to completion, capturing output (bounded: these commands print a line or two). */
-  run(cmd: string, args: readonly string[], timeoutMs: number): Promise<Finished> {
-    const child = this.spawn(cmd, args);
+  run(cmd: string, args: readonly string[], timeoutMs: number, env?: Record<string, string>): Promise<Finished> {
+    const child = this.spawn(cmd, args, env);
     child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
