@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { encodeFrame, OP } from '../../src/proxy/websocket/frames.js';
+import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
+import { startUpstream } from '../helpers/upstream.js';
 import { isOpen, openThroughGate, type GateWs, type RefusedUpgrade } from '../helpers/ws-client.js';
 import { startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
 import { rawWs } from '../helpers/ws-raw.js';
@@ -112,6 +114,32 @@ rules:
     const rec = await waitFor(() => g.audit.records.find((x) => x.path === '/raw-ok'));
     assert.equal(rec.outcome, 'allow');
     assert.equal(rec.error, null);
+  });
+
+  test('an upstream that answers without switching protocols gets the agent a 502, not a half-open socket', async () => {
+    const http = await startUpstream();
+    try {
+      const r = await openThroughGate(g, `ws://echo.test:${http.port}/not-ws`);
+      if (isOpen(r)) assert.fail('expected a refusal');
+      assert.equal(r.status, 502);
+      const body = JSON.parse(r.body) as { error: string; reason: string };
+      assert.equal(body.error, 'upstream_failed');
+      assert.match(body.reason, /answered 200 instead of switching/);
+    } finally {
+      await http.close();
+    }
+  });
+
+  test('revoking the session (from another process) cuts its open plain WebSocket session', async () => {
+    const token = await g.mint({ session: 'ses_wsrevoke1' });
+    const c = open(await openThroughGate(g, `ws://echo.test:${echo.port}/revoke`, { token }));
+    c.ws.send('before');
+    assert.equal(await c.next(), 'before');
+    const r = await exec(process.execPath, [SLUICE_BIN, 'revoke', '--session', 'ses_wsrevoke1', '--config', g.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const closed = await Promise.race([c.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000))]);
+    assert.notEqual(closed, null, 'the session was closed');
+    await waitFor(() => g.audit.records.find((x) => x.path === '/revoke'));
   });
 
   test("a rule's header credential is injected into the upstream upgrade request; the agent never sees it", async () => {

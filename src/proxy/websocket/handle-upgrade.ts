@@ -7,7 +7,7 @@ import { Rejection } from '../errors-map.js';
 import type { GateServices } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { admitAndDecide, newContext, recordFailure, resolveDestination } from '../request-steps.js';
-import { tunnelOf } from '../tunnel-context.js';
+import { tunnelOf, type TunnelContext } from '../tunnel-context.js';
 import { buildUpstreamRequest } from '../upstream-request.js';
 import { checkHandshake, isWebSocketUpgrade, switchingProtocolsHead, upstreamUpgradeHeaders } from './handshake.js';
 import { messageInspector } from './message-inspector.js';
@@ -101,6 +101,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     }
     socket.write(switching);
     status = 101;
+    trackSession(gate, ctx, socket);
     socket.setNoDelay(true);
     upstream.socket.setNoDelay(true);
     const ws = state.inspect.websocket;
@@ -128,6 +129,17 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     socket.resume();
     audit();
   }
+}
+
+/**
+ * A plain (non-tunnelled) session is long-lived like a tunnel: register it with the
+ * open tunnels so a revocation cuts it too. A `wss` session already rides a tunnel.
+ */
+function trackSession(gate: GateServices, ctx: RequestContext, socket: Socket): void {
+  if (ctx.tunnel || !ctx.host) return;
+  const session: TunnelContext = { id: ctx.decisionId, host: ctx.host, hostText: ctx.hostText, port: ctx.port, clientSocket: socket, principal: ctx.principal };
+  gate.tunnels.add(session);
+  socket.once('close', () => gate.tunnels.delete(session));
 }
 
 /** Carry how the session ended onto the request context its audit record is built from. */
