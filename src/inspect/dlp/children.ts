@@ -5,12 +5,14 @@
  * window limit).
  *
  * @example
- * forEachDecoded('d=QUtJQQ==', [2, 10], { percent: false, escape: false, zeroWidth: false, plusAsSpace: false, firstRunSkip: 0 },
- *   (text, enc) => console.log(enc, text)); // base64 AKIA
+ * const idx = indexText(keywordIndex, 'd=QUtJQUlPU0ZPRE5ON0VYQU1QTEU=', 15);
+ * forEachDecoded(text, idx.runs, idx.kinds, { percent: false, escape: false, zeroWidth: false, plusAsSpace: false, firstRunSkip: 0 },
+ *   (decoded, enc) => console.log(enc, decoded), () => {}); // base64 AKIAIOSFODNN7EXAMPLE
  */
 import type { Mapped } from './decode.js';
 import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, stripZeroWidth, unescapeBackslashes } from './decode.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
+import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './text-index.js';
 
 /** Maps a [start, end) span of a decoded text to its parent's offsets. */
 export type ToRaw = (s: number, e: number) => [number, number];
@@ -24,12 +26,36 @@ export interface ChildOptions {
   firstRunSkip: number;
 }
 
-export function forEachDecoded(text: string, runs: readonly number[], o: ChildOptions, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {
+/**
+ * `kinds` (from the index, one per run) says how each run decodes and whether its
+ * decoded bytes hold printable text; runs that decode to opaque bytes are reported to
+ * `onOpaque` with their decoded length (for the decode budget) and never materialized.
+ */
+export function forEachDecoded(text: string, runs: readonly number[], kinds: readonly number[], o: ChildOptions, onChild: (decoded: string, enc: string, toParent: ToRaw) => void, onOpaque: (decodedLength: number) => void): void {
   for (let r = 0; r < runs.length; r += 2) {
     let rs = runs[r] as number;
     const re = runs[r + 1] as number;
-    if (rs === 0 && o.firstRunSkip > 0) rs = Math.min(re, o.firstRunSkip);
+    const skipped = rs === 0 && o.firstRunSkip > 0;
+    if (skipped) rs = Math.min(re, o.firstRunSkip);
     if (re - rs < 16) continue;
+    const known = skipped ? undefined : kinds[r >>> 1];
+    if (known !== undefined) {
+      const k = known & RUN_KIND;
+      if (k === RUN_HEX) {
+        if ((known & PRINTABLE) === 0) onOpaque((re - rs) >>> 1);
+        else onChild(decodeHexRun(text.slice(rs, re)), 'hex', (s, e) => [rs + 2 * s, Math.min(re, rs + 2 * e)]);
+        continue;
+      }
+      if (k === RUN_BASE64 || k === RUN_BASE64URL) {
+        if ((known & PRINTABLE) === 0) {
+          let q = re;
+          while (q > rs && text.charCodeAt(q - 1) === 61) q--;
+          onOpaque(Math.floor(((q - rs) * 3) / 4));
+        } else onChild(decodeBase64Run(text.slice(rs, re)), k === RUN_BASE64 ? 'base64' : 'base64url', (s, e) => [rs + Math.floor(s / 3) * 4, Math.min(re, rs + Math.ceil(e / 3) * 4)]);
+        continue;
+      }
+      if (k !== RUN_HEX_DASHED) continue; // not encoded data
+    }
     const run = text.slice(rs, re);
     const kind = classifyRun(run);
     if (kind === 'hex') {

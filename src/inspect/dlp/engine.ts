@@ -126,7 +126,7 @@ export class DlpEngine {
       else if (list[list.length - 1] !== at) list.push(at);
     };
     const { compiled, kwTargets } = this;
-    const idx = indexText(this.index, text, this.minPiece);
+    const idx = indexText(this.index, text, this.minPiece, depth < MAX_DEPTH);
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
@@ -188,7 +188,7 @@ export class DlpEngine {
       }
       return;
     }
-    this.decodeChildren(text, runs, dec, chain, depth, toRaw, ctx);
+    this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx);
   }
 
   private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
@@ -277,13 +277,18 @@ export class DlpEngine {
     this.layer(text, joinChain(chain, enc), depth + 1, toRaw, ctx);
   }
 
-  private decodeChildren(text: string, runs: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+  private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
     const opts = { percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0 };
-    forEachDecoded(text, runs, opts, (decoded, enc, toParent) => {
+    forEachDecoded(text, runs, kinds, opts, (decoded, enc, toParent) => {
       this.child(decoded, enc, chain, depth, (s, e) => {
         const [a, b] = toParent(s, e);
         return toRaw(a, b);
       }, ctx);
+    }, (len) => {
+      // what child() does with decoded bytes that hold no text: charge the budget, skip
+      if (len === 0) return;
+      if (len > ctx.budget.left) ctx.budget.exhausted = true;
+      else ctx.budget.left -= len;
     });
   }
 }

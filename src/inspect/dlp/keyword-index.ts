@@ -1,78 +1,204 @@
 /**
  * The prefilter's dictionary: keywords (case-insensitive, 3+ chars) and known-secret
- * needles (exact), indexed by their first three characters (case-folded). The scan
- * loop hashes the trigram ending at each position into a 64 Kbit filter that fits in
- * L1 cache; only filter hits are verified here.
+ * needles (exact), laid out for the word-at-a-time scan in text-index.ts.
  *
- * Why not a DFA (Aho-Corasick)? Its state is a loop-carried memory dependency: on V8
- * each character waits for the previous table load (~5 ns/char with 1-2 K states),
- * while the trigram filter only carries a register and runs at ~1 ns/char.
+ * The scan reads the text as little-endian 32-bit words, so it looks at every *second*
+ * position for keywords and every *fourth* for needles:
+ *
+ * - keywords: an occurrence starting at `s` covers the even position `s` or `s + 1`,
+ *   so each keyword registers one anchor at an even offset and one at an odd offset,
+ *   its rarest trigrams by English/code letter frequency (a 3-char keyword: itself at
+ *   offset 0, and its last two chars as a bigram at offset 1). Trigram anchors go in a
+ *   64 Kbit hashed filter (two tests per word); bigram anchors are a bit in the 64 K
+ *   entry table the scan already reads for every 16-bit half of a word;
+ * - needles (7+ chars): every occurrence fully contains the aligned word that begins
+ *   0-3 chars into it, so each needle registers its first four 4-grams in a 256 Kbit
+ *   filter: one test per word.
+ *
+ * Candidates are verified here, so the scan reports exact occurrences only.
+ *
+ * Why not a DFA (Aho-Corasick) or one RegExp alternation of all keywords? A DFA's state
+ * is a loop-carried memory dependency (~5 ns/char on V8); irregexp tries a 192-way
+ * literal alternation at every position (~11 ns/char measured); this costs ~1 ns per
+ * four chars.
  *
  * @example
  * const ki = new KeywordIndex(['ghp_', 'akia'], []);
- * const hits: number[] = [];
- * ki.verify('x AKIA y', 2, hits, []); // hits = [1, 2]
+ * ki.keywords // ['ghp_', 'akia']
  */
 import type { Needle } from './known-secrets.js';
 
-export const FILTER_SHIFT = 16;
+/** Latin1 case folding (ASCII A-Z only), as the verifier compares. */
 export const FOLD = (() => {
   const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) t[c] = c >= 65 && c <= 90 ? c + 32 : c;
   return t;
 })();
 
-export function trigramHash(tri: number): number {
-  return Math.imul(tri, 0x9e3779b1) >>> FILTER_SHIFT;
+export const TRI_FILTER_BITS = 16;
+export const NEEDLE_FILTER_BITS = 18;
+/** Needles shorter than this cannot use the 4-byte sampling; they are found with indexOf. */
+export const SAMPLED_NEEDLE_MIN = 7;
+
+/** Character classes of one byte (C_*), and of a 16-bit half of a word (PAIR: both bytes' classes OR'd, plus P_*). */
+export const C_RUN = 1;
+export const C_UPPER = 2;
+export const C_LOWER = 4;
+export const C_DIGIT = 8;
+export const C_NONHEX = 16;
+export const C_DASH = 32;
+export const C_UNDERSCORE = 64;
+export const C_PLUS_SLASH = 128;
+/** Both bytes are base64-alphabet ([A-Za-z0-9+/_-]). */
+export const P_RUN2 = 256;
+/** Both bytes are digits, spaces or dashes. */
+export const P_DIGIT2 = 512;
+/** The (case-folded) pair is a bigram anchor of some keyword (per KeywordIndex). */
+export const P_ANCHOR = 1024;
+
+export const CLS = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    let f = 0;
+    if (c >= 65 && c <= 90) f = C_RUN | C_UPPER | (c > 70 ? C_NONHEX : 0);
+    else if (c >= 97 && c <= 122) f = C_RUN | C_LOWER | (c > 102 ? C_NONHEX : 0);
+    else if (c >= 48 && c <= 57) f = C_RUN | C_DIGIT;
+    else if (c === 45) f = C_RUN | C_DASH;
+    else if (c === 95) f = C_RUN | C_UNDERSCORE;
+    else if (c === 43 || c === 47) f = C_RUN | C_PLUS_SLASH;
+    t[c] = f;
+  }
+  return t;
+})();
+export const DIGIT_KEEP = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  t[32] = 1;
+  t[45] = 1;
+  return t;
+})();
+const PAIR = (() => {
+  const t = new Uint16Array(65536);
+  for (let v = 0; v < 65536; v++) {
+    const a = v & 255;
+    const b = v >>> 8;
+    const ca = CLS[a] as number;
+    const cb = CLS[b] as number;
+    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0);
+  }
+  return t;
+})();
+
+/** Case-folded (| 0x20 per byte) little-endian key of 2 or 3 chars, as the scan computes it. */
+export function gramKey(s: string | Uint8Array, at: number, len: 2 | 3): number {
+  const c = (k: number): number => ((typeof s === 'string' ? s.charCodeAt(at + k) : (s[at + k] as number)) & 255) | 0x20;
+  return len === 2 ? c(0) | (c(1) << 8) : c(0) | (c(1) << 8) | (c(2) << 16);
 }
 
-interface Bucket {
-  keywords: number[];
-  needles: number[];
+export function triHash(key: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> (32 - TRI_FILTER_BITS);
+}
+
+/** The little-endian 32-bit word of four chars. */
+export function wordKey(s: string, at: number): number {
+  return ((s.charCodeAt(at) & 255) | ((s.charCodeAt(at + 1) & 255) << 8) | ((s.charCodeAt(at + 2) & 255) << 16) | ((s.charCodeAt(at + 3) & 255) << 24)) >>> 0;
+}
+
+export function needleHash(w: number): number {
+  return Math.imul(w, 0x9e3779b1) >>> (32 - NEEDLE_FILTER_BITS);
+}
+
+/** Rough weight of a character in text and JSON, for picking rare anchors. */
+const ENGLISH = 'etaoinshrdlcumwfgypbvkjxqz';
+const COMMON = new Set('th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ta'.split(' '));
+function charWeight(c: number): number {
+  const f = FOLD[c & 255] as number;
+  const li = f >= 97 && f <= 122 ? ENGLISH.indexOf(String.fromCharCode(f)) : -1;
+  if (li >= 0) return 13 / (1 + li * 0.45);
+  if (f === 32) return 18;
+  if (f >= 48 && f <= 57) return 1.5;
+  if (f === 34 || f === 44 || f === 46 || f === 58 || f === 95 || f === 45 || f === 47 || f === 61 || f === 10) return 1.2;
+  return 0.3;
+}
+function gramCost(s: string, o: number, len: number): number {
+  let w = 1;
+  for (let k = 0; k < len; k++) w *= charWeight(s.charCodeAt(o + k));
+  for (let k = 0; k + 1 < len; k++) if (COMMON.has(s.slice(o + k, o + k + 2))) w *= 3;
+  return w;
 }
 
 export class KeywordIndex {
   readonly keywords: readonly string[];
   readonly needles: readonly Needle[];
-  readonly filter = new Uint32Array((1 << (32 - FILTER_SHIFT)) >>> 5);
-  private readonly buckets = new Map<number, Bucket>();
+  /** Per keyword: its characters (already lower-case). */
+  readonly kwCodes: readonly Uint8Array[];
+  /** Per 16-bit half of a word: PAIR classes plus P_ANCHOR for this index's bigram anchors. */
+  readonly pair: Uint16Array;
+  /** Trigram anchor filter (a byte per hash: no bit arithmetic in the loop) and exact lists: folded trigram -> flat [keyword, offset, ...]. */
+  readonly triFilter = new Uint8Array(1 << TRI_FILTER_BITS);
+  readonly triAnchors = new Map<number, number[]>();
+  /** Bigram anchors (3-char keywords at offset 1): folded bigram -> flat [keyword, offset, ...]. */
+  readonly biAnchors = new Map<number, number[]>();
+  /** Needle 4-gram filter (bits) and exact lists: word -> flat [needle, offset, ...]. */
+  readonly needleFilter = new Uint32Array((1 << NEEDLE_FILTER_BITS) >>> 5);
+  readonly needleWords = new Map<number, number[]>();
+  /** Needles too short for the sampled scan (indexes into `needles`). */
+  readonly shortNeedles: number[] = [];
+  readonly hasNeedles: boolean;
 
   constructor(keywords: readonly string[], needles: readonly Needle[]) {
     this.keywords = keywords;
     this.needles = needles;
-    keywords.forEach((kw, i) => {
+    this.pair = new Uint16Array(PAIR);
+    this.kwCodes = keywords.map((kw, i) => {
       if (kw.length < 3 || kw !== kw.toLowerCase() || [...kw].some((ch) => ch.charCodeAt(0) > 255)) throw new Error(`keyword ${JSON.stringify(kw)}: 3+ lower-case latin1 characters`);
-      this.bucket(kw).keywords.push(i);
+      if (kw.length === 3) {
+        this.addTri(kw, i, 0);
+        this.addBi(kw, i, 1);
+      } else {
+        for (const parity of [0, 1]) {
+          let best = parity;
+          for (let o = parity + 2; o <= kw.length - 3; o += 2) if (gramCost(kw, o, 3) < gramCost(kw, best, 3)) best = o;
+          this.addTri(kw, i, best);
+        }
+      }
+      return Uint8Array.from(kw, (ch) => ch.charCodeAt(0));
     });
+
     needles.forEach((nd, i) => {
-      if (nd.text.length >= 3) this.bucket(nd.text).needles.push(i);
+      const t = nd.text;
+      if (t.length < SAMPLED_NEEDLE_MIN) {
+        if (t.length > 0) this.shortNeedles.push(i);
+        return;
+      }
+      for (let o = 0; o < 4; o++) {
+        const w = wordKey(t, o);
+        const h = needleHash(w);
+        this.needleFilter[h >>> 5] = (this.needleFilter[h >>> 5] as number) | (1 << (h & 31));
+        append(this.needleWords, w, i, o);
+      }
     });
+    this.hasNeedles = needles.length > 0;
   }
 
-  private bucket(s: string): Bucket {
-    const tri = ((FOLD[s.charCodeAt(0) & 255] as number) << 16) | ((FOLD[s.charCodeAt(1) & 255] as number) << 8) | (FOLD[s.charCodeAt(2) & 255] as number);
-    const h = trigramHash(tri);
-    this.filter[h >>> 5] = (this.filter[h >>> 5] as number) | (1 << (h & 31));
-    let b = this.buckets.get(tri);
-    if (b === undefined) {
-      b = { keywords: [], needles: [] };
-      this.buckets.set(tri, b);
-    }
-    return b;
+  private addTri(kw: string, i: number, o: number): void {
+    const key = gramKey(kw, o, 3);
+    this.triFilter[triHash(key)] = 1;
+    append(this.triAnchors, key, i, o);
   }
 
-  /** For a filter hit at `at` (trigram start): append [keyword, at] / [needle, at] for each that really starts there. */
-  verify(text: string, at: number, hits: number[], needles: number[]): void {
-    const tri = ((FOLD[text.charCodeAt(at) & 255] as number) << 16) | ((FOLD[text.charCodeAt(at + 1) & 255] as number) << 8) | (FOLD[text.charCodeAt(at + 2) & 255] as number);
-    const b = this.buckets.get(tri);
-    if (b === undefined) return;
-    for (const k of b.keywords) {
-      const kw = this.keywords[k] as string;
-      if (at + kw.length > text.length) continue;
-      let j = 3;
-      while (j < kw.length && FOLD[text.charCodeAt(at + j) & 255] === kw.charCodeAt(j)) j++;
-      if (j === kw.length) hits.push(k, at);
-    }
-    for (const n of b.needles) if (text.startsWith((this.needles[n] as Needle).text, at)) needles.push(n, at);
+  private addBi(kw: string, i: number, o: number): void {
+    const key = gramKey(kw, o, 2);
+    append(this.biAnchors, key, i, o);
+    // every raw pair that folds to `key`: bytes equal, or differing only in bit 0x20
+    const a = key & 255;
+    const b = key >>> 8;
+    for (const x of [a, a & ~0x20]) for (const y of [b, b & ~0x20]) this.pair[x | (y << 8)] = (this.pair[x | (y << 8)] as number) | P_ANCHOR;
   }
+}
+
+function append(map: Map<number, number[]>, key: number, id: number, offset: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [id, offset]);
+  else list.push(id, offset);
 }

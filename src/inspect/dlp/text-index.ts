@@ -1,25 +1,40 @@
 /**
- * The one pass over every byte. Fused on purpose: on V8 each extra pass over a buffer
- * costs ~2 ms/MiB, so the keyword/known-secret trigram filter, base64-alphabet runs
- * (decoder input), alnum pieces (IBAN / address / Twilio triggers) and digit groups
- * (card numbers) are all tracked in a single loop of branch-light table lookups. The
- * loop only records *candidate positions*; verifying and measuring them happens
- * afterwards on the few positions recorded.
+ * The one pass over every byte, word-at-a-time. The text is copied (latin1, a native
+ * memcpy-speed path) into a reused scratch buffer and read as little-endian 32-bit
+ * words; for each word the loop does two 64 K-entry table loads (one per 16-bit half:
+ * character classes of both bytes), two trigram-filter tests and one needle-filter
+ * test, all branch-free, and branches only on rare events:
+ *
+ * - a keyword anchor or needle filter hit: verified in keyword-index.ts terms;
+ * - the end of a streak of 3+ words made only of base64-alphabet bytes: every run of
+ *   15+ such bytes contains 3 aligned words, so runs are found from word classes and
+ *   only their 0-3 edge bytes are looked at one by one. The classes OR'd over the run
+ *   decide how it decodes (run-kinds.ts) without a regex, and for hex and base64 runs
+ *   the decoded bytes are tested for printable text (only those become strings);
+ * - a word of only digits, spaces and dashes: every group of 8+ digits with separators
+ *   contains one, and is measured from there.
+ *
+ * On V8 a byte-at-a-time loop costs ~1-3 ns per byte; this one ~1 ns per four.
+ * Outputs are flat number arrays of candidates, in text order.
  *
  * @example
  * const idx = indexText(keywordIndex, 'x QUtJQUlPU0ZPRE5ON0VYQU1QTEU= y', 15);
  * idx.runs // [2, 30]
  */
+import { isAscii } from 'node:buffer';
 import type { KeywordIndex } from './keyword-index.js';
-import { FOLD, FILTER_SHIFT } from './keyword-index.js';
+import type { Needle } from './known-secrets.js';
+import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS } from './keyword-index.js';
 
 export interface TextIndex {
-  /** Flat [keyword, start, ...]. */
+  /** Flat [keyword, start, ...], by start then keyword. */
   hits: number[];
-  /** Flat [needle, start, ...] of known-secret needles found. */
+  /** Flat [needle, start, ...] of known-secret needles found, by start then needle. */
   needles: number[];
   /** Flat [start, end, ...] of base64-alphabet runs of 15+ chars (with up to two '='). */
   runs: number[];
+  /** Per run: its RUN_* kind, plus PRINTABLE when its decoded bytes hold 8 printable ASCII in a row. */
+  kinds: number[];
   /** Flat [start, end, isHex, ...] of [A-Za-z0-9] pieces of at least `minPiece` chars. */
   pieces: number[];
   /** Flat [start, end, ...] of stretches holding 8+ digits with single space/dash separators. */
@@ -28,98 +43,352 @@ export interface TextIndex {
   nonAscii: boolean;
 }
 
+/** How a run decodes (classifyRun in run-kinds.ts, from the run's character classes). */
+export const RUN_NONE = 0;
+export const RUN_HEX = 1;
+/** Only hex digits and '-', length 3k+2: hex-delimited if it has the exact shape (checked by the decoder). */
+export const RUN_HEX_DASHED = 2;
+export const RUN_BASE64 = 3;
+export const RUN_BASE64URL = 4;
+export const RUN_KIND = 7;
+/** The run's decoded bytes contain 8 printable ASCII in a row (set for hex and base64 kinds). */
+export const PRINTABLE = 8;
+
 const RUN_LEN = 15;
+/** Words of run bytes that every run of RUN_LEN+ bytes contains. */
+const RUN_WORDS = 3;
+const P_RUN2_SHIFT = 31 - Math.clz32(P_RUN2);
 const DIGITS = 8;
+const PRINTABLE_RUN = 8;
 
-function table(pred: (c: number) => boolean, yes: number, no: number): Int32Array {
-  const t = new Int32Array(256);
-  for (let c = 0; c < 256; c++) t[c] = pred(c) ? yes : no;
+/** Base64 and base64url values (Node decodes both alphabets in 'base64'). */
+const B64V = (() => {
+  const t = new Uint8Array(256);
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) t[a.charCodeAt(i)] = i;
+  t[45] = 62;
+  t[95] = 63;
   return t;
-}
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const isB64 = (c: number): boolean => isAlnum(c) || c === 43 || c === 47 || c === 45 || c === 95;
-const isHex = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-const B64_KEEP = table(isB64, -1, 0);
-const ALNUM_KEEP = table(isAlnum, -1, 0);
-const DIGIT_INC = table(isDigit, 1, 0);
-const DIGIT_KEEP = table((c) => isDigit(c) || c === 32 || c === 45, -1, 0);
-
-export function indexText(ki: KeywordIndex, text: string, minPiece: number): TextIndex {
-  // Bytes, not charCodeAt: a Buffer read is ~2x faster, and window texts are often
-  // cons strings (tail + chunk) whose charCodeAt leaves the JIT's fast path.
-  const b = Buffer.from(text, 'latin1');
-  const n = b.length;
-  const filter = ki.filter;
-  const hits: number[] = [];
-  const needles: number[] = [];
-  // The only loop over every byte: the trigram filter (plus a non-ASCII flag).
-  let tri = 0;
-  let high = 0;
-  for (let i = 0; i < n; i++) {
-    const c = b[i] as number;
-    high |= c;
-    tri = ((tri << 8) | (FOLD[c] as number)) & 0xffffff;
-    const h = Math.imul(tri, 0x9e3779b1) >>> FILTER_SHIFT;
-    if (((filter[h >>> 5] as number) & (1 << (h & 31))) !== 0 && i >= 2) ki.verify(text, i - 2, hits, needles);
+})();
+const HEXV = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[65 + i] = 10 + i;
+    t[97 + i] = 10 + i;
   }
-  return { hits, needles, ...classRuns(b, minPiece), nonAscii: (high & 0x80) !== 0 };
+  return t;
+})();
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Scratch kept between calls (texts up to this size); larger texts get a buffer of their own. */
+const KEEP_BYTES = 1 << 22;
+let scratch = Buffer.allocUnsafeSlow(1 << 17);
+let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
+
+/**
+ * Index `text` (a byte string). `decodeInfo`: also classify runs and test their decoded
+ * bytes for printable text (only needed when the layer's children will be decoded).
+ */
+export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true): TextIndex {
+  const n = text.length;
+  // room for the zeroed padding words the loop reads past the end (zero is no class byte)
+  const size = (n + 16 + 7) & ~7;
+  let b = scratch;
+  let words = scratchWords;
+  if (size > b.length) {
+    b = Buffer.allocUnsafeSlow(size <= KEEP_BYTES ? Math.max(size, Math.min(KEEP_BYTES, b.length * 2)) : size);
+    words = new Uint32Array(b.buffer, 0, b.length >>> 2);
+    if (b.length <= KEEP_BYTES) {
+      scratch = b;
+      scratchWords = words;
+    }
+  }
+  b.write(text, 0, n, 'latin1');
+  b.fill(0, n, n + 16);
+  // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
+  if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
+
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)) };
+  wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
+  for (const i of ki.shortNeedles) {
+    const t = (ki.needles[i] as Needle).text;
+    for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) insertSorted(out.needles, i, at);
+  }
+  return out;
+}
+
+/** Candidate word indexes from the loops (reused; grown as needed). */
+let candA = new Int32Array(1 << 15);
+let candB = new Int32Array(1 << 15);
+let candC = new Int32Array(1 << 15);
+let candD = new Int32Array(1 << 15);
+
+/**
+ * The loops only record candidate words (into typed arrays) and never call out: a
+ * call in the loop gets inlined and the loop runs ~2x slower. Candidates are verified
+ * afterwards, in text order.
+ */
+function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+  // one word past the text (zeros), so a streak of run words always ends inside the loop
+  const m = ((n + 3) >>> 2) + 1;
+  if (candA.length < m + 1) {
+    const size = Math.max(m + 1, candA.length * 2);
+    candA = new Int32Array(size);
+    candB = new Int32Array(size);
+    candC = new Int32Array(size);
+    candD = new Int32Array(size);
+  }
+  const a = candA;
+  const c = candB;
+  const d = candC;
+  const r = candD;
+  if (ki.hasNeedles) {
+    const k = needleLoop(ki.needleFilter, words, m, a);
+    for (let i = 0; i < k; i++) needlesAt(ki, text, a[i] as number, words, out.needles);
+  }
+  const kt = trigramLoop(ki.triFilter, words, m, a);
+  for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
+  // bigram anchors (c), whole digit words (d), run ends (r: [end word, streak, classes])
+  classLoop(ki.pair, words, m, c, d, r);
+  const nb = classCounts[0] as number;
+  const nd = classCounts[1] as number;
+  const nr = classCounts[2] as number;
+  if (nb > 0) {
+    const biHits: number[] = [];
+    for (let i = 0; i < nb; i++) bigramsAt(ki, b, n, c[i] as number, words, biHits);
+    if (biHits.length > 0) out.hits = mergeSorted(out.hits, biHits);
+  }
+  let digitsEnd = 0;
+  for (let i = 0; i < nd; i++) {
+    const j = d[i] as number;
+    if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
+  }
+  for (let i = 0; i < nr; i += 3) runAt(b, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
+}
+
+const classCounts = new Int32Array(3);
+
+/** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
+function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: Int32Array): number {
+  const shift = 32 - TRI_FILTER_BITS;
+  let k = 0;
+  let next = (words[0] as number) | 0x20202020;
+  for (let j = 0; j < m; j++) {
+    const f = next;
+    next = (words[j + 1] as number) | 0x20202020;
+    const h0 = Math.imul(f & 0xffffff, 0x9e3779b1) >>> shift;
+    const h2 = Math.imul(((f >>> 16) | (next << 16)) & 0xffffff, 0x9e3779b1) >>> shift;
+    if (((filter[h0] as number) | (filter[h2] as number)) !== 0) cand[k++] = j;
+  }
+  return k;
+}
+
+function needleLoop(filter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
+  const shift = 32 - NEEDLE_FILTER_BITS;
+  let k = 0;
+  for (let j = 0; j < m; j++) {
+    const h = Math.imul(words[j] as number, 0x9e3779b1) >>> shift;
+    if ((((filter[h >>> 5] as number) >>> (h & 31)) & 1) !== 0) cand[k++] = j;
+  }
+  return k;
 }
 
 /**
- * Runs, pieces and digit groups by probing: a run of L+ class bytes must contain one
- * of every L-th position, so only those are tested, and expanded when they hit.
+ * Per word, the classes of its two halves: bigram anchors (to `bi`), whole digit words
+ * (to `dig`), and the ends of streaks of 3+ whole-run words (to `runs`: [end word,
+ * streak, classes]). Counts go to classCounts.
  */
-function classRuns(b: Uint8Array, minPiece: number): { runs: number[]; pieces: number[]; digits: number[] } {
-  const n = b.length;
-  const runs: number[] = [];
-  const pieces: number[] = [];
-  for (let i = RUN_LEN - 1; i < n; ) {
-    if (B64_KEEP[b[i] as number] === 0) {
-      i += RUN_LEN;
-      continue;
+function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array): void {
+  let streak = 0;
+  let streakClasses = 0;
+  let kb = 0;
+  let kd = 0;
+  let kr = 0;
+  for (let j = 0; j < m; j++) {
+    const w = (words[j] as number) | 0;
+    const x = pair[w & 0xffff] as number;
+    const y = pair[w >>> 16] as number;
+    const xy = x & y;
+    const full = (xy & P_RUN2) >>> P_RUN2_SHIFT;
+    if (streak >= RUN_WORDS && full === 0) {
+      runs[kr] = j;
+      runs[kr + 1] = streak;
+      runs[kr + 2] = streakClasses;
+      kr += 3;
     }
-    let s = i;
-    while (s > 0 && B64_KEEP[b[s - 1] as number] !== 0) s--;
-    let e = i + 1;
-    while (e < n && B64_KEEP[b[e] as number] !== 0) e++;
-    if (e - s >= RUN_LEN) {
-      let end = e;
-      if (end < n && b[end] === 61) end += end + 1 < n && b[end + 1] === 61 ? 2 : 1;
-      runs.push(s, end);
-      alnumPieces(b, s, e, minPiece, pieces);
-    }
-    i = e + RUN_LEN;
+    // branch-free: in prose about half the words are whole-run, unpredictably
+    const keep = -full;
+    streak = (streak + 1) & keep;
+    streakClasses = (streakClasses | x | y) & keep;
+    if (((x | y) & P_ANCHOR) !== 0) bi[kb++] = j;
+    if ((xy & P_DIGIT2) !== 0) dig[kd++] = j;
   }
-  const digits: number[] = [];
-  for (let i = DIGITS - 1; i < n; ) {
-    if (DIGIT_KEEP[b[i] as number] === 0) {
-      i += DIGITS;
-      continue;
+  classCounts[0] = kb;
+  classCounts[1] = kd;
+  classCounts[2] = kr;
+}
+
+/** Merge two flat [id, at] lists, each ordered by at then id. */
+function mergeSorted(a: number[], c: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < c.length) {
+    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
+    if (takeA) {
+      out.push(a[i] as number, a[i + 1] as number);
+      i += 2;
+    } else {
+      out.push(c[k] as number, c[k + 1] as number);
+      k += 2;
     }
-    let s = i;
-    while (s > 0 && DIGIT_KEEP[b[s - 1] as number] !== 0) s--;
-    let e = i + 1;
-    while (e < n && DIGIT_KEEP[b[e] as number] !== 0) e++;
-    let count = 0;
-    for (let k = s; k < e; k++) count += DIGIT_INC[b[k] as number] as number;
-    if (count >= DIGITS) digits.push(s, e);
-    i = e + DIGITS;
   }
-  return { runs, pieces, digits };
+  return out;
+}
+
+/** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
+function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  const fn = (words[j + 1] as number) | 0x20202020;
+  verifyAnchors(ki, b, n, 4 * j, ki.triAnchors.get(f & 0xffffff), hits);
+  verifyAnchors(ki, b, n, 4 * j + 2, ki.triAnchors.get(((f >>> 16) | (fn << 16)) & 0xffffff), hits);
+}
+
+/** A bigram anchor in word `j`. */
+function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  verifyAnchors(ki, b, n, 4 * j, ki.biAnchors.get(f & 0xffff), hits);
+  verifyAnchors(ki, b, n, 4 * j + 2, ki.biAnchors.get(f >>> 16), hits);
+}
+
+function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
+  if (list === undefined) return;
+  for (let a = 0; a < list.length; a += 2) {
+    const s = p - (list[a + 1] as number);
+    if (s < 0) continue;
+    const k = list[a] as number;
+    const kw = ki.kwCodes[k] as Uint8Array;
+    const len = kw.length;
+    if (s + len > n) continue;
+    let j = 0;
+    while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
+    if (j === len) insertSorted(hits, k, s);
+  }
+}
+
+/** A needle filter hit on word `j`. */
+function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
+  const list = ki.needleWords.get(words[j] as number);
+  const p = 4 * j;
+  if (list === undefined) return;
+  for (let e = 0; e < list.length; e += 2) {
+    const i = list[e] as number;
+    const s = p - (list[e + 1] as number);
+    if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
+  }
+}
+
+/** Append [id, at] keeping the flat list ordered by at, then id (items arrive nearly sorted). */
+function insertSorted(list: number[], id: number, at: number): void {
+  let k = list.length;
+  list.push(id, at);
+  while (k > 0) {
+    const pAt = list[k - 1] as number;
+    const pId = list[k - 2] as number;
+    if (pAt < at || (pAt === at && pId <= id)) break;
+    list[k] = pId;
+    list[k + 1] = pAt;
+    k -= 2;
+  }
+  list[k] = id;
+  list[k + 1] = at;
+}
+
+/** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
+function runAt(b: Uint8Array, n: number, j0: number, j1: number, classes: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+  let s = 4 * j0;
+  let flags = classes;
+  while (s > 0 && ((CLS[b[s - 1] as number] as number) & C_RUN) !== 0) flags |= CLS[b[--s] as number] as number;
+  let e = 4 * j1;
+  while (e < n && ((CLS[b[e] as number] as number) & C_RUN) !== 0) flags |= CLS[b[e++] as number] as number;
+  if (e - s < RUN_LEN) return;
+  let end = e;
+  if (end < n && b[end] === 61) end += end + 1 < n && b[end + 1] === 61 ? 2 : 1;
+  out.runs.push(s, end);
+  out.kinds.push(decodeInfo ? runKind(b, s, e, end, flags) : RUN_NONE);
+  if ((flags & (C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
+    if (e - s >= minPiece) out.pieces.push(s, e, (flags & C_NONHEX) === 0 ? 1 : 0);
+  } else alnumPieces(b, s, e, minPiece, out.pieces);
+}
+
+/** classifyRun's answer from the run's classes, plus PRINTABLE for hex and base64 runs. */
+function runKind(b: Uint8Array, s: number, e: number, end: number, flags: number): number {
+  if (end === e && (flags & (C_NONHEX | C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
+    return e - s >= 16 && hexPrintable(b, s, e) ? RUN_HEX | PRINTABLE : RUN_HEX;
+  }
+  if (end === e && (flags & (C_NONHEX | C_UNDERSCORE | C_PLUS_SLASH)) === 0 && (e - s) % 3 === 2) return RUN_HEX_DASHED;
+  const upper = (flags & C_UPPER) !== 0 ? 1 : 0;
+  const lower = (flags & C_LOWER) !== 0 ? 1 : 0;
+  const digit = (flags & C_DIGIT) !== 0 ? 1 : 0;
+  if (upper + lower + digit < 2 || (upper === 0 && lower === 1)) return RUN_NONE;
+  const kind = (flags & (C_DASH | C_UNDERSCORE)) !== 0 ? RUN_BASE64URL : RUN_BASE64;
+  return end - s >= 16 && base64Printable(b, s, e) ? kind | PRINTABLE : kind;
+}
+
+function hexPrintable(b: Uint8Array, s: number, e: number): boolean {
+  let run = 0;
+  for (let k = s; k + 1 < e; k += 2) {
+    const v = ((HEXV[b[k] as number] as number) << 4) | (HEXV[b[k + 1] as number] as number);
+    if (v >= 0x20 && v <= 0x7e) {
+      if (++run >= PRINTABLE_RUN) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+function base64Printable(b: Uint8Array, s: number, e: number): boolean {
+  let run = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let k = s; k < e; k++) {
+    acc = ((acc << 6) | (B64V[b[k] as number] as number)) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const v = (acc >>> bits) & 0xff;
+      if (v >= 0x20 && v <= 0x7e) {
+        if (++run >= PRINTABLE_RUN) return true;
+      } else run = 0;
+    }
+  }
+  return false;
 }
 
 function alnumPieces(b: Uint8Array, s: number, e: number, minPiece: number, out: number[]): void {
   let ps = s;
   let hex = 1;
   for (let k = s; k <= e; k++) {
-    const c = k < e ? (b[k] as number) : 0;
-    if (k < e && ALNUM_KEEP[c] !== 0) {
-      if (!isHex(c)) hex = 0;
+    const f = k < e ? (CLS[b[k] as number] as number) : 0;
+    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) !== 0) {
+      if ((f & C_NONHEX) !== 0) hex = 0;
       continue;
     }
     if (k - ps >= minPiece) out.push(ps, k, hex);
     ps = k + 1;
     hex = 1;
   }
+}
+
+/** The digit/space/dash stretch around word `j` (all such bytes): recorded when it holds DIGITS+ digits. Returns the first word past it. */
+function digitsAt(b: Uint8Array, n: number, j: number, out: number[]): number {
+  const p = 4 * j;
+  let s = p;
+  while (s > 0 && DIGIT_KEEP[b[s - 1] as number] !== 0) s--;
+  let e = p + 4;
+  while (e < n && DIGIT_KEEP[b[e] as number] !== 0) e++;
+  let count = 0;
+  for (let k = s; k < e && count < DIGITS; k++) if (((CLS[b[k] as number] as number) & C_DIGIT) !== 0) count++;
+  if (count >= DIGITS) out.push(s, e);
+  return (e + 3) >>> 2;
 }
