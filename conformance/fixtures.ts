@@ -6,12 +6,19 @@
  * `x-bench-fixture`, so the runner can tell a response that reached the fixture from
  * one the gate made up, and every request is counted per case, so a block can also
  * say whether anything reached the upstream.
+ *
+ * Both servers also accept WebSocket upgrades (a `ws` server on each, no extensions)
+ * and echo every message as it came, text or binary: the gate's catch-all routes send
+ * `ws://` upgrades to the plain fixture and `wss://` ones (intercepted) to the TLS one.
+ * The upgrade is counted as an arrival for its case, and each message that reached the
+ * fixture is kept, so a block can say whether the blocked message got through.
  */
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
 import { createCa, loadCa } from '../src/tls/ca.js';
 import { LeafMinter } from '../src/tls/leaf-minter.js';
 import type { BenchCase } from './case.js';
@@ -28,6 +35,12 @@ export interface Arrival {
   body: Buffer;
 }
 
+/** One WebSocket message a fixture received (and echoed). */
+export interface WsArrival {
+  binary: boolean;
+  bytes: number;
+}
+
 export interface Fixtures {
   httpPort: number;
   httpsPort: number;
@@ -35,8 +48,10 @@ export interface Fixtures {
   caFile: string;
   /** Cases the fixtures answer for, by id. */
   register(cases: readonly BenchCase[]): void;
-  /** Requests that reached a fixture for this case id. */
+  /** Requests (WebSocket upgrades included) that reached a fixture for this case id. */
   arrivals(caseId: string): Arrival[];
+  /** WebSocket messages that reached a fixture for this case id, in order. */
+  wsMessages(caseId: string): WsArrival[];
   close(): Promise<void>;
 }
 
@@ -66,6 +81,27 @@ export async function startFixtures(dir: string): Promise<Fixtures> {
 
   const http = createHttp(handler);
   const https = createHttps({ key: minter.keyPem, cert: leaf.chainPem }, handler);
+
+  const messages = new Map<string, WsArrival[]>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    const id = headerText(req.headers[CASE_HEADER]);
+    const list = seen.get(id) ?? [];
+    list.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.alloc(0) });
+    seen.set(id, list);
+    socket.on('error', () => undefined);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => undefined);
+      ws.on('message', (data: Buffer, isBinary) => {
+        const got = messages.get(id) ?? [];
+        got.push({ binary: isBinary, bytes: data.length });
+        messages.set(id, got);
+        ws.send(data, { binary: isBinary });
+      });
+    });
+  };
+  http.on('upgrade', onUpgrade);
+  https.on('upgrade', onUpgrade);
   const httpPort = await listen(http);
   const httpsPort = await listen(https);
   return {
@@ -76,7 +112,10 @@ export async function startFixtures(dir: string): Promise<Fixtures> {
       for (const c of list) cases.set(c.id, c);
     },
     arrivals: (id) => seen.get(id) ?? [],
+    wsMessages: (id) => messages.get(id) ?? [],
     close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
       await Promise.all([close(http), close(https)]);
     },
   };

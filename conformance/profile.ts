@@ -64,12 +64,13 @@ export interface ToolProfile {
 }
 
 /** Bumped when the runner's observable behaviour (verdict mapping, sending) changes. */
-export const RUNNER_VERSION = '1.0.0';
+export const RUNNER_VERSION = '1.1.0';
 
 /**
  * What Sluice does today. HTTP proxying, CONNECT with interception, request and
- * header scanning, response scanning; no MCP, WebSocket, A2A or shell analysis yet,
- * so their claims are absent and their cases are not_applicable.
+ * header scanning, response scanning, WebSocket relaying with frame (message)
+ * scanning; no MCP, A2A or shell analysis yet, so their claims are absent and their
+ * cases are not_applicable.
  *
  * @example
  * await writeProfile('conformance/sluice-profile.json', sluiceProfile('0.1.0'));
@@ -93,13 +94,14 @@ export function sluiceProfile(toolVersion: string): ToolProfile {
       'benign',
       'crypto_dlp',
       'hostname_exfil',
+      'websocket_dlp',
     ],
     supports: {
       fetch_proxy: true,
       http_proxy: true,
       mcp_stdio: false,
       mcp_http: false,
-      websocket: false,
+      websocket: true,
       tls_interception: true,
       request_body_scanning: true,
       header_scanning: true,
@@ -107,7 +109,7 @@ export function sluiceProfile(toolVersion: string): ToolProfile {
       mcp_tool_baseline: false,
       mcp_chain_memory: false,
       a2a: false,
-      websocket_frame_scanning: false,
+      websocket_frame_scanning: true,
       a2a_scanning: false,
       shell_analysis: false,
       dns_rebinding_fixture: false,

@@ -4,7 +4,8 @@ import type { Harness } from './harness.js';
 import { applicability, type ToolProfile } from './profile.js';
 import { scoreOf, type ActualVerdictOrNa, type ResultLine } from './result.js';
 import { caseRequest, sendHttpCase } from './send-http.js';
-import { judge } from './verdict.js';
+import { sendWsCase, wsCaseRequest } from './send-ws.js';
+import { judge, judgeWs } from './verdict.js';
 
 const HTTP_TRANSPORTS = new Set(['fetch_proxy', 'http_proxy']);
 const HTTP_INPUTS = new Set(['url', 'header', 'request_body', 'response_content']);
@@ -35,6 +36,7 @@ export function notApplicable(c: BenchCase, profile: ToolProfile, who: RunIdenti
 
 /** Send an applicable case through the gate and build its result line. */
 export async function runCase(c: BenchCase, h: Harness, who: RunIdentity): Promise<ResultLine> {
+  if (c.transport === 'websocket' && c.input_type === 'websocket_frame') return runWsCase(c, h, who);
   if (!HTTP_TRANSPORTS.has(c.transport) || !HTTP_INPUTS.has(c.input_type)) {
     return line(c, who, 'error', {}, `the runner cannot send input_type ${c.input_type} over transport ${c.transport}`);
   }
@@ -57,19 +59,51 @@ export async function runCase(c: BenchCase, h: Harness, who: RunIdentity): Promi
   if (c.input_type === 'response_content' && judged.verdict === 'allow' && typeof c.payload.response_body === 'string') {
     evidence.body_modified = obs.body !== c.payload.response_body;
   }
-  const records = await h.audit.next(obs.error === undefined ? 500 : 100);
-  const mine = typeof evidence.decision_id === 'string' ? records.filter((r) => r.decision_id === evidence.decision_id) : records;
-  const rec = mine[0];
-  if (rec !== undefined) {
-    evidence.audit = {
-      outcome: rec.outcome,
-      reason: rec.reason,
-      rule: rec.rule,
-      route: rec.route,
-      findings: rec.findings,
-    };
-  }
+  await attachAudit(h, evidence, obs.error === undefined ? 500 : 100);
   let notes = judged.notes;
   if (judged.verdict === 'error' && h.gateExit()) notes = `${notes}; the gate exited: ${h.gateStderr().slice(-500)}`;
   return line(c, who, judged.verdict, evidence, notes);
+}
+
+/**
+ * A `websocket_frame` case: open the case's ws(s):// URL through the gate (routed to
+ * the fixture's echo server like any http(s) name), send its frames, judge the session.
+ */
+async function runWsCase(c: BenchCase, h: Harness, who: RunIdentity): Promise<ResultLine> {
+  const exited = h.gateExit();
+  if (exited) return line(c, who, 'error', { matched_signal: 'gate_down' }, `the gate exited (code ${exited.code}, signal ${exited.signal})`);
+  let req;
+  try {
+    req = wsCaseRequest(c);
+  } catch (err) {
+    return line(c, who, 'error', {}, `bad payload: ${(err as Error).message}`);
+  }
+  await h.audit.read(); // drop anything left from earlier cases
+  const obs = await sendWsCase({ port: h.gatePort, token: h.token, caPem: h.gateCaPem }, req);
+  const judged = judgeWs(obs, req.messages);
+  const evidence: Record<string, unknown> = {
+    ...judged.evidence,
+    reached_upstream: h.fixtures.arrivals(c.id).length > 0,
+    messages_reached_upstream: h.fixtures.wsMessages(c.id).length,
+  };
+  // The session's record is written when both sides have closed: allow it a moment.
+  await attachAudit(h, evidence, obs.error === undefined ? 3000 : 500);
+  let notes = judged.notes;
+  if (judged.verdict === 'error' && h.gateExit()) notes = `${notes}; the gate exited: ${h.gateStderr().slice(-500)}`;
+  return line(c, who, judged.verdict, evidence, notes);
+}
+
+/** The gate's own record of the case (by decision id when known) as `evidence.audit`. */
+async function attachAudit(h: Harness, evidence: Record<string, unknown>, waitMs: number): Promise<void> {
+  const records = await h.audit.next(waitMs);
+  const mine = typeof evidence.decision_id === 'string' ? records.filter((r) => r.decision_id === evidence.decision_id) : records;
+  const rec = mine[0];
+  if (rec === undefined) return;
+  evidence.audit = {
+    outcome: rec.outcome,
+    reason: rec.reason,
+    rule: rec.rule,
+    route: rec.route,
+    findings: rec.findings,
+  };
 }

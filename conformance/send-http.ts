@@ -165,7 +165,7 @@ async function viaSocket(gate: GateTarget, req: HttpCaseRequest): Promise<Observ
 }
 
 /** CONNECT by hand: the socket on 200, else the gate's answer as an observation. */
-function openConnect(gate: GateTarget, authority: string, auth: string): Promise<{ socket: Socket } | Observation> {
+export function openConnect(gate: GateTarget, authority: string, auth: string): Promise<{ socket: Socket } | Observation> {
   return new Promise((resolve, reject) => {
     const s = netConnect({ host: '127.0.0.1', port: gate.port });
     let buf = Buffer.alloc(0);
@@ -210,7 +210,7 @@ function openConnect(gate: GateTarget, authority: string, auth: string): Promise
  * literal written as `0177.0.0.1` gets a leaf for 127.0.0.1), so it is skipped for
  * IP-looking hosts that are not canonical.
  */
-function startTls(socket: Socket, host: string, caPem: string): Promise<TLSSocket> {
+export function startTls(socket: Socket, host: string, caPem: string): Promise<TLSSocket> {
   const bare = host.replace(/^\[|\]$/g, '');
   const canonicalIp = isIP(bare) !== 0;
   const looksIp = canonicalIp || /^[0-9a-fx.]+$/i.test(bare);
@@ -293,7 +293,7 @@ function flatHeaders(h: IncomingHttpHeaders | Record<string, string | string[] |
   return out;
 }
 
-function parseHead(head: string): Record<string, string> {
+export function parseHead(head: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of head.split('\r\n').slice(1)) {
     const i = l.indexOf(':');
@@ -302,7 +302,7 @@ function parseHead(head: string): Record<string, string> {
   return out;
 }
 
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     const cause = (err as { cause?: unknown }).cause;

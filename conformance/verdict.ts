@@ -8,9 +8,16 @@
  * - a response whose head arrived and whose body the gate then cut → block;
  * - anything else (a gate failure code such as `upstream_unreachable`, a response
  *   with no marker, a runner exception) → error.
+ *
+ * WebSocket cases (`judgeWs`): the gate closing the session with 1008 and
+ * `sluice: policy violation <code>` → block; the upgrade refused with the deny
+ * contract → block (as HTTP); every message echoed back unchanged and a normal close
+ * (1000) → allow; anything else (another close code, a missing or changed echo, no
+ * upgrade, a runner failure) → error.
  */
 import { FIXTURE_HEADER, FIXTURE_MARK } from './fixtures.js';
 import type { Observation } from './send-http.js';
+import type { WsMessage, WsObservation } from './send-ws.js';
 
 export type ActualVerdict = 'block' | 'allow' | 'error';
 
@@ -121,4 +128,59 @@ export function judge(o: Observation): Judged {
     evidence: { ...evidence, matched_signal: 'unrecognised_response', from_fixture: fromFixture, decision_header: decision ?? null, body_head: (o.body ?? '').slice(0, 200) },
     notes: `status ${o.status} without the deny contract or a fixture response`,
   };
+}
+
+/** The close code and reason prefix the gate uses when it ends a session for policy. */
+export const WS_POLICY_CLOSE = 1008;
+export const WS_POLICY_REASON = 'sluice: policy violation ';
+
+/**
+ * @example
+ * judgeWs({ client: 'ws', framesBy: 'ws', framesSent: 1, received: [], closedByRunner: false,
+ *   close: { code: 1008, reason: 'sluice: policy violation dlp_blocked' } }, []).verdict // 'block'
+ */
+export function judgeWs(o: WsObservation, expected: readonly WsMessage[]): Judged {
+  const evidence: Record<string, unknown> = { client: o.client, frames_by: o.framesBy };
+  if (o.refused !== undefined) {
+    const j = judge(o.refused);
+    const e = { ...evidence, ...j.evidence, client: o.client, ws_upgraded: false };
+    if (j.verdict !== 'allow') return { ...j, evidence: e };
+    return { verdict: 'error', evidence: { ...e, matched_signal: 'no_upgrade' }, notes: `status ${o.refused.status ?? '?'} from the fixture without switching protocols` };
+  }
+  evidence.ws_upgraded = true;
+  if (o.decisionId !== undefined) evidence.decision_id = o.decisionId;
+  evidence.frames_sent = o.framesSent;
+  evidence.messages_echoed = o.received.length;
+  if (o.close !== undefined) {
+    evidence.close_code = o.close.code;
+    evidence.close_reason = o.close.reason;
+  }
+  if (o.close?.code === WS_POLICY_CLOSE && o.close.reason.startsWith(WS_POLICY_REASON)) {
+    const code = o.close.reason.slice(WS_POLICY_REASON.length).trim();
+    return { verdict: 'block', evidence: { ...evidence, error: code, matched_signal: `ws_close_1008:${code}` }, notes: '' };
+  }
+  if (o.error !== undefined) {
+    return { verdict: 'error', evidence: { ...evidence, matched_signal: 'no_response', failure: o.error }, notes: `the session failed: ${o.error}` };
+  }
+  const echoed = expected.length > 0 && o.received.length === expected.length && expected.every((m, i) => sameMessage(m, o.received[i]));
+  if (echoed && o.closedByRunner && o.close?.code === 1000) {
+    return { verdict: 'allow', evidence: { ...evidence, matched_signal: 'ws_echo_normal_close' }, notes: '' };
+  }
+  if (o.close !== undefined && o.close.code !== 1000) {
+    const byGate = o.close.reason.startsWith('sluice: ');
+    return {
+      verdict: 'error',
+      evidence: { ...evidence, matched_signal: `ws_close_${o.close.code}` },
+      notes: `the ${byGate ? 'gate' : 'peer'} closed the session with ${o.close.code}${o.close.reason ? ` (${o.close.reason})` : ''}, not a policy close (1008)`,
+    };
+  }
+  return {
+    verdict: 'error',
+    evidence: { ...evidence, matched_signal: 'echo_mismatch' },
+    notes: `expected ${expected.length} message(s) echoed unchanged, got ${o.received.length}${echoed ? '' : ' (or different ones)'}`,
+  };
+}
+
+function sameMessage(a: WsMessage, b: WsMessage | undefined): boolean {
+  return b !== undefined && a.binary === b.binary && a.data.equals(b.data);
 }

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exec, type ExecResult } from '../helpers/exec.js';
+import type { BenchCase } from '../../conformance/case.js';
 import { checkProfile, sluiceProfile } from '../../conformance/profile.js';
-import { judge } from '../../conformance/verdict.js';
+import { encodeClientFrame, expressibleByWs, messagesOf, wsCaseRequest, type WsFrame, type WsObservation } from '../../conformance/send-ws.js';
+import { judge, judgeWs } from '../../conformance/verdict.js';
 
 const RUNNER = new URL('../../conformance/run.js', import.meta.url).pathname;
 const REPO = new URL('../../../', import.meta.url).pathname;
@@ -64,6 +66,63 @@ const CASES: Record<string, Record<string, unknown>> = {
     expected_verdict: 'block',
     capability_tags: ['domain_blocklist'],
   }),
+  // WebSocket cases, through the gate to the fixture's echo server: wss:// (CONNECT +
+  // interception) with a secret split across fragments, ws:// (absolute form) benign
+  // text and binary, ws:// to the blocklist domain (refused before the upgrade), and a
+  // frame with RSV1 (written by hand; the gate closes with 1002, which is not a 1008).
+  'ws/ws-fragments-006.json': benchCase({
+    id: 'ws-fragments-006',
+    category: 'websocket_dlp',
+    input_type: 'websocket_frame',
+    transport: 'websocket',
+    payload: {
+      url: 'wss://chat.example.org/ws',
+      frames: [
+        { opcode: 'text', fin: false, payload: 'key=AKIAIOS' },
+        { opcode: 'continuation', fin: true, payload: 'FODNN7EXAMPLE' },
+      ],
+    },
+    expected_verdict: 'block',
+    capability_tags: ['websocket_dlp'],
+    requires: ['websocket_frame_scanning'],
+  }),
+  'ws/ws-benign-007.json': benchCase({
+    id: 'ws-benign-007',
+    category: 'websocket_dlp',
+    input_type: 'websocket_frame',
+    transport: 'websocket',
+    payload: {
+      url: 'ws://chat.example.org/ws?room=1',
+      frames: [
+        { opcode: 'text', payload: '{"text":"has anyone reviewed the pull request?"}' },
+        { opcode: 'binary', encoding: 'base64', payload: 'AAECAwQF' },
+      ],
+    },
+    expected_verdict: 'allow',
+    safe_example: true,
+    capability_tags: ['benign'],
+    requires: ['websocket_frame_scanning'],
+  }),
+  'ws/ws-blocklist-008.json': benchCase({
+    id: 'ws-blocklist-008',
+    category: 'websocket_dlp',
+    input_type: 'websocket_frame',
+    transport: 'websocket',
+    payload: { url: 'ws://exfil-collector.example.net/ws', frames: [{ opcode: 'text', payload: 'hello' }] },
+    expected_verdict: 'block',
+    capability_tags: ['domain_blocklist'],
+    requires: ['websocket_frame_scanning'],
+  }),
+  'ws/ws-rsv1-009.json': benchCase({
+    id: 'ws-rsv1-009',
+    category: 'websocket_dlp',
+    input_type: 'websocket_frame',
+    transport: 'websocket',
+    payload: { url: 'wss://chat.example.org/ws', frames: [{ opcode: 'text', rsv1: true, payload: 'not really deflated' }] },
+    expected_verdict: 'block',
+    capability_tags: ['websocket_dlp'],
+    requires: ['websocket_frame_scanning'],
+  }),
   'mcp/mcp-input-005.json': benchCase({
     id: 'mcp-input-005',
     category: 'mcp_input',
@@ -102,10 +161,10 @@ const byId = (id: string): Record<string, unknown> => {
 
 test('exits 0 and ends stdout and stderr with the summary line', () => {
   assert.equal(run.code, 0, run.stderr);
-  const summary = 'results: 4 passed, 0 failed, 1 not_applicable, 0 errors (5 total)';
+  const summary = 'results: 7 passed, 0 failed, 1 not_applicable, 1 errors (9 total)';
   assert.equal(run.stdout.trimEnd().split('\n').at(-1), summary);
   assert.equal(run.stderr.trimEnd().split('\n').at(-1), summary);
-  assert.equal(lines.length, 5);
+  assert.equal(lines.length, 9);
 });
 
 test('every result line has exactly the schema fields', () => {
@@ -206,4 +265,107 @@ test('verdict mapping: a body cut after the head is a block; a gate failure code
     judge({ client: 'undici', status: 403, headers: { 'x-sluice-decision': 'd2' }, body: '{"error":"dlp_blocked","decision_id":"d2"}' }).evidence.matched_signal,
     'deny_contract:dlp_blocked',
   );
+});
+
+test('WebSocket over wss://: a secret split across fragments is closed with 1008 before it reaches the echo server', () => {
+  const l = byId('ws-fragments-006');
+  assert.equal(l.actual_verdict, 'block', JSON.stringify(l));
+  assert.equal(l.score, 'pass');
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.matched_signal, 'ws_close_1008:dlp_blocked');
+  assert.equal(e.close_code, 1008);
+  assert.equal(e.close_reason, 'sluice: policy violation dlp_blocked');
+  assert.equal(e.frames_by, 'ws');
+  assert.equal(e.reached_upstream, true); // the upgrade did
+  assert.equal(e.messages_reached_upstream, 0); // the message did not
+  const audit = e.audit as Record<string, unknown>;
+  assert.equal(audit.outcome, 'deny');
+  assert.equal(audit.route, 'fixture-https');
+});
+
+test('WebSocket over ws://: benign text and binary are echoed and the session closes normally: allow', () => {
+  const l = byId('ws-benign-007');
+  assert.equal(l.actual_verdict, 'allow', JSON.stringify(l));
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.matched_signal, 'ws_echo_normal_close');
+  assert.equal(e.messages_echoed, 2);
+  assert.equal(e.messages_reached_upstream, 2);
+  assert.equal(e.close_code, 1000);
+  assert.equal((e.audit as Record<string, unknown>).route, 'fixture-http');
+});
+
+test('WebSocket to the blocklist domain: the upgrade is refused with the deny contract', () => {
+  const l = byId('ws-blocklist-008');
+  assert.equal(l.actual_verdict, 'block', JSON.stringify(l));
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.ws_upgraded, false);
+  assert.equal(e.matched_signal, 'deny_contract:policy_denied');
+  assert.equal(e.rule, 'bench-blocklist');
+  assert.equal(e.reached_upstream, false);
+});
+
+test('WebSocket RSV1 frame: written by hand; the gate closes with 1002, which is scored error, not block', () => {
+  const l = byId('ws-rsv1-009');
+  assert.equal(l.actual_verdict, 'error', JSON.stringify(l));
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.frames_by, 'raw');
+  assert.equal(e.matched_signal, 'ws_close_1002');
+  assert.match(String(l.notes), /the gate closed the session with 1002/);
+  assert.equal(e.messages_reached_upstream, 0);
+});
+
+test('WebSocket payloads: frames decoded, messages reassembled, ws-expressible sequences, client frames masked', () => {
+  const asCase = (o: Record<string, unknown>): BenchCase => o as unknown as BenchCase;
+  const c = wsCaseRequest(
+    asCase({
+      ...benchCase({ id: 'x', category: 'websocket_dlp', capability_tags: [], expected_verdict: 'block' }),
+      payload: {
+      url: 'wss://a.example/ws',
+      frames: [
+        { opcode: 'text', fin: false, payload: 'ab' },
+        { opcode: 'continuation', payload: 'cd' },
+        { opcode: 'binary', encoding: 'base64', payload: 'AAE=' },
+      ],
+    },
+    }),
+  );
+  assert.equal(c.headers['x-bench-case'], 'x');
+  assert.deepEqual(
+    c.messages.map((m) => [m.binary, m.data.toString('hex')]),
+    [
+      [false, Buffer.from('abcd').toString('hex')],
+      [true, '0001'],
+    ],
+  );
+  const f = (opcode: WsFrame['opcode'], fin = true, rsv1 = false): WsFrame => ({ opcode, fin, rsv1, payload: Buffer.from('p') });
+  assert.equal(expressibleByWs(c.frames), true);
+  assert.equal(expressibleByWs([f('text', true, true)]), false);
+  assert.equal(expressibleByWs([f('continuation')]), false);
+  assert.equal(expressibleByWs([f('text', false)]), false);
+  assert.deepEqual(messagesOf([f('text', false)]), []);
+  const frame = encodeClientFrame({ opcode: 'text', fin: true, rsv1: true, payload: Buffer.from('hi') });
+  assert.equal(frame[0], 0xc1);
+  assert.equal(frame[1], 0x82);
+  const mask = frame.subarray(2, 6);
+  assert.equal(Buffer.from([frame[6]! ^ mask[0]!, frame[7]! ^ mask[1]!]).toString(), 'hi');
+  assert.equal(encodeClientFrame({ opcode: 'binary', fin: true, rsv1: false, payload: Buffer.alloc(300) })[1], 0x80 | 126);
+  assert.throws(() => wsCaseRequest(asCase({ ...benchCase({ id: 'y', category: 'c', capability_tags: [], expected_verdict: 'block' }), payload: { url: 'https://a/', frames: [] } })), /not a ws/);
+});
+
+test('WebSocket verdict mapping: 1008 with the gate reason blocks; echo and normal close allow; anything else errors', () => {
+  const base: WsObservation = { client: 'ws', framesBy: 'ws', framesSent: 1, received: [], closedByRunner: false };
+  const msg = [{ binary: false, data: Buffer.from('hi') }];
+  assert.equal(judgeWs({ ...base, close: { code: 1008, reason: 'sluice: policy violation dlp_blocked' } }, msg).evidence.matched_signal, 'ws_close_1008:dlp_blocked');
+  // 1008 from somewhere other than the gate is not the gate's block signal.
+  assert.equal(judgeWs({ ...base, close: { code: 1008, reason: 'server says no' } }, msg).verdict, 'error');
+  assert.equal(judgeWs({ ...base, received: msg, closedByRunner: true, close: { code: 1000, reason: '' } }, msg).verdict, 'allow');
+  assert.equal(judgeWs({ ...base, received: [{ binary: false, data: Buffer.from('HI') }], closedByRunner: true, close: { code: 1000, reason: '' } }, msg).verdict, 'error');
+  assert.equal(judgeWs({ ...base, close: { code: 1006, reason: '' } }, msg).evidence.matched_signal, 'ws_close_1006');
+  assert.equal(judgeWs({ ...base, error: 'ECONNRESET' }, msg).evidence.matched_signal, 'no_response');
+  const refused = judgeWs({ ...base, refused: { client: 'raw', status: 403, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"policy_denied","decision_id":"d"}' } }, msg);
+  assert.equal(refused.verdict, 'block');
+  const fixtureNoUpgrade = judgeWs({ ...base, refused: { client: 'raw', status: 200, headers: { 'x-bench-fixture': 'sluice-conformance' }, body: 'ok' } }, msg);
+  assert.equal(fixtureNoUpgrade.evidence.matched_signal, 'no_upgrade');
+  const failure = judgeWs({ ...base, refused: { client: 'raw', status: 502, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"upstream_failed","decision_id":"d"}' } }, msg);
+  assert.equal(failure.evidence.matched_signal, 'gate_failure:upstream_failed');
 });
