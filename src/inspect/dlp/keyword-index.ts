@@ -55,6 +55,8 @@ export const P_RUN2 = 256;
 export const P_DIGIT2 = 512;
 /** The (case-folded) pair is a bigram anchor of some keyword (per KeywordIndex). */
 export const P_ANCHOR = 1024;
+/** Both bytes are [A-Za-z0-9]. */
+export const P_ALNUM2 = 2048;
 
 export const CLS = (() => {
   const t = new Uint8Array(256);
@@ -84,7 +86,8 @@ const PAIR = (() => {
     const b = v >>> 8;
     const ca = CLS[a] as number;
     const cb = CLS[b] as number;
-    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0);
+    const alnum = C_UPPER | C_LOWER | C_DIGIT;
+    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0);
   }
   return t;
 })();
@@ -134,9 +137,13 @@ export class KeywordIndex {
   readonly kwCodes: readonly Uint8Array[];
   /** Per 16-bit half of a word: PAIR classes plus P_ANCHOR for this index's bigram anchors. */
   readonly pair: Uint16Array;
-  /** Trigram anchor filter (a byte per hash: no bit arithmetic in the loop) and exact lists: folded trigram -> flat [keyword, offset, ...]. */
+  /** Trigram anchor filter: a byte per hash (no bit arithmetic in the loop). */
   readonly triFilter = new Uint8Array(1 << TRI_FILTER_BITS);
-  readonly triAnchors = new Map<number, number[]>();
+  /** Trigram anchors by hash (CSR): triAt[h]..triAt[h+1] index triKey (folded trigram), triKw, triOff. */
+  readonly triAt = new Int32Array((1 << TRI_FILTER_BITS) + 1);
+  readonly triKey: Int32Array;
+  readonly triKw: Int32Array;
+  readonly triOff: Int32Array;
   /** Bigram anchors (3-char keywords at offset 1): folded bigram -> flat [keyword, offset, ...]. */
   readonly biAnchors = new Map<number, number[]>();
   /** Needle 4-gram filter (bits) and exact lists: word -> flat [needle, offset, ...]. */
@@ -150,20 +157,32 @@ export class KeywordIndex {
     this.keywords = keywords;
     this.needles = needles;
     this.pair = new Uint16Array(PAIR);
+    const tri: Array<[number, number, number]> = [];
+    const addTri = (kw: string, i: number, o: number): void => {
+      const key = gramKey(kw, o, 3);
+      this.triFilter[triHash(key)] = 1;
+      tri.push([key, i, o]);
+    };
     this.kwCodes = keywords.map((kw, i) => {
       if (kw.length < 3 || kw !== kw.toLowerCase() || [...kw].some((ch) => ch.charCodeAt(0) > 255)) throw new Error(`keyword ${JSON.stringify(kw)}: 3+ lower-case latin1 characters`);
       if (kw.length === 3) {
-        this.addTri(kw, i, 0);
+        addTri(kw, i, 0);
         this.addBi(kw, i, 1);
       } else {
         for (const parity of [0, 1]) {
           let best = parity;
           for (let o = parity + 2; o <= kw.length - 3; o += 2) if (gramCost(kw, o, 3) < gramCost(kw, best, 3)) best = o;
-          this.addTri(kw, i, best);
+          addTri(kw, i, best);
         }
       }
       return Uint8Array.from(kw, (ch) => ch.charCodeAt(0));
     });
+    tri.sort((a, b) => triHash(a[0]) - triHash(b[0]) || a[1] - b[1] || a[2] - b[2]);
+    this.triKey = Int32Array.from(tri, (t) => t[0]);
+    this.triKw = Int32Array.from(tri, (t) => t[1]);
+    this.triOff = Int32Array.from(tri, (t) => t[2]);
+    for (const [key] of tri) this.triAt[triHash(key) + 1] = (this.triAt[triHash(key) + 1] as number) + 1;
+    for (let h = 0; h < 1 << TRI_FILTER_BITS; h++) this.triAt[h + 1] = (this.triAt[h + 1] as number) + (this.triAt[h] as number);
 
     needles.forEach((nd, i) => {
       const t = nd.text;
@@ -179,12 +198,6 @@ export class KeywordIndex {
       }
     });
     this.hasNeedles = needles.length > 0;
-  }
-
-  private addTri(kw: string, i: number, o: number): void {
-    const key = gramKey(kw, o, 3);
-    this.triFilter[triHash(key)] = 1;
-    append(this.triAnchors, key, i, o);
   }
 
   private addBi(kw: string, i: number, o: number): void {

@@ -24,7 +24,7 @@
 import { isAscii } from 'node:buffer';
 import type { KeywordIndex } from './keyword-index.js';
 import type { Needle } from './known-secrets.js';
-import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS } from './keyword-index.js';
+import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS, triHash } from './keyword-index.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -119,7 +119,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
 }
 
 /** Candidate word indexes from the loops (reused; grown as needed). */
-let candA = new Int32Array(1 << 15);
+let candA = new Int32Array(1 << 16);
 let candB = new Int32Array(1 << 15);
 let candC = new Int32Array(1 << 15);
 let candD = new Int32Array(1 << 15);
@@ -132,9 +132,9 @@ let candD = new Int32Array(1 << 15);
 function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
-  if (candA.length < m + 1) {
-    const size = Math.max(m + 1, candA.length * 2);
-    candA = new Int32Array(size);
+  if (candB.length < m + 1) {
+    const size = Math.max(m + 1, candB.length * 2);
+    candA = new Int32Array(2 * size); // trigram candidates upwards, needle candidates downwards
     candB = new Int32Array(size);
     candC = new Int32Array(size);
     candD = new Int32Array(size);
@@ -144,11 +144,14 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
   const d = candC;
   const r = candD;
   if (ki.hasNeedles) {
-    const k = needleLoop(ki.needleFilter, words, m, a);
-    for (let i = 0; i < k; i++) needlesAt(ki, text, a[i] as number, words, out.needles);
+    // needle hits go to the end of `a`, downwards
+    const kt = trigramNeedleLoop(ki.triFilter, ki.needleFilter, words, m, a);
+    for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
+    for (let i = a.length - 1; i >= (classCounts[0] as number); i--) needlesAt(ki, text, a[i] as number, words, out.needles);
+  } else {
+    const kt = trigramLoop(ki.triFilter, words, m, a);
+    for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
   }
-  const kt = trigramLoop(ki.triFilter, words, m, a);
-  for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
   // bigram anchors (c), whole digit words (d), run ends (r: [end word, streak, classes])
   classLoop(ki.pair, words, m, c, d, r);
   const nb = classCounts[0] as number;
@@ -164,7 +167,7 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     const j = d[i] as number;
     if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
   }
-  for (let i = 0; i < nr; i += 3) runAt(b, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
+  for (let i = 0; i < nr; i += 3) runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
 const classCounts = new Int32Array(3);
@@ -184,13 +187,23 @@ function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: In
   return k;
 }
 
-function needleLoop(filter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
-  const shift = 32 - NEEDLE_FILTER_BITS;
+/** trigramLoop and the needle filter test in one pass; needle candidates fill `cand` from the end (lowest index in classCounts[0]). */
+function trigramNeedleLoop(filter: Uint8Array, needleFilter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
+  const shift = 32 - TRI_FILTER_BITS;
+  const nshift = 32 - NEEDLE_FILTER_BITS;
   let k = 0;
+  let kn = cand.length;
+  let w = (words[0] as number) | 0;
   for (let j = 0; j < m; j++) {
-    const h = Math.imul(words[j] as number, 0x9e3779b1) >>> shift;
-    if ((((filter[h >>> 5] as number) >>> (h & 31)) & 1) !== 0) cand[k++] = j;
+    const f = w | 0x20202020;
+    const hn = Math.imul(w, 0x9e3779b1) >>> nshift;
+    w = (words[j + 1] as number) | 0;
+    const h0 = Math.imul(f & 0xffffff, 0x9e3779b1) >>> shift;
+    const h2 = Math.imul(((f >>> 16) | (w << 16) | 0x200000) & 0xffffff, 0x9e3779b1) >>> shift;
+    if (((filter[h0] as number) | (filter[h2] as number)) !== 0) cand[k++] = j;
+    if ((((needleFilter[hn >>> 5] as number) >>> (hn & 31)) & 1) !== 0) cand[--kn] = j;
   }
+  classCounts[0] = kn;
   return k;
 }
 
@@ -251,8 +264,14 @@ function mergeSorted(a: number[], c: number[]): number[] {
 function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
   const f = (words[j] as number) | 0x20202020;
   const fn = (words[j + 1] as number) | 0x20202020;
-  verifyAnchors(ki, b, n, 4 * j, ki.triAnchors.get(f & 0xffffff), hits);
-  verifyAnchors(ki, b, n, 4 * j + 2, ki.triAnchors.get(((f >>> 16) | (fn << 16)) & 0xffffff), hits);
+  trigramAnchors(ki, b, n, 4 * j, f & 0xffffff, hits);
+  trigramAnchors(ki, b, n, 4 * j + 2, ((f >>> 16) | (fn << 16)) & 0xffffff, hits);
+}
+
+function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
+  const h = triHash(key);
+  const end = ki.triAt[h + 1] as number;
+  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
 }
 
 /** A bigram anchor in word `j`. */
@@ -264,17 +283,18 @@ function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words:
 
 function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
   if (list === undefined) return;
-  for (let a = 0; a < list.length; a += 2) {
-    const s = p - (list[a + 1] as number);
-    if (s < 0) continue;
-    const k = list[a] as number;
-    const kw = ki.kwCodes[k] as Uint8Array;
-    const len = kw.length;
-    if (s + len > n) continue;
-    let j = 0;
-    while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
-    if (j === len) insertSorted(hits, k, s);
-  }
+  for (let a = 0; a < list.length; a += 2) verifyKeyword(ki, b, n, p - (list[a + 1] as number), list[a] as number, hits);
+}
+
+/** Keyword `k` at `s`? (case-folded compare) */
+function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k: number, hits: number[]): void {
+  if (s < 0) return;
+  const kw = ki.kwCodes[k] as Uint8Array;
+  const len = kw.length;
+  if (s + len > n) return;
+  let j = 0;
+  while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
+  if (j === len) insertSorted(hits, k, s);
 }
 
 /** A needle filter hit on word `j`. */
@@ -306,7 +326,7 @@ function insertSorted(list: number[], id: number, at: number): void {
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
-function runAt(b: Uint8Array, n: number, j0: number, j1: number, classes: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+function runAt(b: Uint8Array, words: Uint32Array, pair: Uint16Array, n: number, j0: number, j1: number, classes: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
   let s = 4 * j0;
   let flags = classes;
   while (s > 0 && ((CLS[b[s - 1] as number] as number) & C_RUN) !== 0) flags |= CLS[b[--s] as number] as number;
@@ -319,7 +339,7 @@ function runAt(b: Uint8Array, n: number, j0: number, j1: number, classes: number
   out.kinds.push(decodeInfo ? runKind(b, s, e, end, flags) : RUN_NONE);
   if ((flags & (C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
     if (e - s >= minPiece) out.pieces.push(s, e, (flags & C_NONHEX) === 0 ? 1 : 0);
-  } else alnumPieces(b, s, e, minPiece, out.pieces);
+  } else alnumPieces(b, words, pair, s, e, minPiece, out.pieces);
 }
 
 /** classifyRun's answer from the run's classes, plus PRINTABLE for hex and base64 runs. */
@@ -336,18 +356,59 @@ function runKind(b: Uint8Array, s: number, e: number, end: number, flags: number
   return end - s >= 16 && base64Printable(b, s, e) ? kind | PRINTABLE : kind;
 }
 
+/** Hex digits whose value is 2-7: the high nibble of a printable ASCII byte. */
+const HEX_HI_PRINTABLE = (() => {
+  const t = new Uint8Array(256);
+  for (const ch of '234567') t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
+
 function hexPrintable(b: Uint8Array, s: number, e: number): boolean {
   let run = 0;
   for (let k = s; k + 1 < e; k += 2) {
-    const v = ((HEXV[b[k] as number] as number) << 4) | (HEXV[b[k + 1] as number] as number);
-    if (v >= 0x20 && v <= 0x7e) {
-      if (++run >= PRINTABLE_RUN) return true;
-    } else run = 0;
+    // a printable byte's first hex digit is 2-7: only then look at both
+    if (HEX_HI_PRINTABLE[b[k] as number] === 1) {
+      const v = ((HEXV[b[k] as number] as number) << 4) | (HEXV[b[k + 1] as number] as number);
+      if (v <= 0x7e) {
+        if (++run >= PRINTABLE_RUN) return true;
+        continue;
+      }
+    }
+    run = 0;
   }
   return false;
 }
 
+/**
+ * Per base64 char: can it stand at position 0 (value 8-31), 1 (value mod 16 in 2-7) or
+ * 2 (value mod 4 in 0-1) of a 4-char group that decodes to three printable bytes? Bits 1, 2, 4.
+ */
+const B64_GROUP = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    const v = B64V[c] as number;
+    if (!(c === 65 || v !== 0)) continue; // not in the alphabet ('A' is the only 0)
+    t[c] = (v >= 8 && v <= 31 ? 1 : 0) | ((v & 15) >= 2 && (v & 15) <= 7 ? 2 : 0) | ((v & 3) <= 1 ? 4 : 0);
+  }
+  return t;
+})();
+
+/**
+ * 8 printable bytes in a row always include two whole 3-byte groups, so two 4-char
+ * groups in a row must pass the B64_GROUP test (~0.5% of random base64 positions);
+ * only then is the run decoded exactly.
+ */
 function base64Printable(b: Uint8Array, s: number, e: number): boolean {
+  let ok = 0;
+  for (let k = s; k + 3 < e; k += 4) {
+    if (((B64_GROUP[b[k] as number] as number) & 1) !== 0 && ((B64_GROUP[b[k + 1] as number] as number) & 2) !== 0 && ((B64_GROUP[b[k + 2] as number] as number) & 4) !== 0) {
+      if (++ok >= 2) return base64PrintableExact(b, s, e);
+    } else ok = 0;
+  }
+  return false;
+}
+
+function base64PrintableExact(b: Uint8Array, s: number, e: number): boolean {
   let run = 0;
   let acc = 0;
   let bits = 0;
@@ -365,7 +426,44 @@ function base64Printable(b: Uint8Array, s: number, e: number): boolean {
   return false;
 }
 
-function alnumPieces(b: Uint8Array, s: number, e: number, minPiece: number, out: number[]): void {
+/**
+ * [A-Za-z0-9] pieces of minPiece+ chars in a run that has separators ('+/-_'): whole
+ * alnum words (from the pair table) are skipped four chars at a time.
+ */
+function alnumPieces(b: Uint8Array, words: Uint32Array, pair: Uint16Array, s: number, e: number, minPiece: number, out: number[]): void {
+  if (minPiece < 1) {
+    alnumPiecesEvery(b, s, e, minPiece, out);
+    return;
+  }
+  let ps = s;
+  let hex = 1;
+  let k = s;
+  while (k < e) {
+    if ((k & 3) === 0 && k + 4 <= e) {
+      const w = (words[k >>> 2] as number) | 0;
+      const x = pair[w & 0xffff] as number;
+      const y = pair[w >>> 16] as number;
+      if ((x & y & P_ALNUM2) !== 0) {
+        if (((x | y) & C_NONHEX) !== 0) hex = 0;
+        k += 4;
+        continue;
+      }
+    }
+    const f = CLS[b[k] as number] as number;
+    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) !== 0) {
+      if ((f & C_NONHEX) !== 0) hex = 0;
+    } else {
+      if (k - ps >= minPiece) out.push(ps, k, hex);
+      ps = k + 1;
+      hex = 1;
+    }
+    k++;
+  }
+  if (e - ps >= minPiece) out.push(ps, e, hex);
+}
+
+/** The same, char by char (also reporting empty pieces, as a minPiece of 0 asks). */
+function alnumPiecesEvery(b: Uint8Array, s: number, e: number, minPiece: number, out: number[]): void {
   let ps = s;
   let hex = 1;
   for (let k = s; k <= e; k++) {
