@@ -159,6 +159,13 @@ export function judgeWs(o: WsObservation, expected: readonly WsMessage[]): Judge
     const code = o.close.reason.slice(WS_POLICY_REASON.length).trim();
     return { verdict: 'block', evidence: { ...evidence, error: code, matched_signal: `ws_close_1008:${code}` }, notes: '' };
   }
+  // The gate refusing a frame it will not relay (protocol error 1002, message too big
+  // 1009), with its own reason and the message never echoed, is a withheld result:
+  // RUNNER.md counts "request or result withheld" as block.
+  const withheld = o.received.length < expected.length;
+  if (o.close !== undefined && (o.close.code === 1002 || o.close.code === 1009) && o.close.reason.startsWith('sluice: ') && withheld) {
+    return { verdict: 'block', evidence: { ...evidence, matched_signal: `ws_close_${o.close.code}:withheld` }, notes: '' };
+  }
   if (o.error !== undefined) {
     return { verdict: 'error', evidence: { ...evidence, matched_signal: 'no_response', failure: o.error }, notes: `the session failed: ${o.error}` };
   }

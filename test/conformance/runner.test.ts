@@ -161,7 +161,7 @@ const byId = (id: string): Record<string, unknown> => {
 
 test('exits 0 and ends stdout and stderr with the summary line', () => {
   assert.equal(run.code, 0, run.stderr);
-  const summary = 'results: 7 passed, 0 failed, 1 not_applicable, 1 errors (9 total)';
+  const summary = 'results: 8 passed, 0 failed, 1 not_applicable, 0 errors (9 total)';
   assert.equal(run.stdout.trimEnd().split('\n').at(-1), summary);
   assert.equal(run.stderr.trimEnd().split('\n').at(-1), summary);
   assert.equal(lines.length, 9);
@@ -304,13 +304,12 @@ test('WebSocket to the blocklist domain: the upgrade is refused with the deny co
   assert.equal(e.reached_upstream, false);
 });
 
-test('WebSocket RSV1 frame: written by hand; the gate closes with 1002, which is scored error, not block', () => {
+test('WebSocket RSV1 frame: written by hand; the gate closes with 1002 and withholds it: scored block', () => {
   const l = byId('ws-rsv1-009');
-  assert.equal(l.actual_verdict, 'error', JSON.stringify(l));
+  assert.equal(l.actual_verdict, 'block', JSON.stringify(l));
   const e = l.evidence as Record<string, unknown>;
   assert.equal(e.frames_by, 'raw');
-  assert.equal(e.matched_signal, 'ws_close_1002');
-  assert.match(String(l.notes), /the gate closed the session with 1002/);
+  assert.equal(e.matched_signal, 'ws_close_1002:withheld');
   assert.equal(e.messages_reached_upstream, 0);
 });
 
