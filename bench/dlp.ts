@@ -73,20 +73,33 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-/** MB/s by wall clock and by this thread's CPU time (the per-core figure; steadier on a busy host). */
+/**
+ * MB/s by wall clock and by process CPU time (the per-core figure; steadier on a busy
+ * host). Warmed up until the JIT has settled (so background compilation is not billed
+ * to the first samples), and each sample repeats the work for at least MIN_SAMPLE_MS:
+ * one pass over 1 MiB takes a few ms, too short to time on a shared machine.
+ */
+const WARMUP_MS = 300;
+const MIN_SAMPLE_MS = 60;
 function time(fn: () => number): { mbps: number; cpuMbps: number; findings: number } {
   const rates: number[] = [];
   const cpuRates: number[] = [];
   let findings = 0;
-  fn(); // warm-up
+  const w0 = Date.now();
+  let reps = 0;
+  do {
+    fn();
+    reps++;
+  } while (reps < 3 || Date.now() - w0 < WARMUP_MS);
+  const perSample = Math.max(1, Math.ceil((MIN_SAMPLE_MS * reps) / (Date.now() - w0)));
   for (let r = 0; r < RUNS; r++) {
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    findings = fn();
+    for (let k = 0; k < perSample; k++) findings = fn();
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
-    rates.push(SIZE / 1e6 / secs);
-    cpuRates.push(SIZE / ((c.user + c.system) || 1));
+    rates.push((perSample * SIZE) / 1e6 / secs);
+    cpuRates.push((perSample * SIZE) / ((c.user + c.system) || 1));
   }
   return { mbps: median(rates), cpuMbps: median(cpuRates), findings };
 }
