@@ -132,17 +132,24 @@ let candD = new Int32Array(1 << 15);
 function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
-  if (candB.length < m + 1) {
-    const size = Math.max(m + 1, candB.length * 2);
-    candA = new Int32Array(2 * size); // trigram candidates upwards, needle candidates downwards
-    candB = new Int32Array(size);
-    candC = new Int32Array(size);
-    candD = new Int32Array(size);
+  let a = candA; // trigram candidates upwards, needle candidates downwards
+  let c = candB;
+  let d = candC;
+  let r = candD;
+  if (c.length < m + 1) {
+    // kept for the next call only up to KEEP_BYTES of text, like the scratch buffer
+    const size = Math.max(m + 1, Math.min(KEEP_BYTES >>> 2, c.length * 2));
+    a = new Int32Array(2 * size);
+    c = new Int32Array(size);
+    d = new Int32Array(size);
+    r = new Int32Array(size);
+    if (size <= KEEP_BYTES >>> 2) {
+      candA = a;
+      candB = c;
+      candC = d;
+      candD = r;
+    }
   }
-  const a = candA;
-  const c = candB;
-  const d = candC;
-  const r = candD;
   if (ki.hasNeedles) {
     // needle hits go to the end of `a`, downwards
     const kt = trigramNeedleLoop(ki.triFilter, ki.needleFilter, words, m, a);
