@@ -5,7 +5,7 @@
  * HTTPS, idle timeouts long enough for the idle scenario. A contender that cannot start
  * is returned as unavailable with the reason; no figure is ever made up for it.
  */
-import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,11 @@ export function useSluiceCli(path: string): void {
   SLUICE = path;
 }
 export const sluiceCli = (): string => SLUICE;
+let PROFILE_DIR: string | undefined;
+/** Start Sluice with `node --cpu-prof`, profiles written to `dir` when it stops. */
+export function profileSluiceInto(dir: string): void {
+  PROFILE_DIR = dir;
+}
 const PROXY_CHAIN = fileURLToPath(new URL('./proxy-chain-server.js', import.meta.url));
 const CERTGEN = '/usr/lib/squid/security_file_certgen';
 
@@ -88,7 +93,8 @@ export async function tinyproxy(ctx: StartContext, mode: Mode): Promise<Contende
     child.stdout.resume();
     child.stderr.resume();
     await waitForPort(port, 15_000, () => child.exitCode === null);
-    return { name, pid: child.pid!, proxy: { port }, ca: ctx.upstreamCa };
+    // tinyproxy answers with Connection: close: wrk reconnects and counts each close as a read error.
+    return { name, pid: child.pid!, proxy: { port }, ca: ctx.upstreamCa, note: 'no keep-alive to the agent (closes after each response; wrk counts those closes as read errors)' };
   });
 }
 
@@ -126,6 +132,8 @@ export async function squid(ctx: StartContext, mode: Mode): Promise<Contender> {
     ];
     if (mode.intercept) {
       const db = join(dir, 'ssl_db');
+      // Each start gets a fresh certificate store (certgen -c refuses an existing one).
+      await rm(db, { recursive: true, force: true });
       // Peek at the client hello, stare at the server's certificate, then bump: the usual
       // configuration, and the one that mimics the upstream certificate's names (its IP SAN).
       lines.push(`sslcrtd_program ${CERTGEN} -s ${db} -M 16MB`, 'sslcrtd_children 4 startup=1 idle=1',
@@ -236,7 +244,8 @@ rules:
 `;
     const conf = join(ctx.sluice.dir, `bench-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
     await writeFile(conf, yaml);
-    const child = ctx.kids.spawn('node', [SLUICE, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
+    const prof = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+    const child = ctx.kids.spawn('node', [...prof, SLUICE, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
     const url = new URL((await firstLine(child, /^sluice listening on (http:\/\/\S+)$/, 30_000))[1]!);
     const auth = `Basic ${Buffer.from(`sluice:${ctx.sluice.token}`).toString('base64')}`;
     const note = `audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;

@@ -61,7 +61,7 @@ export async function idle(s: Scenario, base: StartContext, o: Options, machine:
       // Two descriptors per passthrough tunnel (one per side), one per held TLS session; keep 500 spare.
       const cap = k.tls ? limit - 500 : Math.floor((limit - 500) / 2);
       const count = Math.min(o.tunnels, cap);
-      if (count < o.tunnels) notes.push(`${c.name}: ${count.toLocaleString('en-US')} tunnels, not ${o.tunnels.toLocaleString('en-US')}: open-file limit ${limit} (hard limit; raising it needs CAP_SYS_RESOURCE), ${k.tls ? 1 : 2} descriptors per tunnel`);
+      if (count < o.tunnels) notes.push(`${c.name}: ${count.toLocaleString('en-US')} tunnels, not ${o.tunnels.toLocaleString('en-US')}: the proxies inherit an open-file limit of ${limit} and a tunnel takes ${k.tls ? 1 : 2} descriptors`);
       await sleep(1000);
       const baseRss = treeRss(c.pid).rss;
       const cpu0 = cpuSeconds(c.pid);

@@ -3,7 +3,10 @@
  *
  *   npm run bench -- [plain|mitm|tunnel|handshake|idle|all] [--rounds 3] [--duration 10s]
  *                    [--connections 64] [--tunnels 10000] [--out bench/out] [--no-install]
- *                    [--sluice path/to/dist/src/cli/main.js]
+ *                    [--sluice path/to/dist/src/cli/main.js] [--sluice-prof DIR]
+ *
+ * --sluice-prof starts Sluice under `node --cpu-prof`; summarise a profile with
+ * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`.
  *
  * Installs what is missing (Debian: tinyproxy, squid-openssl, mitmproxy, wrk,
  * nginx-light, when root; npm: proxy-chain into a temporary prefix), starts nginx as the
@@ -17,7 +20,7 @@ import { cpus, release, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Children } from '../children.js';
-import { sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
+import { profileSluiceInto, sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
 import { idle } from './idle.js';
 import { measure } from './measure.js';
 import { plotSvg } from './plot.js';
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/out' },
       'no-install': { type: 'boolean', default: false },
       sluice: { type: 'string' },
+      'sluice-prof': { type: 'string' },
     },
   });
   const which = positionals[0] ?? 'all';
@@ -96,6 +100,10 @@ async function main(): Promise<void> {
     tunnels: Number(values.tunnels),
   };
   if (values.sluice !== undefined) useSluiceCli(resolve(values.sluice));
+  if (values['sluice-prof'] !== undefined) {
+    await mkdir(values['sluice-prof'], { recursive: true });
+    profileSluiceInto(resolve(values['sluice-prof']));
+  }
   const kids = new Children();
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-compare-'));
   // nginx's workers and Squid drop privileges when started by root: they must reach into it.
