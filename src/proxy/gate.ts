@@ -213,9 +213,16 @@ export class Gate {
     return this.current.policy.version;
   }
 
+  // Read once the listener is bound: the self-loop check runs on every request, and
+  // server.address() asks the OS each time (1.4% of a busy gate's time in a profile).
+  private listening: readonly Endpoint[] | null = null;
+
   private endpoints(): readonly Endpoint[] {
+    if (this.listening) return this.listening;
     const a = this.server.address();
-    return a && typeof a !== 'string' ? [{ address: a.address, port: a.port }] : [];
+    if (!a || typeof a === 'string') return [];
+    this.listening = [{ address: a.address, port: a.port }];
+    return this.listening;
   }
 
   /** A revocation takes effect on open tunnels too: each one whose identity is now refused is cut. */
