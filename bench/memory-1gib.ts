@@ -164,7 +164,11 @@ async function main(): Promise<number> {
     const gateUrl = (await firstLine(gate, /^sluice listening on (http:\/\/\S+)$/))[1]!;
     const gatePid = gate.pid!;
     const origin = `https://${HOST}:${upPort}`;
-    const viaGate: Route = { via: 'gate', curlArgs: ['--proxy', gateUrl, '--cacert', join(dir, 'ca.pem')] };
+    // The gate requires an agent token: mint one with the real CLI, as an operator would.
+    const minted = await kids.run('node', [SLUICE, 'token', '--tenant', 'bench', '--agent', 'memory', '--ttl', '1h', '--config', configFile], 30_000);
+    if (minted.code !== 0) throw new Error(`sluice token failed: ${minted.stderr}`);
+    const proxyUrl = gateUrl.replace('http://', `http://sluice:${minted.stdout.trim()}@`);
+    const viaGate: Route = { via: 'gate', curlArgs: ['--proxy', proxyUrl, '--cacert', join(dir, 'ca.pem')] };
     const direct: Route = { via: 'direct', curlArgs: ['--noproxy', '*', '--resolve', `${HOST}:${upPort}:127.0.0.1`, '--cacert', up.certPath] };
 
     console.log(`sluice memory benchmark: ${size} bytes (${fmtMib(size)} MiB) each way, intercepted CONNECT + TLS, curl client`);

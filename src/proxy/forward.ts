@@ -47,7 +47,11 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       if (!res.writableFinished) controller?.abort(new Error('client closed the connection'));
     };
     res.on('close', onClientClose);
-    const onDrain = (): void => controller?.resume();
+    let awaitingDrain = false;
+    const onDrain = (): void => {
+      awaitingDrain = false;
+      controller?.resume();
+    };
     const scrubber = fr.scrub.length > 0 ? new ReflectionScrubber(fr.scrub) : null;
     let headerReflections = 0;
     let inspector: ResponseInspector | null = null;
@@ -76,7 +80,11 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
       if (!out(scrubber ? scrubber.push(chunk) : chunk)) {
         c.pause();
-        res.once('drain', onDrain);
+        // One listener per stall, however many writes hit the full buffer.
+        if (!awaitingDrain) {
+          awaitingDrain = true;
+          res.once('drain', onDrain);
+        }
       }
     };
     const finish = (): void => {
@@ -147,7 +155,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           })
           .then(
             () => {
-              if (!failed && !res.writableNeedDrain) c.resume();
+              if (!failed && !awaitingDrain) c.resume();
             },
             (err: Error) => fail(c, err),
           );
