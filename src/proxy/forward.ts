@@ -120,6 +120,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (res.destroyed) c.abort(new Error('client closed the connection'));
       },
       onResponseStart(_c, statusCode, headers: IncomingHttpHeaders, statusMessage) {
+        // An informational head (103 Early Hints) is not the response; the final one follows.
+        if (statusCode < 200) return;
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
         if (statusMessage) res.statusMessage = statusMessage;
@@ -144,6 +146,9 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (h['content-length'] === undefined && !held) res.flushHeaders();
       },
       onResponseData(c, chunk) {
+        // undici delivers empty chunks (e.g. when resumed); pausing on one would make it
+        // deliver another on resume, forever, starving the event loop.
+        if (chunk.length === 0) return;
         ctx.bytesOut += chunk.length;
         const insp = inspector;
         if (!insp) return emit(c, chunk);

@@ -48,7 +48,14 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     return;
   }
   gate.tunnels.add(tunnel);
-  socket.once('close', () => gate.tunnels.delete(tunnel));
+  // A tunnel must not outlive its token: cut it at expiry (plus the clock tolerance),
+  // whatever runs inside (passthrough bytes, a WebSocket, idle keep-alive).
+  const expiry = tunnel.principal ? setTimeout(() => socket.destroy(), Math.max(0, tunnel.principal.expiresAt + 1000 - Date.now())) : undefined;
+  expiry?.unref();
+  socket.once('close', () => {
+    clearTimeout(expiry);
+    gate.tunnels.delete(tunnel);
+  });
   if (gate.state().passthrough(tunnel.hostText)) {
     await passthrough(gate, socket, head, tunnel, record);
     return;
@@ -91,6 +98,13 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     if (head.length) upstream.write(head);
     client.pipe(upstream);
     upstream.pipe(client);
+    // The HTTP server's idle timeout no longer applies to a spliced socket: set our own.
+    for (const s of [client, upstream]) {
+      s.setTimeout(gate.timeouts.idleMs, () => {
+        record.error = 'idle_timeout';
+        s.destroy();
+      });
+    }
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     let closed = false;
@@ -183,6 +197,9 @@ function dial(address: string, port: number, timeoutMs: number): Promise<Socket>
   });
 }
 
+/** For logs: at most 200 characters, and never anything that could be a userinfo part. */
 function truncate(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  const at = s.lastIndexOf('@');
+  const safe = at === -1 ? s : `[userinfo removed]@${s.slice(at + 1)}`;
+  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
 }

@@ -4,8 +4,13 @@ import type { DlpSetup } from './dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import type { RequestContext } from './request-context.js';
 
-/** Bytes of a request body kept back until scanned past them (the scanner's window plus margin). */
-const BODY_HOLD = 16 * 1024 + 64;
+/**
+ * Raw body bytes kept back until the scanner has looked past them. The scanner works
+ * on decoded text and scans once 16 KiB + 64 characters are pending; a JSON `\uXXXX`
+ * escape is 6 raw bytes for one character, so the raw hold is six times that (plus
+ * margin). Otherwise escape padding could push a secret out before it was scanned.
+ */
+const BODY_HOLD = 6 * (16 * 1024 + 64) + 4096;
 
 /**
  * The action a finding gets: `off` patterns vanish; the rule's `inspect.dlp` (else the

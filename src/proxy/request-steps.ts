@@ -123,7 +123,9 @@ export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: Re
     host: undefined,
     hostText: '',
     port: 0,
-    target: req.url ?? '',
+    // Set by classifyTarget from the parsed request target. Never the raw URL: a request
+    // refused before parsing must not put userinfo or an unredacted host in the audit trail.
+    target: '',
     decision: undefined,
     address: null,
     bytesIn: 0,

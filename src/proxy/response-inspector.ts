@@ -41,7 +41,8 @@ export function planResponseInspection(
   opts: ResponseInspectOptions,
 ): ResponseInspector | null {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return null;
-  const type = (headers['content-type'] ?? '').toLowerCase();
+  const rawType = headers['content-type'] as string | string[] | undefined;
+  const type = (Array.isArray(rawType) ? (rawType[0] ?? '') : (rawType ?? '')).toLowerCase();
   if (type !== '' && !TEXT_TYPES.test(type)) return null;
   const encoding = headers['content-encoding'];
   let decompressor: SafeDecompressor | null;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -119,6 +120,31 @@ rules:
     expectBlocked(r, /^host$/);
     const rec = g.audit.records.find((x) => x.decision_id === (JSON.parse(r.body) as Deny).decision_id)!;
     assert.ok(!rec.host.includes(label), 'the audit record does not keep the carrier label');
+  });
+
+  test('escape padding in a JSON body cannot push the secret out before it is scanned', async () => {
+    // A raw upstream that records every byte it receives, finished request or not.
+    const received: Buffer[] = [];
+    const raw = createServer((s) => s.on('data', (c: Buffer) => received.push(c)));
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as AddressInfo).port;
+    try {
+      const body = `{"a":"${'\\u0020'.repeat(10000)}${SECRET}${'\\u0020'.repeat(3000)}"}`;
+      const r = await send(`http://api.upstream.test:${port}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, parts: [body] });
+      assert.equal(r.status, 403, r.body);
+      await new Promise((res) => setTimeout(res, 100));
+      assert.ok(!Buffer.concat(received).toString('latin1').includes(SECRET), 'the upstream received the secret');
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a request refused before parsing keeps userinfo out of the audit record', async () => {
+    const r = await send(`http://bob:hunter2-S3CRETPW@api.upstream.test:${up.port}/x`);
+    assert.equal(r.status, 400);
+    const rec = g.audit.records.find((x) => x.decision_id === (JSON.parse(r.body) as Deny).decision_id);
+    assert.ok(rec);
+    assert.ok(!JSON.stringify(rec).includes('S3CRETPW'));
   });
 
   test('none of these reached the upstream; an ordinary request still does', async () => {

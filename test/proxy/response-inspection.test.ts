@@ -46,6 +46,8 @@ describe('response inspection through the gate', () => {
     const member = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
     bomb = Buffer.concat(Array.from({ length: 40 }, () => member));
     pages['/big.gz'] = { type: 'text/plain', body: bigGz, encoding: 'gzip' };
+    // Uncompressed text well past the hold window (a credentialed request drops accept-encoding, so this is common).
+    pages['/plain-1m'] = { type: 'application/json', body: JSON.stringify({ rows: Array.from({ length: 20000 }, (_, i) => ({ i, name: `row ${i}` })) }) };
     pages['/bomb.gz'] = { type: 'text/plain', body: bomb, encoding: 'gzip' };
 
     const pki = await upstreamPki();
@@ -107,6 +109,13 @@ rules:
       assert.equal(r.status, 200, path);
       assert.equal(r.body, String(pages[path]!.body));
     }
+  });
+
+  test('a large uncompressed text response streams through, and the gate keeps serving', async () => {
+    const r = await get('/plain-1m');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, String(pages['/plain-1m']!.body));
+    assert.equal((await get('/docs')).status, 200);
   });
 
   test('a 10 MB gzip bomb is blocked, not followed, and memory stays bounded', async (t) => {

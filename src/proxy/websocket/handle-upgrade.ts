@@ -88,7 +88,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     });
     let switching: string;
     try {
-      switching = switchingProtocolsHead(key, req, upstream.res, ctx.decisionId);
+      switching = switchingProtocolsHead(key, req, upstream.res, ctx.decisionId, up.scrub);
     } catch (err) {
       upstream.socket.destroy();
       throw err;

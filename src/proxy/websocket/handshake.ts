@@ -1,3 +1,4 @@
+import { scrubHeaders } from '../../credentials/reflection-scrubber.js';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DECISION_HEADER } from '../deny-response.js';
@@ -52,7 +53,13 @@ export function upstreamUpgradeHeaders(headers: Record<string, string | string[]
  * agent gets: the upgrade fields, the upstream's other end-to-end fields, and the
  * decision id.
  */
-export function switchingProtocolsHead(key: string, agentReq: IncomingMessage, res: IncomingMessage, decisionId: string): string {
+export function switchingProtocolsHead(
+  key: string,
+  agentReq: IncomingMessage,
+  res: IncomingMessage,
+  decisionId: string,
+  scrub: readonly Buffer[] = [],
+): string {
   const h = res.headers;
   if (!isWebSocketToken(h.upgrade)) throw upstreamRefused('the upstream switched to something other than WebSocket');
   if (h['sec-websocket-accept'] !== acceptFor(key)) throw upstreamRefused('the upstream answered with a wrong Sec-WebSocket-Accept');
@@ -63,7 +70,10 @@ export function switchingProtocolsHead(key: string, agentReq: IncomingMessage, r
     if (!offered.includes(proto)) throw upstreamRefused('the upstream chose a subprotocol the agent did not offer');
   }
   let head = 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n';
-  for (const [name, value] of Object.entries(clientResponseHeaders(h))) {
+  // An upstream that echoes the injected credential in its 101 head must not hand it to the agent.
+  const end = scrub.length > 0 ? scrubHeaders(clientResponseHeaders(h) as Record<string, string | string[] | undefined>, scrub).headers : clientResponseHeaders(h);
+  for (const [name, value] of Object.entries(end)) {
+    if (value === undefined) continue;
     if (name === 'content-length') continue;
     for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${String(v)}\r\n`;
   }
