@@ -70,6 +70,8 @@ export class ResponseInspector {
   private stripBuffer: Buffer[] | null;
   private stripBytes = 0;
   private tail: Buffer = Buffer.alloc(0);
+  /** Body bytes that reached release(), to know when the hold window is behind us. */
+  private passed = 0;
 
   constructor(
     private readonly decompressor: SafeDecompressor | null,
@@ -161,6 +163,18 @@ export class ResponseInspector {
   private release(parts: Buffer[], last: boolean): Buffer[] {
     const all = this.tail.length ? [this.tail, ...parts] : parts;
     const joined = all.length === 1 ? all[0]! : Buffer.concat(all);
+    this.passed += joined.length - this.tail.length;
+    // Where bytes leave before the streaming scan has finished with them (event streams,
+    // and bodies past the hold window), scan what is about to leave, with the held tail,
+    // as a whole first: an injection in it is refused before it reaches the agent.
+    if ((this.sse || this.passed > this.holdBytes) && this.opts.action === 'block' && joined.length > 0) {
+      const found = this.opts.scanner.scanText(joined.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
+      if (found.length > 0) {
+        const clean = found.map((f) => cleanFinding(f, 'block'));
+        this.findings.push(...clean);
+        throw new ResponseBlockedError('injection_blocked', `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`, clean);
+      }
+    }
     if (last) {
       this.tail = Buffer.alloc(0);
       return joined.length ? [joined] : [];
