@@ -183,6 +183,12 @@ export class ResponseInspector {
     if (this.sse) {
       const nl = joined.lastIndexOf(0x0a);
       keep = nl === -1 ? joined.length : joined.length - nl - 1;
+      // A stream that never ends a line would grow this without bound: refuse it.
+      if (keep > MAX_SSE_LINE) {
+        throw new ResponseBlockedError('response_unreadable', 'the event stream sent a line longer than 1 MiB; refused', [
+          { type: 'response_unreadable', location: 'response.body', action: 'block', detail: 'event stream line over 1 MiB' },
+        ]);
+      }
     } else {
       keep = Math.min(joined.length, TAIL_WINDOW);
     }
@@ -193,6 +199,7 @@ export class ResponseInspector {
 }
 
 const TAIL_WINDOW = 4096;
+const MAX_SSE_LINE = 1024 * 1024;
 
 function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'warn'): Finding {
   // The excerpt (matched text) never leaves this module.
