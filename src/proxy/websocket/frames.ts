@@ -18,6 +18,7 @@ export const CLOSE = {
   invalidData: 1007,
   policyViolation: 1008,
   tooBig: 1009,
+  internalError: 1011,
 } as const;
 
 /**

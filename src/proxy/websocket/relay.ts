@@ -181,7 +181,12 @@ export function relayWebSocket(
       try {
         parser.push(chunk, onFrame);
       } catch (err) {
-        if (!(err instanceof FrameError)) throw err;
+        if (!(err instanceof FrameError)) {
+          // A scanner or relay bug must cost this session, not the gate: nothing more is
+          // forwarded (fail closed) and both sides get 1011.
+          terminate(CLOSE.internalError, 'internal error', { outcome: 'error', reason: 'internal_error', error: 'ws_internal_error' });
+          return;
+        }
         const tooBig = err.code === CLOSE.tooBig;
         terminate(err.code, tooBig ? 'message too big' : `protocol error (${err.message})`, tooBig ? { outcome: 'deny', reason: 'ws_message_too_big' } : { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
       }
