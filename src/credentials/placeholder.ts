@@ -7,12 +7,10 @@
  *
  * @example
  * placeholderFor('github');            // 'SLUICE_SECRET_github'
- * placeholderFor('env:OPENAI_KEY');    // 'SLUICE_SECRET_OPENAI_KEY'
- * placeholderFor('file:./keys/gh.txt');// 'SLUICE_SECRET___keys_gh_txt'
+ * placeholderFor('env:OPENAI_KEY');    // 'SLUICE_SECRET_env_OPENAI_KEY'
+ * placeholderFor('file:./keys/gh.txt');// 'SLUICE_SECRET_file___keys_gh_txt'
  * findPlaceholders('Bearer SLUICE_SECRET_github'); // ['SLUICE_SECRET_github']
  */
-import { parseSecretRef } from './refs.js';
-
 export const PLACEHOLDER_PREFIX = 'SLUICE_SECRET_';
 
 const TOKEN = /SLUICE_SECRET_[A-Za-z0-9_.-]+/g;
@@ -24,17 +22,15 @@ export function isTokenByte(b: number): boolean {
   );
 }
 
-/** The placeholder an agent writes for the secret `ref` (store name, env:NAME, file:PATH). */
+/**
+ * The placeholder an agent writes for the secret `ref` (store name, env:NAME,
+ * file:PATH): the prefix plus the whole reference with every character outside
+ * `A-Za-z0-9_` turned into `_`. The reference's kind stays in the name, so
+ * `env:GH` (`SLUICE_SECRET_env_GH`) never collides with a store entry `GH`. The one
+ * definition: the policy compiles rules with it, the injector swaps with it.
+ */
 export function placeholderFor(ref: string): string {
-  const parsed = parseSecretRef(ref);
-  switch (parsed.kind) {
-    case 'store':
-      return PLACEHOLDER_PREFIX + parsed.name;
-    case 'env':
-      return PLACEHOLDER_PREFIX + parsed.name.replace(/[^A-Za-z0-9]/g, '_');
-    case 'file':
-      return PLACEHOLDER_PREFIX + parsed.path.replace(/[^A-Za-z0-9]/g, '_');
-  }
+  return PLACEHOLDER_PREFIX + ref.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 /** Every distinct placeholder token in `text`, in order of first appearance. */

@@ -5,22 +5,12 @@
  * an `explain()` used by `sluice explain` and deny/audit texts. No secret value
  * ever appears here, only its name.
  */
+import { placeholderFor } from '../credentials/placeholder.js';
 import type { CredentialInput, CredentialSpec, HeaderRewrite, RespondSpec, RuleSpec } from './types.js';
 
 export const SECRET_TEMPLATE = '{{secret}}';
-export const PLACEHOLDER_PREFIX = 'SLUICE_SECRET_';
-
-/**
- * The text an agent writes where the secret should go: `SLUICE_SECRET_` plus the
- * secret's name with every character outside `A-Za-z0-9_` turned into `_`
- * (`env:GH_TOKEN` → `SLUICE_SECRET_env_GH_TOKEN`), so it survives URLs and headers.
- *
- * @example
- * placeholderFor('github_token'); // 'SLUICE_SECRET_github_token'
- */
-export function placeholderFor(secret: string): string {
-  return PLACEHOLDER_PREFIX + secret.replace(/[^A-Za-z0-9_]/g, '_');
-}
+// One definition of the placeholder name, shared with the injector that swaps it.
+export { PLACEHOLDER_PREFIX, placeholderFor } from '../credentials/placeholder.js';
 
 /** The injection forms a credential may name; exactly one per credential. */
 export const CREDENTIAL_FORMS = ['header', 'basic', 'query', 'placeholder'] as const;

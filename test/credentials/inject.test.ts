@@ -89,8 +89,8 @@ test('query form: sets or replaces the parameter, percent-encodes the value, kee
 
 test('placeholderFor and findPlaceholders agree on what a token is', () => {
   assert.equal(placeholderFor('github'), 'SLUICE_SECRET_github');
-  assert.equal(placeholderFor('env:OPENAI_KEY'), 'SLUICE_SECRET_OPENAI_KEY');
-  assert.equal(placeholderFor('file:./keys/gh.txt'), 'SLUICE_SECRET___keys_gh_txt');
+  assert.equal(placeholderFor('env:OPENAI_KEY'), 'SLUICE_SECRET_env_OPENAI_KEY');
+  assert.equal(placeholderFor('file:./keys/gh.txt'), 'SLUICE_SECRET_file___keys_gh_txt');
   assert.deepEqual(findPlaceholders('a SLUICE_SECRET_gh b SLUICE_SECRET_gh2,SLUICE_SECRET_gh'), ['SLUICE_SECRET_gh', 'SLUICE_SECRET_gh2']);
   assert.deepEqual(findPlaceholders('SLUICE_SECRET_ alone, sluice_secret_x'), []);
 });
