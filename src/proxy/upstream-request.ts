@@ -74,10 +74,15 @@ export function buildUpstreamRequest(
     // Compressed responses would hide a reflected secret from the scrubber.
     delete headers['accept-encoding'];
     try {
-      injectCredential(view, spec, gate.secrets);
-      const value = gate.secrets.resolve(spec.secret);
-      scrub = reflectionNeedles(value, spec);
-      value.fill(0);
+      // One decryption serves both: the injector gets the value, and the reflection
+      // needles are built from it before the injector uses (and wipes) it.
+      injectCredential(view, spec, {
+        resolve: (ref: string): Buffer => {
+          const value = gate.secrets.resolve(ref);
+          if (ref === spec.secret) scrub = reflectionNeedles(value, spec);
+          return value;
+        },
+      });
     } catch (err) {
       throw credentialRejection(err, decision.rule);
     }
