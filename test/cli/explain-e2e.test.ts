@@ -11,28 +11,10 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initDir, sluice, type InitDir } from '../helpers/cli.js';
 import { checkedVersion } from '../helpers/cli-e2e.js';
+import { README_POLICY as SHARED_README_POLICY } from '../policy/helpers.js';
 
-const README_POLICY = `  - id: github-read
-    agents: [support-bot]
-    hosts: [api.github.com]
-    methods: [GET]
-    paths: ["/repos/acme/**"]
-    credential:
-      secret: github_token
-      header: authorization
-      value: "Bearer {{secret}}"
-  - id: tickets-create
-    intent: ticket.create
-    hosts: [tickets.acme.test]
-    methods: [POST]
-    paths: ["/api/tickets"]
-  - id: tickets-no-delete
-    hosts: [tickets.acme.test]
-    methods: [DELETE]
-    action: deny
-  - id: python-docs
-    hosts: ["*.python.org"]
-`;
+// The README's example policy (one shared fixture), as rules to append to the starter config's `rules:`.
+const README_POLICY = SHARED_README_POLICY.slice(SHARED_README_POLICY.indexOf('  - id: '));
 
 /** One case per rule (and per way of missing one), every expectation right. */
 const GOOD_CASES = `cases:
