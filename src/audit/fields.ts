@@ -31,6 +31,10 @@ export const F = {
   error: 'error',
   synthesised: 'synthesised',
   rewritten: 'rewritten',
+  protocol: 'protocol',
+  server: 'server',
+  tool: 'tool',
+  parentId: 'parent_id',
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
@@ -64,7 +68,7 @@ export interface AuditRecord {
   duration_ms: number;
   findings: readonly Finding[];
   /** How the request reached the gate: `http` (absolute-form), `intercept`, `tunnel` (passthrough). */
-  transport: 'http' | 'intercept' | 'tunnel';
+  transport: 'http' | 'intercept' | 'tunnel' | 'stdio';
   /** The vetted upstream address actually dialled, if any. */
   address: string | null;
   /** Error code when the outcome is `error` (upstream failure, abort). */
@@ -73,6 +77,18 @@ export interface AuditRecord {
   synthesised: boolean;
   /** Names of request headers a rule set or removed (values are never recorded). */
   rewritten: readonly string[];
+  /**
+   * The protocol a record is about when it is one message exchange inside another
+   * transport: `mcp` (a tool call, or a tools/list something was taken out of) or
+   * `a2a`; null for a plain HTTP request.
+   */
+  protocol: 'mcp' | 'a2a' | null;
+  /** The MCP server (configured name, else host) or A2A agent host; null otherwise. */
+  server: string | null;
+  /** The MCP tool called (or the A2A method); null otherwise. */
+  tool: string | null;
+  /** The decision id of the HTTP exchange that carried this message, when there was one. */
+  parent_id: string | null;
 }
 
 /** Something an inspector found. Names the kind and place, never the value. */

@@ -7,7 +7,7 @@ import { F } from './fields.js';
 import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
 
 /** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const AUDIT_TABLE = 'audit';
 export const AUDIT_DB_NAME = 'audit.db';
 
@@ -43,7 +43,16 @@ const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
   [F.error, 'TEXT'],
   [F.synthesised, 'INTEGER'],
   [F.rewritten, 'TEXT'],
+  [F.protocol, 'TEXT'],
+  [F.server, 'TEXT'],
+  [F.tool, 'TEXT'],
+  [F.parentId, 'TEXT'],
 ];
+
+/** Columns added by each version after 1 (ALTER TABLE ... ADD COLUMN), for migrating older files. */
+const ADDED_IN: Readonly<Record<number, readonly string[]>> = {
+  2: [F.protocol, F.server, F.tool, F.parentId],
+};
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
 
@@ -102,7 +111,20 @@ export function ensureSchema(db: Database.Database, file: string): void {
   });
   const found = storedSchemaVersion(db);
   if (found === null) create.immediate();
+  else if (found >= 1 && found < SCHEMA_VERSION) migrateFrom(db, file);
   else checkVersion(found, file);
+}
+
+/** Add the columns later versions brought, in one write transaction (another process may race us). */
+function migrateFrom(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const at = storedSchemaVersion(db);
+    if (at === null) throw new AuditSchemaError(`${file} lost its schema_version table during migration`);
+    for (let v = at + 1; v <= SCHEMA_VERSION; v++) {
+      for (const col of ADDED_IN[v] ?? []) db.exec(`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN ${col} TEXT`);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
+    }
+  }).immediate();
 }
 
 /** Throw unless `found` is a layout this build reads. */
@@ -196,5 +218,9 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
     error: ns(F.error),
     synthesised: row[F.synthesised] === 1,
     rewritten: parseJsonArray<string>(row[F.rewritten]),
+    protocol: ns(F.protocol) as AuditRecord['protocol'],
+    server: ns(F.server),
+    tool: ns(F.tool),
+    parent_id: ns(F.parentId),
   };
 }

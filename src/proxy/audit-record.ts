@@ -35,5 +35,9 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     error: ctx.error,
     synthesised: ctx.synthesised,
     rewritten: ctx.rewritten,
+    protocol: null,
+    server: null,
+    tool: null,
+    parent_id: null,
   };
 }

@@ -162,6 +162,10 @@ function connectRecord(gate: GateServices, decisionId: string): AuditRecord & { 
     error: null,
     synthesised: false,
     rewritten: [],
+    protocol: null,
+    server: null,
+    tool: null,
+    parent_id: null,
   };
 }
 

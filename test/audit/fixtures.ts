@@ -35,6 +35,10 @@ export function makeRecord(i: number, over: Partial<AuditRecord> = {}, base = Da
     error: null,
     synthesised: false,
     rewritten: [],
+    protocol: null,
+    server: null,
+    tool: null,
+    parent_id: null,
     ...over,
   };
 }
