@@ -23,6 +23,7 @@ export type DenyError =
   | 'credential_unavailable'
   | 'placeholder_denied'
   | 'dlp_blocked'
+  | 'message_too_large'
   | 'injection_blocked'
   | 'decompression_bomb'
   | 'response_unreadable'

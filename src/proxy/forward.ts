@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
-import type { ResponseInspector } from './response-inspector.js';
+import type { BodyInspector } from './response-inspector.js';
 
 export interface ForwardRequest {
   method: string;
@@ -19,7 +19,7 @@ export interface ForwardRequest {
    */
   scrub: readonly Buffer[];
   /** Set up response inspection from the upstream's head, or null to stream as is. */
-  inspect: ((status: number, headers: IncomingHttpHeaders) => ResponseInspector | null) | null;
+  inspect: ((status: number, headers: IncomingHttpHeaders) => BodyInspector | null) | null;
 }
 
 /**
@@ -54,7 +54,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     };
     const scrubber = fr.scrub.length > 0 ? new ReflectionScrubber(fr.scrub) : null;
     let headerReflections = 0;
-    let inspector: ResponseInspector | null = null;
+    let inspector: BodyInspector | null = null;
     let held: Buffer[] | null = null;
     let heldBytes = 0;
     let queue: Promise<void> = Promise.resolve();

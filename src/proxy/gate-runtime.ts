@@ -12,6 +12,9 @@ import type { RouteRuntime } from './routes.js';
 import type { InspectConfig } from '../config/inspect-section.js';
 import type { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { DlpSetup } from './dlp-setup.js';
+import type { McpEnv } from '../mcp/types.js';
+import type { McpGuard } from '../mcp/guard.js';
+import type { McpChannels } from './mcp/channels.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -34,6 +37,8 @@ export interface GateState {
   readonly inspect: InspectConfig;
   readonly injection: InjectionScanner;
   readonly dlp: DlpSetup;
+  /** The MCP guard's view of this load: tool policy, scanners, `mcp:` settings. */
+  readonly mcp: McpEnv;
 }
 
 /** Long-lived services shared by every request. */
@@ -58,4 +63,9 @@ export interface GateServices {
     readonly idleMs: number;
   };
   state(): GateState;
+  /** MCP conversations seen through the proxy, and the guard every MCP message passes. */
+  readonly mcp: {
+    readonly guard: McpGuard;
+    readonly channels: McpChannels;
+  };
 }

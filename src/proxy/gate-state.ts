@@ -8,6 +8,7 @@ import { buildRoutes } from './routes.js';
 import { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { SecretResolver } from '../credentials/refs.js';
 import { buildDlp } from './dlp-setup.js';
+import { buildMcpEnv } from './mcp/env.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -26,8 +27,11 @@ export async function buildState(
   const hosts = new Map(Object.entries(c.dns.hosts));
   // Cloud metadata opens only for an exact single-address entry, never through a range.
   const allowMetadata = new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32')));
+  const policy = compilePolicy(c.rules, loaded.version, c.routes);
+  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
+  const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {
-    policy: compilePolicy(c.rules, loaded.version, c.routes),
+    policy,
     resolver: new Resolver({
       hosts,
       allowPrivate: new CidrSet(c.network.allow_private),
@@ -47,7 +51,8 @@ export async function buildState(
     identityRequired: c.identity.required,
     auditFailClosed: c.audit.fail_closed,
     inspect: c.inspect,
-    injection: new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes }),
-    dlp: buildDlp(c.inspect, secrets.resolver, secrets.names()),
+    injection,
+    dlp,
+    mcp: buildMcpEnv(c, policy, injection, dlp),
   };
 }

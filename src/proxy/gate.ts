@@ -11,6 +11,9 @@ import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
 import type { Endpoint } from '../net/resolve.js';
 import { openRevocationStore } from '../state/index.js';
+import { openToolPinStore, type ToolPinStore } from '../state/tool-pins.js';
+import { McpGuard } from '../mcp/guard.js';
+import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
 import { LeafCertCache } from '../tls/leaf-cache.js';
 import { upstreamTrust } from '../tls/trust.js';
@@ -59,6 +62,7 @@ export class Gate {
   private readonly stopWatchingRevocations: () => void;
   private readonly trust: readonly string[];
   private readonly store: FileSecretStore;
+  private readonly pins: ToolPinStore;
 
   private constructor(opts: GateOptions, state: GateState, init: {
     pools: UpstreamPools;
@@ -67,6 +71,7 @@ export class Gate {
     revocations: GateServices['identity']['revocations'];
     store: FileSecretStore;
     secrets: SecretResolver;
+    pins: ToolPinStore;
   }) {
     const c = opts.loaded.config;
     const logger = opts.logger;
@@ -75,6 +80,12 @@ export class Gate {
     this.trust = init.trust;
     this.store = init.store;
     const audit = opts.audit ?? buildAuditSinks(c, logger);
+    const guard = new McpGuard({
+      env: () => this.current.mcp,
+      pins: init.pins,
+      audit: (r) => audit.write(r),
+      onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
+    });
     this.services = {
       logger,
       audit,
@@ -90,7 +101,9 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
+      mcp: { guard, channels: new McpChannels(guard) },
     };
+    this.pins = init.pins;
     this.server = createServer({
       maxHeaderSize: c.limits.max_header_bytes,
       headersTimeout: c.timeouts.headers,
@@ -146,7 +159,8 @@ export class Gate {
     const revocations = await openRevocationStore(c.data_dir, {
       onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
     });
-    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets });
+    const pins = openToolPinStore(c.data_dir);
+    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets, pins });
     self.gate = gate;
     const listen = opts.listen ?? c.listen;
     await new Promise<void>((resolve, reject) => {
@@ -189,7 +203,8 @@ export class Gate {
   async reloadSecrets(): Promise<void> {
     await this.store.reload();
     const c = this.loaded.config;
-    this.current = { ...this.current, dlp: buildDlp(c.inspect, this.services.secrets, this.store.list().map((e) => e.name)) };
+    const dlp = buildDlp(c.inspect, this.services.secrets, this.store.list().map((e) => e.name));
+    this.current = { ...this.current, dlp, mcp: { ...this.current.mcp, dlp } };
   }
 
   private secretSources(): { resolver: SecretResolver; names: () => readonly string[] } {
@@ -252,6 +267,8 @@ export class Gate {
     await closed;
     this.stopWatchingRevocations();
     await this.services.identity.revocations.close();
+    this.services.mcp.channels.closeAll();
+    await this.pins.close();
     await this.services.pools.close();
     await this.services.audit.close?.();
   }

@@ -9,6 +9,9 @@ import { admitAndDecide, newContext, recordFailure, resolveDestination } from '.
 import { synthesize } from './synthesize.js';
 import { tunnelOf } from './tunnel-context.js';
 import { buildUpstreamRequest, hasBody } from './upstream-request.js';
+import { answerMcp, mcpCandidate, once, wantsEventStream } from './mcp/answer.js';
+import { intakeMcp } from './mcp/intake.js';
+import { mcpResponse } from './mcp/response.js';
 
 /**
  * The request pipeline: identify → classify → decide → (respond | route → rewrite →
@@ -39,12 +42,27 @@ export async function handleRequest(
       synthesize(ctx, decision.respond);
       return;
     }
+    // MCP is recognised by its body, so the body is read (bounded) before anything is dialled.
+    const mcpBody = expectContinue && mcpCandidate(req) ? (res.writeContinue(), true) : false;
+    const intake = await intakeMcp(gate, state, ctx);
+    if (intake.kind === 'reply') {
+      answerMcp(ctx, intake.payload, intake.refusal);
+      return;
+    }
     const dest = await destination(gate, state, ctx, decision.route);
-    const up = buildUpstreamRequest(gate, ctx, decision, dest);
+    const readAhead = intake.kind === 'forward' ? once(intake.body) : intake.body;
+    const up = buildUpstreamRequest(gate, ctx, decision, dest, readAhead);
     ctx.credential = up.credential;
     ctx.rewritten = up.rewritten;
+    if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);
+    const channel = intake.kind === 'forward' ? intake.channel : null;
+    const plain = responseInspection(state, ctx);
+    const inspect: ForwardRequest['inspect'] =
+      channel || wantsEventStream(req)
+        ? (status, headers) => mcpResponse(gate, state, ctx, channel, (s, h) => plain?.(s, h) ?? null, status, headers)
+        : plain;
 
-    if (expectContinue) res.writeContinue();
+    if (expectContinue && !mcpBody) res.writeContinue();
     await forward(ctx, dest.pool, {
       method: req.method ?? 'GET',
       path: up.path,
@@ -52,7 +70,7 @@ export async function handleRequest(
       servername: dest.servername,
       body: up.body,
       scrub: up.scrub,
-      inspect: responseInspection(state, ctx),
+      inspect,
     });
   } catch (thrown) {
     const f = recordFailure(gate, ctx, thrown);

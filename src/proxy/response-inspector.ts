@@ -6,6 +6,21 @@ import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
 import { stripInjections } from '../inspect/injection/strip.js';
 import type { InjectionFinding } from '../inspect/injection/types.js';
 
+/**
+ * What `forward` needs of a response body's inspector: bytes in, bytes out for the
+ * agent, findings for the audit record. `push` and `end` throw ResponseBlockedError
+ * when the body must not reach the agent.
+ */
+export interface BodyInspector {
+  readonly findings: Finding[];
+  /** The body leaves decoded: the caller drops content-encoding. */
+  readonly decodes: boolean;
+  /** Bytes to hold before sending the head (0: the head goes at once, for streams). */
+  readonly holdBytes: number;
+  push(chunk: Buffer): Promise<Buffer[]>;
+  end(): Promise<Buffer[]>;
+}
+
 /** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
 export class ResponseBlockedError extends Error {
   constructor(
@@ -59,7 +74,7 @@ export function planResponseInspection(
  * One response's inspection: bytes in from the upstream, bytes out for the agent.
  * `push` and `end` throw ResponseBlockedError when the body must not reach the agent.
  */
-export class ResponseInspector {
+export class ResponseInspector implements BodyInspector {
   readonly findings: Finding[] = [];
   /** The body leaves decoded: the caller drops content-encoding and content-length. */
   readonly decodes: boolean;

@@ -37,6 +37,8 @@ export function buildUpstreamRequest(
   ctx: RequestContext,
   decision: Decision,
   target: { hostHeader: string; pathPrefix: string },
+  /** The request body when it was already read (MCP intake), counted; else it is read from the agent. */
+  readAhead: AsyncIterable<Buffer> | null = null,
 ): UpstreamRequest {
   const req = ctx.req;
   const headers = upstreamRequestHeaders(req.headers);
@@ -62,7 +64,7 @@ export function buildUpstreamRequest(
     headers,
     path: head.path,
   };
-  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, countedBody(ctx));
+  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, readAhead ?? countedBody(ctx));
 
   let scrub: Buffer[] = [];
   const spec = decision.credential;

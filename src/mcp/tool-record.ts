@@ -1,0 +1,86 @@
+/**
+ * The audit record of one MCP exchange the guard acted on: a tool call (allowed,
+ * denied, or its result refused) or a tools/list that had tools taken out. Built
+ * from the channel's fixed facts plus what happened; never holds an argument or
+ * result value, only findings (type and place).
+ */
+import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
+import type { Finding } from '../inspect/finding.js';
+import type { ChannelInfo } from './types.js';
+
+export interface ToolRecordFacts {
+  decisionId: string;
+  time: string;
+  startNs: bigint;
+  /** The JSON-RPC method: `tools/call`, `tools/list`, ... */
+  method: string;
+  tool: string | null;
+  outcome: AuditOutcome;
+  reason: string;
+  rule: string | null;
+  policyVersion: string;
+  intent: string | null;
+  findings: readonly Finding[];
+  /** Message bytes from the client and to it. */
+  bytesIn: number;
+  bytesOut: number;
+  /** The gate answered itself (a deny or a refused result). */
+  synthesised: boolean;
+  /** A JSON-RPC error the server returned, or why no result came (`no_result`). */
+  error: string | null;
+  /** The HTTP exchange that carried the message. */
+  parentId: string | null;
+}
+
+/**
+ * @example
+ * audit.write(toolRecord(channel.info, { decisionId, time, startNs, method: 'tools/call', tool: 'tickets.create', outcome: 'allow', ... }));
+ */
+export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
+  const a = info.audit;
+  return {
+    decision_id: f.decisionId,
+    time: f.time,
+    tenant: info.who?.tenant ?? null,
+    agent: info.who?.agent ?? null,
+    session: info.who?.session ?? null,
+    human: info.who?.human ?? null,
+    method: f.method,
+    scheme: a.scheme,
+    host: a.host,
+    port: a.port,
+    path: a.path,
+    intent: f.intent,
+    outcome: f.outcome,
+    reason: f.reason,
+    rule: f.rule,
+    policy_version: f.policyVersion,
+    credential: a.credential,
+    route: a.route,
+    status: 0,
+    bytes_in: f.bytesIn,
+    bytes_out: f.bytesOut,
+    duration_ms: Number(process.hrtime.bigint() - f.startNs) / 1e6,
+    findings: f.findings.map(clean),
+    transport: a.transport,
+    address: a.address,
+    error: f.error,
+    synthesised: f.synthesised,
+    rewritten: [],
+    protocol: 'mcp',
+    server: info.serverKey,
+    tool: f.tool,
+    parent_id: f.parentId,
+  };
+}
+
+/** Only the finding's own fields: scanners may attach more (an excerpt) that must not be written. */
+function clean(f: Finding): Finding {
+  return {
+    type: f.type,
+    location: f.location,
+    action: f.action,
+    ...(f.encoding !== undefined ? { encoding: f.encoding } : {}),
+    ...(f.detail !== undefined ? { detail: f.detail } : {}),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * What the MCP guard needs from the rest of the gate, as interfaces: the policy's
+ * view of tools, the scanners, the settings, and who and where a channel is. The
+ * HTTP proxy and the stdio wrapper each fill these in; the guard itself opens no
+ * socket and reads no file.
+ */
+import type { AuditRecord } from '../audit/fields.js';
+import type { Finding } from '../inspect/finding.js';
+import type { InjectionScanner } from '../inspect/injection/scanner.js';
+import type { McpServerRef } from '../inspect/mcp/tool-glob.js';
+import type { DlpSetup } from '../proxy/dlp-setup.js';
+import type { InspectProfile, Who } from '../policy/types.js';
+
+/** A tool-call decision, as the policy gives it. */
+export interface ToolVerdict {
+  outcome: 'allow' | 'deny';
+  rule: string;
+  reason: string;
+  policyVersion: string;
+  /** The rule's intent, else the tool name. */
+  intent: string | null;
+  /** Report-mode deny rules that matched before the deciding rule. */
+  wouldDeny: readonly string[];
+}
+
+/** The policy, as far as tools go. */
+export interface McpPolicyView {
+  readonly version: string;
+  decide(server: McpServerRef, tool: string, args: unknown, who: Who | null): ToolVerdict;
+  /** False when every call to the tool would be denied: it is taken out of tools/list. */
+  listed(server: McpServerRef, tool: string, who: Who | null): boolean;
+  /** The server an HTTP endpoint is, for policy: its host, and the configured name whose hosts and paths match. */
+  serverFor(host: string, path: string): McpServerRef;
+}
+
+export interface McpSettings {
+  /** Rug-pull guard: block changed tools, only record them, or do not pin. */
+  pinning: 'enforce' | 'report' | 'off';
+  /** Tool-call chain detection. */
+  chain: 'block' | 'warn' | 'off';
+  /** Also scan tool-call arguments for prompt injection (an agent relaying injected text). */
+  scanArgsInjection: boolean;
+  /** A JSON-RPC message larger than this is refused. */
+  maxMessageBytes: number;
+}
+
+/** A per-session detector of dangerous tool-call sequences. */
+export interface ChainDetector {
+  observe(call: { name: string; args: Record<string, unknown> }, now: number): Finding[];
+}
+
+/** What the guard reads from the gate's current state, per message (so a reload applies at once). */
+export interface McpEnv {
+  policy: McpPolicyView;
+  dlp: DlpSetup;
+  injection: InjectionScanner;
+  /** The config's `inspect.injection` (a rule's override comes through the channel). */
+  injectionAction: 'block' | 'strip' | 'warn' | 'off';
+  settings: McpSettings;
+  /** A new chain detector for a channel, or null when chain detection is off. */
+  newChain: (() => ChainDetector) | null;
+}
+
+/** Who is on a channel and where its server is: fixed for the channel's life. */
+export interface ChannelInfo {
+  who: Who | null;
+  server: McpServerRef;
+  /** The name pins are kept under: the configured server name, else the host. */
+  serverKey: string;
+  /** Fields the tool-call audit records share with the HTTP exchange (or the stdio child). */
+  audit: {
+    transport: AuditRecord['transport'];
+    scheme: string;
+    host: string;
+    port: number;
+    path: string;
+    address: string | null;
+    credential: string | null;
+    route: string | null;
+  };
+  /** The HTTP rule's inspection overrides, when the channel rides an HTTP exchange. */
+  profile: InspectProfile | null;
+}

@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import { DECISION_HEADER } from '../deny-response.js';
+import type { RequestContext } from '../request-context.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+
+/**
+ * The gate answers an MCP request itself (every message in it refused, or a
+ * refused notification): a JSON-RPC payload with status 200, or 202 with no body
+ * when there is nothing to say. The exchange's own audit record says which refusal.
+ *
+ * @example
+ * answerMcp(ctx, jsonRpcDeny(7, deny), { error: 'policy_denied', rule: 'no-delete' });
+ */
+export function answerMcp(ctx: RequestContext, payload: unknown, refusal: { error: string; rule: string | null } | null): void {
+  const res = ctx.res;
+  ctx.synthesised = true;
+  if (refusal) {
+    ctx.outcome = 'deny';
+    ctx.reason = refusal.error;
+  }
+  res.setHeader(DECISION_HEADER, ctx.decisionId);
+  if (payload === null) {
+    res.statusCode = 202;
+    res.setHeader('content-length', '0');
+    res.end();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', String(body.length));
+  res.end(body);
+}
+
+/** A request whose body the MCP intake will read: a POST with a JSON body. */
+export function mcpCandidate(req: IncomingMessage): boolean {
+  const type = headerText(req.headers['content-type']);
+  return req.method === 'POST' && JSON_TYPE.test(type);
+}
+
+/** A GET that asks for an event stream: it may be an MCP server's stream (Streamable HTTP GET, or the old HTTP+SSE transport). */
+export function wantsEventStream(req: IncomingMessage): boolean {
+  const a = req.headers.accept;
+  return req.method === 'GET' && typeof a === 'string' && a.toLowerCase().includes('text/event-stream');
+}
+
+/** A body already in hand, as the stream the upstream request reads. */
+export function once(body: Buffer): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let done = body.length === 0;
+      return {
+        next: () => {
+          const r: IteratorResult<Buffer> = done ? { done: true, value: undefined } : { done: false, value: body };
+          done = true;
+          return Promise.resolve(r);
+        },
+      };
+    },
+  };
+}
+
+function headerText(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}

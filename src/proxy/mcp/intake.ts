@@ -1,0 +1,134 @@
+/**
+ * Recognising MCP in a request body, on any connection the gate reads (plain HTTP
+ * or intercepted TLS), whatever the URL: a POST whose JSON body is JSON-RPC with an
+ * MCP method (or only responses, on a conversation already known as MCP) goes
+ * through the MCP guard message by message. Everything else streams on untouched.
+ *
+ * Only JSON bodies are read ahead, and only up to `maxMessageBytes`: a larger body
+ * that announces JSON-RPC is refused (413, nothing forwarded); one that does not is
+ * passed on as an ordinary body (the bytes read ahead first, then the rest).
+ *
+ * @example
+ * const intake = await intakeMcp(gate, state, ctx);
+ * if (intake.kind === 'reply') return answer(ctx, intake.payload);
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { McpChannel } from '../../mcp/channel.js';
+import type { ClientStep } from '../../mcp/guard.js';
+import { jsonRpcError, MCP_DENIED_CODE, parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
+import { isMcpMethod } from '../../inspect/mcp/messages.js';
+import { Rejection } from '../errors-map.js';
+import type { GateServices, GateState } from '../gate-runtime.js';
+import type { RequestContext } from '../request-context.js';
+import { channelKey } from './channels.js';
+import { channelInfo } from './channel-info.js';
+
+export type McpIntake =
+  /** Not MCP. `body` replays what was read ahead, then the rest; null when nothing was read. */
+  | { kind: 'pass'; body: AsyncIterable<Buffer> | null }
+  /** The gate answers the client itself: a JSON-RPC payload (null: 202 with no body). */
+  | { kind: 'reply'; payload: unknown; refusal: { error: string; rule: string | null } | null }
+  /** Forward `body` (the same bytes, or a rewritten message), then guard the response on `channel`. */
+  | { kind: 'forward'; body: Buffer; channel: McpChannel };
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+const JSONRPC_HINT = /"jsonrpc"\s*:/;
+
+/**
+ * Read and guard an MCP request; see the module comment.
+ */
+export async function intakeMcp(gate: GateServices, state: GateState, ctx: RequestContext): Promise<McpIntake> {
+  const req = ctx.req;
+  if (req.method !== 'POST' || !JSON_TYPE.test(headerText(req.headers['content-type']))) return { kind: 'pass', body: null };
+  const max = state.mcp.settings.maxMessageBytes;
+  const it = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const n = await it.next();
+    if (n.done) break;
+    const chunk = n.value;
+    ctx.bytesIn += chunk.length;
+    head.push(chunk);
+    size += chunk.length;
+    if (size > max) {
+      const prefix = Buffer.concat(head).subarray(0, 4096).toString('utf8');
+      if (JSONRPC_HINT.test(prefix)) {
+        throw new Rejection(413, 'message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+      }
+      return { kind: 'pass', body: replay(head, it, ctx) };
+    }
+  }
+  const body = head.length === 1 ? head[0]! : Buffer.concat(head);
+  const parsed = parseJsonRpc(body, { maxBytes: max });
+  if (!parsed.ok) return { kind: 'pass', body: replay([body], null, ctx) };
+  const sid = transportSession(req.headers, ctx.target);
+  const key = channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid);
+  const mcp = parsed.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
+  const known = gate.mcp.channels.find(key) !== null || req.headers['mcp-protocol-version'] !== undefined;
+  if (!mcp && !(known && parsed.messages.every((m) => m.kind === 'result' || m.kind === 'error'))) {
+    return { kind: 'pass', body: replay([body], null, ctx) };
+  }
+  const channel = gate.mcp.channels.get(key, () => channelInfo(state, ctx));
+  const meta = { parentId: ctx.decisionId, bytes: parsed.batch ? 0 : body.length };
+  const steps: ClientStep[] = [];
+  for (const m of parsed.messages) steps.push(await gate.mcp.guard.client(channel, m, parsed.batch ? { ...meta, bytes: JSON.stringify(m.raw).length } : meta));
+  if (steps.every((s) => s.kind === 'forward')) return { kind: 'forward', body, channel };
+  if (!parsed.batch) {
+    const s = steps[0]!;
+    if (s.kind === 'reply') return { kind: 'reply', payload: s.message, refusal: refusalOf(s.message) };
+    if (s.kind === 'drop') return { kind: 'reply', payload: null, refusal: { error: 'dlp_blocked', rule: null } };
+    if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel };
+  }
+  return { kind: 'reply', payload: refuseBatch(gate, channel, parsed.messages, steps, ctx.decisionId), refusal: { error: 'batch_refused', rule: null } };
+}
+
+/**
+ * A batch with any refused message is refused whole (fail closed): each request gets
+ * its own refusal, or `batch_refused` when it was only refused for its company.
+ */
+function refuseBatch(gate: GateServices, channel: McpChannel, messages: JsonRpcMessage[], steps: ClientStep[], decisionId: string): unknown[] {
+  const out: unknown[] = [];
+  messages.forEach((m, i) => {
+    const s = steps[i]!;
+    if (s.kind === 'reply') out.push(s.message);
+    else if (m.kind === 'request') {
+      gate.mcp.guard.abandon(channel, m.id, decisionId);
+      const reason = 'another message in the same JSON-RPC batch was refused, so none of it was forwarded';
+      out.push(jsonRpcError(m.id, MCP_DENIED_CODE, reason, { error: 'batch_refused', reason, rule: null, decision_id: decisionId }));
+    }
+  });
+  return out;
+}
+
+function refusalOf(message: Record<string, unknown>): { error: string; rule: string | null } | null {
+  const e = message.error as { data?: { error?: unknown; rule?: unknown } } | undefined;
+  const d = e?.data;
+  if (!d || typeof d.error !== 'string') return null;
+  return { error: d.error, rule: typeof d.rule === 'string' ? d.rule : null };
+}
+
+/** The transport's own session: `Mcp-Session-Id`, or the old HTTP+SSE endpoint's `sessionId`. */
+export function transportSession(headers: IncomingHttpHeaders, target: string): string {
+  const h = headerText(headers['mcp-session-id']);
+  if (h !== '') return h;
+  const q = target.indexOf('?');
+  if (q === -1) return '';
+  return new URLSearchParams(target.slice(q + 1)).get('sessionId') ?? '';
+}
+
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: RequestContext): AsyncGenerator<Buffer> {
+  for (const b of head) yield b;
+  if (!rest) return;
+  for (;;) {
+    const n = await rest.next();
+    if (n.done) return;
+    ctx.bytesIn += n.value.length;
+    yield n.value;
+  }
+}
+
+function headerText(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}

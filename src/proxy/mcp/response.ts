@@ -1,0 +1,239 @@
+/**
+ * MCP responses through the gate. A JSON answer is read whole (bounded by
+ * `mcp.max_message_bytes`), each JSON-RPC message goes through the guard, and
+ * what the guard lets pass is sent on (re-serialised only when it changed). An
+ * event stream is read event by event: an event carrying JSON-RPC goes through the
+ * guard and is written back; any other event goes to the ordinary response
+ * inspector, so a non-MCP stream is treated exactly as before. Nothing leaves
+ * before the guard has seen it.
+ *
+ * The older HTTP+SSE transport is recognised by its `endpoint` event: the stream is
+ * then bound to the conversation its `sessionId` names.
+ *
+ * @example
+ * inspect: (status, headers) => mcpResponse(gate, state, ctx, channel, status, headers)
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { McpChannel } from '../../mcp/channel.js';
+import type { ServerStep } from '../../mcp/guard.js';
+import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../../inspect/decompress.js';
+import type { Finding } from '../../inspect/finding.js';
+import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import { isMcpMethod } from '../../inspect/mcp/messages.js';
+import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
+import type { GateServices, GateState } from '../gate-runtime.js';
+import type { RequestContext } from '../request-context.js';
+import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
+import { channelKey } from './channels.js';
+import { channelInfo } from './channel-info.js';
+
+/** What a non-MCP part of the body falls back to: the ordinary response inspector, if any. */
+export type Fallback = (status: number, headers: IncomingHttpHeaders) => BodyInspector | null;
+
+/**
+ * The inspector for a response on an MCP conversation (`channel` known), or for an
+ * event stream that may turn out to be one (`channel` null: found by its events).
+ * Returns the fallback's inspector for anything else.
+ */
+export function mcpResponse(
+  gate: GateServices,
+  state: GateState,
+  ctx: RequestContext,
+  channel: McpChannel | null,
+  fallback: Fallback,
+  status: number,
+  headers: IncomingHttpHeaders,
+): BodyInspector | null {
+  if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
+  const type = headerText(headers['content-type']).toLowerCase();
+  const sse = type.startsWith('text/event-stream');
+  const json = /^application\/(?:[\w.+-]*\+)?json\b/.test(type);
+  if (!sse && !(json && channel)) return channel ? strictFallback(fallback, status, headers) : fallback(status, headers);
+  let decompressor: SafeDecompressor | null;
+  try {
+    decompressor = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: state.inspect.max_decompressed_bytes, maxRatio: state.inspect.max_decompression_ratio });
+  } catch {
+    return fallback(status, headers);
+  }
+  const max = state.mcp.settings.maxMessageBytes;
+  if (json) return new McpJsonInspector(gate, channel!, decompressor, max, ctx.decisionId);
+  const inner = fallback(status, { 'content-type': 'text/event-stream' });
+  return new McpSseInspector(gate, decompressor, max, ctx.decisionId, inner, channel, (sid) =>
+    gate.mcp.channels.get(channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid), () => channelInfo(state, ctx)),
+  );
+}
+
+/** On an MCP conversation, a body that is neither JSON nor an event stream still gets the ordinary inspection. */
+function strictFallback(fallback: Fallback, status: number, headers: IncomingHttpHeaders): BodyInspector | null {
+  return fallback(status, headers);
+}
+
+abstract class DecodingInspector implements BodyInspector {
+  readonly findings: Finding[] = [];
+  readonly decodes: boolean;
+  abstract readonly holdBytes: number;
+
+  constructor(
+    protected readonly gate: GateServices,
+    private readonly decompressor: SafeDecompressor | null,
+    protected readonly max: number,
+    protected readonly parentId: string,
+  ) {
+    this.decodes = decompressor !== null;
+  }
+
+  async push(chunk: Buffer): Promise<Buffer[]> {
+    return this.take(await this.decode(chunk, false), false);
+  }
+
+  async end(): Promise<Buffer[]> {
+    return this.take(await this.decode(null, true), true);
+  }
+
+  protected abstract take(parts: Buffer[], last: boolean): Promise<Buffer[]>;
+
+  private async decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
+    if (!this.decompressor) return chunk ? [chunk] : [];
+    try {
+      const out = chunk ? await this.decompressor.push(chunk) : [];
+      return last ? [...out, ...(await this.decompressor.end())] : out;
+    } catch (err) {
+      const bomb = err instanceof DecompressionBombError;
+      const f: Finding = { type: bomb ? 'decompression_bomb' : 'response_unreadable', location: 'response.body', action: 'block' };
+      this.findings.push(f);
+      throw new ResponseBlockedError(bomb ? 'decompression_bomb' : 'response_unreadable', bomb ? 'the response expands beyond the decompression limits; refused' : 'the response body cannot be decoded for inspection; refused', [f]);
+    }
+  }
+
+  /** Guard each message; what may pass, in order. */
+  protected async guard(channel: McpChannel, payload: string, bytes: number): Promise<{ out: string | null; rpc: boolean }> {
+    const parsed = parseJsonRpc(payload, { maxBytes: this.max });
+    if (!parsed.ok) return { out: null, rpc: false };
+    const steps: ServerStep[] = [];
+    for (const m of parsed.messages) steps.push(await this.gate.mcp.guard.server(channel, m, { parentId: this.parentId, bytes: parsed.batch ? 0 : bytes }));
+    const kept = steps.flatMap((s, i) => {
+      if (s.kind === 'forward') return [{ msg: s.message, same: s.message === parsed.messages[i]!.raw }];
+      if (s.message) this.gate.logger.warn({ decision_id: this.parentId }, 'an MCP server request was refused; the HTTP transport cannot answer the server, so it was dropped');
+      return [];
+    });
+    if (kept.length === parsed.messages.length && kept.every((k) => k.same)) return { out: payload, rpc: true };
+    if (kept.length === 0) return { out: '', rpc: true };
+    return { out: JSON.stringify(parsed.batch ? kept.map((k) => k.msg) : kept[0]!.msg), rpc: true };
+  }
+
+  protected tooLarge(): ResponseBlockedError {
+    const f: Finding = { type: 'message_too_large', location: 'response.body', action: 'block', detail: `over ${this.max} bytes (mcp.max_message_bytes)` };
+    this.findings.push(f);
+    return new ResponseBlockedError('response_unreadable', `the MCP server's message is over ${this.max} bytes (mcp.max_message_bytes); refused`, [f]);
+  }
+}
+
+/** A JSON answer on an MCP conversation: read whole, guarded, sent. */
+class McpJsonInspector extends DecodingInspector {
+  readonly holdBytes = 1;
+  readonly #parts: Buffer[] = [];
+  #size = 0;
+
+  constructor(gate: GateServices, private readonly channel: McpChannel, decompressor: SafeDecompressor | null, max: number, parentId: string) {
+    super(gate, decompressor, max, parentId);
+  }
+
+  protected async take(parts: Buffer[], last: boolean): Promise<Buffer[]> {
+    for (const p of parts) {
+      this.#size += p.length;
+      if (this.#size > this.max) throw this.tooLarge();
+      this.#parts.push(p);
+    }
+    if (!last) return [];
+    const body = Buffer.concat(this.#parts);
+    if (body.length === 0) return [];
+    const g = await this.guard(this.channel, body.toString('utf8'), body.length);
+    if (!g.rpc) {
+      // Not JSON-RPC (an error page, say): still text the model may read.
+      const found = this.gate.state().injection.scanText(body.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
+      if (found.length > 0 && this.gate.state().inspect.injection !== 'warn' && this.gate.state().inspect.injection !== 'off') {
+        const clean = found.map((f) => ({ type: f.type, location: f.location, action: 'block' as const }));
+        this.findings.push(...clean);
+        throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection; refused', clean);
+      }
+      return [body];
+    }
+    return g.out === null || g.out === '' ? [] : [Buffer.from(g.out, 'utf8')];
+  }
+}
+
+/** An event stream: JSON-RPC events guarded, others to the ordinary inspector. */
+class McpSseInspector extends DecodingInspector {
+  readonly holdBytes = 0;
+  readonly #parser: SseParser;
+
+  constructor(
+    gate: GateServices,
+    decompressor: SafeDecompressor | null,
+    max: number,
+    parentId: string,
+    private readonly inner: BodyInspector | null,
+    private channel: McpChannel | null,
+    private readonly bind: (transportSession: string) => McpChannel,
+  ) {
+    super(gate, decompressor, max, parentId);
+    this.#parser = new SseParser({ maxEventBytes: max });
+  }
+
+  protected async take(parts: Buffer[], last: boolean): Promise<Buffer[]> {
+    const events: SseEvent[] = [];
+    try {
+      for (const p of parts) events.push(...this.#parser.push(p));
+      if (last) events.push(...this.#parser.end());
+    } catch (err) {
+      if (err instanceof SseLimitError) throw this.tooLarge();
+      throw err;
+    }
+    const out: Buffer[] = [];
+    for (const e of events) {
+      const text = await this.event(e);
+      if (text !== null) out.push(Buffer.from(text, 'utf8'));
+    }
+    if (last && this.inner) {
+      out.push(...(await this.inner.end()));
+      this.findings.push(...this.inner.findings);
+    }
+    return out;
+  }
+
+  private async event(e: SseEvent): Promise<string | null> {
+    if (e.event === 'endpoint' && e.data !== undefined && this.channel === null) {
+      // The old HTTP+SSE transport: the client will POST to this URL; its sessionId ties the two together.
+      const q = e.data.indexOf('?');
+      const sid = q === -1 ? '' : (new URLSearchParams(e.data.slice(q + 1)).get('sessionId') ?? '');
+      this.channel = this.bind(sid);
+    }
+    const data = e.data;
+    const lead = data?.trimStart()[0];
+    if (data !== undefined && (lead === '{' || lead === '[')) {
+      const channel = this.channel ?? (looksMcp(data) ? (this.channel = this.bind('')) : null);
+      if (channel) {
+        const g = await this.guard(channel, data, Buffer.byteLength(data));
+        if (g.rpc) return g.out === '' || g.out === null ? null : serializeSseEvent(g.out === data ? e : { ...e, data: g.out });
+      }
+    }
+    return this.plain(e);
+  }
+
+  /** A non-MCP event: through the ordinary inspector (or as is when there is none). */
+  private async plain(e: SseEvent): Promise<string | null> {
+    const bytes = Buffer.from(serializeSseEvent(e), 'utf8');
+    if (!this.inner) return bytes.toString('utf8');
+    const parts = await this.inner.push(bytes);
+    return parts.length === 0 ? null : Buffer.concat(parts).toString('utf8');
+  }
+}
+
+function looksMcp(data: string): boolean {
+  const p = parseJsonRpc(data);
+  return p.ok && p.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
+}
+
+function headerText(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}
