@@ -14,6 +14,8 @@ export interface AuditFilter {
   outcome?: AuditOutcome | readonly AuditOutcome[];
   rule?: string;
   host?: string;
+  /** Records about these protocols only (`mcp`, `a2a`). */
+  protocol?: readonly string[];
   /** Records at or after this instant. */
   since?: Date;
   /** Records before this instant. */
@@ -51,6 +53,10 @@ export function whereClause(f: AuditFilter): { sql: string; params: (string | nu
   eq(F.session, f.session);
   eq(F.rule, f.rule);
   eq(F.host, f.host);
+  if (f.protocol !== undefined && f.protocol.length > 0) {
+    parts.push(`${F.protocol} IN (${f.protocol.map(() => '?').join(', ')})`);
+    params.push(...f.protocol);
+  }
   if (f.outcome !== undefined) {
     const list: readonly AuditOutcome[] = typeof f.outcome === 'string' ? [f.outcome] : f.outcome;
     if (list.length > 0) {

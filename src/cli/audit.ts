@@ -8,12 +8,14 @@ import type { AuditFilter } from '../audit/query.js';
 import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
+import { renderToolGraph } from './audit-tools.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--rule R]
                    [--host H] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
+sluice audit query --session S --tools [--json] [--config FILE]
 
 Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
 
@@ -22,6 +24,8 @@ tail    the last N records (default 10); with -f, then each new record as the ga
 query   the newest N records (default 100) matching every filter given, oldest first
         --outcome allow|deny|error|would_deny (repeatable)
         --since/--until: a duration back from now (30m, 1h, 2d) or an ISO time
+        --tools: the session's MCP tool calls as a graph, in order (server → tool,
+        outcome, rule, findings); needs --session
 
 Output is an aligned table; --json prints one JSON record per line.`;
 
@@ -44,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
+      tools: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -52,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'rule', 'host', 'since', 'until', 'limit'] as const;
+  if (values.tools && (sub !== 'query' || values.session === undefined)) throw new UsageError('--tools draws one session\'s tool calls: sluice audit query --session S --tools');
   if (sub === 'tail') {
     const bad = queryOnly.find((k) => values[k] !== undefined);
     if (bad) throw new UsageError(`--${bad} is for 'sluice audit query'; tail shows every record`);
@@ -69,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     host: values.host,
     since: values.since === undefined ? undefined : when(values.since, '--since', now),
     until: values.until === undefined ? undefined : when(values.until, '--until', now),
-    limit: count(values.limit, '--limit', 100),
+    limit: values.limit === undefined && values.tools ? 1000 : count(values.limit, '--limit', 100),
   };
   const lines = count(values.lines, '-n', 10);
 
@@ -83,6 +89,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const out = new Printer(values.json);
   try {
+    if (sub === 'query' && values.tools) {
+      const records = queryAudit(dbPath, { ...filter, protocol: ['mcp', 'a2a'], limit: filter.limit ?? 1000, order: 'desc' }).reverse();
+      if (values.json) out.print(records);
+      else process.stdout.write(renderToolGraph(values.session!, records));
+      return 0;
+    }
     if (sub === 'query') {
       const records = queryAudit(dbPath, { ...filter, order: 'desc' }).reverse();
       if (records.length === 0) process.stderr.write('no audit records match\n');

@@ -42,7 +42,7 @@ import { settle } from '../proxy/inspect-request.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { toolRecord } from './tool-record.js';
-import type { ChannelInfo, McpEnv, ToolVerdict } from './types.js';
+import type { ChainDetector, ChannelInfo, McpEnv, ToolVerdict } from './types.js';
 
 /** What to do with a client's message. */
 export type ClientStep =
@@ -76,15 +76,37 @@ export interface MessageMeta {
 
 const ANSWERED_BY_GATE = new Set(['policy_denied', 'dlp_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
+/** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
+const MAX_CHAINS = 10_000;
+
 export class McpGuard {
+  /** Chain detectors per agent session: a chain may cross servers (read with one, send with another). */
+  readonly #chains = new Map<string, ChainDetector>();
+
   constructor(private readonly deps: McpGuardDeps) {}
 
   /** A new conversation. Close it with `close` so unanswered calls are recorded. */
   open(info: ChannelInfo): McpChannel {
-    const ch = new McpChannel(info);
-    const make = this.deps.env().newChain;
-    ch.chain = make ? make() : null;
-    return ch;
+    return new McpChannel(info);
+  }
+
+  /** The session's chain detector (the channel's own when there is no agent session). */
+  private chainFor(ch: McpChannel, env: McpEnv): ChainDetector | null {
+    if (!env.newChain) return null;
+    const session = ch.info.who?.session;
+    if (session === undefined) return (ch.chain ??= env.newChain());
+    let c = this.#chains.get(session);
+    if (c) {
+      this.#chains.delete(session);
+    } else {
+      c = env.newChain();
+      if (this.#chains.size >= MAX_CHAINS) {
+        const oldest = this.#chains.keys().next();
+        if (!oldest.done) this.#chains.delete(oldest.value);
+      }
+    }
+    this.#chains.set(session, c);
+    return c;
   }
 
   /** Record every call still waiting for a result, as unanswered. */
@@ -175,8 +197,9 @@ export class McpGuard {
     const stop = findings.filter((f) => f.action !== 'warn');
     if (stop.length > 0) return refuse('dlp_blocked', `the arguments of tool ${name} carry data that must not leave: ${describe(stop)}`, name, verdict, findings);
 
-    if (ch.chain && env.settings.chain !== 'off') {
-      const chain = ch.chain.observe({ name, args }, Date.now()).map((f) => (env.settings.chain === 'warn' ? { ...f, action: 'warn' as const } : f));
+    const detector = env.settings.chain === 'off' ? null : this.chainFor(ch, env);
+    if (detector) {
+      const chain = detector.observe({ name, args }, Date.now()).map((f) => (env.settings.chain === 'warn' ? { ...f, action: 'warn' as const } : f));
       findings.push(...chain);
       const bad = chain.filter((f) => f.action === 'block');
       if (bad.length > 0) return refuse('chain_blocked', `tool ${name} completes a dangerous sequence of tool calls in this session: ${bad.map((f) => f.detail ?? f.type).join('; ')}`, name, verdict, findings);
