@@ -35,6 +35,12 @@ export class McpChannel {
   chain: ChainDetector | null = null;
   /** Set once the first tools/list was checked against the pins. */
   listed = false;
+  /**
+   * The old HTTP+SSE transport answers every request on the server's event stream,
+   * not on the POST: while that stream is open through the gate, this puts the gate's
+   * own answers on it. Null otherwise.
+   */
+  deliver: ((message: Record<string, unknown>) => void) | null = null;
 
   constructor(readonly info: ChannelInfo) {}
 

@@ -77,11 +77,21 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   if (steps.every((s) => s.kind === 'forward')) return { kind: 'forward', body, channel };
   if (!parsed.batch) {
     const s = steps[0]!;
+    if (s.kind === 'reply' && channel.deliver) {
+      // The old HTTP+SSE transport reads answers from its event stream; the POST only gets 202.
+      channel.deliver(s.message);
+      return { kind: 'reply', payload: null, refusal: refusalOf(s.message) };
+    }
     if (s.kind === 'reply') return { kind: 'reply', payload: s.message, refusal: refusalOf(s.message) };
     if (s.kind === 'drop') return { kind: 'reply', payload: null, refusal: { error: 'dlp_blocked', rule: null } };
     if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel };
   }
-  return { kind: 'reply', payload: refuseBatch(gate, channel, parsed.messages, steps, ctx.decisionId), refusal: { error: 'batch_refused', rule: null } };
+  const answers = refuseBatch(gate, channel, parsed.messages, steps, ctx.decisionId);
+  if (channel.deliver) {
+    for (const a of answers) channel.deliver(a as Record<string, unknown>);
+    return { kind: 'reply', payload: null, refusal: { error: 'batch_refused', rule: null } };
+  }
+  return { kind: 'reply', payload: answers, refusal: { error: 'batch_refused', rule: null } };
 }
 
 /**

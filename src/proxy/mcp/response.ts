@@ -58,9 +58,12 @@ export function mcpResponse(
   const max = state.mcp.settings.maxMessageBytes;
   if (json) return new McpJsonInspector(gate, channel!, decompressor, max, ctx.decisionId);
   const inner = fallback(status, { 'content-type': 'text/event-stream' });
-  return new McpSseInspector(gate, decompressor, max, ctx.decisionId, inner, channel, (sid) =>
-    gate.mcp.channels.get(channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid), () => channelInfo(state, ctx)),
-  );
+  const bind = (sid: string): McpChannel =>
+    gate.mcp.channels.get(channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid), () => channelInfo(state, ctx));
+  const write = (text: string): void => {
+    if (!ctx.res.writableEnded && !ctx.res.destroyed) ctx.res.write(text);
+  };
+  return new McpSseInspector(gate, decompressor, max, ctx.decisionId, inner, channel, bind, write);
 }
 
 /** On an MCP conversation, a body that is neither JSON nor an event stream still gets the ordinary inspection. */
@@ -175,10 +178,16 @@ class McpSseInspector extends DecodingInspector {
     private readonly inner: BodyInspector | null,
     private channel: McpChannel | null,
     private readonly bind: (transportSession: string) => McpChannel,
+    private readonly write: (text: string) => void,
   ) {
     super(gate, decompressor, max, parentId);
     this.#parser = new SseParser({ maxEventBytes: max });
   }
+
+  /** The gate's own answers on this stream (only ever between whole events). */
+  private readonly deliver = (message: Record<string, unknown>): void => {
+    this.write(serializeSseEvent({ event: 'message', data: JSON.stringify(message) }));
+  };
 
   protected async take(parts: Buffer[], last: boolean): Promise<Buffer[]> {
     const events: SseEvent[] = [];
@@ -198,6 +207,7 @@ class McpSseInspector extends DecodingInspector {
       out.push(...(await this.inner.end()));
       this.findings.push(...this.inner.findings);
     }
+    if (last && this.channel?.deliver === this.deliver) this.channel.deliver = null;
     return out;
   }
 
@@ -207,6 +217,7 @@ class McpSseInspector extends DecodingInspector {
       const q = e.data.indexOf('?');
       const sid = q === -1 ? '' : (new URLSearchParams(e.data.slice(q + 1)).get('sessionId') ?? '');
       this.channel = this.bind(sid);
+      this.channel.deliver = this.deliver;
     }
     const data = e.data;
     const lead = data?.trimStart()[0];
