@@ -30,7 +30,7 @@ export async function startEverything(transport: 'streamableHttp' | 'sse'): Prom
   let err = '';
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server-everything did not start: ${err}`)), 15_000);
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       err += c.toString();
       if (/listening on port|running on port/i.test(err)) {
         clearTimeout(t);

@@ -14,7 +14,7 @@ const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 
 function viaGate(g: TestGate): (input: string | URL, init?: RequestInit) => Promise<Response> {
   const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: `Basic ${Buffer.from(`sluice:${g.token}`).toString('base64')}` });
-  return (input, init) => undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
+  return (input, init) => undiciFetch(input, { ...(init as object), dispatcher });
 }
 
 async function session(transport: Transport): Promise<Client> {
