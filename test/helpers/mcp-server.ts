@@ -18,7 +18,7 @@ export interface McpHttpServer extends ServerLog {
  * A real MCP server over Streamable HTTP (stateful: one SDK transport per
  * Mcp-Session-Id) at `/mcp` on 127.0.0.1, plain or HTTPS with the test upstream CA.
  */
-export async function startMcpHttp(opts: { tls?: boolean; names?: string[] } = {}): Promise<McpHttpServer> {
+export async function startMcpHttp(opts: { tls?: boolean; names?: string[]; bearer?: string } = {}): Promise<McpHttpServer> {
   let tools = defaultTools();
   const log: ServerLog = { calls: [] };
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -26,6 +26,10 @@ export async function startMcpHttp(opts: { tls?: boolean; names?: string[] } = {
     void (async () => {
       if (!req.url?.startsWith('/mcp')) {
         res.writeHead(404).end('not found');
+        return;
+      }
+      if (opts.bearer !== undefined && req.headers.authorization !== `Bearer ${opts.bearer}`) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
         return;
       }
       const sid = req.headers['mcp-session-id'];
