@@ -9,6 +9,10 @@
  * decodeBase64('aGk=')?.toString() // 'hi'
  */
 
+import { contentKind } from '../injection/content-kind.js';
+import type { InjectionScanner } from '../injection/scanner.js';
+import type { InjectionFinding } from '../injection/types.js';
+
 /** Base64 characters of one inline file the scanners decode at most, by default. */
 export const DEFAULT_MAX_INLINE_CHARS = 6 * 1024 * 1024;
 
@@ -59,6 +63,41 @@ export function decodeBase64(text: string): Buffer | undefined {
 export function isBase64(text: string): boolean {
   const clean = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
   return BASE64.test(clean) && clean.replace(/=+$/, '').length % 4 !== 1;
+}
+
+/**
+ * Injection findings in a decoded inline file, read as its media type says
+ * (HTML with hidden text, JSON strings, text). Base64 is how A2A carries files,
+ * not a hidden channel, so the content gets the ordinary patterns, not the
+ * strict ones the text scanner applies to base64 blobs it meets in prose. A
+ * file declared binary (or undeclared) that decodes to readable text is read
+ * as text all the same: a label does not hide an instruction.
+ *
+ * @example
+ * inlineFileInjection(injection, { field: 'bytes', data, mime: 'text/html' }, bytes, 'a2a.result:parts[0].file.bytes')
+ */
+export function inlineFileInjection(injection: Pick<InjectionScanner, 'responseScanner'>, file: InlineFile, bytes: Buffer, location: string): InjectionFinding[] {
+  const type = contentKind(file.mime, '') === 'binary' && looksLikeText(bytes) ? 'text/plain; charset=utf-8' : file.mime;
+  const rs = injection.responseScanner(type, location);
+  return [...rs.push(bytes), ...rs.end()];
+}
+
+/** Valid UTF-8 in its first 4 KiB, with at most 10% control characters. */
+function looksLikeText(bytes: Buffer): boolean {
+  const probe = bytes.subarray(0, 4096);
+  let text: string;
+  try {
+    // Streaming, so a character cut at the probe's end is not an error.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(probe, { stream: true });
+  } catch {
+    return false;
+  }
+  let control = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) control++;
+  }
+  return text.length > 0 && control <= text.length / 10;
 }
 
 function str(v: unknown): string | undefined {

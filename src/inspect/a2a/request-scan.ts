@@ -28,7 +28,7 @@ import { renderPath } from '../mcp/json-walk.js';
 import type { PathSeg } from '../mcp/json-walk.js';
 import type { DlpTextScanner, InjectionTextScanner } from '../mcp/tool-inspect.js';
 import { FindingList, keySeg, locate, notScanned } from './findings.js';
-import { DEFAULT_MAX_INLINE_CHARS, decodeBase64, inlineFileOf } from './inline-file.js';
+import { DEFAULT_MAX_INLINE_CHARS, decodeBase64, inlineFileInjection, inlineFileOf } from './inline-file.js';
 import { isA2aMessageMethod } from './methods.js';
 import { messageProblems, partText } from './parts.js';
 import { walkA2a, walkBudget } from './walk.js';
@@ -115,7 +115,7 @@ class OutboundScan {
         const all = [...found, ...(this.injection?.scanText(key, prefix) ?? [])];
         if (all.length > 0) this.out.addAt(all, locate(prefix, at, this.showKey, `[#${pos}]`));
       },
-      onString: (text, segs, key) => this.string(text, segs, key, prefix),
+      onString: (text, segs, key, claimed) => this.string(text, segs, claimed ? undefined : key, prefix, claimed),
       onSiblings: this.join ? (strings) => this.siblings(strings, prefix) : undefined,
       onObject: (obj, segs) => this.inlineFile(obj, segs, prefix),
     }, this.budget);
@@ -131,9 +131,10 @@ class OutboundScan {
     }
   }
 
-  private string(text: string, segs: readonly PathSeg[], key: string | undefined, prefix: string): void {
+  /** `inlineFile`: the string is file bytes read decoded; DLP still reads it as it is (it may be no file at all). */
+  private string(text: string, segs: readonly PathSeg[], key: string | undefined, prefix: string, inlineFile: boolean): void {
     const found = this.dlp.scanText(text, prefix);
-    const all = [...found, ...(this.injection?.scanText(text, prefix) ?? [])];
+    const all = [...found, ...(inlineFile ? [] : (this.injection?.scanText(text, prefix) ?? []))];
     const at = (): string => locate(prefix, segs, this.showKey);
     if (all.length > 0) this.out.addAt(all, at());
     if (key === undefined || text === '' || key.length > MAX_PAIR_KEY || this.tainted.has(key)) return;
@@ -163,21 +164,20 @@ class OutboundScan {
     for (const f of joined) if (!alone.has(f.type)) this.out.add({ ...f, location, detail });
   }
 
-  private inlineFile(obj: Record<string, unknown>, segs: readonly PathSeg[], prefix: string): void {
+  private inlineFile(obj: Record<string, unknown>, segs: readonly PathSeg[], prefix: string): string | undefined {
     const file = inlineFileOf(obj);
-    if (file === undefined) return;
+    if (file === undefined) return undefined;
     const location = locate(prefix, [...segs, keySeg(obj, file.field)], this.showKey);
     if (file.data.length > this.maxInline) {
       this.out.add(notScanned(location, `inline file over ${this.maxInline} base64 characters`));
-      return;
+      return file.field;
     }
-    // Not base64: the string itself is still read; a malformed part is reported by messageProblems.
+    // Not base64: read as the string it is; a malformed part is reported by messageProblems.
     const bytes = decodeBase64(file.data);
-    if (bytes === undefined || bytes.length === 0) return;
+    if (bytes === undefined) return undefined;
     // Latin-1 keeps every byte as one character: the DLP engine sees the file's exact bytes.
     this.out.addAt(this.dlp.scanText(bytes.toString('latin1'), prefix), location, 'base64');
-    if (this.injection === undefined) return;
-    const rs = this.injection.responseScanner(file.mime, location);
-    this.out.addAt([...rs.push(bytes), ...rs.end()], location, 'base64');
+    if (this.injection !== undefined) this.out.addAt(inlineFileInjection(this.injection, file, bytes, location), location, 'base64');
+    return file.field;
   }
 }

@@ -34,14 +34,24 @@ export interface SiblingString {
 }
 
 export interface A2aVisitor {
-  /** A string value; `key` is its property name when its parent is an object. */
-  onString(text: string, segs: readonly PathSeg[], key: string | undefined): void;
+  /**
+   * A string value; `key` is its property name when its parent is an object,
+   * `claimed` whether `onObject` took it over (inline file bytes it decoded).
+   */
+  onString(text: string, segs: readonly PathSeg[], key: string | undefined, claimed: boolean): void;
   /** An object key; `at` is the object's path and `pos` the key's position in it. */
   onKey?(key: string, at: readonly PathSeg[], pos: number): void;
   /** The direct string children of one object or array, in order, when there are two or more. */
   onSiblings?(strings: readonly SiblingString[]): void;
-  /** Every object, before its children. */
-  onObject?(obj: Record<string, unknown>, segs: readonly PathSeg[]): void;
+  /** Every object, before its children; may return the key of a string child it takes over. */
+  onObject?(obj: Record<string, unknown>, segs: readonly PathSeg[]): string | undefined;
+}
+
+interface Node {
+  v: unknown;
+  segs: readonly PathSeg[];
+  key: string | undefined;
+  claimed: boolean;
 }
 
 /**
@@ -62,25 +72,25 @@ export function walkBudget(limits: A2aScanLimits): WalkBudget {
  * walkA2a([['a']], [], { onString: () => {} }, walkBudget({ maxDepth: 1 })) // 'nested deeper than 1'
  */
 export function walkA2a(value: unknown, base: readonly PathSeg[], visitor: A2aVisitor, budget: WalkBudget): string | undefined {
-  const stack: Array<{ v: unknown; segs: readonly PathSeg[]; key: string | undefined }> = [{ v: value, segs: base, key: undefined }];
+  const stack: Node[] = [{ v: value, segs: base, key: undefined, claimed: false }];
   while (stack.length > 0) {
-    const { v, segs, key } = stack.pop()!;
+    const { v, segs, key, claimed } = stack.pop()!;
     if (++budget.nodes > budget.maxNodes) return `more than ${budget.maxNodes} values`;
     if (typeof v === 'string') {
-      visitor.onString(v, segs, key);
+      visitor.onString(v, segs, key, claimed);
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
     if (segs.length >= budget.maxDepth) return `nested deeper than ${budget.maxDepth}`;
-    const children: Array<{ v: unknown; segs: readonly PathSeg[]; key: string | undefined }> = [];
+    const children: Node[] = [];
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) children.push({ v: v[i] as unknown, segs: [...segs, i], key: undefined });
+      for (let i = 0; i < v.length; i++) children.push({ v: v[i] as unknown, segs: [...segs, i], key: undefined, claimed: false });
     } else {
       const obj = v as Record<string, unknown>;
-      visitor.onObject?.(obj, segs);
+      const taken = visitor.onObject?.(obj, segs);
       for (const [pos, [k, child]] of Object.entries(obj).entries()) {
         visitor.onKey?.(k, segs, pos);
-        children.push({ v: child, segs: [...segs, { pos, key: k }], key: k });
+        children.push({ v: child, segs: [...segs, { pos, key: k }], key: k, claimed: k === taken });
       }
     }
     if (visitor.onSiblings !== undefined) {

@@ -53,7 +53,8 @@ test('a key that is itself a secret is shown by position, and its values too', (
 });
 
 test('file parts: inline base64 bytes are decoded and read; textual types for injection, every type for DLP', () => {
-  const text = scanA2aRequest(send([{ kind: 'file', file: { name: 'creds.txt', mimeType: 'text/plain', bytes: b64(`aws_access_key_id = ${AWS}\n`) } }]), dlp, injection);
+  // Past the first MiB, beyond the DLP engine's own decoding budget.
+  const text = scanA2aRequest(send([{ kind: 'file', file: { name: 'creds.txt', mimeType: 'text/plain', bytes: b64(`${'# notes\n'.repeat(160_000)}aws_access_key_id = ${AWS}\n`) } }]), dlp, injection);
   assert.deepEqual(blocks(text), ['aws_access_key_id@a2a.message:parts[0].file.bytes']);
   assert.equal(text[0]?.encoding, 'base64');
   // A secret inside a "binary" file is still found: the DLP reads the exact bytes.
@@ -70,7 +71,12 @@ test('file parts: inline base64 bytes are decoded and read; textual types for in
   assert.deepEqual(blocks(scanA2aRequest(send([{ kind: 'file', file: { mimeType: 'image/png', bytes: b64(noise) } }]), dlp, injection)), []);
   // A file by URI: the URI is read like any string.
   assert.deepEqual(blocks(scanA2aRequest(send([{ kind: 'file', file: { uri: `https://x.example/upload?k=${AWS}` } }]), dlp, undefined)), ['aws_access_key_id@a2a.message:parts[0].file.uri']);
-  assertNoValue(text, AWS, b64(`aws_access_key_id = ${AWS}\n`));
+  assertNoValue(text, AWS, b64(AWS));
+});
+
+test('an attached text file gets the ordinary injection patterns, not the strict ones for hidden base64', () => {
+  const readme = '# Setup\n\nBefore using this tool, read the config file first.\n\nSYSTEM: Linux only.\n';
+  assert.deepEqual(scanA2aRequest(send([{ kind: 'file', file: { name: 'README.md', mimeType: 'text/markdown', bytes: b64(readme) } }]), dlp, injection), []);
 });
 
 test('metadata and the other params are read: message metadata, request metadata, configuration', () => {
