@@ -15,6 +15,8 @@ export interface CompiledMcpServer {
   readonly name: string;
   readonly spec: McpServerSpec;
   matches(facts: PreparedFacts): boolean;
+  /** The host alone matches (paths not looked at). */
+  matchesHost(facts: PreparedFacts): boolean;
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
@@ -42,7 +44,7 @@ export function compileMcpServers(servers: Readonly<Record<string, McpServerSpec
     const hosts = hostsMatcher.compile({ id: name, hosts: spec.hosts }) as Matcher;
     // As on an allow rule: naming a server grants its tool rules, so an ambiguous path does not name it.
     const paths = spec.paths === undefined ? null : pathsMatcher.compile({ id: name, paths: spec.paths, action: 'allow' });
-    return { name, spec, matches: (f) => hosts.matches(f, null) && (paths === null || paths.matches(f, null)) };
+    return { name, spec, matches: (f) => hosts.matches(f, null) && (paths === null || paths.matches(f, null)), matchesHost: (f) => hosts.matches(f, null) };
   });
 }
 
