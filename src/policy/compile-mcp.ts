@@ -31,10 +31,12 @@ export interface CompiledMcpPolicy {
  * compileMcpPolicy([{ spec: { id: 't', mcp: { tools: ['tickets.*'] } }, index: 0 }], { default: 'deny' }).rules[0]?.id; // 't'
  */
 export function compileMcpPolicy(rules: readonly { spec: RuleSpec; index: number }[], section: McpSectionSpec = {}): CompiledMcpPolicy {
+  const servers = compileMcpServers(section.servers);
+  const names = new Set(servers.map((s) => s.name));
   return {
-    rules: rules.map(({ spec, index }) => compileToolRule(spec, index)),
+    rules: rules.map(({ spec, index }) => compileToolRule(spec, index, names)),
     default: section.default ?? MCP_DEFAULTS.default,
-    servers: compileMcpServers(section.servers),
+    servers,
     pinning: section.pinning ?? MCP_DEFAULTS.pinning,
     maxMessageBytes: section.max_message_bytes ?? MCP_DEFAULTS.max_message_bytes,
     chain: section.chain ?? MCP_DEFAULTS.chain,

@@ -72,18 +72,22 @@ export function compileMcpArg(a: McpArgSpec, where: string): ArgPredicate {
 }
 
 /**
+ * @param serverNames names from `mcp.servers`: a pattern that is exactly one of
+ *   them means that server only (never a host that happens to be called so).
  * @example
- * const r = compileToolRule({ id: 'tickets-create', mcp: { servers: ['tickets'], tools: ['tickets.create'] } }, 3);
+ * const r = compileToolRule({ id: 'tickets-create', mcp: { servers: ['tickets'], tools: ['tickets.create'] } }, 3, new Set(['tickets']));
  * r.matches({ host: 'mcp.tickets.example', name: 'tickets' }, 'tickets.create', {}, who); // true
  * r.explain({ host: 'h', name: 'tickets' }, 'tickets.delete', {}, who); // ['tool tickets.delete not in [tickets.create]']
  */
-export function compileToolRule(spec: RuleSpec, index: number): CompiledToolRule {
+export function compileToolRule(spec: RuleSpec, index: number, serverNames: ReadonlySet<string> = new Set()): CompiledToolRule {
   const m = spec.mcp;
   if (m === undefined) throw new PolicyCompileError(spec.id, "not an MCP tool rule (no 'mcp')");
   for (const k of NOT_FOR_TOOL_RULES) {
     if (spec[k] !== undefined) throw new PolicyCompileError(spec.id, `an MCP tool rule cannot have '${k}'; the MCP server's HTTP rule carries host and credential`);
   }
-  const servers = patterns(spec.id, 'mcp.servers', m.servers, serverPatternProblem).map(compileServerPattern);
+  const servers = patterns(spec.id, 'mcp.servers', m.servers, serverPatternProblem).map((p) =>
+    serverNames.has(p) ? (s: McpServerRef) => s.name === p : compileServerPattern(p),
+  );
   const tools = patterns(spec.id, 'mcp.tools', m.tools, toolGlobProblem).map(compileToolGlob);
   let preds: ArgPredicate[];
   try {

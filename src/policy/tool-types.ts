@@ -28,7 +28,10 @@ export interface McpArgSpec {
  * `mcp: {}` matches every tool on every server.
  */
 export interface McpMatchSpec {
-  /** Globs over the server's host (like `hosts:`) or its name from `mcp.servers`. */
+  /**
+   * Globs over the server's host (like `hosts:`) or its name from `mcp.servers`;
+   * a pattern that is exactly a configured name means that server only.
+   */
   servers?: readonly string[] | undefined;
   /** Tool-name globs: `*` within a dot segment, `**` across. */
   tools?: readonly string[] | undefined;
