@@ -47,7 +47,8 @@ const argSchema = strictSection({
     const key = err.field.slice(ARG.length).replace(/^\./, '');
     ctx.addIssue({ code: 'custom', path: key === '' ? [] : [key], message: err.problem });
   }
-});
+  // Only a condition whose keys all parsed: otherwise the key's own problem is the one to report.
+}, { when: (payload) => payload.issues.length === 0 });
 
 /** `mcp: { servers?, tools?, args? }`; an absent list matches anything. */
 export const mcpMatchSchema = strictSection({
