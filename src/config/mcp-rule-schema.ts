@@ -11,7 +11,6 @@ import * as z from 'zod';
 import { McpRuleError } from '../inspect/mcp/arg-predicates.js';
 import { compileMcpArg, NOT_FOR_TOOL_RULES } from '../policy/tool-rule.js';
 import { serverPatternProblem, toolGlobProblem } from '../policy/tool-patterns.js';
-import type { McpArgSpec } from '../policy/tool-types.js';
 import { parsedBy, strictSection } from './fields.js';
 import { listOf } from './rule-fields.js';
 
@@ -41,7 +40,7 @@ const argSchema = strictSection({
   matches: z.string().optional(),
 }).superRefine((a, ctx) => {
   try {
-    compileMcpArg(a as McpArgSpec, ARG);
+    compileMcpArg(a, ARG);
   } catch (err) {
     if (!(err instanceof McpRuleError)) throw err;
     const key = err.field.slice(ARG.length).replace(/^\./, '');

@@ -52,7 +52,8 @@ function common(v: unknown, expected: string): string | null {
 function shown(v: unknown): string {
   if (v === null || v === undefined) return 'an empty value';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'a map' : String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return typeof v === 'object' ? 'a map' : typeof v;
 }
 
 function urlHint(v: string): string {

@@ -130,7 +130,8 @@ export function compileToolRule(spec: RuleSpec, index: number, serverNames: Read
 
 function patterns(id: string, where: string, list: readonly string[] | undefined, problem: (v: unknown) => string | null): readonly string[] {
   if (list === undefined) return [];
-  if (!Array.isArray(list) || list.length === 0) throw new PolicyCompileError(id, `${where}: expected a non-empty list; leave the key out to match any`);
+  const items: unknown = list;
+  if (!Array.isArray(items) || items.length === 0) throw new PolicyCompileError(id, `${where}: expected a non-empty list; leave the key out to match any`);
   list.forEach((p, i) => {
     const why = problem(p);
     if (why !== null) throw new PolicyCompileError(id, `${where}[${i}]: ${why}`);
