@@ -1,12 +1,10 @@
 /**
- * MCP building blocks, with no sockets: JSON-RPC and SSE framing, tool globs and
- * argument conditions, inspection of arguments, tool lists and results, and tool
- * fingerprints. The HTTP proxy and the stdio wrapper both compose these. Tool
- * *policy* (rules, `decideTool`, `isToolListed`, `explainTool`, `mcpServerFor`)
- * lives with the rest of the policy in policy/index.ts.
+ * MCP building blocks, with no sockets: JSON-RPC and SSE framing, tool policy,
+ * inspection of arguments, tool lists and results, and tool fingerprints. The
+ * HTTP proxy and the stdio wrapper both compose these.
  *
  * @example
- * import { parseJsonRpc, readToolCall, scanToolCallArgs, jsonRpcDeny } from './inspect/mcp/index.js';
+ * import { parseJsonRpc, readToolCall, decideTool, scanToolCallArgs, jsonRpcDeny } from './inspect/mcp/index.js';
  */
 export {
   parseJsonRpc, classifyJsonRpc, jsonRpcError, jsonRpcDeny, MCP_DENIED_CODE, JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST, DEFAULT_JSONRPC_LIMITS,
@@ -20,6 +18,8 @@ export { compileToolGlob, compileServerPattern } from './tool-glob.js';
 export type { GlobMatcher, McpServerRef } from './tool-glob.js';
 export { compileArgPredicate, parseArgPath, normalisePath, McpRuleError } from './arg-predicates.js';
 export type { ArgPredicate, ArgPredicateSpec } from './arg-predicates.js';
+export { compileToolRule, compileToolRules, decideTool, explainTool, isToolListed, DEFAULT_ALLOW_RULE } from './tool-policy.js';
+export type { McpToolRuleSpec, CompiledToolRule, ToolDecision, ToolTraceEntry } from './tool-policy.js';
 export { scanToolCallArgs, scanToolList, scanToolResult, filterToolList, toolLabel } from './tool-inspect.js';
 export type { ArgScanOptions, McpScanLimits, FilteredToolList, DlpTextScanner, InjectionTextScanner } from './tool-inspect.js';
 export { walkJsonStrings, renderPath } from './json-walk.js';
