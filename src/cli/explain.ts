@@ -5,11 +5,15 @@ import { ConfigError } from '../errors.js';
 import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
 import { compilePolicy } from '../policy/compile.js';
 import { explain } from '../policy/explain.js';
-import type { Explanation, Who } from '../policy/types.js';
+import { explainTool } from '../policy/explain-tool.js';
+import { mcpServerFor } from '../policy/mcp-servers.js';
+import type { Explanation, TraceEntry, Who } from '../policy/types.js';
+import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { configPath } from './paths.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--config F] METHOD URL
+sluice explain --mcp-server S --tool T [--args JSON] [--agent A] [--tenant T] ... [--config F]
 
 Decide one request against the config's policy, without sending it, and say why:
 the outcome, the deciding rule and reason, intent, credential (its name only),
@@ -17,7 +21,15 @@ route and policy version, then every earlier rule with each reason it did not ma
 Without --agent the request is explained as having no identity. --tenant defaults
 to 'default'.
 
-example: sluice explain --agent support-bot GET https://api.github.com/repos/acme/x`;
+The second form decides one MCP tool call against the MCP tool rules (rules with
+'mcp:'), then mcp.default: S is a server name from mcp.servers, a host, or the
+server's URL (its path then counts, as mcp.servers paths do); --args is
+the call's arguments as a JSON object (default {}). It also says whether the tool
+stays in tools/list. The server's HTTP request is decided by the first form.
+
+examples: sluice explain --agent support-bot GET https://api.github.com/repos/acme/x
+          sluice explain --agent coder --mcp-server tickets --tool tickets.delete
+          sluice explain --agent coder --mcp-server fs.internal --tool fs.read --args '{"path":"/etc/passwd"}'`;
 
 /** Where the command writes; tests pass their own. */
 export interface Io {
@@ -37,10 +49,14 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
       human: { type: 'string' },
       label: { type: 'string', multiple: true },
       config: { type: 'string' },
+      'mcp-server': { type: 'string' },
+      tool: { type: 'string' },
+      args: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
+  if (values['mcp-server'] !== undefined || values.tool !== undefined || values.args !== undefined) return runTool(values, positionals, io);
   if (positionals.length !== 2) throw new UsageError(`expected METHOD URL, like: sluice explain --agent bot GET https://api.example.com/\n\n${help}`);
   let facts;
   try {
@@ -57,15 +73,46 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`sluice: invalid config:\n${err.message}\n`);
     return EXIT.usage;
   }
-  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes);
+  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
   io.out(formatExplanation(explain(facts, who, policy), who));
-  if (who === null && loaded.config.identity.required) {
-    io.out('\nnote: identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.\n');
+  const mcp = mcpServerFor(facts.host, facts.path, policy);
+  if (mcp.name != null) {
+    io.out(`\nnote: this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME\n`);
   }
+  if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
   return EXIT.ok;
 }
 
-function whoFrom(v: { agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined }): Who | null {
+const IDENTITY_NOTE =
+  '\nnote: identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.\n';
+
+type Values = { agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
+
+async function runTool(values: Values, positionals: string[], io: Io): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`the tool form takes no METHOD URL; got '${positionals.join(' ')}'\n\n${help}`);
+  const serverArg = values['mcp-server'];
+  const tool = values.tool;
+  if (serverArg === undefined || tool === undefined || tool === '') {
+    throw new UsageError(`expected both --mcp-server S and --tool T, like: sluice explain --agent bot --mcp-server tickets --tool tickets.create\n\n${help}`);
+  }
+  const args = argsFromArg(values.args);
+  const who = whoFrom(values);
+  let loaded;
+  try {
+    loaded = await loadConfig(configPath(values.config));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`sluice: invalid config:\n${err.message}\n`);
+    return EXIT.usage;
+  }
+  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+  const server = serverFromArg(serverArg, policy);
+  io.out(formatToolExplanation(explainTool({ server, tool, args }, who, policy), server, tool, who, policy, formatTrace));
+  if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
+  return EXIT.ok;
+}
+
+function whoFrom(v: Values): Who | null {
   if (v.agent === undefined) {
     if (v.tenant !== undefined || v.session !== undefined || v.human !== undefined || v.label !== undefined) {
       throw new UsageError('--tenant, --session, --human and --label describe an agent; add --agent NAME');
@@ -104,6 +151,19 @@ export function formatExplanation({ decision: d, trace }: Explanation, who: Who 
   if (d.wouldDeny.length > 0) lines.push(`would deny: ${d.wouldDeny.join(', ')} (report mode)`);
   lines.push(`policy:     ${d.policyVersion}`, '');
   if (trace.length === 0) lines.push('no rules: deny by default');
+  lines.push(...formatTrace(trace));
+  if (d.rule === 'default-deny' && trace.length > 0) lines.push('no enforce rule matched: deny by default');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line per rule (`#N id: ...`), then its reasons indented; shared by both forms.
+ *
+ * @example
+ * formatTrace([{ rule: 'a', index: 0, result: 'matched', mode: 'enforce', action: 'deny', why: [] }]); // ['#0 a: matched: denies']
+ */
+export function formatTrace(trace: readonly TraceEntry[]): string[] {
+  const lines: string[] = [];
   for (const t of trace) {
     const mode = t.mode === 'report' ? ', report mode' : '';
     if (t.result === 'skipped') {
@@ -115,6 +175,5 @@ export function formatExplanation({ decision: d, trace }: Explanation, who: Who 
       lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : 'denies'}`);
     }
   }
-  if (d.rule === 'default-deny' && trace.length > 0) lines.push('no enforce rule matched: deny by default');
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

@@ -1,6 +1,7 @@
 /**
  * One policy rule: who it is for, what it matches, what happens. Every key is
- * optional but `id`; an absent matcher matches anything. Values come out as
+ * optional but `id`; an absent matcher matches anything. A rule with `mcp:` is
+ * an MCP tool rule instead: it decides tool calls, never HTTP requests. Values come out as
  * written except methods (upper-cased) and header names (lower-cased); defaults
  * for `action` and `mode` are applied by the policy compiler.
  *
@@ -11,6 +12,7 @@ import * as z from 'zod';
 import { CREDENTIAL_FORMS, SECRET_TEMPLATE } from '../policy/actions.js';
 import { describeValue } from './describe-value.js';
 import { hostPatternField, intInRange, strictSection } from './fields.js';
+import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
 import {
   headerMapField,
   headerNameField,
@@ -90,9 +92,15 @@ export const ruleSchema = strictSection({
     dlp: z.enum(['block', 'redact', 'warn', 'off']).optional(),
     injection: z.enum(['block', 'strip', 'warn', 'off']).optional(),
   }).optional(),
+  /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
+  mcp: mcpMatchSchema.optional(),
 }).superRefine(
   (rule, ctx) => {
     const raw = rule as Record<string, unknown>;
+    if (raw.mcp !== undefined) {
+      for (const { key, message } of toolRuleClashes(raw)) ctx.addIssue({ code: 'custom', path: [key], message });
+      return;
+    }
     if (raw.action === 'deny') {
       for (const key of ['credential', 'route', 'respond', 'headers', 'inspect']) {
         if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });

@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
 import { inspectSchema } from './inspect-section.js';
+import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import {
   cidrField,
@@ -87,15 +88,21 @@ export const configSchema = strictSection({
   identity: emptyAsAbsent(identitySchema.prefault({})),
   audit: emptyAsAbsent(auditSchema.prefault({})),
   inspect: emptyAsAbsent(inspectSchema.prefault({})),
+  mcp: emptyAsAbsent(mcpSchema.prefault({})),
+  a2a: emptyAsAbsent(a2aSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.
-    const raw = config as { rules?: unknown; routes?: unknown };
+    const raw = config as { rules?: unknown; routes?: unknown; mcp?: unknown };
     if (!Array.isArray(raw.rules)) return;
     const routes = typeof raw.routes === 'object' && raw.routes !== null ? raw.routes : {};
+    const mcpServers = (raw.mcp as { servers?: unknown } | null | undefined)?.servers;
+    for (const p of unknownServerNames(raw.rules, mcpServers)) ctx.addIssue({ code: 'custom', path: ['rules', ...p.path], message: p.message });
     raw.rules.forEach((rule: unknown, i) => {
-      const route = (rule as { route?: unknown } | null)?.route;
-      if (typeof route !== 'string' || Object.hasOwn(routes, route)) return;
+      const r = rule as { route?: unknown; mcp?: unknown } | null;
+      const route = r?.route;
+      // A tool rule's 'route' is refused by the rule itself.
+      if (r?.mcp !== undefined || typeof route !== 'string' || Object.hasOwn(routes, route)) return;
       const known = Object.keys(routes);
       const hint = known.length === 0 ? "there is no 'routes:' section" : `routes are: ${known.join(', ')}`;
       ctx.addIssue({ code: 'custom', path: ['rules', i, 'route'], message: `no route named '${route}'; ${hint}` });
@@ -118,3 +125,4 @@ export type Config = Omit<ParsedConfig, 'tls'> & {
 export { ruleSchema } from './rule-schema.js';
 export type { Rule } from './rule-schema.js';
 export type { Route, RouteTarget } from './policy-sections.js';
+export type { McpConfig, A2aConfig } from './mcp-section.js';

@@ -1,16 +1,23 @@
 /**
  * Compile rules once per load so `decide` does no parsing: matchers built, globs
- * and port ranges precompiled, actions typed, rules indexed by host.
+ * and port ranges precompiled, actions typed, rules indexed by host. Rules with
+ * `mcp:` are MCP tool rules: they are compiled apart (compile-mcp.ts) and never
+ * reach the host index, so they cannot match an HTTP request as any-host rules.
  */
 import { compileCredential, compileHeaders, compileRespond } from './actions.js';
+import { PolicyCompileError } from './compile-error.js';
+import { compileMcpPolicy, type CompiledMcpPolicy } from './compile-mcp.js';
 import { HostIndex } from './host-index.js';
 import type { Matcher } from './matcher.js';
 import { compileMatchers } from './matcher-kinds.js';
+import type { McpSectionSpec } from './tool-types.js';
 import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec, InspectProfile } from './types.js';
+
+export { PolicyCompileError } from './compile-error.js';
 
 export interface CompiledRule {
   readonly id: string;
-  /** Position in the policy, from 0: first match wins. */
+  /** Position in `rules:`, from 0 (MCP tool rules count too): first match wins. */
   readonly index: number;
   readonly action: RuleAction;
   readonly mode: RuleMode;
@@ -28,44 +35,46 @@ export interface CompiledRule {
   readonly spec: RuleSpec;
 }
 
-/** A policy ready to decide with: rules indexed by host, stamped with a version. */
+/** A policy ready to decide with: HTTP rules indexed by host, MCP tool rules apart, stamped with a version. */
 export interface CompiledPolicy {
   readonly version: string;
+  /** The HTTP rules (rules without `mcp:`), in policy order. */
   readonly rules: readonly CompiledRule[];
   readonly byHost: HostIndex<CompiledRule>;
-}
-
-/** A rule that cannot be compiled; names the rule. The config schema catches all of these first, with lines. */
-export class PolicyCompileError extends Error {
-  constructor(
-    readonly rule: string,
-    message: string,
-  ) {
-    super(`rule ${rule}: ${message}`);
-    this.name = 'PolicyCompileError';
-  }
+  /** MCP tool rules and the `mcp:` section's settings. */
+  readonly mcp: CompiledMcpPolicy;
 }
 
 /**
  * @param routes names of the configured routes; when given, every rule's `route`
  *   must be one of them.
+ * @param mcp the config's `mcp:` section (servers, default, ...); absent: its defaults (tool calls denied by default).
  * @example
  * const policy = compilePolicy([{ id: 'up', hosts: ['api.upstream.test'] }], 'a1b2c3');
  * policy.byHost.candidates('api.upstream.test')[0]?.id; // 'up'
+ * compilePolicy(config.rules, version, config.routes, config.mcp).mcp.default; // 'deny'
  */
-export function compilePolicy(rules: readonly RuleSpec[], version: string, routes?: Iterable<string> | Readonly<Record<string, unknown>>): CompiledPolicy {
+export function compilePolicy(
+  rules: readonly RuleSpec[],
+  version: string,
+  routes?: Iterable<string> | Readonly<Record<string, unknown>>,
+  mcp?: McpSectionSpec,
+): CompiledPolicy {
   const routeNames = routes === undefined ? null : new Set(isIterable(routes) ? routes : Object.keys(routes));
   const seen = new Set<string>();
   const byHost = new HostIndex<CompiledRule>();
-  const compiled = rules.map((spec, index): CompiledRule => {
+  const compiled: CompiledRule[] = [];
+  const toolRules: { spec: RuleSpec; index: number }[] = [];
+  rules.forEach((spec, index) => {
     if (seen.has(spec.id)) throw new PolicyCompileError(spec.id, 'duplicate rule id');
     seen.add(spec.id);
+    if (spec.mcp !== undefined) return void toolRules.push({ spec, index });
     const rule = compileRule(spec, index, routeNames);
     if (spec.hosts === undefined) byHost.addAny(rule);
     else for (const h of spec.hosts) byHost.add(h, rule);
-    return rule;
+    compiled.push(rule);
   });
-  return { version, rules: compiled, byHost };
+  return { version, rules: compiled, byHost, mcp: compileMcpPolicy(toolRules, mcp) };
 }
 
 function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null): CompiledRule {

@@ -3,6 +3,7 @@
  * knows about a request, who is asking, and the decision. Plain data only, so
  * decisions serialise into audit records and `sluice explain` output as they are.
  */
+import type { McpMatchSpec } from './tool-types.js';
 
 /** What the gate knows about a request when it decides. No I/O has happened yet. */
 export interface RequestFacts {
@@ -36,6 +37,8 @@ export type RuleMode = 'enforce' | 'report';
 export type DecisionReason = 'rule_allow' | 'rule_deny' | 'no_rule_matched';
 
 export const DEFAULT_DENY_RULE = 'default-deny';
+/** The rule a tool call names when no MCP rule matched and `mcp.default` is allow. */
+export const DEFAULT_ALLOW_RULE = 'default-allow';
 
 export type PlaceholderLocation = 'headers' | 'query' | 'path' | 'body';
 
@@ -95,6 +98,12 @@ export interface RuleSpec {
   respond?: { status: number; headers?: Readonly<Record<string, string>> | undefined; body?: string | undefined } | undefined;
   headers?: { set?: Readonly<Record<string, string>> | undefined; remove?: readonly string[] | undefined } | undefined;
   inspect?: InspectProfile | undefined;
+  /**
+   * Makes this an MCP tool rule: it decides tool calls (`decideTool`) and never
+   * HTTP requests; it may then state only id, tenants, agents, labels, intent,
+   * action and mode besides.
+   */
+  mcp?: McpMatchSpec | undefined;
 }
 
 /**

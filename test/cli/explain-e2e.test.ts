@@ -151,3 +151,117 @@ describe('explain e2e: sluice policy check, sluice policy test and sluice explai
     assert.match(r.stdout, /^intent: +ticket\.create$/m);
   });
 });
+
+/** MCP tool rules beside the server's HTTP rule, and the mcp: section naming the server. */
+const MCP_POLICY = `  - id: tickets-http
+    hosts: [mcp.tickets.example]
+    methods: [POST]
+  - id: tickets-create
+    intent: ticket.create
+    mcp: { servers: [tickets], tools: [tickets.create] }
+  - id: trial-no-search
+    mode: report
+    action: deny
+    mcp: { tools: [tickets.search] }
+  - id: tickets-no-delete
+    action: deny
+    mcp: { servers: [tickets], tools: [tickets.delete] }
+  - id: fs-workspace
+    agents: [coder]
+    mcp:
+      servers: ["*.fs.internal"]
+      tools: ["fs.*"]
+      args: [{ path: path, under: /workspace/ }]
+mcp:
+  servers:
+    tickets:
+      hosts: [mcp.tickets.example]
+      paths: ["/mcp"]
+`;
+
+describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls', () => {
+  let d: InitDir;
+  before(async () => {
+    d = await initDir(MCP_POLICY);
+  });
+
+  test('tickets.create is allowed and tickets.delete denied on the same server, each with its trace', async () => {
+    const ok = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'tickets', '--tool', 'tickets.create', '--config', d.configFile]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^decision: +allow$/m);
+    assert.match(ok.stdout, /^rule: +tickets-create \(rule_allow\)$/m);
+    assert.match(ok.stdout, /^server: +tickets \(mcp\.tickets\.example\)$/m);
+    assert.match(ok.stdout, /^intent: +ticket\.create$/m);
+    assert.match(ok.stdout, /^listed: +yes$/m);
+    assert.match(ok.stdout, /^#1 tickets-create: matched: allows$/m, 'numbered by the rule’s place in rules:');
+
+    const no = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'tickets', '--tool', 'tickets.delete', '--config', d.configFile]);
+    assert.equal(no.code, 0, no.stderr);
+    assert.match(no.stdout, /^decision: +deny$/m);
+    assert.match(no.stdout, /^rule: +tickets-no-delete \(rule_deny\)$/m);
+    assert.match(no.stdout, /^intent: +tickets\.delete$/m);
+    assert.match(no.stdout, /^listed: +no \(hidden from tools\/list/m);
+    const trace = no.stdout.slice(no.stdout.indexOf('\n#') + 1);
+    assert.deepEqual(trace.trim().split('\n'), [
+      '#1 tickets-create: no match',
+      '    - tool tickets.delete not in [tickets.create]',
+      '#2 trial-no-search: no match, report mode',
+      '    - tool tickets.delete not in [tickets.search]',
+      '#3 tickets-no-delete: matched: denies',
+    ]);
+    assert.ok(!no.stdout.includes('tickets-http'), 'HTTP rules take no part in tool decisions');
+  });
+
+  test('argument conditions and agent-specific rules; the argument value is never printed', async () => {
+    const canary = `canary-${randomBytes(8).toString('hex')}`;
+    const args = JSON.stringify({ path: `/workspace/../etc/${canary}` });
+    const r = await sluice(['explain', '--agent', 'coder', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', args, '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^decision: +deny$/m);
+    assert.match(r.stdout, /^rule: +default-deny \(no_rule_matched\)$/m);
+    assert.match(r.stdout, /^#4 fs-workspace: no match\n {4}- argument path is not under \/workspace$/m);
+    assert.match(r.stdout, /^no enforce MCP rule matched: deny by default \(mcp\.default\)$/m);
+    assert.ok(!r.stdout.includes(canary));
+
+    const ok = await sluice(['explain', '--agent', 'coder', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    assert.match(ok.stdout, /^rule: +fs-workspace \(rule_allow\)$/m);
+    const other = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    assert.match(other.stdout, /^rule: +default-deny/m);
+    assert.match(other.stdout, /^ {4}- agent intern-bot not in \[coder\]$/m);
+  });
+
+  test('report mode: a matching report-mode deny is shown as would deny, and the server is named from its URL', async () => {
+    const r = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/mcp', '--tool', 'tickets.search', '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^server: +tickets \(mcp\.tickets\.example\)$/m);
+    assert.match(r.stdout, /^would deny: +trial-no-search \(report mode\)$/m);
+    assert.match(r.stdout, /^#2 trial-no-search: matched, report mode: would deny; evaluation goes on$/m);
+    // Off the configured path the host is not the named server.
+    const off = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/admin', '--tool', 'tickets.create', '--config', d.configFile]);
+    assert.match(off.stdout, /^server: +mcp\.tickets\.example \(no name in mcp\.servers\)$/m);
+    assert.match(off.stdout, /^rule: +default-deny/m);
+  });
+
+  test('the HTTP form points at the tool form for a configured MCP server', async () => {
+    const r = await sluice(['explain', '--agent', 'intern-bot', 'POST', 'https://mcp.tickets.example/mcp', '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^rule: +tickets-http \(rule_allow\)$/m);
+    assert.match(r.stdout, /^note: this is MCP server 'tickets' \(mcp\.servers\)/m);
+    assert.ok(!/^#\d+ tickets-create/m.test(r.stdout), 'tool rules take no part in HTTP decisions');
+  });
+
+  test('called wrongly: exit 2 with what was expected', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--tool', 'tickets.create'], /expected both --mcp-server S and --tool T/],
+      [['--mcp-server', 'tickets', '--tool', 'x', '--args', '[1]'], /--args takes a JSON object .*; got a list/],
+      [['--mcp-server', 'tickets', '--tool', 'x', '--args', '{bad'], /--args takes a JSON object/],
+      [['--mcp-server', 'tickets', '--tool', 'x', 'GET', 'https://a.test/'], /the tool form takes no METHOD URL/],
+      [['--mcp-server', 'not a host', '--tool', 'x'], /is not a server name from mcp\.servers, a host, or a URL/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await sluice(['explain', ...args, '--config', d.configFile]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, why, args.join(' '));
+    }
+  });
+});

@@ -82,6 +82,8 @@ void test('a minimal file gets every default', () => {
       max_decompression_ratio: 200,
       websocket: { max_message_bytes: 1024 * 1024, binary: 'allow', max_binary_bytes: 16 * 1024 * 1024 },
     },
+    mcp: { servers: {}, default: 'deny', pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024, chain: 'block', scan_args_injection: true },
+    a2a: { card_pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024 },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');
