@@ -37,8 +37,9 @@ async function check(argv: string[], io: Io): Promise<number> {
   const loaded = await loadOrReport(configPath(positionals[0] ?? values.config), io);
   if (loaded === null) return EXIT.usage;
   const policy = compiled(loaded);
-  const n = policy.rules.length;
-  io.out(`ok: ${n} rule${n === 1 ? '' : 's'}, version ${policy.version}\n`);
+  const n = policy.rules.length + policy.mcp.rules.length;
+  const tools = policy.mcp.rules.length === 0 ? '' : ` (${policy.mcp.rules.length} MCP tool rule${policy.mcp.rules.length === 1 ? '' : 's'})`;
+  io.out(`ok: ${n} rule${n === 1 ? '' : 's'}${tools}, version ${policy.version}\n`);
   return EXIT.ok;
 }
 
@@ -87,5 +88,5 @@ async function loadOrReport(file: string, io: Io): Promise<LoadedConfig | null> 
 
 // The schema has already checked everything compilePolicy checks, so this cannot throw for a loaded config.
 function compiled(loaded: LoadedConfig): CompiledPolicy {
-  return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes);
+  return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
 }

@@ -27,7 +27,7 @@ export async function buildState(
   const hosts = new Map(Object.entries(c.dns.hosts));
   // Cloud metadata opens only for an exact single-address entry, never through a range.
   const allowMetadata = new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32')));
-  const policy = compilePolicy(c.rules, loaded.version, c.routes);
+  const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
   const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {

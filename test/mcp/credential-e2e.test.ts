@@ -27,6 +27,8 @@ rules:
       secret: tickets-token
       header: authorization
       value: "Bearer {{secret}}"
+  - id: all-tools
+    mcp: { tools: ['**'] }
 `,
     { secrets: { 'tickets-token': SECRET } },
   );

@@ -38,6 +38,8 @@ network:
 rules:
   - id: everything
     hosts: [everything.test]
+  - id: echo-only
+    mcp: { tools: [echo, get-sum] }
 `);
   });
   after(async () => {
@@ -56,6 +58,14 @@ rules:
       try {
         const { tools } = await client.listTools();
         assert.ok(tools.some((t) => t.name === 'echo'));
+        // Deny by default: a tool no rule allows is not listed, and a direct call is refused.
+        assert.ok(!tools.some((t) => t.name === 'get-env'), 'get-env is withheld from tools/list');
+        await assert.rejects(client.callTool({ name: 'get-env', arguments: {} }), (err: Error & { code?: number; data?: { error?: string; rule?: string } }) => {
+          assert.equal(err.code, -32001);
+          assert.equal(err.data?.error, 'policy_denied');
+          assert.equal(err.data?.rule, 'default-deny');
+          return true;
+        });
         const r = await client.callTool({ name: 'echo', arguments: { message: 'hello gate' } });
         assert.match(JSON.stringify(r.content), /Echo: hello gate/);
         await assert.rejects(client.callTool({ name: 'echo', arguments: { message: `token ${CANARY}` } }), (err: Error & { code?: number; data?: { error?: string } }) => {
@@ -68,6 +78,7 @@ rules:
       }
       const recs = g.audit.records.filter((x) => x.protocol === 'mcp' && x.tool === 'echo' && x.port === port);
       assert.deepEqual(recs.map((x) => x.outcome).sort(), ['allow', 'deny']);
+      assert.ok(g.audit.records.some((x) => x.protocol === 'mcp' && x.tool === 'get-env' && x.port === port && x.outcome === 'deny' && x.rule === 'default-deny'));
       assert.ok(recs.every((x) => x.server === 'everything.test'));
       assert.ok(!JSON.stringify(g.audit.records).includes(CANARY));
     });

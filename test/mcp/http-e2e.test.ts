@@ -40,6 +40,8 @@ network:
 rules:
   - id: mcp-host
     hosts: [mcp.test]
+  - id: all-tools
+    mcp: { tools: ['**'] }
 `);
   });
   after(async () => {
@@ -116,6 +118,8 @@ network:
 rules:
   - id: mcp-host
     hosts: [mcp.test]
+  - id: all-tools
+    mcp: { tools: ['**'] }
 `);
   });
   after(async () => {

@@ -18,8 +18,6 @@ export { compileToolGlob, compileServerPattern } from './tool-glob.js';
 export type { GlobMatcher, McpServerRef } from './tool-glob.js';
 export { compileArgPredicate, parseArgPath, normalisePath, McpRuleError } from './arg-predicates.js';
 export type { ArgPredicate, ArgPredicateSpec } from './arg-predicates.js';
-export { compileToolRule, compileToolRules, decideTool, explainTool, isToolListed, DEFAULT_ALLOW_RULE } from './tool-policy.js';
-export type { McpToolRuleSpec, CompiledToolRule, ToolDecision, ToolTraceEntry } from './tool-policy.js';
 export { scanToolCallArgs, scanToolList, scanToolResult, filterToolList, toolLabel } from './tool-inspect.js';
 export type { ArgScanOptions, McpScanLimits, FilteredToolList, DlpTextScanner, InjectionTextScanner } from './tool-inspect.js';
 export { walkJsonStrings, renderPath } from './json-walk.js';
