@@ -41,8 +41,8 @@ export interface CallClassification {
 }
 
 const words = (...w: string[]): ReadonlySet<string> => new Set(w);
-const READ = words('read', 'get', 'view', 'cat', 'head', 'tail', 'open', 'load', 'show', 'retrieve', 'download');
-const WRITE = words('write', 'create', 'save', 'edit', 'append', 'put', 'update', 'modify', 'patch', 'insert', 'replace', 'copy', 'move', 'rename', 'overwrite');
+const READ = words('read', 'get', 'view', 'cat', 'head', 'tail', 'open', 'load', 'show', 'retrieve', 'grep');
+const WRITE = words('write', 'create', 'save', 'edit', 'append', 'put', 'update', 'modify', 'patch', 'insert', 'replace', 'copy', 'move', 'rename', 'overwrite', 'download');
 const LIST = words('list', 'ls', 'dir', 'directory', 'tree', 'find', 'glob', 'search', 'scan', 'enumerate', 'walk', 'locate');
 const EXEC = words('shell', 'bash', 'sh', 'zsh', 'exec', 'execute', 'run', 'command', 'cmd', 'terminal', 'powershell', 'pwsh', 'spawn', 'subprocess');
 const NETWORK = words('fetch', 'http', 'https', 'curl', 'wget', 'request', 'post', 'upload', 'download', 'webhook', 'browse', 'browser', 'navigate', 'web', 'url', 'send', 'email', 'mail', 'publish', 'scrape', 'crawl');
@@ -63,6 +63,8 @@ const CWD_KEYS = words('cwd', 'workdir', 'workingdirectory', 'workingdir');
 const VAR_KEYS = words('variable', 'var', 'name', 'key', 'varname', 'variablename');
 const HARMLESS_VARS = words('PATH', 'HOME', 'USER', 'SHELL', 'PWD', 'LANG', 'TERM', 'NODE_ENV', 'TZ', 'LC_ALL', 'HOSTNAME', 'EDITOR', 'TMPDIR');
 const MAX_KEYS = 256;
+/** Characters of a command or code argument analysed at most. */
+export const MAX_ANALYSED = 256 * 1024;
 
 /**
  * The capabilities of one tool call and why, without any argument value.
@@ -115,9 +117,9 @@ export function analyseToolCall(call: ChainToolCall): CallFacts {
   const command = commandText(entries);
   if (command !== undefined) {
     addCap(f, 'execute', `argument ${command.key} is a shell command`);
-    analyseShell(command.text, f, cwd);
+    analyseShell(bounded(f, command.key, command.text), f, cwd);
   } else if (exec !== undefined) addCap(f, 'execute', `tool name says ${exec}`);
-  for (const [, code] of strings((k) => k === 'code')) analyseCode(code, f);
+  for (const [, code] of strings((k) => k === 'code')) analyseCode(bounded(f, 'code', code), f);
 
   for (const [key, raw] of strings((k) => PATH_KEYS.has(k) || k.endsWith('path') || k.endsWith('file') || k.endsWith('dir'))) {
     // Remote addresses are not local paths (a URL ending in /.env is not a dotenv file here).
@@ -143,6 +145,13 @@ export function analyseToolCall(call: ChainToolCall): CallFacts {
     }
   }
   return f;
+}
+
+/** Commands and code are read up to MAX_ANALYSED characters (work stays bounded); a longer one says so in its reasons. */
+function bounded(f: CallFacts, key: string, text: string): string {
+  if (text.length <= MAX_ANALYSED) return text;
+  addCap(f, 'execute', `argument ${key} is longer than ${MAX_ANALYSED / 1024} KiB; only its start was analysed`);
+  return text.slice(0, MAX_ANALYSED);
 }
 
 function readSide(f: CallFacts, key: string, raw: string, isRead: boolean): void {

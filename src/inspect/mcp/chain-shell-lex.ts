@@ -61,7 +61,17 @@ export function lexShell(src: string): ShellCommand[] {
   };
 
   const n = src.length;
+  const plain = /[^\s'"\\#;&|()`$<>]+/y;
   for (let i = 0; i < n && count < MAX_SHELL_WORDS; i++) {
+    if (quote === null) {
+      // Runs of ordinary characters are taken whole.
+      plain.lastIndex = i;
+      if (plain.test(src)) {
+        word = (word ?? '') + src.slice(i, plain.lastIndex);
+        i = plain.lastIndex - 1;
+        continue;
+      }
+    }
     const c = src[i]!;
     if (quote === "'") {
       if (c === "'") quote = null;
@@ -92,9 +102,9 @@ export function lexShell(src: string): ShellCommand[] {
       endWord();
       continue;
     }
-    if (c === '\n' && heredocs.length > 0) {
+    if (c === '\n') {
       endCmd();
-      i = skipHeredocs(src, i + 1, heredocs.splice(0)) - 1;
+      if (heredocs.length > 0) i = skipHeredocs(src, i + 1, heredocs.splice(0)) - 1;
       continue;
     }
     if (c === '&' && src[i + 1] === '>') {

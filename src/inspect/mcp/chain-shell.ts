@@ -80,7 +80,8 @@ export function analyseCode(code: string, f: CallFacts, depth = 0): void {
   if (CODE_NETWORK.test(code)) addCap(f, 'network', 'inline code uses a network library');
   if (CODE_ENV.test(code)) addCap(f, 'sensitive_read', 'inline code reads the environment');
   for (const piece of code.split(/[^\w.~/@$-]+/)) {
-    const label = piece.length >= 4 ? sensitivePathRule(piece) : undefined;
+    // Only path-shaped pieces: a bare identifier such as `credentials` is a name in code, not a file.
+    const label = piece.length >= 4 && /^[.~]|\//.test(piece) ? sensitivePathRule(piece) : undefined;
     if (label !== undefined) addCap(f, 'sensitive_read', `inline code names a credential location (${label})`);
   }
   for (const m of code.matchAll(/(["'])((?:\\.|(?!\1)[^\\]){1,4096}?)\1/g)) {
@@ -124,7 +125,8 @@ function analyseCommand(cmd: ShellCommand, f: CallFacts, dir: string | undefined
     const label = sensitivePathRule(r);
     if (label !== undefined) addCap(f, 'sensitive_read', `shell feeds a credential location (${label}) into a command`);
   }
-  for (const w of cmd.writes) writeTarget(f, resolve(dir, w), 'shell redirects output into a file');
+  // /dev/null and friends are not files; /dev/tcp is looked at below.
+  for (const w of cmd.writes) if (!w.startsWith('/dev/')) writeTarget(f, resolve(dir, w), 'shell redirects output into a file');
   for (const w of [...cmd.words, ...cmd.writes, ...cmd.reads]) {
     if (/^\/dev\/(tcp|udp)\//.test(w)) addCap(f, 'network', 'shell opens a /dev/tcp socket');
     for (const m of w.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
@@ -182,7 +184,8 @@ function network(f: CallFacts, name: string, args: readonly string[], dir: strin
     const next = args[i + 1];
     // ssh-family -i names the key used to authenticate, not data read for the agent.
     if (a === '-i' && ['ssh', 'scp', 'sftp', 'rsync'].includes(name)) skip.add(i + 1);
-    const out = name === 'curl' && (a === '-o' || a === '--output') ? next : name === 'wget' && (a === '-O' || a === '--output-document') ? next : undefined;
+    // Short flags combine: curl -so FILE, wget -qO FILE.
+    const out = name === 'curl' && (/^-[a-zA-Z]*o$/.test(a) || a === '--output') ? next : name === 'wget' && (/^-[a-zA-Z]*O$/.test(a) || a === '--output-document') ? next : undefined;
     const inline = /^--output(-document)?=(.+)$/.exec(a)?.[2];
     for (const o of [out, inline]) {
       if (o === undefined || o === '-') continue;
