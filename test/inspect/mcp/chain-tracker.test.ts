@@ -5,6 +5,7 @@ import type { ChainTrackerOptions } from '../../../src/inspect/mcp/chain-tracker
 import type { ChainToolCall } from '../../../src/inspect/mcp/chain-classify.js';
 import { McpRuleError } from '../../../src/inspect/mcp/arg-predicates.js';
 import type { Finding } from '../../../src/inspect/finding.js';
+import type { ChainDetector } from '../../../src/mcp/types.js';
 
 const call = (name: string, args: Record<string, unknown> = {}): ChainToolCall => ({ name, args });
 const shell = (command: string): ChainToolCall => call('run_command', { command });
@@ -197,4 +198,9 @@ test('samePath: equal, a relative tail at a segment boundary, ~ against a home d
   assert.ok(!samePath('/home/u/prun.sh', 'run.sh'));
   assert.ok(!samePath('/tmp/bin/x', '~/bin/x'));
   assert.ok(!samePath('/a/b', '/c/b'));
+});
+
+test('ChainTracker is the MCP guard\'s ChainDetector', () => {
+  const d: ChainDetector = new ChainTracker();
+  assert.deepEqual(d.observe({ name: 'read_file', args: { path: 'README.md' } }, T0), []);
 });
