@@ -24,3 +24,8 @@ export { walkJsonStrings, renderPath } from './json-walk.js';
 export type { WalkOptions, WalkResult, WalkedString, PathSeg } from './json-walk.js';
 export { canonicalJson, toolFingerprint, fingerprintTools, comparePins, FINGERPRINT_FIELDS, MAX_TOOL_NAME } from './pins.js';
 export type { ToolHashes, PinComparison } from './pins.js';
+export { ChainTracker, CHAIN_PATTERNS, DEFAULT_CHAIN_OPTIONS } from './chain-tracker.js';
+export type { ChainPattern, ChainAction, ChainTrackerOptions } from './chain-tracker.js';
+export { classifyToolCall } from './chain-classify.js';
+export type { ChainToolCall, CallClassification } from './chain-classify.js';
+export type { ChainCapability } from './chain-facts.js';
