@@ -35,9 +35,9 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     error: ctx.error,
     synthesised: ctx.synthesised,
     rewritten: ctx.rewritten,
-    protocol: null,
-    server: null,
-    tool: null,
+    protocol: ctx.protocol?.name ?? null,
+    server: ctx.protocol?.server ?? null,
+    tool: ctx.protocol?.tool ?? null,
     parent_id: null,
   };
 }

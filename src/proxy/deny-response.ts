@@ -24,6 +24,7 @@ export type DenyError =
   | 'placeholder_denied'
   | 'dlp_blocked'
   | 'message_too_large'
+  | 'a2a_card_changed'
   | 'injection_blocked'
   | 'decompression_bomb'
   | 'response_unreadable'

@@ -15,6 +15,7 @@ import type { DlpSetup } from './dlp-setup.js';
 import type { McpEnv } from '../mcp/types.js';
 import type { McpGuard } from '../mcp/guard.js';
 import type { McpChannels } from './mcp/channels.js';
+import type { ToolPinStore } from '../state/tool-pins.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -39,6 +40,9 @@ export interface GateState {
   readonly dlp: DlpSetup;
   /** The MCP guard's view of this load: tool policy, scanners, `mcp:` settings. */
   readonly mcp: McpEnv;
+  /** `a2a:` settings. */
+  readonly a2aCardPinning: 'enforce' | 'report' | 'off';
+  readonly a2aMaxMessageBytes: number;
 }
 
 /** Long-lived services shared by every request. */
@@ -67,5 +71,7 @@ export interface GateServices {
   readonly mcp: {
     readonly guard: McpGuard;
     readonly channels: McpChannels;
+    /** Tool and agent-card pins (state.db). */
+    readonly pins: ToolPinStore;
   };
 }

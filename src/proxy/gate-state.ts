@@ -54,5 +54,7 @@ export async function buildState(
     injection,
     dlp,
     mcp: buildMcpEnv(c, policy, injection, dlp),
+    a2aCardPinning: c.a2a.card_pinning,
+    a2aMaxMessageBytes: c.a2a.max_message_bytes,
   };
 }

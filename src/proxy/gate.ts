@@ -101,7 +101,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
-      mcp: { guard, channels: new McpChannels(guard) },
+      mcp: { guard, channels: new McpChannels(guard), pins: init.pins },
     };
     this.pins = init.pins;
     this.server = createServer({

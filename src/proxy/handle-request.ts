@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { buildRecord } from './audit-record.js';
 import { sendDeny } from './deny-response.js';
 import { forward, type ForwardRequest } from './forward.js';
@@ -10,7 +10,10 @@ import { synthesize } from './synthesize.js';
 import { tunnelOf } from './tunnel-context.js';
 import { buildUpstreamRequest, hasBody } from './upstream-request.js';
 import { answerMcp, mcpCandidate, once, wantsEventStream } from './mcp/answer.js';
-import { intakeMcp } from './mcp/intake.js';
+import { intakeMcp, type McpIntake } from './mcp/intake.js';
+import { a2aResponse } from './a2a/response.js';
+import { isAgentCardPath } from '../inspect/a2a/index.js';
+import type { BodyInspector } from './response-inspector.js';
 import { mcpResponse } from './mcp/response.js';
 
 /**
@@ -55,12 +58,7 @@ export async function handleRequest(
     ctx.credential = up.credential;
     ctx.rewritten = up.rewritten;
     if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);
-    const channel = intake.kind === 'forward' ? intake.channel : null;
-    const plain = responseInspection(state, ctx);
-    const inspect: ForwardRequest['inspect'] =
-      channel || wantsEventStream(req)
-        ? (status, headers) => mcpResponse(gate, state, ctx, channel, (s, h) => plain?.(s, h) ?? null, status, headers)
-        : plain;
+    const inspect = protocolInspection(gate, state, ctx, intake);
 
     if (expectContinue && !mcpBody) res.writeContinue();
     await forward(ctx, dest.pool, {
@@ -91,6 +89,23 @@ async function destination(gate: GateServices, state: GateState, ctx: RequestCon
     hostHeader: d.hostHeader,
     pathPrefix: d.pathPrefix,
   };
+}
+
+/**
+ * How the response is read: as MCP (a guarded conversation, or an event stream that may
+ * be one), as A2A (an answer to an A2A request, or an agent card), or plainly.
+ */
+function protocolInspection(gate: GateServices, state: GateState, ctx: RequestContext, intake: McpIntake): ForwardRequest['inspect'] {
+  const plain = responseInspection(state, ctx);
+  const fallback = (s: number, h: IncomingHttpHeaders): BodyInspector | null => plain?.(s, h) ?? null;
+  if (intake.kind === 'forward' && intake.protocol === 'a2a') return (s, h) => a2aResponse(gate, state, ctx, 'message', fallback, s, h);
+  if (ctx.req.method === 'GET' && isAgentCardPath(ctx.target)) {
+    ctx.protocol = { name: 'a2a', server: ctx.hostText, tool: 'agent-card' };
+    return (s, h) => a2aResponse(gate, state, ctx, 'card', fallback, s, h);
+  }
+  const channel = intake.kind === 'forward' ? intake.channel : null;
+  if (channel || wantsEventStream(ctx.req)) return (s, h) => mcpResponse(gate, state, ctx, channel, fallback, s, h);
+  return plain;
 }
 
 /** Response inspection for this request: the rule's `inspect.injection`, else the config's. */

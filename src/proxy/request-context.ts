@@ -43,4 +43,6 @@ export interface RequestContext {
   /** Host and path as the audit trail may show them (set when they carried data DLP found). */
   auditHost: string | null;
   auditPath: string | null;
+  /** Set when the exchange is an A2A message or agent card (the record's protocol, server and tool). */
+  protocol: { name: 'a2a'; server: string; tool: string } | null;
 }

@@ -141,6 +141,7 @@ export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: Re
     rewritten: [],
     auditHost: null,
     auditPath: null,
+    protocol: null,
   };
 }
 

@@ -24,7 +24,7 @@ export interface BodyInspector {
 /** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
 export class ResponseBlockedError extends Error {
   constructor(
-    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable',
+    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'a2a_card_changed',
     readonly reason: string,
     readonly findings: Finding[],
   ) {

@@ -2,7 +2,8 @@ import type { Config } from '../../config/schema.js';
 import type { InjectionScanner } from '../../inspect/injection/scanner.js';
 import { decideTool, isToolListed, mcpServerFor } from '../../policy/index.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
-import type { ChainDetector, McpEnv, McpPolicyView } from '../../mcp/types.js';
+import { ChainTracker } from '../../inspect/mcp/chain-tracker.js';
+import type { McpEnv, McpPolicyView } from '../../mcp/types.js';
 import type { DlpSetup } from '../dlp-setup.js';
 
 /**
@@ -13,7 +14,7 @@ import type { DlpSetup } from '../dlp-setup.js';
  * @example
  * const env = buildMcpEnv(config, policy, injection, dlp);
  */
-export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: InjectionScanner, dlp: DlpSetup, newChain: (() => ChainDetector) | null = null): McpEnv {
+export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: InjectionScanner, dlp: DlpSetup): McpEnv {
   const m = policy.mcp;
   return {
     policy: policyView(policy),
@@ -21,7 +22,7 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     injection,
     injectionAction: c.inspect.injection,
     settings: { pinning: m.pinning, chain: m.chain, scanArgsInjection: m.scanArgsInjection, maxMessageBytes: m.maxMessageBytes },
-    newChain: m.chain === 'off' ? null : newChain,
+    newChain: m.chain === 'off' ? null : () => new ChainTracker({ action: m.chain === 'warn' ? 'warn' : 'block' }),
   };
 }
 

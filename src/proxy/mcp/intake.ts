@@ -23,14 +23,16 @@ import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
+import { guardA2a, isA2aPayload } from '../a2a/request.js';
 
 export type McpIntake =
   /** Not MCP. `body` replays what was read ahead, then the rest; null when nothing was read. */
   | { kind: 'pass'; body: AsyncIterable<Buffer> | null }
   /** The gate answers the client itself: a JSON-RPC payload (null: 202 with no body). */
   | { kind: 'reply'; payload: unknown; refusal: { error: string; rule: string | null } | null }
-  /** Forward `body` (the same bytes, or a rewritten message), then guard the response on `channel`. */
-  | { kind: 'forward'; body: Buffer; channel: McpChannel };
+  /** Forward `body` (the same bytes, or a rewritten message), then guard the response: on `channel` (MCP), or as A2A. */
+  | { kind: 'forward'; body: Buffer; channel: McpChannel; protocol: 'mcp' }
+  | { kind: 'forward'; body: Buffer; channel: null; protocol: 'a2a' };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 const JSONRPC_HINT = /"jsonrpc"\s*:/;
@@ -63,6 +65,10 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
   const parsed = parseJsonRpc(body, { maxBytes: max });
   if (!parsed.ok) return { kind: 'pass', body: replay([body], null, ctx) };
+  if (isA2aPayload(parsed.messages)) {
+    const step = guardA2a(state, ctx, parsed.messages, parsed.batch);
+    return step.kind === 'reply' ? step : { kind: 'forward', body, channel: null, protocol: 'a2a' };
+  }
   const sid = transportSession(req.headers, ctx.target);
   const key = channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid);
   const mcp = parsed.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
@@ -74,7 +80,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const meta = { parentId: ctx.decisionId, bytes: parsed.batch ? 0 : body.length };
   const steps: ClientStep[] = [];
   for (const m of parsed.messages) steps.push(await gate.mcp.guard.client(channel, m, parsed.batch ? { ...meta, bytes: JSON.stringify(m.raw).length } : meta));
-  if (steps.every((s) => s.kind === 'forward')) return { kind: 'forward', body, channel };
+  if (steps.every((s) => s.kind === 'forward')) return { kind: 'forward', body, channel, protocol: 'mcp' };
   if (!parsed.batch) {
     const s = steps[0]!;
     if (s.kind === 'reply' && channel.deliver) {
@@ -84,7 +90,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     }
     if (s.kind === 'reply') return { kind: 'reply', payload: s.message, refusal: refusalOf(s.message) };
     if (s.kind === 'drop') return { kind: 'reply', payload: null, refusal: { error: 'dlp_blocked', rule: null } };
-    if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel };
+    if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel, protocol: 'mcp' };
   }
   const answers = refuseBatch(gate, channel, parsed.messages, steps, ctx.decisionId);
   if (channel.deliver) {
