@@ -26,7 +26,7 @@ export const WINDOW_BYTES = 512;
 /** How far into a message a label before the second half may reach. */
 const LABEL_SPAN = 32;
 /** Words tried after the label. */
-const MAX_SKIPS = 3;
+const MAX_SKIPS = 4;
 /** Shortest unfinished token worth completing. */
 const MIN_DANGLING = 4;
 
