@@ -5,8 +5,8 @@
  *
  * Two joins are tried. The plain one (`...AKIAIOSF` + `ODNN7EXAMPLE...`) catches a
  * secret streamed in pieces. When the window ends in an unfinished token
- * (`part1: ghp_ABCDEFGHIJKLMN`), that token is also joined to each of the next
- * message's first few words (`part2: OPQRSTUVWXYZabcdef12`), so a short label in
+ * (`part1: ghp_ABCDEFGHIJKLMN`, anything but a plain lower-case word), that token is
+ * also joined to each of the next message's first few words (`part2: OPQRSTUVWXYZabcdef12`), so a short label in
  * front of the second half does not hide it. Only matches that take bytes from both
  * sides count (each message is scanned on its own anyway), and only of patterns
  * anchored by a keyword, and known secrets (see DlpScanner.scanJoin).
@@ -54,7 +54,8 @@ export class MessageWindow {
     const out = this.join(this.tail, head);
     let d = this.tail.length;
     while (d > 0 && isTokenChar(this.tail.charCodeAt(d - 1))) d--;
-    if (this.tail.length - d >= MIN_DANGLING) {
+    // A plain lower-case word (most prose) starts no credential: skip the extra joins.
+    if (this.tail.length - d >= MIN_DANGLING && !/^[a-z]+$/.test(this.tail.slice(d))) {
       const dangling = this.tail.slice(d);
       let tries = 0;
       for (let p = 1; p < Math.min(head.length, LABEL_SPAN) && tries < MAX_SKIPS; p++) {
