@@ -16,6 +16,10 @@ export interface WsEcho {
   upgrades: IncomingHttpHeaders[];
   /** The extensions negotiated on each connection ('' when none). */
   extensions: string[];
+  /** Every ping payload the server received. */
+  pings: Buffer[];
+  /** The close code and reason of every connection the client side closed. */
+  closes: Array<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -41,11 +45,13 @@ export async function startWsEcho(opts: { tls?: boolean; names?: string[] } = {}
   } else {
     server = createHttp();
   }
-  const echo: WsEcho = { port: 0, received: [], upgrades: [], extensions: [], close: () => Promise.resolve() };
+  const echo: WsEcho = { port: 0, received: [], upgrades: [], extensions: [], pings: [], closes: [], close: () => Promise.resolve() };
   const wss = new WebSocketServer({ server, perMessageDeflate: true });
   wss.on('connection', (ws, req) => {
     echo.upgrades.push(req.headers);
     echo.extensions.push(ws.extensions);
+    ws.on('ping', (data: Buffer) => echo.pings.push(data));
+    ws.on('close', (code, reason) => echo.closes.push({ code, reason: reason.toString() }));
     ws.on('message', (data: Buffer, isBinary) => {
       echo.received.push(isBinary ? { binaryBytes: data.length } : data.toString('utf8'));
       if (!isBinary && data.toString('utf8') === 'INJECT') ws.send(INJECTION_TEXT);

@@ -30,6 +30,13 @@ export const OVERLAP = 4096;
 export const HOLD = 64;
 export const MIN_SCAN = 16 * 1024;
 export const SLICE = 64 * 1024;
+/**
+ * Bytes a caller that forwards a stream while scanning it holds back, so that no byte
+ * of a secret (up to a few KiB long) leaves before the secret is found: what `push()`
+ * may not have scanned yet (under MIN_SCAN), the HOLD at the end of the last window,
+ * and one OVERLAP for a match that began before it.
+ */
+export const FORWARD_HOLD_BACK = MIN_SCAN + HOLD + OVERLAP;
 
 export type BodyKind = 'json' | 'form' | 'text';
 

@@ -44,6 +44,8 @@ export class DlpScanner {
   private readonly engine: DlpEngine;
   private readonly actions: Record<string, FindingAction>;
   private readonly maxScanBytes: number;
+  /** Ids of patterns with no keyword (cards, IBANs, addresses): left out of joins. */
+  private readonly unanchored: ReadonlySet<string>;
 
   constructor(opts: DlpOptions = {}) {
     const base = opts.patterns === undefined || opts.patterns === 'builtin' ? builtinPatterns : opts.patterns;
@@ -57,6 +59,7 @@ export class DlpScanner {
     this.actions = { ...(opts.actions ?? {}) };
     this.engine = new DlpEngine(all, { actions: this.actions, known: opts.known });
     this.maxScanBytes = opts.maxScanBytes ?? 64 * 1024 * 1024;
+    this.unanchored = new Set(all.filter((p) => p.keywords.length === 0).map((p) => p.id));
   }
 
   /** Path segments, query keys and values, userinfo and fragment, each with decoded layers. */
@@ -92,6 +95,27 @@ export class DlpScanner {
   /** Any text (an MCP argument, a WebSocket message) at `location`. */
   scanText(text: string, location: string): Finding[] {
     return this.scanParts(toByteString(text), location);
+  }
+
+  /**
+   * What only the join `left + right` shows (two byte strings: the end of one message
+   * and the start of the next): matches that take bytes from both sides, of patterns
+   * anchored by a keyword and of known secrets. Keyword-less patterns (card numbers,
+   * IBANs, addresses) are left out: digits ending one message and starting the next
+   * make numbers nobody sent.
+   *
+   * @example
+   * dlp.scanJoin('key: AKIAIOSF', 'ODNN7EXAMPLE', 'ws.message') // [{ type: 'aws_access_key_id', ... }]
+   */
+  scanJoin(left: string, right: string, location: string): Finding[] {
+    const spans: Array<[Finding, number, number]> = [];
+    this.scanParts(left + right, location, spans);
+    const cut = left.length;
+    const out: Finding[] = [];
+    for (const [f, s, e] of spans) {
+      if (s < cut && e > cut && !this.unanchored.has(f.type.replace(/_unverified$/, ''))) out.push(f);
+    }
+    return dedupe(out);
   }
 
   /** A streaming scanner for one request body. */

@@ -4,52 +4,44 @@ import { stripInjections } from '../../inspect/injection/strip.js';
 import type { InjectionFinding } from '../../inspect/injection/types.js';
 import type { InspectProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
-import { settle } from '../inspect-request.js';
+import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 
-/** Where WebSocket findings are placed in the audit record. */
-export const WS_LOCATION = 'ws.message';
+export { WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 
-/** What to do with one complete text message. */
-export type Verdict =
-  | { ok: true; text: string; findings: Finding[] }
-  | { ok: false; error: 'dlp_blocked' | 'injection_blocked'; findings: Finding[] };
-
-/** Scans whole text messages: DLP on the agent's, injection (and reflected secrets) on the upstream's. */
+/**
+ * Scans a session's messages: DLP on everything the agent sends (text, binary, control
+ * payloads, and across messages), injection (and reflected secrets) on the upstream's text.
+ */
 export interface MessageInspector {
   outbound(text: string): Verdict;
+  /** A scan for the next binary message from the agent; null when outbound DLP is off. */
+  outboundBinary(): BinaryInspection | null;
+  /** A ping or pong payload, or a close frame's reason, from the agent. */
+  outboundControl(payload: Buffer): Check;
   inbound(text: string): Verdict;
 }
 
 /**
  * The inspection a WebSocket session gets, from the same settings as an HTTP request:
  * the rule's `inspect` profile, else the config's `inspect.dlp.action` and
- * `inspect.injection`. Whole messages are in hand, so `redact` (DLP) and `strip`
- * (injection) rewrite the message; if the rewrite cannot be shown clean, it blocks.
+ * `inspect.injection`. Whole text messages are in hand, so `redact` (DLP) and `strip`
+ * (injection) rewrite them; if the rewrite cannot be shown clean, it blocks. Binary
+ * messages and control payloads are forwarded unchanged or not at all.
  *
  * @example
  * const insp = messageInspector(state, decision.inspect, up.scrub);
  * const v = insp.outbound('here is my key ...'); // { ok: false, error: 'dlp_blocked', findings }
  */
 export function messageInspector(state: GateState, profile: InspectProfile | null, scrub: readonly Buffer[]): MessageInspector {
-  const dlp = state.dlp;
-  const dlpLevel = profile?.dlp ?? dlp.action;
+  const dlpLevel = profile?.dlp ?? state.dlp.action;
   const injectionAction = profile?.injection ?? state.inspect.injection;
-  const dlpScan = (text: string): Finding[] => settle(dlp.scanner.scanText(text, WS_LOCATION), dlp, profile?.dlp);
+  const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile?.dlp);
+  const clean: Check = { ok: true, findings: [] };
 
   return {
-    outbound(text) {
-      if (dlpLevel === 'off') return { ok: true, text, findings: [] };
-      const findings = dlpScan(text);
-      if (findings.length === 0) return { ok: true, text, findings };
-      const stop = findings.filter((f) => f.action === 'block');
-      if (stop.length > 0) return { ok: false, error: 'dlp_blocked', findings };
-      const redact = findings.filter((f) => f.action === 'redact');
-      if (redact.length === 0) return { ok: true, text, findings };
-      const redacted = dlp.scanner.redact(text, redact);
-      // Fail closed: what leaves must scan clean of anything but warnings.
-      if (dlpScan(redacted).some((f) => f.action !== 'warn')) return { ok: false, error: 'dlp_blocked', findings };
-      return { ok: true, text: redacted, findings };
-    },
+    outbound: (text) => (dlp ? dlp.text(text) : { ok: true, text, findings: [] }),
+    outboundBinary: () => (dlp ? dlp.binary() : null),
+    outboundControl: (payload) => (dlp ? dlp.control(payload) : clean),
     inbound(text) {
       const findings: Finding[] = [];
       let out = text;

@@ -1,10 +1,14 @@
 import type { Socket } from 'node:net';
+import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
 import { CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
-import type { MessageInspector, Verdict } from './message-inspector.js';
+import type { BinaryInspection, Check, MessageInspector, Verdict } from './message-inspector.js';
 
 export interface RelayOptions {
-  /** Largest text message reassembled and scanned; larger closes with 1009. */
+  /**
+   * Largest text message reassembled and scanned; larger closes with 1009. Also how
+   * much of an outbound binary message is held while it is scanned.
+   */
   maxMessageBytes: number;
   binary: 'allow' | 'deny';
   /** Largest binary message (all its fragments); larger closes with 1009. */
@@ -35,9 +39,13 @@ const CLOSE_GRACE_MS = 2000;
  * Relay one WebSocket session frame by frame between the agent and the upstream.
  * Text messages are reassembled (bounded), checked as UTF-8, and inspected whole
  * before any of them is forwarded, as one frame (RFC 6455 §5.4 lets an intermediary
- * refragment when no extension is in use). Binary and control frames are forwarded as
- * received, mask and all. A blocking finding is never forwarded: both sides get a
- * close (1008) and both connections end. `onEnd` is called once, when both are closed.
+ * refragment when no extension is in use). The agent's binary messages are scanned as
+ * they arrive and held until scanned: whole up to `maxMessageBytes`, beyond that
+ * forwarded in fragments that keep back the scanner's margin, so no part of a secret
+ * leaves before it is found and a blocked message never completes upstream. The
+ * agent's control payloads are scanned too. Everything else is forwarded as received,
+ * mask and all. A blocking finding is never forwarded: both sides get a close (1008)
+ * and both connections end. `onEnd` is called once, when both are closed.
  *
  * @example
  * relayWebSocket(agentSocket, upstreamSocket, { agent: head, upstream: upHead }, opts, (r) => audit(r));
@@ -86,7 +94,8 @@ export function relayWebSocket(
   const direction = (fromAgent: boolean) => {
     const src = fromAgent ? agent : upstream;
     const dst = fromAgent ? upstream : agent;
-    let fragment: { opcode: number; parts: Buffer[]; bytes: number } | null = null;
+    /** The message being received; `scan` set for an outbound binary one, whose `held` bytes are not yet forwarded. */
+    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean } | null = null;
     let closed = false;
     let waiting = false;
 
@@ -111,6 +120,38 @@ export function relayWebSocket(
     };
     const parser = new FrameParser((op) => Math.max(0, limit(op)));
 
+    /** Record a check's findings; false (and the session closed) when it blocks. */
+    const allowed = (c: Check | Verdict): c is Extract<Check | Verdict, { ok: true }> => {
+      record(c.findings);
+      if (c.ok) return true;
+      terminate(CLOSE.policyViolation, `policy violation ${c.error}`, { outcome: 'deny', reason: c.error });
+      return false;
+    };
+
+    /** Forward the first `n` held bytes of a scanned binary message. */
+    const release = (msg: NonNullable<typeof fragment>, n: number, fin: boolean, f: Frame): void => {
+      if (fin && !msg.started && msg.parts.length === 1) return forwardAsIs(f);
+      const all = msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts, msg.held);
+      msg.parts = n < all.length ? [Buffer.from(all.subarray(n))] : [];
+      msg.held -= n;
+      send(encodeFrame({ fin, opcode: msg.started ? OP.continuation : OP.binary, payload: all.subarray(0, n), mask: 'new' }));
+      msg.started = true;
+    };
+    const holdLimit = Math.max(opts.maxMessageBytes, 2 * FORWARD_HOLD_BACK);
+
+    const onBinary = (msg: NonNullable<typeof fragment>, scan: BinaryInspection, f: Frame): boolean => {
+      const payload = unmaskPayload(f);
+      if (!allowed(scan.push(payload))) return false;
+      msg.parts.push(payload);
+      msg.held += payload.length;
+      if (f.fin) {
+        fragment = null;
+        if (!allowed(scan.end())) return false;
+        release(msg, msg.held, true, f);
+      } else if (msg.held > holdLimit) release(msg, msg.held - FORWARD_HOLD_BACK, false, f);
+      return true;
+    };
+
     const onText = (payload: Buffer): boolean => {
       let text: string;
       try {
@@ -120,11 +161,7 @@ export function relayWebSocket(
         return false;
       }
       const v: Verdict = fromAgent ? opts.inspector.outbound(text) : opts.inspector.inbound(text);
-      record(v.findings);
-      if (!v.ok) {
-        terminate(CLOSE.policyViolation, `policy violation ${v.error}`, { outcome: 'deny', reason: v.error });
-        return false;
-      }
+      if (!allowed(v)) return false;
       const out = v.text === text ? payload : Buffer.from(v.text, 'utf8');
       send(encodeFrame({ fin: true, opcode: OP.text, payload: out, mask: fromAgent ? 'new' : null }));
       return true;
@@ -139,8 +176,12 @@ export function relayWebSocket(
       if (closed) return true; // nothing may follow a close; drop it
       if (f.opcode >= 0x8) {
         if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong) throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
+        if (f.opcode === OP.close && f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
+        if (fromAgent && f.payload.length > 0) {
+          const p = unmaskPayload(f);
+          if (!allowed(opts.inspector.outboundControl(f.opcode === OP.close ? p.subarray(2) : p))) return false;
+        }
         if (f.opcode === OP.close) {
-          if (f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
           closed = true;
           closes++;
         }
@@ -151,7 +192,8 @@ export function relayWebSocket(
         if (!fragment) throw new FrameError(CLOSE.protocolError, 'continuation frame without a message to continue');
       } else if (f.opcode === OP.text || f.opcode === OP.binary) {
         if (fragment) throw new FrameError(CLOSE.protocolError, 'a new message began before the fragmented one finished');
-        fragment = { opcode: f.opcode, parts: [], bytes: 0 };
+        const scan = fromAgent && f.opcode === OP.binary && opts.binary === 'allow' ? opts.inspector.outboundBinary() : null;
+        fragment = { opcode: f.opcode, parts: [], bytes: 0, scan, held: 0, started: false };
       } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
 
       const msg = fragment;
@@ -161,6 +203,7 @@ export function relayWebSocket(
           terminate(CLOSE.policyViolation, 'policy violation ws_binary_denied', { outcome: 'deny', reason: 'ws_binary_denied' });
           return false;
         }
+        if (msg.scan) return onBinary(msg, msg.scan, f);
         if (f.fin) fragment = null;
         forwardAsIs(f);
         return true;

@@ -9,7 +9,7 @@ import type { Finding } from '../../../src/inspect/finding.js';
 const dlp = new DlpScanner();
 const injection = new InjectionScanner();
 const AWS = 'AKIAIOSFODNN7EXAMPLE';
-const SK = 'sk-test-4eC39HqLyjWDarjtT1zdp7dc';
+const SK = 'q4eC39HqLyjWDarjtT1zdp7dcZ'; // no provider prefix: only its property name says it is a key
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 const blocks = (fs: readonly Finding[]): string[] => fs.filter((f) => f.action === 'block').map((f) => `${f.type}@${f.location}`);
 const send = (parts: unknown[], extra: Record<string, unknown> = {}, method = 'message/send'): { method: string; params: unknown } => ({

@@ -70,6 +70,8 @@ test('docs and code that mention secrets without containing any', () => {
     'git log: commit 4f1c0b2e9d8a7c6b5a4f3e2d1c0b9a8f7e6d5c4b Author: Dev',
     'Order #1234 5678 9012 3456 shipped; tracking 1Z999AA10123456784; phone +1 415 555 0100',
     'uuid 550e8400-e29b-41d4-a716-446655440000 and build 20260310.1234567890',
+    '<div class="sk-fading-circle"><div class="sk-circle12"></div></div> lang="sk-SK"',
+    'OPENAI_API_KEY=sk-... (set yours); sk-test-key-for-local-development-only; sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
   ];
   for (const d of docs) assert.deepEqual(blocks(dlp.scanText(d, 'body')), [], d);
 });

@@ -56,6 +56,9 @@ export const SAMPLES: Record<string, Sample> = {
   sentry_token: s(`sntryu_${fk(64, HEX)}`, `sntryu_${fk(10, HEX)}`),
   openai_api_key: s(`sk-proj-${fk(48, URLSAFE)}`, `sk-proj-${fk(10)}`),
   openai_api_key_legacy: s(`sk-${fk(48)}`, `sk-${fk(20)}`),
+  // Sluice's own fakes: a labelled key with a random part, and a label with words only.
+  sk_secret_key: s(`sk-test-FAKE${fk(24)}`, 'sk-test-key-for-local-development-only'),
+  openrouter_api_key: s(`sk-or-v1-${fk(64, HEX)}`, `sk-or-v1-${fk(40, HEX)}`),
   anthropic_api_key: s(`sk-ant-api03-${fk(93, URLSAFE)}`, 'sk-ant-api03-short'),
   huggingface_token: s(`hf_FAKE${fk(28)}1a`, 'hf_abcdefghijklmnopqrstuvwxyzabcdefgh'),
   groq_api_key: s(`gsk_${fk(52)}`, `gsk_${fk(40)}`),

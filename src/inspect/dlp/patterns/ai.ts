@@ -1,13 +1,25 @@
 /**
- * AI provider API keys: OpenAI, Anthropic, Hugging Face, Groq, Replicate, Cohere,
- * Mistral, Perplexity, xAI, DeepSeek-style keys.
+ * AI provider API keys: OpenAI, Anthropic, OpenRouter, Hugging Face, Groq, Replicate,
+ * Cohere, Mistral, Perplexity, xAI, DeepSeek-style keys, and any other key in the `sk-`
+ * convention OpenAI set (`sk-<label>-<random>`).
  *
  * @example
  * import { aiPatterns } from './ai.js';
  * aiPatterns.length > 5 // true
  */
 import type { PatternSpec } from '../pattern-spec.js';
-import { charClassCount } from '../validators/entropy.js';
+import { charClassCount, shannonEntropy } from '../validators/entropy.js';
+import { isPlaceholder } from '../validators/placeholder.js';
+
+/**
+ * The random part of an `sk-` key (its last segment) looks generated: upper, lower and
+ * digits, no run of one character, not a placeholder.
+ */
+function skRandomPart(m: RegExpExecArray): boolean {
+  const v = m[1] ?? '';
+  const body = v.slice(v.lastIndexOf('-') + 1);
+  return charClassCount(body) >= 3 && shannonEntropy(body) >= 3.5 && !isPlaceholder(body);
+}
 
 export const aiPatterns: PatternSpec[] = [
   {
@@ -21,6 +33,22 @@ export const aiPatterns: PatternSpec[] = [
     keywords: ['sk-'],
     regex: /(?<![A-Za-z0-9_-])(sk-(?:[A-Za-z0-9]{48}|[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74}))(?![A-Za-z0-9_-])/,
     action: 'block', maxLength: 160,
+  },
+  {
+    // OpenAI-compatible APIs and gateways copy OpenAI's `sk-` keys, often with a label
+    // (`sk-test-`, `sk-dev-`); the label says nothing about what the key can do, so an
+    // unknown provider's key blocks. Provider patterns win on the same span.
+    id: 'sk_secret_key', description: 'Secret key in the sk-[label-]<random> convention, no specific provider matched',
+    keywords: ['sk-'],
+    regex: /(?<![A-Za-z0-9_-])(sk-(?:[a-z0-9]{2,12}-){0,2}[A-Za-z0-9]{24,160})(?![A-Za-z0-9_-])/,
+    validate: skRandomPart,
+    action: 'block', generic: true, maxLength: 200,
+  },
+  {
+    id: 'openrouter_api_key', description: 'OpenRouter API key (sk-or-v1-)',
+    keywords: ['sk-or-v1-'],
+    regex: /(?<![A-Za-z0-9_-])(sk-or-v1-[0-9a-f]{64})(?![A-Za-z0-9_-])/,
+    action: 'block', maxLength: 80,
   },
   {
     id: 'anthropic_api_key', description: 'Anthropic API or admin key (sk-ant-...)',

@@ -1,0 +1,112 @@
+import { toByteString } from '../../inspect/dlp/decode.js';
+import { MessageWindow, WINDOW_BYTES } from '../../inspect/dlp/message-window.js';
+import type { Finding } from '../../inspect/finding.js';
+import type { InspectProfile } from '../../policy/types.js';
+import type { DlpSetup } from '../dlp-setup.js';
+import { settle } from '../inspect-request.js';
+
+/** Where WebSocket findings are placed in the audit record. */
+export const WS_LOCATION = 'ws.message';
+const ACROSS = 'split across messages';
+
+/** What to do with one complete text message. */
+export type Verdict =
+  | { ok: true; text: string; findings: Finding[] }
+  | { ok: false; error: 'dlp_blocked' | 'injection_blocked'; findings: Finding[] };
+
+/** A binary message or a control payload is forwarded unchanged or not at all. */
+export type Check = { ok: true; findings: Finding[] } | { ok: false; error: 'dlp_blocked'; findings: Finding[] };
+
+/** The scan of one outbound binary message, fed frame by frame. */
+export interface BinaryInspection {
+  /** One frame's payload, unmasked. Findings for what could already be seen. */
+  push(payload: Buffer): Check;
+  /** The message is complete: the rest of its findings, and those at its join with the messages before. */
+  end(): Check;
+}
+
+/** DLP on everything the agent sends over one session: text, binary, control payloads. */
+export interface OutboundDlp {
+  text(text: string): Verdict;
+  binary(): BinaryInspection;
+  control(payload: Buffer): Check;
+}
+
+/**
+ * Outbound DLP for one WebSocket session. Each text message is scanned whole (and
+ * redacted when its findings say so); each binary message is scanned as a stream of
+ * bytes (the engine reads bytes, so UTF-8 or latin1 text inside it is seen as in a
+ * text message, with every decoder) and cannot be redacted, so what would be redacted
+ * blocks; control payloads (ping, pong, a close reason) are scanned alone. One
+ * MessageWindow per session joins each data message to the ones before it: a secret
+ * split across messages blocks the message that completes it (its first part has
+ * already left, so it cannot be redacted either).
+ *
+ * @example
+ * const out = outboundDlp(state.dlp, decision.inspect?.dlp);
+ * out.text('part1: ghp_ABCDEFGHIJKLMN').ok;   // true
+ * out.text('part2: OPQRSTUVWXYZabcdef12').ok; // false: the join is a GitHub token
+ */
+export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp']): OutboundDlp {
+  const scan = (text: string): Finding[] => settle(dlp.scanner.scanText(text, WS_LOCATION), dlp, rule);
+  const window = new MessageWindow((a, b) =>
+    settle(dlp.scanner.scanJoin(a, b, WS_LOCATION), dlp, rule).map((f) => ({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS}` : ACROSS })),
+  );
+
+  return {
+    text(text) {
+      const findings = scan(text);
+      let out = text;
+      if (findings.some((f) => f.action === 'block')) return { ok: false, error: 'dlp_blocked', findings };
+      const redact = findings.filter((f) => f.action === 'redact');
+      if (redact.length > 0) {
+        out = dlp.scanner.redact(text, redact);
+        // Fail closed: what leaves must scan clean of anything but warnings.
+        if (scan(out).some((f) => f.action !== 'warn')) return { ok: false, error: 'dlp_blocked', findings };
+      }
+      const across = out.length <= WINDOW_BYTES ? window.next(toByteString(out)) : window.next(toByteString(out.slice(0, WINDOW_BYTES)), toByteString(out.slice(-WINDOW_BYTES)));
+      return across.length === 0 ? { ok: true, text: out, findings } : withheld([...findings, ...across], out);
+    },
+    binary() {
+      const body = dlp.scanner.bodyScanner(undefined);
+      let head = '';
+      let last = '';
+      let bytes = 0;
+      return {
+        push(payload) {
+          bytes += payload.length;
+          if (head.length < WINDOW_BYTES) head += payload.subarray(0, WINDOW_BYTES - head.length).toString('latin1');
+          last = (last + payload.subarray(Math.max(0, payload.length - WINDOW_BYTES)).toString('latin1')).slice(-WINDOW_BYTES);
+          return check(settle(relocate(body.push(payload)), dlp, rule));
+        },
+        end() {
+          const own = settle(relocate(body.end()), dlp, rule);
+          const across = bytes <= WINDOW_BYTES ? window.next(head) : window.next(head, last);
+          return check([...own, ...across]);
+        },
+      };
+    },
+    control(payload) {
+      return payload.length === 0 ? { ok: true, findings: [] } : check(scan(payload.toString('latin1')));
+    },
+  };
+}
+
+/** A verdict for text that may only leave unchanged or not at all (warnings pass). */
+function withheld(findings: Finding[], text: string): Verdict {
+  const c = check(findings);
+  return c.ok ? { ok: true, text, findings: c.findings } : c;
+}
+
+/** Anything but a warning stops the message; `redact` is recorded as what happened: a block. */
+function check(findings: Finding[]): Check {
+  if (findings.every((f) => f.action === 'warn')) return { ok: true, findings };
+  return { ok: false, error: 'dlp_blocked', findings: findings.map((f) => (f.action === 'redact' ? { ...f, action: 'block' } : f)) };
+}
+
+/** Body-scanner findings, placed where WebSocket findings go. */
+function relocate(findings: Finding[]): Finding[] {
+  return findings.map((f) =>
+    f.type === 'dlp_scan_limit' ? { ...f, location: WS_LOCATION, detail: 'the rest of a large binary message was not scanned' } : { ...f, location: WS_LOCATION },
+  );
+}
