@@ -37,8 +37,9 @@ export const inspectSchema = strictSection({
   max_decompression_ratio: intInRange(2, 100_000).prefault(200),
   /**
    * WebSocket sessions (proxied frame by frame): text messages are reassembled up to
-   * `max_message_bytes` and scanned (DLP out, injection in); binary messages are
-   * allowed or refused, and capped. permessage-deflate is always negotiated off.
+   * `max_message_bytes` and scanned (DLP out, injection in); binary messages from the
+   * agent are DLP-scanned (held up to `max_message_bytes` while scanned) or refused
+   * (`binary: deny`). permessage-deflate is always negotiated off.
    */
   websocket: strictSection({
     max_message_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(1024 * 1024),
