@@ -91,6 +91,32 @@ rules:
     }
   });
 
+  test('a JSON-RPC batch with one refused call is refused whole, and an oversized message is refused with 413', async () => {
+    const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
+    try {
+      const url = `http://mcp.test:${server.port}/mcp`;
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const before = server.calls.length;
+      const batch = [
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'tickets.create', arguments: { title: 'a' } } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'files.write', arguments: { path: '/tmp/x', content: `k=${CANARY}` } } },
+      ];
+      const r = await undiciFetch(url, { method: 'POST', dispatcher, headers, body: JSON.stringify(batch) });
+      assert.equal(r.status, 200);
+      const answers = (await r.json()) as { id: number; error: { code: number; data: { error: string } } }[];
+      assert.deepEqual(answers.map((a) => [a.id, a.error.code, a.error.data.error]), [[1, -32001, 'batch_refused'], [2, -32001, 'dlp_blocked']]);
+      assert.equal(server.calls.length, before);
+
+      const big = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'tickets.create', arguments: { title: 'x'.repeat(5 * 1024 * 1024) } } });
+      const tooBig = await undiciFetch(url, { method: 'POST', dispatcher, headers, body: big });
+      assert.equal(tooBig.status, 413);
+      assert.equal(((await tooBig.json()) as { error: string }).error, 'message_too_large');
+      assert.equal(server.calls.length, before);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
   test('an injected tool result is replaced by a JSON-RPC error', async () => {
     const client = await connect(g, `http://mcp.test:${server.port}/mcp`);
     try {
