@@ -55,4 +55,30 @@ export class AuditTail {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
+
+  /**
+   * The records `match` accepts, appended from now on: until the one with
+   * `decisionId` is there, or (without one) until no record has come for `quietMs`
+   * after the first match; at most `timeoutMs`. Records of other cases written late
+   * are skipped by `match`, so they cannot be taken for this case's.
+   *
+   * @example
+   * const mine = await audit.collect((r) => r.host === 'case-3.mcp.bench.example', { decisionId: 'd1' });
+   */
+  async collect(match: (r: AuditLine) => boolean, opts: { decisionId?: string; timeoutMs?: number; quietMs?: number } = {}): Promise<AuditLine[]> {
+    const end = Date.now() + (opts.timeoutMs ?? 1000);
+    const quietMs = opts.quietMs ?? 150;
+    const mine: AuditLine[] = [];
+    let last = Date.now();
+    for (;;) {
+      const got = (await this.read()).filter(match);
+      if (got.length > 0) {
+        mine.push(...got);
+        last = Date.now();
+      }
+      const done = opts.decisionId !== undefined ? mine.some((r) => r.decision_id === opts.decisionId) : mine.length > 0 && Date.now() - last >= quietMs;
+      if (done || Date.now() >= end) return mine;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
 }

@@ -7,6 +7,10 @@
  * one the gate made up, and every request is counted per case, so a block can also
  * say whether anything reached the upstream.
  *
+ * MCP cases (`mcp_http`) are answered by the MCP fixture (`fixtures-mcp.ts`: a
+ * Streamable HTTP server scripted by the case) and A2A cases by the A2A fixture agent
+ * (`fixtures-a2a.ts`), on the same two servers, chosen by the same header.
+ *
  * Both servers also accept WebSocket upgrades (a `ws` server on each, no extensions)
  * and echo every message as it came, text or binary: the gate's catch-all routes send
  * `ws://` upgrades to the plain fixture and `wss://` ones (intercepted) to the TLS one.
@@ -22,6 +26,8 @@ import { WebSocketServer } from 'ws';
 import { createCa, loadCa } from '../src/tls/ca.js';
 import { LeafMinter } from '../src/tls/leaf-minter.js';
 import type { BenchCase } from './case.js';
+import { answerA2aHttp, isA2aCase } from './fixtures-a2a.js';
+import { answerMcpHttp, isMcpCase } from './fixtures-mcp.js';
 
 export const CASE_HEADER = 'x-bench-case';
 export const FIXTURE_HEADER = 'x-bench-fixture';
@@ -65,9 +71,14 @@ export async function startFixtures(dir: string): Promise<Fixtures> {
     req.on('end', () => {
       const id = headerText(req.headers[CASE_HEADER]);
       const list = seen.get(id) ?? [];
-      list.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      const body = Buffer.concat(chunks);
+      list.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       seen.set(id, list);
-      answer(cases.get(id), res);
+      const c = cases.get(id);
+      const mark = { [FIXTURE_HEADER]: FIXTURE_MARK };
+      if (c !== undefined && isMcpCase(c)) answerMcpHttp(c, req, body, res, mark);
+      else if (c !== undefined && isA2aCase(c)) answerA2aHttp(c, req, body, res, mark);
+      else answer(c, res);
     });
   };
 

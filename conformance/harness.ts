@@ -22,6 +22,8 @@ export const BLOCKLIST = ['exfil-collector.example.net', '*.exfil-collector.exam
 
 export interface Harness {
   dir: string;
+  /** The gate's config (`sluice mcp` reads it too). */
+  configFile: string;
   gatePort: number;
   /** PEM of the gate's interception CA: what an agent trusts. */
   gateCaPem: string;
@@ -90,6 +92,7 @@ export async function startHarness(opts: { keep?: boolean } = {}): Promise<Harne
     const fx = fixtures;
     return {
       dir: root,
+      configFile,
       gatePort: g.port,
       gateCaPem,
       token: tok.stdout.trim(),

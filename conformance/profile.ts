@@ -64,18 +64,29 @@ export interface ToolProfile {
 }
 
 /** Bumped when the runner's observable behaviour (verdict mapping, sending) changes. */
-export const RUNNER_VERSION = '1.1.0';
+export const RUNNER_VERSION = '1.2.0';
+
+/**
+ * Switches for what is not in the gate yet; each is the one line to change when it lands.
+ * - chain detection of MCP tool-call sequences (claims `mcp_chain`, supports `mcp_chain_memory`);
+ * - the A2A guard wired into the proxy (supports `a2a` and `a2a_scanning`, claims `a2a_scan` and `a2a_card_poison`).
+ */
+export const GATE_FEATURES = {
+  mcpChain: false,
+  a2a: false,
+};
 
 /**
  * What Sluice does today. HTTP proxying, CONNECT with interception, request and
  * header scanning, response scanning, WebSocket relaying with frame (message)
- * scanning; no MCP, A2A or shell analysis yet, so their claims are absent and their
- * cases are not_applicable.
+ * scanning, MCP over Streamable HTTP (through the proxy) and stdio (`sluice mcp`)
+ * with argument DLP and injection, tool poisoning and rug-pull pins; MCP chain
+ * detection and A2A by `GATE_FEATURES`; no shell analysis.
  *
  * @example
  * await writeProfile('conformance/sluice-profile.json', sluiceProfile('0.1.0'));
  */
-export function sluiceProfile(toolVersion: string): ToolProfile {
+export function sluiceProfile(toolVersion: string, features: typeof GATE_FEATURES = GATE_FEATURES): ToolProfile {
   return {
     schema_version: 1,
     tool: 'sluice',
@@ -95,22 +106,26 @@ export function sluiceProfile(toolVersion: string): ToolProfile {
       'crypto_dlp',
       'hostname_exfil',
       'websocket_dlp',
+      'mcp_input_scan',
+      'mcp_tool_poison',
+      ...(features.mcpChain ? ['mcp_chain'] : []),
+      ...(features.a2a ? ['a2a_scan', 'a2a_card_poison'] : []),
     ],
     supports: {
       fetch_proxy: true,
       http_proxy: true,
-      mcp_stdio: false,
-      mcp_http: false,
+      mcp_stdio: true,
+      mcp_http: true,
       websocket: true,
       tls_interception: true,
       request_body_scanning: true,
       header_scanning: true,
       response_scanning: true,
-      mcp_tool_baseline: false,
-      mcp_chain_memory: false,
-      a2a: false,
+      mcp_tool_baseline: true,
+      mcp_chain_memory: features.mcpChain,
+      a2a: features.a2a,
       websocket_frame_scanning: true,
-      a2a_scanning: false,
+      a2a_scanning: features.a2a,
       shell_analysis: false,
       dns_rebinding_fixture: false,
     },

@@ -1,5 +1,5 @@
 /** Result lines (schemas/result.schema.json) and the closing summary. */
-import type { Verdict } from './case.js';
+import type { BenchCase, Verdict } from './case.js';
 
 export type ActualVerdictOrNa = 'block' | 'allow' | 'not_applicable' | 'error';
 export type Score = 'pass' | 'fail' | 'not_applicable' | 'error';
@@ -14,6 +14,31 @@ export interface ResultLine {
   score: Score;
   evidence: Record<string, unknown>;
   notes: string;
+}
+
+/** Who is being measured, as the result lines name it. */
+export interface RunIdentity {
+  tool: string;
+  toolVersion: string;
+}
+
+/**
+ * A result line for a case.
+ *
+ * @example
+ * line(c, { tool: 'sluice', toolVersion: '0.1.0' }, 'block', { matched_signal: 'deny_contract:dlp_blocked' }, '').score // 'pass' when c expects block
+ */
+export function line(c: BenchCase, who: RunIdentity, actual: ActualVerdictOrNa, evidence: Record<string, unknown>, notes: string): ResultLine {
+  return {
+    case_id: c.id,
+    tool: who.tool,
+    tool_version: who.toolVersion,
+    expected_verdict: c.expected_verdict,
+    actual_verdict: actual,
+    score: scoreOf(c.expected_verdict, actual),
+    evidence,
+    notes,
+  };
 }
 
 /** The score an actual verdict earns against the expected one. */

@@ -2,31 +2,20 @@
 import type { BenchCase } from './case.js';
 import type { Harness } from './harness.js';
 import { applicability, type ToolProfile } from './profile.js';
-import { scoreOf, type ActualVerdictOrNa, type ResultLine } from './result.js';
+import { line, type ResultLine, type RunIdentity } from './result.js';
+import { runA2aCase } from './run-a2a.js';
+import { runMcpCase, type McpRunOptions } from './run-mcp.js';
 import { caseRequest, sendHttpCase } from './send-http.js';
 import { sendWsCase, wsCaseRequest } from './send-ws.js';
 import { judge, judgeWs } from './verdict.js';
 
 const HTTP_TRANSPORTS = new Set(['fetch_proxy', 'http_proxy']);
 const HTTP_INPUTS = new Set(['url', 'header', 'request_body', 'response_content']);
+const MCP_TRANSPORTS = new Set(['mcp_http', 'mcp_stdio']);
+const MCP_INPUTS = new Set(['mcp_tool_call', 'mcp_tool_result', 'mcp_tool_definition', 'mcp_tool_sequence']);
+const A2A_INPUTS = new Set(['a2a_message', 'a2a_agent_card']);
 
-export interface RunIdentity {
-  tool: string;
-  toolVersion: string;
-}
-
-export function line(c: BenchCase, who: RunIdentity, actual: ActualVerdictOrNa, evidence: Record<string, unknown>, notes: string): ResultLine {
-  return {
-    case_id: c.id,
-    tool: who.tool,
-    tool_version: who.toolVersion,
-    expected_verdict: c.expected_verdict,
-    actual_verdict: actual,
-    score: scoreOf(c.expected_verdict, actual),
-    evidence,
-    notes,
-  };
-}
+export type { RunIdentity };
 
 /** The not_applicable line for a case, or null when the case applies. */
 export function notApplicable(c: BenchCase, profile: ToolProfile, who: RunIdentity): ResultLine | null {
@@ -35,8 +24,10 @@ export function notApplicable(c: BenchCase, profile: ToolProfile, who: RunIdenti
 }
 
 /** Send an applicable case through the gate and build its result line. */
-export async function runCase(c: BenchCase, h: Harness, who: RunIdentity): Promise<ResultLine> {
+export async function runCase(c: BenchCase, h: Harness, who: RunIdentity, opts: McpRunOptions = {}): Promise<ResultLine> {
   if (c.transport === 'websocket' && c.input_type === 'websocket_frame') return runWsCase(c, h, who);
+  if (MCP_TRANSPORTS.has(c.transport) && MCP_INPUTS.has(c.input_type)) return runMcpCase(c, h, who, opts);
+  if (c.transport === 'a2a' && A2A_INPUTS.has(c.input_type)) return runA2aCase(c, h, who);
   if (!HTTP_TRANSPORTS.has(c.transport) || !HTTP_INPUTS.has(c.input_type)) {
     return line(c, who, 'error', {}, `the runner cannot send input_type ${c.input_type} over transport ${c.transport}`);
   }
