@@ -46,7 +46,9 @@ export class HarnessError extends Error {
 
 /**
  * The gate config: blocklist first, then one catch-all allow rule per scheme, each
- * with a route to its fixture. JSON is valid YAML, so no quoting rules to get wrong.
+ * with a route to its fixture, and one MCP tool rule allowing every tool (tools are
+ * denied by default; the cases measure scanning, not a tool allowlist). JSON is
+ * valid YAML, so no quoting rules to get wrong.
  */
 export function benchConfig(dir: string, fx: Pick<Fixtures, 'httpPort' | 'httpsPort' | 'caFile'>): Record<string, unknown> {
   return {
@@ -63,6 +65,8 @@ export function benchConfig(dir: string, fx: Pick<Fixtures, 'httpPort' | 'httpsP
       { id: 'bench-blocklist', hosts: BLOCKLIST, action: 'deny' },
       { id: 'bench-https', schemes: ['https'], hosts: ['*'], route: 'fixture-https' },
       { id: 'bench-http', schemes: ['http'], hosts: ['*'], route: 'fixture-http' },
+      // MCP tools are denied by default; the benchmark measures what the scanners do with every call.
+      { id: 'bench-mcp-tools', mcp: { tools: ['**'] } },
     ],
   };
 }

@@ -11,7 +11,7 @@ import { SLUICE_BIN, type Harness } from './harness.js';
 import { mcpPlan, type McpPlan } from './mcp-plan.js';
 import { line, type ResultLine, type RunIdentity } from './result.js';
 import { caseEndpoint, sendMcpHttp } from './send-mcp.js';
-import { sendMcpStdio, stdioLaunch } from './send-mcp-stdio.js';
+import { sendMcpStdio, serverName, stdioLaunch } from './send-mcp-stdio.js';
 import type { AuditLine } from './audit-tail.js';
 import { judgeMcp } from './verdict-mcp.js';
 
@@ -43,12 +43,13 @@ export async function runMcpCase(c: BenchCase, h: Harness, who: RunIdentity, opt
     obs = await sendMcpHttp({ port: h.gatePort, token: h.token, caPem: h.gateCaPem }, plan, url);
     obs.arrivals = mcpArrivalsOf(h.fixtures.arrivals(c.id));
   } else {
-    mine = (r) => r.server === c.id || r.transport === 'stdio';
+    const name = serverName(c.id);
+    mine = (r) => r.host === name || r.server === name;
     const dir = join(h.dir, 'mcp-stdio');
     await mkdir(dir, { recursive: true });
-    const caseFile = join(dir, `${c.id}.json`);
+    const caseFile = join(dir, `${name}.json`);
     await writeFile(caseFile, JSON.stringify(c));
-    const launch = stdioLaunch({ sluiceBin: SLUICE_BIN, configFile: h.configFile, fixture: FIXTURE_STDIO, caseFile, logFile: join(dir, `${c.id}.arrivals.jsonl`), name: c.id });
+    const launch = stdioLaunch({ sluiceBin: SLUICE_BIN, configFile: h.configFile, gatePort: h.gatePort, fixture: FIXTURE_STDIO, caseFile, logFile: join(dir, `${name}.arrivals.jsonl`), name });
     obs = await sendMcpStdio(launch, plan);
   }
   const judged = judgeMcp(plan, obs);

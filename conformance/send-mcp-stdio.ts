@@ -1,8 +1,8 @@
 /**
  * Send an `mcp_stdio` case through `sluice mcp`, the stdio wrapper: the runner starts
  *
- *   sluice mcp --config BENCH.yaml --tenant bench --agent runner --name <case id> --
- *     node fixture-mcp-stdio.js --case CASE.json --log ARRIVALS.jsonl
+ *   sluice mcp --config BENCH.yaml --gate 127.0.0.1:PORT --tenant bench --agent runner
+ *     --name <case id> --quiet -- node fixture-mcp-stdio.js --case CASE.json --log ARRIVALS.jsonl
  *
  * as a real process, writes the conversation (`mcp-plan.ts`) to its stdin one JSON
  * message per line, and reads answers from its stdout, matched by id. Each request
@@ -27,20 +27,32 @@ export interface StdioLaunch {
 }
 
 const ANSWER_MS = 10_000;
+
+/**
+ * The `--name` for a case: its id when it is a valid server name (a letter, then
+ * letters, digits, `.`, `_`, `-`), else the id with everything else replaced.
+ *
+ * @example
+ * serverName('mcp-input-dlp-001') // 'mcp-input-dlp-001'
+ */
+export function serverName(caseId: string): string {
+  const s = caseId.replace(/[^A-Za-z0-9._-]/g, '-');
+  return /^[A-Za-z]/.test(s) ? s : `case-${s}`;
+}
 const EXIT_MS = 5_000;
 
 /**
  * The command line for a case.
  *
  * @example
- * stdioLaunch({ sluiceBin: 'dist/src/cli/main.js', configFile: 'bench.yaml', fixture: 'dist/conformance/fixture-mcp-stdio.js', caseFile: 'c.json', logFile: 'c.log', name: 'c' })
- * // { command: process.execPath, args: ['dist/src/cli/main.js', 'mcp', '--config', 'bench.yaml', ...], logFile: 'c.log' }
+ * stdioLaunch({ sluiceBin: 'dist/src/cli/main.js', configFile: 'bench.yaml', gatePort: 8080, fixture: 'dist/conformance/fixture-mcp-stdio.js', caseFile: 'c.json', logFile: 'c.log', name: 'c' })
+ * // { command: process.execPath, args: ['dist/src/cli/main.js', 'mcp', '--config', 'bench.yaml', '--gate', '127.0.0.1:8080', ...], logFile: 'c.log' }
  */
-export function stdioLaunch(o: { sluiceBin: string; configFile: string; fixture: string; caseFile: string; logFile: string; name: string; tenant?: string; agent?: string }): StdioLaunch {
+export function stdioLaunch(o: { sluiceBin: string; configFile: string; gatePort: number; fixture: string; caseFile: string; logFile: string; name: string; tenant?: string; agent?: string }): StdioLaunch {
   return {
     command: process.execPath,
     args: [
-      o.sluiceBin, 'mcp', '--config', o.configFile, '--tenant', o.tenant ?? 'bench', '--agent', o.agent ?? 'runner', '--name', o.name, '--',
+      o.sluiceBin, 'mcp', '--config', o.configFile, '--gate', `127.0.0.1:${o.gatePort}`, '--tenant', o.tenant ?? 'bench', '--agent', o.agent ?? 'runner', '--name', o.name, '--quiet', '--',
       process.execPath, o.fixture, '--case', o.caseFile, '--log', o.logFile,
     ],
     logFile: o.logFile,
