@@ -123,15 +123,19 @@ const CASES: Record<string, Record<string, unknown>> = {
     capability_tags: ['websocket_dlp'],
     requires: ['websocket_frame_scanning'],
   }),
+  // MCP over Streamable HTTP through the gate: an AWS key in a tool argument.
   'mcp/mcp-input-005.json': benchCase({
     id: 'mcp-input-005',
     category: 'mcp_input',
     input_type: 'mcp_tool_call',
-    transport: 'mcp_stdio',
-    payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x', arguments: {} }, id: 1 }] },
+    transport: 'mcp_http',
+    payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'web_search', arguments: { query: 'AKIAIOSFODNN7EXAMPLE' } }, id: 1 }] },
     expected_verdict: 'block',
     capability_tags: ['mcp_input_scan'],
   }),
+  // Not claimed: shell analysis, and A2A until the guard is wired into the proxy.
+  'mcp/shell-006.json': benchCase({ id: 'shell-006', category: 'shell_obfuscation', input_type: 'mcp_tool_call', transport: 'mcp_stdio', payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'exec', arguments: { command: '/bin/{rm,} -rf /tmp' } }, id: 1 }] }, expected_verdict: 'block', capability_tags: ['shell_obfuscation'], requires: ['shell_analysis'] }),
+  'a2a/a2a-card-007.json': benchCase({ id: 'a2a-card-007', category: 'a2a_agent_card', input_type: 'a2a_agent_card', transport: 'a2a', payload: { agent_card: { name: 'weather', skills: [] } }, expected_verdict: 'allow', capability_tags: ['benign'], requires: ['a2a_scanning'] }),
 };
 
 let dir: string;
@@ -161,10 +165,10 @@ const byId = (id: string): Record<string, unknown> => {
 
 test('exits 0 and ends stdout and stderr with the summary line', () => {
   assert.equal(run.code, 0, run.stderr);
-  const summary = 'results: 8 passed, 0 failed, 1 not_applicable, 0 errors (9 total)';
+  const summary = 'results: 9 passed, 0 failed, 2 not_applicable, 0 errors (11 total)';
   assert.equal(run.stdout.trimEnd().split('\n').at(-1), summary);
   assert.equal(run.stderr.trimEnd().split('\n').at(-1), summary);
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 11);
 });
 
 test('every result line has exactly the schema fields', () => {
@@ -211,12 +215,22 @@ test('the blocklist domain: block by the blocklist rule', () => {
   assert.equal(e.rule, 'bench-blocklist');
 });
 
-test('an MCP case is not_applicable and never run', () => {
+test('an MCP case goes through the gate: the tool call is refused with JSON-RPC -32001 before it reaches the fixture', () => {
   const l = byId('mcp-input-005');
-  assert.equal(l.actual_verdict, 'not_applicable');
-  assert.equal(l.score, 'not_applicable');
-  assert.deepEqual(l.evidence, {});
-  assert.match(String(l.notes), /mcp_input_scan/);
+  assert.equal(l.actual_verdict, 'block', JSON.stringify(l));
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.matched_signal, 'jsonrpc_deny:dlp_blocked');
+  assert.equal(e.mcp_transport, 'mcp_http');
+  assert.equal(e.requests_reached_upstream, 0);
+});
+
+test('unclaimed capabilities (shell analysis) and transports (a2a) are not_applicable and never run', () => {
+  for (const [id, why] of [['shell-006', /shell_obfuscation/], ['a2a-card-007', /a2a_scanning/]] as const) {
+    const l = byId(id);
+    assert.equal(l.actual_verdict, 'not_applicable');
+    assert.deepEqual(l.evidence, {});
+    assert.match(String(l.notes), why);
+  }
 });
 
 test('--out holds the same result lines as stdout', async () => {
