@@ -28,6 +28,8 @@ export interface Harness {
   /** PEM of the gate's interception CA: what an agent trusts. */
   gateCaPem: string;
   token: string;
+  /** A token for the same tenant and agent bound to its own agent session (`sluice token --session`). */
+  sessionToken(session: string): Promise<string>;
   fixtures: Fixtures;
   audit: AuditTail;
   /** Non-null once the gate process has exited. */
@@ -100,6 +102,11 @@ export async function startHarness(opts: { keep?: boolean } = {}): Promise<Harne
       gatePort: g.port,
       gateCaPem,
       token: tok.stdout.trim(),
+      sessionToken: async (session) => {
+        const t = await runCli(['token', '--tenant', 'bench', '--agent', 'runner', '--session', session, '--config', configFile, '--ttl', '1h']);
+        if (t.code !== 0) throw new HarnessError(`sluice token --session ${session} failed (exit ${t.code}): ${t.stderr.trim()}`);
+        return t.stdout.trim();
+      },
       fixtures: fx,
       audit: new AuditTail(join(dir, 'audit.jsonl')),
       gateExit: () => g.exited,

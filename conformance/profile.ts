@@ -67,21 +67,23 @@ export interface ToolProfile {
 export const RUNNER_VERSION = '1.2.0';
 
 /**
- * Switches for what is not in the gate yet; each is the one line to change when it lands.
+ * Switches for the parts that landed last; each is one line to change (to measure a
+ * build without them, or to add the next).
  * - chain detection of MCP tool-call sequences (claims `mcp_chain`, supports `mcp_chain_memory`);
  * - the A2A guard wired into the proxy (supports `a2a` and `a2a_scanning`, claims `a2a_scan` and `a2a_card_poison`).
  */
 export const GATE_FEATURES = {
-  mcpChain: false,
-  a2a: false,
+  mcpChain: true,
+  a2a: true,
 };
 
 /**
  * What Sluice does today. HTTP proxying, CONNECT with interception, request and
  * header scanning, response scanning, WebSocket relaying with frame (message)
  * scanning, MCP over Streamable HTTP (through the proxy) and stdio (`sluice mcp`)
- * with argument DLP and injection, tool poisoning and rug-pull pins; MCP chain
- * detection and A2A by `GATE_FEATURES`; no shell analysis.
+ * with argument DLP and injection, tool poisoning, rug-pull pins and chain
+ * detection, A2A messages and agent cards (both switchable in `GATE_FEATURES`); no
+ * shell analysis.
  *
  * @example
  * await writeProfile('conformance/sluice-profile.json', sluiceProfile('0.1.0'));

@@ -40,7 +40,15 @@ export async function runMcpCase(c: BenchCase, h: Harness, who: RunIdentity, opt
     const url = caseEndpoint(c.id, 'mcp', opts.mcpScheme);
     const host = new URL(url).hostname;
     mine = (r) => r.host === host || r.server === host;
-    obs = await sendMcpHttp({ port: h.gatePort, token: h.token, caPem: h.gateCaPem }, plan, url);
+    // Its own agent session, as each `sluice mcp` process has: the gate remembers
+    // tool-call chains per agent session, across servers, so cases must not share one.
+    let token: string;
+    try {
+      token = await h.sessionToken(`bench-${serverName(c.id)}`.slice(0, 128));
+    } catch (err) {
+      return line(c, who, 'error', { matched_signal: 'no_token' }, (err as Error).message);
+    }
+    obs = await sendMcpHttp({ port: h.gatePort, token, caPem: h.gateCaPem }, plan, url);
     obs.arrivals = mcpArrivalsOf(h.fixtures.arrivals(c.id));
   } else {
     const name = serverName(c.id);

@@ -4,8 +4,9 @@
  *
  * - the HTTP deny contract (4xx/5xx, `x-sluice-decision`, a refusal code), or a body
  *   the gate cut after the head → block, exactly as for HTTP cases;
- * - a JSON-RPC error -32001 with the gate's `data.error` (as a JSON answer or as an
- *   event of the stream) → block;
+ * - a JSON-RPC error -32000 (the code Sluice refuses A2A messages with; -32001 is
+ *   A2A's TaskNotFound) whose `data.error` is a refusal code (as a JSON answer, or
+ *   as an event of the stream) → block;
  * - the card with skills missing (withheld) → block;
  * - the fixture's answer (the Message, the event stream, the card) unchanged → allow;
  *   changed but not withheld → allow with `modified: true`;
@@ -18,8 +19,10 @@ import { FIXTURE_HEADER, FIXTURE_MARK } from './fixtures.js';
 import { isObject, sameJson, type Json } from './mcp-plan.js';
 import type { A2aExchange, A2aObservation } from './send-a2a.js';
 import { parse, sseData } from './send-mcp.js';
-import { judge, type Judged } from './verdict.js';
-import { MCP_DENY_CODE } from './verdict-mcp.js';
+import { isRefusal, judge, type Judged } from './verdict.js';
+
+/** The JSON-RPC error code Sluice refuses an A2A message with. */
+export const A2A_DENY_CODE = -32000;
 
 interface Part {
   verdict: 'block' | 'allow' | 'error';
@@ -64,7 +67,7 @@ function judgeExchange(ex: A2aExchange, card: unknown): Part {
   const expected = a2aAnswer(ex.sent);
   const stream = ex.sent.method === STREAM_METHOD && (h.headers['content-type'] ?? '').startsWith('text/event-stream');
   const answers: unknown[] = stream ? sseData(h.body).map(parse) : h.body === '' ? [] : [parse(h.body)];
-  const deny = answers.find((a): a is Json => isObject(a) && isObject(a.error) && a.error.code === MCP_DENY_CODE && isObject(a.error.data) && typeof a.error.data.error === 'string');
+  const deny = answers.find((a): a is Json => isObject(a) && isObject(a.error) && a.error.code === A2A_DENY_CODE && isObject(a.error.data) && typeof a.error.data.error === 'string' && isRefusal(a.error.data.error));
   if (deny) {
     const d = (deny.error as { data: Record<string, unknown> }).data;
     const evidence: Record<string, unknown> = { ...base, matched_signal: `jsonrpc_deny:${String(d.error)}`, error: d.error };

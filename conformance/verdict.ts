@@ -39,6 +39,8 @@ export const REFUSAL_CODES: ReadonlySet<string> = new Set([
   'placeholder_denied',
   'bad_host',
   'host_mismatch',
+  'a2a_card_changed',
+  'mcp_tool_changed',
 ]);
 
 /**

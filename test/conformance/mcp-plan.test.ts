@@ -200,9 +200,13 @@ test('A2A verdicts: the deny contract, a -32001 event, skills withheld are block
   const fixture = { 'x-bench-fixture': 'sluice-conformance' };
   const stream = (body: string): A2aObservation => ({ kind: 'message', exchanges: [{ sent: send, url: 'u', http: { status: 200, headers: { ...fixture, 'content-type': 'text/event-stream' }, body } }] });
   assert.equal(judgeA2a(stream(`data: ${JSON.stringify(a2aAnswer(send))}\n\n`), undefined).evidence.matched_signal, 'stream_unchanged');
-  const denied = judgeA2a(stream(`data: ${JSON.stringify(deny(1, 'injection_blocked'))}\n\n`), undefined);
+  const refusal = deny(1, 'injection_blocked');
+  (refusal.error as { code: number }).code = -32000;
+  const denied = judgeA2a(stream(`data: ${JSON.stringify(refusal)}\n\n`), undefined);
   assert.equal(denied.verdict, 'block');
   assert.equal(denied.evidence.error, 'injection_blocked');
+  // -32001 is A2A's TaskNotFound, not a refusal.
+  assert.notEqual(judgeA2a(stream(`data: ${JSON.stringify(deny(1, 'injection_blocked'))}\n\n`), undefined).verdict, 'block');
   assert.equal(judgeA2a(stream(''), undefined).evidence.matched_signal, 'answer_withheld');
 
   const card = { name: 'a', skills: [{ id: 's1' }, { id: 's2' }] };

@@ -133,7 +133,7 @@ const CASES: Record<string, Record<string, unknown>> = {
     expected_verdict: 'block',
     capability_tags: ['mcp_input_scan'],
   }),
-  // Not claimed: shell analysis, and A2A until the guard is wired into the proxy.
+  // Not claimed: shell analysis. An A2A agent card, fetched through the gate.
   'mcp/shell-006.json': benchCase({ id: 'shell-006', category: 'shell_obfuscation', input_type: 'mcp_tool_call', transport: 'mcp_stdio', payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'exec', arguments: { command: '/bin/{rm,} -rf /tmp' } }, id: 1 }] }, expected_verdict: 'block', capability_tags: ['shell_obfuscation'], requires: ['shell_analysis'] }),
   'a2a/a2a-card-007.json': benchCase({ id: 'a2a-card-007', category: 'a2a_agent_card', input_type: 'a2a_agent_card', transport: 'a2a', payload: { agent_card: { name: 'weather', skills: [] } }, expected_verdict: 'allow', capability_tags: ['benign'], requires: ['a2a_scanning'] }),
 };
@@ -165,7 +165,7 @@ const byId = (id: string): Record<string, unknown> => {
 
 test('exits 0 and ends stdout and stderr with the summary line', () => {
   assert.equal(run.code, 0, run.stderr);
-  const summary = 'results: 9 passed, 0 failed, 2 not_applicable, 0 errors (11 total)';
+  const summary = 'results: 10 passed, 0 failed, 1 not_applicable, 0 errors (11 total)';
   assert.equal(run.stdout.trimEnd().split('\n').at(-1), summary);
   assert.equal(run.stderr.trimEnd().split('\n').at(-1), summary);
   assert.equal(lines.length, 11);
@@ -224,13 +224,19 @@ test('an MCP case goes through the gate: the tool call is refused with JSON-RPC 
   assert.equal(e.requests_reached_upstream, 0);
 });
 
-test('unclaimed capabilities (shell analysis) and transports (a2a) are not_applicable and never run', () => {
-  for (const [id, why] of [['shell-006', /shell_obfuscation/], ['a2a-card-007', /a2a_scanning/]] as const) {
-    const l = byId(id);
-    assert.equal(l.actual_verdict, 'not_applicable');
-    assert.deepEqual(l.evidence, {});
-    assert.match(String(l.notes), why);
-  }
+test('an unclaimed capability (shell analysis) is not_applicable and never run', () => {
+  const l = byId('shell-006');
+  assert.equal(l.actual_verdict, 'not_applicable');
+  assert.deepEqual(l.evidence, {});
+  assert.match(String(l.notes), /shell_obfuscation/);
+});
+
+test('an A2A agent card is fetched through the gate from its well-known URL and arrives unchanged', () => {
+  const l = byId('a2a-card-007');
+  assert.equal(l.actual_verdict, 'allow', JSON.stringify(l));
+  const e = l.evidence as Record<string, unknown>;
+  assert.equal(e.matched_signal, 'card_unchanged');
+  assert.match(String(e.url), /\/\.well-known\/agent-card\.json$/);
 });
 
 test('--out holds the same result lines as stdout', async () => {
