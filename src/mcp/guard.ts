@@ -195,7 +195,11 @@ export class McpGuard {
 
     const findings = this.outbound(env, ch, args, env.settings.scanArgsInjection);
     const stop = findings.filter((f) => f.action !== 'warn');
-    if (stop.length > 0) return refuse('dlp_blocked', `the arguments of tool ${name} carry data that must not leave: ${describe(stop)}`, name, verdict, findings);
+    if (stop.length > 0) {
+      // Injected instructions relayed in the arguments are named as such, not as a data leak.
+      if (stop.every((f) => f.type.startsWith('prompt_injection'))) return refuse('injection_blocked', `the arguments of tool ${name} carry a prompt injection: ${describe(stop)}`, name, verdict, findings);
+      return refuse('dlp_blocked', `the arguments of tool ${name} carry data that must not leave: ${describe(stop)}`, name, verdict, findings);
+    }
 
     const detector = env.settings.chain === 'off' ? null : this.chainFor(ch, env);
     if (detector) {
