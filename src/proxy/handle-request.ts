@@ -58,6 +58,7 @@ export async function handleRequest(
     ctx.credential = up.credential;
     ctx.rewritten = up.rewritten;
     if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);
+    if (intake.kind === 'forward' && intake.protocol === 'mcp' && intake.rewritten) delete up.headers['content-encoding'];
     const inspect = protocolInspection(gate, state, ctx, intake);
 
     if (expectContinue && !mcpBody) res.writeContinue();

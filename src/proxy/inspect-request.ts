@@ -2,6 +2,7 @@ import type { Finding, FindingAction } from '../inspect/finding.js';
 import type { InspectProfile } from '../policy/types.js';
 import type { DlpSetup } from './dlp-setup.js';
 import { Rejection } from './errors-map.js';
+import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
 
 /**
@@ -92,6 +93,11 @@ export async function* inspectBody(
   }
   const scanner = dlp.scanner.bodyScanner(headerValue(ctx.req.headers['content-type']));
   const rule = ctx.decision?.rule ?? null;
+  // A compressed body is scanned as the upstream will read it (decoded, with the bomb
+  // limits); the bytes forwarded are the agent's own. An encoding the gate cannot read
+  // is refused: what cannot be scanned does not leave.
+  let decoder = requestDecoder(ctx, dlp);
+  let exhausted = false;
   let held: Buffer = Buffer.alloc(0);
   const check = (found: Finding[]): void => {
     const settled = settle(found, dlp, profile?.dlp);
@@ -99,8 +105,32 @@ export async function* inspectBody(
     const stop = settled.filter((f) => f.action !== 'warn');
     if (stop.length > 0) throw blocked(stop, rule);
   };
+  const scan = async (chunk: Buffer | null): Promise<void> => {
+    if (exhausted) return;
+    if (!decoder) {
+      if (chunk) check(scanner.push(chunk));
+      return;
+    }
+    try {
+      const plain = chunk ? await decoder.push(chunk) : await decoder.end();
+      for (const p of plain) check(scanner.push(p));
+    } catch (err) {
+      if (err instanceof Rejection) throw err;
+      if (err instanceof DecompressionBombError && err.details.limit === 'max_output_bytes') {
+        // Past what DLP reads of any body (inspect.dlp.max_body_bytes): the rest leaves unscanned, as for a plain body.
+        ctx.findings.push({ type: 'dlp_scan_limit', location: 'body', action: 'warn', detail: 'decoded body past inspect.dlp.max_body_bytes' });
+        exhausted = true;
+        decoder = null;
+        return;
+      }
+      const bomb = err instanceof DecompressionBombError;
+      const f: Finding = { type: bomb ? 'decompression_bomb' : 'body_unreadable', location: 'body', action: 'block' };
+      ctx.findings.push(f);
+      throw new Rejection(bomb ? 403 : 400, bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
+    }
+  };
   for await (const chunk of body) {
-    check(scanner.push(chunk));
+    await scan(chunk);
     held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
     if (held.length > BODY_HOLD) {
       const out = held.subarray(0, held.length - BODY_HOLD);
@@ -108,8 +138,21 @@ export async function* inspectBody(
       yield out;
     }
   }
+  await scan(null);
   check(scanner.end());
   if (held.length > 0) yield held;
+}
+
+/** A decoder for a compressed request body, or null when it is not compressed. Throws a Rejection for an unknown encoding. */
+function requestDecoder(ctx: RequestContext, dlp: DlpSetup): SafeDecompressor | null {
+  const enc = ctx.req.headers['content-encoding'];
+  if (enc === undefined || enc.trim() === '' || enc.trim().toLowerCase() === 'identity') return null;
+  try {
+    return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxBodyBytes + 1, maxRatio: 1000 });
+  } catch {
+    ctx.findings.push({ type: 'body_unreadable', location: 'body', action: 'block', detail: 'unsupported content-encoding' });
+    throw new Rejection(415, 'unsupported', `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`, ctx.decision?.rule ?? null);
+  }
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

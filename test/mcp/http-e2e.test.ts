@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -105,6 +106,13 @@ rules:
       assert.equal(r.status, 200);
       const answers = (await r.json()) as { id: number; error: { code: number; data: { error: string } } }[];
       assert.deepEqual(answers.map((a) => [a.id, a.error.code, a.error.data.error]), [[1, -32001, 'batch_refused'], [2, -32001, 'dlp_blocked']]);
+      assert.equal(server.calls.length, before);
+
+      // Compression is no way around the guard: the body is read decoded.
+      const squeezed = gzipSync(Buffer.from(JSON.stringify(batch[1])));
+      const gz = await undiciFetch(url, { method: 'POST', dispatcher, headers: { ...headers, 'content-encoding': 'gzip' }, body: squeezed });
+      const gzAnswer = (await gz.json()) as { error?: { data?: { error?: string } } };
+      assert.equal(gzAnswer.error?.data?.error, 'dlp_blocked');
       assert.equal(server.calls.length, before);
 
       const big = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'tickets.create', arguments: { title: 'x'.repeat(5 * 1024 * 1024) } } });

@@ -19,6 +19,7 @@ import { jsonRpcError, MCP_DENIED_CODE, parseJsonRpc } from '../../inspect/mcp/j
 import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { Rejection } from '../errors-map.js';
+import { createSafeDecompressor, DecompressionBombError } from '../../inspect/decompress.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { channelKey } from './channels.js';
@@ -31,7 +32,7 @@ export type McpIntake =
   /** The gate answers the client itself: a JSON-RPC payload (null: 202 with no body). */
   | { kind: 'reply'; payload: unknown; refusal: { error: string; rule: string | null } | null }
   /** Forward `body` (the same bytes, or a rewritten message), then guard the response: on `channel` (MCP), or as A2A. */
-  | { kind: 'forward'; body: Buffer; channel: McpChannel; protocol: 'mcp' }
+  | { kind: 'forward'; body: Buffer; channel: McpChannel; protocol: 'mcp'; /** The body is the gate's own (uncompressed) JSON. */ rewritten?: true }
   | { kind: 'forward'; body: Buffer; channel: null; protocol: 'a2a' };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
@@ -63,7 +64,11 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     }
   }
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
-  const parsed = parseJsonRpc(body, { maxBytes: max });
+  // A compressed body is read decoded: compression must not be a way around the guard.
+  const plain = await decoded(body, headerText(req.headers['content-encoding']), max);
+  if (plain === 'too_large') throw new Rejection(413, 'message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+  if (plain === null) return { kind: 'pass', body: replay([body], null, ctx) };
+  const parsed = parseJsonRpc(plain, { maxBytes: max });
   if (!parsed.ok) return { kind: 'pass', body: replay([body], null, ctx) };
   if (isA2aPayload(parsed.messages)) {
     const step = guardA2a(state, ctx, parsed.messages, parsed.batch);
@@ -90,7 +95,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     }
     if (s.kind === 'reply') return { kind: 'reply', payload: s.message, refusal: refusalOf(s.message) };
     if (s.kind === 'drop') return { kind: 'reply', payload: null, refusal: { error: 'dlp_blocked', rule: null } };
-    if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel, protocol: 'mcp' };
+    if (s.kind === 'replace') return { kind: 'forward', body: Buffer.from(JSON.stringify(s.message)), channel, protocol: 'mcp', rewritten: true };
   }
   const answers = refuseBatch(gate, channel, parsed.messages, steps, ctx.decisionId);
   if (channel.deliver) {
@@ -132,6 +137,25 @@ export function transportSession(headers: IncomingHttpHeaders, target: string): 
   const q = target.indexOf('?');
   if (q === -1) return '';
   return new URLSearchParams(target.slice(q + 1)).get('sessionId') ?? '';
+}
+
+/**
+ * The body as JSON text for parsing: itself when not compressed, else decoded (bounded
+ * by `max`). Null when it cannot be decoded (the DLP step refuses it later), 'too_large'
+ * when it decodes past `max`.
+ */
+async function decoded(body: Buffer, encoding: string, max: number): Promise<Buffer | null | 'too_large'> {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  try {
+    const d = createSafeDecompressor(enc, { maxOutputBytes: max, maxRatio: 1000 });
+    if (!d) return body;
+    const out = [...(await d.push(body)), ...(await d.end())];
+    return Buffer.concat(out);
+  } catch (err) {
+    if (err instanceof DecompressionBombError) return err.details.limit === 'max_output_bytes' ? 'too_large' : null;
+    return null;
+  }
 }
 
 async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: RequestContext): AsyncGenerator<Buffer> {

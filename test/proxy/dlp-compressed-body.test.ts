@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { startTestGate, type TestGate } from '../helpers/gate.js';
+import { startUpstream, type Upstream } from '../helpers/upstream.js';
+
+const SECRET = `sk-canary-${randomBytes(16).toString('hex')}`;
+
+describe('DLP reads a compressed request body as the upstream will', () => {
+  let up: Upstream;
+  let g: TestGate;
+  before(async () => {
+    up = await startUpstream();
+    g = await startTestGate(
+      `
+dns:
+  hosts:
+    api.upstream.test: 127.0.0.1
+network:
+  allow_private: [127.0.0.1/32]
+rules:
+  - id: upstream
+    hosts: [api.upstream.test]
+`,
+      { secrets: { billing_key: SECRET } },
+    );
+  });
+  after(async () => {
+    await g.close();
+    await up.close();
+  });
+
+  function post(body: Buffer, encoding: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: g.port,
+          method: 'POST',
+          path: `http://api.upstream.test:${up.port}/upload`,
+          headers: { 'proxy-authorization': g.auth, 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': String(body.length) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  for (const [name, squeeze] of [['gzip', gzipSync], ['br', brotliCompressSync]] as const) {
+    test(`${name}: a held secret inside is blocked before any byte reaches the upstream; a clean body passes unchanged`, async () => {
+      const seen = up.seen.length;
+      const bad = await post(squeeze(Buffer.from(JSON.stringify({ note: 'hello', key: SECRET }))), name);
+      assert.equal(bad.status, 403, bad.body);
+      assert.equal((JSON.parse(bad.body) as { error: string }).error, 'dlp_blocked');
+      assert.ok(!bad.body.includes(SECRET));
+      const clean = squeeze(Buffer.from(JSON.stringify({ note: 'hello' })));
+      const ok = await post(clean, name);
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(up.seen.length, seen + 1, 'only the clean body reached the upstream');
+      assert.equal(up.seen.at(-1)?.bodyBytes, clean.length, 'forwarded as the agent compressed it');
+    });
+  }
+
+  test('an encoding the gate cannot read is refused (415), a corrupt body too (400): nothing unscanned leaves', async () => {
+    const seen = up.seen.length;
+    const odd = await post(Buffer.from('whatever'), 'x-custom');
+    assert.equal(odd.status, 415, odd.body);
+    const corrupt = await post(Buffer.from('not gzip at all, really'), 'gzip');
+    assert.equal(corrupt.status, 400, corrupt.body);
+    assert.equal(up.seen.length, seen);
+  });
+});
