@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: () => import('./audit.js'),
   policy: () => import('./policy.js'),
   explain: () => import('./explain.js'),
+  mcp: () => import('./mcp.js'),
 };
 
 const USAGE = `sluice: the egress gate for AI agents
@@ -37,6 +38,7 @@ commands:
   policy  check a policy file, or run a table of policy test cases
   explain show how the policy decides one request, rule by rule
   audit   tail or query the audit trail
+  mcp     run a stdio MCP server behind the gate; accept changed tool definitions
 
 'sluice <command> --help' for a command's options.`;
 

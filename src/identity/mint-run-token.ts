@@ -7,6 +7,7 @@
  * env.HTTPS_PROXY = `http://sluice:${token}@127.0.0.1:8877`;
  */
 import { loadSigningKey } from './keys.js';
+import type { Principal } from './principal.js';
 import { issueToken } from './tokens.js';
 
 export interface RunTokenRequest {
@@ -24,10 +25,10 @@ export interface RunTokenRequest {
  * (IDENTITY_KEY) when the key is missing, InvalidArgumentError for bad names or ttl.
  *
  * @example
- * const { token, session } = await mintRunToken(dir, { tenant: 't', agent: 'a', ttlMs: 3_600_000 });
+ * const { token, session, principal } = await mintRunToken(dir, { tenant: 't', agent: 'a', ttlMs: 3_600_000 });
  */
-export async function mintRunToken(dataDir: string, req: RunTokenRequest): Promise<{ token: string; session: string }> {
+export async function mintRunToken(dataDir: string, req: RunTokenRequest): Promise<{ token: string; session: string; principal: Principal }> {
   const key = await loadSigningKey(dataDir);
   const { token, principal } = await issueToken(key, req);
-  return { token, session: principal.session };
+  return { token, session: principal.session, principal };
 }

@@ -115,11 +115,16 @@ export class McpGuard {
     ch.pending.clear();
   }
 
-  /** A forwarded request that will not be sent after all (its batch was refused): record it as refused. */
-  abandon(ch: McpChannel, id: JsonRpcId, parentId: string | null): void {
+  /**
+   * A forwarded request that will not be sent after all (its batch was refused), or
+   * whose answer the transport refused (too large, unreadable): record it as refused,
+   * with `reason`. Returns the tool call's decision id (null for any other request).
+   */
+  abandon(ch: McpChannel, id: JsonRpcId, parentId: string | null, reason = 'batch_refused'): string | null {
     const p = ch.take(id);
-    if (!p?.call) return;
-    this.finishCall(ch, p, { outcome: 'deny', findings: p.call.findings, error: null, bytesOut: 0, parentId, reason: 'batch_refused', synthesised: true });
+    if (!p?.call) return null;
+    this.finishCall(ch, p, { outcome: 'deny', findings: p.call.findings, error: null, bytesOut: 0, parentId, reason, synthesised: true });
+    return p.call.decisionId;
   }
 
   async client(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ClientStep> {

@@ -1,0 +1,105 @@
+/**
+ * `sluice mcp`: a stdio MCP server behind the gate (the wrapper form, always with
+ * `--`), and the operator's pin commands (`accept`, `pins`).
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from '../logger.js';
+import { serverNameFor, SERVER_NAME } from '../mcp/stdio/server-name.js';
+import { openStdioServices } from '../mcp/stdio/services.js';
+import { wrapStdio } from '../mcp/stdio/wrap.js';
+import { openGateSession } from './gate-session.js';
+import { acceptPins, listPins } from './mcp-pins.js';
+import { spawnWrapped } from './spawn-child.js';
+import { UsageError } from './usage-error.js';
+
+export const help = `sluice mcp [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 1h] -- CMD [ARGS...]
+sluice mcp accept SERVER [--tenant T] [--config FILE]
+sluice mcp pins [SERVER] [--tenant T] [--config FILE]
+
+Run a stdio MCP server (CMD) behind the gate. Point your MCP client at this
+command instead of CMD: every JSON-RPC message between the client (our stdin and
+stdout) and the server passes the gate's MCP guard, with the policy, DLP,
+injection scanning, tool pinning and audit of the config the gate uses:
+  - tools/call: MCP tool rules decide; a denied call gets a JSON-RPC error (-32001)
+    whose data is the deny body {error, reason, rule, decision_id}; secrets in
+    arguments are blocked; every call is one audit record (transport stdio, host
+    SERVER).
+  - tools/list: denied, poisoned and changed-since-pinned tools are taken out.
+  - results: a prompt injection in a tool result is refused.
+  - a message over mcp.max_message_bytes, or one that is not JSON-RPC, is refused.
+The server's own network access goes through the gate like 'sluice run' (a fresh
+token and session, proxy variables, CA trusted); the gate must be running. Its
+stderr passes through. Exits with CMD's exit code.
+
+SERVER (for policy, pins and audit) is --name, else derived from CMD: its
+basename, or for npx, node, uvx, python, ... the first argument that is not a
+flag, without scope, version or extension ('npx -y @modelcontextprotocol/server-
+everything' is 'server-everything'). The session id is printed on stderr
+(--quiet: not).
+
+accept: a tool whose definition (description, schema) changed since it was first
+pinned is blocked until an operator accepts it; this accepts every change
+waiting for SERVER (all tenants, or --tenant T) and prints what it accepted.
+pins: lists pinned tools and the changes waiting, for SERVER or all servers.`;
+
+const SUBCOMMANDS = new Set(['accept', 'pins']);
+
+export async function run(argv: string[]): Promise<number> {
+  const dashdash = argv.indexOf('--');
+  const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
+  const { values, positionals } = parseArgs({
+    args: own,
+    options: {
+      config: { type: 'string' },
+      gate: { type: 'string' },
+      tenant: { type: 'string' },
+      agent: { type: 'string' },
+      human: { type: 'string' },
+      name: { type: 'string' },
+      ttl: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [sub, ...rest] = positionals;
+  if (sub !== undefined && SUBCOMMANDS.has(sub)) {
+    if (dashdash !== -1) throw new UsageError(`'sluice mcp ${sub}' runs no command; leave out '--' and what follows`);
+    for (const flag of ['gate', 'agent', 'human', 'name', 'ttl'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to the wrapper form (sluice mcp [options] -- CMD), not to 'sluice mcp ${sub}'`);
+    }
+    const flags = { config: values.config, tenant: values.tenant };
+    return sub === 'accept' ? acceptPins(rest, flags) : listPins(rest, flags);
+  }
+  if (sub !== undefined) throw new UsageError(`unknown subcommand '${sub}': expected 'accept' or 'pins', or a server to wrap after '--' (sluice mcp [options] -- CMD [ARGS...])`);
+  const command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
+  if (command.length === 0) throw new UsageError('nothing to run: sluice mcp [options] -- CMD [ARGS...]');
+  const [cmd, ...args] = command as [string, ...string[]];
+  return wrap(cmd, args, { ...values, tenant: values.tenant ?? 'default', agent: values.agent ?? 'default', ttl: values.ttl ?? '1h' });
+}
+
+async function wrap(
+  cmd: string,
+  args: string[],
+  flags: { config?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; quiet: boolean },
+): Promise<number> {
+  if (flags.name !== undefined && !SERVER_NAME.test(flags.name)) {
+    throw new UsageError(`--name: expected a server name like 'tickets' (a letter, then letters, digits, '.', '_' or '-'); got '${flags.name.replace(/[^\x20-\x7e]/g, '?')}'`);
+  }
+  const server = flags.name ?? serverNameFor(cmd, args);
+  if (server === null) throw new UsageError(`cannot derive a server name from '${cmd}'; pass --name SERVER`);
+  const session = await openGateSession(flags);
+  const c = session.loaded.config;
+  const warn = (text: string): void => void process.stderr.write(`sluice mcp: ${text}\n`);
+  const logger = createLogger({ level: c.log.level, file: c.log.file });
+  const services = await openStdioServices(session.loaded, logger, warn);
+  const who = session.principal;
+  if (!flags.quiet) warn(`session ${who.session} (tenant ${who.tenant}, agent ${who.agent}), server ${server}`);
+  try {
+    const { child, exited } = spawnWrapped('sluice mcp', cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: session.env });
+    return await wrapStdio({ guard: services.guard, env: services.env, audit: services.audit, who, server, child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
+  } finally {
+    await services.close().catch((err: unknown) => warn(`closing the audit trail failed: ${err instanceof Error ? err.message : String(err)}`));
+    logger.flush();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What the stdio wrapper builds from the gate's config file, the same way the gate
+ * does: the policy (tool rules), DLP with every secret the store holds, the
+ * injection scanner, the `mcp:` settings (buildMcpEnv), the tool pin store in the
+ * data dir (shared with the gate and `sluice mcp accept`), and the audit sinks
+ * (`audit.db`, the log, JSON lines). One difference: stdout is the MCP channel, so
+ * `audit.jsonl: stdout` is not written by the wrapper (the log and audit.db still are).
+ *
+ * @example
+ * const s = await openStdioServices(loaded, logger, warn);
+ * const ch = s.guard.open(stdioChannelInfo(principal, 'everything'));
+ * await s.close();
+ */
+import type { Logger } from 'pino';
+import type { AuditSink } from '../../audit/sink.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { FileSecretStore } from '../../credentials/file-store.js';
+import { SecretResolver } from '../../credentials/refs.js';
+import { InjectionScanner } from '../../inspect/injection/scanner.js';
+import { compilePolicy } from '../../policy/compile.js';
+import { buildAuditSinks } from '../../proxy/audit-sinks.js';
+import { buildDlp } from '../../proxy/dlp-setup.js';
+import { buildMcpEnv } from '../../proxy/mcp/env.js';
+import { openToolPinStore, type ToolPinStore } from '../../state/tool-pins.js';
+import { McpGuard } from '../guard.js';
+import type { McpEnv } from '../types.js';
+
+export interface StdioServices {
+  guard: McpGuard;
+  env: McpEnv;
+  audit: AuditSink;
+  pins: ToolPinStore;
+  /** Flush the audit trail and close the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Build everything from one config load. Throws (before any child starts) when the
+ * secret store, pin store or audit database cannot be opened, or the policy does not compile.
+ */
+export async function openStdioServices(loaded: LoadedConfig, logger: Logger, warn: (line: string) => void): Promise<StdioServices> {
+  const c = loaded.config;
+  const store = await FileSecretStore.open(c.data_dir);
+  const secrets = new SecretResolver(store, { baseDir: loaded.dir });
+  const dlp = buildDlp(c.inspect, secrets, store.list().map((e) => e.name));
+  const policy = compilePolicy(c.rules, loaded.version, c.routes);
+  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
+  const env = buildMcpEnv(c, policy, injection, dlp);
+  if (c.audit.jsonl === 'stdout') warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');
+  const config = c.audit.jsonl === 'stdout' ? { ...c, audit: { ...c.audit, jsonl: false as const } } : c;
+  const pins = openToolPinStore(c.data_dir);
+  let audit: AuditSink;
+  try {
+    audit = buildAuditSinks(config, logger);
+  } catch (err) {
+    await pins.close();
+    throw err;
+  }
+  const guard = new McpGuard({
+    env: () => env,
+    pins,
+    audit: (r) => audit.write(r),
+    onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
+  });
+  return {
+    guard,
+    env,
+    audit,
+    pins,
+    close: async () => {
+      await pins.close();
+      await audit.close?.();
+    },
+  };
+}

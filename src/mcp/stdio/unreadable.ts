@@ -1,0 +1,90 @@
+/**
+ * A line the stdio wrapper cannot pass through the guard (over the size limit, not
+ * JSON-RPC, or the guard failed on it) is never forwarded. Whoever waits for an
+ * answer gets one instead, found by the line's envelope (its top-level id and
+ * method): a refused request is answered to its sender; a refused response becomes
+ * an error to the one who asked, so no client hangs on a call that will never be
+ * answered. Refusals by the gate (size, guard failure) are audited; a malformed
+ * line is only reported on stderr (it is a broken peer, not a decision).
+ *
+ * @example
+ * await refuseUnreadable(guard, channel, io, 'client', envelopeOf(bytes), { error: 'mcp_invalid_message', code: -32700, reason: 'Parse error: not valid JSON', audited: false, bytes: 12 });
+ */
+import type { AuditRecord } from '../../audit/fields.js';
+import { newDecisionId } from '../../audit/decision-id.js';
+import { jsonRpcError, type JsonRpcId } from '../../inspect/mcp/jsonrpc.js';
+import { McpChannel } from '../channel.js';
+import type { McpGuard } from '../guard.js';
+import { toolRecord } from '../tool-record.js';
+import type { Envelope } from './envelope.js';
+
+/** Where the relay writes, and what it reports. Writes resolve once the bytes are handed on (backpressure). */
+export interface RelayIo {
+  /** One JSON-RPC payload (a message or a batch), serialised as one line, to the client. */
+  toClient(payload: unknown): Promise<void>;
+  /** A line exactly as received (without its newline), to the client. */
+  toClientLine(bytes: Buffer): Promise<void>;
+  toServer(payload: unknown): Promise<void>;
+  toServerLine(bytes: Buffer): Promise<void>;
+  /** A line for the operator on stderr. */
+  warn: (text: string) => void;
+  audit(record: AuditRecord): void;
+  policyVersion(): string;
+}
+
+export interface Unreadable {
+  /** The deny body's `error`: `message_too_large`, `mcp_invalid_message`, `mcp_guard_failed`. */
+  error: string;
+  /** JSON-RPC error code of the answer. */
+  code: number;
+  reason: string;
+  /** Record the refusal in the audit trail (and give the answer a decision id). */
+  audited: boolean;
+  bytes: number;
+}
+
+/** Refuse an unreadable line from `from`; see the module comment. */
+export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: RelayIo, from: 'client' | 'server', envelope: Envelope, what: Unreadable): Promise<void> {
+  const { id, method } = envelope;
+  const kind = method !== null ? (id !== null ? 'request' : 'notification') : id !== null ? 'response' : 'unknown';
+  io.warn(`refused a message from the ${from}${method !== null ? ` (${method})` : ''}: ${what.reason}`);
+  // A refused answer to a tool call closes that call's own record (whatever the cause);
+  // any other refusal by the gate gets a record of its own.
+  const answered = from === 'server' && kind === 'response';
+  const asked = answered ? (ch.pending.get(McpChannel.key(id))?.method ?? null) : null;
+  let decisionId = answered ? guard.abandon(ch, id!, null, what.error) : null;
+  if (what.audited) {
+    if (decisionId === null) {
+      decisionId = newDecisionId();
+      io.audit(
+        toolRecord(ch.info, {
+          decisionId,
+          time: new Date().toISOString(),
+          startNs: process.hrtime.bigint(),
+          method: method ?? asked ?? 'response',
+          tool: null,
+          outcome: 'deny',
+          reason: what.error,
+          rule: null,
+          policyVersion: io.policyVersion(),
+          intent: null,
+          findings: [],
+          bytesIn: from === 'client' ? what.bytes : 0,
+          bytesOut: from === 'server' ? what.bytes : 0,
+          synthesised: true,
+          error: null,
+          parentId: null,
+        }),
+      );
+    }
+  }
+  const answer = (to: JsonRpcId | null): unknown => jsonRpcError(to, what.code, what.reason, { error: what.error, reason: what.reason, rule: null, decision_id: decisionId });
+  if (from === 'client') {
+    if (kind === 'request' || kind === 'unknown') return io.toClient(answer(id));
+    // The client's answer to a server's request: the server gets an error instead.
+    if (kind === 'response') return io.toServer(answer(id));
+    return;
+  }
+  if (kind === 'request') return io.toServer(answer(id));
+  if (kind === 'response') return io.toClient(answer(id));
+}
