@@ -31,13 +31,18 @@ export interface ServerLog {
   calls: { name: string; args: Record<string, unknown> }[];
 }
 
+/** A tool's own behaviour, instead of the default echo. */
+export type ToolHandler = (args: Record<string, unknown>) => Promise<{ content: { type: 'text'; text: string }[]; isError?: boolean }>;
+
 /** An MCP server over `tools()` (read at every tools/list, so a test can change it). */
-export function makeMcpServer(tools: () => ToolDef[], log: ServerLog): Server {
+export function makeMcpServer(tools: () => ToolDef[], log: ServerLog, handlers: Readonly<Record<string, ToolHandler>> = {}): Server {
   const server = new Server({ name: 'sluice-test-server', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools() }));
   server.setRequestHandler(CallToolRequestSchema, (req) => {
     const args = req.params.arguments ?? {};
     log.calls.push({ name: req.params.name, args });
+    const own = Object.hasOwn(handlers, req.params.name) ? handlers[req.params.name] : undefined;
+    if (own) return own(args);
     if (req.params.name === 'web.fetch') return { content: [{ type: 'text', text: INJECTED_RESULT }] };
     return { content: [{ type: 'text', text: `ok ${req.params.name} ${JSON.stringify(args)}` }] };
   });
