@@ -12,7 +12,7 @@
  */
 import type { AuditRecord } from '../../audit/fields.js';
 import { newDecisionId } from '../../audit/decision-id.js';
-import { jsonRpcError, type JsonRpcId } from '../../inspect/mcp/jsonrpc.js';
+import { jsonRpcError, MCP_DENIED_CODE, type JsonRpcId } from '../../inspect/mcp/jsonrpc.js';
 import { McpChannel } from '../channel.js';
 import type { McpGuard } from '../guard.js';
 import { toolRecord } from '../tool-record.js';
@@ -78,13 +78,20 @@ export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: Rela
       );
     }
   }
-  const answer = (to: JsonRpcId | null): unknown => jsonRpcError(to, what.code, what.reason, { error: what.error, reason: what.reason, rule: null, decision_id: decisionId });
+  const body = (reason: string): { error: string; reason: string; rule: null; decision_id: string | null } => ({ error: what.error, reason, rule: null, decision_id: decisionId });
+  // To the sender: what is wrong with its message. To the other side, whose request it answered: that the answer was refused.
+  const toSender = (to: JsonRpcId | null): unknown => jsonRpcError(to, what.code, what.reason, body(what.reason));
+  const toAsker = (to: JsonRpcId): unknown => {
+    const reason = `the ${from}'s answer was refused: ${what.reason}`;
+    return jsonRpcError(to, what.code === MCP_DENIED_CODE ? MCP_DENIED_CODE : JSONRPC_INTERNAL_ERROR, reason, body(reason));
+  };
   if (from === 'client') {
-    if (kind === 'request' || kind === 'unknown') return io.toClient(answer(id));
-    // The client's answer to a server's request: the server gets an error instead.
-    if (kind === 'response') return io.toServer(answer(id));
+    if (kind === 'request' || kind === 'unknown') return io.toClient(toSender(id));
+    if (kind === 'response') return io.toServer(toAsker(id!));
     return;
   }
-  if (kind === 'request') return io.toServer(answer(id));
-  if (kind === 'response') return io.toClient(answer(id));
+  if (kind === 'request') return io.toServer(toSender(id));
+  if (kind === 'response') return io.toClient(toAsker(id!));
 }
+
+const JSONRPC_INTERNAL_ERROR = -32603;
