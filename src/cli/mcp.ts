@@ -2,9 +2,11 @@
  * `sluice mcp`: a stdio MCP server behind the gate (the wrapper form, always with
  * `--`), and the operator's pin commands (`accept`, `pins`).
  */
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger.js';
 import { serverNameFor, SERVER_NAME } from '../mcp/stdio/server-name.js';
+import { watchRevocation } from '../mcp/stdio/revocation.js';
 import { openStdioServices } from '../mcp/stdio/services.js';
 import { wrapStdio } from '../mcp/stdio/wrap.js';
 import { openGateSession } from './gate-session.js';
@@ -29,7 +31,8 @@ injection scanning, tool pinning and audit of the config the gate uses:
   - a message over mcp.max_message_bytes, or one that is not JSON-RPC, is refused.
 The server's own network access goes through the gate like 'sluice run' (a fresh
 token and session, proxy variables, CA trusted); the gate must be running. Its
-stderr passes through. Exits with CMD's exit code.
+stderr passes through. Exits with CMD's exit code. Revoking the session (or its
+agent or token) stops the server, as the gate cuts an open tunnel.
 
 SERVER (for policy, pins and audit) is --name, else derived from CMD: its
 basename, or for npx, node, uvx, python, ... the first argument that is not a
@@ -95,10 +98,20 @@ async function wrap(
   const services = await openStdioServices(session.loaded, logger, warn);
   const who = session.principal;
   if (!flags.quiet) warn(`session ${who.session} (tenant ${who.tenant}, agent ${who.agent}), server ${server}`);
+  let stopWatching = async (): Promise<void> => {};
   try {
+    const running: { child?: ChildProcess; revoked?: boolean } = {};
+    stopWatching = await watchRevocation(c.data_dir, who, (why) => {
+      warn(`${why}: stopping the server`);
+      running.revoked = true;
+      running.child?.kill('SIGTERM');
+    });
     const { child, exited } = spawnWrapped('sluice mcp', cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: session.env });
+    running.child = child;
+    if (running.revoked) child.kill('SIGTERM');
     return await wrapStdio({ guard: services.guard, env: services.env, audit: services.audit, who, server, child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
   } finally {
+    await stopWatching();
     await services.close().catch((err: unknown) => warn(`closing the audit trail failed: ${err instanceof Error ? err.message : String(err)}`));
     logger.flush();
   }

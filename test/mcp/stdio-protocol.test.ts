@@ -178,6 +178,16 @@ describe('sluice mcp on the wire', () => {
     assert.equal(rec?.error, 'no_result');
   });
 
+  test('revoking the session stops the server, as the gate cuts an open tunnel', async () => {
+    const { w } = await start();
+    w.send(call(50, 'fine'));
+    assert.equal((await w.reply(50)).error, undefined);
+    const r = await sluice(['revoke', '--session', w.session, '--reason', 'test', '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await w.exited, 128 + 15, 'the server was ended with SIGTERM');
+    assert.match(w.err, /session ses_\S+ was revoked \(test\): stopping the server/);
+  });
+
   test('end of input closes the server’s stdin; its exit code is ours; a command that cannot start exits 127', async () => {
     const r = await sluice(['mcp', '--config', d.configFile, '--gate', gate.address, '--', 'sh', '-c', 'cat >/dev/null; exit 5'], { input: '' });
     assert.equal(r.code, 5, r.stderr);
