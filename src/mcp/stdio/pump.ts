@@ -33,7 +33,12 @@ export interface Pumps {
 
 const NEWLINE = Buffer.from('\n');
 
-/** Start both directions. Never rejects: a broken stream ends its direction, with a warning. */
+/**
+ * Start both directions. Never rejects: a broken stream ends its direction, with a warning.
+ *
+ * @example
+ * const { client, server } = pumpStdio({ relay, maxBytes, clientIn, clientOut, serverIn: child.stdin, serverOut: child.stdout, warn });
+ */
 export function pumpStdio(o: PumpOptions): Pumps {
   const client = pump(o.clientIn, o.maxBytes, (l) => o.relay.fromClient(l), 'client', o.warn).finally(() => {
     if (!o.serverIn.destroyed && !o.serverIn.writableEnded) o.serverIn.end();

@@ -12,7 +12,12 @@
 import type { Principal } from '../../identity/principal.js';
 import { openRevocationStore, type RevocationStore } from '../../state/index.js';
 
-/** Calls `onRevoked` once, with a reason, when `who` is revoked. Returns a stop function. */
+/**
+ * Calls `onRevoked` once, with a reason, when `who` is revoked. Returns a stop function.
+ *
+ * @example
+ * const stop = await watchRevocation(dir, principal, (why) => warn(why));
+ */
 export async function watchRevocation(dataDir: string, who: Principal, onRevoked: (why: string) => void): Promise<() => Promise<void>> {
   let told = false;
   const tell = (why: string): void => {

@@ -42,6 +42,9 @@ const BUILD_DIRS = new Set(['dist', 'build', 'lib', 'src', 'bin', 'out', 'esm', 
 
 /**
  * The derived name, or null when nothing usable is left (the caller asks for `--name`).
+ *
+ * @example
+ * serverNameFor('uvx', ['--from', 'git+https://x', 'mcp-server-fetch']); // 'mcp-server-fetch'
  */
 export function serverNameFor(cmd: string, args: readonly string[]): string | null {
   const launcher = basename(cmd).replace(/\.(exe|cmd)$/i, '').replace(/^(python)3\.\d+$/, 'python3');

@@ -37,6 +37,9 @@ export interface StdioServices {
 /**
  * Build everything from one config load. Throws (before any child starts) when the
  * secret store, pin store or audit database cannot be opened, or the policy does not compile.
+ *
+ * @example
+ * const { guard, env, audit, close } = await openStdioServices(await loadConfig(file), logger, warn);
  */
 export async function openStdioServices(loaded: LoadedConfig, logger: Logger, warn: (line: string) => void): Promise<StdioServices> {
   const c = loaded.config;

@@ -43,7 +43,12 @@ export interface Unreadable {
   bytes: number;
 }
 
-/** Refuse an unreadable line from `from`; see the module comment. */
+/**
+ * Refuse an unreadable line from `from`; see the module comment.
+ *
+ * @example
+ * await refuseUnreadable(guard, channel, io, 'server', { id: 4, method: null, batch: false }, tooLarge); // the client's call 4 gets the error
+ */
 export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: RelayIo, from: 'client' | 'server', envelope: Envelope, what: Unreadable): Promise<void> {
   const { id, method } = envelope;
   const kind = method !== null ? (id !== null ? 'request' : 'notification') : id !== null ? 'response' : 'unknown';

@@ -37,7 +37,12 @@ export interface StdioWrapOptions {
 /** How long output the child wrote before it exited may take to drain to the client. */
 const DRAIN_AFTER_EXIT_MS = 2000;
 
-/** Run the conversation until the child exits; returns its exit code. */
+/**
+ * Run the conversation until the child exits; returns its exit code.
+ *
+ * @example
+ * const code = await wrapStdio({ guard, env, audit, who: principal, server: 'fs', child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
+ */
 export async function wrapStdio(o: StdioWrapOptions): Promise<number> {
   const { child } = o;
   if (!child.stdin || !child.stdout) throw new TypeError('wrapStdio: the child needs piped stdin and stdout');
