@@ -35,7 +35,7 @@ export function serverFromArg(s: string, policy: CompiledPolicy): McpServerRef {
   const named = policy.mcp.servers.find((x) => x.name === s);
   if (named !== undefined) {
     // The server's first exact host stands for it, so rules naming the host match too.
-    const host = named.spec.hosts.find((h) => !h.includes('*')) ?? s;
+    const host = named.spec.hosts?.find((h) => !h.includes('*')) ?? s;
     return { host, name: s };
   }
   const bare = s.replace(/^\[|\]$/g, '');

@@ -21,12 +21,19 @@ const serverName = z
   .regex(/^[A-Za-z][A-Za-z0-9._-]*$/, { error: (i) => `expected a server name like tickets (a letter, then letters, digits, '.', '_' or '-'); got ${describeValue(i.input)}` });
 
 const serverSchema = strictSection({
-  hosts: listOf(hostPatternField, '[mcp.tickets.example]'),
+  /** Absent: a server reached over stdio only (`sluice mcp --name NAME`). */
+  hosts: listOf(hostPatternField, '[mcp.tickets.example]').optional(),
   paths: listOf(pathPatternField, '["/mcp"]').optional(),
-});
+}).superRefine(
+  (s, ctx) => {
+    const raw = s as { hosts?: unknown; paths?: unknown };
+    if (raw.paths !== undefined && raw.hosts === undefined) ctx.addIssue({ code: 'custom', path: ['paths'], message: "only a server with 'hosts' has paths; leave both out for a stdio server (sluice mcp --name NAME)" });
+  },
+  { when: () => true },
+);
 
 export const mcpSchema = strictSection({
-  /** `NAME: { hosts, paths? }`, in order: the first that matches a request names its server. */
+  /** `NAME: { hosts, paths? }`, in order: the first that matches a request names its server; `NAME: {}` names a stdio server. */
   servers: emptyAsAbsent(z.record(serverName, serverSchema).default({})),
   /** Tool calls no MCP rule matches. */
   default: z.enum(['deny', 'allow']).default(MCP_DEFAULTS.default),

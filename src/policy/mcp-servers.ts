@@ -33,6 +33,11 @@ export function compileMcpServers(servers: Readonly<Record<string, McpServerSpec
       throw new PolicyCompileError(`mcp.servers.${name}`, msg, 'server');
     };
     if (!NAME.test(name)) fail("a server name is a letter, then letters, digits, '.', '_' or '-'");
+    if (spec.hosts === undefined) {
+      // A stdio server's name (sluice mcp --name NAME): tool rules may name it; no HTTP request is it.
+      if (spec.paths !== undefined) fail("paths: only a server with 'hosts' has paths; leave both out for a stdio server");
+      return { name, spec, matches: () => false, matchesHost: () => false };
+    }
     if (!Array.isArray(spec.hosts) || spec.hosts.length === 0) fail('hosts: expected at least one host');
     if (spec.paths !== undefined) {
       if (spec.paths.length === 0) fail('paths: expected at least one path pattern; leave the key out to match any path');

@@ -40,7 +40,8 @@ export interface McpMatchSpec {
 
 /** `mcp.servers.NAME`: requests to these hosts (and paths) go to the server called NAME. */
 export interface McpServerSpec {
-  hosts: readonly string[];
+  /** Absent: a server reached over stdio only (`sluice mcp --name NAME`); no HTTP request is ever this server. */
+  hosts?: readonly string[] | undefined;
   paths?: readonly string[] | undefined;
 }
 

@@ -187,7 +187,7 @@ void test('unknown keys in rules[].mcp, mcp and a2a list the allowed keys; bad v
     "4:24 mcp.servers.tickets.hosts[0]: '*' is only allowed as the whole first label, like '*.example.com'; got '*.bad*.example'",
     "4:43 mcp.servers.tickets.path: unknown key 'path'; allowed keys: hosts, paths",
     `5:5 mcp.servers["1st"]: expected a server name like tickets (a letter, then letters, digits, '.', '_' or '-'); got '1st'`,
-    '6:9 mcp.servers.fs.hosts: missing: this key is required (a list)',
+    "6:18 mcp.servers.fs.paths: only a server with 'hosts' has paths; leave both out for a stdio server (sluice mcp --name NAME)",
     "6:19 mcp.servers.fs.paths[0]: a path pattern starts with '/'; got 'mcp'",
     "7:12 mcp.default: expected one of deny, allow; got 'block'",
     "8:12 mcp.pinning: expected one of enforce, report, off; got 'yes'",

@@ -238,3 +238,12 @@ void test('compilePolicy refuses unusable tool rules and servers, naming the rul
     assert.throws(() => compilePolicy(rules, V, undefined, section), (err: unknown) => err instanceof PolicyCompileError && why.test(err.message), JSON.stringify([rules, section]));
   }
 });
+
+void test('a server named without hosts is a stdio server: tool rules may name it, and no HTTP request is ever it', () => {
+  const p = compilePolicy([{ id: 'fs-read', mcp: { servers: ['fs'], tools: ['read_file'] } }], V, undefined, { servers: { fs: {} } });
+  const stdio: McpServerRef = { host: 'fs', name: 'fs' };
+  assert.equal(decideTool({ server: stdio, tool: 'read_file', args: {} }, null, p).outcome, 'allow');
+  assert.equal(decideTool({ server: stdio, tool: 'write_file', args: {} }, null, p).outcome, 'deny');
+  assert.deepEqual(mcpServerFor('fs', '/mcp', p), { host: 'fs' });
+  assert.throws(() => compilePolicy([], V, undefined, { servers: { fs: { paths: ['/mcp'] } } }), /only a server with 'hosts' has paths/);
+});
