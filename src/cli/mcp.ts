@@ -14,7 +14,7 @@ import { acceptPins, listPins } from './mcp-pins.js';
 import { spawnWrapped } from './spawn-child.js';
 import { UsageError } from './usage-error.js';
 
-export const help = `sluice mcp [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 1h] -- CMD [ARGS...]
+export const help = `sluice mcp [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 12h] -- CMD [ARGS...]
 sluice mcp accept SERVER [--tenant T] [--config FILE]
 sluice mcp pins [SERVER] [--tenant T] [--config FILE]
 
@@ -38,7 +38,9 @@ SERVER (for policy, pins and audit) is --name, else derived from CMD: its
 basename, or for npx, node, uvx, python, ... the first argument that is not a
 flag, without scope, version or extension ('npx -y @modelcontextprotocol/server-
 everything' is 'server-everything'). The session id is printed on stderr
-(--quiet: not).
+(--quiet: not). The server's token lives --ttl (default 12h, at most 24h: MCP
+clients keep stdio servers running for a working day); after that its own network
+calls get 407 while tool calls through the guard go on. Restart it to renew.
 
 accept: a tool whose definition (description, schema) changed since it was first
 pinned is blocked until an operator accepts it; this accepts every change
@@ -78,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
   if (command.length === 0) throw new UsageError('nothing to run: sluice mcp [options] -- CMD [ARGS...]');
   const [cmd, ...args] = command as [string, ...string[]];
-  return wrap(cmd, args, { ...values, tenant: values.tenant ?? 'default', agent: values.agent ?? 'default', ttl: values.ttl ?? '1h' });
+  return wrap(cmd, args, { ...values, tenant: values.tenant ?? 'default', agent: values.agent ?? 'default', ttl: values.ttl ?? '12h' });
 }
 
 async function wrap(
