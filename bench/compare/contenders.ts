@@ -54,6 +54,18 @@ export function useSluiceCli(path: string): void {
   SLUICE = path;
 }
 export const sluiceCli = (): string => SLUICE;
+let BEFORE: string | undefined;
+/**
+ * Also run another build of Sluice (`--sluice-before`) as an extra contender, named
+ * `before: <label>`, in the same alternation: before/after figures from one run on a
+ * noisy machine, instead of two runs an hour apart.
+ */
+export function compareWithSluice(path: string): void {
+  BEFORE = path;
+}
+export const sluiceBeforeCli = (): string | undefined => BEFORE;
+/** The label the `--sluice-before` build runs under. */
+export const beforeLabel = (label: string): string => `before: ${label}`;
 let PROFILE_DIR: string | undefined;
 /** Start Sluice with `node --cpu-prof`, profiles written to `dir` when it stops. */
 export function profileSluiceInto(dir: string): void {
@@ -225,8 +237,10 @@ export async function sluiceHome(kids: Children, dir: string): Promise<SluiceHom
 }
 
 /** Sluice, through its CLI, with policy (one allow rule), inspection (defaults) and audit (SQLite, default) on. */
-export async function sluice(ctx: StartContext, mode: Mode & { label?: string }): Promise<Contender> {
-  const name = mode.label ?? 'Sluice';
+export async function sluice(ctx: StartContext, mode: Mode & { label?: string; before?: boolean }): Promise<Contender> {
+  const cli = mode.before ? BEFORE : SLUICE;
+  const name = mode.before ? beforeLabel(mode.label ?? 'Sluice') : (mode.label ?? 'Sluice');
+  if (cli === undefined) return { name, ca: ctx.upstreamCa, unavailable: 'no --sluice-before build given' };
   const ca = mode.intercept ? join(ctx.sluice.dir, 'ca.pem') : ctx.upstreamCa;
   return guarded(name, ca, async () => {
     const cred = mode.inject ? `\n    credential: { secret: ${SECRET_NAME}, header: authorization, value: "Bearer {{secret}}" }` : '';
@@ -244,11 +258,11 @@ rules:
 `;
     const conf = join(ctx.sluice.dir, `bench-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
     await writeFile(conf, yaml);
-    const prof = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
-    const child = ctx.kids.spawn('node', [...prof, SLUICE, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
+    const prof = PROFILE_DIR === undefined || mode.before ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+    const child = ctx.kids.spawn('node', [...prof, cli, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
     const url = new URL((await firstLine(child, /^sluice listening on (http:\/\/\S+)$/, 30_000))[1]!);
     const auth = `Basic ${Buffer.from(`sluice:${ctx.sluice.token}`).toString('base64')}`;
-    const note = `audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
+    const note = `${mode.before ? `${cli}; ` : ''}audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
     return { name, pid: child.pid!, proxy: { port: Number(url.port), auth }, ca, note };
   });
 }

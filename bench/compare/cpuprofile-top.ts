@@ -12,6 +12,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -47,4 +48,21 @@ for (const file of positionals) {
   show(fn);
   console.log('-- self time by file');
   show(fileSelf);
+  // Inclusive (self + callees) per function of our own code: which step of the request path costs what.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const cf = byId.get(at)!.callFrame;
+      if (cf.functionName === '(idle)' || !/\/dist\/(src|bench)\//.test(cf.url)) continue;
+      const key = `${cf.functionName || '(anonymous)'}  ${cf.url.replace(/^file:\/\/.*?\/dist\//, 'dist/')}:${cf.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + us);
+    }
+  }
+  console.log('-- inclusive time by function (Sluice code only)');
+  show(incl);
 }

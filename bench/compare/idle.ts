@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Children, firstLine } from '../children.js';
-import { mitmproxy, proxyChain, sluice, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
+import { mitmproxy, proxyChain, sluice, sluiceBeforeCli, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
 import { cpuSeconds, treeRss } from './proc-tree.js';
 import { aggregate, type Row, type ScenarioResult } from './report.js';
-import type { Options, Scenario } from './scenarios.js';
+import { selected, type Options, type Scenario } from './scenarios.js';
 
 const IDLE_CLIENT = fileURLToPath(new URL('./idle-client.js', import.meta.url));
 const MIB = 1024 * 1024;
@@ -27,27 +27,35 @@ export function nofileLimit(): number {
 }
 
 interface IdleCase {
+  /** For `--only`. */
+  name: string;
   start: (ctx: StartContext) => Promise<Contender>;
   /** Complete a TLS handshake in each tunnel (an intercepting proxy holds the session). */
   tls: boolean;
 }
 
 const PASS: Mode = { intercept: false, inject: false, longIdle: true };
-const CASES: IdleCase[] = [
-  { start: (ctx) => tinyproxy(ctx, PASS), tls: false },
-  { start: (ctx) => squid(ctx, PASS), tls: false },
-  { start: (ctx) => proxyChain(ctx), tls: false },
-  { start: (ctx) => mitmproxy(ctx, PASS), tls: false },
-  { start: (ctx) => sluice(ctx, { ...PASS, label: 'Sluice (passthrough)' }), tls: false },
-  { start: (ctx) => sluice(ctx, { ...PASS, intercept: true, label: 'Sluice (intercepted, TLS held)' }), tls: true },
-];
+function cases(): IdleCase[] {
+  const sluices = (before: boolean): IdleCase[] => [
+    { name: 'Sluice', start: (ctx) => sluice(ctx, { ...PASS, label: 'Sluice (passthrough)', before }), tls: false },
+    { name: 'Sluice', start: (ctx) => sluice(ctx, { ...PASS, intercept: true, label: 'Sluice (intercepted, TLS held)', before }), tls: true },
+  ];
+  return [
+    { name: 'tinyproxy', start: (ctx) => tinyproxy(ctx, PASS), tls: false },
+    { name: 'Squid', start: (ctx) => squid(ctx, PASS), tls: false },
+    { name: 'proxy-chain', start: (ctx) => proxyChain(ctx), tls: false },
+    { name: 'mitmproxy', start: (ctx) => mitmproxy(ctx, PASS), tls: false },
+    ...sluices(false),
+    ...(sluiceBeforeCli() === undefined ? [] : sluices(true)),
+  ];
+}
 
 export async function idle(s: Scenario, base: StartContext, o: Options, machine: string, log: (m: string) => void): Promise<ScenarioResult> {
   const before = loadavg();
   const limit = nofileLimit();
   const notes: string[] = [];
   const rows: Row[] = [];
-  for (const k of CASES) {
+  for (const k of cases().filter((x) => selected(o, x.name))) {
     const kids = new Children();
     const ctx: StartContext = { ...base, kids };
     let name = 'contender';

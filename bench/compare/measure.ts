@@ -10,7 +10,7 @@ import type { Contender, StartContext } from './contenders.js';
 import type { LoadResult } from './load-result.js';
 import { cpuSeconds, resetTreePeak, treeRss } from './proc-tree.js';
 import { aggregate, type Row, type ScenarioResult } from './report.js';
-import type { Options, Scenario } from './scenarios.js';
+import { selected, type Options, type Scenario } from './scenarios.js';
 import { median } from './stats.js';
 
 const MIB = 1024 * 1024;
@@ -23,8 +23,8 @@ export async function measure(s: Scenario, base: StartContext, o: Options, machi
   const notes: string[] = [];
   try {
     const contenders: Contender[] = [];
-    for (const start of s.start(ctx)) {
-      const c = await start();
+    for (const st of s.start(ctx).filter((x) => selected(o, x.name))) {
+      const c = await st.start();
       log(`  ${c.name}: ${c.unavailable ? `unavailable (${c.unavailable})` : c.pid ? `pid ${c.pid}, port ${c.proxy?.port}` : 'straight to the upstream'}`);
       contenders.push(c);
     }

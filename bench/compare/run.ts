@@ -4,9 +4,12 @@
  *   npm run bench -- [plain|mitm|tunnel|handshake|idle|all] [--rounds 3] [--duration 10s]
  *                    [--connections 64] [--tunnels 10000] [--out bench/out] [--no-install]
  *                    [--sluice path/to/dist/src/cli/main.js] [--sluice-prof DIR]
+ *                    [--sluice-before path/to/other/dist/src/cli/main.js] [--only direct,squid]
  *
  * --sluice-prof starts Sluice under `node --cpu-prof`; summarise a profile with
- * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`.
+ * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`. --sluice-before adds another
+ * build of Sluice as a contender (`before: Sluice`) in the same alternation, for
+ * before/after figures from one run; --only keeps the named contenders (and Sluice).
  *
  * Installs what is missing (Debian: tinyproxy, squid-openssl, mitmproxy, wrk,
  * nginx-light, when root; npm: proxy-chain into a temporary prefix), starts nginx as the
@@ -20,7 +23,7 @@ import { cpus, release, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Children } from '../children.js';
-import { profileSluiceInto, sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
+import { compareWithSluice, profileSluiceInto, sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
 import { idle } from './idle.js';
 import { measure } from './measure.js';
 import { plotSvg } from './plot.js';
@@ -85,12 +88,15 @@ async function main(): Promise<void> {
       'no-install': { type: 'boolean', default: false },
       sluice: { type: 'string' },
       'sluice-prof': { type: 'string' },
+      'sluice-before': { type: 'string' },
+      only: { type: 'string', default: '' },
     },
   });
   const which = positionals[0] ?? 'all';
   const names: ScenarioName[] = which === 'all' ? ORDER : ORDER.includes(which as ScenarioName) ? [which as ScenarioName] : [];
   if (names.length === 0) throw new Error(`unknown scenario '${which}': one of ${ORDER.join(', ')}, all`);
   const o: Options = {
+    only: values.only.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     rounds: Number(values.rounds),
     seconds: seconds(values.duration),
     probeSeconds: seconds(values.probe),
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
     tunnels: Number(values.tunnels),
   };
   if (values.sluice !== undefined) useSluiceCli(resolve(values.sluice));
+  if (values['sluice-before'] !== undefined) compareWithSluice(resolve(values['sluice-before']));
   if (values['sluice-prof'] !== undefined) {
     await mkdir(values['sluice-prof'], { recursive: true });
     profileSluiceInto(resolve(values['sluice-prof']));

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Children } from '../children.js';
-import { direct, mitmproxy, proxyChain, SECRET_VALUE, sluice, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
+import { direct, mitmproxy, proxyChain, SECRET_VALUE, sluice, sluiceBeforeCli, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
 import type { LoadResult } from './load-result.js';
 import type { ScenarioName } from './report.js';
 import { BODY_BYTES, BULK_BYTES } from './upstream.js';
@@ -16,6 +16,8 @@ const HTTPS_LOAD = fileURLToPath(new URL('./https-load.js', import.meta.url));
 
 export interface Options {
   rounds: number;
+  /** Contenders to run (`--only`, lower-case names); empty: all. Sluice always runs. */
+  only: string[];
   seconds: number;
   /** Seconds of the one-connection latency probe. */
   probeSeconds: number;
@@ -29,13 +31,26 @@ export interface Scenario {
   name: ScenarioName;
   title: string;
   settings: (o: Options) => string;
-  /** Thunks, started one after another (so free ports are taken one at a time). */
-  start: (ctx: StartContext) => (() => Promise<Contender>)[];
+  /** Named thunks, started one after another (so free ports are taken one at a time). */
+  start: (ctx: StartContext) => Starter[];
   /** One measured run (CPU is added by the caller). */
   run?: (kids: Children, ctx: StartContext, c: Contender, o: Options, seconds: number, connections: number) => Promise<Omit<LoadResult, 'cpu'>>;
   /** Also probe latency at one connection (keep-alive scenarios). */
   probe: boolean;
   preflight?: (kids: Children, ctx: StartContext, c: Contender) => Promise<string | undefined>;
+}
+
+/** A contender by name (for `--only`), and how to start it. */
+export interface Starter {
+  name: string;
+  start: () => Promise<Contender>;
+}
+
+/** Sluice in `mode`, and the `--sluice-before` build in the same mode when one is given. */
+function sluices(ctx: StartContext, mode: Mode): Starter[] {
+  const out: Starter[] = [{ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice' }) }];
+  if (sluiceBeforeCli() !== undefined) out.push({ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice', before: true }) });
+  return out;
 }
 
 const M = (intercept: boolean, inject: boolean, longIdle = false): Mode => ({ intercept, inject, longIdle });
@@ -75,11 +90,11 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     title: 'HTTP/1.1 GET of a 1 KiB body through the proxy, keep-alive',
     settings: (o) => `wrk -t${o.threads} -c${o.connections} -d${o.seconds}s, absolute-form GET http://127.0.0.1:PORT/1k; latency probe wrk -c1 ${o.probeSeconds}s; ${o.rounds} rounds alternating contenders`,
     start: (ctx) => [
-      () => Promise.resolve(direct(ctx)),
-      () => tinyproxy(ctx, M(false, false)),
-      () => squid(ctx, M(false, false)),
-      () => proxyChain(ctx),
-      () => sluice(ctx, { ...M(true, false), label: 'Sluice' }),
+      { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
+      { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
+      { name: 'Squid', start: () => squid(ctx, M(false, false)) },
+      { name: 'proxy-chain', start: () => proxyChain(ctx) },
+      ...sluices(ctx, M(true, false)),
     ],
     run: (kids, ctx, c, o, seconds, connections) =>
       wrkLoad(kids, ctx.tools.path('wrk'), ctx.dir, { upstreamPort: ctx.upstream.httpPort, path: '/1k', ...(c.proxy ? { proxy: c.proxy } : {}) }, { connections, threads: connections === 1 ? 1 : o.threads, seconds }),
@@ -91,10 +106,10 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     title: 'HTTPS GET of a 1 KiB body with TLS interception, keep-alive to the agent',
     settings: (o) => `Node client (undici Pool, own CONNECT connector, no TLS resumption), ${o.connections} connections, ${o.seconds}s; latency probe 1 connection ${o.probeSeconds}s; ${o.rounds} rounds alternating; interceptors add Authorization: Bearer <secret>`,
     start: (ctx) => [
-      () => Promise.resolve(direct(ctx)),
-      () => mitmproxy(ctx, M(true, true)),
-      () => squid(ctx, M(true, true)),
-      () => sluice(ctx, { ...M(true, true), label: 'Sluice' }),
+      { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
+      { name: 'mitmproxy', start: () => mitmproxy(ctx, M(true, true)) },
+      { name: 'Squid', start: () => squid(ctx, M(true, true)) },
+      ...sluices(ctx, M(true, true)),
     ],
     run: (kids, ctx, c, _o, seconds, connections) => httpsLoad(kids, ctx, c, seconds, connections, 'keepalive'),
     probe: true,
@@ -111,10 +126,10 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     title: 'HTTPS GET of 1 KiB, a new CONNECT + TLS handshake(s) per request (no keep-alive)',
     settings: (o) => `Node client, every request on a new connection (no TLS session resumption), ${o.handshakeConnections} at a time, ${o.seconds}s; ${o.rounds} rounds alternating`,
     start: (ctx) => [
-      () => Promise.resolve(direct(ctx)),
-      () => mitmproxy(ctx, M(true, true)),
-      () => squid(ctx, M(true, true)),
-      () => sluice(ctx, { ...M(true, true), label: 'Sluice' }),
+      { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
+      { name: 'mitmproxy', start: () => mitmproxy(ctx, M(true, true)) },
+      { name: 'Squid', start: () => squid(ctx, M(true, true)) },
+      ...sluices(ctx, M(true, true)),
     ],
     run: (kids, ctx, c, o, seconds) => httpsLoad(kids, ctx, c, seconds, o.handshakeConnections, 'handshake'),
     probe: false,
@@ -125,12 +140,12 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     title: 'CONNECT passthrough, 1 GiB HTTPS download (curl)',
     settings: (o) => `curl through CONNECT (TLS end to end with nginx), 1 GiB from a sparse file, one transfer per contender per round; ${o.rounds} rounds alternating`,
     start: (ctx) => [
-      () => Promise.resolve(direct(ctx)),
-      () => tinyproxy(ctx, M(false, false)),
-      () => squid(ctx, M(false, false)),
-      () => proxyChain(ctx),
-      () => mitmproxy(ctx, M(false, false)),
-      () => sluice(ctx, { ...M(false, false), label: 'Sluice' }),
+      { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
+      { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
+      { name: 'Squid', start: () => squid(ctx, M(false, false)) },
+      { name: 'proxy-chain', start: () => proxyChain(ctx) },
+      { name: 'mitmproxy', start: () => mitmproxy(ctx, M(false, false)) },
+      ...sluices(ctx, M(false, false)),
     ],
     run: async (kids, ctx, c) => {
       const r = await kids.run('curl', ['-sS', '--max-time', '600', ...curlVia(c), '--cacert', c.ca, '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', `https://127.0.0.1:${ctx.upstream.httpsPort}/1g`], 660_000);
@@ -149,3 +164,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     probe: false,
   },
 };
+
+/** Whether `--only` keeps the contender called `name` (Sluice, and its before build, always). */
+export function selected(o: Options, name: string): boolean {
+  return o.only.length === 0 || name === 'Sluice' || o.only.includes(name.toLowerCase());
+}

@@ -1,0 +1,63 @@
+/**
+ * Runs in a worker thread for ThreadedSqliteAuditSink (sqlite-thread-sink.ts): owns a
+ * SqliteAuditSink and writes the batches the gate posts, so the SQLite inserts (and
+ * the WAL checkpoints, inline here) never run on the gate's event loop. Reports its
+ * health and counters after every batch and every failure or recovery.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AuditRecord } from './fields.js';
+import { SqliteAuditSink } from './sqlite-sink.js';
+import type { ToWriter, WriterJob, WriterStatus } from './sqlite-thread-sink.js';
+
+const job = workerData as WriterJob;
+const port = parentPort!;
+const taken = new Int32Array(job.taken);
+let statusQueued = false;
+
+function status(): void {
+  const s: WriterStatus = { type: 'status', healthy: sink.healthy, lastError: sink.lastError, written: sink.written, dropped: sink.dropped, pending: sink.pending };
+  port.postMessage(s);
+}
+
+/** A status after the sink has finished what it is doing (callbacks fire mid-flush). */
+function statusSoon(): void {
+  if (statusQueued) return;
+  statusQueued = true;
+  setImmediate(() => {
+    statusQueued = false;
+    status();
+  });
+}
+
+const sink = new SqliteAuditSink(job.dataDir, {
+  ...job.options,
+  // The thread is the background: checkpoint inline here, no second thread.
+  checkpointMs: 0,
+  onError: (err) => {
+    port.postMessage({ type: 'error', message: err.message });
+    statusSoon();
+  },
+  onRecover: () => {
+    port.postMessage({ type: 'recovered' });
+    statusSoon();
+  },
+});
+
+port.on('message', (m: ToWriter) => {
+  if (m.type === 'batch') {
+    const records = JSON.parse(m.json) as AuditRecord[];
+    for (const r of records) sink.write(r);
+    // While unhealthy the sink retries on its own backoff timer; a write per batch would not help.
+    if (sink.healthy) sink.flush();
+    // Taken (written, or kept for retry by the sink): the gate may post more.
+    Atomics.add(taken, 0, records.length);
+    Atomics.notify(taken, 0);
+    status();
+    return;
+  }
+  void sink.close().then(() => {
+    status();
+    port.close();
+  });
+});
+port.postMessage({ type: 'ready' });
