@@ -20,18 +20,39 @@ import { inspect } from 'node:util';
 export { reflectionNeedles } from './reflection-needles.js';
 
 export const DEFAULT_REPLACEMENT = '[REDACTED:sluice]';
+const DEFAULT_REPLACEMENT_BYTES = Buffer.from(DEFAULT_REPLACEMENT, 'utf8');
 
-function cleanNeedles(needles: readonly Buffer[]): Buffer[] {
-  const seen = new Set<string>();
-  const out: Buffer[] = [];
+/** Needles ready to match: non-empty, unique, private copies, and their latin1 text (for header strings). */
+interface Clean {
+  buffers: readonly Buffer[];
+  texts: string[];
+  /** Longest needle - 1: what a streaming scrubber holds back. */
+  hold: number;
+}
+
+/**
+ * Cleaned needles of a frozen array (reflectionNeedles' shared result), kept with it:
+ * cleaning copied every needle for every header of every response.
+ */
+const CLEANED = new WeakMap<readonly Buffer[], Clean>();
+
+function cleanNeedles(needles: readonly Buffer[]): Clean {
+  const hit = CLEANED.get(needles);
+  if (hit) return hit;
+  const texts: string[] = [];
+  const buffers: Buffer[] = [];
   for (const n of needles) {
     if (n.length === 0) continue; // an empty needle would match everywhere
     const key = n.toString('latin1');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(Buffer.from(n));
+    if (texts.includes(key)) continue;
+    texts.push(key);
+    buffers.push(Buffer.from(n));
   }
-  return out;
+  const clean = { buffers: Object.freeze(buffers), texts, hold: Math.max(0, ...buffers.map((n) => n.length - 1)) };
+  // Only a frozen array cannot change under the cache; the cleaned one is frozen too.
+  if (Object.isFrozen(needles)) CLEANED.set(needles, clean);
+  CLEANED.set(clean.buffers, clean);
+  return clean;
 }
 
 /**
@@ -70,16 +91,17 @@ function scrubRange(
 
 /** Streaming body scrubber. */
 export class ReflectionScrubber {
-  readonly #needles: Buffer[];
+  readonly #needles: readonly Buffer[];
   readonly #replacement: Buffer;
   readonly #hold: number;
   #carry: Buffer = Buffer.alloc(0);
   #replaced = 0;
 
   constructor(secrets: readonly Buffer[], opts: { replacement?: string } = {}) {
-    this.#needles = cleanNeedles(secrets);
-    this.#replacement = Buffer.from(opts.replacement ?? DEFAULT_REPLACEMENT, 'utf8');
-    this.#hold = Math.max(0, ...this.#needles.map((n) => n.length - 1));
+    const clean = cleanNeedles(secrets);
+    this.#needles = clean.buffers;
+    this.#replacement = opts.replacement === undefined ? DEFAULT_REPLACEMENT_BYTES : Buffer.from(opts.replacement, 'utf8');
+    this.#hold = clean.hold;
   }
 
   /** How many reflections were replaced so far. */
@@ -120,7 +142,7 @@ export class ReflectionScrubber {
 
 /** Scrub one whole value (a header); returns the result and the count. */
 export function scrubBuffer(buf: Buffer, needles: readonly Buffer[], replacement: string = DEFAULT_REPLACEMENT): { out: Buffer; replaced: number } {
-  const clean = cleanNeedles(needles);
+  const clean = cleanNeedles(needles).buffers;
   if (clean.length === 0) return { out: buf, replaced: 0 };
   const { pieces, pos, count } = scrubRange(buf, clean, Buffer.from(replacement, 'utf8'), buf.length);
   if (count === 0) return { out: buf, replaced: 0 };
@@ -142,11 +164,13 @@ export function scrubHeaders<H extends ResponseHeaders>(
   secrets: readonly Buffer[],
   opts: { replacement?: string } = {},
 ): { headers: H; replaced: number } {
-  const needles = cleanNeedles(secrets);
+  const clean = cleanNeedles(secrets);
   const out: ResponseHeaders = {};
   let replaced = 0;
   const one = (v: string): string => {
-    const r = scrubBuffer(Buffer.from(v, 'latin1'), needles, opts.replacement);
+    // Header strings are latin1, like the needles' texts: most values contain none, and say so without a copy.
+    if (!clean.texts.some((t) => v.includes(t))) return v;
+    const r = scrubBuffer(Buffer.from(v, 'latin1'), clean.buffers, opts.replacement);
     replaced += r.replaced;
     return r.replaced === 0 ? v : r.out.toString('latin1');
   };

@@ -20,7 +20,7 @@ export interface UpstreamRequest {
   path: string;
   body: AsyncIterable<Buffer> | null;
   /** Needles for the reflected-secret scrubber (empty when nothing was injected). */
-  scrub: Buffer[];
+  scrub: readonly Buffer[];
   /** The credential's reference name (never its value), for the audit trail. */
   credential: string | null;
   /** Header names the rule set or removed. */
@@ -66,7 +66,7 @@ export function buildUpstreamRequest(
   };
   if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, readAhead ?? countedBody(ctx));
 
-  let scrub: Buffer[] = [];
+  let scrub: readonly Buffer[] = [];
   const spec = decision.credential;
   if (spec) {
     const state = gate.state();

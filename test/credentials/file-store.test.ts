@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { CredentialError } from '../../src/credentials/errors.js';
 import { FileSecretStore } from '../../src/credentials/file-store.js';
 import { ensureMasterKey, loadMasterKey, parseMasterKey } from '../../src/credentials/master-key.js';
@@ -193,6 +194,32 @@ test('remove, names, empty values, and changes made by another process (reload)'
     assert.match((await capturedRejection('bad name', () => cli.set(bad, v))).message, /invalid secret name/);
   }
   assert.match((await capturedRejection('empty', () => cli.set('e', ''))).message, /value is empty/);
+});
+
+test('a revealed value is kept decrypted: each caller gets its own copy, and a reload, set or remove replaces it', async () => {
+  const dir = await tempDir();
+  const key = randomBytes(32);
+  const gate = await FileSecretStore.open(dir, { masterKey: key });
+  const cli = await FileSecretStore.open(dir, { masterKey: key });
+  const v1 = newCanary();
+  const v2 = newCanary();
+  await gate.set('k', v1);
+  const first = gate.reveal('k')!;
+  first.fill(0); // a caller wipes its copy
+  assert.equal(gate.reveal('k')?.toString(), v1, 'the kept value is not the caller\'s copy');
+  await cli.set('k', v2);
+  assert.equal(gate.reveal('k')?.toString(), v1, 'another process changed the file: the old value until reload');
+  await gate.reload();
+  assert.equal(gate.reveal('k')?.toString(), v2, 'reload replaced the kept value');
+  await gate.set('k', v1);
+  assert.equal(gate.reveal('k')?.toString(), v1, 'set replaced it');
+  await gate.remove('k');
+  assert.equal(gate.reveal('k'), undefined, 'remove dropped it');
+  // A store that has revealed values still shows names only.
+  await gate.set('k', v2);
+  gate.reveal('k');
+  capture('store after reveal', `${inspect(gate, { showHidden: true, depth: 8 })} ${JSON.stringify(gate)}`);
+  capture('store object', gate);
 });
 
 test('no captured output contains a canary', () => {

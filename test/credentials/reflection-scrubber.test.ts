@@ -133,6 +133,25 @@ test('scrubHeaders replaces reflections in every value, arrays included, and cou
   });
 });
 
+test('needles built for a credential spec are reused for the same value, rebuilt for a rotated one, and cannot be changed', () => {
+  const spec = { basic: { username: 'u' } };
+  const v1 = newCanary();
+  const v2 = newCanary();
+  const a = reflectionNeedles(Buffer.from(v1), spec);
+  assert.equal(reflectionNeedles(Buffer.from(v1), spec), a, 'same spec and value: the same needles');
+  assert.ok(Object.isFrozen(a));
+  assert.throws(() => (a as Buffer[]).push(Buffer.from('x')), TypeError);
+  const b = reflectionNeedles(Buffer.from(v2), spec);
+  assert.notEqual(b, a);
+  assert.ok(b.some((n) => n.toString('latin1') === v2), 'built from the new value');
+  assert.ok(!b.some((n) => n.toString('latin1') === v1), 'nothing of the old one');
+  assert.notEqual(reflectionNeedles(Buffer.from(v2), { basic: { username: 'u' } }), b, 'another spec object builds its own');
+  // The shared needles scrub a body and headers as freshly built ones do.
+  const s = new ReflectionScrubber(b);
+  assert.equal(Buffer.concat([s.push(Buffer.from(`x ${v2} y`)), s.end()]).toString(), `x ${DEFAULT_REPLACEMENT} y`);
+  assert.deepEqual(scrubHeaders({ 'x-echo': v2, 'x-other': 'fine' }, b), { headers: { 'x-echo': DEFAULT_REPLACEMENT, 'x-other': 'fine' }, replaced: 1 });
+});
+
 test('throughput (logged, not asserted)', () => {
   const v = newCanary();
   const needles = reflectionNeedles(Buffer.from(v), { basic: { username: 'api' } });
