@@ -142,8 +142,10 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         }
         for (const k in h) res.setHeader(k, h[k]!);
         // A body of unknown length may be a stream (SSE, long poll): let the agent see
-        // the head now. With a length (or while holding), the head rides with the body.
-        if (h['content-length'] === undefined && !held) res.flushHeaders();
+        // the head now. With a length (or while holding), the head rides with the body:
+        // the upstream's length counts even when scrubbing or inspection dropped it (one
+        // TLS record and write per small response instead of two).
+        if (headers['content-length'] === undefined && !held) res.flushHeaders();
       },
       onResponseData(c, chunk) {
         // undici delivers empty chunks (e.g. when resumed); pausing on one would make it
