@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord } from '../audit/fields.js';
 import type { Principal } from '../identity/principal.js';
@@ -12,6 +12,7 @@ import { mapFailure, Rejection } from './errors-map.js';
 import type { GateServices } from './gate-runtime.js';
 import { identifyConnect } from './identify.js';
 import { intercept } from './intercept.js';
+import { UpstreamRelay } from './splice.js';
 import type { TunnelContext } from './tunnel-context.js';
 
 /**
@@ -87,7 +88,8 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     }
     const vetted = await state.resolver.resolve(host, tunnel.port);
     record.address = vetted.address;
-    const upstream = await dial(vetted.address, tunnel.port, gate.timeouts.upstreamConnectMs);
+    const relay = new UpstreamRelay();
+    const upstream = await dial(vetted.address, tunnel.port, gate.timeouts.upstreamConnectMs, relay.onread);
     if (client.destroyed) {
       upstream.destroy();
       record.outcome = 'error';
@@ -97,7 +99,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) upstream.write(head);
     client.pipe(upstream);
-    upstream.pipe(client);
+    relay.attach(upstream, client);
     // The HTTP server's idle timeout no longer applies to a spliced socket: set our own.
     for (const s of [client, upstream]) {
       s.setTimeout(gate.timeouts.idleMs, () => {
@@ -113,6 +115,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
       closed = true;
       client.destroy();
       upstream.destroy();
+      relay.release();
       record.bytes_in = upstream.bytesWritten;
       record.bytes_out = client.bytesWritten;
       finish(gate, record);
@@ -183,9 +186,9 @@ function finish(gate: GateServices, record: AuditRecord & { startNs?: bigint }):
   gate.audit.write(rest);
 }
 
-function dial(address: string, port: number, timeoutMs: number): Promise<Socket> {
+function dial(address: string, port: number, timeoutMs: number, onread: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = netConnect({ host: address, port, noDelay: true });
+    const s = netConnect({ host: address, port, noDelay: true, onread });
     const timer = setTimeout(() => {
       s.destroy();
       reject(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
