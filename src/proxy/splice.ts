@@ -36,6 +36,16 @@ function give(buf: Buffer): void {
   if (free.length < KEEP) free.push(buf);
 }
 
+/**
+ * One tunnel's upstream-to-agent relay: pass `onread` to `net.connect`, then `attach` once
+ * the agent has its 200, and `release` when the tunnel closes.
+ *
+ * @example
+ * const relay = new UpstreamRelay();
+ * const upstream = net.connect({ host: '203.0.113.7', port: 443, onread: relay.onread });
+ * upstream.once('connect', () => { client.write('HTTP/1.1 200 Connection Established\r\n\r\n'); relay.attach(upstream, client); });
+ * client.once('close', () => relay.release());
+ */
 export class UpstreamRelay {
   private client: Socket | null = null;
   private upstream: Socket | null = null;
