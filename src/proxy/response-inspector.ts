@@ -114,19 +114,8 @@ export class ResponseInspector implements BodyInspector {
     return this.scan(plain, true);
   }
 
-  private async decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
-    if (!this.decompressor) return chunk ? [chunk] : [];
-    try {
-      const out = chunk ? await this.decompressor.push(chunk) : [];
-      return last ? [...out, ...(await this.decompressor.end())] : out;
-    } catch (err) {
-      if (err instanceof DecompressionBombError) {
-        const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
-        this.findings.push(f);
-        throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
-      }
-      throw unreadable(err as Error);
-    }
+  private decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
+    return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
   private scan(parts: Buffer[], last: boolean): Buffer[] {
@@ -210,6 +199,31 @@ export class ResponseInspector implements BodyInspector {
     this.tail = Buffer.from(joined.subarray(joined.length - keep));
     const out = joined.subarray(0, joined.length - keep);
     return out.length ? [out] : [];
+  }
+}
+
+/**
+ * The next decoded bytes of a response body (as is when it is not compressed). A bomb
+ * or an undecodable body throws ResponseBlockedError and records its finding: shared by
+ * every response inspector, so each refuses alike.
+ *
+ * @example
+ * const plain = await decodeBody(decompressor, chunk, false, findings);
+ */
+export async function decodeBody(decompressor: SafeDecompressor | null, chunk: Buffer | null, last: boolean, findings: Finding[]): Promise<Buffer[]> {
+  if (!decompressor) return chunk ? [chunk] : [];
+  try {
+    const out = chunk ? await decompressor.push(chunk) : [];
+    return last ? [...out, ...(await decompressor.end())] : out;
+  } catch (err) {
+    if (err instanceof DecompressionBombError) {
+      const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
+      findings.push(f);
+      throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
+    }
+    const u = unreadable(err as Error);
+    findings.push(...u.findings);
+    throw u;
   }
 }
 

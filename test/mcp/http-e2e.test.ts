@@ -23,16 +23,8 @@ async function connect(g: TestGate, url: string, token = g.token): Promise<Clien
   return client;
 }
 
-function toolRecords(g: TestGate): AuditRecord[] {
-  return g.audit.records.filter((r) => r.protocol === 'mcp');
-}
-
-describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
-  let server: McpHttpServer;
-  let g: TestGate;
-  before(async () => {
-    server = await startMcpHttp();
-    g = await startTestGate(`
+/** A gate that routes mcp.test to loopback and lets every tool through (the tests are about what inspection does). */
+const GATE_CONFIG = `
 dns:
   hosts:
     mcp.test: 127.0.0.1
@@ -43,7 +35,18 @@ rules:
     hosts: [mcp.test]
   - id: all-tools
     mcp: { tools: ['**'] }
-`);
+`;
+
+function toolRecords(g: TestGate): AuditRecord[] {
+  return g.audit.records.filter((r) => r.protocol === 'mcp');
+}
+
+describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
+  let server: McpHttpServer;
+  let g: TestGate;
+  before(async () => {
+    server = await startMcpHttp();
+    g = await startTestGate(GATE_CONFIG);
   });
   after(async () => {
     await g.close();
@@ -143,18 +146,7 @@ describe('MCP over Streamable HTTPS, intercepted by the gate', () => {
   let g: TestGate;
   before(async () => {
     server = await startMcpHttp({ tls: true, names: ['mcp.test'] });
-    g = await startTestGate(`
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: all-tools
-    mcp: { tools: ['**'] }
-`);
+    g = await startTestGate(GATE_CONFIG);
   });
   after(async () => {
     await g.close();

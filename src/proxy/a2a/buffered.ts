@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../../inspect/decompress.js';
+import { createSafeDecompressor, type SafeDecompressor } from '../../inspect/decompress.js';
 import type { Finding } from '../../inspect/finding.js';
 import type { GateState } from '../gate-runtime.js';
-import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
+import { decodeBody, ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 
 /**
  * A response inspector that decodes the body (gzip, deflate, br, with the bomb
@@ -70,17 +70,8 @@ export abstract class BufferedInspector implements BodyInspector {
     return new ResponseBlockedError('response_unreadable', `the response is over ${this.max} bytes (${this.limitName}); refused`, [f]);
   }
 
-  private async decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
+  private decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
     if (this.#setupError) throw new ResponseBlockedError('response_unreadable', 'the response uses a content encoding the gate cannot read; refused', [{ type: 'response_unreadable', location: 'response.body', action: 'block' }]);
-    if (!this.#decompressor) return chunk ? [chunk] : [];
-    try {
-      const out = chunk ? await this.#decompressor.push(chunk) : [];
-      return last ? [...out, ...(await this.#decompressor.end())] : out;
-    } catch (err) {
-      const bomb = err instanceof DecompressionBombError;
-      const f: Finding = { type: bomb ? 'decompression_bomb' : 'response_unreadable', location: 'response.body', action: 'block' };
-      this.findings.push(f);
-      throw new ResponseBlockedError(bomb ? 'decompression_bomb' : 'response_unreadable', bomb ? 'the response expands beyond the decompression limits; refused' : 'the response body cannot be decoded for inspection; refused', [f]);
-    }
+    return decodeBody(this.#decompressor, chunk, last, this.findings);
   }
 }

@@ -16,14 +16,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { McpChannel } from '../../mcp/channel.js';
 import type { ServerStep } from '../../mcp/guard.js';
-import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../../inspect/decompress.js';
+import { createSafeDecompressor, type SafeDecompressor } from '../../inspect/decompress.js';
 import type { Finding } from '../../inspect/finding.js';
 import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
-import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
+import { decodeBody, ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
 
@@ -95,17 +95,8 @@ abstract class DecodingInspector implements BodyInspector {
 
   protected abstract take(parts: Buffer[], last: boolean): Promise<Buffer[]>;
 
-  private async decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
-    if (!this.decompressor) return chunk ? [chunk] : [];
-    try {
-      const out = chunk ? await this.decompressor.push(chunk) : [];
-      return last ? [...out, ...(await this.decompressor.end())] : out;
-    } catch (err) {
-      const bomb = err instanceof DecompressionBombError;
-      const f: Finding = { type: bomb ? 'decompression_bomb' : 'response_unreadable', location: 'response.body', action: 'block' };
-      this.findings.push(f);
-      throw new ResponseBlockedError(bomb ? 'decompression_bomb' : 'response_unreadable', bomb ? 'the response expands beyond the decompression limits; refused' : 'the response body cannot be decoded for inspection; refused', [f]);
-    }
+  private decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
+    return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
   /** Guard each message; what may pass, in order. */
