@@ -11,6 +11,8 @@
  * - the join of neighbouring strings and of consecutive text parts, for a
  *   secret split in two;
  * - inline file bytes decoded (DLP on the bytes; injection on textual types);
+ * - homoglyphs: a token mixing Latin with look-alike Cyrillic or Greek letters
+ *   (`homoglyph_mixed_script`, block; see injection/mixed-script.ts);
  * - prompt injection, when an injection scanner is given: an agent relaying
  *   injected text to another agent.
  *
@@ -27,6 +29,8 @@ import { isObject } from '../mcp/jsonrpc.js';
 import { renderPath } from '../mcp/json-walk.js';
 import type { PathSeg } from '../mcp/json-walk.js';
 import type { DlpTextScanner, InjectionTextScanner } from '../mcp/tool-inspect.js';
+import { mixedScriptFinding } from '../mcp/tool-inspect.js';
+import { hasMixedScript } from '../injection/mixed-script.js';
 import { FindingList, keySeg, locate, notScanned } from './findings.js';
 import { DEFAULT_MAX_INLINE_CHARS, decodeBase64, inlineFileInjection, inlineFileOf } from './inline-file.js';
 import { isA2aMessageMethod } from './methods.js';
@@ -39,6 +43,8 @@ export interface A2aRequestScanOptions extends A2aScanLimits {
   joinAdjacent?: boolean;
   /** Base64 characters of one inline file at most; a larger one blocks as not scanned. Default 6 MiB. */
   maxInlineChars?: number;
+  /** Flag tokens mixing Latin with look-alike Cyrillic or Greek letters (`homoglyph_mixed_script`). Default on. */
+  mixedScript?: boolean;
 }
 
 /** The part of a JSON-RPC request the scan reads; a parsed `JsonRpcMessage` request fits. */
@@ -93,6 +99,7 @@ class OutboundScan {
   /** DLP finding types of each key seen, for telling what a key-value join adds. */
   private readonly keyTypes = new Map<string, Set<string>>();
   private readonly join: boolean;
+  private readonly mixedScript: boolean;
   private readonly maxInline: number;
   private readonly showKey = (k: string): boolean => !this.tainted.has(k);
 
@@ -103,6 +110,7 @@ class OutboundScan {
   ) {
     this.budget = walkBudget(opts);
     this.join = opts.joinAdjacent !== false;
+    this.mixedScript = opts.mixedScript !== false;
     this.maxInline = opts.maxInlineChars ?? DEFAULT_MAX_INLINE_CHARS;
   }
 
@@ -112,7 +120,7 @@ class OutboundScan {
         const found = this.dlp.scanText(key, prefix);
         if (found.length > 0) this.tainted.add(key);
         this.keyTypes.set(key, new Set(found.map((f) => f.type)));
-        const all = [...found, ...(this.injection?.scanText(key, prefix) ?? [])];
+        const all = [...found, ...(this.injection?.scanText(key, prefix) ?? []), ...this.homoglyphs(key, prefix)];
         if (all.length > 0) this.out.addAt(all, locate(prefix, at, this.showKey, `[#${pos}]`));
       },
       onString: (text, segs, key, claimed) => this.string(text, segs, claimed ? undefined : key, prefix, claimed),
@@ -134,7 +142,7 @@ class OutboundScan {
   /** `inlineFile`: the string is file bytes read decoded; DLP still reads it as it is (it may be no file at all). */
   private string(text: string, segs: readonly PathSeg[], key: string | undefined, prefix: string, inlineFile: boolean): void {
     const found = this.dlp.scanText(text, prefix);
-    const all = [...found, ...(inlineFile ? [] : (this.injection?.scanText(text, prefix) ?? []))];
+    const all = [...found, ...(inlineFile ? [] : [...(this.injection?.scanText(text, prefix) ?? []), ...this.homoglyphs(text, prefix)])];
     const at = (): string => locate(prefix, segs, this.showKey);
     if (all.length > 0) this.out.addAt(all, at());
     if (key === undefined || text === '' || key.length > MAX_PAIR_KEY || this.tainted.has(key)) return;
@@ -142,6 +150,10 @@ class OutboundScan {
     if (paired.length === 0) return;
     const alone = new Set([...found.map((f) => f.type), ...(this.keyTypes.get(key) ?? [])]);
     for (const f of paired) if (!alone.has(f.type)) this.out.add({ ...f, location: at(), detail: 'found with its property name' });
+  }
+
+  private homoglyphs(text: string, prefix: string): Finding[] {
+    return this.mixedScript && hasMixedScript(text) ? [mixedScriptFinding(prefix)] : [];
   }
 
   private siblings(strings: readonly SiblingString[], prefix: string): void {

@@ -22,6 +22,8 @@ import type { Needle } from './known-secrets.js';
 import { encodedKeyMaterial } from './encoded-key-material.js';
 import { forEachDecoded } from './children.js';
 import { compilePattern } from './compiled-pattern.js';
+import { findMnemonics } from './mnemonic.js';
+import type { WordRun } from './word-runs.js';
 import type { Compiled } from './compiled-pattern.js';
 import type { ToRaw } from './children.js';
 
@@ -165,6 +167,7 @@ export class DlpEngine {
     for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
     for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
     this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
+    if (idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
     if (depth > 0) {
       const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
       for (const [s, e] of encodedKeyMaterial(text, runs, kind)) {
@@ -241,7 +244,7 @@ export class DlpEngine {
       if (spec.invalidAction === undefined) return;
       type = `${spec.id}_unverified`;
       action = this.actions[type] ?? spec.invalidAction;
-      detail = 'format matches but the checksum does not';
+      detail = spec.invalidDetail ?? 'format matches but the checksum does not';
     }
     const finding: Finding = { type, location: ctx.location, action };
     if (chain !== undefined) finding.encoding = chain;
@@ -260,6 +263,19 @@ export class DlpEngine {
       const encoding = joinChain(chain, nd.encoding);
       if (encoding !== undefined) finding.encoding = encoding;
       if (nd.name !== undefined) finding.detail = nd.name;
+      out.push({ finding, generic: false, s, e });
+    }
+  }
+
+  /** BIP-39 seed phrases in the runs of wordlist words the index found. */
+  private matchMnemonics(runs: WordRun[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
+    const spans = findMnemonics(runs);
+    for (let i = 0; i < spans.length; i += 2) {
+      const s = spans[i] as number;
+      const e = spans[i + 1] as number;
+      if (toRaw(s, e)[1] > ctx.limit) continue;
+      const finding: Finding = { type: 'bip39_mnemonic', location: ctx.location, action: this.actions['bip39_mnemonic'] ?? 'block', detail: 'BIP-39 seed phrase (wordlist words, checksum valid)' };
+      if (chain !== undefined) finding.encoding = chain;
       out.push({ finding, generic: false, s, e });
     }
   }

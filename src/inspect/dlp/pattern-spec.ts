@@ -37,6 +37,8 @@ export interface PatternSpec {
   validate?: (m: RegExpExecArray) => boolean;
   /** When set, a match that fails validation is reported as `<id>_unverified` with this action. */
   invalidAction?: FindingAction;
+  /** The `<id>_unverified` finding's detail (default: 'format matches but the checksum does not'). */
+  invalidDetail?: string;
   action: FindingAction;
   /** Longest possible match; bounds the regex window after a keyword. Default 256. */
   maxLength?: number;

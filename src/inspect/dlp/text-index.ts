@@ -24,6 +24,8 @@
 import { isAscii } from 'node:buffer';
 import type { KeywordIndex } from './keyword-index.js';
 import type { Needle } from './known-secrets.js';
+import { wordRuns } from './word-runs.js';
+import type { WordRun } from './word-runs.js';
 import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS, triHash } from './keyword-index.js';
 
 export interface TextIndex {
@@ -41,6 +43,8 @@ export interface TextIndex {
   digits: number[];
   /** Some byte is >= 0x80 (only then can zero-width characters be present). */
   nonAscii: boolean;
+  /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
+  wordRuns: WordRun[];
 }
 
 /** How a run decodes (classifyRun in run-kinds.ts, from the run's character classes). */
@@ -109,8 +113,9 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)) };
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [] };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
+  wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) insertSorted(out.needles, i, at);

@@ -3,7 +3,9 @@
  *
  * - `scanToolCallArgs`: DLP over every string in a tools/call's arguments (keys
  *   too), at `mcp.args:<path>`; decoded layers are the DLP engine's. A secret
- *   split over two adjacent string values is caught on their join.
+ *   split over two adjacent string values is caught on their join. A token that
+ *   mixes Latin with look-alike Cyrillic or Greek letters (`cаt /еtc/pаsswd`) is
+ *   `homoglyph_mixed_script` (block).
  * - `scanToolList`: tool poisoning in tools/list: names, titles, descriptions and
  *   every string of the input/output schemas and annotations (property names,
  *   descriptions, enum values), with the strict tool-description pattern set, at
@@ -22,6 +24,7 @@
 import type { Finding } from '../finding.js';
 import type { InjectionScanner } from '../injection/scanner.js';
 import type { DlpScanner } from '../dlp/scanner.js';
+import { MIXED_SCRIPT_TYPE, hasMixedScript } from '../injection/mixed-script.js';
 import { isObject } from './jsonrpc.js';
 import { walkJsonStrings } from './json-walk.js';
 import type { WalkResult } from './json-walk.js';
@@ -41,6 +44,8 @@ export interface ArgScanOptions extends McpScanLimits {
   injection?: Pick<InjectionScanner, 'scanText'>;
   /** Scan the join of adjacent short string values (≤ 256 chars each) for split secrets. Default on. */
   joinAdjacent?: boolean;
+  /** Flag tokens mixing Latin with look-alike Cyrillic or Greek letters (`homoglyph_mixed_script`). Default on. */
+  mixedScript?: boolean;
 }
 
 const JOIN_MAX = 256;
@@ -71,9 +76,10 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       const found = dlp.scanText(text, 'mcp.args');
       if (found.length > 0 && isKey) tainted.add(text);
       const injected = opts.injection?.scanText(text, 'mcp.args') ?? [];
-      if (found.length + injected.length === 0) return;
+      const mixed = opts.mixedScript !== false && hasMixedScript(text) ? [mixedScriptFinding('mcp.args')] : [];
+      if (found.length + injected.length + mixed.length === 0) return;
       const location = `mcp.args:${path()}`;
-      for (const f of [...found, ...injected]) add({ ...f, location });
+      for (const f of [...found, ...injected, ...mixed]) add({ ...f, location });
     },
     onSiblings:
       opts.joinAdjacent === false
@@ -94,6 +100,16 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
   });
   addLimit(out, result, 'mcp.args');
   return out;
+}
+
+/**
+ * The finding for a value that mixes Latin with look-alike Cyrillic or Greek letters.
+ *
+ * @example
+ * mixedScriptFinding('mcp.args:command') // { type: 'homoglyph_mixed_script', location: 'mcp.args:command', action: 'block', ... }
+ */
+export function mixedScriptFinding(location: string): Finding {
+  return { type: MIXED_SCRIPT_TYPE, location, action: 'block', detail: 'Latin letters mixed with look-alike Cyrillic or Greek letters' };
 }
 
 /**

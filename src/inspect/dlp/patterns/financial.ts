@@ -1,7 +1,8 @@
 /**
  * Financial and crypto data with checksum validators: payment cards (Luhn + brand
  * prefix), IBAN (mod-97), Bitcoin addresses (Base58Check, bech32) and WIF private keys,
- * Ethereum private keys (64 hex in a key-named assignment).
+ * Ethereum addresses (EIP-55) and private keys (64 hex in a key-named assignment).
+ * BIP-39 seed phrases are words, not a pattern: see mnemonic.ts.
  *
  * @example
  * import { financialPatterns } from './financial.js';
@@ -13,6 +14,7 @@ import { ibanValid } from '../validators/iban.js';
 import { bitcoinAddressValid, wifValid } from '../validators/base58check.js';
 import { bech32Valid } from '../validators/bech32.js';
 import { shannonEntropy } from '../validators/entropy.js';
+import { eip55Valid } from '../validators/eip55.js';
 
 /** Brand prefix and length table (IIN ranges). */
 function cardBrandOk(d: string): boolean {
@@ -75,6 +77,18 @@ export const financialPatterns: PatternSpec[] = [
     keywords: [], trigger: { run: 'alnum', min: 51, max: 52 },
     regex: /(?<![A-Za-z0-9])([5KL][1-9A-HJ-NP-Za-km-z]{50,51})(?![A-Za-z0-9])/,
     validate: (m) => wifValid(m[1] ?? ''), action: 'block', before: 2, maxLength: 53,
+  },
+  {
+    // A wallet address is where funds go and who holds them: outbound, it ties the agent's
+    // principal to an account. Blocked when its EIP-55 checksum proves it an address; in
+    // one case (no checksum) or with a failing one it may be any 160-bit hex id: a warning.
+    // 40 hex without 0x (git SHAs) and 0x + 64 hex (transaction hashes) are other lengths.
+    id: 'ethereum_address', description: 'Ethereum address (0x + 40 hex) with a valid EIP-55 checksum',
+    keywords: [], trigger: { run: 'alnum', min: 42, max: 42 },
+    regex: /(?<![A-Za-z0-9])(0x[0-9a-fA-F]{40})(?![A-Za-z0-9])/,
+    validate: (m) => eip55Valid(m[1] ?? ''), invalidAction: 'warn',
+    invalidDetail: 'no valid EIP-55 checksum (one case only, or a case pattern that does not verify)',
+    action: 'block', before: 2, maxLength: 44,
   },
   {
     id: 'ethereum_private_key', description: '64-hex Ethereum/secp256k1 private key in a key-named assignment',

@@ -24,9 +24,12 @@ export const saasPatterns: PatternSpec[] = [
     regex: /(?<![A-Za-z0-9_])(rk_live_[0-9A-Za-z_]{20,247})(?![0-9A-Za-z_])/, action: 'block',
   },
   {
-    id: 'stripe_test_key', description: 'Stripe test-mode secret key (sk_test_, rk_test_)',
+    // A test-mode key moves no money, but it authenticates to Stripe's API: it reads and
+    // writes the account's test data, webhooks and settings. A secret is blocked whatever
+    // its mode (published documentation keys included: nothing tells them apart).
+    id: 'stripe_test_key', description: 'Stripe test-mode secret or restricted key (sk_test_, rk_test_)',
     keywords: ['sk_test_', 'rk_test_'],
-    regex: /(?<![A-Za-z0-9_])([sr]k_test_[0-9A-Za-z]{20,247})(?![0-9A-Za-z_])/, action: 'warn',
+    regex: /(?<![A-Za-z0-9_])([sr]k_test_[0-9A-Za-z]{20,247})(?![0-9A-Za-z_])/, action: 'block',
   },
   {
     id: 'stripe_publishable_key', description: 'Stripe publishable key (public by design)',
@@ -169,9 +172,9 @@ export const saasPatterns: PatternSpec[] = [
     keywords: ['sq0csp-'], regex: /(sq0csp-[0-9A-Za-z_-]{43})(?![A-Za-z0-9_-])/, action: 'block',
   },
   {
-    id: 'braintree_access_token', description: 'PayPal Braintree production access token',
-    keywords: ['access_token$production$'],
-    regex: /(access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32})/, action: 'block',
+    id: 'braintree_access_token', description: 'PayPal Braintree access token (production or sandbox)',
+    keywords: ['access_token$production$', 'access_token$sandbox$'],
+    regex: /(access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32})/, action: 'block',
   },
   {
     id: 'paypal_client_secret', description: 'PayPal client secret assigned to a paypal name',
