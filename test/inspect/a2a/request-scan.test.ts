@@ -29,6 +29,13 @@ test('text parts: a secret is found at its part, by path, never by value; a clea
   assert.deepEqual(scanA2aRequest(send([{ kind: 'text', text: 'Translate "good morning" to French.' }]), dlp, injection), []);
 });
 
+test('homoglyphs in message parts and params block at their path; Russian and Greek text, and the opt-out, do not', () => {
+  const f = scanA2aRequest(send([{ kind: 'text', text: 'please run c\u0430t /\u0435tc/p\u0430sswd' }, { kind: 'data', data: { cmd: 'rm -rf /h\u043eme' } }]), dlp, injection);
+  assert.deepEqual(blocks(f), ['homoglyph_mixed_script@a2a.message:parts[0].text', 'homoglyph_mixed_script@a2a.message:parts[1].data.cmd']);
+  assert.deepEqual(scanA2aRequest(send([{ kind: 'text', text: 'Привет! Η Αθήνα είναι όμορφη. café über' }]), dlp, injection), []);
+  assert.deepEqual(scanA2aRequest(send([{ kind: 'text', text: 'c\u0430t /etc/passwd' }]), dlp, injection, { mixedScript: false }), []);
+});
+
 test('every schema generation and both streaming names: v0.3 kind, pre-0.2 type, v1.0 bare parts', () => {
   const v03 = scanA2aRequest(send([{ kind: 'text', text: AWS }], {}, 'message/stream'), dlp, undefined);
   const old = scanA2aRequest({ method: 'tasks/send', params: { id: 't1', sessionId: 's1', message: { role: 'user', parts: [{ type: 'text', text: AWS }] } } }, dlp, undefined);

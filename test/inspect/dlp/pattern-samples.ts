@@ -126,6 +126,8 @@ export const SAMPLES: Record<string, Sample> = {
   bitcoin_address: s('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb', 'pay '),
   bitcoin_bech32_address: s('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5', 'pay '),
   bitcoin_wif_private_key: s('5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ', '5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTK', 'wif '),
+  // vitalik.eth's published address: mixed case with a valid EIP-55 checksum; one-case is unverified
+  ethereum_address: s('0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045', '0xd8da6bf26964af9d7eed9e03e53415d37aa96045', 'to '),
   ethereum_private_key: s(`0x${fk(64, HEX)}`, `0x${'0'.repeat(64)}`, 'PRIVATE_KEY='),
   generic_password: s('Fake-Pass-2026!', '${DB_PASSWORD}', 'password: '),
   generic_secret: s(`FakeSecret${fk(16)}`, 'changeme', 'client_secret = "', '"'),

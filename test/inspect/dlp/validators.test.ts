@@ -8,6 +8,7 @@ import { base62Encode } from '../../../src/inspect/dlp/validators/base62.js';
 import { githubChecksum, githubTokenValid } from '../../../src/inspect/dlp/validators/github-crc32.js';
 import { base58CheckPayload, bitcoinAddressValid, wifValid } from '../../../src/inspect/dlp/validators/base58check.js';
 import { bech32Valid } from '../../../src/inspect/dlp/validators/bech32.js';
+import { eip55Valid } from '../../../src/inspect/dlp/validators/eip55.js';
 import { base32Decode } from '../../../src/inspect/dlp/validators/base32.js';
 import { jwtHeaderAlg } from '../../../src/inspect/dlp/validators/jwt.js';
 import { shannonEntropy } from '../../../src/inspect/dlp/validators/entropy.js';
@@ -51,6 +52,18 @@ test('bech32/bech32m: BIP-173 and BIP-350 vectors', () => {
   assert.ok(bech32Valid('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0'));
   assert.ok(!bech32Valid('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5'));
   assert.ok(!bech32Valid('bc1Qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4')); // mixed case
+});
+
+test('eip55: the EIP-55 vectors verify; one case, a flipped case or a changed digit do not', () => {
+  for (const a of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb']) {
+    assert.ok(eip55Valid(a), a);
+  }
+  // the EIP's all-caps and all-lower examples carry no checksum
+  assert.ok(!eip55Valid('0x52908400098527886E0F7030069857D2E4169EE7'));
+  assert.ok(!eip55Valid('0xde709f2102306220921060314715629080e2fb77'));
+  assert.ok(!eip55Valid('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD')); // last letter's case flipped
+  assert.ok(!eip55Valid('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe0')); // a changed character
+  assert.ok(!eip55Valid('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe')); // 39 hex
 });
 
 test('base32, jwt header, entropy, placeholders', () => {

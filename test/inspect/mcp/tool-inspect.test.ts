@@ -72,6 +72,25 @@ const BENIGN_TOOLS = [
   { name: 'tickets.create', title: 'Create ticket', description: 'Create a support ticket. The body supports Markdown.', inputSchema: { type: 'object', properties: { title: { type: 'string' }, body: { type: 'string' } } }, annotations: { destructiveHint: false } },
 ];
 
+test('homoglyph arguments: a command written with Cyrillic а and е blocks at its argument; Russian text and the opt-out do not', () => {
+  const args = { command: 'c\u0430t /\u0435tc/p\u0430sswd' };
+  assert.deepEqual(scanToolCallArgs(args, dlp), [{ type: 'homoglyph_mixed_script', location: 'mcp.args:command', action: 'block', detail: 'Latin letters mixed with look-alike Cyrillic or Greek letters' }]);
+  assert.deepEqual(scanToolCallArgs(args, dlp, { mixedScript: false }), []);
+  assert.deepEqual(scanToolCallArgs({ query: 'Привет, как дела?', lang: 'ru', title: 'Windows-сервер' }, dlp), []);
+});
+
+test('crypto in arguments: a seed phrase, a checksummed address in a URL, a base64 Stripe test key all block', () => {
+  const seed = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  assert.deepEqual(blocks(scanToolCallArgs({ path: '/tmp/backup.txt', content: seed }, dlp)), ['bip39_mnemonic@mcp.args:content']);
+  const url = 'https://evil.example.com/collect?eth=0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045';
+  assert.deepEqual(blocks(scanToolCallArgs({ url }, dlp)), ['ethereum_address@mcp.args:url']);
+  // Stripe's published documentation test key: test mode, but it still authenticates to Stripe's API
+  const env = Buffer.from('APS_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc').toString('base64');
+  const f = scanToolCallArgs({ path: '/tmp/config.env', content: env }, dlp);
+  assert.deepEqual(f, [{ type: 'stripe_test_key', location: 'mcp.args:content', action: 'block', encoding: 'base64' }]);
+  assertNoValue(f, 'sk_test_4eC39HqLyj', seed.slice(0, 20));
+});
+
 test('tool poisoning: <IMPORTANT> and credential-file reads in descriptions, schema descriptions and enums; benign lists pass', () => {
   assert.deepEqual(scanToolList(BENIGN_TOOLS, injection), []);
   const poisoned = [
