@@ -72,9 +72,11 @@ export class DlpEngine {
   private readonly actions: Readonly<Record<string, FindingAction>>;
   /** Shortest alnum piece any trigger wants. */
   private readonly minPiece: number;
+  private readonly seedPhrases: boolean;
 
-  constructor(patterns: readonly PatternSpec[], opts: { actions?: Record<string, FindingAction>; known?: KnownSecrets } = {}) {
+  constructor(patterns: readonly PatternSpec[], opts: { actions?: Record<string, FindingAction>; known?: KnownSecrets; seedPhrases?: boolean } = {}) {
     this.actions = opts.actions ?? {};
+    this.seedPhrases = opts.seedPhrases !== false;
     this.compiled = patterns.map(compilePattern);
     const byKeyword = new Map<string, number[]>();
     const add = (kw: string, target: number): void => {
@@ -128,7 +130,7 @@ export class DlpEngine {
       else if (list[list.length - 1] !== at) list.push(at);
     };
     const { compiled, kwTargets } = this;
-    const idx = indexText(this.index, text, this.minPiece, depth < MAX_DEPTH);
+    const idx = indexText(this.index, text, this.minPiece, depth < MAX_DEPTH, this.seedPhrases);
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;

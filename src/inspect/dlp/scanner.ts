@@ -33,6 +33,11 @@ export interface DlpOptions {
   known?: KnownSecrets;
   /** Body bytes scanned at most; beyond, a 'dlp_scan_limit' warning. Default 64 MiB. */
   maxScanBytes?: number;
+  /**
+   * Look for BIP-39 seed phrases (`bip39_mnemonic`). Default on. Off saves the word-run
+   * probe (a few percent of DLP throughput on prose-heavy traffic; see word-runs.ts).
+   */
+  seedPhrases?: boolean;
 }
 
 /** Decoded bytes per scan: 4x the input, capped. */
@@ -57,7 +62,7 @@ export class DlpScanner {
       ids.add(p.id);
     }
     this.actions = { ...(opts.actions ?? {}) };
-    this.engine = new DlpEngine(all, { actions: this.actions, known: opts.known });
+    this.engine = new DlpEngine(all, { actions: this.actions, known: opts.known, seedPhrases: opts.seedPhrases });
     this.maxScanBytes = opts.maxScanBytes ?? 64 * 1024 * 1024;
     this.unanchored = new Set(all.filter((p) => p.keywords.length === 0).map((p) => p.id));
   }

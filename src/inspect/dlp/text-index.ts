@@ -93,8 +93,9 @@ let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
 /**
  * Index `text` (a byte string). `decodeInfo`: also classify runs and test their decoded
  * bytes for printable text (only needed when the layer's children will be decoded).
+ * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts).
  */
-export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true): TextIndex {
+export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true): TextIndex {
   const n = text.length;
   // room for the zeroed padding words the loop reads past the end (zero is no class byte)
   const size = (n + 16 + 7) & ~7;
@@ -115,7 +116,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
 
   const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [] };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
-  wordRuns(b, words, n, out.wordRuns);
+  if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) insertSorted(out.needles, i, at);

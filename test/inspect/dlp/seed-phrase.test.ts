@@ -110,7 +110,10 @@ test('ordinary prose full of wordlist words is not a phrase', () => {
   assert.deepEqual(seeds(dlp.scanText(`${eleven} the ${eleven} and ${eleven}`, 'x')), []);
 });
 
-test('actions override: bip39_mnemonic can be made a warning', () => {
+test('actions override: bip39_mnemonic can be made a warning; seedPhrases: false skips the search', () => {
   const lenient = new DlpScanner({ actions: { bip39_mnemonic: 'warn' } });
   assert.deepEqual(seeds(lenient.scanText(VECTOR, 'x')), ['warn@x']);
+  const off = new DlpScanner({ seedPhrases: false });
+  assert.deepEqual(seeds(off.scanText(VECTOR, 'x')), []);
+  assert.deepEqual(off.scanText('AKIAIOSFODNN7EXAMPLE', 'x').map((f) => f.type), ['aws_access_key_id']);
 });
