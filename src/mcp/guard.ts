@@ -37,10 +37,10 @@ import type { Finding } from '../inspect/finding.js';
 import { isObject, jsonRpcDeny, jsonRpcError } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage } from '../inspect/mcp/jsonrpc.js';
 import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
-import { filterToolList, scanToolCallArgs, scanToolList, scanToolResult } from '../inspect/mcp/tool-inspect.js';
-import { settle } from '../proxy/inspect-request.js';
+import { filterToolList, scanToolList } from '../inspect/mcp/tool-inspect.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
+import { scanInbound, scanOutbound } from './scan.js';
 import { toolRecord } from './tool-record.js';
 import type { ChainDetector, ChannelInfo, McpEnv, ToolVerdict } from './types.js';
 
@@ -132,7 +132,7 @@ export class McpGuard {
     const env = this.deps.env();
     const payload = msg.kind === 'request' || msg.kind === 'notification' ? msg.params : msg.kind === 'result' ? msg.result : msg.error;
     const where = msg.kind === 'request' || msg.kind === 'notification' ? msg.method : 'response';
-    const findings = this.outbound(env, ch, payload, false);
+    const findings = scanOutbound(env, ch.info.profile, payload, false);
     const stop = findings.filter((f) => f.action !== 'warn');
     if (stop.length > 0) {
       const decisionId = newDecisionId();
@@ -159,7 +159,7 @@ export class McpGuard {
     }
     if (msg.kind === 'request') {
       // A server's request reaches the client (and, for sampling, the model): scan what it says.
-      const found = this.inbound(env, msg.params, `mcp.request:${msg.method}`);
+      const found = scanInbound(env, msg.params, `mcp.request:${msg.method}`);
       const stop = found.filter((f) => f.action === 'block');
       if (stop.length > 0 && env.injectionAction !== 'warn') {
         const decisionId = newDecisionId();
@@ -198,7 +198,7 @@ export class McpGuard {
     const held = ch.blocked.get(name) ?? (await this.pendingChange(ch, name, env.settings.pinning));
     if (held) return refuse(held.error, held.reason, name, verdict, [{ type: held.error, location: `mcp.tool:${name}`, action: 'block' }]);
 
-    const findings = this.outbound(env, ch, args, env.settings.scanArgsInjection);
+    const findings = scanOutbound(env, ch.info.profile, args, env.settings.scanArgsInjection);
     const stop = findings.filter((f) => f.action !== 'warn');
     if (stop.length > 0) {
       // Injected instructions relayed in the arguments are named as such, not as a data leak.
@@ -241,7 +241,7 @@ export class McpGuard {
       const r = await this.toolList(env, ch, msg.result, p, meta);
       out = { ...msg.raw, result: r };
     }
-    const findings = this.inbound(env, msg.result, 'mcp.result');
+    const findings = scanInbound(env, msg.result, 'mcp.result');
     const stop = findings.filter((f) => f.action === 'block');
     const blocked = stop.length > 0 && env.injectionAction !== 'warn';
     if (p?.call) {
@@ -298,27 +298,6 @@ export class McpGuard {
       this.record(ch, { method: 'tools/list', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny', reason, rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: false });
     }
     return filtered.result;
-  }
-
-  // ---- scanning ---------------------------------------------------------------
-
-  /** DLP (and optionally injection) over a client's outgoing JSON, settled by the config and the rule. */
-  private outbound(env: McpEnv, ch: McpChannel, payload: unknown, withInjection: boolean): Finding[] {
-    const level = ch.info.profile?.dlp ?? env.dlp.action;
-    if (level === 'off' || payload === undefined || payload === null) return [];
-    const injection = withInjection && env.injectionAction !== 'off' ? env.injection : undefined;
-    const found = scanToolCallArgs(payload, env.dlp.scanner, { ...(injection ? { injection } : {}) });
-    const settled = settle(found, env.dlp, ch.info.profile?.dlp);
-    // A redaction inside a JSON-RPC message is not done: it blocks (fail closed).
-    return settled.map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
-  }
-
-  /** Prompt injection in what the client (and the model) will read. */
-  private inbound(env: McpEnv, payload: unknown, prefix: string): Finding[] {
-    const action = env.injectionAction;
-    if (action === 'off') return [];
-    const found = scanToolResult(payload, env.injection, prefix);
-    return action === 'warn' ? found.map((f) => ({ ...f, action: 'warn' as const })) : found;
   }
 
   // ---- records ----------------------------------------------------------------
