@@ -18,7 +18,7 @@ import type { ShellToken, WordPart, WordToken } from './shell-words.js';
 /** One simple command and the operators around it. */
 export interface SimpleCommand {
   words: WordToken[];
-  redirs: Array<{ op: string; target: WordToken | undefined; body: string | undefined }>;
+  redirs: Array<{ op: string; target: WordToken | undefined; body: string | undefined; expands: boolean }>;
   /** The operator before it ('' at the start) and after it ('' at the end); '()' for a function definition. */
   before: string;
   after: string;
@@ -58,7 +58,7 @@ export function splitCommands(tokens: readonly ShellToken[]): SimpleCommand[] {
       const next = tokens[i + 1];
       const target = next?.t === 'word' ? next : undefined;
       if (target !== undefined) i++;
-      cur.redirs.push({ op: t.op, target, body: t.body });
+      cur.redirs.push({ op: t.op, target, body: t.body, expands: t.expands === true });
     } else {
       const next = tokens[i + 1];
       if (t.op === '(' && cur.words.length === 1 && next?.t === 'op' && next.op === ')') {

@@ -4,7 +4,8 @@
  * needs. The command line is read with its quoting kept (shell-words.ts); every
  * word in command position (after keywords, assignments and wrappers, inside
  * $(...), sh -c, eval, here-strings, a shell's here-document, find -exec) is
- * judged by shell-word-checks.ts. Decoded text piped into a shell
+ * judged by shell-word-checks.ts, and so are the substitutions of a here-document
+ * with an unquoted delimiter. Decoded text piped into a shell
  * (`... | base64 -d | sh`, `eval "$(xxd -r ...)"`) is flagged too.
  *
  * Which arguments: the command-line keys chain detection reads (command, cmd,
@@ -26,7 +27,7 @@ import { assignment, commandHead, hasDecoder, isDecoder, isPathLookup, programAt
 import type { Assignment, SimpleCommand } from './shell-commands.js';
 import { SHELL_TECHNIQUES, wordTechniques } from './shell-word-checks.js';
 import type { ShellTechnique } from './shell-word-checks.js';
-import { cook, tokenizeShell } from './shell-words.js';
+import { cook, heredocParts, tokenizeShell } from './shell-words.js';
 import type { ShellToken, WordPart, WordToken } from './shell-words.js';
 
 export type { ShellTechnique } from './shell-word-checks.js';
@@ -117,6 +118,8 @@ function scanTokens(tokens: readonly ShellToken[], s: Scan): void {
     for (const w of [...cmd.words, ...cmd.redirs.flatMap((r) => (r.target === undefined ? [] : [r.target]))]) {
       for (const body of subBodies(w.parts)) scanTokens(body, s);
     }
+    // The shell runs the substitutions of a here-document whose delimiter is unquoted.
+    for (const r of cmd.redirs) if (r.body !== undefined && r.expands) for (const body of subBodies(heredocParts(r.body))) scanTokens(body, s);
     if (cmd.before !== '|' && cmd.before !== '|&') piped = NOTHING;
     if (skipList) {
       // cmd.exe's `for %f in (*.txt) do ...`: the list in parentheses runs nothing.

@@ -37,8 +37,12 @@ export interface WordToken {
   raw: string;
 }
 
-/** A word, an operator (`;`, `&&`, `|`, `(`, newline, ...) or a redirection (its target is the next word). */
-export type ShellToken = WordToken | { t: 'op'; op: string } | { t: 'redir'; op: string; body?: string };
+/**
+ * A word, an operator (`;`, `&&`, `|`, `(`, newline, ...) or a redirection (its
+ * target is the next word). A here-document carries its body, and `expands` when
+ * its delimiter was unquoted (the shell then runs the body's substitutions).
+ */
+export type ShellToken = WordToken | { t: 'op'; op: string } | { t: 'redir'; op: string; body?: string; expands?: boolean };
 
 /** Nesting of $(...), `...` and <(...) read at most; deeper text is opaque. */
 export const MAX_NEST = 16;
@@ -77,6 +81,17 @@ export function cook(parts: readonly WordPart[]): string {
 }
 
 /**
+ * The expansions the shell performs in a here-document body whose delimiter was
+ * unquoted: as inside double quotes, without the quote.
+ *
+ * @example
+ * heredocParts('Run `npm test`\n').some((p) => p.kind === 'sub') // true
+ */
+export function heredocParts(body: string): WordPart[] {
+  return new Reader(body, { left: MAX_TOKENS }).dq(0, false);
+}
+
+/**
  * Decodes the body of $'...'.
  *
  * @example
@@ -107,7 +122,7 @@ class Reader {
   tokens(depth: number, inParen: boolean): ShellToken[] {
     const { src } = this;
     const out: ShellToken[] = [];
-    const heredocs: Array<{ tok: { body?: string }; strip: boolean; delim: string | null }> = [];
+    const heredocs: Array<{ tok: { body?: string; expands?: boolean }; strip: boolean; delim: string | null }> = [];
     let parens = 0;
     let dbl = false;
     const push = (t: ShellToken): void => {
@@ -157,7 +172,10 @@ class Reader {
             continue;
           }
           const h = heredocs[heredocs.length - 1];
-          if (h !== undefined && h.delim === null) h.delim = cook(w.parts);
+          if (h !== undefined && h.delim === null) {
+            h.delim = cook(w.parts);
+            h.tok.expands = w.parts.every((p) => p.kind === 'lit');
+          }
           // A file-descriptor number written against its redirection (2>) is not a word.
           if (/^\d+$/.test(w.raw) && (src[this.i] === '>' || src[this.i] === '<')) continue;
           if (w.raw === '[[') dbl = true;
@@ -227,7 +245,8 @@ class Reader {
     return { t: 'word', parts, raw: src.slice(start, Math.min(this.i, src.length)) };
   }
 
-  private dq(depth: number): WordPart[] {
+  /** The parts of "..." up to its closing quote (or, for a here-document body, to the end). */
+  dq(depth: number, closing = true): WordPart[] {
     const { src } = this;
     const parts: WordPart[] = [];
     let lit = '';
@@ -237,7 +256,7 @@ class Reader {
     };
     while (this.i < src.length) {
       const c = src[this.i]!;
-      if (c === '"') {
+      if (c === '"' && closing) {
         this.i++;
         break;
       }
@@ -245,7 +264,7 @@ class Reader {
       if (p !== null) {
         flush();
         parts.push(p);
-      } else if (c === '\\' && '$`"\\\n'.includes(src[this.i + 1] ?? 'x')) {
+      } else if (c === '\\' && (closing ? '$`"\\\n' : '$`\\\n').includes(src[this.i + 1] ?? 'x')) {
         flush();
         parts.push({ kind: 'esc', text: src[this.i + 1] === '\n' ? '' : src[this.i + 1]! });
         this.i += 2;
