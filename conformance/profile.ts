@@ -70,11 +70,13 @@ export const RUNNER_VERSION = '1.2.0';
  * Switches for the parts that landed last; each is one line to change (to measure a
  * build without them, or to add the next).
  * - chain detection of MCP tool-call sequences (claims `mcp_chain`, supports `mcp_chain_memory`);
- * - the A2A guard wired into the proxy (supports `a2a` and `a2a_scanning`, claims `a2a_scan` and `a2a_card_poison`).
+ * - the A2A guard wired into the proxy (supports `a2a` and `a2a_scanning`, claims `a2a_scan` and `a2a_card_poison`);
+ * - shell analysis of MCP command arguments (supports `shell_analysis`, claims `shell_obfuscation`).
  */
 export const GATE_FEATURES = {
   mcpChain: true,
   a2a: true,
+  shellAnalysis: true,
 };
 
 /**
@@ -82,8 +84,8 @@ export const GATE_FEATURES = {
  * header scanning, response scanning, WebSocket relaying with frame (message)
  * scanning, MCP over Streamable HTTP (through the proxy) and stdio (`sluice mcp`)
  * with argument DLP and injection, tool poisoning, rug-pull pins and chain
- * detection, A2A messages and agent cards (both switchable in `GATE_FEATURES`); no
- * shell analysis.
+ * detection, obfuscated shell commands in tool arguments, A2A messages and agent
+ * cards (switchable in `GATE_FEATURES`).
  *
  * @example
  * await writeProfile('conformance/sluice-profile.json', sluiceProfile('0.1.0'));
@@ -112,6 +114,7 @@ export function sluiceProfile(toolVersion: string, features: typeof GATE_FEATURE
       'mcp_tool_poison',
       ...(features.mcpChain ? ['mcp_chain'] : []),
       ...(features.a2a ? ['a2a_scan', 'a2a_card_poison'] : []),
+      ...(features.shellAnalysis ? ['shell_obfuscation'] : []),
     ],
     supports: {
       fetch_proxy: true,
@@ -128,7 +131,7 @@ export function sluiceProfile(toolVersion: string, features: typeof GATE_FEATURE
       a2a: features.a2a,
       websocket_frame_scanning: true,
       a2a_scanning: features.a2a,
-      shell_analysis: false,
+      shell_analysis: features.shellAnalysis,
       dns_rebinding_fixture: false,
     },
   };

@@ -133,8 +133,8 @@ const CASES: Record<string, Record<string, unknown>> = {
     expected_verdict: 'block',
     capability_tags: ['mcp_input_scan'],
   }),
-  // Not claimed: shell analysis. An A2A agent card, fetched through the gate.
-  'mcp/shell-006.json': benchCase({ id: 'shell-006', category: 'shell_obfuscation', input_type: 'mcp_tool_call', transport: 'mcp_stdio', payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'exec', arguments: { command: '/bin/{rm,} -rf /tmp' } }, id: 1 }] }, expected_verdict: 'block', capability_tags: ['shell_obfuscation'], requires: ['shell_analysis'] }),
+  // Not supported: a DNS-rebinding fixture. An A2A agent card, fetched through the gate.
+  'http/rebind-006.json': benchCase({ id: 'rebind-006', category: 'ssrf_bypass', payload: { method: 'GET', url: 'http://rebind.example.test/' }, expected_verdict: 'block', capability_tags: ['ssrf_bypass'], requires: ['dns_rebinding_fixture'] }),
   'a2a/a2a-card-007.json': benchCase({ id: 'a2a-card-007', category: 'a2a_agent_card', input_type: 'a2a_agent_card', transport: 'a2a', payload: { agent_card: { name: 'weather', skills: [] } }, expected_verdict: 'allow', capability_tags: ['benign'], requires: ['a2a_scanning'] }),
 };
 
@@ -224,11 +224,11 @@ test('an MCP case goes through the gate: the tool call is refused with JSON-RPC 
   assert.equal(e.requests_reached_upstream, 0);
 });
 
-test('an unclaimed capability (shell analysis) is not_applicable and never run', () => {
-  const l = byId('shell-006');
+test('an unsupported requirement (a DNS-rebinding fixture) is not_applicable and never run', () => {
+  const l = byId('rebind-006');
   assert.equal(l.actual_verdict, 'not_applicable');
   assert.deepEqual(l.evidence, {});
-  assert.match(String(l.notes), /shell_obfuscation/);
+  assert.match(String(l.notes), /dns_rebinding_fixture/);
 });
 
 test('an A2A agent card is fetched through the gate from its well-known URL and arrives unchanged', () => {

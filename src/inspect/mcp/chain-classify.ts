@@ -44,7 +44,8 @@ const words = (...w: string[]): ReadonlySet<string> => new Set(w);
 const READ = words('read', 'get', 'view', 'cat', 'head', 'tail', 'open', 'load', 'show', 'retrieve', 'grep');
 const WRITE = words('write', 'create', 'save', 'edit', 'append', 'put', 'update', 'modify', 'patch', 'insert', 'replace', 'copy', 'move', 'rename', 'overwrite', 'download');
 const LIST = words('list', 'ls', 'dir', 'directory', 'tree', 'find', 'glob', 'search', 'scan', 'enumerate', 'walk', 'locate');
-const EXEC = words('shell', 'bash', 'sh', 'zsh', 'exec', 'execute', 'run', 'command', 'cmd', 'terminal', 'powershell', 'pwsh', 'spawn', 'subprocess');
+/** Tool-name words that say the tool runs commands. */
+export const EXEC = words('shell', 'bash', 'sh', 'zsh', 'exec', 'execute', 'run', 'command', 'cmd', 'terminal', 'powershell', 'pwsh', 'spawn', 'subprocess');
 const NETWORK = words('fetch', 'http', 'https', 'curl', 'wget', 'request', 'post', 'upload', 'download', 'webhook', 'browse', 'browser', 'navigate', 'web', 'url', 'send', 'email', 'mail', 'publish', 'scrape', 'crawl');
 const SECRET = words('env', 'environ', 'environment', 'getenv', 'printenv', 'secret', 'secrets', 'credential', 'credentials', 'password', 'passwords', 'keychain', 'vault');
 const SETTER = words('set', 'unset', 'delete', 'remove', 'create', 'write', 'update', 'put', 'rotate');
@@ -56,8 +57,10 @@ const NO_READ = words('delete', 'remove', 'rm', 'unlink', 'chmod', 'chown');
 const PATH_KEYS = words('path', 'paths', 'file', 'files', 'filename', 'filenames', 'filepath', 'dir', 'directory', 'folder', 'target', 'source', 'src', 'dest', 'destination', 'from', 'to', 'location', 'root', 'pathname');
 const READ_SIDE_KEYS = words('source', 'src', 'from', 'sourcepath', 'sourcefile');
 const URL_KEYS = words('url', 'urls', 'uri', 'endpoint', 'href', 'link', 'webhook', 'address', 'target');
-const COMMAND_KEYS = words('command', 'cmd', 'script', 'commandline', 'shellcommand', 'bashcommand', 'commands');
-const ARGV_KEYS = words('args', 'arguments', 'argv');
+/** Argument keys (lower case, alphanumerics only) that hold a shell command line. */
+export const COMMAND_KEYS = words('command', 'cmd', 'script', 'commandline', 'shellcommand', 'bashcommand', 'commands');
+/** Argument keys that hold a command's arguments. */
+export const ARGV_KEYS = words('args', 'arguments', 'argv');
 const PATTERN_KEYS = words('pattern', 'query', 'glob', 'name', 'regex', 'filepattern');
 const CWD_KEYS = words('cwd', 'workdir', 'workingdirectory', 'workingdir');
 const VAR_KEYS = words('variable', 'var', 'name', 'key', 'varname', 'variablename');

@@ -27,7 +27,8 @@ const NETWORK = new Set(['curl', 'wget', 'nc', 'ncat', 'netcat', 'socat', 'telne
 const RECON = new Set(['whoami', 'id', 'uname', 'hostname', 'groups', 'getent', 'last', 'lastlog', 'w', 'who', 'users', 'ifconfig', 'ip', 'netstat', 'ss', 'arp']);
 const LISTERS = new Set(['ls', 'dir', 'tree', 'find', 'locate', 'du', 'stat', 'file']);
 const NON_READING = new Set([...LISTERS, 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'touch', 'mkdir', 'test', '[', 'echo', 'printf', 'cd', 'ssh-add', 'ssh-keygen', 'ssh-copy-id', 'git', 'realpath', 'basename', 'dirname']);
-const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
+/** Shell programs (their `-c` argument is a command line). */
+export const SHELLS: ReadonlySet<string> = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
 const INTERPRETERS = new Set(['python', 'python2', 'python3', 'node', 'nodejs', 'deno', 'bun', 'perl', 'ruby', 'php', 'pwsh', 'powershell', 'osascript', 'tsx', 'ts-node']);
 const CODE_FLAGS = new Set(['-c', '-e', '--eval', '-p', '--print', '-r', '-command', '-encodedcommand']);
 const WRAPPERS: Record<string, ReadonlySet<string>> = {
@@ -95,12 +96,23 @@ function resolve(dir: string | undefined, p: string): string {
   return normaliseLoosePath(`${dir}/${p}`);
 }
 
-function programName(word: string): string {
+/**
+ * The program a command word names: its last path segment, lower case, without `.exe`.
+ *
+ * @example
+ * programName('/usr/bin/Curl.exe') // 'curl'
+ */
+export function programName(word: string): string {
   return (word.split(/[\\/]/).pop() ?? word).toLowerCase().replace(/\.exe$/, '');
 }
 
-/** Index of the program word after leading assignments and wrappers (sudo, env, nohup, ...), and whether `env` stood alone. */
-function skipWrappers(words: readonly string[]): { at: number; bareEnv: boolean } {
+/**
+ * Index of the program word after leading assignments and wrappers (sudo, env, nohup, ...), and whether `env` stood alone.
+ *
+ * @example
+ * skipWrappers(['sudo', '-u', 'x', 'X=1', 'rm', '-rf']) // { at: 4, bareEnv: false }
+ */
+export function skipWrappers(words: readonly string[]): { at: number; bareEnv: boolean } {
   let i = 0;
   let sawEnv = false;
   while (i < words.length) {

@@ -1,7 +1,8 @@
 /**
  * MCP building blocks, with no sockets: JSON-RPC and SSE framing, tool policy,
- * inspection of arguments, tool lists and results, and tool fingerprints. The
- * HTTP proxy and the stdio wrapper both compose these.
+ * inspection of arguments (obfuscated shell commands too), tool lists and
+ * results, and tool fingerprints. The HTTP proxy and the stdio wrapper both
+ * compose these.
  *
  * @example
  * import { parseJsonRpc, readToolCall, decideTool, scanToolCallArgs, jsonRpcDeny } from './inspect/mcp/index.js';
@@ -29,3 +30,5 @@ export type { ChainPattern, ChainAction, ChainTrackerOptions } from './chain-tra
 export { classifyToolCall } from './chain-classify.js';
 export type { ChainToolCall, CallClassification } from './chain-classify.js';
 export type { ChainCapability } from './chain-facts.js';
+export { scanShellArgs, shellObfuscations, SHELL_TECHNIQUES } from './shell-obfuscation.js';
+export type { ShellTechnique } from './shell-obfuscation.js';
