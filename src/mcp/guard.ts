@@ -38,6 +38,7 @@ import { isObject, jsonRpcDeny, jsonRpcError } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage } from '../inspect/mcp/jsonrpc.js';
 import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
 import { filterToolList, scanToolList } from '../inspect/mcp/tool-inspect.js';
+import { scanShellArgs } from '../inspect/mcp/shell-obfuscation.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanOutbound } from './scan.js';
@@ -74,7 +75,7 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE = new Set(['policy_denied', 'dlp_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
+const ANSWERED_BY_GATE = new Set(['policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
@@ -205,6 +206,11 @@ export class McpGuard {
       if (stop.every((f) => f.type.startsWith('prompt_injection'))) return refuse('injection_blocked', `the arguments of tool ${name} carry a prompt injection: ${describe(stop)}`, name, verdict, findings);
       return refuse('dlp_blocked', `the arguments of tool ${name} carry data that must not leave: ${describe(stop)}`, name, verdict, findings);
     }
+
+    // An obfuscated command word (r\m, `rm`, $'\162\155', fullwidth letters...) has no honest use.
+    const shell = scanShellArgs(args, name);
+    findings.push(...shell);
+    if (shell.some((f) => f.action === 'block')) return refuse('shell_obfuscation_blocked', `the arguments of tool ${name} carry an obfuscated shell command: ${describe(shell.filter((f) => f.action === 'block'))}`, name, verdict, findings);
 
     const detector = env.settings.chain === 'off' ? null : this.chainFor(ch, env);
     if (detector) {

@@ -173,3 +173,16 @@ void test('a malformed tools/call is refused with invalid params and nothing is 
   assert.equal(step.kind === 'reply' ? (step.message.error as { code: number }).code : 0, -32602);
   await pins!.close();
 });
+
+void test('an obfuscated command word in a shell tool\'s arguments is refused; the same command written plainly is not', async () => {
+  const { guard, records, pins } = await setup();
+  const ch = guard.open(info('sess-shell'));
+  const bad = await guard.client(ch, msg({ id: 1, method: 'tools/call', params: { name: 'shell.run', arguments: { command: "$'\\162\\155' -rf /home/user/.ssh" } } }), meta);
+  assert.equal(bad.kind, 'reply');
+  assert.match(JSON.stringify(bad), /shell_obfuscation_blocked/);
+  const plain = await guard.client(ch, msg({ id: 2, method: 'tools/call', params: { name: 'shell.run', arguments: { command: 'ls -la /home/user/projects' } } }), meta);
+  assert.equal(plain.kind, 'forward');
+  assert.ok(records.some((r) => r.reason === 'shell_obfuscation_blocked' && r.findings.some((f) => f.type.startsWith('shell_obfuscation:'))));
+  assert.ok(!JSON.stringify(records).includes('162'), 'the argument value is not in the record');
+  await pins!.close();
+});
