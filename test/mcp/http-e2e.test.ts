@@ -111,6 +111,16 @@ describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
       assert.deepEqual(answers.map((a) => [a.id, a.error.code, a.error.data.error]), [[1, -32001, 'batch_refused'], [2, -32001, 'dlp_blocked']]);
       assert.equal(server.calls.length, before);
 
+      // Nor is a content type: a body labelled text/plain (or nothing) is read too.
+      for (const type of ['text/plain', undefined]) {
+        const h: Record<string, string> = { accept: 'application/json, text/event-stream' };
+        if (type) h['content-type'] = type;
+        const r2 = await undiciFetch(url, { method: 'POST', dispatcher, headers: h, body: JSON.stringify(batch[1]) });
+        const a2 = (await r2.json()) as { error?: { data?: { error?: string } } };
+        assert.equal(a2.error?.data?.error, 'dlp_blocked', `content-type ${type ?? '(none)'}`);
+      }
+      assert.equal(server.calls.length, before);
+
       // Compression is no way around the guard: the body is read decoded.
       const squeezed = gzipSync(Buffer.from(JSON.stringify(batch[1])));
       const gz = await undiciFetch(url, { method: 'POST', dispatcher, headers: { ...headers, 'content-encoding': 'gzip' }, body: squeezed });

@@ -2,7 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { DECISION_HEADER } from '../deny-response.js';
 import type { RequestContext } from '../request-context.js';
 
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+/**
+ * Body types the MCP intake reads: JSON, and the types a lenient server might still
+ * parse as JSON (text/plain, none at all), so a content type is no way around the guard.
+ */
+const RPC_CANDIDATE_TYPE = /^(?:application\/(?:[\w.+-]*\+)?json|text\/plain)?\s*(?:;|$)/i;
 
 /**
  * The gate answers an MCP request itself (every message in it refused, or a
@@ -33,10 +37,9 @@ export function answerMcp(ctx: RequestContext, payload: unknown, refusal: { erro
   res.end(body);
 }
 
-/** A request whose body the MCP intake will read: a POST with a JSON body. */
+/** A request whose body the MCP intake will read: a POST whose body may be JSON (see RPC_CANDIDATE_TYPE). */
 export function mcpCandidate(req: IncomingMessage): boolean {
-  const type = headerText(req.headers['content-type']);
-  return req.method === 'POST' && JSON_TYPE.test(type);
+  return req.method === 'POST' && RPC_CANDIDATE_TYPE.test(headerText(req.headers['content-type']).trim());
 }
 
 /** A GET that asks for an event stream: it may be an MCP server's stream (Streamable HTTP GET, or the old HTTP+SSE transport). */

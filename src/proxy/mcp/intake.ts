@@ -1,7 +1,7 @@
 /**
  * Recognising MCP in a request body, on any connection the gate reads (plain HTTP
- * or intercepted TLS), whatever the URL: a POST whose JSON body is JSON-RPC with an
- * MCP method (or only responses, on a conversation already known as MCP) goes
+ * or intercepted TLS), whatever the URL and whether it is labelled JSON, text/plain or
+ * not at all: a POST whose body is JSON-RPC with an MCP method (or only responses, on a conversation already known as MCP) goes
  * through the MCP guard message by message. Everything else streams on untouched.
  *
  * Only JSON bodies are read ahead, and only up to `maxMessageBytes`: a larger body
@@ -25,6 +25,7 @@ import type { RequestContext } from '../request-context.js';
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
 import { guardA2a, isA2aPayload } from '../a2a/request.js';
+import { mcpCandidate } from './answer.js';
 
 export type McpIntake =
   /** Not MCP. `body` replays what was read ahead, then the rest; null when nothing was read. */
@@ -35,7 +36,6 @@ export type McpIntake =
   | { kind: 'forward'; body: Buffer; channel: McpChannel; protocol: 'mcp'; /** The body is the gate's own (uncompressed) JSON. */ rewritten?: true }
   | { kind: 'forward'; body: Buffer; channel: null; protocol: 'a2a' };
 
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 const JSONRPC_HINT = /"jsonrpc"\s*:/;
 
 /**
@@ -43,7 +43,7 @@ const JSONRPC_HINT = /"jsonrpc"\s*:/;
  */
 export async function intakeMcp(gate: GateServices, state: GateState, ctx: RequestContext): Promise<McpIntake> {
   const req = ctx.req;
-  if (req.method !== 'POST' || !JSON_TYPE.test(headerText(req.headers['content-type']))) return { kind: 'pass', body: null };
+  if (!mcpCandidate(req)) return { kind: 'pass', body: null };
   const max = state.mcp.settings.maxMessageBytes;
   const it = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
