@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
 import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
-import { compilePolicy } from '../policy/compile.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { explain } from '../policy/explain.js';
 import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
@@ -65,15 +65,9 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const who = whoFrom(values);
-  let loaded;
-  try {
-    loaded = await loadConfig(configPath(values.config));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.err(`sluice: invalid config:\n${err.message}\n`);
-    return EXIT.usage;
-  }
-  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+  const loadedPolicy = await loadPolicy(values.config, io);
+  if (loadedPolicy === null) return EXIT.usage;
+  const { loaded, policy } = loadedPolicy;
   io.out(formatExplanation(explain(facts, who, policy), who));
   const mcp = mcpServerFor(facts.host, facts.path, policy);
   if (mcp.name != null) {
@@ -81,6 +75,18 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   }
   if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
   return EXIT.ok;
+}
+
+/** The config and its compiled policy; null (after saying why on stderr) when the config is invalid. */
+async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded: LoadedConfig; policy: CompiledPolicy } | null> {
+  try {
+    const loaded = await loadConfig(configPath(config));
+    return { loaded, policy: compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`sluice: invalid config:\n${err.message}\n`);
+    return null;
+  }
 }
 
 const IDENTITY_NOTE =
@@ -97,15 +103,9 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   }
   const args = argsFromArg(values.args);
   const who = whoFrom(values);
-  let loaded;
-  try {
-    loaded = await loadConfig(configPath(values.config));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.err(`sluice: invalid config:\n${err.message}\n`);
-    return EXIT.usage;
-  }
-  const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+  const loadedPolicy = await loadPolicy(values.config, io);
+  if (loadedPolicy === null) return EXIT.usage;
+  const { loaded, policy } = loadedPolicy;
   const server = serverFromArg(serverArg, policy);
   io.out(formatToolExplanation(explainTool({ server, tool, args }, who, policy), server, tool, who, policy, formatTrace));
   if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
