@@ -49,12 +49,29 @@ const argSchema = strictSection({
   // Only a condition whose keys all parsed: otherwise the key's own problem is the one to report.
 }, { when: (payload) => payload.issues.length === 0 });
 
-/** `mcp: { servers?, tools?, args? }`; an absent list matches anything. */
+/**
+ * `mcp: { servers?, tools?, args? }`; an absent list matches anything. `server: X` (one
+ * pattern or a list) is accepted for `servers`, as the MCP issue spells it.
+ */
 export const mcpMatchSchema = strictSection({
   servers: listOf(serverPatternField, "[tickets, 'mcp.example.com']").optional(),
+  server: z.union([serverPatternField, listOf(serverPatternField, "[tickets, 'mcp.example.com']")]).optional(),
   tools: listOf(toolGlobField, "['tickets.create', 'tickets.*']").optional(),
   args: listOf(argSchema, '[{ path: path, under: /workspace/ }]').optional(),
-});
+})
+  .superRefine(
+    (m, ctx) => {
+      const raw = m as { server?: unknown; servers?: unknown } | null;
+      if (raw?.server !== undefined && raw.servers !== undefined) ctx.addIssue({ code: 'custom', path: ['server'], message: "give 'servers' or 'server', not both" });
+    },
+    { when: () => true },
+  )
+  .transform((m) => {
+    // An invalid section reaches here as it was written (its problems are already reported).
+    if (typeof m !== 'object' || m === null) return m;
+    const { server, ...rest } = m;
+    return server === undefined ? rest : { ...rest, servers: typeof server === 'string' ? [server] : server };
+  });
 
 /**
  * The keys an MCP tool rule cannot have, each as an issue at that key.

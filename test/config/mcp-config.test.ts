@@ -198,7 +198,7 @@ void test('unknown keys in rules[].mcp, mcp and a2a list the allowed keys; bad v
     "14:17 a2a.card_pinning: expected one of enforce, report, off; got 'strict'",
     "15:22 a2a.max_message_bytes: expected a whole number from 1024 to 1073741824 (bytes); got '4gb'",
     "16:3 a2a.cards: unknown key 'cards'; allowed keys: card_pinning, max_message_bytes",
-    "19:12 rules[0].mcp.tool: unknown key 'tool'; allowed keys: servers, tools, args",
+    "19:12 rules[0].mcp.tool: unknown key 'tool'; allowed keys: servers, server, tools, args",
     '21:5 rules[1].mcp: expected a map of key: value pairs; got an empty value',
   ]);
 });
@@ -208,4 +208,35 @@ void test('a rule without mcp that names no host is still an HTTP rule; one with
   const p = compilePolicy(config.rules, version, config.routes, config.mcp);
   assert.deepEqual(p.rules.map((r) => r.id), ['http-any']);
   assert.deepEqual(p.mcp.rules.map((r) => r.id), ['tools-any']);
+});
+
+void test("'mcp.server' (the issue's spelling) is accepted for 'servers', one pattern or a list; both at once, or an unknown name, is an error at its line", () => {
+  const { config } = parseConfig(
+    [
+      'version: 1',
+      'mcp:',
+      '  servers:',
+      '    tickets: { hosts: [mcp.tickets.example] }',
+      'rules:',
+      '  - id: create',
+      '    mcp: { server: tickets, tools: [tickets.create] }',
+      '  - id: no-delete',
+      '    action: deny',
+      '    mcp: { server: [tickets, "*.other.example"], tools: [tickets.delete] }',
+    ].join('\n'),
+    FILE,
+  );
+  const p = compilePolicy(config.rules, 'v', config.routes, config.mcp);
+  const tickets = mcpServerFor('mcp.tickets.example', '/mcp', p);
+  assert.equal(decideTool({ server: tickets, tool: 'tickets.create', args: {} }, null, p).rule, 'create');
+  assert.equal(decideTool({ server: tickets, tool: 'tickets.delete', args: {} }, null, p).rule, 'no-delete');
+  assert.equal(decideTool({ server: { host: 'x.example' }, tool: 'tickets.create', args: {} }, null, p).rule, 'default-deny');
+  assert.deepEqual(
+    problems(['version: 1', 'rules:', '  - id: both', '    mcp: { server: a.example.com, servers: [b.example.com] }', '  - id: typo', '    mcp: { server: tickts }']),
+    [
+      "4:20 rules[0].mcp.server: give 'servers' or 'server', not both",
+      // Checked after 'server' became 'servers': the line is the rule's mcp, the message names the value.
+      "6:10 rules[1].mcp.servers[0]: no MCP server named 'tickts' in mcp.servers (there is no 'mcp.servers' section); a host needs its domain, like 'tickts.internal'",
+    ],
+  );
 });
