@@ -35,6 +35,8 @@ export function placeholderFor(ref: string): string {
 
 /** Every distinct placeholder token in `text`, in order of first appearance. */
 export function findPlaceholders(text: string): string[] {
+  // Nearly every header value has none: the prefix is a literal of TOKEN, so looking for it decides alone.
+  if (!text.includes(PLACEHOLDER_PREFIX)) return [];
   return [...new Set(text.match(TOKEN) ?? [])];
 }
 

@@ -8,8 +8,12 @@
  */
 import { IdentityError } from './errors.js';
 import type { Principal } from './principal.js';
-import { checkBinding, readProxyAuthorization } from './proxy-auth.js';
+import { checkBinding } from './proxy-auth.js';
+import { ProxyAuthCache } from './proxy-auth-cache.js';
 import type { TokenVerifier } from './token-verifier.js';
+
+// The parse is pure, so one cache serves the process; verification is never cached here.
+const parsedHeaders = new ProxyAuthCache();
 
 /** What authenticate needs from a revocation store (state/ RevocationStore satisfies it). */
 export interface RevocationCheck {
@@ -35,7 +39,7 @@ export async function authenticate(
   if (header === undefined || header.trim() === '') {
     throw new IdentityError('identity_required', 'no agent token: send Proxy-Authorization (proxy URL http://sluice:<token>@host:port)');
   }
-  const auth = readProxyAuthorization(header);
+  const auth = parsedHeaders.read(header);
   if (auth === null) throw new IdentityError('identity_invalid', 'Proxy-Authorization is not Basic (sluice:<token>) or Bearer <token>');
   const principal = verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now));
   checkBinding(auth.user, principal);

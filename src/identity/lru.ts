@@ -9,6 +9,9 @@
 export class Lru<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
+  /** The key inserted last (the map's newest), if still present: a hit on it needs no reordering. */
+  #newest: K | undefined = undefined;
+  #hasNewest = false;
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 0) throw new RangeError(`LRU size must be a whole number >= 0; got ${max}`);
@@ -23,8 +26,12 @@ export class Lru<K, V> {
   get(key: K): V | undefined {
     const v = this.#map.get(key);
     if (v === undefined) return undefined;
+    // Repeat hits on one key (one agent's token, request after request) skip the re-insert.
+    if (this.#hasNewest && this.#newest === key) return v;
     this.#map.delete(key);
     this.#map.set(key, v);
+    this.#newest = key;
+    this.#hasNewest = true;
     return v;
   }
 
@@ -32,6 +39,8 @@ export class Lru<K, V> {
     if (this.#max === 0) return;
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
+    this.#hasNewest = true;
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done === true) break;
@@ -41,9 +50,16 @@ export class Lru<K, V> {
 
   delete(key: K): void {
     this.#map.delete(key);
+    if (this.#hasNewest && this.#newest === key) this.#forgetNewest();
   }
 
   clear(): void {
     this.#map.clear();
+    this.#forgetNewest();
+  }
+
+  #forgetNewest(): void {
+    this.#newest = undefined;
+    this.#hasNewest = false;
   }
 }

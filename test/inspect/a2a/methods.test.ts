@@ -17,7 +17,7 @@ test('A2A method names of v1.0, v0.3 and before 0.2', () => {
 });
 
 test('agent card paths: both names, query ignored, spellings a server may still answer', () => {
-  for (const p of ['/.well-known/agent.json', '/.well-known/agent-card.json', '/.well-known/agent-card.json?x=1', '/.WELL-KNOWN/Agent.JSON', '/.well-known/agent%2Dcard.json', '//.well-known//agent.json', '/.well-known/agent.json/']) {
+  for (const p of ['/.well-known/agent.json', '/.well-known/agent-card.json', '/.well-known/agent-card.json?x=1', '/.WELL-KNOWN/Agent.JSON', '/.well-known/agent%2Dcard.json', '//.well-known//agent.json', '/.well-known/agent.json/', '/%2Ewell-known/agent.json', '/.well-\u212Anown/agent.json']) {
     assert.ok(isAgentCardPath(p), p);
   }
   for (const p of ['/agent.json', '/.well-known/agent', '/.well-known/agent.json.bak', '/x/.well-known/agent.json', '/.well-known/%E0%A4%A', '']) assert.equal(isAgentCardPath(p), false, p);
