@@ -32,7 +32,7 @@ rules:
     await up.close();
   });
 
-  function post(body: Buffer, encoding: string): Promise<{ status: number; body: string }> {
+  function post(body: Buffer, encoding: string, type = 'application/json'): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -40,7 +40,7 @@ rules:
           port: g.port,
           method: 'POST',
           path: `http://api.upstream.test:${up.port}/upload`,
-          headers: { 'proxy-authorization': g.auth, 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': String(body.length) },
+          headers: { 'proxy-authorization': g.auth, 'content-type': type, 'content-encoding': encoding, 'content-length': String(body.length) },
         },
         (res) => {
           let text = '';
@@ -75,5 +75,24 @@ rules:
     const corrupt = await post(Buffer.from('not gzip at all, really'), 'gzip');
     assert.equal(corrupt.status, 400, corrupt.body);
     assert.equal(up.seen.length, seen);
+  });
+
+  test('a large compressed body that decodes past mcp.max_message_bytes is refused only when it is JSON-RPC; a log upload passes', async () => {
+    const seen = up.seen.length;
+    const log = gzipSync(Buffer.from('2026-11-22 12:00:00 INFO request served in 3 ms\n'.repeat(140_000)));
+    const ok = await post(log, 'gzip', 'text/plain');
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(up.seen.length, seen + 1);
+    const rpc = gzipSync(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { blob: randomBytes(5 * 1024 * 1024).toString('base64') } } })));
+    const refused = await post(rpc, 'gzip');
+    assert.equal(refused.status, 413, refused.body);
+    assert.equal((JSON.parse(refused.body) as { error: string }).error, 'message_too_large');
+    assert.equal(up.seen.length, seen + 1);
+    // Padding that compresses a thousandfold is a bomb, refused, not passed on unparsed.
+    const padded = brotliCompressSync(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', arguments: { pad: ' '.repeat(3 * 1024 * 1024) } } })));
+    const bomb = await post(padded, 'br', 'text/plain');
+    assert.equal(bomb.status, 403, bomb.body);
+    assert.equal((JSON.parse(bomb.body) as { error: string }).error, 'decompression_bomb');
+    assert.equal(up.seen.length, seen + 1);
   });
 });

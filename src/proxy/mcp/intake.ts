@@ -56,8 +56,8 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     head.push(chunk);
     size += chunk.length;
     if (size > max) {
-      const prefix = Buffer.concat(head).subarray(0, 4096).toString('utf8');
-      if (JSONRPC_HINT.test(prefix)) {
+      const prefix = await prefixText(Buffer.concat(head), headerText(req.headers['content-encoding']));
+      if (prefix === null || JSONRPC_HINT.test(prefix)) {
         throw new Rejection(413, 'message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
       }
       return { kind: 'pass', body: replay(head, it, ctx) };
@@ -66,7 +66,14 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
   // A compressed body is read decoded: compression must not be a way around the guard.
   const plain = await decoded(body, headerText(req.headers['content-encoding']), max);
-  if (plain === 'too_large') throw new Rejection(413, 'message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+  if (plain === 'bomb') throw new Rejection(403, 'decompression_bomb', 'the request body expands beyond the decompression limits (a decompression bomb); refused', ctx.decision?.rule ?? null);
+  if (plain !== null && !Buffer.isBuffer(plain)) {
+    // Past the bound: refused only when it announces JSON-RPC, like an uncompressed body.
+    if (JSONRPC_HINT.test(plain.tooLarge.subarray(0, 4096).toString('utf8'))) {
+      throw new Rejection(413, 'message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+    }
+    return { kind: 'pass', body: replay([body], null, ctx) };
+  }
   if (plain === null) return { kind: 'pass', body: replay([body], null, ctx) };
   const parsed = parseJsonRpc(plain, { maxBytes: max });
   if (!parsed.ok) return { kind: 'pass', body: replay([body], null, ctx) };
@@ -141,19 +148,50 @@ export function transportSession(headers: IncomingHttpHeaders, target: string): 
 
 /**
  * The body as JSON text for parsing: itself when not compressed, else decoded (bounded
- * by `max`). Null when it cannot be decoded (the DLP step refuses it later), 'too_large'
- * when it decodes past `max`.
+ * by `max`). Null when it cannot be decoded (the DLP step refuses it later); 'bomb' past
+ * the expansion ratio; `{ tooLarge }` with the decoded prefix when it decodes past `max`.
  */
-async function decoded(body: Buffer, encoding: string, max: number): Promise<Buffer | null | 'too_large'> {
+async function decoded(body: Buffer, encoding: string, max: number): Promise<Buffer | null | 'bomb' | { tooLarge: Buffer }> {
   const enc = encoding.trim().toLowerCase();
   if (enc === '' || enc === 'identity') return body;
+  const out: Buffer[] = [];
   try {
     const d = createSafeDecompressor(enc, { maxOutputBytes: max, maxRatio: 1000 });
     if (!d) return body;
-    const out = [...(await d.push(body)), ...(await d.end())];
+    // In slices, so that what was decoded before the limit is still in hand.
+    for (let at = 0; at < body.length; at += SLICE) out.push(...(await d.push(body.subarray(at, at + SLICE))));
+    out.push(...(await d.end()));
     return Buffer.concat(out);
   } catch (err) {
-    if (err instanceof DecompressionBombError) return err.details.limit === 'max_output_bytes' ? 'too_large' : null;
+    if (err instanceof DecompressionBombError && err.details.limit === 'max_output_bytes') return { tooLarge: Buffer.concat(out) };
+    // A bomb is refused here: passing it on unparsed would let padding carry a tool call past the guard.
+    if (err instanceof DecompressionBombError) return 'bomb';
+    return null;
+  }
+}
+
+const SLICE = 16 * 1024;
+
+/**
+ * The first 4 KiB of the body as text, decoded when compressed; null when it cannot
+ * be decoded (then it cannot be shown not to be JSON-RPC: fail closed).
+ */
+async function prefixText(raw: Buffer, encoding: string): Promise<string | null> {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return raw.subarray(0, 4096).toString('utf8');
+  try {
+    const d = createSafeDecompressor(enc, { maxOutputBytes: 1 << 30, maxRatio: 1 << 30 });
+    if (!d) return raw.subarray(0, 4096).toString('utf8');
+    const out: Buffer[] = [];
+    let size = 0;
+    for (let at = 0; at < raw.length && size < 4096; at += SLICE) {
+      for (const b of await d.push(raw.subarray(at, at + SLICE))) {
+        out.push(b);
+        size += b.length;
+      }
+    }
+    return Buffer.concat(out).subarray(0, 4096).toString('utf8');
+  } catch {
     return null;
   }
 }
