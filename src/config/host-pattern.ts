@@ -3,6 +3,7 @@
  * "*.example.com" wildcards and IP literals. Everything is lower-cased and a
  * trailing dot dropped, so matching later is a plain string comparison.
  */
+import { urlHint } from '../net/url-hint.js';
 import { isIP } from 'node:net';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
@@ -78,13 +79,4 @@ function checkName(name: string, shown: string): string {
   if (name.includes(':')) throw new TypeError(`'${shown}' is not a valid host name or IP address`);
   if (!isHostName(name)) throw new TypeError(`'${shown}' is not a valid host name: ${LABEL_RULES}, at most 253 in all`);
   return name.toLowerCase().replace(/\.$/, '');
-}
-
-function urlHint(v: string): string {
-  try {
-    const host = new URL(v).hostname;
-    return host ? ` (write '${host.replace(/^\[|\]$/g, '')}')` : '';
-  } catch {
-    return '';
-  }
 }

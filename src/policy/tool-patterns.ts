@@ -3,6 +3,7 @@
  * compiler both ask these, so a pattern that loads always compiles, and a slip
  * (a space, `***`, a URL, a port) is refused instead of silently never matching.
  */
+import { urlHint } from '../net/url-hint.js';
 
 const MAX_PATTERN = 256;
 
@@ -54,13 +55,4 @@ function shown(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v === 'object' ? 'a map' : typeof v;
-}
-
-function urlHint(v: string): string {
-  try {
-    const host = new URL(v).hostname;
-    return host ? ` (write '${host.replace(/^\[|\]$/g, '')}')` : '';
-  } catch {
-    return '';
-  }
 }
