@@ -40,3 +40,21 @@ export function strongestAction(findings: readonly Finding[]): FindingAction | u
   for (const f of findings) if (best === undefined || RANK[f.action] > RANK[best]) best = f.action;
   return best;
 }
+
+/**
+ * A finding with only its own fields, as it may be written to an audit record or a
+ * response: scanners may attach more (an injection finding's excerpt of the matched
+ * text) that must never leave.
+ *
+ * @example
+ * auditFinding(injectionFinding) // { type, location, action, detail? , encoding? }: no excerpt
+ */
+export function auditFinding(f: Finding): Finding {
+  return {
+    type: f.type,
+    location: f.location,
+    action: f.action,
+    ...(f.encoding !== undefined ? { encoding: f.encoding } : {}),
+    ...(f.detail !== undefined ? { detail: f.detail } : {}),
+  };
+}

@@ -5,7 +5,7 @@
  * result value, only findings (type and place).
  */
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
-import type { Finding } from '../inspect/finding.js';
+import { auditFinding, type Finding } from '../inspect/finding.js';
 import type { ChannelInfo } from './types.js';
 
 export interface ToolRecordFacts {
@@ -61,7 +61,7 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     bytes_in: f.bytesIn,
     bytes_out: f.bytesOut,
     duration_ms: Number(process.hrtime.bigint() - f.startNs) / 1e6,
-    findings: f.findings.map(clean),
+    findings: f.findings.map(auditFinding),
     transport: a.transport,
     address: a.address,
     error: f.error,
@@ -71,16 +71,5 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     server: info.serverKey,
     tool: f.tool,
     parent_id: f.parentId,
-  };
-}
-
-/** Only the finding's own fields: scanners may attach more (an excerpt) that must not be written. */
-function clean(f: Finding): Finding {
-  return {
-    type: f.type,
-    location: f.location,
-    action: f.action,
-    ...(f.encoding !== undefined ? { encoding: f.encoding } : {}),
-    ...(f.detail !== undefined ? { detail: f.detail } : {}),
   };
 }

@@ -230,8 +230,14 @@ export async function decodeBody(decompressor: SafeDecompressor | null, chunk: B
 const TAIL_WINDOW = 4096;
 const MAX_SSE_LINE = 1024 * 1024;
 
-function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'warn'): Finding {
-  // The excerpt (matched text) never leaves this module.
+/**
+ * The audit form of an injection finding: never its excerpt (the matched text); the
+ * action actually applied under `inspect.injection`. Shared with the WebSocket scanner.
+ *
+ * @example
+ * cleanFinding(found, 'strip') // { type: 'prompt_injection:...', location: 'response.body', action: 'redact' }
+ */
+export function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'warn'): Finding {
   const applied = f.action === 'block' ? (action === 'strip' ? 'redact' : action) : f.action;
   return { type: f.type, location: f.location, action: applied, ...(f.detail ? { detail: f.detail } : {}) };
 }

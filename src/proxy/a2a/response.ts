@@ -17,7 +17,7 @@
  * inspect: (status, headers) => a2aResponse(gate, state, ctx, 'message', fallback, status, headers)
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Finding } from '../../inspect/finding.js';
+import { auditFinding, type Finding } from '../../inspect/finding.js';
 import { a2aJsonRpcDeny, A2aStreamScanner, agentCardPinTools, parseAgentCard, scanA2aResult, scanAgentCard } from '../../inspect/a2a/index.js';
 import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
 import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
@@ -178,9 +178,8 @@ function refusalText(stop: readonly Finding[]): string {
   return `the A2A answer carries a prompt injection (${[...new Set(stop.map((f) => `${f.type} in ${f.location}`))].join(', ')}); refused`;
 }
 
-/** Only a finding's own fields (scanners may attach an excerpt that must not be written). */
 function clean(found: readonly Finding[]): Finding[] {
-  return found.map((f) => ({ type: f.type, location: f.location, action: f.action, ...(f.encoding ? { encoding: f.encoding } : {}), ...(f.detail ? { detail: f.detail } : {}) }));
+  return found.map(auditFinding);
 }
 
 function headerText(v: string | string[] | undefined): string {

@@ -1,9 +1,9 @@
 import { ReflectionScrubber } from '../../credentials/reflection-scrubber.js';
 import type { Finding } from '../../inspect/finding.js';
 import { stripInjections } from '../../inspect/injection/strip.js';
-import type { InjectionFinding } from '../../inspect/injection/types.js';
 import type { InspectProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
+import { cleanFinding } from '../response-inspector.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 
 export { WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
@@ -66,10 +66,4 @@ export function messageInspector(state: GateState, profile: InspectProfile | nul
       }
     },
   };
-}
-
-/** The audit form of an injection finding: never its excerpt; the action actually applied. */
-function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'warn'): Finding {
-  const applied = f.action === 'block' ? (action === 'strip' ? 'redact' : action) : f.action;
-  return { type: f.type, location: f.location, action: applied, ...(f.detail ? { detail: f.detail } : {}) };
 }
