@@ -27,13 +27,14 @@ import type { RequestContext } from '../request-context.js';
 import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 import type { Fallback } from '../mcp/response.js';
 import { BufferedInspector } from './buffered.js';
+import { headerText, isJsonType } from '../header-text.js';
 
 /** The inspector for an A2A exchange's response: `message` answers, or an agent `card`. */
 export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestContext, kind: 'message' | 'card', fallback: Fallback, status: number, headers: IncomingHttpHeaders): BodyInspector | null {
   if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
   const type = headerText(headers['content-type']).toLowerCase();
   const sse = type.startsWith('text/event-stream');
-  const json = /^application\/(?:[\w.+-]*\+)?json\b/.test(type);
+  const json = isJsonType(type);
   const injectionOff = (ctx.decision?.inspect?.injection ?? state.inspect.injection) === 'off';
   if (kind === 'card') return status >= 200 && status < 300 && (json || type === '') && !injectionOff ? new CardInspector(gate, state, ctx, headers) : fallback(status, headers);
   if (injectionOff || (!sse && !json)) return fallback(status, headers);
@@ -180,8 +181,4 @@ function refusalText(stop: readonly Finding[]): string {
 
 function clean(found: readonly Finding[]): Finding[] {
   return found.map(auditFinding);
-}
-
-function headerText(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? '';
 }

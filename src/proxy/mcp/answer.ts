@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { DECISION_HEADER } from '../deny-response.js';
 import type { RequestContext } from '../request-context.js';
+import { headerText } from '../header-text.js';
 
 /**
  * Body types the MCP intake reads: JSON, and the types a lenient server might still
@@ -62,8 +63,4 @@ export function once(body: Buffer): AsyncIterable<Buffer> {
       };
     },
   };
-}
-
-function headerText(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? '';
 }

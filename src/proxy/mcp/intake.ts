@@ -26,6 +26,7 @@ import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
 import { guardA2a, isA2aPayload } from '../a2a/request.js';
 import { mcpCandidate } from './answer.js';
+import { headerText } from '../header-text.js';
 
 export type McpIntake =
   /** Not MCP. `body` replays what was read ahead, then the rest; null when nothing was read. */
@@ -205,8 +206,4 @@ async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: 
     ctx.bytesIn += n.value.length;
     yield n.value;
   }
-}
-
-function headerText(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? '';
 }

@@ -26,6 +26,7 @@ import type { RequestContext } from '../request-context.js';
 import { decodeBody, ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
+import { headerText, isJsonType } from '../header-text.js';
 
 /** What a non-MCP part of the body falls back to: the ordinary response inspector, if any. */
 export type Fallback = (status: number, headers: IncomingHttpHeaders) => BodyInspector | null;
@@ -47,7 +48,7 @@ export function mcpResponse(
   if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
   const type = headerText(headers['content-type']).toLowerCase();
   const sse = type.startsWith('text/event-stream');
-  const json = /^application\/(?:[\w.+-]*\+)?json\b/.test(type);
+  const json = isJsonType(type);
   if (!sse && !(json && channel)) return channel ? strictFallback(fallback, status, headers) : fallback(status, headers);
   let decompressor: SafeDecompressor | null;
   try {
@@ -234,8 +235,4 @@ class McpSseInspector extends DecodingInspector {
 function looksMcp(data: string): boolean {
   const p = parseJsonRpc(data);
   return p.ok && p.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
-}
-
-function headerText(v: string | string[] | undefined): string {
-  return (Array.isArray(v) ? v[0] : v) ?? '';
 }
