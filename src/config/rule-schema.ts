@@ -81,6 +81,7 @@ export const ruleSchema = strictSection({
   schemes: listOf(z.enum(['http', 'https']), '[https]').optional(),
   methods: listOf(methodField, '[GET, HEAD]').optional(),
   paths: listOf(pathPatternField, '["/repos/acme/**"]').optional(),
+  case_sensitive: z.boolean().optional(),
   intent: intentField.optional(),
   action: z.enum(['allow', 'deny']).optional(),
   mode: z.enum(['enforce', 'report']).optional(),
@@ -97,6 +98,9 @@ export const ruleSchema = strictSection({
 }).superRefine(
   (rule, ctx) => {
     const raw = rule as Record<string, unknown>;
+    if (raw.case_sensitive !== undefined && raw.paths === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['case_sensitive'], message: "'case_sensitive' says how 'paths' compare; add paths or remove it" });
+    }
     if (raw.mcp !== undefined) {
       for (const { key, message } of toolRuleClashes(raw)) ctx.addIssue({ code: 'custom', path: [key], message });
       return;

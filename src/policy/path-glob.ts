@@ -13,7 +13,7 @@
  * tried position by position with failures memoised, so the cost is bounded by
  * tokens × path length whatever the pattern (no regex, no backtracking blow-up).
  */
-import { decodeUnreserved, hasDotSegment, hasEncodedSeparator } from './request-path.js';
+import { AMBIGUITY_TEXT, normaliseRequestPath } from './request-path.js';
 
 type Token =
   | { t: 'lit'; s: string }
@@ -41,12 +41,20 @@ export function pathPatternProblem(pattern: string): string | null {
   if (!pattern.startsWith('/')) return `a path pattern starts with '/'; got '${pattern}'`;
   if (pattern.includes('?') || pattern.includes('#')) return `path patterns match the path without the query; remove the '?...' from '${pattern}'`;
   if (pattern.includes('***')) return `'***' is not a pattern in '${pattern}'; use '*' (one segment) or '**' (any depth)`;
-  const { text, broken } = decodeUnreserved(pattern);
-  if (broken) return `'${pattern}' has a '%' not followed by two hex digits`;
-  if (hasEncodedSeparator(text) || hasDotSegment(text)) {
-    return `'${pattern}' can never match: requests with '.', '..', %2F or %5C in their path only match '/**'`;
+  const p = normaliseRequestPath(patternText(pattern));
+  if (p.ambiguity === 'broken_escape') return `'${pattern}' has a '%' not followed by two hex digits`;
+  if (p.ambiguity !== null) {
+    return `'${pattern}' can never match: a request path with ${AMBIGUITY_TEXT[p.ambiguity]} is ambiguous and only matches '/**'`;
   }
   return null;
+}
+
+/** How a pattern compares: against the fully decoded path (deny rules), and/or ignoring case. */
+export interface PathGlobOptions {
+  /** Match `RequestPath.decoded` (every escape decoded) instead of `RequestPath.path`. */
+  decoded?: boolean;
+  /** Lower-case the pattern; the caller lower-cases the path. */
+  foldCase?: boolean;
 }
 
 /**
@@ -56,9 +64,12 @@ export function pathPatternProblem(pattern: string): string | null {
  * const m = compilePathGlob('/repos/acme/**');
  * m('/repos/acme/x/y'); // true
  * m('/repos/acmex');    // false
+ * compilePathGlob('/Admin/**', { decoded: true, foldCase: true })('/admin/x y'); // true
  */
-export function compilePathGlob(pattern: string): PathMatcher {
-  const tokens = tokenize(decodeUnreserved(pattern).text);
+export function compilePathGlob(pattern: string, opts: PathGlobOptions = {}): PathMatcher {
+  const n = normaliseRequestPath(patternText(pattern));
+  const text = opts.decoded === true ? n.decoded : n.path;
+  const tokens = tokenize(opts.foldCase === true ? text.toLowerCase() : text);
   const [a, b] = tokens;
   if (tokens.length === 1 && a?.t === 'lit') return (p) => p === a.s;
   if (tokens.length === 1 && a?.t === 'tail') return (p) => p === '' || p.startsWith('/');
@@ -69,6 +80,19 @@ export function compilePathGlob(pattern: string): PathMatcher {
   if (tokens.length === 2 && a?.t === 'lit' && b?.t === 'any') return (p) => p.startsWith(a.s);
   const wild = tokens.filter((t) => t.t !== 'lit').length;
   return (p) => matchFrom(tokens, 0, p, 0, wild > 1 ? new Uint8Array(tokens.length * (p.length + 1)) : null);
+}
+
+/**
+ * A pattern as a request would spell it: raw spaces and non-ASCII (which no request
+ * line carries unescaped) become UTF-8 escapes, so `/my files/**` means `/my%20files/**`.
+ */
+function patternText(pattern: string): string {
+  if (!/[^\x21-\x7e]/.test(pattern)) return pattern;
+  try {
+    return pattern.replace(/[^\x21-\x7e]+/gu, (run) => encodeURIComponent(run));
+  } catch {
+    return pattern; // a lone surrogate: left raw, so the classifier reports it
+  }
 }
 
 function tokenize(p: string): Token[] {

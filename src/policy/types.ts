@@ -90,6 +90,13 @@ export interface RuleSpec {
   schemes?: readonly ('http' | 'https')[] | undefined;
   methods?: readonly string[] | undefined;
   paths?: readonly string[] | undefined;
+  /**
+   * How the upstream treats case in paths. Absent: deny rules ignore case (a
+   * case-insensitive router serves `/ADMIN` as `/admin`), allow rules do not.
+   * `true`: compare exactly (a deny rule then trusts the upstream to be
+   * case-sensitive); `false`: an allow rule matches any case too.
+   */
+  case_sensitive?: boolean | undefined;
   intent?: string | undefined;
   action?: RuleAction | undefined;
   mode?: RuleMode | undefined;

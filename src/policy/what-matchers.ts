@@ -5,7 +5,8 @@
  */
 import { normaliseHost } from './host-index.js';
 import { listText, type MatcherKind, type PreparedFacts } from './matcher.js';
-import { compilePathGlob } from './path-glob.js';
+import { compilePathGlob, type PathMatcher } from './path-glob.js';
+import { AMBIGUITY_TEXT, type RequestPath } from './request-path.js';
 import { formatPorts, parsePortSpec } from './port-range.js';
 
 /**
@@ -88,28 +89,38 @@ export const methodsMatcher: MatcherKind = {
 /**
  * `paths: ["/repos/acme/**"]`, matched on the normalised path without the query.
  *
- * An ambiguous path (a `.` or `..` segment, `%2F`, `%5C`, a broken escape, or no
- * path at all as in CONNECT) cannot be matched reliably, so it is decided the
- * safe way round: an **allow** rule matches it only through the pattern `/**`
- * (any path), while a **deny** rule's patterns all match it. A path-scoped deny
- * therefore cannot be dodged with `/public/..%2Fadmin`.
+ * An ambiguous path (one that common servers normalise into another path: dot
+ * segments, `%2F`, `;`, `\`, `//`, double encoding, overlong or fullwidth dots,
+ * control characters, trailing dots or spaces, or no path at all as in CONNECT;
+ * see `request-path.ts`) cannot be matched reliably, so it is decided the safe way
+ * round: an **allow** rule matches it only through the pattern `/**` (any path),
+ * while a **deny** rule's patterns all match it. A path-scoped deny therefore
+ * cannot be dodged with `/public/..%2Fadmin` or `/admin;x`.
+ *
+ * Unambiguous paths: an allow rule compares the normalised path exactly (another
+ * spelling is simply not allowed). A deny rule compares the fully decoded path
+ * (`%61dmin` is `admin`), ignores a trailing slash (`/admin/` is `/admin` to most
+ * routers) and, unless the rule says `case_sensitive: true`, ignores case
+ * (`/ADMIN` reaches `/admin` on Express, IIS, Spring). `case_sensitive: false` on
+ * an allow rule lets it match any case.
  *
  * @example
- * pathsMatcher.compile({ id: 'r', paths: ['/repos/acme/**'] })?.matches({ ...facts, path: () => ({ path: '/repos/acmex', ambiguous: false }) }, null); // false
+ * pathsMatcher.compile({ id: 'r', paths: ['/repos/acme/**'] })?.matches({ ...facts, path: () => normaliseRequestPath('/repos/acmex') }, null); // false
+ * pathsMatcher.compile({ id: 'r', paths: ['/admin/**'], action: 'deny' })?.matches({ ...facts, path: () => normaliseRequestPath('/ADMIN') }, null); // true
  */
 export const pathsMatcher: MatcherKind = {
   type: 'paths',
   compile: (rule) => {
     if (rule.paths === undefined) return null;
     const patterns = rule.paths;
-    const tests = patterns.map(compilePathGlob);
-    const anyPath = patterns.includes('/**');
     const denies = rule.action === 'deny';
+    const foldCase = rule.case_sensitive === undefined ? denies : !rule.case_sensitive;
+    const anyPath = patterns.includes('/**');
+    const test = denies ? denyTest(patterns, foldCase) : allowTest(patterns, foldCase);
     const matches = (f: PreparedFacts): boolean => {
       const p = f.path();
       if (p.ambiguous) return denies || anyPath;
-      for (const t of tests) if (t(p.path)) return true;
-      return false;
+      return test(p);
     };
     return {
       type: 'paths',
@@ -117,15 +128,39 @@ export const pathsMatcher: MatcherKind = {
       explain: (f) => {
         if (matches(f)) return null;
         const p = f.path();
-        if (p.ambiguous) {
+        if (p.ambiguity !== null) {
           const shown = p.path === '' ? 'no path (CONNECT)' : `path ${p.path}`;
-          return `${shown} is ambiguous ('.', '..', %2F, %5C or a broken escape); an allow rule matches it only with '/**', not ${listText(patterns)}`;
+          return `${shown} is ambiguous (${AMBIGUITY_TEXT[p.ambiguity]}); an allow rule matches it only with '/**', not ${listText(patterns)}`;
         }
         return `path ${p.path} not in ${listText(patterns)}`;
       },
     };
   },
 };
+
+function allowTest(patterns: readonly string[], foldCase: boolean): (p: RequestPath) => boolean {
+  const globs = patterns.map((pattern) => compilePathGlob(pattern, { foldCase }));
+  return (p) => {
+    const s = foldCase ? p.path.toLowerCase() : p.path;
+    for (const g of globs) if (g(s)) return true;
+    return false;
+  };
+}
+
+/** Decoded, trailing slash optional on both sides, case folded unless the rule says otherwise. */
+function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPath) => boolean {
+  const globs: PathMatcher[] = [];
+  for (const pattern of patterns) {
+    globs.push(compilePathGlob(pattern, { decoded: true, foldCase }));
+    if (pattern.length > 1 && pattern.endsWith('/')) globs.push(compilePathGlob(pattern.slice(0, -1), { decoded: true, foldCase }));
+  }
+  return (p) => {
+    const s = foldCase ? p.decoded.toLowerCase() : p.decoded;
+    const bare = s.length > 1 && s.endsWith('/') ? s.slice(0, -1) : s;
+    for (const g of globs) if (g(s) || (bare !== s && g(bare))) return true;
+    return false;
+  };
+}
 
 function isIpText(host: string): boolean {
   return host.includes(':') || /^[0-9.]+$/.test(host);

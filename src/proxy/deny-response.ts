@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 /** The `error` values of the deny contract (DESIGN.md, "Contracts users rely on"). */
 export type DenyError =
   | 'policy_denied'
+  | 'path_outside_route'
   | 'ssrf_blocked'
   | 'bad_request'
   | 'bad_host'

@@ -3,12 +3,14 @@ import type { SecureContext } from 'node:tls';
 import { newDecisionId } from '../audit/decision-id.js';
 import { IdentityError } from '../identity/errors.js';
 import { decide } from '../policy/decide.js';
+import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js';
 import type { Decision } from '../policy/types.js';
 import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
 import { inspectHostname } from './inspect-request.js';
+import { headerAndQueryOverrides, overrideCheck } from './method-override.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
@@ -38,6 +40,9 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   );
   ctx.decision = decision;
   if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  // A method override (header or `?_method=`) is decided as that method too; a form body's, as it streams.
+  const overrides = headerAndQueryOverrides(req.headers, ctx.target);
+  if (overrides.length > 0) overrides.forEach(overrideCheck(state, ctx));
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
   return decision;
 }
@@ -76,6 +81,7 @@ export async function resolveDestination(state: GateState, ctx: RequestContext, 
   const route = state.routes.get(routeName);
   if (!route) throw new Rejection(502, 'upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
   ctx.route = route.name;
+  assertWithinBase(ctx, route.name, route.basePath);
   // A route is the operator's explicit opt-in to a private address, for this rule only.
   const vetted = await state.routeResolver.resolve(route.host, route.port);
   ctx.address = vetted.address;
@@ -89,6 +95,23 @@ export async function resolveDestination(state: GateState, ctx: RequestContext, 
     pathPrefix: route.basePath,
     route: { name: route.name, secureContext: route.secureContext },
   };
+}
+
+/**
+ * A route's base path is a boundary: the upstream reads `base + path`, so a path it
+ * could normalise upwards (`/../x`, `/%2e%2e/x`, `/..%2fx`, `/..;/x`, ...) might name a
+ * file outside the base. Every ambiguous path is refused there, before anything is dialled.
+ */
+function assertWithinBase(ctx: RequestContext, route: string, basePath: string): void {
+  if (basePath === '') return;
+  const p = normaliseRequestPath(ctx.target);
+  if (p.ambiguity === null) return;
+  throw new Rejection(
+    403,
+    'path_outside_route',
+    `the path has ${AMBIGUITY_TEXT[p.ambiguity]}: the upstream could read it outside route '${route}' base path ${basePath}`,
+    ctx.decision?.rule ?? null,
+  );
 }
 
 /**

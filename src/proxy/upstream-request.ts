@@ -10,6 +10,8 @@ import { countedBody } from './forward.js';
 import type { GateServices } from './gate-runtime.js';
 import { upstreamRequestHeaders } from './hop-by-hop.js';
 import { inspectBody, inspectHead } from './inspect-request.js';
+import { guardFormOverride } from './form-override.js';
+import { overrideCheck } from './method-override.js';
 import type { RequestContext } from './request-context.js';
 
 const VIA = '1.1 sluice';
@@ -64,7 +66,7 @@ export function buildUpstreamRequest(
     headers,
     path: head.path,
   };
-  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, readAhead ?? countedBody(ctx));
+  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardFormOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx)));
 
   let scrub: readonly Buffer[] = [];
   const spec = decision.credential;

@@ -104,7 +104,7 @@ void test('matcher values are checked item by item, with lines', () => {
     `4:23 rules[0].ports[2]: expected a port like 443 or a range like "8000-8100"; got 'x'`,
     "5:20 rules[0].methods[1]: expected an HTTP method like GET or POST; got 'GE T'",
     "6:13 rules[0].paths[0]: a path pattern starts with '/'; got 'repos/**'",
-    "6:35 rules[0].paths[2]: '/a/../b' can never match: requests with '.', '..', %2F or %5C in their path only match '/**'",
+    "6:35 rules[0].paths[2]: '/a/../b' can never match: a request path with a '.' or '..' segment is ambiguous and only matches '/**'",
     "7:15 rules[0].schemes[0]: expected one of http, https; got 'ftp'",
     "8:21 rules[0].labels.team: expected a string; got 1; put it in quotes if you mean the text '1'",
     '9:14 rules[0].tenants: expected at least one item, like [acme]; leave the key out to match any',

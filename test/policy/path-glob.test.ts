@@ -14,7 +14,6 @@ const TABLE: [string, string, boolean][] = [
   ['/repos/acme/**', '/repos', false],
   ['/repos/*/issues', '/repos/acme/issues', true],
   ['/repos/*/issues', '/repos/acme/x/issues', false],
-  ['/repos/*/issues', '/repos//issues', true],
   ['/repos/*', '/repos/acme', true],
   ['/repos/*', '/repos/acme/x', false],
   ['/v1/*.json', '/v1/a.json', true],
@@ -32,7 +31,6 @@ const TABLE: [string, string, boolean][] = [
   ['/api/tickets', '/api/tickets', true],
   ['/api/tickets', '/api/tickets/', false],
   ['/api/tickets', '/api/tickets?x=1', true],
-  ['/api/tickets', '/api/tickets#frag', true],
   ['/api/tickets', '/API/tickets', false],
   ['/*/*/*', '/a/b/c', true],
   ['/*/*/*', '/a/b', false],
@@ -44,7 +42,6 @@ const TABLE: [string, string, boolean][] = [
   ['/caf~', '/caf%7e', true],
   // Other escapes stay encoded, compared with upper-case hex.
   ['/a%20b', '/a%20b', true],
-  ['/a%20b', '/a b', false],
   ['/a%c3%a9', '/a%C3%A9', true],
 ];
 
@@ -58,14 +55,14 @@ void test('path glob table', () => {
 });
 
 void test('ambiguous paths: dot segments, encoded separators, broken escapes, no path', () => {
-  for (const target of ['/a/../b', '/a/./b', '/a/%2e%2e/b', '/a/%2E/b', '/..', '/a/..', '/a%2Fb', '/a%2fb', '/a%5Cb', '/a%zz', '/a%', '', '*']) {
+  for (const target of ['/a/../b', '/a/./b', '/a/%2e%2e/b', '/a/%2E/b', '/..', '/a/..', '/a%2Fb', '/a%2fb', '/a%5Cb', '/a%zz', '/a%', '', '*', '/repos//issues', '/api/tickets#frag', '/a b', '/a...']) {
     assert.equal(normaliseRequestPath(target).ambiguous, true, target);
   }
-  for (const target of ['/a/..b/c', '/a/.well-known/x', '/a...', '/a/b.c', '/%41']) {
+  for (const target of ['/a/..b/c', '/a/.well-known/x', '/a/b.c', '/%41', '/a%20b']) {
     assert.equal(normaliseRequestPath(target).ambiguous, false, target);
   }
-  assert.deepEqual(normaliseRequestPath('/a/%2e%2e/b?q=%2F'), { path: '/a/../b', ambiguous: true });
-  assert.deepEqual(normaliseRequestPath('/x?q=/../'), { path: '/x', ambiguous: false }, 'the query is not part of the path');
+  assert.deepEqual(normaliseRequestPath('/a/%2e%2e/b?q=%2F'), { path: '/a/../b', decoded: '/a/../b', ambiguous: true, ambiguity: 'dot_segment' });
+  assert.deepEqual(normaliseRequestPath('/x?q=/../'), { path: '/x', decoded: '/x', ambiguous: false, ambiguity: null }, 'the query is not part of the path');
 });
 
 void test('bad path patterns are refused with a reason', () => {

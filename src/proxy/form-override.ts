@@ -1,0 +1,163 @@
+/**
+ * `_method` in a form body (urlencoded or multipart), read as the body streams.
+ * Each field is parsed by a small state machine that keeps at most one bounded
+ * name and value, so the work is linear in the body and the memory fixed. A chunk
+ * is released only after the next one has been read (the last one after the body
+ * has been judged): an override found anywhere stops the body before the
+ * upstream has all of it, so a refused override is never run.
+ */
+import { Rejection } from './errors-map.js';
+import { fieldName, formDecode, methodOf, type OverrideCheck } from './method-override.js';
+
+const FIELD = '_method';
+/** Longer raw names cannot spell `_method`, even fully percent-encoded with padding. */
+const MAX_NAME = 96;
+const MAX_VALUE = 96;
+/** A multipart header or boundary line longer than this cannot be read; refused. */
+const MAX_LINE = 16 * 1024;
+
+/**
+ * Wrap a request body; for a form body, `check` is called with each `_method` value.
+ *
+ * @example
+ * body = guardFormOverride(body, req.headers, overrideCheck(state, ctx));
+ */
+export async function* guardFormOverride(
+  body: AsyncIterable<Buffer>,
+  headers: { 'content-type'?: string | undefined; 'content-encoding'?: string | undefined },
+  check: OverrideCheck,
+): AsyncGenerator<Buffer> {
+  const type = (headers['content-type'] ?? '').toLowerCase();
+  const urlencoded = type.startsWith('application/x-www-form-urlencoded');
+  const boundary = /^multipart\/form-data/.test(type) ? /boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1] : undefined;
+  if (!urlencoded && boundary === undefined) {
+    yield* body;
+    return;
+  }
+  const enc = (headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (enc !== '' && enc !== 'identity') {
+    throw new Rejection(415, 'unsupported', 'a compressed form body may carry a method override (_method) the gate does not read; send it uncompressed');
+  }
+  const parser = urlencoded ? urlencodedParser(check) : multipartParser(boundary!, check);
+  let held: Buffer | null = null;
+  for await (const chunk of body) {
+    parser.push(chunk);
+    if (held) yield held;
+    held = chunk;
+  }
+  parser.end();
+  if (held) yield held;
+}
+
+interface Parser {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
+function urlencodedParser(check: OverrideCheck): Parser {
+  const SEP = /[&;]/g;
+  let name = '';
+  let value = '';
+  // 'name': reading a field name; 'value': reading `_method`'s value; 'skip': any other value, up to the next separator.
+  let mode: 'name' | 'value' | 'skip' = 'name';
+  const finish = (): void => {
+    if (mode === 'value') check({ method: methodOf(formDecode(value), `${FIELD} in the form body`), source: `${FIELD} in the form body` });
+    name = '';
+    value = '';
+    mode = 'name';
+  };
+  return {
+    push(chunk) {
+      const text = chunk.toString('latin1');
+      let i = 0;
+      while (i < text.length) {
+        if (mode === 'skip' || (mode === 'value' && value.length > MAX_VALUE)) {
+          SEP.lastIndex = i;
+          const m = SEP.exec(text);
+          if (m === null) return;
+          finish();
+          i = m.index + 1;
+          continue;
+        }
+        const c = text[i++]!;
+        if (c === '&' || c === ';') finish();
+        else if (mode === 'value') value += c;
+        else if (c === '=') mode = fieldName(formDecode(name)) === FIELD ? 'value' : 'skip';
+        // A name too long to spell `_method` is skipped with its value.
+        else if (name.length < MAX_NAME) name += c;
+        else mode = 'skip';
+      }
+    },
+    end: finish,
+  };
+}
+
+function multipartParser(boundary: string, check: OverrideCheck): Parser {
+  const delimiter = `--${boundary}`;
+  let line = '';
+  let longLine = false;
+  let state: 'preamble' | 'headers' | 'value' | 'other' = 'preamble';
+  let isOverride = false;
+  let value: string[] = [];
+  const onLine = (l: string): void => {
+    const bare = l.endsWith('\r') ? l.slice(0, -1) : l;
+    if (bare.startsWith(delimiter) && /^(--)?[ \t]*$/.test(bare.slice(delimiter.length))) {
+      if (state === 'value') settle();
+      state = 'headers';
+      isOverride = false;
+      return;
+    }
+    if (state === 'headers') {
+      if (longLine) throw new Rejection(400, 'bad_request', 'a multipart part header is too long to read; refused');
+      if (bare === '') {
+        state = isOverride ? 'value' : 'other';
+        value = [];
+      } else if (/^content-disposition\s*:/i.test(bare) && partName(bare) === FIELD) isOverride = true;
+      else if (isOverride && /^content-transfer-encoding\s*:/i.test(bare)) {
+        throw new Rejection(400, 'bad_request', 'an encoded _method form part cannot be read as a method; refused');
+      }
+    } else if (state === 'value') {
+      value.push(longLine ? bare + 'x'.repeat(MAX_VALUE) : bare);
+      if (value.join('\n').length > MAX_VALUE) settle();
+    }
+  };
+  const settle = (): void => {
+    if (state !== 'value') return;
+    state = 'other';
+    check({ method: methodOf(value.join('\n'), `${FIELD} in the form body`), source: `${FIELD} in the form body` });
+  };
+  return {
+    push(chunk) {
+      const text = chunk.toString('latin1');
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', from);
+        const piece = text.slice(from, nl === -1 ? text.length : nl);
+        if (line.length + piece.length <= MAX_LINE) line += piece;
+        else {
+          line += piece.slice(0, Math.max(0, MAX_LINE - line.length));
+          longLine = true;
+        }
+        if (nl === -1) return;
+        onLine(line);
+        line = '';
+        longLine = false;
+        from = nl + 1;
+      }
+    },
+    end() {
+      if (line !== '') onLine(line);
+      settle();
+    },
+  };
+}
+
+/** The `name` parameter of a Content-Disposition line, folded like a field name. */
+function partName(header: string): string | null {
+  // RFC 7578 / 2231 `name*=utf-8''%5Fmethod` is read by busboy and others.
+  const ext = /;\s*name\*\s*=\s*[^']*'[^']*'([^;\s]*)/i.exec(header);
+  if (ext) return fieldName(formDecode(ext[1] ?? ''));
+  const m = /;\s*name\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(header);
+  if (!m) return null;
+  return fieldName(m[1] ?? m[2] ?? '');
+}

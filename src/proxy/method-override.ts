@@ -1,0 +1,118 @@
+/**
+ * Method override. Many frameworks run a request as the method named in
+ * `X-HTTP-Method-Override`, `X-HTTP-Method` or `X-Method-Override` (Spring's
+ * HiddenHttpMethodFilter, ASP.NET, Symfony, express method-override), or in a
+ * `_method` field of the query or a form body (Rails, Laravel, Symfony). A POST
+ * carrying `_method=DELETE` is a DELETE to the upstream, so the gate decides it as
+ * every method it may be run as: it goes on only if the policy allows each of
+ * them, and a refusal names the rule that denied the overriding method.
+ *
+ * Headers and the query are read before the decision; a form body is read as it
+ * streams (form-override.ts), each chunk held until the next one is read, so a
+ * refused override never reaches the upstream complete.
+ */
+import type { IncomingMessage } from 'node:http';
+import { decide } from '../policy/decide.js';
+import type { Decision } from '../policy/types.js';
+import { Rejection } from './errors-map.js';
+import type { GateState } from './gate-runtime.js';
+import type { RequestContext } from './request-context.js';
+
+export const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Longer than any method; a longer value is refused, not truncated. */
+const MAX_METHOD = 32;
+
+/** One method a request asks to be run as, and where it said so. */
+export interface Override {
+  method: string;
+  source: string;
+}
+
+/**
+ * The methods named by override headers and the query's `_method`.
+ *
+ * @example
+ * headerAndQueryOverrides({ 'x-http-method-override': 'delete' }, '/items/3?_method=PUT');
+ * // [{ method: 'DELETE', source: 'x-http-method-override' }, { method: 'PUT', source: '_method in the query' }]
+ */
+export function headerAndQueryOverrides(headers: IncomingMessage['headers'], target: string): Override[] {
+  const out: Override[] = [];
+  for (const name of OVERRIDE_HEADERS) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    // Some servers take the first value, some the last, some the whole list: decide each.
+    for (const part of (Array.isArray(v) ? v : [v]).join(',').split(',')) {
+      if (part.trim() !== '') out.push({ method: methodOf(part, name), source: name });
+    }
+  }
+  const q = target.indexOf('?');
+  if (q !== -1) {
+    for (const m of formFieldValues(target.slice(q + 1), '_method')) out.push({ method: methodOf(m, '_method in the query'), source: '_method in the query' });
+  }
+  return out;
+}
+
+/** The values of a urlencoded field, read as lenient parsers read names (`.` and space as `_`, any case). */
+export function formFieldValues(text: string, field: string): string[] {
+  const out: string[] = [];
+  for (const pair of text.split(/[&;]/)) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) continue;
+    if (fieldName(formDecode(pair.slice(0, eq))) === field) out.push(formDecode(pair.slice(eq + 1)));
+  }
+  return out;
+}
+
+/** A field name as PHP and lenient parsers fold it: leading spaces dropped, `.` and space become `_`, any case. */
+export function fieldName(name: string): string {
+  return name.trimStart().replace(/[. ]/g, '_').toLowerCase();
+}
+
+/** `+` as space, then percent-escapes; a broken escape is kept as written. */
+export function formDecode(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
+
+/** The overriding method, upper-cased; a value that is not a method token is refused. */
+export function methodOf(value: string, source: string): string {
+  const m = value.trim();
+  if (m.length > MAX_METHOD || !TOKEN.test(m)) {
+    throw new Rejection(400, 'bad_request', `the method override in ${source} is not an HTTP method; refused (the upstream could read it as any method)`);
+  }
+  return m.toUpperCase();
+}
+
+/**
+ * Decide the request once more as `method`, and refuse it unless that decision
+ * allows too. The refusal is recorded with the overriding method's decision.
+ */
+export type OverrideCheck = (o: Override) => void;
+
+/**
+ * @example
+ * const check = overrideCheck(state, ctx);
+ * for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
+ */
+export function overrideCheck(state: GateState, ctx: RequestContext): OverrideCheck {
+  const seen = new Set([(ctx.req.method ?? 'GET').toUpperCase()]);
+  return (o) => {
+    if (seen.has(o.method)) return;
+    seen.add(o.method);
+    const d: Decision = decide(
+      { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: o.method, path: ctx.target },
+      ctx.principal,
+      state.policy,
+    );
+    if (d.outcome === 'allow') return;
+    ctx.decision = d;
+    const why = d.reason === 'no_rule_matched' ? `no rule allows ${o.method} there (deny by default)` : `rule ${d.rule} denies ${o.method}`;
+    throw new Rejection(403, 'policy_denied', `the request asks the upstream to run it as ${o.method} (${o.source}), and ${why}`, d.rule);
+  };
+}
