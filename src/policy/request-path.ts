@@ -71,6 +71,7 @@ export interface RequestPath {
 }
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+const DOUBLE = /%[0-9A-Fa-f]{2}/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // Non-ASCII a server may drop or fold before routing: invisible, space-like or format characters.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}]/u;
@@ -96,6 +97,7 @@ export function normaliseRequestPath(target: string): RequestPath {
   let from = 0;
   let escaped = false;
   let high = false;
+  let percent = false;
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
@@ -115,7 +117,7 @@ export function normaliseRequestPath(target: string): RequestPath {
       if (b === 0x2f || b === 0x5c) flag('encoded_separator');
       else if (b === 0x3f || b === 0x23) flag('encoded_delimiter');
       else if (b === 0x3b) flag('semicolon');
-      else if (b === 0x25 && HEX.test(raw.slice(i + 1, i + 3))) flag('double_encoding');
+      else if (b === 0x25) percent = true;
       else if (b < 0x20 || b === 0x7f) flag('control_char');
       else if (b > 0x7f) high = true;
       continue;
@@ -130,6 +132,8 @@ export function normaliseRequestPath(target: string): RequestPath {
   let decoded = path;
   if (escaped && found === null) {
     decoded = decodeBytes(bytes, high, flag);
+    // `%25` is ambiguous only when a second decoding would change the path (`%2561`, `%25%32%65`).
+    if (percent && DOUBLE.test(decoded)) flag('double_encoding');
   }
   if (found === null) found = segmentAmbiguity(decoded);
   return { path, decoded, ambiguous: found !== null, ambiguity: found };
@@ -144,8 +148,18 @@ function decodeBytes(bytes: number[], high: boolean, flag: (a: PathAmbiguity) =>
     return '';
   }
   // Fullwidth '．' and '／', 'ａ', the Kelvin sign: NFKC (and IIS's best-fit mapping) turn them into ASCII.
-  if (high && (text.normalize('NFKC') !== text || INVISIBLE.test(text))) flag('unicode_fold');
+  if (high && (text.normalize('NFKC') !== text || INVISIBLE.test(text) || foldsToAscii(text))) flag('unicode_fold');
   return text;
+}
+
+/** A non-ASCII letter whose case mapping is ASCII (`ı` → `I`, `ſ` → `S`, `İ` → `i̇`): Java's equalsIgnoreCase reads `/admın` as `/admin`. */
+function foldsToAscii(text: string): boolean {
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) continue;
+    const upper = ch.toUpperCase();
+    if ((upper.length === 1 && upper.charCodeAt(0) < 0x80) || ch.toLowerCase().charCodeAt(0) < 0x80) return true;
+  }
+  return false;
 }
 
 /** Dot segments, `//`, and segments that Windows servers trim (trailing `.` or space). */

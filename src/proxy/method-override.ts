@@ -89,30 +89,58 @@ export function methodOf(value: string, source: string): string {
   return m.toUpperCase();
 }
 
-/**
- * Decide the request once more as `method`, and refuse it unless that decision
- * allows too. The refusal is recorded with the overriding method's decision.
- */
+/** Decides one more method the request may be run as; throws the refusal. */
 export type OverrideCheck = (o: Override) => void;
 
 /**
+ * Headers that make some servers route to another path (IIS URL Rewrite, Symfony's
+ * legacy support, some reverse proxies): the request is decided for that path too.
+ */
+export const PATH_OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url'] as const;
+/** More distinct overrides than any client needs: refused rather than decided one by one. */
+const MAX_OVERRIDES = 8;
+
+/**
+ * Decide the request once more as each method (and each path named by a path
+ * override header) it may be run as, and refuse it unless every such decision
+ * allows. The refusal is recorded with the decision that denied.
+ *
  * @example
  * const check = overrideCheck(state, ctx);
  * for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
  */
 export function overrideCheck(state: GateState, ctx: RequestContext): OverrideCheck {
-  const seen = new Set([(ctx.req.method ?? 'GET').toUpperCase()]);
-  return (o) => {
-    if (seen.has(o.method)) return;
-    seen.add(o.method);
-    const d: Decision = decide(
-      { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: o.method, path: ctx.target },
-      ctx.principal,
-      state.policy,
-    );
+  const real = (ctx.req.method ?? 'GET').toUpperCase();
+  const paths = [{ path: ctx.target, source: '' }, ...pathOverrides(ctx.req.headers)];
+  const seen = new Set([`${real} ${ctx.target}`]);
+  const one = (asked: string, path: string, source: string): void => {
+    const method = asked.toUpperCase();
+    const key = `${method} ${path}`;
+    if (seen.has(key)) return;
+    if (seen.size >= MAX_OVERRIDES * paths.length) throw new Rejection(400, 'bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
+    seen.add(key);
+    const d: Decision = decide({ scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method, path }, ctx.principal, state.policy);
     if (d.outcome === 'allow') return;
     ctx.decision = d;
-    const why = d.reason === 'no_rule_matched' ? `no rule allows ${o.method} there (deny by default)` : `rule ${d.rule} denies ${o.method}`;
-    throw new Rejection(403, 'policy_denied', `the request asks the upstream to run it as ${o.method} (${o.source}), and ${why}`, d.rule);
+    const as = path === ctx.target ? method : `${method} ${path}`;
+    const why = d.reason === 'no_rule_matched' ? `no rule allows ${as} there (deny by default)` : `rule ${d.rule} denies ${as}`;
+    throw new Rejection(403, 'policy_denied', `the request asks the upstream to run it as ${as} (${source}), and ${why}`, d.rule);
   };
+  return (o) => {
+    for (const p of paths) one(o.method, p.path, [o.source, p.source].filter((x) => x !== '').join(' and ') || 'the request line');
+  };
+}
+
+function pathOverrides(headers: IncomingMessage['headers']): { path: string; source: string }[] {
+  const out: { path: string; source: string }[] = [];
+  for (const name of PATH_OVERRIDE_HEADERS) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    for (const path of Array.isArray(v) ? v : [v]) {
+      if (!path.startsWith('/')) throw new Rejection(400, 'bad_request', `${name} must be a path starting with '/'; refused (the upstream could route it anywhere)`);
+      out.push({ path, source: name });
+    }
+  }
+  if (out.length > MAX_OVERRIDES) throw new Rejection(400, 'bad_request', `the request names more than ${MAX_OVERRIDES} override paths; refused`);
+  return out;
 }

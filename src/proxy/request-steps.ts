@@ -40,9 +40,10 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   );
   ctx.decision = decision;
   if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
-  // A method override (header or `?_method=`) is decided as that method too; a form body's, as it streams.
-  const overrides = headerAndQueryOverrides(req.headers, ctx.target);
-  if (overrides.length > 0) overrides.forEach(overrideCheck(state, ctx));
+  // A method or path override (headers, `?_method=`) is decided as that method and path too; a form body's, as it streams.
+  const check = overrideCheck(state, ctx);
+  check({ method: req.method ?? 'GET', source: '' });
+  for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
   return decision;
 }

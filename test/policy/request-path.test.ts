@@ -28,6 +28,8 @@ const AMBIGUOUS: [string, PathAmbiguity][] = [
   ['/admin%3Bjsessionid=1', 'semicolon'],
   ['/%2561dmin', 'double_encoding'],
   ['/x/%252e%252e/admin', 'double_encoding'],
+  ['/x/%25%32%65%25%32%65/admin', 'double_encoding'],
+  ['/%252561dmin', 'double_encoding'],
   ['/admin%', 'broken_escape'],
   ['/admin%G1', 'broken_escape'],
   ['/admin%00', 'control_char'],
@@ -54,6 +56,9 @@ const AMBIGUOUS: [string, PathAmbiguity][] = [
   ['/admin%e2%80%8b', 'unicode_fold'],
   ['/admin%c2%a0', 'unicode_fold'],
   ['/x/%e2%80%a5/admin', 'unicode_fold'],
+  ['/adm%c4%b1n', 'unicode_fold'],
+  ['/%c5%bfecret', 'unicode_fold'],
+  ['/%c4%b0nternal', 'unicode_fold'],
 ];
 
 void test('the classifier names every ambiguous form servers normalise', () => {
@@ -73,6 +78,8 @@ void test('ordinary paths are not ambiguous, and decode the way servers read the
     ['/ADMIN/', '/ADMIN/', '/ADMIN/'],
     ['/caf%C3%A9', '/caf%C3%A9', '/caf\u00e9'],
     ['/users/a%40b', '/users/a%40b', '/users/a@b'],
+    ['/search/100%25', '/search/100%25', '/search/100%'],
+    ['/stra%C3%9Fe', '/stra%C3%9Fe', '/stra\u00dfe'],
     ['/.well-known/openid-configuration', '/.well-known/openid-configuration', '/.well-known/openid-configuration'],
     ['/v1/a..b/c', '/v1/a..b/c', '/v1/a..b/c'],
     ['/', '/', '/'],

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { Rejection } from '../../src/proxy/errors-map.js';
+import { guardFormOverride } from '../../src/proxy/form-override.js';
+import { headerAndQueryOverrides } from '../../src/proxy/method-override.js';
+
+/** Run a body through the guard in chunks of `size` bytes; returns the methods seen and what was released. */
+async function run(body: string, type: string, size: number, extra: Record<string, string> = {}): Promise<{ methods: string[]; out: string; error: unknown }> {
+  const methods: string[] = [];
+  const bytes = Buffer.from(body, 'latin1');
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+  const chunks = (): AsyncIterable<Buffer> => Readable.from(parts);
+  let out = '';
+  let error: unknown = null;
+  try {
+    for await (const c of guardFormOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method))) out += c.toString('latin1');
+  } catch (err) {
+    error = err;
+  }
+  return { methods, out, error };
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+const MULTI = 'multipart/form-data; boundary=----b0undary';
+
+void test('a urlencoded _method is found whatever the chunking and spelling', async () => {
+  const cases: [string, string[]][] = [
+    ['_method=DELETE', ['DELETE']],
+    ['a=1&_method=delete&b=2', ['DELETE']],
+    ['%5Fmethod=put', ['PUT']],
+    ['%5F%6D%65%74%68%6F%64=PATCH', ['PATCH']],
+    ['_METHOD=delete', ['DELETE']],
+    ['.method=delete', ['DELETE']],
+    ['_method=%44ELETE', ['DELETE']],
+    [`pad=${'x'.repeat(5000)}&_method=DELETE`, ['DELETE']],
+    ['_method=GET&_method=DELETE', ['GET', 'DELETE']],
+    ['method=DELETE&x_method=DELETE', []],
+    [`${'k'.repeat(200)}=_method&v=1`, []],
+  ];
+  for (const [body, want] of cases) {
+    for (const size of [1, 3, 7, 4096]) {
+      const r = await run(body, FORM, size);
+      assert.equal(r.error, null, `${body} / ${size}`);
+      assert.deepEqual(r.methods, want, `${body} / ${size}`);
+      assert.equal(r.out, body, 'the body itself is passed on unchanged');
+    }
+  }
+});
+
+void test('a multipart _method part is found whatever the chunking', async () => {
+  const body = `------b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nname="_method"\r\n------b0undary\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n------b0undary--\r\n`;
+  for (const size of [1, 5, 64, 4096]) {
+    const r = await run(body, MULTI, size);
+    assert.equal(r.error, null);
+    assert.deepEqual(r.methods, ['DELETE'], `size ${size}`);
+  }
+  const ext = `------b0undary\r\nContent-Disposition: form-data; name*=utf-8''%5Fmethod\r\n\r\nPUT\r\n------b0undary--\r\n`;
+  assert.deepEqual((await run(ext, MULTI, 3)).methods, ['PUT']);
+});
+
+void test('the last chunk is held until the body is judged; an unreadable override is refused', async () => {
+  const methods: string[] = [];
+  const released: string[] = [];
+  const chunks = (): AsyncIterable<Buffer> => Readable.from([Buffer.from('a=1&_meth'), Buffer.from('od=DEL'), Buffer.from('ETE')]);
+  await assert.rejects(async () => {
+    for await (const c of guardFormOverride(chunks(), { 'content-type': FORM }, (o) => {
+      methods.push(o.method);
+      throw new Rejection(403, 'policy_denied', 'no');
+    })) released.push(c.toString());
+  }, Rejection);
+  assert.deepEqual(methods, ['DELETE']);
+  assert.deepEqual(released, ['a=1&_meth', 'od=DEL'], 'the chunk that completes the override never left');
+
+  const long = await run(`_method=${'D'.repeat(500)}`, FORM, 7);
+  assert.ok(long.error instanceof Rejection && long.error.status === 400);
+  const gz = await run('_method=DELETE', FORM, 10, { 'content-encoding': 'gzip' });
+  assert.ok(gz.error instanceof Rejection && gz.error.status === 415);
+  const plain = await run('{"a":1}', 'application/json', 2);
+  assert.equal(plain.out, '{"a":1}');
+});
+
+void test('headers and the query name overrides; a value that is not a method is refused', () => {
+  assert.deepEqual(
+    headerAndQueryOverrides({ 'x-http-method-override': 'delete', 'x-http-method': 'PUT, PATCH' }, '/x?_method=POST&a=b').map((o) => o.method),
+    ['DELETE', 'PUT', 'PATCH', 'POST'],
+  );
+  assert.deepEqual(headerAndQueryOverrides({}, '/x?a=_method&b=1'), []);
+  assert.throws(() => headerAndQueryOverrides({ 'x-method-override': 'DELETE /x' }, '/'), Rejection);
+});
