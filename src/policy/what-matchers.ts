@@ -100,7 +100,7 @@ export const methodsMatcher: MatcherKind = {
  * Unambiguous paths: an allow rule compares the normalised path exactly (another
  * spelling is simply not allowed). A deny rule compares the fully decoded path
  * (`%61dmin` is `admin`), ignores a trailing slash (`/admin/` is `/admin` to most
- * routers) and, unless the rule says `case_sensitive: true`, ignores case
+ * routers) and a format extension (`/admin.json`, Rails and Spring) and, unless the rule says `case_sensitive: true`, ignores case
  * (`/ADMIN` reaches `/admin` on Express, IIS, Spring). `case_sensitive: false` on
  * an allow rule lets it match any case.
  *
@@ -147,7 +147,12 @@ function allowTest(patterns: readonly string[], foldCase: boolean): (p: RequestP
   };
 }
 
-/** Decoded, trailing slash optional on both sides, case folded unless the rule says otherwise. */
+/**
+ * Decoded, case folded unless the rule says otherwise, and tried as each path a
+ * lenient router serves the same way: without a trailing slash (Express, Django),
+ * and without the last segment's extension (Rails' `(.:format)`, Spring's suffix
+ * match: `/admin.json` is `/admin`).
+ */
 function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPath) => boolean {
   const globs: PathMatcher[] = [];
   for (const pattern of patterns) {
@@ -157,7 +162,9 @@ function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPa
   return (p) => {
     const s = foldCase ? p.decoded.toLowerCase() : p.decoded;
     const bare = s.length > 1 && s.endsWith('/') ? s.slice(0, -1) : s;
-    for (const g of globs) if (g(s) || (bare !== s && g(bare))) return true;
+    const dot = bare.lastIndexOf('.');
+    const plain = dot > bare.lastIndexOf('/') + 1 ? bare.slice(0, dot) : bare;
+    for (const g of globs) if (g(s) || (bare !== s && g(bare)) || (plain !== bare && g(plain))) return true;
     return false;
   };
 }

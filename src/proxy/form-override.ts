@@ -1,5 +1,5 @@
 /**
- * `_method` in a form body (urlencoded or multipart), read as the body streams.
+ * `_method` in a form body (urlencoded or multipart) or a top-level JSON key, read as the body streams.
  * Each field is parsed by a small state machine that keeps at most one bounded
  * name and value, so the work is linear in the body and the memory fixed. A chunk
  * is released only after the next one has been read (the last one after the body
@@ -30,7 +30,9 @@ export async function* guardFormOverride(
   const type = (headers['content-type'] ?? '').toLowerCase();
   const urlencoded = type.startsWith('application/x-www-form-urlencoded');
   const boundary = /^multipart\/form-data/.test(type) ? /boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1] : undefined;
-  if (!urlencoded && boundary === undefined) {
+  // Laravel reads `_method` from a JSON body as well (its input bag is the JSON object).
+  const json = /[/+]json\b/.test(type);
+  if (!urlencoded && boundary === undefined && !json) {
     yield* body;
     return;
   }
@@ -38,7 +40,7 @@ export async function* guardFormOverride(
   if (enc !== '' && enc !== 'identity') {
     throw new Rejection(415, 'unsupported', 'a compressed form body may carry a method override (_method) the gate does not read; send it uncompressed');
   }
-  const parser = urlencoded ? urlencodedParser(check) : multipartParser(boundary!, check);
+  const parser = urlencoded ? urlencodedParser(check) : boundary !== undefined ? multipartParser(boundary, check) : jsonParser(check);
   let held: Buffer | null = null;
   for await (const chunk of body) {
     parser.push(chunk);
@@ -149,6 +151,75 @@ function multipartParser(boundary: string, check: OverrideCheck): Parser {
       if (line !== '') onLine(line);
       settle();
     },
+  };
+}
+
+/**
+ * Top-level keys of a JSON object, tokenised as they stream: strings (with their
+ * escapes, so `"\u005fmethod"` is `_method`), nesting depth, and whether a key's
+ * value follows. Strings longer than any method are skipped, not kept.
+ */
+function jsonParser(check: OverrideCheck): Parser {
+  const SPECIAL = /["\\]/g;
+  const ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
+  let depth = 0;
+  let inString = false;
+  let escape = false;
+  let unicode: string | null = null;
+  let str = '';
+  let key: string | null = null;
+  let awaiting = false;
+  const append = (c: string): void => {
+    if (str.length <= MAX_VALUE) str += c;
+  };
+  const endString = (): void => {
+    if (depth !== 1) return;
+    if (awaiting) {
+      awaiting = false;
+      check({ method: methodOf(str, `${FIELD} in the JSON body`), source: `${FIELD} in the JSON body` });
+    } else key = str;
+  };
+  return {
+    push(chunk) {
+      const text = chunk.toString('latin1');
+      let i = 0;
+      while (i < text.length) {
+        if (inString && !escape && unicode === null && str.length > MAX_VALUE) {
+          SPECIAL.lastIndex = i;
+          const m = SPECIAL.exec(text);
+          if (m === null) return;
+          i = m.index;
+        }
+        const c = text[i++]!;
+        if (inString) {
+          if (unicode !== null) {
+            unicode += c;
+            if (unicode.length === 4) {
+              append(String.fromCharCode(parseInt(unicode, 16) || 0));
+              unicode = null;
+            }
+          } else if (escape) {
+            escape = false;
+            if (c === 'u') unicode = '';
+            else append(ESC[c] ?? c);
+          } else if (c === '\\') escape = true;
+          else if (c === '"') {
+            inString = false;
+            endString();
+          } else append(c);
+        } else if (c === '"') {
+          inString = true;
+          str = '';
+        } else if (c === '{' || c === '[') depth++;
+        else if (c === '}' || c === ']') depth--;
+        else if (c === ':') awaiting = depth === 1 && key !== null && fieldName(key) === FIELD;
+        else if (c === ',') {
+          awaiting = false;
+          key = null;
+        } else if (awaiting && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') awaiting = false;
+      }
+    },
+    end() {},
   };
 }
 

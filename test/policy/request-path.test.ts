@@ -118,10 +118,12 @@ const policy = compilePolicy(
 const ruleFor = (path: string): string => decide({ scheme: 'https', host: 'app.test', port: 443, method: 'GET', path }, policy).rule;
 
 void test('deny rules match every spelling a server routes to the same place', () => {
-  for (const path of ['/admin', '/ADMIN', '/Admin/x', '/admin/', '/%61dmin', '/%41DMIN/users', '/internal', '/INTERNAL/', ...AMBIGUOUS.map(([t]) => t)]) {
+  for (const path of ['/admin', '/ADMIN', '/Admin/x', '/admin/', '/%61dmin', '/%41DMIN/users', '/internal', '/INTERNAL/', '/admin.json', '/ADMIN.html', '/internal.xml', ...AMBIGUOUS.map(([t]) => t)]) {
     assert.equal(ruleFor(path), 'no-admin', path);
   }
   assert.equal(ruleFor('/administrator'), 'rest');
+  assert.equal(ruleFor('/admin-x.json'), 'rest');
+  assert.equal(ruleFor('/.admin'), 'rest');
   assert.equal(ruleFor('/Secret'), 'no-exact-case');
   assert.equal(ruleFor('/secret'), 'rest', 'case_sensitive: true compares exactly');
 });

@@ -60,6 +60,26 @@ void test('a multipart _method part is found whatever the chunking', async () =>
   assert.deepEqual((await run(ext, MULTI, 3)).methods, ['PUT']);
 });
 
+void test('a top-level JSON _method is found, escapes and chunking included; nested keys and other strings are not', async () => {
+  const JSON_TYPE = 'application/json; charset=utf-8';
+  const cases: [string, string[]][] = [
+    ['{"_method":"DELETE"}', ['DELETE']],
+    ['{"a":{"_method":"PUT"},"b":"_method","_method" : "delete"}', ['DELETE']],
+    ['{"\\u005fmethod":"DEL\\u0045TE"}', ['DELETE']],
+    [`{"note":"${'x'.repeat(5000)}\\"_method\\":\\"DELETE","ok":true}`, []],
+    ['[{"_method":"DELETE"}]', []],
+    ['{"_method":null,"x":"DELETE"}', []],
+  ];
+  for (const [body, want] of cases) {
+    for (const size of [1, 4, 4096]) {
+      const r = await run(body, JSON_TYPE, size);
+      assert.equal(r.error, null, body);
+      assert.deepEqual(r.methods, want, `${body} / ${size}`);
+    }
+  }
+  assert.deepEqual((await run('{"_method":"PATCH"}', 'application/vnd.api+json', 2)).methods, ['PATCH']);
+});
+
 void test('the last chunk is held until the body is judged; an unreadable override is refused', async () => {
   const methods: string[] = [];
   const released: string[] = [];

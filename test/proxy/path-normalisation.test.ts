@@ -48,6 +48,7 @@ function startApp(): Promise<{ server: Server; port: number; adminHits: string[]
   const methods: string[] = [];
   const app = express();
   app.use(express.urlencoded({ extended: false }));
+  app.use(express.json());
   app.use((req, _res, next) => {
     const body = req.body as Record<string, unknown> | undefined;
     const o = req.get('x-http-method-override') ?? req.get('x-http-method') ?? req.get('x-method-override') ?? req.query._method ?? body?._method;
@@ -155,6 +156,8 @@ rules:
       '/x%c0%afadmin',
       '/%ef%bd%81dmin',
       '/admin%3F.css',
+      '/admin.json',
+      '/ADMIN.html',
     ];
     for (const path of variants) {
       const r = await viaGate(g, base + path);
@@ -189,6 +192,7 @@ rules:
       { url: '/items/7', headers: form, body: '_method=DELETE' },
       { url: '/items/8', headers: form, body: `note=${'x'.repeat(70_000)}&_method=delete` },
       { url: '/items/9', headers: form, body: '%5F%6Dethod=DELETE&a=1' },
+      { url: '/items/14', headers: { 'content-type': 'application/json' }, body: '{"note":"x","_method":"DELETE"}' },
       {
         url: '/items/10',
         headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
