@@ -48,22 +48,20 @@ export function headerAndQueryOverrides(headers: IncomingMessage['headers'], tar
     }
   }
   const q = target.indexOf('?');
-  if (q !== -1) {
-    for (const m of formFieldValues(target.slice(q + 1), '_method')) out.push({ method: methodOf(m, '_method in the query'), source: '_method in the query' });
+  if (q === -1) return out;
+  for (const pair of target.slice(q + 1).split(/[&;]/)) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) continue;
+    const name = fieldName(formDecode(pair.slice(0, eq)));
+    if (!QUERY_FIELDS.has(name)) continue;
+    const source = `${name} in the query`;
+    out.push({ method: methodOf(formDecode(pair.slice(eq + 1)), source), source });
   }
   return out;
 }
 
-/** The values of a urlencoded field, read as lenient parsers read names (`.` and space as `_`, any case). */
-export function formFieldValues(text: string, field: string): string[] {
-  const out: string[] = [];
-  for (const pair of text.split(/[&;]/)) {
-    const eq = pair.indexOf('=');
-    if (eq === -1) continue;
-    if (fieldName(formDecode(pair.slice(0, eq))) === field) out.push(formDecode(pair.slice(eq + 1)));
-  }
-  return out;
-}
+/** Query parameters frameworks read as an override: `_method`, and the header names some accept as parameters. */
+const QUERY_FIELDS: ReadonlySet<string> = new Set(['_method', ...OVERRIDE_HEADERS.map((h) => h.replace(/[-]/g, '_')), ...OVERRIDE_HEADERS]);
 
 /** A field name as PHP and lenient parsers fold it: leading spaces dropped, `.` and space become `_`, any case. */
 export function fieldName(name: string): string {

@@ -107,5 +107,6 @@ void test('headers and the query name overrides; a value that is not a method is
     ['DELETE', 'PUT', 'PATCH', 'POST'],
   );
   assert.deepEqual(headerAndQueryOverrides({}, '/x?a=_method&b=1'), []);
+  assert.deepEqual(headerAndQueryOverrides({}, '/x?X-HTTP-Method-Override=put&%5Fmethod=patch').map((o) => o.method), ['PUT', 'PATCH']);
   assert.throws(() => headerAndQueryOverrides({ 'x-method-override': 'DELETE /x' }, '/'), Rejection);
 });
