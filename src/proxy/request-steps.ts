@@ -4,13 +4,13 @@ import { newDecisionId } from '../audit/decision-id.js';
 import { IdentityError } from '../identity/errors.js';
 import { decide } from '../policy/decide.js';
 import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js';
+import { headerAndQueryOverrides, overrideCheck } from './method-override.js';
 import type { Decision } from '../policy/types.js';
 import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
 import { inspectHostname } from './inspect-request.js';
-import { headerAndQueryOverrides, overrideCheck } from './method-override.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
@@ -40,11 +40,12 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   );
   ctx.decision = decision;
   if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
+
   // A method or path override (headers, `?_method=`) is decided as that method and path too; a form body's, as it streams.
   const check = overrideCheck(state, ctx);
   check({ method: req.method ?? 'GET', source: '' });
   for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
-  if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
   return decision;
 }
 
