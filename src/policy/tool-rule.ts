@@ -85,9 +85,11 @@ export function compileToolRule(spec: RuleSpec, index: number, serverNames: Read
   for (const k of NOT_FOR_TOOL_RULES) {
     if (spec[k] !== undefined) throw new PolicyCompileError(spec.id, `an MCP tool rule cannot have '${k}'; the MCP server's HTTP rule carries host and credential`);
   }
-  const servers = patterns(spec.id, 'mcp.servers', m.servers, serverPatternProblem).map((p) =>
+  const named = patterns(spec.id, 'mcp.servers', m.servers, serverPatternProblem).map((p) =>
     serverNames.has(p) ? (s: McpServerRef) => s.name === p : compileServerPattern(p),
   );
+  // A loosely named server (see mcpServerFor) is that server for deny rules; allow rules see only its host.
+  const servers = spec.action === 'deny' ? named : named.map((t) => (s: McpServerRef) => t(s.loose === true ? { host: s.host } : s));
   const tools = patterns(spec.id, 'mcp.tools', m.tools, toolGlobProblem).map(compileToolGlob);
   let preds: ArgPredicate[];
   try {

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { decide } from '../../src/policy/decide.js';
+import { decideTool } from '../../src/policy/decide-tool.js';
+import { mcpServerFor } from '../../src/policy/mcp-servers.js';
 import { pathPatternProblem } from '../../src/policy/path-glob.js';
 import { normaliseRequestPath, type PathAmbiguity } from '../../src/policy/request-path.js';
 
@@ -140,4 +142,24 @@ void test('allow rules match exactly, as before; case_sensitive: false lets one 
   assert.equal(rule('/public;x/a'), 'default-deny');
   assert.equal(rule('/loose/x'), 'l');
   assert.equal(rule('/LOOSE/x'), 'l');
+});
+
+void test('an MCP server named by path keeps its deny tool rules for every spelling its upstream may read as its own', () => {
+  const p = compilePolicy(
+    [
+      { id: 'no-delete', mcp: { servers: ['tickets'], tools: ['tickets.delete'] }, action: 'deny' },
+      { id: 'tickets-all', mcp: { servers: ['tickets'] } },
+    ],
+    'v',
+    [],
+    { servers: { tickets: { hosts: ['mcp.tickets.example'], paths: ['/mcp'] } }, default: 'allow' },
+  );
+  for (const path of ['/MCP', '/mcp/', '/Mcp;x', '/x/..%2Fmcp', '/%6dcp']) {
+    const server = mcpServerFor('mcp.tickets.example', path, p);
+    assert.equal(decideTool({ server, tool: 'tickets.delete', args: {} }, null, p).rule, 'no-delete', path);
+  }
+  // Allow rules that name the server need its exact path.
+  assert.equal(decideTool({ server: mcpServerFor('mcp.tickets.example', '/MCP', p), tool: 'tickets.create', args: {} }, null, p).rule, 'default-allow');
+  assert.equal(decideTool({ server: mcpServerFor('mcp.tickets.example', '/mcp', p), tool: 'tickets.create', args: {} }, null, p).rule, 'tickets-all');
+  assert.deepEqual(mcpServerFor('mcp.tickets.example', '/other', p), { host: 'mcp.tickets.example' });
 });

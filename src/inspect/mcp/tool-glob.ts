@@ -110,6 +110,11 @@ export function compileServerPattern(pattern: string): (server: McpServerRef) =>
 export interface McpServerRef {
   host: string;
   name?: string | null;
+  /**
+   * Named only because the path is one the server's upstream may read as its own
+   * (another case, `%2F`, `;`, ...): deny rules see the name, allow rules do not.
+   */
+  loose?: true;
 }
 
 function normaliseHost(h: string): string {
