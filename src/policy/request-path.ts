@@ -98,14 +98,14 @@ export function normaliseRequestPath(target: string): RequestPath {
   let escaped = false;
   let high = false;
   let percent = false;
-  const bytes: number[] = [];
+  // The decoded bytes are needed only when something is escaped.
+  const bytes: number[] | null = raw.includes('%') ? [] : null;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c === 0x25) {
       const hex = raw.slice(i + 1, i + 3);
       if (!HEX.test(hex)) {
         flag('broken_escape');
-        bytes.push(c);
         continue;
       }
       escaped = true;
@@ -113,7 +113,7 @@ export function normaliseRequestPath(target: string): RequestPath {
       path += raw.slice(from, i) + (isUnreserved(b) ? String.fromCharCode(b) : `%${hex.toUpperCase()}`);
       from = i + 3;
       i += 2;
-      bytes.push(b);
+      bytes?.push(b);
       if (b === 0x2f || b === 0x5c) flag('encoded_separator');
       else if (b === 0x3f || b === 0x23) flag('encoded_delimiter');
       else if (b === 0x3b) flag('semicolon');
@@ -122,7 +122,7 @@ export function normaliseRequestPath(target: string): RequestPath {
       else if (b > 0x7f) high = true;
       continue;
     }
-    bytes.push(c);
+    bytes?.push(c);
     if (c === 0x5c) flag('backslash');
     else if (c === 0x3b) flag('semicolon');
     else if (c <= 0x20 || c === 0x7f) flag('control_char');
@@ -130,7 +130,7 @@ export function normaliseRequestPath(target: string): RequestPath {
   }
   path += raw.slice(from);
   let decoded = path;
-  if (escaped && found === null) {
+  if (escaped && found === null && bytes !== null) {
     decoded = decodeBytes(bytes, high, flag);
     // `%25` is ambiguous only when a second decoding would change the path (`%2561`, `%25%32%65`).
     if (percent && DOUBLE.test(decoded)) flag('double_encoding');
