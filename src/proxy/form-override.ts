@@ -6,6 +6,7 @@
  * has been judged): an override found anywhere stops the body before the
  * upstream has all of it, so a refused override is never run.
  */
+import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import { Rejection } from './errors-map.js';
 import { fieldName, formDecode, methodOf, type OverrideCheck } from './method-override.js';
 
@@ -20,12 +21,13 @@ const MAX_LINE = 16 * 1024;
  * Wrap a request body; for a form body, `check` is called with each `_method` value.
  *
  * @example
- * body = guardFormOverride(body, req.headers, overrideCheck(state, ctx));
+ * body = guardFormOverride(body, req.headers, overrideCheck(state, ctx), { maxOutputBytes: 64 << 20, maxRatio: 1000 });
  */
 export async function* guardFormOverride(
   body: AsyncIterable<Buffer>,
   headers: { 'content-type'?: string | undefined; 'content-encoding'?: string | undefined },
   check: OverrideCheck,
+  limits: { maxOutputBytes: number; maxRatio: number },
 ): AsyncGenerator<Buffer> {
   const type = (headers['content-type'] ?? '').toLowerCase();
   const urlencoded = type.startsWith('application/x-www-form-urlencoded');
@@ -36,17 +38,35 @@ export async function* guardFormOverride(
     yield* body;
     return;
   }
-  const enc = (headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (enc !== '' && enc !== 'identity') {
-    throw new Rejection(415, 'unsupported', 'a compressed form body may carry a method override (_method) the gate does not read; send it uncompressed');
-  }
   const parser = urlencoded ? urlencodedParser(check) : boundary !== undefined ? multipartParser(boundary, check) : jsonParser(check);
+  // A compressed body is read as the upstream's body parser will (Express inflates gzip, deflate and br).
+  let decoder: SafeDecompressor | null;
+  try {
+    decoder = createSafeDecompressor(headers['content-encoding'], limits);
+  } catch {
+    throw new Rejection(415, 'unsupported', "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused");
+  }
+  const feed = async (chunk: Buffer | null): Promise<void> => {
+    if (decoder === null) {
+      if (chunk) parser.push(chunk);
+      return;
+    }
+    let plain: Buffer[];
+    try {
+      plain = chunk ? await decoder.push(chunk) : await decoder.end();
+    } catch (err) {
+      if (err instanceof DecompressionBombError) throw new Rejection(403, 'decompression_bomb', 'the request body expands beyond the decompression limits; refused');
+      throw new Rejection(400, 'bad_request', 'the request body cannot be decoded (corrupt or truncated); refused');
+    }
+    for (const p of plain) parser.push(p);
+  };
   let held: Buffer | null = null;
   for await (const chunk of body) {
-    parser.push(chunk);
+    await feed(chunk);
     if (held) yield held;
     held = chunk;
   }
+  await feed(null);
   parser.end();
   if (held) yield held;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { Rejection } from '../../src/proxy/errors-map.js';
 import { guardFormOverride } from '../../src/proxy/form-override.js';
 import { headerAndQueryOverrides } from '../../src/proxy/method-override.js';
@@ -15,7 +16,7 @@ async function run(body: string, type: string, size: number, extra: Record<strin
   let out = '';
   let error: unknown = null;
   try {
-    for await (const c of guardFormOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method))) out += c.toString('latin1');
+    for await (const c of guardFormOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method), LIMITS)) out += c.toString('latin1');
   } catch (err) {
     error = err;
   }
@@ -23,6 +24,7 @@ async function run(body: string, type: string, size: number, extra: Record<strin
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const LIMITS = { maxOutputBytes: 1 << 20, maxRatio: 1000 };
 const MULTI = 'multipart/form-data; boundary=----b0undary';
 
 void test('a urlencoded _method is found whatever the chunking and spelling', async () => {
@@ -88,15 +90,24 @@ void test('the last chunk is held until the body is judged; an unreadable overri
     for await (const c of guardFormOverride(chunks(), { 'content-type': FORM }, (o) => {
       methods.push(o.method);
       throw new Rejection(403, 'policy_denied', 'no');
-    })) released.push(c.toString());
+    }, LIMITS)) released.push(c.toString());
   }, Rejection);
   assert.deepEqual(methods, ['DELETE']);
   assert.deepEqual(released, ['a=1&_meth', 'od=DEL'], 'the chunk that completes the override never left');
 
   const long = await run(`_method=${'D'.repeat(500)}`, FORM, 7);
   assert.ok(long.error instanceof Rejection && long.error.status === 400);
-  const gz = await run('_method=DELETE', FORM, 10, { 'content-encoding': 'gzip' });
-  assert.ok(gz.error instanceof Rejection && gz.error.status === 415);
+  // A compressed body is read decoded, as Express's body parsers read it.
+  const gzBody = gzipSync(Buffer.from('a=1&_method=DELETE')).toString('latin1');
+  const gz = await run(gzBody, FORM, 5, { 'content-encoding': 'gzip' });
+  assert.deepEqual(gz.methods, ['DELETE']);
+  assert.equal(gz.out, gzBody, 'the compressed bytes themselves are passed on');
+  const zstd = await run('x', FORM, 10, { 'content-encoding': 'zstd' });
+  assert.ok(zstd.error instanceof Rejection && zstd.error.status === 415);
+  const corrupt = await run('not gzip at all', FORM, 4, { 'content-encoding': 'gzip' });
+  assert.ok(corrupt.error instanceof Rejection && corrupt.error.status === 400);
+  const bomb = await run(gzipSync(Buffer.alloc(4 << 20, 0x61)).toString('latin1'), FORM, 4096, { 'content-encoding': 'gzip' });
+  assert.ok(bomb.error instanceof Rejection && bomb.error.error === 'decompression_bomb');
   const plain = await run('{"a":1}', 'application/json', 2);
   assert.equal(plain.out, '{"a":1}');
 });
