@@ -8,7 +8,7 @@
  * them, and a refusal names the rule that denied the overriding method.
  *
  * Headers and the query are read before the decision; a form body is read as it
- * streams (form-override.ts), each chunk held until the next one is read, so a
+ * streams (body-override.ts), each chunk held until the next one is read, so a
  * refused override never reaches the upstream complete.
  */
 import type { IncomingMessage } from 'node:http';

@@ -10,7 +10,7 @@ import { countedBody } from './forward.js';
 import type { GateServices } from './gate-runtime.js';
 import { upstreamRequestHeaders } from './hop-by-hop.js';
 import { inspectBody, inspectHead } from './inspect-request.js';
-import { guardFormOverride } from './form-override.js';
+import { guardBodyOverride } from './body-override.js';
 import { overrideCheck } from './method-override.js';
 import type { RequestContext } from './request-context.js';
 
@@ -66,7 +66,7 @@ export function buildUpstreamRequest(
     headers,
     path: head.path,
   };
-  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardFormOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx), overrideLimits(gate)));
+  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardBodyOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx), overrideLimits(gate)));
 
   let scrub: readonly Buffer[] = [];
   const spec = decision.credential;

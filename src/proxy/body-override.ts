@@ -1,5 +1,6 @@
 /**
- * `_method` in a form body (urlencoded or multipart) or a top-level JSON key, read as the body streams.
+ * `_method` in a request body (urlencoded or multipart form, or a top-level JSON
+ * key), read as the body streams.
  * Each field is parsed by a small state machine that keeps at most one bounded
  * name and value, so the work is linear in the body and the memory fixed. A chunk
  * is released only after the next one has been read (the last one after the body
@@ -21,9 +22,9 @@ const MAX_LINE = 16 * 1024;
  * Wrap a request body; for a form body, `check` is called with each `_method` value.
  *
  * @example
- * body = guardFormOverride(body, req.headers, overrideCheck(state, ctx), { maxOutputBytes: 64 << 20, maxRatio: 1000 });
+ * body = guardBodyOverride(body, req.headers, overrideCheck(state, ctx), { maxOutputBytes: 64 << 20, maxRatio: 1000 });
  */
-export async function* guardFormOverride(
+export async function* guardBodyOverride(
   body: AsyncIterable<Buffer>,
   headers: { 'content-type'?: string | undefined; 'content-encoding'?: string | undefined },
   check: OverrideCheck,

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Rejection } from '../../src/proxy/errors-map.js';
-import { guardFormOverride } from '../../src/proxy/form-override.js';
+import { guardBodyOverride } from '../../src/proxy/body-override.js';
 import { headerAndQueryOverrides } from '../../src/proxy/method-override.js';
 
 /** Run a body through the guard in chunks of `size` bytes; returns the methods seen and what was released. */
@@ -16,7 +16,7 @@ async function run(body: string, type: string, size: number, extra: Record<strin
   let out = '';
   let error: unknown = null;
   try {
-    for await (const c of guardFormOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method), LIMITS)) out += c.toString('latin1');
+    for await (const c of guardBodyOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method), LIMITS)) out += c.toString('latin1');
   } catch (err) {
     error = err;
   }
@@ -87,7 +87,7 @@ void test('the last chunk is held until the body is judged; an unreadable overri
   const released: string[] = [];
   const chunks = (): AsyncIterable<Buffer> => Readable.from([Buffer.from('a=1&_meth'), Buffer.from('od=DEL'), Buffer.from('ETE')]);
   await assert.rejects(async () => {
-    for await (const c of guardFormOverride(chunks(), { 'content-type': FORM }, (o) => {
+    for await (const c of guardBodyOverride(chunks(), { 'content-type': FORM }, (o) => {
       methods.push(o.method);
       throw new Rejection(403, 'policy_denied', 'no');
     }, LIMITS)) released.push(c.toString());
