@@ -17,18 +17,21 @@ const MAX_NAME = 96;
 const MAX_VALUE = 96;
 /** A multipart header or boundary line longer than this cannot be read; refused. */
 const MAX_LINE = 16 * 1024;
+/** As for request DLP: a request body expanding more than this is a bomb. */
+const MAX_RATIO = 1000;
 
 /**
  * Wrap a request body; for a form body, `check` is called with each `_method` value.
  *
  * @example
- * body = guardBodyOverride(body, req.headers, overrideCheck(state, ctx), { maxOutputBytes: 64 << 20, maxRatio: 1000 });
+ * body = guardBodyOverride(body, req.headers, overrideCheck(state, ctx), 64 << 20);
  */
 export async function* guardBodyOverride(
   body: AsyncIterable<Buffer>,
   headers: { 'content-type'?: string | undefined; 'content-encoding'?: string | undefined },
   check: OverrideCheck,
-  limits: { maxOutputBytes: number; maxRatio: number },
+  /** A compressed body is decoded up to this many bytes (the inspection's `max_decompressed_bytes`). */
+  maxDecodedBytes: number,
 ): AsyncGenerator<Buffer> {
   const type = (headers['content-type'] ?? '').toLowerCase();
   const urlencoded = type.startsWith('application/x-www-form-urlencoded');
@@ -43,7 +46,7 @@ export async function* guardBodyOverride(
   // A compressed body is read as the upstream's body parser will (Express inflates gzip, deflate and br).
   let decoder: SafeDecompressor | null;
   try {
-    decoder = createSafeDecompressor(headers['content-encoding'], limits);
+    decoder = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: maxDecodedBytes, maxRatio: MAX_RATIO });
   } catch {
     throw new Rejection(415, 'unsupported', "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused");
   }

@@ -66,7 +66,7 @@ export function buildUpstreamRequest(
     headers,
     path: head.path,
   };
-  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardBodyOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx), overrideLimits(gate)));
+  if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardBodyOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx), gate.state().inspect.max_decompressed_bytes));
 
   let scrub: readonly Buffer[] = [];
   const spec = decision.credential;
@@ -107,11 +107,6 @@ export function buildUpstreamRequest(
     credential: spec?.secret ?? null,
     rewritten,
   };
-}
-
-/** How far a compressed form or JSON body is decoded to find a method override: the inspection's bomb limits. */
-function overrideLimits(gate: GateServices): { maxOutputBytes: number; maxRatio: number } {
-  return { maxOutputBytes: gate.state().inspect.max_decompressed_bytes, maxRatio: 1000 };
 }
 
 /** Map a credential failure to the deny contract, without its value (there is none in the message). */

@@ -24,7 +24,7 @@ async function run(body: string, type: string, size: number, extra: Record<strin
 }
 
 const FORM = 'application/x-www-form-urlencoded';
-const LIMITS = { maxOutputBytes: 1 << 20, maxRatio: 1000 };
+const LIMITS = 1 << 20;
 const MULTI = 'multipart/form-data; boundary=----b0undary';
 
 void test('a urlencoded _method is found whatever the chunking and spelling', async () => {
