@@ -15,6 +15,7 @@ import { a2aResponse } from './a2a/response.js';
 import { isAgentCardPath } from '../inspect/a2a/index.js';
 import type { BodyInspector } from './response-inspector.js';
 import { mcpResponse } from './mcp/response.js';
+import { Cut } from './live-exchanges.js';
 
 /**
  * The request pipeline: identify → classify → decide → (respond | route → rewrite →
@@ -40,6 +41,7 @@ export async function handleRequest(
 
   try {
     const decision = await admitAndDecide(gate, state, ctx);
+    const cut = holdExchange(gate, ctx);
 
     if (decision.respond) {
       synthesize(ctx, decision.respond);
@@ -70,6 +72,7 @@ export async function handleRequest(
       body: up.body,
       scrub: up.scrub,
       inspect,
+      cut,
     });
   } catch (thrown) {
     const f = recordFailure(gate, ctx, thrown);
@@ -79,6 +82,20 @@ export async function handleRequest(
     }
     sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
   }
+}
+
+/**
+ * The exchange lives as long as its identity: registered until the response closes, so
+ * expiry or revocation aborts it (upload and download) with the identity's reason.
+ */
+function holdExchange(gate: GateServices, ctx: RequestContext): Cut | undefined {
+  if (!ctx.principal) return undefined;
+  const cut = new Cut();
+  const release = gate.exchanges.hold(ctx.principal, { end: (why) => cut.fire(why) });
+  // An agent that left while it was being identified has already had its 'close'.
+  if (ctx.res.destroyed || ctx.req.socket.destroyed) release();
+  else ctx.res.once('close', release);
+  return cut;
 }
 
 /** Where the request goes, and the keep-alive pool that reaches exactly that vetted address. */

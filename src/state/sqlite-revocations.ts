@@ -18,6 +18,7 @@ import { RevocationSnapshot } from './revocation-snapshot.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
 import { migrate, openStateDb, stateError } from './sqlite-db.js';
+import { Participant, waitForParticipants, type ParticipantKind } from './participants.js';
 
 export interface SqliteRevocationOptions {
   /** How often to look for other processes' writes, ms; default 100. */
@@ -33,6 +34,12 @@ export interface SqliteRevocationOptions {
   onError?: (err: unknown) => void;
   /** Clock, epoch ms; for tests. */
   now?: () => number;
+  /**
+   * Register this process as one that enforces revocations (a gate, a `sluice mcp`
+   * wrapper): it acknowledges each revocation once its listeners have applied it, and
+   * `sluice revoke` waits for that. Needs `watch`.
+   */
+  participant?: ParticipantKind;
 }
 
 const SCHEMA = [
@@ -68,6 +75,7 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #maxStaleMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #now: () => number;
+  readonly #participant: Participant | null;
   #lastId = 0;
   #version: number;
   #failingSince: number | null = null;
@@ -101,6 +109,8 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.#version = this.#readVersion();
     this.#load();
+    // Registered before the poll starts, so a failed registration leaves no timer behind.
+    this.#participant = opts.participant !== undefined && opts.watch !== false ? Participant.register(db, opts.participant, this.#lastId, this.#onError) : null;
     const pollMs = opts.pollMs ?? 100;
     if (opts.watch !== false) {
       if (!Number.isFinite(pollMs) || pollMs <= 0) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
@@ -146,6 +156,16 @@ export class SqliteRevocationStore implements RevocationStore {
     return this.#snapshot.list();
   }
 
+  async awaitApplied(entry: RevocationEntry, timeoutMs: number): Promise<string[]> {
+    this.#assertOpen();
+    try {
+      const behind = await waitForParticipants(this.#db, Number(entry.id), { timeoutMs });
+      return behind.map((r) => `${r.kind} pid ${r.pid} on ${r.host} (applied up to ${r.applied_id})`);
+    } catch (err) {
+      throw stateError(this.#db.name, err);
+    }
+  }
+
   onChange(listener: (added: RevocationEntry[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -155,6 +175,7 @@ export class SqliteRevocationStore implements RevocationStore {
     if (!this.#closed) {
       this.#closed = true;
       if (this.#timer !== null) clearInterval(this.#timer);
+      this.#participant?.leave();
       this.#listeners.clear();
       this.#db.close();
     }
@@ -183,7 +204,14 @@ export class SqliteRevocationStore implements RevocationStore {
 
   #load(): void {
     const rows = this.#since.all(this.#lastId);
-    if (rows.length === 0) return;
+    if (rows.length > 0) this.#apply(rows);
+    // Only now is it applied (in the snapshot, and every listener has ended what it
+    // must): tell `sluice revoke`. A failed ack throws into #poll, which loads (and
+    // acks) again on the next tick.
+    this.#participant?.ack(this.#lastId);
+  }
+
+  #apply(rows: Row[]): void {
     const added: RevocationEntry[] = [];
     for (const row of rows) {
       const entry: RevocationEntry = Object.freeze({
