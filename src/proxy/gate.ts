@@ -162,7 +162,12 @@ export class Gate {
     const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC });
     const revocations = await openRevocationStore(c.data_dir, {
       participant: 'gate',
-      onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
+      onError: (err) => {
+        opts.logger.error({ err }, 'revocation state unreadable');
+        // Once the state has been unreadable past its bound, open exchanges end too
+        // (fail closed), as new requests are refused.
+        self.gate?.services.exchanges.sweep();
+      },
     });
     const pins = openToolPinStore(c.data_dir);
     const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets, pins });
@@ -227,6 +232,11 @@ export class Gate {
   get url(): string {
     const { host, port } = this.address;
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /** Exchanges in flight under an identity (requests, WebSockets, tunnels). */
+  get liveExchanges(): number {
+    return this.services.exchanges.size;
   }
 
   get policyVersion(): string {

@@ -91,7 +91,13 @@ export async function handleRequest(
 function holdExchange(gate: GateServices, ctx: RequestContext): Cut | undefined {
   if (!ctx.principal) return undefined;
   const cut = new Cut();
-  const release = gate.exchanges.hold(ctx.principal, { end: (why) => cut.fire(why) });
+  const release = gate.exchanges.hold(ctx.principal, {
+    end: (why) => {
+      // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
+      // upload still arriving is ended here; forward() refuses to start once fired.
+      if (!cut.fire(why) && !ctx.req.complete) ctx.req.destroy(why);
+    },
+  });
   // An agent that left while it was being identified has already had its 'close'.
   if (ctx.res.destroyed || ctx.req.socket.destroyed) release();
   else ctx.res.once('close', release);

@@ -77,16 +77,16 @@ export class LiveExchanges {
     }
     h.members.add(x);
     const holder = h;
-    return () => {
-      if (!holder.members.delete(x) || holder.members.size > 0) return;
-      if (holder.timer) clearTimeout(holder.timer);
-      if (this.#byToken.get(key) === holder) this.#byToken.delete(key);
-    };
+    // An idle token keeps its (empty) holder and timer until it expires: an agent's
+    // next request then costs no timer, and there are at most as many holders as
+    // live tokens in use (each lives at most 24 h).
+    return () => void holder.members.delete(x);
   }
 
   /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */
   sweep(): void {
     for (const h of [...this.#byToken.values()]) {
+      if (h.members.size === 0) continue;
       const refused = this.#refusal(h.principal);
       if (refused) this.#endAll(h, refused);
     }
@@ -114,6 +114,7 @@ export class LiveExchanges {
     this.#byToken.delete(keyOf(h.principal));
     const members = [...h.members];
     h.members.clear();
+    if (members.length === 0) return;
     // Exchanges inside tunnels first, then the tunnels that carry them.
     const ordered = [...members.filter((m) => !m.carrier), ...members.filter((m) => m.carrier)];
     for (const m of ordered) {
@@ -159,10 +160,13 @@ export class Cut {
     return this.#reason;
   }
 
-  fire(why: IdentityError): void {
-    if (this.#reason) return;
-    this.#reason = why;
-    this.#listener?.(why);
+  /** End the exchange for `why`; false when nobody listens yet (the caller ends what runs before that). */
+  fire(why: IdentityError): boolean {
+    if (!this.#reason) {
+      this.#reason = why;
+      this.#listener?.(why);
+    }
+    return this.#listener !== null;
   }
 
   /** The one listener (the forwarder); called at once if already fired. */

@@ -170,9 +170,17 @@ rules:
     assert.equal(rec.error, 'identity_expired');
   });
 
-  test('a chunked upload over plain HTTP is cut by sluice revoke: the upstream sees it aborted, the agent gets 403 identity_revoked or a cut', async () => {
-    const token = await g.mint({ session: 'ses_end_upload' });
-    const req = proxied(g, token, 'POST', `${base}/upload-revoke`, { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' });
+  /**
+   * A chunked upload that never ends on its own (`chunkBytes` every 20 ms; the gate's body
+   * scan holds some back, so big chunks reach the upstream at once): how the agent's
+   * side ended, and a stop.
+   */
+  const upload = (
+    token: string,
+    path: string,
+    opts: { type?: string; chunkBytes?: number } = {},
+  ): { answer: () => { status: number; body: string } | 'cut' | undefined; stop: () => void } => {
+    const req = proxied(g, token, 'POST', `${base}${path}`, { 'content-type': opts.type ?? 'application/octet-stream', 'transfer-encoding': 'chunked' });
     let answer: { status: number; body: string } | 'cut' | undefined;
     req.on('response', (res) => {
       let body = '';
@@ -181,27 +189,68 @@ rules:
       res.on('error', () => (answer ??= 'cut'));
     });
     req.on('error', () => (answer ??= 'cut'));
-    const chunk = Buffer.alloc(1024, 0x61);
+    const chunk = Buffer.alloc(opts.chunkBytes ?? 16 * 1024, 0x61);
     const pump = setInterval(() => {
       if (!req.destroyed && req.writable) req.write(chunk);
     }, 20);
-    try {
-      await waitFor('upload bytes at the upstream', () => ((up.uploads.get('/upload-revoke')?.bytes ?? 0) > 4096 ? true : undefined));
-      await revoke('ses_end_upload');
-      await waitFor('the upstream to see the upload cut', () => (up.uploads.get('/upload-revoke')?.cut ? true : undefined));
-      const a = await waitFor('the agent to get an answer or a cut', () => answer);
-      if (a !== 'cut') {
-        assert.equal(a.status, 403, a.body);
-        assert.equal((JSON.parse(a.body) as { error: string }).error, 'identity_revoked');
-      }
-    } finally {
-      clearInterval(pump);
-      req.destroy();
+    return {
+      answer: () => answer,
+      stop: () => {
+        clearInterval(pump);
+        req.destroy();
+      },
+    };
+  };
+
+  /** Both ends see the upload ended: the upstream's request cut before its end, the agent a 403 with `reason` or a cut. */
+  const assertUploadCut = async (u: ReturnType<typeof upload>, path: string, reason: string, ms = BOUND_MS, reachedUpstream = true): Promise<void> => {
+    if (reachedUpstream) await waitFor('the upstream to see the upload cut', () => (up.uploads.get(path)?.cut ? true : undefined), ms);
+    const a = await waitFor('the agent to get an answer or a cut', u.answer);
+    if (a !== 'cut') {
+      // The deny contract's status: 403 for a revocation, 407 (fetch a fresh token) for an expiry.
+      assert.equal(a.status, reason === 'identity_expired' ? 407 : 403, a.body);
+      assert.equal((JSON.parse(a.body) as { error: string }).error, reason);
     }
-    assert.equal(up.uploads.get('/upload-revoke')?.ended, false, 'the upload never completed upstream');
-    const rec = await recordOf('/upload-revoke');
+    assert.notEqual(up.uploads.get(path)?.ended, true, 'the upload never completed upstream');
+    const rec = await recordOf(path);
     assert.equal(rec.outcome, 'deny');
-    assert.equal(rec.reason, 'identity_revoked');
+    assert.equal(rec.reason, reason);
+  };
+
+  test('a chunked upload over plain HTTP is cut by sluice revoke: the upstream sees it aborted, the agent gets 403 identity_revoked or a cut', async () => {
+    const token = await g.mint({ session: 'ses_end_upload' });
+    const u = upload(token, '/upload-revoke');
+    try {
+      await waitFor('upload bytes at the upstream', () => ((up.uploads.get('/upload-revoke')?.bytes ?? 0) > 0 ? true : undefined));
+      await revoke('ses_end_upload');
+      await assertUploadCut(u, '/upload-revoke', 'identity_revoked');
+    } finally {
+      u.stop();
+    }
+  });
+
+  test('a chunked upload over plain HTTP is cut when its token expires', async () => {
+    const token = await g.mint({ session: 'ses_end_upload_exp', ttlMs: 2000 });
+    const u = upload(token, '/upload-expiry');
+    try {
+      await waitFor('upload bytes at the upstream', () => ((up.uploads.get('/upload-expiry')?.bytes ?? 0) > 0 ? true : undefined));
+      await assertUploadCut(u, '/upload-expiry', 'identity_expired', 8000);
+    } finally {
+      u.stop();
+    }
+  });
+
+  test('an upload the gate is still reading ahead (a possible MCP message: text/plain, unlabelled) is ended by sluice revoke', async () => {
+    const token = await g.mint({ session: 'ses_end_readahead' });
+    // 1 KiB every 20 ms: the read-ahead (up to mcp.max_message_bytes) would take minutes to fill.
+    const u = upload(token, '/upload-readahead', { type: 'text/plain', chunkBytes: 1024 });
+    try {
+      await waitFor('the gate reading the upload', () => (g.gate.liveExchanges > 0 ? true : undefined));
+      await revoke('ses_end_readahead');
+      await assertUploadCut(u, '/upload-readahead', 'identity_revoked', BOUND_MS, false);
+    } finally {
+      u.stop();
+    }
   });
 
   test('a plain ws:// WebSocket is closed (1008) when its token expires; the record says identity_expired', async () => {
