@@ -17,7 +17,7 @@
 import { hostname } from 'node:os';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { migrate } from './sqlite-db.js';
+import { migrate, openStateDb } from './sqlite-db.js';
 
 export type ParticipantKind = 'gate' | 'mcp';
 
@@ -57,13 +57,28 @@ export class Participant {
   readonly #timer: NodeJS.Timeout;
   #applied: number;
 
-  /** Register in `db` (migrating the table), having applied every revocation up to `appliedId`. */
-  static register(db: Db, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void): Participant {
-    migrate(db, 'participants', SCHEMA);
-    return new Participant(db, kind, appliedId, onError);
+  readonly #db: Db;
+
+  /**
+   * Register in `<dataDir>/state.db` (migrating the table), having applied every
+   * revocation up to `appliedId`. The row is written over its own connection with
+   * `synchronous = NORMAL`: a heartbeat needs no fsync (a power cut ends the gate too),
+   * and a FULL-sync write every second would block the gate's event loop on the disk.
+   */
+  static register(dataDir: string, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void): Participant {
+    const db = openStateDb(dataDir);
+    try {
+      db.pragma('synchronous = NORMAL');
+      migrate(db, 'participants', SCHEMA);
+      return new Participant(db, kind, appliedId, onError);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
 
   private constructor(db: Db, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void) {
+    this.#db = db;
     const now = Date.now();
     // Rows of participants dead for an hour are litter from crashes; nobody waits on them anyway.
     db.prepare('DELETE FROM participants WHERE heartbeat_at < ?').run(now - 3_600_000);
@@ -104,6 +119,7 @@ export class Participant {
     } catch {
       // The row goes stale and is ignored; a failing database at shutdown is not an error to report.
     }
+    this.#db.close();
   }
 }
 

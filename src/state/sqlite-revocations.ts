@@ -92,14 +92,14 @@ export class SqliteRevocationStore implements RevocationStore {
     const db = openStateDb(dataDir);
     try {
       migrate(db, 'revocations', SCHEMA);
-      return new SqliteRevocationStore(db, opts);
+      return new SqliteRevocationStore(db, dataDir, opts);
     } catch (err) {
       db.close();
       throw stateError(db.name, err);
     }
   }
 
-  private constructor(db: Db, opts: SqliteRevocationOptions) {
+  private constructor(db: Db, dataDir: string, opts: SqliteRevocationOptions) {
     this.#db = db;
     this.#maxStaleMs = opts.maxStaleMs ?? 5000;
     this.#onError = opts.onError ?? (() => undefined);
@@ -109,11 +109,11 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.#version = this.#readVersion();
     this.#load();
-    // Registered before the poll starts, so a failed registration leaves no timer behind.
-    this.#participant = opts.participant !== undefined && opts.watch !== false ? Participant.register(db, opts.participant, this.#lastId, this.#onError) : null;
     const pollMs = opts.pollMs ?? 100;
+    if (opts.watch !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
+    // Registered before the poll starts, so a failed registration leaves no timer behind.
+    this.#participant = opts.participant !== undefined && opts.watch !== false ? Participant.register(dataDir, opts.participant, this.#lastId, this.#onError) : null;
     if (opts.watch !== false) {
-      if (!Number.isFinite(pollMs) || pollMs <= 0) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
       // unref: watching revocations must never keep a process alive on its own.
       this.#timer = setInterval(() => this.#poll(), pollMs).unref();
     } else {
