@@ -200,6 +200,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           res.destroy(err);
           done();
         } else {
+          // The head may be set but held: the deny answer must not carry the upstream's headers.
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
           done(err);
         }
       },
