@@ -32,8 +32,8 @@ injection scanning, tool pinning and audit of the config the gate uses:
 The server's own network access goes through the gate like 'sluice run' (a fresh
 token and session, proxy variables, CA trusted); the gate must be running. Its
 stderr passes through. Exits with CMD's exit code. Revoking the session (or its
-agent or token), or its token expiring, stops the server (SIGTERM, then SIGKILL
-after 2 s), as the gate cuts an open tunnel.
+agent or token), or its token expiring, stops the server (its stdin closed, then
+SIGTERM, then SIGKILL after 2 s), as the gate cuts an open tunnel.
 
 SERVER (for policy, pins and audit) is --name, else derived from CMD: its
 basename, or for npx, node, uvx, python, ... the first argument that is not a
@@ -123,9 +123,14 @@ async function wrap(
 /** How long a server told to stop (revoked, expired) may take before it is killed. */
 const STOP_GRACE_MS = 2000;
 
-/** SIGTERM now, SIGKILL if it is still running after the grace: a server cannot outlive its identity by ignoring a signal. */
+/**
+ * The MCP stdio shutdown sequence: close the server's stdin (no tool call reaches it
+ * from now on), SIGTERM, and SIGKILL if it is still running after the grace: a server
+ * cannot outlive its identity by ignoring a signal.
+ */
 function stop(child: ChildProcess | undefined): void {
   if (!child) return;
+  if (child.stdin && !child.stdin.destroyed) child.stdin.end();
   child.kill('SIGTERM');
   const timer = setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
