@@ -37,7 +37,8 @@ export interface RevokedCheck {
 }
 
 export class LiveExchanges {
-  readonly #byToken = new Map<string, Holder>();
+  /** By jti; more than one holder only for tokens that share a jti. */
+  readonly #byToken = new Map<string, Holder[]>();
   readonly #revocations: RevokedCheck;
   readonly #toleranceMs: number;
   readonly #onEnd: (p: Principal, why: IdentityError, count: number) => void;
@@ -53,7 +54,7 @@ export class LiveExchanges {
   /** Open exchanges (all identities). */
   get size(): number {
     let n = 0;
-    for (const h of this.#byToken.values()) n += h.members.size;
+    for (const hs of this.#byToken.values()) for (const h of hs) n += h.members.size;
     return n;
   }
 
@@ -65,11 +66,15 @@ export class LiveExchanges {
   hold(p: Principal, x: LiveExchange): () => void {
     const refused = this.#refusal(p);
     if (refused) throw refused;
-    const key = keyOf(p);
-    let h = this.#byToken.get(key);
+    let list = this.#byToken.get(p.tokenId);
+    if (list === undefined) {
+      list = [];
+      this.#byToken.set(p.tokenId, list);
+    }
+    let h = list.find((o) => sameToken(o.principal, p));
     if (h === undefined) {
       h = { principal: p, members: new Set(), timer: null };
-      this.#byToken.set(key, h);
+      list.push(h);
       const holder = h;
       // Tokens live at most 24 h, well under setTimeout's ~24.8-day ceiling.
       holder.timer = setTimeout(() => this.#endAll(holder, expired(p)), Math.max(0, p.expiresAt + this.#toleranceMs - this.#now()));
@@ -85,7 +90,7 @@ export class LiveExchanges {
 
   /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */
   sweep(): void {
-    for (const h of [...this.#byToken.values()]) {
+    for (const h of [...this.#byToken.values()].flat()) {
       if (h.members.size === 0) continue;
       const refused = this.#refusal(h.principal);
       if (refused) this.#endAll(h, refused);
@@ -111,7 +116,10 @@ export class LiveExchanges {
   #endAll(h: Holder, why: IdentityError): void {
     if (h.timer) clearTimeout(h.timer);
     h.timer = null;
-    this.#byToken.delete(keyOf(h.principal));
+    const list = this.#byToken.get(h.principal.tokenId);
+    const i = list?.indexOf(h) ?? -1;
+    if (i !== -1) list!.splice(i, 1);
+    if (list?.length === 0) this.#byToken.delete(h.principal.tokenId);
     const members = [...h.members];
     h.members.clear();
     if (members.length === 0) return;
@@ -128,8 +136,16 @@ export class LiveExchanges {
   }
 }
 
-function keyOf(p: Principal): string {
-  return `${p.tenant}\n${p.tokenId}`;
+/**
+ * One holder per token, whatever principal object a request got from the verifier's
+ * cache. Every field expiry and revocation look at must match, so two tokens that
+ * share a jti (minted outside `sluice token`) never share a holder, timer or verdict.
+ */
+function sameToken(a: Principal, b: Principal): boolean {
+  return (
+    a === b ||
+    (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt)
+  );
 }
 
 function expired(p: Principal): IdentityError {
