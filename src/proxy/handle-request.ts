@@ -93,9 +93,19 @@ function holdExchange(gate: GateServices, ctx: RequestContext): Cut | undefined 
   const cut = new Cut();
   const release = gate.exchanges.hold(ctx.principal, {
     end: (why) => {
-      // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
-      // upload still arriving is ended here; forward() refuses to start once fired.
-      if (!cut.fire(why) && !ctx.req.complete) ctx.req.destroy(why);
+      if (!cut.fire(why)) {
+        // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
+        // upload still arriving is ended here; forward() refuses to start once fired.
+        if (!ctx.req.complete) ctx.req.destroy(why);
+        return;
+      }
+      // Already streaming to the agent: cut it now, not when the abort comes back, so
+      // nothing more leaves once `sluice revoke` has been told this gate applied it.
+      if (ctx.res.headersSent && !ctx.res.writableFinished && !ctx.res.destroyed) {
+        ctx.outcome = 'deny';
+        ctx.reason = ctx.error = why.reason;
+        ctx.res.destroy();
+      }
     },
   });
   // An agent that left while it was being identified has already had its 'close'.
