@@ -77,6 +77,9 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #now: () => number;
   readonly #participant: Participant | null;
   #lastId = 0;
+  /** When the last poll ran, and after how long without one a reader polls itself. */
+  #polledAt = 0;
+  #overdueMs = Infinity;
   #version: number;
   #failingSince: number | null = null;
   #closed = false;
@@ -116,6 +119,8 @@ export class SqliteRevocationStore implements RevocationStore {
     if (opts.watch !== false) {
       // unref: watching revocations must never keep a process alive on its own.
       this.#timer = setInterval(() => this.#poll(), pollMs).unref();
+      this.#polledAt = this.#now();
+      this.#overdueMs = pollMs * 3;
     } else {
       this.#timer = null;
     }
@@ -142,6 +147,10 @@ export class SqliteRevocationStore implements RevocationStore {
 
   isRevoked(p: Principal): RevocationEntry | null {
     this.#assertOpen();
+    // An event loop that was blocked (a long task, a paused process) serves queued
+    // requests before its timers run: a request never trusts a snapshot older than
+    // a few polls. One clock read per request; the poll itself only when overdue.
+    if (this.#now() - this.#polledAt > this.#overdueMs) this.#poll();
     if (this.#failingSince !== null && this.#now() - this.#failingSince > this.#maxStaleMs) {
       throw new SluiceError(
         ErrorCode.STATE_UNAVAILABLE,
@@ -184,6 +193,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   #poll(): void {
     if (this.#closed) return;
+    this.#polledAt = this.#now();
     try {
       const v = this.#readVersion();
       // Load on every poll while failing, so a recovered database clears the failure.
