@@ -33,7 +33,7 @@ commands:
   run     run a command with the gate as its proxy and the CA trusted
   ca      print the CA certificate's path or PEM
   token   mint an agent token (tenant, agent, session, human)
-  revoke  revoke a session, an agent or a token; open tunnels close
+  revoke  revoke a session, an agent or a token; its open exchanges end
   secret  set, list or remove secrets in the encrypted store
   policy  check a policy file, or run a table of policy test cases
   explain show how the policy decides one request, rule by rule

@@ -32,15 +32,16 @@ injection scanning, tool pinning and audit of the config the gate uses:
 The server's own network access goes through the gate like 'sluice run' (a fresh
 token and session, proxy variables, CA trusted); the gate must be running. Its
 stderr passes through. Exits with CMD's exit code. Revoking the session (or its
-agent or token) stops the server, as the gate cuts an open tunnel.
+agent or token), or its token expiring, stops the server (its stdin closed, then
+SIGTERM, then SIGKILL after 2 s), as the gate cuts an open tunnel.
 
 SERVER (for policy, pins and audit) is --name, else derived from CMD: its
 basename, or for npx, node, uvx, python, ... the first argument that is not a
 flag, without scope, version or extension ('npx -y @modelcontextprotocol/server-
 everything' is 'server-everything'). The session id is printed on stderr
 (--quiet: not). The server's token lives --ttl (default 12h, at most 24h: MCP
-clients keep stdio servers running for a working day); after that its own network
-calls get 407 while tool calls through the guard go on. Restart it to renew.
+clients keep stdio servers running for a working day); when it expires the
+server is stopped. Restart it to renew.
 
 accept: a tool whose definition (description, schema) changed since it was first
 pinned is blocked until an operator accepts it; this accepts every change
@@ -106,15 +107,34 @@ async function wrap(
     stopWatching = await watchRevocation(c.data_dir, who, (why) => {
       warn(`${why}: stopping the server`);
       running.revoked = true;
-      running.child?.kill('SIGTERM');
+      stop(running.child);
     });
     const { child, exited } = spawnWrapped('sluice mcp', cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: session.env });
     running.child = child;
-    if (running.revoked) child.kill('SIGTERM');
+    if (running.revoked) stop(child);
     return await wrapStdio({ guard: services.guard, env: services.env, audit: services.audit, who, server, child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
   } finally {
     await stopWatching();
     await services.close().catch((err: unknown) => warn(`closing the audit trail failed: ${err instanceof Error ? err.message : String(err)}`));
     logger.flush();
   }
+}
+
+/** How long a server told to stop (revoked, expired) may take before it is killed. */
+const STOP_GRACE_MS = 2000;
+
+/**
+ * The MCP stdio shutdown sequence: close the server's stdin (no tool call reaches it
+ * from now on), SIGTERM, and SIGKILL if it is still running after the grace: a server
+ * cannot outlive its identity by ignoring a signal.
+ */
+function stop(child: ChildProcess | undefined): void {
+  if (!child) return;
+  if (child.stdin && !child.stdin.destroyed) child.stdin.end();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, STOP_GRACE_MS);
+  timer.unref();
+  child.once('exit', () => clearTimeout(timer));
 }

@@ -3,18 +3,28 @@ import { loadConfig } from '../config/load.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRevocationStore } from '../state/index.js';
 import type { RevocationEntry, RevocationKind } from '../state/index.js';
+import { parseDuration } from '../config/duration.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
-export const help = `sluice revoke (--session S | --agent A | --token-id J) [--tenant T] [--reason R] [--config FILE]
+export const help = `sluice revoke (--session S | --agent A | --token-id J) [--tenant T] [--reason R] [--wait 5s] [--config FILE]
 
-Revoke agent tokens. A running gate notices within a fraction of a second.
+Revoke agent tokens. Returns once every running gate (and 'sluice mcp' wrapper) on
+this data directory has applied it: their next request of that identity is refused,
+and its open exchanges (tunnels, WebSockets, streams, uploads, wrapped MCP servers)
+are ended. Gates whose process is gone or silent for 5 s are not waited for.
 
   --session S    every token of session S, permanently
   --agent A      every token of agent A issued up to now; tokens minted later work
   --token-id J   the one token whose id (jti) is J, permanently
   --tenant T     only within tenant T
-  --reason R     why (kept with the revocation, shown in 'sluice revoke' output)`;
+  --reason R     why (kept with the revocation, shown in 'sluice revoke' output)
+  --wait D       how long to wait for running gates to apply it (default 5s); if one
+                 has not, the revocation stays recorded, the gates are named on
+                 stderr and the exit code is 3`;
+
+/** Recorded, but a live gate did not confirm it applied the revocation in time. */
+const EXIT_NOT_CONFIRMED = 3;
 
 const KIND_FLAGS: ReadonlyArray<[RevocationKind, 'session' | 'agent' | 'token-id']> = [
   ['session', 'session'],
@@ -31,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       'token-id': { type: 'string' },
       tenant: { type: 'string' },
       reason: { type: 'string' },
+      wait: { type: 'string' },
       config: { type: 'string' },
     },
     strict: true,
@@ -41,19 +52,37 @@ export async function run(argv: string[]): Promise<number> {
   if (given.length !== 1 || chosen === undefined) throw new UsageError('give exactly one of --session, --agent, --token-id');
   const [kind, flag] = chosen;
   const value = values[flag] ?? '';
+  const waitMs = waitOption(values.wait);
   const { config } = await loadConfig(configPath(values.config));
   const store = await openRevocationStore(config.data_dir, { watch: false });
   let entry: RevocationEntry;
+  let pending: string[];
   try {
-    entry = await store.revoke({ kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.field === kind ? flag : err.field}: ${err.message.slice(err.field.length + 2)}`);
-    throw err;
+    try {
+      entry = await store.revoke({ kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.field === kind ? flag : err.field}: ${err.message.slice(err.field.length + 2)}`);
+      throw err;
+    }
+    process.stdout.write(`${describe(entry)}\n`);
+    pending = await store.awaitApplied(entry, waitMs);
   } finally {
     await store.close();
   }
-  process.stdout.write(`${describe(entry)}\n`);
-  return 0;
+  if (pending.length === 0) return 0;
+  process.stderr.write(
+    `sluice revoke: recorded, but not yet applied by ${pending.length} running process(es) after ${waitMs} ms; they may still accept that identity:\n${pending.map((p) => `  ${p}\n`).join('')}`,
+  );
+  return EXIT_NOT_CONFIRMED;
+}
+
+function waitOption(v: string | undefined): number {
+  if (v === undefined) return 5000;
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    throw new UsageError(`--wait: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function describe(e: RevocationEntry): string {

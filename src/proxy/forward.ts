@@ -4,6 +4,8 @@ import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scru
 import { clientResponseHeaders } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
+import { IdentityError } from '../identity/errors.js';
+import type { Cut } from './live-exchanges.js';
 
 export interface ForwardRequest {
   method: string;
@@ -20,6 +22,8 @@ export interface ForwardRequest {
   scrub: readonly Buffer[];
   /** Set up response inspection from the upstream's head, or null to stream as is. */
   inspect: ((status: number, headers: IncomingHttpHeaders) => BodyInspector | null) | null;
+  /** Fired when the agent's identity expires or is revoked: the exchange ends, upload and download. */
+  cut?: Cut | undefined;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface ForwardRequest {
 export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: ForwardRequest): Promise<void> {
   const { res } = ctx;
   return new Promise<void>((resolve, reject) => {
+    if (fr.cut?.reason) return reject(fr.cut.reason);
     let controller: Dispatcher.DispatchController | null = null;
     let settled = false;
     const done = (err?: Error): void => {
@@ -47,6 +52,9 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       if (!res.writableFinished) controller?.abort(new Error('client closed the connection'));
     };
     res.on('close', onClientClose);
+    // Aborting with the identity's error ends the upload and the download alike; it
+    // comes back through onResponseError below.
+    fr.cut?.listen((why) => controller?.abort(why));
     let awaitingDrain = false;
     const onDrain = (): void => {
       awaitingDrain = false;
@@ -118,6 +126,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       onRequestStart(c) {
         controller = c;
         if (res.destroyed) c.abort(new Error('client closed the connection'));
+        else if (fr.cut?.reason) c.abort(fr.cut.reason);
       },
       onResponseStart(_c, statusCode, headers: IncomingHttpHeaders, statusMessage) {
         // An informational head (103 Early Hints) is not the response; the final one follows.
@@ -184,9 +193,15 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (res.headersSent) {
           // Mid-body failure: the agent must see a truncated response, not a clean end.
           ctx.error = 'upstream_failed_mid_response';
+          if (err instanceof IdentityError) {
+            ctx.outcome = 'deny';
+            ctx.reason = ctx.error = err.reason;
+          }
           res.destroy(err);
           done();
         } else {
+          // The head may be set but held: the deny answer must not carry the upstream's headers.
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
           done(err);
         }
       },

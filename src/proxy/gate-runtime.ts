@@ -7,7 +7,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
-import type { TunnelContext } from './tunnel-context.js';
+import type { LiveExchanges } from './live-exchanges.js';
 import type { RouteRuntime } from './routes.js';
 import type { InspectConfig } from '../config/inspect-section.js';
 import type { InjectionScanner } from '../inspect/injection/scanner.js';
@@ -55,8 +55,8 @@ export interface GateServices {
     readonly verifier: TokenVerifier;
     readonly revocations: RevocationStore;
   };
-  /** Open tunnels, so revocation and shutdown can cut them. */
-  readonly tunnels: Set<TunnelContext>;
+  /** Every in-flight exchange by identity, so expiry and revocation end them all. */
+  readonly exchanges: LiveExchanges;
   /** Resolves a credential's `secret:` reference to its value; the only way to one. */
   readonly secrets: SecretResolver;
   /** Whether every audit sink that reports health is writing. */

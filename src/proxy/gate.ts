@@ -24,7 +24,7 @@ import { buildState } from './gate-state.js';
 import { buildDlp } from './dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
-import type { TunnelContext } from './tunnel-context.js';
+import { LiveExchanges } from './live-exchanges.js';
 import { UpstreamPools } from './upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
 
@@ -58,7 +58,6 @@ export class Gate {
   private current: GateState;
   private loaded: LoadedConfig;
   private readonly sockets = new Set<Socket>();
-  private readonly tunnels = new Set<TunnelContext>();
   private readonly stopWatchingRevocations: () => void;
   private readonly trust: readonly string[];
   private readonly store: FileSecretStore;
@@ -92,7 +91,11 @@ export class Gate {
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier: init.verifier, revocations: init.revocations },
-      tunnels: this.tunnels,
+      exchanges: new LiveExchanges({
+        revocations: init.revocations,
+        toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
+        onEnd: (p, why, count) => logger.info({ session: p.session, agent: p.agent, tenant: p.tenant, reason: why.reason, exchanges: count }, 'identity ended: closing its open exchanges'),
+      }),
       secrets: init.secrets,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
@@ -135,7 +138,8 @@ export class Gate {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    this.stopWatchingRevocations = init.revocations.onChange(() => this.cutRevokedTunnels());
+    // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
+    this.stopWatchingRevocations = init.revocations.onChange(() => this.services.exchanges.sweep());
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -157,7 +161,13 @@ export class Gate {
     // Tokens are minted on this host or its peers: a second of skew, not minutes.
     const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC });
     const revocations = await openRevocationStore(c.data_dir, {
-      onError: (err) => opts.logger.error({ err }, 'revocation state unreadable'),
+      participant: 'gate',
+      onError: (err) => {
+        opts.logger.error({ err }, 'revocation state unreadable');
+        // Once the state has been unreadable past its bound, open exchanges end too
+        // (fail closed), as new requests are refused.
+        self.gate?.services.exchanges.sweep();
+      },
     });
     const pins = openToolPinStore(c.data_dir);
     const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets, pins });
@@ -224,6 +234,11 @@ export class Gate {
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
+  /** Exchanges in flight under an identity (requests, WebSockets, tunnels). */
+  get liveExchanges(): number {
+    return this.services.exchanges.size;
+  }
+
   get policyVersion(): string {
     return this.current.policy.version;
   }
@@ -238,25 +253,6 @@ export class Gate {
     if (!a || typeof a === 'string') return [];
     this.listening = [{ address: a.address, port: a.port }];
     return this.listening;
-  }
-
-  /** A revocation takes effect on open tunnels too: each one whose identity is now refused is cut. */
-  private cutRevokedTunnels(): void {
-    const { revocations } = this.services.identity;
-    for (const t of this.tunnels) {
-      if (t.principal === null) continue;
-      let revoked: boolean;
-      try {
-        revoked = revocations.isRevoked(t.principal) !== null;
-      } catch {
-        revoked = true; // state unreadable: fail closed
-      }
-      if (revoked) {
-        this.services.logger.info({ tunnel: t.id, session: t.principal.session, agent: t.principal.agent }, 'revoked: closing tunnel');
-        t.clientSocket.destroy();
-        this.tunnels.delete(t);
-      }
-    }
   }
 
   /** Stop listening, cut open connections and tunnels, flush the audit trail, close pools. */

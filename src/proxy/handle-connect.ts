@@ -37,6 +37,22 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     const principal = await identifyConnect(gate, req);
     setWho(record, principal);
     tunnel = { id: decisionId, ...target, clientSocket: socket, principal };
+    // A tunnel must not outlive its identity: at expiry (plus the clock tolerance) or
+    // revocation it is cut, whatever runs inside (passthrough bytes, a WebSocket, idle
+    // keep-alive), after the exchanges inside it have been ended for the same reason.
+    if (principal) {
+      const release = gate.exchanges.hold(principal, {
+        carrier: true,
+        end: (why) => {
+          record.outcome = 'deny';
+          record.reason = why.reason;
+          record.error = why.reason;
+          socket.destroy();
+        },
+      });
+      if (socket.destroyed) release();
+      else socket.once('close', release);
+    }
   } catch (err) {
     if (err instanceof IdentityError && err.principal) setWho(record, err.principal);
     const f = mapFailure(err);
@@ -48,15 +64,6 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     finish(gate, record);
     return;
   }
-  gate.tunnels.add(tunnel);
-  // A tunnel must not outlive its token: cut it at expiry (plus the clock tolerance),
-  // whatever runs inside (passthrough bytes, a WebSocket, idle keep-alive).
-  const expiry = tunnel.principal ? setTimeout(() => socket.destroy(), Math.max(0, tunnel.principal.expiresAt + 1000 - Date.now())) : undefined;
-  expiry?.unref();
-  socket.once('close', () => {
-    clearTimeout(expiry);
-    gate.tunnels.delete(tunnel);
-  });
   if (gate.state().passthrough(tunnel.hostText)) {
     await passthrough(gate, socket, head, tunnel, record);
     return;
@@ -92,8 +99,11 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     const upstream = await dial(vetted.address, tunnel.port, gate.timeouts.upstreamConnectMs, relay.onread);
     if (client.destroyed) {
       upstream.destroy();
-      record.outcome = 'error';
-      record.error = 'client_closed';
+      // Unless the identity's end is what closed it (that reason is already recorded).
+      if (record.error === null) {
+        record.outcome = 'error';
+        record.error = 'client_closed';
+      }
       return finish(gate, record);
     }
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

@@ -15,6 +15,7 @@ import { a2aResponse } from './a2a/response.js';
 import { isAgentCardPath } from '../inspect/a2a/index.js';
 import type { BodyInspector } from './response-inspector.js';
 import { mcpResponse } from './mcp/response.js';
+import { Cut } from './live-exchanges.js';
 
 /**
  * The request pipeline: identify → classify → decide → (respond | route → rewrite →
@@ -40,6 +41,7 @@ export async function handleRequest(
 
   try {
     const decision = await admitAndDecide(gate, state, ctx);
+    const cut = holdExchange(gate, ctx);
 
     if (decision.respond) {
       synthesize(ctx, decision.respond);
@@ -70,6 +72,7 @@ export async function handleRequest(
       body: up.body,
       scrub: up.scrub,
       inspect,
+      cut,
     });
   } catch (thrown) {
     const f = recordFailure(gate, ctx, thrown);
@@ -79,6 +82,36 @@ export async function handleRequest(
     }
     sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
   }
+}
+
+/**
+ * The exchange lives as long as its identity: registered until the response closes, so
+ * expiry or revocation aborts it (upload and download) with the identity's reason.
+ */
+function holdExchange(gate: GateServices, ctx: RequestContext): Cut | undefined {
+  if (!ctx.principal) return undefined;
+  const cut = new Cut();
+  const release = gate.exchanges.hold(ctx.principal, {
+    end: (why) => {
+      if (!cut.fire(why)) {
+        // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
+        // upload still arriving is ended here; forward() refuses to start once fired.
+        if (!ctx.req.complete) ctx.req.destroy(why);
+        return;
+      }
+      // Already streaming to the agent: cut it now, not when the abort comes back, so
+      // nothing more leaves once `sluice revoke` has been told this gate applied it.
+      if (ctx.res.headersSent && !ctx.res.writableFinished && !ctx.res.destroyed) {
+        ctx.outcome = 'deny';
+        ctx.reason = ctx.error = why.reason;
+        ctx.res.destroy();
+      }
+    },
+  });
+  // An agent that left while it was being identified has already had its 'close'.
+  if (ctx.res.destroyed || ctx.req.socket.destroyed) release();
+  else ctx.res.once('close', release);
+  return cut;
 }
 
 /** Where the request goes, and the keep-alive pool that reaches exactly that vetted address. */

@@ -50,6 +50,13 @@ export interface RevocationStore {
    * the caller denies.
    */
   isRevoked(p: Principal): RevocationEntry | null;
+  /**
+   * Wait (at most `timeoutMs`) until every live process enforcing revocations on this
+   * state (each gate, each `sluice mcp` wrapper) has applied `entry`: its snapshot
+   * refuses it and its open exchanges of that identity are ended. Resolves with a
+   * description of each one that had not (empty: all have).
+   */
+  awaitApplied(entry: RevocationEntry, timeoutMs: number): Promise<string[]>;
   /** Every revocation, oldest first. */
   list(): RevocationEntry[];
   /** Called with the entries added (by this process or another) since the last call. Returns an unsubscribe function. */

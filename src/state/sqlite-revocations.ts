@@ -18,6 +18,7 @@ import { RevocationSnapshot } from './revocation-snapshot.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
 import { migrate, openStateDb, stateError } from './sqlite-db.js';
+import { Participant, waitForParticipants, type ParticipantKind } from './participants.js';
 
 export interface SqliteRevocationOptions {
   /** How often to look for other processes' writes, ms; default 100. */
@@ -33,6 +34,12 @@ export interface SqliteRevocationOptions {
   onError?: (err: unknown) => void;
   /** Clock, epoch ms; for tests. */
   now?: () => number;
+  /**
+   * Register this process as one that enforces revocations (a gate, a `sluice mcp`
+   * wrapper): it acknowledges each revocation once its listeners have applied it, and
+   * `sluice revoke` waits for that. Needs `watch`.
+   */
+  participant?: ParticipantKind;
 }
 
 const SCHEMA = [
@@ -68,7 +75,11 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #maxStaleMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #now: () => number;
+  readonly #participant: Participant | null;
   #lastId = 0;
+  /** When the last poll ran, and after how long without one a reader polls itself. */
+  #polledAt = 0;
+  #overdueMs = Infinity;
   #version: number;
   #failingSince: number | null = null;
   #closed = false;
@@ -84,14 +95,14 @@ export class SqliteRevocationStore implements RevocationStore {
     const db = openStateDb(dataDir);
     try {
       migrate(db, 'revocations', SCHEMA);
-      return new SqliteRevocationStore(db, opts);
+      return new SqliteRevocationStore(db, dataDir, opts);
     } catch (err) {
       db.close();
       throw stateError(db.name, err);
     }
   }
 
-  private constructor(db: Db, opts: SqliteRevocationOptions) {
+  private constructor(db: Db, dataDir: string, opts: SqliteRevocationOptions) {
     this.#db = db;
     this.#maxStaleMs = opts.maxStaleMs ?? 5000;
     this.#onError = opts.onError ?? (() => undefined);
@@ -102,10 +113,14 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#version = this.#readVersion();
     this.#load();
     const pollMs = opts.pollMs ?? 100;
+    if (opts.watch !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
+    // Registered before the poll starts, so a failed registration leaves no timer behind.
+    this.#participant = opts.participant !== undefined && opts.watch !== false ? Participant.register(dataDir, opts.participant, this.#lastId, this.#onError) : null;
     if (opts.watch !== false) {
-      if (!Number.isFinite(pollMs) || pollMs <= 0) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
       // unref: watching revocations must never keep a process alive on its own.
       this.#timer = setInterval(() => this.#poll(), pollMs).unref();
+      this.#polledAt = this.#now();
+      this.#overdueMs = pollMs * 3;
     } else {
       this.#timer = null;
     }
@@ -132,6 +147,10 @@ export class SqliteRevocationStore implements RevocationStore {
 
   isRevoked(p: Principal): RevocationEntry | null {
     this.#assertOpen();
+    // An event loop that was blocked (a long task, a paused process) serves queued
+    // requests before its timers run: a request never trusts a snapshot older than
+    // a few polls. One clock read per request; the poll itself only when overdue.
+    if (this.#now() - this.#polledAt > this.#overdueMs) this.#poll();
     if (this.#failingSince !== null && this.#now() - this.#failingSince > this.#maxStaleMs) {
       throw new SluiceError(
         ErrorCode.STATE_UNAVAILABLE,
@@ -146,6 +165,16 @@ export class SqliteRevocationStore implements RevocationStore {
     return this.#snapshot.list();
   }
 
+  async awaitApplied(entry: RevocationEntry, timeoutMs: number): Promise<string[]> {
+    this.#assertOpen();
+    try {
+      const behind = await waitForParticipants(this.#db, Number(entry.id), { timeoutMs });
+      return behind.map((r) => `${r.kind} pid ${r.pid} on ${r.host} (applied up to ${r.applied_id})`);
+    } catch (err) {
+      throw stateError(this.#db.name, err);
+    }
+  }
+
   onChange(listener: (added: RevocationEntry[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -155,6 +184,7 @@ export class SqliteRevocationStore implements RevocationStore {
     if (!this.#closed) {
       this.#closed = true;
       if (this.#timer !== null) clearInterval(this.#timer);
+      this.#participant?.leave();
       this.#listeners.clear();
       this.#db.close();
     }
@@ -163,6 +193,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   #poll(): void {
     if (this.#closed) return;
+    this.#polledAt = this.#now();
     try {
       const v = this.#readVersion();
       // Load on every poll while failing, so a recovered database clears the failure.
@@ -183,7 +214,14 @@ export class SqliteRevocationStore implements RevocationStore {
 
   #load(): void {
     const rows = this.#since.all(this.#lastId);
-    if (rows.length === 0) return;
+    if (rows.length > 0) this.#apply(rows);
+    // Only now is it applied (in the snapshot, and every listener has ended what it
+    // must): tell `sluice revoke`. A failed ack throws into #poll, which loads (and
+    // acks) again on the next tick.
+    this.#participant?.ack(this.#lastId);
+  }
+
+  #apply(rows: Row[]): void {
     const added: RevocationEntry[] = [];
     for (const row of rows) {
       const entry: RevocationEntry = Object.freeze({

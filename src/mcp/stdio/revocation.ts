@@ -1,9 +1,10 @@
 /**
  * A wrapped stdio server lives as long as its identity: when `sluice revoke` names
- * its session, agent or token (in this process or another), the wrapper is told,
- * as the gate cuts an open tunnel. The gate already refuses the server's own
- * traffic by then; this ends the tool calls too. A revocation store that cannot be
- * read counts as revoked (fail closed).
+ * its session, agent or token (in this process or another), or when its token
+ * expires, the wrapper is told, as the gate cuts an open tunnel. The gate already
+ * refuses the server's own traffic by then; this ends the tool calls too. A
+ * revocation store that cannot be read counts as revoked (fail closed). The wrapper
+ * registers as a participant, so `sluice revoke` returns only after it was told.
  *
  * @example
  * const stop = await watchRevocation(config.data_dir, principal, (why) => child.kill('SIGTERM'));
@@ -12,8 +13,11 @@
 import type { Principal } from '../../identity/principal.js';
 import { openRevocationStore, type RevocationStore } from '../../state/index.js';
 
+/** The clock skew the gate allows on expiry (gate.ts CLOCK_TOLERANCE_SEC). */
+const CLOCK_TOLERANCE_MS = 1000;
+
 /**
- * Calls `onRevoked` once, with a reason, when `who` is revoked. Returns a stop function.
+ * Calls `onRevoked` once, with a reason, when `who` is revoked or its token expires. Returns a stop function.
  *
  * @example
  * const stop = await watchRevocation(dir, principal, (why) => warn(why));
@@ -35,11 +39,14 @@ export async function watchRevocation(dataDir: string, who: Principal, onRevoked
       tell('the revocation state cannot be read (fail closed)');
     }
   };
-  store = await openRevocationStore(dataDir, { onError: check });
+  store = await openRevocationStore(dataDir, { onError: check, participant: 'mcp' });
   const opened = store;
   const unsubscribe = store.onChange(check);
   check();
+  const expiry = setTimeout(() => tell(`the session token expired at ${new Date(who.expiresAt).toISOString()}`), Math.max(0, who.expiresAt + CLOCK_TOLERANCE_MS - Date.now()));
+  expiry.unref();
   return async () => {
+    clearTimeout(expiry);
     unsubscribe();
     await opened.close();
   };

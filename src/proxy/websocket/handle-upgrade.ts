@@ -7,12 +7,14 @@ import { Rejection } from '../errors-map.js';
 import type { GateServices } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { admitAndDecide, newContext, recordFailure, resolveDestination } from '../request-steps.js';
-import { tunnelOf, type TunnelContext } from '../tunnel-context.js';
+import { tunnelOf } from '../tunnel-context.js';
 import { buildUpstreamRequest } from '../upstream-request.js';
 import { checkHandshake, isWebSocketUpgrade, switchingProtocolsHead, upstreamUpgradeHeaders } from './handshake.js';
 import { messageInspector } from './message-inspector.js';
 import { openUpstream } from './open-upstream.js';
-import { relayWebSocket, type RelayResult } from './relay.js';
+import { relayWebSocket, type RelayHandle, type RelayResult } from './relay.js';
+import { CLOSE } from './frames.js';
+import type { IdentityError } from '../../identity/errors.js';
 
 /**
  * Handles the HTTP server's `upgrade` event, for plain proxy requests and inside
@@ -64,6 +66,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
       throw new Rejection(501, 'unsupported', `protocol upgrade "${String(req.headers.upgrade)}" is not proxied; only WebSocket is`);
     }
     const decision = await admitAndDecide(gate, state, ctx);
+    const held = holdSession(gate, ctx, socket);
     if (decision.respond) {
       // The rule answers itself: a plain response, no upgrade, nothing dialled.
       const body = Buffer.from(decision.respond.body, 'utf8');
@@ -88,6 +91,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     });
     let switching: string;
     try {
+      held.check();
       switching = switchingProtocolsHead(key, req, upstream.res, ctx.decisionId, up.scrub);
     } catch (err) {
       upstream.socket.destroy();
@@ -101,11 +105,10 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     }
     socket.write(switching);
     status = 101;
-    trackSession(gate, ctx, socket);
     socket.setNoDelay(true);
     upstream.socket.setNoDelay(true);
     const ws = state.inspect.websocket;
-    relayWebSocket(
+    held.relay = relayWebSocket(
       socket,
       upstream.socket,
       { agent: head, upstream: upstream.head },
@@ -132,14 +135,29 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
 }
 
 /**
- * A plain (non-tunnelled) session is long-lived like a tunnel: register it with the
- * open tunnels so a revocation cuts it too. A `wss` session already rides a tunnel.
+ * A session lives as long as its identity: registered (plain and `wss` alike) so that
+ * expiry or revocation closes it with 1008 and records why. Ended before the upgrade
+ * completes, `check()` throws the reason and the agent gets the deny contract.
  */
-function trackSession(gate: GateServices, ctx: RequestContext, socket: Socket): void {
-  if (ctx.tunnel || !ctx.host) return;
-  const session: TunnelContext = { id: ctx.decisionId, host: ctx.host, hostText: ctx.hostText, port: ctx.port, clientSocket: socket, principal: ctx.principal };
-  gate.tunnels.add(session);
-  socket.once('close', () => gate.tunnels.delete(session));
+function holdSession(gate: GateServices, ctx: RequestContext, socket: Socket): { relay: RelayHandle | null; check(): void } {
+  let ended: IdentityError | null = null;
+  const held: { relay: RelayHandle | null; check(): void } = {
+    relay: null,
+    check: () => {
+      if (ended) throw ended;
+    },
+  };
+  if (!ctx.principal) return held;
+  const release = gate.exchanges.hold(ctx.principal, {
+    end: (why) => {
+      ended = why;
+      const text = why.reason === 'identity_expired' ? 'agent token expired' : 'agent identity revoked';
+      held.relay?.end(CLOSE.policyViolation, text, { outcome: 'deny', reason: why.reason, error: why.reason });
+    },
+  });
+  if (socket.destroyed) release();
+  else socket.once('close', release);
+  return held;
 }
 
 /** Carry how the session ended onto the request context its audit record is built from. */

@@ -56,7 +56,7 @@ export function relayWebSocket(
   heads: { agent: Buffer; upstream: Buffer },
   opts: RelayOptions,
   onEnd: (result: RelayResult) => void,
-): void {
+): RelayHandle {
   const result: RelayResult = { outcome: 'allow', reason: null, error: null, findings: [], bytesIn: 0, bytesOut: 0 };
   const seenFindings = new Set<string>();
   let stopped = false;
@@ -267,6 +267,13 @@ export function relayWebSocket(
   }
   agent.resume();
   upstream.resume();
+  return { end: terminate };
+}
+
+/** The running session, for the gate to end it (an identity that expired or was revoked). */
+export interface RelayHandle {
+  /** A close (`code`, `sluice: <reason>`) to both sides, then both connections end; `how` goes on the result. */
+  end(code: number, reason: string, how: Partial<Pick<RelayResult, 'outcome' | 'reason' | 'error'>>): void;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

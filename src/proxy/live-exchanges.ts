@@ -1,0 +1,193 @@
+/**
+ * Every in-flight exchange, by the identity that started it, so that identity's end
+ * ends them all: a plain request (its upload and its streamed response), a WebSocket
+ * session (plain or inside a tunnel), a CONNECT tunnel (intercepted or passthrough).
+ * Each transport registers when it starts and releases when it ends. One expiry timer
+ * per token (not per exchange) fires at the token's expiry plus the clock tolerance,
+ * and a revocation sweeps the identities (not the exchanges) once.
+ *
+ * The per-request cost is two map operations; nothing here reads state.db.
+ *
+ * @example
+ * const release = exchanges.hold(principal, { inner: true, end: (err) => abort(err) });
+ * res.once('close', release);
+ */
+import { IdentityError } from '../identity/errors.js';
+import type { Principal } from '../identity/principal.js';
+
+export interface LiveExchange {
+  /**
+   * A tunnel carries other exchanges; it is ended after the exchanges inside it, so
+   * theirs are ended (and recorded) for the identity's reason, not as a lost connection.
+   */
+  readonly carrier?: boolean;
+  /** End the exchange now because of `why` (identity_expired or identity_revoked). Must not throw. */
+  end(why: IdentityError): void;
+}
+
+interface Holder {
+  readonly principal: Principal;
+  readonly members: Set<LiveExchange>;
+  timer: NodeJS.Timeout | null;
+}
+
+/** What the registry asks of the revocation snapshot (state/ RevocationStore satisfies it). */
+export interface RevokedCheck {
+  isRevoked(p: Principal): { kind: string; revokedAt: number } | null;
+}
+
+export class LiveExchanges {
+  /** By jti; more than one holder only for tokens that share a jti. */
+  readonly #byToken = new Map<string, Holder[]>();
+  readonly #revocations: RevokedCheck;
+  readonly #toleranceMs: number;
+  readonly #onEnd: (p: Principal, why: IdentityError, count: number) => void;
+  readonly #now: () => number;
+
+  constructor(opts: { revocations: RevokedCheck; toleranceMs: number; onEnd?: (p: Principal, why: IdentityError, count: number) => void; now?: () => number }) {
+    this.#revocations = opts.revocations;
+    this.#toleranceMs = opts.toleranceMs;
+    this.#onEnd = opts.onEnd ?? (() => undefined);
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Open exchanges (all identities). */
+  get size(): number {
+    let n = 0;
+    for (const hs of this.#byToken.values()) for (const h of hs) n += h.members.size;
+    return n;
+  }
+
+  /**
+   * Register `x` under `p` and return its release function (idempotent). Throws the
+   * IdentityError if `p` is already expired or revoked (the check and the
+   * registration are one synchronous step, so no revocation can fall between them).
+   */
+  hold(p: Principal, x: LiveExchange): () => void {
+    const refused = this.#refusal(p);
+    if (refused) throw refused;
+    let list = this.#byToken.get(p.tokenId);
+    if (list === undefined) {
+      list = [];
+      this.#byToken.set(p.tokenId, list);
+    }
+    let h = list.find((o) => sameToken(o.principal, p));
+    if (h === undefined) {
+      h = { principal: p, members: new Set(), timer: null };
+      list.push(h);
+      const holder = h;
+      // Tokens live at most 24 h, well under setTimeout's ~24.8-day ceiling.
+      holder.timer = setTimeout(() => this.#endAll(holder, expired(p)), Math.max(0, p.expiresAt + this.#toleranceMs - this.#now()));
+      holder.timer.unref();
+    }
+    h.members.add(x);
+    const holder = h;
+    // An idle token keeps its (empty) holder and timer until it expires: an agent's
+    // next request then costs no timer, and there are at most as many holders as
+    // live tokens in use (each lives at most 24 h).
+    return () => void holder.members.delete(x);
+  }
+
+  /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */
+  sweep(): void {
+    for (const h of [...this.#byToken.values()].flat()) {
+      if (h.members.size === 0) continue;
+      const refused = this.#refusal(h.principal);
+      if (refused) this.#endAll(h, refused);
+    }
+  }
+
+  /** Why `p` may no longer ask, or null. A snapshot that cannot answer refuses (fail closed). */
+  #refusal(p: Principal): IdentityError | null {
+    if (p.expiresAt + this.#toleranceMs <= this.#now()) return expired(p);
+    let entry: { kind: string; revokedAt: number } | null;
+    try {
+      entry = this.#revocations.isRevoked(p);
+    } catch {
+      return withPrincipal(new IdentityError('identity_revoked', 'the revocation state cannot be read; ending the exchange (fail closed)'), p);
+    }
+    if (entry === null) return null;
+    return withPrincipal(
+      new IdentityError('identity_revoked', `agent token refused: its ${entry.kind} was revoked at ${new Date(entry.revokedAt).toISOString()}`, { kind: entry.kind }),
+      p,
+    );
+  }
+
+  #endAll(h: Holder, why: IdentityError): void {
+    if (h.timer) clearTimeout(h.timer);
+    h.timer = null;
+    const list = this.#byToken.get(h.principal.tokenId);
+    const i = list?.indexOf(h) ?? -1;
+    if (i !== -1) list!.splice(i, 1);
+    if (list?.length === 0) this.#byToken.delete(h.principal.tokenId);
+    const members = [...h.members];
+    h.members.clear();
+    if (members.length === 0) return;
+    // Exchanges inside tunnels first, then the tunnels that carry them.
+    const ordered = [...members.filter((m) => !m.carrier), ...members.filter((m) => m.carrier)];
+    for (const m of ordered) {
+      try {
+        m.end(why);
+      } catch {
+        // end() must not throw; one that does must not spare the others.
+      }
+    }
+    this.#onEnd(h.principal, why, members.length);
+  }
+}
+
+/**
+ * One holder per token, whatever principal object a request got from the verifier's
+ * cache. Every field expiry and revocation look at must match, so two tokens that
+ * share a jti (minted outside `sluice token`) never share a holder, timer or verdict.
+ */
+function sameToken(a: Principal, b: Principal): boolean {
+  return (
+    a === b ||
+    (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt)
+  );
+}
+
+function expired(p: Principal): IdentityError {
+  return withPrincipal(new IdentityError('identity_expired', `the agent token expired at ${new Date(p.expiresAt).toISOString()}; reconnect with a fresh token`), p);
+}
+
+function withPrincipal(err: IdentityError, p: Principal): IdentityError {
+  err.principal = p;
+  return err;
+}
+
+/**
+ * How a plain request learns that its identity ended: cheaper than an AbortController
+ * on every request, and it remembers, so a step that starts late (the upstream
+ * dispatch) still sees an end that came first.
+ *
+ * @example
+ * const cut = new Cut();
+ * cut.listen((why) => controller.abort(why));
+ * cut.fire(err); // once; later fires are ignored
+ */
+export class Cut {
+  #reason: IdentityError | null = null;
+  #listener: ((why: IdentityError) => void) | null = null;
+
+  /** Why the exchange was ended, or null while it may go on. */
+  get reason(): IdentityError | null {
+    return this.#reason;
+  }
+
+  /** End the exchange for `why`; false when nobody listens yet (the caller ends what runs before that). */
+  fire(why: IdentityError): boolean {
+    if (!this.#reason) {
+      this.#reason = why;
+      this.#listener?.(why);
+    }
+    return this.#listener !== null;
+  }
+
+  /** The one listener (the forwarder); called at once if already fired. */
+  listen(fn: (why: IdentityError) => void): void {
+    this.#listener = fn;
+    if (this.#reason) fn(this.#reason);
+  }
+}
