@@ -8,14 +8,15 @@ import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
-import { inspectHostname } from './inspect-request.js';
+import { checkBeforePolicy } from './pre-policy.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
 
 /**
  * The front half of the pipeline, shared by plain requests and WebSocket upgrades:
- * identify → classify → hostname DLP → (IP literal SSRF check) → decide. A deny
+ * identify → classify → pre-policy checks (hostname DLP, SSRF for IP literals and
+ * loopback names: pre-policy.ts) → decide. A deny
  * throws a Rejection; the caller answers it with the deny contract.
  *
  * @example
@@ -25,11 +26,8 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   const req = ctx.req;
   ctx.principal = await identify(gate, req, ctx.tunnel);
   classifyTarget(ctx);
-  inspectHostname(state.dlp, ctx);
-  const host = ctx.host!;
-  // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
-  // whatever the rules say, and needs no DNS to know it.
-  if (host.kind === 'ip') ctx.address = state.resolver.vet(ctx.hostText, host.ip, ctx.port).address;
+  const vetted = checkBeforePolicy(state, ctx);
+  if (vetted !== null) ctx.address = vetted;
 
   const decision = decide(
     { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: req.method ?? 'GET', path: ctx.target },

@@ -1,0 +1,49 @@
+/**
+ * What the gate decides from the host alone, before any rule and without DNS:
+ * hostname DLP (a name that carries data leaks at lookup time), then SSRF for IP
+ * literals and for names that are loopback by definition. One function, used by
+ * every transport of the gate and by `sluice explain` / `sluice policy test`, so
+ * what the tools say is what the gate does.
+ */
+import type { Finding } from '../audit/fields.js';
+import { SsrfBlockedError } from '../errors.js';
+import { isLoopbackName, type Host } from '../net/host.js';
+import type { Resolver } from '../net/resolve.js';
+import type { DlpSetup } from './dlp-setup.js';
+import { inspectHostname } from './inspect-request.js';
+
+/** The request's target as classified, and where the checks record what they found. */
+export interface PrePolicyTarget {
+  host: Host | undefined;
+  hostText: string;
+  port: number;
+  findings: Finding[];
+  /** Set to a redacted host when hostname DLP found data in it. */
+  auditHost: string | null;
+}
+
+/**
+ * Throws a Rejection (`dlp_blocked`) or an SsrfBlockedError; returns the vetted
+ * address for an IP literal (dial exactly that), null for a name.
+ *
+ * @example
+ * const address = checkBeforePolicy(state, ctx); // throws for http://169.254.169.254/ or http://localhost/
+ */
+export function checkBeforePolicy(state: { dlp: DlpSetup; resolver: Resolver }, target: PrePolicyTarget): string | null {
+  inspectHostname(state.dlp, target);
+  const host = target.host;
+  if (host === undefined) return null;
+  // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
+  // whatever the rules say, and needs no DNS to know it.
+  if (host.kind === 'ip') return state.resolver.vet(target.hostText, host.ip, target.port).address;
+  // No opt-in (allow_private) covers a loopback name: the operator who means the
+  // local host writes its address, which the rules then see as it is.
+  if (isLoopbackName(host.name)) {
+    throw new SsrfBlockedError(`SSRF blocked: ${host.name} is a loopback name (RFC 6761), refused without DNS`, {
+      host: host.name,
+      range: 'localhost',
+      reason: 'loopback-name',
+    });
+  }
+  return null;
+}
