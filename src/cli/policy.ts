@@ -4,6 +4,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { checkCase } from '../policy/check-case.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { plaintextWarnings } from '../policy/credential-transport.js';
 import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
 import { configPath } from './paths.js';
@@ -40,6 +41,7 @@ async function check(argv: string[], io: Io): Promise<number> {
   const n = policy.rules.length + policy.mcp.rules.length;
   const tools = policy.mcp.rules.length === 0 ? '' : ` (${policy.mcp.rules.length} MCP tool rule${policy.mcp.rules.length === 1 ? '' : 's'})`;
   io.out(`ok: ${n} rule${n === 1 ? '' : 's'}${tools}, version ${policy.version}\n`);
+  for (const w of credentialWarnings(loaded)) io.err(`sluice: warning: ${w}\n`);
   return EXIT.ok;
 }
 
@@ -89,4 +91,10 @@ async function loadOrReport(file: string, io: Io): Promise<LoadedConfig | null> 
 // The schema has already checked everything compilePolicy checks, so this cannot throw for a loaded config.
 function compiled(loaded: LoadedConfig): CompiledPolicy {
   return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+}
+
+/** Credentials that may travel in clear, or can never be injected (plain-HTTP route): said by `policy check` and `start`. */
+export function credentialWarnings(loaded: LoadedConfig): string[] {
+  const schemes = Object.fromEntries(Object.entries(loaded.config.routes).map(([name, r]) => [name, r.url.scheme]));
+  return plaintextWarnings(loaded.config.rules, schemes);
 }

@@ -1,14 +1,18 @@
 /**
- * What the gate decides from the host alone, before any rule and without DNS:
- * hostname DLP (a name that carries data leaks at lookup time), then SSRF for IP
- * literals and for names that are loopback by definition. One function, used by
- * every transport of the gate and by `sluice explain` / `sluice policy test`, so
- * what the tools say is what the gate does.
+ * The gate's own checks around the policy decision, with no I/O: before it, what the
+ * host alone decides (hostname DLP: a name that carries data leaks at lookup time;
+ * then SSRF for IP literals and for names that are loopback by definition); after
+ * it, whether the decision's credential may travel to its upstream (verified TLS
+ * only, unless `allow_plaintext`). Used by every transport of the gate and by
+ * `sluice explain` / `sluice policy test`, so what the tools say is what the gate does.
  */
 import type { Finding } from '../audit/fields.js';
 import { SsrfBlockedError } from '../errors.js';
 import { isLoopbackName, type Host } from '../net/host.js';
 import type { Resolver } from '../net/resolve.js';
+import { plaintextRefusal } from '../policy/credential-transport.js';
+import type { Decision } from '../policy/types.js';
+import { Rejection } from './errors-map.js';
 import type { DlpSetup } from './dlp-setup.js';
 import { inspectHostname } from './inspect-request.js';
 
@@ -46,4 +50,19 @@ export function checkBeforePolicy(state: { dlp: DlpSetup; resolver: Resolver }, 
     });
   }
   return null;
+}
+
+/**
+ * Refuse a decision whose credential would travel in clear: the upstream is the
+ * rule's route (its scheme, from `routeScheme`) or the request's own scheme. Throws
+ * a Rejection (403 `credential_plaintext_refused`) before anything is dialled or read.
+ *
+ * @example
+ * checkCredentialTransport(decision, 'http', (name) => state.routes.get(name)?.scheme);
+ */
+export function checkCredentialTransport(decision: Decision, requestScheme: 'http' | 'https', routeScheme: (route: string) => 'http' | 'https' | undefined): void {
+  if (decision.outcome !== 'allow' || decision.credential === null) return;
+  const scheme = decision.route === null ? requestScheme : (routeScheme(decision.route) ?? requestScheme);
+  const refusal = plaintextRefusal(decision.credential, scheme, decision.route);
+  if (refusal !== null) throw new Rejection(403, 'credential_plaintext_refused', refusal, decision.rule);
 }

@@ -8,7 +8,7 @@ import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
-import { checkBeforePolicy } from './pre-policy.js';
+import { checkBeforePolicy, checkCredentialTransport } from './pre-policy.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
@@ -16,7 +16,7 @@ import { credentialRejection } from './upstream-request.js';
 /**
  * The front half of the pipeline, shared by plain requests and WebSocket upgrades:
  * identify → classify → pre-policy checks (hostname DLP, SSRF for IP literals and
- * loopback names: pre-policy.ts) → decide. A deny
+ * loopback names: pre-policy.ts) → decide → credential transport (verified TLS only). A deny
  * throws a Rejection; the caller answers it with the deny contract.
  *
  * @example
@@ -36,6 +36,7 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   );
   ctx.decision = decision;
   if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  checkCredentialTransport(decision, ctx.scheme, (name) => state.routes.get(name)?.scheme);
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
   return decision;
 }
