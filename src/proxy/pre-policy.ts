@@ -11,7 +11,7 @@ import { SsrfBlockedError } from '../errors.js';
 import { isLoopbackName, type Host } from '../net/host.js';
 import type { Resolver } from '../net/resolve.js';
 import { plaintextRefusal } from '../policy/credential-transport.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision, RequestFacts } from '../policy/types.js';
 import { Rejection } from './errors-map.js';
 import type { DlpSetup } from './dlp-setup.js';
 import { inspectHostname } from './inspect-request.js';
@@ -65,4 +65,17 @@ export function checkCredentialTransport(decision: Decision, requestScheme: 'htt
   const scheme = decision.route === null ? requestScheme : (routeScheme(decision.route) ?? requestScheme);
   const refusal = plaintextRefusal(decision.credential, scheme, decision.route);
   if (refusal !== null) throw new Rejection(403, 'credential_plaintext_refused', refusal, decision.rule);
+}
+
+/**
+ * The refusal for a policy deny, worded the same for the gate and the tools.
+ *
+ * @example
+ * throw policyDenial(decision, { method: 'GET', scheme: 'https', host: 'x.test', port: 443 });
+ */
+export function policyDenial(decision: Decision, req: Pick<RequestFacts, 'method' | 'scheme' | 'host' | 'port'>): Rejection {
+  const reason = decision.reason === 'no_rule_matched'
+    ? `no rule allows ${req.method} ${req.scheme}://${req.host}:${req.port} (deny by default)`
+    : `rule ${decision.rule} denies this request`;
+  return new Rejection(403, 'policy_denied', reason, decision.rule);
 }

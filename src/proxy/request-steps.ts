@@ -8,7 +8,7 @@ import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
-import { checkBeforePolicy, checkCredentialTransport } from './pre-policy.js';
+import { checkBeforePolicy, checkCredentialTransport, policyDenial } from './pre-policy.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
@@ -35,7 +35,7 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
     state.policy,
   );
   ctx.decision = decision;
-  if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  if (decision.outcome === 'deny') throw policyDenial(decision, { method: req.method ?? 'GET', scheme: ctx.scheme, host: ctx.hostText, port: ctx.port });
   checkCredentialTransport(decision, ctx.scheme, (name) => state.routes.get(name)?.scheme);
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
   return decision;
@@ -142,12 +142,6 @@ export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: Re
     auditPath: null,
     protocol: null,
   };
-}
-
-function denyReason(ctx: RequestContext): string {
-  return ctx.decision?.reason === 'no_rule_matched'
-    ? `no rule allows ${ctx.req.method} ${ctx.scheme}://${ctx.hostText}:${ctx.port} (deny by default)`
-    : `rule ${ctx.decision?.rule} denies this request`;
 }
 
 function hostHeader(ctx: RequestContext): string {
