@@ -121,8 +121,14 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   if (loadedPolicy === null) return EXIT.usage;
   const { loaded, policy } = loadedPolicy;
   const server = serverFromArg(serverArg, policy);
-  io.out(formatToolExplanation(explainTool({ server, tool, args }, who, policy), server, tool, who, policy, formatTrace));
-  if (who === null && loaded.config.identity.required) io.out(`\nnote: ${IDENTITY_NOTE}\n`);
+  const explanation = explainTool({ server, tool, args }, who, policy);
+  const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
+  if (values.json === true) {
+    io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, notes }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(formatToolExplanation(explanation, server, tool, who, policy, formatTrace));
+  for (const n of notes) io.out(`\nnote: ${n}\n`);
   return EXIT.ok;
 }
 
