@@ -29,14 +29,14 @@ const requestField = parsedBy((v) => {
 
 const expectSchema = strictSection({
   outcome: z.enum(['allow', 'deny']),
-  /** The deny contract's error the gate answers (`ssrf_blocked`, `policy_denied`, `credential_plaintext_refused`, ...). */
-  error: z.string().min(1).optional(),
   rule: z.string().min(1).optional(),
   /** The credential's secret name (never a value). */
   credential: z.string().min(1).optional(),
   intent: z.string().min(1).optional(),
   route: z.string().min(1).optional(),
   would_deny: z.array(z.string().min(1)).optional(),
+  /** The deny contract's error the gate answers (`ssrf_blocked`, `policy_denied`, `credential_plaintext_refused`, ...). */
+  error: z.string().min(1).optional(),
 });
 
 const caseSchema = strictSection({
