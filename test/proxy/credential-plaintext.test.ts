@@ -6,6 +6,7 @@
  * and `sluice start` warn about it.
  */
 import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { canary } from '../credentials/canary.js';
 import { exec } from '../helpers/exec.js';
@@ -142,11 +143,17 @@ describe('sluice policy check and sluice start warn about plaintext credentials'
     assert.doesNotMatch(r.stderr, /rule safe/);
   });
 
-  test('start prints the same warning', async () => {
+  test('start prints the same warning, and so does a reload that brings one in', async () => {
     const d = await initDir(rules);
     const gate = await startCliGate(d.configFile);
     try {
       await waitForStderr(gate, /warning: rule legacy: secret env:LEGACY_KEY may be sent over plain HTTP/);
+      const from = gate.stderr().length;
+      await appendFile(d.configFile, `  - id: legacy-2
+    hosts: [old.example.com]
+    credential: { secret: env:OLD_KEY, basic: { username: bot }, allow_plaintext: true }
+`);
+      await waitForStderr(gate, /policy reloaded[^]*warning: rule legacy-2: secret env:OLD_KEY may be sent over plain HTTP/, from);
     } finally {
       await gate.stop();
     }
