@@ -9,6 +9,7 @@ import { parseCidr } from '../../src/config/cidr.js';
 import { parseHostPattern } from '../../src/config/host-pattern.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { decide } from '../../src/policy/decide.js';
+import { compileServerPattern } from '../../src/inspect/mcp/tool-glob.js';
 import { explain } from '../../src/policy/explain.js';
 
 const PATTERNS: [string, string][] = [
@@ -57,4 +58,12 @@ void test('compilePolicy canonicalises IP patterns itself, and decide reads ever
     assert.equal(explain({ scheme: 'http', host: h, port: 80, method: 'GET', path: '/' }, null, policy).decision.rule, 'mapped', h);
   }
   assert.equal(at('127.0.0.3'), 'rest');
+});
+
+void test('MCP server patterns (tool rules) compare IP literals canonically too', () => {
+  assert.equal(compileServerPattern('0:0:0:0:0:0:0:1')({ host: '[::1]' }), true);
+  assert.equal(compileServerPattern('::ffff:10.0.0.1')({ host: '10.0.0.1' }), true);
+  assert.equal(compileServerPattern('10.0.0.1')({ host: '::ffff:a00:1' }), true);
+  assert.equal(compileServerPattern('*.example.com')({ host: 'A.Example.com.' }), true);
+  assert.equal(compileServerPattern('10.0.0.1')({ host: '10.0.0.2' }), false);
 });
