@@ -13,6 +13,7 @@ import { exec } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { initDir, sluice, startCliGate } from '../helpers/cli.js';
 import { waitForStderr } from '../helpers/cli-e2e.js';
+import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 interface Deny {
@@ -76,6 +77,24 @@ rules:
     assert.ok(!JSON.stringify(g.audit.records).includes(secret));
     assert.ok(!JSON.stringify(g.logs).includes(secret));
     assert.ok(!r.stdout.includes(secret));
+  });
+
+  test('a plain ws:// upgrade is plaintext too: refused before the upgrade is forwarded', async () => {
+    const head = [
+      `GET http://127.0.0.1:${http.port}/socket HTTP/1.1`,
+      `Host: 127.0.0.1:${http.port}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version: 13',
+      `Proxy-Authorization: ${g.auth}`,
+      '',
+      '',
+    ].join('\r\n');
+    const { response } = await rawExchange(g.port, head, { timeoutMs: 3000 });
+    const r = parseRawResponse(response);
+    assert.equal(r.status, 403, response);
+    assert.equal((JSON.parse(r.body) as Deny).error, 'credential_plaintext_refused');
   });
 
   test('HTTPS to a verified upstream: injected (the same rule, no schemes)', async () => {
