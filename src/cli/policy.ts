@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { checkCase } from '../policy/check-case.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { plaintextWarnings } from '../policy/credential-transport.js';
+import { loopbackNameWarnings } from '../policy/host-warnings.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
 import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
@@ -103,8 +104,11 @@ function compiled(loaded: LoadedConfig): CompiledPolicy {
   return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
 }
 
-/** Credentials that may travel in clear, or can never be injected (plain-HTTP route): said by `policy check` and `start`. */
+/**
+ * What `policy check`, `start` and a reload warn about: credentials that may travel in
+ * clear or can never be injected (plain-HTTP route), and rules naming a loopback name.
+ */
 export function credentialWarnings(loaded: LoadedConfig): string[] {
   const schemes = Object.fromEntries(Object.entries(loaded.config.routes).map(([name, r]) => [name, r.url.scheme]));
-  return plaintextWarnings(loaded.config.rules, schemes);
+  return [...plaintextWarnings(loaded.config.rules, schemes), ...loopbackNameWarnings(loaded.config.rules)];
 }

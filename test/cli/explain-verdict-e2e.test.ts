@@ -129,6 +129,16 @@ describe('explain and policy test tell the whole verdict', () => {
   });
 });
 
+test('policy check warns about a rule naming a loopback name, which can never match', async () => {
+  const d = await initDir(`  - id: dev
+    hosts: [LocalHost, "*.localhost"]
+`);
+  const r = await sluice(['policy', 'check', d.configFile]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: rule dev: host 'localhost' is a loopback name, refused as ssrf_blocked before any rule/);
+  assert.match(r.stderr, /warning: rule dev: host '\*\.localhost' is a loopback name/);
+});
+
 describe('explain agrees with a running gate', () => {
   let g: TestGate;
   before(async () => {
