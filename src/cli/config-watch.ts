@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Gate } from '../proxy/gate.js';
+import { credentialWarnings } from './policy.js';
 
 /**
  * Hot reload: on a change to the config file (editors replace files, so the folder is
@@ -20,7 +21,10 @@ export function watchConfig(gate: Gate, file: string, logger: Logger, report: (l
       try {
         const loaded = await loadConfig(file);
         const r = await gate.reload(loaded);
-        if (r.ok && r.changed) report(`sluice: policy reloaded (${why}): version ${r.version}, ${loaded.config.rules.length} rule(s)\n`);
+        if (r.ok && r.changed) {
+          report(`sluice: policy reloaded (${why}): version ${r.version}, ${loaded.config.rules.length} rule(s)\n`);
+          for (const w of credentialWarnings(loaded)) report(`sluice: warning: ${w}\n`);
+        }
         else if (!r.ok) report(`sluice: policy reload rejected (${why}); still serving ${r.version}:\n${r.error.message}\n`);
       } catch (err) {
         logger.error({ err, config: file }, 'policy reload rejected; the previous policy keeps serving');

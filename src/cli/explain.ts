@@ -4,20 +4,25 @@ import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
 import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
-import { explain } from '../policy/explain.js';
 import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
+import { gateVerdict } from '../proxy/gate-verdict.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
+import { formatVerdict, verdictJson } from './explain-verdict.js';
+import { gateChecks } from './gate-checks.js';
 import { configPath } from './paths.js';
 import { EXIT, UsageError } from './usage-error.js';
 
-export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--config F] METHOD URL
+export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--config F] [--json] METHOD URL
 sluice explain --mcp-server S --tool T [--args JSON] [--agent A] [--tenant T] ... [--config F]
 
-Decide one request against the config's policy, without sending it, and say why:
-the outcome, the deciding rule and reason, intent, credential (its name only),
-route and policy version, then every earlier rule with each reason it did not match.
+Say what the gate would answer one request, without sending it, and why: first
+the checks the gate makes before any rule (SSRF for IP literals and loopback
+names, hostname DLP), then the policy (the deciding rule and reason, intent,
+credential (its name only), route and policy version), then the refusal of a
+credential that would travel over plain HTTP; then every earlier rule with each
+reason it did not match. --json prints the same as one JSON object.
 Without --agent the request is explained as having no identity. --tenant defaults
 to 'default'.
 
@@ -52,6 +57,7 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
       'mcp-server': { type: 'string' },
       tool: { type: 'string' },
       args: { type: 'string' },
+      json: { type: 'boolean' },
     },
     allowPositionals: true,
     strict: true,
@@ -68,12 +74,20 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   const loadedPolicy = await loadPolicy(values.config, io);
   if (loadedPolicy === null) return EXIT.usage;
   const { loaded, policy } = loadedPolicy;
-  io.out(formatExplanation(explain(facts, who, policy), who));
+  // The gate's whole answer, from the gate's own checks: host checks, policy, credential transport.
+  const verdict = gateVerdict(await gateChecks(loaded), facts, who, policy);
+  const notes: string[] = [];
   const mcp = mcpServerFor(facts.host, facts.path, policy);
   if (mcp.name != null) {
-    io.out(`\nnote: this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME\n`);
+    notes.push(`this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME`);
   }
-  if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
+  if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
+  if (values.json === true) {
+    io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(formatVerdict(verdict, who));
+  for (const n of notes) io.out(`\nnote: ${n}\n`);
   return EXIT.ok;
 }
 
@@ -90,9 +104,9 @@ async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded:
 }
 
 const IDENTITY_NOTE =
-  '\nnote: identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.\n';
+  'identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.';
 
-type Values = { agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
+type Values = { json?: boolean | undefined; agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
 
 async function runTool(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`the tool form takes no METHOD URL; got '${positionals.join(' ')}'\n\n${help}`);
@@ -107,8 +121,14 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   if (loadedPolicy === null) return EXIT.usage;
   const { loaded, policy } = loadedPolicy;
   const server = serverFromArg(serverArg, policy);
-  io.out(formatToolExplanation(explainTool({ server, tool, args }, who, policy), server, tool, who, policy, formatTrace));
-  if (who === null && loaded.config.identity.required) io.out(IDENTITY_NOTE);
+  const explanation = explainTool({ server, tool, args }, who, policy);
+  const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
+  if (values.json === true) {
+    io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, notes }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(formatToolExplanation(explanation, server, tool, who, policy, formatTrace));
+  for (const n of notes) io.out(`\nnote: ${n}\n`);
   return EXIT.ok;
 }
 

@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
 import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
+import { credentialWarnings } from './policy.js';
 import { configPath } from './paths.js';
 import { CommandError, UsageError } from './usage-error.js';
 
@@ -48,6 +49,10 @@ export async function run(argv: string[]): Promise<number> {
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
+  for (const w of credentialWarnings(loaded)) {
+    process.stderr.write(`sluice: warning: ${w}\n`);
+    logger.warn({ config: loaded.file }, w);
+  }
   const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
   stopWatching();

@@ -35,6 +35,8 @@ const expectSchema = strictSection({
   intent: z.string().min(1).optional(),
   route: z.string().min(1).optional(),
   would_deny: z.array(z.string().min(1)).optional(),
+  /** The deny contract's error the gate answers (`ssrf_blocked`, `policy_denied`, `credential_plaintext_refused`, ...). */
+  error: z.string().min(1).optional(),
 });
 
 const caseSchema = strictSection({

@@ -3,6 +3,7 @@
  * "*.example.com" wildcards and IP literals. Everything is lower-cased and a
  * trailing dot dropped, so matching later is a plain string comparison.
  */
+import { canonicalIpText } from '../net/ip.js';
 import { urlHint } from '../net/url-hint.js';
 import { isIP } from 'node:net';
 
@@ -40,12 +41,13 @@ export function parseHostName(v: string): string {
 /**
  * A host pattern for rules and TLS passthrough: an exact name, "*." followed by
  * a name (subdomains only, not the apex), or an IPv4/IPv6 literal (IPv6 with or
- * without brackets). Returns the normalised form; throws a TypeError naming the
- * problem.
+ * without brackets). Returns the normalised form (IP literals in canonical text,
+ * IPv4 for mapped addresses); throws a TypeError naming the problem.
  *
  * @example
  * parseHostPattern('*.Example.com'); // '*.example.com'
  * parseHostPattern('[::1]');         // '::1'
+ * parseHostPattern('0:0:0:0:0:0:0:1'); // '::1'
  * parseHostPattern('a.*.com');       // throws: '*' is only allowed as the whole first label ...
  */
 export function parseHostPattern(v: string): string {
@@ -53,12 +55,14 @@ export function parseHostPattern(v: string): string {
   // A zone id (fe80::1%eth0) names an interface on one machine, never a destination in a URL.
   if (v.includes('%')) throw new TypeError(`'${v}' has a zone id ('%...'); write the address without it`);
   if (v.includes('/')) throw new TypeError(`expected a host name, not a URL or path; got '${v}'${urlHint(v)}`);
+  // IP literals are stored in the one canonical text requests are matched in
+  // (`0:0:0:0:0:0:0:1` is '::1', `::ffff:127.0.0.2` is '127.0.0.2'), or the rule would never match.
   const bracketed = /^\[(.*)\]$/.exec(v)?.[1];
   if (bracketed !== undefined) {
-    if (isIP(bracketed) === 6) return bracketed.toLowerCase();
+    if (isIP(bracketed) === 6) return canonicalIp(bracketed, v);
     throw new TypeError(`'${v}' is bracketed but is not an IPv6 address`);
   }
-  if (isIP(v) !== 0) return v.toLowerCase();
+  if (isIP(v) !== 0) return canonicalIp(v, v);
   if (v.includes('**')) throw new TypeError(`'**' is not allowed in '${v}'; write '*.example.com' to match subdomains`);
   // A bare '*' is an explicit "any host" (SSRF protection and inspection still apply).
   if (v === '*') return v;
@@ -70,6 +74,12 @@ export function parseHostPattern(v: string): string {
     return `*.${checkName(rest, v)}`;
   }
   return checkName(v, v);
+}
+
+function canonicalIp(text: string, shown: string): string {
+  const canonical = canonicalIpText(text);
+  if (canonical === null) throw new TypeError(`'${shown}' is not a valid IP address (leading zeros are ambiguous)`);
+  return canonical;
 }
 
 function checkName(name: string, shown: string): string {

@@ -36,6 +36,8 @@ const credentialSchema = strictSection({
   basic: strictSection({ username: z.string() }).optional(),
   query: z.string().min(1).optional(),
   placeholder: strictSection({ in: listOf(z.enum(PLACEHOLDER_IN), '[headers, body]') }).optional(),
+  /** The secret may travel over plain HTTP; without it, only into verified TLS. */
+  allow_plaintext: z.boolean().optional(),
 }).superRefine(
   (c, ctx) => {
     const raw = c as Record<string, unknown>;

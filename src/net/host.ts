@@ -9,7 +9,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { BadHostError } from '../errors.js';
-import { formatIp, parseIp } from './ip.js';
+import { canonicalIp, formatIp, parseIp } from './ip.js';
 import type { Ip } from './ip.js';
 import { endsInNumber, parseWhatwgIpv4 } from './ipv4-whatwg.js';
 
@@ -28,11 +28,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * URL Standard accepts: `2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`,
  * `127.0.0.1.`; IPv6 bare or in brackets). Names are lowercased, IDNA-encoded
  * to ASCII, stripped of one trailing dot, and checked for label and length
- * limits. Throws `BadHostError` for anything else, including IPv6 zone ids.
+ * limits. IPv4-mapped and IPv4-compatible IPv6 literals become the IPv4 address
+ * they carry (the host a socket reaches), so every spelling of one host has one
+ * form. Throws `BadHostError` for anything else, including IPv6 zone ids.
  *
  * @example
  * normalizeHost('0x7f.1');        // { kind: 'ip', ip: ..., text: '127.0.0.1' }
  * normalizeHost('[::1]');         // { kind: 'ip', ip: ..., text: '::1' }
+ * normalizeHost('[::ffff:7f00:2]'); // { kind: 'ip', ip: ..., text: '127.0.0.2' }
  * normalizeHost('Bücher.Example.'); // { kind: 'name', name: 'xn--bcher-kva.example' }
  * normalizeHost('fe80::1%eth0');  // throws BadHostError
  */
@@ -62,6 +65,21 @@ export function normalizeHost(raw: string): Host {
   return { kind: 'name', name: checkName(mapped, raw) };
 }
 
+/**
+ * Names that are loopback by definition (RFC 6761 6.3: `localhost` and every name
+ * under it). The gate refuses them before policy and without DNS, as it refuses a
+ * loopback IP literal: a resolver may answer anything for them, and a rule written
+ * for `127.0.0.1` must not be walked around by a name. Takes a normalised name
+ * (lower case, no trailing dot).
+ *
+ * @example
+ * isLoopbackName('foo.localhost'); // true
+ * isLoopbackName('localhost.example.com'); // false
+ */
+export function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
 function ipv6Host(inner: string, raw: string): Host {
   if (inner.includes('%')) throw new BadHostError('IPv6 zone identifiers are not allowed', raw);
   const ip = parseIp(inner);
@@ -70,7 +88,9 @@ function ipv6Host(inner: string, raw: string): Host {
     const why = inner === raw ? 'invalid host (":" is only allowed in an IPv6 literal)' : 'invalid IPv6 address';
     throw new BadHostError(why, raw);
   }
-  return { kind: 'ip', ip, text: formatIp(ip) };
+  // One canonical address per host: a mapped or compatible address is the IPv4 host it reaches.
+  const canonical = canonicalIp(ip);
+  return { kind: 'ip', ip: canonical, text: formatIp(canonical) };
 }
 
 function ipv4Host(text: string, raw: string): Host {

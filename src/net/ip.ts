@@ -89,6 +89,41 @@ export function unmapIp(ip: Ip): Ip {
   return ip;
 }
 
+/**
+ * The address a socket would reach, as one canonical value: IPv4-mapped
+ * (`::ffff:a.b.c.d`) and IPv4-compatible (`::a.b.c.d`, not `::` or `::1`) addresses
+ * are the IPv4 address they carry, so a rule on `127.0.0.2` also covers
+ * `[::ffff:127.0.0.2]` and `[::127.0.0.2]`. Every other address is returned as is.
+ *
+ * @example
+ * formatIp(canonicalIp(parseIp('::ffff:7f00:2')!)); // '127.0.0.2'
+ * formatIp(canonicalIp(parseIp('::1')!));           // '::1'
+ */
+export function canonicalIp(ip: Ip): Ip {
+  if (ip.family === 4) return ip;
+  const b = ip.bytes;
+  if (isV4MappedBytes(b)) return { family: 4, bytes: b.slice(12, 16) };
+  for (let i = 0; i < 12; i++) if (b[i] !== 0) return ip;
+  // `::` and `::1` are IPv6's own unspecified and loopback addresses, not embeddings.
+  if (b[12] === 0 && b[13] === 0 && b[14] === 0 && ((b[15] ?? 0) & 0xfe) === 0) return ip;
+  return { family: 4, bytes: b.slice(12, 16) };
+}
+
+/**
+ * Canonical text of an IP literal written in any strict form (`0:0:0:0:0:0:0:1`,
+ * `::FFFF:127.0.0.2`, `[::1]`), or null when it is not one. What config patterns
+ * and request hosts are compared in.
+ *
+ * @example
+ * canonicalIpText('0:0:0:0:0:0:0:1'); // '::1'
+ * canonicalIpText('[::ffff:10.0.0.1]'); // '10.0.0.1'
+ */
+export function canonicalIpText(text: string): string | null {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const ip = parseIp(bare);
+  return ip === null ? null : formatIp(canonicalIp(ip));
+}
+
 function isV4MappedBytes(b: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
   return b[10] === 0xff && b[11] === 0xff;

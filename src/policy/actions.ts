@@ -25,6 +25,11 @@ export const CREDENTIAL_FORMS = ['header', 'basic', 'query', 'placeholder'] as c
  * // { type: 'header', secret: 'gh', header: 'authorization', value: 'Bearer {{secret}}' }
  */
 export function compileCredential(c: CredentialInput): CredentialSpec {
+  const spec = compileForm(c);
+  return c.allow_plaintext === true ? { ...spec, allowPlaintext: true } : spec;
+}
+
+function compileForm(c: CredentialInput): CredentialSpec {
   const given = CREDENTIAL_FORMS.filter((f) => c[f] !== undefined);
   if (given.length !== 1) {
     throw new TypeError(`a credential needs exactly one of ${CREDENTIAL_FORMS.join(', ')}; got ${given.length === 0 ? 'none' : given.join(' and ')}`);
@@ -49,6 +54,10 @@ export function compileCredential(c: CredentialInput): CredentialSpec {
  * explainCredential({ type: 'query', secret: 'maps_key', param: 'key' }); // "secret maps_key as query parameter 'key'"
  */
 export function explainCredential(c: CredentialSpec): string {
+  return c.allowPlaintext === true ? `${explainForm(c)}; also over plain HTTP (allow_plaintext)` : explainForm(c);
+}
+
+function explainForm(c: CredentialSpec): string {
   switch (c.type) {
     case 'header':
       return `secret ${c.secret} in header ${c.header}: ${c.value}`;

@@ -9,6 +9,8 @@
  * idx.add('*.python.org', 0); idx.add('api.github.com', 1);
  * idx.candidates('docs.python.org'); // [0]
  */
+import { canonicalIpText } from '../net/ip.js';
+
 export interface IndexEntry<T> {
   readonly seq: number;
   readonly item: T;
@@ -108,11 +110,22 @@ export function forEachMerged<T>(lists: readonly (readonly IndexEntry<T>[])[], v
   }
 }
 
-/** Lower-case, no brackets, no trailing dot: the form hosts are indexed and matched in. */
+/**
+ * Lower-case, no brackets, no trailing dot, and an IP literal in its one canonical
+ * text (RFC 5952 for IPv6, IPv4 for mapped and compatible addresses): the form
+ * hosts are indexed and matched in, for rule patterns and request hosts alike, so
+ * `0:0:0:0:0:0:0:1` in a rule matches `[::1]` and `::ffff:127.0.0.2` matches `127.0.0.2`.
+ *
+ * @example
+ * normaliseHost('[0:0:0:0:0:0:0:1]'); // '::1'
+ * normaliseHost('api.example.com.');  // 'api.example.com'
+ */
 export function normaliseHost(host: string): string {
   let h = host;
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   if (h.endsWith('.')) h = h.slice(0, -1);
+  // Names (the common case) pay one scan; only IP-looking text is parsed.
+  if (isIpText(h)) return canonicalIpText(h) ?? h;
   return h;
 }
 

@@ -46,11 +46,18 @@ export type PlaceholderLocation = 'headers' | 'query' | 'path' | 'body';
  * How a credential reaches the upstream. `secret` names the value, never holds it:
  * a secret-store name, `env:NAME`, or `file:PATH`.
  */
-export type CredentialSpec =
+export type CredentialSpec = (
   | { type: 'header'; secret: string; header: string; value: string }
   | { type: 'basic'; secret: string; username: string }
   | { type: 'query'; secret: string; param: string }
-  | { type: 'placeholder'; secret: string; placeholder: string; in: readonly PlaceholderLocation[] };
+  | { type: 'placeholder'; secret: string; placeholder: string; in: readonly PlaceholderLocation[] }
+) & {
+  /**
+   * Set (true) only when the operator wrote `allow_plaintext: true`: the secret may
+   * then travel over plain HTTP. Absent, it is injected only into verified TLS.
+   */
+  allowPlaintext?: true;
+};
 
 /** A synthesised answer: the gate replies itself and no upstream is contacted. */
 export interface RespondSpec {
@@ -73,6 +80,8 @@ export interface CredentialInput {
   basic?: { username: string } | undefined;
   query?: string | undefined;
   placeholder?: { in: readonly PlaceholderLocation[] } | undefined;
+  /** Allow injecting into plain HTTP (default: verified HTTPS only). */
+  allow_plaintext?: boolean | undefined;
 }
 
 /**

@@ -23,6 +23,7 @@ export type DenyError =
   | 'audit_unavailable'
   | 'credential_unavailable'
   | 'placeholder_denied'
+  | 'credential_plaintext_refused'
   | 'dlp_blocked'
   | 'message_too_large'
   | 'a2a_card_changed'

@@ -8,6 +8,7 @@ import { buildRoutes } from './routes.js';
 import { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { SecretResolver } from '../credentials/refs.js';
 import { buildDlp } from './dlp-setup.js';
+import { agentResolver, metadataOptIn } from './agent-resolver.js';
 import { buildMcpEnv } from './mcp/env.js';
 
 /**
@@ -25,20 +26,13 @@ export async function buildState(
   const passthrough = new HostIndex<true>();
   for (const p of c.tls.passthrough) passthrough.add(p, true);
   const hosts = new Map(Object.entries(c.dns.hosts));
-  // Cloud metadata opens only for an exact single-address entry, never through a range.
-  const allowMetadata = new CidrSet(c.network.allow_private.filter((cidr) => cidr.endsWith(cidr.includes(':') ? '/128' : '/32')));
+  const allowMetadata = metadataOptIn(c);
   const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
   const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {
     policy,
-    resolver: new Resolver({
-      hosts,
-      allowPrivate: new CidrSet(c.network.allow_private),
-      allowMetadata,
-      selfEndpoints,
-      cacheTtlMs: c.dns.cache_ttl,
-    }),
+    resolver: agentResolver(c, selfEndpoints),
     routeResolver: new Resolver({
       hosts,
       allowPrivate: new CidrSet(['0.0.0.0/0', '::/0']),

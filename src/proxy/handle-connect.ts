@@ -1,14 +1,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
-import type { AuditRecord } from '../audit/fields.js';
+import type { AuditRecord, Finding } from '../audit/fields.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
 import { normalizeHost } from '../net/host.js';
+import { formatIp, parseIp } from '../net/ip.js';
 import { decide } from '../policy/decide.js';
 import { splitAuthority } from './classify-target.js';
 import { writeRawDeny } from './deny-response.js';
 import { mapFailure, Rejection } from './errors-map.js';
+import { checkBeforePolicy } from './pre-policy.js';
 import type { GateServices } from './gate-runtime.js';
 import { identifyConnect } from './identify.js';
 import { intercept } from './intercept.js';
@@ -72,21 +74,31 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
   intercept(gate, server, socket, head, tunnel);
 }
 
-function parseConnect(req: IncomingMessage): Pick<TunnelContext, 'host' | 'hostText' | 'port'> {
+function parseConnect(req: IncomingMessage): Pick<TunnelContext, 'host' | 'hostText' | 'leafName' | 'port'> {
   const target = req.url ?? '';
   if (target.includes('/') || target.includes('@')) {
     throw new Rejection(400, 'bad_request', 'CONNECT target must be HOST:PORT (authority-form)');
   }
   const { hostPart, port } = splitAuthority(target, null);
   const host = normalizeHost(hostPart);
-  return { host, hostText: host.kind === 'ip' ? host.text : host.name, port };
+  const hostText = host.kind === 'ip' ? host.text : host.name;
+  // `[::ffff:1.2.3.4]` is decided as 1.2.3.4, but the agent verifies a certificate for the IPv6 address.
+  const written = host.kind === 'ip' && host.ip.family === 4 && hostPart.startsWith('[') ? parseIp(hostPart.slice(1, -1)) : null;
+  return { host, hostText, leafName: written === null ? hostText : formatIp(written), port };
 }
 
 async function passthrough(gate: GateServices, client: Socket, head: Buffer, tunnel: TunnelContext, record: AuditRecord): Promise<void> {
   const state = gate.state();
   try {
     const host = tunnel.host;
-    if (host.kind === 'ip') state.resolver.vet(tunnel.hostText, host.ip, tunnel.port);
+    // The same host checks as every other request (hostname DLP, SSRF for IP literals and loopback names).
+    const pre = { host, hostText: tunnel.hostText, port: tunnel.port, findings: [] as Finding[], auditHost: null as string | null };
+    try {
+      checkBeforePolicy(state, pre);
+    } finally {
+      record.findings = pre.findings;
+      if (pre.auditHost !== null) record.host = pre.auditHost;
+    }
     const d = decide({ scheme: 'https', host: tunnel.hostText, port: tunnel.port, method: 'CONNECT', path: '' }, tunnel.principal, state.policy);
     record.rule = d.rule;
     record.reason = d.reason;

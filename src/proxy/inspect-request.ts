@@ -38,7 +38,7 @@ function blocked(findings: readonly Finding[], rule: string | null): Rejection {
  * Hostname exfiltration (`<secret-as-hex>.attacker.example`), checked before the name
  * is looked up anywhere. A finding also keeps the name out of the audit trail.
  */
-export function inspectHostname(dlp: DlpSetup, ctx: RequestContext): void {
+export function inspectHostname(dlp: DlpSetup, ctx: Pick<RequestContext, 'host' | 'hostText' | 'findings' | 'auditHost'>): void {
   if (!dlp.hostnames || ctx.host?.kind !== 'name') return;
   const findings = settle(dlp.scanner.scanHostname(ctx.hostText), dlp, undefined);
   if (findings.length === 0) return;

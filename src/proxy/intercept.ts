@@ -18,7 +18,7 @@ export function intercept(gate: GateServices, server: Server, socket: Socket, he
   }, gate.timeouts.tlsHandshakeMs);
   socket.once('close', () => clearTimeout(timer));
 
-  gate.leaves.get(tunnel.hostText).then(
+  gate.leaves.get(tunnel.leafName ?? tunnel.hostText).then(
     (secureContext) => {
       if (socket.destroyed) return;
       if (head.length) socket.unshift(head);

@@ -10,14 +10,15 @@ import { classifyTarget } from './classify-target.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
-import { inspectHostname } from './inspect-request.js';
+import { checkBeforePolicy, checkCredentialTransport, policyDenial } from './pre-policy.js';
 import type { RequestContext } from './request-context.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import { credentialRejection } from './upstream-request.js';
 
 /**
  * The front half of the pipeline, shared by plain requests and WebSocket upgrades:
- * identify → classify → hostname DLP → (IP literal SSRF check) → decide. A deny
+ * identify → classify → pre-policy checks (hostname DLP, SSRF for IP literals and
+ * loopback names: pre-policy.ts) → decide → credential transport (verified TLS only). A deny
  * throws a Rejection; the caller answers it with the deny contract.
  *
  * @example
@@ -27,11 +28,8 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
   const req = ctx.req;
   ctx.principal = await identify(gate, req, ctx.tunnel);
   classifyTarget(ctx);
-  inspectHostname(state.dlp, ctx);
-  const host = ctx.host!;
-  // An IP literal is checked before policy: `http://0x7f.1/` is an SSRF attempt
-  // whatever the rules say, and needs no DNS to know it.
-  if (host.kind === 'ip') ctx.address = state.resolver.vet(ctx.hostText, host.ip, ctx.port).address;
+  const vetted = checkBeforePolicy(state, ctx);
+  if (vetted !== null) ctx.address = vetted;
 
   const decision = decide(
     { scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method: req.method ?? 'GET', path: ctx.target },
@@ -39,7 +37,8 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
     state.policy,
   );
   ctx.decision = decision;
-  if (decision.outcome === 'deny') throw new Rejection(403, 'policy_denied', denyReason(ctx), decision.rule);
+  if (decision.outcome === 'deny') throw policyDenial(decision, { method: req.method ?? 'GET', scheme: ctx.scheme, host: ctx.hostText, port: ctx.port });
+  checkCredentialTransport(decision, ctx.scheme, (name) => state.routes.get(name)?.scheme);
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
 
   // A method or path override (headers, `?_method=`) is decided as that method and path too; a form body's, as it streams.
@@ -168,12 +167,6 @@ export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: Re
     auditPath: null,
     protocol: null,
   };
-}
-
-function denyReason(ctx: RequestContext): string {
-  return ctx.decision?.reason === 'no_rule_matched'
-    ? `no rule allows ${ctx.req.method} ${ctx.scheme}://${ctx.hostText}:${ctx.port} (deny by default)`
-    : `rule ${ctx.decision?.rule} denies this request`;
 }
 
 function hostHeader(ctx: RequestContext): string {

@@ -44,7 +44,9 @@ export async function buildRoutes(routes: Config['routes'], upstreamTrust: reado
     }
     const host = normalizeHost(r.url.host);
     const defaultPort = r.url.scheme === 'https' ? 443 : 80;
-    const urlAuthority = `${host.kind === 'ip' && host.ip.family === 6 ? `[${host.text}]` : r.url.host}${r.url.port === defaultPort ? '' : `:${r.url.port}`}`;
+    // An IP target is named by its canonical text (a mapped IPv6 URL host is its IPv4 address).
+    const hostText = host.kind === 'ip' ? (host.ip.family === 6 ? `[${host.text}]` : host.text) : r.url.host;
+    const urlAuthority = `${hostText}${r.url.port === defaultPort ? '' : `:${r.url.port}`}`;
     const hostHeader = r.host ?? urlAuthority;
     const headerName = hostHeader.replace(/:\d+$/, '');
     const servername = isName(headerName) ? headerName : host.kind === 'name' ? host.name : null;

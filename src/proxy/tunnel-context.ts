@@ -7,6 +7,12 @@ export interface TunnelContext {
   readonly id: string;
   readonly host: Host;
   readonly hostText: string;
+  /**
+   * The name the agent's TLS client checks the leaf certificate against: `hostText`,
+   * except for an IPv4-mapped or -compatible literal, which the agent checks as the
+   * IPv6 address it wrote while the gate decides on the IPv4 address it reaches.
+   */
+  readonly leafName?: string;
   readonly port: number;
   /** The agent's raw TCP socket, so the tunnel can be cut (revocation, shutdown). */
   readonly clientSocket: Socket;

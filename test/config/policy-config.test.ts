@@ -194,7 +194,7 @@ void test('the cases file is validated with lines too', () => {
     '7:15 cases[1].identity.agent: missing: this key is required (a string)',
     "8:14 cases[1].request: expected an http:// or https:// URL; got 'ftp://a.test/'",
     "9:24 cases[1].expect.outcome: expected one of allow, deny; got 'maybe'",
-    "9:31 cases[1].expect.rul: unknown key 'rul'; allowed keys: outcome, rule, credential, intent, route, would_deny",
+    "9:31 cases[1].expect.rul: unknown key 'rul'; allowed keys: outcome, rule, credential, intent, route, would_deny, error",
   ]);
   assert.deepEqual(problems([''], parse), ["1:1 : the file is empty; expected 'cases:' with a list of cases"]);
   const ok = parseCases(lines.slice(0, 5).join('\n'), '/tmp/cases.yaml');

@@ -48,7 +48,7 @@ rules:
     hosts: [echo.test]
   - id: echo-cred
     hosts: [cred.test]
-    credential: { secret: billing_key, header: authorization, value: "Bearer {{secret}}" }
+    credential: { secret: billing_key, header: authorization, value: "Bearer {{secret}}", allow_plaintext: true }
 `,
       { secrets: { billing_key: SECRET } },
     );

@@ -21,6 +21,7 @@
  * compileToolGlob('tickets.*')('tickets.admin.purge')  // false
  * compileToolGlob('tickets.**')('tickets.admin.purge') // true
  */
+import { canonicalIpText } from '../../net/ip.js';
 
 export type GlobMatcher = (name: string) => boolean;
 
@@ -91,7 +92,8 @@ function closeStars(tokens: readonly Token[], row: Uint8Array): void {
  * compileServerPattern('tickets')({ host: 'x.example', name: 'tickets' }); // true
  */
 export function compileServerPattern(pattern: string): (server: McpServerRef) => boolean {
-  const hostPattern = pattern.toLowerCase().replace(/\.$/, '');
+  // An IP literal is compared in its canonical text, as the gate reads request hosts.
+  const hostPattern = normaliseHost(pattern);
   const nameGlob = compileToolGlob(pattern);
   let hostMatch: (host: string) => boolean;
   if (hostPattern === '*' || hostPattern === '**') hostMatch = () => true;
@@ -120,5 +122,6 @@ export interface McpServerRef {
 function normaliseHost(h: string): string {
   let s = h.toLowerCase();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
-  return s.endsWith('.') ? s.slice(0, -1) : s;
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  return canonicalIpText(s) ?? s;
 }
