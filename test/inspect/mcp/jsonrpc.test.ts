@@ -17,8 +17,11 @@ test('single messages are classified: request, notification, result, error', () 
     assert.equal(r.batch, false);
     assert.equal(r.messages[0]?.kind, kind, text);
   }
-  const r = parseJsonRpc(Buffer.from('\ufeff{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
+  const r = parseJsonRpc(Buffer.from('{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
   assert.ok(r.ok);
+  // A BOM is read differently by different servers (skipped, or a parse error): refused.
+  const bom = parseJsonRpc(Buffer.from('\ufeff{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
+  assert.ok(!bom.ok && bom.code === 'bom');
   const m = r.messages[0];
   assert.ok(m?.kind === 'request');
   assert.equal(m.id, 7);
