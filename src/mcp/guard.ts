@@ -75,7 +75,7 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE = new Set(['policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
+const ANSWERED_BY_GATE = new Set(['jsonrpc_unreadable', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
@@ -126,6 +126,22 @@ export class McpGuard {
     if (!p?.call) return null;
     this.finishCall(ch, p, { outcome: 'deny', findings: p.call.findings, error: null, bytesOut: 0, parentId, reason, synthesised: true });
     return p.call.decisionId;
+  }
+
+  /**
+   * A server message the transport cannot read the way the client would (see
+   * recognise.ts): never passed on. The request it answers (by its envelope id) is
+   * closed as refused, or the refusal gets a record of its own; the client gets the
+   * returned error instead.
+   */
+  unreadable(ch: McpChannel, id: JsonRpcId | null, meta: MessageMeta, reason: string): Record<string, unknown> {
+    const asked = id === null ? null : (ch.pending.get(McpChannel.key(id))?.method ?? null);
+    let decisionId = id === null ? null : this.abandon(ch, id, meta.parentId, 'jsonrpc_unreadable');
+    if (decisionId === null) {
+      decisionId = newDecisionId();
+      this.record(ch, { method: asked ?? 'response', tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: 'jsonrpc_unreadable', rule: null, intent: null, findings: [], bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
+    }
+    return { ...jsonRpcDeny(id, { error: 'jsonrpc_unreadable', reason, rule: null, decision_id: decisionId }) };
   }
 
   async client(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ClientStep> {

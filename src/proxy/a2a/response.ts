@@ -19,9 +19,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { auditFinding, type Finding } from '../../inspect/finding.js';
 import { a2aJsonRpcDeny, A2aStreamScanner, agentCardPinTools, parseAgentCard, scanA2aResult, scanAgentCard } from '../../inspect/a2a/index.js';
-import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
-import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
-import { SseLimitError, SseParser, serializeSseEvent } from '../../inspect/mcp/sse.js';
+import type { JsonRpcId, JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
+import { recogniseJsonRpc, unreadableReason, type Recognised } from '../../inspect/mcp/recognise.js';
+import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
+import { envelopeOf } from '../../mcp/stdio/envelope.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
@@ -48,8 +49,9 @@ class A2aJsonInspector extends BufferedInspector {
   }
 
   protected finish(body: Buffer): Buffer[] {
-    const parsed = parseJsonRpc(body, { maxBytes: this.max });
-    if (!parsed.ok) return [plainScan(this.state, body, this.findings)];
+    const parsed = recogniseJsonRpc(body, { known: true, maxBytes: this.max });
+    if (parsed.kind === 'ordinary') return [plainScan(this.state, body, this.findings)];
+    if (parsed.kind === 'unreadable') return [Buffer.from(JSON.stringify(unreadable(this.ctx, this.findings, parsed, envelopeOf(body).id)), 'utf8')];
     let changed = false;
     const out = parsed.messages.map((m) => {
       const stop = this.scan(m);
@@ -99,10 +101,17 @@ class A2aSseInspector extends BufferedInspector {
     return [];
   }
 
-  private event(e: { data?: string }, out: Buffer[]): void {
+  private event(e: SseEvent, out: Buffer[]): void {
     if (this.#closed) return;
-    const parsed = e.data === undefined ? null : parseJsonRpc(e.data, { maxBytes: this.max });
-    const results = parsed?.ok ? parsed.messages : [];
+    const parsed = e.data === undefined ? null : recogniseJsonRpc(e.data, { known: true, maxBytes: this.max, invalidUtf8: e.invalidUtf8 === true });
+    if (parsed?.kind === 'unreadable') {
+      // Never passed on unread: an error event instead, and the stream ends there.
+      const deny = unreadable(this.ctx, this.findings, parsed, envelopeOf(Buffer.from(e.data!, 'utf8')).id);
+      out.push(Buffer.from(serializeSseEvent({ data: JSON.stringify(deny) }), 'utf8'));
+      this.#closed = true;
+      return;
+    }
+    const results = parsed?.kind === 'rpc' ? parsed.messages : [];
     const found: Finding[] = [];
     for (const m of results) found.push(...clean(this.#stream.push(m.kind === 'result' ? m.result : m.kind === 'error' ? m.error : undefined)));
     if (results.length === 0 && e.data !== undefined) found.push(...clean(this.state.injection.scanText(e.data, 'a2a.stream')));
@@ -166,6 +175,12 @@ class CardInspector extends BufferedInspector {
       throw new ResponseBlockedError('a2a_card_changed', `the agent card of ${this.ctx.hostText} changed since it was pinned (${changed.join(', ')}); an operator must accept it first (sluice mcp accept ${server})`, found);
     }
   }
+}
+
+/** An answer the gate cannot read as the calling agent will: a JSON-RPC error in its place, recorded as a finding. */
+function unreadable(ctx: RequestContext, findings: Finding[], r: Extract<Recognised, { kind: 'unreadable' }>, id: JsonRpcId | null): unknown {
+  findings.push({ type: 'jsonrpc_unreadable', location: 'a2a.result', action: 'block', detail: r.code });
+  return a2aJsonRpcDeny(id, { error: 'jsonrpc_unreadable', reason: unreadableReason(r), rule: ctx.decision?.rule ?? null, decision_id: ctx.decisionId });
 }
 
 function plainScan(state: GateState, body: Buffer, findings: Finding[]): Buffer {

@@ -86,7 +86,10 @@ test('a card that cannot be pinned fails closed', () => {
 });
 
 test('parseAgentCard: bounded, never throws, quotes nothing', () => {
-  assert.deepEqual(parseAgentCard('\ufeff{"name":"a","skills":[]}'), { ok: true, card: { name: 'a', skills: [] } });
+  assert.deepEqual(parseAgentCard('{"name":"a","skills":[]}'), { ok: true, card: { name: 'a', skills: [] } });
+  // Read strictly: what a client could read otherwise (a BOM, a second description) is refused.
+  assert.equal((parseAgentCard('\ufeff{"name":"a","skills":[]}') as { code: string }).code, 'bom');
+  assert.equal((parseAgentCard('{"name":"a","description":"x","description":"y"}') as { code: string }).code, 'duplicate_key');
   assert.deepEqual(parseAgentCard(Buffer.from('{"name":"b"}')), { ok: true, card: { name: 'b' } });
   assert.equal(parseAgentCard('{"name": AKIAIOSFODNN7EXAMPLE').ok, false);
   assert.ok(!JSON.stringify(parseAgentCard('{"name": AKIAIOSFODNN7EXAMPLE')).includes('AKIA'));
