@@ -86,7 +86,7 @@ rules:
     await agent.close();
   });
 
-  const post = (body: string | Buffer): Promise<Response> => fetch(`${base}/a2a`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body }) as unknown as Promise<Response>;
+  const post = (body: string | Buffer): ReturnType<typeof fetch> => fetch(`${base}/a2a`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body });
 
   test('an injected message padded with what a lenient agent tolerates is refused (400), audited, and never reaches the agent', async () => {
     agent.answer(null);
