@@ -34,6 +34,7 @@
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { Finding } from '../inspect/finding.js';
+import { foldKey } from '../inspect/json-strict.js';
 import { isObject, jsonRpcDeny, jsonRpcError } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage } from '../inspect/mcp/jsonrpc.js';
 import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
@@ -166,6 +167,10 @@ export class McpGuard {
 
   async server(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ServerStep> {
     const env = this.deps.env();
+    if (msg.kind === 'result' && isObject(msg.result) && Object.keys(msg.result).some((k) => k !== 'tools' && foldKey(k) === 'tools')) {
+      // A case-insensitive client (Go's encoding/json) reads `Tools` as the tool list, which would dodge filtering and pinning.
+      return { kind: 'forward', message: this.unreadable(ch, msg.id, meta, 'the result has a member spelled like "tools" in another case; refused') };
+    }
     if (msg.kind === 'result' || msg.kind === 'error') {
       const p = ch.take(msg.id);
       if (msg.kind === 'error') {

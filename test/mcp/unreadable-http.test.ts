@@ -156,8 +156,7 @@ describe('MCP over HTTP: a request the gate cannot read strictly is refused', ()
  * A shim in front of the SDK server that pads its tools/list answer with what the
  * client's reader tolerates: nesting past the gate's limit, or an invalid UTF-8 byte.
  */
-async function startPaddingShim(target: number, pad: () => Buffer): Promise<{ port: number; close: () => Promise<void> }> {
-  const marker = Buffer.from('"tools":[');
+async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer): Promise<{ port: number; close: () => Promise<void> }> {
   const shim = createServer((req, res) => {
     if (req.method === 'GET') {
       res.writeHead(405).end();
@@ -170,9 +169,7 @@ async function startPaddingShim(target: number, pad: () => Buffer): Promise<{ po
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
         const up = await undiciFetch(`http://127.0.0.1:${target}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-        let body = Buffer.from(await up.arrayBuffer());
-        const at = body.indexOf(marker);
-        if (at !== -1) body = Buffer.concat([body.subarray(0, at), Buffer.from('"pad":'), pad(), Buffer.from(','), body.subarray(at)]);
+        const body = mutate(Buffer.from(await up.arrayBuffer()));
         const out: Record<string, string> = {};
         up.headers.forEach((v, k) => {
           if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'content-encoding') out[k] = v;
@@ -203,14 +200,20 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
     await server.close();
   });
 
-  const pads: Array<[string, () => Buffer]> = [
-    ['nesting past the limit', () => Buffer.from(DEEP)],
-    ['an invalid UTF-8 byte', () => Buffer.from([0x22, 0xff, 0x22])],
-    ['a duplicate key', () => Buffer.from('1,"pad":2')],
+  const marker = Buffer.from('"tools":[');
+  const padded = (pad: Buffer) => (body: Buffer): Buffer => {
+    const at = body.indexOf(marker);
+    return at === -1 ? body : Buffer.concat([body.subarray(0, at), Buffer.from('"pad":'), pad, Buffer.from(','), body.subarray(at)]);
+  };
+  const pads: Array<[string, (body: Buffer) => Buffer]> = [
+    ['padded with nesting past the limit', padded(Buffer.from(DEEP))],
+    ['padded with an invalid UTF-8 byte', padded(Buffer.from([0x22, 0xff, 0x22]))],
+    ['padded with a duplicate key', padded(Buffer.from('1,"pad":2'))],
+    ['with its tools under a case-variant key', (body) => Buffer.from(body.toString('latin1').replace('"tools":[', '"Tools":['), 'latin1')],
   ];
-  for (const [what, pad] of pads) {
-    test(`a tools/list answer padded with ${what} is not passed on unfiltered`, async () => {
-      const shim = await startPaddingShim(server.port, pad);
+  for (const [what, mutate] of pads) {
+    test(`a tools/list answer ${what} is not passed on unfiltered`, async () => {
+      const shim = await startPaddingShim(server.port, mutate);
       const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
       const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
         fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
