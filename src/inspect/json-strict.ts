@@ -174,11 +174,18 @@ function ws(t: string, i: number): number {
   }
 }
 
+// eslint-disable-next-line no-control-regex
+const SPECIAL = /["\\\u0000-\u001f\ud800-\udfff]/g;
+
 /** Index of the closing quote of the string opening at `i`, or the problem. */
 function stringEnd(t: string, i: number): number | Extract<StrictJsonResult, { ok: false }> {
   const n = t.length;
   let j = i + 1;
   while (j < n) {
+    // Jump (natively) to the next character that needs a look: a quote, a backslash, a control or a surrogate.
+    SPECIAL.lastIndex = j;
+    if (SPECIAL.exec(t) === null) return syntax();
+    j = SPECIAL.lastIndex - 1;
     const c = t.charCodeAt(j);
     if (c === 0x22) return j;
     if (c < 0x20) return syntax();
