@@ -126,6 +126,15 @@ describe('MCP over HTTP: a request the gate cannot read strictly is refused', ()
     assert.equal(((await r.json()) as { error: string }).error, 'jsonrpc_unreadable');
   });
 
+  test('a content type that only contains "json" is no way around the guard', async () => {
+    const url = `http://mcp.test:${server.port}/mcp`;
+    const headers = await session(g, url, dispatcher);
+    for (const type of ['application/json-rpc', 'application/x-json; charset=utf-8', 'Text/JSON']) {
+      const r = await undiciFetch(url, { method: 'POST', dispatcher, headers: { ...headers, 'content-type': type }, body: call('23', 'tickets.delete') });
+      assert.match(await r.text(), /policy_denied/, type);
+    }
+  });
+
   test('the same request read strictly is guarded as usual (denied tool refused, allowed tool runs)', async () => {
     const url = `http://mcp.test:${server.port}/mcp`;
     const headers = await session(g, url, dispatcher);
