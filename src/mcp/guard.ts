@@ -76,7 +76,7 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE = new Set(['jsonrpc_unreadable', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
+const ANSWERED_BY_GATE = new Set(['jsonrpc_unreadable', 'message_too_large', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
@@ -135,14 +135,14 @@ export class McpGuard {
    * closed as refused, or the refusal gets a record of its own; the client gets the
    * returned error instead.
    */
-  unreadable(ch: McpChannel, id: JsonRpcId | null, meta: MessageMeta, reason: string): Record<string, unknown> {
+  unreadable(ch: McpChannel, id: JsonRpcId | null, meta: MessageMeta, reason: string, error: 'jsonrpc_unreadable' | 'message_too_large' = 'jsonrpc_unreadable'): Record<string, unknown> {
     const asked = id === null ? null : (ch.pending.get(McpChannel.key(id))?.method ?? null);
-    let decisionId = id === null ? null : this.abandon(ch, id, meta.parentId, 'jsonrpc_unreadable');
+    let decisionId = id === null ? null : this.abandon(ch, id, meta.parentId, error);
     if (decisionId === null) {
       decisionId = newDecisionId();
-      this.record(ch, { method: asked ?? 'response', tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: 'jsonrpc_unreadable', rule: null, intent: null, findings: [], bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
+      this.record(ch, { method: asked ?? 'response', tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: error, rule: null, intent: null, findings: [], bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
     }
-    return { ...jsonRpcDeny(id, { error: 'jsonrpc_unreadable', reason, rule: null, decision_id: decisionId }) };
+    return { ...jsonRpcDeny(id, { error, reason, rule: null, decision_id: decisionId }) };
   }
 
   async client(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ClientStep> {

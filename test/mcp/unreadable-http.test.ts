@@ -165,7 +165,7 @@ describe('MCP over HTTP: a request the gate cannot read strictly is refused', ()
  * A shim in front of the SDK server that pads its tools/list answer with what the
  * client's reader tolerates: nesting past the gate's limit, or an invalid UTF-8 byte.
  */
-async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer): Promise<{ port: number; close: () => Promise<void> }> {
+async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer, asJson = false): Promise<{ port: number; close: () => Promise<void> }> {
   const shim = createServer((req, res) => {
     if (req.method === 'GET') {
       res.writeHead(405).end();
@@ -178,11 +178,18 @@ async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
         const up = await undiciFetch(`http://127.0.0.1:${target}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-        const body = mutate(Buffer.from(await up.arrayBuffer()));
+        let body: Buffer = Buffer.from(await up.arrayBuffer());
         const out: Record<string, string> = {};
         up.headers.forEach((v, k) => {
           if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'content-encoding') out[k] = v;
         });
+        // As a JSON body instead of the SDK's one-event stream, when asked.
+        const data = /^data: (.*)$/m.exec(body.toString('latin1'));
+        if (asJson && data) {
+          body = Buffer.from(data[1]!, 'latin1');
+          out['content-type'] = 'application/json';
+        }
+        body = mutate(body);
         res.writeHead(up.status, out).end(body);
       })().catch(() => res.destroy());
     });
@@ -202,7 +209,7 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
   let g: TestGate;
   before(async () => {
     server = await startMcpHttp();
-    g = await startTestGate(CONFIG);
+    g = await startTestGate(`${CONFIG}mcp:\n  max_message_bytes: 65536\n`);
   });
   after(async () => {
     await g.close();
@@ -214,15 +221,20 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
     const at = body.indexOf(marker);
     return at === -1 ? body : Buffer.concat([body.subarray(0, at), Buffer.from('"pad":'), pad, Buffer.from(','), body.subarray(at)]);
   };
-  const pads: Array<[string, (body: Buffer) => Buffer]> = [
-    ['padded with nesting past the limit', padded(Buffer.from(DEEP))],
-    ['padded with an invalid UTF-8 byte', padded(Buffer.from([0x22, 0xff, 0x22]))],
+  const pads: Array<[string, (body: Buffer) => Buffer, boolean?, string?]> = [
+    ['padded with nesting past the limit (event stream)', padded(Buffer.from(DEEP))],
+    ['padded with nesting past the limit (JSON body)', padded(Buffer.from(DEEP)), true],
+    ['padded with an invalid UTF-8 byte (event stream)', padded(Buffer.from([0x22, 0xff, 0x22]))],
+    ['padded with an invalid UTF-8 byte (JSON body)', padded(Buffer.from([0x22, 0xff, 0x22])), true],
     ['padded with a duplicate key', padded(Buffer.from('1,"pad":2'))],
+    ['padded with a raw lone surrogate (JSON body)', padded(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22])), true],
+    ['with trailing bytes (JSON body)', (body) => (body.includes(marker) ? Buffer.concat([body, Buffer.from(' {"x":1}')]) : body), true],
     ['with its tools under a case-variant key', (body) => Buffer.from(body.toString('latin1').replace('"tools":[', '"Tools":['), 'latin1')],
+    ['padded past mcp.max_message_bytes (JSON body)', padded(Buffer.from(`"${'x'.repeat(70_000)}"`)), true, 'message_too_large'],
   ];
-  for (const [what, mutate] of pads) {
+  for (const [what, mutate, asJson, code] of pads) {
     test(`a tools/list answer ${what} is not passed on unfiltered`, async () => {
-      const shim = await startPaddingShim(server.port, mutate);
+      const shim = await startPaddingShim(server.port, mutate, asJson);
       const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
       const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
         fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
@@ -236,8 +248,8 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
         );
         assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
         assert.equal(seen.code, -32001);
-        assert.equal(seen.data?.error, 'jsonrpc_unreadable');
-        const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === 'jsonrpc_unreadable');
+        assert.equal(seen.data?.error, code ?? 'jsonrpc_unreadable');
+        const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === (code ?? 'jsonrpc_unreadable'));
         assert.equal(rec?.method, 'tools/list');
         assert.equal(rec?.outcome, 'deny');
       } finally {
