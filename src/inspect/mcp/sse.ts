@@ -86,7 +86,8 @@ export class SseParser {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     const out = this.#feed(text);
-    if (this.#badChunk) this.#badEvent = true;
+    // The event still being read holds bytes of this chunk.
+    if (this.#badChunk && (this.#size > 0 || this.#line !== '' || this.#pendingCr)) this.#badEvent = true;
     this.#badChunk = false;
     return out;
   }
