@@ -76,6 +76,8 @@ network:
 rules:
   - id: agent
     hosts: [agent.test]
+a2a:
+  max_message_bytes: 65536
 `);
     dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
     base = `http://agent.test:${agent.port}`;
@@ -127,6 +129,17 @@ rules:
     const text = await s.text();
     assert.match(text, /jsonrpc_unreadable/);
     assert.doesNotMatch(text, /"after"/, 'nothing after the refused event');
+  });
+
+  test('an answer over a2a.max_message_bytes becomes a JSON-RPC error for its request (the id read after the bound)', async () => {
+    const big = `{"result":{"kind":"message","role":"agent","messageId":"r","parts":[{"kind":"text","text":"${'x'.repeat(100_000)}"}]},"jsonrpc":"2.0","id":"ID"}`;
+    agent.answer({ status: 200, type: 'application/json', body: Buffer.from(big) });
+    const r = await post(send('9', '', 'hello'));
+    const body = (await r.json()) as { id?: unknown; result?: unknown; error?: { data?: { error?: string } } };
+    assert.equal(body.result, undefined);
+    assert.equal(body.id, 9);
+    assert.equal(body.error?.data?.error, 'message_too_large');
+    agent.answer(null);
   });
 
   test('an agent card a client could read differently (a duplicate description) is refused', async () => {

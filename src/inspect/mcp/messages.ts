@@ -94,6 +94,9 @@ export function readToolCall(m: JsonRpcMessage): ToolCall | string | null {
     return 'tools/call params have a member spelled like "name" or "arguments" in another case';
   }
   if (typeof p.name !== 'string' || p.name === '') return 'tools/call params.name must be a non-empty string';
+  // A server in C (or a log line) cuts a name at NUL or a line break: the policy would judge another name.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p.name)) return 'tools/call params.name contains a control character';
   const a = p.arguments;
   if (a !== undefined && a !== null && !isObject(a)) return 'tools/call params.arguments must be an object';
   return { name: p.name, args: isObject(a) ? a : {} };

@@ -22,7 +22,8 @@ import { a2aJsonRpcDeny, A2aStreamScanner, agentCardPinTools, parseAgentCard, sc
 import type { JsonRpcId, JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import { recogniseJsonRpc, unreadableReason, type Recognised } from '../../inspect/mcp/recognise.js';
 import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
-import { envelopeOf } from '../../mcp/stdio/envelope.js';
+import { EnvelopeScanner, envelopeOf } from '../../mcp/stdio/envelope.js';
+import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
@@ -44,8 +45,33 @@ export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestCo
 
 /** A JSON answer: every result (and error) scanned; one that carries an injection is replaced. */
 class A2aJsonInspector extends BufferedInspector {
+  readonly #parts: Buffer[] = [];
+  #size = 0;
+  /** Set once a JSON answer went over the bound: the rest is only scanned for its id. */
+  #over: EnvelopeScanner | null = null;
+
   constructor(private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
     super(state, headers, state.a2aMaxMessageBytes, 'a2a.max_message_bytes');
+  }
+
+  /** Read whole; a JSON-RPC answer too large to read becomes a JSON-RPC error for its request. */
+  protected override take(parts: Buffer[], last: boolean): Buffer[] {
+    for (const p of parts) {
+      this.#size += p.length;
+      if (this.#over) this.#over.push(p);
+      else if (this.#size > this.max) {
+        if (!couldBeJson(this.#parts[0] ?? p)) throw this.tooLarge();
+        this.#over = new EnvelopeScanner();
+        for (const q of this.#parts) this.#over.push(q);
+        this.#over.push(p);
+        this.#parts.length = 0;
+      } else this.#parts.push(p);
+    }
+    if (!last) return [];
+    if (!this.#over) return this.finish(Buffer.concat(this.#parts));
+    this.findings.push({ type: 'message_too_large', location: 'a2a.result', action: 'block', detail: `over ${this.max} bytes (a2a.max_message_bytes)` });
+    const reason = `the agent's answer is over ${this.max} bytes (a2a.max_message_bytes); refused`;
+    return [Buffer.from(JSON.stringify(a2aJsonRpcDeny(this.#over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId })), 'utf8')];
   }
 
   protected finish(body: Buffer): Buffer[] {

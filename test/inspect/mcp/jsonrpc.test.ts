@@ -136,6 +136,9 @@ test('readToolCall and readToolList read the shapes the gate acts on', () => {
   assert.equal(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')), null);
   assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}')), 'string');
   assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":[1]}}')), 'string');
+  // What a lenient server reads differently: a case-variant member, a name a C server cuts at NUL.
+  assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","Arguments":{"x":1}}}')), 'string');
+  assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tickets.delete\\u0000x"}}')), 'string');
   assert.deepEqual(readToolList({ tools: [{ name: 'a' }] }), [{ name: 'a' }]);
   assert.equal(readToolList({ tools: 'x' }), null);
 });
