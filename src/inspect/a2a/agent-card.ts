@@ -11,7 +11,7 @@
  * // [{ type: 'prompt_injection:exfiltration', location: 'a2a.card:skills[0].description', action: 'block', ... }, ...]
  */
 import type { Finding } from '../finding.js';
-import { readJsonStrict, type StrictJsonProblem } from '../json-strict.js';
+import { foldKey, readJsonStrict, type StrictJsonProblem } from '../json-strict.js';
 import { isObject } from '../mcp/jsonrpc.js';
 import { MAX_TOOL_NAME } from '../mcp/pins.js';
 import type { InjectionTextScanner } from '../mcp/tool-inspect.js';
@@ -45,6 +45,14 @@ export function agentCardProblems(card: unknown): Finding[] {
   const bad = (location: string, detail: string): Finding => ({ type: 'a2a_card_invalid', location, action: 'block', detail });
   if (!isObject(card)) return [bad('a2a.card', 'the agent card is not a JSON object')];
   const out: Finding[] = [];
+  const variant = (o: Record<string, unknown>, names: ReadonlyMap<string, string>, where: string): void => {
+    for (const k of Object.keys(o)) {
+      const canon = names.get(foldKey(k));
+      // A case-insensitive client (Go's encoding/json) reads `Skills` as `skills`: what the gate pins and checks would not be what it reads.
+      if (canon !== undefined && canon !== k) out.push(bad(where, `a member is spelled like "${canon}" in another case`));
+    }
+  };
+  variant(card, CARD_FIELDS, 'a2a.card');
   if (typeof card.name !== 'string' || card.name === '') out.push(bad('a2a.card:name', 'an agent card needs a non-empty string "name"'));
   if (card.skills === undefined) return out;
   if (!Array.isArray(card.skills)) return [...out, bad('a2a.card:skills', '"skills" must be an array')];
@@ -52,9 +60,14 @@ export function agentCardProblems(card: unknown): Finding[] {
     if (!isObject(s) || typeof s.id !== 'string' || s.id === '' || s.id.length > MAX_TOOL_NAME) {
       out.push(bad(`a2a.card:skills[${i}]`, `a skill needs a string "id" of at most ${MAX_TOOL_NAME} characters`));
     }
+    if (isObject(s)) variant(s, SKILL_FIELDS, `a2a.card:skills[${i}]`);
   });
   return out;
 }
+
+const byFold = (names: readonly string[]): ReadonlyMap<string, string> => new Map(names.map((n) => [foldKey(n), n]));
+const CARD_FIELDS = byFold(['name', 'description', 'skills', 'url', 'version', 'provider', 'capabilities', 'securitySchemes', 'security', 'defaultInputModes', 'defaultOutputModes', 'protocolVersion', 'preferredTransport', 'additionalInterfaces', 'supportsAuthenticatedExtendedCard', 'signatures', 'iconUrl', 'documentationUrl', 'supportedInterfaces']);
+const SKILL_FIELDS = byFold(['id', 'name', 'description', 'tags', 'examples', 'inputModes', 'outputModes', 'security']);
 
 /**
  * Whether a JSON-RPC result is an agent card rather than a task or message:

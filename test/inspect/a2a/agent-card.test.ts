@@ -77,6 +77,8 @@ test('a card that cannot be pinned fails closed', () => {
     [[card()], ['a2a_card_invalid@a2a.card']],
     [{ ...card(), name: '' }, ['a2a_card_invalid@a2a.card:name']],
     [{ ...card(), skills: { id: 'x' } }, ['a2a_card_invalid@a2a.card:skills']],
+    [{ ...card(), Skills: [] }, ['a2a_card_invalid@a2a.card']],
+    [{ ...card(), skills: [{ id: 'a', Description: 'x' }] }, ['a2a_card_invalid@a2a.card:skills[0]']],
     [{ ...card(), skills: [{ name: 'no id' }, 'str', { id: 'x'.repeat(600) }] }, ['a2a_card_invalid@a2a.card:skills[0]', 'a2a_card_invalid@a2a.card:skills[1]', 'a2a_card_invalid@a2a.card:skills[2]']],
   ];
   for (const [c, want] of cases) assert.deepEqual(blocks(scanAgentCard(c, injection)), want);
