@@ -34,6 +34,7 @@
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { Finding } from '../inspect/finding.js';
+import { foldKey } from '../inspect/json-strict.js';
 import { isObject, jsonRpcDeny, jsonRpcError } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage } from '../inspect/mcp/jsonrpc.js';
 import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
@@ -75,7 +76,7 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE = new Set(['policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
+const ANSWERED_BY_GATE = new Set(['jsonrpc_unreadable', 'message_too_large', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
@@ -128,6 +129,22 @@ export class McpGuard {
     return p.call.decisionId;
   }
 
+  /**
+   * A server message the transport cannot read the way the client would (see
+   * recognise.ts): never passed on. The request it answers (by its envelope id) is
+   * closed as refused, or the refusal gets a record of its own; the client gets the
+   * returned error instead.
+   */
+  unreadable(ch: McpChannel, id: JsonRpcId | null, meta: MessageMeta, reason: string, error: 'jsonrpc_unreadable' | 'message_too_large' = 'jsonrpc_unreadable'): Record<string, unknown> {
+    const asked = id === null ? null : (ch.pending.get(McpChannel.key(id))?.method ?? null);
+    let decisionId = id === null ? null : this.abandon(ch, id, meta.parentId, error);
+    if (decisionId === null) {
+      decisionId = newDecisionId();
+      this.record(ch, { method: asked ?? 'response', tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: error, rule: null, intent: null, findings: [], bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
+    }
+    return { ...jsonRpcDeny(id, { error, reason, rule: null, decision_id: decisionId }) };
+  }
+
   async client(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ClientStep> {
     if (msg.kind === 'request' && msg.method === 'tools/call') return this.call(ch, msg, meta);
     const env = this.deps.env();
@@ -150,6 +167,10 @@ export class McpGuard {
 
   async server(ch: McpChannel, msg: JsonRpcMessage, meta: MessageMeta): Promise<ServerStep> {
     const env = this.deps.env();
+    if (msg.kind === 'result' && isObject(msg.result) && Object.keys(msg.result).some((k) => k !== 'tools' && foldKey(k) === 'tools')) {
+      // A case-insensitive client (Go's encoding/json) reads `Tools` as the tool list, which would dodge filtering and pinning.
+      return { kind: 'forward', message: this.unreadable(ch, msg.id, meta, 'the result has a member spelled like "tools" in another case; refused') };
+    }
     if (msg.kind === 'result' || msg.kind === 'error') {
       const p = ch.take(msg.id);
       if (msg.kind === 'error') {

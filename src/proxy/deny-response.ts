@@ -30,6 +30,7 @@ export type DenyError =
   | 'injection_blocked'
   | 'decompression_bomb'
   | 'response_unreadable'
+  | 'jsonrpc_unreadable'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */

@@ -11,6 +11,7 @@
  * // [{ type: 'prompt_injection:exfiltration', location: 'a2a.card:skills[0].description', action: 'block', ... }, ...]
  */
 import type { Finding } from '../finding.js';
+import { foldKey, readJsonStrict, type StrictJsonProblem } from '../json-strict.js';
 import { isObject } from '../mcp/jsonrpc.js';
 import { MAX_TOOL_NAME } from '../mcp/pins.js';
 import type { InjectionTextScanner } from '../mcp/tool-inspect.js';
@@ -44,6 +45,14 @@ export function agentCardProblems(card: unknown): Finding[] {
   const bad = (location: string, detail: string): Finding => ({ type: 'a2a_card_invalid', location, action: 'block', detail });
   if (!isObject(card)) return [bad('a2a.card', 'the agent card is not a JSON object')];
   const out: Finding[] = [];
+  const variant = (o: Record<string, unknown>, names: ReadonlyMap<string, string>, where: string): void => {
+    for (const k of Object.keys(o)) {
+      const canon = names.get(foldKey(k));
+      // A case-insensitive client (Go's encoding/json) reads `Skills` as `skills`: what the gate pins and checks would not be what it reads.
+      if (canon !== undefined && canon !== k) out.push(bad(where, `a member is spelled like "${canon}" in another case`));
+    }
+  };
+  variant(card, CARD_FIELDS, 'a2a.card');
   if (typeof card.name !== 'string' || card.name === '') out.push(bad('a2a.card:name', 'an agent card needs a non-empty string "name"'));
   if (card.skills === undefined) return out;
   if (!Array.isArray(card.skills)) return [...out, bad('a2a.card:skills', '"skills" must be an array')];
@@ -51,9 +60,14 @@ export function agentCardProblems(card: unknown): Finding[] {
     if (!isObject(s) || typeof s.id !== 'string' || s.id === '' || s.id.length > MAX_TOOL_NAME) {
       out.push(bad(`a2a.card:skills[${i}]`, `a skill needs a string "id" of at most ${MAX_TOOL_NAME} characters`));
     }
+    if (isObject(s)) variant(s, SKILL_FIELDS, `a2a.card:skills[${i}]`);
   });
   return out;
 }
+
+const byFold = (names: readonly string[]): ReadonlyMap<string, string> => new Map(names.map((n) => [foldKey(n), n]));
+const CARD_FIELDS = byFold(['name', 'description', 'skills', 'url', 'version', 'provider', 'capabilities', 'securitySchemes', 'security', 'defaultInputModes', 'defaultOutputModes', 'protocolVersion', 'preferredTransport', 'additionalInterfaces', 'supportsAuthenticatedExtendedCard', 'signatures', 'iconUrl', 'documentationUrl', 'supportedInterfaces']);
+const SKILL_FIELDS = byFold(['id', 'name', 'description', 'tags', 'examples', 'inputModes', 'outputModes', 'security']);
 
 /**
  * Whether a JSON-RPC result is an agent card rather than a task or message:
@@ -70,33 +84,21 @@ export function looksLikeAgentCard(v: unknown): boolean {
 
 export type AgentCardParse =
   | { ok: true; card: Record<string, unknown> }
-  | { ok: false; code: 'too_large' | 'invalid_utf8' | 'invalid_json' | 'not_an_object'; message: string };
+  | { ok: false; code: StrictJsonProblem | 'not_an_object'; message: string };
 
 export const DEFAULT_MAX_CARD_BYTES = 1024 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Parse an agent card body, bounded; never throws, and the message never
- * quotes the body.
+ * Parse an agent card body with the strict reader (json-strict.ts: a card a client
+ * could read differently, such as one with a duplicate description, is refused),
+ * bounded; never throws, and the message never quotes the body.
  *
  * @example
  * parseAgentCard('{"name":"a","skills":[]}') // { ok: true, card: { name: 'a', skills: [] } }
  * parseAgentCard('[1]')                      // { ok: false, code: 'not_an_object', message: 'the agent card is not a JSON object' }
  */
 export function parseAgentCard(body: Buffer | Uint8Array | string, maxBytes = DEFAULT_MAX_CARD_BYTES): AgentCardParse {
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  if (size > maxBytes) return { ok: false, code: 'too_large', message: `agent card over ${maxBytes} bytes` };
-  let text: string;
-  try {
-    text = typeof body === 'string' ? body : utf8.decode(body);
-  } catch {
-    return { ok: false, code: 'invalid_utf8', message: 'the agent card is not valid UTF-8' };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch {
-    return { ok: false, code: 'invalid_json', message: 'the agent card is not valid JSON' };
-  }
-  return isObject(value) ? { ok: true, card: value } : { ok: false, code: 'not_an_object', message: 'the agent card is not a JSON object' };
+  const read = readJsonStrict(body, { maxBytes, maxDepth: 64 });
+  if (!read.ok) return { ok: false, code: read.code, message: `the agent card ${read.code === 'too_large' ? `is over ${maxBytes} bytes` : `is not strict JSON: ${read.message}`}` };
+  return isObject(read.value) ? { ok: true, card: read.value } : { ok: false, code: 'not_an_object', message: 'the agent card is not a JSON object' };
 }

@@ -3,15 +3,20 @@
  * into classified messages, or say precisely why it is not one. Never throws on
  * input: a gate that meets garbage denies with a reason, it does not crash.
  *
- * Bounded: the payload's size, the batch's length and the nesting depth are
- * checked before anything is built from them, so a hostile body costs a bounded
- * amount of work.
+ * Strict: the payload is read by the one strict JSON reader (json-strict.ts), so
+ * what a lenient receiver could read differently (invalid UTF-8, a BOM, a lone
+ * surrogate, a duplicate or case-variant key, an over-precise number, trailing
+ * bytes, nesting past the limit) is a problem here, never a different message.
+ * A member spelled like a JSON-RPC member in another case (`Method`) is one too.
+ * Bounded: size, batch length and depth are checked before anything is built.
  *
  * @example
  * const r = parseJsonRpc('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tickets.create"}}');
  * if (r.ok) r.messages[0]; // { kind: 'request', id: 1, method: 'tools/call', params: {...}, raw: {...} }
  * else r.code;             // 'invalid_json' | 'not_jsonrpc' | ...
  */
+
+import { foldKey, readJsonStrict, type StrictJsonProblem } from '../json-strict.js';
 
 export type JsonRpcId = string | number;
 
@@ -30,10 +35,7 @@ export interface JsonRpcErrorObject {
 
 /** Why a payload is not usable JSON-RPC. Stable: callers map them to deny reasons. */
 export type JsonRpcProblem =
-  | 'too_large'
-  | 'invalid_utf8'
-  | 'too_deep'
-  | 'invalid_json'
+  | StrictJsonProblem
   | 'empty_batch'
   | 'batch_too_long'
   | 'not_jsonrpc';
@@ -65,8 +67,6 @@ export const MCP_DENIED_CODE = -32001;
 export const JSONRPC_PARSE_ERROR = -32700;
 export const JSONRPC_INVALID_REQUEST = -32600;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
 /**
  * Parse a payload. A batch is valid only when every element is a valid message
  * (a gate cannot inspect half a batch), and the failing position is reported.
@@ -78,31 +78,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  */
 export function parseJsonRpc(payload: Buffer | Uint8Array | string, limits: JsonRpcLimits = {}): JsonRpcParseResult {
   const lim = { ...DEFAULT_JSONRPC_LIMITS, ...limits };
-  let text: string;
-  if (typeof payload === 'string') {
-    // A string's UTF-8 length is at least its length in UTF-16 units: test cheaply first.
-    if (payload.length > lim.maxBytes || Buffer.byteLength(payload) > lim.maxBytes) return tooLarge(lim.maxBytes);
-    text = payload.charCodeAt(0) === 0xfeff ? payload.slice(1) : payload;
-  } else {
-    if (payload.byteLength > lim.maxBytes) return tooLarge(lim.maxBytes);
-    try {
-      text = utf8.decode(payload);
-    } catch {
-      return { ok: false, code: 'invalid_utf8', message: 'the payload is not valid UTF-8' };
-    }
-  }
-  const depth = nestingDepth(text, lim.maxDepth);
-  if (depth > lim.maxDepth) return { ok: false, code: 'too_deep', message: `JSON nested deeper than ${lim.maxDepth} levels` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the input; say where instead.
-    return { ok: false, code: 'invalid_json', message: `not valid JSON${text.trim() === '' ? ' (empty payload)' : ''}` };
-  }
+  const read = readJsonStrict(payload, lim);
+  if (!read.ok) return { ok: false, code: read.code, message: read.message === 'not valid JSON' && isBlank(payload) ? 'not valid JSON (empty payload)' : read.message };
+  return classifyPayload(read.value, lim.maxBatch);
+}
+
+/**
+ * A parsed payload as JSON-RPC: one message or a non-empty batch of them.
+ *
+ * @example
+ * classifyPayload([], 1000) // { ok: false, code: 'empty_batch', ... }
+ */
+export function classifyPayload(value: unknown, maxBatch: number = DEFAULT_JSONRPC_LIMITS.maxBatch): JsonRpcParseResult {
   if (Array.isArray(value)) {
     if (value.length === 0) return { ok: false, code: 'empty_batch', message: 'an empty batch ([]) is not a valid JSON-RPC payload' };
-    if (value.length > lim.maxBatch) return { ok: false, code: 'batch_too_long', message: `batch of ${value.length} messages; at most ${lim.maxBatch}` };
+    if (value.length > maxBatch) return { ok: false, code: 'batch_too_long', message: `batch of ${value.length} messages; at most ${maxBatch}` };
     const messages: JsonRpcMessage[] = [];
     for (let i = 0; i < value.length; i++) {
       const m = classify(value[i]);
@@ -129,6 +119,11 @@ export function classifyJsonRpc(value: unknown): JsonRpcMessage | string {
 
 function classify(v: unknown): JsonRpcMessage | string {
   if (!isObject(v)) return `expected an object, got ${describe(v)}`;
+  for (const k of Object.keys(v)) {
+    const f = foldKey(k);
+    // A case-insensitive reader (Go's encoding/json) takes `Method` for `method`.
+    if (f !== k && MEMBERS.has(f)) return `a member is spelled like the JSON-RPC member "${f}" in another case`;
+  }
   if (v.jsonrpc !== '2.0') return 'expected "jsonrpc": "2.0"';
   const hasId = Object.hasOwn(v, 'id');
   if (Object.hasOwn(v, 'method')) {
@@ -200,35 +195,19 @@ export function jsonRpcDeny(id: JsonRpcId | null, deny: McpDenyData): JsonRpcErr
   return jsonRpcError(id, MCP_DENIED_CODE, deny.reason, data);
 }
 
-function tooLarge(max: number): JsonRpcParseResult {
-  return { ok: false, code: 'too_large', message: `payload over ${max} bytes` };
-}
-
-/**
- * The deepest array/object nesting in `text`, counting only brackets outside
- * strings; stops counting once past `limit`. Linear, no allocation.
- */
-function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
-}
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const MEMBERS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
+
+function isBlank(p: Buffer | Uint8Array | string): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const c = typeof p === 'string' ? p.charCodeAt(i) : p[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
 }
 
 function isId(v: unknown): v is JsonRpcId {

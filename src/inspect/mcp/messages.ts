@@ -8,6 +8,7 @@
  * isMcpPayload('application/json', '{"jsonrpc":"2.0","id":1,"method":"tools/list"}') // true
  * isMcpPayload('application/json', '{"jsonrpc":"2.0","id":1,"method":"eth_call"}')   // false
  */
+import { foldKey } from '../json-strict.js';
 import { isObject, parseJsonRpc } from './jsonrpc.js';
 import type { JsonRpcLimits, JsonRpcMessage } from './jsonrpc.js';
 import { SseParser } from './sse.js';
@@ -88,7 +89,14 @@ export function readToolCall(m: JsonRpcMessage): ToolCall | string | null {
   if ((m.kind !== 'request' && m.kind !== 'notification') || m.method !== 'tools/call') return null;
   const p = m.params;
   if (!isObject(p)) return 'tools/call needs params with a "name"';
+  // A case-insensitive server (Go's encoding/json) would take `Name` or `ARGUMENTS` for these.
+  if (Object.keys(p).some((k) => k !== 'name' && k !== 'arguments' && (foldKey(k) === 'name' || foldKey(k) === 'arguments'))) {
+    return 'tools/call params have a member spelled like "name" or "arguments" in another case';
+  }
   if (typeof p.name !== 'string' || p.name === '') return 'tools/call params.name must be a non-empty string';
+  // A server in C (or a log line) cuts a name at NUL or a line break: the policy would judge another name.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p.name)) return 'tools/call params.name contains a control character';
   const a = p.arguments;
   if (a !== undefined && a !== null && !isObject(a)) return 'tools/call params.arguments must be an object';
   return { name: p.name, args: isObject(a) ? a : {} };

@@ -18,6 +18,7 @@
  * p.push('ta: {"jsonrpc":"2.0"}\n\n'); // [{ event: 'message', data: '{"jsonrpc":"2.0"}' }]
  * serializeSseEvent({ event: 'message', data: '{}' }); // 'event: message\ndata: {}\n\n'
  */
+import { isUtf8 } from 'node:buffer';
 
 /** One event block. Fields absent from the block are absent here. */
 export interface SseEvent {
@@ -31,6 +32,11 @@ export interface SseEvent {
   retry?: number;
   /** Comment lines (`:` onwards, without the colon), e.g. keep-alives. */
   comments?: string[];
+  /**
+   * Bytes of this event (or of a chunk it shares) were not valid UTF-8: the text
+   * holds U+FFFD where a stricter client may refuse or read otherwise. Only ever true.
+   */
+  invalidUtf8?: true;
 }
 
 export const DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -60,6 +66,11 @@ export class SseParser {
   #event: SseEvent = {};
   #data: string[] | null = null;
   #size = 0;
+  readonly #utf8 = new Utf8Check();
+  /** The chunk being fed had invalid UTF-8: every event it touches says so. */
+  #badChunk = false;
+  /** The event being read started in such a chunk. */
+  #badEvent = false;
 
   constructor(opts: SseParserOptions = {}) {
     this.#max = opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -69,15 +80,21 @@ export class SseParser {
   /** Feed a chunk; returns the events it completed, in order. Throws SseLimitError past the bound. */
   push(chunk: Buffer | Uint8Array | string): SseEvent[] {
     let text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    this.#badChunk = typeof chunk !== 'string' && !this.#utf8.push(chunk);
     if (!this.#started && text.length > 0) {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    return this.#feed(text);
+    const out = this.#feed(text);
+    // The event still being read holds bytes of this chunk.
+    if (this.#badChunk && (this.#size > 0 || this.#line !== '' || this.#pendingCr)) this.#badEvent = true;
+    this.#badChunk = false;
+    return out;
   }
 
   /** The stream ended: flush the decoder and a line ended by a final CR; an unterminated event is dropped. */
   end(): SseEvent[] {
+    this.#badChunk = !this.#utf8.end();
     const out = this.#feed(this.#decoder.decode());
     if (this.#pendingCr) {
       this.#pendingCr = false;
@@ -162,6 +179,8 @@ export class SseParser {
   #dispatch(out: SseEvent[]): void {
     const e = this.#event;
     if (this.#data !== null) e.data = this.#data.join('\n');
+    if (this.#badChunk || this.#badEvent) e.invalidUtf8 = true;
+    this.#badEvent = false;
     if (e.data !== undefined || e.event !== undefined || e.id !== undefined || e.retry !== undefined || e.comments !== undefined) out.push(e);
     this.#reset();
   }
@@ -170,6 +189,36 @@ export class SseParser {
     this.#event = {};
     this.#data = null;
     this.#size = 0;
+  }
+}
+
+/**
+ * UTF-8 validity of a byte stream, chunk by chunk: a character split across two
+ * chunks is carried (at most 3 bytes) and judged with the next one.
+ */
+class Utf8Check {
+  #carry: Buffer | null = null;
+
+  /** False when the bytes so far (but an incomplete last character) are not UTF-8. */
+  push(chunk: Uint8Array): boolean {
+    const b = this.#carry ? Buffer.concat([this.#carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let cut = b.length;
+    for (let k = b.length - 1; k >= 0 && k >= b.length - 3; k--) {
+      const c = b[k]!;
+      if ((c & 0xc0) === 0x80) continue;
+      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      if (b.length - k < need) cut = k;
+      break;
+    }
+    this.#carry = cut < b.length ? Buffer.from(b.subarray(cut)) : null;
+    return isUtf8(b.subarray(0, cut));
+  }
+
+  /** False when the stream ended inside a character. */
+  end(): boolean {
+    const ok = this.#carry === null;
+    this.#carry = null;
+    return ok;
   }
 }
 

@@ -113,8 +113,18 @@ function tooLarge(bytes: number, max: number): Unreadable {
   return { error: 'message_too_large', code: MCP_DENIED_CODE, reason: `the JSON-RPC message is ${bytes} bytes, over the ${max}-byte limit (mcp.max_message_bytes); nothing was forwarded`, audited: true, bytes };
 }
 
+/**
+ * Why a line is refused. One a lenient peer would still read (deep, not UTF-8, a BOM,
+ * a lone surrogate, a duplicate or case-variant key, an over-precise number, trailing
+ * bytes) is the gate's decision, `jsonrpc_unreadable`, and audited; plain garbage is
+ * a broken peer, `mcp_invalid_message`.
+ */
 function malformed(r: Extract<JsonRpcParseResult, { ok: false }>, bytes: number): Unreadable {
-  const parse = r.code === 'invalid_json' || r.code === 'invalid_utf8';
+  if (r.code !== 'invalid_json' && r.code !== 'empty_batch' && (r.code !== 'not_jsonrpc' || r.message.includes('in another case'))) {
+    const parse = r.code !== 'not_jsonrpc' && r.code !== 'batch_too_long';
+    return { error: 'jsonrpc_unreadable', code: parse ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST, reason: `the JSON-RPC message cannot be read the way its receiver would read it (${r.message}); refused`, audited: true, bytes };
+  }
+  const parse = r.code === 'invalid_json';
   return { error: 'mcp_invalid_message', code: parse ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST, reason: `${parse ? 'Parse error' : 'Invalid Request'}: ${r.message}`, audited: false, bytes };
 }
 

@@ -19,9 +19,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { auditFinding, type Finding } from '../../inspect/finding.js';
 import { a2aJsonRpcDeny, A2aStreamScanner, agentCardPinTools, parseAgentCard, scanA2aResult, scanAgentCard } from '../../inspect/a2a/index.js';
-import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
-import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
-import { SseLimitError, SseParser, serializeSseEvent } from '../../inspect/mcp/sse.js';
+import type { JsonRpcId, JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
+import { recogniseJsonRpc, unreadableReason, type Recognised } from '../../inspect/mcp/recognise.js';
+import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
+import { EnvelopeScanner, envelopeOf } from '../../mcp/stdio/envelope.js';
+import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
@@ -43,13 +45,39 @@ export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestCo
 
 /** A JSON answer: every result (and error) scanned; one that carries an injection is replaced. */
 class A2aJsonInspector extends BufferedInspector {
+  readonly #parts: Buffer[] = [];
+  #size = 0;
+  /** Set once a JSON answer went over the bound: the rest is only scanned for its id. */
+  #over: EnvelopeScanner | null = null;
+
   constructor(private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
     super(state, headers, state.a2aMaxMessageBytes, 'a2a.max_message_bytes');
   }
 
+  /** Read whole; a JSON-RPC answer too large to read becomes a JSON-RPC error for its request. */
+  protected override take(parts: Buffer[], last: boolean): Buffer[] {
+    for (const p of parts) {
+      this.#size += p.length;
+      if (this.#over) this.#over.push(p);
+      else if (this.#size > this.max) {
+        if (!couldBeJson(this.#parts[0] ?? p)) throw this.tooLarge();
+        this.#over = new EnvelopeScanner();
+        for (const q of this.#parts) this.#over.push(q);
+        this.#over.push(p);
+        this.#parts.length = 0;
+      } else this.#parts.push(p);
+    }
+    if (!last) return [];
+    if (!this.#over) return this.finish(Buffer.concat(this.#parts));
+    this.findings.push({ type: 'message_too_large', location: 'a2a.result', action: 'block', detail: `over ${this.max} bytes (a2a.max_message_bytes)` });
+    const reason = `the agent's answer is over ${this.max} bytes (a2a.max_message_bytes); refused`;
+    return [Buffer.from(JSON.stringify(a2aJsonRpcDeny(this.#over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId })), 'utf8')];
+  }
+
   protected finish(body: Buffer): Buffer[] {
-    const parsed = parseJsonRpc(body, { maxBytes: this.max });
-    if (!parsed.ok) return [plainScan(this.state, body, this.findings)];
+    const parsed = recogniseJsonRpc(body, { known: true, maxBytes: this.max });
+    if (parsed.kind === 'ordinary') return [plainScan(this.state, body, this.findings)];
+    if (parsed.kind === 'unreadable') return [Buffer.from(JSON.stringify(unreadable(this.ctx, this.findings, parsed, envelopeOf(body).id)), 'utf8')];
     let changed = false;
     const out = parsed.messages.map((m) => {
       const stop = this.scan(m);
@@ -99,10 +127,17 @@ class A2aSseInspector extends BufferedInspector {
     return [];
   }
 
-  private event(e: { data?: string }, out: Buffer[]): void {
+  private event(e: SseEvent, out: Buffer[]): void {
     if (this.#closed) return;
-    const parsed = e.data === undefined ? null : parseJsonRpc(e.data, { maxBytes: this.max });
-    const results = parsed?.ok ? parsed.messages : [];
+    const parsed = e.data === undefined ? null : recogniseJsonRpc(e.data, { known: true, maxBytes: this.max, invalidUtf8: e.invalidUtf8 === true });
+    if (parsed?.kind === 'unreadable') {
+      // Never passed on unread: an error event instead, and the stream ends there.
+      const deny = unreadable(this.ctx, this.findings, parsed, envelopeOf(Buffer.from(e.data!, 'utf8')).id);
+      out.push(Buffer.from(serializeSseEvent({ data: JSON.stringify(deny) }), 'utf8'));
+      this.#closed = true;
+      return;
+    }
+    const results = parsed?.kind === 'rpc' ? parsed.messages : [];
     const found: Finding[] = [];
     for (const m of results) found.push(...clean(this.#stream.push(m.kind === 'result' ? m.result : m.kind === 'error' ? m.error : undefined)));
     if (results.length === 0 && e.data !== undefined) found.push(...clean(this.state.injection.scanText(e.data, 'a2a.stream')));
@@ -166,6 +201,12 @@ class CardInspector extends BufferedInspector {
       throw new ResponseBlockedError('a2a_card_changed', `the agent card of ${this.ctx.hostText} changed since it was pinned (${changed.join(', ')}); an operator must accept it first (sluice mcp accept ${server})`, found);
     }
   }
+}
+
+/** An answer the gate cannot read as the calling agent will: a JSON-RPC error in its place, recorded as a finding. */
+function unreadable(ctx: RequestContext, findings: Finding[], r: Extract<Recognised, { kind: 'unreadable' }>, id: JsonRpcId | null): unknown {
+  findings.push({ type: 'jsonrpc_unreadable', location: 'a2a.result', action: 'block', detail: r.code });
+  return a2aJsonRpcDeny(id, { error: 'jsonrpc_unreadable', reason: unreadableReason(r), rule: ctx.decision?.rule ?? null, decision_id: ctx.decisionId });
 }
 
 function plainScan(state: GateState, body: Buffer, findings: Finding[]): Buffer {

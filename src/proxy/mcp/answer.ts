@@ -5,9 +5,11 @@ import { headerText } from '../header-text.js';
 
 /**
  * Body types the MCP intake reads: JSON, and the types a lenient server might still
- * parse as JSON (text/plain, none at all), so a content type is no way around the guard.
+ * parse as JSON (text/plain, none at all, and any type that merely contains "json":
+ * servers that test `includes('application/json')` take `application/json-rpc`), so a
+ * content type is no way around the guard.
  */
-const RPC_CANDIDATE_TYPE = /^(?:application\/(?:[\w.+-]*\+)?json|text\/plain)?\s*(?:;|$)/i;
+const RPC_CANDIDATE_TYPE = /json|^(?:text\/plain)?\s*(?:;|$)/i;
 
 /**
  * The gate answers an MCP request itself (every message in it refused, or a

@@ -15,7 +15,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { McpChannel } from '../../mcp/channel.js';
 import type { ClientStep } from '../../mcp/guard.js';
-import { jsonRpcError, MCP_DENIED_CODE, parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import { jsonRpcError, MCP_DENIED_CODE } from '../../inspect/mcp/jsonrpc.js';
+import { unreadableReason } from '../../inspect/mcp/recognise.js';
+import { couldBeJson, JsonRpcMention, mentionsJsonRpc } from '../../inspect/mcp/rpc-markers.js';
+import { recogniseRequest } from './charset.js';
 import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { Rejection } from '../errors-map.js';
@@ -37,8 +40,6 @@ export type McpIntake =
   | { kind: 'forward'; body: Buffer; channel: McpChannel; protocol: 'mcp'; /** The body is the gate's own (uncompressed) JSON. */ rewritten?: true }
   | { kind: 'forward'; body: Buffer; channel: null; protocol: 'a2a' };
 
-const JSONRPC_HINT = /"jsonrpc"\s*:/;
-
 /**
  * Read and guard an MCP request; see the module comment.
  */
@@ -57,11 +58,13 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     head.push(chunk);
     size += chunk.length;
     if (size > max) {
-      const prefix = await prefixText(Buffer.concat(head), headerText(req.headers['content-encoding']));
-      if (prefix === null || JSONRPC_HINT.test(prefix)) {
+      const enc = headerText(req.headers['content-encoding']);
+      const prefix = await prefixText(Buffer.concat(head), enc);
+      if (prefix === null || (couldBeJson(prefix) && mentionsJsonRpc(prefix))) {
         throw new Rejection(413, 'message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
       }
-      return { kind: 'pass', body: replay(head, it, ctx) };
+      // Passed on as ordinary, but watched: should it turn out to be JSON-RPC after all, it is cut before its end.
+      return { kind: 'pass', body: replay(head, it, ctx, couldBeJson(prefix) && isIdentity(enc) ? watcher(prefix) : null) };
     }
   }
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
@@ -70,22 +73,25 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   if (plain === 'bomb') throw new Rejection(403, 'decompression_bomb', 'the request body expands beyond the decompression limits (a decompression bomb); refused', ctx.decision?.rule ?? null);
   if (plain !== null && !Buffer.isBuffer(plain)) {
     // Past the bound: refused only when it announces JSON-RPC, like an uncompressed body.
-    if (JSONRPC_HINT.test(plain.tooLarge.subarray(0, 4096).toString('utf8'))) {
+    if (couldBeJson(plain.tooLarge) && mentionsJsonRpc(plain.tooLarge)) {
       throw new Rejection(413, 'message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
     }
     return { kind: 'pass', body: replay([body], null, ctx) };
   }
   if (plain === null) return { kind: 'pass', body: replay([body], null, ctx) };
-  const parsed = parseJsonRpc(plain, { maxBytes: max });
-  if (!parsed.ok) return { kind: 'pass', body: replay([body], null, ctx) };
+  const sid = transportSession(req.headers, ctx.target);
+  const key = channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid);
+  const known = gate.mcp.channels.find(key) !== null || req.headers['mcp-protocol-version'] !== undefined;
+  const parsed = recogniseRequest(plain, headerText(req.headers['content-type']), known, max);
+  if (parsed.kind === 'unreadable') {
+    throw new Rejection(400, 'jsonrpc_unreadable', `${unreadableReason(parsed)}; nothing was forwarded`, ctx.decision?.rule ?? null);
+  }
+  if (parsed.kind === 'ordinary') return { kind: 'pass', body: replay([body], null, ctx) };
   if (isA2aPayload(parsed.messages)) {
     const step = guardA2a(state, ctx, parsed.messages, parsed.batch);
     return step.kind === 'reply' ? step : { kind: 'forward', body, channel: null, protocol: 'a2a' };
   }
-  const sid = transportSession(req.headers, ctx.target);
-  const key = channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid);
   const mcp = parsed.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
-  const known = gate.mcp.channels.find(key) !== null || req.headers['mcp-protocol-version'] !== undefined;
   if (!mcp && !(known && parsed.messages.every((m) => m.kind === 'result' || m.kind === 'error'))) {
     return { kind: 'pass', body: replay([body], null, ctx) };
   }
@@ -174,15 +180,16 @@ async function decoded(body: Buffer, encoding: string, max: number): Promise<Buf
 const SLICE = 16 * 1024;
 
 /**
- * The first 4 KiB of the body as text, decoded when compressed; null when it cannot
- * be decoded (then it cannot be shown not to be JSON-RPC: fail closed).
+ * What was read of an over-size body, as the gate can read it: the bytes themselves
+ * when not compressed, else the first 4 KiB decoded; null when it cannot be decoded
+ * (then it cannot be shown not to be JSON-RPC: fail closed).
  */
-async function prefixText(raw: Buffer, encoding: string): Promise<string | null> {
+async function prefixText(raw: Buffer, encoding: string): Promise<Buffer | null> {
+  if (isIdentity(encoding)) return raw;
   const enc = encoding.trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return raw.subarray(0, 4096).toString('utf8');
   try {
     const d = createSafeDecompressor(enc, { maxOutputBytes: 1 << 30, maxRatio: 1 << 30 });
-    if (!d) return raw.subarray(0, 4096).toString('utf8');
+    if (!d) return raw;
     const out: Buffer[] = [];
     let size = 0;
     for (let at = 0; at < raw.length && size < 4096; at += SLICE) {
@@ -191,19 +198,38 @@ async function prefixText(raw: Buffer, encoding: string): Promise<string | null>
         size += b.length;
       }
     }
-    return Buffer.concat(out).subarray(0, 4096).toString('utf8');
+    return Buffer.concat(out).subarray(0, 4096);
   } catch {
     return null;
   }
 }
 
-async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: RequestContext): AsyncGenerator<Buffer> {
+/**
+ * The body read ahead, then the rest. With `watch`, every later chunk is scanned
+ * before it is sent: one that shows JSON-RPC ends the upload there (the upstream
+ * never gets a whole message), refused as too large.
+ */
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: RequestContext, watch: JsonRpcMention | null = null): AsyncGenerator<Buffer> {
   for (const b of head) yield b;
   if (!rest) return;
   for (;;) {
     const n = await rest.next();
     if (n.done) return;
     ctx.bytesIn += n.value.length;
+    if (watch?.push(n.value)) {
+      throw new Rejection(413, 'message_too_large', 'the body turned out to be a JSON-RPC message over mcp.max_message_bytes; it was cut before its end', ctx.decision?.rule ?? null);
+    }
     yield n.value;
   }
+}
+
+function watcher(seen: Buffer): JsonRpcMention {
+  const w = new JsonRpcMention();
+  w.push(seen);
+  return w;
+}
+
+function isIdentity(encoding: string): boolean {
+  const e = encoding.trim().toLowerCase();
+  return e === '' || e === 'identity';
 }

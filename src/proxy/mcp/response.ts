@@ -18,7 +18,9 @@ import type { McpChannel } from '../../mcp/channel.js';
 import type { ServerStep } from '../../mcp/guard.js';
 import { createSafeDecompressor, type SafeDecompressor } from '../../inspect/decompress.js';
 import type { Finding } from '../../inspect/finding.js';
-import { parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import { recogniseJsonRpc, unreadableReason } from '../../inspect/mcp/recognise.js';
+import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
+import { EnvelopeScanner, envelopeOf } from '../../mcp/stdio/envelope.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
@@ -100,10 +102,19 @@ abstract class DecodingInspector implements BodyInspector {
     return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
-  /** Guard each message; what may pass, in order. */
-  protected async guard(channel: McpChannel, payload: string, bytes: number): Promise<{ out: string | null; rpc: boolean }> {
-    const parsed = parseJsonRpc(payload, { maxBytes: this.max });
-    if (!parsed.ok) return { out: null, rpc: false };
+  /**
+   * Guard each message; what may pass, in order. A payload that is JSON-RPC to the
+   * client but cannot be read strictly is replaced by a JSON-RPC error (`rpc` with
+   * the error as `out`); one that is not JSON-RPC at all is left to the caller.
+   */
+  protected async guard(channel: McpChannel, payload: Buffer | string, bytes: number, invalidUtf8 = false): Promise<{ out: Buffer | string | null; rpc: boolean }> {
+    const parsed = recogniseJsonRpc(payload, { known: true, maxBytes: this.max, invalidUtf8 });
+    if (parsed.kind === 'ordinary') return { out: null, rpc: false };
+    if (parsed.kind === 'unreadable') {
+      this.findings.push({ type: 'jsonrpc_unreadable', location: 'response.body', action: 'block', detail: parsed.code });
+      const id = envelopeOf(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload).id;
+      return { out: JSON.stringify(this.gate.mcp.guard.unreadable(channel, id, { parentId: this.parentId, bytes }, unreadableReason(parsed))), rpc: true };
+    }
     const steps: ServerStep[] = [];
     for (const m of parsed.messages) steps.push(await this.gate.mcp.guard.server(channel, m, { parentId: this.parentId, bytes: parsed.batch ? 0 : bytes }));
     const kept = steps.flatMap((s, i) => {
@@ -133,16 +144,31 @@ class McpJsonInspector extends DecodingInspector {
     super(gate, decompressor, max, parentId);
   }
 
+  /** Set once a JSON answer went over the bound: the rest is only scanned for its id. */
+  #over: EnvelopeScanner | null = null;
+
   protected async take(parts: Buffer[], last: boolean): Promise<Buffer[]> {
     for (const p of parts) {
       this.#size += p.length;
-      if (this.#size > this.max) throw this.tooLarge();
-      this.#parts.push(p);
+      if (this.#over) this.#over.push(p);
+      else if (this.#size > this.max) {
+        if (!couldBeJson(this.#parts[0] ?? p)) throw this.tooLarge();
+        // JSON-RPC too large to read: the client gets a JSON-RPC error for its request (the SDK writes the id last, so read on for it).
+        this.#over = new EnvelopeScanner();
+        for (const q of this.#parts) this.#over.push(q);
+        this.#over.push(p);
+        this.#parts.length = 0;
+      } else this.#parts.push(p);
     }
     if (!last) return [];
+    if (this.#over) {
+      this.findings.push({ type: 'message_too_large', location: 'response.body', action: 'block', detail: `over ${this.max} bytes (mcp.max_message_bytes)` });
+      const reason = `the MCP server's message is over ${this.max} bytes (mcp.max_message_bytes); refused`;
+      return [Buffer.from(JSON.stringify(this.gate.mcp.guard.unreadable(this.channel, this.#over.result().id, { parentId: this.parentId, bytes: this.#size }, reason, 'message_too_large')), 'utf8')];
+    }
     const body = Buffer.concat(this.#parts);
     if (body.length === 0) return [];
-    const g = await this.guard(this.channel, body.toString('utf8'), body.length);
+    const g = await this.guard(this.channel, body, body.length);
     if (!g.rpc) {
       // Not JSON-RPC (an error page, say): still text the model may read.
       const found = this.gate.state().injection.scanText(body.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
@@ -153,7 +179,8 @@ class McpJsonInspector extends DecodingInspector {
       }
       return [body];
     }
-    return g.out === null || g.out === '' ? [] : [Buffer.from(g.out, 'utf8')];
+    if (g.out === null || g.out.length === 0) return [];
+    return [Buffer.isBuffer(g.out) ? g.out : Buffer.from(g.out, 'utf8')];
   }
 }
 
@@ -212,12 +239,12 @@ class McpSseInspector extends DecodingInspector {
       this.channel.deliver = this.deliver;
     }
     const data = e.data;
-    const lead = data?.trimStart()[0];
-    if (data !== undefined && (lead === '{' || lead === '[')) {
-      const channel = this.channel ?? (looksMcp(data) ? (this.channel = this.bind('')) : null);
+    if (data !== undefined && couldBeJson(data)) {
+      // A stream not yet known as MCP becomes one with its first MCP message, or with one that claims JSON-RPC but cannot be read.
+      const channel = this.channel ?? (looksMcp(data, e.invalidUtf8 === true, this.max) ? (this.channel = this.bind('')) : null);
       if (channel) {
-        const g = await this.guard(channel, data, Buffer.byteLength(data));
-        if (g.rpc) return g.out === '' || g.out === null ? null : serializeSseEvent(g.out === data ? e : { ...e, data: g.out });
+        const g = await this.guard(channel, data, Buffer.byteLength(data), e.invalidUtf8 === true);
+        if (g.rpc) return g.out === '' || g.out === null ? null : serializeSseEvent(g.out === data ? e : { ...e, data: g.out.toString() });
       }
     }
     return this.plain(e);
@@ -232,7 +259,7 @@ class McpSseInspector extends DecodingInspector {
   }
 }
 
-function looksMcp(data: string): boolean {
-  const p = parseJsonRpc(data);
-  return p.ok && p.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method));
+function looksMcp(data: string, invalidUtf8: boolean, max: number): boolean {
+  const p = recogniseJsonRpc(data, { known: false, maxBytes: max, invalidUtf8 });
+  return p.kind === 'unreadable' || (p.kind === 'rpc' && p.messages.some((m) => (m.kind === 'request' || m.kind === 'notification') && isMcpMethod(m.method)));
 }

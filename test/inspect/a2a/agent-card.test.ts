@@ -77,6 +77,8 @@ test('a card that cannot be pinned fails closed', () => {
     [[card()], ['a2a_card_invalid@a2a.card']],
     [{ ...card(), name: '' }, ['a2a_card_invalid@a2a.card:name']],
     [{ ...card(), skills: { id: 'x' } }, ['a2a_card_invalid@a2a.card:skills']],
+    [{ ...card(), Skills: [] }, ['a2a_card_invalid@a2a.card']],
+    [{ ...card(), skills: [{ id: 'a', Description: 'x' }] }, ['a2a_card_invalid@a2a.card:skills[0]']],
     [{ ...card(), skills: [{ name: 'no id' }, 'str', { id: 'x'.repeat(600) }] }, ['a2a_card_invalid@a2a.card:skills[0]', 'a2a_card_invalid@a2a.card:skills[1]', 'a2a_card_invalid@a2a.card:skills[2]']],
   ];
   for (const [c, want] of cases) assert.deepEqual(blocks(scanAgentCard(c, injection)), want);
@@ -86,7 +88,10 @@ test('a card that cannot be pinned fails closed', () => {
 });
 
 test('parseAgentCard: bounded, never throws, quotes nothing', () => {
-  assert.deepEqual(parseAgentCard('\ufeff{"name":"a","skills":[]}'), { ok: true, card: { name: 'a', skills: [] } });
+  assert.deepEqual(parseAgentCard('{"name":"a","skills":[]}'), { ok: true, card: { name: 'a', skills: [] } });
+  // Read strictly: what a client could read otherwise (a BOM, a second description) is refused.
+  assert.equal((parseAgentCard('\ufeff{"name":"a","skills":[]}') as { code: string }).code, 'bom');
+  assert.equal((parseAgentCard('{"name":"a","description":"x","description":"y"}') as { code: string }).code, 'duplicate_key');
   assert.deepEqual(parseAgentCard(Buffer.from('{"name":"b"}')), { ok: true, card: { name: 'b' } });
   assert.equal(parseAgentCard('{"name": AKIAIOSFODNN7EXAMPLE').ok, false);
   assert.ok(!JSON.stringify(parseAgentCard('{"name": AKIAIOSFODNN7EXAMPLE')).includes('AKIA'));

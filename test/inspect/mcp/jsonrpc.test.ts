@@ -17,8 +17,11 @@ test('single messages are classified: request, notification, result, error', () 
     assert.equal(r.batch, false);
     assert.equal(r.messages[0]?.kind, kind, text);
   }
-  const r = parseJsonRpc(Buffer.from('\ufeff{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
+  const r = parseJsonRpc(Buffer.from('{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
   assert.ok(r.ok);
+  // A BOM is read differently by different servers (skipped, or a parse error): refused.
+  const bom = parseJsonRpc(Buffer.from('\ufeff{"jsonrpc":"2.0","id":7,"method":"tools/list"}'));
+  assert.ok(!bom.ok && bom.code === 'bom');
   const m = r.messages[0];
   assert.ok(m?.kind === 'request');
   assert.equal(m.id, 7);
@@ -133,6 +136,9 @@ test('readToolCall and readToolList read the shapes the gate acts on', () => {
   assert.equal(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')), null);
   assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}')), 'string');
   assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":[1]}}')), 'string');
+  // What a lenient server reads differently: a case-variant member, a name a C server cuts at NUL.
+  assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","Arguments":{"x":1}}}')), 'string');
+  assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tickets.delete\\u0000x"}}')), 'string');
   assert.deepEqual(readToolList({ tools: [{ name: 'a' }] }), [{ name: 'a' }]);
   assert.equal(readToolList({ tools: 'x' }), null);
 });
