@@ -122,5 +122,6 @@ function responseInspection(state: GateState, ctx: RequestContext): ForwardReque
       holdBytes: i.response_hold_bytes,
       maxDecompressedBytes: i.max_decompressed_bytes,
       maxRatio: i.max_decompression_ratio,
+      maxScanBytes: i.max_response_scan_bytes,
     });
 }
