@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { WebSocketServer } from 'ws';
 import { exec } from '../helpers/exec.js';
+import { isOpen, openThroughGate } from '../helpers/ws-client.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
@@ -78,6 +80,15 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
     },
     handler,
   );
+  // A WebSocket on the same service hands the note back in every kind of frame.
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    const note = notes.at(-1) ?? '';
+    ws.send(note);
+    ws.send(Buffer.from(`binary:${note}`));
+    ws.ping(Buffer.from(note).subarray(0, 120));
+    ws.close(4000, Buffer.from(note).subarray(0, 120).toString());
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -183,6 +194,25 @@ rules:
     } finally {
       await dispatcher.close();
     }
+  });
+
+  test('a WebSocket from another host hands the note back in text, binary, ping and close frames: all scrubbed', async () => {
+    const c = await openThroughGate(g, `wss://mirror.acme.test:${notes.port}/ws`);
+    assert.ok(isOpen(c), JSON.stringify(c));
+    const pings: Buffer[] = [];
+    c.ws.on('ping', (p: Buffer) => pings.push(p));
+    const text = await c.next();
+    const binary = await c.next();
+    const closed = await c.closed;
+    assert.equal(typeof text, 'string');
+    assert.ok(Buffer.isBuffer(binary));
+    assertClean('ws text', String(text));
+    assertClean('ws binary', (binary).toString('latin1'));
+    assert.ok((binary).toString('latin1').startsWith('binary:remember [REDACTED:sluice]'));
+    assert.ok(pings.length > 0, 'the ping reached the agent');
+    assertClean('ws ping', Buffer.concat(pings).toString('latin1'));
+    assertClean('ws close', closed.reason);
+    assert.equal(closed.code, 4000);
   });
 
   test('the audit trail and the logs hold no canary, and the scrubs are recorded', () => {
