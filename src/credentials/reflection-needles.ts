@@ -2,8 +2,8 @@
  * The spellings of a secret an upstream might echo back: raw, base64 and base64url
  * (whole, and the three alignment-independent cores that match the secret inside
  * any longer base64 text, such as `Basic base64(user:secret)` for any user),
- * percent-encoded (upper and lower case hex, and form-style `+` for spaces), and
- * JSON-escaped (also with `\/`). Feed them all to ReflectionScrubber.
+ * percent-encoded (upper and lower case hex, and form-style `+` for spaces), hex
+ * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to ReflectionScrubber.
  *
  * @example
  * const scrubber = new ReflectionScrubber(reflectionNeedles(value, rule.credential));
@@ -20,6 +20,8 @@ function base64Core(secret: Buffer, offset: number, url: boolean): string {
   const to = Math.floor(((offset + secret.length) * 8) / 6);
   return text.slice(from, to);
 }
+
+const HTML: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 function jsonEscaped(secret: Buffer): string {
   return JSON.stringify(new TextDecoder('utf-8').decode(secret)).slice(1, -1);
@@ -76,6 +78,11 @@ function build(secret: Buffer, spec: object | undefined): Buffer[] {
   add(pct);
   add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
   add(pct.replace(/%20/g, '+'));
+  // Hex (a dump, a digest-style echo) and HTML-escaped text (a page showing the note).
+  add(secret.toString('hex'));
+  add(secret.toString('hex').toUpperCase());
+  add(raw.replace(/[&<>"']/g, (c) => HTML[c]!));
+  add(raw.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
   const json = jsonEscaped(secret);
   add(Buffer.from(json, 'utf8').toString('latin1'));
   add(Buffer.from(json.replace(/\//g, '\\/'), 'utf8').toString('latin1'));

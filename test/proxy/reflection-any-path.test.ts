@@ -25,6 +25,7 @@ const SPELLINGS = [
   Buffer.from(CANARY).toString('base64url'),
   encodeURIComponent(CANARY),
   JSON.stringify(CANARY).slice(1, -1).replace(/\//g, '\\/'),
+  Buffer.from(CANARY).toString('hex'),
 ];
 
 /**
@@ -51,6 +52,7 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
       let body =
         enc === 'base64' ? Buffer.from(note).toString('base64')
         : enc === 'url' ? encodeURIComponent(note)
+        : enc === 'hex' ? Buffer.from(note).toString('hex')
         : enc === 'json' ? JSON.stringify({ note }).replace(/\//g, '\\/')
         : note;
       const headers: Record<string, string> = { 'content-type': enc === 'json' ? 'application/json' : 'text/plain', 'x-note': Buffer.from(note).toString('base64') };
@@ -160,7 +162,7 @@ rules:
     assert.ok(notes.notes.at(-1)!.includes(CANARY), 'the upstream stored the real value');
 
     for (const host of ['notes.acme.test', 'mirror.acme.test']) {
-      for (const enc of ['raw', 'base64', 'url', 'json']) {
+      for (const enc of ['raw', 'base64', 'url', 'json', 'hex']) {
         const r = await curl(`https://${host}:${notes.port}/public/notes?enc=${enc}`);
         assert.equal(r.status, 200, `${host} ${enc}`);
         assertClean(`${host} ${enc} body`, r.body);
