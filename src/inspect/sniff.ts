@@ -30,38 +30,65 @@ const at = (b: Buffer, off: number, sig: readonly (number | null)[]): boolean =>
   return true;
 };
 
+// Signatures as byte arrays, built once.
+const SIG_7ZXZ = ascii('7zXZ');
+const SIG_BM = ascii('BM');
+const SIG_BZH = ascii('BZh');
+const SIG_ELF = ascii('ELF');
+const SIG_GIF87A = ascii('GIF87a');
+const SIG_GIF89A = ascii('GIF89a');
+const SIG_ID3 = ascii('ID3');
+const SIG_IHDR = ascii('IHDR');
+const SIG_MTHD = ascii('MThd');
+const SIG_MZ = ascii('MZ');
+const SIG_OTTO = ascii('OTTO');
+const SIG_OGGS = ascii('OggS\0');
+const SIG_PACK = ascii('PACK');
+const SIG_PAR1 = ascii('PAR1');
+const SIG_PNG = ascii('PNG\r\n');
+const SIG_RIFF = ascii('RIFF');
+const SIG_RAR = ascii('Rar!');
+const SIG_SQLITEFORMAT3 = ascii('SQLite format 3\0');
+const SIG_DEX = ascii('dex\n');
+const SIG_FLAC = ascii('fLaC');
+const SIG_FTYP = ascii('ftyp');
+const SIG_TTCF = ascii('ttcf');
+const SIG_USTAR = ascii('ustar');
+const SIG_WOF2 = ascii('wOF2');
+const SIG_WOFF = ascii('wOFF');
+
 /** Binary formats by signature: [format, offset, bytes (null: any)], plus a check of what follows where a signature is short. */
 const MAGIC: readonly { format: string; test: (b: Buffer) => boolean }[] = [
-  { format: 'png', test: (b) => at(b, 0, [0x89, ...ascii('PNG\r\n'), 0x1a, 0x0a]) && at(b, 12, ascii('IHDR')) },
+  { format: 'png', test: (b) => at(b, 0, [0x89, ...SIG_PNG, 0x1a, 0x0a]) && at(b, 12, SIG_IHDR) },
   { format: 'jpeg', test: (b) => at(b, 0, [0xff, 0xd8, 0xff]) },
-  { format: 'gif', test: (b) => at(b, 0, ascii('GIF87a')) || at(b, 0, ascii('GIF89a')) },
-  { format: 'riff', test: (b) => at(b, 0, ascii('RIFF')) && /^(WEBP|WAVE|AVI |ACON)$/.test(b.toString('latin1', 8, 12)) },
-  { format: 'bmp', test: (b) => at(b, 0, ascii('BM')) && at(b, 6, [0, 0, 0, 0]) },
+  { format: 'gif', test: (b) => at(b, 0, SIG_GIF87A) || at(b, 0, SIG_GIF89A) },
+  { format: 'riff', test: (b) => at(b, 0, SIG_RIFF) && /^(WEBP|WAVE|AVI |ACON)$/.test(b.toString('latin1', 8, 12)) },
+  { format: 'bmp', test: (b) => at(b, 0, SIG_BM) && at(b, 6, [0, 0, 0, 0]) },
   { format: 'tiff', test: (b) => at(b, 0, [0x49, 0x49, 0x2a, 0x00]) || at(b, 0, [0x4d, 0x4d, 0x00, 0x2a]) },
   { format: 'ico', test: (b) => at(b, 0, [0, 0, 1, 0]) || at(b, 0, [0, 0, 2, 0]) },
-  { format: 'isobmff', test: (b) => at(b, 4, ascii('ftyp')) }, // mp4, mov, m4a, heic, avif
+  { format: 'isobmff', test: (b) => at(b, 4, SIG_FTYP) }, // mp4, mov, m4a, heic, avif
   { format: 'matroska', test: (b) => at(b, 0, [0x1a, 0x45, 0xdf, 0xa3]) },
-  { format: 'ogg', test: (b) => at(b, 0, ascii('OggS\0')) },
-  { format: 'flac', test: (b) => at(b, 0, ascii('fLaC')) },
-  { format: 'mp3', test: (b) => (at(b, 0, ascii('ID3')) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe) },
-  { format: 'midi', test: (b) => at(b, 0, [...ascii('MThd'), 0, 0, 0, 6]) },
-  { format: 'font', test: (b) => at(b, 0, ascii('wOFF')) || at(b, 0, ascii('wOF2')) || at(b, 0, [0, 1, 0, 0, 0]) || at(b, 0, ascii('OTTO')) || at(b, 0, ascii('ttcf')) },
+  { format: 'ogg', test: (b) => at(b, 0, SIG_OGGS) },
+  { format: 'flac', test: (b) => at(b, 0, SIG_FLAC) },
+  { format: 'mp3', test: (b) => (at(b, 0, SIG_ID3) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe) },
+  { format: 'midi', test: (b) => at(b, 0, [...SIG_MTHD, 0, 0, 0, 6]) },
+  { format: 'font', test: (b) => at(b, 0, SIG_WOFF) || at(b, 0, SIG_WOF2) || at(b, 0, [0, 1, 0, 0, 0]) || at(b, 0, SIG_OTTO) || at(b, 0, SIG_TTCF) },
   { format: 'zip', test: (b) => at(b, 0, [0x50, 0x4b, 0x03, 0x04]) || at(b, 0, [0x50, 0x4b, 0x05, 0x06]) || at(b, 0, [0x50, 0x4b, 0x07, 0x08]) },
   { format: '7z', test: (b) => at(b, 0, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
-  { format: 'rar', test: (b) => at(b, 0, [...ascii('Rar!'), 0x1a, 0x07]) },
-  { format: 'xz', test: (b) => at(b, 0, [0xfd, ...ascii('7zXZ'), 0x00]) },
-  { format: 'bzip2', test: (b) => at(b, 0, ascii('BZh')) && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39 && at(b, 4, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) },
+  { format: 'rar', test: (b) => at(b, 0, [...SIG_RAR, 0x1a, 0x07]) },
+  { format: 'xz', test: (b) => at(b, 0, [0xfd, ...SIG_7ZXZ, 0x00]) },
+  { format: 'bzip2', test: (b) => at(b, 0, SIG_BZH) && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39 && at(b, 4, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) },
   { format: 'zstd', test: (b) => at(b, 0, [0x28, 0xb5, 0x2f, 0xfd]) },
   { format: 'lz4', test: (b) => at(b, 0, [0x04, 0x22, 0x4d, 0x18]) },
-  { format: 'tar', test: (b) => at(b, 257, ascii('ustar')) },
+  { format: 'tar', test: (b) => at(b, 257, SIG_USTAR) },
   { format: 'wasm', test: (b) => at(b, 0, [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) },
-  { format: 'elf', test: (b) => at(b, 0, [0x7f, ...ascii('ELF')]) },
+  { format: 'elf', test: (b) => at(b, 0, [0x7f, ...SIG_ELF]) },
   { format: 'mach-o', test: (b) => [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(b.length >= 4 ? b.readUInt32BE(0) : -1) },
-  { format: 'pe', test: (b) => at(b, 0, ascii('MZ')) && b.length >= 0x40 && b.indexOf('PE\0\0', 0x40, 'latin1') !== -1 },
-  { format: 'sqlite', test: (b) => at(b, 0, ascii('SQLite format 3\0')) },
-  { format: 'parquet', test: (b) => at(b, 0, ascii('PAR1')) },
-  { format: 'dex', test: (b) => at(b, 0, ascii('dex\n')) },
-  { format: 'git-pack', test: (b) => at(b, 0, [...ascii('PACK'), 0, 0, 0]) },
+  { format: 'pe', test: (b) => at(b, 0, SIG_MZ) && b.length >= 0x40 && b.indexOf('PE\0\0', 0x40, 'latin1') !== -1 },
+  { format: 'sqlite', test: (b) => at(b, 0, SIG_SQLITEFORMAT3) },
+  { format: 'parquet', test: (b) => at(b, 0, SIG_PAR1) },
+  { format: 'dex', test: (b) => at(b, 0, SIG_DEX) },
+  { format: 'git-pack', test: (b) => at(b, 0, [...SIG_PACK, 0, 0, 0]) },
 ];
 
 /**

@@ -94,6 +94,8 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
     type: 'multipart/mixed; boundary=b0undary',
     body: multipart('b0undary', [{ type: 'image/png', body: PNG }, { type: 'text/plain', body: INJECTION }]),
   },
+  // Starts like a zlib stream but is not one: read as the text it is.
+  '/zlib-lookalike': { type: 'application/octet-stream', body: Buffer.from(`x^2 + y^2 = 1\n${INJECTION}`) },
   '/nul-prefixed': { type: 'application/octet-stream', body: Buffer.concat([Buffer.from([0]), Buffer.from(INJECTION)]) },
   '/utf16': { type: 'application/octet-stream', body: Buffer.from(INJECTION, 'utf16le') },
   // The false-positive side: real binary formats, whatever the label.
@@ -103,6 +105,7 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   '/gzip-png': { type: 'application/octet-stream', body: gzipSync(PNG) },
   '/random': { type: 'application/octet-stream', body: randomBytes(300 * 1024) },
   '/zeros': { type: 'application/octet-stream', body: Buffer.alloc(600 * 1024) },
+  '/zlib-lookalike-ok': { type: 'application/octet-stream', body: Buffer.from('x^2 + y^2 = 1\nthe unit circle\n') },
   '/script': { type: 'application/x-sh', body: Buffer.from('#!/bin/sh\nset -eu\necho "building widgets"\nmake -j4 all\n') },
   '/gzip-log': { type: 'application/gzip', body: gzipSync(Buffer.from('2026-01-01 started\n2026-01-01 widgets ok\n'.repeat(2000))) },
 };
@@ -150,7 +153,7 @@ rules:
     return { status: Number(r.stdout), body: await readFile(file) };
   }
 
-  const blocked = ['/text-plain', '/octet', '/x-sh', '/toml', '/image-label', '/no-label', '/gzip-octet', '/gzip-no-label', '/gzip-gzip-octet', '/ce-gzip-octet', '/multipart', '/nul-prefixed', '/utf16'];
+  const blocked = ['/text-plain', '/octet', '/x-sh', '/toml', '/image-label', '/no-label', '/gzip-octet', '/gzip-no-label', '/gzip-gzip-octet', '/ce-gzip-octet', '/multipart', '/zlib-lookalike', '/nul-prefixed', '/utf16'];
   for (const path of blocked) {
     test(`the injection served as ${path.slice(1)} (${pages[path]!.type ?? 'no content-type'}) is blocked`, async () => {
       const r = await curl(path, ['--compressed']);
@@ -162,7 +165,7 @@ rules:
     });
   }
 
-  const intact = ['/png', '/png-typed', '/zip', '/gzip-png', '/random', '/zeros', '/script', '/gzip-log'];
+  const intact = ['/png', '/png-typed', '/zip', '/gzip-png', '/random', '/zeros', '/zlib-lookalike-ok', '/script', '/gzip-log'];
   for (const path of intact) {
     test(`${path.slice(1)} (${pages[path]!.type}) passes byte-identical`, async () => {
       const want = createHash('sha256').update(pages[path]!.body).digest('hex');
