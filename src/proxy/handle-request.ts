@@ -15,6 +15,7 @@ import { a2aResponse } from './a2a/response.js';
 import { isAgentCardPath } from '../inspect/a2a/index.js';
 import type { BodyInspector } from './response-inspector.js';
 import { mcpResponse } from './mcp/response.js';
+import { decodedForScrub } from './scrub-decoding.js';
 
 /**
  * The request pipeline: identify → classify → decide → (respond | route → rewrite →
@@ -59,7 +60,8 @@ export async function handleRequest(
     ctx.rewritten = up.rewritten;
     if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);
     if (intake.kind === 'forward' && intake.protocol === 'mcp' && intake.rewritten) delete up.headers['content-encoding'];
-    const inspect = protocolInspection(gate, state, ctx, intake);
+    const limits = { maxDecompressedBytes: state.inspect.max_decompressed_bytes, maxRatio: state.inspect.max_decompression_ratio };
+    const inspect = decodedForScrub(protocolInspection(gate, state, ctx, intake), up.scrub.length > 0, req.method ?? 'GET', limits);
 
     if (expectContinue && !mcpBody) res.writeContinue();
     await forward(ctx, dest.pool, {

@@ -33,7 +33,7 @@ interface Stage {
 
 /** The inspector `forward` drives for a body that is not labelled as text. */
 export function sniffedInspection(contentEncoding: string | string[] | undefined, opts: ResponseInspectOptions): BodyInspector {
-  const encoding = Array.isArray(contentEncoding) ? contentEncoding.join(', ') : contentEncoding;
+  const encoding = headerValue(contentEncoding);
   let ce: SafeDecompressor | null = null;
   let setupError: Error | null = null;
   try {
@@ -43,6 +43,11 @@ export function sniffedInspection(contentEncoding: string | string[] | undefined
     setupError = err as Error;
   }
   return new SniffedInspector(ce, opts, setupError);
+}
+
+/** A header that may repeat, as one value. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
 }
 
 class SniffedInspector implements BodyInspector {
@@ -291,7 +296,7 @@ function bytes(parts: Buffer[]): number {
   return n;
 }
 
-function unreadable(err: Error, findings: Finding[]): ResponseBlockedError {
+export function unreadable(err: Error, findings: Finding[]): ResponseBlockedError {
   const code = (err as Error & { code?: unknown }).code;
   const f: Finding = { type: 'response_unreadable', location: 'response.body', action: 'block' };
   findings.push(f);

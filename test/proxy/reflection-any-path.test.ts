@@ -65,7 +65,8 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
         res.writeHead(206, headers).end(body);
         return;
       }
-      if (/gzip/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      // Some servers compress whatever the client asked.
+      if (/gzip/.test(String(req.headers['accept-encoding'] ?? '')) || url.pathname.endsWith('/gz-always')) {
         res.writeHead(200, { ...headers, 'content-encoding': 'gzip' }).end(gzipSync(body));
         return;
       }
@@ -107,13 +108,14 @@ describe('a secret the gate injected never comes back, whatever the path (issue 
   let notes: Awaited<ReturnType<typeof startNotes>>;
 
   before(async () => {
-    notes = await startNotes(['notes.acme.test', 'mirror.acme.test']);
+    notes = await startNotes(['notes.acme.test', 'mirror.acme.test', 'raw.acme.test']);
     g = await startTestGate(
       `
 dns:
   hosts:
     notes.acme.test: 127.0.0.1
     mirror.acme.test: 127.0.0.1
+    raw.acme.test: 127.0.0.1
 network:
   allow_private: [127.0.0.1/32]
 rules:
@@ -130,6 +132,9 @@ rules:
     paths: ["/public/**"]
   - id: mirror
     hosts: [mirror.acme.test]
+  - id: raw-read
+    hosts: [raw.acme.test]
+    inspect: { injection: off }
   - id: other-tenant
     tenants: [globex]
     hosts: [other.globex.test]
@@ -176,6 +181,13 @@ rules:
     const gz = await curl(`https://mirror.acme.test:${notes.port}/public/notes`, ['--compressed']);
     assert.equal(gz.status, 200);
     assertClean('gzip', gz.body);
+    // An upstream that compresses unasked, on a rule whose responses are not inspected.
+    for (const host of ['mirror.acme.test', 'raw.acme.test']) {
+      const r = await curl(`https://${host}:${notes.port}/public/gz-always`, ['--compressed']);
+      assert.equal(r.status, 200, host);
+      assertClean(`${host} unasked gzip`, r.body);
+      assert.ok(r.body.includes('[REDACTED:sluice]'), r.body);
+    }
     // Two ranges that split the secret: each alone matches no needle.
     const cut = 'remember '.length + 10;
     const a = await curl(`https://mirror.acme.test:${notes.port}/public/notes`, ['-H', `Range: bytes=0-${cut - 1}`]);
