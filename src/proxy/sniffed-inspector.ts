@@ -14,6 +14,7 @@
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { Finding } from '../inspect/finding.js';
 import { SNIFF_BYTES, sniffBody, type Sniffed } from '../inspect/sniff.js';
+import { BinaryTextStage } from './binary-text-stage.js';
 import { decodeBody, ResponseBlockedError, ResponseInspector, type BodyInspector, type ResponseInspectOptions } from './response-inspector.js';
 
 /** Compressed layers inside a body that are still undone; deeper nesting is no text a client reads. */
@@ -127,6 +128,8 @@ class SniffStage implements Stage {
 
   #stageFor(s: Sniffed | null): Stage {
     if (s === null || s.kind === 'text') return new TextStage(this.opts, this.findings, this.scanOnly, s?.kind === 'text' ? s.charset : undefined);
+    // A known format passes; bytes that only look binary still have their text runs read.
+    if (s.kind === 'binary' && s.format === 'unknown') return new BinaryTextStage(this.opts, this.findings);
     if (s.kind === 'binary' || this.depth >= MAX_DEPTH) return PASS;
     return new CompressedStage(this.opts, this.findings, s.encoding, this.depth);
   }

@@ -96,6 +96,9 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   },
   // Starts like a zlib stream but is not one: read as the text it is.
   '/zlib-lookalike': { type: 'application/octet-stream', body: Buffer.from(`x^2 + y^2 = 1\n${INJECTION}`) },
+  // Bytes that only look binary: the text in them is still read.
+  '/binary-then-text': { type: 'application/octet-stream', body: Buffer.concat([randomBytes(3000), Buffer.from(INJECTION)]) },
+  '/nul-sprinkled': { type: 'application/octet-stream', body: Buffer.from(INJECTION.replace(/(..)/g, '$1\0')) },
   '/nul-prefixed': { type: 'application/octet-stream', body: Buffer.concat([Buffer.from([0]), Buffer.from(INJECTION)]) },
   '/utf16': { type: 'application/octet-stream', body: Buffer.from(INJECTION, 'utf16le') },
   // The false-positive side: real binary formats, whatever the label.
@@ -153,7 +156,7 @@ rules:
     return { status: Number(r.stdout), body: await readFile(file) };
   }
 
-  const blocked = ['/text-plain', '/octet', '/x-sh', '/toml', '/image-label', '/no-label', '/gzip-octet', '/gzip-no-label', '/gzip-gzip-octet', '/ce-gzip-octet', '/multipart', '/zlib-lookalike', '/nul-prefixed', '/utf16'];
+  const blocked = ['/text-plain', '/octet', '/x-sh', '/toml', '/image-label', '/no-label', '/gzip-octet', '/gzip-no-label', '/gzip-gzip-octet', '/ce-gzip-octet', '/multipart', '/zlib-lookalike', '/binary-then-text', '/nul-sprinkled', '/nul-prefixed', '/utf16'];
   for (const path of blocked) {
     test(`the injection served as ${path.slice(1)} (${pages[path]!.type ?? 'no content-type'}) is blocked`, async () => {
       const r = await curl(path, ['--compressed']);
