@@ -65,6 +65,10 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
         res.writeHead(206, headers).end(body);
         return;
       }
+      if (url.pathname.endsWith('/reason')) {
+        res.writeHead(200, note, headers).end('see the reason phrase');
+        return;
+      }
       // Some servers compress whatever the client asked.
       if (/gzip/.test(String(req.headers['accept-encoding'] ?? '')) || url.pathname.endsWith('/gz-always')) {
         res.writeHead(200, { ...headers, 'content-encoding': 'gzip' }).end(gzipSync(body));
@@ -175,6 +179,13 @@ rules:
         assert.ok(r.body.includes('[REDACTED:sluice]'), `${host} ${enc}: ${r.body}`);
       }
     }
+  });
+
+  test('the reason phrase of the status line is scrubbed too', async () => {
+    const r = await curl(`https://mirror.acme.test:${notes.port}/public/reason`);
+    assert.equal(r.status, 200);
+    assertClean('status line', r.head);
+    assert.ok(r.head.includes('[REDACTED:sluice]'), r.head);
   });
 
   test('asking for a compressed body or for byte ranges does not hide the secret from the scrubber', async () => {
