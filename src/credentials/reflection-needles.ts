@@ -1,9 +1,10 @@
 /**
- * The spellings of a secret an upstream might echo back: raw, base64 and base64url
- * (whole, and the three alignment-independent cores that match the secret inside
+ * The spellings of a secret an upstream might echo back: raw (and its ASCII letters
+ * upper or lower cased), base64 and base64url (whole, and the three alignment-independent cores that match the secret inside
  * any longer base64 text, such as `Basic base64(user:secret)` for any user),
  * percent-encoded (upper and lower case hex, and form-style `+` for spaces), hex
- * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to ReflectionScrubber.
+ * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to
+ * ReflectionScrubber.
  *
  * @example
  * const scrubber = new ReflectionScrubber(reflectionNeedles(value, rule.credential));
@@ -65,6 +66,9 @@ function build(secret: Buffer, spec: object | undefined): Buffer[] {
     if (s.length > 0) forms.add(s);
   };
   add(raw);
+  // A page that changes case (a hex token stays valid in either).
+  add(raw.replace(/[a-z]+/g, (m) => m.toUpperCase()));
+  add(raw.replace(/[A-Z]+/g, (m) => m.toLowerCase()));
   add(secret.toString('base64'));
   add(secret.toString('base64').replace(/=+$/, ''));
   add(secret.toString('base64url'));
