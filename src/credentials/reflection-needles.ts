@@ -1,7 +1,8 @@
 /**
  * The spellings of a secret an upstream might echo back: raw (and its ASCII letters
- * upper or lower cased), base64 and base64url (whole, and the three alignment-independent cores that match the secret inside
- * any longer base64 text, such as `Basic base64(user:secret)` for any user),
+ * upper or lower cased), base64 and base64url (whole, and the three alignment-
+ * independent cores that match the secret inside any longer base64 text, such as
+ * `Basic base64(user:secret)` for any user),
  * percent-encoded (upper and lower case hex, and form-style `+` for spaces), hex
  * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to
  * ReflectionScrubber.
