@@ -17,6 +17,7 @@
 
 /** Bytes of the head a decision needs at most (tar's magic sits at 257). */
 export const SNIFF_BYTES = 1024;
+const LOOK_BYTES = 512;
 
 export type Sniffed =
   | { kind: 'binary'; format: string }
@@ -30,66 +31,69 @@ const at = (b: Buffer, off: number, sig: readonly (number | null)[]): boolean =>
   return true;
 };
 
-// Signatures as byte arrays, built once.
-const SIG_7ZXZ = ascii('7zXZ');
-const SIG_BM = ascii('BM');
-const SIG_BZH = ascii('BZh');
-const SIG_ELF = ascii('ELF');
-const SIG_GIF87A = ascii('GIF87a');
-const SIG_GIF89A = ascii('GIF89a');
-const SIG_ID3 = ascii('ID3');
-const SIG_IHDR = ascii('IHDR');
-const SIG_MTHD = ascii('MThd');
-const SIG_MZ = ascii('MZ');
-const SIG_OTTO = ascii('OTTO');
-const SIG_OGGS = ascii('OggS\0');
-const SIG_PACK = ascii('PACK');
-const SIG_PAR1 = ascii('PAR1');
-const SIG_PNG = ascii('PNG\r\n');
-const SIG_RIFF = ascii('RIFF');
-const SIG_RAR = ascii('Rar!');
-const SIG_SQLITEFORMAT3 = ascii('SQLite format 3\0');
-const SIG_DEX = ascii('dex\n');
-const SIG_FLAC = ascii('fLaC');
-const SIG_FTYP = ascii('ftyp');
-const SIG_TTCF = ascii('ttcf');
-const SIG_USTAR = ascii('ustar');
-const SIG_WOF2 = ascii('wOF2');
-const SIG_WOFF = ascii('wOFF');
+/** A signature as bytes: numbers as they are, strings as latin1. */
+const sig = (...parts: (number | string)[]): number[] => parts.flatMap((p) => (typeof p === 'number' ? [p] : ascii(p)));
 
-/** Binary formats by signature: [format, offset, bytes (null: any)], plus a check of what follows where a signature is short. */
-const MAGIC: readonly { format: string; test: (b: Buffer) => boolean }[] = [
-  { format: 'png', test: (b) => at(b, 0, [0x89, ...SIG_PNG, 0x1a, 0x0a]) && at(b, 12, SIG_IHDR) },
-  { format: 'jpeg', test: (b) => at(b, 0, [0xff, 0xd8, 0xff]) },
-  { format: 'gif', test: (b) => at(b, 0, SIG_GIF87A) || at(b, 0, SIG_GIF89A) },
-  { format: 'riff', test: (b) => at(b, 0, SIG_RIFF) && /^(WEBP|WAVE|AVI |ACON)$/.test(b.toString('latin1', 8, 12)) },
-  { format: 'bmp', test: (b) => at(b, 0, SIG_BM) && at(b, 6, [0, 0, 0, 0]) },
-  { format: 'tiff', test: (b) => at(b, 0, [0x49, 0x49, 0x2a, 0x00]) || at(b, 0, [0x4d, 0x4d, 0x00, 0x2a]) },
-  { format: 'ico', test: (b) => at(b, 0, [0, 0, 1, 0]) || at(b, 0, [0, 0, 2, 0]) },
-  { format: 'isobmff', test: (b) => at(b, 4, SIG_FTYP) }, // mp4, mov, m4a, heic, avif
-  { format: 'matroska', test: (b) => at(b, 0, [0x1a, 0x45, 0xdf, 0xa3]) },
-  { format: 'ogg', test: (b) => at(b, 0, SIG_OGGS) },
-  { format: 'flac', test: (b) => at(b, 0, SIG_FLAC) },
-  { format: 'mp3', test: (b) => (at(b, 0, SIG_ID3) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe) },
-  { format: 'midi', test: (b) => at(b, 0, [...SIG_MTHD, 0, 0, 0, 6]) },
-  { format: 'font', test: (b) => at(b, 0, SIG_WOFF) || at(b, 0, SIG_WOF2) || at(b, 0, [0, 1, 0, 0, 0]) || at(b, 0, SIG_OTTO) || at(b, 0, SIG_TTCF) },
-  { format: 'zip', test: (b) => at(b, 0, [0x50, 0x4b, 0x03, 0x04]) || at(b, 0, [0x50, 0x4b, 0x05, 0x06]) || at(b, 0, [0x50, 0x4b, 0x07, 0x08]) },
-  { format: '7z', test: (b) => at(b, 0, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
-  { format: 'rar', test: (b) => at(b, 0, [...SIG_RAR, 0x1a, 0x07]) },
-  { format: 'xz', test: (b) => at(b, 0, [0xfd, ...SIG_7ZXZ, 0x00]) },
-  { format: 'bzip2', test: (b) => at(b, 0, SIG_BZH) && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39 && at(b, 4, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) },
-  { format: 'zstd', test: (b) => at(b, 0, [0x28, 0xb5, 0x2f, 0xfd]) },
-  { format: 'lz4', test: (b) => at(b, 0, [0x04, 0x22, 0x4d, 0x18]) },
-  { format: 'tar', test: (b) => at(b, 257, SIG_USTAR) },
-  { format: 'wasm', test: (b) => at(b, 0, [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) },
-  { format: 'elf', test: (b) => at(b, 0, [0x7f, ...SIG_ELF]) },
-  { format: 'mach-o', test: (b) => [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(b.length >= 4 ? b.readUInt32BE(0) : -1) },
-  { format: 'pe', test: (b) => at(b, 0, SIG_MZ) && b.length >= 0x40 && b.indexOf('PE\0\0', 0x40, 'latin1') !== -1 },
-  { format: 'sqlite', test: (b) => at(b, 0, SIG_SQLITEFORMAT3) },
-  { format: 'parquet', test: (b) => at(b, 0, SIG_PAR1) },
-  { format: 'dex', test: (b) => at(b, 0, SIG_DEX) },
-  { format: 'git-pack', test: (b) => at(b, 0, [...SIG_PACK, 0, 0, 0]) },
+interface Magic {
+  format: string;
+  /** First bytes the format can start with (null: its signature is not at offset 0). */
+  first: readonly number[] | null;
+  test: (b: Buffer) => boolean;
+}
+
+/** Any of these signatures at `off`. */
+const anyAt = (off: number, ...sigs: number[][]): ((b: Buffer) => boolean) => (b) => sigs.some((s) => at(b, off, s));
+
+const PNG = sig(0x89, 'PNG\r\n', 0x1a, 0x0a);
+const IHDR = sig('IHDR');
+const RIFF_KINDS = new Set(['WEBP', 'WAVE', 'AVI ', 'ACON']);
+const ID3 = sig('ID3');
+const BZH = sig('BZh');
+const BZ_BLOCK = sig(0x31, 0x41, 0x59, 0x26, 0x53, 0x59);
+const MZ = sig('MZ');
+const MACH_O = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe]);
+
+/** Binary formats by signature, with a check of what follows where a signature is short. */
+const MAGIC: readonly Magic[] = [
+  { format: 'png', first: [0x89], test: (b) => at(b, 0, PNG) && at(b, 12, IHDR) },
+  { format: 'jpeg', first: [0xff], test: anyAt(0, sig(0xff, 0xd8, 0xff)) },
+  { format: 'gif', first: [0x47], test: anyAt(0, sig('GIF87a'), sig('GIF89a')) },
+  { format: 'riff', first: [0x52], test: (b) => at(b, 0, sig('RIFF')) && RIFF_KINDS.has(b.toString('latin1', 8, 12)) },
+  { format: 'bmp', first: [0x42], test: (b) => at(b, 0, sig('BM')) && at(b, 6, [0, 0, 0, 0]) },
+  { format: 'tiff', first: [0x49, 0x4d], test: anyAt(0, sig('II', 0x2a, 0), sig('MM', 0, 0x2a)) },
+  { format: 'ico', first: [0x00], test: anyAt(0, [0, 0, 1, 0], [0, 0, 2, 0]) },
+  { format: 'isobmff', first: null, test: anyAt(4, sig('ftyp')) }, // mp4, mov, m4a, heic, avif
+  { format: 'matroska', first: [0x1a], test: anyAt(0, [0x1a, 0x45, 0xdf, 0xa3]) },
+  { format: 'ogg', first: [0x4f], test: anyAt(0, sig('OggS', 0)) },
+  { format: 'flac', first: [0x66], test: anyAt(0, sig('fLaC')) },
+  { format: 'mp3', first: [0x49, 0xff], test: (b) => (at(b, 0, ID3) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe) },
+  { format: 'midi', first: [0x4d], test: anyAt(0, sig('MThd', 0, 0, 0, 6)) },
+  { format: 'font', first: [0x77, 0x00, 0x4f, 0x74], test: anyAt(0, sig('wOFF'), sig('wOF2'), [0, 1, 0, 0, 0], sig('OTTO'), sig('ttcf')) },
+  { format: 'zip', first: [0x50], test: anyAt(0, sig('PK', 3, 4), sig('PK', 5, 6), sig('PK', 7, 8)) },
+  { format: '7z', first: [0x37], test: anyAt(0, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
+  { format: 'rar', first: [0x52], test: anyAt(0, sig('Rar!', 0x1a, 0x07)) },
+  { format: 'xz', first: [0xfd], test: anyAt(0, sig(0xfd, '7zXZ', 0)) },
+  { format: 'bzip2', first: [0x42], test: (b) => at(b, 0, BZH) && (b[3] ?? 0) >= 0x31 && (b[3] ?? 0) <= 0x39 && at(b, 4, BZ_BLOCK) },
+  { format: 'zstd', first: [0x28], test: anyAt(0, [0x28, 0xb5, 0x2f, 0xfd]) },
+  { format: 'lz4', first: [0x04], test: anyAt(0, [0x04, 0x22, 0x4d, 0x18]) },
+  { format: 'tar', first: null, test: anyAt(257, sig('ustar')) },
+  { format: 'wasm', first: [0x00], test: anyAt(0, sig(0, 'asm', 1, 0, 0, 0)) },
+  { format: 'elf', first: [0x7f], test: anyAt(0, sig(0x7f, 'ELF')) },
+  { format: 'mach-o', first: [0xfe, 0xce, 0xcf, 0xca], test: (b) => b.length >= 4 && MACH_O.has(b.readUInt32BE(0)) },
+  { format: 'pe', first: [0x4d], test: (b) => at(b, 0, MZ) && b.length >= 0x40 && b.indexOf('PE\0\0', 0x40, 'latin1') !== -1 },
+  { format: 'sqlite', first: [0x53], test: anyAt(0, sig('SQLite format 3', 0)) },
+  { format: 'parquet', first: [0x50], test: anyAt(0, sig('PAR1')) },
+  { format: 'dex', first: [0x64], test: anyAt(0, sig('dex\n')) },
+  { format: 'git-pack', first: [0x50], test: anyAt(0, sig('PACK', 0, 0, 0)) },
 ];
+
+const BOM_UTF8 = [0xef, 0xbb, 0xbf];
+const BOM_UTF16LE = [0xff, 0xfe];
+const BOM_UTF16BE = [0xfe, 0xff];
+const GZIP = [0x1f, 0x8b, 0x08];
+
+/** The formats to try for a first byte: those that start with it, and those whose signature sits further in. */
+const BY_FIRST: readonly (readonly Magic[])[] = Array.from({ length: 256 }, (_, byte) => MAGIC.filter((m) => m.first === null || m.first.includes(byte)));
 
 /**
  * Decide from the head of a body. `complete` says the head is the whole body; with
@@ -99,20 +103,23 @@ export function sniffBody(head: Buffer, complete: boolean): Sniffed | null {
   if (!complete && head.length < SNIFF_BYTES) return null;
   const b = head.length > SNIFF_BYTES ? head.subarray(0, SNIFF_BYTES) : head;
   if (b.length === 0) return { kind: 'text' };
-  if (at(b, 0, [0xef, 0xbb, 0xbf])) return { kind: 'text' };
-  if (at(b, 0, [0xff, 0xfe])) return { kind: 'text', charset: 'utf-16le' };
-  if (at(b, 0, [0xfe, 0xff])) return { kind: 'text', charset: 'utf-16be' };
-  if (at(b, 0, [0x1f, 0x8b, 0x08])) return { kind: 'compressed', encoding: 'gzip' };
+  if (at(b, 0, BOM_UTF8)) return { kind: 'text' };
+  if (at(b, 0, BOM_UTF16LE)) return { kind: 'text', charset: 'utf-16le' };
+  if (at(b, 0, BOM_UTF16BE)) return { kind: 'text', charset: 'utf-16be' };
+  if (at(b, 0, GZIP)) return { kind: 'compressed', encoding: 'gzip' };
   if (b.length >= 2 && isZlibHeader(b[0]!, b[1]!)) return { kind: 'compressed', encoding: 'deflate' };
-  for (const m of MAGIC) if (m.test(b)) return { kind: 'binary', format: m.format };
+  for (const m of BY_FIRST[b[0]!]!) if (m.test(b)) return { kind: 'binary', format: m.format };
   // MIME multipart framing is text whatever its parts hold: the text parts are read (and scanned) as such.
-  if (MULTIPART.test(b.toString('latin1', 0, Math.min(b.length, 512)))) return { kind: 'text' };
-  const wide = utf16WithoutBom(b);
+  if (b.indexOf(DASHES) !== -1 && MULTIPART.test(b.toString('latin1', 0, Math.min(b.length, 512)))) return { kind: 'text' };
+  // The look of the first 512 bytes is enough for what follows (and cheap on every response).
+  const t = b.length > LOOK_BYTES ? b.subarray(0, LOOK_BYTES) : b;
+  const wide = utf16WithoutBom(t);
   if (wide) return { kind: 'text', charset: wide };
   // Text is what a reader decodes without a wall of control bytes and broken UTF-8.
-  return nonTextBytes(b, complete) * 10 >= b.length ? { kind: 'binary', format: 'unknown' } : { kind: 'text' };
+  return nonTextBytes(t, complete && t === b) * 10 >= t.length ? { kind: 'binary', format: 'unknown' } : { kind: 'text' };
 }
 
+const DASHES = Buffer.from('--');
 /** A boundary line and the first part's header lines (a preamble may come first). */
 const MULTIPART = /^(?:[^\0]{0,200}?\r?\n)?--[\x21-\x7e][\x20-\x7e]{0,69}\r?\n(?:[A-Za-z0-9-]+:[^\r\n]*\r?\n)*\r?\n/;
 
