@@ -11,6 +11,7 @@
  * const insp = sniffedInspection(headers['content-encoding'], opts);
  * for (const part of await insp.push(chunk)) agent.write(part);
  */
+import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { Finding } from '../inspect/finding.js';
 import { SNIFF_BYTES, sniffBody, type Sniffed } from '../inspect/sniff.js';
@@ -196,7 +197,7 @@ class CompressedStage implements Stage {
   constructor(
     private readonly opts: ResponseInspectOptions,
     private readonly findings: Finding[],
-    encoding: 'gzip' | 'deflate',
+    private readonly encoding: 'gzip' | 'deflate',
     depth: number,
   ) {
     this.#decoder = createSafeDecompressor(encoding, { maxOutputBytes: opts.maxDecompressedBytes, maxRatio: opts.maxRatio })!;
@@ -284,12 +285,24 @@ class CompressedStage implements Stage {
       this.findings.push(f);
       throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
     }
-    if (this.#child.decided) throw unreadable(err as Error, this.findings);
+    // Compressed data the decoder refused (corrupt, or bytes after the stream) is refused
+    // too: what it holds may be what a lenient reader (gunzip) shows. Only a body that
+    // merely began like a zlib header (text starting "x^") is read as the text it is.
+    if (this.#child.decided || this.encoding === 'gzip' || inflates(this.#queue.map((q) => q.buf))) throw unreadable(err as Error, this.findings);
     const raw = this.#flush();
     this.#passing = false;
     this.#fallback = new TextStage(this.opts, this.findings, true, undefined);
     const out = await this.#fallback.push(raw);
     return last ? [...out, ...(await this.#fallback.end())] : out;
+  }
+}
+
+/** Whether these bytes hold a zlib stream, whatever follows it (one-shot, bounded). */
+function inflates(parts: Buffer[]): boolean {
+  try {
+    return inflateSync(Buffer.concat(parts), { maxOutputLength: 64 * 1024, finishFlush: zlibConstants.Z_SYNC_FLUSH }).length > 0;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
   }
 }
 

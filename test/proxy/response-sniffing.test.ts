@@ -87,6 +87,7 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   '/image-label': { type: 'image/png', body: Buffer.from(INJECTION) },
   '/no-label': { body: Buffer.from(INJECTION) },
   '/gzip-octet': { type: 'application/octet-stream', body: gzipSync(INJECTION) },
+  '/gzip-trailing': { type: 'application/octet-stream', body: Buffer.concat([gzipSync(INJECTION), Buffer.from('trailing bytes gunzip ignores')]) },
   '/gzip-no-label': { body: gzipSync(INJECTION) },
   '/gzip-gzip-octet': { type: 'application/octet-stream', body: gzipSync(gzipSync(INJECTION)) },
   '/ce-gzip-octet': { type: 'application/octet-stream', body: gzipSync(INJECTION), encoding: 'gzip' },
@@ -167,6 +168,12 @@ rules:
       assert.ok(rec?.findings.some((f) => f.type.startsWith('prompt_injection:')), JSON.stringify(rec?.findings));
     });
   }
+
+  test('gzip followed by bytes the decoder refuses (gunzip would still show the text) is refused', async () => {
+    const r = await curl('/gzip-trailing');
+    assert.equal(r.status, 403);
+    assert.equal((JSON.parse(r.body.toString('utf8')) as { error: string }).error, 'response_unreadable');
+  });
 
   const intact = ['/png', '/png-typed', '/zip', '/gzip-png', '/random', '/zeros', '/zlib-lookalike-ok', '/script', '/gzip-log'];
   for (const path of intact) {
