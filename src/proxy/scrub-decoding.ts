@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createSafeDecompressor, type SafeDecompressor } from '../inspect/decompress.js';
 import type { Finding } from '../inspect/finding.js';
 import { decodeBody, type BodyInspector } from './response-inspector.js';
-import { headerValue, unreadable } from './sniffed-inspector.js';
+import { headerValue, unreadable } from './body-stages.js';
 
 /**
  * A response that may carry a reflected secret must reach the scrubber decoded: when
