@@ -12,6 +12,8 @@ export interface Stage {
   /** Decided the body needs no scanning: everything passes as is from now on. */
   readonly passing: boolean;
   readonly decided: boolean;
+  /** How much the text inspection holds before the head goes (its own rule); absent: the default. */
+  readonly holdBytes?: number;
 }
 
 /** Everything passes as is. */
@@ -27,6 +29,10 @@ export class TextStage implements Stage {
   readonly passing = false;
   readonly decided = true;
   readonly #inner: ResponseInspector;
+
+  get holdBytes(): number {
+    return this.#inner.holdBytes;
+  }
 
   constructor(opts: ResponseInspectOptions, private readonly findings: Finding[], scanOnly: boolean, charset: string | undefined) {
     const action = scanOnly && opts.action === 'strip' ? 'block' : opts.action;

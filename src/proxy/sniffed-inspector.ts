@@ -52,7 +52,8 @@ class SniffedInspector implements BodyInspector {
 
   /** Held like text until the bytes are known; a binary body then flows at once. */
   get holdBytes(): number {
-    return this.#stage.passing ? 0 : this.opts.holdBytes;
+    // Once the body is known to be text, text inspection's own hold rule applies.
+    return this.#stage.passing ? 0 : (this.#stage.holdBytes ?? this.opts.holdBytes);
   }
 
   async push(chunk: Buffer): Promise<Buffer[]> {
@@ -83,6 +84,10 @@ class SniffStage implements Stage {
 
   get passing(): boolean {
     return this.#next?.passing ?? false;
+  }
+
+  get holdBytes(): number | undefined {
+    return this.#next?.holdBytes;
   }
 
   get decided(): boolean {
