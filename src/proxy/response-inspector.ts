@@ -44,7 +44,7 @@ export interface ResponseInspectOptions {
   maxScanBytes?: number;
 }
 
-// Bodies a model reads as text. Binary bodies pass untouched (and undecompressed).
+// Labels that say text. Anything else is sniffed from its bytes (sniffed-inspector.ts).
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-ndjson|x-www-form-urlencoded|yaml|x-yaml|ld\+json)|[a-z]+\/[a-z0-9.+-]*\+(json|xml))/;
 
 /**
