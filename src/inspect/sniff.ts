@@ -22,7 +22,7 @@ const LOOK_BYTES = 512;
 export type Sniffed =
   | { kind: 'binary'; format: string }
   | { kind: 'compressed'; encoding: 'gzip' | 'deflate' }
-  | { kind: 'text'; charset?: 'utf-16le' | 'utf-16be' };
+  | { kind: 'text'; charset?: 'utf-16le' | 'utf-16be'; multipart?: true };
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 const at = (b: Buffer, off: number, sig: readonly (number | null)[]): boolean => {
@@ -110,7 +110,7 @@ export function sniffBody(head: Buffer, complete: boolean): Sniffed | null {
   if (b.length >= 2 && isZlibHeader(b[0]!, b[1]!)) return { kind: 'compressed', encoding: 'deflate' };
   for (const m of BY_FIRST[b[0]!]!) if (m.test(b)) return { kind: 'binary', format: m.format };
   // MIME multipart framing is text whatever its parts hold: the text parts are read (and scanned) as such.
-  if (b.indexOf(DASHES) !== -1 && MULTIPART.test(b.toString('latin1', 0, Math.min(b.length, 512)))) return { kind: 'text' };
+  if (b.indexOf(DASHES) !== -1 && MULTIPART.test(b.toString('latin1', 0, Math.min(b.length, 512)))) return { kind: 'text', multipart: true };
   // The look of the first 512 bytes is enough for what follows (and cheap on every response).
   const t = b.length > LOOK_BYTES ? b.subarray(0, LOOK_BYTES) : b;
   const wide = utf16WithoutBom(t);

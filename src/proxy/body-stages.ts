@@ -3,7 +3,10 @@
  * and gives back what may leave (the same bytes, later, unless it rewrites text).
  */
 import type { Finding } from '../inspect/finding.js';
-import { ResponseBlockedError, ResponseInspector, type ResponseInspectOptions } from './response-inspector.js';
+import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
+import type { InjectionFinding } from '../inspect/injection/types.js';
+import { QuotedPrintable } from '../inspect/quoted-printable.js';
+import { cleanFinding, ResponseBlockedError, ResponseInspector, type ResponseInspectOptions } from './response-inspector.js';
 
 export interface Stage {
   /** Bytes for the next step (the agent, or the compressed stage gating its raw bytes). */
@@ -34,16 +37,29 @@ export class TextStage implements Stage {
     return this.#inner.holdBytes;
   }
 
-  constructor(opts: ResponseInspectOptions, private readonly findings: Finding[], scanOnly: boolean, charset: string | undefined) {
+  /** A MIME multipart body is also read with quoted-printable undone (its parts may use it). */
+  readonly #qp: { decoder: QuotedPrintable; scanner: ResponseScanner } | null;
+
+  constructor(
+    private readonly opts: ResponseInspectOptions,
+    private readonly findings: Finding[],
+    scanOnly: boolean,
+    charset: string | undefined,
+    multipart = false,
+  ) {
     const action = scanOnly && opts.action === 'strip' ? 'block' : opts.action;
     const type = charset ? `text/plain; charset=${charset}` : undefined;
     this.#inner = new ResponseInspector(null, opts.scanner.responseScanner(type, 'response.body'), { ...opts, action }, '', null);
+    this.#qp = multipart ? { decoder: new QuotedPrintable(), scanner: opts.scanner.responseScanner(undefined, 'response.body') } : null;
   }
 
   async push(parts: Buffer[]): Promise<Buffer[]> {
     const out: Buffer[] = [];
     try {
-      for (const p of parts) out.push(...(await this.#inner.push(p)));
+      for (const p of parts) {
+        out.push(...(await this.#inner.push(p)));
+        if (this.#qp) this.#qpFound(this.#qp.scanner.push(this.#qp.decoder.push(p)));
+      }
     } finally {
       this.#collect();
     }
@@ -52,10 +68,28 @@ export class TextStage implements Stage {
 
   async end(): Promise<Buffer[]> {
     try {
-      return await this.#inner.end();
+      const out = await this.#inner.end();
+      if (this.#qp) this.#qpFound([...this.#qp.scanner.push(this.#qp.decoder.end()), ...this.#qp.scanner.end()]);
+      return out;
     } finally {
       this.#collect();
     }
+  }
+
+  /** What only the quoted-printable view shows (the plain view has not seen it): recorded, and refused unless warned. */
+  #qpFound(found: InjectionFinding[]): void {
+    this.#collect();
+    const seen = new Set(this.findings.map((f) => f.type));
+    const fresh = found.filter((f) => !seen.has(f.type));
+    const action = this.opts.action === 'warn' ? 'warn' : 'block';
+    for (const f of fresh) this.findings.push(cleanFinding(f, action));
+    const blocking = fresh.filter((f) => f.action === 'block');
+    if (blocking.length === 0 || action === 'warn') return;
+    throw new ResponseBlockedError(
+      'injection_blocked',
+      `the response carries a prompt injection in a quoted-printable part (${[...new Set(blocking.map((f) => f.type))].join(', ')}); refused`,
+      blocking.map((f) => cleanFinding(f, 'block')),
+    );
   }
 
   #collect(): void {

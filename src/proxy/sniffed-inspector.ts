@@ -117,7 +117,10 @@ class SniffStage implements Stage {
   }
 
   #stageFor(s: Sniffed | null): Stage {
-    if (s === null || s.kind === 'text') return new TextStage(this.opts, this.findings, this.scanOnly, s?.kind === 'text' ? s.charset : undefined);
+    if (s === null || s.kind === 'text') {
+      const text = s?.kind === 'text' ? s : null;
+      return new TextStage(this.opts, this.findings, this.scanOnly, text?.charset, text?.multipart === true);
+    }
     // A known format passes; bytes that only look binary still have their text runs read.
     if (s.kind === 'binary' && s.format === 'unknown') return new BinaryTextStage(this.opts, this.findings);
     if (s.kind === 'binary' || this.depth >= MAX_DEPTH) return PASS;
