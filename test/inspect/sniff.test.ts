@@ -33,7 +33,7 @@ test('text is text whatever it starts with, short of a real format', () => {
   assert.deepEqual(sniffBody(Buffer.from(TEXT, 'utf16le'), true), { kind: 'text', charset: 'utf-16le' });
   assert.deepEqual(sniffBody(Buffer.concat([Buffer.from('fffe', 'hex'), Buffer.from(TEXT, 'utf16le')]), true), { kind: 'text', charset: 'utf-16le' });
   const multipart = Buffer.concat([Buffer.from('--xyz\r\nContent-Type: image/png\r\n\r\n'), randomBytes(2000)]);
-  assert.deepEqual(sniffBody(multipart, true), { kind: 'text' });
+  assert.deepEqual(sniffBody(multipart, true), { kind: 'text', multipart: true });
   assert.deepEqual(sniffBody(Buffer.from('x^2 + y^2 = 1, a text that starts like a zlib header'), true), { kind: 'compressed', encoding: 'deflate' });
 });
 
