@@ -1,9 +1,11 @@
 /**
- * The spellings of a secret an upstream might echo back: raw, base64 and base64url
- * (whole, and the three alignment-independent cores that match the secret inside
- * any longer base64 text, such as `Basic base64(user:secret)` for any user),
- * percent-encoded (upper and lower case hex, and form-style `+` for spaces), and
- * JSON-escaped (also with `\/`). Feed them all to ReflectionScrubber.
+ * The spellings of a secret an upstream might echo back: raw (and its ASCII letters
+ * upper or lower cased), base64 and base64url (whole, and the three alignment-
+ * independent cores that match the secret inside any longer base64 text, such as
+ * `Basic base64(user:secret)` for any user),
+ * percent-encoded (upper and lower case hex, and form-style `+` for spaces), hex
+ * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to
+ * ReflectionScrubber.
  *
  * @example
  * const scrubber = new ReflectionScrubber(reflectionNeedles(value, rule.credential));
@@ -20,6 +22,8 @@ function base64Core(secret: Buffer, offset: number, url: boolean): string {
   const to = Math.floor(((offset + secret.length) * 8) / 6);
   return text.slice(from, to);
 }
+
+const HTML: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 function jsonEscaped(secret: Buffer): string {
   return JSON.stringify(new TextDecoder('utf-8').decode(secret)).slice(1, -1);
@@ -63,6 +67,9 @@ function build(secret: Buffer, spec: object | undefined): Buffer[] {
     if (s.length > 0) forms.add(s);
   };
   add(raw);
+  // A page that changes case (a hex token stays valid in either).
+  add(raw.replace(/[a-z]+/g, (m) => m.toUpperCase()));
+  add(raw.replace(/[A-Z]+/g, (m) => m.toLowerCase()));
   add(secret.toString('base64'));
   add(secret.toString('base64').replace(/=+$/, ''));
   add(secret.toString('base64url'));
@@ -76,6 +83,11 @@ function build(secret: Buffer, spec: object | undefined): Buffer[] {
   add(pct);
   add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
   add(pct.replace(/%20/g, '+'));
+  // Hex (a dump, a digest-style echo) and HTML-escaped text (a page showing the note).
+  add(secret.toString('hex'));
+  add(secret.toString('hex').toUpperCase());
+  add(raw.replace(/[&<>"']/g, (c) => HTML[c]!));
+  add(raw.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
   const json = jsonEscaped(secret);
   add(Buffer.from(json, 'utf8').toString('latin1'));
   add(Buffer.from(json.replace(/\//g, '\\/'), 'utf8').toString('latin1'));

@@ -5,9 +5,11 @@
  * The body scrubber keeps a carry of at most (longest needle - 1) bytes between
  * chunks, so a secret split anywhere, even one byte per chunk, is caught, and
  * memory is bounded by the longest needle. Matching is leftmost, longest-at-a-
- * position, using Buffer.indexOf per needle with each needle's next hit cached, so
- * each chunk is scanned once per needle (fine for the handful of needles one
- * credential yields; hundreds of needles would want Aho-Corasick).
+ * position. A few needles are found with Buffer.indexOf each (native, each next hit
+ * cached); the many a tenant's secrets yield (every response to a tenant is scrubbed
+ * of all of them) are found in one pass (Wu-Manber: a shift table on three-byte
+ * blocks lets the search jump ahead by up to the shortest needle's length, and only
+ * the rare candidate is compared).
  *
  * @example
  * const s = new ReflectionScrubber(reflectionNeedles(secret, spec));
@@ -28,6 +30,54 @@ interface Clean {
   texts: string[];
   /** Longest needle - 1: what a streaming scrubber holds back. */
   hold: number;
+  /** The one-pass index, when there are enough needles for it to pay (all of at least four bytes). */
+  grams: GramIndex | null;
+}
+
+/** Up to this many needles, one native indexOf each beats the one-pass index. */
+const INDEXOF_MAX_NEEDLES = 2;
+/** Bytes hashed per step of the one-pass search. */
+const BLOCK = 3;
+
+/**
+ * Wu-Manber: a window as long as the shortest needle slides along the body; the
+ * hash of its last three bytes says how far it may jump without passing over the
+ * start of any needle (0: some needle may start here, compare those).
+ */
+interface GramIndex {
+  /** Window length: the shortest needle, at most 255. */
+  m: number;
+  shift: Uint8Array;
+  /** Needles by the hash of the block that ends their first m bytes. */
+  buckets: Map<number, number[]>;
+}
+
+const blockHash = (b: Uint8Array, at: number): number => Math.imul(b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16), 0x9e3779b1) >>> 16;
+
+function buildGrams(needles: readonly Buffer[]): GramIndex | null {
+  const m = Math.min(255, ...needles.map((n) => n.length));
+  if (needles.length <= INDEXOF_MAX_NEEDLES || m < BLOCK + 1) return null;
+  const shift = new Uint8Array(65536).fill(m - BLOCK + 1);
+  const buckets = new Map<number, number[]>();
+  needles.forEach((n, k) => {
+    for (let j = 0; j + BLOCK <= m; j++) {
+      const h = blockHash(n, j);
+      const d = m - (j + BLOCK);
+      if (d < shift[h]!) shift[h] = d;
+      if (d === 0) {
+        const b = buckets.get(h);
+        if (b) b.push(k);
+        else buckets.set(h, [k]);
+      }
+    }
+  });
+  return { m, shift, buckets };
+}
+
+function matchesAt(buf: Buffer, at: number, n: Buffer): boolean {
+  if (at + n.length > buf.length) return false;
+  for (let i = 0; i < n.length; i++) if (buf[at + i] !== n[i]) return false;
+  return true;
 }
 
 /**
@@ -48,7 +98,7 @@ function cleanNeedles(needles: readonly Buffer[]): Clean {
     texts.push(key);
     buffers.push(Buffer.from(n));
   }
-  const clean = { buffers: Object.freeze(buffers), texts, hold: Math.max(0, ...buffers.map((n) => n.length - 1)) };
+  const clean = { buffers: Object.freeze(buffers), texts, hold: Math.max(0, ...buffers.map((n) => n.length - 1)), grams: buildGrams(buffers) };
   // Only a frozen array cannot change under the cache; the cleaned one is frozen too.
   if (Object.isFrozen(needles)) CLEANED.set(needles, clean);
   CLEANED.set(clean.buffers, clean);
@@ -64,7 +114,9 @@ function scrubRange(
   needles: readonly Buffer[],
   replacement: Buffer,
   limit: number,
+  grams: GramIndex | null = null,
 ): { pieces: Buffer[]; pos: number; count: number } {
+  if (grams) return scrubRangeGrams(buf, needles, replacement, limit, grams);
   const next = needles.map((n) => buf.indexOf(n, 0));
   const pieces: Buffer[] = [];
   let pos = 0;
@@ -89,9 +141,42 @@ function scrubRange(
   return { pieces, pos, count };
 }
 
+/** scrubRange in one pass over `buf`, for many needles: same matches, same result. */
+function scrubRangeGrams(buf: Buffer, needles: readonly Buffer[], replacement: Buffer, limit: number, g: GramIndex): { pieces: Buffer[]; pos: number; count: number } {
+  const pieces: Buffer[] = [];
+  let pos = 0;
+  let count = 0;
+  const { m, shift, buckets } = g;
+  // i: where a match would start; every needle is at least m long, so it must fit.
+  const last = Math.min(limit - 1, buf.length - m);
+  let i = 0;
+  while (i <= last) {
+    const h = blockHash(buf, i + m - BLOCK);
+    const d = shift[h]!;
+    if (d > 0) {
+      i += d;
+      continue;
+    }
+    let best = -1;
+    for (const k of buckets.get(h)!) {
+      if ((best === -1 || needles[k]!.length > needles[best]!.length) && matchesAt(buf, i, needles[k]!)) best = k;
+    }
+    if (best === -1) {
+      i++;
+      continue;
+    }
+    pieces.push(buf.subarray(pos, i), replacement);
+    pos = i + needles[best]!.length;
+    count++;
+    i = pos;
+  }
+  return { pieces, pos, count };
+}
+
 /** Streaming body scrubber. */
 export class ReflectionScrubber {
   readonly #needles: readonly Buffer[];
+  readonly #grams: GramIndex | null;
   readonly #replacement: Buffer;
   readonly #hold: number;
   #carry: Buffer = Buffer.alloc(0);
@@ -100,6 +185,7 @@ export class ReflectionScrubber {
   constructor(secrets: readonly Buffer[], opts: { replacement?: string } = {}) {
     const clean = cleanNeedles(secrets);
     this.#needles = clean.buffers;
+    this.#grams = clean.grams;
     this.#replacement = opts.replacement === undefined ? DEFAULT_REPLACEMENT_BYTES : Buffer.from(opts.replacement, 'utf8');
     this.#hold = clean.hold;
   }
@@ -115,7 +201,7 @@ export class ReflectionScrubber {
     const buf = this.#carry.length === 0 ? chunk : Buffer.concat([this.#carry, chunk]);
     // A needle starting before `limit` lies wholly inside buf; later starts may still be growing.
     const limit = Math.max(0, buf.length - this.#hold);
-    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, limit);
+    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, limit, this.#grams);
     this.#replaced += count;
     const consumed = Math.max(pos, limit);
     this.#carry = Buffer.from(buf.subarray(consumed));
@@ -129,7 +215,7 @@ export class ReflectionScrubber {
     const buf = this.#carry;
     this.#carry = Buffer.alloc(0);
     if (buf.length === 0) return buf;
-    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, buf.length);
+    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, buf.length, this.#grams);
     this.#replaced += count;
     pieces.push(buf.subarray(pos));
     return Buffer.concat(pieces);
@@ -142,9 +228,10 @@ export class ReflectionScrubber {
 
 /** Scrub one whole value (a header); returns the result and the count. */
 export function scrubBuffer(buf: Buffer, needles: readonly Buffer[], replacement: string = DEFAULT_REPLACEMENT): { out: Buffer; replaced: number } {
-  const clean = cleanNeedles(needles).buffers;
+  const c = cleanNeedles(needles);
+  const clean = c.buffers;
   if (clean.length === 0) return { out: buf, replaced: 0 };
-  const { pieces, pos, count } = scrubRange(buf, clean, Buffer.from(replacement, 'utf8'), buf.length);
+  const { pieces, pos, count } = scrubRange(buf, clean, Buffer.from(replacement, 'utf8'), buf.length, c.grams);
   if (count === 0) return { out: buf, replaced: 0 };
   pieces.push(buf.subarray(pos));
   return { out: Buffer.concat(pieces), replaced: count };
@@ -167,9 +254,11 @@ export function scrubHeaders<H extends ResponseHeaders>(
   const clean = cleanNeedles(secrets);
   const out: ResponseHeaders = {};
   let replaced = 0;
+  // Most heads carry no needle: one search over all values says so, whatever the number of needles.
+  const quiet = clean.buffers.length === 0 || !anyNeedle(headers, clean);
   const one = (v: string): string => {
     // Header strings are latin1, like the needles' texts: most values contain none, and say so without a copy.
-    if (!clean.texts.some((t) => v.includes(t))) return v;
+    if (quiet || !clean.texts.some((t) => v.includes(t))) return v;
     const r = scrubBuffer(Buffer.from(v, 'latin1'), clean.buffers, opts.replacement);
     replaced += r.replaced;
     return r.replaced === 0 ? v : r.out.toString('latin1');
@@ -178,4 +267,16 @@ export function scrubHeaders<H extends ResponseHeaders>(
     out[name] = v === undefined ? undefined : Array.isArray(v) ? v.map(one) : one(v);
   }
   return { headers: out as H, replaced };
+}
+
+/** Whether any needle occurs in any header value (values joined; a stray hit across two only costs the exact check). */
+function anyNeedle(headers: ResponseHeaders, clean: Clean): boolean {
+  const values: string[] = [];
+  for (const v of Object.values(headers)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) values.push(...v);
+    else values.push(v);
+  }
+  const all = Buffer.from(values.join('\n'), 'latin1');
+  return scrubRange(all, clean.buffers, DEFAULT_REPLACEMENT_BYTES, all.length, clean.grams).count > 0;
 }

@@ -133,7 +133,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (statusCode < 200) return;
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
-        if (statusMessage) res.statusMessage = statusMessage;
+        // The reason phrase is the upstream's text too: scrubbed like a header.
+        if (statusMessage) res.statusMessage = scrubber ? scrubHeaders({ reason: statusMessage }, fr.scrub).headers.reason : statusMessage;
         let h = clientResponseHeaders(headers);
         inspector = fr.inspect?.(statusCode, headers) ?? null;
         if (inspector) {

@@ -16,6 +16,7 @@ import type { McpEnv } from '../mcp/types.js';
 import type { McpGuard } from '../mcp/guard.js';
 import type { McpChannels } from './mcp/channels.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
+import type { TenantNeedles } from './tenant-needles.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -43,6 +44,8 @@ export interface GateState {
   /** `a2a:` settings. */
   readonly a2aCardPinning: 'enforce' | 'report' | 'off';
   readonly a2aMaxMessageBytes: number;
+  /** Per tenant, the reflection needles of every secret its rules can inject: every response to it is scrubbed of them. */
+  readonly scrub: TenantNeedles;
 }
 
 /** Long-lived services shared by every request. */

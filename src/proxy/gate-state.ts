@@ -10,6 +10,7 @@ import type { SecretResolver } from '../credentials/refs.js';
 import { buildDlp } from './dlp-setup.js';
 import { agentResolver, metadataOptIn } from './agent-resolver.js';
 import { buildMcpEnv } from './mcp/env.js';
+import { TenantNeedles } from './tenant-needles.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -50,5 +51,6 @@ export async function buildState(
     mcp: buildMcpEnv(c, policy, injection, dlp),
     a2aCardPinning: c.a2a.card_pinning,
     a2aMaxMessageBytes: c.a2a.max_message_bytes,
+    scrub: new TenantNeedles(policy, secrets.resolver),
   };
 }

@@ -21,6 +21,7 @@ import { buildAuditSinks } from './audit-sinks.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
+import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from './dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
@@ -214,7 +215,8 @@ export class Gate {
     await this.store.reload();
     const c = this.loaded.config;
     const dlp = buildDlp(c.inspect, this.services.secrets, this.store.list().map((e) => e.name));
-    this.current = { ...this.current, dlp, mcp: { ...this.current.mcp, dlp } };
+    const scrub = new TenantNeedles(this.current.policy, this.services.secrets);
+    this.current = { ...this.current, dlp, mcp: { ...this.current.mcp, dlp }, scrub };
   }
 
   private secretSources(): { resolver: SecretResolver; names: () => readonly string[] } {

@@ -16,6 +16,7 @@ import { isAgentCardPath } from '../inspect/a2a/index.js';
 import type { BodyInspector } from './response-inspector.js';
 import { mcpResponse } from './mcp/response.js';
 import { Cut } from './live-exchanges.js';
+import { decodedForScrub } from './scrub-decoding.js';
 
 /**
  * The request pipeline: identify → classify → decide → (respond | route → rewrite →
@@ -61,7 +62,8 @@ export async function handleRequest(
     ctx.rewritten = up.rewritten;
     if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);
     if (intake.kind === 'forward' && intake.protocol === 'mcp' && intake.rewritten) delete up.headers['content-encoding'];
-    const inspect = protocolInspection(gate, state, ctx, intake);
+    const limits = { maxDecompressedBytes: state.inspect.max_decompressed_bytes, maxRatio: state.inspect.max_decompression_ratio };
+    const inspect = decodedForScrub(protocolInspection(gate, state, ctx, intake), up.scrub.length > 0, req.method ?? 'GET', limits);
 
     if (expectContinue && !mcpBody) res.writeContinue();
     await forward(ctx, dest.pool, {
@@ -155,5 +157,6 @@ function responseInspection(state: GateState, ctx: RequestContext): ForwardReque
       holdBytes: i.response_hold_bytes,
       maxDecompressedBytes: i.max_decompressed_bytes,
       maxRatio: i.max_decompression_ratio,
+      maxScanBytes: i.max_response_scan_bytes,
     });
 }

@@ -5,6 +5,7 @@ import type { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
 import { stripInjections } from '../inspect/injection/strip.js';
 import type { InjectionFinding } from '../inspect/injection/types.js';
+import { sniffedInspection } from './sniffed-inspector.js';
 
 /**
  * What `forward` needs of a response body's inspector: bytes in, bytes out for the
@@ -39,9 +40,11 @@ export interface ResponseInspectOptions {
   holdBytes: number;
   maxDecompressedBytes: number;
   maxRatio: number;
+  /** Decoded bytes of a compressed body (a `.gz` download) scanned at most; default 4 MiB. */
+  maxScanBytes?: number;
 }
 
-// Bodies a model reads as text. Binary bodies pass untouched (and undecompressed).
+// Labels that say text. Anything else is sniffed from its bytes (sniffed-inspector.ts).
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-ndjson|x-www-form-urlencoded|yaml|x-yaml|ld\+json)|[a-z]+\/[a-z0-9.+-]*\+(json|xml))/;
 
 /**
@@ -54,11 +57,13 @@ export function planResponseInspection(
   status: number,
   headers: IncomingHttpHeaders,
   opts: ResponseInspectOptions,
-): ResponseInspector | null {
+): BodyInspector | null {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return null;
   const rawType = headers['content-type'] as string | string[] | undefined;
   const type = (Array.isArray(rawType) ? (rawType[0] ?? '') : (rawType ?? '')).toLowerCase();
-  if (type !== '' && !TEXT_TYPES.test(type)) return null;
+  // The label does not say what the client will read: a body not labelled as text is
+  // sniffed from its bytes, and only real binary formats pass unread (sniffed-inspector.ts).
+  if (type === '' || !TEXT_TYPES.test(type)) return sniffedInspection(headers['content-encoding'], opts);
   const encoding = headers['content-encoding'];
   let decompressor: SafeDecompressor | null;
   try {

@@ -44,7 +44,8 @@ export function buildUpstreamRequest(
 ): UpstreamRequest {
   const req = ctx.req;
   const headers = upstreamRequestHeaders(req.headers);
-  const dlp = gate.state().dlp;
+  const state = gate.state();
+  const dlp = state.dlp;
   // DLP reads what the agent sent, before the gate adds anything of its own.
   const head = { path: target.pathPrefix + ctx.target, headers };
   inspectHead(dlp, ctx, decision.inspect, head);
@@ -68,22 +69,23 @@ export function buildUpstreamRequest(
   };
   if (hasBody(req)) view.body = inspectBody(dlp, ctx, decision.inspect, guardBodyOverride(readAhead ?? countedBody(ctx), req.headers, overrideCheck(gate.state(), ctx), gate.state().inspect.max_decompressed_bytes));
 
-  let scrub: readonly Buffer[] = [];
+  // Every response to this tenant is scrubbed of every secret its rules can inject, not
+  // only of the one this request carries: stored data (a note, a ticket) written through
+  // a credentialed rule can be read back through any other.
+  const tenant = ctx.principal?.tenant ?? null;
+  let scrub: readonly Buffer[] = state.scrub.forTenant(tenant);
   const spec = decision.credential;
   if (spec) {
-    const state = gate.state();
     if (state.auditFailClosed && !gate.auditHealthy()) {
       throw new Rejection(503, 'audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', decision.rule);
     }
-    // Compressed responses would hide a reflected secret from the scrubber.
-    delete headers['accept-encoding'];
     try {
       // One decryption serves both: the injector gets the value, and the reflection
       // needles are built from it before the injector uses (and wipes) it.
       injectCredential(view, spec, {
         resolve: (ref: string): Buffer => {
           const value = gate.secrets.resolve(ref);
-          if (ref === spec.secret) scrub = reflectionNeedles(value, spec);
+          if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
           return value;
         },
       });
@@ -99,6 +101,7 @@ export function buildUpstreamRequest(
     }
     if (view.body) view.body = swapBodyPlaceholders(view.body, {});
   }
+  if (scrub.length > 0) withholdTransforms(view.headers);
   return {
     headers: view.headers,
     path: view.path,
@@ -107,6 +110,17 @@ export function buildUpstreamRequest(
     credential: spec?.secret ?? null,
     rewritten,
   };
+}
+
+/**
+ * Ask for the response as it is stored, whole: a compressed body would hide a reflected
+ * secret from the scrubber, and byte ranges would let an agent read one in pieces that
+ * no needle matches. Dropping both is always allowed (the upstream answers 200, whole).
+ */
+function withholdTransforms(headers: Record<string, string | string[]>): void {
+  delete headers['accept-encoding'];
+  delete headers.range;
+  delete headers['if-range'];
 }
 
 /** Map a credential failure to the deny contract, without its value (there is none in the message). */

@@ -6,6 +6,8 @@ import type { GateState } from '../gate-runtime.js';
 import { cleanFinding } from '../response-inspector.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 
+const CLOSE_OPCODE = 0x8;
+
 export { WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 
 /**
@@ -19,6 +21,13 @@ export interface MessageInspector {
   /** A ping or pong payload, or a close frame's reason, from the agent. */
   outboundControl(payload: Buffer): Check;
   inbound(text: string): Verdict;
+  /**
+   * The scrubber for the next binary message from the upstream (reflected secrets are
+   * replaced there too); null when there is nothing to scrub.
+   */
+  inboundBinary(): ReflectionScrubber | null;
+  /** A ping, pong or close payload from the upstream, scrubbed (the close code kept). */
+  inboundControl(opcode: number, payload: Buffer): Buffer;
 }
 
 /**
@@ -42,6 +51,17 @@ export function messageInspector(state: GateState, profile: InspectProfile | nul
     outbound: (text) => (dlp ? dlp.text(text) : { ok: true, text, findings: [] }),
     outboundBinary: () => (dlp ? dlp.binary() : null),
     outboundControl: (payload) => (dlp ? dlp.control(payload) : clean),
+    inboundBinary: () => (scrub.length > 0 ? new ReflectionScrubber(scrub) : null),
+    inboundControl(opcode, payload) {
+      if (scrub.length === 0 || payload.length === 0) return payload;
+      // A close payload is a two-byte code and a reason; only the reason is text.
+      const head = opcode === CLOSE_OPCODE ? payload.subarray(0, 2) : Buffer.alloc(0);
+      const s = new ReflectionScrubber(scrub, { replacement: '[REDACTED]' });
+      const body = Buffer.concat([s.push(payload.subarray(head.length)), s.end()]);
+      if (s.replaced === 0) return payload;
+      // Control payloads are at most 125 bytes.
+      return Buffer.concat([head, body]).subarray(0, 125);
+    },
     inbound(text) {
       const findings: Finding[] = [];
       let out = text;

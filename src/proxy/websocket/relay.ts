@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
+import type { ReflectionScrubber } from '../../credentials/reflection-scrubber.js';
 import { CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
 import type { BinaryInspection, Check, MessageInspector, Verdict } from './message-inspector.js';
 
@@ -95,7 +96,7 @@ export function relayWebSocket(
     const src = fromAgent ? agent : upstream;
     const dst = fromAgent ? upstream : agent;
     /** The message being received; `scan` set for an outbound binary one, whose `held` bytes are not yet forwarded. */
-    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean } | null = null;
+    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean; scrub?: ReflectionScrubber | null } | null = null;
     let closed = false;
     let waiting = false;
 
@@ -181,6 +182,17 @@ export function relayWebSocket(
           const p = unmaskPayload(f);
           if (!allowed(opts.inspector.outboundControl(f.opcode === OP.close ? p.subarray(2) : p))) return false;
         }
+        if (!fromAgent && f.payload.length > 0) {
+          const p = opts.inspector.inboundControl(f.opcode, f.payload);
+          if (p !== f.payload) {
+            if (f.opcode === OP.close) {
+              closed = true;
+              closes++;
+            }
+            send(encodeFrame({ fin: true, opcode: f.opcode, payload: p, mask: null }));
+            return true;
+          }
+        }
         if (f.opcode === OP.close) {
           closed = true;
           closes++;
@@ -193,7 +205,9 @@ export function relayWebSocket(
       } else if (f.opcode === OP.text || f.opcode === OP.binary) {
         if (fragment) throw new FrameError(CLOSE.protocolError, 'a new message began before the fragmented one finished');
         const scan = fromAgent && f.opcode === OP.binary && opts.binary === 'allow' ? opts.inspector.outboundBinary() : null;
-        fragment = { opcode: f.opcode, parts: [], bytes: 0, scan, held: 0, started: false };
+        // An upstream's binary message is scrubbed of reflected secrets as it streams.
+        const scrub = !fromAgent && f.opcode === OP.binary ? opts.inspector.inboundBinary() : null;
+        fragment = { opcode: f.opcode, parts: [], bytes: 0, scan, held: 0, started: false, scrub };
       } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
 
       const msg = fragment;
@@ -205,6 +219,14 @@ export function relayWebSocket(
         }
         if (msg.scan) return onBinary(msg, msg.scan, f);
         if (f.fin) fragment = null;
+        if (msg.scrub) {
+          const out = msg.scrub.push(f.payload);
+          const payload = f.fin ? Buffer.concat([out, msg.scrub.end()]) : out;
+          if (f.fin && msg.scrub.replaced > 0) record([{ type: 'reflected_secret', location: 'ws.message', action: 'redact' }]);
+          send(encodeFrame({ fin: f.fin, opcode: msg.started ? OP.continuation : OP.binary, payload, mask: null }));
+          msg.started = true;
+          return true;
+        }
         forwardAsIs(f);
         return true;
       }
