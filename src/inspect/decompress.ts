@@ -83,6 +83,8 @@ class Layer {
   private out: Buffer[] = [];
   private failure: Error | null = null;
   private waiter: ((err: Error | null) => void) | null = null;
+  /** The compressed stream reached its end marker (zlib then ignores any further input). */
+  private streamEnded = false;
 
   constructor(
     private readonly encoding: Encoding,
@@ -105,6 +107,7 @@ class Layer {
       const piece = data.subarray(i, i + PIECE);
       this.inputBytes += piece.length;
       await this.settle((cb) => this.stream!.write(piece, (err) => cb(err ?? null)));
+      this.checkTrailing();
     }
     return this.take();
   }
@@ -116,11 +119,30 @@ class Layer {
       await this.settle((cb) => this.stream!.write(this.head!, (err) => cb(err ?? null)));
     }
     const s = this.stream!;
-    await this.settle((cb) => {
-      s.once('end', () => cb(null));
-      s.end();
-    });
+    // A stream that already hit its end marker emits 'end' no more: waiting for it
+    // would hang the exchange until an idle timeout.
+    if (!this.streamEnded) {
+      await this.settle((cb) => {
+        s.once('end', () => cb(null));
+        s.end();
+      });
+    }
+    this.checkTrailing();
     return this.take();
+  }
+
+  /**
+   * Bytes after the end of the compressed stream: node:zlib stops at the end marker
+   * (of the last gzip member) and drops what follows, while a receiver may read it
+   * otherwise. The engine's consumed count (`bytesWritten`) falling short of what was
+   * written means such bytes: the body is corrupt, refused at once.
+   */
+  private checkTrailing(): void {
+    if (this.failure || this.stream === null) return;
+    const consumed = (this.stream as Transform & { bytesWritten: number }).bytesWritten;
+    if (consumed < this.inputBytes) {
+      this.fail(new DecompressionError('decompression_failed', `corrupt ${this.encoding} body: ${this.inputBytes - consumed} bytes after the end of the compressed stream`, this.encoding));
+    }
   }
 
   private open(first: Buffer): void {
@@ -131,6 +153,9 @@ class Layer {
       : this.encoding === 'br' ? zlib.createBrotliDecompress(opts)
       : raw ? zlib.createInflateRaw(opts) : zlib.createInflate(opts);
     s.on('data', (b: Buffer) => this.onData(b));
+    s.on('end', () => {
+      this.streamEnded = true;
+    });
     s.on('error', (err: Error) => this.fail(new DecompressionError('decompression_failed', `corrupt ${this.encoding} body: ${err.message}`, this.encoding)));
     this.stream = s;
   }
