@@ -8,7 +8,8 @@
  *
  * Limits, per layer: total output over `maxOutputBytes` (default 64 MiB), or,
  * once 1 MiB has come out, output over `maxRatio` (default 200) times the input
- * read so far. Either throws `DecompressionBombError` (code `decompression_bomb`).
+ * the engine has consumed so far. Bytes after the end of the compressed stream are
+ * corrupt input. Either throws `DecompressionBombError` (code `decompression_bomb`).
  * Corrupt or truncated input throws `DecompressionError` (code
  * `decompression_failed`); an encoding this module does not know throws it with
  * code `unsupported_encoding`.
@@ -167,8 +168,11 @@ class Layer {
       this.fail(this.bomb('max_output_bytes', `${this.encoding} body decodes to more than ${this.maxOutput} bytes`));
       return;
     }
-    if (this.outputBytes > RATIO_GRACE && this.outputBytes > this.maxRatio * this.inputBytes) {
-      this.fail(this.bomb('max_ratio', `${this.encoding} body expands more than ${this.maxRatio}x (${this.outputBytes} bytes from ${this.inputBytes})`));
+    // The ratio is to the input the engine has consumed, not to what was written to it:
+    // a piece written whole would otherwise let one push inflate to the output limit.
+    const consumed = Math.max(1, (this.stream as Transform & { bytesWritten: number }).bytesWritten);
+    if (this.outputBytes > RATIO_GRACE && this.outputBytes > this.maxRatio * consumed) {
+      this.fail(this.bomb('max_ratio', `${this.encoding} body expands more than ${this.maxRatio}x (${this.outputBytes} bytes from ${consumed})`));
       return;
     }
     this.out.push(b);

@@ -24,6 +24,7 @@ export type DenyError =
   | 'placeholder_denied'
   | 'dlp_blocked'
   | 'message_too_large'
+  | 'body_too_large_to_scan'
   | 'a2a_card_changed'
   | 'injection_blocked'
   | 'decompression_bomb'

@@ -138,6 +138,11 @@ export class DlpScanner {
     return dedupe(out);
   }
 
+  /** The action of a body's `dlp_scan_limit` finding (from `onIncomplete` or `actions`). */
+  get limitAction(): FindingAction {
+    return this.actions[SCAN_LIMIT] ?? 'block';
+  }
+
   /** A streaming scanner for one request body. */
   bodyScanner(contentType: string | undefined): BodyScanner {
     return new StreamingBodyScanner((text, w) => {
