@@ -143,8 +143,8 @@ export class DlpScanner {
     return this.actions[SCAN_LIMIT] ?? 'block';
   }
 
-  /** A streaming scanner for one request body. */
-  bodyScanner(contentType: string | undefined): BodyScanner {
+  /** A streaming scanner for one request body (`maxScanBytes` overrides the scanner's limit, e.g. for a carrier with its own cap). */
+  bodyScanner(contentType: string | undefined, maxScanBytes = this.maxScanBytes): BodyScanner {
     return new StreamingBodyScanner((text, w) => {
       this.engine.scan(text, {
         location: 'body', limit: w.limit, plusAsSpace: w.plusAsSpace, firstRunSkip: w.firstRunSkip,
@@ -156,7 +156,7 @@ export class DlpScanner {
           w.out.push(f);
         },
       });
-    }, bodyKind(contentType), this.maxScanBytes, this.actions[SCAN_LIMIT]);
+    }, bodyKind(contentType), maxScanBytes, this.actions[SCAN_LIMIT]);
   }
 
   /**
