@@ -5,6 +5,7 @@ import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
 import { SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
+import { INCOMPLETE } from '../inspect/dlp/engine.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -63,7 +64,8 @@ export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
   if (all.length === 0) return;
   ctx.findings.push(...all);
   if (urlFindings.length > 0) ctx.auditPath = dlp.scanner.redact(ctx.target.split('?')[0] ?? '', urlFindings);
-  const stop = all.filter((f) => f.action === 'block');
+  // What DLP could not read cannot be redacted either: it blocks.
+  const stop = all.filter((f) => f.action === 'block' || (f.action === 'redact' && f.type === INCOMPLETE));
   if (stop.length > 0) throw blocked(stop, rule);
   const redactUrl = urlFindings.filter((f) => f.action === 'redact');
   if (redactUrl.length > 0) view.path = dlp.scanner.redact(view.path, redactUrl);
