@@ -23,8 +23,15 @@ export const inspectSchema = strictSection({
     extra_patterns: z.array(extraPattern).default([]),
     /** More values never to let out (every secret-store value is included already): `env:NAME`, `file:PATH` or a store name. */
     known_secrets: z.array(z.string().min(1)).default([]),
-    /** Request body bytes scanned; beyond that the rest streams unscanned (recorded as a finding). */
+    /** Request body bytes scanned (decoded, for a compressed body); what goes past is `on_incomplete`'s to decide. */
     max_body_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(4 * 1024 * 1024),
+    /**
+     * When DLP cannot read everything: a body past `max_body_bytes` (`dlp_scan_limit`,
+     * refused 413 `body_too_large_to_scan`) or encodings nested past the decode budget
+     * or depth (`dlp_scan_incomplete`, 403 `dlp_blocked`). `block` (default) fails
+     * closed; `warn` records the finding and lets the unread rest through.
+     */
+    on_incomplete: z.enum(['block', 'warn']).default('block'),
     /** Hostname exfiltration checks before any DNS lookup. */
     hostnames: z.boolean().default(true),
   }).prefault({}),

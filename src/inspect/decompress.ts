@@ -8,7 +8,8 @@
  *
  * Limits, per layer: total output over `maxOutputBytes` (default 64 MiB), or,
  * once 1 MiB has come out, output over `maxRatio` (default 200) times the input
- * read so far. Either throws `DecompressionBombError` (code `decompression_bomb`).
+ * the engine has consumed so far. Bytes after the end of the compressed stream are
+ * corrupt input. Either throws `DecompressionBombError` (code `decompression_bomb`).
  * Corrupt or truncated input throws `DecompressionError` (code
  * `decompression_failed`); an encoding this module does not know throws it with
  * code `unsupported_encoding`.
@@ -83,6 +84,8 @@ class Layer {
   private out: Buffer[] = [];
   private failure: Error | null = null;
   private waiter: ((err: Error | null) => void) | null = null;
+  /** The compressed stream reached its end marker (zlib then ignores any further input). */
+  private streamEnded = false;
 
   constructor(
     private readonly encoding: Encoding,
@@ -105,6 +108,7 @@ class Layer {
       const piece = data.subarray(i, i + PIECE);
       this.inputBytes += piece.length;
       await this.settle((cb) => this.stream!.write(piece, (err) => cb(err ?? null)));
+      this.checkTrailing();
     }
     return this.take();
   }
@@ -116,11 +120,30 @@ class Layer {
       await this.settle((cb) => this.stream!.write(this.head!, (err) => cb(err ?? null)));
     }
     const s = this.stream!;
-    await this.settle((cb) => {
-      s.once('end', () => cb(null));
-      s.end();
-    });
+    // A stream that already hit its end marker emits 'end' no more: waiting for it
+    // would hang the exchange until an idle timeout.
+    if (!this.streamEnded) {
+      await this.settle((cb) => {
+        s.once('end', () => cb(null));
+        s.end();
+      });
+    }
+    this.checkTrailing();
     return this.take();
+  }
+
+  /**
+   * Bytes after the end of the compressed stream: node:zlib stops at the end marker
+   * (of the last gzip member) and drops what follows, while a receiver may read it
+   * otherwise. The engine's consumed count (`bytesWritten`) falling short of what was
+   * written means such bytes: the body is corrupt, refused at once.
+   */
+  private checkTrailing(): void {
+    if (this.failure || this.stream === null) return;
+    const consumed = (this.stream as Transform & { bytesWritten: number }).bytesWritten;
+    if (consumed < this.inputBytes) {
+      this.fail(new DecompressionError('decompression_failed', `corrupt ${this.encoding} body: ${this.inputBytes - consumed} bytes after the end of the compressed stream`, this.encoding));
+    }
   }
 
   private open(first: Buffer): void {
@@ -131,6 +154,9 @@ class Layer {
       : this.encoding === 'br' ? zlib.createBrotliDecompress(opts)
       : raw ? zlib.createInflateRaw(opts) : zlib.createInflate(opts);
     s.on('data', (b: Buffer) => this.onData(b));
+    s.on('end', () => {
+      this.streamEnded = true;
+    });
     s.on('error', (err: Error) => this.fail(new DecompressionError('decompression_failed', `corrupt ${this.encoding} body: ${err.message}`, this.encoding)));
     this.stream = s;
   }
@@ -142,8 +168,11 @@ class Layer {
       this.fail(this.bomb('max_output_bytes', `${this.encoding} body decodes to more than ${this.maxOutput} bytes`));
       return;
     }
-    if (this.outputBytes > RATIO_GRACE && this.outputBytes > this.maxRatio * this.inputBytes) {
-      this.fail(this.bomb('max_ratio', `${this.encoding} body expands more than ${this.maxRatio}x (${this.outputBytes} bytes from ${this.inputBytes})`));
+    // The ratio is to the input the engine has consumed, not to what was written to it:
+    // a piece written whole would otherwise let one push inflate to the output limit.
+    const consumed = Math.max(1, (this.stream as Transform & { bytesWritten: number }).bytesWritten);
+    if (this.outputBytes > RATIO_GRACE && this.outputBytes > this.maxRatio * consumed) {
+      this.fail(this.bomb('max_ratio', `${this.encoding} body expands more than ${this.maxRatio}x (${this.outputBytes} bytes from ${consumed})`));
       return;
     }
     this.out.push(b);

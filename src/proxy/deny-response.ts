@@ -26,6 +26,7 @@ export type DenyError =
   | 'credential_plaintext_refused'
   | 'dlp_blocked'
   | 'message_too_large'
+  | 'body_too_large_to_scan'
   | 'a2a_card_changed'
   | 'injection_blocked'
   | 'decompression_bomb'

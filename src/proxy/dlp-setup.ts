@@ -11,6 +11,8 @@ export interface DlpSetup {
   readonly disabled: ReadonlySet<string>;
   readonly action: InspectConfig['dlp']['action'];
   readonly maxBodyBytes: number;
+  /** Most bytes a compressed request body may decode to (`inspect.max_decompressed_bytes`, at least the scan limit). */
+  readonly maxDecodedBytes?: number;
   readonly hostnames: boolean;
 }
 
@@ -40,7 +42,9 @@ export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames
     actions,
     known: new KnownSecrets(known),
     maxScanBytes: cfg.dlp.max_body_bytes,
+    onIncomplete: cfg.dlp.on_incomplete,
   });
   for (const k of known) if (Buffer.isBuffer(k.value)) k.value.fill(0);
-  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, hostnames: cfg.dlp.hostnames };
+  const maxDecodedBytes = Math.max(cfg.max_decompressed_bytes, cfg.dlp.max_body_bytes + 1);
+  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, maxDecodedBytes, hostnames: cfg.dlp.hostnames };
 }

@@ -52,7 +52,7 @@ export function mapFailure(thrown: unknown): MappedFailure {
     return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
   }
   if (err instanceof ResponseBlockedError) {
-    return { status: 403, error: err.error, reason: err.reason, rule: null, outcome: 'deny', code: err.error, headers: {} };
+    return { status: err.status, error: err.error, reason: err.reason, rule: null, outcome: err.status === 502 ? 'error' : 'deny', code: err.error, headers: {} };
   }
   if (err instanceof IdentityError) {
     const required = err.reason === 'identity_required' || err.reason === 'identity_invalid' || err.reason === 'identity_expired';

@@ -4,6 +4,8 @@ import type { DlpSetup } from './dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
+import { SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
+import { INCOMPLETE } from '../inspect/dlp/engine.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -62,7 +64,8 @@ export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
   if (all.length === 0) return;
   ctx.findings.push(...all);
   if (urlFindings.length > 0) ctx.auditPath = dlp.scanner.redact(ctx.target.split('?')[0] ?? '', urlFindings);
-  const stop = all.filter((f) => f.action === 'block');
+  // What DLP could not read cannot be redacted either: it blocks.
+  const stop = all.filter((f) => f.action === 'block' || (f.action === 'redact' && f.type === INCOMPLETE));
   if (stop.length > 0) throw blocked(stop, rule);
   const redactUrl = urlFindings.filter((f) => f.action === 'redact');
   if (redactUrl.length > 0) view.path = dlp.scanner.redact(view.path, redactUrl);
@@ -79,13 +82,26 @@ export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
  * has looked past them (a trailing window stays back), so when a secret is found the
  * upstream has received none of it and the request is aborted. Redaction inside a
  * streamed body is not done: a redact finding there blocks (fail closed).
+ *
+ * A body the scanner cannot read to the end (past `inspect.dlp.max_body_bytes`, plain
+ * or decoded) is refused, 413 `body_too_large_to_scan`, unless `inspect.dlp.on_incomplete`
+ * is `warn`; a plain body that declares such a length is refused before it is dialled.
  */
-export async function* inspectBody(
-  dlp: DlpSetup,
-  ctx: RequestContext,
-  profile: InspectProfile | null,
-  body: AsyncIterable<Buffer>,
-): AsyncGenerator<Buffer> {
+export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const level = profile?.dlp ?? dlp.action;
+  const declared = Number(headerValue(ctx.req.headers['content-length']) ?? NaN);
+  const encoded = (ctx.req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
+  if (level !== 'off' && !encoded && declared > dlp.maxBodyBytes) {
+    const f = settle([{ type: SCAN_LIMIT, location: 'body', action: dlp.scanner.limitAction, detail: `body of ${declared} bytes, beyond ${dlp.maxBodyBytes} scanned` }], dlp, profile?.dlp);
+    if (f.some((x) => x.action !== 'warn')) {
+      ctx.findings.push(...f);
+      throw tooLarge(ctx.decision?.rule ?? null);
+    }
+  }
+  return scanBody(dlp, ctx, profile, body);
+}
+
+async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const level = profile?.dlp ?? dlp.action;
   if (level === 'off') {
     for await (const chunk of body) yield chunk;
@@ -95,18 +111,19 @@ export async function* inspectBody(
   const rule = ctx.decision?.rule ?? null;
   // A compressed body is scanned as the upstream will read it (decoded, with the bomb
   // limits); the bytes forwarded are the agent's own. An encoding the gate cannot read
-  // is refused: what cannot be scanned does not leave.
-  let decoder = requestDecoder(ctx, dlp);
-  let exhausted = false;
+  // is refused: what cannot be scanned does not leave. Past the scan limit (under
+  // `on_incomplete: warn`) decoding goes on, unscanned, so a bomb or a corrupt tail is
+  // still refused.
+  const decoder = requestDecoder(ctx, dlp);
   let held: Buffer = Buffer.alloc(0);
   const check = (found: Finding[]): void => {
     const settled = settle(found, dlp, profile?.dlp);
     ctx.findings.push(...settled);
     const stop = settled.filter((f) => f.action !== 'warn');
-    if (stop.length > 0) throw blocked(stop, rule);
+    if (stop.length === 0) return;
+    throw stop.every((f) => f.type === SCAN_LIMIT) ? tooLarge(rule) : blocked(stop, rule);
   };
   const scan = async (chunk: Buffer | null): Promise<void> => {
-    if (exhausted) return;
     if (!decoder) {
       if (chunk) check(scanner.push(chunk));
       return;
@@ -116,13 +133,6 @@ export async function* inspectBody(
       for (const p of plain) check(scanner.push(p));
     } catch (err) {
       if (err instanceof Rejection) throw err;
-      if (err instanceof DecompressionBombError && err.details.limit === 'max_output_bytes') {
-        // Past what DLP reads of any body (inspect.dlp.max_body_bytes): the rest leaves unscanned, as for a plain body.
-        ctx.findings.push({ type: 'dlp_scan_limit', location: 'body', action: 'warn', detail: 'decoded body past inspect.dlp.max_body_bytes' });
-        exhausted = true;
-        decoder = null;
-        return;
-      }
       const bomb = err instanceof DecompressionBombError;
       const f: Finding = { type: bomb ? 'decompression_bomb' : 'body_unreadable', location: 'body', action: 'block' };
       ctx.findings.push(f);
@@ -148,11 +158,15 @@ function requestDecoder(ctx: RequestContext, dlp: DlpSetup): SafeDecompressor | 
   const enc = ctx.req.headers['content-encoding'];
   if (enc === undefined || enc.trim() === '' || enc.trim().toLowerCase() === 'identity') return null;
   try {
-    return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxBodyBytes + 1, maxRatio: 1000 });
+    return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxDecodedBytes ?? Math.max(64 * 1024 * 1024, dlp.maxBodyBytes + 1), maxRatio: 1000 });
   } catch {
     ctx.findings.push({ type: 'body_unreadable', location: 'body', action: 'block', detail: 'unsupported content-encoding' });
     throw new Rejection(415, 'unsupported', `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`, ctx.decision?.rule ?? null);
   }
+}
+
+function tooLarge(rule: string | null): Rejection {
+  return new Rejection(413, 'body_too_large_to_scan', 'the request body (decoded, if compressed) is larger than DLP reads (inspect.dlp.max_body_bytes); nothing unscanned leaves, refused', rule);
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

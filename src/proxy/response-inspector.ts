@@ -28,6 +28,8 @@ export class ResponseBlockedError extends Error {
     readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'a2a_card_changed',
     readonly reason: string,
     readonly findings: Finding[],
+    /** 403: refused by inspection; 502: the upstream sent a body that is corrupt. */
+    readonly status: 403 | 502 = 403,
   ) {
     super(reason);
     this.name = 'ResponseBlockedError';
@@ -249,7 +251,9 @@ export function cleanFinding(f: InjectionFinding, action: 'block' | 'strip' | 'w
 
 function unreadable(err: Error): ResponseBlockedError {
   const code = err instanceof DecompressionError ? (err as Error & { code?: string }).code : undefined;
-  return new ResponseBlockedError('response_unreadable', `the response body cannot be decoded for inspection (${code ?? err.message}); refused`, [
-    { type: 'response_unreadable', location: 'response.body', action: 'block' },
-  ]);
+  // A corrupt or truncated encoding (trailing bytes included) is the upstream's failure: 502.
+  const corrupt = code === 'decompression_failed';
+  return new ResponseBlockedError('response_unreadable', `the response body cannot be decoded for inspection (${corrupt ? err.message : (code ?? err.message)}); refused`, [
+    { type: 'response_unreadable', location: 'response.body', action: 'block', ...(corrupt ? { detail: 'corrupt content-encoding' } : {}) },
+  ], corrupt ? 502 : 403);
 }

@@ -74,7 +74,7 @@ void test('a minimal file gets every default', () => {
     identity: { required: true, max_ttl: 86_400_000 },
     audit: { sqlite: true, jsonl: false, fail_closed: true },
     inspect: {
-      dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, hostnames: true },
+      dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, on_incomplete: 'block', hostnames: true },
       injection: 'block',
       response_hold_bytes: 256 * 1024,
       max_response_scan_bytes: 4 * 1024 * 1024,

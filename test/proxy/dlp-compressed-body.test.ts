@@ -20,6 +20,10 @@ dns:
     api.upstream.test: 127.0.0.1
 network:
   allow_private: [127.0.0.1/32]
+inspect:
+  dlp:
+    # the log upload below decodes to 6.7 MB: DLP must read all of it (past the limit is refused)
+    max_body_bytes: 16777216
 rules:
   - id: upstream
     hosts: [api.upstream.test]

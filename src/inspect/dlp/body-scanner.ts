@@ -15,7 +15,7 @@
  * const b = scanner.bodyScanner('application/json');
  * const findings = [...b.push(chunk1), ...b.push(chunk2), ...b.end()];
  */
-import type { Finding } from '../finding.js';
+import type { Finding, FindingAction } from '../finding.js';
 import { JsonUnescaper } from './json-unescape.js';
 
 export interface BodyScanner {
@@ -25,6 +25,9 @@ export interface BodyScanner {
 
 /** Scan one window; findings deduplicated against `seen`, appended to `out`. */
 export type WindowScan = (text: string, w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[] }) => void;
+
+/** The finding for body bytes past the scan limit (never scanned). */
+export const SCAN_LIMIT = 'dlp_scan_limit';
 
 export const OVERLAP = 4096;
 export const HOLD = 64;
@@ -60,7 +63,7 @@ export class StreamingBodyScanner implements BodyScanner {
   private limited = false;
   private readonly seen = new Set<string>();
 
-  constructor(private readonly scan: WindowScan, private readonly kind: BodyKind, private readonly maxScanBytes: number) {
+  constructor(private readonly scan: WindowScan, private readonly kind: BodyKind, private readonly maxScanBytes: number, private readonly limitAction: FindingAction = 'block') {
     this.json = kind === 'json' ? new JsonUnescaper() : undefined;
   }
 
@@ -70,7 +73,8 @@ export class StreamingBodyScanner implements BodyScanner {
     if (this.scanned + this.pendingLen + chunk.length > this.maxScanBytes) {
       if (!this.limited) {
         this.limited = true;
-        out.push({ type: 'dlp_scan_limit', location: 'body', action: 'warn', detail: `body beyond ${this.maxScanBytes} bytes was not scanned` });
+        // Unscanned bytes are a finding like any other: it blocks unless set to warn.
+        out.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: `body beyond ${this.maxScanBytes} bytes was not scanned` });
       }
       return out;
     }

@@ -4,7 +4,9 @@
  * Per layer: one fused pass (text-index.ts) finds keyword and known-secret hits,
  * base64/hex runs, alnum pieces and digit groups; each selected regex then runs only
  * sticky at its keyword hits or on bounded windows around triggers; decoded children
- * are scanned the same way, to a fixed depth and within a decode budget.
+ * are scanned the same way, breadth first, to a fixed depth and within a decode budget.
+ * What the budget or the depth leaves undecoded is never passed silently: it is a
+ * `dlp_scan_incomplete` finding (block unless configured to warn).
  *
  * @example
  * const engine = new DlpEngine(builtinPatterns);
@@ -16,8 +18,8 @@ import type { PatternSpec } from './pattern-spec.js';
 import { KeywordIndex } from './keyword-index.js';
 import type { KnownSecrets } from './known-secrets.js';
 import type { DecodeBudget } from './decode.js';
-import { percentDecode } from './decode.js';
-import { indexText } from './text-index.js';
+import { hasPercentEscape, percentDecode } from './decode.js';
+import { indexText, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './text-index.js';
 import type { Needle } from './known-secrets.js';
 import { encodedKeyMaterial } from './encoded-key-material.js';
 import { forEachDecoded } from './children.js';
@@ -54,6 +56,23 @@ interface Candidate {
 }
 
 const IDENTITY: ToRaw = (s, e) => [s, e];
+
+/** A decoded layer waiting for its turn (breadth first). */
+interface Pending {
+  text: string;
+  chain: string | undefined;
+  depth: number;
+  toRaw: ToRaw;
+}
+
+/** Raw spans left undecoded, by why: the decode budget ran out, or the depth limit. */
+interface Unread {
+  budget: [number, number] | null;
+  depth: [number, number] | null;
+}
+
+/** The finding for what decoding could not reach. */
+export const INCOMPLETE = 'dlp_scan_incomplete';
 
 const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
 const DEC_PERCENT = 1;
@@ -102,10 +121,26 @@ export class DlpEngine {
 
   /** Scan `text` (a byte string) and its decoded layers; findings go to `ctx.emit`. */
   scan(text: string, ctx: ScanContext): void {
-    this.layer(text, undefined, 0, IDENTITY, ctx);
+    // Breadth first: every layer one decode deep is read before any layer two deep, so
+    // decoys nested deep cannot spend the budget that a shallow secret needs, and the
+    // budget (proportional to the input) covers at least every first layer.
+    const queue: Array<Pending | null> = [{ text, chain: undefined, depth: 0, toRaw: IDENTITY }];
+    const unread: Unread = { budget: null, depth: null };
+    for (let i = 0; i < queue.length; i++) {
+      const p = queue[i] as Pending;
+      queue[i] = null; // let a scanned layer's text go
+      this.layer(p.text, p.chain, p.depth, p.toRaw, ctx, queue, unread);
+    }
+    if (unread.budget !== null) this.incomplete(ctx, unread.budget, 'decoding budget exhausted: nested encodings left undecoded');
+    if (unread.depth !== null) this.incomplete(ctx, unread.depth, `encoded data nested deeper than ${MAX_DEPTH} layers left undecoded`);
   }
 
-  private layer(text: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+  /** The scanner never stops silently: what it could not decode is itself a finding. */
+  private incomplete(ctx: ScanContext, span: [number, number], detail: string): void {
+    ctx.emit({ type: INCOMPLETE, location: ctx.location, action: this.actions[INCOMPLETE] ?? 'block', detail }, span[0], span[1]);
+  }
+
+  private layer(text: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const n = text.length;
     const windows = new Map<number, number[]>();
     const addWindow = (p: number, s: number, e: number): void => {
@@ -130,7 +165,8 @@ export class DlpEngine {
       else if (list[list.length - 1] !== at) list.push(at);
     };
     const { compiled, kwTargets } = this;
-    const idx = indexText(this.index, text, this.minPiece, depth < MAX_DEPTH, this.seedPhrases);
+    // run kinds are wanted at the last depth too: to tell whether decodable text is left
+    const idx = indexText(this.index, text, this.minPiece, true, this.seedPhrases);
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
@@ -187,13 +223,16 @@ export class DlpEngine {
     }
 
     if (depth >= MAX_DEPTH) {
-      if ((dec & DEC_PERCENT) !== 0 && (chain ?? '').split('+').filter((x) => x === 'url').length >= MAX_DEPTH && percentDecode(text) !== undefined) {
+      const urlOnly = (chain ?? '').split('+').filter((x) => x === 'url').length >= MAX_DEPTH;
+      if ((dec & DEC_PERCENT) !== 0 && urlOnly && percentDecode(text) !== undefined) {
         const [rs, re] = toRaw(0, n);
         ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${MAX_DEPTH} decodes` }, rs, re);
+      } else if (stillEncoded(text, runs, idx.kinds, dec)) {
+        addUnread(unread, 'depth', toRaw(0, n));
       }
       return;
     }
-    this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx);
+    this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx, queue, unread);
   }
 
   private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
@@ -282,33 +321,55 @@ export class DlpEngine {
     }
   }
 
-  private child(text: string, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+  private child(text: string, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     if (text.length === 0) return;
     if (text.length > ctx.budget.left) {
       ctx.budget.exhausted = true;
+      addUnread(unread, 'budget', toRaw(0, text.length));
       return;
     }
     ctx.budget.left -= text.length;
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
     if (enc !== 'url' && enc !== 'escape' && enc !== 'zero-width' && !PRINTABLE_RUN.test(text)) return;
-    this.layer(text, joinChain(chain, enc), depth + 1, toRaw, ctx);
+    queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
-  private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext): void {
+  private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const opts = { percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0 };
     forEachDecoded(text, runs, kinds, opts, (decoded, enc, toParent) => {
       this.child(decoded, enc, chain, depth, (s, e) => {
         const [a, b] = toParent(s, e);
         return toRaw(a, b);
-      }, ctx);
-    }, (len) => {
-      // what child() does with decoded bytes that hold no text: charge the budget, skip
-      if (len === 0) return;
-      if (len > ctx.budget.left) ctx.budget.exhausted = true;
-      else ctx.budget.left -= len;
+      }, ctx, queue, unread);
+    }, () => {
+      // Decoded bytes that hold no text are never materialized or scanned: they cost
+      // nothing, so they do not draw on the budget that text layers need.
     });
   }
+}
+
+function addUnread(u: Unread, why: keyof Unread, span: [number, number]): void {
+  const cur = u[why];
+  if (cur === null) u[why] = [span[0], span[1]];
+  else {
+    if (span[0] < cur[0]) cur[0] = span[0];
+    if (span[1] > cur[1]) cur[1] = span[1];
+  }
+}
+
+/**
+ * At the depth limit: would another decode find text? A base64 or hex run whose bytes
+ * hold printable text, a `%XX` escape, or a `\xHH` / `\uHHHH` escape.
+ */
+function stillEncoded(text: string, runs: readonly number[], kinds: readonly number[], dec: number): boolean {
+  for (let r = 0; r < runs.length; r += 2) {
+    const k = kinds[r >>> 1] ?? 0;
+    const kind = k & RUN_KIND;
+    if ((runs[r + 1] as number) - (runs[r] as number) >= 16 && (k & PRINTABLE) !== 0 && (kind === RUN_HEX || kind === RUN_BASE64 || kind === RUN_BASE64URL)) return true;
+  }
+  if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
+  return (dec & DEC_ESCAPE) !== 0 && /\\[xu][0-9A-Fa-f]{2}/.test(text);
 }
 
 function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {

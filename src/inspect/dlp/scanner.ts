@@ -17,9 +17,9 @@ import type { OperatorPattern } from './operator-patterns.js';
 import type { BodyScanner } from './body-scanner.js';
 import { builtinPatterns } from './patterns/index.js';
 import { compileOperatorPattern } from './operator-patterns.js';
-import { DlpEngine } from './engine.js';
+import { DlpEngine, INCOMPLETE } from './engine.js';
 import { toByteString } from './decode.js';
-import { StreamingBodyScanner, bodyKind } from './body-scanner.js';
+import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
 
@@ -31,8 +31,15 @@ export interface DlpOptions {
   /** Per pattern id (or 'known_secret', 'hostname_entropy', '<id>_unverified') action override. */
   actions?: Record<string, FindingAction>;
   known?: KnownSecrets;
-  /** Body bytes scanned at most; beyond, a 'dlp_scan_limit' warning. Default 64 MiB. */
+  /** Body bytes scanned at most; beyond, a 'dlp_scan_limit' finding. Default 64 MiB. */
   maxScanBytes?: number;
+  /**
+   * What a scan that could not read everything gets: the decode budget or depth ran
+   * out (`dlp_scan_incomplete`) or a body passed `maxScanBytes` (`dlp_scan_limit`).
+   * Default 'block' (fail closed); 'warn' records it and lets the data through. A
+   * per-pattern action for either type (`actions`) wins.
+   */
+  onIncomplete?: 'block' | 'warn';
   /**
    * Look for BIP-39 seed phrases (`bip39_mnemonic`). Default on. Off saves the word-run
    * probe (a few percent of DLP throughput on prose-heavy traffic; see word-runs.ts).
@@ -40,9 +47,15 @@ export interface DlpOptions {
   seedPhrases?: boolean;
 }
 
-/** Decoded bytes per scan: 4x the input, capped. */
-const DECODE_FACTOR = 4;
-const DECODE_CAP = 1 << 20;
+/**
+ * Decoded bytes per scan: 8x the input (at least 4 KiB). Every layer one decode deep
+ * takes at most 3.75x (base64 and hex runs 0.75x, percent spans, escapes and zero-width
+ * characters 1x each), and layers are decoded breadth first, so the first layer is
+ * always read whole; deeper decoys that outspend the rest make the scan incomplete
+ * (a finding), never silently short. Work stays linear: at most 9x the input.
+ */
+const DECODE_FACTOR = 8;
+const DECODE_MIN = 4096;
 const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 
 export class DlpScanner {
@@ -62,6 +75,8 @@ export class DlpScanner {
       ids.add(p.id);
     }
     this.actions = { ...(opts.actions ?? {}) };
+    this.actions[INCOMPLETE] ??= opts.onIncomplete ?? 'block';
+    this.actions[SCAN_LIMIT] ??= opts.onIncomplete ?? 'block';
     this.engine = new DlpEngine(all, { actions: this.actions, known: opts.known, seedPhrases: opts.seedPhrases });
     this.maxScanBytes = opts.maxScanBytes ?? 64 * 1024 * 1024;
     this.unanchored = new Set(all.filter((p) => p.keywords.length === 0).map((p) => p.id));
@@ -123,12 +138,17 @@ export class DlpScanner {
     return dedupe(out);
   }
 
-  /** A streaming scanner for one request body. */
-  bodyScanner(contentType: string | undefined): BodyScanner {
+  /** The action of a body's `dlp_scan_limit` finding (from `onIncomplete` or `actions`). */
+  get limitAction(): FindingAction {
+    return this.actions[SCAN_LIMIT] ?? 'block';
+  }
+
+  /** A streaming scanner for one request body (`maxScanBytes` overrides the scanner's limit, e.g. for a carrier with its own cap). */
+  bodyScanner(contentType: string | undefined, maxScanBytes = this.maxScanBytes): BodyScanner {
     return new StreamingBodyScanner((text, w) => {
       this.engine.scan(text, {
         location: 'body', limit: w.limit, plusAsSpace: w.plusAsSpace, firstRunSkip: w.firstRunSkip,
-        budget: { left: Math.min(DECODE_CAP, text.length * DECODE_FACTOR), exhausted: false },
+        budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
         emit: (f) => {
           const k = key(f);
           if (w.seen.has(k)) return;
@@ -136,7 +156,7 @@ export class DlpScanner {
           w.out.push(f);
         },
       });
-    }, bodyKind(contentType), this.maxScanBytes);
+    }, bodyKind(contentType), maxScanBytes, this.actions[SCAN_LIMIT]);
   }
 
   /**
@@ -167,7 +187,7 @@ export class DlpScanner {
     const seen = new Set<string>();
     this.engine.scan(text, {
       location, limit: Infinity, plusAsSpace: false, firstRunSkip: 0,
-      budget: { left: Math.min(DECODE_CAP, Math.max(4096, text.length * DECODE_FACTOR)), exhausted: false },
+      budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
       emit: (f, s, e) => {
         spans?.push([f, s, e]);
         const k = key(f);

@@ -44,7 +44,9 @@ export interface MessageInspector {
 export function messageInspector(state: GateState, profile: InspectProfile | null, scrub: readonly Buffer[]): MessageInspector {
   const dlpLevel = profile?.dlp ?? state.dlp.action;
   const injectionAction = profile?.injection ?? state.inspect.injection;
-  const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile?.dlp);
+  // A binary message is capped (max_binary_bytes): DLP reads all of it, so none leaves unscanned.
+  const binaryScan = Math.max(state.dlp.maxBodyBytes, state.inspect.websocket.max_binary_bytes);
+  const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile?.dlp, binaryScan);
   const clean: Check = { ok: true, findings: [] };
 
   return {

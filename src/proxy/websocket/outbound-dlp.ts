@@ -47,7 +47,7 @@ export interface OutboundDlp {
  * out.text('part1: ghp_ABCDEFGHIJKLMN').ok;   // true
  * out.text('part2: OPQRSTUVWXYZabcdef12').ok; // false: the join is a GitHub token
  */
-export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp']): OutboundDlp {
+export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binaryScanBytes = dlp.maxBodyBytes): OutboundDlp {
   const scan = (text: string): Finding[] => settle(dlp.scanner.scanText(text, WS_LOCATION), dlp, rule);
   const window = new MessageWindow((a, b) =>
     settle(dlp.scanner.scanJoin(a, b, WS_LOCATION), dlp, rule).map((f) => ({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS}` : ACROSS })),
@@ -68,7 +68,7 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp']): Outboun
       return across.length === 0 ? { ok: true, text: out, findings } : withheld([...findings, ...across], out);
     },
     binary() {
-      const body = dlp.scanner.bodyScanner(undefined);
+      const body = dlp.scanner.bodyScanner(undefined, binaryScanBytes);
       let head = '';
       let last = '';
       let bytes = 0;
