@@ -17,7 +17,8 @@ import { InvalidArgumentError } from '../identity/errors.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
-import { migrate, openStateDb, stateError } from './sqlite-db.js';
+import { assertStateFile, BUSY_TIMEOUT_MS, migrate, openStateDb, stateError } from './sqlite-db.js';
+import { fileIdentity, type FileIdentity } from './private-sqlite.js';
 
 export interface SqliteRevocationOptions {
   /** How often to look for other processes' writes, ms; default 100. */
@@ -68,6 +69,10 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #maxStaleMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #now: () => number;
+  /** The file this connection opened; a poll that finds another (or none) fails closed. */
+  readonly #opened: FileIdentity | null;
+  /** Set while state.db is removed or replaced: every isRevoked refuses at once. */
+  #lost: SluiceError | null = null;
   #lastId = 0;
   #version: number;
   #failingSince: number | null = null;
@@ -81,7 +86,8 @@ export class SqliteRevocationStore implements RevocationStore {
    * const store = SqliteRevocationStore.open('/var/lib/sluice', { pollMs: 100 });
    */
   static open(dataDir: string, opts: SqliteRevocationOptions = {}): SqliteRevocationStore {
-    const db = openStateDb(dataDir);
+    // A one-shot writer may wait for a lock; a watching process serves requests on this loop.
+    const db = openStateDb(dataDir, opts.watch === false ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
     try {
       migrate(db, 'revocations', SCHEMA);
       return new SqliteRevocationStore(db, opts);
@@ -93,6 +99,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   private constructor(db: Db, opts: SqliteRevocationOptions) {
     this.#db = db;
+    this.#opened = fileIdentity(db.name);
     this.#maxStaleMs = opts.maxStaleMs ?? 5000;
     this.#onError = opts.onError ?? (() => undefined);
     this.#now = opts.now ?? Date.now;
@@ -139,6 +146,7 @@ export class SqliteRevocationStore implements RevocationStore {
         { file: this.#db.name },
       );
     }
+    if (this.#lost !== null) throw this.#lost;
     return this.#snapshot.match(p);
   }
 
@@ -164,6 +172,7 @@ export class SqliteRevocationStore implements RevocationStore {
   #poll(): void {
     if (this.#closed) return;
     try {
+      if (this.#opened !== null) this.#checkFile(this.#opened);
       const v = this.#readVersion();
       // Load on every poll while failing, so a recovered database clears the failure.
       if (v !== this.#version || this.#failingSince !== null) {
@@ -173,8 +182,22 @@ export class SqliteRevocationStore implements RevocationStore {
       this.#failingSince = null;
     } catch (err) {
       this.#failingSince ??= this.#now();
-      this.#onError(stateError(this.#db.name, err));
+      if (err !== this.#lost) this.#onError(stateError(this.#db.name, err)); // a lost file was reported once
     }
+  }
+
+  /** Fail closed while state.db is not the file we opened; clear that when it is again (moved back). */
+  #checkFile(opened: FileIdentity): void {
+    try {
+      assertStateFile(this.#db.name, opened);
+    } catch (err) {
+      if (this.#lost?.details.cause !== (err as SluiceError).details.cause) {
+        this.#lost = err as SluiceError;
+        this.#onError(err); // once per change, loudly: every request is refused from now on
+      }
+      throw err;
+    }
+    this.#lost = null;
   }
 
   #readVersion(): number {
