@@ -5,7 +5,9 @@
  * gate must refuse with 503 state_unavailable, not go on with a file nobody else sees).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { copyFile, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -25,6 +27,48 @@ dns:
 network:
   allow_private: [127.0.0.1/32]
 `;
+
+/**
+ * Another process that takes the strongest lock it can on state.db and holds it until
+ * its stdin closes: first an exclusive lock on the file (locking_mode=EXCLUSIVE, which
+ * would shut every other connection out, readers included), else the write lock
+ * (BEGIN EXCLUSIVE in WAL mode). Resolves with which one it holds.
+ */
+function holdLock(file: string): { held: Promise<'file' | 'write'>; release(): Promise<void> } {
+  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const script = `
+    const Database = require(${JSON.stringify(sqlite)});
+    const db = new Database(${JSON.stringify(file)});
+    db.pragma('busy_timeout = 0');
+    let held = 'file';
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS lock_probe (x); INSERT INTO lock_probe VALUES (1);');
+    } catch {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.pragma('locking_mode = NORMAL');
+      db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS lock_probe (x); INSERT INTO lock_probe VALUES (1);');
+      held = 'write';
+    }
+    process.stdout.write(held + '\\n');
+    process.stdin.resume();
+    process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const held = new Promise<'file' | 'write'>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').once('data', (c: string) => resolve(c.trim() as 'file' | 'write'));
+    void exited.then(() => reject(new Error(`the lock holder exited: ${err}`)));
+  });
+  return {
+    held,
+    release: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
 
 interface Answer {
   status: number;
@@ -155,5 +199,32 @@ describe('state.db under a running gate', () => {
     assert.equal(rec.outcome, 'deny');
     assert.equal(rec.reason, 'state_unavailable');
     await waitForStderr(gate, /state\.db: the state database was removed while in use/);
+  });
+
+  test('another process holding the strongest lock it can get on state.db: the gate keeps serving and revocations keep arriving', { timeout: 60_000 }, async () => {
+    const { d, gate } = await gateIn();
+    const tok = await token(d, 'ses_locked');
+    assert.equal((await get(gate, tok)).status, 200);
+    const lock = holdLock(join(d.dir, 'state.db'));
+    try {
+      const kind = await lock.held;
+      // Requests keep being answered while the lock is held (revocations are read, never
+      // written, on the request path; WAL readers do not wait for a writer).
+      const answers: number[] = [];
+      for (let i = 0; i < 20; i++) answers.push((await get(gate, tok)).status);
+      assert.deepEqual(answers, Array<number>(20).fill(200), 'requests while another process holds a lock on state.db');
+      // The gate's connection keeps the file shared: nobody can lock readers out under it.
+      assert.equal(kind, 'write', 'another process took an exclusive lock on the file the gate has open');
+      // A CLI writer waits its bound, then says why; it never reports a revocation it did not write.
+      const blocked = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
+      assert.equal(blocked.code, 1, blocked.stdout);
+      assert.match(blocked.stderr, /state\.db: state database locked by another process/);
+    } finally {
+      await lock.release();
+    }
+    const r = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = await until(gate, tok, 'the revoked session to be refused', (x) => x.status === 403);
+    assert.equal(a.error, 'identity_revoked');
   });
 });
