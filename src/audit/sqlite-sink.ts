@@ -15,7 +15,7 @@ import type { AuditRecord } from './fields.js';
 import { errorText } from './health.js';
 import type { HealthReporter } from './health.js';
 import type { AuditSink } from './sink.js';
-import { AUDIT_DB_NAME, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
+import { AUDIT_DB_NAME, AuditSchemaError, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
 
 export interface SqliteAuditSinkOptions {
   /** Called LOUDLY (log at error) on every failed flush, dropped records and write-after-close. */
@@ -85,6 +85,7 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
     try {
       this.open();
     } catch (err) {
+      if (err instanceof AuditSchemaError) throw err; // already names the file and what to do
       // At start-up: say which file and why, not a stack trace.
       throw new SluiceError(ErrorCode.AUDIT_UNAVAILABLE, `cannot open the audit database ${this.file}: ${errorText(err)}`, {
         file: this.file,
