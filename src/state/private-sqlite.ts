@@ -30,6 +30,9 @@ export interface FileIdentity {
  * Open (creating if missing) `file` with SQLite, mode 0600 for it and its -wal/-shm.
  * Throws what better-sqlite3 throws; callers name the file in their own error.
  */
+/** Every database file this process opened through openPrivateSqlite (see heldBySqlite). */
+const opened = new Set<string>();
+
 export function openPrivateSqlite(file: string, options?: Database.Options): Db {
   // process.umask() cannot be set from a worker thread; there the chmod below does it
   // (a worker only opens files the main thread created first).
@@ -42,6 +45,7 @@ export function openPrivateSqlite(file: string, options?: Database.Options): Db 
   }
   try {
     tightenModes(file);
+    opened.add(file);
   } catch (err) {
     db.close();
     throw err;
@@ -61,6 +65,22 @@ export function tightenModes(file: string): void {
     }
     if ((mode & 0o077) !== 0) chmodSync(f, 0o600);
   }
+}
+
+/**
+ * Which database file of this process `st` (a stat of some path) is, itself or its
+ * -shm/-wal, or null. Code that reads arbitrary files (a `file:` secret reference)
+ * must refuse these: reading one opens and closes a descriptor of it, which drops the
+ * process's SQLite locks exactly as described above. Stat by path only.
+ */
+export function heldBySqlite(st: FileIdentity): string | null {
+  for (const db of opened) {
+    for (const f of [db, `${db}-shm`, `${db}-wal`]) {
+      const id = fileIdentity(f);
+      if (id !== null && id.dev === st.dev && id.ino === st.ino) return f;
+    }
+  }
+  return null;
 }
 
 /** The file's device and inode (stat by path), or null when it does not exist. */
