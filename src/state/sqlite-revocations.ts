@@ -14,11 +14,12 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
 import { checkName, checkText } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
+import { fileIdentity, type FileIdentity } from './private-sqlite.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
+import { assertStateFile, BUSY_TIMEOUT_MS } from './sqlite-db.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
-import { assertStateFile, BUSY_TIMEOUT_MS, migrate, openStateDb, stateError } from './sqlite-db.js';
-import { fileIdentity, type FileIdentity } from './private-sqlite.js';
+import { migrate, openStateDb, stateError } from './sqlite-db.js';
 
 export interface SqliteRevocationOptions {
   /** How often to look for other processes' writes, ms; default 100. */
@@ -69,14 +70,14 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #maxStaleMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #now: () => number;
-  /** The file this connection opened; a poll that finds another (or none) fails closed. */
-  readonly #opened: FileIdentity | null;
-  /** Set while state.db is removed or replaced: every isRevoked refuses at once. */
-  #lost: SluiceError | null = null;
   #lastId = 0;
   #version: number;
   #failingSince: number | null = null;
   #closed = false;
+  /** The file this connection opened; a poll that finds another (or none) fails closed. */
+  readonly #opened: FileIdentity | null;
+  /** Set while state.db is removed or replaced: every isRevoked refuses at once. */
+  #lost: SluiceError | null = null;
 
   /**
    * Open the store in `dataDir` (creating `state.db` and its tables if missing) and
