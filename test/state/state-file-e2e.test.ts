@@ -123,7 +123,11 @@ describe('state.db under a running gate', () => {
       req.on('error', reject);
       req.end();
     });
-  /** Bounded wait until a GET through `gate` answers as `want` says. */
+  /**
+   * Bounded wait until a GET through `gate` answers as `want` says. (A request in flight
+   * when the gate notices may be ended with another fail-closed answer; the ones after
+   * it are what is asserted.)
+   */
   const until = (gate: CliGate, tok: string, what: string, want: (a: Answer) => boolean): Promise<Answer> => {
     let last: Answer | undefined;
     return waitFor(
@@ -161,7 +165,7 @@ describe('state.db under a running gate', () => {
     assert.equal((await get(gate, tok)).status, 200);
 
     await rename(db, `${db}.aside`);
-    const gone = await until(gate, tok, 'a refusal once state.db is gone', (x) => x.status !== 200);
+    const gone = await until(gate, tok, 'a refusal once state.db is gone', (x) => x.status === 503);
     assert.equal(gone.status, 503);
     assert.equal(gone.error, 'state_unavailable');
     assert.match(gone.reason ?? '', /state database was removed/);
@@ -174,7 +178,7 @@ describe('state.db under a running gate', () => {
     // A copy is another file: revocations written to it would never reach this gate's connection.
     await copyFile(db, `${db}.copy`);
     await rename(`${db}.copy`, db);
-    const replaced = await until(gate, tok, 'a refusal once state.db is replaced', (x) => x.status !== 200);
+    const replaced = await until(gate, tok, 'a refusal once state.db is replaced', (x) => x.status === 503);
     assert.equal(replaced.status, 503);
     assert.equal(replaced.error, 'state_unavailable');
     assert.match(replaced.reason ?? '', /state database was replaced/);
@@ -192,7 +196,7 @@ describe('state.db under a running gate', () => {
     const tok = await token(d, 'ses_deleted');
     assert.equal((await get(gate, tok)).status, 200);
     await rm(join(d.dir, 'state.db'));
-    const a = await until(gate, tok, 'a refusal once state.db is deleted', (x) => x.status !== 200);
+    const a = await until(gate, tok, 'a refusal once state.db is deleted', (x) => x.status === 503);
     assert.equal(a.status, 503);
     assert.equal(a.error, 'state_unavailable');
     const rec = await waitForAudit(d.configFile, (x) => x.status === 503);
