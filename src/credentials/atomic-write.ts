@@ -8,7 +8,7 @@
  * const created = await createPrivateFileOnce('/data/master.key', key); // false if it already existed
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, open, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 function tempSibling(path: string): string {
@@ -66,16 +66,22 @@ export async function createPrivateFileOnce(path: string, data: string | Buffer)
 
 /**
  * Remove the temp siblings of `path` a crashed writer left behind (`.NAME.<hex>.tmp`).
- * Call it only while no other writer of `path` can be running (holding its lock).
- * Returns how many were removed.
+ * With `olderThanMs` 0, call it only while no other writer of `path` can be running
+ * (holding its lock); otherwise only temp files at least that old are removed (a live
+ * writer's exists for milliseconds). Returns how many were removed.
  */
-export async function removeLeftoverTemps(path: string): Promise<number> {
+export async function removeLeftoverTemps(path: string, olderThanMs = 0): Promise<number> {
   const prefix = `.${basename(path)}.`;
   const shape = /^[0-9a-f]{12}\.tmp$/;
   let removed = 0;
   for (const name of await readdir(dirname(path)).catch(() => [] as string[])) {
     if (!name.startsWith(prefix) || !shape.test(name.slice(prefix.length))) continue;
-    await rm(join(dirname(path), name), { force: true });
+    const tmp = join(dirname(path), name);
+    if (olderThanMs > 0) {
+      const st = await stat(tmp).catch(() => null);
+      if (st === null || Date.now() - st.mtimeMs < olderThanMs) continue;
+    }
+    await rm(tmp, { force: true });
     removed++;
   }
   return removed;

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { removeLeftoverTemps, writePrivateFile } from './atomic-write.js';
 import { CredentialError } from './errors.js';
-import { ensureMasterKey, loadMasterKey } from './master-key.js';
+import { ensureMasterKey, loadMasterKey, MASTER_KEY_FILE } from './master-key.js';
 import { open as openEntry, seal } from './sealed-entry.js';
 import type { SealedEntry } from './sealed-entry.js';
 import { assertSecretName, isSecretName } from './secret-name.js';
@@ -145,6 +145,9 @@ export class FileSecretStore {
     const run = this.#writing.then(() =>
       withFileLock(this.file, async () => {
         await removeLeftoverTemps(this.file);
+        // A crash while creating master.key leaves a candidate key in a temp file: remove it
+        // too, once it is old (master.key is created outside this lock, by init and set).
+        await removeLeftoverTemps(join(this.#dataDir, MASTER_KEY_FILE), 60_000);
         if (!this.#key) {
           await ensureMasterKey(this.#dataDir, this.#env);
           this.#key = await loadMasterKey(this.#dataDir, this.#env);

@@ -5,7 +5,7 @@
  * stay behind.
  */
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initDir, sluice } from '../helpers/cli.js';
@@ -47,9 +47,24 @@ void test('a lock left by a dead writer is broken, and its temp file is removed 
   const { hostname } = await import('node:os');
   await writeFile(join(d.dir, 'secrets.json.lock'), JSON.stringify({ pid: deadPid, host: hostname(), at: Date.now(), token: 'x' }), { mode: 0o600 });
   await writeFile(join(d.dir, '.secrets.json.0123456789ab.tmp'), 'half a store', { mode: 0o600 });
+  const keyTmp = join(d.dir, '.master.key.ba9876543210.tmp');
+  await writeFile(keyTmp, 'a key that was never linked', { mode: 0o600 });
+  await utimes(keyTmp, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000)); // left by a crash two minutes ago
   const r = await sluice(['secret', 'set', 'after_crash', '--config', d.configFile], { input: 'v', timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await listed(d.configFile), ['after_crash']);
   const left = (await readdir(d.dir)).filter((f) => f.endsWith('.tmp') || f.includes('.lock'));
   assert.deepEqual(left, []);
+});
+
+void test('a lock held by a live process: sluice secret set waits its bound, then fails naming the holder (nothing reported set)', { timeout: 60_000 }, async () => {
+  const d = await initDir();
+  const { hostname } = await import('node:os');
+  // This test process is the live holder.
+  await writeFile(join(d.dir, 'secrets.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), token: 'held' }), { mode: 0o600 });
+  const r = await sluice(['secret', 'set', 'while_held', '--config', d.configFile], { input: 'v', timeoutMs: 40_000 });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, new RegExp(`secrets\\.json\\.lock is held by pid ${process.pid} on `));
+  assert.doesNotMatch(r.stdout, /set secret/);
+  assert.deepEqual(await listed(d.configFile), []);
 });
