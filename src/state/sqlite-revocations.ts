@@ -182,8 +182,10 @@ export class SqliteRevocationStore implements RevocationStore {
       }
       this.#failingSince = null;
     } catch (err) {
+      // A lost file has its own precise refusal (isRevoked), reported once by #checkFile.
+      if (err === this.#lost) return;
       this.#failingSince ??= this.#now();
-      if (err !== this.#lost) this.#onError(stateError(this.#db.name, err)); // a lost file was reported once
+      this.#onError(stateError(this.#db.name, err));
     }
   }
 
@@ -192,11 +194,13 @@ export class SqliteRevocationStore implements RevocationStore {
     try {
       assertStateFile(this.#db.name, opened);
     } catch (err) {
-      if (this.#lost?.details.cause !== (err as SluiceError).details.cause) {
-        this.#lost = err as SluiceError;
-        this.#onError(err); // once per change, loudly: every request is refused from now on
+      const now = err as SluiceError;
+      const lost = this.#lost !== null && this.#lost.details.cause === now.details.cause ? this.#lost : now;
+      if (lost !== this.#lost) {
+        this.#lost = lost;
+        this.#onError(lost); // once per change, loudly: every request is refused from now on
       }
-      throw err;
+      throw lost;
     }
     this.#lost = null;
   }

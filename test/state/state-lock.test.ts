@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SluiceError } from '../../src/errors.js';
 import { openRevocationStore } from '../../src/state/index.js';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { waitFor } from '../helpers/cli-e2e.js';
 import { tempDir } from '../identity/fixtures.js';
 
 const TOOLS = [{ name: 'create', description: 'make a ticket', inputSchema: { type: 'object' } }];
@@ -81,4 +82,28 @@ void test('pins are not written into a state.db replaced under the store', async
     return true;
   });
   await pins.close();
+});
+
+void test('a removed state.db: isRevoked refuses naming the removal, and still names it once the stale bound has passed', async () => {
+  const dir = await tempDir();
+  const reported: unknown[] = [];
+  const store = await openRevocationStore(dir, { pollMs: 20, maxStaleMs: 50, onError: (e) => reported.push(e) });
+  try {
+    await rm(join(dir, 'state.db'));
+    const first = await waitFor('isRevoked to refuse', () => {
+      try {
+        store.isRevoked(principal as never);
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    });
+    assert.ok(first instanceof SluiceError && first.details.cause === 'removed', String(first));
+    // Well past maxStaleMs (50 ms) and many polls later: the same precise refusal, reported once.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.throws(() => store.isRevoked(principal as never), (err: unknown) => err instanceof SluiceError && err.details.cause === 'removed');
+    assert.equal(reported.length, 1, reported.map(String).join('\n'));
+  } finally {
+    await store.close();
+  }
 });
