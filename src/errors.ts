@@ -31,6 +31,8 @@ export const ErrorCode = {
   INVALID_ARGUMENT: 'SLUICE_INVALID_ARGUMENT',
   /** The shared state store (revocations, ...) cannot be read or written. */
   STATE_UNAVAILABLE: 'SLUICE_STATE_UNAVAILABLE',
+  /** The audit database cannot be opened (at start-up). */
+  AUDIT_UNAVAILABLE: 'SLUICE_AUDIT_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -9,7 +9,8 @@ import pino, { type Logger } from 'pino';
  */
 export function createLogger(opts: { level: string; file?: string | undefined }): Logger {
   const dest = opts.file
-    ? pino.destination({ dest: opts.file, mkdir: true, sync: false })
+    ? // 0600: log lines name agents, hosts and paths (the mode applies when the file is created).
+      pino.destination({ dest: opts.file, mkdir: true, sync: false, mode: 0o600 })
     : pino.destination({ fd: 2, sync: false });
   return pino({ level: opts.level, base: { svc: 'sluice' }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
 }

@@ -6,14 +6,16 @@
  */
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { ErrorCode, SluiceError } from '../errors.js';
+import { openPrivateSqlite } from '../state/private-sqlite.js';
 import { startCheckpointThread } from './checkpoint-thread.js';
 import type { CheckpointThread } from './checkpoint-thread.js';
 import type { AuditRecord } from './fields.js';
 import { errorText } from './health.js';
 import type { HealthReporter } from './health.js';
 import type { AuditSink } from './sink.js';
-import { AUDIT_DB_NAME, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
+import { AUDIT_DB_NAME, AuditSchemaError, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
 
 export interface SqliteAuditSinkOptions {
   /** Called LOUDLY (log at error) on every failed flush, dropped records and write-after-close. */
@@ -80,7 +82,16 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
     this.maxRetryMs = opts.maxRetryMs ?? 1_000;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.file = join(dataDir, AUDIT_DB_NAME);
-    this.open();
+    try {
+      this.open();
+    } catch (err) {
+      if (err instanceof AuditSchemaError) throw err; // already names the file and what to do
+      // At start-up: say which file and why, not a stack trace.
+      throw new SluiceError(ErrorCode.AUDIT_UNAVAILABLE, `cannot open the audit database ${this.file}: ${errorText(err)}`, {
+        file: this.file,
+        cause: (err as { code?: unknown } | null)?.code,
+      });
+    }
   }
 
   get healthy(): boolean {
@@ -167,7 +178,8 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
   }
 
   private open(): void {
-    const db = new Database(this.file);
+    // Created 0600 by SQLite itself, before WAL mode creates -wal/-shm with the same mode.
+    const db = openPrivateSqlite(this.file);
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.busyTimeoutMs))}`);
       db.pragma('journal_mode = WAL');

@@ -6,6 +6,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { openToolPinStore, type PinnedTool } from '../state/tool-pins.js';
+import { BUSY_TIMEOUT_MS } from '../state/sqlite-db.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,7 +21,7 @@ export async function acceptPins(positionals: readonly string[], flags: { config
   const [server, ...extra] = positionals;
   if (server === undefined) throw new UsageError("expected 'sluice mcp accept SERVER [--tenant T]'");
   if (extra.length > 0) throw new UsageError(`'sluice mcp accept' takes one server name; got also '${text(extra[0]!)}'`);
-  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir);
+  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir, { busyTimeoutMs: BUSY_TIMEOUT_MS });
   try {
     const accepted = await pins.accept(server, flags.tenant);
     for (const a of accepted) {
@@ -51,7 +52,7 @@ export async function acceptPins(positionals: readonly string[], flags: { config
 export async function listPins(positionals: readonly string[], flags: { config?: string | undefined; tenant?: string | undefined }): Promise<number> {
   const [server, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`'sluice mcp pins' takes at most one server name; got also '${text(extra[0]!)}'`);
-  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir);
+  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir, { busyTimeoutMs: BUSY_TIMEOUT_MS });
   let rows: PinnedTool[];
   try {
     rows = (await pins.list(server)).filter((r) => flags.tenant === undefined || r.tenant === flags.tenant);

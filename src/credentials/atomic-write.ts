@@ -8,7 +8,7 @@
  * const created = await createPrivateFileOnce('/data/master.key', key); // false if it already existed
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, link, open, rename, rm } from 'node:fs/promises';
+import { chmod, link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 function tempSibling(path: string): string {
@@ -27,11 +27,16 @@ async function writeNew(path: string, data: string | Buffer): Promise<void> {
   }
 }
 
-/** Replace `path` atomically with `data` (mode 0600). */
-export async function writePrivateFile(path: string, data: string | Buffer): Promise<void> {
+/**
+ * Replace `path` atomically with `data` (mode 0600). `beforeRename` runs once the new
+ * bytes are on disk, just before they replace the old file; throwing there (a
+ * compare-and-swap that finds the file changed) leaves the old file and no temp file.
+ */
+export async function writePrivateFile(path: string, data: string | Buffer, beforeRename?: () => Promise<void>): Promise<void> {
   const tmp = tempSibling(path);
   try {
     await writeNew(tmp, data);
+    await beforeRename?.();
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -57,4 +62,27 @@ export async function createPrivateFileOnce(path: string, data: string | Buffer)
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+/**
+ * Remove the temp siblings of `path` a crashed writer left behind (`.NAME.<hex>.tmp`).
+ * With `olderThanMs` 0, call it only while no other writer of `path` can be running
+ * (holding its lock); otherwise only temp files at least that old are removed (a live
+ * writer's exists for milliseconds). Returns how many were removed.
+ */
+export async function removeLeftoverTemps(path: string, olderThanMs = 0): Promise<number> {
+  const prefix = `.${basename(path)}.`;
+  const shape = /^[0-9a-f]{12}\.tmp$/;
+  let removed = 0;
+  for (const name of await readdir(dirname(path)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !shape.test(name.slice(prefix.length))) continue;
+    const tmp = join(dirname(path), name);
+    if (olderThanMs > 0) {
+      const st = await stat(tmp).catch(() => null);
+      if (st === null || Date.now() - st.mtimeMs < olderThanMs) continue;
+    }
+    await rm(tmp, { force: true });
+    removed++;
+  }
+  return removed;
 }

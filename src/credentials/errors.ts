@@ -14,6 +14,8 @@ export type CredentialReason =
   | 'credential_unavailable'
   | 'credential_invalid'
   | 'credential_store_invalid'
+  | 'credential_store_busy'
+  | 'credential_store_conflict'
   | 'master_key_invalid'
   | 'master_key_missing'
   | 'placeholder_not_allowed';
@@ -26,6 +28,8 @@ export const CredentialErrorCode: Readonly<Record<CredentialReason, string>> = {
   credential_unavailable: 'SLUICE_CREDENTIAL_UNAVAILABLE',
   credential_invalid: 'SLUICE_CREDENTIAL_INVALID',
   credential_store_invalid: 'SLUICE_CREDENTIAL_STORE_INVALID',
+  credential_store_busy: 'SLUICE_CREDENTIAL_STORE_BUSY',
+  credential_store_conflict: 'SLUICE_CREDENTIAL_STORE_CONFLICT',
   master_key_invalid: 'SLUICE_MASTER_KEY_INVALID',
   master_key_missing: 'SLUICE_MASTER_KEY_MISSING',
   placeholder_not_allowed: 'SLUICE_PLACEHOLDER_NOT_ALLOWED',

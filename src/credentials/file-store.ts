@@ -17,16 +17,17 @@
  * store.list();            // [{ name: 'github', setAt: '2025-...' }]
  * store.reveal('github');  // Buffer (the injector's accessor; never log it)
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { writePrivateFile } from './atomic-write.js';
+import { removeLeftoverTemps, writePrivateFile } from './atomic-write.js';
 import { CredentialError } from './errors.js';
-import { ensureMasterKey, loadMasterKey } from './master-key.js';
+import { ensureMasterKey, loadMasterKey, MASTER_KEY_FILE } from './master-key.js';
 import { open as openEntry, seal } from './sealed-entry.js';
 import type { SealedEntry } from './sealed-entry.js';
 import { assertSecretName, isSecretName } from './secret-name.js';
 import { parseStoreFile, serializeStore, STORE_FILE } from './store-format.js';
+import { withFileLock } from './store-lock.js';
 
 /** Largest value accepted by set(): secrets are tokens and keys, not files. */
 export const MAX_SECRET_BYTES = 64 * 1024;
@@ -133,20 +134,51 @@ export class FileSecretStore {
     return removed;
   }
 
+  /**
+   * Read, change and replace the file as one step across processes: under
+   * `secrets.json.lock` (other `sluice secret` processes wait), and a compare-and-swap
+   * on the file's inode just before the rename (a writer that bypassed or broke the
+   * lock makes this update fail, never vanish). A crashed writer's temp files are
+   * removed here, under the lock.
+   */
   async #write(change: (entries: Map<string, SealedEntry>, key: Buffer) => void): Promise<void> {
-    const run = this.#writing.then(async () => {
-      if (!this.#key) {
-        await ensureMasterKey(this.#dataDir, this.#env);
-        this.#key = await loadMasterKey(this.#dataDir, this.#env);
-        if (!this.#key) throw new CredentialError('master_key_missing', `no master key for ${this.file}`);
-      }
-      const entries = await this.#readVerified();
-      change(entries, this.#key);
-      await writePrivateFile(this.file, serializeStore(entries));
-      this.#replace(entries);
-    });
+    const run = this.#writing.then(() =>
+      withFileLock(this.file, async () => {
+        await removeLeftoverTemps(this.file);
+        // A crash while creating master.key leaves a candidate key in a temp file: remove it
+        // too, once it is old (master.key is created outside this lock, by init and set).
+        await removeLeftoverTemps(join(this.#dataDir, MASTER_KEY_FILE), 60_000);
+        if (!this.#key) {
+          await ensureMasterKey(this.#dataDir, this.#env);
+          this.#key = await loadMasterKey(this.#dataDir, this.#env);
+          if (!this.#key) throw new CredentialError('master_key_missing', `no master key for ${this.file}`);
+        }
+        const before = await this.#inode();
+        const entries = await this.#readVerified();
+        change(entries, this.#key);
+        await writePrivateFile(this.file, serializeStore(entries), async () => {
+          if ((await this.#inode()) !== before) {
+            throw new CredentialError('credential_store_conflict', `${this.file} was changed by another process during this update; nothing was written (try again)`, {
+              file: this.file,
+            });
+          }
+        });
+        this.#replace(entries);
+      }),
+    );
     this.#writing = run.catch(() => undefined);
     await run;
+  }
+
+  /** Which version of the store file is there (every write renames a new file in: inode, and ctime against inode reuse), or null when none. */
+  async #inode(): Promise<string | null> {
+    try {
+      const st = await stat(this.file, { bigint: true });
+      return `${st.ino}:${st.ctimeNs}:${st.size}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new CredentialError('credential_store_invalid', `cannot read ${this.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: this.file });
+    }
   }
 
   async #readVerified(): Promise<Map<string, SealedEntry>> {

@@ -14,6 +14,7 @@
  * resolver.allValues();               // for the reflection scrubber and DLP
  */
 import { readFileSync, statSync } from 'node:fs';
+import { heldBySqlite } from '../state/private-sqlite.js';
 import { resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
 import { CredentialError } from './errors.js';
@@ -144,6 +145,11 @@ export class SecretResolver {
     }
     if (!st.isFile() || st.size > MAX_FILE_SECRET_BYTES) {
       throw new CredentialError('credential_unavailable', `secret '${ref}' is not a regular file of at most ${MAX_FILE_SECRET_BYTES} bytes`, { ref });
+    }
+    // Reading one of the gate's own SQLite files would close a descriptor of it and so
+    // drop the gate's SQLite locks (see state/private-sqlite.ts); it is no secret anyway.
+    if (heldBySqlite(st) !== null) {
+      throw new CredentialError('credential_unavailable', `secret '${ref}' is one of the gate's own database files; refusing to read it`, { ref });
     }
     let raw: Buffer;
     try {

@@ -70,7 +70,7 @@ export function mapFailure(thrown: unknown): MappedFailure {
   if (err instanceof SluiceError) {
     switch (err.code) {
       case ErrorCode.STATE_UNAVAILABLE:
-        return { status: 503, error: 'state_unavailable', reason: 'the gate cannot read its revocation state; refusing (fail closed)', rule: null, outcome: 'deny', code: err.code, headers: {} };
+        return { status: 503, error: 'state_unavailable', reason: stateReason(err.details.cause), rule: null, outcome: 'deny', code: err.code, headers: {} };
       case ErrorCode.SSRF_BLOCKED:
         return { status: 403, error: 'ssrf_blocked', reason: err.message, rule: null, outcome: 'deny', code: err.code, headers: {} };
       case ErrorCode.BAD_HOST:
@@ -130,4 +130,17 @@ function errorCode(err: unknown): string | undefined {
   }
   if (err && typeof err === 'object' && 'cause' in err) return errorCode(err.cause);
   return undefined;
+}
+
+/** Why the gate's state is unusable, for the deny body and its record (no file path: that is for the log). */
+function stateReason(cause: unknown): string {
+  switch (cause) {
+    case 'removed':
+    case 'replaced':
+      return `the gate's state database was ${cause} while in use; refusing (fail closed) until it is back or the gate restarts`;
+    case 'locked':
+      return "the gate's state database is locked by another process; refusing (fail closed)";
+    default:
+      return 'the gate cannot read its revocation state; refusing (fail closed)';
+  }
 }

@@ -9,14 +9,26 @@
  * const db = openStateDb(dataDir);
  * migrate(db, 'revocations', [(d) => d.exec('CREATE TABLE ...')]);
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { ErrorCode, SluiceError } from '../errors.js';
+import { fileMoved, openPrivateSqlite, type FileIdentity } from './private-sqlite.js';
 
 export const STATE_DB_FILE = 'state.db';
+/** How long a one-shot CLI (`sluice revoke`) and a migration wait for another process's lock. */
 export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a connection used on a serving event loop (the gate's) waits for a lock:
+ * SQLite waits synchronously, so this bounds how long one statement can stall every
+ * request. Past it the statement fails with SQLITE_BUSY and the caller fails closed.
+ */
+export const LOOP_BUSY_TIMEOUT_MS = 100;
+
+export interface StateDbOptions {
+  /** Lock wait, ms; default LOOP_BUSY_TIMEOUT_MS (a CLI that may wait passes BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
+}
 
 /**
  * Open (creating if missing, mode 0600 in a 0700 folder) the state database.
@@ -25,18 +37,20 @@ export const BUSY_TIMEOUT_MS = 5000;
  * @example
  * const db = openStateDb('/var/lib/sluice');
  */
-export function openStateDb(dataDir: string): Db {
+export function openStateDb(dataDir: string, opts: StateDbOptions = {}): Db {
   const file = join(dataDir, STATE_DB_FILE);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    // Create the file ourselves so it gets 0600; SQLite gives -wal and -shm the same mode.
-    closeSync(openSync(file, 'a', 0o600));
-    const db = new Database(file);
+    // Never open(2)/close(2) the file ourselves: closing any descriptor of it drops this
+    // process's SQLite locks (see private-sqlite.ts). SQLite creates it 0600.
+    const db = openPrivateSqlite(file);
     try {
+      // Setting up may wait like a CLI (another gate creating the file); serving may not.
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.exec('CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? LOOP_BUSY_TIMEOUT_MS))}`);
     } catch (err) {
       db.close();
       throw err;
@@ -57,6 +71,18 @@ export function openStateDb(dataDir: string): Db {
  */
 export function migrate(db: Db, component: string, steps: ReadonlyArray<(db: Db) => void>): void {
   const target = steps.length;
+  // A start-up step: it may wait for another process's migration like a CLI does,
+  // then the connection goes back to its own (short, on a serving loop) lock wait.
+  const wait = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(wait, BUSY_TIMEOUT_MS)}`);
+  try {
+    migrateLocked(db, component, target, steps);
+  } finally {
+    db.pragma(`busy_timeout = ${wait}`);
+  }
+}
+
+function migrateLocked(db: Db, component: string, target: number, steps: ReadonlyArray<(db: Db) => void>): void {
   const run = db.transaction(() => {
     const row = db.prepare('SELECT version FROM schema_version WHERE component = ?').pluck().get(component) as number | undefined;
     const current = row ?? 0;
@@ -86,5 +112,27 @@ export function migrate(db: Db, component: string, steps: ReadonlyArray<(db: Db)
 export function stateError(file: string, err: unknown): SluiceError {
   if (err instanceof SluiceError) return err;
   const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'unknown error';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new SluiceError(ErrorCode.STATE_UNAVAILABLE, `${file}: state database locked by another process (${code})`, { file, cause: 'locked' });
+  }
   return new SluiceError(ErrorCode.STATE_UNAVAILABLE, `${file}: state database unavailable (${code})`, { file, cause: code });
+}
+
+/**
+ * Throws SluiceError(STATE_UNAVAILABLE) when `file` was removed or replaced since it
+ * was opened as `opened`: a connection to the old inode would go on reading and
+ * writing a file no other process sees (revocations, pins lost silently). Recovery
+ * needs a restart unless the same file is put back (see docs/reliability.md).
+ *
+ * @example
+ * assertStateFile(db.name, opened);
+ */
+export function assertStateFile(file: string, opened: FileIdentity): void {
+  const why = fileMoved(file, opened);
+  if (why === null) return;
+  throw new SluiceError(
+    ErrorCode.STATE_UNAVAILABLE,
+    `${file}: the state database was ${why} while in use; refusing until the same file is back or the gate is restarted`,
+    { file, cause: why },
+  );
 }

@@ -14,7 +14,9 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
 import { checkName, checkText } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
+import { fileIdentity, type FileIdentity } from './private-sqlite.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
+import { assertStateFile, BUSY_TIMEOUT_MS } from './sqlite-db.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
 import { migrate, openStateDb, stateError } from './sqlite-db.js';
@@ -83,6 +85,10 @@ export class SqliteRevocationStore implements RevocationStore {
   #version: number;
   #failingSince: number | null = null;
   #closed = false;
+  /** The file this connection opened; a poll that finds another (or none) fails closed. */
+  readonly #opened: FileIdentity | null;
+  /** Set while state.db is removed or replaced: every isRevoked refuses at once. */
+  #lost: SluiceError | null = null;
 
   /**
    * Open the store in `dataDir` (creating `state.db` and its tables if missing) and
@@ -92,7 +98,8 @@ export class SqliteRevocationStore implements RevocationStore {
    * const store = SqliteRevocationStore.open('/var/lib/sluice', { pollMs: 100 });
    */
   static open(dataDir: string, opts: SqliteRevocationOptions = {}): SqliteRevocationStore {
-    const db = openStateDb(dataDir);
+    // A one-shot writer may wait for a lock; a watching process serves requests on this loop.
+    const db = openStateDb(dataDir, opts.watch === false ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
     try {
       migrate(db, 'revocations', SCHEMA);
       return new SqliteRevocationStore(db, dataDir, opts);
@@ -104,6 +111,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   private constructor(db: Db, dataDir: string, opts: SqliteRevocationOptions) {
     this.#db = db;
+    this.#opened = fileIdentity(db.name);
     this.#maxStaleMs = opts.maxStaleMs ?? 5000;
     this.#onError = opts.onError ?? (() => undefined);
     this.#now = opts.now ?? Date.now;
@@ -158,6 +166,7 @@ export class SqliteRevocationStore implements RevocationStore {
         { file: this.#db.name },
       );
     }
+    if (this.#lost !== null) throw this.#lost;
     return this.#snapshot.match(p);
   }
 
@@ -195,6 +204,7 @@ export class SqliteRevocationStore implements RevocationStore {
     if (this.#closed) return;
     this.#polledAt = this.#now();
     try {
+      if (this.#opened !== null) this.#checkFile(this.#opened);
       const v = this.#readVersion();
       // Load on every poll while failing, so a recovered database clears the failure.
       if (v !== this.#version || this.#failingSince !== null) {
@@ -203,9 +213,27 @@ export class SqliteRevocationStore implements RevocationStore {
       }
       this.#failingSince = null;
     } catch (err) {
+      // A lost file has its own precise refusal (isRevoked), reported once by #checkFile.
+      if (err === this.#lost) return;
       this.#failingSince ??= this.#now();
       this.#onError(stateError(this.#db.name, err));
     }
+  }
+
+  /** Fail closed while state.db is not the file we opened; clear that when it is again (moved back). */
+  #checkFile(opened: FileIdentity): void {
+    try {
+      assertStateFile(this.#db.name, opened);
+    } catch (err) {
+      const now = err as SluiceError;
+      const lost = this.#lost !== null && this.#lost.details.cause === now.details.cause ? this.#lost : now;
+      if (lost !== this.#lost) {
+        this.#lost = lost;
+        this.#onError(lost); // once per change, loudly: every request is refused from now on
+      }
+      throw lost;
+    }
+    this.#lost = null;
   }
 
   #readVersion(): number {

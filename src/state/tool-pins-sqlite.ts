@@ -13,12 +13,15 @@ import type { Database as Db } from 'better-sqlite3';
 import { ErrorCode, SluiceError } from '../errors.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { comparePins } from '../inspect/mcp/pins.js';
-import { migrate, openStateDb, stateError } from './sqlite-db.js';
+import { assertStateFile, migrate, openStateDb, stateError } from './sqlite-db.js';
+import { fileIdentity, type FileIdentity } from './private-sqlite.js';
 import type { AcceptedPin, PinnedTool, ToolCheck, ToolPinStore } from './tool-pins.js';
 
 export interface ToolPinStoreOptions {
   /** Clock, epoch ms; for tests. */
   now?: () => number;
+  /** Lock wait, ms; default the short one for a serving event loop (a CLI passes BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
 }
 
 const SCHEMA = [
@@ -54,6 +57,7 @@ export class SqliteToolPinStore implements ToolPinStore {
   readonly #db: Db;
   readonly #now: () => number;
   #closed = false;
+  readonly #opened: FileIdentity | null;
 
   /**
    * Open (creating tables if missing) in `dataDir`.
@@ -62,7 +66,7 @@ export class SqliteToolPinStore implements ToolPinStore {
    * const store = SqliteToolPinStore.open('/var/lib/sluice');
    */
   static open(dataDir: string, opts: ToolPinStoreOptions = {}): SqliteToolPinStore {
-    const db = openStateDb(dataDir);
+    const db = openStateDb(dataDir, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs });
     try {
       migrate(db, 'mcp_tool_pins', SCHEMA);
       return new SqliteToolPinStore(db, opts);
@@ -75,6 +79,7 @@ export class SqliteToolPinStore implements ToolPinStore {
   private constructor(db: Db, opts: ToolPinStoreOptions) {
     this.#db = db;
     this.#now = opts.now ?? Date.now;
+    this.#opened = fileIdentity(db.name);
   }
 
   pinIfFirst(tenant: string, server: string, tools: readonly unknown[]): Promise<boolean> {
@@ -168,6 +173,8 @@ export class SqliteToolPinStore implements ToolPinStore {
   #run<T>(fn: () => T): Promise<T> {
     try {
       if (this.#closed) throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, 'the tool pin store is closed');
+      // Pins written to a removed or replaced file would be lost silently: refuse instead.
+      if (this.#opened !== null) assertStateFile(this.#db.name, this.#opened);
       return Promise.resolve(this.#db.transaction(fn).immediate());
     } catch (err) {
       return Promise.reject(err instanceof SluiceError ? err : stateError(this.#db.name, err));
