@@ -28,6 +28,7 @@ export type DenyError =
   | 'injection_blocked'
   | 'decompression_bomb'
   | 'response_unreadable'
+  | 'inspection_budget_exceeded'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */

@@ -12,6 +12,8 @@ export interface DlpSetup {
   readonly action: InspectConfig['dlp']['action'];
   readonly maxBodyBytes: number;
   readonly hostnames: boolean;
+  /** CPU time (ms) one exchange's inspection may use (`inspect.scan_budget_ms`). */
+  readonly scanBudgetMs?: number;
 }
 
 /**
@@ -42,5 +44,5 @@ export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames
     maxScanBytes: cfg.dlp.max_body_bytes,
   });
   for (const k of known) if (Buffer.isBuffer(k.value)) k.value.fill(0);
-  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, hostnames: cfg.dlp.hostnames };
+  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, hostnames: cfg.dlp.hostnames, scanBudgetMs: cfg.scan_budget_ms };
 }

@@ -4,6 +4,8 @@ import type { DlpSetup } from './dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
+import { ByteQueue } from '../inspect/byte-queue.js';
+import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTES } from '../inspect/scan-pace.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -98,7 +100,18 @@ export async function* inspectBody(
   // is refused: what cannot be scanned does not leave.
   let decoder = requestDecoder(ctx, dlp);
   let exhausted = false;
-  let held: Buffer = Buffer.alloc(0);
+  // Chunks as they came, not one growing buffer re-concatenated per chunk: a body sent
+  // as many tiny chunks must not cost a copy of the whole hold each time.
+  const held = new ByteQueue();
+  // Scanning in bounded slices, the event loop getting turns between them, within the
+  // exchange's CPU budget: one body must not stall every other agent.
+  const pace = scanPaceOf(ctx, dlp.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS);
+  const push = async (data: Buffer): Promise<void> => {
+    for (const piece of slices(data)) {
+      check(pace.run(() => scanner.push(piece)));
+      await pace.pace();
+    }
+  };
   const check = (found: Finding[]): void => {
     const settled = settle(found, dlp, profile?.dlp);
     ctx.findings.push(...settled);
@@ -108,14 +121,14 @@ export async function* inspectBody(
   const scan = async (chunk: Buffer | null): Promise<void> => {
     if (exhausted) return;
     if (!decoder) {
-      if (chunk) check(scanner.push(chunk));
+      if (chunk) await push(chunk);
       return;
     }
     try {
       const plain = chunk ? await decoder.push(chunk) : await decoder.end();
-      for (const p of plain) check(scanner.push(p));
+      for (const p of plain) await push(p);
     } catch (err) {
-      if (err instanceof Rejection) throw err;
+      if (err instanceof Rejection || err instanceof ScanBudgetError) throw err;
       if (err instanceof DecompressionBombError && err.details.limit === 'max_output_bytes') {
         // Past what DLP reads of any body (inspect.dlp.max_body_bytes): the rest leaves unscanned, as for a plain body.
         ctx.findings.push({ type: 'dlp_scan_limit', location: 'body', action: 'warn', detail: 'decoded body past inspect.dlp.max_body_bytes' });
@@ -129,18 +142,21 @@ export async function* inspectBody(
       throw new Rejection(bomb ? 403 : 400, bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
     }
   };
-  for await (const chunk of body) {
-    await scan(chunk);
-    held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-    if (held.length > BODY_HOLD) {
-      const out = held.subarray(0, held.length - BODY_HOLD);
-      held = Buffer.from(held.subarray(held.length - BODY_HOLD));
-      yield out;
+  try {
+    for await (const chunk of body) {
+      await scan(chunk);
+      held.push(chunk);
+      // Release in steps of at least a slice: many tiny chunks go on as one write.
+      if (held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
+    await scan(null);
+    check(pace.run(() => scanner.end()));
+  } catch (err) {
+    if (!(err instanceof ScanBudgetError)) throw err;
+    ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
+    throw new Rejection(403, 'inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
   }
-  await scan(null);
-  check(scanner.end());
-  if (held.length > 0) yield held;
+  yield* held.takeAll();
 }
 
 /** A decoder for a compressed request body, or null when it is not compressed. Throws a Rejection for an unknown encoding. */
