@@ -20,7 +20,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Bytes handed to a scanner at once: a few milliseconds of work at worst. */
-export const SLICE_BYTES = 64 * 1024;
+export const SLICE_BYTES = 16 * 1024;
 /** Work (ms) after which the event loop gets a turn before the next slice. */
 export const YIELD_AFTER_MS = 4;
 /** Default CPU time (ms) one exchange's inspection may use (`inspect.scan_budget_ms`). */

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
+import { coalesced } from './coalesce.js';
 import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
 
@@ -240,9 +241,9 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
   });
 }
 
-/** The agent's request body, counted as it streams. */
+/** The agent's request body, counted as it streams (tiny chunks batched: see coalesce.ts). */
 export async function* countedBody(ctx: RequestContext): AsyncGenerator<Buffer> {
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+  for await (const chunk of coalesced(ctx.req)) {
     ctx.bytesIn += chunk.length;
     yield chunk;
   }
