@@ -38,6 +38,8 @@ export class ScanBudgetError extends Error {
 export class ScanPace {
   /** Work done since the event loop last had a turn (ms). */
   private sinceYield = 0;
+  /** Bytes scanned since the event loop last had a turn. */
+  private bytesSinceYield = 0;
   /** Work done in all (ms). */
   spentMs = 0;
   /** Times `pace` gave the event loop a turn (for tests and benchmarks). */
@@ -60,10 +62,15 @@ export class ScanPace {
     return out;
   }
 
-  /** Let the event loop run when enough work has been done since it last did. */
-  async pace(): Promise<void> {
-    if (this.sinceYield < YIELD_AFTER_MS) return;
+  /**
+   * Let the event loop run once a slice of bytes (`bytes`: those just scanned) or
+   * YIELD_AFTER_MS of work has been done since it last did; a small body never waits.
+   */
+  async pace(bytes = 0): Promise<void> {
+    this.bytesSinceYield += bytes;
+    if (this.sinceYield < YIELD_AFTER_MS && this.bytesSinceYield < SLICE_BYTES) return;
     this.sinceYield = 0;
+    this.bytesSinceYield = 0;
     this.yields++;
     await nextTurn();
   }

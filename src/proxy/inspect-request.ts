@@ -109,7 +109,7 @@ export async function* inspectBody(
   const push = async (data: Buffer): Promise<void> => {
     for (const piece of slices(data)) {
       check(pace.run(() => scanner.push(piece)));
-      await pace.pace();
+      await pace.pace(piece.length);
     }
   };
   const check = (found: Finding[]): void => {

@@ -191,7 +191,7 @@ export class ResponseInspector implements BodyInspector {
       for (const piece of slices(p)) {
         this.settle(this.pace.run(() => scanner.push(piece)));
         this.unflushed += piece.length;
-        await this.pace.pace();
+        await this.pace.pace(piece.length);
       }
     }
     if (last) this.settle(this.pace.run(() => scanner.end()));
@@ -284,7 +284,7 @@ export class ResponseInspector implements BodyInspector {
         throw new ResponseBlockedError('injection_blocked', `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`, clean);
       }
       this.context = text.length >= TAIL_WINDOW ? text.slice(text.length - TAIL_WINDOW) : (this.context + text).slice(-TAIL_WINDOW);
-      await this.pace.pace();
+      await this.pace.pace(piece.length);
     }
   }
 
