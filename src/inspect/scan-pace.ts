@@ -14,7 +14,8 @@
  * const pace = new ScanPace(5000);
  * for (const slice of slices(chunk)) {
  *   findings.push(...pace.run(() => scanner.push(slice)));
- *   await pace.pace();
+ *   const turn = pace.pace(slice.length);
+ *   if (turn) await turn;
  * }
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -66,13 +67,14 @@ export class ScanPace {
    * Let the event loop run once a slice of bytes (`bytes`: those just scanned) or
    * YIELD_AFTER_MS of work has been done since it last did; a small body never waits.
    */
-  async pace(bytes = 0): Promise<void> {
+  pace(bytes = 0): Promise<void> | undefined {
     this.bytesSinceYield += bytes;
-    if (this.sinceYield < YIELD_AFTER_MS && this.bytesSinceYield < SLICE_BYTES) return;
+    // No promise at all on the common path (small bodies): callers await only what comes back.
+    if (this.sinceYield < YIELD_AFTER_MS && this.bytesSinceYield < SLICE_BYTES) return undefined;
     this.sinceYield = 0;
     this.bytesSinceYield = 0;
     this.yields++;
-    await nextTurn();
+    return nextTurn<undefined>();
   }
 }
 

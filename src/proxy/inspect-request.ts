@@ -109,7 +109,8 @@ export async function* inspectBody(
   const push = async (data: Buffer): Promise<void> => {
     for (const piece of slices(data)) {
       check(pace.run(() => scanner.push(piece)));
-      await pace.pace(piece.length);
+      const turn = pace.pace(piece.length);
+      if (turn) await turn;
     }
   };
   const check = (found: Finding[]): void => {

@@ -191,7 +191,8 @@ export class ResponseInspector implements BodyInspector {
       for (const piece of slices(p)) {
         this.settle(this.pace.run(() => scanner.push(piece)));
         this.unflushed += piece.length;
-        await this.pace.pace(piece.length);
+        const turn = this.pace.pace(piece.length);
+        if (turn) await turn;
       }
     }
     if (last) this.settle(this.pace.run(() => scanner.end()));
@@ -284,7 +285,8 @@ export class ResponseInspector implements BodyInspector {
         throw new ResponseBlockedError('injection_blocked', `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`, clean);
       }
       this.context = text.length >= TAIL_WINDOW ? text.slice(text.length - TAIL_WINDOW) : (this.context + text).slice(-TAIL_WINDOW);
-      await this.pace.pace(piece.length);
+      const turn = this.pace.pace(piece.length);
+      if (turn) await turn;
     }
   }
 
