@@ -39,6 +39,10 @@ export const inspectSchema = strictSection({
   injection: z.enum(['block', 'strip', 'warn', 'off']).default('block'),
   /** Response bytes held before the head is sent, so a block can still be a clean 403. */
   response_hold_bytes: intInRange(0, 16 * 1024 * 1024, ' (bytes)').prefault(256 * 1024),
+  /** How long scanned bytes of a streaming response (NDJSON, text) may be held for more before they go: streams flow. */
+  response_hold_ms: intInRange(1, 60_000, ' (ms)').prefault(50),
+  /** CPU time one exchange's inspection may use; past it the exchange is refused (`inspection_budget_exceeded`). */
+  scan_budget_ms: intInRange(0, 600_000, ' (ms)').prefault(5000),
   max_response_scan_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(4 * 1024 * 1024),
   max_decompressed_bytes: intInRange(1024, 1 << 30, ' (bytes)').prefault(64 * 1024 * 1024),
   max_decompression_ratio: intInRange(2, 100_000).prefault(200),

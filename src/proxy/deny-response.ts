@@ -32,6 +32,7 @@ export type DenyError =
   | 'decompression_bomb'
   | 'response_unreadable'
   | 'jsonrpc_unreadable'
+  | 'inspection_budget_exceeded'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */

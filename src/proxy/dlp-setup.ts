@@ -14,6 +14,8 @@ export interface DlpSetup {
   /** Most bytes a compressed request body may decode to (`inspect.max_decompressed_bytes`, at least the scan limit). */
   readonly maxDecodedBytes?: number;
   readonly hostnames: boolean;
+  /** CPU time (ms) one exchange's inspection may use (`inspect.scan_budget_ms`). */
+  readonly scanBudgetMs?: number;
 }
 
 /**
@@ -46,5 +48,13 @@ export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames
   });
   for (const k of known) if (Buffer.isBuffer(k.value)) k.value.fill(0);
   const maxDecodedBytes = Math.max(cfg.max_decompressed_bytes, cfg.dlp.max_body_bytes + 1);
-  return { scanner, disabled, action: cfg.dlp.action, maxBodyBytes: cfg.dlp.max_body_bytes, maxDecodedBytes, hostnames: cfg.dlp.hostnames };
+  return {
+    scanner,
+    disabled,
+    action: cfg.dlp.action,
+    maxBodyBytes: cfg.dlp.max_body_bytes,
+    maxDecodedBytes,
+    hostnames: cfg.dlp.hostnames,
+    scanBudgetMs: cfg.scan_budget_ms,
+  };
 }

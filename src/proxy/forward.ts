@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
+import { coalesced } from './coalesce.js';
 import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
 import { IdentityError } from '../identity/errors.js';
@@ -67,6 +68,32 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     let heldBytes = 0;
     let queue: Promise<void> = Promise.resolve();
     let failed = false;
+    let ended = false;
+    /**
+     * A stream must flow: bytes the inspector (or the head hold here) keeps back wait
+     * at most the inspector's `holdMs`, then are released once scanned (`flush`), the
+     * head with them. A whole response that arrives within it is unaffected.
+     */
+    let holdTimer: NodeJS.Timeout | null = null;
+    const clearHold = (): void => {
+      if (holdTimer) clearTimeout(holdTimer);
+      holdTimer = null;
+    };
+    const armHold = (c: Dispatcher.DispatchController, insp: BodyInspector): void => {
+      if (holdTimer || failed || ended || !insp.flush || !insp.holdMs) return;
+      if ((insp.held ?? 0) === 0 && heldBytes === 0) return;
+      holdTimer = setTimeout(() => {
+        holdTimer = null;
+        queue = queue
+          .then(async () => {
+            if (failed || ended) return;
+            for (const part of await insp.flush!()) emit(c, part);
+            if (held && heldBytes > 0 && !release()) pauseForDrain(c);
+          })
+          .catch((err: Error) => fail(c, err));
+      }, insp.holdMs);
+      holdTimer.unref();
+    };
 
     /** Send bytes to the agent (after scrubbing), or hold them while the head waits. */
     const out = (chunk: Buffer): boolean => {
@@ -82,18 +109,20 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     const release = (): boolean => {
       const h = held;
       held = null;
+      heldBytes = 0;
       if (!h || h.length === 0) return true;
       return res.write(h.length === 1 ? h[0]! : Buffer.concat(h));
     };
-    const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
-      if (!out(scrubber ? scrubber.push(chunk) : chunk)) {
-        c.pause();
-        // One listener per stall, however many writes hit the full buffer.
-        if (!awaitingDrain) {
-          awaitingDrain = true;
-          res.once('drain', onDrain);
-        }
+    const pauseForDrain = (c: Dispatcher.DispatchController): void => {
+      c.pause();
+      // One listener per stall, however many writes hit the full buffer.
+      if (!awaitingDrain) {
+        awaitingDrain = true;
+        res.once('drain', onDrain);
       }
+    };
+    const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
+      if (!out(scrubber ? scrubber.push(chunk) : chunk)) pauseForDrain(c);
     };
     const finish = (): void => {
       if (scrubber) {
@@ -107,6 +136,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     const fail = (c: Dispatcher.DispatchController, err: Error): void => {
       if (failed) return;
       failed = true;
+      clearHold();
       if (inspector) ctx.findings.push(...inspector.findings);
       if (!c.aborted) c.abort(err);
       if (!res.headersSent) {
@@ -169,6 +199,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           .then(async () => {
             if (failed) return;
             for (const part of await insp.push(chunk)) emit(c, part);
+            armHold(c, insp);
           })
           .then(
             () => {
@@ -180,6 +211,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       onResponseEnd(c) {
         const insp = inspector;
         if (!insp) return finish();
+        ended = true;
+        clearHold();
         queue = queue
           .then(async () => {
             if (failed) return;
@@ -190,6 +223,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           .catch((err: Error) => fail(c, err));
       },
       onResponseError(_c, err) {
+        clearHold();
         if (failed) return;
         if (res.headersSent) {
           // Mid-body failure: the agent must see a truncated response, not a clean end.
@@ -223,9 +257,9 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
   });
 }
 
-/** The agent's request body, counted as it streams. */
+/** The agent's request body, counted as it streams (tiny chunks batched: see coalesce.ts). */
 export async function* countedBody(ctx: RequestContext): AsyncGenerator<Buffer> {
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+  for await (const chunk of coalesced(ctx.req)) {
     ctx.bytesIn += chunk.length;
     yield chunk;
   }

@@ -3,6 +3,7 @@ import { buildRecord } from './audit-record.js';
 import { sendDeny } from './deny-response.js';
 import { forward, type ForwardRequest } from './forward.js';
 import { planResponseInspection } from './response-inspector.js';
+import { scanPaceOf } from '../inspect/scan-pace.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import type { RequestContext } from './request-context.js';
 import { admitAndDecide, newContext, recordFailure, resolveDestination } from './request-steps.js';
@@ -158,5 +159,7 @@ function responseInspection(state: GateState, ctx: RequestContext): ForwardReque
       maxDecompressedBytes: i.max_decompressed_bytes,
       maxRatio: i.max_decompression_ratio,
       maxScanBytes: i.max_response_scan_bytes,
+      holdMs: i.response_hold_ms,
+      pace: scanPaceOf(ctx, i.scan_budget_ms),
     });
 }

@@ -6,6 +6,8 @@ import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor }
 import type { RequestContext } from './request-context.js';
 import { SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
+import { ByteQueue } from '../inspect/byte-queue.js';
+import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTES } from '../inspect/scan-pace.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -115,7 +117,19 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
   // `on_incomplete: warn`) decoding goes on, unscanned, so a bomb or a corrupt tail is
   // still refused.
   const decoder = requestDecoder(ctx, dlp);
-  let held: Buffer = Buffer.alloc(0);
+  // Chunks as they came, not one growing buffer re-concatenated per chunk: a body sent
+  // as many tiny chunks must not cost a copy of the whole hold each time.
+  const held = new ByteQueue();
+  // Scanning in bounded slices, the event loop getting turns between them, within the
+  // exchange's CPU budget: one body must not stall every other agent.
+  const pace = scanPaceOf(ctx, dlp.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS);
+  const push = async (data: Buffer): Promise<void> => {
+    for (const piece of slices(data)) {
+      check(pace.run(() => scanner.push(piece)));
+      const turn = pace.pace(piece.length);
+      if (turn) await turn;
+    }
+  };
   const check = (found: Finding[]): void => {
     const settled = settle(found, dlp, profile?.dlp);
     ctx.findings.push(...settled);
@@ -125,32 +139,35 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
   };
   const scan = async (chunk: Buffer | null): Promise<void> => {
     if (!decoder) {
-      if (chunk) check(scanner.push(chunk));
+      if (chunk) await push(chunk);
       return;
     }
     try {
       const plain = chunk ? await decoder.push(chunk) : await decoder.end();
-      for (const p of plain) check(scanner.push(p));
+      for (const p of plain) await push(p);
     } catch (err) {
-      if (err instanceof Rejection) throw err;
+      if (err instanceof Rejection || err instanceof ScanBudgetError) throw err;
       const bomb = err instanceof DecompressionBombError;
       const f: Finding = { type: bomb ? 'decompression_bomb' : 'body_unreadable', location: 'body', action: 'block' };
       ctx.findings.push(f);
       throw new Rejection(bomb ? 403 : 400, bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
     }
   };
-  for await (const chunk of body) {
-    await scan(chunk);
-    held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-    if (held.length > BODY_HOLD) {
-      const out = held.subarray(0, held.length - BODY_HOLD);
-      held = Buffer.from(held.subarray(held.length - BODY_HOLD));
-      yield out;
+  try {
+    for await (const chunk of body) {
+      await scan(chunk);
+      held.push(chunk);
+      // Release in steps of at least a slice: many tiny chunks go on as one write.
+      if (held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
+    await scan(null);
+    check(pace.run(() => scanner.end()));
+  } catch (err) {
+    if (!(err instanceof ScanBudgetError)) throw err;
+    ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
+    throw new Rejection(403, 'inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
   }
-  await scan(null);
-  check(scanner.end());
-  if (held.length > 0) yield held;
+  yield* held.takeAll();
 }
 
 /** A decoder for a compressed request body, or null when it is not compressed. Throws a Rejection for an unknown encoding. */

@@ -4,6 +4,7 @@ import type { AuditRecord, Finding } from '../audit/fields.js';
 import type { Host } from '../net/host.js';
 import type { Principal } from '../identity/principal.js';
 import type { TunnelContext } from './tunnel-context.js';
+import type { ScanPace } from '../inspect/scan-pace.js';
 
 /** Everything known about one request as it moves through the pipeline. */
 export interface RequestContext {
@@ -45,4 +46,6 @@ export interface RequestContext {
   auditPath: string | null;
   /** Set when the exchange is an A2A message or agent card (the record's protocol, server and tool). */
   protocol: { name: 'a2a'; server: string; tool: string } | null;
+  /** Pacing and CPU budget of this exchange's inspection (request body and response), made on first use. */
+  scanPace?: ScanPace;
 }

@@ -6,6 +6,8 @@ import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
 import { stripInjections } from '../inspect/injection/strip.js';
 import type { InjectionFinding } from '../inspect/injection/types.js';
 import { sniffedInspection } from './sniffed-inspector.js';
+import { ByteQueue } from '../inspect/byte-queue.js';
+import { ScanBudgetError, ScanPace, slices } from '../inspect/scan-pace.js';
 
 /**
  * What `forward` needs of a response body's inspector: bytes in, bytes out for the
@@ -20,12 +22,20 @@ export interface BodyInspector {
   readonly holdBytes: number;
   push(chunk: Buffer): Promise<Buffer[]>;
   end(): Promise<Buffer[]>;
+  /**
+   * Bytes waiting for more may be released after `holdMs`: the gate calls `flush()`
+   * then (inspectors that never hold by time leave both out).
+   */
+  readonly holdMs?: number;
+  /** Bytes held back now (decoded); with `holdMs`, the gate schedules a `flush()` while this is above 0. */
+  readonly held?: number;
+  flush?(): Promise<Buffer[]>;
 }
 
 /** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
 export class ResponseBlockedError extends Error {
   constructor(
-    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'a2a_card_changed',
+    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'a2a_card_changed' | 'inspection_budget_exceeded',
     readonly reason: string,
     readonly findings: Finding[],
     /** 403: refused by inspection; 502: the upstream sent a body that is corrupt. */
@@ -44,6 +54,10 @@ export interface ResponseInspectOptions {
   maxRatio: number;
   /** Decoded bytes of a compressed body (a `.gz` download) scanned at most; default 4 MiB. */
   maxScanBytes?: number;
+  /** How long scanned bytes of a stream may wait for more before they are released (default DEFAULT_HOLD_MS). */
+  holdMs?: number;
+  /** The exchange's pacing and CPU budget (shared with its request body's scan). */
+  pace?: ScanPace;
 }
 
 // Labels that say text. Anything else is sniffed from its bytes (sniffed-inspector.ts).
@@ -79,7 +93,20 @@ export function planResponseInspection(
 
 /**
  * One response's inspection: bytes in from the upstream, bytes out for the agent.
- * `push` and `end` throw ResponseBlockedError when the body must not reach the agent.
+ * `push`, `flush` and `end` throw ResponseBlockedError when the body must not reach
+ * the agent.
+ *
+ * Bytes are released behind the streaming scanner: what leaves has been scanned
+ * (`ResponseScanner.flush` forces the scan of what the extractor produced, at most
+ * once per FLUSH_BYTES or per `flush()` call), and past the head hold (or for event
+ * streams) the raw text about to leave is scanned too, with a bounded context. A
+ * trailing TAIL_WINDOW stays back between chunks (a phrase cut by the chunk boundary
+ * is seen whole before its first half leaves); `flush()`, called by the gate when
+ * bytes have waited `holdMs`, releases it too, so a stream (NDJSON, text/plain) flows
+ * line by line instead of waiting for the hold window or the end. Every queue is a
+ * ByteQueue and every scan is of new bytes plus a bounded overlap: linear work, in
+ * slices with turns for the event loop between them (ScanPace), within the
+ * exchange's CPU budget.
  */
 export class ResponseInspector implements BodyInspector {
   readonly findings: Finding[] = [];
@@ -87,13 +114,21 @@ export class ResponseInspector implements BodyInspector {
   readonly decodes: boolean;
   /** Bytes to hold before sending anything (0 for event streams: they must flow). */
   readonly holdBytes: number;
+  /** How long held bytes may wait for more before `flush()` releases them. */
+  readonly holdMs: number;
   private readonly sse: boolean;
   private readonly strip: boolean;
   private stripBuffer: Buffer[] | null;
   private stripBytes = 0;
-  private tail: Buffer = Buffer.alloc(0);
-  /** Body bytes that reached release(), to know when the hold window is behind us. */
+  /** Decoded bytes scanned (as a stream) but not yet released. */
+  private readonly queue = new ByteQueue();
+  /** Bytes pushed to the streaming scanner since its last flush. */
+  private unflushed = 0;
+  /** The end of what the raw pre-release scan last read, as context for the next one. */
+  private context = '';
+  /** Body bytes released, to know when the hold window is behind us. */
   private passed = 0;
+  private readonly pace: ScanPace;
 
   constructor(
     private readonly decompressor: SafeDecompressor | null,
@@ -107,56 +142,99 @@ export class ResponseInspector implements BodyInspector {
     this.holdBytes = this.sse ? 0 : opts.holdBytes;
     this.strip = opts.action === 'strip' && !this.sse;
     this.stripBuffer = this.strip ? [] : null;
+    this.holdMs = this.strip ? 0 : (opts.holdMs ?? DEFAULT_HOLD_MS);
+    this.pace = opts.pace ?? new ScanPace();
+  }
+
+  /** Decoded bytes held back now (what a `flush()` would consider). */
+  get held(): number {
+    return this.queue.length;
   }
 
   async push(chunk: Buffer): Promise<Buffer[]> {
     if (this.setupError) throw unreadable(this.setupError);
     const plain = await this.decode(chunk, false);
-    return this.scan(plain, false);
+    return this.within(async () => {
+      await this.scan(plain, false);
+      return this.stripBuffer ? this.collectForStrip(plain, false) : this.release(plain, 'push');
+    });
+  }
+
+  /** Release what has waited long enough: scanned first, tail included (event streams: whole lines). */
+  async flush(): Promise<Buffer[]> {
+    if (this.setupError || this.stripBuffer || this.queue.length === 0) return [];
+    return this.within(() => this.release([], 'flush'));
   }
 
   async end(): Promise<Buffer[]> {
     if (this.setupError) throw unreadable(this.setupError);
     const plain = await this.decode(null, true);
-    return this.scan(plain, true);
+    return this.within(async () => {
+      await this.scan(plain, true);
+      return this.stripBuffer ? this.collectForStrip(plain, true) : this.release(plain, 'end');
+    });
   }
 
   private decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
     return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
-  private scan(parts: Buffer[], last: boolean): Buffer[] {
-    const found: InjectionFinding[] = [];
-    for (const p of parts) found.push(...this.scanner!.push(p));
-    if (last) found.push(...this.scanner!.end());
-    for (const f of found) {
-      this.findings.push(cleanFinding(f, this.opts.action));
+  /** Run inspection work; an exhausted budget refuses the response (fail closed). */
+  private async within<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof ScanBudgetError)) throw err;
+      const f: Finding = { type: 'inspection_budget_exceeded', location: 'response.body', action: 'block', detail: err.message };
+      this.findings.push(f);
+      throw new ResponseBlockedError('inspection_budget_exceeded', `the response could not be inspected within its budget (${err.message}); refused`, [f]);
     }
+  }
+
+  /** Feed the streaming scanner in bounded slices, the event loop getting turns between them. */
+  private async scan(parts: Buffer[], last: boolean): Promise<void> {
+    const scanner = this.scanner!;
+    for (const p of parts) {
+      for (const piece of slices(p)) {
+        this.settle(this.pace.run(() => scanner.push(piece)));
+        this.unflushed += piece.length;
+        const turn = this.pace.pace(piece.length);
+        if (turn) await turn;
+      }
+    }
+    if (last) this.settle(this.pace.run(() => scanner.end()));
+  }
+
+  /** Record findings; blocking ones refuse the response (strip collects them instead). */
+  private settle(found: InjectionFinding[]): void {
+    if (found.length === 0) return;
+    for (const f of found) this.findings.push(cleanFinding(f, this.opts.action));
     const blocking = found.filter((f) => f.action === 'block');
-    if (blocking.length > 0 && this.opts.action === 'block') {
-      throw new ResponseBlockedError(
-        'injection_blocked',
-        `the response carries a prompt injection (${[...new Set(blocking.map((f) => f.type))].join(', ')}); refused`,
-        blocking.map((f) => cleanFinding(f, 'block')),
-      );
+    if (blocking.length === 0) return;
+    if (this.stripBuffer) {
+      this.pendingStrip.push(...blocking);
+      return;
     }
-    if (this.stripBuffer) return this.collectForStrip(parts, last, blocking);
-    return this.release(parts, last);
+    if (this.opts.action !== 'block') return;
+    throw new ResponseBlockedError(
+      'injection_blocked',
+      `the response carries a prompt injection (${[...new Set(blocking.map((f) => f.type))].join(', ')}); refused`,
+      blocking.map((f) => cleanFinding(f, 'block')),
+    );
   }
 
   /** Strip works on whole text: collect (up to the hold limit), strip at the end. */
-  private collectForStrip(parts: Buffer[], last: boolean, blocking: InjectionFinding[]): Buffer[] {
+  private async collectForStrip(parts: Buffer[], last: boolean): Promise<Buffer[]> {
     const buf = this.stripBuffer!;
     buf.push(...parts);
     for (const p of parts) this.stripBytes += p.length;
-    this.pendingStrip.push(...blocking);
     if (this.stripBytes > this.holdBytes) {
       // Too large to strip as a whole: from here on a finding cuts the response.
       if (this.pendingStrip.length > 0) {
         throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection beyond the part that can be stripped; refused', this.findings);
       }
       this.stripBuffer = null;
-      return this.release(buf, last);
+      return this.release(buf, last ? 'end' : 'push');
     }
     if (!last) return [];
     const text = Buffer.concat(buf).toString('utf8');
@@ -167,45 +245,62 @@ export class ResponseInspector implements BodyInspector {
   private readonly pendingStrip: InjectionFinding[] = [];
 
   /**
-   * What may be sent now. A trailing window stays back so text whose injection is
-   * only recognised with the next chunk has not reached the agent yet; event streams
-   * release complete lines so events keep flowing.
+   * What may be sent now. On a push, once FLUSH_BYTES have come in since the last
+   * forced scan, the scanner is flushed and all but the trailing window is released
+   * (event streams: complete lines, each as it arrives). A flush releases everything
+   * scanned (event streams: up to the last line end). The end releases the rest.
    */
-  private release(parts: Buffer[], last: boolean): Buffer[] {
-    const all = this.tail.length ? [this.tail, ...parts] : parts;
-    const joined = all.length === 1 ? all[0]! : Buffer.concat(all);
-    this.passed += joined.length - this.tail.length;
+  private async release(parts: Buffer[], mode: 'push' | 'flush' | 'end'): Promise<Buffer[]> {
+    for (const p of parts) this.queue.push(p);
+    if (mode !== 'end' && (mode === 'flush' ? this.unflushed > 0 : this.unflushed >= FLUSH_BYTES)) {
+      this.settle(this.pace.run(() => this.scanner!.flush()));
+      this.unflushed = 0;
+    }
+    let n: number;
+    if (mode === 'end') n = this.queue.length;
+    else if (this.sse) {
+      n = this.queue.lastLineEnd;
+      // A stream that never ends a line would grow this without bound: refuse it.
+      if (this.queue.length - n > MAX_SSE_LINE) {
+        throw new ResponseBlockedError('response_unreadable', 'the event stream sent a line longer than 1 MiB; refused', [
+          { type: 'response_unreadable', location: 'response.body', action: 'block', detail: 'event stream line over 1 MiB' },
+        ]);
+      }
+    } else if (mode === 'flush') n = this.queue.length;
+    else n = this.unflushed === 0 ? this.queue.length - TAIL_WINDOW : 0;
+    const out = this.queue.take(n);
+    if (out.length === 0) return [];
+    this.passed += out[0]!.length;
     // Where bytes leave before the streaming scan has finished with them (event streams,
-    // and bodies past the hold window), scan what is about to leave, with the held tail,
-    // as a whole first: an injection in it is refused before it reaches the agent.
-    if ((this.sse || this.passed > this.holdBytes) && this.opts.action === 'block' && joined.length > 0) {
-      const found = this.opts.scanner.scanText(joined.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
+    // bodies past the hold window, a timed release), the raw text about to leave is
+    // scanned too (extractors may still hold part of it), with the end of what was
+    // scanned before as context: an injection in it is refused before it leaves.
+    if ((this.sse || this.passed > this.holdBytes || mode === 'flush') && this.opts.action === 'block') await this.preScan(out[0]!);
+    else if (mode !== 'end') this.remember(out[0]!);
+    return out;
+  }
+
+  /** The raw pre-release scan: new text plus at most as much context, in paced slices. */
+  private async preScan(buf: Buffer): Promise<void> {
+    for (const piece of slices(buf)) {
+      const text = piece.toString('utf8');
+      const ctx = this.context.slice(Math.max(0, this.context.length - Math.min(TAIL_WINDOW, text.length)));
+      const found = this.pace.run(() => this.opts.scanner.scanText(ctx + text, 'response.body')).filter((f) => f.action === 'block');
       if (found.length > 0) {
         const clean = found.map((f) => cleanFinding(f, 'block'));
         this.findings.push(...clean);
         throw new ResponseBlockedError('injection_blocked', `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`, clean);
       }
+      this.context = text.length >= TAIL_WINDOW ? text.slice(text.length - TAIL_WINDOW) : (this.context + text).slice(-TAIL_WINDOW);
+      const turn = this.pace.pace(piece.length);
+      if (turn) await turn;
     }
-    if (last) {
-      this.tail = Buffer.alloc(0);
-      return joined.length ? [joined] : [];
-    }
-    let keep: number;
-    if (this.sse) {
-      const nl = joined.lastIndexOf(0x0a);
-      keep = nl === -1 ? joined.length : joined.length - nl - 1;
-      // A stream that never ends a line would grow this without bound: refuse it.
-      if (keep > MAX_SSE_LINE) {
-        throw new ResponseBlockedError('response_unreadable', 'the event stream sent a line longer than 1 MiB; refused', [
-          { type: 'response_unreadable', location: 'response.body', action: 'block', detail: 'event stream line over 1 MiB' },
-        ]);
-      }
-    } else {
-      keep = Math.min(joined.length, TAIL_WINDOW);
-    }
-    this.tail = Buffer.from(joined.subarray(joined.length - keep));
-    const out = joined.subarray(0, joined.length - keep);
-    return out.length ? [out] : [];
+  }
+
+  /** Keep the end of bytes released unscanned by the pre-release scan as its next context. */
+  private remember(buf: Buffer): void {
+    const text = buf.subarray(Math.max(0, buf.length - TAIL_WINDOW)).toString('utf8');
+    this.context = text.length >= TAIL_WINDOW ? text : (this.context + text).slice(-TAIL_WINDOW);
   }
 }
 
@@ -236,6 +331,10 @@ export async function decodeBody(decompressor: SafeDecompressor | null, chunk: B
 
 const TAIL_WINDOW = 4096;
 const MAX_SSE_LINE = 1024 * 1024;
+/** Bytes in since the scanner's last forced scan that make a push release (and flush the scanner). */
+const FLUSH_BYTES = 16 * 1024;
+/** How long a stream's scanned bytes may be held for more (`inspect.response_hold_ms`). */
+export const DEFAULT_HOLD_MS = 50;
 
 /**
  * The audit form of an injection finding: never its excerpt (the matched text); the

@@ -77,6 +77,8 @@ void test('a minimal file gets every default', () => {
       dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, on_incomplete: 'block', hostnames: true },
       injection: 'block',
       response_hold_bytes: 256 * 1024,
+      response_hold_ms: 50,
+      scan_budget_ms: 5000,
       max_response_scan_bytes: 4 * 1024 * 1024,
       max_decompressed_bytes: 64 * 1024 * 1024,
       max_decompression_ratio: 200,

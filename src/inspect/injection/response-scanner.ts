@@ -29,6 +29,12 @@ import { ScanWindow } from './window.js';
 export interface ResponseScanner {
   /** Feed the next chunk; returns findings that became certain with it. */
   push(chunk: Buffer): InjectionFinding[];
+  /**
+   * Scan everything the extractor has produced so far now (a caller about to release
+   * it). What the extractor still holds (a JSON string up to 256 KiB, an event's data
+   * before its blank line, half a tag) is scanned when it is complete.
+   */
+  flush(): InjectionFinding[];
   /** The body is complete; returns the remaining findings. */
   end(): InjectionFinding[];
 }
@@ -95,6 +101,11 @@ export class StreamingResponseScanner implements ResponseScanner {
     this.scanned += take.length;
     const text = this.decoder.decode(take, { stream: true });
     return this.feed(text, false);
+  }
+
+  flush(): InjectionFinding[] {
+    if (this.ended || this.extractor === null) return [];
+    return this.window.flush().filter(this.opts.keep);
   }
 
   end(): InjectionFinding[] {

@@ -37,32 +37,57 @@ function collect(value: unknown, inDelta: boolean, key: string, glued: string[],
 }
 
 export class SseExtractor {
-  private partial = '';
+  /**
+   * The line being read, in pieces: a chunk without a line break is appended and not
+   * looked at again, so a long unterminated line costs time linear in its length
+   * (re-splitting `partial + chunk` on every chunk was quadratic).
+   */
+  private partial: string[] = [];
+  private partialLength = 0;
   private data: string[] = [];
   private dataLength = 0;
   private overflowed = false;
   private out: TextSegment[] = [];
 
   push(chunk: string): TextSegment[] {
-    let text = this.partial + chunk;
+    if (chunk === '') return [];
     // A trailing '\r' may be half of '\r\n': keep it with the partial line.
+    const heldBefore = this.partial[this.partial.length - 1]?.endsWith('\r') ?? false;
+    if (!heldBefore && !LINE.test(chunk.endsWith('\r') ? chunk.slice(0, -1) : chunk)) {
+      this.partial.push(chunk);
+      this.partialLength += chunk.length;
+      if (this.partialLength > MAX_EVENT) this.flushPartial();
+      return this.take();
+    }
+    let text = this.partial.join('') + chunk;
+    this.partial = [];
+    this.partialLength = 0;
     const heldCr = text.endsWith('\r');
     if (heldCr) text = text.slice(0, -1);
     const lines = text.split(LINE);
-    this.partial = (lines.pop() ?? '') + (heldCr ? '\r' : '');
+    const rest = (lines.pop() ?? '') + (heldCr ? '\r' : '');
     for (const line of lines) this.line(line);
-    if (this.partial.length > MAX_EVENT) {
-      this.line(this.partial.replace(/\r$/, ''));
-      this.partial = '';
+    if (rest !== '') {
+      this.partial.push(rest);
+      this.partialLength = rest.length;
     }
+    if (this.partialLength > MAX_EVENT) this.flushPartial();
     return this.take();
   }
 
   end(): TextSegment[] {
-    if (this.partial !== '') this.line(this.partial.replace(/\r$/, ''));
-    this.partial = '';
+    if (this.partialLength > 0) this.line(this.partial.join('').replace(/\r$/, ''));
+    this.partial = [];
+    this.partialLength = 0;
     this.dispatch();
     return this.take();
+  }
+
+  /** A line past MAX_EVENT is read as it stands (streamed as text from here on). */
+  private flushPartial(): void {
+    this.line(this.partial.join('').replace(/\r$/, ''));
+    this.partial = [];
+    this.partialLength = 0;
   }
 
   private take(): TextSegment[] {

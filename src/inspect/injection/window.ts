@@ -37,6 +37,16 @@ export class ScanWindow {
     return this.chars >= WINDOW_CHARS ? this.scan(false) : [];
   }
 
+  /**
+   * Scan what has been added since the last scan now, without waiting for a full
+   * window (a stream about to release it); the overlap is kept as after any scan.
+   * Costs the new text plus the overlap, so callers flush at most once per chunk of
+   * a few KiB or per timer tick.
+   */
+  flush(): InjectionFinding[] {
+    return this.segments.length > this.carried ? this.scan(false) : [];
+  }
+
   finish(): InjectionFinding[] {
     return this.chars > 0 && this.segments.length > this.carried ? this.scan(true) : [];
   }
