@@ -129,8 +129,19 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         out(scrubber.end());
         if (scrubber.replaced + headerReflections > 0) ctx.findings.push({ type: 'reflected_secret', location: 'response', action: 'redact' });
       }
-      release();
-      res.end();
+      if (held && !res.headersSent) {
+        // The whole (inspected, scrubbed) body is in hand and the head still waits: send
+        // both in one write with the body's real length, instead of a chunked body and a
+        // separate terminating chunk (one write per small inspected response).
+        const body = held.length === 1 ? held[0]! : Buffer.concat(held);
+        held = null;
+        heldBytes = 0;
+        res.setHeader('content-length', body.length);
+        res.end(body);
+      } else {
+        release();
+        res.end();
+      }
       done();
     };
     const fail = (c: Dispatcher.DispatchController, err: Error): void => {
