@@ -17,6 +17,9 @@ export interface Stage {
   readonly decided: boolean;
   /** How much the text inspection holds before the head goes (its own rule); absent: the default. */
   readonly holdBytes?: number;
+  /** Bytes held back now; with `flush`, the gate releases them (scanned) after a short wait, so a stream flows. */
+  readonly held?: number;
+  flush?(): Promise<Buffer[]>;
 }
 
 /** Everything passes as is. */
@@ -35,6 +38,18 @@ export class TextStage implements Stage {
 
   get holdBytes(): number {
     return this.#inner.holdBytes;
+  }
+
+  get held(): number {
+    return this.#inner.held;
+  }
+
+  async flush(): Promise<Buffer[]> {
+    try {
+      return await this.#inner.flush();
+    } finally {
+      this.#collect();
+    }
   }
 
   /** A MIME multipart body is also read with quoted-printable undone (its parts may use it). */

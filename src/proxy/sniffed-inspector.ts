@@ -56,9 +56,23 @@ class SniffedInspector implements BodyInspector {
     return this.#stage.passing ? 0 : (this.#stage.holdBytes ?? this.opts.holdBytes);
   }
 
+  /** Held bytes wait at most this long for more (a mislabelled text stream flows like a labelled one). */
+  get holdMs(): number | undefined {
+    return this.opts.action === 'strip' ? undefined : this.opts.holdMs;
+  }
+
+  get held(): number {
+    return this.#stage.held ?? 0;
+  }
+
   async push(chunk: Buffer): Promise<Buffer[]> {
     if (this.setupError) throw unreadable(this.setupError, this.findings);
     return this.#stage.push(await decodeBody(this.ce, chunk, false, this.findings));
+  }
+
+  async flush(): Promise<Buffer[]> {
+    if (this.setupError) throw unreadable(this.setupError, this.findings);
+    return this.#stage.flush ? this.#stage.flush() : [];
   }
 
   async end(): Promise<Buffer[]> {
@@ -94,6 +108,20 @@ class SniffStage implements Stage {
     return this.#next !== null;
   }
 
+  /** Bytes not yet released: the undecided head, or what the chosen stage holds. */
+  get held(): number {
+    return this.#next ? (this.#next.held ?? 0) : this.#headBytes;
+  }
+
+  /**
+   * Bytes have waited: decide on the head in hand (a short first line of a stream is
+   * all there is to sniff), then let the chosen stage release what it has scanned.
+   */
+  async flush(): Promise<Buffer[]> {
+    const out = this.#next ? [] : await this.#decide();
+    return this.#next?.flush ? [...out, ...(await this.#next.flush())] : out;
+  }
+
   async push(parts: Buffer[]): Promise<Buffer[]> {
     if (this.#next) return this.#next.push(parts);
     for (const p of parts) {
@@ -112,6 +140,7 @@ class SniffStage implements Stage {
   #decide(): Promise<Buffer[]> {
     const head = this.#head.length === 1 ? this.#head[0]! : Buffer.concat(this.#head);
     this.#head = [];
+    this.#headBytes = 0;
     this.#next = this.#stageFor(sniffBody(head, true));
     return head.length > 0 ? this.#next.push([head]) : Promise.resolve([]);
   }

@@ -37,7 +37,7 @@ describe('streams flow, scanned', () => {
   }
 
   async function stream(res: ServerResponse, type: string, lines: string[]): Promise<void> {
-    res.writeHead(200, { 'content-type': type });
+    res.writeHead(200, type === '' ? {} : { 'content-type': type });
     for (const [i, line] of lines.entries()) {
       if (i > 0) await waitForClient();
       if (res.destroyed) return;
@@ -53,6 +53,10 @@ describe('streams flow, scanned', () => {
       if (req.url === '/ndjson') void stream(res, 'application/x-ndjson', [ndjson('The build'), ndjson(' passed.'), ndjson(' Done.')]);
       else if (req.url === '/text') void stream(res, 'text/plain; charset=utf-8', ['first line of the log\n', 'second line of the log\n']);
       else if (req.url === '/ndjson-injected') void stream(res, 'application/x-ndjson', [ndjson('Here is the summary.'), ndjson(INJECTION), ndjson('bye')]);
+      // Mislabelled streams: the bytes are sniffed as text (class 5) and must flow all the same.
+      else if (req.url === '/octet') void stream(res, 'application/octet-stream', [ndjson('The build'), ndjson(' passed.'), ndjson(' Done.')]);
+      else if (req.url === '/unlabelled') void stream(res, '', ['first line of the log\n', 'second line of the log\n']);
+      else if (req.url === '/octet-injected') void stream(res, 'application/octet-stream', [ndjson('Here is the summary.'), ndjson(INJECTION), ndjson('bye')]);
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -95,7 +99,7 @@ rules:
     });
   }
 
-  for (const [path, n] of [['/ndjson', 3], ['/text', 2]] as const) {
+  for (const [path, n] of [['/ndjson', 3], ['/text', 2], ['/octet', 3], ['/unlabelled', 2]] as const) {
     test(`${path}: each line reaches the client before the upstream sends the next`, async () => {
       events.length = 0;
       const r = await read(path);
@@ -109,21 +113,23 @@ rules:
     });
   }
 
-  test('an injection mid-stream ends the stream with an error the client sees; the injected line never arrives', async () => {
-    events.length = 0;
-    const r = await read('/ndjson-injected');
-    assert.equal(r.status, 200, 'the head went out with the first line');
-    assert.ok(events.includes('client saw 1'), `the first line flowed: ${events.join(', ')}`);
-    assert.ok(!events.includes('upstream gave up waiting'), events.join(', '));
-    assert.notEqual(r.error, null, 'the client sees the stream fail, not a clean end');
-    assert.ok(!r.text.includes('Ignore all previous'), 'the injection did not reach the client');
-    assert.ok(!r.text.includes('bye'));
-    // The record is written once the gate has finished with the exchange, a moment after the cut.
-    const find = () => g.audit.records.find((x) => x.path === '/ndjson-injected');
-    for (let i = 0; i < 200 && !find(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    const rec = find();
-    assert.ok(rec, 'audited');
-    assert.equal(rec.error, 'response_refused_mid_stream');
-    assert.ok(rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.action === 'block'), JSON.stringify(rec.findings));
-  });
+  for (const path of ['/ndjson-injected', '/octet-injected']) {
+    test(`${path}: an injection mid-stream ends the stream with an error the client sees; the injected line never arrives`, async () => {
+      events.length = 0;
+      const r = await read(path);
+      assert.equal(r.status, 200, 'the head went out with the first line');
+      assert.ok(events.includes('client saw 1'), `the first line flowed: ${events.join(', ')}`);
+      assert.ok(!events.includes('upstream gave up waiting'), events.join(', '));
+      assert.notEqual(r.error, null, 'the client sees the stream fail, not a clean end');
+      assert.ok(!r.text.includes('Ignore all previous'), 'the injection did not reach the client');
+      assert.ok(!r.text.includes('bye'));
+      // The record is written once the gate has finished with the exchange, a moment after the cut.
+      const find = () => g.audit.records.find((x) => x.path === path);
+      for (let i = 0; i < 200 && !find(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const rec = find();
+      assert.ok(rec, 'audited');
+      assert.equal(rec.error, 'response_refused_mid_stream');
+      assert.ok(rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.action === 'block'), JSON.stringify(rec.findings));
+    });
+  }
 });
