@@ -92,11 +92,17 @@ export function decodeDelimitedHex(run: string): string | undefined {
 }
 
 /**
+ * Exactly the escapes `unescapeBackslashes` replaces: text without one decodes to itself,
+ * and an identical copy is no layer (it would only spend the budget and the depth).
+ */
+export const BACKSLASH_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
+
+/**
  * Replace `\xHH` and `\uHHHH` escapes (as UTF-8 bytes) in a byte string; undefined when
  * there are none.
  */
 export function unescapeBackslashes(s: string): Mapped | undefined {
-  if (!/\\[xu][0-9A-Fa-f]{2}/.test(s)) return undefined;
+  if (!BACKSLASH_ESCAPE.test(s)) return undefined;
   let out = '';
   const map = new Int32Array(s.length);
   for (let i = 0; i < s.length; i++) {

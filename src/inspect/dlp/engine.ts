@@ -18,7 +18,7 @@ import type { PatternSpec } from './pattern-spec.js';
 import { KeywordIndex } from './keyword-index.js';
 import type { KnownSecrets } from './known-secrets.js';
 import type { DecodeBudget } from './decode.js';
-import { hasPercentEscape, percentDecode } from './decode.js';
+import { BACKSLASH_ESCAPE, hasPercentEscape, percentDecode } from './decode.js';
 import { indexText, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './text-index.js';
 import type { Needle } from './known-secrets.js';
 import { encodedKeyMaterial } from './encoded-key-material.js';
@@ -369,7 +369,7 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
     if ((runs[r + 1] as number) - (runs[r] as number) >= 16 && (k & PRINTABLE) !== 0 && (kind === RUN_HEX || kind === RUN_BASE64 || kind === RUN_BASE64URL)) return true;
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
-  return (dec & DEC_ESCAPE) !== 0 && /\\[xu][0-9A-Fa-f]{2}/.test(text);
+  return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
 }
 
 function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {

@@ -52,6 +52,11 @@ test('ordinary traffic is never incomplete: base64 images, base64 text, JWTs, es
     '/search?q=hello%20world&next=https%3A%2F%2Fexample.com%2Fa%3Fb%3Dc%2520d',
   ];
   for (const s of samples) assert.ok(!types(dlp.scanText(s, 'body')).includes('dlp_scan_incomplete'), s.slice(0, 80));
+  // random bytes (a binary upload): stray `\u12`, `%41` or zero-width sequences are no nested layers
+  const b = dlp.bodyScanner(undefined);
+  const bin = randomBytes(2 * 1024 * 1024);
+  const found = [...b.push(bin.subarray(0, 1 << 20)), ...b.push(bin.subarray(1 << 20)), ...b.end()];
+  assert.ok(!types(found).includes('dlp_scan_incomplete'), JSON.stringify(found));
 });
 
 test('a body past the scan limit is a dlp_scan_limit that blocks by default, warns when configured', () => {
