@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
 import { inspectSchema } from './inspect-section.js';
+import { limitsSchema, shutdownSchema } from './limits-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import {
@@ -56,10 +57,6 @@ const timeoutsSchema = strictSection({
   upstream_response: durationField({ positive: true }).prefault('60s'),
 });
 
-const limitsSchema = strictSection({
-  max_header_bytes: intInRange(1024, 1_048_576, ' (bytes)').prefault(32_768),
-});
-
 const logSchema = strictSection({
   level: z.enum(LOG_LEVELS).default('info'),
   // Empty means stderr, so `file: ""` and no key at all behave the same.
@@ -82,6 +79,7 @@ export const configSchema = strictSection({
   tls: emptyAsAbsent(tlsSchema.prefault({})),
   timeouts: emptyAsAbsent(timeoutsSchema.prefault({})),
   limits: emptyAsAbsent(limitsSchema.prefault({})),
+  shutdown: emptyAsAbsent(shutdownSchema.prefault({})),
   log: emptyAsAbsent(logSchema.prefault({})),
   rules: emptyAsAbsent(rulesSchema.default([])),
   routes: emptyAsAbsent(routesSchema.default({})),

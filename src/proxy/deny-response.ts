@@ -30,6 +30,8 @@ export type DenyError =
   | 'injection_blocked'
   | 'decompression_bomb'
   | 'response_unreadable'
+  | 'overloaded'
+  | 'shutting_down'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */
