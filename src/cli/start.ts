@@ -15,7 +15,7 @@ Run the gate in the foreground. Prints where it listens and the CA path.
 Reloads the policy when the config file changes or on SIGHUP (an invalid file is
 rejected with its line numbers and the running policy keeps serving).
 Stops cleanly on SIGINT or SIGTERM: stops accepting, lets exchanges in flight finish
-(up to shutdown.drain_timeout, then ends the rest), writes every audit record and
+(up to timeouts.drain, then ends the rest), writes every audit record and
 exits 0. A second signal exits at once.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   // Catch signals before announcing: whoever waits for the "listening" line may signal at once,
   // and a signal with no handler yet would kill the gate instead of stopping it cleanly.
-  // The first signal drains (shutdown.drain_timeout); a second one exits at once.
+  // The first signal drains (timeouts.drain); a second one exits at once.
   let signalled = false;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
   stopWatching();
-  await gate.close({ drainMs: loaded.config.shutdown.drain_timeout }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+  await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
- * The `limits:` and `shutdown:` sections: how much one agent (and all of them) may
- * take of the gate, and how long a stopping gate waits for exchanges in flight.
+ * The `limits:` section: how much one agent (and all of them together) may take of
+ * the gate.
  * Defaults keep one token holder from taking a 2-core, few-GiB gate down: a flood is
  * answered 503 `overloaded` long before memory or file descriptors run out.
  *
@@ -8,16 +8,16 @@
  * limitsSchema.parse({}).max_in_flight_per_identity; // 256
  */
 import type * as z from 'zod';
-import { durationField, intInRange, strictSection } from './fields.js';
+import { intInRange, strictSection } from './fields.js';
 
 export const limitsSchema = strictSection({
   max_header_bytes: intInRange(1024, 1_048_576, ' (bytes)').prefault(32_768),
   /** Client connections open at once (all agents); also held under the file-descriptor limit. */
   max_connections: intInRange(1, 1_000_000).prefault(4096),
   /** Connections one identity (token) holds, counted from its first request on each. */
-  max_connections_per_identity: intInRange(1, 1_000_000).prefault(256),
+  max_connections_per_identity: intInRange(1, 1_000_000).prefault(128),
   /** Connections from one client address that have not yet sent an identified request. */
-  max_unidentified_per_ip: intInRange(1, 1_000_000).prefault(512),
+  max_unidentified_per_ip: intInRange(1, 1_000_000).prefault(128),
   /** Requests, WebSockets and tunnels one identity has in flight. */
   max_in_flight_per_identity: intInRange(1, 1_000_000).prefault(256),
   /** Requests one connection has in flight (pipelining depth); beyond, 503 and the connection closes. */
@@ -30,9 +30,3 @@ export const limitsSchema = strictSection({
   max_memory_bytes: intInRange(0).prefault(0),
 });
 export type LimitsConfig = z.output<typeof limitsSchema>;
-
-export const shutdownSchema = strictSection({
-  /** On SIGTERM/SIGINT, how long exchanges in flight may take to finish before they are cut. */
-  drain_timeout: durationField().prefault('30s'),
-});
-export type ShutdownConfig = z.output<typeof shutdownSchema>;

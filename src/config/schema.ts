@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
 import { inspectSchema } from './inspect-section.js';
-import { limitsSchema, shutdownSchema } from './limits-section.js';
+import { limitsSchema } from './limits-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import {
@@ -55,6 +55,8 @@ const timeoutsSchema = strictSection({
   tls_handshake: durationField({ positive: true }).prefault('10s'),
   upstream_connect: durationField({ positive: true }).prefault('10s'),
   upstream_response: durationField({ positive: true }).prefault('60s'),
+  /** On SIGTERM/SIGINT, how long exchanges in flight may take to finish before they are ended (0: at once). */
+  drain: durationField().prefault('30s'),
 });
 
 const logSchema = strictSection({
@@ -79,7 +81,6 @@ export const configSchema = strictSection({
   tls: emptyAsAbsent(tlsSchema.prefault({})),
   timeouts: emptyAsAbsent(timeoutsSchema.prefault({})),
   limits: emptyAsAbsent(limitsSchema.prefault({})),
-  shutdown: emptyAsAbsent(shutdownSchema.prefault({})),
   log: emptyAsAbsent(logSchema.prefault({})),
   rules: emptyAsAbsent(rulesSchema.default([])),
   routes: emptyAsAbsent(routesSchema.default({})),

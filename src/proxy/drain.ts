@@ -38,7 +38,7 @@ function endInFlight(limits: GateLimits, timeoutMs: number): number {
   const why = new Rejection(
     503,
     'shutting_down',
-    `the gate stopped before this exchange finished (shutdown.drain_timeout ${timeoutMs} ms); retry it`,
+    `the gate stopped before this exchange finished (timeouts.drain ${timeoutMs} ms); retry it`,
     null,
     { 'retry-after': RETRY_AFTER },
   );

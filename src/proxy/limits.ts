@@ -84,6 +84,10 @@ export class GateLimits {
         : this.memory.over();
       if (why !== null) {
         this.#log.warn('connection refused', why);
+        // Answered raw: whatever request it still carries is never served.
+        conn.closing = true;
+        this.#conns.set(socket, conn);
+        socket.once('close', () => this.#conns.delete(socket));
         return why;
       }
       this.#outer++;
@@ -118,6 +122,8 @@ export class GateLimits {
       // Read no more from this connection: the answers already owed go out, then this 503, then it closes.
       conn.closing = true;
       socket.pause();
+      // Node closes it once this answer is out; unread requests would make that close a reset.
+      socket.destroySoon = () => lingerClose(socket);
       res.shouldKeepAlive = false;
       const why = `too many requests pipelined on one connection (limits.max_pipelined_per_connection ${this.#cfg.max_pipelined_per_connection}); the connection closes after this answer`;
       this.#log.warn('pipelining refused', why);
@@ -148,16 +154,13 @@ export class GateLimits {
     const p = ctx.principal;
     if (!p || ctx.res.destroyed) return;
     const id = identityKey(p);
-    const conn = ctx.tunnel ? undefined : this.#conns.get(ctx.req.socket);
-    if (conn?.bucket?.startsWith('ip:')) {
-      const key = `id:${id}`;
-      if ((this.#buckets.get(key) ?? 0) >= this.#cfg.max_connections_per_identity) {
+    if (!ctx.tunnel) {
+      try {
+        this.attribute(ctx.req.socket, p);
+      } catch (err) {
         ctx.res.shouldKeepAlive = false;
-        throw this.#refusal(`this identity holds too many connections (limits.max_connections_per_identity ${this.#cfg.max_connections_per_identity})`);
+        throw err;
       }
-      this.#add(conn.bucket, -1);
-      conn.bucket = key;
-      this.#add(key, 1);
     }
     const n = this.#inFlight.get(id) ?? 0;
     if (n >= this.#cfg.max_in_flight_per_identity) {
@@ -169,6 +172,22 @@ export class GateLimits {
       if (left <= 0) this.#inFlight.delete(id);
       else this.#inFlight.set(id, left);
     });
+  }
+
+  /**
+   * The connection's first identified request (or its CONNECT): move it from its
+   * address's count to its identity's. Throws a 503 Rejection past the identity's limit.
+   */
+  attribute(socket: Socket, p: Principal): void {
+    const conn = this.#conns.get(socket);
+    if (!conn?.bucket?.startsWith('ip:')) return;
+    const key = `id:${identityKey(p)}`;
+    if ((this.#buckets.get(key) ?? 0) >= this.#cfg.max_connections_per_identity) {
+      throw this.#refusal(`this identity holds too many connections (limits.max_connections_per_identity ${this.#cfg.max_connections_per_identity})`);
+    }
+    this.#add(conn.bucket, -1);
+    conn.bucket = key;
+    this.#add(key, 1);
   }
 
   /** Remember the request's context and cut, so a drain that times out can end it with a recorded reason. */
@@ -235,6 +254,20 @@ export class GateLimits {
     if (n <= 0) this.#buckets.delete(key);
     else this.#buckets.set(key, n);
   }
+}
+
+/**
+ * Close a connection whose agent may still be sending (pipelined requests, a body)
+ * without a reset: read nothing more, send FIN after the answer, and let the agent
+ * read that answer before the socket is torn down (a close with unread data sends RST,
+ * and the agent's kernel then drops the answer it had not read yet).
+ */
+export function lingerClose(socket: Socket): void {
+  socket.pause();
+  if (!socket.writableEnded) socket.end();
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** One identity: one token (a holder cannot mint another). */

@@ -12,7 +12,7 @@ import { buildRecord } from './audit-record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
 import type { GateServices } from './gate-runtime.js';
-import { RETRY_AFTER } from './limits.js';
+import { lingerClose, RETRY_AFTER } from './limits.js';
 import { newContext } from './request-steps.js';
 import { tunnelOf } from './tunnel-context.js';
 
@@ -50,9 +50,10 @@ export function refuseRequest(gate: GateServices, req: IncomingMessage, res: Ser
 export function refuseConnection(gate: GateServices, socket: Socket, why: string): void {
   const decision_id = newDecisionId();
   const error = errorOf(why);
+  // Answer at once, without waiting for (or parsing) the agent's request: the descriptor is what is scarce.
+  socket.pause();
   writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
-  // Do not wait for the agent's request: the descriptor is what is scarce.
-  socket.destroySoon();
+  lingerClose(socket);
   const record: AuditRecord = {
     decision_id,
     time: new Date().toISOString(),

@@ -42,8 +42,8 @@ dns:
     api.upstream.test: 127.0.0.1
 network:
   allow_private: [127.0.0.1/32]
-shutdown:
-  drain_timeout: ${drain}
+timeouts:
+  drain: ${drain}
 `);
     const gate = await startCliGate(d.configFile);
     gates.push(gate);
