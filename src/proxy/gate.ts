@@ -154,7 +154,7 @@ export class Gate {
     });
     this.server.on('clientError', (err: Error, socket) => handleClientError(logger, err, socket));
     this.server.on('connection', (socket: Socket) => {
-      const refused = limits.onConnection(socket, tunnelOf(socket) !== undefined);
+      const refused = limits.onConnection(socket, tunnelOf(socket)?.clientSocket ?? null);
       if (refused !== null) return refuseConnection(services, socket, refused);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

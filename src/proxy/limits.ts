@@ -72,10 +72,16 @@ export class GateLimits {
     }
   }
 
-  /** A new socket (an inner one for an intercepted tunnel is not a connection of its own). Returns why to refuse it, or null. */
-  onConnection(socket: Socket, inner: boolean): string | null {
+  /**
+   * A new socket; `outer` is the CONNECT socket an intercepted tunnel's TLS socket runs
+   * on (not a connection of its own: its requests are what is in flight, not the
+   * tunnel). Returns why to refuse it, or null.
+   */
+  onConnection(socket: Socket, outer: Socket | null): string | null {
     const conn: Conn = { bucket: null, open: new Set(), closing: false, hijacked: false };
-    if (!inner) {
+    const o = outer === null ? undefined : this.#conns.get(outer);
+    if (o) o.hijacked = false;
+    if (outer === null) {
       const bucket = `ip:${socket.remoteAddress ?? '?'}`;
       const why =
         this.#draining ? 'the gate is shutting down'
@@ -97,6 +103,7 @@ export class GateLimits {
     this.#conns.set(socket, conn);
     socket.once('close', () => {
       this.#conns.delete(socket);
+      if (conn.hijacked) this.#checkIdle();
       if (conn.bucket !== null) {
         this.#outer--;
         this.#add(conn.bucket, -1);
@@ -139,8 +146,8 @@ export class GateLimits {
       conn.open.add(entry);
       res.once('close', () => {
         conn.open.delete(entry);
-        if (this.#draining && conn.open.size === 0) socket.destroySoon();
-        if (this.#onIdle && this.busy === 0) this.#onIdle();
+        if (this.#draining && conn.open.size === 0 && !conn.hijacked) socket.destroySoon();
+        this.#checkIdle();
       });
     }
     return null;
@@ -203,17 +210,24 @@ export class GateLimits {
     }
   }
 
-  /** A CONNECT or upgrade took the socket over: a drain leaves it to finish (or to the drain timeout). */
+  /**
+   * A CONNECT or upgrade took the socket over: a passthrough tunnel or a WebSocket is
+   * in flight until it closes, and a drain waits for it (up to the timeout).
+   */
   hijacked(socket: Socket): void {
     const conn = this.#conns.get(socket);
     if (conn) conn.hijacked = true;
   }
 
-  /** Requests in flight (all connections). */
+  /** Requests in flight, and tunnels and WebSockets open (all connections). */
   get busy(): number {
     let n = 0;
-    for (const c of this.#conns.values()) n += c.open.size;
+    for (const c of this.#conns.values()) n += c.open.size + (c.hijacked ? 1 : 0);
     return n;
+  }
+
+  #checkIdle(): void {
+    if (this.#onIdle && this.busy === 0) this.#onIdle();
   }
 
   /** Every request in flight. */
