@@ -23,7 +23,9 @@ import type { LimitsConfig } from '../config/limits-section.js';
 import type { Principal } from '../identity/principal.js';
 import { Rejection } from './errors-map.js';
 import type { Cut } from './live-exchanges.js';
+import { lingerClose } from './linger-close.js';
 import { MemoryGuard } from './memory-guard.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestContext } from './request-context.js';
 
 /** Answered on every `overloaded` refusal: long enough for a flood to pass, short for an agent. */
@@ -44,6 +46,8 @@ interface Conn {
   closing: boolean;
   /** Handed over to a tunnel or WebSocket: in flight until it closes. */
   hijacked: boolean;
+  /** Carries an intercepted tunnel's TLS socket: drained through that socket, never ended under it. */
+  carrier: boolean;
 }
 
 export class GateLimits {
@@ -78,9 +82,12 @@ export class GateLimits {
    * tunnel). Returns why to refuse it, or null.
    */
   onConnection(socket: Socket, outer: Socket | null): string | null {
-    const conn: Conn = { bucket: null, open: new Set(), closing: false, hijacked: false };
+    const conn: Conn = { bucket: null, open: new Set(), closing: false, hijacked: false, carrier: false };
     const o = outer === null ? undefined : this.#conns.get(outer);
-    if (o) o.hijacked = false;
+    if (o) {
+      o.hijacked = false;
+      o.carrier = true;
+    }
     if (outer === null) {
       const bucket = `ip:${socket.remoteAddress ?? '?'}`;
       const why =
@@ -247,7 +254,7 @@ export class GateLimits {
   drain(): Promise<void> {
     this.#draining = true;
     for (const e of this.inFlight()) if (!e.res.headersSent) e.res.shouldKeepAlive = false;
-    for (const [socket, c] of this.#conns) if (c.open.size === 0 && !c.hijacked) socket.destroySoon();
+    for (const [socket, c] of this.#conns) if (c.open.size === 0 && !c.hijacked && !c.carrier) socket.destroySoon();
     return new Promise((resolve) => {
       if (this.busy === 0) return resolve();
       this.#onIdle = resolve;
@@ -270,20 +277,6 @@ export class GateLimits {
   }
 }
 
-/**
- * Close a connection whose agent may still be sending (pipelined requests, a body)
- * without a reset: read nothing more, send FIN after the answer, and let the agent
- * read that answer before the socket is torn down (a close with unread data sends RST,
- * and the agent's kernel then drops the answer it had not read yet).
- */
-export function lingerClose(socket: Socket): void {
-  socket.pause();
-  if (!socket.writableEnded) socket.end();
-  const timer = setTimeout(() => socket.destroy(), 1000);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-}
-
 /** One identity: one token (a holder cannot mint another). */
 function identityKey(p: Principal): string {
   return `${p.tenant}\u0000${p.agent}\u0000${p.session}\u0000${p.tokenId}`;
@@ -296,26 +289,5 @@ function openFileLimit(): number | null {
     return m ? Number(m[1]) : null;
   } catch {
     return null;
-  }
-}
-
-/**
- * A flood must be visible in the log without the log becoming the flood: the first
- * line of each kind at once, then one line per kind every 10 s with how many were
- * left out.
- */
-export class RateLimitedLog {
-  readonly #last = new Map<string, { at: number; suppressed: number }>();
-  constructor(private readonly logger: Logger) {}
-
-  warn(kind: string, why: string): void {
-    const now = Date.now();
-    const s = this.#last.get(kind);
-    if (s && now - s.at < 10_000) {
-      s.suppressed++;
-      return;
-    }
-    this.#last.set(kind, { at: now, suppressed: 0 });
-    this.logger.warn({ limit: kind, suppressed_since_last: s?.suppressed ?? 0 }, `overloaded: ${kind}: ${why}`);
   }
 }

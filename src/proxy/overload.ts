@@ -12,7 +12,8 @@ import { buildRecord } from './audit-record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
 import type { GateServices } from './gate-runtime.js';
-import { lingerClose, RETRY_AFTER } from './limits.js';
+import { RETRY_AFTER } from './limits.js';
+import { lingerClose } from './linger-close.js';
 import { newContext } from './request-steps.js';
 import { tunnelOf } from './tunnel-context.js';
 
