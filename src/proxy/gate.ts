@@ -150,6 +150,8 @@ export class Gate {
     // WebSocket (plain, and `wss` inside intercepted tunnels): decided like any request, then relayed frame by frame.
     const upgrades = new UpgradeHandler(services, init.trust);
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const refused = limits.beforeUpgrade();
+      if (refused !== null) return refuseConnection(services, socket, refused);
       limits.hijacked(socket);
       upgrades.handle(req, socket, head);
     });

@@ -160,6 +160,11 @@ export class GateLimits {
     return null;
   }
 
+  /** A WebSocket upgrade: refused while stopping or over the memory guard (its frames are inspected in memory). */
+  beforeUpgrade(): string | null {
+    return this.#draining ? 'the gate is shutting down' : this.memory.over();
+  }
+
   /**
    * After identification: count the connection under its identity (the first time)
    * and the request under its identity's in-flight requests. Throws a 503 Rejection.
