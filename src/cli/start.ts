@@ -14,7 +14,9 @@ export const help = `sluice start [--config FILE] [--listen HOST:PORT]
 Run the gate in the foreground. Prints where it listens and the CA path.
 Reloads the policy when the config file changes or on SIGHUP (an invalid file is
 rejected with its line numbers and the running policy keeps serving).
-Stops cleanly on SIGINT or SIGTERM.`;
+Stops cleanly on SIGINT or SIGTERM: stops accepting, lets exchanges in flight finish
+(up to timeouts.drain, then ends the rest), writes every audit record and
+exits 0. A second signal exits at once.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -39,9 +41,21 @@ export async function run(argv: string[]): Promise<number> {
   });
   // Catch signals before announcing: whoever waits for the "listening" line may signal at once,
   // and a signal with no handler yet would kill the gate instead of stopping it cleanly.
+  // The first signal drains (timeouts.drain); a second one exits at once.
+  let signalled = false;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (!signalled) {
+        signalled = true;
+        resolve(signal);
+        return;
+      }
+      logger.warn({ signal }, 'second signal: exiting now without waiting for exchanges in flight');
+      logger.flush();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   process.stdout.write(
     `sluice listening on ${gate.url}\n` +
@@ -56,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
   stopWatching();
-  await gate.close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+  await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;
 }

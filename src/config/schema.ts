@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
 import { inspectSchema } from './inspect-section.js';
+import { limitsSchema } from './limits-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import {
@@ -54,10 +55,8 @@ const timeoutsSchema = strictSection({
   tls_handshake: durationField({ positive: true }).prefault('10s'),
   upstream_connect: durationField({ positive: true }).prefault('10s'),
   upstream_response: durationField({ positive: true }).prefault('60s'),
-});
-
-const limitsSchema = strictSection({
-  max_header_bytes: intInRange(1024, 1_048_576, ' (bytes)').prefault(32_768),
+  /** On SIGTERM/SIGINT, how long exchanges in flight may take to finish before they are ended (0: at once). */
+  drain: durationField().prefault('30s'),
 });
 
 const logSchema = strictSection({

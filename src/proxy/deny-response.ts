@@ -33,6 +33,8 @@ export type DenyError =
   | 'response_unreadable'
   | 'jsonrpc_unreadable'
   | 'inspection_budget_exceeded'
+  | 'overloaded'
+  | 'shutting_down'
   | 'internal_error';
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */

@@ -17,6 +17,7 @@ import type { McpGuard } from '../mcp/guard.js';
 import type { McpChannels } from './mcp/channels.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import type { TenantNeedles } from './tenant-needles.js';
+import type { GateLimits } from './limits.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -70,6 +71,8 @@ export interface GateServices {
     readonly idleMs: number;
   };
   state(): GateState;
+  /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
+  readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */
   readonly mcp: {
     readonly guard: McpGuard;

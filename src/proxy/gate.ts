@@ -26,6 +26,11 @@ import { buildDlp } from './dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import { LiveExchanges } from './live-exchanges.js';
+import { drain } from './drain.js';
+import { GateLimits } from './limits.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { refuseConnection, refuseRequest } from './overload.js';
+import { tunnelOf } from './tunnel-context.js';
 import { UpstreamPools } from './upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
 
@@ -63,6 +68,7 @@ export class Gate {
   private readonly trust: readonly string[];
   private readonly store: FileSecretStore;
   private readonly pins: ToolPinStore;
+  private readonly limits: GateLimits;
 
   private constructor(opts: GateOptions, state: GateState, init: {
     pools: UpstreamPools;
@@ -80,6 +86,8 @@ export class Gate {
     this.trust = init.trust;
     this.store = init.store;
     const audit = opts.audit ?? buildAuditSinks(c, logger);
+    const limits = new GateLimits(c.limits, logger);
+    this.limits = limits;
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins: init.pins,
@@ -105,6 +113,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
+      limits,
       mcp: { guard, channels: new McpChannels(guard), pins: init.pins },
     };
     this.pins = init.pins;
@@ -122,23 +131,42 @@ export class Gate {
     });
     this.server.timeout = c.timeouts.idle;
     const services = this.services;
+    // Limits first (limits.ts): a request over one is answered 503 before anything is done for it.
+    const admitted = (req: IncomingMessage, res: ServerResponse): boolean => {
+      const why = limits.beforeRequest(req, res);
+      if (why === null) return true;
+      if (why !== false) refuseRequest(services, req, res, why);
+      return false;
+    };
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      void handleRequest(services, req, res, false);
+      if (admitted(req, res)) void handleRequest(services, req, res, false);
     });
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      void handleRequest(services, req, res, true);
+      if (admitted(req, res)) void handleRequest(services, req, res, true);
     });
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      limits.hijacked(socket);
       handleConnect(services, this.server, req, socket, head);
     });
     // WebSocket (plain, and `wss` inside intercepted tunnels): decided like any request, then relayed frame by frame.
     const upgrades = new UpgradeHandler(services, init.trust);
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => upgrades.handle(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const refused = limits.beforeUpgrade();
+      if (refused !== null) return refuseConnection(services, socket, refused);
+      limits.hijacked(socket);
+      upgrades.handle(req, socket, head);
+    });
     this.server.on('clientError', (err: Error, socket) => handleClientError(logger, err, socket));
     this.server.on('connection', (socket: Socket) => {
+      const refused = limits.onConnection(socket, tunnelOf(socket)?.clientSocket ?? null);
+      if (refused !== null) return refuseConnection(services, socket, refused);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+    // After listen, a server error (EMFILE/ENFILE on accept: out of file descriptors) is
+    // logged, not thrown: the gate keeps serving the connections it has.
+    const acceptErrors = new RateLimitedLog(logger);
+    this.server.on('error', (err: NodeJS.ErrnoException) => acceptErrors.warn(`accept failed (${err.code ?? 'error'})`, err.message));
     // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
     this.stopWatchingRevocations = init.revocations.onChange(() => this.services.exchanges.sweep());
   }
@@ -257,12 +285,24 @@ export class Gate {
     return this.listening;
   }
 
-  /** Stop listening, cut open connections and tunnels, flush the audit trail, close pools. */
-  async close(): Promise<void> {
+  /**
+   * Stop listening; let exchanges in flight finish for up to `drainMs` (0: cut them
+   * now), then cut what is left; write every record, flush the audit trail, close pools.
+   */
+  async close(opts: { drainMs?: number } = {}): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drainMs = opts.drainMs ?? 0;
+    if (drainMs > 0) this.services.logger.info({ in_flight: this.limits.busy, drain_timeout_ms: drainMs }, 'draining: no new connections or requests; waiting for exchanges in flight');
+    const result = await drain(this.limits, drainMs);
+    if (drainMs > 0) this.services.logger.info({ drain_ms: result.ms, in_flight: result.inFlight, ended_at_timeout: result.ended }, result.ended === 0 ? 'drained' : 'drain timed out: the rest were ended (recorded as shutting_down)');
     for (const s of this.sockets) s.destroy();
+    for (const s of this.limits.sockets()) s.destroy();
     this.server.closeAllConnections();
     await closed;
+    // A destroyed socket's 'close' (and so its request's audit record) comes a turn later.
+    for (let i = 0; i < 200 && this.limits.busy > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setImmediate(r));
+    this.limits.close();
     this.stopWatchingRevocations();
     await this.services.identity.revocations.close();
     this.services.mcp.channels.closeAll();

@@ -38,6 +38,7 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     record.port = target.port;
     const principal = await identifyConnect(gate, req);
     setWho(record, principal);
+    if (principal) gate.limits?.attribute(socket, principal);
     tunnel = { id: decisionId, ...target, clientSocket: socket, principal };
     // A tunnel must not outlive its identity: at expiry (plus the clock tolerance) or
     // revocation it is cut, whatever runs inside (passthrough bytes, a WebSocket, idle

@@ -43,7 +43,9 @@ export async function handleRequest(
 
   try {
     const decision = await admitAndDecide(gate, state, ctx);
+    gate.limits?.admit(ctx);
     const cut = holdExchange(gate, ctx);
+    gate.limits?.track(ctx, cut);
 
     if (decision.respond) {
       synthesize(ctx, decision.respond);
@@ -91,9 +93,9 @@ export async function handleRequest(
  * The exchange lives as long as its identity: registered until the response closes, so
  * expiry or revocation aborts it (upload and download) with the identity's reason.
  */
-function holdExchange(gate: GateServices, ctx: RequestContext): Cut | undefined {
-  if (!ctx.principal) return undefined;
+function holdExchange(gate: GateServices, ctx: RequestContext): Cut {
   const cut = new Cut();
+  if (!ctx.principal) return cut;
   const release = gate.exchanges.hold(ctx.principal, {
     end: (why) => {
       if (!cut.fire(why)) {

@@ -66,8 +66,16 @@ void test('a minimal file gets every default', () => {
       passthrough: [],
       leaf_cache_size: 1000,
     },
-    timeouts: { idle: 60_000, headers: 30_000, tls_handshake: 10_000, upstream_connect: 10_000, upstream_response: 60_000 },
-    limits: { max_header_bytes: 32_768 },
+    timeouts: { idle: 60_000, headers: 30_000, tls_handshake: 10_000, upstream_connect: 10_000, upstream_response: 60_000, drain: 30_000 },
+    limits: {
+      max_header_bytes: 32_768,
+      max_connections: 4096,
+      max_connections_per_identity: 128,
+      max_unidentified_per_ip: 128,
+      max_in_flight_per_identity: 256,
+      max_pipelined_per_connection: 16,
+      max_memory_bytes: 0,
+    },
     log: { level: 'info', file: undefined },
     rules: [],
     routes: {},
@@ -145,7 +153,7 @@ void test('values come out parsed and normalised', () => {
   assert.deepEqual(config.network.allow_private, ['10.0.0.0/8', 'fd00::1/128']);
   assert.deepEqual(config.tls.passthrough, ['*.bank.example', 'bank.example']);
   assert.equal(config.tls.leaf_cache_size, 5);
-  assert.deepEqual(config.timeouts, { idle: 1500, headers: 90_000, tls_handshake: 500, upstream_connect: 2000, upstream_response: 3_600_000 });
+  assert.deepEqual(config.timeouts, { idle: 1500, headers: 90_000, tls_handshake: 500, upstream_connect: 2000, upstream_response: 3_600_000, drain: 30_000 });
   assert.equal(config.limits.max_header_bytes, 1024);
   assert.deepEqual(config.log, { level: 'debug', file: undefined });
   assert.deepEqual(config.rules, [{ id: 'a.b_c-1', hosts: ['*.example.com', '::1', '10.0.0.1'] }]);

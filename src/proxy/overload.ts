@@ -1,0 +1,97 @@
+/**
+ * The answers of a gate that is full or stopping: 503 in the deny contract with
+ * `Retry-After`, each with its audit record. A request is answered before anything
+ * else is done for it (not identified, nothing dialled); a connection refused at
+ * accept gets a raw answer and is closed at once, so its file descriptor is freed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { newDecisionId } from '../audit/decision-id.js';
+import type { AuditRecord } from '../audit/fields.js';
+import { buildRecord } from './audit-record.js';
+import { classifyTarget } from './classify-target.js';
+import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
+import type { GateServices } from './gate-runtime.js';
+import { RETRY_AFTER } from './limits.js';
+import { lingerClose } from './linger-close.js';
+import { newContext } from './request-steps.js';
+import { tunnelOf } from './tunnel-context.js';
+
+const STOPPING = 'the gate is shutting down';
+
+function errorOf(why: string): DenyError {
+  return why === STOPPING ? 'shutting_down' : 'overloaded';
+}
+
+/** Answer a request the gate will not take on (full, or stopping), and record it. */
+export function refuseRequest(gate: GateServices, req: IncomingMessage, res: ServerResponse, why: string): void {
+  const state = gate.state();
+  const ctx = newContext(req, res, tunnelOf(req.socket), state);
+  try {
+    classifyTarget(ctx);
+  } catch {
+    // The record keeps what could be read; the answer is the same.
+  }
+  const error = errorOf(why);
+  ctx.outcome = 'deny';
+  ctx.reason = error;
+  res.once('close', () => {
+    try {
+      gate.audit.write(buildRecord(ctx));
+    } catch (err) {
+      gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
+    }
+  });
+  // Whatever the agent still sends of a body is not read.
+  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+  sendDeny(res, 503, { error, reason: why, rule: null, decision_id: ctx.decisionId }, { 'retry-after': RETRY_AFTER });
+}
+
+/** Answer a connection refused at accept, close it, and record it (no request was read: no method, host or path). */
+export function refuseConnection(gate: GateServices, socket: Socket, why: string): void {
+  const decision_id = newDecisionId();
+  const error = errorOf(why);
+  // Answer at once, without waiting for (or parsing) the agent's request: the descriptor is what is scarce.
+  socket.pause();
+  writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
+  lingerClose(socket);
+  const record: AuditRecord = {
+    decision_id,
+    time: new Date().toISOString(),
+    tenant: null,
+    agent: null,
+    session: null,
+    human: null,
+    method: '',
+    scheme: 'http',
+    host: '',
+    port: 0,
+    path: '',
+    intent: null,
+    outcome: 'deny',
+    reason: error,
+    rule: null,
+    policy_version: gate.state().policy.version,
+    credential: null,
+    route: null,
+    status: 503,
+    bytes_in: 0,
+    bytes_out: 0,
+    duration_ms: 0,
+    findings: [],
+    transport: 'http',
+    address: null,
+    error: null,
+    synthesised: false,
+    rewritten: [],
+    protocol: null,
+    server: null,
+    tool: null,
+    parent_id: null,
+  };
+  try {
+    gate.audit.write(record);
+  } catch (err) {
+    gate.logger.error({ err, decision_id }, 'audit write failed');
+  }
+}
