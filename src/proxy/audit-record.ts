@@ -41,3 +41,42 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     parent_id: null,
   };
 }
+
+/**
+ * A record for an exchange that never became a request (a CONNECT's own record, a
+ * connection refused at accept): every field at its empty value, then `fields`.
+ *
+ * @example
+ * const record = blankRecord({ decision_id, time: new Date().toISOString(), policy_version, outcome: 'deny', reason: 'overloaded', status: 503 });
+ */
+export function blankRecord(fields: Pick<AuditRecord, 'decision_id' | 'time' | 'policy_version' | 'outcome' | 'reason' | 'status'> & Partial<AuditRecord>): AuditRecord {
+  return {
+    tenant: null,
+    agent: null,
+    session: null,
+    human: null,
+    method: '',
+    scheme: 'http',
+    host: '',
+    port: 0,
+    path: '',
+    intent: null,
+    rule: null,
+    credential: null,
+    route: null,
+    bytes_in: 0,
+    bytes_out: 0,
+    duration_ms: 0,
+    findings: [],
+    transport: 'http',
+    address: null,
+    error: null,
+    synthesised: false,
+    rewritten: [],
+    protocol: null,
+    server: null,
+    tool: null,
+    parent_id: null,
+    ...fields,
+  };
+}

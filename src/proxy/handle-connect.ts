@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
+import { blankRecord } from './audit-record.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
 import { normalizeHost } from '../net/host.js';
@@ -160,38 +161,17 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
 function connectRecord(gate: GateServices, decisionId: string): AuditRecord & { startNs: bigint } {
   return {
     startNs: process.hrtime.bigint(),
-    decision_id: decisionId,
-    time: new Date().toISOString(),
-    tenant: null,
-    agent: null,
-    session: null,
-    human: null,
-    method: 'CONNECT',
-    scheme: 'https',
-    host: '',
-    port: 0,
-    path: '',
-    intent: null,
-    outcome: 'allow',
-    reason: 'rule_allow',
-    rule: null,
-    policy_version: gate.state().policy.version,
-    credential: null,
-    route: null,
-    status: 200,
-    bytes_in: 0,
-    bytes_out: 0,
-    duration_ms: 0,
-    findings: [],
-    transport: 'tunnel',
-    address: null,
-    error: null,
-    synthesised: false,
-    rewritten: [],
-    protocol: null,
-    server: null,
-    tool: null,
-    parent_id: null,
+    ...blankRecord({
+      decision_id: decisionId,
+      time: new Date().toISOString(),
+      policy_version: gate.state().policy.version,
+      method: 'CONNECT',
+      scheme: 'https',
+      outcome: 'allow',
+      reason: 'rule_allow',
+      status: 200,
+      transport: 'tunnel',
+    }),
   };
 }
 

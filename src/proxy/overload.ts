@@ -7,8 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
-import type { AuditRecord } from '../audit/fields.js';
-import { buildRecord } from './audit-record.js';
+import { blankRecord, buildRecord } from './audit-record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
 import type { GateServices } from './gate-runtime.js';
@@ -55,40 +54,14 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   socket.pause();
   writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
   lingerClose(socket);
-  const record: AuditRecord = {
+  const record = blankRecord({
     decision_id,
     time: new Date().toISOString(),
-    tenant: null,
-    agent: null,
-    session: null,
-    human: null,
-    method: '',
-    scheme: 'http',
-    host: '',
-    port: 0,
-    path: '',
-    intent: null,
+    policy_version: gate.state().policy.version,
     outcome: 'deny',
     reason: error,
-    rule: null,
-    policy_version: gate.state().policy.version,
-    credential: null,
-    route: null,
     status: 503,
-    bytes_in: 0,
-    bytes_out: 0,
-    duration_ms: 0,
-    findings: [],
-    transport: 'http',
-    address: null,
-    error: null,
-    synthesised: false,
-    rewritten: [],
-    protocol: null,
-    server: null,
-    tool: null,
-    parent_id: null,
-  };
+  });
   try {
     gate.audit.write(record);
   } catch (err) {
