@@ -22,13 +22,13 @@ import { a2aJsonRpcDeny, A2aStreamScanner, agentCardPinTools, parseAgentCard, sc
 import type { JsonRpcId, JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import { recogniseJsonRpc, unreadableReason, type Recognised } from '../../inspect/mcp/recognise.js';
 import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
-import { EnvelopeScanner, envelopeOf } from '../../mcp/stdio/envelope.js';
-import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
+import { envelopeOf } from '../../mcp/stdio/envelope.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import { ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 import type { Fallback } from '../mcp/response.js';
 import { BufferedInspector } from './buffered.js';
+import { BoundedAnswer } from '../bounded-answer.js';
 import { headerText, isJsonType } from '../header-text.js';
 
 /** The inspector for an A2A exchange's response: `message` answers, or an agent `card`. */
@@ -45,33 +45,22 @@ export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestCo
 
 /** A JSON answer: every result (and error) scanned; one that carries an injection is replaced. */
 class A2aJsonInspector extends BufferedInspector {
-  readonly #parts: Buffer[] = [];
-  #size = 0;
-  /** Set once a JSON answer went over the bound: the rest is only scanned for its id. */
-  #over: EnvelopeScanner | null = null;
+  readonly #answer: BoundedAnswer;
 
   constructor(private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
     super(state, headers, state.a2aMaxMessageBytes, 'a2a.max_message_bytes');
+    this.#answer = new BoundedAnswer(this.max, () => this.tooLarge());
   }
 
   /** Read whole; a JSON-RPC answer too large to read becomes a JSON-RPC error for its request. */
   protected override take(parts: Buffer[], last: boolean): Buffer[] {
-    for (const p of parts) {
-      this.#size += p.length;
-      if (this.#over) this.#over.push(p);
-      else if (this.#size > this.max) {
-        if (!couldBeJson(this.#parts[0] ?? p)) throw this.tooLarge();
-        this.#over = new EnvelopeScanner();
-        for (const q of this.#parts) this.#over.push(q);
-        this.#over.push(p);
-        this.#parts.length = 0;
-      } else this.#parts.push(p);
-    }
+    this.#answer.push(parts);
     if (!last) return [];
-    if (!this.#over) return this.finish(Buffer.concat(this.#parts));
+    const over = this.#answer.over;
+    if (!over) return this.finish(this.#answer.body());
     this.findings.push({ type: 'message_too_large', location: 'a2a.result', action: 'block', detail: `over ${this.max} bytes (a2a.max_message_bytes)` });
     const reason = `the agent's answer is over ${this.max} bytes (a2a.max_message_bytes); refused`;
-    return [Buffer.from(JSON.stringify(a2aJsonRpcDeny(this.#over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId })), 'utf8')];
+    return [Buffer.from(JSON.stringify(a2aJsonRpcDeny(over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId })), 'utf8')];
   }
 
   protected finish(body: Buffer): Buffer[] {

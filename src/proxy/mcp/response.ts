@@ -20,7 +20,7 @@ import { createSafeDecompressor, type SafeDecompressor } from '../../inspect/dec
 import type { Finding } from '../../inspect/finding.js';
 import { recogniseJsonRpc, unreadableReason } from '../../inspect/mcp/recognise.js';
 import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
-import { EnvelopeScanner, envelopeOf } from '../../mcp/stdio/envelope.js';
+import { envelopeOf } from '../../mcp/stdio/envelope.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { SseLimitError, SseParser, serializeSseEvent, type SseEvent } from '../../inspect/mcp/sse.js';
 import type { GateServices, GateState } from '../gate-runtime.js';
@@ -29,6 +29,7 @@ import { decodeBody, ResponseBlockedError, type BodyInspector } from '../respons
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
 import { headerText, isJsonType } from '../header-text.js';
+import { BoundedAnswer } from '../bounded-answer.js';
 
 /** What a non-MCP part of the body falls back to: the ordinary response inspector, if any. */
 export type Fallback = (status: number, headers: IncomingHttpHeaders) => BodyInspector | null;
@@ -137,36 +138,24 @@ abstract class DecodingInspector implements BodyInspector {
 /** A JSON answer on an MCP conversation: read whole, guarded, sent. */
 class McpJsonInspector extends DecodingInspector {
   readonly holdBytes = 1;
-  readonly #parts: Buffer[] = [];
-  #size = 0;
+  readonly #answer: BoundedAnswer;
 
   constructor(gate: GateServices, private readonly channel: McpChannel, decompressor: SafeDecompressor | null, max: number, parentId: string) {
     super(gate, decompressor, max, parentId);
+    // Too large to read: the client gets a JSON-RPC error for its request (the SDK writes the id last, so read on for it).
+    this.#answer = new BoundedAnswer(max, () => this.tooLarge());
   }
 
-  /** Set once a JSON answer went over the bound: the rest is only scanned for its id. */
-  #over: EnvelopeScanner | null = null;
-
   protected async take(parts: Buffer[], last: boolean): Promise<Buffer[]> {
-    for (const p of parts) {
-      this.#size += p.length;
-      if (this.#over) this.#over.push(p);
-      else if (this.#size > this.max) {
-        if (!couldBeJson(this.#parts[0] ?? p)) throw this.tooLarge();
-        // JSON-RPC too large to read: the client gets a JSON-RPC error for its request (the SDK writes the id last, so read on for it).
-        this.#over = new EnvelopeScanner();
-        for (const q of this.#parts) this.#over.push(q);
-        this.#over.push(p);
-        this.#parts.length = 0;
-      } else this.#parts.push(p);
-    }
+    this.#answer.push(parts);
     if (!last) return [];
-    if (this.#over) {
+    const over = this.#answer.over;
+    if (over) {
       this.findings.push({ type: 'message_too_large', location: 'response.body', action: 'block', detail: `over ${this.max} bytes (mcp.max_message_bytes)` });
       const reason = `the MCP server's message is over ${this.max} bytes (mcp.max_message_bytes); refused`;
-      return [Buffer.from(JSON.stringify(this.gate.mcp.guard.unreadable(this.channel, this.#over.result().id, { parentId: this.parentId, bytes: this.#size }, reason, 'message_too_large')), 'utf8')];
+      return [Buffer.from(JSON.stringify(this.gate.mcp.guard.unreadable(this.channel, over.result().id, { parentId: this.parentId, bytes: this.#answer.size }, reason, 'message_too_large')), 'utf8')];
     }
-    const body = Buffer.concat(this.#parts);
+    const body = this.#answer.body();
     if (body.length === 0) return [];
     const g = await this.guard(this.channel, body, body.length);
     if (!g.rpc) {
