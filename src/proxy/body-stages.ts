@@ -20,12 +20,15 @@ export interface Stage {
   /** Bytes held back now; with `flush`, the gate releases them (scanned) after a short wait, so a stream flows. */
   readonly held?: number;
   flush?(): Promise<Buffer[]>;
+  /** The whole body before anything was pushed, inspected at once (BodyInspector.scanWhole); null: push and end it. */
+  scanWhole?(body: Buffer): Buffer[] | null;
 }
 
 /** Everything passes as is. */
 export const PASS: Stage = {
   push: (parts) => Promise.resolve(parts),
   end: () => Promise.resolve([]),
+  scanWhole: (body) => (body.length > 0 ? [body] : []),
   passing: true,
   decided: true,
 };
@@ -79,6 +82,15 @@ export class TextStage implements Stage {
       this.#collect();
     }
     return out;
+  }
+
+  scanWhole(body: Buffer): Buffer[] | null {
+    if (this.#qp) return null;
+    try {
+      return this.#inner.scanWhole(body);
+    } finally {
+      this.#collect();
+    }
   }
 
   async end(): Promise<Buffer[]> {

@@ -70,6 +70,13 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     let failed = false;
     let ended = false;
     /**
+     * A small inspected body whose declared length came in its first chunk: kept here
+     * (no pause, no promise) and inspected whole at the end (BodyInspector.scanWhole),
+     * which follows in the same parse. -1: not this response.
+     */
+    let wholeLength = -1;
+    let whole: Buffer | null = null;
+    /**
      * A stream must flow: bytes the inspector (or the head hold here) keeps back wait
      * at most the inspector's `holdMs`, then are released once scanned (`flush`), the
      * head with them. A whole response that arrives within it is unaffected.
@@ -183,6 +190,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           // Inspection may change or strip the body: its length is known only at the end.
           delete h['content-length'];
           if (inspector.holdBytes > 0) held = [];
+          const cl = headers['content-length'];
+          if (held && inspector.scanWhole && typeof cl === 'string') wholeLength = Number(cl);
         }
         if (scrubber) {
           const scrubbed = scrubHeaders(h as Record<string, string | string[] | undefined>, fr.scrub);
@@ -205,6 +214,21 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         ctx.bytesOut += chunk.length;
         const insp = inspector;
         if (!insp) return emit(c, chunk);
+        if (whole === null && chunk.length === wholeLength) {
+          wholeLength = -1;
+          whole = chunk;
+          return;
+        }
+        wholeLength = -1;
+        if (whole !== null) {
+          // More than the declared length: inspected the ordinary way, in order.
+          const first = whole;
+          whole = null;
+          queue = queue.then(async () => {
+            if (failed) return;
+            for (const part of await insp.push(first)) out(scrubber ? scrubber.push(part) : part);
+          });
+        }
         c.pause();
         queue = queue
           .then(async () => {
@@ -224,6 +248,26 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (!insp) return finish();
         ended = true;
         clearHold();
+        if (whole !== null) {
+          const body = whole;
+          whole = null;
+          let parts: Buffer[] | null;
+          try {
+            parts = insp.scanWhole!(body);
+          } catch (err) {
+            return fail(c, err as Error);
+          }
+          if (parts !== null) {
+            for (const part of parts) out(scrubber ? scrubber.push(part) : part);
+            ctx.findings.push(...insp.findings);
+            return finish();
+          }
+          // This inspector could not take it whole: pushed, then ended, as usual.
+          queue = queue.then(async () => {
+            if (failed) return;
+            for (const part of await insp.push(body)) out(scrubber ? scrubber.push(part) : part);
+          });
+        }
         queue = queue
           .then(async () => {
             if (failed) return;

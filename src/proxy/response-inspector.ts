@@ -7,7 +7,7 @@ import { stripInjections } from '../inspect/injection/strip.js';
 import type { InjectionFinding } from '../inspect/injection/types.js';
 import { sniffedInspection } from './sniffed-inspector.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
-import { ScanBudgetError, ScanPace, slices } from '../inspect/scan-pace.js';
+import { ScanBudgetError, ScanPace, SLICE_BYTES, slices } from '../inspect/scan-pace.js';
 
 /**
  * What `forward` needs of a response body's inspector: bytes in, bytes out for the
@@ -30,6 +30,13 @@ export interface BodyInspector {
   /** Bytes held back now (decoded); with `holdMs`, the gate schedules a `flush()` while this is above 0. */
   readonly held?: number;
   flush?(): Promise<Buffer[]>;
+  /**
+   * A whole body in hand before anything was pushed (its declared length arrived in
+   * one chunk): inspected synchronously, with the same checks and refusals as
+   * push + end, and the bytes for the agent returned; null when this inspector cannot
+   * (then push and end are used as usual). Saves the promise chains of a small response.
+   */
+  scanWhole?(body: Buffer): Buffer[] | null;
 }
 
 /** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
@@ -179,16 +186,42 @@ export class ResponseInspector implements BodyInspector {
     return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
+  /**
+   * The whole body at once, before anything was pushed, when that is exactly what
+   * push + end would do without waiting: no decoding, no strip, not an event stream,
+   * and small enough to be one scan slice that is held whole (so released at the end
+   * and never pre-scanned). The same scanner calls, findings and refusals.
+   */
+  scanWhole(body: Buffer): Buffer[] | null {
+    if (this.setupError || this.decompressor || this.stripBuffer || this.sse || this.scanner === null) return null;
+    if (this.queue.length > 0 || this.passed > 0 || this.unflushed > 0) return null;
+    if (body.length > this.holdBytes || body.length > SLICE_BYTES || body.length >= FLUSH_BYTES) return null;
+    const scanner = this.scanner;
+    try {
+      this.settle(this.pace.run(() => scanner.push(body)));
+      this.settle(this.pace.run(() => scanner.end()));
+    } catch (err) {
+      throw this.budgetRefusal(err);
+    }
+    this.passed = body.length;
+    return body.length > 0 ? [body] : [];
+  }
+
   /** Run inspection work; an exhausted budget refuses the response (fail closed). */
   private async within<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      if (!(err instanceof ScanBudgetError)) throw err;
-      const f: Finding = { type: 'inspection_budget_exceeded', location: 'response.body', action: 'block', detail: err.message };
-      this.findings.push(f);
-      throw new ResponseBlockedError('inspection_budget_exceeded', `the response could not be inspected within its budget (${err.message}); refused`, [f]);
+      throw this.budgetRefusal(err);
     }
+  }
+
+  /** An exhausted budget as the response's refusal (recorded); any other error as is. */
+  private budgetRefusal(err: unknown): unknown {
+    if (!(err instanceof ScanBudgetError)) return err;
+    const f: Finding = { type: 'inspection_budget_exceeded', location: 'response.body', action: 'block', detail: err.message };
+    this.findings.push(f);
+    return new ResponseBlockedError('inspection_budget_exceeded', `the response could not be inspected within its budget (${err.message}); refused`, [f]);
   }
 
   /** Feed the streaming scanner in bounded slices, the event loop getting turns between them. */

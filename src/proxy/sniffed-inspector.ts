@@ -39,7 +39,7 @@ export function sniffedInspection(contentEncoding: string | string[] | undefined
 class SniffedInspector implements BodyInspector {
   readonly findings: Finding[] = [];
   readonly decodes: boolean;
-  readonly #stage: Stage;
+  readonly #stage: SniffStage;
 
   constructor(
     private readonly ce: SafeDecompressor | null,
@@ -73,6 +73,11 @@ class SniffedInspector implements BodyInspector {
   async flush(): Promise<Buffer[]> {
     if (this.setupError) throw unreadable(this.setupError, this.findings);
     return this.#stage.flush ? this.#stage.flush() : [];
+  }
+
+  scanWhole(body: Buffer): Buffer[] | null {
+    if (this.setupError || this.ce) return null;
+    return this.#stage.scanWhole(body);
   }
 
   async end(): Promise<Buffer[]> {
@@ -135,6 +140,14 @@ class SniffStage implements Stage {
   async end(): Promise<Buffer[]> {
     const out = this.#next ? [] : await this.#decide();
     return [...out, ...(await this.#next!.end())];
+  }
+
+  /** A whole body before any push: sniffed as push + end would, then its stage inspects it at once if it can. */
+  scanWhole(body: Buffer): Buffer[] | null {
+    if (this.#next || this.#headBytes > 0 || body.length === 0) return null;
+    this.#next = this.#stageFor(sniffBody(body, true));
+    // A stage that cannot (compressed, binary with text runs) gets the body through push and end.
+    return this.#next.scanWhole ? this.#next.scanWhole(body) : null;
   }
 
   #decide(): Promise<Buffer[]> {
