@@ -1,7 +1,7 @@
 /**
  * Sluice against other forward proxies on loopback, one command:
  *
- *   npm run bench -- [plain|mitm|tunnel|handshake|idle|all] [--rounds 3] [--duration 10s]
+ *   npm run bench -- [plain] [mitm] [tunnel] [handshake] [idle] | all  [--rounds 3] [--duration 10s]
  *                    [--connections 64] [--tunnels 10000] [--out bench/out] [--no-install]
  *                    [--sluice path/to/dist/src/cli/main.js] [--sluice-prof DIR]
  *                    [--sluice-before path/to/other/dist/src/cli/main.js] [--only direct,squid]
@@ -92,9 +92,11 @@ async function main(): Promise<void> {
       only: { type: 'string', default: '' },
     },
   });
-  const which = positionals[0] ?? 'all';
-  const names: ScenarioName[] = which === 'all' ? ORDER : ORDER.includes(which as ScenarioName) ? [which as ScenarioName] : [];
-  if (names.length === 0) throw new Error(`unknown scenario '${which}': one of ${ORDER.join(', ')}, all`);
+  // One or more scenarios (`plain mitm`), or `all`; run in the table's order.
+  const asked = positionals.length === 0 ? ['all'] : positionals;
+  const unknown = asked.filter((w) => w !== 'all' && !ORDER.includes(w as ScenarioName));
+  if (unknown.length > 0) throw new Error(`unknown scenario '${unknown.join("', '")}': one or more of ${ORDER.join(', ')}, or all`);
+  const names: ScenarioName[] = asked.includes('all') ? ORDER : ORDER.filter((n) => asked.includes(n));
   const o: Options = {
     only: values.only.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
     rounds: Number(values.rounds),
