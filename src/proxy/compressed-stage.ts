@@ -6,7 +6,7 @@ import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { Finding } from '../inspect/finding.js';
 import { bytes, TextStage, unreadable, type Stage } from './body-stages.js';
-import { ResponseBlockedError, type ResponseInspectOptions } from './response-inspector.js';
+import { bombRefusal, type ResponseInspectOptions } from './response-inspector.js';
 
 /** Compressed bytes held while their decoded head is too short to sniff: past this the body is refused. */
 const MAX_UNDECIDED_BYTES = 1024 * 1024;
@@ -115,11 +115,7 @@ export class CompressedStage implements Stage {
 
   /** Not the compressed stream it looked like: read as is if nothing was decided yet, else refuse. */
   async #broken(err: unknown, last: boolean): Promise<Buffer[]> {
-    if (err instanceof DecompressionBombError) {
-      const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
-      this.findings.push(f);
-      throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
-    }
+    if (err instanceof DecompressionBombError) throw bombRefusal(this.findings);
     // Compressed data the decoder refused (corrupt, or bytes after the stream) is refused
     // too: what it holds may be what a lenient reader (gunzip) shows. Only a body that
     // merely began like a zlib header (text starting "x^") is read as the text it is.

@@ -351,15 +351,18 @@ export async function decodeBody(decompressor: SafeDecompressor | null, chunk: B
     const out = chunk ? await decompressor.push(chunk) : [];
     return last ? [...out, ...(await decompressor.end())] : out;
   } catch (err) {
-    if (err instanceof DecompressionBombError) {
-      const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
-      findings.push(f);
-      throw new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
-    }
+    if (err instanceof DecompressionBombError) throw bombRefusal(findings);
     const u = unreadable(err as Error);
     findings.push(...u.findings);
     throw u;
   }
+}
+
+/** A response that expands beyond the decompression limits: its finding recorded, and the refusal. */
+export function bombRefusal(findings: Finding[]): ResponseBlockedError {
+  const f: Finding = { type: 'decompression_bomb', location: 'response.body', action: 'block' };
+  findings.push(f);
+  return new ResponseBlockedError('decompression_bomb', 'the response expands beyond the decompression limits (a decompression bomb); refused', [f]);
 }
 
 const TAIL_WINDOW = 4096;
