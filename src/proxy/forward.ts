@@ -128,8 +128,10 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         res.once('drain', onDrain);
       }
     };
+    /** Scrubbed, then out; false when the agent's socket is full. */
+    const send = (chunk: Buffer): boolean => out(scrubber ? scrubber.push(chunk) : chunk);
     const emit = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
-      if (!out(scrubber ? scrubber.push(chunk) : chunk)) pauseForDrain(c);
+      if (!send(chunk)) pauseForDrain(c);
     };
     const finish = (): void => {
       if (scrubber) {
@@ -226,7 +228,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           whole = null;
           queue = queue.then(async () => {
             if (failed) return;
-            for (const part of await insp.push(first)) out(scrubber ? scrubber.push(part) : part);
+            for (const part of await insp.push(first)) send(part);
           });
         }
         c.pause();
@@ -258,20 +260,20 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
             return fail(c, err as Error);
           }
           if (parts !== null) {
-            for (const part of parts) out(scrubber ? scrubber.push(part) : part);
+            for (const part of parts) send(part);
             ctx.findings.push(...insp.findings);
             return finish();
           }
           // This inspector could not take it whole: pushed, then ended, as usual.
           queue = queue.then(async () => {
             if (failed) return;
-            for (const part of await insp.push(body)) out(scrubber ? scrubber.push(part) : part);
+            for (const part of await insp.push(body)) send(part);
           });
         }
         queue = queue
           .then(async () => {
             if (failed) return;
-            for (const part of await insp.end()) out(scrubber ? scrubber.push(part) : part);
+            for (const part of await insp.end()) send(part);
             ctx.findings.push(...insp.findings);
             finish();
           })
