@@ -31,6 +31,7 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
   private _healthy = true;
   private _lastError: string | null = null;
   private _dropped = 0;
+  private _written = 0;
   private dropping = false;
   private lastOpen = 0;
   private closed = false;
@@ -54,6 +55,11 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
     return this._dropped;
   }
 
+  /** Records the stream has taken (written to the file or stdout). */
+  get written(): number {
+    return this._written;
+  }
+
   write(record: AuditRecord): void {
     try {
       const s = this.writable();
@@ -68,7 +74,10 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
           this._dropped++;
           this.fail(err);
         }
-        else if (s.writableLength <= this.maxBacklog) this.ok();
+        else {
+          this._written++;
+          if (s.writableLength <= this.maxBacklog) this.ok();
+        }
       });
     } catch (err) {
       this.fail(err);

@@ -7,6 +7,22 @@ import type { HealthReporter } from './health.js';
 export interface AuditSink {
   write(record: AuditRecord): void;
   close?(): Promise<void>;
+  /** Put a decision on record before anything leaves (trail.ts); false when it could not be. */
+  begin?(record: AuditRecord): boolean;
+  /** Resolves when what `begin` wrote is on disk, where that is asked for; null when there is nothing to wait for. */
+  synced?(): Promise<void> | null;
+}
+
+/** A sink that counts what reached its storage, so the journal knows what it may delete. */
+export interface CountingSink {
+  /** Records committed since the sink was made. */
+  readonly written: number;
+  /** Records it could not write and gave up on. */
+  readonly dropped: number;
+}
+
+function isCounting(x: unknown): x is CountingSink {
+  return typeof (x as CountingSink).written === 'number' && typeof (x as CountingSink).dropped === 'number';
 }
 
 /**
@@ -49,6 +65,17 @@ export class MultiSink implements AuditSink, HealthReporter {
   get lastError(): string | null {
     for (const s of this.sinks) if (isHealthReporter(s) && !s.healthy) return s.lastError ?? 'audit sink unhealthy';
     return null;
+  }
+  /** The slowest counting sink's committed records and every sink's drops; null when none counts. */
+  progress(): { written: number; dropped: number } | null {
+    let written = Infinity;
+    let dropped = 0;
+    for (const s of this.sinks) {
+      if (!isCounting(s)) continue;
+      written = Math.min(written, s.written);
+      dropped += s.dropped;
+    }
+    return written === Infinity ? null : { written, dropped };
   }
   write(record: AuditRecord): void {
     for (const s of this.sinks) {

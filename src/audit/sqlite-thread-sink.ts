@@ -71,6 +71,14 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
   private taken = new Int32Array(new SharedArrayBuffer(4));
   /** Records posted to the current thread (wrapping like `taken`). */
   private posted = 0;
+  /**
+   * Batches posted to the current thread and not yet reported written (or dropped) by
+   * it, with the thread's running count at each batch's end: a thread that dies hands
+   * them back to the queue instead of losing them (a record written twice is ignored
+   * by its primary key).
+   */
+  private unconfirmed: { end: number; records: AuditRecord[] }[] = [];
+  private postedTotal = 0;
   private closing: Promise<void> | null = null;
   private status: WriterStatus = HEALTHY;
   /** Written and dropped by threads that have exited (a restarted thread counts from 0). */
@@ -145,6 +153,8 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
       const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.posted = (this.posted + batch.length) | 0;
+      this.postedTotal += batch.length;
+      this.unconfirmed.push({ end: this.postedTotal, records: batch });
       w.postMessage({ type: 'batch', json: JSON.stringify(batch) } satisfies ToWriter);
     }
     if (this.queue.length === 0) return;
@@ -210,6 +220,7 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
   private start(): void {
     this.taken = new Int32Array(new SharedArrayBuffer(4));
     this.posted = 0;
+    this.postedTotal = 0;
     const job: WriterJob = {
       dataDir: this.dataDir,
       options: { flushMs: this.opts.flushMs, batchSize: this.opts.batchSize, maxBuffered: this.opts.maxBuffered, busyTimeoutMs: this.opts.busyTimeoutMs, maxRetryMs: this.opts.maxRetryMs },
@@ -226,11 +237,16 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
 
   private onMessage(m: FromWriter): void {
     switch (m.type) {
-      case 'status':
+      case 'status': {
         this.status = m;
+        const done = m.written + m.dropped;
+        let n = 0;
+        while (n < this.unconfirmed.length && this.unconfirmed[n]!.end <= done) n++;
+        if (n > 0) this.unconfirmed.splice(0, n);
         // A stalled thread that took something: post what waited here.
         if (this.stalled && this.inflight() < this.maxBuffered) this.flush();
         break;
+      }
       case 'error':
         this.report(new Error(m.message));
         break;
@@ -257,18 +273,21 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
   private onThreadGone(w: Worker, why: string): void {
     if (this.worker !== w) return;
     this.worker = null;
-    // What it held is lost: its committed and dropped counts carry over, the rest is counted dropped.
-    const lost = this.status.pending + Math.max(0, this.inflight());
+    // What it had not reported written goes back to the head of the queue, for the next thread.
+    const back = this.unconfirmed.flatMap((b) => b.records);
+    this.unconfirmed = [];
+    this.queue = back.length > 0 ? back.concat(this.queue) : this.queue;
     this.earlier.written += this.status.written;
-    this.earlier.dropped += this.status.dropped + lost;
+    this.earlier.dropped += this.status.dropped;
     this.status = HEALTHY;
     this.stalled = false;
     if (this.closing) {
-      if (lost > 0) this.report(new Error(`${why} while closing; ${lost} audit records lost`));
+      this.loseQueued(`${why} while closing`);
       return;
     }
-    this.threadError = `${why}; ${lost} audit records lost; restarting it`;
+    this.threadError = `${why}; its ${back.length} unwritten audit records are kept for the next thread; restarting it`;
     this.report(new Error(this.threadError));
+    this.bound();
     this.restartLater();
   }
 

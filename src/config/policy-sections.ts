@@ -91,9 +91,24 @@ const jsonlField = parsedBy((v): string | false => {
   throw new TypeError(`expected 'stdout', a file path, or false; got ${describeValue(v)}`);
 });
 
+/**
+ * `audit.fail_closed`: which requests are refused (503 `audit_unavailable`) while the
+ * trail cannot record them: `all` (default), `credentialed`, or `off`. `true` and
+ * `false`, the older spelling, mean `all` and `off`.
+ */
+const failClosedField = z
+  .union([z.boolean(), z.enum(['all', 'credentialed', 'off'])])
+  .transform((v) => (v === true ? 'all' : v === false ? 'off' : v));
+
 /** The audit sinks. The log always carries audit lines as well. */
 export const auditSchema = strictSection({
   sqlite: z.boolean().default(true),
   jsonl: jsonlField.prefault(false),
-  fail_closed: z.boolean().default(true),
+  fail_closed: failClosedField.default('all'),
+  /**
+   * What a decision on record survives before anything leaves: `process` (a crash of
+   * the gate; one write to the kernel) or `machine` (also the machine's; an fdatasync
+   * shared by the requests waiting together).
+   */
+  durability: z.enum(['process', 'machine']).default('process'),
 });

@@ -1,14 +1,18 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { AuditJournal } from '../audit/journal.js';
+import { inJsonlTail, inSqlite, readJournal } from '../audit/journal-recover.js';
 import { JsonlAuditSink } from '../audit/jsonl-sink.js';
 import { LogAuditSink, MultiSink, type AuditSink } from '../audit/sink.js';
 import { ThreadedSqliteAuditSink } from '../audit/sqlite-thread-sink.js';
+import { AuditTrail } from '../audit/trail.js';
+import { unlinkSync } from 'node:fs';
 
 /**
  * The audit sinks the config asks for: the log always; SQLite in the data dir
  * (default; written from a worker thread, off the event loop); JSON lines to stdout
  * or a file. A failing sink is loud (logged at error on every failure) and makes the
- * gate refuse credentialed requests when `audit.fail_closed` is on.
+ * gate refuse requests as `audit.fail_closed` says.
  */
 export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
   const onError = (err: unknown): void => logger.error({ err }, 'AUDIT WRITE FAILED');
@@ -18,4 +22,54 @@ export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
   }
   if (config.audit.jsonl !== false) sinks.push(new JsonlAuditSink(config.audit.jsonl, { onError }));
   return new MultiSink(sinks, onError);
+}
+
+/**
+ * The gate's audit trail: the journal in the data directory in front of the sinks
+ * (`sinks`, or those the config asks for). What an earlier run left in the journal
+ * (a crash, `kill -9`) is replayed first: records the sinks do not hold are written
+ * again, exchanges that never finished are recorded as `gate_interrupted`.
+ *
+ * @example
+ * const audit = buildAuditTrail(config, logger); // before the gate listens
+ */
+export function buildAuditTrail(config: Config, logger: Logger, sinks?: AuditSink): AuditTrail {
+  const onError = (err: unknown): void => logger.error({ err }, 'AUDIT WRITE FAILED');
+  const earlier = AuditJournal.segments(config.data_dir);
+  const backend = sinks ?? buildAuditSinks(config, logger);
+  const progress = backend instanceof MultiSink ? () => backend.progress() : () => null;
+  const journal = AuditJournal.open({ dataDir: config.data_dir, durability: config.audit.durability, onError }, progress);
+  const trail = new AuditTrail(journal, backend);
+  if (earlier.length > 0) replay(config, logger, trail, earlier, sinks === undefined);
+  return trail;
+}
+
+function replay(config: Config, logger: Logger, trail: AuditTrail, files: readonly string[], ownSinks: boolean): void {
+  const found = readJournal(files);
+  const ids = found.records.map((r) => r.decision_id);
+  // Only the sinks this gate built from the config can be asked what they already hold.
+  const held = !ownSinks
+    ? new Set<string>()
+    : config.audit.sqlite
+      ? inSqlite(config.data_dir, ids)
+      : typeof config.audit.jsonl === 'string' && config.audit.jsonl !== 'stdout'
+        ? inJsonlTail(config.audit.jsonl, ids)
+        : new Set<string>();
+  let restored = 0;
+  for (const r of found.records) {
+    if (held.has(r.decision_id)) continue;
+    trail.write(r);
+    restored++;
+  }
+  // They are in this run's journal now (written above), until the sinks commit them.
+  for (const f of files) {
+    try {
+      unlinkSync(f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  const fields = { segments: files.length, restored, interrupted: found.interrupted, unreadable_lines: found.unreadable };
+  if (restored > 0 || found.unreadable > 0) logger.warn(fields, 'audit journal replayed: records an earlier run had not finished writing are restored');
+  else logger.info(fields, 'audit journal replayed: nothing was missing');
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Resolver } from '../net/resolve.js';
 import type { AuditSink } from '../audit/sink.js';
+import type { FailClosed } from '../audit/trail.js';
 import type { SecretResolver } from '../credentials/refs.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import type { LeafCertCache } from '../tls/leaf-cache.js';
@@ -34,8 +35,8 @@ export interface GateState {
   readonly routes: ReadonlyMap<string, RouteRuntime>;
   /** Resolver for route targets: private addresses allowed (never the gate, never metadata). */
   readonly routeResolver: Resolver;
-  /** `audit.fail_closed`: refuse credentialed requests while the audit trail is failing. */
-  readonly auditFailClosed: boolean;
+  /** `audit.fail_closed`: which requests are refused while the audit trail cannot record them. */
+  readonly auditFailClosed: FailClosed;
   /** The config's `inspect:` section, and the scanners built from it. */
   readonly inspect: InspectConfig;
   readonly injection: InjectionScanner;

@@ -17,7 +17,7 @@ import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
 import { LeafCertCache } from '../tls/leaf-cache.js';
 import { upstreamTrust } from '../tls/trust.js';
-import { buildAuditSinks } from './audit-sinks.js';
+import { buildAuditTrail } from './audit-sinks.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
@@ -85,7 +85,7 @@ export class Gate {
     this.loaded = opts.loaded;
     this.trust = init.trust;
     this.store = init.store;
-    const audit = opts.audit ?? buildAuditSinks(c, logger);
+    const audit = buildAuditTrail(c, logger, opts.audit);
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     const guard = new McpGuard({

@@ -3,6 +3,7 @@ import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
 import { blankRecord } from './audit-record.js';
+import { opened } from './audit-open.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
 import { normalizeHost } from '../net/host.js';
@@ -61,10 +62,11 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     if (err instanceof IdentityError && err.principal) setWho(record, err.principal);
     const f = mapFailure(err);
     gate.logger.warn({ decision_id: decisionId, code: f.code, target: truncate(req.url ?? '') }, f.reason);
-    writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: null, decision_id: decisionId }, f.headers);
     record.outcome = 'deny';
     record.reason = f.error;
     record.status = f.status;
+    begin(gate, record);
+    writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: null, decision_id: decisionId }, f.headers);
     finish(gate, record);
     return;
   }
@@ -109,6 +111,9 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     }
     const vetted = await state.resolver.resolve(host, tunnel.port);
     record.address = vetted.address;
+    if (!begin(gate, record) || (state.auditFailClosed === 'all' && !gate.auditHealthy())) {
+      throw new Rejection(503, 'audit_unavailable', 'the audit trail cannot record this tunnel; every request is refused until it recovers (audit.fail_closed: all)', d.rule);
+    }
     const relay = new UpstreamRelay();
     const upstream = await dial(vetted.address, tunnel.port, gate.timeouts.upstreamConnectMs, relay.onread);
     if (client.destroyed) {
@@ -152,6 +157,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     record.reason = f.error === 'policy_denied' ? record.reason : f.error;
     record.status = f.status;
     if (f.outcome === 'error') record.error = f.code;
+    begin(gate, record);
     writeRawDeny(client, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? record.rule, decision_id: record.decision_id }, f.headers);
     finish(gate, record);
   }
@@ -183,8 +189,16 @@ function setWho(record: AuditRecord, p: Principal | null): void {
   record.human = p.human;
 }
 
-function finish(gate: GateServices, record: AuditRecord & { startNs?: bigint }): void {
-  const { startNs, ...rest } = record;
+/** The tunnel's decision on record before anything leaves (once; a refusal after an allowed open is the same exchange). */
+function begin(gate: GateServices, record: AuditRecord & { startNs?: bigint; opened?: boolean }): boolean {
+  if (record.opened) return true;
+  record.opened = true;
+  const { startNs: _s, opened: _o, ...rest } = record;
+  return opened(gate, rest);
+}
+
+function finish(gate: GateServices, record: AuditRecord & { startNs?: bigint; opened?: boolean }): void {
+  const { startNs, opened: _o, ...rest } = record;
   if (startNs !== undefined) rest.duration_ms = Number(process.hrtime.bigint() - startNs) / 1e6;
   gate.audit.write(rest);
 }

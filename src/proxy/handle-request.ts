@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { buildRecord } from './audit-record.js';
+import { openRecord, openRefusal } from './audit-open.js';
 import { sendDeny } from './deny-response.js';
 import { forward, type ForwardRequest } from './forward.js';
 import { planResponseInspection } from './response-inspector.js';
@@ -46,6 +47,7 @@ export async function handleRequest(
     gate.limits?.admit(ctx);
     const cut = holdExchange(gate, ctx);
     gate.limits?.track(ctx, cut);
+    await openRecord(gate, state, ctx);
 
     if (decision.respond) {
       synthesize(ctx, decision.respond);
@@ -81,6 +83,7 @@ export async function handleRequest(
     });
   } catch (thrown) {
     const f = recordFailure(gate, ctx, thrown);
+    openRefusal(gate, ctx);
     if (expectContinue || hasBody(req)) {
       // The agent may still be sending a body we will never read: close after answering.
       res.shouldKeepAlive = false;

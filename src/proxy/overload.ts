@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
+import { openRefusal } from './audit-open.js';
 import { blankRecord, buildRecord } from './audit-record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
@@ -43,6 +44,7 @@ export function refuseRequest(gate: GateServices, req: IncomingMessage, res: Ser
   });
   // Whatever the agent still sends of a body is not read.
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+  openRefusal(gate, ctx);
   sendDeny(res, 503, { error, reason: why, rule: null, decision_id: ctx.decisionId }, { 'retry-after': RETRY_AFTER });
 }
 
@@ -52,8 +54,6 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   const error = errorOf(why);
   // Answer at once, without waiting for (or parsing) the agent's request: the descriptor is what is scarce.
   socket.pause();
-  writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
-  lingerClose(socket);
   const record = blankRecord({
     decision_id,
     time: new Date().toISOString(),
@@ -67,4 +67,7 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   } catch (err) {
     gate.logger.error({ err, decision_id }, 'audit write failed');
   }
+  // On record (the whole record: nothing more will happen) before the answer leaves.
+  writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
+  lingerClose(socket);
 }

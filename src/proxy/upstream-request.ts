@@ -76,7 +76,7 @@ export function buildUpstreamRequest(
   let scrub: readonly Buffer[] = state.scrub.forTenant(tenant);
   const spec = decision.credential;
   if (spec) {
-    if (state.auditFailClosed && !gate.auditHealthy()) {
+    if (state.auditFailClosed !== 'off' && !gate.auditHealthy()) {
       throw new Rejection(503, 'audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', decision.rule);
     }
     try {

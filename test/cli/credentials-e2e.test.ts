@@ -73,9 +73,10 @@ tls:
   });
 
   test('the secret store on disk is encrypted: the canary is not in any file of the data dir', async () => {
-    for (const name of await readdir(d.dir)) {
-      if (name.startsWith('audit.db')) continue; // checked below, once there are records
-      assertNoCanary(`${name} in the data dir`, (await readFile(join(d.dir, name))).toString('latin1'));
+    for (const e of await readdir(d.dir, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || e.name.startsWith('audit.db')) continue; // audit.db is checked below, once there are records
+      const file = join(e.parentPath, e.name);
+      assertNoCanary(`${file} in the data dir`, (await readFile(file)).toString('latin1'));
     }
     const list = await sluice(['secret', 'list', '--config', d.configFile]);
     assert.match(list.stdout, /^github_token\t/m);
@@ -161,7 +162,9 @@ tls:
     assertNoCanary("the gate's stdout", out);
     assertNoCanary("the gate's stderr (log and audit lines)", err);
     let dbBytes = '';
-    for (const name of ['audit.db', 'audit.db-wal']) {
+    const journal = join(d.dir, 'audit-journal');
+    const segments = existsSync(journal) ? (await readdir(journal)).map((n) => join('audit-journal', n)) : [];
+    for (const name of ['audit.db', 'audit.db-wal', ...segments]) {
       const file = join(d.dir, name);
       if (!existsSync(file)) continue;
       const bytes = (await readFile(file)).toString('latin1');

@@ -80,7 +80,7 @@ void test('a minimal file gets every default', () => {
     rules: [],
     routes: {},
     identity: { required: true, max_ttl: 86_400_000 },
-    audit: { sqlite: true, jsonl: false, fail_closed: true },
+    audit: { sqlite: true, jsonl: false, fail_closed: 'all', durability: 'process' },
     inspect: {
       dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, on_incomplete: 'block', hostnames: true },
       injection: 'block',

@@ -75,7 +75,7 @@ void test('a full rule, routes, identity and audit load with values parsed', () 
   assert.deepEqual(config.routes['internal-tickets']?.url, { href: 'https://10.0.0.5:8443/base/', scheme: 'https', host: '10.0.0.5', port: 8443, base_path: '/base' });
   assert.deepEqual(config.identity, { required: true, max_ttl: 3_600_000 });
   // The loader resolves route and audit paths against the config's folder, like every path.
-  assert.deepEqual(config.audit, { sqlite: true, jsonl: '/etc/sluice/logs/audit.jsonl', fail_closed: true });
+  assert.deepEqual(config.audit, { sqlite: true, jsonl: '/etc/sluice/logs/audit.jsonl', fail_closed: 'all', durability: 'process' });
   const route = config.routes['internal-tickets'];
   assert.deepEqual([route?.ca, route?.cert, route?.key], ['/etc/sluice/tickets-ca.pem', '/etc/sluice/client.pem', '/abs/client-key.pem']);
   // Resolving again is a no-op.
@@ -171,7 +171,7 @@ void test('identity and audit: types, durations, jsonl, unknown keys', () => {
     "3:13 identity.required: expected true or false; got 'yes'",
     '4:12 identity.max_ttl: expected a duration longer than 0, like 30s',
     "6:10 audit.jsonl: expected 'stdout', a file path, or false; got true",
-    "7:3 audit.color: unknown key 'color'; allowed keys: sqlite, jsonl, fail_closed",
+    "7:3 audit.color: unknown key 'color'; allowed keys: sqlite, jsonl, fail_closed, durability",
     '10:10 routes.r.url: a route URL cannot carry a user or password; use the rule\'s credential instead',
     "11:11 routes.r.host: expected a Host header value like tickets.internal or tickets.internal:8443; got 'a b'",
   ]);

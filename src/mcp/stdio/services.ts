@@ -18,7 +18,7 @@ import { FileSecretStore } from '../../credentials/file-store.js';
 import { SecretResolver } from '../../credentials/refs.js';
 import { InjectionScanner } from '../../inspect/injection/scanner.js';
 import { compilePolicy } from '../../policy/compile.js';
-import { buildAuditSinks } from '../../proxy/audit-sinks.js';
+import { buildAuditTrail } from '../../proxy/audit-sinks.js';
 import { buildDlp } from '../../proxy/dlp-setup.js';
 import { buildMcpEnv } from '../../proxy/mcp/env.js';
 import { openToolPinStore, type ToolPinStore } from '../../state/tool-pins.js';
@@ -54,7 +54,7 @@ export async function openStdioServices(loaded: LoadedConfig, logger: Logger, wa
   const pins = openToolPinStore(c.data_dir);
   let audit: AuditSink;
   try {
-    audit = buildAuditSinks(config, logger);
+    audit = buildAuditTrail(config, logger);
   } catch (err) {
     await pins.close();
     throw err;

@@ -2,6 +2,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { buildRecord } from '../audit-record.js';
+import { openRecord, openRefusal } from '../audit-open.js';
 import { DECISION_HEADER, writeRawDeny, writeRawResponse } from '../deny-response.js';
 import { Rejection } from '../errors-map.js';
 import type { GateServices } from '../gate-runtime.js';
@@ -67,6 +68,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     }
     const decision = await admitAndDecide(gate, state, ctx);
     const held = holdSession(gate, ctx, socket);
+    await openRecord(gate, state, ctx);
     if (decision.respond) {
       // The rule answers itself: a plain response, no upgrade, nothing dialled.
       const body = Buffer.from(decision.respond.body, 'utf8');
@@ -127,6 +129,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
   } catch (thrown) {
     const f = recordFailure(gate, ctx, thrown);
     status = f.status;
+    openRefusal(gate, ctx);
     writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
     // Read (and drop) whatever the agent still sends, so its close is seen and the socket freed.
     socket.resume();

@@ -1,0 +1,271 @@
+/**
+ * The audit journal: the write-ahead half of the audit trail. A decision is appended
+ * here (one `write(2)` of one JSON line, so it is in the kernel and survives the
+ * process being killed) before the request is forwarded or answered, and the finished
+ * record is appended when the exchange ends; the sinks (SQLite, JSON lines) then take
+ * the record at their own pace. A restart replays what the sinks may not have
+ * (journal-recover.ts), so a crash loses neither an answered exchange nor one that
+ * reached the upstream.
+ *
+ * The journal is a folder of segments. A segment is retired every `segmentMs` or
+ * `segmentBytes`; the exchanges still open are written again at the head of the next
+ * one, so a retired segment is needed only until every sink has committed the records
+ * handed to it before the retirement (`progress`), and is then deleted.
+ *
+ * Durability `process` (default) survives a crash of the gate; `machine` also survives
+ * the machine's: the opening write is followed by an fdatasync, shared by every
+ * exchange that waits for it (group commit), before anything leaves.
+ */
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditRecord } from './fields.js';
+
+export type Durability = 'process' | 'machine';
+
+/** The journal folder inside the data directory. */
+export const JOURNAL_DIR = 'audit-journal';
+const SEGMENT = /^seg-\d{16}-(\d+)-\d{6}\.jsonl$/;
+
+/** One line of a segment: a decision opened (`o`) or a record finished (`c`). */
+export type JournalLine = { o: AuditRecord } | { c: AuditRecord };
+
+export interface JournalOptions {
+  /** The data directory; segments live in `<dataDir>/audit-journal/`. */
+  dataDir: string;
+  durability: Durability;
+  /** Called with every failure (loud: the caller logs it at error). */
+  onError: (err: Error) => void;
+  /** Retire the current segment once it holds this many bytes (default 4 MiB). */
+  segmentBytes?: number;
+  /** ... or once it is this old and not empty (default 5 s). */
+  segmentMs?: number;
+}
+
+/** How far the sinks have got: records committed and dropped since start; null when no sink counts. */
+export type SinkProgress = () => { written: number; dropped: number } | null;
+
+interface Segment {
+  name: string;
+  fd: number;
+  bytes: number;
+  born: number;
+  /** Records handed to the sinks when this segment was retired. */
+  handedAtRetire: number;
+}
+
+/**
+ * @example
+ * const journal = AuditJournal.open({ dataDir, durability: 'process', onError });
+ * if (!journal.open(record)) refuse(503, 'audit_unavailable');  // before forwarding
+ * journal.close(finished);                                      // when it ends, then sinks.write(finished)
+ */
+export class AuditJournal {
+  readonly dir: string;
+  private current: Segment;
+  private readonly retired: Segment[] = [];
+  /** Exchanges opened and not yet closed, with their opening line (carried into each new segment). */
+  private readonly live = new Map<string, string>();
+  private seq = 0;
+  private failure: string | null = null;
+  private torn = false;
+  private lost = 0;
+  private handed = 0;
+  private heldForDrops = false;
+  private syncing: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly segmentBytes: number;
+  private readonly segmentMs: number;
+
+  private constructor(private readonly opts: JournalOptions, private readonly progress: SinkProgress) {
+    this.dir = join(opts.dataDir, JOURNAL_DIR);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
+    this.segmentMs = opts.segmentMs ?? 5_000;
+    this.current = this.newSegment();
+    this.timer = setInterval(() => this.tick(), Math.min(1_000, this.segmentMs)).unref();
+  }
+
+  /** Opens a new segment beside any left by an earlier run (replay those first: journal-recover.ts). */
+  static open(opts: JournalOptions, progress: SinkProgress): AuditJournal {
+    return new AuditJournal(opts, progress);
+  }
+
+  /**
+   * Segments left by gates that are no longer running, oldest first. A segment names
+   * its writer's pid; one whose process is alive (this one, or another gate on the
+   * same data directory) is still being written and is not for replay.
+   */
+  static segments(dataDir: string): string[] {
+    const dir = join(dataDir, JOURNAL_DIR);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => {
+        const m = SEGMENT.exec(n);
+        return m !== null && !alive(Number(m[1]));
+      })
+      .sort()
+      .map((n) => join(dir, n));
+  }
+
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+  get lastError(): string | null {
+    return this.failure;
+  }
+  /** Records that could not be journaled (each one also reported through onError). */
+  get lostRecords(): number {
+    return this.lost;
+  }
+  /** Exchanges on record as opened and not yet finished. */
+  get openExchanges(): number {
+    return this.live.size;
+  }
+
+  /** Put the decision on record before anything leaves. False when it could not be written. */
+  open(record: AuditRecord): boolean {
+    const line = `{"o":${JSON.stringify(record)}}\n`;
+    if (!this.append(line, record.decision_id)) return false;
+    this.live.set(record.decision_id, line);
+    return true;
+  }
+
+  /** The finished record (the caller hands it to the sinks next). False when it could not be written. */
+  close(record: AuditRecord): boolean {
+    this.live.delete(record.decision_id);
+    this.handed++;
+    return this.append(`{"c":${JSON.stringify(record)}}\n`, record.decision_id);
+  }
+
+  /**
+   * With durability `machine`: resolves once everything appended before the call is on
+   * disk (one fdatasync for all who wait together). Null with `process` (nothing to wait for).
+   */
+  synced(): Promise<void> | null {
+    if (this.opts.durability !== 'machine') return null;
+    if (!this.syncing) return (this.syncing = this.sync());
+    // One is running, and may have started before our write: wait for the next.
+    this.nextSync ??= this.syncing.then(() => {
+      this.nextSync = null;
+      return (this.syncing = this.sync());
+    });
+    return this.nextSync;
+  }
+
+  /**
+   * At shutdown, after the sinks closed: delete every segment the sinks have committed.
+   * Exchanges still open (none after a drain) keep their segment for the next start.
+   */
+  shutdown(): void {
+    clearInterval(this.timer);
+    this.collect();
+    closeSync(this.current.fd);
+    if (this.live.size === 0 && this.retired.length === 0 && this.caughtUp(this.handed)) this.unlink(this.current.name);
+  }
+
+  private append(line: string, id: string): boolean {
+    // After a write cut short (a full disk), the torn fragment is ended first, so that it
+    // spoils only its own line for the replay.
+    const buf = Buffer.from(this.torn ? `\n${line}` : line, 'utf8');
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.current.fd, buf, off, buf.length - off);
+      this.current.bytes += buf.length;
+      this.torn = false;
+      if (this.failure !== null) this.failure = null;
+      return true;
+    } catch (err) {
+      if (off > 0) this.torn = true;
+      this.lost++;
+      this.failure = `the audit journal in ${this.dir} cannot be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      this.opts.onError(new Error(`${this.failure} (record ${id}; ${this.lost} not journaled since start)`));
+      return false;
+    }
+  }
+
+  private sync(): Promise<void> {
+    const fd = this.current.fd;
+    return new Promise((resolve) => {
+      fdatasync(fd, (err) => {
+        this.syncing = null;
+        if (err) {
+          this.failure = `the audit journal in ${this.dir} cannot be synced to disk: ${err.code ?? err.message}`;
+          this.opts.onError(new Error(this.failure));
+        }
+        resolve();
+      });
+    });
+  }
+
+  private tick(): void {
+    try {
+      const c = this.current;
+      if (c.bytes >= this.segmentBytes || (c.bytes > 0 && Date.now() - c.born >= this.segmentMs)) this.retire();
+      this.collect();
+    } catch (err) {
+      this.opts.onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Start a new segment, carrying the open exchanges into it; the old one waits for the sinks. */
+  private retire(): void {
+    const old = this.current;
+    if (this.opts.durability === 'machine') fdatasyncSync(old.fd);
+    this.current = this.newSegment();
+    for (const [id, line] of this.live) this.append(line, id);
+    closeSync(old.fd);
+    old.handedAtRetire = this.handed;
+    this.retired.push(old);
+  }
+
+  /** Delete retired segments whose records every counting sink has committed. */
+  private collect(): void {
+    while (this.retired.length > 0 && this.caughtUp(this.retired[0]!.handedAtRetire)) {
+      this.unlink(this.retired.shift()!.name);
+    }
+  }
+
+  private caughtUp(handed: number): boolean {
+    const p = this.progress();
+    if (p === null) return true;
+    if (p.dropped > 0) {
+      // A sink lost records: they are in the journal, which is kept for the next start to replay.
+      if (!this.heldForDrops) {
+        this.heldForDrops = true;
+        this.opts.onError(new Error(`an audit sink dropped ${p.dropped} records; the journal in ${this.dir} is kept so that the next start restores them`));
+      }
+      return false;
+    }
+    return p.written >= handed;
+  }
+
+  private newSegment(): Segment {
+    const name = join(this.dir, `seg-${String(Date.now()).padStart(16, '0')}-${process.pid}-${String(this.seq++ % 1e6).padStart(6, '0')}.jsonl`);
+    const fd = openSync(name, 'ax', 0o600);
+    return { name, fd, bytes: 0, born: Date.now(), handedAtRetire: 0 };
+  }
+
+  private unlink(name: string): void {
+    try {
+      unlinkSync(name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.onError(err as Error);
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The audit trail the gate writes to: the journal (write-ahead, journal.ts) in front
+ * of the sinks. `begin` puts a decision on record before anything leaves; `write` puts
+ * the finished record in the journal, then hands it to the sinks.
+ */
+import type { AuditRecord } from './fields.js';
+import type { HealthReporter } from './health.js';
+import { isHealthReporter } from './health.js';
+import type { AuditJournal } from './journal.js';
+import type { AuditSink } from './sink.js';
+
+/** `audit.fail_closed`: which requests are refused while the trail cannot record them. */
+export type FailClosed = 'all' | 'credentialed' | 'off';
+
+/**
+ * @example
+ * const trail = new AuditTrail(journal, new MultiSink(sinks, onError));
+ * if (!trail.begin(record)) refuse(503, 'audit_unavailable');
+ * res.on('close', () => trail.write(finished));
+ */
+export class AuditTrail implements AuditSink, HealthReporter {
+  constructor(
+    readonly journal: AuditJournal | null,
+    private readonly sinks: AuditSink,
+  ) {}
+
+  get healthy(): boolean {
+    return (this.journal?.healthy ?? true) && (!isHealthReporter(this.sinks) || this.sinks.healthy);
+  }
+  get lastError(): string | null {
+    if (this.journal && !this.journal.healthy) return this.journal.lastError;
+    return isHealthReporter(this.sinks) ? this.sinks.lastError : null;
+  }
+
+  /** The decision, on record (in the kernel) before the request is forwarded or answered. False when it could not be. */
+  begin(record: AuditRecord): boolean {
+    return this.journal ? this.journal.open(record) : true;
+  }
+
+  /** With durability `machine`, wait on this before anything leaves; null otherwise. */
+  synced(): Promise<void> | null {
+    return this.journal?.synced() ?? null;
+  }
+
+  write(record: AuditRecord): void {
+    this.journal?.close(record);
+    this.sinks.write(record);
+  }
+
+  /** Close the sinks (they write what they hold), then delete the journal they have covered. */
+  async close(): Promise<void> {
+    await this.sinks.close?.();
+    this.journal?.shutdown();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The first half of an exchange's audit record: the decision, put on record (journal.ts)
+ * before anything leaves the gate, upstream or back to the agent. The record is
+ * finished when the exchange ends (handle-request.ts and its siblings).
+ */
+import type { AuditRecord } from '../audit/fields.js';
+import { buildRecord } from './audit-record.js';
+import { Rejection } from './errors-map.js';
+import type { GateServices, GateState } from './gate-runtime.js';
+import type { RequestContext } from './request-context.js';
+
+/**
+ * Put the decision on record; with `audit.fail_closed: all`, refuse (503
+ * `audit_unavailable`) when it could not be, or while the trail is failing. With
+ * `audit.durability: machine`, resolves once the record is on disk.
+ *
+ * @example
+ * await openRecord(gate, state, ctx); // then forward, or answer
+ */
+export async function openRecord(gate: GateServices, state: GateState, ctx: RequestContext): Promise<void> {
+  if (ctx.opened) return;
+  ctx.opened = true;
+  const record = buildRecord(ctx);
+  // Injected later (upstream-request.ts), but part of the decision: an exchange cut short still names it.
+  record.credential ??= ctx.decision?.credential?.secret ?? null;
+  const written = opened(gate, record);
+  if (state.auditFailClosed === 'all' && (!written || !gate.auditHealthy())) {
+    throw new Rejection(503, 'audit_unavailable', 'the audit trail cannot record this request; every request is refused until it recovers (audit.fail_closed: all)', ctx.decision?.rule ?? null);
+  }
+  const wait = gate.audit.synced?.();
+  if (wait) await wait;
+}
+
+/** A refusal's decision, on record before the refusal is sent (never refuses itself). */
+export function openRefusal(gate: GateServices, ctx: RequestContext): void {
+  if (ctx.opened) return;
+  ctx.opened = true;
+  opened(gate, buildRecord(ctx));
+}
+
+/** `record` on record as opened; false when the journal could not take it (already reported by it). */
+export function opened(gate: GateServices, record: AuditRecord): boolean {
+  try {
+    return gate.audit.begin?.(record) ?? true;
+  } catch (err) {
+    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
+    return false;
+  }
+}
