@@ -67,6 +67,9 @@ export class AuditJournal {
   private readonly live = new Map<string, string>();
   private seq = 0;
   private failure: string | null = null;
+  private closing: string[] = [];
+  private closingIds: string[] = [];
+  private flushing = false;
   private torn = false;
   private lost = 0;
   private handed = 0;
@@ -136,11 +139,32 @@ export class AuditJournal {
     return true;
   }
 
-  /** The finished record (the caller hands it to the sinks next). False when it could not be written. */
-  close(record: AuditRecord): boolean {
+  /**
+   * The finished record (the caller hands it to the sinks next). Written with the other
+   * records finished in this turn of the event loop, in one write: a crash before that
+   * write leaves the exchange on record as opened (replayed as interrupted), not lost.
+   */
+  close(record: AuditRecord): void {
     this.live.delete(record.decision_id);
     this.handed++;
-    return this.append(`{"c":${JSON.stringify(record)}}\n`, record.decision_id);
+    this.closing.push(`{"c":${JSON.stringify(record)}}\n`);
+    this.closingIds.push(record.decision_id);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flushClosed());
+    }
+  }
+
+  /** Write the finished records of this turn (one write). */
+  flushClosed(): void {
+    this.flushing = false;
+    if (this.closing.length === 0) return;
+    const lines = this.closing.length === 1 ? this.closing[0]! : this.closing.join('');
+    const first = this.closingIds[0]!;
+    const n = this.closingIds.length;
+    this.closing = [];
+    this.closingIds = [];
+    this.append(lines, n === 1 ? first : `${first} and ${n - 1} more`, n);
   }
 
   /**
@@ -164,12 +188,13 @@ export class AuditJournal {
    */
   shutdown(): void {
     clearInterval(this.timer);
+    this.flushClosed();
     this.collect();
     closeSync(this.current.fd);
     if (this.live.size === 0 && this.retired.length === 0 && this.caughtUp(this.handed)) this.unlink(this.current.name);
   }
 
-  private append(line: string, id: string): boolean {
+  private append(line: string, id: string, records = 1): boolean {
     // After a write cut short (a full disk), the torn fragment is ended first, so that it
     // spoils only its own line for the replay.
     const buf = Buffer.from(this.torn ? `\n${line}` : line, 'utf8');
@@ -182,7 +207,7 @@ export class AuditJournal {
       return true;
     } catch (err) {
       if (off > 0) this.torn = true;
-      this.lost++;
+      this.lost += records;
       this.failure = `the audit journal in ${this.dir} cannot be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
       this.opts.onError(new Error(`${this.failure} (record ${id}; ${this.lost} not journaled since start)`));
       return false;
@@ -215,6 +240,7 @@ export class AuditJournal {
 
   /** Start a new segment, carrying the open exchanges into it; the old one waits for the sinks. */
   private retire(): void {
+    this.flushClosed();
     const old = this.current;
     if (this.opts.durability === 'machine') fdatasyncSync(old.fd);
     this.current = this.newSegment();

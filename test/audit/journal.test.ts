@@ -14,13 +14,15 @@ import { makeRecord, waitFor, withTempDir } from './fixtures.js';
 const files = (dir: string): string[] => readdirSync(join(dir, JOURNAL_DIR)).sort().map((n) => join(dir, JOURNAL_DIR, n));
 
 void test('a stop without shutdown: finished records come back whole, the unfinished as gate_interrupted', async () => {
-  await withTempDir((dir) => {
+  await withTempDir(async (dir) => {
     const errors: Error[] = [];
     const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => errors.push(e) }, () => null);
     const [a, b, c] = [makeRecord(1), makeRecord(2), makeRecord(3)];
     for (const r of [a, b, c]) assert.equal(j.open({ ...r, outcome: 'allow', status: 0 }), true);
     j.close({ ...a, status: 200 });
     j.close({ ...c, status: 201 });
+    // Finished records are written together at the end of the turn.
+    await new Promise((r) => setImmediate(r));
     // No shutdown: as after kill -9, the segment is left as written.
     const found = readJournal(files(dir));
     assert.equal(found.interrupted, 1);
