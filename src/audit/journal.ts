@@ -57,7 +57,7 @@ interface Segment {
  * @example
  * const journal = AuditJournal.open({ dataDir, durability: 'process', onError });
  * if (!journal.open(record)) refuse(503, 'audit_unavailable');  // before forwarding
- * journal.close(finished);                                      // when it ends, then sinks.write(finished)
+ * journal.close(id, JSON.stringify(finished));                 // when it ends, then sinks.write(finished)
  */
 export class AuditJournal {
   readonly dir: string;
@@ -144,11 +144,11 @@ export class AuditJournal {
    * records finished in this turn of the event loop, in one write: a crash before that
    * write leaves the exchange on record as opened (replayed as interrupted), not lost.
    */
-  close(record: AuditRecord): void {
-    this.live.delete(record.decision_id);
+  close(id: string, json: string): void {
+    this.live.delete(id);
     this.handed++;
-    this.closing.push(`{"c":${JSON.stringify(record)}}\n`);
-    this.closingIds.push(record.decision_id);
+    this.closing.push(`{"c":${json}}\n`);
+    this.closingIds.push(id);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flushClosed());

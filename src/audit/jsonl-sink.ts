@@ -60,7 +60,7 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
     return this._written;
   }
 
-  write(record: AuditRecord): void {
+  write(record: AuditRecord, json?: string): void {
     try {
       const s = this.writable();
       if (!s) return this.drop('the audit stream is not writable');
@@ -69,7 +69,7 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
         this._lastError = `audit output ${this.target} is not keeping up (${s.writableLength} bytes waiting)`;
         return this.drop(this._lastError);
       }
-      s.write(`${JSON.stringify(record)}\n`, (err) => {
+      s.write(`${json ?? JSON.stringify(record)}\n`, (err) => {
         if (err) {
           this._dropped++;
           this.fail(err);

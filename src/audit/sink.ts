@@ -5,7 +5,8 @@ import type { HealthReporter } from './health.js';
 
 /** Where audit records go. A sink must never throw into the request path. */
 export interface AuditSink {
-  write(record: AuditRecord): void;
+  /** `json`, when given, is `JSON.stringify(record)` already made (the trail serialises each record once). */
+  write(record: AuditRecord, json?: string): void;
   close?(): Promise<void>;
   /** Put a decision on record before anything leaves (trail.ts); false when it could not be. */
   begin?(record: AuditRecord): boolean;
@@ -77,10 +78,10 @@ export class MultiSink implements AuditSink, HealthReporter {
     }
     return written === Infinity ? null : { written, dropped };
   }
-  write(record: AuditRecord): void {
+  write(record: AuditRecord, json?: string): void {
     for (const s of this.sinks) {
       try {
-        s.write(record);
+        s.write(record, json);
       } catch (err) {
         this.onError(err);
       }

@@ -65,7 +65,8 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
   /** Absolute path of the database file. */
   readonly file: string;
   private worker: Worker | null = null;
-  private queue: AuditRecord[] = [];
+  /** Records as JSON texts (the trail serialises each record once, for the journal and for here). */
+  private queue: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private taken = new Int32Array(new SharedArrayBuffer(4));
@@ -77,7 +78,7 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
    * them back to the queue instead of losing them (a record written twice is ignored
    * by its primary key).
    */
-  private unconfirmed: { end: number; records: AuditRecord[] }[] = [];
+  private unconfirmed: { end: number; records: string[] }[] = [];
   private postedTotal = 0;
   private closing: Promise<void> | null = null;
   private status: WriterStatus = HEALTHY;
@@ -129,14 +130,14 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     return this.queue.length + this.inflight() + this.status.pending;
   }
 
-  write(record: AuditRecord): void {
+  write(record: AuditRecord, json?: string): void {
     try {
       if (this.closing) {
         this.localDropped++;
         this.report(new Error(`audit record ${record.decision_id} written after the sqlite audit sink closed; dropped`));
         return;
       }
-      this.queue.push(record);
+      this.queue.push(json ?? JSON.stringify(record));
       if (this.queue.length >= this.batchSize) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
     } catch (err) {
@@ -155,7 +156,7 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
       this.posted = (this.posted + batch.length) | 0;
       this.postedTotal += batch.length;
       this.unconfirmed.push({ end: this.postedTotal, records: batch });
-      w.postMessage({ type: 'batch', json: JSON.stringify(batch) } satisfies ToWriter);
+      w.postMessage({ type: 'batch', json: `[${batch.join(',')}]` } satisfies ToWriter);
     }
     if (this.queue.length === 0) return;
     // No thread, or a stalled one: keep (bounded) and try again later.

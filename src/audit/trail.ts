@@ -43,8 +43,9 @@ export class AuditTrail implements AuditSink, HealthReporter {
   }
 
   write(record: AuditRecord): void {
-    this.journal?.close(record);
-    this.sinks.write(record);
+    const json = JSON.stringify(record);
+    this.journal?.close(record.decision_id, json);
+    this.sinks.write(record, json);
   }
 
   /** Close the sinks (they write what they hold), then delete the journal they have covered. */

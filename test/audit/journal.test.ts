@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { AuditRecord } from '../../src/audit/fields.js';
 import { AuditJournal, JOURNAL_DIR } from '../../src/audit/journal.js';
 import { INTERRUPTED, readJournal } from '../../src/audit/journal-recover.js';
 import { makeRecord, waitFor, withTempDir } from './fixtures.js';
 
+const closing = (r: AuditRecord): [string, string] => [r.decision_id, JSON.stringify(r)];
 const files = (dir: string): string[] => readdirSync(join(dir, JOURNAL_DIR)).sort().map((n) => join(dir, JOURNAL_DIR, n));
 
 void test('a stop without shutdown: finished records come back whole, the unfinished as gate_interrupted', async () => {
@@ -19,8 +21,8 @@ void test('a stop without shutdown: finished records come back whole, the unfini
     const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => errors.push(e) }, () => null);
     const [a, b, c] = [makeRecord(1), makeRecord(2), makeRecord(3)];
     for (const r of [a, b, c]) assert.equal(j.open({ ...r, outcome: 'allow', status: 0 }), true);
-    j.close({ ...a, status: 200 });
-    j.close({ ...c, status: 201 });
+    j.close(...closing({ ...a, status: 200 }));
+    j.close(...closing({ ...c, status: 201 }));
     // Finished records are written together at the end of the turn.
     await new Promise((r) => setImmediate(r));
     // No shutdown: as after kill -9, the segment is left as written.
@@ -46,7 +48,7 @@ void test('an exchange still open is carried into the next segment; retired segm
     for (let i = 2; i < 6; i++) {
       const r = makeRecord(i);
       j.open(r);
-      j.close(r);
+      j.close(...closing(r));
     }
     // Retired (30 ms) but the sinks have not committed the 4 records: kept.
     await new Promise((r) => setTimeout(r, 1_200));
@@ -57,7 +59,7 @@ void test('an exchange still open is carried into the next segment; retired segm
     const found = readJournal(files(dir));
     assert.deepEqual(found.records.map((r) => r.decision_id), [long.decision_id]);
     assert.equal(found.records[0]?.error, INTERRUPTED);
-    j.close({ ...long, status: 200 });
+    j.close(...closing({ ...long, status: 200 }));
     written = 5;
     j.shutdown();
     assert.deepEqual(files(dir), [], 'a clean shutdown with everything committed leaves no segment');
@@ -70,7 +72,7 @@ void test('a sink that dropped records keeps the journal for the next start', as
     const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => errors.push(e), segmentMs: 30 }, () => ({ written: 10, dropped: 1 }));
     const r = makeRecord(1);
     j.open(r);
-    j.close(r);
+    j.close(...closing(r));
     await new Promise((res) => setTimeout(res, 1_200));
     j.shutdown();
     assert.ok(files(dir).length >= 1);
