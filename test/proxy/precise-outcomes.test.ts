@@ -271,6 +271,21 @@ rules:
     assertAbortLogged(from, rec.decision_id);
   });
 
+  test('an agent that stops sending mid-upload for timeouts.idle is cut and recorded as client_idle_timeout', async () => {
+    const got = new Promise<void>((r) => upstreamGot.set('/upload-stalled', r));
+    const s = connect(g.port, '127.0.0.1', () => s.write(requestHead('open.test', '/upload-stalled', 'POST', 'content-type: application/octet-stream\r\ncontent-length: 100000\r\n') + 'x'.repeat(1000)));
+    s.on('error', () => undefined);
+    const closed = new Promise<void>((r) => s.on('close', () => r()));
+    await got;
+    // And nothing more from the agent: the gate's idle timeout ends it.
+    await closed;
+    const rec = await recordFor('/upload-stalled');
+    assert.equal(rec.outcome, 'error');
+    assert.equal(rec.reason, 'client_idle_timeout');
+    assert.equal(rec.error, 'client_idle_timeout');
+    await upstreamClosed.get('/upload-stalled');
+  });
+
   /** No warning or error was logged since `from`, and the abort has its debug line. */
   function assertAbortLogged(from: number, id: string): void {
     const since = g.logs.slice(from);
