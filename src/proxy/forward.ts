@@ -80,7 +80,8 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       if (!ctx.req.complete || !controller) {
         if (ctx.error === null) {
           ctx.outcome = 'error';
-          ctx.reason = ctx.error = 'client_idle_timeout';
+          // No controller yet: still waiting for a connection to the upstream.
+          ctx.reason = ctx.error = ctx.req.complete ? 'upstream_timeout' : 'client_idle_timeout';
         }
         res.destroy();
         return;
