@@ -1,4 +1,4 @@
-import { errors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
@@ -9,6 +9,7 @@ import { IdentityError } from '../identity/errors.js';
 import type { Cut } from './live-exchanges.js';
 import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
 import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
+import { onAgentIdle } from './agent-idle.js';
 
 export interface ForwardRequest {
   method: string;
@@ -51,7 +52,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       if (settled) return;
       settled = true;
       res.off('close', onClientClose);
-      res.off('timeout', onAgentIdle);
+      res.off('timeout', onIdle);
       if (err) reject(err);
       else resolve();
     };
@@ -70,30 +71,9 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       res.statusMessage = '';
     };
     res.on('close', onClientClose);
-    /**
-     * Nothing moved on the agent's socket for `timeouts.idle` (the server's socket
-     * timeout): with the upload done, it is the upstream that stalled, and it is named
-     * so (undici's own body timeout, the same length, may come second). While the agent
-     * is still uploading, it is the agent that stalled: cut as Node would.
-     */
-    const onAgentIdle = (): void => {
-      if (!ctx.req.complete || !controller) {
-        if (ctx.error === null) {
-          ctx.outcome = 'error';
-          // No controller yet: still waiting for a connection to the upstream.
-          ctx.reason = ctx.error = ctx.req.complete ? 'upstream_timeout' : 'client_idle_timeout';
-        }
-        res.destroy();
-        return;
-      }
-      controller.abort(
-        started
-          ? new UpstreamResponseError('upstream_body_timeout', 'upstream_body_timeout', 'idle', 'the upstream stopped sending the response body for longer than timeouts.idle')
-          : new errors.HeadersTimeoutError(),
-      );
-    };
-    // A listener here means Node no longer destroys the socket itself on timeout: onAgentIdle does.
-    res.on('timeout', onAgentIdle);
+    const onIdle = (): void => onAgentIdle(ctx, controller, started);
+    // A listener here means Node no longer destroys the socket itself on timeout: onAgentIdle does (agent-idle.ts).
+    res.on('timeout', onIdle);
     // Aborting with the identity's error ends the upload and the download alike; it
     // comes back through onResponseError below.
     fr.cut?.listen((why) => controller?.abort(why));
