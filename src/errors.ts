@@ -19,6 +19,10 @@ export const ErrorCode = {
   UPSTREAM_TLS: 'SLUICE_UPSTREAM_TLS',
   UPSTREAM_TIMEOUT: 'SLUICE_UPSTREAM_TIMEOUT',
   UPSTREAM_FAILED: 'SLUICE_UPSTREAM_FAILED',
+  /** The upstream's response broke HTTP/1.1 (status line, header, chunked framing, length). */
+  UPSTREAM_MALFORMED: 'SLUICE_UPSTREAM_MALFORMED',
+  /** The agent closed its connection before the exchange ended. */
+  CLIENT_ABORTED: 'SLUICE_CLIENT_ABORTED',
   TLS_CA: 'SLUICE_TLS_CA',
   INTERNAL: 'SLUICE_INTERNAL',
   IDENTITY_REQUIRED: 'SLUICE_IDENTITY_REQUIRED',

@@ -14,6 +14,7 @@ import { mintRunToken } from '../identity/mint-run-token.js';
 import { writeClientBundle } from '../tls/trust.js';
 import { agentEnv } from './agent-env.js';
 import { configPath } from './paths.js';
+import { CLIENT_BUNDLE_FILE } from './stale-temps.js';
 import { UsageError } from './usage-error.js';
 
 /** The flags both commands share. */
@@ -47,7 +48,7 @@ export async function openGateSession(flags: GateSessionFlags): Promise<GateSess
   const config = loaded.config;
   const { host, port } = gateAddress(flags.gate, config.listen);
   await assertListening(host, port);
-  const bundle = join(config.data_dir, 'ca-bundle.pem');
+  const bundle = join(config.data_dir, CLIENT_BUNDLE_FILE);
   await writeClientBundle(bundle, await readFile(config.tls.ca_cert, 'utf8'));
   let ttlMs: number;
   try {

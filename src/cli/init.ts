@@ -3,10 +3,11 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { starterConfig } from '../config/starter.js';
-import { createCa, writeCa } from '../tls/ca.js';
+import { CA_CERT_FILE, CA_KEY_FILE, createCa, writeCa } from '../tls/ca.js';
 import { ensureTokenKeys, TOKEN_KEY_FILE } from '../identity/keys.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { CONFIG_NAME, DEFAULT_DIR } from './paths.js';
+import { removeCrashLeftovers } from './stale-temps.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice init [--dir DIR] [--force]
@@ -30,6 +31,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
+  // An earlier init or secret write that crashed half-way left temp files (maybe a key): remove them first.
+  const leftovers = await removeCrashLeftovers(dir, { cert: join(dir, CA_CERT_FILE), key: join(dir, CA_KEY_FILE) });
   await writeFile(configFile, starterConfig(), { mode: 0o644 });
   const ca = await createCa();
   const { certPath, keyPath } = await writeCa(dir, ca, { force: values.force });
@@ -37,7 +40,8 @@ export async function run(argv: string[]): Promise<number> {
   await ensureTokenKeys(dir);
   const master = await ensureMasterKey(dir);
   process.stdout.write(
-    `created ${configFile}\n` +
+    leftovers.map((p) => `removed ${p} (left by a crash during a write)\n`).join('') +
+      `created ${configFile}\n` +
       `created CA certificate ${certPath}\n` +
       `created CA key ${keyPath} (mode 0600)\n` +
       `agent token signing key ${join(dir, TOKEN_KEY_FILE)} (mode 0600)\n` +

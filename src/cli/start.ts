@@ -7,6 +7,7 @@ import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
 import { credentialWarnings } from './policy.js';
 import { configPath } from './paths.js';
+import { removeCrashLeftovers } from './stale-temps.js';
 import { CommandError, UsageError } from './usage-error.js';
 
 export const help = `sluice start [--config FILE] [--listen HOST:PORT]
@@ -35,6 +36,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const ca = await loadConfiguredCa(loaded.config);
   const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file });
+  // A crash during an atomic write leaves its temp file (maybe a key) behind: remove it before serving.
+  const leftovers = await removeCrashLeftovers(loaded.config.data_dir, { cert: loaded.config.tls.ca_cert, key: loaded.config.tls.ca_key });
+  if (leftovers.length > 0) logger.info({ removed: leftovers }, 'removed temp files left by a crash during an atomic write');
   const where = listen ?? loaded.config.listen;
   const gate = await Gate.start({ loaded, ca, logger, ...(listen ? { listen } : {}) }).catch((err: unknown) => {
     throw listenFailure(err, where, listen ? '--listen' : `listen in ${loaded.file}`);

@@ -7,13 +7,9 @@
  * await writePrivateFile('/data/secrets.json', json);           // temp + fsync + rename
  * const created = await createPrivateFileOnce('/data/master.key', key); // false if it already existed
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-
-function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-}
+import { tempSibling } from '../temp-files.js';
 
 async function writeNew(path: string, data: string | Buffer): Promise<void> {
   const fh = await open(path, 'wx', 0o600);
@@ -65,14 +61,15 @@ export async function createPrivateFileOnce(path: string, data: string | Buffer)
 }
 
 /**
- * Remove the temp siblings of `path` a crashed writer left behind (`.NAME.<hex>.tmp`).
+ * Remove the temp siblings of `path` a crashed writer left behind (`.NAME.<pid>.<hex>.tmp`,
+ * or `.NAME.<hex>.tmp` from before the pid was in the name).
  * With `olderThanMs` 0, call it only while no other writer of `path` can be running
  * (holding its lock); otherwise only temp files at least that old are removed (a live
  * writer's exists for milliseconds). Returns how many were removed.
  */
 export async function removeLeftoverTemps(path: string, olderThanMs = 0): Promise<number> {
   const prefix = `.${basename(path)}.`;
-  const shape = /^[0-9a-f]{12}\.tmp$/;
+  const shape = /^(?:\d{1,10}\.)?[0-9a-f]{12}\.tmp$/;
   let removed = 0;
   for (const name of await readdir(dirname(path)).catch(() => [] as string[])) {
     if (!name.startsWith(prefix) || !shape.test(name.slice(prefix.length))) continue;

@@ -8,11 +8,12 @@
  * const key = await loadSigningKey('/var/lib/sluice'); // sluice token
  * const pub = await loadVerifyKey('/var/lib/sluice');  // the gate
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SluiceError } from '../errors.js';
+import { tempSibling } from '../temp-files.js';
 
 export const TOKEN_KEY_FILE = 'token-key.pem';
 export const TOKEN_PUBLIC_KEY_FILE = 'token-key.pub.pem';
@@ -125,7 +126,7 @@ async function mkdirPrivate(dir: string): Promise<void> {
  * Returns false when `path` already existed.
  */
 async function placeNew(path: string, data: string, mode: number): Promise<boolean> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = tempSibling(path);
   try {
     const fh = await open(tmp, 'wx', mode);
     try {

@@ -32,8 +32,9 @@ const PARSER_ERRORS: Record<string, { status: number; reason: string }> = {
  */
 export function handleClientError(logger: Logger, err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
   const code = err.code ?? 'unknown';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
-    logger.debug({ code }, 'client connection dropped');
+  // HPE_INVALID_EOF_STATE: the agent closed its connection part-way through a request (an aborted upload).
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+    logger.debug({ code }, 'client aborted: the agent closed its connection mid-request');
     socket.destroy();
     return;
   }

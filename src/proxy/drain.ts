@@ -45,14 +45,17 @@ function endInFlight(limits: GateLimits, timeoutMs: number): number {
   const all = limits.inFlight();
   for (const e of all) {
     const ctx = e.ctx;
+    if (ctx) {
+      // Recorded before the cut: an unfinished response with no cause on record reads as the agent's abort.
+      ctx.outcome = 'deny';
+      ctx.reason = 'shutting_down';
+      ctx.error = 'drain_timeout';
+    }
     if (!ctx || !e.cut) {
       // Not yet identified: nothing was sent anywhere for it.
       e.res.destroy();
       continue;
     }
-    ctx.outcome = 'deny';
-    ctx.reason = 'shutting_down';
-    ctx.error = 'drain_timeout';
     if (ctx.res.headersSent) {
       // Mid-response: cutting the connection is the only honest signal left.
       ctx.res.destroy();

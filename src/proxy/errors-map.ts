@@ -2,6 +2,8 @@ import { SluiceError, ErrorCode } from '../errors.js';
 import { IdentityError } from '../identity/errors.js';
 import { ResponseBlockedError } from './response-inspector.js';
 import type { DenyError } from './deny-response.js';
+import { ClientAbortedError } from './client-abort.js';
+import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
 
 /** A request the gate refuses: status, contract error, a reason a person can act on. */
 export class Rejection extends Error {
@@ -25,6 +27,8 @@ export interface MappedFailure {
   /** `deny` when the gate refused, `error` when something upstream failed. */
   outcome: 'deny' | 'error';
   code: string;
+  /** The lower-level cause behind `code` (ECONNRESET under `upstream_body_reset`), for the log only. */
+  cause?: string | null;
   /** Extra response headers (e.g. `proxy-authenticate` on a 407). */
   headers: Record<string, string>;
 }
@@ -50,6 +54,16 @@ export function mapFailure(thrown: unknown): MappedFailure {
   const err = ownCause(thrown) ?? thrown;
   if (err instanceof Rejection) {
     return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
+  }
+  if (err instanceof ClientAbortedError) {
+    // Nobody reads this answer; the record and the debug log say what happened.
+    return { status: 499, error: 'client_aborted', reason: err.message, rule: null, outcome: 'error', code: 'client_aborted', headers: {} };
+  }
+  // A parser error that did not come through forward() (which names it already) is named here.
+  const precise = err instanceof UpstreamResponseError ? err : classifyUpstreamFailure(err, false);
+  if (precise) {
+    const status = precise.outcome === 'upstream_body_timeout' ? 504 : 502;
+    return { status, error: precise.outcome, reason: precise.message, rule: null, outcome: 'error', code: precise.detail, cause: precise.causeCode, headers: {} };
   }
   if (err instanceof ResponseBlockedError) {
     return { status: err.status, error: err.error, reason: err.reason, rule: null, outcome: err.status === 502 ? 'error' : 'deny', code: err.error, headers: {} };

@@ -7,6 +7,9 @@ import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
 import { IdentityError } from '../identity/errors.js';
 import type { Cut } from './live-exchanges.js';
+import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
+import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
+import { onAgentIdle } from './agent-idle.js';
 
 export interface ForwardRequest {
   method: string;
@@ -33,26 +36,44 @@ export interface ForwardRequest {
  * stays flat whatever the size). An inspected response goes through its inspector,
  * holding the head back until the first `holdBytes` are scanned so a refusal can still
  * be a clean 403. Resolves when the response has ended; rejects with the error if it
- * fails (or is refused) before any response byte reached the agent.
+ * fails (or is refused) before any response byte reached the agent, and also after,
+ * with the connection cut, when the upstream failed (UpstreamResponseError: recorded
+ * and logged by the caller) or the agent left (ClientAbortedError).
  */
 export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: ForwardRequest): Promise<void> {
   const { res } = ctx;
   return new Promise<void>((resolve, reject) => {
     if (fr.cut?.reason) return reject(fr.cut.reason);
+    // The agent left while the request was decided or resolved: nothing is dialled for it.
+    if (res.destroyed) return reject(new ClientAbortedError());
     let controller: Dispatcher.DispatchController | null = null;
     let settled = false;
     const done = (err?: Error): void => {
       if (settled) return;
       settled = true;
       res.off('close', onClientClose);
+      res.off('timeout', onIdle);
       if (err) reject(err);
       else resolve();
     };
     const onClientClose = (): void => {
-      // The agent went away mid-exchange: stop the upstream side too.
-      if (!res.writableFinished) controller?.abort(new Error('client closed the connection'));
+      if (res.writableFinished) return;
+      // The agent went away mid-exchange (unless the gate cut it, and said why): stop the upstream side too.
+      markClientAbort(ctx);
+      controller?.abort(new ClientAbortedError());
+    };
+    /** The upstream's final head arrived: a connection lost from here on lost part of a body. */
+    let started = false;
+    /** The answer will be the gate's own: nothing of the upstream's head may stay on it. */
+    const forgetHead = (): void => {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      // Else the deny answer would go out as `502 OK`, with the upstream's reason phrase.
+      res.statusMessage = '';
     };
     res.on('close', onClientClose);
+    const onIdle = (): void => onAgentIdle(ctx, controller, started);
+    // A listener here means Node no longer destroys the socket itself on timeout: onAgentIdle does (agent-idle.ts).
+    res.on('timeout', onIdle);
     // Aborting with the identity's error ends the upload and the download alike; it
     // comes back through onResponseError below.
     fr.cut?.listen((why) => controller?.abort(why));
@@ -161,7 +182,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       if (!c.aborted) c.abort(err);
       if (!res.headersSent) {
         // Nothing reached the agent: forget the upstream's head and answer with the deny body.
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        forgetHead();
         done(err);
       } else {
         // The head (and maybe part of the body) is out: a cut is the only honest signal.
@@ -175,12 +196,13 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
-        if (res.destroyed) c.abort(new Error('client closed the connection'));
+        if (res.destroyed) c.abort(new ClientAbortedError());
         else if (fr.cut?.reason) c.abort(fr.cut.reason);
       },
       onResponseStart(_c, statusCode, headers: IncomingHttpHeaders, statusMessage) {
         // An informational head (103 Early Hints) is not the response; the final one follows.
         if (statusCode < 200) return;
+        started = true;
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
         // The reason phrase is the upstream's text too: scrubbed like a header.
@@ -282,20 +304,31 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
       onResponseError(_c, err) {
         clearHold();
         if (failed) return;
+        if (err instanceof ClientAbortedError || (clientGone(ctx) && !(err instanceof IdentityError))) {
+          // Whatever failed, it failed because the agent left (its upload ended short, or we aborted for it).
+          markClientAbort(ctx);
+          res.destroy();
+          return done(new ClientAbortedError());
+        }
+        if (res.headersSent && err instanceof IdentityError) {
+          ctx.outcome = 'deny';
+          ctx.reason = ctx.error = err.reason;
+          res.destroy();
+          return done();
+        }
+        const precise = classifyUpstreamFailure(err, started) ?? err;
         if (res.headersSent) {
           // Mid-body failure: the agent must see a truncated response, not a clean end.
-          ctx.error = 'upstream_failed_mid_response';
-          if (err instanceof IdentityError) {
-            ctx.outcome = 'deny';
-            ctx.reason = ctx.error = err.reason;
-          }
-          res.destroy(err);
-          done();
+          // Recorded here, before the cut closes the response (and its record is written).
+          ctx.outcome = 'error';
+          ctx.reason = precise instanceof UpstreamResponseError ? precise.outcome : 'upstream_failed';
+          ctx.error = precise instanceof UpstreamResponseError ? precise.detail : 'upstream_failed_mid_response';
+          res.destroy();
         } else {
           // The head may be set but held: the deny answer must not carry the upstream's headers.
-          for (const name of res.getHeaderNames()) res.removeHeader(name);
-          done(err);
+          forgetHead();
         }
+        done(precise);
       },
     };
 

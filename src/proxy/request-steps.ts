@@ -7,7 +7,9 @@ import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js'
 import { headerAndQueryOverrides, overrideCheck } from './method-override.js';
 import type { Decision } from '../policy/types.js';
 import { classifyTarget } from './classify-target.js';
+import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
+import { SluiceError } from '../errors.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { identify } from './identify.js';
 import { checkBeforePolicy, checkCredentialTransport, policyDenial } from './pre-policy.js';
@@ -123,18 +125,38 @@ export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: u
   if (thrown instanceof IdentityError && thrown.principal) ctx.principal = thrown.principal;
   if (thrown instanceof ResponseBlockedError) ctx.findings.push(...thrown.findings.filter((f) => !ctx.findings.includes(f)));
   const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
+  if (err instanceof ClientAbortedError || (clientGone(ctx) && !isRefusal(err))) {
+    // The agent left: whatever broke after that (its body's read, the upstream aborted
+    // for it) is a consequence, not a fault to warn about.
+    markClientAbort(ctx);
+    gate.logger.debug({ decision_id: ctx.decisionId, host: ctx.hostText, error: ctx.error, code: errorCodeOf(err) }, 'client aborted: the agent closed its connection before the exchange ended');
+    return mapFailure(new ClientAbortedError());
+  }
   const f = mapFailure(err);
   ctx.outcome = f.outcome;
   // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
   // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
   ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
   if (f.outcome === 'error') ctx.error = f.code;
-  if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, host: ctx.hostText }, f.reason);
+  if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, ...(f.cause ? { cause: f.cause } : {}), host: ctx.hostText }, f.reason);
   return f;
 }
 
+/** A refusal or failure the gate names itself: recorded as such even if the agent has left meanwhile. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof SluiceError || err instanceof Rejection || err instanceof IdentityError || err instanceof ResponseBlockedError;
+}
+
+/** The code on an error (or its cause), for a debug line; never its message. */
+function errorCodeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e !== null && typeof e === 'object' && i < 3; e = (e as { cause?: unknown }).cause, i++) {
+    if ('code' in e && typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
 export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: RequestContext['tunnel'], state: GateState): RequestContext {
-  return {
+  const ctx: RequestContext = {
     decisionId: newDecisionId(),
     time: new Date().toISOString(),
     startNs: process.hrtime.bigint(),
@@ -167,6 +189,10 @@ export function newContext(req: IncomingMessage, res: ServerResponse, tunnel: Re
     auditPath: null,
     protocol: null,
   };
+  // Ahead of every other 'close' listener (the audit record's among them): a response
+  // that closed unfinished with no cause the gate recorded was ended by the agent.
+  res.prependOnceListener('close', () => markClientAbort(ctx));
+  return ctx;
 }
 
 function hostHeader(ctx: RequestContext): string {

@@ -6,10 +6,10 @@
  * @example
  * const { certPath, keyPath } = await writeCa('/home/me/.sluice', await createCa());
  */
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ErrorCode, SluiceError } from '../errors.js';
+import { tempSibling } from '../temp-files.js';
 import type { CaMaterial } from './ca.js';
 import { errnoCode } from './tls-file.js';
 
@@ -68,7 +68,7 @@ export async function writeCa(
  * see the old file or the new one, never half of one.
  */
 async function placeFile(path: string, data: string, mode: number, force: boolean): Promise<void> {
-  const target = force ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`) : path;
+  const target = force ? tempSibling(path) : path;
   try {
     await writeExclusive(target, data, mode);
     if (force) await rename(target, path);

@@ -10,11 +10,10 @@
  * const ca = await upstreamTrust(config.tls?.upstream_ca);
  * tls.connect({ host, port, servername: host, ca });
  */
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { ErrorCode, SluiceError } from '../errors.js';
+import { tempSibling } from '../temp-files.js';
 import { pemBodyKey, splitPemCertificates } from './pem.js';
 import { errnoCode, readTlsFile } from './tls-file.js';
 
@@ -67,7 +66,7 @@ export async function writeClientBundle(path: string, sluiceCaPem: string): Prom
   }
   const certs = dedupe([...sluice, ...(await systemRoots()), ...rootCertificates]);
   const text = `# Sluice client trust bundle: the Sluice CA, then the system roots.\n${certs.join('')}`;
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempSibling(path);
   try {
     await writeFile(tmp, text, { mode: 0o644, flag: 'wx' });
     await chmod(tmp, 0o644); // the umask may have narrowed it; clients run as other users too
