@@ -16,7 +16,7 @@ export interface WrappedChild {
  * const { exited } = spawnWrapped('sluice run', 'curl', ['https://example.com/'], { stdio: 'inherit', env });
  * process.exitCode = await exited;
  */
-export function spawnWrapped(label: string, cmd: string, args: readonly string[], opts: { stdio: StdioOptions; env: NodeJS.ProcessEnv }): WrappedChild {
+export function spawnWrapped(label: string, cmd: string, args: readonly string[], opts: { stdio: StdioOptions; env: NodeJS.ProcessEnv; uid?: number; gid?: number }): WrappedChild {
   // Catch signals before the child exists: it can print (and whoever watches it can
   // signal us) before spawn() even returns; a signal with no handler would kill this
   // process and leave the child running.
@@ -27,7 +27,7 @@ export function spawnWrapped(label: string, cmd: string, args: readonly string[]
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, forward);
-  const child = spawn(cmd, args, { stdio: opts.stdio, env: opts.env });
+  const child = spawn(cmd, args, opts);
   running.child = child;
   if (running.pending) child.kill(running.pending);
   const exited = new Promise<number>((resolve) => {
