@@ -20,5 +20,5 @@ const httpsProxy = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.h
 const httpProxy = env.HTTP_PROXY || env.http_proxy || httpsProxy;
 if (httpsProxy || httpProxy) setGlobalDispatcher(new EnvHttpProxyAgent());
 // keepAlive as Node 20's own global agents have it.
-if (httpProxy) http.globalAgent = new HttpProxyAgent(httpProxy, { keepAlive: true }) as unknown as http.Agent;
-if (httpsProxy) https.globalAgent = new HttpsProxyAgent(httpsProxy, { keepAlive: true }) as unknown as https.Agent;
+if (httpProxy) http.globalAgent = new HttpProxyAgent(httpProxy, { keepAlive: true });
+if (httpsProxy) https.globalAgent = new HttpsProxyAgent(httpsProxy, { keepAlive: true });

@@ -44,6 +44,9 @@ export interface Launch {
   close(): Promise<void>;
 }
 
+/** Where package managers keep caches in the sandbox (npm fails outright on a read-only ~/.npm). */
+const SANDBOX_CACHES: Readonly<Record<string, string>> = { npm_config_cache: '/tmp/.npm', XDG_CACHE_HOME: '/tmp/.cache' };
+
 const RELAY = fileURLToPath(new URL('./inside-relay.js', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -78,11 +81,13 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
     // Whatever else the session put in its environment (and agentEnv did not) stays.
     for (const [k, v] of Object.entries(sessionEnv)) if (!(k in process.env) && !(k in env)) env[k] = v;
     if (user) Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name });
+    // $HOME is read-only in the sandbox; caches go to its private /tmp unless the user chose a place.
+    if (isolated) for (const [k, v] of Object.entries(SANDBOX_CACHES)) env[k] ??= v;
     const ids = user ? { uid: user.uid, gid: user.gid } : {};
     let argv: (cmd: string, args: readonly string[]) => [string, string[]] = (cmd, args) => [cmd, [...args]];
     if (isolated) {
       const cwd = await realpath(process.cwd());
-      const hide = await hiddenPaths(secrets.paths);
+      const hide = await hiddenPaths(secrets.paths, user);
       const over = hiddenAbove(cwd, hide);
       if (over) throw new UsageError(`the working directory ${cwd} is inside ${over}, which the sandbox hides; run from another folder`);
       const blankFile = join(runDir, '.blank');
@@ -92,7 +97,7 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
       const writable = await Promise.all((flags.rw ?? []).map((p) => realpath(resolve(p)).catch(() => {
         throw new UsageError(`--rw ${p}: no such file or folder`);
       })));
-      const sandbox = bwrapArgs({ cwd, writable, readOnly: await codePaths(), runDir, blankFile, hide });
+      const sandbox = bwrapArgs({ cwd, writable, readOnly: codePaths(), runDir, blankFile, hide });
       const port = inside.port || '80';
       argv = (cmd, args) => [bwrap, [...sandbox, '--', process.execPath, RELAY, port, `${INSIDE_RUN_DIR}/gate.sock`, cmd, ...args]];
     }
@@ -128,7 +133,7 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
 }
 
 /** Node and Sluice's own code (the relay, the preload and its packages), which the sandbox must be able to run. */
-async function codePaths(): Promise<string[]> {
+function codePaths(): string[] {
   const req = createRequire(import.meta.url);
   const modules = ['undici', 'http-proxy-agent', 'https-proxy-agent'].map((m) => {
     const p = req.resolve(m);
