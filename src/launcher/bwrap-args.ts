@@ -6,7 +6,7 @@
  * writable; fresh /dev, /proc (own pid namespace: no other process's environ or
  * memory), /tmp and /run (host Unix sockets live there: D-Bus, systemd-resolved,
  * nscd, ssh-agent, container daemons; each would be a way out of the network
- * namespace); the run's folder (CA files, the bridge socket) at /run/sluice; then
+ * namespace); the trust folder and the run's folder (the bridge socket) under /run/sluice; then
  * every hidden path covered by an unreadable empty file or directory. Later mounts
  * cover earlier ones, so the hides come last.
  *
@@ -16,8 +16,10 @@
  * terminal); killed when `sluice run` dies.
  */
 
-/** Where the run's folder appears inside the sandbox. */
-export const INSIDE_RUN_DIR = '/run/sluice';
+/** Where the trust folder (CA files) appears inside the sandbox. */
+export const INSIDE_TRUST_DIR = '/run/sluice/trust';
+/** Where the run's own folder (the bridge socket) appears inside the sandbox. */
+export const INSIDE_RUN_DIR = '/run/sluice/run';
 
 export interface SandboxView {
   /** Absolute, symlinks resolved. */
@@ -26,6 +28,8 @@ export interface SandboxView {
   writable: readonly string[];
   /** Host paths the sandbox needs read-only that a private mount would cover (Node, Sluice's own code under /tmp). */
   readOnly: readonly string[];
+  /** The trust folder outside; appears at INSIDE_TRUST_DIR. */
+  trustDir: string;
   /** The run's folder outside; appears at INSIDE_RUN_DIR. */
   runDir: string;
   /** An empty file of mode 0000 to cover hidden files with. */
@@ -41,13 +45,15 @@ const PRIVATE = ['/tmp', '/run', '/dev', '/proc'];
  * spawn('bwrap', [...bwrapArgs(view), '--', process.execPath, relay, '8877', '/run/sluice/gate.sock', 'curl', url]);
  */
 export function bwrapArgs(view: SandboxView): string[] {
-  const a = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net'];
+  // --as-pid-1: the relay is the namespace's init, so signals sent to it (by host pid,
+  // from --info-fd) reach a process that handles them; bwrap forwards none itself.
+  const a = ['--as-pid-1', '--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net'];
   a.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL');
   a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run');
   const shown = view.cwd === '/' ? [...view.writable] : [view.cwd, ...view.writable];
   for (const p of shown) a.push('--bind', p, p);
   for (const p of view.readOnly) if (!visible(p, shown)) a.push('--ro-bind', p, p);
-  a.push('--ro-bind', view.runDir, INSIDE_RUN_DIR);
+  a.push('--ro-bind', view.trustDir, INSIDE_TRUST_DIR, '--ro-bind', view.runDir, INSIDE_RUN_DIR);
   for (const h of view.hide) {
     // Under a private mount there is nothing to hide; under a hidden folder, it is hidden already.
     if (!visible(h.path, shown) || view.hide.some((o) => o.dir && o.path !== h.path && under(h.path, o.path))) continue;

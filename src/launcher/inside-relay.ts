@@ -19,6 +19,17 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || !socketPath || !cmd) 
   process.exit(2);
 }
 
+// Handlers first: as the namespace's init this process receives only the signals it
+// handles, and one may come while the listener is still starting.
+let child: ReturnType<typeof spawn> | undefined;
+let pending: NodeJS.Signals | undefined;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (child) child.kill(sig);
+    else pending = sig;
+  });
+}
+
 const server = createServer((inside) => {
   const outside = connect(socketPath);
   const end = (): void => {
@@ -35,8 +46,8 @@ server.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(126);
 });
 server.listen({ host: '127.0.0.1', port }, () => {
-  const child = spawn(cmd, args, { stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  child = spawn(cmd, args, { stdio: 'inherit' });
+  if (pending) child.kill(pending);
   child.once('error', (err: NodeJS.ErrnoException) => {
     process.stderr.write(`sluice run: cannot start '${cmd}': ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`);
     process.exit(127);

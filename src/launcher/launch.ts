@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load.js';
 import { agentEnv } from '../cli/agent-env.js';
 import { spawnWrapped } from '../cli/spawn-child.js';
+import { startSandboxed } from './sandbox-process.js';
+import { trustDir } from './trust-dir.js';
 import { UsageError } from '../cli/usage-error.js';
-import { bwrapArgs, INSIDE_RUN_DIR } from './bwrap-args.js';
+import { bwrapArgs, INSIDE_RUN_DIR, INSIDE_TRUST_DIR } from './bwrap-args.js';
 import { writeClientFiles } from './client-files.js';
 import { openGateBridge, type GateBridge } from './gate-bridge.js';
 import { hiddenAbove, hiddenPaths } from './hidden-paths.js';
@@ -62,16 +64,16 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
   const proxyUrl = sessionEnv.HTTPS_PROXY;
   if (!proxyUrl) throw new Error('prepareLaunch: the session environment has no HTTPS_PROXY');
   const gate = new URL(proxyUrl);
-  const runDir = await mkdtemp(join(tmpdir(), 'sluice-run-'));
+  const trustFolder = await trustDir(loaded.config.tls.ca_cert);
+  const trust = await writeClientFiles(trustFolder, isolated ? INSIDE_TRUST_DIR : trustFolder, loaded.config.tls.ca_cert);
+  let runDir: string | undefined;
   let bridge: GateBridge | undefined;
   const close = async (): Promise<void> => {
     await bridge?.close();
     bridge = undefined;
-    await rm(runDir, { recursive: true, force: true });
+    if (runDir) await rm(runDir, { recursive: true, force: true });
   };
   try {
-    await chmod(runDir, 0o755);
-    const trust = await writeClientFiles(runDir, isolated ? INSIDE_RUN_DIR : runDir, loaded.config.tls.ca_cert);
     const secrets = operatorSecrets(loaded);
     const inside = new URL(proxyUrl);
     // The sandbox's loopback has only the relay; IPv4 whatever the gate's own address.
@@ -84,8 +86,11 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
     // $HOME is read-only in the sandbox; caches go to its private /tmp unless the user chose a place.
     if (isolated) for (const [k, v] of Object.entries(SANDBOX_CACHES)) env[k] ??= v;
     const ids = user ? { uid: user.uid, gid: user.gid } : {};
-    let argv: (cmd: string, args: readonly string[]) => [string, string[]] = (cmd, args) => [cmd, [...args]];
+    let start = (label: string, cmd: string, args: readonly string[]): Promise<number> =>
+      spawnWrapped(label, cmd, args, { stdio: 'inherit', env, ...ids }).exited;
     if (isolated) {
+      runDir = await mkdtemp(join(tmpdir(), 'sluice-run-'));
+      await chmod(runDir, 0o755);
       const cwd = await realpath(process.cwd());
       const hide = await hiddenPaths(secrets.paths, user);
       const over = hiddenAbove(cwd, hide);
@@ -97,18 +102,16 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
       const writable = await Promise.all((flags.rw ?? []).map((p) => realpath(resolve(p)).catch(() => {
         throw new UsageError(`--rw ${p}: no such file or folder`);
       })));
-      const sandbox = bwrapArgs({ cwd, writable, readOnly: codePaths(), runDir, blankFile, hide });
+      const sandbox = bwrapArgs({ cwd, writable, readOnly: codePaths(), trustDir: trustFolder, runDir, blankFile, hide });
       const port = inside.port || '80';
-      argv = (cmd, args) => [bwrap, [...sandbox, '--', process.execPath, RELAY, port, `${INSIDE_RUN_DIR}/gate.sock`, cmd, ...args]];
+      const relay = [process.execPath, RELAY, port, `${INSIDE_RUN_DIR}/gate.sock`];
+      start = (label, cmd, args) => startSandboxed(label, bwrap, [...sandbox, '--info-fd', '3', '--', ...relay, cmd, ...args], env, ids);
     }
     return {
       isolated,
       env,
       describe: () => describeEnv(process.env, env, isolated),
-      run: (label, cmd, args) => {
-        const [c, a] = argv(cmd, args);
-        return spawnWrapped(label, c, a, { stdio: 'inherit', env, ...ids }).exited;
-      },
+      run: start,
       close,
     };
   } catch (err) {

@@ -6,6 +6,7 @@
  * fail; and the operator's files, secrets and commands are out of reach.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,7 +194,7 @@ tls:
 
     test('no secret in the environment or in any file the agent can read where Sluice put things', async () => {
       const masterKey = (await readFile(join(d.dir, 'master.key'), 'utf8')).trim();
-      const r = await sh(`env; echo ---; cat /run/sluice/* 2>/dev/null | strings; grep -rls -e ${STORE_CANARY} -e ${ENV_CANARY} -e '${masterKey}' /run/sluice . /tmp ${d.dir} 2>/dev/null; true`);
+      const r = await sh(`env; echo ---; cat /run/sluice/trust/* 2>/dev/null | strings; grep -rls -e ${STORE_CANARY} -e ${ENV_CANARY} -e '${masterKey}' /run/sluice . /tmp ${d.dir} 2>/dev/null; true`);
       assert.equal(r.code, 0, r.stderr);
       for (const canary of [STORE_CANARY, ENV_CANARY, masterKey]) assert.ok(!r.stdout.includes(canary), `the agent saw ${canary.slice(0, 12)}...`);
       assert.doesNotMatch(r.stdout, /^SLUICE_MASTER_KEY=|^ISOLATE_CANARY_ENV=/m);
@@ -202,11 +203,48 @@ tls:
     });
   });
 
+  test('--user runs the command as another uid, still only through the gate', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async () => {
+    const name = 'sluice-iso-agent';
+    if ((await exec('id', ['-u', name])).code !== 0) {
+      const add = await exec('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+      assert.equal(add.code, 0, add.stderr);
+    }
+    const uid = (await exec('id', ['-u', name])).stdout.trim();
+    const r = await sh(`id -u; curl -sS ${origin}/; cat ${join(d.dir, 'master.key')} >/dev/null 2>&1 && echo READ || echo denied`, ['--isolate', '--user', name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${uid}\nhello from upstream\ndenied\n`);
+  });
+
+  test('SIGTERM to sluice run reaches the command inside the sandbox, which exits as it chooses', async () => {
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--isolate', '--', 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let out = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          if (out.includes('ready\n')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`exited before the command started: ${out}`)));
+      });
+      child.kill('SIGTERM');
+      assert.equal(await exited, 7);
+      assert.equal(out, 'ready\ngot-term\n');
+    } finally {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+    }
+  });
+
   test('--print-env lists what it sets, with the token masked', async () => {
     const r = await sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--isolate', '--print-env'], { env, cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^HTTPS_PROXY=http:\/\/sluice:\*\*\*\*@127\.0\.0\.1:\d+$/m);
-    assert.match(r.stdout, /^npm_config_cafile=\/run\/sluice\/ca-bundle\.pem$/m);
+    assert.match(r.stdout, /^npm_config_cafile=\/run\/sluice\/trust\/ca-bundle\.pem$/m);
     assert.match(r.stdout, /^unset NO_PROXY$/m);
     assert.doesNotMatch(r.stdout, /eyJ/);
   });
