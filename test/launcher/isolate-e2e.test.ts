@@ -88,7 +88,16 @@ tls:
     await reg?.close();
   });
 
-  describe('through the gate', () => {
+  // With and without the sandbox: the client environment alone must bring each client to the gate.
+  for (const mode of ['--isolate', '--no-isolate']) describe(`through the gate (${mode})`, () => {
+    let here: string;
+    before(async () => {
+      here = await mkdtemp(join(tmpdir(), 'sluice-isolate-cwd-'));
+      await chmod(here, 0o755);
+    });
+    const run = (cmd: string[]): Promise<ExecResult> =>
+      sluice(['run', '--config', d.configFile, '--gate', gate!.address, mode, '--', ...cmd], { env, cwd: here, timeoutMs: 60_000 });
+
     test('curl reads the upstream over intercepted HTTPS, and the upstream saw the gate', async () => {
       const before = up.seen.length;
       const r = await run(['curl', '-sS', `${origin}/`]);
@@ -122,7 +131,7 @@ tls:
       assert.match(ls.stdout, /^[0-9a-f]{40}\trefs\/heads\/main$/m);
       const clone = await run(['git', 'clone', '-q', gs.repoUrl, 'cloned']);
       assert.equal(clone.code, 0, clone.stderr);
-      assert.ok((await stat(join(cwd, 'cloned', '.git'))).isDirectory());
+      assert.ok((await stat(join(here, 'cloned', '.git'))).isDirectory());
     });
 
     test('wget (its CA comes from the WGETRC sluice run writes)', async () => {
@@ -132,11 +141,12 @@ tls:
     });
 
     test('npm install from a registry over HTTPS', async () => {
-      const r = await run(['npm', 'install', '--no-audit', '--no-fund', '--no-save', '--registry', `https://registry.upstream.test:${reg.port}/`, 'tiny-pkg']);
+      const r = await run(['npm', 'install', '--cache', '.npm-cache', '--no-audit', '--no-fund', '--no-save', '--registry', `https://registry.upstream.test:${reg.port}/`, 'tiny-pkg']);
       assert.equal(r.code, 0, r.stderr);
-      const pkg = JSON.parse(await readFile(join(cwd, 'node_modules', 'tiny-pkg', 'package.json'), 'utf8')) as { version: string };
+      const pkg = JSON.parse(await readFile(join(here, 'node_modules', 'tiny-pkg', 'package.json'), 'utf8')) as { version: string };
       assert.equal(pkg.version, '1.0.0');
       assert.ok(reg.seen.includes('/tiny-pkg/-/tiny-pkg-1.0.0.tgz'));
+      reg.seen.length = 0;
     });
   });
 
