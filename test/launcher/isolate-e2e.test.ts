@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { exec, SLUICE_BIN, type ExecResult } from '../helpers/exec.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
@@ -23,6 +24,8 @@ const UPSTREAM_ADDR = '127.0.0.2';
 const STORE_CANARY = 'canary-store-5d1e0b7c9a';
 const ENV_CANARY = 'canary-env-83f2aa41c6';
 const support = await isolationSupport();
+const JAVA_FETCH = fileURLToPath(new URL('../../../test/fixtures/java/Fetch.java', import.meta.url));
+const hasJdk = (await Promise.all(['java', 'javac', 'keytool'].map((c) => exec('sh', ['-c', `command -v ${c}`])))).every((r) => r.code === 0);
 
 describe('sluice run --isolate', { skip: support.ok ? false : `cannot isolate here: ${support.ok ? '' : support.why}` }, () => {
   let up: Upstream;
@@ -138,6 +141,14 @@ tls:
       const r = await run(['wget', '-q', '-O', '-', `${origin}/`]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'hello from upstream\n');
+    });
+
+    test('Java (JAVA_TOOL_OPTIONS: the gate and a trust store; the token through an Authenticator)', { skip: hasJdk ? false : 'no java, javac and keytool here' }, async () => {
+      await copyFile(JAVA_FETCH, join(here, 'Fetch.java'));
+      const r = await run(['java', 'Fetch.java', `${origin}/`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '200\nhello from upstream\n');
+      assert.doesNotMatch(r.stderr, /eyJ/, 'the JVM echoes JAVA_TOOL_OPTIONS: no token in it');
     });
 
     test('npm install from a registry over HTTPS', async () => {
