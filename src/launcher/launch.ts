@@ -49,6 +49,9 @@ export interface Launch {
 /** Where package managers keep caches in the sandbox (npm fails outright on a read-only ~/.npm). */
 const SANDBOX_CACHES: Readonly<Record<string, string>> = { npm_config_cache: '/tmp/.npm', XDG_CACHE_HOME: '/tmp/.cache' };
 
+/** The relay's port in the sandbox when the gate listens on a port below 1024. */
+const INSIDE_FALLBACK_PORT = 8877;
+
 const RELAY = fileURLToPath(new URL('./inside-relay.js', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -76,8 +79,12 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
   try {
     const secrets = operatorSecrets(loaded);
     const inside = new URL(proxyUrl);
-    // The sandbox's loopback has only the relay; IPv4 whatever the gate's own address.
-    if (isolated) inside.hostname = '127.0.0.1';
+    // The sandbox's loopback has only the relay: IPv4 whatever the gate's own address, and
+    // the gate's port unless it is a privileged one (the relay has no capability to bind it).
+    if (isolated) {
+      inside.hostname = '127.0.0.1';
+      if (Number(inside.port || 80) < 1024) inside.port = String(INSIDE_FALLBACK_PORT);
+    }
     const url = inside.href.replace(/\/$/, '');
     const env = agentEnv(process.env, url, trust, secrets.envNames);
     // Whatever else the session put in its environment (and agentEnv did not) stays.

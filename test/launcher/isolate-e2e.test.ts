@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
@@ -202,6 +202,18 @@ tls:
       assert.doesNotMatch(r.stdout, /READ/);
       assert.equal(r.stdout.split('\n').filter((l) => l === 'denied').length, files.length);
       assert.doesNotMatch(r.stdout, /master\.key|token-key/);
+    });
+
+    test('run from the folder that holds the data directory (the README layout): the folder is writable, the data directory still hidden', async () => {
+      const parent = dirname(d.dir);
+      const r = await sluice(
+        ['run', '--config', d.configFile, '--gate', gate!.address, '--isolate', '--', 'sh', '-c', `echo hi > written-inside; cat ${basename(d.dir)}/master.key >/dev/null 2>&1 && echo READ || echo denied; ls -A ${basename(d.dir)} 2>&1 | head -1`],
+        { env, cwd: parent },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^denied\n/);
+      assert.doesNotMatch(r.stdout, /master\.key|token-key/);
+      assert.equal(await readFile(join(parent, 'written-inside'), 'utf8'), 'hi\n');
     });
 
     test('sluice token and sluice secret fail inside', async () => {
