@@ -7,7 +7,7 @@
  * memory), /tmp and /run (host Unix sockets live there: D-Bus, systemd-resolved,
  * nscd, ssh-agent, container daemons; each would be a way out of the network
  * namespace); the trust folder and the run's folder (the bridge socket) under /run/sluice; then
- * every hidden path covered by an unreadable empty file or directory. Later mounts
+ * every hidden path covered by an unreadable empty file or an empty folder. Later mounts
  * cover earlier ones, so the hides come last.
  *
  * The sandbox: its own user, pid, ipc, uts, cgroup and network namespaces (loopback
@@ -57,7 +57,8 @@ export function bwrapArgs(view: SandboxView): string[] {
   for (const h of view.hide) {
     // Under a private mount there is nothing to hide; under a hidden folder, it is hidden already.
     if (!visible(h.path, shown) || view.hide.some((o) => o.dir && o.path !== h.path && under(h.path, o.path))) continue;
-    if (h.dir) a.push('--perms', '0000', '--tmpfs', h.path, '--remount-ro', h.path);
+    // An empty read-only folder (not --perms 0000: bubblewrap before 0.5, Debian 11's, lacks it).
+    if (h.dir) a.push('--tmpfs', h.path, '--remount-ro', h.path);
     else a.push('--ro-bind', view.blankFile, h.path);
   }
   a.push('--chdir', view.cwd);
