@@ -28,7 +28,7 @@ export async function writeClientFiles(dir: string, visibleDir: string, caCertFi
   const wgetrc = visibleDir === dir ? 'wgetrc' : 'wgetrc.sandbox';
   const rc = `# written by sluice run\nca_certificate = ${seen('ca-bundle.pem')}\nuse_proxy = on\n`;
   await replace(join(dir, wgetrc), (tmp) => writeFile(tmp, rc, { mode: 0o644 }));
-  const java = await replace(join(dir, 'java-trust.p12'), (tmp) => writeJavaTrustStore(tmp, join(dir, 'ca.pem')));
+  const java = await replace(join(dir, 'java-trust.p12'), (tmp) => writeJavaTrustStore(tmp, join(dir, 'ca.pem'), dir));
   return {
     caCert: seen('ca.pem'),
     bundle: seen('ca-bundle.pem'),
