@@ -198,11 +198,13 @@ tls:
     });
 
     test('git clone fetches the commit and its file', async () => {
-      const dest = join(await mkdtemp(join(tmpdir(), 'sluice-clone-')), 'repo');
-      const r = await run(['git', 'clone', '-q', gs.repoUrl, dest]);
+      // Into the working directory: an isolated run (the default where possible) writes nowhere else.
+      const cwd = await mkdtemp(join(tmpdir(), 'sluice-clone-'));
+      const dest = join(cwd, 'repo');
+      const r = await run(['git', 'clone', '-q', gs.repoUrl, 'repo'], { cwd });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await readFile(join(dest, 'README.md'), 'utf8'), 'served through sluice\n');
-      const rev = await run(['git', '-C', dest, 'rev-parse', 'HEAD']);
+      const rev = await run(['git', '-C', 'repo', 'rev-parse', 'HEAD'], { cwd });
       assert.equal(rev.stdout.trim(), gs.head);
       assert.ok(gs.seen.some((s) => s.method === 'POST' && s.url.endsWith('/git-upload-pack') && s.status === 200));
     });

@@ -33,8 +33,8 @@ function pemBlocks(text: string): string[] {
 describe('sluice run: the child process', () => {
   let d: InitDir;
   let gate: CliGate | undefined;
-  const run = (cmd: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ExecResult> =>
-    sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--', ...cmd], opts);
+  const run = (cmd: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; flags?: string[] } = {}): Promise<ExecResult> =>
+    sluice(['run', '--config', d.configFile, '--gate', gate!.address, ...(opts.flags ?? []), '--', ...cmd], opts);
 
   before(async () => {
     d = await initDir();
@@ -56,7 +56,7 @@ describe('sluice run: the child process', () => {
   });
 
   test('SIGTERM to sluice run reaches the command; nothing is left running', async () => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--', 'sh', '-c', 'echo $$; exec sleep 30'], {
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--no-isolate', '--', 'sh', '-c', 'echo $$; exec sleep 30'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -105,7 +105,9 @@ describe('sluice run: the child process', () => {
   });
 
   test('the environment: proxies set, NO_PROXY gone, CA bundle and Node settings in place', async () => {
+    // Not isolated: the paths it names are then the host's, readable here.
     const r = await run(['env', '-0'], {
+      flags: ['--no-isolate'],
       env: {
         ...process.env,
         NO_PROXY: 'localhost,*',
@@ -141,17 +143,19 @@ describe('sluice run: the child process', () => {
     assert.ok(inBundle.includes(gateCa[0]!), 'the bundle holds the gate CA');
     assert.ok(inBundle.length > 1, 'the bundle keeps the system roots too');
 
-    assert.equal(env.get('NODE_EXTRA_CA_CERTS'), d.caFile);
+    // A copy outside the data directory, which an agent may not be able to read.
+    assert.equal(await readFile(env.get('NODE_EXTRA_CA_CERTS') ?? '', 'utf8'), await readFile(d.caFile, 'utf8'));
     const nodeOptions = env.get('NODE_OPTIONS') ?? '';
     assert.match(nodeOptions, /^--no-deprecation /, 'the user’s NODE_OPTIONS are kept');
     assert.match(nodeOptions, /--import=.*env-proxy-preload\.js/);
   });
 
   test('sluice run inside sluice run does not stack the preload twice', async () => {
-    const r = await run(['node', '-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "")']);
+    // Not isolated: inside a sandbox the config is hidden, so sluice run cannot run there at all.
+    const r = await run(['node', '-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "")'], { flags: ['--no-isolate'] });
     assert.equal(r.code, 0, r.stderr);
     const nested = await sluice(
-      ['run', '--config', d.configFile, '--gate', gate!.address, '--', 'node', '-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "")'],
+      ['run', '--config', d.configFile, '--gate', gate!.address, '--no-isolate', '--', 'node', '-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "")'],
       { env: { ...process.env, NODE_OPTIONS: r.stdout } },
     );
     assert.equal(nested.code, 0, nested.stderr);
