@@ -7,7 +7,10 @@ import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver } from '../credentials/refs.js';
-import { loadVerifyKey } from '../identity/keys.js';
+import { readFile } from 'node:fs/promises';
+import { loadSigningKey, loadVerifyKey } from '../identity/keys.js';
+import { RunAliases } from '../identity/run-aliases.js';
+import { ControlServer } from '../control/control-server.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
 import type { Endpoint } from '../net/resolve.js';
 import { openRevocationStore } from '../state/index.js';
@@ -69,6 +72,8 @@ export class Gate {
   private readonly store: FileSecretStore;
   private readonly pins: ToolPinStore;
   private readonly limits: GateLimits;
+  private readonly aliases = new RunAliases();
+  private control: ControlServer | null = null;
 
   private constructor(opts: GateOptions, state: GateState, init: {
     pools: UpstreamPools;
@@ -99,7 +104,7 @@ export class Gate {
       audit,
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
-      identity: { verifier: init.verifier, revocations: init.revocations },
+      identity: { verifier: init.verifier, revocations: init.revocations, aliases: this.aliases },
       exchanges: new LiveExchanges({
         revocations: init.revocations,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
@@ -209,7 +214,43 @@ export class Gate {
         resolve();
       });
     });
+    gate.control = await gate.startControl();
     return gate;
+  }
+
+  /** The control socket (control/): mints and renews tokens for `sluice run`, answers `sluice status`. */
+  private async startControl(): Promise<ControlServer | null> {
+    const c = this.loaded.config;
+    const log = this.services.logger;
+    // The gate mints with the same key `sluice token` uses; a gate without it still proxies, but cannot mint.
+    const signingKey = await loadSigningKey(c.data_dir).catch((err: unknown) => {
+      log.warn({ err }, "no token signing key: the control socket cannot mint tokens for 'sluice run'");
+      return null;
+    });
+    return ControlServer.start({
+      path: c.control.socket,
+      logger: log,
+      ctx: {
+        gateUid: process.getuid?.() ?? -1,
+        grants: () => this.loaded.config.control.mint,
+        signingKey,
+        verifier: this.services.identity.verifier,
+        revocations: this.services.identity.revocations,
+        aliases: this.aliases,
+        policyVersion: () => this.current.policy.version,
+        proxy: () => {
+          const { host, port } = this.address;
+          return { host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port };
+        },
+        caCert: await readFile(c.tls.ca_cert, 'utf8'),
+        exchanges: () => ({ exchanges: this.services.exchanges.size, ...this.services.exchanges.summary() }),
+      },
+    });
+  }
+
+  /** Where the control socket listens, or null when it could not be started (logged). */
+  get controlSocket(): string | null {
+    return this.control?.path ?? null;
   }
 
   /**
@@ -291,6 +332,7 @@ export class Gate {
    */
   async close(opts: { drainMs?: number } = {}): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.control?.close();
     const drainMs = opts.drainMs ?? 0;
     if (drainMs > 0) this.services.logger.info({ in_flight: this.limits.busy, drain_timeout_ms: drainMs }, 'draining: no new connections or requests; waiting for exchanges in flight');
     const result = await drain(this.limits, drainMs);

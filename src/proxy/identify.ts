@@ -25,14 +25,14 @@ export async function identify(gate: GateServices, req: IncomingMessage, tunnel:
   }
   const header = req.headers['proxy-authorization'];
   if (header === undefined && !required) return null;
-  return authenticate(header, id.verifier, id.revocations);
+  return authenticate(header, id.verifier, id.revocations, Date.now(), id.aliases);
 }
 
 /** The CONNECT's own identity check; the tunnel keeps the principal. */
 export async function identifyConnect(gate: GateServices, req: IncomingMessage): Promise<Principal | null> {
   const header = req.headers['proxy-authorization'];
   if (header === undefined && !gate.state().identityRequired) return null;
-  return authenticate(header, gate.identity.verifier, gate.identity.revocations);
+  return authenticate(header, gate.identity.verifier, gate.identity.revocations, Date.now(), gate.identity.aliases);
 }
 
 // Same skew the verifier allows on a new request (gate.ts), so a tunnel and a fresh

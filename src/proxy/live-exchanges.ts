@@ -126,6 +126,25 @@ export class LiveExchanges {
     };
   }
 
+  /**
+   * For `sluice status`: open tunnels, and the sessions with open exchanges (walks
+   * every ring: a status call, not a per-request cost).
+   */
+  summary(): { tunnels: number; sessions: Array<{ tenant: string; agent: string; session: string; exchanges: number }> } {
+    let tunnels = 0;
+    const sessions = new Map<string, { tenant: string; agent: string; session: string; exchanges: number }>();
+    for (const h of [...this.#byToken.values()].flat()) {
+      if (h.count === 0) continue;
+      for (const m of membersOf(h)) if (m.carrier) tunnels++;
+      const p = h.principal;
+      const k = `${p.tenant}\u0000${p.session}`;
+      const s = sessions.get(k) ?? { tenant: p.tenant, agent: p.agent, session: p.session, exchanges: 0 };
+      s.exchanges += h.count;
+      sessions.set(k, s);
+    }
+    return { tunnels, sessions: [...sessions.values()] };
+  }
+
   /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */
   sweep(): void {
     for (const h of [...this.#byToken.values()].flat()) {

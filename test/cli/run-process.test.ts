@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SLUICE_BIN, type ExecResult } from '../helpers/exec.js';
@@ -105,7 +108,9 @@ describe('sluice run: the child process', () => {
   });
 
   test('the environment: proxies set, NO_PROXY gone, CA bundle and Node settings in place', async () => {
-    const r = await run(['env', '-0'], {
+    // The CA files live in a folder of the run's own, removed when it ends: the command copies them out.
+    const out = await mkdtemp(join(tmpdir(), 'sluice-run-env-'));
+    const r = await run(['sh', '-c', `cp "$SSL_CERT_FILE" ${out}/bundle.pem && cp "$NODE_EXTRA_CA_CERTS" ${out}/ca.pem && env -0`], {
       env: {
         ...process.env,
         NO_PROXY: 'localhost,*',
@@ -118,15 +123,13 @@ describe('sluice run: the child process', () => {
     });
     assert.equal(r.code, 0, r.stderr);
     const env = parseEnv0(r.stdout);
-    // The proxy URL carries a fresh agent token for this run, bound to the session reported on stderr.
+    // The proxy URL carries the run's alias (never a token: the child cannot renew or re-use it once the run ends).
     const proxy = env.get('HTTP_PROXY') ?? '';
-    const m = /^http:\/\/sluice:([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)@(.+)$/.exec(proxy);
-    assert.ok(m, 'HTTP_PROXY is http://sluice:<token>@gate');
+    const m = /^http:\/\/sluice:(sra_[A-Za-z0-9_-]{43})@(.+)$/.exec(proxy);
+    assert.ok(m, 'HTTP_PROXY is http://sluice:<run alias>@gate');
     assert.equal(m[2], gate!.address);
-    const claims = JSON.parse(Buffer.from(m[1]!.split('.')[1]!, 'base64url').toString()) as { sid: string; tnt: string; sub: string };
-    assert.equal(claims.tnt, 'default');
-    assert.equal(claims.sub, 'default');
-    assert.match(r.stderr, new RegExp(`session ${claims.sid} \\(tenant default, agent default\\)`));
+    assert.doesNotMatch(r.stdout, /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./, 'no token anywhere in the environment');
+    assert.match(r.stderr, /session ses_[0-9a-f]{16} \(tenant default, agent default\)/);
     for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) assert.equal(env.get(k), proxy, k);
     for (const k of ['NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']) assert.equal(env.has(k), false, `${k} must be removed`);
 
@@ -137,11 +140,14 @@ describe('sluice run: the child process', () => {
     }
     const gateCa = pemBlocks(await readFile(d.caFile, 'utf8'));
     assert.equal(gateCa.length, 1);
-    const inBundle = pemBlocks(await readFile(bundle, 'utf8'));
+    const inBundle = pemBlocks(await readFile(join(out, 'bundle.pem'), 'utf8'));
+    assert.equal(existsSync(bundle), false, 'the run removed its CA folder when it ended');
     assert.ok(inBundle.includes(gateCa[0]!), 'the bundle holds the gate CA');
     assert.ok(inBundle.length > 1, 'the bundle keeps the system roots too');
 
-    assert.equal(env.get('NODE_EXTRA_CA_CERTS'), d.caFile);
+    // A copy in a folder private to the run: the agent user may not be able to read the data directory.
+    assert.deepEqual(pemBlocks(await readFile(join(out, 'ca.pem'), 'utf8')), gateCa);
+    assert.equal(dirname(env.get('NODE_EXTRA_CA_CERTS') ?? ''), dirname(bundle));
     const nodeOptions = env.get('NODE_OPTIONS') ?? '';
     assert.match(nodeOptions, /^--no-deprecation /, 'the user’s NODE_OPTIONS are kept');
     assert.match(nodeOptions, /--import=.*env-proxy-preload\.js/);
@@ -165,7 +171,8 @@ describe('sluice run without a gate', () => {
     const port = await closedPort();
     const r = await sluice(['run', '--config', d.configFile, '--gate', `127.0.0.1:${port}`, '--', 'true']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`no gate is listening on 127\\.0\\.0\\.1:${port}`));
+    // The token comes from the gate's control socket, so a missing gate shows there first.
+    assert.match(r.stderr, /cannot reach the gate's control socket .*control\.sock/);
     assert.match(r.stderr, /sluice start/);
   });
 });
