@@ -97,9 +97,9 @@ export class ControlServer {
     }
     try {
       const a = await answer(ctx, peer, req.method ?? '', (req.url ?? '').split('?')[0] ?? '', body);
-      const b = a.body as { error?: string; identity?: { tenant: string; agent: string; session: string } };
+      const b = a.body as { error?: string; identity?: { tenant: string; agent: string; session: string; token_id: string } };
       // Who minted what, and every refusal: the operator's trail of the control channel (never a token).
-      logger.info({ control: req.url, uid: peer.uid, pid: peer.pid, status: a.status, error: b.error, tenant: b.identity?.tenant, agent: b.identity?.agent, session: b.identity?.session }, 'control request');
+      logger.info({ control: req.url, uid: peer.uid, pid: peer.pid, status: a.status, error: b.error, tenant: b.identity?.tenant, agent: b.identity?.agent, session: b.identity?.session, token_id: b.identity?.token_id }, 'control request');
       send(a.status, a.body);
     } catch (err) {
       logger.error({ err, control: req.url }, 'control request failed');

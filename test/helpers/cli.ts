@@ -7,7 +7,7 @@ import { exec, SLUICE_BIN, type ExecResult } from './exec.js';
 /** Run the built `sluice` CLI as a user would: `node dist/src/cli/main.js ARGS`. */
 export function sluice(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<ExecResult> {
   return exec(process.execPath, [SLUICE_BIN, ...args], { timeoutMs: 20_000, ...opts });
 }
