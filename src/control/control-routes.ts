@@ -66,9 +66,9 @@ async function mint(ctx: ControlContext, peer: { uid: number }, b: Record<string
     issued = await issueToken(ctx.signingKey, {
       tenant: b.tenant,
       agent: b.agent,
-      human: (b.human as string | null | undefined) ?? null,
-      labels: b.labels as Record<string, string> | undefined ?? {},
-      ttlMs: (b.ttl_ms as number | undefined) ?? RUN_TTL_MS,
+      human: b.human ?? null,
+      labels: (b.labels as Record<string, string> | undefined) ?? {},
+      ttlMs: b.ttl_ms ?? RUN_TTL_MS,
       policyVersion: ctx.policyVersion(),
     });
   } catch (err) {
