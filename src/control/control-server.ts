@@ -52,6 +52,8 @@ export class ControlServer {
       return null;
     }
     const server = createServer({ maxHeaderSize: 8192, headersTimeout: 10_000, requestTimeout: 30_000 });
+    // Local callers, one short request each: a bound keeps a misbehaving one from holding descriptors the proxy needs.
+    server.maxConnections = 256;
     const control = new ControlServer(path, server);
     server.on('connection', (socket: Socket) => {
       const peer = identified ? peerOf(socket) : { uid: ctx.gateUid, gid: -1, pid: -1 };
