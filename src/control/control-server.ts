@@ -30,10 +30,22 @@ export class ControlServer {
   readonly path: string;
   readonly #server: Server;
   readonly #peers = new WeakMap<Socket, PeerCred>();
+  readonly #ctx: ControlContext;
 
-  private constructor(path: string, server: Server) {
+  private constructor(path: string, server: Server, ctx: ControlContext) {
     this.path = path;
     this.#server = server;
+    this.#ctx = ctx;
+  }
+
+  /**
+   * The socket file's mode for the grants in force: 0666 when another uid is granted
+   * and peers can be identified, else 0600. Called at start and after a policy reload,
+   * so a grant added to the config reaches its user without a restart.
+   */
+  async applyGrants(): Promise<void> {
+    const others = this.#ctx.grants().some((g) => g.uid !== 0 && g.uid !== this.#ctx.gateUid);
+    await chmod(this.path, others && peerCredAvailable() ? 0o666 : 0o600);
   }
 
   /**
@@ -54,7 +66,7 @@ export class ControlServer {
     const server = createServer({ maxHeaderSize: 8192, headersTimeout: 10_000, requestTimeout: 30_000 });
     // Local callers, one short request each: a bound keeps a misbehaving one from holding descriptors the proxy needs.
     server.maxConnections = 256;
-    const control = new ControlServer(path, server);
+    const control = new ControlServer(path, server, ctx);
     server.on('connection', (socket: Socket) => {
       const peer = identified ? peerOf(socket) : { uid: ctx.gateUid, gid: -1, pid: -1 };
       if (peer === null) {
@@ -73,7 +85,7 @@ export class ControlServer {
           resolve();
         });
       });
-      await chmod(path, others && identified ? 0o666 : 0o600);
+      await control.applyGrants();
     } catch (err) {
       server.close();
       logger.warn({ socket: path, err }, "control socket not started; 'sluice run' cannot get tokens from this gate");

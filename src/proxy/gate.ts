@@ -269,8 +269,11 @@ export class Gate {
       for (const key of ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir'] as const) {
         if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
       }
+      if (before.control.socket !== after.control.socket) log.warn({ key: 'control.socket' }, "config 'control.socket' changed: takes effect after a restart");
       this.current = state;
       this.loaded = loaded;
+      // control.mint is read per request; only the socket's mode follows it here.
+      await this.control?.applyGrants().catch((err: unknown) => log.warn({ err }, 'control socket mode not updated'));
       log.info({ policy_version: loaded.version, rules: after.rules.length }, 'policy reloaded');
       return { ok: true, version: loaded.version, changed: true };
     } catch (error) {

@@ -8,11 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sluice } from '../helpers/cli.js';
+import { sluice, startCliGate } from '../helpers/cli.js';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startControlWorld, type ControlWorld } from './https-setup.js';
 
@@ -166,5 +167,78 @@ describe('a second local user, without access to the data directory', { skip: sk
     const run = await sluice(['run', '--control', w.socket, '--agent', 'support-bot', '--', 'curl', '-sS', `${w.origin}/`]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'hello from upstream\n');
+  });
+});
+
+describe('a grant added while the gate runs', { skip: skipUid }, () => {
+  const name = `slcr${randomBytes(4).toString('hex')}`;
+  let uid = -1;
+  let gid = -1;
+  let w: ControlWorld;
+  before(async () => {
+    const made = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', name], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
+    gid = Number(spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout.trim());
+    w = await startControlWorld();
+  });
+  after(async () => {
+    await w?.close();
+    spawnSync('userdel', [name]);
+  });
+
+  test('before it the socket is 0600 and the user cannot connect; after the reload it can run its agent', { timeout: 60_000 }, async () => {
+    const asAgent = (args: string[]) => exec(process.execPath, [SLUICE_BIN, ...args], { uid, gid, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' }, cwd: '/tmp', timeoutMs: 20_000 });
+    assert.equal(statSync(w.socket).mode & 0o777, 0o600);
+    const before = await asAgent(['run', '--control', w.socket, '--agent', 'intern-bot', '--', 'true']);
+    assert.equal(before.code, 2);
+    assert.match(before.stderr, /cannot reach the gate's control socket .*permission denied/);
+    const from = w.gate.stderr().length;
+    await appendFile(w.d.configFile, `  mint:\n    - uid: ${uid}\n      tenant: default\n      agent: intern-bot\n`);
+    await until('the reload', () => /policy reloaded/.test(w.gate.stderr().slice(from)));
+    await until('the socket mode to follow the grant', () => (statSync(w.socket).mode & 0o777) === 0o666);
+    const r = await asAgent(['run', '--control', w.socket, '--agent', 'intern-bot', '--', 'curl', '-sS', `${w.origin}/`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hello from upstream\n');
+  });
+});
+
+describe('a gate restart under a running sluice run', () => {
+  let w: ControlWorld;
+  before(async () => {
+    w = await startControlWorld();
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  test('the run re-binds its alias with the new gate and its requests are allowed again, without restarting the command', { timeout: 90_000 }, async () => {
+    const stopFile = join(await mkdtemp(join(tmpdir(), 'sluice-stop-')), 'stop');
+    const loop = `while [ ! -e ${stopFile} ]; do c=$(curl -s -o /dev/null -w '%{http_code} %{http_connect}' ${w.origin}/); case "$c" in 000*) echo "\${c#000 }";; *) echo "\${c%% *}";; esac; sleep 0.2; done`;
+    // --ttl 6s: the renewal call (which also re-binds) comes every second.
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', w.d.configFile, '--ttl', '6s', '--', 'sh', '-c', loop], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await until('a first allowed request', () => out.includes('200\n'));
+      const port = w.gate.port;
+      await w.gate.stop();
+      const down = out.length;
+      await until('requests failing while the gate is down', () => /^(?!200$).+$/m.test(out.slice(down)));
+      w.gate = await startCliGate(w.d.configFile, { port });
+      const up = out.length;
+      await until('requests allowed again by the new gate', () => out.slice(up).includes('200\n'), 40_000);
+      assert.equal(child.exitCode, null, 'the command kept running');
+    } finally {
+      spawnSync('touch', [stopFile]);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    assert.match(err, /renewal failed, retrying/);
+    assert.match(err, /renewal works again/);
   });
 });

@@ -14,6 +14,7 @@ export const UPSTREAM_ADDR = '127.0.0.2';
 export interface ControlWorld {
   up: Upstream;
   d: InitDir;
+  /** Replaceable: a test that restarts the gate puts the new one here. */
   gate: CliGate;
   origin: string;
   /** The control socket, in a folder every local user can reach (the data dir is 0700). */
@@ -40,16 +41,17 @@ tls:
 control:
   socket: ${socket}
 ${controlExtra}`);
-  const gate = await startCliGate(d.configFile);
-  return {
+  const world: ControlWorld = {
     up,
     d,
-    gate,
+    gate: await startCliGate(d.configFile),
     origin: `https://api.upstream.test:${up.port}`,
     socket,
+    // The gate in the world now: a test may have replaced it (a restart).
     close: async () => {
-      await gate.stop();
+      await world.gate.stop();
       await up.close();
     },
   };
+  return world;
 }

@@ -58,8 +58,8 @@ process.once('exit', () => {
  * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`).
  * Always `stop()` it in an after() hook.
  */
-export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliGate> {
-  const child = spawn(process.execPath, [SLUICE_BIN, 'start', '--config', configFile, '--listen', '127.0.0.1:0'], {
+export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<CliGate> {
+  const child = spawn(process.execPath, [SLUICE_BIN, 'start', '--config', configFile, '--listen', `127.0.0.1:${opts.port ?? 0}`], {
     env: opts.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
