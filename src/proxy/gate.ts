@@ -335,7 +335,6 @@ export class Gate {
    */
   async close(opts: { drainMs?: number } = {}): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await this.control?.close();
     const drainMs = opts.drainMs ?? 0;
     if (drainMs > 0) this.services.logger.info({ in_flight: this.limits.busy, drain_timeout_ms: drainMs }, 'draining: no new connections or requests; waiting for exchanges in flight');
     const result = await drain(this.limits, drainMs);
@@ -348,6 +347,8 @@ export class Gate {
     for (let i = 0; i < 200 && this.limits.busy > 0; i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setImmediate(r));
     this.limits.close();
+    // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
+    await this.control?.close();
     this.stopWatchingRevocations();
     await this.services.identity.revocations.close();
     this.services.mcp.channels.closeAll();
