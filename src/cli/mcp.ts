@@ -11,6 +11,7 @@ import { openStdioServices } from '../mcp/stdio/services.js';
 import { wrapStdio } from '../mcp/stdio/wrap.js';
 import { loadConfig } from '../config/load.js';
 import { controlCall } from '../control/control-client.js';
+import type { Finding } from '../inspect/finding.js';
 import { openGateSession } from './gate-session.js';
 import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
@@ -105,7 +106,10 @@ async function wrap(
   const c = loaded.config;
   const warn = (text: string): void => void process.stderr.write(`sluice mcp: ${text}\n`);
   const logger = createLogger({ level: c.log.level, file: c.log.file });
-  const services = await openStdioServices(loaded, logger, warn);
+  // Stored secrets in tool-call arguments are matched by the gate: this process holds no secret value.
+  const knownSecrets = (payload: unknown): Promise<Finding[]> =>
+    controlCall<{ findings: Finding[] }>(session.control, 'POST', '/v1/runs/scan', { token: session.token, alias: session.alias, payload }).then((a) => a.findings);
+  const services = await openStdioServices(loaded, logger, warn, knownSecrets);
   const who = session.principal;
   if (!flags.quiet) warn(`session ${who.session} (tenant ${who.tenant}, agent ${who.agent}), server ${server}`);
   let stopWatching = async (): Promise<void> => {};

@@ -8,6 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { MintGrant } from '../config/control-section.js';
+import type { Finding } from '../inspect/finding.js';
 import type { RevocationCheck } from '../identity/authenticate.js';
 import { IdentityError, InvalidArgumentError } from '../identity/errors.js';
 import type { Principal } from '../identity/principal.js';
@@ -31,6 +32,8 @@ export interface ControlContext {
   policyVersion(): string;
   proxy(): { host: string; port: number };
   readonly caCert: string;
+  /** The gate's DLP over a tool call's arguments (scanToolCallArgs with the gate's scanner, which holds the store's values). */
+  scanArgs(payload: unknown): Finding[];
   exchanges(): { exchanges: number; tunnels: number; sessions: Array<{ tenant: string; agent: string; session: string; exchanges: number }> };
 }
 
@@ -50,6 +53,7 @@ export async function answer(ctx: ControlContext, peer: { uid: number }, method:
   if (path === '/v1/runs') return mint(ctx, peer, b);
   if (path === '/v1/runs/renew') return renew(ctx, peer, b);
   if (path === '/v1/runs/end') return end(ctx, b);
+  if (path === '/v1/runs/scan') return scan(ctx, b);
   return refuse(404, 'not_found', `no such control request: ${route.slice(0, 80)}`);
 }
 
@@ -120,6 +124,18 @@ async function end(ctx: ControlContext, b: Record<string, unknown>): Promise<Ans
   if ('status' in held) return held;
   ctx.aliases.drop(held.alias, held.p.session);
   return { status: 200, body: { ended: true } };
+}
+
+/**
+ * `sluice mcp` holds no secret values, so it asks here whether a tool call's
+ * arguments carry one. Only a run's holder may ask (its token), and the answer is
+ * what the wrapper's deny would say anyway: which stored secret, where, never a value.
+ */
+async function scan(ctx: ControlContext, b: Record<string, unknown>): Promise<Answer> {
+  const held = await heldToken(ctx, b);
+  if ('status' in held) return held;
+  if (ctx.revocations.isRevoked(held.p) !== null) return refuse(403, 'revoked', 'the session was revoked');
+  return { status: 200, body: { findings: ctx.scanArgs(b.payload).filter((f) => f.type === 'known_secret') } };
 }
 
 /** The caller proves it holds the run by presenting the run's token (the child has only the alias). */

@@ -9,6 +9,7 @@
  * | `POST /v1/runs` | MintRequest | RunAnswer (a fresh session) |
  * | `POST /v1/runs/renew` | RenewRequest | RenewAnswer |
  * | `POST /v1/runs/end` | RenewRequest | `{ ended: true }` |
+ * | `POST /v1/runs/scan` | RenewRequest + `payload` | `{ findings }`: stored secrets in a tool call's arguments (for `sluice mcp`) |
  */
 
 export interface MintRequest {

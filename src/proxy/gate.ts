@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { loadSigningKey, loadVerifyKey } from '../identity/keys.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import { ControlServer } from '../control/control-server.js';
+import { scanToolCallArgs } from '../inspect/mcp/tool-inspect.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
 import type { Endpoint } from '../net/resolve.js';
 import { openRevocationStore } from '../state/index.js';
@@ -243,6 +244,7 @@ export class Gate {
           return { host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port };
         },
         caCert: await readFile(c.tls.ca_cert, 'utf8'),
+        scanArgs: (payload) => scanToolCallArgs(payload, this.current.dlp.scanner),
         exchanges: () => ({ exchanges: this.services.exchanges.size, ...this.services.exchanges.summary() }),
       },
     });
