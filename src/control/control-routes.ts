@@ -29,6 +29,8 @@ export interface ControlContext {
   readonly verifier: TokenVerifier;
   readonly revocations: RevocationCheck;
   readonly aliases: RunAliases;
+  /** A renewal: exchanges open under the old token now live as long as the new one (LiveExchanges.carryOver). */
+  carryOver(from: Principal, to: Principal): void;
   policyVersion(): string;
   proxy(): { host: string; port: number };
   readonly caCert: string;
@@ -115,6 +117,7 @@ async function renew(ctx: ControlContext, peer: { uid: number }, b: Record<strin
     current = issued.principal;
   }
   if (!ctx.aliases.rebind(alias, current)) return refuse(400, 'bad_request', 'alias: not this run\'s alias');
+  if (current !== p) ctx.carryOver(p, current);
   const out: RenewAnswer = { token, identity: identityOf(current), renewed: current !== p };
   return { status: 200, body: out };
 }

@@ -238,6 +238,7 @@ export class Gate {
         verifier: this.services.identity.verifier,
         revocations: this.services.identity.revocations,
         aliases: this.aliases,
+        carryOver: (from, to) => this.services.exchanges.carryOver(from, to),
         policyVersion: () => this.current.policy.version,
         proxy: () => {
           const { host, port } = this.address;

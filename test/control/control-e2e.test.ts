@@ -12,10 +12,13 @@ import { statSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { sluice, startCliGate } from '../helpers/cli.js';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startControlWorld, type ControlWorld } from './https-setup.js';
+
+const ONE_TUNNEL = fileURLToPath(new URL('../fixtures/one-tunnel-client.js', import.meta.url));
 
 /** Wait (bounded) until `check` is true, polling. */
 async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
@@ -200,6 +203,28 @@ describe('a grant added while the gate runs', { skip: skipUid }, () => {
     const r = await asAgent(['run', '--control', w.socket, '--agent', 'intern-bot', '--', 'curl', '-sS', `${w.origin}/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'hello from upstream\n');
+  });
+});
+
+describe('an open tunnel of a sluice run', () => {
+  let w: ControlWorld;
+  before(async () => {
+    w = await startControlWorld();
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  test('one CONNECT tunnel keeps serving requests across several renewals of a 3 s token', { timeout: 60_000 }, async () => {
+    // 40 requests 250 ms apart: the tunnel lives over three times the token's lifetime.
+    const r = await sluice(['run', '--config', w.d.configFile, '--ttl', '3s', '--', process.execPath, ONE_TUNNEL, `${w.origin}/`, '40', '250'], { timeoutMs: 50_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const codes = r.stdout.trim().split('\n');
+    assert.equal(codes.length, 40);
+    assert.ok(codes.every((c) => c === '200'), codes.join(' '));
+    const session = /session (ses_[0-9a-f]{16})/.exec(r.stderr)?.[1];
+    const minted = new Set(w.gate.logLines().filter((l) => l.msg === 'control request' && l.session === session && l.status === 200).map((l) => l.token_id));
+    assert.ok(minted.size >= 3, `the token was renewed while the tunnel was open (${minted.size} tokens)`);
   });
 });
 
