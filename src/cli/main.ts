@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   policy: () => import('./policy.js'),
   explain: () => import('./explain.js'),
   mcp: () => import('./mcp.js'),
+  status: () => import('./status.js'),
 };
 
 const USAGE = `sluice: the egress gate for AI agents
@@ -31,8 +32,9 @@ commands:
   init    create a data directory with a starter config and an interception CA
   start   run the gate
   run     run a command with the gate as its proxy and the CA trusted
+  status  is the gate up: policy version, open tunnels and sessions (control socket)
   ca      print the CA certificate's path or PEM
-  token   mint an agent token (tenant, agent, session, human)
+  token   mint an agent token (operator: reads the signing key)
   revoke  revoke a session, an agent or a token; its open exchanges end
   secret  set, list or remove secrets in the encrypted store
   policy  check a policy file, or run a table of policy test cases

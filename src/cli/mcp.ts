@@ -9,12 +9,16 @@ import { serverNameFor, SERVER_NAME } from '../mcp/stdio/server-name.js';
 import { watchRevocation } from '../mcp/stdio/revocation.js';
 import { openStdioServices } from '../mcp/stdio/services.js';
 import { wrapStdio } from '../mcp/stdio/wrap.js';
+import { loadConfig } from '../config/load.js';
+import { controlCall } from '../control/control-client.js';
+import type { Finding } from '../inspect/finding.js';
 import { openGateSession } from './gate-session.js';
+import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
 import { spawnWrapped } from './spawn-child.js';
 import { UsageError } from './usage-error.js';
 
-export const help = `sluice mcp [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 12h] -- CMD [ARGS...]
+export const help = `sluice mcp [--config FILE] [--control SOCKET] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 12h] -- CMD [ARGS...]
 sluice mcp accept SERVER [--tenant T] [--config FILE]
 sluice mcp pins [SERVER] [--tenant T] [--config FILE]
 
@@ -29,8 +33,9 @@ injection scanning, tool pinning and audit of the config the gate uses:
   - tools/list: denied, poisoned and changed-since-pinned tools are taken out.
   - results: a prompt injection in a tool result is refused.
   - a message over mcp.max_message_bytes, or one that is not JSON-RPC, is refused.
-The server's own network access goes through the gate like 'sluice run' (a fresh
-token and session, proxy variables, CA trusted); the gate must be running. Its
+The server's own network access goes through the gate like 'sluice run' (a token
+and session minted by the gate over its control socket, a run alias in the proxy
+variables, CA trusted); the gate must be running. Its
 stderr passes through. Exits with CMD's exit code. Revoking the session (or its
 agent or token), or its token expiring, stops the server (its stdin closed, then
 SIGTERM, then SIGKILL after 2 s), as the gate cuts an open tunnel.
@@ -57,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     args: own,
     options: {
       config: { type: 'string' },
+      control: { type: 'string' },
       gate: { type: 'string' },
       tenant: { type: 'string' },
       agent: { type: 'string' },
@@ -71,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = positionals;
   if (sub !== undefined && SUBCOMMANDS.has(sub)) {
     if (dashdash !== -1) throw new UsageError(`'sluice mcp ${sub}' runs no command; leave out '--' and what follows`);
-    for (const flag of ['gate', 'agent', 'human', 'name', 'ttl'] as const) {
+    for (const flag of ['control', 'gate', 'agent', 'human', 'name', 'ttl'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to the wrapper form (sluice mcp [options] -- CMD), not to 'sluice mcp ${sub}'`);
     }
     const flags = { config: values.config, tenant: values.tenant };
@@ -87,18 +93,23 @@ export async function run(argv: string[]): Promise<number> {
 async function wrap(
   cmd: string,
   args: string[],
-  flags: { config?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; quiet: boolean },
+  flags: { config?: string | undefined; control?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; quiet: boolean },
 ): Promise<number> {
   if (flags.name !== undefined && !SERVER_NAME.test(flags.name)) {
     throw new UsageError(`--name: expected a server name like 'tickets' (a letter, then letters, digits, '.', '_' or '-'); got '${flags.name.replace(/[^\x20-\x7e]/g, '?')}'`);
   }
   const server = flags.name ?? serverNameFor(cmd, args);
   if (server === null) throw new UsageError(`cannot derive a server name from '${cmd}'; pass --name SERVER`);
+  // The guard needs the operator's policy; the token comes from the gate (no key is read here).
+  const loaded = await loadConfig(configPath(flags.config));
   const session = await openGateSession(flags);
-  const c = session.loaded.config;
+  const c = loaded.config;
   const warn = (text: string): void => void process.stderr.write(`sluice mcp: ${text}\n`);
   const logger = createLogger({ level: c.log.level, file: c.log.file });
-  const services = await openStdioServices(session.loaded, logger, warn);
+  // Stored secrets in tool-call arguments are matched by the gate: this process holds no secret value.
+  const knownSecrets = (payload: unknown): Promise<Finding[]> =>
+    controlCall<{ findings: Finding[] }>(session.control, 'POST', '/v1/runs/scan', { token: session.token, alias: session.alias, payload }).then((a) => a.findings);
+  const services = await openStdioServices(loaded, logger, warn, knownSecrets);
   const who = session.principal;
   if (!flags.quiet) warn(`session ${who.session} (tenant ${who.tenant}, agent ${who.agent}), server ${server}`);
   let stopWatching = async (): Promise<void> => {};
@@ -115,6 +126,8 @@ async function wrap(
     return await wrapStdio({ guard: services.guard, env: services.env, audit: services.audit, who, server, child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
   } finally {
     await stopWatching();
+    await controlCall(session.control, 'POST', '/v1/runs/end', { token: session.token, alias: session.alias }, 2000).catch(() => undefined);
+    await session.cleanup();
     await services.close().catch((err: unknown) => warn(`closing the audit trail failed: ${err instanceof Error ? err.message : String(err)}`));
     logger.flush();
   }

@@ -13,7 +13,7 @@ import type { Config, ParsedConfig } from './schema.js';
 export function resolvePaths(parsed: ParsedConfig, dir: string): Config {
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(dir, p));
   const dataDir = at(parsed.data_dir);
-  const { tls, log } = parsed;
+  const { tls, log, control } = parsed;
   return {
     ...parsed,
     data_dir: dataDir,
@@ -25,5 +25,6 @@ export function resolvePaths(parsed: ParsedConfig, dir: string): Config {
       upstream_ca: tls.upstream_ca === undefined ? undefined : at(tls.upstream_ca),
     },
     log: { ...log, file: log.file === undefined ? undefined : at(log.file) },
+    control: { ...control, socket: control.socket === undefined ? join(dataDir, 'control.sock') : at(control.socket) },
   };
 }

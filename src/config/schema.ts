@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
+import { controlSchema } from './control-section.js';
 import { inspectSchema } from './inspect-section.js';
 import { limitsSchema } from './limits-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
@@ -89,6 +90,7 @@ export const configSchema = strictSection({
   inspect: emptyAsAbsent(inspectSchema.prefault({})),
   mcp: emptyAsAbsent(mcpSchema.prefault({})),
   a2a: emptyAsAbsent(a2aSchema.prefault({})),
+  control: emptyAsAbsent(controlSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.
@@ -117,8 +119,9 @@ export type ParsedConfig = z.output<typeof configSchema>;
  * The config as the rest of Sluice sees it: defaults applied, every path
  * absolute, and the CA files defaulted into `data_dir`.
  */
-export type Config = Omit<ParsedConfig, 'tls'> & {
+export type Config = Omit<ParsedConfig, 'tls' | 'control'> & {
   tls: Omit<ParsedConfig['tls'], 'ca_cert' | 'ca_key'> & { ca_cert: string; ca_key: string };
+  control: Omit<ParsedConfig['control'], 'socket'> & { socket: string };
 };
 
 export { ruleSchema } from './rule-schema.js';

@@ -10,6 +10,7 @@ import { IdentityError } from './errors.js';
 import type { Principal } from './principal.js';
 import { checkBinding } from './proxy-auth.js';
 import { ProxyAuthCache } from './proxy-auth-cache.js';
+import { isRunAlias } from './run-aliases.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 // The parse is pure, so one cache serves the process; verification is never cached here.
@@ -19,6 +20,14 @@ const parsedHeaders = new ProxyAuthCache();
 export interface RevocationCheck {
   isRevoked(p: Principal): { kind: string; revokedAt: number } | null;
 }
+
+/** What authenticate needs to resolve a `sluice run` alias (run-aliases.ts RunAliases satisfies it). */
+export interface AliasLookup {
+  resolve(alias: string): Principal | null;
+}
+
+// Same skew the verifier allows (gate.ts CLOCK_TOLERANCE_SEC).
+const CLOCK_TOLERANCE_MS = 1000;
 
 /**
  * The Principal for a `Proxy-Authorization` value, or IdentityError:
@@ -35,13 +44,14 @@ export async function authenticate(
   verifier: TokenVerifier,
   revocations: RevocationCheck,
   now: number = Date.now(),
+  aliases?: AliasLookup,
 ): Promise<Principal> {
   if (header === undefined || header.trim() === '') {
     throw new IdentityError('identity_required', 'no agent token: send Proxy-Authorization (proxy URL http://sluice:<token>@host:port)');
   }
   const auth = parsedHeaders.read(header);
   if (auth === null) throw new IdentityError('identity_invalid', 'Proxy-Authorization is not Basic (sluice:<token>) or Bearer <token>');
-  const principal = verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now));
+  const principal = isRunAlias(auth.token) ? aliasPrincipal(auth.token, aliases, now) : (verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now)));
   checkBinding(auth.user, principal);
   const revoked = revocations.isRevoked(principal);
   if (revoked !== null) {
@@ -52,4 +62,16 @@ export async function authenticate(
     throw err;
   }
   return principal;
+}
+
+/** The current principal of a run alias; its token's expiry applies as if the token itself were sent. */
+function aliasPrincipal(alias: string, aliases: AliasLookup | undefined, now: number): Principal {
+  const p = aliases?.resolve(alias) ?? null;
+  if (p === null) throw new IdentityError('identity_invalid', "unknown run credential: the 'sluice run' that issued it has ended, or the gate restarted and it has not renewed yet");
+  if (p.expiresAt + CLOCK_TOLERANCE_MS <= now) {
+    const err = new IdentityError('identity_expired', `the run's agent token expired at ${new Date(p.expiresAt).toISOString()} and was not renewed`);
+    err.principal = p;
+    throw err;
+  }
+  return p;
 }

@@ -25,6 +25,16 @@ import { describeEnv } from './print-env.js';
 import { lookupUser, type RunUser } from './run-user.js';
 import { isolationSupport } from './sandbox-support.js';
 
+/** What the gate session gives the launcher (cli/gate-session.ts). */
+export interface LaunchSession {
+  /** The operator's config, when this user can read it; null for an agent user. */
+  loaded: LoadedConfig | null;
+  /** The gate's CA certificate (PEM file). */
+  caCert: string;
+  /** The control socket path (hidden in the sandbox). */
+  control: string;
+}
+
 export interface LaunchFlags {
   /** true: --isolate (fail when the host cannot); false: --no-isolate; undefined: isolate if the host can. */
   isolate?: boolean | undefined;
@@ -57,18 +67,18 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * @example
- * const launch = await prepareLaunch(session.loaded, session.env, { isolate: undefined });
+ * const launch = await prepareLaunch(session, session.env, { isolate: undefined });
  * try { return await launch.run('sluice run', 'curl', [url]); } finally { await launch.close(); }
  */
-export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.ProcessEnv, flags: LaunchFlags): Promise<Launch> {
+export async function prepareLaunch(session: LaunchSession, sessionEnv: NodeJS.ProcessEnv, flags: LaunchFlags): Promise<Launch> {
   const user = flags.user !== undefined ? await lookupUser(flags.user) : undefined;
   const bwrap = await chooseIsolation(flags, user);
   const isolated = bwrap !== undefined;
   const proxyUrl = sessionEnv.HTTPS_PROXY;
   if (!proxyUrl) throw new Error('prepareLaunch: the session environment has no HTTPS_PROXY');
   const gate = new URL(proxyUrl);
-  const trustFolder = await trustDir(loaded.config.tls.ca_cert);
-  const trust = await writeClientFiles(trustFolder, isolated ? INSIDE_TRUST_DIR : trustFolder, loaded.config.tls.ca_cert);
+  const trustFolder = await trustDir(session.caCert);
+  const trust = await writeClientFiles(trustFolder, isolated ? INSIDE_TRUST_DIR : trustFolder, session.caCert);
   let runDir: string | undefined;
   let bridge: GateBridge | undefined;
   const close = async (): Promise<void> => {
@@ -77,7 +87,11 @@ export async function prepareLaunch(loaded: LoadedConfig, sessionEnv: NodeJS.Pro
     if (runDir) await rm(runDir, { recursive: true, force: true });
   };
   try {
-    const secrets = operatorSecrets(loaded);
+    // The config's files when this user can read it; the control socket always (through
+    // it, a process of this user could ask for another identity).
+    const secrets = session.loaded ? operatorSecrets(session.loaded) : { paths: [], envNames: [] };
+    secrets.paths.push(session.control);
+    secrets.envNames.push('SLUICE_CONTROL');
     const inside = new URL(proxyUrl);
     // The sandbox's loopback has only the relay: IPv4 whatever the gate's own address, and
     // the gate's port unless it is a privileged one (the relay has no capability to bind it).

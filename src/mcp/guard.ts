@@ -42,7 +42,7 @@ import { filterToolList, scanToolList } from '../inspect/mcp/tool-inspect.js';
 import { scanShellArgs } from '../inspect/mcp/shell-obfuscation.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
-import { scanInbound, scanOutbound } from './scan.js';
+import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
 import { toolRecord } from './tool-record.js';
 import type { ChainDetector, ChannelInfo, McpEnv, ToolVerdict } from './types.js';
 
@@ -150,7 +150,7 @@ export class McpGuard {
     const env = this.deps.env();
     const payload = msg.kind === 'request' || msg.kind === 'notification' ? msg.params : msg.kind === 'result' ? msg.result : msg.error;
     const where = msg.kind === 'request' || msg.kind === 'notification' ? msg.method : 'response';
-    const findings = scanOutbound(env, ch.info.profile, payload, false);
+    const findings = [...scanOutbound(env, ch.info.profile, payload, false), ...(await scanKnownElsewhere(env, ch.info.profile, payload))];
     const stop = findings.filter((f) => f.action !== 'warn');
     if (stop.length > 0) {
       const decisionId = newDecisionId();
@@ -220,7 +220,7 @@ export class McpGuard {
     const held = ch.blocked.get(name) ?? (await this.pendingChange(ch, name, env.settings.pinning));
     if (held) return refuse(held.error, held.reason, name, verdict, [{ type: held.error, location: `mcp.tool:${name}`, action: 'block' }]);
 
-    const findings = scanOutbound(env, ch.info.profile, args, env.settings.scanArgsInjection);
+    const findings = [...scanOutbound(env, ch.info.profile, args, env.settings.scanArgsInjection), ...(await scanKnownElsewhere(env, ch.info.profile, args))];
     const stop = findings.filter((f) => f.action !== 'warn');
     if (stop.length > 0) {
       // Injected instructions relayed in the arguments are named as such, not as a data leak.

@@ -59,6 +59,12 @@ export interface McpEnv {
   settings: McpSettings;
   /** A new chain detector for a channel, or null when chain detection is off. */
   newChain: (() => ChainDetector) | null;
+  /**
+   * Where the secret store's values are matched when this process does not hold them
+   * (`sluice mcp`: the gate does it over the control socket). Resolves to
+   * `known_secret` findings for the payload; absent where `dlp` already knows them.
+   */
+  knownSecrets?: (payload: unknown) => Promise<Finding[]>;
 }
 
 /** Who is on a channel and where its server is: fixed for the channel's life. */

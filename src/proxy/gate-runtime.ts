@@ -8,6 +8,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
+import type { RunAliases } from '../identity/run-aliases.js';
 import type { LiveExchanges } from './live-exchanges.js';
 import type { RouteRuntime } from './routes.js';
 import type { InspectConfig } from '../config/inspect-section.js';
@@ -59,6 +60,8 @@ export interface GateServices {
   readonly identity: {
     readonly verifier: TokenVerifier;
     readonly revocations: RevocationStore;
+    /** `sluice run` aliases: the run-scoped proxy password mapped to the run's current token (run-aliases.ts). */
+    readonly aliases?: RunAliases;
   };
   /** Every in-flight exchange by identity, so expiry and revocation end them all. */
   readonly exchanges: LiveExchanges;

@@ -7,7 +7,11 @@ import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver } from '../credentials/refs.js';
-import { loadVerifyKey } from '../identity/keys.js';
+import { readFile } from 'node:fs/promises';
+import { loadSigningKey, loadVerifyKey } from '../identity/keys.js';
+import { RunAliases } from '../identity/run-aliases.js';
+import { ControlServer } from '../control/control-server.js';
+import { scanToolCallArgs } from '../inspect/mcp/tool-inspect.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
 import type { Endpoint } from '../net/resolve.js';
 import { openRevocationStore } from '../state/index.js';
@@ -69,6 +73,8 @@ export class Gate {
   private readonly store: FileSecretStore;
   private readonly pins: ToolPinStore;
   private readonly limits: GateLimits;
+  private readonly aliases = new RunAliases();
+  private control: ControlServer | null = null;
 
   private constructor(opts: GateOptions, state: GateState, init: {
     pools: UpstreamPools;
@@ -99,7 +105,7 @@ export class Gate {
       audit,
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
-      identity: { verifier: init.verifier, revocations: init.revocations },
+      identity: { verifier: init.verifier, revocations: init.revocations, aliases: this.aliases },
       exchanges: new LiveExchanges({
         revocations: init.revocations,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
@@ -209,7 +215,45 @@ export class Gate {
         resolve();
       });
     });
+    gate.control = await gate.startControl();
     return gate;
+  }
+
+  /** The control socket (control/): mints and renews tokens for `sluice run`, answers `sluice status`. */
+  private async startControl(): Promise<ControlServer | null> {
+    const c = this.loaded.config;
+    const log = this.services.logger;
+    // The gate mints with the same key `sluice token` uses; a gate without it still proxies, but cannot mint.
+    const signingKey = await loadSigningKey(c.data_dir).catch((err: unknown) => {
+      log.warn({ err }, "no token signing key: the control socket cannot mint tokens for 'sluice run'");
+      return null;
+    });
+    return ControlServer.start({
+      path: c.control.socket,
+      logger: log,
+      ctx: {
+        gateUid: process.getuid?.() ?? -1,
+        grants: () => this.loaded.config.control.mint,
+        signingKey,
+        verifier: this.services.identity.verifier,
+        revocations: this.services.identity.revocations,
+        aliases: this.aliases,
+        carryOver: (from, to) => this.services.exchanges.carryOver(from, to),
+        policyVersion: () => this.current.policy.version,
+        proxy: () => {
+          const { host, port } = this.address;
+          return { host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port };
+        },
+        caCert: await readFile(c.tls.ca_cert, 'utf8'),
+        scanArgs: (payload) => scanToolCallArgs(payload, this.current.dlp.scanner),
+        exchanges: () => ({ exchanges: this.services.exchanges.size, ...this.services.exchanges.summary() }),
+      },
+    });
+  }
+
+  /** Where the control socket listens, or null when it could not be started (logged). */
+  get controlSocket(): string | null {
+    return this.control?.path ?? null;
   }
 
   /**
@@ -228,8 +272,11 @@ export class Gate {
       for (const key of ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir'] as const) {
         if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
       }
+      if (before.control.socket !== after.control.socket) log.warn({ key: 'control.socket' }, "config 'control.socket' changed: takes effect after a restart");
       this.current = state;
       this.loaded = loaded;
+      // control.mint is read per request; only the socket's mode follows it here.
+      await this.control?.applyGrants().catch((err: unknown) => log.warn({ err }, 'control socket mode not updated'));
       log.info({ policy_version: loaded.version, rules: after.rules.length }, 'policy reloaded');
       return { ok: true, version: loaded.version, changed: true };
     } catch (error) {
@@ -303,6 +350,8 @@ export class Gate {
     for (let i = 0; i < 200 && this.limits.busy > 0; i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setImmediate(r));
     this.limits.close();
+    // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
+    await this.control?.close();
     this.stopWatchingRevocations();
     await this.services.identity.revocations.close();
     this.services.mcp.channels.closeAll();

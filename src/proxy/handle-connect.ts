@@ -14,7 +14,7 @@ import { writeRawDeny } from './deny-response.js';
 import { mapFailure, Rejection } from './errors-map.js';
 import { checkBeforePolicy } from './pre-policy.js';
 import type { GateServices } from './gate-runtime.js';
-import { identifyConnect } from './identify.js';
+import { aliasIn, identifyConnect } from './identify.js';
 import { intercept } from './intercept.js';
 import { UpstreamRelay } from './splice.js';
 import type { TunnelContext } from './tunnel-context.js';
@@ -41,7 +41,8 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     const principal = await identifyConnect(gate, req);
     setWho(record, principal);
     if (principal) gate.limits?.attribute(socket, principal);
-    tunnel = { id: decisionId, ...target, clientSocket: socket, principal };
+    const alias = principal ? aliasIn(req) : undefined;
+    tunnel = { id: decisionId, ...target, clientSocket: socket, principal, ...(alias !== undefined ? { alias } : {}) };
     // A tunnel must not outlive its identity: at expiry (plus the clock tolerance) or
     // revocation it is cut, whatever runs inside (passthrough bytes, a WebSocket, idle
     // keep-alive), after the exchanges inside it have been ended for the same reason.

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { authenticate } from '../identity/authenticate.js';
 import { IdentityError } from '../identity/errors.js';
+import { readProxyAuthorization } from '../identity/proxy-auth.js';
+import { isRunAlias } from '../identity/run-aliases.js';
 import type { Principal } from '../identity/principal.js';
 import type { GateServices } from './gate-runtime.js';
 import type { TunnelContext } from './tunnel-context.js';
@@ -18,21 +20,28 @@ export async function identify(gate: GateServices, req: IncomingMessage, tunnel:
   const id = gate.identity;
   const required = gate.state().identityRequired;
   if (tunnel) {
-    const p = tunnel.principal;
+    // A run's tunnel follows its renewals (same session: RunAliases.rebind allows no other).
+    const p = (tunnel.alias !== undefined ? id.aliases?.resolve(tunnel.alias) : undefined) ?? tunnel.principal;
     if (p === null) return null;
     admitAgain(gate, p);
     return p;
   }
   const header = req.headers['proxy-authorization'];
   if (header === undefined && !required) return null;
-  return authenticate(header, id.verifier, id.revocations);
+  return authenticate(header, id.verifier, id.revocations, Date.now(), id.aliases);
+}
+
+/** The run alias a `Proxy-Authorization` value carries, if it carries one (the tunnel keeps it). */
+export function aliasIn(req: IncomingMessage): string | undefined {
+  const auth = readProxyAuthorization(req.headers['proxy-authorization']);
+  return auth !== null && isRunAlias(auth.token) ? auth.token : undefined;
 }
 
 /** The CONNECT's own identity check; the tunnel keeps the principal. */
 export async function identifyConnect(gate: GateServices, req: IncomingMessage): Promise<Principal | null> {
   const header = req.headers['proxy-authorization'];
   if (header === undefined && !gate.state().identityRequired) return null;
-  return authenticate(header, gate.identity.verifier, gate.identity.revocations);
+  return authenticate(header, gate.identity.verifier, gate.identity.revocations, Date.now(), gate.identity.aliases);
 }
 
 // Same skew the verifier allows on a new request (gate.ts), so a tunnel and a fresh

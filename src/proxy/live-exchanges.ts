@@ -30,6 +30,8 @@ interface Link {
   readonly x: LiveExchange | null;
   prev: Link;
   next: Link;
+  /** The holder it counts under (changes when a renewal carries it over); null for a ring's sentinel. */
+  owner: Holder | null;
 }
 
 /**
@@ -47,7 +49,7 @@ interface Holder {
 }
 
 function newRing(): Link {
-  const l = { x: null, prev: null, next: null } as unknown as { x: null; prev: Link; next: Link };
+  const l = { x: null, prev: null, next: null, owner: null } as unknown as { x: null; prev: Link; next: Link; owner: null };
   l.prev = l;
   l.next = l;
   return l;
@@ -94,6 +96,50 @@ export class LiveExchanges {
   hold(p: Principal, x: LiveExchange): () => void {
     const refused = this.#refusal(p);
     if (refused) throw refused;
+    const h = this.#holderFor(p);
+    const ring = h.ring;
+    const link: Link = { x, prev: ring.prev, next: ring, owner: h };
+    ring.prev.next = link;
+    ring.prev = link;
+    h.count++;
+    // An idle token keeps its (empty) holder and timer until it expires: an agent's
+    // next request then costs no timer, and there are at most as many holders as
+    // live tokens in use (each lives at most 24 h).
+    return () => {
+      if (link.next === link) return; // released already, or ended with its holder
+      link.prev.next = link.next;
+      link.next.prev = link.prev;
+      link.next = link.prev = link;
+      link.owner!.count--;
+    };
+  }
+
+  /**
+   * A `sluice run` token was renewed (same session): what is open under the old token
+   * now lives as long as the new one, so a tunnel opened with the run's alias is not
+   * cut at the old token's expiry. The old holder stays, empty, until its timer.
+   */
+  carryOver(from: Principal, to: Principal): void {
+    if (sameToken(from, to) || from.session !== to.session || from.tenant !== to.tenant || this.#refusal(to) !== null) return;
+    const h = this.#byToken.get(from.tokenId)?.find((o) => sameToken(o.principal, from));
+    if (h === undefined || h.count === 0) return;
+    const target = this.#holderFor(to);
+    for (let l = h.ring.next; l !== h.ring; ) {
+      const next = l.next;
+      l.prev = target.ring.prev;
+      l.next = target.ring;
+      target.ring.prev.next = l;
+      target.ring.prev = l;
+      l.owner = target;
+      l = next;
+    }
+    target.count += h.count;
+    h.ring.next = h.ring.prev = h.ring;
+    h.count = 0;
+  }
+
+  /** The holder of `p`'s token, made (with its expiry timer) on first use. */
+  #holderFor(p: Principal): Holder {
     let list = this.#byToken.get(p.tokenId);
     if (list === undefined) {
       list = [];
@@ -108,22 +154,26 @@ export class LiveExchanges {
       holder.timer = setTimeout(() => this.#endAll(holder, expired(p)), Math.max(0, p.expiresAt + this.#toleranceMs - this.#now()));
       holder.timer.unref();
     }
-    const holder = h;
-    const ring = h.ring;
-    const link: Link = { x, prev: ring.prev, next: ring };
-    ring.prev.next = link;
-    ring.prev = link;
-    h.count++;
-    // An idle token keeps its (empty) holder and timer until it expires: an agent's
-    // next request then costs no timer, and there are at most as many holders as
-    // live tokens in use (each lives at most 24 h).
-    return () => {
-      if (link.next === link) return; // released already, or ended with its holder
-      link.prev.next = link.next;
-      link.next.prev = link.prev;
-      link.next = link.prev = link;
-      holder.count--;
-    };
+    return h;
+  }
+
+  /**
+   * For `sluice status`: open tunnels, and the sessions with open exchanges (walks
+   * every ring: a status call, not a per-request cost).
+   */
+  summary(): { tunnels: number; sessions: Array<{ tenant: string; agent: string; session: string; exchanges: number }> } {
+    let tunnels = 0;
+    const sessions = new Map<string, { tenant: string; agent: string; session: string; exchanges: number }>();
+    for (const h of [...this.#byToken.values()].flat()) {
+      if (h.count === 0) continue;
+      for (const m of membersOf(h)) if (m.carrier) tunnels++;
+      const p = h.principal;
+      const k = `${p.tenant}\u0000${p.session}`;
+      const s = sessions.get(k) ?? { tenant: p.tenant, agent: p.agent, session: p.session, exchanges: 0 };
+      s.exchanges += h.count;
+      sessions.set(k, s);
+    }
+    return { tunnels, sessions: [...sessions.values()] };
   }
 
   /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */

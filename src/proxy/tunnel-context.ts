@@ -18,6 +18,11 @@ export interface TunnelContext {
   readonly clientSocket: Socket;
   /** Who opened the tunnel (null only when identity is not required). */
   readonly principal: Principal | null;
+  /**
+   * The `sluice run` alias the CONNECT presented, if it was one: requests inside then
+   * take the run's current (renewed) token, not the one the tunnel was opened with.
+   */
+  readonly alias?: string;
 }
 
 // Requests inside an intercepted tunnel arrive on the TLS socket; this finds their CONNECT.

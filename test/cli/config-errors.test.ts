@@ -155,10 +155,10 @@ describe('the command line itself', () => {
 
   test('--help after `run --` belongs to the command, not to sluice', async () => {
     const d = await (shared ??= initDir());
-    // No gate is listening on port 1, so if the flag were not passed on, sluice would print help and exit 0.
+    // No gate is running, so if the flag were not passed on, sluice would print help and exit 0.
     const r = await sluice(['run', '--config', d.configFile, '--gate', '127.0.0.1:1', '--', 'echo', '--help']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /no gate is listening/);
+    assert.match(r.stderr, /cannot reach the gate's control socket/);
   });
 
   test('an unknown option is a usage error naming it', async () => {

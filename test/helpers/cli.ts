@@ -7,7 +7,7 @@ import { exec, SLUICE_BIN, type ExecResult } from './exec.js';
 /** Run the built `sluice` CLI as a user would: `node dist/src/cli/main.js ARGS`. */
 export function sluice(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<ExecResult> {
   return exec(process.execPath, [SLUICE_BIN, ...args], { timeoutMs: 20_000, ...opts });
 }
@@ -58,8 +58,8 @@ process.once('exit', () => {
  * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`).
  * Always `stop()` it in an after() hook.
  */
-export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliGate> {
-  const child = spawn(process.execPath, [SLUICE_BIN, 'start', '--config', configFile, '--listen', '127.0.0.1:0'], {
+export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<CliGate> {
+  const child = spawn(process.execPath, [SLUICE_BIN, 'start', '--config', configFile, '--listen', `127.0.0.1:${opts.port ?? 0}`], {
     env: opts.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

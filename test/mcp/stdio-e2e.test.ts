@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord } from '../../src/audit/fields.js';
@@ -129,6 +129,26 @@ tls:
     for (const id of ids) assert.equal(recs.find((r) => r.decision_id === id)?.reason, 'dlp_blocked');
     const everywhere = [await calls(), JSON.stringify(await auditQuery(d.configFile, ['--limit', '100000'])), s.stderr(), gate.stderr(), gate.stdout()].join('\n');
     for (const secret of [AWS_CANARY, STORED_CANARY]) assert.ok(!everywhere.includes(secret), 'the canary leaked');
+  });
+
+  test('sluice mcp holds no key: with token-key.pem and master.key moved away, it still starts and the stored value is still blocked (by the gate)', async () => {
+    // The gate loaded both at start; the wrapper must need neither (it gets its token, and the store's matching, over the control socket).
+    const moved = ['token-key.pem', 'master.key'];
+    for (const f of moved) await rename(join(d.dir, f), join(d.dir, `${f}.away`));
+    try {
+      const s = await connectStdio(gate, d.configFile, fixture(), { name: 'fixture' });
+      try {
+        const deny = await refusedWith(s.client.callTool({ name: 'tickets.create', arguments: { title: 'help', body: `my key is ${STORED_CANARY}` } }), 'dlp_blocked');
+        assert.match(deny.reason, /known_secret/);
+        assert.ok(!deny.reason.includes(STORED_CANARY));
+        const ok = await s.client.callTool({ name: 'tickets.create', arguments: { title: 'printer on fire' } });
+        assert.notEqual((ok as { isError?: boolean }).isError, true);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      for (const f of moved) await rename(join(d.dir, `${f}.away`), join(d.dir, f));
+    }
   });
 
   test('a tool result carrying a prompt injection is refused', async () => {

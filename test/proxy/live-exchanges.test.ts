@@ -76,3 +76,25 @@ void test('expiry ends every exchange of the token at exp plus the tolerance, an
   assert.throws(() => ex.hold(p, exchange(log, 'late')), (e: unknown) => e instanceof IdentityError && e.reason === 'identity_expired');
   await close();
 });
+
+void test('carryOver: a renewed token takes over the open exchanges; they end at its expiry, not the old one, and release counts right', () => {
+  let now = 1_000_000;
+  const ended: string[] = [];
+  const reg = new LiveExchanges({ revocations: { isRevoked: () => null }, toleranceMs: 0, now: () => now });
+  const base = { tenant: 't', agent: 'a', session: 'ses_x', human: null, labels: {}, policyVersion: null };
+  const oldP = { ...base, tokenId: 'j1', issuedAt: now - 1000, expiresAt: now + 60_000 };
+  const newP = { ...base, tokenId: 'j2', issuedAt: now, expiresAt: now + 120_000 };
+  const releaseA = reg.hold(oldP, { end: (why) => ended.push(`a:${why.reason}`) });
+  reg.hold(oldP, { carrier: true, end: (why) => ended.push(`tunnel:${why.reason}`) });
+  reg.carryOver(oldP, newP);
+  assert.equal(reg.size, 2);
+  assert.deepEqual(reg.summary().sessions, [{ tenant: 't', agent: 'a', session: 'ses_x', exchanges: 2 }]);
+  releaseA();
+  assert.equal(reg.size, 1, 'a release after the carry-over counts against the new holder');
+  // Another session's token never takes them over.
+  reg.carryOver(newP, { ...newP, session: 'ses_other', tokenId: 'j3' });
+  assert.equal(reg.summary().sessions[0]?.session, 'ses_x');
+  now += 61_000;
+  reg.sweep();
+  assert.deepEqual(ended, [], 'past the old token expiry, the exchanges carry on');
+});

@@ -1,6 +1,9 @@
 /**
  * What the stdio wrapper builds from the gate's config file, the same way the gate
- * does: the policy (tool rules), DLP with every secret the store holds, the
+ * does: the policy (tool rules), DLP (patterns, and `inspect.dlp.known_secrets`
+ * given as `env:` or `file:`; the secret store's values are matched by the gate,
+ * over the control socket, through `knownSecrets`: the wrapper never opens the
+ * store or reads the master key), the
  * injection scanner, the `mcp:` settings (buildMcpEnv), the tool pin store in the
  * data dir (shared with the gate and `sluice mcp accept`), and the audit sinks
  * (`audit.db`, the log, JSON lines). One difference: stdout is the MCP channel, so
@@ -14,7 +17,6 @@
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/sink.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { FileSecretStore } from '../../credentials/file-store.js';
 import { SecretResolver } from '../../credentials/refs.js';
 import { InjectionScanner } from '../../inspect/injection/scanner.js';
 import { compilePolicy } from '../../policy/compile.js';
@@ -23,7 +25,11 @@ import { buildDlp } from '../../proxy/dlp-setup.js';
 import { buildMcpEnv } from '../../proxy/mcp/env.js';
 import { openToolPinStore, type ToolPinStore } from '../../state/tool-pins.js';
 import { McpGuard } from '../guard.js';
+import type { Finding } from '../../inspect/finding.js';
 import type { McpEnv } from '../types.js';
+
+/** No store here: store references resolve to nothing (the gate matches them). */
+const NO_STORE = { reveal: (): undefined => undefined, list: (): { name: string }[] => [] };
 
 export interface StdioServices {
   guard: McpGuard;
@@ -36,19 +42,23 @@ export interface StdioServices {
 
 /**
  * Build everything from one config load. Throws (before any child starts) when the
- * secret store, pin store or audit database cannot be opened, or the policy does not compile.
+ * pin store or audit database cannot be opened, or the policy does not compile.
  *
  * @example
  * const { guard, env, audit, close } = await openStdioServices(await loadConfig(file), logger, warn);
  */
-export async function openStdioServices(loaded: LoadedConfig, logger: Logger, warn: (line: string) => void): Promise<StdioServices> {
+export async function openStdioServices(
+  loaded: LoadedConfig,
+  logger: Logger,
+  warn: (line: string) => void,
+  knownSecrets?: (payload: unknown) => Promise<Finding[]>,
+): Promise<StdioServices> {
   const c = loaded.config;
-  const store = await FileSecretStore.open(c.data_dir);
-  const secrets = new SecretResolver(store, { baseDir: loaded.dir });
-  const dlp = buildDlp(c.inspect, secrets, store.list().map((e) => e.name));
+  const secrets = new SecretResolver(NO_STORE, { baseDir: loaded.dir });
+  const dlp = buildDlp(c.inspect, secrets, []);
   const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
-  const env = buildMcpEnv(c, policy, injection, dlp);
+  const env: McpEnv = { ...buildMcpEnv(c, policy, injection, dlp), ...(knownSecrets ? { knownSecrets } : {}) };
   if (c.audit.jsonl === 'stdout') warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');
   const config = c.audit.jsonl === 'stdout' ? { ...c, audit: { ...c.audit, jsonl: false as const } } : c;
   const pins = openToolPinStore(c.data_dir);
