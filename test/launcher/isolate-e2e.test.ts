@@ -225,6 +225,16 @@ tls:
       assert.doesNotMatch(secret.stdout, /canary_store/);
     });
 
+    test("the gate's control socket is out of reach: no sluice run or status from inside, no other identity minted", async () => {
+      const socket = join(d.dir, 'control.sock');
+      const status = await run(['node', SLUICE_BIN, 'status', '--control', socket]);
+      assert.notEqual(status.code, 0, status.stdout);
+      const nested = await run(['node', SLUICE_BIN, 'run', '--control', socket, '--agent', 'support-bot', '--no-isolate', '--', 'true']);
+      assert.notEqual(nested.code, 0, nested.stdout);
+      const probe = await sh(`test -S ${socket} && echo SOCKET || echo absent; env | grep -c SLUICE_CONTROL || true`);
+      assert.match(probe.stdout, /^absent\n0\n$/);
+    });
+
     test('no secret in the environment or in any file the agent can read where Sluice put things', async () => {
       const masterKey = (await readFile(join(d.dir, 'master.key'), 'utf8')).trim();
       const r = await sh(`env; echo ---; cat /run/sluice/trust/* 2>/dev/null | strings; grep -rls -e ${STORE_CANARY} -e ${ENV_CANARY} -e '${masterKey}' /run/sluice . /tmp ${d.dir} 2>/dev/null; true`);
