@@ -1,0 +1,233 @@
+/**
+ * The reflection scrubber's engine: reads a byte stream as a *canonical* stream (escape
+ * sequences decoded on the fly, line breaks dropped) and matches the needles there, so
+ * an echo that escapes any subset of a secret's characters, or wraps its base64 at any
+ * width, still spells a needle. Each canonical byte remembers where its source bytes
+ * start (a ring as long as the longest needle), so a match maps back to the source
+ * range to replace.
+ *
+ * Linear per byte: at the automaton's root, bytes that start no needle and no escape
+ * are skipped in a tight loop; every other byte costs one table read (escapes a
+ * bounded lookahead). Streaming: only the bytes a match could still span are held, at
+ * most the longest needle's canonical bytes times the longest source spelling of one
+ * byte (an escape, plus at most two line breaks before it, themselves escaped).
+ *
+ * @example
+ * const m = new ReflectionStream(compileAutomaton(needles), marker);
+ * agent.write(m.push(chunk)); ... agent.end(m.end());
+ */
+import type { Automaton } from './reflection-automaton.js';
+import { decodeEscapeAt, escapeCodePoint, escapeLen, LITERAL, NEED_MORE } from './escape-decode.js';
+
+const EMPTY = Buffer.alloc(0);
+/** Line breaks read through (wrapped base64); a longer run ends any match (bounds the hold). */
+const MAX_BREAKS = 2;
+
+/** 1: `\`, `&`, `%` (may start an escape); 2: a line break. */
+const SPECIAL = new Uint8Array(256);
+SPECIAL[0x5c] = SPECIAL[0x26] = SPECIAL[0x25] = 1;
+SPECIAL[0x0a] = SPECIAL[0x0d] = 2;
+
+/** The skip table of an automaton: bytes that, read at the root, change nothing. */
+const SKIPS = new WeakMap<Automaton, Uint8Array>();
+function skipTable(a: Automaton): Uint8Array {
+  let t = SKIPS.get(a);
+  if (!t) {
+    t = new Uint8Array(256);
+    for (let b = 0; b < 256; b++) t[b] = a.starts[b] === 0 && SPECIAL[b] === 0 ? 1 : 0;
+    SKIPS.set(a, t);
+  }
+  return t;
+}
+
+export class ReflectionStream {
+  readonly #a: Automaton;
+  readonly #skip: Uint8Array;
+  readonly #marker: Buffer;
+  /** Source offset of each recent canonical byte, by canonical position. */
+  readonly #ring: Float64Array;
+  readonly #mask: number;
+  #cpos = 0;
+  #state = 0;
+  #breaks = 0;
+  /** Source bytes from #base (all before it were emitted) to the end of input so far. */
+  #carry: Buffer = EMPTY;
+  #base = 0;
+  /** Source bytes before this were read into the canonical stream. */
+  #scanned = 0;
+  /** Pending ranges to replace, [start, end) pairs of source offsets, ascending, disjoint. */
+  #ranges: number[] = [];
+  #replaced = 0;
+  /** Told each source range as it is replaced (header values map them back to each value). */
+  onRange: ((start: number, end: number) => void) | null = null;
+
+  constructor(a: Automaton, marker: Buffer) {
+    this.#a = a;
+    this.#skip = skipTable(a);
+    this.#marker = marker;
+    let size = 2;
+    while (size <= a.longest) size *= 2;
+    this.#ring = new Float64Array(size);
+    this.#mask = size - 1;
+  }
+
+  /** Ranges replaced so far. */
+  get replaced(): number {
+    return this.#replaced;
+  }
+
+  /** Feed bytes; returns those that no match can reach any more, scrubbed. */
+  push(chunk: Uint8Array): Buffer {
+    const buf = this.#carry.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#carry, chunk]);
+    this.#scan(buf, false);
+    return this.#emit(buf, this.#safe());
+  }
+
+  /**
+   * Everything held, scrubbed, now (a message boundary): the automaton keeps its state,
+   * so a secret split across two messages is still found, and its part in the later
+   * message replaced.
+   */
+  cut(): Buffer {
+    const buf = this.#carry;
+    this.#scan(buf, true);
+    return this.#emit(buf, this.#base + buf.length);
+  }
+
+  /** End of stream: everything held, scrubbed. */
+  end(): Buffer {
+    const out = this.cut();
+    this.#state = 0;
+    this.#breaks = 0;
+    return out;
+  }
+
+  /** Where the earliest match still possible starts (or the first byte not yet read). */
+  #safe(): number {
+    const s = this.#state;
+    if (s === 0) return this.#scanned;
+    // After a cut the match in progress may have begun in bytes already sent.
+    return Math.max(this.#base, Math.min(this.#scanned, this.#ring[(this.#cpos - this.#a.depth[s]!) & this.#mask]!));
+  }
+
+  #scan(buf: Buffer, final: boolean): void {
+    const { classOf, classes, delta, out } = this.#a;
+    const skip = this.#skip;
+    const ring = this.#ring;
+    const mask = this.#mask;
+    const base = this.#base;
+    const n = buf.length;
+    let s = this.#state;
+    let cpos = this.#cpos;
+    let breaks = this.#breaks;
+    let i = this.#scanned - base;
+    // One canonical byte `c` whose source starts at `from` and ends at i.
+    const step = (c: number, from: number): void => {
+      ring[cpos & mask] = from;
+      cpos++;
+      s = delta[s * classes + classOf[c]!]!;
+      const len = out[s]!;
+      if (len !== 0) this.#match(ring[(cpos - len) & mask]!, base + i);
+    };
+    while (i < n) {
+      let b = buf[i]!;
+      if (s === 0 && skip[b] === 1) {
+        do i++;
+        while (i < n && skip[(b = buf[i]!)] === 1);
+        if (i === n) break;
+      }
+      const from = base + i;
+      if (SPECIAL[b] === 0) {
+        i++;
+        breaks = 0;
+        step(b, from);
+        continue;
+      }
+      let len = 1;
+      let cp = b;
+      if (SPECIAL[b] === 1) {
+        const r = decodeEscapeAt(buf, i, n, final);
+        if (r === NEED_MORE) break;
+        if (r !== LITERAL) {
+          len = escapeLen(r);
+          cp = escapeCodePoint(r);
+        }
+      }
+      i += len;
+      if (cp === 0x0a || cp === 0x0d) {
+        if (++breaks > MAX_BREAKS) s = 0;
+        continue;
+      }
+      breaks = 0;
+      // `%HH` and `\xHH` spell bytes; `\u`, `%u` and entities spell characters (UTF-8).
+      if (len === 1 || cp < 0x80 || (b === 0x25 && len === 3) || (b === 0x5c && len === 4)) step(cp, from);
+      else for (const c of Buffer.from(String.fromCodePoint(cp), 'utf8')) step(c, from);
+    }
+    this.#state = s;
+    this.#cpos = cpos;
+    this.#breaks = breaks;
+    this.#scanned = base + i;
+  }
+
+  /** A match over source [start, end): merged with the pending ranges it overlaps. */
+  #match(start: number, end: number): void {
+    const r = this.#ranges;
+    // After a cut, a match may begin in bytes already sent: replace what is left of it.
+    let st = Math.max(start, this.#base);
+    let en = end;
+    // Overlapping matches become one range; adjacent ones stay two (`secretsecret`: two markers).
+    while (r.length > 0 && r[r.length - 1]! > st) {
+      en = Math.max(en, r.pop()!);
+      st = Math.min(st, r.pop()!);
+    }
+    r.push(st, en);
+  }
+
+  /** Send source bytes up to `upTo` (less if a pending range straddles it), ranges replaced. */
+  #emit(buf: Buffer, upTo: number): Buffer {
+    const base = this.#base;
+    const r = this.#ranges;
+    let k = 0;
+    const pieces: Buffer[] = [];
+    let pos = base;
+    while (k < r.length && r[k]! < upTo) {
+      const st = r[k]!;
+      const en = r[k + 1]!;
+      if (en > upTo) {
+        upTo = st; // a longer match may still grow it
+        break;
+      }
+      pieces.push(buf.subarray(pos - base, st - base), this.#marker);
+      pos = en;
+      k += 2;
+      this.#replaced++;
+      this.onRange?.(st, en);
+    }
+    if (k > 0) r.splice(0, k);
+    const rest = buf.subarray(upTo - base);
+    this.#carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
+    this.#base = upTo;
+    if (pieces.length === 0) return buf.subarray(0, upTo - base);
+    pieces.push(buf.subarray(pos - base, upTo - base));
+    return Buffer.concat(pieces);
+  }
+}
+
+/**
+ * A needle as the canonical stream spells it (escapes decoded, line breaks dropped): a
+ * secret holding `%41` or `\n` is matched as it reads once decoded.
+ */
+export function canonicalBytes(needle: Uint8Array): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < needle.length; ) {
+    const b = needle[i]!;
+    const r = SPECIAL[b] === 1 ? decodeEscapeAt(needle, i, needle.length, true) : LITERAL;
+    const len = r === LITERAL ? 1 : escapeLen(r);
+    const cp = r === LITERAL ? b : escapeCodePoint(r);
+    i += len;
+    if (cp === 0x0a || cp === 0x0d) continue;
+    if (len === 1 || cp < 0x80 || (b === 0x25 && len === 3) || (b === 0x5c && len === 4)) out.push(cp);
+    else out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+  }
+  return Buffer.from(out);
+}
