@@ -28,13 +28,35 @@ const SPECIAL = new Uint8Array(256);
 SPECIAL[0x5c] = SPECIAL[0x26] = SPECIAL[0x25] = 1;
 SPECIAL[0x0a] = SPECIAL[0x0d] = 2;
 
-/** The skip table of an automaton: bytes that, read at the root, change nothing. */
-const SKIPS = new WeakMap<Automaton, Uint8Array>();
-function skipTable(a: Automaton): Uint8Array {
+/**
+ * The skip tables of an automaton, at the root: bytes that start no needle and no
+ * escape, and byte pairs (first | second << 8) that are plain and begin no needle.
+ * One secret's spellings start with a few dozen distinct bytes (base64 cores begin
+ * anywhere in the alphabet), so single bytes skip little; pairs skip nearly all.
+ */
+interface Skips {
+  one: Uint8Array;
+  two: Uint8Array;
+}
+const SKIPS = new WeakMap<Automaton, Skips>();
+function skipTables(a: Automaton): Skips {
   let t = SKIPS.get(a);
   if (!t) {
-    t = new Uint8Array(256);
-    for (let b = 0; b < 256; b++) t[b] = a.starts[b] === 0 && SPECIAL[b] === 0 ? 1 : 0;
+    const one = new Uint8Array(256);
+    for (let b = 0; b < 256; b++) one[b] = a.starts[b] === 0 && SPECIAL[b] === 0 ? 1 : 0;
+    const two = new Uint8Array(65536);
+    const { delta, classOf, classes } = a;
+    for (let b0 = 0; b0 < 256; b0++) {
+      if (SPECIAL[b0] !== 0) continue;
+      const s1 = delta[classOf[b0]!]!;
+      for (let b1 = 0; b1 < 256; b1++) {
+        if (SPECIAL[b1] !== 0) continue;
+        // Skippable: nothing starts at b0 (the state after both comes from b1 alone).
+        const s2 = delta[s1 * classes + classOf[b1]!]!;
+        if (s1 === 0 || (a.out[s1] === 0 && a.depth[s2] !== 2)) two[b0 | (b1 << 8)] = 1;
+      }
+    }
+    t = { one, two };
     SKIPS.set(a, t);
   }
   return t;
@@ -42,7 +64,7 @@ function skipTable(a: Automaton): Uint8Array {
 
 export class ReflectionStream {
   readonly #a: Automaton;
-  readonly #skip: Uint8Array;
+  readonly #skip: Skips;
   readonly #marker: Buffer;
   /** Source offset of each recent canonical byte, by canonical position. */
   readonly #ring: Float64Array;
@@ -63,7 +85,7 @@ export class ReflectionStream {
 
   constructor(a: Automaton, marker: Buffer) {
     this.#a = a;
-    this.#skip = skipTable(a);
+    this.#skip = skipTables(a);
     this.#marker = marker;
     let size = 2;
     while (size <= a.longest) size *= 2;
@@ -112,7 +134,7 @@ export class ReflectionStream {
 
   #scan(buf: Buffer, final: boolean): void {
     const { classOf, classes, delta, out } = this.#a;
-    const skip = this.#skip;
+    const { one, two } = this.#skip;
     const ring = this.#ring;
     const mask = this.#mask;
     const base = this.#base;
@@ -130,12 +152,12 @@ export class ReflectionStream {
       if (len !== 0) this.#match(ring[(cpos - len) & mask]!, base + i);
     };
     while (i < n) {
-      let b = buf[i]!;
-      if (s === 0 && skip[b] === 1) {
-        do i++;
-        while (i < n && skip[(b = buf[i]!)] === 1);
+      if (s === 0) {
+        while (i + 1 < n && two[buf[i]! | (buf[i + 1]! << 8)] === 1) i++;
+        if (i + 1 === n && one[buf[i]!] === 1) i++;
         if (i === n) break;
       }
+      const b = buf[i]!;
       const from = base + i;
       if (SPECIAL[b] === 0) {
         i++;
