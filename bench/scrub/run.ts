@@ -8,13 +8,17 @@
  *
  *   npm run bench:scrub   (node dist/bench/scrub/run.js [--runs 7] [--mib 4])
  *
- * Prints MB/s (median of the runs, wall clock) per scrubber.
+ * Prints MB/s (median of the runs, wall clock) per scrubber, then how many echoes of
+ * the reflection corpus each leaves unreadable, per echo form.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { reflectionNeedles, ReflectionScrubber } from '../../src/credentials/reflection-scrubber.js';
 import { reflectionNeedles as legacyNeedles } from './legacy-needles.js';
 import { ReflectionScrubber as LegacyScrubber } from './legacy-scrubber.js';
+import { reflectionCases } from '../detection/attacks-reflection.js';
+import { evaluate, leaks } from '../detection/eval-reflection.js';
+import { legacyReceive } from './legacy-receive.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, mib: { type: 'string', default: '4' } }, strict: true });
 const RUNS = Number(values.runs);
@@ -79,3 +83,23 @@ for (const n of [1, 20]) {
   const b = time(body, () => new LegacyScrubber(old));
   console.log(`${String(n).padStart(7)}  ${`${ours.length}/${old.length}`.padStart(16)}  ${a.toFixed(0).padStart(17)}  ${b.toFixed(0).padStart(19)}`);
 }
+
+// The reflection corpus (bench/detection/attacks-reflection.ts), before and after.
+const cases = reflectionCases();
+const rows = new Map<string, { n: number; now: number; before: number }>();
+let fp = 0;
+for (const c of cases) {
+  if (c.kind === 'benign') {
+    if (evaluate(c)) fp++;
+    continue;
+  }
+  const row = rows.get(c.category) ?? { n: 0, now: 0, before: 0 };
+  row.n++;
+  if (evaluate(c)) row.now++;
+  if (!Object.values(c.secrets ?? {}).some((s) => leaks(legacyReceive(c), s))) row.before++;
+  rows.set(c.category, row);
+}
+const total = [...rows.values()].reduce((a, r) => ({ n: a.n + r.n, now: a.now + r.now, before: a.before + r.before }), { n: 0, now: 0, before: 0 });
+console.log(`\nreflection corpus: echoes scrubbed (every form x 5 secret shapes x placements); benign changed: ${fp} of ${cases.length - total.n}`);
+console.log('form                       cases  normalising (new)  fixed needles (old)');
+for (const [k, r] of [...rows.entries(), ['total', total] as const]) console.log(`${k.padEnd(25)} ${String(r.n).padStart(6)}  ${String(r.now).padStart(17)}  ${String(r.before).padStart(19)}`);
