@@ -73,7 +73,7 @@ const FORMS: Form[] = [
   { name: 'base64-wrap5-crlf', spell: (s) => wrap(Buffer.from(s).toString('base64'), 5, '\r\n'), where: ['text'] },
   { name: 'base64-wrap-json', spell: (s) => wrap(Buffer.from(s).toString('base64'), 8, '\\n'), where: ['body-json'] },
   { name: 'prefix-16', spell: (s) => `${s.slice(0, 16)}...`, where: ['text', 'header', 'websocket'] },
-  { name: 'prefix-60pct', spell: (s) => `${s.slice(0, Math.ceil(s.length * 0.6))}…`, where: ['body-json', 'html', 'status'] },
+  { name: 'prefix-60pct', spell: (s) => `${s.slice(0, Math.ceil(s.length * 0.6))}...`, where: ['body-json', 'html', 'status'] },
   { name: 'prefix-json-u', spell: (s) => each(s.slice(0, prefixLength(s.length)), (c) => u(c)), where: ['body-json'] },
 ];
 
