@@ -33,7 +33,7 @@ function base64Core(secret: Buffer, offset: number, url: boolean): string {
  * @example
  * prefixLength(40); // 16
  * prefixLength(24); // 15
- * prefixLength(18); // 0: matched whole only
+ * prefixLength(18); // 0: matched whole only (19 characters and more have a prefix)
  */
 export function prefixLength(length: number): number {
   const p = Math.min(16, Math.ceil(length * 0.6));

@@ -31,14 +31,18 @@ const DEFAULT_REPLACEMENT_BYTES = Buffer.from(DEFAULT_REPLACEMENT, 'utf8');
  */
 const COMPILED = new WeakMap<readonly Uint8Array[], Automaton | null>();
 
-/** The automaton of `needles` (each also as the canonical stream spells it); null when there are none. */
+/** The automaton of `needles` (each also as the canonical stream spells it, canonicalBytes); null when there are none. */
 function compiled(needles: readonly Uint8Array[]): Automaton | null {
   const hit = COMPILED.get(needles);
   if (hit !== undefined) return hit;
   const forms = new Map<string, Buffer>();
   for (const n of needles) {
     if (n.length === 0) continue; // an empty needle would match everywhere
-    for (const f of [Buffer.from(n), canonicalBytes(n)]) if (f.length > 0) forms.set(f.toString('latin1'), f);
+    forms.set(Buffer.from(n).toString('latin1'), Buffer.from(n));
+    for (let kinds = 0; kinds < 8; kinds++) {
+      const f = canonicalBytes(n, kinds);
+      if (f.length > 0) forms.set(f.toString('latin1'), f);
+    }
   }
   const a = forms.size === 0 ? null : compileAutomaton([...forms.values()]);
   // Only a frozen array cannot change under the cache.

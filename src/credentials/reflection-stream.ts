@@ -236,14 +236,19 @@ export class ReflectionStream {
 }
 
 /**
- * A needle as the canonical stream spells it (escapes decoded, line breaks dropped): a
- * secret holding `%41` or `\n` is matched as it reads once decoded.
+ * A needle as the canonical stream spells it (escapes decoded, line breaks dropped), with
+ * the escapes of the kinds in `kinds` decoded (bit 1: `\`, 2: `&`, 4: `%`) and the others
+ * kept. A secret holding `%41` echoed raw reads as `A`; JSON-escaped (`%41` kept, its `\`
+ * doubled) it reads as the secret with only its `\` escapes decoded: each kind of echo
+ * is one subset, and the scrubber compiles all eight (the same needle for most secrets,
+ * which hold no escape character).
  */
-export function canonicalBytes(needle: Uint8Array): Buffer {
+export function canonicalBytes(needle: Uint8Array, kinds = 7): Buffer {
   const out: number[] = [];
   for (let i = 0; i < needle.length; ) {
     const b = needle[i]!;
-    const r = SPECIAL[b] === 1 ? decodeEscapeAt(needle, i, needle.length, true) : LITERAL;
+    const kind = b === 0x5c ? 1 : b === 0x26 ? 2 : b === 0x25 ? 4 : 0;
+    const r = (kind & kinds) !== 0 ? decodeEscapeAt(needle, i, needle.length, true) : LITERAL;
     const len = r === LITERAL ? 1 : escapeLen(r);
     const cp = r === LITERAL ? b : escapeCodePoint(r);
     i += len;
