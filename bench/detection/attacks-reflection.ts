@@ -41,7 +41,6 @@ const NAMED: Record<string, string> = { '+': '&plus;', '=': '&equals;', '/': '&s
 
 type Placement = 'body-json' | 'text' | 'html' | 'header' | 'status' | 'websocket';
 const SINGLE_LINE: Placement[] = ['body-json', 'text', 'html', 'header', 'status', 'websocket'];
-const BODIES: Placement[] = ['body-json', 'text', 'html', 'websocket'];
 
 /** An echo form: how the secret is spelled, and where that spelling can sit. */
 interface Form {
@@ -125,7 +124,7 @@ function special(s: string): { name: string; placement: string; input: Detection
 }
 
 /** Benign look-alikes for a secret `s` of a shape: none of them is the secret. */
-function benign(shape: string, s: string, other: string): { name: string; placement: Placement | string; input: DetectionCase['input'] }[] {
+function benign(shape: string, s: string, other: string): { name: string; placement: string; input: DetectionCase['input'] }[] {
   const short = s.slice(0, Math.min(8, prefixLength(s.length) - 4));
   return [
     { name: 'same-shape-other-value', placement: 'body-json', input: place('body-json', other) },

@@ -47,7 +47,7 @@ function receive(c: DetectionCase, needles: readonly Buffer[]): Received {
   if (status) {
     const r = scrubHeaders({ reason: status.reason }, needles);
     changed ||= r.replaced > 0;
-    parts.push(Buffer.from(r.headers.reason!, 'latin1'));
+    parts.push(Buffer.from(r.headers.reason, 'latin1'));
   }
   if (headers) {
     const { 'content-encoding': ce, ...rest } = headers;

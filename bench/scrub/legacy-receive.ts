@@ -16,7 +16,7 @@ export function legacyReceive(c: DetectionCase): Buffer[] {
   };
   const parts: Buffer[] = [];
   const { headers, body, status, messages, frames } = c.input;
-  if (status) parts.push(Buffer.from(scrubHeaders({ reason: status.reason }, needles).headers.reason!, 'latin1'));
+  if (status) parts.push(Buffer.from(scrubHeaders({ reason: status.reason }, needles).headers.reason, 'latin1'));
   if (headers) {
     const { 'content-encoding': ce, ...rest } = headers;
     const values = Object.values(scrubHeaders(rest, needles).headers).filter((v): v is string => typeof v === 'string');

@@ -32,7 +32,7 @@ export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
   for (const n of needles) for (const b of n) if (classOf[b] === 0) classOf[b] = classes++;
 
   // The trie, as flat arrays: goto edges per state in a Map (built once, then discarded).
-  const edges: Map<number, number>[] = [new Map()];
+  const edges: Map<number, number>[] = [new Map<number, number>()];
   const end: number[] = [0];
   const depth: number[] = [0];
   let longest = 0;
@@ -45,7 +45,7 @@ export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
       let t = edges[s]!.get(c);
       if (t === undefined) {
         t = edges.length;
-        edges.push(new Map());
+        edges.push(new Map<number, number>());
         end.push(0);
         depth.push(depth[s]! + 1);
         edges[s]!.set(c, t);

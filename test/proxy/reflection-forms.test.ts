@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import type { ProxyAgent, fetch as Fetch } from 'undici';
 import { WebSocketServer } from 'ws';
 import { reflectionCases } from '../../bench/detection/attacks-reflection.js';
 import type { DetectionCase } from '../../bench/detection/case.js';
@@ -63,8 +64,8 @@ async function startEcho(names: string[]): Promise<{ port: number; close(): Prom
 describe('a credential the gate can inject never comes back, in any echo form (issue 13)', () => {
   let g: TestGate;
   let echo: Awaited<ReturnType<typeof startEcho>>;
-  let dispatcher: import('undici').ProxyAgent;
-  let fetchFn: typeof import('undici').fetch;
+  let dispatcher: ProxyAgent;
+  let fetchFn: typeof Fetch;
 
   before(async () => {
     echo = await startEcho(['echo.acme.test', 'plain.acme.test']);
