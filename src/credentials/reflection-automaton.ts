@@ -24,6 +24,13 @@ export interface Automaton {
   /** Bytes that leave the root: any other byte read at the root leaves it at the root. */
   readonly starts: Uint8Array;
   readonly longest: number;
+  /**
+   * Wu-Manber shifts over a window of `window` bytes (the shortest needle, at most 255):
+   * by the byte pair that ends the window, how far no needle can start. Null when a
+   * needle is too short for jumps to pay.
+   */
+  readonly jump: Uint8Array | null;
+  readonly window: number;
 }
 
 export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
@@ -81,7 +88,18 @@ export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
       }
     }
   }
+  const window = Math.min(255, ...needles.filter((n) => n.length > 0).map((n) => n.length));
+  let jump: Uint8Array | null = null;
+  if (window >= 4) {
+    jump = new Uint8Array(65536).fill(window - 1);
+    for (const n of needles) {
+      for (let j = 0; j + 1 < window; j++) {
+        const pair = n[j]! | (n[j + 1]! << 8);
+        jump[pair] = Math.min(jump[pair]!, window - 2 - j);
+      }
+    }
+  }
   const starts = new Uint8Array(256);
   for (let b = 0; b < 256; b++) starts[b] = delta[classOf[b]!]! !== 0 ? 1 : 0;
-  return { classOf, classes, delta, out, depth: Uint32Array.from(depth), starts, longest };
+  return { classOf, classes, delta, out, depth: Uint32Array.from(depth), starts, longest, jump, window };
 }

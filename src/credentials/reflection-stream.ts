@@ -27,6 +27,18 @@ const MAX_BREAKS = 2;
 const SPECIAL = new Uint8Array(256);
 SPECIAL[0x5c] = SPECIAL[0x26] = SPECIAL[0x25] = 1;
 SPECIAL[0x0a] = SPECIAL[0x0d] = 2;
+const SPECIAL_BYTES = [0x5c, 0x26, 0x25, 0x0a, 0x0d];
+
+/** The UTF-8 bytes of a decoded character (`\u00e9` reads as C3 A9). */
+const UTF8 = new Uint8Array(4);
+function utf8Into(cp: number): number {
+  if (cp < 0x80) return (UTF8[0] = cp), 1;
+  if (cp < 0x800) return (UTF8[0] = 0xc0 | (cp >> 6)), (UTF8[1] = 0x80 | (cp & 63)), 2;
+  // A lone surrogate (half of a `\ud83d\ude00` pair) reads as U+FFFD, as a UTF-8 decoder would.
+  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+  if (cp < 0x10000) return (UTF8[0] = 0xe0 | (cp >> 12)), (UTF8[1] = 0x80 | ((cp >> 6) & 63)), (UTF8[2] = 0x80 | (cp & 63)), 3;
+  return (UTF8[0] = 0xf0 | (cp >> 18)), (UTF8[1] = 0x80 | ((cp >> 12) & 63)), (UTF8[2] = 0x80 | ((cp >> 6) & 63)), (UTF8[3] = 0x80 | (cp & 63)), 4;
+}
 
 /**
  * The skip tables of an automaton, at the root: bytes that start no needle and no
@@ -80,6 +92,8 @@ export class ReflectionStream {
   /** Pending ranges to replace, [start, end) pairs of source offsets, ascending, disjoint. */
   #ranges: number[] = [];
   #replaced = 0;
+  /** Per special byte, where it next occurs in the buffer being scanned (-1: not looked yet). */
+  readonly #specialAt = new Float64Array(SPECIAL_BYTES.length);
   /** Told each source range as it is replaced (header values map them back to each value). */
   onRange: ((start: number, end: number) => void) | null = null;
 
@@ -124,6 +138,26 @@ export class ReflectionStream {
     return out;
   }
 
+  /** The first escape or line-break byte at or after `i` (buffer length if none). */
+  #nextSpecial(buf: Buffer, i: number): number {
+    // Near ones in JS (a call into indexOf costs as much as reading dozens of bytes), far ones natively.
+    const near = Math.min(buf.length, i + 64);
+    for (let j = i; j < near; j++) if (SPECIAL[buf[j]!] !== 0) return j;
+    if (near === buf.length) return near;
+    i = near;
+    const at = this.#specialAt;
+    let min = buf.length;
+    for (let k = 0; k < SPECIAL_BYTES.length; k++) {
+      let p = at[k]!;
+      if (p < i && p !== buf.length) {
+        p = buf.indexOf(SPECIAL_BYTES[k]!, i);
+        at[k] = p = p === -1 ? buf.length : p;
+      }
+      if (p < min) min = p;
+    }
+    return min;
+  }
+
   /** Where the earliest match still possible starts (or the first byte not yet read). */
   #safe(): number {
     const s = this.#state;
@@ -135,6 +169,9 @@ export class ReflectionStream {
   #scan(buf: Buffer, final: boolean): void {
     const { classOf, classes, delta, out } = this.#a;
     const { one, two } = this.#skip;
+    const { jump, window: m } = this.#a;
+    this.#specialAt.fill(-1);
+    let special = -1;
     const ring = this.#ring;
     const mask = this.#mask;
     const base = this.#base;
@@ -143,16 +180,20 @@ export class ReflectionStream {
     let cpos = this.#cpos;
     let breaks = this.#breaks;
     let i = this.#scanned - base;
-    // One canonical byte `c` whose source starts at `from` and ends at i.
-    const step = (c: number, from: number): void => {
-      ring[cpos & mask] = from;
-      cpos++;
-      s = delta[s * classes + classOf[c]!]!;
-      const len = out[s]!;
-      if (len !== 0) this.#match(ring[(cpos - len) & mask]!, base + i);
-    };
+    // No closure over s and cpos below: it would move them off registers for the whole loop.
     while (i < n) {
       if (s === 0) {
+        if (jump !== null) {
+          // Wu-Manber over windows with no escape or line break in them (there the source is
+          // the canonical stream); the first special byte ahead is found natively, per kind.
+          while (i + m <= n) {
+            if (special < i) special = this.#nextSpecial(buf, i);
+            if (i + m > special) break;
+            const d = jump[buf[i + m - 2]! | (buf[i + m - 1]! << 8)]!;
+            if (d === 0) break;
+            i += d;
+          }
+        }
         while (i + 1 < n && two[buf[i]! | (buf[i + 1]! << 8)] === 1) i++;
         if (i + 1 === n && one[buf[i]!] === 1) i++;
         if (i === n) break;
@@ -162,7 +203,12 @@ export class ReflectionStream {
       if (SPECIAL[b] === 0) {
         i++;
         breaks = 0;
-        step(b, from);
+        // One canonical byte: its source starts at `from` and ends at i.
+        ring[cpos & mask] = from;
+        cpos++;
+        s = delta[s * classes + classOf[b]!]!;
+        const len = out[s]!;
+        if (len !== 0) this.#match(ring[(cpos - len) & mask]!, base + i);
         continue;
       }
       let len = 1;
@@ -182,8 +228,14 @@ export class ReflectionStream {
       }
       breaks = 0;
       // `%HH` and `\xHH` spell bytes; `\u`, `%u` and entities spell characters (UTF-8).
-      if (len === 1 || cp < 0x80 || (b === 0x25 && len === 3) || (b === 0x5c && len === 4)) step(cp, from);
-      else for (const c of Buffer.from(String.fromCodePoint(cp), 'utf8')) step(c, from);
+      const count = len === 1 || cp < 0x80 || (b === 0x25 && len === 3) || (b === 0x5c && len === 4) ? ((UTF8[0] = cp), 1) : utf8Into(cp);
+      for (let k = 0; k < count; k++) {
+        ring[cpos & mask] = from;
+        cpos++;
+        s = delta[s * classes + classOf[UTF8[k]!]!]!;
+        const matched = out[s]!;
+        if (matched !== 0) this.#match(ring[(cpos - matched) & mask]!, base + i);
+      }
     }
     this.#state = s;
     this.#cpos = cpos;
@@ -254,7 +306,7 @@ export function canonicalBytes(needle: Uint8Array, kinds = 7): Buffer {
     i += len;
     if (cp === 0x0a || cp === 0x0d) continue;
     if (len === 1 || cp < 0x80 || (b === 0x25 && len === 3) || (b === 0x5c && len === 4)) out.push(cp);
-    else out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    else out.push(...UTF8.subarray(0, utf8Into(cp)));
   }
   return Buffer.from(out);
 }
