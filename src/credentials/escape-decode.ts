@@ -42,6 +42,30 @@ const NAMED: ReadonlyMap<string, number> = new Map(
 );
 const MAX_NAME = 16;
 
+/** Names by a hash of their letters, so a lookup builds no string (pages are dense with `&amp;`, `&nbsp;`). */
+const nameHash = (buf: Uint8Array, from: number, to: number): number => {
+  let h = to - from;
+  for (let k = from; k < to; k++) h = (Math.imul(h, 31) + buf[k]!) | 0;
+  return h;
+};
+const BY_HASH = new Map<number, { name: Uint8Array; cp: number }[]>();
+for (const [name, cp] of NAMED) {
+  const bytes = Buffer.from(name, 'latin1');
+  const h = nameHash(bytes, 0, bytes.length);
+  BY_HASH.set(h, [...(BY_HASH.get(h) ?? []), { name: bytes, cp }]);
+}
+function lookupName(buf: Uint8Array, from: number, to: number): number | undefined {
+  const hits = BY_HASH.get(nameHash(buf, from, to));
+  if (!hits) return undefined;
+  for (const { name, cp } of hits) {
+    if (name.length !== to - from) continue;
+    let same = true;
+    for (let k = 0; k < name.length && same; k++) same = name[k] === buf[from + k];
+    if (same) return cp;
+  }
+  return undefined;
+}
+
 function hexDigit(b: number | undefined): number {
   if (b === undefined) return -1;
   if (b >= 0x30 && b <= 0x39) return b - 0x30;
@@ -113,17 +137,15 @@ function numericEntity(buf: Uint8Array, i: number, end: number, final: boolean):
 }
 
 function namedEntity(buf: Uint8Array, i: number, end: number, final: boolean): number {
-  let name = '';
   for (let at = i + 1; at - i <= MAX_NAME + 1; at++) {
     if (at >= end) return final ? LITERAL : NEED_MORE;
     const b = buf[at]!;
     if (b === 0x3b) {
-      const cp = NAMED.get(name);
+      const cp = lookupName(buf, i + 1, at);
       return cp === undefined ? LITERAL : ESCAPE(at + 1 - i, cp);
     }
     const letter = (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
     if (!letter) return LITERAL;
-    name += String.fromCharCode(b);
   }
   return LITERAL;
 }
