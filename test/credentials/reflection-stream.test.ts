@@ -104,3 +104,10 @@ test('scrubHeaders: a secret split across two headers is replaced in both, whate
     assert.equal(headers['content-type'], 'text/plain');
   }
 });
+
+test('scrubHeaders: a secret split across two lines of one header (an array value) is replaced in both', () => {
+  const secret = `tok_${randomBytes(16).toString('hex')}`;
+  const { headers, replaced } = scrubHeaders({ 'x-part': [secret.slice(0, 9), secret.slice(9)], 'x-other': 'fine' }, reflectionNeedles(Buffer.from(secret)));
+  assert.equal(replaced, 2);
+  assert.deepEqual(headers, { 'x-part': [DEFAULT_REPLACEMENT, DEFAULT_REPLACEMENT], 'x-other': 'fine' });
+});
