@@ -32,6 +32,10 @@ export interface DetectionCase {
     body?: string | Buffer;
     /** WebSocket messages, in order, when the placement is `websocket`. */
     messages?: readonly (string | Buffer)[];
+    /** The response's status line (reflection: the reason phrase is the upstream's text too). */
+    status?: { code: number; reason: string };
+    /** WebSocket frames from the upstream, in order, when control frames matter (reflection: ping, pong, close). */
+    frames?: readonly { type: 'text' | 'binary' | 'ping' | 'pong' | 'close'; data: string | Buffer }[];
   };
   /** Known secret values in play: DLP's store values, or the credential reflection must scrub. */
   secrets?: Record<string, string>;

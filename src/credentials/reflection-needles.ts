@@ -1,16 +1,17 @@
 /**
- * The spellings of a secret an upstream might echo back: raw (and its ASCII letters
- * upper or lower cased), base64 and base64url (whole, and the three alignment-
- * independent cores that match the secret inside any longer base64 text, such as
- * `Basic base64(user:secret)` for any user),
- * percent-encoded (upper and lower case hex, and form-style `+` for spaces), hex
- * (both cases), HTML-escaped, and JSON-escaped (also with `\/`). Feed them all to
+ * The spellings of a secret an upstream might echo back, as the scrubber's canonical
+ * reading sees them (escapes decoded, line breaks dropped, reflection-stream.ts): so
+ * JSON `\u` escapes, HTML entities and percent-encoding of any subset of characters
+ * need no needle of their own. Listed: raw (and its ASCII letters upper or lower
+ * cased), base64 and base64url (whole, and the three alignment-independent cores that
+ * match the secret inside any longer base64 text, such as `Basic base64(user:secret)`
+ * for any user), hex (both cases), UTF-16 (LE and BE), form-style `+` for spaces;
+ * and each of those for the secret's prefix (prefixLength below). Feed them all to
  * ReflectionScrubber.
  *
  * @example
  * const scrubber = new ReflectionScrubber(reflectionNeedles(value, rule.credential));
  */
-import { percentEncode } from './percent-encode.js';
 
 /** Base64 cores shorter than this would match unrelated base64 too easily. */
 const MIN_CORE_CHARS = 12;
@@ -23,10 +24,20 @@ function base64Core(secret: Buffer, offset: number, url: boolean): string {
   return text.slice(from, to);
 }
 
-const HTML: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function jsonEscaped(secret: Buffer): string {
-  return JSON.stringify(new TextDecoder('utf-8').decode(secret)).slice(1, -1);
+/**
+ * A prefix of a secret long enough to matter: the first 16 bytes, or 60 % of the value
+ * when that is shorter, and never under 12 (shorter secrets are only matched whole).
+ * An echo that shows this much is scrubbed; the held-out part of a secret split across
+ * WebSocket messages is shorter than it.
+ *
+ * @example
+ * prefixLength(40); // 16
+ * prefixLength(24); // 15
+ * prefixLength(18); // 0: matched whole only (19 characters and more have a prefix)
+ */
+export function prefixLength(length: number): number {
+  const p = Math.min(16, Math.ceil(length * 0.6));
+  return p >= 12 && p < length ? p : 0;
 }
 
 /** The Basic username of a config-shaped (`basic: { username }`) or compiled (`type: 'basic'`) spec. */
@@ -62,35 +73,11 @@ export function reflectionNeedles(secret: Buffer, spec?: object): readonly Buffe
 
 function build(secret: Buffer, spec: object | undefined): Buffer[] {
   const forms = new Set<string>();
-  const raw = secret.toString('latin1');
   const add = (s: string): void => {
     if (s.length > 0) forms.add(s);
   };
-  add(raw);
-  // A page that changes case (a hex token stays valid in either).
-  add(raw.replace(/[a-z]+/g, (m) => m.toUpperCase()));
-  add(raw.replace(/[A-Z]+/g, (m) => m.toLowerCase()));
-  add(secret.toString('base64'));
-  add(secret.toString('base64').replace(/=+$/, ''));
-  add(secret.toString('base64url'));
-  for (const offset of [0, 1, 2]) {
-    for (const url of [false, true]) {
-      const core = base64Core(secret, offset, url);
-      if (core.length >= MIN_CORE_CHARS) add(core);
-    }
-  }
-  const pct = percentEncode(secret);
-  add(pct);
-  add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
-  add(pct.replace(/%20/g, '+'));
-  // Hex (a dump, a digest-style echo) and HTML-escaped text (a page showing the note).
-  add(secret.toString('hex'));
-  add(secret.toString('hex').toUpperCase());
-  add(raw.replace(/[&<>"']/g, (c) => HTML[c]!));
-  add(raw.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
-  const json = jsonEscaped(secret);
-  add(Buffer.from(json, 'utf8').toString('latin1'));
-  add(Buffer.from(json.replace(/\//g, '\\/'), 'utf8').toString('latin1'));
+  const p = prefixLength(secret.length);
+  for (const value of p > 0 ? [secret, secret.subarray(0, p)] : [secret]) spellings(value, add);
   const username = basicUsername(spec);
   if (username !== undefined) {
     const joined = Buffer.concat([Buffer.from(`${username}:`, 'utf8'), secret]);
@@ -98,4 +85,31 @@ function build(secret: Buffer, spec: object | undefined): Buffer[] {
     joined.fill(0);
   }
   return [...forms].map((s) => Buffer.from(s, 'latin1'));
+}
+
+/** Every spelling of `value` (the secret or its prefix), as latin1 strings. */
+function spellings(value: Buffer, add: (s: string) => void): void {
+  const raw = value.toString('latin1');
+  add(raw);
+  // A page that changes case (a hex token stays valid in either).
+  add(raw.replace(/[a-z]+/g, (m) => m.toUpperCase()));
+  add(raw.replace(/[A-Z]+/g, (m) => m.toLowerCase()));
+  // A form-encoded echo spells spaces `+` (the scrubber reads `%20` itself).
+  add(raw.replace(/ /g, '+'));
+  add(value.toString('base64'));
+  add(value.toString('base64').replace(/=+$/, ''));
+  add(value.toString('base64url'));
+  for (const offset of [0, 1, 2]) {
+    for (const url of [false, true]) {
+      const core = base64Core(value, offset, url);
+      if (core.length >= MIN_CORE_CHARS) add(core);
+    }
+  }
+  // Hex (a dump, a digest-style echo) and UTF-16 text (a Windows service, a .NET string dump).
+  add(value.toString('hex'));
+  add(value.toString('hex').toUpperCase());
+  const text = new TextDecoder('utf-8').decode(value);
+  const le = Buffer.from(text, 'utf16le');
+  add(le.toString('latin1'));
+  add(Buffer.from(le).swap16().toString('latin1'));
 }

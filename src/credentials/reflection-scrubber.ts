@@ -1,15 +1,14 @@
 /**
- * Scrub injected secrets that an upstream reflects back, from response headers
- * and from the streamed body, before the agent sees them.
+ * Scrub injected secrets that an upstream reflects back, from response headers, the
+ * status line and the streamed body, before the agent sees them.
  *
- * The body scrubber keeps a carry of at most (longest needle - 1) bytes between
- * chunks, so a secret split anywhere, even one byte per chunk, is caught, and
- * memory is bounded by the longest needle. Matching is leftmost, longest-at-a-
- * position. A few needles are found with Buffer.indexOf each (native, each next hit
- * cached); the many a tenant's secrets yield (every response to a tenant is scrubbed
- * of all of them) are found in one pass (Wu-Manber: a shift table on three-byte
- * blocks lets the search jump ahead by up to the shortest needle's length, and only
- * the rare candidate is compared).
+ * The needles (reflection-needles.ts) are matched on a canonical reading of the bytes
+ * (reflection-stream.ts): escapes of any subset of characters decoded (JSON `\u`,
+ * HTML entities, percent-encoding), line breaks dropped, so one needle stands for
+ * every such spelling. All needles are found in one pass (an Aho-Corasick automaton,
+ * reflection-automaton.ts), and the source bytes of every match, overlapping matches
+ * merged, are replaced by one marker. A stream holds back only the bytes a match in
+ * progress spans, so a secret split anywhere, even one byte per chunk, is caught.
  *
  * @example
  * const s = new ReflectionScrubber(reflectionNeedles(secret, spec));
@@ -18,265 +17,143 @@
  * // s.replaced → count for the audit record's findings
  */
 import { inspect } from 'node:util';
+import { compileAutomaton, type Automaton } from './reflection-automaton.js';
+import { canonicalBytes, ReflectionStream } from './reflection-stream.js';
 
 export { reflectionNeedles } from './reflection-needles.js';
 
 export const DEFAULT_REPLACEMENT = '[REDACTED:sluice]';
 const DEFAULT_REPLACEMENT_BYTES = Buffer.from(DEFAULT_REPLACEMENT, 'utf8');
 
-/** Needles ready to match: non-empty, unique, private copies, and their latin1 text (for header strings). */
-interface Clean {
-  buffers: readonly Buffer[];
-  texts: string[];
-  /** Longest needle - 1: what a streaming scrubber holds back. */
-  hold: number;
-  /** The one-pass index, when there are enough needles for it to pay (all of at least four bytes). */
-  grams: GramIndex | null;
-}
-
-/** Up to this many needles, one native indexOf each beats the one-pass index. */
-const INDEXOF_MAX_NEEDLES = 2;
-/** Bytes hashed per step of the one-pass search. */
-const BLOCK = 3;
-
 /**
- * Wu-Manber: a window as long as the shortest needle slides along the body; the
- * hash of its last three bytes says how far it may jump without passing over the
- * start of any needle (0: some needle may start here, compare those).
+ * Automata of frozen needle arrays (reflectionNeedles' and TenantNeedles' shared
+ * results), kept with them: compiling is per policy load, not per response.
  */
-interface GramIndex {
-  /** Window length: the shortest needle, at most 255. */
-  m: number;
-  shift: Uint8Array;
-  /** Needles by the hash of the block that ends their first m bytes. */
-  buckets: Map<number, number[]>;
-}
+const COMPILED = new WeakMap<readonly Uint8Array[], Automaton | null>();
 
-const blockHash = (b: Uint8Array, at: number): number => Math.imul(b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16), 0x9e3779b1) >>> 16;
-
-function buildGrams(needles: readonly Buffer[]): GramIndex | null {
-  const m = Math.min(255, ...needles.map((n) => n.length));
-  if (needles.length <= INDEXOF_MAX_NEEDLES || m < BLOCK + 1) return null;
-  const shift = new Uint8Array(65536).fill(m - BLOCK + 1);
-  const buckets = new Map<number, number[]>();
-  needles.forEach((n, k) => {
-    for (let j = 0; j + BLOCK <= m; j++) {
-      const h = blockHash(n, j);
-      const d = m - (j + BLOCK);
-      if (d < shift[h]!) shift[h] = d;
-      if (d === 0) {
-        const b = buckets.get(h);
-        if (b) b.push(k);
-        else buckets.set(h, [k]);
-      }
-    }
-  });
-  return { m, shift, buckets };
-}
-
-function matchesAt(buf: Buffer, at: number, n: Buffer): boolean {
-  if (at + n.length > buf.length) return false;
-  for (let i = 0; i < n.length; i++) if (buf[at + i] !== n[i]) return false;
-  return true;
-}
-
-/**
- * Cleaned needles of a frozen array (reflectionNeedles' shared result), kept with it:
- * cleaning copied every needle for every header of every response.
- */
-const CLEANED = new WeakMap<readonly Buffer[], Clean>();
-
-function cleanNeedles(needles: readonly Buffer[]): Clean {
-  const hit = CLEANED.get(needles);
-  if (hit) return hit;
-  const texts: string[] = [];
-  const buffers: Buffer[] = [];
+/** The automaton of `needles` (each also as the canonical stream spells it, canonicalBytes); null when there are none. */
+function compiled(needles: readonly Uint8Array[]): Automaton | null {
+  const hit = COMPILED.get(needles);
+  if (hit !== undefined) return hit;
+  const forms = new Map<string, Buffer>();
   for (const n of needles) {
     if (n.length === 0) continue; // an empty needle would match everywhere
-    const key = n.toString('latin1');
-    if (texts.includes(key)) continue;
-    texts.push(key);
-    buffers.push(Buffer.from(n));
+    forms.set(Buffer.from(n).toString('latin1'), Buffer.from(n));
+    for (let kinds = 0; kinds < 8; kinds++) {
+      const f = canonicalBytes(n, kinds);
+      if (f.length > 0) forms.set(f.toString('latin1'), f);
+    }
   }
-  const clean = { buffers: Object.freeze(buffers), texts, hold: Math.max(0, ...buffers.map((n) => n.length - 1)), grams: buildGrams(buffers) };
-  // Only a frozen array cannot change under the cache; the cleaned one is frozen too.
-  if (Object.isFrozen(needles)) CLEANED.set(needles, clean);
-  CLEANED.set(clean.buffers, clean);
-  return clean;
-}
-
-/**
- * Replace every needle occurrence in `buf` that starts before `limit`. Returns
- * the output pieces up to `pos` (the end of the last match, or 0) and the count.
- */
-function scrubRange(
-  buf: Buffer,
-  needles: readonly Buffer[],
-  replacement: Buffer,
-  limit: number,
-  grams: GramIndex | null = null,
-): { pieces: Buffer[]; pos: number; count: number } {
-  if (grams) return scrubRangeGrams(buf, needles, replacement, limit, grams);
-  const next = needles.map((n) => buf.indexOf(n, 0));
-  const pieces: Buffer[] = [];
-  let pos = 0;
-  let count = 0;
-  for (;;) {
-    let best = -1;
-    let bestAt = Infinity;
-    for (let k = 0; k < needles.length; k++) {
-      let at = next[k]!;
-      if (at !== -1 && at < pos) at = next[k] = buf.indexOf(needles[k]!, pos);
-      if (at === -1) continue;
-      if (at < bestAt || (at === bestAt && needles[k]!.length > needles[best]!.length)) {
-        best = k;
-        bestAt = at;
-      }
-    }
-    if (best === -1 || bestAt >= limit) break;
-    pieces.push(buf.subarray(pos, bestAt), replacement);
-    pos = bestAt + needles[best]!.length;
-    count++;
-  }
-  return { pieces, pos, count };
-}
-
-/** scrubRange in one pass over `buf`, for many needles: same matches, same result. */
-function scrubRangeGrams(buf: Buffer, needles: readonly Buffer[], replacement: Buffer, limit: number, g: GramIndex): { pieces: Buffer[]; pos: number; count: number } {
-  const pieces: Buffer[] = [];
-  let pos = 0;
-  let count = 0;
-  const { m, shift, buckets } = g;
-  // i: where a match would start; every needle is at least m long, so it must fit.
-  const last = Math.min(limit - 1, buf.length - m);
-  let i = 0;
-  while (i <= last) {
-    const h = blockHash(buf, i + m - BLOCK);
-    const d = shift[h]!;
-    if (d > 0) {
-      i += d;
-      continue;
-    }
-    let best = -1;
-    for (const k of buckets.get(h)!) {
-      if ((best === -1 || needles[k]!.length > needles[best]!.length) && matchesAt(buf, i, needles[k]!)) best = k;
-    }
-    if (best === -1) {
-      i++;
-      continue;
-    }
-    pieces.push(buf.subarray(pos, i), replacement);
-    pos = i + needles[best]!.length;
-    count++;
-    i = pos;
-  }
-  return { pieces, pos, count };
+  const a = forms.size === 0 ? null : compileAutomaton([...forms.values()]);
+  // Only a frozen array cannot change under the cache.
+  if (Object.isFrozen(needles)) COMPILED.set(needles, a);
+  return a;
 }
 
 /** Streaming body scrubber. */
 export class ReflectionScrubber {
-  readonly #needles: readonly Buffer[];
-  readonly #grams: GramIndex | null;
-  readonly #replacement: Buffer;
-  readonly #hold: number;
-  #carry: Buffer = Buffer.alloc(0);
-  #replaced = 0;
+  readonly #stream: ReflectionStream | null;
 
-  constructor(secrets: readonly Buffer[], opts: { replacement?: string } = {}) {
-    const clean = cleanNeedles(secrets);
-    this.#needles = clean.buffers;
-    this.#grams = clean.grams;
-    this.#replacement = opts.replacement === undefined ? DEFAULT_REPLACEMENT_BYTES : Buffer.from(opts.replacement, 'utf8');
-    this.#hold = clean.hold;
+  constructor(secrets: readonly Uint8Array[], opts: { replacement?: string } = {}) {
+    const a = compiled(secrets);
+    const marker = opts.replacement === undefined ? DEFAULT_REPLACEMENT_BYTES : Buffer.from(opts.replacement, 'utf8');
+    this.#stream = a ? new ReflectionStream(a, marker) : null;
   }
 
   /** How many reflections were replaced so far. */
   get replaced(): number {
-    return this.#replaced;
+    return this.#stream?.replaced ?? 0;
   }
 
-  /** Feed a chunk; returns the bytes safe to emit now (holding back at most longest-needle - 1 bytes). */
+  /** Feed a chunk; returns the bytes safe to emit now (holding back only what a match in progress spans). */
   push(chunk: Buffer): Buffer {
-    if (this.#needles.length === 0) return chunk;
-    const buf = this.#carry.length === 0 ? chunk : Buffer.concat([this.#carry, chunk]);
-    // A needle starting before `limit` lies wholly inside buf; later starts may still be growing.
-    const limit = Math.max(0, buf.length - this.#hold);
-    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, limit, this.#grams);
-    this.#replaced += count;
-    const consumed = Math.max(pos, limit);
-    this.#carry = Buffer.from(buf.subarray(consumed));
-    if (count === 0) return buf.subarray(0, consumed); // the common case: no copy
-    pieces.push(buf.subarray(pos, consumed));
-    return Buffer.concat(pieces);
+    return this.#stream ? this.#stream.push(chunk) : chunk;
+  }
+
+  /**
+   * A message boundary (WebSocket): everything held, scrubbed, now. Matching goes on
+   * across it, so the part of a secret split over two messages that lies in the later
+   * one is replaced (the earlier part, sent already, is shorter than any needle).
+   */
+  cut(): Buffer {
+    return this.#stream ? this.#stream.cut() : Buffer.alloc(0);
   }
 
   /** End of stream: the held-back bytes, scrubbed. */
   end(): Buffer {
-    const buf = this.#carry;
-    this.#carry = Buffer.alloc(0);
-    if (buf.length === 0) return buf;
-    const { pieces, pos, count } = scrubRange(buf, this.#needles, this.#replacement, buf.length, this.#grams);
-    this.#replaced += count;
-    pieces.push(buf.subarray(pos));
-    return Buffer.concat(pieces);
+    return this.#stream ? this.#stream.end() : Buffer.alloc(0);
   }
 
   [inspect.custom](): string {
-    return `ReflectionScrubber { needles: ${this.#needles.length}, replaced: ${this.#replaced} }`;
+    return `ReflectionScrubber { replaced: ${this.replaced} }`;
   }
 }
 
-/** Scrub one whole value (a header); returns the result and the count. */
-export function scrubBuffer(buf: Buffer, needles: readonly Buffer[], replacement: string = DEFAULT_REPLACEMENT): { out: Buffer; replaced: number } {
-  const c = cleanNeedles(needles);
-  const clean = c.buffers;
-  if (clean.length === 0) return { out: buf, replaced: 0 };
-  const { pieces, pos, count } = scrubRange(buf, clean, Buffer.from(replacement, 'utf8'), buf.length, c.grams);
-  if (count === 0) return { out: buf, replaced: 0 };
-  pieces.push(buf.subarray(pos));
-  return { out: Buffer.concat(pieces), replaced: count };
+/** Scrub one whole value; returns the result and the count. */
+export function scrubBuffer(buf: Buffer, needles: readonly Uint8Array[], replacement: string = DEFAULT_REPLACEMENT): { out: Buffer; replaced: number } {
+  const s = new ReflectionScrubber(needles, { replacement });
+  const out = Buffer.concat([s.push(buf), s.end()]);
+  return s.replaced === 0 ? { out: buf, replaced: 0 } : { out, replaced: s.replaced };
 }
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /**
- * A copy of `headers` with every needle replaced in every value (header strings
- * are latin1: one char per wire byte). Names are left alone.
+ * A copy of `headers` with every needle replaced in every value (header strings are
+ * latin1: one char per wire byte). Names are left alone. The values are also read
+ * joined, in order, so a secret split across two headers (or two values of one) is
+ * replaced in each.
  *
  * @example
  * const { headers, replaced } = scrubHeaders(upstreamHeaders, needles);
  */
 export function scrubHeaders<H extends ResponseHeaders>(
   headers: H,
-  secrets: readonly Buffer[],
+  secrets: readonly Uint8Array[],
   opts: { replacement?: string } = {},
 ): { headers: H; replaced: number } {
-  const clean = cleanNeedles(secrets);
-  const out: ResponseHeaders = {};
-  let replaced = 0;
-  // Most heads carry no needle: one search over all values says so, whatever the number of needles.
-  const quiet = clean.buffers.length === 0 || !anyNeedle(headers, clean);
-  const one = (v: string): string => {
-    // Header strings are latin1, like the needles' texts: most values contain none, and say so without a copy.
-    if (quiet || !clean.texts.some((t) => v.includes(t))) return v;
-    const r = scrubBuffer(Buffer.from(v, 'latin1'), clean.buffers, opts.replacement);
-    replaced += r.replaced;
-    return r.replaced === 0 ? v : r.out.toString('latin1');
-  };
-  for (const [name, v] of Object.entries(headers)) {
-    out[name] = v === undefined ? undefined : Array.isArray(v) ? v.map(one) : one(v);
-  }
-  return { headers: out as H, replaced };
-}
-
-/** Whether any needle occurs in any header value (values joined; a stray hit across two only costs the exact check). */
-function anyNeedle(headers: ResponseHeaders, clean: Clean): boolean {
+  const a = compiled(secrets);
+  if (!a) return { headers: { ...headers }, replaced: 0 };
   const values: string[] = [];
   for (const v of Object.values(headers)) {
     if (v === undefined) continue;
     if (Array.isArray(v)) values.push(...v);
     else values.push(v);
   }
-  const all = Buffer.from(values.join('\n'), 'latin1');
-  return scrubRange(all, clean.buffers, DEFAULT_REPLACEMENT_BYTES, all.length, clean.grams).count > 0;
+  const spans = matchSpans(a, Buffer.from(values.join(''), 'latin1'));
+  if (spans.length === 0) return { headers: { ...headers }, replaced: 0 };
+  const marker = opts.replacement ?? DEFAULT_REPLACEMENT;
+  let at = 0;
+  let replaced = 0;
+  const one = (v: string): string => {
+    const from = at;
+    at += v.length;
+    let out = '';
+    let pos = from;
+    for (let k = 0; k < spans.length; k += 2) {
+      const st = Math.max(spans[k]!, from);
+      const en = Math.min(spans[k + 1]!, at);
+      if (st >= en) continue;
+      out += v.slice(pos - from, st - from) + marker;
+      pos = en;
+      replaced++;
+    }
+    return pos === from ? v : out + v.slice(pos - from);
+  };
+  const out: ResponseHeaders = {};
+  for (const [name, v] of Object.entries(headers)) {
+    out[name] = v === undefined ? undefined : Array.isArray(v) ? v.map(one) : one(v);
+  }
+  return { headers: out as H, replaced };
 }
+
+/** The source ranges ([start, end) pairs) a whole text's matches cover. */
+function matchSpans(a: Automaton, text: Buffer): number[] {
+  const spans: number[] = [];
+  const s = new ReflectionStream(a, EMPTY_MARK);
+  s.onRange = (st, en) => spans.push(st, en);
+  s.push(text);
+  s.end();
+  return spans;
+}
+const EMPTY_MARK = Buffer.alloc(0);

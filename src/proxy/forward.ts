@@ -206,7 +206,11 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         ctx.outcome ??= 'allow';
         res.statusCode = statusCode;
         // The reason phrase is the upstream's text too: scrubbed like a header.
-        if (statusMessage) res.statusMessage = scrubber ? scrubHeaders({ reason: statusMessage }, fr.scrub).headers.reason : statusMessage;
+        if (statusMessage && scrubber) {
+          const r = scrubHeaders({ reason: statusMessage }, fr.scrub);
+          res.statusMessage = r.headers.reason;
+          headerReflections += r.replaced;
+        } else if (statusMessage) res.statusMessage = statusMessage;
         let h = clientResponseHeaders(headers);
         inspector = fr.inspect?.(statusCode, headers) ?? null;
         if (inspector) {
@@ -220,7 +224,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         if (scrubber) {
           const scrubbed = scrubHeaders(h as Record<string, string | string[] | undefined>, fr.scrub);
           h = scrubbed.headers;
-          headerReflections = scrubbed.replaced;
+          headerReflections += scrubbed.replaced;
           // Redaction changes the body's length; let it go chunked.
           delete h['content-length'];
         }

@@ -25,9 +25,23 @@ export interface MessageInspector {
    * The scrubber for the next binary message from the upstream (reflected secrets are
    * replaced there too); null when there is nothing to scrub.
    */
-  inboundBinary(): ReflectionScrubber | null;
+  inboundBinary(): MessageScrub | null;
   /** A ping, pong or close payload from the upstream, scrubbed (the close code kept). */
   inboundControl(opcode: number, payload: Buffer): Buffer;
+}
+
+/** One upstream message's share of the session's scrubber: `end` is the message's end, not the stream's. */
+export interface MessageScrub {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+  /** Reflections replaced in this message. */
+  readonly replaced: number;
+}
+
+/** A message's view of a session-long scrubber: what it holds is sent at the message's end, its state goes on. */
+function messageScrub(s: ReflectionScrubber): MessageScrub {
+  const before = s.replaced;
+  return { push: (c) => s.push(c), end: () => s.cut(), get replaced() { return s.replaced - before; } };
 }
 
 /**
@@ -48,17 +62,23 @@ export function messageInspector(state: GateState, profile: InspectProfile | nul
   const binaryScan = Math.max(state.dlp.maxBodyBytes, state.inspect.websocket.max_binary_bytes);
   const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile?.dlp, binaryScan);
   const clean: Check = { ok: true, findings: [] };
+  // One scrubber per session for the upstream's messages (text and binary, in order) and
+  // one for its control payloads: a secret split across messages or pings is still one
+  // stream to match, and its part in the later message is replaced.
+  const data = scrub.length > 0 ? new ReflectionScrubber(scrub) : null;
+  // Control payloads are at most 125 bytes: a shorter marker.
+  const control = scrub.length > 0 ? new ReflectionScrubber(scrub, { replacement: '[REDACTED]' }) : null;
 
   return {
     outbound: (text) => (dlp ? dlp.text(text) : { ok: true, text, findings: [] }),
     outboundBinary: () => (dlp ? dlp.binary() : null),
     outboundControl: (payload) => (dlp ? dlp.control(payload) : clean),
-    inboundBinary: () => (scrub.length > 0 ? new ReflectionScrubber(scrub) : null),
+    inboundBinary: () => (data ? messageScrub(data) : null),
     inboundControl(opcode, payload) {
-      if (scrub.length === 0 || payload.length === 0) return payload;
+      if (!control || payload.length === 0) return payload;
       // A close payload is a two-byte code and a reason; only the reason is text.
       const head = opcode === CLOSE_OPCODE ? payload.subarray(0, 2) : Buffer.alloc(0);
-      const s = new ReflectionScrubber(scrub, { replacement: '[REDACTED]' });
+      const s = messageScrub(control);
       const body = Buffer.concat([s.push(payload.subarray(head.length)), s.end()]);
       if (s.replaced === 0) return payload;
       // Control payloads are at most 125 bytes.
@@ -67,8 +87,8 @@ export function messageInspector(state: GateState, profile: InspectProfile | nul
     inbound(text) {
       const findings: Finding[] = [];
       let out = text;
-      if (scrub.length > 0) {
-        const s = new ReflectionScrubber(scrub);
+      if (data) {
+        const s = messageScrub(data);
         const b = Buffer.concat([s.push(Buffer.from(text, 'utf8')), s.end()]);
         if (s.replaced > 0) {
           out = b.toString('utf8');

@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
-import type { ReflectionScrubber } from '../../credentials/reflection-scrubber.js';
 import { CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
-import type { BinaryInspection, Check, MessageInspector, Verdict } from './message-inspector.js';
+import type { BinaryInspection, Check, MessageInspector, MessageScrub, Verdict } from './message-inspector.js';
 
 export interface RelayOptions {
   /**
@@ -96,7 +95,7 @@ export function relayWebSocket(
     const src = fromAgent ? agent : upstream;
     const dst = fromAgent ? upstream : agent;
     /** The message being received; `scan` set for an outbound binary one, whose `held` bytes are not yet forwarded. */
-    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean; scrub?: ReflectionScrubber | null } | null = null;
+    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean; scrub?: MessageScrub | null } | null = null;
     let closed = false;
     let waiting = false;
 
@@ -185,6 +184,7 @@ export function relayWebSocket(
         if (!fromAgent && f.payload.length > 0) {
           const p = opts.inspector.inboundControl(f.opcode, f.payload);
           if (p !== f.payload) {
+            record([{ type: 'reflected_secret', location: 'ws.control', action: 'redact' }]);
             if (f.opcode === OP.close) {
               closed = true;
               closes++;
