@@ -78,7 +78,11 @@ describe('response inspection through the gate', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
+    // The CPU budget out of the way: on a loaded machine it would cut the large
+    // bodies these tests stream, and they are about inspection, not the budget.
     g = await startTestGate(`
+inspect:
+  scan_budget_ms: 600000
 dns:
   hosts:
     content.test: 127.0.0.1
