@@ -22,6 +22,7 @@ import { toByteString } from './decode.js';
 import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
+import { requestParts } from './request-parts.js';
 
 export interface DlpOptions {
   /** 'builtin' (default) or an explicit list replacing the built-ins. */
@@ -55,6 +56,8 @@ export interface DlpOptions {
  * (a finding), never silently short. Work stays linear: at most 9x the input.
  */
 const DECODE_FACTOR = 8;
+const JOINED = 'request.joined';
+const ACROSS_PARTS = 'split across parts of the request';
 const DECODE_MIN = 4096;
 const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 
@@ -134,6 +137,37 @@ export class DlpScanner {
     const out: Finding[] = [];
     for (const [f, s, e] of spans) {
       if (s < cut && e > cut && !this.unanchored.has(f.type.replace(/_unverified$/, ''))) out.push(f);
+    }
+    return dedupe(out);
+  }
+
+  /**
+   * What only the parts of one request head side by side show: a secret cut into
+   * neighbouring query values, path segments, headers or cookies. Every value is
+   * joined, in URL-then-headers and headers-then-URL order, and only matches that cross
+   * a boundary between two values are reported (each part alone is scanned by
+   * `scanUrl` and `scanHeaders`); keyword-less patterns are left out, as in `scanJoin`.
+   *
+   * @example
+   * dlp.scanRequestJoins('/c?p1=AKIAFAKE00&p2=00TEST1234', {}) // [{ type: 'aws_access_key_id', location: 'request.joined', ... }]
+   */
+  scanRequestJoins(target: string, headers: Record<string, string | string[] | undefined>): Finding[] {
+    const out: Finding[] = [];
+    for (const parts of requestParts(toByteString(target), headers)) {
+      if (parts.length < 2) continue;
+      const cuts: number[] = [];
+      let len = 0;
+      for (const p of parts) {
+        len += p.length;
+        cuts.push(len);
+      }
+      const spans: Array<[Finding, number, number]> = [];
+      this.scanParts(parts.map(toByteString).join(''), JOINED, spans);
+      for (const [f, s, e] of spans) {
+        // what the joined text could not decode is already reported for the parts themselves
+        if (f.type === INCOMPLETE || f.type === 'url_encoding_depth' || this.unanchored.has(f.type.replace(/_unverified$/, ''))) continue;
+        if (cuts.some((c) => s < c && c < e)) out.push({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS_PARTS}` : ACROSS_PARTS });
+      }
     }
     return dedupe(out);
   }
