@@ -29,12 +29,17 @@ import type { WordRun } from './word-runs.js';
 import type { Compiled } from './compiled-pattern.js';
 import type { ToRaw } from './children.js';
 
-/** Decoding depth: a layer decoded from a layer decoded from a layer, and no further. */
-export const MAX_DEPTH = 3;
+/**
+ * Decoding depth: eight layers (base64 nested five deep inside a percent-encoded,
+ * regrouped value is seven). Depth costs little: every layer draws on the one budget.
+ */
+export const MAX_DEPTH = 8;
 const OPERATOR_WINDOW = 4096;
 const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
-/** Lead bytes of the zero-width characters' UTF-8 encodings. */
-const ZW_TRIGGER = /[\xc2\xe1\xe2\xef]/;
+/** Layers that rewrite text rather than decode bytes: always read on. */
+const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'regrouped', 'hex-case']);
+/** Lead bytes of the UTF-8 encodings of format characters, variation selectors and fullwidth forms. */
+const ZW_TRIGGER = /[\xc2\xcd\xd8\xdb\xdc\xe1-\xe3\xef\xf0\xf3]/;
 
 export interface ScanContext {
   location: string;
@@ -78,6 +83,8 @@ const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
 const DEC_PERCENT = 1;
 const DEC_ESCAPE = 2;
 const DEC_ZW = 4;
+const DEC_NUL = 8;
+const DEC_QP = 16;
 
 export class DlpEngine {
   private readonly compiled: Compiled[];
@@ -170,7 +177,9 @@ export class DlpEngine {
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
-    if (depth === 0 && idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    if (idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    if (text.includes('\0')) dec |= DEC_NUL;
+    if (text.includes('=\n') || text.includes('=\r\n')) dec |= DEC_QP;
     const kh = idx.hits;
     for (let h = 0; h < kh.length; h += 2) {
       const kw = kh[h] as number;
@@ -331,12 +340,20 @@ export class DlpEngine {
     ctx.budget.left -= text.length;
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
-    if (enc !== 'url' && enc !== 'escape' && enc !== 'zero-width' && !PRINTABLE_RUN.test(text)) return;
+    if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
   private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
-    const opts = { percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0 };
+    const opts = {
+      percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: true,
+      room: () => ctx.budget.left,
+      onUnread: (s: number, e: number) => {
+        ctx.budget.exhausted = true;
+        addUnread(unread, 'budget', toRaw(s, e));
+      },
+    };
     forEachDecoded(text, runs, kinds, opts, (decoded, enc, toParent) => {
       this.child(decoded, enc, chain, depth, (s, e) => {
         const [a, b] = toParent(s, e);

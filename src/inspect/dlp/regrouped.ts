@@ -1,0 +1,115 @@
+/**
+ * Encoded data cut into equal groups: base64 wrapped at any line width (`base64` wraps
+ * at 76, PEM at 64, CRLF or LF) or split into groups (`QUtJ QUZB ...`), hex pairs with
+ * separators (`de:ad`, `DE AD`, `de,ad`, `0xde, 0xad`, `0xDE0xAD`). The groups are
+ * joined (separators and `0x` prefixes dropped) into one run, which the next layer
+ * decodes as base64, base32 or hex like any other.
+ *
+ * What makes a sequence: three or more tokens of the alphabet, each the same length
+ * (the last may be shorter), with the same separator (and prefix) between each, 16+
+ * characters in all. Prose fails at the first word of another length; a wrapped blob
+ * or a hex dump does not. One pass, each char looked at a bounded number of times.
+ *
+ * @example
+ * regrouped('k=de:ad:be:ef:00:11:22:33:44') // [{ text: 'deadbeef0011223344', map, start: 2, end: 28 }]
+ */
+import type { Mapped } from './decode.js';
+
+export interface Regroup extends Mapped {
+  /** The raw span the joined text came from. */
+  start: number;
+  end: number;
+}
+
+const BODY = new Uint8Array(256);
+const SEP = new Uint8Array(256);
+const HEX = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9+/_=]/.test(ch)) BODY[c] = 1;
+  if (/[ \t\r\n,:;.|-]/.test(ch)) SEP[c] = 1;
+  if (/[0-9A-Fa-f]/.test(ch)) HEX[c] = 1;
+}
+const MIN_TOTAL = 16;
+const MIN_TOKENS = 3;
+const MAX_SEP = 3;
+
+/** Length of the `0x` / `\x` prefix at `i`, or 0. */
+function prefixAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  const x = s.charCodeAt(i + 1);
+  if ((c === 48 || c === 92) && (x === 120 || x === 88) && HEX[s.charCodeAt(i + 2) & 255] === 1 && s.charCodeAt(i + 2) < 256) return 2;
+  return 0;
+}
+
+/** End of the token body starting at `i` (hex digits only after a prefix, and never into the next `0x`). */
+function bodyEnd(s: string, i: number, prefixed: boolean): number {
+  let j = i;
+  const n = s.length;
+  if (prefixed) {
+    while (j < n && s.charCodeAt(j) < 256 && HEX[s.charCodeAt(j)] === 1) {
+      if (j - i >= 2 && prefixAt(s, j) > 0) break;
+      j++;
+    }
+    return j;
+  }
+  while (j < n && s.charCodeAt(j) < 256 && BODY[s.charCodeAt(j)] === 1) j++;
+  return j;
+}
+
+/** Every regrouped sequence in `s` (a byte string). */
+export function regrouped(s: string): Regroup[] {
+  const out: Regroup[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c >= 256 || (BODY[c] !== 1 && c !== 92)) {
+      i++;
+      continue;
+    }
+    // the first token fixes the prefix, the length and the separator
+    const pre = prefixAt(s, i);
+    const b0 = i + pre;
+    const e0 = bodyEnd(s, b0, pre > 0);
+    const len = e0 - b0;
+    if (len < 2) {
+      i = Math.max(e0, i + 1);
+      continue;
+    }
+    let k = e0;
+    while (k < n && k - e0 < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
+    const sep = s.slice(e0, k);
+    if (sep.length === 0 && pre === 0) {
+      i = e0;
+      continue;
+    }
+    const bodies: Array<[number, number]> = [[b0, e0]];
+    let at = k;
+    let end = e0;
+    for (;;) {
+      if (pre > 0 && prefixAt(s, at) !== pre) break;
+      const bs = at + pre;
+      const be = bodyEnd(s, bs, pre > 0);
+      const l = be - bs;
+      if (l === 0 || l > len) break;
+      bodies.push([bs, be]);
+      end = be;
+      if (l < len || !s.startsWith(sep, be) || (sep.length === 0 && prefixAt(s, be) === 0)) break;
+      at = be + sep.length;
+    }
+    const total = bodies.reduce((t, [a, b]) => t + b - a, 0);
+    if (bodies.length >= MIN_TOKENS && total >= MIN_TOTAL) {
+      let text = '';
+      const map = new Int32Array(total);
+      let o = 0;
+      for (const [a, b] of bodies) {
+        text += s.slice(a, b);
+        for (let p = a; p < b; p++) map[o++] = p;
+      }
+      out.push({ text, map, start: i, end });
+      i = end;
+    } else i = e0;
+  }
+  return out;
+}
