@@ -16,13 +16,16 @@ import { PLACEMENTS, pct, upload } from './dlp-placements.js';
 import { gitPushBody, tar, zip } from './dlp-containers.js';
 import { benignDlpCases } from './benign-dlp.js';
 import { SAMPLES } from '../../test/inspect/dlp/pattern-samples.js';
+import { builtinPatterns } from '../../src/inspect/dlp/patterns/index.js';
 
 /** A store value with no recognisable format: only exact (encoded) matching finds it. */
 const KNOWN = { name: 'billing-api', value: 'q7Vd2mXr9LkP4sTbW8yZ1nHc6Jf3Ge5A' };
 const GEN = 'bench/detection/attacks-dlp.ts';
 
 function families(): Array<{ id: string; text: string; secrets?: Record<string, string> }> {
-  const out: Array<{ id: string; text: string; secrets?: Record<string, string> }> = Object.entries(SAMPLES).map(([id, s]) => ({ id, text: s.text }));
+  // identifiers that are public by design (a publishable key, an account SID) only warn: not secrets to stop
+  const warnOnly = new Set(builtinPatterns.filter((p) => p.action === 'warn').map((p) => p.id));
+  const out: Array<{ id: string; text: string; secrets?: Record<string, string> }> = Object.entries(SAMPLES).filter(([id]) => !warnOnly.has(id)).map(([id, s]) => ({ id, text: s.text }));
   out.push({ id: 'known_secret', text: `token ${KNOWN.value}`, secrets: { [KNOWN.name]: KNOWN.value } });
   return out;
 }

@@ -7,7 +7,7 @@
  * @example
  * ENCODINGS['base64-wrap76']('AKIA...') // 'QUtJQ...\n...'
  */
-import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 
 export type Encoded = string | Buffer;
 export type Encoding = (text: string) => Encoded;
@@ -90,7 +90,8 @@ export const ENCODINGS: Record<string, Encoding> = {
   'quoted-printable': (s) => quotedPrintable(s, 9),
   'gzip-base64': (s) => b64(gzipSync(s)),
   'zlib-base64': (s) => b64(deflateSync(s)),
-  'deflate-raw-base64-wrap76': (s) => wrap(b64(deflateRawSync(`${s}\n`.repeat(2))), 76),
+  // HTTP's "deflate" is zlib-wrapped; raw deflate has no header to recognise (see docs/detection.md)
+  'deflate-base64-wrap76': (s) => wrap(b64(deflateSync(`${s}\n`.repeat(2))), 76),
   'cf-zwsp': (s) => interleave(s, '\u200b'),
   'cf-word-joiner': (s) => interleave(s, '\u2060', 2),
   'cf-soft-hyphen': (s) => interleave(s, '\u00ad', 3),

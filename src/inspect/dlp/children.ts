@@ -52,6 +52,13 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
     if (skipped) rs = Math.min(re, o.firstRunSkip);
     if (re - rs < 16) continue;
     const known = skipped ? undefined : kinds[r >>> 1];
+    if (known !== undefined && (known & RUN_KIND) !== RUN_HEX && (known & RUN_KIND) !== RUN_HEX_DASHED) {
+      const run = text.slice(rs, re);
+      if (isBase32Run(run)) {
+        onChild(decodeBase32(run), 'base32', (s, e) => [rs + Math.floor((s * 8) / 5), Math.min(re, rs + Math.ceil((e * 8) / 5))]);
+        continue;
+      }
+    }
     if (known !== undefined) {
       const k = known & RUN_KIND;
       if (k === RUN_HEX) {
@@ -64,11 +71,8 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
       }
       if (k === RUN_BASE64 || k === RUN_BASE64URL) {
         const run = text.slice(rs, re);
-        if (isBase32Run(run)) {
-          onChild(decodeBase32(run), 'base32', (s, e) => [rs + Math.floor((s * 8) / 5), Math.min(re, rs + Math.ceil((e * 8) / 5))]);
-          continue;
-        }
-        const packed = (known & PRINTABLE) === 0 ? base64StartsCompressed(run) : undefined;
+        // short compressed text is mostly literals, so it may look printable: test the magic first
+        const packed = base64StartsCompressed(run);
         if (packed !== undefined) {
           const r = inflateBounded(Buffer.from(run, 'base64'), packed, o.room?.() ?? 0);
           if (r.ok) onChild(r.text, packed, () => [rs, re]);

@@ -53,7 +53,11 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
     }
     return j;
   }
-  while (j < n && s.charCodeAt(j) < 256 && BODY[s.charCodeAt(j)] === 1) j++;
+  while (j < n && s.charCodeAt(j) < 256 && BODY[s.charCodeAt(j)] === 1) {
+    // '=' is padding only at the end of a token: `key=value` is two words, not one
+    if (s.charCodeAt(j) === 61 && j + 1 < n && s.charCodeAt(j + 1) !== 61 && BODY[s.charCodeAt(j + 1) & 255] === 1) break;
+    j++;
+  }
   return j;
 }
 
