@@ -22,7 +22,7 @@ import { toByteString } from './decode.js';
 import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
-import { requestParts } from './request-parts.js';
+import { requestJoins } from './request-parts.js';
 
 export interface DlpOptions {
   /** 'builtin' (default) or an explicit list replacing the built-ins. */
@@ -152,22 +152,15 @@ export class DlpScanner {
    * dlp.scanRequestJoins('/c?p1=AKIAFAKE00&p2=00TEST1234', {}) // [{ type: 'aws_access_key_id', location: 'request.joined', ... }]
    */
   scanRequestJoins(target: string, headers: Record<string, string | string[] | undefined>): Finding[] {
+    const { text, cuts } = requestJoins(toByteString(target), headers);
+    if (cuts.length === 0) return [];
+    const spans: Array<[Finding, number, number]> = [];
+    this.scanParts(toByteString(text), JOINED, spans);
     const out: Finding[] = [];
-    for (const parts of requestParts(toByteString(target), headers)) {
-      if (parts.length < 2) continue;
-      const cuts: number[] = [];
-      let len = 0;
-      for (const p of parts) {
-        len += p.length;
-        cuts.push(len);
-      }
-      const spans: Array<[Finding, number, number]> = [];
-      this.scanParts(parts.map(toByteString).join(''), JOINED, spans);
-      for (const [f, s, e] of spans) {
-        // what the joined text could not decode is already reported for the parts themselves
-        if (f.type === INCOMPLETE || f.type === 'url_encoding_depth' || this.unanchored.has(f.type.replace(/_unverified$/, ''))) continue;
-        if (cuts.some((c) => s < c && c < e)) out.push({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS_PARTS}` : ACROSS_PARTS });
-      }
+    for (const [f, s, e] of spans) {
+      // what the joined text could not decode is already reported for the parts themselves
+      if (f.type === INCOMPLETE || f.type === 'url_encoding_depth' || this.unanchored.has(f.type.replace(/_unverified$/, ''))) continue;
+      if (crosses(cuts, s, e)) out.push({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS_PARTS}` : ACROSS_PARTS });
     }
     return dedupe(out);
   }
@@ -246,4 +239,16 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
+}
+
+/** True when a cut (sorted) falls strictly inside [s, e). */
+function crosses(cuts: readonly number[], s: number, e: number): boolean {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((cuts[mid] as number) <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < cuts.length && (cuts[lo] as number) < e;
 }
