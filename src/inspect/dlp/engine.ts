@@ -85,6 +85,28 @@ const DEC_ESCAPE = 2;
 const DEC_ZW = 4;
 const DEC_NUL = 8;
 const DEC_QP = 16;
+/** A quoted-printable soft break: `=` right after a non-space at a line end (code's `x =\n` has a space). */
+const QP_TRIGGER = /[^\s=]=\r?\n/;
+/**
+ * Layers that rewrite the whole text, in the one order they are applied: after a
+ * decoding layer (base64, hex, url, ...) each may follow only those before it, so
+ * their copies of the text add up instead of multiplying (escape then unicode, never
+ * unicode then escape then unicode).
+ */
+const WHOLE_TEXT: ReadonlyArray<[string, number]> = [['escape', DEC_ESCAPE], ['quoted-printable', DEC_QP], ['unicode', DEC_ZW]];
+
+/** The whole-text layers the end of `chain` rules out: each one there, and those before it. */
+function wholeTextDone(chain: string | undefined): number {
+  if (chain === undefined) return 0;
+  let mask = 0;
+  const layers = chain.split('+');
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const at = WHOLE_TEXT.findIndex(([name]) => name === layers[i]);
+    if (at < 0) break;
+    for (let k = 0; k <= at; k++) mask |= (WHOLE_TEXT[k] as [string, number])[1];
+  }
+  return mask;
+}
 
 export class DlpEngine {
   private readonly compiled: Compiled[];
@@ -179,7 +201,8 @@ export class DlpEngine {
     if (text.includes('\\')) dec |= DEC_ESCAPE;
     if (idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
     if (text.includes('\0')) dec |= DEC_NUL;
-    if (text.includes('=\n') || text.includes('=\r\n')) dec |= DEC_QP;
+    if (QP_TRIGGER.test(text)) dec |= DEC_QP;
+    dec &= ~wholeTextDone(chain);
     const kh = idx.hits;
     for (let h = 0; h < kh.length; h += 2) {
       const kw = kh[h] as number;

@@ -36,8 +36,9 @@ export function utf16Spans(s: string): Span[] {
         continue;
       }
       let j = i;
-      while (j + 1 < n && s.charCodeAt(j + 1) === 0 && textByte(s.charCodeAt(j))) j += 2;
-      const chars = (j - i) / 2;
+      // big-endian text read from its second byte has no NUL after its last char
+      while (j < n && (j + 1 === n || s.charCodeAt(j + 1) === 0) && textByte(s.charCodeAt(j))) j += 2;
+      const chars = (j - i) >>> 1;
       if (chars >= MIN_UTF16_CHARS) {
         let text = '';
         const map = new Int32Array(chars);
@@ -45,7 +46,7 @@ export function utf16Spans(s: string): Span[] {
           text += s[i + 2 * k];
           map[k] = i + 2 * k;
         }
-        out.push({ text, map, start: i, end: j });
+        out.push({ text, map, start: i, end: Math.min(j, n) });
       }
       i = j + 2;
     }
