@@ -12,7 +12,7 @@
 import type { Mapped } from './decode.js';
 import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, unescapeBackslashes } from './decode.js';
 import { foldUnicode } from './unicode-fold.js';
-import { regrouped } from './regrouped.js';
+import { regrouped, regroupStarts } from './regrouped.js';
 import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
 import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './text-index.js';
@@ -104,7 +104,10 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
   if (o.zeroWidth) mapped(foldUnicode(text), 0, text.length, 'unicode', onChild);
   if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
-  if (o.regroup) for (const g of regrouped(text)) absolute(g, g.end, 'regrouped', onChild);
+  if (o.regroup) {
+    const starts = regroupStarts(text, runs);
+    if (starts.length > 0) for (const g of regrouped(text, starts)) absolute(g, g.end, 'regrouped', onChild);
+  }
 }
 
 function mapped(m: Mapped | undefined, base: number, srcLen: number, enc: string, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {

@@ -199,7 +199,9 @@ export class DlpEngine {
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
-    if (idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
+    // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
+    if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(lastLayer(chain))) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
     if (text.includes('\0')) dec |= DEC_NUL;
     if (QP_TRIGGER.test(text)) dec |= DEC_QP;
     dec &= ~wholeTextDone(chain);
@@ -234,11 +236,17 @@ export class DlpEngine {
     }
 
     const cands: Candidate[] = [];
-    for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
-    for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    // Regrouped pieces joined are not text anyone wrote (source-map segments joined make
+    // token-shaped strings): only exact known secrets are matched there; patterns match
+    // in what the join decodes to.
+    const joined = lastLayer(chain) === 'regrouped';
+    if (!joined) {
+      for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+      for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    }
     this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
-    if (idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
-    if (depth > 0) {
+    if (!joined && idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
+    if (depth > 0 && !joined) {
       const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
       for (const [s, e] of encodedKeyMaterial(text, runs, kind)) {
         const type = 'encoded_high_entropy';
@@ -410,6 +418,10 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
   return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
+}
+
+function lastLayer(chain: string | undefined): string {
+  return chain === undefined ? '' : chain.slice(chain.lastIndexOf('+') + 1);
 }
 
 function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {

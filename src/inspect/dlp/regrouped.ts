@@ -62,12 +62,71 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-/** Every regrouped sequence in `s` (a byte string). */
-export function regrouped(s: string): Regroup[] {
+/** Hex pairs with a separator, four in a row; a `0x` prefix. Simple classes: native and fast. */
+const HEX_SEP = /[0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}/g;
+const HEX_PREFIX = /0[xX][0-9A-Fa-f]{2}/g;
+const GROUP_SEPS = [' ', '-', '\t'];
+
+/**
+ * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
+ * a separator joins to more of the alphabet (a wrapped line); hex pairs with separators
+ * or prefixes (two simple native patterns); and three equal gaps in a row between
+ * spaces, dashes or tabs (found with indexOf, so prose costs one step per word).
+ */
+export function regroupStarts(s: string, runs: readonly number[]): number[] {
+  const starts: number[] = [];
+  for (let r = 0; r < runs.length; r += 2) {
+    const e = runs[r + 1] as number;
+    let k = e;
+    while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
+    if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
+  }
+  for (const re of [HEX_SEP, HEX_PREFIX]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      starts.push(m.index);
+      // one start per sequence: the parse reads the rest
+      let k = re.lastIndex;
+      while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
+      re.lastIndex = k;
+    }
+  }
+  for (const sep of GROUP_SEPS) {
+    let prev = s.indexOf(sep);
+    let gap = -1;
+    let streak = 0;
+    while (prev >= 0) {
+      const q = s.indexOf(sep, prev + 1);
+      const len = (q < 0 ? s.length : q) - prev - 1;
+      if (len >= 4 && len <= 8 && len === gap) {
+        if (++streak === 2) {
+          // the sequence may begin with a token before the first of these separators
+          let st = prev - len;
+          let k = st - 2;
+          while (k >= 0 && st - 1 - k <= len && BODY[s.charCodeAt(k) & 255] === 1) k--;
+          if (st - 2 - k === len) st = k + 1;
+          starts.push(st);
+        }
+      } else streak = len >= 4 && len <= 8 ? 1 : 0;
+      gap = len;
+      prev = q;
+    }
+  }
+  return starts.sort((a, b) => a - b);
+}
+
+/** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
+export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
   const out: Regroup[] = [];
   const n = s.length;
   let i = 0;
+  let next = 0;
   while (i < n) {
+    if (starts !== undefined) {
+      while (next < starts.length && (starts[next] as number) < i) next++;
+      if (next >= starts.length) break;
+      i = starts[next++] as number;
+    }
     const c = s.charCodeAt(i);
     if (c >= 256 || (BODY[c] !== 1 && c !== 92)) {
       i++;
