@@ -38,8 +38,12 @@ const OPERATOR_WINDOW = 4096;
 const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
 /** Layers that rewrite text rather than decode bytes: always read on. */
 const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'regrouped', 'hex-case']);
-/** Lead bytes of the UTF-8 encodings of format characters, variation selectors and fullwidth forms. */
-const ZW_TRIGGER = /[\xc2\xcd\xd8\xdb\xdc\xe1-\xe3\xef\xf0\xf3]/;
+/**
+ * The UTF-8 byte sequences of every format character (Unicode category Cf), the
+ * variation selectors, fillers and fullwidth forms: a native test, so ordinary
+ * non-ASCII text (accents, quotes, dashes, CJK) never reaches foldUnicode's loop.
+ */
+const ZW_TRIGGER = /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/;
 
 export interface ScanContext {
   location: string;
@@ -85,6 +89,8 @@ const DEC_ESCAPE = 2;
 const DEC_ZW = 4;
 const DEC_NUL = 8;
 const DEC_QP = 16;
+const DEC_REGROUP = 32;
+const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'gzip', 'zlib']);
 /** A quoted-printable soft break: `=` right after a non-space at a line end (code's `x =\n` has a space). */
 const QP_TRIGGER = /[^\s=]=\r?\n/;
 /**
@@ -204,7 +210,9 @@ export class DlpEngine {
     if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(lastLayer(chain))) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
     if (text.includes('\0')) dec |= DEC_NUL;
     if (QP_TRIGGER.test(text)) dec |= DEC_QP;
-    dec &= ~wholeTextDone(chain);
+    if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
+    // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
+    if (depth === 0 || REGROUP_AFTER.has(lastLayer(chain))) dec |= DEC_REGROUP;
     const kh = idx.hits;
     for (let h = 0; h < kh.length; h += 2) {
       const kw = kh[h] as number;
@@ -378,7 +386,7 @@ export class DlpEngine {
   private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const opts = {
       percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
-      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: true,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0,
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;

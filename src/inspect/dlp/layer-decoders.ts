@@ -141,9 +141,20 @@ export function compressedKind(b0: number, b1: number, b2: number): 'gzip' | 'zl
   return undefined;
 }
 
+const B64V = (() => {
+  const t = new Int8Array(256).fill(-1);
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) t[A.charCodeAt(i)] = i;
+  return t;
+})();
+
 /** Base64 of the first three bytes (four chars) that a gzip or zlib stream can start with. */
 export function base64StartsCompressed(run: string): 'gzip' | 'zlib' | undefined {
+  // gzip's 1f 8b 08 is 'H4sI'; a zlib header's 0x78 (and 0x08, 0x28, ...) starts with 'e', 'C', 'K', ...: test the cheap first char
   if (run.length < 8) return undefined;
+  const c0 = run.charCodeAt(0);
+  if (c0 !== 72 && (c0 < 65 || c0 > 122)) return undefined;
+  if (c0 === 72 ? !run.startsWith('H4sI') : (B64V[c0] ?? -1) % 4 !== 2) return undefined;
   const head = Buffer.from(run.slice(0, 4), 'base64');
   if (head.length < 3) return undefined;
   return compressedKind(head[0] as number, head[1] as number, head[2] as number);

@@ -62,16 +62,15 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-/** Hex pairs with a separator, four in a row; a `0x` prefix. Simple classes: native and fast. */
-const HEX_SEP = /[0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}[:, ;.|-][0-9A-Fa-f]{2}/g;
+/** A `0x` prefix: a simple native pattern (hex pairs with separators are found by their gaps). */
 const HEX_PREFIX = /0[xX][0-9A-Fa-f]{2}/g;
-const GROUP_SEPS = [' ', '-', '\t'];
+const GROUP_SEPS = [' ', '-', '\t', ':', ','];
 
 /**
  * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
- * a separator joins to more of the alphabet (a wrapped line); hex pairs with separators
- * or prefixes (two simple native patterns); and three equal gaps in a row between
- * spaces, dashes or tabs (found with indexOf, so prose costs one step per word).
+ * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and two
+ * equal gaps (2 to 8 chars) in a row between spaces, dashes, tabs, colons or commas
+ * (found with indexOf, so prose costs one step per word): hex pairs and base64 groups.
  */
 export function regroupStarts(s: string, runs: readonly number[]): number[] {
   const starts: number[] = [];
@@ -81,24 +80,25 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
-  for (const re of [HEX_SEP, HEX_PREFIX]) {
-    re.lastIndex = 0;
-    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-      starts.push(m.index);
-      // one start per sequence: the parse reads the rest
-      let k = re.lastIndex;
-      while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
-      re.lastIndex = k;
-    }
+  HEX_PREFIX.lastIndex = 0;
+  for (let m = HEX_PREFIX.exec(s); m !== null; m = HEX_PREFIX.exec(s)) {
+    starts.push(m.index);
+    // one start per sequence: the parse reads the rest
+    let k = HEX_PREFIX.lastIndex;
+    while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
+    HEX_PREFIX.lastIndex = k;
   }
   for (const sep of GROUP_SEPS) {
+    // hex pairs take any of the separators; base64 groups (4 to 8) only space, dash or tab
+    const groups = sep === ' ' || sep === '-' || sep === '\t';
     let prev = s.indexOf(sep);
     let gap = -1;
     let streak = 0;
     while (prev >= 0) {
       const q = s.indexOf(sep, prev + 1);
       const len = (q < 0 ? s.length : q) - prev - 1;
-      if (len >= 4 && len <= 8 && len === gap) {
+      const ok = len === 2 ? hexPair(s, prev + 1) : groups && len >= 4 && len <= 8 && encodedGroup(s, prev + 1, prev + 1 + len);
+      if (ok && len === gap) {
         if (++streak === 2) {
           // the sequence may begin with a token before the first of these separators
           let st = prev - len;
@@ -107,12 +107,27 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
           if (st - 2 - k === len) st = k + 1;
           starts.push(st);
         }
-      } else streak = len >= 4 && len <= 8 ? 1 : 0;
+      } else streak = ok ? 1 : 0;
       gap = len;
       prev = q;
     }
   }
   return starts.sort((a, b) => a - b);
+}
+
+function hexPair(s: string, i: number): boolean {
+  return HEX[s.charCodeAt(i) & 255] === 1 && HEX[s.charCodeAt(i + 1) & 255] === 1 && s.charCodeAt(i) < 256 && s.charCodeAt(i + 1) < 256;
+}
+
+/** A group of base64 characters with an upper-case letter or a digit in it (prose words have neither, mostly). */
+function encodedGroup(s: string, a: number, b: number): boolean {
+  let marked = false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 256 || BODY[c] !== 1) return false;
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) marked = true;
+  }
+  return marked;
 }
 
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
@@ -126,6 +141,8 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
       while (next < starts.length && (starts[next] as number) < i) next++;
       if (next >= starts.length) break;
       i = starts[next++] as number;
+      // a start found by its gaps may sit on the separator (`, 0x4b`)
+      for (let k = 0; k < MAX_SEP && i < n && SEP[s.charCodeAt(i) & 255] === 1 && s.charCodeAt(i) < 256; k++) i++;
     }
     const c = s.charCodeAt(i);
     if (c >= 256 || (BODY[c] !== 1 && c !== 92)) {
