@@ -160,7 +160,8 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
       await scan(chunk);
       held.push(chunk);
       // Release in steps of at least a slice: many tiny chunks go on as one write.
-      if (held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
+      // An unlabelled compressed upload is read whole at its end: nothing goes before that.
+      if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
     await scan(null);
     check(pace.run(() => scanner.end()));
