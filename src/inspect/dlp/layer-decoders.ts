@@ -38,7 +38,9 @@ export function utf16Spans(s: string): Span[] {
       let j = i;
       // big-endian text read from its second byte has no NUL after its last char
       while (j < n && (j + 1 === n || s.charCodeAt(j + 1) === 0) && textByte(s.charCodeAt(j))) j += 2;
-      const chars = (j - i) >>> 1;
+      // big-endian text followed by other bytes: its last char has no NUL after it either
+      if (j < n && j > i && textByte(s.charCodeAt(j))) j += 2;
+      const chars = (Math.min(j, n + 1) - i) >>> 1;
       if (chars >= MIN_UTF16_CHARS) {
         let text = '';
         const map = new Int32Array(chars);

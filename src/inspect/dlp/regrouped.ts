@@ -7,8 +7,8 @@
  *
  * What makes a sequence: three or more tokens of the alphabet, each the same length
  * (the last may be shorter), with the same separator (and prefix) between each, 16+
- * characters in all; or two lines, the first 16+ long, broken at a newline (32+
- * when a header's line break became a space). Prose fails at the first word of another length; a wrapped blob
+ * characters in all; or two lines, the first 16+ long, broken by white space (a
+ * header's folded line). The joined text is only decoded, never matched by patterns. Prose fails at the first word of another length; a wrapped blob
  * or a hex dump does not. One pass, each char looked at a bounded number of times.
  *
  * @example
@@ -181,7 +181,7 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     }
     const total = bodies.reduce((t, [a, b]) => t + b - a, 0);
     // two lines are enough when they are wrapped lines: the first long, broken at a newline
-    const wrapped = bodies.length === 2 && (sep.includes('\n') ? len >= MIN_TOTAL : sep === ' ' && len >= 2 * MIN_TOTAL);
+    const wrapped = bodies.length === 2 && len >= MIN_TOTAL && /^\s+$/.test(sep);
     if ((bodies.length >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
       let text = '';
       const map = new Int32Array(total);
