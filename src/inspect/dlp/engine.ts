@@ -34,6 +34,8 @@ import type { ToRaw } from './children.js';
  * regrouped value is seven). Depth costs little: every layer draws on the one budget.
  */
 export const MAX_DEPTH = 8;
+/** Percent-decodes in one chain before more percent-encoding is itself a finding. */
+const URL_DEPTH = 3;
 const OPERATOR_WINDOW = 4096;
 const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
 /** Layers that rewrite text rather than decode bytes: always read on. */
@@ -270,14 +272,16 @@ export class DlpEngine {
       ctx.emit(c.finding, rs, re);
     }
 
+    // Percent-encoding three times over is evasion in itself (no client does it): a
+    // finding of its own, whatever the deeper decodes would show.
+    const urlLayers = chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
+    if (urlLayers >= URL_DEPTH && (dec & DEC_PERCENT) !== 0 && percentDecode(text) !== undefined) {
+      const [rs, re] = toRaw(0, n);
+      ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${URL_DEPTH} decodes` }, rs, re);
+      return;
+    }
     if (depth >= MAX_DEPTH) {
-      const urlOnly = (chain ?? '').split('+').filter((x) => x === 'url').length >= MAX_DEPTH;
-      if ((dec & DEC_PERCENT) !== 0 && urlOnly && percentDecode(text) !== undefined) {
-        const [rs, re] = toRaw(0, n);
-        ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${MAX_DEPTH} decodes` }, rs, re);
-      } else if (stillEncoded(text, runs, idx.kinds, dec)) {
-        addUnread(unread, 'depth', toRaw(0, n));
-      }
+      if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
     this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx, queue, unread);
