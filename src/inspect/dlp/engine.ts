@@ -161,6 +161,19 @@ export class DlpEngine {
     // Breadth first: every layer one decode deep is read before any layer two deep, so
     // decoys nested deep cannot spend the budget that a shallow secret needs, and the
     // budget (proportional to the input) covers at least every first layer.
+    // What regrouping finds again (a dashed hex run is also hex pairs with a separator;
+    // a wrapped line joined to the word after it still holds its secret) is the same
+    // finding: reported once, by the shallower layer that found it first.
+    const emitted: Array<[string, number, number]> = [];
+    const outer = ctx;
+    ctx = {
+      ...outer,
+      emit(f, rs, re) {
+        if ((f.encoding ?? '').includes('regrouped') && emitted.some(([t, s, e]) => t === f.type && s < re && rs < e)) return;
+        emitted.push([f.type, rs, re]);
+        outer.emit(f, rs, re);
+      },
+    };
     const queue: Array<Pending | null> = [{ text, chain: undefined, depth: 0, toRaw: IDENTITY }];
     const unread: Unread = { budget: null, depth: null };
     for (let i = 0; i < queue.length; i++) {
