@@ -145,8 +145,8 @@ const oursNoSeeds = time(() => {
 
 if (values.before !== undefined) {
   const dir = values.before.replace(/\/$/, '');
-  const old = (await import(`${dir}/src/inspect/dlp/scanner.js`)) as typeof import('../src/inspect/dlp/scanner.js');
-  const oldKnown = (await import(`${dir}/src/inspect/dlp/known-secrets.js`)) as typeof import('../src/inspect/dlp/known-secrets.js');
+  const old = (await import(`${dir}/src/inspect/dlp/scanner.js`)) as { DlpScanner: typeof DlpScanner };
+  const oldKnown = (await import(`${dir}/src/inspect/dlp/known-secrets.js`)) as { KnownSecrets: typeof KnownSecrets };
   const before = new old.DlpScanner({ known: new oldKnown.KnownSecrets(Array.from({ length: 50 }, (_, i) => ({ name: `secret-${i}`, value: randomBytes(24).toString('base64url') }))) });
   const body = (d: { bodyScanner(ct: string): { push(b: Buffer): Finding[]; end(): Finding[] } }) => (): number => {
     const b = d.bodyScanner('text/plain');
