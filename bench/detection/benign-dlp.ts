@@ -53,7 +53,7 @@ export function benignDlpCases(): DetectionCase[] {
     out.push({ id: `dlp/benign/${category}/${placement}/${n}`, scanner: 'dlp', kind: 'benign', category, placement, source, input });
   };
   const placements = Object.keys(PLACEMENTS);
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 80; i++) {
     const oid = h(`commit ${i}`);
     const place = placements[i % placements.length] as string;
     add('git-oid', place, GEN, (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`${oid} refs/heads/feature-${i}\n${h(`tree ${i}`)} ${h(`parent ${i}`).slice(0, 12)}`), i);
@@ -73,22 +73,29 @@ export function benignDlpCases(): DetectionCase[] {
     const sri = `sha512-${createHash('sha512').update(`pkg${i}`).digest('base64')}`;
     add('lockfile', 'text', GEN, PLACEMENTS.text?.(`"node_modules/pkg-${i}": {\n  "version": "1.${i}.0",\n  "resolved": "https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz",\n  "integrity": "${sri}"\n},\nchecksum = "${h(`crate${i}`, 'sha256')}"\n    --hash=sha256:${h(`wheel${i}`, 'sha256')}\n`) ?? {}, 100 + i);
   }
-  const pngs = findFiles('/usr/share/icons', (n, size) => n.endsWith('.png') && size > 400 && size < 200_000, 60);
+  const pngs = findFiles('/usr/share/icons', (n, size) => n.endsWith('.png') && size > 400 && size < 200_000, 200);
   pngs.forEach((p, i) => {
     const uri = `data:image/png;base64,${readFileSync(p).toString('base64')}`;
     const place = i % 3 === 0 ? 'body-json' : i % 3 === 1 ? 'text' : 'websocket';
     const body = place === 'body-json' ? JSON.stringify({ model: 'vision-1', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: uri } }, { type: 'text', text: 'what is in this icon?' }] }] }) : `<img src="${uri}" alt="icon">`;
     add('data-image-uri', place, p, place === 'websocket' ? { url: '/ws', messages: [body] } : { method: 'POST', url: '/v1/chat', headers: { 'content-type': place === 'body-json' ? 'application/json' : 'text/html' }, body }, i);
-    if (i < 20) add('binary-image', 'multipart', p, PLACEMENTS.multipart?.(readFileSync(p)) ?? {}, i);
+    if (i < 60) add('binary-image', 'multipart', p, PLACEMENTS.multipart?.(readFileSync(p)) ?? {}, i);
   });
   const bundles = [
     ...findFiles('/root/.rustup/toolchains', (n, size) => n.endsWith('.min.js') && size > 4000, 12),
-    ...findFiles('node_modules', (n, size) => /\.(min|bundle|umd)\.c?js$/.test(n) && size > 4000 && size < 4_000_000, 30),
+    ...findFiles('node_modules', (n, size) => /\.(min|bundle|umd)\.c?js$/.test(n) && size > 4000 && size < 4_000_000, 80),
   ];
   bundles.forEach((p, i) => {
     const js = readFileSync(p, 'utf8').slice(0, 256 * 1024);
     add('minified-js', i % 2 ? 'text' : 'multipart', p, i % 2 ? { method: 'PUT', url: `/assets/app.${i}.js`, headers: { 'content-type': 'application/javascript' }, body: js } : (PLACEMENTS.multipart?.(js) ?? {}), i);
   });
+  // real code pushed and uploaded: compiled files of the packages installed here
+  const code = findFiles('node_modules', (n, size) => /\.(m?js|ts)$/.test(n) && !n.endsWith('.d.ts') && size > 2000 && size < 300_000, 240);
+  for (let i = 0; i + 2 < code.length; i += 3) {
+    const files = code.slice(i, i + 3).map((p) => ({ name: p.replace(/^node_modules\//, ''), data: readFileSync(p) }));
+    add('source-push', 'body', files.map((f) => f.name).join(' '), upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'), i / 3);
+    add('source-upload', i % 2 ? 'multipart' : 'text', files[0]?.name ?? '', i % 2 ? (PLACEMENTS.multipart?.(files[0]?.data ?? '') ?? {}) : upload(gzipSync(tar(files)), 'application/gzip'), i / 3);
+  }
   for (let i = 0; i < 20; i++) {
     const files = [{ name: 'src/main.ts', data: `export const id = '${uuid(i)}';\nconsole.log('build ${h(`b${i}`)}');\n` }, { name: 'README.md', data: `# project ${i}\n\nSee docs. Commit ${h(`c${i}`)}.\n` }];
     add('clean-git-push', 'body', GEN, upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'), i);
