@@ -53,9 +53,8 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
     if (re - rs < 16) continue;
     const known = skipped ? undefined : kinds[r >>> 1];
     if (known !== undefined && (known & RUN_KIND) !== RUN_HEX && (known & RUN_KIND) !== RUN_HEX_DASHED) {
-      const run = text.slice(rs, re);
-      if (isBase32Run(run)) {
-        onChild(decodeBase32(run), 'base32', (s, e) => [rs + Math.floor((s * 8) / 5), Math.min(re, rs + Math.ceil((e * 8) / 5))]);
+      if (isBase32Run(text, rs, re)) {
+        onChild(decodeBase32(text.slice(rs, re)), 'base32', (s, e) => [rs + Math.floor((s * 8) / 5), Math.min(re, rs + Math.ceil((e * 8) / 5))]);
         continue;
       }
     }
@@ -63,18 +62,16 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
       const k = known & RUN_KIND;
       if (k === RUN_HEX) {
         // a store value may be hex in the other case, or in mixed case
-        const run = text.slice(rs, re);
-        if (/[a-f]/.test(run) && /[A-F]/.test(run)) onChild(run.toLowerCase(), 'hex-case', (s, e) => [rs + s, rs + e]);
+        if (mixedCaseHex(text, rs, re)) onChild(text.slice(rs, re).toLowerCase(), 'hex-case', (s, e) => [rs + s, rs + e]);
         if ((known & PRINTABLE) === 0) onOpaque((re - rs) >>> 1);
         else onChild(decodeHexRun(text.slice(rs, re)), 'hex', (s, e) => [rs + 2 * s, Math.min(re, rs + 2 * e)]);
         continue;
       }
       if (k === RUN_BASE64 || k === RUN_BASE64URL) {
-        const run = text.slice(rs, re);
         // short compressed text is mostly literals, so it may look printable: test the magic first
-        const packed = base64StartsCompressed(run);
+        const packed = base64StartsCompressed(text, rs, re);
         if (packed !== undefined) {
-          const r = inflateBounded(Buffer.from(run, 'base64'), packed, o.room?.() ?? 0);
+          const r = inflateBounded(Buffer.from(text.slice(rs, re), 'base64'), packed, o.room?.() ?? 0);
           if (r.ok) onChild(r.text, packed, () => [rs, re]);
           else if (r.tooLarge) o.onUnread?.(rs, re);
           continue;
@@ -122,4 +119,17 @@ function absolute(m: Mapped, end: number, enc: string, onChild: (decoded: string
   const map = m.map;
   const last = map.length - 1;
   onChild(m.text, enc, (s, e) => [map[Math.min(s, last)] ?? 0, e > last ? end : (map[e] ?? end)]);
+}
+
+/** Hex with both letter cases (a run is one case far more often than not). */
+function mixedCaseHex(text: string, s: number, e: number): boolean {
+  let lower = false;
+  let upper = false;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97) lower = true;
+    else if (c >= 65) upper = true;
+    if (lower && upper) return true;
+  }
+  return false;
 }

@@ -102,18 +102,19 @@ const B32 = (() => {
   return t;
 })();
 
-/** A run that is base32 (one letter case, digits 2-7 only, optional `=` padding), 16+ chars. */
-export function isBase32Run(run: string): boolean {
-  let q = run.length;
-  while (q > 0 && run.charCodeAt(q - 1) === 61) q--;
-  if (q < 16) return false;
+/** `text[s, e)` is base32 (one letter case, digits 2-7 only, optional `=` padding), 16+ chars. */
+export function isBase32Run(text: string, s: number, e: number): boolean {
+  let q = e;
+  while (q > s && text.charCodeAt(q - 1) === 61) q--;
+  if (q - s < 16) return false;
   let upper = false;
   let lower = false;
-  for (let i = 0; i < q; i++) {
-    const c = run.charCodeAt(i);
+  for (let i = s; i < q; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 256 || (B32[c] as number) < 0) return false;
     if (c >= 65 && c <= 90) upper = true;
     else if (c >= 97 && c <= 122) lower = true;
+    if (upper && lower) return false;
   }
   return upper !== lower;
 }
@@ -150,16 +151,22 @@ const B64V = (() => {
   return t;
 })();
 
-/** Base64 of the first three bytes (four chars) that a gzip or zlib stream can start with. */
-export function base64StartsCompressed(run: string): 'gzip' | 'zlib' | undefined {
-  // gzip's 1f 8b 08 is 'H4sI'; a zlib header's 0x78 (and 0x08, 0x28, ...) starts with 'e', 'C', 'K', ...: test the cheap first char
-  if (run.length < 8) return undefined;
-  const c0 = run.charCodeAt(0);
-  if (c0 !== 72 && (c0 < 65 || c0 > 122)) return undefined;
-  if (c0 === 72 ? !run.startsWith('H4sI') : (B64V[c0] ?? -1) % 4 !== 2) return undefined;
-  const head = Buffer.from(run.slice(0, 4), 'base64');
-  if (head.length < 3) return undefined;
-  return compressedKind(head[0] as number, head[1] as number, head[2] as number);
+/** Whether the base64 run `text[s, e)` starts with the bytes of a gzip or zlib stream. */
+export function base64StartsCompressed(text: string, s: number, e: number): 'gzip' | 'zlib' | undefined {
+  // gzip's 1f 8b 08 is 'H4sI'; a zlib header's first byte (CM 8) leaves 2 in the first char's low bits
+  if (e - s < 8) return undefined;
+  const c0 = text.charCodeAt(s);
+  if (c0 === 72) return text.startsWith('H4sI', s) ? 'gzip' : undefined;
+  const v0 = c0 < 256 ? (B64V[c0] as number) : -1;
+  if (v0 < 0 || v0 % 4 !== 2) return undefined;
+  const v1 = B64V[text.charCodeAt(s + 1) & 255] as number;
+  const v2 = B64V[text.charCodeAt(s + 2) & 255] as number;
+  const v3 = B64V[text.charCodeAt(s + 3) & 255] as number;
+  if (v1 < 0 || v2 < 0 || v3 < 0) return undefined;
+  const b0 = (v0 << 2) | (v1 >> 4);
+  const b1 = ((v1 & 15) << 4) | (v2 >> 2);
+  const b2 = ((v2 & 3) << 6) | v3;
+  return compressedKind(b0, b1, b2) === 'zlib' ? 'zlib' : undefined;
 }
 
 /** Outcome of inflating a stream within a bound. */
