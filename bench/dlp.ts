@@ -5,9 +5,11 @@
  * pattern, every decoder and ~50 known secrets on; side by side with the naive
  * approach (every regex over the whole text, no prefilter, no decoding at all).
  *
- *   node dist/bench/dlp.js [--runs 7] [--mib 1]
+ *   node dist/bench/dlp.js [--runs 7] [--mib 1] [--before /path/to/other/dist]
  *
- * Prints MB/s (median of the runs) per approach on one core.
+ * Prints MB/s (median of the runs) per approach on one core. `--before` loads the
+ * scanner of another build (e.g. main's `dist/`) and times it against this one in the
+ * same run, samples interleaved, so a busy machine slows both alike.
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +18,7 @@ import { KnownSecrets } from '../src/inspect/dlp/known-secrets.js';
 import { builtinPatterns } from '../src/inspect/dlp/patterns/index.js';
 import type { Finding } from '../src/inspect/finding.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, mib: { type: 'string', default: '1' } }, strict: true });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, mib: { type: 'string', default: '1' }, before: { type: 'string' } }, strict: true });
 const RUNS = Number(values.runs);
 const SIZE = Number(values.mib) * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -140,6 +142,30 @@ const oursNoSeeds = time(() => {
   out.push(...b.end());
   return out.length;
 });
+
+if (values.before !== undefined) {
+  const dir = values.before.replace(/\/$/, '');
+  const old = (await import(`${dir}/src/inspect/dlp/scanner.js`)) as { DlpScanner: typeof DlpScanner };
+  const oldKnown = (await import(`${dir}/src/inspect/dlp/known-secrets.js`)) as { KnownSecrets: typeof KnownSecrets };
+  const before = new old.DlpScanner({ known: new oldKnown.KnownSecrets(Array.from({ length: 50 }, (_, i) => ({ name: `secret-${i}`, value: randomBytes(24).toString('base64url') }))) });
+  const body = (d: { bodyScanner(ct: string): { push(b: Buffer): Finding[]; end(): Finding[] } }) => (): number => {
+    const b = d.bodyScanner('text/plain');
+    const out: Finding[] = [];
+    for (let i = 0; i < buf.length; i += CHUNK) out.push(...b.push(buf.subarray(i, i + CHUNK)));
+    out.push(...b.end());
+    return out.length;
+  };
+  // interleaved: before, this build, before, ... (each a full time() sample set)
+  const a: Array<ReturnType<typeof time>> = [];
+  const b: Array<ReturnType<typeof time>> = [];
+  for (let k = 0; k < 3; k++) {
+    a.push(time(body(before)));
+    b.push(time(body(dlp)));
+  }
+  const med = (xs: Array<ReturnType<typeof time>>): ReturnType<typeof time> => ({ mbps: median(xs.map((x) => x.mbps)), cpuMbps: median(xs.map((x) => x.cpuMbps)), findings: xs[0]?.findings ?? 0 });
+  console.log(`  before (${dir}) bodyScanner: ${fmt(med(a))}  (${med(a).findings} findings)`);
+  console.log(`  this build       bodyScanner: ${fmt(med(b))}  (${med(b).findings} findings)`);
+}
 
 console.log(`dlp bench: ${(SIZE / 1048576).toFixed(1)} MiB mixed text/JSON, ${builtinPatterns.length} patterns, 50 known secrets, ${RUNS} runs (median), node ${process.version}`);
 console.log(`  sluice bodyScanner (prefilter + decoders + known, 64 KiB chunks): ${fmt(ours)}  (${ours.findings} findings)`);

@@ -62,7 +62,9 @@ export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
   const rule = ctx.decision?.rule ?? null;
   const urlFindings = settle(dlp.scanner.scanUrl(view.path), dlp, profile?.dlp);
   const headerFindings = settle(dlp.scanner.scanHeaders(view.headers), dlp, profile?.dlp);
-  const all = [...urlFindings, ...headerFindings];
+  // a secret cut into neighbouring parts blocks: no one part holds it to redact
+  const joinFindings = settle(dlp.scanner.scanRequestJoins(view.path, view.headers), dlp, profile?.dlp).map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
+  const all = [...urlFindings, ...headerFindings, ...joinFindings];
   if (all.length === 0) return;
   ctx.findings.push(...all);
   if (urlFindings.length > 0) ctx.auditPath = dlp.scanner.redact(ctx.target.split('?')[0] ?? '', urlFindings);
@@ -158,7 +160,8 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
       await scan(chunk);
       held.push(chunk);
       // Release in steps of at least a slice: many tiny chunks go on as one write.
-      if (held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
+      // An unlabelled compressed upload is read whole at its end: nothing goes before that.
+      if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
     await scan(null);
     check(pace.run(() => scanner.end()));

@@ -47,10 +47,10 @@ async function git(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
  * `tls.upstream_ca` set to that CA verifies it.
  *
  * @example
- * const gs = await startGitServer({ name: 'git.upstream.test', host: '127.0.0.2' });
+ * const gs = await startGitServer({ name: 'git.upstream.test', host: '127.0.0.2' }); // push: true to accept `git push`
  * // git ls-remote gs.repoUrl  → `${gs.head}\trefs/heads/main`
  */
-export async function startGitServer(opts: { name: string; host?: string; repo?: string }): Promise<GitServer> {
+export async function startGitServer(opts: { name: string; host?: string; repo?: string; push?: boolean }): Promise<GitServer> {
   const root = await mkdtemp(join(tmpdir(), 'sluice-git-'));
   const env = quietGitEnv(root);
   const work = join(root, 'work');
@@ -63,6 +63,8 @@ export async function startGitServer(opts: { name: string; host?: string; repo?:
   await git(['-C', work, 'commit', '-q', '-m', 'first commit'], env);
   await git(['clone', '-q', '--bare', work, join(projects, `${repo}.git`)], env);
   const head = await git(['-C', join(projects, `${repo}.git`), 'rev-parse', 'refs/heads/main'], env);
+  // http-backend takes pushes only from an authenticated user unless the repository says otherwise
+  if (opts.push === true) await git(['-C', join(projects, `${repo}.git`), 'config', 'http.receivepack', 'true'], env);
 
   const seen: GitServer['seen'] = [];
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

@@ -17,10 +17,17 @@
  */
 import type { Finding, FindingAction } from '../finding.js';
 import { JsonUnescaper } from './json-unescape.js';
+import { SNIFF_BYTES, sniffContainer, unpackContainer, type ContainerKind } from './containers.js';
 
 export interface BodyScanner {
   push(chunk: Buffer): Finding[];
   end(): Finding[];
+  /**
+   * True while the body is an unlabelled compressed upload (gzip, zlib, zip, git push)
+   * that is read whole at `end()`: a caller that forwards while scanning must hold
+   * every byte until then (at most the scan limit; past it the scan is incomplete).
+   */
+  readonly holding?: boolean;
 }
 
 /** Scan one window; findings deduplicated against `seen`, appended to `out`. */
@@ -62,6 +69,14 @@ export class StreamingBodyScanner implements BodyScanner {
   private scanned = 0;
   private limited = false;
   private readonly seen = new Set<string>();
+  /** The body's bytes while it may be (or is) a compressed container; null once it is not. */
+  private raw: Buffer[] | null = [];
+  private rawLen = 0;
+  private container: ContainerKind | undefined;
+
+  get holding(): boolean {
+    return this.container !== undefined && this.raw !== null;
+  }
 
   constructor(private readonly scan: WindowScan, private readonly kind: BodyKind, private readonly maxScanBytes: number, private readonly limitAction: FindingAction = 'block') {
     this.json = kind === 'json' ? new JsonUnescaper() : undefined;
@@ -73,11 +88,13 @@ export class StreamingBodyScanner implements BodyScanner {
     if (this.scanned + this.pendingLen + chunk.length > this.maxScanBytes) {
       if (!this.limited) {
         this.limited = true;
+        this.raw = null; // a container past the limit is not read: this finding says so
         // Unscanned bytes are a finding like any other: it blocks unless set to warn.
         out.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: `body beyond ${this.maxScanBytes} bytes was not scanned` });
       }
       return out;
     }
+    this.keepRaw(chunk);
     const s = chunk.toString('latin1');
     this.append(this.json === undefined ? s : this.json.push(s));
     if (this.pendingLen >= MIN_SCAN) this.flush(false, out);
@@ -88,7 +105,43 @@ export class StreamingBodyScanner implements BodyScanner {
     const out: Finding[] = [];
     if (this.json !== undefined) this.append(this.json.end());
     this.flush(true, out);
+    if (this.raw !== null && this.container === undefined) this.container = sniffContainer(Buffer.concat(this.raw));
+    if (this.container !== undefined && this.raw !== null) this.unpack(this.container, Buffer.concat(this.raw), out);
+    this.raw = null;
     return out;
+  }
+
+  /** Keep the first bytes until they say what the body is, and all of a container's (to the scan limit). */
+  private keepRaw(chunk: Buffer): void {
+    if (this.raw === null) return;
+    this.raw.push(chunk);
+    this.rawLen += chunk.length;
+    if (this.container === undefined && this.rawLen >= SNIFF_BYTES) {
+      this.container = sniffContainer(Buffer.concat(this.raw).subarray(0, SNIFF_BYTES));
+      if (this.container === undefined) this.raw = null;
+    }
+  }
+
+  /** Inflate the container's members and scan each as text; what cannot be read is a scan-limit finding. */
+  private unpack(kind: ContainerKind, body: Buffer, out: Finding[]): void {
+    const inner = new StreamingBodyScanner(this.scan, 'text', this.maxScanBytes, this.limitAction);
+    inner.raw = null;
+    const found: Finding[] = [];
+    const unread = (why: string): void => {
+      found.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: why });
+    };
+    const real = unpackContainer(kind, body, Math.max(0, this.maxScanBytes - body.length), (text) => {
+      found.push(...inner.push(Buffer.from(text, 'latin1')), ...inner.push(Buffer.from('\n')));
+    }, unread);
+    if (!real) return;
+    found.push(...inner.end());
+    for (const f of found) {
+      const g = f.type === SCAN_LIMIT ? f : { ...f, encoding: f.encoding ? `${kind}+${f.encoding}` : kind };
+      const k = `${g.type}|${g.encoding ?? ''}|${g.detail ?? ''}`;
+      if (this.seen.has(k)) continue;
+      this.seen.add(k);
+      out.push(g);
+    }
   }
 
   private append(s: string): void {

@@ -10,7 +10,10 @@
  *   (decoded, enc) => console.log(enc, decoded), () => {}); // base64 AKIAIOSFODNN7EXAMPLE
  */
 import type { Mapped } from './decode.js';
-import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, stripZeroWidth, unescapeBackslashes } from './decode.js';
+import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, unescapeBackslashes } from './decode.js';
+import { foldUnicode } from './unicode-fold.js';
+import { regrouped, regroupStarts } from './regrouped.js';
+import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
 import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './text-index.js';
 
@@ -24,6 +27,16 @@ export interface ChildOptions {
   plusAsSpace: boolean;
   /** Chars to skip at a run starting at index 0 (base64 alignment across stream windows). */
   firstRunSkip: number;
+  /** UTF-16 stretches (the text holds NUL bytes). */
+  utf16?: boolean;
+  /** Quoted-printable soft breaks. */
+  qp?: boolean;
+  /** Groups and wrapped lines of encoded data. */
+  regroup?: boolean;
+  /** Decoded bytes the budget has left (bounds inflating a compressed stream). */
+  room?: () => number;
+  /** A compressed stream too large for the budget: its raw span. */
+  onUnread?: (s: number, e: number) => void;
 }
 
 /**
@@ -39,14 +52,30 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
     if (skipped) rs = Math.min(re, o.firstRunSkip);
     if (re - rs < 16) continue;
     const known = skipped ? undefined : kinds[r >>> 1];
+    if (known !== undefined && (known & RUN_KIND) !== RUN_HEX && (known & RUN_KIND) !== RUN_HEX_DASHED) {
+      if (isBase32Run(text, rs, re)) {
+        onChild(decodeBase32(text.slice(rs, re)), 'base32', (s, e) => [rs + Math.floor((s * 8) / 5), Math.min(re, rs + Math.ceil((e * 8) / 5))]);
+        continue;
+      }
+    }
     if (known !== undefined) {
       const k = known & RUN_KIND;
       if (k === RUN_HEX) {
+        // a store value may be hex in the other case, or in mixed case
+        if (mixedCaseHex(text, rs, re)) onChild(text.slice(rs, re).toLowerCase(), 'hex-case', (s, e) => [rs + s, rs + e]);
         if ((known & PRINTABLE) === 0) onOpaque((re - rs) >>> 1);
         else onChild(decodeHexRun(text.slice(rs, re)), 'hex', (s, e) => [rs + 2 * s, Math.min(re, rs + 2 * e)]);
         continue;
       }
       if (k === RUN_BASE64 || k === RUN_BASE64URL) {
+        // short compressed text is mostly literals, so it may look printable: test the magic first
+        const packed = base64StartsCompressed(text, rs, re);
+        if (packed !== undefined) {
+          const r = inflateBounded(Buffer.from(text.slice(rs, re), 'base64'), packed, o.room?.() ?? 0);
+          if (r.ok) onChild(r.text, packed, () => [rs, re]);
+          else if (r.tooLarge) o.onUnread?.(rs, re);
+          continue;
+        }
         if ((known & PRINTABLE) === 0) {
           let q = re;
           while (q > rs && text.charCodeAt(q - 1) === 61) q--;
@@ -69,7 +98,13 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
   }
   if (o.percent) for (const [s, e] of percentRuns(text)) mapped(percentDecode(text.slice(s, e), o.plusAsSpace), s, e - s, 'url', onChild);
   if (o.escape) mapped(unescapeBackslashes(text), 0, text.length, 'escape', onChild);
-  if (o.zeroWidth) mapped(stripZeroWidth(text), 0, text.length, 'zero-width', onChild);
+  if (o.zeroWidth) mapped(foldUnicode(text), 0, text.length, 'unicode', onChild);
+  if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
+  if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
+  if (o.regroup) {
+    const starts = regroupStarts(text, runs);
+    if (starts.length > 0) for (const g of regrouped(text, starts)) absolute(g, g.end, 'regrouped', onChild);
+  }
 }
 
 function mapped(m: Mapped | undefined, base: number, srcLen: number, enc: string, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {
@@ -77,4 +112,24 @@ function mapped(m: Mapped | undefined, base: number, srcLen: number, enc: string
   const map = m.map;
   const last = map.length - 1;
   onChild(m.text, enc, (s, e) => [base + (map[Math.min(s, last)] ?? 0), e > last ? base + srcLen : base + (map[e] ?? srcLen)]);
+}
+
+/** A child whose map holds absolute parent offsets. */
+function absolute(m: Mapped, end: number, enc: string, onChild: (decoded: string, enc: string, toParent: ToRaw) => void): void {
+  const map = m.map;
+  const last = map.length - 1;
+  onChild(m.text, enc, (s, e) => [map[Math.min(s, last)] ?? 0, e > last ? end : (map[e] ?? end)]);
+}
+
+/** Hex with both letter cases (a run is one case far more often than not). */
+function mixedCaseHex(text: string, s: number, e: number): boolean {
+  let lower = false;
+  let upper = false;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97) lower = true;
+    else if (c >= 65) upper = true;
+    if (lower && upper) return true;
+  }
+  return false;
 }

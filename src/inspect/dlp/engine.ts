@@ -29,12 +29,23 @@ import type { WordRun } from './word-runs.js';
 import type { Compiled } from './compiled-pattern.js';
 import type { ToRaw } from './children.js';
 
-/** Decoding depth: a layer decoded from a layer decoded from a layer, and no further. */
-export const MAX_DEPTH = 3;
+/**
+ * Decoding depth: eight layers (base64 nested five deep inside a percent-encoded,
+ * regrouped value is seven). Depth costs little: every layer draws on the one budget.
+ */
+export const MAX_DEPTH = 8;
+/** Percent-decodes in one chain before more percent-encoding is itself a finding. */
+const URL_DEPTH = 3;
 const OPERATOR_WINDOW = 4096;
 const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
-/** Lead bytes of the zero-width characters' UTF-8 encodings. */
-const ZW_TRIGGER = /[\xc2\xe1\xe2\xef]/;
+/** Layers that rewrite text rather than decode bytes: always read on. */
+const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'regrouped', 'hex-case']);
+/**
+ * The UTF-8 byte sequences of every format character (Unicode category Cf), the
+ * variation selectors, fillers and fullwidth forms: a native test, so ordinary
+ * non-ASCII text (accents, quotes, dashes, CJK) never reaches foldUnicode's loop.
+ */
+const ZW_TRIGGER = /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/;
 
 export interface ScanContext {
   location: string;
@@ -78,6 +89,32 @@ const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
 const DEC_PERCENT = 1;
 const DEC_ESCAPE = 2;
 const DEC_ZW = 4;
+const DEC_NUL = 8;
+const DEC_QP = 16;
+const DEC_REGROUP = 32;
+const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'gzip', 'zlib']);
+/** A quoted-printable soft break: `=` right after a non-space at a line end (code's `x =\n` has a space). */
+const QP_TRIGGER = /[^\s=]=\r?\n/;
+/**
+ * Layers that rewrite the whole text, in the one order they are applied: after a
+ * decoding layer (base64, hex, url, ...) each may follow only those before it, so
+ * their copies of the text add up instead of multiplying (escape then unicode, never
+ * unicode then escape then unicode).
+ */
+const WHOLE_TEXT: ReadonlyArray<[string, number]> = [['escape', DEC_ESCAPE], ['quoted-printable', DEC_QP], ['unicode', DEC_ZW]];
+
+/** The whole-text layers the end of `chain` rules out: each one there, and those before it. */
+function wholeTextDone(chain: string | undefined): number {
+  if (chain === undefined) return 0;
+  let mask = 0;
+  const layers = chain.split('+');
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const at = WHOLE_TEXT.findIndex(([name]) => name === layers[i]);
+    if (at < 0) break;
+    for (let k = 0; k <= at; k++) mask |= (WHOLE_TEXT[k] as [string, number])[1];
+  }
+  return mask;
+}
 
 export class DlpEngine {
   private readonly compiled: Compiled[];
@@ -124,6 +161,19 @@ export class DlpEngine {
     // Breadth first: every layer one decode deep is read before any layer two deep, so
     // decoys nested deep cannot spend the budget that a shallow secret needs, and the
     // budget (proportional to the input) covers at least every first layer.
+    // What regrouping finds again (a dashed hex run is also hex pairs with a separator;
+    // a wrapped line joined to the word after it still holds its secret) is the same
+    // finding: reported once, by the shallower layer that found it first.
+    const emitted: Array<[string, number, number]> = [];
+    const outer = ctx;
+    ctx = {
+      ...outer,
+      emit(f, rs, re) {
+        if ((f.encoding ?? '').includes('regrouped') && emitted.some(([t, s, e]) => t === f.type && s < re && rs < e)) return;
+        emitted.push([f.type, rs, re]);
+        outer.emit(f, rs, re);
+      },
+    };
     const queue: Array<Pending | null> = [{ text, chain: undefined, depth: 0, toRaw: IDENTITY }];
     const unread: Unread = { budget: null, depth: null };
     for (let i = 0; i < queue.length; i++) {
@@ -170,7 +220,14 @@ export class DlpEngine {
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
-    if (depth === 0 && idx.nonAscii && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
+    // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
+    if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(lastLayer(chain))) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+    if (text.includes('\0')) dec |= DEC_NUL;
+    if (QP_TRIGGER.test(text)) dec |= DEC_QP;
+    if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
+    // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
+    if (depth === 0 || REGROUP_AFTER.has(lastLayer(chain))) dec |= DEC_REGROUP;
     const kh = idx.hits;
     for (let h = 0; h < kh.length; h += 2) {
       const kw = kh[h] as number;
@@ -202,11 +259,17 @@ export class DlpEngine {
     }
 
     const cands: Candidate[] = [];
-    for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
-    for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    // Regrouped pieces joined are not text anyone wrote (source-map segments joined make
+    // token-shaped strings): only exact known secrets are matched there; patterns match
+    // in what the join decodes to.
+    const joined = lastLayer(chain) === 'regrouped';
+    if (!joined) {
+      for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+      for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+    }
     this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
-    if (idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
-    if (depth > 0) {
+    if (!joined && idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
+    if (depth > 0 && !joined) {
       const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
       for (const [s, e] of encodedKeyMaterial(text, runs, kind)) {
         const type = 'encoded_high_entropy';
@@ -222,14 +285,16 @@ export class DlpEngine {
       ctx.emit(c.finding, rs, re);
     }
 
+    // Percent-encoding three times over is evasion in itself (no client does it): a
+    // finding of its own, whatever the deeper decodes would show.
+    const urlLayers = chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
+    if (urlLayers >= URL_DEPTH && (dec & DEC_PERCENT) !== 0 && percentDecode(text) !== undefined) {
+      const [rs, re] = toRaw(0, n);
+      ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${URL_DEPTH} decodes` }, rs, re);
+      return;
+    }
     if (depth >= MAX_DEPTH) {
-      const urlOnly = (chain ?? '').split('+').filter((x) => x === 'url').length >= MAX_DEPTH;
-      if ((dec & DEC_PERCENT) !== 0 && urlOnly && percentDecode(text) !== undefined) {
-        const [rs, re] = toRaw(0, n);
-        ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${MAX_DEPTH} decodes` }, rs, re);
-      } else if (stillEncoded(text, runs, idx.kinds, dec)) {
-        addUnread(unread, 'depth', toRaw(0, n));
-      }
+      if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
     this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx, queue, unread);
@@ -331,12 +396,20 @@ export class DlpEngine {
     ctx.budget.left -= text.length;
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
-    if (enc !== 'url' && enc !== 'escape' && enc !== 'zero-width' && !PRINTABLE_RUN.test(text)) return;
+    if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
   private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
-    const opts = { percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0 };
+    const opts = {
+      percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0,
+      room: () => ctx.budget.left,
+      onUnread: (s: number, e: number) => {
+        ctx.budget.exhausted = true;
+        addUnread(unread, 'budget', toRaw(s, e));
+      },
+    };
     forEachDecoded(text, runs, kinds, opts, (decoded, enc, toParent) => {
       this.child(decoded, enc, chain, depth, (s, e) => {
         const [a, b] = toParent(s, e);
@@ -370,6 +443,10 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
   return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
+}
+
+function lastLayer(chain: string | undefined): string {
+  return chain === undefined ? '' : chain.slice(chain.lastIndexOf('+') + 1);
 }
 
 function joinChain(chain: string | undefined, enc: string | undefined): string | undefined {

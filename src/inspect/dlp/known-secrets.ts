@@ -95,6 +95,9 @@ function gram(s: string, at: number): number {
 /** [needle, encoding] pairs for one secret. */
 export function encodedForms(v: Buffer): Array<[string, string | undefined]> {
   const out: Array<[string, string | undefined]> = [[v.toString('latin1'), undefined]];
+  // a value that is itself hex means the same in either case (mixed case is folded by the engine's 'hex-case' layer)
+  const plain = v.toString('latin1');
+  if (/^[0-9A-Fa-f]+$/.test(plain)) out.push([plain.toLowerCase(), 'hex-case'], [plain.toUpperCase(), 'hex-case']);
   out.push([v.toString('hex'), 'hex'], [v.toString('hex').toUpperCase(), 'hex']);
   const uri = encodeURIComponent(v.toString('utf8'));
   if (uri !== v.toString('latin1')) out.push([uri, 'url']);

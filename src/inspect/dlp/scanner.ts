@@ -22,6 +22,7 @@ import { toByteString } from './decode.js';
 import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
+import { requestJoins } from './request-parts.js';
 
 export interface DlpOptions {
   /** 'builtin' (default) or an explicit list replacing the built-ins. */
@@ -55,6 +56,8 @@ export interface DlpOptions {
  * (a finding), never silently short. Work stays linear: at most 9x the input.
  */
 const DECODE_FACTOR = 8;
+const JOINED = 'request.joined';
+const ACROSS_PARTS = 'split across parts of the request';
 const DECODE_MIN = 4096;
 const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 
@@ -138,6 +141,30 @@ export class DlpScanner {
     return dedupe(out);
   }
 
+  /**
+   * What only the parts of one request head side by side show: a secret cut into
+   * neighbouring query values, path segments, headers or cookies. Every value is
+   * joined, in URL-then-headers and headers-then-URL order, and only matches that cross
+   * a boundary between two values are reported (each part alone is scanned by
+   * `scanUrl` and `scanHeaders`); keyword-less patterns are left out, as in `scanJoin`.
+   *
+   * @example
+   * dlp.scanRequestJoins('/c?p1=AKIAFAKE00&p2=00TEST1234', {}) // [{ type: 'aws_access_key_id', location: 'request.joined', ... }]
+   */
+  scanRequestJoins(target: string, headers: Record<string, string | string[] | undefined>): Finding[] {
+    const { text, cuts } = requestJoins(toByteString(target), headers);
+    if (cuts.length === 0) return [];
+    const spans: Array<[Finding, number, number]> = [];
+    this.scanParts(toByteString(text), JOINED, spans);
+    const out: Finding[] = [];
+    for (const [f, s, e] of spans) {
+      // what the joined text could not decode is already reported for the parts themselves
+      if (f.type === INCOMPLETE || f.type === 'url_encoding_depth' || this.unanchored.has(f.type.replace(/_unverified$/, ''))) continue;
+      if (crosses(cuts, s, e)) out.push({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS_PARTS}` : ACROSS_PARTS });
+    }
+    return dedupe(out);
+  }
+
   /** The action of a body's `dlp_scan_limit` finding (from `onIncomplete` or `actions`). */
   get limitAction(): FindingAction {
     return this.actions[SCAN_LIMIT] ?? 'block';
@@ -212,4 +239,16 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
+}
+
+/** True when a cut (sorted) falls strictly inside [s, e). */
+function crosses(cuts: readonly number[], s: number, e: number): boolean {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((cuts[mid] as number) <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < cuts.length && (cuts[lo] as number) < e;
 }

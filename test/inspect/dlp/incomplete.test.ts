@@ -15,14 +15,14 @@ const types = (fs: readonly { type: string }[]): string[] => fs.map((f) => f.typ
 
 test('encodings nested past the depth limit are a blocking dlp_scan_incomplete, not a silent pass', () => {
   const dlp = new DlpScanner();
-  const deep = dlp.scanText(`data: ${nest(`aws key ${AWS}`, 5)}`, 'body');
+  const deep = dlp.scanText(`data: ${nest(`aws key ${AWS}`, 10)}`, 'body');
   assert.ok(!types(deep).includes('aws_access_key_id'));
   const f = deep.find((x) => x.type === 'dlp_scan_incomplete');
   assert.ok(f, JSON.stringify(deep));
   assert.equal(f.action, 'block');
-  assert.match(f.detail ?? '', /deeper than 3/);
-  // within the depth, the secret itself is found and nothing is incomplete
-  const three = dlp.scanText(`data: ${nest(`aws key ${AWS}`, 3)}`, 'body');
+  assert.match(f.detail ?? '', /deeper than 8/);
+  // within the depth (five deep, past the old limit of three), the secret itself is found and nothing is incomplete
+  const three = dlp.scanText(`data: ${nest(`aws key ${AWS}`, 5)}`, 'body');
   assert.ok(types(three).includes('aws_access_key_id'));
   assert.ok(!types(three).includes('dlp_scan_incomplete'));
 });

@@ -10,6 +10,7 @@
 import type { PatternSpec } from '../pattern-spec.js';
 import { charClassCount, shannonEntropy } from '../validators/entropy.js';
 import { isPlaceholder } from '../validators/placeholder.js';
+import { isMemberChain, looksLikeCode } from '../validators/code-like.js';
 
 /** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
 const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
@@ -29,7 +30,8 @@ export const genericPatterns: PatternSpec[] = [
     regex: new RegExp(String.raw`(?:password|passwd|passphrase|pwd)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
-      if (isPlaceholder(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      // a passphrase may be words (`CorrectHorseBattery`), so only a member chain counts as code here
+      if (isPlaceholder(v) || isMemberChain(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
       return charClassCount(v) >= 2 || v.length >= 12;
     },
     action: 'block', generic: true, maxLength: 280,
@@ -40,7 +42,7 @@ export const genericPatterns: PatternSpec[] = [
     regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
-      return v.length >= 12 && !isPlaceholder(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
+      return v.length >= 12 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
     },
     action: 'block', generic: true, maxLength: 280,
   },
@@ -51,7 +53,7 @@ export const genericPatterns: PatternSpec[] = [
     validate: (m) => {
       const v = m[1] ?? '';
       if (TOKEN_NOISE.test(keyPrefix(m))) return false;
-      return v.length >= 20 && !isPlaceholder(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
+      return v.length >= 20 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
     },
     action: 'block', generic: true, maxLength: 280,
   },
