@@ -11,6 +11,7 @@ import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
 import { gateChecks } from './gate-checks.js';
 import { configPath } from './paths.js';
+import { startWarnings } from './start-warnings.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 export const help = `sluice policy check [FILE]
@@ -46,7 +47,7 @@ async function check(argv: string[], io: Io): Promise<number> {
   const n = policy.rules.length + policy.mcp.rules.length;
   const tools = policy.mcp.rules.length === 0 ? '' : ` (${policy.mcp.rules.length} MCP tool rule${policy.mcp.rules.length === 1 ? '' : 's'})`;
   io.out(`ok: ${n} rule${n === 1 ? '' : 's'}${tools}, version ${policy.version}\n`);
-  for (const w of credentialWarnings(loaded)) io.err(`sluice: warning: ${w}\n`);
+  for (const w of await startWarnings(loaded)) io.err(`sluice: warning: ${w}\n`);
   return EXIT.ok;
 }
 

@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
 import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
-import { credentialWarnings } from './policy.js';
+import { startWarnings } from './start-warnings.js';
 import { configPath } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
 import { CommandError, UsageError } from './usage-error.js';
@@ -61,17 +61,18 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  // Before announcing too: a SIGHUP with no handler yet would kill the gate.
+  const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   process.stdout.write(
     `sluice listening on ${gate.url}\n` +
       `CA certificate: ${loaded.config.tls.ca_cert}\n` +
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
-  for (const w of credentialWarnings(loaded)) {
+  for (const w of await startWarnings(loaded, where)) {
     process.stderr.write(`sluice: warning: ${w}\n`);
     logger.warn({ config: loaded.file }, w);
   }
-  const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
   stopWatching();
   await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
