@@ -7,8 +7,8 @@ import { latestAudit, queryAudit, tailAudit } from '../audit/query.js';
 import type { AuditFilter } from '../audit/query.js';
 import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { parseDuration } from '../config/duration.js';
-import { loadConfig } from '../config/load.js';
 import { renderToolGraph } from './audit-tools.js';
+import { dataDirFor } from './emergency-config.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -79,8 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   const lines = count(values.lines, '-n', 10);
 
-  const { config } = await loadConfig(configPath(values.config));
-  const dbPath = join(config.data_dir, AUDIT_DB_NAME);
+  const dbPath = join(await dataDirFor(configPath(values.config), `audit ${sub}`), AUDIT_DB_NAME);
   if (!existsSync(dbPath)) {
     process.stderr.write(
       `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`,
