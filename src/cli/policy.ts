@@ -10,6 +10,7 @@ import { gateVerdict } from '../proxy/gate-verdict.js';
 import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
 import { gateChecks } from './gate-checks.js';
+import { checkConfigFiles } from './config-files.js';
 import { configPath } from './paths.js';
 import { startWarnings } from './start-warnings.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -43,6 +44,7 @@ async function check(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('policy check takes at most one FILE');
   const loaded = await loadOrReport(configPath(positionals[0] ?? values.config), io);
   if (loaded === null) return EXIT.usage;
+  await checkConfigFiles(loaded);
   const policy = compiled(loaded);
   const n = policy.rules.length + policy.mcp.rules.length;
   const tools = policy.mcp.rules.length === 0 ? '' : ` (${policy.mcp.rules.length} MCP tool rule${policy.mcp.rules.length === 1 ? '' : 's'})`;

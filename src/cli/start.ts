@@ -6,6 +6,7 @@ import { Gate } from '../proxy/gate.js';
 import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
 import { startWarnings } from './start-warnings.js';
+import { checkConfigFiles } from './config-files.js';
 import { configPath } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
 import { CommandError, UsageError } from './usage-error.js';
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--listen: ${(err as Error).message}`);
     }
   }
+  await checkConfigFiles(loaded);
   const ca = await loadConfiguredCa(loaded.config);
   const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file });
   // A crash during an atomic write leaves its temp file (maybe a key) behind: remove it before serving.
