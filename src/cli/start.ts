@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   await checkConfigFiles(loaded);
   const ca = await loadConfiguredCa(loaded.config);
-  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file });
+  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file, format: loaded.config.log.format });
   // A crash during an atomic write leaves its temp file (maybe a key) behind: remove it before serving.
   const leftovers = await removeCrashLeftovers(loaded.config.data_dir, { cert: loaded.config.tls.ca_cert, key: loaded.config.tls.ca_key });
   if (leftovers.length > 0) logger.info({ removed: leftovers }, 'removed temp files left by a crash during an atomic write');
