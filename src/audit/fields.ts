@@ -38,7 +38,13 @@ export const F = {
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
-export type AuditOutcome = 'allow' | 'deny' | 'error' | 'would_deny';
+/**
+ * `challenge`: a request with no Proxy-Authorization at all, answered 407 so the client
+ * sends its credentials (git and curl's anyauth first ask without them): the expected
+ * first half of a handshake, not a refusal. Its reason stays `identity_required`, so a
+ * client that never answers the challenge is found with `--reason identity_required`.
+ */
+export type AuditOutcome = 'allow' | 'deny' | 'error' | 'would_deny' | 'challenge';
 
 /** One canonical decision record per request. Never holds a secret value. */
 export interface AuditRecord {

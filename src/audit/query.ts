@@ -13,6 +13,8 @@ export interface AuditFilter {
   session?: string;
   outcome?: AuditOutcome | readonly AuditOutcome[];
   rule?: string;
+  /** The reason code (`no_rule_matched`, `identity_required`, ...). */
+  reason?: string;
   host?: string;
   /** Records about these protocols only (`mcp`, `a2a`). */
   protocol?: readonly string[];
@@ -52,6 +54,7 @@ export function whereClause(f: AuditFilter): { sql: string; params: (string | nu
   eq(F.tenant, f.tenant);
   eq(F.session, f.session);
   eq(F.rule, f.rule);
+  eq(F.reason, f.reason);
   eq(F.host, f.host);
   if (f.protocol !== undefined && f.protocol.length > 0) {
     parts.push(`${F.protocol} IN (${f.protocol.map(() => '?').join(', ')})`);

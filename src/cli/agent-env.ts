@@ -43,6 +43,9 @@ export function agentEnv(base: NodeJS.ProcessEnv, proxyUrl: string, trust: Trust
   env[`GIT_CONFIG_KEY_${at}`] = 'http.proxy';
   env[`GIT_CONFIG_VALUE_${at}`] = proxyUrl;
   env.GIT_CONFIG_COUNT = String(at + 1);
+  // git (libcurl's anyauth) first sends CONNECT without the proxy URL's credentials and
+  // waits for a 407: one refused request, and one audit record, per git operation.
+  env.GIT_HTTP_PROXY_AUTHMETHOD = 'basic';
   if (trust.wgetrc) env.WGETRC = trust.wgetrc;
   if (trust.javaTrustStore) env.JAVA_TOOL_OPTIONS = joinOpts(env.JAVA_TOOL_OPTIONS, javaOptions(proxyUrl, trust.javaTrustStore));
   // Node before 24 ignores NODE_USE_ENV_PROXY, and Node 20's http/https modules ignore

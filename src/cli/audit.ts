@@ -7,14 +7,14 @@ import { latestAudit, queryAudit, tailAudit } from '../audit/query.js';
 import type { AuditFilter } from '../audit/query.js';
 import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { parseDuration } from '../config/duration.js';
-import { loadConfig } from '../config/load.js';
 import { renderToolGraph } from './audit-tools.js';
+import { dataDirFor } from './emergency-config.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
-sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--rule R]
-                   [--host H] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
+sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]
+                   [--rule R] [--host H] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
 sluice audit query --session S --tools [--json] [--config FILE]
 
 Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
@@ -22,14 +22,17 @@ Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit 
 tail    the last N records (default 10); with -f, then each new record as the gate
         writes it, until Ctrl-C
 query   the newest N records (default 100) matching every filter given, oldest first
-        --outcome allow|deny|error|would_deny (repeatable)
+        --outcome allow|deny|error|would_deny|challenge (repeatable; challenge:
+        a 407 to a request with no credentials, which clients then resend)
+        --reason: the reason code, as in the REASON column (no_rule_matched,
+        identity_required, identity_invalid, ssrf_blocked, ...)
         --since/--until: a duration back from now (30m, 1h, 2d) or an ISO time
         --tools: the session's MCP tool calls as a graph, in order (server → tool,
         outcome, rule, findings); needs --session
 
 Output is an aligned table; --json prints one JSON record per line.`;
 
-const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny'];
+const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny', 'challenge'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       session: { type: 'string' },
       outcome: { type: 'string', multiple: true },
       rule: { type: 'string' },
+      reason: { type: 'string' },
       host: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -56,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'rule', 'host', 'since', 'until', 'limit'] as const;
+  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'since', 'until', 'limit'] as const;
   if (values.tools && (sub !== 'query' || values.session === undefined)) throw new UsageError('--tools draws one session\'s tool calls: sluice audit query --session S --tools');
   if (sub === 'tail') {
     const bad = queryOnly.find((k) => values[k] !== undefined);
@@ -72,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     session: values.session,
     outcome: values.outcome?.map(outcome),
     rule: values.rule,
+    reason: values.reason,
     host: values.host,
     since: values.since === undefined ? undefined : when(values.since, '--since', now),
     until: values.until === undefined ? undefined : when(values.until, '--until', now),
@@ -79,8 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   const lines = count(values.lines, '-n', 10);
 
-  const { config } = await loadConfig(configPath(values.config));
-  const dbPath = join(config.data_dir, AUDIT_DB_NAME);
+  const dbPath = join(await dataDirFor(configPath(values.config), `audit ${sub}`), AUDIT_DB_NAME);
   if (!existsSync(dbPath)) {
     process.stderr.write(
       `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`,
@@ -173,8 +177,10 @@ export function when(v: string, flag: string, now: Date): Date {
 const COLUMNS: readonly (readonly [string, (r: AuditRecord) => string | number | null])[] = [
   ['time', (r) => r.time],
   ['outcome', (r) => r.outcome],
+  ['reason', (r) => r.reason],
   ['method', (r) => r.method],
   ['host', (r) => r.host],
+  ['port', (r) => r.port],
   ['path', (r) => (r.path.length > 60 ? `${r.path.slice(0, 59)}…` : r.path)],
   ['status', (r) => r.status],
   ['rule', (r) => r.rule],

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Gate } from '../proxy/gate.js';
-import { credentialWarnings } from './policy.js';
+import { startWarnings } from './start-warnings.js';
 
 /**
  * Hot reload: on a change to the config file (editors replace files, so the folder is
@@ -23,8 +23,14 @@ export function watchConfig(gate: Gate, file: string, logger: Logger, report: (l
         const r = await gate.reload(loaded);
         if (r.ok && r.changed) {
           report(`sluice: policy reloaded (${why}): version ${r.version}, ${loaded.config.rules.length} rule(s)\n`);
-          for (const w of credentialWarnings(loaded)) report(`sluice: warning: ${w}\n`);
+          if (r.restartNeeded.length > 0) {
+            report(`sluice: NOT applied until a restart (the gate still uses the values it started with): ${r.restartNeeded.join(', ')}\n`);
+          }
+          for (const w of await startWarnings(loaded)) report(`sluice: warning: ${w}\n`);
         }
+        // A SIGHUP is a question ("did my edit take?"); a file event with the same bytes
+        // (a touch, secrets.json) is not, and stays quiet.
+        else if (r.ok && why === 'SIGHUP') report(`sluice: config unchanged (SIGHUP): still serving version ${r.version}\n`);
         else if (!r.ok) report(`sluice: policy reload rejected (${why}); still serving ${r.version}:\n${r.error.message}\n`);
       } catch (err) {
         logger.error({ err, config: file }, 'policy reload rejected; the previous policy keeps serving');

@@ -74,7 +74,10 @@ export async function openGateSession(flags: GateSessionFlags): Promise<GateSess
     run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: flags.tenant, agent: flags.agent, human: flags.human ?? null, ttl_ms: ttlMs });
   } catch (err) {
     if (err instanceof ControlUnreachable) throw new UsageError(err.message);
-    if (err instanceof ControlRefused) throw new CommandError(`the gate refused: ${err.message} [${err.error}]`);
+    // A bad argument (a --ttl over the gate's limit) is a usage error, as 'sluice token' says it.
+    if (err instanceof ControlRefused) {
+      throw err.error === 'bad_request' ? new UsageError(`the gate refused: ${err.message}`) : new CommandError(`the gate refused: ${err.message} [${err.error}]`);
+    }
     throw err;
   }
   const { host, port } = gateAddress(flags.gate, run.proxy);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { starterConfig } from '../config/starter.js';
@@ -15,8 +15,9 @@ export const help = `sluice init [--dir DIR] [--force]
 Create a data directory (default ./.sluice) with a starter config (deny by default),
 a new interception CA (ca.pem, and ca-key.pem readable by you only), the agent-token
 signing key (token-key.pem) and the secret store's master key (master.key, unless
-SLUICE_MASTER_KEY is set). --force replaces the config and CA; the token key and
-master key are kept (replacing them would invalidate tokens and stored secrets).`;
+SLUICE_MASTER_KEY is set). --force replaces the config (the old one is kept as
+sluice.yaml.TIME.bak) and CA; the token key and master key are kept (replacing them
+would invalidate tokens and stored secrets). Says created, replaced or kept for each file.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +34,15 @@ export async function run(argv: string[]): Promise<number> {
   await chmod(dir, 0o700);
   // An earlier init or secret write that crashed half-way left temp files (maybe a key): remove them first.
   const leftovers = await removeCrashLeftovers(dir, { cert: join(dir, CA_CERT_FILE), key: join(dir, CA_KEY_FILE) });
+  const hadConfig = existsSync(configFile);
+  const hadCa = existsSync(join(dir, CA_CERT_FILE));
+  const hadTokenKey = existsSync(join(dir, TOKEN_KEY_FILE));
+  // An operator's edits are not thrown away by --force: the old file stays beside the new.
+  let backup: string | null = null;
+  if (hadConfig) {
+    backup = `${configFile}.${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.bak`;
+    await copyFile(configFile, backup);
+  }
   await writeFile(configFile, starterConfig(), { mode: 0o644 });
   const ca = await createCa();
   const { certPath, keyPath } = await writeCa(dir, ca, { force: values.force });
@@ -41,10 +51,10 @@ export async function run(argv: string[]): Promise<number> {
   const master = await ensureMasterKey(dir);
   process.stdout.write(
     leftovers.map((p) => `removed ${p} (left by a crash during a write)\n`).join('') +
-      `created ${configFile}\n` +
-      `created CA certificate ${certPath}\n` +
-      `created CA key ${keyPath} (mode 0600)\n` +
-      `agent token signing key ${join(dir, TOKEN_KEY_FILE)} (mode 0600)\n` +
+      (backup === null ? `created ${configFile}\n` : `replaced ${configFile} (the old one is ${backup})\n`) +
+      `${hadCa ? 'replaced' : 'created'} CA certificate ${certPath}${hadCa ? ' (agents and bundles that trusted the old CA must take the new one)' : ''}\n` +
+      `${hadCa ? 'replaced' : 'created'} CA key ${keyPath} (mode 0600)\n` +
+      `${hadTokenKey ? 'kept' : 'created'} agent token signing key ${join(dir, TOKEN_KEY_FILE)} (mode 0600)\n` +
       (master.source === 'env'
         ? 'secrets are encrypted with SLUICE_MASTER_KEY\n\n'
         : `${master.created ? 'created' : 'kept'} master key ${master.path ?? ''} (mode 0600; back it up: it decrypts the secret store)\n\n`) +

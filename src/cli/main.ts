@@ -66,7 +66,29 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${cmd.help}\n`);
     return EXIT.ok;
   }
-  return cmd.run(rest);
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    throw isParseArgsError(err) ? new UsageError(parseArgsMessage(name, rest, err as Error & { code: string })) : err;
+  }
+}
+
+/**
+ * Node's parser messages, replaced where they mislead: its advice for an unknown option
+ * ("place it at the end of the command after '--'") is wrong for `sluice run curl -s`,
+ * where the '--' goes before the command.
+ */
+function parseArgsMessage(command: string, argv: readonly string[], err: Error & { code: string }): string {
+  const flag = /option '([^']+)'/.exec(err.message)?.[1];
+  if (err.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || flag === undefined) return `${err.message}\n'sluice ${command} --help' lists the options`;
+  const cmdAt = command === 'run' ? firstPositional(argv) : -1;
+  if (cmdAt !== -1 && cmdAt < argv.indexOf(flag)) {
+    return `'${flag}' is not a sluice run option; to pass options to the command, put '--' before it: sluice run ${[...argv.slice(0, cmdAt), '--', ...argv.slice(cmdAt)].join(' ')}`;
+  }
+  if (command === 'start' && (flag === '--port' || flag === '-p' || flag === '--host')) {
+    return `unknown option '${flag}': sluice start takes --listen HOST:PORT (e.g. --listen 127.0.0.1:8877), or listen: in the config`;
+  }
+  return `unknown option '${flag}' for sluice ${command}; 'sluice ${command} --help' lists the options`;
 }
 
 main(process.argv.slice(2)).then(
@@ -95,4 +117,17 @@ main(process.argv.slice(2)).then(
 
 function isParseArgsError(err: unknown): boolean {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS');
+}
+
+/** `sluice run`'s options that take a value: the word after one is not the command. */
+const RUN_VALUE_OPTIONS = new Set(['--config', '--control', '--gate', '--tenant', '--agent', '--human', '--ttl', '--user', '--rw']);
+
+function firstPositional(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return -1;
+    if (!a.startsWith('-')) return i;
+    if (RUN_VALUE_OPTIONS.has(a)) i++;
+  }
+  return -1;
 }

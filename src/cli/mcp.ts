@@ -105,7 +105,7 @@ async function wrap(
   const session = await openGateSession(flags);
   const c = loaded.config;
   const warn = (text: string): void => void process.stderr.write(`sluice mcp: ${text}\n`);
-  const logger = createLogger({ level: c.log.level, file: c.log.file });
+  const logger = createLogger({ level: c.log.level, file: c.log.file, format: c.log.format });
   // Stored secrets in tool-call arguments are matched by the gate: this process holds no secret value.
   const knownSecrets = (payload: unknown): Promise<Finding[]> =>
     controlCall<{ findings: Finding[] }>(session.control, 'POST', '/v1/runs/scan', { token: session.token, alias: session.alias, payload }).then((a) => a.findings);

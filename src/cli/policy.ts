@@ -10,7 +10,9 @@ import { gateVerdict } from '../proxy/gate-verdict.js';
 import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
 import { gateChecks } from './gate-checks.js';
+import { checkConfigFiles } from './config-files.js';
 import { configPath } from './paths.js';
+import { startWarnings } from './start-warnings.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 export const help = `sluice policy check [FILE]
@@ -42,11 +44,12 @@ async function check(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('policy check takes at most one FILE');
   const loaded = await loadOrReport(configPath(positionals[0] ?? values.config), io);
   if (loaded === null) return EXIT.usage;
+  await checkConfigFiles(loaded);
   const policy = compiled(loaded);
   const n = policy.rules.length + policy.mcp.rules.length;
   const tools = policy.mcp.rules.length === 0 ? '' : ` (${policy.mcp.rules.length} MCP tool rule${policy.mcp.rules.length === 1 ? '' : 's'})`;
   io.out(`ok: ${n} rule${n === 1 ? '' : 's'}${tools}, version ${policy.version}\n`);
-  for (const w of credentialWarnings(loaded)) io.err(`sluice: warning: ${w}\n`);
+  for (const w of await startWarnings(loaded)) io.err(`sluice: warning: ${w}\n`);
   return EXIT.ok;
 }
 

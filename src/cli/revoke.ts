@@ -1,24 +1,31 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRevocationStore } from '../state/index.js';
 import type { RevocationEntry, RevocationKind } from '../state/index.js';
 import { parseDuration } from '../config/duration.js';
+import { dataDirFor } from './emergency-config.js';
 import { configPath } from './paths.js';
+import { unseenNote } from './revoke-seen.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice revoke (--session S | --agent A | --token-id J) [--tenant T] [--reason R] [--wait 5s] [--config FILE]
+sluice revoke --list [--config FILE]
 
 Revoke agent tokens. Returns once every running gate (and 'sluice mcp' wrapper) on
 this data directory has applied it: their next request of that identity is refused,
 and its open exchanges (tunnels, WebSockets, streams, uploads, wrapped MCP servers)
 are ended. Gates whose process is gone or silent for 5 s are not waited for.
+A session or agent the audit trail has never seen is revoked all the same (it may
+not have made its first request yet), with a "no such ... seen" note on stderr.
+Needs only the data directory: with an invalid config it uses the config's data_dir
+line (or its folder), and says the rest was ignored.
 
   --session S    every token of session S, permanently
   --agent A      every token of agent A issued up to now; tokens minted later work
   --token-id J   the one token whose id (jti) is J, permanently
   --tenant T     only within tenant T
   --reason R     why (kept with the revocation, shown in 'sluice revoke' output)
+  --list         print every revocation recorded, oldest first
   --wait D       how long to wait for running gates to apply it (default 5s); if one
                  has not, the revocation stays recorded, the gates are named on
                  stderr and the exit code is 3`;
@@ -43,18 +50,24 @@ export async function run(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       wait: { type: 'string' },
       config: { type: 'string' },
+      list: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
+  if (values.list) {
+    const other = ['session', 'agent', 'token-id', 'tenant', 'reason', 'wait'].find((k) => values[k as keyof typeof values] !== undefined);
+    if (other !== undefined) throw new UsageError(`--list takes no --${other}`);
+    return list(await dataDirFor(configPath(values.config), 'revoke'));
+  }
   const given = KIND_FLAGS.filter(([, flag]) => values[flag] !== undefined);
   const chosen = given[0];
   if (given.length !== 1 || chosen === undefined) throw new UsageError('give exactly one of --session, --agent, --token-id');
   const [kind, flag] = chosen;
   const value = values[flag] ?? '';
   const waitMs = waitOption(values.wait);
-  const { config } = await loadConfig(configPath(values.config));
-  const store = await openRevocationStore(config.data_dir, { watch: false });
+  const dataDir = await dataDirFor(configPath(values.config), 'revoke');
+  const store = await openRevocationStore(dataDir, { watch: false });
   let entry: RevocationEntry;
   let pending: string[];
   try {
@@ -65,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
       throw err;
     }
     process.stdout.write(`${describe(entry)}\n`);
+    const note = unseenNote(dataDir, kind, value, entry.tenant);
+    if (note !== null) process.stderr.write(`sluice revoke: note: ${note}\n`);
     pending = await store.awaitApplied(entry, waitMs);
   } finally {
     await store.close();
@@ -95,4 +110,16 @@ function describe(e: RevocationEntry): string {
         ? `revoked session ${e.value}${scope} (permanent, at ${at})`
         : `revoked token ${e.value}${scope} (permanent, at ${at})`;
   return e.reason === null ? what : `${what}; reason: ${e.reason}`;
+}
+
+async function list(dataDir: string): Promise<number> {
+  const store = await openRevocationStore(dataDir, { watch: false });
+  try {
+    const all = store.list();
+    if (all.length === 0) process.stderr.write('no revocations recorded\n');
+    for (const e of all) process.stdout.write(`${e.id}\t${describe(e)}\n`);
+  } finally {
+    await store.close();
+  }
+  return 0;
 }

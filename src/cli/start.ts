@@ -5,7 +5,8 @@ import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
 import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
-import { credentialWarnings } from './policy.js';
+import { startWarnings } from './start-warnings.js';
+import { checkConfigFiles } from './config-files.js';
 import { configPath } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
 import { CommandError, UsageError } from './usage-error.js';
@@ -34,8 +35,9 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--listen: ${(err as Error).message}`);
     }
   }
+  await checkConfigFiles(loaded);
   const ca = await loadConfiguredCa(loaded.config);
-  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file });
+  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file, format: loaded.config.log.format });
   // A crash during an atomic write leaves its temp file (maybe a key) behind: remove it before serving.
   const leftovers = await removeCrashLeftovers(loaded.config.data_dir, { cert: loaded.config.tls.ca_cert, key: loaded.config.tls.ca_key });
   if (leftovers.length > 0) logger.info({ removed: leftovers }, 'removed temp files left by a crash during an atomic write');
@@ -61,17 +63,18 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  // Before announcing too: a SIGHUP with no handler yet would kill the gate.
+  const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   process.stdout.write(
     `sluice listening on ${gate.url}\n` +
       `CA certificate: ${loaded.config.tls.ca_cert}\n` +
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
-  for (const w of credentialWarnings(loaded)) {
+  for (const w of await startWarnings(loaded, where)) {
     process.stderr.write(`sluice: warning: ${w}\n`);
     logger.warn({ config: loaded.file }, w);
   }
-  const stopWatching = watchConfig(gate, loaded.file, logger, (line) => process.stderr.write(line));
   logger.info({ signal: await stopped }, 'stopping');
   stopWatching();
   await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));

@@ -64,6 +64,10 @@ const logSchema = strictSection({
   level: z.enum(LOG_LEVELS).default('info'),
   // Empty means stderr, so `file: ""` and no key at all behave the same.
   file: emptyAsAbsent(z.string().optional()).transform((s) => (s === '' ? undefined : s)),
+  /** json: one JSON object per line (for tools); pretty: one short line a person reads (stderr only). */
+  format: z.enum(['json', 'pretty']).default('json'),
+  /** Whether the log carries a line per audit record (audit.db and audit.jsonl hold them either way). */
+  audit: z.boolean().default(true),
 });
 
 /** Every section but `version` is optional; an empty section gets its defaults. */

@@ -62,6 +62,8 @@ listen: 127.0.0.1:8877
 log:
   level: info   # fatal, error, warn, info, debug, trace or silent
   # file: sluice.log   # default: standard error
+  # format: pretty      # json (default), or pretty: one short line per event, for a terminal
+  # audit: false        # no audit lines in the log (audit.db and audit.jsonl still have every record)
 
 # Rules, checked in order; the first that matches decides. A request no rule
 # matches is denied. Hosts are exact names, wildcards like "*.example.com"

@@ -128,7 +128,9 @@ function malformed(): IdentityError {
 }
 
 function expired(p: Principal): IdentityError {
-  return new IdentityError('identity_expired', `agent token expired at ${new Date(p.expiresAt).toISOString()}; mint a new one`);
+  const err = new IdentityError('identity_expired', `agent token expired at ${new Date(p.expiresAt).toISOString()}; mint a new one`);
+  err.principal = p;
+  return err;
 }
 
 /**
@@ -139,7 +141,15 @@ function expired(p: Principal): IdentityError {
 function identityErrorFrom(err: unknown): IdentityError {
   if (err instanceof errors.JWTExpired) {
     const exp = typeof err.payload.exp === 'number' ? ` at ${new Date(err.payload.exp * 1000).toISOString()}` : '';
-    return new IdentityError('identity_expired', `agent token expired${exp}; mint a new one`, { jose: err.code });
+    const e = new IdentityError('identity_expired', `agent token expired${exp}; mint a new one`, { jose: err.code });
+    // jose checks the signature before the claims: an expired token's claims are the
+    // issuer's, so its refusal is attributed (the audit record names agent and session).
+    try {
+      e.principal = principalFromClaims(err.payload);
+    } catch {
+      // Claims that would not make a principal: the refusal stays unattributed.
+    }
+    return e;
   }
   if (err instanceof errors.JWTClaimValidationFailed) {
     const what = err.claim === 'typ' ? `type (expected ${TOKEN_TYP})` : `"${err.claim}" claim (${err.reason})`;

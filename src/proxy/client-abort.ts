@@ -24,7 +24,7 @@ export function clientGone(ctx: RequestContext): boolean {
  * or it was a deny the agent did not wait to read.
  */
 export function markClientAbort(ctx: RequestContext): void {
-  if (ctx.res.writableFinished || ctx.error !== null || ctx.outcome === 'deny') return;
+  if (ctx.res.writableFinished || ctx.error !== null || ctx.outcome === 'deny' || ctx.outcome === 'challenge') return;
   ctx.outcome = 'error';
   ctx.reason = ctx.error = 'client_aborted';
 }

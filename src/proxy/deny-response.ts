@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** The `error` values of the deny contract (DESIGN.md, "Contracts users rely on"). */
@@ -64,7 +64,8 @@ export function sendDeny(res: ServerResponse, status: number, body: DenyBody, he
     res.destroy();
     return;
   }
-  res.writeHead(status, {
+  // The gate's own reason phrase: a statusMessage left from the upstream's head would send `403 OK`.
+  res.writeHead(status, STATUS_CODES[status] ?? '', {
     ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),

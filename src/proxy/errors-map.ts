@@ -25,7 +25,7 @@ export interface MappedFailure {
   reason: string;
   rule: string | null;
   /** `deny` when the gate refused, `error` when something upstream failed. */
-  outcome: 'deny' | 'error';
+  outcome: 'deny' | 'error' | 'challenge';
   code: string;
   /** The lower-level cause behind `code` (ECONNRESET under `upstream_body_reset`), for the log only. */
   cause?: string | null;
@@ -75,7 +75,7 @@ export function mapFailure(thrown: unknown): MappedFailure {
       error: err.reason,
       reason: err.message,
       rule: null,
-      outcome: 'deny',
+      outcome: err.reason === 'identity_required' ? 'challenge' : 'deny',
       code: err.code,
       // 407 invites the client to (re)send credentials; a revoked identity is final.
       headers: required ? { 'proxy-authenticate': 'Basic realm="sluice"' } : {},

@@ -54,7 +54,7 @@ export function gateVerdict(checks: GateChecks, facts: RequestFacts, who: Who | 
     return refuse('host', err);
   }
   const d = explanation.decision;
-  if (d.outcome === 'deny') return refuse('policy', policyDenial(d, { ...facts, host: target.hostText }));
+  if (d.outcome === 'deny') return refuse('policy', policyDenial(d, { ...facts, host: target.hostText }, policy));
   try {
     checkCredentialTransport(d, facts.scheme, (name) => checks.routeScheme(name));
   } catch (err) {

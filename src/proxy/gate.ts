@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AuditSink } from '../audit/sink.js';
 import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
+import { restartOnlyChanges } from '../config/restart-keys.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver } from '../credentials/refs.js';
 import { readFile } from 'node:fs/promises';
@@ -52,7 +53,9 @@ export interface GateOptions {
 }
 
 /** What `reload` did: swapped in a new version, or kept the old one and why. */
-export type ReloadResult = { ok: true; version: string; changed: boolean } | { ok: false; error: Error; version: string };
+export type ReloadResult =
+  | { ok: true; version: string; changed: boolean; /** Changed keys that stay as they were until a restart (restart-keys.ts). */ restartNeeded: string[] }
+  | { ok: false; error: Error; version: string };
 
 /**
  * A running gate: one listener that speaks forward-proxy HTTP/1.1 and CONNECT.
@@ -67,6 +70,8 @@ export class Gate {
   private readonly services: GateServices;
   private current: GateState;
   private loaded: LoadedConfig;
+  /** The config the gate started with: what restart-only keys still hold. */
+  private readonly started: LoadedConfig['config'];
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
   private readonly trust: readonly string[];
@@ -89,6 +94,7 @@ export class Gate {
     const logger = opts.logger;
     this.current = state;
     this.loaded = opts.loaded;
+    this.started = opts.loaded.config;
     this.trust = init.trust;
     this.store = init.store;
     const audit = buildAuditTrail(c, logger, opts.audit);
@@ -263,22 +269,23 @@ export class Gate {
    */
   async reload(loaded: LoadedConfig): Promise<ReloadResult> {
     const log = this.services.logger;
-    if (loaded.version === this.loaded.version) return { ok: true, version: loaded.version, changed: false };
+    if (loaded.version === this.loaded.version) return { ok: true, version: loaded.version, changed: false, restartNeeded: [] };
     try {
       await this.store.reload();
       const state = await buildState(loaded, () => this.endpoints(), this.trust, this.secretSources());
       const before = this.loaded.config;
       const after = loaded.config;
-      for (const key of ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir'] as const) {
-        if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
-      }
-      if (before.control.socket !== after.control.socket) log.warn({ key: 'control.socket' }, "config 'control.socket' changed: takes effect after a restart");
+      // Restart-only keys are compared with what the gate started with, not the last
+      // reload: a key changed and changed back needs no restart.
+      const restartNeeded = restartOnlyChanges(this.started, after);
+      for (const key of restartNeeded) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
+      if (before.log.level !== after.log.level) log.level = after.log.level;
       this.current = state;
       this.loaded = loaded;
       // control.mint is read per request; only the socket's mode follows it here.
       await this.control?.applyGrants().catch((err: unknown) => log.warn({ err }, 'control socket mode not updated'));
       log.info({ policy_version: loaded.version, rules: after.rules.length }, 'policy reloaded');
-      return { ok: true, version: loaded.version, changed: true };
+      return { ok: true, version: loaded.version, changed: true, restartNeeded };
     } catch (error) {
       log.error({ err: error, policy_version: this.loaded.version }, 'policy reload rejected; the previous policy keeps serving');
       return { ok: false, error: error as Error, version: this.loaded.version };

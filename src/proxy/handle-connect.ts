@@ -63,7 +63,7 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     if (err instanceof IdentityError && err.principal) setWho(record, err.principal);
     const f = mapFailure(err);
     gate.logger.warn({ decision_id: decisionId, code: f.code, target: truncate(req.url ?? '') }, f.reason);
-    record.outcome = 'deny';
+    record.outcome = f.outcome === 'challenge' ? 'challenge' : 'deny';
     record.reason = f.error;
     record.status = f.status;
     begin(gate, record);

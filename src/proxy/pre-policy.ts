@@ -12,6 +12,7 @@ import { isLoopbackName, type Host } from '../net/host.js';
 import type { Resolver } from '../net/resolve.js';
 import { plaintextRefusal } from '../policy/credential-transport.js';
 import type { Decision, RequestFacts } from '../policy/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
 import { Rejection } from './errors-map.js';
 import type { DlpSetup } from './dlp-setup.js';
 import { inspectHostname } from './inspect-request.js';
@@ -73,9 +74,23 @@ export function checkCredentialTransport(decision: Decision, requestScheme: 'htt
  * @example
  * throw policyDenial(decision, { method: 'GET', scheme: 'https', host: 'x.test', port: 443 });
  */
-export function policyDenial(decision: Decision, req: Pick<RequestFacts, 'method' | 'scheme' | 'host' | 'port'>): Rejection {
-  const reason = decision.reason === 'no_rule_matched'
-    ? `no rule allows ${req.method} ${req.scheme}://${req.host}:${req.port} (deny by default)`
-    : `rule ${decision.rule} denies this request`;
+export function policyDenial(
+  decision: Decision,
+  req: Pick<RequestFacts, 'method' | 'scheme' | 'host' | 'port'> & { path?: string },
+  policy?: CompiledPolicy,
+): Rejection {
+  if (decision.reason !== 'no_rule_matched') return new Rejection(403, 'policy_denied', `rule ${decision.rule} denies this request`, decision.rule);
+  // The path without its query (which may carry a token), bounded: enough for an agent to
+  // see which resource was refused.
+  const bare = (req.path ?? '').split('?')[0] ?? '';
+  const path = bare.length > 200 ? `${bare.slice(0, 200)}…` : bare;
+  let reason = `no rule allows ${req.method} ${req.scheme}://${req.host}:${req.port}${path} (deny by default)`;
+  // Rules that name this host but did not match: the host is known, something narrower
+  // (method, path, port, agent) refused it; say so, or an agent reads it as "host blocked".
+  const near = policy === undefined ? [] : [...new Set(policy.byHost.lists(req.host).flat().map((e) => e.item.id))];
+  if (near.length > 0) {
+    const named = near.length > 3 ? `${near.slice(0, 3).join(', ')}, …` : near.join(', ');
+    reason += `; rule${near.length === 1 ? '' : 's'} ${named} cover${near.length === 1 ? 's' : ''} this host but not this method, path, port or identity`;
+  }
   return new Rejection(403, 'policy_denied', reason, decision.rule);
 }

@@ -39,7 +39,7 @@ export async function admitAndDecide(gate: GateServices, state: GateState, ctx: 
     state.policy,
   );
   ctx.decision = decision;
-  if (decision.outcome === 'deny') throw policyDenial(decision, { method: req.method ?? 'GET', scheme: ctx.scheme, host: ctx.hostText, port: ctx.port });
+  if (decision.outcome === 'deny') throw policyDenial(decision, { method: req.method ?? 'GET', scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, path: ctx.target }, state.policy);
   checkCredentialTransport(decision, ctx.scheme, (name) => state.routes.get(name)?.scheme);
   if (decision.wouldDeny.length > 0) ctx.outcome = 'would_deny';
 

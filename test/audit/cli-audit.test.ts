@@ -43,16 +43,16 @@ void test('query prints an aligned table with the chosen columns, oldest first, 
   await withGate(async (config, sink) => {
     const base = Date.now() - 10_000;
     const a = makeRecord(0, { agent: 'bot-a', credential: 'github', session: null }, base);
-    const b = makeRecord(1, { agent: 'bot-bb', outcome: 'deny', rule: 'default-deny', status: 403, path: '/x' }, base);
+    const b = makeRecord(1, { agent: 'bot-bb', outcome: 'deny', reason: 'no_rule_matched', rule: 'default-deny', status: 403, path: '/x' }, base);
     writeAll(sink, [b, a]);
     const r = await audit(['query', '--config', config]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 3);
     const header = lines[0]!.split(/\s+/);
-    assert.deepEqual(header, ['TIME', 'OUTCOME', 'METHOD', 'HOST', 'PATH', 'STATUS', 'RULE', 'POLICY_VERSION', 'AGENT', 'SESSION', 'CREDENTIAL', 'DECISION_ID']);
-    assert.deepEqual(lines[1]!.split(/\s+/), [a.time, 'allow', 'GET', a.host, a.path, '200', 'example', a.policy_version, 'bot-a', '-', 'github', a.decision_id]);
-    assert.deepEqual(lines[2]!.split(/\s+/), [b.time, 'deny', 'GET', b.host, '/x', '403', 'default-deny', b.policy_version, 'bot-bb', 'sess-1', '-', b.decision_id]);
+    assert.deepEqual(header, ['TIME', 'OUTCOME', 'REASON', 'METHOD', 'HOST', 'PORT', 'PATH', 'STATUS', 'RULE', 'POLICY_VERSION', 'AGENT', 'SESSION', 'CREDENTIAL', 'DECISION_ID']);
+    assert.deepEqual(lines[1]!.split(/\s+/), [a.time, 'allow', 'rule_allow', 'GET', a.host, '443', a.path, '200', 'example', a.policy_version, 'bot-a', '-', 'github', a.decision_id]);
+    assert.deepEqual(lines[2]!.split(/\s+/), [b.time, 'deny', 'no_rule_matched', 'GET', b.host, '443', '/x', '403', 'default-deny', b.policy_version, 'bot-bb', 'sess-1', '-', b.decision_id]);
     // Aligned: every column starts at the same offset on every line.
     const starts = (line: string): number[] => [...line.matchAll(/\S+/g)].map((m) => m.index);
     assert.deepEqual(starts(lines[1]!), starts(lines[0]!));

@@ -103,7 +103,8 @@ tls:
     assert.equal((JSON.parse(py.body) as Deny).error, 'identity_required');
     assert.equal(tls.seen.length + plain.seen.length, before, 'nothing reached an upstream');
     const rec = await waitForAudit(d.configFile, (a) => a.decision_id === body.decision_id);
-    assert.equal(rec.outcome, 'deny');
+    // No credentials at all: the 407 is a challenge the client may answer, not a refusal.
+    assert.equal(rec.outcome, 'challenge');
     assert.equal(rec.reason, 'identity_required');
   });
 

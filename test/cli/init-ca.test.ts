@@ -58,6 +58,13 @@ describe('sluice init', () => {
     assert.notEqual(await readFile(join(dir, 'ca.pem'), 'utf8'), oldCa);
     assert.doesNotMatch(await readFile(join(dir, 'sluice.yaml'), 'utf8'), /# edited/);
     assert.equal((await stat(join(dir, 'ca-key.pem'))).mode & 0o777, 0o600);
+    // Each file is said created, replaced or kept; the edited config is backed up, not lost.
+    const backup = /^replaced \S+sluice\.yaml \(the old one is (\S+\.bak)\)$/m.exec(r.stdout);
+    assert.ok(backup, r.stdout);
+    assert.equal(await readFile(backup[1]!, 'utf8'), 'version: 1\n# edited\n');
+    assert.match(r.stdout, /^replaced CA certificate /m);
+    assert.match(r.stdout, /^kept agent token signing key /m);
+    assert.match(r.stdout, /^kept master key /m);
   });
 
   test('an unknown option is a usage error', async () => {

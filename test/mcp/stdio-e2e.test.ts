@@ -89,6 +89,8 @@ tls:
       { method: 'tools/call', tool: 'tickets.create', outcome: 'allow', rule: 'fixture-tools', server: 'fixture', transport: 'stdio', scheme: 'stdio', host: 'fixture', port: 0 },
     );
     assert.deepEqual([rec.tenant, rec.agent, rec.human], ['acme', 'support-bot', 'ana']);
+    // The wrapper's stderr is the server log an MCP client shows: the record is in audit.db, not there.
+    assert.doesNotMatch(s.stderr(), /"msg":"audit"/);
   });
 
   test('a denied tool is not in tools/list, and a direct call is refused with the deny body; it never reaches the server', async () => {

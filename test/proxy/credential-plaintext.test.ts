@@ -155,7 +155,8 @@ describe('sluice policy check and sluice start warn about plaintext credentials'
 
   test('policy check names the rule and the secret, and still passes', async () => {
     const d = await initDir(rules);
-    const r = await sluice(['policy', 'check', d.configFile]);
+    // Both secrets set: only the plaintext warning is left (a missing one is warned about too).
+    const r = await sluice(['policy', 'check', d.configFile], { env: { ...process.env, LEGACY_KEY: 'x', API_KEY: 'y' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ok: /);
     assert.match(r.stderr, /warning: rule legacy: secret env:LEGACY_KEY may be sent over plain HTTP \(allow_plaintext: true\)/);

@@ -60,7 +60,10 @@ export async function openStdioServices(
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
   const env: McpEnv = { ...buildMcpEnv(c, policy, injection, dlp), ...(knownSecrets ? { knownSecrets } : {}) };
   if (c.audit.jsonl === 'stdout') warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');
-  const config = c.audit.jsonl === 'stdout' ? { ...c, audit: { ...c.audit, jsonl: false as const } } : c;
+  const noStdout = c.audit.jsonl === 'stdout' ? { ...c, audit: { ...c.audit, jsonl: false as const } } : c;
+  // The wrapper's stderr is what an MCP client shows as the server's log: no audit JSON
+  // there (audit.db holds every record); a log file still gets them if asked.
+  const config = c.log.file === undefined && (noStdout.audit.sqlite || noStdout.audit.jsonl !== false) ? { ...noStdout, log: { ...noStdout.log, audit: false } } : noStdout;
   const pins = openToolPinStore(c.data_dir);
   let audit: AuditSink;
   try {
