@@ -14,6 +14,8 @@ import { decodeBase64Texts } from './base64-blobs.js';
 import { matchesIn } from './compile.js';
 import type { PatternMatcher, PatternMatch } from './compile.js';
 import { isQuotedDiscussion } from './context.js';
+import { detectIntents } from './intents.js';
+import { isReportedSpeech } from './speech.js';
 import { normalizeText } from './normalize.js';
 import { withExcerpt } from './types.js';
 import type { InjectionCategory, InjectionFinding, TextSegment } from './types.js';
@@ -64,7 +66,7 @@ function excerptOf(m: PatternMatch): string {
 function scanChannel(text: string, encoding: string | undefined, hidden: string | undefined, ctx: ScanContext, out: InjectionFinding[]): number {
   const norm = normalizeText(text).text;
   let n = 0;
-  for (const m of ctx.matcher.match(norm, true)) {
+  for (const m of [...ctx.matcher.match(norm, true), ...detectIntents(norm)]) {
     n++;
     const where = encoding !== undefined ? ` (${encoding}-encoded)` : hidden !== undefined ? ` (in ${hidden})` : '';
     const e: Emit = {
@@ -76,6 +78,59 @@ function scanChannel(text: string, encoding: string | undefined, hidden: string 
     push(out, ctx, e);
   }
   return n;
+}
+
+interface Occurrence {
+  m: PatternMatch;
+  hidden: string | undefined;
+  /** Why a strong match was downgraded: quoted in a discussion, or reported or denied speech. */
+  discounted: string | undefined;
+  action: 'block' | 'warn';
+}
+
+/** How near a strong signal a weak context marker must be to count with it. */
+const CORROBORATE = 400;
+
+/** Every occurrence of every candidate pattern and intent in `text`, past `boundary`, with its placement and discount. */
+function occurrences(text: string, hiddenRanges: ReadonlyArray<{ start: number; end: number; why: string }>, boundary: number, ctx: ScanContext): Occurrence[] {
+  const out: Occurrence[] = [];
+  const all: PatternMatch[] = [];
+  for (const c of ctx.matcher.candidates(text, ctx.strict)) for (const m of matchesIn(c, text)) all.push(m);
+  all.push(...detectIntents(text));
+  for (const m of all) {
+    const end = m.index + m.text.length;
+    if (end <= boundary) continue;
+    const hidden = hiddenRanges.find((r) => r.start < end && m.index < r.end)?.why;
+    let discounted: string | undefined;
+    if (!ctx.strict && hidden === undefined && m.pattern.scope === 'all') {
+      if (isQuotedDiscussion(text, m.index, end)) discounted = 'quoted in a discussion';
+      else if (isReportedSpeech(text, m.index, end)) discounted = 'reported or denied, not addressed to the reader';
+    }
+    out.push({ m, hidden, discounted, action: 'warn' });
+  }
+  return out;
+}
+
+/**
+ * The decision. A strong signal blocks unless discounted. A weak context marker
+ * (weight 'weak') blocks when hidden, in a tool description, or within 400
+ * characters of a strong signal that blocks; alone in visible text it warns.
+ */
+function weigh(occ: Occurrence[], ctx: ScanContext): Occurrence[] {
+  const strong: number[] = [];
+  for (const o of occ) {
+    if (o.m.pattern.weight === 'weak') continue;
+    if (o.discounted === undefined) {
+      o.action = 'block';
+      strong.push(o.m.index);
+    }
+  }
+  for (const o of occ) {
+    if (o.m.pattern.weight !== 'weak') continue;
+    const near = strong.some((i) => Math.abs(i - o.m.index) <= CORROBORATE);
+    if (o.hidden !== undefined || ctx.strict || near) o.action = 'block';
+  }
+  return occ;
 }
 
 /**
@@ -102,31 +157,40 @@ export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext,
     if (s < alreadyScanned) boundary = offset - 1;
   }
   const joined = parts.join('');
+  const found = weigh(occurrences(joined, hiddenRanges, boundary, ctx), ctx);
+  // A comment inside a word ("prev<!-- x -->ious") is invisible to a reader: read the
+  // visible text without it too, joined where the comment was.
+  if (segments.some((seg) => seg.hidden === 'html-comment')) {
+    let vis = '\n';
+    let visBoundary = 0;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      if (seg.hidden !== 'html-comment') vis += normalizeText(seg.text).text;
+      if (s < alreadyScanned) visBoundary = vis.length;
+    }
+    found.push(...weigh(occurrences(vis, [], visBoundary, ctx), ctx));
+  }
   let matched = 0;
-  for (const c of ctx.matcher.candidates(joined, ctx.strict)) {
-    let warned = false;
-    for (const m of matchesIn(c, joined)) {
-      const end = m.index + m.text.length;
-      if (end <= boundary) continue;
-      const hidden = hiddenRanges.find((r) => r.start < end && m.index < r.end)?.why;
-      const discussed = !ctx.strict && hidden === undefined && m.pattern.scope === 'all' && isQuotedDiscussion(joined, m.index, end);
-      if (discussed && warned) continue;
-      matched++;
-      const e: Emit = {
-        rule: m.pattern.id, category: m.pattern.category, action: discussed ? 'warn' : 'block', excerpt: excerptOf(m),
-        detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${discussed ? ' (quoted in a discussion; not blocked)' : ''}`,
-      };
-      if (hidden !== undefined) e.hidden = hidden;
-      push(out, ctx, e);
-      if (hidden !== undefined) {
-        push(out, ctx, {
-          rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
-          detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
-        });
-      }
-      // A quoted occurrence does not settle it: keep looking for one that is not quoted.
-      if (!discussed) break;
-      warned = true;
+  const chosen = new Map<string, Occurrence>();
+  for (const o of found) {
+    const prev = chosen.get(o.m.pattern.id);
+    if (prev === undefined || (prev.action === 'warn' && o.action === 'block')) chosen.set(o.m.pattern.id, o);
+  }
+  for (const o of chosen.values()) {
+    const { m, hidden, action } = o;
+    matched++;
+    const why = action === 'block' ? '' : o.discounted ? ` (${o.discounted}; not blocked)` : ' (a context marker alone; not blocked)';
+    const e: Emit = {
+      rule: m.pattern.id, category: m.pattern.category, action, excerpt: excerptOf(m),
+      detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${why}`,
+    };
+    if (hidden !== undefined) e.hidden = hidden;
+    push(out, ctx, e);
+    if (hidden !== undefined) {
+      push(out, ctx, {
+        rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
+        detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
+      });
     }
   }
   for (const seg of segments) {

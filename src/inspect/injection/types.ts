@@ -58,6 +58,13 @@ export interface InjectionPattern {
   pattern: string;
   /** One line a person reads in `explain` output. */
   description: string;
+  /**
+   * `weak`: a context marker that ordinary documents also carry (a `[system]`
+   * section, chat-template tokens, "System notice:", "call the search tool").
+   * Alone in visible text it warns; it blocks when hidden, in a tool description,
+   * or next to a strong signal (see scan-segments.ts). Default: strong.
+   */
+  weight?: 'weak';
 }
 
 /** A finding from this scanner, with the rule and the normalised text it matched. */
