@@ -22,7 +22,8 @@ const mcpResult = (text: string): unknown => ({ jsonrpc: '2.0', id: 7, result: {
 
 export const PLACEMENTS: Readonly<Record<string, (payload: string) => Input>> = {
   text: (p) => ({ headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${FILLER}\n\n${p}\n\n${FILLER}\n` }),
-  'html-visible': (p) => html('', `<p>${p}</p>`),
+  // Visible text as a page author writes it: a literal '<' escaped.
+  'html-visible': (p) => html('', `<p>${p.replaceAll('<', '&lt;')}</p>`),
   'html-comment': (p) => html('', `<!-- ${p} -->`),
   'html-display-none': (p) => html('', `<div style="display:none">${p}</div>`),
   'html-alt': (p) => html('', `<img src="/chart.png" alt="${attr(p)}">`),

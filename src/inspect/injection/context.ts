@@ -28,7 +28,7 @@ import { fold } from './lexicon.js';
 
 const OPEN_QUOTES = new Set(['"', "'", '`', '“', '‘', '«', '„', '「', '『']);
 const CLOSE_QUOTES = new Set(['"', "'", '`', '”', '’', '»', '“', '」', '』']);
-const CUE = /\b(?:patterns?|phrases?|phrasing|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion|ors?)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|phishing|scams?|scammers?|fraud(?:sters?)?|red[ -]team(?:ing)?)\b/;
+const CUE = /\b(?:patterns?|phrases?|phrasing|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion|ors?)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|phishing|scams?|scammers?|fraud(?:sters?)?|red[ -]team(?:ing)?|special tokens?|chat templates?|untrusted)\b/;
 // The same cues in the other languages (folded: no diacritics); no \b, scripts without spaces have none.
 const CUE_INTL = new RegExp(fold('ataque|attaque|angriff|attacco|атак|攻击|攻撃|공격|هجوم|हमला|inyeccion|injection|injeccao|injecao|iniezione|инъекц|注入|インジェクション|인젝션|حقن|इंजेक्शन|filtro|filtre|фильтр|过滤|フィルター|필터|مرشح|फ़िल्टर|фишинг'));
 /** A quote opening a markdown link title (`[text](url "title")`) is part of the link, not a quotation. */
@@ -65,6 +65,7 @@ export function isQuotedDiscussion(text: string, start: number, end: number): bo
     if (!isWordChar(text[i - 1])) return false;
   }
   if (close < 0) return false;
-  const around = text.slice(Math.max(0, open - 200), Math.min(text.length, close + 200));
+  // The cue must be outside the quotation: a payload that names an "attack" domain proves nothing.
+  const around = `${text.slice(Math.max(0, open - 200), open)} ${text.slice(close + 1, Math.min(text.length, close + 200))}`;
   return CUE.test(around) || CUE_INTL.test(around);
 }

@@ -31,7 +31,8 @@ export const INTENT_PATTERNS: readonly InjectionPattern[] = [
 ];
 const [OVERRIDE, EXTRACT, EXFIL] = INTENT_PATTERNS as [InjectionPattern, InjectionPattern, InjectionPattern];
 
-const GAP = '[^.!?。！？।\\n]{0,40}?';
+// Within one sentence and one quotation: a quote between the two words splits them.
+const GAP = '[^.!?。！？।\\n"\'«»“”„「」『』]{0,40}?';
 const OVERRIDE_RE = new RegExp(`(?:${IGNORE})${GAP}(?:${INSTRUCTIONS})|(?:${INSTRUCTIONS})${GAP}(?:${IGNORE})`, 'g');
 const EARLIER_RE = new RegExp(`(?:${EARLIER})`);
 const EXTRACT_RE = new RegExp(`(?:${REVEAL})${GAP}(?:${SYSTEM_PROMPT})|(?:${SYSTEM_PROMPT})${GAP}(?:${REVEAL})`, 'g');
@@ -75,7 +76,10 @@ export function detectIntents(text: string): PatternMatch[] {
     const [s, e] = sentence(text, m.index, m.index + m[0].length, 250, 60);
     const around = text.slice(s, m.index) + ' ' + text.slice(m.index + m[0].length, e);
     if (SEND_RE.test(around) && SECRET_RE.test(around) && THIRD_RE.test(around)) {
-      out.push({ pattern: EXFIL, index: s, text: text.slice(s, e) });
+      // Report from the verb (when it comes first) to the sink, so a quotation of the whole order reads as one.
+      const verb = SEND_RE.exec(text.slice(s, m.index));
+      const from = verb ? s + verb.index : s;
+      out.push({ pattern: EXFIL, index: from, text: text.slice(from, m.index + m[0].length) });
       break;
     }
   }

@@ -16,7 +16,10 @@ import { CONFUSABLES } from './confusables.js';
 export function fold(s: string): string {
   return s.replace(/[^\x00-\x7f]+/g, (run) => {
     const t = run.normalize('NFKC').normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
-    return [...t].map((c) => CONFUSABLES.get(c) ?? c.toLowerCase()).join('');
+    return [...t].map((c) => {
+      const l = (CONFUSABLES.get(c) ?? c).toLowerCase();
+      return CONFUSABLES.get(l) ?? l;
+    }).join('');
   }).toLowerCase();
 }
 
@@ -42,7 +45,7 @@ export const IGNORE = alt([
 
 /** Instructions, rules, guidance, the prompt. */
 export const INSTRUCTIONS = alt([
-  'instruction', 'guidance', 'guideline', 'rules', 'directive', 'directions', 'orders', 'system prompt', 'prompt', 'programming', 'constraints',
+  'instruction', 'everything above', 'everything before this', 'everything you were told', 'guidance', 'guideline', 'rules', 'directive', 'directions', 'orders', 'system prompt', 'prompt', 'programming', 'constraints',
   'instrucciones', 'indicaciones', 'reglas', 'directrices', 'normas', 'ordenes', 'consignas',
   'instructions', 'consignes', 'regles', 'directives',
   'anweisung', 'vorgaben', 'regeln', 'richtlinien', 'befehle',

@@ -83,5 +83,8 @@ export function normalizeText(raw: string): NormalizedText {
   // "précédentes" and "precedentes" are one word; lexicon.ts folds its words the same way.
   if (COMBINING.test(text.normalize('NFD'))) text = text.normalize('NFD').replace(COMBINING_G, '').normalize('NFC');
   if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, (c) => CONFUSABLES.get(c) ?? c);
-  return { text: collapseWhitespace(joinSpacedLetters(text.toLowerCase())), invisibleInWord, tagText };
+  text = text.toLowerCase();
+  // Again after lower case: an upper-case letter the table lacks (П) lowers to one it has (п).
+  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, (c) => CONFUSABLES.get(c) ?? c);
+  return { text: collapseWhitespace(joinSpacedLetters(text)), invisibleInWord, tagText };
 }

@@ -59,7 +59,7 @@ export const PATTERNS: readonly InjectionPattern[] = [
   {
     id: 'override-stop-following', category: 'instruction_override', scope: 'all',
     keywords: ['stop follow', 'not follow', "don't follow", 'longer follow', 'stop obey', 'not obey', "don't obey", 'longer obey', 'adhere', 'stop listen', 'not listen', "don't listen", 'longer listen'],
-    pattern: "\\b(?:stop|do not|don't|no longer) (?:following|follow|obeying|obey|adhering to|adhere to|listening to|listen to) (?:your (?:\\w+ )?|the (?:previous|prior|original|system|earlier) |any (?:previous|prior|system) )(?:instructions|rules|guidelines|directives|programming|system prompt)\\b",
+    pattern: "\\b(?:stop|do not|don't|no longer) (?:following|follow|obeying|obey|adhering to|adhere to|listening to|listen to) (?:your (?:\\w+ )?|the (?:previous|prior|original|system|earlier) |any (?:previous|prior|system) )(?:instructions|rules|guidelines|directives|programming|system prompt|prompt)\\b",
     description: 'tells the model to stop following its instructions',
   },
   {

@@ -23,7 +23,11 @@ const REPORTED = new RegExp(
     '(?:it|them|the (?:model|llm|ai|assistant|agent|bot|chatbot)|an? (?:model|llm|ai|assistant|agent|chatbot)|models|llms|agents|assistants|chatbots) (?:in)?to ' +
     ')(?:\\w+ ){0,2}$',
 );
-const NEGATED = /\b(?:never|not|no one|nobody|n't|avoid|refuse to|without)\b(?: \w+){0,4} $/;
+const NEGATED = /\b(?:never|not|no one|nobody|n't|avoid|refuse to|without)\b[^.!?\n]{0,40}$/;
+/** A third party asking the reader, without a named subject ("... and asks you to"); not "I ask you to". */
+const ASKS_YOU = /(?<!\b(?:i|we) )\b(?:asks?|asking|asked|tells?|telling|told|instructs?|instructing|urges?|urging|requests?|requesting) (?:you|users?|people|them|customers|employees) to (?:\w+ ){0,2}$/;
+/** A denial later in the match ("... and do not send them"); its first words are the order itself ("do not follow ..."). */
+const NEGATED_INSIDE = /\b(?:never|not)\b|n't\b/;
 const AFFIRMING = /\b(?:not|never|n't) (?:hesitate|forget|fail)\b/;
 const SINK = /https?:\/\/|[\w.+-]@[a-z0-9-]+\.[a-z]/;
 
@@ -33,8 +37,10 @@ export function isReportedSpeech(text: string, start: number, end: number): bool
   const cut = Math.max(head.lastIndexOf('. '), head.lastIndexOf('\n'), head.lastIndexOf('? '), head.lastIndexOf('! '));
   const before = cut >= 0 ? head.slice(cut + 1) : head;
   from = start - before.length;
-  if (REPORTED.test(before)) return true;
-  if (!NEGATED.test(before) || AFFIRMING.test(before)) return false;
+  if (REPORTED.test(before) || ASKS_YOU.test(before)) return true;
+  const inside = text.slice(start, end);
+  const negated = (NEGATED.test(before) && !AFFIRMING.test(before)) || (NEGATED_INSIDE.test(inside.slice(12)) && !AFFIRMING.test(inside));
+  if (!negated) return false;
   const nl = text.indexOf('\n', end);
   const after = text.slice(end, nl < 0 ? Math.min(text.length, end + 200) : Math.min(nl, end + 200));
   return !SINK.test(text.slice(from, start) + after);
