@@ -23,11 +23,13 @@ export function fold(s: string): string {
   }).toLowerCase();
 }
 
-const alt = (words: readonly string[]): string =>
-  [...new Set(words.map((w) => fold(w).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replaceAll(' ', '\\s')))].sort((a, b) => b.length - a.length).join('|');
+/** Folded, deduplicated, longest first (the alternation prefers the longer word). */
+const list = (words: readonly string[]): readonly string[] => [...new Set(words.map(fold))].sort((a, b) => b.length - a.length);
+/** A regex alternation of words (a space is one space: normalised text has single spaces). */
+export const alt = (words: readonly string[]): string => words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
 
 /** Verbs of setting instructions aside, and "no longer applies". */
-export const IGNORE = alt([
+export const IGNORE = list([
   'ignore', 'ignoring', 'disregard', 'forget', 'set aside', 'pay no attention to', 'put aside', 'throw out', 'discard', 'no longer appl',
   'are void', 'is void', 'are obsolete', 'is obsolete', 'are cancelled', 'is cancelled', 'can be discarded',
   'ignora', 'ignore', 'olvida', 'olvide', 'olvid', 'descarta', 'omite', 'haz caso omiso', 'no sigas', 'deja de seguir', 'ya no aplica', 'ya no son valid',
@@ -44,7 +46,7 @@ export const IGNORE = alt([
 ]);
 
 /** Instructions, rules, guidance, the prompt. */
-export const INSTRUCTIONS = alt([
+export const INSTRUCTIONS = list([
   'instruction', 'everything above', 'everything before this', 'everything you were told', 'guidance', 'guideline', 'rules', 'directive', 'directions', 'orders', 'system prompt', 'prompt', 'programming', 'constraints',
   'instrucciones', 'indicaciones', 'reglas', 'directrices', 'normas', 'ordenes', 'consignas',
   'instructions', 'consignes', 'regles', 'directives',
@@ -60,7 +62,7 @@ export const INSTRUCTIONS = alt([
 ]);
 
 /** What makes "the instructions" the model's own or earlier ones. */
-export const EARLIER = alt([
+export const EARLIER = list([
   'previous', 'prior', 'earlier', 'above', 'preceding', 'original', 'initial', 'you were given', 'your', 'system',
   'anteriores', 'previas', 'precedentes', 'de arriba', 'originales', 'iniciales', 'que te dieron', 'antes', 'tus',
   'precedentes', 'precedents', 'ci-dessus', 'anterieures', 'initiales', 'tes', 'vos',
@@ -76,7 +78,7 @@ export const EARLIER = alt([
 ]);
 
 /** Verbs of showing or printing. */
-export const REVEAL = alt([
+export const REVEAL = list([
   'revela', 'muestra', 'imprime', 'repite', 'escribe',
   'revele', 'révèle', 'montre', 'affiche', 'imprime', 'repete', 'divulgue',
   'gib', 'zeige', 'zeig', 'drucke', 'wiederhole', 'verrate', 'offenbare',
@@ -91,7 +93,7 @@ export const REVEAL = alt([
 ]);
 
 /** The model's own prompt. */
-export const SYSTEM_PROMPT = alt([
+export const SYSTEM_PROMPT = list([
   'system prompt', 'system message', 'initial instructions', 'hidden instructions',
   'prompt de sistema', 'prompt del sistema', 'instrucciones del sistema',
   'prompt systeme', 'instructions systeme', 'invite systeme',
@@ -107,7 +109,7 @@ export const SYSTEM_PROMPT = alt([
 ]);
 
 /** Verbs of sending data somewhere. */
-export const SEND = alt([
+export const SEND = list([
   'send', 'post', 'upload', 'forward', 'transmit', 'exfiltrate', 'email', 'e-mail', 'submit', 'include it', 'request to', 'leak',
   'envia', 'envie', 'enviar', 'manda', 'sube', 'reenvia',
   'envoie', 'envoyez', 'transmets', 'televerse', 'transfere',
@@ -123,7 +125,7 @@ export const SEND = alt([
 ]);
 
 /** Secrets and private data. */
-export const SECRET = alt([
+export const SECRET = list([
   'password', 'passphrase', 'api key', 'api-key', 'apikey', 'access token', 'session token', 'token', 'credential', 'secret', 'private key', 'cookie', 'conversation', 'chat history', '.env', 'id_rsa', 'ssh key',
   'contrasena', 'clave api', 'clave de api', 'credenciales', 'token de acceso', 'historial',
   'mot de passe', 'cle api', 'identifiants', 'jeton',
@@ -139,7 +141,7 @@ export const SECRET = alt([
 ]);
 
 /** Whose secrets: someone other than the reader being told about their own key. */
-export const THIRD_PARTY = alt([
+export const THIRD_PARTY = list([
   'user', 'the conversation', 'this session', 'the session', 'your context',
   'usuario', 'utilisateur', 'benutzer', 'nutzer', 'usuario', 'utente', 'пользовател', '用户', 'ユーザー', '사용자', 'المستخدم', 'उपयोगकर्ता',
 ]);

@@ -28,8 +28,19 @@ export interface NormalizedText {
 
 const NON_ASCII = /[\u0080-\uffff]/;
 const NON_ASCII_G = /[\u0080-\uffff]/g;
-const COMBINING = /[\u0300-\u036f]/;
+// Precomposed Latin, Greek and Cyrillic letters, and stray combining marks.
+const ACCENTED = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/;
+const ACCENTED_G = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/g;
 const COMBINING_G = /[\u0300-\u036f]/g;
+const stripped = new Map<string, string>();
+function stripAccent(c: string): string {
+  let out = stripped.get(c);
+  if (out === undefined) {
+    out = c.normalize('NFD').replace(COMBINING_G, '');
+    if (stripped.size < 4096) stripped.set(c, out);
+  }
+  return out;
+}
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]/u;
 const TAG_RUN = /(\u{1F3F4})?([\u{E0000}-\u{E007F}]+)/gu;
 // U+034F (combining grapheme joiner) is a combining mark on purpose: it is one of the invisibles to remove.
@@ -63,6 +74,14 @@ function takeTagText(text: string): { text: string; tagText: string } {
   return { text: stripped, tagText: tagText.trim() };
 }
 
+/** The ASCII a look-alike stands for; an upper-case letter the table lacks (П) by its lower case (п). */
+function lookalike(c: string): string {
+  const direct = CONFUSABLES.get(c);
+  if (direct !== undefined) return direct;
+  const lower = c.toLowerCase();
+  return CONFUSABLES.get(lower) ?? c;
+}
+
 export function normalizeText(raw: string): NormalizedText {
   let text = decodeEntities(raw);
   if (!NON_ASCII.test(text)) {
@@ -81,10 +100,7 @@ export function normalizeText(raw: string): NormalizedText {
   text = text.normalize('NFKC');
   // Accents off (U+0300-036F only: Devanagari and Arabic marks are letters' parts), so
   // "précédentes" and "precedentes" are one word; lexicon.ts folds its words the same way.
-  if (COMBINING.test(text.normalize('NFD'))) text = text.normalize('NFD').replace(COMBINING_G, '').normalize('NFC');
-  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, (c) => CONFUSABLES.get(c) ?? c);
-  text = text.toLowerCase();
-  // Again after lower case: an upper-case letter the table lacks (П) lowers to one it has (п).
-  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, (c) => CONFUSABLES.get(c) ?? c);
-  return { text: collapseWhitespace(joinSpacedLetters(text)), invisibleInWord, tagText };
+  if (ACCENTED.test(text)) text = text.replace(ACCENTED_G, stripAccent);
+  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, lookalike);
+  return { text: collapseWhitespace(joinSpacedLetters(text.toLowerCase())), invisibleInWord, tagText };
 }

@@ -15,6 +15,7 @@
  * @example
  * PATTERNS.find((p) => p.id === 'override-ignore-previous')?.category; // 'instruction_override'
  */
+import { INTENT_PATTERNS } from './intents.js';
 import type { InjectionPattern } from './types.js';
 
 /** Files whose contents an agent must never be told to read out or send. */
@@ -284,4 +285,5 @@ export const PATTERNS: readonly InjectionPattern[] = [
     pattern: '<\\/?(?:system|instructions?|secret|hidden)>',
     description: 'an instruction block wrapped in a pseudo-tag inside a description',
   },
+  ...INTENT_PATTERNS,
 ];

@@ -14,7 +14,6 @@ import { decodeBase64Texts } from './base64-blobs.js';
 import { matchesIn } from './compile.js';
 import type { PatternMatcher, PatternMatch } from './compile.js';
 import { isQuotedDiscussion } from './context.js';
-import { detectIntents } from './intents.js';
 import { isReportedSpeech } from './speech.js';
 import { normalizeText } from './normalize.js';
 import { withExcerpt } from './types.js';
@@ -66,7 +65,7 @@ function excerptOf(m: PatternMatch): string {
 function scanChannel(text: string, encoding: string | undefined, hidden: string | undefined, ctx: ScanContext, out: InjectionFinding[]): number {
   const norm = normalizeText(text).text;
   let n = 0;
-  for (const m of [...ctx.matcher.match(norm, true), ...detectIntents(norm)]) {
+  for (const m of ctx.matcher.match(norm, true)) {
     n++;
     const where = encoding !== undefined ? ` (${encoding}-encoded)` : hidden !== undefined ? ` (in ${hidden})` : '';
     const e: Emit = {
@@ -96,7 +95,6 @@ function occurrences(text: string, hiddenRanges: ReadonlyArray<{ start: number; 
   const out: Occurrence[] = [];
   const all: PatternMatch[] = [];
   for (const c of ctx.matcher.candidates(text, ctx.strict)) for (const m of matchesIn(c, text)) all.push(m);
-  all.push(...detectIntents(text));
   for (const m of all) {
     const end = m.index + m.text.length;
     if (end <= boundary) continue;

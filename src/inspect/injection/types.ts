@@ -65,6 +65,12 @@ export interface InjectionPattern {
    * or next to a strong signal (see scan-segments.ts). Default: strong.
    */
   weight?: 'weak';
+  /**
+   * Regex sources that must each also occur in the sentence around a match (up to
+   * 250 characters before it and 60 after), for co-occurrence patterns such as the
+   * intents (intents.ts). Same conventions as `pattern`.
+   */
+  requires?: readonly string[];
 }
 
 /** A finding from this scanner, with the rule and the normalised text it matched. */
