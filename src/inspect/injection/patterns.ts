@@ -152,8 +152,8 @@ export const PATTERNS: readonly InjectionPattern[] = [
   },
   {
     id: 'tool-imperative-dangerous', category: 'tool_coercion', scope: 'all',
-    keywords: [' tool', ' function'],
-    pattern: "\\b(?:you must|you should|you need to|you have to|you are required to|please|now|first|immediately|always|then|also) (?:now |first |immediately |also )?(?:call|invoke|use|run|execute|trigger) (?:the )?['\"`]?[\\w.-]{0,30}?(?:shell|exec|bash|terminal|command|delete|remove|drop|destroy|wipe|send_?e?mail|email|upload|transfer|payment|wire|git_push|push_|write_file|http_request)[\\w.-]{0,30}['\"`]? (?:tool|function)\\b",
+    keywords: [' tool', ' function', 'tool to'],
+    pattern: "\\b(?:you must|you should|you need to|you have to|you are required to|please|now|first|immediately|always|then|also) (?:now |first |immediately |also )?(?:call|invoke|use|run|execute|trigger) (?:the )?['\"`]?[\\w.-]{0,30}?(?:shell|exec|bash|terminal|command|delete|remove|drop|destroy|wipe|send_?e?mail|email|upload|transfer|payment|wire|git_push|push_|write_file|http_request)[\\w.-]{0,30}['\"`]? (?:tool|function)\\b|(?:^|[\\n.!?:;]) ?(?:please |now |first |then |also |immediately )?use (?:the )?['\"`]?[\\w.-]{0,30}?(?:shell|exec|bash|terminal|command|delete|remove|drop|destroy|wipe|send_?e?mail|email|upload|transfer|payment|wire|git_push|push_|write_file|http_request)[\\w.-]{0,30}['\"`]? tool to\\b",
     description: 'orders the model to call a tool that runs commands, deletes, sends or pays',
   },
   {
@@ -235,6 +235,12 @@ export const PATTERNS: readonly InjectionPattern[] = [
     keywords: ['!['],
     pattern: '!\\[[^\\]\\n]{0,200}\\]\\( ?https?://[^\\s)]{1,300}?[?&](?:(?:data|exfil|secret|apikey|api_key|password|conversation|conv|chat|history|leak|payload|prompt|context|ctx|creds|credentials|session)=|[\\w-]{1,30}=[^\\s)]{0,200}?(?:\\{|%7b|\\$|<)|[\\w-]{1,30}=[^\\s)&]{0,200}?(?:\\[|%5b|insert|replace|fill_?in|user|secret|token|passw|api_?key|conversation|chat|history|summary|message|email|data(?![:\\w])))',
     description: 'a markdown image whose URL carries data out in its query string (a data-named parameter, or a placeholder for the data under any name)',
+  },
+  {
+    id: 'exfil-url-data-placeholder', category: 'exfiltration', scope: 'all',
+    keywords: ['http://', 'https://'],
+    pattern: '\\bhttps?://[^\\s"\'<>)]{1,300}?[?&#][\\w-]{1,30}=[{<\\[$%5bc]{0,4}(?:user|session|chat|conversation|private|personal)[_-]?(?:data|info|details|history|messages|content|context|transcript)\\b',
+    description: 'a URL whose query carries a placeholder for the user\'s or session\'s data (?session=USER_DATA), to be filled in and fetched',
   },
   {
     id: 'exfil-read-sensitive-file', category: 'exfiltration', scope: 'strict',

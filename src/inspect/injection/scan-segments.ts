@@ -87,6 +87,8 @@ interface Occurrence {
   action: 'block' | 'warn';
 }
 
+const rank = (o: Occurrence): number => (o.action === 'block' ? 2 : 0) + (o.hidden !== undefined ? 1 : 0);
+
 /** How near a strong signal a weak context marker must be to count with it. */
 const CORROBORATE = 400;
 
@@ -172,7 +174,16 @@ export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext,
   const chosen = new Map<string, Occurrence>();
   for (const o of found) {
     const prev = chosen.get(o.m.pattern.id);
-    if (prev === undefined || (prev.action === 'warn' && o.action === 'block')) chosen.set(o.m.pattern.id, o);
+    // Block over warn; among blocks, a hidden occurrence (it says more about the page).
+    if (prev === undefined || rank(o) > rank(prev)) chosen.set(o.m.pattern.id, o);
+  }
+  // An intent that restates a phrase pattern's block on the same words adds nothing: report it once.
+  for (const [id, o] of chosen) {
+    if (!id.startsWith('intent-') || o.action !== 'block') continue;
+    const end = o.m.index + o.m.text.length;
+    const dup = [...chosen.values()].some((p) => p !== o && !p.m.pattern.id.startsWith('intent-') && p.action === 'block' &&
+      p.m.pattern.category === o.m.pattern.category && p.m.index < end && o.m.index < p.m.index + p.m.text.length);
+    if (dup) chosen.delete(id);
   }
   for (const o of chosen.values()) {
     const { m, hidden, action } = o;
