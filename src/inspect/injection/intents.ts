@@ -44,7 +44,8 @@ export const INTENT_PATTERNS: readonly InjectionPattern[] = [
     keywords: ['http://', 'https://', '@'],
     // The sink anchors the match (cheap to find); the sentence around it must have the rest.
     pattern: SINK,
-    requires: [alt(SEND), alt(SECRET), alt(THIRD_PARTY)],
+    // Rarest first: most sentences with a URL name no third party, and the test stops there.
+    requires: [alt(THIRD_PARTY), alt(SECRET), alt(SEND)],
     description: 'a sentence that sends someone else\'s secret (the user\'s password, this session\'s token) to a URL or address',
   },
 ];

@@ -87,6 +87,9 @@ interface Occurrence {
   action: 'block' | 'warn';
 }
 
+const LETTER_END = /[\p{L}]$/u;
+const LETTER_START = /^[\p{L}]/u;
+
 const rank = (o: Occurrence): number => (o.action === 'block' ? 2 : 0) + (o.hidden !== undefined ? 1 : 0);
 
 /** How near a strong signal a weak context marker must be to count with it. */
@@ -159,16 +162,14 @@ export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext,
   const joined = parts.join('');
   const found = weigh(occurrences(joined, hiddenRanges, boundary, ctx), ctx);
   // A comment inside a word ("prev<!-- x -->ious") is invisible to a reader: read the
-  // visible text without it too, joined where the comment was.
-  if (segments.some((seg) => seg.hidden === 'html-comment')) {
-    let vis = '\n';
-    let visBoundary = 0;
-    for (let s = 0; s < segments.length; s++) {
-      const seg = segments[s]!;
-      if (seg.hidden !== 'html-comment') vis += normalizeText(seg.text).text;
-      if (s < alreadyScanned) visBoundary = vis.length;
-    }
-    found.push(...weigh(occurrences(vis, [], visBoundary, ctx), ctx));
+  // words around it joined where the comment was (only there, so pages with ordinary
+  // comments between elements pay nothing).
+  for (let s = Math.max(1, alreadyScanned); s + 1 < segments.length; s++) {
+    const [prev, seg, next] = [segments[s - 1]!, segments[s]!, segments[s + 1]!];
+    if (seg.hidden !== 'html-comment' || prev.hidden !== undefined || next.hidden !== undefined) continue;
+    if (!LETTER_END.test(prev.text) || !LETTER_START.test(next.text)) continue;
+    const joinedWord = `\n${normalizeText(prev.text.slice(-300)).text}${normalizeText(next.text.slice(0, 300)).text}`;
+    found.push(...weigh(occurrences(joinedWord, [], 0, ctx), ctx));
   }
   let matched = 0;
   const chosen = new Map<string, Occurrence>();
