@@ -43,6 +43,7 @@ interface KeywordIndex {
   re: RegExp | null;
   /** Keywords with non-ASCII letters (other scripts), run only over text that has some. */
   other: RegExp | null;
+  otherChars: RegExp | null;
   /** Keyword -> patterns of that keyword and of every keyword it contains. */
   patterns: Map<string, CompiledPattern[]>;
 }
@@ -61,19 +62,28 @@ function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
       own.set(kw, list);
     }
   }
-  const keywords = [...own.keys()].sort((a, b) => b.length - a.length);
+  // Only keywords that contain no other keyword go into the alternation ("ignor" stands
+  // for "ignore", "ignorez", "ignoring"): a shorter one occurs wherever a longer one
+  // does, so it answers for the patterns of every keyword that contains it.
+  const all = [...own.keys()];
+  const keywords = all.filter((k) => !all.some((o) => o !== k && k.includes(o))).sort((a, b) => b.length - a.length);
   const patterns = new Map<string, CompiledPattern[]>();
   for (const kw of keywords) {
-    // The alternation reports the longest keyword at a position; the shorter
-    // ones inside it must still count.
-    const all = new Set<CompiledPattern>();
-    for (const [other, list] of own) if (kw.includes(other)) for (const c of list) all.add(c);
-    patterns.set(kw, [...all]);
+    const set = new Set<CompiledPattern>();
+    for (const [other, list] of own) if (other.includes(kw) || kw.includes(other)) for (const c of list) set.add(c);
+    patterns.set(kw, [...set]);
   }
   const ascii = keywords.filter((k) => !NON_ASCII.test(k));
   const other = keywords.filter((k) => NON_ASCII.test(k));
   const re = ascii.length > 0 ? new RegExp(ascii.map(escapeRegex).join('|'), 'g') : null;
-  return { re, other: other.length > 0 ? new RegExp(other.map(escapeRegex).join('|'), 'g') : null, patterns };
+  // The non-ASCII characters of those keywords: text with none of them (most text) skips their pass.
+  const chars = [...new Set(other.join('').replace(/[\x00-\x7f]/g, ''))].map(escapeRegex).join('');
+  return {
+    re,
+    other: other.length > 0 ? new RegExp(other.map(escapeRegex).join('|'), 'g') : null,
+    otherChars: chars !== '' ? new RegExp(`[${chars}]`) : null,
+    patterns,
+  };
 }
 
 export class PatternMatcher {
@@ -109,7 +119,7 @@ export class PatternMatcher {
     const flat = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
     const byPattern = new Map<CompiledPattern, Array<[number, number]>>();
     if (index.re !== null) this.collect(index, index.re, flat, byPattern);
-    if (index.other !== null && NON_ASCII.test(flat)) this.collect(index, index.other, flat, byPattern);
+    if (index.other !== null && index.otherChars?.test(flat) === true) this.collect(index, index.other, flat, byPattern);
     return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges: merge(ranges) }));
   }
 

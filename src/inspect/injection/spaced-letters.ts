@@ -35,33 +35,11 @@ function segment(word: string): string {
   return best[word.length]?.join(' ') ?? word;
 }
 
-const isLower = (c: number): boolean => c >= 97 && c <= 122;
-const isAlnum = (c: number): boolean => isLower(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
-const isSep = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 95 || c === 42 || c === 124 || c === 183 || c === 8226;
-
-/** Four isolated letters in a row, each followed by one to three separators: a cheap test before the regex. */
-function hasSpacedRun(text: string): boolean {
-  let run = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (isLower(c) && (i === 0 || !isAlnum(text.charCodeAt(i - 1))) && !isAlnum(text.charCodeAt(i + 1))) {
-      if (++run >= 4) return true;
-      let j = i + 1;
-      while (j < n && j - i <= 3 && isSep(text.charCodeAt(j))) j++;
-      if (j === i + 1 || j - i > 4) run = 0;
-      i = j;
-      continue;
-    }
-    run = 0;
-    i++;
-  }
-  return false;
-}
+/** A cheap test before the region regex: four letters, each followed by one to three separators. */
+const MAYBE = /[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z]/;
 
 export function joinSpacedLetters(text: string): string {
-  if (!hasSpacedRun(text)) return text;
+  if (!MAYBE.test(text)) return text;
   return text.replace(REGION, (region: string) => {
     const letters = region.replace(GAP, '');
     const gaps = region.match(GAP) ?? [];
