@@ -31,6 +31,8 @@ export interface ManifestEntry {
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MANIFEST = join(ROOT, 'bench/detection/corpus/benign-manifest.json');
 export const CACHE = join(ROOT, 'bench/.cache/benign');
+// eslint-disable-next-line no-control-regex -- backspace is what groff overstrikes with
+const BACKSPACED = /.\x08/g;
 const MIN = 300;
 const MAX = 256 * 1024;
 const CAPS = { 'npm-readme': 320, 'npm-doc': 200, 'debian-doc': 380, 'man-page': 320 } as const;
@@ -69,7 +71,8 @@ export function readSource(e: ManifestEntry): string | undefined {
         env: { ...process.env, MANWIDTH: '80', MAN_KEEP_FORMATTING: '', GROFF_NO_SGR: '1', LANG: 'C.UTF-8' },
         stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 8 * 1024 * 1024,
       }).toString('utf8');
-      text = raw.replace(/.\x08/g, '');
+      // Overstrike (bold as X\bX) from groff: keep the second character.
+      text = raw.replace(BACKSPACED, '');
     } else {
       const path = e.source.startsWith('node_modules/') ? join(ROOT, e.source) : e.source;
       const buf = readFileSync(path);
@@ -93,8 +96,11 @@ function discover(): ManifestEntry[] {
   let docs = 0;
   for (const p of npm) {
     const rel = relative(ROOT, p);
-    if (/readme\.md$/i.test(p) && readmes < CAPS['npm-readme']) readmes += 1, add('npm-readme', rel, typeOf(p));
-    else if (!/readme\.md$/i.test(p) && !/changelog|history|license/i.test(p) && docs < CAPS['npm-doc']) docs += 1, add('npm-doc', rel, typeOf(p));
+    if (/readme\.md$/i.test(p)) {
+      if (readmes++ < CAPS['npm-readme']) add('npm-readme', rel, typeOf(p));
+    } else if (!/changelog|history|license/i.test(p) && docs++ < CAPS['npm-doc']) {
+      add('npm-doc', rel, typeOf(p));
+    }
   }
   const deb: string[] = [];
   walk('/usr/share/doc', (p) => /(?:readme[^/]*|\.md|\.txt|\.html?|changelog\.gz|news\.gz|faq[^/]*)$/i.test(p) && !/copyright/i.test(p), deb);

@@ -33,7 +33,7 @@ export interface PatternMatch {
   text: string;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const BEFORE = 400;
 const AFTER = 800;
 /** Stop looking for a better occurrence of one pattern after this many. */
@@ -77,7 +77,7 @@ function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
   const other = keywords.filter((k) => NON_ASCII.test(k));
   const re = ascii.length > 0 ? new RegExp(ascii.map(escapeRegex).join('|'), 'g') : null;
   // The non-ASCII characters of those keywords: text with none of them (most text) skips their pass.
-  const chars = [...new Set(other.join('').replace(/[\x00-\x7f]/g, ''))].map(escapeRegex).join('');
+  const chars = [...new Set([...other.join('')].filter((c) => c.charCodeAt(0) > 0x7f))].map(escapeRegex).join('');
   return {
     re,
     other: other.length > 0 ? new RegExp(other.map(escapeRegex).join('|'), 'g') : null,

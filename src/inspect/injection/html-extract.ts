@@ -186,7 +186,7 @@ export class HtmlTextExtractor {
       const value = m[2] ?? m[3] ?? m[4] ?? '';
       // content= is prose only on <meta> (a description); elsewhere it is not an attribute a model reads.
       // A value without a space is an identifier or a URL, unless it is in a script without spaces (zh, ja).
-      if ((attr === 'content' && name !== 'meta') || (!/\s/.test(value.trim()) && !/[^\x00-\x7f]/.test(value))) continue;
+      if ((attr === 'content' && name !== 'meta') || (!/\s/.test(value.trim()) && !/[\u0080-\uffff]/.test(value))) continue;
       this.emit(`\n${value.replace(/[\r\n\t]+/g, ' ')}\n`, `${attr === 'content' ? 'meta' : attr}-attribute`);
     }
   }

@@ -14,7 +14,7 @@ import { CONFUSABLES } from './confusables.js';
 
 /** Fold a word the way normalizeText folds text, leaving regex syntax (ASCII) alone. */
 export function fold(s: string): string {
-  return s.replace(/[^\x00-\x7f]+/g, (run) => {
+  return s.replace(/[\u0080-\uffff]+/g, (run) => {
     const t = run.normalize('NFKC').normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
     return [...t].map((c) => {
       const l = (CONFUSABLES.get(c) ?? c).toLowerCase();

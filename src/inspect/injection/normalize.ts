@@ -29,7 +29,10 @@ export interface NormalizedText {
 const NON_ASCII = /[\u0080-\uffff]/;
 const NON_ASCII_G = /[\u0080-\uffff]/g;
 // Precomposed Latin, Greek and Cyrillic letters, and stray combining marks.
+// Combining marks (U+0300-036F) stand alone in these classes on purpose: stray ones are removed too.
+// eslint-disable-next-line no-misleading-character-class
 const ACCENTED = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/;
+// eslint-disable-next-line no-misleading-character-class
 const ACCENTED_G = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/g;
 const COMBINING_G = /[\u0300-\u036f]/g;
 const stripped = new Map<string, string>();
