@@ -21,6 +21,11 @@
 import { EARLIER, IGNORE, INSTRUCTIONS, REVEAL, SECRET, SEND, SYSTEM_PROMPT, THIRD_PARTY, alt } from './lexicon.js';
 import type { InjectionPattern } from './types.js';
 
+// After the noun only what follows it in speech: verb-final languages (ja, ko, hi, ...) and
+// states ("no longer applies", "gelten nicht mehr"); "a prompt, instructing it to ignore"
+// is a verb-first sentence about something else.
+const IGNORE_AFTER = IGNORE.filter((w) => !/^[a-z]+$/.test(w));
+
 // Within one sentence and one quotation: a quote between the two words splits them.
 const GAP = '[^.!?。！？।\\n"\'«»“”„「」『』]{0,40}?';
 const SINK = 'https?://[^\\s"\'<>)]{3,200}|@[a-z0-9-]{1,63}\\.[a-z0-9.-]{2,100}';
@@ -29,7 +34,7 @@ export const INTENT_PATTERNS: readonly InjectionPattern[] = [
   {
     id: 'intent-override', category: 'instruction_override', scope: 'all',
     keywords: IGNORE,
-    pattern: `(?:${alt(IGNORE)})${GAP}(?:${alt(INSTRUCTIONS)})|(?:${alt(INSTRUCTIONS)})${GAP}(?:${alt(IGNORE)})`,
+    pattern: `(?:${alt(IGNORE)})${GAP}(?:${alt(INSTRUCTIONS)})|(?:${alt(INSTRUCTIONS)})${GAP}(?:${alt(IGNORE_AFTER)})`,
     requires: [alt(EARLIER)],
     description: 'a verb of setting aside aimed at earlier or the model\'s own instructions, in any of twelve languages',
   },

@@ -64,6 +64,12 @@ export const PATTERNS: readonly InjectionPattern[] = [
     description: 'tells the model to stop following its instructions',
   },
   {
+    id: 'override-obey', category: 'instruction_override', scope: 'all',
+    keywords: ['obey'],
+    pattern: '\\bobey (?:only )?(?:me|us|my|our|the (?:following|text that follows|new|orders|instructions below)|these (?:orders|instructions|rules)|only the)\\b',
+    description: 'demands obedience to the text itself ("obey me", "obey only the following")',
+  },
+  {
     id: 'override-new-instructions', category: 'instruction_override', scope: 'all', weight: 'weak',
     keywords: ['instruction:', 'instructions:', 'directive:', 'directives:', 'orders:', 'instruction :', 'instructions :', 'directive :', 'directives :', 'orders :', 'instruction received', 'instructions received', 'directive received', 'directives received', 'orders received'],
     pattern: '\\b(?:new|updated|revised|real|actual|true|override|secret) (?:priority |important |system |secret )?(?:instructions?|directives?|orders) ?(?::|received\\b)',
