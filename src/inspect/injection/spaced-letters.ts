@@ -36,7 +36,7 @@ function segment(word: string): string {
 }
 
 /** A cheap test before the region regex: four letters, each followed by one to three separators. */
-const MAYBE = /[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z]/;
+const MAYBE = /(?:^|[^a-z0-9])[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z][ .\-_*·•|]{1,3}[a-z](?![a-z0-9])/;
 
 export function joinSpacedLetters(text: string): string {
   if (!MAYBE.test(text)) return text;
