@@ -37,6 +37,12 @@ export const inspectSchema = strictSection({
   }).prefault({}),
   /** Prompt-injection scanning of responses: block (default), strip, warn, or off. */
   injection: z.enum(['block', 'strip', 'warn', 'off']).default('block'),
+  /**
+   * Injection rule ids (`role-system-notice`, `intent-override`, ...) or categories
+   * (`tool_coercion`, `hidden_text`) switched off gate-wide: what a deployment's own
+   * traffic shows to be noise. `sluice explain` and the audit record name the rule.
+   */
+  injection_disabled: z.array(z.string().regex(/^[a-z_-]{3,64}$/, { error: 'expected an injection rule id or category' })).default([]),
   /** Response bytes held before the head is sent, so a block can still be a clean 403. */
   response_hold_bytes: intInRange(0, 16 * 1024 * 1024, ' (bytes)').prefault(256 * 1024),
   /** How long scanned bytes of a streaming response (NDJSON, text) may be held for more before they go: streams flow. */

@@ -29,7 +29,7 @@ export async function buildState(
   const hosts = new Map(Object.entries(c.dns.hosts));
   const allowMetadata = metadataOptIn(c);
   const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
-  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
+  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {
     policy,

@@ -84,6 +84,7 @@ void test('a minimal file gets every default', () => {
     inspect: {
       dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, on_incomplete: 'block', hostnames: true },
       injection: 'block',
+      injection_disabled: [],
       response_hold_bytes: 256 * 1024,
       response_hold_ms: 50,
       scan_budget_ms: 5000,

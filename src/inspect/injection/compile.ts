@@ -17,6 +17,7 @@ import type { InjectionPattern } from './types.js';
 export interface CompiledPattern {
   spec: InjectionPattern;
   re: RegExp;
+  requires: readonly RegExp[];
 }
 
 /** A pattern to try and the text ranges (start, end) worth trying it on. */
@@ -32,6 +33,7 @@ export interface PatternMatch {
   text: string;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
 const BEFORE = 400;
 const AFTER = 800;
 /** Stop looking for a better occurrence of one pattern after this many. */
@@ -39,6 +41,9 @@ const MAX_OCCURRENCES = 32;
 
 interface KeywordIndex {
   re: RegExp | null;
+  /** Keywords with non-ASCII letters (other scripts), run only over text that has some. */
+  other: RegExp | null;
+  otherChars: RegExp | null;
   /** Keyword -> patterns of that keyword and of every keyword it contains. */
   patterns: Map<string, CompiledPattern[]>;
 }
@@ -57,17 +62,28 @@ function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
       own.set(kw, list);
     }
   }
-  const keywords = [...own.keys()].sort((a, b) => b.length - a.length);
+  // Only keywords that contain no other keyword go into the alternation ("ignor" stands
+  // for "ignore", "ignorez", "ignoring"): a shorter one occurs wherever a longer one
+  // does, so it answers for the patterns of every keyword that contains it.
+  const all = [...own.keys()];
+  const keywords = all.filter((k) => !all.some((o) => o !== k && k.includes(o))).sort((a, b) => b.length - a.length);
   const patterns = new Map<string, CompiledPattern[]>();
   for (const kw of keywords) {
-    // The alternation reports the longest keyword at a position; the shorter
-    // ones inside it must still count.
-    const all = new Set<CompiledPattern>();
-    for (const [other, list] of own) if (kw.includes(other)) for (const c of list) all.add(c);
-    patterns.set(kw, [...all]);
+    const set = new Set<CompiledPattern>();
+    for (const [other, list] of own) if (other.includes(kw) || kw.includes(other)) for (const c of list) set.add(c);
+    patterns.set(kw, [...set]);
   }
-  const re = keywords.length > 0 ? new RegExp(keywords.map(escapeRegex).join('|'), 'g') : null;
-  return { re, patterns };
+  const ascii = keywords.filter((k) => !NON_ASCII.test(k));
+  const other = keywords.filter((k) => NON_ASCII.test(k));
+  const re = ascii.length > 0 ? new RegExp(ascii.map(escapeRegex).join('|'), 'g') : null;
+  // The non-ASCII characters of those keywords: text with none of them (most text) skips their pass.
+  const chars = [...new Set([...other.join('')].filter((c) => c.charCodeAt(0) > 0x7f))].map(escapeRegex).join('');
+  return {
+    re,
+    other: other.length > 0 ? new RegExp(other.map(escapeRegex).join('|'), 'g') : null,
+    otherChars: chars !== '' ? new RegExp(`[${chars}]`) : null,
+    patterns,
+  };
 }
 
 export class PatternMatcher {
@@ -85,7 +101,8 @@ export class PatternMatcher {
         throw new Error(`injection pattern ${spec.id}: needs non-empty keywords`);
       }
       try {
-        compiled.push({ spec, re: new RegExp(spec.pattern.replaceAll(' ', '\\s'), 'g') });
+        const requires = (spec.requires ?? []).map((r) => new RegExp(r.replaceAll(' ', '\\s')));
+        compiled.push({ spec, re: new RegExp(spec.pattern.replaceAll(' ', '\\s'), 'g'), requires });
       } catch (err) {
         throw new Error(`injection pattern ${spec.id}: invalid regex: ${(err as Error).message}`);
       }
@@ -98,11 +115,15 @@ export class PatternMatcher {
   /** Patterns whose keywords occur in `text` (normalised), with where. `strict` adds the strict-scope patterns. */
   candidates(text: string, strict: boolean): Candidate[] {
     const index = strict ? this.strict : this.general;
-    if (index.re === null) return [];
     // Keywords are written with spaces; normalised text may break a line there.
     const flat = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
     const byPattern = new Map<CompiledPattern, Array<[number, number]>>();
-    const re = index.re;
+    if (index.re !== null) this.collect(index, index.re, flat, byPattern);
+    if (index.other !== null && index.otherChars?.test(flat) === true) this.collect(index, index.other, flat, byPattern);
+    return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges: merge(ranges) }));
+  }
+
+  private collect(index: KeywordIndex, re: RegExp, flat: string, byPattern: Map<CompiledPattern, Array<[number, number]>>): void {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(flat)) !== null) {
@@ -119,7 +140,6 @@ export class PatternMatcher {
       }
       re.lastIndex = m.index + 1;
     }
-    return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges }));
   }
 
   /** The first occurrence of every candidate pattern (tests and tools; the scanner iterates). */
@@ -131,6 +151,19 @@ export class PatternMatcher {
     }
     return out;
   }
+}
+
+/** Ranges sorted and overlapping ones merged (two keyword passes may interleave them). */
+function merge(ranges: Array<[number, number]>): Array<[number, number]> {
+  if (ranges.length < 2) return ranges;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [ranges[0]!];
+  for (const r of ranges.slice(1)) {
+    const last = out[out.length - 1]!;
+    if (r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push(r);
+  }
+  return out;
 }
 
 /** Occurrences of a candidate pattern in `text`, in order, at most 32. */
@@ -146,9 +179,28 @@ export function* matchesIn(cand: Candidate, text: string): Generator<PatternMatc
       if (m[0] === '') re.lastIndex++;
       const index = start + m.index;
       if (index <= after) continue;
+      if (cand.compiled.requires.length > 0 && !requiresMet(cand.compiled.requires, text, index, index + m[0].length)) continue;
       after = index;
       yield { pattern: cand.compiled.spec, index, text: m[0] };
       if (++n >= MAX_OCCURRENCES) return;
     }
   }
+}
+
+const SENTENCE_END = /[.!?。！？।](?:\s|$)|\n/g;
+
+/** Every `requires` regex occurs in the sentence around [start, end) (250 characters before, 60 after, at most). */
+function requiresMet(requires: readonly RegExp[], text: string, start: number, end: number): boolean {
+  let s = Math.max(0, start - 250);
+  const head = text.slice(s, start);
+  SENTENCE_END.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let cut = -1;
+  while ((m = SENTENCE_END.exec(head)) !== null) cut = m.index + m[0].length;
+  if (cut >= 0) s += cut;
+  const tail = text.slice(end, Math.min(text.length, end + 60));
+  SENTENCE_END.lastIndex = 0;
+  const t = SENTENCE_END.exec(tail);
+  const sentence = text.slice(s, t ? end + t.index + 1 : end + tail.length);
+  return requires.every((r) => r.test(sentence));
 }

@@ -9,8 +9,12 @@
  *   not preceded by a letter within 80 characters before it, and a closing quote
  *   not followed by a letter within 120 characters after it; apostrophes in words
  *   ("user's") do not count;
- * - a discussion cue ("pattern", "phrase", "example", "attack", "injection",
- *   "technique", "such as", "e.g.", "detect", ...) is within 200 characters.
+ * - a discussion cue about attacks ("injection", "attack", "payload", "phrase",
+ *   "pattern", "jailbreak", "detect", "phishing", "scam", or the same words in the
+ *   other eleven languages) is within 200 characters. "Example", "e.g." and "such
+ *   as" alone are not enough: 'Example: "ignore all previous instructions and ..."'
+ *   is an order with a label, and a quote in a markdown link title is part of the
+ *   link, not a quotation.
  *
  * Never applied to hidden text (comments, display:none, base64), to tool
  * descriptions, or to the strict pattern set: there the quote proves nothing.
@@ -20,9 +24,15 @@
  * @example
  * isQuotedDiscussion('a common attack is "ignore all previous instructions".', 20, 52); // true
  */
-const OPEN_QUOTES = new Set(['"', "'", '`', '“', '‘', '«', '„']);
-const CLOSE_QUOTES = new Set(['"', "'", '`', '”', '’', '»', '“']);
-const CUE = /\b(?:patterns?|phrases?|examples?|e\.g\.|such as|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|known|classic|common(?:ly)?)\b/;
+import { fold } from './lexicon.js';
+
+const OPEN_QUOTES = new Set(['"', "'", '`', '“', '‘', '«', '„', '「', '『']);
+const CLOSE_QUOTES = new Set(['"', "'", '`', '”', '’', '»', '“', '」', '』']);
+const CUE = /\b(?:patterns?|phrases?|phrasing|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion|ors?)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|phishing|scams?|scammers?|fraud(?:sters?)?|red[ -]team(?:ing)?|special tokens?|chat templates?|untrusted)\b/;
+// The same cues in the other languages (folded: no diacritics); no \b, scripts without spaces have none.
+const CUE_INTL = new RegExp(fold('ataque|attaque|angriff|attacco|атак|攻击|攻撃|공격|هجوم|हमला|inyeccion|injection|injeccao|injecao|iniezione|инъекц|注入|インジェクション|인젝션|حقن|इंजेक्शन|filtro|filtre|фильтр|过滤|フィルター|필터|مرشح|फ़िल्टर|фишинг'));
+/** A quote opening a markdown link title (`[text](url "title")`) is part of the link, not a quotation. */
+const LINK_TITLE = /\]\([^\s)]{1,300} $/;
 
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[a-z0-9]/.test(c);
@@ -41,7 +51,7 @@ export function isQuotedDiscussion(text: string, start: number, end: number): bo
     // A quote that closes something before the match: the match is outside it.
     if (!isWordChar(text[i + 1])) return false;
   }
-  if (open < 0) return false;
+  if (open < 0 || LINK_TITLE.test(text.slice(Math.max(0, open - 320), open))) return false;
   let close = -1;
   for (let i = end; i < Math.min(text.length, end + 120); i++) {
     const c = text[i]!;
@@ -55,6 +65,7 @@ export function isQuotedDiscussion(text: string, start: number, end: number): bo
     if (!isWordChar(text[i - 1])) return false;
   }
   if (close < 0) return false;
-  const around = text.slice(Math.max(0, open - 200), Math.min(text.length, close + 200));
-  return CUE.test(around);
+  // The cue must be outside the quotation: a payload that names an "attack" domain proves nothing.
+  const around = `${text.slice(Math.max(0, open - 200), open)} ${text.slice(close + 1, Math.min(text.length, close + 200))}`;
+  return CUE.test(around) || CUE_INTL.test(around);
 }

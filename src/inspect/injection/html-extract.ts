@@ -6,7 +6,9 @@
  * (code, not prose). Block tags become line breaks, inline tags nothing, so
  * "ig<b>nore</b>" reads "ignore". Tags named like instruction wrappers
  * (<important>, <system>, <instructions>, <secret>, <hidden>) are kept as literal
- * text for the patterns. Character references are decoded later, in
+ * text for the patterns. The values of alt, title, aria-label, placeholder and
+ * <meta content> come out as segments labelled `<attr>-attribute`: a model reads
+ * them, a sighted reader does not. Character references are decoded later, in
  * normalisation, so one split across chunks rejoins when segments merge.
  *
  * Memory is bounded: a tag's source is kept up to 4 KiB for attribute checks and
@@ -26,7 +28,14 @@ const BLOCK = new Set([
   'main', 'aside', 'figure', 'figcaption', 'body', 'html', 'head', 'summary', 'details',
 ]);
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', '!doctype']);
-const KEEP_LITERAL = new Set(['important', 'system', 'instruction', 'instructions', 'secret', 'hidden']);
+const KEEP_LITERAL = new Set([
+  'important', 'system', 'instruction', 'instructions', 'secret', 'hidden',
+  // Tool-result wrappers, kept so a fake closer (</tool_result><system>) reads as one.
+  'tool_result', 'tool_results', 'tool_output', 'tool_response', 'function_results', 'function_result', 'function_output',
+  'search_results', 'search_result', 'user_input', 'untrusted_content', 'observation',
+]);
+/** Attributes whose text a model reads (alt text, tooltips, labels, meta descriptions) and a sighted reader mostly does not. */
+const READ_ATTRS = /\s(alt|title|aria-label|aria-description|placeholder|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi;
 const RAW = new Set(['script', 'style']);
 const MAX_TAG = 4096;
 const MAX_STACK = 256;
@@ -86,8 +95,8 @@ export class HtmlTextExtractor {
           this.carry = buf.slice(keep);
           break;
         }
+        // Nothing visible in its place: a browser renders "prev<!-- -->ious" as "previous".
         this.emit(buf.slice(i, close), 'html-comment');
-        this.emit(' ', undefined);
         this.state = 'text';
         i = close + 3;
       } else {
@@ -151,6 +160,7 @@ export class HtmlTextExtractor {
       return;
     }
     if (BLOCK.has(name)) this.emit('\n', this.currentHidden());
+    if (!closing) this.attributes(name, src);
     if (closing) {
       this.close(name);
       return;
@@ -164,6 +174,21 @@ export class HtmlTextExtractor {
     if (this.stack.length >= MAX_STACK) this.stack.shift();
     const hidden = hiddenReason(src);
     this.stack.push(hidden !== undefined ? { name, hidden } : { name });
+  }
+
+  /** Emit the reader-facing attribute values of a start tag as hidden segments of their own. */
+  private attributes(name: string, src: string): void {
+    if (!src.includes('=')) return;
+    READ_ATTRS.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = READ_ATTRS.exec(src)) !== null) {
+      const attr = m[1]!.toLowerCase();
+      const value = m[2] ?? m[3] ?? m[4] ?? '';
+      // content= is prose only on <meta> (a description); elsewhere it is not an attribute a model reads.
+      // A value without a space is an identifier or a URL, unless it is in a script without spaces (zh, ja).
+      if ((attr === 'content' && name !== 'meta') || (!/\s/.test(value.trim()) && !/[\u0080-\uffff]/.test(value))) continue;
+      this.emit(`\n${value.replace(/[\r\n\t]+/g, ' ')}\n`, `${attr === 'content' ? 'meta' : attr}-attribute`);
+    }
   }
 
   private close(name: string): void {

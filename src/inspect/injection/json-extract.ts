@@ -102,6 +102,10 @@ export class JsonStringExtractor {
     if (!this.streaming) {
       const s = this.held.join('');
       if (s.includes('<') && LOOKS_HTML.test(s)) {
+        // A model reads the string as is ("<the user's message>", "<<SYS>>" are text to it);
+        // the HTML reading adds what markup hides (comments, display:none, attributes).
+        this.emit({ text: s });
+        this.emit({ text: '\n' });
         const html = new HtmlTextExtractor();
         for (const seg of [...html.push(s), ...html.end()]) this.emit(seg);
       } else {

@@ -4,8 +4,8 @@
  * characters (U+E0000-E007F) are removed and the ASCII they smuggle is returned
  * separately; zero-width and bidi controls and soft hyphens are removed (counting
  * those that sat between two letters, a signal of their own); NFKC (fullwidth and
- * mathematical letters to ASCII); look-alike letters to ASCII; lower case; runs of
- * blanks to one space and runs of line breaks to one newline.
+ * mathematical letters to ASCII); accents off; look-alike letters to ASCII; lower
+ * case; letter-spaced words joined (spaced-letters.ts); runs of blanks to one space and runs of line breaks to one newline.
  *
  * Offsets are NOT kept: `stripInjections` works on whole lines and HTML comments
  * (see strip.ts), so nothing needs to map a normalised offset back to the original.
@@ -15,6 +15,7 @@
  */
 import { CONFUSABLES } from './confusables.js';
 import { decodeEntities } from './entities.js';
+import { joinSpacedLetters } from './spaced-letters.js';
 
 export interface NormalizedText {
   /** The folded text. */
@@ -27,6 +28,22 @@ export interface NormalizedText {
 
 const NON_ASCII = /[\u0080-\uffff]/;
 const NON_ASCII_G = /[\u0080-\uffff]/g;
+// Precomposed Latin, Greek and Cyrillic letters, and stray combining marks.
+// Combining marks (U+0300-036F) stand alone in these classes on purpose: stray ones are removed too.
+// eslint-disable-next-line no-misleading-character-class
+const ACCENTED = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/;
+// eslint-disable-next-line no-misleading-character-class
+const ACCENTED_G = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1eff]/g;
+const COMBINING_G = /[\u0300-\u036f]/g;
+const stripped = new Map<string, string>();
+function stripAccent(c: string): string {
+  let out = stripped.get(c);
+  if (out === undefined) {
+    out = c.normalize('NFD').replace(COMBINING_G, '');
+    if (stripped.size < 4096) stripped.set(c, out);
+  }
+  return out;
+}
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]/u;
 const TAG_RUN = /(\u{1F3F4})?([\u{E0000}-\u{E007F}]+)/gu;
 // U+034F (combining grapheme joiner) is a combining mark on purpose: it is one of the invisibles to remove.
@@ -60,10 +77,18 @@ function takeTagText(text: string): { text: string; tagText: string } {
   return { text: stripped, tagText: tagText.trim() };
 }
 
+/** The ASCII a look-alike stands for; an upper-case letter the table lacks (П) by its lower case (п). */
+function lookalike(c: string): string {
+  const direct = CONFUSABLES.get(c);
+  if (direct !== undefined) return direct;
+  const lower = c.toLowerCase();
+  return CONFUSABLES.get(lower) ?? c;
+}
+
 export function normalizeText(raw: string): NormalizedText {
   let text = decodeEntities(raw);
   if (!NON_ASCII.test(text)) {
-    return { text: collapseWhitespace(text.toLowerCase()), invisibleInWord: 0, tagText: '' };
+    return { text: collapseWhitespace(joinSpacedLetters(text.toLowerCase())), invisibleInWord: 0, tagText: '' };
   }
   let tagText = '';
   if (TAG_CHARS.test(text)) ({ text, tagText } = takeTagText(text));
@@ -76,6 +101,9 @@ export function normalizeText(raw: string): NormalizedText {
     return '';
   });
   text = text.normalize('NFKC');
-  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, (c) => CONFUSABLES.get(c) ?? c);
-  return { text: collapseWhitespace(text.toLowerCase()), invisibleInWord, tagText };
+  // Accents off (U+0300-036F only: Devanagari and Arabic marks are letters' parts), so
+  // "précédentes" and "precedentes" are one word; lexicon.ts folds its words the same way.
+  if (ACCENTED.test(text)) text = text.replace(ACCENTED_G, stripAccent);
+  if (NON_ASCII.test(text)) text = text.replace(NON_ASCII_G, lookalike);
+  return { text: collapseWhitespace(joinSpacedLetters(text.toLowerCase())), invisibleInWord, tagText };
 }

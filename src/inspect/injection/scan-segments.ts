@@ -14,6 +14,7 @@ import { decodeBase64Texts } from './base64-blobs.js';
 import { matchesIn } from './compile.js';
 import type { PatternMatcher, PatternMatch } from './compile.js';
 import { isQuotedDiscussion } from './context.js';
+import { isReportedSpeech } from './speech.js';
 import { normalizeText } from './normalize.js';
 import { withExcerpt } from './types.js';
 import type { InjectionCategory, InjectionFinding, TextSegment } from './types.js';
@@ -78,6 +79,63 @@ function scanChannel(text: string, encoding: string | undefined, hidden: string 
   return n;
 }
 
+interface Occurrence {
+  m: PatternMatch;
+  hidden: string | undefined;
+  /** Why a strong match was downgraded: quoted in a discussion, or reported or denied speech. */
+  discounted: string | undefined;
+  action: 'block' | 'warn';
+}
+
+const LETTER_END = /[\p{L}]$/u;
+const LETTER_START = /^[\p{L}]/u;
+
+const rank = (o: Occurrence): number => (o.action === 'block' ? 2 : 0) + (o.hidden !== undefined ? 1 : 0);
+
+/** How near a strong signal a weak context marker must be to count with it. */
+const CORROBORATE = 400;
+
+/** Every occurrence of every candidate pattern and intent in `text`, past `boundary`, with its placement and discount. */
+function occurrences(text: string, hiddenRanges: ReadonlyArray<{ start: number; end: number; why: string }>, boundary: number, ctx: ScanContext): Occurrence[] {
+  const out: Occurrence[] = [];
+  const all: PatternMatch[] = [];
+  for (const c of ctx.matcher.candidates(text, ctx.strict)) for (const m of matchesIn(c, text)) all.push(m);
+  for (const m of all) {
+    const end = m.index + m.text.length;
+    if (end <= boundary) continue;
+    const hidden = hiddenRanges.find((r) => r.start < end && m.index < r.end)?.why;
+    let discounted: string | undefined;
+    if (!ctx.strict && hidden === undefined && m.pattern.scope === 'all') {
+      if (isQuotedDiscussion(text, m.index, end)) discounted = 'quoted in a discussion';
+      else if (isReportedSpeech(text, m.index, end)) discounted = 'reported or denied, not addressed to the reader';
+    }
+    out.push({ m, hidden, discounted, action: 'warn' });
+  }
+  return out;
+}
+
+/**
+ * The decision. A strong signal blocks unless discounted. A weak context marker
+ * (weight 'weak') blocks when hidden, in a tool description, or within 400
+ * characters of a strong signal that blocks; alone in visible text it warns.
+ */
+function weigh(occ: Occurrence[], ctx: ScanContext): Occurrence[] {
+  const strong: number[] = [];
+  for (const o of occ) {
+    if (o.m.pattern.weight === 'weak') continue;
+    if (o.discounted === undefined) {
+      o.action = 'block';
+      strong.push(o.m.index);
+    }
+  }
+  for (const o of occ) {
+    if (o.m.pattern.weight !== 'weak') continue;
+    const near = strong.some((i) => Math.abs(i - o.m.index) <= CORROBORATE);
+    if (o.hidden !== undefined || ctx.strict || near) o.action = 'block';
+  }
+  return occ;
+}
+
 /**
  * Scan `segments`. The first `alreadyScanned` segments are overlap carried from
  * the previous window of a stream: matches that end inside them were reported
@@ -102,31 +160,47 @@ export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext,
     if (s < alreadyScanned) boundary = offset - 1;
   }
   const joined = parts.join('');
+  const found = weigh(occurrences(joined, hiddenRanges, boundary, ctx), ctx);
+  // A comment inside a word ("prev<!-- x -->ious") is invisible to a reader: read the
+  // words around it joined where the comment was (only there, so pages with ordinary
+  // comments between elements pay nothing).
+  for (let s = Math.max(1, alreadyScanned); s + 1 < segments.length; s++) {
+    const [prev, seg, next] = [segments[s - 1]!, segments[s]!, segments[s + 1]!];
+    if (seg.hidden !== 'html-comment' || prev.hidden !== undefined || next.hidden !== undefined) continue;
+    if (!LETTER_END.test(prev.text) || !LETTER_START.test(next.text)) continue;
+    const joinedWord = `\n${normalizeText(prev.text.slice(-300)).text}${normalizeText(next.text.slice(0, 300)).text}`;
+    found.push(...weigh(occurrences(joinedWord, [], 0, ctx), ctx));
+  }
   let matched = 0;
-  for (const c of ctx.matcher.candidates(joined, ctx.strict)) {
-    let warned = false;
-    for (const m of matchesIn(c, joined)) {
-      const end = m.index + m.text.length;
-      if (end <= boundary) continue;
-      const hidden = hiddenRanges.find((r) => r.start < end && m.index < r.end)?.why;
-      const discussed = !ctx.strict && hidden === undefined && m.pattern.scope === 'all' && isQuotedDiscussion(joined, m.index, end);
-      if (discussed && warned) continue;
-      matched++;
-      const e: Emit = {
-        rule: m.pattern.id, category: m.pattern.category, action: discussed ? 'warn' : 'block', excerpt: excerptOf(m),
-        detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${discussed ? ' (quoted in a discussion; not blocked)' : ''}`,
-      };
-      if (hidden !== undefined) e.hidden = hidden;
-      push(out, ctx, e);
-      if (hidden !== undefined) {
-        push(out, ctx, {
-          rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
-          detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
-        });
-      }
-      // A quoted occurrence does not settle it: keep looking for one that is not quoted.
-      if (!discussed) break;
-      warned = true;
+  const chosen = new Map<string, Occurrence>();
+  for (const o of found) {
+    const prev = chosen.get(o.m.pattern.id);
+    // Block over warn; among blocks, a hidden occurrence (it says more about the page).
+    if (prev === undefined || rank(o) > rank(prev)) chosen.set(o.m.pattern.id, o);
+  }
+  // An intent that restates a phrase pattern's block on the same words adds nothing: report it once.
+  for (const [id, o] of chosen) {
+    if (!id.startsWith('intent-') || o.action !== 'block') continue;
+    const end = o.m.index + o.m.text.length;
+    const dup = [...chosen.values()].some((p) => p !== o && !p.m.pattern.id.startsWith('intent-') && p.action === 'block' &&
+      p.m.pattern.category === o.m.pattern.category && p.m.index < end && o.m.index < p.m.index + p.m.text.length);
+    if (dup) chosen.delete(id);
+  }
+  for (const o of chosen.values()) {
+    const { m, hidden, action } = o;
+    matched++;
+    const why = action === 'block' ? '' : o.discounted ? ` (${o.discounted}; not blocked)` : ' (a context marker alone; not blocked)';
+    const e: Emit = {
+      rule: m.pattern.id, category: m.pattern.category, action, excerpt: excerptOf(m),
+      detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${why}`,
+    };
+    if (hidden !== undefined) e.hidden = hidden;
+    push(out, ctx, e);
+    if (hidden !== undefined) {
+      push(out, ctx, {
+        rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
+        detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
+      });
     }
   }
   for (const seg of segments) {

@@ -58,6 +58,19 @@ export interface InjectionPattern {
   pattern: string;
   /** One line a person reads in `explain` output. */
   description: string;
+  /**
+   * `weak`: a context marker that ordinary documents also carry (a `[system]`
+   * section, chat-template tokens, "System notice:", "call the search tool").
+   * Alone in visible text it warns; it blocks when hidden, in a tool description,
+   * or next to a strong signal (see scan-segments.ts). Default: strong.
+   */
+  weight?: 'weak';
+  /**
+   * Regex sources that must each also occur in the sentence around a match (up to
+   * 250 characters before it and 60 after), for co-occurrence patterns such as the
+   * intents (intents.ts). Same conventions as `pattern`.
+   */
+  requires?: readonly string[];
 }
 
 /** A finding from this scanner, with the rule and the normalised text it matched. */

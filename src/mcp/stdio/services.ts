@@ -57,7 +57,7 @@ export async function openStdioServices(
   const secrets = new SecretResolver(NO_STORE, { baseDir: loaded.dir });
   const dlp = buildDlp(c.inspect, secrets, []);
   const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
-  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes });
+  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const env: McpEnv = { ...buildMcpEnv(c, policy, injection, dlp), ...(knownSecrets ? { knownSecrets } : {}) };
   if (c.audit.jsonl === 'stdout') warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');
   const noStdout = c.audit.jsonl === 'stdout' ? { ...c, audit: { ...c.audit, jsonl: false as const } } : c;
