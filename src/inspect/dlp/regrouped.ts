@@ -62,8 +62,6 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-/** A `0x` prefix: a simple native pattern (hex pairs with separators are found by their gaps). */
-const HEX_PREFIX = /0[xX][0-9A-Fa-f]{2}/g;
 const GROUP_SEPS = [' ', '-', '\t', ':', ','];
 
 /**
@@ -81,13 +79,24 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
-  HEX_PREFIX.lastIndex = 0;
-  for (let m = HEX_PREFIX.exec(s); m !== null; m = HEX_PREFIX.exec(s)) {
-    starts.push(m.index);
+  // `0x` / `0X` prefixes: found with indexOf (a native pattern tries every position),
+  // the next of each kept until passed
+  let k = 0;
+  let lower = -2;
+  let upper = -2;
+  for (;;) {
+    if (lower !== -1 && lower < k) lower = s.indexOf('0x', k);
+    if (upper !== -1 && upper < k) upper = s.indexOf('0X', k);
+    const i = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (i < 0) break;
+    if (!hexPair(s, i + 2)) {
+      k = i + 1;
+      continue;
+    }
+    starts.push(i);
     // one start per sequence: the parse reads the rest
-    let k = HEX_PREFIX.lastIndex;
+    k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
-    HEX_PREFIX.lastIndex = k;
   }
   for (const sep of GROUP_SEPS) {
     // hex pairs take any of the separators; base64 groups (4 to 8) only space, dash or tab
