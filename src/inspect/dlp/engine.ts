@@ -93,8 +93,18 @@ const DEC_NUL = 8;
 const DEC_QP = 16;
 const DEC_REGROUP = 32;
 const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'gzip', 'zlib']);
-/** A quoted-printable soft break: `=` right after a non-space at a line end (code's `x =\n` has a space). */
-const QP_TRIGGER = /[^\s=]=\r?\n/;
+const SPACE_OR_EQ = /^[\s=]$/;
+/**
+ * A quoted-printable soft break: `=` right after a non-space at a line end (code's
+ * `x =\n` has a space). Found with indexOf: a pattern starting with a negated class
+ * is tried at every position.
+ */
+function softBreak(text: string): boolean {
+  for (const eol of ['=\n', '=\r\n']) {
+    for (let j = text.indexOf(eol, 1); j >= 0; j = text.indexOf(eol, j + 1)) if (!SPACE_OR_EQ.test(text.charAt(j - 1))) return true;
+  }
+  return false;
+}
 /**
  * Layers that rewrite the whole text, in the one order they are applied: after a
  * decoding layer (base64, hex, url, ...) each may follow only those before it, so
@@ -224,7 +234,7 @@ export class DlpEngine {
     // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
     if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(lastLayer(chain))) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
     if (text.includes('\0')) dec |= DEC_NUL;
-    if (QP_TRIGGER.test(text)) dec |= DEC_QP;
+    if (softBreak(text)) dec |= DEC_QP;
     if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
     // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
     if (depth === 0 || REGROUP_AFTER.has(lastLayer(chain))) dec |= DEC_REGROUP;

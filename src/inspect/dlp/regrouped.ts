@@ -62,15 +62,14 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-/** A `0x` prefix: a simple native pattern (hex pairs with separators are found by their gaps). */
-const HEX_PREFIX = /0[xX][0-9A-Fa-f]{2}/g;
 const GROUP_SEPS = [' ', '-', '\t', ':', ','];
 
 /**
  * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
  * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and two
  * equal gaps (2 to 8 chars) in a row between spaces, dashes, tabs, colons or commas
- * (found with indexOf, so prose costs one step per word): hex pairs and base64 groups.
+ * (found with indexOf, so prose costs one step per word, and a word is read only when
+ * the next is as long): hex pairs and base64 groups.
  */
 export function regroupStarts(s: string, runs: readonly number[]): number[] {
   const starts: number[] = [];
@@ -80,13 +79,24 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
-  HEX_PREFIX.lastIndex = 0;
-  for (let m = HEX_PREFIX.exec(s); m !== null; m = HEX_PREFIX.exec(s)) {
-    starts.push(m.index);
+  // `0x` / `0X` prefixes: found with indexOf (a native pattern tries every position),
+  // the next of each kept until passed
+  let k = 0;
+  let lower = -2;
+  let upper = -2;
+  for (;;) {
+    if (lower !== -1 && lower < k) lower = s.indexOf('0x', k);
+    if (upper !== -1 && upper < k) upper = s.indexOf('0X', k);
+    const i = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (i < 0) break;
+    if (!hexPair(s, i + 2)) {
+      k = i + 1;
+      continue;
+    }
+    starts.push(i);
     // one start per sequence: the parse reads the rest
-    let k = HEX_PREFIX.lastIndex;
+    k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
-    HEX_PREFIX.lastIndex = k;
   }
   for (const sep of GROUP_SEPS) {
     // hex pairs take any of the separators; base64 groups (4 to 8) only space, dash or tab
@@ -94,12 +104,24 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     let prev = s.indexOf(sep);
     let gap = -1;
     let streak = 0;
+    // A gap is tested (tokenOk) only when the next one has its length: in prose few
+    // neighbouring words are of one length. Until then `pending` holds where it starts
+    // (its streak is 1 if it is a token, else 0).
+    let pending = -1;
     while (prev >= 0) {
       const q = s.indexOf(sep, prev + 1);
       const len = (q < 0 ? s.length : q) - prev - 1;
-      const ok = len === 2 ? hexPair(s, prev + 1) : groups && len >= 4 && len <= 8 && encodedGroup(s, prev + 1, prev + 1 + len);
-      if (ok && len === gap) {
-        if (++streak === 2) {
+      const shaped = len === 2 || (groups && len >= 4 && len <= 8);
+      if (!shaped) {
+        streak = 0;
+        pending = -1;
+      } else if (len !== gap) {
+        pending = prev + 1;
+      } else {
+        if (pending >= 0) streak = tokenOk(s, pending, len) ? 1 : 0;
+        pending = -1;
+        if (!tokenOk(s, prev + 1, len)) streak = 0;
+        else if (++streak === 2) {
           // the sequence may begin with a token before the first of these separators
           let st = prev - len;
           let k = st - 2;
@@ -107,12 +129,17 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
           if (st - 2 - k === len) st = k + 1;
           starts.push(st);
         }
-      } else streak = ok ? 1 : 0;
+      }
       gap = len;
       prev = q;
     }
   }
   return starts.sort((a, b) => a - b);
+}
+
+/** A token of `len` (2: a hex pair; 4 to 8: an encoded group) at `a`. */
+function tokenOk(s: string, a: number, len: number): boolean {
+  return len === 2 ? hexPair(s, a) : encodedGroup(s, a, a + len);
 }
 
 function hexPair(s: string, i: number): boolean {

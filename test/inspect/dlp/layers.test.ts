@@ -4,7 +4,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { DlpScanner } from '../../../src/inspect/dlp/scanner.js';
 import { KnownSecrets } from '../../../src/inspect/dlp/known-secrets.js';
 import { foldUnicode } from '../../../src/inspect/dlp/unicode-fold.js';
-import { regrouped } from '../../../src/inspect/dlp/regrouped.js';
+import { regrouped, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
 import { utf16Spans } from '../../../src/inspect/dlp/layer-decoders.js';
 import { zip } from '../../../bench/detection/dlp-containers.js';
 import type { Finding } from '../../../src/inspect/finding.js';
@@ -32,6 +32,17 @@ test('regrouping joins wrapped lines, groups and separated hex pairs, and leaves
   assert.deepEqual(regrouped('0x41, 0x4b, 0x49, 0x41, 0x46, 0x41, 0x4b, 0x45').map((g) => g.text), ['414b494146414b45']);
   assert.deepEqual(regrouped('QUtJ QUZB S0Uw MDAw').map((g) => g.text), ['QUtJQUZBS0UwMDAw']);
   assert.equal(regrouped('the agent asked for the build logs of the failing job').length, 0);
+});
+
+test('regrouping starts: a sequence after prose words of its token length, and upper-case 0X prefixes after lower-case ones, are found', () => {
+  // a gap's token is only read when the next gap is as long: the prose word before must not hide the sequence
+  const joined = (s: string): string[] => regrouped(s, regroupStarts(s, [])).map((g) => g.text);
+  assert.ok(joined('note: this QUtJ QUZB S0Uw MDAw').some((t) => t.includes('QUtJQUZBS0UwMDAw')));
+  assert.ok(joined('so we go de ad be ef 00 11 22 33').some((t) => t.includes('deadbeef00112233')));
+  assert.ok(joined('fine words here then QUtJ-QUZB-S0Uw-MDAw end').includes('QUtJQUZBS0UwMDAw'));
+  const prefixed = joined('id 0x41,0x4b,0x49,0x41,0x46,0x41,0x4b,0x45 then 0X41,0X4B,0X49,0X41,0X46,0X41,0X4B,0X45.');
+  assert.deepEqual(prefixed, ['414b494146414b45', '414B494146414B45']);
+  assert.deepEqual(joined('the agent asked for the build logs of the failing job'), []);
 });
 
 test('UTF-16 stretches are found in either byte order, a big-endian last char included', () => {
