@@ -9,10 +9,21 @@ import type { DetectionCase, Scanner } from './case.js';
 
 export const BENIGN_SCANNERS: readonly Scanner[] = ['injection', 'dlp'];
 
-export const SOURCES: ReadonlyArray<() => Promise<DetectionCase[]>> = [
-  async () => (await import('./attacks-injection.js')).cases(),
-  async () => (await import('./benign.js')).cases(),
-  async () => (await import('./attacks-dlp.js')).dlpCases(),
-  async () => (await import('./benign-dlp.js')).benignDlpCases(),
-  async () => (await import('./attacks-reflection.js')).reflectionCases(),
+/**
+ * A source, and whether its benign cases are documents every scanner in
+ * BENIGN_SCANNERS reads (the gathered and written corpus), or near-misses made for
+ * one scanner (a token of the same shape that is not the injected one is no false
+ * positive of reflection scrubbing, but DLP is right to flag it).
+ */
+export interface Source {
+  load: () => Promise<DetectionCase[]>;
+  corpus: boolean;
+}
+
+export const SOURCES: readonly Source[] = [
+  { load: async () => (await import('./attacks-injection.js')).cases(), corpus: false },
+  { load: async () => (await import('./benign.js')).cases(), corpus: true },
+  { load: async () => (await import('./attacks-dlp.js')).dlpCases(), corpus: false },
+  { load: async () => (await import('./benign-dlp.js')).benignDlpCases(), corpus: false },
+  { load: async () => (await import('./attacks-reflection.js')).reflectionCases(), corpus: false },
 ];

@@ -75,4 +75,7 @@ test('base32, jwt header, entropy, placeholders', () => {
   assert.equal(shannonEntropy('abcd'), 2);
   for (const p of ['${DB_PASSWORD}', '<your-token>', 'changeme', '****', 'process.env.TOKEN', '/etc/secret', 'your_api_key_here', 'SLUICE_SECRET_github_token', 'SLUICE_SECRET_env_GH_TOKEN']) assert.ok(isPlaceholder(p), p);
   for (const p of ['hunter2hunter2', 'Fake-Pass-2026!']) assert.ok(!isPlaceholder(p), p);
+  // What setup guides and example configs put in the value's place.
+  for (const p of ['replace-me', 'change-me', 'change-me-to-a-long-random-string', 'CHANGE_ME', 'set-this', 'TODO', 'secret-goes-here', 'session_secret=']) assert.ok(isPlaceholder(p), p);
+  for (const p of ['changeling-Qx7!pz', 'meridian-42-Kv9', 'set4Gz91!']) assert.ok(!isPlaceholder(p), p);
 });

@@ -22,6 +22,11 @@ export function isPlaceholder(value: string): boolean {
   if (/^(?:\$\{|\{\{|<|%\(|\$[a-z_]|process\.env|os\.environ|os\.getenv|env\.|env\[|getenv|secrets\.|vault:|@)/.test(v)) return true;
   if (/^(?:\*+|x+|\.+|-+|#+|_+|0+)$/.test(v)) return true;
   if (/^(?:your|my|example|sample|test|dummy|fake|insert|enter|replace|change)[_-]?/.test(v) && /(?:here|key|token|secret|password|pass)$/.test(v)) return true;
+  // Instructions to the reader in the value's place: change-me, replace_me, change-me-to-a-long-random-string, set-this.
+  if (/^(?:change|replace|fill|set|update|insert|enter|put|add)[-_ ]?(?:me|this|it|in)(?:$|[-_ ])/.test(v)) return true;
+  if (/^(?:todo|fixme|tbd|tba|n\/?a)$/.test(v) || /[-_](?:here|goes[-_]here)$/.test(v)) return true;
+  // An empty assignment read up to the next line's key (`ADMIN_PASSWORD=` then `SESSION_SECRET=`).
+  if (/^[a-z][a-z0-9_]*[=:]$/.test(v)) return true;
   if (/^[./~]/.test(v) || /^[a-z][a-z0-9+.-]*:\/\//.test(v)) return true; // paths and URLs
   return /^(.)\1+$/.test(v);
 }
