@@ -18,6 +18,7 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from '../temp-files.js';
 import type { AuditRecord } from './fields.js';
 
 export type Durability = 'process' | 'machine';
@@ -283,15 +284,5 @@ export class AuditJournal {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.onError(err as Error);
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
