@@ -87,8 +87,11 @@ async function runWsCase(c: BenchCase, h: Harness, who: RunIdentity): Promise<Re
 
 /** The gate's own record of the case (by decision id when known) as `evidence.audit`. */
 async function attachAudit(h: Harness, evidence: Record<string, unknown>, waitMs: number): Promise<void> {
-  const records = await h.audit.next(waitMs);
-  const mine = typeof evidence.decision_id === 'string' ? records.filter((r) => r.decision_id === evidence.decision_id) : records;
+  // With the decision id, wait for that record: a record of the case before (a session
+  // that closed late) may come first and must not end the wait.
+  const id = typeof evidence.decision_id === 'string' ? evidence.decision_id : undefined;
+  const records = id !== undefined ? await h.audit.collect((r) => r.decision_id === id, { decisionId: id, timeoutMs: waitMs }) : await h.audit.next(waitMs);
+  const mine = id !== undefined ? records.filter((r) => r.decision_id === id) : records;
   const rec = mine[0];
   if (rec === undefined) return;
   evidence.audit = {
