@@ -69,7 +69,8 @@ export class AuditJournal {
   private seq = 0;
   private failure: string | null = null;
   private closing: string[] = [];
-  private closingIds: string[] = [];
+  /** The first of them, to name in an error. */
+  private firstClosing = '';
   private flushing = false;
   private torn = false;
   private lost = 0;
@@ -148,24 +149,22 @@ export class AuditJournal {
   close(id: string, json: string): void {
     this.live.delete(id);
     this.handed++;
+    if (this.closing.length === 0) this.firstClosing = id;
     this.closing.push(`{"c":${json}}\n`);
-    this.closingIds.push(id);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flushClosed());
     }
   }
 
-  /** Write the finished records of this turn (one write). */
-  flushClosed(): void {
+  /** Write the finished records of this turn (one write). False when they could not be written. */
+  flushClosed(): boolean {
     this.flushing = false;
-    if (this.closing.length === 0) return;
-    const lines = this.closing.length === 1 ? this.closing[0]! : this.closing.join('');
-    const first = this.closingIds[0]!;
-    const n = this.closingIds.length;
+    const n = this.closing.length;
+    if (n === 0) return true;
+    const lines = n === 1 ? this.closing[0]! : this.closing.join('');
     this.closing = [];
-    this.closingIds = [];
-    this.append(lines, n === 1 ? first : `${first} and ${n - 1} more`, n);
+    return this.append(lines, n === 1 ? this.firstClosing : `${this.firstClosing} and ${n - 1} more`, n);
   }
 
   /**
