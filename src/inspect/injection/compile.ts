@@ -1,6 +1,6 @@
 /**
- * Patterns compiled for matching. One pass of a keyword alternation finds where
- * the patterns' keywords occur (most text has few); each pattern's regex then
+ * Patterns compiled for matching. One pass of a keyword automaton
+ * (keyword-automaton.ts) finds where the patterns' keywords occur (most text has few); each pattern's regex then
  * runs only over the merged neighbourhoods of its keywords (400 characters
  * before, 800 after: longer than any built-in match), never over the whole
  * text. Regexes are global, with spaces widened to `\s` (normalised text has
@@ -12,6 +12,7 @@
  * const [c] = m.candidates(text, false);
  * c && [...matchesIn(c, text)][0]?.text; // 'ignore all previous instructions'
  */
+import { KeywordAutomaton } from './keyword-automaton.js';
 import type { InjectionPattern } from './types.js';
 
 export interface CompiledPattern {
@@ -33,23 +34,16 @@ export interface PatternMatch {
   text: string;
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
+const WORD = /\w/;
 const BEFORE = 400;
 const AFTER = 800;
 /** Stop looking for a better occurrence of one pattern after this many. */
 const MAX_OCCURRENCES = 32;
 
 interface KeywordIndex {
-  re: RegExp | null;
-  /** Keywords with non-ASCII letters (other scripts), run only over text that has some. */
-  other: RegExp | null;
-  otherChars: RegExp | null;
-  /** Keyword -> patterns of that keyword and of every keyword it contains. */
-  patterns: Map<string, CompiledPattern[]>;
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  automaton: KeywordAutomaton;
+  /** Keyword (by its index in the automaton) -> patterns of that keyword and of every keyword it contains. */
+  patterns: CompiledPattern[][];
 }
 
 function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
@@ -67,23 +61,12 @@ function buildIndex(compiled: readonly CompiledPattern[]): KeywordIndex {
   // does, so it answers for the patterns of every keyword that contains it.
   const all = [...own.keys()];
   const keywords = all.filter((k) => !all.some((o) => o !== k && k.includes(o))).sort((a, b) => b.length - a.length);
-  const patterns = new Map<string, CompiledPattern[]>();
-  for (const kw of keywords) {
+  const patterns = keywords.map((kw) => {
     const set = new Set<CompiledPattern>();
     for (const [other, list] of own) if (other.includes(kw) || kw.includes(other)) for (const c of list) set.add(c);
-    patterns.set(kw, [...set]);
-  }
-  const ascii = keywords.filter((k) => !NON_ASCII.test(k));
-  const other = keywords.filter((k) => NON_ASCII.test(k));
-  const re = ascii.length > 0 ? new RegExp(ascii.map(escapeRegex).join('|'), 'g') : null;
-  // The non-ASCII characters of those keywords: text with none of them (most text) skips their pass.
-  const chars = [...new Set([...other.join('')].filter((c) => c.charCodeAt(0) > 0x7f))].map(escapeRegex).join('');
-  return {
-    re,
-    other: other.length > 0 ? new RegExp(other.map(escapeRegex).join('|'), 'g') : null,
-    otherChars: chars !== '' ? new RegExp(`[${chars}]`) : null,
-    patterns,
-  };
+    return [...set];
+  });
+  return { automaton: new KeywordAutomaton(keywords), patterns };
 }
 
 export class PatternMatcher {
@@ -115,31 +98,27 @@ export class PatternMatcher {
   /** Patterns whose keywords occur in `text` (normalised), with where. `strict` adds the strict-scope patterns. */
   candidates(text: string, strict: boolean): Candidate[] {
     const index = strict ? this.strict : this.general;
-    // Keywords are written with spaces; normalised text may break a line there.
-    const flat = text.includes('\n') ? text.replaceAll('\n', ' ') : text;
     const byPattern = new Map<CompiledPattern, Array<[number, number]>>();
-    if (index.re !== null) this.collect(index, index.re, flat, byPattern);
-    if (index.other !== null && index.otherChars?.test(flat) === true) this.collect(index, index.other, flat, byPattern);
-    return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges: merge(ranges) }));
-  }
-
-  private collect(index: KeywordIndex, re: RegExp, flat: string, byPattern: Map<CompiledPattern, Array<[number, number]>>): void {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(flat)) !== null) {
-      let start = Math.max(0, m.index - BEFORE);
+    // Keywords are written with spaces; normalised text may break a line there (the automaton reads it as a space).
+    index.automaton.scan(text, (at, k) => {
+      let start = Math.max(0, at - BEFORE);
       // Start a range on a word boundary so `\b` at its edge means what it says.
-      for (let k = 0; k < 64 && start > 0 && /\w/.test(flat[start - 1]!); k++) start--;
-      const end = Math.min(flat.length, m.index + m[0].length + AFTER);
-      for (const c of index.patterns.get(m[0]) ?? []) {
+      for (let n = 0; n < 64 && start > 0 && WORD.test(text[start - 1]!); n++) start--;
+      const end = Math.min(text.length, at + index.automaton.length(k) + AFTER);
+      for (const c of index.patterns[k]!) {
         const ranges = byPattern.get(c);
         const last = ranges?.[ranges.length - 1];
         if (ranges === undefined) byPattern.set(c, [[start, end]]);
         else if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end);
         else ranges.push([start, end]);
       }
-      re.lastIndex = m.index + 1;
-    }
+    });
+    return [...byPattern].map(([compiled, ranges]) => ({ compiled, ranges: merge(ranges) }));
+  }
+
+  /** The keyword automaton of the general or the strict set (quick-clear.ts runs it on raw text). */
+  automaton(strict: boolean): KeywordAutomaton {
+    return (strict ? this.strict : this.general).automaton;
   }
 
   /** The first occurrence of every candidate pattern (tests and tools; the scanner iterates). */

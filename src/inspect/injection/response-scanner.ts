@@ -14,9 +14,8 @@
  * const findings = [...rs.push(chunk1), ...rs.push(chunk2), ...rs.end()];
  * if (findings.some((f) => f.action === 'block')) deny();
  */
-import { TextDecoder } from 'node:util';
-import { charsetOf, contentKind } from './content-kind.js';
-import type { ContentKind } from './content-kind.js';
+import { charsetOf, chunkDecoder, contentKind } from './content-kind.js';
+import type { ChunkDecoder, ContentKind } from './content-kind.js';
 import { HtmlTextExtractor } from './html-extract.js';
 import { JsonStringExtractor } from './json-extract.js';
 import type { ScanContext } from './scan-segments.js';
@@ -72,7 +71,7 @@ export interface StreamScanOptions {
 }
 
 export class StreamingResponseScanner implements ResponseScanner {
-  private readonly decoder: TextDecoder;
+  private readonly decoder: ChunkDecoder;
   private extractor: Extractor | null = null;
   private readonly window: ScanWindow;
   private scanned = 0;
@@ -85,7 +84,7 @@ export class StreamingResponseScanner implements ResponseScanner {
     private readonly ctx: ScanContext,
     private readonly opts: StreamScanOptions,
   ) {
-    this.decoder = new TextDecoder(charsetOf(contentType));
+    this.decoder = chunkDecoder(charsetOf(contentType));
     this.window = new ScanWindow(ctx);
   }
 

@@ -16,6 +16,7 @@ import type { PatternMatcher, PatternMatch } from './compile.js';
 import { isQuotedDiscussion } from './context.js';
 import { isReportedSpeech } from './speech.js';
 import { normalizeText } from './normalize.js';
+import { quickClear } from './quick-clear.js';
 import { withExcerpt } from './types.js';
 import type { InjectionCategory, InjectionFinding, TextSegment } from './types.js';
 
@@ -142,6 +143,11 @@ function weigh(occ: Occurrence[], ctx: ScanContext): Occurrence[] {
  * (or not) then, with their full context, and are skipped now.
  */
 export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext, alreadyScanned = 0): InjectionFinding[] {
+  return quickClear(segments, ctx.matcher.automaton(ctx.strict)) ? [] : fullScan(segments, ctx, alreadyScanned);
+}
+
+/** scanSegments without the fast path (tests hold the two to the same answers). */
+export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alreadyScanned = 0): InjectionFinding[] {
   const out: InjectionFinding[] = [];
   const parts: string[] = ['\n'];
   const hiddenRanges: Array<{ start: number; end: number; why: string }> = [];
