@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, loopbackUpstream, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 describe('explain shares sluice run’s default identity, and exits 3 on a refusal', () => {
@@ -18,16 +18,7 @@ describe('explain shares sluice run’s default identity, and exits 3 on a refus
 
   before(async () => {
     up = await startUpstream();
-    d = await initDir(`  - id: default-agent-only
-    hosts: [api.upstream.test]
-    agents: [default]
-    tenants: [default]
-dns:
-  hosts:
-    api.upstream.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-`);
+    d = await initDir(loopbackUpstream('default-agent-only', '    agents: [default]\n    tenants: [default]\n'));
     gate = await startCliGate(d.configFile);
     url = `http://api.upstream.test:${up.port}/x`;
   });

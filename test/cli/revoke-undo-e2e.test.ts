@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { appendFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, loopbackUpstream, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -18,14 +18,7 @@ describe('sluice revoke --undo', () => {
 
   before(async () => {
     up = await startUpstream();
-    d = await initDir(`  - id: upstream
-    hosts: [api.upstream.test]
-dns:
-  hosts:
-    api.upstream.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-`);
+    d = await initDir(loopbackUpstream('upstream'));
     gates.push(await startCliGate(d.configFile), await startCliGate(d.configFile));
   });
   after(async () => {

@@ -34,6 +34,24 @@ export async function initDir(yaml = ''): Promise<InitDir> {
 }
 
 /**
+ * initDir's YAML for one rule `id` on api.upstream.test, which resolves to 127.0.0.1
+ * (a loopback test upstream the gate may reach); `ruleLines` go into the rule.
+ *
+ * @example
+ * const d = await initDir(loopbackUpstream('upstream', '    agents: [default]\n'));
+ */
+export function loopbackUpstream(id: string, ruleLines = ''): string {
+  return `  - id: ${id}
+    hosts: [api.upstream.test]
+${ruleLines}dns:
+  hosts:
+    api.upstream.test: 127.0.0.1
+network:
+  allow_private: [127.0.0.1/32]
+`;
+}
+
+/**
  * Turn on `log.audit` in an initDir config (the starter's commented line, edited as an
  * operator would): for tests that read audit records from the gate's stderr, which
  * by default carries none while audit.db keeps them.
