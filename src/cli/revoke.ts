@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     let written: { id: string } | null;
     try {
       written = values.undo
-        ? await undo(store, { kind, value, tenant: values.tenant ?? null }, flag)
+        ? await undo(store, { kind, value, tenant: values.tenant ?? null })
         : await record(store, dataDir, { kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.field === kind ? flag : err.field}: ${err.message.slice(err.field.length + 2)}`);
@@ -108,14 +108,14 @@ async function record(store: RevocationStore, dataDir: string, r: RevocationRequ
 }
 
 /** Lift and say what was lifted; null (after saying so, and where that id is revoked instead) when nothing was. */
-async function undo(store: RevocationStore, t: RevocationTarget & { tenant: string | null }, flag: string): Promise<RevocationUndo | null> {
+async function undo(store: RevocationStore, t: RevocationTarget & { tenant: string | null }): Promise<RevocationUndo | null> {
   const lifted = await store.undo(t);
   for (const e of lifted?.undone ?? []) process.stdout.write(`${describeUndone(e)}\n`);
   if (lifted !== null) return lifted;
   const scope = t.tenant === null ? '' : ` in tenant ${t.tenant}`;
   const elsewhere = store.list().filter((e) => e.kind === t.kind && e.value === t.value);
   const hint = elsewhere.map((e) => `; it is revoked ${e.tenant === null ? 'in every tenant (leave out --tenant)' : `in tenant ${e.tenant} (add --tenant ${e.tenant})`}`).join('');
-  process.stderr.write(`sluice revoke: nothing was revoked under ${t.kind} '${t.value}'${scope}, so nothing was undone${hint}; 'sluice revoke --list' shows what is (--${flag})\n`);
+  process.stderr.write(`sluice revoke: nothing was revoked under ${t.kind} '${t.value}'${scope}, so nothing was undone${hint}; 'sluice revoke --list' shows what is\n`);
   return null;
 }
 
