@@ -12,9 +12,10 @@ import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-too
 import { formatVerdict, verdictJson } from './explain-verdict.js';
 import { gateChecks } from './gate-checks.js';
 import { configPath } from './paths.js';
+import { runIdentity } from './run-identity.js';
 import { EXIT, UsageError } from './usage-error.js';
 
-export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--config F] [--json] METHOD URL
+export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--no-token] [--config F] [--json] METHOD URL
 sluice explain --mcp-server S --tool T [--args JSON] [--agent A] [--tenant T] ... [--config F]
 
 Say what the gate would answer one request, without sending it, and why: first
@@ -23,8 +24,10 @@ names, hostname DLP), then the policy (the deciding rule and reason, intent,
 credential (its name only), route and policy version), then the refusal of a
 credential that would travel over plain HTTP; then every earlier rule with each
 reason it did not match. --json prints the same as one JSON object.
-Without --agent the request is explained as having no identity. --tenant defaults
-to 'default'.
+The identity is the one 'sluice run' gets with the same --tenant and --agent:
+both default to 'default'. --no-token explains a request that carries no token.
+Exit status: 0 when the gate would let it through, 3 when it would refuse it
+(also with --json), 2 when called wrongly or the config is invalid.
 
 The second form decides one MCP tool call against the MCP tool rules (rules with
 'mcp:'), then mcp.default: S is a server name from mcp.servers, a host, or the
@@ -58,6 +61,7 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
       tool: { type: 'string' },
       args: { type: 'string' },
       json: { type: 'boolean' },
+      'no-token': { type: 'boolean' },
     },
     allowPositionals: true,
     strict: true,
@@ -82,14 +86,13 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     notes.push(`this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME`);
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
-  if (values.json === true) {
-    io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
-    return EXIT.ok;
-  }
-  io.out(formatVerdict(verdict, who));
-  for (const n of notes) io.out(`\nnote: ${n}\n`);
-  return EXIT.ok;
+  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
+  else io.out(formatVerdict(verdict, who) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
+
+/** `sluice explain`'s answer for a request or tool call the gate would refuse; 1 stays "the command failed". */
+export const EXIT_DENIED = 3;
 
 /** The config and its compiled policy; null (after saying why on stderr) when the config is invalid. */
 async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded: LoadedConfig; policy: CompiledPolicy } | null> {
@@ -104,9 +107,9 @@ async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded:
 }
 
 const IDENTITY_NOTE =
-  'identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; pass --agent to explain a request with a token.';
+  'identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; leave out --no-token to explain a request with a token.';
 
-type Values = { json?: boolean | undefined; agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
+type Values = { json?: boolean | undefined; agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'no-token'?: boolean | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
 
 async function runTool(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`the tool form takes no METHOD URL; got '${positionals.join(' ')}'\n\n${help}`);
@@ -123,20 +126,16 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   const server = serverFromArg(serverArg, policy);
   const explanation = explainTool({ server, tool, args }, who, policy);
   const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
-  if (values.json === true) {
-    io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, notes }, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  io.out(formatToolExplanation(explanation, server, tool, who, policy, formatTrace));
-  for (const n of notes) io.out(`\nnote: ${n}\n`);
-  return EXIT.ok;
+  if (values.json === true) io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, notes }, null, 2)}\n`);
+  else io.out(formatToolExplanation(explanation, server, tool, who, policy, formatTrace) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  return explanation.decision.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
+/** The identity `sluice run` would get with these flags (runIdentity), or none with --no-token. */
 function whoFrom(v: Values): Who | null {
-  if (v.agent === undefined) {
-    if (v.tenant !== undefined || v.session !== undefined || v.human !== undefined || v.label !== undefined) {
-      throw new UsageError('--tenant, --session, --human and --label describe an agent; add --agent NAME');
-    }
+  if (v['no-token'] === true) {
+    const named = (['agent', 'tenant', 'session', 'human', 'label'] as const).find((k) => v[k] !== undefined);
+    if (named !== undefined) throw new UsageError(`--no-token explains a request without an identity; --${named} describes one`);
     return null;
   }
   const labels: Record<string, string> = {};
@@ -145,7 +144,7 @@ function whoFrom(v: Values): Who | null {
     if (eq <= 0) throw new UsageError(`--label takes key=value; got '${l}'`);
     labels[l.slice(0, eq)] = l.slice(eq + 1);
   }
-  return { tenant: v.tenant ?? 'default', agent: v.agent, session: v.session ?? 'explain', human: v.human ?? null, labels };
+  return { ...runIdentity(v), session: v.session ?? 'explain', human: v.human ?? null, labels };
 }
 
 /**

@@ -10,7 +10,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration } from '../config/duration.js';
 import { ControlRefused, ControlUnreachable, controlCall } from '../control/control-client.js';
 import type { RunAnswer } from '../control/protocol.js';
 import type { Principal } from '../identity/principal.js';
@@ -18,6 +17,7 @@ import { writeClientBundle } from '../tls/trust.js';
 import { agentEnv } from './agent-env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { controlSocket } from './control-socket.js';
+import { ttlFlag } from './duration-flag.js';
 import { configPath } from './paths.js';
 import { CommandError, UsageError } from './usage-error.js';
 
@@ -62,12 +62,7 @@ export interface GateSession {
  * spawn('curl', ['https://api.example.com/'], { env: s.env });
  */
 export async function openGateSession(flags: GateSessionFlags): Promise<GateSession> {
-  let ttlMs: number;
-  try {
-    ttlMs = parseDuration(flags.ttl);
-  } catch (err) {
-    throw new UsageError(`--ttl: ${(err as Error).message}`);
-  }
+  const ttlMs = ttlFlag(flags.ttl).ms;
   const socket = await controlSocket(flags);
   let run: RunAnswer;
   try {

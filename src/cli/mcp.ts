@@ -16,6 +16,7 @@ import { openGateSession } from './gate-session.js';
 import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
 import { spawnWrapped } from './spawn-child.js';
+import { runIdentity } from './run-identity.js';
 import { UsageError } from './usage-error.js';
 
 export const help = `sluice mcp [--config FILE] [--control SOCKET] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 12h] -- CMD [ARGS...]
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
   if (command.length === 0) throw new UsageError('nothing to run: sluice mcp [options] -- CMD [ARGS...]');
   const [cmd, ...args] = command as [string, ...string[]];
-  return wrap(cmd, args, { ...values, tenant: values.tenant ?? 'default', agent: values.agent ?? 'default', ttl: values.ttl ?? '12h' });
+  return wrap(cmd, args, { ...values, ...runIdentity(values), ttl: values.ttl ?? '12h' });
 }
 
 async function wrap(

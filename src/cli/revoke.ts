@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRevocationStore } from '../state/index.js';
-import type { RevocationEntry, RevocationKind } from '../state/index.js';
-import { parseDuration } from '../config/duration.js';
+import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../state/index.js';
+import { durationFlag, type DurationFlag } from './duration-flag.js';
 import { dataDirFor } from './emergency-config.js';
 import { configPath } from './paths.js';
 import { unseenNote } from './revoke-seen.js';
-import { UsageError } from './usage-error.js';
+import { EXIT, UsageError } from './usage-error.js';
 
 export const help = `sluice revoke (--session S | --agent A | --token-id J) [--tenant T] [--reason R] [--wait 5s] [--config FILE]
+sluice revoke --undo (--session S | --agent A | --token-id J) [--tenant T] [--wait 5s] [--config FILE]
 sluice revoke --list [--config FILE]
 
 Revoke agent tokens. Returns once every running gate (and 'sluice mcp' wrapper) on
@@ -25,7 +26,11 @@ line (or its folder), and says the rest was ignored.
   --token-id J   the one token whose id (jti) is J, permanently
   --tenant T     only within tenant T
   --reason R     why (kept with the revocation, shown in 'sluice revoke' output)
-  --list         print every revocation recorded, oldest first
+  --undo         lift the revocations of that session, agent or token (with that
+                 --tenant, or none): says what it lifted, or exits 1 when nothing
+                 was revoked under that id; running gates accept it again once this
+                 returns (exchanges already ended stay ended)
+  --list         print every revocation in force, oldest first
   --wait D       how long to wait for running gates to apply it (default 5s); if one
                  has not, the revocation stays recorded, the gates are named on
                  stderr and the exit code is 3`;
@@ -51,13 +56,14 @@ export async function run(argv: string[]): Promise<number> {
       wait: { type: 'string' },
       config: { type: 'string' },
       list: { type: 'boolean', default: false },
+      undo: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   if (values.list) {
     const other = ['session', 'agent', 'token-id', 'tenant', 'reason', 'wait'].find((k) => values[k as keyof typeof values] !== undefined);
-    if (other !== undefined) throw new UsageError(`--list takes no --${other}`);
+    if (other !== undefined || values.undo) throw new UsageError(`--list takes no --${other ?? 'undo'}`);
     return list(await dataDirFor(configPath(values.config), 'revoke'));
   }
   const given = KIND_FLAGS.filter(([, flag]) => values[flag] !== undefined);
@@ -65,39 +71,64 @@ export async function run(argv: string[]): Promise<number> {
   if (given.length !== 1 || chosen === undefined) throw new UsageError('give exactly one of --session, --agent, --token-id');
   const [kind, flag] = chosen;
   const value = values[flag] ?? '';
-  const waitMs = waitOption(values.wait);
+  if (values.undo && values.reason !== undefined) throw new UsageError('--reason goes with a revocation; --undo records none');
+  const wait = waitOption(values.wait);
   const dataDir = await dataDirFor(configPath(values.config), 'revoke');
   const store = await openRevocationStore(dataDir, { watch: false });
-  let entry: RevocationEntry;
   let pending: string[];
   try {
+    let written: { id: string } | null;
     try {
-      entry = await store.revoke({ kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
+      written = values.undo
+        ? await undo(store, { kind, value, tenant: values.tenant ?? null })
+        : await record(store, dataDir, { kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.field === kind ? flag : err.field}: ${err.message.slice(err.field.length + 2)}`);
       throw err;
     }
-    process.stdout.write(`${describe(entry)}\n`);
-    const note = unseenNote(dataDir, kind, value, entry.tenant);
-    if (note !== null) process.stderr.write(`sluice revoke: note: ${note}\n`);
-    pending = await store.awaitApplied(entry, waitMs);
+    if (written === null) return EXIT.failed;
+    pending = await store.awaitApplied(written, wait.ms);
   } finally {
     await store.close();
   }
   if (pending.length === 0) return 0;
+  const still = values.undo ? 'still refuse' : 'still accept';
   process.stderr.write(
-    `sluice revoke: recorded, but not yet applied by ${pending.length} running process(es) after ${waitMs} ms; they may still accept that identity:\n${pending.map((p) => `  ${p}\n`).join('')}`,
+    `sluice revoke: recorded, but not yet applied by ${pending.length} running process(es) after ${wait.text}; they may ${still} that identity:\n${pending.map((p) => `  ${p}\n`).join('')}`,
   );
   return EXIT_NOT_CONFIRMED;
 }
 
-function waitOption(v: string | undefined): number {
-  if (v === undefined) return 5000;
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    throw new UsageError(`--wait: ${err instanceof Error ? err.message : String(err)}`);
-  }
+async function record(store: RevocationStore, dataDir: string, r: RevocationRequest & { tenant: string | null }): Promise<RevocationEntry> {
+  const entry = await store.revoke(r);
+  process.stdout.write(`${describe(entry)}\n`);
+  const note = unseenNote(dataDir, r.kind, r.value, entry.tenant);
+  if (note !== null) process.stderr.write(`sluice revoke: note: ${note}\n`);
+  return entry;
+}
+
+/** Lift and say what was lifted; null (after saying so, and where that id is revoked instead) when nothing was. */
+async function undo(store: RevocationStore, t: RevocationTarget & { tenant: string | null }): Promise<RevocationUndo | null> {
+  const lifted = await store.undo(t);
+  for (const e of lifted?.undone ?? []) process.stdout.write(`${describeUndone(e)}\n`);
+  if (lifted !== null) return lifted;
+  const scope = t.tenant === null ? '' : ` in tenant ${t.tenant}`;
+  const elsewhere = store.list().filter((e) => e.kind === t.kind && e.value === t.value);
+  const hint = elsewhere.map((e) => `; it is revoked ${e.tenant === null ? 'in every tenant (leave out --tenant)' : `in tenant ${e.tenant} (add --tenant ${e.tenant})`}`).join('');
+  process.stderr.write(`sluice revoke: nothing was revoked under ${t.kind} '${t.value}'${scope}, so nothing was undone${hint}; 'sluice revoke --list' shows what is\n`);
+  return null;
+}
+
+function describeUndone(e: RevocationEntry): string {
+  const at = new Date(e.revokedAt).toISOString();
+  const scope = e.tenant === null ? '' : ` in tenant ${e.tenant}`;
+  const why = e.reason === null ? '' : `; reason: ${e.reason}`;
+  const tokens = e.kind === 'agent' ? `its tokens issued up to ${at}` : 'its tokens';
+  return `undid the revocation of ${e.kind} ${e.value}${scope} (recorded ${at}${why}): ${tokens} are accepted again until they expire`;
+}
+
+function waitOption(v: string | undefined): DurationFlag {
+  return v === undefined ? { ms: 5000, text: '5s' } : durationFlag('--wait', v);
 }
 
 function describe(e: RevocationEntry): string {

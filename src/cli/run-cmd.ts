@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { prepareLaunch, type Launch } from '../launcher/launch.js';
 import { openGateSession } from './gate-session.js';
+import { runIdentity } from './run-identity.js';
 import { keepRenewed } from './run-renewal.js';
 import { UsageError } from './usage-error.js';
 
@@ -39,8 +40,8 @@ export async function run(argv: string[]): Promise<number> {
       control: { type: 'string' },
       config: { type: 'string' },
       gate: { type: 'string' },
-      tenant: { type: 'string', default: 'default' },
-      agent: { type: 'string', default: 'default' },
+      tenant: { type: 'string' },
+      agent: { type: 'string' },
       human: { type: 'string' },
       ttl: { type: 'string', default: '1h' },
       quiet: { type: 'boolean', short: 'q', default: false },
@@ -57,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.isolate && values['no-isolate']) throw new UsageError('--isolate and --no-isolate contradict each other');
   const printEnv = values['print-env'];
   if (positionals.length === 0 && !printEnv) throw new UsageError('nothing to run: sluice run [--config FILE] -- CMD [ARGS...]');
-  const session = await openGateSession(values);
+  const session = await openGateSession({ ...values, ...runIdentity(values) });
   const { principal } = session;
   const say = (line: string): void => {
     if (!values.quiet) process.stderr.write(`sluice run: ${line}\n`);

@@ -4,11 +4,11 @@
  * terminal) and never printed.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
 import { FileSecretStore, MAX_SECRET_BYTES } from '../credentials/file-store.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { trimOneNewline } from '../credentials/refs.js';
 import { isSecretName } from '../credentials/secret-name.js';
+import { dataDirFor } from './emergency-config.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -47,7 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     // Not echoed: a value pasted where the name goes must not land in a terminal log.
     throw new UsageError("invalid secret name (not shown): expected 1 to 64 letters, digits, '_', '.' or '-'");
   }
-  const dataDir = (await loadConfig(configPath(values.config))).config.data_dir;
+  // The store needs only the data directory: a bad edit must not stop 'sluice secret set' for a missing secret.
+  const dataDir = await dataDirFor(configPath(values.config), 'secret');
 
   if (sub === 'list') {
     const store = await FileSecretStore.open(dataDir);

@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { loadConfig } from '../config/load.js';
+import { logCarriesAudit } from '../config/log-audit.js';
+import type { Config } from '../config/schema.js';
 import { parseListen } from '../config/listen-address.js';
 import { createLogger } from '../logger.js';
 import { Gate } from '../proxy/gate.js';
@@ -68,7 +72,8 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(
     `sluice listening on ${gate.url}\n` +
       `CA certificate: ${loaded.config.tls.ca_cert}\n` +
-      `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n`,
+      `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n` +
+      `audit: ${auditWhere(loaded.config)}\n`,
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
   for (const w of await startWarnings(loaded, where)) {
@@ -80,6 +85,13 @@ export async function run(argv: string[]): Promise<number> {
   await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;
+}
+
+/** Where the audit records go, so an operator who sees none on this console knows where to look. */
+function auditWhere(c: Config): string {
+  const sinks = [...(c.audit.sqlite ? [`${join(c.data_dir, AUDIT_DB_NAME)} ('sluice audit tail -f' follows it)`] : []), ...(c.audit.jsonl === false ? [] : [c.audit.jsonl])];
+  if (!logCarriesAudit(c)) return `${sinks.join(', ')}; not on this console (log.audit: true puts them in the log)`;
+  return [...sinks, c.log.file === undefined ? 'the log on stderr' : c.log.file].join(', ');
 }
 
 /** A socket error from listening, as a message a person can act on; anything else passes through. */

@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
     options: { control: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false } },
     strict: true,
   });
-  const socket = await controlSocket(values);
+  const socket = await controlSocket(values, 'status');
   let s: StatusAnswer;
   try {
     s = await controlCall<StatusAnswer>(socket, 'GET', '/v1/status', undefined, 5000);

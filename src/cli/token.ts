@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { parseDuration } from '../config/duration.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { loadSigningKey } from '../identity/keys.js';
 import { issueToken } from '../identity/tokens.js';
+import { ttlFlag } from './duration-flag.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.tenant === undefined || values.agent === undefined) throw new UsageError('--tenant and --agent are required');
   const labels = parseLabels(values.label ?? []);
-  const ttlMs = values.ttl === undefined ? undefined : ttlFrom(values.ttl);
+  const ttlMs = values.ttl === undefined ? undefined : ttlFlag(values.ttl).ms;
   const loaded = await loadConfig(configPath(values.config));
   const key = await loadSigningKey(loaded.config.data_dir);
   try {
@@ -68,12 +68,4 @@ function parseLabels(items: string[]): Record<string, string> {
     out[k] = item.slice(eq + 1);
   }
   return out;
-}
-
-function ttlFrom(text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    throw new UsageError(`--ttl: ${(err as Error).message}`);
-  }
 }

@@ -51,3 +51,22 @@ function checkRange(ms: number, shown: string): number {
   }
   return ms;
 }
+
+/**
+ * A duration read from a config (only its milliseconds are kept) written back in the
+ * largest unit it is a whole number of, which is how durations are usually typed:
+ * 30000 is "30s", 5400000 "90m", 90000000 "25h". A duration typed on the command
+ * line is echoed as typed instead (cli/duration-flag.ts).
+ *
+ * @example
+ * formatDuration(30_000);   // '30s'
+ * formatDuration(1500);     // '1500ms'
+ * formatDuration(86400000); // '24h'
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit] ?? 1;
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

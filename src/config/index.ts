@@ -5,7 +5,7 @@
  * import { loadConfig } from './config/index.js';
  * const { config, version } = await loadConfig('sluice.yaml');
  */
-export { parseDuration, MAX_DURATION_MS } from './duration.js';
+export { formatDuration, parseDuration, MAX_DURATION_MS } from './duration.js';
 export { parseCidr } from './cidr.js';
 export { parseHostName, parseHostPattern, isHostName } from './host-pattern.js';
 export { parseListen } from './listen-address.js';

@@ -66,8 +66,11 @@ const logSchema = strictSection({
   file: emptyAsAbsent(z.string().optional()).transform((s) => (s === '' ? undefined : s)),
   /** json: one JSON object per line (for tools); pretty: one short line a person reads (stderr only). */
   format: z.enum(['json', 'pretty']).default('json'),
-  /** Whether the log carries a line per audit record (audit.db and audit.jsonl hold them either way). */
-  audit: z.boolean().default(true),
+  /**
+   * Whether the log carries a line per audit record (audit.db and audit.jsonl hold them
+   * either way). Unset: see logCarriesAudit (off on the console when another sink has them).
+   */
+  audit: z.boolean().optional(),
 });
 
 /** Every section but `version` is optional; an empty section gets its defaults. */

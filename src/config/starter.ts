@@ -63,7 +63,7 @@ log:
   level: info   # fatal, error, warn, info, debug, trace or silent
   # file: sluice.log   # default: standard error
   # format: pretty      # json (default), or pretty: one short line per event, for a terminal
-  # audit: false        # no audit lines in the log (audit.db and audit.jsonl still have every record)
+  # audit: true         # an audit line per request in the log too; default: only in a log file (audit.db has every record; 'sluice audit tail -f')
 
 # Rules, checked in order; the first that matches decides. A request no rule
 # matches is denied. Hosts are exact names, wildcards like "*.example.com"

@@ -6,6 +6,7 @@
  * const run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: 'acme', agent: 'bot' });
  */
 import { request } from 'node:http';
+import { formatDuration } from '../config/duration.js';
 import type { ControlRefusal } from './protocol.js';
 
 /** The gate answered with a refusal (`mint_refused`, `revoked`, ...). */
@@ -60,7 +61,7 @@ export function controlCall<T>(socket: string, method: 'GET' | 'POST', path: str
         else reject(new ControlRefused(res.statusCode ?? 0, parsed as ControlRefusal));
       });
     });
-    req.once('timeout', () => req.destroy(new Error(`the control socket ${socket} did not answer within ${timeoutMs} ms`)));
+    req.once('timeout', () => req.destroy(new Error(`the control socket ${socket} did not answer within ${formatDuration(timeoutMs)}`)));
     req.once('error', (err: NodeJS.ErrnoException) => reject(err.code !== undefined && !err.message.includes('did not answer') ? new ControlUnreachable(socket, err.code) : err));
     req.end(text);
   });

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { formatDuration } from '../config/duration.js';
 import { InvalidArgumentError } from './errors.js';
 import { checkLabels, checkName, checkText } from './names.js';
 import type { Principal } from './principal.js';
@@ -92,7 +93,7 @@ export function newSessionId(): string {
 function checkTtl(ttlMs: number): number {
   if (!Number.isFinite(ttlMs) || ttlMs < MIN_TTL_MS) throw new InvalidArgumentError('ttl', `must be at least ${MIN_TTL_MS / 1000}s`);
   if (ttlMs > MAX_TTL_MS) {
-    throw new InvalidArgumentError('ttl', `${Math.round(ttlMs / 1000)}s is longer than the 24h maximum; issue a shorter-lived token and mint a new one when it expires`);
+    throw new InvalidArgumentError('ttl', `${formatDuration(ttlMs)} is longer than the 24h maximum; issue a shorter-lived token and mint a new one when it expires`);
   }
   return ttlMs;
 }

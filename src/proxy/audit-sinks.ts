@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logCarriesAudit } from '../config/log-audit.js';
 import type { Config } from '../config/schema.js';
 import { AuditJournal } from '../audit/journal.js';
 import { inJsonlTail, inSqlite, readJournal } from '../audit/journal-recover.js';
@@ -9,16 +10,14 @@ import { AuditTrail } from '../audit/trail.js';
 import { unlinkSync } from 'node:fs';
 
 /**
- * The audit sinks the config asks for: the log (unless `log.audit: false`); SQLite in the data dir
+ * The audit sinks the config asks for: the log (as logCarriesAudit says); SQLite in the data dir
  * (default; written from a worker thread, off the event loop); JSON lines to stdout
  * or a file. A failing sink is loud (logged at error on every failure) and makes the
  * gate refuse requests as `audit.fail_closed` says.
  */
 export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
   const onError = (err: unknown): void => logger.error({ err }, 'AUDIT WRITE FAILED');
-  // With no other sink, the log is the trail: log.audit: false does not silence it.
-  const onlyLog = !config.audit.sqlite && config.audit.jsonl === false;
-  const sinks: AuditSink[] = config.log.audit || onlyLog ? [new LogAuditSink(logger)] : [];
+  const sinks: AuditSink[] = logCarriesAudit(config) ? [new LogAuditSink(logger)] : [];
   if (config.audit.sqlite) {
     sinks.push(new ThreadedSqliteAuditSink(config.data_dir, { onError, onRecover: () => logger.warn('audit sink recovered') }));
   }

@@ -7,6 +7,7 @@
  * @example
  * const r = await drain(limits, 30_000); // { ms: 812, ended: 0 }
  */
+import { formatDuration } from '../config/duration.js';
 import { Rejection } from './errors-map.js';
 import { RETRY_AFTER, type GateLimits } from './limits.js';
 
@@ -38,7 +39,7 @@ function endInFlight(limits: GateLimits, timeoutMs: number): number {
   const why = new Rejection(
     503,
     'shutting_down',
-    `the gate stopped before this exchange finished (timeouts.drain ${timeoutMs} ms); retry it`,
+    `the gate stopped before this exchange finished (timeouts.drain ${formatDuration(timeoutMs)}); retry it`,
     null,
     { 'retry-after': RETRY_AFTER },
   );

@@ -10,7 +10,7 @@ import { SqliteRevocationStore } from './sqlite-revocations.js';
 import type { SqliteRevocationOptions } from './sqlite-revocations.js';
 import type { RevocationStore } from './revocations.js';
 
-export type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
+export type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
 export { REVOCATION_KINDS } from './revocations.js';
 export type { SqliteRevocationOptions } from './sqlite-revocations.js';
 export { STATE_DB_FILE } from './sqlite-db.js';

@@ -30,6 +30,18 @@ export class RevocationSnapshot {
     this.#all.push(e);
   }
 
+  /** Drop the entry with this id (an undo); false when it is not here. */
+  remove(id: string): boolean {
+    const at = this.#all.findIndex((e) => e.id === id);
+    if (at === -1) return false;
+    const [e] = this.#all.splice(at, 1) as [RevocationEntry];
+    const map = this.#byKind[e.kind];
+    const rest = (map.get(e.value) ?? []).filter((x) => x.id !== id);
+    if (rest.length === 0) map.delete(e.value);
+    else map.set(e.value, rest);
+    return true;
+  }
+
   /** The first entry that refuses `p`, or null. */
   match(p: Principal): RevocationEntry | null {
     return (

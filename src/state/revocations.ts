@@ -11,6 +11,9 @@
  *   resolution, so a token minted in the same second as the revocation is refused
  *   too (the safe side).
  * - `tenant`, when set, limits any revocation to principals of that tenant.
+ * - `undo` lifts revocations; it is recorded like one (an id later than theirs), so
+ *   every process applies it the way it applies a revocation, and `awaitApplied`
+ *   waits for it the same way. Exchanges a revocation already ended stay ended.
  *
  * @example
  * await store.revoke({ kind: 'agent', value: 'billing-bot', tenant: 'acme', reason: 'key leaked' });
@@ -40,9 +43,31 @@ export interface RevocationEntry {
   readonly revokedAt: number;
 }
 
+/** What `undo` lifts: every revocation of this kind and value, recorded with exactly this tenant (null: all tenants). */
+export interface RevocationTarget {
+  kind: RevocationKind;
+  value: string;
+  tenant?: string | null;
+}
+
+export interface RevocationUndo {
+  /** The undo's own id, later than every entry it lifts: pass it to `awaitApplied`. */
+  readonly id: string;
+  /** The revocations lifted, oldest first. */
+  readonly undone: readonly RevocationEntry[];
+}
+
 export interface RevocationStore {
   /** Record a revocation durably; resolves with the entry once it is committed. */
   revoke(r: RevocationRequest): Promise<RevocationEntry>;
+  /**
+   * Lift every revocation in force that matches `t`, durably; null when there is none.
+   *
+   * @example
+   * const u = await store.undo({ kind: 'session', value: 'ses_1', tenant: null });
+   * if (u !== null) await store.awaitApplied(u, 5000);
+   */
+  undo(t: RevocationTarget): Promise<RevocationUndo | null>;
   /**
    * The entry that refuses `p`, or null. Synchronous, from memory: called per request.
    * Throws (SLUICE_STATE_UNAVAILABLE) when the snapshot cannot be trusted to be
@@ -56,8 +81,8 @@ export interface RevocationStore {
    * refuses it and its open exchanges of that identity are ended. Resolves with a
    * description of each one that had not (empty: all have).
    */
-  awaitApplied(entry: RevocationEntry, timeoutMs: number): Promise<string[]>;
-  /** Every revocation, oldest first. */
+  awaitApplied(entry: { readonly id: string }, timeoutMs: number): Promise<string[]>;
+  /** Every revocation in force (not undone), oldest first. */
   list(): RevocationEntry[];
   /** Called with the entries added (by this process or another) since the last call. Returns an unsubscribe function. */
   onChange(listener: (added: RevocationEntry[]) => void): () => void;

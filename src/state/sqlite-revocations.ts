@@ -18,7 +18,7 @@ import { fileIdentity, type FileIdentity } from './private-sqlite.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
 import { assertStateFile, BUSY_TIMEOUT_MS } from './sqlite-db.js';
 import { REVOCATION_KINDS } from './revocations.js';
-import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore } from './revocations.js';
+import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
 import { migrate, openStateDb, stateError } from './sqlite-db.js';
 import { Participant, waitForParticipants, type ParticipantKind } from './participants.js';
 
@@ -55,6 +55,11 @@ const SCHEMA = [
       revoked_at INTEGER NOT NULL
     )`);
   },
+  // An undo is a row too (ids only grow, so every process's incremental load sees it):
+  // the same kind, value and tenant, and the id of the revocation it lifts.
+  (db: Db): void => {
+    db.exec('ALTER TABLE revocations ADD COLUMN undoes INTEGER');
+  },
 ];
 
 interface Row {
@@ -64,6 +69,8 @@ interface Row {
   tenant: string | null;
   reason: string | null;
   revoked_at: number;
+  /** Set on an undo row: the id of the revocation it lifts. */
+  undoes: number | null;
 }
 
 export class SqliteRevocationStore implements RevocationStore {
@@ -72,6 +79,8 @@ export class SqliteRevocationStore implements RevocationStore {
   readonly #listeners = new Set<(added: RevocationEntry[]) => void>();
   readonly #insert: Statement<[string, string, string | null, string | null, number]>;
   readonly #since: Statement<[number], Row>;
+  readonly #inForce: Statement<[string, string, string | null], Row>;
+  readonly #insertUndo: Statement<[string, string, string | null, number, number]>;
   readonly #dataVersion: Statement<[], number>;
   readonly #timer: NodeJS.Timeout | null;
   readonly #maxStaleMs: number;
@@ -116,7 +125,13 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#onError = opts.onError ?? (() => undefined);
     this.#now = opts.now ?? Date.now;
     this.#insert = db.prepare('INSERT INTO revocations (kind, value, tenant, reason, revoked_at) VALUES (?, ?, ?, ?, ?)');
-    this.#since = db.prepare<[number], Row>('SELECT id, kind, value, tenant, reason, revoked_at FROM revocations WHERE id > ? ORDER BY id');
+    this.#since = db.prepare<[number], Row>('SELECT id, kind, value, tenant, reason, revoked_at, undoes FROM revocations WHERE id > ? ORDER BY id');
+    this.#inForce = db.prepare<[string, string, string | null], Row>(
+      `SELECT id, kind, value, tenant, reason, revoked_at, undoes FROM revocations r
+       WHERE undoes IS NULL AND kind = ? AND value = ? AND tenant IS ?
+         AND NOT EXISTS (SELECT 1 FROM revocations u WHERE u.undoes = r.id) ORDER BY id`,
+    );
+    this.#insertUndo = db.prepare('INSERT INTO revocations (kind, value, tenant, revoked_at, undoes) VALUES (?, ?, ?, ?, ?)');
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.#version = this.#readVersion();
     this.#load();
@@ -153,6 +168,27 @@ export class SqliteRevocationStore implements RevocationStore {
     }
   }
 
+  undo(t: RevocationTarget): Promise<RevocationUndo | null> {
+    try {
+      this.#assertOpen();
+      if (!REVOCATION_KINDS.includes(t.kind)) throw new InvalidArgumentError('kind', `expected one of ${REVOCATION_KINDS.join(', ')}`);
+      const value = checkName(t.kind, t.value);
+      const tenant = t.tenant == null ? null : checkName('tenant', t.tenant);
+      // IMMEDIATE: two undos of the same id cannot both lift (and report) the same revocation.
+      const lift = this.#db.transaction((): { rows: Row[]; last: number } => {
+        const rows = this.#inForce.all(t.kind, value, tenant);
+        let last = 0;
+        for (const r of rows) last = Number(this.#insertUndo.run(r.kind, r.value, r.tenant, this.#now(), r.id).lastInsertRowid);
+        return { rows, last };
+      });
+      const { rows, last } = lift.immediate();
+      this.#load();
+      return Promise.resolve(rows.length === 0 ? null : { id: String(last), undone: rows.map(entryOf) });
+    } catch (err) {
+      return Promise.reject(err instanceof SluiceError ? err : stateError(this.#db.name, err));
+    }
+  }
+
   isRevoked(p: Principal): RevocationEntry | null {
     this.#assertOpen();
     // An event loop that was blocked (a long task, a paused process) serves queued
@@ -174,7 +210,7 @@ export class SqliteRevocationStore implements RevocationStore {
     return this.#snapshot.list();
   }
 
-  async awaitApplied(entry: RevocationEntry, timeoutMs: number): Promise<string[]> {
+  async awaitApplied(entry: { readonly id: string }, timeoutMs: number): Promise<string[]> {
     this.#assertOpen();
     try {
       const behind = await waitForParticipants(this.#db, Number(entry.id), { timeoutMs });
@@ -252,18 +288,17 @@ export class SqliteRevocationStore implements RevocationStore {
   #apply(rows: Row[]): void {
     const added: RevocationEntry[] = [];
     for (const row of rows) {
-      const entry: RevocationEntry = Object.freeze({
-        id: String(row.id),
-        kind: row.kind,
-        value: row.value,
-        tenant: row.tenant,
-        reason: row.reason,
-        revokedAt: row.revoked_at,
-      });
+      this.#lastId = row.id;
+      if (row.undoes !== null) {
+        this.#snapshot.remove(String(row.undoes));
+        continue;
+      }
+      const entry = entryOf(row);
       this.#snapshot.add(entry);
       added.push(entry);
-      this.#lastId = row.id;
     }
+    // An undo only lifts: nothing open has to end, so listeners hear of additions only.
+    if (added.length === 0) return;
     for (const listener of [...this.#listeners]) {
       try {
         listener(added);
@@ -276,4 +311,8 @@ export class SqliteRevocationStore implements RevocationStore {
   #assertOpen(): void {
     if (this.#closed) throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, 'the revocation store is closed');
   }
+}
+
+function entryOf(row: Row): RevocationEntry {
+  return Object.freeze({ id: String(row.id), kind: row.kind, value: row.value, tenant: row.tenant, reason: row.reason, revokedAt: row.revoked_at });
 }

@@ -37,6 +37,20 @@ describe('CLI exit codes and messages e2e', () => {
     assert.equal(token.code, 2, token.stderr);
   });
 
+  test('durations are echoed in the units typed: run, mcp and token --ttl', async () => {
+    for (const [cmd, ttl] of [['run', '48h'], ['run', '1500m'], ['mcp', '90000s']] as const) {
+      const r = await sluice([cmd, '--config', d.configFile, '--gate', gate.address, '--ttl', ttl, '--', 'true']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^sluice: --ttl: ${ttl} is longer than the 24h maximum;`, 'm'), `${cmd} --ttl ${ttl}`);
+    }
+    const token = await sluice(['token', '--tenant', 'acme', '--agent', 'bot', '--ttl', '1500m', '--config', d.configFile]);
+    assert.equal(token.code, 2, token.stderr);
+    assert.match(token.stderr, /^sluice: --ttl: 1500m is longer than the 24h maximum;/m);
+    const short = await sluice(['token', '--tenant', 'acme', '--agent', 'bot', '--ttl', '500ms', '--config', d.configFile]);
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, /^sluice: --ttl: 500ms is shorter than the 1s minimum$/m);
+  });
+
   test('a route whose CA file is missing: policy check and start say invalid config, exit 2', async () => {
     const bad = await initDir(`  - id: internal
     hosts: [svc.acme.test]

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, logAuditOn, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { auditQuery, checkedVersion, runClient, startVersionOf, userEnv, waitForAudit } from '../helpers/cli-e2e.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -60,6 +60,8 @@ tls:
     const cfg = await readFile(d.configFile, 'utf8');
     assert.match(cfg, /^ {2}level: info/m);
     await writeFile(d.configFile, cfg.replace(/^ {2}level: info/m, '  level: debug'));
+    // And audit lines in the log too: they are checked for the secret as well.
+    await logAuditOn(d.configFile);
 
     const set = await sluice(['secret', 'set', 'github_token', '--config', d.configFile], { input: `${CANARY}\n` });
     assert.equal(set.code, 0, set.stderr);

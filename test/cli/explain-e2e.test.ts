@@ -120,7 +120,7 @@ describe('explain e2e: sluice policy check, sluice policy test and sluice explai
 
   test('sluice explain: intern-bot DELETE tickets.acme.test/api/tickets/1 → deny by tickets-no-delete, and why each earlier rule missed', async () => {
     const r = await sluice(['explain', '--agent', 'intern-bot', 'DELETE', 'https://tickets.acme.test/api/tickets/1', '--config', d.configFile]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^decision: +deny$/m);
     assert.match(r.stdout, /^rule: +tickets-no-delete \(rule_deny\)$/m);
     assert.match(r.stdout, /^credential: +-$/m);
@@ -196,7 +196,7 @@ describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls
     assert.match(ok.stdout, /^#1 tickets-create: matched: allows$/m, 'numbered by the rule’s place in rules:');
 
     const no = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'tickets', '--tool', 'tickets.delete', '--config', d.configFile]);
-    assert.equal(no.code, 0, no.stderr);
+    assert.equal(no.code, 3, no.stderr);
     assert.match(no.stdout, /^decision: +deny$/m);
     assert.match(no.stdout, /^rule: +tickets-no-delete \(rule_deny\)$/m);
     assert.match(no.stdout, /^intent: +tickets\.delete$/m);
@@ -216,7 +216,7 @@ describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls
     const canary = `canary-${randomBytes(8).toString('hex')}`;
     const args = JSON.stringify({ path: `/workspace/../etc/${canary}` });
     const r = await sluice(['explain', '--agent', 'coder', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', args, '--config', d.configFile]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^decision: +deny$/m);
     assert.match(r.stdout, /^rule: +default-deny \(no_rule_matched\)$/m);
     assert.match(r.stdout, /^#4 fs-workspace: no match\n {4}- argument path is not under \/workspace$/m);
@@ -224,20 +224,25 @@ describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls
     assert.ok(!r.stdout.includes(canary));
 
     const ok = await sluice(['explain', '--agent', 'coder', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^rule: +fs-workspace \(rule_allow\)$/m);
     const other = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    assert.equal(other.code, 3, other.stderr);
     assert.match(other.stdout, /^rule: +default-deny/m);
     assert.match(other.stdout, /^ {4}- agent intern-bot not in \[coder\]$/m);
   });
 
   test('report mode: a matching report-mode deny is shown as would deny, and the server is named from its URL', async () => {
     const r = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/mcp', '--tool', 'tickets.search', '--config', d.configFile]);
-    assert.equal(r.code, 0, r.stderr);
+    // Report mode only records; no enforce rule allows tickets.search, so the call is refused.
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /^decision: +deny$/m);
     assert.match(r.stdout, /^server: +tickets \(mcp\.tickets\.example\)$/m);
     assert.match(r.stdout, /^would deny: +trial-no-search \(report mode\)$/m);
     assert.match(r.stdout, /^#2 trial-no-search: matched, report mode: would deny; evaluation goes on$/m);
     // Off the configured path the host is not the named server.
     const off = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/admin', '--tool', 'tickets.create', '--config', d.configFile]);
+    assert.equal(off.code, 3, off.stderr);
     assert.match(off.stdout, /^server: +mcp\.tickets\.example \(no name in mcp\.servers\)$/m);
     assert.match(off.stdout, /^rule: +default-deny/m);
   });

@@ -43,13 +43,15 @@ describe('explain and policy test tell the whole verdict', () => {
 
   async function explainJson(method: string, url: string): Promise<VerdictJson> {
     const r = await sluice(['explain', '--config', d.configFile, '--json', method, url]);
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as VerdictJson;
+    const v = JSON.parse(r.stdout) as VerdictJson;
+    // The exit status is the verdict's: 3 for a refusal, 0 for an allow (each test checks which).
+    assert.equal(r.code, v.outcome === 'deny' ? 3 : 0, r.stderr);
+    return v;
   }
 
   test('the metadata address under hosts: ["*"]: ssrf_blocked, then the rule trace', async () => {
     const r = await sluice(['explain', '--config', d.configFile, 'GET', 'http://169.254.169.254/latest/meta-data/']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^decision: +deny$/m);
     assert.match(r.stdout, /^answer: +403 ssrf_blocked$/m);
     assert.match(r.stdout, /^reason: +SSRF blocked: .*metadata/m);
@@ -96,6 +98,7 @@ describe('explain and policy test tell the whole verdict', () => {
     assert.equal(tls.answer, null);
     assert.equal(tls.rules.credential?.secret, 'env:API_KEY');
     const text = await sluice(['explain', '--config', d.configFile, 'GET', 'http://api.example.com/v1']);
+    assert.equal(text.code, 3, text.stderr);
     assert.match(text.stdout, /^answer: +403 credential_plaintext_refused$/m);
   });
 
@@ -176,7 +179,7 @@ rules:
       const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
       const gate = parseRawResponse(response);
       const r = await sluice(['explain', '--config', g.configFile, '--agent', 'test-agent', '--tenant', 'acme', '--json', 'GET', url]);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 3, `a refusal exits 3: ${r.stderr}`);
       const v = JSON.parse(r.stdout) as VerdictJson;
       assert.equal(gate.status, 403, gate.body);
       const body = JSON.parse(gate.body) as { error: string; rule: string | null };

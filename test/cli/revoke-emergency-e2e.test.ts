@@ -1,7 +1,8 @@
 /**
  * Revocation an operator can trust in a hurry: a session id the audit trail has never
  * seen is revoked with a "no such session seen" note, `--list` shows what is recorded,
- * and a config broken by a bad edit does not stand in the way of `revoke` or `audit`.
+ * and a config broken by a bad edit does not stand in the way of `revoke`, `audit`,
+ * `status` or `secret`.
  */
 import assert from 'node:assert/strict';
 import { appendFile } from 'node:fs/promises';
@@ -77,5 +78,18 @@ describe('revoke e2e: unseen ids, --list, and a broken config', () => {
     assert.equal(q.code, 0, q.stderr);
     assert.match(q.stderr, /^sluice audit query: warning: the config is invalid and was ignored/m);
     assert.match(q.stdout, /"session":"ses_real"/);
+
+    // Is the gate still up, and which policy does it serve? The control socket is in the data directory.
+    const st = await sluice(['status', '--config', d.configFile]);
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /^gate: up \(pid \d+, proxy 127\.0\.0\.1:\d+\)$/m);
+    assert.match(st.stderr, /^sluice status: warning: the config is invalid and was ignored/m);
+    // A secret can still be set (the missing one the edit was about, say).
+    const set = await sluice(['secret', 'set', 'late_token', '--config', d.configFile], { input: 'canary-emergency-value\n' });
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /^sluice secret: warning: the config is invalid and was ignored/m);
+    const names = await sluice(['secret', 'list', '--config', d.configFile]);
+    assert.equal(names.code, 0, names.stderr);
+    assert.match(names.stdout, /^late_token\t/m);
   });
 });

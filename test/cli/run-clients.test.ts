@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ExecResult } from '../helpers/exec.js';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, logAuditOn, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -79,6 +79,8 @@ network:
 tls:
   upstream_ca: ${pki.caFile}
 `);
+    // The clients' records are read from the gate's stderr (log.audit: true) as they come.
+    await logAuditOn(d.configFile);
     gate = await startCliGate(d.configFile);
   });
   after(async () => {

@@ -127,7 +127,9 @@ timeouts:
     const stopped = gate.stop('SIGTERM', 20_000);
     const a = await pending;
     assert.equal(a.status, 503);
-    assert.equal((JSON.parse(a.body) as { error: string }).error, 'shutting_down');
+    const body = JSON.parse(a.body) as { error: string; reason: string };
+    assert.equal(body.error, 'shutting_down');
+    assert.match(body.reason, /\(timeouts\.drain 1s\)/, 'the drain timeout as the config says it, not in ms');
     assert.deepEqual(await stopped, { code: 0, signal: null });
     held.splice(0).forEach((r) => r.destroy());
     const r = (await auditQuery(d.configFile, ['--limit', '100'])).find((x) => x.path === '/slow/forever');

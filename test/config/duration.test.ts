@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_DURATION_MS, parseDuration } from '../../src/config/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/config/duration.js';
 
 void test('parseDuration reads each unit, combinations, and plain milliseconds', () => {
   assert.equal(parseDuration('500ms'), 500);
@@ -29,4 +29,20 @@ void test('parseDuration says what is wrong and what to write instead', () => {
   assert.throws(() => parseDuration('1000h'), { message: /^'1000h' is too long; the longest duration is 2147483647ms/ });
   // A JavaScript caller can pass anything; the check must not rely on the type alone.
   assert.throws(() => parseDuration(null as unknown as string), { name: 'TypeError', message: /got an empty value$/ });
+});
+
+void test('formatDuration writes a config duration in the largest unit it is a whole number of', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0ms'],
+    [1500, '1500ms'],
+    [30_000, '30s'],
+    [90_000, '90s'],
+    [5_400_000, '90m'],
+    [86_400_000, '24h'],
+    [90_000_000, '25h'],
+  ];
+  for (const [ms, text] of cases) {
+    assert.equal(formatDuration(ms), text, String(ms));
+    assert.equal(parseDuration(text), ms, `${text} reads back`);
+  }
 });

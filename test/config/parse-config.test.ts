@@ -76,7 +76,7 @@ void test('a minimal file gets every default', () => {
       max_pipelined_per_connection: 16,
       max_memory_bytes: 0,
     },
-    log: { level: 'info', file: undefined, format: 'json', audit: true },
+    log: { level: 'info', file: undefined, format: 'json' },
     rules: [],
     routes: {},
     identity: { required: true, max_ttl: 86_400_000 },
@@ -157,6 +157,6 @@ void test('values come out parsed and normalised', () => {
   assert.equal(config.tls.leaf_cache_size, 5);
   assert.deepEqual(config.timeouts, { idle: 1500, headers: 90_000, tls_handshake: 500, upstream_connect: 2000, upstream_response: 3_600_000, drain: 30_000 });
   assert.equal(config.limits.max_header_bytes, 1024);
-  assert.deepEqual(config.log, { level: 'debug', file: undefined, format: 'json', audit: true });
+  assert.deepEqual(config.log, { level: 'debug', file: undefined, format: 'json' });
   assert.deepEqual(config.rules, [{ id: 'a.b_c-1', hosts: ['*.example.com', '::1', '10.0.0.1'] }]);
 });

@@ -5,7 +5,7 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initDir, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, logAuditOn, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -41,6 +41,8 @@ tls:
 control:
   socket: ${socket}
 ${controlExtra}`);
+  // Tests here count the gate's audit records on its stderr.
+  await logAuditOn(d.configFile);
   const world: ControlWorld = {
     up,
     d,

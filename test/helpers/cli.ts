@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, mkdtemp } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, SLUICE_BIN, type ExecResult } from './exec.js';
@@ -31,6 +31,36 @@ export async function initDir(yaml = ''): Promise<InitDir> {
   const configFile = join(dir, 'sluice.yaml');
   if (yaml) await appendFile(configFile, yaml);
   return { dir, configFile, caFile: join(dir, 'ca.pem'), keyFile: join(dir, 'ca-key.pem') };
+}
+
+/**
+ * initDir's YAML for one rule `id` on api.upstream.test, which resolves to 127.0.0.1
+ * (a loopback test upstream the gate may reach); `ruleLines` go into the rule.
+ *
+ * @example
+ * const d = await initDir(loopbackUpstream('upstream', '    agents: [default]\n'));
+ */
+export function loopbackUpstream(id: string, ruleLines = ''): string {
+  return `  - id: ${id}
+    hosts: [api.upstream.test]
+${ruleLines}dns:
+  hosts:
+    api.upstream.test: 127.0.0.1
+network:
+  allow_private: [127.0.0.1/32]
+`;
+}
+
+/**
+ * Turn on `log.audit` in an initDir config (the starter's commented line, edited as an
+ * operator would): for tests that read audit records from the gate's stderr, which
+ * by default carries none while audit.db keeps them.
+ */
+export async function logAuditOn(configFile: string): Promise<void> {
+  const text = await readFile(configFile, 'utf8');
+  const on = text.replace(/^ {2}# audit: true {2}/m, '  audit: true    ');
+  if (on === text) throw new Error(`no '# audit: true' line in the log section of ${configFile}`);
+  await writeFile(configFile, on);
 }
 
 export interface CliGate {

@@ -10,7 +10,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord } from '../../src/audit/fields.js';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, logAuditOn, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { auditQuery } from '../helpers/cli-e2e.js';
 import { connectStdio, EVERYTHING, refusedWith, STDIO_FIXTURE, writeTools } from '../helpers/mcp-stdio.js';
 import { defaultTools, type ToolDef } from '../helpers/mcp-tools.js';
@@ -65,6 +65,8 @@ tls:
     await writeTools(toolsFile, [...defaultTools(), HTTP_GET]);
     const r = await sluice(['secret', 'set', 'payments', '--config', d.configFile], { input: STORED_CANARY });
     assert.equal(r.code, 0, r.stderr);
+    // Audit lines asked for in the log: sluice mcp must still keep them off its stderr.
+    await logAuditOn(d.configFile);
     gate = await startCliGate(d.configFile);
   });
   after(async () => {

@@ -93,7 +93,7 @@ void test('explain: the decision, then why each earlier rule did not match', asy
   const dir = await files({ 'sluice.yaml': README_POLICY });
   const config = join(dir, 'sluice.yaml');
   const r = await run(explainCmd, ['--agent', 'support-bot', '--tenant', 'acme', '--config', config, 'DELETE', 'https://tickets.acme.test/api/tickets/9']);
-  assert.equal(r.code, 0, r.err);
+  assert.equal(r.code, explainCmd.EXIT_DENIED, r.err);
   const lines = r.out.split('\n');
   assert.deepEqual(lines.slice(0, 6), [
     'decision:   deny',
@@ -110,9 +110,11 @@ void test('explain: the decision, then why each earlier rule did not match', asy
   assert.ok(r.out.includes('#1 tickets-create: no match\n    - method DELETE not in [POST]\n    - path /api/tickets/9 not in [/api/tickets]\n#2 tickets-no-delete: matched: denies'));
 
   const allow = await run(explainCmd, ['--agent', 'support-bot', '--config', config, 'GET', 'https://api.github.com/repos/acme/x']);
+  assert.equal(allow.code, 0, allow.err);
   assert.match(allow.out, /^credential: github_token \(secret github_token in header authorization: Bearer \{\{secret\}\}\)$/m);
 
-  const anon = await run(explainCmd, ['--config', config, 'GET', 'https://api.github.com/repos/acme/x']);
+  const anon = await run(explainCmd, ['--no-token', '--config', config, 'GET', 'https://api.github.com/repos/acme/x']);
+  assert.equal(anon.code, explainCmd.EXIT_DENIED, anon.err);
   assert.match(anon.out, /^identity: {3}none$/m);
   assert.match(anon.out, /no identity; the rule is for agents \[support-bot\]/);
   assert.match(anon.out, /no enforce rule matched: deny by default\n/);
@@ -122,7 +124,7 @@ void test('explain: the decision, then why each earlier rule did not match', asy
 
 void test('explain: usage errors', async () => {
   await assert.rejects(run(explainCmd, ['GET']), /expected METHOD URL/);
-  await assert.rejects(run(explainCmd, ['--tenant', 'acme', 'GET', 'https://a.test/']), /add --agent/);
+  await assert.rejects(run(explainCmd, ['--no-token', '--tenant', 'acme', 'GET', 'https://a.test/']), /--no-token explains a request without an identity; --tenant describes one/);
   await assert.rejects(run(explainCmd, ['--agent', 'a', '--label', 'novalue', 'GET', 'https://a.test/']), /key=value/);
   await assert.rejects(run(policyCmd, ['frobnicate']), /unknown subcommand 'frobnicate'/);
 });

@@ -90,7 +90,7 @@ void test('revocations persist in <dataDir>/state.db (WAL, 0600, schema_version)
   assert.equal((await stat(join(dir, 'state.db'))).mode & 0o777, 0o600);
   const db = new Database(join(dir, 'state.db'), { readonly: true });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(db.prepare('SELECT version FROM schema_version WHERE component = ?').pluck().get('revocations'), 1);
+  assert.equal(db.prepare('SELECT version FROM schema_version WHERE component = ?').pluck().get('revocations'), 2);
   db.close();
 
   const again = await open(dir);
@@ -116,9 +116,53 @@ void test('a state.db from a newer Sluice is refused with a clear error', async 
   await assert.rejects(open(dir), (err: unknown) => {
     assert.ok(err instanceof SluiceError);
     assert.equal(err.code, ErrorCode.STATE_UNAVAILABLE);
-    assert.match(err.message, /revocations schema is version 9, newer than this Sluice knows \(1\); upgrade Sluice/);
+    assert.match(err.message, /revocations schema is version 9, newer than this Sluice knows \(2\); upgrade Sluice/);
     return true;
   });
+});
+
+void test('undo lifts every matching revocation in force, once, in this process and in a store opened later; listeners hear only additions', async () => {
+  const dir = await tempDir();
+  const store = await open(dir);
+  const heard: string[] = [];
+  store.onChange((added) => heard.push(...added.map((e) => e.value)));
+  const p = await principal({ session: 'ses_u' });
+  const first = await store.revoke({ kind: 'session', value: 'ses_u' });
+  const second = await store.revoke({ kind: 'session', value: 'ses_u', reason: 'twice' });
+  const scoped = await store.revoke({ kind: 'session', value: 'ses_u', tenant: 'acme' });
+  const u = await store.undo({ kind: 'session', value: 'ses_u', tenant: null });
+  assert.deepEqual(u?.undone.map((e) => e.id), [first.id, second.id], 'exactly the tenant asked for (none), oldest first');
+  assert.ok(Number(u?.id) > Number(scoped.id), 'the undo is recorded after what it lifts');
+  assert.equal(store.isRevoked(p)?.id, scoped.id, 'the tenant-scoped one still refuses');
+  assert.equal(await store.undo({ kind: 'session', value: 'ses_u', tenant: null }), null, 'nothing left to undo there');
+  assert.equal((await store.undo({ kind: 'session', value: 'ses_u', tenant: 'acme' }))?.undone[0]?.id, scoped.id);
+  assert.equal(store.isRevoked(p), null);
+  assert.deepEqual(store.list(), []);
+  assert.deepEqual(heard, ['ses_u', 'ses_u', 'ses_u'], 'undos are not announced as revocations');
+  await store.close();
+
+  const later = await open(dir);
+  assert.equal(later.isRevoked(p), null, 'a store loading the whole table applies the undos too');
+  assert.deepEqual(later.list(), []);
+  await assert.rejects(later.undo({ kind: 'session', value: 'bad value!', tenant: null }), InvalidArgumentError);
+  await later.close();
+});
+
+void test('a version-1 state.db (before undo) is migrated in place and keeps its revocations', async () => {
+  const dir = await tempDir();
+  const db = new Database(join(dir, 'state.db'));
+  db.exec(`CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+    INSERT INTO schema_version VALUES ('revocations', 1);
+    CREATE TABLE revocations (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('session', 'agent', 'token')),
+      value TEXT NOT NULL, tenant TEXT, reason TEXT, revoked_at INTEGER NOT NULL);
+    INSERT INTO revocations (kind, value, revoked_at) VALUES ('session', 'ses_old', 1);`);
+  db.close();
+  const store = await open(dir);
+  const p = await principal({ session: 'ses_old' });
+  assert.equal(store.isRevoked(p)?.value, 'ses_old');
+  assert.equal((await store.undo({ kind: 'session', value: 'ses_old' }))?.undone.length, 1);
+  assert.equal(store.isRevoked(p), null);
+  await store.close();
 });
 
 void test('onChange tells listeners about this process\'s revocations; unsubscribe stops it', async () => {
