@@ -10,7 +10,19 @@
 import type { PatternSpec } from '../pattern-spec.js';
 import { charClassCount, shannonEntropy } from '../validators/entropy.js';
 import { isPlaceholder } from '../validators/placeholder.js';
-import { isMemberChain, looksLikeCode } from '../validators/code-like.js';
+import { isEncodedText, isMemberChain, looksLikeCode } from '../validators/code-like.js';
+import { looksHandTyped } from '../validators/sequence.js';
+import { jwtExpired } from '../validators/jwt.js';
+
+/** A JWT value whole: the value group stops at 200 characters, a token with claims runs longer. */
+function wholeJwt(m: RegExpExecArray, v: string): string {
+  const end = m.index + m[0].length;
+  return v + (/^[A-Za-z0-9_.-]{0,16384}/.exec(m.input.slice(end, end + 16384))?.[0] ?? '');
+}
+
+/** Not key material whatever its entropy: code, percent-encoded words, a sample typed by hand, an expired JWT. */
+const notKeyMaterial = (m: RegExpExecArray, v: string): boolean =>
+  isPlaceholder(v) || looksLikeCode(v) || isEncodedText(v) || looksHandTyped(v) || (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
 
 /** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
 const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
@@ -42,7 +54,7 @@ export const genericPatterns: PatternSpec[] = [
     regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
-      return v.length >= 12 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
+      return v.length >= 12 && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
     },
     action: 'block', generic: true, maxLength: 280,
   },
@@ -53,7 +65,7 @@ export const genericPatterns: PatternSpec[] = [
     validate: (m) => {
       const v = m[1] ?? '';
       if (TOKEN_NOISE.test(keyPrefix(m))) return false;
-      return v.length >= 20 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
+      return v.length >= 20 && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
     },
     action: 'block', generic: true, maxLength: 280,
   },

@@ -13,7 +13,18 @@
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** An identifier that splits into words: `Word`, `Id`, `word`, an acronym (`JSON`), snake_case joins. */
 const WORDS = /^[_$]*(?:(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}(?![a-z]))_?)+$/;
-const WORDS_JOINED = /^[a-z]{2,}(?:[-_:][a-z]{2,})+$/;
+/**
+ * Joined lower-case words. `‐` (U+2010) is the hyphen a man page breaks a word with at a
+ * line's end; the engine reads bytes, so it is matched as its UTF-8 bytes too.
+ */
+const WORDS_JOINED = /^[a-z]{2,}(?:(?:[-_:\u2010]|\xe2\x80\x90)[a-z]{2,})+(?:-|\u2010|\xe2\x80\x90)?$/;
+/**
+ * A command-line option in the value's place, as a CLI reference lays out a group of
+ * alternatives (`--key=KEY : --automated-backup-encryption-key-keyring`): `-` or `--`
+ * and lower-case words. Base64url key material may start with `-` but is not made of
+ * dash-joined lower-case words.
+ */
+const OPTION_NAME = /^--?[a-z]{2,}(?:(?:-|\u2010|\xe2\x80\x90)[a-z]{2,})*(?:-|\u2010|\xe2\x80\x90)?$/;
 
 /** A member chain (`a.b.c`) of identifiers, each made of words. */
 export function isMemberChain(v: string): boolean {
@@ -23,7 +34,30 @@ export function isMemberChain(v: string): boolean {
 
 export function looksLikeCode(v: string): boolean {
   if (isMemberChain(v)) return true;
-  if (WORDS_JOINED.test(v)) return true;
+  if (WORDS_JOINED.test(v) || OPTION_NAME.test(v)) return true;
   // one identifier of two or more words: camelCase or PascalCase
   return IDENT.test(v) && WORDS.test(v) && /[a-z][A-Z]/.test(v);
+}
+
+/**
+ * A percent-encoded value that decodes to words separated by spaces (`token=Root%20CA%20Certificates`
+ * in a `pkcs11:` URI, `secret=my%20app%20name`): text someone named, not a token. A
+ * token or key never holds a space; a password may, so this is for tokens and keys only.
+ *
+ * @example
+ * isEncodedText('Root%20CA%20Certificates') // true
+ * isEncodedText('q7Vd2m%2BXr9LkP4sTbW8') // false: decodes to one opaque run
+ * isEncodedText('q7Vd2mXr9LkP4sTbW8yZ1nHc6Jf3Ge5A%20x') // false: a key with a word after it
+ */
+export function isEncodedText(v: string): boolean {
+  if (!/%[0-9A-Fa-f]{2}/.test(v)) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(v);
+  } catch {
+    return false;
+  }
+  // words: two or more, none as long as a key (a 40-character run with `%20x` after it is still a token)
+  const words = decoded.trim().split(/\s+/);
+  return words.length >= 2 && words.every((w) => w.length <= 24);
 }
