@@ -110,3 +110,40 @@ test('a JWT expired more than a day ago is no credential; a live one, or one wit
   assert.ok(!jwtExpired(`${enc({ alg: 'HS256' })}.${enc({ exp: '1572006964' })}.s`, now), 'exp not a number');
   assert.ok(!jwtExpired(`${enc({ alg: 'HS256' })}.not-json.s`, now));
 });
+
+test('references to where a secret is kept, and settings made of words, are not key material', () => {
+  const doc = [
+    '  gcloud builds triggers update webhook my-trigger \\',
+    '      --secret=projects/my-project/secrets/my-secret/versions/2',
+    'secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf',
+    '  # systemd-nspawn -i foo.raw --set-credential=passwd.plaintext-password.root:foo',
+    '  # systemd-nspawn --image=... --set-credential=firstboot.locale:de_DE.UTF-8 ...',
+    '  Token=prefixstable:2002:da8:1::',
+  ].join('\n');
+  assert.deepEqual(blocked(doc), []);
+  for (const v of ['projects/my-project/secrets/my-secret/versions/1', 'passwd.plaintext-password.root:foo', 'firstboot.locale:de_DE.UTF-8', 'prefixstable:2002:da8:1::']) assert.ok(looksLikeCode(v), v);
+  // the same names given key material
+  assert.deepEqual(blocked(`--secret=${fk(10, 'abcdefghijklmnopqrstuvwxyz')}/${fk(24)}`), ['generic_secret']);
+  assert.deepEqual(blocked(`--set-credential=passwd.root:${fk(28, URLSAFE)}`), ['generic_token']);
+  assert.deepEqual(blocked(`secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf\nclient_secret: ${fk(24)}\n`), ['generic_secret']);
+  for (const v of ['Kq8vR2mX/pL4sTbW/8yZ1nHc', 'ABCD-EFGH-IJKL-MNOP', 'ab3d-9f2k-x7q1-m2p8', 'firstboot.locale:Zq8vK2mXr9LkP4s', 'xkqzw.trvbn:plmqz']) assert.ok(!looksLikeCode(v), v);
+});
+
+test('prose and typesetting after a password name: the sentence goes on, or the man page breaks a word', () => {
+  const doc = [
+    '  lsof: status error on /etc/security/passwd: Permission denied',
+    '              • -storepasswd: Changes the store password of a keystore',
+    '          ers=[KEY=VALUE,...] --mask-headers=MASK_HEADERS --password=PASS\u2010',
+    '              WORD --path=PATH',
+    '           it returned password=secr3t.',
+    '  The URI <http://fred:fredpassword@exam\u2010',
+    '       ple.com:8080/> logs in as fred',
+  ].join('\n');
+  assert.deepEqual(blocked(doc), []);
+  for (const v of ['PASS\u2010', 'secr3t', 'secr3t.', 'p@ssw0rd', 'passw0rd1']) assert.ok(isPlaceholder(v), v);
+  // a real password is still one: followed by a comment, not a sentence; a word with digits; a dot inside
+  assert.deepEqual(blocked('password: Sunshine # the initial one\n'), ['generic_password']);
+  assert.deepEqual(blocked('it returned password=Kx9!mQ2vR7pL.\n'), ['generic_password']);
+  assert.deepEqual(blocked('http://fred:fredKx9mQ2vR7@example.com/'), ['url_credentials']);
+  for (const v of ['PASSWORD1X\u2010x', 'Kx9mQ2vR7pL.', 'secr3tive-Qx7!']) assert.ok(!isPlaceholder(v), v);
+});

@@ -33,6 +33,14 @@ function keyPrefix(m: RegExpExecArray): string {
   return /[A-Za-z0-9_.-]{0,24}$/.exec(m.input.slice(Math.max(0, m.index - 24), m.index))?.[0] ?? '';
 }
 
+/**
+ * The name is a segment of an ARN (`arn:aws:secretsmanager:...:secret:prod/db-AbCdEf`):
+ * the resource type `secret` and the name after it, not a field and its value.
+ */
+function inArn(m: RegExpExecArray): boolean {
+  return /(?:^|[\s"'=,([])arn:aws[a-z-]*:[^\s"']{0,200}:$/.test(m.input.slice(Math.max(0, m.index - 220), m.index));
+}
+
 const TOKEN_NOISE = /(?:page|next|prev|cursor|continuation|csrf|xsrf|sync|resume|id|type|count|max|limit|expires?|ttl|url|uri|endpoint|name|header|length|usage|budget)[_-]?$/i;
 
 export const genericPatterns: PatternSpec[] = [
@@ -44,6 +52,8 @@ export const genericPatterns: PatternSpec[] = [
       const v = m[1] ?? '';
       // a passphrase may be words (`CorrectHorseBattery`), so only a member chain counts as code here
       if (isPlaceholder(v) || isMemberChain(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      // prose: one word, then the sentence goes on (`passwd: Permission denied`, `-storepasswd: Changes the ...`)
+      if (/^[A-Za-z]+$/.test(v) && /^[ \t]+[a-z]{2,}/.test(m.input.slice(m.index + m[0].length, m.index + m[0].length + 16))) return false;
       return charClassCount(v) >= 2 || v.length >= 12;
     },
     action: 'block', generic: true, maxLength: 280,
@@ -54,7 +64,7 @@ export const genericPatterns: PatternSpec[] = [
     regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
-      return v.length >= 12 && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
+      return v.length >= 12 && !inArn(m) && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
     },
     action: 'block', generic: true, maxLength: 280,
   },

@@ -21,8 +21,13 @@ function urlUser(m: RegExpExecArray, pw: string): string {
 const urlPassword = (m: RegExpExecArray): boolean => {
   const pw = m[1] ?? '';
   if (pw.length < 3 || isPlaceholder(pw) || /^(?:pass(?:word)?|pwd|secret|\*+|x+)$/i.test(pw)) return false;
-  // `guest:guest`, `admin:admin`: a password equal to the user name is a default anyone who reads the URL knows
-  return pw.toLowerCase() !== urlUser(m, pw).toLowerCase();
+  // `guest:guest`, `fred:fredpassword`, `bob:bob123`: the user name, bare or with a placeholder
+  // word or a counter, is a default anyone who reads the URL knows
+  const user = urlUser(m, pw).toLowerCase();
+  const lower = pw.toLowerCase();
+  if (user.length < 3 || !lower.startsWith(user)) return lower !== user;
+  const rest = lower.slice(user.length);
+  return !(rest === '' || /^[-_.]?(?:pass|pw|pwd)?[0-9]{0,4}$/.test(rest) || isPlaceholder(rest.replace(/^[-_.]/, '')));
 };
 
 function dbUrl(id: string, scheme: string, keywords: string[]): PatternSpec {

@@ -25,6 +25,13 @@ const WORDS_JOINED = /^[a-z]{2,}(?:(?:[-_:\u2010]|\xe2\x80\x90)[a-z]{2,})+(?:-|\
  * dash-joined lower-case words.
  */
 const OPTION_NAME = /^--?[a-z]{2,}(?:(?:-|\u2010|\xe2\x80\x90)[a-z]{2,})*(?:-|\u2010|\xe2\x80\x90)?$/;
+/**
+ * A reference to where a secret is kept, not the secret: a resource path of lower-case
+ * segments (`projects/my-project/secrets/my-secret/versions/1`, `kv/data/app/db`) or an
+ * ARN. Base64 holds `/` too, but its segments mix cases.
+ */
+const RESOURCE_PATH = /^[a-z][a-z0-9_-]*(?:\/[a-z0-9][a-z0-9._-]*){2,}\/?$/;
+const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:/;
 
 /** A member chain (`a.b.c`) of identifiers, each made of words. */
 export function isMemberChain(v: string): boolean {
@@ -32,9 +39,43 @@ export function isMemberChain(v: string): boolean {
   return parts.length >= 2 && parts.every((p) => IDENT.test(p) && WORDS.test(p));
 }
 
+/** A word a person wrote: letters with a vowel and no run of five consonants, or a short acronym (`UTF`, `DNS`). */
+function wordLike(w: string): boolean {
+  if (/^[A-Z]{1,4}$/.test(w)) return true;
+  return w.length <= 20 && /[aeiouy]/i.test(w) && !/[b-df-hj-np-tv-xz]{5}/i.test(w);
+}
+
+/**
+ * Names and settings made of words and small numbers, joined by any punctuation
+ * (`passwd.plaintext-password.root:foo`, `firstboot.locale:de_DE.UTF-8`,
+ * `prefixstable:2002:da8:1::`): every piece a word, a number of at most five digits, or
+ * (once) a short mix such as `da8` or `v2`, and at least one lower-case word of five
+ * letters or more.
+ * Key material always has a piece that mixes letters and digits at length, or random
+ * letters no one could pronounce.
+ */
+function isWordsAndNumbers(v: string): boolean {
+  const pieces = v.split(/[^A-Za-z0-9]+/).filter((p) => p.length > 0);
+  if (pieces.length < 2) return false;
+  let mixed = 0;
+  let lowerWord = false;
+  for (const p of pieces) {
+    if (/^[0-9]{1,5}$/.test(p)) continue;
+    if (/^[A-Za-z]+$/.test(p)) {
+      const words = p.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g) ?? [];
+      if (!words.every(wordLike)) return false;
+      if (words.some((w) => /^[a-z]{5,}$/.test(w))) lowerWord = true;
+      continue;
+    }
+    if (p.length > 3 || ++mixed > 1) return false;
+  }
+  return lowerWord;
+}
+
 export function looksLikeCode(v: string): boolean {
   if (isMemberChain(v)) return true;
-  if (WORDS_JOINED.test(v) || OPTION_NAME.test(v)) return true;
+  if (WORDS_JOINED.test(v) || OPTION_NAME.test(v) || RESOURCE_PATH.test(v) || ARN.test(v)) return true;
+  if (isWordsAndNumbers(v)) return true;
   // one identifier of two or more words: camelCase or PascalCase
   return IDENT.test(v) && WORDS.test(v) && /[a-z][A-Z]/.test(v);
 }

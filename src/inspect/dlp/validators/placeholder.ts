@@ -26,17 +26,26 @@ const WORDS = new Set([
  * bytes). Generated key material has no `_`-joined words.
  */
 const METAVARIABLE = /^[A-Z]+[0-9]?(?:_[A-Z]+[0-9]?)*_[A-Z]{2,}[0-9]?(?:-|\u2010|\xe2\x80\x90)?$/;
+/** One upper-case word cut by a man page's line-end hyphen (`--password=PASS‐` / `WORD`): typesetting, never a value. */
+const METAVARIABLE_CUT = /^[A-Z]{2,}(?:\u2010|\xe2\x80\x90)$/;
 
-/** A placeholder word with a counter: `secret123`, `password1`, `test_2024`. */
-const WORD_AND_NUMBER = /^([a-z_-]+?)[-_]?[0-9]{1,4}$/;
+/** A word and an optional counter: `secret123`, `password1`, `test_2024`, `secr3t`. */
+const WORD_AND_NUMBER = /^(.*?)[-_]?[0-9]{0,4}$/;
+/** Digits and symbols that spell letters (`p@ssw0rd`, `secr3t`): the same placeholder word. */
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+
+/** A placeholder word, maybe spelled with digits for letters, maybe with a counter. */
+function placeholderWord(v: string): boolean {
+  const word = WORD_AND_NUMBER.exec(v)?.[1] ?? v;
+  return word.length > 0 && (WORDS.has(word) || WORDS.has(word.replace(/[013457@$]/g, (c) => LEET[c] ?? c)));
+}
 
 export function isPlaceholder(value: string): boolean {
   const bare = value.replace(/^["'`]|["'`]$/g, '');
-  if (METAVARIABLE.test(bare)) return true;
-  const v = bare.toLowerCase();
-  if (v.length === 0 || WORDS.has(v)) return true;
-  const counted = WORD_AND_NUMBER.exec(v);
-  if (counted !== null && WORDS.has(counted[1] ?? '')) return true;
+  if (METAVARIABLE.test(bare) || METAVARIABLE_CUT.test(bare)) return true;
+  // a full stop after the value ends the sentence it sits in (`it returned password=secr3t.`)
+  const v = bare.toLowerCase().replace(/(?<=[a-z0-9])\.$/, '');
+  if (v.length === 0 || placeholderWord(v)) return true;
   // Sluice's own credential placeholders: a name the gate swaps for the value, never a value.
   if (/^sluice_secret_[a-z0-9_.-]+$/.test(v)) return true;
   if (/^(?:\$\{|\{\{|<|%\(|\$[a-z_]|process\.env|os\.environ|os\.getenv|env\.|env\[|getenv|secrets\.|vault:|@)/.test(v)) return true;

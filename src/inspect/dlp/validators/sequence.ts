@@ -2,10 +2,10 @@
  * Values typed by a person, not drawn by a generator: a run of consecutive characters
  * (`123`, `xyz`, `abcdef`, `654321`), or a value made mostly of such runs
  * (`123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11`, the format example a bot API's docs
- * print). Key material is uniform over its alphabet: a random base62 character follows
- * its neighbour in the alphabet about 6 times in 100, so a share of 40% over a dozen
- * pairs or more (about 1 in 100,000 for 20 random characters, far less for longer
- * ones) is a sample written by hand.
+ * print). Key material is uniform over its alphabet: a random base62 character steps
+ * from its neighbour about 6 times in 100, a hex one about 11 in 100, so half of 16
+ * pairs or more stepping (about 1 in 10,000 for 17 random hex characters, 1 in a
+ * million for base62, far less for longer values) is a sample written by hand.
  *
  * @example
  * isSequence('xyz') // true
@@ -49,13 +49,13 @@ export function isSequence(v: string): boolean {
   return pairs === v.length - 1 && (up === pairs || down === pairs);
 }
 
-/** Share of neighbouring letter/digit pairs that step by one; 0 with fewer than 12 pairs. */
+/** Share of neighbouring letter/digit pairs that step by one; 0 with fewer than 16 pairs. */
 export function sequentialShare(v: string): number {
   const { pairs, up, down } = steps(v);
-  return pairs < 12 ? 0 : (up + down) / pairs;
+  return pairs < 16 ? 0 : (up + down) / pairs;
 }
 
-/** Typed by hand: a share of 40% or more of stepping pairs (see above). */
+/** Typed by hand: half or more of the pairs step (see above). */
 export function looksHandTyped(v: string): boolean {
-  return sequentialShare(v) >= 0.4;
+  return sequentialShare(v) >= 0.5;
 }
