@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { DlpScanner } from '../../../src/inspect/dlp/index.js';
 import { jwtExpired } from '../../../src/inspect/dlp/validators/jwt.js';
 import { isSequence, looksHandTyped, sequentialShare } from '../../../src/inspect/dlp/validators/sequence.js';
-import { isEncodedText, looksLikeCode } from '../../../src/inspect/dlp/validators/code-like.js';
+import { isCodeExpression, isEncodedText, looksLikeCode } from '../../../src/inspect/dlp/validators/code-like.js';
 import { isPlaceholder } from '../../../src/inspect/dlp/validators/placeholder.js';
 import { ALNUM, URLSAFE, fk } from './fakes.js';
 
@@ -146,4 +146,21 @@ test('prose and typesetting after a password name: the sentence goes on, or the 
   assert.deepEqual(blocked('it returned password=Kx9!mQ2vR7pL.\n'), ['generic_password']);
   assert.deepEqual(blocked('http://fred:fredKx9mQ2vR7@example.com/'), ['url_credentials']);
   for (const v of ['PASSWORD1X\u2010x', 'Kx9mQ2vR7pL.', 'secr3tive-Qx7!']) assert.ok(!isPlaceholder(v), v);
+});
+
+test('an unquoted name that is called, indexed or typed is an expression in code, a literal is a value', () => {
+  const code = [
+    "const _password = kdfInputToBytes(password, 'password');",
+    'return { username: userPass[1], password: userPass[2] };',
+    'const schema = z.object({ password: z.string().min(6), confirm: z.string() });',
+    'type Client = { client_secret: z.ZodOptional<z.ZodString>; };',
+    'ChallengePassword = __decorate([AsnType({ type: AsnTypeTypes.Choice })], ChallengePassword);',
+  ].join('\n');
+  assert.deepEqual(blocked(code, 'application/javascript'), []);
+  // the same places holding literals, or a value cut at a bracket that is not a name made of words
+  assert.deepEqual(blocked("const _password = 'Kx9!mQ2vR7pL';", 'application/javascript'), ['generic_password']);
+  assert.deepEqual(blocked('password=Kx9mQ2(vR7pL\n'), ['generic_password']);
+  assert.deepEqual(blocked(`type Client = { client_secret: "${fk(24)}"(); };`, 'application/javascript'), ['generic_secret']);
+  assert.ok(isCodeExpression('kdfInputToBytes', '(', ' = ') && isCodeExpression('z.ZodOptional', '<', ': '));
+  assert.ok(!isCodeExpression('kdfInputToBytes', '(', ": '") && !isCodeExpression('Kx9mQ2', '(', '=') && !isCodeExpression('userPass', ',', ': '));
 });

@@ -10,7 +10,7 @@
 import type { PatternSpec } from '../pattern-spec.js';
 import { charClassCount, shannonEntropy } from '../validators/entropy.js';
 import { isPlaceholder } from '../validators/placeholder.js';
-import { isEncodedText, isMemberChain, looksLikeCode } from '../validators/code-like.js';
+import { isCodeExpression, isEncodedText, isMemberChain, looksLikeCode } from '../validators/code-like.js';
 import { looksHandTyped } from '../validators/sequence.js';
 import { jwtExpired } from '../validators/jwt.js';
 
@@ -20,9 +20,15 @@ function wholeJwt(m: RegExpExecArray, v: string): string {
   return v + (/^[A-Za-z0-9_.-]{0,16384}/.exec(m.input.slice(end, end + 16384))?.[0] ?? '');
 }
 
+/** The value is called, indexed or typed right after, unquoted: an expression, not a literal. */
+function expression(m: RegExpExecArray, v: string): boolean {
+  const end = m.index + m[0].length;
+  return isCodeExpression(v, m.input.slice(end, end + 1), m[0].slice(0, m[0].length - v.length));
+}
+
 /** Not key material whatever its entropy: code, percent-encoded words, a sample typed by hand, an expired JWT. */
 const notKeyMaterial = (m: RegExpExecArray, v: string): boolean =>
-  isPlaceholder(v) || looksLikeCode(v) || isEncodedText(v) || looksHandTyped(v) || (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
+  isPlaceholder(v) || looksLikeCode(v) || expression(m, v) || isEncodedText(v) || looksHandTyped(v) || (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
 
 /** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
 const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
@@ -51,7 +57,7 @@ export const genericPatterns: PatternSpec[] = [
     validate: (m) => {
       const v = m[1] ?? '';
       // a passphrase may be words (`CorrectHorseBattery`), so only a member chain counts as code here
-      if (isPlaceholder(v) || isMemberChain(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      if (isPlaceholder(v) || isMemberChain(v) || expression(m, v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
       // prose: one word, then the sentence goes on (`passwd: Permission denied`, `-storepasswd: Changes the ...`)
       if (/^[A-Za-z]+$/.test(v) && /^[ \t]+[a-z]{2,}/.test(m.input.slice(m.index + m[0].length, m.index + m[0].length + 16))) return false;
       return charClassCount(v) >= 2 || v.length >= 12;

@@ -102,3 +102,21 @@ export function isEncodedText(v: string): boolean {
   const words = decoded.trim().split(/\s+/);
   return words.length >= 2 && words.every((w) => w.length <= 24);
 }
+
+/**
+ * An unquoted value that is an expression in code: an identifier or member chain, its
+ * last name made of words, called, indexed or given type arguments right after
+ * (`password: userPass[1]`, `_password = kdfInputToBytes(password)`,
+ * `client_secret: z.ZodOptional<z.ZodString>`, `password: z.string()`). A literal
+ * secret is quoted, or is not a word-made name followed by `(`, `[` or `<`.
+ *
+ * @example
+ * isCodeExpression('kdfInputToBytes', '(', '= ') // true
+ * isCodeExpression('Kx9mQ2', '(', '=') // false: not made of words
+ */
+export function isCodeExpression(v: string, next: string, before: string): boolean {
+  if (!/^[([<]/.test(next) || /["'`]$/.test(before)) return false;
+  const parts = v.split('.');
+  const last = parts[parts.length - 1] ?? '';
+  return parts.every((p) => IDENT.test(p)) && WORDS.test(last);
+}
