@@ -112,15 +112,13 @@ test('a JWT expired more than a day ago is no credential; a live one, or one wit
 });
 
 test('references to where a secret is kept, and settings made of words, are not key material', () => {
-  const doc = [
-    '  gcloud builds triggers update webhook my-trigger \\',
-    '      --secret=projects/my-project/secrets/my-secret/versions/2',
+  for (const line of [
+    'gcloud builds triggers update webhook my-trigger --secret=projects/my-project/secrets/my-secret/versions/2',
     'secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf',
-    '  # systemd-nspawn -i foo.raw --set-credential=passwd.plaintext-password.root:foo',
-    '  # systemd-nspawn --image=... --set-credential=firstboot.locale:de_DE.UTF-8 ...',
-    '  Token=prefixstable:2002:da8:1::',
-  ].join('\n');
-  assert.deepEqual(blocked(doc), []);
+    '# systemd-nspawn -i foo.raw --set-credential=passwd.plaintext-password.root:foo',
+    '# systemd-nspawn --image=... --set-credential=firstboot.locale:de_DE.UTF-8 ...',
+    'Token=prefixstable:2002:da8:1::',
+  ]) assert.deepEqual(blocked(line), [], line);
   for (const v of ['projects/my-project/secrets/my-secret/versions/1', 'passwd.plaintext-password.root:foo', 'firstboot.locale:de_DE.UTF-8', 'prefixstable:2002:da8:1::']) assert.ok(looksLikeCode(v), v);
   // the same names given key material
   assert.deepEqual(blocked(`--secret=${fk(10, 'abcdefghijklmnopqrstuvwxyz')}/${fk(24)}`), ['generic_secret']);
