@@ -10,7 +10,25 @@
 import type { PatternSpec } from '../pattern-spec.js';
 import { charClassCount, shannonEntropy } from '../validators/entropy.js';
 import { isPlaceholder } from '../validators/placeholder.js';
-import { isMemberChain, looksLikeCode } from '../validators/code-like.js';
+import { isCodeExpression, isEncodedText, isMemberChain, looksLikeCode } from '../validators/code-like.js';
+import { looksHandTyped } from '../validators/sequence.js';
+import { jwtExpired } from '../validators/jwt.js';
+
+/** A JWT value whole: the value group stops at 200 characters, a token with claims runs longer. */
+function wholeJwt(m: RegExpExecArray, v: string): string {
+  const end = m.index + m[0].length;
+  return v + (/^[A-Za-z0-9_.-]{0,16384}/.exec(m.input.slice(end, end + 16384))?.[0] ?? '');
+}
+
+/** The value is called, indexed or typed right after, unquoted: an expression, not a literal. */
+function expression(m: RegExpExecArray, v: string): boolean {
+  const end = m.index + m[0].length;
+  return isCodeExpression(v, m.input.slice(end, end + 1), m[0].slice(0, m[0].length - v.length));
+}
+
+/** Not key material whatever its entropy: code, percent-encoded words, a sample typed by hand, an expired JWT. */
+const notKeyMaterial = (m: RegExpExecArray, v: string): boolean =>
+  isPlaceholder(v) || looksLikeCode(v) || expression(m, v) || isEncodedText(v) || looksHandTyped(v) || (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
 
 /** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
 const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
@@ -19,6 +37,14 @@ const VALUE = String.raw`([^\s"'&;,<>{}()\[\]\\]{6,200})`;
 /** The field name's characters before the keyword (`db_` in `db_password`). */
 function keyPrefix(m: RegExpExecArray): string {
   return /[A-Za-z0-9_.-]{0,24}$/.exec(m.input.slice(Math.max(0, m.index - 24), m.index))?.[0] ?? '';
+}
+
+/**
+ * The name is a segment of an ARN (`arn:aws:secretsmanager:...:secret:prod/db-AbCdEf`):
+ * the resource type `secret` and the name after it, not a field and its value.
+ */
+function inArn(m: RegExpExecArray): boolean {
+  return /(?:^|[\s"'=,([])arn:aws[a-z-]*:[^\s"']{0,200}:$/.test(m.input.slice(Math.max(0, m.index - 220), m.index));
 }
 
 const TOKEN_NOISE = /(?:page|next|prev|cursor|continuation|csrf|xsrf|sync|resume|id|type|count|max|limit|expires?|ttl|url|uri|endpoint|name|header|length|usage|budget)[_-]?$/i;
@@ -31,7 +57,9 @@ export const genericPatterns: PatternSpec[] = [
     validate: (m) => {
       const v = m[1] ?? '';
       // a passphrase may be words (`CorrectHorseBattery`), so only a member chain counts as code here
-      if (isPlaceholder(v) || isMemberChain(v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      if (isPlaceholder(v) || isMemberChain(v) || expression(m, v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      // prose: one word, then the sentence goes on (`passwd: Permission denied`, `-storepasswd: Changes the ...`)
+      if (/^[A-Za-z]+$/.test(v) && /^[ \t]+[a-z]{2,}/.test(m.input.slice(m.index + m[0].length, m.index + m[0].length + 16))) return false;
       return charClassCount(v) >= 2 || v.length >= 12;
     },
     action: 'block', generic: true, maxLength: 280,
@@ -42,7 +70,7 @@ export const genericPatterns: PatternSpec[] = [
     regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
-      return v.length >= 12 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
+      return v.length >= 12 && !inArn(m) && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
     },
     action: 'block', generic: true, maxLength: 280,
   },
@@ -53,7 +81,7 @@ export const genericPatterns: PatternSpec[] = [
     validate: (m) => {
       const v = m[1] ?? '';
       if (TOKEN_NOISE.test(keyPrefix(m))) return false;
-      return v.length >= 20 && !isPlaceholder(v) && !looksLikeCode(v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
+      return v.length >= 20 && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
     },
     action: 'block', generic: true, maxLength: 280,
   },

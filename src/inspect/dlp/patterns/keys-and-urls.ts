@@ -7,13 +7,27 @@
  * structuralPatterns.some((p) => p.id === 'private_key_pem') // true
  */
 import type { PatternSpec } from '../pattern-spec.js';
-import { jwtHeaderAlg } from '../validators/jwt.js';
+import { jwtExpired, jwtHeaderAlg } from '../validators/jwt.js';
 import { charClassCount, printableRatio, shannonEntropy } from '../validators/entropy.js';
 import { isPlaceholder } from '../validators/placeholder.js';
 
+/** The user name before `:<password>@` in a matched URL (the match starts at or before `://`). */
+function urlUser(m: RegExpExecArray, pw: string): string {
+  const from = m[0].indexOf('://') + 3;
+  const at = m[0].indexOf(`:${pw}@`, from);
+  return at < 0 ? '' : m[0].slice(from, at);
+}
+
 const urlPassword = (m: RegExpExecArray): boolean => {
   const pw = m[1] ?? '';
-  return pw.length >= 3 && !isPlaceholder(pw) && !/^(?:pass(?:word)?|pwd|secret|\*+|x+)$/i.test(pw);
+  if (pw.length < 3 || isPlaceholder(pw) || /^(?:pass(?:word)?|pwd|secret|\*+|x+)$/i.test(pw)) return false;
+  // `guest:guest`, `fred:fredpassword`, `bob:bob123`: the user name, bare or with a placeholder
+  // word or a counter, is a default anyone who reads the URL knows
+  const user = urlUser(m, pw).toLowerCase();
+  const lower = pw.toLowerCase();
+  if (user.length < 3 || !lower.startsWith(user)) return lower !== user;
+  const rest = lower.slice(user.length);
+  return !(rest === '' || /^[-_.]?(?:pass|pw|pwd)?[0-9]{0,4}$/.test(rest) || isPlaceholder(rest.replace(/^[-_.]/, '')));
 };
 
 function dbUrl(id: string, scheme: string, keywords: string[]): PatternSpec {
@@ -44,7 +58,8 @@ export const structuralPatterns: PatternSpec[] = [
       const tok = m[1] ?? '';
       const alg = jwtHeaderAlg(tok);
       // alg:none / empty signature tokens carry no proof; recorded by the generic bearer check only.
-      return alg !== undefined && alg.toLowerCase() !== 'none' && !tok.endsWith('.');
+      // expired more than a day ago (a sample in docs or a changelog): no server takes it any more
+      return alg !== undefined && alg.toLowerCase() !== 'none' && !tok.endsWith('.') && !jwtExpired(tok);
     },
     action: 'block', maxLength: 11300,
   },
@@ -65,6 +80,7 @@ export const structuralPatterns: PatternSpec[] = [
     regex: /bearer\s{1,4}([A-Za-z0-9._~+/-]{24,4096}={0,2})(?![A-Za-z0-9._~+/=-])/i,
     validate: (m) => {
       const v = m[1] ?? '';
+      if (v.startsWith('eyJ') && jwtExpired(v)) return false; // an expired JWT, as for `jwt`
       return charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5 && !isPlaceholder(v);
     },
     action: 'block', generic: true, maxLength: 4120,
