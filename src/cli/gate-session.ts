@@ -30,6 +30,8 @@ export interface GateSessionFlags {
   agent: string;
   human?: string | undefined;
   ttl: string;
+  /** `ttl` is the command's default (the user typed none): the gate may shorten it to its identity.max_ttl. */
+  ttlDefault?: boolean;
 }
 
 export interface GateSession {
@@ -66,7 +68,7 @@ export async function openGateSession(flags: GateSessionFlags): Promise<GateSess
   const socket = await controlSocket(flags);
   let run: RunAnswer;
   try {
-    run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: flags.tenant, agent: flags.agent, human: flags.human ?? null, ttl_ms: ttlMs });
+    run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: flags.tenant, agent: flags.agent, human: flags.human ?? null, ttl_ms: ttlMs, ttl_default: flags.ttlDefault === true });
   } catch (err) {
     if (err instanceof ControlUnreachable) throw new UsageError(err.message);
     // A bad argument (a --ttl over the gate's limit) is a usage error, as 'sluice token' says it.

@@ -88,13 +88,13 @@ export async function run(argv: string[]): Promise<number> {
   const command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
   if (command.length === 0) throw new UsageError('nothing to run: sluice mcp [options] -- CMD [ARGS...]');
   const [cmd, ...args] = command as [string, ...string[]];
-  return wrap(cmd, args, { ...values, ...runIdentity(values), ttl: values.ttl ?? '12h' });
+  return wrap(cmd, args, { ...values, ...runIdentity(values), ttl: values.ttl ?? '12h', ttlDefault: values.ttl === undefined });
 }
 
 async function wrap(
   cmd: string,
   args: string[],
-  flags: { config?: string | undefined; control?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; quiet: boolean },
+  flags: { config?: string | undefined; control?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; ttlDefault: boolean; quiet: boolean },
 ): Promise<number> {
   if (flags.name !== undefined && !SERVER_NAME.test(flags.name)) {
     throw new UsageError(`--name: expected a server name like 'tickets' (a letter, then letters, digits, '.', '_' or '-'); got '${flags.name.replace(/[^\x20-\x7e]/g, '?')}'`);

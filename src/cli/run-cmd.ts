@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       agent: { type: 'string' },
       human: { type: 'string' },
-      ttl: { type: 'string', default: '1h' },
+      ttl: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
       // Launcher flags: the sandbox and the client environment (src/launcher/).
       isolate: { type: 'boolean' },
@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.isolate && values['no-isolate']) throw new UsageError('--isolate and --no-isolate contradict each other');
   const printEnv = values['print-env'];
   if (positionals.length === 0 && !printEnv) throw new UsageError('nothing to run: sluice run [--config FILE] -- CMD [ARGS...]');
-  const session = await openGateSession({ ...values, ...runIdentity(values) });
+  const session = await openGateSession({ ...values, ...runIdentity(values), ttl: values.ttl ?? '1h', ttlDefault: values.ttl === undefined });
   const { principal } = session;
   const say = (line: string): void => {
     if (!values.quiet) process.stderr.write(`sluice run: ${line}\n`);

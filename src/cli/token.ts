@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { formatDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { loadSigningKey } from '../identity/keys.js';
-import { issueToken } from '../identity/tokens.js';
+import { DEFAULT_TTL_MS, issueToken } from '../identity/tokens.js';
 import { ttlFlag } from './duration-flag.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
@@ -37,8 +38,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.tenant === undefined || values.agent === undefined) throw new UsageError('--tenant and --agent are required');
   const labels = parseLabels(values.label ?? []);
-  const ttlMs = values.ttl === undefined ? undefined : ttlFlag(values.ttl).ms;
+  const typed = values.ttl === undefined ? undefined : ttlFlag(values.ttl);
   const loaded = await loadConfig(configPath(values.config));
+  const max = loaded.config.identity.max_ttl;
+  if (typed && typed.ms > max) {
+    throw new UsageError(`--ttl: ${typed.text} is longer than identity.max_ttl (${formatDuration(max)}) in ${loaded.file}; gates on this config would refuse the token`);
+  }
+  const ttlMs = typed?.ms ?? Math.min(DEFAULT_TTL_MS, max);
   const key = await loadSigningKey(loaded.config.data_dir);
   try {
     const { token } = await issueToken(key, {

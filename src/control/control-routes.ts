@@ -8,6 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { MintGrant } from '../config/control-section.js';
+import { formatDuration } from '../config/duration.js';
 import type { Finding } from '../inspect/finding.js';
 import type { RevocationCheck } from '../identity/authenticate.js';
 import { IdentityError, InvalidArgumentError } from '../identity/errors.js';
@@ -63,9 +64,19 @@ async function mint(ctx: ControlContext, peer: { uid: number }, b: Record<string
   if (typeof b.tenant !== 'string' || typeof b.agent !== 'string') return refuse(400, 'bad_request', 'tenant and agent are required strings');
   if (b.human !== undefined && b.human !== null && typeof b.human !== 'string') return refuse(400, 'bad_request', 'human: expected a string');
   if (b.ttl_ms !== undefined && typeof b.ttl_ms !== 'number') return refuse(400, 'bad_request', 'ttl_ms: expected milliseconds');
+  if (b.ttl_default !== undefined && typeof b.ttl_default !== 'boolean') return refuse(400, 'bad_request', 'ttl_default: expected true or false');
   if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Array.isArray(b.labels))) return refuse(400, 'bad_request', 'labels: expected an object');
   const verdict = mayMint(peer, { tenant: b.tenant, agent: b.agent }, ctx.grants(), ctx.gateUid);
   if (!verdict.ok) return refuse(403, 'mint_refused', verdict.reason);
+  const max = ctx.verifier.maxTtlMs;
+  let ttlMs = b.ttl_ms ?? RUN_TTL_MS;
+  if (ttlMs > max) {
+    // A lifetime the user chose is refused; a command's default is shortened (runs renew their token anyway).
+    if (b.ttl_ms !== undefined && b.ttl_default !== true) {
+      return refuse(400, 'bad_request', `a token lifetime of ${formatDuration(ttlMs)} is longer than this gate's identity.max_ttl (${formatDuration(max)})`);
+    }
+    ttlMs = max;
+  }
   if (ctx.signingKey === null) return refuse(503, 'unavailable', 'the gate has no token signing key (token-key.pem); run sluice init on its data directory');
   let issued: { token: string; principal: Principal };
   try {
@@ -74,7 +85,7 @@ async function mint(ctx: ControlContext, peer: { uid: number }, b: Record<string
       agent: b.agent,
       human: b.human ?? null,
       labels: (b.labels as Record<string, string> | undefined) ?? {},
-      ttlMs: b.ttl_ms ?? RUN_TTL_MS,
+      ttlMs,
       policyVersion: ctx.policyVersion(),
     });
   } catch (err) {
@@ -112,7 +123,7 @@ async function renew(ctx: ControlContext, peer: { uid: number }, b: Record<strin
   const life = p.expiresAt - p.issuedAt;
   if (Date.now() >= p.issuedAt + (life * 2) / 3) {
     if (ctx.signingKey === null) return refuse(503, 'unavailable', 'the gate has no token signing key (token-key.pem)');
-    const issued = await issueToken(ctx.signingKey, { tenant: p.tenant, agent: p.agent, session: p.session, human: p.human, labels: p.labels, ttlMs: life, policyVersion: ctx.policyVersion() });
+    const issued = await issueToken(ctx.signingKey, { tenant: p.tenant, agent: p.agent, session: p.session, human: p.human, labels: p.labels, ttlMs: Math.min(life, ctx.verifier.maxTtlMs), policyVersion: ctx.policyVersion() });
     token = issued.token;
     current = issued.principal;
   }

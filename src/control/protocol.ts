@@ -17,8 +17,10 @@ export interface MintRequest {
   agent: string;
   human?: string | null;
   labels?: Record<string, string>;
-  /** Token lifetime; default 1 h, at most 24 h. */
+  /** Token lifetime; default 1 h, at most 24 h and the gate's `identity.max_ttl`. */
   ttl_ms?: number;
+  /** `ttl_ms` is the command's default, not the user's choice: the gate may shorten it to its `identity.max_ttl`. */
+  ttl_default?: boolean;
 }
 
 /** Who the run is, as the gate will see it. */

@@ -15,6 +15,7 @@ import { errors, jwtVerify } from 'jose';
 import { IdentityError } from './errors.js';
 import { Lru } from './lru.js';
 import { principalFromClaims } from './principal-from-claims.js';
+import { formatDuration } from '../config/duration.js';
 import type { Principal } from './principal.js';
 import { MAX_TOKEN_LENGTH, MAX_TTL_MS, REQUIRED_CLAIMS, TOKEN_ALG, TOKEN_ISSUER, TOKEN_TYP } from './token-format.js';
 
@@ -23,6 +24,8 @@ export interface TokenVerifierOptions {
   cacheSize?: number;
   /** Allowed clock skew between issuer and gate, seconds; default 5. */
   clockToleranceSec?: number;
+  /** Longest token lifetime (exp - iat) accepted, ms (`identity.max_ttl`); default and ceiling 24 h. */
+  maxTtlMs?: number;
 }
 
 /** Compact JWS: three base64url segments. Checked before any parsing. */
@@ -41,6 +44,7 @@ export class TokenVerifier {
   readonly #key: KeyObject;
   readonly #tolerance: number;
   readonly #cache: Lru<string, Principal>;
+  #maxTtlMs = MAX_TTL_MS;
 
   constructor(publicKey: KeyObject, opts: TokenVerifierOptions = {}) {
     // Given the private key by mistake, verify with its public half rather than fail later per request.
@@ -50,6 +54,16 @@ export class TokenVerifier {
     this.#tolerance = opts.clockToleranceSec ?? 5;
     if (!Number.isFinite(this.#tolerance) || this.#tolerance < 0) throw new RangeError('clockToleranceSec must be >= 0');
     this.#cache = new Lru(opts.cacheSize ?? 10_000);
+    if (opts.maxTtlMs !== undefined) this.maxTtlMs = opts.maxTtlMs;
+  }
+
+  /** The longest lifetime accepted (`identity.max_ttl`, at most 24 h); a lower value applies to cached tokens too. */
+  get maxTtlMs(): number {
+    return this.#maxTtlMs;
+  }
+  set maxTtlMs(ms: number) {
+    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError('maxTtlMs must be > 0');
+    this.#maxTtlMs = Math.min(ms, MAX_TTL_MS);
   }
 
   /**
@@ -75,7 +89,7 @@ export class TokenVerifier {
         typ: TOKEN_TYP,
         issuer: TOKEN_ISSUER,
         requiredClaims: [...REQUIRED_CLAIMS],
-        maxTokenAge: MAX_TTL_MS / 1000,
+        maxTokenAge: Math.ceil(this.#maxTtlMs / 1000),
         clockTolerance: this.#tolerance,
         currentDate: new Date(now),
       }));
@@ -83,6 +97,7 @@ export class TokenVerifier {
       throw identityErrorFrom(err);
     }
     const principal = principalFromClaims(payload);
+    this.#checkLifetime(principal);
     this.#cache.set(token, principal);
     return principal;
   }
@@ -120,6 +135,13 @@ export class TokenVerifier {
     if (nowSec - p.issuedAt / 1000 < -this.#tolerance) {
       throw new IdentityError('identity_invalid', 'agent token is issued in the future (check the clocks)', { claim: 'iat' });
     }
+    this.#checkLifetime(p);
+  }
+
+  /** A token minted to live longer than `identity.max_ttl` allows is refused, whoever signed it. */
+  #checkLifetime(p: Principal): void {
+    if (p.expiresAt - p.issuedAt <= this.#maxTtlMs) return;
+    throw new IdentityError('identity_invalid', `agent token lives ${formatDuration(p.expiresAt - p.issuedAt)}, longer than identity.max_ttl (${formatDuration(this.#maxTtlMs)}) allows`, { claim: 'exp' });
   }
 }
 

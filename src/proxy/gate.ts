@@ -200,7 +200,7 @@ export class Gate {
     const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
     const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
     // Tokens are minted on this host or its peers: a second of skew, not minutes.
-    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC });
+    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC, maxTtlMs: c.identity.max_ttl });
     const revocations = await openRevocationStore(c.data_dir, {
       participant: 'gate',
       onError: (err) => {
@@ -280,6 +280,7 @@ export class Gate {
       const restartNeeded = restartOnlyChanges(this.started, after);
       for (const key of restartNeeded) log.warn({ key }, `config '${key}' changed: takes effect after a restart`);
       if (before.log.level !== after.log.level) log.level = after.log.level;
+      this.services.identity.verifier.maxTtlMs = after.identity.max_ttl;
       this.current = state;
       this.loaded = loaded;
       // control.mint is read per request; only the socket's mode follows it here.
