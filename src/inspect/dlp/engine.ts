@@ -307,7 +307,7 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx, queue, unread);
+    this.decodeChildren(text, runs, idx.kinds, idx.groupWords, dec, chain, depth, toRaw, ctx, queue, unread);
   }
 
   private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
@@ -410,10 +410,10 @@ export class DlpEngine {
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
-  private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private decodeChildren(text: string, runs: number[], kinds: number[], groupWords: Int32Array, dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const opts = {
       percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
-      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0, groupWords,
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;

@@ -57,6 +57,14 @@ export const P_DIGIT2 = 512;
 export const P_ANCHOR = 1024;
 /** Both bytes are [A-Za-z0-9]. */
 export const P_ALNUM2 = 2048;
+/** Either byte separates base64 groups (space, '-', tab): regrouped.ts. */
+export const P_GROUP_SEP = 4096;
+/** Either byte separates hex pairs (space, '-', tab, ':', ','). */
+export const P_PAIR_SEP = 8192;
+/** Both bytes are hex digits or hex pair separators. */
+export const P_HEX_SEP2 = 16384;
+/** Either byte is an upper-case letter or a digit. */
+export const P_UPPER_DIGIT = 32768;
 
 export const CLS = (() => {
   const t = new Uint8Array(256);
@@ -79,6 +87,9 @@ export const DIGIT_KEEP = (() => {
   t[45] = 1;
   return t;
 })();
+const GROUP_SEP = new Set([32, 45, 9]);
+const PAIR_SEP = new Set([32, 45, 9, 58, 44]);
+const hexOrSep = (c: number): boolean => PAIR_SEP.has(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 const PAIR = (() => {
   const t = new Uint16Array(65536);
   for (let v = 0; v < 65536; v++) {
@@ -87,7 +98,9 @@ const PAIR = (() => {
     const ca = CLS[a] as number;
     const cb = CLS[b] as number;
     const alnum = C_UPPER | C_LOWER | C_DIGIT;
-    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0);
+    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0)
+      | (GROUP_SEP.has(a) || GROUP_SEP.has(b) ? P_GROUP_SEP : 0) | (PAIR_SEP.has(a) || PAIR_SEP.has(b) ? P_PAIR_SEP : 0) | (hexOrSep(a) && hexOrSep(b) ? P_HEX_SEP2 : 0)
+      | ((ca | cb) & (C_UPPER | C_DIGIT) ? P_UPPER_DIGIT : 0);
   }
   return t;
 })();

@@ -62,16 +62,24 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-const GROUP_SEPS = [' ', '-', '\t', ':', ','];
+/** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
+const GAP_SEP = new Uint8Array(256);
+for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
 
 /**
  * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
  * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and two
- * equal gaps (2 to 8 chars) in a row between spaces, dashes, tabs, colons or commas
- * (found with indexOf, so prose costs one step per word, and a word is read only when
- * the next is as long): hex pairs and base64 groups.
+ * equal tokens in a row between one separator character (hex pairs, or base64 groups
+ * of 4 to 8 chars): the first of them (or the token before it, when as long), unless
+ * the token before is an equal one (the sequence started earlier).
+ *
+ * `words`: the aligned 4-char words (sorted) that may hold the separator between two
+ * such tokens (text-index.ts finds them in its word pass: a separator word made only of
+ * hex digits and separators, or one with an upper-case letter or digit within two
+ * words on each side); only their separators are looked at, each by a bounded local
+ * test. Without `words`, every separator is.
  */
-export function regroupStarts(s: string, runs: readonly number[]): number[] {
+export function regroupStarts(s: string, runs: readonly number[], words?: ArrayLike<number>, nWords?: number): number[] {
   const starts: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const e = runs[r + 1] as number;
@@ -98,43 +106,58 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
-  for (const sep of GROUP_SEPS) {
-    // hex pairs take any of the separators; base64 groups (4 to 8) only space, dash or tab
-    const groups = sep === ' ' || sep === '-' || sep === '\t';
-    let prev = s.indexOf(sep);
-    let gap = -1;
-    let streak = 0;
-    // A gap is tested (tokenOk) only when the next one has its length: in prose few
-    // neighbouring words are of one length. Until then `pending` holds where it starts
-    // (its streak is 1 if it is a token, else 0).
-    let pending = -1;
-    while (prev >= 0) {
-      const q = s.indexOf(sep, prev + 1);
-      const len = (q < 0 ? s.length : q) - prev - 1;
-      const shaped = len === 2 || (groups && len >= 4 && len <= 8);
-      if (!shaped) {
-        streak = 0;
-        pending = -1;
-      } else if (len !== gap) {
-        pending = prev + 1;
-      } else {
-        if (pending >= 0) streak = tokenOk(s, pending, len) ? 1 : 0;
-        pending = -1;
-        if (!tokenOk(s, prev + 1, len)) streak = 0;
-        else if (++streak === 2) {
-          // the sequence may begin with a token before the first of these separators
-          let st = prev - len;
-          let k = st - 2;
-          while (k >= 0 && st - 1 - k <= len && BODY[s.charCodeAt(k) & 255] === 1) k--;
-          if (st - 2 - k === len) st = k + 1;
-          starts.push(st);
-        }
-      }
-      gap = len;
-      prev = q;
+  const n = s.length;
+  if (words === undefined) {
+    for (let p = 0; p < n; p++) gapStartAt(s, p, starts);
+  } else {
+    const count = nWords ?? words.length;
+    for (let w = 0; w < count; w++) {
+      const p0 = 4 * (words[w] as number);
+      const p1 = Math.min(n, p0 + 4);
+      for (let p = p0; p < p1; p++) gapStartAt(s, p, starts);
     }
   }
   return starts.sort((a, b) => a - b);
+}
+
+/**
+ * The separator at `p` between two equal tokens (`c T1 c T2 c`, or T2 ending the
+ * text): push where their sequence starts, unless the token before T1 is an equal one
+ * (then the sequence started there, and that separator pushed it).
+ */
+function gapStartAt(s: string, p: number, starts: number[]): void {
+  const c = s.charCodeAt(p);
+  const kind = c < 256 ? (GAP_SEP[c] as number) : 0;
+  if (kind === 0) return;
+  const n = s.length;
+  // hex pairs: c h h c h h (c | end)
+  if (p >= 3 && s.charCodeAt(p - 3) === c && hexPair(s, p - 2) && p + 2 < n && hexPair(s, p + 1) && (p + 3 === n || s.charCodeAt(p + 3) === c)) {
+    if (!(p >= 6 && s.charCodeAt(p - 6) === c && hexPair(s, p - 5))) starts.push(groupStart(s, p - 2, 2));
+    return;
+  }
+  if (kind !== 2) return;
+  // base64 groups of 4 to 8: the token before p fixes the length
+  let q = p - 1;
+  while (q >= 0 && p - 1 - q <= 8 && BODY[s.charCodeAt(q) & 255] === 1 && s.charCodeAt(q) < 256) q--;
+  const len = p - 1 - q;
+  if (len < 4 || len > 8 || q < 0 || s.charCodeAt(q) !== c) return;
+  const e2 = p + 1 + len;
+  if (e2 > n || (e2 < n && s.charCodeAt(e2) !== c)) return;
+  if (!encodedGroup(s, q + 1, p) || !encodedGroup(s, p + 1, e2)) return;
+  const q0 = q - len - 1;
+  if (q0 >= 0 && s.charCodeAt(q0) === c && encodedGroup(s, q0 + 1, q)) return;
+  starts.push(groupStart(s, q + 1, len));
+}
+
+/**
+ * The sequence may begin with a token before the first separator: the `len` chars
+ * before it, when they are of the alphabet (even as the tail of a longer word: a
+ * first group glued to the word before must not hide the sequence).
+ */
+function groupStart(s: string, st: number, len: number): number {
+  let k = st - 2;
+  while (k >= 0 && st - 1 - k <= len && BODY[s.charCodeAt(k) & 255] === 1) k--;
+  return st - 2 - k === len ? k + 1 : st;
 }
 
 /** A token of `len` (2: a hex pair; 4 to 8: an encoded group) at `a`. */

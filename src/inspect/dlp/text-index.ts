@@ -26,7 +26,7 @@ import type { KeywordIndex } from './keyword-index.js';
 import type { Needle } from './known-secrets.js';
 import { wordRuns } from './word-runs.js';
 import type { WordRun } from './word-runs.js';
-import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS, triHash } from './keyword-index.js';
+import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, triHash } from './keyword-index.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -45,6 +45,8 @@ export interface TextIndex {
   nonAscii: boolean;
   /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
   wordRuns: WordRun[];
+  /** Aligned words (indexes, ascending) that may hold the separator between two equal groups or hex pairs (regroupStarts). */
+  groupWords: Int32Array;
 }
 
 /** How a run decodes (classifyRun in run-kinds.ts, from the run's character classes). */
@@ -114,7 +116,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [] };
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [], groupWords: NO_WORDS };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
   if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
@@ -124,11 +126,13 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   return out;
 }
 
+const NO_WORDS = new Int32Array(0);
 /** Candidate word indexes from the loops (reused; grown as needed). */
 let candA = new Int32Array(1 << 16);
 let candB = new Int32Array(1 << 15);
 let candC = new Int32Array(1 << 15);
 let candD = new Int32Array(1 << 15);
+let candE = new Int32Array(1 << 15);
 
 /**
  * The loops only record candidate words (into typed arrays) and never call out: a
@@ -142,6 +146,7 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
   let c = candB;
   let d = candC;
   let r = candD;
+  let g = candE;
   if (c.length < m + 1) {
     // kept for the next call only up to KEEP_BYTES of text, like the scratch buffer
     const size = Math.max(m + 1, Math.min(KEEP_BYTES >>> 2, c.length * 2));
@@ -149,11 +154,13 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     c = new Int32Array(size);
     d = new Int32Array(size);
     r = new Int32Array(size);
+    g = new Int32Array(size);
     if (size <= KEEP_BYTES >>> 2) {
       candA = a;
       candB = c;
       candC = d;
       candD = r;
+      candE = g;
     }
   }
   if (ki.hasNeedles) {
@@ -166,10 +173,14 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
   }
   // bigram anchors (c), whole digit words (d), run ends (r: [end word, streak, classes])
-  classLoop(ki.pair, words, m, c, d, r);
+  classLoop(ki.pair, words, m, c, d, r, g);
   const nb = classCounts[0] as number;
   const nd = classCounts[1] as number;
   const nr = classCounts[2] as number;
+  let ng = classCounts[3] as number;
+  // the last word with text: its right-hand context is padding
+  if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
+  out.groupWords = g.slice(0, ng);
   if (nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < nb; i++) bigramsAt(ki, b, n, c[i] as number, words, biHits);
@@ -183,7 +194,11 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
   for (let i = 0; i < nr; i += 3) runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
-const classCounts = new Int32Array(3);
+const classCounts = new Int32Array(4);
+/** The pair bits of the group probe, in this order from bit GROUP_SHIFT up (checked at load). */
+const GROUP_BITS = P_GROUP_SEP | P_PAIR_SEP | P_UPPER_DIGIT;
+const GROUP_SHIFT = 31 - Math.clz32(P_GROUP_SEP);
+if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || P_UPPER_DIGIT !== P_GROUP_SEP << 3) throw new Error('text-index: group probe bits out of order');
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
 function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: Int32Array): number {
@@ -222,15 +237,20 @@ function trigramNeedleLoop(filter: Uint8Array, needleFilter: Uint32Array, words:
 
 /**
  * Per word, the classes of its two halves: bigram anchors (to `bi`), whole digit words
- * (to `dig`), and the ends of streaks of 3+ whole-run words (to `runs`: [end word,
- * streak, classes]). Counts go to classCounts.
+ * (to `dig`), the ends of streaks of 3+ whole-run words (to `runs`: [end word,
+ * streak, classes]), and words that may hold the separator between two equal tokens
+ * (to `grp`, two words late: a word of only hex digits and separators, with one; or a
+ * group separator with an upper-case letter or digit within two words on each side,
+ * as two base64 groups of 4 to 8 chars each hold one). Counts go to classCounts.
  */
-function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array): void {
+function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array, grp: Int32Array): void {
   let streak = 0;
   let streakClasses = 0;
   let kb = 0;
   let kd = 0;
   let kr = 0;
+  let kg = 0;
+  let hist = 0;
   for (let j = 0; j < m; j++) {
     const w = (words[j] as number) | 0;
     const x = pair[w & 0xffff] as number;
@@ -247,12 +267,20 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
     const keep = -full;
     streak = (streak + 1) & keep;
     streakClasses = (streakClasses | x | y) & keep;
-    if (((x | y) & P_ANCHOR) !== 0) bi[kb++] = j;
+    const o = x | y;
+    if ((o & P_ANCHOR) !== 0) bi[kb++] = j;
     if ((xy & P_DIGIT2) !== 0) dig[kd++] = j;
+    // 4 bits a word (group separator, pair separator, hex-and-separators, upper-or-digit), five words
+    hist = ((hist << 4) | (((o & GROUP_BITS) | (xy & P_HEX_SEP2)) >>> GROUP_SHIFT)) & 0xfffff;
+    // word j - 2 (bits 8-11): hex and separators only, with a separator; or a group
+    // separator with an upper-case letter or digit in j-4..j-2 (bits 19, 15, 11) and j-2..j (11, 7, 3)
+    const late = ((hist >>> 9) & (hist >>> 10) & 1) | ((hist >>> 8) & (-(hist & 0x88800) >>> 31) & (-(hist & 0x888) >>> 31));
+    if (late !== 0) grp[kg++] = j - 2;
   }
   classCounts[0] = kb;
   classCounts[1] = kd;
   classCounts[2] = kr;
+  classCounts[3] = kg;
 }
 
 /** Merge two flat [id, at] lists, each ordered by at then id. */
