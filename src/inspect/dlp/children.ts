@@ -33,8 +33,8 @@ export interface ChildOptions {
   qp?: boolean;
   /** Groups and wrapped lines of encoded data. */
   regroup?: boolean;
-  /** The index's words that may hold a group separator (default: every separator is tested). */
-  groupWords?: Int32Array;
+  /** Where the index found equal groups or hex pairs in a row (default: every separator is tested). */
+  groupStarts?: readonly number[];
   /** Decoded bytes the budget has left (bounds inflating a compressed stream). */
   room?: () => number;
   /** A compressed stream too large for the budget: its raw span. */
@@ -104,7 +104,7 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
   if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
   if (o.regroup) {
-    const starts = regroupStarts(text, runs, o.groupWords);
+    const starts = regroupStarts(text, runs, o.groupStarts);
     if (starts.length > 0) for (const g of regrouped(text, starts)) absolute(g, g.end, 'regrouped', onChild);
   }
 }

@@ -226,7 +226,9 @@ export class DlpEngine {
     };
     const { compiled, kwTargets } = this;
     // run kinds are wanted at the last depth too: to tell whether decodable text is left
-    const idx = indexText(this.index, text, this.minPiece, true, this.seedPhrases);
+    // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
+    const regroup = depth === 0 || REGROUP_AFTER.has(lastLayer(chain));
+    const idx = indexText(this.index, text, this.minPiece, true, this.seedPhrases, regroup);
     let dec = 0;
     if (text.includes('%')) dec |= DEC_PERCENT;
     if (text.includes('\\')) dec |= DEC_ESCAPE;
@@ -236,8 +238,7 @@ export class DlpEngine {
     if (text.includes('\0')) dec |= DEC_NUL;
     if (softBreak(text)) dec |= DEC_QP;
     if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
-    // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
-    if (depth === 0 || REGROUP_AFTER.has(lastLayer(chain))) dec |= DEC_REGROUP;
+    if (regroup) dec |= DEC_REGROUP;
     const kh = idx.hits;
     for (let h = 0; h < kh.length; h += 2) {
       const kw = kh[h] as number;
@@ -307,7 +308,7 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(text, runs, idx.kinds, idx.groupWords, dec, chain, depth, toRaw, ctx, queue, unread);
+    this.decodeChildren(text, runs, idx.kinds, idx.groupStarts, dec, chain, depth, toRaw, ctx, queue, unread);
   }
 
   private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
@@ -410,10 +411,10 @@ export class DlpEngine {
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
-  private decodeChildren(text: string, runs: number[], kinds: number[], groupWords: Int32Array, dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private decodeChildren(text: string, runs: number[], kinds: number[], groupStarts: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const opts = {
       percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
-      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0, groupWords,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0, groupStarts,
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;

@@ -62,24 +62,13 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-/** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
-const GAP_SEP = new Uint8Array(256);
-for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
-
 /**
  * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
- * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and two
- * equal tokens in a row between one separator character (hex pairs, or base64 groups
- * of 4 to 8 chars): the first of them (or the token before it, when as long), unless
- * the token before is an equal one (the sequence started earlier).
- *
- * `words`: the aligned 4-char words (sorted) that may hold the separator between two
- * such tokens (text-index.ts finds them in its word pass: a separator word made only of
- * hex digits and separators, or one with an upper-case letter or digit within two
- * words on each side); only their separators are looked at, each by a bounded local
- * test. Without `words`, every separator is.
+ * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and the
+ * starts `gapStarts` finds (`gaps`: already found by the index's word pass; without
+ * them every separator of `s` is tested).
  */
-export function regroupStarts(s: string, runs: readonly number[], words?: ArrayLike<number>, nWords?: number): number[] {
+export function regroupStarts(s: string, runs: readonly number[], gaps?: readonly number[]): number[] {
   const starts: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const e = runs[r + 1] as number;
@@ -106,47 +95,73 @@ export function regroupStarts(s: string, runs: readonly number[], words?: ArrayL
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
-  const n = s.length;
-  if (words === undefined) {
-    for (let p = 0; p < n; p++) gapStartAt(s, p, starts);
-  } else {
-    const count = nWords ?? words.length;
-    for (let w = 0; w < count; w++) {
-      const p0 = 4 * (words[w] as number);
-      const p1 = Math.min(n, p0 + 4);
-      for (let p = p0; p < p1; p++) gapStartAt(s, p, starts);
-    }
-  }
-  return starts.sort((a, b) => a - b);
+  if (gaps === undefined) {
+    const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
+    const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
+    gapStarts(b, s.length, every, every.length, starts);
+  } else for (const g of gaps) starts.push(g);
+  return starts.sort((x, y) => x - y);
 }
 
+/** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
+const GAP_SEP = new Uint8Array(256);
+for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
+
 /**
- * The separator at `p` between two equal tokens (`c T1 c T2 c`, or T2 ending the
- * text): push where their sequence starts, unless the token before T1 is an equal one
- * (then the sequence started there, and that separator pushed it).
+ * Starts of two equal tokens in a row between one separator character (hex pairs, or
+ * base64 groups of 4 to 8 chars with an upper-case letter or digit): the first of them
+ * (or the token before it, when as long), unless the token before is an equal one
+ * (the sequence started earlier), in `b` (the text's bytes, `n` of them).
+ *
+ * Only the separators in `words` (aligned 4-byte words, `count` of them) are tested,
+ * each by a bounded local test: text-index.ts marks in its word pass the words that
+ * may hold the separator between two such tokens (only hex digits and separators, with
+ * one; or a group separator with an upper-case letter or digit within two words on
+ * each side, as two such groups each hold one), so prose costs next to nothing here.
  */
-function gapStartAt(s: string, p: number, starts: number[]): void {
-  const c = s.charCodeAt(p);
-  const kind = c < 256 ? (GAP_SEP[c] as number) : 0;
-  if (kind === 0) return;
-  const n = s.length;
+export function gapStarts(b: Uint8Array, n: number, words: ArrayLike<number>, count: number, out: number[]): void {
+  for (let w = 0; w < count; w++) {
+    const p0 = 4 * (words[w] as number);
+    const p1 = p0 + 4 < n ? p0 + 4 : n;
+    for (let p = p0; p < p1; p++) if (GAP_SEP[b[p] as number] !== 0) gapStartAt(b, n, p, out);
+  }
+}
+
+/** The separator at `p` between two equal tokens (`c T1 c T2 c`, or T2 ending the text). */
+function gapStartAt(b: Uint8Array, n: number, p: number, out: number[]): void {
+  const c = b[p] as number;
   // hex pairs: c h h c h h (c | end)
-  if (p >= 3 && s.charCodeAt(p - 3) === c && hexPair(s, p - 2) && p + 2 < n && hexPair(s, p + 1) && (p + 3 === n || s.charCodeAt(p + 3) === c)) {
-    if (!(p >= 6 && s.charCodeAt(p - 6) === c && hexPair(s, p - 5))) starts.push(groupStart(s, p - 2, 2));
+  if (p >= 3 && b[p - 3] === c && hexBytes(b, p - 2) && p + 2 < n && hexBytes(b, p + 1) && (p + 3 === n || b[p + 3] === c)) {
+    if (!(p >= 6 && b[p - 6] === c && hexBytes(b, p - 5))) out.push(groupStart(b, p - 2, 2));
     return;
   }
-  if (kind !== 2) return;
+  if (GAP_SEP[c] !== 2) return;
   // base64 groups of 4 to 8: the token before p fixes the length
   let q = p - 1;
-  while (q >= 0 && p - 1 - q <= 8 && BODY[s.charCodeAt(q) & 255] === 1 && s.charCodeAt(q) < 256) q--;
+  while (q >= 0 && p - 1 - q <= 8 && BODY[b[q] as number] === 1) q--;
   const len = p - 1 - q;
-  if (len < 4 || len > 8 || q < 0 || s.charCodeAt(q) !== c) return;
+  if (len < 4 || len > 8 || q < 0 || b[q] !== c) return;
   const e2 = p + 1 + len;
-  if (e2 > n || (e2 < n && s.charCodeAt(e2) !== c)) return;
-  if (!encodedGroup(s, q + 1, p) || !encodedGroup(s, p + 1, e2)) return;
+  if (e2 > n || (e2 < n && b[e2] !== c)) return;
+  if (!groupBytes(b, q + 1, p) || !groupBytes(b, p + 1, e2)) return;
   const q0 = q - len - 1;
-  if (q0 >= 0 && s.charCodeAt(q0) === c && encodedGroup(s, q0 + 1, q)) return;
-  starts.push(groupStart(s, q + 1, len));
+  if (q0 >= 0 && b[q0] === c && groupBytes(b, q0 + 1, q)) return;
+  out.push(groupStart(b, q + 1, len));
+}
+
+function hexBytes(b: Uint8Array, i: number): boolean {
+  return HEX[b[i] as number] === 1 && HEX[b[i + 1] as number] === 1;
+}
+
+/** Base64 chars with an upper-case letter or a digit among them (prose words have neither, mostly). */
+function groupBytes(b: Uint8Array, s: number, e: number): boolean {
+  let marked = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (BODY[c] !== 1) return false;
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) marked = true;
+  }
+  return marked;
 }
 
 /**
@@ -154,31 +169,16 @@ function gapStartAt(s: string, p: number, starts: number[]): void {
  * before it, when they are of the alphabet (even as the tail of a longer word: a
  * first group glued to the word before must not hide the sequence).
  */
-function groupStart(s: string, st: number, len: number): number {
+function groupStart(b: Uint8Array, st: number, len: number): number {
   let k = st - 2;
-  while (k >= 0 && st - 1 - k <= len && BODY[s.charCodeAt(k) & 255] === 1) k--;
+  while (k >= 0 && st - 1 - k <= len && BODY[b[k] as number] === 1) k--;
   return st - 2 - k === len ? k + 1 : st;
-}
-
-/** A token of `len` (2: a hex pair; 4 to 8: an encoded group) at `a`. */
-function tokenOk(s: string, a: number, len: number): boolean {
-  return len === 2 ? hexPair(s, a) : encodedGroup(s, a, a + len);
 }
 
 function hexPair(s: string, i: number): boolean {
   return HEX[s.charCodeAt(i) & 255] === 1 && HEX[s.charCodeAt(i + 1) & 255] === 1 && s.charCodeAt(i) < 256 && s.charCodeAt(i + 1) < 256;
 }
 
-/** A group of base64 characters with an upper-case letter or a digit in it (prose words have neither, mostly). */
-function encodedGroup(s: string, a: number, b: number): boolean {
-  let marked = false;
-  for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 256 || BODY[c] !== 1) return false;
-    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) marked = true;
-  }
-  return marked;
-}
 
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
 export function regrouped(s: string, starts?: readonly number[]): Regroup[] {

@@ -25,6 +25,7 @@ import { isAscii } from 'node:buffer';
 import type { KeywordIndex } from './keyword-index.js';
 import type { Needle } from './known-secrets.js';
 import { wordRuns } from './word-runs.js';
+import { gapStarts } from './regrouped.js';
 import type { WordRun } from './word-runs.js';
 import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, triHash } from './keyword-index.js';
 
@@ -45,8 +46,8 @@ export interface TextIndex {
   nonAscii: boolean;
   /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
   wordRuns: WordRun[];
-  /** Aligned words (indexes, ascending) that may hold the separator between two equal groups or hex pairs (regroupStarts). */
-  groupWords: Int32Array;
+  /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
+  groupStarts: number[];
 }
 
 /** How a run decodes (classifyRun in run-kinds.ts, from the run's character classes). */
@@ -95,9 +96,10 @@ let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
 /**
  * Index `text` (a byte string). `decodeInfo`: also classify runs and test their decoded
  * bytes for printable text (only needed when the layer's children will be decoded).
- * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts).
+ * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts). `regroup`:
+ * also find where equal groups or hex pairs in a row start (regrouped.ts).
  */
-export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true): TextIndex {
+export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true, regroup = false): TextIndex {
   const n = text.length;
   // room for the zeroed padding words the loop reads past the end (zero is no class byte)
   const size = (n + 16 + 7) & ~7;
@@ -116,8 +118,8 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [], groupWords: NO_WORDS };
-  wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [], groupStarts: [] };
+  wordPass(ki, text, b, words, n, minPiece, decodeInfo, regroup, out);
   if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
@@ -126,7 +128,6 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   return out;
 }
 
-const NO_WORDS = new Int32Array(0);
 /** Candidate word indexes from the loops (reused; grown as needed). */
 let candA = new Int32Array(1 << 16);
 let candB = new Int32Array(1 << 15);
@@ -139,7 +140,7 @@ let candE = new Int32Array(1 << 15);
  * call in the loop gets inlined and the loop runs ~2x slower. Candidates are verified
  * afterwards, in text order.
  */
-function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, regroup: boolean, out: TextIndex): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
   let a = candA; // trigram candidates upwards, needle candidates downwards
@@ -180,7 +181,7 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
   let ng = classCounts[3] as number;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
-  out.groupWords = g.slice(0, ng);
+  if (regroup) gapStarts(b, n, g, ng, out.groupStarts);
   if (nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < nb; i++) bigramsAt(ki, b, n, c[i] as number, words, biHits);
