@@ -15,7 +15,7 @@ import { foldUnicode } from './unicode-fold.js';
 import { regrouped, regroupStarts } from './regrouped.js';
 import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
-import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './text-index.js';
+import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './run-kinds.js';
 
 /** Maps a [start, end) span of a decoded text to its parent's offsets. */
 export type ToRaw = (s: number, e: number) => [number, number];
