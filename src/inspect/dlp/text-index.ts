@@ -57,6 +57,7 @@ const RUN_LEN = 15;
 const RUN_WORDS = 3;
 const P_RUN2_SHIFT = 31 - Math.clz32(P_RUN2);
 const DIGITS = 8;
+const SMALL_TEXT = 256;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Scratch kept between calls (texts up to this size); larger texts get a buffer of their own. */
 const KEEP_BYTES = 1 << 22;
@@ -83,12 +84,26 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
       scratchWords = words;
     }
   }
-  b.write(text, 0, n, 'latin1');
-  b.fill(0, n, n + 16);
+  let nonAscii: boolean;
+  if (n <= SMALL_TEXT) {
+    // small texts (header values, URL parts, regrouped joins): a char loop costs less than the Buffer calls
+    let high = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      high |= c;
+      b[i] = c;
+    }
+    for (let i = n; i < n + 16; i++) b[i] = 0;
+    nonAscii = high >= 0x80;
+  } else {
+    b.write(text, 0, n, 'latin1');
+    b.fill(0, n, n + 16);
+    nonAscii = !isAscii(b.subarray(0, n));
+  }
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [], groupStarts: [] };
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [] };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, regroup, out);
   if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
