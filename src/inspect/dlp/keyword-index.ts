@@ -87,9 +87,14 @@ export const DIGIT_KEEP = (() => {
   t[45] = 1;
   return t;
 })();
-const GROUP_SEP = new Set([32, 45, 9]);
-const PAIR_SEP = new Set([32, 45, 9, 58, 44]);
-const hexOrSep = (c: number): boolean => PAIR_SEP.has(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+/** Per byte: 1 a group separator (space, '-', tab), 2 a hex pair separator (those, ':', ','), 4 a hex digit. */
+const GAP = (() => {
+  const t = new Uint8Array(256);
+  for (const c of [32, 45, 9]) t[c] = 3;
+  for (const c of [58, 44]) t[c] = 2;
+  for (let c = 0; c < 256; c++) if ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) t[c] = 4;
+  return t;
+})();
 const PAIR = (() => {
   const t = new Uint16Array(65536);
   for (let v = 0; v < 65536; v++) {
@@ -99,7 +104,7 @@ const PAIR = (() => {
     const cb = CLS[b] as number;
     const alnum = C_UPPER | C_LOWER | C_DIGIT;
     t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0)
-      | (GROUP_SEP.has(a) || GROUP_SEP.has(b) ? P_GROUP_SEP : 0) | (PAIR_SEP.has(a) || PAIR_SEP.has(b) ? P_PAIR_SEP : 0) | (hexOrSep(a) && hexOrSep(b) ? P_HEX_SEP2 : 0)
+      | (((GAP[a] as number) | (GAP[b] as number)) & 1 ? P_GROUP_SEP : 0) | (((GAP[a] as number) | (GAP[b] as number)) & 2 ? P_PAIR_SEP : 0) | ((GAP[a] as number) & 6 && (GAP[b] as number) & 6 ? P_HEX_SEP2 : 0)
       | ((ca | cb) & (C_UPPER | C_DIGIT) ? P_UPPER_DIGIT : 0);
   }
   return t;

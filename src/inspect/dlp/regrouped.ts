@@ -211,12 +211,14 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     }
     let k = e0;
     while (k < n && k - e0 < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
-    const sep = s.slice(e0, k);
-    if (sep.length === 0 && pre === 0) {
+    const sepLen = k - e0;
+    if (sepLen === 0 && pre === 0) {
       i = e0;
       continue;
     }
-    const bodies: Array<[number, number]> = [[b0, e0]];
+    // flat [start, end, ...] of the token bodies
+    const bodies = [b0, e0];
+    let total = len;
     let at = k;
     let end = e0;
     for (;;) {
@@ -225,19 +227,22 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
       const be = bodyEnd(s, bs, pre > 0);
       const l = be - bs;
       if (l === 0 || l > len) break;
-      bodies.push([bs, be]);
+      bodies.push(bs, be);
+      total += l;
       end = be;
-      if (l < len || !s.startsWith(sep, be) || (sep.length === 0 && prefixAt(s, be) === 0)) break;
-      at = be + sep.length;
+      if (l < len || !sameAt(s, e0, be, sepLen) || (sepLen === 0 && prefixAt(s, be) === 0)) break;
+      at = be + sepLen;
     }
-    const total = bodies.reduce((t, [a, b]) => t + b - a, 0);
+    const tokens = bodies.length >>> 1;
     // two lines are enough when they are wrapped lines: the first long, broken at a newline
-    const wrapped = bodies.length === 2 && len >= MIN_TOTAL && /^\s+$/.test(sep);
-    if ((bodies.length >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
+    const wrapped = tokens === 2 && len >= MIN_TOTAL && allSpace(s, e0, k);
+    if ((tokens >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
       let text = '';
       const map = new Int32Array(total);
       let o = 0;
-      for (const [a, b] of bodies) {
+      for (let t = 0; t < bodies.length; t += 2) {
+        const a = bodies[t] as number;
+        const b = bodies[t + 1] as number;
         text += s.slice(a, b);
         for (let p = a; p < b; p++) map[o++] = p;
       }
@@ -246,4 +251,20 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     } else i = e0;
   }
   return out;
+}
+
+/** `s[b, b + len)` equals `s[a, a + len)` (the first separator, without a copy of it). */
+function sameAt(s: string, a: number, b: number, len: number): boolean {
+  if (b + len > s.length) return false;
+  for (let k = 0; k < len; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false;
+  return true;
+}
+
+/** Every char of `s[a, b)` is white space (`\s` of the separators: space, tab, CR, LF); false when empty. */
+function allSpace(s: string, a: number, b: number): boolean {
+  for (let k = a; k < b; k++) {
+    const c = s.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return b > a;
 }
