@@ -84,12 +84,14 @@ const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', '
 const SPACE_OR_EQ = /^[\s=]$/;
 /**
  * A quoted-printable soft break: `=` right after a non-space at a line end (code's
- * `x =\n` has a space). Found with indexOf: a pattern starting with a negated class
- * is tried at every position.
+ * `x =\n` has a space). Found from the line ends (indexOf of one char, and text has
+ * few of them; a pattern starting with a negated class is tried at every position).
  */
 function softBreak(text: string): boolean {
-  for (const eol of ['=\n', '=\r\n']) {
-    for (let j = text.indexOf(eol, 1); j >= 0; j = text.indexOf(eol, j + 1)) if (!SPACE_OR_EQ.test(text.charAt(j - 1))) return true;
+  for (let j = text.indexOf('\n', 2); j >= 0; j = text.indexOf('\n', j + 1)) {
+    let e = j - 1;
+    if (text.charCodeAt(e) === 13) e--;
+    if (e >= 1 && text.charCodeAt(e) === 61 && !SPACE_OR_EQ.test(text.charAt(e - 1))) return true;
   }
   return false;
 }
