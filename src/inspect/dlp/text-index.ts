@@ -181,10 +181,25 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
 }
 
 const classCounts = new Int32Array(4);
-/** The pair bits of the group probe, in this order from bit GROUP_SHIFT up (checked at load). */
-const GROUP_BITS = P_GROUP_SEP | P_PAIR_SEP | P_UPPER_DIGIT;
 const GROUP_SHIFT = 31 - Math.clz32(P_GROUP_SEP);
-if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || P_UPPER_DIGIT !== P_GROUP_SEP << 3) throw new Error('text-index: group probe bits out of order');
+const UPPER_DIGIT_SHIFT = 31 - Math.clz32(P_UPPER_DIGIT);
+if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || UPPER_DIGIT_SHIFT !== 15) throw new Error('text-index: group probe bits out of place');
+/**
+ * Whether word j-2 may hold the separator between two equal tokens, by [its separator
+ * bits (3) | upper-or-digit of j-4..j (5)]: hex digits and separators only, with a pair
+ * separator; or a group separator with an upper-case letter or digit in j-4..j-2 and
+ * in j-2..j.
+ */
+const GROUP_LATE = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    const seps = i >>> 5;
+    const hexPair = (seps & 6) === 6;
+    const group = (seps & 1) !== 0 && (i & 0x1c) !== 0 && (i & 7) !== 0;
+    t[i] = hexPair || group ? 1 : 0;
+  }
+  return t;
+})();
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
 function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: Int32Array): number {
@@ -236,7 +251,8 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
   let kd = 0;
   let kr = 0;
   let kg = 0;
-  let hist = 0;
+  let ud = 0;
+  let sh = 0;
   for (let j = 0; j < m; j++) {
     const w = (words[j] as number) | 0;
     const x = pair[w & 0xffff] as number;
@@ -256,11 +272,10 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
     const o = x | y;
     if ((o & P_ANCHOR) !== 0) bi[kb++] = j;
     if ((xy & P_DIGIT2) !== 0) dig[kd++] = j;
-    // 4 bits a word (group separator, pair separator, hex-and-separators, upper-or-digit), five words
-    hist = ((hist << 4) | (((o & GROUP_BITS) | (xy & P_HEX_SEP2)) >>> GROUP_SHIFT)) & 0xfffff;
-    // word j - 2 (bits 8-11): hex and separators only, with a separator; or a group
-    // separator with an upper-case letter or digit in j-4..j-2 (bits 19, 15, 11) and j-2..j (11, 7, 3)
-    const late = ((hist >>> 9) & (hist >>> 10) & 1) | ((hist >>> 8) & (-(hist & 0x88800) >>> 31) & (-(hist & 0x888) >>> 31));
+    // upper-or-digit of words j-4..j (bit 0: j); separator bits of j-2..j (3 a word, from bit GROUP_SHIFT: group, pair, hex-and-separators)
+    ud = ((ud << 1) | (o >>> UPPER_DIGIT_SHIFT)) & 31;
+    sh = ((sh << 3) | (((o & (P_GROUP_SEP | P_PAIR_SEP)) | (xy & P_HEX_SEP2)) >>> GROUP_SHIFT)) & 0x1ff;
+    const late = GROUP_LATE[((sh >>> 6) << 5) | ud] as number;
     if (late !== 0) grp[kg++] = j - 2;
   }
   classCounts[0] = kb;
