@@ -20,7 +20,7 @@ import type { KnownSecrets } from './known-secrets.js';
 import type { DecodeBudget } from './decode.js';
 import { BACKSLASH_ESCAPE, hasPercentEscape, percentDecode } from './decode.js';
 import { indexText } from './text-index.js';
-import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './run-kinds.js';
+import { opaqueHex, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './run-kinds.js';
 import { forEachDecoded } from './children.js';
 import { compilePattern } from './compiled-pattern.js';
 import { LayerMatcher } from './layer-matches.js';
@@ -225,6 +225,9 @@ export class DlpEngine {
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
     if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
+    // A join of hex pairs or groups (a UUID's last four groups: one per UUID) that decodes
+    // to opaque bytes and is shorter than any known secret has nothing to find in it.
+    if (enc === 'regrouped' && text.length < this.index.shortestNeedle && opaqueHex(text)) return;
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 

@@ -170,6 +170,8 @@ export class KeywordIndex {
   /** Needles too short for the sampled scan (indexes into `needles`). */
   readonly shortNeedles: number[] = [];
   readonly hasNeedles: boolean;
+  /** Length of the shortest needle (Infinity without needles): a shorter text holds none. */
+  readonly shortestNeedle: number;
 
   constructor(keywords: readonly string[], needles: readonly Needle[]) {
     this.keywords = keywords;
@@ -216,6 +218,7 @@ export class KeywordIndex {
       }
     });
     this.hasNeedles = needles.length > 0;
+    this.shortestNeedle = Math.min(Infinity, ...needles.map((nd) => nd.text.length));
   }
 
   private addBi(kw: string, i: number, o: number): void {

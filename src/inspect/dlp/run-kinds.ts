@@ -210,3 +210,26 @@ function alnumPiecesEvery(b: Uint8Array, s: number, e: number, minPiece: number,
     hex = 1;
   }
 }
+
+/**
+ * `s` is hex digits of one letter case whose bytes hold no 8 printable ASCII in a row:
+ * as a layer, one hex run the children decode to opaque bytes (no text, no other-case
+ * copy), so it yields nothing but what known-secret needles match in it.
+ */
+export function opaqueHex(s: string): boolean {
+  let cases = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    const f = c < 256 ? (CLS[c] as number) : C_NONHEX;
+    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) === 0 || (f & C_NONHEX) !== 0) return false;
+    cases |= f & (C_UPPER | C_LOWER);
+  }
+  if (cases === (C_UPPER | C_LOWER)) return false;
+  let run = 0;
+  for (let k = 0; k + 1 < s.length; k += 2) {
+    const v = ((HEXV[s.charCodeAt(k)] as number) << 4) | (HEXV[s.charCodeAt(k + 1)] as number);
+    run = v >= 0x20 && v <= 0x7e ? run + 1 : 0;
+    if (run >= PRINTABLE_RUN) return false;
+  }
+  return true;
+}
