@@ -236,3 +236,88 @@ function append(map: Map<number, number[]>, key: number, id: number, offset: num
   if (list === undefined) map.set(key, [id, offset]);
   else list.push(id, offset);
 }
+
+// Verifying the word pass's filter candidates (text-index.ts): exact occurrences only.
+
+/** Merge two flat [id, at] lists, each ordered by at then id. */
+export function mergeSorted(a: number[], c: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < c.length) {
+    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
+    if (takeA) {
+      out.push(a[i] as number, a[i + 1] as number);
+      i += 2;
+    } else {
+      out.push(c[k] as number, c[k + 1] as number);
+      k += 2;
+    }
+  }
+  return out;
+}
+
+/** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
+export function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  const fn = (words[j + 1] as number) | 0x20202020;
+  trigramAnchors(ki, b, n, 4 * j, f & 0xffffff, hits);
+  trigramAnchors(ki, b, n, 4 * j + 2, ((f >>> 16) | (fn << 16)) & 0xffffff, hits);
+}
+
+function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
+  const h = triHash(key);
+  const end = ki.triAt[h + 1] as number;
+  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
+}
+
+/** A bigram anchor in word `j`. */
+export function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  verifyAnchors(ki, b, n, 4 * j, ki.biAnchors.get(f & 0xffff), hits);
+  verifyAnchors(ki, b, n, 4 * j + 2, ki.biAnchors.get(f >>> 16), hits);
+}
+
+function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
+  if (list === undefined) return;
+  for (let a = 0; a < list.length; a += 2) verifyKeyword(ki, b, n, p - (list[a + 1] as number), list[a] as number, hits);
+}
+
+/** Keyword `k` at `s`? (case-folded compare) */
+function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k: number, hits: number[]): void {
+  if (s < 0) return;
+  const kw = ki.kwCodes[k] as Uint8Array;
+  const len = kw.length;
+  if (s + len > n) return;
+  let j = 0;
+  while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
+  if (j === len) insertSorted(hits, k, s);
+}
+
+/** A needle filter hit on word `j`. */
+export function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
+  const list = ki.needleWords.get(words[j] as number);
+  const p = 4 * j;
+  if (list === undefined) return;
+  for (let e = 0; e < list.length; e += 2) {
+    const i = list[e] as number;
+    const s = p - (list[e + 1] as number);
+    if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
+  }
+}
+
+/** Append [id, at] keeping the flat list ordered by at, then id (items arrive nearly sorted). */
+export function insertSorted(list: number[], id: number, at: number): void {
+  let k = list.length;
+  list.push(id, at);
+  while (k > 0) {
+    const pAt = list[k - 1] as number;
+    const pId = list[k - 2] as number;
+    if (pAt < at || (pAt === at && pId <= id)) break;
+    list[k] = pId;
+    list[k + 1] = pAt;
+    k -= 2;
+  }
+  list[k] = id;
+  list[k + 1] = at;
+}

@@ -12,10 +12,12 @@
  *   decide how it decodes (run-kinds.ts) without a regex, and for hex and base64 runs
  *   the decoded bytes are tested for printable text (only those become strings);
  * - a word of only digits, spaces and dashes: every group of 8+ digits with separators
- *   contains one, and is measured from there.
+ *   contains one, and is measured from there;
+ * - a word that may hold the separator between two equal hex pairs or base64 groups
+ *   (one table lookup on the last five words' bits): regrouped.ts tests it locally.
  *
- * On V8 a byte-at-a-time loop costs ~1-3 ns per byte; this one ~1 ns per four.
- * Outputs are flat number arrays of candidates, in text order.
+ * Byte at a time costs ~1-3 ns per byte on V8; these loops ~4 ns per four (in place,
+ * their tables and the text compete for L1). Outputs are flat arrays, in text order.
  *
  * @example
  * const idx = indexText(keywordIndex, 'x QUtJQUlPU0ZPRE5ON0VYQU1QTEU= y', 15);
@@ -28,7 +30,7 @@ import { wordRuns } from './word-runs.js';
 import { gapStarts } from './regrouped.js';
 import { alnumPieces, runKind, RUN_NONE } from './run-kinds.js';
 import type { WordRun } from './word-runs.js';
-import { CLS, C_DASH, C_DIGIT, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, triHash } from './keyword-index.js';
+import { bigramsAt, CLS, C_DASH, C_DIGIT, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, DIGIT_KEEP, insertSorted, mergeSorted, NEEDLE_FILTER_BITS, needlesAt, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, trigramsAt } from './keyword-index.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -50,7 +52,6 @@ export interface TextIndex {
   /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
   groupStarts: number[];
 }
-
 
 const RUN_LEN = 15;
 /** Words of run bytes that every run of RUN_LEN+ bytes contains. */
@@ -282,89 +283,6 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
   classCounts[1] = kd;
   classCounts[2] = kr;
   classCounts[3] = kg;
-}
-
-/** Merge two flat [id, at] lists, each ordered by at then id. */
-function mergeSorted(a: number[], c: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let k = 0;
-  while (i < a.length || k < c.length) {
-    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
-    if (takeA) {
-      out.push(a[i] as number, a[i + 1] as number);
-      i += 2;
-    } else {
-      out.push(c[k] as number, c[k + 1] as number);
-      k += 2;
-    }
-  }
-  return out;
-}
-
-/** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
-function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
-  const f = (words[j] as number) | 0x20202020;
-  const fn = (words[j + 1] as number) | 0x20202020;
-  trigramAnchors(ki, b, n, 4 * j, f & 0xffffff, hits);
-  trigramAnchors(ki, b, n, 4 * j + 2, ((f >>> 16) | (fn << 16)) & 0xffffff, hits);
-}
-
-function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
-  const h = triHash(key);
-  const end = ki.triAt[h + 1] as number;
-  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
-}
-
-/** A bigram anchor in word `j`. */
-function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
-  const f = (words[j] as number) | 0x20202020;
-  verifyAnchors(ki, b, n, 4 * j, ki.biAnchors.get(f & 0xffff), hits);
-  verifyAnchors(ki, b, n, 4 * j + 2, ki.biAnchors.get(f >>> 16), hits);
-}
-
-function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
-  if (list === undefined) return;
-  for (let a = 0; a < list.length; a += 2) verifyKeyword(ki, b, n, p - (list[a + 1] as number), list[a] as number, hits);
-}
-
-/** Keyword `k` at `s`? (case-folded compare) */
-function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k: number, hits: number[]): void {
-  if (s < 0) return;
-  const kw = ki.kwCodes[k] as Uint8Array;
-  const len = kw.length;
-  if (s + len > n) return;
-  let j = 0;
-  while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
-  if (j === len) insertSorted(hits, k, s);
-}
-
-/** A needle filter hit on word `j`. */
-function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
-  const list = ki.needleWords.get(words[j] as number);
-  const p = 4 * j;
-  if (list === undefined) return;
-  for (let e = 0; e < list.length; e += 2) {
-    const i = list[e] as number;
-    const s = p - (list[e + 1] as number);
-    if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
-  }
-}
-
-/** Append [id, at] keeping the flat list ordered by at, then id (items arrive nearly sorted). */
-function insertSorted(list: number[], id: number, at: number): void {
-  let k = list.length;
-  list.push(id, at);
-  while (k > 0) {
-    const pAt = list[k - 1] as number;
-    const pId = list[k - 2] as number;
-    if (pAt < at || (pAt === at && pId <= id)) break;
-    list[k] = pId;
-    list[k + 1] = pAt;
-    k -= 2;
-  }
-  list[k] = id;
-  list[k + 1] = at;
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
