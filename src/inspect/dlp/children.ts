@@ -15,7 +15,7 @@ import { foldUnicode } from './unicode-fold.js';
 import { regrouped, regroupStarts } from './regrouped.js';
 import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
-import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './text-index.js';
+import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './run-kinds.js';
 
 /** Maps a [start, end) span of a decoded text to its parent's offsets. */
 export type ToRaw = (s: number, e: number) => [number, number];
@@ -33,6 +33,8 @@ export interface ChildOptions {
   qp?: boolean;
   /** Groups and wrapped lines of encoded data. */
   regroup?: boolean;
+  /** Where the index found equal groups or hex pairs in a row (default: every separator is tested). */
+  groupStarts?: readonly number[];
   /** Decoded bytes the budget has left (bounds inflating a compressed stream). */
   room?: () => number;
   /** A compressed stream too large for the budget: its raw span. */
@@ -102,7 +104,7 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
   if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
   if (o.regroup) {
-    const starts = regroupStarts(text, runs);
+    const starts = regroupStarts(text, runs, o.groupStarts);
     if (starts.length > 0) for (const g of regrouped(text, starts)) absolute(g, g.end, 'regrouped', onChild);
   }
 }

@@ -19,14 +19,11 @@ import { KeywordIndex } from './keyword-index.js';
 import type { KnownSecrets } from './known-secrets.js';
 import type { DecodeBudget } from './decode.js';
 import { BACKSLASH_ESCAPE, hasPercentEscape, percentDecode } from './decode.js';
-import { indexText, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './text-index.js';
-import type { Needle } from './known-secrets.js';
-import { encodedKeyMaterial } from './encoded-key-material.js';
+import { indexText } from './text-index.js';
+import { opaqueHex, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './run-kinds.js';
 import { forEachDecoded } from './children.js';
 import { compilePattern } from './compiled-pattern.js';
-import { findMnemonics } from './mnemonic.js';
-import type { WordRun } from './word-runs.js';
-import type { Compiled } from './compiled-pattern.js';
+import { LayerMatcher } from './layer-matches.js';
 import type { ToRaw } from './children.js';
 
 /**
@@ -36,7 +33,6 @@ import type { ToRaw } from './children.js';
 export const MAX_DEPTH = 8;
 /** Percent-decodes in one chain before more percent-encoding is itself a finding. */
 const URL_DEPTH = 3;
-const OPERATOR_WINDOW = 4096;
 const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
 /** Layers that rewrite text rather than decode bytes: always read on. */
 const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'regrouped', 'hex-case']);
@@ -59,13 +55,6 @@ export interface ScanContext {
   emit(f: Finding, rawStart: number, rawEnd: number): void;
 }
 
-interface Candidate {
-  finding: Finding;
-  generic: boolean;
-  s: number;
-  e: number;
-}
-
 const IDENTITY: ToRaw = (s, e) => [s, e];
 
 /** A decoded layer waiting for its turn (breadth first). */
@@ -85,7 +74,6 @@ interface Unread {
 /** The finding for what decoding could not reach. */
 export const INCOMPLETE = 'dlp_scan_incomplete';
 
-const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
 const DEC_PERCENT = 1;
 const DEC_ESCAPE = 2;
 const DEC_ZW = 4;
@@ -96,12 +84,14 @@ const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', '
 const SPACE_OR_EQ = /^[\s=]$/;
 /**
  * A quoted-printable soft break: `=` right after a non-space at a line end (code's
- * `x =\n` has a space). Found with indexOf: a pattern starting with a negated class
- * is tried at every position.
+ * `x =\n` has a space). Found from the line ends (indexOf of one char, and text has
+ * few of them; a pattern starting with a negated class is tried at every position).
  */
 function softBreak(text: string): boolean {
-  for (const eol of ['=\n', '=\r\n']) {
-    for (let j = text.indexOf(eol, 1); j >= 0; j = text.indexOf(eol, j + 1)) if (!SPACE_OR_EQ.test(text.charAt(j - 1))) return true;
+  for (let j = text.indexOf('\n', 2); j >= 0; j = text.indexOf('\n', j + 1)) {
+    let e = j - 1;
+    if (text.charCodeAt(e) === 13) e--;
+    if (e >= 1 && text.charCodeAt(e) === 61 && !SPACE_OR_EQ.test(text.charAt(e - 1))) return true;
   }
   return false;
 }
@@ -127,43 +117,28 @@ function wholeTextDone(chain: string | undefined): number {
 }
 
 export class DlpEngine {
-  private readonly compiled: Compiled[];
   private readonly index: KeywordIndex;
-  /** Per keyword: pattern indexes. */
-  private readonly kwTargets: number[][];
-  private readonly alnumTriggers: number[] = [];
-  private readonly hexTriggers: number[] = [];
-  private readonly digitTriggers: number[] = [];
-  private readonly unanchored: number[] = [];
+  private readonly matcher: LayerMatcher;
   private readonly actions: Readonly<Record<string, FindingAction>>;
-  /** Shortest alnum piece any trigger wants. */
-  private readonly minPiece: number;
   private readonly seedPhrases: boolean;
 
   constructor(patterns: readonly PatternSpec[], opts: { actions?: Record<string, FindingAction>; known?: KnownSecrets; seedPhrases?: boolean } = {}) {
     this.actions = opts.actions ?? {};
     this.seedPhrases = opts.seedPhrases !== false;
-    this.compiled = patterns.map(compilePattern);
+    const compiled = patterns.map(compilePattern);
     const byKeyword = new Map<string, number[]>();
-    const add = (kw: string, target: number): void => {
-      const list = byKeyword.get(kw);
-      if (list === undefined) byKeyword.set(kw, [target]);
-      else if (!list.includes(target)) list.push(target);
-    };
-    this.compiled.forEach((c, i) => {
-      for (const kw of c.spec.keywords) add(kw.toLowerCase(), i);
-      const t = c.spec.trigger;
-      if (t?.run === 'alnum') this.alnumTriggers.push(i);
-      else if (t?.run === 'hex') this.hexTriggers.push(i);
-      else if (t?.run === 'digits') this.digitTriggers.push(i);
-      else if (c.spec.keywords.length === 0) this.unanchored.push(i);
+    compiled.forEach((c, i) => {
+      for (const kw of c.spec.keywords) {
+        const k = kw.toLowerCase();
+        const list = byKeyword.get(k);
+        if (list === undefined) byKeyword.set(k, [i]);
+        else if (!list.includes(i)) list.push(i);
+      }
     });
     const keywords = [...byKeyword.keys()];
     // known secrets share the index: one filter test per byte covers keywords and needles
     this.index = new KeywordIndex(keywords, opts.known?.needles() ?? []);
-    this.kwTargets = keywords.map((k) => byKeyword.get(k) as number[]);
-    const mins = [...this.alnumTriggers, ...this.hexTriggers].map((t) => this.compiled[t]?.spec.trigger?.min ?? 15);
-    this.minPiece = Math.min(15, ...mins);
+    this.matcher = new LayerMatcher(compiled, keywords.map((k) => byKeyword.get(k) as number[]), this.index, this.actions);
   }
 
   /** Scan `text` (a byte string) and its decoded layers; findings go to `ctx.emit`. */
@@ -202,98 +177,27 @@ export class DlpEngine {
 
   private layer(text: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const n = text.length;
-    const windows = new Map<number, number[]>();
-    const addWindow = (p: number, s: number, e: number): void => {
-      const start = s < 0 ? 0 : s;
-      const end = e > n ? n : e;
-      const list = windows.get(p);
-      if (list === undefined) {
-        windows.set(p, [start, end]);
-        return;
-      }
-      const last = list.length - 1;
-      if (start <= (list[last] as number)) {
-        if (end > (list[last] as number)) list[last] = end;
-        if (start < (list[last - 1] as number)) list[last - 1] = start;
-      } else list.push(start, end);
-    };
-
-    const hits = new Map<number, number[]>();
-    const addHit = (p: number, at: number): void => {
-      const list = hits.get(p);
-      if (list === undefined) hits.set(p, [at]);
-      else if (list[list.length - 1] !== at) list.push(at);
-    };
-    const { compiled, kwTargets } = this;
-    // run kinds are wanted at the last depth too: to tell whether decodable text is left
-    const idx = indexText(this.index, text, this.minPiece, true, this.seedPhrases);
-    let dec = 0;
-    if (text.includes('%')) dec |= DEC_PERCENT;
-    if (text.includes('\\')) dec |= DEC_ESCAPE;
-    // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
-    // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
-    if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(lastLayer(chain))) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
-    if (text.includes('\0')) dec |= DEC_NUL;
-    if (softBreak(text)) dec |= DEC_QP;
-    if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
+    const last = lastLayer(chain);
+    const joined = last === 'regrouped';
     // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
-    if (depth === 0 || REGROUP_AFTER.has(lastLayer(chain))) dec |= DEC_REGROUP;
-    const kh = idx.hits;
-    for (let h = 0; h < kh.length; h += 2) {
-      const kw = kh[h] as number;
-      const hitStart = kh[h + 1] as number;
-      for (const t of kwTargets[kw] as number[]) {
-        const c = compiled[t] as Compiled;
-        if (c.sticky) addHit(t, hitStart);
-        else addWindow(t, hitStart - c.before, hitStart + c.maxLength + 1);
-      }
-    }
+    const regroup = depth === 0 || REGROUP_AFTER.has(last);
+    // run kinds are wanted at the last depth too: to tell whether decodable text is left
+    const idx = indexText(this.index, text, this.matcher.minPiece, true, this.seedPhrases && !joined, regroup);
+    this.matcher.match(text, idx, chain, depth, toRaw, ctx, joined);
     const runs = idx.runs;
-    const pieces = idx.pieces;
-    for (let r = 0; r < pieces.length; r += 3) {
-      const ps = pieces[r] as number;
-      const pe = pieces[r + 1] as number;
-      for (const t of this.alnumTriggers) this.trigger(t, ps, pe, pe - ps, addWindow);
-      if (pieces[r + 2] === 1) for (const t of this.hexTriggers) this.trigger(t, ps, pe, pe - ps, addWindow);
-    }
-    const groups = idx.digits;
-    for (let g = 0; g < groups.length; g += 2) {
-      for (const t of this.digitTriggers) {
-        const c = compiled[t] as Compiled;
-        addWindow(t, (groups[g] as number) - c.before, (groups[g + 1] as number) + 2);
-      }
-    }
-    for (const t of this.unanchored) {
-      const c = compiled[t] as Compiled;
-      for (let s = 0; s < n; s += OPERATOR_WINDOW) addWindow(t, s, s + OPERATOR_WINDOW + c.maxLength);
-    }
-
-    const cands: Candidate[] = [];
-    // Regrouped pieces joined are not text anyone wrote (source-map segments joined make
-    // token-shaped strings): only exact known secrets are matched there; patterns match
-    // in what the join decodes to.
-    const joined = lastLayer(chain) === 'regrouped';
+    // a join holds only the alphabet of what it joined: no escapes, NULs, line breaks or non-ASCII
+    let dec = 0;
     if (!joined) {
-      for (const [p, list] of windows) this.runPattern(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
-      for (const [p, list] of hits) this.runSticky(compiled[p] as Compiled, text, list, chain, toRaw, ctx, cands);
+      if (text.includes('%')) dec |= DEC_PERCENT;
+      if (text.includes('\\')) dec |= DEC_ESCAPE;
+      // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
+      // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
+      if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(last)) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+      if (text.includes('\0')) dec |= DEC_NUL;
+      if (softBreak(text)) dec |= DEC_QP;
+      if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
     }
-    this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
-    if (!joined && idx.wordRuns.length > 0) this.matchMnemonics(idx.wordRuns, chain, toRaw, ctx, cands);
-    if (depth > 0 && !joined) {
-      const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
-      for (const [s, e] of encodedKeyMaterial(text, runs, kind)) {
-        const type = 'encoded_high_entropy';
-        const finding: Finding = { type, location: ctx.location, action: this.actions[type] ?? (kind === 'hex' ? 'block' : 'warn'), detail: 'random-looking key material inside encoded data' };
-        if (chain !== undefined) finding.encoding = chain;
-        cands.push({ finding, generic: true, s, e });
-      }
-    }
-    for (const c of cands) {
-      // a specific finding on the same span wins over a generic one, unless it is weaker
-      if (c.generic && cands.some((o) => !o.generic && o.s < c.e && c.s < o.e && RANK[o.finding.action] >= RANK[c.finding.action])) continue;
-      const [rs, re] = toRaw(c.s, c.e);
-      ctx.emit(c.finding, rs, re);
-    }
+    if (regroup) dec |= DEC_REGROUP;
 
     // Percent-encoding three times over is evasion in itself (no client does it): a
     // finding of its own, whatever the deeper decodes would show.
@@ -307,93 +211,7 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(text, runs, idx.kinds, dec, chain, depth, toRaw, ctx, queue, unread);
-  }
-
-  private trigger(t: number, s: number, e: number, len: number, addWindow: (p: number, s: number, e: number) => void): void {
-    const c = this.compiled[t] as Compiled;
-    const trig = c.spec.trigger;
-    if (trig !== undefined && len >= trig.min && len <= trig.max) addWindow(t, s - c.before, e + 2);
-  }
-
-  /** Window patterns: the regex scans each bounded window (a slice, so it cannot run past it). */
-  private runPattern(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    const { re } = c;
-    for (let w = 0; w < list.length; w += 2) {
-      const ws = list[w] as number;
-      const slice = text.slice(ws, list[w + 1]);
-      re.lastIndex = 0;
-      for (let m = re.exec(slice); m !== null; m = re.exec(slice)) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
-        this.accept(c, m, ws, chain, toRaw, ctx, out);
-      }
-    }
-  }
-
-  /** Anchored patterns: one sticky attempt at each keyword hit. */
-  private runSticky(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    const { re } = c;
-    let coveredTo = -1;
-    for (const at of list) {
-      if (at < coveredTo) continue; // inside the previous match
-      re.lastIndex = at;
-      const m = re.exec(text);
-      if (m === null || m[0].length === 0) continue;
-      coveredTo = at + m[0].length;
-      this.accept(c, m, 0, chain, toRaw, ctx, out);
-    }
-  }
-
-  private accept(c: Compiled, m: RegExpExecArray, base: number, chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    const { spec } = c;
-    const value = m[c.group] ?? m[0];
-    const vs = base + m.index + Math.max(0, m[0].lastIndexOf(value));
-    const ve = vs + value.length;
-    if (toRaw(vs, ve)[1] > ctx.limit) return;
-    let type = spec.id;
-    let action = this.actions[type] ?? spec.action;
-    let detail: string | undefined;
-    if (spec.validate !== undefined && !spec.validate(m)) {
-      if (spec.invalidAction === undefined) return;
-      type = `${spec.id}_unverified`;
-      action = this.actions[type] ?? spec.invalidAction;
-      detail = spec.invalidDetail ?? 'format matches but the checksum does not';
-    }
-    const finding: Finding = { type, location: ctx.location, action };
-    if (chain !== undefined) finding.encoding = chain;
-    if (detail !== undefined) finding.detail = detail;
-    out.push({ finding, generic: spec.generic === true, s: vs, e: ve });
-  }
-
-  /** Known-secret needles found by the index (flat [needle, start, ...]). */
-  private matchKnown(hits: number[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    for (let h = 0; h < hits.length; h += 2) {
-      const s = hits[h + 1] as number;
-      const nd = this.index.needles[hits[h] as number] as Needle;
-      const e = s + nd.text.length;
-      if (toRaw(s, e)[1] > ctx.limit) continue;
-      const finding: Finding = { type: 'known_secret', location: ctx.location, action: this.actions['known_secret'] ?? 'block' };
-      const encoding = joinChain(chain, nd.encoding);
-      if (encoding !== undefined) finding.encoding = encoding;
-      if (nd.name !== undefined) finding.detail = nd.name;
-      out.push({ finding, generic: false, s, e });
-    }
-  }
-
-  /** BIP-39 seed phrases in the runs of wordlist words the index found. */
-  private matchMnemonics(runs: WordRun[], chain: string | undefined, toRaw: ToRaw, ctx: ScanContext, out: Candidate[]): void {
-    const spans = findMnemonics(runs);
-    for (let i = 0; i < spans.length; i += 2) {
-      const s = spans[i] as number;
-      const e = spans[i + 1] as number;
-      if (toRaw(s, e)[1] > ctx.limit) continue;
-      const finding: Finding = { type: 'bip39_mnemonic', location: ctx.location, action: this.actions['bip39_mnemonic'] ?? 'block', detail: 'BIP-39 seed phrase (wordlist words, checksum valid)' };
-      if (chain !== undefined) finding.encoding = chain;
-      out.push({ finding, generic: false, s, e });
-    }
+    this.decodeChildren(text, runs, idx.kinds, idx.groupStarts, dec, chain, depth, toRaw, ctx, queue, unread);
   }
 
   private child(text: string, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
@@ -407,13 +225,16 @@ export class DlpEngine {
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
     if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
+    // A join of hex pairs or groups (a UUID's last four groups: one per UUID) that decodes
+    // to opaque bytes and is shorter than any known secret has nothing to find in it.
+    if (enc === 'regrouped' && text.length < this.index.shortestNeedle && opaqueHex(text)) return;
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
-  private decodeChildren(text: string, runs: number[], kinds: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private decodeChildren(text: string, runs: number[], kinds: number[], groupStarts: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
     const opts = {
       percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
-      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0,
+      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0, groupStarts,
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;

@@ -57,6 +57,14 @@ export const P_DIGIT2 = 512;
 export const P_ANCHOR = 1024;
 /** Both bytes are [A-Za-z0-9]. */
 export const P_ALNUM2 = 2048;
+/** Either byte separates base64 groups (space, '-', tab): regrouped.ts. */
+export const P_GROUP_SEP = 4096;
+/** Either byte separates hex pairs (space, '-', tab, ':', ','). */
+export const P_PAIR_SEP = 8192;
+/** Both bytes are hex digits or hex pair separators. */
+export const P_HEX_SEP2 = 16384;
+/** Either byte is an upper-case letter or a digit. */
+export const P_UPPER_DIGIT = 32768;
 
 export const CLS = (() => {
   const t = new Uint8Array(256);
@@ -79,6 +87,14 @@ export const DIGIT_KEEP = (() => {
   t[45] = 1;
   return t;
 })();
+/** Per byte: 1 a group separator (space, '-', tab), 2 a hex pair separator (those, ':', ','), 4 a hex digit. */
+const GAP = (() => {
+  const t = new Uint8Array(256);
+  for (const c of [32, 45, 9]) t[c] = 3;
+  for (const c of [58, 44]) t[c] = 2;
+  for (let c = 0; c < 256; c++) if ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) t[c] = 4;
+  return t;
+})();
 const PAIR = (() => {
   const t = new Uint16Array(65536);
   for (let v = 0; v < 65536; v++) {
@@ -87,7 +103,9 @@ const PAIR = (() => {
     const ca = CLS[a] as number;
     const cb = CLS[b] as number;
     const alnum = C_UPPER | C_LOWER | C_DIGIT;
-    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0);
+    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0)
+      | (((GAP[a] as number) | (GAP[b] as number)) & 1 ? P_GROUP_SEP : 0) | (((GAP[a] as number) | (GAP[b] as number)) & 2 ? P_PAIR_SEP : 0) | ((GAP[a] as number) & 6 && (GAP[b] as number) & 6 ? P_HEX_SEP2 : 0)
+      | ((ca | cb) & (C_UPPER | C_DIGIT) ? P_UPPER_DIGIT : 0);
   }
   return t;
 })();
@@ -152,6 +170,8 @@ export class KeywordIndex {
   /** Needles too short for the sampled scan (indexes into `needles`). */
   readonly shortNeedles: number[] = [];
   readonly hasNeedles: boolean;
+  /** Length of the shortest needle (Infinity without needles): a shorter text holds none. */
+  readonly shortestNeedle: number;
 
   constructor(keywords: readonly string[], needles: readonly Needle[]) {
     this.keywords = keywords;
@@ -198,6 +218,7 @@ export class KeywordIndex {
       }
     });
     this.hasNeedles = needles.length > 0;
+    this.shortestNeedle = Math.min(Infinity, ...needles.map((nd) => nd.text.length));
   }
 
   private addBi(kw: string, i: number, o: number): void {
@@ -214,4 +235,89 @@ function append(map: Map<number, number[]>, key: number, id: number, offset: num
   const list = map.get(key);
   if (list === undefined) map.set(key, [id, offset]);
   else list.push(id, offset);
+}
+
+// Verifying the word pass's filter candidates (text-index.ts): exact occurrences only.
+
+/** Merge two flat [id, at] lists, each ordered by at then id. */
+export function mergeSorted(a: number[], c: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < c.length) {
+    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
+    if (takeA) {
+      out.push(a[i] as number, a[i + 1] as number);
+      i += 2;
+    } else {
+      out.push(c[k] as number, c[k + 1] as number);
+      k += 2;
+    }
+  }
+  return out;
+}
+
+/** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
+export function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  const fn = (words[j + 1] as number) | 0x20202020;
+  trigramAnchors(ki, b, n, 4 * j, f & 0xffffff, hits);
+  trigramAnchors(ki, b, n, 4 * j + 2, ((f >>> 16) | (fn << 16)) & 0xffffff, hits);
+}
+
+function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
+  const h = triHash(key);
+  const end = ki.triAt[h + 1] as number;
+  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
+}
+
+/** A bigram anchor in word `j`. */
+export function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
+  const f = (words[j] as number) | 0x20202020;
+  verifyAnchors(ki, b, n, 4 * j, ki.biAnchors.get(f & 0xffff), hits);
+  verifyAnchors(ki, b, n, 4 * j + 2, ki.biAnchors.get(f >>> 16), hits);
+}
+
+function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
+  if (list === undefined) return;
+  for (let a = 0; a < list.length; a += 2) verifyKeyword(ki, b, n, p - (list[a + 1] as number), list[a] as number, hits);
+}
+
+/** Keyword `k` at `s`? (case-folded compare) */
+function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k: number, hits: number[]): void {
+  if (s < 0) return;
+  const kw = ki.kwCodes[k] as Uint8Array;
+  const len = kw.length;
+  if (s + len > n) return;
+  let j = 0;
+  while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
+  if (j === len) insertSorted(hits, k, s);
+}
+
+/** A needle filter hit on word `j`. */
+export function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
+  const list = ki.needleWords.get(words[j] as number);
+  const p = 4 * j;
+  if (list === undefined) return;
+  for (let e = 0; e < list.length; e += 2) {
+    const i = list[e] as number;
+    const s = p - (list[e + 1] as number);
+    if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
+  }
+}
+
+/** Append [id, at] keeping the flat list ordered by at, then id (items arrive nearly sorted). */
+export function insertSorted(list: number[], id: number, at: number): void {
+  let k = list.length;
+  list.push(id, at);
+  while (k > 0) {
+    const pAt = list[k - 1] as number;
+    const pId = list[k - 2] as number;
+    if (pAt < at || (pAt === at && pId <= id)) break;
+    list[k] = pId;
+    list[k + 1] = pAt;
+    k -= 2;
+  }
+  list[k] = id;
+  list[k + 1] = at;
 }

@@ -62,16 +62,13 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
   return j;
 }
 
-const GROUP_SEPS = [' ', '-', '\t', ':', ','];
-
 /**
  * Where a sequence may start: a run of the index (`runs`, flat [start, end, ...]) that
- * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and two
- * equal gaps (2 to 8 chars) in a row between spaces, dashes, tabs, colons or commas
- * (found with indexOf, so prose costs one step per word, and a word is read only when
- * the next is as long): hex pairs and base64 groups.
+ * a separator joins to more of the alphabet (a wrapped line); a `0x` prefix; and the
+ * starts `gapStarts` finds (`gaps`: already found by the index's word pass; without
+ * them every separator of `s` is tested).
  */
-export function regroupStarts(s: string, runs: readonly number[]): number[] {
+export function regroupStarts(s: string, runs: readonly number[], gaps?: readonly number[]): number[] {
   const starts: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const e = runs[r + 1] as number;
@@ -79,17 +76,18 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
-  // `0x` / `0X` prefixes: found with indexOf (a native pattern tries every position),
-  // the next of each kept until passed
+  // `0x` / `0X` prefixes: their `x` found with indexOf (a native pattern tries every
+  // position; '0' is common in JSON, 'x' is not), the next of each kept until passed
   let k = 0;
   let lower = -2;
   let upper = -2;
   for (;;) {
-    if (lower !== -1 && lower < k) lower = s.indexOf('0x', k);
-    if (upper !== -1 && upper < k) upper = s.indexOf('0X', k);
-    const i = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
-    if (i < 0) break;
-    if (!hexPair(s, i + 2)) {
+    if (lower !== -1 && lower <= k) lower = s.indexOf('x', k + 1);
+    if (upper !== -1 && upper <= k) upper = s.indexOf('X', k + 1);
+    const x = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (x < 0) break;
+    const i = x - 1;
+    if (s.charCodeAt(i) !== 48 || !hexPair(s, i + 2)) {
       k = i + 1;
       continue;
     }
@@ -98,64 +96,90 @@ export function regroupStarts(s: string, runs: readonly number[]): number[] {
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
-  for (const sep of GROUP_SEPS) {
-    // hex pairs take any of the separators; base64 groups (4 to 8) only space, dash or tab
-    const groups = sep === ' ' || sep === '-' || sep === '\t';
-    let prev = s.indexOf(sep);
-    let gap = -1;
-    let streak = 0;
-    // A gap is tested (tokenOk) only when the next one has its length: in prose few
-    // neighbouring words are of one length. Until then `pending` holds where it starts
-    // (its streak is 1 if it is a token, else 0).
-    let pending = -1;
-    while (prev >= 0) {
-      const q = s.indexOf(sep, prev + 1);
-      const len = (q < 0 ? s.length : q) - prev - 1;
-      const shaped = len === 2 || (groups && len >= 4 && len <= 8);
-      if (!shaped) {
-        streak = 0;
-        pending = -1;
-      } else if (len !== gap) {
-        pending = prev + 1;
-      } else {
-        if (pending >= 0) streak = tokenOk(s, pending, len) ? 1 : 0;
-        pending = -1;
-        if (!tokenOk(s, prev + 1, len)) streak = 0;
-        else if (++streak === 2) {
-          // the sequence may begin with a token before the first of these separators
-          let st = prev - len;
-          let k = st - 2;
-          while (k >= 0 && st - 1 - k <= len && BODY[s.charCodeAt(k) & 255] === 1) k--;
-          if (st - 2 - k === len) st = k + 1;
-          starts.push(st);
-        }
-      }
-      gap = len;
-      prev = q;
-    }
-  }
-  return starts.sort((a, b) => a - b);
+  if (gaps === undefined) {
+    const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
+    const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
+    gapStarts(b, s.length, every, every.length, starts);
+  } else for (const g of gaps) starts.push(g);
+  return starts.sort((x, y) => x - y);
 }
 
-/** A token of `len` (2: a hex pair; 4 to 8: an encoded group) at `a`. */
-function tokenOk(s: string, a: number, len: number): boolean {
-  return len === 2 ? hexPair(s, a) : encodedGroup(s, a, a + len);
+/** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
+const GAP_SEP = new Uint8Array(256);
+for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
+
+/**
+ * Starts of two equal tokens in a row between one separator character (hex pairs, or
+ * base64 groups of 4 to 8 chars with an upper-case letter or digit): the first of them
+ * (or the token before it, when as long), unless the token before is an equal one
+ * (the sequence started earlier), in `b` (the text's bytes, `n` of them).
+ *
+ * Only the separators in `words` (aligned 4-byte words, `count` of them) are tested,
+ * each by a bounded local test: text-index.ts marks in its word pass the words that
+ * may hold the separator between two such tokens (only hex digits and separators, with
+ * one; or a group separator with an upper-case letter or digit within two words on
+ * each side, as two such groups each hold one), so prose costs next to nothing here.
+ */
+export function gapStarts(b: Uint8Array, n: number, words: ArrayLike<number>, count: number, out: number[]): void {
+  for (let w = 0; w < count; w++) {
+    const p0 = 4 * (words[w] as number);
+    const p1 = p0 + 4 < n ? p0 + 4 : n;
+    for (let p = p0; p < p1; p++) if (GAP_SEP[b[p] as number] !== 0) gapStartAt(b, n, p, out);
+  }
+}
+
+/** The separator at `p` between two equal tokens (`c T1 c T2 c`, or T2 ending the text). */
+function gapStartAt(b: Uint8Array, n: number, p: number, out: number[]): void {
+  const c = b[p] as number;
+  // hex pairs: c h h c h h (c | end)
+  if (p >= 3 && b[p - 3] === c && hexBytes(b, p - 2) && p + 2 < n && hexBytes(b, p + 1) && (p + 3 === n || b[p + 3] === c)) {
+    if (!(p >= 6 && b[p - 6] === c && hexBytes(b, p - 5))) out.push(groupStart(b, p - 2, 2));
+    return;
+  }
+  if (GAP_SEP[c] !== 2) return;
+  // base64 groups of 4 to 8: the token before p fixes the length
+  let q = p - 1;
+  while (q >= 0 && p - 1 - q <= 8 && BODY[b[q] as number] === 1) q--;
+  const len = p - 1 - q;
+  if (len < 4 || len > 8 || q < 0 || b[q] !== c) return;
+  const e2 = p + 1 + len;
+  if (e2 > n || (e2 < n && b[e2] !== c)) return;
+  if (!groupBytes(b, q + 1, p) || !groupBytes(b, p + 1, e2)) return;
+  const q0 = q - len - 1;
+  if (q0 >= 0 && b[q0] === c && groupBytes(b, q0 + 1, q)) return;
+  out.push(groupStart(b, q + 1, len));
+}
+
+function hexBytes(b: Uint8Array, i: number): boolean {
+  return HEX[b[i] as number] === 1 && HEX[b[i + 1] as number] === 1;
+}
+
+/** Base64 chars with an upper-case letter or a digit among them (prose words have neither, mostly). */
+function groupBytes(b: Uint8Array, s: number, e: number): boolean {
+  let marked = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (BODY[c] !== 1) return false;
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) marked = true;
+  }
+  return marked;
+}
+
+/**
+ * The sequence may begin with a token before the first separator: the `len` chars
+ * before it, when they are of the alphabet (even as the tail of a longer word: a
+ * first group glued to the word before must not hide the sequence).
+ */
+function groupStart(b: Uint8Array, st: number, len: number): number {
+  let k = st - 2;
+  while (k >= 0 && st - 1 - k <= len && BODY[b[k] as number] === 1) k--;
+  return st - 2 - k === len ? k + 1 : st;
 }
 
 function hexPair(s: string, i: number): boolean {
   return HEX[s.charCodeAt(i) & 255] === 1 && HEX[s.charCodeAt(i + 1) & 255] === 1 && s.charCodeAt(i) < 256 && s.charCodeAt(i + 1) < 256;
 }
 
-/** A group of base64 characters with an upper-case letter or a digit in it (prose words have neither, mostly). */
-function encodedGroup(s: string, a: number, b: number): boolean {
-  let marked = false;
-  for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 256 || BODY[c] !== 1) return false;
-    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) marked = true;
-  }
-  return marked;
-}
 
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
 export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
@@ -187,12 +211,14 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     }
     let k = e0;
     while (k < n && k - e0 < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
-    const sep = s.slice(e0, k);
-    if (sep.length === 0 && pre === 0) {
+    const sepLen = k - e0;
+    if (sepLen === 0 && pre === 0) {
       i = e0;
       continue;
     }
-    const bodies: Array<[number, number]> = [[b0, e0]];
+    // flat [start, end, ...] of the token bodies
+    const bodies = [b0, e0];
+    let total = len;
     let at = k;
     let end = e0;
     for (;;) {
@@ -201,19 +227,22 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
       const be = bodyEnd(s, bs, pre > 0);
       const l = be - bs;
       if (l === 0 || l > len) break;
-      bodies.push([bs, be]);
+      bodies.push(bs, be);
+      total += l;
       end = be;
-      if (l < len || !s.startsWith(sep, be) || (sep.length === 0 && prefixAt(s, be) === 0)) break;
-      at = be + sep.length;
+      if (l < len || !sameAt(s, e0, be, sepLen) || (sepLen === 0 && prefixAt(s, be) === 0)) break;
+      at = be + sepLen;
     }
-    const total = bodies.reduce((t, [a, b]) => t + b - a, 0);
+    const tokens = bodies.length >>> 1;
     // two lines are enough when they are wrapped lines: the first long, broken at a newline
-    const wrapped = bodies.length === 2 && len >= MIN_TOTAL && /^\s+$/.test(sep);
-    if ((bodies.length >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
+    const wrapped = tokens === 2 && len >= MIN_TOTAL && allSpace(s, e0, k);
+    if ((tokens >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
       let text = '';
       const map = new Int32Array(total);
       let o = 0;
-      for (const [a, b] of bodies) {
+      for (let t = 0; t < bodies.length; t += 2) {
+        const a = bodies[t] as number;
+        const b = bodies[t + 1] as number;
         text += s.slice(a, b);
         for (let p = a; p < b; p++) map[o++] = p;
       }
@@ -222,4 +251,20 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     } else i = e0;
   }
   return out;
+}
+
+/** `s[b, b + len)` equals `s[a, a + len)` (the first separator, without a copy of it). */
+function sameAt(s: string, a: number, b: number, len: number): boolean {
+  if (b + len > s.length) return false;
+  for (let k = 0; k < len; k++) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false;
+  return true;
+}
+
+/** Every char of `s[a, b)` is white space (`\s` of the separators: space, tab, CR, LF); false when empty. */
+function allSpace(s: string, a: number, b: number): boolean {
+  for (let k = a; k < b; k++) {
+    const c = s.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return b > a;
 }

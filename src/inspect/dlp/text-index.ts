@@ -12,10 +12,12 @@
  *   decide how it decodes (run-kinds.ts) without a regex, and for hex and base64 runs
  *   the decoded bytes are tested for printable text (only those become strings);
  * - a word of only digits, spaces and dashes: every group of 8+ digits with separators
- *   contains one, and is measured from there.
+ *   contains one, and is measured from there;
+ * - a word that may hold the separator between two equal hex pairs or base64 groups
+ *   (one table lookup on the last five words' bits): regrouped.ts tests it locally.
  *
- * On V8 a byte-at-a-time loop costs ~1-3 ns per byte; this one ~1 ns per four.
- * Outputs are flat number arrays of candidates, in text order.
+ * Byte at a time costs ~1-3 ns per byte on V8; these loops ~4 ns per four (in place,
+ * their tables and the text compete for L1). Outputs are flat arrays, in text order.
  *
  * @example
  * const idx = indexText(keywordIndex, 'x QUtJQUlPU0ZPRE5ON0VYQU1QTEU= y', 15);
@@ -25,8 +27,10 @@ import { isAscii } from 'node:buffer';
 import type { KeywordIndex } from './keyword-index.js';
 import type { Needle } from './known-secrets.js';
 import { wordRuns } from './word-runs.js';
+import { gapStarts } from './regrouped.js';
+import { alnumPieces, runKind, RUN_NONE } from './run-kinds.js';
 import type { WordRun } from './word-runs.js';
-import { CLS, C_DASH, C_DIGIT, C_LOWER, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, C_UPPER, DIGIT_KEEP, FOLD, NEEDLE_FILTER_BITS, P_ALNUM2, P_ANCHOR, P_DIGIT2, P_RUN2, TRI_FILTER_BITS, triHash } from './keyword-index.js';
+import { bigramsAt, CLS, C_DASH, C_DIGIT, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, DIGIT_KEEP, insertSorted, mergeSorted, NEEDLE_FILTER_BITS, needlesAt, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, trigramsAt } from './keyword-index.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -45,45 +49,16 @@ export interface TextIndex {
   nonAscii: boolean;
   /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
   wordRuns: WordRun[];
+  /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
+  groupStarts: number[];
 }
-
-/** How a run decodes (classifyRun in run-kinds.ts, from the run's character classes). */
-export const RUN_NONE = 0;
-export const RUN_HEX = 1;
-/** Only hex digits and '-', length 3k+2: hex-delimited if it has the exact shape (checked by the decoder). */
-export const RUN_HEX_DASHED = 2;
-export const RUN_BASE64 = 3;
-export const RUN_BASE64URL = 4;
-export const RUN_KIND = 7;
-/** The run's decoded bytes contain 8 printable ASCII in a row (set for hex and base64 kinds). */
-export const PRINTABLE = 8;
 
 const RUN_LEN = 15;
 /** Words of run bytes that every run of RUN_LEN+ bytes contains. */
 const RUN_WORDS = 3;
 const P_RUN2_SHIFT = 31 - Math.clz32(P_RUN2);
 const DIGITS = 8;
-const PRINTABLE_RUN = 8;
-
-/** Base64 and base64url values (Node decodes both alphabets in 'base64'). */
-const B64V = (() => {
-  const t = new Uint8Array(256);
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < 64; i++) t[a.charCodeAt(i)] = i;
-  t[45] = 62;
-  t[95] = 63;
-  return t;
-})();
-const HEXV = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 10; i++) t[48 + i] = i;
-  for (let i = 0; i < 6; i++) {
-    t[65 + i] = 10 + i;
-    t[97 + i] = 10 + i;
-  }
-  return t;
-})();
-
+const SMALL_TEXT = 256;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Scratch kept between calls (texts up to this size); larger texts get a buffer of their own. */
 const KEEP_BYTES = 1 << 22;
@@ -93,9 +68,10 @@ let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
 /**
  * Index `text` (a byte string). `decodeInfo`: also classify runs and test their decoded
  * bytes for printable text (only needed when the layer's children will be decoded).
- * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts).
+ * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts). `regroup`:
+ * also find where equal groups or hex pairs in a row start (regrouped.ts).
  */
-export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true): TextIndex {
+export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true, regroup = false): TextIndex {
   const n = text.length;
   // room for the zeroed padding words the loop reads past the end (zero is no class byte)
   const size = (n + 16 + 7) & ~7;
@@ -109,13 +85,27 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
       scratchWords = words;
     }
   }
-  b.write(text, 0, n, 'latin1');
-  b.fill(0, n, n + 16);
+  let nonAscii: boolean;
+  if (n <= SMALL_TEXT) {
+    // small texts (header values, URL parts, regrouped joins): a char loop costs less than the Buffer calls
+    let high = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      high |= c;
+      b[i] = c;
+    }
+    for (let i = n; i < n + 16; i++) b[i] = 0;
+    nonAscii = high >= 0x80;
+  } else {
+    b.write(text, 0, n, 'latin1');
+    b.fill(0, n, n + 16);
+    nonAscii = !isAscii(b.subarray(0, n));
+  }
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii: !isAscii(b.subarray(0, n)), wordRuns: [] };
-  wordPass(ki, text, b, words, n, minPiece, decodeInfo, out);
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [] };
+  wordPass(ki, text, b, words, n, minPiece, decodeInfo, regroup, out);
   if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
@@ -129,19 +119,21 @@ let candA = new Int32Array(1 << 16);
 let candB = new Int32Array(1 << 15);
 let candC = new Int32Array(1 << 15);
 let candD = new Int32Array(1 << 15);
+let candE = new Int32Array(1 << 15);
 
 /**
  * The loops only record candidate words (into typed arrays) and never call out: a
  * call in the loop gets inlined and the loop runs ~2x slower. Candidates are verified
  * afterwards, in text order.
  */
-function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, regroup: boolean, out: TextIndex): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
   let a = candA; // trigram candidates upwards, needle candidates downwards
   let c = candB;
   let d = candC;
   let r = candD;
+  let g = candE;
   if (c.length < m + 1) {
     // kept for the next call only up to KEEP_BYTES of text, like the scratch buffer
     const size = Math.max(m + 1, Math.min(KEEP_BYTES >>> 2, c.length * 2));
@@ -149,11 +141,13 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     c = new Int32Array(size);
     d = new Int32Array(size);
     r = new Int32Array(size);
+    g = new Int32Array(size);
     if (size <= KEEP_BYTES >>> 2) {
       candA = a;
       candB = c;
       candC = d;
       candD = r;
+      candE = g;
     }
   }
   if (ki.hasNeedles) {
@@ -166,10 +160,14 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
   }
   // bigram anchors (c), whole digit words (d), run ends (r: [end word, streak, classes])
-  classLoop(ki.pair, words, m, c, d, r);
+  classLoop(ki.pair, words, m, c, d, r, g);
   const nb = classCounts[0] as number;
   const nd = classCounts[1] as number;
   const nr = classCounts[2] as number;
+  let ng = classCounts[3] as number;
+  // the last word with text: its right-hand context is padding
+  if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
+  if (regroup) gapStarts(b, n, g, ng, out.groupStarts);
   if (nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < nb; i++) bigramsAt(ki, b, n, c[i] as number, words, biHits);
@@ -183,7 +181,26 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
   for (let i = 0; i < nr; i += 3) runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
-const classCounts = new Int32Array(3);
+const classCounts = new Int32Array(4);
+const GROUP_SHIFT = 31 - Math.clz32(P_GROUP_SEP);
+const UPPER_DIGIT_SHIFT = 31 - Math.clz32(P_UPPER_DIGIT);
+if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || UPPER_DIGIT_SHIFT !== 15) throw new Error('text-index: group probe bits out of place');
+/**
+ * Whether word j-2 may hold the separator between two equal tokens, by [its separator
+ * bits (3) | upper-or-digit of j-4..j (5)]: hex digits and separators only, with a pair
+ * separator; or a group separator with an upper-case letter or digit in j-4..j-2 and
+ * in j-2..j.
+ */
+const GROUP_LATE = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    const seps = i >>> 5;
+    const hexPair = (seps & 6) === 6;
+    const group = (seps & 1) !== 0 && (i & 0x1c) !== 0 && (i & 7) !== 0;
+    t[i] = hexPair || group ? 1 : 0;
+  }
+  return t;
+})();
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
 function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: Int32Array): number {
@@ -222,15 +239,21 @@ function trigramNeedleLoop(filter: Uint8Array, needleFilter: Uint32Array, words:
 
 /**
  * Per word, the classes of its two halves: bigram anchors (to `bi`), whole digit words
- * (to `dig`), and the ends of streaks of 3+ whole-run words (to `runs`: [end word,
- * streak, classes]). Counts go to classCounts.
+ * (to `dig`), the ends of streaks of 3+ whole-run words (to `runs`: [end word,
+ * streak, classes]), and words that may hold the separator between two equal tokens
+ * (to `grp`, two words late: a word of only hex digits and separators, with one; or a
+ * group separator with an upper-case letter or digit within two words on each side,
+ * as two base64 groups of 4 to 8 chars each hold one). Counts go to classCounts.
  */
-function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array): void {
+function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array, grp: Int32Array): void {
   let streak = 0;
   let streakClasses = 0;
   let kb = 0;
   let kd = 0;
   let kr = 0;
+  let kg = 0;
+  let ud = 0;
+  let sh = 0;
   for (let j = 0; j < m; j++) {
     const w = (words[j] as number) | 0;
     const x = pair[w & 0xffff] as number;
@@ -247,95 +270,19 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
     const keep = -full;
     streak = (streak + 1) & keep;
     streakClasses = (streakClasses | x | y) & keep;
-    if (((x | y) & P_ANCHOR) !== 0) bi[kb++] = j;
+    const o = x | y;
+    if ((o & P_ANCHOR) !== 0) bi[kb++] = j;
     if ((xy & P_DIGIT2) !== 0) dig[kd++] = j;
+    // upper-or-digit of words j-4..j (bit 0: j); separator bits of j-2..j (3 a word, from bit GROUP_SHIFT: group, pair, hex-and-separators)
+    ud = ((ud << 1) | (o >>> UPPER_DIGIT_SHIFT)) & 31;
+    sh = ((sh << 3) | (((o & (P_GROUP_SEP | P_PAIR_SEP)) | (xy & P_HEX_SEP2)) >>> GROUP_SHIFT)) & 0x1ff;
+    const late = GROUP_LATE[((sh >>> 6) << 5) | ud] as number;
+    if (late !== 0) grp[kg++] = j - 2;
   }
   classCounts[0] = kb;
   classCounts[1] = kd;
   classCounts[2] = kr;
-}
-
-/** Merge two flat [id, at] lists, each ordered by at then id. */
-function mergeSorted(a: number[], c: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let k = 0;
-  while (i < a.length || k < c.length) {
-    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
-    if (takeA) {
-      out.push(a[i] as number, a[i + 1] as number);
-      i += 2;
-    } else {
-      out.push(c[k] as number, c[k + 1] as number);
-      k += 2;
-    }
-  }
-  return out;
-}
-
-/** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
-function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
-  const f = (words[j] as number) | 0x20202020;
-  const fn = (words[j + 1] as number) | 0x20202020;
-  trigramAnchors(ki, b, n, 4 * j, f & 0xffffff, hits);
-  trigramAnchors(ki, b, n, 4 * j + 2, ((f >>> 16) | (fn << 16)) & 0xffffff, hits);
-}
-
-function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
-  const h = triHash(key);
-  const end = ki.triAt[h + 1] as number;
-  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
-}
-
-/** A bigram anchor in word `j`. */
-function bigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number, words: Uint32Array, hits: number[]): void {
-  const f = (words[j] as number) | 0x20202020;
-  verifyAnchors(ki, b, n, 4 * j, ki.biAnchors.get(f & 0xffff), hits);
-  verifyAnchors(ki, b, n, 4 * j + 2, ki.biAnchors.get(f >>> 16), hits);
-}
-
-function verifyAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, list: number[] | undefined, hits: number[]): void {
-  if (list === undefined) return;
-  for (let a = 0; a < list.length; a += 2) verifyKeyword(ki, b, n, p - (list[a + 1] as number), list[a] as number, hits);
-}
-
-/** Keyword `k` at `s`? (case-folded compare) */
-function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k: number, hits: number[]): void {
-  if (s < 0) return;
-  const kw = ki.kwCodes[k] as Uint8Array;
-  const len = kw.length;
-  if (s + len > n) return;
-  let j = 0;
-  while (j < len && FOLD[b[s + j] as number] === kw[j]) j++;
-  if (j === len) insertSorted(hits, k, s);
-}
-
-/** A needle filter hit on word `j`. */
-function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
-  const list = ki.needleWords.get(words[j] as number);
-  const p = 4 * j;
-  if (list === undefined) return;
-  for (let e = 0; e < list.length; e += 2) {
-    const i = list[e] as number;
-    const s = p - (list[e + 1] as number);
-    if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
-  }
-}
-
-/** Append [id, at] keeping the flat list ordered by at, then id (items arrive nearly sorted). */
-function insertSorted(list: number[], id: number, at: number): void {
-  let k = list.length;
-  list.push(id, at);
-  while (k > 0) {
-    const pAt = list[k - 1] as number;
-    const pId = list[k - 2] as number;
-    if (pAt < at || (pAt === at && pId <= id)) break;
-    list[k] = pId;
-    list[k + 1] = pAt;
-    k -= 2;
-  }
-  list[k] = id;
-  list[k + 1] = at;
+  classCounts[3] = kg;
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
@@ -353,142 +300,6 @@ function runAt(b: Uint8Array, words: Uint32Array, pair: Uint16Array, n: number, 
   if ((flags & (C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
     if (e - s >= minPiece) out.pieces.push(s, e, (flags & C_NONHEX) === 0 ? 1 : 0);
   } else alnumPieces(b, words, pair, s, e, minPiece, out.pieces);
-}
-
-/** classifyRun's answer from the run's classes, plus PRINTABLE for hex and base64 runs. */
-function runKind(b: Uint8Array, s: number, e: number, end: number, flags: number): number {
-  if (end === e && (flags & (C_NONHEX | C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
-    return e - s >= 16 && hexPrintable(b, s, e) ? RUN_HEX | PRINTABLE : RUN_HEX;
-  }
-  if (end === e && (flags & (C_NONHEX | C_UNDERSCORE | C_PLUS_SLASH)) === 0 && (e - s) % 3 === 2) return RUN_HEX_DASHED;
-  const upper = (flags & C_UPPER) !== 0 ? 1 : 0;
-  const lower = (flags & C_LOWER) !== 0 ? 1 : 0;
-  const digit = (flags & C_DIGIT) !== 0 ? 1 : 0;
-  if (upper + lower + digit < 2 || (upper === 0 && lower === 1)) return RUN_NONE;
-  const kind = (flags & (C_DASH | C_UNDERSCORE)) !== 0 ? RUN_BASE64URL : RUN_BASE64;
-  return end - s >= 16 && base64Printable(b, s, e) ? kind | PRINTABLE : kind;
-}
-
-/** Hex digits whose value is 2-7: the high nibble of a printable ASCII byte. */
-const HEX_HI_PRINTABLE = (() => {
-  const t = new Uint8Array(256);
-  for (const ch of '234567') t[ch.charCodeAt(0)] = 1;
-  return t;
-})();
-
-function hexPrintable(b: Uint8Array, s: number, e: number): boolean {
-  let run = 0;
-  for (let k = s; k + 1 < e; k += 2) {
-    // a printable byte's first hex digit is 2-7: only then look at both
-    if (HEX_HI_PRINTABLE[b[k] as number] === 1) {
-      const v = ((HEXV[b[k] as number] as number) << 4) | (HEXV[b[k + 1] as number] as number);
-      if (v <= 0x7e) {
-        if (++run >= PRINTABLE_RUN) return true;
-        continue;
-      }
-    }
-    run = 0;
-  }
-  return false;
-}
-
-/**
- * Per base64 char: can it stand at position 0 (value 8-31), 1 (value mod 16 in 2-7) or
- * 2 (value mod 4 in 0-1) of a 4-char group that decodes to three printable bytes? Bits 1, 2, 4.
- */
-const B64_GROUP = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) {
-    const v = B64V[c] as number;
-    if (!(c === 65 || v !== 0)) continue; // not in the alphabet ('A' is the only 0)
-    t[c] = (v >= 8 && v <= 31 ? 1 : 0) | ((v & 15) >= 2 && (v & 15) <= 7 ? 2 : 0) | ((v & 3) <= 1 ? 4 : 0);
-  }
-  return t;
-})();
-
-/**
- * 8 printable bytes in a row always include two whole 3-byte groups, so two 4-char
- * groups in a row must pass the B64_GROUP test (~0.5% of random base64 positions);
- * only then is the run decoded exactly.
- */
-function base64Printable(b: Uint8Array, s: number, e: number): boolean {
-  let ok = 0;
-  for (let k = s; k + 3 < e; k += 4) {
-    if (((B64_GROUP[b[k] as number] as number) & 1) !== 0 && ((B64_GROUP[b[k + 1] as number] as number) & 2) !== 0 && ((B64_GROUP[b[k + 2] as number] as number) & 4) !== 0) {
-      if (++ok >= 2) return base64PrintableExact(b, s, e);
-    } else ok = 0;
-  }
-  return false;
-}
-
-function base64PrintableExact(b: Uint8Array, s: number, e: number): boolean {
-  let run = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let k = s; k < e; k++) {
-    acc = ((acc << 6) | (B64V[b[k] as number] as number)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      const v = (acc >>> bits) & 0xff;
-      if (v >= 0x20 && v <= 0x7e) {
-        if (++run >= PRINTABLE_RUN) return true;
-      } else run = 0;
-    }
-  }
-  return false;
-}
-
-/**
- * [A-Za-z0-9] pieces of minPiece+ chars in a run that has separators ('+/-_'): whole
- * alnum words (from the pair table) are skipped four chars at a time.
- */
-function alnumPieces(b: Uint8Array, words: Uint32Array, pair: Uint16Array, s: number, e: number, minPiece: number, out: number[]): void {
-  if (minPiece < 1) {
-    alnumPiecesEvery(b, s, e, minPiece, out);
-    return;
-  }
-  let ps = s;
-  let hex = 1;
-  let k = s;
-  while (k < e) {
-    if ((k & 3) === 0 && k + 4 <= e) {
-      const w = (words[k >>> 2] as number) | 0;
-      const x = pair[w & 0xffff] as number;
-      const y = pair[w >>> 16] as number;
-      if ((x & y & P_ALNUM2) !== 0) {
-        if (((x | y) & C_NONHEX) !== 0) hex = 0;
-        k += 4;
-        continue;
-      }
-    }
-    const f = CLS[b[k] as number] as number;
-    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) !== 0) {
-      if ((f & C_NONHEX) !== 0) hex = 0;
-    } else {
-      if (k - ps >= minPiece) out.push(ps, k, hex);
-      ps = k + 1;
-      hex = 1;
-    }
-    k++;
-  }
-  if (e - ps >= minPiece) out.push(ps, e, hex);
-}
-
-/** The same, char by char (also reporting empty pieces, as a minPiece of 0 asks). */
-function alnumPiecesEvery(b: Uint8Array, s: number, e: number, minPiece: number, out: number[]): void {
-  let ps = s;
-  let hex = 1;
-  for (let k = s; k <= e; k++) {
-    const f = k < e ? (CLS[b[k] as number] as number) : 0;
-    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) !== 0) {
-      if ((f & C_NONHEX) !== 0) hex = 0;
-      continue;
-    }
-    if (k - ps >= minPiece) out.push(ps, k, hex);
-    ps = k + 1;
-    hex = 1;
-  }
 }
 
 /** The digit/space/dash stretch around word `j` (all such bytes): recorded when it holds DIGITS+ digits. Returns the first word past it. */
