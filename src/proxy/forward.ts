@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ReflectionScrubber, scrubHeaders } from '../credentials/reflection-scrubber.js';
 import { clientResponseHeaders } from './hop-by-hop.js';
-import { coalesced } from './coalesce.js';
+import { requestBody } from './framing-guard.js';
 import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
 import { IdentityError } from '../identity/errors.js';
@@ -353,7 +353,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
 
 /** The agent's request body, counted as it streams (tiny chunks batched: see coalesce.ts). */
 export async function* countedBody(ctx: RequestContext): AsyncGenerator<Buffer> {
-  for await (const chunk of coalesced(ctx.req)) {
+  for await (const chunk of requestBody(ctx.req)) {
     ctx.bytesIn += chunk.length;
     yield chunk;
   }

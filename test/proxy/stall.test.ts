@@ -1,3 +1,4 @@
+import { waitFor } from '../helpers/cli-e2e.js';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -152,8 +153,9 @@ describe('no single exchange stalls the gate', () => {
     assert.ok(perTurn.size >= 16, `only ${perTurn.size} turns for 2 MiB`);
   });
 
-  test('a body of 20,000 one-byte chunks reaches the scanner and the upstream in batches, intact', async () => {
-    const n = 20_000;
+  test('a body of 10,000 one-byte chunks reaches the scanner and the upstream in batches, intact', async () => {
+    // 60 KB on the wire: under the framing guard's 64 KiB window (a longer one is refused, below).
+    const n = 10_000;
     const head = `POST http://up.test:${port}/upload HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const before = pushes;
     const sock = connect(g.port, '127.0.0.1');
@@ -170,9 +172,34 @@ describe('no single exchange stalls the gate', () => {
     const res = parseRawResponse(Buffer.concat(reply).toString('latin1'));
     assert.equal(res.status, 200, res.body);
     assert.deepEqual(JSON.parse(res.body), { received: n });
-    // The original gate ran its whole pipeline once per chunk (about 20,000 scanner pushes).
+    // The original gate ran its whole pipeline once per chunk (about 10,000 scanner pushes).
     const calls = pushes - before;
     assert.ok(calls < 1000, `${calls} scanner pushes for ${n} one-byte chunks`);
+  });
+
+  test('a body of 600,000 one-byte chunks is refused once its framing outweighs its data, and its connection closed', async () => {
+    const n = 600_000;
+    const head = `POST http://up.test:${port}/upload HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const receivedBefore = received.length;
+    const sock = connect(g.port, '127.0.0.1');
+    const reply: Buffer[] = [];
+    sock.on('data', (c: Buffer) => reply.push(c));
+    sock.on('error', () => undefined); // the gate may close while the rest is still being written
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    sock.write(head);
+    const piece = Buffer.from('1\r\nx\r\n'.repeat(10_000));
+    for (let i = 0; i < n / 10_000 && !sock.destroyed; i++) sock.write(piece);
+    sock.end('0\r\n\r\n');
+    await closed;
+    const res = parseRawResponse(Buffer.concat(reply).toString('latin1'));
+    assert.equal(res.status, 400, res.body);
+    const body = JSON.parse(res.body) as { error: string; reason: string; decision_id: string };
+    assert.equal(body.error, 'bad_request');
+    assert.match(body.reason, /chunked framing outweighs its data/);
+    assert.equal(received.length, receivedBefore, 'the upstream never received a complete body');
+    const rec = await waitFor('the audit record', () => g.audit.records.find((r) => r.decision_id === body.decision_id));
+    assert.equal(rec.outcome, 'deny');
+    assert.equal(rec.reason, 'bad_request');
   });
 
   test('an event-stream line that grows 256 bytes at a time is scanned in work linear in its length', async () => {

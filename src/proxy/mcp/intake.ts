@@ -30,7 +30,7 @@ import { channelInfo } from './channel-info.js';
 import { guardA2a, isA2aPayload } from '../a2a/request.js';
 import { mcpCandidate } from './answer.js';
 import { headerText } from '../header-text.js';
-import { coalesced } from '../coalesce.js';
+import { requestBody } from '../framing-guard.js';
 
 export type McpIntake =
   /** Not MCP. `body` replays what was read ahead, then the rest; null when nothing was read. */
@@ -48,7 +48,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const req = ctx.req;
   if (!mcpCandidate(req)) return { kind: 'pass', body: null };
   const max = state.mcp.settings.maxMessageBytes;
-  const it = coalesced(req);
+  const it = requestBody(req);
   const head: Buffer[] = [];
   let size = 0;
   for (;;) {
