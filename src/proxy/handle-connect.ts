@@ -157,7 +157,10 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     record.outcome = f.outcome;
     record.reason = f.error === 'policy_denied' ? record.reason : f.error;
     record.status = f.status;
-    if (f.outcome === 'error') record.error = f.code;
+    if (f.outcome === 'error') {
+      record.error = f.error;
+      gate.logger.warn({ decision_id: record.decision_id, code: f.code, ...(f.cause ? { cause: f.cause } : {}), host: record.host }, f.reason);
+    }
     begin(gate, record);
     writeRawDeny(client, { error: f.error, reason: f.reason, rule: f.rule ?? record.rule, decision_id: record.decision_id }, f.headers);
     finish(gate, record);

@@ -136,7 +136,8 @@ export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: u
   // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
   // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
   ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
-  if (f.outcome === 'error') ctx.error = f.code;
+  // Only the refusal code reaches the record; the undici or OS code behind it (f.code, f.cause) is logged below.
+  if (f.outcome === 'error') ctx.error = f.error;
   if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, ...(f.cause ? { cause: f.cause } : {}), host: ctx.hostText }, f.reason);
   return f;
 }
