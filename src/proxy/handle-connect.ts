@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
-import { blankRecord } from './audit-record.js';
+import { auditRecord } from '../audit/record.js';
 import { opened } from './audit-open.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
@@ -171,7 +171,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
 function connectRecord(gate: GateServices, decisionId: string): AuditRecord & { startNs: bigint } {
   return {
     startNs: process.hrtime.bigint(),
-    ...blankRecord({
+    ...auditRecord({
       decision_id: decisionId,
       time: new Date().toISOString(),
       policy_version: gate.state().policy.version,

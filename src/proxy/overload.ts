@@ -8,7 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import { openRefusal } from './audit-open.js';
-import { blankRecord, buildRecord } from './audit-record.js';
+import { buildRecord } from './audit-record.js';
+import { auditRecord } from '../audit/record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny } from './deny-response.js';
 import { REFUSALS, type RefusalCode } from '../refusals.js';
@@ -55,7 +56,7 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   const error = errorOf(why);
   // Answer at once, without waiting for (or parsing) the agent's request: the descriptor is what is scarce.
   socket.pause();
-  const record = blankRecord({
+  const record = auditRecord({
     decision_id,
     time: new Date().toISOString(),
     policy_version: gate.state().policy.version,
