@@ -8,20 +8,14 @@ import type { Principal } from './principal.js';
  * throw new IdentityError('identity_expired', 'agent token expired at 2025-01-01T00:00:00.000Z');
  */
 import { ErrorCode, SluiceError } from '../errors.js';
+import { REFUSALS } from '../refusals.js';
 
 /** Stable reason codes for identity failures; never renamed once published. */
 export type IdentityReason = 'identity_required' | 'identity_invalid' | 'identity_expired' | 'identity_revoked';
 
-const CODE_OF: Readonly<Record<IdentityReason, ErrorCode>> = {
-  identity_required: ErrorCode.IDENTITY_REQUIRED,
-  identity_invalid: ErrorCode.IDENTITY_INVALID,
-  identity_expired: ErrorCode.IDENTITY_EXPIRED,
-  identity_revoked: ErrorCode.IDENTITY_REVOKED,
-};
-
 /**
- * A request whose identity cannot be accepted. 407 for `identity_required`, 403 (or
- * 407, the gate's choice) for the others.
+ * A request whose identity cannot be accepted; its status is the refusal table's
+ * (407 to ask for credentials again, 403 for a revocation).
  *
  * @example
  * try { await verifier.verify(token); }
@@ -32,7 +26,7 @@ export class IdentityError extends SluiceError {
   /** Set when the token verified but is refused (revoked): whose it was, for the audit trail. */
   principal: Principal | undefined;
   constructor(reason: IdentityReason, message: string, details: Record<string, unknown> = {}) {
-    super(CODE_OF[reason], message, { reason, ...details });
+    super(REFUSALS[reason].sluice, message, { reason, ...details });
     this.reason = reason;
   }
 }

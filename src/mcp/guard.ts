@@ -35,8 +35,8 @@ import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { Finding } from '../inspect/finding.js';
 import { foldKey } from '../inspect/json-strict.js';
-import { isObject, jsonRpcDeny, jsonRpcError } from '../inspect/mcp/jsonrpc.js';
-import type { JsonRpcId, JsonRpcMessage } from '../inspect/mcp/jsonrpc.js';
+import { isObject, jsonRpcDeny } from '../inspect/mcp/jsonrpc.js';
+import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/jsonrpc.js';
 import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
 import { filterToolList, scanToolList } from '../inspect/mcp/tool-inspect.js';
 import { scanShellArgs } from '../inspect/mcp/shell-obfuscation.js';
@@ -76,7 +76,7 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE = new Set(['jsonrpc_unreadable', 'message_too_large', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
+const ANSWERED_BY_GATE: ReadonlySet<string> = new Set<McpDenyData['error']>(['jsonrpc_unreadable', 'message_too_large', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
@@ -156,7 +156,7 @@ export class McpGuard {
       const decisionId = newDecisionId();
       const reason = `the ${where} message carries data that must not leave: ${describe(stop)}`;
       this.record(ch, { method: where, tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: 'dlp_blocked', rule: null, intent: null, findings, bytesIn: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
-      const deny = { error: 'dlp_blocked', reason, rule: null, decision_id: decisionId };
+      const deny: McpDenyData = { error: 'dlp_blocked', reason, rule: null, decision_id: decisionId };
       if (msg.kind === 'request') return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
       if (msg.kind === 'result' || msg.kind === 'error') return { kind: 'replace', message: { ...jsonRpcDeny(msg.id, deny) } };
       return { kind: 'drop' };
@@ -199,7 +199,7 @@ export class McpGuard {
     const decisionId = newDecisionId();
     const startNs = process.hrtime.bigint();
     const base = { method: 'tools/call', decisionId, startNs, bytesIn: meta.bytes, parentId: meta.parentId };
-    const refuse = (error: string, reason: string, tool: string | null, v: ToolVerdict | null, findings: Finding[], auditReason = error): ClientStep => {
+    const refuse = (error: McpDenyData['error'], reason: string, tool: string | null, v: ToolVerdict | null, findings: Finding[], auditReason: string = error): ClientStep => {
       this.record(ch, { ...base, tool, outcome: 'deny', reason: auditReason, rule: v?.rule ?? null, intent: v?.intent ?? tool, findings, error: null, synthesised: true, policyVersion: v?.policyVersion });
       return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, { error, reason, rule: v?.rule ?? null, decision_id: decisionId }) } };
     };
@@ -207,7 +207,7 @@ export class McpGuard {
     if (read === null || typeof read === 'string') {
       const why = read ?? 'not a tool call';
       this.record(ch, { ...base, tool: null, outcome: 'deny', reason: 'mcp_invalid_call', rule: null, intent: null, findings: [], error: null, synthesised: true });
-      return { kind: 'reply', message: { ...jsonRpcError(msg.id, -32602, why, { error: 'mcp_invalid_call', reason: why, rule: null, decision_id: decisionId }) } };
+      return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, { error: 'mcp_invalid_call', reason: why, rule: null, decision_id: decisionId }) } };
     }
     const { name, args } = read;
     const verdict = env.policy.decide(ch.info.server, name, args, ch.info.who);

@@ -2,9 +2,11 @@
  * The audit record of one MCP exchange the guard acted on: a tool call (allowed,
  * denied, or its result refused) or a tools/list that had tools taken out. Built
  * from the channel's fixed facts plus what happened; never holds an argument or
- * result value, only findings (type and place).
+ * result value, only findings (type and place). The record itself comes from the one
+ * builder (audit/record.ts).
  */
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
+import { auditRecord } from '../audit/record.js';
 import { auditFinding, type Finding } from '../inspect/finding.js';
 import type { ChannelInfo } from './types.js';
 
@@ -38,13 +40,10 @@ export interface ToolRecordFacts {
  */
 export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
   const a = info.audit;
-  return {
+  return auditRecord({
     decision_id: f.decisionId,
     time: f.time,
-    tenant: info.who?.tenant ?? null,
-    agent: info.who?.agent ?? null,
-    session: info.who?.session ?? null,
-    human: info.who?.human ?? null,
+    who: info.who,
     method: f.method,
     scheme: a.scheme,
     host: a.host,
@@ -60,16 +59,15 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     status: 0,
     bytes_in: f.bytesIn,
     bytes_out: f.bytesOut,
-    duration_ms: Number(process.hrtime.bigint() - f.startNs) / 1e6,
+    startNs: f.startNs,
     findings: f.findings.map(auditFinding),
     transport: a.transport,
     address: a.address,
     error: f.error,
     synthesised: f.synthesised,
-    rewritten: [],
     protocol: 'mcp',
     server: info.serverKey,
     tool: f.tool,
     parent_id: f.parentId,
-  };
+  });
 }

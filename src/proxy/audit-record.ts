@@ -1,17 +1,14 @@
 import type { AuditRecord } from '../audit/fields.js';
+import { auditRecord } from '../audit/record.js';
 import type { RequestContext } from './request-context.js';
 
-/** The canonical record for a finished request. The query string is dropped on purpose. */
+/** The canonical record for a finished request (through the one builder). The query string is dropped on purpose. */
 export function buildRecord(ctx: RequestContext): AuditRecord {
   const q = ctx.target.indexOf('?');
-  const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
-  return {
+  return auditRecord({
     decision_id: ctx.decisionId,
     time: ctx.time,
-    tenant: ctx.principal?.tenant ?? null,
-    agent: ctx.principal?.agent ?? null,
-    session: ctx.principal?.session ?? null,
-    human: ctx.principal?.human ?? null,
+    who: ctx.principal,
     method: ctx.req.method ?? '',
     scheme: ctx.scheme,
     host: ctx.auditHost ?? ctx.hostText,
@@ -25,10 +22,10 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     policy_version: ctx.policyVersion,
     credential: ctx.credential,
     route: ctx.route,
-    status,
+    status: ctx.res.headersSent ? ctx.res.statusCode : 0,
     bytes_in: ctx.bytesIn,
     bytes_out: ctx.bytesOut,
-    duration_ms: Number(process.hrtime.bigint() - ctx.startNs) / 1e6,
+    startNs: ctx.startNs,
     findings: ctx.findings,
     transport: ctx.transport,
     address: ctx.address,
@@ -38,45 +35,5 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     protocol: ctx.protocol?.name ?? null,
     server: ctx.protocol?.server ?? null,
     tool: ctx.protocol?.tool ?? null,
-    parent_id: null,
-  };
-}
-
-/**
- * A record for an exchange that never became a request (a CONNECT's own record, a
- * connection refused at accept): every field at its empty value, then `fields`.
- *
- * @example
- * const record = blankRecord({ decision_id, time: new Date().toISOString(), policy_version, outcome: 'deny', reason: 'overloaded', status: 503 });
- */
-export function blankRecord(fields: Pick<AuditRecord, 'decision_id' | 'time' | 'policy_version' | 'outcome' | 'reason' | 'status'> & Partial<AuditRecord>): AuditRecord {
-  return {
-    tenant: null,
-    agent: null,
-    session: null,
-    human: null,
-    method: '',
-    scheme: 'http',
-    host: '',
-    port: 0,
-    path: '',
-    intent: null,
-    rule: null,
-    credential: null,
-    route: null,
-    bytes_in: 0,
-    bytes_out: 0,
-    duration_ms: 0,
-    findings: [],
-    transport: 'http',
-    address: null,
-    error: null,
-    synthesised: false,
-    rewritten: [],
-    protocol: null,
-    server: null,
-    tool: null,
-    parent_id: null,
-    ...fields,
-  };
+  });
 }

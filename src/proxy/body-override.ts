@@ -48,7 +48,7 @@ export async function* guardBodyOverride(
   try {
     decoder = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: maxDecodedBytes, maxRatio: MAX_RATIO });
   } catch {
-    throw new Rejection(415, 'unsupported', "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused");
+    throw new Rejection('unsupported_encoding', "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused");
   }
   const feed = async (chunk: Buffer | null): Promise<void> => {
     if (decoder === null) {
@@ -59,8 +59,8 @@ export async function* guardBodyOverride(
     try {
       plain = chunk ? await decoder.push(chunk) : await decoder.end();
     } catch (err) {
-      if (err instanceof DecompressionBombError) throw new Rejection(403, 'decompression_bomb', 'the request body expands beyond the decompression limits; refused');
-      throw new Rejection(400, 'bad_request', 'the request body cannot be decoded (corrupt or truncated); refused');
+      if (err instanceof DecompressionBombError) throw new Rejection('decompression_bomb', 'the request body expands beyond the decompression limits; refused');
+      throw new Rejection('bad_request', 'the request body cannot be decoded (corrupt or truncated); refused');
     }
     for (const p of plain) parser.push(p);
   };
@@ -134,13 +134,13 @@ function multipartParser(boundary: string, check: OverrideCheck): Parser {
       return;
     }
     if (state === 'headers') {
-      if (longLine) throw new Rejection(400, 'bad_request', 'a multipart part header is too long to read; refused');
+      if (longLine) throw new Rejection('bad_request', 'a multipart part header is too long to read; refused');
       if (bare === '') {
         state = isOverride ? 'value' : 'other';
         value = [];
       } else if (/^content-disposition\s*:/i.test(bare) && partName(bare) === FIELD) isOverride = true;
       else if (isOverride && /^content-transfer-encoding\s*:/i.test(bare)) {
-        throw new Rejection(400, 'bad_request', 'an encoded _method form part cannot be read as a method; refused');
+        throw new Rejection('bad_request', 'an encoded _method form part cannot be read as a method; refused');
       }
     } else if (state === 'value') {
       value.push(longLine ? bare + 'x'.repeat(MAX_VALUE) : bare);

@@ -22,16 +22,15 @@ export function classifyTarget(ctx: RequestContext): void {
     else if (/^https?:\/\//i.test(url)) {
       const abs = parseAbsolute(url);
       if (abs.hostText !== t.hostText || abs.port !== t.port) {
-        throw new Rejection(421, 'host_mismatch', `request target ${abs.hostText}:${abs.port} does not match the tunnel to ${t.hostText}:${t.port}`);
+        throw new Rejection('host_mismatch', `request target ${abs.hostText}:${abs.port} does not match the tunnel to ${t.hostText}:${t.port}`);
       }
       ctx.target = abs.target;
-    } else throw new Rejection(400, 'bad_request', 'expected an origin-form request target starting with "/"');
+    } else throw new Rejection('bad_request', 'expected an origin-form request target starting with "/"');
     checkHostHeader(ctx, t.hostText, t.port, 'https');
     return;
   }
   if (url.startsWith('/')) {
     throw new Rejection(
-      400,
       'bad_request',
       'this is a forward proxy: send absolute-form requests (GET http://host/path) or CONNECT host:port; set HTTP_PROXY to this address',
     );
@@ -52,11 +51,11 @@ function parseAbsolute(raw: string): {
   target: string;
 } {
   const m = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(raw);
-  if (!m) throw new Rejection(400, 'bad_request', 'unsupported request target: only http:// and https:// absolute URLs are proxied');
+  if (!m) throw new Rejection('bad_request', 'unsupported request target: only http:// and https:// absolute URLs are proxied');
   const scheme = m[1]!.toLowerCase() as 'http' | 'https';
   const authority = m[2]!;
   if (authority.includes('@')) {
-    throw new Rejection(400, 'bad_request', 'credentials in the request URL are not allowed; the gate injects credentials');
+    throw new Rejection('bad_request', 'credentials in the request URL are not allowed; the gate injects credentials');
   }
   const { hostPart, port } = splitAuthority(authority, DEFAULT_PORT[scheme]);
   const host = normalizeHost(hostPart);
@@ -74,29 +73,29 @@ export function splitAuthority(authority: string, defaultPort: number | null): {
   let portText: string | undefined;
   if (authority.startsWith('[')) {
     const close = authority.indexOf(']');
-    if (close === -1) throw new Rejection(400, 'bad_host', `unterminated IPv6 literal in "${authority}"`);
+    if (close === -1) throw new Rejection('bad_host', `unterminated IPv6 literal in "${authority}"`);
     hostPart = authority.slice(0, close + 1);
     const after = authority.slice(close + 1);
     if (after !== '') {
-      if (!after.startsWith(':')) throw new Rejection(400, 'bad_host', `unexpected text after IPv6 literal in "${authority}"`);
+      if (!after.startsWith(':')) throw new Rejection('bad_host', `unexpected text after IPv6 literal in "${authority}"`);
       portText = after.slice(1);
     }
   } else {
     const colon = authority.lastIndexOf(':');
     if (colon !== -1 && authority.indexOf(':') !== colon) {
-      throw new Rejection(400, 'bad_host', `IPv6 literals must be in brackets: "${authority}"`);
+      throw new Rejection('bad_host', `IPv6 literals must be in brackets: "${authority}"`);
     }
     hostPart = colon === -1 ? authority : authority.slice(0, colon);
     portText = colon === -1 ? undefined : authority.slice(colon + 1);
   }
-  if (hostPart === '') throw new Rejection(400, 'bad_host', 'empty host');
+  if (hostPart === '') throw new Rejection('bad_host', 'empty host');
   if (portText === undefined || portText === '') {
-    if (defaultPort === null) throw new Rejection(400, 'bad_request', `missing port in "${authority}": expected HOST:PORT`);
+    if (defaultPort === null) throw new Rejection('bad_request', `missing port in "${authority}": expected HOST:PORT`);
     return { hostPart, port: defaultPort };
   }
-  if (!/^\d{1,5}$/.test(portText)) throw new Rejection(400, 'bad_request', `invalid port "${portText}": expected a number from 1 to 65535`);
+  if (!/^\d{1,5}$/.test(portText)) throw new Rejection('bad_request', `invalid port "${portText}": expected a number from 1 to 65535`);
   const port = Number(portText);
-  if (port < 1 || port > 65535) throw new Rejection(400, 'bad_request', `invalid port ${port}: expected a number from 1 to 65535`);
+  if (port < 1 || port > 65535) throw new Rejection('bad_request', `invalid port ${port}: expected a number from 1 to 65535`);
   return { hostPart, port };
 }
 
@@ -107,6 +106,6 @@ function checkHostHeader(ctx: RequestContext, hostText: string, port: number, sc
   const n = normalizeHost(hostPart);
   const text = n.kind === 'ip' ? n.text : n.name;
   if (text !== hostText || hp !== port) {
-    throw new Rejection(421, 'host_mismatch', `Host header "${h}" does not match the tunnel to ${hostText}:${port}`);
+    throw new Rejection('host_mismatch', `Host header "${h}" does not match the tunnel to ${hostText}:${port}`);
   }
 }

@@ -1,45 +1,9 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { REFUSALS, type RefusalCode } from '../refusals.js';
 
-/** The `error` values of the deny contract (DESIGN.md, "Contracts users rely on"). */
-export type DenyError =
-  | 'policy_denied'
-  | 'path_outside_route'
-  | 'ssrf_blocked'
-  | 'bad_request'
-  | 'bad_host'
-  | 'host_mismatch'
-  | 'dns_failed'
-  | 'upstream_unreachable'
-  | 'upstream_tls_failed'
-  | 'upstream_timeout'
-  | 'upstream_failed'
-  | 'upstream_malformed_response'
-  | 'upstream_body_reset'
-  | 'upstream_body_timeout'
-  | 'client_aborted'
-  | 'unsupported'
-  | 'identity_required'
-  | 'identity_invalid'
-  | 'identity_expired'
-  | 'identity_revoked'
-  | 'state_unavailable'
-  | 'audit_unavailable'
-  | 'credential_unavailable'
-  | 'placeholder_denied'
-  | 'credential_plaintext_refused'
-  | 'dlp_blocked'
-  | 'message_too_large'
-  | 'body_too_large_to_scan'
-  | 'a2a_card_changed'
-  | 'injection_blocked'
-  | 'decompression_bomb'
-  | 'response_unreadable'
-  | 'jsonrpc_unreadable'
-  | 'inspection_budget_exceeded'
-  | 'overloaded'
-  | 'shutting_down'
-  | 'internal_error';
+/** The `error` values of the deny contract (DESIGN.md, "Contracts users rely on"): the refusal table's codes. */
+export type DenyError = RefusalCode;
 
 /** Everything a deny body says. `reason` is for people; `error` and `rule` are for code. */
 export interface DenyBody {
@@ -52,12 +16,13 @@ export interface DenyBody {
 export const DECISION_HEADER = 'x-sluice-decision';
 
 /**
- * Answer with the deny contract: JSON body, `x-sluice-decision` header, no caching.
+ * Answer with the deny contract (the status is the refusal table's for `body.error`): JSON body, `x-sluice-decision` header, no caching.
  *
  * @example
- * sendDeny(res, 403, { error: 'policy_denied', reason: 'no rule allows host x', rule: 'default-deny', decision_id });
+ * sendDeny(res, { error: 'policy_denied', reason: 'no rule allows host x', rule: 'default-deny', decision_id });
  */
-export function sendDeny(res: ServerResponse, status: number, body: DenyBody, headers: Record<string, string> = {}): void {
+export function sendDeny(res: ServerResponse, body: DenyBody, headers: Record<string, string> = {}): void {
+  const status = REFUSALS[body.error].status;
   const json = JSON.stringify(body);
   if (res.headersSent) {
     // Too late for a clean answer: cutting the connection is the only honest signal.
@@ -82,8 +47,12 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   421: 'Misdirected Request',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
   502: 'Bad Gateway',
@@ -94,11 +63,12 @@ const STATUS_TEXT: Record<number, string> = {
  * The deny contract written straight onto a socket that has no ServerResponse
  * (a CONNECT that is refused, or a request the HTTP parser rejected), then closed.
  */
-export function writeRawDeny(socket: Duplex, status: number, body: DenyBody, headers: Record<string, string> = {}): void {
+export function writeRawDeny(socket: Duplex, body: DenyBody, headers: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
+  const status = REFUSALS[body.error].status;
   const json = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +

@@ -37,7 +37,6 @@ export async function drain(limits: GateLimits, timeoutMs: number): Promise<Drai
 /** End every request still in flight because the drain timed out. */
 function endInFlight(limits: GateLimits, timeoutMs: number): number {
   const why = new Rejection(
-    503,
     'shutting_down',
     `the gate stopped before this exchange finished (timeouts.drain ${formatDuration(timeoutMs)}); retry it`,
     null,

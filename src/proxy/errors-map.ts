@@ -1,15 +1,20 @@
 import { SluiceError, ErrorCode } from '../errors.js';
 import { IdentityError } from '../identity/errors.js';
 import { ResponseBlockedError } from './response-inspector.js';
-import type { DenyError } from './deny-response.js';
+import { REFUSALS, refusalOfSluiceCode, type RefusalCode } from '../refusals.js';
 import { ClientAbortedError } from './client-abort.js';
 import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
 
-/** A request the gate refuses: status, contract error, a reason a person can act on. */
+/**
+ * A request the gate refuses: its refusal code (the status comes from the refusal
+ * table), a reason a person can act on, the rule, and any extra answer headers.
+ *
+ * @example
+ * throw new Rejection('bad_request', 'a WebSocket handshake carries no body'); // 400
+ */
 export class Rejection extends Error {
   constructor(
-    readonly status: number,
-    readonly error: DenyError,
+    readonly error: RefusalCode,
     readonly reason: string,
     readonly rule: string | null = null,
     readonly headers: Record<string, string> = {},
@@ -17,15 +22,21 @@ export class Rejection extends Error {
     super(reason);
     this.name = 'Rejection';
   }
+
+  get status(): number {
+    return REFUSALS[this.error].status;
+  }
 }
 
 export interface MappedFailure {
   status: number;
-  error: DenyError;
+  /** The refusal code: the deny body's `error`, and the audit record's `error` when the outcome is `error`. */
+  error: RefusalCode;
   reason: string;
   rule: string | null;
   /** `deny` when the gate refused, `error` when something upstream failed. */
   outcome: 'deny' | 'error' | 'challenge';
+  /** The most precise code for the log line (a `SLUICE_*` code, `HPE_*`, ECONNREFUSED); never for the audit record. */
   code: string;
   /** The lower-level cause behind `code` (ECONNRESET under `upstream_body_reset`), for the log only. */
   cause?: string | null;
@@ -46,83 +57,55 @@ const TLS_CODES = new Set([
 ]);
 
 /**
- * Turn anything a pipeline step threw into the deny contract. Unknown errors become
- * `internal_error` (fail closed) and never echo their message to the agent.
+ * The SluiceErrors a pipeline step may throw whose message is written for the agent.
+ * Any other (a start-up error naming a file, say) is an internal error to the agent.
+ */
+const TOLD_TO_THE_AGENT: ReadonlySet<RefusalCode> = new Set(['state_unavailable', 'ssrf_blocked', 'bad_host', 'dns_failed']);
+
+/** One failure in the deny contract; the status always comes from the refusal table. */
+function failure(error: RefusalCode, reason: string, outcome: MappedFailure['outcome'], code: string, extra: Partial<Pick<MappedFailure, 'rule' | 'cause' | 'headers'>> = {}): MappedFailure {
+  return { status: REFUSALS[error].status, error, reason, rule: extra.rule ?? null, outcome, code, headers: extra.headers ?? {}, ...(extra.cause !== undefined ? { cause: extra.cause } : {}) };
+}
+
+/**
+ * Turn anything a pipeline step threw into the deny contract. This is the edge where
+ * an upstream's failure is translated: undici's and the OS's codes (ECONNRESET,
+ * UND_ERR_*) become Sluice's refusal codes, and the raw code stays in `code`/`cause`,
+ * which only the log reads. Unknown errors become `internal_error` (fail closed) and
+ * never echo their message to the agent.
  */
 export function mapFailure(thrown: unknown): MappedFailure {
   // A refusal raised inside a body stream reaches us wrapped by the HTTP client.
   const err = ownCause(thrown) ?? thrown;
-  if (err instanceof Rejection) {
-    return { status: err.status, error: err.error, reason: err.reason, rule: err.rule, outcome: 'deny', code: err.error, headers: err.headers };
-  }
-  if (err instanceof ClientAbortedError) {
-    // Nobody reads this answer; the record and the debug log say what happened.
-    return { status: 499, error: 'client_aborted', reason: err.message, rule: null, outcome: 'error', code: 'client_aborted', headers: {} };
-  }
+  if (err instanceof Rejection) return failure(err.error, err.reason, 'deny', err.error, { rule: err.rule, headers: err.headers });
+  // Nobody reads this answer; the record and the debug log say what happened.
+  if (err instanceof ClientAbortedError) return failure('client_aborted', err.message, 'error', 'client_aborted');
   // A parser error that did not come through forward() (which names it already) is named here.
   const precise = err instanceof UpstreamResponseError ? err : classifyUpstreamFailure(err, false);
-  if (precise) {
-    const status = precise.outcome === 'upstream_body_timeout' ? 504 : 502;
-    return { status, error: precise.outcome, reason: precise.message, rule: null, outcome: 'error', code: precise.detail, cause: precise.causeCode, headers: {} };
-  }
-  if (err instanceof ResponseBlockedError) {
-    return { status: err.status, error: err.error, reason: err.reason, rule: null, outcome: err.status === 502 ? 'error' : 'deny', code: err.error, headers: {} };
-  }
+  if (precise) return failure(precise.outcome, precise.message, 'error', precise.detail, { cause: precise.causeCode });
+  if (err instanceof ResponseBlockedError) return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error);
   if (err instanceof IdentityError) {
-    const required = err.reason === 'identity_required' || err.reason === 'identity_invalid' || err.reason === 'identity_expired';
-    return {
-      status: required ? 407 : 403,
-      error: err.reason,
-      reason: err.message,
-      rule: null,
-      outcome: err.reason === 'identity_required' ? 'challenge' : 'deny',
-      code: err.code,
-      // 407 invites the client to (re)send credentials; a revoked identity is final.
-      headers: required ? { 'proxy-authenticate': 'Basic realm="sluice"' } : {},
-    };
+    // 407 invites the client to (re)send credentials; a revoked identity is final (403).
+    const challenge = REFUSALS[err.reason].status === 407;
+    return failure(err.reason, err.message, err.reason === 'identity_required' ? 'challenge' : 'deny', err.code, challenge ? { headers: { 'proxy-authenticate': 'Basic realm="sluice"' } } : {});
   }
-  if (err instanceof SluiceError) {
-    switch (err.code) {
-      case ErrorCode.STATE_UNAVAILABLE:
-        return { status: 503, error: 'state_unavailable', reason: stateReason(err.details.cause), rule: null, outcome: 'deny', code: err.code, headers: {} };
-      case ErrorCode.SSRF_BLOCKED:
-        return { status: 403, error: 'ssrf_blocked', reason: err.message, rule: null, outcome: 'deny', code: err.code, headers: {} };
-      case ErrorCode.BAD_HOST:
-        return { status: 400, error: 'bad_host', reason: err.message, rule: null, outcome: 'deny', code: err.code, headers: {} };
-      case ErrorCode.DNS_FAILED:
-        return { status: 502, error: 'dns_failed', reason: err.message, rule: null, outcome: 'error', code: err.code, headers: {} };
-      default:
-        break;
-    }
+  const named = err instanceof SluiceError ? refusalOfSluiceCode(err.code) : null;
+  if (err instanceof SluiceError && named !== null && TOLD_TO_THE_AGENT.has(named)) {
+    const reason = named === 'state_unavailable' ? stateReason(err.details.cause) : err.message;
+    return failure(named, reason, REFUSALS[named].failure ? 'error' : 'deny', err.code);
   }
   const code = errorCode(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return upstream(504, 'upstream_timeout', 'timed out connecting to the upstream', code);
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return upstream(504, 'upstream_timeout', 'the upstream did not send response headers in time', code);
-  }
-  if (code === 'UND_ERR_BODY_TIMEOUT') {
-    return upstream(504, 'upstream_timeout', 'the upstream stalled while sending the body', code);
-  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return upstream('upstream_timeout', 'timed out connecting to the upstream', code);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return upstream('upstream_timeout', 'the upstream did not send response headers in time', code);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return upstream('upstream_timeout', 'the upstream stalled while sending the body', code);
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return upstream(502, 'upstream_unreachable', `could not connect to the upstream (${code})`, code);
+    return upstream('upstream_unreachable', `could not connect to the upstream (${code})`, code);
   }
   if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {
-    return upstream(502, 'upstream_tls_failed', `the upstream's TLS certificate did not verify (${code})`, code);
+    return upstream('upstream_tls_failed', `the upstream's TLS certificate did not verify (${code})`, code);
   }
-  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE') {
-    return upstream(502, 'upstream_failed', `the upstream connection failed (${code})`, code);
-  }
-  return {
-    status: 500,
-    error: 'internal_error',
-    reason: 'the gate failed to handle this request',
-    rule: null,
-    outcome: 'error',
-    code: code ?? ErrorCode.INTERNAL,
-    headers: {},
-  };
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE') return upstream('upstream_failed', `the upstream connection failed (${code})`, code);
+  return failure('internal_error', 'the gate failed to handle this request', 'error', code ?? ErrorCode.INTERNAL);
 }
 
 function ownCause(err: unknown): unknown {
@@ -132,8 +115,8 @@ function ownCause(err: unknown): unknown {
   return undefined;
 }
 
-function upstream(status: number, error: DenyError, reason: string, code: string): MappedFailure {
-  return { status, error, reason, rule: null, outcome: 'error', code, headers: {} };
+function upstream(error: RefusalCode, reason: string, code: string): MappedFailure {
+  return failure(error, reason, 'error', code);
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -326,7 +326,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           // Recorded here, before the cut closes the response (and its record is written).
           ctx.outcome = 'error';
           ctx.reason = precise instanceof UpstreamResponseError ? precise.outcome : 'upstream_failed';
-          ctx.error = precise instanceof UpstreamResponseError ? precise.detail : 'upstream_failed_mid_response';
+          ctx.error = precise instanceof UpstreamResponseError ? precise.outcome : 'upstream_failed_mid_response';
           res.destroy();
         } else {
           // The head may be set but held: the deny answer must not carry the upstream's headers.

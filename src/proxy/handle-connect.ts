@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
-import { blankRecord } from './audit-record.js';
+import { auditRecord } from '../audit/record.js';
 import { opened } from './audit-open.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
@@ -67,7 +67,7 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
     record.reason = f.error;
     record.status = f.status;
     begin(gate, record);
-    writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: null, decision_id: decisionId }, f.headers);
+    writeRawDeny(socket, { error: f.error, reason: f.reason, rule: null, decision_id: decisionId }, f.headers);
     finish(gate, record);
     return;
   }
@@ -82,7 +82,7 @@ async function connect(gate: GateServices, server: Server, req: IncomingMessage,
 function parseConnect(req: IncomingMessage): Pick<TunnelContext, 'host' | 'hostText' | 'leafName' | 'port'> {
   const target = req.url ?? '';
   if (target.includes('/') || target.includes('@')) {
-    throw new Rejection(400, 'bad_request', 'CONNECT target must be HOST:PORT (authority-form)');
+    throw new Rejection('bad_request', 'CONNECT target must be HOST:PORT (authority-form)');
   }
   const { hostPart, port } = splitAuthority(target, null);
   const host = normalizeHost(hostPart);
@@ -108,12 +108,12 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     record.rule = d.rule;
     record.reason = d.reason;
     if (d.outcome === 'deny') {
-      throw new Rejection(403, 'policy_denied', `no rule allows CONNECT ${tunnel.hostText}:${tunnel.port} (passthrough host, decided by host only)`, d.rule);
+      throw new Rejection('policy_denied', `no rule allows CONNECT ${tunnel.hostText}:${tunnel.port} (passthrough host, decided by host only)`, d.rule);
     }
     const vetted = await state.resolver.resolve(host, tunnel.port);
     record.address = vetted.address;
     if (!begin(gate, record) || (state.auditFailClosed === 'all' && !gate.auditHealthy())) {
-      throw new Rejection(503, 'audit_unavailable', 'the audit trail cannot record this tunnel; every request is refused until it recovers (audit.fail_closed: all)', d.rule);
+      throw new Rejection('audit_unavailable', 'the audit trail cannot record this tunnel; every request is refused until it recovers (audit.fail_closed: all)', d.rule);
     }
     const relay = new UpstreamRelay();
     const upstream = await dial(vetted.address, tunnel.port, gate.timeouts.upstreamConnectMs, relay.onread);
@@ -157,9 +157,12 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
     record.outcome = f.outcome;
     record.reason = f.error === 'policy_denied' ? record.reason : f.error;
     record.status = f.status;
-    if (f.outcome === 'error') record.error = f.code;
+    if (f.outcome === 'error') {
+      record.error = f.error;
+      gate.logger.warn({ decision_id: record.decision_id, code: f.code, ...(f.cause ? { cause: f.cause } : {}), host: record.host }, f.reason);
+    }
     begin(gate, record);
-    writeRawDeny(client, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? record.rule, decision_id: record.decision_id }, f.headers);
+    writeRawDeny(client, { error: f.error, reason: f.reason, rule: f.rule ?? record.rule, decision_id: record.decision_id }, f.headers);
     finish(gate, record);
   }
 }
@@ -168,7 +171,7 @@ async function passthrough(gate: GateServices, client: Socket, head: Buffer, tun
 function connectRecord(gate: GateServices, decisionId: string): AuditRecord & { startNs: bigint } {
   return {
     startNs: process.hrtime.bigint(),
-    ...blankRecord({
+    ...auditRecord({
       decision_id: decisionId,
       time: new Date().toISOString(),
       policy_version: gate.state().policy.version,

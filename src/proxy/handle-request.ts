@@ -88,7 +88,7 @@ export async function handleRequest(
       // The agent may still be sending a body we will never read: close after answering.
       res.shouldKeepAlive = false;
     }
-    sendDeny(res, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
+    sendDeny(res, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
   }
 }
 

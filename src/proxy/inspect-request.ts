@@ -35,7 +35,7 @@ export function settle(findings: Finding[], dlp: DlpSetup, rule: InspectProfile[
 
 function blocked(findings: readonly Finding[], rule: string | null): Rejection {
   const what = [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');
-  return new Rejection(403, 'dlp_blocked', `the request carries data that must not leave: ${what}`, rule);
+  return new Rejection('dlp_blocked', `the request carries data that must not leave: ${what}`, rule);
 }
 
 /**
@@ -152,7 +152,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
       const bomb = err instanceof DecompressionBombError;
       const f: Finding = { type: bomb ? 'decompression_bomb' : 'body_unreadable', location: 'body', action: 'block' };
       ctx.findings.push(f);
-      throw new Rejection(bomb ? 403 : 400, bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
+      throw new Rejection(bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
     }
   };
   try {
@@ -168,7 +168,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
   } catch (err) {
     if (!(err instanceof ScanBudgetError)) throw err;
     ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
-    throw new Rejection(403, 'inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
+    throw new Rejection('inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
   }
   yield* held.takeAll();
 }
@@ -181,12 +181,12 @@ function requestDecoder(ctx: RequestContext, dlp: DlpSetup): SafeDecompressor | 
     return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxDecodedBytes ?? Math.max(64 * 1024 * 1024, dlp.maxBodyBytes + 1), maxRatio: 1000 });
   } catch {
     ctx.findings.push({ type: 'body_unreadable', location: 'body', action: 'block', detail: 'unsupported content-encoding' });
-    throw new Rejection(415, 'unsupported', `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`, ctx.decision?.rule ?? null);
+    throw new Rejection('unsupported_encoding', `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`, ctx.decision?.rule ?? null);
   }
 }
 
 function tooLarge(rule: string | null): Rejection {
-  return new Rejection(413, 'body_too_large_to_scan', 'the request body (decoded, if compressed) is larger than DLP reads (inspect.dlp.max_body_bytes); nothing unscanned leaves, refused', rule);
+  return new Rejection('body_too_large_to_scan', 'the request body (decoded, if compressed) is larger than DLP reads (inspect.dlp.max_body_bytes); nothing unscanned leaves, refused', rule);
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

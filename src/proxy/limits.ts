@@ -272,7 +272,7 @@ export class GateLimits {
 
   #refusal(why: string): Rejection {
     this.#log.warn('request refused', why);
-    return new Rejection(503, 'overloaded', why, null, { 'retry-after': RETRY_AFTER });
+    return new Rejection('overloaded', why, null, { 'retry-after': RETRY_AFTER });
   }
 
   #add(key: string, d: number): void {

@@ -82,7 +82,7 @@ export function formDecode(s: string): string {
 export function methodOf(value: string, source: string): string {
   const m = value.trim();
   if (m.length > MAX_METHOD || !TOKEN.test(m)) {
-    throw new Rejection(400, 'bad_request', `the method override in ${source} is not an HTTP method; refused (the upstream could read it as any method)`);
+    throw new Rejection('bad_request', `the method override in ${source} is not an HTTP method; refused (the upstream could read it as any method)`);
   }
   return m.toUpperCase();
 }
@@ -115,14 +115,14 @@ export function overrideCheck(state: GateState, ctx: RequestContext): OverrideCh
     const method = asked.toUpperCase();
     const key = `${method} ${path}`;
     if (seen.has(key)) return;
-    if (seen.size >= MAX_OVERRIDES * paths.length) throw new Rejection(400, 'bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
+    if (seen.size >= MAX_OVERRIDES * paths.length) throw new Rejection('bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
     seen.add(key);
     const d: Decision = decide({ scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method, path }, ctx.principal, state.policy);
     if (d.outcome === 'allow') return;
     ctx.decision = d;
     const as = path === ctx.target ? method : `${method} ${path}`;
     const why = d.reason === 'no_rule_matched' ? `no rule allows ${as} there (deny by default)` : `rule ${d.rule} denies ${as}`;
-    throw new Rejection(403, 'policy_denied', `the request asks the upstream to run it as ${as} (${source}), and ${why}`, d.rule);
+    throw new Rejection('policy_denied', `the request asks the upstream to run it as ${as} (${source}), and ${why}`, d.rule);
   };
   return (o) => {
     for (const p of paths) one(o.method, p.path, [o.source, p.source].filter((x) => x !== '').join(' and ') || 'the request line');
@@ -135,10 +135,10 @@ function pathOverrides(headers: IncomingMessage['headers']): { path: string; sou
     const v = headers[name];
     if (v === undefined) continue;
     for (const path of Array.isArray(v) ? v : [v]) {
-      if (!path.startsWith('/')) throw new Rejection(400, 'bad_request', `${name} must be a path starting with '/'; refused (the upstream could route it anywhere)`);
+      if (!path.startsWith('/')) throw new Rejection('bad_request', `${name} must be a path starting with '/'; refused (the upstream could route it anywhere)`);
       out.push({ path, source: name });
     }
   }
-  if (out.length > MAX_OVERRIDES) throw new Rejection(400, 'bad_request', `the request names more than ${MAX_OVERRIDES} override paths; refused`);
+  if (out.length > MAX_OVERRIDES) throw new Rejection('bad_request', `the request names more than ${MAX_OVERRIDES} override paths; refused`);
   return out;
 }

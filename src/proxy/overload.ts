@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import { openRefusal } from './audit-open.js';
-import { blankRecord, buildRecord } from './audit-record.js';
+import { buildRecord } from './audit-record.js';
+import { auditRecord } from '../audit/record.js';
 import { classifyTarget } from './classify-target.js';
-import { sendDeny, writeRawDeny, type DenyError } from './deny-response.js';
+import { sendDeny, writeRawDeny } from './deny-response.js';
+import { REFUSALS, type RefusalCode } from '../refusals.js';
 import type { GateServices } from './gate-runtime.js';
 import { RETRY_AFTER } from './limits.js';
 import { lingerClose } from './linger-close.js';
@@ -19,7 +21,7 @@ import { tunnelOf } from './tunnel-context.js';
 
 const STOPPING = 'the gate is shutting down';
 
-function errorOf(why: string): DenyError {
+function errorOf(why: string): RefusalCode {
   return why === STOPPING ? 'shutting_down' : 'overloaded';
 }
 
@@ -45,7 +47,7 @@ export function refuseRequest(gate: GateServices, req: IncomingMessage, res: Ser
   // Whatever the agent still sends of a body is not read.
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
   openRefusal(gate, ctx);
-  sendDeny(res, 503, { error, reason: why, rule: null, decision_id: ctx.decisionId }, { 'retry-after': RETRY_AFTER });
+  sendDeny(res, { error, reason: why, rule: null, decision_id: ctx.decisionId }, { 'retry-after': RETRY_AFTER });
 }
 
 /** Answer a connection refused at accept, close it, and record it (no request was read: no method, host or path). */
@@ -54,13 +56,13 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   const error = errorOf(why);
   // Answer at once, without waiting for (or parsing) the agent's request: the descriptor is what is scarce.
   socket.pause();
-  const record = blankRecord({
+  const record = auditRecord({
     decision_id,
     time: new Date().toISOString(),
     policy_version: gate.state().policy.version,
     outcome: 'deny',
     reason: error,
-    status: 503,
+    status: REFUSALS[error].status,
   });
   try {
     gate.audit.write(record);
@@ -68,6 +70,6 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
     gate.logger.error({ err, decision_id }, 'audit write failed');
   }
   // On record (the whole record: nothing more will happen) before the answer leaves.
-  writeRawDeny(socket, 503, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
+  writeRawDeny(socket, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
   lingerClose(socket);
 }

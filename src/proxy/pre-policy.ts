@@ -65,7 +65,7 @@ export function checkCredentialTransport(decision: Decision, requestScheme: 'htt
   if (decision.outcome !== 'allow' || decision.credential === null) return;
   const scheme = decision.route === null ? requestScheme : (routeScheme(decision.route) ?? requestScheme);
   const refusal = plaintextRefusal(decision.credential, scheme, decision.route);
-  if (refusal !== null) throw new Rejection(403, 'credential_plaintext_refused', refusal, decision.rule);
+  if (refusal !== null) throw new Rejection('credential_plaintext_refused', refusal, decision.rule);
 }
 
 /**
@@ -79,7 +79,7 @@ export function policyDenial(
   req: Pick<RequestFacts, 'method' | 'scheme' | 'host' | 'port'> & { path?: string },
   policy?: CompiledPolicy,
 ): Rejection {
-  if (decision.reason !== 'no_rule_matched') return new Rejection(403, 'policy_denied', `rule ${decision.rule} denies this request`, decision.rule);
+  if (decision.reason !== 'no_rule_matched') return new Rejection('policy_denied', `rule ${decision.rule} denies this request`, decision.rule);
   // The path without its query (which may carry a token), bounded: enough for an agent to
   // see which resource was refused.
   const bare = (req.path ?? '').split('?')[0] ?? '';
@@ -92,5 +92,5 @@ export function policyDenial(
     const named = near.length > 3 ? `${near.slice(0, 3).join(', ')}, …` : near.join(', ');
     reason += `; rule${near.length === 1 ? '' : 's'} ${named} cover${near.length === 1 ? 's' : ''} this host but not this method, path, port or identity`;
   }
-  return new Rejection(403, 'policy_denied', reason, decision.rule);
+  return new Rejection('policy_denied', reason, decision.rule);
 }

@@ -82,7 +82,7 @@ export async function resolveDestination(state: GateState, ctx: RequestContext, 
     };
   }
   const route = state.routes.get(routeName);
-  if (!route) throw new Rejection(502, 'upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
+  if (!route) throw new Rejection('upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
   ctx.route = route.name;
   assertWithinBase(ctx, route.name, route.basePath);
   // A route is the operator's explicit opt-in to a private address, for this rule only.
@@ -110,7 +110,6 @@ function assertWithinBase(ctx: RequestContext, route: string, basePath: string):
   const p = normaliseRequestPath(ctx.target);
   if (p.ambiguity === null) return;
   throw new Rejection(
-    403,
     'path_outside_route',
     `the path has ${AMBIGUITY_TEXT[p.ambiguity]}: the upstream could read it outside route '${route}' base path ${basePath}`,
     ctx.decision?.rule ?? null,
@@ -137,7 +136,8 @@ export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: u
   // A policy deny records why the policy said no (`no_rule_matched`, `rule_deny`);
   // every other refusal records its contract error (`ssrf_blocked`, `bad_host`, ...).
   ctx.reason = f.error === 'policy_denied' && ctx.decision ? ctx.decision.reason : f.error;
-  if (f.outcome === 'error') ctx.error = f.code;
+  // Only the refusal code reaches the record; the undici or OS code behind it (f.code, f.cause) is logged below.
+  if (f.outcome === 'error') ctx.error = f.error;
   if (f.status >= 500) gate.logger.warn({ decision_id: ctx.decisionId, code: f.code, ...(f.cause ? { cause: f.cause } : {}), host: ctx.hostText }, f.reason);
   return f;
 }

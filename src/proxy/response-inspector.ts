@@ -8,6 +8,7 @@ import type { InjectionFinding } from '../inspect/injection/types.js';
 import { sniffedInspection } from './sniffed-inspector.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
 import { ScanBudgetError, ScanPace, SLICE_BYTES, slices } from '../inspect/scan-pace.js';
+import { REFUSALS } from '../refusals.js';
 
 /**
  * What `forward` needs of a response body's inspector: bytes in, bytes out for the
@@ -39,17 +40,20 @@ export interface BodyInspector {
   scanWhole?(body: Buffer): Buffer[] | null;
 }
 
-/** A response refused by inspection; the gate answers 403 if it still can, else cuts. */
+/** A response refused by inspection; the gate answers its status if it still can, else cuts. */
 export class ResponseBlockedError extends Error {
   constructor(
-    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'a2a_card_changed' | 'inspection_budget_exceeded',
+    readonly error: 'injection_blocked' | 'decompression_bomb' | 'response_unreadable' | 'response_corrupt' | 'a2a_card_changed' | 'inspection_budget_exceeded',
     readonly reason: string,
     readonly findings: Finding[],
-    /** 403: refused by inspection; 502: the upstream sent a body that is corrupt. */
-    readonly status: 403 | 502 = 403,
   ) {
     super(reason);
     this.name = 'ResponseBlockedError';
+  }
+
+  /** From the refusal table: 403 refused by inspection; 502 the upstream sent a corrupt body. */
+  get status(): number {
+    return REFUSALS[this.error].status;
   }
 }
 
@@ -388,7 +392,7 @@ function unreadable(err: Error): ResponseBlockedError {
   const code = err instanceof DecompressionError ? (err as Error & { code?: string }).code : undefined;
   // A corrupt or truncated encoding (trailing bytes included) is the upstream's failure: 502.
   const corrupt = code === 'decompression_failed';
-  return new ResponseBlockedError('response_unreadable', `the response body cannot be decoded for inspection (${corrupt ? err.message : (code ?? err.message)}); refused`, [
+  return new ResponseBlockedError(corrupt ? 'response_corrupt' : 'response_unreadable', `the response body cannot be decoded for inspection (${corrupt ? err.message : (code ?? err.message)}); refused`, [
     { type: 'response_unreadable', location: 'response.body', action: 'block', ...(corrupt ? { detail: 'corrupt content-encoding' } : {}) },
-  ], corrupt ? 502 : 403);
+  ]);
 }

@@ -1,5 +1,6 @@
 import { errors } from 'undici';
-import { ErrorCode, UpstreamError } from '../errors.js';
+import { UpstreamError } from '../errors.js';
+import { REFUSALS } from '../refusals.js';
 
 /** What went wrong with an upstream's response, as the agent and the audit trail see it. */
 export type UpstreamOutcome = 'upstream_malformed_response' | 'upstream_body_reset' | 'upstream_body_timeout';
@@ -19,7 +20,7 @@ export class UpstreamResponseError extends UpstreamError {
     readonly causeCode: string | null,
     message: string,
   ) {
-    super(outcome === 'upstream_malformed_response' ? ErrorCode.UPSTREAM_MALFORMED : outcome === 'upstream_body_timeout' ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_FAILED, message);
+    super(REFUSALS[outcome].sluice, message);
   }
 }
 

@@ -77,7 +77,7 @@ export function buildUpstreamRequest(
   const spec = decision.credential;
   if (spec) {
     if (state.auditFailClosed !== 'off' && !gate.auditHealthy()) {
-      throw new Rejection(503, 'audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', decision.rule);
+      throw new Rejection('audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', decision.rule);
     }
     try {
       // One decryption serves both: the injector gets the value, and the reflection
@@ -127,8 +127,8 @@ function withholdTransforms(headers: Record<string, string | string[]>): void {
 export function credentialRejection(err: unknown, rule: string | null): unknown {
   const c = findCredentialError(err);
   if (!c) return err;
-  if (c.reason === 'placeholder_not_allowed') return new Rejection(403, 'placeholder_denied', c.message, rule);
-  return new Rejection(502, 'credential_unavailable', c.message, rule);
+  if (c.reason === 'placeholder_not_allowed') return new Rejection('placeholder_denied', c.message, rule);
+  return new Rejection('credential_unavailable', c.message, rule);
 }
 
 export function findCredentialError(err: unknown): CredentialError | null {

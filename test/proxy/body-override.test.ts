@@ -89,7 +89,7 @@ void test('the last chunk is held until the body is judged; an unreadable overri
   await assert.rejects(async () => {
     for await (const c of guardBodyOverride(chunks(), { 'content-type': FORM }, (o) => {
       methods.push(o.method);
-      throw new Rejection(403, 'policy_denied', 'no');
+      throw new Rejection('policy_denied', 'no');
     }, LIMITS)) released.push(c.toString());
   }, Rejection);
   assert.deepEqual(methods, ['DELETE']);

@@ -76,6 +76,7 @@ rules:
     const seen = up.seen.length;
     const odd = await post(Buffer.from('whatever'), 'x-custom');
     assert.equal(odd.status, 415, odd.body);
+    assert.equal((JSON.parse(odd.body) as { error: string }).error, 'unsupported_encoding');
     const corrupt = await post(Buffer.from('not gzip at all, really'), 'gzip');
     assert.equal(corrupt.status, 400, corrupt.body);
     assert.equal(up.seen.length, seen);

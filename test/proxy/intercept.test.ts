@@ -93,6 +93,20 @@ rules:
     assert.ok(rec.bytes_out > 0);
   });
 
+  test('a passthrough host whose upstream refuses the connection: 502 upstream_unreachable, and the record holds a Sluice code, not the OS code', async () => {
+    const dead = await startUpstream();
+    const port = dead.port;
+    await dead.close();
+    const r = await exec('curl', ['-sS', '-i', '--proxy', g.proxyUrl, `https://pass.upstream.test:${port}/`]);
+    assert.match(r.stdout, /^HTTP\/1\.1 502/, r.stdout + r.stderr);
+    await waitFor(() => g.audit.records.some((x) => x.transport === 'tunnel' && x.port === port));
+    const rec = g.audit.records.find((x) => x.transport === 'tunnel' && x.port === port)!;
+    assert.equal(rec.outcome, 'error');
+    assert.equal(rec.error, 'upstream_unreachable');
+    // The OS's code is the log's.
+    assert.ok(g.logs.some((l) => l.decision_id === rec.decision_id && l.code === 'ECONNREFUSED'), JSON.stringify(g.logs.slice(-3)));
+  });
+
   test('a Host header that differs from the CONNECT target is refused (domain fronting)', async () => {
     const r = await exec('curl', curlArgs(g, `${origin}/`, ['-i', '-H', 'Host: other.upstream.test']));
     assert.match(r.stdout, /^HTTP\/1\.1 421/);

@@ -160,6 +160,8 @@ rules:
     assert.equal(r.status, 502);
     assert.equal((JSON.parse(r.body) as { error: string }).error, 'upstream_unreachable');
     assert.equal(g.audit.records.at(-1)?.outcome, 'error');
+    // Sluice's code on record; ECONNREFUSED is the log's.
+    assert.equal(g.audit.records.at(-1)?.error, 'upstream_unreachable');
   });
 
   test('curl through the proxy (plain HTTP) reads the upstream body', async () => {

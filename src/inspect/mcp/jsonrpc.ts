@@ -17,6 +17,7 @@
  */
 
 import { foldKey, readJsonStrict, type StrictJsonProblem } from '../json-strict.js';
+import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, JSONRPC_REFUSED, REFUSALS, type RefusalCode } from '../../refusals.js';
 
 export type JsonRpcId = string | number;
 
@@ -56,16 +57,16 @@ export interface JsonRpcLimits {
 export const DEFAULT_JSONRPC_LIMITS: Readonly<Required<JsonRpcLimits>> = { maxBytes: 4 * 1024 * 1024, maxBatch: 1000, maxDepth: 64 };
 
 /**
- * JSON-RPC error code Sluice answers a denied MCP request with. -32001 is in the
- * range JSON-RPC leaves to implementations (-32000 to -32099, "server error");
- * MCP itself uses -32002 (resource not found) and -32042 (URL elicitation), so
- * -32001 does not collide with a code an MCP client interprets.
+ * JSON-RPC error code Sluice answers most refused MCP requests with (the refusal
+ * table, src/refusals.ts, binds each refusal to its code). -32001 is in the range
+ * JSON-RPC leaves to implementations (-32000 to -32099, "server error"); MCP itself
+ * uses -32002 (resource not found) and -32042 (URL elicitation), so -32001 does not
+ * collide with a code an MCP client interprets.
  */
-export const MCP_DENIED_CODE = -32001;
+export const MCP_DENIED_CODE = JSONRPC_REFUSED;
 
 /** Standard JSON-RPC codes, for answering a malformed request. */
-export const JSONRPC_PARSE_ERROR = -32700;
-export const JSONRPC_INVALID_REQUEST = -32600;
+export { JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST };
 
 /**
  * Parse a payload. A batch is valid only when every element is a valid message
@@ -156,7 +157,7 @@ function classify(v: unknown): JsonRpcMessage | string {
  * (DESIGN.md, "Contracts users rely on").
  */
 export interface McpDenyData {
-  error: string;
+  error: RefusalCode;
   reason: string;
   rule: string | null;
   decision_id: string;
@@ -182,8 +183,9 @@ export interface JsonRpcErrorResponse {
 }
 
 /**
- * The JSON-RPC answer to a denied MCP request: code -32001, the reason as the
- * message, and `data` mirroring the HTTP deny body so one parser reads both.
+ * The JSON-RPC answer to a denied MCP request: the refusal's code from the refusal
+ * table (-32001 for most), the reason as the message, and `data` mirroring the HTTP
+ * deny body so one parser reads both.
  *
  * @example
  * jsonRpcDeny(9, { error: 'policy_denied', reason: 'tool tickets.delete denied', rule: 'no-delete', decision_id: 'dec_1' })
@@ -192,7 +194,7 @@ export interface JsonRpcErrorResponse {
  */
 export function jsonRpcDeny(id: JsonRpcId | null, deny: McpDenyData): JsonRpcErrorResponse {
   const data: McpDenyData = { error: deny.error, reason: deny.reason, rule: deny.rule, decision_id: deny.decision_id };
-  return jsonRpcError(id, MCP_DENIED_CODE, deny.reason, data);
+  return jsonRpcError(id, REFUSALS[deny.error].jsonRpc, deny.reason, data);
 }
 
 

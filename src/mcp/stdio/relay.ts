@@ -15,7 +15,8 @@
  */
 import type { ClientStep, McpGuard, ServerStep } from '../guard.js';
 import type { McpChannel } from '../channel.js';
-import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, jsonRpcError, MCP_DENIED_CODE, parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import { jsonRpcError, parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
+import { REFUSALS } from '../../refusals.js';
 import type { JsonRpcMessage, JsonRpcParseResult } from '../../inspect/mcp/jsonrpc.js';
 import { envelopeOf, type Envelope } from './envelope.js';
 import type { Line } from './line-splitter.js';
@@ -89,9 +90,9 @@ export class StdioRelay {
       else if (s.kind === 'replace') toServer.push(s.message);
       else if (s.kind === 'forward' && m.kind === 'request') {
         const decisionId = this.guard.abandon(this.channel, m.id, null);
-        toClient.push(jsonRpcError(m.id, MCP_DENIED_CODE, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: decisionId }));
+        toClient.push(jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: decisionId }));
       } else if (s.kind === 'forward' && (m.kind === 'result' || m.kind === 'error') && m.id !== null) {
-        toServer.push(jsonRpcError(m.id, MCP_DENIED_CODE, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: null }));
+        toServer.push(jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: null }));
       }
     });
     if (toServer.length > 0) await this.io.toServer(toServer);
@@ -105,12 +106,12 @@ export class StdioRelay {
   /** The guard itself failed: the message is refused (fail closed) and the failure reported. */
   private failed(from: 'client' | 'server', bytes: Buffer, err: unknown): Promise<void> {
     this.io.warn(`the MCP guard failed on a message from the ${from}; it was refused: ${err instanceof Error ? err.message : String(err)}`);
-    return this.unreadable(from, envelopeOf(bytes), { error: 'mcp_guard_failed', code: MCP_DENIED_CODE, reason: 'the gate could not inspect this message; refused (fail closed)', audited: true, bytes: bytes.length });
+    return this.unreadable(from, envelopeOf(bytes), { error: 'mcp_guard_failed', reason: 'the gate could not inspect this message; refused (fail closed)', audited: true, bytes: bytes.length });
   }
 }
 
 function tooLarge(bytes: number, max: number): Unreadable {
-  return { error: 'message_too_large', code: MCP_DENIED_CODE, reason: `the JSON-RPC message is ${bytes} bytes, over the ${max}-byte limit (mcp.max_message_bytes); nothing was forwarded`, audited: true, bytes };
+  return { error: 'message_too_large', reason: `the JSON-RPC message is ${bytes} bytes, over the ${max}-byte limit (mcp.max_message_bytes); nothing was forwarded`, audited: true, bytes };
 }
 
 /**
@@ -122,10 +123,10 @@ function tooLarge(bytes: number, max: number): Unreadable {
 function malformed(r: Extract<JsonRpcParseResult, { ok: false }>, bytes: number): Unreadable {
   if (r.code !== 'invalid_json' && r.code !== 'empty_batch' && (r.code !== 'not_jsonrpc' || r.message.includes('in another case'))) {
     const parse = r.code !== 'not_jsonrpc' && r.code !== 'batch_too_long';
-    return { error: 'jsonrpc_unreadable', code: parse ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST, reason: `the JSON-RPC message cannot be read the way its receiver would read it (${r.message}); refused`, audited: true, bytes };
+    return { error: 'jsonrpc_unreadable', malformed: parse ? 'parse' : 'invalid', reason: `the JSON-RPC message cannot be read the way its receiver would read it (${r.message}); refused`, audited: true, bytes };
   }
   const parse = r.code === 'invalid_json';
-  return { error: 'mcp_invalid_message', code: parse ? JSONRPC_PARSE_ERROR : JSONRPC_INVALID_REQUEST, reason: `${parse ? 'Parse error' : 'Invalid Request'}: ${r.message}`, audited: false, bytes };
+  return { error: 'mcp_invalid_message', malformed: parse ? 'parse' : 'invalid', reason: `${parse ? 'Parse error' : 'Invalid Request'}: ${r.message}`, audited: false, bytes };
 }
 
 /** A message's size: the line's, or, inside a batch, its own serialised size. */

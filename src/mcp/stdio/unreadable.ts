@@ -8,11 +8,12 @@
  * line is only reported on stderr (it is a broken peer, not a decision).
  *
  * @example
- * await refuseUnreadable(guard, channel, io, 'client', envelopeOf(bytes), { error: 'mcp_invalid_message', code: -32700, reason: 'Parse error: not valid JSON', audited: false, bytes: 12 });
+ * await refuseUnreadable(guard, channel, io, 'client', envelopeOf(bytes), { error: 'mcp_invalid_message', malformed: 'parse', reason: 'Parse error: not valid JSON', audited: false, bytes: 12 });
  */
 import type { AuditRecord } from '../../audit/fields.js';
 import { newDecisionId } from '../../audit/decision-id.js';
-import { jsonRpcError, MCP_DENIED_CODE, type JsonRpcId } from '../../inspect/mcp/jsonrpc.js';
+import { jsonRpcError, type JsonRpcId } from '../../inspect/mcp/jsonrpc.js';
+import { JSONRPC_INTERNAL_ERROR, JSONRPC_REFUSED, jsonRpcCodeFor, type RefusalCode } from '../../refusals.js';
 import { McpChannel } from '../channel.js';
 import type { McpGuard } from '../guard.js';
 import { toolRecord } from '../tool-record.js';
@@ -34,9 +35,9 @@ export interface RelayIo {
 
 export interface Unreadable {
   /** The deny body's `error`: `message_too_large`, `mcp_invalid_message`, `mcp_guard_failed`. */
-  error: string;
-  /** JSON-RPC error code of the answer. */
-  code: number;
+  error: RefusalCode;
+  /** Not parseable as JSON-RPC: the sender gets JSON-RPC's own code (refusals.ts, jsonRpcCodeFor). */
+  malformed?: 'parse' | 'invalid';
   reason: string;
   /** Record the refusal in the audit trail (and give the answer a decision id). */
   audited: boolean;
@@ -83,12 +84,13 @@ export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: Rela
       );
     }
   }
-  const body = (reason: string): { error: string; reason: string; rule: null; decision_id: string | null } => ({ error: what.error, reason, rule: null, decision_id: decisionId });
+  const body = (reason: string): { error: RefusalCode; reason: string; rule: null; decision_id: string | null } => ({ error: what.error, reason, rule: null, decision_id: decisionId });
+  const code = jsonRpcCodeFor(what.error, what.malformed);
   // To the sender: what is wrong with its message. To the other side, whose request it answered: that the answer was refused.
-  const toSender = (to: JsonRpcId | null): unknown => jsonRpcError(to, what.code, what.reason, body(what.reason));
+  const toSender = (to: JsonRpcId | null): unknown => jsonRpcError(to, code, what.reason, body(what.reason));
   const toAsker = (to: JsonRpcId): unknown => {
     const reason = `the ${from}'s answer was refused: ${what.reason}`;
-    return jsonRpcError(to, what.code === MCP_DENIED_CODE ? MCP_DENIED_CODE : JSONRPC_INTERNAL_ERROR, reason, body(reason));
+    return jsonRpcError(to, code === JSONRPC_REFUSED ? JSONRPC_REFUSED : JSONRPC_INTERNAL_ERROR, reason, body(reason));
   };
   if (from === 'client') {
     if (kind === 'request' || kind === 'unknown') return io.toClient(toSender(id));
@@ -98,5 +100,3 @@ export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: Rela
   if (kind === 'request') return io.toServer(toSender(id));
   if (kind === 'response') return io.toClient(toAsker(id!));
 }
-
-const JSONRPC_INTERNAL_ERROR = -32603;

@@ -15,7 +15,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { McpChannel } from '../../mcp/channel.js';
 import type { ClientStep } from '../../mcp/guard.js';
-import { jsonRpcError, MCP_DENIED_CODE } from '../../inspect/mcp/jsonrpc.js';
+import { jsonRpcError } from '../../inspect/mcp/jsonrpc.js';
+import { REFUSALS } from '../../refusals.js';
 import { unreadableReason } from '../../inspect/mcp/recognise.js';
 import { couldBeJson, JsonRpcMention, mentionsJsonRpc } from '../../inspect/mcp/rpc-markers.js';
 import { recogniseRequest } from './charset.js';
@@ -62,7 +63,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
       const enc = headerText(req.headers['content-encoding']);
       const prefix = await prefixText(Buffer.concat(head), enc);
       if (prefix === null || (couldBeJson(prefix) && mentionsJsonRpc(prefix))) {
-        throw new Rejection(413, 'message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+        throw new Rejection('message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
       }
       // Passed on as ordinary, but watched: should it turn out to be JSON-RPC after all, it is cut before its end.
       return { kind: 'pass', body: replay(head, it, ctx, couldBeJson(prefix) && isIdentity(enc) ? watcher(prefix) : null) };
@@ -71,11 +72,11 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
   // A compressed body is read decoded: compression must not be a way around the guard.
   const plain = await decoded(body, headerText(req.headers['content-encoding']), max);
-  if (plain === 'bomb') throw new Rejection(403, 'decompression_bomb', 'the request body expands beyond the decompression limits (a decompression bomb); refused', ctx.decision?.rule ?? null);
+  if (plain === 'bomb') throw new Rejection('decompression_bomb', 'the request body expands beyond the decompression limits (a decompression bomb); refused', ctx.decision?.rule ?? null);
   if (plain !== null && !Buffer.isBuffer(plain)) {
     // Past the bound: refused only when it announces JSON-RPC, like an uncompressed body.
     if (couldBeJson(plain.tooLarge) && mentionsJsonRpc(plain.tooLarge)) {
-      throw new Rejection(413, 'message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+      throw new Rejection('message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
     }
     return { kind: 'pass', body: replay([body], null, ctx) };
   }
@@ -85,7 +86,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const known = gate.mcp.channels.find(key) !== null || req.headers['mcp-protocol-version'] !== undefined;
   const parsed = recogniseRequest(plain, headerText(req.headers['content-type']), known, max);
   if (parsed.kind === 'unreadable') {
-    throw new Rejection(400, 'jsonrpc_unreadable', `${unreadableReason(parsed)}; nothing was forwarded`, ctx.decision?.rule ?? null);
+    throw new Rejection('jsonrpc_unreadable', `${unreadableReason(parsed)}; nothing was forwarded`, ctx.decision?.rule ?? null);
   }
   if (parsed.kind === 'ordinary') return { kind: 'pass', body: replay([body], null, ctx) };
   if (isA2aPayload(parsed.messages)) {
@@ -132,7 +133,7 @@ function refuseBatch(gate: GateServices, channel: McpChannel, messages: JsonRpcM
     else if (m.kind === 'request') {
       gate.mcp.guard.abandon(channel, m.id, decisionId);
       const reason = 'another message in the same JSON-RPC batch was refused, so none of it was forwarded';
-      out.push(jsonRpcError(m.id, MCP_DENIED_CODE, reason, { error: 'batch_refused', reason, rule: null, decision_id: decisionId }));
+      out.push(jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, reason, { error: 'batch_refused', reason, rule: null, decision_id: decisionId }));
     }
   });
   return out;
@@ -218,7 +219,7 @@ async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: 
     if (n.done) return;
     ctx.bytesIn += n.value.length;
     if (watch?.push(n.value)) {
-      throw new Rejection(413, 'message_too_large', 'the body turned out to be a JSON-RPC message over mcp.max_message_bytes; it was cut before its end', ctx.decision?.rule ?? null);
+      throw new Rejection('message_too_large', 'the body turned out to be a JSON-RPC message over mcp.max_message_bytes; it was cut before its end', ctx.decision?.rule ?? null);
     }
     yield n.value;
   }

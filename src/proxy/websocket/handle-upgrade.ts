@@ -64,7 +64,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
 
   try {
     if (!isWebSocketUpgrade(req)) {
-      throw new Rejection(501, 'unsupported', `protocol upgrade "${String(req.headers.upgrade)}" is not proxied; only WebSocket is`);
+      throw new Rejection('unsupported', `protocol upgrade "${String(req.headers.upgrade)}" is not proxied; only WebSocket is`);
     }
     const decision = await admitAndDecide(gate, state, ctx);
     const held = holdSession(gate, ctx, socket);
@@ -130,7 +130,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     const f = recordFailure(gate, ctx, thrown);
     status = f.status;
     openRefusal(gate, ctx);
-    writeRawDeny(socket, f.status, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
+    writeRawDeny(socket, { error: f.error, reason: f.reason, rule: f.rule ?? ctx.decision?.rule ?? null, decision_id: ctx.decisionId }, f.headers);
     // Read (and drop) whatever the agent still sends, so its close is seen and the socket freed.
     socket.resume();
     audit();

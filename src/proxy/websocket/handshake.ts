@@ -15,17 +15,17 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 /** RFC 6455 §4.2.1: a GET, version 13, a 16-byte key, no body. Anything else is refused before dialling. */
 export function checkHandshake(req: IncomingMessage): string {
-  if (req.method !== 'GET') throw new Rejection(400, 'bad_request', `a WebSocket handshake is a GET, not ${req.method}`);
+  if (req.method !== 'GET') throw new Rejection('bad_request', `a WebSocket handshake is a GET, not ${req.method}`);
   const version = req.headers['sec-websocket-version'];
   if (version !== '13') {
-    throw new Rejection(400, 'bad_request', 'unsupported Sec-WebSocket-Version: only 13 (RFC 6455) is proxied', null, { 'sec-websocket-version': '13' });
+    throw new Rejection('bad_request', 'unsupported Sec-WebSocket-Version: only 13 (RFC 6455) is proxied', null, { 'sec-websocket-version': '13' });
   }
   const key = req.headers['sec-websocket-key'];
   if (typeof key !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(key.trim())) {
-    throw new Rejection(400, 'bad_request', 'missing or malformed Sec-WebSocket-Key');
+    throw new Rejection('bad_request', 'missing or malformed Sec-WebSocket-Key');
   }
   if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') {
-    throw new Rejection(400, 'bad_request', 'a WebSocket handshake carries no body');
+    throw new Rejection('bad_request', 'a WebSocket handshake carries no body');
   }
   return key.trim();
 }
@@ -85,5 +85,5 @@ function isWebSocketToken(v: string | undefined): boolean {
 }
 
 function upstreamRefused(reason: string): Rejection {
-  return new Rejection(502, 'upstream_failed', reason);
+  return new Rejection('upstream_failed', reason);
 }

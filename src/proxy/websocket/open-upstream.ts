@@ -62,7 +62,7 @@ export function openUpstream(dest: Destination, opts: OpenOptions): Promise<Upst
     });
     req.on('response', (res: IncomingMessage) => {
       res.resume();
-      fail(new Rejection(502, 'upstream_failed', `the upstream answered ${res.statusCode ?? 0} instead of switching to WebSocket`));
+      fail(new Rejection('upstream_failed', `the upstream answered ${res.statusCode ?? 0} instead of switching to WebSocket`));
     });
     req.on('error', (err) => fail(err));
     req.end();

@@ -26,6 +26,6 @@ test('agent card paths: both names, query ignored, spellings a server may still 
 test('a denied A2A request gets the deny body under a code A2A clients do not read as TaskNotFound', () => {
   assert.notEqual(A2A_DENIED_CODE, MCP_DENIED_CODE);
   assert.ok(A2A_DENIED_CODE <= -32000 && A2A_DENIED_CODE >= -32099);
-  const deny = { error: 'dlp_blocked', reason: 'aws_access_key_id in a2a.message:parts[0].text', rule: 'dlp', decision_id: 'dec_1' };
+  const deny = { error: 'dlp_blocked' as const, reason: 'aws_access_key_id in a2a.message:parts[0].text', rule: 'dlp', decision_id: 'dec_1' };
   assert.deepEqual(a2aJsonRpcDeny('r1', { ...deny, extra: 'dropped' } as typeof deny), { jsonrpc: '2.0', id: 'r1', error: { code: A2A_DENIED_CODE, message: deny.reason, data: deny } });
 });

@@ -98,7 +98,7 @@ test('classifyJsonRpc works on parsed values', () => {
 test('jsonRpcError and jsonRpcDeny: the deny mirrors the HTTP deny body under code -32001', () => {
   assert.deepEqual(jsonRpcError(4, -32601, 'Method not found'), { jsonrpc: '2.0', id: 4, error: { code: -32601, message: 'Method not found' } });
   assert.deepEqual(jsonRpcError(null, -32700, 'Parse error', { x: 1 }), { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: { x: 1 } } });
-  const body = { error: 'policy_denied', reason: 'tool tickets.delete is denied by rule no-delete', rule: 'no-delete', decision_id: 'dec_01' };
+  const body = { error: 'policy_denied' as const, reason: 'tool tickets.delete is denied by rule no-delete', rule: 'no-delete', decision_id: 'dec_01' };
   const deny = jsonRpcDeny('req-9', body);
   assert.equal(MCP_DENIED_CODE, -32001);
   assert.deepEqual(deny, { jsonrpc: '2.0', id: 'req-9', error: { code: -32001, message: body.reason, data: body } });
