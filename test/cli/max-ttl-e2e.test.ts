@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
+import { initDir, loopbackUpstream, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { exec } from '../helpers/exec.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -39,14 +39,7 @@ describe('identity.max_ttl through sluice token, sluice run and sluice start', (
 
   before(async () => {
     up = await startUpstream();
-    d = await initDir(`  - id: upstream
-    hosts: [api.upstream.test]
-dns:
-  hosts:
-    api.upstream.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-`);
+    d = await initDir(loopbackUpstream('upstream'));
     base = await readFile(d.configFile, 'utf8');
     await writeFile(d.configFile, config('2h'));
     gate = await startCliGate(d.configFile);
