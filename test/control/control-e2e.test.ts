@@ -253,6 +253,9 @@ describe('a gate restart under a running sluice run', () => {
       await w.gate.stop();
       const down = out.length;
       await until('requests failing while the gate is down', () => /^(?!200$).+$/m.test(out.slice(down)));
+      // The gate stays down until the run has tried to renew (once a second) and said so:
+      // a restart quicker than that would leave nothing for it to recover from.
+      await until('a renewal failing while the gate is down', () => /renewal failed, retrying/.test(err), 20_000);
       w.gate = await startCliGate(w.d.configFile, { port });
       const up = out.length;
       await until('requests allowed again by the new gate', () => out.slice(up).includes('200\n'), 40_000);
