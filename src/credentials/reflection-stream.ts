@@ -78,8 +78,13 @@ export class ReflectionStream {
   readonly #a: Automaton;
   readonly #skip: Skips;
   readonly #marker: Buffer;
-  /** Source offset of each recent canonical byte, by canonical position. */
-  readonly #ring: Float64Array;
+  /**
+   * Source offset of each recent canonical byte, by canonical position. A plain array:
+   * it lives on the V8 heap and dies young with the response. A Float64Array of this
+   * size (over 64 bytes) is an off-heap backing store, malloc'd and tracked by the
+   * collector, and cost more than the scan of a small response (three per response).
+   */
+  readonly #ring: number[];
   readonly #mask: number;
   #cpos = 0;
   #state = 0;
@@ -93,7 +98,7 @@ export class ReflectionStream {
   #ranges: number[] = [];
   #replaced = 0;
   /** Per special byte, where it next occurs in the buffer being scanned (-1: not looked yet). */
-  readonly #specialAt = new Float64Array(SPECIAL_BYTES.length);
+  readonly #specialAt: number[] = SPECIAL_BYTES.map(() => -1);
   /** Told each source range as it is replaced (header values map them back to each value). */
   onRange: ((start: number, end: number) => void) | null = null;
 
@@ -103,8 +108,22 @@ export class ReflectionStream {
     this.#marker = marker;
     let size = 2;
     while (size <= a.longest) size *= 2;
-    this.#ring = new Float64Array(size);
+    const ring: number[] = [];
+    for (let k = 0; k < size; k++) ring.push(0); // packed (no holes to check on read)
+    this.#ring = ring;
     this.#mask = size - 1;
+  }
+
+  /**
+   * Back to a fresh stream over the same needles (nothing held, nothing pending), so a
+   * caller that scans whole values one after another reuses one stream.
+   */
+  reset(): this {
+    this.#cpos = this.#state = this.#breaks = this.#base = this.#scanned = this.#replaced = 0;
+    this.#carry = EMPTY;
+    this.#ranges.length = 0;
+    this.onRange = null;
+    return this;
   }
 
   /** Ranges replaced so far. */
@@ -170,7 +189,8 @@ export class ReflectionStream {
     const { classOf, classes, delta, out } = this.#a;
     const { one, two } = this.#skip;
     const { jump, window: m } = this.#a;
-    this.#specialAt.fill(-1);
+    const at = this.#specialAt;
+    for (let k = 0; k < at.length; k++) at[k] = -1;
     let special = -1;
     const ring = this.#ring;
     const mask = this.#mask;
