@@ -120,6 +120,9 @@ export function scrubHeaders<H extends ResponseHeaders>(
     if (Array.isArray(v)) for (const one of v) joined += one;
     else joined += v;
   }
+  // Every source spelling is at least as long as the canonical bytes it reads as: text
+  // shorter than the shortest needle (a reason phrase, most header sets) holds none.
+  if (joined.length < a.shortest) return { headers: { ...headers }, replaced: 0 };
   const spans = matchSpans(a, Buffer.from(joined, 'latin1'));
   if (spans.length === 0) return { headers: { ...headers }, replaced: 0 };
   const marker = opts.replacement ?? DEFAULT_REPLACEMENT;

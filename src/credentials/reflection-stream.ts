@@ -74,6 +74,13 @@ function skipTables(a: Automaton): Skips {
   return t;
 }
 
+/** A packed array of `size` zeros (no holes to check on a read). */
+function newRing(size: number): number[] {
+  const ring: number[] = [];
+  for (let k = 0; k < size; k++) ring.push(0);
+  return ring;
+}
+
 export class ReflectionStream {
   readonly #a: Automaton;
   readonly #skip: Skips;
@@ -83,8 +90,9 @@ export class ReflectionStream {
    * it lives on the V8 heap and dies young with the response. A Float64Array of this
    * size (over 64 bytes) is an off-heap backing store, malloc'd and tracked by the
    * collector, and cost more than the scan of a small response (three per response).
+   * Made at the first byte the scan reads one by one: most bodies are skipped whole.
    */
-  readonly #ring: number[];
+  #ring: number[] | null = null;
   readonly #mask: number;
   #cpos = 0;
   #state = 0;
@@ -108,9 +116,6 @@ export class ReflectionStream {
     this.#marker = marker;
     let size = 2;
     while (size <= a.longest) size *= 2;
-    const ring: number[] = [];
-    for (let k = 0; k < size; k++) ring.push(0); // packed (no holes to check on read)
-    this.#ring = ring;
     this.#mask = size - 1;
   }
 
@@ -182,7 +187,8 @@ export class ReflectionStream {
     const s = this.#state;
     if (s === 0) return this.#scanned;
     // After a cut the match in progress may have begun in bytes already sent.
-    return Math.max(this.#base, Math.min(this.#scanned, this.#ring[(this.#cpos - this.#a.depth[s]!) & this.#mask]!));
+    // A state past the root was reached by reading a byte, so the ring exists.
+    return Math.max(this.#base, Math.min(this.#scanned, this.#ring![(this.#cpos - this.#a.depth[s]!) & this.#mask]!));
   }
 
   #scan(buf: Buffer, final: boolean): void {
@@ -192,7 +198,7 @@ export class ReflectionStream {
     const at = this.#specialAt;
     for (let k = 0; k < at.length; k++) at[k] = -1;
     let special = -1;
-    const ring = this.#ring;
+    let ring = this.#ring;
     const mask = this.#mask;
     const base = this.#base;
     const n = buf.length;
@@ -218,6 +224,7 @@ export class ReflectionStream {
         if (i + 1 === n && one[buf[i]!] === 1) i++;
         if (i === n) break;
       }
+      ring ??= this.#ring = newRing(mask + 1);
       const b = buf[i]!;
       const from = base + i;
       if (SPECIAL[b] === 0) {
