@@ -5,7 +5,7 @@
  * HTTPS, idle timeouts long enough for the idle scenario. A contender that cannot start
  * is returned as unavailable with the reason; no figure is ever made up for it.
  */
-import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -233,6 +233,9 @@ export async function sluiceHome(kids: Children, dir: string): Promise<SluiceHom
   const tok = await kids.run('node', [SLUICE, 'token', '--tenant', 'bench', '--agent', 'bench', '--ttl', '24h', '--config', cfg], 60_000);
   if (tok.code !== 0) throw new Error(`sluice token: ${tok.stderr.trim()}`);
   await chmod(home, 0o700);
+  // The --sluice-before build gets its own copy of the keys, secrets and CA, before any
+  // store exists: an older build refuses a state.db a newer one has migrated.
+  if (BEFORE !== undefined) await cp(home, `${home}-before`, { recursive: true });
   return { dir: home, token: tok.stdout.trim() };
 }
 
@@ -241,7 +244,8 @@ export async function sluice(ctx: StartContext, mode: Mode & { label?: string; b
   const cli = mode.before ? BEFORE : SLUICE;
   const name = mode.before ? beforeLabel(mode.label ?? 'Sluice') : (mode.label ?? 'Sluice');
   if (cli === undefined) return { name, ca: ctx.upstreamCa, unavailable: 'no --sluice-before build given' };
-  const ca = mode.intercept ? join(ctx.sluice.dir, 'ca.pem') : ctx.upstreamCa;
+  const home = mode.before ? `${ctx.sluice.dir}-before` : ctx.sluice.dir;
+  const ca = mode.intercept ? join(home, 'ca.pem') : ctx.upstreamCa;
   return guarded(name, ca, async () => {
     const cred = mode.inject ? `\n    credential: { secret: ${SECRET_NAME}, header: authorization, value: "Bearer {{secret}}" }` : '';
     const yaml = `version: 1
@@ -256,7 +260,7 @@ rules:
   - id: bench-upstream
     hosts: [127.0.0.1]${cred}
 `;
-    const conf = join(ctx.sluice.dir, `bench-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
+    const conf = join(home, `bench-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
     await writeFile(conf, yaml);
     const prof = PROFILE_DIR === undefined || mode.before ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
     const child = ctx.kids.spawn('node', [...prof, cli, 'start', '--config', conf, '--listen', '127.0.0.1:0']);

@@ -197,11 +197,18 @@ export class AuditJournal {
   private append(line: string, id: string, records = 1): boolean {
     // After a write cut short (a full disk), the torn fragment is ended first, so that it
     // spoils only its own line for the replay.
-    const buf = Buffer.from(this.torn ? `\n${line}` : line, 'utf8');
+    const text = this.torn ? `\n${line}` : line;
     let off = 0;
     try {
-      while (off < buf.length) off += writeSync(this.current.fd, buf, off, buf.length - off);
-      this.current.bytes += buf.length;
+      // The string goes to write(2) as is (no Buffer per line); only a short write,
+      // which a regular file gives when its disk fills, needs the bytes to go on from.
+      const size = Buffer.byteLength(text, 'utf8');
+      off = writeSync(this.current.fd, text, null, 'utf8');
+      if (off < size) {
+        const buf = Buffer.from(text, 'utf8');
+        while (off < buf.length) off += writeSync(this.current.fd, buf, off, buf.length - off);
+      }
+      this.current.bytes += size;
       this.torn = false;
       if (this.failure !== null) this.failure = null;
       return true;

@@ -24,6 +24,8 @@ export interface Automaton {
   /** Bytes that leave the root: any other byte read at the root leaves it at the root. */
   readonly starts: Uint8Array;
   readonly longest: number;
+  /** The shortest needle: a text of fewer source bytes holds no match (no spelling is shorter than what it reads as). */
+  readonly shortest: number;
   /**
    * Wu-Manber shifts over a window of `window` bytes (the shortest needle, at most 255):
    * by the byte pair that ends the window, how far no needle can start. Null when a
@@ -88,7 +90,8 @@ export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
       }
     }
   }
-  const window = Math.min(255, ...needles.filter((n) => n.length > 0).map((n) => n.length));
+  const shortest = Math.min(...needles.filter((n) => n.length > 0).map((n) => n.length));
+  const window = Math.min(255, shortest);
   let jump: Uint8Array | null = null;
   if (window >= 4) {
     jump = new Uint8Array(65536).fill(window - 1);
@@ -101,5 +104,5 @@ export function compileAutomaton(needles: readonly Uint8Array[]): Automaton {
   }
   const starts = new Uint8Array(256);
   for (let b = 0; b < 256; b++) starts[b] = delta[classOf[b]!]! !== 0 ? 1 : 0;
-  return { classOf, classes, delta, out, depth: Uint32Array.from(depth), starts, longest, jump, window };
+  return { classOf, classes, delta, out, depth: Uint32Array.from(depth), starts, longest, shortest, jump, window };
 }

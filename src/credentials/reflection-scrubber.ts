@@ -114,13 +114,16 @@ export function scrubHeaders<H extends ResponseHeaders>(
 ): { headers: H; replaced: number } {
   const a = compiled(secrets);
   if (!a) return { headers: { ...headers }, replaced: 0 };
-  const values: string[] = [];
+  let joined = '';
   for (const v of Object.values(headers)) {
     if (v === undefined) continue;
-    if (Array.isArray(v)) values.push(...v);
-    else values.push(v);
+    if (Array.isArray(v)) for (const one of v) joined += one;
+    else joined += v;
   }
-  const spans = matchSpans(a, Buffer.from(values.join(''), 'latin1'));
+  // Every source spelling is at least as long as the canonical bytes it reads as: text
+  // shorter than the shortest needle (a reason phrase, most header sets) holds none.
+  if (joined.length < a.shortest) return { headers: { ...headers }, replaced: 0 };
+  const spans = matchSpans(a, Buffer.from(joined, 'latin1'));
   if (spans.length === 0) return { headers: { ...headers }, replaced: 0 };
   const marker = opts.replacement ?? DEFAULT_REPLACEMENT;
   let at = 0;
@@ -150,10 +153,19 @@ export function scrubHeaders<H extends ResponseHeaders>(
 /** The source ranges ([start, end) pairs) a whole text's matches cover. */
 function matchSpans(a: Automaton, text: Buffer): number[] {
   const spans: number[] = [];
-  const s = new ReflectionStream(a, EMPTY_MARK);
-  s.onRange = (st, en) => spans.push(st, en);
-  s.push(text);
-  s.end();
+  // Whole values are scanned synchronously, one at a time: one stream per automaton,
+  // reset for each (headers and the reason phrase of every response are scanned).
+  let s = SPAN_STREAMS.get(a);
+  if (s === undefined) SPAN_STREAMS.set(a, (s = new ReflectionStream(a, EMPTY_MARK)));
+  s.reset().onRange = (st, en) => spans.push(st, en);
+  try {
+    s.push(text);
+    s.end();
+  } finally {
+    // Neither the callback nor the text (it may spell a secret) outlives the call.
+    s.reset();
+  }
   return spans;
 }
 const EMPTY_MARK = Buffer.alloc(0);
+const SPAN_STREAMS = new WeakMap<Automaton, ReflectionStream>();

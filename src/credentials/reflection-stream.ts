@@ -74,12 +74,25 @@ function skipTables(a: Automaton): Skips {
   return t;
 }
 
+/** A packed array of `size` zeros (no holes to check on a read). */
+function newRing(size: number): number[] {
+  const ring: number[] = [];
+  for (let k = 0; k < size; k++) ring.push(0);
+  return ring;
+}
+
 export class ReflectionStream {
   readonly #a: Automaton;
   readonly #skip: Skips;
   readonly #marker: Buffer;
-  /** Source offset of each recent canonical byte, by canonical position. */
-  readonly #ring: Float64Array;
+  /**
+   * Source offset of each recent canonical byte, by canonical position. A plain array:
+   * it lives on the V8 heap and dies young with the response. A Float64Array of this
+   * size (over 64 bytes) is an off-heap backing store, malloc'd and tracked by the
+   * collector, and cost more than the scan of a small response (three per response).
+   * Made at the first byte the scan reads one by one: most bodies are skipped whole.
+   */
+  #ring: number[] | null = null;
   readonly #mask: number;
   #cpos = 0;
   #state = 0;
@@ -93,7 +106,7 @@ export class ReflectionStream {
   #ranges: number[] = [];
   #replaced = 0;
   /** Per special byte, where it next occurs in the buffer being scanned (-1: not looked yet). */
-  readonly #specialAt = new Float64Array(SPECIAL_BYTES.length);
+  readonly #specialAt: number[] = SPECIAL_BYTES.map(() => -1);
   /** Told each source range as it is replaced (header values map them back to each value). */
   onRange: ((start: number, end: number) => void) | null = null;
 
@@ -103,8 +116,19 @@ export class ReflectionStream {
     this.#marker = marker;
     let size = 2;
     while (size <= a.longest) size *= 2;
-    this.#ring = new Float64Array(size);
     this.#mask = size - 1;
+  }
+
+  /**
+   * Back to a fresh stream over the same needles (nothing held, nothing pending), so a
+   * caller that scans whole values one after another reuses one stream.
+   */
+  reset(): this {
+    this.#cpos = this.#state = this.#breaks = this.#base = this.#scanned = this.#replaced = 0;
+    this.#carry = EMPTY;
+    this.#ranges.length = 0;
+    this.onRange = null;
+    return this;
   }
 
   /** Ranges replaced so far. */
@@ -163,16 +187,18 @@ export class ReflectionStream {
     const s = this.#state;
     if (s === 0) return this.#scanned;
     // After a cut the match in progress may have begun in bytes already sent.
-    return Math.max(this.#base, Math.min(this.#scanned, this.#ring[(this.#cpos - this.#a.depth[s]!) & this.#mask]!));
+    // A state past the root was reached by reading a byte, so the ring exists.
+    return Math.max(this.#base, Math.min(this.#scanned, this.#ring![(this.#cpos - this.#a.depth[s]!) & this.#mask]!));
   }
 
   #scan(buf: Buffer, final: boolean): void {
     const { classOf, classes, delta, out } = this.#a;
     const { one, two } = this.#skip;
     const { jump, window: m } = this.#a;
-    this.#specialAt.fill(-1);
+    const at = this.#specialAt;
+    for (let k = 0; k < at.length; k++) at[k] = -1;
     let special = -1;
-    const ring = this.#ring;
+    let ring = this.#ring;
     const mask = this.#mask;
     const base = this.#base;
     const n = buf.length;
@@ -198,6 +224,7 @@ export class ReflectionStream {
         if (i + 1 === n && one[buf[i]!] === 1) i++;
         if (i === n) break;
       }
+      ring ??= this.#ring = newRing(mask + 1);
       const b = buf[i]!;
       const from = base + i;
       if (SPECIAL[b] === 0) {

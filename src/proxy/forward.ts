@@ -211,12 +211,15 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           res.statusMessage = r.headers.reason;
           headerReflections += r.replaced;
         } else if (statusMessage) res.statusMessage = statusMessage;
+        // Fields dropped below are set to undefined, not deleted: a delete turns the
+        // object into a hash table, and every later read of it (the scrub, the copy,
+        // the loop) into a slow lookup.
         let h = clientResponseHeaders(headers);
         inspector = fr.inspect?.(statusCode, headers) ?? null;
         if (inspector) {
-          if (inspector.decodes) delete h['content-encoding'];
+          if (inspector.decodes) h['content-encoding'] = undefined;
           // Inspection may change or strip the body: its length is known only at the end.
-          delete h['content-length'];
+          h['content-length'] = undefined;
           if (inspector.holdBytes > 0) held = [];
           const cl = headers['content-length'];
           if (held && inspector.scanWhole && typeof cl === 'string') wholeLength = Number(cl);
@@ -226,9 +229,12 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
           h = scrubbed.headers;
           headerReflections += scrubbed.replaced;
           // Redaction changes the body's length; let it go chunked.
-          delete h['content-length'];
+          h['content-length'] = undefined;
         }
-        for (const k in h) res.setHeader(k, h[k]!);
+        for (const k in h) {
+          const v = h[k];
+          if (v !== undefined) res.setHeader(k, v);
+        }
         // A body of unknown length may be a stream (SSE, long poll): let the agent see
         // the head now. With a length (or while holding), the head rides with the body:
         // the upstream's length counts even when scrubbing or inspection dropped it (one

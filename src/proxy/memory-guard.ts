@@ -43,7 +43,8 @@ export class MemoryGuard {
       this.#over = `the gate's memory (${mib(rss)} MiB resident) is over limits.max_memory_bytes (${mib(this.rssCeiling)} MiB)`;
       return;
     }
-    const heap = process.memoryUsage().heapUsed;
+    // The heap alone: process.memoryUsage() would read /proc for the resident size again.
+    const heap = getHeapStatistics().used_heap_size;
     this.#over = heap > this.heapCeiling ? `the gate's heap (${mib(heap)} MiB) is over 3/4 of its limit (${mib(this.heapCeiling)} MiB)` : null;
   }
 
