@@ -76,8 +76,6 @@ export interface MessageMeta {
   bytes: number;
 }
 
-const ANSWERED_BY_GATE: ReadonlySet<string> = new Set<McpDenyData['error']>(['jsonrpc_unreadable', 'message_too_large', 'policy_denied', 'dlp_blocked', 'shell_obfuscation_blocked', 'mcp_tool_changed', 'tool_poisoning_blocked', 'chain_blocked', 'mcp_invalid_call', 'injection_blocked']);
-
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
 
@@ -386,12 +384,6 @@ export class McpGuard {
       this.deps.onError?.(err, 'audit');
     }
   }
-}
-
-/** True when a deny was the gate's own answer (for callers that count them). */
-export function isGateAnswer(message: Record<string, unknown>): boolean {
-  const e = message.error;
-  return isObject(e) && isObject(e.data) && typeof e.data.error === 'string' && ANSWERED_BY_GATE.has(e.data.error);
 }
 
 export type { JsonRpcId };
