@@ -55,6 +55,13 @@ interface Segment {
 }
 
 /**
+ * Segment names count up across every journal of this process: two journals on one data
+ * directory (a test, or a recovery beside a running writer) opened in the same millisecond
+ * would otherwise name the same file.
+ */
+let segmentSeq = 0;
+
+/**
  * @example
  * const journal = AuditJournal.open({ dataDir, durability: 'process', onError });
  * if (!journal.open(record)) refuse(503, 'audit_unavailable');  // before forwarding
@@ -66,7 +73,6 @@ export class AuditJournal {
   private readonly retired: Segment[] = [];
   /** Exchanges opened and not yet closed, with their opening line (carried into each new segment). */
   private readonly live = new Map<string, string>();
-  private seq = 0;
   private failure: string | null = null;
   private closing: string[] = [];
   /** The first of them, to name in an error. */
@@ -279,7 +285,7 @@ export class AuditJournal {
   }
 
   private newSegment(): Segment {
-    const name = join(this.dir, `seg-${String(Date.now()).padStart(16, '0')}-${process.pid}-${String(this.seq++ % 1e6).padStart(6, '0')}.jsonl`);
+    const name = join(this.dir, `seg-${String(Date.now()).padStart(16, '0')}-${process.pid}-${String(segmentSeq++ % 1e6).padStart(6, '0')}.jsonl`);
     const fd = openSync(name, 'ax', 0o600);
     return { name, fd, bytes: 0, born: Date.now(), handedAtRetire: 0 };
   }
