@@ -100,8 +100,9 @@ void test('durability machine: synced() resolves after an fdatasync, and concurr
 });
 
 void test('journals opened at once on one data directory name different segments (none refuses with EEXIST)', async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir((dir) => {
     const journals = Array.from({ length: 8 }, () => AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) }, () => null));
     for (const j of journals) j.shutdown();
+    return Promise.resolve();
   });
 });
