@@ -10,7 +10,8 @@
 /** Decode at most this many characters of one blob; injections are short. */
 const MAX_BLOB_CHARS = 64 * 1024;
 const MAX_BLOBS = 64;
-const MIN_RUN = 24;
+/** Shortest run read as a blob (quick-clear.ts proves text clear with the same bound). */
+export const MIN_RUN = 24;
 
 function isReadable(bytes: Buffer): boolean {
   if (bytes.length === 0) return false;

@@ -13,6 +13,7 @@
  * quickClear([{ text: '{"id": 42, "name": "Ada"}' }], automaton); // true
  * quickClear([{ text: 'Ignore previous instructions' }], automaton); // false
  */
+import { MIN_RUN } from './base64-blobs.js';
 import type { KeywordAutomaton } from './keyword-automaton.js';
 import type { TextSegment } from './types.js';
 
@@ -37,8 +38,7 @@ CLASS[0x2d] = B64 | SEP;
 for (const c of ' .*|') CLASS[c.charCodeAt(0)] = CLASS[c.charCodeAt(0)]! | SEP;
 for (const c of ' \t\n\v\f\r') CLASS[c.charCodeAt(0)] = CLASS[c.charCodeAt(0)]! | BLANK;
 CLASS[0x26] = BAIL;
-/** A base64 run this long with digits and both cases is decoded by base64-blobs.ts. */
-const BLOB_MIN = 24;
+/** A run of MIN_RUN or more with digits and both cases is decoded by base64-blobs.ts. */
 const BLOB_CLASSES = B64_DIGIT | B64_LOWER | B64_UPPER;
 /** Four single letters in a row, each gap one to three separators, read as a spaced word. */
 const SPACED_RUN = 4;
@@ -72,7 +72,7 @@ export function quickClear(segments: readonly TextSegment[], automaton: KeywordA
         run++;
         classes |= k;
       } else if (run > 0) {
-        if (run >= BLOB_MIN && (classes & BLOB_CLASSES) === BLOB_CLASSES) return false;
+        if (run >= MIN_RUN && (classes & BLOB_CLASSES) === BLOB_CLASSES) return false;
         run = 0;
         classes = 0;
       }
