@@ -83,7 +83,7 @@ console.log(`reflection scrubber, ${(SIZE / 2 ** 20).toFixed(0)} MiB per body, $
 console.log('body          secrets  needles(new/old)  normalising (new)  fixed needles (old)');
 for (const [label, body] of [['mixed', mixed], ['plain text', plainText], ['dense HTML', htmlDense]] as const) {
   for (const n of [1, 20]) {
-    const ours = Object.freeze(secrets.slice(0, n).flatMap((s) => [...reflectionNeedles(s, { basic: { username: 'api' } })]));
+    const ours = Object.freeze(secrets.slice(0, n).flatMap((s) => [...reflectionNeedles(s, { type: 'basic', secret: 's', username: 'api' })]));
     const old = Object.freeze(secrets.slice(0, n).flatMap((s) => [...legacyNeedles(s, { basic: { username: 'api' } })]));
     const a = time(body, () => new ReflectionScrubber(ours));
     const b = time(body, () => new LegacyScrubber(old));

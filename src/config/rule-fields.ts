@@ -68,18 +68,3 @@ export const intentField = z
   .string()
   .regex(/^[A-Za-z0-9._:/-]+$/, { error: (i) => `expected an intent name like ticket.create (letters, digits, '.', '_', ':', '/', '-'); got ${describeValue(i.input)}` });
 
-/** Where a secret comes from: a secret-store name, `env:NAME`, or `file:PATH`. Never the value itself. */
-export const secretRefField = parsedBy((v) => {
-  const expected = "expected a secret name like github_token, 'env:NAME' or 'file:PATH'";
-  if (typeof v !== 'string') throw new TypeError(`${expected}; got ${describeValue(v)}`);
-  if (v.startsWith('env:')) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(4))) throw new TypeError(`'${v}': an environment variable name is letters, digits and '_', not starting with a digit`);
-    return v;
-  }
-  if (v.startsWith('file:')) {
-    if (v.length === 5) throw new TypeError(`'${v}' names no file; write 'file:./secrets/token'`);
-    return v;
-  }
-  if (!NAME.test(v)) throw new TypeError(`${expected}; got '${v}'`);
-  return v;
-});

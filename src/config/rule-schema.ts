@@ -9,7 +9,7 @@
  * ruleSchema.parse({ id: 'github', hosts: ['api.github.com'], methods: ['get'] }).methods; // ['GET']
  */
 import * as z from 'zod';
-import { CREDENTIAL_FORMS, SECRET_TEMPLATE } from '../policy/actions.js';
+import { credentialConfigFields, credentialConfigIssues, secretField } from '../credentials/forms/index.js';
 import { describeValue } from './describe-value.js';
 import { hostPatternField, intInRange, strictSection } from './fields.js';
 import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
@@ -23,38 +23,19 @@ import {
   pathPatternField,
   portField,
   refNameField,
-  secretRefField,
 } from './rule-fields.js';
 
 const RULE_ID = /^[A-Za-z0-9._-]+$/;
-const PLACEHOLDER_IN = ['headers', 'query', 'path', 'body'] as const;
 
+/** A rule's `credential:` map: the forms' own keys and checks (credentials/forms/). */
 const credentialSchema = strictSection({
-  secret: secretRefField,
-  header: headerNameField.optional(),
-  value: z.string().optional(),
-  basic: strictSection({ username: z.string() }).optional(),
-  query: z.string().min(1).optional(),
-  placeholder: strictSection({ in: listOf(z.enum(PLACEHOLDER_IN), '[headers, body]') }).optional(),
+  secret: secretField,
+  ...credentialConfigFields,
   /** The secret may travel over plain HTTP; without it, only into verified TLS. */
   allow_plaintext: z.boolean().optional(),
 }).superRefine(
   (c, ctx) => {
-    const raw = c as Record<string, unknown>;
-    const given = CREDENTIAL_FORMS.filter((f) => raw[f] !== undefined);
-    if (given.length !== 1) {
-      const got = given.length === 0 ? 'none' : given.join(' and ');
-      ctx.addIssue({ code: 'custom', path: [], message: `expected exactly one injection form (${CREDENTIAL_FORMS.join(', ')}); got ${got}` });
-    }
-    if (raw.header !== undefined && raw.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], message: `a header credential needs a value, like value: "Bearer ${SECRET_TEMPLATE}"` });
-    }
-    if (raw.value !== undefined && raw.header === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: "'value' goes with 'header'; add header: authorization (or the header to set)" });
-    }
-    if (typeof raw.value === 'string' && !raw.value.includes(SECRET_TEMPLATE)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `the value must contain ${SECRET_TEMPLATE} where the secret goes, like "Bearer ${SECRET_TEMPLATE}"; got ${describeValue(raw.value)}` });
-    }
+    for (const { path, message } of credentialConfigIssues(c as Record<string, unknown>)) ctx.addIssue({ code: 'custom', path, message });
   },
   { when: () => true },
 );

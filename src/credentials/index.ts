@@ -1,8 +1,8 @@
 /**
- * Credentials: the encrypted store, secret references, injectors and the
- * reflected-secret scrubber. Nothing here logs or returns a secret value except
- * `FileSecretStore.reveal`, `SecretResolver.resolve` / `allValues` (for the
- * injector and the scrubber) and the request the injector writes into.
+ * Credentials: the encrypted store, secret references, credential forms and their
+ * injector, and the reflected-secret scrubber. Nothing here logs or returns a secret
+ * value except `FileSecretStore.reveal`, `SecretResolver.resolve` / `allValues` (for
+ * the injector and the scrubber) and the request the injector writes into.
  *
  * @example
  * import { FileSecretStore, SecretResolver, injectCredential } from './credentials/index.js';
@@ -19,19 +19,29 @@ export type { SecretRef, SecretResolverOptions, SecretSource } from './refs.js';
 export { PLACEHOLDER_PREFIX, findPlaceholders, placeholderFor, replacePlaceholder } from './placeholder.js';
 export { PlaceholderSwapper, swapBodyPlaceholders, placeholderSwapTransform, DEFAULT_MAX_BODY_BYTES } from './placeholder-stream.js';
 export type { BodyEncoding, PlaceholderSwapOptions } from './placeholder-stream.js';
-export { placeholderUses, placeholderViolations, assertNoViolations, bodyEncodingFor } from './inject-placeholder.js';
+export { placeholderUses, placeholderViolations, assertNoViolations, bodyEncodingFor, PLACEHOLDER_PLACES } from './inject-placeholder.js';
 export type { PlaceholderUse, PlaceholderPlace, RequestView } from './inject-placeholder.js';
 export { injectCredential } from './inject.js';
-export type { InjectionResult, InjectOptions } from './inject.js';
-export { checkInjection, describeInjection, normalizeInjection, SECRET_TEMPLATE } from './injection-spec.js';
+export {
+  CREDENTIAL_FORMS,
+  SECRET_TEMPLATE,
+  checkCredential,
+  credentialForm,
+  credentialFromConfig,
+  credentialSpecSchema,
+  explainCredential,
+} from './forms/index.js';
 export type {
-  BasicInjection,
-  CompiledInjection,
-  HeaderInjection,
-  InjectionSpec,
-  NormalizedInjection,
-  PlaceholderInjection,
-  QueryInjection,
-} from './injection-spec.js';
+  BasicCredential,
+  CredentialForm,
+  CredentialInput,
+  CredentialSpec,
+  CredentialType,
+  HeaderCredential,
+  InjectDeps,
+  InjectionResult,
+  PlaceholderCredential,
+  QueryCredential,
+} from './forms/index.js';
 export { ReflectionScrubber, scrubHeaders, scrubBuffer, reflectionNeedles, DEFAULT_REPLACEMENT } from './reflection-scrubber.js';
 export type { ResponseHeaders } from './reflection-scrubber.js';

@@ -21,8 +21,9 @@ import { findPlaceholders, replacePlaceholder } from './placeholder.js';
 import { swapBodyPlaceholders } from './placeholder-stream.js';
 import type { BodyEncoding } from './placeholder-stream.js';
 
-export type PlaceholderPlace = 'headers' | 'query' | 'path' | 'body';
-export const PLACEHOLDER_PLACES: readonly PlaceholderPlace[] = ['headers', 'query', 'path', 'body'];
+/** Where a placeholder may be swapped: the one list, for the config schema and the injector. */
+export const PLACEHOLDER_PLACES = ['headers', 'query', 'path', 'body'] as const;
+export type PlaceholderPlace = (typeof PLACEHOLDER_PLACES)[number];
 
 /** The request as the injector sees and changes it. */
 export interface RequestView {

@@ -13,6 +13,9 @@
  * const scrubber = new ReflectionScrubber(reflectionNeedles(value, rule.credential));
  */
 
+import { credentialForm } from './forms/index.js';
+import type { CredentialSpec } from './forms/index.js';
+
 /** Base64 cores shorter than this would match unrelated base64 too easily. */
 const MIN_CORE_CHARS = 12;
 
@@ -40,14 +43,6 @@ export function prefixLength(length: number): number {
   return p >= 12 && p < length ? p : 0;
 }
 
-/** The Basic username of a config-shaped (`basic: { username }`) or compiled (`type: 'basic'`) spec. */
-function basicUsername(spec: object | undefined): string | undefined {
-  const s = spec as { basic?: { username?: unknown }; type?: unknown; username?: unknown; kind?: unknown } | undefined;
-  if (typeof s?.basic?.username === 'string') return s.basic.username;
-  if ((s?.type === 'basic' || s?.kind === 'basic') && typeof s.username === 'string') return s.username;
-  return undefined;
-}
-
 /**
  * Needles already built for a credential spec (a compiled rule's, stable for a policy
  * version), with the value they were built from: rebuilding them was ~5 % of an
@@ -57,11 +52,11 @@ function basicUsername(spec: object | undefined): string | undefined {
 const BUILT = new WeakMap<object, { value: Buffer; needles: readonly Buffer[] }>();
 
 /**
- * Every form of `secret` to scrub. With a basic-auth spec (either spelling) the
- * exact `base64(username:secret)` is added as well. With a spec the result is built
+ * Every form of `secret` to scrub, and with a spec whatever else its form writes (the
+ * basic form's exact `base64(username:secret)`). With a spec the result is built
  * once per spec and value, and shared: a frozen array the caller must not change.
  */
-export function reflectionNeedles(secret: Buffer, spec?: object): readonly Buffer[] {
+export function reflectionNeedles(secret: Buffer, spec?: CredentialSpec): readonly Buffer[] {
   if (secret.length === 0) return [];
   if (spec === undefined) return build(secret, spec);
   const hit = BUILT.get(spec);
@@ -71,19 +66,14 @@ export function reflectionNeedles(secret: Buffer, spec?: object): readonly Buffe
   return needles;
 }
 
-function build(secret: Buffer, spec: object | undefined): Buffer[] {
+function build(secret: Buffer, spec: CredentialSpec | undefined): Buffer[] {
   const forms = new Set<string>();
   const add = (s: string): void => {
     if (s.length > 0) forms.add(s);
   };
   const p = prefixLength(secret.length);
   for (const value of p > 0 ? [secret, secret.subarray(0, p)] : [secret]) spellings(value, add);
-  const username = basicUsername(spec);
-  if (username !== undefined) {
-    const joined = Buffer.concat([Buffer.from(`${username}:`, 'utf8'), secret]);
-    add(joined.toString('base64'));
-    joined.fill(0);
-  }
+  if (spec !== undefined) for (const echo of credentialForm(spec.type).echoes?.(spec, secret) ?? []) add(echo);
   return [...forms].map((s) => Buffer.from(s, 'latin1'));
 }
 

@@ -5,69 +5,25 @@
  * an `explain()` used by `sluice explain` and deny/audit texts. No secret value
  * ever appears here, only its name.
  */
-import { placeholderFor } from '../credentials/placeholder.js';
+import { credentialFromConfig } from '../credentials/forms/index.js';
 import type { CredentialInput, CredentialSpec, HeaderRewrite, RespondSpec, RuleSpec } from './types.js';
 
-export const SECRET_TEMPLATE = '{{secret}}';
+// The credential forms live in credentials/forms/ (one file each, found by type); the
+// policy compiles and explains credentials with them.
+export { CREDENTIAL_FORMS, SECRET_TEMPLATE, explainCredential } from '../credentials/forms/index.js';
 // One definition of the placeholder name, shared with the injector that swaps it.
 export { PLACEHOLDER_PREFIX, placeholderFor } from '../credentials/placeholder.js';
 
-/** The injection forms a credential may name; exactly one per credential. */
-export const CREDENTIAL_FORMS = ['header', 'basic', 'query', 'placeholder'] as const;
-
 /**
- * Turn the config's credential map into a typed spec. Throws a TypeError when not
- * exactly one form is given, or a header value lacks `{{secret}}` (the config
- * schema reports both with lines before this runs).
+ * Turn the config's credential map into a typed spec, with the same checks the config
+ * schema runs (which reports them all, with lines, before this runs). Throws a TypeError.
  *
  * @example
  * compileCredential({ secret: 'gh', header: 'authorization', value: 'Bearer {{secret}}' });
  * // { type: 'header', secret: 'gh', header: 'authorization', value: 'Bearer {{secret}}' }
  */
 export function compileCredential(c: CredentialInput): CredentialSpec {
-  const spec = compileForm(c);
-  return c.allow_plaintext === true ? { ...spec, allowPlaintext: true } : spec;
-}
-
-function compileForm(c: CredentialInput): CredentialSpec {
-  const given = CREDENTIAL_FORMS.filter((f) => c[f] !== undefined);
-  if (given.length !== 1) {
-    throw new TypeError(`a credential needs exactly one of ${CREDENTIAL_FORMS.join(', ')}; got ${given.length === 0 ? 'none' : given.join(' and ')}`);
-  }
-  if (c.header !== undefined) {
-    if (c.value === undefined || !c.value.includes(SECRET_TEMPLATE)) {
-      throw new TypeError(`a header credential needs a value containing ${SECRET_TEMPLATE}, like "Bearer ${SECRET_TEMPLATE}"`);
-    }
-    return { type: 'header', secret: c.secret, header: c.header.toLowerCase(), value: c.value };
-  }
-  if (c.value !== undefined) throw new TypeError(`'value' goes with 'header' only`);
-  if (c.basic !== undefined) return { type: 'basic', secret: c.secret, username: c.basic.username };
-  if (c.query !== undefined) return { type: 'query', secret: c.secret, param: c.query };
-  const where = c.placeholder?.in ?? [];
-  return { type: 'placeholder', secret: c.secret, placeholder: placeholderFor(c.secret), in: [...where] };
-}
-
-/**
- * One line saying what the credential does, naming the secret and never its value.
- *
- * @example
- * explainCredential({ type: 'query', secret: 'maps_key', param: 'key' }); // "secret maps_key as query parameter 'key'"
- */
-export function explainCredential(c: CredentialSpec): string {
-  return c.allowPlaintext === true ? `${explainForm(c)}; also over plain HTTP (allow_plaintext)` : explainForm(c);
-}
-
-function explainForm(c: CredentialSpec): string {
-  switch (c.type) {
-    case 'header':
-      return `secret ${c.secret} in header ${c.header}: ${c.value}`;
-    case 'basic':
-      return `secret ${c.secret} as the HTTP Basic password for user '${c.username}'`;
-    case 'query':
-      return `secret ${c.secret} as query parameter '${c.param}'`;
-    case 'placeholder':
-      return `secret ${c.secret} swapped for ${c.placeholder} in ${c.in.join(', ')}`;
-  }
+  return credentialFromConfig(c);
 }
 
 /**

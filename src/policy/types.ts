@@ -3,6 +3,8 @@
  * knows about a request, who is asking, and the decision. Plain data only, so
  * decisions serialise into audit records and `sluice explain` output as they are.
  */
+import type { CredentialInput, CredentialSpec } from '../credentials/forms/index.js';
+import type { PlaceholderPlace } from '../credentials/inject-placeholder.js';
 import type { McpMatchSpec } from './tool-types.js';
 
 /** What the gate knows about a request when it decides. No I/O has happened yet. */
@@ -40,24 +42,13 @@ export const DEFAULT_DENY_RULE = 'default-deny';
 /** The rule a tool call names when no MCP rule matched and `mcp.default` is allow. */
 export const DEFAULT_ALLOW_RULE = 'default-allow';
 
-export type PlaceholderLocation = 'headers' | 'query' | 'path' | 'body';
+export type PlaceholderLocation = PlaceholderPlace;
 
 /**
- * How a credential reaches the upstream. `secret` names the value, never holds it:
- * a secret-store name, `env:NAME`, or `file:PATH`.
+ * How a credential reaches the upstream (`type`: header, basic, query, placeholder;
+ * each form in credentials/forms/). `secret` names the value, never holds it.
  */
-export type CredentialSpec = (
-  | { type: 'header'; secret: string; header: string; value: string }
-  | { type: 'basic'; secret: string; username: string }
-  | { type: 'query'; secret: string; param: string }
-  | { type: 'placeholder'; secret: string; placeholder: string; in: readonly PlaceholderLocation[] }
-) & {
-  /**
-   * Set (true) only when the operator wrote `allow_plaintext: true`: the secret may
-   * then travel over plain HTTP. Absent, it is injected only into verified TLS.
-   */
-  allowPlaintext?: true;
-};
+export type { CredentialSpec };
 
 /** A synthesised answer: the gate replies itself and no upstream is contacted. */
 export interface RespondSpec {
@@ -73,16 +64,7 @@ export interface HeaderRewrite {
 }
 
 /** A rule's credential as the config file writes it: `secret` plus exactly one injection form. */
-export interface CredentialInput {
-  secret: string;
-  header?: string | undefined;
-  value?: string | undefined;
-  basic?: { username: string } | undefined;
-  query?: string | undefined;
-  placeholder?: { in: readonly PlaceholderLocation[] } | undefined;
-  /** Allow injecting into plain HTTP (default: verified HTTPS only). */
-  allow_plaintext?: boolean | undefined;
-}
+export type { CredentialInput };
 
 /**
  * A rule as the config file states it. Every key but `id` is optional: an absent

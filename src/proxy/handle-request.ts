@@ -62,7 +62,7 @@ export async function handleRequest(
     }
     const dest = await destination(gate, state, ctx, decision.route);
     const readAhead = intake.kind === 'forward' ? once(intake.body) : intake.body;
-    const up = buildUpstreamRequest(gate, ctx, decision, dest, readAhead);
+    const up = await buildUpstreamRequest(gate, ctx, decision, dest, readAhead);
     ctx.credential = up.credential;
     ctx.rewritten = up.rewritten;
     if (intake.kind === 'forward' && up.headers['content-length'] !== undefined) up.headers['content-length'] = String(intake.body.length);

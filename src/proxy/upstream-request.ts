@@ -34,14 +34,14 @@ export interface UpstreamRequest {
  * then the credential. The secret value exists only inside the returned headers,
  * path or body stream, on its way to the wire.
  */
-export function buildUpstreamRequest(
+export async function buildUpstreamRequest(
   gate: GateServices,
   ctx: RequestContext,
   decision: Decision,
   target: { hostHeader: string; pathPrefix: string },
   /** The request body when it was already read (MCP intake), counted; else it is read from the agent. */
   readAhead: AsyncIterable<Buffer> | null = null,
-): UpstreamRequest {
+): Promise<UpstreamRequest> {
   const req = ctx.req;
   const headers = upstreamRequestHeaders(req.headers);
   const state = gate.state();
@@ -82,13 +82,15 @@ export function buildUpstreamRequest(
     try {
       // One decryption serves both: the injector gets the value, and the reflection
       // needles are built from it before the injector uses (and wipes) it.
-      injectCredential(view, spec, {
+      const injected = injectCredential(view, spec, {
         resolve: (ref: string): Buffer => {
           const value = gate.secrets.resolve(ref);
           if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
           return value;
         },
       });
+      // Static forms answer at once; only a form that signs or fetches makes this wait.
+      if (injected instanceof Promise) await injected;
     } catch (err) {
       throw credentialRejection(err, decision.rule);
     }

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CredentialError } from '../../src/credentials/errors.js';
-import { checkInjection, describeInjection, injectCredential } from '../../src/credentials/inject.js';
-import type { CompiledInjection, InjectionSpec, RequestView } from '../../src/credentials/inject.js';
+import { checkCredential, explainCredential } from '../../src/credentials/forms/index.js';
+import type { CredentialSpec } from '../../src/credentials/forms/index.js';
+import { injectCredential } from '../../src/credentials/inject.js';
 import { placeholderViolations } from '../../src/credentials/inject-placeholder.js';
+import type { RequestView } from '../../src/credentials/inject-placeholder.js';
 import { findPlaceholders, placeholderFor } from '../../src/credentials/placeholder.js';
 import { assertNoCanary, canary, capture, capturedCount, capturedRejection } from './canary.js';
 
@@ -36,16 +38,16 @@ async function collect(body: AsyncIterable<Buffer> | undefined): Promise<string>
   return Buffer.concat(out).toString();
 }
 
-function inject(view: RequestView, spec: InjectionSpec | CompiledInjection, values: Record<string, string>, maxBodyBytes?: number) {
-  const r = injectCredential(view, spec, resolverOf(values), { maxBodyBytes });
+async function inject(view: RequestView, spec: CredentialSpec, values: Record<string, string>, maxBodyBytes?: number) {
+  const r = await injectCredential(view, spec, { ...resolverOf(values), maxBodyBytes });
   capture('injection result', r);
   return r;
 }
 
-test('header template sets the header and replaces whatever the agent sent, in any case', () => {
+test('header template sets the header and replaces whatever the agent sent, in any case', async () => {
   const v = newCanary('$&$1');
   const view: RequestView = { headers: { Authorization: 'Bearer agent-guess', accept: '*/*' }, path: '/x' };
-  const r = inject(view, { secret: 'gh', header: 'authorization', value: 'token {{secret}} ({{secret}})' }, { gh: v });
+  const r = await inject(view, { type: 'header', secret: 'gh', header: 'authorization', value: 'token {{secret}} ({{secret}})' }, { gh: v });
   assert.deepEqual(r, { changed: ['authorization'], bodyLengthChanged: false });
   assert.deepEqual(view.headers, { accept: '*/*', authorization: `token ${v} (${v})` }, '$& in a secret stays literal');
 });
@@ -53,21 +55,21 @@ test('header template sets the header and replaces whatever the agent sent, in a
 test('a secret with a line break is refused for headers, naming the secret only', async () => {
   const v = newCanary('\r\nx-evil: 1');
   const view: RequestView = { headers: {}, path: '/' };
-  const err = await capturedRejection('crlf', () => inject(view, { secret: 'gh', header: 'x-key', value: '{{secret}}' }, { gh: v }));
+  const err = await capturedRejection('crlf', () => inject(view, { type: 'header', secret: 'gh', header: 'x-key', value: '{{secret}}' }, { gh: v }));
   assert.ok(err instanceof CredentialError && err.reason === 'credential_invalid');
   assert.match(err.message, /secret 'gh' contains control characters/);
   assert.deepEqual(view.headers, {});
 });
 
-test('basic form: authorization is Basic base64(username:secret)', () => {
+test('basic form: authorization is Basic base64(username:secret)', async () => {
   const v = newCanary();
   const view: RequestView = { headers: { authorization: 'Basic Zm9vOmJhcg==' }, path: '/' };
-  const r = inject(view, { secret: 's', basic: { username: 'api' } }, { s: v });
+  const r = await inject(view, { type: 'basic', secret: 's', username: 'api' }, { s: v });
   assert.deepEqual(r.changed, ['authorization']);
   assert.equal(view.headers.authorization, `Basic ${Buffer.from(`api:${v}`).toString('base64')}`);
 });
 
-test('query form: sets or replaces the parameter, percent-encodes the value, keeps the other params in order', () => {
+test('query form: sets or replaces the parameter, percent-encodes the value, keeps the other params in order', async () => {
   const v = newCanary(' &=+/?#%é');
   const enc = encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const cases: [string, string][] = [
@@ -80,7 +82,7 @@ test('query form: sets or replaces the parameter, percent-encodes the value, kee
   ];
   for (const [path, want] of cases) {
     const view: RequestView = { headers: {}, path };
-    assert.deepEqual(inject(view, { secret: 'k', query: 'api_key' }, { k: v }).changed, ['query']);
+    assert.deepEqual((await inject(view, { type: 'query', secret: 'k', param: 'api_key' }, { k: v })).changed, ['query']);
     assert.equal(view.path, want, path);
     const parsed = new URL(`http://h${view.path}`);
     assert.deepEqual(parsed.searchParams.getAll('api_key'), [v]);
@@ -95,7 +97,7 @@ test('placeholderFor and findPlaceholders agree on what a token is', () => {
   assert.deepEqual(findPlaceholders('SLUICE_SECRET_ alone, sluice_secret_x'), []);
 });
 
-test('placeholder in headers, query and path is swapped only where listed, URL parts percent-encoded', () => {
+test('placeholder in headers, query and path is swapped only where listed, URL parts percent-encoded', async () => {
   const v = newCanary('/&');
   const enc = encodeURIComponent(v);
   const ph = 'SLUICE_SECRET_gh';
@@ -103,7 +105,7 @@ test('placeholder in headers, query and path is swapped only where listed, URL p
     headers: { 'x-token': `Bearer ${ph}`, cookie: ['a=1', `t=${ph}`] },
     path: `/repos/${ph}/x?q=${ph}&z=1`,
   };
-  const r = inject(view, { secret: 'gh', placeholder: { in: ['headers', 'query', 'path'] } }, { gh: v });
+  const r = await inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers', 'query', 'path'] }, { gh: v });
   assert.deepEqual(r, { changed: ['x-token', 'cookie', 'path', 'query'], bodyLengthChanged: false });
   assert.equal(view.headers['x-token'], `Bearer ${v}`);
   assert.deepEqual(view.headers.cookie, ['a=1', `t=${v}`]);
@@ -121,14 +123,14 @@ test('a placeholder outside the listed places, or another secret\'s, is refused 
   ];
   for (const [view, re] of cases) {
     const before = JSON.stringify(view);
-    const err = await capturedRejection('violation', () => inject(view, { secret: 'gh', placeholder: { in: ['headers'] } }, { gh: v }));
+    const err = await capturedRejection('violation', () => inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers'] }, { gh: v }));
     assert.ok(err instanceof CredentialError && err.reason === 'placeholder_not_allowed');
     assert.match(err.message, re);
     assert.equal(JSON.stringify(view), before, 'request untouched');
   }
   // Header/basic/query forms swap nothing, so any placeholder is refused.
   const view: RequestView = { headers: { 'x-a': 'SLUICE_SECRET_gh' }, path: '/' };
-  const err = await capturedRejection('header-form violation', () => inject(view, { secret: 'gh', header: 'authorization', value: '{{secret}}' }, { gh: v }));
+  const err = await capturedRejection('header-form violation', () => inject(view, { type: 'header', secret: 'gh', header: 'authorization', value: '{{secret}}' }, { gh: v }));
   assert.match(err.message, /SLUICE_SECRET_gh/);
   // The proxy's check for rules with no credential:
   assert.deepEqual(placeholderViolations({ headers: {}, path: '/p/SLUICE_SECRET_x' }), [{ where: 'path', token: 'SLUICE_SECRET_x' }]);
@@ -147,7 +149,7 @@ test('body placeholder: swapped across every chunk split, content-length dropped
         path: '/',
         body: chunks([body.slice(0, a), body.slice(a, b), body.slice(b)]),
       };
-      const r = inject(view, { secret: 'gh', placeholder: { in: ['body'] } }, { gh: v });
+      const r = await inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['body'] }, { gh: v });
       assert.deepEqual(r, { changed: ['body'], bodyLengthChanged: true });
       assert.equal(view.headers['content-length'], undefined);
       const out = await collect(view.body);
@@ -163,7 +165,7 @@ test('body placeholder one byte per chunk: a longer token aborts the body; form 
   const body = `a=${ph}&b=SLUICE_SECRET_gh.more&c=SLUICE_SECRE&d=${ph}`;
   const run = async (ct: string, rejectOthersExpected: boolean): Promise<string | Error> => {
     const view: RequestView = { headers: { 'content-type': ct }, path: '/', body: chunks([...body].map((c) => c)) };
-    inject(view, { secret: 'gh', placeholder: { in: ['body'] } }, { gh: v });
+    await inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['body'] }, { gh: v });
     try {
       return await collect(view.body);
     } catch (err) {
@@ -183,7 +185,7 @@ test('body placeholder one byte per chunk: a longer token aborts the body; form 
     ['text/plain', v],
   ] as const) {
     const view: RequestView = { headers: { 'content-type': ct }, path: '/', body: chunks([...clean]) };
-    inject(view, { secret: 'gh', placeholder: { in: ['body'] } }, { gh: v });
+    await inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['body'] }, { gh: v });
     assert.equal(await collect(view.body), clean.split(ph).join(enc));
   }
 });
@@ -196,7 +198,7 @@ test('body cap: a token straddling maxBodyBytes is still swapped; later ones pas
   const body = `${pre}${ph}|${'y'.repeat(50)}${ph}|`;
   for (let split = 1; split < body.length; split += 3) {
     const view: RequestView = { headers: {}, path: '/', body: chunks([body.slice(0, split), body.slice(split)]) };
-    inject(view, { secret: 'gh', placeholder: { in: ['body'] } }, { gh: v }, cap);
+    await inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['body'] }, { gh: v }, cap);
     assert.equal(await collect(view.body), `${pre}${v}|${'y'.repeat(50)}${ph}|`, `split ${split}`);
   }
 });
@@ -204,42 +206,48 @@ test('body cap: a token straddling maxBodyBytes is still swapped; later ones pas
 test('header/basic/query forms still guard the body: a placeholder there aborts the stream', async () => {
   const v = newCanary();
   const view: RequestView = { headers: { 'content-length': '30' }, path: '/', body: chunks(['{"x":"SLUICE_', 'SECRET_gh"}']) };
-  const r = inject(view, { secret: 'gh', header: 'authorization', value: 'Bearer {{secret}}' }, { gh: v });
+  const r = await inject(view, { type: 'header', secret: 'gh', header: 'authorization', value: 'Bearer {{secret}}' }, { gh: v });
   assert.equal(r.bodyLengthChanged, false);
   assert.equal(view.headers['content-length'], '30');
   const err = await capturedRejection('guarded body', () => collect(view.body));
   assert.ok(err instanceof CredentialError && err.reason === 'placeholder_not_allowed');
   // A body without placeholders passes byte for byte.
   const ok: RequestView = { headers: {}, path: '/', body: chunks(['SLUICE_SEC', 'RET', ' and more SLUICE_']) };
-  inject(ok, { secret: 'gh', query: 'k' }, { gh: v });
+  await inject(ok, { type: 'query', secret: 'gh', param: 'k' }, { gh: v });
   assert.equal(await collect(ok.body), 'SLUICE_SECRET and more SLUICE_');
 });
 
 test('specs are checked, described by reference, and a missing secret names the reference', async () => {
-  assert.match(checkInjection({ secret: 'gh', header: 'authorization', value: 'Bearer' }) ?? '', /\{\{secret\}\}/);
-  assert.match(checkInjection({ secret: 'gh', header: 'host', value: '{{secret}}' }) ?? '', /set by the gate/);
-  assert.match(checkInjection({ secret: 'gh', basic: { username: 'a:b' } }) ?? '', /':'/);
-  assert.match(checkInjection({ secret: 'gh', placeholder: { in: [] } }) ?? '', /at least one/);
-  assert.match(checkInjection({ secret: 'a b', query: 'k' }) ?? '', /invalid secret reference/);
-  assert.equal(checkInjection({ secret: 'env:K', placeholder: { in: ['body'] } }), undefined);
-  assert.equal(describeInjection({ secret: 'gh', placeholder: { in: ['headers', 'body'] } }), "placeholder SLUICE_SECRET_gh swapped in headers, body with secret 'gh'");
-  const err = await capturedRejection('missing', () => inject({ headers: {}, path: '/' }, { secret: 'gone', query: 'k' }, {}));
+  assert.match(checkCredential({ type: 'header', secret: 'gh', header: 'authorization', value: 'Bearer' }) ?? '', /\{\{secret\}\}/);
+  assert.match(checkCredential({ type: 'header', secret: 'gh', header: 'host', value: '{{secret}}' }) ?? '', /set by the gate/);
+  assert.match(checkCredential({ type: 'basic', secret: 'gh', username: 'a:b' }) ?? '', /':'/);
+  assert.match(checkCredential({ type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: [] }) ?? '', /at least one/);
+  assert.match(checkCredential({ type: 'query', secret: 'a b', param: 'k' }) ?? '', /^secret: expected a secret name/);
+  assert.equal(checkCredential({ type: 'placeholder', secret: 'env:K', placeholder: 'SLUICE_SECRET_env_K', in: ['body'] }), undefined);
+  assert.equal(explainCredential({ type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers', 'body'] }), 'secret gh swapped for SLUICE_SECRET_gh in headers, body');
+  // The injector runs the same check, before it reads the secret or touches the request.
+  const view: RequestView = { headers: { host: 'h' }, path: '/' };
+  const bad = await capturedRejection('bad spec', () => inject(view, { type: 'header', secret: 'gh', header: 'host', value: '{{secret}}' }, {}));
+  assert.ok(bad instanceof CredentialError && bad.reason === 'credential_invalid');
+  assert.match(bad.message, /^credential for secret 'gh': header: 'host' is set by the gate/);
+  assert.deepEqual(view.headers, { host: 'h' });
+  const err = await capturedRejection('missing', () => inject({ headers: {}, path: '/' }, { type: 'query', secret: 'gone', param: 'k' }, {}));
   assert.equal(err.message, "secret 'gone' is not set");
 });
 
-test('the policy\'s compiled spelling works the same, and its precomputed placeholder token is the one swapped', async () => {
+test('a header name in capitals is set in lower case, and the compiled placeholder token is the one swapped', async () => {
   const v = newCanary();
   const h: RequestView = { headers: {}, path: '/?a=1' };
-  inject(h, { type: 'header', secret: 'gh', header: 'X-Key', value: 'k={{secret}}' }, { gh: v });
+  await inject(h, { type: 'header', secret: 'gh', header: 'X-Key', value: 'k={{secret}}' }, { gh: v });
   assert.deepEqual(h.headers, { 'x-key': `k=${v}` });
   const b: RequestView = { headers: {}, path: '/' };
-  inject(b, { type: 'basic', secret: 'gh', username: 'u' }, { gh: v });
+  await inject(b, { type: 'basic', secret: 'gh', username: 'u' }, { gh: v });
   assert.equal(b.headers.authorization, `Basic ${Buffer.from(`u:${v}`).toString('base64')}`);
   const q: RequestView = { headers: {}, path: '/?a=1' };
-  inject(q, { type: 'query', secret: 'gh', param: 'key' }, { gh: v });
+  await inject(q, { type: 'query', secret: 'gh', param: 'key' }, { gh: v });
   assert.equal(q.path, `/?a=1&key=${v}`);
   const p: RequestView = { headers: { 'x-t': 'SLUICE_SECRET_env_GH_TOKEN' }, path: '/' };
-  inject(p, { type: 'placeholder', secret: 'env:GH_TOKEN', placeholder: 'SLUICE_SECRET_env_GH_TOKEN', in: ['headers'] }, { 'env:GH_TOKEN': v });
+  await inject(p, { type: 'placeholder', secret: 'env:GH_TOKEN', placeholder: 'SLUICE_SECRET_env_GH_TOKEN', in: ['headers'] }, { 'env:GH_TOKEN': v });
   assert.equal(p.headers['x-t'], v);
   // ...and then the brief's own spelling of that token is "another" placeholder.
   const other: RequestView = { headers: { 'x-t': 'SLUICE_SECRET_GH_TOKEN' }, path: '/' };

@@ -76,10 +76,9 @@ test('the secret inside longer base64 (Basic auth for any user, at every alignme
       assert.ok(r.replaced >= 1, `user ${user} split ${i}`);
     }
     // With the spec, the exact Basic credential is a needle of its own and goes entirely.
-    for (const spec of [{ basic: { username: user } }, { type: 'basic', secret: 'x', username: user }]) {
-      const exact = runSplits(() => new ReflectionScrubber(reflectionNeedles(secret, spec)), input, [7]);
-      assert.equal(exact.out, `{"authorization":"Basic ${DEFAULT_REPLACEMENT}"}`);
-    }
+    const spec = { type: 'basic', secret: 'x', username: user } as const;
+    const exact = runSplits(() => new ReflectionScrubber(reflectionNeedles(secret, spec)), input, [7]);
+    assert.equal(exact.out, `{"authorization":"Basic ${DEFAULT_REPLACEMENT}"}`);
   }
 });
 
@@ -111,7 +110,7 @@ test('memory is bounded: never more than longest needle - 1 bytes held back', ()
 
 test('scrubHeaders replaces reflections in every value, arrays included, and counts them', () => {
   const v = newCanary();
-  const needles = reflectionNeedles(Buffer.from(v), { basic: { username: 'u' } });
+  const needles = reflectionNeedles(Buffer.from(v), { type: 'basic' as const, secret: 'x', username: 'u' });
   const { headers, replaced } = scrubHeaders(
     {
       'x-echo': `token ${v}`,
@@ -134,7 +133,7 @@ test('scrubHeaders replaces reflections in every value, arrays included, and cou
 });
 
 test('needles built for a credential spec are reused for the same value, rebuilt for a rotated one, and cannot be changed', () => {
-  const spec = { basic: { username: 'u' } };
+  const spec = { type: 'basic' as const, secret: 'x', username: 'u' };
   const v1 = newCanary();
   const v2 = newCanary();
   const a = reflectionNeedles(Buffer.from(v1), spec);
@@ -145,7 +144,7 @@ test('needles built for a credential spec are reused for the same value, rebuilt
   assert.notEqual(b, a);
   assert.ok(b.some((n) => n.toString('latin1') === v2), 'built from the new value');
   assert.ok(!b.some((n) => n.toString('latin1') === v1), 'nothing of the old one');
-  assert.notEqual(reflectionNeedles(Buffer.from(v2), { basic: { username: 'u' } }), b, 'another spec object builds its own');
+  assert.notEqual(reflectionNeedles(Buffer.from(v2), { type: 'basic' as const, secret: 'x', username: 'u' }), b, 'another spec object builds its own');
   // The shared needles scrub a body and headers as freshly built ones do.
   const s = new ReflectionScrubber(b);
   assert.equal(Buffer.concat([s.push(Buffer.from(`x ${v2} y`)), s.end()]).toString(), `x ${DEFAULT_REPLACEMENT} y`);
@@ -154,7 +153,7 @@ test('needles built for a credential spec are reused for the same value, rebuilt
 
 test('throughput (logged, not asserted)', () => {
   const v = newCanary();
-  const needles = reflectionNeedles(Buffer.from(v), { basic: { username: 'api' } });
+  const needles = reflectionNeedles(Buffer.from(v), { type: 'basic' as const, secret: 'x', username: 'api' });
   const chunk = Buffer.alloc(64 * 1024, 'abcdefghijklmnopqrstuvwxyz0123456789 {"key":"value"}\n');
   const total = 256 * 1024 * 1024;
   for (const [label, list] of [

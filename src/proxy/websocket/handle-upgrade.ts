@@ -81,7 +81,7 @@ async function handleUpgrade(gate: GateServices, trust: () => SecureContext, req
     }
     const key = checkHandshake(req);
     const dest = await resolveDestination(state, ctx, decision.route);
-    const up = buildUpstreamRequest(gate, ctx, decision, dest);
+    const up = await buildUpstreamRequest(gate, ctx, decision, dest);
     ctx.credential = up.credential;
     ctx.rewritten = up.rewritten;
     const upstream = await openUpstream(dest, {

@@ -1,0 +1,82 @@
+/**
+ * What a credential form is: one `type`, the keys it adds to a rule's `credential:`
+ * map (with their field checks), the compiled spec's schema (the one check, for
+ * config, policy compile and injection alike), an `explain()`, and an `inject()`.
+ * Forms are data: the registry (index.ts) looks each up by its `type`, which is also
+ * the config key that selects it (`header:`, `basic:`, `query:`, `placeholder:`).
+ *
+ * @example
+ * const form = credentialForm(spec.type);
+ * form.explain(spec);                 // "secret gh in header authorization: Bearer {{secret}}"
+ * await form.inject(view, spec, deps);
+ */
+import type * as z from 'zod';
+import type { PlaceholderPlace, RequestView } from '../inject-placeholder.js';
+
+/** What every compiled credential carries, whatever its form. */
+export interface CredentialBase {
+  /** The secret's reference: a store name, `env:NAME` or `file:PATH`. Never its value. */
+  secret: string;
+  /**
+   * Set (true) only when the operator wrote `allow_plaintext: true`: the secret may
+   * then travel over plain HTTP. Absent, it is injected only into verified TLS.
+   */
+  allowPlaintext?: true;
+}
+
+/** A rule's credential as the config file writes it: `secret` plus exactly one form's keys. */
+export interface CredentialInput {
+  secret: string;
+  header?: string | undefined;
+  value?: string | undefined;
+  basic?: { username: string } | undefined;
+  query?: string | undefined;
+  placeholder?: { in: readonly PlaceholderPlace[] } | undefined;
+  /** Allow injecting into plain HTTP (default: verified HTTPS only). */
+  allow_plaintext?: boolean | undefined;
+}
+
+/** A problem in a `credential:` map: where under it (empty: the map itself) and what. */
+export interface CredentialIssue {
+  path: string[];
+  message: string;
+}
+
+/** What an injection needs from the gate. */
+export interface InjectDeps {
+  /** A reference's value. The form wipes the buffer when it is done with it. */
+  resolve(ref: string): Buffer;
+  /** Body bytes examined for placeholders (default 1 MiB); see placeholder-stream.ts. */
+  maxBodyBytes?: number | undefined;
+}
+
+/** What an injection changed, never the value. */
+export interface InjectionResult {
+  /** Lower-case header names set or swapped, and 'query', 'path', 'body'. */
+  changed: string[];
+  /** The body's length changes: content-length was removed and the body goes chunked. */
+  bodyLengthChanged: boolean;
+}
+
+/**
+ * One credential form. `S` is its compiled spec. `inject` may answer with a Promise (a
+ * form that signs the final request or fetches a short-lived token); the static forms
+ * answer synchronously so the request path waits for nothing.
+ */
+export interface CredentialForm<S extends CredentialBase & { type: string }> {
+  readonly type: S['type'];
+  /** This form's keys in a `credential:` map, each optional there, with its field check. */
+  readonly configFields: z.core.$ZodLooseShape;
+  /** How this form's keys combine, checked on every `credential:` map whatever its form. */
+  configIssues(raw: Readonly<Record<string, unknown>>): CredentialIssue[];
+  /** A map that selects this form (checked) to its compiled spec, without allowPlaintext. */
+  fromConfig(c: CredentialInput): S;
+  /** The compiled spec's schema, built from the same fields as `configFields`. */
+  readonly schema: z.ZodObject;
+  /** One line saying what the credential does, naming the secret's reference, never its value. */
+  explain(spec: S): string;
+  /** Put the secret into `view` (changed in place). Throws or rejects with CredentialError. */
+  inject(view: RequestView, spec: S, deps: InjectDeps): InjectionResult | Promise<InjectionResult>;
+  /** Texts this form writes besides the secret's own spellings, for the reflection scrubber. */
+  echoes?(spec: S, value: Buffer): string[];
+}
