@@ -35,7 +35,7 @@ const credentialSchema = strictSection({
   allow_plaintext: z.boolean().optional(),
 }).superRefine(
   (c, ctx) => {
-    for (const { path, message } of credentialConfigIssues(c as Record<string, unknown>)) ctx.addIssue({ code: 'custom', path, message });
+    for (const { path, message } of credentialConfigIssues(c)) ctx.addIssue({ code: 'custom', path, message });
   },
   { when: () => true },
 );

@@ -26,8 +26,9 @@ export const secretField = parsedBy((v) => {
     if (v.includes('\0')) throw new TypeError('a file path cannot contain a NUL byte');
     return v;
   }
+  if (!/^[A-Za-z0-9._-]+$/.test(v)) throw new TypeError(`${expected}; got '${v}'`);
   // The store's own rule (secret-name.ts), so a name that loads is one the store can hold.
-  if (!isSecretName(v)) throw new TypeError(`${expected} (at most 64 characters); got ${describeValue(v)}`);
+  if (!isSecretName(v)) throw new TypeError(`${describeValue(v)}: a secret name is at most 64 characters`);
   return v;
 });
 

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import { describeValue } from '../../config/describe-value.js';
-import { parsedBy } from '../../config/fields.js';
+import { headerNameField as ruleHeaderName } from '../../config/rule-fields.js';
 import { deleteHeader, GATE_HEADERS, headerSafe } from '../header-value.js';
 import { SECRET_TEMPLATE, specBase } from './fields.js';
 import type { CredentialBase, CredentialForm, CredentialIssue } from './form.js';
@@ -22,15 +22,9 @@ export interface HeaderCredential extends CredentialBase {
   value: string;
 }
 
-/** RFC 9110 token characters: what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** A header name the gate lets a credential write, lower-cased. */
-const headerNameField = parsedBy((v) => {
-  if (typeof v !== 'string' || !TOKEN.test(v)) throw new TypeError(`expected a header name like authorization; got ${describeValue(v)}`);
-  const name = v.toLowerCase();
-  if (GATE_HEADERS.has(name)) throw new TypeError(`'${name}' is set by the gate and cannot carry a credential`);
-  return name;
+/** A header name (the rules' own check, lower-cased), and not one the gate owns. */
+const headerNameField = ruleHeaderName.refine((name) => !GATE_HEADERS.has(name), {
+  error: (i) => `'${String(i.input)}' is set by the gate and cannot carry a credential`,
 });
 
 /** The template: where the secret goes, on one header line. */

@@ -44,7 +44,8 @@ const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = 
 export const CREDENTIAL_FORMS: readonly CredentialType[] = Object.freeze(Object.keys(FORMS) as CredentialType[]);
 
 function unknownType(type: unknown): string {
-  return `unknown credential type ${describeValue(type)}; expected one of ${CREDENTIAL_FORMS.join(', ')}`;
+  const known = CREDENTIAL_FORMS.join(', ');
+  return type === undefined ? `a credential needs a type, one of ${known}` : `unknown credential type ${describeValue(type)}; expected one of ${known}`;
 }
 
 /** The form for `type`; a TypeError naming the known types for any other. */
