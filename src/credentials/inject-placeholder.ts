@@ -1,8 +1,9 @@
 /**
- * The placeholder form: the agent writes `SLUICE_SECRET_<name>`, the gate swaps in
- * the value in the places the rule lists, and refuses a request that carries a
- * placeholder anywhere else (another place, another secret's token), because that
- * is an agent trying to spend a credential where the rule does not grant it.
+ * Placeholders, the mechanics of forms/placeholder.ts: the agent writes
+ * `SLUICE_SECRET_<name>`, the gate swaps in the value in the places the rule lists,
+ * and refuses a request that carries a placeholder anywhere else (another place,
+ * another secret's token), because that is an agent trying to spend a credential
+ * where the rule does not grant it.
  *
  * In a URL the value is percent-encoded; in headers it goes in as bytes (and must
  * be header-safe); in a body it is fitted to the content type (JSON string escape,
