@@ -3,7 +3,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
 import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
-import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { compileConfigPolicy, type CompiledPolicy } from '../policy/compile.js';
 import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
@@ -98,7 +98,7 @@ export const EXIT_DENIED = 3;
 async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded: LoadedConfig; policy: CompiledPolicy } | null> {
   try {
     const loaded = await loadConfig(configPath(config));
-    return { loaded, policy: compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp) };
+    return { loaded, policy: compileConfigPolicy(loaded.config, loaded.version) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(`sluice: invalid config:\n${err.message}\n`);

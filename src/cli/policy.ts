@@ -3,7 +3,7 @@ import { loadCases } from '../config/load-cases.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { checkCase } from '../policy/check-case.js';
-import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { compileConfigPolicy, type CompiledPolicy } from '../policy/compile.js';
 import { plaintextWarnings } from '../policy/credential-transport.js';
 import { loopbackNameWarnings } from '../policy/host-warnings.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
@@ -104,7 +104,7 @@ async function loadOrReport(file: string, io: Io): Promise<LoadedConfig | null> 
 
 // The schema has already checked everything compilePolicy checks, so this cannot throw for a loaded config.
 function compiled(loaded: LoadedConfig): CompiledPolicy {
-  return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+  return compileConfigPolicy(loaded.config, loaded.version);
 }
 
 /**

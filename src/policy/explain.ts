@@ -34,5 +34,5 @@ export function explain(facts: RequestFacts, who: Who | null, policy: CompiledPo
     }
     if (rule.action === 'deny') wouldDeny.push(rule.id);
   }
-  return { decision: buildDecision(decided, wouldDeny, policy.version), trace };
+  return { decision: buildDecision(decided, wouldDeny, policy), trace };
 }
