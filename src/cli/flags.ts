@@ -57,6 +57,8 @@ export function parseOptionsOnly<const O extends ParseArgsOptionsConfig>(args: s
   return parseArgs<Config<O, false>>({ args, options, allowPositionals: false, strict: true });
 }
 
+// `const O` keeps the table's literal types ('string', default: false) so that `values` is typed
+// per option (string | undefined, boolean); spelled out because Node's own type cannot be named here.
 type Config<O extends ParseArgsOptionsConfig, P extends boolean> = { args: string[]; options: O; allowPositionals: P; strict: true };
 /** What Node's parser returns for that config: values typed by the option table. */
 type Parsed<O extends ParseArgsOptionsConfig, P extends boolean> = ReturnType<typeof parseArgs<Config<O, P>>>;
