@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver, type SecretSource } from '../credentials/refs.js';
 import { agentResolver } from '../proxy/agent-resolver.js';
-import { buildDlp } from '../proxy/dlp-setup.js';
+import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import type { GateChecks } from '../proxy/gate-verdict.js';
 
 const EMPTY_STORE: SecretSource = { reveal: () => undefined, list: () => [] };

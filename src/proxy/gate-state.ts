@@ -4,12 +4,12 @@ import { Resolver, type Endpoint } from '../net/resolve.js';
 import { compilePolicy } from '../policy/compile.js';
 import { HostIndex } from '../policy/host-index.js';
 import type { GateState } from './gate-runtime.js';
-import { buildRoutes } from './routes.js';
+import { buildRoutes } from '../net/routes.js';
 import { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { SecretResolver } from '../credentials/refs.js';
-import { buildDlp } from './dlp-setup.js';
+import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { agentResolver, metadataOptIn } from './agent-resolver.js';
-import { buildMcpEnv } from './mcp/env.js';
+import { buildMcpEnv } from '../mcp/env.js';
 import { TenantNeedles } from './tenant-needles.js';
 
 /**

@@ -22,12 +22,12 @@ import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
 import { LeafCertCache } from '../tls/leaf-cache.js';
 import { upstreamTrust } from '../tls/trust.js';
-import { buildAuditTrail } from './audit-sinks.js';
+import { buildAuditTrail } from '../audit/trail-from-config.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
 import { TenantNeedles } from './tenant-needles.js';
-import { buildDlp } from './dlp-setup.js';
+import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import { LiveExchanges } from './live-exchanges.js';
@@ -36,7 +36,7 @@ import { GateLimits } from './limits.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { refuseConnection, refuseRequest } from './overload.js';
 import { tunnelOf } from './tunnel-context.js';
-import { UpstreamPools } from './upstream-pools.js';
+import { UpstreamPools } from '../net/upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
 
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import type { AuditRecord, Finding } from '../audit/fields.js';
 import { auditRecord } from '../audit/record.js';
@@ -7,6 +7,7 @@ import { opened } from './audit-open.js';
 import type { Principal } from '../identity/principal.js';
 import { IdentityError } from '../identity/errors.js';
 import { normalizeHost } from '../net/host.js';
+import { dial } from '../net/dial.js';
 import { formatIp, parseIp } from '../net/ip.js';
 import { decide } from '../policy/decide.js';
 import { splitAuthority } from './classify-target.js';
@@ -205,24 +206,6 @@ function finish(gate: GateServices, record: AuditRecord & { startNs?: bigint; op
   const { startNs, opened: _o, ...rest } = record;
   if (startNs !== undefined) rest.duration_ms = Number(process.hrtime.bigint() - startNs) / 1e6;
   gate.audit.write(rest);
-}
-
-function dial(address: string, port: number, timeoutMs: number, onread: OnReadOpts): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host: address, port, noDelay: true, onread });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
 }
 
 /** For logs: at most 200 characters, and never anything that could be a userinfo part. */
