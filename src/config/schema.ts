@@ -16,6 +16,7 @@ import { inspectSchema } from './inspect-section.js';
 import { limitsSchema } from './limits-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
+import { stateSchema } from './state-section.js';
 import {
   cidrField,
   durationField,
@@ -98,6 +99,7 @@ export const configSchema = strictSection({
   mcp: emptyAsAbsent(mcpSchema.prefault({})),
   a2a: emptyAsAbsent(a2aSchema.prefault({})),
   control: emptyAsAbsent(controlSchema.prefault({})),
+  state: emptyAsAbsent(stateSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.
