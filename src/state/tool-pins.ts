@@ -18,17 +18,12 @@
 import { SqliteToolPinStore } from './tool-pins-sqlite.js';
 import type { ToolPinStoreOptions } from './tool-pins-sqlite.js';
 
-/** What a listing is to the pins, tool by tool (names; fingerprints in `hashes`). */
-export interface PinComparison {
-  new: string[];
-  changed: string[];
-  removed: string[];
-  unchanged: string[];
-  /** Positions of entries that are not tools. */
-  invalid: number[];
-  /** The listed tools' fingerprints. */
-  hashes: ReadonlyMap<string, string>;
-}
+/**
+ * What a listing is to the pins, tool names by how they stand (`new`: listed, not
+ * pinned; `changed`: listed with another fingerprint; `removed`: pinned, not listed),
+ * with positions of entries that are not tools and the listed fingerprints.
+ */
+export type PinComparison = Record<'new' | 'changed' | 'removed' | 'unchanged', string[]> & { invalid: number[]; hashes: ReadonlyMap<string, string> };
 
 /** Compares a listing (`tools`, as the server sent it) with the pinned fingerprints. */
 export type PinComparer = (pinned: ReadonlyMap<string, string>, tools: readonly unknown[]) => PinComparison;
