@@ -82,10 +82,10 @@ function linearDecide(facts: RequestFacts, who: Who | null, policy: CompiledPoli
   const wouldDeny: string[] = [];
   for (const rule of policy.rules) {
     if (!rule.matchers.every((m) => m.matches(f, who))) continue;
-    if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny, policy.version);
+    if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny, policy);
     if (rule.action === 'deny') wouldDeny.push(rule.id);
   }
-  return buildDecision(null, wouldDeny, policy.version);
+  return buildDecision(null, wouldDeny, policy);
 }
 
 /** A request the given exact-host rule allows (its first method, a path its first pattern matches). */

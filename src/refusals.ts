@@ -115,6 +115,8 @@ export const REFUSALS = {
   // 499 (nginx's "client closed request"): nobody reads it; it names the outcome.
   client_aborted: failed(499, ErrorCode.CLIENT_ABORTED),
   internal_error: failed(500, ErrorCode.INTERNAL),
+  // An operator's own pipeline step (config `middleware:`) threw, hung, or ended the exchange without a word.
+  step_failed: failed(500, ErrorCode.STEP_FAILED),
 } as const satisfies Record<string, RefusalSpec>;
 
 /** Every refusal code; a deny body, a Rejection or a JSON-RPC refusal can carry no other. */

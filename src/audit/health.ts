@@ -29,3 +29,44 @@ export function errorText(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * The health and counts the JSONL and SQLite sinks keep alike, and the one way they
+ * report a failure: to `onError`, which must never throw into the request path.
+ *
+ * @example
+ * class MySink extends SinkHealth implements AuditSink {
+ *   constructor(opts: { onError: (err: Error) => void }) { super(opts.onError); }
+ * }
+ */
+export abstract class SinkHealth implements HealthReporter {
+  protected _healthy = true;
+  protected _lastError: string | null = null;
+  protected _dropped = 0;
+  protected _written = 0;
+
+  constructor(private readonly onError: (err: Error) => void) {}
+
+  get healthy(): boolean {
+    return this._healthy;
+  }
+  get lastError(): string | null {
+    return this._lastError;
+  }
+  /** Records dropped instead of written (why, per sink: its class comment), or written after close. */
+  get dropped(): number {
+    return this._dropped;
+  }
+  /** Records written: taken by the stream, or committed to the database. */
+  get written(): number {
+    return this._written;
+  }
+
+  protected report(err: unknown): void {
+    try {
+      this.onError(err instanceof Error ? err : new Error(errorText(err)));
+    } catch {
+      // never into the request path
+    }
+  }
+}

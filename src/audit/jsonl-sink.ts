@@ -7,8 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { AuditRecord } from './fields.js';
-import { errorText } from './health.js';
-import type { HealthReporter } from './health.js';
+import { errorText, SinkHealth } from './health.js';
 import type { AuditSink } from './sink.js';
 
 export interface JsonlAuditSinkOptions {
@@ -26,12 +25,8 @@ export interface JsonlAuditSinkOptions {
  * const file = new JsonlAuditSink('/var/log/sluice/audit.jsonl', { onError });
  * file.write(record); // {"decision_id":"019a...","time":"...",...}\n
  */
-export class JsonlAuditSink implements AuditSink, HealthReporter {
+export class JsonlAuditSink extends SinkHealth implements AuditSink {
   private stream: Writable | null = null;
-  private _healthy = true;
-  private _lastError: string | null = null;
-  private _dropped = 0;
-  private _written = 0;
   private dropping = false;
   private lastOpen = 0;
   private closed = false;
@@ -40,24 +35,9 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
 
   /** `target` is `'stdout'` or a file path (appended to, created mode 0600 if missing). */
   constructor(readonly target: string, private readonly opts: JsonlAuditSinkOptions) {
+    super(opts.onError);
     this.maxBacklog = opts.maxBacklogBytes ?? 16 * 1024 * 1024;
     this.stream = this.open();
-  }
-
-  get healthy(): boolean {
-    return this._healthy;
-  }
-  get lastError(): string | null {
-    return this._lastError;
-  }
-  /** Records not written: stream broken, backlog full, or written after close. */
-  get dropped(): number {
-    return this._dropped;
-  }
-
-  /** Records the stream has taken (written to the file or stdout). */
-  get written(): number {
-    return this._written;
   }
 
   write(record: AuditRecord, json?: string): void {
@@ -151,14 +131,6 @@ export class JsonlAuditSink implements AuditSink, HealthReporter {
     if (!this.dropping) {
       this.dropping = true;
       this.report(new Error(`dropping audit records: ${why} (${this._dropped} dropped in all)`));
-    }
-  }
-
-  private report(err: Error): void {
-    try {
-      this.opts.onError(err);
-    } catch {
-      // never into the request path
     }
   }
 }

@@ -12,8 +12,7 @@ import { openPrivateSqlite } from '../state/private-sqlite.js';
 import { startCheckpointThread } from './checkpoint-thread.js';
 import type { CheckpointThread } from './checkpoint-thread.js';
 import type { AuditRecord } from './fields.js';
-import { errorText } from './health.js';
-import type { HealthReporter } from './health.js';
+import { errorText, SinkHealth } from './health.js';
 import type { AuditSink } from './sink.js';
 import { AUDIT_DB_NAME, AuditSchemaError, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
 
@@ -49,7 +48,7 @@ const TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
  * if (!sink.healthy) ...       // fail closed
  * await sink.close();          // flushes what is queued
  */
-export class SqliteAuditSink implements AuditSink, HealthReporter {
+export class SqliteAuditSink extends SinkHealth implements AuditSink {
   /** Absolute path of the database file. */
   readonly file: string;
   private db: Database.Database | null = null;
@@ -63,10 +62,6 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
   private failures = 0;
   private closed = false;
   private dropReported = false;
-  private _healthy = true;
-  private _lastError: string | null = null;
-  private _dropped = 0;
-  private _written = 0;
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
@@ -75,6 +70,7 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
 
   /** Opens (creating if missing) the database now, so a bad path or newer schema fails at start-up, not per request. */
   constructor(dataDir: string, private readonly opts: SqliteAuditSinkOptions) {
+    super(opts.onError);
     this.flushMs = opts.flushMs ?? 20;
     this.batchSize = opts.batchSize ?? 256;
     this.maxBuffered = opts.maxBuffered ?? 10_000;
@@ -94,20 +90,6 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
     }
   }
 
-  get healthy(): boolean {
-    return this._healthy;
-  }
-  get lastError(): string | null {
-    return this._lastError;
-  }
-  /** Records dropped because the buffer was full while the database could not be written (or written after close). */
-  get dropped(): number {
-    return this._dropped;
-  }
-  /** Records committed to the database by this sink. */
-  get written(): number {
-    return this._written;
-  }
   /** Records queued or awaiting retry. */
   get pending(): number {
     return this.queue.length;
@@ -290,14 +272,6 @@ export class SqliteAuditSink implements AuditSink, HealthReporter {
       db?.close();
     } catch {
       // closing a broken handle can fail too; it is gone either way
-    }
-  }
-
-  private report(err: unknown): void {
-    try {
-      this.opts.onError(err instanceof Error ? err : new Error(errorText(err)));
-    } catch {
-      // never into the request path
     }
   }
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { errorText } from '../audit/health.js';
 import type { AuditFilter } from '../audit/query.js';
@@ -6,6 +5,7 @@ import { parseDuration } from '../config/duration.js';
 import { openRuntime, type AuditReader } from '../runtime/index.js';
 import { renderToolGraph } from './audit-tools.js';
 import { dataDirFor } from './emergency-config.js';
+import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -32,27 +32,13 @@ Output is an aligned table; --json prints one JSON record per line.`;
 const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny', 'challenge'];
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      follow: { type: 'boolean', short: 'f', default: false },
-      lines: { type: 'string', short: 'n' },
-      agent: { type: 'string' },
-      tenant: { type: 'string' },
-      session: { type: 'string' },
-      outcome: { type: 'string', multiple: true },
-      rule: { type: 'string' },
-      reason: { type: 'string' },
-      host: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      limit: { type: 'string' },
-      tools: { type: 'boolean', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
+  const { values, positionals } = parseFlags(argv, {
+    ...shared('config', 'json', 'agent', 'tenant', 'session'),
+    follow: { type: 'boolean', short: 'f', default: false },
+    lines: { type: 'string', short: 'n' },
+    outcome: { type: 'string', multiple: true },
+    rule: STRING, reason: STRING, host: STRING, since: STRING, until: STRING, limit: STRING,
+    tools: { type: 'boolean', default: false },
   });
   const sub = positionals[0];
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
@@ -172,22 +158,13 @@ export function when(v: string, flag: string, now: Date): Date {
   return new Date(t);
 }
 
-const COLUMNS: readonly (readonly [string, (r: AuditRecord) => string | number | null])[] = [
-  ['time', (r) => r.time],
-  ['outcome', (r) => r.outcome],
-  ['reason', (r) => r.reason],
-  ['method', (r) => r.method],
-  ['host', (r) => r.host],
-  ['port', (r) => r.port],
-  ['path', (r) => (r.path.length > 60 ? `${r.path.slice(0, 59)}…` : r.path)],
-  ['status', (r) => r.status],
-  ['rule', (r) => r.rule],
-  ['policy_version', (r) => r.policy_version],
-  ['agent', (r) => r.agent],
-  ['session', (r) => r.session],
-  ['credential', (r) => r.credential],
-  ['decision_id', (r) => r.decision_id],
-];
+/** The table's columns, in order: the record's field of that name (a long path cut to 60 characters). */
+const COLUMN_FIELDS = ['time', 'outcome', 'reason', 'method', 'host', 'port', 'path', 'status', 'rule', 'policy_version', 'agent', 'session', 'credential', 'decision_id'] as const;
+
+const COLUMNS: readonly (readonly [string, (r: AuditRecord) => string | number | null])[] = COLUMN_FIELDS.map((k) => [
+  k,
+  k === 'path' ? (r) => (r.path.length > 60 ? `${r.path.slice(0, 59)}…` : r.path) : (r) => r[k],
+]);
 
 /** Table or JSON lines; in follow mode column widths only grow, so earlier lines stay aligned as far as they can. */
 class Printer {

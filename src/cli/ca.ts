@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
+import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,12 +10,7 @@ path    print the path of the interception CA certificate
 export  print the CA certificate (PEM), to install in a trust store`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(argv, shared('config'));
   const sub = positionals[0];
   if (sub !== 'path' && sub !== 'export') throw new UsageError(`expected 'sluice ca path' or 'sluice ca export'`);
   const { config } = await loadConfig(configPath(values.config));

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
 import { explainCredential, explainHeaders, explainRespond } from '../policy/actions.js';
-import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { compileConfigPolicy, type CompiledPolicy } from '../policy/compile.js';
 import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
@@ -11,6 +10,7 @@ import { gateVerdict } from '../proxy/gate-verdict.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, verdictJson } from './explain-verdict.js';
 import { gateChecks } from './gate-checks.js';
+import { IDENTITY, parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { runIdentity } from './run-identity.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -48,23 +48,13 @@ export interface Io {
 export const stdio: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
 
 export async function run(argv: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      agent: { type: 'string' },
-      tenant: { type: 'string' },
-      session: { type: 'string' },
-      human: { type: 'string' },
-      label: { type: 'string', multiple: true },
-      config: { type: 'string' },
-      'mcp-server': { type: 'string' },
-      tool: { type: 'string' },
-      args: { type: 'string' },
-      json: { type: 'boolean' },
-      'no-token': { type: 'boolean' },
-    },
-    allowPositionals: true,
-    strict: true,
+  const { values, positionals } = parseFlags(argv, {
+    ...IDENTITY,
+    ...shared('json'),
+    'mcp-server': STRING,
+    tool: STRING,
+    args: STRING,
+    'no-token': { type: 'boolean' },
   });
   if (values['mcp-server'] !== undefined || values.tool !== undefined || values.args !== undefined) return runTool(values, positionals, io);
   if (positionals.length !== 2) throw new UsageError(`expected METHOD URL, like: sluice explain --agent bot GET https://api.example.com/\n\n${help}`);
@@ -98,7 +88,7 @@ export const EXIT_DENIED = 3;
 async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded: LoadedConfig; policy: CompiledPolicy } | null> {
   try {
     const loaded = await loadConfig(configPath(config));
-    return { loaded, policy: compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp) };
+    return { loaded, policy: compileConfigPolicy(loaded.config, loaded.version) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(`sluice: invalid config:\n${err.message}\n`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptionsOnly, STRING } from './flags.js';
 import { starterConfig } from '../config/starter.js';
 import { CA_CERT_FILE, CA_KEY_FILE, createCa, writeCa } from '../tls/ca.js';
 import { ensureTokenKeys, TOKEN_KEY_FILE } from '../identity/keys.js';
@@ -20,11 +20,7 @@ sluice.yaml.TIME.bak) and CA; the token key and master key are kept (replacing t
 would invalidate tokens and stored secrets). Says created, replaced or kept for each file.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { dir: { type: 'string' }, force: { type: 'boolean', default: false } },
-    strict: true,
-  });
+  const { values } = parseOptionsOnly(argv, { dir: STRING, force: { type: 'boolean', default: false } });
   const dir = resolve(values.dir ?? DEFAULT_DIR);
   const configFile = join(dir, CONFIG_NAME);
   if (!values.force && existsSync(configFile)) {

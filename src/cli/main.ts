@@ -7,22 +7,14 @@ interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+/** The commands; each is the module of its name here (run is run-cmd.ts). */
+const COMMANDS = new Set(['init', 'start', 'run', 'ca', 'token', 'revoke', 'secret', 'audit', 'policy', 'explain', 'mcp', 'status']);
+
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
 // `sluice run`, which wraps every agent command, never needs it.
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  init: () => import('./init.js'),
-  start: () => import('./start.js'),
-  run: () => import('./run-cmd.js'),
-  ca: () => import('./ca.js'),
-  token: () => import('./token.js'),
-  revoke: () => import('./revoke.js'),
-  secret: () => import('./secret.js'),
-  audit: () => import('./audit.js'),
-  policy: () => import('./policy.js'),
-  explain: () => import('./explain.js'),
-  mcp: () => import('./mcp.js'),
-  status: () => import('./status.js'),
-};
+function loadCommand(name: string): Promise<Command> {
+  return import(`./${name === 'run' ? 'run-cmd' : name}.js`) as Promise<Command>;
+}
 
 const USAGE = `sluice: the egress gate for AI agents
 
@@ -54,12 +46,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('sluice 0.1.0\n');
     return EXIT.ok;
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) {
+  if (!COMMANDS.has(name)) {
     process.stderr.write(`sluice: unknown command '${name}'\n\n${USAGE}\n`);
     return EXIT.usage;
   }
-  const cmd = await load();
+  const cmd = await loadCommand(name);
   const dashdash = rest.indexOf('--');
   const own = dashdash === -1 ? rest : rest.slice(0, dashdash);
   if (own.includes('--help') || own.includes('-h')) {

@@ -3,7 +3,6 @@
  * `--`), and the operator's pin commands (`accept`, `pins`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { createLogger } from '../logger.js';
 import { serverNameFor, SERVER_NAME } from '../mcp/stdio/server-name.js';
 import { watchRevocation } from '../mcp/stdio/revocation.js';
@@ -13,6 +12,7 @@ import { loadConfig } from '../config/load.js';
 import { controlCall } from '../control/control-client.js';
 import type { Finding } from '../inspect/finding.js';
 import { openGateSession } from './gate-session.js';
+import { GATE_SESSION, parseFlags, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
 import { spawnWrapped } from './spawn-child.js';
@@ -59,22 +59,7 @@ const SUBCOMMANDS = new Set(['accept', 'pins']);
 export async function run(argv: string[]): Promise<number> {
   const dashdash = argv.indexOf('--');
   const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
-  const { values, positionals } = parseArgs({
-    args: own,
-    options: {
-      config: { type: 'string' },
-      control: { type: 'string' },
-      gate: { type: 'string' },
-      tenant: { type: 'string' },
-      agent: { type: 'string' },
-      human: { type: 'string' },
-      name: { type: 'string' },
-      ttl: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(own, { ...GATE_SESSION, name: STRING });
   const [sub, ...rest] = positionals;
   if (sub !== undefined && SUBCOMMANDS.has(sub)) {
     if (dashdash !== -1) throw new UsageError(`'sluice mcp ${sub}' runs no command; leave out '--' and what follows`);

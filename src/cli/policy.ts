@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { loadCases } from '../config/load-cases.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { checkCase } from '../policy/check-case.js';
-import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { compileConfigPolicy, type CompiledPolicy } from '../policy/compile.js';
 import { plaintextWarnings } from '../policy/credential-transport.js';
 import { loopbackNameWarnings } from '../policy/host-warnings.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
@@ -11,6 +10,7 @@ import type { Who } from '../policy/types.js';
 import { stdio, type Io } from './explain.js';
 import { gateChecks } from './gate-checks.js';
 import { checkConfigFiles } from './config-files.js';
+import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { startWarnings } from './start-warnings.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -40,7 +40,7 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
 }
 
 async function check(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseFlags(argv, shared('config'));
   if (positionals.length > 1) throw new UsageError('policy check takes at most one FILE');
   const loaded = await loadOrReport(configPath(positionals[0] ?? values.config), io);
   if (loaded === null) return EXIT.usage;
@@ -54,7 +54,7 @@ async function check(argv: string[], io: Io): Promise<number> {
 }
 
 async function testCases(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseFlags(argv, shared('config'));
   if (positionals.length !== 1) throw new UsageError('expected one CASES.yaml file: sluice policy test CASES.yaml [--config FILE]');
   const loaded = await loadOrReport(configPath(values.config), io);
   if (loaded === null) return EXIT.usage;
@@ -104,7 +104,7 @@ async function loadOrReport(file: string, io: Io): Promise<LoadedConfig | null> 
 
 // The schema has already checked everything compilePolicy checks, so this cannot throw for a loaded config.
 function compiled(loaded: LoadedConfig): CompiledPolicy {
-  return compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
+  return compileConfigPolicy(loaded.config, loaded.version);
 }
 
 /**

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRuntime } from '../runtime/index.js';
 import type { AuditReader } from '../runtime/index.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../state/index.js';
 import { durationFlag, type DurationFlag } from './duration-flag.js';
 import { dataDirFor } from './emergency-config.js';
+import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { unseenNote } from './revoke-seen.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -46,21 +46,13 @@ const KIND_FLAGS: ReadonlyArray<[RevocationKind, 'session' | 'agent' | 'token-id
 ];
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      session: { type: 'string' },
-      agent: { type: 'string' },
-      'token-id': { type: 'string' },
-      tenant: { type: 'string' },
-      reason: { type: 'string' },
-      wait: { type: 'string' },
-      config: { type: 'string' },
-      list: { type: 'boolean', default: false },
-      undo: { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
+  const { values } = parseOptionsOnly(argv, {
+    ...shared('config', 'session', 'agent', 'tenant'),
+    'token-id': STRING,
+    reason: STRING,
+    wait: STRING,
+    list: { type: 'boolean', default: false },
+    undo: { type: 'boolean', default: false },
   });
   if (values.list) {
     const other = ['session', 'agent', 'token-id', 'tenant', 'reason', 'wait'].find((k) => values[k as keyof typeof values] !== undefined);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { GATE_SESSION, parseFlags, STRING } from './flags.js';
 import { prepareLaunch, type Launch } from '../launcher/launch.js';
 import { openGateSession } from './gate-session.js';
 import { runIdentity } from './run-identity.js';
@@ -34,26 +34,14 @@ isolation and without the warning. --user NAME (as root) runs CMD as that user.
 --print-env prints what the run sets and removes (the token masked) and exits.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      control: { type: 'string' },
-      config: { type: 'string' },
-      gate: { type: 'string' },
-      tenant: { type: 'string' },
-      agent: { type: 'string' },
-      human: { type: 'string' },
-      ttl: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      // Launcher flags: the sandbox and the client environment (src/launcher/).
-      isolate: { type: 'boolean' },
-      'no-isolate': { type: 'boolean' },
-      user: { type: 'string' },
-      rw: { type: 'string', multiple: true },
-      'print-env': { type: 'boolean', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
+  const { values, positionals } = parseFlags(argv, {
+    ...GATE_SESSION,
+    // Launcher flags: the sandbox and the client environment (src/launcher/).
+    isolate: { type: 'boolean' },
+    'no-isolate': { type: 'boolean' },
+    user: STRING,
+    rw: { type: 'string', multiple: true },
+    'print-env': { type: 'boolean', default: false },
   });
   if (values.isolate && values['no-isolate']) throw new UsageError('--isolate and --no-isolate contradict each other');
   const printEnv = values['print-env'];

@@ -3,13 +3,13 @@
  * directory. Values are read from standard input only (hidden prompt on a
  * terminal) and never printed.
  */
-import { parseArgs } from 'node:util';
 import { MAX_SECRET_BYTES } from '../credentials/file-store.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { trimOneNewline } from '../credentials/refs.js';
 import { isSecretName } from '../credentials/secret-name.js';
 import { openRuntime } from '../runtime/index.js';
 import { dataDirFor } from './emergency-config.js';
+import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,12 +30,7 @@ const ARGV_REFUSAL =
   'or run sluice secret set NAME and type it at the hidden prompt';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(argv, shared('config'));
   const [sub, name, ...extra] = positionals;
   if (sub === 'set' && extra.length > 0) throw new UsageError(ARGV_REFUSAL);
   if ((sub === 'set' || sub === 'rm') && name === undefined) throw new UsageError(`expected 'sluice secret ${sub} NAME'`);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { join } from 'node:path';
 import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { loadConfig } from '../config/load.js';
@@ -25,11 +25,7 @@ Stops cleanly on SIGINT or SIGTERM: stops accepting, lets exchanges in flight fi
 exits 0. A second signal exits at once.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, listen: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseOptionsOnly(argv, { ...shared('config'), listen: STRING });
   const loaded = await loadConfig(configPath(values.config));
   let listen: { host: string; port: number } | undefined;
   if (values.listen !== undefined) {

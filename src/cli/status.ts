@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptionsOnly, shared } from './flags.js';
 import { ControlRefused, ControlUnreachable, controlCall } from '../control/control-client.js';
 import type { StatusAnswer } from '../control/protocol.js';
 import { controlSocket } from './control-socket.js';
@@ -12,11 +12,7 @@ No proxy request is made: no audit record, no 407. Exit 0 when the gate answered
 1 when it did not.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { control: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
+  const { values } = parseOptionsOnly(argv, shared('control', 'config', 'json'));
   const socket = await controlSocket(values, 'status');
   let s: StatusAnswer;
   try {

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { formatDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { loadSigningKey } from '../identity/keys.js';
 import { DEFAULT_TTL_MS, issueToken } from '../identity/tokens.js';
 import { ttlFlag } from './duration-flag.js';
+import { IDENTITY, parseOptionsOnly, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,20 +22,7 @@ The agent then uses the proxy URL  http://sluice:$TOKEN@HOST:PORT.
 Tenant, agent, session and labels: 1-128 of A-Z a-z 0-9 . _ : @ -`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      agent: { type: 'string' },
-      session: { type: 'string' },
-      human: { type: 'string' },
-      label: { type: 'string', multiple: true },
-      ttl: { type: 'string' },
-      config: { type: 'string' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { values } = parseOptionsOnly(argv, { ...IDENTITY, ...shared('ttl') });
   if (values.tenant === undefined || values.agent === undefined) throw new UsageError('--tenant and --agent are required');
   const labels = parseLabels(values.label ?? []);
   const typed = values.ttl === undefined ? undefined : ttlFlag(values.ttl);

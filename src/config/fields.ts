@@ -41,7 +41,12 @@ export function emptyAsAbsent<T extends z.ZodType>(schema: T) {
  * const port = parsedBy((v) => { if (v !== 80) throw new TypeError('expected 80'); return v; });
  */
 export function parsedBy<T>(parse: (v: unknown) => T) {
-  return z.unknown().transform((v, ctx): T => {
+  return z.unknown().transform(issuesFrom(parse));
+}
+
+/** A transform running `parse`: the message of an Error it throws becomes the issue at that value. */
+function issuesFrom<I, T>(parse: (v: I) => T): (v: I, ctx: z.RefinementCtx<I>) => T {
+  return (v, ctx) => {
     try {
       return parse(v);
     } catch (err) {
@@ -49,7 +54,7 @@ export function parsedBy<T>(parse: (v: unknown) => T) {
       ctx.issues.push({ code: 'custom', message: err.message, input: v });
       return z.NEVER;
     }
-  });
+  };
 }
 
 function stringOnly<T>(expected: string, parse: (s: string) => T): (v: unknown) => T {
@@ -91,15 +96,7 @@ export const hostPatternField = parsedBy(
 );
 
 /** Keys of `dns.hosts`: exact names only, lower-cased so lookups need no normalising. */
-export const hostNameKey = z.string().transform((s, ctx) => {
-  try {
-    return parseHostName(s);
-  } catch (err) {
-    if (!(err instanceof Error)) throw err;
-    ctx.issues.push({ code: 'custom', message: err.message, input: s });
-    return z.NEVER;
-  }
-});
+export const hostNameKey = z.string().transform(issuesFrom(parseHostName));
 
 /** An IPv4 or IPv6 literal without a zone id (a `dns.hosts` answer). */
 export const ipLiteralField = parsedBy(

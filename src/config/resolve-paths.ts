@@ -26,5 +26,6 @@ export function resolvePaths(parsed: ParsedConfig, dir: string): Config {
     },
     log: { ...log, file: log.file === undefined ? undefined : at(log.file) },
     control: { ...control, socket: control.socket === undefined ? join(dataDir, 'control.sock') : at(control.socket) },
+    middleware: parsed.middleware.map((m) => ({ ...m, module: at(m.module) })),
   };
 }

@@ -14,6 +14,7 @@ import { auditSchema, identitySchema, routesSchema } from './policy-sections.js'
 import { controlSchema } from './control-section.js';
 import { inspectSchema } from './inspect-section.js';
 import { limitsSchema } from './limits-section.js';
+import { middlewareSchema } from './middleware-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
@@ -99,6 +100,7 @@ export const configSchema = strictSection({
   mcp: emptyAsAbsent(mcpSchema.prefault({})),
   a2a: emptyAsAbsent(a2aSchema.prefault({})),
   control: emptyAsAbsent(controlSchema.prefault({})),
+  middleware: emptyAsAbsent(middlewareSchema.default([])),
   state: emptyAsAbsent(stateSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {

@@ -47,7 +47,7 @@ export async function ensureTokenKeys(dataDir: string): Promise<void> {
     keyPem = await readFile(keyPath, 'utf8');
   }
   if ((await readOptional(pubPath)) === null) {
-    const pub = createPublicKey(parseSigningKey(keyPem, keyPath)).export({ type: 'spki', format: 'pem' }).toString();
+    const pub = createPublicKey(parseEd25519(keyPem, keyPath, 'private')).export({ type: 'spki', format: 'pem' }).toString();
     await placeNew(pubPath, pub, 0o644);
   }
 }
@@ -61,7 +61,7 @@ export async function ensureTokenKeys(dataDir: string): Promise<void> {
  */
 export async function loadSigningKey(dataDir: string): Promise<KeyObject> {
   const path = join(dataDir, TOKEN_KEY_FILE);
-  return parseSigningKey(await readKeyFile(path, 'token signing key'), path);
+  return parseEd25519(await readKeyFile(path, 'token signing key'), path, 'private');
 }
 
 /**
@@ -72,26 +72,19 @@ export async function loadSigningKey(dataDir: string): Promise<KeyObject> {
  */
 export async function loadVerifyKey(dataDir: string): Promise<KeyObject> {
   const path = join(dataDir, TOKEN_PUBLIC_KEY_FILE);
-  const pem = await readKeyFile(path, 'token verify key');
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    throw keyError(`${path}: not a PEM public key`, path);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw keyError(`${path}: expected an Ed25519 public key, got ${key.asymmetricKeyType ?? 'unknown'}`, path);
-  return key;
+  return parseEd25519(await readKeyFile(path, 'token verify key'), path, 'public');
 }
 
-function parseSigningKey(pem: string, path: string): KeyObject {
+/** The Ed25519 key in `pem`; anything else (not PEM, another key type) is refused naming the file. */
+function parseEd25519(pem: string, path: string, kind: 'public' | 'private'): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
+    key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
   } catch {
     // No parser message: it could quote part of the file.
-    throw keyError(`${path}: not a PEM private key`, path);
+    throw keyError(`${path}: not a PEM ${kind} key`, path);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw keyError(`${path}: expected an Ed25519 private key, got ${key.asymmetricKeyType ?? 'unknown'}`, path);
+  if (key.asymmetricKeyType !== 'ed25519') throw keyError(`${path}: expected an Ed25519 ${kind} key, got ${key.asymmetricKeyType ?? 'unknown'}`, path);
   return key;
 }
 

@@ -8,8 +8,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, realpath, rename, rm, stat } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { findOnPath } from './find-on-path.js';
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ const run = promisify(execFile);
  * if (await writeJavaTrustStore(tmp, '/tmp/sluice-trust-0-ab/ca.pem', '/tmp/sluice-trust-0-ab')) env.JAVA_TOOL_OPTIONS = ...;
  */
 export async function writeJavaTrustStore(dest: string, caFile: string, cacheDir: string): Promise<boolean> {
-  const keytool = await onPath('keytool');
+  const keytool = await findOnPath('keytool');
   if (!keytool) return false;
   const home = dirname(dirname(await realpath(keytool)));
   const cacerts = join(home, 'lib', 'security', 'cacerts');
@@ -42,13 +43,4 @@ export async function writeJavaTrustStore(dest: string, caFile: string, cacheDir
   }
   await copyFile(cached, dest);
   return true;
-}
-
-async function onPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    if (await stat(p).then((s) => s.isFile(), () => false)) return p;
-  }
-  return undefined;
 }

@@ -5,8 +5,7 @@
  * answer that covers every reason it could fail.
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from './find-on-path.js';
 
 export type Support = { ok: true; bwrap: string } | { ok: false; why: string };
 
@@ -31,13 +30,4 @@ export async function isolationSupport(as?: { uid: number; gid: number }): Promi
   });
   if (r.code === 0) return { ok: true, bwrap };
   return { ok: false, why: `bubblewrap cannot create a sandbox here (${r.err.trim().replace(/^bwrap: /, '') || `exit ${r.code}`})` };
-}
-
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    if (await stat(p).then((s) => s.isFile(), () => false)) return p;
-  }
-  return undefined;
 }

@@ -11,7 +11,7 @@ import { HostIndex } from './host-index.js';
 import type { Matcher } from './matcher.js';
 import { compileMatchers } from './matcher-kinds.js';
 import type { McpSectionSpec } from './tool-types.js';
-import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec, InspectProfile } from './types.js';
+import type { CredentialSpec, HeaderRewrite, RespondSpec, RuleAction, RuleMode, RuleSpec, InspectProfile, ResolvedProfile } from './types.js';
 
 export { PolicyCompileError } from './compile-error.js';
 
@@ -31,6 +31,8 @@ export interface CompiledRule {
   readonly respond: RespondSpec | null;
   readonly headers: HeaderRewrite | null;
   readonly inspect: InspectProfile | null;
+  /** `inspect` with the config's defaults filled in: what an exchange it decides runs with. */
+  readonly profile: ResolvedProfile;
   /** The rule as written, for tools that print it. */
   readonly spec: RuleSpec;
 }
@@ -43,12 +45,18 @@ export interface CompiledPolicy {
   readonly byHost: HostIndex<CompiledRule>;
   /** MCP tool rules and the `mcp:` section's settings. */
   readonly mcp: CompiledMcpPolicy;
+  /** The config's inspection defaults (`inspect.dlp.action`, `inspect.injection`): a default deny's profile. */
+  readonly profile: ResolvedProfile;
 }
+
+/** The inspection defaults when the config states none (the schema's own defaults). */
+export const DEFAULT_PROFILE: ResolvedProfile = { dlp: 'block', injection: 'block' };
 
 /**
  * @param routes names of the configured routes; when given, every rule's `route`
  *   must be one of them.
  * @param mcp the config's `mcp:` section (servers, default, ...); absent: its defaults (tool calls denied by default).
+ * @param profile the config's inspection defaults, which a rule's `inspect:` overrides.
  * @example
  * const policy = compilePolicy([{ id: 'up', hosts: ['api.upstream.test'] }], 'a1b2c3');
  * policy.byHost.candidates('api.upstream.test')[0]?.id; // 'up'
@@ -59,6 +67,7 @@ export function compilePolicy(
   version: string,
   routes?: Iterable<string> | Readonly<Record<string, unknown>>,
   mcp?: McpSectionSpec,
+  profile: ResolvedProfile = DEFAULT_PROFILE,
 ): CompiledPolicy {
   const routeNames = routes === undefined ? null : new Set(isIterable(routes) ? routes : Object.keys(routes));
   const seen = new Set<string>();
@@ -69,15 +78,15 @@ export function compilePolicy(
     if (seen.has(spec.id)) throw new PolicyCompileError(spec.id, 'duplicate rule id');
     seen.add(spec.id);
     if (spec.mcp !== undefined) return void toolRules.push({ spec, index });
-    const rule = compileRule(spec, index, routeNames);
+    const rule = compileRule(spec, index, routeNames, profile);
     if (spec.hosts === undefined) byHost.addAny(rule);
     else for (const h of spec.hosts) byHost.add(h, rule);
     compiled.push(rule);
   });
-  return { version, rules: compiled, byHost, mcp: compileMcpPolicy(toolRules, mcp) };
+  return { version, rules: compiled, byHost, mcp: compileMcpPolicy(toolRules, mcp), profile };
 }
 
-function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null): CompiledRule {
+function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null, defaults: ResolvedProfile): CompiledRule {
   const action = spec.action ?? 'allow';
   if (spec.hosts !== undefined && spec.hosts.length === 0) throw new PolicyCompileError(spec.id, 'hosts is empty; leave it out to match any host');
   if (spec.case_sensitive !== undefined && spec.paths === undefined) throw new PolicyCompileError(spec.id, "'case_sensitive' says how 'paths' compare; add paths or remove it");
@@ -111,10 +120,29 @@ function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> 
     respond: spec.respond === undefined ? null : compileRespond(spec.respond),
     headers: spec.headers === undefined ? null : compileHeaders(spec.headers),
     inspect: spec.inspect === undefined ? null : { ...spec.inspect },
+    profile: spec.inspect === undefined ? defaults : { dlp: spec.inspect.dlp ?? defaults.dlp, injection: spec.inspect.injection ?? defaults.injection },
     spec,
   };
 }
 
 function isIterable(v: unknown): v is Iterable<string> {
   return typeof v === 'object' && v !== null && Symbol.iterator in v;
+}
+
+/**
+ * The policy a config states: its rules, routes, `mcp:` section and inspection defaults.
+ *
+ * @example
+ * const policy = compileConfigPolicy(loaded.config, loaded.version);
+ */
+export function compileConfigPolicy(
+  c: {
+    rules: readonly RuleSpec[];
+    routes: Readonly<Record<string, unknown>>;
+    mcp: McpSectionSpec;
+    inspect: { dlp: { action: ResolvedProfile['dlp'] }; injection: ResolvedProfile['injection'] };
+  },
+  version: string,
+): CompiledPolicy {
+  return compilePolicy(c.rules, version, c.routes, c.mcp, { dlp: c.inspect.dlp.action, injection: c.inspect.injection });
 }

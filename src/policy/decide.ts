@@ -54,10 +54,10 @@ export function decide(facts: RequestFacts, whoOrPolicy: Who | CompiledPolicy | 
       last = bestSeq;
     }
     if (!matchesAfterHost(rule, f, who)) continue;
-    if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny ?? [], policy.version);
+    if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny ?? [], policy);
     if (rule.action === 'deny') (wouldDeny ??= []).push(rule.id);
   }
-  return buildDecision(null, wouldDeny ?? [], policy.version);
+  return buildDecision(null, wouldDeny ?? [], policy);
 }
 
 function matchesAfterHost(rule: CompiledRule, f: PreparedFacts, who: Who | null): boolean {

@@ -3,13 +3,14 @@
  * so the two can never disagree on what a rule grants.
  */
 import type { CompiledRule } from './compile.js';
-import { DEFAULT_DENY_RULE, type Decision } from './types.js';
+import { DEFAULT_DENY_RULE, type Decision, type ResolvedProfile } from './types.js';
 
 /**
  * @example
- * buildDecision(null, [], 'a1b2c3'); // { outcome: 'deny', rule: 'default-deny', reason: 'no_rule_matched', ... }
+ * buildDecision(null, [], policy); // { outcome: 'deny', rule: 'default-deny', reason: 'no_rule_matched', ... }
  */
-export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], version: string): Decision {
+export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], policy: { version: string; profile: ResolvedProfile }): Decision {
+  const version = policy.version;
   if (rule === null) {
     return {
       outcome: 'deny',
@@ -23,6 +24,7 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], ve
       headers: null,
       wouldDeny,
       inspect: null,
+      profile: policy.profile,
     };
   }
   const allow = rule.action === 'allow';
@@ -38,5 +40,6 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], ve
     headers: allow ? rule.headers : null,
     wouldDeny,
     inspect: allow ? rule.inspect : null,
+    profile: allow ? rule.profile : policy.profile,
   };
 }

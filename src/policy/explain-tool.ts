@@ -7,9 +7,9 @@
  */
 import type { CompiledPolicy } from './compile.js';
 import { buildToolDecision } from './decide-tool.js';
-import type { CompiledToolRule } from './tool-rule.js';
+import { traceRules } from './explain.js';
 import type { ToolCallFacts, ToolExplanation } from './tool-types.js';
-import type { TraceEntry, Who } from './types.js';
+import type { Who } from './types.js';
 
 /**
  * @example
@@ -17,19 +17,6 @@ import type { TraceEntry, Who } from './types.js';
  * trace[0]; // { rule: 'tickets-create', index: 4, result: 'skipped', mode: 'enforce', action: 'allow', why: ['tool tickets.delete not in [tickets.create]'] }
  */
 export function explainTool(facts: ToolCallFacts, who: Who | null, policy: CompiledPolicy): ToolExplanation {
-  const trace: TraceEntry[] = [];
-  const wouldDeny: string[] = [];
-  let decided: CompiledToolRule | null = null;
-  for (const r of policy.mcp.rules) {
-    const why = r.explain(facts.server, facts.tool, facts.args, who);
-    const matched = why.length === 0;
-    trace.push({ rule: r.id, index: r.index, result: matched ? 'matched' : 'skipped', mode: r.mode, action: r.action, why });
-    if (!matched) continue;
-    if (r.mode === 'enforce') {
-      decided = r;
-      break;
-    }
-    if (r.action === 'deny') wouldDeny.push(r.id);
-  }
+  const { decided, wouldDeny, trace } = traceRules(policy.mcp.rules, (r) => r.explain(facts.server, facts.tool, facts.args, who));
   return { decision: buildToolDecision(decided, facts.tool, wouldDeny, policy), trace };
 }

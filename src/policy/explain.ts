@@ -4,10 +4,10 @@
  * (the host too), without the host index, so it is an independent second
  * implementation of `decide`; the tests hold the two to the same answers.
  */
-import type { CompiledPolicy, CompiledRule } from './compile.js';
+import type { CompiledPolicy } from './compile.js';
 import { buildDecision } from './decision.js';
 import { prepareFacts } from './matcher.js';
-import type { Explanation, RequestFacts, TraceEntry, Who } from './types.js';
+import type { Explanation, RequestFacts, RuleAction, RuleMode, TraceEntry, Who } from './types.js';
 
 /**
  * @example
@@ -16,23 +16,43 @@ import type { Explanation, RequestFacts, TraceEntry, Who } from './types.js';
  */
 export function explain(facts: RequestFacts, who: Who | null, policy: CompiledPolicy): Explanation {
   const f = prepareFacts(facts);
-  const trace: TraceEntry[] = [];
-  const wouldDeny: string[] = [];
-  let decided: CompiledRule | null = null;
-  for (const rule of policy.rules) {
+  const { decided, wouldDeny, trace } = traceRules(policy.rules, (rule) => {
     const why: string[] = [];
     for (const m of rule.matchers) {
       const reason = m.explain(f, who);
       if (reason !== null) why.push(reason);
     }
+    return why;
+  });
+  return { decision: buildDecision(decided, wouldDeny, policy), trace };
+}
+
+/** What a rule needs for the walk: its place, mode and action. */
+interface TracedRule {
+  id: string;
+  index: number;
+  mode: RuleMode;
+  action: RuleAction;
+}
+
+/**
+ * The walk both explanations make (HTTP rules here, MCP tool rules in explain-tool.ts):
+ * every rule in order until an enforce rule matches, each with every reason it did
+ * not match; report-mode deny rules that matched on the way would have denied.
+ *
+ * @example
+ * traceRules(policy.rules, (r) => reasonsItMisses(r)); // { decided: rule or null, wouldDeny: ['audit-only'], trace: [...] }
+ */
+export function traceRules<R extends TracedRule>(rules: readonly R[], whyNot: (rule: R) => string[]): { decided: R | null; wouldDeny: string[]; trace: TraceEntry[] } {
+  const trace: TraceEntry[] = [];
+  const wouldDeny: string[] = [];
+  for (const rule of rules) {
+    const why = whyNot(rule);
     const matched = why.length === 0;
     trace.push({ rule: rule.id, index: rule.index, result: matched ? 'matched' : 'skipped', mode: rule.mode, action: rule.action, why });
     if (!matched) continue;
-    if (rule.mode === 'enforce') {
-      decided = rule;
-      break;
-    }
+    if (rule.mode === 'enforce') return { decided: rule, wouldDeny, trace };
     if (rule.action === 'deny') wouldDeny.push(rule.id);
   }
-  return { decision: buildDecision(decided, wouldDeny, policy.version), trace };
+  return { decided: null, wouldDeny, trace };
 }

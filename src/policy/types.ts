@@ -28,6 +28,10 @@ export interface Who {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a decision says to do. A union that grows (an approval outcome is next): the gate's
+ * decide step switches on it exhaustively, so a new outcome cannot pass unhandled.
+ */
 export type Outcome = 'allow' | 'deny';
 export type RuleAction = 'allow' | 'deny';
 /** `enforce` rules decide; `report` rules only record that they would have denied. */
@@ -149,8 +153,19 @@ export interface Decision {
   headers: HeaderRewrite | null;
   /** Report-mode deny rules that matched before the deciding rule: they would have denied. */
   wouldDeny: string[];
-  /** The deciding rule's inspection overrides, if any. */
+  /** The deciding rule's inspection overrides, if any (as written: what `explain` shows). */
   inspect: InspectProfile | null;
+  /**
+   * The inspection this exchange runs with: the rule's setting, else the config's
+   * (`inspect.dlp.action`, `inspect.injection`), resolved once here so no step merges them again.
+   */
+  profile: ResolvedProfile;
+}
+
+/** An inspection profile with nothing left to default. */
+export interface ResolvedProfile {
+  readonly dlp: NonNullable<InspectProfile['dlp']>;
+  readonly injection: NonNullable<InspectProfile['injection']>;
 }
 
 /** One rule's part in an explanation. */

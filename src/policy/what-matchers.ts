@@ -4,7 +4,7 @@
  * short list.
  */
 import { normaliseHost } from './host-index.js';
-import { listText, type MatcherKind, type PreparedFacts } from './matcher.js';
+import { listText, type Matcher, type MatcherKind, type PreparedFacts } from './matcher.js';
 import { compilePathGlob, type PathMatcher } from './path-glob.js';
 import { AMBIGUITY_TEXT, type RequestPath } from './request-path.js';
 import { formatPorts, parsePortSpec } from './port-range.js';
@@ -61,12 +61,7 @@ export const portsMatcher: MatcherKind = {
  */
 export const schemesMatcher: MatcherKind = {
   type: 'schemes',
-  compile: (rule) => {
-    if (rule.schemes === undefined) return null;
-    const schemes = rule.schemes;
-    const matches = (f: PreparedFacts): boolean => schemes.includes(f.scheme);
-    return { type: 'schemes', matches, explain: (f) => (matches(f) ? null : `scheme ${f.scheme} not in ${listText(schemes)}`) };
-  },
+  compile: (rule) => (rule.schemes === undefined ? null : oneOf('schemes', 'scheme', rule.schemes, (f) => f.scheme)),
 };
 
 /**
@@ -77,14 +72,15 @@ export const schemesMatcher: MatcherKind = {
  */
 export const methodsMatcher: MatcherKind = {
   type: 'methods',
-  compile: (rule) => {
-    if (rule.methods === undefined) return null;
-    const methods = rule.methods.map((m) => m.toUpperCase());
-    const set = new Set(methods);
-    const matches = (f: PreparedFacts): boolean => set.has(f.method);
-    return { type: 'methods', matches, explain: (f) => (matches(f) ? null : `method ${f.method} not in ${listText(methods)}`) };
-  },
+  compile: (rule) => (rule.methods === undefined ? null : oneOf('methods', 'method', rule.methods.map((m) => m.toUpperCase()), (f) => f.method)),
 };
+
+/** One fact of the request that must be in `list` (exactly): schemes, methods. */
+function oneOf(type: 'schemes' | 'methods', noun: string, list: readonly string[], fact: (f: PreparedFacts) => string): Matcher {
+  const set = new Set(list);
+  const matches = (f: PreparedFacts): boolean => set.has(fact(f));
+  return { type, matches, explain: (f) => (matches(f) ? null : `${noun} ${fact(f)} not in ${listText(list)}`) };
+}
 
 /**
  * `paths: ["/repos/acme/**"]`, matched on the normalised path without the query.

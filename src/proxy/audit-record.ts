@@ -22,7 +22,7 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     policy_version: ctx.policyVersion,
     credential: ctx.credential,
     route: ctx.route,
-    status: ctx.res.headersSent ? ctx.res.statusCode : 0,
+    status: ctx.rawStatus !== undefined && ctx.rawStatus >= 0 ? ctx.rawStatus : ctx.res.headersSent ? ctx.res.statusCode : 0,
     bytes_in: ctx.bytesIn,
     bytes_out: ctx.bytesOut,
     startNs: ctx.startNs,

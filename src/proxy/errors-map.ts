@@ -77,7 +77,8 @@ function failure(error: RefusalCode, reason: string, outcome: MappedFailure['out
 export function mapFailure(thrown: unknown): MappedFailure {
   // A refusal raised inside a body stream reaches us wrapped by the HTTP client.
   const err = ownCause(thrown) ?? thrown;
-  if (err instanceof Rejection) return failure(err.error, err.reason, 'deny', err.error, { rule: err.rule, headers: err.headers });
+  // The table says whether the code is a refusal (`deny`) or a failure (`error`: the upstream's, the gate's, an operator's step's).
+  if (err instanceof Rejection) return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, { rule: err.rule, headers: err.headers });
   // Nobody reads this answer; the record and the debug log say what happened.
   if (err instanceof ClientAbortedError) return failure('client_aborted', err.message, 'error', 'client_aborted');
   // A parser error that did not come through forward() (which names it already) is named here.

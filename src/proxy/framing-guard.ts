@@ -56,3 +56,11 @@ export async function* requestBody(req: IncomingMessage): AsyncGenerator<Buffer>
     yield chunk;
   }
 }
+
+/** Whether the request says it has a body (any Transfer-Encoding, or a Content-Length other than 0). */
+export function hasBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
+}

@@ -20,6 +20,7 @@ import type { McpChannels } from './mcp/channels.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import type { TenantNeedles } from './tenant-needles.js';
 import type { GateLimits } from './limits.js';
+import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -49,6 +50,8 @@ export interface GateState {
   readonly a2aMaxMessageBytes: number;
   /** Per tenant, the reflection needles of every secret its rules can inject: every response to it is scrubbed of them. */
   readonly scrub: TenantNeedles;
+  /** Operators' own pipeline steps (`middleware:`), loaded with this config. */
+  readonly operatorSteps: readonly LoadedOperatorStep[];
 }
 
 /** Long-lived services shared by every request. */

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { CidrSet } from '../net/cidr.js';
 import { Resolver, type Endpoint } from '../net/resolve.js';
-import { compilePolicy } from '../policy/compile.js';
+import { compileConfigPolicy } from '../policy/compile.js';
 import { HostIndex } from '../policy/host-index.js';
 import type { GateState } from './gate-runtime.js';
 import { buildRoutes } from '../net/routes.js';
@@ -11,6 +11,8 @@ import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { agentResolver, metadataOptIn } from './agent-resolver.js';
 import { buildMcpEnv } from '../mcp/env.js';
 import { TenantNeedles } from './tenant-needles.js';
+import { loadOperatorSteps } from './pipeline/operator-steps.js';
+import { stepNames } from './pipeline/index.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -28,7 +30,7 @@ export async function buildState(
   for (const p of c.tls.passthrough) passthrough.add(p, true);
   const hosts = new Map(Object.entries(c.dns.hosts));
   const allowMetadata = metadataOptIn(c);
-  const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
+  const policy = compileConfigPolicy(c, loaded.version);
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {
@@ -52,5 +54,6 @@ export async function buildState(
     a2aCardPinning: c.a2a.card_pinning,
     a2aMaxMessageBytes: c.a2a.max_message_bytes,
     scrub: new TenantNeedles(policy, secrets.resolver),
+    operatorSteps: await loadOperatorSteps(c.middleware, stepNames()),
   };
 }

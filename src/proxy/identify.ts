@@ -4,7 +4,7 @@ import { IdentityError } from '../identity/errors.js';
 import { readProxyAuthorization } from '../identity/proxy-auth.js';
 import { isRunAlias } from '../identity/run-aliases.js';
 import type { Principal } from '../identity/principal.js';
-import type { GateServices } from './gate-runtime.js';
+import type { GateServices, GateState } from './gate-runtime.js';
 import type { TunnelContext } from './tunnel-context.js';
 
 /**
@@ -16,9 +16,9 @@ import type { TunnelContext } from './tunnel-context.js';
  * Returns null only when the operator turned `identity.required` off and no token
  * was sent (anonymous requests then match only rules without who-matchers).
  */
-export async function identify(gate: GateServices, req: IncomingMessage, tunnel: TunnelContext | undefined): Promise<Principal | null> {
+export async function identify(gate: GateServices, state: GateState, req: IncomingMessage, tunnel: TunnelContext | undefined): Promise<Principal | null> {
   const id = gate.identity;
-  const required = gate.state().identityRequired;
+  const required = state.identityRequired;
   if (tunnel) {
     // A run's tunnel follows its renewals (same session: RunAliases.rebind allows no other).
     const p = (tunnel.alias !== undefined ? id.aliases?.resolve(tunnel.alias) : undefined) ?? tunnel.principal;
@@ -35,13 +35,6 @@ export async function identify(gate: GateServices, req: IncomingMessage, tunnel:
 export function aliasIn(req: IncomingMessage): string | undefined {
   const auth = readProxyAuthorization(req.headers['proxy-authorization']);
   return auth !== null && isRunAlias(auth.token) ? auth.token : undefined;
-}
-
-/** The CONNECT's own identity check; the tunnel keeps the principal. */
-export async function identifyConnect(gate: GateServices, req: IncomingMessage): Promise<Principal | null> {
-  const header = req.headers['proxy-authorization'];
-  if (header === undefined && !gate.state().identityRequired) return null;
-  return authenticate(header, gate.identity.verifier, gate.identity.revocations, Date.now(), gate.identity.aliases);
 }
 
 // Same skew the verifier allows on a new request (gate.ts), so a tunnel and a fresh

@@ -1,5 +1,5 @@
 import type { Finding } from '../inspect/finding.js';
-import type { InspectProfile } from '../policy/types.js';
+import type { ResolvedProfile } from '../policy/types.js';
 import { settle, type DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
@@ -40,14 +40,14 @@ export function inspectHostname(dlp: DlpSetup, ctx: Pick<RequestContext, 'host' 
  * URL and headers as the agent sent them (before any credential is injected). Block
  * findings refuse the request; redact findings rewrite the value in place.
  */
-export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, view: { path: string; headers: Record<string, string | string[]> }): void {
-  const level = profile?.dlp ?? dlp.action;
+export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedProfile, view: { path: string; headers: Record<string, string | string[]> }): void {
+  const level = profile.dlp;
   if (level === 'off') return;
   const rule = ctx.decision?.rule ?? null;
-  const urlFindings = settle(dlp.scanner.scanUrl(view.path), dlp, profile?.dlp);
-  const headerFindings = settle(dlp.scanner.scanHeaders(view.headers), dlp, profile?.dlp);
+  const urlFindings = settle(dlp.scanner.scanUrl(view.path), dlp, level);
+  const headerFindings = settle(dlp.scanner.scanHeaders(view.headers), dlp, profile.dlp);
   // a secret cut into neighbouring parts blocks: no one part holds it to redact
-  const joinFindings = settle(dlp.scanner.scanRequestJoins(view.path, view.headers), dlp, profile?.dlp).map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
+  const joinFindings = settle(dlp.scanner.scanRequestJoins(view.path, view.headers), dlp, profile.dlp).map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
   const all = [...urlFindings, ...headerFindings, ...joinFindings];
   if (all.length === 0) return;
   ctx.findings.push(...all);
@@ -75,12 +75,12 @@ export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
  * or decoded) is refused, 413 `body_too_large_to_scan`, unless `inspect.dlp.on_incomplete`
  * is `warn`; a plain body that declares such a length is refused before it is dialled.
  */
-export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const level = profile?.dlp ?? dlp.action;
+export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedProfile, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const level = profile.dlp;
   const declared = Number(headerValue(ctx.req.headers['content-length']) ?? NaN);
   const encoded = (ctx.req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
   if (level !== 'off' && !encoded && declared > dlp.maxBodyBytes) {
-    const f = settle([{ type: SCAN_LIMIT, location: 'body', action: dlp.scanner.limitAction, detail: `body of ${declared} bytes, beyond ${dlp.maxBodyBytes} scanned` }], dlp, profile?.dlp);
+    const f = settle([{ type: SCAN_LIMIT, location: 'body', action: dlp.scanner.limitAction, detail: `body of ${declared} bytes, beyond ${dlp.maxBodyBytes} scanned` }], dlp, profile.dlp);
     if (f.some((x) => x.action !== 'warn')) {
       ctx.findings.push(...f);
       throw tooLarge(ctx.decision?.rule ?? null);
@@ -89,8 +89,8 @@ export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: Inspect
   return scanBody(dlp, ctx, profile, body);
 }
 
-async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectProfile | null, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const level = profile?.dlp ?? dlp.action;
+async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedProfile, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const level = profile.dlp;
   if (level === 'off') {
     for await (const chunk of body) yield chunk;
     return;
@@ -117,7 +117,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: InspectPro
     }
   };
   const check = (found: Finding[]): void => {
-    const settled = settle(found, dlp, profile?.dlp);
+    const settled = settle(found, dlp, profile.dlp);
     ctx.findings.push(...settled);
     const stop = settled.filter((f) => f.action !== 'warn');
     if (stop.length === 0) return;

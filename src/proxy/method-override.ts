@@ -12,10 +12,8 @@
  * refused override never reaches the upstream complete.
  */
 import type { IncomingMessage } from 'node:http';
-import { decide } from '../policy/decide.js';
 import type { Decision } from '../policy/types.js';
 import { Rejection } from './errors-map.js';
-import type { GateState } from './gate-runtime.js';
 import type { RequestContext } from './request-context.js';
 
 export const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
@@ -95,6 +93,9 @@ export type OverrideCheck = (o: Override) => void;
  * legacy support, some reverse proxies): the request is decided for that path too.
  */
 export const PATH_OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url'] as const;
+/** The request decided as another method and path (same host, identity and policy). */
+export type DecideAs = (method: string, path: string) => Decision;
+
 /** More distinct overrides than any client needs: refused rather than decided one by one. */
 const MAX_OVERRIDES = 8;
 
@@ -103,11 +104,14 @@ const MAX_OVERRIDES = 8;
  * override header) it may be run as, and refuse it unless every such decision
  * allows. The refusal is recorded with the decision that denied.
  *
+ * `decideAs` is the exchange's own decision function (the decide step's), so the
+ * policy and identity are the ones the request was decided with.
+ *
  * @example
- * const check = overrideCheck(state, ctx);
+ * const check = overrideCheck(ctx, x.decideAs!);
  * for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
  */
-export function overrideCheck(state: GateState, ctx: RequestContext): OverrideCheck {
+export function overrideCheck(ctx: RequestContext, decideAs: DecideAs): OverrideCheck {
   const real = (ctx.req.method ?? 'GET').toUpperCase();
   const paths = [{ path: ctx.target, source: '' }, ...pathOverrides(ctx.req.headers)];
   const seen = new Set([`${real} ${ctx.target}`]);
@@ -117,7 +121,7 @@ export function overrideCheck(state: GateState, ctx: RequestContext): OverrideCh
     if (seen.has(key)) return;
     if (seen.size >= MAX_OVERRIDES * paths.length) throw new Rejection('bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
     seen.add(key);
-    const d: Decision = decide({ scheme: ctx.scheme, host: ctx.hostText, port: ctx.port, method, path }, ctx.principal, state.policy);
+    const d: Decision = decideAs(method, path);
     if (d.outcome === 'allow') return;
     ctx.decision = d;
     const as = path === ctx.target ? method : `${method} ${path}`;

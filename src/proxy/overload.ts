@@ -16,7 +16,7 @@ import { REFUSALS, type RefusalCode } from '../refusals.js';
 import type { GateServices } from './gate-runtime.js';
 import { RETRY_AFTER } from './limits.js';
 import { lingerClose } from './linger-close.js';
-import { newContext } from './request-steps.js';
+import { newExchange } from './pipeline/exchange.js';
 import { tunnelOf } from './tunnel-context.js';
 
 const STOPPING = 'the gate is shutting down';
@@ -28,7 +28,7 @@ function errorOf(why: string): RefusalCode {
 /** Answer a request the gate will not take on (full, or stopping), and record it. */
 export function refuseRequest(gate: GateServices, req: IncomingMessage, res: ServerResponse, why: string): void {
   const state = gate.state();
-  const ctx = newContext(req, res, tunnelOf(req.socket), state);
+  const ctx = newExchange(gate, state, req, res, { tunnel: tunnelOf(req.socket) });
   try {
     classifyTarget(ctx);
   } catch {

@@ -46,6 +46,8 @@ export interface RequestContext {
   auditPath: string | null;
   /** Set when the exchange is an A2A message or agent card (the record's protocol, server and tool). */
   protocol: { name: 'a2a'; server: string; tool: string } | null;
+  /** The status the gate wrote itself on a raw carrier (WebSocket, CONNECT): the record's `status`; -1 or absent: the response's. */
+  rawStatus?: number;
   /** The decision is on record in the audit journal (audit-open.ts). */
   opened?: boolean;
   /** Pacing and CPU budget of this exchange's inspection (request body and response), made on first use. */

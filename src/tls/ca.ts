@@ -13,7 +13,7 @@ import { KeyObject, X509Certificate as NodeX509Certificate, randomBytes } from '
 import { ErrorCode, SluiceError } from '../errors.js';
 import { caSignatureScheme, parseCaPrivateKey, type CaSignatureScheme } from './ca-key.js';
 import { oid, seq, set, utf8 } from './der.js';
-import { randomSerialHex, splitPemCertificates } from './pem.js';
+import { randomSerialHex, splitPemCertificates, validityWindow } from './pem.js';
 import { readTlsFile } from './tls-file.js';
 import { subtle, x509 } from './x509-crypto.js';
 
@@ -39,9 +39,6 @@ export interface LoadedCa {
   notAfter: Date;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
 /**
  * A new self-signed CA: ECDSA P-256, CN "Sluice Local CA <random>", CA:true
  * pathlen 0 and keyCertSign|cRLSign (both critical), a SubjectKeyIdentifier,
@@ -62,14 +59,14 @@ export async function createCa(opts: { commonName?: string; validDays?: number }
     throw new SluiceError(ErrorCode.TLS_CA, `CA validDays must be a positive number, got ${String(validDays)}`);
   }
   const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const now = Date.now();
+  const valid = validityWindow(Date.now(), validDays);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerialHex(),
     // Encoded here rather than as a JSON name: the library's JSON path mangles
     // values containing commas or quotes ('Team, "CI" CA' became 'CI').
     name: new x509.Name(seq(set(seq(oid('2.5.4.3'), utf8(commonName))))),
-    notBefore: new Date(now - HOUR_MS),
-    notAfter: new Date(now + validDays * DAY_MS),
+    notBefore: new Date(valid.notBefore),
+    notAfter: new Date(valid.notAfter),
     keys,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     extensions: [

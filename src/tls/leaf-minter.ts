@@ -17,7 +17,7 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import type { LoadedCa } from './ca.js';
 import { TRUE, bitString, children, explicit, implicit, octetString, oid, seq, set, time, unsignedInteger, utf8 } from './der.js';
 import { ipAddressBytes, normalizeLeafHost, type LeafHost } from './leaf-host.js';
-import { randomSerialHex } from './pem.js';
+import { randomSerialHex, validityWindow } from './pem.js';
 
 /** One minted leaf. */
 export interface MintedLeaf {
@@ -29,8 +29,6 @@ export interface MintedLeaf {
   notAfter: Date;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** X.520 ub-common-name; the SAN carries the full name, the CN is cosmetic. */
 const CN_MAX = 64;
 const VERSION_3 = explicit(0, Buffer.from([0x02, 0x01, 0x02]));
@@ -94,9 +92,10 @@ export class LeafMinter {
     if (ca.notAfter.getTime() <= now) {
       throw new SluiceError(ErrorCode.TLS_CA, `the Sluice CA expired on ${ca.notAfter.toISOString()}; cannot mint certificates`);
     }
-    // Whole seconds, as encoded: the returned dates then equal the certificate's.
-    const notBefore = wholeSeconds(Math.max(now - HOUR_MS, ca.cert.notBefore.getTime()));
-    const notAfter = wholeSeconds(Math.min(now + this.#validDays * DAY_MS, ca.notAfter.getTime()));
+    // Within the CA's own validity, in whole seconds as encoded: the returned dates then equal the certificate's.
+    const valid = validityWindow(now, this.#validDays);
+    const notBefore = wholeSeconds(Math.max(valid.notBefore, ca.cert.notBefore.getTime()));
+    const notAfter = wholeSeconds(Math.min(valid.notAfter, ca.notAfter.getTime()));
     const generalName =
       leafHost.kind === 'ip' ? implicit(7, ipAddressBytes(leafHost.name)) : implicit(2, Buffer.from(leafHost.name, 'ascii'));
     const tbs = seq(

@@ -1,5 +1,5 @@
 /**
- * Small PEM and serial-number helpers shared by the CA, the leaf minter and the
+ * Small PEM, serial-number and validity helpers shared by the CA, the leaf minter and the
  * trust bundles.
  *
  * @example
@@ -49,4 +49,18 @@ export function randomSerialHex(): string {
   const b = randomBytes(16);
   b[0] = ((b[0] ?? 0) & 0x7f) | 0x40;
   return b.toString('hex');
+}
+
+/** Certificates start an hour back: a client whose clock is a little behind still accepts them. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * When a certificate made at `now` for `validDays` is valid, in ms since the epoch:
+ * from an hour before `now`, so a client whose clock is a little behind accepts it.
+ *
+ * @example
+ * validityWindow(Date.now(), 3650); // { notBefore: an hour ago, notAfter: in ten years }
+ */
+export function validityWindow(now: number, validDays: number): { notBefore: number; notAfter: number } {
+  return { notBefore: now - HOUR_MS, notAfter: now + validDays * 24 * HOUR_MS };
 }

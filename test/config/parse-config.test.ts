@@ -96,6 +96,7 @@ void test('a minimal file gets every default', () => {
     mcp: { servers: {}, default: 'deny', pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024, chain: 'block', scan_args_injection: true },
     a2a: { card_pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024 },
     control: { socket: '/etc/sluice/control.sock', mint: [] },
+    middleware: [],
     state: { backend: 'sqlite' },
   });
   assert.equal(loaded.file, FILE);

@@ -22,6 +22,7 @@ void test('deny by default: no rules, no match', () => {
     headers: null,
     wouldDeny: [],
     inspect: null,
+    profile: { dlp: 'block', injection: 'block' },
   });
 });
 
@@ -165,4 +166,22 @@ void test('compilePolicy refuses what the config schema refuses, naming the rule
   for (const [rules, why] of bad) {
     assert.throws(() => compilePolicy(rules, V, ['internal']), (err: unknown) => err instanceof PolicyCompileError && why.test(err.message));
   }
+});
+
+void test('a decision carries its resolved inspection profile: the rule’s setting, else the config’s defaults', () => {
+  const rules: RuleSpec[] = [
+    { id: 'quiet', hosts: ['quiet.test'], inspect: { dlp: 'warn' } },
+    { id: 'plain', hosts: ['plain.test'] },
+    { id: 'no', hosts: ['no.test'], action: 'deny', inspect: { injection: 'off' } },
+  ];
+  const p = compilePolicy(rules, V, undefined, undefined, { dlp: 'redact', injection: 'strip' });
+  const at = (host: string) => decide({ scheme: 'https', host, port: 443, method: 'GET', path: '/' }, null, p);
+  assert.deepEqual(at('quiet.test').profile, { dlp: 'warn', injection: 'strip' });
+  assert.deepEqual(at('plain.test').profile, { dlp: 'redact', injection: 'strip' });
+  // A deny (a rule's, or the default) runs with the config's defaults; its rule's overrides are for what it allows.
+  assert.deepEqual(at('no.test').profile, { dlp: 'redact', injection: 'strip' });
+  assert.deepEqual(at('other.test').profile, { dlp: 'redact', injection: 'strip' });
+  // Without defaults, the schema's own.
+  assert.deepEqual(decide({ scheme: 'https', host: 'plain.test', port: 443, method: 'GET', path: '/' }, null, compilePolicy(rules, V)).profile, { dlp: 'block', injection: 'block' });
+  assert.deepEqual(explain({ scheme: 'https', host: 'quiet.test', port: 443, method: 'GET', path: '/' }, null, p).decision.profile, { dlp: 'warn', injection: 'strip' });
 });

@@ -32,6 +32,7 @@ void test('support-bot reads acme repos with the github token injected', () => {
     headers: null,
     wouldDeny: [],
     inspect: null,
+    profile: { dlp: 'block', injection: 'block' },
   });
 });
 

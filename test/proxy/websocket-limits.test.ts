@@ -122,9 +122,13 @@ rules:
       const r = await openThroughGate(g, `ws://echo.test:${http.port}/not-ws`);
       if (isOpen(r)) assert.fail('expected a refusal');
       assert.equal(r.status, 502);
-      const body = JSON.parse(r.body) as { error: string; reason: string };
+      const body = JSON.parse(r.body) as { error: string; reason: string; decision_id: string };
       assert.equal(body.error, 'upstream_failed');
       assert.match(body.reason, /answered 200 instead of switching/);
+      // A failure of the upstream, not a refusal: the record says so (the refusal table's `failure`).
+      const rec = await waitFor(() => g.audit.records.find((x) => x.decision_id === body.decision_id));
+      assert.equal(rec.outcome, 'error');
+      assert.equal(rec.error, 'upstream_failed');
     } finally {
       await http.close();
     }

@@ -23,6 +23,34 @@ export interface Mapped {
   map: Int32Array;
 }
 
+/**
+ * A Mapped text built one char at a time, each with the input index it came from:
+ * what a decoder that rewrites escapes in place writes to.
+ *
+ * @example
+ * const out = new MappedBuilder(s.length);
+ * out.add('A', 0); // from s[0..2] = '%41'
+ * out.done();      // { text: 'A', map: Int32Array [0] }
+ */
+export class MappedBuilder {
+  text = '';
+  private readonly map: Int32Array;
+
+  /** `inputLength` bounds the output: these decoders never lengthen the text. */
+  constructor(inputLength: number) {
+    this.map = new Int32Array(inputLength);
+  }
+
+  add(char: string, from: number): void {
+    this.map[this.text.length] = from;
+    this.text += char;
+  }
+
+  done(): Mapped {
+    return { text: this.text, map: this.map.subarray(0, this.text.length) };
+  }
+}
+
 const HEXV = (() => {
   const t = new Int8Array(256).fill(-1);
   for (let i = 0; i < 10; i++) t[48 + i] = i;
@@ -103,37 +131,30 @@ export const BACKSLASH_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
  */
 export function unescapeBackslashes(s: string): Mapped | undefined {
   if (!BACKSLASH_ESCAPE.test(s)) return undefined;
-  let out = '';
-  const map = new Int32Array(s.length);
+  const out = new MappedBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 && i + 3 < s.length) {
+    if (s.charCodeAt(i) === 92 && i + 3 < s.length) {
       const k = s.charCodeAt(i + 1);
       if (k === 120) {
         const a = hexv(s.charCodeAt(i + 2));
         const b = hexv(s.charCodeAt(i + 3));
         if (a >= 0 && b >= 0) {
-          map[out.length] = i;
-          out += String.fromCharCode(a * 16 + b);
+          out.add(String.fromCharCode(a * 16 + b), i);
           i += 3;
           continue;
         }
       } else if (k === 117 && i + 5 < s.length) {
         const cp = parseInt(s.slice(i + 2, i + 6), 16);
         if (/^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) {
-          for (const byte of utf8Bytes(cp)) {
-            map[out.length] = i;
-            out += String.fromCharCode(byte);
-          }
+          for (const byte of utf8Bytes(cp)) out.add(String.fromCharCode(byte), i);
           i += 5;
           continue;
         }
       }
     }
-    map[out.length] = i;
-    out += s[i] as string;
+    out.add(s[i] as string, i);
   }
-  return { text: out, map: map.subarray(0, out.length) };
+  return out.done();
 }
 
 /** UTF-8 bytes of one UTF-16 code unit (lone surrogates encode as 3 bytes, like WTF-8). */

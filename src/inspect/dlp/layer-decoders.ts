@@ -9,7 +9,7 @@
  * utf16Spans(Buffer.from('AKIAFAKE0000TEST1234', 'utf16le').toString('latin1')) // [{ text: 'AKIA...', ... }]
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import type { Mapped } from './decode.js';
+import { MappedBuilder, type Mapped } from './decode.js';
 
 export interface Span extends Mapped {
   start: number;
@@ -65,11 +65,9 @@ const QP_SOFT = /=\r?\n/;
 /** Quoted-printable: soft breaks (`=\n`, `=\r\n`) removed and `=XX` decoded; undefined without a soft break. */
 export function quotedPrintable(s: string): Mapped | undefined {
   if (!QP_SOFT.test(s)) return undefined;
-  let text = '';
-  const map = new Int32Array(s.length);
+  const out = new MappedBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 61) {
+    if (s.charCodeAt(i) === 61) {
       if (s.charCodeAt(i + 1) === 10) {
         i += 1;
         continue;
@@ -80,16 +78,14 @@ export function quotedPrintable(s: string): Mapped | undefined {
       }
       const h = s.slice(i + 1, i + 3);
       if (/^[0-9A-Fa-f]{2}$/.test(h)) {
-        map[text.length] = i;
-        text += String.fromCharCode(parseInt(h, 16));
+        out.add(String.fromCharCode(parseInt(h, 16)), i);
         i += 2;
         continue;
       }
     }
-    map[text.length] = i;
-    text += s[i] as string;
+    out.add(s[i] as string, i);
   }
-  return { text, map: map.subarray(0, text.length) };
+  return out.done();
 }
 
 const B32 = (() => {

@@ -191,69 +191,52 @@ class Reader {
   private word(depth: number, dbl: boolean): WordToken {
     const { src } = this;
     const start = this.i;
-    const parts: WordPart[] = [];
-    let lit = '';
-    const flush = (): void => {
-      if (lit !== '') parts.push({ kind: 'lit', text: lit });
-      lit = '';
-    };
+    const out = new PartList();
     while (this.i < src.length) {
       const c = src[this.i]!;
       if (c === ' ' || c === '\t' || c === '\r' || c === '\n') break;
       if ((c === '<' || c === '>') && src[this.i + 1] === '(') {
-        flush();
         this.i += 2;
         const body = this.nested(depth);
-        parts.push({ kind: 'proc', body, raw: src.slice(start, this.i) });
+        out.add({ kind: 'proc', body, raw: src.slice(start, this.i) });
       } else if (!dbl && ';&|()<>'.includes(c)) {
         // name=( array ) and extglob @( ... ) belong to the word.
-        if (c === '(' && ((parts.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(lit)) || /[@!+*?]$/.test(lit))) {
+        if (c === '(' && ((out.parts.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(out.lit)) || /[@!+*?]$/.test(out.lit))) {
           const end = skipBalanced(src, this.i);
-          lit += src.slice(this.i, end);
+          out.lit += src.slice(this.i, end);
           this.i = end;
         } else break;
       } else if (c === '\\') {
-        flush();
         const d = src[this.i + 1];
-        parts.push({ kind: 'esc', text: d === undefined || d === '\n' ? '' : d });
+        out.add({ kind: 'esc', text: d === undefined || d === '\n' ? '' : d });
         this.i += 2;
       } else if (c === "'") {
-        flush();
         const end = src.indexOf("'", this.i + 1);
         const e = end === -1 ? src.length : end;
-        parts.push({ kind: 'sq', text: src.slice(this.i + 1, e) });
+        out.add({ kind: 'sq', text: src.slice(this.i + 1, e) });
         this.i = e + 1;
       } else if (c === '"') {
-        flush();
         this.i++;
-        parts.push({ kind: 'dq', parts: this.dq(depth), locale: false });
+        out.add({ kind: 'dq', parts: this.dq(depth), locale: false });
       } else if (c === '`') {
-        flush();
-        parts.push(this.backtick(depth));
+        out.add(this.backtick(depth));
       } else {
         const p = c === '$' ? this.dollar(depth, false) : null;
         if (p === null) {
-          lit += c;
+          out.lit += c;
           this.i++;
         } else {
-          flush();
-          parts.push(p);
+          out.add(p);
         }
       }
     }
-    flush();
-    return { t: 'word', parts, raw: src.slice(start, Math.min(this.i, src.length)) };
+    return { t: 'word', parts: out.end(), raw: src.slice(start, Math.min(this.i, src.length)) };
   }
 
   /** The parts of "..." up to its closing quote (or, for a here-document body, to the end). */
   dq(depth: number, closing = true): WordPart[] {
     const { src } = this;
-    const parts: WordPart[] = [];
-    let lit = '';
-    const flush = (): void => {
-      if (lit !== '') parts.push({ kind: 'lit', text: lit });
-      lit = '';
-    };
+    const out = new PartList();
     while (this.i < src.length) {
       const c = src[this.i]!;
       if (c === '"' && closing) {
@@ -262,19 +245,16 @@ class Reader {
       }
       const p = c === '`' ? this.backtick(depth) : c === '$' ? this.dollar(depth, true) : null;
       if (p !== null) {
-        flush();
-        parts.push(p);
+        out.add(p);
       } else if (c === '\\' && (closing ? '$`"\\\n' : '$`\\\n').includes(src[this.i + 1] ?? 'x')) {
-        flush();
-        parts.push({ kind: 'esc', text: src[this.i + 1] === '\n' ? '' : src[this.i + 1]! });
+        out.add({ kind: 'esc', text: src[this.i + 1] === '\n' ? '' : src[this.i + 1]! });
         this.i += 2;
       } else {
-        lit += c;
+        out.lit += c;
         this.i++;
       }
     }
-    flush();
-    return parts;
+    return out.end();
   }
 
   /** The expansion at `$`, or null when this `$` is a plain character. */
@@ -373,4 +353,23 @@ function skipBalanced(src: string, open: number): number {
     else if (ch === ')' && --level === 0) return j + 1;
   }
   return src.length;
+}
+
+/** A word's parts as they are read: plain characters gather in `lit` until another part (or the end) closes them into one. */
+class PartList {
+  readonly parts: WordPart[] = [];
+  lit = '';
+
+  /** Add a part that is not plain text, after the plain text read before it. */
+  add(p: WordPart): void {
+    this.end();
+    this.parts.push(p);
+  }
+
+  /** The parts, the plain text at the end included. */
+  end(): WordPart[] {
+    if (this.lit !== '') this.parts.push({ kind: 'lit', text: this.lit });
+    this.lit = '';
+    return this.parts;
+  }
 }

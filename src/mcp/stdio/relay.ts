@@ -13,7 +13,7 @@
  * const relay = new StdioRelay(guard, guard.open(info), io, env.settings.maxMessageBytes);
  * for (const line of splitter.push(chunk)) await relay.fromClient(line);
  */
-import type { ClientStep, McpGuard, ServerStep } from '../guard.js';
+import type { ClientStep, McpGuard } from '../guard.js';
 import type { McpChannel } from '../channel.js';
 import { jsonRpcError, parseJsonRpc } from '../../inspect/mcp/jsonrpc.js';
 import { REFUSALS } from '../../refusals.js';
@@ -36,17 +36,10 @@ export class StdioRelay {
 
   /** A line from the client (our stdin), bound for the server. */
   async fromClient(line: Line): Promise<void> {
-    if (line.kind === 'oversized') return this.unreadable('client', line.envelope, tooLarge(line.bytes, this.maxBytes));
-    const parsed = parseJsonRpc(line.bytes, { maxBytes: this.maxBytes });
-    if (!parsed.ok) return this.unreadable('client', envelopeOf(line.bytes), malformed(parsed, line.bytes.length));
-    let steps: ClientStep[];
-    try {
-      steps = [];
-      for (const m of parsed.messages) steps.push(await this.guard.client(this.channel, m, { parentId: null, bytes: size(parsed.batch, m, line.bytes) }));
-    } catch (err) {
-      return this.failed('client', line.bytes, err);
-    }
-    if (steps.every((s) => s.kind === 'forward')) return this.io.toServerLine(line.bytes);
+    const guarded = await this.guarded('client', line, (m, bytes) => this.guard.client(this.channel, m, { parentId: null, bytes }));
+    if (guarded === null) return;
+    const { parsed, steps, bytes } = guarded;
+    if (steps.every((s) => s.kind === 'forward')) return this.io.toServerLine(bytes);
     if (!parsed.batch) {
       const s = steps[0]!;
       if (s.kind === 'reply') return this.io.toClient(s.message);
@@ -58,22 +51,43 @@ export class StdioRelay {
 
   /** A line from the server (the child's stdout), bound for the client. */
   async fromServer(line: Line): Promise<void> {
-    if (line.kind === 'oversized') return this.unreadable('server', line.envelope, tooLarge(line.bytes, this.maxBytes));
-    const parsed = parseJsonRpc(line.bytes, { maxBytes: this.maxBytes });
-    if (!parsed.ok) return this.unreadable('server', envelopeOf(line.bytes), malformed(parsed, line.bytes.length));
-    let steps: ServerStep[];
-    try {
-      steps = [];
-      for (const m of parsed.messages) steps.push(await this.guard.server(this.channel, m, { parentId: null, bytes: size(parsed.batch, m, line.bytes) }));
-    } catch (err) {
-      return this.failed('server', line.bytes, err);
-    }
+    const guarded = await this.guarded('server', line, (m, bytes) => this.guard.server(this.channel, m, { parentId: null, bytes }));
+    if (guarded === null) return;
+    const { parsed, steps, bytes } = guarded;
     const kept: Record<string, unknown>[] = [];
     const answers: Record<string, unknown>[] = [];
     steps.forEach((s) => (s.kind === 'forward' ? kept.push(s.message) : s.message && answers.push(s.message)));
     if (answers.length > 0) await this.io.toServer(parsed.batch ? answers : answers[0]);
-    if (kept.length === parsed.messages.length && kept.every((k, i) => k === parsed.messages[i]!.raw)) return this.io.toClientLine(line.bytes);
+    if (kept.length === parsed.messages.length && kept.every((k, i) => k === parsed.messages[i]!.raw)) return this.io.toClientLine(bytes);
     if (kept.length > 0) await this.io.toClient(parsed.batch ? kept : kept[0]);
+  }
+
+  /**
+   * The line's messages, each passed through the guard by `step` (with its size); null
+   * when the line was refused instead: too large, not JSON-RPC, or the guard failed.
+   */
+  private async guarded<S>(
+    from: 'client' | 'server',
+    line: Line,
+    step: (m: JsonRpcMessage, bytes: number) => Promise<S>,
+  ): Promise<{ parsed: Extract<JsonRpcParseResult, { ok: true }>; steps: S[]; bytes: Buffer } | null> {
+    if (line.kind === 'oversized') {
+      await this.unreadable(from, line.envelope, tooLarge(line.bytes, this.maxBytes));
+      return null;
+    }
+    const parsed = parseJsonRpc(line.bytes, { maxBytes: this.maxBytes });
+    if (!parsed.ok) {
+      await this.unreadable(from, envelopeOf(line.bytes), malformed(parsed, line.bytes.length));
+      return null;
+    }
+    const steps: S[] = [];
+    try {
+      for (const m of parsed.messages) steps.push(await step(m, size(parsed.batch, m, line.bytes)));
+    } catch (err) {
+      await this.failed(from, line.bytes, err);
+      return null;
+    }
+    return { parsed, steps, bytes: line.bytes };
   }
 
   /**

@@ -19,7 +19,7 @@ import type { AuditSink } from '../../audit/sink.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { SecretResolver } from '../../credentials/refs.js';
 import { InjectionScanner } from '../../inspect/injection/scanner.js';
-import { compilePolicy } from '../../policy/compile.js';
+import { compileConfigPolicy } from '../../policy/compile.js';
 import { buildDlp } from '../../inspect/dlp/dlp-setup.js';
 import { buildMcpEnv } from '../env.js';
 import { openRuntime, type Runtime, type ToolPinStore } from '../../runtime/index.js';
@@ -57,7 +57,7 @@ export async function openStdioServices(
   const c = loaded.config;
   const secrets = new SecretResolver(NO_STORE, { baseDir: loaded.dir });
   const dlp = buildDlp(c.inspect, secrets, []);
-  const policy = compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
+  const policy = compileConfigPolicy(c, loaded.version);
   const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const env: McpEnv = { ...buildMcpEnv(c, policy, injection, dlp), ...(knownSecrets ? { knownSecrets } : {}) };
   if (c.audit.jsonl === 'stdout') warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');

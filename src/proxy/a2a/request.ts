@@ -29,8 +29,9 @@ export function isA2aPayload(messages: readonly JsonRpcMessage[]): boolean {
 export function guardA2a(state: GateState, ctx: RequestContext, messages: readonly JsonRpcMessage[], batch: boolean): A2aStep {
   const first = messages.find((m) => m.kind === 'request' || m.kind === 'notification');
   ctx.protocol = { name: 'a2a', server: ctx.hostText, tool: first && 'method' in first ? first.method : 'response' };
-  const level = ctx.decision?.inspect?.dlp ?? state.dlp.action;
-  const injection = (ctx.decision?.inspect?.injection ?? state.inspect.injection) === 'off' ? undefined : state.injection;
+  const profile = ctx.decision?.profile ?? state.policy.profile;
+  const level = profile.dlp;
+  const injection = profile.injection === 'off' ? undefined : state.injection;
   const perMessage: Finding[][] = [];
   for (const m of messages) {
     if (m.kind !== 'request' && m.kind !== 'notification') {
@@ -38,7 +39,7 @@ export function guardA2a(state: GateState, ctx: RequestContext, messages: readon
       continue;
     }
     const raw = scanA2aRequest({ method: m.method, params: m.params }, state.dlp.scanner, injection);
-    const found = level === 'off' ? raw.filter((f) => f.type.startsWith('prompt_injection') || f.type.startsWith('a2a_')) : settle(raw, state.dlp, ctx.decision?.inspect?.dlp);
+    const found = level === 'off' ? raw.filter((f) => f.type.startsWith('prompt_injection') || f.type.startsWith('a2a_')) : settle(raw, state.dlp, level);
     const hard = found.map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
     ctx.findings.push(...hard);
     perMessage.push(hard.filter((f) => f.action === 'block'));

@@ -37,7 +37,7 @@ export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestCo
   const type = headerText(headers['content-type']).toLowerCase();
   const sse = type.startsWith('text/event-stream');
   const json = isJsonType(type);
-  const injectionOff = (ctx.decision?.inspect?.injection ?? state.inspect.injection) === 'off';
+  const injectionOff = (ctx.decision?.profile ?? state.policy.profile).injection === 'off';
   if (kind === 'card') return status >= 200 && status < 300 && (json || type === '') && !injectionOff ? new CardInspector(gate, state, ctx, headers) : fallback(status, headers);
   if (injectionOff || (!sse && !json)) return fallback(status, headers);
   return sse ? new A2aSseInspector(state, ctx, headers) : new A2aJsonInspector(state, ctx, headers);

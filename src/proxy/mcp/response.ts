@@ -60,7 +60,7 @@ export function mcpResponse(
     return fallback(status, headers);
   }
   const max = state.mcp.settings.maxMessageBytes;
-  if (json) return new McpJsonInspector(gate, channel!, decompressor, max, ctx.decisionId);
+  if (json) return new McpJsonInspector(gate, state, channel!, decompressor, max, ctx.decisionId);
   const inner = fallback(status, { 'content-type': 'text/event-stream' });
   const bind = (sid: string): McpChannel =>
     gate.mcp.channels.get(channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid), () => channelInfo(state, ctx));
@@ -140,7 +140,14 @@ class McpJsonInspector extends DecodingInspector {
   readonly holdBytes = 1;
   readonly #answer: BoundedAnswer;
 
-  constructor(gate: GateServices, private readonly channel: McpChannel, decompressor: SafeDecompressor | null, max: number, parentId: string) {
+  constructor(
+    gate: GateServices,
+    private readonly state: GateState,
+    private readonly channel: McpChannel,
+    decompressor: SafeDecompressor | null,
+    max: number,
+    parentId: string,
+  ) {
     super(gate, decompressor, max, parentId);
     // Too large to read: the client gets a JSON-RPC error for its request (the SDK writes the id last, so read on for it).
     this.#answer = new BoundedAnswer(max, () => this.tooLarge());
@@ -160,8 +167,8 @@ class McpJsonInspector extends DecodingInspector {
     const g = await this.guard(this.channel, body, body.length);
     if (!g.rpc) {
       // Not JSON-RPC (an error page, say): still text the model may read.
-      const found = this.gate.state().injection.scanText(body.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
-      if (found.length > 0 && this.gate.state().inspect.injection !== 'warn' && this.gate.state().inspect.injection !== 'off') {
+      const found = this.state.injection.scanText(body.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
+      if (found.length > 0 && this.state.inspect.injection !== 'warn' && this.state.inspect.injection !== 'off') {
         const clean = found.map((f) => ({ type: f.type, location: f.location, action: 'block' as const }));
         this.findings.push(...clean);
         throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection; refused', clean);

@@ -1,7 +1,7 @@
 import { ReflectionScrubber } from '../../credentials/reflection-scrubber.js';
 import type { Finding } from '../../inspect/finding.js';
 import { stripInjections } from '../../inspect/injection/strip.js';
-import type { InspectProfile } from '../../policy/types.js';
+import type { ResolvedProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
 import { cleanFinding } from '../response-inspector.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
@@ -46,21 +46,21 @@ function messageScrub(s: ReflectionScrubber): MessageScrub {
 
 /**
  * The inspection a WebSocket session gets, from the same settings as an HTTP request:
- * the rule's `inspect` profile, else the config's `inspect.dlp.action` and
- * `inspect.injection`. Whole text messages are in hand, so `redact` (DLP) and `strip`
+ * the decision's resolved profile (the rule's `inspect`, else the config's `inspect.dlp.action`
+ * and `inspect.injection`). Whole text messages are in hand, so `redact` (DLP) and `strip`
  * (injection) rewrite them; if the rewrite cannot be shown clean, it blocks. Binary
  * messages and control payloads are forwarded unchanged or not at all.
  *
  * @example
- * const insp = messageInspector(state, decision.inspect, up.scrub);
+ * const insp = messageInspector(state, decision.profile, up.scrub);
  * const v = insp.outbound('here is my key ...'); // { ok: false, error: 'dlp_blocked', findings }
  */
-export function messageInspector(state: GateState, profile: InspectProfile | null, scrub: readonly Buffer[]): MessageInspector {
-  const dlpLevel = profile?.dlp ?? state.dlp.action;
-  const injectionAction = profile?.injection ?? state.inspect.injection;
+export function messageInspector(state: GateState, profile: ResolvedProfile, scrub: readonly Buffer[]): MessageInspector {
+  const dlpLevel = profile.dlp;
+  const injectionAction = profile.injection;
   // A binary message is capped (max_binary_bytes): DLP reads all of it, so none leaves unscanned.
   const binaryScan = Math.max(state.dlp.maxBodyBytes, state.inspect.websocket.max_binary_bytes);
-  const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile?.dlp, binaryScan);
+  const dlp = dlpLevel === 'off' ? null : outboundDlp(state.dlp, profile.dlp, binaryScan);
   const clean: Check = { ok: true, findings: [] };
   // One scrubber per session for the upstream's messages (text and binary, in order) and
   // one for its control payloads: a secret split across messages or pings is still one

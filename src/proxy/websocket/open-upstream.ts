@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type SecureContext } from 'node:tls';
 import { Rejection } from '../errors-map.js';
-import type { Destination } from '../request-steps.js';
+import type { Destination } from '../destination.js';
 
 export interface UpstreamUpgrade {
   socket: Socket;

@@ -1,0 +1,71 @@
+import type { SecureContext } from 'node:tls';
+import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js';
+import { Rejection } from './errors-map.js';
+import type { GateState } from './gate-runtime.js';
+import type { RequestContext } from './request-context.js';
+
+/** Where an allowed request goes, before any connection is made. */
+export interface Destination {
+  scheme: 'http' | 'https';
+  /** The vetted address: dial exactly this, never the name again. */
+  address: string;
+  family: 4 | 6;
+  port: number;
+  /** TLS name to present upstream (SNI and certificate check); null for IP literals. */
+  servername: string | null;
+  hostHeader: string;
+  pathPrefix: string;
+  /** A named private route's own TLS settings (its CA, a client certificate). */
+  route?: { name: string; secureContext: SecureContext };
+}
+
+/**
+ * The vetted address of the host the request names, or of the rule's named private
+ * route (its base path a boundary the request's path may not climb out of).
+ *
+ * @example
+ * const d = await resolveDestination(state, x, x.decision.route); // d.address: dial exactly this
+ */
+export async function resolveDestination(state: GateState, ctx: RequestContext, routeName: string | null): Promise<Destination> {
+  if (routeName === null) {
+    const host = ctx.host!;
+    const where = { scheme: ctx.scheme, port: ctx.port, servername: host.kind === 'name' ? host.name : null, hostHeader: hostHeader(ctx), pathPrefix: '' };
+    return { ...where, ...(await vetted(ctx, state.resolver.resolve(host, ctx.port))) };
+  }
+  const route = state.routes.get(routeName);
+  if (!route) throw new Rejection('upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
+  ctx.route = route.name;
+  assertWithinBase(ctx, route.name, route.basePath);
+  const where = { scheme: route.scheme, port: route.port, servername: route.servername, hostHeader: route.hostHeader, pathPrefix: route.basePath };
+  // A route is the operator's explicit opt-in to a private address, for this rule only.
+  const address = await vetted(ctx, state.routeResolver.resolve(route.host, route.port));
+  return { ...where, ...address, route: { name: route.name, secureContext: route.secureContext } };
+}
+
+async function vetted(ctx: RequestContext, resolving: Promise<{ address: string; family: 4 | 6 }>): Promise<{ address: string; family: 4 | 6 }> {
+  const v = await resolving;
+  ctx.address = v.address;
+  return { address: v.address, family: v.family };
+}
+
+/**
+ * A route's base path is a boundary: the upstream reads `base + path`, so a path it
+ * could normalise upwards (`/../x`, `/%2e%2e/x`, `/..%2fx`, `/..;/x`, ...) might name a
+ * file outside the base. Every ambiguous path is refused there, before anything is dialled.
+ */
+function assertWithinBase(ctx: RequestContext, route: string, basePath: string): void {
+  if (basePath === '') return;
+  const p = normaliseRequestPath(ctx.target);
+  if (p.ambiguity === null) return;
+  throw new Rejection(
+    'path_outside_route',
+    `the path has ${AMBIGUITY_TEXT[p.ambiguity]}: the upstream could read it outside route '${route}' base path ${basePath}`,
+    ctx.decision?.rule ?? null,
+  );
+}
+
+function hostHeader(ctx: RequestContext): string {
+  const def = ctx.scheme === 'https' ? 443 : 80;
+  const h = ctx.host?.kind === 'ip' && ctx.host.ip.family === 6 ? `[${ctx.hostText}]` : ctx.hostText;
+  return ctx.port === def ? h : `${h}:${ctx.port}`;
+}

@@ -1,0 +1,47 @@
+import { decide as decidePolicy } from '../../policy/decide.js';
+import type { Decision } from '../../policy/types.js';
+import { Rejection } from '../errors-map.js';
+import { headerAndQueryOverrides, overrideCheck } from '../method-override.js';
+import { checkCredentialTransport, policyDenial } from '../pre-policy.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * The policy's decision, the one place the gate calls `decide` for HTTP, WebSocket and
+ * passthrough alike. A deny is refused here; an allow is checked for what the policy
+ * cannot see on its own: the credential's transport (verified TLS only), and method or
+ * path overrides (headers, `?_method=`), each decided as that method and path too.
+ */
+export function decide(x: Exchange, next: () => Promise<void>): Promise<void> {
+  const req = x.req;
+  const method = req.method ?? 'GET';
+  const tunnel = x.transport === 'tunnel';
+  const policy = x.state.policy;
+  x.decideAs = (m, path) => decidePolicy({ scheme: x.scheme, host: x.hostText, port: x.port, method: m, path }, x.principal, policy);
+  const d = x.decideAs(method, x.target);
+  x.decision = d;
+  const outcome = d.outcome;
+  switch (outcome) {
+    case 'allow':
+      break;
+    case 'deny':
+      throw denial(x, d, method, tunnel);
+    default: {
+      // A new outcome (approval is next) does not compile until it is handled here.
+      const unhandled: never = outcome;
+      throw new Rejection('internal_error', `the policy returned an outcome this gate does not handle: ${String(unhandled)}`, d.rule);
+    }
+  }
+  if (d.wouldDeny.length > 0) x.outcome = 'would_deny';
+  // A passthrough tunnel is decided by host alone: nothing of the request inside is seen.
+  if (tunnel) return next();
+  checkCredentialTransport(d, x.scheme, (name) => x.state.routes.get(name)?.scheme);
+  const check = overrideCheck(x, x.decideAs);
+  check({ method, source: '' });
+  for (const o of headerAndQueryOverrides(req.headers, x.target)) check(o);
+  return next();
+}
+
+function denial(x: Exchange, d: Decision, method: string, tunnel: boolean): Rejection {
+  if (tunnel) return new Rejection('policy_denied', `no rule allows CONNECT ${x.hostText}:${x.port} (passthrough host, decided by host only)`, d.rule);
+  return policyDenial(d, { method, scheme: x.scheme, host: x.hostText, port: x.port, path: x.target }, x.state.policy);
+}

@@ -1,0 +1,146 @@
+/**
+ * The exchange: what one request (or WebSocket session, or passthrough tunnel) carries
+ * through its pipeline. It is the request context (who, what, the decision, what the
+ * audit record is built from) plus the per-request snapshot of config (`state`) and
+ * the services, so no step reads the gate's current state again: a reload mid-request
+ * cannot pair the old policy with new DLP or identity settings.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Dispatcher } from 'undici';
+import type { GateServices, GateState } from '../gate-runtime.js';
+import type { RequestContext } from '../request-context.js';
+import type { Destination } from '../destination.js';
+import { newDecisionId } from '../../audit/decision-id.js';
+import { markClientAbort } from '../client-abort.js';
+import type { Cut } from '../live-exchanges.js';
+import type { DecideAs } from '../method-override.js';
+import type { McpIntake } from '../mcp/intake.js';
+import type { RelayHandle } from '../websocket/relay.js';
+import type { TunnelContext } from '../tunnel-context.js';
+
+/** A connection the gate answers on raw (a WebSocket upgrade, a CONNECT), not through a ServerResponse. */
+export interface Carrier {
+  readonly socket: Socket;
+  /** Bytes the agent sent after its head (the first of a WebSocket's frames, a TLS hello). */
+  readonly head: Buffer;
+  /** CONNECT: the HTTP server an intercepted tunnel's requests are handed to. */
+  readonly server?: Server;
+  /** WebSocket: the trust store for `wss` upstreams. */
+  readonly trust?: () => SecureContext;
+  /** CONNECT: the name the agent's TLS client checks the leaf against (tunnel-context.ts). */
+  leafName?: string;
+  /** WebSocket: the agent's `Sec-WebSocket-Key`, once the handshake is checked. */
+  wsKey?: string;
+}
+
+/** The request as it will leave the gate, built by inspect-out, rewrite and inject. */
+export interface UpstreamView {
+  headers: Record<string, string | string[]>;
+  path: string;
+  body?: AsyncIterable<Buffer>;
+  /** Needles for the reflected-secret scrubber (set by inject). */
+  scrub: readonly Buffer[];
+  /** Header names the rule (or an operator's step) set or removed; on the record once injection succeeded. */
+  rewritten: string[];
+}
+
+export interface Exchange extends RequestContext {
+  readonly gate: GateServices;
+  /** The config this exchange runs under, taken once by the listener. */
+  readonly state: GateState;
+  /** Set for a raw carrier (WebSocket, CONNECT); null for a plain or intercepted request. */
+  readonly carrier: Carrier | null;
+  /** The status written raw on the carrier (the record's `status`); -1 without a carrier (the response's status counts). */
+  rawStatus: number;
+  /** The agent sent `Expect: 100-continue`; `continued` once the gate told it to go on. */
+  readonly expectContinue: boolean;
+  continued: boolean;
+  /** The request decided as another method and path (set by decide; method overrides use it). */
+  decideAs: DecideAs | null;
+  /** Fired when the identity expires or is revoked (hold-exchange). */
+  cut: Cut | null;
+  /** WebSocket: the session's identity hold (hold-session). */
+  session: { relay: RelayHandle | null; check(): void } | null;
+  /** What the MCP intake read and decided about the body. */
+  intake: McpIntake | null;
+  /** Where the request goes (route), with the keep-alive pool that reaches it (HTTP). */
+  dest: (Destination & { pool: Dispatcher | null }) | null;
+  up: UpstreamView | null;
+  /** Headers operators' steps add to the upstream request (operator-steps.ts). */
+  added: Record<string, string> | null;
+  /** CONNECT that was intercepted: each request inside has its own record, the CONNECT none. */
+  handedOff: boolean;
+  /** CONNECT: the tunnel it established, once identified. */
+  tunnelMade: TunnelContext | null;
+}
+
+/**
+ * @example
+ * const x = newExchange(gate, gate.state(), req, res, { tunnel: tunnelOf(req.socket) });
+ * await pipelines(x.state).http(x);
+ */
+export function newExchange(
+  gate: GateServices,
+  state: GateState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { tunnel?: TunnelContext | undefined; carrier?: Carrier; expectContinue?: boolean; transport?: RequestContext['transport'] },
+): Exchange {
+  const tunnel = opts.tunnel;
+  const x: Exchange = {
+    decisionId: newDecisionId(),
+    time: new Date().toISOString(),
+    startNs: process.hrtime.bigint(),
+    req,
+    res,
+    tunnel,
+    transport: opts.transport ?? (tunnel ? 'intercept' : 'http'),
+    principal: null,
+    scheme: tunnel ? 'https' : 'http',
+    host: undefined,
+    hostText: '',
+    port: 0,
+    // Set by classify from the parsed request target. Never the raw URL: a request
+    // refused before parsing must not put userinfo or an unredacted host in the audit trail.
+    target: '',
+    decision: undefined,
+    address: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    findings: [],
+    outcome: undefined,
+    reason: undefined,
+    error: null,
+    policyVersion: state.policy.version,
+    credential: null,
+    route: null,
+    synthesised: false,
+    rewritten: [],
+    auditHost: null,
+    auditPath: null,
+    protocol: null,
+    opened: false,
+    scanPace: undefined,
+    rawStatus: opts.carrier ? 0 : -1,
+    gate,
+    state,
+    carrier: opts.carrier ?? null,
+    expectContinue: opts.expectContinue ?? false,
+    continued: false,
+    decideAs: null,
+    cut: null,
+    session: null,
+    intake: null,
+    dest: null,
+    up: null,
+    added: null,
+    handedOff: false,
+    tunnelMade: null,
+  };
+  // Ahead of every other 'close' listener (the audit record's among them): a response
+  // that closed unfinished with no cause the gate recorded was ended by the agent.
+  res.prependOnceListener('close', () => markClientAbort(x));
+  return x;
+}

@@ -1,0 +1,21 @@
+import { buildRecord } from '../audit-record.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * WebSocket sessions and passthrough tunnels: one audit record, written when the rest
+ * of the list has run (the relay or splice resolves when the session ends). An
+ * intercepted CONNECT writes none: each request inside the tunnel has its own.
+ */
+export async function recordAtEnd(x: Exchange, next: () => Promise<void>): Promise<void> {
+  try {
+    await next();
+  } finally {
+    if (!x.handedOff) {
+      try {
+        x.gate.audit.write(buildRecord(x));
+      } catch (err) {
+        x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
+      }
+    }
+  }
+}

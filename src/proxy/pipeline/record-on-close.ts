@@ -1,0 +1,17 @@
+import { buildRecord } from '../audit-record.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * HTTP: one audit record per exchange, written when the response closes (finished,
+ * refused, cut, or left by the agent), whatever the steps after this one did.
+ */
+export function recordOnClose(x: Exchange, next: () => Promise<void>): Promise<void> {
+  x.res.once('close', () => {
+    try {
+      x.gate.audit.write(buildRecord(x));
+    } catch (err) {
+      x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
+    }
+  });
+  return next();
+}

@@ -1,0 +1,14 @@
+import { resolveDestination } from '../destination.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * Where the request goes: the vetted address of the host it names (resolved once,
+ * every address classified), or the rule's named private route; with the keep-alive
+ * pool that reaches exactly that address. A passthrough tunnel goes to its host.
+ */
+export async function route(x: Exchange, next: () => Promise<void>): Promise<void> {
+  const d = await resolveDestination(x.state, x, x.transport === 'tunnel' ? null : (x.decision?.route ?? null));
+  const plain = x.carrier === null;
+  x.dest = { ...d, pool: plain ? x.gate.pools.get(d.scheme, d.address, d.family, d.port, d.servername, d.route) : null };
+  return next();
+}
