@@ -14,7 +14,7 @@ import { DlpScanner } from '../../src/inspect/dlp/scanner.js';
 import { KnownSecrets } from '../../src/inspect/dlp/known-secrets.js';
 import { createSafeDecompressor } from '../../src/inspect/decompress.js';
 import type { Finding } from '../../src/inspect/finding.js';
-import type { DlpSetup } from '../../src/proxy/dlp-setup.js';
+import type { DlpSetup } from '../../src/inspect/dlp/dlp-setup.js';
 import { outboundDlp } from '../../src/proxy/websocket/outbound-dlp.js';
 
 const MAX_BODY = 16 * 1024 * 1024;

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { errorText } from '../audit/health.js';
-import { latestAudit, queryAudit, tailAudit } from '../audit/query.js';
 import type { AuditFilter } from '../audit/query.js';
-import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { parseDuration } from '../config/duration.js';
+import { openRuntime, type AuditReader } from '../runtime/index.js';
 import { renderToolGraph } from './audit-tools.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared, STRING } from './flags.js';
@@ -70,8 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   const lines = count(values.lines, '-n', 10);
 
-  const dbPath = join(await dataDirFor(configPath(values.config), `audit ${sub}`), AUDIT_DB_NAME);
-  if (!existsSync(dbPath)) {
+  const { reader } = (await openRuntime({ dataDir: await dataDirFor(configPath(values.config), `audit ${sub}`) }, { need: ['auditReader'] })).audit;
+  const dbPath = reader.file;
+  if (!reader.exists()) {
     process.stderr.write(
       `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`,
     );
@@ -80,22 +78,22 @@ export async function run(argv: string[]): Promise<number> {
   const out = new Printer(values.json);
   try {
     if (sub === 'query' && values.tools) {
-      const records = queryAudit(dbPath, { ...filter, protocol: ['mcp', 'a2a'], limit: filter.limit ?? 1000, order: 'desc' }).reverse();
+      const records = reader.query({ ...filter, protocol: ['mcp', 'a2a'], limit: filter.limit ?? 1000, order: 'desc' }).reverse();
       if (values.json) out.print(records);
       else process.stdout.write(renderToolGraph(values.session!, records));
       return 0;
     }
     if (sub === 'query') {
-      const records = queryAudit(dbPath, { ...filter, order: 'desc' }).reverse();
+      const records = reader.query({ ...filter, order: 'desc' }).reverse();
       if (records.length === 0) process.stderr.write('no audit records match\n');
       out.print(records);
       return 0;
     }
-    const { records, lastRowid } = latestAudit(dbPath, lines);
+    const { records, lastRowid } = reader.latest(lines);
     if (records.length === 0 && !values.follow) process.stderr.write('no audit records match\n');
     out.print(records);
     if (!values.follow) return 0;
-    return await follow(dbPath, lastRowid, out);
+    return await follow(reader, lastRowid, out);
   } catch (err) {
     process.stderr.write(`sluice: cannot read ${dbPath}: ${errorText(err)}\n`);
     return 1;
@@ -103,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Print each new record until SIGINT/SIGTERM (exit 0) or stdout closes (a pipe to `head`). */
-function follow(dbPath: string, fromRowid: number, out: Printer): Promise<number> {
+function follow(reader: AuditReader, fromRowid: number, out: Printer): Promise<number> {
   return new Promise((resolve) => {
     let failed: string | null = null;
     const finish = (code: number): void => {
@@ -115,14 +113,14 @@ function follow(dbPath: string, fromRowid: number, out: Printer): Promise<number
     };
     const onSignal = (): void => finish(0);
     const onPipe = (): void => finish(0);
-    const stop = tailAudit(dbPath, {
+    const stop = reader.tail({
       fromRowid,
       pollMs: 200,
       keepAlive: true,
       onRecord: (r) => out.print([r]),
       onError: (err) => {
         const msg = errorText(err);
-        if (msg !== failed) process.stderr.write(`sluice: reading ${dbPath}: ${msg}\n`);
+        if (msg !== failed) process.stderr.write(`sluice: reading ${reader.file}: ${msg}\n`);
         failed = msg;
       },
     });

@@ -6,7 +6,7 @@
  */
 import type { LoadedConfig } from '../config/load.js';
 import { ErrorCode, SluiceError } from '../errors.js';
-import { buildRoutes } from '../proxy/routes.js';
+import { buildRoutes } from '../net/routes.js';
 import { upstreamTrust } from '../tls/trust.js';
 import { UsageError } from './usage-error.js';
 

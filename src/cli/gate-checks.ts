@@ -5,11 +5,11 @@
  * with every secret the store holds when the master key is at hand.
  */
 import type { LoadedConfig } from '../config/load.js';
-import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver, type SecretSource } from '../credentials/refs.js';
 import { agentResolver } from '../proxy/agent-resolver.js';
-import { buildDlp } from '../proxy/dlp-setup.js';
+import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import type { GateChecks } from '../proxy/gate-verdict.js';
+import { openRuntime } from '../runtime/index.js';
 
 const EMPTY_STORE: SecretSource = { reveal: () => undefined, list: () => [] };
 
@@ -22,7 +22,7 @@ export async function gateChecks(loaded: LoadedConfig): Promise<GateChecks> {
   const c = loaded.config;
   let store: SecretSource = EMPTY_STORE;
   try {
-    store = await FileSecretStore.open(c.data_dir);
+    store = (await openRuntime(loaded, { need: ['secrets'] })).secrets;
   } catch {
     // No master key here: hostname DLP still runs every pattern, without the store's values.
   }

@@ -5,7 +5,8 @@
  * at the next tools/list, without a restart.
  */
 import { loadConfig } from '../config/load.js';
-import { openToolPinStore, type PinnedTool } from '../state/tool-pins.js';
+import { openRuntime } from '../runtime/index.js';
+import type { PinnedTool } from '../state/tool-pins.js';
 import { BUSY_TIMEOUT_MS } from '../state/sqlite-db.js';
 import { configPath } from './paths.js';
 import { UsageError } from './usage-error.js';
@@ -21,7 +22,7 @@ export async function acceptPins(positionals: readonly string[], flags: { config
   const [server, ...extra] = positionals;
   if (server === undefined) throw new UsageError("expected 'sluice mcp accept SERVER [--tenant T]'");
   if (extra.length > 0) throw new UsageError(`'sluice mcp accept' takes one server name; got also '${text(extra[0]!)}'`);
-  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const { pins } = await openRuntime(await loadConfig(configPath(flags.config)), { need: ['pins'], pins: { busyTimeoutMs: BUSY_TIMEOUT_MS } });
   try {
     const accepted = await pins.accept(server, flags.tenant);
     for (const a of accepted) {
@@ -52,7 +53,7 @@ export async function acceptPins(positionals: readonly string[], flags: { config
 export async function listPins(positionals: readonly string[], flags: { config?: string | undefined; tenant?: string | undefined }): Promise<number> {
   const [server, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`'sluice mcp pins' takes at most one server name; got also '${text(extra[0]!)}'`);
-  const pins = openToolPinStore((await loadConfig(configPath(flags.config))).config.data_dir, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const { pins } = await openRuntime(await loadConfig(configPath(flags.config)), { need: ['pins'], pins: { busyTimeoutMs: BUSY_TIMEOUT_MS } });
   let rows: PinnedTool[];
   try {
     rows = (await pins.list(server)).filter((r) => flags.tenant === undefined || r.tenant === flags.tenant);

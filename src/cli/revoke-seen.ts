@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { queryAudit } from '../audit/query.js';
-import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
+import type { AuditReader } from '../runtime/index.js';
 
 /**
  * Whether the audit trail has ever seen this session or agent: a typo'd id would
@@ -10,15 +7,15 @@ import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
  * Null when there is nothing to say (seen, or no audit.db to look in).
  *
  * @example
- * unseenNote('/srv/sluice', 'session', 'ses_typo', null);
+ * unseenNote(new SqliteAuditReader('/srv/sluice'), 'session', 'ses_typo', null);
  */
-export function unseenNote(dataDir: string, kind: 'session' | 'agent' | 'token', value: string, tenant: string | null): string | null {
+export function unseenNote(trail: AuditReader, kind: 'session' | 'agent' | 'token', value: string, tenant: string | null): string | null {
   if (kind === 'token') return null; // records carry no token id
-  const db = join(dataDir, AUDIT_DB_NAME);
-  if (!existsSync(db)) return null;
+  const db = trail.file;
+  if (!trail.exists()) return null;
   let seen: boolean;
   try {
-    seen = queryAudit(db, { [kind]: value, ...(tenant === null ? {} : { tenant }), limit: 1 }).length > 0;
+    seen = trail.query({ [kind]: value, ...(tenant === null ? {} : { tenant }), limit: 1 }).length > 0;
   } catch {
     return null; // an unreadable trail must not block a revocation
   }

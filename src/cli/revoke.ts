@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../identity/errors.js';
-import { openRevocationStore } from '../state/index.js';
+import { openRuntime } from '../runtime/index.js';
+import type { AuditReader } from '../runtime/index.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../state/index.js';
 import { durationFlag, type DurationFlag } from './duration-flag.js';
 import { dataDirFor } from './emergency-config.js';
@@ -66,14 +67,14 @@ export async function run(argv: string[]): Promise<number> {
   if (values.undo && values.reason !== undefined) throw new UsageError('--reason goes with a revocation; --undo records none');
   const wait = waitOption(values.wait);
   const dataDir = await dataDirFor(configPath(values.config), 'revoke');
-  const store = await openRevocationStore(dataDir, { watch: false });
+  const { revocations: store, audit, close } = await openRuntime({ dataDir }, { need: ['revocations', 'auditReader'], revocations: { watch: false } });
   let pending: string[];
   try {
     let written: { id: string } | null;
     try {
       written = values.undo
         ? await undo(store, { kind, value, tenant: values.tenant ?? null })
-        : await record(store, dataDir, { kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
+        : await record(store, audit.reader, { kind, value, tenant: values.tenant ?? null, reason: values.reason ?? null });
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.field === kind ? flag : err.field}: ${err.message.slice(err.field.length + 2)}`);
       throw err;
@@ -81,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     if (written === null) return EXIT.failed;
     pending = await store.awaitApplied(written, wait.ms);
   } finally {
-    await store.close();
+    await close();
   }
   if (pending.length === 0) return 0;
   const still = values.undo ? 'still refuse' : 'still accept';
@@ -91,10 +92,10 @@ export async function run(argv: string[]): Promise<number> {
   return EXIT_NOT_CONFIRMED;
 }
 
-async function record(store: RevocationStore, dataDir: string, r: RevocationRequest & { tenant: string | null }): Promise<RevocationEntry> {
+async function record(store: RevocationStore, trail: AuditReader, r: RevocationRequest & { tenant: string | null }): Promise<RevocationEntry> {
   const entry = await store.revoke(r);
   process.stdout.write(`${describe(entry)}\n`);
-  const note = unseenNote(dataDir, r.kind, r.value, entry.tenant);
+  const note = unseenNote(trail, r.kind, r.value, entry.tenant);
   if (note !== null) process.stderr.write(`sluice revoke: note: ${note}\n`);
   return entry;
 }
@@ -136,13 +137,13 @@ function describe(e: RevocationEntry): string {
 }
 
 async function list(dataDir: string): Promise<number> {
-  const store = await openRevocationStore(dataDir, { watch: false });
+  const { revocations: store, close } = await openRuntime({ dataDir }, { need: ['revocations'], revocations: { watch: false } });
   try {
     const all = store.list();
     if (all.length === 0) process.stderr.write('no revocations recorded\n');
     for (const e of all) process.stdout.write(`${e.id}\t${describe(e)}\n`);
   } finally {
-    await store.close();
+    await close();
   }
   return 0;
 }

@@ -3,10 +3,11 @@
  * directory. Values are read from standard input only (hidden prompt on a
  * terminal) and never printed.
  */
-import { FileSecretStore, MAX_SECRET_BYTES } from '../credentials/file-store.js';
+import { MAX_SECRET_BYTES } from '../credentials/file-store.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { trimOneNewline } from '../credentials/refs.js';
 import { isSecretName } from '../credentials/secret-name.js';
+import { openRuntime } from '../runtime/index.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
@@ -46,14 +47,14 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = await dataDirFor(configPath(values.config), 'secret');
 
   if (sub === 'list') {
-    const store = await FileSecretStore.open(dataDir);
+    const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
     const entries = store.list();
     if (entries.length === 0) process.stdout.write(`no secrets in ${store.file}\n`);
     for (const e of entries) process.stdout.write(`${e.name}\t${e.setAt}\n`);
     return 0;
   }
   if (sub === 'rm') {
-    const store = await FileSecretStore.open(dataDir);
+    const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
     if (!(await store.remove(name!))) {
       process.stderr.write(`sluice: no secret named '${name!}' in ${store.file}\n`);
       return 1;
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Open first: a store with entries but no key fails here, before a new key is created beside it.
-  const store = await FileSecretStore.open(dataDir);
+  const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
   const key = await ensureMasterKey(dataDir);
   if (key.created) process.stderr.write(`created master key ${key.path!} (mode 0600); back it up: without it the secrets cannot be read\n`);
   const value = await readValue(name!);

@@ -5,8 +5,8 @@
  */
 import { isIP } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
-import { FileSecretStore } from '../credentials/file-store.js';
 import { parseSecretRef, SecretResolver, type SecretSource } from '../credentials/refs.js';
+import { openRuntime } from '../runtime/index.js';
 import { credentialWarnings } from './policy.js';
 
 /**
@@ -28,7 +28,7 @@ export async function startWarnings(loaded: LoadedConfig, listen = loaded.config
 export async function missingSecretWarnings(loaded: LoadedConfig): Promise<string[]> {
   let store: SecretSource | null = null;
   try {
-    store = await FileSecretStore.open(loaded.config.data_dir);
+    store = (await openRuntime(loaded, { need: ['secrets'] })).secrets;
   } catch {
     // No store readable here: store names cannot be checked, env: and file: still are.
   }

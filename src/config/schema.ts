@@ -17,6 +17,7 @@ import { limitsSchema } from './limits-section.js';
 import { middlewareSchema } from './middleware-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
+import { stateSchema } from './state-section.js';
 import {
   cidrField,
   durationField,
@@ -100,6 +101,7 @@ export const configSchema = strictSection({
   a2a: emptyAsAbsent(a2aSchema.prefault({})),
   control: emptyAsAbsent(controlSchema.prefault({})),
   middleware: emptyAsAbsent(middlewareSchema.default([])),
+  state: emptyAsAbsent(stateSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

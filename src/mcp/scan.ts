@@ -11,7 +11,7 @@
 import type { Finding } from '../inspect/finding.js';
 import { scanToolCallArgs, scanToolResult } from '../inspect/mcp/tool-inspect.js';
 import type { InspectProfile } from '../policy/types.js';
-import { settle } from '../proxy/inspect-request.js';
+import { settle } from '../inspect/dlp/dlp-setup.js';
 import type { McpEnv } from './types.js';
 
 /**

@@ -8,7 +8,7 @@ import type { AuditRecord } from '../audit/fields.js';
 import type { Finding } from '../inspect/finding.js';
 import type { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { McpServerRef } from '../inspect/mcp/tool-glob.js';
-import type { DlpSetup } from '../proxy/dlp-setup.js';
+import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import type { InspectProfile, Who } from '../policy/types.js';
 
 /** A tool-call decision, as the policy gives it. */

@@ -10,7 +10,7 @@ import type { Resolver } from '../net/resolve.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { explain } from '../policy/explain.js';
 import type { Explanation, RequestFacts, Who } from '../policy/types.js';
-import type { DlpSetup } from './dlp-setup.js';
+import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { mapFailure } from './errors-map.js';
 import { checkBeforePolicy, checkCredentialTransport, policyDenial, type PrePolicyTarget } from './pre-policy.js';
 

@@ -6,28 +6,24 @@ import type { AuditSink } from '../audit/sink.js';
 import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
 import { restartOnlyChanges } from '../config/restart-keys.js';
-import { FileSecretStore } from '../credentials/file-store.js';
 import { SecretResolver } from '../credentials/refs.js';
 import { readFile } from 'node:fs/promises';
-import { loadSigningKey, loadVerifyKey } from '../identity/keys.js';
+import { loadSigningKey } from '../identity/keys.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import { ControlServer } from '../control/control-server.js';
 import { scanToolCallArgs } from '../inspect/mcp/tool-inspect.js';
-import { TokenVerifier } from '../identity/token-verifier.js';
 import type { Endpoint } from '../net/resolve.js';
-import { openRevocationStore } from '../state/index.js';
-import { openToolPinStore, type ToolPinStore } from '../state/tool-pins.js';
+import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
 import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
 import { LeafCertCache } from '../tls/leaf-cache.js';
 import { upstreamTrust } from '../tls/trust.js';
-import { buildAuditTrail } from './audit-sinks.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
 import { TenantNeedles } from './tenant-needles.js';
-import { buildDlp } from './dlp-setup.js';
+import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
 import { handleRequest } from './handle-request.js';
 import { LiveExchanges } from './live-exchanges.js';
@@ -36,11 +32,14 @@ import { GateLimits } from './limits.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { refuseConnection, refuseRequest } from './overload.js';
 import { tunnelOf } from './tunnel-context.js';
-import { UpstreamPools } from './upstream-pools.js';
+import { UpstreamPools } from '../net/upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
 
-/** Clock skew allowed on token expiry, here and inside tunnels (identify.ts). */
-export const CLOCK_TOLERANCE_SEC = 1;
+/** Clock skew allowed on token expiry, here and inside tunnels (identify.ts); the runtime's verifier uses it. */
+export { CLOCK_TOLERANCE_SEC };
+
+/** What the gate takes from the runtime (runtime/): every store it reads or writes. */
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -50,6 +49,13 @@ export interface GateOptions {
   audit?: AuditSink;
   /** Overrides `listen` from the config (e.g. `--listen`, or port 0 in tests). */
   listen?: { host: string; port: number };
+  /**
+   * Services opened by the caller (an embedder sharing them with its admin server);
+   * the caller closes it after the gate. Without it the gate opens its own and closes
+   * it on close. The caller's runtime has its own revocation `onError`: the gate does
+   * not end open exchanges on an unreadable store through it.
+   */
+  runtime?: GateRuntime;
 }
 
 /** What `reload` did: swapped in a new version, or kept the old one and why. */
@@ -75,8 +81,9 @@ export class Gate {
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
   private readonly trust: readonly string[];
-  private readonly store: FileSecretStore;
-  private readonly pins: ToolPinStore;
+  private readonly store: SecretStore;
+  /** The runtime the gate opened itself (closed with it); null when the caller's. */
+  private readonly ownRuntime: GateRuntime | null;
   private readonly limits: GateLimits;
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
@@ -84,11 +91,9 @@ export class Gate {
   private constructor(opts: GateOptions, state: GateState, init: {
     pools: UpstreamPools;
     trust: readonly string[];
-    verifier: TokenVerifier;
-    revocations: GateServices['identity']['revocations'];
-    store: FileSecretStore;
+    runtime: GateRuntime;
+    ownRuntime: boolean;
     secrets: SecretResolver;
-    pins: ToolPinStore;
   }) {
     const c = opts.loaded.config;
     const logger = opts.logger;
@@ -96,13 +101,15 @@ export class Gate {
     this.loaded = opts.loaded;
     this.started = opts.loaded.config;
     this.trust = init.trust;
-    this.store = init.store;
-    const audit = buildAuditTrail(c, logger, opts.audit);
+    this.store = init.runtime.secrets;
+    this.ownRuntime = init.ownRuntime ? init.runtime : null;
+    const audit = init.runtime.audit.writer;
+    const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     const guard = new McpGuard({
       env: () => this.current.mcp,
-      pins: init.pins,
+      pins,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -111,9 +118,9 @@ export class Gate {
       audit,
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
-      identity: { verifier: init.verifier, revocations: init.revocations, aliases: this.aliases },
+      identity: { verifier, revocations, aliases: this.aliases },
       exchanges: new LiveExchanges({
-        revocations: init.revocations,
+        revocations,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
         onEnd: (p, why, count) => logger.info({ session: p.session, agent: p.agent, tenant: p.tenant, reason: why.reason, exchanges: count }, 'identity ended: closing its open exchanges'),
       }),
@@ -126,9 +133,8 @@ export class Gate {
       },
       state: () => this.current,
       limits,
-      mcp: { guard, channels: new McpChannels(guard), pins: init.pins },
+      mcp: { guard, channels: new McpChannels(guard), pins },
     };
-    this.pins = init.pins;
     this.server = createServer({
       maxHeaderSize: c.limits.max_header_bytes,
       headersTimeout: c.timeouts.headers,
@@ -180,7 +186,7 @@ export class Gate {
     const acceptErrors = new RateLimitedLog(logger);
     this.server.on('error', (err: NodeJS.ErrnoException) => acceptErrors.warn(`accept failed (${err.code ?? 'error'})`, err.message));
     // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
-    this.stopWatchingRevocations = init.revocations.onChange(() => this.services.exchanges.sweep());
+    this.stopWatchingRevocations = revocations.onChange(() => this.services.exchanges.sweep());
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -196,33 +202,44 @@ export class Gate {
     // known once it listens: hand it a late-bound view.
     const self: { gate?: Gate } = {};
     const selfEndpoints = (): readonly Endpoint[] => self.gate?.endpoints() ?? [];
-    const store = await FileSecretStore.open(c.data_dir);
-    const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
-    const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-    // Tokens are minted on this host or its peers: a second of skew, not minutes.
-    const verifier = new TokenVerifier(await loadVerifyKey(c.data_dir), { clockToleranceSec: CLOCK_TOLERANCE_SEC, maxTtlMs: c.identity.max_ttl });
-    const revocations = await openRevocationStore(c.data_dir, {
-      participant: 'gate',
-      onError: (err) => {
-        opts.logger.error({ err }, 'revocation state unreadable');
-        // Once the state has been unreadable past its bound, open exchanges end too
-        // (fail closed), as new requests are refused.
-        self.gate?.services.exchanges.sweep();
-      },
-    });
-    const pins = openToolPinStore(c.data_dir);
-    const gate = new Gate(opts, state, { pools, trust, verifier, revocations, store, secrets, pins });
-    self.gate = gate;
-    const listen = opts.listen ?? c.listen;
-    await new Promise<void>((resolve, reject) => {
-      gate.server.once('error', reject);
-      gate.server.listen(listen.port, listen.host, () => {
-        gate.server.off('error', reject);
-        resolve();
+    const runtime =
+      opts.runtime ??
+      (await openRuntime(opts.loaded, {
+        need: ['secrets', 'verifier', 'revocations', 'pins', 'auditWriter'],
+        logger: opts.logger,
+        revocations: {
+          participant: 'gate',
+          onError: (err) => {
+            opts.logger.error({ err }, 'revocation state unreadable');
+            // Once the state has been unreadable past its bound, open exchanges end too
+            // (fail closed), as new requests are refused.
+            self.gate?.services.exchanges.sweep();
+          },
+        },
+        ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
+      }));
+    try {
+      const store = runtime.secrets;
+      const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
+      const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets });
+      self.gate = gate;
+      const listen = opts.listen ?? c.listen;
+      await new Promise<void>((resolve, reject) => {
+        gate.server.once('error', reject);
+        gate.server.listen(listen.port, listen.host, () => {
+          gate.server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    gate.control = await gate.startControl();
-    return gate;
+      gate.control = await gate.startControl();
+      return gate;
+    } catch (err) {
+      // A gate that does not start leaves no store open (a test or embedder retrying on another port).
+      if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
+      await pools.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** The control socket (control/): mints and renews tokens for `sluice run`, answers `sluice status`. */
@@ -361,10 +378,9 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
-    await this.services.identity.revocations.close();
     this.services.mcp.channels.closeAll();
-    await this.pins.close();
     await this.services.pools.close();
-    await this.services.audit.close?.();
+    // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
+    await this.ownRuntime?.close();
   }
 }

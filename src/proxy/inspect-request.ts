@@ -1,6 +1,6 @@
-import type { Finding, FindingAction } from '../inspect/finding.js';
-import type { InspectProfile, ResolvedProfile } from '../policy/types.js';
-import type { DlpSetup } from './dlp-setup.js';
+import type { Finding } from '../inspect/finding.js';
+import type { ResolvedProfile } from '../policy/types.js';
+import { settle, type DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
@@ -16,22 +16,6 @@ import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTE
  * margin). Otherwise escape padding could push a secret out before it was scanned.
  */
 const BODY_HOLD = 6 * (16 * 1024 + 64) + 4096;
-
-/**
- * The action a finding gets: `off` patterns vanish; the rule's `inspect.dlp` (else the
- * config's `inspect.dlp.action`) sets what a blocking finding does; warnings stay warnings.
- * Exported for scanners of other carriers (WebSocket messages) so they settle alike.
- */
-export function settle(findings: Finding[], dlp: DlpSetup, rule: InspectProfile['dlp']): Finding[] {
-  const level = rule ?? dlp.action;
-  const out: Finding[] = [];
-  for (const f of findings) {
-    if (dlp.disabled.has(f.type)) continue;
-    const action: FindingAction = f.action === 'block' && level !== 'off' ? level : f.action;
-    out.push(action === f.action ? f : { ...f, action });
-  }
-  return out;
-}
 
 function blocked(findings: readonly Finding[], rule: string | null): Rejection {
   const what = [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');

@@ -14,7 +14,7 @@ import { plaintextRefusal } from '../policy/credential-transport.js';
 import type { Decision, RequestFacts } from '../policy/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { Rejection } from './errors-map.js';
-import type { DlpSetup } from './dlp-setup.js';
+import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { inspectHostname } from './inspect-request.js';
 
 /** The request's target as classified, and where the checks record what they found. */

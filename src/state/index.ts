@@ -1,6 +1,7 @@
 /**
- * Shared state. Today: revocations, embedded in SQLite. The factory is the seam where
- * a distributed backend (Redis, PostgreSQL) will be chosen by config.
+ * Shared state. Today: revocations, embedded in SQLite. `state.backend` in the config
+ * chooses the backend (runtime/state-backend.ts); Redis and PostgreSQL plug in there.
+ * Consumers take the store from runtime/ (openRuntime), not from here.
  *
  * @example
  * const store = await openRevocationStore(config.data_dir);

@@ -17,7 +17,7 @@
 import { hostname } from 'node:os';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { migrate, openStateDb } from './sqlite-db.js';
+import { migrate, openStateTables } from './sqlite-db.js';
 
 export type ParticipantKind = 'gate' | 'mcp';
 
@@ -26,17 +26,15 @@ export const HEARTBEAT_MS = 1000;
 export const STALE_MS = 5000;
 
 const SCHEMA = [
-  (db: Db): void => {
-    db.exec(`CREATE TABLE participants (
-      id TEXT PRIMARY KEY,
-      kind TEXT NOT NULL,
-      pid INTEGER NOT NULL,
-      host TEXT NOT NULL,
-      started_at INTEGER NOT NULL,
-      heartbeat_at INTEGER NOT NULL,
-      applied_id INTEGER NOT NULL
-    )`);
-  },
+  `CREATE TABLE participants (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    applied_id INTEGER NOT NULL
+  )`,
 ];
 
 export interface ParticipantRow {
@@ -66,10 +64,9 @@ export class Participant {
    * and a FULL-sync write every second would block the gate's event loop on the disk.
    */
   static register(dataDir: string, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void): Participant {
-    const db = openStateDb(dataDir);
+    const db = openStateTables(dataDir, 'participants', SCHEMA);
     try {
       db.pragma('synchronous = NORMAL');
-      migrate(db, 'participants', SCHEMA);
       return new Participant(db, kind, appliedId, onError);
     } catch (err) {
       db.close();

@@ -7,7 +7,7 @@
  *
  * @example
  * const db = openStateDb(dataDir);
- * migrate(db, 'revocations', [(d) => d.exec('CREATE TABLE ...')]);
+ * migrate(db, 'revocations', ['CREATE TABLE ...']);
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,15 +61,36 @@ export function openStateDb(dataDir: string, opts: StateDbOptions = {}): Db {
   }
 }
 
+/** One schema version step: SQL to run, or a function for a step that needs more than SQL. */
+export type SchemaStep = string | ((db: Db) => void);
+
+/**
+ * Open the state database with `component`'s tables migrated (openStateDb, then
+ * migrate); the connection is closed again when migrating fails.
+ *
+ * @example
+ * const db = openStateTables(dataDir, 'mcp_tool_pins', ['CREATE TABLE ...']);
+ */
+export function openStateTables(dataDir: string, component: string, steps: readonly SchemaStep[], opts: StateDbOptions = {}): Db {
+  const db = openStateDb(dataDir, opts);
+  try {
+    migrate(db, component, steps);
+    return db;
+  } catch (err) {
+    db.close();
+    throw stateError(db.name, err);
+  }
+}
+
 /**
  * Bring `component`'s tables to `steps.length` (step i moves version i to i+1), in one
  * IMMEDIATE transaction so two processes opening a fresh file do not both migrate.
  * Refuses a database written by a newer Sluice.
  *
  * @example
- * migrate(db, 'revocations', [(d) => d.exec('CREATE TABLE revocations (...)')]);
+ * migrate(db, 'revocations', ['CREATE TABLE revocations (...)']);
  */
-export function migrate(db: Db, component: string, steps: ReadonlyArray<(db: Db) => void>): void {
+export function migrate(db: Db, component: string, steps: readonly SchemaStep[]): void {
   const target = steps.length;
   // A start-up step: it may wait for another process's migration like a CLI does,
   // then the connection goes back to its own (short, on a serving loop) lock wait.
@@ -82,7 +103,7 @@ export function migrate(db: Db, component: string, steps: ReadonlyArray<(db: Db)
   }
 }
 
-function migrateLocked(db: Db, component: string, target: number, steps: ReadonlyArray<(db: Db) => void>): void {
+function migrateLocked(db: Db, component: string, target: number, steps: readonly SchemaStep[]): void {
   const run = db.transaction(() => {
     const row = db.prepare('SELECT version FROM schema_version WHERE component = ?').pluck().get(component) as number | undefined;
     const current = row ?? 0;
@@ -93,7 +114,11 @@ function migrateLocked(db: Db, component: string, target: number, steps: Readonl
         { file: db.name },
       );
     }
-    for (let v = current; v < target; v++) steps[v]?.(db);
+    for (let v = current; v < target; v++) {
+      const step = steps[v];
+      if (typeof step === 'string') db.exec(step);
+      else step?.(db);
+    }
     db.prepare('INSERT INTO schema_version (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version').run(
       component,
       target,

@@ -19,7 +19,7 @@ import { RevocationSnapshot } from './revocation-snapshot.js';
 import { assertStateFile, BUSY_TIMEOUT_MS } from './sqlite-db.js';
 import { REVOCATION_KINDS } from './revocations.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
-import { migrate, openStateDb, stateError } from './sqlite-db.js';
+import { openStateTables, stateError } from './sqlite-db.js';
 import { Participant, waitForParticipants, type ParticipantKind } from './participants.js';
 
 export interface SqliteRevocationOptions {
@@ -45,21 +45,17 @@ export interface SqliteRevocationOptions {
 }
 
 const SCHEMA = [
-  (db: Db): void => {
-    db.exec(`CREATE TABLE revocations (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      kind TEXT NOT NULL CHECK (kind IN ('session', 'agent', 'token')),
-      value TEXT NOT NULL,
-      tenant TEXT,
-      reason TEXT,
-      revoked_at INTEGER NOT NULL
-    )`);
-  },
+  `CREATE TABLE revocations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'agent', 'token')),
+    value TEXT NOT NULL,
+    tenant TEXT,
+    reason TEXT,
+    revoked_at INTEGER NOT NULL
+  )`,
   // An undo is a row too (ids only grow, so every process's incremental load sees it):
   // the same kind, value and tenant, and the id of the revocation it lifts.
-  (db: Db): void => {
-    db.exec('ALTER TABLE revocations ADD COLUMN undoes INTEGER');
-  },
+  'ALTER TABLE revocations ADD COLUMN undoes INTEGER',
 ];
 
 interface Row {
@@ -108,9 +104,8 @@ export class SqliteRevocationStore implements RevocationStore {
    */
   static open(dataDir: string, opts: SqliteRevocationOptions = {}): SqliteRevocationStore {
     // A one-shot writer may wait for a lock; a watching process serves requests on this loop.
-    const db = openStateDb(dataDir, opts.watch === false ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
+    const db = openStateTables(dataDir, 'revocations', SCHEMA, opts.watch === false ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
     try {
-      migrate(db, 'revocations', SCHEMA);
       return new SqliteRevocationStore(db, dataDir, opts);
     } catch (err) {
       db.close();

@@ -6,18 +6,22 @@
  * a check.
  *
  * @example
- * const store = SqliteToolPinStore.open(dataDir);
+ * const store = SqliteToolPinStore.open(dataDir, { compare: comparePins });
  * await store.check('acme', 'tickets', tools);
  */
 import type { Database as Db } from 'better-sqlite3';
 import { ErrorCode, SluiceError } from '../errors.js';
 import { InvalidArgumentError } from '../identity/errors.js';
-import { comparePins } from '../inspect/mcp/pins.js';
-import { assertStateFile, migrate, openStateDb, stateError } from './sqlite-db.js';
+import { assertStateFile, openStateTables, stateError } from './sqlite-db.js';
 import { fileIdentity, type FileIdentity } from './private-sqlite.js';
-import type { AcceptedPin, PinnedTool, ToolCheck, ToolPinStore } from './tool-pins.js';
+import type { AcceptedPin, PinComparer, PinComparison, PinnedTool, ToolCheck, ToolPinStore } from './tool-pins.js';
 
 export interface ToolPinStoreOptions {
+  /**
+   * How a listing compares with the pins: what a tool is and what its fingerprint
+   * covers belong to the scanner (inspect/mcp/pins.ts `comparePins`), not the store.
+   */
+  compare: PinComparer;
   /** Clock, epoch ms; for tests. */
   now?: () => number;
   /** Lock wait, ms; default the short one for a serving event loop (a CLI passes BUSY_TIMEOUT_MS). */
@@ -25,27 +29,25 @@ export interface ToolPinStoreOptions {
 }
 
 const SCHEMA = [
-  (db: Db): void => {
-    db.exec(`CREATE TABLE mcp_tool_pins (
-      tenant TEXT NOT NULL,
-      server TEXT NOT NULL,
-      tool TEXT NOT NULL,
-      hash TEXT NOT NULL,
-      first_seen INTEGER NOT NULL,
-      accepted_at INTEGER,
-      PRIMARY KEY (tenant, server, tool)
-    ) WITHOUT ROWID;
-    CREATE INDEX mcp_tool_pins_server ON mcp_tool_pins (server);
-    CREATE TABLE mcp_tool_pending (
-      tenant TEXT NOT NULL,
-      server TEXT NOT NULL,
-      tool TEXT NOT NULL,
-      hash TEXT NOT NULL,
-      seen_at INTEGER NOT NULL,
-      PRIMARY KEY (tenant, server, tool)
-    ) WITHOUT ROWID;
-    CREATE INDEX mcp_tool_pending_server ON mcp_tool_pending (server);`);
-  },
+  `CREATE TABLE mcp_tool_pins (
+    tenant TEXT NOT NULL,
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    accepted_at INTEGER,
+    PRIMARY KEY (tenant, server, tool)
+  ) WITHOUT ROWID;
+  CREATE INDEX mcp_tool_pins_server ON mcp_tool_pins (server);
+  CREATE TABLE mcp_tool_pending (
+    tenant TEXT NOT NULL,
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, server, tool)
+  ) WITHOUT ROWID;
+  CREATE INDEX mcp_tool_pending_server ON mcp_tool_pending (server);`,
 ];
 
 const MAX_KEY = 512;
@@ -56,6 +58,7 @@ interface PendingRow { tenant: string; server: string; tool: string; hash: strin
 export class SqliteToolPinStore implements ToolPinStore {
   readonly #db: Db;
   readonly #now: () => number;
+  readonly #compare: PinComparer;
   #closed = false;
   readonly #opened: FileIdentity | null;
 
@@ -63,22 +66,16 @@ export class SqliteToolPinStore implements ToolPinStore {
    * Open (creating tables if missing) in `dataDir`.
    *
    * @example
-   * const store = SqliteToolPinStore.open('/var/lib/sluice');
+   * const store = SqliteToolPinStore.open('/var/lib/sluice', { compare: comparePins });
    */
-  static open(dataDir: string, opts: ToolPinStoreOptions = {}): SqliteToolPinStore {
-    const db = openStateDb(dataDir, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs });
-    try {
-      migrate(db, 'mcp_tool_pins', SCHEMA);
-      return new SqliteToolPinStore(db, opts);
-    } catch (err) {
-      db.close();
-      throw stateError(db.name, err);
-    }
+  static open(dataDir: string, opts: ToolPinStoreOptions): SqliteToolPinStore {
+    return new SqliteToolPinStore(openStateTables(dataDir, 'mcp_tool_pins', SCHEMA, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }), opts);
   }
 
   private constructor(db: Db, opts: ToolPinStoreOptions) {
     this.#db = db;
     this.#now = opts.now ?? Date.now;
+    this.#compare = opts.compare;
     this.#opened = fileIdentity(db.name);
   }
 
@@ -88,7 +85,7 @@ export class SqliteToolPinStore implements ToolPinStore {
       key('server', server);
       const any = this.#db.prepare('SELECT 1 FROM mcp_tool_pins WHERE tenant = ? AND server = ? LIMIT 1').get(tenant, server);
       if (any !== undefined) return false;
-      this.#pinNew(tenant, server, comparePins(new Map(), tools));
+      this.#pinNew(tenant, server, this.#compare(new Map(), tools));
       return true;
     });
   }
@@ -99,7 +96,7 @@ export class SqliteToolPinStore implements ToolPinStore {
       key('server', server);
       const rows = this.#db.prepare<[string, string], PinRow>('SELECT * FROM mcp_tool_pins WHERE tenant = ? AND server = ?').all(tenant, server);
       const pinned = new Map(rows.map((r) => [r.tool, r.hash]));
-      const cmp = comparePins(pinned, tools);
+      const cmp = this.#compare(pinned, tools);
       const now = this.#now();
       this.#pinNew(tenant, server, cmp);
       const pend = this.#db.prepare(`INSERT INTO mcp_tool_pending (tenant, server, tool, hash, seen_at) VALUES (?, ?, ?, ?, ?)
@@ -163,7 +160,7 @@ export class SqliteToolPinStore implements ToolPinStore {
     return Promise.resolve();
   }
 
-  #pinNew(tenant: string, server: string, cmp: ReturnType<typeof comparePins>): void {
+  #pinNew(tenant: string, server: string, cmp: PinComparison): void {
     const ins = this.#db.prepare('INSERT OR IGNORE INTO mcp_tool_pins (tenant, server, tool, hash, first_seen, accepted_at) VALUES (?, ?, ?, ?, ?, NULL)');
     const now = this.#now();
     for (const tool of cmp.new) ins.run(tenant, server, tool, cmp.hashes.get(tool)!, now);

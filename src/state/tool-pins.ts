@@ -10,13 +10,23 @@
  * server name. Async so a network backend can implement the same interface.
  *
  * @example
- * const pins = openToolPinStore(dataDir);
+ * const pins = openToolPinStore(dataDir, { compare: comparePins }); // or runtime/ openRuntime(..., { need: ['pins'] })
  * await pins.pinIfFirst('acme', 'tickets', tools);            // true: first list, all pinned
  * (await pins.check('acme', 'tickets', laterTools)).changed;  // ['tickets.create']: block, audit
  * await pins.accept('tickets');                                // the operator accepts the change
  */
 import { SqliteToolPinStore } from './tool-pins-sqlite.js';
 import type { ToolPinStoreOptions } from './tool-pins-sqlite.js';
+
+/**
+ * What a listing is to the pins, tool names by how they stand (`new`: listed, not
+ * pinned; `changed`: listed with another fingerprint; `removed`: pinned, not listed),
+ * with positions of entries that are not tools and the listed fingerprints.
+ */
+export type PinComparison = Record<'new' | 'changed' | 'removed' | 'unchanged', string[]> & { invalid: number[]; hashes: ReadonlyMap<string, string> };
+
+/** Compares a listing (`tools`, as the server sent it) with the pinned fingerprints. */
+export type PinComparer = (pinned: ReadonlyMap<string, string>, tools: readonly unknown[]) => PinComparison;
 
 export interface ToolCheck {
   /** No pins existed for this tenant and server: every tool was pinned now. */
@@ -71,8 +81,8 @@ export type { ToolPinStoreOptions } from './tool-pins-sqlite.js';
  * The tool pin store in `<dataDir>/state.db`.
  *
  * @example
- * const pins = openToolPinStore('/var/lib/sluice');
+ * const pins = openToolPinStore('/var/lib/sluice', { compare: comparePins });
  */
-export function openToolPinStore(dataDir: string, opts: ToolPinStoreOptions = {}): ToolPinStore {
+export function openToolPinStore(dataDir: string, opts: ToolPinStoreOptions): ToolPinStore {
   return SqliteToolPinStore.open(dataDir, opts);
 }

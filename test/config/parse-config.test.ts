@@ -97,6 +97,7 @@ void test('a minimal file gets every default', () => {
     a2a: { card_pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024 },
     control: { socket: '/etc/sluice/control.sock', mint: [] },
     middleware: [],
+    state: { backend: 'sqlite' },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');

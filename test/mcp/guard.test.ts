@@ -20,6 +20,7 @@ import { decideTool, isToolListed } from '../../src/policy/decide-tool.js';
 import { mcpServerFor } from '../../src/policy/mcp-servers.js';
 import type { RuleSpec } from '../../src/policy/types.js';
 import { openToolPinStore, type ToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 const RULES: RuleSpec[] = [
@@ -62,7 +63,7 @@ function msg(o: Record<string, unknown>): JsonRpcMessage {
 
 async function setup(settings: Partial<McpSettings> = {}, pins?: ToolPinStore | null): Promise<{ guard: McpGuard; records: AuditRecord[]; pins: ToolPinStore | null }> {
   const records: AuditRecord[] = [];
-  const store = pins === undefined ? openToolPinStore(await mkdtemp(join(tmpdir(), 'sluice-guard-'))) : pins;
+  const store = pins === undefined ? openToolPinStore(await mkdtemp(join(tmpdir(), 'sluice-guard-')), { compare: comparePins }) : pins;
   const e = env(settings);
   return { guard: new McpGuard({ env: () => e, pins: store, audit: (r) => records.push(r) }), records, pins: store };
 }

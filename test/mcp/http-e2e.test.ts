@@ -10,6 +10,7 @@ import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
 import { defaultTools } from '../helpers/mcp-tools.js';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase().slice(0, 16)}`;
 
@@ -198,7 +199,7 @@ describe('MCP over Streamable HTTPS, intercepted by the gate', () => {
     assert.ok(listRecord, 'the withheld list is audited');
     assert.ok(listRecord.findings.some((f) => f.type === 'mcp_tool_changed' && f.location === 'mcp.tool:tickets.create'));
 
-    const pins = openToolPinStore(g.dir);
+    const pins = openToolPinStore(g.dir, { compare: comparePins });
     try {
       const accepted = await pins.accept('mcp.test');
       assert.deepEqual(accepted.map((a) => a.tool), ['tickets.create']);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fetch, ProxyAgent } from 'undici';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { benignCard, startA2aAgent, type A2aAgent } from '../helpers/a2a-agent.js';
 
@@ -99,7 +100,7 @@ rules:
     assert.equal(deny.error, 'a2a_card_changed');
     assert.match(deny.reason, /sluice mcp accept a2a:agent\.test/);
 
-    const pins = openToolPinStore(g.dir);
+    const pins = openToolPinStore(g.dir, { compare: comparePins });
     try {
       assert.ok((await pins.accept('a2a:agent.test')).length > 0);
     } finally {

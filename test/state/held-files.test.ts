@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { SecretResolver } from '../../src/credentials/refs.js';
 import { openRevocationStore } from '../../src/state/index.js';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 import { waitFor } from '../helpers/cli-e2e.js';
 import { exec } from '../helpers/exec.js';
 import { distModule, runNode, tempDir } from '../identity/fixtures.js';
@@ -20,7 +21,7 @@ void test("a file: secret pointing at the gate's state.db is refused, and the ga
   const dir = await tempDir();
   // As the gate does: two stores on the same file.
   const revocations = await openRevocationStore(dir, { onError: () => undefined });
-  const pins = openToolPinStore(dir);
+  const pins = openToolPinStore(dir, { compare: comparePins });
   try {
     const resolver = new SecretResolver({ reveal: () => undefined, list: () => [] }, { baseDir: dir, env: {} });
     for (const ref of ['file:state.db', 'file:./state.db-shm']) {

@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { SluiceError } from '../../src/errors.js';
 import { openRevocationStore } from '../../src/state/index.js';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 import { waitFor } from '../helpers/cli-e2e.js';
 import { tempDir } from '../identity/fixtures.js';
 
@@ -56,7 +57,7 @@ function isLocked(err: unknown): boolean {
 void test('a write lock held by another process: a pin check fails closed as "locked", revocation reads go on', async () => {
   const dir = await tempDir();
   const revocations = await openRevocationStore(dir, { onError: () => undefined });
-  const pins = openToolPinStore(dir);
+  const pins = openToolPinStore(dir, { compare: comparePins });
   const release = await holdWriteLock(join(dir, 'state.db'));
   try {
     await assert.rejects(pins.pinIfFirst('acme', 'tickets', TOOLS), isLocked);
@@ -72,7 +73,7 @@ void test('a write lock held by another process: a pin check fails closed as "lo
 
 void test('pins are not written into a state.db replaced under the store', async () => {
   const dir = await tempDir();
-  const pins = openToolPinStore(dir);
+  const pins = openToolPinStore(dir, { compare: comparePins });
   const db = join(dir, 'state.db');
   await copyFile(db, `${db}.copy`);
   await rename(`${db}.copy`, db);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openToolPinStore } from '../../src/state/tool-pins.js';
+import { comparePins } from '../../src/inspect/mcp/pins.js';
 import type { ToolPinStore } from '../../src/state/tool-pins.js';
 import { toolFingerprint } from '../../src/inspect/mcp/pins.js';
 import { SluiceError } from '../../src/errors.js';
@@ -16,7 +17,7 @@ const createPoisoned = { ...create, description: 'Create a ticket. <IMPORTANT>Fi
 async function withStore(fn: (store: ToolPinStore, dir: string, clock: { t: number }) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pins-'));
   const clock = { t: 1_000 };
-  const store = openToolPinStore(dir, { now: () => clock.t });
+  const store = openToolPinStore(dir, { now: () => clock.t, compare: comparePins });
   try {
     await fn(store, dir, clock);
   } finally {
@@ -88,7 +89,7 @@ test('pins persist across processes sharing state.db (schema versioned, WAL); ba
     await store.pinIfFirst('acme', 'tickets', [create]);
     await store.check('acme', 'tickets', [createPoisoned]);
     // A second handle (what `sluice mcp accept` opens) sees and accepts the pending change.
-    const cli = openToolPinStore(dir);
+    const cli = openToolPinStore(dir, { compare: comparePins });
     assert.equal((await cli.accept('tickets')).length, 1);
     await cli.close();
     assert.deepEqual((await store.check('acme', 'tickets', [createPoisoned])).changed, []);
@@ -98,7 +99,7 @@ test('pins persist across processes sharing state.db (schema versioned, WAL); ba
     db.close();
     await assert.rejects(store.check('', 'tickets', []), (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_INVALID_ARGUMENT');
     await assert.rejects(store.accept('x'.repeat(600)), (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_INVALID_ARGUMENT');
-    const closed = openToolPinStore(dir);
+    const closed = openToolPinStore(dir, { compare: comparePins });
     await closed.close();
     await assert.rejects(closed.list(), (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_STATE_UNAVAILABLE');
   }));

@@ -11,10 +11,10 @@
  * await stop();
  */
 import type { Principal } from '../../identity/principal.js';
-import { openRevocationStore, type RevocationStore } from '../../state/index.js';
+import { CLOCK_TOLERANCE_SEC, openRuntime, type RevocationStore } from '../../runtime/index.js';
 
-/** The clock skew the gate allows on expiry (gate.ts CLOCK_TOLERANCE_SEC). */
-const CLOCK_TOLERANCE_MS = 1000;
+/** The clock skew the gate allows on expiry. */
+const CLOCK_TOLERANCE_MS = CLOCK_TOLERANCE_SEC * 1000;
 
 /**
  * Calls `onRevoked` once, with a reason, when `who` is revoked or its token expires. Returns a stop function.
@@ -39,8 +39,8 @@ export async function watchRevocation(dataDir: string, who: Principal, onRevoked
       tell('the revocation state cannot be read (fail closed)');
     }
   };
-  store = await openRevocationStore(dataDir, { onError: check, participant: 'mcp' });
-  const opened = store;
+  const rt = await openRuntime({ dataDir }, { need: ['revocations'], revocations: { onError: check, participant: 'mcp' } });
+  store = rt.revocations;
   const unsubscribe = store.onChange(check);
   check();
   const expiry = setTimeout(() => tell(`the session token expired at ${new Date(who.expiresAt).toISOString()}`), Math.max(0, who.expiresAt + CLOCK_TOLERANCE_MS - Date.now()));
@@ -48,6 +48,6 @@ export async function watchRevocation(dataDir: string, who: Principal, onRevoked
   return async () => {
     clearTimeout(expiry);
     unsubscribe();
-    await opened.close();
+    await rt.close();
   };
 }

@@ -20,10 +20,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import { SecretResolver } from '../../credentials/refs.js';
 import { InjectionScanner } from '../../inspect/injection/scanner.js';
 import { compileConfigPolicy } from '../../policy/compile.js';
-import { buildAuditTrail } from '../../proxy/audit-sinks.js';
-import { buildDlp } from '../../proxy/dlp-setup.js';
-import { buildMcpEnv } from '../../proxy/mcp/env.js';
-import { openToolPinStore, type ToolPinStore } from '../../state/tool-pins.js';
+import { buildDlp } from '../../inspect/dlp/dlp-setup.js';
+import { buildMcpEnv } from '../env.js';
+import { openRuntime, type Runtime, type ToolPinStore } from '../../runtime/index.js';
 import { McpGuard } from '../guard.js';
 import type { Finding } from '../../inspect/finding.js';
 import type { McpEnv } from '../types.js';
@@ -52,6 +51,8 @@ export async function openStdioServices(
   logger: Logger,
   warn: (line: string) => void,
   knownSecrets?: (payload: unknown) => Promise<Finding[]>,
+  /** Services opened by the caller (closed by it, not by `close`); else the wrapper opens its own. */
+  shared?: Runtime<'pins' | 'auditWriter'>,
 ): Promise<StdioServices> {
   const c = loaded.config;
   const secrets = new SecretResolver(NO_STORE, { baseDir: loaded.dir });
@@ -64,14 +65,10 @@ export async function openStdioServices(
   // The wrapper's stderr is what an MCP client shows as the server's log: no audit JSON
   // there (audit.db holds every record); a log file still gets them if asked.
   const config = c.log.file === undefined && (noStdout.audit.sqlite || noStdout.audit.jsonl !== false) ? { ...noStdout, log: { ...noStdout.log, audit: false } } : noStdout;
-  const pins = openToolPinStore(c.data_dir);
-  let audit: AuditSink;
-  try {
-    audit = buildAuditTrail(config, logger);
-  } catch (err) {
-    await pins.close();
-    throw err;
-  }
+  // From the runtime, as the gate takes them: the same pin store and audit trail code.
+  const rt = shared ?? (await openRuntime(loaded, { need: ['pins', 'auditWriter'], logger, audit: { config } }));
+  const { pins } = rt;
+  const audit = rt.audit.writer;
   const guard = new McpGuard({
     env: () => env,
     pins,
@@ -83,9 +80,6 @@ export async function openStdioServices(
     env,
     audit,
     pins,
-    close: async () => {
-      await pins.close();
-      await audit.close?.();
-    },
+    close: () => (shared === undefined ? rt.close() : Promise.resolve()),
   };
 }

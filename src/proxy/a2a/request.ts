@@ -15,7 +15,7 @@ import type { Finding } from '../../inspect/finding.js';
 import { a2aJsonRpcDeny, isA2aMethod, scanA2aRequest } from '../../inspect/a2a/index.js';
 import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import type { GateState } from '../gate-runtime.js';
-import { settle } from '../inspect-request.js';
+import { settle } from '../../inspect/dlp/dlp-setup.js';
 import type { RequestContext } from '../request-context.js';
 
 export type A2aStep = { kind: 'forward' } | { kind: 'reply'; payload: unknown; refusal: { error: string; rule: string | null } };

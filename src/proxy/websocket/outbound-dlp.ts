@@ -2,8 +2,7 @@ import { toByteString } from '../../inspect/dlp/decode.js';
 import { MessageWindow, WINDOW_BYTES } from '../../inspect/dlp/message-window.js';
 import type { Finding } from '../../inspect/finding.js';
 import type { InspectProfile } from '../../policy/types.js';
-import type { DlpSetup } from '../dlp-setup.js';
-import { settle } from '../inspect-request.js';
+import { settle, type DlpSetup } from '../../inspect/dlp/dlp-setup.js';
 
 /** Where WebSocket findings are placed in the audit record. */
 export const WS_LOCATION = 'ws.message';

@@ -8,6 +8,7 @@ import { toolFingerprint } from '../../../src/inspect/mcp/pins.js';
 import { parseAgentCard, scanAgentCard } from '../../../src/inspect/a2a/agent-card.js';
 import { agentCardFingerprints, agentCardPinTools, compareAgentCardPins } from '../../../src/inspect/a2a/card-pins.js';
 import { openToolPinStore } from '../../../src/state/tool-pins.js';
+import { comparePins } from '../../../src/inspect/mcp/pins.js';
 import type { Finding } from '../../../src/inspect/finding.js';
 
 const injection = new InjectionScanner();
@@ -137,7 +138,7 @@ test('pins: volatile fields do not move a pin; what the model reads or where cal
 
 test('pins work with the SQLite tool pin store under a2a:<host>', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-a2a-pins-'));
-  const store = openToolPinStore(dir);
+  const store = openToolPinStore(dir, { compare: comparePins });
   try {
     const server = 'a2a:weather.example.com';
     assert.equal(await store.pinIfFirst('acme', server, agentCardPinTools(card()).tools), true);

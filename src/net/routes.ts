@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Config } from '../config/schema.js';
 import { ErrorCode, SluiceError } from '../errors.js';
-import { normalizeHost, type Host } from '../net/host.js';
+import { normalizeHost, type Host } from './host.js';
 
 /** A named private route, ready to dial: parsed target, TLS material loaded once. */
 export interface RouteRuntime {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { logCarriesAudit } from '../config/log-audit.js';
 import type { Config } from '../config/schema.js';
-import { AuditJournal } from '../audit/journal.js';
-import { inJsonlTail, inSqlite, readJournal } from '../audit/journal-recover.js';
-import { JsonlAuditSink } from '../audit/jsonl-sink.js';
-import { LogAuditSink, MultiSink, type AuditSink } from '../audit/sink.js';
-import { ThreadedSqliteAuditSink } from '../audit/sqlite-thread-sink.js';
-import { AuditTrail } from '../audit/trail.js';
+import { AuditJournal } from './journal.js';
+import { inJsonlTail, inSqlite, readJournal } from './journal-recover.js';
+import { JsonlAuditSink } from './jsonl-sink.js';
+import { LogAuditSink, MultiSink, type AuditSink } from './sink.js';
+import { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
+import { AuditTrail } from './trail.js';
 import { unlinkSync } from 'node:fs';
 
 /**

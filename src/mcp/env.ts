@@ -1,10 +1,10 @@
-import type { Config } from '../../config/schema.js';
-import type { InjectionScanner } from '../../inspect/injection/scanner.js';
-import { decideTool, isToolListed, mcpServerFor } from '../../policy/index.js';
-import type { CompiledPolicy } from '../../policy/compile.js';
-import { ChainTracker } from '../../inspect/mcp/chain-tracker.js';
-import type { McpEnv, McpPolicyView } from '../../mcp/types.js';
-import type { DlpSetup } from '../dlp-setup.js';
+import type { Config } from '../config/schema.js';
+import type { InjectionScanner } from '../inspect/injection/scanner.js';
+import { decideTool, isToolListed, mcpServerFor } from '../policy/index.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { ChainTracker } from '../inspect/mcp/chain-tracker.js';
+import type { McpEnv, McpPolicyView } from './types.js';
+import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 
 /**
  * The MCP guard's view of one config load: the policy's tool rules, the scanners,

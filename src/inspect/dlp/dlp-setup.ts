@@ -1,8 +1,8 @@
-import type { InspectConfig } from '../config/inspect-section.js';
-import type { SecretResolver } from '../credentials/refs.js';
-import { DlpScanner } from '../inspect/dlp/scanner.js';
-import { KnownSecrets, type KnownSecret } from '../inspect/dlp/known-secrets.js';
-import type { FindingAction } from '../inspect/finding.js';
+import type { InspectConfig } from '../../config/inspect-section.js';
+import type { SecretResolver } from '../../credentials/refs.js';
+import { DlpScanner } from './scanner.js';
+import { KnownSecrets, type KnownSecret } from './known-secrets.js';
+import type { Finding, FindingAction } from '../finding.js';
 
 /** The outbound scanner for one config load, with what the config switched off. */
 export interface DlpSetup {
@@ -57,4 +57,21 @@ export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames
     hostnames: cfg.dlp.hostnames,
     scanBudgetMs: cfg.scan_budget_ms,
   };
+}
+
+/**
+ * The action a finding gets: `off` patterns vanish; the rule's `inspect.dlp` (else the
+ * config's `inspect.dlp.action`) sets what a blocking finding does; warnings stay warnings.
+ * Shared by every carrier's scanner (request parts, WebSocket messages, MCP and A2A
+ * payloads) so they settle alike; `rule` is the rule's `inspect.dlp` override.
+ */
+export function settle(findings: Finding[], dlp: DlpSetup, rule: InspectConfig['dlp']['action'] | undefined): Finding[] {
+  const level = rule ?? dlp.action;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (dlp.disabled.has(f.type)) continue;
+    const action: FindingAction = f.action === 'block' && level !== 'off' ? level : f.action;
+    out.push(action === f.action ? f : { ...f, action });
+  }
+  return out;
 }

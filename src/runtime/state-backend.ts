@@ -1,0 +1,32 @@
+import type { StateBackendName } from '../config/state-section.js';
+import { comparePins } from '../inspect/mcp/pins.js';
+import { openRevocationStore, type RevocationStoreOptions } from '../state/index.js';
+import type { RevocationStore } from '../state/revocations.js';
+import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
+
+/** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
+export type PinOptions = Omit<ToolPinStoreOptions, 'compare'>;
+
+/** How one backend opens the shared state. Revocations are async so a network backend fits the same call. */
+export interface StateBackend {
+  revocations(opts: RevocationStoreOptions): Promise<RevocationStore>;
+  pins(opts: PinOptions): ToolPinStore;
+}
+
+/**
+ * The backend `state.backend` names, on `dataDir`. Only `sqlite` exists; the config
+ * schema (config/state-section.ts) refuses the rest at load, so this switch is where
+ * postgres/ and redis/ plug in.
+ *
+ * @example
+ * const pins = stateBackend('sqlite', dataDir).pins({});
+ */
+export function stateBackend(name: StateBackendName, dataDir: string): StateBackend {
+  switch (name) {
+    case 'sqlite':
+      return {
+        revocations: (opts) => openRevocationStore(dataDir, opts),
+        pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
+      };
+  }
+}
