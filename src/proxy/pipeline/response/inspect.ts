@@ -16,8 +16,11 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { BodyInspector } from '../../response-inspector.js';
 import type { BodyFilter, ResponseFlow } from './chain.js';
 
+/** Where every queue starts: one settled promise shared, so a body inspected whole allocates none. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 export class InspectFilter implements BodyFilter {
-  #queue: Promise<void> = Promise.resolve();
+  #queue = SETTLED;
   #ended = false;
   /** The declared length of a body that may come whole in its first chunk; -1: not this response. */
   #wholeLength: number;

@@ -1,0 +1,15 @@
+/** The policy decides (per tenant, agent, server, tool and argument conditions); tools are denied by default. */
+import { refuse, type CallExchange, type McpStep } from './exchange.js';
+
+export const decideTool: McpStep<CallExchange> = async (x, next) => {
+  const { ch } = x;
+  const name = x.tool!;
+  const verdict = (x.verdict = x.env.policy.decide(ch.info.server, name, x.args, ch.info.who));
+  if (verdict.outcome === 'deny') {
+    const reason = verdict.reason === 'no_rule_matched'
+      ? `no MCP rule allows tool ${name} on server ${ch.info.serverKey} (tools are denied by default)`
+      : `rule ${verdict.rule} denies tool ${name} on server ${ch.info.serverKey}`;
+    return refuse(x, 'policy_denied', reason, verdict.reason);
+  }
+  await next();
+};
