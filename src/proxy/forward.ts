@@ -54,7 +54,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
         // A request that fails half-way must not be silently replayed upstream.
         idempotent: false,
       } as Dispatcher.DispatchOptions,
-      new Exchange(ctx, fr, resolve, reject),
+      new ResponseDriver(ctx, fr, resolve, reject),
     );
   });
 }
@@ -65,7 +65,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
  * full), refusal, the end, and the ways an exchange fails (the agent leaves, the
  * identity is cut, the upstream fails) before or after the head reached the agent.
  */
-class Exchange implements Dispatcher.DispatchHandler, ResponseFlow {
+class ResponseDriver implements Dispatcher.DispatchHandler, ResponseFlow {
   readonly res: ServerResponse;
   failed = false;
   #controller: Dispatcher.DispatchController | null = null;
