@@ -43,7 +43,7 @@ import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/json
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
-import { ANSWER_STEPS, CALL_STEPS, runSteps } from './steps/index.js';
+import { runAnswer, runCall } from './steps/index.js';
 import { describe, type AnswerExchange, type CallEnd, type CallExchange, type GuardCore, type MessageMeta, type RecordFacts } from './steps/exchange.js';
 import { toolRecord } from './tool-record.js';
 import type { ChainDetector, ChannelInfo, McpEnv } from './types.js';
@@ -203,7 +203,7 @@ export class McpGuard implements GuardCore {
       guard: this, env: this.deps.env(), ch, msg, meta, decisionId: newDecisionId(), startNs: process.hrtime.bigint(),
       tool: null, args: {}, verdict: null, findings: [], refusal: null,
     };
-    await runSteps(CALL_STEPS, x);
+    await runCall(x);
     if (x.refusal === null) return { kind: 'forward' };
     const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.verdict?.rule ?? null, decision_id: x.decisionId };
     return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
@@ -211,7 +211,7 @@ export class McpGuard implements GuardCore {
 
   private async result(env: McpEnv, ch: McpChannel, msg: Extract<JsonRpcMessage, { kind: 'result' }>, p: PendingRequest | null, meta: MessageMeta): Promise<ServerStep> {
     const x: AnswerExchange = { guard: this, env, ch, msg, pending: p, meta, out: msg.raw, findings: [], stop: [], blocked: false };
-    await runSteps(ANSWER_STEPS, x);
+    await runAnswer(x);
     return { kind: 'forward', message: x.out };
   }
 

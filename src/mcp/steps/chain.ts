@@ -1,8 +1,8 @@
 /** The session's chain detector: a call that completes a dangerous sequence (read with one server, send with another) is refused. */
-import type { CallExchange, McpStep } from './exchange.js';
-import { refuse } from './exchange.js';
+import type { Step } from '../../proxy/pipeline/compose.js';
+import { refuse, type CallExchange } from './exchange.js';
 
-export const chainOfCalls: McpStep<CallExchange> = async (x, next) => {
+export const chainOfCalls: Step<CallExchange> = async (x, next) => {
   const { env } = x;
   const detector = env.settings.chain === 'off' ? null : x.guard.chainFor(x.ch, env);
   if (detector) {

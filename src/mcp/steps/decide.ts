@@ -1,7 +1,8 @@
 /** The policy decides (per tenant, agent, server, tool and argument conditions); tools are denied by default. */
-import { refuse, type CallExchange, type McpStep } from './exchange.js';
+import type { Step } from '../../proxy/pipeline/compose.js';
+import { refuse, type CallExchange } from './exchange.js';
 
-export const decideTool: McpStep<CallExchange> = async (x, next) => {
+export const decideTool: Step<CallExchange> = async (x, next) => {
   const { ch } = x;
   const name = x.tool!;
   const verdict = (x.verdict = x.env.policy.decide(ch.info.server, name, x.args, ch.info.who));

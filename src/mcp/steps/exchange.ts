@@ -1,8 +1,8 @@
 /**
  * What the MCP guard's steps (index.ts) work on: one tool call from the client, or one
- * result from the server, with the guard's services they share. A step is
- * `(x, next) => Promise<void>`: it acts before `next()` (read, decide, inspect) or after
- * it (the audit record); a refusal sets `x.refusal` and does not call `next`.
+ * result from the server, with the guard's services they share. A step
+ * (proxy/pipeline/compose.ts's Step) acts before `next()` (read, decide, inspect) or
+ * after it (the audit record); a refusal sets `x.refusal` and does not call `next`.
  */
 import type { AuditOutcome } from '../../audit/fields.js';
 import type { Finding } from '../../inspect/finding.js';
@@ -11,9 +11,6 @@ import type { ToolPinStore } from '../../state/tool-pins.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
 import type { ToolRecordFacts } from '../tool-record.js';
 import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
-
-/** One step of the guard: `next` runs the steps after it. */
-export type McpStep<X> = (x: X, next: () => Promise<void>) => Promise<void>;
 
 /** Where a message came from on the transport: the HTTP exchange that carried it, and its size. */
 export interface MessageMeta {

@@ -1,12 +1,13 @@
 /**
  * The MCP guard's steps, in order, in one place (DESIGN.md, "The pipeline"): a tool
  * call from the client goes through CALL_STEPS, a result from the server through
- * ANSWER_STEPS. Each step is one file with one signature, `(x, next) => Promise<void>`
- * (exchange.ts); the audit record comes first in each list because it acts after the
- * others, on what they decided.
+ * ANSWER_STEPS. Each step is one file with the request pipeline's signature,
+ * `(x, next) => Promise<void>`, composed the same way (proxy/pipeline/compose.ts); the
+ * audit record comes first in each list because it acts after the others, on what
+ * they decided.
  *
  * @example
- * await runSteps(CALL_STEPS, x);
+ * await runCall(x);
  * if (x.refusal) reply(x.refusal);
  */
 import { recordAnswer } from './record-answer.js';
@@ -19,16 +20,26 @@ import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
-import type { AnswerExchange, CallExchange, McpStep } from './exchange.js';
+import { compose, type NamedStep } from '../../proxy/pipeline/compose.js';
+import type { AnswerExchange, CallExchange } from './exchange.js';
 
 /** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain. */
-export const CALL_STEPS: readonly McpStep<CallExchange>[] = [recordCall, readCall, decideTool, pinnedTool, inspectArgs, shellArgs, chainOfCalls];
+export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
+  { name: 'record', run: recordCall },
+  { name: 'read', run: readCall },
+  { name: 'decide', run: decideTool },
+  { name: 'pinned', run: pinnedTool },
+  { name: 'inspect-args', run: inspectArgs },
+  { name: 'shell', run: shellArgs },
+  { name: 'chain', run: chainOfCalls },
+];
 
 /** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */
-export const ANSWER_STEPS: readonly McpStep<AnswerExchange>[] = [recordAnswer, toolList, scanAnswer];
+export const ANSWER_STEPS: readonly NamedStep<AnswerExchange>[] = [
+  { name: 'record', run: recordAnswer },
+  { name: 'tool-list', run: toolList },
+  { name: 'scan', run: scanAnswer },
+];
 
-/** Run `steps` on `x`, each calling the next through `next`. */
-export function runSteps<X>(steps: readonly McpStep<X>[], x: X): Promise<void> {
-  const at = (i: number): Promise<void> => (i < steps.length ? steps[i]!(x, () => at(i + 1)) : Promise.resolve());
-  return at(0);
-}
+export const runCall = compose(CALL_STEPS);
+export const runAnswer = compose(ANSWER_STEPS);

@@ -1,8 +1,9 @@
 /** DLP (and, by default, injection) over the call's arguments: a secret or injected instructions do not reach the server. */
+import type { Step } from '../../proxy/pipeline/compose.js';
 import { scanKnownElsewhere, scanOutbound } from '../scan.js';
-import { describe, refuse, type CallExchange, type McpStep } from './exchange.js';
+import { describe, refuse, type CallExchange } from './exchange.js';
 
-export const inspectArgs: McpStep<CallExchange> = async (x, next) => {
+export const inspectArgs: Step<CallExchange> = async (x, next) => {
   const { env, ch, args } = x;
   const name = x.tool!;
   const findings = (x.findings = [...scanOutbound(env, ch.info.profile, args, env.settings.scanArgsInjection), ...(await scanKnownElsewhere(env, ch.info.profile, args))]);

@@ -3,10 +3,11 @@
  * so is one whose change waits for an operator in the pin store (another gate may
  * have seen the list).
  */
+import type { Step } from '../../proxy/pipeline/compose.js';
 import type { BlockedTool } from '../channel.js';
-import { changedReason, refuse, type CallExchange, type McpStep } from './exchange.js';
+import { changedReason, refuse, type CallExchange } from './exchange.js';
 
-export const pinnedTool: McpStep<CallExchange> = async (x, next) => {
+export const pinnedTool: Step<CallExchange> = async (x, next) => {
   const name = x.tool!;
   const held = x.ch.blocked.get(name) ?? (await pendingChange(x, name));
   if (held) {

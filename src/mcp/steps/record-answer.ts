@@ -3,11 +3,12 @@
  * found (any other answer only when something was found), and a blocked result goes
  * to the client as a JSON-RPC error instead.
  */
+import type { Step } from '../../proxy/pipeline/compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import { jsonRpcDeny } from '../../inspect/mcp/jsonrpc.js';
-import type { AnswerExchange, McpStep } from './exchange.js';
+import type { AnswerExchange } from './exchange.js';
 
-export const recordAnswer: McpStep<AnswerExchange> = async (x, next) => {
+export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
   await next();
   const { guard, ch, pending: p, meta, findings, blocked } = x;
   const method = p?.method ?? null;

@@ -3,9 +3,10 @@
  * is recorded at once; an allowed one is tracked, and recorded when its result comes,
  * when it is refused later, or when its channel closes unanswered.
  */
-import type { CallExchange, McpStep } from './exchange.js';
+import type { Step } from '../../proxy/pipeline/compose.js';
+import type { CallExchange } from './exchange.js';
 
-export const recordCall: McpStep<CallExchange> = async (x, next) => {
+export const recordCall: Step<CallExchange> = async (x, next) => {
   await next();
   const { guard, ch, meta, verdict: v } = x;
   if (x.refusal) {

@@ -1,8 +1,9 @@
 /** An obfuscated command word in the arguments (r\m, `rm`, $'\162\155', fullwidth letters...) has no honest use: refused. */
+import type { Step } from '../../proxy/pipeline/compose.js';
 import { scanShellArgs } from '../../inspect/mcp/shell-obfuscation.js';
-import { describe, refuse, type CallExchange, type McpStep } from './exchange.js';
+import { describe, refuse, type CallExchange } from './exchange.js';
 
-export const shellArgs: McpStep<CallExchange> = async (x, next) => {
+export const shellArgs: Step<CallExchange> = async (x, next) => {
   const name = x.tool!;
   const shell = scanShellArgs(x.args, name);
   x.findings.push(...shell);

@@ -5,14 +5,15 @@
  * accept`). What is blocked is remembered on the channel for the calls that follow;
  * a list that had something taken out for poisoning or a change is recorded.
  */
+import type { Step } from '../../proxy/pipeline/compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import type { Finding } from '../../inspect/finding.js';
 import { isObject } from '../../inspect/mcp/jsonrpc.js';
 import { readToolList } from '../../inspect/mcp/messages.js';
 import { filterToolList, scanToolList } from '../../inspect/mcp/tool-inspect.js';
-import { changedReason, type AnswerExchange, type McpStep } from './exchange.js';
+import { changedReason, type AnswerExchange } from './exchange.js';
 
-export const toolList: McpStep<AnswerExchange> = async (x, next) => {
+export const toolList: Step<AnswerExchange> = async (x, next) => {
   const method = x.pending?.method ?? null;
   const listed = readToolList(x.msg.result);
   if (listed !== null && (method === 'tools/list' || method === null)) x.out = { ...x.msg.raw, result: await filtered(x, listed) };
