@@ -25,26 +25,28 @@
  * refused, or when its channel closes unanswered), and so is a tools/list from which
  * something was taken out for poisoning or a change.
  *
+ * A tool call and a result go through ordered steps, one file each (steps/index.ts);
+ * the guard keeps what the steps share: the records, the calls in flight, the
+ * sessions' chain detectors.
+ *
  * @example
  * const guard = new McpGuard({ env: () => env, pins, audit: (r) => sink.write(r) });
  * const ch = guard.open(info);
  * const step = await guard.client(ch, message, { parentId: null, bytes: 120 });
  * if (step.kind === 'reply') send(step.message);
  */
-import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
+import type { AuditRecord } from '../audit/fields.js';
 import { newDecisionId } from '../audit/decision-id.js';
-import type { Finding } from '../inspect/finding.js';
 import { foldKey } from '../inspect/json-strict.js';
 import { isObject, jsonRpcDeny } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/jsonrpc.js';
-import { readToolCall, readToolList } from '../inspect/mcp/messages.js';
-import { filterToolList, scanToolList } from '../inspect/mcp/tool-inspect.js';
-import { scanShellArgs } from '../inspect/mcp/shell-obfuscation.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
+import { runAnswer, runCall } from './steps/index.js';
+import { describe, type AnswerExchange, type CallEnd, type CallExchange, type GuardCore, type MessageMeta, type RecordFacts } from './steps/exchange.js';
 import { toolRecord } from './tool-record.js';
-import type { ChainDetector, ChannelInfo, McpEnv, ToolVerdict } from './types.js';
+import type { ChainDetector, ChannelInfo, McpEnv } from './types.js';
 
 /** What to do with a client's message. */
 export type ClientStep =
@@ -70,20 +72,24 @@ export interface McpGuardDeps {
   onError?: (err: unknown, what: string) => void;
 }
 
-/** Where a message came from on the transport: the HTTP exchange that carried it, and its size. */
-export interface MessageMeta {
-  parentId: string | null;
-  bytes: number;
-}
+export type { MessageMeta };
 
 /** Agent sessions whose tool-call chains are remembered at most (least recently used go first). */
 const MAX_CHAINS = 10_000;
 
-export class McpGuard {
+export class McpGuard implements GuardCore {
   /** Chain detectors per agent session: a chain may cross servers (read with one, send with another). */
   readonly #chains = new Map<string, ChainDetector>();
 
   constructor(private readonly deps: McpGuardDeps) {}
+
+  get pins(): ToolPinStore | null {
+    return this.deps.pins;
+  }
+
+  onError(err: unknown, what: string): void {
+    this.deps.onError?.(err, what);
+  }
 
   /** A new conversation. Close it with `close` so unanswered calls are recorded. */
   open(info: ChannelInfo): McpChannel {
@@ -91,7 +97,7 @@ export class McpGuard {
   }
 
   /** The session's chain detector (the channel's own when there is no agent session). */
-  private chainFor(ch: McpChannel, env: McpEnv): ChainDetector | null {
+  chainFor(ch: McpChannel, env: McpEnv): ChainDetector | null {
     if (!env.newChain) return null;
     const session = ch.info.who?.session;
     if (session === undefined) return (ch.chain ??= env.newChain());
@@ -190,147 +196,30 @@ export class McpGuard {
     return { kind: 'forward', message: msg.raw };
   }
 
-  // ---- tools/call -------------------------------------------------------------
+  // ---- tools/call and results: steps/index.ts -------------------------------
 
   private async call(ch: McpChannel, msg: Extract<JsonRpcMessage, { kind: 'request' }>, meta: MessageMeta): Promise<ClientStep> {
-    const env = this.deps.env();
-    const decisionId = newDecisionId();
-    const startNs = process.hrtime.bigint();
-    const base = { method: 'tools/call', decisionId, startNs, bytesIn: meta.bytes, parentId: meta.parentId };
-    const refuse = (error: McpDenyData['error'], reason: string, tool: string | null, v: ToolVerdict | null, findings: Finding[], auditReason: string = error): ClientStep => {
-      this.record(ch, { ...base, tool, outcome: 'deny', reason: auditReason, rule: v?.rule ?? null, intent: v?.intent ?? tool, findings, error: null, synthesised: true, policyVersion: v?.policyVersion });
-      return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, { error, reason, rule: v?.rule ?? null, decision_id: decisionId }) } };
+    const x: CallExchange = {
+      guard: this, env: this.deps.env(), ch, msg, meta, decisionId: newDecisionId(), startNs: process.hrtime.bigint(),
+      tool: null, args: {}, verdict: null, findings: [], refusal: null,
     };
-    const read = readToolCall(msg);
-    if (read === null || typeof read === 'string') {
-      const why = read ?? 'not a tool call';
-      this.record(ch, { ...base, tool: null, outcome: 'deny', reason: 'mcp_invalid_call', rule: null, intent: null, findings: [], error: null, synthesised: true });
-      return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, { error: 'mcp_invalid_call', reason: why, rule: null, decision_id: decisionId }) } };
-    }
-    const { name, args } = read;
-    const verdict = env.policy.decide(ch.info.server, name, args, ch.info.who);
-    if (verdict.outcome === 'deny') {
-      const reason = verdict.reason === 'no_rule_matched'
-        ? `no MCP rule allows tool ${name} on server ${ch.info.serverKey} (tools are denied by default)`
-        : `rule ${verdict.rule} denies tool ${name} on server ${ch.info.serverKey}`;
-      return refuse('policy_denied', reason, name, verdict, [], verdict.reason);
-    }
-    const held = ch.blocked.get(name) ?? (await this.pendingChange(ch, name, env.settings.pinning));
-    if (held) return refuse(held.error, held.reason, name, verdict, [{ type: held.error, location: `mcp.tool:${name}`, action: 'block' }]);
-
-    const findings = [...scanOutbound(env, ch.info.profile, args, env.settings.scanArgsInjection), ...(await scanKnownElsewhere(env, ch.info.profile, args))];
-    const stop = findings.filter((f) => f.action !== 'warn');
-    if (stop.length > 0) {
-      // Injected instructions relayed in the arguments are named as such, not as a data leak.
-      if (stop.every((f) => f.type.startsWith('prompt_injection'))) return refuse('injection_blocked', `the arguments of tool ${name} carry a prompt injection: ${describe(stop)}`, name, verdict, findings);
-      return refuse('dlp_blocked', `the arguments of tool ${name} carry data that must not leave: ${describe(stop)}`, name, verdict, findings);
-    }
-
-    // An obfuscated command word (r\m, `rm`, $'\162\155', fullwidth letters...) has no honest use.
-    const shell = scanShellArgs(args, name);
-    findings.push(...shell);
-    if (shell.some((f) => f.action === 'block')) return refuse('shell_obfuscation_blocked', `the arguments of tool ${name} carry an obfuscated shell command: ${describe(shell.filter((f) => f.action === 'block'))}`, name, verdict, findings);
-
-    const detector = env.settings.chain === 'off' ? null : this.chainFor(ch, env);
-    if (detector) {
-      const chain = detector.observe({ name, args }, Date.now()).map((f) => (env.settings.chain === 'warn' ? { ...f, action: 'warn' as const } : f));
-      findings.push(...chain);
-      const bad = chain.filter((f) => f.action === 'block');
-      if (bad.length > 0) return refuse('chain_blocked', `tool ${name} completes a dangerous sequence of tool calls in this session: ${bad.map((f) => f.detail ?? f.type).join('; ')}`, name, verdict, findings);
-    }
-    this.track(ch, { method: 'tools/call', id: msg.id, call: { tool: name, verdict, decisionId, findings }, startNs, time: new Date().toISOString(), bytesIn: meta.bytes });
-    return { kind: 'forward' };
+    await runCall(x);
+    if (x.refusal === null) return { kind: 'forward' };
+    const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.verdict?.rule ?? null, decision_id: x.decisionId };
+    return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
   }
-
-  /** A changed definition waiting for an operator, from the pin store (another gate may have seen the list). */
-  private async pendingChange(ch: McpChannel, tool: string, pinning: McpEnv['settings']['pinning']): Promise<{ error: 'mcp_tool_changed'; reason: string } | null> {
-    if (pinning !== 'enforce' || !this.deps.pins) return null;
-    const tenant = ch.info.who?.tenant ?? '-';
-    try {
-      const rows = await this.deps.pins.list(ch.info.serverKey);
-      const row = rows.find((r) => r.tenant === tenant && r.tool === tool && r.pending !== null);
-      return row ? { error: 'mcp_tool_changed', reason: changedReason(tool, ch.info.serverKey) } : null;
-    } catch (err) {
-      this.deps.onError?.(err, 'tool pin store');
-      return { error: 'mcp_tool_changed', reason: `the tool pin store cannot be read, so tool ${tool} cannot be checked for changes; refused (fail closed)` };
-    }
-  }
-
-  // ---- results ----------------------------------------------------------------
 
   private async result(env: McpEnv, ch: McpChannel, msg: Extract<JsonRpcMessage, { kind: 'result' }>, p: PendingRequest | null, meta: MessageMeta): Promise<ServerStep> {
-    const method = p?.method ?? null;
-    let out: Record<string, unknown> = msg.raw;
-    const listed = readToolList(msg.result);
-    if (listed !== null && (method === 'tools/list' || method === null)) {
-      const r = await this.toolList(env, ch, msg.result, p, meta);
-      out = { ...msg.raw, result: r };
-    }
-    const findings = scanInbound(env, msg.result, 'mcp.result');
-    const stop = findings.filter((f) => f.action === 'block');
-    const blocked = stop.length > 0 && env.injectionAction !== 'warn';
-    if (p?.call) {
-      this.finishCall(ch, p, {
-        outcome: blocked ? 'deny' : p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow',
-        findings: [...p.call.findings, ...findings],
-        error: null,
-        bytesOut: meta.bytes,
-        parentId: meta.parentId,
-        ...(blocked ? { reason: 'injection_blocked', synthesised: true } : {}),
-      });
-    } else if (findings.length > 0) {
-      this.record(ch, { method: method ?? 'response', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: blocked ? 'deny' : 'allow', reason: blocked ? 'injection_blocked' : 'rule_allow', rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: blocked });
-    }
-    if (!blocked) return { kind: 'forward', message: out };
-    const decisionId = p?.call?.decisionId ?? newDecisionId();
-    const what = p?.call ? `the result of tool ${p.call.tool}` : `the ${method ?? 'response'} result`;
-    return {
-      kind: 'forward',
-      message: { ...jsonRpcDeny(msg.id, { error: 'injection_blocked', reason: `${what} carries a prompt injection (${[...new Set(stop.map((f) => f.type))].join(', ')}); refused`, rule: p?.call?.verdict.rule ?? null, decision_id: decisionId }) },
-    };
-  }
-
-  /** Take out what the model must not see; pin; remember what is blocked. */
-  private async toolList(env: McpEnv, ch: McpChannel, result: unknown, p: PendingRequest | null, meta: MessageMeta): Promise<unknown> {
-    const tools = readToolList(result) ?? [];
-    const poisoned = new Map<string, Finding[]>();
-    for (const tool of tools) {
-      const found = scanToolList([tool], env.injection).filter((f) => f.action === 'block');
-      const name = isObject(tool) && typeof tool.name === 'string' ? tool.name : null;
-      if (found.length > 0 && name !== null) poisoned.set(name, found);
-    }
-    let changed: string[] = [];
-    if (env.settings.pinning !== 'off' && this.deps.pins) {
-      try {
-        changed = (await this.deps.pins.check(ch.info.who?.tenant ?? '-', ch.info.serverKey, tools)).changed;
-      } catch (err) {
-        this.deps.onError?.(err, 'tool pin store');
-        // Unable to compare: no tool can be trusted not to have changed.
-        changed = tools.flatMap((t) => (isObject(t) && typeof t.name === 'string' ? [t.name] : []));
-      }
-    }
-    const enforce = env.settings.pinning === 'enforce';
-    ch.blocked.clear();
-    for (const name of poisoned.keys()) ch.blocked.set(name, { error: 'tool_poisoning_blocked', reason: `tool ${name} on server ${ch.info.serverKey} has instructions hidden in its definition (tool poisoning); refused` });
-    if (enforce) for (const name of changed) if (!ch.blocked.has(name)) ch.blocked.set(name, { error: 'mcp_tool_changed', reason: changedReason(name, ch.info.serverKey) });
-    ch.listed = true;
-    const who = ch.info.who;
-    const filtered = filterToolList(result, (name) => !ch.blocked.has(name) && env.policy.listed(ch.info.server, name, who));
-    const findings: Finding[] = [...[...poisoned.values()].flat()];
-    for (const name of changed) findings.push({ type: 'mcp_tool_changed', location: `mcp.tool:${name}`, action: enforce ? 'block' : 'warn', detail: enforce ? 'definition changed since pinned; waiting for sluice mcp accept' : 'definition changed since pinned (pinning: report)' });
-    if (findings.length > 0) {
-      const reason = poisoned.size > 0 ? 'tool_poisoning_blocked' : 'mcp_tool_changed';
-      this.record(ch, { method: 'tools/list', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny', reason, rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: false });
-    }
-    return filtered.result;
+    const x: AnswerExchange = { guard: this, env, ch, msg, pending: p, meta, out: msg.raw, findings: [], stop: [], blocked: false };
+    await runAnswer(x);
+    return { kind: 'forward', message: x.out };
   }
 
   // ---- records ----------------------------------------------------------------
 
-  private track(ch: McpChannel, p: PendingRequest): PendingRequest | null {
+  track(ch: McpChannel, p: PendingRequest): void {
     const dropped = ch.track(p);
     if (dropped) this.unanswered(ch, dropped);
-    return dropped;
   }
 
   private unanswered(ch: McpChannel, p: PendingRequest): void {
@@ -338,11 +227,7 @@ export class McpGuard {
     this.finishCall(ch, p, { outcome: p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow', findings: p.call.findings, error: 'no_result', bytesOut: 0, parentId: null });
   }
 
-  private finishCall(
-    ch: McpChannel,
-    p: PendingRequest,
-    r: { outcome: AuditOutcome; findings: Finding[]; error: string | null; bytesOut: number; parentId: string | null; reason?: string; synthesised?: boolean },
-  ): void {
+  finishCall(ch: McpChannel, p: PendingRequest, r: CallEnd): void {
     const c = p.call!;
     this.record(ch, {
       method: 'tools/call',
@@ -364,13 +249,7 @@ export class McpGuard {
     });
   }
 
-  private record(
-    ch: McpChannel,
-    f: {
-      method: string; tool: string | null; decisionId: string; startNs: bigint; time?: string; outcome: AuditOutcome; reason: string; rule: string | null;
-      intent: string | null; findings: readonly Finding[]; bytesIn: number; bytesOut?: number; error: string | null; parentId: string | null; synthesised: boolean; policyVersion?: string | undefined;
-    },
-  ): void {
+  record(ch: McpChannel, f: RecordFacts): void {
     try {
       this.deps.audit(
         toolRecord(ch.info, {
@@ -387,11 +266,3 @@ export class McpGuard {
 }
 
 export type { JsonRpcId };
-
-function changedReason(tool: string, server: string): string {
-  return `tool ${tool} on server ${server} changed its definition since it was pinned; an operator must accept it first (sluice mcp accept ${server})`;
-}
-
-function describe(findings: readonly Finding[]): string {
-  return [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');
-}

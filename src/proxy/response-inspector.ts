@@ -11,9 +11,9 @@ import { ScanBudgetError, ScanPace, SLICE_BYTES, slices } from '../inspect/scan-
 import { REFUSALS } from '../refusals.js';
 
 /**
- * What `forward` needs of a response body's inspector: bytes in, bytes out for the
- * agent, findings for the audit record. `push` and `end` throw ResponseBlockedError
- * when the body must not reach the agent.
+ * What the inspect filter (pipeline/response/inspect.ts) needs of a response body's
+ * inspector: bytes in, bytes out for the agent, findings for the audit record. `push`
+ * and `end` throw ResponseBlockedError when the body must not reach the agent.
  */
 export interface BodyInspector {
   readonly findings: Finding[];

@@ -22,7 +22,7 @@ import { decodeBody, type BodyInspector, type ResponseInspectOptions } from './r
 /** Compressed layers inside a body that are still undone; deeper nesting is no text a client reads. */
 const MAX_DEPTH = 3;
 
-/** The inspector `forward` drives for a body that is not labelled as text. */
+/** The inspector the inspect filter (pipeline/response/inspect.ts) drives for a body that is not labelled as text. */
 export function sniffedInspection(contentEncoding: string | string[] | undefined, opts: ResponseInspectOptions): BodyInspector {
   const encoding = headerValue(contentEncoding);
   let ce: SafeDecompressor | null = null;

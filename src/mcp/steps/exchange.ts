@@ -1,0 +1,101 @@
+/**
+ * What the MCP guard's steps (index.ts) work on: one tool call from the client, or one
+ * result from the server, with the guard's services they share. A step
+ * (proxy/pipeline/compose.ts's Step) acts before `next()` (read, decide, inspect) or
+ * after it (the audit record); a refusal sets `x.refusal` and does not call `next`.
+ */
+import type { AuditOutcome } from '../../audit/fields.js';
+import type { Finding } from '../../inspect/finding.js';
+import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
+import type { ToolPinStore } from '../../state/tool-pins.js';
+import type { McpChannel, PendingRequest } from '../channel.js';
+import type { ToolRecordFacts } from '../tool-record.js';
+import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
+
+/** Where a message came from on the transport: the HTTP exchange that carried it, and its size. */
+export interface MessageMeta {
+  parentId: string | null;
+  bytes: number;
+}
+
+/** The facts of one audit record the guard writes (tool-record.ts builds it); the time, bytes out and policy version have defaults. */
+export type RecordFacts = Omit<ToolRecordFacts, 'time' | 'bytesOut' | 'policyVersion'> & { time?: string; bytesOut?: number; policyVersion?: string | undefined };
+
+/** How a tool call's record ends (its result came, it was refused, or it went unanswered). */
+export interface CallEnd {
+  outcome: AuditOutcome;
+  findings: Finding[];
+  error: string | null;
+  bytesOut: number;
+  parentId: string | null;
+  reason?: string;
+  synthesised?: boolean;
+}
+
+/** What the steps use of the guard (McpGuard): its pin store, its records, its session state. */
+export interface GuardCore {
+  readonly pins: ToolPinStore | null;
+  /** Told when a pin store or scanner fails (the message is refused either way). */
+  onError(err: unknown, what: string): void;
+  record(ch: McpChannel, f: RecordFacts): void;
+  finishCall(ch: McpChannel, p: PendingRequest, r: CallEnd): void;
+  /** Remember a request in flight (the oldest dropped for room is recorded as unanswered). */
+  track(ch: McpChannel, p: PendingRequest): void;
+  /** The session's chain detector, or null when chain detection is off. */
+  chainFor(ch: McpChannel, env: McpEnv): ChainDetector | null;
+}
+
+/** A refusal: the JSON-RPC error's code and text, and the audit record's reason. */
+export interface Refusal {
+  error: McpDenyData['error'];
+  reason: string;
+  audit: string;
+}
+
+/** One tools/call from the client. */
+export interface CallExchange {
+  readonly guard: GuardCore;
+  /** The gate's state for this message (read once: a reload applies to the next one). */
+  readonly env: McpEnv;
+  readonly ch: McpChannel;
+  readonly msg: Extract<JsonRpcMessage, { kind: 'request' }>;
+  readonly meta: MessageMeta;
+  readonly decisionId: string;
+  readonly startNs: bigint;
+  /** The tool and its arguments, once read. */
+  tool: string | null;
+  args: Record<string, unknown>;
+  verdict: ToolVerdict | null;
+  /** What the steps found; recorded with the call. */
+  findings: Finding[];
+  refusal: Refusal | null;
+}
+
+/** One result from the server, to the request it answers (`pending`, if it was tracked). */
+export interface AnswerExchange {
+  readonly guard: GuardCore;
+  readonly env: McpEnv;
+  readonly ch: McpChannel;
+  readonly msg: Extract<JsonRpcMessage, { kind: 'result' }>;
+  readonly pending: PendingRequest | null;
+  readonly meta: MessageMeta;
+  /** The message the client gets (a tools/list with tools taken out, or the refusal). */
+  out: Record<string, unknown>;
+  /** What the scan of the result found, and the ones that block it. */
+  findings: Finding[];
+  stop: Finding[];
+  blocked: boolean;
+}
+
+/** Refuse the call: the steps after this one do not run. */
+export function refuse(x: CallExchange, error: Refusal['error'], reason: string, audit: string = error): void {
+  x.refusal = { error, reason, audit };
+}
+
+export function changedReason(tool: string, server: string): string {
+  return `tool ${tool} on server ${server} changed its definition since it was pinned; an operator must accept it first (sluice mcp accept ${server})`;
+}
+
+export function describe(findings: readonly Finding[]): string {
+  return [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');
+}

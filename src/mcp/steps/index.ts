@@ -1,0 +1,45 @@
+/**
+ * The MCP guard's steps, in order, in one place (DESIGN.md, "The pipeline"): a tool
+ * call from the client goes through CALL_STEPS, a result from the server through
+ * ANSWER_STEPS. Each step is one file with the request pipeline's signature,
+ * `(x, next) => Promise<void>`, composed the same way (proxy/pipeline/compose.ts); the
+ * audit record comes first in each list because it acts after the others, on what
+ * they decided.
+ *
+ * @example
+ * await runCall(x);
+ * if (x.refusal) reply(x.refusal);
+ */
+import { recordAnswer } from './record-answer.js';
+import { recordCall } from './record-call.js';
+import { readCall } from './read-call.js';
+import { decideTool } from './decide.js';
+import { pinnedTool } from './pinned.js';
+import { inspectArgs } from './inspect-args.js';
+import { shellArgs } from './shell.js';
+import { chainOfCalls } from './chain.js';
+import { toolList } from './tool-list.js';
+import { scanAnswer } from './scan-answer.js';
+import { compose, type NamedStep } from '../../proxy/pipeline/compose.js';
+import type { AnswerExchange, CallExchange } from './exchange.js';
+
+/** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain. */
+export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
+  { name: 'record', run: recordCall },
+  { name: 'read', run: readCall },
+  { name: 'decide', run: decideTool },
+  { name: 'pinned', run: pinnedTool },
+  { name: 'inspect-args', run: inspectArgs },
+  { name: 'shell', run: shellArgs },
+  { name: 'chain', run: chainOfCalls },
+];
+
+/** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */
+export const ANSWER_STEPS: readonly NamedStep<AnswerExchange>[] = [
+  { name: 'record', run: recordAnswer },
+  { name: 'tool-list', run: toolList },
+  { name: 'scan', run: scanAnswer },
+];
+
+export const runCall = compose(CALL_STEPS);
+export const runAnswer = compose(ANSWER_STEPS);

@@ -1,0 +1,31 @@
+/**
+ * A result's audit record: the tool call it answers is recorded with what its scan
+ * found (any other answer only when something was found), and a blocked result goes
+ * to the client as a JSON-RPC error instead.
+ */
+import type { Step } from '../../proxy/pipeline/compose.js';
+import { newDecisionId } from '../../audit/decision-id.js';
+import { jsonRpcDeny } from '../../inspect/mcp/jsonrpc.js';
+import type { AnswerExchange } from './exchange.js';
+
+export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
+  await next();
+  const { guard, ch, pending: p, meta, findings, blocked } = x;
+  const method = p?.method ?? null;
+  if (p?.call) {
+    guard.finishCall(ch, p, {
+      outcome: blocked ? 'deny' : p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow',
+      findings: [...p.call.findings, ...findings],
+      error: null,
+      bytesOut: meta.bytes,
+      parentId: meta.parentId,
+      ...(blocked ? { reason: 'injection_blocked', synthesised: true } : {}),
+    });
+  } else if (findings.length > 0) {
+    guard.record(ch, { method: method ?? 'response', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: blocked ? 'deny' : 'allow', reason: blocked ? 'injection_blocked' : 'rule_allow', rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: blocked });
+  }
+  if (!blocked) return;
+  const decisionId = p?.call?.decisionId ?? newDecisionId();
+  const what = p?.call ? `the result of tool ${p.call.tool}` : `the ${method ?? 'response'} result`;
+  x.out = { ...jsonRpcDeny(x.msg.id, { error: 'injection_blocked', reason: `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`, rule: p?.call?.verdict.rule ?? null, decision_id: decisionId }) };
+};
