@@ -1,5 +1,5 @@
 /** The session's chain detector: a call that completes a dangerous sequence (read with one server, send with another) is refused. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 export const chainOfCalls: Step<CallExchange> = async (x, next) => {

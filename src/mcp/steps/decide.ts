@@ -1,5 +1,5 @@
 /** The policy decides (per tenant, agent, server, tool and argument conditions); tools are denied by default. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 export const decideTool: Step<CallExchange> = async (x, next) => {

@@ -20,7 +20,7 @@ import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
-import { compose, type NamedStep } from '../../proxy/pipeline/compose.js';
+import { compose, type NamedStep } from '../../compose.js';
 import type { AnswerExchange, CallExchange } from './exchange.js';
 
 /** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain. */

@@ -1,5 +1,5 @@
 /** DLP (and, by default, injection) over the call's arguments: a secret or injected instructions do not reach the server. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { scanKnownElsewhere, scanOutbound } from '../scan.js';
 import { describe, refuse, type CallExchange } from './exchange.js';
 

@@ -3,7 +3,7 @@
  * so is one whose change waits for an operator in the pin store (another gate may
  * have seen the list).
  */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import type { BlockedTool } from '../channel.js';
 import { changedReason, refuse, type CallExchange } from './exchange.js';
 

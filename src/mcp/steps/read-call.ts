@@ -1,5 +1,5 @@
 /** The call is read as a tool call (a name and an arguments object), or refused as invalid. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { readToolCall } from '../../inspect/mcp/messages.js';
 import { refuse, type CallExchange } from './exchange.js';
 

@@ -3,7 +3,7 @@
  * found (any other answer only when something was found), and a blocked result goes
  * to the client as a JSON-RPC error instead.
  */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import { jsonRpcDeny } from '../../inspect/mcp/jsonrpc.js';
 import type { AnswerExchange } from './exchange.js';

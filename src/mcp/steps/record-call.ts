@@ -3,7 +3,7 @@
  * is recorded at once; an allowed one is tracked, and recorded when its result comes,
  * when it is refused later, or when its channel closes unanswered.
  */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import type { CallExchange } from './exchange.js';
 
 export const recordCall: Step<CallExchange> = async (x, next) => {

@@ -1,5 +1,5 @@
 /** The result the client (and the model) will read is scanned for prompt injection; a blocking finding refuses it unless warned. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { scanInbound } from '../scan.js';
 import type { AnswerExchange } from './exchange.js';
 

@@ -1,5 +1,5 @@
 /** An obfuscated command word in the arguments (r\m, `rm`, $'\162\155', fullwidth letters...) has no honest use: refused. */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { scanShellArgs } from '../../inspect/mcp/shell-obfuscation.js';
 import { describe, refuse, type CallExchange } from './exchange.js';
 

@@ -5,7 +5,7 @@
  * accept`). What is blocked is remembered on the channel for the calls that follow;
  * a list that had something taken out for poisoning or a change is recorded.
  */
-import type { Step } from '../../proxy/pipeline/compose.js';
+import type { Step } from '../../compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import type { Finding } from '../../inspect/finding.js';
 import { isObject } from '../../inspect/mcp/jsonrpc.js';

@@ -8,8 +8,8 @@
  * Operators' own steps (config `middleware:`, operator-steps.ts) are placed into the
  * HTTP and WebSocket lists before or after a step named here, per config load.
  */
-import type { NamedStep } from './compose.js';
-import { compose } from './compose.js';
+import type { NamedStep } from '../../compose.js';
+import { compose } from '../../compose.js';
 import type { Exchange } from './exchange.js';
 import type { LoadedOperatorStep } from './operator-steps.js';
 import { recordOnClose } from './record-on-close.js';

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { MiddlewareSpec } from '../../config/middleware-section.js';
 import { isRefusalCode, type RefusalCode } from '../../refusals.js';
 import { Rejection } from '../errors-map.js';
-import type { NamedStep } from './compose.js';
+import type { NamedStep } from '../../compose.js';
 import type { Exchange } from './exchange.js';
 
 /** What an operator's step sees of an exchange. */

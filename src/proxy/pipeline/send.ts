@@ -5,7 +5,7 @@ import type { Exchange } from './exchange.js';
 
 /**
  * Send the request upstream and stream the response back through its body filters
- * (scrub, inspect, hold: forward.ts); resolves when the response has ended.
+ * (scrub, inspect, hold: pipeline/response/chain.ts, driven by forward.ts); resolves when the response has ended.
  */
 export function send(x: Exchange, _next: () => Promise<void>): Promise<void> {
   const { state, req, res } = x;

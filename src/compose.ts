@@ -7,6 +7,10 @@
  * A step that does nothing after `next` returns `next()` without `await`: one promise
  * fewer per step on the hot path. A step that throws synchronously is turned into a
  * rejection here, so every step may be written either way.
+ *
+ * It sits at the top of src/ (like refusals.ts) because both the gate's request path
+ * (proxy/pipeline/) and the transport-neutral MCP guard (mcp/steps/, which must not
+ * import proxy/) compose their steps with it.
  */
 
 /** One step of a pipeline. */
