@@ -63,7 +63,10 @@ export const moduleBoundaries = {
           identity: { why: 'identity/ does not know about HTTP', mustNot: ['node:http', 'node:https', 'node:http2', 'undici', 'proxy/', 'control/'] },
           mcp: { why: 'mcp/ is transport-neutral: it does not import from proxy/', mustNot: ['proxy/'] },
           state: { why: 'state/ does not know about scanners', mustNot: ['inspect/'] },
-          config: { why: 'config/ does not reach the network', mustNot: [NET_PARSERS, ...NETWORK, 'net/resolve.ts', 'net/dial.ts', 'net/upstream-pools.ts', 'proxy/'] },
+          config: {
+            why: 'config/ does not reach the network',
+            mustNot: [NET_PARSERS, ...NETWORK, 'net/resolve.ts', 'net/dial.ts', 'net/upstream-pools.ts', 'proxy/'],
+          },
           credentials: { why: 'credentials/ never logs (a secret value must not reach a log)', mustNot: ['pino', 'logger.ts'] },
           admin: { why: 'admin/ does not reach into the pipeline: it goes through runtime/ and state/', mustNot: ['proxy/'] },
           '*': { why: 'cli/ is the command line: nothing outside it imports it (a library user needs no cli/ code)', mustNot: ['cli/'] },

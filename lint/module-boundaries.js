@@ -79,7 +79,12 @@ export default {
         check(node.source, node.source.value, importedNames(node));
       },
       ExportNamedDeclaration(node) {
-        if (node.source) check(node.source, node.source.value, node.specifiers.map((s) => nameOf(s.local)));
+        if (node.source)
+          check(
+            node.source,
+            node.source.value,
+            node.specifiers.map((s) => nameOf(s.local)),
+          );
       },
       ExportAllDeclaration(node) {
         check(node.source, node.source.value, null);
@@ -132,7 +137,10 @@ function nameOf(id) {
  */
 function dependencyOf(specifier, filename, root) {
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
-    const key = relative(root, resolve(dirname(filename), specifier)).split(sep).join('/').replace(TS_EXT, '');
+    const key = relative(root, resolve(dirname(filename), specifier))
+      .split(sep)
+      .join('/')
+      .replace(TS_EXT, '');
     return key.startsWith('../') ? null : { kind: 'path', key };
   }
   const bare = specifier.startsWith('node:') ? specifier : isBuiltin(specifier) ? `node:${specifier}` : specifier;

@@ -69,7 +69,7 @@ describe('module boundaries (DESIGN.md, "Module map") as a lint rule', () => {
     assert.equal((await lint('src/state/probe.ts', "import { DlpScanner } from '../inspect/dlp/scanner.js';\n")).length, 1);
   });
 
-  test("config/ may parse addresses with node:net, but not open a socket or resolve", async () => {
+  test('config/ may parse addresses with node:net, but not open a socket or resolve', async () => {
     assert.deepEqual(await lint('src/config/probe.ts', "import { isIP } from 'node:net';\n"), []);
     assert.equal((await lint('src/config/probe.ts', "import { connect } from 'node:net';\n")).length, 1);
     assert.equal((await lint('src/config/probe.ts', "import * as net from 'node:net';\nexport { net };\n")).length, 1);
@@ -92,7 +92,10 @@ describe('module boundaries (DESIGN.md, "Module map") as a lint rule', () => {
     // src/state/tool-pins-sqlite.ts may import inspect/mcp/pins.ts (a listed exception) ...
     assert.deepEqual(await lint('src/state/tool-pins-sqlite.ts', "import { comparePins } from '../inspect/mcp/pins.js';\nexport { comparePins };\n"), []);
     // ... but nothing else of inspect/, and another file of state/ may not import it at all.
-    const other = await lint('src/state/tool-pins-sqlite.ts', "import { comparePins } from '../inspect/mcp/pins.js';\nimport { DlpScanner } from '../inspect/dlp/scanner.js';\n");
+    const other = await lint(
+      'src/state/tool-pins-sqlite.ts',
+      "import { comparePins } from '../inspect/mcp/pins.js';\nimport { DlpScanner } from '../inspect/dlp/scanner.js';\n",
+    );
     assert.equal(other.length, 1);
     assert.equal((await lint('src/state/revocations.ts', "import { comparePins } from '../inspect/mcp/pins.js';\n")).length, 1);
     // Once the file no longer needs it, the exception is reported, so it cannot outlive its fix.
