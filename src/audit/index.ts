@@ -1,0 +1,27 @@
+/**
+ * The audit trail's public surface: the record (its fields and its one builder),
+ * sinks, the trail with its journal, and queries over `audit.db`.
+ *
+ * @example
+ * import { MemoryAuditSink, type AuditRecord } from './audit/index.js';
+ * const sink = new MemoryAuditSink();
+ * // ... hand `sink` to the gate, then:
+ * sink.records.at(-1)?.outcome; // 'allow'
+ */
+export { F } from './fields.js';
+export type { AuditOutcome, AuditRecord, Finding } from './fields.js';
+export { auditRecord } from './record.js';
+export { newDecisionId } from './decision-id.js';
+export { LogAuditSink, MemoryAuditSink, MultiSink } from './sink.js';
+export type { AuditSink, CountingSink } from './sink.js';
+export { errorText, isHealthReporter } from './health.js';
+export type { HealthReporter } from './health.js';
+export { AuditTrail } from './trail.js';
+export type { FailClosed } from './trail.js';
+export { AuditJournal } from './journal.js';
+export { inJsonlTail, inSqlite, readJournal } from './journal-recover.js';
+export { JsonlAuditSink } from './jsonl-sink.js';
+export { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
+export { AUDIT_DB_NAME } from './sqlite-schema.js';
+export { latestAudit, queryAudit, tailAudit } from './query.js';
+export type { AuditFilter, TailOptions } from './query.js';
