@@ -74,14 +74,6 @@ export const moduleBoundaries = {
         // Known violations, named so they can be removed. The rule reports an exception
         // its file no longer needs, so each one goes when its fix lands.
         exceptions: [
-          // Session 6: the runtime helper moves these into mcp/, inspect/dlp/ and audit/ (branch s6-runtime); the integrator removes them.
-          { file: 'src/mcp/scan.ts', target: 'proxy/inspect-request.ts', why: 'settle() moves to inspect/dlp/dlp-setup.ts' },
-          { file: 'src/mcp/types.ts', target: 'proxy/dlp-setup.ts', why: 'moves to inspect/dlp/dlp-setup.ts' },
-          { file: 'src/mcp/stdio/services.ts', target: 'proxy/mcp/env.ts', why: 'moves to mcp/env.ts' },
-          { file: 'src/mcp/stdio/services.ts', target: 'proxy/dlp-setup.ts', why: 'moves to inspect/dlp/dlp-setup.ts' },
-          { file: 'src/mcp/stdio/services.ts', target: 'proxy/audit-sinks.ts', why: 'moves to audit/trail-from-config.ts' },
-          // Session 6: another helper gives tool pins their own comparison in state/ (or moves comparePins out of inspect/); the integrator removes this.
-          { file: 'src/state/tool-pins-sqlite.ts', target: 'inspect/mcp/pins.ts', why: 'comparePins is pin logic, not a scanner' },
           // Found when this rule came in (session 6), not yet assigned: launcher/ (sluice run) borrows three cli/ files.
           // The fix is to move UsageError/CommandError, spawnWrapped and agentEnv out of cli/ (or launcher/ into cli/).
           { file: 'src/launcher/client-files.ts', target: 'cli/agent-env.ts', why: 'TrustFiles' },

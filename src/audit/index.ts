@@ -25,3 +25,4 @@ export { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
 export { AUDIT_DB_NAME } from './sqlite-schema.js';
 export { latestAudit, queryAudit, tailAudit } from './query.js';
 export type { AuditFilter, TailOptions } from './query.js';
+export { buildAuditSinks, buildAuditTrail } from './trail-from-config.js';

@@ -58,3 +58,5 @@ export { scanShellArgs } from './mcp/shell-obfuscation.js';
 
 // A2A.
 export * from './a2a/index.js';
+export { buildDlp, settle } from './dlp/dlp-setup.js';
+export type { DlpSetup } from './dlp/dlp-setup.js';

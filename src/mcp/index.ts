@@ -19,3 +19,4 @@ export { openStdioServices } from './stdio/services.js';
 export type { StdioServices } from './stdio/services.js';
 export { wrapStdio } from './stdio/wrap.js';
 export type { StdioWrapOptions } from './stdio/wrap.js';
+export { buildMcpEnv } from './env.js';

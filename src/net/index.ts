@@ -15,3 +15,8 @@ export type { Cidr } from './cidr.js';
 export { urlHint } from './url-hint.js';
 export { Resolver } from './resolve.js';
 export type { Endpoint, ResolverOptions, VettedAddress } from './resolve.js';
+export { buildRoutes } from './routes.js';
+export type { RouteRuntime } from './routes.js';
+export { UpstreamPools } from './upstream-pools.js';
+export type { UpstreamPoolOptions } from './upstream-pools.js';
+export { dial } from './dial.js';

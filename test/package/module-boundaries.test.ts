@@ -89,18 +89,15 @@ describe('module boundaries (DESIGN.md, "Module map") as a lint rule', () => {
   });
 
   test('a named exception covers its one file and target, and says when it is no longer needed', async () => {
-    // src/state/tool-pins-sqlite.ts may import inspect/mcp/pins.ts (a listed exception) ...
-    assert.deepEqual(await lint('src/state/tool-pins-sqlite.ts', "import { comparePins } from '../inspect/mcp/pins.js';\nexport { comparePins };\n"), []);
-    // ... but nothing else of inspect/, and another file of state/ may not import it at all.
-    const other = await lint(
-      'src/state/tool-pins-sqlite.ts',
-      "import { comparePins } from '../inspect/mcp/pins.js';\nimport { DlpScanner } from '../inspect/dlp/scanner.js';\n",
-    );
+    // src/launcher/run-user.ts may import cli/usage-error.ts (a listed exception) ...
+    assert.deepEqual(await lint('src/launcher/run-user.ts', "import { UsageError } from '../cli/usage-error.js';\nexport { UsageError };\n"), []);
+    // ... but nothing else of cli/, and another file of launcher/ may not import it at all.
+    const other = await lint('src/launcher/run-user.ts', "import { UsageError } from '../cli/usage-error.js';\nimport { main } from '../cli/main.js';\nexport { UsageError, main };\n");
     assert.equal(other.length, 1);
-    assert.equal((await lint('src/state/revocations.ts', "import { comparePins } from '../inspect/mcp/pins.js';\n")).length, 1);
+    assert.equal((await lint('src/launcher/bwrap-args.ts', "import { UsageError } from '../cli/usage-error.js';\nexport { UsageError };\n")).length, 1);
     // Once the file no longer needs it, the exception is reported, so it cannot outlive its fix.
-    const stale = await lint('src/state/tool-pins-sqlite.ts', 'export const x = 1;\n');
+    const stale = await lint('src/launcher/run-user.ts', 'export const x = 1;\n');
     assert.equal(stale.length, 1);
-    assert.match(stale[0]!, /exception for src\/state\/tool-pins-sqlite\.ts importing inspect\/mcp\/pins\.ts is no longer needed/);
+    assert.match(stale[0]!, /exception for src\/launcher\/run-user\.ts importing cli\/usage-error\.ts is no longer needed/);
   });
 });
