@@ -1,4 +1,5 @@
 import type { SecureContext } from 'node:tls';
+import type { Dispatcher } from 'undici';
 import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js';
 import { Rejection } from './errors-map.js';
 import type { GateState } from './gate-runtime.js';
@@ -16,7 +17,9 @@ export interface Destination {
   hostHeader: string;
   pathPrefix: string;
   /** A named private route's own TLS settings (its CA, a client certificate). */
-  route?: { name: string; secureContext: SecureContext };
+  route?: { name: string; secureContext: SecureContext } | undefined;
+  /** The keep-alive pool that reaches exactly this address (set by the route step for requests the gate forwards). */
+  pool: Dispatcher | null;
 }
 
 /**
@@ -29,23 +32,31 @@ export interface Destination {
 export async function resolveDestination(state: GateState, ctx: RequestContext, routeName: string | null): Promise<Destination> {
   if (routeName === null) {
     const host = ctx.host!;
-    const where = { scheme: ctx.scheme, port: ctx.port, servername: host.kind === 'name' ? host.name : null, hostHeader: hostHeader(ctx), pathPrefix: '' };
-    return { ...where, ...(await vetted(ctx, state.resolver.resolve(host, ctx.port))) };
+    const vetted = await state.resolver.resolve(host, ctx.port);
+    ctx.address = vetted.address;
+    // A literal of one shape for both branches (no spread): the exchange holds it, and every step reads it.
+    return destination(ctx.scheme, vetted, ctx.port, host.kind === 'name' ? host.name : null, hostHeader(ctx), '', undefined);
   }
   const route = state.routes.get(routeName);
   if (!route) throw new Rejection('upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
   ctx.route = route.name;
   assertWithinBase(ctx, route.name, route.basePath);
-  const where = { scheme: route.scheme, port: route.port, servername: route.servername, hostHeader: route.hostHeader, pathPrefix: route.basePath };
   // A route is the operator's explicit opt-in to a private address, for this rule only.
-  const address = await vetted(ctx, state.routeResolver.resolve(route.host, route.port));
-  return { ...where, ...address, route: { name: route.name, secureContext: route.secureContext } };
+  const vetted = await state.routeResolver.resolve(route.host, route.port);
+  ctx.address = vetted.address;
+  return destination(route.scheme, vetted, route.port, route.servername, route.hostHeader, route.basePath, { name: route.name, secureContext: route.secureContext });
 }
 
-async function vetted(ctx: RequestContext, resolving: Promise<{ address: string; family: 4 | 6 }>): Promise<{ address: string; family: 4 | 6 }> {
-  const v = await resolving;
-  ctx.address = v.address;
-  return { address: v.address, family: v.family };
+function destination(
+  scheme: Destination['scheme'],
+  vetted: { address: string; family: 4 | 6 },
+  port: number,
+  servername: string | null,
+  host: string,
+  pathPrefix: string,
+  route: Destination['route'],
+): Destination {
+  return { scheme, address: vetted.address, family: vetted.family, port, servername, hostHeader: host, pathPrefix, route, pool: null };
 }
 
 /**

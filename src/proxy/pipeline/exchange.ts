@@ -8,7 +8,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Dispatcher } from 'undici';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import type { Destination } from '../destination.js';
@@ -66,7 +65,7 @@ export interface Exchange extends RequestContext {
   /** What the MCP intake read and decided about the body. */
   intake: McpIntake | null;
   /** Where the request goes (route), with the keep-alive pool that reaches it (HTTP). */
-  dest: (Destination & { pool: Dispatcher | null }) | null;
+  dest: Destination | null;
   up: UpstreamView | null;
   /** Headers operators' steps add to the upstream request (operator-steps.ts). */
   added: Record<string, string> | null;
@@ -143,4 +142,20 @@ export function newExchange(
   // that closed unfinished with no cause the gate recorded was ended by the agent.
   res.prependOnceListener('close', () => markClientAbort(x));
   return x;
+}
+
+/**
+ * Let go of what the exchange gathered on its way once its record is written: the
+ * response object (and so the exchange) can outlive the exchange for a while, and
+ * through `cut` it would keep the whole response side (the forward closure, its
+ * inspector and scrubber) and the request's headers and body streams alive with it,
+ * to be copied by every young-generation collection meanwhile.
+ */
+export function releaseExchange(x: Exchange): void {
+  x.dest = null;
+  x.up = null;
+  x.intake = null;
+  x.cut = null;
+  x.decideAs = null;
+  x.session = null;
 }

@@ -1,5 +1,5 @@
 import { buildRecord } from '../audit-record.js';
-import type { Exchange } from './exchange.js';
+import { releaseExchange, type Exchange } from './exchange.js';
 
 /**
  * WebSocket sessions and passthrough tunnels: one audit record, written when the rest
@@ -17,5 +17,6 @@ export async function recordAtEnd(x: Exchange, next: () => Promise<void>): Promi
         x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
       }
     }
+    releaseExchange(x);
   }
 }

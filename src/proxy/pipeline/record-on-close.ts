@@ -1,5 +1,5 @@
 import { buildRecord } from '../audit-record.js';
-import type { Exchange } from './exchange.js';
+import { releaseExchange, type Exchange } from './exchange.js';
 
 /**
  * HTTP: one audit record per exchange, written when the response closes (finished,
@@ -12,6 +12,7 @@ export function recordOnClose(x: Exchange, next: () => Promise<void>): Promise<v
     } catch (err) {
       x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
     }
+    releaseExchange(x);
   });
   return next();
 }

@@ -8,7 +8,8 @@ import type { Exchange } from './exchange.js';
  */
 export async function route(x: Exchange, next: () => Promise<void>): Promise<void> {
   const d = await resolveDestination(x.state, x, x.transport === 'tunnel' ? null : (x.decision?.route ?? null));
-  const plain = x.carrier === null;
-  x.dest = { ...d, pool: plain ? x.gate.pools.get(d.scheme, d.address, d.family, d.port, d.servername, d.route) : null };
+  // The keep-alive pool only for requests the gate forwards itself (a WebSocket or a tunnel dials its own socket).
+  if (x.carrier === null) d.pool = x.gate.pools.get(d.scheme, d.address, d.family, d.port, d.servername, d.route);
+  x.dest = d;
   return next();
 }
