@@ -16,7 +16,9 @@ import { Children, firstLine } from './children.js';
 import { wrkLoad } from './compare/wrk-load.js';
 
 const SLUICE = new URL('../src/cli/main.js', import.meta.url).pathname;
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } },
+});
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -42,7 +44,13 @@ try {
       await writeFile(conf, `${starter}  - id: bench\n    hosts: [127.0.0.1]\nnetwork:\n  allow_private: [127.0.0.1/32]\naudit:\n  durability: ${mode}\n`);
       const gate = kids.spawn('node', [SLUICE, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
       const url = new URL((await firstLine(gate, /^sluice listening on (http:\/\/\S+)$/, 30_000))[1]!);
-      const res = await wrkLoad(kids, 'wrk', dir, { upstreamPort: upPort, path: '/1k', proxy: { port: Number(url.port), auth } }, { connections, threads: 1, seconds });
+      const res = await wrkLoad(
+        kids,
+        'wrk',
+        dir,
+        { upstreamPort: upPort, path: '/1k', proxy: { port: Number(url.port), auth } },
+        { connections, threads: 1, seconds },
+      );
       if (res.errors > 0) throw new Error(`${mode}: ${res.detail}`);
       results[mode]!.push(res);
       console.log(`round ${r + 1} ${mode}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms`);
@@ -56,7 +64,9 @@ try {
   console.log('| audit.durability | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |');
   for (const mode of modes) {
     const ratio = (k: 'rps' | 'p50' | 'p99'): string => (mode === 'process' ? '' : ` (${(m(mode, k) / m('process', k)).toFixed(2)}x)`);
-    console.log(`| ${mode} | ${Math.round(m(mode, 'rps'))}${ratio('rps')} | ${m(mode, 'p50').toFixed(2)}${ratio('p50')} | ${m(mode, 'p99').toFixed(2)}${ratio('p99')} |`);
+    console.log(
+      `| ${mode} | ${Math.round(m(mode, 'rps'))}${ratio('rps')} | ${m(mode, 'p50').toFixed(2)}${ratio('p50')} | ${m(mode, 'p99').toFixed(2)}${ratio('p99')} |`,
+    );
   }
   upstream.close();
 } finally {

@@ -86,7 +86,10 @@ async function main(): Promise<void> {
     {
       secureContext: await leaves.get(values.name),
       SNICallback: (name, cb) => {
-        leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+        leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        );
       },
     },
     handle,

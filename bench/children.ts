@@ -63,7 +63,9 @@ export class Children {
   async stopAll(graceMs = 2000): Promise<void> {
     this.#stopped = true;
     const live = [...this.#live];
-    const exited = live.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))));
+    const exited = live.map(
+      (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
+    );
     for (const c of live) killGroup(c, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -152,13 +152,19 @@ cases.push({
   who: { tenant: 'acme', agent: 'team1-bot', session: 's', human: null, labels: {} },
 });
 
-console.log(`decide: ${N} rules, compiled in ${compileMs.toFixed(1)} ms; per call, over ${BATCHES} batches of ~${values['batch-ms']} ms after warm-up; node ${process.version}`);
-console.log(`${'request'.padEnd(14)} ${'rule'.padEnd(12)} ${'indexed median'.padStart(15)} ${'p99'.padStart(10)}   ${'linear median'.padStart(14)} ${'p99'.padStart(10)}`);
+console.log(
+  `decide: ${N} rules, compiled in ${compileMs.toFixed(1)} ms; per call, over ${BATCHES} batches of ~${values['batch-ms']} ms after warm-up; node ${process.version}`,
+);
+console.log(
+  `${'request'.padEnd(14)} ${'rule'.padEnd(12)} ${'indexed median'.padStart(15)} ${'p99'.padStart(10)}   ${'linear median'.padStart(14)} ${'p99'.padStart(10)}`,
+);
 for (const c of cases) {
   const d = decide(c.facts, c.who, policy);
   const lin = linearDecide(c.facts, c.who, policy);
   if (JSON.stringify(d) !== JSON.stringify(lin)) throw new Error(`indexed and linear disagree on ${c.name}: ${d.rule} vs ${lin.rule}`);
   const a = timePerCall(decide, c.facts, c.who, policy);
   const b = timePerCall(linearDecide, c.facts, c.who, policy);
-  console.log(`${c.name.padEnd(14)} ${d.rule.padEnd(12)} ${fmt(a.median).padStart(15)} ${fmt(a.p99).padStart(10)}   ${fmt(b.median).padStart(14)} ${fmt(b.p99).padStart(10)}`);
+  console.log(
+    `${c.name.padEnd(14)} ${d.rule.padEnd(12)} ${fmt(a.median).padStart(15)} ${fmt(a.p99).padStart(10)}   ${fmt(b.median).padStart(14)} ${fmt(b.p99).padStart(10)}`,
+  );
 }

@@ -18,7 +18,10 @@ import { KnownSecrets } from '../src/inspect/dlp/known-secrets.js';
 import { builtinPatterns } from '../src/inspect/dlp/patterns/index.js';
 import type { Finding } from '../src/inspect/finding.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, mib: { type: 'string', default: '1' }, before: { type: 'string' } }, strict: true });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, mib: { type: 'string', default: '1' }, before: { type: 'string' } },
+  strict: true,
+});
 const RUNS = Number(values.runs);
 const SIZE = Number(values.mib) * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -31,16 +34,28 @@ const rnd = (): number => {
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join('');
 const uuid = (): string => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
-const WORDS = 'the agent requested a summary of open issues for the repository and the tool returned a list with titles labels and assignees then it asked for the build logs of the failing job which showed a timeout in the integration tests while connecting to the database'.split(' ');
+const WORDS =
+  'the agent requested a summary of open issues for the repository and the tool returned a list with titles labels and assignees then it asked for the build logs of the failing job which showed a timeout in the integration tests while connecting to the database'.split(
+    ' ',
+  );
 const sentence = (): string => Array.from({ length: 8 + Math.floor(rnd() * 20) }, () => pick(WORDS)).join(' ') + '. ';
 
 function jsonRecord(): string {
-  return JSON.stringify({
-    id: uuid(), sha: hex(40), created_at: '2026-03-10T09:00:00Z', title: sentence(), state: pick(['open', 'closed']),
-    user: { login: pick(['alice', 'bob', 'carol']), id: Math.floor(rnd() * 1e7), avatar_url: `https://avatars.example.com/u/${Math.floor(rnd() * 1e6)}?v=4` },
-    labels: [{ name: 'bug', color: 'd73a4a' }], integrity: `sha512-${randomBytes(64).toString('base64')}`, body: sentence() + sentence(),
-    max_tokens: 1024, messages: [{ role: 'user', content: sentence() }],
-  }) + '\n';
+  return (
+    JSON.stringify({
+      id: uuid(),
+      sha: hex(40),
+      created_at: '2026-03-10T09:00:00Z',
+      title: sentence(),
+      state: pick(['open', 'closed']),
+      user: { login: pick(['alice', 'bob', 'carol']), id: Math.floor(rnd() * 1e7), avatar_url: `https://avatars.example.com/u/${Math.floor(rnd() * 1e6)}?v=4` },
+      labels: [{ name: 'bug', color: 'd73a4a' }],
+      integrity: `sha512-${randomBytes(64).toString('base64')}`,
+      body: sentence() + sentence(),
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: sentence() }],
+    }) + '\n'
+  );
 }
 
 function corpus(): string {
@@ -53,15 +68,20 @@ function corpus(): string {
     let p: string;
     if (r < 0.45) p = jsonRecord();
     else if (r < 0.75) p = sentence() + sentence() + '\n';
-    else if (r < 0.85) p = `2026-03-10T09:00:${String(Math.floor(rnd() * 60)).padStart(2, '0')}Z INFO request_id=${uuid()} path=/api/v1/items/${Math.floor(rnd() * 1e5)} status=200 duration_ms=${Math.floor(rnd() * 900)}\n`;
+    else if (r < 0.85)
+      p = `2026-03-10T09:00:${String(Math.floor(rnd() * 60)).padStart(2, '0')}Z INFO request_id=${uuid()} path=/api/v1/items/${Math.floor(rnd() * 1e5)} status=200 duration_ms=${Math.floor(rnd() * 900)}\n`;
     else if (r < 0.95) p = `function handle(req, res) {\n  const token = req.headers['x-request-id'];\n  return res.json({ ok: true, id: '${uuid()}' });\n}\n`;
-    else if (!imageDone) { p = image; imageDone = true; }
-    else p = `commit ${hex(40)}\nAuthor: Dev <dev@example.com>\n\n    ${sentence()}\n`;
+    else if (!imageDone) {
+      p = image;
+      imageDone = true;
+    } else p = `commit ${hex(40)}\nAuthor: Dev <dev@example.com>\n\n    ${sentence()}\n`;
     parts.push(p);
     len += p.length;
   }
   // a few secrets (fake, format-valid shapes)
-  const at = (i: number, s: string): void => { parts.splice(Math.floor(parts.length * i), 0, s); };
+  const at = (i: number, s: string): void => {
+    parts.splice(Math.floor(parts.length * i), 0, s);
+  };
   at(0.1, '{"aws_key":"AKIAIOSFODNN7EXAMPLE"}\n');
   at(0.3, 'export STRIPE=sk_live_' + 'Zz9'.repeat(10) + '\n');
   at(0.5, '{"payload":"QUtJQUlPU0ZPRE5ON0VYQU1QTEU="}\n');
@@ -101,14 +121,14 @@ function time(fn: () => number): { mbps: number; cpuMbps: number; findings: numb
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     rates.push((perSample * SIZE) / 1e6 / secs);
-    cpuRates.push((perSample * SIZE) / ((c.user + c.system) || 1));
+    cpuRates.push((perSample * SIZE) / (c.user + c.system || 1));
   }
   return { mbps: median(rates), cpuMbps: median(cpuRates), findings };
 }
 const fmt = (r: { mbps: number; cpuMbps: number }): string => `${r.mbps.toFixed(1).padStart(7)} MB/s wall, ${r.cpuMbps.toFixed(1).padStart(7)} MB/s cpu`;
 
 const text = corpus();
-if (process.env.DLP_BENCH_DUMP) (await import("node:fs")).writeFileSync(process.env.DLP_BENCH_DUMP, text, "latin1");
+if (process.env.DLP_BENCH_DUMP) (await import('node:fs')).writeFileSync(process.env.DLP_BENCH_DUMP, text, 'latin1');
 const buf = Buffer.from(text, 'latin1');
 const known = new KnownSecrets(Array.from({ length: 50 }, (_, i) => ({ name: `secret-${i}`, value: randomBytes(24).toString('base64url') })));
 const dlp = new DlpScanner({ known });
@@ -147,7 +167,9 @@ if (values.before !== undefined) {
   const dir = values.before.replace(/\/$/, '');
   const old = (await import(`${dir}/src/inspect/dlp/scanner.js`)) as { DlpScanner: typeof DlpScanner };
   const oldKnown = (await import(`${dir}/src/inspect/dlp/known-secrets.js`)) as { KnownSecrets: typeof KnownSecrets };
-  const before = new old.DlpScanner({ known: new oldKnown.KnownSecrets(Array.from({ length: 50 }, (_, i) => ({ name: `secret-${i}`, value: randomBytes(24).toString('base64url') }))) });
+  const before = new old.DlpScanner({
+    known: new oldKnown.KnownSecrets(Array.from({ length: 50 }, (_, i) => ({ name: `secret-${i}`, value: randomBytes(24).toString('base64url') }))),
+  });
   const body = (d: { bodyScanner(ct: string): { push(b: Buffer): Finding[]; end(): Finding[] } }) => (): number => {
     const b = d.bodyScanner('text/plain');
     const out: Finding[] = [];
@@ -162,12 +184,18 @@ if (values.before !== undefined) {
     a.push(time(body(before)));
     b.push(time(body(dlp)));
   }
-  const med = (xs: Array<ReturnType<typeof time>>): ReturnType<typeof time> => ({ mbps: median(xs.map((x) => x.mbps)), cpuMbps: median(xs.map((x) => x.cpuMbps)), findings: xs[0]?.findings ?? 0 });
+  const med = (xs: Array<ReturnType<typeof time>>): ReturnType<typeof time> => ({
+    mbps: median(xs.map((x) => x.mbps)),
+    cpuMbps: median(xs.map((x) => x.cpuMbps)),
+    findings: xs[0]?.findings ?? 0,
+  });
   console.log(`  before (${dir}) bodyScanner: ${fmt(med(a))}  (${med(a).findings} findings)`);
   console.log(`  this build       bodyScanner: ${fmt(med(b))}  (${med(b).findings} findings)`);
 }
 
-console.log(`dlp bench: ${(SIZE / 1048576).toFixed(1)} MiB mixed text/JSON, ${builtinPatterns.length} patterns, 50 known secrets, ${RUNS} runs (median), node ${process.version}`);
+console.log(
+  `dlp bench: ${(SIZE / 1048576).toFixed(1)} MiB mixed text/JSON, ${builtinPatterns.length} patterns, 50 known secrets, ${RUNS} runs (median), node ${process.version}`,
+);
 console.log(`  sluice bodyScanner (prefilter + decoders + known, 64 KiB chunks): ${fmt(ours)}  (${ours.findings} findings)`);
 console.log(`  sluice scanText (one 1 MiB string, same work)                   : ${fmt(textOnly)}`);
 console.log(`  sluice bodyScanner without the BIP-39 seed-phrase search         : ${fmt(oursNoSeeds)}  (${oursNoSeeds.findings} findings)`);

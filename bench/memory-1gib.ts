@@ -49,8 +49,7 @@ const TRANSFERS: Transfer[] = [
   { kind: 'upload', slow: true },
 ];
 
-const transferName = (t: Transfer): string =>
-  t.slow ? `${t.kind}, slow ${t.kind === 'download' ? 'client' : 'upstream'} ${SLOW_BPS / 1e6} MB/s` : t.kind;
+const transferName = (t: Transfer): string => (t.slow ? `${t.kind}, slow ${t.kind === 'download' ? 'client' : 'upstream'} ${SLOW_BPS / 1e6} MB/s` : t.kind);
 
 interface Result {
   via: 'gate' | 'direct';
@@ -83,20 +82,49 @@ async function curlTransfer(kids: Children, route: Route, t: Transfer, size: num
   if (t.kind === 'download') {
     const r = await kids.run(
       'curl',
-      [...common, ...(t.slow ? ['--limit-rate', String(SLOW_BPS)] : []), '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', `${origin}/bytes?n=${size}`],
+      [
+        ...common,
+        ...(t.slow ? ['--limit-rate', String(SLOW_BPS)] : []),
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{size_download} %{time_total}',
+        `${origin}/bytes?n=${size}`,
+      ],
       (CURL_TIMEOUT_S + 30) * 1000,
     );
     const [status, got, secs] = r.stdout.trim().split(' ');
     const bytes = Number(got);
     const complete = r.code === 0 && status === '200' && bytes === size;
-    return { via: route.via, name, bytes, seconds: Number(secs), complete, detail: complete ? '' : `curl exit ${r.code}, HTTP ${status}, ${got} bytes; ${r.stderr.trim()}` };
+    return {
+      via: route.via,
+      name,
+      bytes,
+      seconds: Number(secs),
+      complete,
+      detail: complete ? '' : `curl exit ${r.code}, HTTP ${status}, ${got} bytes; ${r.stderr.trim()}`,
+    };
   }
   // A generated stream of unknown length: curl sends it chunked (POST with -T -).
   const script = 'n=$1; shift; head -c "$n" /dev/zero | curl "$@"';
   const r = await kids.run(
     'sh',
-    ['-c', script, 'sh', String(size), ...common, '-X', 'POST', '-T', '-', '-H', 'content-type: application/octet-stream',
-      '-w', '\n%{http_code} %{size_upload} %{time_total}', `${origin}/upload${t.slow ? `?bps=${SLOW_BPS}` : ''}`],
+    [
+      '-c',
+      script,
+      'sh',
+      String(size),
+      ...common,
+      '-X',
+      'POST',
+      '-T',
+      '-',
+      '-H',
+      'content-type: application/octet-stream',
+      '-w',
+      '\n%{http_code} %{size_upload} %{time_total}',
+      `${origin}/upload${t.slow ? `?bps=${SLOW_BPS}` : ''}`,
+    ],
     (CURL_TIMEOUT_S + 30) * 1000,
   );
   const lines = r.stdout.trim().split('\n');
@@ -108,7 +136,14 @@ async function curlTransfer(kids: Children, route: Route, t: Transfer, size: num
     // Not the upstream's answer (a deny body, or nothing): reported below.
   }
   const complete = r.code === 0 && status === '200' && received === size;
-  return { via: route.via, name, bytes: received, seconds: Number(secs), complete, detail: complete ? '' : `curl exit ${r.code}, HTTP ${status}, upstream received ${received}; ${r.stderr.trim()} ${lines.join(' ')}` };
+  return {
+    via: route.via,
+    name,
+    bytes: received,
+    seconds: Number(secs),
+    complete,
+    detail: complete ? '' : `curl exit ${r.code}, HTTP ${status}, upstream received ${received}; ${r.stderr.trim()} ${lines.join(' ')}`,
+  };
 }
 
 const fmtMib = (b: number): string => (b / MIB).toFixed(1);
@@ -120,13 +155,21 @@ function printTable(results: Result[]): boolean {
     const growth = r.rss ? r.rss.peak - r.rss.baseline : 0;
     const ok = r.complete && growth < LIMIT;
     return [
-      r.via, r.name, String(r.bytes), r.seconds.toFixed(2), mbps(r).toFixed(1),
-      r.rss ? fmtMib(r.rss.baseline) : '-', r.rss ? fmtMib(r.rss.peak) : '-', r.rss ? fmtMib(growth) : '-',
-      r.rss ? fmtMib(LIMIT) : '-', ok ? 'PASS' : r.complete ? 'FAIL (memory)' : 'FAIL (incomplete)',
+      r.via,
+      r.name,
+      String(r.bytes),
+      r.seconds.toFixed(2),
+      mbps(r).toFixed(1),
+      r.rss ? fmtMib(r.rss.baseline) : '-',
+      r.rss ? fmtMib(r.rss.peak) : '-',
+      r.rss ? fmtMib(growth) : '-',
+      r.rss ? fmtMib(LIMIT) : '-',
+      ok ? 'PASS' : r.complete ? 'FAIL (memory)' : 'FAIL (incomplete)',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
@@ -208,7 +251,9 @@ async function main(): Promise<number> {
         console.log(`${kind}: gate ${mbps(g).toFixed(1)} MB/s vs direct ${mbps(d).toFixed(1)} MB/s (gate/direct ${(mbps(g) / mbps(d)).toFixed(2)}x)`);
       }
     }
-    console.log('growth = gate peak RSS during the transfer - one baseline taken after warm-up (so memory kept from an earlier transfer counts against later ones)');
+    console.log(
+      'growth = gate peak RSS during the transfer - one baseline taken after warm-up (so memory kept from an earlier transfer counts against later ones)',
+    );
     console.log(`gate RSS after all transfers: ${fmtMib(after)} MiB (baseline ${fmtMib(baseline)} MiB)`);
     console.log(ok ? 'PASS' : 'FAIL');
     return ok ? 0 : 1;

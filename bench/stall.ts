@@ -132,7 +132,14 @@ function answer(res: IncomingMessage): Promise<string> {
 
 function post(gatePort: number, auth: string, url: string, headers: Record<string, string>, body: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: gatePort, method: 'POST', path: url, headers: { ...headers, 'proxy-authorization': auth, 'content-length': body.length }, timeout: SHAPE_TIMEOUT_MS });
+    const req = request({
+      host: '127.0.0.1',
+      port: gatePort,
+      method: 'POST',
+      path: url,
+      headers: { ...headers, 'proxy-authorization': auth, 'content-length': body.length },
+      timeout: SHAPE_TIMEOUT_MS,
+    });
     req.on('response', (res) => void answer(res).then(resolve));
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
@@ -201,7 +208,13 @@ function wsText(gatePort: number, auth: string, url: string, text: string): Prom
 
 // ---- role: probe (this process) ----
 
-interface Stats { n: number; p50: number; p99: number; max: number; failed: number }
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  failed: number;
+}
 
 function stats(xs: number[], failed: number): Stats {
   const s = [...xs].sort((a, b) => a - b);
@@ -245,7 +258,10 @@ async function probe(gatePort: number, auth: string, url: string, until: Promise
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { shapes: { type: 'string', default: SHAPES.join(',') }, 'alone-ms': { type: 'string', default: '3000' }, 'gate-prof': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { shapes: { type: 'string', default: SHAPES.join(',') }, 'alone-ms': { type: 'string', default: '3000' }, 'gate-prof': { type: 'string' } },
+    strict: true,
+  });
   const shapes = values.shapes.split(',').filter((s): s is Shape => (SHAPES as readonly string[]).includes(s));
   const kids = new Children();
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-stall-'));
@@ -253,10 +269,21 @@ async function main(): Promise<number> {
     const init = await kids.run('node', [SLUICE, 'init', '--dir', dir], 30_000);
     if (init.code !== 0) throw new Error(`sluice init failed: ${init.stderr}`);
     const configFile = join(dir, 'bench.yaml');
-    await writeFile(configFile, `version: 1\nlisten: 127.0.0.1:0\ndns:\n  hosts:\n    ${HOST}: 127.0.0.1\nnetwork:\n  allow_private: [127.0.0.1/32]\nlog:\n  level: warn\nrules:\n  - id: stall\n    hosts: [${HOST}]\n`);
+    await writeFile(
+      configFile,
+      `version: 1\nlisten: 127.0.0.1:0\ndns:\n  hosts:\n    ${HOST}: 127.0.0.1\nnetwork:\n  allow_private: [127.0.0.1/32]\nlog:\n  level: warn\nrules:\n  - id: stall\n    hosts: [${HOST}]\n`,
+    );
     const up = kids.spawn('node', [SELF, '--role', 'upstream']);
     const upPort = Number((await firstLine(up, /listening on 127\.0\.0\.1:(\d+)$/))[1]);
-    const gate = kids.spawn('node', [...(values['gate-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['gate-prof']] : []), SLUICE, 'start', '--config', configFile, '--listen', '127.0.0.1:0']);
+    const gate = kids.spawn('node', [
+      ...(values['gate-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['gate-prof']] : []),
+      SLUICE,
+      'start',
+      '--config',
+      configFile,
+      '--listen',
+      '127.0.0.1:0',
+    ]);
     const gateUrl = (await firstLine(gate, /^sluice listening on (http:\/\/\S+)$/))[1]!;
     const gatePort = Number(new URL(gateUrl).port);
     const minted = await kids.run('node', [SLUICE, 'token', '--tenant', 'bench', '--agent', 'stall', '--ttl', '1h', '--config', configFile], 30_000);
@@ -264,7 +291,9 @@ async function main(): Promise<number> {
     const auth = `Basic ${Buffer.from(`sluice:${minted.stdout.trim()}`).toString('base64')}`;
     const probeUrl = `http://${HOST}:${upPort}/probe`;
 
-    console.log(`sluice stall benchmark: probe every ${PROBE_EVERY_MS} ms through the gate (pid ${gate.pid}) while one hostile exchange runs; Node ${process.version}`);
+    console.log(
+      `sluice stall benchmark: probe every ${PROBE_EVERY_MS} ms through the gate (pid ${gate.pid}) while one hostile exchange runs; Node ${process.version}`,
+    );
     // Warm up (JIT, connection pools), then the probe alone.
     await probe(gatePort, auth, probeUrl, Promise.resolve(), 1000);
     const alone = await probe(gatePort, auth, probeUrl, Promise.resolve(), Number(values['alone-ms']));
@@ -289,7 +318,17 @@ function printTable(rows: { name: string; s: Stats; outcome: string; ms: number 
   const cells = rows.map((r, i) => {
     const pass = i === 0 || (r.s.p99 <= 2 * alone.p99 && r.s.max < 250 && r.s.failed === 0);
     ok &&= pass;
-    return [r.name, String(r.s.n), r.s.p50.toFixed(1), r.s.p99.toFixed(1), r.s.max.toFixed(1), String(r.s.failed), i === 0 ? '-' : String(r.ms), r.outcome || '-', i === 0 ? '' : pass ? 'PASS' : 'FAIL'];
+    return [
+      r.name,
+      String(r.s.n),
+      r.s.p50.toFixed(1),
+      r.s.p99.toFixed(1),
+      r.s.max.toFixed(1),
+      String(r.s.failed),
+      i === 0 ? '-' : String(r.ms),
+      r.outcome || '-',
+      i === 0 ? '' : pass ? 'PASS' : 'FAIL',
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]): string => c.map((x, i) => (i === 0 || i === 7 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
@@ -299,7 +338,10 @@ function printTable(rows: { name: string; s: Stats; outcome: string; ms: number 
   return ok;
 }
 
-const { values: role } = parseArgs({ options: { role: { type: 'string' }, shape: { type: 'string' }, gate: { type: 'string' }, auth: { type: 'string' }, upstream: { type: 'string' } }, strict: false });
+const { values: role } = parseArgs({
+  options: { role: { type: 'string' }, shape: { type: 'string' }, gate: { type: 'string' }, auth: { type: 'string' }, upstream: { type: 'string' } },
+  strict: false,
+});
 if (role.role === 'upstream') upstream();
 else if (role.role === 'hostile') void hostile(role.shape as Shape, Number(role.gate), String(role.auth), Number(role.upstream));
 else {

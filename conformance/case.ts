@@ -44,7 +44,19 @@ export class CaseError extends Error {
   }
 }
 
-const STRING_FIELDS = ['id', 'category', 'title', 'description', 'input_type', 'transport', 'severity', 'false_positive_risk', 'why_expected', 'notes', 'source'] as const;
+const STRING_FIELDS = [
+  'id',
+  'category',
+  'title',
+  'description',
+  'input_type',
+  'transport',
+  'severity',
+  'false_positive_risk',
+  'why_expected',
+  'notes',
+  'source',
+] as const;
 
 /**
  * Every `*.json` under `path` (or `path` itself if it is a file), sorted by path, parsed

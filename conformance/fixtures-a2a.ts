@@ -34,7 +34,11 @@ export function a2aAnswer(msg: Json): Json | null {
   const id = idOf(msg.id);
   if (typeof msg.method !== 'string' || id === null) return null;
   if (msg.method === 'message/send' || msg.method === STREAM_METHOD) {
-    return { jsonrpc: '2.0', id, result: { kind: 'message', messageId: `fixture-reply-${String(id)}`, role: 'agent', parts: [{ kind: 'text', text: 'Done.' }] } };
+    return {
+      jsonrpc: '2.0',
+      id,
+      result: { kind: 'message', messageId: `fixture-reply-${String(id)}`, role: 'agent', parts: [{ kind: 'text', text: 'Done.' }] },
+    };
   }
   return { jsonrpc: '2.0', id, error: { code: -32601, message: `the benchmark fixture does not implement ${msg.method}` } };
 }

@@ -105,7 +105,15 @@ export function mcpPlan(c: BenchCase): McpPlan {
   const plan: McpPlan = { caseId: c.id, handshake: [], steps, tools: [] };
   plan.tools = fixtureTools(steps);
   for (const s of steps) if (s.kind === 'client' && s.id !== null) s.expected = fixtureAnswer(plan, s.message);
-  plan.handshake.push({ message: { jsonrpc: '2.0', id: INIT_ID, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'sluice-bench-runner', version: '1.0.0' } } }, expected: null });
+  plan.handshake.push({
+    message: {
+      jsonrpc: '2.0',
+      id: INIT_ID,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'sluice-bench-runner', version: '1.0.0' } },
+    },
+    expected: null,
+  });
   plan.handshake.push({ message: { jsonrpc: '2.0', method: 'notifications/initialized' }, expected: null });
   if (plan.tools.length > 0) plan.handshake.push({ message: { jsonrpc: '2.0', id: LIST_ID, method: 'tools/list' }, expected: null });
   for (const h of plan.handshake) h.expected = fixtureAnswer(plan, h.message);

@@ -23,12 +23,17 @@ export async function runA2aCase(c: BenchCase, h: Harness, who: RunIdentity, sch
   }
   const judged = judgeA2a(obs, caseCard(c));
   const arrivals = h.fixtures.arrivals(c.id);
-  const evidence: Record<string, unknown> = { ...judged.evidence, reached_upstream: arrivals.length > 0, messages_reached_upstream: arrivals.filter((a) => a.method === 'POST').length };
+  const evidence: Record<string, unknown> = {
+    ...judged.evidence,
+    reached_upstream: arrivals.length > 0,
+    messages_reached_upstream: arrivals.filter((a) => a.method === 'POST').length,
+  };
   const id = typeof evidence.decision_id === 'string' ? evidence.decision_id : undefined;
   const host = typeof evidence.url === 'string' ? new URL(evidence.url).hostname : '';
   const records = await h.audit.collect((r) => r.host === host || r.server === host, { ...(id !== undefined ? { decisionId: id } : {}) });
   const rec = (id !== undefined ? records.find((r) => r.decision_id === id) : undefined) ?? records.at(-1);
-  if (rec !== undefined) evidence.audit = { outcome: rec.outcome, reason: rec.reason, rule: rec.rule, route: rec.route, protocol: rec.protocol, findings: rec.findings };
+  if (rec !== undefined)
+    evidence.audit = { outcome: rec.outcome, reason: rec.reason, rule: rec.rule, route: rec.route, protocol: rec.protocol, findings: rec.findings };
   let notes = judged.notes;
   if (judged.verdict === 'error' && h.gateExit()) notes = `${notes}; the gate exited: ${h.gateStderr().slice(-500)}`;
   return line(c, who, judged.verdict, evidence, notes);

@@ -57,7 +57,15 @@ export async function runMcpCase(c: BenchCase, h: Harness, who: RunIdentity, opt
     await mkdir(dir, { recursive: true });
     const caseFile = join(dir, `${name}.json`);
     await writeFile(caseFile, JSON.stringify(c));
-    const launch = stdioLaunch({ sluiceBin: SLUICE_BIN, configFile: h.configFile, gatePort: h.gatePort, fixture: FIXTURE_STDIO, caseFile, logFile: join(dir, `${name}.arrivals.jsonl`), name });
+    const launch = stdioLaunch({
+      sluiceBin: SLUICE_BIN,
+      configFile: h.configFile,
+      gatePort: h.gatePort,
+      fixture: FIXTURE_STDIO,
+      caseFile,
+      logFile: join(dir, `${name}.arrivals.jsonl`),
+      name,
+    });
     obs = await sendMcpStdio(launch, plan);
   }
   const judged = judgeMcp(plan, obs);

@@ -81,7 +81,9 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (profile.tool_version !== toolVersion) {
-    process.stderr.write(`conformance: note: profile says ${profile.tool} ${profile.tool_version}, package.json says ${toolVersion}; results use ${toolVersion}\n`);
+    process.stderr.write(
+      `conformance: note: profile says ${profile.tool} ${profile.tool_version}, package.json says ${toolVersion}; results use ${toolVersion}\n`,
+    );
   }
   const who: RunIdentity = { tool: profile.tool, toolVersion };
 

@@ -48,12 +48,40 @@ const EXIT_MS = 5_000;
  * stdioLaunch({ sluiceBin: 'dist/src/cli/main.js', configFile: 'bench.yaml', gatePort: 8080, fixture: 'dist/conformance/fixture-mcp-stdio.js', caseFile: 'c.json', logFile: 'c.log', name: 'c' })
  * // { command: process.execPath, args: ['dist/src/cli/main.js', 'mcp', '--config', 'bench.yaml', '--gate', '127.0.0.1:8080', ...], logFile: 'c.log' }
  */
-export function stdioLaunch(o: { sluiceBin: string; configFile: string; gatePort: number; fixture: string; caseFile: string; logFile: string; name: string; tenant?: string; agent?: string }): StdioLaunch {
+export function stdioLaunch(o: {
+  sluiceBin: string;
+  configFile: string;
+  gatePort: number;
+  fixture: string;
+  caseFile: string;
+  logFile: string;
+  name: string;
+  tenant?: string;
+  agent?: string;
+}): StdioLaunch {
   return {
     command: process.execPath,
     args: [
-      o.sluiceBin, 'mcp', '--config', o.configFile, '--gate', `127.0.0.1:${o.gatePort}`, '--tenant', o.tenant ?? 'bench', '--agent', o.agent ?? 'runner', '--name', o.name, '--quiet', '--',
-      process.execPath, o.fixture, '--case', o.caseFile, '--log', o.logFile,
+      o.sluiceBin,
+      'mcp',
+      '--config',
+      o.configFile,
+      '--gate',
+      `127.0.0.1:${o.gatePort}`,
+      '--tenant',
+      o.tenant ?? 'bench',
+      '--agent',
+      o.agent ?? 'runner',
+      '--name',
+      o.name,
+      '--quiet',
+      '--',
+      process.execPath,
+      o.fixture,
+      '--case',
+      o.caseFile,
+      '--log',
+      o.logFile,
     ],
     logFile: o.logFile,
   };
@@ -61,7 +89,14 @@ export function stdioLaunch(o: { sluiceBin: string; configFile: string; gatePort
 
 /** Hold the case's conversation with `sluice mcp` over stdio. */
 export async function sendMcpStdio(launch: StdioLaunch, plan: McpPlan): Promise<McpObservation> {
-  const obs: McpObservation = { transport: 'mcp_stdio', client: 'stdio', target: [launch.command, ...launch.args].join(' '), exchanges: [], arrivals: [], unsolicited: [] };
+  const obs: McpObservation = {
+    transport: 'mcp_stdio',
+    client: 'stdio',
+    target: [launch.command, ...launch.args].join(' '),
+    exchanges: [],
+    arrivals: [],
+    unsolicited: [],
+  };
   const child = spawn(launch.command, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-8192)));

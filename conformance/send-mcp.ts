@@ -141,7 +141,13 @@ export interface HttpSeen {
  * @example
  * const got = await fetchVia(gateAgent(gate, url), url, 'GET', { accept: 'application/json' }, undefined);
  */
-export async function fetchVia(agent: ProxyAgent, url: string, method: 'GET' | 'POST', headers: Record<string, string>, body: string | undefined): Promise<{ http: HttpSeen; failure?: undefined } | { http?: undefined; failure: string }> {
+export async function fetchVia(
+  agent: ProxyAgent,
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<{ http: HttpSeen; failure?: undefined } | { http?: undefined; failure: string }> {
   try {
     const res = await undiciRequest(url, { dispatcher: agent, method, headers, body, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
     const h: Record<string, string> = {};

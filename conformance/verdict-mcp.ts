@@ -50,7 +50,8 @@ export function judgeMcp(plan: McpPlan, obs: McpObservation): Judged {
   if (obs.transport === 'mcp_http') evidence.endpoint = obs.target;
   if (obs.process) evidence.exit = { code: obs.process.code, signal: obs.process.signal };
   if (obs.unsolicited && obs.unsolicited.length > 0) evidence.unsolicited = obs.unsolicited.slice(0, 5);
-  const arrived = (id: JsonRpcId, method: string): boolean => obs.arrivals.some((a) => a.kind === 'request' && a.method === method && a.id !== null && key(a.id) === key(id));
+  const arrived = (id: JsonRpcId, method: string): boolean =>
+    obs.arrivals.some((a) => a.kind === 'request' && a.method === method && a.id !== null && key(a.id) === key(id));
   const caseArrivals = countCaseArrivals(plan, obs.arrivals);
   evidence.reached_upstream = caseArrivals.any;
   evidence.requests_reached_upstream = caseArrivals.requests;
@@ -96,16 +97,28 @@ export function judgeMcp(plan: McpPlan, obs: McpObservation): Judged {
 }
 
 /** The handshake must succeed (initialize answered by the fixture); null when it did. */
-function handshake(plan: McpPlan, obs: McpObservation, arrived: (id: JsonRpcId, m: string) => boolean): { signal: string; note: string; evidence: Record<string, unknown> } | null {
+function handshake(
+  plan: McpPlan,
+  obs: McpObservation,
+  arrived: (id: JsonRpcId, m: string) => boolean,
+): { signal: string; note: string; evidence: Record<string, unknown> } | null {
   const init = obs.exchanges.find((e) => e.at === 'handshake' && e.sent?.method === 'initialize');
   const expected = plan.handshake.find((h) => h.message.method === 'initialize')?.expected;
   if (init?.http && init.http.status >= 300) {
     const j = judge({ client: 'undici', status: init.http.status, headers: init.http.headers, body: init.http.body });
-    return { signal: 'handshake_refused', note: `the gate refused the runner's initialize (HTTP ${init.http.status}, ${typeof j.evidence.error === 'string' ? j.evidence.error : 'no deny body'})`, evidence: { http_status: init.http.status, error: j.evidence.error } };
+    return {
+      signal: 'handshake_refused',
+      note: `the gate refused the runner's initialize (HTTP ${init.http.status}, ${typeof j.evidence.error === 'string' ? j.evidence.error : 'no deny body'})`,
+      evidence: { http_status: init.http.status, error: j.evidence.error },
+    };
   }
   if (!init || init.answer === undefined || !sameJson(init.answer, expected)) {
     const why = init?.failure ?? (init?.answer ? `unexpected answer ${JSON.stringify(init.answer).slice(0, 200)}` : 'no answer');
-    return { signal: 'handshake_failed', note: `initialize failed: ${why}`, evidence: { reached_fixture: arrived(init ? (idOf(init.sent?.id) ?? '') : '', 'initialize') } };
+    return {
+      signal: 'handshake_failed',
+      note: `initialize failed: ${why}`,
+      evidence: { reached_fixture: arrived(init ? (idOf(init.sent?.id) ?? '') : '', 'initialize') },
+    };
   }
   return null;
 }
@@ -122,7 +135,13 @@ function judgeStep(step: McpStep, ex: McpExchange | undefined, obs: McpObservati
   if (ex.http && ex.http.status >= 300) {
     const j = judge({ client: 'undici', status: ex.http.status, headers: ex.http.headers, body: ex.http.body });
     const deny = denyFrom(j.evidence);
-    if (j.verdict === 'block' && ours) return { verdict: 'error', signal: 'runner_request_refused', deny, note: `the gate refused the runner's ${method} (${String(j.evidence.error)}), so the case's server message was never served` };
+    if (j.verdict === 'block' && ours)
+      return {
+        verdict: 'error',
+        signal: 'runner_request_refused',
+        deny,
+        note: `the gate refused the runner's ${method} (${String(j.evidence.error)}), so the case's server message was never served`,
+      };
     return { verdict: j.verdict === 'allow' ? 'error' : j.verdict, signal: String(j.evidence.matched_signal), deny, httpStatus: ex.http.status, note: j.notes };
   }
   if (id === null) {
@@ -138,11 +157,23 @@ function judgeStep(step: McpStep, ex: McpExchange | undefined, obs: McpObservati
     const code = a.error.code;
     const gateError = data !== null && typeof data.error === 'string' ? data.error : null;
     const deny = gateError !== null ? denyFrom(data!) : undefined;
-    if (gateError !== null && FAILURE_CODES.has(gateError)) return { verdict: 'error', signal: `gate_failure:${gateError}`, deny, note: `the gate failed: ${gateError}` };
-    if (ours && !reached) return { verdict: 'error', signal: 'runner_request_refused', deny, note: `the gate refused the runner's ${method} (${gateError ?? String(code)}), so the case's server message was never served` };
+    if (gateError !== null && FAILURE_CODES.has(gateError))
+      return { verdict: 'error', signal: `gate_failure:${gateError}`, deny, note: `the gate failed: ${gateError}` };
+    if (ours && !reached)
+      return {
+        verdict: 'error',
+        signal: 'runner_request_refused',
+        deny,
+        note: `the gate refused the runner's ${method} (${gateError ?? String(code)}), so the case's server message was never served`,
+      };
     if (code === MCP_DENY_CODE && gateError !== null) return { verdict: 'block', signal: `${ours ? 'result_replaced' : 'jsonrpc_deny'}:${gateError}`, deny };
-    if (!reached || ours) return { verdict: 'block', signal: `${ours ? 'result_replaced' : 'jsonrpc_refusal'}:${String(code)}${gateError ? `:${gateError}` : ''}`, deny };
-    return { verdict: 'error', signal: 'unexpected_error', note: `error ${String(code)} for a request the fixture answered with ${JSON.stringify(expected).slice(0, 200)}` };
+    if (!reached || ours)
+      return { verdict: 'block', signal: `${ours ? 'result_replaced' : 'jsonrpc_refusal'}:${String(code)}${gateError ? `:${gateError}` : ''}`, deny };
+    return {
+      verdict: 'error',
+      signal: 'unexpected_error',
+      note: `error ${String(code)} for a request the fixture answered with ${JSON.stringify(expected).slice(0, 200)}`,
+    };
   }
   if (a !== undefined) {
     const withheld = withheldTools(expected, a);
@@ -152,7 +183,8 @@ function judgeStep(step: McpStep, ex: McpExchange | undefined, obs: McpObservati
   // Nothing came back for a request.
   const gone = obs.process !== undefined && ex.failure !== undefined && /exited/.test(ex.failure);
   if (ex.failure !== undefined && (obs.transport === 'mcp_http' || gone)) return { verdict: 'error', signal: 'no_response', note: ex.failure };
-  if (ours && !reached) return { verdict: 'error', signal: 'runner_request_withheld', note: `the runner's ${method} never reached the fixture and got no answer` };
+  if (ours && !reached)
+    return { verdict: 'error', signal: 'runner_request_withheld', note: `the runner's ${method} never reached the fixture and got no answer` };
   return { verdict: 'block', signal: reached ? 'result_withheld' : 'request_withheld', ...(ex.http ? { httpStatus: ex.http.status } : {}) };
 }
 

@@ -118,7 +118,13 @@ export function judge(o: Observation): Judged {
   if (o.cut !== undefined) {
     return {
       verdict: 'block',
-      evidence: { ...evidence, matched_signal: 'response_cut_mid_body', from_fixture: fromFixture, cut: o.cut, body_bytes_received: Buffer.byteLength(o.body ?? '') },
+      evidence: {
+        ...evidence,
+        matched_signal: 'response_cut_mid_body',
+        from_fixture: fromFixture,
+        cut: o.cut,
+        body_bytes_received: Buffer.byteLength(o.body ?? ''),
+      },
       notes: 'the gate sent the response head, then cut the connection before the body ended',
     };
   }
@@ -127,7 +133,13 @@ export function judge(o: Observation): Judged {
   }
   return {
     verdict: 'error',
-    evidence: { ...evidence, matched_signal: 'unrecognised_response', from_fixture: fromFixture, decision_header: decision ?? null, body_head: (o.body ?? '').slice(0, 200) },
+    evidence: {
+      ...evidence,
+      matched_signal: 'unrecognised_response',
+      from_fixture: fromFixture,
+      decision_header: decision ?? null,
+      body_head: (o.body ?? '').slice(0, 200),
+    },
     notes: `status ${o.status} without the deny contract or a fixture response`,
   };
 }
@@ -147,7 +159,11 @@ export function judgeWs(o: WsObservation, expected: readonly WsMessage[]): Judge
     const j = judge(o.refused);
     const e = { ...evidence, ...j.evidence, client: o.client, ws_upgraded: false };
     if (j.verdict !== 'allow') return { ...j, evidence: e };
-    return { verdict: 'error', evidence: { ...e, matched_signal: 'no_upgrade' }, notes: `status ${o.refused.status ?? '?'} from the fixture without switching protocols` };
+    return {
+      verdict: 'error',
+      evidence: { ...e, matched_signal: 'no_upgrade' },
+      notes: `status ${o.refused.status ?? '?'} from the fixture without switching protocols`,
+    };
   }
   evidence.ws_upgraded = true;
   if (o.decisionId !== undefined) evidence.decision_id = o.decisionId;

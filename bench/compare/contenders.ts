@@ -97,16 +97,32 @@ export async function tinyproxy(ctx: StartContext, mode: Mode): Promise<Contende
     await mkdir(dir, { recursive: true });
     const port = await freePort();
     const conf = join(dir, 'tinyproxy.conf');
-    await writeFile(conf, [
-      `Port ${port}`, 'Listen 127.0.0.1', `Timeout ${mode.longIdle ? 3600 : 600}`, 'MaxClients 20000', 'Allow 127.0.0.1',
-      'LogLevel Critical', `LogFile "${join(dir, 'tinyproxy.log')}"`, `PidFile "${join(dir, 'tinyproxy.pid')}"`, '',
-    ].join('\n'));
+    await writeFile(
+      conf,
+      [
+        `Port ${port}`,
+        'Listen 127.0.0.1',
+        `Timeout ${mode.longIdle ? 3600 : 600}`,
+        'MaxClients 20000',
+        'Allow 127.0.0.1',
+        'LogLevel Critical',
+        `LogFile "${join(dir, 'tinyproxy.log')}"`,
+        `PidFile "${join(dir, 'tinyproxy.pid')}"`,
+        '',
+      ].join('\n'),
+    );
     const child = ctx.kids.spawn(ctx.tools.path('tinyproxy'), ['-d', '-c', conf]);
     child.stdout.resume();
     child.stderr.resume();
     await waitForPort(port, 15_000, () => child.exitCode === null);
     // tinyproxy answers with Connection: close: wrk reconnects and counts each close as a read error.
-    return { name, pid: child.pid!, proxy: { port }, ca: ctx.upstreamCa, note: 'no keep-alive to the agent (closes after each response; wrk counts those closes as read errors)' };
+    return {
+      name,
+      pid: child.pid!,
+      proxy: { port },
+      ca: ctx.upstreamCa,
+      note: 'no keep-alive to the agent (closes after each response; wrk counts those closes as read errors)',
+    };
   });
 }
 
@@ -114,7 +130,8 @@ export async function squid(ctx: StartContext, mode: Mode): Promise<Contender> {
   const name = mode.intercept ? 'Squid ssl-bump' : 'Squid';
   const ca = mode.intercept ? ctx.icpt.cert : ctx.upstreamCa;
   if (!ctx.tools.has('squid')) return { name, ca, unavailable: ctx.tools.why('squid') };
-  if (mode.intercept && !ctx.tools.squidBump) return { name, ca, unavailable: `this squid (${ctx.tools.squidVersion}) is built without OpenSSL: no ssl-bump (Debian: install squid-openssl)` };
+  if (mode.intercept && !ctx.tools.squidBump)
+    return { name, ca, unavailable: `this squid (${ctx.tools.squidVersion}) is built without OpenSSL: no ssl-bump (Debian: install squid-openssl)` };
   if (mode.intercept && !existsSync(CERTGEN)) return { name, ca, unavailable: `${CERTGEN} not found` };
   return guarded(name, ca, async () => {
     const dir = join(ctx.dir, mode.intercept ? 'squid-bump' : 'squid');
@@ -148,8 +165,15 @@ export async function squid(ctx: StartContext, mode: Mode): Promise<Contender> {
       await rm(db, { recursive: true, force: true });
       // Peek at the client hello, stare at the server's certificate, then bump: the usual
       // configuration, and the one that mimics the upstream certificate's names (its IP SAN).
-      lines.push(`sslcrtd_program ${CERTGEN} -s ${db} -M 16MB`, 'sslcrtd_children 4 startup=1 idle=1',
-        'acl step1 at_step SslBump1', 'acl step2 at_step SslBump2', 'ssl_bump peek step1', 'ssl_bump stare step2', 'ssl_bump bump all');
+      lines.push(
+        `sslcrtd_program ${CERTGEN} -s ${db} -M 16MB`,
+        'sslcrtd_children 4 startup=1 idle=1',
+        'acl step1 at_step SslBump1',
+        'acl step2 at_step SslBump2',
+        'ssl_bump peek step1',
+        'ssl_bump stare step2',
+        'ssl_bump bump all',
+      );
       await copyFile(ctx.icpt.cert, join(dir, 'ca.pem'));
       await copyFile(ctx.icpt.key, join(dir, 'ca-key.pem'));
       const init = await ctx.kids.run(CERTGEN, ['-c', '-s', db, '-M', '16MB'], 30_000);
@@ -167,7 +191,13 @@ export async function squid(ctx: StartContext, mode: Mode): Promise<Contender> {
       await waitForPort(port, 30_000, () => child.exitCode === null);
     } catch (err) {
       const log = await readFile(join(dir, 'cache.log'), 'utf8').catch(() => '');
-      throw new Error(`${(err as Error).message}; cache.log: ${log.split('\n').filter((l) => /FATAL|ERROR/.test(l)).slice(-2).join(' ')}`);
+      throw new Error(
+        `${(err as Error).message}; cache.log: ${log
+          .split('\n')
+          .filter((l) => /FATAL|ERROR/.test(l))
+          .slice(-2)
+          .join(' ')}`,
+      );
     }
     return { name, pid: child.pid!, proxy: { port }, ca, note: mode.intercept ? 'peek, stare, bump; certificate helper processes counted' : undefined };
   });
@@ -188,8 +218,21 @@ export async function mitmproxy(ctx: StartContext, mode: Mode): Promise<Contende
     // mitmproxy's CA file is the key and the certificate in one PEM.
     await writeFile(join(confdir, 'mitmproxy-ca.pem'), (await readFile(ctx.icpt.key, 'utf8')) + (await readFile(ctx.icpt.cert, 'utf8')));
     const port = await freePort();
-    const args = ['-q', '--listen-host', '127.0.0.1', '--listen-port', String(port), '--set', `confdir=${confdir}`,
-      '--set', `ssl_verify_upstream_trusted_ca=${ctx.upstreamCa}`, '--set', 'termlog_verbosity=error', '--set', 'flow_detail=0'];
+    const args = [
+      '-q',
+      '--listen-host',
+      '127.0.0.1',
+      '--listen-port',
+      String(port),
+      '--set',
+      `confdir=${confdir}`,
+      '--set',
+      `ssl_verify_upstream_trusted_ca=${ctx.upstreamCa}`,
+      '--set',
+      'termlog_verbosity=error',
+      '--set',
+      'flow_detail=0',
+    ];
     if (!mode.intercept) args.push('--ignore-hosts', '.*');
     if (mode.inject) args.push('--modify-headers', `/~q/Authorization/Bearer ${SECRET_VALUE}`);
     const child = ctx.kids.spawn(ctx.tools.path('mitmdump'), args);

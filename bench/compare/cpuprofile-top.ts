@@ -42,7 +42,8 @@ for (const file of positionals) {
     fileSelf.set(where, (fileSelf.get(where) ?? 0) + us);
   }
   const show = (m: Map<string, number>): void => {
-    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
   };
   console.log(`${file}: ${(total / 1000).toFixed(0)} ms busy (${(idleUs / 1000).toFixed(0)} ms idle, left out)\n-- self time by function`);
   show(fn);

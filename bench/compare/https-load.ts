@@ -102,7 +102,8 @@ async function worker(): Promise<void> {
     try {
       const res = await pool.request({ path: values.path, method: 'GET', reset: handshake });
       const body = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode !== 200 || body.length !== expectBytes) throw new Error(`HTTP ${res.statusCode}, ${body.length} bytes: ${body.subarray(0, 200).toString()}`);
+      if (res.statusCode !== 200 || body.length !== expectBytes)
+        throw new Error(`HTTP ${res.statusCode}, ${body.length} bytes: ${body.subarray(0, 200).toString()}`);
       lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
     } catch (e) {
       errors++;
@@ -118,4 +119,6 @@ await Promise.all(Array.from({ length: Number(values.connections) }, worker));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 await pool.close();
 const sorted = lat.sorted();
-process.stdout.write(JSON.stringify({ rps: lat.count / seconds, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), requests: lat.count, errors, detail: firstError }) + '\n');
+process.stdout.write(
+  JSON.stringify({ rps: lat.count / seconds, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), requests: lat.count, errors, detail: firstError }) + '\n',
+);

@@ -24,7 +24,8 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-if (values['proxy-port'] === undefined || values.port === undefined) throw new Error('usage: idle-client --proxy-port N --port N [--count N] [--tls --ca FILE]');
+if (values['proxy-port'] === undefined || values.port === undefined)
+  throw new Error('usage: idle-client --proxy-port N --port N [--count N] [--tls --ca FILE]');
 const proxyPort = Number(values['proxy-port']);
 const target = `127.0.0.1:${values.port}`;
 const auth = process.env.SLUICE_BENCH_PROXY_AUTH;

@@ -69,11 +69,23 @@ export async function idle(s: Scenario, base: StartContext, o: Options, machine:
       // Two descriptors per passthrough tunnel (one per side), one per held TLS session; keep 500 spare.
       const cap = k.tls ? limit - 500 : Math.floor((limit - 500) / 2);
       const count = Math.min(o.tunnels, cap);
-      if (count < o.tunnels) notes.push(`${c.name}: ${count.toLocaleString('en-US')} tunnels, not ${o.tunnels.toLocaleString('en-US')}: the proxies inherit an open-file limit of ${limit} and a tunnel takes ${k.tls ? 1 : 2} descriptors`);
+      if (count < o.tunnels)
+        notes.push(
+          `${c.name}: ${count.toLocaleString('en-US')} tunnels, not ${o.tunnels.toLocaleString('en-US')}: the proxies inherit an open-file limit of ${limit} and a tunnel takes ${k.tls ? 1 : 2} descriptors`,
+        );
       await sleep(1000);
       const baseRss = treeRss(c.pid).rss;
       const cpu0 = cpuSeconds(c.pid);
-      const args = [IDLE_CLIENT, '--proxy-port', String(c.proxy.port), '--port', String(base.upstream.httpsPort), '--count', String(count), ...(k.tls ? ['--tls', '--ca', c.ca] : [])];
+      const args = [
+        IDLE_CLIENT,
+        '--proxy-port',
+        String(c.proxy.port),
+        '--port',
+        String(base.upstream.httpsPort),
+        '--count',
+        String(count),
+        ...(k.tls ? ['--tls', '--ca', c.ca] : []),
+      ];
       const client = kids.spawn('node', args, c.proxy.auth ? { SLUICE_BENCH_PROXY_AUTH: c.proxy.auth } : undefined);
       const line = (await firstLine(client, /^(\{.*\})$/, 600_000))[1]!;
       const got = JSON.parse(line) as { opened: number; failed: number; seconds: number; firstError?: string };
@@ -101,5 +113,15 @@ export async function idle(s: Scenario, base: StartContext, o: Options, machine:
       await kids.stopAll();
     }
   }
-  return { scenario: 'idle', title: s.title, date: new Date().toISOString(), machine, load: { before, after: loadavg() }, settings: s.settings(o), rows, notes, targets: [] };
+  return {
+    scenario: 'idle',
+    title: s.title,
+    date: new Date().toISOString(),
+    machine,
+    load: { before, after: loadavg() },
+    settings: s.settings(o),
+    rows,
+    notes,
+    targets: [],
+  };
 }

@@ -51,7 +51,10 @@ export async function measure(s: Scenario, base: StartContext, o: Options, machi
         const cpu0 = c.pid ? cpuSeconds(c.pid) : NaN;
         let r: LoadResult;
         try {
-          r = { ...(await run(kids, ctx, c, o, o.seconds, s.name === 'handshake' ? o.handshakeConnections : o.connections)), cpu: c.pid ? cpuSeconds(c.pid) - cpu0 : NaN };
+          r = {
+            ...(await run(kids, ctx, c, o, o.seconds, s.name === 'handshake' ? o.handshakeConnections : o.connections)),
+            cpu: c.pid ? cpuSeconds(c.pid) - cpu0 : NaN,
+          };
         } catch (e) {
           r = { rps: NaN, p50: NaN, p99: NaN, requests: 0, errors: 1, cpu: NaN, detail: (e as Error).message };
         }
@@ -71,7 +74,17 @@ export async function measure(s: Scenario, base: StartContext, o: Options, machi
       if (details.length) notes.push(`${c.name}: ${details.slice(0, 2).join('; ')}`);
       return aggregate(c.name, rs, { note: c.note, peakRssMiB: peak, ...(s.probe ? { p50c1: median(probes.get(c)!) } : {}) });
     });
-    return { scenario: s.name, title: s.title, date: new Date().toISOString(), machine, load: { before, after: loadavg() }, settings: s.settings(o), rows, notes, targets: [] };
+    return {
+      scenario: s.name,
+      title: s.title,
+      date: new Date().toISOString(),
+      machine,
+      load: { before, after: loadavg() },
+      settings: s.settings(o),
+      rows,
+      notes,
+      targets: [],
+    };
   } finally {
     await kids.stopAll();
   }

@@ -41,7 +41,10 @@ const H = 250;
 const PAD = { left: 60, right: 12, top: 34, bottom: 62 };
 
 function drawPanel(p: Panel, x0: number, y0: number): string {
-  const out: string[] = [`<g transform="translate(${x0},${y0})">`, `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(p.title)}</text>`];
+  const out: string[] = [
+    `<g transform="translate(${x0},${y0})">`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(p.title)}</text>`,
+  ];
   const max = Math.max(...p.bars.map((b) => b.value), 0) || 1;
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -50,9 +53,13 @@ function drawPanel(p: Panel, x0: number, y0: number): string {
     const y = PAD.top + plotH - (plotH * i) / 4;
     const v = (max * i) / 4;
     out.push(`<line x1="${PAD.left}" y1="${y}" x2="${W - PAD.right}" y2="${y}" stroke="#e0e0e0"/>`);
-    out.push(`<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="10">${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)}</text>`);
+    out.push(
+      `<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="10">${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)}</text>`,
+    );
   }
-  out.push(`<text x="14" y="${PAD.top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(p.unit)}</text>`);
+  out.push(
+    `<text x="14" y="${PAD.top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(p.unit)}</text>`,
+  );
   const slot = plotW / Math.max(p.bars.length, 1);
   p.bars.forEach((b, i) => {
     const h = (b.value / max) * plotH;
@@ -77,7 +84,11 @@ export function plotSvg(results: ScenarioResult[]): string {
   const height = rows.length * (H + 10) + 50;
   const body: string[] = [];
   rows.forEach((ps, i) => ps.forEach((p, j) => body.push(drawPanel(p, 10 + j * W, 40 + i * (H + 10)))));
-  const when = results.map((r) => r.date).sort().pop() ?? '';
+  const when =
+    results
+      .map((r) => r.date)
+      .sort()
+      .pop() ?? '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="22" font-size="15" font-weight="bold">Sluice vs other proxies on loopback (npm run bench), ${esc(when)}</text>

@@ -118,7 +118,14 @@ export function markdown(res: ScenarioResult): string {
   const cols = columns(res.scenario);
   const base = res.rows.find((r) => isSluice(r) && !r.unavailable);
   const head = ['contender', ...cols.map((c) => c.head), 'errors', 'notes'];
-  const lines = [`### ${res.scenario}: ${res.title}`, '', `${res.date}; ${res.machine}; load average before ${res.load.before.map((x) => x.toFixed(2)).join(' ')}, after ${res.load.after.map((x) => x.toFixed(2)).join(' ')}`, '', res.settings, ''];
+  const lines = [
+    `### ${res.scenario}: ${res.title}`,
+    '',
+    `${res.date}; ${res.machine}; load average before ${res.load.before.map((x) => x.toFixed(2)).join(' ')}, after ${res.load.after.map((x) => x.toFixed(2)).join(' ')}`,
+    '',
+    res.settings,
+    '',
+  ];
   lines.push(`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 || i === head.length - 1 ? '---' : '---:')).join(' | ')} |`);
   for (const r of res.rows) {
     if (r.unavailable) {

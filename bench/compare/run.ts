@@ -47,11 +47,14 @@ function targets(res: ScenarioResult): string[] {
   const sl = row(isSluice);
   const out: string[] = [];
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined && Number.isFinite(a / b) ? a / b : undefined);
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+    a !== undefined && b !== undefined && Number.isFinite(a / b) ? a / b : undefined;
   const added = (): void => {
     const d = row((r) => r.name === 'direct');
     const add = sl?.p50c1 !== undefined && d?.p50c1 !== undefined ? sl.p50c1 - d.p50c1 : undefined;
-    out.push(`added median latency at one keep-alive connection under 1 ms: Sluice ${add?.toFixed(3) ?? '-'} ms over direct: ${verdict(add === undefined || !Number.isFinite(add) ? undefined : add < 1)}`);
+    out.push(
+      `added median latency at one keep-alive connection under 1 ms: Sluice ${add?.toFixed(3) ?? '-'} ms over direct: ${verdict(add === undefined || !Number.isFinite(add) ? undefined : add < 1)}`,
+    );
   };
   if (res.scenario === 'plain') {
     const r = ratio(sl?.rps, row((x) => x.name === 'Squid')?.rps);
@@ -66,7 +69,9 @@ function targets(res: ScenarioResult): string[] {
     out.push(`throughput at least 80% of direct: ${r === undefined ? '-' : `${(r * 100).toFixed(0)}%`}: ${verdict(r === undefined ? undefined : r >= 0.8)}`);
   } else if (res.scenario === 'idle') {
     for (const r of res.rows.filter((x) => isSluice(x) && x.idle)) {
-      out.push(`10,000 idle tunnels under 300 MiB, ${r.name}: ${r.idle!.projectedMiB.toFixed(1)} MiB${r.idle!.tunnels < 10_000 ? ' (projected)' : ''}: ${verdict(r.idle!.projectedMiB < 300)}`);
+      out.push(
+        `10,000 idle tunnels under 300 MiB, ${r.name}: ${r.idle!.projectedMiB.toFixed(1)} MiB${r.idle!.tunnels < 10_000 ? ' (projected)' : ''}: ${verdict(r.idle!.projectedMiB < 300)}`,
+      );
     }
   }
   return out;
@@ -98,7 +103,10 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown scenario '${unknown.join("', '")}': one or more of ${ORDER.join(', ')}, or all`);
   const names: ScenarioName[] = asked.includes('all') ? ORDER : ORDER.filter((n) => asked.includes(n));
   const o: Options = {
-    only: values.only.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== ''),
+    only: values.only
+      .split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter((x) => x !== ''),
     rounds: Number(values.rounds),
     seconds: seconds(values.duration),
     probeSeconds: seconds(values.probe),

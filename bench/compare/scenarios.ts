@@ -6,7 +6,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Children } from '../children.js';
-import { direct, mitmproxy, proxyChain, SECRET_VALUE, sluice, sluiceBeforeCli, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
+import {
+  direct,
+  mitmproxy,
+  proxyChain,
+  SECRET_VALUE,
+  sluice,
+  sluiceBeforeCli,
+  squid,
+  tinyproxy,
+  type Contender,
+  type Mode,
+  type StartContext,
+} from './contenders.js';
 import type { LoadResult } from './load-result.js';
 import type { ScenarioName } from './report.js';
 import { BODY_BYTES, BULK_BYTES } from './upstream.js';
@@ -72,15 +84,43 @@ async function curlCheck(kids: Children, c: Contender, url: string, want: (statu
 const oneK = (status: string, body: string): string | undefined =>
   status === '200' && body.length === BODY_BYTES ? undefined : `HTTP ${status}, ${body.length} bytes: ${body.slice(0, 200)}`;
 
-function httpsLoad(kids: Children, ctx: StartContext, c: Contender, seconds: number, connections: number, mode: 'keepalive' | 'handshake'): Promise<Omit<LoadResult, 'cpu'>> {
-  const args = [HTTPS_LOAD, '--port', String(ctx.upstream.httpsPort), '--path', '/1k', '--ca', c.ca, '--connections', String(connections), '--seconds', String(seconds), '--mode', mode];
+function httpsLoad(
+  kids: Children,
+  ctx: StartContext,
+  c: Contender,
+  seconds: number,
+  connections: number,
+  mode: 'keepalive' | 'handshake',
+): Promise<Omit<LoadResult, 'cpu'>> {
+  const args = [
+    HTTPS_LOAD,
+    '--port',
+    String(ctx.upstream.httpsPort),
+    '--path',
+    '/1k',
+    '--ca',
+    c.ca,
+    '--connections',
+    String(connections),
+    '--seconds',
+    String(seconds),
+    '--mode',
+    mode,
+  ];
   if (c.proxy) args.push('--proxy-port', String(c.proxy.port));
   return kids.run('node', args, (seconds + 120) * 1000, c.proxy?.auth ? { SLUICE_BENCH_PROXY_AUTH: c.proxy.auth } : undefined).then((r) => {
     if (r.code !== 0) throw new Error(`https-load exited ${r.code}: ${r.stderr.trim().slice(-500)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<keyof LoadResult, number | string | null>;
     // JSON turns NaN (no successful request) into null.
     const num = (v: number | string | null | undefined): number => (typeof v === 'number' ? v : NaN);
-    return { rps: num(j.rps), p50: num(j.p50), p99: num(j.p99), requests: num(j.requests), errors: num(j.errors), detail: typeof j.detail === 'string' ? j.detail : undefined };
+    return {
+      rps: num(j.rps),
+      p50: num(j.p50),
+      p99: num(j.p99),
+      requests: num(j.requests),
+      errors: num(j.errors),
+      detail: typeof j.detail === 'string' ? j.detail : undefined,
+    };
   });
 }
 
@@ -88,7 +128,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   plain: {
     name: 'plain',
     title: 'HTTP/1.1 GET of a 1 KiB body through the proxy, keep-alive',
-    settings: (o) => `wrk -t${o.threads} -c${o.connections} -d${o.seconds}s, absolute-form GET http://127.0.0.1:PORT/1k; latency probe wrk -c1 ${o.probeSeconds}s; ${o.rounds} rounds alternating contenders`,
+    settings: (o) =>
+      `wrk -t${o.threads} -c${o.connections} -d${o.seconds}s, absolute-form GET http://127.0.0.1:PORT/1k; latency probe wrk -c1 ${o.probeSeconds}s; ${o.rounds} rounds alternating contenders`,
     start: (ctx) => [
       { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
       { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
@@ -97,14 +138,21 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       ...sluices(ctx, M(true, false)),
     ],
     run: (kids, ctx, c, o, seconds, connections) =>
-      wrkLoad(kids, ctx.tools.path('wrk'), ctx.dir, { upstreamPort: ctx.upstream.httpPort, path: '/1k', ...(c.proxy ? { proxy: c.proxy } : {}) }, { connections, threads: connections === 1 ? 1 : o.threads, seconds }),
+      wrkLoad(
+        kids,
+        ctx.tools.path('wrk'),
+        ctx.dir,
+        { upstreamPort: ctx.upstream.httpPort, path: '/1k', ...(c.proxy ? { proxy: c.proxy } : {}) },
+        { connections, threads: connections === 1 ? 1 : o.threads, seconds },
+      ),
     probe: true,
     preflight: (kids, ctx, c) => curlCheck(kids, c, `http://127.0.0.1:${ctx.upstream.httpPort}/1k`, oneK),
   },
   mitm: {
     name: 'mitm',
     title: 'HTTPS GET of a 1 KiB body with TLS interception, keep-alive to the agent',
-    settings: (o) => `Node client (undici Pool, own CONNECT connector, no TLS resumption), ${o.connections} connections, ${o.seconds}s; latency probe 1 connection ${o.probeSeconds}s; ${o.rounds} rounds alternating; interceptors add Authorization: Bearer <secret>`,
+    settings: (o) =>
+      `Node client (undici Pool, own CONNECT connector, no TLS resumption), ${o.connections} connections, ${o.seconds}s; latency probe 1 connection ${o.probeSeconds}s; ${o.rounds} rounds alternating; interceptors add Authorization: Bearer <secret>`,
     start: (ctx) => [
       { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
       { name: 'mitmproxy', start: () => mitmproxy(ctx, M(true, true)) },
@@ -118,13 +166,17 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       if (body !== undefined || !c.proxy) return body;
       // The upstream echoes the Authorization it got; Sluice redacts a reflected secret.
       return curlCheck(kids, c, `https://127.0.0.1:${ctx.upstream.httpsPort}/check`, (status, b) =>
-        status === '200' && (b === `Bearer ${SECRET_VALUE}` || b.includes('[REDACTED:sluice]')) ? undefined : `credential not injected: HTTP ${status} body ${b.slice(0, 100)}`);
+        status === '200' && (b === `Bearer ${SECRET_VALUE}` || b.includes('[REDACTED:sluice]'))
+          ? undefined
+          : `credential not injected: HTTP ${status} body ${b.slice(0, 100)}`,
+      );
     },
   },
   handshake: {
     name: 'handshake',
     title: 'HTTPS GET of 1 KiB, a new CONNECT + TLS handshake(s) per request (no keep-alive)',
-    settings: (o) => `Node client, every request on a new connection (no TLS session resumption), ${o.handshakeConnections} at a time, ${o.seconds}s; ${o.rounds} rounds alternating`,
+    settings: (o) =>
+      `Node client, every request on a new connection (no TLS session resumption), ${o.handshakeConnections} at a time, ${o.seconds}s; ${o.rounds} rounds alternating`,
     start: (ctx) => [
       { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
       { name: 'mitmproxy', start: () => mitmproxy(ctx, M(true, true)) },
@@ -138,7 +190,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   tunnel: {
     name: 'tunnel',
     title: 'CONNECT passthrough, 1 GiB HTTPS download (curl)',
-    settings: (o) => `curl through CONNECT (TLS end to end with nginx), 1 GiB from a sparse file, one transfer per contender per round; ${o.rounds} rounds alternating`,
+    settings: (o) =>
+      `curl through CONNECT (TLS end to end with nginx), 1 GiB from a sparse file, one transfer per contender per round; ${o.rounds} rounds alternating`,
     start: (ctx) => [
       { name: 'direct', start: () => Promise.resolve(direct(ctx)) },
       { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
@@ -148,10 +201,34 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       ...sluices(ctx, M(false, false)),
     ],
     run: async (kids, ctx, c) => {
-      const r = await kids.run('curl', ['-sS', '--max-time', '600', ...curlVia(c), '--cacert', c.ca, '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', `https://127.0.0.1:${ctx.upstream.httpsPort}/1g`], 660_000);
+      const r = await kids.run(
+        'curl',
+        [
+          '-sS',
+          '--max-time',
+          '600',
+          ...curlVia(c),
+          '--cacert',
+          c.ca,
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code} %{size_download} %{time_total}',
+          `https://127.0.0.1:${ctx.upstream.httpsPort}/1g`,
+        ],
+        660_000,
+      );
       const [status, size, secs] = r.stdout.trim().split(' ');
       const ok = r.code === 0 && status === '200' && Number(size) === BULK_BYTES;
-      return { rps: NaN, p50: NaN, p99: NaN, requests: 1, errors: ok ? 0 : 1, mbps: ok ? Number(size) / Number(secs) / 1e6 : NaN, detail: ok ? undefined : `curl ${r.code} HTTP ${status} ${size} bytes ${r.stderr.trim()}` };
+      return {
+        rps: NaN,
+        p50: NaN,
+        p99: NaN,
+        requests: 1,
+        errors: ok ? 0 : 1,
+        mbps: ok ? Number(size) / Number(secs) / 1e6 : NaN,
+        detail: ok ? undefined : `curl ${r.code} HTTP ${status} ${size} bytes ${r.stderr.trim()}`,
+      };
     },
     probe: false,
     preflight: (kids, ctx, c) => curlCheck(kids, c, `https://127.0.0.1:${ctx.upstream.httpsPort}/1k`, oneK),
@@ -159,7 +236,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   idle: {
     name: 'idle',
     title: 'idle CONNECT tunnels held open: RSS of each proxy',
-    settings: (o) => `${o.tunnels.toLocaleString('en-US')} tunnels requested, opened 100 at a time by one Node client, held idle; RSS (all the proxy's processes) 3 s after the last opened; one round`,
+    settings: (o) =>
+      `${o.tunnels.toLocaleString('en-US')} tunnels requested, opened 100 at a time by one Node client, held idle; RSS (all the proxy's processes) 3 s after the last opened; one round`,
     start: () => [],
     probe: false,
   },

@@ -30,8 +30,23 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 export async function makeCa(kids: Children, dir: string, name: string, cn: string): Promise<CaFiles> {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}-key.pem`);
-  await openssl(kids, ['req', '-x509', ...EC, '-keyout', key, '-out', cert, '-days', '3', '-subj', `/CN=${cn}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl(kids, [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '3',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return { cert, key };
 }
 
@@ -42,7 +57,10 @@ export async function makeUpstreamTls(kids: Children, dir: string): Promise<Upst
   const csr = join(dir, 'upstream.csr');
   const leafCert = join(dir, 'upstream.pem');
   const ext = join(dir, 'upstream.ext');
-  await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
+  await writeFile(
+    ext,
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
   await openssl(kids, ['req', ...EC, '-keyout', leafKey, '-out', csr, '-subj', '/CN=127.0.0.1']);
   await openssl(kids, ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', leafCert, '-days', '3', '-extfile', ext]);
   return { ca, leafCert, leafKey };

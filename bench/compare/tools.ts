@@ -87,7 +87,8 @@ export async function ensureTools(kids: Children, opts: { install: boolean; scra
       for (const pkg of pkgs) {
         const r = await kids.run('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1"', 'sh', pkg], 900_000);
         opts.log(`  ${pkg}: ${r.code === 0 ? 'installed' : `failed (${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`}`);
-        if (r.code !== 0) for (const m of missing) if (PROGRAMS[m] === pkg) tools.miss(m, `apt-get install ${pkg} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        if (r.code !== 0)
+          for (const m of missing) if (PROGRAMS[m] === pkg) tools.miss(m, `apt-get install ${pkg} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
       }
       missing = await look();
     } else {

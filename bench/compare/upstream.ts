@@ -84,4 +84,3 @@ http {
   await waitForPort(httpsPort, 15_000, () => child.exitCode === null);
   return { kind: 'nginx (1 worker)', pid: child.pid!, httpPort, httpsPort };
 }
-

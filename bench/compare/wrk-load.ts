@@ -40,7 +40,13 @@ export function parseWrk(out: string): Omit<LoadResult, 'cpu'> {
   };
 }
 
-export async function wrkLoad(kids: Children, wrk: string, dir: string, t: WrkTarget, opts: { connections: number; threads: number; seconds: number }): Promise<Omit<LoadResult, 'cpu'>> {
+export async function wrkLoad(
+  kids: Children,
+  wrk: string,
+  dir: string,
+  t: WrkTarget,
+  opts: { connections: number; threads: number; seconds: number },
+): Promise<Omit<LoadResult, 'cpu'>> {
   const args = [`-t${Math.min(opts.threads, opts.connections)}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '--timeout', '10s'];
   let url = `http://127.0.0.1:${t.upstreamPort}${t.path}`;
   if (t.proxy) {

@@ -25,7 +25,9 @@ const GEN = 'bench/detection/attacks-dlp.ts';
 function families(): Array<{ id: string; text: string; secrets?: Record<string, string> }> {
   // identifiers that are public by design (a publishable key, an account SID) only warn: not secrets to stop
   const warnOnly = new Set(builtinPatterns.filter((p) => p.action === 'warn').map((p) => p.id));
-  const out: Array<{ id: string; text: string; secrets?: Record<string, string> }> = Object.entries(SAMPLES).filter(([id]) => !warnOnly.has(id)).map(([id, s]) => ({ id, text: s.text }));
+  const out: Array<{ id: string; text: string; secrets?: Record<string, string> }> = Object.entries(SAMPLES)
+    .filter(([id]) => !warnOnly.has(id))
+    .map(([id, s]) => ({ id, text: s.text }));
   out.push({ id: 'known_secret', text: `token ${KNOWN.value}`, secrets: { [KNOWN.name]: KNOWN.value } });
   return out;
 }
@@ -41,10 +43,22 @@ export function dlpCases(): DetectionCase[] {
       const payload = encode(f.text);
       const charset = BINARY_ENCODINGS.has(enc) && !enc.endsWith('bom') ? (enc.startsWith('utf16le') ? 'utf-16le' : 'utf-16be') : undefined;
       const input = (PLACEMENTS[placement] as (typeof PLACEMENTS)[string])(payload, charset);
-      cases.push({ id: `dlp/${f.id}/${enc}/${placement}`, scanner: 'dlp', kind: 'attack', category: enc, placement, source: GEN, input, ...(f.secrets ? { secrets: f.secrets } : {}) });
+      cases.push({
+        id: `dlp/${f.id}/${enc}/${placement}`,
+        scanner: 'dlp',
+        kind: 'attack',
+        category: enc,
+        placement,
+        source: GEN,
+        input,
+        ...(f.secrets ? { secrets: f.secrets } : {}),
+      });
     }
     const file = `# deploy settings\nregion = eu-west-1\n${f.text}\n`;
-    const files = [{ name: 'README.md', data: '# service\n\nRun `make deploy`.\n' }, { name: 'config/settings.ini', data: file }];
+    const files = [
+      { name: 'README.md', data: '# service\n\nRun `make deploy`.\n' },
+      { name: 'config/settings.ini', data: file },
+    ];
     const uploads: Record<string, DetectionCase['input']> = {
       'upload-gzip': upload(gzipSync(file), 'application/octet-stream'),
       'upload-zlib': upload(deflateSync(file), 'application/octet-stream'),
@@ -53,7 +67,17 @@ export function dlpCases(): DetectionCase[] {
       'upload-tar-gz': upload(gzipSync(tar(files)), 'application/gzip'),
       'git-push': upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'),
     };
-    for (const [cat, input] of Object.entries(uploads)) cases.push({ id: `dlp/${f.id}/${cat}/body`, scanner: 'dlp', kind: 'attack', category: cat, placement: 'body', source: GEN, input, ...(f.secrets ? { secrets: f.secrets } : {}) });
+    for (const [cat, input] of Object.entries(uploads))
+      cases.push({
+        id: `dlp/${f.id}/${cat}/body`,
+        scanner: 'dlp',
+        kind: 'attack',
+        category: cat,
+        placement: 'body',
+        source: GEN,
+        input,
+        ...(f.secrets ? { secrets: f.secrets } : {}),
+      });
   }
   cases.push(...splitCases(), ...hexCaseCases(), ...benignDlpCases());
   return cases;
@@ -86,7 +110,16 @@ function splitCases(): DetectionCase[] {
       'header-and-query': { method: 'GET', url: `/api?tail=${pct(b)}`, headers: { 'x-head': a } },
     };
     for (const [placement, input] of Object.entries(inputs)) {
-      out.push({ id: `dlp/${id}/split/${placement}`, scanner: 'dlp', kind: 'attack', category: 'split-request', placement, source: GEN, input, ...(id === 'known_secret' ? { secrets: { [KNOWN.name]: KNOWN.value } } : {}) });
+      out.push({
+        id: `dlp/${id}/split/${placement}`,
+        scanner: 'dlp',
+        kind: 'attack',
+        category: 'split-request',
+        placement,
+        source: GEN,
+        input,
+        ...(id === 'known_secret' ? { secrets: { [KNOWN.name]: KNOWN.value } } : {}),
+      });
     }
   }
   return out;
@@ -95,7 +128,12 @@ function splitCases(): DetectionCase[] {
 /** Store values that are hex sent in the other case, and any value's hex in mixed case. */
 function hexCaseCases(): DetectionCase[] {
   const out: DetectionCase[] = [];
-  const values = ['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b', 'DEADBEEFCAFEF00D0123456789ABCDEF', '3c6e0b8a9c15224a8228b9a98ca1531d', 'A1b2C3d4E5f60718293a4B5c6D7e8F90'];
+  const values = [
+    '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b',
+    'DEADBEEFCAFEF00D0123456789ABCDEF',
+    '3c6e0b8a9c15224a8228b9a98ca1531d',
+    'A1b2C3d4E5f60718293a4B5c6D7e8F90',
+  ];
   values.forEach((v, i) => {
     const secrets = { [`webhook-${i}`]: v };
     const flips: Record<string, string> = {
@@ -108,7 +146,16 @@ function hexCaseCases(): DetectionCase[] {
       if (sent === v) continue;
       for (const placement of ['url', 'header', 'body-json', 'websocket']) {
         const input = (PLACEMENTS[placement] as (typeof PLACEMENTS)[string])(`sig=${sent}`);
-        out.push({ id: `dlp/known_secret_${i}/${flip}/${placement}`, scanner: 'dlp', kind: 'attack', category: 'known-hex-case', placement, source: GEN, input, secrets });
+        out.push({
+          id: `dlp/known_secret_${i}/${flip}/${placement}`,
+          scanner: 'dlp',
+          kind: 'attack',
+          category: 'known-hex-case',
+          placement,
+          source: GEN,
+          input,
+          secrets,
+        });
       }
     }
   });

@@ -56,29 +56,82 @@ export function benignDlpCases(): DetectionCase[] {
   for (let i = 0; i < 80; i++) {
     const oid = h(`commit ${i}`);
     const place = placements[i % placements.length] as string;
-    add('git-oid', place, GEN, (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`${oid} refs/heads/feature-${i}\n${h(`tree ${i}`)} ${h(`parent ${i}`).slice(0, 12)}`), i);
+    add(
+      'git-oid',
+      place,
+      GEN,
+      (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`${oid} refs/heads/feature-${i}\n${h(`tree ${i}`)} ${h(`parent ${i}`).slice(0, 12)}`),
+      i,
+    );
     add('uuid', place, GEN, (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`request ${uuid(i)} for ${uuid(i + 1000)}`), i);
-    add('hash-fingerprint', place, GEN, (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`SHA256 Fingerprint=${h(`cert${i}`, 'sha256').toUpperCase().match(/../g)?.join(':')}`), i);
+    add(
+      'hash-fingerprint',
+      place,
+      GEN,
+      (PLACEMENTS[place] as (typeof PLACEMENTS)[string])(`SHA256 Fingerprint=${h(`cert${i}`, 'sha256').toUpperCase().match(/../g)?.join(':')}`),
+      i,
+    );
   }
   // the lockfile of this repository, in slices as a package manager would send them
   try {
     const lock = readFileSync('package-lock.json', 'utf8');
     for (let i = 0, n = 0; i < lock.length && n < 60; i += 8192, n++) {
-      add('lockfile', n % 2 ? 'body-json' : 'text', 'package-lock.json', { method: 'POST', url: '/-/npm/v1/security/audits', headers: { 'content-type': n % 2 ? 'application/json' : 'text/plain' }, body: n % 2 ? JSON.stringify({ lock: lock.slice(i, i + 8192) }) : lock.slice(i, i + 8192) }, n);
+      add(
+        'lockfile',
+        n % 2 ? 'body-json' : 'text',
+        'package-lock.json',
+        {
+          method: 'POST',
+          url: '/-/npm/v1/security/audits',
+          headers: { 'content-type': n % 2 ? 'application/json' : 'text/plain' },
+          body: n % 2 ? JSON.stringify({ lock: lock.slice(i, i + 8192) }) : lock.slice(i, i + 8192),
+        },
+        n,
+      );
     }
   } catch {
     // not run from the repository root: no lockfile cases
   }
   for (let i = 0; i < 30; i++) {
     const sri = `sha512-${createHash('sha512').update(`pkg${i}`).digest('base64')}`;
-    add('lockfile', 'text', GEN, PLACEMENTS.text?.(`"node_modules/pkg-${i}": {\n  "version": "1.${i}.0",\n  "resolved": "https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz",\n  "integrity": "${sri}"\n},\nchecksum = "${h(`crate${i}`, 'sha256')}"\n    --hash=sha256:${h(`wheel${i}`, 'sha256')}\n`) ?? {}, 100 + i);
+    add(
+      'lockfile',
+      'text',
+      GEN,
+      PLACEMENTS.text?.(
+        `"node_modules/pkg-${i}": {\n  "version": "1.${i}.0",\n  "resolved": "https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.${i}.0.tgz",\n  "integrity": "${sri}"\n},\nchecksum = "${h(`crate${i}`, 'sha256')}"\n    --hash=sha256:${h(`wheel${i}`, 'sha256')}\n`,
+      ) ?? {},
+      100 + i,
+    );
   }
   const pngs = findFiles('/usr/share/icons', (n, size) => n.endsWith('.png') && size > 400 && size < 200_000, 200);
   pngs.forEach((p, i) => {
     const uri = `data:image/png;base64,${readFileSync(p).toString('base64')}`;
     const place = i % 3 === 0 ? 'body-json' : i % 3 === 1 ? 'text' : 'websocket';
-    const body = place === 'body-json' ? JSON.stringify({ model: 'vision-1', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: uri } }, { type: 'text', text: 'what is in this icon?' }] }] }) : `<img src="${uri}" alt="icon">`;
-    add('data-image-uri', place, p, place === 'websocket' ? { url: '/ws', messages: [body] } : { method: 'POST', url: '/v1/chat', headers: { 'content-type': place === 'body-json' ? 'application/json' : 'text/html' }, body }, i);
+    const body =
+      place === 'body-json'
+        ? JSON.stringify({
+            model: 'vision-1',
+            messages: [
+              {
+                role: 'user',
+                content: [
+                  { type: 'image_url', image_url: { url: uri } },
+                  { type: 'text', text: 'what is in this icon?' },
+                ],
+              },
+            ],
+          })
+        : `<img src="${uri}" alt="icon">`;
+    add(
+      'data-image-uri',
+      place,
+      p,
+      place === 'websocket'
+        ? { url: '/ws', messages: [body] }
+        : { method: 'POST', url: '/v1/chat', headers: { 'content-type': place === 'body-json' ? 'application/json' : 'text/html' }, body },
+      i,
+    );
     if (i < 60) add('binary-image', 'multipart', p, PLACEMENTS.multipart?.(readFileSync(p)) ?? {}, i);
   });
   const bundles = [
@@ -87,20 +140,49 @@ export function benignDlpCases(): DetectionCase[] {
   ];
   bundles.forEach((p, i) => {
     const js = readFileSync(p, 'utf8').slice(0, 256 * 1024);
-    add('minified-js', i % 2 ? 'text' : 'multipart', p, i % 2 ? { method: 'PUT', url: `/assets/app.${i}.js`, headers: { 'content-type': 'application/javascript' }, body: js } : (PLACEMENTS.multipart?.(js) ?? {}), i);
+    add(
+      'minified-js',
+      i % 2 ? 'text' : 'multipart',
+      p,
+      i % 2
+        ? { method: 'PUT', url: `/assets/app.${i}.js`, headers: { 'content-type': 'application/javascript' }, body: js }
+        : (PLACEMENTS.multipart?.(js) ?? {}),
+      i,
+    );
   });
   // real code pushed and uploaded: compiled files of the packages installed here
   const code = findFiles('node_modules', (n, size) => /\.(m?js|ts)$/.test(n) && !n.endsWith('.d.ts') && size > 2000 && size < 300_000, 240);
   for (let i = 0; i + 2 < code.length; i += 3) {
     const files = code.slice(i, i + 3).map((p) => ({ name: p.replace(/^node_modules\//, ''), data: readFileSync(p) }));
-    add('source-push', 'body', files.map((f) => f.name).join(' '), upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'), i / 3);
-    add('source-upload', i % 2 ? 'multipart' : 'text', files[0]?.name ?? '', i % 2 ? (PLACEMENTS.multipart?.(files[0]?.data ?? '') ?? {}) : upload(gzipSync(tar(files)), 'application/gzip'), i / 3);
+    add(
+      'source-push',
+      'body',
+      files.map((f) => f.name).join(' '),
+      upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'),
+      i / 3,
+    );
+    add(
+      'source-upload',
+      i % 2 ? 'multipart' : 'text',
+      files[0]?.name ?? '',
+      i % 2 ? (PLACEMENTS.multipart?.(files[0]?.data ?? '') ?? {}) : upload(gzipSync(tar(files)), 'application/gzip'),
+      i / 3,
+    );
   }
   for (let i = 0; i < 20; i++) {
-    const files = [{ name: 'src/main.ts', data: `export const id = '${uuid(i)}';\nconsole.log('build ${h(`b${i}`)}');\n` }, { name: 'README.md', data: `# project ${i}\n\nSee docs. Commit ${h(`c${i}`)}.\n` }];
+    const files = [
+      { name: 'src/main.ts', data: `export const id = '${uuid(i)}';\nconsole.log('build ${h(`b${i}`)}');\n` },
+      { name: 'README.md', data: `# project ${i}\n\nSee docs. Commit ${h(`c${i}`)}.\n` },
+    ];
     add('clean-git-push', 'body', GEN, upload(gitPushBody(files), 'application/x-git-receive-pack-request', '/org/repo.git/git-receive-pack'), i);
     add('clean-archive', 'body', GEN, upload(i % 3 === 0 ? zip(files) : i % 3 === 1 ? gzipSync(tar(files)) : tar(files), 'application/octet-stream'), i);
-    add('utf16-text', 'text', GEN, PLACEMENTS.text?.(Buffer.from(`Quarterly report ${i}: revenue grew; see ticket ${uuid(i)} and build ${h(`u${i}`)}.`, 'utf16le'), 'utf-16le') ?? {}, i);
+    add(
+      'utf16-text',
+      'text',
+      GEN,
+      PLACEMENTS.text?.(Buffer.from(`Quarterly report ${i}: revenue grew; see ticket ${uuid(i)} and build ${h(`u${i}`)}.`, 'utf16le'), 'utf-16le') ?? {},
+      i,
+    );
   }
   return out;
 }

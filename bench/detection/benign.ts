@@ -14,23 +14,35 @@ import { CACHE, ROOT, gather } from './gather-benign.js';
 export const NEAR_LINE = join(ROOT, 'bench/detection/corpus/near-line');
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json',
-  '.jsonl': 'application/x-ndjson', '.sse': 'text/event-stream', '.yml': 'application/yaml', '.yaml': 'application/yaml',
+  '.html': 'text/html; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.json': 'application/json',
+  '.jsonl': 'application/x-ndjson',
+  '.sse': 'text/event-stream',
+  '.yml': 'application/yaml',
+  '.yaml': 'application/yaml',
 };
 
 function doc(id: string, category: string, source: string, contentType: string, body: string): DetectionCase {
   return {
-    id: `benign/${id}`, scanner: 'injection', kind: 'benign', category, placement: 'document', source,
+    id: `benign/${id}`,
+    scanner: 'injection',
+    kind: 'benign',
+    category,
+    placement: 'document',
+    source,
     input: { method: 'POST', url: 'https://docs.example.com/upload', headers: { 'content-type': contentType }, body },
   };
 }
 
 /** The near-line documents only (tests use these without gathering). */
 export function nearLineCases(): DetectionCase[] {
-  return readdirSync(NEAR_LINE).sort().map((name) => {
-    const source = `bench/detection/corpus/near-line/${name}`;
-    return doc(`near-line/${name}`, 'near-line', source, TYPES[extname(name)] ?? 'text/plain; charset=utf-8', readFileSync(join(NEAR_LINE, name), 'utf8'));
-  });
+  return readdirSync(NEAR_LINE)
+    .sort()
+    .map((name) => {
+      const source = `bench/detection/corpus/near-line/${name}`;
+      return doc(`near-line/${name}`, 'near-line', source, TYPES[extname(name)] ?? 'text/plain; charset=utf-8', readFileSync(join(NEAR_LINE, name), 'utf8'));
+    });
 }
 
 export function cases(): DetectionCase[] {

@@ -69,7 +69,12 @@ export function tar(files: readonly FileEntry[]): Buffer {
     h.write('0001750\0', 108);
     h.write('0001750\0', 116);
     h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write(`${Math.floor(Date.UTC(2026, 0, 1) / 1000).toString(8).padStart(11, '0')}\0`, 136);
+    h.write(
+      `${Math.floor(Date.UTC(2026, 0, 1) / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+    );
     h.write('        ', 148);
     h.write('0', 156);
     h.write('ustar\x0000', 257, 'latin1');
@@ -112,7 +117,9 @@ export function gitPushBody(files: readonly FileEntry[]): Buffer {
   }
   const tree = Buffer.concat(treeEntries);
   objects.push([2, tree]);
-  const commit = Buffer.from(`tree ${sha('tree', tree).toString('hex')}\nauthor Dev <dev@example.com> 1767225600 +0000\ncommitter Dev <dev@example.com> 1767225600 +0000\n\nadd config\n`);
+  const commit = Buffer.from(
+    `tree ${sha('tree', tree).toString('hex')}\nauthor Dev <dev@example.com> 1767225600 +0000\ncommitter Dev <dev@example.com> 1767225600 +0000\n\nadd config\n`,
+  );
   objects.push([1, commit]);
   const head = Buffer.alloc(12);
   head.write('PACK', 0);

@@ -14,7 +14,8 @@ export type Encoding = (text: string) => Encoded;
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 const wrap = (s: string, width: number, sep = '\n'): string => s.match(new RegExp(`.{1,${width}}`, 'gs'))?.join(sep) ?? s;
-const hexPairs = (s: string, upper = false): string[] => Array.from(Buffer.from(s), (b) => b.toString(16).padStart(2, '0')).map((h) => (upper ? h.toUpperCase() : h));
+const hexPairs = (s: string, upper = false): string[] =>
+  Array.from(Buffer.from(s), (b) => b.toString(16).padStart(2, '0')).map((h) => (upper ? h.toUpperCase() : h));
 
 /** RFC 4648 base32 (upper case, padded). */
 export function base32(buf: Buffer): string {
@@ -51,13 +52,17 @@ function quotedPrintable(s: string, width: number): string {
 }
 
 /** Interleave `mark` after every `every` characters. */
-const interleave = (s: string, mark: string, every = 1): string => Array.from(s).map((c, i) => ((i + 1) % every === 0 ? c + mark : c)).join('');
+const interleave = (s: string, mark: string, every = 1): string =>
+  Array.from(s)
+    .map((c, i) => ((i + 1) % every === 0 ? c + mark : c))
+    .join('');
 
 /** ASCII to fullwidth forms (U+FF01..U+FF5E); space stays. */
-const fullwidth = (s: string): string => Array.from(s, (c) => {
-  const n = c.charCodeAt(0);
-  return n > 0x20 && n < 0x7f ? String.fromCharCode(n + 0xfee0) : c;
-}).join('');
+const fullwidth = (s: string): string =>
+  Array.from(s, (c) => {
+    const n = c.charCodeAt(0);
+    return n > 0x20 && n < 0x7f ? String.fromCharCode(n + 0xfee0) : c;
+  }).join('');
 
 const utf16be = (s: string): Buffer => Buffer.from(s, 'utf16le').swap16();
 const nest = (s: string, n: number): string => {
@@ -68,7 +73,7 @@ const nest = (s: string, n: number): string => {
 
 export const ENCODINGS: Record<string, Encoding> = {
   plain: (s) => s,
-  'base64': (s) => b64(s),
+  base64: (s) => b64(s),
   'base64-wrap76': (s) => wrap(b64(`${s}\n`.repeat(3)), 76),
   'base64-wrap64-crlf': (s) => wrap(b64(`${s}\n`.repeat(2)), 64, '\r\n'),
   'base64-wrap19': (s) => wrap(b64(s), 19),
@@ -77,15 +82,24 @@ export const ENCODINGS: Record<string, Encoding> = {
   'hex-colon': (s) => hexPairs(s).join(':'),
   'hex-space-upper': (s) => hexPairs(s, true).join(' '),
   'hex-comma': (s) => hexPairs(s).join(','),
-  'hex-0x': (s) => hexPairs(s).map((h) => `0x${h}`).join(', '),
-  'hex-0x-upper-nosep': (s) => hexPairs(s, true).map((h) => `0x${h}`).join(''),
-  'hex-backslash-x': (s) => hexPairs(s).map((h) => `\\x${h}`).join(''),
+  'hex-0x': (s) =>
+    hexPairs(s)
+      .map((h) => `0x${h}`)
+      .join(', '),
+  'hex-0x-upper-nosep': (s) =>
+    hexPairs(s, true)
+      .map((h) => `0x${h}`)
+      .join(''),
+  'hex-backslash-x': (s) =>
+    hexPairs(s)
+      .map((h) => `\\x${h}`)
+      .join(''),
   'hex-mixed-case': (s) => Array.from(Buffer.from(s).toString('hex'), (c, i) => (i % 3 === 0 ? c.toUpperCase() : c)).join(''),
-  'base32': (s) => base32(Buffer.from(s)),
+  base32: (s) => base32(Buffer.from(s)),
   'base32-lower-nopad': (s) => base32(Buffer.from(s)).replace(/=+$/, '').toLowerCase(),
-  'utf16le': (s) => Buffer.from(s, 'utf16le'),
+  utf16le: (s) => Buffer.from(s, 'utf16le'),
   'utf16le-bom': (s) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')]),
-  'utf16be': (s) => utf16be(s),
+  utf16be: (s) => utf16be(s),
   'utf16be-bom': (s) => Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(s)]),
   'quoted-printable': (s) => quotedPrintable(s, 9),
   'gzip-base64': (s) => b64(gzipSync(s)),
@@ -101,7 +115,7 @@ export const ENCODINGS: Record<string, Encoding> = {
   'cf-mixed': (s) => Array.from(s, (c, i) => c + ['\u200b', '\u2064', '\ufeff', '\u180e', '\u2066', '\u206f'][i % 6]).join(''),
   'variation-selector': (s) => interleave(s, '\ufe0f'),
   'variation-selector-supp': (s) => interleave(s, '\u{e0100}', 2),
-  'fullwidth': (s) => fullwidth(s),
+  fullwidth: (s) => fullwidth(s),
   'fullwidth-half': (s) => Array.from(s, (c, i) => (i % 2 === 0 ? fullwidth(c) : c)).join(''),
   'base64-nested4': (s) => nest(s, 4),
   'base64-nested5': (s) => nest(s, 5),

@@ -82,14 +82,34 @@ function receive(c: DetectionCase, needles: readonly Buffer[]): Received {
 }
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", plus: '+', equals: '=', sol: '/', percnt: '%', commat: '@', excl: '!', tilde: '~', lowbar: '_', colon: ':', num: '#',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  plus: '+',
+  equals: '=',
+  sol: '/',
+  percnt: '%',
+  commat: '@',
+  excl: '!',
+  tilde: '~',
+  lowbar: '_',
+  colon: ':',
+  num: '#',
 };
 
 /** One text read every way a client could: escapes of each kind decoded, line breaks removed. */
 function views(buf: Buffer): string[] {
   const raw = buf.toString('latin1');
-  const json = raw.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/\\(["\\/])/g, '$1').replace(/\\n/g, '\n');
-  const html = json.replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&#(\d+);?/g, (_, d: string) => String.fromCharCode(Number(d))).replace(/&([a-z]+);/gi, (m, n: string) => NAMED[n] ?? m);
+  const json = raw
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\(["\\/])/g, '$1')
+    .replace(/\\n/g, '\n');
+  const html = json
+    .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/&#(\d+);?/g, (_, d: string) => String.fromCharCode(Number(d)))
+    .replace(/&([a-z]+);/gi, (m, n: string) => NAMED[n] ?? m);
   const pct = html.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   const out = [raw, json, html, pct].flatMap((v) => [v, v.replace(/[\r\n]/g, '')]);
   for (const at of [0, 1]) {

@@ -24,12 +24,15 @@ const sampleOf = (cases: DetectionCase[], want: number): DetectionCase[] => case
 
 function fetchThroughGate(gatePort: number, auth: string, url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: gatePort, method: 'GET', path: url, headers: { host: new URL(url).host, 'proxy-authorization': auth } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port: gatePort, method: 'GET', path: url, headers: { host: new URL(url).host, 'proxy-authorization': auth } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -39,7 +42,16 @@ export async function runGateSample(runs: readonly DetectionCase[], evaluators: 
   const injection = evaluators.get('injection');
   if (!injection) return;
   const cases = runs.filter((c) => c.scanner === 'injection');
-  const sample = [...sampleOf(cases.filter((c) => c.kind === 'attack'), 150), ...sampleOf(cases.filter((c) => c.kind === 'benign'), 150)];
+  const sample = [
+    ...sampleOf(
+      cases.filter((c) => c.kind === 'attack'),
+      150,
+    ),
+    ...sampleOf(
+      cases.filter((c) => c.kind === 'benign'),
+      150,
+    ),
+  ];
   const upstream = createServer((req, res) => {
     const c = sample[Number((req.url ?? '').slice(1))];
     if (!c) return void res.writeHead(404).end();
@@ -53,7 +65,10 @@ export async function runGateSample(runs: readonly DetectionCase[], evaluators: 
     const init = await kids.run('node', [SLUICE, 'init', '--dir', dir], 30_000);
     if (init.code !== 0) throw new Error(`sluice init failed: ${init.stderr}`);
     const configFile = join(dir, 'bench.yaml');
-    await writeFile(configFile, `version: 1\nlisten: 127.0.0.1:0\ndns:\n  hosts:\n    ${HOST}: 127.0.0.1\nnetwork:\n  allow_private: [127.0.0.1/32]\nlog:\n  level: warn\nrules:\n  - id: docs\n    hosts: [${HOST}]\n`);
+    await writeFile(
+      configFile,
+      `version: 1\nlisten: 127.0.0.1:0\ndns:\n  hosts:\n    ${HOST}: 127.0.0.1\nnetwork:\n  allow_private: [127.0.0.1/32]\nlog:\n  level: warn\nrules:\n  - id: docs\n    hosts: [${HOST}]\n`,
+    );
     const gate = kids.spawn('node', [SLUICE, 'start', '--config', configFile, '--listen', '127.0.0.1:0']);
     const gatePort = Number(new URL((await firstLine(gate, /^sluice listening on (http:\/\/\S+)$/))[1]!).port);
     const minted = await kids.run('node', [SLUICE, 'token', '--tenant', 'bench', '--agent', 'detection', '--ttl', '1h', '--config', configFile], 30_000);

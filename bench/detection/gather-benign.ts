@@ -59,7 +59,11 @@ function walk(dir: string, keep: (p: string) => boolean, out: string[], depth = 
 }
 
 const typeOf = (p: string): string =>
-  /\.html?(?:\.gz)?$/i.test(p) ? 'text/html; charset=utf-8' : /\.(?:md|markdown)(?:\.gz)?$/i.test(p) ? 'text/markdown; charset=utf-8' : 'text/plain; charset=utf-8';
+  /\.html?(?:\.gz)?$/i.test(p)
+    ? 'text/html; charset=utf-8'
+    : /\.(?:md|markdown)(?:\.gz)?$/i.test(p)
+      ? 'text/markdown; charset=utf-8'
+      : 'text/plain; charset=utf-8';
 const idOf = (category: string, source: string): string => `${category}/${createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
 
 /** Read one manifest entry's document, or undefined when it is gone or too small. */
@@ -69,7 +73,8 @@ export function readSource(e: ManifestEntry): string | undefined {
     if (e.source.startsWith('man:')) {
       const raw = execFileSync('man', ['-P', 'cat', e.source.slice(4)], {
         env: { ...process.env, MANWIDTH: '80', MAN_KEEP_FORMATTING: '', GROFF_NO_SGR: '1', LANG: 'C.UTF-8' },
-        stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 8 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 8 * 1024 * 1024,
       }).toString('utf8');
       // Overstrike (bold as X\bX) from groff: keep the second character.
       text = raw.replace(BACKSPACED, '');
@@ -106,7 +111,8 @@ function discover(): ManifestEntry[] {
   walk('/usr/share/doc', (p) => /(?:readme[^/]*|\.md|\.txt|\.html?|changelog\.gz|news\.gz|faq[^/]*)$/i.test(p) && !/copyright/i.test(p), deb);
   // Take every n-th so one huge package (a docs tree) does not fill the quota.
   const stride = Math.max(1, Math.floor(deb.length / (CAPS['debian-doc'] * 1.3)));
-  for (let i = 0; i < deb.length && found.filter((f) => f.category === 'debian-doc').length < CAPS['debian-doc'] * 1.3; i += stride) add('debian-doc', deb[i]!, typeOf(deb[i]!));
+  for (let i = 0; i < deb.length && found.filter((f) => f.category === 'debian-doc').length < CAPS['debian-doc'] * 1.3; i += stride)
+    add('debian-doc', deb[i]!, typeOf(deb[i]!));
   const man: string[] = [];
   for (const sec of ['man1', 'man5', 'man7', 'man8']) walk(join('/usr/share/man', sec), (p) => /\.gz$/.test(p), man);
   const mstride = Math.max(1, Math.floor(man.length / (CAPS['man-page'] * 1.3)));

@@ -9,7 +9,8 @@ import type { DetectionCase } from './case.js';
 
 type Input = DetectionCase['input'];
 
-const FILLER = 'The service returns results in pages of fifty. Use the cursor from the previous page to fetch the next one. ' +
+const FILLER =
+  'The service returns results in pages of fifty. Use the cursor from the previous page to fetch the next one. ' +
   'Rate limits apply per key; the response carries the remaining quota in a header.';
 
 const attr = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('"', '&quot;');

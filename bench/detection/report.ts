@@ -4,8 +4,17 @@
  */
 import type { DetectionCase } from './case.js';
 
-export interface Outcome { c: DetectionCase; flagged: boolean }
-export interface Row { scanner: string; kind: string; category: string; cases: number; flagged: number }
+export interface Outcome {
+  c: DetectionCase;
+  flagged: boolean;
+}
+export interface Row {
+  scanner: string;
+  kind: string;
+  category: string;
+  cases: number;
+  flagged: number;
+}
 
 export function tally(outcomes: readonly Outcome[]): Row[] {
   const rows = new Map<string, Row>();
@@ -28,6 +37,8 @@ export function printRows(rows: readonly Row[]): void {
   console.log('| --- | --- | --- | ---: | ---: | ---: |');
   for (const r of rows) {
     const rate = pct(r.flagged, r.cases);
-    console.log(`| ${r.scanner} | ${r.kind} | ${r.category} | ${r.cases} | ${r.kind === 'attack' ? rate : ''} | ${r.kind === 'benign' ? `${rate} (${r.flagged})` : ''} |`);
+    console.log(
+      `| ${r.scanner} | ${r.kind} | ${r.category} | ${r.cases} | ${r.kind === 'attack' ? rate : ''} | ${r.kind === 'benign' ? `${rate} (${r.flagged})` : ''} |`,
+    );
   }
 }

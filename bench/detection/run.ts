@@ -19,7 +19,10 @@ import type { Outcome } from './report.js';
 
 const { values } = parseArgs({ options: { gate: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } }, strict: true });
 
-interface Evaluator { evaluate: Evaluate; explain?: (c: DetectionCase) => string[] }
+interface Evaluator {
+  evaluate: Evaluate;
+  explain?: (c: DetectionCase) => string[];
+}
 
 async function evaluatorFor(s: Scanner): Promise<Evaluator | undefined> {
   try {
@@ -84,7 +87,10 @@ if (injection) {
     steady.push((best * 10240) / size);
   }
 }
-for (const [label, xs] of [['first pass, cold', perTenKb], ['steady state, best of 3', steady]] as const) {
+for (const [label, xs] of [
+  ['first pass, cold', perTenKb],
+  ['steady state, best of 3', steady],
+] as const) {
   xs.sort((a, b) => a - b);
   if (xs.length === 0) continue;
   const q = (p: number): string => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!.toFixed(3);

@@ -142,7 +142,13 @@ function scrubRange(
 }
 
 /** scrubRange in one pass over `buf`, for many needles: same matches, same result. */
-function scrubRangeGrams(buf: Buffer, needles: readonly Buffer[], replacement: Buffer, limit: number, g: GramIndex): { pieces: Buffer[]; pos: number; count: number } {
+function scrubRangeGrams(
+  buf: Buffer,
+  needles: readonly Buffer[],
+  replacement: Buffer,
+  limit: number,
+  g: GramIndex,
+): { pieces: Buffer[]; pos: number; count: number } {
   const pieces: Buffer[] = [];
   let pos = 0;
   let count = 0;

@@ -42,11 +42,20 @@ function corpus(): Buffer {
   while (len < SIZE) {
     const r = rnd();
     const p =
-      r < 0.4 ? JSON.stringify({ id: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(12)}`, sha: hex(40), title: sentence(), url: `https://api.example.com/v1/items/${hex(6)}?q=a%20b&page=2` }) + '\n'
-      : r < 0.6 ? `<p class="note">${sentence().replace(/&/g, '&amp;')} &mdash; &#169; 2026</p>\n`
-      : r < 0.8 ? sentence() + '\n'
-      : r < 0.97 ? `2026-03-10T09:00:00Z INFO request_id=${hex(32)} path=/api/v1/items status=200\n`
-      : image;
+      r < 0.4
+        ? JSON.stringify({
+            id: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+            sha: hex(40),
+            title: sentence(),
+            url: `https://api.example.com/v1/items/${hex(6)}?q=a%20b&page=2`,
+          }) + '\n'
+        : r < 0.6
+          ? `<p class="note">${sentence().replace(/&/g, '&amp;')} &mdash; &#169; 2026</p>\n`
+          : r < 0.8
+            ? sentence() + '\n'
+            : r < 0.97
+              ? `2026-03-10T09:00:00Z INFO request_id=${hex(32)} path=/api/v1/items status=200\n`
+              : image;
     parts.push(p);
     len += p.length;
   }
@@ -76,18 +85,30 @@ function time(body: Buffer, make: () => { push(c: Buffer): Buffer; end(): Buffer
 }
 
 const mixed = corpus();
-const plainText = Buffer.from(sentence().replace(/[&%]/g, '').repeat(Math.ceil(SIZE / 200)).slice(0, SIZE), 'latin1');
+const plainText = Buffer.from(
+  sentence()
+    .replace(/[&%]/g, '')
+    .repeat(Math.ceil(SIZE / 200))
+    .slice(0, SIZE),
+  'latin1',
+);
 const htmlDense = Buffer.from('<p>fish &amp; chips &mdash; 100% &#169; 2026</p>\n'.repeat(Math.ceil(SIZE / 48)).slice(0, SIZE), 'latin1');
 const secrets = Array.from({ length: 20 }, () => Buffer.from(`sk_live_${randomBytes(18).toString('base64url')}+/=`));
 console.log(`reflection scrubber, ${(SIZE / 2 ** 20).toFixed(0)} MiB per body, ${CHUNK / 1024} KiB chunks (MB/s of CPU time, median of ${RUNS})`);
 console.log('body          secrets  needles(new/old)  normalising (new)  fixed needles (old)');
-for (const [label, body] of [['mixed', mixed], ['plain text', plainText], ['dense HTML', htmlDense]] as const) {
+for (const [label, body] of [
+  ['mixed', mixed],
+  ['plain text', plainText],
+  ['dense HTML', htmlDense],
+] as const) {
   for (const n of [1, 20]) {
     const ours = Object.freeze(secrets.slice(0, n).flatMap((s) => [...reflectionNeedles(s, { type: 'basic', secret: 's', username: 'api' })]));
     const old = Object.freeze(secrets.slice(0, n).flatMap((s) => [...legacyNeedles(s, { basic: { username: 'api' } })]));
     const a = time(body, () => new ReflectionScrubber(ours));
     const b = time(body, () => new LegacyScrubber(old));
-    console.log(`${label.padEnd(12)}  ${String(n).padStart(7)}  ${`${ours.length}/${old.length}`.padStart(16)}  ${a.toFixed(0).padStart(17)}  ${b.toFixed(0).padStart(19)}`);
+    console.log(
+      `${label.padEnd(12)}  ${String(n).padStart(7)}  ${`${ours.length}/${old.length}`.padStart(16)}  ${a.toFixed(0).padStart(17)}  ${b.toFixed(0).padStart(19)}`,
+    );
   }
 }
 
@@ -109,4 +130,5 @@ for (const c of cases) {
 const total = [...rows.values()].reduce((a, r) => ({ n: a.n + r.n, now: a.now + r.now, before: a.before + r.before }), { n: 0, now: 0, before: 0 });
 console.log(`\nreflection corpus: echoes scrubbed (every form x 5 secret shapes x placements); benign changed: ${fp} of ${cases.length - total.n}`);
 console.log('form                       cases  normalising (new)  fixed needles (old)');
-for (const [k, r] of [...rows.entries(), ['total', total] as const]) console.log(`${k.padEnd(25)} ${String(r.n).padStart(6)}  ${String(r.now).padStart(17)}  ${String(r.before).padStart(19)}`);
+for (const [k, r] of [...rows.entries(), ['total', total] as const])
+  console.log(`${k.padEnd(25)} ${String(r.n).padStart(6)}  ${String(r.now).padStart(17)}  ${String(r.before).padStart(19)}`);

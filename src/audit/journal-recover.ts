@@ -76,7 +76,9 @@ export function inSqlite(dataDir: string, ids: readonly string[]): Set<string> {
     if (!hasTable) return found;
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = db.prepare(`SELECT decision_id FROM ${AUDIT_TABLE} WHERE decision_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { decision_id: string }[];
+      const rows = db.prepare(`SELECT decision_id FROM ${AUDIT_TABLE} WHERE decision_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as {
+        decision_id: string;
+      }[];
       for (const r of rows) found.add(r.decision_id);
     }
   } finally {

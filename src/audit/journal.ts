@@ -88,7 +88,10 @@ export class AuditJournal {
   private readonly segmentBytes: number;
   private readonly segmentMs: number;
 
-  private constructor(private readonly opts: JournalOptions, private readonly progress: SinkProgress) {
+  private constructor(
+    private readonly opts: JournalOptions,
+    private readonly progress: SinkProgress,
+  ) {
     this.dir = join(opts.dataDir, JOURNAL_DIR);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;

@@ -34,7 +34,10 @@ export class JsonlAuditSink extends SinkHealth implements AuditSink {
   private readonly onStdoutError = (err: Error): void => this.fail(err);
 
   /** `target` is `'stdout'` or a file path (appended to, created mode 0600 if missing). */
-  constructor(readonly target: string, private readonly opts: JsonlAuditSinkOptions) {
+  constructor(
+    readonly target: string,
+    private readonly opts: JsonlAuditSinkOptions,
+  ) {
     super(opts.onError);
     this.maxBacklog = opts.maxBacklogBytes ?? 16 * 1024 * 1024;
     this.stream = this.open();
@@ -53,8 +56,7 @@ export class JsonlAuditSink extends SinkHealth implements AuditSink {
         if (err) {
           this._dropped++;
           this.fail(err);
-        }
-        else {
+        } else {
           this._written++;
           if (s.writableLength <= this.maxBacklog) this.ok();
         }

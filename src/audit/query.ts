@@ -92,9 +92,10 @@ export function queryAudit(dbPath: string, filter: AuditFilter = {}): AuditRecor
   const { sql, params } = whereClause(filter);
   const db = openAuditReader(dbPath);
   try {
-    const rows = db
-      .prepare(`SELECT * FROM ${AUDIT_TABLE}${sql} ORDER BY ${F.time} ${dir}, rowid ${dir} LIMIT ?`)
-      .all(...params, limit) as Record<string, unknown>[];
+    const rows = db.prepare(`SELECT * FROM ${AUDIT_TABLE}${sql} ORDER BY ${F.time} ${dir}, rowid ${dir} LIMIT ?`).all(...params, limit) as Record<
+      string,
+      unknown
+    >[];
     return rows.map(rowToRecord);
   } finally {
     db.close();
@@ -113,9 +114,10 @@ export function latestAudit(dbPath: string, n: number): { records: AuditRecord[]
   try {
     return db.transaction(() => {
       const max = db.prepare(`SELECT COALESCE(MAX(rowid), 0) AS m FROM ${AUDIT_TABLE}`).get() as { m: number };
-      const rows = db
-        .prepare(`SELECT * FROM ${AUDIT_TABLE} WHERE rowid <= ? ORDER BY rowid DESC LIMIT ?`)
-        .all(max.m, Math.max(0, n)) as Record<string, unknown>[];
+      const rows = db.prepare(`SELECT * FROM ${AUDIT_TABLE} WHERE rowid <= ? ORDER BY rowid DESC LIMIT ?`).all(max.m, Math.max(0, n)) as Record<
+        string,
+        unknown
+      >[];
       return { records: rows.reverse().map(rowToRecord), lastRowid: max.m };
     })();
   } finally {
@@ -146,8 +148,7 @@ export interface TailOptions {
 export function tailAudit(dbPath: string, opts: TailOptions): () => void {
   const db = openAuditReader(dbPath);
   const next = db.prepare(`SELECT rowid AS __rowid, * FROM ${AUDIT_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT 1000`);
-  let last =
-    opts.fromRowid ?? (db.prepare(`SELECT COALESCE(MAX(rowid), 0) AS m FROM ${AUDIT_TABLE}`).get() as { m: number }).m;
+  let last = opts.fromRowid ?? (db.prepare(`SELECT COALESCE(MAX(rowid), 0) AS m FROM ${AUDIT_TABLE}`).get() as { m: number }).m;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const poll = (): void => {

@@ -58,7 +58,10 @@ export class MemoryAuditSink implements AuditSink {
  * if (config.audit.fail_closed && !audit.healthy) refuse(503, 'audit_unavailable');
  */
 export class MultiSink implements AuditSink, HealthReporter {
-  constructor(private readonly sinks: readonly AuditSink[], private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly sinks: readonly AuditSink[],
+    private readonly onError: (err: unknown) => void,
+  ) {}
   get healthy(): boolean {
     return this.sinks.every((s) => !isHealthReporter(s) || s.healthy);
   }

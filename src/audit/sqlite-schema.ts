@@ -59,11 +59,7 @@ export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
 // Only decision_id and time are NOT NULL: a record with an odd value must still be
 // storable, or one bad record would wedge the batch and, fail-closed, the gate.
 const CREATE_TABLE = `CREATE TABLE ${AUDIT_TABLE} (\n  ${COLUMNS.map(([name, type]) =>
-  name === F.decisionId
-    ? `${name} TEXT PRIMARY KEY NOT NULL`
-    : name === F.time
-      ? `${name} TEXT NOT NULL`
-      : `${name} ${type}`,
+  name === F.decisionId ? `${name} TEXT PRIMARY KEY NOT NULL` : name === F.time ? `${name} TEXT NOT NULL` : `${name} ${type}`,
 ).join(',\n  ')}\n)`;
 
 const INDEXES = [
@@ -103,7 +99,10 @@ export function ensureSchema(db: Database.Database, file: string): void {
     // Re-read inside the write transaction: another process may have created it meanwhile.
     if (storedSchemaVersion(db) !== null) return;
     const other = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(AUDIT_TABLE);
-    if (other !== undefined) throw new AuditSchemaError(`${file} has an '${AUDIT_TABLE}' table but no schema_version; it was not written by sluice. Point data_dir elsewhere or move the file away.`);
+    if (other !== undefined)
+      throw new AuditSchemaError(
+        `${file} has an '${AUDIT_TABLE}' table but no schema_version; it was not written by sluice. Point data_dir elsewhere or move the file away.`,
+      );
     db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
     db.exec(CREATE_TABLE);
     for (const ddl of INDEXES) db.exec(ddl);

@@ -69,7 +69,10 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
   private readonly maxRetryMs: number;
 
   /** Opens (creating if missing) the database now, so a bad path or newer schema fails at start-up, not per request. */
-  constructor(dataDir: string, private readonly opts: SqliteAuditSinkOptions) {
+  constructor(
+    dataDir: string,
+    private readonly opts: SqliteAuditSinkOptions,
+  ) {
     super(opts.onError);
     this.flushMs = opts.flushMs ?? 20;
     this.batchSize = opts.batchSize ?? 256;
@@ -110,7 +113,11 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
         // Loud once per outage, then every 1 000 drops: not a log line per request.
         if (!this.dropReported || this._dropped % 1000 < n) {
           this.dropReported = true;
-          this.report(new Error(`audit buffer full (${this.maxBuffered} records) while ${this.file} cannot be written; dropping the oldest (${this._dropped} dropped in all)`));
+          this.report(
+            new Error(
+              `audit buffer full (${this.maxBuffered} records) while ${this.file} cannot be written; dropping the oldest (${this._dropped} dropped in all)`,
+            ),
+          );
         }
       }
       // A full batch is flushed on the next turn of the event loop, not inside this

@@ -98,7 +98,10 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
    * bad path or a newer schema fails at start-up, as with SqliteAuditSink; then starts
    * the writer thread.
    */
-  constructor(private readonly dataDir: string, private readonly opts: ThreadedSqliteAuditSinkOptions) {
+  constructor(
+    private readonly dataDir: string,
+    private readonly opts: ThreadedSqliteAuditSinkOptions,
+  ) {
     this.flushMs = opts.flushMs ?? 20;
     this.batchSize = opts.batchSize ?? 256;
     this.maxBuffered = opts.maxBuffered ?? 10_000;
@@ -224,7 +227,13 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     this.postedTotal = 0;
     const job: WriterJob = {
       dataDir: this.dataDir,
-      options: { flushMs: this.opts.flushMs, batchSize: this.opts.batchSize, maxBuffered: this.opts.maxBuffered, busyTimeoutMs: this.opts.busyTimeoutMs, maxRetryMs: this.opts.maxRetryMs },
+      options: {
+        flushMs: this.opts.flushMs,
+        batchSize: this.opts.batchSize,
+        maxBuffered: this.opts.maxBuffered,
+        busyTimeoutMs: this.opts.busyTimeoutMs,
+        maxRetryMs: this.opts.maxRetryMs,
+      },
       taken: this.taken.buffer,
     };
     const w = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: job });
@@ -318,7 +327,11 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     this.localDropped += over;
     if (!this.dropReported || this.localDropped % 1000 < over) {
       this.dropReported = true;
-      this.report(new Error(`audit buffer full (${this.maxBuffered} records) while the writer thread for ${this.file} takes none; dropping the oldest (${this.dropped} dropped in all)`));
+      this.report(
+        new Error(
+          `audit buffer full (${this.maxBuffered} records) while the writer thread for ${this.file} takes none; dropping the oldest (${this.dropped} dropped in all)`,
+        ),
+      );
     }
   }
 

@@ -15,7 +15,14 @@ const taken = new Int32Array(job.taken);
 let statusQueued = false;
 
 function status(): void {
-  const s: WriterStatus = { type: 'status', healthy: sink.healthy, lastError: sink.lastError, written: sink.written, dropped: sink.dropped, pending: sink.pending };
+  const s: WriterStatus = {
+    type: 'status',
+    healthy: sink.healthy,
+    lastError: sink.lastError,
+    written: sink.written,
+    dropped: sink.dropped,
+    pending: sink.pending,
+  };
   port.postMessage(s);
 }
 

@@ -65,7 +65,10 @@ function replay(config: Config, logger: Logger, trail: AuditTrail, files: readon
   // They are in this run's journal once written (now, not at the end of the turn), until
   // the sinks commit them; only then may the old segments go.
   if (trail.journal && !trail.journal.flushClosed()) {
-    logger.error({ segments: files.length }, 'audit journal replay: the restored records could not be journaled again; the old segments are kept for the next start');
+    logger.error(
+      { segments: files.length },
+      'audit journal replay: the restored records could not be journaled again; the old segments are kept for the next start',
+    );
     return;
   }
   for (const f of files) {

@@ -33,7 +33,8 @@ export function renderToolGraph(session: string, records: readonly AuditRecord[]
     const error = r.error ? ` [${r.error}]` : '';
     if (i > 0) out += `  ${' '.repeat(width)}  │${r.parent_id !== null && r.parent_id === lastParent ? '  (same request)' : ''}\n`;
     out += `  ${n}  ${time}  ${clean(what)}  ${r.outcome}${reason}  ${clean(rule)}${clean(error)}\n`;
-    for (const f of r.findings) out += `  ${' '.repeat(width)}     ↳ ${clean(f.type)} at ${clean(f.location)}${f.encoding ? ` (${clean(f.encoding)})` : ''}: ${f.action}${f.detail ? ` - ${clean(f.detail)}` : ''}\n`;
+    for (const f of r.findings)
+      out += `  ${' '.repeat(width)}     ↳ ${clean(f.type)} at ${clean(f.location)}${f.encoding ? ` (${clean(f.encoding)})` : ''}: ${f.action}${f.detail ? ` - ${clean(f.detail)}` : ''}\n`;
     lastParent = r.parent_id;
   });
   return out;

@@ -37,14 +37,20 @@ export async function run(argv: string[]): Promise<number> {
     follow: { type: 'boolean', short: 'f', default: false },
     lines: { type: 'string', short: 'n' },
     outcome: { type: 'string', multiple: true },
-    rule: STRING, reason: STRING, host: STRING, since: STRING, until: STRING, limit: STRING,
+    rule: STRING,
+    reason: STRING,
+    host: STRING,
+    since: STRING,
+    until: STRING,
+    limit: STRING,
     tools: { type: 'boolean', default: false },
   });
   const sub = positionals[0];
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'since', 'until', 'limit'] as const;
-  if (values.tools && (sub !== 'query' || values.session === undefined)) throw new UsageError('--tools draws one session\'s tool calls: sluice audit query --session S --tools');
+  if (values.tools && (sub !== 'query' || values.session === undefined))
+    throw new UsageError("--tools draws one session's tool calls: sluice audit query --session S --tools");
   if (sub === 'tail') {
     const bad = queryOnly.find((k) => values[k] !== undefined);
     if (bad) throw new UsageError(`--${bad} is for 'sluice audit query'; tail shows every record`);
@@ -159,7 +165,22 @@ export function when(v: string, flag: string, now: Date): Date {
 }
 
 /** The table's columns, in order: the record's field of that name (a long path cut to 60 characters). */
-const COLUMN_FIELDS = ['time', 'outcome', 'reason', 'method', 'host', 'port', 'path', 'status', 'rule', 'policy_version', 'agent', 'session', 'credential', 'decision_id'] as const;
+const COLUMN_FIELDS = [
+  'time',
+  'outcome',
+  'reason',
+  'method',
+  'host',
+  'port',
+  'path',
+  'status',
+  'rule',
+  'policy_version',
+  'agent',
+  'session',
+  'credential',
+  'decision_id',
+] as const;
 
 const COLUMNS: readonly (readonly [string, (r: AuditRecord) => string | number | null])[] = COLUMN_FIELDS.map((k) => [
   k,

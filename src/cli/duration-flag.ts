@@ -36,7 +36,9 @@ export function durationFlag(flag: string, text: string): DurationFlag {
 export function ttlFlag(text: string): DurationFlag {
   const d = durationFlag('--ttl', text);
   if (d.ms > MAX_TTL_MS) {
-    throw new UsageError(`--ttl: ${d.text} is longer than the ${formatDuration(MAX_TTL_MS)} maximum; issue a shorter-lived token and mint a new one when it expires`);
+    throw new UsageError(
+      `--ttl: ${d.text} is longer than the ${formatDuration(MAX_TTL_MS)} maximum; issue a shorter-lived token and mint a new one when it expires`,
+    );
   }
   if (d.ms < MIN_TTL_MS) throw new UsageError(`--ttl: ${d.text} is shorter than the ${formatDuration(MIN_TTL_MS)} minimum`);
   return d;

@@ -62,7 +62,10 @@ export function argsFromArg(text: string | undefined): Record<string, unknown> {
   } catch (err) {
     throw new UsageError(`--args takes a JSON object like '{"path":"/workspace/a.txt"}'; ${(err as Error).message}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`--args takes a JSON object like '{"path":"/workspace/a.txt"}'; got ${Array.isArray(v) ? 'a list' : v === null ? 'null' : `a ${typeof v}`}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(
+      `--args takes a JSON object like '{"path":"/workspace/a.txt"}'; got ${Array.isArray(v) ? 'a list' : v === null ? 'null' : `a ${typeof v}`}`,
+    );
   return v as Record<string, unknown>;
 }
 

@@ -11,7 +11,7 @@ import { formatExplanation } from './explain.js';
 
 const STAGE: Record<'host' | 'credential', string> = {
   host: 'host checks, before any rule (SSRF for IP literals and loopback names, hostname DLP): no rule can allow it',
-  credential: "credential check, after the policy: credentials travel only over verified HTTPS unless the credential says allow_plaintext: true",
+  credential: 'credential check, after the policy: credentials travel only over verified HTTPS unless the credential says allow_plaintext: true',
 };
 
 /**
@@ -30,7 +30,12 @@ export function formatVerdict(v: GateVerdict, who: Who | null): string {
   const lines = [`decision:   ${v.outcome}`];
   // A policy deny reads as it always has (its rule line says why); any other refusal says who refused.
   if (v.deny !== null && (v.stage === 'host' || v.stage === 'credential')) {
-    lines.push(`answer:     ${v.deny.status} ${v.deny.error}`, `reason:     ${v.deny.reason}`, `stage:      ${STAGE[v.stage]}`, `rules say:  ${v.explanation.decision.outcome}`);
+    lines.push(
+      `answer:     ${v.deny.status} ${v.deny.error}`,
+      `reason:     ${v.deny.reason}`,
+      `stage:      ${STAGE[v.stage]}`,
+      `rules say:  ${v.explanation.decision.outcome}`,
+    );
   }
   for (const f of v.findings) lines.push(`finding:    ${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}: ${f.action}`);
   // The policy's block without its own first line (the policy's outcome, said above).
@@ -59,7 +64,15 @@ export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly str
       reason: d.reason,
       policy_version: d.policyVersion,
       intent: d.intent,
-      credential: d.credential === null ? null : { secret: d.credential.secret, type: d.credential.type, allow_plaintext: d.credential.allowPlaintext === true, how: explainCredential(d.credential) },
+      credential:
+        d.credential === null
+          ? null
+          : {
+              secret: d.credential.secret,
+              type: d.credential.type,
+              allow_plaintext: d.credential.allowPlaintext === true,
+              how: explainCredential(d.credential),
+            },
       route: d.route,
       respond: d.respond === null ? null : { status: d.respond.status },
       headers: d.headers,

@@ -73,7 +73,9 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   const notes: string[] = [];
   const mcp = mcpServerFor(facts.host, facts.path, policy);
   if (mcp.name != null) {
-    notes.push(`this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME`);
+    notes.push(
+      `this is MCP server '${mcp.name}' (mcp.servers): its tool calls are decided by the MCP tool rules; see sluice explain --mcp-server ${mcp.name} --tool NAME`,
+    );
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
   if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
@@ -99,7 +101,19 @@ async function loadPolicy(config: string | undefined, io: Io): Promise<{ loaded:
 const IDENTITY_NOTE =
   'identity.required is on: the gate answers a request without an agent token with 407 identity_required before any rule is consulted; leave out --no-token to explain a request with a token.';
 
-type Values = { json?: boolean | undefined; agent?: string | undefined; tenant?: string | undefined; session?: string | undefined; human?: string | undefined; label?: string[] | undefined; config?: string | undefined; 'no-token'?: boolean | undefined; 'mcp-server'?: string | undefined; tool?: string | undefined; args?: string | undefined };
+type Values = {
+  json?: boolean | undefined;
+  agent?: string | undefined;
+  tenant?: string | undefined;
+  session?: string | undefined;
+  human?: string | undefined;
+  label?: string[] | undefined;
+  config?: string | undefined;
+  'no-token'?: boolean | undefined;
+  'mcp-server'?: string | undefined;
+  tool?: string | undefined;
+  args?: string | undefined;
+};
 
 async function runTool(values: Values, positionals: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`the tool form takes no METHOD URL; got '${positionals.join(' ')}'\n\n${help}`);

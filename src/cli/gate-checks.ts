@@ -29,7 +29,11 @@ export async function gateChecks(loaded: LoadedConfig): Promise<GateChecks> {
   const secrets = new SecretResolver(store, { baseDir: loaded.dir });
   const listen = c.listen;
   return {
-    dlp: buildDlp(c.inspect, secrets, store.list().map((e) => e.name)),
+    dlp: buildDlp(
+      c.inspect,
+      secrets,
+      store.list().map((e) => e.name),
+    ),
     resolver: agentResolver(c, () => [{ address: listen.host, port: listen.port }]),
     routeScheme: (name) => c.routes[name]?.url.scheme,
   };

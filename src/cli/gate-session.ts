@@ -68,12 +68,20 @@ export async function openGateSession(flags: GateSessionFlags): Promise<GateSess
   const socket = await controlSocket(flags);
   let run: RunAnswer;
   try {
-    run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: flags.tenant, agent: flags.agent, human: flags.human ?? null, ttl_ms: ttlMs, ttl_default: flags.ttlDefault === true });
+    run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', {
+      tenant: flags.tenant,
+      agent: flags.agent,
+      human: flags.human ?? null,
+      ttl_ms: ttlMs,
+      ttl_default: flags.ttlDefault === true,
+    });
   } catch (err) {
     if (err instanceof ControlUnreachable) throw new UsageError(err.message);
     // A bad argument (a --ttl over the gate's limit) is a usage error, as 'sluice token' says it.
     if (err instanceof ControlRefused) {
-      throw err.error === 'bad_request' ? new UsageError(`the gate refused: ${err.message}`) : new CommandError(`the gate refused: ${err.message} [${err.error}]`);
+      throw err.error === 'bad_request'
+        ? new UsageError(`the gate refused: ${err.message}`)
+        : new CommandError(`the gate refused: ${err.message} [${err.error}]`);
     }
     throw err;
   }

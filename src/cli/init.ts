@@ -36,7 +36,10 @@ export async function run(argv: string[]): Promise<number> {
   // An operator's edits are not thrown away by --force: the old file stays beside the new.
   let backup: string | null = null;
   if (hadConfig) {
-    backup = `${configFile}.${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.bak`;
+    backup = `${configFile}.${new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}.bak`;
     await copyFile(configFile, backup);
   }
   await writeFile(configFile, starterConfig(), { mode: 0o644 });

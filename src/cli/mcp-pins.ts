@@ -37,7 +37,9 @@ export async function acceptPins(positionals: readonly string[], flags: { config
       return 0;
     }
     const servers = [...new Set(all.map((p) => p.server))];
-    process.stderr.write(`sluice: nothing is pinned for server '${text(server)}'${who} (${servers.length === 0 ? 'no server has pins yet' : `pinned servers: ${servers.map(text).join(', ')}`})\n`);
+    process.stderr.write(
+      `sluice: nothing is pinned for server '${text(server)}'${who} (${servers.length === 0 ? 'no server has pins yet' : `pinned servers: ${servers.map(text).join(', ')}`})\n`,
+    );
     return 1;
   } finally {
     await pins.close();
@@ -64,7 +66,10 @@ export async function listPins(positionals: readonly string[], flags: { config?:
     process.stdout.write(server === undefined ? 'no tools are pinned\n' : `no tools are pinned for server '${text(server)}'\n`);
     return 0;
   }
-  const table = [['SERVER', 'TENANT', 'TOOL', 'PINNED', 'STATUS'], ...rows.map((r) => [text(r.server), text(r.tenant), text(r.tool), short(r.hash), status(r)])];
+  const table = [
+    ['SERVER', 'TENANT', 'TOOL', 'PINNED', 'STATUS'],
+    ...rows.map((r) => [text(r.server), text(r.tenant), text(r.tool), short(r.hash), status(r)]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
   const waiting = new Set(rows.filter((r) => r.pending !== null).map((r) => r.server));

@@ -69,7 +69,8 @@ export async function run(argv: string[]): Promise<number> {
     const flags = { config: values.config, tenant: values.tenant };
     return sub === 'accept' ? acceptPins(rest, flags) : listPins(rest, flags);
   }
-  if (sub !== undefined) throw new UsageError(`unknown subcommand '${sub}': expected 'accept' or 'pins', or a server to wrap after '--' (sluice mcp [options] -- CMD [ARGS...])`);
+  if (sub !== undefined)
+    throw new UsageError(`unknown subcommand '${sub}': expected 'accept' or 'pins', or a server to wrap after '--' (sluice mcp [options] -- CMD [ARGS...])`);
   const command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
   if (command.length === 0) throw new UsageError('nothing to run: sluice mcp [options] -- CMD [ARGS...]');
   const [cmd, ...args] = command as [string, ...string[]];
@@ -79,10 +80,23 @@ export async function run(argv: string[]): Promise<number> {
 async function wrap(
   cmd: string,
   args: string[],
-  flags: { config?: string | undefined; control?: string | undefined; gate?: string | undefined; tenant: string; agent: string; human?: string | undefined; name?: string | undefined; ttl: string; ttlDefault: boolean; quiet: boolean },
+  flags: {
+    config?: string | undefined;
+    control?: string | undefined;
+    gate?: string | undefined;
+    tenant: string;
+    agent: string;
+    human?: string | undefined;
+    name?: string | undefined;
+    ttl: string;
+    ttlDefault: boolean;
+    quiet: boolean;
+  },
 ): Promise<number> {
   if (flags.name !== undefined && !SERVER_NAME.test(flags.name)) {
-    throw new UsageError(`--name: expected a server name like 'tickets' (a letter, then letters, digits, '.', '_' or '-'); got '${flags.name.replace(/[^\x20-\x7e]/g, '?')}'`);
+    throw new UsageError(
+      `--name: expected a server name like 'tickets' (a letter, then letters, digits, '.', '_' or '-'); got '${flags.name.replace(/[^\x20-\x7e]/g, '?')}'`,
+    );
   }
   const server = flags.name ?? serverNameFor(cmd, args);
   if (server === null) throw new UsageError(`cannot derive a server name from '${cmd}'; pass --name SERVER`);
@@ -94,7 +108,9 @@ async function wrap(
   const logger = createLogger({ level: c.log.level, file: c.log.file, format: c.log.format });
   // Stored secrets in tool-call arguments are matched by the gate: this process holds no secret value.
   const knownSecrets = (payload: unknown): Promise<Finding[]> =>
-    controlCall<{ findings: Finding[] }>(session.control, 'POST', '/v1/runs/scan', { token: session.token, alias: session.alias, payload }).then((a) => a.findings);
+    controlCall<{ findings: Finding[] }>(session.control, 'POST', '/v1/runs/scan', { token: session.token, alias: session.alias, payload }).then(
+      (a) => a.findings,
+    );
   const services = await openStdioServices(loaded, logger, warn, knownSecrets);
   const who = session.principal;
   if (!flags.quiet) warn(`session ${who.session} (tenant ${who.tenant}, agent ${who.agent}), server ${server}`);
@@ -109,7 +125,18 @@ async function wrap(
     const { child, exited } = spawnWrapped('sluice mcp', cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: session.env });
     running.child = child;
     if (running.revoked) stop(child);
-    return await wrapStdio({ guard: services.guard, env: services.env, audit: services.audit, who, server, child, exited, clientIn: process.stdin, clientOut: process.stdout, warn });
+    return await wrapStdio({
+      guard: services.guard,
+      env: services.env,
+      audit: services.audit,
+      who,
+      server,
+      child,
+      exited,
+      clientIn: process.stdin,
+      clientOut: process.stdout,
+      warn,
+    });
   } finally {
     await stopWatching();
     await controlCall(session.control, 'POST', '/v1/runs/end', { token: session.token, alias: session.alias }, 2000).catch(() => undefined);

@@ -12,11 +12,7 @@ export const CONFIG_NAME = 'sluice.yaml';
 export function configPath(flag: string | undefined): string {
   const p = resolve(flag ?? process.env.SLUICE_CONFIG ?? `${DEFAULT_DIR}/${CONFIG_NAME}`);
   if (!existsSync(p)) {
-    throw new UsageError(
-      flag
-        ? `config file not found: ${p}`
-        : `no config file at ${p}; run 'sluice init' first, or pass --config FILE`,
-    );
+    throw new UsageError(flag ? `config file not found: ${p}` : `no config file at ${p}; run 'sluice init' first, or pass --config FILE`);
   }
   return p;
 }

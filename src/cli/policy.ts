@@ -72,19 +72,31 @@ async function testCases(argv: string[], io: Io): Promise<number> {
   let passed = 0;
   let failed = 0;
   for (const c of file.cases) {
-    const who: Who | null = c.identity == null
-      ? null
-      : { tenant: c.identity.tenant, agent: c.identity.agent, session: c.identity.session ?? 'test', human: c.identity.human ?? null, labels: c.identity.labels ?? {} };
+    const who: Who | null =
+      c.identity == null
+        ? null
+        : {
+            tenant: c.identity.tenant,
+            agent: c.identity.agent,
+            session: c.identity.session ?? 'test',
+            human: c.identity.human ?? null,
+            labels: c.identity.labels ?? {},
+          };
     const v = gateVerdict(checks, c.request, who, policy);
-    const r = checkCase(policy, c.request, who, c.expect, { outcome: v.outcome, error: v.deny?.error ?? null, rule: v.deny === null ? v.explanation.decision.rule : v.deny.rule });
+    const r = checkCase(policy, c.request, who, c.expect, {
+      outcome: v.outcome,
+      error: v.deny?.error ?? null,
+      rule: v.deny === null ? v.explanation.decision.rule : v.deny.rule,
+    });
     if (r.pass) {
       passed++;
       io.out(`✓ ${c.name}\n`);
     } else {
       failed++;
-      const by = v.stage === 'host' || v.stage === 'credential'
-        ? `refused by the gate: ${v.deny?.error} ${v.stage === 'host' ? 'before' : 'after'} the policy (${r.decision.rule}, ${r.decision.reason})`
-        : `decided by ${r.decision.rule}, ${r.decision.reason}`;
+      const by =
+        v.stage === 'host' || v.stage === 'credential'
+          ? `refused by the gate: ${v.deny?.error} ${v.stage === 'host' ? 'before' : 'after'} the policy (${r.decision.rule}, ${r.decision.reason})`
+          : `decided by ${r.decision.rule}, ${r.decision.reason}`;
       io.out(`✗ ${c.name}: ${r.mismatches.join('; ')} (${by})\n`);
     }
   }

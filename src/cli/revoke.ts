@@ -107,8 +107,12 @@ async function undo(store: RevocationStore, t: RevocationTarget & { tenant: stri
   if (lifted !== null) return lifted;
   const scope = t.tenant === null ? '' : ` in tenant ${t.tenant}`;
   const elsewhere = store.list().filter((e) => e.kind === t.kind && e.value === t.value);
-  const hint = elsewhere.map((e) => `; it is revoked ${e.tenant === null ? 'in every tenant (leave out --tenant)' : `in tenant ${e.tenant} (add --tenant ${e.tenant})`}`).join('');
-  process.stderr.write(`sluice revoke: nothing was revoked under ${t.kind} '${t.value}'${scope}, so nothing was undone${hint}; 'sluice revoke --list' shows what is\n`);
+  const hint = elsewhere
+    .map((e) => `; it is revoked ${e.tenant === null ? 'in every tenant (leave out --tenant)' : `in tenant ${e.tenant} (add --tenant ${e.tenant})`}`)
+    .join('');
+  process.stderr.write(
+    `sluice revoke: nothing was revoked under ${t.kind} '${t.value}'${scope}, so nothing was undone${hint}; 'sluice revoke --list' shows what is\n`,
+  );
   return null;
 }
 

@@ -21,7 +21,10 @@ export interface Renewal {
   readonly renewals: number;
 }
 
-export function keepRenewed(run: { control: string; token: string; alias: string; issuedAt: number; expiresAt: number }, warn: (line: string) => void): Renewal {
+export function keepRenewed(
+  run: { control: string; token: string; alias: string; issuedAt: number; expiresAt: number },
+  warn: (line: string) => void,
+): Renewal {
   let token = run.token;
   let renewals = 0;
   let stopped = false;

@@ -26,7 +26,7 @@ A rule refers to the secret by NAME; agents never see it.`;
 
 const ARGV_REFUSAL =
   "refusing to take the secret's value from the command line: arguments are visible to every user in 'ps' " +
-  "and are saved in shell history. Pass it on standard input instead, e.g. printf %s \"$TOKEN\" | sluice secret set NAME, " +
+  'and are saved in shell history. Pass it on standard input instead, e.g. printf %s "$TOKEN" | sluice secret set NAME, ' +
   'or run sluice secret set NAME and type it at the hidden prompt';
 
 export async function run(argv: string[]): Promise<number> {

@@ -85,7 +85,10 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Where the audit records go, so an operator who sees none on this console knows where to look. */
 function auditWhere(c: Config): string {
-  const sinks = [...(c.audit.sqlite ? [`${join(c.data_dir, AUDIT_DB_NAME)} ('sluice audit tail -f' follows it)`] : []), ...(c.audit.jsonl === false ? [] : [c.audit.jsonl])];
+  const sinks = [
+    ...(c.audit.sqlite ? [`${join(c.data_dir, AUDIT_DB_NAME)} ('sluice audit tail -f' follows it)`] : []),
+    ...(c.audit.jsonl === false ? [] : [c.audit.jsonl]),
+  ];
   if (!logCarriesAudit(c)) return `${sinks.join(', ')}; not on this console (log.audit: true puts them in the log)`;
   return [...sinks, c.log.file === undefined ? 'the log on stderr' : c.log.file].join(', ');
 }

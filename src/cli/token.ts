@@ -29,7 +29,9 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = await loadConfig(configPath(values.config));
   const max = loaded.config.identity.max_ttl;
   if (typed && typed.ms > max) {
-    throw new UsageError(`--ttl: ${typed.text} is longer than identity.max_ttl (${formatDuration(max)}) in ${loaded.file}; gates on this config would refuse the token`);
+    throw new UsageError(
+      `--ttl: ${typed.text} is longer than identity.max_ttl (${formatDuration(max)}) in ${loaded.file}; gates on this config would refuse the token`,
+    );
   }
   const ttlMs = typed?.ms ?? Math.min(DEFAULT_TTL_MS, max);
   const key = await loadSigningKey(loaded.config.data_dir);

@@ -24,7 +24,11 @@ const nameGlobField = z.string().refine((s) => NAME_GLOB.test(s), {
 });
 
 const mintGrantSchema = strictSection({
-  uid: z.number({ error: (i) => `expected a numeric user id (id -u NAME); got ${describeValue(i.input)}` }).int().min(0).max(0xfffffffe),
+  uid: z
+    .number({ error: (i) => `expected a numeric user id (id -u NAME); got ${describeValue(i.input)}` })
+    .int()
+    .min(0)
+    .max(0xfffffffe),
   tenant: nameGlobField,
   agent: nameGlobField,
 });

@@ -23,7 +23,11 @@ export function parseCases(text: string, file: string): PolicyCasesFile {
   const yaml = readYaml(text, abs);
   if (yaml.fatal.length > 0) {
     // readYaml words an empty file for the config; say what a cases file needs instead.
-    throw new ConfigError(yaml.fatal.map((p) => (p.path === '' && p.message.startsWith('the file has no settings') ? { ...p, message: "the file is empty; expected 'cases:' with a list of cases" } : p)));
+    throw new ConfigError(
+      yaml.fatal.map((p) =>
+        p.path === '' && p.message.startsWith('the file has no settings') ? { ...p, message: "the file is empty; expected 'cases:' with a list of cases" } : p,
+      ),
+    );
   }
   let data: unknown;
   try {

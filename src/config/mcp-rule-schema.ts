@@ -38,16 +38,19 @@ const argSchema = strictSection({
   starts_with: z.string().optional(),
   under: z.string().optional(),
   matches: z.string().optional(),
-}).superRefine((a, ctx) => {
-  try {
-    compileMcpArg(a, ARG);
-  } catch (err) {
-    if (!(err instanceof McpRuleError)) throw err;
-    const key = err.field.slice(ARG.length).replace(/^\./, '');
-    ctx.addIssue({ code: 'custom', path: key === '' ? [] : [key], message: err.problem });
-  }
-  // Only a condition whose keys all parsed: otherwise the key's own problem is the one to report.
-}, { when: (payload) => payload.issues.length === 0 });
+}).superRefine(
+  (a, ctx) => {
+    try {
+      compileMcpArg(a, ARG);
+    } catch (err) {
+      if (!(err instanceof McpRuleError)) throw err;
+      const key = err.field.slice(ARG.length).replace(/^\./, '');
+      ctx.addIssue({ code: 'custom', path: key === '' ? [] : [key], message: err.problem });
+    }
+    // Only a condition whose keys all parsed: otherwise the key's own problem is the one to report.
+  },
+  { when: (payload) => payload.issues.length === 0 },
+);
 
 /**
  * `mcp: { servers?, tools?, args? }`; an absent list matches anything. `server: X` (one
@@ -62,7 +65,8 @@ export const mcpMatchSchema = strictSection({
   .superRefine(
     (m, ctx) => {
       const raw = m as { server?: unknown; servers?: unknown } | null;
-      if (raw?.server !== undefined && raw.servers !== undefined) ctx.addIssue({ code: 'custom', path: ['server'], message: "give 'servers' or 'server', not both" });
+      if (raw?.server !== undefined && raw.servers !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['server'], message: "give 'servers' or 'server', not both" });
     },
     { when: () => true },
   )

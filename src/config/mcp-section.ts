@@ -16,9 +16,9 @@ const FOUR_MIB = 4 * 1024 * 1024;
 const messageBytes = intInRange(1024, 1 << 30, ' (bytes)');
 
 // Starts with a letter: an all-digit key would sort first in the map and break "first match wins".
-const serverName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9._-]*$/, { error: (i) => `expected a server name like tickets (a letter, then letters, digits, '.', '_' or '-'); got ${describeValue(i.input)}` });
+const serverName = z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, {
+  error: (i) => `expected a server name like tickets (a letter, then letters, digits, '.', '_' or '-'); got ${describeValue(i.input)}`,
+});
 
 const serverSchema = strictSection({
   /** Absent: a server reached over stdio only (`sluice mcp --name NAME`). */
@@ -27,7 +27,12 @@ const serverSchema = strictSection({
 }).superRefine(
   (s, ctx) => {
     const raw = s as { hosts?: unknown; paths?: unknown };
-    if (raw.paths !== undefined && raw.hosts === undefined) ctx.addIssue({ code: 'custom', path: ['paths'], message: "only a server with 'hosts' has paths; leave both out for a stdio server (sluice mcp --name NAME)" });
+    if (raw.paths !== undefined && raw.hosts === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['paths'],
+        message: "only a server with 'hosts' has paths; leave both out for a stdio server (sluice mcp --name NAME)",
+      });
   },
   { when: () => true },
 );
@@ -71,7 +76,10 @@ export function unknownServerNames(rules: readonly unknown[], servers: unknown):
     list.forEach((p: unknown, j) => {
       if (typeof p !== 'string' || !/^[A-Za-z0-9_-]+$/.test(p) || p.toLowerCase() === 'localhost' || names.includes(p)) return;
       const known = names.length === 0 ? "there is no 'mcp.servers' section" : `servers are: ${names.join(', ')}`;
-      out.push({ path: [i, 'mcp', 'servers', j], message: `no MCP server named '${p}' in mcp.servers (${known}); a host needs its domain, like '${p}.internal'` });
+      out.push({
+        path: [i, 'mcp', 'servers', j],
+        message: `no MCP server named '${p}' in mcp.servers (${known}); a host needs its domain, like '${p}.internal'`,
+      });
     });
   });
   return out;

@@ -96,9 +96,7 @@ const jsonlField = parsedBy((v): string | false => {
  * trail cannot record them: `all` (default), `credentialed`, or `off`. `true` and
  * `false`, the older spelling, mean `all` and `off`.
  */
-const failClosedField = z
-  .union([z.boolean(), z.enum(['all', 'credentialed', 'off'])])
-  .transform((v) => (v === true ? 'all' : v === false ? 'off' : v));
+const failClosedField = z.union([z.boolean(), z.enum(['all', 'credentialed', 'off'])]).transform((v) => (v === true ? 'all' : v === false ? 'off' : v));
 
 /** The audit sinks. The log always carries audit lines as well. */
 export const auditSchema = strictSection({

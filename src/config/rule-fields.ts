@@ -54,17 +54,17 @@ export const headerNameField = parsedBy((v) => {
 
 /** A map of header name to value; names lower-cased. */
 export const headerMapField = z.record(
-  z.string().regex(TOKEN, { error: (i) => `expected a header name like user-agent; got ${describeValue(i.input)}` }).transform((s) => s.toLowerCase()),
+  z
+    .string()
+    .regex(TOKEN, { error: (i) => `expected a header name like user-agent; got ${describeValue(i.input)}` })
+    .transform((s) => s.toLowerCase()),
   z.string(),
 );
 
 /** A name used to refer to a route or a secret in the store: letters, digits, '.', '_', '-'. */
-export const refNameField = z
-  .string()
-  .regex(NAME, { error: (i) => `expected a name made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` });
+export const refNameField = z.string().regex(NAME, { error: (i) => `expected a name made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` });
 
 /** `ticket.create`: names what the request does, for audit and reports. */
-export const intentField = z
-  .string()
-  .regex(/^[A-Za-z0-9._:/-]+$/, { error: (i) => `expected an intent name like ticket.create (letters, digits, '.', '_', ':', '/', '-'); got ${describeValue(i.input)}` });
-
+export const intentField = z.string().regex(/^[A-Za-z0-9._:/-]+$/, {
+  error: (i) => `expected an intent name like ticket.create (letters, digits, '.', '_', ':', '/', '-'); got ${describeValue(i.input)}`,
+});

@@ -13,17 +13,7 @@ import { credentialConfigFields, credentialConfigIssues, secretField } from '../
 import { describeValue } from './describe-value.js';
 import { hostPatternField, intInRange, strictSection } from './fields.js';
 import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
-import {
-  headerMapField,
-  headerNameField,
-  intentField,
-  listOf,
-  methodField,
-  nameGlobField,
-  pathPatternField,
-  portField,
-  refNameField,
-} from './rule-fields.js';
+import { headerMapField, headerNameField, intentField, listOf, methodField, nameGlobField, pathPatternField, portField, refNameField } from './rule-fields.js';
 
 const RULE_ID = /^[A-Za-z0-9._-]+$/;
 
@@ -53,9 +43,7 @@ const headersSchema = strictSection({
 
 /** The rule's shape; the refinements below check how keys combine. */
 export const ruleSchema = strictSection({
-  id: z
-    .string()
-    .regex(RULE_ID, { error: (i) => `expected an id made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` }),
+  id: z.string().regex(RULE_ID, { error: (i) => `expected an id made of letters, digits, '.', '_' or '-'; got ${describeValue(i.input)}` }),
   tenants: listOf(nameGlobField, '[acme]').optional(),
   agents: listOf(nameGlobField, "[support-bot, 'ci-*']").optional(),
   labels: z.record(z.string().min(1), z.string()).optional(),
@@ -90,7 +78,8 @@ export const ruleSchema = strictSection({
     }
     if (raw.action === 'deny') {
       for (const key of ['credential', 'route', 'respond', 'headers', 'inspect']) {
-        if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
+        if (raw[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
       }
       return;
     }

@@ -18,17 +18,7 @@ import { middlewareSchema } from './middleware-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
-import {
-  cidrField,
-  durationField,
-  emptyAsAbsent,
-  hostNameKey,
-  hostPatternField,
-  intInRange,
-  ipLiteralField,
-  listenField,
-  strictSection,
-} from './fields.js';
+import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -79,9 +69,7 @@ const logSchema = strictSection({
 export const configSchema = strictSection({
   version: z.literal(1, {
     error: (i) =>
-      i.input === undefined
-        ? "missing: the file must say 'version: 1'"
-        : `expected 1, the only config version so far; got ${describeValue(i.input)}`,
+      i.input === undefined ? "missing: the file must say 'version: 1'" : `expected 1, the only config version so far; got ${describeValue(i.input)}`,
   }),
   listen: listenField.prefault('127.0.0.1:8877'),
   // The loader resolves this against the config file's folder, so '.' means that folder.

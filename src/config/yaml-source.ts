@@ -47,7 +47,12 @@ function collectDuplicateKeys(node: unknown, path: ConfigPath, locator: YamlLoca
       const here = pair.key != null && isRanged(pair.key) ? locator.at(pair.key.range[0]) : undefined;
       const seenLine = first.get(key);
       if (seenLine !== undefined) {
-        out.push({ file, ...here, path: dottedPath([...path, key]), message: `duplicate key '${key}' (first at line ${seenLine}); a key may appear only once in a map` });
+        out.push({
+          file,
+          ...here,
+          path: dottedPath([...path, key]),
+          message: `duplicate key '${key}' (first at line ${seenLine}); a key may appear only once in a map`,
+        });
       } else if (here) {
         first.set(key, here.line);
       }

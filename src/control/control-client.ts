@@ -27,7 +27,8 @@ export class ControlUnreachable extends Error {
     const why: Record<string, string> = {
       ENOENT: "no control socket there: is the gate running ('sluice start')? If it runs as another user, pass --control with its control.socket",
       ECONNREFUSED: "nothing listens on it (a gate that stopped?); start one with 'sluice start'",
-      EACCES: "permission denied: the socket belongs to the gate's user; the operator must grant your uid in control.mint and put control.socket where you can reach it",
+      EACCES:
+        "permission denied: the socket belongs to the gate's user; the operator must grant your uid in control.mint and put control.socket where you can reach it",
       ENOTDIR: 'not a socket path',
     };
     super(`cannot reach the gate's control socket ${socket}: ${why[code] ?? code}`);
@@ -40,29 +41,34 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
 export function controlCall<T>(socket: string, method: 'GET' | 'POST', path: string, body?: object, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const req = request({ socketPath: socket, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) res.destroy(new Error('control answer too large'));
-        else chunks.push(c);
-      });
-      res.once('error', reject);
-      res.once('end', () => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          reject(new Error(`the control socket answered ${res.statusCode ?? '?'} with something that is not JSON`));
-          return;
-        }
-        if (res.statusCode === 200) resolve(parsed as T);
-        else reject(new ControlRefused(res.statusCode ?? 0, parsed as ControlRefusal));
-      });
-    });
+    const req = request(
+      { socketPath: socket, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) res.destroy(new Error('control answer too large'));
+          else chunks.push(c);
+        });
+        res.once('error', reject);
+        res.once('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            reject(new Error(`the control socket answered ${res.statusCode ?? '?'} with something that is not JSON`));
+            return;
+          }
+          if (res.statusCode === 200) resolve(parsed as T);
+          else reject(new ControlRefused(res.statusCode ?? 0, parsed as ControlRefusal));
+        });
+      },
+    );
     req.once('timeout', () => req.destroy(new Error(`the control socket ${socket} did not answer within ${formatDuration(timeoutMs)}`)));
-    req.once('error', (err: NodeJS.ErrnoException) => reject(err.code !== undefined && !err.message.includes('did not answer') ? new ControlUnreachable(socket, err.code) : err));
+    req.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code !== undefined && !err.message.includes('did not answer') ? new ControlUnreachable(socket, err.code) : err),
+    );
     req.end(text);
   });
 }

@@ -65,7 +65,8 @@ async function mint(ctx: ControlContext, peer: { uid: number }, b: Record<string
   if (b.human !== undefined && b.human !== null && typeof b.human !== 'string') return refuse(400, 'bad_request', 'human: expected a string');
   if (b.ttl_ms !== undefined && typeof b.ttl_ms !== 'number') return refuse(400, 'bad_request', 'ttl_ms: expected milliseconds');
   if (b.ttl_default !== undefined && typeof b.ttl_default !== 'boolean') return refuse(400, 'bad_request', 'ttl_default: expected true or false');
-  if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Array.isArray(b.labels))) return refuse(400, 'bad_request', 'labels: expected an object');
+  if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Array.isArray(b.labels)))
+    return refuse(400, 'bad_request', 'labels: expected an object');
   const verdict = mayMint(peer, { tenant: b.tenant, agent: b.agent }, ctx.grants(), ctx.gateUid);
   if (!verdict.ok) return refuse(403, 'mint_refused', verdict.reason);
   const max = ctx.verifier.maxTtlMs;
@@ -123,11 +124,19 @@ async function renew(ctx: ControlContext, peer: { uid: number }, b: Record<strin
   const life = p.expiresAt - p.issuedAt;
   if (Date.now() >= p.issuedAt + (life * 2) / 3) {
     if (ctx.signingKey === null) return refuse(503, 'unavailable', 'the gate has no token signing key (token-key.pem)');
-    const issued = await issueToken(ctx.signingKey, { tenant: p.tenant, agent: p.agent, session: p.session, human: p.human, labels: p.labels, ttlMs: Math.min(life, ctx.verifier.maxTtlMs), policyVersion: ctx.policyVersion() });
+    const issued = await issueToken(ctx.signingKey, {
+      tenant: p.tenant,
+      agent: p.agent,
+      session: p.session,
+      human: p.human,
+      labels: p.labels,
+      ttlMs: Math.min(life, ctx.verifier.maxTtlMs),
+      policyVersion: ctx.policyVersion(),
+    });
     token = issued.token;
     current = issued.principal;
   }
-  if (!ctx.aliases.rebind(alias, current)) return refuse(400, 'bad_request', 'alias: not this run\'s alias');
+  if (!ctx.aliases.rebind(alias, current)) return refuse(400, 'bad_request', "alias: not this run's alias");
   if (current !== p) ctx.carryOver(p, current);
   const out: RenewAnswer = { token, identity: identityOf(current), renewed: current !== p };
   return { status: 200, body: out };
@@ -166,7 +175,15 @@ async function heldToken(ctx: ControlContext, b: Record<string, unknown>): Promi
 function status(ctx: ControlContext, peer: { uid: number }): StatusAnswer {
   const x = ctx.exchanges();
   const runs = ctx.aliases.live();
-  const out: StatusAnswer = { gate: 'up', pid: process.pid, policy_version: ctx.policyVersion(), proxy: ctx.proxy(), exchanges: x.exchanges, tunnels: x.tunnels, runs: runs.length };
+  const out: StatusAnswer = {
+    gate: 'up',
+    pid: process.pid,
+    policy_version: ctx.policyVersion(),
+    proxy: ctx.proxy(),
+    exchanges: x.exchanges,
+    tunnels: x.tunnels,
+    runs: runs.length,
+  };
   // Session ids and agent names are the operator's to see, not every local user's.
   if (peer.uid !== 0 && peer.uid !== ctx.gateUid) return out;
   const sessions = new Map<string, NonNullable<StatusAnswer['sessions']>[number]>();

@@ -57,7 +57,11 @@ export class ControlServer {
     const { path, ctx, logger } = opts;
     const identified = peerCredAvailable();
     const others = ctx.grants().some((g) => g.uid !== 0 && g.uid !== ctx.gateUid);
-    if (others && !identified) logger.warn({ socket: path }, 'control.mint grants other users, but peer credentials are unavailable (the native addon was not built: npm rebuild); only the gate\'s own user can use the control socket');
+    if (others && !identified)
+      logger.warn(
+        { socket: path },
+        "control.mint grants other users, but peer credentials are unavailable (the native addon was not built: npm rebuild); only the gate's own user can use the control socket",
+      );
     const why = await clearStale(path);
     if (why !== null) {
       logger.warn({ socket: path }, `control socket not started: ${why}; 'sluice run' cannot get tokens from this gate`);
@@ -113,7 +117,20 @@ export class ControlServer {
       const a = await answer(ctx, peer, req.method ?? '', (req.url ?? '').split('?')[0] ?? '', body);
       const b = a.body as { error?: string; identity?: { tenant: string; agent: string; session: string; token_id: string } };
       // Who minted what, and every refusal: the operator's trail of the control channel (never a token).
-      logger.info({ control: req.url, uid: peer.uid, pid: peer.pid, status: a.status, error: b.error, tenant: b.identity?.tenant, agent: b.identity?.agent, session: b.identity?.session, token_id: b.identity?.token_id }, 'control request');
+      logger.info(
+        {
+          control: req.url,
+          uid: peer.uid,
+          pid: peer.pid,
+          status: a.status,
+          error: b.error,
+          tenant: b.identity?.tenant,
+          agent: b.identity?.agent,
+          session: b.identity?.session,
+          token_id: b.identity?.token_id,
+        },
+        'control request',
+      );
       send(a.status, a.body);
     } catch (err) {
       logger.error({ err, control: req.url }, 'control request failed');

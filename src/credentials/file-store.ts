@@ -158,9 +158,13 @@ export class FileSecretStore {
         change(entries, this.#key);
         await writePrivateFile(this.file, serializeStore(entries), async () => {
           if ((await this.#inode()) !== before) {
-            throw new CredentialError('credential_store_conflict', `${this.file} was changed by another process during this update; nothing was written (try again)`, {
-              file: this.file,
-            });
+            throw new CredentialError(
+              'credential_store_conflict',
+              `${this.file} was changed by another process during this update; nothing was written (try again)`,
+              {
+                file: this.file,
+              },
+            );
           }
         });
         this.#replace(entries);
@@ -177,7 +181,9 @@ export class FileSecretStore {
       return `${st.ino}:${st.ctimeNs}:${st.size}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new CredentialError('credential_store_invalid', `cannot read ${this.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: this.file });
+      throw new CredentialError('credential_store_invalid', `cannot read ${this.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+        file: this.file,
+      });
     }
   }
 

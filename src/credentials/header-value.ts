@@ -32,11 +32,7 @@ export function isHeaderSafe(bytes: Buffer): boolean {
 /** The secret as a header string; CredentialError naming `ref` (not the value) if it cannot go in a header. */
 export function headerSafe(bytes: Buffer, ref: string): string {
   if (!isHeaderSafe(bytes)) {
-    throw new CredentialError(
-      'credential_invalid',
-      `secret '${ref}' contains control characters (such as a newline) and cannot be sent in a header`,
-      { ref },
-    );
+    throw new CredentialError('credential_invalid', `secret '${ref}' contains control characters (such as a newline) and cannot be sent in a header`, { ref });
   }
   return bytes.toString('latin1');
 }

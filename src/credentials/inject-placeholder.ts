@@ -67,11 +67,7 @@ export function placeholderViolations(
   allowed?: { placeholder: string; in: readonly PlaceholderPlace[] },
 ): PlaceholderUse[] {
   return placeholderUses(view).filter(
-    (u) =>
-      !allowed ||
-      u.token !== allowed.placeholder ||
-      !allowed.in.includes(u.where) ||
-      (u.header !== undefined && GATE_HEADERS.has(u.header)),
+    (u) => !allowed || u.token !== allowed.placeholder || !allowed.in.includes(u.where) || (u.header !== undefined && GATE_HEADERS.has(u.header)),
   );
 }
 

@@ -59,11 +59,9 @@ export async function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = pr
   try {
     const st = await stat(path);
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-      throw new CredentialError(
-        'master_key_invalid',
-        `${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
-        { file: path },
-      );
+      throw new CredentialError('master_key_invalid', `${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${path}`, {
+        file: path,
+      });
     }
     text = await readFile(path, 'utf8');
   } catch (err) {

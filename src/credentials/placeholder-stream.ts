@@ -150,11 +150,10 @@ export class PlaceholderSwapper {
 
   #other(token: string): void {
     if (this.#rejectOthers) {
-      throw new CredentialError(
-        'placeholder_not_allowed',
-        `the request body carries the placeholder '${token}', which this rule does not inject`,
-        { token, where: 'body' },
-      );
+      throw new CredentialError('placeholder_not_allowed', `the request body carries the placeholder '${token}', which this rule does not inject`, {
+        token,
+        where: 'body',
+      });
     }
     this.#others.add(token);
   }

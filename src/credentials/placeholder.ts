@@ -17,9 +17,7 @@ const TOKEN = /SLUICE_SECRET_[A-Za-z0-9_.-]+/g;
 
 /** Bytes that continue a token: `[A-Za-z0-9_.-]`. */
 export function isTokenByte(b: number): boolean {
-  return (
-    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2e || b === 0x2d
-  );
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2e || b === 0x2d;
 }
 
 /**

@@ -32,12 +32,12 @@ const SPECIAL_BYTES = [0x5c, 0x26, 0x25, 0x0a, 0x0d];
 /** The UTF-8 bytes of a decoded character (`\u00e9` reads as C3 A9). */
 const UTF8 = new Uint8Array(4);
 function utf8Into(cp: number): number {
-  if (cp < 0x80) return (UTF8[0] = cp), 1;
-  if (cp < 0x800) return (UTF8[0] = 0xc0 | (cp >> 6)), (UTF8[1] = 0x80 | (cp & 63)), 2;
+  if (cp < 0x80) return ((UTF8[0] = cp), 1);
+  if (cp < 0x800) return ((UTF8[0] = 0xc0 | (cp >> 6)), (UTF8[1] = 0x80 | (cp & 63)), 2);
   // A lone surrogate (half of a `\ud83d\ude00` pair) reads as U+FFFD, as a UTF-8 decoder would.
   if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-  if (cp < 0x10000) return (UTF8[0] = 0xe0 | (cp >> 12)), (UTF8[1] = 0x80 | ((cp >> 6) & 63)), (UTF8[2] = 0x80 | (cp & 63)), 3;
-  return (UTF8[0] = 0xf0 | (cp >> 18)), (UTF8[1] = 0x80 | ((cp >> 12) & 63)), (UTF8[2] = 0x80 | ((cp >> 6) & 63)), (UTF8[3] = 0x80 | (cp & 63)), 4;
+  if (cp < 0x10000) return ((UTF8[0] = 0xe0 | (cp >> 12)), (UTF8[1] = 0x80 | ((cp >> 6) & 63)), (UTF8[2] = 0x80 | (cp & 63)), 3);
+  return ((UTF8[0] = 0xf0 | (cp >> 18)), (UTF8[1] = 0x80 | ((cp >> 12) & 63)), (UTF8[2] = 0x80 | ((cp >> 6) & 63)), (UTF8[3] = 0x80 | (cp & 63)), 4);
 }
 
 /**
@@ -324,7 +324,7 @@ export class ReflectionStream {
  */
 export function canonicalBytes(needle: Uint8Array, kinds = 7): Buffer {
   const out: number[] = [];
-  for (let i = 0; i < needle.length; ) {
+  for (let i = 0; i < needle.length;) {
     const b = needle[i]!;
     const kind = b === 0x5c ? 1 : b === 0x26 ? 2 : b === 0x25 ? 4 : 0;
     const r = (kind & kinds) !== 0 ? decodeEscapeAt(needle, i, needle.length, true) : LITERAL;

@@ -27,10 +27,7 @@ export interface SecretSource {
 }
 
 /** A parsed reference. */
-export type SecretRef =
-  | { kind: 'store'; name: string }
-  | { kind: 'env'; name: string }
-  | { kind: 'file'; path: string };
+export type SecretRef = { kind: 'store'; name: string } | { kind: 'env'; name: string } | { kind: 'file'; path: string };
 
 /** Largest `file:` secret read; anything bigger is a wrong path, not a token. */
 export const MAX_FILE_SECRET_BYTES = 64 * 1024;

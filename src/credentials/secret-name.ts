@@ -19,9 +19,6 @@ export function isSecretName(name: string): boolean {
 export function assertSecretName(name: string): void {
   if (!isSecretName(name)) {
     const shown = name.length > 80 ? `${JSON.stringify(name.slice(0, 80))}...` : JSON.stringify(name);
-    throw new CredentialError(
-      'credential_invalid',
-      `invalid secret name ${shown}: expected 1 to 64 letters, digits, '_', '.' or '-'`,
-    );
+    throw new CredentialError('credential_invalid', `invalid secret name ${shown}: expected 1 to 64 letters, digits, '_', '.' or '-'`);
   }
 }

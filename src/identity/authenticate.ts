@@ -51,7 +51,9 @@ export async function authenticate(
   }
   const auth = parsedHeaders.read(header);
   if (auth === null) throw new IdentityError('identity_invalid', 'Proxy-Authorization is not Basic (sluice:<token>) or Bearer <token>');
-  const principal = isRunAlias(auth.token) ? aliasPrincipal(auth.token, aliases, now) : (verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now)));
+  const principal = isRunAlias(auth.token)
+    ? aliasPrincipal(auth.token, aliases, now)
+    : (verifier.verifyCached(auth.token, now) ?? (await verifier.verify(auth.token, now)));
   checkBinding(auth.user, principal);
   const revoked = revocations.isRevoked(principal);
   if (revoked !== null) {
@@ -67,7 +69,11 @@ export async function authenticate(
 /** The current principal of a run alias; its token's expiry applies as if the token itself were sent. */
 function aliasPrincipal(alias: string, aliases: AliasLookup | undefined, now: number): Principal {
   const p = aliases?.resolve(alias) ?? null;
-  if (p === null) throw new IdentityError('identity_invalid', "unknown run credential: the 'sluice run' that issued it has ended, or the gate restarted and it has not renewed yet");
+  if (p === null)
+    throw new IdentityError(
+      'identity_invalid',
+      "unknown run credential: the 'sluice run' that issued it has ended, or the gate restarted and it has not renewed yet",
+    );
   if (p.expiresAt + CLOCK_TOLERANCE_MS <= now) {
     const err = new IdentityError('identity_expired', `the run's agent token expired at ${new Date(p.expiresAt).toISOString()} and was not renewed`);
     err.principal = p;

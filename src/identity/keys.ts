@@ -47,7 +47,9 @@ export async function ensureTokenKeys(dataDir: string): Promise<void> {
     keyPem = await readFile(keyPath, 'utf8');
   }
   if ((await readOptional(pubPath)) === null) {
-    const pub = createPublicKey(parseEd25519(keyPem, keyPath, 'private')).export({ type: 'spki', format: 'pem' }).toString();
+    const pub = createPublicKey(parseEd25519(keyPem, keyPath, 'private'))
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     await placeNew(pubPath, pub, 0o644);
   }
 }

@@ -141,7 +141,11 @@ export class TokenVerifier {
   /** A token minted to live longer than `identity.max_ttl` allows is refused, whoever signed it. */
   #checkLifetime(p: Principal): void {
     if (p.expiresAt - p.issuedAt <= this.#maxTtlMs) return;
-    throw new IdentityError('identity_invalid', `agent token lives ${formatDuration(p.expiresAt - p.issuedAt)}, longer than identity.max_ttl (${formatDuration(this.#maxTtlMs)}) allows`, { claim: 'exp' });
+    throw new IdentityError(
+      'identity_invalid',
+      `agent token lives ${formatDuration(p.expiresAt - p.issuedAt)}, longer than identity.max_ttl (${formatDuration(this.#maxTtlMs)}) allows`,
+      { claim: 'exp' },
+    );
   }
 }
 

@@ -93,7 +93,10 @@ export function newSessionId(): string {
 function checkTtl(ttlMs: number): number {
   if (!Number.isFinite(ttlMs) || ttlMs < MIN_TTL_MS) throw new InvalidArgumentError('ttl', `must be at least ${MIN_TTL_MS / 1000}s`);
   if (ttlMs > MAX_TTL_MS) {
-    throw new InvalidArgumentError('ttl', `${formatDuration(ttlMs)} is longer than the 24h maximum; issue a shorter-lived token and mint a new one when it expires`);
+    throw new InvalidArgumentError(
+      'ttl',
+      `${formatDuration(ttlMs)} is longer than the 24h maximum; issue a shorter-lived token and mint a new one when it expires`,
+    );
   }
   return ttlMs;
 }

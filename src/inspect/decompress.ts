@@ -73,7 +73,7 @@ const KNOWN: Readonly<Record<string, Encoding>> = { gzip: 'gzip', 'x-gzip': 'gzi
 
 /** A zlib stream header (CMF, FLG): deflate method and a valid check value. */
 function isZlibHeader(b0: number, b1: number): boolean {
-  return (b0 & 0x0f) === 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 === 0;
+  return (b0 & 0x0f) === 8 && b0 >> 4 <= 7 && ((b0 << 8) | b1) % 31 === 0;
 }
 
 class Layer {
@@ -142,7 +142,13 @@ class Layer {
     if (this.failure || this.stream === null) return;
     const consumed = (this.stream as Transform & { bytesWritten: number }).bytesWritten;
     if (consumed < this.inputBytes) {
-      this.fail(new DecompressionError('decompression_failed', `corrupt ${this.encoding} body: ${this.inputBytes - consumed} bytes after the end of the compressed stream`, this.encoding));
+      this.fail(
+        new DecompressionError(
+          'decompression_failed',
+          `corrupt ${this.encoding} body: ${this.inputBytes - consumed} bytes after the end of the compressed stream`,
+          this.encoding,
+        ),
+      );
     }
   }
 
@@ -150,9 +156,13 @@ class Layer {
     const opts = { chunkSize: 16 * 1024 };
     const raw = this.encoding === 'deflate' && !(first.length >= 2 && isZlibHeader(first[0]!, first[1]!));
     const s: Transform =
-      this.encoding === 'gzip' ? zlib.createGunzip(opts)
-      : this.encoding === 'br' ? zlib.createBrotliDecompress(opts)
-      : raw ? zlib.createInflateRaw(opts) : zlib.createInflate(opts);
+      this.encoding === 'gzip'
+        ? zlib.createGunzip(opts)
+        : this.encoding === 'br'
+          ? zlib.createBrotliDecompress(opts)
+          : raw
+            ? zlib.createInflateRaw(opts)
+            : zlib.createInflate(opts);
     s.on('data', (b: Buffer) => this.onData(b));
     s.on('end', () => {
       this.streamEnded = true;
@@ -224,14 +234,18 @@ class Layer {
 export function createSafeDecompressor(contentEncoding: string | undefined, opts: SafeDecompressOptions = {}): SafeDecompressor | null {
   const maxOutput = opts.maxOutputBytes ?? 64 * 1024 * 1024;
   const maxRatio = opts.maxRatio ?? 200;
-  const names = (contentEncoding ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity');
+  const names = (contentEncoding ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '' && s !== 'identity');
   if (names.length === 0) return null;
   if (names.length > MAX_LAYERS) {
     throw new DecompressionError('unsupported_encoding', `refusing ${names.length} stacked content-encodings (at most ${MAX_LAYERS})`, names.join(', '));
   }
   const layers = names.reverse().map((name) => {
     const enc = KNOWN[name];
-    if (enc === undefined) throw new DecompressionError('unsupported_encoding', `unsupported content-encoding "${name}" (supported: gzip, x-gzip, deflate, br)`, name);
+    if (enc === undefined)
+      throw new DecompressionError('unsupported_encoding', `unsupported content-encoding "${name}" (supported: gzip, x-gzip, deflate, br)`, name);
     return new Layer(enc, maxOutput, maxRatio);
   });
   const through = async (bufs: Buffer[], from: number, final: boolean): Promise<Buffer[]> => {

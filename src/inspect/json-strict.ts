@@ -25,15 +25,7 @@
  */
 
 export type StrictJsonProblem =
-  | 'too_large'
-  | 'invalid_utf8'
-  | 'bom'
-  | 'too_deep'
-  | 'lone_surrogate'
-  | 'duplicate_key'
-  | 'number_precision'
-  | 'trailing_data'
-  | 'invalid_json';
+  'too_large' | 'invalid_utf8' | 'bom' | 'too_deep' | 'lone_surrogate' | 'duplicate_key' | 'number_precision' | 'trailing_data' | 'invalid_json';
 
 export type StrictJsonResult = { ok: true; value: unknown } | { ok: false; code: StrictJsonProblem; message: string };
 
@@ -125,7 +117,8 @@ function validate(t: string, maxDepth: number): Extract<StrictJsonResult, { ok: 
       const key = raw.includes('\\') ? (JSON.parse(t.slice(i, end + 1)) as string) : raw;
       const seen = stack[stack.length - 1]!;
       const folded = foldKey(key);
-      if (seen.has(folded)) return fail('duplicate_key', 'an object has the same key twice (equal after escapes or case folding); readers disagree on which value wins');
+      if (seen.has(folded))
+        return fail('duplicate_key', 'an object has the same key twice (equal after escapes or case folding); readers disagree on which value wins');
       seen.add(folded);
       i = ws(t, end + 1);
       if (t.charCodeAt(i) !== 0x3a /* : */) return syntax();
@@ -268,7 +261,8 @@ function numberEnd(t: string, i: number): number | Extract<StrictJsonResult, { o
   const v = Number(lit);
   if (!Number.isFinite(v)) return fail('number_precision', 'a number overflows a double');
   // Integers up to 15 digits are always exact; past that, one reader keeps every digit, another rounds.
-  if (integer && i - start > 15 && BigInt(v) !== BigInt(lit)) return fail('number_precision', 'an integer has more precision than a double holds (readers disagree on its value)');
+  if (integer && i - start > 15 && BigInt(v) !== BigInt(lit))
+    return fail('number_precision', 'an integer has more precision than a double holds (readers disagree on its value)');
   return i;
 }
 

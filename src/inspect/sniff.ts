@@ -42,7 +42,10 @@ interface Magic {
 }
 
 /** Any of these signatures at `off`. */
-const anyAt = (off: number, ...sigs: number[][]): ((b: Buffer) => boolean) => (b) => sigs.some((s) => at(b, off, s));
+const anyAt =
+  (off: number, ...sigs: number[][]): ((b: Buffer) => boolean) =>
+  (b) =>
+    sigs.some((s) => at(b, off, s));
 
 const PNG = sig(0x89, 'PNG\r\n', 0x1a, 0x0a);
 const IHDR = sig('IHDR');
@@ -66,7 +69,11 @@ const MAGIC: readonly Magic[] = [
   { format: 'matroska', first: [0x1a], test: anyAt(0, [0x1a, 0x45, 0xdf, 0xa3]) },
   { format: 'ogg', first: [0x4f], test: anyAt(0, sig('OggS', 0)) },
   { format: 'flac', first: [0x66], test: anyAt(0, sig('fLaC')) },
-  { format: 'mp3', first: [0x49, 0xff], test: (b) => (at(b, 0, ID3) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe) },
+  {
+    format: 'mp3',
+    first: [0x49, 0xff],
+    test: (b) => (at(b, 0, ID3) && b.length > 3 && b[3]! < 0x10) || (b[0] === 0xff && (b[1] ?? 0) >= 0xe0 && b[1] !== 0xfe),
+  },
   { format: 'midi', first: [0x4d], test: anyAt(0, sig('MThd', 0, 0, 0, 6)) },
   { format: 'font', first: [0x77, 0x00, 0x4f, 0x74], test: anyAt(0, sig('wOFF'), sig('wOF2'), [0, 1, 0, 0, 0], sig('OTTO'), sig('ttcf')) },
   { format: 'zip', first: [0x50], test: anyAt(0, sig('PK', 3, 4), sig('PK', 5, 6), sig('PK', 7, 8)) },
@@ -147,7 +154,7 @@ function utf16WithoutBom(b: Buffer): 'utf-16le' | 'utf-16be' | null {
 /** Control bytes (not tab, newlines, form feed, escape) and bytes of invalid UTF-8 sequences. */
 function nonTextBytes(b: Buffer, complete: boolean): number {
   let bad = 0;
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     if (c < 0x80) {
       if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f) bad++;

@@ -51,7 +51,7 @@ export class TextRuns {
       runStart = w;
       run = 0;
     };
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       const c = chunk[i]!;
       if (c < 0x80) {
         if (c >= 0x20 && c !== 0x7f) {

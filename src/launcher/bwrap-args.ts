@@ -81,4 +81,3 @@ export function visible(p: string, binds: readonly string[]): boolean {
 function under(p: string, root: string): boolean {
   return p === root || p.startsWith(root === '/' ? '/' : `${root}/`);
 }
-

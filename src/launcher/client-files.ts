@@ -50,4 +50,3 @@ async function replace<T>(path: string, write: (tmp: string) => Promise<T>): Pro
     await rm(tmp, { force: true });
   }
 }
-

@@ -34,7 +34,11 @@ export async function writeJavaTrustStore(dest: string, caFile: string, cacheDir
     const tmp = `${cached}.${process.pid}.tmp`;
     try {
       await copyFile(cacerts, tmp);
-      await run(keytool, ['-importcert', '-noprompt', '-alias', 'sluice-ca', '-file', caFile, '-keystore', tmp, '-storetype', 'PKCS12', '-storepass', 'changeit'], { timeout: 30_000 });
+      await run(
+        keytool,
+        ['-importcert', '-noprompt', '-alias', 'sluice-ca', '-file', caFile, '-keystore', tmp, '-storetype', 'PKCS12', '-storepass', 'changeit'],
+        { timeout: 30_000 },
+      );
       await rename(tmp, cached);
     } catch {
       await rm(tmp, { force: true });

@@ -120,9 +120,13 @@ export async function prepareLaunch(session: LaunchSession, sessionEnv: NodeJS.P
       await writeFile(blankFile, '', { mode: 0o000 });
       await chmod(blankFile, 0o000);
       bridge = await openGateBridge(join(runDir, 'gate.sock'), { host: gate.hostname.replace(/^\[|\]$/g, ''), port: Number(gate.port || 80) });
-      const writable = await Promise.all((flags.rw ?? []).map((p) => realpath(resolve(p)).catch(() => {
-        throw new UsageError(`--rw ${p}: no such file or folder`);
-      })));
+      const writable = await Promise.all(
+        (flags.rw ?? []).map((p) =>
+          realpath(resolve(p)).catch(() => {
+            throw new UsageError(`--rw ${p}: no such file or folder`);
+          }),
+        ),
+      );
       const sandbox = bwrapArgs({ cwd, writable, readOnly: codePaths(), trustDir: trustFolder, runDir, blankFile, hide });
       const port = inside.port || '80';
       const relay = [process.execPath, RELAY, port, `${INSIDE_RUN_DIR}/gate.sock`];

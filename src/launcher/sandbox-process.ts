@@ -15,7 +15,13 @@ import { spawnWrapped } from '../cli/spawn-child.js';
  * @example
  * const code = await startSandboxed('sluice run', '/usr/bin/bwrap', [...sandbox, '--info-fd', '3', '--', ...relay, 'curl', url], env, {});
  */
-export function startSandboxed(label: string, bwrap: string, args: readonly string[], env: NodeJS.ProcessEnv, ids: { uid?: number; gid?: number }): Promise<number> {
+export function startSandboxed(
+  label: string,
+  bwrap: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  ids: { uid?: number; gid?: number },
+): Promise<number> {
   let pid: number | undefined;
   let pending: NodeJS.Signals | undefined;
   const deliver = (sig: NodeJS.Signals): void => {

@@ -18,7 +18,10 @@ import { CommandError } from '../cli/usage-error.js';
  */
 export async function trustDir(caCertFile: string): Promise<string> {
   const uid = process.getuid?.() ?? 0;
-  const hash = createHash('sha256').update(await readFile(caCertFile)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(await readFile(caCertFile))
+    .digest('hex')
+    .slice(0, 16);
   const dir = join(tmpdir(), `sluice-trust-${uid}-${hash}`);
   try {
     await mkdir(dir, { mode: 0o755 });

@@ -139,12 +139,33 @@ export class McpGuard implements GuardCore {
    * closed as refused, or the refusal gets a record of its own; the client gets the
    * returned error instead.
    */
-  unreadable(ch: McpChannel, id: JsonRpcId | null, meta: MessageMeta, reason: string, error: 'jsonrpc_unreadable' | 'message_too_large' = 'jsonrpc_unreadable'): Record<string, unknown> {
+  unreadable(
+    ch: McpChannel,
+    id: JsonRpcId | null,
+    meta: MessageMeta,
+    reason: string,
+    error: 'jsonrpc_unreadable' | 'message_too_large' = 'jsonrpc_unreadable',
+  ): Record<string, unknown> {
     const asked = id === null ? null : (ch.pending.get(McpChannel.key(id))?.method ?? null);
     let decisionId = id === null ? null : this.abandon(ch, id, meta.parentId, error);
     if (decisionId === null) {
       decisionId = newDecisionId();
-      this.record(ch, { method: asked ?? 'response', tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: error, rule: null, intent: null, findings: [], bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
+      this.record(ch, {
+        method: asked ?? 'response',
+        tool: null,
+        decisionId,
+        startNs: process.hrtime.bigint(),
+        outcome: 'deny',
+        reason: error,
+        rule: null,
+        intent: null,
+        findings: [],
+        bytesIn: 0,
+        bytesOut: meta.bytes,
+        error: null,
+        parentId: meta.parentId,
+        synthesised: true,
+      });
     }
     return { ...jsonRpcDeny(id, { error, reason, rule: null, decision_id: decisionId }) };
   }
@@ -159,13 +180,28 @@ export class McpGuard implements GuardCore {
     if (stop.length > 0) {
       const decisionId = newDecisionId();
       const reason = `the ${where} message carries data that must not leave: ${describe(stop)}`;
-      this.record(ch, { method: where, tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: 'dlp_blocked', rule: null, intent: null, findings, bytesIn: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
+      this.record(ch, {
+        method: where,
+        tool: null,
+        decisionId,
+        startNs: process.hrtime.bigint(),
+        outcome: 'deny',
+        reason: 'dlp_blocked',
+        rule: null,
+        intent: null,
+        findings,
+        bytesIn: meta.bytes,
+        error: null,
+        parentId: meta.parentId,
+        synthesised: true,
+      });
       const deny: McpDenyData = { error: 'dlp_blocked', reason, rule: null, decision_id: decisionId };
       if (msg.kind === 'request') return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
       if (msg.kind === 'result' || msg.kind === 'error') return { kind: 'replace', message: { ...jsonRpcDeny(msg.id, deny) } };
       return { kind: 'drop' };
     }
-    if (msg.kind === 'request') this.track(ch, { method: msg.method, id: msg.id, call: null, startNs: process.hrtime.bigint(), time: new Date().toISOString(), bytesIn: meta.bytes });
+    if (msg.kind === 'request')
+      this.track(ch, { method: msg.method, id: msg.id, call: null, startNs: process.hrtime.bigint(), time: new Date().toISOString(), bytesIn: meta.bytes });
     return { kind: 'forward' };
   }
 
@@ -178,7 +214,14 @@ export class McpGuard implements GuardCore {
     if (msg.kind === 'result' || msg.kind === 'error') {
       const p = ch.take(msg.id);
       if (msg.kind === 'error') {
-        if (p?.call) this.finishCall(ch, p, { outcome: p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow', findings: [], error: `rpc_error:${msg.error.code}`, bytesOut: meta.bytes, parentId: meta.parentId });
+        if (p?.call)
+          this.finishCall(ch, p, {
+            outcome: p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow',
+            findings: [],
+            error: `rpc_error:${msg.error.code}`,
+            bytesOut: meta.bytes,
+            parentId: meta.parentId,
+          });
         return { kind: 'forward', message: msg.raw };
       }
       return this.result(env, ch, msg, p, meta);
@@ -189,8 +232,33 @@ export class McpGuard implements GuardCore {
       const stop = found.filter((f) => f.action === 'block');
       if (stop.length > 0 && env.injectionAction !== 'warn') {
         const decisionId = newDecisionId();
-        this.record(ch, { method: msg.method, tool: null, decisionId, startNs: process.hrtime.bigint(), outcome: 'deny', reason: 'injection_blocked', rule: null, intent: null, findings: found, bytesIn: 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: true });
-        return { kind: 'refuse', message: { ...jsonRpcDeny(msg.id, { error: 'injection_blocked', reason: `the server's ${msg.method} request carries a prompt injection; refused`, rule: null, decision_id: decisionId }) } };
+        this.record(ch, {
+          method: msg.method,
+          tool: null,
+          decisionId,
+          startNs: process.hrtime.bigint(),
+          outcome: 'deny',
+          reason: 'injection_blocked',
+          rule: null,
+          intent: null,
+          findings: found,
+          bytesIn: 0,
+          bytesOut: meta.bytes,
+          error: null,
+          parentId: meta.parentId,
+          synthesised: true,
+        });
+        return {
+          kind: 'refuse',
+          message: {
+            ...jsonRpcDeny(msg.id, {
+              error: 'injection_blocked',
+              reason: `the server's ${msg.method} request carries a prompt injection; refused`,
+              rule: null,
+              decision_id: decisionId,
+            }),
+          },
+        };
       }
     }
     return { kind: 'forward', message: msg.raw };
@@ -200,8 +268,18 @@ export class McpGuard implements GuardCore {
 
   private async call(ch: McpChannel, msg: Extract<JsonRpcMessage, { kind: 'request' }>, meta: MessageMeta): Promise<ClientStep> {
     const x: CallExchange = {
-      guard: this, env: this.deps.env(), ch, msg, meta, decisionId: newDecisionId(), startNs: process.hrtime.bigint(),
-      tool: null, args: {}, verdict: null, findings: [], refusal: null,
+      guard: this,
+      env: this.deps.env(),
+      ch,
+      msg,
+      meta,
+      decisionId: newDecisionId(),
+      startNs: process.hrtime.bigint(),
+      tool: null,
+      args: {},
+      verdict: null,
+      findings: [],
+      refusal: null,
     };
     await runCall(x);
     if (x.refusal === null) return { kind: 'forward' };
@@ -209,7 +287,13 @@ export class McpGuard implements GuardCore {
     return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
   }
 
-  private async result(env: McpEnv, ch: McpChannel, msg: Extract<JsonRpcMessage, { kind: 'result' }>, p: PendingRequest | null, meta: MessageMeta): Promise<ServerStep> {
+  private async result(
+    env: McpEnv,
+    ch: McpChannel,
+    msg: Extract<JsonRpcMessage, { kind: 'result' }>,
+    p: PendingRequest | null,
+    meta: MessageMeta,
+  ): Promise<ServerStep> {
     const x: AnswerExchange = { guard: this, env, ch, msg, pending: p, meta, out: msg.raw, findings: [], stop: [], blocked: false };
     await runAnswer(x);
     return { kind: 'forward', message: x.out };
@@ -224,7 +308,13 @@ export class McpGuard implements GuardCore {
 
   private unanswered(ch: McpChannel, p: PendingRequest): void {
     if (!p.call) return;
-    this.finishCall(ch, p, { outcome: p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow', findings: p.call.findings, error: 'no_result', bytesOut: 0, parentId: null });
+    this.finishCall(ch, p, {
+      outcome: p.call.verdict.wouldDeny.length > 0 ? 'would_deny' : 'allow',
+      findings: p.call.findings,
+      error: 'no_result',
+      bytesOut: 0,
+      parentId: null,
+    });
   }
 
   finishCall(ch: McpChannel, p: PendingRequest, r: CallEnd): void {

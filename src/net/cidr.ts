@@ -103,10 +103,18 @@ export class CidrSet {
         v6.push([start, start | ((1n << BigInt(128 - c.prefix)) - 1n)]);
       }
     }
-    const m4 = mergeIntervals(v4, (a, b) => a - b, (end, start) => end + 1 >= start);
+    const m4 = mergeIntervals(
+      v4,
+      (a, b) => a - b,
+      (end, start) => end + 1 >= start,
+    );
     this.v4Start = Uint32Array.from(m4, (r) => r[0]);
     this.v4End = Uint32Array.from(m4, (r) => r[1]);
-    const m6 = mergeIntervals(v6, (a, b) => (a < b ? -1 : a > b ? 1 : 0), (end, start) => end + 1n >= start);
+    const m6 = mergeIntervals(
+      v6,
+      (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+      (end, start) => end + 1n >= start,
+    );
     this.v6Count = m6.length;
     this.v6Start = new Uint8Array(m6.length * 16);
     this.v6End = new Uint8Array(m6.length * 16);
@@ -142,11 +150,7 @@ export class CidrSet {
 }
 
 /** Sort by start and merge overlapping or adjacent intervals. */
-function mergeIntervals<T>(
-  list: [T, T][],
-  cmp: (a: T, b: T) => number,
-  touches: (end: T, start: T) => boolean,
-): [T, T][] {
+function mergeIntervals<T>(list: [T, T][], cmp: (a: T, b: T) => number, touches: (end: T, start: T) => boolean): [T, T][] {
   list.sort((a, b) => cmp(a[0], b[0]));
   const out: [T, T][] = [];
   for (const r of list) {

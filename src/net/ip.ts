@@ -50,7 +50,7 @@ export function formatIp(ip: Ip): string {
   if (isV4MappedBytes(b)) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   let bestStart = -1;
   let bestLen = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (word(b, i) !== 0) {
       i++;
       continue;

@@ -58,8 +58,7 @@ interface Answer {
 const DEFAULT_TTL_MS = 30_000;
 const MAX_CACHE_ENTRIES = 10_000;
 
-const defaultLookup = (host: string): Promise<{ address: string; family: number }[]> =>
-  dnsLookup(host, { all: true, verbatim: true });
+const defaultLookup = (host: string): Promise<{ address: string; family: number }[]> => dnsLookup(host, { all: true, verbatim: true });
 
 /**
  * @example
@@ -133,14 +132,7 @@ export class Resolver {
     return { host, address, family: ip.family, port, info };
   }
 
-  private check(
-    host: string,
-    ip: Ip,
-    address: string,
-    info: AddressInfo,
-    port: number,
-    endpoints: readonly Endpoint[] | undefined,
-  ): void {
+  private check(host: string, ip: Ip, address: string, info: AddressInfo, port: number, endpoints: readonly Endpoint[] | undefined): void {
     // Connecting to 0.0.0.0 or :: reaches the local host; no opt-in covers that.
     if (isUnspecified(ip)) throw blocked(host, address, info.range, 'unspecified');
     if (!info.global && !this.optedIn(ip, info)) throw blocked(host, address, info.range, reasonOf(info));

@@ -89,7 +89,8 @@ export function compilePolicy(
 function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null, defaults: ResolvedProfile): CompiledRule {
   const action = spec.action ?? 'allow';
   if (spec.hosts !== undefined && spec.hosts.length === 0) throw new PolicyCompileError(spec.id, 'hosts is empty; leave it out to match any host');
-  if (spec.case_sensitive !== undefined && spec.paths === undefined) throw new PolicyCompileError(spec.id, "'case_sensitive' says how 'paths' compare; add paths or remove it");
+  if (spec.case_sensitive !== undefined && spec.paths === undefined)
+    throw new PolicyCompileError(spec.id, "'case_sensitive' says how 'paths' compare; add paths or remove it");
   if (action === 'deny') {
     for (const k of ['credential', 'route', 'respond', 'headers'] as const) {
       if (spec[k] !== undefined) throw new PolicyCompileError(spec.id, `'${k}' is only for allow rules`);

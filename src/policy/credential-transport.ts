@@ -39,7 +39,9 @@ export function plaintextWarnings(rules: readonly RuleSpec[], routeSchemes: Read
       continue;
     }
     if (r.route !== undefined && routeSchemes[r.route] === 'http') {
-      out.push(`rule ${r.id}: route '${r.route}' is plain http://, so secret ${c.secret} is never injected there (credential_plaintext_refused); use https, or set allow_plaintext: true`);
+      out.push(
+        `rule ${r.id}: route '${r.route}' is plain http://, so secret ${c.secret} is never injected there (credential_plaintext_refused); use https, or set allow_plaintext: true`,
+      );
     }
   }
   return out;

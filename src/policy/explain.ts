@@ -43,7 +43,10 @@ interface TracedRule {
  * @example
  * traceRules(policy.rules, (r) => reasonsItMisses(r)); // { decided: rule or null, wouldDeny: ['audit-only'], trace: [...] }
  */
-export function traceRules<R extends TracedRule>(rules: readonly R[], whyNot: (rule: R) => string[]): { decided: R | null; wouldDeny: string[]; trace: TraceEntry[] } {
+export function traceRules<R extends TracedRule>(
+  rules: readonly R[],
+  whyNot: (rule: R) => string[],
+): { decided: R | null; wouldDeny: string[]; trace: TraceEntry[] } {
   const trace: TraceEntry[] = [];
   const wouldDeny: string[] = [];
   for (const rule of rules) {

@@ -49,7 +49,7 @@ export const AMBIGUITY_TEXT: Readonly<Record<PathAmbiguity, string>> = {
   encoded_separator: "an encoded '/' or '\\' (%2F, %5C)",
   encoded_delimiter: "an encoded '?' or '#' (%3F, %23)",
   semicolon: "a ';' (path parameters, '..;' on servlet containers)",
-  double_encoding: "a double percent-encoding (%25XX)",
+  double_encoding: 'a double percent-encoding (%25XX)',
   broken_escape: "a '%' not followed by two hex digits",
   control_char: 'a control character or a raw space (%00, %09, ...)',
   edge_space: 'a segment starting or ending with a space',

@@ -83,7 +83,8 @@ export function compileToolRule(spec: RuleSpec, index: number, serverNames: Read
   const m = spec.mcp;
   if (m === undefined) throw new PolicyCompileError(spec.id, "not an MCP tool rule (no 'mcp')");
   for (const k of NOT_FOR_TOOL_RULES) {
-    if (spec[k] !== undefined) throw new PolicyCompileError(spec.id, `an MCP tool rule cannot have '${k}'; the MCP server's HTTP rule carries host and credential`);
+    if (spec[k] !== undefined)
+      throw new PolicyCompileError(spec.id, `an MCP tool rule cannot have '${k}'; the MCP server's HTTP rule carries host and credential`);
   }
   const named = patterns(spec.id, 'mcp.servers', m.servers, serverPatternProblem).map((p) =>
     serverNames.has(p) ? (s: McpServerRef) => s.name === p : compileServerPattern(p),

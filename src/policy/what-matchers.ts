@@ -72,7 +72,15 @@ export const schemesMatcher: MatcherKind = {
  */
 export const methodsMatcher: MatcherKind = {
   type: 'methods',
-  compile: (rule) => (rule.methods === undefined ? null : oneOf('methods', 'method', rule.methods.map((m) => m.toUpperCase()), (f) => f.method)),
+  compile: (rule) =>
+    rule.methods === undefined
+      ? null
+      : oneOf(
+          'methods',
+          'method',
+          rule.methods.map((m) => m.toUpperCase()),
+          (f) => f.method,
+        ),
 };
 
 /** One fact of the request that must be in `list` (exactly): schemes, methods. */

@@ -24,7 +24,12 @@ export function onAgentIdle(ctx: RequestContext, controller: Dispatcher.Dispatch
   }
   controller.abort(
     started
-      ? new UpstreamResponseError('upstream_body_timeout', 'upstream_body_timeout', 'idle', 'the upstream stopped sending the response body for longer than timeouts.idle')
+      ? new UpstreamResponseError(
+          'upstream_body_timeout',
+          'upstream_body_timeout',
+          'idle',
+          'the upstream stopped sending the response body for longer than timeouts.idle',
+        )
       : new errors.HeadersTimeoutError(),
   );
 }

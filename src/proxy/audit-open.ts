@@ -25,7 +25,11 @@ export async function openRecord(gate: GateServices, state: GateState, ctx: Requ
   record.credential ??= ctx.decision?.credential?.secret ?? null;
   const written = opened(gate, record);
   if (state.auditFailClosed === 'all' && (!written || !gate.auditHealthy())) {
-    throw new Rejection('audit_unavailable', 'the audit trail cannot record this request; every request is refused until it recovers (audit.fail_closed: all)', ctx.decision?.rule ?? null);
+    throw new Rejection(
+      'audit_unavailable',
+      'the audit trail cannot record this request; every request is refused until it recovers (audit.fail_closed: all)',
+      ctx.decision?.rule ?? null,
+    );
   }
   const wait = gate.audit.synced?.();
   if (wait) await wait;

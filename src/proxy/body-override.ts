@@ -48,7 +48,10 @@ export async function* guardBodyOverride(
   try {
     decoder = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: maxDecodedBytes, maxRatio: MAX_RATIO });
   } catch {
-    throw new Rejection('unsupported_encoding', "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused");
+    throw new Rejection(
+      'unsupported_encoding',
+      "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused",
+    );
   }
   const feed = async (chunk: Buffer | null): Promise<void> => {
     if (decoder === null) {

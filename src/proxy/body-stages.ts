@@ -141,5 +141,9 @@ export function unreadable(err: Error, findings: Finding[]): ResponseBlockedErro
   const code = (err as Error & { code?: unknown }).code;
   const f: Finding = { type: 'response_unreadable', location: 'response.body', action: 'block' };
   findings.push(f);
-  return new ResponseBlockedError('response_unreadable', `the response body cannot be decoded for inspection (${typeof code === 'string' ? code : err.message}); refused`, [f]);
+  return new ResponseBlockedError(
+    'response_unreadable',
+    `the response body cannot be decoded for inspection (${typeof code === 'string' ? code : err.message}); refused`,
+    [f],
+  );
 }

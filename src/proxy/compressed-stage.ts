@@ -85,7 +85,12 @@ export class CompressedStage implements Stage {
     if (this.#produced >= cap) {
       // Scanned as far as any body is: end the scan there and let the rest through, said so.
       await this.#child.end();
-      this.findings.push({ type: 'prompt_injection:not_scanned', location: 'response.body', action: 'warn', detail: `compressed body decoded past the scan cap of ${cap} bytes; the rest was not scanned` });
+      this.findings.push({
+        type: 'prompt_injection:not_scanned',
+        location: 'response.body',
+        action: 'warn',
+        detail: `compressed body decoded past the scan cap of ${cap} bytes; the rest was not scanned`,
+      });
       return this.#flush();
     }
     if (!this.#child.decided && this.#queued > MAX_UNDECIDED_BYTES) {
@@ -136,4 +141,3 @@ function inflates(parts: Buffer[]): boolean {
     return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
   }
 }
-

@@ -44,7 +44,10 @@ export async function resolveDestination(state: GateState, ctx: RequestContext, 
   // A route is the operator's explicit opt-in to a private address, for this rule only.
   const vetted = await state.routeResolver.resolve(route.host, route.port);
   ctx.address = vetted.address;
-  return destination(route.scheme, vetted, route.port, route.servername, route.hostHeader, route.basePath, { name: route.name, secureContext: route.secureContext });
+  return destination(route.scheme, vetted, route.port, route.servername, route.hostHeader, route.basePath, {
+    name: route.name,
+    secureContext: route.secureContext,
+  });
 }
 
 function destination(

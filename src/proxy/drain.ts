@@ -36,12 +36,9 @@ export async function drain(limits: GateLimits, timeoutMs: number): Promise<Drai
 
 /** End every request still in flight because the drain timed out. */
 function endInFlight(limits: GateLimits, timeoutMs: number): number {
-  const why = new Rejection(
-    'shutting_down',
-    `the gate stopped before this exchange finished (timeouts.drain ${formatDuration(timeoutMs)}); retry it`,
-    null,
-    { 'retry-after': RETRY_AFTER },
-  );
+  const why = new Rejection('shutting_down', `the gate stopped before this exchange finished (timeouts.drain ${formatDuration(timeoutMs)}); retry it`, null, {
+    'retry-after': RETRY_AFTER,
+  });
   const all = limits.inFlight();
   for (const e of all) {
     const ctx = e.ctx;

@@ -63,8 +63,23 @@ const TLS_CODES = new Set([
 const TOLD_TO_THE_AGENT: ReadonlySet<RefusalCode> = new Set(['state_unavailable', 'ssrf_blocked', 'bad_host', 'dns_failed']);
 
 /** One failure in the deny contract; the status always comes from the refusal table. */
-function failure(error: RefusalCode, reason: string, outcome: MappedFailure['outcome'], code: string, extra: Partial<Pick<MappedFailure, 'rule' | 'cause' | 'headers'>> = {}): MappedFailure {
-  return { status: REFUSALS[error].status, error, reason, rule: extra.rule ?? null, outcome, code, headers: extra.headers ?? {}, ...(extra.cause !== undefined ? { cause: extra.cause } : {}) };
+function failure(
+  error: RefusalCode,
+  reason: string,
+  outcome: MappedFailure['outcome'],
+  code: string,
+  extra: Partial<Pick<MappedFailure, 'rule' | 'cause' | 'headers'>> = {},
+): MappedFailure {
+  return {
+    status: REFUSALS[error].status,
+    error,
+    reason,
+    rule: extra.rule ?? null,
+    outcome,
+    code,
+    headers: extra.headers ?? {},
+    ...(extra.cause !== undefined ? { cause: extra.cause } : {}),
+  };
 }
 
 /**
@@ -78,7 +93,8 @@ export function mapFailure(thrown: unknown): MappedFailure {
   // A refusal raised inside a body stream reaches us wrapped by the HTTP client.
   const err = ownCause(thrown) ?? thrown;
   // The table says whether the code is a refusal (`deny`) or a failure (`error`: the upstream's, the gate's, an operator's step's).
-  if (err instanceof Rejection) return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, { rule: err.rule, headers: err.headers });
+  if (err instanceof Rejection)
+    return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, { rule: err.rule, headers: err.headers });
   // Nobody reads this answer; the record and the debug log say what happened.
   if (err instanceof ClientAbortedError) return failure('client_aborted', err.message, 'error', 'client_aborted');
   // A parser error that did not come through forward() (which names it already) is named here.
@@ -88,7 +104,13 @@ export function mapFailure(thrown: unknown): MappedFailure {
   if (err instanceof IdentityError) {
     // 407 invites the client to (re)send credentials; a revoked identity is final (403).
     const challenge = REFUSALS[err.reason].status === 407;
-    return failure(err.reason, err.message, err.reason === 'identity_required' ? 'challenge' : 'deny', err.code, challenge ? { headers: { 'proxy-authenticate': 'Basic realm="sluice"' } } : {});
+    return failure(
+      err.reason,
+      err.message,
+      err.reason === 'identity_required' ? 'challenge' : 'deny',
+      err.code,
+      challenge ? { headers: { 'proxy-authenticate': 'Basic realm="sluice"' } } : {},
+    );
   }
   const named = err instanceof SluiceError ? refusalOfSluiceCode(err.code) : null;
   if (err instanceof SluiceError && named !== null && TOLD_TO_THE_AGENT.has(named)) {
@@ -105,7 +127,8 @@ export function mapFailure(thrown: unknown): MappedFailure {
   if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {
     return upstream('upstream_tls_failed', `the upstream's TLS certificate did not verify (${code})`, code);
   }
-  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE') return upstream('upstream_failed', `the upstream connection failed (${code})`, code);
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'EPIPE')
+    return upstream('upstream_failed', `the upstream connection failed (${code})`, code);
   return failure('internal_error', 'the gate failed to handle this request', 'error', code ?? ErrorCode.INTERNAL);
 }
 

@@ -44,7 +44,10 @@ export class FramingGuard {
     this.#last = now;
     this.#data += bytes;
     if (this.#wire < FRAMING_WINDOW || this.#data >= this.#wire * MIN_DATA_SHARE) return;
-    throw new Rejection('bad_request', `the request body's chunked framing outweighs its data (${this.#data} bytes of data in ${this.#wire} on the wire: chunks of a few bytes); refused, as parsing it would keep the gate busy for every agent`);
+    throw new Rejection(
+      'bad_request',
+      `the request body's chunked framing outweighs its data (${this.#data} bytes of data in ${this.#wire} on the wire: chunks of a few bytes); refused, as parsing it would keep the gate busy for every agent`,
+    );
   }
 }
 

@@ -88,13 +88,17 @@ export class Gate {
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
 
-  private constructor(opts: GateOptions, state: GateState, init: {
-    pools: UpstreamPools;
-    trust: readonly string[];
-    runtime: GateRuntime;
-    ownRuntime: boolean;
-    secrets: SecretResolver;
-  }) {
+  private constructor(
+    opts: GateOptions,
+    state: GateState,
+    init: {
+      pools: UpstreamPools;
+      trust: readonly string[];
+      runtime: GateRuntime;
+      ownRuntime: boolean;
+      secrets: SecretResolver;
+    },
+  ) {
     const c = opts.loaded.config;
     const logger = opts.logger;
     this.current = state;
@@ -122,7 +126,11 @@ export class Gate {
       exchanges: new LiveExchanges({
         revocations,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
-        onEnd: (p, why, count) => logger.info({ session: p.session, agent: p.agent, tenant: p.tenant, reason: why.reason, exchanges: count }, 'identity ended: closing its open exchanges'),
+        onEnd: (p, why, count) =>
+          logger.info(
+            { session: p.session, agent: p.agent, tenant: p.tenant, reason: why.reason, exchanges: count },
+            'identity ended: closing its open exchanges',
+          ),
       }),
       secrets: init.secrets,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
@@ -314,7 +322,11 @@ export class Gate {
   async reloadSecrets(): Promise<void> {
     await this.store.reload();
     const c = this.loaded.config;
-    const dlp = buildDlp(c.inspect, this.services.secrets, this.store.list().map((e) => e.name));
+    const dlp = buildDlp(
+      c.inspect,
+      this.services.secrets,
+      this.store.list().map((e) => e.name),
+    );
     const scrub = new TenantNeedles(this.current.policy, this.services.secrets);
     this.current = { ...this.current, dlp, mcp: { ...this.current.mcp, dlp }, scrub };
   }
@@ -364,9 +376,17 @@ export class Gate {
   async close(opts: { drainMs?: number } = {}): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const drainMs = opts.drainMs ?? 0;
-    if (drainMs > 0) this.services.logger.info({ in_flight: this.limits.busy, drain_timeout_ms: drainMs }, 'draining: no new connections or requests; waiting for exchanges in flight');
+    if (drainMs > 0)
+      this.services.logger.info(
+        { in_flight: this.limits.busy, drain_timeout_ms: drainMs },
+        'draining: no new connections or requests; waiting for exchanges in flight',
+      );
     const result = await drain(this.limits, drainMs);
-    if (drainMs > 0) this.services.logger.info({ drain_ms: result.ms, in_flight: result.inFlight, ended_at_timeout: result.ended }, result.ended === 0 ? 'drained' : 'drain timed out: the rest were ended (recorded as shutting_down)');
+    if (drainMs > 0)
+      this.services.logger.info(
+        { drain_ms: result.ms, in_flight: result.inFlight, ended_at_timeout: result.ended },
+        result.ended === 0 ? 'drained' : 'drain timed out: the rest were ended (recorded as shutting_down)',
+      );
     for (const s of this.sockets) s.destroy();
     for (const s of this.limits.sockets()) s.destroy();
     this.server.closeAllConnections();

@@ -40,14 +40,21 @@ export function inspectHostname(dlp: DlpSetup, ctx: Pick<RequestContext, 'host' 
  * URL and headers as the agent sent them (before any credential is injected). Block
  * findings refuse the request; redact findings rewrite the value in place.
  */
-export function inspectHead(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedProfile, view: { path: string; headers: Record<string, string | string[]> }): void {
+export function inspectHead(
+  dlp: DlpSetup,
+  ctx: RequestContext,
+  profile: ResolvedProfile,
+  view: { path: string; headers: Record<string, string | string[]> },
+): void {
   const level = profile.dlp;
   if (level === 'off') return;
   const rule = ctx.decision?.rule ?? null;
   const urlFindings = settle(dlp.scanner.scanUrl(view.path), dlp, level);
   const headerFindings = settle(dlp.scanner.scanHeaders(view.headers), dlp, profile.dlp);
   // a secret cut into neighbouring parts blocks: no one part holds it to redact
-  const joinFindings = settle(dlp.scanner.scanRequestJoins(view.path, view.headers), dlp, profile.dlp).map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f));
+  const joinFindings = settle(dlp.scanner.scanRequestJoins(view.path, view.headers), dlp, profile.dlp).map((f) =>
+    f.action === 'redact' ? { ...f, action: 'block' as const } : f,
+  );
   const all = [...urlFindings, ...headerFindings, ...joinFindings];
   if (all.length === 0) return;
   ctx.findings.push(...all);
@@ -80,7 +87,11 @@ export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: Resolve
   const declared = Number(headerValue(ctx.req.headers['content-length']) ?? NaN);
   const encoded = (ctx.req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
   if (level !== 'off' && !encoded && declared > dlp.maxBodyBytes) {
-    const f = settle([{ type: SCAN_LIMIT, location: 'body', action: dlp.scanner.limitAction, detail: `body of ${declared} bytes, beyond ${dlp.maxBodyBytes} scanned` }], dlp, profile.dlp);
+    const f = settle(
+      [{ type: SCAN_LIMIT, location: 'body', action: dlp.scanner.limitAction, detail: `body of ${declared} bytes, beyond ${dlp.maxBodyBytes} scanned` }],
+      dlp,
+      profile.dlp,
+    );
     if (f.some((x) => x.action !== 'warn')) {
       ctx.findings.push(...f);
       throw tooLarge(ctx.decision?.rule ?? null);
@@ -136,7 +147,13 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
       const bomb = err instanceof DecompressionBombError;
       const f: Finding = { type: bomb ? 'decompression_bomb' : 'body_unreadable', location: 'body', action: 'block' };
       ctx.findings.push(f);
-      throw new Rejection(bomb ? 'decompression_bomb' : 'bad_request', bomb ? 'the request body expands beyond the decompression limits; refused' : 'the request body cannot be decoded for inspection (corrupt or truncated); refused', rule);
+      throw new Rejection(
+        bomb ? 'decompression_bomb' : 'bad_request',
+        bomb
+          ? 'the request body expands beyond the decompression limits; refused'
+          : 'the request body cannot be decoded for inspection (corrupt or truncated); refused',
+        rule,
+      );
     }
   };
   try {
@@ -165,12 +182,20 @@ function requestDecoder(ctx: RequestContext, dlp: DlpSetup): SafeDecompressor | 
     return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxDecodedBytes ?? Math.max(64 * 1024 * 1024, dlp.maxBodyBytes + 1), maxRatio: 1000 });
   } catch {
     ctx.findings.push({ type: 'body_unreadable', location: 'body', action: 'block', detail: 'unsupported content-encoding' });
-    throw new Rejection('unsupported_encoding', `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`, ctx.decision?.rule ?? null);
+    throw new Rejection(
+      'unsupported_encoding',
+      `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`,
+      ctx.decision?.rule ?? null,
+    );
   }
 }
 
 function tooLarge(rule: string | null): Rejection {
-  return new Rejection('body_too_large_to_scan', 'the request body (decoded, if compressed) is larger than DLP reads (inspect.dlp.max_body_bytes); nothing unscanned leaves, refused', rule);
+  return new Rejection(
+    'body_too_large_to_scan',
+    'the request body (decoded, if compressed) is larger than DLP reads (inspect.dlp.max_body_bytes); nothing unscanned leaves, refused',
+    rule,
+  );
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

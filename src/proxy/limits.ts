@@ -72,7 +72,10 @@ export class GateLimits {
     const fit = fds === null ? cfg.max_connections : Math.max(1, Math.floor((fds - 256) / 2));
     this.maxConnections = Math.min(cfg.max_connections, fit);
     if (this.maxConnections < cfg.max_connections) {
-      logger.warn({ max_connections: cfg.max_connections, open_files_limit: fds, effective: this.maxConnections }, 'limits.max_connections lowered to fit the open-files limit (ulimit -n)');
+      logger.warn(
+        { max_connections: cfg.max_connections, open_files_limit: fds, effective: this.maxConnections },
+        'limits.max_connections lowered to fit the open-files limit (ulimit -n)',
+      );
     }
   }
 
@@ -90,11 +93,13 @@ export class GateLimits {
     }
     if (outer === null) {
       const bucket = `ip:${socket.remoteAddress ?? '?'}`;
-      const why =
-        this.#draining ? 'the gate is shutting down'
-        : this.#outer >= this.maxConnections ? `too many connections to the gate (limits.max_connections ${this.maxConnections})`
-        : (this.#buckets.get(bucket) ?? 0) >= this.#cfg.max_unidentified_per_ip ? `too many connections from ${socket.remoteAddress ?? '?'} not yet identified (limits.max_unidentified_per_ip ${this.#cfg.max_unidentified_per_ip})`
-        : this.memory.over();
+      const why = this.#draining
+        ? 'the gate is shutting down'
+        : this.#outer >= this.maxConnections
+          ? `too many connections to the gate (limits.max_connections ${this.maxConnections})`
+          : (this.#buckets.get(bucket) ?? 0) >= this.#cfg.max_unidentified_per_ip
+            ? `too many connections from ${socket.remoteAddress ?? '?'} not yet identified (limits.max_unidentified_per_ip ${this.#cfg.max_unidentified_per_ip})`
+            : this.memory.over();
       if (why !== null) {
         this.#log.warn('connection refused', why);
         // Answered raw: whatever request it still carries is never served.

@@ -124,7 +124,7 @@ export class LiveExchanges {
     const h = this.#byToken.get(from.tokenId)?.find((o) => sameToken(o.principal, from));
     if (h === undefined || h.count === 0) return;
     const target = this.#holderFor(to);
-    for (let l = h.ring.next; l !== h.ring; ) {
+    for (let l = h.ring.next; l !== h.ring;) {
       const next = l.next;
       l.prev = target.ring.prev;
       l.next = target.ring;
@@ -196,7 +196,9 @@ export class LiveExchanges {
     }
     if (entry === null) return null;
     return withPrincipal(
-      new IdentityError('identity_revoked', `agent token refused: its ${entry.kind} was revoked at ${new Date(entry.revokedAt).toISOString()}`, { kind: entry.kind }),
+      new IdentityError('identity_revoked', `agent token refused: its ${entry.kind} was revoked at ${new Date(entry.revokedAt).toISOString()}`, {
+        kind: entry.kind,
+      }),
       p,
     );
   }
@@ -210,7 +212,7 @@ export class LiveExchanges {
     if (list?.length === 0) this.#byToken.delete(h.principal.tokenId);
     const members = membersOf(h);
     // Unlink every member (a later release is a no-op) before ending any of them.
-    for (let l = h.ring.next; l !== h.ring; ) {
+    for (let l = h.ring.next; l !== h.ring;) {
       const next = l.next;
       l.next = l.prev = l;
       l = next;
@@ -237,14 +239,14 @@ export class LiveExchanges {
  * share a jti (minted outside `sluice token`) never share a holder, timer or verdict.
  */
 function sameToken(a: Principal, b: Principal): boolean {
-  return (
-    a === b ||
-    (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt)
-  );
+  return a === b || (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt);
 }
 
 function expired(p: Principal): IdentityError {
-  return withPrincipal(new IdentityError('identity_expired', `the agent token expired at ${new Date(p.expiresAt).toISOString()}; reconnect with a fresh token`), p);
+  return withPrincipal(
+    new IdentityError('identity_expired', `the agent token expired at ${new Date(p.expiresAt).toISOString()}; reconnect with a fresh token`),
+    p,
+  );
 }
 
 function withPrincipal(err: IdentityError, p: Principal): IdentityError {

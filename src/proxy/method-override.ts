@@ -119,7 +119,8 @@ export function overrideCheck(ctx: RequestContext, decideAs: DecideAs): Override
     const method = asked.toUpperCase();
     const key = `${method} ${path}`;
     if (seen.has(key)) return;
-    if (seen.size >= MAX_OVERRIDES * paths.length) throw new Rejection('bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
+    if (seen.size >= MAX_OVERRIDES * paths.length)
+      throw new Rejection('bad_request', `the request names more than ${MAX_OVERRIDES} override methods or paths; refused`);
     seen.add(key);
     const d: Decision = decideAs(method, path);
     if (d.outcome === 'allow') return;

@@ -61,7 +61,11 @@ export function checkBeforePolicy(state: { dlp: DlpSetup; resolver: Resolver }, 
  * @example
  * checkCredentialTransport(decision, 'http', (name) => state.routes.get(name)?.scheme);
  */
-export function checkCredentialTransport(decision: Decision, requestScheme: 'http' | 'https', routeScheme: (route: string) => 'http' | 'https' | undefined): void {
+export function checkCredentialTransport(
+  decision: Decision,
+  requestScheme: 'http' | 'https',
+  routeScheme: (route: string) => 'http' | 'https' | undefined,
+): void {
   if (decision.outcome !== 'allow' || decision.credential === null) return;
   const scheme = decision.route === null ? requestScheme : (routeScheme(decision.route) ?? requestScheme);
   const refusal = plaintextRefusal(decision.credential, scheme, decision.route);
@@ -87,7 +91,17 @@ export function policyDenial(
   let reason = `no rule allows ${req.method} ${req.scheme}://${req.host}:${req.port}${path} (deny by default)`;
   // Rules that name this host but did not match: the host is known, something narrower
   // (method, path, port, agent) refused it; say so, or an agent reads it as "host blocked".
-  const near = policy === undefined ? [] : [...new Set(policy.byHost.lists(req.host).flat().map((e) => e.item.id))];
+  const near =
+    policy === undefined
+      ? []
+      : [
+          ...new Set(
+            policy.byHost
+              .lists(req.host)
+              .flat()
+              .map((e) => e.item.id),
+          ),
+        ];
   if (near.length > 0) {
     const named = near.length > 3 ? `${near.slice(0, 3).join(', ')}, …` : near.join(', ');
     reason += `; rule${near.length === 1 ? '' : 's'} ${named} cover${near.length === 1 ? 's' : ''} this host but not this method, path, port or identity`;

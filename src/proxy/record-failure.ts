@@ -19,7 +19,10 @@ export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: u
     // The agent left: whatever broke after that (its body's read, the upstream aborted
     // for it) is a consequence, not a fault to warn about.
     markClientAbort(ctx);
-    gate.logger.debug({ decision_id: ctx.decisionId, host: ctx.hostText, error: ctx.error, code: errorCodeOf(err) }, 'client aborted: the agent closed its connection before the exchange ended');
+    gate.logger.debug(
+      { decision_id: ctx.decisionId, host: ctx.hostText, error: ctx.error, code: errorCodeOf(err) },
+      'client aborted: the agent closed its connection before the exchange ended',
+    );
     return mapFailure(new ClientAbortedError());
   }
   const f = mapFailure(err);

@@ -79,12 +79,7 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-ndjson|x-www-fo
  * (with bomb limits) when the body is text and encoded, the injection scanner, and
  * how much of the body to hold back before the head is sent.
  */
-export function planResponseInspection(
-  method: string,
-  status: number,
-  headers: IncomingHttpHeaders,
-  opts: ResponseInspectOptions,
-): BodyInspector | null {
+export function planResponseInspection(method: string, status: number, headers: IncomingHttpHeaders, opts: ResponseInspectOptions): BodyInspector | null {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return null;
   const rawType = headers['content-type'] as string | string[] | undefined;
   const type = (Array.isArray(rawType) ? (rawType[0] ?? '') : (rawType ?? '')).toLowerCase();
@@ -268,7 +263,11 @@ export class ResponseInspector implements BodyInspector {
     if (this.stripBytes > this.holdBytes) {
       // Too large to strip as a whole: from here on a finding cuts the response.
       if (this.pendingStrip.length > 0) {
-        throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection beyond the part that can be stripped; refused', this.findings);
+        throw new ResponseBlockedError(
+          'injection_blocked',
+          'the response carries a prompt injection beyond the part that can be stripped; refused',
+          this.findings,
+        );
       }
       this.stripBuffer = null;
       return this.release(buf, last ? 'end' : 'push');
@@ -326,7 +325,11 @@ export class ResponseInspector implements BodyInspector {
       if (found.length > 0) {
         const clean = found.map((f) => cleanFinding(f, 'block'));
         this.findings.push(...clean);
-        throw new ResponseBlockedError('injection_blocked', `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`, clean);
+        throw new ResponseBlockedError(
+          'injection_blocked',
+          `the response carries a prompt injection (${[...new Set(found.map((f) => f.type))].join(', ')}); refused`,
+          clean,
+        );
       }
       this.context = text.length >= TAIL_WINDOW ? text.slice(text.length - TAIL_WINDOW) : (this.context + text).slice(-TAIL_WINDOW);
       const turn = this.pace.pace(piece.length);
@@ -392,7 +395,9 @@ function unreadable(err: Error): ResponseBlockedError {
   const code = err instanceof DecompressionError ? (err as Error & { code?: string }).code : undefined;
   // A corrupt or truncated encoding (trailing bytes included) is the upstream's failure: 502.
   const corrupt = code === 'decompression_failed';
-  return new ResponseBlockedError(corrupt ? 'response_corrupt' : 'response_unreadable', `the response body cannot be decoded for inspection (${corrupt ? err.message : (code ?? err.message)}); refused`, [
-    { type: 'response_unreadable', location: 'response.body', action: 'block', ...(corrupt ? { detail: 'corrupt content-encoding' } : {}) },
-  ]);
+  return new ResponseBlockedError(
+    corrupt ? 'response_corrupt' : 'response_unreadable',
+    `the response body cannot be decoded for inspection (${corrupt ? err.message : (code ?? err.message)}); refused`,
+    [{ type: 'response_unreadable', location: 'response.body', action: 'block', ...(corrupt ? { detail: 'corrupt content-encoding' } : {}) }],
+  );
 }

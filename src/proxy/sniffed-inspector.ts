@@ -169,4 +169,3 @@ class SniffStage implements Stage {
     return new CompressedStage(this.opts, this.findings, s.encoding, new SniffStage(this.opts, this.findings, this.depth + 1, true));
   }
 }
-

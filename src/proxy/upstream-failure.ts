@@ -73,25 +73,50 @@ export function classifyUpstreamFailure(err: unknown, started: boolean): Upstrea
   if (err instanceof errors.HTTPParserError) {
     const e = err as Error & { code?: unknown };
     const code = parserCode(e);
-    return new UpstreamResponseError('upstream_malformed_response', code, null, `the upstream's response is not valid HTTP/1.1 (${code}: ${parserReason(e.message)})`);
+    return new UpstreamResponseError(
+      'upstream_malformed_response',
+      code,
+      null,
+      `the upstream's response is not valid HTTP/1.1 (${code}: ${parserReason(e.message)})`,
+    );
   }
   const code = codeOf(err);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new UpstreamResponseError('upstream_malformed_response', code, null, "the upstream's response body does not match its Content-Length (UND_ERR_RES_CONTENT_LENGTH_MISMATCH)");
+    return new UpstreamResponseError(
+      'upstream_malformed_response',
+      code,
+      null,
+      "the upstream's response body does not match its Content-Length (UND_ERR_RES_CONTENT_LENGTH_MISMATCH)",
+    );
   }
   if (!started) return null;
   if (code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamResponseError('upstream_body_timeout', 'upstream_body_timeout', code, 'the upstream stopped sending the response body for longer than timeouts.idle');
+    return new UpstreamResponseError(
+      'upstream_body_timeout',
+      'upstream_body_timeout',
+      code,
+      'the upstream stopped sending the response body for longer than timeouts.idle',
+    );
   }
   const cause = code === 'UND_ERR_SOCKET' && err !== null && typeof err === 'object' && 'cause' in err ? codeOf(err.cause) : null;
   if (code === 'UND_ERR_SOCKET' && cause === null) {
     // A clean close before the length the head declared: the message is cut short, which
     // llhttp itself calls an invalid EOF state.
-    return new UpstreamResponseError('upstream_malformed_response', 'HPE_INVALID_EOF_STATE', code, 'the upstream closed the connection before the end of the response body, short of its Content-Length or without the last chunk (HPE_INVALID_EOF_STATE)');
+    return new UpstreamResponseError(
+      'upstream_malformed_response',
+      'HPE_INVALID_EOF_STATE',
+      code,
+      'the upstream closed the connection before the end of the response body, short of its Content-Length or without the last chunk (HPE_INVALID_EOF_STATE)',
+    );
   }
   const lost = cause ?? code;
   if (lost === 'ECONNRESET' || lost === 'EPIPE' || lost === 'ECONNABORTED' || lost === 'ETIMEDOUT') {
-    return new UpstreamResponseError('upstream_body_reset', 'upstream_body_reset', lost, `the upstream's connection was reset while it sent the response body (${lost})`);
+    return new UpstreamResponseError(
+      'upstream_body_reset',
+      'upstream_body_reset',
+      lost,
+      `the upstream's connection was reset while it sent the response body (${lost})`,
+    );
   }
   return null;
 }

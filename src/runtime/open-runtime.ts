@@ -66,7 +66,8 @@ export interface RuntimeOptions<N extends Need> {
 
 /** The opened services: only those named in `need`, and `audit.writer` / `audit.reader` when asked. */
 export type Runtime<N extends Need> = Pick<Services, Extract<N, keyof Services>> & {
-  readonly audit: ('auditWriter' extends N ? { readonly writer: AuditWriter } : unknown) & ('auditReader' extends N ? { readonly reader: AuditReader } : unknown);
+  readonly audit: ('auditWriter' extends N ? { readonly writer: AuditWriter } : unknown) &
+    ('auditReader' extends N ? { readonly reader: AuditReader } : unknown);
   /** Where every store lives. */
   readonly dataDir: string;
   /** The `state.backend` the shared state was opened with. */

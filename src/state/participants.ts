@@ -122,7 +122,11 @@ export class Participant {
 
 /** Live participants that have not applied revocation `id` yet (empty: all have). */
 function lagging(db: Db, id: number, now = Date.now()): ParticipantRow[] {
-  const rows = db.prepare<[number, number], ParticipantRow>('SELECT id, kind, pid, host, heartbeat_at, applied_id FROM participants WHERE applied_id < ? AND heartbeat_at >= ?').all(id, now - STALE_MS);
+  const rows = db
+    .prepare<[number, number], ParticipantRow>(
+      'SELECT id, kind, pid, host, heartbeat_at, applied_id FROM participants WHERE applied_id < ? AND heartbeat_at >= ?',
+    )
+    .all(id, now - STALE_MS);
   const here = hostname();
   return rows.filter((r) => r.host !== here || processExists(r.pid));
 }

@@ -56,11 +56,7 @@ export class RevocationSnapshot {
   }
 }
 
-function first(
-  entries: RevocationEntry[] | undefined,
-  p: Principal,
-  applies: (e: RevocationEntry) => boolean,
-): RevocationEntry | null {
+function first(entries: RevocationEntry[] | undefined, p: Principal, applies: (e: RevocationEntry) => boolean): RevocationEntry | null {
   if (entries === undefined) return null;
   for (const e of entries) if ((e.tenant === null || e.tenant === p.tenant) && applies(e)) return e;
   return null;

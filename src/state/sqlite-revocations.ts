@@ -133,7 +133,8 @@ export class SqliteRevocationStore implements RevocationStore {
     const pollMs = opts.pollMs ?? 100;
     if (opts.watch !== false && (!Number.isFinite(pollMs) || pollMs <= 0)) throw new RangeError(`pollMs must be > 0; got ${pollMs}`);
     // Registered before the poll starts, so a failed registration leaves no timer behind.
-    this.#participant = opts.participant !== undefined && opts.watch !== false ? Participant.register(dataDir, opts.participant, this.#lastId, this.#onError) : null;
+    this.#participant =
+      opts.participant !== undefined && opts.watch !== false ? Participant.register(dataDir, opts.participant, this.#lastId, this.#onError) : null;
     if (opts.watch !== false) {
       // unref: watching revocations must never keep a process alive on its own.
       this.#timer = setInterval(() => this.#poll(), pollMs).unref();

@@ -52,8 +52,21 @@ const SCHEMA = [
 
 const MAX_KEY = 512;
 
-interface PinRow { tenant: string; server: string; tool: string; hash: string; first_seen: number; accepted_at: number | null }
-interface PendingRow { tenant: string; server: string; tool: string; hash: string; seen_at: number }
+interface PinRow {
+  tenant: string;
+  server: string;
+  tool: string;
+  hash: string;
+  first_seen: number;
+  accepted_at: number | null;
+}
+interface PendingRow {
+  tenant: string;
+  server: string;
+  tool: string;
+  hash: string;
+  seen_at: number;
+}
 
 export class SqliteToolPinStore implements ToolPinStore {
   readonly #db: Db;
@@ -69,7 +82,10 @@ export class SqliteToolPinStore implements ToolPinStore {
    * const store = SqliteToolPinStore.open('/var/lib/sluice', { compare: comparePins });
    */
   static open(dataDir: string, opts: ToolPinStoreOptions): SqliteToolPinStore {
-    return new SqliteToolPinStore(openStateTables(dataDir, 'mcp_tool_pins', SCHEMA, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }), opts);
+    return new SqliteToolPinStore(
+      openStateTables(dataDir, 'mcp_tool_pins', SCHEMA, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
+      opts,
+    );
   }
 
   private constructor(db: Db, opts: ToolPinStoreOptions) {
@@ -180,5 +196,6 @@ export class SqliteToolPinStore implements ToolPinStore {
 }
 
 function key(field: string, v: unknown): void {
-  if (typeof v !== 'string' || v === '' || v.length > MAX_KEY) throw new InvalidArgumentError(field, `expected a non-empty string of at most ${MAX_KEY} characters`);
+  if (typeof v !== 'string' || v === '' || v.length > MAX_KEY)
+    throw new InvalidArgumentError(field, `expected a non-empty string of at most ${MAX_KEY} characters`);
 }

@@ -80,9 +80,5 @@ export function caSignatureScheme(keyPath: string, key: KeyObject): CaSignatureS
 }
 
 function unsupported(keyPath: string, what: string): SluiceError {
-  return new SluiceError(
-    ErrorCode.TLS_CA,
-    `${keyPath}: unsupported CA ${what}; use ECDSA (P-256, P-384, P-521) or RSA`,
-    { file: keyPath },
-  );
+  return new SluiceError(ErrorCode.TLS_CA, `${keyPath}: unsupported CA ${what}; use ECDSA (P-256, P-384, P-521) or RSA`, { file: keyPath });
 }

@@ -26,11 +26,7 @@ export const CA_KEY_FILE = 'ca-key.pem';
  * await writeCa(dir, ca);                  // fails if a CA is already there
  * await writeCa(dir, ca, { force: true }); // atomically replaces both files
  */
-export async function writeCa(
-  dir: string,
-  ca: CaMaterial,
-  opts: { force?: boolean } = {},
-): Promise<{ certPath: string; keyPath: string }> {
+export async function writeCa(dir: string, ca: CaMaterial, opts: { force?: boolean } = {}): Promise<{ certPath: string; keyPath: string }> {
   const certPath = join(dir, CA_CERT_FILE);
   const keyPath = join(dir, CA_KEY_FILE);
   const force = opts.force === true;

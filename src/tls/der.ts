@@ -76,7 +76,7 @@ export function children(element: Uint8Array): Buffer[] {
   const buf = Buffer.from(element);
   const outer = header(buf, 0);
   const out: Buffer[] = [];
-  for (let off = outer.contentStart; off < outer.end; ) {
+  for (let off = outer.contentStart; off < outer.end;) {
     const h = header(buf, off);
     out.push(buf.subarray(off, h.end));
     off = h.end;

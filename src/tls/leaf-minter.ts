@@ -96,8 +96,7 @@ export class LeafMinter {
     const valid = validityWindow(now, this.#validDays);
     const notBefore = wholeSeconds(Math.max(valid.notBefore, ca.cert.notBefore.getTime()));
     const notAfter = wholeSeconds(Math.min(valid.notAfter, ca.notAfter.getTime()));
-    const generalName =
-      leafHost.kind === 'ip' ? implicit(7, ipAddressBytes(leafHost.name)) : implicit(2, Buffer.from(leafHost.name, 'ascii'));
+    const generalName = leafHost.kind === 'ip' ? implicit(7, ipAddressBytes(leafHost.name)) : implicit(2, Buffer.from(leafHost.name, 'ascii'));
     const tbs = seq(
       VERSION_3,
       unsignedInteger(Buffer.from(randomSerialHex(), 'hex')),
@@ -108,13 +107,7 @@ export class LeafMinter {
       this.#spki,
       explicit(
         3,
-        seq(
-          EXT_BASIC_CONSTRAINTS_LEAF,
-          EXT_KEY_USAGE_DIGITAL_SIGNATURE,
-          EXT_EKU_SERVER_AUTH,
-          this.#aki,
-          seq(OID_SAN, octetString(seq(generalName))),
-        ),
+        seq(EXT_BASIC_CONSTRAINTS_LEAF, EXT_KEY_USAGE_DIGITAL_SIGNATURE, EXT_EKU_SERVER_AUTH, this.#aki, seq(OID_SAN, octetString(seq(generalName)))),
       ),
     );
     // dsaEncoding 'der' yields the Ecdsa-Sig-Value X.509 expects; RSA ignores it.

@@ -50,9 +50,54 @@ void test('query prints an aligned table with the chosen columns, oldest first, 
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 3);
     const header = lines[0]!.split(/\s+/);
-    assert.deepEqual(header, ['TIME', 'OUTCOME', 'REASON', 'METHOD', 'HOST', 'PORT', 'PATH', 'STATUS', 'RULE', 'POLICY_VERSION', 'AGENT', 'SESSION', 'CREDENTIAL', 'DECISION_ID']);
-    assert.deepEqual(lines[1]!.split(/\s+/), [a.time, 'allow', 'rule_allow', 'GET', a.host, '443', a.path, '200', 'example', a.policy_version, 'bot-a', '-', 'github', a.decision_id]);
-    assert.deepEqual(lines[2]!.split(/\s+/), [b.time, 'deny', 'no_rule_matched', 'GET', b.host, '443', '/x', '403', 'default-deny', b.policy_version, 'bot-bb', 'sess-1', '-', b.decision_id]);
+    assert.deepEqual(header, [
+      'TIME',
+      'OUTCOME',
+      'REASON',
+      'METHOD',
+      'HOST',
+      'PORT',
+      'PATH',
+      'STATUS',
+      'RULE',
+      'POLICY_VERSION',
+      'AGENT',
+      'SESSION',
+      'CREDENTIAL',
+      'DECISION_ID',
+    ]);
+    assert.deepEqual(lines[1]!.split(/\s+/), [
+      a.time,
+      'allow',
+      'rule_allow',
+      'GET',
+      a.host,
+      '443',
+      a.path,
+      '200',
+      'example',
+      a.policy_version,
+      'bot-a',
+      '-',
+      'github',
+      a.decision_id,
+    ]);
+    assert.deepEqual(lines[2]!.split(/\s+/), [
+      b.time,
+      'deny',
+      'no_rule_matched',
+      'GET',
+      b.host,
+      '443',
+      '/x',
+      '403',
+      'default-deny',
+      b.policy_version,
+      'bot-bb',
+      'sess-1',
+      '-',
+      b.decision_id,
+    ]);
     // Aligned: every column starts at the same offset on every line.
     const starts = (line: string): number[] => [...line.matchAll(/\S+/g)].map((m) => m.index);
     assert.deepEqual(starts(lines[1]!), starts(lines[0]!));
@@ -64,16 +109,29 @@ void test('query filters and --json prints one record per line', async () => {
   await withGate(async (config, sink) => {
     const base = Date.now() - 60_000;
     const recs = Array.from({ length: 12 }, (_, i) =>
-      makeRecord(i, { agent: i % 2 ? 'odd' : 'even', outcome: i % 3 === 0 ? 'deny' : 'allow', host: i < 6 ? 'a.test' : 'b.test', tenant: 't1', session: `s${i % 4}` }, base),
+      makeRecord(
+        i,
+        { agent: i % 2 ? 'odd' : 'even', outcome: i % 3 === 0 ? 'deny' : 'allow', host: i < 6 ? 'a.test' : 'b.test', tenant: 't1', session: `s${i % 4}` },
+        base,
+      ),
     );
     writeAll(sink, recs);
     const q = async (...args: string[]): Promise<AuditRecord[]> => {
       const r = await audit(['query', '--json', '--config', config, ...args]);
       assert.equal(r.code, 0, r.stderr);
-      return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord);
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AuditRecord);
     };
-    assert.deepEqual(await q('--agent', 'odd', '--outcome', 'deny'), recs.filter((r) => r.agent === 'odd' && r.outcome === 'deny'));
-    assert.deepEqual(await q('--host', 'b.test', '--session', 's2'), recs.filter((r) => r.host === 'b.test' && r.session === 's2'));
+    assert.deepEqual(
+      await q('--agent', 'odd', '--outcome', 'deny'),
+      recs.filter((r) => r.agent === 'odd' && r.outcome === 'deny'),
+    );
+    assert.deepEqual(
+      await q('--host', 'b.test', '--session', 's2'),
+      recs.filter((r) => r.host === 'b.test' && r.session === 's2'),
+    );
     assert.deepEqual(await q('--outcome', 'deny', '--outcome', 'allow', '--tenant', 't1', '--limit', '3'), recs.slice(-3));
     assert.deepEqual(await q('--rule', 'example', '--limit', '2'), recs.slice(-2));
   });
@@ -88,7 +146,10 @@ void test('--since 1h is relative to now; --since/--until also take ISO times', 
     const q = async (...args: string[]): Promise<string[]> => {
       const r = await audit(['query', '--json', '--config', config, ...args]);
       assert.equal(r.code, 0, r.stderr);
-      return r.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditRecord).agent ?? '');
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as AuditRecord).agent ?? '');
     };
     assert.deepEqual(await q('--since', '1h'), ['recent']);
     assert.deepEqual(await q('--since', '3h'), ['old', 'recent']);
@@ -143,7 +204,13 @@ void test('tail prints the last N records in write order', async () => {
     writeAll(sink, recs);
     const r = await audit(['tail', '-n', '3', '--json', '--config', config]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditRecord).decision_id), recs.slice(-3).map((x) => x.decision_id));
+    assert.deepEqual(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as AuditRecord).decision_id),
+      recs.slice(-3).map((x) => x.decision_id),
+    );
     const t = await audit(['tail', '--config', config]);
     assert.equal(t.stdout.trimEnd().split('\n').length, 9, 'header and the default 10 (all 8)');
   });
@@ -165,8 +232,14 @@ void test('tail -f prints records the gate writes after it started, until SIGINT
       writeAll(sink, later.slice(0, 2));
       writeAll(sink, later.slice(2));
       assert.ok(await waitFor(() => later.every((r) => out.includes(r.decision_id)), 10_000), `followed: ${out}`);
-      const ids = out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditRecord).decision_id);
-      assert.deepEqual(ids, [first, ...later].map((r) => r.decision_id));
+      const ids = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as AuditRecord).decision_id);
+      assert.deepEqual(
+        ids,
+        [first, ...later].map((r) => r.decision_id),
+      );
     } finally {
       child.kill('SIGINT');
     }

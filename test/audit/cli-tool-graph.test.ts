@@ -16,7 +16,7 @@ function audit(args: readonly string[]): Promise<ExecResult> {
   return exec(process.execPath, ['-e', SCRIPT, '--', ...args], { timeoutMs: 20_000 });
 }
 
-void test('audit query --session S --tools prints the session\'s tool calls in order, with outcome, rule and findings, and nothing of other sessions', async () => {
+void test("audit query --session S --tools prints the session's tool calls in order, with outcome, rule and findings, and nothing of other sessions", async () => {
   await withTempDir(async (dir) => {
     const config = join(dir, 'sluice.yaml');
     writeFileSync(config, 'version: 1\n');
@@ -26,7 +26,20 @@ void test('audit query --session S --tools prints the session\'s tool calls in o
     sink.write(makeRecord(0, { ...mcp, tool: 'tickets.create', rule: 'tickets-create' }, base));
     sink.write(makeRecord(1, { session: 'sess-g', path: '/plain-http' }, base)); // an ordinary request: not a node
     sink.write(makeRecord(2, { ...mcp, tool: 'tickets.delete', outcome: 'deny', reason: 'rule_deny', rule: 'tickets-no-delete' }, base));
-    sink.write(makeRecord(3, { ...mcp, tool: 'files.write', outcome: 'deny', reason: 'dlp_blocked', rule: 'files', findings: [{ type: 'aws_access_key_id', location: 'mcp.args:content', action: 'block', encoding: 'base64' }] }, base));
+    sink.write(
+      makeRecord(
+        3,
+        {
+          ...mcp,
+          tool: 'files.write',
+          outcome: 'deny',
+          reason: 'dlp_blocked',
+          rule: 'files',
+          findings: [{ type: 'aws_access_key_id', location: 'mcp.args:content', action: 'block', encoding: 'base64' }],
+        },
+        base,
+      ),
+    );
     sink.write(makeRecord(4, { ...mcp, session: 'sess-other', tool: 'other.tool' }, base));
     await sink.close();
 

@@ -57,7 +57,13 @@ network:
 
   const get = (path: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gate!.port, path: `http://api.upstream.test:${port}${path}`, headers: { 'proxy-authorization': auth }, agent: false });
+      const req = request({
+        host: '127.0.0.1',
+        port: gate!.port,
+        path: `http://api.upstream.test:${port}${path}`,
+        headers: { 'proxy-authorization': auth },
+        agent: false,
+      });
       req.on('response', (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -91,14 +97,22 @@ network:
       } else assert.equal(r.status, 200, `request ${path} during the outage: ${r.status} ${r.body}`);
     }
     assert.ok(refused.length > 0, 'no request was refused with the disk full');
-    assert.ok(gate!.logLines().some((l) => l.msg === 'AUDIT WRITE FAILED' && /ENOSPC|SQLITE_FULL|disk is full|SQLITE_IOERR/.test(JSON.stringify(l))), 'the log names the cause');
+    assert.ok(
+      gate!.logLines().some((l) => l.msg === 'AUDIT WRITE FAILED' && /ENOSPC|SQLITE_FULL|disk is full|SQLITE_IOERR/.test(JSON.stringify(l))),
+      'the log names the cause',
+    );
     rmSync(filler);
     await waitFor('requests served again', async () => ((await get('/after')).status === 200 ? true : undefined), 10_000, 200);
     console.log(`# disk full: ${refused.length} of ${sent.length} requests refused`);
-    const records = await waitFor('every request of the outage in audit.db', async () => {
-      const all = await auditQuery(configFile, ['--limit', '1000']);
-      return sent.every((p) => all.some((r) => r.path === p)) ? all : undefined;
-    }, 15_000, 200).catch(async (err: Error) => {
+    const records = await waitFor(
+      'every request of the outage in audit.db',
+      async () => {
+        const all = await auditQuery(configFile, ['--limit', '1000']);
+        return sent.every((p) => all.some((r) => r.path === p)) ? all : undefined;
+      },
+      15_000,
+      200,
+    ).catch(async (err: Error) => {
       const all = await auditQuery(configFile, ['--limit', '1000']);
       throw new Error(`${err.message}; missing: ${sent.filter((p) => !all.some((r) => r.path === p)).join(' ')}; log: ${gate!.stderr().slice(-3000)}`);
     });

@@ -13,7 +13,10 @@ import { INTERRUPTED, readJournal } from '../../src/audit/journal-recover.js';
 import { makeRecord, waitFor, withTempDir } from './fixtures.js';
 
 const closing = (r: AuditRecord): [string, string] => [r.decision_id, JSON.stringify(r)];
-const files = (dir: string): string[] => readdirSync(join(dir, JOURNAL_DIR)).sort().map((n) => join(dir, JOURNAL_DIR, n));
+const files = (dir: string): string[] =>
+  readdirSync(join(dir, JOURNAL_DIR))
+    .sort()
+    .map((n) => join(dir, JOURNAL_DIR, n));
 
 void test('a stop without shutdown: finished records come back whole, the unfinished as gate_interrupted', async () => {
   await withTempDir(async (dir) => {
@@ -42,7 +45,7 @@ void test('a stop without shutdown: finished records come back whole, the unfini
 void test('an exchange still open is carried into the next segment; retired segments go once the sinks caught up', async () => {
   await withTempDir(async (dir) => {
     let written = 0;
-    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) , segmentMs: 30 }, () => ({ written, dropped: 0 }));
+    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e), segmentMs: 30 }, () => ({ written, dropped: 0 }));
     const long = makeRecord(1);
     j.open(long);
     for (let i = 2; i < 6; i++) {
@@ -57,7 +60,10 @@ void test('an exchange still open is carried into the next segment; retired segm
     assert.ok(await waitFor(() => files(dir).length === 1, 3_000), `${files(dir).length} segments left`);
     // The one left still knows the long exchange was opened.
     const found = readJournal(files(dir));
-    assert.deepEqual(found.records.map((r) => r.decision_id), [long.decision_id]);
+    assert.deepEqual(
+      found.records.map((r) => r.decision_id),
+      [long.decision_id],
+    );
     assert.equal(found.records[0]?.error, INTERRUPTED);
     j.close(...closing({ ...long, status: 200 }));
     written = 5;
@@ -76,8 +82,14 @@ void test('a sink that dropped records keeps the journal for the next start', as
     await new Promise((res) => setTimeout(res, 1_200));
     j.shutdown();
     assert.ok(files(dir).length >= 1);
-    assert.deepEqual(readJournal(files(dir)).records.map((x) => x.decision_id), [r.decision_id]);
-    assert.ok(errors.some((e) => /dropped 1 records; the journal .* is kept/.test(e.message)), errors.map((e) => e.message).join('; '));
+    assert.deepEqual(
+      readJournal(files(dir)).records.map((x) => x.decision_id),
+      [r.decision_id],
+    );
+    assert.ok(
+      errors.some((e) => /dropped 1 records; the journal .* is kept/.test(e.message)),
+      errors.map((e) => e.message).join('; '),
+    );
   });
 });
 

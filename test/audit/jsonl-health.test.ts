@@ -31,16 +31,20 @@ void test('JSONL to a file: one line per record, the record object only, appende
   });
 });
 
-void test('JSONL write errors (ENOSPC on /dev/full) mark the sink unhealthy and are reported', { skip: !existsSync('/dev/full') && 'no /dev/full' }, async () => {
-  const e = errors();
-  const sink = new JsonlAuditSink('/dev/full', { onError: e.onError });
-  assert.equal(sink.healthy, true);
-  sink.write(makeRecord(1));
-  assert.ok(await waitFor(() => !sink.healthy), 'unhealthy after the failed write');
-  assert.match(sink.lastError ?? '', /ENOSPC/);
-  assert.ok(e.list.length >= 1);
-  await sink.close();
-});
+void test(
+  'JSONL write errors (ENOSPC on /dev/full) mark the sink unhealthy and are reported',
+  { skip: !existsSync('/dev/full') && 'no /dev/full' },
+  async () => {
+    const e = errors();
+    const sink = new JsonlAuditSink('/dev/full', { onError: e.onError });
+    assert.equal(sink.healthy, true);
+    sink.write(makeRecord(1));
+    assert.ok(await waitFor(() => !sink.healthy), 'unhealthy after the failed write');
+    assert.match(sink.lastError ?? '', /ENOSPC/);
+    assert.ok(e.list.length >= 1);
+    await sink.close();
+  },
+);
 
 void test('JSONL to a file that cannot be opened is unhealthy; once the folder exists it reopens and is healthy again', async () => {
   await withTempDir(async (dir) => {
@@ -100,7 +104,17 @@ void test('MultiSink is healthy only while every sink that reports health is hea
 void test('MultiSink still writes to the others when one throws', () => {
   const mem = new MemoryAuditSink();
   const errs: unknown[] = [];
-  const multi = new MultiSink([{ write: () => { throw new Error('boom'); } }, mem], (err) => errs.push(err));
+  const multi = new MultiSink(
+    [
+      {
+        write: () => {
+          throw new Error('boom');
+        },
+      },
+      mem,
+    ],
+    (err) => errs.push(err),
+  );
   multi.write(makeRecord(1));
   assert.equal(mem.records.length, 1);
   assert.equal(errs.length, 1);

@@ -45,15 +45,42 @@ void test('each filter selects exactly the records that match it', async () => {
   await withCorpus((db, all) => {
     const q = (f: Parameters<typeof queryAudit>[1]): string[] => idsOf(queryAudit(db, { ...f, order: 'asc', limit: 1000 }));
     const want = (pred: (r: AuditRecord) => boolean): string[] => idsOf(all.filter(pred));
-    assert.deepEqual(q({ agent: 'agent-1' }), want((r) => r.agent === 'agent-1'));
-    assert.deepEqual(q({ tenant: 'globex' }), want((r) => r.tenant === 'globex'));
-    assert.deepEqual(q({ session: 'sess-3' }), want((r) => r.session === 'sess-3'));
-    assert.deepEqual(q({ outcome: 'deny' }), want((r) => r.outcome === 'deny'));
-    assert.deepEqual(q({ outcome: ['error', 'would_deny'] }), want((r) => r.outcome === 'error' || r.outcome === 'would_deny'));
-    assert.deepEqual(q({ rule: 'default-deny' }), want((r) => r.rule === 'default-deny'));
-    assert.deepEqual(q({ host: 'example.com' }), want((r) => r.host === 'example.com'));
-    assert.deepEqual(q({ since: new Date(BASE + 30_000) }), want((r) => Date.parse(r.time) >= BASE + 30_000));
-    assert.deepEqual(q({ until: new Date(BASE + 5_000) }), want((r) => Date.parse(r.time) < BASE + 5_000));
+    assert.deepEqual(
+      q({ agent: 'agent-1' }),
+      want((r) => r.agent === 'agent-1'),
+    );
+    assert.deepEqual(
+      q({ tenant: 'globex' }),
+      want((r) => r.tenant === 'globex'),
+    );
+    assert.deepEqual(
+      q({ session: 'sess-3' }),
+      want((r) => r.session === 'sess-3'),
+    );
+    assert.deepEqual(
+      q({ outcome: 'deny' }),
+      want((r) => r.outcome === 'deny'),
+    );
+    assert.deepEqual(
+      q({ outcome: ['error', 'would_deny'] }),
+      want((r) => r.outcome === 'error' || r.outcome === 'would_deny'),
+    );
+    assert.deepEqual(
+      q({ rule: 'default-deny' }),
+      want((r) => r.rule === 'default-deny'),
+    );
+    assert.deepEqual(
+      q({ host: 'example.com' }),
+      want((r) => r.host === 'example.com'),
+    );
+    assert.deepEqual(
+      q({ since: new Date(BASE + 30_000) }),
+      want((r) => Date.parse(r.time) >= BASE + 30_000),
+    );
+    assert.deepEqual(
+      q({ until: new Date(BASE + 5_000) }),
+      want((r) => Date.parse(r.time) < BASE + 5_000),
+    );
     assert.deepEqual(
       q({ agent: 'agent-0', tenant: 'acme', since: new Date(BASE + 10_000), until: new Date(BASE + 35_000) }),
       want((r) => r.agent === 'agent-0' && r.tenant === 'acme' && Date.parse(r.time) >= BASE + 10_000 && Date.parse(r.time) < BASE + 35_000),

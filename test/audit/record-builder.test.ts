@@ -5,7 +5,7 @@ import { auditRecord } from '../../src/audit/record.js';
 
 const BASE = { decision_id: 'd1', time: '2026-01-01T00:00:00.000Z', policy_version: 'v1', outcome: 'deny', reason: 'overloaded', status: 503 } as const;
 
-test('the one builder: every field of F, in F\'s order, with its empty value when not stated', () => {
+test("the one builder: every field of F, in F's order, with its empty value when not stated", () => {
   const r = auditRecord(BASE);
   assert.deepEqual(Object.keys(r), Object.values(F));
   assert.equal(r.tenant, null);

@@ -8,11 +8,34 @@ import { SqliteAuditSink } from '../../src/audit/sqlite-sink.js';
 import { errors, makeRecord, withTempDir } from './fixtures.js';
 
 const V1_COLUMNS = [
-  'decision_id TEXT PRIMARY KEY NOT NULL', 'time TEXT NOT NULL', 'tenant TEXT', 'agent TEXT', 'session TEXT', 'human TEXT',
-  'method TEXT', 'scheme TEXT', 'host TEXT', 'port INTEGER', 'path TEXT', 'intent TEXT', 'outcome TEXT', 'reason TEXT',
-  'rule TEXT', 'policy_version TEXT', 'credential TEXT', 'route TEXT', 'status INTEGER', 'bytes_in INTEGER',
-  'bytes_out INTEGER', 'duration_ms REAL', 'findings TEXT', 'transport TEXT', 'address TEXT', 'error TEXT',
-  'synthesised INTEGER', 'rewritten TEXT',
+  'decision_id TEXT PRIMARY KEY NOT NULL',
+  'time TEXT NOT NULL',
+  'tenant TEXT',
+  'agent TEXT',
+  'session TEXT',
+  'human TEXT',
+  'method TEXT',
+  'scheme TEXT',
+  'host TEXT',
+  'port INTEGER',
+  'path TEXT',
+  'intent TEXT',
+  'outcome TEXT',
+  'reason TEXT',
+  'rule TEXT',
+  'policy_version TEXT',
+  'credential TEXT',
+  'route TEXT',
+  'status INTEGER',
+  'bytes_in INTEGER',
+  'bytes_out INTEGER',
+  'duration_ms REAL',
+  'findings TEXT',
+  'transport TEXT',
+  'address TEXT',
+  'error TEXT',
+  'synthesised INTEGER',
+  'rewritten TEXT',
 ];
 
 void test('an audit.db written by schema version 1 is migrated in place: old rows keep their values, new rows carry the MCP fields', async () => {
@@ -21,7 +44,11 @@ void test('an audit.db written by schema version 1 is migrated in place: old row
     const old = new Database(file);
     old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
       CREATE TABLE audit (${V1_COLUMNS.join(', ')});`);
-    old.prepare(`INSERT INTO audit (decision_id, time, method, host, outcome, findings, rewritten, synthesised) VALUES ('dec_old', '2025-01-01T00:00:00.000Z', 'GET', 'old.example', 'allow', '[]', '[]', 0)`).run();
+    old
+      .prepare(
+        `INSERT INTO audit (decision_id, time, method, host, outcome, findings, rewritten, synthesised) VALUES ('dec_old', '2025-01-01T00:00:00.000Z', 'GET', 'old.example', 'allow', '[]', '[]', 0)`,
+      )
+      .run();
     old.close();
 
     const e = errors();

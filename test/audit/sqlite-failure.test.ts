@@ -46,7 +46,10 @@ void test('a database locked past busy_timeout: unhealthy, reported, records kep
     assert.equal(sink.pending, 0);
     assert.equal(sink.dropped, 0);
     await sink.close();
-    assert.deepEqual(ids(sink.file), written.map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      written.map((r) => r.decision_id),
+    );
   });
 });
 
@@ -85,7 +88,10 @@ void test('disk full (SQLITE_FULL): unhealthy and reported; the next flush reope
     sink.flush();
     assert.equal(sink.healthy, true, sink.lastError ?? '');
     await sink.close();
-    assert.deepEqual(ids(sink.file), written.map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      written.map((r) => r.decision_id),
+    );
   });
 });
 
@@ -128,7 +134,10 @@ void test('the data folder removed under the gate: unhealthy (not writing into a
     sink.flush();
     assert.equal(sink.healthy, true, sink.lastError ?? '');
     await sink.close();
-    assert.deepEqual(ids(sink.file), during.map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      during.map((r) => r.decision_id),
+    );
   });
 });
 
@@ -170,7 +179,10 @@ void test('the retry buffer is bounded: the oldest records are dropped and count
     sink.flush();
     assert.equal(sink.healthy, true);
     await sink.close();
-    assert.deepEqual(ids(sink.file), written.slice(3).map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      written.slice(3).map((r) => r.decision_id),
+    );
   });
 });
 

@@ -54,7 +54,10 @@ void test('the table has exactly one column per record field, decision_id is the
     try {
       const cols = db.prepare('PRAGMA table_info(audit)').all() as { name: string; pk: number }[];
       assert.deepEqual(cols.map((c) => c.name).sort(), Object.values(F).sort());
-      assert.deepEqual(cols.filter((c) => c.pk > 0).map((c) => c.name), ['decision_id']);
+      assert.deepEqual(
+        cols.filter((c) => c.pk > 0).map((c) => c.name),
+        ['decision_id'],
+      );
       const idx = (db.prepare('PRAGMA index_list(audit)').all() as { name: string }[]).map((i) => i.name);
       for (const cols of [['time'], ['agent', 'time'], ['session', 'time'], ['outcome', 'time'], ['tenant', 'time']]) {
         const found = idx.some((name) => {
@@ -123,7 +126,7 @@ void test('a write after close is reported and counted, never thrown', async () 
   });
 });
 
-void test("the flush timer does not keep the process alive", async () => {
+void test('the flush timer does not keep the process alive', async () => {
   await withTempDir(async (dir) => {
     const mod = new URL('../../src/audit/sqlite-sink.js', import.meta.url).href;
     const script = `import(${JSON.stringify(mod)}).then((m) => { const s = new m.SqliteAuditSink(${JSON.stringify(dir)}, { onError() {}, flushMs: 600000 }); s.write({ decision_id: 'x', time: 't' }); })`;
@@ -142,11 +145,14 @@ void test('a database with a newer schema version is refused with a clear error,
     const db = new Database(join(dir, 'audit.db'));
     db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION + 1);
     db.close();
-    assert.throws(() => new SqliteAuditSink(dir, { onError: () => {} }), (err: unknown) => {
-      assert.ok(err instanceof AuditSchemaError);
-      assert.match(err.message, new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this sluice understands`));
-      return true;
-    });
+    assert.throws(
+      () => new SqliteAuditSink(dir, { onError: () => {} }),
+      (err: unknown) => {
+        assert.ok(err instanceof AuditSchemaError);
+        assert.match(err.message, new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this sluice understands`));
+        return true;
+      },
+    );
     assert.throws(() => queryAudit(join(dir, 'audit.db')), AuditSchemaError);
   });
 });

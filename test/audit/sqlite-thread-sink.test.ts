@@ -59,7 +59,10 @@ void test('threaded sink: a thread that falls behind holds posting back instead 
     await sink.close();
     assert.deepEqual(e.list, []);
     assert.equal(sink.dropped, 0);
-    assert.deepEqual(ids(sink.file), written.map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      written.map((r) => r.decision_id),
+    );
   });
 });
 
@@ -74,7 +77,10 @@ void test('threaded sink: a locked database makes it unhealthy (reported from th
     for (const r of written) sink.write(r);
     assert.ok(await waitFor(() => !sink.healthy), 'unhealthy');
     assert.match(sink.lastError ?? '', /SQLITE_BUSY/);
-    assert.ok(e.list.some((err) => /cannot write audit records to .*audit\.db/.test(err.message)), 'loud');
+    assert.ok(
+      e.list.some((err) => /cannot write audit records to .*audit\.db/.test(err.message)),
+      'loud',
+    );
     assert.equal(sink.written, 0);
     other.exec('ROLLBACK');
     other.close();
@@ -82,7 +88,10 @@ void test('threaded sink: a locked database makes it unhealthy (reported from th
     assert.equal(sink.lastError, null);
     assert.ok(await waitFor(() => recovered === 1), 'onRecover called once');
     await sink.close();
-    assert.deepEqual(ids(sink.file), written.map((r) => r.decision_id));
+    assert.deepEqual(
+      ids(sink.file),
+      written.map((r) => r.decision_id),
+    );
   });
 });
 

@@ -63,7 +63,9 @@ tls:
     });
 
   test('git ls-remote under sluice run: allowed, and no identity_required record at all', async () => {
-    const r = await sluice(['run', '--config', d.configFile, '--gate', gate.address, '--agent', 'git-bot', '--', 'git', 'ls-remote', gs.repoUrl], { env: gitEnv });
+    const r = await sluice(['run', '--config', d.configFile, '--gate', gate.address, '--agent', 'git-bot', '--', 'git', 'ls-remote', gs.repoUrl], {
+      env: gitEnv,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${gs.head}\\trefs/heads/main$`, 'm'));
     await waitForAudit(d.configFile, (a) => a.host === 'git.upstream.test' && a.outcome === 'allow' && a.agent === 'git-bot');

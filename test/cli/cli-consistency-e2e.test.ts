@@ -20,7 +20,10 @@ describe('CLI exit codes and messages e2e', () => {
   test("sluice run curl -s URL (no '--'): exit 2, and the message shows where '--' goes", async () => {
     const r = await sluice(['run', '--config', d.configFile, 'curl', '-s', 'http://example.test/']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /'-s' is not a sluice run option; to pass options to the command, put '--' before it: sluice run --config \S+ -- curl -s http:\/\/example\.test\/$/m);
+    assert.match(
+      r.stderr,
+      /'-s' is not a sluice run option; to pass options to the command, put '--' before it: sluice run --config \S+ -- curl -s http:\/\/example\.test\/$/m,
+    );
   });
 
   test('sluice start --port: exit 2 with a hint about --listen', async () => {
@@ -38,7 +41,11 @@ describe('CLI exit codes and messages e2e', () => {
   });
 
   test('durations are echoed in the units typed: run, mcp and token --ttl', async () => {
-    for (const [cmd, ttl] of [['run', '48h'], ['run', '1500m'], ['mcp', '90000s']] as const) {
+    for (const [cmd, ttl] of [
+      ['run', '48h'],
+      ['run', '1500m'],
+      ['mcp', '90000s'],
+    ] as const) {
       const r = await sluice([cmd, '--config', d.configFile, '--gate', gate.address, '--ttl', ttl, '--', 'true']);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`^sluice: --ttl: ${ttl} is longer than the 24h maximum;`, 'm'), `${cmd} --ttl ${ttl}`);

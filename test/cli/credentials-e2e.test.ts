@@ -108,7 +108,10 @@ tls:
     assert.equal(rec.agent, 'support-bot');
     assert.equal(rec.host, 'api.github.com');
     assert.equal(rec.path, '/repos/acme/x/echo');
-    assert.ok(rec.findings.some((f) => f.type === 'reflected_secret'), JSON.stringify(rec.findings));
+    assert.ok(
+      rec.findings.some((f) => f.type === 'reflected_secret'),
+      JSON.stringify(rec.findings),
+    );
   });
 
   test('python urllib as support-bot: same injection, same scrubbing', async () => {
@@ -160,7 +163,10 @@ tls:
     assert.ok(sessions.size >= 4, `expected the records of every run above; got ${sessions.size}`);
     const out = gate!.stdout();
     const err = gate!.stderr();
-    assert.ok(gate!.logLines().some((l) => l.msg === 'audit'), 'the gate logged audit lines (so the log was really looked at)');
+    assert.ok(
+      gate!.logLines().some((l) => l.msg === 'audit'),
+      'the gate logged audit lines (so the log was really looked at)',
+    );
     assertNoCanary("the gate's stdout", out);
     assertNoCanary("the gate's stderr (log and audit lines)", err);
     let dbBytes = '';

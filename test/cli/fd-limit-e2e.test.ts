@@ -38,7 +38,9 @@ network:
   const tok = await sluice(['token', '--tenant', 'acme', '--agent', 'many', '--config', d.configFile]);
   assert.equal(tok.code, 0, tok.stderr);
   const auth = `Basic ${Buffer.from(`sluice:${tok.stdout.trim()}`).toString('base64')}`;
-  const child = spawn('sh', ['-c', `ulimit -n 300 && exec "$0" "$1" start --config "$2" --listen 127.0.0.1:0`, process.execPath, SLUICE_BIN, d.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', `ulimit -n 300 && exec "$0" "$1" start --config "$2" --listen 127.0.0.1:0`, process.execPath, SLUICE_BIN, d.configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   gatePid = child.pid;
   let out = '';
   let err = '';
@@ -49,27 +51,34 @@ network:
   await waitFor('the lowered limit to be logged', () => (/limits\.max_connections lowered to fit the open-files limit/.test(err) ? true : undefined), 5_000);
 
   let answered = 0;
-  const results = Array.from({ length: N }, (_, i) =>
-    new Promise<{ text: string; error: string | null }>((resolve) => {
-      const s = connect({ port: gatePort, host: '127.0.0.1' });
-      let text = '';
-      let error: string | null = null;
-      s.on('data', (c: Buffer) => {
-        if (text === '') answered++;
-        text += c.toString('latin1');
-      });
-      s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
-      s.on('close', () => resolve({ text, error }));
-      s.write(`GET http://api.upstream.test:${port}/c/${i} HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${auth}\r\nconnection: close\r\n\r\n`);
-      s.setTimeout(20_000, () => s.destroy());
-    }),
+  const results = Array.from(
+    { length: N },
+    (_, i) =>
+      new Promise<{ text: string; error: string | null }>((resolve) => {
+        const s = connect({ port: gatePort, host: '127.0.0.1' });
+        let text = '';
+        let error: string | null = null;
+        s.on('data', (c: Buffer) => {
+          if (text === '') answered++;
+          text += c.toString('latin1');
+        });
+        s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+        s.on('close', () => resolve({ text, error }));
+        s.write(`GET http://api.upstream.test:${port}/c/${i} HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${auth}\r\nconnection: close\r\n\r\n`);
+        s.setTimeout(20_000, () => s.destroy());
+      }),
   );
   // Every connection is either answered already (refused) or held upstream (served, below).
   await waitFor('every connection answered or held upstream', () => (answered + held.length >= N ? true : undefined), 20_000);
   for (const r of held.splice(0)) r.end('ok');
   const all = await Promise.all(results);
-  const bad = all.map((r, i) => ({ i, ...r })).filter((r) => !/^HTTP\/1\.1 (200|503) /.test(r.text) || (r.text.startsWith('HTTP/1.1 503') && !r.text.includes('"error":"overloaded"')));
+  const bad = all
+    .map((r, i) => ({ i, ...r }))
+    .filter((r) => !/^HTTP\/1\.1 (200|503) /.test(r.text) || (r.text.startsWith('HTTP/1.1 503') && !r.text.includes('"error":"overloaded"')));
   assert.deepEqual(bad.slice(0, 3), [], `${bad.length} of ${N} connections were not answered 200 or 503 overloaded`);
-  assert.ok(all.some((r) => r.text.startsWith('HTTP/1.1 503')), 'the flood never reached the limit');
+  assert.ok(
+    all.some((r) => r.text.startsWith('HTTP/1.1 503')),
+    'the flood never reached the limit',
+  );
   assert.equal(child.exitCode, null, 'the gate exited');
 });

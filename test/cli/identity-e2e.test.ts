@@ -52,9 +52,13 @@ describe('identity e2e: sluice token / sluice revoke with curl and python throug
   };
   /** curl to the HTTPS upstream through CONNECT (intercepted): the body, or curl's failure and the CONNECT status. */
   const curlHttps = async (t: string | null): Promise<{ code: number | null; connect: number; status: number; body: string; stderr: string }> => {
-    const r = await exec('curl', ['-sS', '-v', '--proxy', proxyUrl(t), '--cacert', d.caFile, '-o', '-', '-w', '\n%{http_connect} %{http_code}', `https://api.upstream.test:${tls.port}/`], {
-      env: bareEnv,
-    });
+    const r = await exec(
+      'curl',
+      ['-sS', '-v', '--proxy', proxyUrl(t), '--cacert', d.caFile, '-o', '-', '-w', '\n%{http_connect} %{http_code}', `https://api.upstream.test:${tls.port}/`],
+      {
+        env: bareEnv,
+      },
+    );
     const cut = r.stdout.lastIndexOf('\n');
     const [connectStatus, status] = r.stdout.slice(cut + 1).split(' ');
     return { code: r.code, connect: Number(connectStatus), status: Number(status), body: r.stdout.slice(0, cut), stderr: r.stderr };
@@ -98,7 +102,9 @@ tls:
     assert.equal(c.connect, 407);
     assert.match(c.stderr, /^< proxy-authenticate: Basic realm="sluice"\r?$/im);
 
-    const py = splitPy(await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(null) } }));
+    const py = splitPy(
+      await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(null) } }),
+    );
     assert.equal(py.status, 407);
     assert.equal((JSON.parse(py.body) as Deny).error, 'identity_required');
     assert.equal(tls.seen.length + plain.seen.length, before, 'nothing reached an upstream');
@@ -114,7 +120,9 @@ tls:
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.status, 200);
     assert.equal(c.body, 'hello from upstream\n');
-    const py = splitPy(await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(t) } }));
+    const py = splitPy(
+      await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(t) } }),
+    );
     assert.equal(py.status, 200, py.body);
     const rec = await waitForAudit(d.configFile, (a) => a.session === 'ses_e2e_ok1', ['--session', 'ses_e2e_ok1']);
     assert.equal(rec.tenant, 'acme');
@@ -149,7 +157,9 @@ tls:
     const c = await curlHttps(tok);
     assert.notEqual(c.code, 0);
     assert.equal(c.connect, 403, 'a new tunnel is refused too');
-    const py = splitPy(await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(tok) } }));
+    const py = splitPy(
+      await exec('python3', ['-c', PY_REQUEST, 'GET', `http://api.upstream.test:${plain.port}/`], { env: { ...bareEnv, http_proxy: proxyUrl(tok) } }),
+    );
     assert.equal(py.status, 403);
     assert.equal((JSON.parse(py.body) as Deny).error, 'identity_revoked');
     const rec = await waitForAudit(d.configFile, (a) => a.decision_id === body.decision_id);

@@ -19,7 +19,9 @@ void test('npm pack, then npm install -g of the tarball: `sluice --version` and 
     assert.equal(pack.code, 0, pack.stderr);
     const tgz = (await readdir(prefix)).find((n) => n.endsWith('.tgz'));
     assert.ok(tgz, 'no tarball');
-    const install = await exec('npm', ['install', '-g', '--silent', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', prefix, join(prefix, tgz)], { timeoutMs: 180_000 });
+    const install = await exec('npm', ['install', '-g', '--silent', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', prefix, join(prefix, tgz)], {
+      timeoutMs: 180_000,
+    });
     assert.equal(install.code, 0, install.stderr);
     const version = await exec(join(prefix, 'bin', 'sluice'), ['--version'], { cwd: tmpdir() });
     assert.equal(version.code, 0, version.stderr);

@@ -43,7 +43,13 @@ describe('log format e2e', () => {
     assert.equal(r.status, 407);
     await waitForStderr(p, new RegExp(`^\\d\\d:\\d\\d:\\d\\d INFO {2}audit challenge GET \\S+ 407 identity_required decision_id=${r.id}$`, 'm'));
     assert.match(p.stderr(), /^\d\d:\d\d:\d\d INFO {2}gate started url=http:\/\/127\.0\.0\.1:\d+ /m);
-    assert.deepEqual(p.stderr().split('\n').filter((l) => l.startsWith('{')), []);
+    assert.deepEqual(
+      p
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('{')),
+      [],
+    );
   });
 
   test('by default: no audit line on the console while audit.db has the record, and start says where the records are', async () => {
@@ -51,7 +57,13 @@ describe('log format e2e', () => {
     const g = await startCliGate(d.configFile);
     gates.push(g);
     await waitFor('the audit line on stdout', () => (/^audit: .*$/m.exec(g.stdout()) ?? undefined)?.[0]);
-    assert.match(g.stdout(), new RegExp(`^audit: ${join(d.dir, 'audit.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\('sluice audit tail -f' follows it\\); not on this console \\(log\\.audit: true puts them in the log\\)$`, 'm'));
+    assert.match(
+      g.stdout(),
+      new RegExp(
+        `^audit: ${join(d.dir, 'audit.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\('sluice audit tail -f' follows it\\); not on this console \\(log\\.audit: true puts them in the log\\)$`,
+        'm',
+      ),
+    );
     const r = await probe(g, '/default');
     assert.equal(r.status, 407);
     await waitForAudit(d.configFile, (a) => a.decision_id === r.id);

@@ -21,7 +21,11 @@ describe('identity.max_ttl through sluice token, sluice run and sluice start', (
 
   const config = (maxTtl: string): string => `${base}identity:\n  max_ttl: ${maxTtl}\n`;
   const curl = async (t: string): Promise<{ status: number; body: string }> => {
-    const r = await exec('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', '--proxy', `http://sluice:${t}@${gate!.address}`, `http://api.upstream.test:${up.port}/`], { env: bareEnv });
+    const r = await exec(
+      'curl',
+      ['-sS', '-o', '-', '-w', '\n%{http_code}', '--proxy', `http://sluice:${t}@${gate!.address}`, `http://api.upstream.test:${up.port}/`],
+      { env: bareEnv },
+    );
     assert.equal(r.code, 0, r.stderr);
     const cut = r.stdout.lastIndexOf('\n');
     return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut) };
@@ -74,7 +78,10 @@ describe('identity.max_ttl through sluice token, sluice run and sluice start', (
 
   test('sluice run: the default lifetime is shortened to the limit; an explicit longer --ttl is refused', async () => {
     await reload(config('30m'));
-    const ok = await sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--', 'curl', '-sS', `http://api.upstream.test:${up.port}/`], { env: bareEnv, timeoutMs: 20_000 });
+    const ok = await sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--', 'curl', '-sS', `http://api.upstream.test:${up.port}/`], {
+      env: bareEnv,
+      timeoutMs: 20_000,
+    });
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, 'hello from upstream\n');
     const no = await sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--ttl', '45m', '--', 'true'], { env: bareEnv, timeoutMs: 20_000 });

@@ -17,7 +17,15 @@ import { upstreamPki } from '../helpers/pki.js';
 const CLIENT = fileURLToPath(new URL('../fixtures/mcp-client.js', import.meta.url));
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 
-interface Step { step: string; tools?: string[]; tool?: string; ok?: boolean; text?: string; code?: number | null; data?: { error?: string; rule?: string; decision_id?: string } | null }
+interface Step {
+  step: string;
+  tools?: string[];
+  tool?: string;
+  ok?: boolean;
+  text?: string;
+  code?: number | null;
+  data?: { error?: string; rule?: string; decision_id?: string } | null;
+}
 
 describe('MCP over Streamable HTTP through sluice run', () => {
   let server: McpHttpServer;
@@ -53,13 +61,27 @@ tls:
   });
 
   async function agent(...steps: string[]): Promise<{ steps: Step[]; session: string }> {
-    const r = await sluice(['run', '--config', d.configFile, '--gate', gate!.address, '--agent', 'support-bot', '--', process.execPath, CLIENT, url, ...steps], { env: userEnv, timeoutMs: 30_000 });
+    const r = await sluice(
+      ['run', '--config', d.configFile, '--gate', gate!.address, '--agent', 'support-bot', '--', process.execPath, CLIENT, url, ...steps],
+      { env: userEnv, timeoutMs: 30_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
-    return { steps: r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Step), session: sessionOf(r.stderr) };
+    return {
+      steps: r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Step),
+      session: sessionOf(r.stderr),
+    };
   }
 
   test('allowed tool works, denied tool is hidden and refused, a secret in an argument is blocked, a changed tool waits for sluice mcp accept', async () => {
-    const first = await agent('list', 'call:tickets.create:{"title":"printer on fire"}', 'call:tickets.delete:{"id":"7"}', `call:tickets.create:{"title":"x","body":"key ${CANARY}"}`);
+    const first = await agent(
+      'list',
+      'call:tickets.create:{"title":"printer on fire"}',
+      'call:tickets.delete:{"id":"7"}',
+      `call:tickets.create:{"title":"x","body":"key ${CANARY}"}`,
+    );
     const [list, create, del, leak] = first.steps;
     assert.ok(list?.tools?.includes('tickets.create'));
     assert.ok(!list?.tools?.includes('tickets.delete'), 'the denied tool is not listed');
@@ -72,7 +94,11 @@ tls:
     assert.equal(del?.data?.rule, 'tickets-no-delete');
     assert.equal(leak?.ok, false);
     assert.equal(leak?.data?.error, 'dlp_blocked');
-    assert.deepEqual(server.calls.map((c) => c.name), ['tickets.create'], 'only the allowed, clean call reached the server');
+    assert.deepEqual(
+      server.calls.map((c) => c.name),
+      ['tickets.create'],
+      'only the allowed, clean call reached the server',
+    );
 
     // The session's tool calls, in order, from the audit trail.
     const graph = await sluice(['audit', 'query', '--config', d.configFile, '--session', first.session, '--tools']);

@@ -63,7 +63,13 @@ limits:
   };
   const getB = (auth: string, path: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gate.port, path: `http://api.upstream.test:${port}${path}`, headers: { 'proxy-authorization': auth }, agent: agentB });
+      const req = request({
+        host: '127.0.0.1',
+        port: gate.port,
+        path: `http://api.upstream.test:${port}${path}`,
+        headers: { 'proxy-authorization': auth },
+        agent: agentB,
+      });
       req.on('response', (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -81,7 +87,8 @@ limits:
       s.on('error', () => undefined);
       s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
       let text = '';
-      for (let j = 0; j < PIPELINED; j++) text += `GET http://api.upstream.test:${port}/a/${i}/${j} HTTP/1.1\r\nhost: api.upstream.test:${port}\r\nproxy-authorization: ${auth}\r\n\r\n`;
+      for (let j = 0; j < PIPELINED; j++)
+        text += `GET http://api.upstream.test:${port}/a/${i}/${j} HTTP/1.1\r\nhost: api.upstream.test:${port}\r\nproxy-authorization: ${auth}\r\n\r\n`;
       s.write(text);
       // Bounded: a connection the gate never closes fails the test below instead of hanging it.
       s.setTimeout(30_000, () => s.destroy());
@@ -99,7 +106,13 @@ limits:
     assert.equal((await getB(authB, '/b/during')).status, 200);
     const fresh = new Agent({ keepAlive: false });
     const onNew = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gate.port, path: `http://api.upstream.test:${port}/b/new`, headers: { 'proxy-authorization': authB }, agent: fresh });
+      const req = request({
+        host: '127.0.0.1',
+        port: gate.port,
+        path: `http://api.upstream.test:${port}/b/new`,
+        headers: { 'proxy-authorization': authB },
+        agent: fresh,
+      });
       req.on('response', (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -124,7 +137,10 @@ limits:
       ok += statuses.filter((s) => s === 200).length;
     });
     assert.ok(overloaded >= CONNECTIONS, `${overloaded} overloaded answers for ${CONNECTIONS} flood connections`);
-    assert.match(answers.find((t) => t.includes('503'))!, /retry-after: \d+/i);
+    assert.match(
+      answers.find((t) => t.includes('503'))!,
+      /retry-after: \d+/i,
+    );
 
     // Still alive and serving, under the guard.
     assert.equal(gate.child.exitCode, null);
@@ -135,10 +151,15 @@ limits:
     console.log(`# flood: ${CONNECTIONS}x${PIPELINED} pipelined, ${ok} served, ${overloaded} overloaded, gate peak RSS ${(peak / 1048576).toFixed(1)} MiB`);
 
     // Every overloaded answer has its record.
-    const records = await waitFor('the overloaded records', async () => {
-      const rs = (await auditQuery(d.configFile, ['--limit', '100000'])).filter((r) => r.reason === 'overloaded');
-      return rs.length >= overloaded ? rs : undefined;
-    }, 10_000, 200);
+    const records = await waitFor(
+      'the overloaded records',
+      async () => {
+        const rs = (await auditQuery(d.configFile, ['--limit', '100000'])).filter((r) => r.reason === 'overloaded');
+        return rs.length >= overloaded ? rs : undefined;
+      },
+      10_000,
+      200,
+    );
     assert.ok(records.every((r) => r.status === 503 && r.outcome === 'deny'));
   });
 });

@@ -64,19 +64,102 @@ interface Expected {
 }
 
 const CASES: readonly Expected[] = [
-  { name: 'allow with a credential', agent: 'support-bot', client: 'curl', method: 'GET', host: 'api.github.com', path: '/repos/acme/widgets/echo', status: 200, outcome: 'allow', rule: 'github-read', reason: 'rule_allow', credential: 'github_token', intent: null },
-  { name: 'report mode: would_deny, let through', agent: 'support-bot', client: 'python', method: 'POST', host: 'api.github.com', path: '/repos/acme/widgets/echo', body: '{}', status: 200, outcome: 'would_deny', rule: 'report-github-writes', reason: 'report_mode', credential: null, intent: null },
-  { name: 'intent ticket.create allowed', agent: 'intern-bot', client: 'python', method: 'POST', host: 'tickets.acme.test', path: '/api/tickets', body: 'title=x', status: 200, outcome: 'allow', rule: 'tickets-create', reason: 'rule_allow', credential: null, intent: 'ticket.create' },
-  { name: 'intent ticket.delete denied', agent: 'intern-bot', client: 'curl', method: 'DELETE', host: 'tickets.acme.test', path: '/api/tickets/7', status: 403, outcome: 'deny', rule: 'tickets-no-delete', reason: 'rule_deny', credential: null, intent: 'ticket.delete' },
-  { name: 'no rule for this agent: default deny', agent: 'intern-bot', client: 'curl', method: 'GET', host: 'api.github.com', path: '/repos/acme/widgets', status: 403, outcome: 'deny', rule: 'default-deny', reason: 'no_rule_matched', credential: null, intent: null },
-  { name: 'allow without a credential (wildcard host)', agent: 'intern-bot', client: 'curl', method: 'GET', host: 'docs.python.org', path: '/3/', status: 200, outcome: 'allow', rule: 'python-docs', reason: 'rule_allow', credential: null, intent: null },
+  {
+    name: 'allow with a credential',
+    agent: 'support-bot',
+    client: 'curl',
+    method: 'GET',
+    host: 'api.github.com',
+    path: '/repos/acme/widgets/echo',
+    status: 200,
+    outcome: 'allow',
+    rule: 'github-read',
+    reason: 'rule_allow',
+    credential: 'github_token',
+    intent: null,
+  },
+  {
+    name: 'report mode: would_deny, let through',
+    agent: 'support-bot',
+    client: 'python',
+    method: 'POST',
+    host: 'api.github.com',
+    path: '/repos/acme/widgets/echo',
+    body: '{}',
+    status: 200,
+    outcome: 'would_deny',
+    rule: 'report-github-writes',
+    reason: 'report_mode',
+    credential: null,
+    intent: null,
+  },
+  {
+    name: 'intent ticket.create allowed',
+    agent: 'intern-bot',
+    client: 'python',
+    method: 'POST',
+    host: 'tickets.acme.test',
+    path: '/api/tickets',
+    body: 'title=x',
+    status: 200,
+    outcome: 'allow',
+    rule: 'tickets-create',
+    reason: 'rule_allow',
+    credential: null,
+    intent: 'ticket.create',
+  },
+  {
+    name: 'intent ticket.delete denied',
+    agent: 'intern-bot',
+    client: 'curl',
+    method: 'DELETE',
+    host: 'tickets.acme.test',
+    path: '/api/tickets/7',
+    status: 403,
+    outcome: 'deny',
+    rule: 'tickets-no-delete',
+    reason: 'rule_deny',
+    credential: null,
+    intent: 'ticket.delete',
+  },
+  {
+    name: 'no rule for this agent: default deny',
+    agent: 'intern-bot',
+    client: 'curl',
+    method: 'GET',
+    host: 'api.github.com',
+    path: '/repos/acme/widgets',
+    status: 403,
+    outcome: 'deny',
+    rule: 'default-deny',
+    reason: 'no_rule_matched',
+    credential: null,
+    intent: null,
+  },
+  {
+    name: 'allow without a credential (wildcard host)',
+    agent: 'intern-bot',
+    client: 'curl',
+    method: 'GET',
+    host: 'docs.python.org',
+    path: '/3/',
+    status: 200,
+    outcome: 'allow',
+    rule: 'python-docs',
+    reason: 'rule_allow',
+    credential: null,
+    intent: null,
+  },
 ];
 
 /** `sluice audit query` table → one object per row, keyed by the lower-cased header. */
 function parseTable(text: string): Record<string, string>[] {
   const [head, ...rows] = text.split('\n').filter((l) => l !== '');
   assert.ok(head, 'a header line');
-  const cols = head.trim().split(/\s+/).map((c) => c.toLowerCase());
+  const cols = head
+    .trim()
+    .split(/\s+/)
+    .map((c) => c.toLowerCase());
   return rows.map((row) => {
     const cells = row.trim().split(/\s+/);
     assert.equal(cells.length, cols.length, `row ${JSON.stringify(row)}`);
@@ -136,7 +219,10 @@ tls:
     }
     // The credential went upstream only on the credentialed rule.
     const withAuth = up.seen.filter((s) => s.headers.authorization !== undefined);
-    assert.deepEqual(withAuth.map((s) => [s.method, s.url, s.headers.authorization]), [['GET', '/repos/acme/widgets/echo', `Bearer ${CANARY}`]]);
+    assert.deepEqual(
+      withAuth.map((s) => [s.method, s.url, s.headers.authorization]),
+      [['GET', '/repos/acme/widgets/echo', `Bearer ${CANARY}`]],
+    );
     assert.ok(!results.get(CASES[0]!.name)!.body.includes(CANARY), 'the echoed credential is scrubbed');
     // Denied requests never reached the upstream; allowed and report-mode ones did.
     assert.equal(up.seen.length, CASES.filter((c) => c.status === 200).length);
@@ -154,8 +240,32 @@ tls:
     for (const c of CASES) {
       const a = records.get(c.name)!;
       assert.deepEqual(
-        { outcome: a.outcome, rule: a.rule, reason: a.reason, credential: a.credential, intent: a.intent, agent: a.agent, method: a.method, host: a.host, path: a.path, status: a.status, policy_version: a.policy_version },
-        { outcome: c.outcome, rule: c.rule, reason: c.reason, credential: c.credential, intent: c.intent, agent: c.agent, method: c.method, host: c.host, path: c.path, status: c.status, policy_version: version },
+        {
+          outcome: a.outcome,
+          rule: a.rule,
+          reason: a.reason,
+          credential: a.credential,
+          intent: a.intent,
+          agent: a.agent,
+          method: a.method,
+          host: a.host,
+          path: a.path,
+          status: a.status,
+          policy_version: a.policy_version,
+        },
+        {
+          outcome: c.outcome,
+          rule: c.rule,
+          reason: c.reason,
+          credential: c.credential,
+          intent: c.intent,
+          agent: c.agent,
+          method: c.method,
+          host: c.host,
+          path: c.path,
+          status: c.status,
+          policy_version: version,
+        },
         c.name,
       );
       assert.match(a.decision_id, /^[0-9a-f-]{36}$/);
@@ -167,7 +277,10 @@ tls:
     assert.deepEqual(deny.map((a) => a.rule).sort(), ['default-deny', 'tickets-no-delete']);
     assert.ok(deny.every((a) => a.outcome === 'deny'));
     const would = await auditQuery(d.configFile, ['--outcome', 'would_deny']);
-    assert.deepEqual(would.map((a) => [a.rule, a.agent]), [['report-github-writes', 'support-bot']]);
+    assert.deepEqual(
+      would.map((a) => [a.rule, a.agent]),
+      [['report-github-writes', 'support-bot']],
+    );
     const both = await auditQuery(d.configFile, ['--outcome', 'deny', '--outcome', 'would_deny']);
     assert.equal(both.length, 3);
     const bad = await sluice(['audit', 'query', '--outcome', 'denied', '--config', d.configFile]);
@@ -180,7 +293,10 @@ tls:
     assert.equal(intern.length, CASES.filter((c) => c.agent === 'intern-bot').length);
     assert.ok(intern.every((a) => a.agent === 'intern-bot'));
     const bot = await auditQuery(d.configFile, ['--agent', 'support-bot', '--outcome', 'allow']);
-    assert.deepEqual(bot.map((a) => a.rule), ['github-read']);
+    assert.deepEqual(
+      bot.map((a) => a.rule),
+      ['github-read'],
+    );
     assert.equal((await auditQuery(d.configFile, ['--agent', 'nobody-bot'])).length, 0);
     assert.equal((await auditQuery(d.configFile, ['--since', '1h'])).length, CASES.length);
     const future = new Date(Date.now() + 3_600_000).toISOString();
@@ -203,7 +319,10 @@ tls:
       assert.equal(row.agent, c.agent, c.name);
     }
     const denied = parseTable((await sluice(['audit', 'query', '--outcome', 'deny', '--config', d.configFile])).stdout);
-    assert.deepEqual(denied.map((x) => x.outcome), ['deny', 'deny']);
+    assert.deepEqual(
+      denied.map((x) => x.outcome),
+      ['deny', 'deny'],
+    );
     assert.ok(!r.stdout.includes(CANARY));
   });
 });

@@ -125,7 +125,17 @@ tls:
       assert.equal(minted.code, 0, minted.stderr);
       const token = minted.stdout.trim();
       const curl = async (host: string): Promise<{ status: number; body: string }> =>
-        splitCurl(await exec('curl', ['-sS', '--proxy', `http://sluice:${token}@${gate!.address}`, '--cacert', d.caFile, ...CURL_STATUS, `https://${host}:${up.port}/`]));
+        splitCurl(
+          await exec('curl', [
+            '-sS',
+            '--proxy',
+            `http://sluice:${token}@${gate!.address}`,
+            '--cacert',
+            d.caFile,
+            ...CURL_STATUS,
+            `https://${host}:${up.port}/`,
+          ]),
+        );
 
       const text = compose([RULE_A, RULE_B, rule]);
       const line = lineOf(text, badLine);

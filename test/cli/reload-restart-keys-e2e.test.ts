@@ -35,12 +35,20 @@ describe('reload e2e: what a reload did not apply is said on the human line', ()
     const from = gate.stderr().length;
     await writeFile(d.configFile, `${base}tls:\n  upstream_ca: ${pki.caFile}\nlimits:\n  max_connections: 900\n`);
     await waitForStderr(gate, /^sluice: policy reloaded \(file changed\): version \S+, 1 rule\(s\)$/m, from);
-    await waitForStderr(gate, /^sluice: NOT applied until a restart \(the gate still uses the values it started with\): limits\.max_connections, tls\.upstream_ca$/m, from);
+    await waitForStderr(
+      gate,
+      /^sluice: NOT applied until a restart \(the gate still uses the values it started with\): limits\.max_connections, tls\.upstream_ca$/m,
+      from,
+    );
   });
 
   test('log.level is applied by the reload (info lines stop) and is not listed as needing a restart', async () => {
     const jsonSince = (from: number, msg: RegExp): number =>
-      gate.stderr().slice(from).split('\n').filter((l) => l.startsWith('{') && msg.test(l)).length;
+      gate
+        .stderr()
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.startsWith('{') && msg.test(l)).length;
     // At info, a reload writes its JSON line: the check below can fail.
     assert.ok(jsonSince(0, /"msg":"policy reloaded"/) >= 1, gate.stderr());
     const from = gate.stderr().length;
@@ -52,7 +60,7 @@ describe('reload e2e: what a reload did not apply is said on the human line', ()
     // A second reload: its warn line comes after anything the first one wrote.
     await writeFile(d.configFile, (await readFile(d.configFile, 'utf8')).replace('  - id: a-read\n', '  - id: a-read2\n'));
     await waitForStderr(gate, /^sluice: policy reloaded \(file changed\): version \S+, 1 rule\(s\)$/m, from);
-    await waitFor('the second reload\'s warn line', () => (jsonSince(from, /tls\.upstream_ca/) >= 2 ? true : undefined));
+    await waitFor("the second reload's warn line", () => (jsonSince(from, /tls\.upstream_ca/) >= 2 ? true : undefined));
     assert.equal(jsonSince(from, /"msg":"policy reloaded"/), 0, gate.stderr().slice(from));
   });
 });

@@ -34,7 +34,10 @@ describe('sluice revoke --undo', () => {
   /** The status and deny error of one GET through `gate` with `tok`. */
   const answer = async (gate: CliGate, tok: string): Promise<string> => {
     const auth = Buffer.from(`sluice:${tok}`).toString('base64');
-    const { response } = await rawExchange(gate.port, `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nHost: api.upstream.test\r\nProxy-Authorization: Basic ${auth}\r\nConnection: close\r\n\r\n`);
+    const { response } = await rawExchange(
+      gate.port,
+      `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nHost: api.upstream.test\r\nProxy-Authorization: Basic ${auth}\r\nConnection: close\r\n\r\n`,
+    );
     const r = parseRawResponse(response);
     return r.status === 200 ? '200' : `${r.status} ${(JSON.parse(r.body) as { error: string }).error}`;
   };
@@ -50,7 +53,10 @@ describe('sluice revoke --undo', () => {
 
     const u = await revoke(['--undo', '--session', 'ses_undo_1']);
     assert.equal(u.code, 0, u.stderr);
-    assert.match(u.stdout, /^undid the revocation of session ses_undo_1 \(recorded \S+; reason: false alarm\?\): its tokens are accepted again until they expire$/m);
+    assert.match(
+      u.stdout,
+      /^undid the revocation of session ses_undo_1 \(recorded \S+; reason: false alarm\?\): its tokens are accepted again until they expire$/m,
+    );
     assert.deepEqual(await both(tok), ['200', '200'], 'every gate applied the undo before the command returned');
 
     const list = await revoke(['--list']);
@@ -110,7 +116,10 @@ describe('sluice revoke --undo', () => {
     }
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^undid the revocation of session ses_undo_4 /m);
-    assert.match(r.stderr, new RegExp(`not yet applied by 1 running process\\(es\\) after 1500ms; they may still refuse that identity:\\n {2}gate pid ${pid} `));
+    assert.match(
+      r.stderr,
+      new RegExp(`not yet applied by 1 running process\\(es\\) after 1500ms; they may still refuse that identity:\\n {2}gate pid ${pid} `),
+    );
     assert.deepEqual(await both(tok), ['200', '200'], 'once running again, the stopped gate applies it');
   });
 

@@ -195,7 +195,10 @@ tls:
       const r = await run(['git', 'ls-remote', gs.repoUrl]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^${gs.head}\\trefs/heads/main$`, 'm'));
-      assert.ok(gs.seen.some((s) => s.url.includes('/info/refs') && s.status === 200), JSON.stringify(gs.seen));
+      assert.ok(
+        gs.seen.some((s) => s.url.includes('/info/refs') && s.status === 200),
+        JSON.stringify(gs.seen),
+      );
       await auditRecord(gate!, (a) => a.host === 'git.upstream.test' && a.rule === 'git');
     });
 

@@ -56,9 +56,13 @@ describe('sluice run: the child process', () => {
   });
 
   test('SIGTERM to sluice run reaches the command; nothing is left running', async () => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--no-isolate', '--', 'sh', '-c', 'echo $$; exec sleep 30'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--no-isolate', '--', 'sh', '-c', 'echo $$; exec sleep 30'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {

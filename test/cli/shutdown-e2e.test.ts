@@ -53,7 +53,13 @@ timeouts:
   };
   const get = (gate: CliGate, auth: string, path: string, agent: Agent): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gate.port, path: `http://api.upstream.test:${port}${path}`, headers: { 'proxy-authorization': auth }, agent });
+      const req = request({
+        host: '127.0.0.1',
+        port: gate.port,
+        path: `http://api.upstream.test:${port}${path}`,
+        headers: { 'proxy-authorization': auth },
+        agent,
+      });
       req.on('response', (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));

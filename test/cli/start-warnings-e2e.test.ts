@@ -36,7 +36,10 @@ describe('start warnings e2e: missing secrets and an open proxy are named before
     const r = await sluice(['policy', 'check', d.configFile], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ok: 3 rules/m);
-    assert.match(r.stderr, /^sluice: warning: rule gh: secret gh_token is not in the secret store \(sluice secret set gh_token\); its requests will get 502 credential_unavailable$/m);
+    assert.match(
+      r.stderr,
+      /^sluice: warning: rule gh: secret gh_token is not in the secret store \(sluice secret set gh_token\); its requests will get 502 credential_unavailable$/m,
+    );
     assert.match(r.stderr, /^sluice: warning: rule openai: secret env:SLUICE_TEST_NEVER_SET_KEY is not set in this environment/m);
     assert.match(r.stderr, /^sluice: warning: rule internal: secret file:\.\/no-such-token\.txt has no value/m);
 

@@ -23,9 +23,7 @@ function problemsIn(lines: string[]): Omit<ConfigProblem, 'file'>[] {
 
 void test('a YAML syntax error names its line and column, and the message reads file:line:col', () => {
   const lines = ['version: 1', 'log:', '  level: info', ' file: x.log'];
-  assert.deepEqual(problemsIn(lines), [
-    { line: 4, column: 1, path: '', message: 'YAML syntax error: All mapping items must start at the same column' },
-  ]);
+  assert.deepEqual(problemsIn(lines), [{ line: 4, column: 1, path: '', message: 'YAML syntax error: All mapping items must start at the same column' }]);
   assert.throws(() => parseConfig(lines.join('\n'), FILE), {
     message: `${FILE}:4:1: YAML syntax error: All mapping items must start at the same column`,
   });
@@ -46,14 +44,16 @@ void test('an unknown top-level key points at the key and lists the allowed keys
       line: 3,
       column: 1,
       path: 'allow',
-      message: "unknown key 'allow'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state",
+      message:
+        "unknown key 'allow'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state",
     },
   ]);
 });
 
 void test('an unknown key in a rule points at that key, one problem per key', () => {
   const lines = ['version: 1', 'rules:', '  - id: a', '    hosts: [a.test]', '    allow: true', '    who: me'];
-  const allowed = 'allowed keys: id, tenants, agents, labels, hosts, ports, schemes, methods, paths, case_sensitive, intent, action, mode, credential, route, respond, headers, inspect, mcp';
+  const allowed =
+    'allowed keys: id, tenants, agents, labels, hosts, ports, schemes, methods, paths, case_sensitive, intent, action, mode, credential, route, respond, headers, inspect, mcp';
   assert.deepEqual(problemsIn(lines), [
     { line: 5, column: 5, path: 'rules[0].allow', message: `unknown key 'allow'; ${allowed}` },
     { line: 6, column: 5, path: 'rules[0].who', message: `unknown key 'who'; ${allowed}` },
@@ -82,9 +82,7 @@ void test('a missing required key points at the map that should hold it', () => 
 });
 
 void test('a wrong version says which versions exist', () => {
-  assert.deepEqual(problemsIn(['version: 2']), [
-    { line: 1, column: 10, path: 'version', message: 'expected 1, the only config version so far; got 2' },
-  ]);
+  assert.deepEqual(problemsIn(['version: 2']), [{ line: 1, column: 10, path: 'version', message: 'expected 1, the only config version so far; got 2' }]);
 });
 
 void test('a bad listen address says what was expected', () => {
@@ -142,7 +140,16 @@ void test('a dns.hosts value that is not an IP literal, and a wildcard name, are
 });
 
 void test('a duplicate rule id names the line of the first', () => {
-  const lines = ['version: 1', 'rules:', '  - id: github', '    hosts: [api.github.com]', '  - id: other', '    hosts: [other.test]', '  - id: github', '    hosts: [github.com]'];
+  const lines = [
+    'version: 1',
+    'rules:',
+    '  - id: github',
+    '    hosts: [api.github.com]',
+    '  - id: other',
+    '    hosts: [other.test]',
+    '  - id: github',
+    '    hosts: [github.com]',
+  ];
   assert.deepEqual(problemsIn(lines), [{ line: 7, column: 9, path: 'rules[2].id', message: "duplicate rule id 'github' (first at line 3)" }]);
 });
 
@@ -181,7 +188,18 @@ void test('a bare * is an explicit any-host pattern', () => {
 });
 
 void test('bad wildcards in rule hosts and passthrough point at the item', () => {
-  const lines = ['version: 1', 'tls:', '  passthrough: ["bank.*"]', 'rules:', '  - id: w', '    hosts:', '      - "**.example.com"', '      - "*"', '      - "api.*.example.com"', '      - "*.example.com"'];
+  const lines = [
+    'version: 1',
+    'tls:',
+    '  passthrough: ["bank.*"]',
+    'rules:',
+    '  - id: w',
+    '    hosts:',
+    '      - "**.example.com"',
+    '      - "*"',
+    '      - "api.*.example.com"',
+    '      - "*.example.com"',
+  ];
   assert.deepEqual(problemsIn(lines), [
     { line: 3, column: 17, path: 'tls.passthrough[0]', message: "'*' is only allowed as the whole first label, like '*.example.com'; got 'bank.*'" },
     { line: 7, column: 9, path: 'rules[0].hosts[0]', message: "'**' is not allowed in '**.example.com'; write '*.example.com' to match subdomains" },
@@ -190,7 +208,18 @@ void test('bad wildcards in rule hosts and passthrough point at the item', () =>
 });
 
 void test('out-of-range numbers and unknown log levels state the allowed range', () => {
-  const lines = ['version: 1', 'limits:', '  max_header_bytes: 100', 'tls:', '  leaf_cache_size: 0', 'log:', '  level: verbose', 'rules:', '  - id: "has space"', '    hosts: [a.test]'];
+  const lines = [
+    'version: 1',
+    'limits:',
+    '  max_header_bytes: 100',
+    'tls:',
+    '  leaf_cache_size: 0',
+    'log:',
+    '  level: verbose',
+    'rules:',
+    '  - id: "has space"',
+    '    hosts: [a.test]',
+  ];
   assert.deepEqual(problemsIn(lines), [
     { line: 3, column: 21, path: 'limits.max_header_bytes', message: 'expected a whole number from 1024 to 1048576 (bytes); got 100' },
     { line: 5, column: 20, path: 'tls.leaf_cache_size', message: 'expected a whole number 1 or more; got 0' },
@@ -201,16 +230,19 @@ void test('out-of-range numbers and unknown log levels state the allowed range',
 
 void test('one ConfigError lists every problem, top to bottom', () => {
   const text = ['version: 1', 'bogus: true', 'listen: nope', 'rules:', '  - id: x', '    hosts: ["a.*"]'].join('\n');
-  assert.throws(() => parseConfig(text, FILE), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(
-      err.message,
-      [
-        `${FILE}:2:1: bogus: unknown key 'bogus'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state`,
-        `${FILE}:3:9: listen: expected HOST:PORT like 127.0.0.1:8877 (IPv6 as [::1]:8877); got 'nope', which has no port`,
-        `${FILE}:6:13: rules[0].hosts[0]: '*' is only allowed as the whole first label, like '*.example.com'; got 'a.*'`,
-      ].join('\n'),
-    );
-    return true;
-  });
+  assert.throws(
+    () => parseConfig(text, FILE),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(
+        err.message,
+        [
+          `${FILE}:2:1: bogus: unknown key 'bogus'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state`,
+          `${FILE}:3:9: listen: expected HOST:PORT like 127.0.0.1:8877 (IPv6 as [::1]:8877); got 'nope', which has no port`,
+          `${FILE}:6:13: rules[0].hosts[0]: '*' is only allowed as the whole first label, like '*.example.com'; got 'a.*'`,
+        ].join('\n'),
+      );
+      return true;
+    },
+  );
 });

@@ -49,7 +49,9 @@ void test('loadConfig on a missing file gives CONFIG_UNREADABLE naming the file 
       assert.ok(err instanceof ConfigError);
       assert.equal(err.code, ErrorCode.CONFIG_UNREADABLE);
       assert.equal(err.message, `${file}: cannot read the config file: no such file (ENOENT); 'sluice init' writes a starter config`);
-      assert.deepEqual(err.problems, [{ file, path: '', message: "cannot read the config file: no such file (ENOENT); 'sluice init' writes a starter config" }]);
+      assert.deepEqual(err.problems, [
+        { file, path: '', message: "cannot read the config file: no such file (ENOENT); 'sluice init' writes a starter config" },
+      ]);
       return true;
     });
   });
@@ -57,7 +59,10 @@ void test('loadConfig on a missing file gives CONFIG_UNREADABLE naming the file 
 
 void test('loadConfig on a folder gives CONFIG_UNREADABLE', async () => {
   await withTempDir(async (dir) => {
-    await assert.rejects(loadConfig(dir), { code: ErrorCode.CONFIG_UNREADABLE, message: `${dir}: cannot read the config file: it is a folder, not a file (EISDIR)` });
+    await assert.rejects(loadConfig(dir), {
+      code: ErrorCode.CONFIG_UNREADABLE,
+      message: `${dir}: cannot read the config file: it is a folder, not a file (EISDIR)`,
+    });
   });
 });
 

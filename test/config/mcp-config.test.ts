@@ -24,7 +24,11 @@ const CLASH = "belongs on the MCP server's HTTP rule, which carries host and cre
 void test('mcp and a2a sections: defaults when absent or empty', () => {
   for (const text of ['version: 1\n', 'version: 1\nmcp:\na2a:\n', 'version: 1\nmcp: {}\na2a: {}\n']) {
     const { config } = parseConfig(text, FILE);
-    assert.deepEqual(config.mcp, { servers: {}, default: 'deny', pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024, chain: 'block', scan_args_injection: true }, text);
+    assert.deepEqual(
+      config.mcp,
+      { servers: {}, default: 'deny', pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024, chain: 'block', scan_args_injection: true },
+      text,
+    );
     assert.deepEqual(config.a2a, { card_pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024 }, text);
   }
 });
@@ -80,7 +84,13 @@ void test('a full mcp section and tool rules load, and decide as written', () =>
     scan_args_injection: false,
   });
   assert.deepEqual(config.a2a, { card_pinning: 'off', max_message_bytes: 2048 });
-  assert.deepEqual(config.rules[1], { id: 'tickets-create', intent: 'ticket.create', agents: ['support-*'], mode: 'report', mcp: { servers: ['tickets'], tools: ['tickets.create'] } });
+  assert.deepEqual(config.rules[1], {
+    id: 'tickets-create',
+    intent: 'ticket.create',
+    agents: ['support-*'],
+    mode: 'report',
+    mcp: { servers: ['tickets'], tools: ['tickets.create'] },
+  });
   assert.deepEqual(config.rules[3]?.mcp?.args?.[2], { path: 'files[0].name', starts_with: 'report-', matches: '^[a-z0-9.-]+$' });
   const p = compilePolicy(config.rules, version, config.routes, config.mcp);
   assert.deepEqual([p.rules.length, p.mcp.rules.length, p.mcp.default], [1, 3, 'allow']);
@@ -206,8 +216,14 @@ void test('unknown keys in rules[].mcp, mcp and a2a list the allowed keys; bad v
 void test('a rule without mcp that names no host is still an HTTP rule; one with mcp: {} is a tool rule for every tool', () => {
   const { config, version } = parseConfig(['version: 1', 'rules:', '  - id: http-any', '  - id: tools-any', '    mcp: {}', ''].join('\n'), FILE);
   const p = compilePolicy(config.rules, version, config.routes, config.mcp);
-  assert.deepEqual(p.rules.map((r) => r.id), ['http-any']);
-  assert.deepEqual(p.mcp.rules.map((r) => r.id), ['tools-any']);
+  assert.deepEqual(
+    p.rules.map((r) => r.id),
+    ['http-any'],
+  );
+  assert.deepEqual(
+    p.mcp.rules.map((r) => r.id),
+    ['tools-any'],
+  );
 });
 
 void test("'mcp.server' (the issue's spelling) is accepted for 'servers', one pattern or a list; both at once, or an unknown name, is an error at its line", () => {
@@ -232,7 +248,14 @@ void test("'mcp.server' (the issue's spelling) is accepted for 'servers', one pa
   assert.equal(decideTool({ server: tickets, tool: 'tickets.delete', args: {} }, null, p).rule, 'no-delete');
   assert.equal(decideTool({ server: { host: 'x.example' }, tool: 'tickets.create', args: {} }, null, p).rule, 'default-deny');
   assert.deepEqual(
-    problems(['version: 1', 'rules:', '  - id: both', '    mcp: { server: a.example.com, servers: [b.example.com] }', '  - id: typo', '    mcp: { server: tickts }']),
+    problems([
+      'version: 1',
+      'rules:',
+      '  - id: both',
+      '    mcp: { server: a.example.com, servers: [b.example.com] }',
+      '  - id: typo',
+      '    mcp: { server: tickts }',
+    ]),
     [
       "4:20 rules[0].mcp.server: give 'servers' or 'server', not both",
       // Checked after 'server' became 'servers': the line is the rule's mcp, the message names the value.

@@ -72,7 +72,13 @@ void test('a full rule, routes, identity and audit load with values parsed', () 
     headers: { set: { 'user-agent': 'sluice' }, remove: ['cookie'] },
   });
   assert.deepEqual(config.rules[1]?.respond, { status: 410, headers: { 'content-type': 'text/plain' }, body: 'gone' });
-  assert.deepEqual(config.routes['internal-tickets']?.url, { href: 'https://10.0.0.5:8443/base/', scheme: 'https', host: '10.0.0.5', port: 8443, base_path: '/base' });
+  assert.deepEqual(config.routes['internal-tickets']?.url, {
+    href: 'https://10.0.0.5:8443/base/',
+    scheme: 'https',
+    host: '10.0.0.5',
+    port: 8443,
+    base_path: '/base',
+  });
   assert.deepEqual(config.identity, { required: true, max_ttl: 3_600_000 });
   // The loader resolves route and audit paths against the config's folder, like every path.
   assert.deepEqual(config.audit, { sqlite: true, jsonl: '/etc/sluice/logs/audit.jsonl', fail_closed: 'all', durability: 'process' });
@@ -166,13 +172,25 @@ void test('a route reference with no routes section says so', () => {
 });
 
 void test('identity and audit: types, durations, jsonl, unknown keys', () => {
-  const lines = ['version: 1', 'identity:', '  required: yes', '  max_ttl: 0s', 'audit:', '  jsonl: true', '  color: red', 'routes:', '  r:', '    url: https://u:p@x.test/', '    host: "a b"'];
+  const lines = [
+    'version: 1',
+    'identity:',
+    '  required: yes',
+    '  max_ttl: 0s',
+    'audit:',
+    '  jsonl: true',
+    '  color: red',
+    'routes:',
+    '  r:',
+    '    url: https://u:p@x.test/',
+    '    host: "a b"',
+  ];
   assert.deepEqual(problems(lines), [
     "3:13 identity.required: expected true or false; got 'yes'",
     '4:12 identity.max_ttl: expected a duration longer than 0, like 30s',
     "6:10 audit.jsonl: expected 'stdout', a file path, or false; got true",
     "7:3 audit.color: unknown key 'color'; allowed keys: sqlite, jsonl, fail_closed, durability",
-    '10:10 routes.r.url: a route URL cannot carry a user or password; use the rule\'s credential instead',
+    "10:10 routes.r.url: a route URL cannot carry a user or password; use the rule's credential instead",
     "11:11 routes.r.host: expected a Host header value like tickets.internal or tickets.internal:8443; got 'a b'",
   ]);
 });

@@ -28,6 +28,9 @@ void test('state.backend: postgres and redis are refused as not yet supported, n
       `${FILE}:3:12: state.backend: '${planned}' is not yet supported in this version; the only state backend is sqlite (state.db in data_dir)`,
     );
   }
-  assert.equal(problem('state:\n  backend: mysql\n'), `${FILE}:3:12: state.backend: expected sqlite (postgres and redis are not yet supported in this version); got 'mysql'`);
+  assert.equal(
+    problem('state:\n  backend: mysql\n'),
+    `${FILE}:3:12: state.backend: expected sqlite (postgres and redis are not yet supported in this version); got 'mysql'`,
+  );
   assert.match(problem('state:\n  url: postgres://db\n'), /state\.url: unknown key 'url'; allowed keys: backend/);
 });

@@ -52,8 +52,12 @@ void test('parseHostPattern refuses misplaced and doubled wildcards, ports, URLs
   assert.throws(() => parseHostPattern('*.*.com'), { message: /^'\*' is only allowed as the whole first label/ });
   assert.throws(() => parseHostPattern('**.example.com'), { message: "'**' is not allowed in '**.example.com'; write '*.example.com' to match subdomains" });
   assert.equal(parseHostPattern('*'), '*');
-  assert.throws(() => parseHostPattern('api.example.com:443'), { message: "host names cannot carry a port; write 'api.example.com' instead of 'api.example.com:443'" });
-  assert.throws(() => parseHostPattern('https://api.example.com/v1'), { message: "expected a host name, not a URL or path; got 'https://api.example.com/v1' (write 'api.example.com')" });
+  assert.throws(() => parseHostPattern('api.example.com:443'), {
+    message: "host names cannot carry a port; write 'api.example.com' instead of 'api.example.com:443'",
+  });
+  assert.throws(() => parseHostPattern('https://api.example.com/v1'), {
+    message: "expected a host name, not a URL or path; got 'https://api.example.com/v1' (write 'api.example.com')",
+  });
   assert.throws(() => parseHostPattern('-bad.example.com'), { message: /^'-bad\.example\.com' is not a valid host name: labels are letters/ });
   assert.throws(() => parseHostPattern('1.2.3'), { message: "'1.2.3' looks like an IP address but is not a valid one" });
   assert.throws(() => parseHostPattern(''), { message: 'expected a host name, got an empty string' });

@@ -129,13 +129,31 @@ const CASES: Record<string, Record<string, unknown>> = {
     category: 'mcp_input',
     input_type: 'mcp_tool_call',
     transport: 'mcp_http',
-    payload: { jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'web_search', arguments: { query: 'AKIAIOSFODNN7EXAMPLE' } }, id: 1 }] },
+    payload: {
+      jsonrpc_messages: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'web_search', arguments: { query: 'AKIAIOSFODNN7EXAMPLE' } }, id: 1 }],
+    },
     expected_verdict: 'block',
     capability_tags: ['mcp_input_scan'],
   }),
   // Not supported: a DNS-rebinding fixture. An A2A agent card, fetched through the gate.
-  'http/rebind-006.json': benchCase({ id: 'rebind-006', category: 'ssrf_bypass', payload: { method: 'GET', url: 'http://rebind.example.test/' }, expected_verdict: 'block', capability_tags: ['ssrf_bypass'], requires: ['dns_rebinding_fixture'] }),
-  'a2a/a2a-card-007.json': benchCase({ id: 'a2a-card-007', category: 'a2a_agent_card', input_type: 'a2a_agent_card', transport: 'a2a', payload: { agent_card: { name: 'weather', skills: [] } }, expected_verdict: 'allow', capability_tags: ['benign'], requires: ['a2a_scanning'] }),
+  'http/rebind-006.json': benchCase({
+    id: 'rebind-006',
+    category: 'ssrf_bypass',
+    payload: { method: 'GET', url: 'http://rebind.example.test/' },
+    expected_verdict: 'block',
+    capability_tags: ['ssrf_bypass'],
+    requires: ['dns_rebinding_fixture'],
+  }),
+  'a2a/a2a-card-007.json': benchCase({
+    id: 'a2a-card-007',
+    category: 'a2a_agent_card',
+    input_type: 'a2a_agent_card',
+    transport: 'a2a',
+    payload: { agent_card: { name: 'weather', skills: [] } },
+    expected_verdict: 'allow',
+    capability_tags: ['benign'],
+    requires: ['a2a_scanning'],
+  }),
 };
 
 let dir: string;
@@ -241,7 +259,10 @@ test('an A2A agent card is fetched through the gate from its well-known URL and 
 
 test('--out holds the same result lines as stdout', async () => {
   const file = (await readFile(join(dir, 'results.jsonl'), 'utf8')).trimEnd().split('\n');
-  assert.deepEqual(file.map((l) => JSON.parse(l) as unknown), lines);
+  assert.deepEqual(
+    file.map((l) => JSON.parse(l) as unknown),
+    lines,
+  );
 });
 
 test('--strict exits 1 when a case fails; a broken case file stops the run with its path', async () => {
@@ -250,7 +271,13 @@ test('--strict exits 1 when a case fails; a broken case file stops the run with 
   await writeFile(
     join(d, 'wrong.json'),
     JSON.stringify(
-      benchCase({ id: 'wrong-001', category: 'url', payload: { method: 'GET', url: 'https://docs.example.org/' }, expected_verdict: 'block', capability_tags: ['benign'] }),
+      benchCase({
+        id: 'wrong-001',
+        category: 'url',
+        payload: { method: 'GET', url: 'https://docs.example.org/' },
+        expected_verdict: 'block',
+        capability_tags: ['benign'],
+      }),
     ),
   );
   const strict = await exec(process.execPath, [RUNNER, '--cases', d, '--strict'], { timeoutMs: 60_000, cwd: REPO });
@@ -271,7 +298,11 @@ test('conformance/sluice-profile.json is the built-in profile, and valid', async
 });
 
 test('verdict mapping: a body cut after the head is a block; a gate failure code is an error', () => {
-  assert.equal(judge({ client: 'undici', status: 200, headers: { 'x-bench-fixture': 'sluice-conformance' }, body: 'par', cut: 'UND_ERR_SOCKET: other side closed' }).verdict, 'block');
+  assert.equal(
+    judge({ client: 'undici', status: 200, headers: { 'x-bench-fixture': 'sluice-conformance' }, body: 'par', cut: 'UND_ERR_SOCKET: other side closed' })
+      .verdict,
+    'block',
+  );
   const failure = judge({
     client: 'undici',
     status: 502,
@@ -282,7 +313,8 @@ test('verdict mapping: a body cut after the head is a block; a gate failure code
   assert.equal(judge({ client: 'raw', status: 502, headers: {}, body: 'Bad Gateway' }).verdict, 'error');
   assert.equal(judge({ client: 'undici', status: 200, headers: {}, body: 'hi' }).verdict, 'error');
   assert.equal(
-    judge({ client: 'undici', status: 403, headers: { 'x-sluice-decision': 'd2' }, body: '{"error":"dlp_blocked","decision_id":"d2"}' }).evidence.matched_signal,
+    judge({ client: 'undici', status: 403, headers: { 'x-sluice-decision': 'd2' }, body: '{"error":"dlp_blocked","decision_id":"d2"}' }).evidence
+      .matched_signal,
     'deny_contract:dlp_blocked',
   );
 });
@@ -339,13 +371,13 @@ test('WebSocket payloads: frames decoded, messages reassembled, ws-expressible s
     asCase({
       ...benchCase({ id: 'x', category: 'websocket_dlp', capability_tags: [], expected_verdict: 'block' }),
       payload: {
-      url: 'wss://a.example/ws',
-      frames: [
-        { opcode: 'text', fin: false, payload: 'ab' },
-        { opcode: 'continuation', payload: 'cd' },
-        { opcode: 'binary', encoding: 'base64', payload: 'AAE=' },
-      ],
-    },
+        url: 'wss://a.example/ws',
+        frames: [
+          { opcode: 'text', fin: false, payload: 'ab' },
+          { opcode: 'continuation', payload: 'cd' },
+          { opcode: 'binary', encoding: 'base64', payload: 'AAE=' },
+        ],
+      },
     }),
   );
   assert.equal(c.headers['x-bench-case'], 'x');
@@ -368,23 +400,41 @@ test('WebSocket payloads: frames decoded, messages reassembled, ws-expressible s
   const mask = frame.subarray(2, 6);
   assert.equal(Buffer.from([frame[6]! ^ mask[0]!, frame[7]! ^ mask[1]!]).toString(), 'hi');
   assert.equal(encodeClientFrame({ opcode: 'binary', fin: true, rsv1: false, payload: Buffer.alloc(300) })[1], 0x80 | 126);
-  assert.throws(() => wsCaseRequest(asCase({ ...benchCase({ id: 'y', category: 'c', capability_tags: [], expected_verdict: 'block' }), payload: { url: 'https://a/', frames: [] } })), /not a ws/);
+  assert.throws(
+    () =>
+      wsCaseRequest(
+        asCase({ ...benchCase({ id: 'y', category: 'c', capability_tags: [], expected_verdict: 'block' }), payload: { url: 'https://a/', frames: [] } }),
+      ),
+    /not a ws/,
+  );
 });
 
 test('WebSocket verdict mapping: 1008 with the gate reason blocks; echo and normal close allow; anything else errors', () => {
   const base: WsObservation = { client: 'ws', framesBy: 'ws', framesSent: 1, received: [], closedByRunner: false };
   const msg = [{ binary: false, data: Buffer.from('hi') }];
-  assert.equal(judgeWs({ ...base, close: { code: 1008, reason: 'sluice: policy violation dlp_blocked' } }, msg).evidence.matched_signal, 'ws_close_1008:dlp_blocked');
+  assert.equal(
+    judgeWs({ ...base, close: { code: 1008, reason: 'sluice: policy violation dlp_blocked' } }, msg).evidence.matched_signal,
+    'ws_close_1008:dlp_blocked',
+  );
   // 1008 from somewhere other than the gate is not the gate's block signal.
   assert.equal(judgeWs({ ...base, close: { code: 1008, reason: 'server says no' } }, msg).verdict, 'error');
   assert.equal(judgeWs({ ...base, received: msg, closedByRunner: true, close: { code: 1000, reason: '' } }, msg).verdict, 'allow');
-  assert.equal(judgeWs({ ...base, received: [{ binary: false, data: Buffer.from('HI') }], closedByRunner: true, close: { code: 1000, reason: '' } }, msg).verdict, 'error');
+  assert.equal(
+    judgeWs({ ...base, received: [{ binary: false, data: Buffer.from('HI') }], closedByRunner: true, close: { code: 1000, reason: '' } }, msg).verdict,
+    'error',
+  );
   assert.equal(judgeWs({ ...base, close: { code: 1006, reason: '' } }, msg).evidence.matched_signal, 'ws_close_1006');
   assert.equal(judgeWs({ ...base, error: 'ECONNRESET' }, msg).evidence.matched_signal, 'no_response');
-  const refused = judgeWs({ ...base, refused: { client: 'raw', status: 403, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"policy_denied","decision_id":"d"}' } }, msg);
+  const refused = judgeWs(
+    { ...base, refused: { client: 'raw', status: 403, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"policy_denied","decision_id":"d"}' } },
+    msg,
+  );
   assert.equal(refused.verdict, 'block');
   const fixtureNoUpgrade = judgeWs({ ...base, refused: { client: 'raw', status: 200, headers: { 'x-bench-fixture': 'sluice-conformance' }, body: 'ok' } }, msg);
   assert.equal(fixtureNoUpgrade.evidence.matched_signal, 'no_upgrade');
-  const failure = judgeWs({ ...base, refused: { client: 'raw', status: 502, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"upstream_failed","decision_id":"d"}' } }, msg);
+  const failure = judgeWs(
+    { ...base, refused: { client: 'raw', status: 502, headers: { 'x-sluice-decision': 'd' }, body: '{"error":"upstream_failed","decision_id":"d"}' } },
+    msg,
+  );
   assert.equal(failure.evidence.matched_signal, 'gate_failure:upstream_failed');
 });

@@ -42,7 +42,9 @@ describe('revoking a running session stops its renewal', () => {
     const stopFile = join(await mkdtemp(join(tmpdir(), 'sluice-stop-')), 'stop');
     // A refused CONNECT leaves http_code 000: print the CONNECT's own status then.
     const loop = `while [ ! -e ${stopFile} ]; do c=$(curl -s -o /dev/null -w '%{http_code} %{http_connect}' ${w.origin}/); case "$c" in 000*) echo "\${c#000 }";; *) echo "\${c%% *}";; esac; sleep 0.2; done`;
-    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', w.d.configFile, '--ttl', '4s', '--agent', 'revokee', '--', 'sh', '-c', loop], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', w.d.configFile, '--ttl', '4s', '--agent', 'revokee', '--', 'sh', '-c', loop], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -57,11 +59,22 @@ describe('revoking a running session stops its renewal', () => {
       const at = out.length;
       await until('sluice run to stop renewing', () => /renewal stopped: .*revoked/.test(err));
       // Past the 4 s token's expiry: the alias was dropped and the token not renewed.
-      await until('refusals after the token would have expired', () => out.slice(at).split('\n').filter((l) => l === '407').length >= 3, 30_000);
+      await until(
+        'refusals after the token would have expired',
+        () =>
+          out
+            .slice(at)
+            .split('\n')
+            .filter((l) => l === '407').length >= 3,
+        30_000,
+      );
       // A request already in flight when the revocation landed may still finish 200; from the first refusal on, none may.
       const lines = out.slice(at).trim().split('\n');
       const after = lines.slice(lines.findIndex((c) => c !== '200'));
-      assert.ok(after.every((c) => c === '403' || c === '407'), `after the first refusal only 403/407: ${lines.join(' ')}`);
+      assert.ok(
+        after.every((c) => c === '403' || c === '407'),
+        `after the first refusal only 403/407: ${lines.join(' ')}`,
+      );
       assert.ok(lines.filter((c) => c === '200').length <= 1, `at most the one request in flight is allowed: ${lines.join(' ')}`);
       assert.ok(after.includes('407'), 'the run alias stops resolving once renewal is refused');
     } finally {
@@ -141,7 +154,10 @@ describe('a second local user, without access to the data directory', { skip: sk
   test('the same user asking for another identity is refused, with the reason', async () => {
     const r = await asAgent(['run', '--control', w.socket, '--agent', 'support-bot', '--', 'curl', '-sS', `${w.origin}/`]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`the gate refused: uid ${uid} may not mint tenant default, agent support-bot: control.mint grants it only: tenant default agent intern-\\*`));
+    assert.match(
+      r.stderr,
+      new RegExp(`the gate refused: uid ${uid} may not mint tenant default, agent support-bot: control.mint grants it only: tenant default agent intern-\\*`),
+    );
     assert.match(r.stderr, /\[mint_refused\]/);
     assert.doesNotMatch(r.stdout, /hello from upstream/);
   });
@@ -161,7 +177,9 @@ describe('a second local user, without access to the data directory', { skip: sk
     const proxy = `http://sluice:${token}@${w.gate.address}`;
     const curl = (): Promise<string> =>
       // The status of the request, or of the CONNECT when that was refused.
-      exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{http_connect}', '--cacert', w.d.caFile, '--proxy', proxy, `${w.origin}/`]).then((r) => (r.stdout.startsWith('000') ? r.stdout.slice(4) : r.stdout.slice(0, 3)));
+      exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{http_connect}', '--cacert', w.d.caFile, '--proxy', proxy, `${w.origin}/`]).then((r) =>
+        r.stdout.startsWith('000') ? r.stdout.slice(4) : r.stdout.slice(0, 3),
+      );
     assert.equal(await curl(), '200');
     const rev = await sluice(['revoke', '--session', 'ses_operator01', '--config', w.d.configFile]);
     assert.equal(rev.code, 0, rev.stderr);
@@ -191,7 +209,14 @@ describe('a grant added while the gate runs', { skip: skipUid }, () => {
   });
 
   test('before it the socket is 0600 and the user cannot connect; after the reload it can run its agent', { timeout: 60_000 }, async () => {
-    const asAgent = (args: string[]) => exec(process.execPath, [SLUICE_BIN, ...args], { uid, gid, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' }, cwd: '/tmp', timeoutMs: 20_000 });
+    const asAgent = (args: string[]) =>
+      exec(process.execPath, [SLUICE_BIN, ...args], {
+        uid,
+        gid,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' },
+        cwd: '/tmp',
+        timeoutMs: 20_000,
+      });
     assert.equal(statSync(w.socket).mode & 0o777, 0o600);
     const before = await asAgent(['run', '--control', w.socket, '--agent', 'intern-bot', '--', 'true']);
     assert.equal(before.code, 2);
@@ -217,13 +242,23 @@ describe('an open tunnel of a sluice run', () => {
 
   test('one CONNECT tunnel keeps serving requests across several renewals of a 3 s token', { timeout: 60_000 }, async () => {
     // 40 requests 250 ms apart: the tunnel lives over three times the token's lifetime.
-    const r = await sluice(['run', '--config', w.d.configFile, '--ttl', '3s', '--', process.execPath, ONE_TUNNEL, `${w.origin}/`, '40', '250'], { timeoutMs: 50_000 });
+    const r = await sluice(['run', '--config', w.d.configFile, '--ttl', '3s', '--', process.execPath, ONE_TUNNEL, `${w.origin}/`, '40', '250'], {
+      timeoutMs: 50_000,
+    });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const codes = r.stdout.trim().split('\n');
     assert.equal(codes.length, 40);
-    assert.ok(codes.every((c) => c === '200'), codes.join(' '));
+    assert.ok(
+      codes.every((c) => c === '200'),
+      codes.join(' '),
+    );
     const session = /session (ses_[0-9a-f]{16})/.exec(r.stderr)?.[1];
-    const minted = new Set(w.gate.logLines().filter((l) => l.msg === 'control request' && l.session === session && l.status === 200).map((l) => l.token_id));
+    const minted = new Set(
+      w.gate
+        .logLines()
+        .filter((l) => l.msg === 'control request' && l.session === session && l.status === 200)
+        .map((l) => l.token_id),
+    );
     assert.ok(minted.size >= 3, `the token was renewed while the tunnel was open (${minted.size} tokens)`);
   });
 });
@@ -241,7 +276,9 @@ describe('a gate restart under a running sluice run', () => {
     const stopFile = join(await mkdtemp(join(tmpdir(), 'sluice-stop-')), 'stop');
     const loop = `while [ ! -e ${stopFile} ]; do c=$(curl -s -o /dev/null -w '%{http_code} %{http_connect}' ${w.origin}/); case "$c" in 000*) echo "\${c#000 }";; *) echo "\${c%% *}";; esac; sleep 0.2; done`;
     // --ttl 6s: the renewal call (which also re-binds) comes every second.
-    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', w.d.configFile, '--ttl', '6s', '--', 'sh', '-c', loop], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', w.d.configFile, '--ttl', '6s', '--', 'sh', '-c', loop], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));

@@ -20,7 +20,10 @@ void test('another uid may mint only what a grant names (globs on tenant and age
   assert.deepEqual(mayMint({ uid: 1002 }, { tenant: 'x', agent: 'y' }, grants, GATE), { ok: true });
   const refused = mayMint({ uid: 1001 }, { tenant: 'acme', agent: 'support-bot' }, grants, GATE);
   assert.equal(refused.ok, false);
-  assert.equal(!refused.ok && refused.reason, 'uid 1001 may not mint tenant acme, agent support-bot: control.mint grants it only: tenant acme agent intern-*; tenant lab agent probe');
+  assert.equal(
+    !refused.ok && refused.reason,
+    'uid 1001 may not mint tenant acme, agent support-bot: control.mint grants it only: tenant acme agent intern-*; tenant lab agent probe',
+  );
   // The tenant is checked too, not only the agent.
   assert.equal(mayMint({ uid: 1001 }, { tenant: 'lab', agent: 'intern-bot' }, grants, GATE).ok, false);
 });

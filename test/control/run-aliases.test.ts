@@ -11,7 +11,14 @@ const principal = (session: string, expiresAt: number, tokenId = 't1'): Principa
   Object.freeze({ tenant: 'acme', agent: 'bot', session, human: null, labels: {}, tokenId, issuedAt: now - 1000, expiresAt, policyVersion: null });
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 // An alias never reaches the verifier: one that throws proves it.
-const verifier = { verifyCached: () => { throw new Error('verifier used'); }, verify: () => { throw new Error('verifier used'); } } as unknown as TokenVerifier;
+const verifier = {
+  verifyCached: () => {
+    throw new Error('verifier used');
+  },
+  verify: () => {
+    throw new Error('verifier used');
+  },
+} as unknown as TokenVerifier;
 const notRevoked: RevocationCheck = { isRevoked: () => null };
 
 void test('an alias resolves to the current principal; rebinding follows renewal', async () => {

@@ -78,7 +78,14 @@ network:
   /** One request; resolves true when the answer came back whole. */
   const send = (gate: CliGate, agent: Agent, method: 'GET' | 'POST', path: string): Promise<boolean> =>
     new Promise((resolve) => {
-      const req = request({ host: '127.0.0.1', port: gate.port, method, path: `http://api.crash.test:${port}${path}`, headers: { 'proxy-authorization': auth }, agent });
+      const req = request({
+        host: '127.0.0.1',
+        port: gate.port,
+        method,
+        path: `http://api.crash.test:${port}${path}`,
+        headers: { 'proxy-authorization': auth },
+        agent,
+      });
       req.on('response', (res) => {
         res.resume();
         res.on('end', () => {
@@ -125,7 +132,9 @@ network:
     const lostAnswered = [...answered].filter((p) => !byPath.has(p));
     const lostReached = [...reached].filter((p) => !byPath.has(p));
     const interrupted = records.filter((r) => r.error === 'gate_interrupted').length;
-    console.log(`# ${KILLS} kills: ${answered.size} answered, ${reached.size} reached the upstream (${credentialSeen} with the credential), ${records.length} records, ${interrupted} gate_interrupted; lost: ${lostAnswered.length} answered, ${lostReached.length} reached`);
+    console.log(
+      `# ${KILLS} kills: ${answered.size} answered, ${reached.size} reached the upstream (${credentialSeen} with the credential), ${records.length} records, ${interrupted} gate_interrupted; lost: ${lostAnswered.length} answered, ${lostReached.length} reached`,
+    );
     console.log(`# per kill (answered/reached): ${perKill.map((p) => `${p.answered}/${p.reached}`).join(' ')}`);
     assert.ok(answered.size > KILLS * 10, 'the load did not run');
     assert.ok(credentialSeen > 0, 'no credentialed POST reached the upstream');

@@ -17,7 +17,12 @@ const seen: { label: string; text: string }[] = [];
 
 /** Record something the code produced, for the final leak check. */
 export function capture(label: string, value: unknown): void {
-  const text = typeof value === 'string' ? value : value instanceof Error ? `${value.message}\n${value.stack ?? ''}\n${inspect(value, { depth: 8 })}` : inspect(value, { depth: 8, showHidden: true });
+  const text =
+    typeof value === 'string'
+      ? value
+      : value instanceof Error
+        ? `${value.message}\n${value.stack ?? ''}\n${inspect(value, { depth: 8 })}`
+        : inspect(value, { depth: 8, showHidden: true });
   seen.push({ label, text });
   if (value !== null && typeof value === 'object') {
     try {

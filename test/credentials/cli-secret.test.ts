@@ -72,7 +72,13 @@ test('set reads stdin (one trailing newline stripped), list shows the name and d
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no secret named 'github'/);
   const after1 = await secretCli(['list', '--config', config]);
-  assert.deepEqual(after1.stdout.trim().split('\n').map((l) => l.split('\t')[0]), ['two']);
+  assert.deepEqual(
+    after1.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]),
+    ['two'],
+  );
 });
 
 test('a value on the command line is refused, explaining why, without echoing it', async () => {

@@ -40,7 +40,10 @@ test('set then reveal round-trips through the file; list shows names and dates o
   assert.equal(reopened.reveal('stripe.live')?.toString(), b);
   assert.equal(reopened.reveal('missing'), undefined);
   const list = reopened.list();
-  assert.deepEqual(list.map((e) => e.name), ['github', 'stripe.live']);
+  assert.deepEqual(
+    list.map((e) => e.name),
+    ['github', 'stripe.live'],
+  );
   for (const e of list) assert.ok(!Number.isNaN(Date.parse(e.setAt)));
   const text = await readFile(join(dir, 'secrets.json'), 'utf8');
   capture('secrets.json', text);
@@ -206,7 +209,7 @@ test('a revealed value is kept decrypted: each caller gets its own copy, and a r
   await gate.set('k', v1);
   const first = gate.reveal('k')!;
   first.fill(0); // a caller wipes its copy
-  assert.equal(gate.reveal('k')?.toString(), v1, 'the kept value is not the caller\'s copy');
+  assert.equal(gate.reveal('k')?.toString(), v1, "the kept value is not the caller's copy");
   await cli.set('k', v2);
   assert.equal(gate.reveal('k')?.toString(), v1, 'another process changed the file: the old value until reload');
   await gate.reload();

@@ -112,7 +112,7 @@ test('placeholder in headers, query and path is swapped only where listed, URL p
   assert.equal(view.path, `/repos/${enc}/x?q=${enc}&z=1`);
 });
 
-test('a placeholder outside the listed places, or another secret\'s, is refused before anything is injected', async () => {
+test("a placeholder outside the listed places, or another secret's, is refused before anything is injected", async () => {
   const v = newCanary();
   const cases: [RequestView, RegExp][] = [
     [{ headers: {}, path: '/a?q=SLUICE_SECRET_gh' }, /placeholder 'SLUICE_SECRET_gh' in its query/],
@@ -123,14 +123,18 @@ test('a placeholder outside the listed places, or another secret\'s, is refused 
   ];
   for (const [view, re] of cases) {
     const before = JSON.stringify(view);
-    const err = await capturedRejection('violation', () => inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers'] }, { gh: v }));
+    const err = await capturedRejection('violation', () =>
+      inject(view, { type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers'] }, { gh: v }),
+    );
     assert.ok(err instanceof CredentialError && err.reason === 'placeholder_not_allowed');
     assert.match(err.message, re);
     assert.equal(JSON.stringify(view), before, 'request untouched');
   }
   // Header/basic/query forms swap nothing, so any placeholder is refused.
   const view: RequestView = { headers: { 'x-a': 'SLUICE_SECRET_gh' }, path: '/' };
-  const err = await capturedRejection('header-form violation', () => inject(view, { type: 'header', secret: 'gh', header: 'authorization', value: '{{secret}}' }, { gh: v }));
+  const err = await capturedRejection('header-form violation', () =>
+    inject(view, { type: 'header', secret: 'gh', header: 'authorization', value: '{{secret}}' }, { gh: v }),
+  );
   assert.match(err.message, /SLUICE_SECRET_gh/);
   // The proxy's check for rules with no credential:
   assert.deepEqual(placeholderViolations({ headers: {}, path: '/p/SLUICE_SECRET_x' }), [{ where: 'path', token: 'SLUICE_SECRET_x' }]);
@@ -224,7 +228,10 @@ test('specs are checked, described by reference, and a missing secret names the 
   assert.match(checkCredential({ type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: [] }) ?? '', /at least one/);
   assert.match(checkCredential({ type: 'query', secret: 'a b', param: 'k' }) ?? '', /^secret: expected a secret name/);
   assert.equal(checkCredential({ type: 'placeholder', secret: 'env:K', placeholder: 'SLUICE_SECRET_env_K', in: ['body'] }), undefined);
-  assert.equal(explainCredential({ type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers', 'body'] }), 'secret gh swapped for SLUICE_SECRET_gh in headers, body');
+  assert.equal(
+    explainCredential({ type: 'placeholder', secret: 'gh', placeholder: 'SLUICE_SECRET_gh', in: ['headers', 'body'] }),
+    'secret gh swapped for SLUICE_SECRET_gh in headers, body',
+  );
   // The injector runs the same check, before it reads the secret or touches the request.
   const view: RequestView = { headers: { host: 'h' }, path: '/' };
   const bad = await capturedRejection('bad spec', () => inject(view, { type: 'header', secret: 'gh', header: 'host', value: '{{secret}}' }, {}));

@@ -37,7 +37,11 @@ test('a secret is scrubbed wherever the chunks split it (every split, and one by
   for (let i = 0; i < input.length; i++) {
     for (let j = i; j <= input.length; j += 5) assert.equal(runSplits(make, input, [i, j]).out, want, `split at ${i},${j}`);
   }
-  const oneByOne = runSplits(make, input, Array.from({ length: input.length }, (_, k) => k));
+  const oneByOne = runSplits(
+    make,
+    input,
+    Array.from({ length: input.length }, (_, k) => k),
+  );
   assert.equal(oneByOne.out, want);
 });
 
@@ -142,7 +146,10 @@ test('needles built for a credential spec are reused for the same value, rebuilt
   assert.throws(() => (a as Buffer[]).push(Buffer.from('x')), TypeError);
   const b = reflectionNeedles(Buffer.from(v2), spec);
   assert.notEqual(b, a);
-  assert.ok(b.some((n) => n.toString('latin1') === v2), 'built from the new value');
+  assert.ok(
+    b.some((n) => n.toString('latin1') === v2),
+    'built from the new value',
+  );
   assert.ok(!b.some((n) => n.toString('latin1') === v1), 'nothing of the old one');
   assert.notEqual(reflectionNeedles(Buffer.from(v2), { type: 'basic' as const, secret: 'x', username: 'u' }), b, 'another spec object builds its own');
   // The shared needles scrub a body and headers as freshly built ones do.
@@ -203,7 +210,11 @@ test('many needles (a tenant with many secrets): every occurrence replaced, over
       assert.equal(r.out, want, `round ${round} cut ${cut}`);
       assert.equal(r.replaced, count);
     }
-    const oneByOne = runSplits(() => new ReflectionScrubber(needles), input, Array.from({ length: input.length }, (_, k) => k));
+    const oneByOne = runSplits(
+      () => new ReflectionScrubber(needles),
+      input,
+      Array.from({ length: input.length }, (_, k) => k),
+    );
     assert.equal(oneByOne.out, want, `round ${round} one byte per chunk`);
   }
 });

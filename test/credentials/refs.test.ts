@@ -31,7 +31,10 @@ test('references parse into store, env and file forms; anything else is refused'
   assert.deepEqual(parseSecretRef('env:OPENAI_KEY'), { kind: 'env', name: 'OPENAI_KEY' });
   assert.deepEqual(parseSecretRef('file:./k.txt'), { kind: 'file', path: './k.txt' });
   for (const bad of ['', 'env:', 'env:1X', 'file:', 'has space', 'vault:x']) {
-    assert.throws(() => parseSecretRef(bad), (e: unknown) => e instanceof CredentialError && e.reason === 'credential_invalid');
+    assert.throws(
+      () => parseSecretRef(bad),
+      (e: unknown) => e instanceof CredentialError && e.reason === 'credential_invalid',
+    );
   }
 });
 

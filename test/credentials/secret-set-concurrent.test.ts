@@ -57,14 +57,18 @@ void test('a lock left by a dead writer is broken, and its temp file is removed 
   assert.deepEqual(left, []);
 });
 
-void test('a lock held by a live process: sluice secret set waits its bound, then fails naming the holder (nothing reported set)', { timeout: 60_000 }, async () => {
-  const d = await initDir();
-  const { hostname } = await import('node:os');
-  // This test process is the live holder.
-  await writeFile(join(d.dir, 'secrets.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), token: 'held' }), { mode: 0o600 });
-  const r = await sluice(['secret', 'set', 'while_held', '--config', d.configFile], { input: 'v', timeoutMs: 40_000 });
-  assert.equal(r.code, 1, r.stdout);
-  assert.match(r.stderr, new RegExp(`secrets\\.json\\.lock is held by pid ${process.pid} on `));
-  assert.doesNotMatch(r.stdout, /set secret/);
-  assert.deepEqual(await listed(d.configFile), []);
-});
+void test(
+  'a lock held by a live process: sluice secret set waits its bound, then fails naming the holder (nothing reported set)',
+  { timeout: 60_000 },
+  async () => {
+    const d = await initDir();
+    const { hostname } = await import('node:os');
+    // This test process is the live holder.
+    await writeFile(join(d.dir, 'secrets.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), token: 'held' }), { mode: 0o600 });
+    const r = await sluice(['secret', 'set', 'while_held', '--config', d.configFile], { input: 'v', timeoutMs: 40_000 });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`secrets\\.json\\.lock is held by pid ${process.pid} on `));
+    assert.doesNotMatch(r.stdout, /set secret/);
+    assert.deepEqual(await listed(d.configFile), []);
+  },
+);

@@ -16,7 +16,13 @@ export function exec(
   opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; cwd?: string; binary?: boolean; uid?: number; gid?: number } = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}) });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -29,7 +35,13 @@ export function exec(
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const raw = Buffer.concat(out);
-      resolve({ code, signal, stdout: opts.binary ? '' : raw.toString(), stderr: Buffer.concat(err).toString(), ...(opts.binary ? { stdoutBuffer: raw } : {}) });
+      resolve({
+        code,
+        signal,
+        stdout: opts.binary ? '' : raw.toString(),
+        stderr: Buffer.concat(err).toString(),
+        ...(opts.binary ? { stdoutBuffer: raw } : {}),
+      });
     });
     child.stdin.end(opts.input);
   });

@@ -29,7 +29,15 @@ export interface TestGate {
   /** The `Proxy-Authorization` value for `token`. */
   auth: string;
   /** Mint another token with this gate's key. */
-  mint(req: { tenant?: string; agent?: string; session?: string; human?: string; labels?: Record<string, string>; ttlMs?: number; now?: number }): Promise<string>;
+  mint(req: {
+    tenant?: string;
+    agent?: string;
+    session?: string;
+    human?: string;
+    labels?: Record<string, string>;
+    ttlMs?: number;
+    now?: number;
+  }): Promise<string>;
   /** Every log line the gate wrote, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -48,7 +56,8 @@ export async function startTestGate(yaml: string, opts: { secrets?: Record<strin
   await ensureTokenKeys(dir);
   const signingKey = await loadSigningKey(dir);
   const mint: TestGate['mint'] = async (req) =>
-    (await issueToken(signingKey, { tenant: req.tenant ?? 'acme', agent: req.agent ?? 'test-agent', ttlMs: req.ttlMs ?? 15 * 60_000, ...stripUndefined(req) })).token;
+    (await issueToken(signingKey, { tenant: req.tenant ?? 'acme', agent: req.agent ?? 'test-agent', ttlMs: req.ttlMs ?? 15 * 60_000, ...stripUndefined(req) }))
+      .token;
   const token = await mint({});
   if (opts.secrets) {
     await ensureMasterKey(dir);
@@ -61,11 +70,14 @@ export async function startTestGate(yaml: string, opts: { secrets?: Record<strin
   await writeFile(configFile, text);
   const loaded = await loadConfig(configFile);
   const logs: Record<string, unknown>[] = [];
-  const logger: Logger = pino({ level: 'debug' }, {
-    write(line: string) {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
+  const logger: Logger = pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      },
     },
-  });
+  );
   const audit = opts.audit instanceof MemoryAuditSink ? opts.audit : new MemoryAuditSink();
   const gate = await Gate.start({ loaded, ca: await loadCa(certPath, keyPath), logger, ...(opts.audit === 'config' ? {} : { audit }) });
   return {

@@ -76,7 +76,10 @@ export async function startGitServer(opts: { name: string; host?: string; repo?:
   const server = createServer(
     {
       SNICallback: (name, cb) => {
-        pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+        pki.leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        );
       },
       secureContext: await pki.leaves.get(opts.name),
     },

@@ -37,8 +37,24 @@ export interface StdioSession {
  * const s = await connectStdio(gate, cfg, ['node', STDIO_FIXTURE, toolsFile], { name: 'fixture' });
  * await s.client.callTool({ name: 'tickets.create', arguments: { title: 'x' } });
  */
-export async function connectStdio(gate: CliGate, configFile: string, command: readonly string[], opts: { name?: string; flags?: readonly string[] } = {}): Promise<StdioSession> {
-  const args = [SLUICE_BIN, 'mcp', '--config', configFile, '--gate', gate.address, ...(opts.name ? ['--name', opts.name] : []), ...(opts.flags ?? []), '--', ...command];
+export async function connectStdio(
+  gate: CliGate,
+  configFile: string,
+  command: readonly string[],
+  opts: { name?: string; flags?: readonly string[] } = {},
+): Promise<StdioSession> {
+  const args = [
+    SLUICE_BIN,
+    'mcp',
+    '--config',
+    configFile,
+    '--gate',
+    gate.address,
+    ...(opts.name ? ['--name', opts.name] : []),
+    ...(opts.flags ?? []),
+    '--',
+    ...command,
+  ];
   const transport = new StdioClientTransport({ command: process.execPath, args, env: process.env as Record<string, string>, stderr: 'pipe' });
   let err = '';
   transport.stderr?.on('data', (c: Buffer) => (err += c.toString()));

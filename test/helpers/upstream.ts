@@ -41,7 +41,10 @@ export async function startUpstream(opts: { tls?: boolean; host?: string; names?
         key: minter.keyPem,
         cert: leaf.chainPem,
         SNICallback: (name, cb) => {
-          pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+          pki.leaves.get(name).then(
+            (ctx) => cb(null, ctx),
+            (err: Error) => cb(err),
+          );
         },
       },
       handler,

@@ -39,7 +39,10 @@ export async function startWsEcho(opts: { tls?: boolean; names?: string[] } = {}
       key: minter.keyPem,
       cert: leaf.chainPem,
       SNICallback: (name, cb) => {
-        pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+        pki.leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        );
       },
     });
   } else {

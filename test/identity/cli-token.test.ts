@@ -6,12 +6,26 @@ import { mintRunToken } from '../../src/identity/mint-run-token.js';
 import { TokenVerifier } from '../../src/identity/tokens.js';
 import { configDir, runCli } from './fixtures.js';
 
-void test('sluice token prints only the token and a newline; it verifies with the data dir\'s public key', async () => {
+void test("sluice token prints only the token and a newline; it verifies with the data dir's public key", async () => {
   const { dir, configFile } = await configDir();
   await ensureTokenKeys(dir);
   const r = await runCli('token', [
-    '--tenant', 'acme', '--agent', 'bot', '--session', 'ses_cli', '--human', 'alice@example.com',
-    '--label', 'team=payments', '--label', 'env=prod', '--ttl', '1h30m', '--config', configFile,
+    '--tenant',
+    'acme',
+    '--agent',
+    'bot',
+    '--session',
+    'ses_cli',
+    '--human',
+    'alice@example.com',
+    '--label',
+    'team=payments',
+    '--label',
+    'env=prod',
+    '--ttl',
+    '1h30m',
+    '--config',
+    configFile,
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');

@@ -56,7 +56,7 @@ void test('anything else is null: absent, other schemes, malformed base64, no co
 
 const principal = { session: 'ses_0011223344556677' } as Principal;
 
-void test('checkBinding: user sluice, the token\'s own session, or Bearer; another session is refused without echoing it', () => {
+void test("checkBinding: user sluice, the token's own session, or Bearer; another session is refused without echoing it", () => {
   checkBinding('sluice', principal);
   checkBinding('ses_0011223344556677', principal);
   checkBinding(null, principal);

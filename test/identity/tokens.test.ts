@@ -15,7 +15,9 @@ const MIN = 60_000;
 /** Every token text a test produced and every error it saw: checked at the end for leaks. */
 const seen: { tokens: string[]; errors: unknown[] } = { tokens: [], errors: [] };
 
-async function mint(extra: Partial<Parameters<typeof issueToken>[1]> = {}): Promise<{ token: string; principal: Awaited<ReturnType<typeof issueToken>>['principal'] }> {
+async function mint(
+  extra: Partial<Parameters<typeof issueToken>[1]> = {},
+): Promise<{ token: string; principal: Awaited<ReturnType<typeof issueToken>>['principal'] }> {
   const r = await issueToken(key, { tenant: 'acme', agent: 'billing-bot', now: T0, ...extra });
   seen.tokens.push(r.token);
   return r;
@@ -43,7 +45,13 @@ async function rejects(p: Promise<unknown>, reason: IdentityReason, message?: Re
 }
 
 void test('issue then verify: every claim round-trips into the Principal', async () => {
-  const { token, principal } = await mint({ session: 'ses_abc', human: 'alice@example.com', labels: { team: 'payments', env: 'prod' }, ttlMs: 5 * MIN, policyVersion: '0123456789ab' });
+  const { token, principal } = await mint({
+    session: 'ses_abc',
+    human: 'alice@example.com',
+    labels: { team: 'payments', env: 'prod' },
+    ttlMs: 5 * MIN,
+    policyVersion: '0123456789ab',
+  });
   assert.deepEqual(decodeProtectedHeader(token), { alg: 'EdDSA', typ: 'sluice-agent+jwt' });
   const claims = decodeJwt(token);
   assert.equal(claims.iss, 'sluice');

@@ -10,7 +10,20 @@ function code(input: string | Buffer, maxDepth?: number): string {
 }
 
 test('strict JSON reads what JSON.parse reads, value for value', () => {
-  const samples = ['{}', '[]', '0', '-0', '1.5e3', '"a\\u00e9\\ud83d\\ude00"', 'true', 'null', ' {"a":[1,{"b":null}],"c":"\\"\\\\\\/\\b\\f\\n\\r\\t"} ', '{"__proto__":{"x":1}}', '9007199254740993.5', '123456789012345678901234567890e-10'];
+  const samples = [
+    '{}',
+    '[]',
+    '0',
+    '-0',
+    '1.5e3',
+    '"a\\u00e9\\ud83d\\ude00"',
+    'true',
+    'null',
+    ' {"a":[1,{"b":null}],"c":"\\"\\\\\\/\\b\\f\\n\\r\\t"} ',
+    '{"__proto__":{"x":1}}',
+    '9007199254740993.5',
+    '123456789012345678901234567890e-10',
+  ];
   for (const s of samples) {
     const r = readJsonStrict(s);
     assert.ok(r.ok, s);
@@ -45,7 +58,7 @@ test('strict JSON refuses every reading a lenient receiver could make differentl
     ['{} x', 'trailing_data'],
     ['{}{}', 'trailing_data'],
     ['{}\u0000', 'trailing_data'],
-    ['[' .repeat(65) + ']'.repeat(65), 'too_deep'],
+    ['['.repeat(65) + ']'.repeat(65), 'too_deep'],
     ['{"a":'.repeat(65) + '1' + '}'.repeat(65), 'too_deep'],
     ['', 'invalid_json'],
     ['{"a":1,}', 'invalid_json'],
@@ -83,7 +96,8 @@ test('foldKey folds what a case-insensitive reader folds', () => {
 });
 
 test('the jsonrpc mention is found in every spelling a lenient reader accepts, across chunks', () => {
-  for (const s of ['{"jsonrpc":', '{"JSONRPC":', '{"\\u006asonrpc":', '{"\\u006A\\u0053ONRPC"', '{"j\u017fonrpc":', 'xx jjsonrpc']) assert.ok(mentionsJsonRpc(Buffer.from(s)), s);
+  for (const s of ['{"jsonrpc":', '{"JSONRPC":', '{"\\u006asonrpc":', '{"\\u006A\\u0053ONRPC"', '{"j\u017fonrpc":', 'xx jjsonrpc'])
+    assert.ok(mentionsJsonRpc(Buffer.from(s)), s);
   assert.ok(mentionsJsonRpc(Buffer.from('{"jsonrpc":"2.0"}', 'utf16le')));
   assert.ok(mentionsJsonRpc('{"\\u006asonrpc":"2.0"}'));
   assert.ok(!mentionsJsonRpc(Buffer.from('{"json rpc":1,"method":"x"}')));

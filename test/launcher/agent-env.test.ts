@@ -25,7 +25,8 @@ describe('agentEnv', () => {
       trust,
       ['GH_TOKEN'],
     );
-    for (const k of ['NO_PROXY', 'No_Proxy', 'NPM_CONFIG_NOPROXY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SLUICE_MASTER_KEY', 'GH_TOKEN']) assert.equal(k in env, false, k);
+    for (const k of ['NO_PROXY', 'No_Proxy', 'NPM_CONFIG_NOPROXY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SLUICE_MASTER_KEY', 'GH_TOKEN'])
+      assert.equal(k in env, false, k);
     assert.equal(env.KEEP, '1');
   });
 

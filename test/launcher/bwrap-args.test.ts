@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bwrapArgs, visible } from '../../src/launcher/bwrap-args.js';
 
-const base = { cwd: '/work/project', writable: [], readOnly: [], trustDir: '/tmp/sluice-trust-0-ab', runDir: '/tmp/sluice-run-x', blankFile: '/tmp/sluice-run-x/.blank' };
+const base = {
+  cwd: '/work/project',
+  writable: [],
+  readOnly: [],
+  trustDir: '/tmp/sluice-trust-0-ab',
+  runDir: '/tmp/sluice-run-x',
+  blankFile: '/tmp/sluice-run-x/.blank',
+};
 
 /** The (op, path) pairs after the fixed prefix, for reading the mount plan. */
 function ops(args: string[]): string[] {
@@ -45,7 +52,14 @@ describe('bwrapArgs', () => {
   });
 
   test('a path under the private /tmp is not mounted over, unless a bind shows it again', () => {
-    const a = bwrapArgs({ ...base, cwd: '/tmp/agent', hide: [{ path: '/tmp/data', dir: true }, { path: '/tmp/agent/.sluice', dir: true }] });
+    const a = bwrapArgs({
+      ...base,
+      cwd: '/tmp/agent',
+      hide: [
+        { path: '/tmp/data', dir: true },
+        { path: '/tmp/agent/.sluice', dir: true },
+      ],
+    });
     assert.ok(!ops(a).includes('--tmpfs /tmp/data'));
     assert.ok(ops(a).includes('--tmpfs /tmp/agent/.sluice'));
   });

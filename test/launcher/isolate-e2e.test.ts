@@ -92,74 +92,96 @@ tls:
   });
 
   // With and without the sandbox: the client environment alone must bring each client to the gate.
-  for (const mode of ['--isolate', '--no-isolate']) describe(`through the gate (${mode})`, () => {
-    let here: string;
-    before(async () => {
-      here = await mkdtemp(join(tmpdir(), 'sluice-isolate-cwd-'));
-      await chmod(here, 0o755);
-    });
-    const run = (cmd: string[]): Promise<ExecResult> =>
-      sluice(['run', '--config', d.configFile, '--gate', gate!.address, mode, '--', ...cmd], { env, cwd: here, timeoutMs: 60_000 });
+  for (const mode of ['--isolate', '--no-isolate'])
+    describe(`through the gate (${mode})`, () => {
+      let here: string;
+      before(async () => {
+        here = await mkdtemp(join(tmpdir(), 'sluice-isolate-cwd-'));
+        await chmod(here, 0o755);
+      });
+      const run = (cmd: string[]): Promise<ExecResult> =>
+        sluice(['run', '--config', d.configFile, '--gate', gate!.address, mode, '--', ...cmd], { env, cwd: here, timeoutMs: 60_000 });
 
-    test('curl reads the upstream over intercepted HTTPS, and the upstream saw the gate', async () => {
-      const before = up.seen.length;
-      const r = await run(['curl', '-sS', `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'hello from upstream\n');
-      assert.match(String(up.seen[before]?.headers.via), /sluice/);
-    });
+      test('curl reads the upstream over intercepted HTTPS, and the upstream saw the gate', async () => {
+        const before = up.seen.length;
+        const r = await run(['curl', '-sS', `${origin}/`]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'hello from upstream\n');
+        assert.match(String(up.seen[before]?.headers.via), /sluice/);
+      });
 
-    test("Python's urllib", async () => {
-      const r = await run(['python3', '-c', 'import sys, urllib.request\nsys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())', `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'hello from upstream\n');
-    });
+      test("Python's urllib", async () => {
+        const r = await run([
+          'python3',
+          '-c',
+          'import sys, urllib.request\nsys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())',
+          `${origin}/`,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'hello from upstream\n');
+      });
 
-    test("Node's fetch", async () => {
-      const r = await run(['node', '-e', 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))', `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'hello from upstream\n');
-    });
+      test("Node's fetch", async () => {
+        const r = await run(['node', '-e', 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))', `${origin}/`]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'hello from upstream\n');
+      });
 
-    test("Node's https.get (ignores the proxy variables on Node 20 without the preload)", async () => {
-      const script = "require('https').get(process.argv[1], (res) => res.pipe(process.stdout)).on('error', (e) => { console.error(e.message); process.exit(1); })";
-      const r = await run(['node', '-e', script, `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'hello from upstream\n');
-    });
+      test("Node's https.get (ignores the proxy variables on Node 20 without the preload)", async () => {
+        const script =
+          "require('https').get(process.argv[1], (res) => res.pipe(process.stdout)).on('error', (e) => { console.error(e.message); process.exit(1); })";
+        const r = await run(['node', '-e', script, `${origin}/`]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'hello from upstream\n');
+      });
 
-    test('git ls-remote and clone into the working directory', async () => {
-      const ls = await run(['git', 'ls-remote', gs.repoUrl]);
-      assert.equal(ls.code, 0, ls.stderr);
-      assert.match(ls.stdout, /^[0-9a-f]{40}\trefs\/heads\/main$/m);
-      const clone = await run(['git', 'clone', '-q', gs.repoUrl, 'cloned']);
-      assert.equal(clone.code, 0, clone.stderr);
-      assert.ok((await stat(join(here, 'cloned', '.git'))).isDirectory());
-    });
+      test('git ls-remote and clone into the working directory', async () => {
+        const ls = await run(['git', 'ls-remote', gs.repoUrl]);
+        assert.equal(ls.code, 0, ls.stderr);
+        assert.match(ls.stdout, /^[0-9a-f]{40}\trefs\/heads\/main$/m);
+        const clone = await run(['git', 'clone', '-q', gs.repoUrl, 'cloned']);
+        assert.equal(clone.code, 0, clone.stderr);
+        assert.ok((await stat(join(here, 'cloned', '.git'))).isDirectory());
+      });
 
-    test('wget (its CA comes from the WGETRC sluice run writes)', async () => {
-      const r = await run(['wget', '-q', '-O', '-', `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'hello from upstream\n');
-    });
+      test('wget (its CA comes from the WGETRC sluice run writes)', async () => {
+        const r = await run(['wget', '-q', '-O', '-', `${origin}/`]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'hello from upstream\n');
+      });
 
-    test('Java (JAVA_TOOL_OPTIONS: the gate and a trust store; the token through an Authenticator)', { skip: hasJdk ? false : 'no java, javac and keytool here' }, async () => {
-      await copyFile(JAVA_FETCH, join(here, 'Fetch.java'));
-      const r = await run(['java', 'Fetch.java', `${origin}/`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, '200\nhello from upstream\n');
-      assert.doesNotMatch(r.stderr, /eyJ/, 'the JVM echoes JAVA_TOOL_OPTIONS: no token in it');
-    });
+      test(
+        'Java (JAVA_TOOL_OPTIONS: the gate and a trust store; the token through an Authenticator)',
+        { skip: hasJdk ? false : 'no java, javac and keytool here' },
+        async () => {
+          await copyFile(JAVA_FETCH, join(here, 'Fetch.java'));
+          const r = await run(['java', 'Fetch.java', `${origin}/`]);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(r.stdout, '200\nhello from upstream\n');
+          assert.doesNotMatch(r.stderr, /eyJ/, 'the JVM echoes JAVA_TOOL_OPTIONS: no token in it');
+        },
+      );
 
-    test('npm install from a registry over HTTPS', async () => {
-      const r = await run(['npm', 'install', '--cache', '.npm-cache', '--no-audit', '--no-fund', '--no-save', '--registry', `https://registry.upstream.test:${reg.port}/`, 'tiny-pkg']);
-      assert.equal(r.code, 0, r.stderr);
-      const pkg = JSON.parse(await readFile(join(here, 'node_modules', 'tiny-pkg', 'package.json'), 'utf8')) as { version: string };
-      assert.equal(pkg.version, '1.0.0');
-      assert.ok(reg.seen.includes('/tiny-pkg/-/tiny-pkg-1.0.0.tgz'));
-      reg.seen.length = 0;
+      test('npm install from a registry over HTTPS', async () => {
+        const r = await run([
+          'npm',
+          'install',
+          '--cache',
+          '.npm-cache',
+          '--no-audit',
+          '--no-fund',
+          '--no-save',
+          '--registry',
+          `https://registry.upstream.test:${reg.port}/`,
+          'tiny-pkg',
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const pkg = JSON.parse(await readFile(join(here, 'node_modules', 'tiny-pkg', 'package.json'), 'utf8')) as { version: string };
+        assert.equal(pkg.version, '1.0.0');
+        assert.ok(reg.seen.includes('/tiny-pkg/-/tiny-pkg-1.0.0.tgz'));
+        reg.seen.length = 0;
+      });
     });
-  });
 
   describe('around the gate', () => {
     test("curl --noproxy '*' fails, by name and by address", async () => {
@@ -171,7 +193,8 @@ tls:
       assert.doesNotMatch(byAddr.stdout, /hello from upstream/);
     });
 
-    const connect = 'import socket, sys\ntry:\n    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n    print("connected")\nexcept OSError as e:\n    print("refused", e.errno)';
+    const connect =
+      'import socket, sys\ntry:\n    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n    print("connected")\nexcept OSError as e:\n    print("refused", e.errno)';
     test('a raw TCP connect to the upstream fails (and succeeds with --no-isolate, so the check can fail)', async () => {
       const inside = await run(['python3', '-c', connect, UPSTREAM_ADDR, String(up.port)]);
       assert.equal(inside.code, 0, inside.stderr);
@@ -181,7 +204,8 @@ tls:
     });
 
     test('DNS does not resolve: no lookup leaves the sandbox', async () => {
-      const script = 'import socket, sys\nfor n in sys.argv[1:]:\n    try:\n        socket.getaddrinfo(n, 443)\n        print("resolved", n)\n    except OSError:\n        print("failed", n)';
+      const script =
+        'import socket, sys\nfor n in sys.argv[1:]:\n    try:\n        socket.getaddrinfo(n, 443)\n        print("resolved", n)\n    except OSError:\n        print("failed", n)';
       const r = await run(['python3', '-c', script, 'example.com', 'exfil-abc123.example.net']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'failed example.com\nfailed exfil-abc123.example.net\n');
@@ -197,7 +221,9 @@ tls:
     test('reading master.key, token-key.pem, secrets.json, ca-key.pem and the config fails', async () => {
       const files = ['master.key', 'token-key.pem', 'secrets.json', 'ca-key.pem', 'sluice.yaml'].map((f) => join(d.dir, f));
       for (const f of files) assert.ok((await stat(f)).isFile(), `${f} exists outside`);
-      const r = await sh(`for f in ${files.join(' ')}; do if cat "$f" >/dev/null 2>&1; then echo "READ $f"; else echo "denied"; fi; done; ls -A ${d.dir} 2>&1 | head -3`);
+      const r = await sh(
+        `for f in ${files.join(' ')}; do if cat "$f" >/dev/null 2>&1; then echo "READ $f"; else echo "denied"; fi; done; ls -A ${d.dir} 2>&1 | head -3`,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout, /READ/);
       assert.equal(r.stdout.split('\n').filter((l) => l === 'denied').length, files.length);
@@ -207,7 +233,18 @@ tls:
     test('run from the folder that holds the data directory (the README layout): the folder is writable, the data directory still hidden', async () => {
       const parent = dirname(d.dir);
       const r = await sluice(
-        ['run', '--config', d.configFile, '--gate', gate!.address, '--isolate', '--', 'sh', '-c', `echo hi > written-inside; cat ${basename(d.dir)}/master.key >/dev/null 2>&1 && echo READ || echo denied; ls -A ${basename(d.dir)} 2>&1 | head -1`],
+        [
+          'run',
+          '--config',
+          d.configFile,
+          '--gate',
+          gate!.address,
+          '--isolate',
+          '--',
+          'sh',
+          '-c',
+          `echo hi > written-inside; cat ${basename(d.dir)}/master.key >/dev/null 2>&1 && echo READ || echo denied; ls -A ${basename(d.dir)} 2>&1 | head -1`,
+        ],
         { env, cwd: parent },
       );
       assert.equal(r.code, 0, r.stderr);
@@ -237,7 +274,9 @@ tls:
 
     test('no secret in the environment or in any file the agent can read where Sluice put things', async () => {
       const masterKey = (await readFile(join(d.dir, 'master.key'), 'utf8')).trim();
-      const r = await sh(`env; echo ---; cat /run/sluice/trust/* 2>/dev/null | strings; grep -rls -e ${STORE_CANARY} -e ${ENV_CANARY} -e '${masterKey}' /run/sluice . /tmp ${d.dir} 2>/dev/null; true`);
+      const r = await sh(
+        `env; echo ---; cat /run/sluice/trust/* 2>/dev/null | strings; grep -rls -e ${STORE_CANARY} -e ${ENV_CANARY} -e '${masterKey}' /run/sluice . /tmp ${d.dir} 2>/dev/null; true`,
+      );
       assert.equal(r.code, 0, r.stderr);
       for (const canary of [STORE_CANARY, ENV_CANARY, masterKey]) assert.ok(!r.stdout.includes(canary), `the agent saw ${canary.slice(0, 12)}...`);
       assert.doesNotMatch(r.stdout, /^SLUICE_MASTER_KEY=|^ISOLATE_CANARY_ENV=/m);
@@ -260,16 +299,36 @@ tls:
       t.skip(`${name} cannot make a sandbox here: ${asUser.why}`);
       return;
     }
-    const r = await sh(`id -u; curl -sS ${origin}/; cat ${join(d.dir, 'master.key')} >/dev/null 2>&1 && echo READ || echo denied`, ['--isolate', '--user', name]);
+    const r = await sh(`id -u; curl -sS ${origin}/; cat ${join(d.dir, 'master.key')} >/dev/null 2>&1 && echo READ || echo denied`, [
+      '--isolate',
+      '--user',
+      name,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${uid}\nhello from upstream\ndenied\n`);
   });
 
   test('SIGTERM to sluice run reaches the command inside the sandbox, which exits as it chooses', async () => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'run', '--config', d.configFile, '--gate', gate!.address, '--isolate', '--', 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        SLUICE_BIN,
+        'run',
+        '--config',
+        d.configFile,
+        '--gate',
+        gate!.address,
+        '--isolate',
+        '--',
+        'sh',
+        '-c',
+        'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd,
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     let out = '';

@@ -38,7 +38,7 @@ after(async () => {
   await server.close();
 });
 
-void test('the gate injects the MCP server\'s credential; the client never holds it, and the tool-call record names it', async () => {
+void test("the gate injects the MCP server's credential; the client never holds it, and the tool-call record names it", async () => {
   const dispatcher = new ProxyAgent({ uri: g.url, token: `Basic ${Buffer.from(`sluice:${g.token}`).toString('base64')}`, requestTls: { ca: g.caPem } });
   const seenHeaders: string[] = [];
   const transport = new StreamableHTTPClientTransport(new URL(`https://tickets.test:${server.port}/mcp`), {
@@ -55,7 +55,10 @@ void test('the gate injects the MCP server\'s credential; the client never holds
   } finally {
     await client.close();
   }
-  assert.ok(seenHeaders.every((h) => !h.includes(SECRET)), 'the client sent no credential');
+  assert.ok(
+    seenHeaders.every((h) => !h.includes(SECRET)),
+    'the client sent no credential',
+  );
   const rec = g.audit.records.find((x) => x.protocol === 'mcp' && x.tool === 'tickets.create');
   assert.equal(rec?.credential, 'tickets-token');
   assert.ok(!JSON.stringify(g.audit.records).includes(SECRET));

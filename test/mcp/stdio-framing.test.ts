@@ -38,7 +38,11 @@ describe('LineSplitter: newline-delimited JSON-RPC, bounded', () => {
 
 describe('EnvelopeScanner: the top-level id and method of an unparseable payload', () => {
   test('top-level keys only: the same names inside params are skipped, whatever the order', () => {
-    assert.deepEqual(envelopeOf(Buffer.from('{"params":{"id":1,"method":"evil"},"method":"tools/call","id":"abc"}')), { id: 'abc', method: 'tools/call', batch: false });
+    assert.deepEqual(envelopeOf(Buffer.from('{"params":{"id":1,"method":"evil"},"method":"tools/call","id":"abc"}')), {
+      id: 'abc',
+      method: 'tools/call',
+      batch: false,
+    });
     assert.deepEqual(envelopeOf(Buffer.from('{ "id" : 7 , "result" : {"method":"x"} }')), { id: 7, method: null, batch: false });
   });
 

@@ -36,11 +36,25 @@ describe('sluice mcp: the server ends with its identity', () => {
     await gate?.stop();
   });
 
-  const bounded = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
+  const bounded = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> =>
+    Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
 
   test('the token expiring stops the server, even one that ignores SIGTERM', async () => {
     // Ignores SIGTERM (kept across exec) and never reads its stdin: only the SIGKILL after the grace ends it.
-    const w = wrapper(['--config', d.configFile, '--gate', gate.address, '--name', 'stubborn', '--ttl', '2s', '--', 'sh', '-c', 'trap "" TERM; exec sleep 600']);
+    const w = wrapper([
+      '--config',
+      d.configFile,
+      '--gate',
+      gate.address,
+      '--name',
+      'stubborn',
+      '--ttl',
+      '2s',
+      '--',
+      'sh',
+      '-c',
+      'trap "" TERM; exec sleep 600',
+    ]);
     started.push(w.child);
     await waitFor('the session line', () => (/^sluice mcp: session ses_/m.test(w.err()) ? true : undefined), 10_000);
     const code = await bounded(w.exited, 12_000);

@@ -19,7 +19,10 @@ const RAW_SERVER = fileURLToPath(new URL('../fixtures/raw-stdio-server.js', impo
 const MAX = 65536;
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 
-type Msg = Record<string, unknown> & { id?: unknown; error?: { code: number; message: string; data?: { error?: string; reason?: string; decision_id?: string | null } } };
+type Msg = Record<string, unknown> & {
+  id?: unknown;
+  error?: { code: number; message: string; data?: { error?: string; reason?: string; decision_id?: string | null } };
+};
 
 /** `sluice mcp` with pipes: send lines, read JSON lines. */
 class Wrapped {
@@ -48,10 +51,14 @@ class Wrapped {
 
   /** The first message (or batch) on stdout matching `pred`, taken out of `out`. */
   async next(what: string, pred: (m: unknown) => boolean): Promise<unknown> {
-    return waitFor(what, () => {
-      const i = this.out.findIndex(pred);
-      return i === -1 ? undefined : this.out.splice(i, 1)[0];
-    }, 10_000).catch((e: Error) => {
+    return waitFor(
+      what,
+      () => {
+        const i = this.out.findIndex(pred);
+        return i === -1 ? undefined : this.out.splice(i, 1)[0];
+      },
+      10_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\nstdout so far: ${JSON.stringify(this.out)}\nstderr: ${this.err}`);
     });
   }
@@ -72,7 +79,12 @@ class Wrapped {
   }
 }
 
-const call = (id: number | string, name: string, args: Record<string, unknown> = {}): Msg => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const call = (id: number | string, name: string, args: Record<string, unknown> = {}): Msg => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 
 describe('sluice mcp on the wire', () => {
   let d: InitDir;
@@ -81,7 +93,12 @@ describe('sluice mcp on the wire', () => {
   const start = async (): Promise<{ w: Wrapped; received: () => Promise<string> }> => {
     const file = join(d.dir, `received-${++n}.jsonl`);
     const w = new Wrapped(['--config', d.configFile, '--gate', gate.address, '--name', 'raw', '--', 'node', RAW_SERVER, file]);
-    w.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    w.send({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
     assert.ok(!(await w.reply('init')).error);
     w.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     return { w, received: () => readFile(file, 'utf8').catch(() => '') };
@@ -134,7 +151,10 @@ describe('sluice mcp on the wire', () => {
     assert.match(w.err, /refused a message from the client \(tools\/call\): the JSON-RPC message is \d+ bytes, over the 65536-byte limit/);
     const recs = await auditQuery(d.configFile, ['--session', w.session]);
     const ids = [mine.error?.data?.decision_id, theirs.error?.data?.decision_id];
-    assert.deepEqual(ids.map((id) => recs.find((r) => r.decision_id === id)?.reason), ['message_too_large', 'message_too_large']);
+    assert.deepEqual(
+      ids.map((id) => recs.find((r) => r.decision_id === id)?.reason),
+      ['message_too_large', 'message_too_large'],
+    );
     assert.equal(recs.find((r) => r.decision_id === ids[1])?.tool, 'huge', 'the refused answer closes its tool call’s record');
   });
 
@@ -165,7 +185,10 @@ describe('sluice mcp on the wire', () => {
     assert.equal((await w.reply(30)).error, undefined);
     assert.equal(await w.end(), 0);
     assert.ok(!w.out.some((m) => (m as Msg).method === 'sampling/createMessage'), JSON.stringify(w.out));
-    const answer = (await received()).split('\n').filter((l) => l.includes('"srv-1"')).map((l) => JSON.parse(l) as Msg);
+    const answer = (await received())
+      .split('\n')
+      .filter((l) => l.includes('"srv-1"'))
+      .map((l) => JSON.parse(l) as Msg);
     assert.equal(answer.length, 1);
     assert.equal(answer[0]!.error?.data?.error, 'injection_blocked');
   });

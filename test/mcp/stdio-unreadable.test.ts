@@ -17,7 +17,11 @@ import { SLUICE_BIN } from '../helpers/exec.js';
 const RAW_SERVER = fileURLToPath(new URL('../fixtures/raw-stdio-server.js', import.meta.url));
 const DEEP = `${'['.repeat(100)}${']'.repeat(100)}`;
 
-type Msg = Record<string, unknown> & { id?: unknown; result?: { tools?: { name: string }[] }; error?: { code: number; message: string; data?: { error?: string; decision_id?: string | null } } };
+type Msg = Record<string, unknown> & {
+  id?: unknown;
+  result?: { tools?: { name: string }[] };
+  error?: { code: number; message: string; data?: { error?: string; decision_id?: string | null } };
+};
 
 class Wrapped {
   readonly child: ChildProcessWithoutNullStreams;
@@ -44,10 +48,14 @@ class Wrapped {
   }
 
   reply(pred: (m: Msg) => boolean, what: string): Promise<Msg> {
-    return waitFor(what, () => {
-      const i = this.out.findIndex(pred);
-      return i === -1 ? undefined : this.out.splice(i, 1)[0];
-    }, 10_000);
+    return waitFor(
+      what,
+      () => {
+        const i = this.out.findIndex(pred);
+        return i === -1 ? undefined : this.out.splice(i, 1)[0];
+      },
+      10_000,
+    );
   }
 
   get session(): string {
@@ -57,9 +65,14 @@ class Wrapped {
   }
 }
 
-const call = (id: string, name: string, extra = ''): string => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${name}","arguments":{"a":"1"${extra}}}}`;
+const call = (id: string, name: string, extra = ''): string =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${name}","arguments":{"a":"1"${extra}}}}`;
 const withBytes = (id: string, bytes: number[]): Buffer =>
-  Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"fine","arguments":{"a":"`), Buffer.from(bytes), Buffer.from('"}}}')]);
+  Buffer.concat([
+    Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"fine","arguments":{"a":"`),
+    Buffer.from(bytes),
+    Buffer.from('"}}}'),
+  ]);
 
 describe('sluice mcp: unreadable lines are refused and audited', () => {
   let d: InitDir;
@@ -68,7 +81,12 @@ describe('sluice mcp: unreadable lines are refused and audited', () => {
   const start = async (): Promise<{ w: Wrapped; received: () => Promise<string> }> => {
     const file = join(d.dir, `received-u${++n}.jsonl`);
     const w = new Wrapped(['--config', d.configFile, '--gate', gate.address, '--name', 'raw', '--', 'node', RAW_SERVER, file]);
-    w.send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    w.send({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
     assert.ok(!(await w.reply((m) => m.id === 'init', 'init')).error);
     w.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     return { w, received: () => readFile(file, 'utf8').catch(() => '') };
@@ -124,7 +142,13 @@ mcp:
     const { w } = await start();
     const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
     // Later tools/list answers list the denied tool, padded past the depth limit.
-    w.send(call('"set"', 'set-list', `,"pre":"${b64('{"jsonrpc":"2.0","id":')}","post":"${b64(`,"result":{"pad":${DEEP},"tools":[{"name":"tickets.delete","inputSchema":{"type":"object"}}]}}`)}"`));
+    w.send(
+      call(
+        '"set"',
+        'set-list',
+        `,"pre":"${b64('{"jsonrpc":"2.0","id":')}","post":"${b64(`,"result":{"pad":${DEEP},"tools":[{"name":"tickets.delete","inputSchema":{"type":"object"}}]}}`)}"`,
+      ),
+    );
     await w.reply((m) => m.id === 'set', 'set');
     w.send({ jsonrpc: '2.0', id: 'list', method: 'tools/list' });
     const list = await w.reply((m) => m.id === 'list', 'the list');

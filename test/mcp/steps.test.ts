@@ -10,11 +10,17 @@ import { recordAnswer } from '../../src/mcp/steps/record-answer.js';
 import { recordCall } from '../../src/mcp/steps/record-call.js';
 
 test('a tool call: record, read, decide, pinned, inspect-args, shell, chain', () => {
-  assert.deepEqual(CALL_STEPS.map((s) => s.name), ['record', 'read', 'decide', 'pinned', 'inspect-args', 'shell', 'chain']);
+  assert.deepEqual(
+    CALL_STEPS.map((s) => s.name),
+    ['record', 'read', 'decide', 'pinned', 'inspect-args', 'shell', 'chain'],
+  );
   assert.equal(CALL_STEPS[0]!.run, recordCall);
 });
 
 test('a result: record, tool-list, scan', () => {
-  assert.deepEqual(ANSWER_STEPS.map((s) => s.name), ['record', 'tool-list', 'scan']);
+  assert.deepEqual(
+    ANSWER_STEPS.map((s) => s.name),
+    ['record', 'tool-list', 'scan'],
+  );
   assert.equal(ANSWER_STEPS[0]!.run, recordAnswer);
 });

@@ -38,7 +38,11 @@ function call(id: string, name: string, extra = ''): string {
 
 /** A call of the denied tool with raw `bytes` inside an argument string. */
 function withBytes(id: string, bytes: number[]): Buffer {
-  return Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"tickets.delete","arguments":{"id":"1","pad":"`), Buffer.from(bytes), Buffer.from('"}}}')]);
+  return Buffer.concat([
+    Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"tickets.delete","arguments":{"id":"1","pad":"`),
+    Buffer.from(bytes),
+    Buffer.from('"}}}'),
+  ]);
 }
 
 /** What a lenient server reads but the gate must refuse: each a call of the denied tool, or of an allowed one the gate would misread. */
@@ -48,11 +52,17 @@ const HOSTILE: Array<[string, Buffer]> = [
   ['an escaped lone surrogate', Buffer.from(call('13', 'tickets.delete', ',"pad":"\\ud800"'))],
   ['a raw (UTF-8 encoded) lone surrogate', withBytes('14', [0xed, 0xa0, 0x80])],
   ['a byte order mark', Buffer.from(`\ufeff${call('15', 'tickets.delete')}`)],
-  ['a duplicate name key, the denied tool last', Buffer.from(`{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"tickets.create","arguments":{"title":"x"},"name":"tickets.delete"}}`)],
+  [
+    'a duplicate name key, the denied tool last',
+    Buffer.from(`{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"tickets.create","arguments":{"title":"x"},"name":"tickets.delete"}}`),
+  ],
   ['a case-variant method key', Buffer.from(`{"jsonrpc":"2.0","id":17,"method":"tools/call","METHOD":"tools/call","params":{"name":"tickets.delete"}}`)],
   ['an id beyond double precision', Buffer.from(call('12345678901234567891', 'tickets.create'))],
   ['trailing garbage', Buffer.from(`${call('18', 'tickets.delete')} x`)],
-  ['an escaped jsonrpc key and a duplicate', Buffer.from(`{"\\u006asonrpc":"2.0","id":19,"method":"tools/call","params":{"name":"tickets.delete","name":"tickets.delete"}}`)],
+  [
+    'an escaped jsonrpc key and a duplicate',
+    Buffer.from(`{"\\u006asonrpc":"2.0","id":19,"method":"tools/call","params":{"name":"tickets.delete","name":"tickets.delete"}}`),
+  ],
 ];
 
 async function session(g: TestGate, url: string, dispatcher: ProxyAgent): Promise<Record<string, string>> {
@@ -61,13 +71,20 @@ async function session(g: TestGate, url: string, dispatcher: ProxyAgent): Promis
     method: 'POST',
     dispatcher,
     headers,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    }),
   });
   await init.text();
   const sid = init.headers.get('mcp-session-id');
   assert.ok(sid, 'a session');
   const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
-  await (await undiciFetch(url, { method: 'POST', dispatcher, headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await undiciFetch(url, { method: 'POST', dispatcher, headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })
+  ).text();
   return h;
 }
 
@@ -121,7 +138,12 @@ describe('MCP over HTTP: a request the gate cannot read strictly is refused', ()
   test('a JSON-RPC body in another declared charset (UTF-16) is refused', async () => {
     const url = `http://mcp.test:${server.port}/mcp`;
     const headers = await session(g, url, dispatcher);
-    const r = await undiciFetch(url, { method: 'POST', dispatcher, headers: { ...headers, 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from(call('20', 'tickets.delete'), 'utf16le') });
+    const r = await undiciFetch(url, {
+      method: 'POST',
+      dispatcher,
+      headers: { ...headers, 'content-type': 'application/json; charset=utf-16le' },
+      body: Buffer.from(call('20', 'tickets.delete'), 'utf16le'),
+    });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: string }).error, 'jsonrpc_unreadable');
   });
@@ -148,11 +170,7 @@ describe('MCP over HTTP: a request the gate cannot read strictly is refused', ()
 
   test('ordinary JSON with the same defects and no JSON-RPC in it still passes', async () => {
     const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/upload`;
-    const bodies = [
-      `{"user":12345678901234567891,"method":"POST","tags":{"a":1,"a":2}}`,
-      `{"doc":${DEEP}}`,
-      `{"id":1} {"id":2}`,
-    ];
+    const bodies = [`{"user":12345678901234567891,"method":"POST","tags":{"a":1,"a":2}}`, `{"doc":${DEEP}}`, `{"id":1} {"id":2}`];
     for (const body of bodies) {
       const r = await undiciFetch(url.replace('127.0.0.1', 'mcp.test'), { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body });
       assert.equal(r.status, 200, `${body.slice(0, 30)}: ${await r.text()}`);
@@ -176,8 +194,13 @@ async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer
     req.on('end', () => {
       void (async () => {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
-        const up = await undiciFetch(`http://127.0.0.1:${target}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+        const up = await undiciFetch(`http://127.0.0.1:${target}${req.url}`, {
+          method: req.method,
+          headers,
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        });
         let body: Buffer = Buffer.from(await up.arrayBuffer());
         const out: Record<string, string> = {};
         up.headers.forEach((v, k) => {
@@ -217,10 +240,12 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
   });
 
   const marker = Buffer.from('"tools":[');
-  const padded = (pad: Buffer) => (body: Buffer): Buffer => {
-    const at = body.indexOf(marker);
-    return at === -1 ? body : Buffer.concat([body.subarray(0, at), Buffer.from('"pad":'), pad, Buffer.from(','), body.subarray(at)]);
-  };
+  const padded =
+    (pad: Buffer) =>
+    (body: Buffer): Buffer => {
+      const at = body.indexOf(marker);
+      return at === -1 ? body : Buffer.concat([body.subarray(0, at), Buffer.from('"pad":'), pad, Buffer.from(','), body.subarray(at)]);
+    };
   const pads: Array<[string, (body: Buffer) => Buffer, boolean?, string?]> = [
     ['padded with nesting past the limit (event stream)', padded(Buffer.from(DEEP))],
     ['padded with nesting past the limit (JSON body)', padded(Buffer.from(DEEP)), true],

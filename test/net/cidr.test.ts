@@ -33,11 +33,28 @@ for (const [input, text] of CANONICAL) {
   });
 }
 
-const BAD = ['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/8/9', '10.0.0/8', 'foo/8', '/8',
-  '10.0.0.0/ 8', '[::1]/128', '10.0.0.0/1000', '', '0x0a.0.0.0/8', '10.0.0.0/8 '];
+const BAD = [
+  '10.0.0.0/33',
+  '::/129',
+  '10.0.0.0/',
+  '10.0.0.0/-1',
+  '10.0.0.0/8/9',
+  '10.0.0/8',
+  'foo/8',
+  '/8',
+  '10.0.0.0/ 8',
+  '[::1]/128',
+  '10.0.0.0/1000',
+  '',
+  '0x0a.0.0.0/8',
+  '10.0.0.0/8 ',
+];
 for (const input of BAD) {
   void test(`parseCidr(${JSON.stringify(input)}) throws an error naming the input`, () => {
-    assert.throws(() => parseCidr(input), (e: unknown) => e instanceof Error && e.message.includes(`"${input}"`));
+    assert.throws(
+      () => parseCidr(input),
+      (e: unknown) => e instanceof Error && e.message.includes(`"${input}"`),
+    );
   });
 }
 
@@ -111,15 +128,21 @@ void test('CidrSet agrees with a linear scan on random sets and addresses', () =
     for (let k = rand() % 12; k > 0; k--) {
       const base = randomIp(family);
       const prefix = rand() % (max + 1);
-      const addr = family === 4 ? base.bytes.join('.') : Array.from({ length: 8 }, (_, g) =>
-        (((base.bytes[g * 2] ?? 0) << 8) | (base.bytes[g * 2 + 1] ?? 0)).toString(16)).join(':');
+      const addr =
+        family === 4
+          ? base.bytes.join('.')
+          : Array.from({ length: 8 }, (_, g) => (((base.bytes[g * 2] ?? 0) << 8) | (base.bytes[g * 2 + 1] ?? 0)).toString(16)).join(':');
       texts.push(`${addr}/${prefix}`);
     }
     const set = new CidrSet(texts);
     const parsed = texts.map(parseCidr);
     for (let probe = 0; probe < 100; probe++) {
       const p = randomIp(family);
-      assert.equal(set.has(p), parsed.some((c) => cidrContains(c, p)), `${texts.join(',')} probe ${p.bytes.join('.')}`);
+      assert.equal(
+        set.has(p),
+        parsed.some((c) => cidrContains(c, p)),
+        `${texts.join(',')} probe ${p.bytes.join('.')}`,
+      );
     }
   }
 });

@@ -77,9 +77,26 @@ for (const [raw, text] of IPV4_SPELLINGS) {
 }
 
 const INVALID_IPV4: string[] = [
-  '4294967296', '0x100000000', '1.16777216', '1.2.65536', '1.2.3.256', '256.1.1.1', '1.2.3.4.5', '1.2.3.4.5.',
-  '0.0.0.0x100', '09', '0128.0.0.1', '0x7g.1', '1..2', '.1.2.3', 'foo.123', 'foo.0x1', 'foo.09', 'example.0',
-  '99999999999999999999999', 'a.b.c.0',
+  '4294967296',
+  '0x100000000',
+  '1.16777216',
+  '1.2.65536',
+  '1.2.3.256',
+  '256.1.1.1',
+  '1.2.3.4.5',
+  '1.2.3.4.5.',
+  '0.0.0.0x100',
+  '09',
+  '0128.0.0.1',
+  '0x7g.1',
+  '1..2',
+  '.1.2.3',
+  'foo.123',
+  'foo.0x1',
+  'foo.09',
+  'example.0',
+  '99999999999999999999999',
+  'a.b.c.0',
 ];
 for (const raw of INVALID_IPV4) {
   void test(`ends in a number but is not IPv4: ${JSON.stringify(raw)} is a BadHostError (as in new URL())`, () => {
@@ -96,12 +113,18 @@ void test('random inet_aton spellings agree with the URL Standard parser', () =>
   };
   const spell = (v: number): string => {
     switch (rand(6)) {
-      case 0: return `0${v.toString(8)}`;
-      case 1: return `0x${v.toString(16)}`;
-      case 2: return `0X${v.toString(16).toUpperCase()}`;
-      case 3: return `0x${'0'.repeat(rand(3))}${v.toString(16)}`;
-      case 4: return ['09', '0x', '0xg', '1a', '', '00', '0'][rand(7)] ?? '';
-      default: return String(v);
+      case 0:
+        return `0${v.toString(8)}`;
+      case 1:
+        return `0x${v.toString(16)}`;
+      case 2:
+        return `0X${v.toString(16).toUpperCase()}`;
+      case 3:
+        return `0x${'0'.repeat(rand(3))}${v.toString(16)}`;
+      case 4:
+        return ['09', '0x', '0xg', '1a', '', '00', '0'][rand(7)] ?? '';
+      default:
+        return String(v);
     }
   };
   for (let n = 0; n < 3000; n++) {
@@ -151,13 +174,27 @@ for (const [raw, text] of IPV6_FORMS) {
 const ZONES = ['fe80::1%eth0', 'fe80::1%25eth0', '[fe80::1%eth0]', '[fe80::1%25eth0]', '[fe80::1%251]', '::1%lo'];
 for (const raw of ZONES) {
   void test(`zone id ${JSON.stringify(raw)} is rejected (fail closed)`, () => {
-    assert.throws(() => normalizeHost(raw), (e: unknown) =>
-      e instanceof BadHostError && e.code === ErrorCode.BAD_HOST && /zone/.test(e.message) && e.details.host === raw);
+    assert.throws(
+      () => normalizeHost(raw),
+      (e: unknown) => e instanceof BadHostError && e.code === ErrorCode.BAD_HOST && /zone/.test(e.message) && e.details.host === raw,
+    );
   });
 }
 
-const BAD_IPV6 = ['[127.0.0.1]', '[::1', '::1]', '[]', '[1:2:3:4::5:6:7:8]', '[::g]', '[:::]', '[::1]:80',
-  'example.com:443', '[[::1]]', '[::ffff:1.2.3.4.]', '[::01.2.3.4]'];
+const BAD_IPV6 = [
+  '[127.0.0.1]',
+  '[::1',
+  '::1]',
+  '[]',
+  '[1:2:3:4::5:6:7:8]',
+  '[::g]',
+  '[:::]',
+  '[::1]:80',
+  'example.com:443',
+  '[[::1]]',
+  '[::ffff:1.2.3.4.]',
+  '[::01.2.3.4]',
+];
 for (const raw of BAD_IPV6) {
   void test(`malformed bracket/IPv6 host ${JSON.stringify(raw)} is a BadHostError`, () => {
     assert.throws(() => normalizeHost(raw), BadHostError);
@@ -224,6 +261,9 @@ const BAD_NAMES: [string, string][] = [
 ];
 for (const [raw, why] of BAD_NAMES) {
   void test(`invalid host (${why}) is a BadHostError`, () => {
-    assert.throws(() => normalizeHost(raw), (e: unknown) => e instanceof BadHostError && e.code === ErrorCode.BAD_HOST);
+    assert.throws(
+      () => normalizeHost(raw),
+      (e: unknown) => e instanceof BadHostError && e.code === ErrorCode.BAD_HOST,
+    );
   });
 }

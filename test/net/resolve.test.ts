@@ -46,7 +46,10 @@ const name = (n: string) => normalizeHost(n);
 void test('hosts map answer pointing at a private address is blocked', async () => {
   const r = new Resolver({ hosts: new Map([['internal.example', '10.0.0.5']]), lookup: fakeLookup({}).lookup });
   await rejectsSsrf(r.resolve(name('internal.example'), 443), {
-    host: 'internal.example', address: '10.0.0.5', range: '10.0.0.0/8', reason: 'private-use',
+    host: 'internal.example',
+    address: '10.0.0.5',
+    range: '10.0.0.0/8',
+    reason: 'private-use',
   });
 });
 
@@ -58,8 +61,10 @@ void test('hosts map answer inside allowPrivate is allowed and answered before D
     lookup,
   });
   const v = await r.resolve(name('INTERNAL.example'), 8443);
-  assert.deepEqual({ host: v.host, address: v.address, family: v.family, port: v.port, label: v.info.label },
-    { host: 'internal.example', address: '10.0.0.5', family: 4, port: 8443, label: 'private-use' });
+  assert.deepEqual(
+    { host: v.host, address: v.address, family: v.family, port: v.port, label: v.info.label },
+    { host: 'internal.example', address: '10.0.0.5', family: 4, port: 8443, label: 'private-use' },
+  );
   assert.deepEqual(calls, [], 'DNS must not be asked for a name in the hosts map');
 });
 
@@ -73,7 +78,15 @@ void test('hosts map is validated in the constructor with clear errors', () => {
   assert.throws(() => new Resolver({ hosts: new Map([['svc', '0x7f.1']]) }), /not an IP literal/);
   assert.throws(() => new Resolver({ hosts: new Map([['bad host', '10.0.0.1']]) }), /"bad host" is not a valid host name/);
   assert.throws(() => new Resolver({ hosts: new Map([['10.0.0.1', '10.0.0.2']]) }), /keys must be names/);
-  assert.doesNotThrow(() => new Resolver({ hosts: new Map([['v6', '[fd00::1]'], ['v6b', 'fd00::2']]) }));
+  assert.doesNotThrow(
+    () =>
+      new Resolver({
+        hosts: new Map([
+          ['v6', '[fd00::1]'],
+          ['v6b', 'fd00::2'],
+        ]),
+      }),
+  );
 });
 
 void test('a mixed public+private answer is blocked whatever the order (rebinding)', async () => {
@@ -106,7 +119,10 @@ void test('an IPv6-only answer returns the first address in canonical form', asy
 
 void test('DNS failure maps to SluiceError DNS_FAILED, not an SSRF block', async () => {
   const r = new Resolver({ lookup: fakeLookup({ empty: [] }).lookup });
-  for (const [host, code] of [['nowhere.example', 'ENOTFOUND'], ['empty', 'ENODATA']] as const) {
+  for (const [host, code] of [
+    ['nowhere.example', 'ENOTFOUND'],
+    ['empty', 'ENODATA'],
+  ] as const) {
     await assert.rejects(r.resolve(name(host), 443), (e: unknown) => {
       assert.ok(e instanceof SluiceError);
       assert.ok(!(e instanceof SsrfBlockedError));
@@ -144,7 +160,10 @@ void test('concurrent requests for one name share one lookup', async () => {
   const r = new Resolver({ lookup, cacheTtlMs: 0 });
   const results = await Promise.all([r.resolve(name('b.example'), 443), r.resolve(name('b.example'), 443)]);
   assert.equal(calls.length, 1);
-  assert.deepEqual(results.map((v) => v.address), ['8.8.4.4', '8.8.4.4']);
+  assert.deepEqual(
+    results.map((v) => v.address),
+    ['8.8.4.4', '8.8.4.4'],
+  );
 });
 
 void test('a cached blocked answer stays blocked on every use', async () => {
@@ -163,10 +182,14 @@ void test('odd addresses from the resolver fail closed', async () => {
 
 void test('vet: IP literals are classified; mapped addresses report what they carry', () => {
   const r = new Resolver({});
-  assert.throws(() => r.vet('169.254.169.254', ip('169.254.169.254'), 80), (e: unknown) =>
-    e instanceof SsrfBlockedError && e.details.reason === 'metadata' && e.details.range === '169.254.169.254/32');
-  assert.throws(() => r.vet('x', ip('::ffff:127.0.0.1'), 80), (e: unknown) =>
-    e instanceof SsrfBlockedError && e.details.reason === 'ipv4-mapped:loopback' && e.details.address === '::ffff:127.0.0.1');
+  assert.throws(
+    () => r.vet('169.254.169.254', ip('169.254.169.254'), 80),
+    (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'metadata' && e.details.range === '169.254.169.254/32',
+  );
+  assert.throws(
+    () => r.vet('x', ip('::ffff:127.0.0.1'), 80),
+    (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'ipv4-mapped:loopback' && e.details.address === '::ffff:127.0.0.1',
+  );
   assert.equal(r.vet('8.8.8.8', ip('8.8.8.8'), 53).address, '8.8.8.8');
   assert.equal(r.vet('x', ip('::ffff:8.8.8.8'), 53).info.global, true);
 });
@@ -195,7 +218,11 @@ void test('0.0.0.0 and :: are always blocked, even when allowPrivate covers ever
     lookup: fakeLookup({ zero: ['0.0.0.0'] }).lookup,
   });
   for (const a of ['0.0.0.0', '::', '::ffff:0.0.0.0']) {
-    assert.throws(() => r.vet('x', ip(a), 80), (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'unspecified', a);
+    assert.throws(
+      () => r.vet('x', ip(a), 80),
+      (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'unspecified',
+      a,
+    );
   }
   await rejectsSsrf(r.resolve(name('zero'), 80), { reason: 'unspecified' });
   assert.equal(r.vet('x', ip('0.0.0.1'), 80).address, '0.0.0.1', 'only the unspecified address is unconditional');
@@ -220,7 +247,9 @@ void test('the gate itself is never a destination, even inside allowPrivate (rea
 });
 
 void test('a listener on an unspecified address covers loopback and every local interface address', () => {
-  const locals = Object.values(networkInterfaces()).flatMap((l) => l ?? []).map((i) => i.address.split('%')[0] ?? '');
+  const locals = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .map((i) => i.address.split('%')[0] ?? '');
   assert.ok(locals.length > 0, 'this host has interface addresses');
   for (const listen of ['0.0.0.0', '::']) {
     const r = new Resolver({
@@ -228,7 +257,11 @@ void test('a listener on an unspecified address covers loopback and every local 
       selfEndpoints: () => [{ address: listen, port: 3128 }],
     });
     for (const a of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1', ...locals]) {
-      assert.throws(() => r.vet('x', ip(a), 3128), (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'self', `${listen} ${a}`);
+      assert.throws(
+        () => r.vet('x', ip(a), 3128),
+        (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'self',
+        `${listen} ${a}`,
+      );
       assert.equal(r.vet('x', ip(a), 3129).address.length > 0, true, `${a} on another port is fine`);
     }
     assert.equal(r.vet('x', ip('8.8.8.8'), 3128).address, '8.8.8.8', 'a remote host on the same port number is fine');
@@ -237,9 +270,18 @@ void test('a listener on an unspecified address covers loopback and every local 
 
 void test('a global address of this host on the gate port is blocked without any allowPrivate', () => {
   // The gate's public address is global, so only the self rule stands between an agent and a loop.
-  const r = new Resolver({ selfEndpoints: () => [{ address: '8.8.8.8', port: 3128 }, { address: '[2606:4700::1]', port: 3128 }] });
+  const r = new Resolver({
+    selfEndpoints: () => [
+      { address: '8.8.8.8', port: 3128 },
+      { address: '[2606:4700::1]', port: 3128 },
+    ],
+  });
   for (const a of ['8.8.8.8', '::ffff:8.8.8.8', '2606:4700::1']) {
-    assert.throws(() => r.vet('x', ip(a), 3128), (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'self', a);
+    assert.throws(
+      () => r.vet('x', ip(a), 3128),
+      (e: unknown) => e instanceof SsrfBlockedError && e.details.reason === 'self',
+      a,
+    );
   }
   assert.equal(r.vet('x', ip('2606:4700::2'), 3128).address, '2606:4700::2');
   assert.equal(r.vet('x', ip('8.8.8.8'), 443).address, '8.8.8.8');
@@ -248,7 +290,10 @@ void test('a global address of this host on the gate port is blocked without any
 void test('invalid ports are refused', async () => {
   const r = new Resolver({});
   for (const p of [0, -1, 65536, 1.5, Number.NaN]) {
-    assert.throws(() => r.vet('x', ip('8.8.8.8'), p), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.BAD_REQUEST);
+    assert.throws(
+      () => r.vet('x', ip('8.8.8.8'), p),
+      (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.BAD_REQUEST,
+    );
     await assert.rejects(r.resolve(name('example.com'), p), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.BAD_REQUEST);
   }
 });

@@ -92,7 +92,10 @@ describe('module boundaries (DESIGN.md, "Module map") as a lint rule', () => {
     // src/launcher/run-user.ts may import cli/usage-error.ts (a listed exception) ...
     assert.deepEqual(await lint('src/launcher/run-user.ts', "import { UsageError } from '../cli/usage-error.js';\nexport { UsageError };\n"), []);
     // ... but nothing else of cli/, and another file of launcher/ may not import it at all.
-    const other = await lint('src/launcher/run-user.ts', "import { UsageError } from '../cli/usage-error.js';\nimport { main } from '../cli/main.js';\nexport { UsageError, main };\n");
+    const other = await lint(
+      'src/launcher/run-user.ts',
+      "import { UsageError } from '../cli/usage-error.js';\nimport { main } from '../cli/main.js';\nexport { UsageError, main };\n",
+    );
     assert.equal(other.length, 1);
     assert.equal((await lint('src/launcher/bwrap-args.ts', "import { UsageError } from '../cli/usage-error.js';\nexport { UsageError };\n")).length, 1);
     // Once the file no longer needs it, the exception is reported, so it cannot outlive its fix.

@@ -104,10 +104,21 @@ void test('explain: the decision, then why each earlier rule did not match', asy
     'route:      -',
   ]);
   assert.match(r.out, /^policy: {5}[0-9a-f]{12}$/m);
-  assert.ok(r.out.includes(
-    ['#0 github-read: no match', '    - host tickets.acme.test not in [api.github.com]', '    - method DELETE not in [GET]', '    - path /api/tickets/9 not in [/repos/acme/**]'].join('\n'),
-  ));
-  assert.ok(r.out.includes('#1 tickets-create: no match\n    - method DELETE not in [POST]\n    - path /api/tickets/9 not in [/api/tickets]\n#2 tickets-no-delete: matched: denies'));
+  assert.ok(
+    r.out.includes(
+      [
+        '#0 github-read: no match',
+        '    - host tickets.acme.test not in [api.github.com]',
+        '    - method DELETE not in [GET]',
+        '    - path /api/tickets/9 not in [/repos/acme/**]',
+      ].join('\n'),
+    ),
+  );
+  assert.ok(
+    r.out.includes(
+      '#1 tickets-create: no match\n    - method DELETE not in [POST]\n    - path /api/tickets/9 not in [/api/tickets]\n#2 tickets-no-delete: matched: denies',
+    ),
+  );
 
   const allow = await run(explainCmd, ['--agent', 'support-bot', '--config', config, 'GET', 'https://api.github.com/repos/acme/x']);
   assert.equal(allow.code, 0, allow.err);
@@ -124,7 +135,10 @@ void test('explain: the decision, then why each earlier rule did not match', asy
 
 void test('explain: usage errors', async () => {
   await assert.rejects(run(explainCmd, ['GET']), /expected METHOD URL/);
-  await assert.rejects(run(explainCmd, ['--no-token', '--tenant', 'acme', 'GET', 'https://a.test/']), /--no-token explains a request without an identity; --tenant describes one/);
+  await assert.rejects(
+    run(explainCmd, ['--no-token', '--tenant', 'acme', 'GET', 'https://a.test/']),
+    /--no-token explains a request without an identity; --tenant describes one/,
+  );
   await assert.rejects(run(explainCmd, ['--agent', 'a', '--label', 'novalue', 'GET', 'https://a.test/']), /key=value/);
   await assert.rejects(run(policyCmd, ['frobnicate']), /unknown subcommand 'frobnicate'/);
 });

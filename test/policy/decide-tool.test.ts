@@ -27,7 +27,17 @@ const RULES: RuleSpec[] = [
   { id: 'support-update', agents: ['support-*'], mcp: { servers: ['mcp.tickets.example'], tools: ['tickets.update'] } },
   { id: 'fs-workspace', agents: ['coder'], mcp: { servers: ['fs'], tools: ['fs.read', 'fs.write'], args: [{ path: 'path', under: '/workspace/' }] } },
   { id: 'fs-list', mcp: { servers: ['*.fs.internal'], tools: ['fs.list'], args: [{ path: 'path', starts_with: '/workspace/' }] } },
-  { id: 'search-modes', tenants: ['acme'], mcp: { tools: ['search.*'], args: [{ path: 'options.mode', in: ['fast', 'exact'] }, { path: 'limit', equals: 10 }] } },
+  {
+    id: 'search-modes',
+    tenants: ['acme'],
+    mcp: {
+      tools: ['search.*'],
+      args: [
+        { path: 'options.mode', in: ['fast', 'exact'] },
+        { path: 'limit', equals: 10 },
+      ],
+    },
+  },
   { id: 'jira-keys', labels: { team: 'ops' }, mcp: { tools: ['jira.get'], args: [{ path: 'key', matches: '^[A-Z]{2,10}-[0-9]{1,6}$' }] } },
   { id: 'files-first', mcp: { tools: ['batch.upload'], args: [{ path: 'files[0].name', starts_with: 'report-' }] } },
   { id: 'no-admin', action: 'deny', mcp: { servers: ['**'], tools: ['**.admin.**'] } },
@@ -96,11 +106,21 @@ void test('decideTool table: create allowed and delete denied on one server; age
 void test('mcp.default: deny unless the section says allow; the rule is default-deny or default-allow', () => {
   const facts = { server: OTHER, tool: 'weather.get', args: {} };
   assert.deepEqual(decideTool(facts, who('a'), compilePolicy([], V)), {
-    outcome: 'deny', rule: 'default-deny', reason: 'no_rule_matched', policyVersion: V, intent: 'weather.get', wouldDeny: [],
+    outcome: 'deny',
+    rule: 'default-deny',
+    reason: 'no_rule_matched',
+    policyVersion: V,
+    intent: 'weather.get',
+    wouldDeny: [],
   });
   const open = policy(RULES, { ...SECTION, default: 'allow' });
   assert.deepEqual(decideTool(facts, who('a'), open), {
-    outcome: 'allow', rule: 'default-allow', reason: 'no_rule_matched', policyVersion: V, intent: 'weather.get', wouldDeny: [],
+    outcome: 'allow',
+    rule: 'default-allow',
+    reason: 'no_rule_matched',
+    policyVersion: V,
+    intent: 'weather.get',
+    wouldDeny: [],
   });
   // Explicit denies still deny under an allow default.
   assert.equal(decideTool({ server: TICKETS, tool: 'tickets.delete', args: {} }, who('a'), open).rule, 'tickets-no-delete');
@@ -121,18 +141,27 @@ void test('report mode: a matching report-mode deny is noted in wouldDeny and ev
   assert.deepEqual([gone.rule, gone.wouldDeny], ['default-deny', ['trial-no-delete']]);
   const { decision, trace } = explainTool({ server: TICKETS, tool: 'tickets.delete', args: {} }, null, p);
   assert.deepEqual(decision, d);
-  assert.deepEqual(trace.map((t) => [t.rule, t.index, t.result, t.mode]), [
-    ['trial-no-delete', 0, 'matched', 'report'],
-    ['trial-allow-all', 1, 'matched', 'report'],
-    ['tickets', 2, 'matched', 'enforce'],
-  ]);
+  assert.deepEqual(
+    trace.map((t) => [t.rule, t.index, t.result, t.mode]),
+    [
+      ['trial-no-delete', 0, 'matched', 'report'],
+      ['trial-allow-all', 1, 'matched', 'report'],
+      ['tickets', 2, 'matched', 'enforce'],
+    ],
+  );
 });
 
 void test('tool rules and HTTP rules never mix: an MCP rule matches no HTTP request, an HTTP rule no tool call', () => {
   // An MCP rule with no servers, tools or args matches every tool call: it must not become an any-host HTTP rule.
   const p = policy([{ id: 'all-tools', mcp: {} }, { id: 'any-host-http' }]);
-  assert.deepEqual(p.rules.map((r) => r.id), ['any-host-http']);
-  assert.deepEqual(p.mcp.rules.map((r) => [r.id, r.index]), [['all-tools', 0]]);
+  assert.deepEqual(
+    p.rules.map((r) => r.id),
+    ['any-host-http'],
+  );
+  assert.deepEqual(
+    p.mcp.rules.map((r) => [r.id, r.index]),
+    [['all-tools', 0]],
+  );
   assert.equal(decide(req('GET https://evil.example/'), who('a'), p).rule, 'any-host-http');
   assert.equal(decideTool({ server: OTHER, tool: 'x', args: {} }, who('a'), p).rule, 'all-tools');
   const onlyMcp = policy([{ id: 'all-tools', mcp: {} }]);
@@ -142,7 +171,10 @@ void test('tool rules and HTTP rules never mix: an MCP rule matches no HTTP requ
   assert.equal(decideTool({ server: OTHER, tool: 'x', args: {} }, who('a'), onlyHttp).rule, 'default-deny');
   // HTTP rules keep their position in the config, so `explain`'s #N is the rule's place in the file.
   const mixed = policy(RULES);
-  assert.deepEqual(mixed.rules.map((r) => r.index), [0]);
+  assert.deepEqual(
+    mixed.rules.map((r) => r.index),
+    [0],
+  );
   assert.equal(mixed.mcp.rules.at(-1)?.index, RULES.length - 1);
 });
 
@@ -152,7 +184,11 @@ void test('explainTool says why each rule did not match, in order, never quoting
   assert.equal(decision.rule, 'default-deny');
   assert.equal(trace.length, p.mcp.rules.length);
   assert.deepEqual(trace[0], {
-    rule: 'tickets-create', index: 1, result: 'skipped', mode: 'enforce', action: 'allow',
+    rule: 'tickets-create',
+    index: 1,
+    result: 'skipped',
+    mode: 'enforce',
+    action: 'allow',
     why: ['server fs (eu.fs.internal) not in [tickets]', 'tool fs.read not in [tickets.create, tickets.get]'],
   });
   assert.deepEqual(trace[3]?.why, ['agent intern not in [coder]', 'argument path is not under /workspace']);
@@ -160,7 +196,11 @@ void test('explainTool says why each rule did not match, in order, never quoting
   const anon = explainTool({ server: OTHER, tool: 'jira.get', args: { key: 'x' } }, null, p);
   assert.ok(anon.trace.find((t) => t.rule === 'jira-keys')?.why.includes('no identity; the rule is for labels [team=ops]'));
   const t2 = explainTool({ server: TICKETS, tool: 'tickets.delete', args: {} }, who('a'), p);
-  assert.deepEqual(t2.trace.map((t) => t.result), ['skipped', 'matched'], 'rules after the deciding one are not evaluated');
+  assert.deepEqual(
+    t2.trace.map((t) => t.result),
+    ['skipped', 'matched'],
+    'rules after the deciding one are not evaluated',
+  );
 });
 
 void test('isToolListed hides a tool only when every call by this identity would be denied', () => {
@@ -224,18 +264,37 @@ void test('compilePolicy refuses unusable tool rules and servers, naming the rul
     [[{ id: 't', mcp: { tools: [] } }], {}, /rule t: mcp\.tools: expected a non-empty list/],
     [[{ id: 't', mcp: { tools: ['tickets.***'] } }], {}, /rule t: mcp\.tools\[0\]: '\*\*\*' in 'tickets\.\*\*\*'/],
     [[{ id: 't', mcp: { tools: ['a b'] } }], {}, /mcp\.tools\[0\]: 'a b' contains a space/],
-    [[{ id: 't', mcp: { servers: ['https://mcp.example.com/mcp'] } }], {}, /mcp\.servers\[0\]: expected a host or a server name, not a URL.*\(write 'mcp\.example\.com'\)/],
+    [
+      [{ id: 't', mcp: { servers: ['https://mcp.example.com/mcp'] } }],
+      {},
+      /mcp\.servers\[0\]: expected a host or a server name, not a URL.*\(write 'mcp\.example\.com'\)/,
+    ],
     [[{ id: 't', mcp: { servers: ['mcp.example.com:8443'] } }], {}, /carries no port; write 'mcp\.example\.com'/],
-    [[{ id: 't', mcp: { args: [{ path: 'x' }] } }], {}, /rule t: mcp\.args\[0\]: states no test: expected one or more of equals, in, starts_with, under, matches/],
+    [
+      [{ id: 't', mcp: { args: [{ path: 'x' }] } }],
+      {},
+      /rule t: mcp\.args\[0\]: states no test: expected one or more of equals, in, starts_with, under, matches/,
+    ],
     [[{ id: 't', mcp: { args: [{ path: 'x', matches: '(a+)+$' }] } }], {}, /mcp\.args\[0\]\.matches: nested quantifier/],
     [[{ id: 't', mcp: { args: [{ path: 'x', starts_with: 5 as unknown as string }] } }], {}, /mcp\.args\[0\]\.starts_with: expected a string/],
-    [[{ id: 't', mcp: {} }, { id: 't', mcp: {} }], {}, /rule t: duplicate rule id/],
+    [
+      [
+        { id: 't', mcp: {} },
+        { id: 't', mcp: {} },
+      ],
+      {},
+      /rule t: duplicate rule id/,
+    ],
     [[], { servers: { tickets: { hosts: [] } } }, /^server mcp\.servers\.tickets: hosts: expected at least one host$/],
     [[], { servers: { tickets: { hosts: ['a.test'], paths: ['mcp'] } } }, /server mcp\.servers\.tickets: paths: a path pattern starts with '\/'/],
     [[], { servers: { '1x': { hosts: ['a.test'] } } }, /server mcp\.servers\.1x: a server name is a letter/],
   ];
   for (const [rules, section, why] of bad) {
-    assert.throws(() => compilePolicy(rules, V, undefined, section), (err: unknown) => err instanceof PolicyCompileError && why.test(err.message), JSON.stringify([rules, section]));
+    assert.throws(
+      () => compilePolicy(rules, V, undefined, section),
+      (err: unknown) => err instanceof PolicyCompileError && why.test(err.message),
+      JSON.stringify([rules, section]),
+    );
   }
 });
 

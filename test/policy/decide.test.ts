@@ -38,12 +38,18 @@ void test('first matching enforce rule decides, in rule order across exact, wild
   assert.equal(decide(req('GET https://api.acme.test/'), null, p).rule, 'wild');
   assert.equal(decide(req('PUT https://api.acme.test/'), null, p).rule, 'exact');
   assert.equal(decide(req('PUT https://other.test/'), null, p).rule, 'any');
-  assert.deepEqual(p.byHost.candidates('api.acme.test').map((r) => r.id), ['any-post', 'wild', 'exact', 'any']);
+  assert.deepEqual(
+    p.byHost.candidates('api.acme.test').map((r) => r.id),
+    ['any-post', 'wild', 'exact', 'any'],
+  );
 });
 
 void test('a rule listing two matching hosts is a candidate once', () => {
   const p = compilePolicy([{ id: 'r', hosts: ['a.b.test', '*.b.test', '*.test'], action: 'deny', mode: 'report' }, { id: 'ok' }], V);
-  assert.deepEqual(p.byHost.candidates('a.b.test').map((r) => r.id), ['r', 'ok']);
+  assert.deepEqual(
+    p.byHost.candidates('a.b.test').map((r) => r.id),
+    ['r', 'ok'],
+  );
   assert.deepEqual(decide(req('GET https://a.b.test/'), null, p).wouldDeny, ['r']);
 });
 
@@ -102,7 +108,13 @@ void test('tenant isolation: a rule for one tenant never matches another tenant,
   const p = compilePolicy(
     [
       { id: 'acme-bot', tenants: ['acme'], agents: ['bot'], hosts: ['api.test'], credential: { secret: 'acme_key', header: 'x-key', value: '{{secret}}' } },
-      { id: 'globex-bot', tenants: ['globex'], agents: ['bot'], hosts: ['api.test'], credential: { secret: 'globex_key', header: 'x-key', value: '{{secret}}' } },
+      {
+        id: 'globex-bot',
+        tenants: ['globex'],
+        agents: ['bot'],
+        hosts: ['api.test'],
+        credential: { secret: 'globex_key', header: 'x-key', value: '{{secret}}' },
+      },
     ],
     V,
   );
@@ -133,7 +145,12 @@ void test('no identity: rules with a who-matcher do not match; rules without one
 void test('allow decisions carry credential, route, respond and header rewrite; typed', () => {
   const p = compilePolicy(
     [
-      { id: 'basic', hosts: ['b.test'], credential: { secret: 'env:PASS', basic: { username: 'svc' } }, headers: { set: { 'User-Agent': 'sluice' }, remove: ['Cookie'] } },
+      {
+        id: 'basic',
+        hosts: ['b.test'],
+        credential: { secret: 'env:PASS', basic: { username: 'svc' } },
+        headers: { set: { 'User-Agent': 'sluice' }, remove: ['Cookie'] },
+      },
       { id: 'query', hosts: ['q.test'], credential: { secret: 'maps', query: 'key' }, route: 'internal' },
       { id: 'ph', hosts: ['p.test'], credential: { secret: 'file:./tok', placeholder: { in: ['headers', 'body'] } } },
       { id: 'gone', hosts: ['g.test'], respond: { status: 410, headers: { 'Content-Type': 'text/plain' }, body: 'gone' } },
@@ -157,14 +174,20 @@ void test('compilePolicy refuses what the config schema refuses, naming the rule
     [[{ id: 'a' }, { id: 'a' }], /rule a: duplicate/],
     [[{ id: 'd', action: 'deny', credential: { secret: 's', query: 'k' } }], /rule d: 'credential' is only for allow rules/],
     [[{ id: 'r', respond: { status: 200 }, route: 'x' }], /cannot go with 'route' or 'credential'/],
-    [[{ id: 'c', credential: { secret: 's', query: 'k', header: 'h', value: '{{secret}}' } }], /exactly one injection form \(header, basic, query, placeholder\); got header and query/],
+    [
+      [{ id: 'c', credential: { secret: 's', query: 'k', header: 'h', value: '{{secret}}' } }],
+      /exactly one injection form \(header, basic, query, placeholder\); got header and query/,
+    ],
     [[{ id: 'v', credential: { secret: 's', header: 'h', value: 'no template' } }], /\{\{secret\}\}/],
     [[{ id: 'p', ports: ['9-1'] }], /rule p: range '9-1' runs backwards/],
     [[{ id: 'h', hosts: [] }], /hosts is empty/],
     [[{ id: 'rt', route: 'nope' }], /no route named 'nope'/],
   ];
   for (const [rules, why] of bad) {
-    assert.throws(() => compilePolicy(rules, V, ['internal']), (err: unknown) => err instanceof PolicyCompileError && why.test(err.message));
+    assert.throws(
+      () => compilePolicy(rules, V, ['internal']),
+      (err: unknown) => err instanceof PolicyCompileError && why.test(err.message),
+    );
   }
 });
 
@@ -182,6 +205,12 @@ void test('a decision carries its resolved inspection profile: the rule’s sett
   assert.deepEqual(at('no.test').profile, { dlp: 'redact', injection: 'strip' });
   assert.deepEqual(at('other.test').profile, { dlp: 'redact', injection: 'strip' });
   // Without defaults, the schema's own.
-  assert.deepEqual(decide({ scheme: 'https', host: 'plain.test', port: 443, method: 'GET', path: '/' }, null, compilePolicy(rules, V)).profile, { dlp: 'block', injection: 'block' });
-  assert.deepEqual(explain({ scheme: 'https', host: 'quiet.test', port: 443, method: 'GET', path: '/' }, null, p).decision.profile, { dlp: 'warn', injection: 'strip' });
+  assert.deepEqual(decide({ scheme: 'https', host: 'plain.test', port: 443, method: 'GET', path: '/' }, null, compilePolicy(rules, V)).profile, {
+    dlp: 'block',
+    injection: 'block',
+  });
+  assert.deepEqual(explain({ scheme: 'https', host: 'quiet.test', port: 443, method: 'GET', path: '/' }, null, p).decision.profile, {
+    dlp: 'warn',
+    injection: 'strip',
+  });
 });

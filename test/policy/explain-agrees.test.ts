@@ -51,7 +51,13 @@ function gen(seed: number) {
   const who = (): Who | null =>
     r() < 0.25
       ? null
-      : { tenant: pick(['acme', 'globex', 'initech']), agent: pick(['bot', 'support-bot', 'other']), session: 's', human: null, labels: pick<Record<string, string>>([{}, { team: 'support' }, { team: 'sales' }]) };
+      : {
+          tenant: pick(['acme', 'globex', 'initech']),
+          agent: pick(['bot', 'support-bot', 'other']),
+          session: 's',
+          human: null,
+          labels: pick<Record<string, string>>([{}, { team: 'support' }, { team: 'sales' }]),
+        };
   return { rules, facts, who };
 }
 

@@ -80,7 +80,11 @@ void test('explain says why each earlier rule did not match', () => {
   assert.deepEqual(
     trace.map((t) => [t.rule, t.result, t.why]),
     [
-      ['github-read', 'skipped', ['host tickets.acme.test not in [api.github.com]', 'method DELETE not in [GET]', 'path /api/tickets/7 not in [/repos/acme/**]']],
+      [
+        'github-read',
+        'skipped',
+        ['host tickets.acme.test not in [api.github.com]', 'method DELETE not in [GET]', 'path /api/tickets/7 not in [/repos/acme/**]'],
+      ],
       ['tickets-create', 'skipped', ['method DELETE not in [POST]', 'path /api/tickets/7 not in [/api/tickets]']],
       ['tickets-no-delete', 'matched', []],
     ],

@@ -25,8 +25,14 @@ const loaded = parseConfig(`version: 1\n${yaml}`, '/etc/sluice/sluice.yaml');
 const policy = compilePolicy(loaded.config.rules, loaded.version, loaded.config.routes, loaded.config.mcp);
 
 void test('the README MCP example loads: one HTTP rule for the server, three tool rules', () => {
-  assert.deepEqual(policy.rules.map((r) => r.id), ['tickets-mcp']);
-  assert.deepEqual(policy.mcp.rules.map((r) => r.id), ['tickets-create', 'tickets-no-delete', 'fs-workspace']);
+  assert.deepEqual(
+    policy.rules.map((r) => r.id),
+    ['tickets-mcp'],
+  );
+  assert.deepEqual(
+    policy.mcp.rules.map((r) => r.id),
+    ['tickets-create', 'tickets-no-delete', 'fs-workspace'],
+  );
 });
 
 void test('the README MCP example decides as its prose says', () => {

@@ -120,7 +120,20 @@ const policy = compilePolicy(
 const ruleFor = (path: string): string => decide({ scheme: 'https', host: 'app.test', port: 443, method: 'GET', path }, policy).rule;
 
 void test('deny rules match every spelling a server routes to the same place', () => {
-  for (const path of ['/admin', '/ADMIN', '/Admin/x', '/admin/', '/%61dmin', '/%41DMIN/users', '/internal', '/INTERNAL/', '/admin.json', '/ADMIN.html', '/internal.xml', ...AMBIGUOUS.map(([t]) => t)]) {
+  for (const path of [
+    '/admin',
+    '/ADMIN',
+    '/Admin/x',
+    '/admin/',
+    '/%61dmin',
+    '/%41DMIN/users',
+    '/internal',
+    '/INTERNAL/',
+    '/admin.json',
+    '/ADMIN.html',
+    '/internal.xml',
+    ...AMBIGUOUS.map(([t]) => t),
+  ]) {
     assert.equal(ruleFor(path), 'no-admin', path);
   }
   assert.equal(ruleFor('/administrator'), 'rest');
@@ -131,8 +144,20 @@ void test('deny rules match every spelling a server routes to the same place', (
 });
 
 void test('allow rules match exactly, as before; case_sensitive: false lets one match any case', () => {
-  assert.equal(decide({ scheme: 'https', host: 'app.test', port: 443, method: 'GET', path: '/public/x?id=3' }, compilePolicy([{ id: 'p', hosts: ['app.test'], paths: ['/public/**'] }], 'v')).rule, 'p');
-  const only = compilePolicy([{ id: 'p', hosts: ['app.test'], paths: ['/public/**', '/files/my%20doc', '/caf\u00e9'] }, { id: 'l', hosts: ['app.test'], paths: ['/Loose/**'], case_sensitive: false }], 'v');
+  assert.equal(
+    decide(
+      { scheme: 'https', host: 'app.test', port: 443, method: 'GET', path: '/public/x?id=3' },
+      compilePolicy([{ id: 'p', hosts: ['app.test'], paths: ['/public/**'] }], 'v'),
+    ).rule,
+    'p',
+  );
+  const only = compilePolicy(
+    [
+      { id: 'p', hosts: ['app.test'], paths: ['/public/**', '/files/my%20doc', '/caf\u00e9'] },
+      { id: 'l', hosts: ['app.test'], paths: ['/Loose/**'], case_sensitive: false },
+    ],
+    'v',
+  );
   const rule = (path: string): string => decide({ scheme: 'https', host: 'app.test', port: 443, method: 'GET', path }, only).rule;
   assert.equal(rule('/public/a/b'), 'p');
   assert.equal(rule('/files/my%20doc'), 'p');

@@ -108,7 +108,9 @@ rules:
   });
 
   test('a TLS client hello that never comes: the tunnel is closed and logged', async () => {
-    const { response, closed } = await rawExchange(g.port, `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, { timeoutMs: 8000 });
+    const { response, closed } = await rawExchange(g.port, `CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, {
+      timeoutMs: 8000,
+    });
     assert.match(response, /^HTTP\/1\.1 200/);
     assert.ok(closed, 'gate closed the silent tunnel');
     assert.ok(g.logs.some((l) => l.code === 'tls_handshake_timeout'));

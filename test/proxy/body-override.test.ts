@@ -16,7 +16,8 @@ async function run(body: string, type: string, size: number, extra: Record<strin
   let out = '';
   let error: unknown = null;
   try {
-    for await (const c of guardBodyOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method), LIMITS)) out += c.toString('latin1');
+    for await (const c of guardBodyOverride(chunks(), { 'content-type': type, ...extra }, (o) => void methods.push(o.method), LIMITS))
+      out += c.toString('latin1');
   } catch (err) {
     error = err;
   }
@@ -87,10 +88,16 @@ void test('the last chunk is held until the body is judged; an unreadable overri
   const released: string[] = [];
   const chunks = (): AsyncIterable<Buffer> => Readable.from([Buffer.from('a=1&_meth'), Buffer.from('od=DEL'), Buffer.from('ETE')]);
   await assert.rejects(async () => {
-    for await (const c of guardBodyOverride(chunks(), { 'content-type': FORM }, (o) => {
-      methods.push(o.method);
-      throw new Rejection('policy_denied', 'no');
-    }, LIMITS)) released.push(c.toString());
+    for await (const c of guardBodyOverride(
+      chunks(),
+      { 'content-type': FORM },
+      (o) => {
+        methods.push(o.method);
+        throw new Rejection('policy_denied', 'no');
+      },
+      LIMITS,
+    ))
+      released.push(c.toString());
   }, Rejection);
   assert.deepEqual(methods, ['DELETE']);
   assert.deepEqual(released, ['a=1&_meth', 'od=DEL'], 'the chunk that completes the override never left');
@@ -118,6 +125,9 @@ void test('headers and the query name overrides; a value that is not a method is
     ['DELETE', 'PUT', 'PATCH', 'POST'],
   );
   assert.deepEqual(headerAndQueryOverrides({}, '/x?a=_method&b=1'), []);
-  assert.deepEqual(headerAndQueryOverrides({}, '/x?X-HTTP-Method-Override=put&%5Fmethod=patch').map((o) => o.method), ['PUT', 'PATCH']);
+  assert.deepEqual(
+    headerAndQueryOverrides({}, '/x?X-HTTP-Method-Override=put&%5Fmethod=patch').map((o) => o.method),
+    ['PUT', 'PATCH'],
+  );
   assert.throws(() => headerAndQueryOverrides({ 'x-method-override': 'DELETE /x' }, '/'), Rejection);
 });

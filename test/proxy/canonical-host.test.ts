@@ -20,7 +20,9 @@ interface Deny {
 }
 
 async function rawGet(g: TestGate, url: string, host = 'x'): Promise<{ status: number; body: string }> {
-  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: ${host}\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
+  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: ${host}\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, {
+    timeoutMs: 5000,
+  });
   const r = parseRawResponse(response);
   return { status: r.status, body: r.body };
 }
@@ -28,12 +30,15 @@ async function rawGet(g: TestGate, url: string, host = 'x'): Promise<{ status: n
 /** Node's own HTTP client, sending an absolute-form request to the proxy. */
 function nodeGet(g: TestGate, url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: g.port, method: 'GET', path: url, headers: { 'proxy-authorization': g.auth, host: new URL(url).host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: g.port, method: 'GET', path: url, headers: { 'proxy-authorization': g.auth, host: new URL(url).host } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -114,7 +119,16 @@ rules:
   });
 
   test('curl https://[::ffff:127.0.0.2]/ through CONNECT meets the IPv4 deny rule inside the tunnel', async () => {
-    const r = await exec('curl', ['-sS', '-g', '--suppress-connect-headers', '--proxy', g.proxyUrl, '--cacert', g.caFile, `https://[::ffff:127.0.0.2]:${up2.port}/`]);
+    const r = await exec('curl', [
+      '-sS',
+      '-g',
+      '--suppress-connect-headers',
+      '--proxy',
+      g.proxyUrl,
+      '--cacert',
+      g.caFile,
+      `https://[::ffff:127.0.0.2]:${up2.port}/`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as Deny).rule, 'no-loopback-2');
   });
@@ -187,7 +201,9 @@ rules:
   });
 
   async function connectTo(target: string): Promise<{ status: number; body: string }> {
-    const { response } = await rawExchange(g.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, { timeoutMs: 2000 });
+    const { response } = await rawExchange(g.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Authorization: ${g.auth}\r\n\r\n`, {
+      timeoutMs: 2000,
+    });
     return parseRawResponse(response);
   }
 

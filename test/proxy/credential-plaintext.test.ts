@@ -169,10 +169,13 @@ describe('sluice policy check and sluice start warn about plaintext credentials'
     try {
       await waitForStderr(gate, /warning: rule legacy: secret env:LEGACY_KEY may be sent over plain HTTP/);
       const from = gate.stderr().length;
-      await appendFile(d.configFile, `  - id: legacy-2
+      await appendFile(
+        d.configFile,
+        `  - id: legacy-2
     hosts: [old.example.com]
     credential: { secret: env:OLD_KEY, basic: { username: bot }, allow_plaintext: true }
-`);
+`,
+      );
       await waitForStderr(gate, /policy reloaded[^]*warning: rule legacy-2: secret env:OLD_KEY may be sent over plain HTTP/, from);
     } finally {
       await gate.stop();

@@ -57,7 +57,10 @@ rules:
     });
   }
 
-  for (const [name, squeeze] of [['gzip', gzipSync], ['br', brotliCompressSync]] as const) {
+  for (const [name, squeeze] of [
+    ['gzip', gzipSync],
+    ['br', brotliCompressSync],
+  ] as const) {
     test(`${name}: a held secret inside is blocked before any byte reaches the upstream; a clean body passes unchanged`, async () => {
       const seen = up.seen.length;
       const bad = await post(squeeze(Buffer.from(JSON.stringify({ note: 'hello', key: SECRET }))), name);
@@ -88,13 +91,24 @@ rules:
     const ok = await post(log, 'gzip', 'text/plain');
     assert.equal(ok.status, 200, ok.body);
     assert.equal(up.seen.length, seen + 1);
-    const rpc = gzipSync(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { blob: randomBytes(5 * 1024 * 1024).toString('base64') } } })));
+    const rpc = gzipSync(
+      Buffer.from(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'x', arguments: { blob: randomBytes(5 * 1024 * 1024).toString('base64') } },
+        }),
+      ),
+    );
     const refused = await post(rpc, 'gzip');
     assert.equal(refused.status, 413, refused.body);
     assert.equal((JSON.parse(refused.body) as { error: string }).error, 'message_too_large');
     assert.equal(up.seen.length, seen + 1);
     // Padding that compresses a thousandfold is a bomb, refused, not passed on unparsed.
-    const padded = brotliCompressSync(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', arguments: { pad: ' '.repeat(3 * 1024 * 1024) } } })));
+    const padded = brotliCompressSync(
+      Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', arguments: { pad: ' '.repeat(3 * 1024 * 1024) } } })),
+    );
     const bomb = await post(padded, 'br', 'text/plain');
     assert.equal(bomb.status, 403, bomb.body);
     assert.equal((JSON.parse(bomb.body) as { error: string }).error, 'decompression_bomb');

@@ -83,7 +83,10 @@ rules:
   let turn = 0;
   for (const [name, encode] of Object.entries(ENCODINGS)) {
     test(`${name}: an AWS key id and a store value are refused`, async () => {
-      for (const [secret, text] of [[AWS, AWS], [STORE_VALUE, `token ${STORE_VALUE}`]] as const) {
+      for (const [secret, text] of [
+        [AWS, AWS],
+        [STORE_VALUE, `token ${STORE_VALUE}`],
+      ] as const) {
         const placement = TEXT_PLACEMENTS[turn++ % TEXT_PLACEMENTS.length] as string;
         const charset = BINARY_ENCODINGS.has(name) && !name.endsWith('bom') ? (name.startsWith('utf16le') ? 'utf-16le' : 'utf-16be') : undefined;
         const input = (PLACEMENTS[placement] as (typeof PLACEMENTS)[string])(encode(text), charset);
@@ -94,7 +97,10 @@ rules:
 
   test('uploads with no Content-Encoding: gzip, zlib, zip, tar and tar.gz carrying a key are refused', async () => {
     const file = `# settings\nAWS_ACCESS_KEY_ID=AKIAFAKE0000TEST1234\nbilling=${STORE_VALUE}\n`;
-    const files = [{ name: 'README.md', data: '# app\n' }, { name: '.env', data: file }];
+    const files = [
+      { name: 'README.md', data: '# app\n' },
+      { name: '.env', data: file },
+    ];
     const cases: Record<string, Buffer> = { gzip: gzipSync(file), zlib: deflateSync(file), zip: zip(files), tar: tar(files), 'tar.gz': gzipSync(tar(files)) };
     for (const [name, body] of Object.entries(cases)) await refused(upload(body, 'application/octet-stream'), name, STORE_VALUE);
   });
@@ -118,15 +124,45 @@ rules:
 
   test('ordinary traffic passes: a data:image/png in JSON, git ids, UUIDs, lockfile hashes, a clean zip', async () => {
     // a real PNG (8x8, one colour per row), as a vision request carries it
-    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000080000000808020000004b6d29dc', 'hex'), deflateSync(Buffer.alloc(8 * 25, 0x7f)), randomBytes(64)]);
+    const png = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a0000000d49484452000000080000000808020000004b6d29dc', 'hex'),
+      deflateSync(Buffer.alloc(8 * 25, 0x7f)),
+      randomBytes(64),
+    ]);
     const ok: Input[] = [
-      { method: 'POST', url: '/v1/chat', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] }] }) },
-      { method: 'POST', url: '/v1/chat', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: `data:image/png;base64,${randomBytes(30_000).toString('base64')}` }) },
+      {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] }],
+        }),
+      },
+      {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ image: `data:image/png;base64,${randomBytes(30_000).toString('base64')}` }),
+      },
       { method: 'GET', url: `/repos/o/r/commits/${randomBytes(20).toString('hex')}?since=${randomBytes(20).toString('hex')}` },
-      { method: 'GET', url: '/items', headers: { 'x-request-id': '8f14e45f-ceea-467a-9575-a1b2c3d4e5f6', cookie: 'sid=6f1ed002ab5595859014ebf0951522d9; theme=dark' } },
-      { method: 'POST', url: '/audit', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ integrity: `sha512-${randomBytes(64).toString('base64')}`, resolved: 'https://registry.npmjs.org/x/-/x-1.0.0.tgz' }) },
+      {
+        method: 'GET',
+        url: '/items',
+        headers: { 'x-request-id': '8f14e45f-ceea-467a-9575-a1b2c3d4e5f6', cookie: 'sid=6f1ed002ab5595859014ebf0951522d9; theme=dark' },
+      },
+      {
+        method: 'POST',
+        url: '/audit',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ integrity: `sha512-${randomBytes(64).toString('base64')}`, resolved: 'https://registry.npmjs.org/x/-/x-1.0.0.tgz' }),
+      },
       upload(zip([{ name: 'src/index.ts', data: 'export const answer = 42;\n' }]), 'application/zip'),
-      { method: 'POST', url: '/fp', headers: { 'content-type': 'text/plain' }, body: `SHA256 Fingerprint=${randomBytes(32).toString('hex').toUpperCase().match(/../g)?.join(':')}` },
+      {
+        method: 'POST',
+        url: '/fp',
+        headers: { 'content-type': 'text/plain' },
+        body: `SHA256 Fingerprint=${randomBytes(32).toString('hex').toUpperCase().match(/../g)?.join(':')}`,
+      },
     ];
     for (const [i, input] of ok.entries()) {
       const r = await send(input);

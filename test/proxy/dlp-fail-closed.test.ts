@@ -36,12 +36,15 @@ function via(g: TestGate, target: string, opts: { method?: string; headers?: Rec
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'proxy-authorization': g.auth, ...(opts.headers ?? {}) };
     if (opts.body && !opts.chunked) headers['content-length'] = String(opts.body.length);
-    const req = request({ host: '127.0.0.1', port: g.port, method: opts.method ?? (opts.body ? 'POST' : 'GET'), path: target, headers, signal: AbortSignal.timeout(HANG) }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port: g.port, method: opts.method ?? (opts.body ? 'POST' : 'GET'), path: target, headers, signal: AbortSignal.timeout(HANG) },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (opts.body && opts.chunked) {
       // a chunked upload with no declared length, written in pieces
@@ -103,7 +106,16 @@ describe('decoding limits fail closed', () => {
     assert.equal(header.status, 403, header.body);
     assert.match(header.body, /aws_access_key_id in header:x-data/);
     // curl, as an agent would send it
-    const q = await exec('curl', ['-s', '-o', '-', '-w', '\n%{http_code}', '-x', g.proxyUrl, `${origin}/echo?a=${encodeURIComponent(DECOYS)}&d=${encodeURIComponent(SECRET)}`]);
+    const q = await exec('curl', [
+      '-s',
+      '-o',
+      '-',
+      '-w',
+      '\n%{http_code}',
+      '-x',
+      g.proxyUrl,
+      `${origin}/echo?a=${encodeURIComponent(DECOYS)}&d=${encodeURIComponent(SECRET)}`,
+    ]);
     assert.equal(q.stdout.split('\n').pop(), '403', q.stdout);
     assert.match(q.stdout, /aws_access_key_id in url\.query/);
     assert.equal(up.seen.length, seen, 'nothing reached the upstream');
@@ -176,7 +188,10 @@ describe('decoding limits fail closed', () => {
       const ok = await via(warn, `${origin}/upload-bigwarn`, { body: BIG, headers: { 'content-type': 'application/octet-stream' } });
       assert.equal(ok.status, 200, ok.body);
       const rec = await record(warn, '/upload-bigwarn');
-      assert.ok(rec.findings.some((x) => x.type === 'dlp_scan_limit' && x.action === 'warn'), JSON.stringify(rec.findings));
+      assert.ok(
+        rec.findings.some((x) => x.type === 'dlp_scan_limit' && x.action === 'warn'),
+        JSON.stringify(rec.findings),
+      );
     });
 
     test('a decompression bomb is still refused (decoding goes on past the scan limit, unscanned)', async () => {

@@ -29,7 +29,8 @@ describe('git push over smart HTTP through the gate: DLP reads the packfile', ()
     HTTPS_PROXY: g.proxyUrl,
     GIT_SSL_CAINFO: g.caFile,
   });
-  const git = async (args: string[], cwd = work): Promise<{ code: number | null; stderr: string }> => exec('git', ['-C', cwd, ...args], { env: env(), timeoutMs: 20_000 });
+  const git = async (args: string[], cwd = work): Promise<{ code: number | null; stderr: string }> =>
+    exec('git', ['-C', cwd, ...args], { env: env(), timeoutMs: 20_000 });
 
   before(async () => {
     gs = await startGitServer({ name: 'git.upstream.test', host: UPSTREAM_ADDR, push: true });
@@ -65,7 +66,10 @@ rules:
     assert.equal(gs.seen.filter((s) => s.url.endsWith('/git-receive-pack')).length, served, 'no receive-pack request reached the server');
     const rec = g.audit.records.find((a) => a.path?.endsWith('/git-receive-pack') && a.outcome === 'deny');
     assert.ok(rec, 'an audit record for the refused push');
-    assert.ok(rec.findings?.some((f) => f.type === 'aws_access_key_id' && (f.encoding ?? '').startsWith('git-pack')), JSON.stringify(rec.findings));
+    assert.ok(
+      rec.findings?.some((f) => f.type === 'aws_access_key_id' && (f.encoding ?? '').startsWith('git-pack')),
+      JSON.stringify(rec.findings),
+    );
     assert.ok(!JSON.stringify(rec).includes(AWS_KEY), 'the key is not in the audit record');
   });
 

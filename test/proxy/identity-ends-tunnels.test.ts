@@ -54,7 +54,9 @@ async function startSseTls(): Promise<{ port: number; close(): Promise<void> }> 
 function connectTunnel(g: TestGate, authority: string, token: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: Basic ${Buffer.from(`sluice:${token}`).toString('base64')}\r\n\r\n`);
+      raw.write(
+        `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: Basic ${Buffer.from(`sluice:${token}`).toString('base64')}\r\n\r\n`,
+      );
     });
     let head = '';
     const onData = (d: Buffer): void => {

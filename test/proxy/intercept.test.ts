@@ -104,7 +104,10 @@ rules:
     assert.equal(rec.outcome, 'error');
     assert.equal(rec.error, 'upstream_unreachable');
     // The OS's code is the log's.
-    assert.ok(g.logs.some((l) => l.decision_id === rec.decision_id && l.code === 'ECONNREFUSED'), JSON.stringify(g.logs.slice(-3)));
+    assert.ok(
+      g.logs.some((l) => l.decision_id === rec.decision_id && l.code === 'ECONNREFUSED'),
+      JSON.stringify(g.logs.slice(-3)),
+    );
   });
 
   test('a Host header that differs from the CONNECT target is refused (domain fronting)', async () => {

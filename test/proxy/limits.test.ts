@@ -10,7 +10,8 @@ import { startTestGate } from '../helpers/gate.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
-const RULES = (port: number): string => `rules:
+const RULES = (port: number): string =>
+  `rules:
   - id: upstream
     hosts: [api.upstream.test]
 dns:
@@ -32,7 +33,10 @@ describe('limits', () => {
   test('memory guard: past limits.max_memory_bytes a new connection is answered 503 overloaded and recorded', async () => {
     const g = await startTestGate(`${RULES(up.port)}limits:\n  max_memory_bytes: 1024\n`);
     try {
-      const r = await rawExchange(g.port, `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`);
+      const r = await rawExchange(
+        g.port,
+        `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`,
+      );
       const res = parseRawResponse(r.response);
       assert.equal(res.status, 503);
       assert.equal(res.headers['retry-after'], '2');
@@ -59,7 +63,10 @@ describe('limits', () => {
         open.push(s);
       }
       // The gate accepts in order: the third is counted after the first two.
-      const r = await rawExchange(g.port, `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`);
+      const r = await rawExchange(
+        g.port,
+        `GET http://api.upstream.test:${up.port}/ HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`,
+      );
       const res = parseRawResponse(r.response);
       assert.equal(res.status, 503, r.response);
       assert.equal((JSON.parse(res.body) as { error: string }).error, 'overloaded');
@@ -77,7 +84,13 @@ describe('limits', () => {
     try {
       for (let i = 0; i < 10; i++) {
         const status = await new Promise<number>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port: g.port, path: `http://api.upstream.test:${up.port}/seq/${i}`, headers: { 'proxy-authorization': g.auth }, agent });
+          const req = request({
+            host: '127.0.0.1',
+            port: g.port,
+            path: `http://api.upstream.test:${up.port}/seq/${i}`,
+            headers: { 'proxy-authorization': g.auth },
+            agent,
+          });
           req.on('response', (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
@@ -87,7 +100,8 @@ describe('limits', () => {
         });
         assert.equal(status, 200);
       }
-      const one = (i: number): string => `GET http://api.upstream.test:${up.port}/p/${i} HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`;
+      const one = (i: number): string =>
+        `GET http://api.upstream.test:${up.port}/p/${i} HTTP/1.1\r\nhost: api.upstream.test\r\nproxy-authorization: ${g.auth}\r\n\r\n`;
       const r = await rawExchange(g.port, Array.from({ length: 50 }, (_, i) => one(i)).join(''));
       const statuses = [...r.response.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
       assert.deepEqual(statuses, [200, 200, 503]);

@@ -15,7 +15,11 @@ import { tempDir } from '../identity/fixtures.js';
 
 const { privateKey: key } = generateKeyPairSync('ed25519');
 
-async function setup(): Promise<{ ex: LiveExchanges; revoke: (kind: 'session' | 'agent' | 'token', value: string) => Promise<void>; close: () => Promise<void> }> {
+async function setup(): Promise<{
+  ex: LiveExchanges;
+  revoke: (kind: 'session' | 'agent' | 'token', value: string) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const store = await openRevocationStore(await tempDir());
   const ex = new LiveExchanges({ revocations: store, toleranceMs: 1000 });
   store.onChange(() => ex.sweep());
@@ -45,7 +49,10 @@ void test('a revocation ends exactly the exchanges of the identity it names, car
   await revoke('session', 'ses_a');
   assert.deepEqual(log, ['req-a:identity_revoked', 'tunnel-a:identity_revoked']);
   assert.equal(ex.size, 1, 'the other session is untouched');
-  assert.throws(() => ex.hold(a, exchange(log, 'late')), (e: unknown) => e instanceof IdentityError && e.reason === 'identity_revoked');
+  assert.throws(
+    () => ex.hold(a, exchange(log, 'late')),
+    (e: unknown) => e instanceof IdentityError && e.reason === 'identity_revoked',
+  );
   await revoke('agent', 'bot');
   assert.deepEqual(log.slice(2), ['req-b:identity_revoked']);
   assert.equal(ex.size, 0);
@@ -73,7 +80,10 @@ void test('expiry ends every exchange of the token at exp plus the tolerance, an
   const until = p.expiresAt + 1000 + 3000;
   while (log.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(log.sort(), ['sse:identity_expired', 'ws:identity_expired']);
-  assert.throws(() => ex.hold(p, exchange(log, 'late')), (e: unknown) => e instanceof IdentityError && e.reason === 'identity_expired');
+  assert.throws(
+    () => ex.hold(p, exchange(log, 'late')),
+    (e: unknown) => e instanceof IdentityError && e.reason === 'identity_expired',
+  );
   await close();
 });
 

@@ -123,8 +123,16 @@ describe('operators\u2019 own pipeline steps (config middleware:)', () => {
   });
 
   test('steps are placed in config order after their anchor; an anchor a list lacks leaves the step out of that list', () => {
-    const op = (name: string, spec: { after?: string; before?: string }) => ({ spec: { module: name, timeout_ms: 1000, ...spec }, step: { name, run: (_x: unknown, next: () => Promise<void>) => next() } });
-    const names = place(HTTP_STEPS, [op('middleware:a', { after: 'decide' }), op('middleware:b', { after: 'decide' }), op('middleware:c', { before: 'send' }), op('middleware:d', { after: 'relay' })]).map((s) => s.name);
+    const op = (name: string, spec: { after?: string; before?: string }) => ({
+      spec: { module: name, timeout_ms: 1000, ...spec },
+      step: { name, run: (_x: unknown, next: () => Promise<void>) => next() },
+    });
+    const names = place(HTTP_STEPS, [
+      op('middleware:a', { after: 'decide' }),
+      op('middleware:b', { after: 'decide' }),
+      op('middleware:c', { before: 'send' }),
+      op('middleware:d', { after: 'relay' }),
+    ]).map((s) => s.name);
     const at = names.indexOf('decide');
     assert.deepEqual(names.slice(at, at + 4), ['decide', 'middleware:a', 'middleware:b', 'hold']);
     assert.deepEqual(names.slice(-2), ['middleware:c', 'send']);

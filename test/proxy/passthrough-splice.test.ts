@@ -127,7 +127,7 @@ rules:
     assert.equal(sha(got), sha(data));
   });
 
-  test('two bulk tunnels at once, one of them slow: neither sees the other\'s bytes', async () => {
+  test("two bulk tunnels at once, one of them slow: neither sees the other's bytes", async () => {
     behaviour = sendMixed;
     const [a, b] = await Promise.all([tunnel(g, 'raw.upstream.test', upPort), tunnel(g, 'raw.upstream.test', upPort)]);
     const [ga, gb] = await Promise.all([readAll(a.s, a.rest, { stallEvery: 2 * 1024 * 1024, stallMs: 10 }), readAll(b.s, b.rest)]);

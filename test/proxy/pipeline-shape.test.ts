@@ -23,7 +23,11 @@ function code(text: string): string {
 }
 
 test('each transport states its steps once, in order, with one decide and one govern step', () => {
-  for (const [name, list] of [['http', HTTP_STEPS], ['websocket', WEBSOCKET_STEPS], ['connect', CONNECT_STEPS]] as const) {
+  for (const [name, list] of [
+    ['http', HTTP_STEPS],
+    ['websocket', WEBSOCKET_STEPS],
+    ['connect', CONNECT_STEPS],
+  ] as const) {
     const names = list.map((s) => s.name);
     assert.deepEqual(names.slice(0, 2), ['record', 'refuse'], `${name}: the record and the error boundary come first`);
     assert.equal(names.filter((n) => n === 'decide').length, 1, `${name}: one decide step`);

@@ -139,7 +139,17 @@ rules:
     const ok = await exec('curl', ['-sS', '-i', '-x', g.proxyUrl, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `${origin}/upload`]);
     assert.match(ok.stdout, /HTTP\/1\.1 100 Continue/);
     assert.match(ok.stdout, /"received":2048/);
-    const denied = await exec('curl', ['-sS', '-i', '-x', g.proxyUrl, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `http://other.upstream.test:${up.port}/upload`]);
+    const denied = await exec('curl', [
+      '-sS',
+      '-i',
+      '-x',
+      g.proxyUrl,
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      'x'.repeat(2048),
+      `http://other.upstream.test:${up.port}/upload`,
+    ]);
     assert.doesNotMatch(denied.stdout, /100 Continue/);
     assert.match(denied.stdout, /HTTP\/1\.1 403/);
     assert.match(denied.stdout, /"error":"policy_denied"/);

@@ -197,7 +197,10 @@ rules:
     assert.equal(rec.outcome, 'error');
     assert.equal(rec.reason, 'upstream_malformed_response');
     assert.equal(rec.error, 'upstream_malformed_response');
-    assert.ok(logsFor(rec.decision_id).some((l) => l.level === 40 && l.code === 'HPE_INVALID_EOF_STATE'), JSON.stringify(logsFor(rec.decision_id)));
+    assert.ok(
+      logsFor(rec.decision_id).some((l) => l.level === 40 && l.code === 'HPE_INVALID_EOF_STATE'),
+      JSON.stringify(logsFor(rec.decision_id)),
+    );
   });
 
   for (const [path, reason, logged] of [
@@ -215,7 +218,10 @@ rules:
       assert.equal(rec.outcome, 'error');
       assert.equal(rec.reason, reason);
       assert.equal(rec.error, reason);
-      assert.ok(logsFor(rec.decision_id).some((l) => l.level === 40 && l.code === logged), JSON.stringify(logsFor(rec.decision_id)));
+      assert.ok(
+        logsFor(rec.decision_id).some((l) => l.level === 40 && l.code === logged),
+        JSON.stringify(logsFor(rec.decision_id)),
+      );
       await upstreamClosed.get(path);
     });
   }
@@ -262,7 +268,9 @@ rules:
   test('an agent that leaves mid-upload is recorded as client_aborted, and the upstream never gets a whole body', async () => {
     const from = g.logs.length;
     const got = new Promise<void>((r) => upstreamGot.set('/upload', r));
-    const s = connect(g.port, '127.0.0.1', () => s.write(requestHead('open.test', '/upload', 'POST', 'content-type: application/octet-stream\r\ncontent-length: 100000\r\n') + 'x'.repeat(1000)));
+    const s = connect(g.port, '127.0.0.1', () =>
+      s.write(requestHead('open.test', '/upload', 'POST', 'content-type: application/octet-stream\r\ncontent-length: 100000\r\n') + 'x'.repeat(1000)),
+    );
     s.on('error', () => undefined);
     await got;
     s.destroy();
@@ -275,7 +283,9 @@ rules:
 
   test('an agent that stops sending mid-upload for timeouts.idle is cut and recorded as client_idle_timeout', async () => {
     const got = new Promise<void>((r) => upstreamGot.set('/upload-stalled', r));
-    const s = connect(g.port, '127.0.0.1', () => s.write(requestHead('open.test', '/upload-stalled', 'POST', 'content-type: application/octet-stream\r\ncontent-length: 100000\r\n') + 'x'.repeat(1000)));
+    const s = connect(g.port, '127.0.0.1', () =>
+      s.write(requestHead('open.test', '/upload-stalled', 'POST', 'content-type: application/octet-stream\r\ncontent-length: 100000\r\n') + 'x'.repeat(1000)),
+    );
     s.on('error', () => undefined);
     const closed = new Promise<void>((r) => s.on('close', () => r()));
     await got;

@@ -50,12 +50,19 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
       const note = notes.at(-1) ?? '';
       const enc = url.searchParams.get('enc') ?? 'raw';
       let body =
-        enc === 'base64' ? Buffer.from(note).toString('base64')
-        : enc === 'url' ? encodeURIComponent(note)
-        : enc === 'hex' ? Buffer.from(note).toString('hex')
-        : enc === 'json' ? JSON.stringify({ note }).replace(/\//g, '\\/')
-        : note;
-      const headers: Record<string, string> = { 'content-type': enc === 'json' ? 'application/json' : 'text/plain', 'x-note': Buffer.from(note).toString('base64') };
+        enc === 'base64'
+          ? Buffer.from(note).toString('base64')
+          : enc === 'url'
+            ? encodeURIComponent(note)
+            : enc === 'hex'
+              ? Buffer.from(note).toString('hex')
+              : enc === 'json'
+                ? JSON.stringify({ note }).replace(/\//g, '\\/')
+                : note;
+      const headers: Record<string, string> = {
+        'content-type': enc === 'json' ? 'application/json' : 'text/plain',
+        'x-note': Buffer.from(note).toString('base64'),
+      };
       const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
       if (range) {
         const from = Number(range[1]);
@@ -82,7 +89,10 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
       key: minter.keyPem,
       cert: minter.mint(names[0]!).chainPem,
       SNICallback: (name, cb) => {
-        pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err));
+        pki.leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        );
       },
     },
     handler,
@@ -100,10 +110,11 @@ async function startNotes(names: string[]): Promise<{ port: number; notes: strin
   return {
     port: (server.address() as AddressInfo).port,
     notes,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -166,7 +177,14 @@ rules:
   }
 
   test('the placeholder the agent stored comes back scrubbed through a rule without the credential, on the same host and another', async () => {
-    const w = await curl(`https://notes.acme.test:${notes.port}/notes`, ['-X', 'POST', '-H', 'content-type: text/plain', '--data-binary', 'remember SLUICE_SECRET_notes_token please']);
+    const w = await curl(`https://notes.acme.test:${notes.port}/notes`, [
+      '-X',
+      'POST',
+      '-H',
+      'content-type: text/plain',
+      '--data-binary',
+      'remember SLUICE_SECRET_notes_token please',
+    ]);
     assert.equal(w.status, 201);
     assert.ok(notes.notes.at(-1)!.includes(CANARY), 'the upstream stored the real value');
 
@@ -232,8 +250,8 @@ rules:
     assert.equal(typeof text, 'string');
     assert.ok(Buffer.isBuffer(binary));
     assertClean('ws text', String(text));
-    assertClean('ws binary', (binary).toString('latin1'));
-    assert.ok((binary).toString('latin1').startsWith('binary:remember [REDACTED:sluice]'));
+    assertClean('ws binary', binary.toString('latin1'));
+    assert.ok(binary.toString('latin1').startsWith('binary:remember [REDACTED:sluice]'));
     assert.ok(pings.length > 0, 'the ping reached the agent');
     assertClean('ws ping', Buffer.concat(pings).toString('latin1'));
     assertClean('ws close', closed.reason);

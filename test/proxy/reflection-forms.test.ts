@@ -34,7 +34,18 @@ async function startEcho(names: string[]): Promise<{ port: number; close(): Prom
     const { headers = {}, body = '', status } = c.input;
     res.writeHead(status?.code ?? 200, status?.reason ?? 'OK', headers).end(body);
   };
-  const server = createServer({ key: minter.keyPem, cert: minter.mint(names[0]!).chainPem, SNICallback: (name, cb) => void pki.leaves.get(name).then((ctx) => cb(null, ctx), (err: Error) => cb(err)) }, handler);
+  const server = createServer(
+    {
+      key: minter.keyPem,
+      cert: minter.mint(names[0]!).chainPem,
+      SNICallback: (name, cb) =>
+        void pki.leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        ),
+    },
+    handler,
+  );
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws, req) => {
     const c = CASES[Number(/^\/ws\/(\d+)/.exec(req.url ?? '')?.[1] ?? -1)];
@@ -54,10 +65,11 @@ async function startEcho(names: string[]): Promise<{ port: number; close(): Prom
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -70,7 +82,9 @@ describe('a credential the gate can inject never comes back, in any echo form (i
   before(async () => {
     echo = await startEcho(['echo.acme.test', 'plain.acme.test']);
     // Each secret belongs to a rule that can inject it: every response to the tenant is scrubbed of all.
-    const keep = SECRETS.map((_, i) => `  - id: keep-${i}\n    hosts: [api${i}.acme.test]\n    credential: { secret: s${i}, header: authorization, value: "Bearer {{secret}}" }`).join('\n');
+    const keep = SECRETS.map(
+      (_, i) => `  - id: keep-${i}\n    hosts: [api${i}.acme.test]\n    credential: { secret: s${i}, header: authorization, value: "Bearer {{secret}}" }`,
+    ).join('\n');
     g = await startTestGate(
       `
 dns:
@@ -116,7 +130,10 @@ ${keep}
         const got = await read(host, i);
         assert.equal(got.status, c.input.status?.code ?? 200, c.id);
         for (const s of Object.values(c.secrets ?? {})) assert.ok(!leaks(got.parts, s), `${c.id}: the secret can be read in what the agent received`);
-        assert.ok(got.parts.some((p) => p.includes('[REDACTED:sluice]')), `${c.id}: no marker`);
+        assert.ok(
+          got.parts.some((p) => p.includes('[REDACTED:sluice]')),
+          `${c.id}: no marker`,
+        );
         n++;
       }
       assert.ok(n > 250, `${n} HTTP cases`);
@@ -172,6 +189,10 @@ ${keep}
     const echoed = new Set(CASES.flatMap((c, i) => (c.kind === 'attack' && !isWs(c) ? [`/case/${i}`] : [])));
     const reads = g.audit.records.filter((r) => echoed.has(r.path));
     assert.ok(reads.length >= 2 * echoed.size, `${reads.length} records`);
-    for (const r of reads) assert.ok(r.findings.some((f) => f.type === 'reflected_secret' && f.location === 'response'), `${r.path} recorded no reflected_secret`);
+    for (const r of reads)
+      assert.ok(
+        r.findings.some((f) => f.type === 'reflected_secret' && f.location === 'response'),
+        `${r.path} recorded no reflected_secret`,
+      );
   });
 });

@@ -57,7 +57,16 @@ test('mapFailure takes every status from the table, and names an upstream failur
     assert.equal(f.status, REFUSALS[reason].status, reason);
     assert.equal(f.code, REFUSALS[reason].sluice);
   }
-  for (const raw of ['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE', 'CERT_HAS_EXPIRED', 'ERR_SOMETHING_NEW']) {
+  for (const raw of [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_SOCKET',
+    'EPIPE',
+    'CERT_HAS_EXPIRED',
+    'ERR_SOMETHING_NEW',
+  ]) {
     const f = mapFailure(Object.assign(new Error('boom'), { code: raw }));
     assert.equal(f.outcome, 'error', raw);
     assert.ok(isRefusalCode(f.error), `${raw} became ${f.error}`);
@@ -68,7 +77,7 @@ test('mapFailure takes every status from the table, and names an upstream failur
   }
 });
 
-test('a JSON-RPC refusal carries the table code; a message that is not JSON-RPC gets JSON-RPC\'s own', () => {
+test("a JSON-RPC refusal carries the table code; a message that is not JSON-RPC gets JSON-RPC's own", () => {
   assert.equal(jsonRpcDeny(1, { error: 'policy_denied', reason: 'r', rule: null, decision_id: 'd' }).error.code, -32001);
   assert.equal(jsonRpcDeny(1, { error: 'mcp_invalid_call', reason: 'r', rule: null, decision_id: 'd' }).error.code, -32602);
   assert.equal(jsonRpcCodeFor('jsonrpc_unreadable'), -32001);
@@ -87,7 +96,9 @@ test('types: a refusal code outside the table does not compile', () => {
 
 /** Every `.ts` file under `dir`. */
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 test('every refusal code named at a throw site in src/ is in the table', () => {

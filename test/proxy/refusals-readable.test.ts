@@ -56,7 +56,12 @@ rules:
     assert.equal(r.statusLine, 'HTTP/1.1 403 Forbidden');
     const body = JSON.parse(r.body) as { error: string; reason: string };
     assert.equal(body.error, 'policy_denied');
-    assert.match(body.reason, new RegExp(`^no rule allows GET http://content\\.test:${port}/admin/users \\(deny by default\\); rule content-docs covers this host but not this method, path, port or identity$`));
+    assert.match(
+      body.reason,
+      new RegExp(
+        `^no rule allows GET http://content\\.test:${port}/admin/users \\(deny by default\\); rule content-docs covers this host but not this method, path, port or identity$`,
+      ),
+    );
     assert.doesNotMatch(body.reason, /canary/);
   });
 

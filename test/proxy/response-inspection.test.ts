@@ -100,7 +100,11 @@ rules:
   });
 
   async function get(path: string, extra: string[] = []): Promise<{ status: number; body: string }> {
-    const r = await exec('curl', ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, '-w', '\n%{http_code}', ...extra, `https://content.test:${port}${path}`], { timeoutMs: 60_000 });
+    const r = await exec(
+      'curl',
+      ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, '-w', '\n%{http_code}', ...extra, `https://content.test:${port}${path}`],
+      { timeoutMs: 60_000 },
+    );
     const cut = r.stdout.lastIndexOf('\n');
     return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut) };
   }
@@ -116,7 +120,10 @@ rules:
       const body = JSON.parse(r.body) as { error: string; decision_id: string };
       assert.equal(body.error, 'injection_blocked');
       const rec = g.audit.records.find((x) => x.decision_id === body.decision_id);
-      assert.ok(rec?.findings.some((f) => f.type.startsWith('prompt_injection:')), JSON.stringify(rec?.findings));
+      assert.ok(
+        rec?.findings.some((f) => f.type.startsWith('prompt_injection:')),
+        JSON.stringify(rec?.findings),
+      );
       // Findings name the pattern, never the matched text.
       const recText = JSON.stringify(rec);
       for (const fragment of ['evil.example', 'id_rsa', 'reveal your system prompt', 'SWdub3Jl', '\u0456gnore']) {

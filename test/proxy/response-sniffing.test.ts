@@ -40,7 +40,12 @@ function png(): Buffer {
   ihdr[8] = 8;
   ihdr[9] = 2;
   const rows = Buffer.concat(Array.from({ length: 16 }, () => Buffer.concat([Buffer.from([0]), randomBytes(48)])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A real zip archive with one stored file (local header, data, central directory, end record). */
@@ -93,7 +98,10 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   '/ce-gzip-octet': { type: 'application/octet-stream', body: gzipSync(INJECTION), encoding: 'gzip' },
   '/multipart': {
     type: 'multipart/mixed; boundary=b0undary',
-    body: multipart('b0undary', [{ type: 'image/png', body: PNG }, { type: 'text/plain', body: INJECTION }]),
+    body: multipart('b0undary', [
+      { type: 'image/png', body: PNG },
+      { type: 'text/plain', body: INJECTION },
+    ]),
   },
   // Starts like a zlib stream but is not one: read as the text it is.
   '/multipart-qp': {
@@ -105,7 +113,10 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   },
   '/multipart-ok': {
     type: 'multipart/mixed; boundary=ok0',
-    body: multipart('ok0', [{ type: 'image/png', body: PNG }, { type: 'text/plain', body: 'Quarterly numbers: revenue =3D up, costs =3D flat.\r\n' }]),
+    body: multipart('ok0', [
+      { type: 'image/png', body: PNG },
+      { type: 'text/plain', body: 'Quarterly numbers: revenue =3D up, costs =3D flat.\r\n' },
+    ]),
   },
   '/zlib-lookalike': { type: 'application/octet-stream', body: Buffer.from(`x^2 + y^2 = 1\n${INJECTION}`) },
   // Bytes that only look binary: the text in them is still read.
@@ -163,12 +174,34 @@ rules:
   let n = 0;
   async function curl(path: string, extra: string[] = []): Promise<{ status: number; body: Buffer }> {
     const file = join(g.dir, `out-${++n}`);
-    const r = await exec('curl', ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, '-o', file, '-w', '%{http_code}', ...extra, `https://content.test:${port}${path}`], { timeoutMs: 60_000 });
+    const r = await exec(
+      'curl',
+      ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, '-o', file, '-w', '%{http_code}', ...extra, `https://content.test:${port}${path}`],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     return { status: Number(r.stdout), body: await readFile(file) };
   }
 
-  const blocked = ['/text-plain', '/octet', '/x-sh', '/toml', '/image-label', '/no-label', '/gzip-octet', '/gzip-no-label', '/gzip-gzip-octet', '/ce-gzip-octet', '/multipart', '/multipart-qp', '/zlib-lookalike', '/binary-then-text', '/nul-sprinkled', '/nul-prefixed', '/utf16'];
+  const blocked = [
+    '/text-plain',
+    '/octet',
+    '/x-sh',
+    '/toml',
+    '/image-label',
+    '/no-label',
+    '/gzip-octet',
+    '/gzip-no-label',
+    '/gzip-gzip-octet',
+    '/ce-gzip-octet',
+    '/multipart',
+    '/multipart-qp',
+    '/zlib-lookalike',
+    '/binary-then-text',
+    '/nul-sprinkled',
+    '/nul-prefixed',
+    '/utf16',
+  ];
   for (const path of blocked) {
     test(`the injection served as ${path.slice(1)} (${pages[path]!.type ?? 'no content-type'}) is blocked`, async () => {
       const r = await curl(path, ['--compressed']);
@@ -176,7 +209,10 @@ rules:
       const body = JSON.parse(r.body.toString('utf8')) as { error: string; decision_id: string };
       assert.equal(body.error, 'injection_blocked');
       const rec = g.audit.records.find((x) => x.decision_id === body.decision_id);
-      assert.ok(rec?.findings.some((f) => f.type.startsWith('prompt_injection:')), JSON.stringify(rec?.findings));
+      assert.ok(
+        rec?.findings.some((f) => f.type.startsWith('prompt_injection:')),
+        JSON.stringify(rec?.findings),
+      );
     });
   }
 

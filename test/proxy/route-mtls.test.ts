@@ -21,14 +21,11 @@ describe('route with mutual TLS', () => {
     const serverMinter = new LeafMinter(pki.ca);
     const serverLeaf = serverMinter.mint('127.0.0.4');
     // A server that accepts only clients presenting a certificate from the test CA.
-    server = createServer(
-      { key: serverMinter.keyPem, cert: serverLeaf.chainPem, ca: [pki.caPem], requestCert: true, rejectUnauthorized: true },
-      (req, res) => {
-        const peer = (req.socket as TLSSocket).getPeerCertificate();
-        seenClientCn = typeof peer.subject?.CN === 'string' ? peer.subject.CN : null;
-        res.end('private hello\n');
-      },
-    );
+    server = createServer({ key: serverMinter.keyPem, cert: serverLeaf.chainPem, ca: [pki.caPem], requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      seenClientCn = typeof peer.subject?.CN === 'string' ? peer.subject.CN : null;
+      res.end('private hello\n');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.4', r));
     port = (server.address() as AddressInfo).port;
     // A client certificate (extendedKeyUsage clientAuth) issued by the test CA with openssl.
@@ -38,8 +35,42 @@ describe('route with mutual TLS', () => {
     const ext = join(dir, 'client.ext');
     await writeFile(ext, 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
     const ok = (r: { code: number | null; stderr: string }): void => assert.equal(r.code, 0, r.stderr);
-    ok(await exec('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=sluice-gate.client']));
-    ok(await exec('openssl', ['x509', '-req', '-in', csr, '-CA', pki.caFile, '-CAkey', join(dir, 'upstream-ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', join(dir, 'client.pem')]));
+    ok(
+      await exec('openssl', [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        csr,
+        '-subj',
+        '/CN=sluice-gate.client',
+      ]),
+    );
+    ok(
+      await exec('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        pki.caFile,
+        '-CAkey',
+        join(dir, 'upstream-ca-key.pem'),
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        ext,
+        '-out',
+        join(dir, 'client.pem'),
+      ]),
+    );
     g = await startTestGate(`
 routes:
   vault:

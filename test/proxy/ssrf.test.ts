@@ -13,7 +13,9 @@ interface Deny {
 
 /** Send one absolute-form request with a raw socket, so the URL reaches the gate exactly as spelled. */
 async function rawGet(g: TestGate, url: string): Promise<{ status: number; body: string }> {
-  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, { timeoutMs: 5000 });
+  const { response } = await rawExchange(g.port, `GET ${url} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: ${g.auth}\r\nConnection: close\r\n\r\n`, {
+    timeoutMs: 5000,
+  });
   const r = parseRawResponse(response);
   return { status: r.status, body: r.body };
 }

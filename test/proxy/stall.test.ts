@@ -123,7 +123,13 @@ describe('no single exchange stalls the gate', () => {
   function post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: g.port, method: 'POST', path: `http://up.test:${port}/upload`, headers: { 'proxy-authorization': g.auth, 'content-length': String(body.length), ...headers } },
+        {
+          host: '127.0.0.1',
+          port: g.port,
+          method: 'POST',
+          path: `http://up.test:${port}/upload`,
+          headers: { 'proxy-authorization': g.auth, 'content-length': String(body.length), ...headers },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
@@ -251,7 +257,10 @@ describe('an exchange whose inspection outruns its budget is refused', () => {
         const body = kind === 'request body' ? prose(64 * 1024) : null;
         const req = request(
           {
-            host: '127.0.0.1', port: g.port, method: body ? 'POST' : 'GET', path: `http://up.test:${port}/x`,
+            host: '127.0.0.1',
+            port: g.port,
+            method: body ? 'POST' : 'GET',
+            path: `http://up.test:${port}/x`,
             headers: { 'proxy-authorization': g.auth, ...(body ? { 'content-type': 'text/plain', 'content-length': String(body.length) } : {}) },
           },
           (res) => {
@@ -271,7 +280,10 @@ describe('an exchange whose inspection outruns its budget is refused', () => {
       const rec = g.audit.records.find((x) => x.decision_id === deny.decision_id);
       assert.ok(rec, 'audited');
       assert.equal(rec.outcome, 'deny');
-      assert.ok(rec.findings.some((f) => f.type === 'inspection_budget_exceeded' && f.action === 'block'), JSON.stringify(rec.findings));
+      assert.ok(
+        rec.findings.some((f) => f.type === 'inspection_budget_exceeded' && f.action === 'block'),
+        JSON.stringify(rec.findings),
+      );
     });
   }
 });

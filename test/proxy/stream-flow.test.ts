@@ -92,14 +92,26 @@ rules:
           if (complete > 0) clientSaw?.();
         });
         res.on('error', (e) => (error = e.message));
-        res.on('close', () => resolve({ status: res.statusCode ?? 0, text, error: error ?? (res.complete ? null : 'incomplete'), decision: String(res.headers['x-sluice-decision'] ?? '') }));
+        res.on('close', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            error: error ?? (res.complete ? null : 'incomplete'),
+            decision: String(res.headers['x-sluice-decision'] ?? ''),
+          }),
+        );
       });
       req.on('error', reject);
       req.end();
     });
   }
 
-  for (const [path, n] of [['/ndjson', 3], ['/text', 2], ['/octet', 3], ['/unlabelled', 2]] as const) {
+  for (const [path, n] of [
+    ['/ndjson', 3],
+    ['/text', 2],
+    ['/octet', 3],
+    ['/unlabelled', 2],
+  ] as const) {
     test(`${path}: each line reaches the client before the upstream sends the next`, async () => {
       events.length = 0;
       const r = await read(path);
@@ -129,7 +141,10 @@ rules:
       const rec = find();
       assert.ok(rec, 'audited');
       assert.equal(rec.error, 'response_refused_mid_stream');
-      assert.ok(rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.action === 'block'), JSON.stringify(rec.findings));
+      assert.ok(
+        rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.action === 'block'),
+        JSON.stringify(rec.findings),
+      );
     });
   }
 });

@@ -28,7 +28,8 @@ async function waitFor<T>(get: () => T | undefined, ms = 3000): Promise<T> {
 
 function assertNoSecret(rec: AuditRecord): void {
   const text = JSON.stringify(rec);
-  for (const form of [SECRET, SECRET.slice(0, 20), SECRET.slice(-20), Buffer.from(SECRET).toString('base64')]) assert.ok(!text.includes(form), 'no form of the secret in the audit record');
+  for (const form of [SECRET, SECRET.slice(0, 20), SECRET.slice(-20), Buffer.from(SECRET).toString('base64')])
+    assert.ok(!text.includes(form), 'no form of the secret in the audit record');
 }
 
 describe('WebSocket DLP: binary messages, control payloads, secrets across messages', () => {
@@ -59,12 +60,19 @@ rules:
   });
 
   /** The session's audit record, once it has ended with `reason`. */
-  const blockedRecord = (path: string): Promise<AuditRecord> => waitFor(() => g.audit.records.find((r) => r.path === path && r.status === 101 && r.reason === 'dlp_blocked'));
+  const blockedRecord = (path: string): Promise<AuditRecord> =>
+    waitFor(() => g.audit.records.find((r) => r.path === path && r.status === 101 && r.reason === 'dlp_blocked'));
 
   const binaries = [
     { name: 'UTF-8 text', bytes: () => Buffer.from(`{"note":"the key is ${SECRET}"}`) },
-    { name: 'base64 inside binary', bytes: () => Buffer.concat([randomBytes(64), Buffer.from(` ${Buffer.from(SECRET).toString('base64')} `), randomBytes(64)]) },
-    { name: 'latin1 bytes around it', bytes: () => Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xe9]), Buffer.from(SECRET, 'latin1'), Buffer.from([0x00, 0x81])]) },
+    {
+      name: 'base64 inside binary',
+      bytes: () => Buffer.concat([randomBytes(64), Buffer.from(` ${Buffer.from(SECRET).toString('base64')} `), randomBytes(64)]),
+    },
+    {
+      name: 'latin1 bytes around it',
+      bytes: () => Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xe9]), Buffer.from(SECRET, 'latin1'), Buffer.from([0x00, 0x81])]),
+    },
   ];
   for (const [i, b] of binaries.entries()) {
     test(`a binary message carrying the secret (${b.name}) closes with 1008 and never reaches the upstream`, async () => {
@@ -80,7 +88,10 @@ rules:
       assert.deepEqual(echo.received.slice(before), [{ binaryBytes: 100 }]);
       const rec = await blockedRecord(path);
       assert.equal(rec.outcome, 'deny');
-      assert.ok(rec.findings.some((f) => f.type === 'known_secret' && f.location === 'ws.message' && f.action === 'block'), JSON.stringify(rec.findings));
+      assert.ok(
+        rec.findings.some((f) => f.type === 'known_secret' && f.location === 'ws.message' && f.action === 'block'),
+        JSON.stringify(rec.findings),
+      );
       assertNoSecret(rec);
     });
   }
@@ -125,7 +136,10 @@ rules:
     await waitFor(() => (r.frames.some((f) => f.opcode === OP.pong) ? true : undefined));
     r.socket.write(encodeFrame({ fin: true, opcode: OP.ping, payload: Buffer.from(SECRET), mask: 'new' }));
     assert.equal(await r.closeCode, 1008);
-    assert.deepEqual(echo.pings.slice(pings).map((p) => p.toString()), ['harmless']);
+    assert.deepEqual(
+      echo.pings.slice(pings).map((p) => p.toString()),
+      ['harmless'],
+    );
     assert.ok(!r.frames.some((f) => f.payload.toString('latin1').includes(SECRET)));
     assertNoSecret(await blockedRecord('/ping'));
   });
@@ -171,7 +185,10 @@ rules:
 
   test('an ordinary conversation in many small messages is relayed whole', async () => {
     const c = open(await openThroughGate(g, `ws://echo.test:${echo.port}/chat`));
-    const words = 'please summarise issue 4111 1111 then 1111 1111 and the commit 4f1c0b2e9d8a7c6b5a4f3e2d1c0b9a8f7e6d5c4b for build 550e8400-e29b-41d4-a716-446655440000 thanks'.split(' ');
+    const words =
+      'please summarise issue 4111 1111 then 1111 1111 and the commit 4f1c0b2e9d8a7c6b5a4f3e2d1c0b9a8f7e6d5c4b for build 550e8400-e29b-41d4-a716-446655440000 thanks'.split(
+        ' ',
+      );
     for (const w of words) {
       c.ws.send(`${w} `);
       assert.equal(await c.next(), `${w} `);

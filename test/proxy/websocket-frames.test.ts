@@ -47,28 +47,46 @@ describe('RFC 6455 frames', () => {
       encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.from('a'), mask: null }),
       encodeFrame({ fin: true, opcode: OP.close, payload: closePayload(CLOSE.normal, 'bye'), mask: null }),
     ]);
-    assert.deepEqual(parseAll(wire).map((f) => f.opcode), [OP.ping, OP.text, OP.close]);
+    assert.deepEqual(
+      parseAll(wire).map((f) => f.opcode),
+      [OP.ping, OP.text, OP.close],
+    );
   });
 
   test('a frame over the limit is refused from its header alone (1009), before its payload arrives', () => {
     const p = new FrameParser(() => 1000);
     const head = encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.alloc(1001), mask: null }).subarray(0, 4);
-    assert.throws(() => p.push(head, () => true), (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig);
+    assert.throws(
+      () => p.push(head, () => true),
+      (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig,
+    );
     // A 64-bit length announcing 2^62 bytes costs nothing either.
     const huge = Buffer.from([0x82, 0x7f, 0x40, 0, 0, 0, 0, 0, 0, 0]);
-    assert.throws(() => new FrameParser(() => 1 << 20).push(huge, () => true), (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig);
+    assert.throws(
+      () => new FrameParser(() => 1 << 20).push(huge, () => true),
+      (e: unknown) => e instanceof FrameError && e.code === CLOSE.tooBig,
+    );
   });
 
   test('control frames must be short and unfragmented (1002)', () => {
     const long = encodeFrame({ fin: true, opcode: OP.ping, payload: Buffer.alloc(126), mask: null });
-    assert.throws(() => parseAll(long), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+    assert.throws(
+      () => parseAll(long),
+      (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError,
+    );
     const fragmented = encodeFrame({ fin: false, opcode: OP.ping, payload: Buffer.alloc(1), mask: null });
-    assert.throws(() => parseAll(fragmented), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+    assert.throws(
+      () => parseAll(fragmented),
+      (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError,
+    );
   });
 
   test('a 64-bit length with the top bit set is a protocol error', () => {
     const bad = Buffer.from([0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1]);
-    assert.throws(() => parseAll(bad), (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError);
+    assert.throws(
+      () => parseAll(bad),
+      (e: unknown) => e instanceof FrameError && e.code === CLOSE.protocolError,
+    );
   });
 
   test('a close reason is cut to fit 125 bytes without splitting a character', () => {

@@ -106,7 +106,10 @@ rules:
     const pong = r.frames.find((f) => f.opcode === OP.pong);
     assert.equal(pong?.payload.toString(), 'hi');
     assert.equal(r.frames.find((f) => f.opcode === OP.text)?.payload.toString(), 'masked');
-    assert.ok(r.frames.every((f) => f.mask === null), 'frames to the agent are unmasked');
+    assert.ok(
+      r.frames.every((f) => f.mask === null),
+      'frames to the agent are unmasked',
+    );
     const close = Buffer.alloc(2);
     close.writeUInt16BE(1000);
     r.socket.write(encodeFrame({ fin: true, opcode: OP.close, payload: close, mask: 'new' }));

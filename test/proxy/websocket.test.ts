@@ -36,7 +36,8 @@ async function waitFor<T>(get: () => T | undefined, ms = 3000): Promise<T> {
 
 function assertNoSecret(rec: AuditRecord): void {
   const text = JSON.stringify(rec);
-  for (const form of [SECRET, SECRET.slice(0, 20), Buffer.from(SECRET).toString('base64')]) assert.ok(!text.includes(form), 'no form of the secret in the audit record');
+  for (const form of [SECRET, SECRET.slice(0, 20), Buffer.from(SECRET).toString('base64')])
+    assert.ok(!text.includes(form), 'no form of the secret in the audit record');
 }
 
 describe('WebSocket through the gate', () => {
@@ -163,7 +164,10 @@ rules:
     const rec = await waitFor(() => g.audit.records.find((r) => r.path === '/inject' && r.status === 101));
     assert.equal(rec.outcome, 'deny');
     assert.equal(rec.reason, 'injection_blocked');
-    assert.ok(rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.location === 'ws.message'), JSON.stringify(rec.findings));
+    assert.ok(
+      rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.location === 'ws.message'),
+      JSON.stringify(rec.findings),
+    );
     assert.ok(!JSON.stringify(rec).includes('Ignore all previous'), 'the audit record does not quote the injection');
     assert.ok(INJECTION_TEXT.length > 0);
   });

@@ -64,7 +64,10 @@ void test('a consumer gets only what it names: revocations alone open state.db, 
   assert.ok(existsSync(join(dir, STATE_DB_FILE)));
   for (const f of ['audit.db', 'master.key', 'secrets.json']) assert.equal(existsSync(join(dir, f)), false, f);
   const entry = await rt.revocations.revoke({ kind: 'session', value: 'ses_1', reason: 'test' });
-  assert.deepEqual(rt.revocations.list().map((e) => e.id), [entry.id]);
+  assert.deepEqual(
+    rt.revocations.list().map((e) => e.id),
+    [entry.id],
+  );
   assert.equal(rt.revocations.isRevoked(principal('ses_1'))?.id, entry.id);
   // No token verify key in this folder: asking for the verifier is what fails, with the key loader's own error.
   await assert.rejects(openRuntime({ dataDir: dir }, { need: ['verifier'] }), /token verify key/);
@@ -77,7 +80,10 @@ void test('a failure while opening closes what was already opened (the participa
   const dir = await dataDir();
   const loaded = await loadConfig(await configIn(dir));
   // The audit writer needs a logger: this fails after revocations registered this process as a participant.
-  await assert.rejects(openRuntime(loaded, { need: ['revocations', 'auditWriter'], revocations: { participant: 'gate' } }), /needs a loaded config and a logger/);
+  await assert.rejects(
+    openRuntime(loaded, { need: ['revocations', 'auditWriter'], revocations: { participant: 'gate' } }),
+    /needs a loaded config and a logger/,
+  );
   const db = new Database(join(dir, STATE_DB_FILE), { readonly: true });
   try {
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM participants').get() as { n: number }).n, 0);
@@ -116,7 +122,10 @@ void test('the gate, sluice mcp and the CLI take the same services from one runt
   // close() flushed the audit trail the gate wrote through: a reader (as `sluice audit` opens it) finds both decisions.
   const cli = await openRuntime({ dataDir: dir }, { need: ['auditReader'] });
   const records = cli.audit.reader.query({ session: 'ses_rt', order: 'asc' });
-  assert.deepEqual(records.map((r) => r.reason), ['no_rule_matched', 'identity_revoked']);
+  assert.deepEqual(
+    records.map((r) => r.reason),
+    ['no_rule_matched', 'identity_revoked'],
+  );
   await cli.close();
   await assert.rejects(rt.pins.list(), /closed/);
   assert.throws(() => rt.revocations.isRevoked(principal('ses_rt')), /closed/);

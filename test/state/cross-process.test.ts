@@ -89,6 +89,12 @@ void test('several processes opening a fresh state.db at once all migrate and wr
   );
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   const store = await openRevocationStore(dir, { watch: false });
-  assert.deepEqual(store.list().map((e) => e.value).sort(), Array.from({ length: n }, (_, i) => `jti-${i}`).sort());
+  assert.deepEqual(
+    store
+      .list()
+      .map((e) => e.value)
+      .sort(),
+    Array.from({ length: n }, (_, i) => `jti-${i}`).sort(),
+  );
   await store.close();
 });

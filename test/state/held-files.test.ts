@@ -25,11 +25,14 @@ void test("a file: secret pointing at the gate's state.db is refused, and the ga
   try {
     const resolver = new SecretResolver({ reveal: () => undefined, list: () => [] }, { baseDir: dir, env: {} });
     for (const ref of ['file:state.db', 'file:./state.db-shm']) {
-      assert.throws(() => resolver.resolve(ref), (err: Error & { reason?: string }) => {
-        assert.equal(err.reason, 'credential_unavailable');
-        assert.match(err.message, /one of the gate's own database files/);
-        return true;
-      });
+      assert.throws(
+        () => resolver.resolve(ref),
+        (err: Error & { reason?: string }) => {
+          assert.equal(err.reason, 'credential_unavailable');
+          assert.match(err.message, /one of the gate's own database files/);
+          return true;
+        },
+      );
     }
     // The shell closes as if it were the last connection unless our locks are intact.
     const q = await exec('sqlite3', [join(dir, 'state.db'), 'SELECT count(*) FROM revocations;'], { timeoutMs: 10_000 });

@@ -131,7 +131,11 @@ void test('undo lifts every matching revocation in force, once, in this process 
   const second = await store.revoke({ kind: 'session', value: 'ses_u', reason: 'twice' });
   const scoped = await store.revoke({ kind: 'session', value: 'ses_u', tenant: 'acme' });
   const u = await store.undo({ kind: 'session', value: 'ses_u', tenant: null });
-  assert.deepEqual(u?.undone.map((e) => e.id), [first.id, second.id], 'exactly the tenant asked for (none), oldest first');
+  assert.deepEqual(
+    u?.undone.map((e) => e.id),
+    [first.id, second.id],
+    'exactly the tenant asked for (none), oldest first',
+  );
   assert.ok(Number(u?.id) > Number(scoped.id), 'the undo is recorded after what it lifts');
   assert.equal(store.isRevoked(p)?.id, scoped.id, 'the tenant-scoped one still refuses');
   assert.equal(await store.undo({ kind: 'session', value: 'ses_u', tenant: null }), null, 'nothing left to undo there');
@@ -165,7 +169,7 @@ void test('a version-1 state.db (before undo) is migrated in place and keeps its
   await store.close();
 });
 
-void test('onChange tells listeners about this process\'s revocations; unsubscribe stops it', async () => {
+void test("onChange tells listeners about this process's revocations; unsubscribe stops it", async () => {
   const store = await open(await tempDir());
   const got: RevocationEntry[][] = [];
   const off = store.onChange((added) => got.push(added));

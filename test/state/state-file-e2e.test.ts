@@ -205,30 +205,34 @@ describe('state.db under a running gate', () => {
     await waitForStderr(gate, /state\.db: the state database was removed while in use/);
   });
 
-  test('another process holding the strongest lock it can get on state.db: the gate keeps serving and revocations keep arriving', { timeout: 60_000 }, async () => {
-    const { d, gate } = await gateIn();
-    const tok = await token(d, 'ses_locked');
-    assert.equal((await get(gate, tok)).status, 200);
-    const lock = holdLock(join(d.dir, 'state.db'));
-    try {
-      const kind = await lock.held;
-      // Requests keep being answered while the lock is held (revocations are read, never
-      // written, on the request path; WAL readers do not wait for a writer).
-      const answers: number[] = [];
-      for (let i = 0; i < 20; i++) answers.push((await get(gate, tok)).status);
-      assert.deepEqual(answers, Array<number>(20).fill(200), 'requests while another process holds a lock on state.db');
-      // The gate's connection keeps the file shared: nobody can lock readers out under it.
-      assert.equal(kind, 'write', 'another process took an exclusive lock on the file the gate has open');
-      // A CLI writer waits its bound, then says why; it never reports a revocation it did not write.
-      const blocked = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
-      assert.equal(blocked.code, 1, blocked.stdout);
-      assert.match(blocked.stderr, /state\.db: state database locked by another process/);
-    } finally {
-      await lock.release();
-    }
-    const r = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
-    assert.equal(r.code, 0, r.stderr);
-    const a = await until(gate, tok, 'the revoked session to be refused', (x) => x.status === 403);
-    assert.equal(a.error, 'identity_revoked');
-  });
+  test(
+    'another process holding the strongest lock it can get on state.db: the gate keeps serving and revocations keep arriving',
+    { timeout: 60_000 },
+    async () => {
+      const { d, gate } = await gateIn();
+      const tok = await token(d, 'ses_locked');
+      assert.equal((await get(gate, tok)).status, 200);
+      const lock = holdLock(join(d.dir, 'state.db'));
+      try {
+        const kind = await lock.held;
+        // Requests keep being answered while the lock is held (revocations are read, never
+        // written, on the request path; WAL readers do not wait for a writer).
+        const answers: number[] = [];
+        for (let i = 0; i < 20; i++) answers.push((await get(gate, tok)).status);
+        assert.deepEqual(answers, Array<number>(20).fill(200), 'requests while another process holds a lock on state.db');
+        // The gate's connection keeps the file shared: nobody can lock readers out under it.
+        assert.equal(kind, 'write', 'another process took an exclusive lock on the file the gate has open');
+        // A CLI writer waits its bound, then says why; it never reports a revocation it did not write.
+        const blocked = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
+        assert.equal(blocked.code, 1, blocked.stdout);
+        assert.match(blocked.stderr, /state\.db: state database locked by another process/);
+      } finally {
+        await lock.release();
+      }
+      const r = await sluice(['revoke', '--session', 'ses_locked', '--config', d.configFile]);
+      assert.equal(r.code, 0, r.stderr);
+      const a = await until(gate, tok, 'the revoked session to be refused', (x) => x.status === 403);
+      assert.equal(a.error, 'identity_revoked');
+    },
+  );
 });

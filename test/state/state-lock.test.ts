@@ -102,7 +102,10 @@ void test('a removed state.db: isRevoked refuses naming the removal, and still n
     assert.ok(first instanceof SluiceError && first.details.cause === 'removed', String(first));
     // Well past maxStaleMs (50 ms) and many polls later: the same precise refusal, reported once.
     await new Promise((r) => setTimeout(r, 300));
-    assert.throws(() => store.isRevoked(principal as never), (err: unknown) => err instanceof SluiceError && err.details.cause === 'removed');
+    assert.throws(
+      () => store.isRevoked(principal as never),
+      (err: unknown) => err instanceof SluiceError && err.details.cause === 'removed',
+    );
     assert.equal(reported.length, 1, reported.map(String).join('\n'));
   } finally {
     await store.close();

@@ -38,15 +38,20 @@ test('first list pins, unchanged passes, changed description is flagged and pend
     clock.t = 3_000;
     assert.deepEqual((await store.check('acme', 'tickets', [createPoisoned, get])).changed, ['tickets.create']);
     const listed = await store.list('tickets');
-    assert.deepEqual(listed.map((p) => [p.tool, p.hash, p.pending]), [
-      ['tickets.create', toolFingerprint(create), { hash: toolFingerprint(createPoisoned), seenAt: 2_000 }],
-      ['tickets.get', toolFingerprint(get), null],
-    ]);
+    assert.deepEqual(
+      listed.map((p) => [p.tool, p.hash, p.pending]),
+      [
+        ['tickets.create', toolFingerprint(create), { hash: toolFingerprint(createPoisoned), seenAt: 2_000 }],
+        ['tickets.get', toolFingerprint(get), null],
+      ],
+    );
     assert.equal(listed[0]?.firstSeen, 1_000);
     assert.equal(listed[0]?.acceptedAt, null);
     clock.t = 4_000;
     const accepted = await store.accept('tickets');
-    assert.deepEqual(accepted, [{ tenant: 'acme', server: 'tickets', tool: 'tickets.create', hash: toolFingerprint(createPoisoned), previousHash: toolFingerprint(create) }]);
+    assert.deepEqual(accepted, [
+      { tenant: 'acme', server: 'tickets', tool: 'tickets.create', hash: toolFingerprint(createPoisoned), previousHash: toolFingerprint(create) },
+    ]);
     assert.deepEqual((await store.check('acme', 'tickets', [createPoisoned, get])).changed, []);
     const after = (await store.list('tickets'))[0];
     assert.deepEqual([after?.hash, after?.acceptedAt, after?.pending, after?.firstSeen], [toolFingerprint(createPoisoned), 4_000, null, 1_000]);
@@ -63,7 +68,13 @@ test('a server that reverts to the pinned definition has nothing pending; new to
     assert.notEqual((await store.list())[0]?.pending, null);
     await store.check('acme', 'tickets', [create]);
     assert.equal((await store.list())[0]?.pending, null);
-    assert.deepEqual(await store.check('acme', 'tickets', [get, 'junk']), { firstList: false, changed: [], added: ['tickets.get'], removed: ['tickets.create'], invalid: [1] });
+    assert.deepEqual(await store.check('acme', 'tickets', [get, 'junk']), {
+      firstList: false,
+      changed: [],
+      added: ['tickets.get'],
+      removed: ['tickets.create'],
+      invalid: [1],
+    });
     assert.deepEqual((await store.check('acme', 'tickets', [{ ...get, description: 'changed' }])).changed, ['tickets.get']);
   }));
 
@@ -77,11 +88,20 @@ test('tenants and servers are isolated; accept can be limited to one tenant', ()
     assert.deepEqual((await store.check('globex', 'tickets', [create])).changed, ['tickets.create']);
     assert.deepEqual((await store.check('acme', 'other-server', [createPoisoned])).firstList, true);
     const one = await store.accept('tickets', 'globex');
-    assert.deepEqual(one.map((a) => a.tenant), ['globex']);
+    assert.deepEqual(
+      one.map((a) => a.tenant),
+      ['globex'],
+    );
     assert.deepEqual((await store.check('acme', 'tickets', [createPoisoned])).changed, ['tickets.create']);
     const rest = await store.accept('tickets');
-    assert.deepEqual(rest.map((a) => a.tenant), ['acme']);
-    assert.deepEqual((await store.list()).map((p) => `${p.server}/${p.tenant}/${p.tool}`), ['other-server/acme/tickets.create', 'tickets/acme/tickets.create', 'tickets/globex/tickets.create']);
+    assert.deepEqual(
+      rest.map((a) => a.tenant),
+      ['acme'],
+    );
+    assert.deepEqual(
+      (await store.list()).map((p) => `${p.server}/${p.tenant}/${p.tool}`),
+      ['other-server/acme/tickets.create', 'tickets/acme/tickets.create', 'tickets/globex/tickets.create'],
+    );
   }));
 
 test('pins persist across processes sharing state.db (schema versioned, WAL); bad keys and a closed store are typed errors', () =>

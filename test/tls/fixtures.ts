@@ -73,12 +73,7 @@ export async function customSelfSigned(
 }
 
 /** An openssl-made CA (bring-your-own-CA case): `newkey` e.g. 'rsa:2048' or 'ec' with a curve. */
-export async function opensslCa(
-  dir: string,
-  name: string,
-  keyArgs: string[],
-  opts: { ski: boolean },
-): Promise<{ certPath: string; keyPath: string }> {
+export async function opensslCa(dir: string, name: string, keyArgs: string[], opts: { ski: boolean }): Promise<{ certPath: string; keyPath: string }> {
   const cnf = join(dir, `${name}.cnf`);
   await writeFile(
     cnf,

@@ -73,7 +73,10 @@ function handshake(opts: ConnectionOptions): Promise<Outcome> {
 }
 
 void test('real handshake by SNI for a DNS name: trusted, name checked, chain includes the CA', async () => {
-  const port = await listen(createTlsServer({ SNICallback: sni }, (s) => s.end('hello')), '127.0.0.1');
+  const port = await listen(
+    createTlsServer({ SNICallback: sni }, (s) => s.end('hello')),
+    '127.0.0.1',
+  );
   const ok = await handshake({ host: '127.0.0.1', port, servername: 'example.test', ca: [ca.certPem] });
   assert.equal(ok.error, undefined);
   assert.equal(ok.authorized, true);

@@ -124,10 +124,7 @@ void test('LeafCertCache: LRU bound, recency, peek and renewal counters', async 
 void test('LeafCertCache: concurrent get() for one host mints once; spellings share an entry', async () => {
   const { ca } = await freshCa();
   const cache = new LeafCertCache(ca);
-  const contexts = await Promise.all([
-    ...Array.from({ length: 20 }, () => cache.get('same.test')),
-    cache.get('SAME.test.'),
-  ]);
+  const contexts = await Promise.all([...Array.from({ length: 20 }, () => cache.get('same.test')), cache.get('SAME.test.')]);
   assert.equal(cache.mints, 1);
   assert.equal(cache.size, 1);
   for (const c of contexts) assert.equal(c, contexts[0]);

@@ -125,7 +125,11 @@ void test('writeClientBundle: Sluice CA first, then the system roots, 0644, atom
     for (const k of keys(splitPemCertificates(await readFile(DEFAULT_SYSTEM_BUNDLE, 'utf8')))) assert.ok(have.has(k));
   }
   for (const pem of certs) new X509Certificate(pem);
-  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp file left',
+  );
   await assert.rejects(writeClientBundle(join(dir, 'x.pem'), 'not a cert'), { code: ErrorCode.TLS_CA });
   await assert.rejects(writeClientBundle(join(dir, 'no-such-dir', 'x.pem'), ca.certPem), { code: ErrorCode.TLS_CA });
 });

@@ -18,7 +18,8 @@ export const secretField = parsedBy((v) => {
   const expected = "expected a secret name like github_token, 'env:NAME' or 'file:PATH'";
   if (typeof v !== 'string') throw new TypeError(`${expected}; got ${describeValue(v)}`);
   if (v.startsWith('env:')) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(4))) throw new TypeError(`'${v}': an environment variable name is letters, digits and '_', not starting with a digit`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(4)))
+      throw new TypeError(`'${v}': an environment variable name is letters, digits and '_', not starting with a digit`);
     return v;
   }
   if (v.startsWith('file:')) {

@@ -30,7 +30,10 @@ const headerNameField = ruleHeaderName.refine((name) => !GATE_HEADERS.has(name),
 /** The template: where the secret goes, on one header line. */
 const templateField = z.string().superRefine((v, ctx) => {
   if (!v.includes(SECRET_TEMPLATE)) {
-    ctx.addIssue({ code: 'custom', message: `the value must contain ${SECRET_TEMPLATE} where the secret goes, like "Bearer ${SECRET_TEMPLATE}"; got ${describeValue(v)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `the value must contain ${SECRET_TEMPLATE} where the secret goes, like "Bearer ${SECRET_TEMPLATE}"; got ${describeValue(v)}`,
+    });
   }
   if (/[\0\r\n]/.test(v)) ctx.addIssue({ code: 'custom', message: 'must not contain line breaks' });
 });

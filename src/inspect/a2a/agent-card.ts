@@ -66,7 +66,27 @@ export function agentCardProblems(card: unknown): Finding[] {
 }
 
 const byFold = (names: readonly string[]): ReadonlyMap<string, string> => new Map(names.map((n) => [foldKey(n), n]));
-const CARD_FIELDS = byFold(['name', 'description', 'skills', 'url', 'version', 'provider', 'capabilities', 'securitySchemes', 'security', 'defaultInputModes', 'defaultOutputModes', 'protocolVersion', 'preferredTransport', 'additionalInterfaces', 'supportsAuthenticatedExtendedCard', 'signatures', 'iconUrl', 'documentationUrl', 'supportedInterfaces']);
+const CARD_FIELDS = byFold([
+  'name',
+  'description',
+  'skills',
+  'url',
+  'version',
+  'provider',
+  'capabilities',
+  'securitySchemes',
+  'security',
+  'defaultInputModes',
+  'defaultOutputModes',
+  'protocolVersion',
+  'preferredTransport',
+  'additionalInterfaces',
+  'supportsAuthenticatedExtendedCard',
+  'signatures',
+  'iconUrl',
+  'documentationUrl',
+  'supportedInterfaces',
+]);
 const SKILL_FIELDS = byFold(['id', 'name', 'description', 'tags', 'examples', 'inputModes', 'outputModes', 'security']);
 
 /**
@@ -82,9 +102,7 @@ export function looksLikeAgentCard(v: unknown): boolean {
   return ['kind', 'status', 'parts', 'artifact', 'artifacts', 'task', 'message'].every((k) => v[k] === undefined);
 }
 
-export type AgentCardParse =
-  | { ok: true; card: Record<string, unknown> }
-  | { ok: false; code: StrictJsonProblem | 'not_an_object'; message: string };
+export type AgentCardParse = { ok: true; card: Record<string, unknown> } | { ok: false; code: StrictJsonProblem | 'not_an_object'; message: string };
 
 export const DEFAULT_MAX_CARD_BYTES = 1024 * 1024;
 
@@ -99,6 +117,11 @@ export const DEFAULT_MAX_CARD_BYTES = 1024 * 1024;
  */
 export function parseAgentCard(body: Buffer | Uint8Array | string, maxBytes = DEFAULT_MAX_CARD_BYTES): AgentCardParse {
   const read = readJsonStrict(body, { maxBytes, maxDepth: 64 });
-  if (!read.ok) return { ok: false, code: read.code, message: `the agent card ${read.code === 'too_large' ? `is over ${maxBytes} bytes` : `is not strict JSON: ${read.message}`}` };
+  if (!read.ok)
+    return {
+      ok: false,
+      code: read.code,
+      message: `the agent card ${read.code === 'too_large' ? `is over ${maxBytes} bytes` : `is not strict JSON: ${read.message}`}`,
+    };
   return isObject(read.value) ? { ok: true, card: read.value } : { ok: false, code: 'not_an_object', message: 'the agent card is not a JSON object' };
 }

@@ -24,8 +24,18 @@ import { canonicalJson, comparePins, fingerprintTools, MAX_TOOL_NAME } from '../
 import type { PinComparison } from '../mcp/pins.js';
 
 export const CARD_PIN_FIELDS = [
-  'name', 'description', 'url', 'preferredTransport', 'additionalInterfaces', 'supportedInterfaces', 'provider',
-  'securitySchemes', 'security', 'securityRequirements', 'defaultInputModes', 'defaultOutputModes',
+  'name',
+  'description',
+  'url',
+  'preferredTransport',
+  'additionalInterfaces',
+  'supportedInterfaces',
+  'provider',
+  'securitySchemes',
+  'security',
+  'securityRequirements',
+  'defaultInputModes',
+  'defaultOutputModes',
 ] as const;
 export const SKILL_PIN_FIELDS = ['id', 'name', 'description', 'tags', 'examples', 'inputModes', 'outputModes', 'security', 'securityRequirements'] as const;
 /** The pin name of the card itself; skills are `skill:<id>`. */

@@ -32,33 +32,44 @@ export interface InboundScanOptions extends A2aScanLimits {
  * @example
  * scanInbound({ name: 'x' }, 'a2a.card', (t, l) => injection.scanToolDescription(t, l), injection) // []
  */
-export function scanInbound(value: unknown, prefix: string, scan: TextScan, injection: Pick<InjectionScanner, 'responseScanner'>, opts: InboundScanOptions = {}): Finding[] {
+export function scanInbound(
+  value: unknown,
+  prefix: string,
+  scan: TextScan,
+  injection: Pick<InjectionScanner, 'responseScanner'>,
+  opts: InboundScanOptions = {},
+): Finding[] {
   const out = new FindingList();
   const maxInline = opts.maxInlineChars ?? DEFAULT_MAX_INLINE_CHARS;
-  const problem = walkA2a(value, [], {
-    onKey: (key, at, pos) => out.addAt(scan(key, prefix), locate(prefix, at, undefined, `[#${pos}]`)),
-    onString: (text, segs, key, claimed) => {
-      if (key === 'text') opts.onText?.(text);
-      // Inline file bytes were read decoded, as their media type says.
-      if (claimed) return;
-      const found = scan(text, prefix);
-      if (found.length > 0) out.addAt(found, locate(prefix, segs));
-    },
-    onObject: (obj, segs) => {
-      const file = inlineFileOf(obj);
-      if (file === undefined) return undefined;
-      const location = locate(prefix, [...segs, keySeg(obj, file.field)]);
-      if (file.data.length > maxInline) {
-        out.add(notScanned(location, `inline file over ${maxInline} base64 characters`));
+  const problem = walkA2a(
+    value,
+    [],
+    {
+      onKey: (key, at, pos) => out.addAt(scan(key, prefix), locate(prefix, at, undefined, `[#${pos}]`)),
+      onString: (text, segs, key, claimed) => {
+        if (key === 'text') opts.onText?.(text);
+        // Inline file bytes were read decoded, as their media type says.
+        if (claimed) return;
+        const found = scan(text, prefix);
+        if (found.length > 0) out.addAt(found, locate(prefix, segs));
+      },
+      onObject: (obj, segs) => {
+        const file = inlineFileOf(obj);
+        if (file === undefined) return undefined;
+        const location = locate(prefix, [...segs, keySeg(obj, file.field)]);
+        if (file.data.length > maxInline) {
+          out.add(notScanned(location, `inline file over ${maxInline} base64 characters`));
+          return file.field;
+        }
+        // Not base64: left to be read as the string it is.
+        const bytes = decodeBase64(file.data);
+        if (bytes === undefined) return undefined;
+        out.addAt(inlineFileInjection(injection, file, bytes, location), location, 'base64');
         return file.field;
-      }
-      // Not base64: left to be read as the string it is.
-      const bytes = decodeBase64(file.data);
-      if (bytes === undefined) return undefined;
-      out.addAt(inlineFileInjection(injection, file, bytes, location), location, 'base64');
-      return file.field;
+      },
     },
-  }, walkBudget(opts));
+    walkBudget(opts),
+  );
   if (problem !== undefined) out.add(notScanned(prefix, problem));
   return out.list;
 }

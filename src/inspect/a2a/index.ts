@@ -8,8 +8,17 @@
  * import { isA2aMethod, scanA2aRequest, scanA2aResult, scanAgentCard, agentCardPinTools } from './inspect/a2a/index.js';
  */
 export {
-  A2A_METHODS, A2A_MESSAGE_METHODS, A2A_STREAMING_METHODS, A2A_CARD_METHODS, A2A_DENIED_CODE,
-  isA2aMethod, isA2aMessageMethod, isA2aStreamingMethod, isAgentCardMethod, isAgentCardPath, a2aJsonRpcDeny,
+  A2A_METHODS,
+  A2A_MESSAGE_METHODS,
+  A2A_STREAMING_METHODS,
+  A2A_CARD_METHODS,
+  A2A_DENIED_CODE,
+  isA2aMethod,
+  isA2aMessageMethod,
+  isA2aStreamingMethod,
+  isAgentCardMethod,
+  isAgentCardPath,
+  a2aJsonRpcDeny,
 } from './methods.js';
 export { scanA2aRequest } from './request-scan.js';
 export type { A2aRequestScanOptions, A2aRequestLike } from './request-scan.js';

@@ -35,7 +35,8 @@ export interface InlineFile {
 export function inlineFileOf(obj: Record<string, unknown>): InlineFile | undefined {
   const mime = str(obj.mimeType) ?? str(obj.mediaType);
   if (typeof obj.bytes === 'string') return { field: 'bytes', data: obj.bytes, mime };
-  if (typeof obj.raw === 'string' && obj.kind === undefined && obj.type === undefined) return { field: 'raw', data: obj.raw, mime: str(obj.mediaType) ?? str(obj.mimeType) };
+  if (typeof obj.raw === 'string' && obj.kind === undefined && obj.type === undefined)
+    return { field: 'raw', data: obj.raw, mime: str(obj.mediaType) ?? str(obj.mimeType) };
   return undefined;
 }
 
@@ -76,7 +77,12 @@ export function isBase64(text: string): boolean {
  * @example
  * inlineFileInjection(injection, { field: 'bytes', data, mime: 'text/html' }, bytes, 'a2a.result:parts[0].file.bytes')
  */
-export function inlineFileInjection(injection: Pick<InjectionScanner, 'responseScanner'>, file: InlineFile, bytes: Buffer, location: string): InjectionFinding[] {
+export function inlineFileInjection(
+  injection: Pick<InjectionScanner, 'responseScanner'>,
+  file: InlineFile,
+  bytes: Buffer,
+  location: string,
+): InjectionFinding[] {
   const type = contentKind(file.mime, '') === 'binary' && looksLikeText(bytes) ? 'text/plain; charset=utf-8' : file.mime;
   const rs = injection.responseScanner(type, location);
   return [...rs.push(bytes), ...rs.end()];

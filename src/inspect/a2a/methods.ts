@@ -13,10 +13,23 @@ import { jsonRpcError } from '../mcp/jsonrpc.js';
 import type { JsonRpcErrorResponse, JsonRpcId, McpDenyData } from '../mcp/jsonrpc.js';
 
 /** Methods whose params carry a `message` with `parts` (DLP and injection scanned). */
-export const A2A_MESSAGE_METHODS: readonly string[] = ['message/send', 'message/stream', 'SendMessage', 'SendStreamingMessage', 'tasks/send', 'tasks/sendSubscribe'];
+export const A2A_MESSAGE_METHODS: readonly string[] = [
+  'message/send',
+  'message/stream',
+  'SendMessage',
+  'SendStreamingMessage',
+  'tasks/send',
+  'tasks/sendSubscribe',
+];
 
 /** Methods answered with an SSE stream of JSON-RPC responses. */
-export const A2A_STREAMING_METHODS: readonly string[] = ['message/stream', 'SendStreamingMessage', 'tasks/resubscribe', 'SubscribeToTask', 'tasks/sendSubscribe'];
+export const A2A_STREAMING_METHODS: readonly string[] = [
+  'message/stream',
+  'SendStreamingMessage',
+  'tasks/resubscribe',
+  'SubscribeToTask',
+  'tasks/sendSubscribe',
+];
 
 /** Methods whose result is an agent card (the authenticated, extended one). */
 export const A2A_CARD_METHODS: readonly string[] = ['agent/getAuthenticatedExtendedCard', 'GetExtendedAgentCard'];
@@ -28,13 +41,24 @@ export const A2A_METHODS: readonly string[] = [
     ...A2A_STREAMING_METHODS,
     ...A2A_CARD_METHODS,
     // v0.3
-    'tasks/get', 'tasks/list', 'tasks/cancel',
-    'tasks/pushNotificationConfig/set', 'tasks/pushNotificationConfig/get', 'tasks/pushNotificationConfig/list', 'tasks/pushNotificationConfig/delete',
+    'tasks/get',
+    'tasks/list',
+    'tasks/cancel',
+    'tasks/pushNotificationConfig/set',
+    'tasks/pushNotificationConfig/get',
+    'tasks/pushNotificationConfig/list',
+    'tasks/pushNotificationConfig/delete',
     // v1.0
-    'GetTask', 'ListTasks', 'CancelTask',
-    'CreateTaskPushNotificationConfig', 'GetTaskPushNotificationConfig', 'ListTaskPushNotificationConfigs', 'DeleteTaskPushNotificationConfig',
+    'GetTask',
+    'ListTasks',
+    'CancelTask',
+    'CreateTaskPushNotificationConfig',
+    'GetTaskPushNotificationConfig',
+    'ListTaskPushNotificationConfigs',
+    'DeleteTaskPushNotificationConfig',
     // before 0.2
-    'tasks/pushNotification/set', 'tasks/pushNotification/get',
+    'tasks/pushNotification/set',
+    'tasks/pushNotification/get',
   ]),
 ];
 

@@ -27,7 +27,8 @@ const V1_CONTENT = ['text', 'raw', 'url', 'data'] as const;
  */
 export function messageProblems(message: unknown, prefix = 'a2a.message'): Finding[] {
   if (!isObject(message)) return [{ type: 'a2a_message_invalid', location: prefix, action: 'block', detail: 'the message is not an object' }];
-  if (!Array.isArray(message.parts)) return [{ type: 'a2a_message_invalid', location: `${prefix}:parts`, action: 'block', detail: 'the message has no "parts" array' }];
+  if (!Array.isArray(message.parts))
+    return [{ type: 'a2a_message_invalid', location: `${prefix}:parts`, action: 'block', detail: 'the message has no "parts" array' }];
   const out: Finding[] = [];
   message.parts.forEach((part, i) => {
     const problem = partProblem(part);

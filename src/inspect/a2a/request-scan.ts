@@ -66,7 +66,12 @@ const MAX_PAIR_KEY = 128;
  * scanA2aRequest({ method: 'message/send', params: { message: { parts: [{ kind: 'data', data: { config: { api_key: 'sk-test-...' } } }] } } }, dlp, undefined)
  * // [{ type: 'generic_secret', location: 'a2a.message:parts[0].data.config.api_key', action: 'block', detail: 'found with its property name' }]
  */
-export function scanA2aRequest(req: A2aRequestLike, dlp: DlpTextScanner, injection: InjectionTextScanner | undefined, opts: A2aRequestScanOptions = {}): Finding[] {
+export function scanA2aRequest(
+  req: A2aRequestLike,
+  dlp: DlpTextScanner,
+  injection: InjectionTextScanner | undefined,
+  opts: A2aRequestScanOptions = {},
+): Finding[] {
   const scan = new OutboundScan(dlp, injection, opts);
   const params = req.params;
   if (!isA2aMessageMethod(req.method)) {
@@ -115,18 +120,23 @@ class OutboundScan {
   }
 
   walk(value: unknown, prefix: string): void {
-    const problem = walkA2a(value, [], {
-      onKey: (key, at, pos) => {
-        const found = this.dlp.scanText(key, prefix);
-        if (found.length > 0) this.tainted.add(key);
-        this.keyTypes.set(key, new Set(found.map((f) => f.type)));
-        const all = [...found, ...(this.injection?.scanText(key, prefix) ?? []), ...this.homoglyphs(key, prefix)];
-        if (all.length > 0) this.out.addAt(all, locate(prefix, at, this.showKey, `[#${pos}]`));
+    const problem = walkA2a(
+      value,
+      [],
+      {
+        onKey: (key, at, pos) => {
+          const found = this.dlp.scanText(key, prefix);
+          if (found.length > 0) this.tainted.add(key);
+          this.keyTypes.set(key, new Set(found.map((f) => f.type)));
+          const all = [...found, ...(this.injection?.scanText(key, prefix) ?? []), ...this.homoglyphs(key, prefix)];
+          if (all.length > 0) this.out.addAt(all, locate(prefix, at, this.showKey, `[#${pos}]`));
+        },
+        onString: (text, segs, key, claimed) => this.string(text, segs, claimed ? undefined : key, prefix, claimed),
+        onSiblings: this.join ? (strings) => this.siblings(strings, prefix) : undefined,
+        onObject: (obj, segs) => this.inlineFile(obj, segs, prefix),
       },
-      onString: (text, segs, key, claimed) => this.string(text, segs, claimed ? undefined : key, prefix, claimed),
-      onSiblings: this.join ? (strings) => this.siblings(strings, prefix) : undefined,
-      onObject: (obj, segs) => this.inlineFile(obj, segs, prefix),
-    }, this.budget);
+      this.budget,
+    );
     if (problem !== undefined) this.out.add(notScanned(prefix, problem));
   }
 

@@ -78,7 +78,12 @@ export class StreamingBodyScanner implements BodyScanner {
     return this.container !== undefined && this.raw !== null;
   }
 
-  constructor(private readonly scan: WindowScan, private readonly kind: BodyKind, private readonly maxScanBytes: number, private readonly limitAction: FindingAction = 'block') {
+  constructor(
+    private readonly scan: WindowScan,
+    private readonly kind: BodyKind,
+    private readonly maxScanBytes: number,
+    private readonly limitAction: FindingAction = 'block',
+  ) {
     this.json = kind === 'json' ? new JsonUnescaper() : undefined;
   }
 
@@ -130,9 +135,15 @@ export class StreamingBodyScanner implements BodyScanner {
     const unread = (why: string): void => {
       found.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: why });
     };
-    const real = unpackContainer(kind, body, Math.max(0, this.maxScanBytes - body.length), (text) => {
-      found.push(...inner.push(Buffer.from(text, 'latin1')), ...inner.push(Buffer.from('\n')));
-    }, unread);
+    const real = unpackContainer(
+      kind,
+      body,
+      Math.max(0, this.maxScanBytes - body.length),
+      (text) => {
+        found.push(...inner.push(Buffer.from(text, 'latin1')), ...inner.push(Buffer.from('\n')));
+      },
+      unread,
+    );
     if (!real) return;
     found.push(...inner.end());
     for (const f of found) {

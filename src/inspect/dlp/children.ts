@@ -46,7 +46,14 @@ export interface ChildOptions {
  * decoded bytes hold printable text; runs that decode to opaque bytes are reported to
  * `onOpaque` with their decoded length (for the decode budget) and never materialized.
  */
-export function forEachDecoded(text: string, runs: readonly number[], kinds: readonly number[], o: ChildOptions, onChild: (decoded: string, enc: string, toParent: ToRaw) => void, onOpaque: (decodedLength: number) => void): void {
+export function forEachDecoded(
+  text: string,
+  runs: readonly number[],
+  kinds: readonly number[],
+  o: ChildOptions,
+  onChild: (decoded: string, enc: string, toParent: ToRaw) => void,
+  onOpaque: (decodedLength: number) => void,
+): void {
   for (let r = 0; r < runs.length; r += 2) {
     let rs = runs[r] as number;
     const re = runs[r + 1] as number;
@@ -82,7 +89,11 @@ export function forEachDecoded(text: string, runs: readonly number[], kinds: rea
           let q = re;
           while (q > rs && text.charCodeAt(q - 1) === 61) q--;
           onOpaque(Math.floor(((q - rs) * 3) / 4));
-        } else onChild(decodeBase64Run(text.slice(rs, re)), k === RUN_BASE64 ? 'base64' : 'base64url', (s, e) => [rs + Math.floor(s / 3) * 4, Math.min(re, rs + Math.ceil(e / 3) * 4)]);
+        } else
+          onChild(decodeBase64Run(text.slice(rs, re)), k === RUN_BASE64 ? 'base64' : 'base64url', (s, e) => [
+            rs + Math.floor(s / 3) * 4,
+            Math.min(re, rs + Math.ceil(e / 3) * 4),
+          ]);
         continue;
       }
       if (k !== RUN_HEX_DASHED) continue; // not encoded data

@@ -40,7 +40,12 @@ export function buildDlp(cfg: InspectConfig, secrets: SecretResolver, storeNames
     else actions[id] = a;
   }
   const scanner = new DlpScanner({
-    extraPatterns: cfg.dlp.extra_patterns.map((p) => ({ id: p.id, regex: p.regex, ...(p.action ? { action: p.action } : {}), ...(p.keywords ? { keywords: p.keywords } : {}) })),
+    extraPatterns: cfg.dlp.extra_patterns.map((p) => ({
+      id: p.id,
+      regex: p.regex,
+      ...(p.action ? { action: p.action } : {}),
+      ...(p.keywords ? { keywords: p.keywords } : {}),
+    })),
     actions,
     known: new KnownSecrets(known),
     maxScanBytes: cfg.dlp.max_body_bytes,

@@ -41,7 +41,8 @@ const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'ut
  * variation selectors, fillers and fullwidth forms: a native test, so ordinary
  * non-ASCII text (accents, quotes, dashes, CJK) never reaches foldUnicode's loop.
  */
-const ZW_TRIGGER = /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/;
+const ZW_TRIGGER =
+  /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/;
 
 export interface ScanContext {
   location: string;
@@ -101,7 +102,11 @@ function softBreak(text: string): boolean {
  * their copies of the text add up instead of multiplying (escape then unicode, never
  * unicode then escape then unicode).
  */
-const WHOLE_TEXT: ReadonlyArray<[string, number]> = [['escape', DEC_ESCAPE], ['quoted-printable', DEC_QP], ['unicode', DEC_ZW]];
+const WHOLE_TEXT: ReadonlyArray<[string, number]> = [
+  ['escape', DEC_ESCAPE],
+  ['quoted-printable', DEC_QP],
+  ['unicode', DEC_ZW],
+];
 
 /** The whole-text layers the end of `chain` rules out: each one there, and those before it. */
 function wholeTextDone(chain: string | undefined): number {
@@ -138,7 +143,12 @@ export class DlpEngine {
     const keywords = [...byKeyword.keys()];
     // known secrets share the index: one filter test per byte covers keywords and needles
     this.index = new KeywordIndex(keywords, opts.known?.needles() ?? []);
-    this.matcher = new LayerMatcher(compiled, keywords.map((k) => byKeyword.get(k) as number[]), this.index, this.actions);
+    this.matcher = new LayerMatcher(
+      compiled,
+      keywords.map((k) => byKeyword.get(k) as number[]),
+      this.index,
+      this.actions,
+    );
   }
 
   /** Scan `text` (a byte string) and its decoded layers; findings go to `ctx.emit`. */
@@ -204,7 +214,16 @@ export class DlpEngine {
     const urlLayers = chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
     if (urlLayers >= URL_DEPTH && (dec & DEC_PERCENT) !== 0 && percentDecode(text) !== undefined) {
       const [rs, re] = toRaw(0, n);
-      ctx.emit({ type: 'url_encoding_depth', location: ctx.location, action: this.actions['url_encoding_depth'] ?? 'block', detail: `still percent-encoded after ${URL_DEPTH} decodes` }, rs, re);
+      ctx.emit(
+        {
+          type: 'url_encoding_depth',
+          location: ctx.location,
+          action: this.actions['url_encoding_depth'] ?? 'block',
+          detail: `still percent-encoded after ${URL_DEPTH} decodes`,
+        },
+        rs,
+        re,
+      );
       return;
     }
     if (depth >= MAX_DEPTH) {
@@ -214,7 +233,16 @@ export class DlpEngine {
     this.decodeChildren(text, runs, idx.kinds, idx.groupStarts, dec, chain, depth, toRaw, ctx, queue, unread);
   }
 
-  private child(text: string, enc: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private child(
+    text: string,
+    enc: string,
+    chain: string | undefined,
+    depth: number,
+    toRaw: ToRaw,
+    ctx: ScanContext,
+    queue: Array<Pending | null>,
+    unread: Unread,
+  ): void {
     if (text.length === 0) return;
     if (text.length > ctx.budget.left) {
       ctx.budget.exhausted = true;
@@ -231,25 +259,60 @@ export class DlpEngine {
     queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
   }
 
-  private decodeChildren(text: string, runs: number[], kinds: number[], groupStarts: number[], dec: number, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private decodeChildren(
+    text: string,
+    runs: number[],
+    kinds: number[],
+    groupStarts: number[],
+    dec: number,
+    chain: string | undefined,
+    depth: number,
+    toRaw: ToRaw,
+    ctx: ScanContext,
+    queue: Array<Pending | null>,
+    unread: Unread,
+  ): void {
     const opts = {
-      percent: (dec & DEC_PERCENT) !== 0, escape: (dec & DEC_ESCAPE) !== 0, zeroWidth: (dec & DEC_ZW) !== 0, plusAsSpace: ctx.plusAsSpace, firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
-      utf16: (dec & DEC_NUL) !== 0, qp: (dec & DEC_QP) !== 0, regroup: (dec & DEC_REGROUP) !== 0, groupStarts,
+      percent: (dec & DEC_PERCENT) !== 0,
+      escape: (dec & DEC_ESCAPE) !== 0,
+      zeroWidth: (dec & DEC_ZW) !== 0,
+      plusAsSpace: ctx.plusAsSpace,
+      firstRunSkip: depth === 0 ? ctx.firstRunSkip : 0,
+      utf16: (dec & DEC_NUL) !== 0,
+      qp: (dec & DEC_QP) !== 0,
+      regroup: (dec & DEC_REGROUP) !== 0,
+      groupStarts,
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;
         addUnread(unread, 'budget', toRaw(s, e));
       },
     };
-    forEachDecoded(text, runs, kinds, opts, (decoded, enc, toParent) => {
-      this.child(decoded, enc, chain, depth, (s, e) => {
-        const [a, b] = toParent(s, e);
-        return toRaw(a, b);
-      }, ctx, queue, unread);
-    }, () => {
-      // Decoded bytes that hold no text are never materialized or scanned: they cost
-      // nothing, so they do not draw on the budget that text layers need.
-    });
+    forEachDecoded(
+      text,
+      runs,
+      kinds,
+      opts,
+      (decoded, enc, toParent) => {
+        this.child(
+          decoded,
+          enc,
+          chain,
+          depth,
+          (s, e) => {
+            const [a, b] = toParent(s, e);
+            return toRaw(a, b);
+          },
+          ctx,
+          queue,
+          unread,
+        );
+      },
+      () => {
+        // Decoded bytes that hold no text are never materialized or scanned: they cost
+        // nothing, so they do not draw on the budget that text layers need.
+      },
+    );
   }
 }
 
@@ -270,7 +333,8 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
   for (let r = 0; r < runs.length; r += 2) {
     const k = kinds[r >>> 1] ?? 0;
     const kind = k & RUN_KIND;
-    if ((runs[r + 1] as number) - (runs[r] as number) >= 16 && (k & PRINTABLE) !== 0 && (kind === RUN_HEX || kind === RUN_BASE64 || kind === RUN_BASE64URL)) return true;
+    if ((runs[r + 1] as number) - (runs[r] as number) >= 16 && (k & PRINTABLE) !== 0 && (kind === RUN_HEX || kind === RUN_BASE64 || kind === RUN_BASE64URL))
+      return true;
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
   return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);

@@ -25,7 +25,31 @@ export type HostMatcher = (text: string) => Finding[];
 
 const MAX_CARRIER_LABELS = 7;
 const MAX_HOST_LENGTH = 160;
-const CREDENTIAL_PREFIXES = ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat_', 'xoxb_', 'xoxp_', 'xapp_', 'sk_ant_', 'sk_proj_', 'sk_live_', 'rk_live_', 'akia', 'asia', 'hf_', 'npm_', 'pypi_', 'gsk_', 'hvs_', 'dop_v1_', 'aiza'];
+const CREDENTIAL_PREFIXES = [
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'github_pat_',
+  'glpat_',
+  'xoxb_',
+  'xoxp_',
+  'xapp_',
+  'sk_ant_',
+  'sk_proj_',
+  'sk_live_',
+  'rk_live_',
+  'akia',
+  'asia',
+  'hf_',
+  'npm_',
+  'pypi_',
+  'gsk_',
+  'hvs_',
+  'dop_v1_',
+  'aiza',
+];
 
 export function scanHostname(rawHost: string, match?: HostMatcher, actions: Readonly<Record<string, FindingAction>> = {}): Finding[] {
   const host = normalizeHost(rawHost);
@@ -60,7 +84,8 @@ export function scanHostname(rawHost: string, match?: HostMatcher, actions: Read
   }
 
   const underscored = joined.toLowerCase().replace(/-/g, '_');
-  if (joined.length >= 20 && CREDENTIAL_PREFIXES.some((p) => underscored.startsWith(p))) add('hostname_secret_prefix', undefined, 'labels start with a credential prefix');
+  if (joined.length >= 20 && CREDENTIAL_PREFIXES.some((p) => underscored.startsWith(p)))
+    add('hostname_secret_prefix', undefined, 'labels start with a credential prefix');
   if (carriers.length > MAX_CARRIER_LABELS) add('hostname_label_count', undefined, `${carriers.length} labels below the registrable domain`);
   if (host.length > MAX_HOST_LENGTH) add('hostname_length', undefined, `${host.length} characters`);
   if (isBenignCarrierSuffix(host)) return out;
@@ -74,7 +99,8 @@ export function scanHostname(rawHost: string, match?: HostMatcher, actions: Read
     if (l.startsWith('xn--')) continue;
     const core = l.replace(/-/g, '');
     if (/[0-9a-f]{24,}/i.test(l) && /[0-9]/.test(l)) add('hostname_entropy', 'hex', 'long hex run in a label');
-    else if (core.length >= 20 && charClassCount(core) >= 2 && /[0-9]/.test(core) && shannonEntropy(core) >= 3.6) add('hostname_entropy', undefined, 'long high-entropy label');
+    else if (core.length >= 20 && charClassCount(core) >= 2 && /[0-9]/.test(core) && shannonEntropy(core) >= 3.6)
+      add('hostname_entropy', undefined, 'long high-entropy label');
   }
   return out;
 }

@@ -103,9 +103,16 @@ const PAIR = (() => {
     const ca = CLS[a] as number;
     const cb = CLS[b] as number;
     const alnum = C_UPPER | C_LOWER | C_DIGIT;
-    t[v] = ca | cb | ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) | (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) | ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0)
-      | (((GAP[a] as number) | (GAP[b] as number)) & 1 ? P_GROUP_SEP : 0) | (((GAP[a] as number) | (GAP[b] as number)) & 2 ? P_PAIR_SEP : 0) | ((GAP[a] as number) & 6 && (GAP[b] as number) & 6 ? P_HEX_SEP2 : 0)
-      | ((ca | cb) & (C_UPPER | C_DIGIT) ? P_UPPER_DIGIT : 0);
+    t[v] =
+      ca |
+      cb |
+      ((ca & cb & C_RUN) !== 0 ? P_RUN2 : 0) |
+      (DIGIT_KEEP[a] === 1 && DIGIT_KEEP[b] === 1 ? P_DIGIT2 : 0) |
+      ((ca & alnum) !== 0 && (cb & alnum) !== 0 ? P_ALNUM2 : 0) |
+      (((GAP[a] as number) | (GAP[b] as number)) & 1 ? P_GROUP_SEP : 0) |
+      (((GAP[a] as number) | (GAP[b] as number)) & 2 ? P_PAIR_SEP : 0) |
+      ((GAP[a] as number) & 6 && (GAP[b] as number) & 6 ? P_HEX_SEP2 : 0) |
+      ((ca | cb) & (C_UPPER | C_DIGIT) ? P_UPPER_DIGIT : 0);
   }
   return t;
 })();
@@ -131,7 +138,11 @@ export function needleHash(w: number): number {
 
 /** Rough weight of a character in text and JSON, for picking rare anchors. */
 const ENGLISH = 'etaoinshrdlcumwfgypbvkjxqz';
-const COMMON = new Set('th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ta'.split(' '));
+const COMMON = new Set(
+  'th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ta'.split(
+    ' ',
+  ),
+);
 function charWeight(c: number): number {
   const f = FOLD[c & 255] as number;
   const li = f >= 97 && f <= 122 ? ENGLISH.indexOf(String.fromCharCode(f)) : -1;
@@ -184,7 +195,8 @@ export class KeywordIndex {
       tri.push([key, i, o]);
     };
     this.kwCodes = keywords.map((kw, i) => {
-      if (kw.length < 3 || kw !== kw.toLowerCase() || [...kw].some((ch) => ch.charCodeAt(0) > 255)) throw new Error(`keyword ${JSON.stringify(kw)}: 3+ lower-case latin1 characters`);
+      if (kw.length < 3 || kw !== kw.toLowerCase() || [...kw].some((ch) => ch.charCodeAt(0) > 255))
+        throw new Error(`keyword ${JSON.stringify(kw)}: 3+ lower-case latin1 characters`);
       if (kw.length === 3) {
         addTri(kw, i, 0);
         this.addBi(kw, i, 1);
@@ -245,7 +257,10 @@ export function mergeSorted(a: number[], c: number[]): number[] {
   let i = 0;
   let k = 0;
   while (i < a.length || k < c.length) {
-    const takeA = k >= c.length || (i < a.length && ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
+    const takeA =
+      k >= c.length ||
+      (i < a.length &&
+        ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
     if (takeA) {
       out.push(a[i] as number, a[i + 1] as number);
       i += 2;
@@ -268,7 +283,8 @@ export function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number
 function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
   const h = triHash(key);
   const end = ki.triAt[h + 1] as number;
-  for (let e = ki.triAt[h] as number; e < end; e++) if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
+  for (let e = ki.triAt[h] as number; e < end; e++)
+    if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);
 }
 
 /** A bigram anchor in word `j`. */

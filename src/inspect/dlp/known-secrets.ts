@@ -89,7 +89,9 @@ export class KnownSecrets {
 }
 
 function gram(s: string, at: number): number {
-  return (((s.charCodeAt(at) & 0xff) << 24) | ((s.charCodeAt(at + 1) & 0xff) << 16) | ((s.charCodeAt(at + 2) & 0xff) << 8) | (s.charCodeAt(at + 3) & 0xff)) >>> 0;
+  return (
+    (((s.charCodeAt(at) & 0xff) << 24) | ((s.charCodeAt(at + 1) & 0xff) << 16) | ((s.charCodeAt(at + 2) & 0xff) << 8) | (s.charCodeAt(at + 3) & 0xff)) >>> 0
+  );
 }
 
 /** [needle, encoding] pairs for one secret. */

@@ -54,7 +54,12 @@ export class LayerMatcher {
   private readonly windowOrder: number[] = [];
   private readonly hitOrder: number[] = [];
 
-  constructor(private readonly compiled: readonly Compiled[], private readonly kwTargets: readonly number[][], private readonly index: KeywordIndex, private readonly actions: Readonly<Record<string, FindingAction>>) {
+  constructor(
+    private readonly compiled: readonly Compiled[],
+    private readonly kwTargets: readonly number[][],
+    private readonly index: KeywordIndex,
+    private readonly actions: Readonly<Record<string, FindingAction>>,
+  ) {
     compiled.forEach((c, i) => {
       const t = c.spec.trigger;
       if (t?.run === 'alnum') this.alnumTriggers.push(i);
@@ -88,7 +93,12 @@ export class LayerMatcher {
       const kind = (chain ?? '').slice((chain ?? '').lastIndexOf('+') + 1);
       for (const [s, e] of encodedKeyMaterial(text, idx.runs, kind)) {
         const type = 'encoded_high_entropy';
-        const finding: Finding = { type, location: ctx.location, action: this.actions[type] ?? (kind === 'hex' ? 'block' : 'warn'), detail: 'random-looking key material inside encoded data' };
+        const finding: Finding = {
+          type,
+          location: ctx.location,
+          action: this.actions[type] ?? (kind === 'hex' ? 'block' : 'warn'),
+          detail: 'random-looking key material inside encoded data',
+        };
         if (chain !== undefined) finding.encoding = chain;
         cands.push({ finding, generic: true, s, e });
       }
@@ -241,7 +251,12 @@ export class LayerMatcher {
       const s = spans[i] as number;
       const e = spans[i + 1] as number;
       if (toRaw(s, e)[1] > ctx.limit) continue;
-      const finding: Finding = { type: 'bip39_mnemonic', location: ctx.location, action: this.actions['bip39_mnemonic'] ?? 'block', detail: 'BIP-39 seed phrase (wordlist words, checksum valid)' };
+      const finding: Finding = {
+        type: 'bip39_mnemonic',
+        location: ctx.location,
+        action: this.actions['bip39_mnemonic'] ?? 'block',
+        detail: 'BIP-39 seed phrase (wordlist words, checksum valid)',
+      };
       if (chain !== undefined) finding.encoding = chain;
       out.push({ finding, generic: false, s, e });
     }

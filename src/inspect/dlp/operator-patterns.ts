@@ -25,7 +25,10 @@ export interface OperatorPattern {
 
 /** Thrown for an operator pattern that cannot be used; the message says why. */
 export class UnsafePatternError extends Error {
-  constructor(readonly patternId: string, reason: string) {
+  constructor(
+    readonly patternId: string,
+    reason: string,
+  ) {
     super(`dlp pattern ${JSON.stringify(patternId)}: ${reason}`);
     this.name = 'UnsafePatternError';
   }
@@ -47,7 +50,9 @@ export function compileOperatorPattern(p: OperatorPattern): PatternSpec {
   }
   if (regex.test('')) throw new UnsafePatternError(p.id, 'regex matches the empty string');
   const keywords = (p.keywords ?? []).map((k) => k.toLowerCase());
-  for (const k of keywords) if (k.length < 3 || /[^\x20-\xff]/.test(k)) throw new UnsafePatternError(p.id, `keyword ${JSON.stringify(k)}: at least 3 latin1 characters (it must occur literally in every match)`);
+  for (const k of keywords)
+    if (k.length < 3 || /[^\x20-\xff]/.test(k))
+      throw new UnsafePatternError(p.id, `keyword ${JSON.stringify(k)}: at least 3 latin1 characters (it must occur literally in every match)`);
   return {
     id: p.id,
     description: p.description ?? `operator pattern ${p.id}`,
@@ -65,7 +70,10 @@ export function compileOperatorPattern(p: OperatorPattern): PatternSpec {
  * group is refused.
  */
 export function checkRegexSafety(id: string, src: string): void {
-  interface Group { quantified: boolean; alternation: boolean }
+  interface Group {
+    quantified: boolean;
+    alternation: boolean;
+  }
   const stack: Group[] = [{ quantified: false, alternation: false }];
   let lastWasGroup: Group | undefined;
   for (let i = 0; i < src.length; i++) {
@@ -114,7 +122,10 @@ export function checkRegexSafety(id: string, src: string): void {
       if (src[i + 1] === '?') i++; // lazy modifier
       const isOptional = c === '?';
       if (lastWasGroup !== undefined && !isOptional && (lastWasGroup.quantified || lastWasGroup.alternation)) {
-        throw new UnsafePatternError(id, `nested quantifier or quantified alternation at offset ${i}: rewrite without repeating a group that itself repeats or alternates`);
+        throw new UnsafePatternError(
+          id,
+          `nested quantifier or quantified alternation at offset ${i}: rewrite without repeating a group that itself repeats or alternates`,
+        );
       }
       (stack[stack.length - 1] as Group).quantified = true;
       lastWasGroup = undefined;

@@ -180,7 +180,6 @@ function hexPair(s: string, i: number): boolean {
   return HEX[s.charCodeAt(i) & 255] === 1 && HEX[s.charCodeAt(i + 1) & 255] === 1 && s.charCodeAt(i) < 256 && s.charCodeAt(i + 1) < 256;
 }
 
-
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
 export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
   const out: Regroup[] = [];

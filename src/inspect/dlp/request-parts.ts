@@ -10,7 +10,18 @@
  */
 
 /** Headers that are the gate's own or framing, never the agent's data. */
-const SKIP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
+const SKIP = new Set([
+  'proxy-authorization',
+  'proxy-connection',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'host',
+]);
 /** Parts scanned at most (a head has at most a few hundred); beyond, the rest is left to the per-part scan. */
 const MAX_PARTS = 128;
 

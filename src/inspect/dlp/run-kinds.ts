@@ -42,7 +42,6 @@ const HEXV = (() => {
   return t;
 })();
 
-
 /** How a 16+ char run should be decoded, if at all. */
 export function classifyRun(run: string): 'hex' | 'hex-delimited' | 'base64' | 'base64url' | undefined {
   if (/^[0-9A-Fa-f]+$/.test(run)) return 'hex';
@@ -134,7 +133,11 @@ const B64_GROUP = (() => {
 function base64Printable(b: Uint8Array, s: number, e: number): boolean {
   let ok = 0;
   for (let k = s; k + 3 < e; k += 4) {
-    if (((B64_GROUP[b[k] as number] as number) & 1) !== 0 && ((B64_GROUP[b[k + 1] as number] as number) & 2) !== 0 && ((B64_GROUP[b[k + 2] as number] as number) & 4) !== 0) {
+    if (
+      ((B64_GROUP[b[k] as number] as number) & 1) !== 0 &&
+      ((B64_GROUP[b[k + 1] as number] as number) & 2) !== 0 &&
+      ((B64_GROUP[b[k + 2] as number] as number) & 4) !== 0
+    ) {
       if (++ok >= 2) return base64PrintableExact(b, s, e);
     } else ok = 0;
   }

@@ -59,7 +59,18 @@ const DECODE_FACTOR = 8;
 const JOINED = 'request.joined';
 const ACROSS_PARTS = 'split across parts of the request';
 const DECODE_MIN = 4096;
-const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
+const HOP_BY_HOP = new Set([
+  'proxy-authorization',
+  'proxy-connection',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'host',
+]);
 
 export class DlpScanner {
   private readonly engine: DlpEngine;
@@ -172,18 +183,26 @@ export class DlpScanner {
 
   /** A streaming scanner for one request body (`maxScanBytes` overrides the scanner's limit, e.g. for a carrier with its own cap). */
   bodyScanner(contentType: string | undefined, maxScanBytes = this.maxScanBytes): BodyScanner {
-    return new StreamingBodyScanner((text, w) => {
-      this.engine.scan(text, {
-        location: 'body', limit: w.limit, plusAsSpace: w.plusAsSpace, firstRunSkip: w.firstRunSkip,
-        budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
-        emit: (f) => {
-          const k = key(f);
-          if (w.seen.has(k)) return;
-          w.seen.add(k);
-          w.out.push(f);
-        },
-      });
-    }, bodyKind(contentType), maxScanBytes, this.actions[SCAN_LIMIT]);
+    return new StreamingBodyScanner(
+      (text, w) => {
+        this.engine.scan(text, {
+          location: 'body',
+          limit: w.limit,
+          plusAsSpace: w.plusAsSpace,
+          firstRunSkip: w.firstRunSkip,
+          budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
+          emit: (f) => {
+            const k = key(f);
+            if (w.seen.has(k)) return;
+            w.seen.add(k);
+            w.out.push(f);
+          },
+        });
+      },
+      bodyKind(contentType),
+      maxScanBytes,
+      this.actions[SCAN_LIMIT],
+    );
   }
 
   /**
@@ -197,7 +216,10 @@ export class DlpScanner {
     const bytes = toByteString(text);
     const spans: Array<[Finding, number, number]> = [];
     this.scanParts(bytes, 'redact', spans);
-    const cut = spans.filter(([f]) => wanted.has(`${f.type}|${f.encoding ?? ''}`)).map(([f, s, e]) => [s, e, f.type] as const).sort((a, b) => a[0] - b[0]);
+    const cut = spans
+      .filter(([f]) => wanted.has(`${f.type}|${f.encoding ?? ''}`))
+      .map(([f, s, e]) => [s, e, f.type] as const)
+      .sort((a, b) => a[0] - b[0]);
     let out = '';
     let last = 0;
     for (const [s, e, type] of cut) {
@@ -213,7 +235,10 @@ export class DlpScanner {
     const out: Finding[] = [];
     const seen = new Set<string>();
     this.engine.scan(text, {
-      location, limit: Infinity, plusAsSpace: false, firstRunSkip: 0,
+      location,
+      limit: Infinity,
+      plusAsSpace: false,
+      firstRunSkip: 0,
       budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
       emit: (f, s, e) => {
         spans?.push([f, s, e]);

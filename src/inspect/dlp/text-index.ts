@@ -30,7 +30,30 @@ import { wordRuns } from './word-runs.js';
 import { gapStarts } from './regrouped.js';
 import { alnumPieces, runKind, RUN_NONE } from './run-kinds.js';
 import type { WordRun } from './word-runs.js';
-import { bigramsAt, CLS, C_DASH, C_DIGIT, C_NONHEX, C_PLUS_SLASH, C_RUN, C_UNDERSCORE, DIGIT_KEEP, insertSorted, mergeSorted, NEEDLE_FILTER_BITS, needlesAt, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS, trigramsAt } from './keyword-index.js';
+import {
+  bigramsAt,
+  CLS,
+  C_DASH,
+  C_DIGIT,
+  C_NONHEX,
+  C_PLUS_SLASH,
+  C_RUN,
+  C_UNDERSCORE,
+  DIGIT_KEEP,
+  insertSorted,
+  mergeSorted,
+  NEEDLE_FILTER_BITS,
+  needlesAt,
+  P_ANCHOR,
+  P_DIGIT2,
+  P_GROUP_SEP,
+  P_HEX_SEP2,
+  P_PAIR_SEP,
+  P_RUN2,
+  P_UPPER_DIGIT,
+  TRI_FILTER_BITS,
+  trigramsAt,
+} from './keyword-index.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -126,7 +149,17 @@ let candE = new Int32Array(1 << 15);
  * call in the loop gets inlined and the loop runs ~2x slower. Candidates are verified
  * afterwards, in text order.
  */
-function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Array, n: number, minPiece: number, decodeInfo: boolean, regroup: boolean, out: TextIndex): void {
+function wordPass(
+  ki: KeywordIndex,
+  text: string,
+  b: Uint8Array,
+  words: Uint32Array,
+  n: number,
+  minPiece: number,
+  decodeInfo: boolean,
+  regroup: boolean,
+  out: TextIndex,
+): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
   let a = candA; // trigram candidates upwards, needle candidates downwards
@@ -178,13 +211,15 @@ function wordPass(ki: KeywordIndex, text: string, b: Uint8Array, words: Uint32Ar
     const j = d[i] as number;
     if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
   }
-  for (let i = 0; i < nr; i += 3) runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
+  for (let i = 0; i < nr; i += 3)
+    runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
 const classCounts = new Int32Array(4);
 const GROUP_SHIFT = 31 - Math.clz32(P_GROUP_SEP);
 const UPPER_DIGIT_SHIFT = 31 - Math.clz32(P_UPPER_DIGIT);
-if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || UPPER_DIGIT_SHIFT !== 15) throw new Error('text-index: group probe bits out of place');
+if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || UPPER_DIGIT_SHIFT !== 15)
+  throw new Error('text-index: group probe bits out of place');
 /**
  * Whether word j-2 may hold the separator between two equal tokens, by [its separator
  * bits (3) | upper-or-digit of j-4..j (5)]: hex digits and separators only, with a pair
@@ -286,7 +321,18 @@ function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Ar
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
-function runAt(b: Uint8Array, words: Uint32Array, pair: Uint16Array, n: number, j0: number, j1: number, classes: number, minPiece: number, decodeInfo: boolean, out: TextIndex): void {
+function runAt(
+  b: Uint8Array,
+  words: Uint32Array,
+  pair: Uint16Array,
+  n: number,
+  j0: number,
+  j1: number,
+  classes: number,
+  minPiece: number,
+  decodeInfo: boolean,
+  out: TextIndex,
+): void {
   let s = 4 * j0;
   let flags = classes;
   while (s > 0 && ((CLS[b[s - 1] as number] as number) & C_RUN) !== 0) flags |= CLS[b[--s] as number] as number;

@@ -35,7 +35,7 @@ export function foldUnicode(s: string): Mapped | undefined {
   let out: number[] | undefined;
   let map: Int32Array | undefined;
   let o = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = s.charCodeAt(i);
     let len = 1;
     let cp = b;
@@ -59,7 +59,8 @@ export function foldUnicode(s: string): Mapped | undefined {
     let repl = -2; // keep as is
     if (len > 1) {
       if (cp >= 0xff01 && cp <= 0xff5e) repl = cp - 0xfee0;
-      else if (cp === 0x3000) repl = 0x20; // ideographic space
+      else if (cp === 0x3000)
+        repl = 0x20; // ideographic space
       else if (invisible(cp)) repl = -1;
     }
     if (repl !== -2 && out === undefined) {

@@ -25,7 +25,8 @@ export function scanUrlParts(target: string, scan: PartScan): Finding[] {
       const userinfo = authority.slice(0, at);
       out.push(...scan(userinfo, 'url.userinfo'));
       const colon = userinfo.indexOf(':');
-      if (colon >= 0 && colon < userinfo.length - 1) out.push({ type: 'url_credentials', location: 'url.userinfo', action: 'block', detail: 'password in URL userinfo' });
+      if (colon >= 0 && colon < userinfo.length - 1)
+        out.push({ type: 'url_credentials', location: 'url.userinfo', action: 'block', detail: 'password in URL userinfo' });
     }
     rest = rest.slice(abs[0].length);
   }

@@ -157,7 +157,9 @@ function probeLoop(words: Uint32Array, from: number, to: number, c: Int32Array):
   let k = 0;
   for (let j = from; j < to; j += STRIDE) {
     const w = (words[j] as number) | 0;
-    const key = (((GSYM[w & 255] as number) * G_BASE + (GSYM[(w >>> 8) & 255] as number)) * G_BASE + (GSYM[(w >>> 16) & 255] as number)) * G_BASE + (GSYM[w >>> 24] as number);
+    const key =
+      (((GSYM[w & 255] as number) * G_BASE + (GSYM[(w >>> 8) & 255] as number)) * G_BASE + (GSYM[(w >>> 16) & 255] as number)) * G_BASE +
+      (GSYM[w >>> 24] as number);
     if ((((GRAMS[key >>> 5] as number) >>> (key & 31)) & 1) !== 0) c[k++] = j;
   }
   return k;

@@ -28,9 +28,14 @@ import { fold } from './lexicon.js';
 
 const OPEN_QUOTES = new Set(['"', "'", '`', '“', '‘', '«', '„', '「', '『']);
 const CLOSE_QUOTES = new Set(['"', "'", '`', '”', '’', '»', '“', '」', '』']);
-const CUE = /\b(?:patterns?|phrases?|phrasing|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion|ors?)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|phishing|scams?|scammers?|fraud(?:sters?)?|red[ -]team(?:ing)?|special tokens?|chat templates?|untrusted)\b/;
+const CUE =
+  /\b(?:patterns?|phrases?|phrasing|attacks?|attackers?|injections?|jailbreaks?|techniques?|payloads?|malicious|adversarial|detect(?:s|ed|ion|ors?)?|scan(?:s|ner)?|filter(?:s|ing)?|defen[cs]es?|phishing|scams?|scammers?|fraud(?:sters?)?|red[ -]team(?:ing)?|special tokens?|chat templates?|untrusted)\b/;
 // The same cues in the other languages (folded: no diacritics); no \b, scripts without spaces have none.
-const CUE_INTL = new RegExp(fold('ataque|attaque|angriff|attacco|атак|攻击|攻撃|공격|هجوم|हमला|inyeccion|injection|injeccao|injecao|iniezione|инъекц|注入|インジェクション|인젝션|حقن|इंजेक्शन|filtro|filtre|фильтр|过滤|フィルター|필터|مرشح|फ़िल्टर|фишинг'));
+const CUE_INTL = new RegExp(
+  fold(
+    'ataque|attaque|angriff|attacco|атак|攻击|攻撃|공격|هجوم|हमला|inyeccion|injection|injeccao|injecao|iniezione|инъекц|注入|インジェクション|인젝션|حقن|इंजेक्शन|filtro|filtre|фильтр|过滤|フィルター|필터|مرشح|फ़िल्टर|фишинг',
+  ),
+);
 /** A quote opening a markdown link title (`[text](url "title")`) is part of the link, not a quotation. */
 const LINK_TITLE = /\]\([^\s)]{1,300} $/;
 

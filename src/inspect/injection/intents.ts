@@ -32,25 +32,31 @@ const SINK = 'https?://[^\\s"\'<>)]{3,200}|@[a-z0-9-]{1,63}\\.[a-z0-9.-]{2,100}'
 
 export const INTENT_PATTERNS: readonly InjectionPattern[] = [
   {
-    id: 'intent-override', category: 'instruction_override', scope: 'all',
+    id: 'intent-override',
+    category: 'instruction_override',
+    scope: 'all',
     keywords: IGNORE,
     pattern: `(?:${alt(IGNORE)})${GAP}(?:${alt(INSTRUCTIONS)})|(?:${alt(INSTRUCTIONS)})${GAP}(?:${alt(IGNORE_AFTER)})`,
     requires: [alt(EARLIER)],
-    description: 'a verb of setting aside aimed at earlier or the model\'s own instructions, in any of twelve languages',
+    description: "a verb of setting aside aimed at earlier or the model's own instructions, in any of twelve languages",
   },
   {
-    id: 'intent-extract-prompt', category: 'prompt_extraction', scope: 'all',
+    id: 'intent-extract-prompt',
+    category: 'prompt_extraction',
+    scope: 'all',
     keywords: SYSTEM_PROMPT,
     pattern: `(?:${alt(REVEAL)})${GAP}(?:${alt(SYSTEM_PROMPT)})|(?:${alt(SYSTEM_PROMPT)})${GAP}(?:${alt(REVEAL)})`,
     description: 'asks for the system prompt to be shown, in any of twelve languages',
   },
   {
-    id: 'intent-exfiltrate', category: 'exfiltration', scope: 'all',
+    id: 'intent-exfiltrate',
+    category: 'exfiltration',
+    scope: 'all',
     keywords: ['http://', 'https://', '@'],
     // The sink anchors the match (cheap to find); the sentence around it must have the rest.
     pattern: SINK,
     // Rarest first: most sentences with a URL name no third party, and the test stops there.
     requires: [alt(THIRD_PARTY), alt(SECRET), alt(SEND)],
-    description: 'a sentence that sends someone else\'s secret (the user\'s password, this session\'s token) to a URL or address',
+    description: "a sentence that sends someone else's secret (the user's password, this session's token) to a URL or address",
   },
 ];

@@ -14,13 +14,21 @@ import { CONFUSABLES } from './confusables.js';
 
 /** Fold a word the way normalizeText folds text, leaving regex syntax (ASCII) alone. */
 export function fold(s: string): string {
-  return s.replace(/[\u0080-\uffff]+/g, (run) => {
-    const t = run.normalize('NFKC').normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
-    return [...t].map((c) => {
-      const l = (CONFUSABLES.get(c) ?? c).toLowerCase();
-      return CONFUSABLES.get(l) ?? l;
-    }).join('');
-  }).toLowerCase();
+  return s
+    .replace(/[\u0080-\uffff]+/g, (run) => {
+      const t = run
+        .normalize('NFKC')
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .normalize('NFC');
+      return [...t]
+        .map((c) => {
+          const l = (CONFUSABLES.get(c) ?? c).toLowerCase();
+          return CONFUSABLES.get(l) ?? l;
+        })
+        .join('');
+    })
+    .toLowerCase();
 }
 
 /** Folded, deduplicated, longest first (the alternation prefers the longer word). */
@@ -29,6 +37,8 @@ const list = (words: readonly string[]): readonly string[] => [...new Set(words.
 export const alt = (words: readonly string[]): string => words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
 
 /** Verbs of setting instructions aside, and "no longer applies". */
+// The word lists below keep several words to a line (the formatter would put one a line).
+// prettier-ignore
 export const IGNORE = list([
   'ignore', 'ignoring', 'disregard', 'forget', 'set aside', 'pay no attention to', 'put aside', 'throw out', 'discard', 'no longer appl',
   'are void', 'is void', 'are obsolete', 'is obsolete', 'are cancelled', 'is cancelled', 'can be discarded',
@@ -46,6 +56,7 @@ export const IGNORE = list([
 ]);
 
 /** Instructions, rules, guidance, the prompt. */
+// prettier-ignore
 export const INSTRUCTIONS = list([
   'instruction', 'everything above', 'everything before this', 'everything you were told', 'guidance', 'guideline', 'rules', 'directive', 'directions', 'orders', 'system prompt', 'prompt', 'programming', 'constraints',
   'instrucciones', 'indicaciones', 'reglas', 'directrices', 'normas', 'ordenes', 'consignas',
@@ -62,6 +73,7 @@ export const INSTRUCTIONS = list([
 ]);
 
 /** What makes "the instructions" the model's own or earlier ones. */
+// prettier-ignore
 export const EARLIER = list([
   'previous', 'prior', 'earlier', 'above', 'preceding', 'original', 'initial', 'you were given', 'your', 'system',
   'anteriores', 'previas', 'precedentes', 'de arriba', 'originales', 'iniciales', 'que te dieron', 'antes', 'tus',
@@ -78,6 +90,7 @@ export const EARLIER = list([
 ]);
 
 /** Verbs of showing or printing. */
+// prettier-ignore
 export const REVEAL = list([
   'revela', 'muestra', 'imprime', 'repite', 'escribe',
   'revele', 'révèle', 'montre', 'affiche', 'imprime', 'repete', 'divulgue',
@@ -93,6 +106,7 @@ export const REVEAL = list([
 ]);
 
 /** The model's own prompt. */
+// prettier-ignore
 export const SYSTEM_PROMPT = list([
   'system prompt', 'system message', 'initial instructions', 'hidden instructions',
   'prompt de sistema', 'prompt del sistema', 'instrucciones del sistema',
@@ -109,6 +123,7 @@ export const SYSTEM_PROMPT = list([
 ]);
 
 /** Verbs of sending data somewhere. */
+// prettier-ignore
 export const SEND = list([
   'send', 'post', 'upload', 'forward', 'transmit', 'exfiltrate', 'email', 'e-mail', 'submit', 'include it', 'request to', 'leak',
   'envia', 'envie', 'enviar', 'manda', 'sube', 'reenvia',
@@ -125,6 +140,7 @@ export const SEND = list([
 ]);
 
 /** Secrets and private data. */
+// prettier-ignore
 export const SECRET = list([
   'password', 'passphrase', 'api key', 'api-key', 'apikey', 'access token', 'session token', 'token', 'credential', 'secret', 'private key', 'cookie', 'conversation', 'chat history', '.env', 'id_rsa', 'ssh key',
   'contrasena', 'clave api', 'clave de api', 'credenciales', 'token de acceso', 'historial',
@@ -141,6 +157,7 @@ export const SECRET = list([
 ]);
 
 /** Whose secrets: someone other than the reader being told about their own key. */
+// prettier-ignore
 export const THIRD_PARTY = list([
   'user', 'the conversation', 'this session', 'the session', 'your context',
   'usuario', 'utilisateur', 'benutzer', 'nutzer', 'usuario', 'utente', 'пользовател', '用户', 'ユーザー', '사용자', 'المستخدم', 'उपयोगकर्ता',

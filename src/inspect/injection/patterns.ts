@@ -23,14 +23,34 @@ const SENSITIVE =
   '(?:~/\\.ssh(?!/[\\w.-]{0,40}\\.pub)(?:/[\\w.-]{1,40})?|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b(?!\\.pub)|\\.aws/credentials|~/\\.aws\\b|/etc/shadow|/etc/passwd|/etc/sudoers' +
   '|\\.env(?![\\w.-])|\\.npmrc|\\.netrc|\\.pgpass|\\.git-credentials|\\.kube/config|\\.docker/config\\.json|mcp\\.json|\\.cursor/|claude_desktop_config|\\.bash_history|\\.zsh_history)';
 const SENSITIVE_KEYWORDS = [
-  '.ssh', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', '.aws', '/etc/shadow', '/etc/passwd', '/etc/sudoers', '.env',
-  '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.kube', '.docker', 'mcp.json', '.cursor/', 'claude_desktop_config',
+  '.ssh',
+  'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  '.aws',
+  '/etc/shadow',
+  '/etc/passwd',
+  '/etc/sudoers',
+  '.env',
+  '.npmrc',
+  '.netrc',
+  '.pgpass',
+  '.git-credentials',
+  '.kube',
+  '.docker',
+  'mcp.json',
+  '.cursor/',
+  'claude_desktop_config',
   '_history',
 ];
 const SEND = '(?:send|post|upload|exfiltrate|leak|forward|transmit|include|attach|append|prepend|paste|pass|email|share|embed|encode)';
-const SECRET_NOUN = '(?:(?:api|access|secret|private|ssh|aws|openai|session|auth|bearer|github) )?(?:keys?|tokens?|passwords?|credentials|secrets?|passphrases?|cookies?)';
-const TOOL_NAME = "['\"`]?[\\w.-]{1,40}['\"`]?";
+const SECRET_NOUN =
+  '(?:(?:api|access|secret|private|ssh|aws|openai|session|auth|bearer|github) )?(?:keys?|tokens?|passwords?|credentials|secrets?|passphrases?|cookies?)';
+const TOOL_NAME = '[\'"`]?[\\w.-]{1,40}[\'"`]?';
 
+// One pattern to a line or two, as written (the formatter would explode each regex's parts).
+// prettier-ignore
 export const PATTERNS: readonly InjectionPattern[] = [
   // ── instruction override ──────────────────────────────────────────────
   {

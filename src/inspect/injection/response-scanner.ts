@@ -56,10 +56,14 @@ class PlainExtractor implements Extractor {
 
 function extractorFor(kind: ContentKind): Extractor {
   switch (kind) {
-    case 'html': return new HtmlTextExtractor();
-    case 'json': return new JsonStringExtractor();
-    case 'sse': return new SseExtractor();
-    default: return new PlainExtractor();
+    case 'html':
+      return new HtmlTextExtractor();
+    case 'json':
+      return new JsonStringExtractor();
+    case 'sse':
+      return new SseExtractor();
+    default:
+      return new PlainExtractor();
   }
 }
 
@@ -112,11 +116,17 @@ export class StreamingResponseScanner implements ResponseScanner {
     this.ended = true;
     const out = this.feed(this.decoder.decode(), true);
     if (this.unscanned > 0) {
-      const f = withExcerpt({
-        type: 'prompt_injection:not_scanned', location: this.ctx.location, action: this.opts.overCapAction,
-        rule: 'not-scanned', category: 'not_scanned' as const,
-        detail: `body exceeded the scan cap of ${this.opts.maxScanBytes} bytes; ${this.unscanned} bytes after it were not scanned`,
-      }, '');
+      const f = withExcerpt(
+        {
+          type: 'prompt_injection:not_scanned',
+          location: this.ctx.location,
+          action: this.opts.overCapAction,
+          rule: 'not-scanned',
+          category: 'not_scanned' as const,
+          detail: `body exceeded the scan cap of ${this.opts.maxScanBytes} bytes; ${this.unscanned} bytes after it were not scanned`,
+        },
+        '',
+      );
       if (this.opts.keep(f)) out.push(f);
     }
     return out;

@@ -70,7 +70,10 @@ function scanChannel(text: string, encoding: string | undefined, hidden: string 
     n++;
     const where = encoding !== undefined ? ` (${encoding}-encoded)` : hidden !== undefined ? ` (in ${hidden})` : '';
     const e: Emit = {
-      rule: m.pattern.id, category: m.pattern.category, action: 'block', excerpt: excerptOf(m),
+      rule: m.pattern.id,
+      category: m.pattern.category,
+      action: 'block',
+      excerpt: excerptOf(m),
       detail: `${m.pattern.id}: ${m.pattern.description}${where}`,
     };
     if (encoding !== undefined) e.encoding = encoding;
@@ -188,8 +191,15 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
   for (const [id, o] of chosen) {
     if (!id.startsWith('intent-') || o.action !== 'block') continue;
     const end = o.m.index + o.m.text.length;
-    const dup = [...chosen.values()].some((p) => p !== o && !p.m.pattern.id.startsWith('intent-') && p.action === 'block' &&
-      p.m.pattern.category === o.m.pattern.category && p.m.index < end && o.m.index < p.m.index + p.m.text.length);
+    const dup = [...chosen.values()].some(
+      (p) =>
+        p !== o &&
+        !p.m.pattern.id.startsWith('intent-') &&
+        p.action === 'block' &&
+        p.m.pattern.category === o.m.pattern.category &&
+        p.m.index < end &&
+        o.m.index < p.m.index + p.m.text.length,
+    );
     if (dup) chosen.delete(id);
   }
   for (const o of chosen.values()) {
@@ -197,14 +207,21 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
     matched++;
     const why = action === 'block' ? '' : o.discounted ? ` (${o.discounted}; not blocked)` : ' (a context marker alone; not blocked)';
     const e: Emit = {
-      rule: m.pattern.id, category: m.pattern.category, action, excerpt: excerptOf(m),
+      rule: m.pattern.id,
+      category: m.pattern.category,
+      action,
+      excerpt: excerptOf(m),
       detail: `${m.pattern.id}: ${m.pattern.description}${hidden !== undefined ? ` (in ${hidden})` : ''}${why}`,
     };
     if (hidden !== undefined) e.hidden = hidden;
     push(out, ctx, e);
     if (hidden !== undefined) {
       push(out, ctx, {
-        rule: `hidden-${hidden}`, category: 'hidden_text', action: 'block', excerpt: excerptOf(m), hidden,
+        rule: `hidden-${hidden}`,
+        category: 'hidden_text',
+        action: 'block',
+        excerpt: excerptOf(m),
+        hidden,
         detail: `instructions hidden from a human reader (${hidden}): ${m.pattern.id}`,
       });
     }
@@ -215,7 +232,10 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
   }
   if (tagText !== '') {
     push(out, ctx, {
-      rule: 'hidden-unicode-tags', category: 'hidden_text', action: 'block', encoding: 'unicode-tags',
+      rule: 'hidden-unicode-tags',
+      category: 'hidden_text',
+      action: 'block',
+      encoding: 'unicode-tags',
       excerpt: tagText.slice(0, EXCERPT_MAX).toLowerCase(),
       detail: 'text smuggled in invisible Unicode tag characters (U+E0000-E007F)',
     });
@@ -223,7 +243,10 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
   }
   if (invisibleInWord > 0 && (matched > 0 || invisibleInWord >= 3)) {
     push(out, ctx, {
-      rule: 'hidden-zero-width', category: 'hidden_text', action: matched > 0 ? 'block' : 'warn', excerpt: '',
+      rule: 'hidden-zero-width',
+      category: 'hidden_text',
+      action: matched > 0 ? 'block' : 'warn',
+      excerpt: '',
       detail: `${invisibleInWord} run(s) of zero-width or bidi control characters inside words${matched > 0 ? ', alongside an injection pattern' : ''}`,
     });
   }

@@ -15,10 +15,14 @@
 const REGION = /(?<![a-z0-9])[a-z](?:[ .\-_*·•|]{1,3}[a-z](?![a-z0-9])){3,}/g;
 const GAP = /[ .\-_*·•|]{1,3}/g;
 /** Words of the patterns and intents, for putting word breaks back. */
-const WORDS = new Set(('ignore disregard forget previous prior above earlier all any the your my these those instructions instruction rules guidelines ' +
-  'prompt prompts system reveal print output show repeat send upload post forward password passwords api key keys token tokens secret secrets ' +
-  'credentials to and of in from now you are must override bypass new directives developer mode jailbreak do not tell user conversation history ' +
-  'chat email it me us with a an this that everything before stop following follow obey act as dan initial original hidden message').split(' '));
+const WORDS = new Set(
+  (
+    'ignore disregard forget previous prior above earlier all any the your my these those instructions instruction rules guidelines ' +
+    'prompt prompts system reveal print output show repeat send upload post forward password passwords api key keys token tokens secret secrets ' +
+    'credentials to and of in from now you are must override bypass new directives developer mode jailbreak do not tell user conversation history ' +
+    'chat email it me us with a an this that everything before stop following follow obey act as dan initial original hidden message'
+  ).split(' '),
+);
 const MAX_RUN = 400;
 
 function segment(word: string): string {

@@ -25,7 +25,8 @@ const REPORTED = new RegExp(
 );
 const NEGATED = /\b(?:never|not|no one|nobody|n't|avoid|refuse to|without)\b[^.!?\n]{0,40}$/;
 /** A third party asking the reader, without a named subject ("... and asks you to"); not "I ask you to". */
-const ASKS_YOU = /(?<!\b(?:i|we) )\b(?:asks?|asking|asked|tells?|telling|told|instructs?|instructing|urges?|urging|requests?|requesting) (?:you|users?|people|them|customers|employees) to (?:\w+ ){0,2}$/;
+const ASKS_YOU =
+  /(?<!\b(?:i|we) )\b(?:asks?|asking|asked|tells?|telling|told|instructs?|instructing|urges?|urging|requests?|requesting) (?:you|users?|people|them|customers|employees) to (?:\w+ ){0,2}$/;
 /** A denial later in the match ("... and do not send them"); its first words are the order itself ("do not follow ..."). */
 const NEGATED_INSIDE = /\b(?:never|not)\b|n't\b/;
 const AFFIRMING = /\b(?:not|never|n't) (?:hesitate|forget|fail)\b/;

@@ -17,7 +17,28 @@
 import type { TextSegment } from './types.js';
 
 const MAX_EVENT = 1024 * 1024;
-const META_KEYS = new Set(['id', 'object', 'model', 'role', 'finish_reason', 'stop_reason', 'type', 'system_fingerprint', 'event', 'jsonrpc', 'index', 'created', 'service_tier', 'messageId', 'taskId', 'contextId', 'kind', 'mimeType', 'status', 'state']);
+const META_KEYS = new Set([
+  'id',
+  'object',
+  'model',
+  'role',
+  'finish_reason',
+  'stop_reason',
+  'type',
+  'system_fingerprint',
+  'event',
+  'jsonrpc',
+  'index',
+  'created',
+  'service_tier',
+  'messageId',
+  'taskId',
+  'contextId',
+  'kind',
+  'mimeType',
+  'status',
+  'state',
+]);
 const LINE = /\r\n|\r|\n/;
 
 function collect(value: unknown, inDelta: boolean, key: string, glued: string[], lines: string[], depth: number): void {

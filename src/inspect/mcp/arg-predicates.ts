@@ -85,7 +85,9 @@ export function compileArgPredicate(spec: ArgPredicateSpec, where: string): ArgP
   }
   if (spec.startsWith !== undefined) {
     const prefix = requireString(spec.startsWith, `${where}.startsWith`);
-    tests.push((v) => (typeof v !== 'string' ? notString(shown, v) : v.startsWith(prefix) ? null : `argument ${shown} does not start with ${JSON.stringify(prefix)}`));
+    tests.push((v) =>
+      typeof v !== 'string' ? notString(shown, v) : v.startsWith(prefix) ? null : `argument ${shown} does not start with ${JSON.stringify(prefix)}`,
+    );
   }
   if (spec.under !== undefined) {
     const raw = requireString(spec.under, `${where}.under`);

@@ -42,19 +42,93 @@ export interface CallClassification {
 
 const words = (...w: string[]): ReadonlySet<string> => new Set(w);
 const READ = words('read', 'get', 'view', 'cat', 'head', 'tail', 'open', 'load', 'show', 'retrieve', 'grep');
-const WRITE = words('write', 'create', 'save', 'edit', 'append', 'put', 'update', 'modify', 'patch', 'insert', 'replace', 'copy', 'move', 'rename', 'overwrite', 'download');
+const WRITE = words(
+  'write',
+  'create',
+  'save',
+  'edit',
+  'append',
+  'put',
+  'update',
+  'modify',
+  'patch',
+  'insert',
+  'replace',
+  'copy',
+  'move',
+  'rename',
+  'overwrite',
+  'download',
+);
 const LIST = words('list', 'ls', 'dir', 'directory', 'tree', 'find', 'glob', 'search', 'scan', 'enumerate', 'walk', 'locate');
 /** Tool-name words that say the tool runs commands. */
 export const EXEC = words('shell', 'bash', 'sh', 'zsh', 'exec', 'execute', 'run', 'command', 'cmd', 'terminal', 'powershell', 'pwsh', 'spawn', 'subprocess');
-const NETWORK = words('fetch', 'http', 'https', 'curl', 'wget', 'request', 'post', 'upload', 'download', 'webhook', 'browse', 'browser', 'navigate', 'web', 'url', 'send', 'email', 'mail', 'publish', 'scrape', 'crawl');
-const SECRET = words('env', 'environ', 'environment', 'getenv', 'printenv', 'secret', 'secrets', 'credential', 'credentials', 'password', 'passwords', 'keychain', 'vault');
+const NETWORK = words(
+  'fetch',
+  'http',
+  'https',
+  'curl',
+  'wget',
+  'request',
+  'post',
+  'upload',
+  'download',
+  'webhook',
+  'browse',
+  'browser',
+  'navigate',
+  'web',
+  'url',
+  'send',
+  'email',
+  'mail',
+  'publish',
+  'scrape',
+  'crawl',
+);
+const SECRET = words(
+  'env',
+  'environ',
+  'environment',
+  'getenv',
+  'printenv',
+  'secret',
+  'secrets',
+  'credential',
+  'credentials',
+  'password',
+  'passwords',
+  'keychain',
+  'vault',
+);
 const SETTER = words('set', 'unset', 'delete', 'remove', 'create', 'write', 'update', 'put', 'rotate');
 const PERSIST = words('crontab', 'cron', 'systemd', 'systemctl', 'launchd', 'launchctl', 'autostart', 'schtasks');
 const READ_ONLY = words('status', 'list', 'show', 'info', 'describe', 'get', 'view', 'check', 'inspect', 'cat', 'log', 'logs', 'read', 'query');
 const IDENTITY = words('whoami', 'uname', 'hostname', 'sysinfo', 'systeminfo', 'userinfo');
 const NO_READ = words('delete', 'remove', 'rm', 'unlink', 'chmod', 'chown');
 
-const PATH_KEYS = words('path', 'paths', 'file', 'files', 'filename', 'filenames', 'filepath', 'dir', 'directory', 'folder', 'target', 'source', 'src', 'dest', 'destination', 'from', 'to', 'location', 'root', 'pathname');
+const PATH_KEYS = words(
+  'path',
+  'paths',
+  'file',
+  'files',
+  'filename',
+  'filenames',
+  'filepath',
+  'dir',
+  'directory',
+  'folder',
+  'target',
+  'source',
+  'src',
+  'dest',
+  'destination',
+  'from',
+  'to',
+  'location',
+  'root',
+  'pathname',
+);
 const READ_SIDE_KEYS = words('source', 'src', 'from', 'sourcepath', 'sourcefile');
 const URL_KEYS = words('url', 'urls', 'uri', 'endpoint', 'href', 'link', 'webhook', 'address', 'target');
 /** Argument keys (lower case, alphanumerics only) that hold a shell command line. */
@@ -95,12 +169,20 @@ export function analyseToolCall(call: ChainToolCall): CallFacts {
   const isRead = hit(READ) !== undefined;
   const isList = hit(LIST) !== undefined && !isWrite;
   const exec = hit(EXEC);
-  const entries = Object.entries(call.args).slice(0, MAX_KEYS).map(([k, v]) => [k.toLowerCase().replace(/[^a-z0-9]/g, ''), v] as const);
+  const entries = Object.entries(call.args)
+    .slice(0, MAX_KEYS)
+    .map(([k, v]) => [k.toLowerCase().replace(/[^a-z0-9]/g, ''), v] as const);
   const strings = (accept: (k: string) => boolean): Array<[string, string]> =>
-    entries.filter(([k]) => accept(k)).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => [k, x] as [string, string]) : []));
+    entries
+      .filter(([k]) => accept(k))
+      .flatMap(([k, v]) =>
+        typeof v === 'string' ? [[k, v]] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => [k, x] as [string, string]) : [],
+      );
 
   // Network: a URL argument to somewhere other than this machine, or a network-named tool with no URL at all.
-  const urls = strings((k) => URL_KEYS.has(k) || k.endsWith('url') || k.endsWith('uri') || k.endsWith('endpoint')).filter(([, v]) => /^(https?|wss?|ftp):\/\//i.test(v.trim()));
+  const urls = strings((k) => URL_KEYS.has(k) || k.endsWith('url') || k.endsWith('uri') || k.endsWith('endpoint')).filter(([, v]) =>
+    /^(https?|wss?|ftp):\/\//i.test(v.trim()),
+  );
   const remote = urls.find(([, v]) => !isLoopbackUrl(v));
   const netWord = hit(NETWORK);
   if (remote !== undefined) addCap(f, 'network', `argument ${remote[0]} is a remote URL`);

@@ -70,9 +70,28 @@ const under = (p: PathView, prefix: string): boolean => p.lower === prefix || p.
 
 const ENV_TEMPLATE = /^\.env\.(example|sample|template|dist|defaults?|schema)$/;
 const CREDENTIAL_FILES = new Set([
-  '.netrc', '_netrc', '.npmrc', '.pypirc', '.git-credentials', '.vault-token', '.pgpass', '.my.cnf', '.htpasswd', '.s3cfg', '.boto',
-  'credentials', 'credentials.json', 'credentials.yaml', 'credentials.yml', 'secrets.json', 'secrets.yaml', 'secrets.yml', 'secrets.toml',
-  'terraform.tfstate', 'terraform.tfstate.backup', 'application_default_credentials.json',
+  '.netrc',
+  '_netrc',
+  '.npmrc',
+  '.pypirc',
+  '.git-credentials',
+  '.vault-token',
+  '.pgpass',
+  '.my.cnf',
+  '.htpasswd',
+  '.s3cfg',
+  '.boto',
+  'credentials',
+  'credentials.json',
+  'credentials.yaml',
+  'credentials.yml',
+  'secrets.json',
+  'secrets.yaml',
+  'secrets.yml',
+  'secrets.toml',
+  'terraform.tfstate',
+  'terraform.tfstate.backup',
+  'application_default_credentials.json',
 ]);
 const KEY_EXTENSIONS = /\.(key|p12|pfx|jks|keystore|ppk|kdbx)$/;
 const HISTORY_FILES = new Set(['.bash_history', '.zsh_history', '.sh_history', '.history', '.python_history', '.psql_history', '.mysql_history']);
@@ -87,31 +106,81 @@ const SENSITIVE: readonly PathRule[] = [
   { label: 'dotenv file', test: (p) => p.base === '.env' || (/^\.env\.[\w.-]+$/.test(p.base) && !ENV_TEMPLATE.test(p.base)) || /^[\w-]+\.env$/.test(p.base) },
   {
     label: 'cloud credentials',
-    test: (p) => has(p, '.aws') || has(p, '.azure') || has(p, '.oci') || follows(p, '.config', 'gcloud') || follows(p, '.kube', 'config') || follows(p, '.docker', 'config.json'),
+    test: (p) =>
+      has(p, '.aws') ||
+      has(p, '.azure') ||
+      has(p, '.oci') ||
+      follows(p, '.config', 'gcloud') ||
+      follows(p, '.kube', 'config') ||
+      follows(p, '.docker', 'config.json'),
   },
   { label: 'credential file', test: (p) => CREDENTIAL_FILES.has(p.base) },
   {
     label: 'private key material',
-    test: (p) => KEY_EXTENSIONS.test(p.base) || (/\.pem$/.test(p.base) && /key|priv/.test(p.base)) || has(p, '.gnupg') || has(p, '.password-store') || under(p, '/etc/ssl/private'),
+    test: (p) =>
+      KEY_EXTENSIONS.test(p.base) ||
+      (/\.pem$/.test(p.base) && /key|priv/.test(p.base)) ||
+      has(p, '.gnupg') ||
+      has(p, '.password-store') ||
+      under(p, '/etc/ssl/private'),
   },
   {
     label: 'system secret store',
     test: (p) =>
-      ['/etc/shadow', '/etc/gshadow', '/etc/master.passwd', '/etc/sudoers'].some((x) => under(p, x)) || under(p, '/etc/sudoers.d') ||
-      under(p, '/var/run/secrets') || under(p, '/run/secrets') || (p.segments[0] === 'proc' && p.base === 'environ'),
+      ['/etc/shadow', '/etc/gshadow', '/etc/master.passwd', '/etc/sudoers'].some((x) => under(p, x)) ||
+      under(p, '/etc/sudoers.d') ||
+      under(p, '/var/run/secrets') ||
+      under(p, '/run/secrets') ||
+      (p.segments[0] === 'proc' && p.base === 'environ'),
   },
   { label: 'shell history', test: (p) => HISTORY_FILES.has(p.base) },
 ];
 
-const SHELL_RC = new Set(['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv', '.zlogin', '.cshrc', '.tcshrc', 'microsoft.powershell_profile.ps1']);
+const SHELL_RC = new Set([
+  '.bashrc',
+  '.bash_profile',
+  '.bash_login',
+  '.bash_logout',
+  '.profile',
+  '.zshrc',
+  '.zprofile',
+  '.zshenv',
+  '.zlogin',
+  '.cshrc',
+  '.tcshrc',
+  'microsoft.powershell_profile.ps1',
+]);
 
 const PERSISTENCE: readonly PathRule[] = [
-  { label: 'cron table', test: (p) => under(p, '/var/spool/cron') || under(p, '/etc/crontab') || /^\/etc\/cron\.(d|hourly|daily|weekly|monthly)(\/|$)/.test(p.lower) || under(p, '/usr/lib/cron/tabs') || under(p, '/var/at/tabs') },
-  { label: 'systemd unit', test: (p) => under(p, '/etc/systemd') || under(p, '/lib/systemd') || under(p, '/usr/lib/systemd') || follows(p, '.config', 'systemd') },
+  {
+    label: 'cron table',
+    test: (p) =>
+      under(p, '/var/spool/cron') ||
+      under(p, '/etc/crontab') ||
+      /^\/etc\/cron\.(d|hourly|daily|weekly|monthly)(\/|$)/.test(p.lower) ||
+      under(p, '/usr/lib/cron/tabs') ||
+      under(p, '/var/at/tabs'),
+  },
+  {
+    label: 'systemd unit',
+    test: (p) => under(p, '/etc/systemd') || under(p, '/lib/systemd') || under(p, '/usr/lib/systemd') || follows(p, '.config', 'systemd'),
+  },
   { label: 'init script', test: (p) => under(p, '/etc/init.d') || under(p, '/etc/rc.local') || under(p, '/etc/rc.d') || under(p, '/etc/ld.so.preload') },
   { label: 'launch agent', test: (p) => follows(p, 'library', 'launchagents') || follows(p, 'library', 'launchdaemons') },
-  { label: 'shell startup file', test: (p) => SHELL_RC.has(p.base) || under(p, '/etc/profile') || under(p, '/etc/profile.d') || under(p, '/etc/bash.bashrc') || under(p, '/etc/zsh') || (follows(p, '.config', 'fish') && p.base === 'config.fish') },
-  { label: 'autostart entry', test: (p) => follows(p, '.config', 'autostart') || under(p, '/etc/xdg/autostart') || (has(p, 'start menu') && has(p, 'startup')) },
+  {
+    label: 'shell startup file',
+    test: (p) =>
+      SHELL_RC.has(p.base) ||
+      under(p, '/etc/profile') ||
+      under(p, '/etc/profile.d') ||
+      under(p, '/etc/bash.bashrc') ||
+      under(p, '/etc/zsh') ||
+      (follows(p, '.config', 'fish') && p.base === 'config.fish'),
+  },
+  {
+    label: 'autostart entry',
+    test: (p) => follows(p, '.config', 'autostart') || under(p, '/etc/xdg/autostart') || (has(p, 'start menu') && has(p, 'startup')),
+  },
   { label: 'ssh authorized keys', test: (p) => has(p, '.ssh') && /^authorized_keys2?$/.test(p.base) },
 ];
 

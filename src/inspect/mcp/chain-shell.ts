@@ -23,13 +23,90 @@ import { lexShell } from './chain-shell-lex.js';
 import type { ShellCommand } from './chain-shell-lex.js';
 
 const MAX_DEPTH = 3;
-const NETWORK = new Set(['curl', 'wget', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'ftp', 'sftp', 'scp', 'ssh', 'rsync', 'http', 'https', 'xh', 'aria2c', 'invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'dig', 'nslookup']);
-const RECON = new Set(['whoami', 'id', 'uname', 'hostname', 'groups', 'getent', 'last', 'lastlog', 'w', 'who', 'users', 'ifconfig', 'ip', 'netstat', 'ss', 'arp']);
+const NETWORK = new Set([
+  'curl',
+  'wget',
+  'nc',
+  'ncat',
+  'netcat',
+  'socat',
+  'telnet',
+  'ftp',
+  'sftp',
+  'scp',
+  'ssh',
+  'rsync',
+  'http',
+  'https',
+  'xh',
+  'aria2c',
+  'invoke-webrequest',
+  'iwr',
+  'invoke-restmethod',
+  'irm',
+  'dig',
+  'nslookup',
+]);
+const RECON = new Set([
+  'whoami',
+  'id',
+  'uname',
+  'hostname',
+  'groups',
+  'getent',
+  'last',
+  'lastlog',
+  'w',
+  'who',
+  'users',
+  'ifconfig',
+  'ip',
+  'netstat',
+  'ss',
+  'arp',
+]);
 const LISTERS = new Set(['ls', 'dir', 'tree', 'find', 'locate', 'du', 'stat', 'file']);
-const NON_READING = new Set([...LISTERS, 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'touch', 'mkdir', 'test', '[', 'echo', 'printf', 'cd', 'ssh-add', 'ssh-keygen', 'ssh-copy-id', 'git', 'realpath', 'basename', 'dirname']);
+const NON_READING = new Set([
+  ...LISTERS,
+  'chmod',
+  'chown',
+  'chgrp',
+  'rm',
+  'rmdir',
+  'touch',
+  'mkdir',
+  'test',
+  '[',
+  'echo',
+  'printf',
+  'cd',
+  'ssh-add',
+  'ssh-keygen',
+  'ssh-copy-id',
+  'git',
+  'realpath',
+  'basename',
+  'dirname',
+]);
 /** Shell programs (their `-c` argument is a command line). */
 export const SHELLS: ReadonlySet<string> = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
-const INTERPRETERS = new Set(['python', 'python2', 'python3', 'node', 'nodejs', 'deno', 'bun', 'perl', 'ruby', 'php', 'pwsh', 'powershell', 'osascript', 'tsx', 'ts-node']);
+const INTERPRETERS = new Set([
+  'python',
+  'python2',
+  'python3',
+  'node',
+  'nodejs',
+  'deno',
+  'bun',
+  'perl',
+  'ruby',
+  'php',
+  'pwsh',
+  'powershell',
+  'osascript',
+  'tsx',
+  'ts-node',
+]);
 const CODE_FLAGS = new Set(['-c', '-e', '--eval', '-p', '--print', '-r', '-command', '-encodedcommand']);
 const WRAPPERS: Record<string, ReadonlySet<string>> = {
   sudo: new Set(['-u', '-g', '-h', '-p', '-c', '-d', '-r', '-t']),
@@ -47,7 +124,8 @@ const WRAPPERS: Record<string, ReadonlySet<string>> = {
   xargs: new Set(['-i', '-n', '-p', '-d', '-l', '-s', '-e', '-a']),
 };
 const SECRET_VAR = /(SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/;
-const CODE_NETWORK = /\b(urllib|requests\.(get|post|put|request)|http\.client|httpx|socket\.|fetch\(|https?\.(get|request)\(|axios|net\.connect|LWP::|Net::HTTP|open-uri|Invoke-WebRequest|WebClient)/;
+const CODE_NETWORK =
+  /\b(urllib|requests\.(get|post|put|request)|http\.client|httpx|socket\.|fetch\(|https?\.(get|request)\(|axios|net\.connect|LWP::|Net::HTTP|open-uri|Invoke-WebRequest|WebClient)/;
 const CODE_ENV = /(os\.environ|process\.env\b|\$ENV\{|\bENV\[|getenv\()/;
 
 /**
@@ -197,7 +275,12 @@ function network(f: CallFacts, name: string, args: readonly string[], dir: strin
     // ssh-family -i names the key used to authenticate, not data read for the agent.
     if (a === '-i' && ['ssh', 'scp', 'sftp', 'rsync'].includes(name)) skip.add(i + 1);
     // Short flags combine: curl -so FILE, wget -qO FILE.
-    const out = name === 'curl' && (/^-[a-zA-Z]*o$/.test(a) || a === '--output') ? next : name === 'wget' && (/^-[a-zA-Z]*O$/.test(a) || a === '--output-document') ? next : undefined;
+    const out =
+      name === 'curl' && (/^-[a-zA-Z]*o$/.test(a) || a === '--output')
+        ? next
+        : name === 'wget' && (/^-[a-zA-Z]*O$/.test(a) || a === '--output-document')
+          ? next
+          : undefined;
     const inline = /^--output(-document)?=(.+)$/.exec(a)?.[2];
     for (const o of [out, inline]) {
       if (o === undefined || o === '-') continue;
@@ -215,7 +298,8 @@ function lister(f: CallFacts, name: string, args: readonly string[]): void {
     const prev = args[i - 1] ?? '';
     const pattern = name === 'locate' || /^-(i?name|i?path|i?regex)$/.test(prev);
     const label = pattern ? sensitivePathRule(a.replace(/[*?[\]]/g, '')) : reconPathRule(a);
-    if (label !== undefined) addCap(f, 'recon', pattern ? `shell searches for a credential location (${label})` : `shell lists a reconnaissance target (${label})`);
+    if (label !== undefined)
+      addCap(f, 'recon', pattern ? `shell searches for a credential location (${label})` : `shell lists a reconnaissance target (${label})`);
   });
 }
 

@@ -35,7 +35,13 @@ import { McpRuleError } from './arg-predicates.js';
 export type ChainPattern = 'sensitive_read_network' | 'persistence_network' | 'recon_sensitive_read' | 'write_execute' | 'shell_burst_network';
 
 /** Every pattern, in the order findings are listed. */
-export const CHAIN_PATTERNS: readonly ChainPattern[] = ['sensitive_read_network', 'persistence_network', 'recon_sensitive_read', 'write_execute', 'shell_burst_network'];
+export const CHAIN_PATTERNS: readonly ChainPattern[] = [
+  'sensitive_read_network',
+  'persistence_network',
+  'recon_sensitive_read',
+  'write_execute',
+  'shell_burst_network',
+];
 
 export type ChainAction = 'block' | 'warn';
 
@@ -93,7 +99,8 @@ export class ChainTracker {
     const actions = new Map<ChainPattern, ChainAction>();
     for (const p of CHAIN_PATTERNS) actions.set(p, action);
     for (const [p, a] of Object.entries(opts.patterns ?? {})) {
-      if (!(CHAIN_PATTERNS as readonly string[]).includes(p)) throw new McpRuleError(`chain.patterns.${p}`, `unknown pattern; expected one of ${CHAIN_PATTERNS.join(', ')}`);
+      if (!(CHAIN_PATTERNS as readonly string[]).includes(p))
+        throw new McpRuleError(`chain.patterns.${p}`, `unknown pattern; expected one of ${CHAIN_PATTERNS.join(', ')}`);
       if (a === 'off') actions.delete(p as ChainPattern);
       else if (a === 'block' || a === 'warn') actions.set(p as ChainPattern, a);
       else throw new McpRuleError(`chain.patterns.${p}`, `expected "block", "warn" or "off"; got ${JSON.stringify(a)}`);
@@ -165,7 +172,10 @@ export class ChainTracker {
       const burst = this.history.filter((e) => e.caps.has('execute') && at - e.at <= this.burstWindowMs);
       const any = (c: ChainCapability): boolean => f.caps.has(c) || burst.some((e) => e.caps.has(c));
       if (burst.length + 1 >= this.burstCalls && any('network') && (any('recon') || any('sensitive_read'))) {
-        emit('shell_burst_network', `${burst.length + 1} shell calls within ${Math.ceil(this.burstWindowMs / 1000)}s from ${burst[0]?.tool ?? tool} to ${tool}, with a network send and reconnaissance or a sensitive read`);
+        emit(
+          'shell_burst_network',
+          `${burst.length + 1} shell calls within ${Math.ceil(this.burstWindowMs / 1000)}s from ${burst[0]?.tool ?? tool} to ${tool}, with a network send and reconnaissance or a sensitive read`,
+        );
       }
     }
 

@@ -8,9 +8,25 @@
  * import { parseJsonRpc, readToolCall, decideTool, scanToolCallArgs, jsonRpcDeny } from './inspect/mcp/index.js';
  */
 export {
-  parseJsonRpc, classifyJsonRpc, jsonRpcError, jsonRpcDeny, MCP_DENIED_CODE, JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST, DEFAULT_JSONRPC_LIMITS,
+  parseJsonRpc,
+  classifyJsonRpc,
+  jsonRpcError,
+  jsonRpcDeny,
+  MCP_DENIED_CODE,
+  JSONRPC_PARSE_ERROR,
+  JSONRPC_INVALID_REQUEST,
+  DEFAULT_JSONRPC_LIMITS,
 } from './jsonrpc.js';
-export type { JsonRpcId, JsonRpcMessage, JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcProblem, JsonRpcParseResult, JsonRpcLimits, McpDenyData } from './jsonrpc.js';
+export type {
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcErrorObject,
+  JsonRpcErrorResponse,
+  JsonRpcProblem,
+  JsonRpcParseResult,
+  JsonRpcLimits,
+  McpDenyData,
+} from './jsonrpc.js';
 export { MCP_METHODS, isMcpMethod, isMcpPayload, readToolCall, readToolList } from './messages.js';
 export type { ToolCall } from './messages.js';
 export { SseParser, SseLimitError, serializeSseEvent, DEFAULT_MAX_EVENT_BYTES } from './sse.js';

@@ -35,11 +35,7 @@ export interface JsonRpcErrorObject {
 }
 
 /** Why a payload is not usable JSON-RPC. Stable: callers map them to deny reasons. */
-export type JsonRpcProblem =
-  | StrictJsonProblem
-  | 'empty_batch'
-  | 'batch_too_long'
-  | 'not_jsonrpc';
+export type JsonRpcProblem = StrictJsonProblem | 'empty_batch' | 'batch_too_long' | 'not_jsonrpc';
 
 export type JsonRpcParseResult =
   | { ok: true; batch: boolean; messages: JsonRpcMessage[] }
@@ -80,7 +76,8 @@ export { JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST };
 export function parseJsonRpc(payload: Buffer | Uint8Array | string, limits: JsonRpcLimits = {}): JsonRpcParseResult {
   const lim = { ...DEFAULT_JSONRPC_LIMITS, ...limits };
   const read = readJsonStrict(payload, lim);
-  if (!read.ok) return { ok: false, code: read.code, message: read.message === 'not valid JSON' && isBlank(payload) ? 'not valid JSON (empty payload)' : read.message };
+  if (!read.ok)
+    return { ok: false, code: read.code, message: read.message === 'not valid JSON' && isBlank(payload) ? 'not valid JSON (empty payload)' : read.message };
   return classifyPayload(read.value, lim.maxBatch);
 }
 
@@ -196,7 +193,6 @@ export function jsonRpcDeny(id: JsonRpcId | null, deny: McpDenyData): JsonRpcErr
   const data: McpDenyData = { error: deny.error, reason: deny.reason, rule: deny.rule, decision_id: deny.decision_id };
   return jsonRpcError(id, REFUSALS[deny.error].jsonRpc, deny.reason, data);
 }
-
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -27,9 +27,7 @@ import { isMcpMethod } from './messages.js';
 import { couldBeJson, mentionsJsonRpc } from './rpc-markers.js';
 
 export type Recognised =
-  | { kind: 'rpc'; batch: boolean; messages: JsonRpcMessage[] }
-  | { kind: 'ordinary' }
-  | { kind: 'unreadable'; code: JsonRpcProblem; message: string };
+  { kind: 'rpc'; batch: boolean; messages: JsonRpcMessage[] } | { kind: 'ordinary' } | { kind: 'unreadable'; code: JsonRpcProblem; message: string };
 
 export interface RecogniseOptions {
   /** The conversation is already JSON-RPC (an MCP channel, an answer to an A2A request). */
@@ -44,7 +42,10 @@ export interface RecogniseOptions {
 export function recogniseJsonRpc(payload: Buffer | Uint8Array | string, opts: RecogniseOptions): Recognised {
   const json = couldBeJson(payload);
   if (opts.invalidUtf8 && json && (opts.known || mentionsJsonRpc(payload))) return { kind: 'unreadable', code: 'invalid_utf8', message: 'not valid UTF-8' };
-  const read = readJsonStrict(payload, { maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes, maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth });
+  const read = readJsonStrict(payload, {
+    maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes,
+    maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth,
+  });
   if (!read.ok) return json && (opts.known || mentionsJsonRpc(payload)) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
   const parsed = classifyPayload(read.value);
   if (parsed.ok) return { kind: 'rpc', batch: parsed.batch, messages: parsed.messages };

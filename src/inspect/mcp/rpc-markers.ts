@@ -121,7 +121,8 @@ export function couldBeJson(payload: Uint8Array | string): boolean {
   for (let i = 0; i < payload.length; i++) {
     const c = typeof payload === 'string' ? payload.charCodeAt(i) : payload[i]!;
     if (c === 0x7b || c === 0x5b) return true;
-    const skip = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0 || c === 0xfeff || c === 0xef || c === 0xbb || c === 0xbf || c === 0xfe || c === 0xff;
+    const skip =
+      c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0 || c === 0xfeff || c === 0xef || c === 0xbb || c === 0xbf || c === 0xfe || c === 0xff;
     if (!skip) return false;
   }
   return false;

@@ -33,7 +33,28 @@ export interface Assignment {
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', 'esac', 'coproc']);
 /** Keywords after which the rest of the simple command names no program. */
 const HEADERS = new Set(['for', 'select', 'function', 'case']);
-const PATH_LOOKUPS = new Set(['which', 'command', 'type', 'whereis', 'realpath', 'readlink', 'dirname', 'pwd', 'npm', 'yarn', 'pnpm', 'brew', 'xcrun', 'rustup', 'pyenv', 'rbenv', 'asdf', 'mise', 'go', 'git']);
+const PATH_LOOKUPS = new Set([
+  'which',
+  'command',
+  'type',
+  'whereis',
+  'realpath',
+  'readlink',
+  'dirname',
+  'pwd',
+  'npm',
+  'yarn',
+  'pnpm',
+  'brew',
+  'xcrun',
+  'rustup',
+  'pyenv',
+  'rbenv',
+  'asdf',
+  'mise',
+  'go',
+  'git',
+]);
 const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
 
 /**
@@ -180,7 +201,14 @@ export function hasDecoder(tokens: readonly ShellToken[], depth = 0): boolean {
   for (const cmd of splitCommands(tokens)) {
     const words = cmd.words.slice(commandHead(cmd.words).from);
     const p = programAt(words);
-    if (p !== undefined && isDecoder(p.name, words.slice(p.at + 1).map((w) => cook(w.parts)))) return true;
+    if (
+      p !== undefined &&
+      isDecoder(
+        p.name,
+        words.slice(p.at + 1).map((w) => cook(w.parts)),
+      )
+    )
+      return true;
     if (depth < 4 && cmd.words.some((w) => subBodies(w.parts).some((b) => hasDecoder(b, depth + 1)))) return true;
   }
   return false;

@@ -63,7 +63,9 @@ interface Scan {
  * scanShellArgs({ command: 'ls -la /home/user/projects' }, 'exec') // []
  */
 export function scanShellArgs(args: Record<string, unknown>, tool = ''): Finding[] {
-  const entries = Object.entries(args).slice(0, MAX_KEYS).map(([key, v]) => ({ key, k: key.toLowerCase().replace(/[^a-z0-9]/g, ''), v }));
+  const entries = Object.entries(args)
+    .slice(0, MAX_KEYS)
+    .map(([key, v]) => ({ key, k: key.toLowerCase().replace(/[^a-z0-9]/g, ''), v }));
   const hasCommand = entries.some((e) => COMMAND_KEYS.has(e.k));
   const shellTool = nameWords(tool).some((w) => EXEC.has(w));
   const argv = entries.find((e) => ARGV_KEYS.has(e.k))?.v;
@@ -76,10 +78,20 @@ export function scanShellArgs(args: Record<string, unknown>, tool = ''): Finding
     // Keys come from fixed lists, but a key written with odd characters is named by its list entry.
     const where = /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? key : k;
     for (const t of shellObfuscations(text)) {
-      findings.push({ type: `shell_obfuscation:${t}`, location: `mcp.args:${where}`, action: 'block', detail: t === 'decode_to_shell' ? 'decode_to_shell: decoded text is run as shell code' : `${t} in the command word` });
+      findings.push({
+        type: `shell_obfuscation:${t}`,
+        location: `mcp.args:${where}`,
+        action: 'block',
+        detail: t === 'decode_to_shell' ? 'decode_to_shell: decoded text is run as shell code' : `${t} in the command word`,
+      });
     }
     if (text.length > MAX_ANALYSED) {
-      findings.push({ type: 'shell_obfuscation:not_analysed', location: `mcp.args:${where}`, action: 'warn', detail: `command longer than ${MAX_ANALYSED / 1024} KiB; only its start was read` });
+      findings.push({
+        type: 'shell_obfuscation:not_analysed',
+        location: `mcp.args:${where}`,
+        action: 'warn',
+        detail: `command longer than ${MAX_ANALYSED / 1024} KiB; only its start was read`,
+      });
     }
   }
   return findings;
@@ -182,7 +194,8 @@ function command(words: readonly WordToken[], cmd: SimpleCommand, s: Scan, piped
   for (let i = 0; i + 2 < args.length; i++) if (SHELLS.has(programName(cooked[i]!)) && CODE_FLAG.test(cooked[i + 1]!)) code(args[i + 2]!, s);
   if (piped.decoded || isDecoder(p.name, cooked)) return { decoded: true, text: null };
   // echo 'code' | sh: the echoed text is the script.
-  if (p.name === 'echo' || (p.name === 'printf' && args.length === 1)) return { decoded: false, text: cooked.filter((a, i) => !(p.name === 'echo' && i === 0 && /^-[neE]+$/.test(a))).join(' ') };
+  if (p.name === 'echo' || (p.name === 'printf' && args.length === 1))
+    return { decoded: false, text: cooked.filter((a, i) => !(p.name === 'echo' && i === 0 && /^-[neE]+$/.test(a))).join(' ') };
   return NOTHING;
 }
 
@@ -193,7 +206,10 @@ function shell(args: readonly WordToken[], cooked: readonly string[], cmd: Simpl
     const w = args[flag + 1];
     if (w === undefined) return;
     // sh -c '$0 -rf /' rm: the words after the code are its $0, $1, ...
-    const positional = cooked.slice(flag + 2, flag + 12).map((_a, i) => String(i)).filter((n) => !s.literalVars.has(n));
+    const positional = cooked
+      .slice(flag + 2, flag + 12)
+      .map((_a, i) => String(i))
+      .filter((n) => !s.literalVars.has(n));
     for (const n of positional) s.literalVars.add(n);
     code(w, s);
     for (const n of positional) s.literalVars.delete(n);

@@ -71,7 +71,10 @@ export function wordTechniques(w: WordToken, ctx: WordContext): ShellTechnique[]
   const name = u.slice(base);
   const plain = u.map((x) => (isChar(x) && x.how === 'lit' ? x.ch : '\0')).join('');
 
-  if (!windowsPath(w.raw) && u.some((x, i) => isChar(x) && x.how === 'esc' && i > 0 && i < u.length - (x.ch === '' ? 1 : 0) && (x.ch === '' || /[A-Za-z0-9_]/.test(x.ch)))) {
+  if (
+    !windowsPath(w.raw) &&
+    u.some((x, i) => isChar(x) && x.how === 'esc' && i > 0 && i < u.length - (x.ch === '' ? 1 : 0) && (x.ch === '' || /[A-Za-z0-9_]/.test(x.ch)))
+  ) {
     found.add('backslash_escape');
   }
   if (emptyQuoteInName(w.parts)) found.add('empty_quotes');
@@ -98,14 +101,18 @@ export function wordTechniques(w: WordToken, ctx: WordContext): ShellTechnique[]
   });
   if (name.filter((x) => !isChar(x)).length >= 2 && !name.some(alnum)) found.add('parameter_expansion');
 
-  const chars = u.filter(isChar).map((x) => x.ch).join('');
+  const chars = u
+    .filter(isChar)
+    .map((x) => x.ch)
+    .join('');
   if (/[\u0080-\u{10ffff}]/u.test(chars)) {
     for (const ch of chars) {
       const n = ch.normalize('NFKC');
       if (ch > '\x7f' && n !== ch && /[\x21-\x7e]/.test(n)) found.add('unicode_compat');
     }
     if (/\p{Cf}/u.test(chars)) found.add('invisible_char');
-    for (const run of chars.match(/\p{L}+/gu) ?? []) if (/[A-Za-z]/.test(run) && /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u.test(run)) found.add('homoglyph');
+    for (const run of chars.match(/\p{L}+/gu) ?? [])
+      if (/[A-Za-z]/.test(run) && /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u.test(run)) found.add('homoglyph');
   }
   if (u.length > 1 && w.raw !== '[[' && !/^\[[\w.]+\]::/.test(w.raw) && (/[*?]/.test(plain) || /\[[^\]]+\]/.test(plain))) found.add('glob_command');
   if (/[A-Za-z0-9]\^[A-Za-z0-9]/.test(plain)) found.add('caret_escape');
@@ -135,7 +142,7 @@ function splitsName(name: readonly Unit[]): boolean {
   for (let i = 1; i < name.length; i++) {
     const a = name[i - 1]!;
     const b = name[i]!;
-    if (a.seg !== b.seg && word(a) && word(b) && ('how' in a && a.how === 'quoted' || 'how' in b && b.how === 'quoted')) return true;
+    if (a.seg !== b.seg && word(a) && word(b) && (('how' in a && a.how === 'quoted') || ('how' in b && b.how === 'quoted'))) return true;
   }
   return false;
 }
@@ -143,7 +150,14 @@ function splitsName(name: readonly Unit[]): boolean {
 /** An empty '' or "" (or $'') against a letter or digit of the word: r''m, ""rm. */
 function emptyQuoteInName(parts: readonly WordPart[]): boolean {
   const edge = (p: WordPart | undefined, end: 'first' | 'last'): boolean => {
-    const t = p === undefined ? '' : p.kind === 'dq' ? (p.parts[end === 'first' ? 0 : p.parts.length - 1] as { text?: string } | undefined)?.text ?? '' : 'text' in p ? p.text : '';
+    const t =
+      p === undefined
+        ? ''
+        : p.kind === 'dq'
+          ? ((p.parts[end === 'first' ? 0 : p.parts.length - 1] as { text?: string } | undefined)?.text ?? '')
+          : 'text' in p
+            ? p.text
+            : '';
     return /^[A-Za-z0-9_]$/.test((end === 'first' ? t[0] : t[t.length - 1]) ?? '');
   };
   return parts.some((p, i) => {

@@ -51,7 +51,21 @@ export const MAX_TOKENS = 200_000;
 
 const OPS = [';;&', ';;', ';&', '&&', '||', '|&', ';', '&', '|'];
 const REDIRS = ['&>>', '<<<', '<<-', '&>', '<<', '>>', '>&', '<&', '>|', '<>', '>', '<'];
-const ANSI_SIMPLE: Record<string, string> = { a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const ANSI_SIMPLE: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /**
  * Tokens of a command line.

@@ -12,9 +12,7 @@
  */
 import { EnvelopeScanner, type Envelope } from './envelope.js';
 
-export type Line =
-  | { kind: 'line'; bytes: Buffer }
-  | { kind: 'oversized'; bytes: number; envelope: Envelope };
+export type Line = { kind: 'line'; bytes: Buffer } | { kind: 'oversized'; bytes: number; envelope: Envelope };
 
 const NL = 0x0a;
 

@@ -94,6 +94,7 @@ async function pump(input: Readable, maxBytes: number, handle: (line: Line) => P
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // Destroyed on purpose at shutdown: not worth a warning.
-    if (code !== 'ERR_STREAM_PREMATURE_CLOSE' && code !== 'ABORT_ERR') warn(`reading from the ${who} failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (code !== 'ERR_STREAM_PREMATURE_CLOSE' && code !== 'ABORT_ERR')
+      warn(`reading from the ${who} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

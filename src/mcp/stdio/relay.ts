@@ -104,9 +104,18 @@ export class StdioRelay {
       else if (s.kind === 'replace') toServer.push(s.message);
       else if (s.kind === 'forward' && m.kind === 'request') {
         const decisionId = this.guard.abandon(this.channel, m.id, null);
-        toClient.push(jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: decisionId }));
+        toClient.push(
+          jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, {
+            error: 'batch_refused',
+            reason: BATCH_REFUSED,
+            rule: null,
+            decision_id: decisionId,
+          }),
+        );
       } else if (s.kind === 'forward' && (m.kind === 'result' || m.kind === 'error') && m.id !== null) {
-        toServer.push(jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: null }));
+        toServer.push(
+          jsonRpcError(m.id, REFUSALS.batch_refused.jsonRpc, BATCH_REFUSED, { error: 'batch_refused', reason: BATCH_REFUSED, rule: null, decision_id: null }),
+        );
       }
     });
     if (toServer.length > 0) await this.io.toServer(toServer);
@@ -120,12 +129,22 @@ export class StdioRelay {
   /** The guard itself failed: the message is refused (fail closed) and the failure reported. */
   private failed(from: 'client' | 'server', bytes: Buffer, err: unknown): Promise<void> {
     this.io.warn(`the MCP guard failed on a message from the ${from}; it was refused: ${err instanceof Error ? err.message : String(err)}`);
-    return this.unreadable(from, envelopeOf(bytes), { error: 'mcp_guard_failed', reason: 'the gate could not inspect this message; refused (fail closed)', audited: true, bytes: bytes.length });
+    return this.unreadable(from, envelopeOf(bytes), {
+      error: 'mcp_guard_failed',
+      reason: 'the gate could not inspect this message; refused (fail closed)',
+      audited: true,
+      bytes: bytes.length,
+    });
   }
 }
 
 function tooLarge(bytes: number, max: number): Unreadable {
-  return { error: 'message_too_large', reason: `the JSON-RPC message is ${bytes} bytes, over the ${max}-byte limit (mcp.max_message_bytes); nothing was forwarded`, audited: true, bytes };
+  return {
+    error: 'message_too_large',
+    reason: `the JSON-RPC message is ${bytes} bytes, over the ${max}-byte limit (mcp.max_message_bytes); nothing was forwarded`,
+    audited: true,
+    bytes,
+  };
 }
 
 /**
@@ -137,10 +156,22 @@ function tooLarge(bytes: number, max: number): Unreadable {
 function malformed(r: Extract<JsonRpcParseResult, { ok: false }>, bytes: number): Unreadable {
   if (r.code !== 'invalid_json' && r.code !== 'empty_batch' && (r.code !== 'not_jsonrpc' || r.message.includes('in another case'))) {
     const parse = r.code !== 'not_jsonrpc' && r.code !== 'batch_too_long';
-    return { error: 'jsonrpc_unreadable', malformed: parse ? 'parse' : 'invalid', reason: `the JSON-RPC message cannot be read the way its receiver would read it (${r.message}); refused`, audited: true, bytes };
+    return {
+      error: 'jsonrpc_unreadable',
+      malformed: parse ? 'parse' : 'invalid',
+      reason: `the JSON-RPC message cannot be read the way its receiver would read it (${r.message}); refused`,
+      audited: true,
+      bytes,
+    };
   }
   const parse = r.code === 'invalid_json';
-  return { error: 'mcp_invalid_message', malformed: parse ? 'parse' : 'invalid', reason: `${parse ? 'Parse error' : 'Invalid Request'}: ${r.message}`, audited: false, bytes };
+  return {
+    error: 'mcp_invalid_message',
+    malformed: parse ? 'parse' : 'invalid',
+    reason: `${parse ? 'Parse error' : 'Invalid Request'}: ${r.message}`,
+    audited: false,
+    bytes,
+  };
 }
 
 /** A message's size: the line's, or, inside a batch, its own serialised size. */

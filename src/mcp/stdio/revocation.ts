@@ -43,7 +43,10 @@ export async function watchRevocation(dataDir: string, who: Principal, onRevoked
   store = rt.revocations;
   const unsubscribe = store.onChange(check);
   check();
-  const expiry = setTimeout(() => tell(`the session token expired at ${new Date(who.expiresAt).toISOString()}`), Math.max(0, who.expiresAt + CLOCK_TOLERANCE_MS - Date.now()));
+  const expiry = setTimeout(
+    () => tell(`the session token expired at ${new Date(who.expiresAt).toISOString()}`),
+    Math.max(0, who.expiresAt + CLOCK_TOLERANCE_MS - Date.now()),
+  );
   expiry.unref();
   return async () => {
     clearTimeout(expiry);

@@ -47,7 +47,9 @@ const BUILD_DIRS = new Set(['dist', 'build', 'lib', 'src', 'bin', 'out', 'esm', 
  * serverNameFor('uvx', ['--from', 'git+https://x', 'mcp-server-fetch']); // 'mcp-server-fetch'
  */
 export function serverNameFor(cmd: string, args: readonly string[]): string | null {
-  const launcher = basename(cmd).replace(/\.(exe|cmd)$/i, '').replace(/^(python)3\.\d+$/, 'python3');
+  const launcher = basename(cmd)
+    .replace(/\.(exe|cmd)$/i, '')
+    .replace(/^(python)3\.\d+$/, 'python3');
   const valued = LAUNCHERS[launcher];
   if (!valued) return clean(stem(cmd));
   for (let i = 0; i < args.length; i++) {
@@ -83,6 +85,9 @@ function stem(p: string): string {
 
 /** Characters a server name cannot have become '-'; a name must start with a letter. */
 function clean(name: string): string | null {
-  const s = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z]+/, '').replace(/-+$/, '');
+  const s = name
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z]+/, '')
+    .replace(/-+$/, '');
   return SERVER_NAME.test(s) ? s : null;
 }

@@ -50,7 +50,14 @@ export interface Unreadable {
  * @example
  * await refuseUnreadable(guard, channel, io, 'server', { id: 4, method: null, batch: false }, tooLarge); // the client's call 4 gets the error
  */
-export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: RelayIo, from: 'client' | 'server', envelope: Envelope, what: Unreadable): Promise<void> {
+export async function refuseUnreadable(
+  guard: McpGuard,
+  ch: McpChannel,
+  io: RelayIo,
+  from: 'client' | 'server',
+  envelope: Envelope,
+  what: Unreadable,
+): Promise<void> {
   const { id, method } = envelope;
   const kind = method !== null ? (id !== null ? 'request' : 'notification') : id !== null ? 'response' : 'unknown';
   io.warn(`refused a message from the ${from}${method !== null ? ` (${method})` : ''}: ${what.reason}`);
@@ -84,7 +91,12 @@ export async function refuseUnreadable(guard: McpGuard, ch: McpChannel, io: Rela
       );
     }
   }
-  const body = (reason: string): { error: RefusalCode; reason: string; rule: null; decision_id: string | null } => ({ error: what.error, reason, rule: null, decision_id: decisionId });
+  const body = (reason: string): { error: RefusalCode; reason: string; rule: null; decision_id: string | null } => ({
+    error: what.error,
+    reason,
+    rule: null,
+    decision_id: decisionId,
+  });
   const code = jsonRpcCodeFor(what.error, what.malformed);
   // To the sender: what is wrong with its message. To the other side, whose request it answered: that the answer was refused.
   const toSender = (to: JsonRpcId | null): unknown => jsonRpcError(to, code, what.reason, body(what.reason));

@@ -10,7 +10,12 @@ export const chainOfCalls: Step<CallExchange> = async (x, next) => {
     const chain = detector.observe({ name, args: x.args }, Date.now()).map((f) => (env.settings.chain === 'warn' ? { ...f, action: 'warn' as const } : f));
     x.findings.push(...chain);
     const bad = chain.filter((f) => f.action === 'block');
-    if (bad.length > 0) return refuse(x, 'chain_blocked', `tool ${name} completes a dangerous sequence of tool calls in this session: ${bad.map((f) => f.detail ?? f.type).join('; ')}`);
+    if (bad.length > 0)
+      return refuse(
+        x,
+        'chain_blocked',
+        `tool ${name} completes a dangerous sequence of tool calls in this session: ${bad.map((f) => f.detail ?? f.type).join('; ')}`,
+      );
   }
   await next();
 };

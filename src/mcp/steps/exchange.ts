@@ -19,7 +19,11 @@ export interface MessageMeta {
 }
 
 /** The facts of one audit record the guard writes (tool-record.ts builds it); the time, bytes out and policy version have defaults. */
-export type RecordFacts = Omit<ToolRecordFacts, 'time' | 'bytesOut' | 'policyVersion'> & { time?: string; bytesOut?: number; policyVersion?: string | undefined };
+export type RecordFacts = Omit<ToolRecordFacts, 'time' | 'bytesOut' | 'policyVersion'> & {
+  time?: string;
+  bytesOut?: number;
+  policyVersion?: string | undefined;
+};
 
 /** How a tool call's record ends (its result came, it was refused, or it went unanswered). */
 export interface CallEnd {

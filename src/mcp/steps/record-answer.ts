@@ -22,10 +22,32 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
       ...(blocked ? { reason: 'injection_blocked', synthesised: true } : {}),
     });
   } else if (findings.length > 0) {
-    guard.record(ch, { method: method ?? 'response', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: blocked ? 'deny' : 'allow', reason: blocked ? 'injection_blocked' : 'rule_allow', rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: blocked });
+    guard.record(ch, {
+      method: method ?? 'response',
+      tool: null,
+      decisionId: newDecisionId(),
+      startNs: p?.startNs ?? process.hrtime.bigint(),
+      outcome: blocked ? 'deny' : 'allow',
+      reason: blocked ? 'injection_blocked' : 'rule_allow',
+      rule: null,
+      intent: null,
+      findings,
+      bytesIn: p?.bytesIn ?? 0,
+      bytesOut: meta.bytes,
+      error: null,
+      parentId: meta.parentId,
+      synthesised: blocked,
+    });
   }
   if (!blocked) return;
   const decisionId = p?.call?.decisionId ?? newDecisionId();
   const what = p?.call ? `the result of tool ${p.call.tool}` : `the ${method ?? 'response'} result`;
-  x.out = { ...jsonRpcDeny(x.msg.id, { error: 'injection_blocked', reason: `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`, rule: p?.call?.verdict.rule ?? null, decision_id: decisionId }) };
+  x.out = {
+    ...jsonRpcDeny(x.msg.id, {
+      error: 'injection_blocked',
+      reason: `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`,
+      rule: p?.call?.verdict.rule ?? null,
+      decision_id: decisionId,
+    }),
+  };
 };

@@ -11,10 +11,29 @@ export const recordCall: Step<CallExchange> = async (x, next) => {
   const { guard, ch, meta, verdict: v } = x;
   if (x.refusal) {
     guard.record(ch, {
-      method: 'tools/call', tool: x.tool, decisionId: x.decisionId, startNs: x.startNs, bytesIn: meta.bytes, parentId: meta.parentId,
-      outcome: 'deny', reason: x.refusal.audit, rule: v?.rule ?? null, intent: v?.intent ?? x.tool, findings: x.findings, error: null, synthesised: true, policyVersion: v?.policyVersion,
+      method: 'tools/call',
+      tool: x.tool,
+      decisionId: x.decisionId,
+      startNs: x.startNs,
+      bytesIn: meta.bytes,
+      parentId: meta.parentId,
+      outcome: 'deny',
+      reason: x.refusal.audit,
+      rule: v?.rule ?? null,
+      intent: v?.intent ?? x.tool,
+      findings: x.findings,
+      error: null,
+      synthesised: true,
+      policyVersion: v?.policyVersion,
     });
     return;
   }
-  guard.track(ch, { method: 'tools/call', id: x.msg.id, call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings }, startNs: x.startNs, time: new Date().toISOString(), bytesIn: meta.bytes });
+  guard.track(ch, {
+    method: 'tools/call',
+    id: x.msg.id,
+    call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings },
+    startNs: x.startNs,
+    time: new Date().toISOString(),
+    bytesIn: meta.bytes,
+  });
 };

@@ -41,16 +41,42 @@ async function filtered(x: AnswerExchange, tools: unknown[]): Promise<unknown> {
   }
   const enforce = env.settings.pinning === 'enforce';
   ch.blocked.clear();
-  for (const name of poisoned.keys()) ch.blocked.set(name, { error: 'tool_poisoning_blocked', reason: `tool ${name} on server ${ch.info.serverKey} has instructions hidden in its definition (tool poisoning); refused` });
-  if (enforce) for (const name of changed) if (!ch.blocked.has(name)) ch.blocked.set(name, { error: 'mcp_tool_changed', reason: changedReason(name, ch.info.serverKey) });
+  for (const name of poisoned.keys())
+    ch.blocked.set(name, {
+      error: 'tool_poisoning_blocked',
+      reason: `tool ${name} on server ${ch.info.serverKey} has instructions hidden in its definition (tool poisoning); refused`,
+    });
+  if (enforce)
+    for (const name of changed) if (!ch.blocked.has(name)) ch.blocked.set(name, { error: 'mcp_tool_changed', reason: changedReason(name, ch.info.serverKey) });
   ch.listed = true;
   const who = ch.info.who;
   const result = filterToolList(x.msg.result, (name) => !ch.blocked.has(name) && env.policy.listed(ch.info.server, name, who));
   const findings: Finding[] = [...[...poisoned.values()].flat()];
-  for (const name of changed) findings.push({ type: 'mcp_tool_changed', location: `mcp.tool:${name}`, action: enforce ? 'block' : 'warn', detail: enforce ? 'definition changed since pinned; waiting for sluice mcp accept' : 'definition changed since pinned (pinning: report)' });
+  for (const name of changed)
+    findings.push({
+      type: 'mcp_tool_changed',
+      location: `mcp.tool:${name}`,
+      action: enforce ? 'block' : 'warn',
+      detail: enforce ? 'definition changed since pinned; waiting for sluice mcp accept' : 'definition changed since pinned (pinning: report)',
+    });
   if (findings.length > 0) {
     const reason = poisoned.size > 0 ? 'tool_poisoning_blocked' : 'mcp_tool_changed';
-    guard.record(ch, { method: 'tools/list', tool: null, decisionId: newDecisionId(), startNs: p?.startNs ?? process.hrtime.bigint(), outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny', reason, rule: null, intent: null, findings, bytesIn: p?.bytesIn ?? 0, bytesOut: meta.bytes, error: null, parentId: meta.parentId, synthesised: false });
+    guard.record(ch, {
+      method: 'tools/list',
+      tool: null,
+      decisionId: newDecisionId(),
+      startNs: p?.startNs ?? process.hrtime.bigint(),
+      outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny',
+      reason,
+      rule: null,
+      intent: null,
+      findings,
+      bytesIn: p?.bytesIn ?? 0,
+      bytesOut: meta.bytes,
+      error: null,
+      parentId: meta.parentId,
+      synthesised: false,
+    });
   }
   return result.result;
 }

@@ -30,7 +30,10 @@ export abstract class BufferedInspector implements BodyInspector {
     let d: SafeDecompressor | null = null;
     let failed = false;
     try {
-      d = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: state.inspect.max_decompressed_bytes, maxRatio: state.inspect.max_decompression_ratio });
+      d = createSafeDecompressor(headers['content-encoding'], {
+        maxOutputBytes: state.inspect.max_decompressed_bytes,
+        maxRatio: state.inspect.max_decompression_ratio,
+      });
     } catch {
       failed = true;
     }
@@ -71,7 +74,10 @@ export abstract class BufferedInspector implements BodyInspector {
   }
 
   private decode(chunk: Buffer | null, last: boolean): Promise<Buffer[]> {
-    if (this.#setupError) throw new ResponseBlockedError('response_unreadable', 'the response uses a content encoding the gate cannot read; refused', [{ type: 'response_unreadable', location: 'response.body', action: 'block' }]);
+    if (this.#setupError)
+      throw new ResponseBlockedError('response_unreadable', 'the response uses a content encoding the gate cannot read; refused', [
+        { type: 'response_unreadable', location: 'response.body', action: 'block' },
+      ]);
     return decodeBody(this.#decompressor, chunk, last, this.findings);
   }
 }

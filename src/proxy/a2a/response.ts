@@ -32,13 +32,22 @@ import { BoundedAnswer } from '../bounded-answer.js';
 import { headerText, isJsonType } from '../header-text.js';
 
 /** The inspector for an A2A exchange's response: `message` answers, or an agent `card`. */
-export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestContext, kind: 'message' | 'card', fallback: Fallback, status: number, headers: IncomingHttpHeaders): BodyInspector | null {
+export function a2aResponse(
+  gate: GateServices,
+  state: GateState,
+  ctx: RequestContext,
+  kind: 'message' | 'card',
+  fallback: Fallback,
+  status: number,
+  headers: IncomingHttpHeaders,
+): BodyInspector | null {
   if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
   const type = headerText(headers['content-type']).toLowerCase();
   const sse = type.startsWith('text/event-stream');
   const json = isJsonType(type);
   const injectionOff = (ctx.decision?.profile ?? state.policy.profile).injection === 'off';
-  if (kind === 'card') return status >= 200 && status < 300 && (json || type === '') && !injectionOff ? new CardInspector(gate, state, ctx, headers) : fallback(status, headers);
+  if (kind === 'card')
+    return status >= 200 && status < 300 && (json || type === '') && !injectionOff ? new CardInspector(gate, state, ctx, headers) : fallback(status, headers);
   if (injectionOff || (!sse && !json)) return fallback(status, headers);
   return sse ? new A2aSseInspector(state, ctx, headers) : new A2aJsonInspector(state, ctx, headers);
 }
@@ -47,7 +56,11 @@ export function a2aResponse(gate: GateServices, state: GateState, ctx: RequestCo
 class A2aJsonInspector extends BufferedInspector {
   readonly #answer: BoundedAnswer;
 
-  constructor(private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
+  constructor(
+    private readonly state: GateState,
+    private readonly ctx: RequestContext,
+    headers: IncomingHttpHeaders,
+  ) {
     super(state, headers, state.a2aMaxMessageBytes, 'a2a.max_message_bytes');
     this.#answer = new BoundedAnswer(this.max, () => this.tooLarge());
   }
@@ -60,7 +73,14 @@ class A2aJsonInspector extends BufferedInspector {
     if (!over) return this.finish(this.#answer.body());
     this.findings.push({ type: 'message_too_large', location: 'a2a.result', action: 'block', detail: `over ${this.max} bytes (a2a.max_message_bytes)` });
     const reason = `the agent's answer is over ${this.max} bytes (a2a.max_message_bytes); refused`;
-    return [Buffer.from(JSON.stringify(a2aJsonRpcDeny(over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId })), 'utf8')];
+    return [
+      Buffer.from(
+        JSON.stringify(
+          a2aJsonRpcDeny(over.result().id, { error: 'message_too_large', reason, rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId }),
+        ),
+        'utf8',
+      ),
+    ];
   }
 
   protected finish(body: Buffer): Buffer[] {
@@ -72,7 +92,12 @@ class A2aJsonInspector extends BufferedInspector {
       const stop = this.scan(m);
       if (stop.length === 0) return m.raw;
       changed = true;
-      return a2aJsonRpcDeny('id' in m ? m.id : null, { error: 'injection_blocked', reason: refusalText(stop), rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId });
+      return a2aJsonRpcDeny('id' in m ? m.id : null, {
+        error: 'injection_blocked',
+        reason: refusalText(stop),
+        rule: this.ctx.decision?.rule ?? null,
+        decision_id: this.ctx.decisionId,
+      });
     });
     if (!changed) return [body];
     return [Buffer.from(JSON.stringify(parsed.batch ? out : out[0]), 'utf8')];
@@ -93,7 +118,11 @@ class A2aSseInspector extends BufferedInspector {
   readonly #stream: A2aStreamScanner;
   #closed = false;
 
-  constructor(private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
+  constructor(
+    private readonly state: GateState,
+    private readonly ctx: RequestContext,
+    headers: IncomingHttpHeaders,
+  ) {
     super(state, headers, state.a2aMaxMessageBytes, 'a2a.max_message_bytes');
     this.#parser = new SseParser({ maxEventBytes: this.max });
     this.#stream = new A2aStreamScanner(state.injection);
@@ -137,7 +166,12 @@ class A2aSseInspector extends BufferedInspector {
       return;
     }
     const first = results[0];
-    const deny = a2aJsonRpcDeny(first && 'id' in first ? first.id : null, { error: 'injection_blocked', reason: refusalText(stop), rule: this.ctx.decision?.rule ?? null, decision_id: this.ctx.decisionId });
+    const deny = a2aJsonRpcDeny(first && 'id' in first ? first.id : null, {
+      error: 'injection_blocked',
+      reason: refusalText(stop),
+      rule: this.ctx.decision?.rule ?? null,
+      decision_id: this.ctx.decisionId,
+    });
     out.push(Buffer.from(serializeSseEvent({ data: JSON.stringify(deny) }), 'utf8'));
     this.#closed = true;
   }
@@ -145,7 +179,12 @@ class A2aSseInspector extends BufferedInspector {
 
 /** An agent card: strict scan and pinning; refused whole (403) when poisoned or changed. */
 class CardInspector extends BufferedInspector {
-  constructor(private readonly gate: GateServices, private readonly state: GateState, private readonly ctx: RequestContext, headers: IncomingHttpHeaders) {
+  constructor(
+    private readonly gate: GateServices,
+    private readonly state: GateState,
+    private readonly ctx: RequestContext,
+    headers: IncomingHttpHeaders,
+  ) {
     super(state, headers, 1024 * 1024, 'the agent card limit');
   }
 
@@ -162,7 +201,11 @@ class CardInspector extends BufferedInspector {
     this.findings.push(...poison);
     const stop = poison.filter((f) => f.action === 'block');
     if (stop.length > 0 && this.state.inspect.injection !== 'warn') {
-      throw new ResponseBlockedError('injection_blocked', `the agent card carries instructions for the model (${[...new Set(stop.map((f) => f.type))].join(', ')}); refused`, stop);
+      throw new ResponseBlockedError(
+        'injection_blocked',
+        `the agent card carries instructions for the model (${[...new Set(stop.map((f) => f.type))].join(', ')}); refused`,
+        stop,
+      );
     }
     await this.pin(card.card);
     return [body];
@@ -181,13 +224,26 @@ class CardInspector extends BufferedInspector {
       changed = (await this.gate.mcp.pins.check(this.ctx.principal?.tenant ?? '-', server, agentCardPinTools(card).tools)).changed;
     } catch (err) {
       this.gate.logger.error({ err }, 'agent card pins unreadable');
-      throw new ResponseBlockedError('a2a_card_changed', 'the agent card pin store cannot be read, so the card cannot be checked for changes; refused (fail closed)', []);
+      throw new ResponseBlockedError(
+        'a2a_card_changed',
+        'the agent card pin store cannot be read, so the card cannot be checked for changes; refused (fail closed)',
+        [],
+      );
     }
     if (changed.length === 0) return;
-    const found = changed.map((name): Finding => ({ type: 'a2a_card_changed', location: `a2a.card:${name}`, action: mode === 'enforce' ? 'block' : 'warn', detail: 'changed since pinned' }));
+    const found = changed.map((name): Finding => ({
+      type: 'a2a_card_changed',
+      location: `a2a.card:${name}`,
+      action: mode === 'enforce' ? 'block' : 'warn',
+      detail: 'changed since pinned',
+    }));
     this.findings.push(...found);
     if (mode === 'enforce') {
-      throw new ResponseBlockedError('a2a_card_changed', `the agent card of ${this.ctx.hostText} changed since it was pinned (${changed.join(', ')}); an operator must accept it first (sluice mcp accept ${server})`, found);
+      throw new ResponseBlockedError(
+        'a2a_card_changed',
+        `the agent card of ${this.ctx.hostText} changed since it was pinned (${changed.join(', ')}); an operator must accept it first (sluice mcp accept ${server})`,
+        found,
+      );
     }
   }
 }
@@ -201,7 +257,8 @@ function unreadable(ctx: RequestContext, findings: Finding[], r: Extract<Recogni
 function plainScan(state: GateState, body: Buffer, findings: Finding[]): Buffer {
   const found = clean(state.injection.scanText(body.toString('utf8'), 'response.body')).filter((f) => f.action === 'block');
   findings.push(...found);
-  if (found.length > 0 && state.inspect.injection !== 'warn') throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection; refused', found);
+  if (found.length > 0 && state.inspect.injection !== 'warn')
+    throw new ResponseBlockedError('injection_blocked', 'the response carries a prompt injection; refused', found);
   return body;
 }
 

@@ -30,7 +30,8 @@ export function recogniseRequest(body: Buffer, contentType: string, known: boole
     const text = decodeAs(charset, body);
     if (text === null) return { kind: 'unreadable', code: 'invalid_utf8', message: `declared charset ${charset.slice(0, 40)} is one the gate cannot decode` };
     const json = couldBeJson(text) || couldBeJson(body);
-    if (json && (known || mentionsJsonRpc(text) || mentionsJsonRpc(body))) return { kind: 'unreadable', code: 'invalid_utf8', message: `declared charset ${charset}; a JSON-RPC message must be UTF-8` };
+    if (json && (known || mentionsJsonRpc(text) || mentionsJsonRpc(body)))
+      return { kind: 'unreadable', code: 'invalid_utf8', message: `declared charset ${charset}; a JSON-RPC message must be UTF-8` };
     return { kind: 'ordinary' };
   }
   return recogniseJsonRpc(body, { known, maxBytes });

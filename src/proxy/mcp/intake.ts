@@ -63,7 +63,11 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
       const enc = headerText(req.headers['content-encoding']);
       const prefix = await prefixText(Buffer.concat(head), enc);
       if (prefix === null || (couldBeJson(prefix) && mentionsJsonRpc(prefix))) {
-        throw new Rejection('message_too_large', `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+        throw new Rejection(
+          'message_too_large',
+          `the JSON-RPC message is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`,
+          ctx.decision?.rule ?? null,
+        );
       }
       // Passed on as ordinary, but watched: should it turn out to be JSON-RPC after all, it is cut before its end.
       return { kind: 'pass', body: replay(head, it, ctx, couldBeJson(prefix) && isIdentity(enc) ? watcher(prefix) : null) };
@@ -72,11 +76,20 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const body = head.length === 1 ? head[0]! : Buffer.concat(head);
   // A compressed body is read decoded: compression must not be a way around the guard.
   const plain = await decoded(body, headerText(req.headers['content-encoding']), max);
-  if (plain === 'bomb') throw new Rejection('decompression_bomb', 'the request body expands beyond the decompression limits (a decompression bomb); refused', ctx.decision?.rule ?? null);
+  if (plain === 'bomb')
+    throw new Rejection(
+      'decompression_bomb',
+      'the request body expands beyond the decompression limits (a decompression bomb); refused',
+      ctx.decision?.rule ?? null,
+    );
   if (plain !== null && !Buffer.isBuffer(plain)) {
     // Past the bound: refused only when it announces JSON-RPC, like an uncompressed body.
     if (couldBeJson(plain.tooLarge) && mentionsJsonRpc(plain.tooLarge)) {
-      throw new Rejection('message_too_large', `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`, ctx.decision?.rule ?? null);
+      throw new Rejection(
+        'message_too_large',
+        `the decoded JSON-RPC body is over ${max} bytes (mcp.max_message_bytes); nothing was forwarded`,
+        ctx.decision?.rule ?? null,
+      );
     }
     return { kind: 'pass', body: replay([body], null, ctx) };
   }
@@ -219,7 +232,11 @@ async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | null, ctx: 
     if (n.done) return;
     ctx.bytesIn += n.value.length;
     if (watch?.push(n.value)) {
-      throw new Rejection('message_too_large', 'the body turned out to be a JSON-RPC message over mcp.max_message_bytes; it was cut before its end', ctx.decision?.rule ?? null);
+      throw new Rejection(
+        'message_too_large',
+        'the body turned out to be a JSON-RPC message over mcp.max_message_bytes; it was cut before its end',
+        ctx.decision?.rule ?? null,
+      );
     }
     yield n.value;
   }

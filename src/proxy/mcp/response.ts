@@ -55,7 +55,10 @@ export function mcpResponse(
   if (!sse && !(json && channel)) return channel ? strictFallback(fallback, status, headers) : fallback(status, headers);
   let decompressor: SafeDecompressor | null;
   try {
-    decompressor = createSafeDecompressor(headers['content-encoding'], { maxOutputBytes: state.inspect.max_decompressed_bytes, maxRatio: state.inspect.max_decompression_ratio });
+    decompressor = createSafeDecompressor(headers['content-encoding'], {
+      maxOutputBytes: state.inspect.max_decompressed_bytes,
+      maxRatio: state.inspect.max_decompression_ratio,
+    });
   } catch {
     return fallback(status, headers);
   }
@@ -108,7 +111,12 @@ abstract class DecodingInspector implements BodyInspector {
    * client but cannot be read strictly is replaced by a JSON-RPC error (`rpc` with
    * the error as `out`); one that is not JSON-RPC at all is left to the caller.
    */
-  protected async guard(channel: McpChannel, payload: Buffer | string, bytes: number, invalidUtf8 = false): Promise<{ out: Buffer | string | null; rpc: boolean }> {
+  protected async guard(
+    channel: McpChannel,
+    payload: Buffer | string,
+    bytes: number,
+    invalidUtf8 = false,
+  ): Promise<{ out: Buffer | string | null; rpc: boolean }> {
     const parsed = recogniseJsonRpc(payload, { known: true, maxBytes: this.max, invalidUtf8 });
     if (parsed.kind === 'ordinary') return { out: null, rpc: false };
     if (parsed.kind === 'unreadable') {
@@ -120,7 +128,11 @@ abstract class DecodingInspector implements BodyInspector {
     for (const m of parsed.messages) steps.push(await this.gate.mcp.guard.server(channel, m, { parentId: this.parentId, bytes: parsed.batch ? 0 : bytes }));
     const kept = steps.flatMap((s, i) => {
       if (s.kind === 'forward') return [{ msg: s.message, same: s.message === parsed.messages[i]!.raw }];
-      if (s.message) this.gate.logger.warn({ decision_id: this.parentId }, 'an MCP server request was refused; the HTTP transport cannot answer the server, so it was dropped');
+      if (s.message)
+        this.gate.logger.warn(
+          { decision_id: this.parentId },
+          'an MCP server request was refused; the HTTP transport cannot answer the server, so it was dropped',
+        );
       return [];
     });
     if (kept.length === parsed.messages.length && kept.every((k) => k.same)) return { out: payload, rpc: true };
@@ -160,7 +172,14 @@ class McpJsonInspector extends DecodingInspector {
     if (over) {
       this.findings.push({ type: 'message_too_large', location: 'response.body', action: 'block', detail: `over ${this.max} bytes (mcp.max_message_bytes)` });
       const reason = `the MCP server's message is over ${this.max} bytes (mcp.max_message_bytes); refused`;
-      return [Buffer.from(JSON.stringify(this.gate.mcp.guard.unreadable(this.channel, over.result().id, { parentId: this.parentId, bytes: this.#answer.size }, reason, 'message_too_large')), 'utf8')];
+      return [
+        Buffer.from(
+          JSON.stringify(
+            this.gate.mcp.guard.unreadable(this.channel, over.result().id, { parentId: this.parentId, bytes: this.#answer.size }, reason, 'message_too_large'),
+          ),
+          'utf8',
+        ),
+      ];
     }
     const body = this.#answer.body();
     if (body.length === 0) return [];

@@ -11,7 +11,11 @@ import type { Exchange } from './exchange.js';
 export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
   const d = x.decision;
   if (d?.credential && x.state.auditFailClosed !== 'off' && !x.gate.auditHealthy()) {
-    throw new Rejection('audit_unavailable', 'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)', d.rule);
+    throw new Rejection(
+      'audit_unavailable',
+      'the audit trail is failing, and requests that carry a credential are refused until it recovers (audit.fail_closed)',
+      d.rule,
+    );
   }
   return next();
 }

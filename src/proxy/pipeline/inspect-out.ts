@@ -23,7 +23,12 @@ export function inspectOut(x: Exchange, next: () => Promise<void>): Promise<void
     // The body the MCP intake read ahead (counted there), else read from the agent as it streams.
     const intake = x.intake;
     const readAhead = intake === null ? null : intake.kind === 'forward' ? once(intake.body) : intake.kind === 'pass' ? intake.body : null;
-    up.body = inspectBody(state.dlp, x, profile, guardBodyOverride(readAhead ?? countedBody(x), req.headers, overrideCheck(x, x.decideAs!), state.inspect.max_decompressed_bytes));
+    up.body = inspectBody(
+      state.dlp,
+      x,
+      profile,
+      guardBodyOverride(readAhead ?? countedBody(x), req.headers, overrideCheck(x, x.decideAs!), state.inspect.max_decompressed_bytes),
+    );
   }
   x.up = up;
   return next();

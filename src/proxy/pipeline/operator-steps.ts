@@ -31,7 +31,13 @@ export interface OperatorView {
     header(name: string): string | undefined;
   };
   readonly identity: { readonly tenant: string; readonly agent: string; readonly session: string; readonly human: string | null } | null;
-  readonly decision: { readonly outcome: string; readonly rule: string; readonly reason: string; readonly intent: string | null; readonly route: string | null } | null;
+  readonly decision: {
+    readonly outcome: string;
+    readonly rule: string;
+    readonly reason: string;
+    readonly intent: string | null;
+    readonly route: string | null;
+  } | null;
   /** Add (or replace) a header on the upstream request; the rule's rewrite comes first, the credential last. */
   setHeader(name: string, value: string): void;
   /** Refuse the exchange with a code from the refusal table (its status and record follow from it). */
@@ -49,7 +55,19 @@ export interface LoadedOperatorStep {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-const FORBIDDEN = new Set(['host', 'proxy-authorization', 'authorization', 'cookie', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'via']);
+const FORBIDDEN = new Set([
+  'host',
+  'proxy-authorization',
+  'authorization',
+  'cookie',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'via',
+]);
 
 /**
  * Load every module the config names (afresh when its file changed, so a reload picks
@@ -63,7 +81,9 @@ export async function loadOperatorSteps(specs: readonly MiddlewareSpec[], stepNa
   for (const spec of specs) {
     const anchor = spec.before ?? spec.after;
     if (anchor !== undefined && (!stepNames.includes(anchor) || anchor === 'record' || anchor === 'refuse')) {
-      throw new Error(`middleware ${spec.module}: '${anchor}' is not a step it can be placed by; steps are: ${stepNames.filter((n) => n !== 'record' && n !== 'refuse').join(', ')}`);
+      throw new Error(
+        `middleware ${spec.module}: '${anchor}' is not a step it can be placed by; steps are: ${stepNames.filter((n) => n !== 'record' && n !== 'refuse').join(', ')}`,
+      );
     }
     let fn: unknown;
     try {

@@ -223,7 +223,14 @@ export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; 
 /** A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes. */
 export function closePayload(code: number, reason: string): Buffer {
   let text = Buffer.from(reason, 'utf8');
-  if (text.length > 123) text = Buffer.from(text.subarray(0, 123).toString('utf8').replace(/\uFFFD+$/, ''), 'utf8');
+  if (text.length > 123)
+    text = Buffer.from(
+      text
+        .subarray(0, 123)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, ''),
+      'utf8',
+    );
   const out = Buffer.allocUnsafe(2 + text.length);
   out.writeUInt16BE(code, 0);
   text.copy(out, 2);

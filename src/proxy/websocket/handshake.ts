@@ -32,7 +32,9 @@ export function checkHandshake(req: IncomingMessage): string {
 
 /** The Sec-WebSocket-Accept value for a key. */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 /**
@@ -71,7 +73,8 @@ export function switchingProtocolsHead(
   }
   let head = 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n';
   // An upstream that echoes the injected credential in its 101 head must not hand it to the agent.
-  const end = scrub.length > 0 ? scrubHeaders(clientResponseHeaders(h) as Record<string, string | string[] | undefined>, scrub).headers : clientResponseHeaders(h);
+  const end =
+    scrub.length > 0 ? scrubHeaders(clientResponseHeaders(h) as Record<string, string | string[] | undefined>, scrub).headers : clientResponseHeaders(h);
   for (const [name, value] of Object.entries(end)) {
     if (value === undefined) continue;
     if (name === 'content-length') continue;

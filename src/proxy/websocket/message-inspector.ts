@@ -41,7 +41,13 @@ export interface MessageScrub {
 /** A message's view of a session-long scrubber: what it holds is sent at the message's end, its state goes on. */
 function messageScrub(s: ReflectionScrubber): MessageScrub {
   const before = s.replaced;
-  return { push: (c) => s.push(c), end: () => s.cut(), get replaced() { return s.replaced - before; } };
+  return {
+    push: (c) => s.push(c),
+    end: () => s.cut(),
+    get replaced() {
+      return s.replaced - before;
+    },
+  };
 }
 
 /**

@@ -9,9 +9,7 @@ export const WS_LOCATION = 'ws.message';
 const ACROSS = 'split across messages';
 
 /** What to do with one complete text message. */
-export type Verdict =
-  | { ok: true; text: string; findings: Finding[] }
-  | { ok: false; error: 'dlp_blocked' | 'injection_blocked'; findings: Finding[] };
+export type Verdict = { ok: true; text: string; findings: Finding[] } | { ok: false; error: 'dlp_blocked' | 'injection_blocked'; findings: Finding[] };
 
 /** A binary message or a control payload is forwarded unchanged or not at all. */
 export type Check = { ok: true; findings: Finding[] } | { ok: false; error: 'dlp_blocked'; findings: Finding[] };
@@ -63,7 +61,10 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
         // Fail closed: what leaves must scan clean of anything but warnings.
         if (scan(out).some((f) => f.action !== 'warn')) return { ok: false, error: 'dlp_blocked', findings };
       }
-      const across = out.length <= WINDOW_BYTES ? window.next(toByteString(out)) : window.next(toByteString(out.slice(0, WINDOW_BYTES)), toByteString(out.slice(-WINDOW_BYTES)));
+      const across =
+        out.length <= WINDOW_BYTES
+          ? window.next(toByteString(out))
+          : window.next(toByteString(out.slice(0, WINDOW_BYTES)), toByteString(out.slice(-WINDOW_BYTES)));
       return across.length === 0 ? { ok: true, text: out, findings } : withheld([...findings, ...across], out);
     },
     binary() {
@@ -106,6 +107,8 @@ function check(findings: Finding[]): Check {
 /** Body-scanner findings, placed where WebSocket findings go. */
 function relocate(findings: Finding[]): Finding[] {
   return findings.map((f) =>
-    f.type === 'dlp_scan_limit' ? { ...f, location: WS_LOCATION, detail: 'the rest of a large binary message was not scanned' } : { ...f, location: WS_LOCATION },
+    f.type === 'dlp_scan_limit'
+      ? { ...f, location: WS_LOCATION, detail: 'the rest of a large binary message was not scanned' }
+      : { ...f, location: WS_LOCATION },
   );
 }

@@ -95,7 +95,15 @@ export function relayWebSocket(
     const src = fromAgent ? agent : upstream;
     const dst = fromAgent ? upstream : agent;
     /** The message being received; `scan` set for an outbound binary one, whose `held` bytes are not yet forwarded. */
-    let fragment: { opcode: number; parts: Buffer[]; bytes: number; scan: BinaryInspection | null; held: number; started: boolean; scrub?: MessageScrub | null } | null = null;
+    let fragment: {
+      opcode: number;
+      parts: Buffer[];
+      bytes: number;
+      scan: BinaryInspection | null;
+      held: number;
+      started: boolean;
+      scrub?: MessageScrub | null;
+    } | null = null;
     let closed = false;
     let waiting = false;
 
@@ -175,7 +183,8 @@ export function relayWebSocket(
       if (f.rsv !== 0) throw new FrameError(CLOSE.protocolError, 'reserved bits set (no extension was negotiated)');
       if (closed) return true; // nothing may follow a close; drop it
       if (f.opcode >= 0x8) {
-        if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong) throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
+        if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong)
+          throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
         if (f.opcode === OP.close && f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
         if (fromAgent && f.payload.length > 0) {
           const p = unmaskPayload(f);
@@ -253,7 +262,11 @@ export function relayWebSocket(
           return;
         }
         const tooBig = err.code === CLOSE.tooBig;
-        terminate(err.code, tooBig ? 'message too big' : `protocol error (${err.message})`, tooBig ? { outcome: 'deny', reason: 'ws_message_too_big' } : { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
+        terminate(
+          err.code,
+          tooBig ? 'message too big' : `protocol error (${err.message})`,
+          tooBig ? { outcome: 'deny', reason: 'ws_message_too_big' } : { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' },
+        );
       }
     };
     src.on('end', () => {

@@ -34,6 +34,9 @@ void test('placeholder inject swaps the listed places at once, and refuses the t
   assert.deepEqual(r, { changed: ['x-t', 'path'], bodyLengthChanged: false });
   assert.deepEqual(view, { headers: { 'x-t': 'Bearer v/1' }, path: '/r/v%2F1' });
   const elsewhere: RequestView = { headers: {}, path: '/r?q=SLUICE_SECRET_env_GH' };
-  assert.throws(() => placeholderForm.inject(elsewhere, spec, resolverOf({ 'env:GH': 'v' })), (e) => e instanceof CredentialError && e.reason === 'placeholder_not_allowed');
+  assert.throws(
+    () => placeholderForm.inject(elsewhere, spec, resolverOf({ 'env:GH': 'v' })),
+    (e) => e instanceof CredentialError && e.reason === 'placeholder_not_allowed',
+  );
   assert.equal(elsewhere.path, '/r?q=SLUICE_SECRET_env_GH');
 });

@@ -32,19 +32,30 @@ void test('the spec union is told apart by type; an unknown or missing type is o
 });
 
 void test('the secret reference is checked once for every form, in the spec and in the config', () => {
-  assert.equal(checkCredential({ type: 'query', secret: 'env:1BAD', param: 'k' }), "secret: 'env:1BAD': an environment variable name is letters, digits and '_', not starting with a digit");
+  assert.equal(
+    checkCredential({ type: 'query', secret: 'env:1BAD', param: 'k' }),
+    "secret: 'env:1BAD': an environment variable name is letters, digits and '_', not starting with a digit",
+  );
   assert.equal(checkCredential({ type: 'query', secret: 'file:', param: 'k' }), "secret: 'file:' names no file; write 'file:./secrets/token'");
-  assert.equal(checkCredential({ type: 'query', secret: 'a b', param: 'k' }), "secret: expected a secret name like github_token, 'env:NAME' or 'file:PATH'; got 'a b'");
+  assert.equal(
+    checkCredential({ type: 'query', secret: 'a b', param: 'k' }),
+    "secret: expected a secret name like github_token, 'env:NAME' or 'file:PATH'; got 'a b'",
+  );
   assert.match(checkCredential({ type: 'query', secret: 'a'.repeat(65), param: 'k' }) ?? '', /a secret name is at most 64 characters$/);
   assert.equal(checkCredential({ type: 'query', secret: 'a'.repeat(64), param: 'k' }), undefined);
-  assert.deepEqual(credentialProblems(`{ secret: ${'a'.repeat(65)}, query: k }`), [`rules[0].credential.secret: '${'a'.repeat(57)}...': a secret name is at most 64 characters`]);
+  assert.deepEqual(credentialProblems(`{ secret: ${'a'.repeat(65)}, query: k }`), [
+    `rules[0].credential.secret: '${'a'.repeat(57)}...': a secret name is at most 64 characters`,
+  ]);
 });
 
 void test('a config map names exactly one form; the policy compiler runs the same checks and keeps allow_plaintext', () => {
   const ONE = 'expected exactly one injection form (header, basic, query, placeholder)';
   assert.deepEqual(credentialConfigIssues({ secret: 's' }), [{ path: [], message: `${ONE}; got none` }]);
   assert.deepEqual(credentialConfigIssues({ secret: 's', query: 'k', basic: { username: 'u' } }), [{ path: [], message: `${ONE}; got basic and query` }]);
-  assert.throws(() => credentialFromConfig({ secret: 's', query: 'k', basic: { username: 'u' } }), { name: 'TypeError', message: `${ONE}; got basic and query` });
+  assert.throws(() => credentialFromConfig({ secret: 's', query: 'k', basic: { username: 'u' } }), {
+    name: 'TypeError',
+    message: `${ONE}; got basic and query`,
+  });
   assert.throws(() => credentialFromConfig({ secret: 's', header: 'host', value: '{{secret}}' }), /^TypeError: header: 'host' is set by the gate/);
   assert.deepEqual(credentialFromConfig({ secret: 's', query: 'k', allow_plaintext: true }), { type: 'query', secret: 's', param: 'k', allowPlaintext: true });
   assert.deepEqual(credentialFromConfig({ secret: 's', query: 'k', allow_plaintext: false }), { type: 'query', secret: 's', param: 'k' });
@@ -53,7 +64,10 @@ void test('a config map names exactly one form; the policy compiler runs the sam
 void test('injectCredential looks the form up by type, checks the spec first, and answers static forms at once', () => {
   const bad = { type: 'ldap', secret: 'x' } as unknown as CredentialSpec;
   const deps = resolverOf({ x: 'v' });
-  assert.throws(() => injectCredential({ headers: {}, path: '/' }, bad, deps), (e) => e instanceof CredentialError && e.reason === 'credential_invalid' && e.message === `credential for secret 'x': ${UNKNOWN}`);
+  assert.throws(
+    () => injectCredential({ headers: {}, path: '/' }, bad, deps),
+    (e) => e instanceof CredentialError && e.reason === 'credential_invalid' && e.message === `credential for secret 'x': ${UNKNOWN}`,
+  );
   assert.equal(deps.handedOut.length, 0, 'nothing resolved for a bad spec');
   const spec: CredentialSpec = { type: 'query', secret: 'x', param: 'k' };
   for (let i = 0; i < 2; i++) {

@@ -51,7 +51,11 @@ function stringValues(v: unknown): string[] {
 }
 
 function loadCases(): Case[] {
-  return CATEGORIES.flatMap((cat) => readdirSync(join(ROOT, cat)).sort().map((f) => JSON.parse(readFileSync(join(ROOT, cat, f), 'utf8')) as Case));
+  return CATEGORIES.flatMap((cat) =>
+    readdirSync(join(ROOT, cat))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(ROOT, cat, f), 'utf8')) as Case),
+  );
 }
 
 test('agent-egress-bench a2a-message and a2a-agent-card cases all get their expected verdict', { skip: !existsSync(ROOT) }, () => {
@@ -68,14 +72,17 @@ test('agent-egress-bench a2a-message and a2a-agent-card cases all get their expe
     lines.push(`  ${ok ? 'ok  ' : 'MISS'} ${c.id} expected ${c.expected_verdict}${why ? `: ${why}` : ''}`);
     // No finding carries a value from the payload (a location may name a key, never a value).
     const serialised = JSON.stringify(findings);
-    for (const tok of stringValues(c.payload).flatMap((v) => v.match(/[A-Za-z0-9+/_-]{16,}/g) ?? [])) assert.ok(!serialised.includes(tok), `${c.id}: finding leaks ${tok.slice(0, 4)}...`);
+    for (const tok of stringValues(c.payload).flatMap((v) => v.match(/[A-Za-z0-9+/_-]{16,}/g) ?? []))
+      assert.ok(!serialised.includes(tok), `${c.id}: finding leaks ${tok.slice(0, 4)}...`);
   }
   console.log(`agent-egress-bench A2A: ${cases.length - misses.length}/${cases.length} verdicts matched\n${lines.join('\n')}`);
   assert.deepEqual(misses, []);
 });
 
 test('the rug-pull card is also caught by its pins: the skill changed since a benign first sight', { skip: !existsSync(ROOT) }, () => {
-  const c = JSON.parse(readFileSync(join(ROOT, 'a2a-agent-card', 'a2a-card-drift-description-change-004.json'), 'utf8')) as Case & { payload: { agent_card: { skills: Array<Record<string, unknown>> } } };
+  const c = JSON.parse(readFileSync(join(ROOT, 'a2a-agent-card', 'a2a-card-drift-description-change-004.json'), 'utf8')) as Case & {
+    payload: { agent_card: { skills: Array<Record<string, unknown>> } };
+  };
   const drifted = c.payload.agent_card;
   const baseline = { ...drifted, skills: drifted.skills.map((s) => ({ ...s, description: 'Reviews code.' })) };
   assert.deepEqual(scanAgentCard(baseline, injection), [], 'the baseline itself is clean');

@@ -33,12 +33,22 @@ test('normal API URLs produce no block finding', () => {
 });
 
 test('normal request headers produce no block finding', () => {
-  assert.deepEqual(blocks(dlp.scanHeaders({
-    'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-    Accept: 'application/json, text/plain, */*', 'Accept-Language': 'en-US,en;q=0.9', 'X-Request-Id': 'a3f8b2c1-4e5d-6f7a-8b9c-0d1e2f3a4b5c',
-    'If-None-Match': 'W/"5e3b-1c2d3e4f5a6b7c8d9e0f"', Cookie: 'session_id=abc123def456; theme=dark; _ga=GA1.2.1234567890.1234567890',
-    Authorization: 'Bearer mF_9.B5f-4.1JqM', 'Content-Type': 'application/json', 'X-GitHub-Api-Version': '2022-11-28',
-  })), []);
+  assert.deepEqual(
+    blocks(
+      dlp.scanHeaders({
+        'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+        Accept: 'application/json, text/plain, */*',
+        'Accept-Language': 'en-US,en;q=0.9',
+        'X-Request-Id': 'a3f8b2c1-4e5d-6f7a-8b9c-0d1e2f3a4b5c',
+        'If-None-Match': 'W/"5e3b-1c2d3e4f5a6b7c8d9e0f"',
+        Cookie: 'session_id=abc123def456; theme=dark; _ga=GA1.2.1234567890.1234567890',
+        Authorization: 'Bearer mF_9.B5f-4.1JqM',
+        'Content-Type': 'application/json',
+        'X-GitHub-Api-Version': '2022-11-28',
+      }),
+    ),
+    [],
+  );
 });
 
 function scanBody(ct: string, text: string): Finding[] {
@@ -47,12 +57,34 @@ function scanBody(ct: string, text: string): Finding[] {
 }
 
 test('JSON bodies: base64 images, package-lock integrity, git SHAs, UUIDs, LLM requests', () => {
-  const lock = JSON.stringify({ packages: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`node_modules/p${i}`, { version: '1.0.0', resolved: `https://registry.npmjs.org/p${i}/-/p${i}-1.0.0.tgz`, integrity: `sha512-${randomBytes(64).toString('base64')}` }])) });
+  const lock = JSON.stringify({
+    packages: Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [
+        `node_modules/p${i}`,
+        { version: '1.0.0', resolved: `https://registry.npmjs.org/p${i}/-/p${i}-1.0.0.tgz`, integrity: `sha512-${randomBytes(64).toString('base64')}` },
+      ]),
+    ),
+  });
   const image = JSON.stringify({ image: `data:image/png;base64,${randomBytes(30000).toString('base64')}`, alt: 'chart' });
-  const llm = JSON.stringify({ model: 'claude-sonnet', max_tokens: 1024, messages: [{ role: 'user', content: 'Summarise the open issues about token refresh and API key rotation.' }], stop_sequences: ['\n\nHuman:'] });
-  const commits = JSON.stringify(Array.from({ length: 40 }, () => ({ sha: randomBytes(20).toString('hex'), id: crypto.randomUUID(), tree: { sha: randomBytes(20).toString('hex') } })));
-  const gh = JSON.stringify({ message: 'add file', content: Buffer.from('export const x = 1;\n// see https://example.com/docs\n').toString('base64'), sha: randomBytes(20).toString('hex') });
-  const tokenDocs = JSON.stringify({ error: 'authentication_failed', message: 'The access token has expired. Please refresh your token using the /auth/refresh endpoint.', code: 401 });
+  const llm = JSON.stringify({
+    model: 'claude-sonnet',
+    max_tokens: 1024,
+    messages: [{ role: 'user', content: 'Summarise the open issues about token refresh and API key rotation.' }],
+    stop_sequences: ['\n\nHuman:'],
+  });
+  const commits = JSON.stringify(
+    Array.from({ length: 40 }, () => ({ sha: randomBytes(20).toString('hex'), id: crypto.randomUUID(), tree: { sha: randomBytes(20).toString('hex') } })),
+  );
+  const gh = JSON.stringify({
+    message: 'add file',
+    content: Buffer.from('export const x = 1;\n// see https://example.com/docs\n').toString('base64'),
+    sha: randomBytes(20).toString('hex'),
+  });
+  const tokenDocs = JSON.stringify({
+    error: 'authentication_failed',
+    message: 'The access token has expired. Please refresh your token using the /auth/refresh endpoint.',
+    code: 401,
+  });
   const pagination = JSON.stringify({ items: [], nextPageToken: 'CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA5cTQ2M2JoEAE', page_token: 'AKjJ8KyX2Rm9' });
   for (const [name, body] of Object.entries({ lock, image, llm, commits, gh, tokenDocs, pagination })) {
     assert.deepEqual(blocks(scanBody('application/json', body)), [], name);

@@ -59,7 +59,11 @@ test('agent-egress-bench HTTP-request cases', { skip: !existsSync(ROOT) }, () =>
   let allowTotal = 0;
   for (const cat of CATEGORIES) {
     const dir = join(ROOT, cat);
-    let found = 0, missed = 0, clean = 0, noisy = 0, skipped = 0;
+    let found = 0,
+      missed = 0,
+      clean = 0,
+      noisy = 0,
+      skipped = 0;
     for (const file of readdirSync(dir).sort()) {
       const c = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Case;
       if (!['url', 'header', 'request_body'].includes(c.input_type)) {
@@ -90,7 +94,12 @@ test('agent-egress-bench HTTP-request cases', { skip: !existsSync(ROOT) }, () =>
         if (!blocked) clean++;
         else {
           noisy++;
-          lines.push(`  FALSE POSITIVE ${c.id}: ${findings.filter((f) => f.action === 'block').map((f) => f.type).join(', ')}`);
+          lines.push(
+            `  FALSE POSITIVE ${c.id}: ${findings
+              .filter((f) => f.action === 'block')
+              .map((f) => f.type)
+              .join(', ')}`,
+          );
         }
       }
     }

@@ -64,7 +64,13 @@ test('path, query key, header, fragment, userinfo locations', () => {
   assert.ok(creds.some((f) => f.type === 'url_credentials' && f.location === 'url.userinfo'));
   assertNoLeak(creds, 'FakePass123');
   const h = dlp.scanHeaders({ 'X-Trace': b64(KEY), Cookie: `a=1; sid=${KEY}`, 'Proxy-Authorization': `Basic ${b64(`u:${KEY}`)}` });
-  assert.deepEqual(h.map((f) => [f.type, f.location, f.encoding]), [['aws_access_key_id', 'header:x-trace', 'base64'], ['aws_access_key_id', 'header:cookie', undefined]]);
+  assert.deepEqual(
+    h.map((f) => [f.type, f.location, f.encoding]),
+    [
+      ['aws_access_key_id', 'header:x-trace', 'base64'],
+      ['aws_access_key_id', 'header:cookie', undefined],
+    ],
+  );
 });
 
 test('a header name that is itself a secret is reported by position, not by name', () => {
@@ -98,7 +104,10 @@ test('split across two chunks, and one byte per chunk: found exactly once', () =
   assert.equal(two.filter((f) => f.type === 'aws_access_key_id').length, 2); // clear + base64
   assert.deepEqual(two.map((f) => f.encoding).sort(), ['base64', undefined].sort());
   const small = `junk ${KEY} more ${b64(KEY)} end`;
-  const bytes = body('text/plain', [...Buffer.from(small)].map((b) => Buffer.from([b])));
+  const bytes = body(
+    'text/plain',
+    [...Buffer.from(small)].map((b) => Buffer.from([b])),
+  );
   assert.deepEqual(bytes.map((f) => `${f.type}:${f.encoding ?? ''}`).sort(), ['aws_access_key_id:', 'aws_access_key_id:base64']);
   assertNoLeak(bytes, KEY);
 });
@@ -115,7 +124,10 @@ test('a base64 blob longer than the window keeps its alignment across windows', 
 test('in a subdomain: clear (upper/lower case), hex, base32', () => {
   assert.ok(dlp.scanHostname(`${KEY.toLowerCase()}.exfil.example.com`).some((f) => f.type === 'aws_access_key_id'));
   const h = dlp.scanHostname(`${hex(KEY)}.exfil.example.com`);
-  assert.ok(h.some((f) => f.type === 'aws_access_key_id' && f.encoding === 'hex' && f.location === 'host'), JSON.stringify(h));
+  assert.ok(
+    h.some((f) => f.type === 'aws_access_key_id' && f.encoding === 'hex' && f.location === 'host'),
+    JSON.stringify(h),
+  );
   assertNoLeak(h, KEY);
 });
 

@@ -60,11 +60,17 @@ test('ordinary traffic is never incomplete: base64 images, base64 text, JWTs, es
 });
 
 test('a body past the scan limit is a dlp_scan_limit that blocks by default, warns when configured', () => {
-  for (const [onIncomplete, action] of [[undefined, 'block'], ['warn', 'warn']] as const) {
+  for (const [onIncomplete, action] of [
+    [undefined, 'block'],
+    ['warn', 'warn'],
+  ] as const) {
     const dlp = new DlpScanner({ maxScanBytes: 64 * 1024, ...(onIncomplete ? { onIncomplete } : {}) });
     const b = dlp.bodyScanner('text/plain');
     const found = [...b.push(Buffer.alloc(48 * 1024, 'a')), ...b.push(Buffer.alloc(48 * 1024, 'b')), ...b.end()];
-    assert.deepEqual(found.map((f) => [f.type, f.action]), [['dlp_scan_limit', action]]);
+    assert.deepEqual(
+      found.map((f) => [f.type, f.action]),
+      [['dlp_scan_limit', action]],
+    );
   }
 });
 
@@ -88,7 +94,11 @@ test('bytes after the end of a compressed stream make it corrupt at once (whole 
           } else await d.push(Buffer.concat([packed, trailing]));
           await d.end();
         };
-        await assert.rejects(run(), (err: unknown) => err instanceof DecompressionError && err.code === 'decompression_failed', `${enc} ${JSON.stringify(trailing.toString())} split=${split}`);
+        await assert.rejects(
+          run(),
+          (err: unknown) => err instanceof DecompressionError && err.code === 'decompression_failed',
+          `${enc} ${JSON.stringify(trailing.toString())} split=${split}`,
+        );
       }
     }
     // the exact stream decodes

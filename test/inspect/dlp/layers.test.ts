@@ -28,9 +28,18 @@ test('Unicode folding drops every format character and variation selector and fo
 });
 
 test('regrouping joins wrapped lines, groups and separated hex pairs, and leaves prose alone', () => {
-  assert.deepEqual(regrouped('k=de:ad:be:ef:00:11:22:33:44').map((g) => g.text), ['deadbeef0011223344']);
-  assert.deepEqual(regrouped('0x41, 0x4b, 0x49, 0x41, 0x46, 0x41, 0x4b, 0x45').map((g) => g.text), ['414b494146414b45']);
-  assert.deepEqual(regrouped('QUtJ QUZB S0Uw MDAw').map((g) => g.text), ['QUtJQUZBS0UwMDAw']);
+  assert.deepEqual(
+    regrouped('k=de:ad:be:ef:00:11:22:33:44').map((g) => g.text),
+    ['deadbeef0011223344'],
+  );
+  assert.deepEqual(
+    regrouped('0x41, 0x4b, 0x49, 0x41, 0x46, 0x41, 0x4b, 0x45').map((g) => g.text),
+    ['414b494146414b45'],
+  );
+  assert.deepEqual(
+    regrouped('QUtJ QUZB S0Uw MDAw').map((g) => g.text),
+    ['QUtJQUZBS0UwMDAw'],
+  );
   assert.equal(regrouped('the agent asked for the build logs of the failing job').length, 0);
 });
 
@@ -48,16 +57,26 @@ test('regrouping starts: a sequence after prose words of its token length, and u
 test('UTF-16 stretches are found in either byte order, a big-endian last char included', () => {
   for (const buf of [Buffer.from(`x ${KEY}`, 'utf16le'), Buffer.from(`x ${KEY}`, 'utf16le').swap16()]) {
     const spans = utf16Spans(`${buf.toString('latin1')};tail`);
-    assert.ok(spans.some((s) => s.text.includes(KEY)), JSON.stringify(spans.map((s) => s.text)));
+    assert.ok(
+      spans.some((s) => s.text.includes(KEY)),
+      JSON.stringify(spans.map((s) => s.text)),
+    );
   }
 });
 
 test('unlabelled uploads: a key in a zip, gzip or zlib body is found, encoded as the container', () => {
   const dlp = new DlpScanner();
   const file = `AWS_ACCESS_KEY_ID=${KEY}\n`;
-  for (const [kind, data] of [['zip', zip([{ name: '.env', data: file }])], ['gzip', gzipSync(file)], ['zlib', deflateSync(file)]] as const) {
+  for (const [kind, data] of [
+    ['zip', zip([{ name: '.env', data: file }])],
+    ['gzip', gzipSync(file)],
+    ['zlib', deflateSync(file)],
+  ] as const) {
     const found = body(dlp, data);
-    assert.ok(found.some((f) => f.type === 'aws_access_key_id' && f.encoding === kind), `${kind}: ${JSON.stringify(found)}`);
+    assert.ok(
+      found.some((f) => f.type === 'aws_access_key_id' && f.encoding === kind),
+      `${kind}: ${JSON.stringify(found)}`,
+    );
   }
 });
 
@@ -85,6 +104,9 @@ test('a known hex value matches in the other case and in mixed case; a secret sp
   const mixed = Array.from(hex, (c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
   assert.ok(dlp.scanText(`sig=${mixed}`, 'body').some((f) => f.type === 'known_secret'));
   const joined = dlp.scanRequestJoins(`/c?a=${KEY.slice(0, 8)}&b=${KEY.slice(8)}`, { accept: 'application/json' });
-  assert.ok(joined.some((f) => f.type === 'aws_access_key_id' && f.location === 'request.joined'), JSON.stringify(joined));
+  assert.ok(
+    joined.some((f) => f.type === 'aws_access_key_id' && f.location === 'request.joined'),
+    JSON.stringify(joined),
+  );
   assert.deepEqual(dlp.scanRequestJoins('/repos/o/r/commits/8f14e45fceea167a?page=2', { cookie: 'sid=6f1ed002ab5595859014ebf0951522d9; theme=dark' }), []);
 });

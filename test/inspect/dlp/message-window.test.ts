@@ -31,7 +31,10 @@ test('scanJoin keeps only matches that take bytes from both sides', () => {
 
 test('scanJoin leaves out keyword-less patterns: digits ending one message and starting the next are not a card', () => {
   const card = '4111111111111111';
-  assert.ok(dlp.scanText(card, 'x').some((f) => f.type === 'credit_card'), 'the card alone is found');
+  assert.ok(
+    dlp.scanText(card, 'x').some((f) => f.type === 'credit_card'),
+    'the card alone is found',
+  );
   assert.deepEqual(dlp.scanJoin(card.slice(0, 8), card.slice(8), 'x'), []);
 });
 
@@ -45,7 +48,10 @@ test('a known secret split across two messages, plain and base64', () => {
   assert.deepEqual(types(stream([`here: ${KNOWN.slice(0, 10)}`, `${KNOWN.slice(10)} done`])[1]!), ['known_secret']);
   const b64 = Buffer.from(KNOWN).toString('base64');
   const f = stream([`blob=${b64.slice(0, 12)}`, `${b64.slice(12)}&x=1`])[1]!;
-  assert.deepEqual(f.map((x) => [x.type, x.encoding]), [['known_secret', 'base64']]);
+  assert.deepEqual(
+    f.map((x) => [x.type, x.encoding]),
+    [['known_secret', 'base64']],
+  );
 });
 
 test('halves behind short labels (`part1: ` / `part2: `) are joined', () => {
@@ -72,9 +78,19 @@ test('ordinary message streams produce nothing at the joins', () => {
   const events = Array.from({ length: 40 }, (_, i) =>
     i % 2 === 0 ? `{"type":"delta","id":"${randomUUID()}","sha":"${randomBytes(20).toString('hex')}` : `${randomBytes(8).toString('hex')}","n":${1000000 + i}}`,
   );
-  assert.deepEqual(stream(events).flat().filter((f) => f.action === 'block'), []);
+  assert.deepEqual(
+    stream(events)
+      .flat()
+      .filter((f) => f.action === 'block'),
+    [],
+  );
   // Numbers streamed digit group by digit group (no keyword: never joined into a card).
   assert.deepEqual(stream(['4111 ', '1111 ', '1111 ', '1111']).flat(), []);
   // Words that end one message and start the next after a label.
-  assert.deepEqual(stream(['see the docs for sk-learn', 'note: pipelines are composable', 'password', ': see the reset page']).flat().filter((f) => f.action === 'block'), []);
+  assert.deepEqual(
+    stream(['see the docs for sk-learn', 'note: pipelines are composable', 'password', ': see the reset page'])
+      .flat()
+      .filter((f) => f.action === 'block'),
+    [],
+  );
 });

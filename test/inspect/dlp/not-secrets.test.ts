@@ -21,7 +21,7 @@ function blocked(text: string, contentType = 'text/plain; charset=utf-8'): strin
   return out.filter((f) => f.action === 'block').map((f) => f.type);
 }
 
-test('CLI metavariables and option names in a value\'s place are not secrets (man pages, --help)', () => {
+test("CLI metavariables and option names in a value's place are not secrets (man pages, --help)", () => {
   // as `man` renders a CLI reference: U+2010 hyphens where a line breaks a word
   const page = [
     '       gcloud sql export tde INSTANCE --certificate=CERTIFICATE',
@@ -95,11 +95,16 @@ test('a URL password equal to its user, or a typed sequence, is a default, not a
 
 test('a JWT expired more than a day ago is no credential; a live one, or one with no exp, is', () => {
   const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const jwt = (claims: Record<string, unknown>): string => `${enc({ typ: 'JWT', alg: 'RS256', kid: fk(20) })}.${enc({ iss: 'https://dev-tenant.auth.example/', sub: `${fk(32)}@clients`, aud: 'https://expenses-api', gty: 'client-credentials', ...claims })}.${fk(342, URLSAFE)}`;
+  const jwt = (claims: Record<string, unknown>): string =>
+    `${enc({ typ: 'JWT', alg: 'RS256', kid: fk(20) })}.${enc({ iss: 'https://dev-tenant.auth.example/', sub: `${fk(32)}@clients`, aud: 'https://expenses-api', gty: 'client-credentials', ...claims })}.${fk(342, URLSAFE)}`;
   const expired = jwt({ iat: 1572006954, exp: 1572006964 });
   const live = jwt({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 });
   const noExp = jwt({ iat: 1572006954 });
-  for (const shape of [(t: string) => `    token = "${t}"\n`, (t: string) => `curl -H "Authorization: Bearer ${t}" https://api.example.com/`, (t: string) => `{"id_token":"${t}"}`]) {
+  for (const shape of [
+    (t: string) => `    token = "${t}"\n`,
+    (t: string) => `curl -H "Authorization: Bearer ${t}" https://api.example.com/`,
+    (t: string) => `{"id_token":"${t}"}`,
+  ]) {
     assert.deepEqual(blocked(shape(expired)), [], shape(''));
     assert.ok(blocked(shape(live)).length > 0, `live token passed in ${shape('')}`);
     assert.ok(blocked(shape(noExp)).length > 0, `token with no exp passed in ${shape('')}`);
@@ -118,13 +123,21 @@ test('references to where a secret is kept, and settings made of words, are not 
     '# systemd-nspawn -i foo.raw --set-credential=passwd.plaintext-password.root:foo',
     '# systemd-nspawn --image=... --set-credential=firstboot.locale:de_DE.UTF-8 ...',
     'Token=prefixstable:2002:da8:1::',
-  ]) assert.deepEqual(blocked(line), [], line);
-  for (const v of ['projects/my-project/secrets/my-secret/versions/1', 'passwd.plaintext-password.root:foo', 'firstboot.locale:de_DE.UTF-8', 'prefixstable:2002:da8:1::']) assert.ok(looksLikeCode(v), v);
+  ])
+    assert.deepEqual(blocked(line), [], line);
+  for (const v of [
+    'projects/my-project/secrets/my-secret/versions/1',
+    'passwd.plaintext-password.root:foo',
+    'firstboot.locale:de_DE.UTF-8',
+    'prefixstable:2002:da8:1::',
+  ])
+    assert.ok(looksLikeCode(v), v);
   // the same names given key material
   assert.deepEqual(blocked(`--secret=${fk(10, 'abcdefghijklmnopqrstuvwxyz')}/${fk(24)}`), ['generic_secret']);
   assert.deepEqual(blocked(`--set-credential=passwd.root:${fk(28, URLSAFE)}`), ['generic_token']);
   assert.deepEqual(blocked(`secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf\nclient_secret: ${fk(24)}\n`), ['generic_secret']);
-  for (const v of ['Kq8vR2mX/pL4sTbW/8yZ1nHc', 'ABCD-EFGH-IJKL-MNOP', 'ab3d-9f2k-x7q1-m2p8', 'firstboot.locale:Zq8vK2mXr9LkP4s', 'xkqzw.trvbn:plmqz']) assert.ok(!looksLikeCode(v), v);
+  for (const v of ['Kq8vR2mX/pL4sTbW/8yZ1nHc', 'ABCD-EFGH-IJKL-MNOP', 'ab3d-9f2k-x7q1-m2p8', 'firstboot.locale:Zq8vK2mXr9LkP4s', 'xkqzw.trvbn:plmqz'])
+    assert.ok(!looksLikeCode(v), v);
 });
 
 test('prose and typesetting after a password name: the sentence goes on, or the man page breaks a word', () => {

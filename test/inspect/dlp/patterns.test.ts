@@ -43,7 +43,10 @@ for (const p of builtinPatterns) {
 test('GitHub token with a bad checksum is reported as unverified, and still blocked', () => {
   const near = SAMPLES['github_token']?.near ?? '';
   const found = dlp.scanText(near, 'body');
-  assert.deepEqual(found.map((f) => [f.type, f.action]), [['github_token_unverified', 'block']]);
+  assert.deepEqual(
+    found.map((f) => [f.type, f.action]),
+    [['github_token_unverified', 'block']],
+  );
 });
 
 test('actions override per pattern id, including the unverified variant', () => {

@@ -10,7 +10,31 @@ import { DlpScanner, builtinPatterns, compileOperatorPattern, UnsafePatternError
 import { SAMPLES } from './pattern-samples.js';
 
 const SIZE = 100_000;
-const ALPHABETS = ['a', 'A', '0', 'aA0', 'a-', 'a_', '0 ', '0-', 'a=', 'a:', 'a.', 'A0/+', 'x@', '%4', '\\u', 'ey', 'AKIA', 'sk-', 'ghp_', 'password=', ':aa', 'Q~', '-----BEGIN '];
+const ALPHABETS = [
+  'a',
+  'A',
+  '0',
+  'aA0',
+  'a-',
+  'a_',
+  '0 ',
+  '0-',
+  'a=',
+  'a:',
+  'a.',
+  'A0/+',
+  'x@',
+  '%4',
+  '\\u',
+  'ey',
+  'AKIA',
+  'sk-',
+  'ghp_',
+  'password=',
+  ':aa',
+  'Q~',
+  '-----BEGIN ',
+];
 
 function adversarial(sample: string | undefined): string[] {
   const out = ALPHABETS.map((a) => a.repeat(Math.ceil(SIZE / a.length)).slice(0, SIZE));
@@ -54,7 +78,33 @@ test('seeded fuzz: random inputs through the scanner never throw', { timeout: 12
     seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const pieces = ['AKIA', 'ghp_', 'sk-', '%', '%2', '%41', '\\u00', '\\x4', '=', '==', 'eyJ', '.', '-', '_', ' ', '\n', '"', ':', '4111', 'bc1', 'password', 'token=', '\u200b', 'é', '\u0000'];
+  const pieces = [
+    'AKIA',
+    'ghp_',
+    'sk-',
+    '%',
+    '%2',
+    '%41',
+    '\\u00',
+    '\\x4',
+    '=',
+    '==',
+    'eyJ',
+    '.',
+    '-',
+    '_',
+    ' ',
+    '\n',
+    '"',
+    ':',
+    '4111',
+    'bc1',
+    'password',
+    'token=',
+    '\u200b',
+    'é',
+    '\u0000',
+  ];
   for (let i = 0; i < 400; i++) {
     let s = '';
     const len = rnd(3000);
@@ -90,7 +140,11 @@ test('operator patterns: unsafe shapes are refused with a clear error', () => {
     ['a*', /empty string/],
     ['(abc', /invalid regex|unbalanced/],
   ] as const) {
-    assert.throws(() => compileOperatorPattern({ id: 'op_test', regex }), (err: unknown) => err instanceof UnsafePatternError && why.test(err.message), regex);
+    assert.throws(
+      () => compileOperatorPattern({ id: 'op_test', regex }),
+      (err: unknown) => err instanceof UnsafePatternError && why.test(err.message),
+      regex,
+    );
   }
   assert.throws(() => compileOperatorPattern({ id: 'Bad-Id', regex: 'x' }), /snake_case/);
   assert.throws(() => compileOperatorPattern({ id: 'ok', regex: 'x', flags: 'gs' }), /only "i"/);
@@ -106,6 +160,10 @@ test('operator patterns: safe ones work, with and without keywords, and keep the
     ],
   });
   const found = dlp.scanText(`hi acme_0123456789abcdef and EMP-123456 ${'pad '.repeat(3000)} TKT-1234-X`, 'body');
-  assert.deepEqual(found.map((f) => [f.type, f.action]).sort(), [['acme_key', 'redact'], ['employee_id', 'warn'], ['ticket_ref', 'block']]);
+  assert.deepEqual(found.map((f) => [f.type, f.action]).sort(), [
+    ['acme_key', 'redact'],
+    ['employee_id', 'warn'],
+    ['ticket_ref', 'block'],
+  ]);
   assert.throws(() => new DlpScanner({ extraPatterns: [{ id: 'jwt', regex: 'x' }] }), /defined twice/);
 });

@@ -27,9 +27,21 @@ test('the group probe of the word pass finds the same sequence starts as testing
   };
   const pick = (xs: string): string => xs[Math.floor(rnd() * xs.length)] as string;
   const pieces: Array<() => string> = [
-    () => pick('0123456789abcdef') + pick('0123456789abcdefABCDEF'), () => pick(' -\t:,'), () => ' ', () => '0x', () => '0X',
-    () => pick('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_'), () => 'the ', () => 'QUtJ', () => '\n', () => ', ',
-    () => 'de ad be ef ', () => 'Ab1x-', () => pick('XYZ019'), () => 'abcd ', () => `${'0c6d2a8c'}-a763-4058-a4fd-91f9911dabcd`,
+    () => pick('0123456789abcdef') + pick('0123456789abcdefABCDEF'),
+    () => pick(' -\t:,'),
+    () => ' ',
+    () => '0x',
+    () => '0X',
+    () => pick('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_'),
+    () => 'the ',
+    () => 'QUtJ',
+    () => '\n',
+    () => ', ',
+    () => 'de ad be ef ',
+    () => 'Ab1x-',
+    () => pick('XYZ019'),
+    () => 'abcd ',
+    () => `${'0c6d2a8c'}-a763-4058-a4fd-91f9911dabcd`,
   ];
   const ki = new KeywordIndex([], []);
   let found = 0;
@@ -56,11 +68,16 @@ test('opaqueHex: one-case hex whose bytes hold no 8 printable in a row; not mixe
 });
 
 test('UUIDs make no finding; a secret in UUID-shaped groups is still found, as a pattern or as a short known secret', () => {
-  const uuids = Array.from({ length: 50 }, (_, i) => `{"id":"${(0x10000000 + i * 7919).toString(16)}-a763-4058-a4fd-91f9911da${String(i).padStart(3, '0')}"}`).join('\n');
+  const uuids = Array.from(
+    { length: 50 },
+    (_, i) => `{"id":"${(0x10000000 + i * 7919).toString(16)}-a763-4058-a4fd-91f9911da${String(i).padStart(3, '0')}"}`,
+  ).join('\n');
   const long = new DlpScanner({ known: new KnownSecrets([{ name: 'long', value: 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz' }]) });
   assert.deepEqual(long.scanText(uuids, 'body'), []);
   // the hex of an AWS key id in 4-char dash groups: the join decodes to text
-  const aws = Buffer.from('AKIAFAKE0000TEST1234').toString('hex').replace(/(....)(?!$)/g, '$1-');
+  const aws = Buffer.from('AKIAFAKE0000TEST1234')
+    .toString('hex')
+    .replace(/(....)(?!$)/g, '$1-');
   assert.ok(long.scanText(`{"id":"${aws}"}`, 'body').some((f) => f.type === 'aws_access_key_id' && f.encoding === 'regrouped+hex'));
   // a short store value's hex (16 chars, opaque bytes) in a UUID's last four groups
   const value = Buffer.from([0x93, 0xfe, 0x01, 0x88, 0xa2, 0x11, 0xc4, 0x7f]);
@@ -68,5 +85,8 @@ test('UUIDs make no finding; a secret in UUID-shaped groups is still found, as a
   const shaped = `0c6d${hexValue.slice(0, 4)}-${hexValue.slice(4, 8)}-${hexValue.slice(8, 12)}-${hexValue.slice(12)}-91f9911dabcd`;
   assert.equal(opaqueHex(hexValue), true);
   const short = new DlpScanner({ known: new KnownSecrets([{ name: 'short', value }]) });
-  assert.ok(short.scanText(`{"id":"${shaped}"}`, 'body').some((f) => f.type === 'known_secret' && (f.encoding ?? '').startsWith('regrouped')), JSON.stringify(short.scanText(`{"id":"${shaped}"}`, 'body')));
+  assert.ok(
+    short.scanText(`{"id":"${shaped}"}`, 'body').some((f) => f.type === 'known_secret' && (f.encoding ?? '').startsWith('regrouped')),
+    JSON.stringify(short.scanText(`{"id":"${shaped}"}`, 'body')),
+  );
 });

@@ -14,7 +14,8 @@ import { assertNoLeak } from './fakes.js';
 
 const dlp = new DlpScanner();
 const VECTOR = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
-const seeds = (f: readonly Finding[]): string[] => f.filter((x) => x.type === 'bip39_mnemonic').map((x) => `${x.action}@${x.location}${x.encoding ? `(${x.encoding})` : ''}`);
+const seeds = (f: readonly Finding[]): string[] =>
+  f.filter((x) => x.type === 'bip39_mnemonic').map((x) => `${x.action}@${x.location}${x.encoding ? `(${x.encoding})` : ''}`);
 
 function body(text: string, contentType: string, chunk = 64 * 1024): Finding[] {
   const b = dlp.bodyScanner(contentType);
@@ -115,5 +116,8 @@ test('actions override: bip39_mnemonic can be made a warning; seedPhrases: false
   assert.deepEqual(seeds(lenient.scanText(VECTOR, 'x')), ['warn@x']);
   const off = new DlpScanner({ seedPhrases: false });
   assert.deepEqual(seeds(off.scanText(VECTOR, 'x')), []);
-  assert.deepEqual(off.scanText('AKIAIOSFODNN7EXAMPLE', 'x').map((f) => f.type), ['aws_access_key_id']);
+  assert.deepEqual(
+    off.scanText('AKIAIOSFODNN7EXAMPLE', 'x').map((f) => f.type),
+    ['aws_access_key_id'],
+  );
 });

@@ -15,12 +15,21 @@ import { shannonEntropy } from '../../../src/inspect/dlp/validators/entropy.js';
 import { isPlaceholder } from '../../../src/inspect/dlp/validators/placeholder.js';
 
 test('luhn: published test card numbers', () => {
-  for (const n of ['4111111111111111', '5500000000000004', '378282246310005', '6011111111111117', '3530111333300000', '4012888888881881']) assert.ok(luhnValid(n), n);
+  for (const n of ['4111111111111111', '5500000000000004', '378282246310005', '6011111111111117', '3530111333300000', '4012888888881881'])
+    assert.ok(luhnValid(n), n);
   for (const n of ['4111111111111112', '1234567812345678', '', '41x1']) assert.ok(!luhnValid(n), n);
 });
 
 test('iban: registry examples pass mod-97, altered ones fail', () => {
-  for (const n of ['GB82WEST12345698765432', 'GB82 WEST 1234 5698 7654 32', 'DE89370400440532013000', 'FR1420041010050500013M02606', 'NL91ABNA0417164300', 'CH9300762011623852957']) assert.ok(ibanValid(n), n);
+  for (const n of [
+    'GB82WEST12345698765432',
+    'GB82 WEST 1234 5698 7654 32',
+    'DE89370400440532013000',
+    'FR1420041010050500013M02606',
+    'NL91ABNA0417164300',
+    'CH9300762011623852957',
+  ])
+    assert.ok(ibanValid(n), n);
   for (const n of ['GB82WEST12345698765433', 'DE8937040044053201300', 'XX82WEST12345698765432', 'GB82WEST1234569876543']) assert.ok(!ibanValid(n), n);
 });
 
@@ -55,7 +64,12 @@ test('bech32/bech32m: BIP-173 and BIP-350 vectors', () => {
 });
 
 test('eip55: the EIP-55 vectors verify; one case, a flipped case or a changed digit do not', () => {
-  for (const a of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb']) {
+  for (const a of [
+    '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+    '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+    '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
+    '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
+  ]) {
     assert.ok(eip55Valid(a), a);
   }
   // the EIP's all-caps and all-lower examples carry no checksum
@@ -73,9 +87,21 @@ test('base32, jwt header, entropy, placeholders', () => {
   assert.equal(jwtHeaderAlg('eyJub3QiOiJqd3QifQ.e30.x'), undefined);
   assert.equal(shannonEntropy('aaaa'), 0);
   assert.equal(shannonEntropy('abcd'), 2);
-  for (const p of ['${DB_PASSWORD}', '<your-token>', 'changeme', '****', 'process.env.TOKEN', '/etc/secret', 'your_api_key_here', 'SLUICE_SECRET_github_token', 'SLUICE_SECRET_env_GH_TOKEN']) assert.ok(isPlaceholder(p), p);
+  for (const p of [
+    '${DB_PASSWORD}',
+    '<your-token>',
+    'changeme',
+    '****',
+    'process.env.TOKEN',
+    '/etc/secret',
+    'your_api_key_here',
+    'SLUICE_SECRET_github_token',
+    'SLUICE_SECRET_env_GH_TOKEN',
+  ])
+    assert.ok(isPlaceholder(p), p);
   for (const p of ['hunter2hunter2', 'Fake-Pass-2026!']) assert.ok(!isPlaceholder(p), p);
   // What setup guides and example configs put in the value's place.
-  for (const p of ['replace-me', 'change-me', 'change-me-to-a-long-random-string', 'CHANGE_ME', 'set-this', 'TODO', 'secret-goes-here', 'session_secret=']) assert.ok(isPlaceholder(p), p);
+  for (const p of ['replace-me', 'change-me', 'change-me-to-a-long-random-string', 'CHANGE_ME', 'set-this', 'TODO', 'secret-goes-here', 'session_secret='])
+    assert.ok(isPlaceholder(p), p);
   for (const p of ['changeling-Qx7!pz', 'meridian-42-Kv9', 'set4Gz91!']) assert.ok(!isPlaceholder(p), p);
 });

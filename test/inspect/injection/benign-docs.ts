@@ -91,10 +91,27 @@ Tools such as Sluice detect the known phrasings; none of them is complete.</p>
 export const API_JSON = JSON.stringify({
   total_count: 2,
   items: [
-    { id: 1, title: 'Ignore whitespace in diff view', body: 'Add an option to ignore whitespace changes. The previous behaviour should stay the default.', labels: ['enhancement'], user: { login: 'octo' } },
-    { id: 2, title: 'Token refresh fails', body: 'The access token has expired. Please refresh your token using the /auth/refresh endpoint. Steps: 1) call the login endpoint 2) wait an hour.', state: 'open' },
+    {
+      id: 1,
+      title: 'Ignore whitespace in diff view',
+      body: 'Add an option to ignore whitespace changes. The previous behaviour should stay the default.',
+      labels: ['enhancement'],
+      user: { login: 'octo' },
+    },
+    {
+      id: 2,
+      title: 'Token refresh fails',
+      body: 'The access token has expired. Please refresh your token using the /auth/refresh endpoint. Steps: 1) call the login endpoint 2) wait an hour.',
+      state: 'open',
+    },
   ],
-  chat: { id: 'chatcmpl-1', model: 'gpt-4o', choices: [{ message: { role: 'assistant', content: 'A system prompt sets the assistant\'s behaviour. You can override the default temperature per request.' } }] },
+  chat: {
+    id: 'chatcmpl-1',
+    model: 'gpt-4o',
+    choices: [
+      { message: { role: 'assistant', content: "A system prompt sets the assistant's behaviour. You can override the default temperature per request." } },
+    ],
+  },
 });
 
 export const CODE_SAMPLE = `#!/usr/bin/env python3

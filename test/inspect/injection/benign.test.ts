@@ -32,6 +32,7 @@ test('benign: a blog post that discusses injection phrases in quotes is warned, 
 });
 
 test('benign pages as tool descriptions: the API reference prose is clean under the strict set too', () => {
-  const prose = 'Format source code. Options: indent_size controls indentation. Caveats: macro-heavy C code may not format correctly. Returns the formatted code.';
+  const prose =
+    'Format source code. Options: indent_size controls indentation. Caveats: macro-heavy C code may not format correctly. Returns the formatted code.';
   assert.deepEqual(scanner.scanToolDescription(prose, 'tool.description'), []);
 });

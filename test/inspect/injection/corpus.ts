@@ -71,7 +71,9 @@ export function runCorpus(scanner: InjectionScanner): CaseResult[] {
   for (const category of CATEGORIES) {
     const dir = join(CORPUS, category);
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const c = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Case;
       const findings = scanCase(scanner, c);
       if (findings === null) continue; // request-side case (URL, tool call): not this scanner's

@@ -57,11 +57,14 @@ test('with the ratio limit off, the output cap stops the same bomb, RSS within +
   const w = rssWatcher();
   const d = createSafeDecompressor('x-gzip', { maxRatio: Number.POSITIVE_INFINITY })!;
   let seen = 0;
-  await assert.rejects(drain(d, bomb, 64 * 1024, (b) => (seen += b.length)), (err: unknown) => {
-    assert.ok(err instanceof DecompressionBombError);
-    assert.equal(err.details.limit, 'max_output_bytes');
-    return true;
-  });
+  await assert.rejects(
+    drain(d, bomb, 64 * 1024, (b) => (seen += b.length)),
+    (err: unknown) => {
+      assert.ok(err instanceof DecompressionBombError);
+      assert.equal(err.details.limit, 'max_output_bytes');
+      return true;
+    },
+  );
   w.stop();
   assert.ok(seen <= 64 * MiB, `passed on ${seen} bytes`);
   assert.ok(w.peak() - base < 128 * MiB, `RSS grew by ${((w.peak() - base) / MiB).toFixed(1)} MiB`);
@@ -79,9 +82,11 @@ test('brotli bomb is stopped too', async () => {
 });
 
 test('a 50 MB text body streams through gzip intact (hash compare)', async () => {
-  const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua 0123456789'.split(' ');
+  const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua 0123456789'.split(
+    ' ',
+  );
   let seed = 42;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const gz = zlib.createGzip({ level: 1 });
   const compressed: Buffer[] = [];
   gz.on('data', (b: Buffer) => compressed.push(b));
@@ -129,6 +134,9 @@ test('deflate (zlib-wrapped and raw), br, stacked encodings, identity and unknow
   assert.equal(createSafeDecompressor(undefined), null);
   assert.equal(createSafeDecompressor('identity'), null);
   assert.equal(createSafeDecompressor(' '), null);
-  assert.throws(() => createSafeDecompressor('zstd'), (err: unknown) => err instanceof DecompressionError && err.code === 'unsupported_encoding' && /zstd/.test(err.message));
+  assert.throws(
+    () => createSafeDecompressor('zstd'),
+    (err: unknown) => err instanceof DecompressionError && err.code === 'unsupported_encoding' && /zstd/.test(err.message),
+  );
   assert.throws(() => createSafeDecompressor('gzip, gzip, gzip, gzip, gzip'), /at most 4/);
 });

@@ -15,7 +15,8 @@ test('flagged: look-alike letters inside Latin words and paths', () => {
     'rm -rf /h\u043eme/user', // Cyrillic о
     'ls /\u0435\u043e\u0441/passwd', // a Cyrillic word of look-alikes only, next to Latin
     'IGNORE PREVI\u041eUS', // Cyrillic capital О
-  ]) assert.ok(hasMixedScript(t), JSON.stringify(t));
+  ])
+    assert.ok(hasMixedScript(t), JSON.stringify(t));
 });
 
 test('not flagged: one script per word, accents, mixed-language compounds, single Greek letters', () => {
@@ -30,5 +31,6 @@ test('not flagged: one script per word, accents, mixed-language compounds, singl
     'β-blocker, α-helix, γ-ray, 2πr',
     '日本語のテキスト and English',
     '',
-  ]) assert.ok(!hasMixedScript(t), JSON.stringify(t));
+  ])
+    assert.ok(!hasMixedScript(t), JSON.stringify(t));
 });

@@ -80,6 +80,9 @@ test('every keyword of a pattern can be found in one of its own matches (the pre
     assert.ok(sample !== undefined, `add a sample for ${p.id}`);
     const m = matcher.match(sample, true).find((x) => x.pattern.id === p.id);
     assert.ok(m, `${p.id} should match ${JSON.stringify(sample)}`);
-    assert.ok(p.keywords.some((k) => m.text.replaceAll('\n', ' ').includes(k)), `${p.id}: match ${JSON.stringify(m.text)} contains no keyword`);
+    assert.ok(
+      p.keywords.some((k) => m.text.replaceAll('\n', ' ').includes(k)),
+      `${p.id}: match ${JSON.stringify(m.text)} contains no keyword`,
+    );
   }
 });

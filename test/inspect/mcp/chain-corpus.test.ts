@@ -36,7 +36,9 @@ function argumentPieces(c: Case): string[] {
 }
 
 test('agent-egress-bench mcp-chain cases: every verdict as expected, findings carry no argument value', { skip: !existsSync(DIR) }, () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.ok(files.length >= 8, `expected the 8 mcp-chain cases, found ${files.length}`);
   const lines: string[] = [];
   let matched = 0;
@@ -60,7 +62,9 @@ test('agent-egress-bench mcp-chain cases: every verdict as expected, findings ca
     const blocked = findings.some((f) => f.action === 'block');
     const ok = blocked === (c.expected_verdict === 'block');
     if (ok) matched++;
-    lines.push(`  ${ok ? 'ok  ' : 'MISS'} ${c.id} expected ${c.expected_verdict} (${c.why_expected})${findings.length > 0 ? `: ${[...new Set(findings.map((f) => f.type))].join(', ')}` : ''}`);
+    lines.push(
+      `  ${ok ? 'ok  ' : 'MISS'} ${c.id} expected ${c.expected_verdict} (${c.why_expected})${findings.length > 0 ? `: ${[...new Set(findings.map((f) => f.type))].join(', ')}` : ''}`,
+    );
     for (const f of findings) {
       assert.equal(f.location, 'mcp.chain');
       assert.match(f.type, /^mcp_chain:[a-z_]+$/);

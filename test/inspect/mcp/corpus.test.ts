@@ -45,7 +45,10 @@ function verdict(c: Case, withInjection: boolean): { blocked: boolean; findings:
         findings.push(...scanToolList(tools, injection));
         if (c.requires.includes('mcp_tool_baseline')) {
           // The baseline the case presumes: the same tool with a benign description.
-          const baseline: Array<Record<string, unknown>> = tools.map((t) => ({ ...(t as Record<string, unknown>), description: 'Get the current weather for a city.' }));
+          const baseline: Array<Record<string, unknown>> = tools.map((t) => ({
+            ...(t as Record<string, unknown>),
+            description: 'Get the current weather for a city.',
+          }));
           const pins = new Map(baseline.map((t) => [t.name as string, toolFingerprint(t)]));
           pinChanged = comparePins(pins, tools).changed.length > 0;
         }
@@ -72,13 +75,18 @@ test('agent-egress-bench mcp-input and mcp-tool cases', { skip: !existsSync(ROOT
       if (full.blocked === want) matched++;
       if (dlpOnly.blocked === want) matchedDlpOnly++;
       const why = [...new Set(full.findings.filter((f) => f.action === 'block').map((f) => `${f.type}@${f.location}`))].join(', ');
-      lines.push(`  ${full.blocked === want ? 'ok  ' : 'MISS'} ${c.id} expected ${c.expected_verdict}${dlpOnly.blocked !== full.blocked ? ' (args injection scan needed)' : ''}${why ? `: ${why}` : ''}`);
+      lines.push(
+        `  ${full.blocked === want ? 'ok  ' : 'MISS'} ${c.id} expected ${c.expected_verdict}${dlpOnly.blocked !== full.blocked ? ' (args injection scan needed)' : ''}${why ? `: ${why}` : ''}`,
+      );
       // Findings on arguments never carry a value from them (tool names in mcp.tool locations are not values).
       if (cat !== 'mcp-input') continue;
       const serialised = JSON.stringify(full.findings);
-      for (const tok of JSON.stringify(c.payload).match(/[A-Za-z0-9+/_-]{16,}/g) ?? []) assert.ok(!serialised.includes(tok), `${c.id}: finding leaks ${tok.slice(0, 4)}...`);
+      for (const tok of JSON.stringify(c.payload).match(/[A-Za-z0-9+/_-]{16,}/g) ?? [])
+        assert.ok(!serialised.includes(tok), `${c.id}: finding leaks ${tok.slice(0, 4)}...`);
     }
   }
-  console.log(`agent-egress-bench MCP: ${matched}/${total} verdicts matched (${matchedDlpOnly}/${total} without scanning arguments for injection)\n${lines.join('\n')}`);
+  console.log(
+    `agent-egress-bench MCP: ${matched}/${total} verdicts matched (${matchedDlpOnly}/${total} without scanning arguments for injection)\n${lines.join('\n')}`,
+  );
   assert.ok(matched >= 16, `${matched}/${total}`);
 });

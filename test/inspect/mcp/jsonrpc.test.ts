@@ -30,10 +30,15 @@ test('single messages are classified: request, notification, result, error', () 
 });
 
 test('a batch is classified element by element; one bad element fails the batch and is named', () => {
-  const ok = parseJsonRpc('[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{}},{"jsonrpc":"2.0","id":2,"result":{}}]');
+  const ok = parseJsonRpc(
+    '[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{}},{"jsonrpc":"2.0","id":2,"result":{}}]',
+  );
   assert.ok(ok.ok);
   assert.equal(ok.batch, true);
-  assert.deepEqual(ok.messages.map((m) => m.kind), ['request', 'notification', 'result']);
+  assert.deepEqual(
+    ok.messages.map((m) => m.kind),
+    ['request', 'notification', 'result'],
+  );
   const bad = parseJsonRpc('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"1.0","id":2,"method":"ping"}]');
   assert.deepEqual(bad, { ok: false, code: 'not_jsonrpc', message: 'batch message 1: expected "jsonrpc": "2.0"', index: 1 });
   const empty = parseJsonRpc('[]');
@@ -97,7 +102,11 @@ test('classifyJsonRpc works on parsed values', () => {
 
 test('jsonRpcError and jsonRpcDeny: the deny mirrors the HTTP deny body under code -32001', () => {
   assert.deepEqual(jsonRpcError(4, -32601, 'Method not found'), { jsonrpc: '2.0', id: 4, error: { code: -32601, message: 'Method not found' } });
-  assert.deepEqual(jsonRpcError(null, -32700, 'Parse error', { x: 1 }), { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error', data: { x: 1 } } });
+  assert.deepEqual(jsonRpcError(null, -32700, 'Parse error', { x: 1 }), {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32700, message: 'Parse error', data: { x: 1 } },
+  });
   const body = { error: 'policy_denied' as const, reason: 'tool tickets.delete is denied by rule no-delete', rule: 'no-delete', decision_id: 'dec_01' };
   const deny = jsonRpcDeny('req-9', body);
   assert.equal(MCP_DENIED_CODE, -32001);
@@ -131,7 +140,10 @@ test('readToolCall and readToolList read the shapes the gate acts on', () => {
     assert.ok(r.ok);
     return r.messages[0]!;
   };
-  assert.deepEqual(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t.a","arguments":{"x":1}}}')), { name: 't.a', args: { x: 1 } });
+  assert.deepEqual(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t.a","arguments":{"x":1}}}')), {
+    name: 't.a',
+    args: { x: 1 },
+  });
   assert.deepEqual(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t.a"}}')), { name: 't.a', args: {} });
   assert.equal(readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')), null);
   assert.equal(typeof readToolCall(parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}')), 'string');

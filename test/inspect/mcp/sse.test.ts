@@ -45,7 +45,7 @@ test('byte-by-byte and random chunkings give the same events', () => {
   const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n) + 1;
   for (let round = 0; round < 50; round++) {
     const chunks: Buffer[] = [];
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const n = rnd(9);
       chunks.push(bytes.subarray(i, i + n));
       i += n;
@@ -64,7 +64,10 @@ test('an event past the bound throws SseLimitError; memory does not grow without
   const p = new SseParser({ maxEventBytes: 1024 });
   assert.deepEqual(p.push(`data: ${'a'.repeat(500)}\n\n`), [{ data: 'a'.repeat(500) }]);
   p.push('data: ' + 'b'.repeat(600) + '\n');
-  assert.throws(() => p.push('data: ' + 'c'.repeat(600)), (e: unknown) => e instanceof SseLimitError && e.code === 'sse_event_too_large');
+  assert.throws(
+    () => p.push('data: ' + 'c'.repeat(600)),
+    (e: unknown) => e instanceof SseLimitError && e.code === 'sse_event_too_large',
+  );
   const q = new SseParser({ maxEventBytes: 1024 });
   assert.throws(() => {
     for (let i = 0; i < 100; i++) q.push('x'.repeat(100));

@@ -47,35 +47,61 @@ function inArn(m: RegExpExecArray): boolean {
   return /(?:^|[\s"'=,([])arn:aws[a-z-]*:[^\s"']{0,200}:$/.test(m.input.slice(Math.max(0, m.index - 220), m.index));
 }
 
-const TOKEN_NOISE = /(?:page|next|prev|cursor|continuation|csrf|xsrf|sync|resume|id|type|count|max|limit|expires?|ttl|url|uri|endpoint|name|header|length|usage|budget)[_-]?$/i;
+const TOKEN_NOISE =
+  /(?:page|next|prev|cursor|continuation|csrf|xsrf|sync|resume|id|type|count|max|limit|expires?|ttl|url|uri|endpoint|name|header|length|usage|budget)[_-]?$/i;
 
 export const genericPatterns: PatternSpec[] = [
   {
-    id: 'generic_password', description: 'A password-named field with a non-placeholder value',
+    id: 'generic_password',
+    description: 'A password-named field with a non-placeholder value',
     keywords: ['password', 'passwd', 'passphrase', 'pwd'],
     regex: new RegExp(String.raw`(?:password|passwd|passphrase|pwd)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
       const v = m[1] ?? '';
       // a passphrase may be words (`CorrectHorseBattery`), so only a member chain counts as code here
-      if (isPlaceholder(v) || isMemberChain(v) || expression(m, v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v)) return false;
+      if (isPlaceholder(v) || isMemberChain(v) || expression(m, v) || /^(?:hash|reset|confirm|policy|strength|expir|field|input|label|length)/i.test(v))
+        return false;
       // prose: one word, then the sentence goes on (`passwd: Permission denied`, `-storepasswd: Changes the ...`)
       if (/^[A-Za-z]+$/.test(v) && /^[ \t]+[a-z]{2,}/.test(m.input.slice(m.index + m[0].length, m.index + m[0].length + 16))) return false;
       return charClassCount(v) >= 2 || v.length >= 12;
     },
-    action: 'block', generic: true, maxLength: 280,
+    action: 'block',
+    generic: true,
+    maxLength: 280,
   },
   {
-    id: 'generic_secret', description: 'A secret/api-key-named field with a high-entropy value',
-    keywords: ['secret', 'api_key', 'apikey', 'api-key', 'access_key', 'accesskey', 'access-key', 'private_key', 'privatekey', 'private-key', 'auth_key', 'signing_key', 'encryption_key'],
-    regex: new RegExp(String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`, 'i'),
+    id: 'generic_secret',
+    description: 'A secret/api-key-named field with a high-entropy value',
+    keywords: [
+      'secret',
+      'api_key',
+      'apikey',
+      'api-key',
+      'access_key',
+      'accesskey',
+      'access-key',
+      'private_key',
+      'privatekey',
+      'private-key',
+      'auth_key',
+      'signing_key',
+      'encryption_key',
+    ],
+    regex: new RegExp(
+      String.raw`(?:secret|api[_-]?key|apikey|access[_-]?key|accesskey|private[_-]?key|privatekey|auth[_-]?key|signing[_-]?key|encryption[_-]?key)${SEP}${VALUE}`,
+      'i',
+    ),
     validate: (m) => {
       const v = m[1] ?? '';
       return v.length >= 12 && !inArn(m) && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.2;
     },
-    action: 'block', generic: true, maxLength: 280,
+    action: 'block',
+    generic: true,
+    maxLength: 280,
   },
   {
-    id: 'generic_token', description: 'A token/credential-named field with a long high-entropy value',
+    id: 'generic_token',
+    description: 'A token/credential-named field with a long high-entropy value',
     keywords: ['token', 'credential', 'auth'],
     regex: new RegExp(String.raw`(?:token|credentials?|auth)${SEP}${VALUE}`, 'i'),
     validate: (m) => {
@@ -83,6 +109,8 @@ export const genericPatterns: PatternSpec[] = [
       if (TOKEN_NOISE.test(keyPrefix(m))) return false;
       return v.length >= 20 && !notKeyMaterial(m, v) && charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5;
     },
-    action: 'block', generic: true, maxLength: 280,
+    action: 'block',
+    generic: true,
+    maxLength: 280,
   },
 ];

@@ -32,26 +32,36 @@ const urlPassword = (m: RegExpExecArray): boolean => {
 
 function dbUrl(id: string, scheme: string, keywords: string[]): PatternSpec {
   return {
-    id, description: `${scheme} connection URL with a password`, keywords,
+    id,
+    description: `${scheme} connection URL with a password`,
+    keywords,
     regex: new RegExp(`(?:${scheme})://[^\\s:@/"'<>]{0,64}:([^\\s:@/"'<>]{1,128})@[^\\s/"'<>]{1,255}`, 'i'),
-    validate: urlPassword, action: 'block', maxLength: 480,
+    validate: urlPassword,
+    action: 'block',
+    maxLength: 480,
   };
 }
 
 export const structuralPatterns: PatternSpec[] = [
   {
-    id: 'private_key_pem', description: 'PEM/OpenSSH/PGP private key block',
+    id: 'private_key_pem',
+    description: 'PEM/OpenSSH/PGP private key block',
     keywords: ['-----begin'],
-    regex: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |ED25519 )?PRIVATE KEY(?: BLOCK)?-----(?:\\r|\\n|\s){0,6}(?:Proc-Type:[^\n]{0,80}\n[^\n]{0,120}\n\s{0,4}|Version:[^\n]{0,80}\n\s{0,4})?([A-Za-z0-9+/=]{40})/,
-    action: 'block', maxLength: 420,
+    regex:
+      /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |ED25519 )?PRIVATE KEY(?: BLOCK)?-----(?:\\r|\\n|\s){0,6}(?:Proc-Type:[^\n]{0,80}\n[^\n]{0,120}\n\s{0,4}|Version:[^\n]{0,80}\n\s{0,4})?([A-Za-z0-9+/=]{40})/,
+    action: 'block',
+    maxLength: 420,
   },
   {
-    id: 'putty_private_key', description: 'PuTTY private key file',
+    id: 'putty_private_key',
+    description: 'PuTTY private key file',
     keywords: ['putty-user-key-file-'],
-    regex: /PuTTY-User-Key-File-[0-9]: [a-z0-9-]{4,40}/, action: 'block',
+    regex: /PuTTY-User-Key-File-[0-9]: [a-z0-9-]{4,40}/,
+    action: 'block',
   },
   {
-    id: 'jwt', description: 'JSON Web Token (header decodes to JSON with alg)',
+    id: 'jwt',
+    description: 'JSON Web Token (header decodes to JSON with alg)',
     keywords: ['eyj'],
     regex: /(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,2048}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,1024})(?![A-Za-z0-9_-])/,
     validate: (m) => {
@@ -61,10 +71,12 @@ export const structuralPatterns: PatternSpec[] = [
       // expired more than a day ago (a sample in docs or a changelog): no server takes it any more
       return alg !== undefined && alg.toLowerCase() !== 'none' && !tok.endsWith('.') && !jwtExpired(tok);
     },
-    action: 'block', maxLength: 11300,
+    action: 'block',
+    maxLength: 11300,
   },
   {
-    id: 'http_basic_auth', description: 'HTTP Basic credentials (base64 user:password)',
+    id: 'http_basic_auth',
+    description: 'HTTP Basic credentials (base64 user:password)',
     keywords: ['basic '],
     regex: /basic\s{1,4}([A-Za-z0-9+/]{8,684}={0,2})(?![A-Za-z0-9+/=])/i,
     validate: (m) => {
@@ -72,10 +84,12 @@ export const structuralPatterns: PatternSpec[] = [
       const colon = dec.indexOf(':');
       return colon > 0 && colon < dec.length - 1 && printableRatio(dec) === 1 && !isPlaceholder(dec.slice(colon + 1));
     },
-    action: 'block', maxLength: 700,
+    action: 'block',
+    maxLength: 700,
   },
   {
-    id: 'bearer_token', description: 'High-entropy Bearer credential',
+    id: 'bearer_token',
+    description: 'High-entropy Bearer credential',
     keywords: ['bearer'],
     regex: /bearer\s{1,4}([A-Za-z0-9._~+/-]{24,4096}={0,2})(?![A-Za-z0-9._~+/=-])/i,
     validate: (m) => {
@@ -83,15 +97,21 @@ export const structuralPatterns: PatternSpec[] = [
       if (v.startsWith('eyJ') && jwtExpired(v)) return false; // an expired JWT, as for `jwt`
       return charClassCount(v) >= 2 && shannonEntropy(v) >= 3.5 && !isPlaceholder(v);
     },
-    action: 'block', generic: true, maxLength: 4120,
+    action: 'block',
+    generic: true,
+    maxLength: 4120,
   },
   {
-    id: 'url_credentials', description: 'user:password@ embedded in a URL',
+    id: 'url_credentials',
+    description: 'user:password@ embedded in a URL',
     keywords: ['://'],
     // anchored at '://'; the scheme is checked by looking back
     regex: /:\/\/[^\s:@/"'<>]{1,64}:([^\s:@/"'<>]{3,128})@[A-Za-z0-9.-]{1,255}/,
-    validate: (m) => /(?<![A-Za-z0-9+.-])(?:https?|ftps?|ssh|git|smtps?|imaps?|ldaps?|sftp|svn|wss?)$/i.test(m.input.slice(Math.max(0, m.index - 8), m.index)) && urlPassword(m),
-    action: 'block', maxLength: 480,
+    validate: (m) =>
+      /(?<![A-Za-z0-9+.-])(?:https?|ftps?|ssh|git|smtps?|imaps?|ldaps?|sftp|svn|wss?)$/i.test(m.input.slice(Math.max(0, m.index - 8), m.index)) &&
+      urlPassword(m),
+    action: 'block',
+    maxLength: 480,
   },
   dbUrl('postgres_url', 'postgres(?:ql)?', ['postgres']),
   dbUrl('mysql_url', 'mysql|mariadb', ['mysql', 'mariadb']),

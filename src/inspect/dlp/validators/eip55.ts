@@ -20,7 +20,7 @@ export function eip55Valid(address: string): boolean {
     const ch = hex.charCodeAt(i);
     if (ch < 0x41) continue; // a digit has no case
     const nibble = ((hash[i >>> 1] as number) >>> (i % 2 === 0 ? 4 : 0)) & 15;
-    if ((nibble >= 8) !== (ch <= 0x46)) return false;
+    if (nibble >= 8 !== ch <= 0x46) return false;
   }
   return true;
 }

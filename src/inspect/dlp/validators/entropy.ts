@@ -23,7 +23,10 @@ export function shannonEntropy(s: string): number {
 
 /** How many of lower, upper, digit, other classes occur in `s`. */
 export function charClassCount(s: string): number {
-  let lower = 0, upper = 0, digit = 0, other = 0;
+  let lower = 0,
+    upper = 0,
+    digit = 0,
+    other = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 97 && c <= 122) lower = 1;
