@@ -11,7 +11,7 @@ import { wrapStdio } from '../mcp/stdio/wrap.js';
 import { loadConfig } from '../config/load.js';
 import { controlCall } from '../control/control-client.js';
 import type { Finding } from '../inspect/finding.js';
-import { openGateSession } from './gate-session.js';
+import { openGateSession, type GateSessionFlags } from './gate-session.js';
 import { GATE_SESSION, parseFlags, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
@@ -80,18 +80,7 @@ export async function run(argv: string[]): Promise<number> {
 async function wrap(
   cmd: string,
   args: string[],
-  flags: {
-    config?: string | undefined;
-    control?: string | undefined;
-    gate?: string | undefined;
-    tenant: string;
-    agent: string;
-    human?: string | undefined;
-    name?: string | undefined;
-    ttl: string;
-    ttlDefault: boolean;
-    quiet: boolean;
-  },
+  flags: GateSessionFlags & { name?: string | undefined; ttlDefault: boolean; quiet: boolean },
 ): Promise<number> {
   if (flags.name !== undefined && !SERVER_NAME.test(flags.name)) {
     throw new UsageError(

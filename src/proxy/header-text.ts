@@ -17,3 +17,21 @@ export function isJsonType(lowerCaseType: string): boolean {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/;
+
+/**
+ * What a response's head says of its body, for the MCP and A2A inspectors: null when
+ * there is none to read (HEAD, 204, 304); else its lower-case type and whether it is an
+ * event stream or JSON.
+ *
+ * @example
+ * responseBody('GET', 200, { 'content-type': 'text/event-stream' }); // { type: 'text/event-stream', sse: true, json: false }
+ */
+export function responseBody(
+  method: string | undefined,
+  status: number,
+  headers: { 'content-type'?: string | string[] | undefined },
+): { type: string; sse: boolean; json: boolean } | null {
+  if ((method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
+  const type = headerText(headers['content-type']).toLowerCase();
+  return { type, sse: type.startsWith('text/event-stream'), json: isJsonType(type) };
+}

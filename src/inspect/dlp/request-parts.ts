@@ -9,8 +9,8 @@
  * requestJoins('/a/AKIAFAKE/0000TEST1234', {}).text // '\nAKIAFAKE0000TEST1234\n...'
  */
 
-/** Headers that are the gate's own or framing, never the agent's data. */
-const SKIP = new Set([
+/** Headers that are the gate's own or framing, never the agent's data (the scanner skips them too). */
+export const NOT_AGENT_DATA: ReadonlySet<string> = new Set([
   'proxy-authorization',
   'proxy-connection',
   'connection',
@@ -82,7 +82,7 @@ function requestValues(target: string, headers: Record<string, string | string[]
   const head: string[] = [];
   for (const [name, raw] of Object.entries(headers)) {
     const lname = name.toLowerCase();
-    if (raw === undefined || SKIP.has(lname)) continue;
+    if (raw === undefined || NOT_AGENT_DATA.has(lname)) continue;
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       if (lname === 'cookie') {
         for (const c of value.split(';')) {

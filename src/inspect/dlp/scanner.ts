@@ -22,7 +22,7 @@ import { toByteString } from './decode.js';
 import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
-import { requestJoins } from './request-parts.js';
+import { NOT_AGENT_DATA, requestJoins } from './request-parts.js';
 
 export interface DlpOptions {
   /** 'builtin' (default) or an explicit list replacing the built-ins. */
@@ -59,18 +59,6 @@ const DECODE_FACTOR = 8;
 const JOINED = 'request.joined';
 const ACROSS_PARTS = 'split across parts of the request';
 const DECODE_MIN = 4096;
-const HOP_BY_HOP = new Set([
-  'proxy-authorization',
-  'proxy-connection',
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-  'host',
-]);
 
 export class DlpScanner {
   private readonly engine: DlpEngine;
@@ -108,7 +96,7 @@ export class DlpScanner {
     for (const [name, raw] of Object.entries(headers)) {
       i++;
       const lname = name.toLowerCase();
-      if (raw === undefined || HOP_BY_HOP.has(lname)) continue;
+      if (raw === undefined || NOT_AGENT_DATA.has(lname)) continue;
       for (const value of Array.isArray(raw) ? raw : [raw]) {
         const text = `${toByteString(name)}: ${toByteString(value)}`;
         const spans: Array<[Finding, number, number]> = [];

@@ -4,6 +4,7 @@
  * (proxy/pipeline/compose.ts's Step) acts before `next()` (read, decide, inspect) or
  * after it (the audit record); a refusal sets `x.refusal` and does not call `next`.
  */
+import { newDecisionId } from '../../audit/decision-id.js';
 import type { AuditOutcome } from '../../audit/fields.js';
 import type { Finding } from '../../inspect/finding.js';
 import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
@@ -102,4 +103,31 @@ export function changedReason(tool: string, server: string): string {
 
 export function describe(findings: readonly Finding[]): string {
   return [...new Set(findings.map((f) => `${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}`))].join(', ');
+}
+
+/**
+ * The record of a server's answer that is not a tool call's result (a tools/list, an
+ * answer whose scan found something): no tool, no rule, the request's timing if known.
+ */
+export function recordServerAnswer(
+  x: AnswerExchange,
+  r: { method: string; outcome: RecordFacts['outcome']; reason: string; findings: Finding[]; synthesised: boolean },
+): void {
+  const p = x.pending;
+  x.guard.record(x.ch, {
+    method: r.method,
+    tool: null,
+    decisionId: newDecisionId(),
+    startNs: p?.startNs ?? process.hrtime.bigint(),
+    outcome: r.outcome,
+    reason: r.reason,
+    rule: null,
+    intent: null,
+    findings: r.findings,
+    bytesIn: p?.bytesIn ?? 0,
+    bytesOut: x.meta.bytes,
+    error: null,
+    parentId: x.meta.parentId,
+    synthesised: r.synthesised,
+  });
 }

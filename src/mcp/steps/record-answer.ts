@@ -6,7 +6,7 @@
 import type { Step } from '../../compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import { jsonRpcDeny } from '../../inspect/mcp/jsonrpc.js';
-import type { AnswerExchange } from './exchange.js';
+import { recordServerAnswer, type AnswerExchange } from './exchange.js';
 
 export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
   await next();
@@ -22,20 +22,11 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
       ...(blocked ? { reason: 'injection_blocked', synthesised: true } : {}),
     });
   } else if (findings.length > 0) {
-    guard.record(ch, {
+    recordServerAnswer(x, {
       method: method ?? 'response',
-      tool: null,
-      decisionId: newDecisionId(),
-      startNs: p?.startNs ?? process.hrtime.bigint(),
       outcome: blocked ? 'deny' : 'allow',
       reason: blocked ? 'injection_blocked' : 'rule_allow',
-      rule: null,
-      intent: null,
       findings,
-      bytesIn: p?.bytesIn ?? 0,
-      bytesOut: meta.bytes,
-      error: null,
-      parentId: meta.parentId,
       synthesised: blocked,
     });
   }

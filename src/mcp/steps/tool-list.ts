@@ -6,12 +6,11 @@
  * a list that had something taken out for poisoning or a change is recorded.
  */
 import type { Step } from '../../compose.js';
-import { newDecisionId } from '../../audit/decision-id.js';
 import type { Finding } from '../../inspect/finding.js';
 import { isObject } from '../../inspect/mcp/jsonrpc.js';
 import { readToolList } from '../../inspect/mcp/messages.js';
 import { filterToolList, scanToolList } from '../../inspect/mcp/tool-inspect.js';
-import { changedReason, type AnswerExchange } from './exchange.js';
+import { changedReason, recordServerAnswer, type AnswerExchange } from './exchange.js';
 
 export const toolList: Step<AnswerExchange> = async (x, next) => {
   const method = x.pending?.method ?? null;
@@ -22,7 +21,7 @@ export const toolList: Step<AnswerExchange> = async (x, next) => {
 
 /** Take out what the model must not see; pin; remember what is blocked. */
 async function filtered(x: AnswerExchange, tools: unknown[]): Promise<unknown> {
-  const { guard, env, ch, pending: p, meta } = x;
+  const { guard, env, ch } = x;
   const poisoned = new Map<string, Finding[]>();
   for (const tool of tools) {
     const found = scanToolList([tool], env.injection).filter((f) => f.action === 'block');
@@ -61,22 +60,7 @@ async function filtered(x: AnswerExchange, tools: unknown[]): Promise<unknown> {
     });
   if (findings.length > 0) {
     const reason = poisoned.size > 0 ? 'tool_poisoning_blocked' : 'mcp_tool_changed';
-    guard.record(ch, {
-      method: 'tools/list',
-      tool: null,
-      decisionId: newDecisionId(),
-      startNs: p?.startNs ?? process.hrtime.bigint(),
-      outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny',
-      reason,
-      rule: null,
-      intent: null,
-      findings,
-      bytesIn: p?.bytesIn ?? 0,
-      bytesOut: meta.bytes,
-      error: null,
-      parentId: meta.parentId,
-      synthesised: false,
-    });
+    recordServerAnswer(x, { method: 'tools/list', outcome: enforce || poisoned.size > 0 ? 'deny' : 'would_deny', reason, findings, synthesised: false });
   }
   return result.result;
 }

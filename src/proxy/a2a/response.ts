@@ -29,7 +29,7 @@ import { ResponseBlockedError, type BodyInspector } from '../response-inspector.
 import type { Fallback } from '../mcp/response.js';
 import { BufferedInspector } from './buffered.js';
 import { BoundedAnswer } from '../bounded-answer.js';
-import { headerText, isJsonType } from '../header-text.js';
+import { responseBody } from '../header-text.js';
 
 /** The inspector for an A2A exchange's response: `message` answers, or an agent `card`. */
 export function a2aResponse(
@@ -41,10 +41,9 @@ export function a2aResponse(
   status: number,
   headers: IncomingHttpHeaders,
 ): BodyInspector | null {
-  if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
-  const type = headerText(headers['content-type']).toLowerCase();
-  const sse = type.startsWith('text/event-stream');
-  const json = isJsonType(type);
+  const body = responseBody(ctx.req.method, status, headers);
+  if (body === null) return null;
+  const { type, sse, json } = body;
   const injectionOff = (ctx.decision?.profile ?? state.policy.profile).injection === 'off';
   if (kind === 'card')
     return status >= 200 && status < 300 && (json || type === '') && !injectionOff ? new CardInspector(gate, state, ctx, headers) : fallback(status, headers);

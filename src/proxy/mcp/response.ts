@@ -28,7 +28,7 @@ import type { RequestContext } from '../request-context.js';
 import { decodeBody, ResponseBlockedError, type BodyInspector } from '../response-inspector.js';
 import { channelKey } from './channels.js';
 import { channelInfo } from './channel-info.js';
-import { headerText, isJsonType } from '../header-text.js';
+import { responseBody } from '../header-text.js';
 import { BoundedAnswer } from '../bounded-answer.js';
 
 /** What a non-MCP part of the body falls back to: the ordinary response inspector, if any. */
@@ -48,10 +48,10 @@ export function mcpResponse(
   status: number,
   headers: IncomingHttpHeaders,
 ): BodyInspector | null {
-  if ((ctx.req.method ?? 'GET') === 'HEAD' || status === 204 || status === 304) return null;
-  const type = headerText(headers['content-type']).toLowerCase();
-  const sse = type.startsWith('text/event-stream');
-  const json = isJsonType(type);
+  const body = responseBody(ctx.req.method, status, headers);
+  // No body to read (HEAD, 204, 304); else an event stream, or JSON on a known conversation, is MCP.
+  if (!body) return null;
+  const { sse, json } = body;
   if (!sse && !(json && channel)) return channel ? strictFallback(fallback, status, headers) : fallback(status, headers);
   let decompressor: SafeDecompressor | null;
   try {

@@ -13,6 +13,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MiddlewareSpec } from '../../config/middleware-section.js';
 import { isRefusalCode, type RefusalCode } from '../../refusals.js';
+import { GATE_HEADERS } from '../../credentials/header-value.js';
 import { Rejection } from '../errors-map.js';
 import type { NamedStep } from '../../compose.js';
 import type { Exchange } from './exchange.js';
@@ -55,19 +56,8 @@ export interface LoadedOperatorStep {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-const FORBIDDEN = new Set([
-  'host',
-  'proxy-authorization',
-  'authorization',
-  'cookie',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'upgrade',
-  'te',
-  'trailer',
-  'via',
-]);
+/** The gate's own headers (framing, routing, its identity), and those that belong to the rule and the credential. */
+const FORBIDDEN: ReadonlySet<string> = new Set([...GATE_HEADERS, 'authorization', 'cookie', 'via']);
 
 /**
  * Load every module the config names (afresh when its file changed, so a reload picks
