@@ -7,11 +7,9 @@ import { isHealthReporter } from '../audit/health.js';
 import type { LoadedConfig } from '../config/load.js';
 import { restartOnlyChanges } from '../config/restart-keys.js';
 import { SecretResolver } from '../credentials/refs.js';
-import { readFile } from 'node:fs/promises';
-import { loadSigningKey } from '../identity/keys.js';
 import { RunAliases } from '../identity/run-aliases.js';
-import { ControlServer } from '../control/control-server.js';
-import { scanToolCallArgs } from '../inspect/mcp/tool-inspect.js';
+import type { ControlServer } from '../control/control-server.js';
+import { startControl } from './gate-control.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -240,7 +238,16 @@ export class Gate {
           resolve();
         });
       });
-      gate.control = await gate.startControl();
+      gate.control = await startControl(
+        {
+          config: () => gate.loaded.config,
+          state: () => gate.current,
+          services: gate.services,
+          aliases: gate.aliases,
+          address: () => gate.address,
+        },
+        gate.services.logger,
+      );
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
@@ -248,38 +255,6 @@ export class Gate {
       await pools.close().catch(() => undefined);
       throw err;
     }
-  }
-
-  /** The control socket (control/): mints and renews tokens for `sluice run`, answers `sluice status`. */
-  private async startControl(): Promise<ControlServer | null> {
-    const c = this.loaded.config;
-    const log = this.services.logger;
-    // The gate mints with the same key `sluice token` uses; a gate without it still proxies, but cannot mint.
-    const signingKey = await loadSigningKey(c.data_dir).catch((err: unknown) => {
-      log.warn({ err }, "no token signing key: the control socket cannot mint tokens for 'sluice run'");
-      return null;
-    });
-    return ControlServer.start({
-      path: c.control.socket,
-      logger: log,
-      ctx: {
-        gateUid: process.getuid?.() ?? -1,
-        grants: () => this.loaded.config.control.mint,
-        signingKey,
-        verifier: this.services.identity.verifier,
-        revocations: this.services.identity.revocations,
-        aliases: this.aliases,
-        carryOver: (from, to) => this.services.exchanges.carryOver(from, to),
-        policyVersion: () => this.current.policy.version,
-        proxy: () => {
-          const { host, port } = this.address;
-          return { host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port };
-        },
-        caCert: await readFile(c.tls.ca_cert, 'utf8'),
-        scanArgs: (payload) => scanToolCallArgs(payload, this.current.dlp.scanner),
-        exchanges: () => ({ exchanges: this.services.exchanges.size, ...this.services.exchanges.summary() }),
-      },
-    });
   }
 
   /** Where the control socket listens, or null when it could not be started (logged). */
