@@ -10,7 +10,8 @@ import type { GateServices, GateState } from './gate-runtime.js';
 /** What the control socket needs of a running gate (gate.ts hands it over once started). */
 export interface ControlHost {
   config(): Config;
-  state(): GateState;
+  /** The config load serving now (read per control request). */
+  current(): GateState;
   readonly services: GateServices;
   readonly aliases: RunAliases;
   address(): { host: string; port: number };
@@ -42,13 +43,13 @@ export async function startControl(host: ControlHost, log: Logger): Promise<Cont
       revocations: services.identity.revocations,
       aliases: host.aliases,
       carryOver: (from, to) => services.exchanges.carryOver(from, to),
-      policyVersion: () => host.state().policy.version,
+      policyVersion: () => host.current().policy.version,
       proxy: () => {
         const { host: h, port } = host.address();
         return { host: h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h, port };
       },
       caCert: await readFile(c.tls.ca_cert, 'utf8'),
-      scanArgs: (payload) => scanToolCallArgs(payload, host.state().dlp.scanner),
+      scanArgs: (payload) => scanToolCallArgs(payload, host.current().dlp.scanner),
       exchanges: () => ({ exchanges: services.exchanges.size, ...services.exchanges.summary() }),
     },
   });

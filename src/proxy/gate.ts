@@ -241,7 +241,7 @@ export class Gate {
       gate.control = await startControl(
         {
           config: () => gate.loaded.config,
-          state: () => gate.current,
+          current: () => gate.current,
           services: gate.services,
           aliases: gate.aliases,
           address: () => gate.address,
