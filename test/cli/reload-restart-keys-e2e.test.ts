@@ -49,7 +49,9 @@ describe('reload e2e: what a reload did not apply is said on the human line', ()
         .slice(from)
         .split('\n')
         .filter((l) => l.startsWith('{') && msg.test(l)).length;
-    // At info, a reload writes its JSON line: the check below can fail.
+    // At info, a reload writes its JSON line: the check below can fail. The log is written
+    // asynchronously, so the JSON line may follow the human one the last test waited for.
+    await waitForStderr(gate, /"msg":"policy reloaded"/, 0);
     assert.ok(jsonSince(0, /"msg":"policy reloaded"/) >= 1, gate.stderr());
     const from = gate.stderr().length;
     const text = await readFile(d.configFile, 'utf8');
