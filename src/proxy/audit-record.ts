@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/fields.js';
 import { auditRecord } from '../audit/record.js';
+import type { GateServices } from './gate-runtime.js';
 import type { RequestContext } from './request-context.js';
 
 /** The canonical record for a finished request (through the one builder). The query string is dropped on purpose. */
@@ -36,4 +37,13 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     server: ctx.protocol?.server ?? null,
     tool: ctx.protocol?.tool ?? null,
   });
+}
+
+/** Write the exchange's one record; a sink that throws is logged, never thrown into the exchange's end. */
+export function writeRecord(gate: Pick<GateServices, 'audit' | 'logger'>, ctx: RequestContext): void {
+  try {
+    gate.audit.write(buildRecord(ctx));
+  } catch (err) {
+    gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
+  }
 }

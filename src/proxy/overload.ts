@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import { openRefusal } from './audit-open.js';
-import { buildRecord } from './audit-record.js';
+import { writeRecord } from './audit-record.js';
 import { auditRecord } from '../audit/record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny } from './deny-response.js';
@@ -37,13 +37,7 @@ export function refuseRequest(gate: GateServices, req: IncomingMessage, res: Ser
   const error = errorOf(why);
   ctx.outcome = 'deny';
   ctx.reason = error;
-  res.once('close', () => {
-    try {
-      gate.audit.write(buildRecord(ctx));
-    } catch (err) {
-      gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
-    }
-  });
+  res.once('close', () => writeRecord(gate, ctx));
   // Whatever the agent still sends of a body is not read.
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
   openRefusal(gate, ctx);

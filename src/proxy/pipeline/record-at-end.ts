@@ -1,4 +1,4 @@
-import { buildRecord } from '../audit-record.js';
+import { writeRecord } from '../audit-record.js';
 import { releaseExchange, type Exchange } from './exchange.js';
 
 /**
@@ -10,13 +10,7 @@ export async function recordAtEnd(x: Exchange, next: () => Promise<void>): Promi
   try {
     await next();
   } finally {
-    if (!x.handedOff) {
-      try {
-        x.gate.audit.write(buildRecord(x));
-      } catch (err) {
-        x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
-      }
-    }
+    if (!x.handedOff) writeRecord(x.gate, x);
     releaseExchange(x);
   }
 }

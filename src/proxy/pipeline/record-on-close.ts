@@ -1,4 +1,4 @@
-import { buildRecord } from '../audit-record.js';
+import { writeRecord } from '../audit-record.js';
 import { releaseExchange, type Exchange } from './exchange.js';
 
 /**
@@ -7,11 +7,7 @@ import { releaseExchange, type Exchange } from './exchange.js';
  */
 export function recordOnClose(x: Exchange, next: () => Promise<void>): Promise<void> {
   x.res.once('close', () => {
-    try {
-      x.gate.audit.write(buildRecord(x));
-    } catch (err) {
-      x.gate.logger.error({ err, decision_id: x.decisionId }, 'audit write failed');
-    }
+    writeRecord(x.gate, x);
     releaseExchange(x);
   });
   return next();
