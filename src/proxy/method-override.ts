@@ -104,11 +104,11 @@ const MAX_OVERRIDES = 8;
  * override header) it may be run as, and refuse it unless every such decision
  * allows. The refusal is recorded with the decision that denied.
  *
- * `decideAs` is the exchange's own decision function (the decide step's), so the
- * policy and identity are the ones the request was decided with.
+ * `decideAs` decides as the decide step does (pipeline/decide.ts), so the policy and
+ * identity are the ones the request was decided with.
  *
  * @example
- * const check = overrideCheck(ctx, x.decideAs!);
+ * const check = overrideCheck(x, (m, path) => decideAs(x, m, path));
  * for (const o of headerAndQueryOverrides(req.headers, ctx.target)) check(o);
  */
 export function overrideCheck(ctx: RequestContext, decideAs: DecideAs): OverrideCheck {

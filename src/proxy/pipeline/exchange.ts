@@ -14,7 +14,6 @@ import type { Destination } from '../destination.js';
 import { newDecisionId } from '../../audit/decision-id.js';
 import { markClientAbort } from '../client-abort.js';
 import type { Cut } from '../live-exchanges.js';
-import type { DecideAs } from '../method-override.js';
 import type { McpIntake } from '../mcp/intake.js';
 import type { RelayHandle } from '../websocket/relay.js';
 import type { TunnelContext } from '../tunnel-context.js';
@@ -56,8 +55,6 @@ export interface Exchange extends RequestContext {
   /** The agent sent `Expect: 100-continue`; `continued` once the gate told it to go on. */
   readonly expectContinue: boolean;
   continued: boolean;
-  /** The request decided as another method and path (set by decide; method overrides use it). */
-  decideAs: DecideAs | null;
   /** Fired when the identity expires or is revoked (hold-exchange). */
   cut: Cut | null;
   /** WebSocket: the session's identity hold (hold-session). */
@@ -128,7 +125,6 @@ export function newExchange(
     carrier: opts.carrier ?? null,
     expectContinue: opts.expectContinue ?? false,
     continued: false,
-    decideAs: null,
     cut: null,
     session: null,
     intake: null,
@@ -156,6 +152,5 @@ export function releaseExchange(x: Exchange): void {
   x.up = null;
   x.intake = null;
   x.cut = null;
-  x.decideAs = null;
   x.session = null;
 }

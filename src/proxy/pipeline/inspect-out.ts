@@ -5,6 +5,7 @@ import { inspectBody, inspectHead } from '../inspect-request.js';
 import { once } from '../mcp/answer.js';
 import { overrideCheck } from '../method-override.js';
 import { hasBody } from '../framing-guard.js';
+import { decideAs } from './decide.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -27,7 +28,12 @@ export function inspectOut(x: Exchange, next: () => Promise<void>): Promise<void
       state.dlp,
       x,
       profile,
-      guardBodyOverride(readAhead ?? countedBody(x), req.headers, overrideCheck(x, x.decideAs!), state.inspect.max_decompressed_bytes),
+      guardBodyOverride(
+        readAhead ?? countedBody(x),
+        req.headers,
+        overrideCheck(x, (m, path) => decideAs(x, m, path)),
+        state.inspect.max_decompressed_bytes,
+      ),
     );
   }
   x.up = up;
