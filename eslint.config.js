@@ -73,15 +73,7 @@ export const moduleBoundaries = {
         },
         // Known violations, named so they can be removed. The rule reports an exception
         // its file no longer needs, so each one goes when its fix lands.
-        exceptions: [
-          // Found when this rule came in (session 6), not yet assigned: launcher/ (sluice run) borrows three cli/ files.
-          // The fix is to move UsageError/CommandError, spawnWrapped and agentEnv out of cli/ (or launcher/ into cli/).
-          { file: 'src/launcher/client-files.ts', target: 'cli/agent-env.ts', why: 'TrustFiles' },
-          { file: 'src/launcher/launch.ts', target: 'cli/', why: 'agentEnv, spawnWrapped, UsageError' },
-          { file: 'src/launcher/run-user.ts', target: 'cli/usage-error.ts', why: 'UsageError' },
-          { file: 'src/launcher/sandbox-process.ts', target: 'cli/spawn-child.ts', why: 'spawnWrapped' },
-          { file: 'src/launcher/trust-dir.ts', target: 'cli/usage-error.ts', why: 'CommandError' },
-        ],
+        exceptions: [],
       },
     ],
   },

@@ -7,7 +7,7 @@ import { renderToolGraph } from './audit-tools.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { ErrorCode, SluiceError } from '../errors.js';
 import { buildRoutes } from '../net/routes.js';
 import { upstreamTrust } from '../tls/trust.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * Resolves when every named file is readable and usable; else UsageError (exit 2)

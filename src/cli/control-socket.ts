@@ -11,7 +11,7 @@ import { ConfigError, SluiceError } from '../errors.js';
 import { dataDirFor } from './emergency-config.js';
 import { loadConfig } from '../config/load.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export async function controlSocket(flags: { control?: string | undefined; config?: string | undefined }, emergency?: string): Promise<string> {
   const given = flags.control ?? process.env.SLUICE_CONTROL;

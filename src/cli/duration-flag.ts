@@ -5,7 +5,7 @@
  */
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { MAX_TTL_MS, MIN_TTL_MS } from '../identity/token-format.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export interface DurationFlag {
   ms: number;

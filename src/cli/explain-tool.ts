@@ -11,7 +11,7 @@ import { mcpServerFor } from '../policy/mcp-servers.js';
 import { serverText } from '../policy/tool-rule.js';
 import type { McpServerRef, ToolExplanation } from '../policy/tool-types.js';
 import type { TraceEntry, Who } from '../policy/types.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * `--mcp-server S`: a server name from `mcp.servers`, a host (named by the first

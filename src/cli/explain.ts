@@ -13,7 +13,7 @@ import { gateChecks } from './gate-checks.js';
 import { IDENTITY, parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { runIdentity } from './run-identity.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 export const help = `sluice explain [--agent A] [--tenant T] [--session S] [--label k=v ...] [--no-token] [--config F] [--json] METHOD URL
 sluice explain --mcp-server S --tool T [--args JSON] [--agent A] [--tenant T] ... [--config F]

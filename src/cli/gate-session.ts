@@ -14,12 +14,12 @@ import { ControlRefused, ControlUnreachable, controlCall } from '../control/cont
 import type { RunAnswer } from '../control/protocol.js';
 import type { Principal } from '../identity/principal.js';
 import { writeClientBundle } from '../tls/trust.js';
-import { agentEnv } from './agent-env.js';
+import { agentEnv } from '../launcher/agent-env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { controlSocket } from './control-socket.js';
 import { ttlFlag } from './duration-flag.js';
 import { configPath } from './paths.js';
-import { CommandError, UsageError } from './usage-error.js';
+import { CommandError, UsageError } from '../usage-error.js';
 
 /** The flags both commands share. */
 export interface GateSessionFlags {

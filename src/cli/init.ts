@@ -8,7 +8,7 @@ import { ensureTokenKeys, TOKEN_KEY_FILE } from '../identity/keys.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { CONFIG_NAME, DEFAULT_DIR } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice init [--dir DIR] [--force]
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { loadCa, type LoadedCa } from '../tls/ca.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 /** The gate's CA named by the config, with a fix-it message when it is missing. */
 export async function loadConfiguredCa(config: Config): Promise<LoadedCa> {

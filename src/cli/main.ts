@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, SluiceError } from '../errors.js';
-import { CommandError, EXIT, UsageError } from './usage-error.js';
+import { CommandError, EXIT, UsageError } from '../usage-error.js';
 
 interface Command {
   help: string;

@@ -9,7 +9,7 @@ import { openRuntime } from '../runtime/index.js';
 import type { PinnedTool } from '../state/tool-pins.js';
 import { BUSY_TIMEOUT_MS } from '../state/sqlite-db.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * Accept every changed definition waiting for SERVER (for one tenant, or all).

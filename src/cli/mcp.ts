@@ -15,9 +15,9 @@ import { openGateSession, type GateSessionFlags } from './gate-session.js';
 import { GATE_SESSION, parseFlags, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { acceptPins, listPins } from './mcp-pins.js';
-import { spawnWrapped } from './spawn-child.js';
+import { spawnWrapped } from '../launcher/spawn-child.js';
 import { runIdentity } from './run-identity.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice mcp [--config FILE] [--control SOCKET] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--name SERVER] [--ttl 12h] -- CMD [ARGS...]
 sluice mcp accept SERVER [--tenant T] [--config FILE]

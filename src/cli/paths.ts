@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const DEFAULT_DIR = '.sluice';
 export const CONFIG_NAME = 'sluice.yaml';

@@ -13,7 +13,7 @@ import { checkConfigFiles } from './config-files.js';
 import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { startWarnings } from './start-warnings.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 export const help = `sluice policy check [FILE]
 sluice policy test CASES.yaml [--config FILE]

@@ -7,7 +7,7 @@ import { dataDirFor } from './emergency-config.js';
 import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { unseenNote } from './revoke-seen.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 export const help = `sluice revoke (--session S | --agent A | --token-id J) [--tenant T] [--reason R] [--wait 5s] [--config FILE]
 sluice revoke --undo (--session S | --agent A | --token-id J) [--tenant T] [--wait 5s] [--config FILE]

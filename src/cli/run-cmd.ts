@@ -3,7 +3,7 @@ import { prepareLaunch, type Launch } from '../launcher/launch.js';
 import { openGateSession } from './gate-session.js';
 import { runIdentity } from './run-identity.js';
 import { keepRenewed } from './run-renewal.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice run [--control SOCKET] [--config FILE] [--gate HOST:PORT] [--tenant T] [--agent A] [--human H] [--ttl 1h]
            [--isolate | --no-isolate] [--user NAME] [--rw PATH]... [--print-env] -- CMD [ARGS...]

@@ -11,7 +11,7 @@ import { openRuntime } from '../runtime/index.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice secret set NAME [--config FILE]   read the value from stdin and store it encrypted
 sluice secret list [--config FILE]       names and when they were set (never values)

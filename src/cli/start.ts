@@ -13,7 +13,7 @@ import { startWarnings } from './start-warnings.js';
 import { checkConfigFiles } from './config-files.js';
 import { configPath } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
-import { CommandError, UsageError } from './usage-error.js';
+import { CommandError, UsageError } from '../usage-error.js';
 
 export const help = `sluice start [--config FILE] [--listen HOST:PORT]
 

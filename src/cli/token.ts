@@ -6,7 +6,7 @@ import { DEFAULT_TTL_MS, issueToken } from '../identity/tokens.js';
 import { ttlFlag } from './duration-flag.js';
 import { IDENTITY, parseOptionsOnly, shared } from './flags.js';
 import { configPath } from './paths.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice token --tenant T --agent A [--session S] [--human H] [--label k=v ...] [--ttl 15m] [--config FILE]
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeClientBundle } from '../tls/trust.js';
-import type { TrustFiles } from '../cli/agent-env.js';
+import type { TrustFiles } from './agent-env.js';
 import { writeJavaTrustStore } from './java-trust-store.js';
 
 /**

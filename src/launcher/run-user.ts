@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export interface RunUser {
   name: string;

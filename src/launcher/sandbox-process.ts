@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { spawnWrapped } from '../cli/spawn-child.js';
+import { spawnWrapped } from './spawn-child.js';
 
 /**
  * `args` must contain `--info-fd 3`.

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandError } from '../cli/usage-error.js';
+import { CommandError } from '../usage-error.js';
 
 /**
  * @example

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { agentEnv } from '../../src/cli/agent-env.js';
+import { agentEnv } from '../../src/launcher/agent-env.js';
 import { parseConfig } from '../../src/config/load.js';
 import { CLIENT_VARS } from '../../src/launcher/client-vars.js';
 import { operatorSecrets } from '../../src/launcher/operator-secrets.js';
