@@ -1,0 +1,124 @@
+/**
+ * Decoders rewritten for speed (quoted-printable and Unicode folding into byte arrays,
+ * UTF-16 stretches found from the NULs) against the char-by-char versions they
+ * replaced, kept here as the reference: same text, same map, on random byte strings
+ * dense in the bytes each one looks at.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { quotedPrintable, utf16Spans } from '../../../src/inspect/dlp/layer-decoders.js';
+import { foldUnicode } from '../../../src/inspect/dlp/unicode-fold.js';
+import { MappedBuilder, type Mapped } from '../../../src/inspect/dlp/decode.js';
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
+function refQuotedPrintable(s: string): Mapped | undefined {
+  if (!/=\r?\n/.test(s)) return undefined;
+  const out = new MappedBuilder(s.length);
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 61) {
+      if (s.charCodeAt(i + 1) === 10) {
+        i += 1;
+        continue;
+      }
+      if (s.charCodeAt(i + 1) === 13 && s.charCodeAt(i + 2) === 10) {
+        i += 2;
+        continue;
+      }
+      const h = s.slice(i + 1, i + 3);
+      if (/^[0-9A-Fa-f]{2}$/.test(h)) {
+        out.add(String.fromCharCode(parseInt(h, 16)), i);
+        i += 2;
+        continue;
+      }
+    }
+    out.add(s[i] as string, i);
+  }
+  return out.done();
+}
+
+function refUtf16Spans(s: string): Array<Mapped & { start: number; end: number }> {
+  const textByte = (c: number): boolean => (c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13;
+  const out: Array<Mapped & { start: number; end: number }> = [];
+  const n = s.length;
+  for (let parity = 0; parity < 2; parity++) {
+    let i = parity;
+    while (i + 1 < n) {
+      if (!(s.charCodeAt(i + 1) === 0 && textByte(s.charCodeAt(i)))) {
+        i += 2;
+        continue;
+      }
+      let j = i;
+      while (j < n && (j + 1 === n || s.charCodeAt(j + 1) === 0) && textByte(s.charCodeAt(j))) j += 2;
+      if (j < n && j > i && textByte(s.charCodeAt(j))) j += 2;
+      const chars = (Math.min(j, n + 1) - i) >>> 1;
+      if (chars >= 8) {
+        let text = '';
+        const map = new Int32Array(chars);
+        for (let k = 0; k < chars; k++) {
+          text += s[i + 2 * k];
+          map[k] = i + 2 * k;
+        }
+        out.push({ text, map, start: i, end: Math.min(j, n) });
+      }
+      i = j + 2;
+    }
+  }
+  return out;
+}
+
+function randomBytes(rnd: () => number, alphabet: string, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += rnd() < 0.6 ? (alphabet[Math.floor(rnd() * alphabet.length)] as string) : String.fromCharCode(Math.floor(rnd() * 256));
+  return s;
+}
+
+const same = (a: Mapped | undefined, b: Mapped | undefined, s: string): void => {
+  assert.deepEqual(a === undefined ? undefined : { text: a.text, map: [...a.map] }, b === undefined ? undefined : { text: b.text, map: [...b.map] }, JSON.stringify(s));
+};
+
+test('quotedPrintable: as the char-by-char decoder, on random bytes dense in =, CR, LF and hex digits', () => {
+  const rnd = rng(3);
+  let changed = 0;
+  for (let i = 0; i < 5000; i++) {
+    const s = randomBytes(rnd, '==\r\n\n0aF9gZ', Math.floor(rnd() * 80));
+    const got = quotedPrintable(s);
+    same(got, refQuotedPrintable(s), s);
+    if (got !== undefined) changed++;
+  }
+  // a string past latin1 keeps its chars
+  const wide = 'x=\n\u0100=41';
+  same(quotedPrintable(wide), refQuotedPrintable(wide), wide);
+  assert.ok(changed > 1000, `soft breaks were decoded (${changed})`);
+});
+
+test('utf16Spans: as the char-by-char search, on random bytes dense in NULs and text bytes', () => {
+  const rnd = rng(9);
+  let found = 0;
+  for (let i = 0; i < 5000; i++) {
+    const le = Buffer.from('AKIA key\t=x\n'.slice(0, Math.floor(rnd() * 13)), 'utf16le').toString('latin1');
+    const noise = (): string => randomBytes(rnd, '\0\0\0Aa \n\t\r', Math.floor(rnd() * 40));
+    const s = noise() + le + noise() + (rnd() < 0.5 ? le.slice(1) : '') + noise();
+    const got = utf16Spans(s);
+    assert.deepEqual(
+      got.map((x) => ({ ...x, map: [...x.map] })),
+      refUtf16Spans(s).map((x) => ({ ...x, map: [...x.map] })),
+      JSON.stringify(s),
+    );
+    found += got.length;
+  }
+  assert.ok(found > 500, `stretches were found (${found})`);
+});
+
+test('foldUnicode: format characters dropped, fullwidth folded, the same on a second pass (memoized)', () => {
+  const s = Buffer.from('A\u200bK\ufe0f\uff29\uff21 \u00e9\u4e2d\u3000x\u{e0041}y', 'utf8').toString('latin1');
+  for (let pass = 0; pass < 2; pass++) {
+    const f = foldUnicode(s);
+    assert.equal(f?.text, Buffer.from('AKIA \u00e9\u4e2d xy', 'utf8').toString('latin1'));
+  }
+});
