@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quotedPrintable, utf16Spans } from '../../../src/inspect/dlp/layer-decoders.js';
 import { foldUnicode } from '../../../src/inspect/dlp/unicode-fold.js';
-import { MappedBuilder, type Mapped } from '../../../src/inspect/dlp/decode.js';
+import { BACKSLASH_ESCAPE, MappedBuilder, unescapeBackslashes, utf8Bytes, type Mapped } from '../../../src/inspect/dlp/decode.js';
 
 function rng(seed: number): () => number {
   return () => {
@@ -17,9 +17,54 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The string-concatenating MappedBuilder the decoders used. */
+class RefBuilder {
+  text = '';
+  private readonly map: Int32Array;
+  constructor(n: number) {
+    this.map = new Int32Array(n);
+  }
+  add(char: string, from: number): void {
+    this.map[this.text.length] = from;
+    this.text += char;
+  }
+  done(): Mapped {
+    return { text: this.text, map: this.map.subarray(0, this.text.length) };
+  }
+}
+
+function refUnescape(s: string): Mapped | undefined {
+  if (!BACKSLASH_ESCAPE.test(s)) return undefined;
+  const hexv = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
+  const out = new RefBuilder(s.length);
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 92 && i + 3 < s.length) {
+      const k = s.charCodeAt(i + 1);
+      if (k === 120) {
+        const a = hexv(s.charCodeAt(i + 2));
+        const b = hexv(s.charCodeAt(i + 3));
+        if (a >= 0 && b >= 0) {
+          out.add(String.fromCharCode(a * 16 + b), i);
+          i += 3;
+          continue;
+        }
+      } else if (k === 117 && i + 5 < s.length) {
+        const cp = parseInt(s.slice(i + 2, i + 6), 16);
+        if (/^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) {
+          for (const byte of utf8Bytes(cp)) out.add(String.fromCharCode(byte), i);
+          i += 5;
+          continue;
+        }
+      }
+    }
+    out.add(s[i] as string, i);
+  }
+  return out.done();
+}
+
 function refQuotedPrintable(s: string): Mapped | undefined {
   if (!/=\r?\n/.test(s)) return undefined;
-  const out = new MappedBuilder(s.length);
+  const out = new RefBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) === 61) {
       if (s.charCodeAt(i + 1) === 10) {
@@ -95,6 +140,28 @@ test('quotedPrintable: as the char-by-char decoder, on random bytes dense in =, 
   const wide = 'x=\n\u0100=41';
   same(quotedPrintable(wide), refQuotedPrintable(wide), wide);
   assert.ok(changed > 1000, `soft breaks were decoded (${changed})`);
+});
+
+test('unescapeBackslashes and MappedBuilder: as the string-built decoder, on random bytes dense in escapes', () => {
+  const rnd = rng(17);
+  let changed = 0;
+  for (let i = 0; i < 5000; i++) {
+    const pieces = ['\\x41', '\\u00e9', '\\uD83D', '\\x4', '\\u12G4', '\\', 'x', 'u', '0', 'F'];
+    let s = randomBytes(rnd, 'aZ', Math.floor(rnd() * 10));
+    while (s.length < 60 * rnd()) s += pieces[Math.floor(rnd() * pieces.length)] as string;
+    const got = unescapeBackslashes(s);
+    same(got, refUnescape(s), s);
+    if (got !== undefined) changed++;
+  }
+  assert.ok(changed > 1000, `escapes were decoded (${changed})`);
+  // past latin1 the builder concatenates, with the same map
+  const b = new MappedBuilder(6);
+  const r = new RefBuilder(6);
+  for (const [ch, at] of [['a', 0], ['\u0100', 1], ['b', 3], ['\ud83d\ude00', 4]] as const) {
+    b.add(ch, at);
+    r.add(ch, at);
+  }
+  same(b.done(), r.done(), 'wide');
 });
 
 test('utf16Spans: as the char-by-char search, on random bytes dense in NULs and text bytes', () => {
