@@ -124,7 +124,11 @@ function randomBytes(rnd: () => number, alphabet: string, len: number): string {
 }
 
 const same = (a: Mapped | undefined, b: Mapped | undefined, s: string): void => {
-  assert.deepEqual(a === undefined ? undefined : { text: a.text, map: [...a.map] }, b === undefined ? undefined : { text: b.text, map: [...b.map] }, JSON.stringify(s));
+  assert.deepEqual(
+    a === undefined ? undefined : { text: a.text, map: [...a.map] },
+    b === undefined ? undefined : { text: b.text, map: [...b.map] },
+    JSON.stringify(s),
+  );
 };
 
 test('quotedPrintable: as the char-by-char decoder, on random bytes dense in =, CR, LF and hex digits', () => {
@@ -157,7 +161,12 @@ test('unescapeBackslashes and MappedBuilder: as the string-built decoder, on ran
   // past latin1 the builder concatenates, with the same map
   const b = new MappedBuilder(6);
   const r = new RefBuilder(6);
-  for (const [ch, at] of [['a', 0], ['\u0100', 1], ['b', 3], ['\ud83d\ude00', 4]] as const) {
+  for (const [ch, at] of [
+    ['a', 0],
+    ['\u0100', 1],
+    ['b', 3],
+    ['\ud83d\ude00', 4],
+  ] as const) {
     b.add(ch, at);
     r.add(ch, at);
   }
@@ -180,6 +189,103 @@ test('utf16Spans: as the char-by-char search, on random bytes dense in NULs and 
     found += got.length;
   }
   assert.ok(found > 500, `stretches were found (${found})`);
+});
+
+/** The byte-by-byte foldUnicode it replaced (with the same code point test). */
+function refFold(s: string): Mapped | undefined {
+  const CF = /^\p{Cf}$/u;
+  const invisible = (cp: number): boolean =>
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    (cp >= 0xe0100 && cp <= 0xe01ef) ||
+    [0x180b, 0x180c, 0x180d, 0x180f, 0x115f, 0x1160, 0x3164, 0xffa0, 0x2800, 0x034f].includes(cp) ||
+    CF.test(String.fromCodePoint(cp));
+  if (!/[\xc2-\xf4]/.test(s)) return undefined;
+  const n = s.length;
+  let out: number[] | undefined;
+  let map: Int32Array | undefined;
+  let o = 0;
+  for (let i = 0; i < n;) {
+    const b = s.charCodeAt(i);
+    let len = 1;
+    let cp = b;
+    if (b >= 0xc2 && b <= 0xf4) {
+      len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+      cp = b & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+      for (let k = 1; k < len; k++) {
+        const c = s.charCodeAt(i + k);
+        if (i + k >= n || (c & 0xc0) !== 0x80) {
+          len = 1;
+          cp = b;
+          break;
+        }
+        cp = (cp << 6) | (c & 0x3f);
+      }
+      if (len > 1 && cp > 0x10ffff) {
+        len = 1;
+        cp = b;
+      }
+    }
+    let repl = -2;
+    if (len > 1) {
+      if (cp >= 0xff01 && cp <= 0xff5e) repl = cp - 0xfee0;
+      else if (cp === 0x3000) repl = 0x20;
+      else if (invisible(cp)) repl = -1;
+    }
+    if (repl !== -2 && out === undefined) {
+      out = [];
+      map = new Int32Array(n);
+      for (let k = 0; k < i; k++) {
+        map[k] = k;
+        out.push(s.charCodeAt(k));
+      }
+      o = i;
+    }
+    if (out !== undefined && map !== undefined) {
+      if (repl >= 0) {
+        map[o++] = i;
+        out.push(repl);
+      } else if (repl === -2) {
+        for (let k = 0; k < len; k++) {
+          map[o++] = i + k;
+          out.push(s.charCodeAt(i + k));
+        }
+      }
+    }
+    i += len;
+  }
+  if (out === undefined || map === undefined) return undefined;
+  return { text: Buffer.from(out).toString('latin1'), map: map.subarray(0, o) };
+}
+
+test('foldUnicode: as the byte-by-byte decoder, on random bytes dense in lead, continuation and format-character bytes', () => {
+  const rnd = rng(23);
+  const utf8 = (t: string): string => Buffer.from(t, 'utf8').toString('latin1');
+  const pieces = [
+    utf8('\u200b'),
+    utf8('\ufe0f'),
+    utf8('\uff21'),
+    utf8('\u3000'),
+    utf8('\u00ad'),
+    utf8('\u{e0041}'),
+    utf8('\u00e9'),
+    utf8('\u4e2d'),
+    '\xe0\x82\xad', // overlong soft hyphen: the decoder reads it as U+00AD
+    '\xf4\x90\x80\x80', // past U+10FFFF
+    '\xe2\x80',
+    '\xc2',
+    '\x80',
+    'A',
+    ' ',
+  ];
+  let changed = 0;
+  for (let i = 0; i < 5000; i++) {
+    let s = randomBytes(rnd, '\xc2\xe2\xef\xf0\x80\xbf', Math.floor(rnd() * 10));
+    while (s.length < 80 * rnd()) s += rnd() < 0.7 ? (pieces[Math.floor(rnd() * pieces.length)] as string) : String.fromCharCode(Math.floor(rnd() * 256));
+    const got = foldUnicode(s);
+    same(got, refFold(s), s);
+    if (got !== undefined) changed++;
+  }
+  assert.ok(changed > 1000, `texts were folded (${changed})`);
 });
 
 test('foldUnicode: format characters dropped, fullwidth folded, the same on a second pass (memoized)', () => {
