@@ -158,7 +158,7 @@ function wordPass(
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
   let l: PassLists;
-  if (wasmAvailable) l = wasmPass(ki, words, m, () => listsFor(m));
+  if (wasmAvailable) l = wasmPass(ki, words, m, listsFor);
   else {
     l = listsFor(m);
     jsPass(ki, words, m, l);

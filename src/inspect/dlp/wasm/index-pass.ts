@@ -4,15 +4,16 @@
  * checks or tagged integers, and one fused loop where the JS needs two to stay fast).
  *
  * One module instance for the process, with its own memory: the keyword index's
- * tables (copied in when a scan uses another index than the last one), the text's
+ * tables (224 KB, copied in when a scan uses another index than the last one: a gate
+ * has one per config load, so that is once per reload), the text's
  * words block by block, and the candidate lists. A text up to BLOCK_BYTES is written
  * straight into that memory (`textBuffer`), so the rest of the index reads the same
  * bytes; a longer one is copied in a block at a time. Without WebAssembly (`node
  * --jitless`), `wasmAvailable` is false and the JS loops run.
  *
  * @example
- * const t = textBuffer(n); // write the text's bytes to t.bytes (zero-padded), then
- * wasmPass(ki, t.words, m, lists);
+ * const t = textBuffer(); // write the text's n bytes to t.bytes, then 16 zeros
+ * const lists = wasmPass(ki, t.words, ((n + 3) >>> 2) + 1, passLists);
  */
 import type { KeywordIndex } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
@@ -90,7 +91,7 @@ const blockLists: PassLists | undefined =
         ng: 0,
       };
 
-/** The module's text block as a byte buffer and its words, for a text of `n` <= BLOCK_BYTES bytes. */
+/** The module's text block as a byte buffer and its words, for a text of at most BLOCK_BYTES bytes. */
 export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<ArrayBuffer> } {
   return { bytes: textBytes, words: textWords };
 }
@@ -109,9 +110,9 @@ function loadTables(ki: KeywordIndex): void {
  * Words 0..m-1 of `words` (word m readable) through the pass. When `words` is the
  * module's text block (textBuffer) the returned lists are views of its memory, valid
  * until the next call; otherwise the text is copied in block by block and the lists
- * are `spill` (with room for m words; grp m + 1).
+ * are `spill(m)` (with room for m words; grp m + 1).
  */
-export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: () => PassLists): PassLists {
+export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists): PassLists {
   const w = instance as Pass;
   loadTables(ki);
   w.reset();
@@ -127,7 +128,7 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     out.ng = counts[5] as number;
     return out;
   }
-  const out = spill();
+  const out = spill(m);
   out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = 0;
   for (let j0 = 0; j0 < m; j0 += BLOCK_WORDS) {
     const nw = Math.min(BLOCK_WORDS, m - j0);
