@@ -96,14 +96,15 @@ export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<A
   return { bytes: textBytes, words: textWords };
 }
 
-let tablesOf: WeakRef<KeywordIndex> | undefined;
+/** The serial of the index whose tables are in the module's memory (0: none). */
+let tablesOf = 0;
 
 function loadTables(ki: KeywordIndex): void {
-  if (tablesOf?.deref() === ki) return;
+  if (tablesOf === ki.serial) return;
   memBytes.set(new Uint8Array(ki.pair.buffer, ki.pair.byteOffset, ki.pair.byteLength), PAIR);
   memBytes.set(ki.triFilter, TRI);
   memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), NEEDLE);
-  tablesOf = new WeakRef(ki);
+  tablesOf = ki.serial;
 }
 
 /**
