@@ -15,7 +15,7 @@ import { foldUnicode } from './unicode-fold.js';
 import { regrouped, regroupStarts } from './regrouped.js';
 import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
-import { PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './run-kinds.js';
+import { MIXED_CASE, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './run-kinds.js';
 
 /** Maps a [start, end) span of a decoded text to its parent's offsets. */
 export type ToRaw = (s: number, e: number) => [number, number];
@@ -71,7 +71,7 @@ export function forEachDecoded(
       const k = known & RUN_KIND;
       if (k === RUN_HEX) {
         // a store value may be hex in the other case, or in mixed case
-        if (mixedCaseHex(text, rs, re)) onChild(text.slice(rs, re).toLowerCase(), 'hex-case', (s, e) => [rs + s, rs + e]);
+        if ((known & MIXED_CASE) !== 0) onChild(text.slice(rs, re).toLowerCase(), 'hex-case', (s, e) => [rs + s, rs + e]);
         if ((known & PRINTABLE) === 0) onOpaque((re - rs) >>> 1);
         else onChild(decodeHexRun(text.slice(rs, re)), 'hex', (s, e) => [rs + 2 * s, Math.min(re, rs + 2 * e)]);
         continue;
@@ -132,17 +132,4 @@ function absolute(m: Mapped, end: number, enc: string, onChild: (decoded: string
   const map = m.map;
   const last = map.length - 1;
   onChild(m.text, enc, (s, e) => [map[Math.min(s, last)] ?? 0, e > last ? end : (map[e] ?? end)]);
-}
-
-/** Hex with both letter cases (a run is one case far more often than not). */
-function mixedCaseHex(text: string, s: number, e: number): boolean {
-  let lower = false;
-  let upper = false;
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 97) lower = true;
-    else if (c >= 65) upper = true;
-    if (lower && upper) return true;
-  }
-  return false;
 }

@@ -33,21 +33,35 @@ export interface Mapped {
  * out.done();      // { text: 'A', map: Int32Array [0] }
  */
 export class MappedBuilder {
-  text = '';
   private readonly map: Int32Array;
+  /** The chars so far, while every one is a single latin1 char (byte strings: always). */
+  private readonly bytes: Uint8Array;
+  private len = 0;
+  /** The text as a string, once a char past latin1 came (then built by concatenation). */
+  private wide: string | undefined;
 
   /** `inputLength` bounds the output: these decoders never lengthen the text. */
   constructor(inputLength: number) {
     this.map = new Int32Array(inputLength);
+    this.bytes = new Uint8Array(inputLength);
   }
 
   add(char: string, from: number): void {
-    this.map[this.text.length] = from;
-    this.text += char;
+    const c = char.charCodeAt(0);
+    if (this.wide === undefined && char.length === 1 && c < 256) {
+      this.map[this.len] = from;
+      this.bytes[this.len++] = c;
+      return;
+    }
+    // a string built char by char costs ~10x the byte array: only for what latin1 cannot hold
+    this.wide ??= Buffer.from(this.bytes.buffer, 0, this.len).toString('latin1');
+    this.map[this.wide.length] = from;
+    this.wide += char;
   }
 
   done(): Mapped {
-    return { text: this.text, map: this.map.subarray(0, this.text.length) };
+    const text = this.wide ?? Buffer.from(this.bytes.buffer, 0, this.len).toString('latin1');
+    return { text, map: this.map.subarray(0, text.length) };
   }
 }
 

@@ -159,7 +159,11 @@ function gramCost(s: string, o: number, len: number): number {
   return w;
 }
 
+let serials = 0;
+
 export class KeywordIndex {
+  /** Tells indexes apart without holding one (the WebAssembly pass's table cache). */
+  readonly serial = ++serials;
   readonly keywords: readonly string[];
   readonly needles: readonly Needle[];
   /** Per keyword: its characters (already lower-case). */

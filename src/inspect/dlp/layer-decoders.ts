@@ -29,12 +29,15 @@ export function utf16Spans(s: string): Span[] {
   for (let parity = 0; parity < 2; parity++) {
     let i = parity;
     while (i + 1 < n) {
-      // char at i (LE: text byte first) with NUL at i+1, or NUL at i then text at i+1 (BE)
-      const le = s.charCodeAt(i + 1) === 0 && textByte(s.charCodeAt(i));
-      if (!le) {
-        i += 2;
+      // char at i (LE: text byte first) with NUL at i+1, or NUL at i then text at i+1 (BE):
+      // the next such i of this parity, found from the NULs (a native search; most text has none)
+      const z = s.indexOf('\0', i + 1);
+      if (z < 0) break;
+      if (((z - 1 - parity) & 1) !== 0 || !textByte(s.charCodeAt(z - 1))) {
+        i = z; // the next search starts past this NUL
         continue;
       }
+      i = z - 1;
       let j = i;
       // big-endian text read from its second byte has no NUL after its last char
       while (j < n && (j + 1 === n || s.charCodeAt(j + 1) === 0) && textByte(s.charCodeAt(j))) j += 2;
@@ -65,6 +68,52 @@ const QP_SOFT = /=\r?\n/;
 /** Quoted-printable: soft breaks (`=\n`, `=\r\n`) removed and `=XX` decoded; undefined without a soft break. */
 export function quotedPrintable(s: string): Mapped | undefined {
   if (!QP_SOFT.test(s)) return undefined;
+  // into a byte array (never longer than the input): a string built char by char costs ~10x more
+  const n = s.length;
+  const bytes = new Uint8Array(n);
+  const map = new Int32Array(n);
+  let o = 0;
+  let high = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 61) {
+      const c1 = s.charCodeAt(i + 1);
+      if (c1 === 10) {
+        i += 1;
+        continue;
+      }
+      if (c1 === 13 && s.charCodeAt(i + 2) === 10) {
+        i += 2;
+        continue;
+      }
+      const h1 = hexDigit(c1);
+      const h2 = hexDigit(s.charCodeAt(i + 2));
+      if (h1 >= 0 && h2 >= 0) {
+        map[o] = i;
+        bytes[o++] = (h1 << 4) | h2;
+        i += 2;
+        continue;
+      }
+    }
+    high |= c;
+    map[o] = i;
+    bytes[o++] = c;
+  }
+  // a byte string (as every layer is) fits latin1; anything else keeps its chars
+  if (high > 255) return quotedPrintableChars(s);
+  return { text: Buffer.from(bytes.buffer, 0, o).toString('latin1'), map: map.subarray(0, o) };
+}
+
+/** A hex digit's value, or -1 (also for NaN, past the end). */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** quotedPrintable for a text with chars past latin1. */
+function quotedPrintableChars(s: string): Mapped {
   const out = new MappedBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) === 61) {

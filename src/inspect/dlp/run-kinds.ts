@@ -20,6 +20,8 @@ export const RUN_BASE64URL = 4;
 export const RUN_KIND = 7;
 /** The run's decoded bytes contain 8 printable ASCII in a row (set for hex and base64 kinds). */
 export const PRINTABLE = 8;
+/** A hex run with both letter cases (set for RUN_HEX; a store value may be hex in the other case). */
+export const MIXED_CASE = 16;
 
 const PRINTABLE_RUN = 8;
 
@@ -77,7 +79,8 @@ function isRunBreak(c: number): boolean {
 /** classifyRun's answer from the run's classes, plus PRINTABLE for hex and base64 runs. */
 export function runKind(b: Uint8Array, s: number, e: number, end: number, flags: number): number {
   if (end === e && (flags & (C_NONHEX | C_DASH | C_UNDERSCORE | C_PLUS_SLASH)) === 0) {
-    return e - s >= 16 && hexPrintable(b, s, e) ? RUN_HEX | PRINTABLE : RUN_HEX;
+    const mixed = (flags & (C_UPPER | C_LOWER)) === (C_UPPER | C_LOWER) ? MIXED_CASE : 0;
+    return (e - s >= 16 && hexPrintable(b, s, e) ? RUN_HEX | PRINTABLE : RUN_HEX) | mixed;
   }
   if (end === e && (flags & (C_NONHEX | C_UNDERSCORE | C_PLUS_SLASH)) === 0 && (e - s) % 3 === 2) return RUN_HEX_DASHED;
   const upper = (flags & C_UPPER) !== 0 ? 1 : 0;

@@ -42,18 +42,12 @@ import {
   DIGIT_KEEP,
   insertSorted,
   mergeSorted,
-  NEEDLE_FILTER_BITS,
   needlesAt,
-  P_ANCHOR,
-  P_DIGIT2,
-  P_GROUP_SEP,
-  P_HEX_SEP2,
-  P_PAIR_SEP,
-  P_RUN2,
-  P_UPPER_DIGIT,
-  TRI_FILTER_BITS,
   trigramsAt,
 } from './keyword-index.js';
+import type { PassLists } from './index-loops.js';
+import { jsPass, passLists } from './index-loops.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmPass } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -77,9 +71,6 @@ export interface TextIndex {
 }
 
 const RUN_LEN = 15;
-/** Words of run bytes that every run of RUN_LEN+ bytes contains. */
-const RUN_WORDS = 3;
-const P_RUN2_SHIFT = 31 - Math.clz32(P_RUN2);
 const DIGITS = 8;
 const SMALL_TEXT = 256;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -100,7 +91,12 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   const size = (n + 16 + 7) & ~7;
   let b = scratch;
   let words = scratchWords;
-  if (size > b.length) {
+  if (wasmAvailable && n <= BLOCK_BYTES) {
+    // straight into the WebAssembly pass's memory: no copy for the pass
+    const t = textBuffer();
+    b = t.bytes;
+    words = t.words;
+  } else if (size > b.length) {
     b = Buffer.allocUnsafeSlow(size <= KEEP_BYTES ? Math.max(size, Math.min(KEEP_BYTES, b.length * 2)) : size);
     words = new Uint32Array(b.buffer, 0, b.length >>> 2);
     if (b.length <= KEEP_BYTES) {
@@ -137,18 +133,17 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   return out;
 }
 
-/** Candidate word indexes from the loops (reused; grown as needed). */
-let candA = new Int32Array(1 << 16);
-let candB = new Int32Array(1 << 15);
-let candC = new Int32Array(1 << 15);
-let candD = new Int32Array(1 << 15);
-let candE = new Int32Array(1 << 15);
+/** JS candidate lists kept between calls (texts up to KEEP_BYTES), grown as needed. */
+let kept: PassLists = passLists(1 << 15);
 
-/**
- * The loops only record candidate words (into typed arrays) and never call out: a
- * call in the loop gets inlined and the loop runs ~2x slower. Candidates are verified
- * afterwards, in text order.
- */
+function listsFor(m: number): PassLists {
+  if (kept.tri.length >= m + 1) return kept;
+  const lists = passLists(Math.max(m + 1, Math.min(KEEP_BYTES >>> 2, kept.tri.length * 2)));
+  if (lists.tri.length <= KEEP_BYTES >>> 2) kept = lists;
+  return lists;
+}
+
+/** The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order. */
 function wordPass(
   ki: KeywordIndex,
   text: string,
@@ -162,162 +157,31 @@ function wordPass(
 ): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
-  let a = candA; // trigram candidates upwards, needle candidates downwards
-  let c = candB;
-  let d = candC;
-  let r = candD;
-  let g = candE;
-  if (c.length < m + 1) {
-    // kept for the next call only up to KEEP_BYTES of text, like the scratch buffer
-    const size = Math.max(m + 1, Math.min(KEEP_BYTES >>> 2, c.length * 2));
-    a = new Int32Array(2 * size);
-    c = new Int32Array(size);
-    d = new Int32Array(size);
-    r = new Int32Array(size);
-    g = new Int32Array(size);
-    if (size <= KEEP_BYTES >>> 2) {
-      candA = a;
-      candB = c;
-      candC = d;
-      candD = r;
-      candE = g;
-    }
+  let l: PassLists;
+  if (wasmAvailable) l = wasmPass(ki, words, m, listsFor);
+  else {
+    l = listsFor(m);
+    jsPass(ki, words, m, l);
   }
-  if (ki.hasNeedles) {
-    // needle hits go to the end of `a`, downwards
-    const kt = trigramNeedleLoop(ki.triFilter, ki.needleFilter, words, m, a);
-    for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
-    for (let i = a.length - 1; i >= (classCounts[0] as number); i--) needlesAt(ki, text, a[i] as number, words, out.needles);
-  } else {
-    const kt = trigramLoop(ki.triFilter, words, m, a);
-    for (let i = 0; i < kt; i++) trigramsAt(ki, b, n, a[i] as number, words, out.hits);
-  }
-  // bigram anchors (c), whole digit words (d), run ends (r: [end word, streak, classes])
-  classLoop(ki.pair, words, m, c, d, r, g);
-  const nb = classCounts[0] as number;
-  const nd = classCounts[1] as number;
-  const nr = classCounts[2] as number;
-  let ng = classCounts[3] as number;
+  const { tri, needle, bi, dig, run: r, grp: g } = l;
+  for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
+  for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
+  let ng = l.ng;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
   if (regroup) gapStarts(b, n, g, ng, out.groupStarts);
-  if (nb > 0) {
+  if (l.nb > 0) {
     const biHits: number[] = [];
-    for (let i = 0; i < nb; i++) bigramsAt(ki, b, n, c[i] as number, words, biHits);
+    for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
     if (biHits.length > 0) out.hits = mergeSorted(out.hits, biHits);
   }
   let digitsEnd = 0;
-  for (let i = 0; i < nd; i++) {
-    const j = d[i] as number;
+  for (let i = 0; i < l.nd; i++) {
+    const j = dig[i] as number;
     if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
   }
-  for (let i = 0; i < nr; i += 3)
+  for (let i = 0; i < l.nr; i += 3)
     runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
-}
-
-const classCounts = new Int32Array(4);
-const GROUP_SHIFT = 31 - Math.clz32(P_GROUP_SEP);
-const UPPER_DIGIT_SHIFT = 31 - Math.clz32(P_UPPER_DIGIT);
-if (P_PAIR_SEP !== P_GROUP_SEP << 1 || P_HEX_SEP2 !== P_GROUP_SEP << 2 || UPPER_DIGIT_SHIFT !== 15)
-  throw new Error('text-index: group probe bits out of place');
-/**
- * Whether word j-2 may hold the separator between two equal tokens, by [its separator
- * bits (3) | upper-or-digit of j-4..j (5)]: hex digits and separators only, with a pair
- * separator; or a group separator with an upper-case letter or digit in j-4..j-2 and
- * in j-2..j.
- */
-const GROUP_LATE = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    const seps = i >>> 5;
-    const hexPair = (seps & 6) === 6;
-    const group = (seps & 1) !== 0 && (i & 0x1c) !== 0 && (i & 7) !== 0;
-    t[i] = hexPair || group ? 1 : 0;
-  }
-  return t;
-})();
-
-/** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
-function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: Int32Array): number {
-  const shift = 32 - TRI_FILTER_BITS;
-  let k = 0;
-  let next = (words[0] as number) | 0x20202020;
-  for (let j = 0; j < m; j++) {
-    const f = next;
-    next = (words[j + 1] as number) | 0x20202020;
-    const h0 = Math.imul(f & 0xffffff, 0x9e3779b1) >>> shift;
-    const h2 = Math.imul(((f >>> 16) | (next << 16)) & 0xffffff, 0x9e3779b1) >>> shift;
-    if (((filter[h0] as number) | (filter[h2] as number)) !== 0) cand[k++] = j;
-  }
-  return k;
-}
-
-/** trigramLoop and the needle filter test in one pass; needle candidates fill `cand` from the end (lowest index in classCounts[0]). */
-function trigramNeedleLoop(filter: Uint8Array, needleFilter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
-  const shift = 32 - TRI_FILTER_BITS;
-  const nshift = 32 - NEEDLE_FILTER_BITS;
-  let k = 0;
-  let kn = cand.length;
-  let w = (words[0] as number) | 0;
-  for (let j = 0; j < m; j++) {
-    const f = w | 0x20202020;
-    const hn = Math.imul(w, 0x9e3779b1) >>> nshift;
-    w = (words[j + 1] as number) | 0;
-    const h0 = Math.imul(f & 0xffffff, 0x9e3779b1) >>> shift;
-    const h2 = Math.imul(((f >>> 16) | (w << 16) | 0x200000) & 0xffffff, 0x9e3779b1) >>> shift;
-    if (((filter[h0] as number) | (filter[h2] as number)) !== 0) cand[k++] = j;
-    if ((((needleFilter[hn >>> 5] as number) >>> (hn & 31)) & 1) !== 0) cand[--kn] = j;
-  }
-  classCounts[0] = kn;
-  return k;
-}
-
-/**
- * Per word, the classes of its two halves: bigram anchors (to `bi`), whole digit words
- * (to `dig`), the ends of streaks of 3+ whole-run words (to `runs`: [end word,
- * streak, classes]), and words that may hold the separator between two equal tokens
- * (to `grp`, two words late: a word of only hex digits and separators, with one; or a
- * group separator with an upper-case letter or digit within two words on each side,
- * as two base64 groups of 4 to 8 chars each hold one). Counts go to classCounts.
- */
-function classLoop(pair: Uint16Array, words: Uint32Array, m: number, bi: Int32Array, dig: Int32Array, runs: Int32Array, grp: Int32Array): void {
-  let streak = 0;
-  let streakClasses = 0;
-  let kb = 0;
-  let kd = 0;
-  let kr = 0;
-  let kg = 0;
-  let ud = 0;
-  let sh = 0;
-  for (let j = 0; j < m; j++) {
-    const w = (words[j] as number) | 0;
-    const x = pair[w & 0xffff] as number;
-    const y = pair[w >>> 16] as number;
-    const xy = x & y;
-    const full = (xy & P_RUN2) >>> P_RUN2_SHIFT;
-    if (streak >= RUN_WORDS && full === 0) {
-      runs[kr] = j;
-      runs[kr + 1] = streak;
-      runs[kr + 2] = streakClasses;
-      kr += 3;
-    }
-    // branch-free: in prose about half the words are whole-run, unpredictably
-    const keep = -full;
-    streak = (streak + 1) & keep;
-    streakClasses = (streakClasses | x | y) & keep;
-    const o = x | y;
-    if ((o & P_ANCHOR) !== 0) bi[kb++] = j;
-    if ((xy & P_DIGIT2) !== 0) dig[kd++] = j;
-    // upper-or-digit of words j-4..j (bit 0: j); separator bits of j-2..j (3 a word, from bit GROUP_SHIFT: group, pair, hex-and-separators)
-    ud = ((ud << 1) | (o >>> UPPER_DIGIT_SHIFT)) & 31;
-    sh = ((sh << 3) | (((o & (P_GROUP_SEP | P_PAIR_SEP)) | (xy & P_HEX_SEP2)) >>> GROUP_SHIFT)) & 0x1ff;
-    const late = GROUP_LATE[((sh >>> 6) << 5) | ud] as number;
-    if (late !== 0) grp[kg++] = j - 2;
-  }
-  classCounts[0] = kb;
-  classCounts[1] = kd;
-  classCounts[2] = kr;
-  classCounts[3] = kg;
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */

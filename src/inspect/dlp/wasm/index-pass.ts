@@ -1,0 +1,154 @@
+/**
+ * The index's word pass as one WebAssembly loop (index-pass.wat): the same candidate
+ * lists as index-loops.ts's JavaScript loops, in about half their time (no bounds
+ * checks or tagged integers, and one fused loop where the JS needs two to stay fast).
+ *
+ * One module instance for the process, with its own memory: the keyword index's
+ * tables (224 KB, copied in when a scan uses another index than the last one: a gate
+ * has one per config load, so that is once per reload), the text's
+ * words block by block, and the candidate lists. A text up to BLOCK_BYTES is written
+ * straight into that memory (`textBuffer`), so the rest of the index reads the same
+ * bytes; a longer one is copied in a block at a time. Without WebAssembly (`node
+ * --jitless`), `wasmAvailable` is false and the JS loops run.
+ *
+ * @example
+ * const t = textBuffer(); // write the text's n bytes to t.bytes, then 16 zeros
+ * const lists = wasmPass(ki, t.words, ((n + 3) >>> 2) + 1, passLists);
+ */
+import type { KeywordIndex } from '../keyword-index.js';
+import type { PassLists } from '../index-loops.js';
+import { GROUP_LATE } from '../index-loops.js';
+import { INDEX_PASS_WASM } from './index-pass-wasm.js';
+
+const PAIR = 0;
+const TRI = 0x20000;
+const NEEDLE = 0x30000;
+const LATE = 0x38000;
+const COUNTS = 0x38100;
+const TEXT = 0x40000;
+const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000] as const;
+/** Words of one block (the output regions hold 0x21000 bytes each). */
+const BLOCK_WORDS = 32768;
+/** Texts up to this many bytes sit in the module's memory whole (with 16+ bytes of zero padding). */
+export const BLOCK_BYTES = 4 * BLOCK_WORDS - 32;
+
+interface Pass {
+  mem: { buffer: ArrayBuffer };
+  reset(): void;
+  pass(j0: number, nw: number, needles: number): void;
+}
+
+/** The WebAssembly API, as far as used here (the project's type libraries leave it out). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (mod: object, imports: object) => { exports: unknown };
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+const instance = ((): Pass | undefined => {
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  // the text's words are read little-endian on both sides; a big-endian host runs the JS loops
+  if (wasm === undefined || !LITTLE_ENDIAN) return undefined;
+  try {
+    const mod = new wasm.Module(Buffer.from(INDEX_PASS_WASM, 'base64'));
+    const exp = new wasm.Instance(mod, {}).exports as Pass;
+    new Uint8Array(exp.mem.buffer, LATE, 256).set(GROUP_LATE);
+    return exp;
+  } catch {
+    return undefined; // no WebAssembly here (--jitless): the JS loops run
+  }
+})();
+
+/** Whether the WebAssembly pass is in use; tests turn it off to compare with the JS loops. */
+export let wasmAvailable = instance !== undefined;
+export function useWasm(on: boolean): void {
+  wasmAvailable = on && instance !== undefined;
+}
+
+const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
+const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
+const counts = instance === undefined ? new Int32Array(6) : new Int32Array(instance.mem.buffer, COUNTS, 6);
+/** The text block as bytes and words (views of the module's memory). */
+const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, TEXT, 4 * BLOCK_WORDS + 32);
+const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, TEXT, BLOCK_WORDS + 8);
+/** The lists of a one-block text: views of the output regions. */
+const view = (k: number, len: number): Int32Array => new Int32Array(memInts.buffer, OUT[k], len);
+const blockLists: PassLists | undefined =
+  instance === undefined
+    ? undefined
+    : {
+        tri: view(0, BLOCK_WORDS + 8),
+        nt: 0,
+        needle: view(1, BLOCK_WORDS + 8),
+        nn: 0,
+        bi: view(2, BLOCK_WORDS + 8),
+        nb: 0,
+        dig: view(3, BLOCK_WORDS + 8),
+        nd: 0,
+        run: view(4, BLOCK_WORDS + 8),
+        nr: 0,
+        grp: view(5, BLOCK_WORDS + 8),
+        ng: 0,
+      };
+
+/** The module's text block as a byte buffer and its words, for a text of at most BLOCK_BYTES bytes. */
+export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<ArrayBuffer> } {
+  return { bytes: textBytes, words: textWords };
+}
+
+/** The serial of the index whose tables are in the module's memory (0: none). */
+let tablesOf = 0;
+
+function loadTables(ki: KeywordIndex): void {
+  if (tablesOf === ki.serial) return;
+  memBytes.set(new Uint8Array(ki.pair.buffer, ki.pair.byteOffset, ki.pair.byteLength), PAIR);
+  memBytes.set(ki.triFilter, TRI);
+  memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), NEEDLE);
+  tablesOf = ki.serial;
+}
+
+/**
+ * Words 0..m-1 of `words` (word m readable) through the pass. When `words` is the
+ * module's text block (textBuffer) the returned lists are views of its memory, valid
+ * until the next call; otherwise the text is copied in block by block and the lists
+ * are `spill(m)` (with room for m words; grp m + 1).
+ */
+export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists): PassLists {
+  const w = instance as Pass;
+  loadTables(ki);
+  w.reset();
+  const needles = ki.hasNeedles ? 1 : 0;
+  if (words === textWords && m <= BLOCK_WORDS) {
+    const out = blockLists as PassLists;
+    w.pass(0, m, needles);
+    out.nt = counts[0] as number;
+    out.nn = counts[1] as number;
+    out.nb = counts[2] as number;
+    out.nd = counts[3] as number;
+    out.nr = counts[4] as number;
+    out.ng = counts[5] as number;
+    return out;
+  }
+  const out = spill(m);
+  out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = 0;
+  for (let j0 = 0; j0 < m; j0 += BLOCK_WORDS) {
+    const nw = Math.min(BLOCK_WORDS, m - j0);
+    textWords.set(words.subarray(j0, j0 + nw + 1));
+    w.pass(j0, nw, needles);
+    out.nt = take(0, out.tri, out.nt);
+    out.nn = take(1, out.needle, out.nn);
+    out.nb = take(2, out.bi, out.nb);
+    out.nd = take(3, out.dig, out.nd);
+    out.nr = take(4, out.run, out.nr);
+    out.ng = take(5, out.grp, out.ng);
+  }
+  return out;
+}
+
+/** Append output list k of the last block to `to` at `at`; returns the new count. */
+function take(k: number, to: Int32Array, at: number): number {
+  const c = counts[k] as number;
+  const from = (OUT[k] as number) >>> 2;
+  to.set(memInts.subarray(from, from + c), at);
+  return at + c;
+}

@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly word pass (wasm/index-pass.ts) against the JavaScript loops it
+ * replaced (index-loops.ts): the whole text index must come out the same, for texts
+ * that hit every candidate kind (keywords, known-secret needles, runs, digit groups,
+ * group separators), for texts that fit the module's block and texts that do not,
+ * and after switching between keyword indexes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { indexText } from '../../../src/inspect/dlp/text-index.js';
+import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+import { KnownSecrets } from '../../../src/inspect/dlp/known-secrets.js';
+import { builtinPatterns } from '../../../src/inspect/dlp/patterns/index.js';
+import { BLOCK_BYTES, useWasm, wasmAvailable } from '../../../src/inspect/dlp/wasm/index-pass.js';
+import { SAMPLES } from './pattern-samples.js';
+
+const keywords = [...new Set(builtinPatterns.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
+const known = new KnownSecrets([
+  { name: 'a', value: 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz' },
+  { name: 'b', value: 'hunter2hunter2' },
+  { name: 'c', value: 'abc12' },
+]);
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
+function texts(rnd: () => number, count: number, maxLen: number): string[] {
+  const pick = (xs: string): string => xs[Math.floor(rnd() * xs.length)] as string;
+  const samples = Object.values(SAMPLES).flatMap((s) => [s.text, s.near]);
+  const pieces: Array<() => string> = [
+    () => pick('0123456789abcdefABCDEF'),
+    () => pick(' -\t:,\n='),
+    () => pick('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-'),
+    () => 'the agent asked for ',
+    () => keywords[Math.floor(rnd() * keywords.length)] as string,
+    () => samples[Math.floor(rnd() * samples.length)] as string,
+    () => 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz',
+    () => 'hunter2hunter2',
+    () => 'abc12',
+    () => '4111 1111 1111 1111',
+    () => 'de ad be ef 00 11 ',
+    () => 'QUtJ QUZB S0Uw ',
+    () => `0c6d2a8c-a763-4058-a4fd-91f9911da${Math.floor(rnd() * 900 + 100)}`,
+    () => String.fromCharCode(Math.floor(rnd() * 256)),
+    () => Buffer.from('AKIAFAKE0000TEST1234').toString('base64'),
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = 1 + Math.floor(rnd() * maxLen);
+    let s = '';
+    while (s.length < len) s += (pieces[Math.floor(rnd() * pieces.length)] as () => string)();
+    out.push(s);
+  }
+  return out;
+}
+
+function both(ki: KeywordIndex, s: string): void {
+  for (const [decodeInfo, seeds, regroup] of [
+    [true, true, true],
+    [false, false, false],
+  ] as const) {
+    useWasm(true);
+    const a = indexText(ki, s, 15, decodeInfo, seeds, regroup);
+    useWasm(false);
+    const b = indexText(ki, s, 15, decodeInfo, seeds, regroup);
+    assert.deepEqual(a, b, JSON.stringify(s.slice(0, 200)));
+  }
+}
+
+test('the WebAssembly module loads here', () => {
+  assert.equal(wasmAvailable, true);
+});
+
+test('the WebAssembly pass indexes short and window-sized texts exactly as the JS loops do', () => {
+  const withNeedles = new KeywordIndex(keywords, known.needles());
+  const plain = new KeywordIndex(keywords, []);
+  const rnd = rng(11);
+  try {
+    for (const s of texts(rnd, 3000, 300)) {
+      both(withNeedles, s);
+      both(plain, s); // switching indexes reloads the module's tables
+    }
+    for (const s of texts(rnd, 20, 70000)) both(withNeedles, s);
+  } finally {
+    useWasm(true);
+  }
+});
+
+test('texts longer than one block go through the module block by block, with the same result', () => {
+  const ki = new KeywordIndex(keywords, known.needles());
+  const rnd = rng(5);
+  try {
+    for (const s of texts(rnd, 3, 3 * BLOCK_BYTES)) both(ki, s.length > BLOCK_BYTES ? s : s + s + s + s);
+    // a run of the base64 alphabet across the block boundary
+    both(ki, `${'ab '.repeat(43000)}${'QUtJQUZBS0UwMDAwVEVTVDEyMzQ'.repeat(20)} x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz`);
+  } finally {
+    useWasm(true);
+  }
+});
