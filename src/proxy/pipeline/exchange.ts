@@ -12,7 +12,6 @@ import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import type { Destination } from '../destination.js';
 import { newDecisionId } from '../../audit/decision-id.js';
-import { markClientAbort } from '../client-abort.js';
 import type { Cut } from '../live-exchanges.js';
 import type { McpIntake } from '../mcp/intake.js';
 import type { RelayHandle } from '../websocket/relay.js';
@@ -134,9 +133,6 @@ export function newExchange(
     handedOff: false,
     tunnelMade: null,
   };
-  // Ahead of every other 'close' listener (the audit record's among them): a response
-  // that closed unfinished with no cause the gate recorded was ended by the agent.
-  res.prependOnceListener('close', () => markClientAbort(x));
   return x;
 }
 
