@@ -4,7 +4,7 @@
  * have committed what they hold.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../src/audit/fields.js';
@@ -116,5 +116,49 @@ void test('journals opened at once on one data directory name different segments
     const journals = Array.from({ length: 8 }, () => AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) }, () => null));
     for (const j of journals) j.shutdown();
     return Promise.resolve();
+  });
+});
+
+void test('openSoon: the decisions of one turn go out in one write, openings before closings, and resolve once in the file', async () => {
+  await withTempDir(async (dir) => {
+    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) }, () => null);
+    const [a, b, c] = [makeRecord(1), makeRecord(2), makeRecord(3)];
+    const pending = [a, b, c].map((r) => j.openSoon({ ...r, outcome: 'allow', status: 0 }));
+    // One promise for the turn's batch, and nothing written yet.
+    assert.equal(pending[0], pending[2]);
+    assert.equal(readFileSync(files(dir)[0]!, 'utf8'), '');
+    // Closed in the same turn it opened (an agent that left at once): on record as finished, not left open.
+    j.close(...closing({ ...b, status: 499 }));
+    assert.deepEqual(await Promise.all(pending), [true, true, true]);
+    const lines = readFileSync(files(dir)[0]!, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => Object.keys(JSON.parse(l) as object)[0]),
+      ['o', 'o', 'o', 'c'],
+    );
+    assert.equal(j.openExchanges, 2);
+    const found = readJournal(files(dir));
+    assert.equal(found.interrupted, 2);
+    assert.equal(found.records.find((r) => r.decision_id === b.decision_id)?.status, 499);
+    j.close(...closing(a));
+    j.close(...closing(c));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(j.openExchanges, 0);
+    j.shutdown();
+  });
+});
+
+void test('openSoon resolves false when the journal cannot write, and the decision is not left open', async () => {
+  await withTempDir(async (dir) => {
+    const errors: Error[] = [];
+    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => errors.push(e) }, () => null);
+    const pending = j.openSoon(makeRecord(1));
+    // The segment's descriptor closed under it: the turn's write fails.
+    closeSync((j as unknown as { current: { fd: number } }).current.fd);
+    assert.equal(await pending, false);
+    assert.equal(j.openExchanges, 0);
+    assert.equal(j.lostRecords, 1);
+    assert.match(errors[0]?.message ?? '', /cannot be written/);
+    // Its timer stops; closing the descriptor a second time fails, as it should.
+    assert.throws(() => j.shutdown(), /EBADF/);
   });
 });
