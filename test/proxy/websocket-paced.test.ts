@@ -80,6 +80,11 @@ function open(r: GateWs | RefusedUpgrade): GateWs {
   return r;
 }
 
+/** The next message; fails (instead of waiting for ever) if the session closes first. */
+function receive(c: GateWs): Promise<string | Buffer> {
+  return Promise.race([c.next(), c.closed.then((x) => assert.fail(`closed ${x.code} ${x.reason}`))]);
+}
+
 async function waitFor<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -171,7 +176,7 @@ describe('long WebSocket messages are inspected in paced slices', () => {
       const frag = Buffer.from(prose(900_000, `${name}-frag`));
       for (let at = 0; at < frag.length; at += 10_007) c.ws.send(frag.subarray(at, at + 10_007), { binary: false, fin: at + 10_007 >= frag.length });
       sent.push(frag.toString('utf8'));
-      for (const m of sent) assert.equal(await c.next(), m);
+      for (const m of sent) assert.equal(await receive(c), m);
       c.ws.close(1000);
       assert.equal((await c.closed).code, 1000);
       const mine = up.received.filter((m) => m.includes(name));
@@ -204,7 +209,7 @@ describe('long WebSocket messages are inspected in paced slices', () => {
     const clean = prose(MIB - 16, 'clean');
     up.toSend.push(clean, across(prose(MIB - 16, 'inj'), INJECTION, 11 * WINDOW));
     const c = open(await openThroughGate(g, url('/send-inj'), { perMessageDeflate: false }));
-    assert.equal(await c.next(), clean);
+    assert.equal(await receive(c), clean);
     const closed = await c.closed;
     assert.equal(closed.code, 1008);
     assert.match(closed.reason, /injection_blocked/);
@@ -220,7 +225,7 @@ describe('long WebSocket messages are inspected in paced slices', () => {
     const text = across(prose(MIB - 16, 'reflect'), INJECTED, 29 * SLICE);
     up.toSend.push(text);
     const c = open(await openThroughGate(g, url('/send-reflect'), { perMessageDeflate: false }));
-    const got = String(await c.next());
+    const got = String(await receive(c));
     assert.ok(!got.includes(INJECTED) && !got.includes(INJECTED.slice(0, 20)), 'the secret does not reach the agent');
     assert.equal(got, text.replace(INJECTED, '[REDACTED:sluice]'));
     c.ws.close(1000);
@@ -229,6 +234,17 @@ describe('long WebSocket messages are inspected in paced slices', () => {
       g.audit.records.find((r) => r.path === '/send-reflect' && r.status === 101 && r.findings.some((f) => f.type === 'reflected_secret')),
     );
     assertNoSecret(rec, INJECTED);
+  });
+
+  test('a long text message that begins like an archive (a zip header, a git push) is read as text and delivered', async () => {
+    const c = open(await openThroughGate(g, url('/echo-archive'), { perMessageDeflate: false }));
+    for (const head of ['PK\x03\x04', '00940000000000000000000000000000000000000000 d75a39845ad6aa9ca927fc778798cef42a77af7f refs/heads/main\0']) {
+      const text = head + prose(60_000, 'archive');
+      c.ws.send(text);
+      assert.equal(await receive(c), text);
+    }
+    c.ws.close(1000);
+    assert.equal((await c.closed).code, 1000);
   });
 
   test('a long text message that is not UTF-8 closes with 1007 and never reaches the upstream', async () => {
@@ -276,7 +292,7 @@ describe('long WebSocket messages are inspected in paced slices', () => {
     spinning = true;
     setImmediate(spin);
     c.ws.send(big);
-    assert.equal(await c.next(), big);
+    assert.equal(await receive(c), big);
     spinning = false;
     up.onMessage = null;
     assert.equal(onFirstPush, null, 'the long message went to the scanner in slices');

@@ -3,6 +3,7 @@ import { MessageWindow, WINDOW_BYTES } from '../../inspect/dlp/message-window.js
 import type { Finding } from '../../inspect/finding.js';
 import type { InspectProfile } from '../../policy/types.js';
 import { settle, type DlpSetup } from '../../inspect/dlp/dlp-setup.js';
+import { sniffContainer, SNIFF_BYTES } from '../../inspect/dlp/containers.js';
 import { WHOLE_BYTES, type MessageWork } from './message-work.js';
 
 /** Where WebSocket findings are placed in the audit record. */
@@ -35,9 +36,11 @@ export interface OutboundDlp {
  * Outbound DLP for one WebSocket session. Each text message is scanned (and redacted
  * when its findings say so): whole when it fits one slice (WHOLE_BYTES), else as the
  * stream of its bytes, in slices paced by its MessageWork, with the scanner an HTTP body
- * gets (windows that overlap, so a secret cut by a slice is seen whole). Redacting a
- * long message rewrites it whole (one counted piece of work), and the rewrite is
- * scanned again in slices. Each binary message is scanned as a stream of
+ * gets (windows that overlap, so a secret cut by a slice is seen whole; its UTF-8 bytes,
+ * where the whole-text scan reads a text with no character past U+00FF as Latin-1;
+ * never unpacked as an archive, as the whole-text scan never does). Redacting a long
+ * message rewrites it whole (one counted piece of work), and the rewrite is scanned
+ * again in slices. Each binary message is scanned as a stream of
  * bytes (the engine reads bytes, so UTF-8 or latin1 text inside it is seen as in a
  * text message, with every decoder) and cannot be redacted, so what would be redacted
  * blocks; control payloads (ping, pong, a close reason) are scanned alone. One
@@ -59,6 +62,9 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
   const stream = async (payload: Buffer, work: MessageWork): Promise<Finding[]> => {
     const body = dlp.scanner.bodyScanner(undefined, Number.MAX_SAFE_INTEGER);
     const found: Finding[] = [];
+    // A text message is text: read as such, never unpacked as an archive because of its
+    // first bytes (a line break ahead of them keeps the body scanner from taking it for one).
+    if (sniffContainer(payload.subarray(0, SNIFF_BYTES)) !== undefined) found.push(...body.push(LINE));
     await work.each(payload, (slice) => found.push(...body.push(slice)));
     found.push(...work.run(() => body.end()));
     return settle(relocate(found), dlp, rule);
@@ -148,6 +154,8 @@ function relocate(findings: Finding[]): Finding[] {
       : { ...f, location: WS_LOCATION },
   );
 }
+
+const LINE = Buffer.from('\n');
 
 /** A text message's text as the scanners read it (a leading byte order mark dropped); the relay has checked it is UTF-8. */
 const UTF8 = new TextDecoder('utf-8');
