@@ -160,7 +160,10 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
       // Control payloads are at most 125 bytes.
       return Buffer.concat([head, body]).subarray(0, 125);
     },
-    inbound: (payload, work) => (payload.length <= WHOLE_BYTES ? work.run(() => inboundWhole(payload)) : inboundSliced(payload, work)),
+    inbound(payload, work) {
+      if (!data && injectionAction === 'off') return { ok: true, payload, findings: [] };
+      return payload.length <= WHOLE_BYTES ? work.run(() => inboundWhole(payload)) : inboundSliced(payload, work);
+    },
   };
 }
 
