@@ -104,7 +104,8 @@ function assertNoSecret(rec: AuditRecord, secret: string): void {
 interface Upstream {
   port: number;
   received: string[];
-  toSend: string[];
+  /** Texts, and Buffers (sent as binary messages). */
+  toSend: Array<string | Buffer>;
   /** Called as each message arrives. */
   onMessage: (() => void) | null;
   close(): Promise<void>;
@@ -141,11 +142,16 @@ dns:
   hosts:
     up.test: 127.0.0.1
     api.acme.test: 127.0.0.1
+    rewrite.test: 127.0.0.1
 network:
   allow_private: [127.0.0.1/32]
 rules:
   - id: up
     hosts: [up.test]
+  # Findings rewrite the message instead of closing the session.
+  - id: rewrite
+    hosts: [rewrite.test]
+    inspect: { dlp: redact, injection: strip }
   # A credential this tenant's rules inject: every answer to the tenant is scrubbed of it.
   - id: api
     hosts: [api.acme.test]
@@ -233,6 +239,84 @@ describe('long WebSocket messages are inspected in paced slices', () => {
     const rec = await waitFor(() =>
       g.audit.records.find((r) => r.path === '/send-reflect' && r.status === 101 && r.findings.some((f) => f.type === 'reflected_secret')),
     );
+    assertNoSecret(rec, INJECTED);
+  });
+
+  test('redact and strip rewrite a long message as they rewrite a short one, the secret or the injection across a slice boundary', async () => {
+    const c = open(await openThroughGate(g, `ws://rewrite.test:${up.port}/echo-rewrite`, { perMessageDeflate: false }));
+    for (const size of [4000, MIB - 16]) {
+      const text = across(prose(size, `redact-${size}`), STORED, size > SLICE ? 23 * SLICE : 2000);
+      const before = up.received.length;
+      c.ws.send(text);
+      // Out: the stored secret redacted (DLP); back: the echo, unchanged (it is clean now).
+      const got = String(await receive(c));
+      const sent = up.received[before]!;
+      assert.ok(!sent.includes(STORED) && !got.includes(STORED), 'the secret never left');
+      assert.equal(sent, text.replace(STORED, '[REDACTED:known_secret]'));
+      assert.equal(got, sent);
+    }
+    for (const size of [4000, MIB - 4096]) {
+      const lines = prose(size, `strip-${size}`).replace(/ (?=[a-z]+-\d+ )/g, '\n');
+      const at = lines.indexOf('\n', size > SLICE ? 17 * WINDOW - 40 : 2000);
+      const text = `${lines.slice(0, at)}\n${INJECTION}${lines.slice(at)}`;
+      c.ws.send(text);
+      // Out: nothing to redact; back: the line with the injection stripped.
+      const got = String(await receive(c));
+      assert.equal(got, lines);
+    }
+    c.ws.close(1000);
+    await c.closed;
+    const rec = await waitFor(() => g.audit.records.find((r) => r.path === '/echo-rewrite' && r.status === 101));
+    assert.equal(rec.outcome, 'allow');
+    assert.ok(
+      rec.findings.some((f) => f.type === 'known_secret' && f.action === 'redact'),
+      JSON.stringify(rec.findings),
+    );
+    assert.ok(
+      rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.action === 'redact'),
+      JSON.stringify(rec.findings),
+    );
+    assertNoSecret(rec, STORED);
+  });
+
+  test('long binary frames are scanned and scrubbed in slices: a secret across a slice boundary closes the session, a reflected one is replaced', async () => {
+    const binary = (size: number, tag: number): Buffer => {
+      const b = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) b[i] = (i * 31 + tag) & 0xff;
+      return b;
+    };
+    // From the upstream: one 2 MiB frame with the injected secret across a slice boundary, scrubbed on the way.
+    const down = binary(2 * MIB, 1);
+    Buffer.from(INJECTED).copy(down, 41 * SLICE - 10);
+    up.toSend.push(down);
+    const c = open(await openThroughGate(g, url('/send-binary'), { perMessageDeflate: false }));
+    const got = (await receive(c)) as Buffer;
+    assert.ok(Buffer.isBuffer(got) && got.indexOf(INJECTED) === -1 && got.indexOf(INJECTED.slice(0, 16)) === -1, 'the secret does not reach the agent');
+    assert.ok(
+      got.equals(Buffer.concat([down.subarray(0, 41 * SLICE - 10), Buffer.from('[REDACTED:sluice]'), down.subarray(41 * SLICE - 10 + INJECTED.length)])),
+    );
+    // To the upstream: a clean 2 MiB frame arrives whole; one with a stored secret across a slice boundary closes the session.
+    const clean = binary(2 * MIB, 2);
+    c.ws.send(clean);
+    assert.ok(((await receive(c)) as Buffer).equals(clean));
+    const before = up.received.length;
+    const leak = binary(2 * MIB, 3);
+    Buffer.from(STORED).copy(leak, 77 * SLICE - 12);
+    c.ws.send(leak);
+    const closed = await c.closed;
+    assert.equal(closed.code, 1008);
+    assert.match(closed.reason, /dlp_blocked/);
+    assert.equal(up.received.length, before, 'the message never completed upstream');
+    const rec = await record('/send-binary', 'dlp_blocked');
+    assert.ok(
+      rec.findings.some((f) => f.type === 'reflected_secret'),
+      JSON.stringify(rec.findings),
+    );
+    assert.ok(
+      rec.findings.some((f) => f.type === 'known_secret' && f.action === 'block'),
+      JSON.stringify(rec.findings),
+    );
+    assertNoSecret(rec, STORED);
     assertNoSecret(rec, INJECTED);
   });
 
