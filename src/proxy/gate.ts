@@ -20,6 +20,7 @@ import { upstreamTrust } from '../tls/trust.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
+import { MemoryRateBuckets } from '../state/rate-buckets.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
@@ -138,6 +139,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
+      rates: new MemoryRateBuckets(),
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
     };
@@ -321,6 +323,11 @@ export class Gate {
   get url(): string {
     const { host, port } = this.address;
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /** Rate-limit buckets held in memory (bounded by `rate_limits.max_buckets`). */
+  get rateBuckets(): number {
+    return this.services.rates.size;
   }
 
   /** Exchanges in flight under an identity (requests, WebSockets, tunnels). */
