@@ -8,6 +8,8 @@ import { explainCredential } from '../policy/actions.js';
 import type { Who } from '../policy/types.js';
 import type { GateVerdict } from '../proxy/gate-verdict.js';
 import { formatExplanation } from './explain.js';
+import { formatDuration } from '../config/duration.js';
+import { describeLimit, type RateLimit } from '../proxy/rate-limits.js';
 
 const STAGE: Record<'host' | 'credential', string> = {
   host: 'host checks, before any rule (SSRF for IP literals and loopback names, hostname DLP): no rule can allow it',
@@ -25,7 +27,7 @@ const STAGE: Record<'host' | 'credential', string> = {
  * // rule:       everything (rule_allow)
  * // ...
  */
-export function formatVerdict(v: GateVerdict, who: Who | null): string {
+export function formatVerdict(v: GateVerdict, who: Who | null, limits: readonly RateLimit[] = []): string {
   const policyLines = formatExplanation(v.explanation, who).split('\n');
   const lines = [`decision:   ${v.outcome}`];
   // A policy deny reads as it always has (its rule line says why); any other refusal says who refused.
@@ -39,7 +41,11 @@ export function formatVerdict(v: GateVerdict, who: Who | null): string {
   }
   for (const f of v.findings) lines.push(`finding:    ${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}: ${f.action}`);
   // The policy's block without its own first line (the policy's outcome, said above).
-  lines.push(...policyLines.slice(1));
+  const rest = policyLines.slice(1);
+  // An allowed request's rate limits (the rule's, then the gate's), before the policy version.
+  const at = rest.findIndex((l) => l.startsWith('policy:'));
+  rest.splice(at === -1 ? rest.length : at, 0, ...limits.map((l) => `rate limit: ${describeLimit(l)}`));
+  lines.push(...rest);
   return lines.join('\n');
 }
 
@@ -50,7 +56,7 @@ export function formatVerdict(v: GateVerdict, who: Who | null): string {
  * JSON.stringify(verdictJson(v, who, []));
  * // {"outcome":"deny","answer":{"status":403,"error":"ssrf_blocked",...},"stage":"host","rules":{"outcome":"allow",...},"trace":[...]}
  */
-export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly string[]): Record<string, unknown> {
+export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly string[], limits: readonly RateLimit[] = []): Record<string, unknown> {
   const d = v.explanation.decision;
   return {
     outcome: v.outcome,
@@ -78,6 +84,14 @@ export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly str
       headers: d.headers,
       would_deny: d.wouldDeny,
     },
+    rate_limits: limits.map((l) => ({
+      source: l.source === 'rule' ? 'rule' : `rate_limits.${l.source}`,
+      rule: l.rule,
+      by: l.by,
+      requests: l.requests,
+      per: formatDuration(l.perMs),
+      burst: l.burst,
+    })),
     trace: v.explanation.trace,
     notes,
   };

@@ -7,6 +7,7 @@ import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
+import { limitsFor, ratePlan } from '../proxy/rate-limits.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, verdictJson } from './explain-verdict.js';
 import { gateChecks } from './gate-checks.js';
@@ -78,8 +79,10 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     );
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
-  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
-  else io.out(formatVerdict(verdict, who) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
+  const limits = verdict.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
+  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes, limits), null, 2)}\n`);
+  else io.out(formatVerdict(verdict, who, limits) + notes.map((n) => `\nnote: ${n}\n`).join(''));
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
