@@ -9,7 +9,7 @@ import type { Who } from '../policy/types.js';
 import type { GateVerdict } from '../proxy/gate-verdict.js';
 import { formatExplanation } from './explain.js';
 import { formatDuration } from '../config/duration.js';
-import { describeLimit, type RateLimit } from '../proxy/rate-limits.js';
+import { describeLimit, type RateLimit } from '../state/rate-plan.js';
 
 const STAGE: Record<'host' | 'credential', string> = {
   host: 'host checks, before any rule (SSRF for IP literals and loopback names, hostname DLP): no rule can allow it',
@@ -41,12 +41,35 @@ export function formatVerdict(v: GateVerdict, who: Who | null, limits: readonly 
   }
   for (const f of v.findings) lines.push(`finding:    ${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}: ${f.action}`);
   // The policy's block without its own first line (the policy's outcome, said above).
-  const rest = policyLines.slice(1);
-  // An allowed request's rate limits (the rule's, then the gate's), before the policy version.
-  const at = rest.findIndex((l) => l.startsWith('policy:'));
-  rest.splice(at === -1 ? rest.length : at, 0, ...limits.map((l) => `rate limit: ${describeLimit(l)}`));
-  lines.push(...rest);
+  lines.push(...withRateLimits(policyLines.slice(1), limits));
   return lines.join('\n');
+}
+
+/**
+ * `lines` with a `rate limit:` line per limit an allowed request or tool call counts
+ * against (the rule's, then the gate's) put before the `policy:` line.
+ *
+ * @example
+ * withRateLimits(['rule:       github (rule_allow)', 'policy:     a1b2'], limits);
+ * // ['rule: ...', "rate limit: rule github's rate limit (10 requests per 1m, per identity)", 'policy: ...']
+ */
+export function withRateLimits(lines: readonly string[], limits: readonly RateLimit[]): string[] {
+  const out = [...lines];
+  const at = out.findIndex((l) => l.startsWith('policy:'));
+  out.splice(at === -1 ? out.length : at, 0, ...limits.map((l) => `rate limit: ${describeLimit(l)}`));
+  return out;
+}
+
+/** The limits as `--json` lists them. */
+export function rateLimitsJson(limits: readonly RateLimit[]): Record<string, unknown>[] {
+  return limits.map((l) => ({
+    source: l.source === 'rule' ? 'rule' : `rate_limits.${l.source}`,
+    rule: l.rule,
+    by: l.by,
+    requests: l.requests,
+    per: formatDuration(l.perMs),
+    burst: l.burst,
+  }));
 }
 
 /**
@@ -84,14 +107,7 @@ export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly str
       headers: d.headers,
       would_deny: d.wouldDeny,
     },
-    rate_limits: limits.map((l) => ({
-      source: l.source === 'rule' ? 'rule' : `rate_limits.${l.source}`,
-      rule: l.rule,
-      by: l.by,
-      requests: l.requests,
-      per: formatDuration(l.perMs),
-      burst: l.burst,
-    })),
+    rate_limits: rateLimitsJson(limits),
     trace: v.explanation.trace,
     notes,
   };

@@ -77,12 +77,6 @@ export const ruleSchema = strictSection({
     }
     if (raw.mcp !== undefined) {
       for (const { key, message } of toolRuleClashes(raw)) ctx.addIssue({ code: 'custom', path: [key], message });
-      if (raw.rate_limit !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rate_limit'],
-          message: "a rate limit on an MCP tool rule is not enforced in this version; put it on the MCP server's HTTP rule (one with its host)",
-        });
       return;
     }
     if (raw.action === 'deny') {

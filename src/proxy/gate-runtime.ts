@@ -21,7 +21,7 @@ import type { ToolPinStore } from '../state/tool-pins.js';
 import type { TenantNeedles } from './tenant-needles.js';
 import type { GateLimits } from './limits.js';
 import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
-import type { RatePlan } from './rate-limits.js';
+import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 
 /**

@@ -13,7 +13,7 @@ import { buildMcpEnv } from '../mcp/env.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { loadOperatorSteps } from './pipeline/operator-steps.js';
 import { stepNames } from './pipeline/index.js';
-import { ratePlan } from './rate-limits.js';
+import { ratePlan } from '../state/rate-plan.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a

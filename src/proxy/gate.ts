@@ -110,9 +110,12 @@ export class Gate {
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
+    // One bucket table for requests and tool calls (their keys never meet: each names its rule).
+    const rates = new MemoryRateBuckets();
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
+      rates,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -139,7 +142,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
-      rates: new MemoryRateBuckets(),
+      rates,
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
     };

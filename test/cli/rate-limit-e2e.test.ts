@@ -16,6 +16,9 @@ const RULES = `  - id: github
     action: deny
   - id: plain
     hosts: [plain.example.com]
+  - id: create-slowly
+    mcp: { tools: [tickets.create] }
+    rate_limit: { requests: 5, per: 1h, by: agent }
 rate_limits:
   per_host: { requests: 50, per: 1s }
 identity:
@@ -54,6 +57,18 @@ describe('rate limits in the CLI', () => {
     assert.deepEqual(v.rate_limits, [
       { source: 'rule', rule: 'github', by: 'session', requests: 10, per: '1m', burst: 20 },
       { source: 'rate_limits.per_host', rule: null, by: 'host', requests: 50, per: '1s', burst: 50 },
+    ]);
+  });
+
+  test("explain a tool call: its rule's limit only (text and --json)", async () => {
+    const args = ['explain', '--config', d.configFile, '--mcp-server', 'mcp.example.com', '--tool', 'tickets.create'];
+    const r = await sluice(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^rate limit: rule create-slowly's rate limit \(5 requests per 1h, per agent\)\npolicy: /m);
+    assert.doesNotMatch(r.stdout, /rate_limits\.per_host/);
+    const j = await sluice([...args, '--json']);
+    assert.deepEqual((JSON.parse(j.stdout) as { rate_limits: unknown }).rate_limits, [
+      { source: 'rule', rule: 'create-slowly', by: 'agent', requests: 5, per: '1h', burst: 5 },
     ]);
   });
 

@@ -66,7 +66,7 @@ void test('a bad rate limit names its line and says what was expected', () => {
   );
 });
 
-void test('a deny rule or an MCP tool rule cannot have a rate limit; rate_limits keys are checked', () => {
+void test('a deny rule cannot have a rate limit (an MCP tool rule can); rate_limits keys are checked', () => {
   assert.deepEqual(
     problems([
       'version: 1',
@@ -85,7 +85,6 @@ void test('a deny rule or an MCP tool rule cannot have a rate limit; rate_limits
     ]),
     [
       "5:17 rules[0].rate_limit: a deny rule cannot have 'rate_limit'; it only applies to allowed requests",
-      "8:17 rules[1].rate_limit: a rate limit on an MCP tool rule is not enforced in this version; put it on the MCP server's HTTP rule (one with its host)",
       "10:3 rate_limits.per_agent: unknown key 'per_agent'; allowed keys: per_identity, per_host, max_buckets",
       "11:37 rate_limits.per_host.by: unknown key 'by'; allowed keys: requests, per, burst",
       '12:16 rate_limits.max_buckets: expected a whole number from 16 to 10000000 (buckets); got 3',

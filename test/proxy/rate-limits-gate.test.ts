@@ -77,7 +77,7 @@ rules:
     const seen: number[] = [];
     // 100 requests spread over hosts 10..59 (two each, under the per-host 3).
     for (let i = 0; i < 100; i++) seen.push((await get(g, `http://${hostName(10 + (i % 50))}:${up.port}/`, token)).status);
-    assert.deepEqual(seen, Array(100).fill(200));
+    assert.deepEqual(seen, Array<number>(100).fill(200));
     const r = await get(g, `http://${hostName(63)}:${up.port}/`, token);
     assert.equal(r.status, 429);
     assert.match(r.body, /rate_limits\.per_identity/);

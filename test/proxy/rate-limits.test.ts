@@ -100,7 +100,7 @@ describe('rate limits on HTTP requests', () => {
 
   test('the 11th request in a window of 10 gets 429 rate_limited with Retry-After and the deny body; on record', async () => {
     const token = await g.mint({ session: 'eleventh' });
-    assert.deepEqual(await statuses(g, `${origin('ten.upstream.test')}/x`, token, 10), Array(10).fill(200));
+    assert.deepEqual(await statuses(g, `${origin('ten.upstream.test')}/x`, token, 10), Array<number>(10).fill(200));
     const r = await get(g, `${origin('ten.upstream.test')}/x`, token);
     assert.equal(r.status, 429, r.body);
     // 10 an hour: one token every 6 minutes, so the wait is at most 360 s and more than 350.
@@ -125,12 +125,12 @@ describe('rate limits on HTTP requests', () => {
 
   test('another identity, or another session of the same agent, has its own bucket; a rule without a limit is not limited', async () => {
     const first = await g.mint({ session: 'own-1' });
-    assert.deepEqual(await statuses(g, `${origin('ten.upstream.test')}/y`, first, 11), [...Array(10).fill(200), 429]);
+    assert.deepEqual(await statuses(g, `${origin('ten.upstream.test')}/y`, first, 11), [...Array<number>(10).fill(200), 429]);
     const otherSession = await g.mint({ session: 'own-2' });
     const otherAgent = await g.mint({ agent: 'another-agent', session: 'own-1' });
     const otherTenant = await g.mint({ tenant: 'globex', session: 'own-1' });
     for (const t of [otherSession, otherAgent, otherTenant]) assert.equal((await get(g, `${origin('ten.upstream.test')}/y`, t)).status, 200);
-    assert.deepEqual(await statuses(g, `${origin('free.upstream.test')}/y`, first, 30), Array(30).fill(200));
+    assert.deepEqual(await statuses(g, `${origin('free.upstream.test')}/y`, first, 30), Array<number>(30).fill(200));
   });
 
   test('burst: three at once, then one an hour', async () => {

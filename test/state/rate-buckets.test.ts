@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { MemoryRateBuckets, type RateAsk } from '../../src/state/rate-buckets.js';
 
 /** A store on a clock the test moves by hand. */
-function store(): { s: MemoryRateBuckets; advance(ms: number): void } {
+function store(): { s: MemoryRateBuckets; advance: (ms: number) => void } {
   let now = 1000;
   return { s: new MemoryRateBuckets(() => now), advance: (ms) => void (now += ms) };
 }
