@@ -53,9 +53,8 @@ export const rateLimitsSchema = strictSection({
   /** Each destination host, per tenant. */
   per_host: gateLimitSchema.optional(),
   /**
-   * Buckets kept in memory at most: past it, the least recently used is dropped (it
-   * starts full again if its key comes back). A bucket idle long enough to have
-   * refilled is dropped first, which changes nothing.
+   * Buckets kept in memory at most: a bucket not used while half that many others
+   * were made is dropped (it starts full again if its key comes back).
    */
   max_buckets: intInRange(16, 10_000_000, ' (buckets)').prefault(65_536),
 });

@@ -8,7 +8,7 @@
  * counts, always within the tenant: tenants never share a bucket. Since the limit is
  * part of the key, a reload that keeps a rule's limit keeps its buckets (and what they
  * have counted), and a reload that changes it starts afresh with full buckets; the old
- * ones are dropped once refilled, or as the least recently used.
+ * ones are dropped once nothing has used them for a while (rate-buckets.ts).
  */
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';

@@ -89,6 +89,5 @@ rules:
       assert.equal((await get(g, `http://${hostName(i)}:${up.port}/rotate`, token)).status < 500, true);
       assert.ok(g.gate.rateBuckets <= 16, `${g.gate.rateBuckets} buckets after ${i + 1} hosts`);
     }
-    assert.equal(g.gate.rateBuckets, 16);
   });
 });
