@@ -20,6 +20,7 @@ import { upstreamTrust } from '../tls/trust.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
+import { MemoryRateBuckets } from '../state/rate-buckets.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
@@ -109,9 +110,12 @@ export class Gate {
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
+    // One bucket table for requests and tool calls (their keys never meet: each names its rule).
+    const rates = new MemoryRateBuckets();
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
+      rates,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -138,6 +142,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
+      rates,
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
     };
@@ -321,6 +326,11 @@ export class Gate {
   get url(): string {
     const { host, port } = this.address;
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /** Rate-limit buckets held in memory (bounded by `rate_limits.max_buckets`). */
+  get rateBuckets(): number {
+    return this.services.rates.size;
   }
 
   /** Exchanges in flight under an identity (requests, WebSockets, tunnels). */
