@@ -83,6 +83,9 @@ export class AuditJournal {
   private opening: string[] = [];
   private openingIds: string[] = [];
   private openBatch: { done: Promise<boolean>; settle: (written: boolean) => void } | null = null;
+  /** Decisions opened in this turn, and in the last (written at once while it is at most one). */
+  private turnOpens = 0;
+  private lastTurnOpens = 0;
   private flushing = false;
   private torn = false;
   private lost = 0;
@@ -164,7 +167,13 @@ export class AuditJournal {
    * gate before it resolves (open-record awaits it): a crash before the write loses a
    * decision that nothing had acted on yet.
    */
-  openSoon(record: AuditRecord): Promise<boolean> {
+  openSoon(record: AuditRecord): Promise<boolean> | boolean {
+    // A quiet gate (the last turn opened at most one) writes the first of a turn at once:
+    // waiting for the turn's end would only add a loop turn to its latency.
+    if (++this.turnOpens === 1 && this.lastTurnOpens <= 1) {
+      this.schedule();
+      return this.open(record);
+    }
     this.opening.push(`{"o":${JSON.stringify(record)}}\n`);
     this.openingIds.push(record.decision_id);
     this.schedule();
@@ -204,6 +213,8 @@ export class AuditJournal {
    */
   flushClosed(): boolean {
     this.flushing = false;
+    this.lastTurnOpens = this.turnOpens;
+    this.turnOpens = 0;
     const opens = this.opening.length;
     const closes = this.closing.length;
     if (opens === 0 && closes === 0) return true;
