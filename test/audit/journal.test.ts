@@ -134,7 +134,7 @@ void test('openSoon: a quiet gate writes at once; a busy turn goes out in one wr
     assert.doesNotMatch(segment(), new RegExp(a.decision_id));
     // Closed in the same turn it opened (an agent that left at once): on record as finished, not left open.
     j.close(...closing({ ...b, status: 499 }));
-    assert.deepEqual(await Promise.all(pending), [true, true]);
+    assert.deepEqual(await Promise.all(pending.map(async (p) => p)), [true, true]);
     // The last turn opened three: this one batches from its first decision.
     const third = j.openSoon({ ...c, outcome: 'allow', status: 0 });
     assert.ok(third instanceof Promise);
