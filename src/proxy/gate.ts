@@ -10,8 +10,10 @@ import { SecretResolver } from '../credentials/refs.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
+import { gateStops } from './gate-stops.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
+import type { StopStore } from '../state/stops.js';
 import { McpGuard } from '../mcp/guard.js';
 import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
@@ -36,8 +38,8 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts); the runtime's verifier uses it. */
 export { CLOCK_TOLERANCE_SEC };
 
-/** What the gate takes from the runtime (runtime/): every store it reads or writes. */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'>;
+/** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & { readonly stops?: StopStore };
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -78,6 +80,9 @@ export class Gate {
   private readonly started: LoadedConfig['config'];
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
+  private readonly stopWatchingStops: () => void;
+  /** Closes the stop store the gate opened itself (gate-stops.ts); null when the caller's. */
+  private readonly ownStops: (() => Promise<void>) | null;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -95,6 +100,8 @@ export class Gate {
       runtime: GateRuntime;
       ownRuntime: boolean;
       secrets: SecretResolver;
+      stops: StopStore;
+      ownStops: (() => Promise<void>) | null;
     },
   ) {
     const c = opts.loaded.config;
@@ -105,6 +112,7 @@ export class Gate {
     this.trust = init.trust;
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
+    this.ownStops = init.ownStops;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -121,8 +129,10 @@ export class Gate {
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
+      stops: init.stops,
       exchanges: new LiveExchanges({
         revocations,
+        kills: init.stops,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
         onEnd: (p, why, count) =>
           logger.info(
@@ -193,6 +203,8 @@ export class Gate {
     this.server.on('error', (err: NodeJS.ErrnoException) => acceptErrors.warn(`accept failed (${err.code ?? 'error'})`, err.message));
     // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
     this.stopWatchingRevocations = revocations.onChange(() => this.services.exchanges.sweep());
+    // The same for `sluice kill`: what a kill refuses is ended before `sluice kill` is told.
+    this.stopWatchingStops = init.stops.onChange(() => this.services.exchanges.sweep());
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -224,11 +236,14 @@ export class Gate {
         },
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
+    let ownStops: (() => Promise<void>) | null = null;
     try {
+      const { stops, close } = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
+      ownStops = close;
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, ownStops });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -251,6 +266,7 @@ export class Gate {
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
+      await ownStops?.().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -373,8 +389,10 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
+    this.stopWatchingStops();
     this.services.mcp.channels.closeAll();
     await this.services.pools.close();
+    await this.ownStops?.();
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }
