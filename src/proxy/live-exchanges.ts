@@ -224,7 +224,7 @@ export class LiveExchanges {
     try {
       const k = this.#kills.killedFor(p.tenant);
       if (k === null) return null;
-      return withPrincipal(new IdentityError('gate_killed', killMessage(k), { kill_id: k.id }), p);
+      return withPrincipal(new IdentityError('gate_killed', killMessage(k), { stopped_by: `kill:k${k.id}` }), p);
     } catch {
       return withPrincipal(new IdentityError('gate_killed', 'the kill switch state cannot be read; ending the exchange (fail closed)'), p);
     }
@@ -274,11 +274,11 @@ function sameToken(a: Principal, b: Principal): boolean {
  * with no secret by construction: it was typed on the CLI of the data directory).
  *
  * @example
- * killMessage({ id: '3', tenant: 'acme', reason: 'runaway' }); // 'the gate is killed for tenant acme (kill 3): runaway; ...'
+ * killMessage({ id: '3', tenant: 'acme', reason: 'runaway' }); // 'the gate is killed for tenant acme (kill k3): runaway; ...'
  */
 export function killMessage(k: { id: string; tenant: string | null; reason: string | null }): string {
   const scope = k.tenant === null ? 'the gate is killed' : `the gate is killed for tenant ${k.tenant}`;
-  return `${scope} (kill ${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only 'sluice kill --off' on the gate's data directory lifts it`;
+  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only 'sluice kill --off' on the gate's data directory lifts it`;
 }
 
 function expired(p: Principal): IdentityError {

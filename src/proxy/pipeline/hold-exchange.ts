@@ -1,5 +1,6 @@
 import { Cut } from '../live-exchanges.js';
 import type { Exchange } from './exchange.js';
+import { stoppedBy } from './stop.js';
 
 /**
  * HTTP: the exchange counts against the in-flight limits (limits.ts) and lives as long
@@ -25,6 +26,7 @@ export function holdExchange(x: Exchange, next: () => Promise<void>): Promise<vo
         if (x.res.headersSent && !x.res.writableFinished && !x.res.destroyed) {
           x.outcome = 'deny';
           x.reason = x.error = why.reason;
+          x.stoppedBy = stoppedBy(why);
           x.res.destroy();
         }
       },

@@ -1,0 +1,40 @@
+import { killMessage } from '../live-exchanges.js';
+import { Rejection } from '../errors-map.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * The operator's stops, before anything else is decided: `sluice kill` (every tenant,
+ * or the asking one: 503 `gate_killed`) and `sluice quarantine` (this destination, for
+ * everyone: 403 `quarantined`), each refusal naming its id in the record's `rule`.
+ *
+ * Where it sits: after `identify` and `classify` (CONNECT: `connect-target` and
+ * `identify`), because a tenant's kill needs the tenant and a quarantine needs the
+ * canonical host; before `host-checks` and `decide`, so no policy, DNS or SSRF work
+ * is done for what is stopped, and before `hold`, so nothing stopped is registered.
+ * A global kill therefore answers a request with no token (or an unreadable host)
+ * with 407 (400) first: nothing passes either way. What a kill finds open is ended
+ * by LiveExchanges (the store's onChange sweeps it), not here.
+ */
+export function stop(x: Exchange, next: () => Promise<void>): Promise<void> {
+  const stops = x.gate.stops;
+  if (stops === undefined) return next();
+  const k = stops.killedFor(x.principal?.tenant ?? null);
+  if (k !== null) {
+    x.stoppedBy = `kill:k${k.id}`;
+    throw new Rejection('gate_killed', killMessage(k), x.stoppedBy);
+  }
+  const q = x.host === undefined ? null : stops.quarantined(x.host);
+  if (q !== null) {
+    x.stoppedBy = `quarantine:q${q.id}`;
+    const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
+    const why = q.reason === null ? '' : `: ${q.reason}`;
+    throw new Rejection('quarantined', `${x.hostText} is quarantined (q${q.id}, ${q.target}, ${until})${why}`, x.stoppedBy);
+  }
+  return next();
+}
+
+/** The kill an exchange was ended by (`kill:k3`), for its record's `rule`; undefined for an expiry or revocation. */
+export function stoppedBy(why: { details: Record<string, unknown> }): string | undefined {
+  const by = why.details.stopped_by;
+  return typeof by === 'string' ? by : undefined;
+}
