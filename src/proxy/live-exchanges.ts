@@ -278,7 +278,8 @@ function sameToken(a: Principal, b: Principal): boolean {
  */
 export function killMessage(k: { id: string; tenant: string | null; reason: string | null }): string {
   const scope = k.tenant === null ? 'the gate is killed' : `the gate is killed for tenant ${k.tenant}`;
-  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only 'sluice kill --off' on the gate's data directory lifts it`;
+  const off = k.tenant === null ? 'sluice kill --off' : `sluice kill --off --tenant ${k.tenant}`;
+  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only '${off}' on the gate's data directory lifts it`;
 }
 
 function expired(p: Principal): IdentityError {

@@ -141,11 +141,7 @@ function lagging(db: Db, id: number, ledger: Ledger, now = Date.now()): Particip
  * `everyMs`, at most `timeoutMs`. Resolves with the ones that still had not (empty
  * on success).
  */
-export async function waitForParticipants(
-  db: Db,
-  id: number,
-  opts: { timeoutMs: number; everyMs?: number; ledger?: Ledger },
-): Promise<ParticipantRow[]> {
+export async function waitForParticipants(db: Db, id: number, opts: { timeoutMs: number; everyMs?: number; ledger?: Ledger }): Promise<ParticipantRow[]> {
   const until = Date.now() + opts.timeoutMs;
   const ledger = opts.ledger ?? 'participants';
   migrate(db, ledger, schema(ledger));

@@ -25,6 +25,7 @@ export type QuarantineTarget =
 export function parseQuarantineTarget(raw: string): QuarantineTarget {
   const v = raw.trim();
   if (v.length === 0) throw new InvalidArgumentError('target', 'empty; expected a host name, *.domain, an IP address or a CIDR');
+  if (v.includes('://')) throw new InvalidArgumentError('target', `'${v.slice(0, 80)}' is a URL; give its host (or a CIDR)`);
   try {
     if (v.startsWith('*.')) {
       const host = normalizeHost(v.slice(2));

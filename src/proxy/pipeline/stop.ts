@@ -1,3 +1,5 @@
+import type { Host } from '../../net/host.js';
+import type { StopStore } from '../../state/stops.js';
 import { killMessage } from '../live-exchanges.js';
 import { Rejection } from '../errors-map.js';
 import type { Exchange } from './exchange.js';
@@ -18,23 +20,39 @@ import type { Exchange } from './exchange.js';
 export function stop(x: Exchange, next: () => Promise<void>): Promise<void> {
   const stops = x.gate.stops;
   if (stops === undefined) return next();
-  const k = stops.killedFor(x.principal?.tenant ?? null);
-  if (k !== null) {
-    x.stoppedBy = `kill:k${k.id}`;
-    throw new Rejection('gate_killed', killMessage(k), x.stoppedBy);
-  }
-  const q = x.host === undefined ? null : stops.quarantined(x.host);
-  if (q !== null) {
-    x.stoppedBy = `quarantine:q${q.id}`;
-    const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
-    const why = q.reason === null ? '' : `: ${q.reason}`;
-    throw new Rejection('quarantined', `${x.hostText} is quarantined (q${q.id}, ${q.target}, ${until})${why}`, x.stoppedBy);
+  const refused = stopRefusal(stops, x.principal?.tenant ?? null, x.host, x.hostText);
+  if (refused !== null) {
+    x.stoppedBy = refused.rule ?? undefined;
+    throw refused;
   }
   return next();
 }
 
+/**
+ * The refusal a kill or a quarantine gives a request of `tenant` to `host`, or null;
+ * its `rule` names the stop (`kill:k3`, `quarantine:q7`). Shared with `sluice explain`
+ * (gate-verdict.ts). Throws SLUICE_STATE_UNAVAILABLE when the state cannot be trusted.
+ *
+ * @example
+ * stopRefusal(stops, 'acme', normalizeHost('evil.example'), 'evil.example')?.error; // 'quarantined'
+ */
+export function stopRefusal(
+  stops: Pick<StopStore, 'killedFor' | 'quarantined'>,
+  tenant: string | null,
+  host: Host | undefined,
+  hostText: string,
+): Rejection | null {
+  const k = stops.killedFor(tenant);
+  if (k !== null) return new Rejection('gate_killed', killMessage(k), `kill:k${k.id}`);
+  const q = host === undefined ? null : stops.quarantined(host);
+  if (q === null) return null;
+  const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
+  const why = q.reason === null ? '' : `: ${q.reason}`;
+  return new Rejection('quarantined', `${hostText} is quarantined (q${q.id}, ${q.target}, ${until})${why}`, `quarantine:q${q.id}`);
+}
+
 /** The kill an exchange was ended by (`kill:k3`), for its record's `rule`; undefined for an expiry or revocation. */
-export function stoppedBy(why: { details: Record<string, unknown> }): string | undefined {
+export function stoppedBy(why: { details: Readonly<Record<string, unknown>> }): string | undefined {
   const by = why.details.stopped_by;
   return typeof by === 'string' ? by : undefined;
 }
