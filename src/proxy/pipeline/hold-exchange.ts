@@ -15,6 +15,8 @@ export function holdExchange(x: Exchange, next: () => Promise<void>): Promise<vo
   if (x.principal) {
     const release = gate.exchanges.hold(x.principal, {
       end: (why) => {
+        // Before the cut: ending it may write the record at once.
+        x.stoppedBy = stoppedBy(why);
         if (!cut.fire(why)) {
           // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
           // upload still arriving is ended here; forward() refuses to start once fired.
@@ -26,7 +28,6 @@ export function holdExchange(x: Exchange, next: () => Promise<void>): Promise<vo
         if (x.res.headersSent && !x.res.writableFinished && !x.res.destroyed) {
           x.outcome = 'deny';
           x.reason = x.error = why.reason;
-          x.stoppedBy = stoppedBy(why);
           x.res.destroy();
         }
       },
