@@ -164,8 +164,7 @@ export class SqliteStopStore implements StopStore {
   }
 
   quarantined(host: Host): QuarantineEntry | null {
-    this.#assertCurrent();
-    return this.#snapshot.quarantined(host, this.#now());
+    return this.#snapshot.quarantined(host, this.#assertCurrent());
   }
 
   kills(): KillEntry[] {
@@ -236,18 +235,20 @@ export class SqliteStopStore implements StopStore {
     throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, `${this.#db.name}: stop ${id} was written but not read back`);
   }
 
-  /** As isRevoked: never answer from a snapshot that may be stale; a request refuses instead. */
-  #assertCurrent(): void {
+  /** As isRevoked: never answer from a snapshot that may be stale (a request refuses instead). Returns the time read. */
+  #assertCurrent(): number {
     this.#assertOpen();
-    if (this.#now() - this.#polledAt > this.#overdueMs) this.#poll();
-    if (this.#failingSince !== null && this.#now() - this.#failingSince > this.#maxStaleMs) {
+    const now = this.#now();
+    if (now - this.#polledAt > this.#overdueMs) this.#poll();
+    if (this.#failingSince !== null && now - this.#failingSince > this.#maxStaleMs) {
       throw new SluiceError(
         ErrorCode.STATE_UNAVAILABLE,
-        `${this.#db.name}: the kill switch and quarantines could not be read for ${this.#now() - this.#failingSince}ms; refusing rather than answer from a stale list`,
+        `${this.#db.name}: the kill switch and quarantines could not be read for ${now - this.#failingSince}ms; refusing rather than answer from a stale list`,
         { file: this.#db.name },
       );
     }
     if (this.#lost !== null) throw this.#lost;
+    return now;
   }
 
   #poll(): void {
