@@ -115,6 +115,12 @@ tls:
         ['acme', '/q-ws', 'deny', `quarantine:${id}`, 403],
       ],
     );
+    // sluice explain says so, for any tenant, before the rules.
+    const ex = await sluice(['explain', '--tenant', 'beta', '--agent', 'bot', 'GET', `http://Bad.Test:${up.port}/`, '--config', d.configFile]);
+    assert.equal(ex.code, 3, ex.stderr);
+    assert.match(ex.stdout, /^answer: +403 quarantined$/m);
+    assert.match(ex.stdout, new RegExp(`^stopped by: quarantine:${id}$`, 'm'));
+    assert.match(ex.stdout, /^reason: +bad\.test is quarantined .*: exfil seen$/m);
     const listed = await cli('--list');
     assert.match(listed, new RegExp(`^${id}\tbad\\.test as ${id} \\(until lifted; reason: exfil seen\\)$`, 'm'));
   });
