@@ -38,6 +38,12 @@ async function startTicker(tls: boolean): Promise<{ port: number; close(): Promi
       res.end('ok');
       return;
     }
+    if (req.url?.startsWith('/upload')) {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(String(n)));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     let n = 0;
     const timer = setInterval(() => res.write(`data: tick ${n++}\n\n`), 20);
@@ -227,6 +233,39 @@ rules:
     const off = await sluice('kill', '--off');
     assert.match(off, new RegExp(`^lifted kill ${id} `));
     assert.equal((await get(g, plainUrl('/ok-after-off'), auth)).status, 200);
+  });
+
+  test('a kill ends an upload in progress, and its record says gate_killed', async () => {
+    const auth = basic(await g.mint({ session: 'ses_kill_upload' }));
+    let ended: string | undefined;
+    let sent = 0;
+    const req = request({
+      host: '127.0.0.1',
+      port: g.port,
+      path: plainUrl('/upload-killed'),
+      method: 'POST',
+      agent: false,
+      headers: { host: `plain.test:${plain.port}`, 'proxy-authorization': auth, 'transfer-encoding': 'chunked' },
+    });
+    const timer = setInterval(() => {
+      if (req.destroyed || ended !== undefined) return clearInterval(timer);
+      req.write(Buffer.alloc(1024, 0x61));
+      sent += 1024;
+    }, 10);
+    req.on('response', (res) => {
+      ended ??= `answered ${res.statusCode}`;
+      res.resume();
+    });
+    req.on('error', () => (ended ??= 'cut'));
+    req.on('close', () => (ended ??= 'cut'));
+    await waitFor('the upload to be under way', () => (sent > 8 * 1024 ? true : undefined));
+    const id = killId(await sluice('kill'));
+    const how = await waitFor('the upload to end', () => ended);
+    clearInterval(timer);
+    assert.ok(how === 'cut' || how === 'answered 503', how);
+    const rec = await recordOf((r) => r.path === '/upload-killed', 'the upload’s record');
+    assert.deepEqual([rec.outcome, rec.reason, rec.rule], ['deny', 'gate_killed', `kill:${id}`]);
+    await sluice('kill', '--off');
   });
 
   test('a tenant’s kill stops that tenant only: its stream ends, another tenant’s goes on and its new requests pass', async () => {
