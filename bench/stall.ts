@@ -5,8 +5,14 @@
  * the probe alone. Target: p99 within 2x of the probe alone, max under 250 ms.
  *
  * Three processes, so the figures are the gate's alone: the gate (`sluice start`), the
- * upstreams and the hostile client (this file with `--role`), and the probe (this
- * process, which does nothing else).
+ * upstreams and the hostile client (this file with `--role`, see stall-shapes.ts), and
+ * the probe (this process, which does nothing else).
+ *
+ * Each shape is run again and again (each run exactly as before, one after the other)
+ * until the probe has been at it for WINDOW_MS and sent MIN_PROBES requests, and so
+ * is the probe alone: a shape that ends in 0.2 s would otherwise give the probe ~10
+ * samples, and its p99 would be its single slowest probe. The table gives the runs and
+ * the median time of one run.
  *
  * Shapes: a 4 MiB text/plain body of BIP-39 words; 600,000 one-byte chunks (chunked
  * transfer encoding); an upstream SSE event of 1 MiB without a newline written 256
@@ -16,195 +22,24 @@
  * @example
  * npm run bench:stall
  * node dist/bench/stall.js --shapes bip39,sse-no-newline   # a subset
+ * node dist/bench/stall.js --window-ms 6000 --min-probes 300  # a longer window per shape
  * node dist/bench/stall.js --gate-prof /tmp/prof       # the gate under --cpu-prof
  */
-import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, Agent } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { deflateSync } from 'node:zlib';
-import { wordlist } from '@scure/bip39/wordlists/english.js';
-import WebSocket, { WebSocketServer } from 'ws';
 import { Children, firstLine } from './children.js';
+import { HOST, hostile, LABELS, SHAPE_TIMEOUT_MS, SHAPES, upstream, type Shape } from './stall-shapes.js';
 
 const SLUICE = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const HOST = 'stall.bench';
-const MIB = 1024 * 1024;
 const PROBE_EVERY_MS = 20;
-const SHAPE_TIMEOUT_MS = 60_000;
-
-const SHAPES = ['bip39', 'one-byte-chunks', 'sse-no-newline', 'ws-1mib-text', 'deflate-trailing'] as const;
-type Shape = (typeof SHAPES)[number];
-const LABELS: Record<Shape, string> = {
-  bip39: '4 MiB text/plain of BIP-39 words',
-  'one-byte-chunks': '600,000 one-byte chunks',
-  'sse-no-newline': 'SSE event 1 MiB, no newline, 256 B writes',
-  'ws-1mib-text': '1 MiB WebSocket text message (echoed)',
-  'deflate-trailing': 'deflate body + trailing bytes',
-};
-
-// ---- role: upstream (probe target, upload sink, hostile SSE, WebSocket echo) ----
-
-function upstream(): void {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let n = 0;
-    req.on('data', (c: Buffer) => (n += c.length));
-    req.on('end', () => {
-      if (req.url === '/sse') return void hostileSse(res);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ received: n }));
-    });
-  });
-  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 64 * MIB });
-  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
-  server.listen(0, '127.0.0.1', () => console.log(`stall upstream listening on 127.0.0.1:${(server.address() as AddressInfo).port}`));
-}
-
-/** One event of 1 MiB with no newline, 256 bytes per write (one turn each, so they arrive apart). */
-function hostileSse(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.write('data: ');
-  const piece = Buffer.alloc(256, 0x61);
-  let sent = 0;
-  const next = (): void => {
-    if (res.destroyed) return;
-    if (sent >= MIB) return void res.end('\n\n');
-    sent += piece.length;
-    if (res.write(piece)) setImmediate(next);
-    else res.once('drain', next);
-  };
-  next();
-}
-
-// ---- role: hostile client (one shape, then exit) ----
-
-async function hostile(shape: Shape, gatePort: number, auth: string, upPort: number): Promise<void> {
-  const started = performance.now();
-  let outcome: string;
-  try {
-    outcome = await runShape(shape, gatePort, auth, upPort);
-  } catch (err) {
-    outcome = `error: ${(err as Error).message}`;
-  }
-  console.log(JSON.stringify({ outcome, ms: Math.round(performance.now() - started) }));
-  process.exit(0);
-}
-
-function runShape(shape: Shape, gatePort: number, auth: string, upPort: number): Promise<string> {
-  const target = `http://${HOST}:${upPort}`;
-  switch (shape) {
-    case 'bip39': {
-      const words: string[] = [];
-      let len = 0;
-      for (let i = 0; len < 4 * MIB; i++) {
-        const w = wordlist[(i * 7919 + 13) % wordlist.length]!;
-        words.push(w);
-        len += w.length + 1;
-      }
-      return post(gatePort, auth, `${target}/upload`, { 'content-type': 'text/plain' }, Buffer.from(words.join(' ').slice(0, 4 * MIB)));
-    }
-    case 'one-byte-chunks':
-      return rawChunked(gatePort, auth, `${target}/upload`, 600_000);
-    case 'sse-no-newline':
-      return get(gatePort, auth, `${target}/sse`);
-    case 'ws-1mib-text':
-      return wsText(gatePort, auth, `ws://${HOST}:${upPort}/echo`, 'x '.repeat(MIB / 2));
-    case 'deflate-trailing': {
-      const body = Buffer.concat([deflateSync(Buffer.from('hello from a compressed body\n'.repeat(2000))), Buffer.from('trailing garbage after the stream')]);
-      return post(gatePort, auth, `${target}/upload`, { 'content-type': 'text/plain', 'content-encoding': 'deflate' }, body);
-    }
-  }
-}
-
-function answer(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let n = 0;
-    res.on('data', (c: Buffer) => (n += c.length));
-    res.on('end', () => resolve(`HTTP ${res.statusCode} ${String(res.headers['x-sluice-decision'] ?? '')} ${n} bytes`.replace(/\s+/g, ' ')));
-    res.on('error', (e) => resolve(`HTTP ${res.statusCode} cut (${e.message})`));
-    res.on('aborted', () => resolve(`HTTP ${res.statusCode} cut`));
-  });
-}
-
-function post(gatePort: number, auth: string, url: string, headers: Record<string, string>, body: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port: gatePort,
-      method: 'POST',
-      path: url,
-      headers: { ...headers, 'proxy-authorization': auth, 'content-length': body.length },
-      timeout: SHAPE_TIMEOUT_MS,
-    });
-    req.on('response', (res) => void answer(res).then(resolve));
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function get(gatePort: number, auth: string, url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: gatePort, path: url, headers: { 'proxy-authorization': auth }, timeout: SHAPE_TIMEOUT_MS });
-    req.on('response', (res) => void answer(res).then(resolve));
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** A chunked upload written as `n` one-byte chunks (raw, so each is its own chunk on the wire). */
-function rawChunked(gatePort: number, auth: string, url: string, n: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(gatePort, '127.0.0.1');
-    const head = `POST ${url} HTTP/1.1\r\nHost: ${new URL(url).host}\r\nProxy-Authorization: ${auth}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
-    const batch = Buffer.from('1\r\na\r\n'.repeat(10_000));
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < n) {
-        sent += 10_000;
-        if (!sock.write(batch)) return void sock.once('drain', pump);
-      }
-      sock.write('0\r\n\r\n');
-    };
-    let reply = '';
-    sock.on('data', (c: Buffer) => (reply += c.toString('latin1')));
-    sock.on('close', () => resolve(reply.split('\r\n')[0] || 'closed without an answer'));
-    sock.on('error', reject);
-    sock.setTimeout(SHAPE_TIMEOUT_MS, () => sock.destroy(new Error('timed out')));
-    sock.write(head);
-    pump();
-  });
-}
-
-function wsText(gatePort: number, auth: string, url: string, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload: 64 * MIB,
-      createConnection: () => connect({ port: gatePort, host: '127.0.0.1' }),
-      finishRequest: (req) => {
-        req.path = url.replace('ws://', 'http://');
-        req.setHeader('proxy-authorization', auth);
-        req.end();
-      },
-    });
-    const timer = setTimeout(() => ws.terminate(), SHAPE_TIMEOUT_MS);
-    ws.on('open', () => ws.send(text));
-    ws.on('message', (m: Buffer) => {
-      clearTimeout(timer);
-      ws.close();
-      resolve(`echoed ${m.length} bytes`);
-    });
-    ws.on('close', (code) => resolve(`closed ${code}`));
-    ws.on('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
-    ws.on('error', reject);
-  });
-}
+/** Each shape (and the probe alone) runs until the probe has been at it this long and sent MIN_PROBES requests. */
+const WINDOW_MS = 3000;
+const MIN_PROBES = 150;
 
 // ---- role: probe (this process) ----
 
@@ -222,13 +57,21 @@ function stats(xs: number[], failed: number): Stats {
   return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN, failed };
 }
 
-/** Probe every 20 ms until `until` settles (and for at least `minMs`). */
-async function probe(gatePort: number, auth: string, url: string, until: Promise<unknown>, minMs: number): Promise<Stats> {
+/**
+ * Probe every 20 ms until the probe has run `minMs` and sent `minProbes` requests (then
+ * `onEnough` is called once) and, when given, `until` has settled.
+ */
+async function probe(
+  gatePort: number,
+  auth: string,
+  url: string,
+  opts: { minMs: number; minProbes: number; until?: Promise<unknown>; onEnough?: () => void },
+): Promise<Stats> {
   const agent = new Agent({ keepAlive: true });
   const times: number[] = [];
   let failed = 0;
-  let done = false;
-  void until.finally(() => (done = true));
+  let done = opts.until === undefined;
+  void opts.until?.finally(() => (done = true));
   const one = (): Promise<void> =>
     new Promise((resolve) => {
       const t0 = performance.now();
@@ -248,7 +91,13 @@ async function probe(gatePort: number, auth: string, url: string, until: Promise
     });
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
-  while (!done || performance.now() - start < minMs) {
+  let enough = false;
+  for (;;) {
+    if (!enough && performance.now() - start >= opts.minMs && inFlight.length >= opts.minProbes) {
+      enough = true;
+      opts.onEnough?.();
+    }
+    if (enough && done) break;
     inFlight.push(one());
     await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
   }
@@ -259,10 +108,17 @@ async function probe(gatePort: number, auth: string, url: string, until: Promise
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { shapes: { type: 'string', default: SHAPES.join(',') }, 'alone-ms': { type: 'string', default: '3000' }, 'gate-prof': { type: 'string' } },
+    options: {
+      shapes: { type: 'string', default: SHAPES.join(',') },
+      'window-ms': { type: 'string', default: String(WINDOW_MS) },
+      'min-probes': { type: 'string', default: String(MIN_PROBES) },
+      'gate-prof': { type: 'string' },
+    },
     strict: true,
   });
   const shapes = values.shapes.split(',').filter((s): s is Shape => (SHAPES as readonly string[]).includes(s));
+  const windowMs = Number(values['window-ms']);
+  const minProbes = Number(values['min-probes']);
   const kids = new Children();
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-stall-'));
   try {
@@ -294,16 +150,21 @@ async function main(): Promise<number> {
     console.log(
       `sluice stall benchmark: probe every ${PROBE_EVERY_MS} ms through the gate (pid ${gate.pid}) while one hostile exchange runs; Node ${process.version}`,
     );
+    console.log(
+      `each shape runs again and again (one run after the other) until the probe has sent ${minProbes} requests over at least ${windowMs} ms; so does the probe alone`,
+    );
     // Warm up (JIT, connection pools), then the probe alone.
-    await probe(gatePort, auth, probeUrl, Promise.resolve(), 1000);
-    const alone = await probe(gatePort, auth, probeUrl, Promise.resolve(), Number(values['alone-ms']));
-    const rows: { name: string; s: Stats; outcome: string; ms: number }[] = [{ name: 'probe alone', s: alone, outcome: '', ms: 0 }];
+    await probe(gatePort, auth, probeUrl, { minMs: 1000, minProbes: 0 });
+    const alone = await probe(gatePort, auth, probeUrl, { minMs: windowMs, minProbes });
+    const rows: Row[] = [{ name: 'probe alone', s: alone, outcome: '', ms: 0, runs: 0 }];
     for (const shape of shapes) {
       const child = kids.spawn('node', [SELF, '--role', 'hostile', '--shape', shape, '--gate', String(gatePort), '--auth', auth, '--upstream', String(upPort)]);
-      const line = firstLine(child, /^(\{.*\})$/, SHAPE_TIMEOUT_MS + 10_000).then((m) => JSON.parse(m[1]!) as { outcome: string; ms: number });
-      const s = await probe(gatePort, auth, probeUrl, line, 500);
+      const line = firstLine(child, /^(\{.*\})$/, windowMs + SHAPE_TIMEOUT_MS + 30_000).then(
+        (m) => JSON.parse(m[1]!) as { outcome: string; ms: number; runs: number },
+      );
+      const s = await probe(gatePort, auth, probeUrl, { minMs: windowMs, minProbes, until: line, onEnough: () => child.stdin.write('stop\n') });
       const r = await line;
-      rows.push({ name: LABELS[shape], s, outcome: r.outcome, ms: r.ms });
+      rows.push({ name: LABELS[shape], s, outcome: r.outcome, ms: r.ms, runs: r.runs });
     }
     return printTable(rows, alone) ? 0 : 1;
   } finally {
@@ -312,8 +173,17 @@ async function main(): Promise<number> {
   }
 }
 
-function printTable(rows: { name: string; s: Stats; outcome: string; ms: number }[], alone: Stats): boolean {
-  const head = ['shape', 'probes', 'p50 ms', 'p99 ms', 'max ms', 'failed', 'shape ms', 'shape outcome', 'result'];
+interface Row {
+  name: string;
+  s: Stats;
+  outcome: string;
+  /** Median ms of one run of the shape. */
+  ms: number;
+  runs: number;
+}
+
+function printTable(rows: Row[], alone: Stats): boolean {
+  const head = ['shape', 'probes', 'p50 ms', 'p99 ms', 'max ms', 'failed', 'runs', 'ms per run', 'shape outcome', 'result'];
   let ok = true;
   const cells = rows.map((r, i) => {
     const pass = i === 0 || (r.s.p99 <= 2 * alone.p99 && r.s.max < 250 && r.s.failed === 0);
@@ -325,13 +195,14 @@ function printTable(rows: { name: string; s: Stats; outcome: string; ms: number 
       r.s.p99.toFixed(1),
       r.s.max.toFixed(1),
       String(r.s.failed),
+      i === 0 ? '-' : String(r.runs),
       i === 0 ? '-' : String(r.ms),
       r.outcome || '-',
       i === 0 ? '' : pass ? 'PASS' : 'FAIL',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => (i === 0 || i === 7 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
+  const line = (c: string[]): string => c.map((x, i) => (i === 0 || i === 8 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));

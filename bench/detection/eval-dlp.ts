@@ -16,6 +16,7 @@ import { createSafeDecompressor } from '../../src/inspect/decompress.js';
 import type { Finding } from '../../src/inspect/finding.js';
 import type { DlpSetup } from '../../src/inspect/dlp/dlp-setup.js';
 import { outboundDlp } from '../../src/proxy/websocket/outbound-dlp.js';
+import { MessageWork } from '../../src/proxy/websocket/message-work.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const plain = new DlpScanner({ maxScanBytes: MAX_BODY });
@@ -43,7 +44,8 @@ export async function findingsOf(c: DetectionCase): Promise<Finding[]> {
     const setup: DlpSetup = { scanner: dlp, disabled: new Set(), action: 'block', maxBodyBytes: MAX_BODY, hostnames: true };
     const ws = outboundDlp(setup, undefined);
     for (const m of input.messages) {
-      if (typeof m === 'string') out.push(...ws.text(m).findings);
+      // As the gate reads a text message: its UTF-8 bytes, whole or in slices (no budget here).
+      if (typeof m === 'string') out.push(...(await ws.text(Buffer.from(m, 'utf8'), new MessageWork(Infinity, () => true))).findings);
       else {
         const b = ws.binary();
         out.push(...b.push(m).findings, ...b.end().findings);

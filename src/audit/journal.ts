@@ -75,8 +75,17 @@ export class AuditJournal {
   private readonly live = new OpenLines();
   private failure: string | null = null;
   private closing: string[] = [];
+  /** Their ids (an exchange may close in the turn it opened: then it is not left open). */
+  private closingIds: string[] = [];
   /** The first of them, to name in an error. */
   private firstClosing = '';
+  /** Decisions opened with `openSoon` in this turn: their lines, their ids, and the promise their exchanges wait on. */
+  private opening: string[] = [];
+  private openingIds: string[] = [];
+  private openBatch: { done: Promise<boolean>; settle: (written: boolean) => void } | null = null;
+  /** Decisions opened in this turn, and in the last (written at once while it is at most one). */
+  private turnOpens = 0;
+  private lastTurnOpens = 0;
   private flushing = false;
   private torn = false;
   private lost = 0;
@@ -151,6 +160,32 @@ export class AuditJournal {
   }
 
   /**
+   * As `open`, written with the other decisions opened in this turn of the event loop and
+   * the records finished in it, in one write at the turn's end (`setImmediate`): one
+   * `write(2)` a turn instead of one an exchange. Resolves true once the line is in the
+   * kernel, false when it could not be written. Nothing of the exchange may leave the
+   * gate before it resolves (open-record awaits it): a crash before the write loses a
+   * decision that nothing had acted on yet.
+   */
+  openSoon(record: AuditRecord): Promise<boolean> | boolean {
+    // A quiet gate (the last turn opened at most one) writes the first of a turn at once:
+    // waiting for the turn's end would only add a loop turn to its latency.
+    if (++this.turnOpens === 1 && this.lastTurnOpens <= 1) {
+      this.schedule();
+      return this.open(record);
+    }
+    this.opening.push(`{"o":${JSON.stringify(record)}}\n`);
+    this.openingIds.push(record.decision_id);
+    this.schedule();
+    if (this.openBatch === null) {
+      let settle!: (written: boolean) => void;
+      const done = new Promise<boolean>((resolve) => (settle = resolve));
+      this.openBatch = { done, settle };
+    }
+    return this.openBatch.done;
+  }
+
+  /**
    * The finished record (the caller hands it to the sinks next). Written with the other
    * records finished in this turn of the event loop, in one write: a crash before that
    * write leaves the exchange on record as opened (replayed as interrupted), not lost.
@@ -160,20 +195,58 @@ export class AuditJournal {
     this.handed++;
     if (this.closing.length === 0) this.firstClosing = id;
     this.closing.push(`{"c":${json}}\n`);
+    this.closingIds.push(id);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flushClosed());
     }
   }
 
-  /** Write the finished records of this turn (one write). False when they could not be written. */
+  /**
+   * Write the decisions opened and the records finished in this turn (one write, the
+   * openings first: an exchange's close never precedes its opening). False when they
+   * could not be written.
+   */
   flushClosed(): boolean {
     this.flushing = false;
-    const n = this.closing.length;
-    if (n === 0) return true;
-    const lines = n === 1 ? this.closing[0]! : this.closing.join('');
-    this.closing = [];
-    return this.append(lines, n === 1 ? this.firstClosing : `${this.firstClosing} and ${n - 1} more`, n);
+    this.lastTurnOpens = this.turnOpens;
+    this.turnOpens = 0;
+    const opens = this.opening.length;
+    const closes = this.closing.length;
+    if (opens === 0 && closes === 0) return true;
+    let lines = '';
+    let label = '';
+    let batch: { settle: (written: boolean) => void } | null = null;
+    const opened = this.opening;
+    const openedIds = this.openingIds;
+    if (opens > 0) {
+      lines = opens === 1 ? opened[0]! : opened.join('');
+      label = opens === 1 ? openedIds[0]! : `${openedIds[0]!} and ${opens - 1} more opened`;
+      batch = this.openBatch;
+      this.opening = [];
+      this.openingIds = [];
+      this.openBatch = null;
+    }
+    const closedIds = this.closingIds;
+    if (closes > 0) {
+      lines += closes === 1 ? this.closing[0]! : this.closing.join('');
+      const closed = closes === 1 ? this.firstClosing : `${this.firstClosing} and ${closes - 1} more`;
+      label = label === '' ? closed : `${label}, ${closed}`;
+      this.closing = [];
+      this.closingIds = [];
+    }
+    const written = this.append(lines, label, opens + closes);
+    if (written && opens > 0) {
+      for (let i = 0; i < opens; i++) this.live.set(openedIds[i]!, opened[i]!);
+      // Closed in the same turn as opened: on record as finished, not open.
+      for (let i = 0; i < closes; i++) this.live.delete(closedIds[i]!);
+    }
+    batch?.settle(written);
+    return written;
   }
 
   /**

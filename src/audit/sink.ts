@@ -10,6 +10,8 @@ export interface AuditSink {
   close?(): Promise<void>;
   /** Put a decision on record before anything leaves (trail.ts); false when it could not be. */
   begin?(record: AuditRecord): boolean;
+  /** As `begin`, batched with the other decisions of this turn of the event loop; nothing may leave before it resolves true. */
+  beginSoon?(record: AuditRecord): Promise<boolean> | boolean;
   /** Resolves when what `begin` wrote is on disk, where that is asked for; null when there is nothing to wait for. */
   synced?(): Promise<void> | null;
 }

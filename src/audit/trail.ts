@@ -37,6 +37,14 @@ export class AuditTrail implements AuditSink, HealthReporter {
     return this.journal ? this.journal.open(record) : true;
   }
 
+  /**
+   * As `begin`, written with the other decisions of this turn of the event loop in one
+   * write (journal.ts `openSoon`): nothing may leave before it resolves true.
+   */
+  beginSoon(record: AuditRecord): Promise<boolean> | boolean {
+    return this.journal ? this.journal.openSoon(record) : true;
+  }
+
   /** With durability `machine`, wait on this before anything leaves; null otherwise. */
   synced(): Promise<void> | null {
     return this.journal?.synced() ?? null;

@@ -8,6 +8,8 @@ import { explainCredential } from '../policy/actions.js';
 import type { Who } from '../policy/types.js';
 import type { GateVerdict } from '../proxy/gate-verdict.js';
 import { formatExplanation } from './explain.js';
+import { formatDuration } from '../config/duration.js';
+import { describeLimit, type RateLimit } from '../state/rate-plan.js';
 
 const STAGE: Record<'stop' | 'host' | 'credential', string> = {
   stop: "the operator's stops, before any rule ('sluice kill', 'sluice quarantine' on this data directory): no rule can allow it",
@@ -26,7 +28,7 @@ const STAGE: Record<'stop' | 'host' | 'credential', string> = {
  * // rule:       everything (rule_allow)
  * // ...
  */
-export function formatVerdict(v: GateVerdict, who: Who | null): string {
+export function formatVerdict(v: GateVerdict, who: Who | null, limits: readonly RateLimit[] = []): string {
   const policyLines = formatExplanation(v.explanation, who).split('\n');
   const lines = [`decision:   ${v.outcome}`];
   // A policy deny reads as it always has (its rule line says why); any other refusal says who refused.
@@ -41,8 +43,35 @@ export function formatVerdict(v: GateVerdict, who: Who | null): string {
   }
   for (const f of v.findings) lines.push(`finding:    ${f.type} in ${f.location}${f.encoding ? ` (${f.encoding})` : ''}: ${f.action}`);
   // The policy's block without its own first line (the policy's outcome, said above).
-  lines.push(...policyLines.slice(1));
+  lines.push(...withRateLimits(policyLines.slice(1), limits));
   return lines.join('\n');
+}
+
+/**
+ * `lines` with a `rate limit:` line per limit an allowed request or tool call counts
+ * against (the rule's, then the gate's) put before the `policy:` line.
+ *
+ * @example
+ * withRateLimits(['rule:       github (rule_allow)', 'policy:     a1b2'], limits);
+ * // ['rule: ...', "rate limit: rule github's rate limit (10 requests per 1m, per identity)", 'policy: ...']
+ */
+export function withRateLimits(lines: readonly string[], limits: readonly RateLimit[]): string[] {
+  const out = [...lines];
+  const at = out.findIndex((l) => l.startsWith('policy:'));
+  out.splice(at === -1 ? out.length : at, 0, ...limits.map((l) => `rate limit: ${describeLimit(l)}`));
+  return out;
+}
+
+/** The limits as `--json` lists them. */
+export function rateLimitsJson(limits: readonly RateLimit[]): Record<string, unknown>[] {
+  return limits.map((l) => ({
+    source: l.source === 'rule' ? 'rule' : `rate_limits.${l.source}`,
+    rule: l.rule,
+    by: l.by,
+    requests: l.requests,
+    per: formatDuration(l.perMs),
+    burst: l.burst,
+  }));
 }
 
 /**
@@ -52,7 +81,7 @@ export function formatVerdict(v: GateVerdict, who: Who | null): string {
  * JSON.stringify(verdictJson(v, who, []));
  * // {"outcome":"deny","answer":{"status":403,"error":"ssrf_blocked",...},"stage":"host","rules":{"outcome":"allow",...},"trace":[...]}
  */
-export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly string[]): Record<string, unknown> {
+export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly string[], limits: readonly RateLimit[] = []): Record<string, unknown> {
   const d = v.explanation.decision;
   return {
     outcome: v.outcome,
@@ -80,6 +109,7 @@ export function verdictJson(v: GateVerdict, who: Who | null, notes: readonly str
       headers: d.headers,
       would_deny: d.wouldDeny,
     },
+    rate_limits: rateLimitsJson(limits),
     trace: v.explanation.trace,
     notes,
   };

@@ -7,8 +7,9 @@ import { explainTool } from '../policy/explain-tool.js';
 import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
+import { limitsFor, ratePlan } from '../state/rate-plan.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
-import { formatVerdict, verdictJson } from './explain-verdict.js';
+import { formatVerdict, rateLimitsJson, verdictJson, withRateLimits } from './explain-verdict.js';
 import { stopsForExplain } from './explain-stops.js';
 import { gateChecks } from './gate-checks.js';
 import { IDENTITY, parseFlags, shared, STRING } from './flags.js';
@@ -86,8 +87,10 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     );
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
-  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes), null, 2)}\n`);
-  else io.out(formatVerdict(verdict, who) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
+  const limits = verdict.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
+  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes, limits), null, 2)}\n`);
+  else io.out(formatVerdict(verdict, who, limits) + notes.map((n) => `\nnote: ${n}\n`).join(''));
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
@@ -138,8 +141,13 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   const server = serverFromArg(serverArg, policy);
   const explanation = explainTool({ server, tool, args }, who, policy);
   const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
-  if (values.json === true) io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, notes }, null, 2)}\n`);
-  else io.out(formatToolExplanation(explanation, server, tool, who, policy, formatTrace) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  // A tool call counts against its rule's `rate_limit:` only (the HTTP request carrying it meets the gate-wide ones).
+  const limits = explanation.decision.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), explanation.decision.rule, { tool: true }) : [];
+  if (values.json === true) io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), notes }, null, 2)}\n`);
+  else {
+    const text = withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits).join('\n');
+    io.out(text + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  }
   return explanation.decision.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 

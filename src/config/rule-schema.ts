@@ -13,6 +13,7 @@ import { credentialConfigFields, credentialConfigIssues, secretField } from '../
 import { describeValue } from './describe-value.js';
 import { hostPatternField, intInRange, strictSection } from './fields.js';
 import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
+import { rateLimitSchema } from './rate-limit-section.js';
 import { headerMapField, headerNameField, intentField, listOf, methodField, nameGlobField, pathPatternField, portField, refNameField } from './rule-fields.js';
 
 const RULE_ID = /^[A-Za-z0-9._-]+$/;
@@ -64,6 +65,8 @@ export const ruleSchema = strictSection({
     dlp: z.enum(['block', 'redact', 'warn', 'off']).optional(),
     injection: z.enum(['block', 'strip', 'warn', 'off']).optional(),
   }).optional(),
+  /** A token bucket on what this rule allows (rate-limit-section.ts). */
+  rate_limit: rateLimitSchema.optional(),
   /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
   mcp: mcpMatchSchema.optional(),
 }).superRefine(
@@ -77,7 +80,7 @@ export const ruleSchema = strictSection({
       return;
     }
     if (raw.action === 'deny') {
-      for (const key of ['credential', 'route', 'respond', 'headers', 'inspect']) {
+      for (const key of ['credential', 'route', 'respond', 'headers', 'inspect', 'rate_limit']) {
         if (raw[key] !== undefined)
           ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
       }

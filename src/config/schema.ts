@@ -16,6 +16,7 @@ import { inspectSchema } from './inspect-section.js';
 import { limitsSchema } from './limits-section.js';
 import { middlewareSchema } from './middleware-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
+import { rateLimitsSchema } from './rate-limit-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
@@ -79,6 +80,7 @@ export const configSchema = strictSection({
   tls: emptyAsAbsent(tlsSchema.prefault({})),
   timeouts: emptyAsAbsent(timeoutsSchema.prefault({})),
   limits: emptyAsAbsent(limitsSchema.prefault({})),
+  rate_limits: emptyAsAbsent(rateLimitsSchema.prefault({})),
   log: emptyAsAbsent(logSchema.prefault({})),
   rules: emptyAsAbsent(rulesSchema.default([])),
   routes: emptyAsAbsent(routesSchema.default({})),

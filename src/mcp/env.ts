@@ -5,6 +5,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { ChainTracker } from '../inspect/mcp/chain-tracker.js';
 import type { McpEnv, McpPolicyView } from './types.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
+import { ratePlan } from '../state/rate-plan.js';
 
 /**
  * The MCP guard's view of one config load: the policy's tool rules, the scanners,
@@ -23,6 +24,7 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     injectionAction: c.inspect.injection,
     settings: { pinning: m.pinning, chain: m.chain, scanArgsInjection: m.scanArgsInjection, maxMessageBytes: m.maxMessageBytes },
     newChain: m.chain === 'off' ? null : () => new ChainTracker({ action: m.chain === 'warn' ? 'warn' : 'block' }),
+    rateLimits: ratePlan(c),
   };
 }
 

@@ -41,6 +41,7 @@ import { foldKey } from '../inspect/json-strict.js';
 import { isObject, jsonRpcDeny } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
+import { MemoryRateBuckets, type RateBucketStore } from '../state/rate-buckets.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
 import { runAnswer, runCall } from './steps/index.js';
@@ -68,6 +69,8 @@ export interface McpGuardDeps {
   env: () => McpEnv;
   pins: ToolPinStore | null;
   audit: (r: AuditRecord) => void;
+  /** Rate-limit buckets (the gate shares its own); absent: the guard keeps its own in memory. */
+  rates?: RateBucketStore;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError?: (err: unknown, what: string) => void;
 }
@@ -81,7 +84,11 @@ export class McpGuard implements GuardCore {
   /** Chain detectors per agent session: a chain may cross servers (read with one, send with another). */
   readonly #chains = new Map<string, ChainDetector>();
 
-  constructor(private readonly deps: McpGuardDeps) {}
+  readonly rates: RateBucketStore;
+
+  constructor(private readonly deps: McpGuardDeps) {
+    this.rates = deps.rates ?? new MemoryRateBuckets();
+  }
 
   get pins(): ToolPinStore | null {
     return this.deps.pins;

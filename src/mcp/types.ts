@@ -10,6 +10,7 @@ import type { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { McpServerRef } from '../inspect/mcp/tool-glob.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import type { InspectProfile, Who } from '../policy/types.js';
+import type { RatePlan } from '../state/rate-plan.js';
 
 /** A tool-call decision, as the policy gives it. */
 export interface ToolVerdict {
@@ -59,6 +60,8 @@ export interface McpEnv {
   settings: McpSettings;
   /** A new chain detector for a channel, or null when chain detection is off. */
   newChain: (() => ChainDetector) | null;
+  /** Rate limits of this load (tool rules' `rate_limit:`); absent: none. */
+  rateLimits?: RatePlan;
   /**
    * Where the secret store's values are matched when this process does not hold them
    * (`sluice mcp`: the gate does it over the control socket). Resolves to

@@ -103,7 +103,7 @@ export interface RuleSpec {
   /**
    * Makes this an MCP tool rule: it decides tool calls (`decideTool`) and never
    * HTTP requests; it may then state only id, tenants, agents, labels, intent,
-   * action and mode besides.
+   * action, mode and rate_limit besides.
    */
   mcp?: McpMatchSpec | undefined;
 }

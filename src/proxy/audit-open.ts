@@ -23,7 +23,7 @@ export async function openRecord(gate: GateServices, state: GateState, ctx: Requ
   const record = buildRecord(ctx);
   // Injected later (upstream-request.ts), but part of the decision: an exchange cut short still names it.
   record.credential ??= ctx.decision?.credential?.secret ?? null;
-  const written = opened(gate, record);
+  const written = await openedSoon(gate, record);
   if (state.auditFailClosed === 'all' && (!written || !gate.auditHealthy())) {
     throw new Rejection(
       'audit_unavailable',
@@ -40,6 +40,20 @@ export function openRefusal(gate: GateServices, ctx: RequestContext): void {
   if (ctx.opened) return;
   ctx.opened = true;
   opened(gate, buildRecord(ctx));
+}
+
+/**
+ * `record` on record as opened, written with the other decisions of this turn of the
+ * event loop (one write); false when the journal could not take it (already reported).
+ */
+async function openedSoon(gate: GateServices, record: AuditRecord): Promise<boolean> {
+  if (gate.audit.beginSoon === undefined) return opened(gate, record);
+  try {
+    return await gate.audit.beginSoon(record);
+  } catch (err) {
+    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
+    return false;
+  }
 }
 
 /** `record` on record as opened; false when the journal could not take it (already reported by it). */

@@ -22,6 +22,8 @@ import type { ToolPinStore } from '../state/tool-pins.js';
 import type { TenantNeedles } from './tenant-needles.js';
 import type { GateLimits } from './limits.js';
 import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
+import type { RatePlan } from '../state/rate-plan.js';
+import type { RateBucketStore } from '../state/rate-buckets.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -53,6 +55,8 @@ export interface GateState {
   readonly scrub: TenantNeedles;
   /** Operators' own pipeline steps (`middleware:`), loaded with this config. */
   readonly operatorSteps: readonly LoadedOperatorStep[];
+  /** Rate limits (rules' `rate_limit:`, `rate_limits:`); the buckets are the services' `rates`. */
+  readonly rateLimits: RatePlan;
 }
 
 /** Long-lived services shared by every request. */
@@ -79,6 +83,8 @@ export interface GateServices {
     readonly idleMs: number;
   };
   state(): GateState;
+  /** Rate-limit buckets, kept across reloads (state/rate-buckets.ts). */
+  readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */

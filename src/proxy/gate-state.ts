@@ -13,6 +13,7 @@ import { buildMcpEnv } from '../mcp/env.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { loadOperatorSteps } from './pipeline/operator-steps.js';
 import { stepNames } from './pipeline/index.js';
+import { ratePlan } from '../state/rate-plan.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -55,5 +56,6 @@ export async function buildState(
     a2aMaxMessageBytes: c.a2a.max_message_bytes,
     scrub: new TenantNeedles(policy, secrets.resolver),
     operatorSteps: await loadOperatorSteps(c.middleware, stepNames()),
+    rateLimits: ratePlan(c),
   };
 }

@@ -10,10 +10,9 @@ import { SecretResolver } from '../credentials/refs.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
-import { gateStops } from './gate-stops.js';
+import { gateStops, type GateStops } from './gate-stops.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
-import type { StopStore } from '../state/stops.js';
 import { McpGuard } from '../mcp/guard.js';
 import { McpChannels } from './mcp/channels.js';
 import type { LoadedCa } from '../tls/ca.js';
@@ -22,6 +21,7 @@ import { upstreamTrust } from '../tls/trust.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
+import { MemoryRateBuckets } from '../state/rate-buckets.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
@@ -39,7 +39,7 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 export { CLOCK_TOLERANCE_SEC };
 
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & { readonly stops?: StopStore };
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & Partial<Pick<Runtime<'stops'>, 'stops'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -80,9 +80,7 @@ export class Gate {
   private readonly started: LoadedConfig['config'];
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
-  private readonly stopWatchingStops: () => void;
-  /** Closes the stop store the gate opened itself (gate-stops.ts); null when the caller's. */
-  private readonly ownStops: (() => Promise<void>) | null;
+  private readonly stops: GateStops;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -100,8 +98,7 @@ export class Gate {
       runtime: GateRuntime;
       ownRuntime: boolean;
       secrets: SecretResolver;
-      stops: StopStore;
-      ownStops: (() => Promise<void>) | null;
+      stops: GateStops;
     },
   ) {
     const c = opts.loaded.config;
@@ -112,14 +109,17 @@ export class Gate {
     this.trust = init.trust;
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
-    this.ownStops = init.ownStops;
+    this.stops = init.stops;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
+    // One bucket table for requests and tool calls (their keys never meet: each names its rule).
+    const rates = new MemoryRateBuckets();
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
+      rates,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -129,10 +129,10 @@ export class Gate {
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
-      stops: init.stops,
+      stops: init.stops.store,
       exchanges: new LiveExchanges({
         revocations,
-        kills: init.stops,
+        kills: init.stops.store,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
         onEnd: (p, why, count) =>
           logger.info(
@@ -148,6 +148,7 @@ export class Gate {
         idleMs: c.timeouts.idle,
       },
       state: () => this.current,
+      rates,
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
     };
@@ -203,8 +204,6 @@ export class Gate {
     this.server.on('error', (err: NodeJS.ErrnoException) => acceptErrors.warn(`accept failed (${err.code ?? 'error'})`, err.message));
     // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
     this.stopWatchingRevocations = revocations.onChange(() => this.services.exchanges.sweep());
-    // The same for `sluice kill`: what a kill refuses is ended before `sluice kill` is told.
-    this.stopWatchingStops = init.stops.onChange(() => this.services.exchanges.sweep());
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -236,14 +235,13 @@ export class Gate {
         },
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
-    let ownStops: (() => Promise<void>) | null = null;
+    let stops: GateStops | null = null;
     try {
-      const { stops, close } = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
-      ownStops = close;
+      stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, ownStops });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -266,7 +264,7 @@ export class Gate {
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
-      await ownStops?.().catch(() => undefined);
+      await stops?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -339,6 +337,11 @@ export class Gate {
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
+  /** Rate-limit buckets held in memory (bounded by `rate_limits.max_buckets`). */
+  get rateBuckets(): number {
+    return this.services.rates.size;
+  }
+
   /** Exchanges in flight under an identity (requests, WebSockets, tunnels). */
   get liveExchanges(): number {
     return this.services.exchanges.size;
@@ -389,10 +392,8 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
-    this.stopWatchingStops();
     this.services.mcp.channels.closeAll();
-    await this.services.pools.close();
-    await this.ownStops?.();
+    await Promise.all([this.services.pools.close(), this.stops.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

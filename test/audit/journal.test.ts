@@ -4,7 +4,7 @@
  * have committed what they hold.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../src/audit/fields.js';
@@ -116,5 +116,58 @@ void test('journals opened at once on one data directory name different segments
     const journals = Array.from({ length: 8 }, () => AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) }, () => null));
     for (const j of journals) j.shutdown();
     return Promise.resolve();
+  });
+});
+
+void test('openSoon: a quiet gate writes at once; a busy turn goes out in one write, openings before closings, resolved once in the file', async () => {
+  await withTempDir(async (dir) => {
+    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => assert.fail(e) }, () => null);
+    const segment = (): string => readFileSync(files(dir)[0]!, 'utf8');
+    const [q, a, b, c] = [makeRecord(0), makeRecord(1), makeRecord(2), makeRecord(3)];
+    // The first decision of a turn after a quiet one is written at once.
+    assert.equal(j.openSoon({ ...q, outcome: 'allow', status: 0 }), true);
+    assert.match(segment(), new RegExp(q.decision_id));
+    const pending = [a, b].map((r) => j.openSoon({ ...r, outcome: 'allow', status: 0 }));
+    // The rest of a busy turn: one promise for the batch, nothing written yet.
+    assert.ok(pending[0] instanceof Promise);
+    assert.equal(pending[0], pending[1]);
+    assert.doesNotMatch(segment(), new RegExp(a.decision_id));
+    // Closed in the same turn it opened (an agent that left at once): on record as finished, not left open.
+    j.close(...closing({ ...b, status: 499 }));
+    assert.deepEqual(await Promise.all(pending.map(async (p) => p)), [true, true]);
+    // The last turn opened three: this one batches from its first decision.
+    const third = j.openSoon({ ...c, outcome: 'allow', status: 0 });
+    assert.ok(third instanceof Promise);
+    assert.equal(await third, true);
+    const lines = segment().trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => Object.keys(JSON.parse(l) as object)[0]),
+      ['o', 'o', 'o', 'c', 'o'],
+    );
+    assert.equal(j.openExchanges, 3);
+    const found = readJournal(files(dir));
+    assert.equal(found.interrupted, 3);
+    assert.equal(found.records.find((r) => r.decision_id === b.decision_id)?.status, 499);
+    for (const r of [q, a, c]) j.close(...closing(r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(j.openExchanges, 0);
+    j.shutdown();
+  });
+});
+
+void test('openSoon resolves false when the journal cannot write, and the decision is not left open', async () => {
+  await withTempDir(async (dir) => {
+    const errors: Error[] = [];
+    const j = AuditJournal.open({ dataDir: dir, durability: 'process', onError: (e) => errors.push(e) }, () => null);
+    assert.equal(j.openSoon(makeRecord(1)), true);
+    const pending = j.openSoon(makeRecord(2));
+    // The segment's descriptor closed under it: the turn's write fails.
+    closeSync((j as unknown as { current: { fd: number } }).current.fd);
+    assert.equal(await pending, false);
+    assert.equal(j.openExchanges, 1);
+    assert.equal(j.lostRecords, 1);
+    assert.match(errors[0]?.message ?? '', /cannot be written/);
+    // Its timer stops; closing the descriptor a second time fails, as it should.
+    assert.throws(() => j.shutdown(), /EBADF/);
   });
 });

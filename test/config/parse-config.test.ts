@@ -76,6 +76,7 @@ void test('a minimal file gets every default', () => {
       max_pipelined_per_connection: 16,
       max_memory_bytes: 0,
     },
+    rate_limits: { max_buckets: 65_536 },
     log: { level: 'info', file: undefined, format: 'json' },
     rules: [],
     routes: {},

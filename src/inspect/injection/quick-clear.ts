@@ -16,6 +16,7 @@
 import { MIN_RUN } from './base64-blobs.js';
 import type { KeywordAutomaton } from './keyword-automaton.js';
 import type { TextSegment } from './types.js';
+import { wasmSegment } from './wasm/quick-clear.js';
 
 const SPACE = 0x20;
 // One lookup per character: what it is to each of the checks below.
@@ -53,6 +54,14 @@ export function quickClear(segments: readonly TextSegment[], automaton: KeywordA
   for (const seg of segments) {
     if (seg.hidden === 'html-comment') return false;
     const text = seg.text;
+    // The same loop in WebAssembly (wasm/quick-clear.wat), when it can take the segment.
+    const r = wasmSegment(text, automaton, CLASS, MIN_RUN, state, blank);
+    if (r !== undefined) {
+      if (r < 0) return false;
+      state = r >>> 1;
+      blank = (r & 1) === 1;
+      continue;
+    }
     const n = text.length;
     // Base64 run: its length and which classes it has.
     let run = 0;

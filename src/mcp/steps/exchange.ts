@@ -9,6 +9,7 @@ import type { AuditOutcome } from '../../audit/fields.js';
 import type { Finding } from '../../inspect/finding.js';
 import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../../state/tool-pins.js';
+import type { RateBucketStore } from '../../state/rate-buckets.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
 import type { ToolRecordFacts } from '../tool-record.js';
 import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
@@ -40,6 +41,8 @@ export interface CallEnd {
 /** What the steps use of the guard (McpGuard): its pin store, its records, its session state. */
 export interface GuardCore {
   readonly pins: ToolPinStore | null;
+  /** Rate-limit buckets of tool rules' `rate_limit:` (kept across reloads). */
+  readonly rates: RateBucketStore;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError(err: unknown, what: string): void;
   record(ch: McpChannel, f: RecordFacts): void;

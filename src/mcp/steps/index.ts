@@ -18,12 +18,13 @@ import { pinnedTool } from './pinned.js';
 import { inspectArgs } from './inspect-args.js';
 import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
+import { rateLimitTool } from './rate-limit.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
 import { compose, type NamedStep } from '../../compose.js';
 import type { AnswerExchange, CallExchange } from './exchange.js';
 
-/** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain. */
+/** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain, count against the rule's rate limit. */
 export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'record', run: recordCall },
   { name: 'read', run: readCall },
@@ -32,6 +33,7 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'inspect-args', run: inspectArgs },
   { name: 'shell', run: shellArgs },
   { name: 'chain', run: chainOfCalls },
+  { name: 'rate-limit', run: rateLimitTool },
 ];
 
 /** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */

@@ -1,12 +1,15 @@
 import { Rejection } from '../errors-map.js';
+import { checkRateLimits } from '../rate-limits.js';
 import type { Exchange } from './exchange.js';
 
 /**
  * What the gate's own state allows, after the policy has decided and before anything
- * is injected or sent: today the audit trail's health (`audit.fail_closed`: while it
- * is failing, a request that would carry a credential is refused); approvals, budgets
- * and rate limits belong here too. A step that may hold the exchange (an approval)
- * awaits before calling `next`.
+ * is injected or sent: the audit trail's health (`audit.fail_closed`: while it is
+ * failing, a request that would carry a credential is refused), then the rate limits
+ * (the deciding rule's `rate_limit:`, the gate-wide `rate_limits:`; 429 `rate_limited`
+ * with `Retry-After`). A request refused for the audit trail spends no token.
+ * Approvals and budgets belong here too; a step that may hold the exchange (an
+ * approval) awaits before calling `next`.
  */
 export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
   const d = x.decision;
@@ -17,5 +20,6 @@ export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
       d.rule,
     );
   }
+  if (d !== undefined) checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
   return next();
 }

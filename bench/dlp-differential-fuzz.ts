@@ -7,12 +7,12 @@
  * printed. For speed work that must not change what is found:
  *
  *   git worktree add --detach /tmp/base main   (then node_modules and build linked in, npx tsc there)
- *   node dist/test/inspect/dlp/differential-fuzz.js /tmp/base/dist [seed] [count]
+ *   node dist/bench/dlp-differential-fuzz.js /tmp/base/dist [seed] [count]
  */
 import { gzipSync, deflateSync } from 'node:zlib';
-import * as ours from '../../../src/inspect/dlp/index.js';
-import type { Finding } from '../../../src/inspect/finding.js';
-import { SAMPLES } from './pattern-samples.js';
+import * as ours from '../src/inspect/dlp/index.js';
+import type { Finding } from '../src/inspect/finding.js';
+import { SAMPLES } from '../test/inspect/dlp/pattern-samples.js';
 
 type Dlp = typeof ours;
 const [otherDir, seedArg, countArg] = process.argv.slice(2);

@@ -1,0 +1,108 @@
+/**
+ * quick-clear.ts's per-segment loop as one WebAssembly function (quick-clear.wat): the
+ * same answer (test/inspect/injection/quick-clear-wasm.test.ts holds the two to each
+ * other) in a fraction of the time, since a JavaScript loop of this shape pays for
+ * bounds checks and tagged integers on every character.
+ *
+ * One module instance for the process, with its own memory: the character classes, the
+ * segment's bytes (written straight in; a segment longer than TEXT_BYTES, or without
+ * WebAssembly (`node --jitless`), runs the JavaScript loop), and the keyword automatons'
+ * tables, each copied in the first time it is used (a gate has two per config load, so
+ * that is at every reload; after AUTOMATON_BYTES of them the region starts over).
+ *
+ * @example
+ * const r = wasmSegment(text, automaton, state, blank); // undefined: run the JS loop
+ */
+import type { KeywordAutomaton } from '../keyword-automaton.js';
+import { QUICK_CLEAR_WASM } from './quick-clear-wasm.js';
+
+const TEXT = 1024;
+/** Segments up to this many bytes are read by the module; longer ones by the JavaScript loop. */
+export const TEXT_BYTES = 64 * 1024;
+const TABLES = TEXT + TEXT_BYTES;
+/** The tables of this many bytes of automatons are kept; then the region starts over. */
+const AUTOMATON_BYTES = 16 * 1024 * 1024;
+const PAGE = 65536;
+
+interface Exports {
+  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  segment(text: number, n: number, tab: number, out: number, state: number, blank: number, minRun: number): number;
+}
+
+/** The WebAssembly API, as far as used here (the project's type libraries leave it out). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (mod: object, imports: object) => { exports: unknown };
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+const instance = ((): Exports | undefined => {
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  // the tables are copied as host-order Int32Arrays and read little-endian: a big-endian host runs the JS loop
+  if (wasm === undefined || !LITTLE_ENDIAN) return undefined;
+  try {
+    return new wasm.Instance(new wasm.Module(Buffer.from(QUICK_CLEAR_WASM, 'base64')), {}).exports as Exports;
+  } catch {
+    return undefined; // no WebAssembly here (--jitless): the JS loop runs
+  }
+})();
+
+let enabled = instance !== undefined;
+/** Tests turn the module off to compare with the JavaScript loop. */
+export function useWasm(on: boolean): void {
+  enabled = on && instance !== undefined;
+}
+
+let buffer: ArrayBuffer | null = null;
+let bytes = Buffer.alloc(0);
+let placed = new WeakMap<KeywordAutomaton, { out: number; tab: number }>();
+let next = TABLES;
+
+/** The module's memory as a Buffer, made anew after the memory grew (the old views are then detached). */
+function memory(x: Exports): Buffer {
+  if (buffer !== x.mem.buffer) {
+    buffer = x.mem.buffer;
+    bytes = Buffer.from(buffer);
+  }
+  return bytes;
+}
+
+function ensure(x: Exports, end: number): void {
+  const have = x.mem.buffer.byteLength;
+  if (end > have) x.mem.grow(Math.ceil((end - have) / PAGE));
+}
+
+/** Where `a`'s tables are in the module's memory, copied in the first time. */
+function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): { out: number; tab: number } {
+  const hit = placed.get(a);
+  if (hit) return hit;
+  const size = a.out.byteLength + a.table.byteLength;
+  if (next + size > TABLES + AUTOMATON_BYTES) {
+    placed = new WeakMap();
+    next = TABLES;
+  }
+  ensure(x, next + size);
+  const mem = memory(x);
+  mem.set(classes, 0);
+  const at = { out: next, tab: next + a.out.byteLength };
+  mem.set(new Uint8Array(a.out.buffer, a.out.byteOffset, a.out.byteLength), at.out);
+  mem.set(new Uint8Array(a.table.buffer, a.table.byteOffset, a.table.byteLength), at.tab);
+  next += size;
+  placed.set(a, at);
+  return at;
+}
+
+/**
+ * One segment through the module: -1 when it may yield a finding, else the automaton
+ * state after it times two plus 1 when it ended on a blank; undefined when the module
+ * cannot take it (none here, or the segment is too long), and the JS loop must.
+ */
+export function wasmSegment(text: string, a: KeywordAutomaton, classes: Uint8Array, minRun: number, state: number, blank: boolean): number | undefined {
+  if (!enabled || text.length > TEXT_BYTES) return undefined;
+  const x = instance!;
+  const at = place(x, a, classes);
+  // Any character outside ASCII answers "may yield" in both loops: UTF-8 bytes of one say so here.
+  const n = memory(x).write(text, TEXT, TEXT_BYTES, 'utf8');
+  if (n !== text.length) return -1;
+  return x.segment(TEXT, n, at.tab, at.out, state, blank ? 1 : 0, minRun);
+}

@@ -1,0 +1,321 @@
+import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
+import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
+import type { Finding } from '../../inspect/finding.js';
+import { ScanBudgetError } from '../../inspect/scan-pace.js';
+import { applyMask, CLOSE, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
+import { WS_LOCATION, type BinaryInspection, type Check, type MessageScrub, type Verdict } from './message-inspector.js';
+import { assembleText, SessionEnded, WHOLE_BYTES, type MessageWork } from './message-work.js';
+import type { RelayOptions, RelayResult } from './relay.js';
+
+type How = Partial<Pick<RelayResult, 'outcome' | 'reason' | 'error'>>;
+
+/** What one direction needs of its session. */
+export interface Session {
+  readonly opts: RelayOptions;
+  stopped(): boolean;
+  /** The gate ends the session: a close to each side, then both connections end. */
+  terminate(code: number, reason: string, how: How): void;
+  record(findings: readonly Finding[]): void;
+  /** Frame bytes received on this side. */
+  counted(bytes: number): void;
+  /** A close frame went through (one each way is a clean close). */
+  closeSeen(): void;
+  armGrace(): void;
+}
+
+/** The message being received. */
+interface Message {
+  opcode: number;
+  /** A text message's frames as received (masked when from the agent): forwarded as they are when it passes unchanged. */
+  frames: Frame[];
+  bytes: number;
+  /** An outbound binary message's scan; `parts` and `held`: its scanned bytes not yet forwarded. */
+  scan: BinaryInspection | null;
+  parts: Buffer[];
+  held: number;
+  started: boolean;
+  /** An upstream's binary message is scrubbed of reflected secrets as it streams. */
+  scrub: MessageScrub | null;
+  /** Its inspection's budget and pacing. */
+  work: MessageWork;
+}
+
+/**
+ * One direction of a session (agent to upstream when `fromAgent`). Frames are parsed
+ * and handled one at a time, in order. Short messages are handled at once; a long one
+ * is inspected in slices with turns for the event loop between them (MessageWork), and
+ * meanwhile this side is not read (its socket paused, as for backpressure) and the
+ * frames behind it wait, so message order and backpressure hold whatever the
+ * inspection takes. This side's end and close wait for the frames in hand too. Returns
+ * `feed`, for bytes of this side that came with the handshake.
+ */
+export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: Session, onClosed: () => void): (chunk: Buffer) => void {
+  const { opts } = s;
+  const live = (): boolean => !s.stopped();
+  let fragment: Message | null = null;
+  let closed = false;
+  /** Reading is paused until the other side drains / until an inspection finishes. */
+  let waiting = false;
+  let busy = false;
+  /** Frames are being handled (a long inspection may be under way). */
+  let pumping = false;
+  /** What waits for the frames in hand: this side's end and close. */
+  const afterPump: Array<() => void> = [];
+
+  const resume = (): void => {
+    if (!waiting && !busy) src.resume();
+  };
+  const send = (buf: Buffer): void => {
+    if (!dst.writable) return;
+    if (!dst.write(buf) && !waiting) {
+      // Backpressure: stop reading this side until the other has room again.
+      waiting = true;
+      src.pause();
+      dst.once('drain', () => {
+        waiting = false;
+        resume();
+      });
+    }
+  };
+  const forwardAsIs = (f: Frame): void => send(encodeFrame({ fin: f.fin, opcode: f.opcode, payload: f.payload, mask: f.mask }));
+
+  const limit = (opcode: number): number => {
+    if (opcode >= 0x8) return 125;
+    const kind = opcode === OP.continuation ? (fragment?.opcode ?? OP.text) : opcode;
+    return kind === OP.binary ? opts.maxBinaryBytes - (fragment?.bytes ?? 0) : opts.maxMessageBytes - (fragment?.bytes ?? 0);
+  };
+  const parser = new FrameParser((op) => Math.max(0, limit(op)));
+
+  /** Record a check's findings; false (and the session closed) when it blocks. */
+  const allowed = (c: Check | Verdict): c is Extract<Check | Verdict, { ok: true }> => {
+    record(c.findings);
+    if (c.ok) return true;
+    s.terminate(CLOSE.policyViolation, `policy violation ${c.error}`, { outcome: 'deny', reason: c.error });
+    return false;
+  };
+  const record = (findings: readonly Finding[]): void => s.record(findings);
+
+  /** Forward the first `n` held bytes of a scanned binary message. */
+  const release = (msg: Message, n: number, fin: boolean, f: Frame): void => {
+    if (fin && !msg.started && msg.parts.length === 1) return forwardAsIs(f);
+    const all = msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts, msg.held);
+    msg.parts = n < all.length ? [Buffer.from(all.subarray(n))] : [];
+    msg.held -= n;
+    send(encodeFrame({ fin, opcode: msg.started ? OP.continuation : OP.binary, payload: all.subarray(0, n), mask: 'new' }));
+    msg.started = true;
+  };
+  const holdLimit = Math.max(opts.maxMessageBytes, 2 * FORWARD_HOLD_BACK);
+
+  /** An outbound binary frame: scanned (in slices when long) and held until scanned. */
+  const onBinary = (msg: Message, scan: BinaryInspection, f: Frame): boolean | Promise<boolean> => {
+    if (f.payload.length <= WHOLE_BYTES) {
+      const payload = unmaskPayload(f);
+      return allowed(msg.work.run(() => scan.push(payload))) && held(msg, scan, f, payload);
+    }
+    const mask = f.mask;
+    const payload = mask ? Buffer.allocUnsafe(f.payload.length) : f.payload;
+    const scanned = msg.work.each(f.payload, (slice, at) => {
+      const clear = mask ? applyMask(slice, mask, payload, at).subarray(at, at + slice.length) : slice;
+      if (!allowed(scan.push(clear))) throw new SessionEnded();
+    });
+    return scanned.then(() => live() && held(msg, scan, f, payload));
+  };
+  const held = (msg: Message, scan: BinaryInspection, f: Frame, payload: Buffer): boolean => {
+    msg.parts.push(payload);
+    msg.held += payload.length;
+    if (f.fin) {
+      fragment = null;
+      if (!allowed(msg.work.run(() => scan.end()))) return false;
+      release(msg, msg.held, true, f);
+    } else if (msg.held > holdLimit) release(msg, msg.held - FORWARD_HOLD_BACK, false, f);
+    return true;
+  };
+
+  /** An upstream's binary frame, scrubbed (in slices when long) and sent on. */
+  const onScrubbed = (msg: Message, scrub: MessageScrub, f: Frame): boolean | Promise<boolean> => {
+    const out = (data: Buffer): boolean => {
+      const payload = f.fin ? Buffer.concat([data, msg.work.run(() => scrub.end())]) : data;
+      if (f.fin && scrub.replaced > 0) record([{ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' }]);
+      send(encodeFrame({ fin: f.fin, opcode: msg.started ? OP.continuation : OP.binary, payload, mask: null }));
+      msg.started = true;
+      return true;
+    };
+    if (f.payload.length <= WHOLE_BYTES) return out(msg.work.run(() => scrub.push(f.payload)));
+    const pieces: Buffer[] = [];
+    return msg.work.each(f.payload, (slice) => pieces.push(scrub.push(slice))).then(() => live() && out(Buffer.concat(pieces)));
+  };
+
+  /** A complete text message: checked as UTF-8, inspected (in slices when long), then sent on or not at all. */
+  const onText = (msg: Message): boolean | Promise<boolean> => {
+    if (msg.bytes <= WHOLE_BYTES) {
+      const payload = msg.frames.length === 1 ? unmaskPayload(msg.frames[0]!) : Buffer.concat(msg.frames.map(unmaskPayload), msg.bytes);
+      return isUtf8(payload) ? verdict(msg, payload) : invalidUtf8();
+    }
+    return assembleText(msg.frames, msg.bytes, msg.work).then((payload) => (payload === null ? invalidUtf8() : verdict(msg, payload)));
+  };
+  const verdict = (msg: Message, payload: Buffer): boolean | Promise<boolean> => {
+    const v = fromAgent ? opts.inspector.outbound(payload, msg.work) : opts.inspector.inbound(payload, msg.work);
+    return v instanceof Promise ? v.then((x) => pass(msg, payload, x)) : pass(msg, payload, v);
+  };
+  const pass = (msg: Message, payload: Buffer, v: Verdict): boolean => {
+    if (!live() || !allowed(v)) return false;
+    // Unchanged, the frames go on as they came; rewritten, as one frame (RFC 6455 §5.4 lets an intermediary refragment).
+    if (v.payload === payload) for (const f of msg.frames) forwardAsIs(f);
+    else send(encodeFrame({ fin: true, opcode: OP.text, payload: v.payload, mask: fromAgent ? 'new' : null }));
+    return true;
+  };
+  const invalidUtf8 = (): false => {
+    s.terminate(CLOSE.invalidData, 'text message is not valid UTF-8', { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
+    return false;
+  };
+
+  const onControl = (f: Frame): boolean => {
+    if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong) throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
+    if (f.opcode === OP.close && f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
+    if (fromAgent && f.payload.length > 0) {
+      const p = unmaskPayload(f);
+      if (!allowed(opts.inspector.outboundControl(f.opcode === OP.close ? p.subarray(2) : p))) return false;
+    }
+    let out: Buffer | null = null;
+    if (!fromAgent && f.payload.length > 0) {
+      const p = opts.inspector.inboundControl(f.opcode, f.payload);
+      if (p !== f.payload) {
+        record([{ type: 'reflected_secret', location: 'ws.control', action: 'redact' }]);
+        out = p;
+      }
+    }
+    if (f.opcode === OP.close) {
+      closed = true;
+      s.closeSeen();
+    }
+    if (out) send(encodeFrame({ fin: true, opcode: f.opcode, payload: out, mask: null }));
+    else forwardAsIs(f);
+    return true;
+  };
+
+  const onFrame = (f: Frame): boolean | Promise<boolean> => {
+    if (fromAgent !== (f.mask !== null)) {
+      throw new FrameError(CLOSE.protocolError, fromAgent ? 'client frames must be masked' : 'server frames must not be masked');
+    }
+    if (f.rsv !== 0) throw new FrameError(CLOSE.protocolError, 'reserved bits set (no extension was negotiated)');
+    if (closed) return true; // nothing may follow a close; drop it
+    if (f.opcode >= 0x8) return onControl(f);
+    if (f.opcode === OP.continuation) {
+      if (!fragment) throw new FrameError(CLOSE.protocolError, 'continuation frame without a message to continue');
+    } else if (f.opcode === OP.text || f.opcode === OP.binary) {
+      if (fragment) throw new FrameError(CLOSE.protocolError, 'a new message began before the fragmented one finished');
+      const scan = fromAgent && f.opcode === OP.binary && opts.binary === 'allow' ? opts.inspector.outboundBinary() : null;
+      const scrub = !fromAgent && f.opcode === OP.binary ? opts.inspector.inboundBinary() : null;
+      fragment = { opcode: f.opcode, frames: [], bytes: 0, scan, parts: [], held: 0, started: false, scrub, work: opts.inspector.work(live) };
+    } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
+
+    const msg = fragment;
+    msg.bytes += f.payload.length;
+    if (msg.opcode === OP.binary) {
+      if (opts.binary === 'deny') {
+        s.terminate(CLOSE.policyViolation, 'policy violation ws_binary_denied', { outcome: 'deny', reason: 'ws_binary_denied' });
+        return false;
+      }
+      if (msg.scan) return onBinary(msg, msg.scan, f);
+      if (f.fin) fragment = null;
+      if (msg.scrub) return onScrubbed(msg, msg.scrub, f);
+      forwardAsIs(f);
+      return true;
+    }
+    msg.frames.push(f);
+    if (!f.fin) return true;
+    fragment = null;
+    return onText(msg);
+  };
+
+  /** Why handling stopped, as the session's end: a protocol error, a limit, the budget, or a bug. */
+  const fail = (err: unknown): void => {
+    if (err instanceof SessionEnded) return;
+    if (err instanceof ScanBudgetError) {
+      record([{ type: 'inspection_budget_exceeded', location: WS_LOCATION, action: 'block', detail: err.message }]);
+      s.terminate(CLOSE.policyViolation, 'policy violation inspection_budget_exceeded', { outcome: 'deny', reason: 'inspection_budget_exceeded' });
+      return;
+    }
+    if (!(err instanceof FrameError)) {
+      // A scanner or relay bug must cost this session, not the gate: nothing more is
+      // forwarded (fail closed) and both sides get 1011.
+      s.terminate(CLOSE.internalError, 'internal error', { outcome: 'error', reason: 'internal_error', error: 'ws_internal_error' });
+      return;
+    }
+    const tooBig = err.code === CLOSE.tooBig;
+    s.terminate(
+      err.code,
+      tooBig ? 'message too big' : `protocol error (${err.message})`,
+      tooBig ? { outcome: 'deny', reason: 'ws_message_too_big' } : { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' },
+    );
+  };
+
+  /** Handle the frames buffered, in order; a long inspection pauses this side until it is done. */
+  const pump = (): void => {
+    pumping = true;
+    try {
+      for (let f = live() ? parser.next() : null; f !== null; f = live() ? parser.next() : null) {
+        const r = onFrame(f);
+        if (r === true) continue;
+        if (r === false) break;
+        busy = true;
+        src.pause();
+        r.then(
+          (go) => {
+            busy = false;
+            resume();
+            if (go) pump();
+            else settled();
+          },
+          (err: unknown) => {
+            busy = false;
+            resume();
+            fail(err);
+            settled();
+          },
+        );
+        return;
+      }
+    } catch (err) {
+      fail(err);
+    }
+    settled();
+  };
+  const settled = (): void => {
+    pumping = false;
+    if (!live()) parser.clear();
+    for (const fn of afterPump.splice(0)) fn();
+  };
+  const whenHandled = (fn: () => void): void => {
+    if (pumping) afterPump.push(fn);
+    else fn();
+  };
+
+  const feed = (chunk: Buffer): void => {
+    if (!live()) return;
+    parser.append(chunk);
+    if (!pumping) pump();
+  };
+  src.on('data', (chunk: Buffer) => {
+    s.counted(chunk.length);
+    feed(chunk);
+  });
+  src.on('end', () =>
+    whenHandled(() => {
+      if (dst.writable) dst.end();
+      s.armGrace();
+    }),
+  );
+  src.on('error', () => undefined);
+  src.once('close', () =>
+    whenHandled(() => {
+      if (!dst.destroyed) dst.end();
+      s.armGrace();
+      onClosed();
+    }),
+  );
+  src.setTimeout(opts.idleMs);
+  src.on('timeout', () => s.terminate(CLOSE.goingAway, 'idle timeout', { error: 'idle_timeout' }));
+  return feed;
+}
