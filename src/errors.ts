@@ -34,6 +34,10 @@ export const ErrorCode = {
   IDENTITY_KEY: 'SLUICE_IDENTITY_KEY',
   /** A caller passed a value that breaks a documented rule (a bad agent id, a ttl over the limit). */
   INVALID_ARGUMENT: 'SLUICE_INVALID_ARGUMENT',
+  /** `sluice kill` is in force for every tenant or for the asking one. */
+  GATE_KILLED: 'SLUICE_GATE_KILLED',
+  /** The destination is quarantined (`sluice quarantine`), for everyone. */
+  QUARANTINED: 'SLUICE_QUARANTINED',
   /** The shared state store (revocations, ...) cannot be read or written. */
   STATE_UNAVAILABLE: 'SLUICE_STATE_UNAVAILABLE',
   /** The audit database cannot be opened (at start-up), or cannot record a request (fail closed). */

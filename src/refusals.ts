@@ -48,6 +48,8 @@ export const REFUSALS = {
   identity_expired: refused(407, ErrorCode.IDENTITY_EXPIRED),
   identity_revoked: refused(403, ErrorCode.IDENTITY_REVOKED),
   state_unavailable: refused(503, ErrorCode.STATE_UNAVAILABLE),
+  // The operator's red button (`sluice kill`): every tenant, or the asking one; lifted only from the CLI.
+  gate_killed: refused(503, ErrorCode.GATE_KILLED),
 
   // What the agent sent cannot be read as the upstream would read it.
   bad_request: refused(400, ErrorCode.BAD_REQUEST),
@@ -66,6 +68,8 @@ export const REFUSALS = {
 
   // The policy and the credential.
   policy_denied: refused(403, ErrorCode.POLICY_DENIED),
+  // A destination the operator quarantined (`sluice quarantine`), refused before the policy is read.
+  quarantined: refused(403, ErrorCode.QUARANTINED),
   path_outside_route: refused(403, ErrorCode.PATH_OUTSIDE_ROUTE),
   ssrf_blocked: refused(403, ErrorCode.SSRF_BLOCKED),
   credential_plaintext_refused: refused(403, ErrorCode.CREDENTIAL_PLAINTEXT_REFUSED),

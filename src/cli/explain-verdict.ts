@@ -11,7 +11,8 @@ import { formatExplanation } from './explain.js';
 import { formatDuration } from '../config/duration.js';
 import { describeLimit, type RateLimit } from '../state/rate-plan.js';
 
-const STAGE: Record<'host' | 'credential', string> = {
+const STAGE: Record<'stop' | 'host' | 'credential', string> = {
+  stop: "the operator's stops, before any rule ('sluice kill', 'sluice quarantine' on this data directory): no rule can allow it",
   host: 'host checks, before any rule (SSRF for IP literals and loopback names, hostname DLP): no rule can allow it',
   credential: 'credential check, after the policy: credentials travel only over verified HTTPS unless the credential says allow_plaintext: true',
 };
@@ -31,10 +32,11 @@ export function formatVerdict(v: GateVerdict, who: Who | null, limits: readonly 
   const policyLines = formatExplanation(v.explanation, who).split('\n');
   const lines = [`decision:   ${v.outcome}`];
   // A policy deny reads as it always has (its rule line says why); any other refusal says who refused.
-  if (v.deny !== null && (v.stage === 'host' || v.stage === 'credential')) {
+  if (v.deny !== null && (v.stage === 'stop' || v.stage === 'host' || v.stage === 'credential')) {
     lines.push(
       `answer:     ${v.deny.status} ${v.deny.error}`,
       `reason:     ${v.deny.reason}`,
+      ...(v.stage === 'stop' ? [`stopped by: ${v.deny.rule ?? ''}`] : []),
       `stage:      ${STAGE[v.stage]}`,
       `rules say:  ${v.explanation.decision.outcome}`,
     );

@@ -10,6 +10,7 @@ import { gateVerdict } from '../proxy/gate-verdict.js';
 import { limitsFor, ratePlan } from '../state/rate-plan.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, rateLimitsJson, verdictJson, withRateLimits } from './explain-verdict.js';
+import { stopsForExplain } from './explain-stops.js';
 import { gateChecks } from './gate-checks.js';
 import { IDENTITY, parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
@@ -70,7 +71,14 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   if (loadedPolicy === null) return EXIT.usage;
   const { loaded, policy } = loadedPolicy;
   // The gate's whole answer, from the gate's own checks: host checks, policy, credential transport.
-  const verdict = gateVerdict(await gateChecks(loaded), facts, who, policy);
+  // And the operator's stops in force on its data directory (kill switch, quarantines).
+  const stops = await stopsForExplain(loaded);
+  let verdict;
+  try {
+    verdict = gateVerdict({ ...(await gateChecks(loaded)), ...(stops ? { stops: stops.store } : {}) }, facts, who, policy);
+  } finally {
+    await stops?.close();
+  }
   const notes: string[] = [];
   const mcp = mcpServerFor(facts.host, facts.path, policy);
   if (mcp.name != null) {

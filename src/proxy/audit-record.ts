@@ -19,7 +19,7 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     outcome: ctx.outcome ?? (ctx.res.writableFinished ? 'allow' : 'error'),
     reason: ctx.reason ?? (ctx.outcome === 'would_deny' ? 'report_mode' : (ctx.decision?.reason ?? 'aborted')),
     // A report-mode record names the rule that would have denied; the allowing rule is in `reason`'s context.
-    rule: ctx.outcome === 'would_deny' ? (ctx.decision?.wouldDeny[0] ?? null) : (ctx.decision?.rule ?? null),
+    rule: ctx.outcome === 'would_deny' ? (ctx.decision?.wouldDeny[0] ?? null) : (ctx.stoppedBy ?? ctx.decision?.rule ?? null),
     policy_version: ctx.policyVersion,
     credential: ctx.credential,
     route: ctx.route,

@@ -8,6 +8,7 @@ import type { UpstreamPools } from '../net/upstream-pools.js';
 import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
+import type { StopStore } from '../state/stops.js';
 import type { RunAliases } from '../identity/run-aliases.js';
 import type { LiveExchanges } from './live-exchanges.js';
 import type { RouteRuntime } from '../net/routes.js';
@@ -84,6 +85,8 @@ export interface GateServices {
   state(): GateState;
   /** Rate-limit buckets, kept across reloads (state/rate-buckets.ts). */
   readonly rates: RateBucketStore;
+  /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
+  readonly stops?: StopStore;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
   readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */

@@ -13,6 +13,8 @@ import type { Explanation, RequestFacts, Who } from '../policy/types.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { mapFailure } from './errors-map.js';
 import { checkBeforePolicy, checkCredentialTransport, policyDenial, type PrePolicyTarget } from './pre-policy.js';
+import { stopRefusal } from './pipeline/stop.js';
+import type { StopStore } from '../state/stops.js';
 
 /** What the checks need from a config load: the gate builds the same from the same config. */
 export interface GateChecks {
@@ -20,12 +22,14 @@ export interface GateChecks {
   readonly resolver: Resolver;
   /** A route's URL scheme, by name. */
   routeScheme(route: string): 'http' | 'https' | undefined;
+  /** The kill switch and quarantines in force (`sluice explain` on a data directory); absent: none are checked. */
+  readonly stops?: Pick<StopStore, 'killedFor' | 'quarantined'>;
 }
 
 export interface GateVerdict {
   outcome: 'allow' | 'deny';
-  /** Which step refused: the host checks before policy, the policy, or the credential transport check. */
-  stage: 'host' | 'policy' | 'credential' | null;
+  /** Which step refused: a kill or quarantine, the host checks before policy, the policy, or the credential transport check. */
+  stage: 'stop' | 'host' | 'policy' | 'credential' | null;
   /** The deny contract as the agent would read it; null on allow. */
   deny: { status: number; error: string; reason: string; rule: string | null } | null;
   /** Hostname DLP findings (warnings included). */
@@ -49,6 +53,16 @@ export function gateVerdict(checks: GateChecks, facts: RequestFacts, who: Who | 
     const host = normalizeHost(facts.host);
     target.host = host;
     target.hostText = host.kind === 'ip' ? host.text : host.name;
+  } catch (err) {
+    return refuse('host', err);
+  }
+  try {
+    const stopped = checks.stops ? stopRefusal(checks.stops, who?.tenant ?? null, target.host, target.hostText) : null;
+    if (stopped !== null) return refuse('stop', stopped);
+  } catch (err) {
+    return refuse('stop', err);
+  }
+  try {
     checkBeforePolicy(checks, target);
   } catch (err) {
     return refuse('host', err);

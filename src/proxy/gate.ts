@@ -10,6 +10,7 @@ import { SecretResolver } from '../credentials/refs.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
+import { gateStops, type GateStops } from './gate-stops.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -37,8 +38,8 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts); the runtime's verifier uses it. */
 export { CLOCK_TOLERANCE_SEC };
 
-/** What the gate takes from the runtime (runtime/): every store it reads or writes. */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'>;
+/** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & Partial<Pick<Runtime<'stops'>, 'stops'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -79,6 +80,7 @@ export class Gate {
   private readonly started: LoadedConfig['config'];
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
+  private readonly stops: GateStops;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -96,6 +98,7 @@ export class Gate {
       runtime: GateRuntime;
       ownRuntime: boolean;
       secrets: SecretResolver;
+      stops: GateStops;
     },
   ) {
     const c = opts.loaded.config;
@@ -106,6 +109,7 @@ export class Gate {
     this.trust = init.trust;
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
+    this.stops = init.stops;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -125,8 +129,10 @@ export class Gate {
       pools: init.pools,
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
+      stops: init.stops.store,
       exchanges: new LiveExchanges({
         revocations,
+        kills: init.stops.store,
         toleranceMs: CLOCK_TOLERANCE_SEC * 1000,
         onEnd: (p, why, count) =>
           logger.info(
@@ -229,11 +235,13 @@ export class Gate {
         },
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
+    let stops: GateStops | null = null;
     try {
+      stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -256,6 +264,7 @@ export class Gate {
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
+      await stops?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -384,7 +393,7 @@ export class Gate {
     await this.control?.close();
     this.stopWatchingRevocations();
     this.services.mcp.channels.closeAll();
-    await this.services.pools.close();
+    await Promise.all([this.services.pools.close(), this.stops.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

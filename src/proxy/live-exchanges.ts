@@ -66,16 +66,30 @@ export interface RevokedCheck {
   isRevoked(p: Principal): { kind: string; revokedAt: number } | null;
 }
 
+/** What the registry asks of the kill switch (state/ StopStore satisfies it). */
+export interface KilledCheck {
+  killedFor(tenant: string | null): { id: string; tenant: string | null; reason: string | null } | null;
+}
+
 export class LiveExchanges {
   /** By jti; more than one holder only for tokens that share a jti. */
   readonly #byToken = new Map<string, Holder[]>();
   readonly #revocations: RevokedCheck;
+  readonly #kills: KilledCheck | null;
   readonly #toleranceMs: number;
   readonly #onEnd: (p: Principal, why: IdentityError, count: number) => void;
   readonly #now: () => number;
 
-  constructor(opts: { revocations: RevokedCheck; toleranceMs: number; onEnd?: (p: Principal, why: IdentityError, count: number) => void; now?: () => number }) {
+  constructor(opts: {
+    revocations: RevokedCheck;
+    /** `sluice kill`: a killed tenant's (or, killed globally, every) exchange ends and none is registered. */
+    kills?: KilledCheck;
+    toleranceMs: number;
+    onEnd?: (p: Principal, why: IdentityError, count: number) => void;
+    now?: () => number;
+  }) {
     this.#revocations = opts.revocations;
+    this.#kills = opts.kills ?? null;
     this.#toleranceMs = opts.toleranceMs;
     this.#onEnd = opts.onEnd ?? (() => undefined);
     this.#now = opts.now ?? Date.now;
@@ -176,7 +190,7 @@ export class LiveExchanges {
     return { tunnels, sessions: [...sessions.values()] };
   }
 
-  /** After the revocation snapshot changed: end every exchange whose identity it now refuses. */
+  /** After the revocation snapshot (or the kill switch) changed: end every exchange whose identity it now refuses. */
   sweep(): void {
     for (const h of [...this.#byToken.values()].flat()) {
       if (h.count === 0) continue;
@@ -188,6 +202,8 @@ export class LiveExchanges {
   /** Why `p` may no longer ask, or null. A snapshot that cannot answer refuses (fail closed). */
   #refusal(p: Principal): IdentityError | null {
     if (p.expiresAt + this.#toleranceMs <= this.#now()) return expired(p);
+    const killed = this.#killed(p);
+    if (killed) return killed;
     let entry: { kind: string; revokedAt: number } | null;
     try {
       entry = this.#revocations.isRevoked(p);
@@ -201,6 +217,17 @@ export class LiveExchanges {
       }),
       p,
     );
+  }
+
+  #killed(p: Principal): IdentityError | null {
+    if (this.#kills === null) return null;
+    try {
+      const k = this.#kills.killedFor(p.tenant);
+      if (k === null) return null;
+      return withPrincipal(new IdentityError('gate_killed', killMessage(k), { stopped_by: `kill:k${k.id}` }), p);
+    } catch {
+      return withPrincipal(new IdentityError('gate_killed', 'the kill switch state cannot be read; ending the exchange (fail closed)'), p);
+    }
   }
 
   #endAll(h: Holder, why: IdentityError): void {
@@ -240,6 +267,19 @@ export class LiveExchanges {
  */
 function sameToken(a: Principal, b: Principal): boolean {
   return a === b || (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt);
+}
+
+/**
+ * The deny text of a kill: its scope and reason (the operator's words, checked text
+ * with no secret by construction: it was typed on the CLI of the data directory).
+ *
+ * @example
+ * killMessage({ id: '3', tenant: 'acme', reason: 'runaway' }); // 'the gate is killed for tenant acme (kill k3): runaway; ...'
+ */
+export function killMessage(k: { id: string; tenant: string | null; reason: string | null }): string {
+  const scope = k.tenant === null ? 'the gate is killed' : `the gate is killed for tenant ${k.tenant}`;
+  const off = k.tenant === null ? 'sluice kill --off' : `sluice kill --off --tenant ${k.tenant}`;
+  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only '${off}' on the gate's data directory lifts it`;
 }
 
 function expired(p: Principal): IdentityError {

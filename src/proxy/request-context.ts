@@ -48,6 +48,8 @@ export interface RequestContext {
   protocol: { name: 'a2a'; server: string; tool: string } | null;
   /** The status the gate wrote itself on a raw carrier (WebSocket, CONNECT): the record's `status`; -1 or absent: the response's. */
   rawStatus?: number;
+  /** The kill or quarantine that refused or ended it (`kill:k3`, `quarantine:q7`): the record's `rule` (pipeline/stop.ts). */
+  stoppedBy?: string;
   /** The decision is on record in the audit journal (audit-open.ts). */
   opened?: boolean;
   /** Pacing and CPU budget of this exchange's inspection (request body and response), made on first use. */

@@ -10,6 +10,7 @@ import type { AuditFilter, TailOptions } from '../audit/query.js';
 import type { SecretSource } from '../credentials/refs.js';
 
 export type { RevocationStore } from '../state/revocations.js';
+export type { StopStore } from '../state/stops.js';
 export type { ToolPinStore } from '../state/tool-pins.js';
 export type { AuditSink as AuditWriter } from '../audit/sink.js';
 

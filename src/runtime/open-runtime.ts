@@ -22,9 +22,9 @@ import type { StateBackendName } from '../config/state-section.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
-import type { RevocationStoreOptions } from '../state/index.js';
+import type { RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
 import { SqliteAuditReader } from './audit-reader.js';
-import type { AuditReader, AuditWriter, RevocationStore, SecretStore, ToolPinStore } from './interfaces.js';
+import type { AuditReader, AuditWriter, RevocationStore, SecretStore, StopStore, ToolPinStore } from './interfaces.js';
 import { stateBackend, type PinOptions } from './state-backend.js';
 
 /** Clock skew allowed on token expiry: tokens are minted on this host or its peers, a second, not minutes. */
@@ -35,13 +35,15 @@ export interface Services {
   secrets: SecretStore;
   revocations: RevocationStore;
   pins: ToolPinStore;
+  /** The kill switch and quarantines. */
+  stops: StopStore;
   verifier: TokenVerifier;
 }
 
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
-const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'pins', 'auditWriter', 'auditReader'];
+const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'pins', 'auditWriter', 'auditReader'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -55,6 +57,7 @@ export interface RuntimeOptions<N extends Need> {
   /** The audit writer's logger (failures, journal replay). Required with `auditWriter`. */
   logger?: Logger;
   revocations?: RevocationStoreOptions;
+  stops?: StopStoreOptions;
   pins?: PinOptions;
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
@@ -127,6 +130,12 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           const store = await backend.revocations(opts.revocations ?? {});
           out.revocations = store;
           closers.push(() => store.close());
+          break;
+        }
+        case 'stops': {
+          const stops = await backend.stops(opts.stops ?? {});
+          out.stops = stops;
+          closers.push(() => stops.close());
           break;
         }
         case 'pins': {

@@ -1,6 +1,7 @@
 import type { StateBackendName } from '../config/state-section.js';
 import { comparePins } from '../inspect/mcp/pins.js';
-import { openRevocationStore, type RevocationStoreOptions } from '../state/index.js';
+import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
+import type { StopStore } from '../state/stops.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
@@ -11,6 +12,7 @@ export type PinOptions = Omit<ToolPinStoreOptions, 'compare'>;
 export interface StateBackend {
   revocations(opts: RevocationStoreOptions): Promise<RevocationStore>;
   pins(opts: PinOptions): ToolPinStore;
+  stops(opts: StopStoreOptions): Promise<StopStore>;
 }
 
 /**
@@ -27,6 +29,7 @@ export function stateBackend(name: StateBackendName, dataDir: string): StateBack
       return {
         revocations: (opts) => openRevocationStore(dataDir, opts),
         pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
+        stops: (opts) => openStopStore(dataDir, opts),
       };
   }
 }

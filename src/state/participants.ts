@@ -21,12 +21,19 @@ import { migrate, openStateTables } from './sqlite-db.js';
 
 export type ParticipantKind = 'gate' | 'mcp';
 
+/**
+ * Which log a participant acknowledges: revocations (the default) or the kill switch
+ * and quarantines (stops.ts). Each log has its own ids, so its own table of who applied
+ * how far; the rows and the waiting are the same.
+ */
+export type Ledger = 'participants' | 'stop_participants';
+
 /** How often a participant says it is alive, and after how long without that it is ignored. */
 export const HEARTBEAT_MS = 1000;
 export const STALE_MS = 5000;
 
-const SCHEMA = [
-  `CREATE TABLE participants (
+const schema = (ledger: Ledger): string[] => [
+  `CREATE TABLE ${ledger} (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     pid INTEGER NOT NULL,
@@ -63,23 +70,23 @@ export class Participant {
    * `synchronous = NORMAL`: a heartbeat needs no fsync (a power cut ends the gate too),
    * and a FULL-sync write every second would block the gate's event loop on the disk.
    */
-  static register(dataDir: string, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void): Participant {
-    const db = openStateTables(dataDir, 'participants', SCHEMA);
+  static register(dataDir: string, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void, ledger: Ledger = 'participants'): Participant {
+    const db = openStateTables(dataDir, ledger, schema(ledger));
     try {
       db.pragma('synchronous = NORMAL');
-      return new Participant(db, kind, appliedId, onError);
+      return new Participant(db, kind, appliedId, onError, ledger);
     } catch (err) {
       db.close();
       throw err;
     }
   }
 
-  private constructor(db: Db, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void) {
+  private constructor(db: Db, kind: ParticipantKind, appliedId: number, onError: (err: unknown) => void, ledger: Ledger) {
     this.#db = db;
     const now = Date.now();
     // Rows of participants dead for an hour are litter from crashes; nobody waits on them anyway.
-    db.prepare('DELETE FROM participants WHERE heartbeat_at < ?').run(now - 3_600_000);
-    db.prepare('INSERT INTO participants (id, kind, pid, host, started_at, heartbeat_at, applied_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    db.prepare(`DELETE FROM ${ledger} WHERE heartbeat_at < ?`).run(now - 3_600_000);
+    db.prepare(`INSERT INTO ${ledger} (id, kind, pid, host, started_at, heartbeat_at, applied_id) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
       this.id,
       kind,
       process.pid,
@@ -89,9 +96,9 @@ export class Participant {
       appliedId,
     );
     this.#applied = appliedId;
-    this.#ack = db.prepare('UPDATE participants SET applied_id = ?, heartbeat_at = ? WHERE id = ?');
-    this.#beat = db.prepare('UPDATE participants SET heartbeat_at = ? WHERE id = ?');
-    this.#remove = db.prepare('DELETE FROM participants WHERE id = ?');
+    this.#ack = db.prepare(`UPDATE ${ledger} SET applied_id = ?, heartbeat_at = ? WHERE id = ?`);
+    this.#beat = db.prepare(`UPDATE ${ledger} SET heartbeat_at = ? WHERE id = ?`);
+    this.#remove = db.prepare(`DELETE FROM ${ledger} WHERE id = ?`);
     this.#timer = setInterval(() => {
       try {
         this.#beat.run(Date.now(), this.id);
@@ -121,11 +128,9 @@ export class Participant {
 }
 
 /** Live participants that have not applied revocation `id` yet (empty: all have). */
-function lagging(db: Db, id: number, now = Date.now()): ParticipantRow[] {
+function lagging(db: Db, id: number, ledger: Ledger, now = Date.now()): ParticipantRow[] {
   const rows = db
-    .prepare<[number, number], ParticipantRow>(
-      'SELECT id, kind, pid, host, heartbeat_at, applied_id FROM participants WHERE applied_id < ? AND heartbeat_at >= ?',
-    )
+    .prepare<[number, number], ParticipantRow>(`SELECT id, kind, pid, host, heartbeat_at, applied_id FROM ${ledger} WHERE applied_id < ? AND heartbeat_at >= ?`)
     .all(id, now - STALE_MS);
   const here = hostname();
   return rows.filter((r) => r.host !== here || processExists(r.pid));
@@ -136,11 +141,12 @@ function lagging(db: Db, id: number, now = Date.now()): ParticipantRow[] {
  * `everyMs`, at most `timeoutMs`. Resolves with the ones that still had not (empty
  * on success).
  */
-export async function waitForParticipants(db: Db, id: number, opts: { timeoutMs: number; everyMs?: number }): Promise<ParticipantRow[]> {
+export async function waitForParticipants(db: Db, id: number, opts: { timeoutMs: number; everyMs?: number; ledger?: Ledger }): Promise<ParticipantRow[]> {
   const until = Date.now() + opts.timeoutMs;
-  migrate(db, 'participants', SCHEMA);
+  const ledger = opts.ledger ?? 'participants';
+  migrate(db, ledger, schema(ledger));
   for (;;) {
-    const behind = lagging(db, id);
+    const behind = lagging(db, id, ledger);
     if (behind.length === 0 || Date.now() >= until) return behind;
     await new Promise((r) => setTimeout(r, opts.everyMs ?? 10));
   }

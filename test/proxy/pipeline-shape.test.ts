@@ -35,6 +35,18 @@ test('each transport states its steps once, in order, with one decide and one go
     assert.ok(names.indexOf('decide') < names.indexOf('govern'), `${name}: govern after decide`);
     assert.equal(new Set(names).size, names.length, `${name}: no step twice`);
   }
+  for (const [name, list] of [
+    ['http', HTTP_STEPS],
+    ['websocket', WEBSOCKET_STEPS],
+    ['connect', CONNECT_STEPS],
+  ] as const) {
+    const names = list.map((s) => s.name);
+    // The operator's stops (kill, quarantine) need who and where, and come before the policy and before anything is held.
+    const at = names.indexOf('stop');
+    assert.equal(names.filter((n) => n === 'stop').length, 1, `${name}: one stop step`);
+    assert.ok(at > names.indexOf('identify') && at > Math.max(names.indexOf('classify'), names.indexOf('connect-target')), `${name}: stop after who and where`);
+    assert.ok(at < names.indexOf('decide') && at < names.indexOf('hold') && at < names.indexOf('host-checks'), `${name}: stop before policy and hold`);
+  }
   const http = HTTP_STEPS.map((s) => s.name);
   // DESIGN.md's order: inspect out, govern, inject (no credential before governance has said yes).
   assert.ok(http.indexOf('inspect-out') < http.indexOf('govern') && http.indexOf('govern') < http.indexOf('inject'));

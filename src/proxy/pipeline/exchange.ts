@@ -116,6 +116,7 @@ export function newExchange(
     auditHost: null,
     auditPath: null,
     protocol: null,
+    stoppedBy: undefined,
     opened: false,
     scanPace: undefined,
     rawStatus: opts.carrier ? 0 : -1,

@@ -1,5 +1,6 @@
 import { Cut } from '../live-exchanges.js';
 import type { Exchange } from './exchange.js';
+import { stoppedBy } from './stop.js';
 
 /**
  * HTTP: the exchange counts against the in-flight limits (limits.ts) and lives as long
@@ -14,6 +15,8 @@ export function holdExchange(x: Exchange, next: () => Promise<void>): Promise<vo
   if (x.principal) {
     const release = gate.exchanges.hold(x.principal, {
       end: (why) => {
+        // Before the cut: ending it may write the record at once.
+        x.stoppedBy = stoppedBy(why);
         if (!cut.fire(why)) {
           // Before forwarding starts (the MCP intake reading the body ahead, DNS), an
           // upload still arriving is ended here; forward() refuses to start once fired.

@@ -1,6 +1,7 @@
 import { CLOSE } from '../websocket/frames.js';
 import type { IdentityError } from '../../identity/errors.js';
 import type { Exchange } from './exchange.js';
+import { stoppedBy } from './stop.js';
 
 /**
  * WebSocket: a session lives as long as its identity, registered (plain and `wss`
@@ -22,7 +23,8 @@ export function holdSession(x: Exchange, next: () => Promise<void>): Promise<voi
     const release = x.gate.exchanges.hold(x.principal, {
       end: (why) => {
         ended = why;
-        const text = why.reason === 'identity_expired' ? 'agent token expired' : 'agent identity revoked';
+        const text = why.reason === 'identity_expired' ? 'agent token expired' : why.reason === 'gate_killed' ? 'gate killed' : 'agent identity revoked';
+        x.stoppedBy = stoppedBy(why);
         session.relay?.end(CLOSE.policyViolation, text, { outcome: 'deny', reason: why.reason, error: why.reason });
       },
     });

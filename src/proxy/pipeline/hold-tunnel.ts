@@ -1,5 +1,6 @@
 import { aliasIn } from '../identify.js';
 import type { Exchange } from './exchange.js';
+import { stoppedBy } from './stop.js';
 
 /**
  * CONNECT: the tunnel keeps the identity its CONNECT proved, and must not outlive it:
@@ -30,6 +31,7 @@ export function holdTunnel(x: Exchange, next: () => Promise<void>): Promise<void
         x.outcome = 'deny';
         x.reason = why.reason;
         x.error = why.reason;
+        x.stoppedBy = stoppedBy(why);
         socket.destroy();
       },
     });

@@ -17,6 +17,7 @@ import { recordAtEnd } from './record-at-end.js';
 import { refuse } from './refuse.js';
 import { identify } from './identify.js';
 import { classify } from './classify.js';
+import { stop } from './stop.js';
 import { hostChecks } from './host-checks.js';
 import { decide } from './decide.js';
 import { holdExchange } from './hold-exchange.js';
@@ -47,6 +48,7 @@ export const HTTP_STEPS: readonly S[] = [
   step('refuse', refuse),
   step('identify', identify),
   step('classify', classify),
+  step('stop', stop),
   step('host-checks', hostChecks),
   step('decide', decide),
   step('hold', holdExchange),
@@ -68,6 +70,7 @@ export const WEBSOCKET_STEPS: readonly S[] = [
   step('websocket-only', websocketOnly),
   step('identify', identify),
   step('classify', classify),
+  step('stop', stop),
   step('host-checks', hostChecks),
   step('decide', decide),
   step('hold', holdSession),
@@ -88,6 +91,7 @@ export const CONNECT_STEPS: readonly S[] = [
   step('refuse', refuse),
   step('connect-target', connectTarget),
   step('identify', identify),
+  step('stop', stop),
   step('hold', holdTunnel),
   step('intercept', interceptTunnel),
   step('host-checks', hostChecks),

@@ -3,6 +3,8 @@ import { sendDeny, writeRawDeny } from '../deny-response.js';
 import { recordFailure } from '../record-failure.js';
 import { hasBody } from '../framing-guard.js';
 import type { Exchange } from './exchange.js';
+import { IdentityError } from '../../identity/errors.js';
+import { stoppedBy } from './stop.js';
 
 /**
  * The error boundary: whatever a later step throws (a refusal from the table in
@@ -15,6 +17,8 @@ export async function refuse(x: Exchange, next: () => Promise<void>): Promise<vo
     await next();
   } catch (thrown) {
     const f = recordFailure(x.gate, x, thrown);
+    // A kill that landed between the stop step and hold: the record names it all the same.
+    if (thrown instanceof IdentityError) x.stoppedBy ??= stoppedBy(thrown);
     openRefusal(x.gate, x);
     const body = { error: f.error, reason: f.reason, rule: f.rule ?? x.decision?.rule ?? null, decision_id: x.decisionId };
     const carrier = x.carrier;
