@@ -19,6 +19,7 @@ import type { KeywordIndex } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { GROUP_LATE } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
+import { instantiateWasm } from '../../wasm.js';
 
 const PAIR = 0;
 const TRI = 0x20000;
@@ -38,25 +39,11 @@ interface Pass {
   pass(j0: number, nw: number, needles: number): void;
 }
 
-/** The WebAssembly API, as far as used here (the project's type libraries leave it out). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: unknown };
-}
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 const instance = ((): Pass | undefined => {
-  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
-  // the text's words are read little-endian on both sides; a big-endian host runs the JS loops
-  if (wasm === undefined || !LITTLE_ENDIAN) return undefined;
-  try {
-    const mod = new wasm.Module(Buffer.from(INDEX_PASS_WASM, 'base64'));
-    const exp = new wasm.Instance(mod, {}).exports as Pass;
-    new Uint8Array(exp.mem.buffer, LATE, 256).set(GROUP_LATE);
-    return exp;
-  } catch {
-    return undefined; // no WebAssembly here (--jitless): the JS loops run
-  }
+  // Without WebAssembly (--jitless) or on a big-endian host (the text's words are read little-endian on both sides) the JS loops run.
+  const exp = instantiateWasm<Pass>(INDEX_PASS_WASM);
+  if (exp !== undefined) new Uint8Array(exp.mem.buffer, LATE, 256).set(GROUP_LATE);
+  return exp;
 })();
 
 /** Whether the WebAssembly pass is in use; tests turn it off to compare with the JS loops. */

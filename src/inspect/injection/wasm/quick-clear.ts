@@ -15,6 +15,7 @@
  */
 import type { KeywordAutomaton } from '../keyword-automaton.js';
 import { QUICK_CLEAR_WASM } from './quick-clear-wasm.js';
+import { instantiateWasm } from '../../wasm.js';
 
 const TEXT = 1024;
 /** Segments up to this many bytes are read by the module; longer ones by the JavaScript loop. */
@@ -29,23 +30,8 @@ interface Exports {
   segment(text: number, n: number, tab: number, out: number, state: number, blank: number, minRun: number): number;
 }
 
-/** The WebAssembly API, as far as used here (the project's type libraries leave it out). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (mod: object, imports: object) => { exports: unknown };
-}
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-const instance = ((): Exports | undefined => {
-  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
-  // the tables are copied as host-order Int32Arrays and read little-endian: a big-endian host runs the JS loop
-  if (wasm === undefined || !LITTLE_ENDIAN) return undefined;
-  try {
-    return new wasm.Instance(new wasm.Module(Buffer.from(QUICK_CLEAR_WASM, 'base64')), {}).exports as Exports;
-  } catch {
-    return undefined; // no WebAssembly here (--jitless): the JS loop runs
-  }
-})();
+// Without WebAssembly (--jitless) or on a big-endian host (the tables are copied as host-order Int32Arrays) the JS loop runs.
+const instance = instantiateWasm<Exports>(QUICK_CLEAR_WASM);
 
 let enabled = instance !== undefined;
 /** Tests turn the module off to compare with the JavaScript loop. */
