@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRuntime } from '../runtime/index.js';
 import type { KillEntry, StopStore } from '../state/index.js';
-import { durationFlag, type DurationFlag } from './duration-flag.js';
+import { notApplied, printList, waitOption } from './applied.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
@@ -25,8 +25,6 @@ Needs only the data directory (works with an invalid config, as 'sluice revoke')
   --list       print the kills in force
   --wait D     how long to wait for running gates to apply it (default 5s); if one
                has not, it stays recorded, the gates are named and the exit code is 3`;
-
-const EXIT_NOT_CONFIRMED = 3;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptionsOnly(argv, {
@@ -58,11 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await close();
   }
-  if (pending.length === 0) return 0;
-  process.stderr.write(
-    `sluice kill: recorded, but not yet applied by ${pending.length} running gate(s) after ${wait.text}:\n${pending.map((p) => `  ${p}\n`).join('')}`,
-  );
-  return EXIT_NOT_CONFIRMED;
+  return notApplied('sluice kill', pending, wait, 'running gate(s)');
 }
 
 async function kill(stops: StopStore, tenant: string | null, reason: string | null): Promise<KillEntry> {
@@ -87,10 +81,7 @@ async function off(stops: StopStore, tenant: string | null): Promise<{ id: strin
 }
 
 function list(stops: StopStore): number {
-  const all = stops.kills();
-  if (all.length === 0) process.stderr.write('no kill in force\n');
-  for (const k of all) process.stdout.write(`k${k.id}\t${describe(k)}\n`);
-  return 0;
+  return printList(stops.kills(), 'no kill in force', (k) => `k${k.id}\t${describe(k)}`);
 }
 
 function describe(k: KillEntry): string {
@@ -100,8 +91,4 @@ function describe(k: KillEntry): string {
 
 function scopeFlag(tenant: string | null): string {
   return tenant === null ? '' : ` --tenant ${tenant}`;
-}
-
-function waitOption(v: string | undefined): DurationFlag {
-  return v === undefined ? { ms: 5000, text: '5s' } : durationFlag('--wait', v);
 }

@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRuntime } from '../runtime/index.js';
 import type { QuarantineEntry, StopStore } from '../state/index.js';
-import { durationFlag, type DurationFlag } from './duration-flag.js';
+import { notApplied, printList, waitOption } from './applied.js';
+import { durationFlag } from './duration-flag.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
@@ -28,8 +29,6 @@ A name is matched by name: quarantine the addresses too to refuse an IP literal.
   --list       print the quarantines in force (expired ones are gone)
   --wait D     how long to wait for running gates to apply it (default 5s); if one
                has not, it stays recorded, the gates are named and the exit code is 3`;
-
-const EXIT_NOT_CONFIRMED = 3;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
@@ -64,11 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await close();
   }
-  if (pending.length === 0) return 0;
-  process.stderr.write(
-    `sluice quarantine: recorded, but not yet applied by ${pending.length} running gate(s) after ${wait.text}:\n${pending.map((p) => `  ${p}\n`).join('')}`,
-  );
-  return EXIT_NOT_CONFIRMED;
+  return notApplied('sluice quarantine', pending, wait, 'running gate(s)');
 }
 
 async function add(stops: StopStore, target: string, forMs: number | null, reason: string | null): Promise<QuarantineEntry> {
@@ -88,17 +83,10 @@ async function lift(stops: StopStore, what: string): Promise<{ id: string } | nu
 }
 
 function list(stops: StopStore): number {
-  const all = stops.quarantines();
-  if (all.length === 0) process.stderr.write('no quarantine in force\n');
-  for (const q of all) process.stdout.write(`q${q.id}\t${describe(q)}\n`);
-  return 0;
+  return printList(stops.quarantines(), 'no quarantine in force', (q) => `q${q.id}\t${describe(q)}`);
 }
 
 function describe(q: QuarantineEntry): string {
   const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
   return `${q.target} as q${q.id} (${until}${q.reason === null ? '' : `; reason: ${q.reason}`})`;
-}
-
-function waitOption(v: string | undefined): DurationFlag {
-  return v === undefined ? { ms: 5000, text: '5s' } : durationFlag('--wait', v);
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../identity/errors.js';
 import { openRuntime } from '../runtime/index.js';
 import type { AuditReader } from '../runtime/index.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../state/index.js';
-import { durationFlag, type DurationFlag } from './duration-flag.js';
+import { notApplied, printList, waitOption } from './applied.js';
 import { dataDirFor } from './emergency-config.js';
 import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
@@ -37,7 +37,6 @@ line (or its folder), and says the rest was ignored.
                  stderr and the exit code is 3`;
 
 /** Recorded, but a live gate did not confirm it applied the revocation in time. */
-const EXIT_NOT_CONFIRMED = 3;
 
 const KIND_FLAGS: ReadonlyArray<[RevocationKind, 'session' | 'agent' | 'token-id']> = [
   ['session', 'session'],
@@ -84,12 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await close();
   }
-  if (pending.length === 0) return 0;
-  const still = values.undo ? 'still refuse' : 'still accept';
-  process.stderr.write(
-    `sluice revoke: recorded, but not yet applied by ${pending.length} running process(es) after ${wait.text}; they may ${still} that identity:\n${pending.map((p) => `  ${p}\n`).join('')}`,
-  );
-  return EXIT_NOT_CONFIRMED;
+  return notApplied('sluice revoke', pending, wait, 'running process(es)', `; they may ${values.undo ? 'still refuse' : 'still accept'} that identity`);
 }
 
 async function record(store: RevocationStore, trail: AuditReader, r: RevocationRequest & { tenant: string | null }): Promise<RevocationEntry> {
@@ -124,10 +118,6 @@ function describeUndone(e: RevocationEntry): string {
   return `undid the revocation of ${e.kind} ${e.value}${scope} (recorded ${at}${why}): ${tokens} are accepted again until they expire`;
 }
 
-function waitOption(v: string | undefined): DurationFlag {
-  return v === undefined ? { ms: 5000, text: '5s' } : durationFlag('--wait', v);
-}
-
 function describe(e: RevocationEntry): string {
   const at = new Date(e.revokedAt).toISOString();
   const scope = e.tenant === null ? '' : ` in tenant ${e.tenant}`;
@@ -143,9 +133,7 @@ function describe(e: RevocationEntry): string {
 async function list(dataDir: string): Promise<number> {
   const { revocations: store, close } = await openRuntime({ dataDir }, { need: ['revocations'], revocations: { watch: false } });
   try {
-    const all = store.list();
-    if (all.length === 0) process.stderr.write('no revocations recorded\n');
-    for (const e of all) process.stdout.write(`${e.id}\t${describe(e)}\n`);
+    printList(store.list(), 'no revocations recorded', (e) => `${e.id}\t${describe(e)}`);
   } finally {
     await close();
   }
