@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const { stops, close } = await openRuntime({ dataDir }, { need: ['stops'], stops: { watch: false } });
   let pending: string[];
   try {
-    if (values.list) return list(stops);
+    if (values.list) return printList(stops.kills(), 'no kill in force', (k) => `k${k.id}\t${describe(k)}`);
     let written: { id: string } | null;
     try {
       written = values.off ? await off(stops, values.tenant ?? null) : await kill(stops, values.tenant ?? null, values.reason ?? null);
@@ -78,10 +78,6 @@ async function off(stops: StopStore, tenant: string | null): Promise<{ id: strin
   }
   for (const k of lifted.lifted) process.stdout.write(`lifted ${describe(k)}\n`);
   return lifted;
-}
-
-function list(stops: StopStore): number {
-  return printList(stops.kills(), 'no kill in force', (k) => `k${k.id}\t${describe(k)}`);
 }
 
 function describe(k: KillEntry): string {

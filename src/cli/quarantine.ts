@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const { stops, close } = await openRuntime({ dataDir }, { need: ['stops'], stops: { watch: false } });
   let pending: string[];
   try {
-    if (values.list) return list(stops);
+    if (values.list) return printList(stops.quarantines(), 'no quarantine in force', (q) => `q${q.id}\t${describe(q)}`);
     let written: { id: string } | null;
     try {
       written = adding ? await add(stops, positionals[0] ?? '', forMs, values.reason ?? null) : await lift(stops, values.lift ?? '');
@@ -80,10 +80,6 @@ async function lift(stops: StopStore, what: string): Promise<{ id: string } | nu
   }
   for (const q of lifted.lifted) process.stdout.write(`lifted ${describe(q)}\n`);
   return lifted;
-}
-
-function list(stops: StopStore): number {
-  return printList(stops.quarantines(), 'no quarantine in force', (q) => `q${q.id}\t${describe(q)}`);
 }
 
 function describe(q: QuarantineEntry): string {

@@ -60,23 +60,9 @@ const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instanc
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, TEXT, BLOCK_WORDS + 8);
 /** The lists of a one-block text: views of the output regions. */
 const view = (k: number, len: number): Int32Array => new Int32Array(memInts.buffer, OUT[k], len);
+const v = (k: number): Int32Array => view(k, BLOCK_WORDS + 8);
 const blockLists: PassLists | undefined =
-  instance === undefined
-    ? undefined
-    : {
-        tri: view(0, BLOCK_WORDS + 8),
-        nt: 0,
-        needle: view(1, BLOCK_WORDS + 8),
-        nn: 0,
-        bi: view(2, BLOCK_WORDS + 8),
-        nb: 0,
-        dig: view(3, BLOCK_WORDS + 8),
-        nd: 0,
-        run: view(4, BLOCK_WORDS + 8),
-        nr: 0,
-        grp: view(5, BLOCK_WORDS + 8),
-        ng: 0,
-      };
+  instance === undefined ? undefined : { tri: v(0), nt: 0, needle: v(1), nn: 0, bi: v(2), nb: 0, dig: v(3), nd: 0, run: v(4), nr: 0, grp: v(5), ng: 0 };
 
 /** The module's text block as a byte buffer and its words, for a text of at most BLOCK_BYTES bytes. */
 export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<ArrayBuffer> } {
