@@ -21,12 +21,8 @@ import { GROUP_LATE } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { instantiateWasm } from '../../wasm.js';
 
-const PAIR = 0;
-const TRI = 0x20000;
-const NEEDLE = 0x30000;
-const LATE = 0x38000;
-const COUNTS = 0x38100;
-const TEXT = 0x40000;
+/** Where each table and list sits in the module's memory (index-pass.wat reads the same offsets). */
+const AT = { pair: 0, tri: 0x20000, needle: 0x30000, late: 0x38000, counts: 0x38100, text: 0x40000 } as const;
 const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000] as const;
 /** Words of one block (the output regions hold 0x21000 bytes each). */
 const BLOCK_WORDS = 32768;
@@ -42,7 +38,7 @@ interface Pass {
 const instance = ((): Pass | undefined => {
   // Without WebAssembly (--jitless) or on a big-endian host (the text's words are read little-endian on both sides) the JS loops run.
   const exp = instantiateWasm<Pass>(INDEX_PASS_WASM);
-  if (exp !== undefined) new Uint8Array(exp.mem.buffer, LATE, 256).set(GROUP_LATE);
+  if (exp !== undefined) new Uint8Array(exp.mem.buffer, AT.late, 256).set(GROUP_LATE);
   return exp;
 })();
 
@@ -54,10 +50,10 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(6) : new Int32Array(instance.mem.buffer, COUNTS, 6);
+const counts = instance === undefined ? new Int32Array(6) : new Int32Array(instance.mem.buffer, AT.counts, 6);
 /** The text block as bytes and words (views of the module's memory). */
-const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, TEXT, 4 * BLOCK_WORDS + 32);
-const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, TEXT, BLOCK_WORDS + 8);
+const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
+const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
 /** The lists of a one-block text: views of the output regions. */
 const view = (k: number, len: number): Int32Array => new Int32Array(memInts.buffer, OUT[k], len);
 const v = (k: number): Int32Array => view(k, BLOCK_WORDS + 8);
@@ -74,9 +70,9 @@ let tablesOf = 0;
 
 function loadTables(ki: KeywordIndex): void {
   if (tablesOf === ki.serial) return;
-  memBytes.set(new Uint8Array(ki.pair.buffer, ki.pair.byteOffset, ki.pair.byteLength), PAIR);
-  memBytes.set(ki.triFilter, TRI);
-  memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), NEEDLE);
+  memBytes.set(new Uint8Array(ki.pair.buffer, ki.pair.byteOffset, ki.pair.byteLength), AT.pair);
+  memBytes.set(ki.triFilter, AT.tri);
+  memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), AT.needle);
   tablesOf = ki.serial;
 }
 
