@@ -41,22 +41,35 @@ const LIMIT = 'inspect.max_response_scan_bytes';
  * The inspector for a response under a rule with `redact:`; null when there is no body
  * (HEAD, 204, 304). `protocol`: the exchange is MCP or A2A (refused: see above).
  */
-export function partialResult(x: Exchange, specs: readonly RedactSpec[], protocol: string | null, status: number, headers: IncomingHttpHeaders): BodyInspector | null {
+export function partialResult(
+  x: Exchange,
+  specs: readonly RedactSpec[],
+  protocol: string | null,
+  status: number,
+  headers: IncomingHttpHeaders,
+): BodyInspector | null {
   const body = responseBody(x.req.method, status, headers);
   if (body === null) return null;
   const rule = x.decision?.rule ?? '-';
-  if (protocol !== null) return refusing(`rule ${rule} redacts fields of plain JSON responses, but this is an ${protocol} exchange; redact its tool results with an MCP tool rule's redact: instead`);
+  if (protocol !== null)
+    return refusing(
+      `rule ${rule} redacts fields of plain JSON responses, but this is an ${protocol} exchange; redact its tool results with an MCP tool rule's redact: instead`,
+    );
   if (body.sse) return refusing(`rule ${rule} redacts fields, and an event stream cannot be redacted field by field`);
   return new PartialInspector(x, specs, headers);
 }
 
 class PartialInspector extends BufferedInspector {
+  /** The head waits for the whole (bounded) body: it leaves in one write with its real length. */
+  override readonly holdBytes: number;
+
   constructor(
     private readonly x: Exchange,
     private readonly specs: readonly RedactSpec[],
     headers: IncomingHttpHeaders,
   ) {
     super(x.state, headers, x.state.inspect.max_response_scan_bytes, LIMIT);
+    this.holdBytes = this.max + 1;
   }
 
   protected finish(body: Buffer): Buffer[] {
@@ -91,6 +104,7 @@ class PartialInspector extends BufferedInspector {
 /** An inspector that refuses any body, for a response that cannot be redacted. */
 function refusing(reason: string): BodyInspector {
   const f: Finding = { type: 'partial_result', location: 'response.body', action: 'block', detail: 'cannot redact' };
-  const fail = (): Promise<Buffer[]> => Promise.reject(new ResponseBlockedError('response_unreadable', `${reason}; refused rather than passed unredacted`, [f]));
+  const fail = (): Promise<Buffer[]> =>
+    Promise.reject(new ResponseBlockedError('response_unreadable', `${reason}; refused rather than passed unredacted`, [f]));
   return { findings: [f], decodes: false, holdBytes: 1, push: fail, end: fail };
 }

@@ -27,6 +27,7 @@ export function holdTunnel(x: Exchange, next: () => Promise<void>): Promise<void
   if (principal) {
     const release = x.gate.exchanges.hold(principal, {
       carrier: true,
+      dest: x,
       end: (why) => {
         x.outcome = 'deny';
         x.reason = why.reason;
