@@ -12,6 +12,7 @@ import { REDACTED_MARKER } from '../../src/inspect/redact-paths.js';
 import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { auditQuery, waitForAudit } from '../helpers/cli-e2e.js';
 import { exec } from '../helpers/exec.js';
+import { splitResponse } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const CANARY = 'CANARY-GOV-8d2e71f0';
@@ -60,11 +61,7 @@ network:
   const curl = async (host: string, path: string, extra: string[] = []): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
     const r = await exec('curl', ['-sS', '-D', '-', '--proxy', `http://sluice:${token}@${gate.address}`, ...extra, `http://${host}:${up.port}${path}`]);
     assert.equal(r.code, 0, r.stderr);
-    const cut = r.stdout.indexOf('\r\n\r\n');
-    const head = r.stdout.slice(0, cut).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of head.slice(1)) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-    return { status: Number(head[0]!.split(' ')[1]), headers, body: r.stdout.slice(cut + 4) };
+    return splitResponse(r.stdout);
   };
   const explain = async (...args: string[]): Promise<{ code: number; stdout: string }> => {
     const r = await sluice(['explain', '--agent', 'bot', '--tenant', 'acme', ...args, '--config', d.configFile]);

@@ -17,6 +17,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
 import { REDACTED_MARKER } from '../../src/inspect/redact-paths.js';
 import { exec } from '../helpers/exec.js';
+import { splitResponse } from '../helpers/raw.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -104,14 +105,7 @@ rules:
       { timeoutMs: 30_000 },
     );
     assert.equal(r.code, 0, r.stderr);
-    const cut = r.stdout.indexOf('\r\n\r\n');
-    const head = r.stdout.slice(0, cut).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of head.slice(1)) {
-      const i = line.indexOf(':');
-      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-    }
-    return { status: Number(head[0]!.split(' ')[1]), headers, body: r.stdout.slice(cut + 4) };
+    return splitResponse(r.stdout);
   }
 
   const recordOf = (path: string) => {
