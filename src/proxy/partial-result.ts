@@ -11,7 +11,8 @@
  * would read, or a refusal). A body over the limit, in an encoding the gate cannot
  * read, that is not strict JSON, or an event stream (which cannot be redacted field by
  * field) is refused (403 `response_unreadable`, naming the rule and why): an
- * unredacted body never leaves. An MCP or A2A exchange under an HTTP rule with
+ * unredacted body never leaves. So is a WebSocket or passthrough tunnel the rule
+ * allows, at its decision (refuseUnredactable). An MCP or A2A exchange under an HTTP rule with
  * `redact:` is refused the same way; its tool results are redacted by a tool rule's
  * `redact:` (mcp/steps/redact-answer.ts).
  *
@@ -28,6 +29,7 @@ import { redactValue, type RedactSpec } from '../inspect/redact-paths.js';
 import { FALLBACKS } from '../refusals.js';
 import { plainScan } from './a2a/response.js';
 import { BufferedInspector } from './a2a/buffered.js';
+import { Rejection } from './errors-map.js';
 import { responseBody } from './header-text.js';
 import type { Exchange } from './pipeline/exchange.js';
 import { ResponseBlockedError, type BodyInspector } from './response-inspector.js';
@@ -99,6 +101,25 @@ class PartialInspector extends BufferedInspector {
     }
     return x.decision?.profile.injection === 'off' ? [out] : [plainScan(x.state, out, this.findings)];
   }
+}
+
+/**
+ * A rule with `redact:` cannot be met on a raw carrier (a WebSocket's frames, a
+ * passthrough tunnel's opaque bytes): the gate never reads them as one JSON document,
+ * so such an exchange is refused at its decision, naming the rule, rather than relayed
+ * unredacted. Called by the decide step.
+ *
+ * @example
+ * refuseUnredactable(x, d.rule); // throws for a WebSocket under a rule with redact:
+ */
+export function refuseUnredactable(x: Exchange, rule: string): void {
+  if (x.carrier === null || !x.state.redactions.has(rule)) return;
+  const what = x.transport === 'tunnel' ? 'a passthrough tunnel (its bytes are never read)' : 'a WebSocket (its messages are not one JSON document)';
+  throw new Rejection(
+    'response_unreadable',
+    `rule ${rule} redacts response fields (redact:), which ${what} cannot carry; refused rather than relayed unredacted`,
+    rule,
+  );
 }
 
 /** An inspector that refuses any body, for a response that cannot be redacted. */

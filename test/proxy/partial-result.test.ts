@@ -17,6 +17,8 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
 import { REDACTED_MARKER } from '../../src/inspect/redact-paths.js';
 import { exec } from '../helpers/exec.js';
+import { connectTunnel } from '../helpers/open-exchanges.js';
+import { isOpen, openThroughGate } from '../helpers/ws-client.js';
 import { splitResponse } from '../helpers/raw.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { upstreamPki } from '../helpers/pki.js';
@@ -75,10 +77,15 @@ describe('partial_result: redact: on an HTTP rule', () => {
     g = await startTestGate(`
 inspect:
   max_response_scan_bytes: 4096
+tls:
+  upstream_ca: ${pki.caFile}
+  passthrough: [pass.test]
 dns:
   hosts:
     crm.test: 127.0.0.1
     echo.test: 127.0.0.1
+    ws.test: 127.0.0.1
+    pass.test: 127.0.0.1
 network:
   allow_private: [127.0.0.1/32]
 rules:
@@ -88,6 +95,9 @@ rules:
   - id: echo-read
     hosts: [echo.test]
     redact: [$.headers.host]
+  - id: raw-redact
+    hosts: [ws.test, pass.test]
+    redact: [ssn]
 `);
   });
   after(async () => {
@@ -213,5 +223,19 @@ rules:
     assert.equal(res.status, 200, res.body);
     assert.equal(res.partial, '$.headers.host');
     assert.equal((JSON.parse(res.body) as { headers: { host: string } }).headers.host, REDACTED_MARKER);
+  });
+
+  test('a WebSocket or a passthrough tunnel under a rule with redact: is refused at its decision, naming the rule', async () => {
+    const ws = await openThroughGate(g, `ws://ws.test:${plain.port}/ws`);
+    assert.ok(!isOpen(ws), 'the WebSocket opened');
+    assert.equal(ws.status, 403);
+    const deny = JSON.parse(ws.body) as { error: string; reason: string; rule: string };
+    assert.deepEqual([deny.error, deny.rule], ['response_unreadable', 'raw-redact']);
+    assert.match(deny.reason, /rule raw-redact redacts response fields \(redact:\), which a WebSocket .* cannot carry/);
+    const tunnel = await connectTunnel(g, `pass.test:${port}`, g.auth);
+    assert.equal(typeof tunnel, 'string', 'the passthrough tunnel opened');
+    assert.match(tunnel as string, /^HTTP\/1\.1 403/);
+    const rec = g.audit.records.find((r) => r.method === 'CONNECT' && r.host === 'pass.test');
+    assert.deepEqual([rec?.outcome, rec?.reason, rec?.rule], ['deny', 'response_unreadable', 'raw-redact']);
   });
 });
