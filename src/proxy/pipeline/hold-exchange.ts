@@ -1,4 +1,4 @@
-import { Cut } from '../live-exchanges.js';
+import { Cut } from '../cut.js';
 import type { Exchange } from './exchange.js';
 import { stoppedBy } from './stop.js';
 
