@@ -68,7 +68,19 @@ export async function openStdioServices(
   const config =
     c.log.file === undefined && (noStdout.audit.sqlite || noStdout.audit.jsonl !== false) ? { ...noStdout, log: { ...noStdout.log, audit: false } } : noStdout;
   // From the runtime, as the gate takes them: the same pin store and audit trail code.
-  const rt = shared ?? (await openRuntime(loaded, { need: ['pins', 'auditWriter'], logger, audit: { config } }));
+  // The kill switch too (mcp/steps/stop.ts): tool calls over stdio never cross the proxy.
+  // A participant, so `sluice kill` returns once this wrapper applied it.
+  const own =
+    shared === undefined
+      ? await openRuntime(loaded, {
+          need: ['pins', 'auditWriter', 'stops'],
+          logger,
+          audit: { config },
+          stops: { participant: 'mcp', onError: (err) => logger.error({ err }, 'kill switch state unreadable') },
+        })
+      : null;
+  const rt = shared ?? own!;
+  if (own !== null) env.stops = own.stops;
   const { pins } = rt;
   const audit = rt.audit.writer;
   const guard = new McpGuard({
