@@ -1,0 +1,157 @@
+/**
+ * Budgets on the request path. The govern step asks `checkBudgets` before anything is
+ * sent (a paused account, or any counter at its limit: 429 `budget_exhausted` or
+ * `budget_paused`, the body naming the budget, its limit, what was used and when it
+ * resets) and `chargeCall` once the rate limits let it go (a call, and a write for a
+ * non-safe method); the record step calls `settleBudgets` when the exchange is over, to
+ * debit its bytes and, for an LLM API call, the tokens and cost its response reported
+ * (read by a bounded tap on the response: usageTap). The counting: state/budgets.ts.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { LlmStyle } from '../config/budget-section.js';
+import { UsageReader } from '../inspect/llm/usage-reader.js';
+import type { LlmUsage } from '../inspect/llm/usage.js';
+import { accountOf, budgetsFor, describeBudget, formatAmount } from '../state/budget-plan.js';
+import type { BudgetAsk, BudgetRefusal, BudgetStore, Counts } from '../state/budgets.js';
+import { Rejection } from './errors-map.js';
+import type { GateState } from './gate-runtime.js';
+import { costOf, llmStyleOf, modelFromPath, priceOf } from './llm-apis.js';
+import type { RequestContext } from './request-context.js';
+
+/** What the exchange counts in, from govern to its record. */
+export interface ExchangeBudget {
+  readonly asks: readonly BudgetAsk[];
+  /** An LLM API call: its style, and the tap reading its response's usage (set once the head came). */
+  readonly llm: { readonly style: LlmStyle; reader: UsageReader | null; encoded: boolean } | null;
+  settled: boolean;
+}
+
+/** What the record says about budgets and LLM usage (audit/fields.ts). */
+export interface BudgetFacts {
+  budget: string | null;
+  model: string | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  cost: number | null;
+}
+
+type Ctx = RequestContext & { readonly state: GateState; readonly gate: { readonly budgets?: BudgetStore } };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/**
+ * The budgets a request decided by `rule` counts in, refused (thrown) when one is paused
+ * or exhausted; charges nothing. Sets `x.budget` for chargeCall and settleBudgets.
+ */
+export function checkBudgets(x: Ctx, rule: string): void {
+  const store = x.gate.budgets;
+  if (store === undefined) return;
+  const asks = budgetsFor(x.state.budgets, rule).map((b) => ({ budget: b, account: accountOf(b, x.principal) }));
+  const style = x.transport === 'tunnel' ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
+  if (asks.length === 0 && style === null) return;
+  x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };
+  const refused = store.check(asks);
+  if (refused === null) return;
+  x.budget.settled = true;
+  x.budgetFacts = { ...NO_FACTS, budget: refused.ask.budget.name };
+  throw budgetRejection(refused, rule);
+}
+
+/** Charge the call (and a write, for a non-safe method outside an MCP message: the guard counts tool calls' writes). */
+export function chargeCall(x: Ctx, opts: { mcp: boolean }): void {
+  const b = x.budget;
+  if (b === undefined || b.asks.length === 0) return;
+  const method = x.req.method ?? 'GET';
+  // A passthrough tunnel (CONNECT) may carry anything: it counts as a write.
+  const write = !opts.mcp && !SAFE_METHODS.has(method.toUpperCase());
+  x.gate.budgets?.charge(b.asks, { calls: 1, writes: write ? 1 : 0 });
+}
+
+/** The refusal for `r`: 429, the body's `budget` naming the budget, limit, use and reset; `Retry-After` when it resets. */
+export function budgetRejection(r: BudgetRefusal, rule: string | null): Rejection {
+  const b = r.ask.budget;
+  const a = r.ask.account;
+  const who = a.per === 'tenant' ? `tenant ${a.tenant || '(none)'}` : `${a.per} ${a.subject || '(none)'}`;
+  const used = `${r.metric} ${formatAmount(r.metric, r.used)} of ${formatAmount(r.metric, r.limit)}`;
+  const reason = r.paused
+    ? `${describeBudget(b)} is exhausted (${used}) and ${who} is paused until an operator raises it (sluice budget raise ${b.name})`
+    : `${describeBudget(b)} is exhausted (${used}) for ${who}${r.resetsAt === null ? '; it does not reset' : `; it resets at ${new Date(r.resetsAt).toISOString()}`}`;
+  const headers: Record<string, string> = r.resetsAt === null ? {} : { 'retry-after': String(Math.max(1, Math.ceil((r.resetsAt - Date.now()) / 1000))) };
+  const budget = {
+    name: b.name,
+    per: a.per,
+    metric: r.metric,
+    limit: r.limit,
+    used: r.used,
+    resets_at: r.resetsAt === null ? null : new Date(r.resetsAt).toISOString(),
+    state: r.paused ? 'paused' : 'exhausted',
+  };
+  return new Rejection(r.paused ? 'budget_paused' : 'budget_exhausted', reason, rule ?? b.name, headers, { budget });
+}
+
+/**
+ * The response tap of an LLM API call (null for any other request): reads usage from
+ * the body as it passes. An encoded body (the upstream ignored `accept-encoding:
+ * identity`) is counted by bytes and flagged instead.
+ */
+export function usageTap(x: RequestContext): ((status: number, headers: IncomingHttpHeaders) => UsageReader | null) | null {
+  const llm = x.budget?.llm;
+  if (llm == null) return null;
+  return (status, headers) => {
+    if (status < 200 || status >= 300) return null;
+    const enc = headers['content-encoding'];
+    if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') {
+      llm.encoded = true;
+      return null;
+    }
+    llm.reader = new UsageReader(headers['content-type']);
+    return llm.reader;
+  };
+}
+
+/**
+ * The exchange is over: debit its bytes (the record's `bytes_in`, `bytes_out`) and an
+ * LLM call's tokens and cost to every account it counted in, and state the record's
+ * budget facts. An LLM call whose usage could not be read, or whose model has no price,
+ * is counted by bytes and flagged (a finding).
+ */
+export function settleBudgets(x: Ctx): void {
+  const b = x.budget;
+  if (b === undefined || b.settled) return;
+  b.settled = true;
+  const spend: Partial<Counts> = { bytes_in: x.bytesIn, bytes_out: x.bytesOut };
+  const facts: BudgetFacts = { ...NO_FACTS, budget: b.asks.length === 0 ? null : b.asks.map((a) => a.budget.name).join(',') };
+  if (b.llm !== null && x.res.statusCode >= 200 && x.res.statusCode < 300) llmSpend(x, b.llm, spend, facts);
+  x.budgetFacts = facts;
+  if (b.asks.length > 0) x.gate.budgets?.charge(b.asks, spend);
+}
+
+function llmSpend(x: Ctx, llm: NonNullable<ExchangeBudget['llm']>, spend: Partial<Counts>, facts: BudgetFacts): void {
+  const usage: LlmUsage | null = llm.reader?.end() ?? null;
+  const model = usage?.model ?? modelFromPath(x.target);
+  facts.model = model ?? null;
+  if (llm.encoded || usage === null || (usage.input === undefined && usage.output === undefined)) {
+    x.findings.push({
+      type: 'llm_usage_unread',
+      location: 'response',
+      action: 'counted_by_bytes',
+      detail: llm.encoded ? 'the response was compressed' : `no ${llm.style}-style usage in the response`,
+    });
+    return;
+  }
+  const input = usage.input ?? 0;
+  const output = usage.output ?? 0;
+  spend.input_tokens = input;
+  spend.output_tokens = output;
+  facts.tokens_in = input;
+  facts.tokens_out = output;
+  const price = priceOf(x.state.llm, model);
+  if (price === null) {
+    x.findings.push({ type: 'llm_unknown_model', location: 'response', action: 'counted_by_bytes', detail: `no price in llm.prices for model ${model ?? '(unnamed)'}` });
+    return;
+  }
+  spend.cost = costOf(price, input, output);
+  facts.cost = spend.cost;
+}
+
+const NO_FACTS: BudgetFacts = { budget: null, model: null, tokens_in: null, tokens_out: null, cost: null };
