@@ -17,6 +17,7 @@ import { Rejection } from './errors-map.js';
 import type { GateState } from './gate-runtime.js';
 import { costOf, llmStyleOf, modelFromPath, priceOf } from './llm-apis.js';
 import type { RequestContext } from './request-context.js';
+import type { McpIntake } from './mcp/intake.js';
 
 /** What the exchange counts in, from govern to its record. */
 export interface ExchangeBudget {
@@ -35,7 +36,7 @@ export interface BudgetFacts {
   cost: number | null;
 }
 
-type Ctx = RequestContext & { readonly state: GateState; readonly gate: { readonly budgets?: BudgetStore } };
+type Ctx = RequestContext & { readonly state: GateState; readonly gate: { readonly budgets?: BudgetStore }; readonly intake: McpIntake | null };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -50,21 +51,28 @@ export function checkBudgets(x: Ctx, rule: string): void {
   const style = x.transport === 'tunnel' ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
   if (asks.length === 0 && style === null) return;
   x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };
-  const refused = store.check(asks);
+  const refused = store.check(asks, { write: isWrite(x), llm: style !== null });
   if (refused === null) return;
   x.budget.settled = true;
   x.budgetFacts = { ...NO_FACTS, budget: refused.ask.budget.name };
   throw budgetRejection(refused, rule);
 }
 
-/** Charge the call (and a write, for a non-safe method outside an MCP message: the guard counts tool calls' writes). */
-export function chargeCall(x: Ctx, opts: { mcp: boolean }): void {
+/** Charge the call, and a write for a write (isWrite). */
+export function chargeCall(x: Ctx): void {
   const b = x.budget;
   if (b === undefined || b.asks.length === 0) return;
-  const method = x.req.method ?? 'GET';
-  // A passthrough tunnel (CONNECT) may carry anything: it counts as a write.
-  const write = !opts.mcp && !SAFE_METHODS.has(method.toUpperCase());
-  x.gate.budgets?.charge(b.asks, { calls: 1, writes: write ? 1 : 0 });
+  x.gate.budgets?.charge(b.asks, { calls: 1, writes: isWrite(x) ? 1 : 0 });
+}
+
+/**
+ * A non-safe method, outside an MCP message (every MCP message is a POST: the guard
+ * counts a tool call's write by its rule). A passthrough tunnel (CONNECT) may carry
+ * anything: it counts as a write.
+ */
+function isWrite(x: Ctx): boolean {
+  const mcp = x.intake?.kind === 'forward' && x.intake.protocol === 'mcp';
+  return !mcp && !SAFE_METHODS.has((x.req.method ?? 'GET').toUpperCase());
 }
 
 /** The refusal for `r`: 429, the body's `budget` naming the budget, limit, use and reset; `Retry-After` when it resets. */
@@ -147,7 +155,12 @@ function llmSpend(x: Ctx, llm: NonNullable<ExchangeBudget['llm']>, spend: Partia
   facts.tokens_out = output;
   const price = priceOf(x.state.llm, model);
   if (price === null) {
-    x.findings.push({ type: 'llm_unknown_model', location: 'response', action: 'counted_by_bytes', detail: `no price in llm.prices for model ${model ?? '(unnamed)'}` });
+    x.findings.push({
+      type: 'llm_unknown_model',
+      location: 'response',
+      action: 'counted_by_bytes',
+      detail: `no price in llm.prices for model ${model ?? '(unnamed)'}`,
+    });
     return;
   }
   spend.cost = costOf(price, input, output);

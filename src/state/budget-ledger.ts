@@ -19,6 +19,7 @@ import { accountKey, windowStart, type BudgetAccount } from './budget-plan.js';
 import {
   COUNTERS,
   limitInForce,
+  limits,
   usedOf,
   zeroCounts,
   type BudgetAccountFilter,
@@ -29,6 +30,7 @@ import {
   type BudgetRefusal,
   type BudgetStore,
   type Counts,
+  type RequestKind,
 } from './budgets.js';
 
 /** One account's spending in one window, not yet written. */
@@ -100,15 +102,15 @@ export class BudgetLedger implements BudgetStore {
     this.#timer = flushMs > 0 ? setInterval(() => this.#flushLogged(), flushMs).unref() : null;
   }
 
-  check(asks: readonly BudgetAsk[], now = this.#now()): BudgetRefusal | null {
+  check(asks: readonly BudgetAsk[], kind: RequestKind, now = this.#now()): BudgetRefusal | null {
     for (const ask of asks) {
       let h = this.#get(ask, now);
-      let refused = refusalOf(ask, h, now);
+      let refused = refusalOf(ask, h, kind, now);
       if (refused === null) continue;
       // Refusing: an operator may have raised it from another process meanwhile.
       if (now - h.readAt >= this.#recheckMs) {
         h = this.#reload(h, ask.budget.windowMs, now);
-        refused = refusalOf(ask, h, now);
+        refused = refusalOf(ask, h, kind, now);
         if (refused === null) continue;
       }
       if (ask.budget.pause && h.pausedAt === null) {
@@ -247,7 +249,7 @@ export class BudgetLedger implements BudgetStore {
 }
 
 /** Why `h` refuses a request under `ask` now: paused, or a counter at its limit; null when it allows it. */
-function refusalOf(ask: BudgetAsk, h: Held, now: number): BudgetRefusal | null {
+function refusalOf(ask: BudgetAsk, h: Held, kind: RequestKind, now: number): BudgetRefusal | null {
   const b = ask.budget;
   const resetsAt = b.windowMs === null ? null : h.windowStart + b.windowMs;
   if (h.pausedAt !== null) {
@@ -257,6 +259,7 @@ function refusalOf(ask: BudgetAsk, h: Held, now: number): BudgetRefusal | null {
   }
   for (const m in b.limits) {
     const metric = m as BudgetMetric;
+    if (!limits(metric, kind)) continue;
     const limit = limitInForce(b.limits[metric]!, metric, h.raises);
     const used = usedOf(metric, h.used, h.startedAt, now);
     if (used >= limit) return { ask, metric, limit, used, resetsAt, paused: false };

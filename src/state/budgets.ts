@@ -29,6 +29,19 @@ export const COUNTERS = ['calls', 'writes', 'bytes_in', 'bytes_out', 'input_toke
 export type Counter = (typeof COUNTERS)[number];
 export type Counts = Record<Counter, number>;
 
+/** What a request may spend besides calls, bytes and time. */
+export interface RequestKind {
+  readonly write: boolean;
+  readonly llm: boolean;
+}
+
+/** Whether a counter at its limit refuses a request of `kind`. */
+export function limits(m: BudgetMetric, kind: RequestKind): boolean {
+  if (m === 'writes') return kind.write;
+  if (m === 'tokens' || m === 'input_tokens' || m === 'output_tokens' || m === 'cost') return kind.llm;
+  return true;
+}
+
 /** One budget a request counts against, and the account it counts in. */
 export interface BudgetAsk {
   readonly budget: Budget;
@@ -89,8 +102,12 @@ export interface BudgetAccountFilter {
 }
 
 export interface BudgetStore {
-  /** The first ask whose account is paused or at a limit, or null; charges nothing (synchronous, from memory). */
-  check(asks: readonly BudgetAsk[], now?: number): BudgetRefusal | null;
+  /**
+   * The first ask whose account is paused or at a limit this request could spend, or
+   * null; charges nothing (synchronous, from memory). `writes` is checked only for a
+   * write, tokens and cost only for an LLM call; the rest for every request.
+   */
+  check(asks: readonly BudgetAsk[], kind: RequestKind, now?: number): BudgetRefusal | null;
   /** Add `spend` to every ask's account (synchronous; reaches the backend with the next batch). */
   charge(asks: readonly BudgetAsk[], spend: Readonly<Partial<Counts>>, now?: number): void;
   /** Record a raise durably, and lift the account's pause. */

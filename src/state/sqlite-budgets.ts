@@ -19,7 +19,16 @@ import { checkName } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { accountKey, windowStart, type BudgetAccount } from './budget-plan.js';
 import { BudgetLedger, type LedgerBacking, type LedgerDelta, type LedgerOptions } from './budget-ledger.js';
-import { COUNTERS, zeroCounts, type BudgetAccountFilter, type BudgetAccountView, type BudgetRaise, type BudgetRaiseEntry, type BudgetStore, type Counts } from './budgets.js';
+import {
+  COUNTERS,
+  zeroCounts,
+  type BudgetAccountFilter,
+  type BudgetAccountView,
+  type BudgetRaise,
+  type BudgetRaiseEntry,
+  type BudgetStore,
+  type Counts,
+} from './budgets.js';
 import { BUSY_TIMEOUT_MS, openStateTables, stateError } from './sqlite-db.js';
 
 export interface SqliteBudgetOptions extends LedgerOptions {
@@ -130,17 +139,19 @@ class SqliteBudgetBacking implements LedgerBacking {
     const a = checkedAccount(r.account);
     const start = windowStart(r.windowMs, at);
     return this.#guard(() =>
-      this.#db.transaction((): BudgetRaiseEntry => {
-        const k = keyArgs(a);
-        const paused = this.#account.get(...k)?.paused_at != null;
-        const id = this.#db
-          .prepare(
-            'INSERT INTO budget_raises (budget, per, tenant, subject, window_start, metric, by_amount, to_amount, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(...k, start, r.metric, r.by ?? null, r.to ?? null, at).lastInsertRowid;
-        if (paused) this.#db.prepare(`UPDATE budget_accounts SET paused_at = NULL, paused_metric = NULL WHERE ${WHERE_KEY}`).run(...k);
-        return { id: String(id), at, windowStart: start, unpaused: paused };
-      }).immediate(),
+      this.#db
+        .transaction((): BudgetRaiseEntry => {
+          const k = keyArgs(a);
+          const paused = this.#account.get(...k)?.paused_at != null;
+          const id = this.#db
+            .prepare(
+              'INSERT INTO budget_raises (budget, per, tenant, subject, window_start, metric, by_amount, to_amount, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(...k, start, r.metric, r.by ?? null, r.to ?? null, at).lastInsertRowid;
+          if (paused) this.#db.prepare(`UPDATE budget_accounts SET paused_at = NULL, paused_metric = NULL WHERE ${WHERE_KEY}`).run(...k);
+          return { id: String(id), at, windowStart: start, unpaused: paused };
+        })
+        .immediate(),
     );
   }
 
@@ -154,7 +165,11 @@ class SqliteBudgetBacking implements LedgerBacking {
       params.push(v);
     }
     const rows = this.#guard(() =>
-      this.#db.prepare<string[], AccountRow>(`SELECT * FROM budget_accounts${parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : ''} ORDER BY budget, tenant, subject`).all(...params),
+      this.#db
+        .prepare<string[], AccountRow>(
+          `SELECT * FROM budget_accounts${parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : ''} ORDER BY budget, tenant, subject`,
+        )
+        .all(...params),
     );
     return rows.map((row) => {
       const account: BudgetAccount = { budget: row.budget, per: row.per, tenant: row.tenant, subject: row.subject };
