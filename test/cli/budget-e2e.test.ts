@@ -86,6 +86,11 @@ describe('sluice budget: pause, raise from another process, restart', () => {
       return rs.length >= 3 ? rs : undefined;
     });
     assert.ok(paused.every((x) => x.budget === 'paused-calls' && x.status === 429));
+    // --budget finds the refusals and the calls counted in it (several budgets: comma-separated).
+    const all = await auditQuery(d.configFile, ['--budget', 'paused-calls', '--session', 's-pause']);
+    assert.equal(all.length, 7);
+    assert.deepEqual([...new Set(all.map((x) => x.budget))].sort(), ['paused-calls', 'paused-calls,agent-writes']);
+    assert.equal((await auditQuery(d.configFile, ['--budget', 'paused', '--session', 's-pause'])).length, 0);
   });
 
   test('raise refuses what it cannot apply, with a message', async () => {
