@@ -8,6 +8,7 @@ import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
 import { limitsFor, ratePlan } from '../state/rate-plan.js';
+import { explainBudgets, withBudgetLines } from './explain-budgets.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, rateLimitsJson, verdictJson, withRateLimits } from './explain-verdict.js';
 import { stopsForExplain } from './explain-stops.js';
@@ -89,8 +90,9 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
   // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
   const limits = verdict.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
-  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes, limits), null, 2)}\n`);
-  else io.out(formatVerdict(verdict, who, limits) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  const budgets = explainBudgets(loaded.config, verdict.outcome === 'allow' ? verdict.explanation.decision.rule : null, facts);
+  if (values.json === true) io.out(`${JSON.stringify({ ...verdictJson(verdict, who, notes, limits), budgets: budgets.json }, null, 2)}\n`);
+  else io.out(withBudgetLines(formatVerdict(verdict, who, limits), budgets.lines) + notes.map((n) => `\nnote: ${n}\n`).join(''));
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
@@ -143,9 +145,14 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
   // A tool call counts against its rule's `rate_limit:` only (the HTTP request carrying it meets the gate-wide ones).
   const limits = explanation.decision.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), explanation.decision.rule, { tool: true }) : [];
-  if (values.json === true) io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), notes }, null, 2)}\n`);
+  const budgets = explainBudgets(loaded.config, explanation.decision.outcome === 'allow' ? explanation.decision.rule : null);
+  if (values.json === true)
+    io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), budgets: budgets.json, notes }, null, 2)}\n`);
   else {
-    const text = withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits).join('\n');
+    const text = withBudgetLines(
+      withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits).join('\n'),
+      budgets.lines,
+    );
     io.out(text + notes.map((n) => `\nnote: ${n}\n`).join(''));
   }
   return explanation.decision.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;

@@ -45,9 +45,15 @@ const amountField = (what: string): z.ZodType<number, unknown> =>
 /** `life` (never resets) or a duration: fixed windows aligned to the epoch (a `1h` window resets on the hour, UTC). */
 const windowField = parsedBy((v): number | 'life' => {
   if (v === 'life') return v;
-  if (typeof v !== 'string' && typeof v !== 'number')
-    throw new TypeError(`expected 'life' (the account's whole life) or a duration like 1h or 24h; got ${describeValue(v)}`);
-  const ms = parseDuration(v);
+  const expected = `expected 'life' (the account's whole life) or a duration like 1h or 24h; got ${describeValue(v)}`;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(expected);
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch (err) {
+    // A typo in a unit keeps the parser's precise hint.
+    throw new TypeError(/^\d/.test(String(v)) ? (err as Error).message : expected);
+  }
   if (ms === 0) throw new RangeError("expected a window longer than 0, like 1h, or 'life'");
   return ms;
 });
