@@ -16,7 +16,7 @@ export interface BudgetExplanation {
 }
 
 /** For the request `rule` allowed (null: refused, it counts in nothing); `target` absent for a tool call. */
-export function explainBudgets(c: Pick<Config, 'budgets' | 'llm'>, rule: string | null, target?: { host: string; path: string }): BudgetExplanation {
+export function explainBudgets(c: Pick<Config, 'budgets' | 'llm' | 'rules'>, rule: string | null, target?: { host: string; path: string }): BudgetExplanation {
   const budgets = rule === null ? [] : budgetsFor(budgetPlan(c), rule);
   const plan = llmPlan(c.llm);
   const style = rule === null || target === undefined ? null : llmStyleOf(plan, target.host, target.path);

@@ -67,6 +67,8 @@ export const ruleSchema = strictSection({
   }).optional(),
   /** A token bucket on what this rule allows (rate-limit-section.ts). */
   rate_limit: rateLimitSchema.optional(),
+  /** What what this rule allows does, for budgets' `writes` (budget-section.ts): default, by method; a tool call, read. */
+  effect: z.enum(['read', 'write']).optional(),
   /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
   mcp: mcpMatchSchema.optional(),
 }).superRefine(

@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { LlmStyle } from '../config/budget-section.js';
 import { UsageReader } from '../inspect/llm/usage-reader.js';
 import type { LlmUsage } from '../inspect/llm/usage.js';
-import { accountOf, budgetsFor, describeBudget, formatAmount } from '../state/budget-plan.js';
+import { accountOf, budgetRefusalText, budgetsFor } from '../state/budget-plan.js';
 import type { BudgetAsk, BudgetRefusal, BudgetStore, Counts } from '../state/budgets.js';
 import { Rejection } from './errors-map.js';
 import type { GateState } from './gate-runtime.js';
@@ -51,7 +51,7 @@ export function checkBudgets(x: Ctx, rule: string): void {
   const style = x.transport === 'tunnel' ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
   if (asks.length === 0 && style === null) return;
   x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };
-  const refused = store.check(asks, { write: isWrite(x), llm: style !== null });
+  const refused = store.check(asks, { write: isWrite(x, rule), llm: style !== null });
   if (refused === null) return;
   x.budget.settled = true;
   x.budgetFacts = { ...NO_FACTS, budget: refused.ask.budget.name };
@@ -59,18 +59,20 @@ export function checkBudgets(x: Ctx, rule: string): void {
 }
 
 /** Charge the call, and a write for a write (isWrite). */
-export function chargeCall(x: Ctx): void {
+export function chargeCall(x: Ctx, rule: string): void {
   const b = x.budget;
   if (b === undefined || b.asks.length === 0) return;
-  x.gate.budgets?.charge(b.asks, { calls: 1, writes: isWrite(x) ? 1 : 0 });
+  x.gate.budgets?.charge(b.asks, { calls: 1, writes: isWrite(x, rule) ? 1 : 0 });
 }
 
 /**
- * A non-safe method, outside an MCP message (every MCP message is a POST: the guard
- * counts a tool call's write by its rule). A passthrough tunnel (CONNECT) may carry
- * anything: it counts as a write.
+ * What the deciding rule says (`effect:`), else a non-safe method outside an MCP message
+ * (every MCP message is a POST: the guard counts a tool call's write by its rule). A
+ * passthrough tunnel (CONNECT) may carry anything: it counts as a write.
  */
-function isWrite(x: Ctx): boolean {
+function isWrite(x: Ctx, rule: string): boolean {
+  const effect = x.state.budgets.effects.get(rule);
+  if (effect !== undefined) return effect === 'write';
   const mcp = x.intake?.kind === 'forward' && x.intake.protocol === 'mcp';
   return !mcp && !SAFE_METHODS.has((x.req.method ?? 'GET').toUpperCase());
 }
@@ -79,11 +81,7 @@ function isWrite(x: Ctx): boolean {
 export function budgetRejection(r: BudgetRefusal, rule: string | null): Rejection {
   const b = r.ask.budget;
   const a = r.ask.account;
-  const who = a.per === 'tenant' ? `tenant ${a.tenant || '(none)'}` : `${a.per} ${a.subject || '(none)'}`;
-  const used = `${r.metric} ${formatAmount(r.metric, r.used)} of ${formatAmount(r.metric, r.limit)}`;
-  const reason = r.paused
-    ? `${describeBudget(b)} is exhausted (${used}) and ${who} is paused until an operator raises it (sluice budget raise ${b.name})`
-    : `${describeBudget(b)} is exhausted (${used}) for ${who}${r.resetsAt === null ? '; it does not reset' : `; it resets at ${new Date(r.resetsAt).toISOString()}`}`;
+  const reason = budgetRefusalText(r);
   const headers: Record<string, string> = r.resetsAt === null ? {} : { 'retry-after': String(Math.max(1, Math.ceil((r.resetsAt - Date.now()) / 1000))) };
   const budget = {
     name: b.name,

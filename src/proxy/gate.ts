@@ -40,7 +40,8 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 export { CLOCK_TOLERANCE_SEC };
 
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & Partial<Pick<Runtime<'stops'>, 'stops'>> &
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> &
+  Partial<Pick<Runtime<'stops'>, 'stops'>> &
   Partial<Pick<Runtime<'budgets'>, 'budgets'>>;
 
 export interface GateOptions {
@@ -125,6 +126,7 @@ export class Gate {
       env: () => this.current.mcp,
       pins,
       rates,
+      budgets: init.budgets.store,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });

@@ -12,6 +12,7 @@ import type { BudgetConfig, BudgetMetric, BudgetScope, BudgetsConfig } from '../
 import { BUDGET_METRICS } from '../config/budget-section.js';
 import { formatDuration } from '../config/duration.js';
 import type { Who } from '../policy/types.js';
+import type { BudgetRefusal } from './budgets.js';
 
 /** One budget as a config load states it. */
 export interface Budget {
@@ -35,6 +36,8 @@ export interface BudgetAccount {
 
 export interface BudgetPlan {
   readonly budgets: readonly Budget[];
+  /** Rules that say what what they allow does (`effect:`): a write or not, whatever the method. */
+  readonly effects: ReadonlyMap<string, 'read' | 'write'>;
 }
 
 /**
@@ -42,8 +45,10 @@ export interface BudgetPlan {
  * const plan = budgetPlan({ budgets: { s: { per: 'session', window: 'life', on_exhausted: 'refuse', calls: 3 } } });
  * plan.budgets[0]?.limits.calls; // 3
  */
-export function budgetPlan(c: { budgets: BudgetsConfig }): BudgetPlan {
-  return { budgets: Object.entries(c.budgets).map(([name, b]) => budgetOf(name, b)) };
+export function budgetPlan(c: { budgets: BudgetsConfig; rules?: readonly { id: string; effect?: 'read' | 'write' | undefined }[] }): BudgetPlan {
+  const effects = new Map<string, 'read' | 'write'>();
+  for (const r of c.rules ?? []) if (r.effect !== undefined) effects.set(r.id, r.effect);
+  return { budgets: Object.entries(c.budgets).map(([name, b]) => budgetOf(name, b)), effects };
 }
 
 function budgetOf(name: string, b: BudgetConfig): Budget {
@@ -102,4 +107,14 @@ export function formatAmount(m: BudgetMetric, v: number): string {
   if (m === 'time') return formatDuration(Math.round(v));
   if (m === 'cost') return String(Math.round(v * 1e6) / 1e6);
   return String(v);
+}
+
+/** Why `r` refuses, in words: the budget, what was used of its limit, and what happens next. */
+export function budgetRefusalText(r: BudgetRefusal): string {
+  const b = r.ask.budget;
+  const a = r.ask.account;
+  const who = a.per === 'tenant' ? `tenant ${a.tenant || '(none)'}` : `${a.per} ${a.subject || '(none)'}`;
+  const used = `${r.metric} ${formatAmount(r.metric, r.used)} of ${formatAmount(r.metric, r.limit)}`;
+  if (r.paused) return `${describeBudget(b)} is exhausted (${used}) and ${who} is paused until an operator raises it (sluice budget raise ${b.name})`;
+  return `${describeBudget(b)} is exhausted (${used}) for ${who}${r.resetsAt === null ? '; it does not reset' : `; it resets at ${new Date(r.resetsAt).toISOString()}`}`;
 }

@@ -19,6 +19,7 @@ import { inspectArgs } from './inspect-args.js';
 import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { rateLimitTool } from './rate-limit.js';
+import { budgetTool } from './budget.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
 import { compose, type NamedStep } from '../../compose.js';
@@ -34,6 +35,7 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'shell', run: shellArgs },
   { name: 'chain', run: chainOfCalls },
   { name: 'rate-limit', run: rateLimitTool },
+  { name: 'budget', run: budgetTool },
 ];
 
 /** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */

@@ -26,7 +26,7 @@ export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
     // Budgets first, charging nothing: a request a budget refuses spends no rate token, and one the rate limits refuse no budget.
     checkBudgets(x, d.rule);
     checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
-    chargeCall(x);
+    chargeCall(x, d.rule);
     // An LLM call's usage is read from its response as it passes: ask for it unencoded.
     if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
   }
