@@ -36,7 +36,13 @@ export interface BudgetFacts {
   cost: number | null;
 }
 
-type Ctx = RequestContext & { readonly state: GateState; readonly gate: { readonly budgets?: BudgetStore }; readonly intake: McpIntake | null };
+type Ctx = RequestContext & {
+  readonly state: GateState;
+  readonly gate: { readonly budgets?: BudgetStore };
+  readonly intake: McpIntake | null;
+  /** A raw carrier (WebSocket, CONNECT): its bytes count, but it has no response body to read usage from. */
+  readonly carrier: object | null;
+};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -48,7 +54,7 @@ export function checkBudgets(x: Ctx, rule: string): void {
   const store = x.gate.budgets;
   if (store === undefined) return;
   const asks = budgetsFor(x.state.budgets, rule).map((b) => ({ budget: b, account: accountOf(b, x.principal) }));
-  const style = x.transport === 'tunnel' ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
+  const style = x.carrier !== null ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
   if (asks.length === 0 && style === null) return;
   x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };
   const refused = store.check(asks, { write: isWrite(x, rule), llm: style !== null });

@@ -5,6 +5,8 @@ import type { AuditRecord } from '../../src/audit/fields.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startLlmServer, type LlmServer } from '../helpers/llm-server.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
+import { isOpen, openThroughGate } from '../helpers/ws-client.js';
+import { startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
 
 interface Answer {
   status: number;
@@ -164,6 +166,50 @@ budgets:
     assert.match(body.reason, /tenant windowed; it resets at \d{4}-/);
     // Another tenant has its own account.
     assert.equal((await send(g, await g.mint({ tenant: 'other' }), 'GET', url)).status, 200);
+  });
+});
+
+describe('budgets: a WebSocket session counts a call, and its frames in bytes', () => {
+  let echo: WsEcho;
+  let g: TestGate;
+  before(async () => {
+    echo = await startWsEcho();
+    g = await startTestGate(`
+dns:
+  hosts: { ws.upstream.test: 127.0.0.1 }
+network:
+  allow_private: [127.0.0.1/32]
+rules:
+  - { id: ws, hosts: [ws.upstream.test] }
+budgets:
+  ws-bytes: { per: session, calls: 5, bytes_out: 5000 }
+`);
+  });
+  after(async () => {
+    await g.close();
+    await echo.close();
+  });
+
+  test('the bytes a WebSocket relayed are debited when it ends; the next upgrade is refused', async () => {
+    const t = await g.mint({ session: 'ws-a' });
+    const url = `ws://ws.upstream.test:${echo.port}/`;
+    const ws = await openThroughGate(g, url, { token: t, perMessageDeflate: false });
+    if (!isOpen(ws)) return assert.fail(`refused: ${ws.status} ${ws.body}`);
+    for (let i = 0; i < 3; i++) {
+      ws.ws.send('x'.repeat(2000));
+      assert.equal(((await ws.next()) as string).length, 2000);
+    }
+    ws.ws.close();
+    await ws.closed;
+    await recordAt(g, 0);
+    const rec = g.audit.records[0]!;
+    assert.equal(rec.budget, 'ws-bytes');
+    assert.ok(rec.bytes_out >= 6000, `bytes_out ${rec.bytes_out}`);
+    const again = await openThroughGate(g, url, { token: t, perMessageDeflate: false });
+    if (isOpen(again)) return assert.fail('a WebSocket past its budget was opened');
+    assert.equal(again.status, 429);
+    const body = JSON.parse(again.body) as BudgetBody;
+    assert.deepEqual([body.budget.name, body.budget.metric, body.budget.used], ['ws-bytes', 'bytes_out', rec.bytes_out]);
   });
 });
 
