@@ -8,7 +8,23 @@ interface Command {
 }
 
 /** The commands; each is the module of its name here (run is run-cmd.ts). */
-const COMMANDS = new Set(['init', 'start', 'run', 'ca', 'token', 'revoke', 'kill', 'quarantine', 'budget', 'secret', 'audit', 'policy', 'explain', 'mcp', 'status']);
+const COMMANDS = new Set([
+  'init',
+  'start',
+  'run',
+  'ca',
+  'token',
+  'revoke',
+  'kill',
+  'quarantine',
+  'budget',
+  'secret',
+  'audit',
+  'policy',
+  'explain',
+  'mcp',
+  'status',
+]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
 // `sluice run`, which wraps every agent command, never needs it.

@@ -100,7 +100,11 @@ export function mapFailure(thrown: unknown): MappedFailure {
   const err = ownCause(thrown) ?? thrown;
   // The table says whether the code is a refusal (`deny`) or a failure (`error`: the upstream's, the gate's, an operator's step's).
   if (err instanceof Rejection)
-    return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, { rule: err.rule, headers: err.headers, details: err.details });
+    return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, {
+      rule: err.rule,
+      headers: err.headers,
+      details: err.details,
+    });
   // Nobody reads this answer; the record and the debug log say what happened.
   if (err instanceof ClientAbortedError) return failure('client_aborted', err.message, 'error', 'client_aborted');
   // A parser error that did not come through forward() (which names it already) is named here.
