@@ -93,6 +93,24 @@ describe('sluice budget: pause, raise from another process, restart', () => {
     assert.equal((await auditQuery(d.configFile, ['--budget', 'paused', '--session', 's-pause'])).length, 0);
   });
 
+  test('explain names the budgets a request counts in (text and --json)', async () => {
+    const url = `http://api.upstream.test:${up.port}/`;
+    const r = await sluice(['explain', '--config', d.configFile, '--agent', 'bot', 'POST', url]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^budget: budget paused-calls \(calls 2, per session, for its life, pauses when exhausted\)\nbudget: budget agent-writes \(writes 5, per agent, for its life\)\npolicy: /m,
+    );
+    const j = JSON.parse((await sluice(['explain', '--config', d.configFile, '--json', 'GET', url])).stdout) as { budgets: unknown };
+    assert.deepEqual(j.budgets, {
+      budgets: [
+        { name: 'paused-calls', per: 'session', window: null, on_exhausted: 'pause', limits: { calls: 2 } },
+        { name: 'agent-writes', per: 'agent', window: null, on_exhausted: 'refuse', limits: { writes: 5 } },
+      ],
+      llm: null,
+    });
+  });
+
   test('raise refuses what it cannot apply, with a message', async () => {
     const unknown = await budget('raise', 'nope', '--session', 's-pause', '--by', '1');
     assert.equal(unknown.code, 2);
