@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { LlmStyle } from '../config/budget-section.js';
 import { UsageReader } from '../inspect/llm/usage-reader.js';
 import type { LlmUsage } from '../inspect/llm/usage.js';
-import { accountOf, budgetRefusalText, budgetsFor } from '../state/budget-plan.js';
+import { asksFor, budgetRefusalText } from '../state/budget-plan.js';
 import type { BudgetAsk, BudgetRefusal, BudgetStore, Counts } from '../state/budgets.js';
 import { Rejection } from './errors-map.js';
 import type { GateState } from './gate-runtime.js';
@@ -53,7 +53,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 export function checkBudgets(x: Ctx, rule: string): void {
   const store = x.gate.budgets;
   if (store === undefined) return;
-  const asks = budgetsFor(x.state.budgets, rule).map((b) => ({ budget: b, account: accountOf(b, x.principal) }));
+  const asks = asksFor(x.state.budgets, rule, x.principal);
   const style = x.carrier !== null ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
   if (asks.length === 0 && style === null) return;
   x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };

@@ -38,7 +38,8 @@ export interface LedgerDelta {
   readonly account: BudgetAccount;
   readonly windowStart: number;
   readonly delta: Readonly<Counts>;
-  readonly startedAt: number;
+  /** When the account first spent; null when the backend has it already. */
+  readonly startedAt: number | null;
 }
 
 /** What a backend does for the ledger. `load` and `write` are synchronous: they run on the gate's timer, not per request. */
@@ -56,6 +57,8 @@ export interface LedgerBacking {
 export interface LedgerOptions {
   /** How often what was charged is written; default 1000 ms (a process killed outright loses at most this much). */
   flushMs?: number;
+  /** Accounts written per transaction; more wait for the next turn of the event loop, so a write never stalls requests for long. Default 128. */
+  batchSize?: number;
   /** How often a refusing account may be read again from the backend; default 50 ms. */
   recheckMs?: number;
   /** Accounts held in memory at most; past it, they are written and let go (read again on next use). */
@@ -73,6 +76,8 @@ interface Held {
   pending: Counts;
   dirty: boolean;
   startedAt: number | null;
+  /** The backend has the account's start. */
+  startWritten: boolean;
   pausedAt: number | null;
   pausedMetric: BudgetMetric | null;
   raises: BudgetAccountView['raises'];
@@ -81,8 +86,12 @@ interface Held {
 
 export class BudgetLedger implements BudgetStore {
   readonly #held = new Map<string, Held>();
+  /** Accounts charged since they were last written. */
+  readonly #dirty = new Set<Held>();
   /** Windows rolled over before their spending was written. */
   #rolled: LedgerDelta[] = [];
+  readonly #batchSize: number;
+  #draining = false;
   readonly #timer: NodeJS.Timeout | null;
   readonly #now: () => number;
   readonly #recheckMs: number;
@@ -98,6 +107,7 @@ export class BudgetLedger implements BudgetStore {
     this.#recheckMs = opts.recheckMs ?? 50;
     this.#max = opts.maxAccounts ?? 100_000;
     this.#onError = opts.onError ?? (() => undefined);
+    this.#batchSize = Math.max(1, opts.batchSize ?? 128);
     const flushMs = opts.flushMs ?? 1000;
     this.#timer = flushMs > 0 ? setInterval(() => this.#flushLogged(), flushMs).unref() : null;
   }
@@ -136,6 +146,7 @@ export class BudgetLedger implements BudgetStore {
       }
       // Even with nothing to add (a tunnel that moved no bytes), the account's start must be written.
       h.dirty = true;
+      this.#dirty.add(h);
     }
   }
 
@@ -160,31 +171,41 @@ export class BudgetLedger implements BudgetStore {
     }
   }
 
+  /** Write everything charged and not yet written (in as many transactions as it takes). */
   flush(): void {
-    const batch = this.#rolled;
-    this.#rolled = [];
+    while (this.#writeBatch()) {
+      // Until nothing is left.
+    }
+  }
+
+  /** Write one batch (at most `batchSize` accounts); true when more are left. */
+  #writeBatch(): boolean {
+    const batch = this.#rolled.splice(0, this.#batchSize);
     const dirty: Held[] = [];
-    for (const h of this.#held.values()) {
-      if (!h.dirty) continue;
+    for (const h of this.#dirty) {
+      if (batch.length >= this.#batchSize) break;
+      this.#dirty.delete(h);
       dirty.push(h);
-      batch.push({ account: h.account, windowStart: h.windowStart, delta: h.pending, startedAt: h.startedAt ?? this.#now() });
+      batch.push({ account: h.account, windowStart: h.windowStart, delta: h.pending, startedAt: h.startWritten ? null : (h.startedAt ?? this.#now()) });
       h.pending = zeroCounts();
       h.dirty = false;
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0) return false;
     let totals: Map<string, Counts>;
     try {
       totals = this.backing.write(batch);
     } catch (err) {
       // Not written: charge it again next time rather than lose it.
-      for (const d of batch) this.#rolled.push(d);
+      this.#rolled.push(...batch);
       throw err;
     }
     for (const h of dirty) {
+      h.startWritten = true;
       const t = totals.get(`${h.key}|${h.windowStart}`);
       // What others wrote meanwhile, plus what this process charged since the batch was taken.
       if (t !== undefined) for (const c of COUNTERS) h.used[c] = t[c] + h.pending[c];
     }
+    return this.#rolled.length > 0 || this.#dirty.size > 0;
   }
 
   close(): Promise<void> {
@@ -199,20 +220,33 @@ export class BudgetLedger implements BudgetStore {
     return Promise.resolve();
   }
 
+  /** The timer's flush: one batch now, the rest a turn of the event loop later each, so requests are served between them. */
   #flushLogged(): void {
+    if (this.#draining || this.#closed) return;
+    let more: boolean;
     try {
-      this.flush();
+      more = this.#writeBatch();
     } catch (err) {
       this.#onError(err);
+      return;
     }
+    if (!more) return;
+    this.#draining = true;
+    setImmediate(() => {
+      this.#draining = false;
+      this.#flushLogged();
+    });
   }
 
   #get(ask: BudgetAsk, now: number): Held {
-    const key = accountKey(ask.account);
+    const key = ask.key;
     const start = windowStart(ask.budget.windowMs, now);
     const h = this.#held.get(key);
     if (h !== undefined && h.windowStart === start) return h;
-    if (h !== undefined && h.dirty) this.#rolled.push({ account: h.account, windowStart: h.windowStart, delta: h.pending, startedAt: h.startedAt ?? now });
+    if (h !== undefined && h.dirty) {
+      this.#dirty.delete(h);
+      this.#rolled.push({ account: h.account, windowStart: h.windowStart, delta: h.pending, startedAt: h.startWritten ? null : (h.startedAt ?? now) });
+    }
     if (h === undefined && this.#held.size >= this.#max) this.#shed();
     return this.#reload(h ?? null, ask.budget.windowMs, now, ask.account, key);
   }
@@ -221,7 +255,8 @@ export class BudgetLedger implements BudgetStore {
   #reload(h: Held | null, windowMs: number | null, now: number, account = h!.account, key = h!.key): Held {
     const start = windowStart(windowMs, now);
     const stored = this.backing.load(account, start);
-    const pending = h !== null && h.windowStart === start ? h.pending : zeroCounts();
+    const same = h !== null && h.windowStart === start;
+    const pending = same ? h.pending : zeroCounts();
     const used = zeroCounts();
     for (const c of COUNTERS) used[c] = stored.used[c] + pending[c];
     const fresh: Held = {
@@ -230,20 +265,26 @@ export class BudgetLedger implements BudgetStore {
       windowStart: start,
       used,
       pending,
-      dirty: h !== null && h.windowStart === start && h.dirty,
+      dirty: same && h.dirty,
       startedAt: stored.startedAt ?? h?.startedAt ?? null,
+      startWritten: stored.startedAt !== null,
       pausedAt: stored.pausedAt,
       pausedMetric: stored.pausedMetric,
       raises: stored.raises,
       readAt: now,
     };
     this.#held.set(key, fresh);
+    if (h !== null && this.#dirty.delete(h) && fresh.dirty) this.#dirty.add(fresh);
     return fresh;
   }
 
   /** Too many accounts held: write them all and let go of them (each is read again on its next use). */
   #shed(): void {
-    this.#flushLogged();
+    try {
+      this.flush();
+    } catch (err) {
+      this.#onError(err);
+    }
     for (const [k, h] of this.#held) if (!h.dirty) this.#held.delete(k);
   }
 }

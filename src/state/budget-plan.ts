@@ -12,7 +12,7 @@ import type { BudgetConfig, BudgetMetric, BudgetScope, BudgetsConfig } from '../
 import { BUDGET_METRICS } from '../config/budget-section.js';
 import { formatDuration } from '../config/duration.js';
 import type { Who } from '../policy/types.js';
-import type { BudgetRefusal } from './budgets.js';
+import type { BudgetAsk, BudgetRefusal } from './budgets.js';
 
 /** One budget as a config load states it. */
 export interface Budget {
@@ -77,6 +77,17 @@ export function accountOf(b: Budget, who: Pick<Who, 'tenant' | 'agent' | 'sessio
   const tenant = who?.tenant ?? '';
   const subject = who === null || b.per === 'tenant' ? '' : b.per === 'agent' ? who.agent : who.session;
   return { budget: b.name, per: b.per, tenant, subject };
+}
+
+/** The budgets a request (or tool call) decided by `rule` from `who` counts in, with their accounts. */
+export function asksFor(plan: BudgetPlan, rule: string, who: Pick<Who, 'tenant' | 'agent' | 'session'> | null): BudgetAsk[] {
+  const out: BudgetAsk[] = [];
+  for (const b of plan.budgets) {
+    if (b.rules !== null && !b.rules.has(rule)) continue;
+    const account = accountOf(b, who);
+    out.push({ budget: b, account, key: accountKey(account) });
+  }
+  return out;
 }
 
 /** The key an account is held under (in memory and in the ledger). */

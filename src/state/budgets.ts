@@ -46,6 +46,8 @@ export function limits(m: BudgetMetric, kind: RequestKind): boolean {
 export interface BudgetAsk {
   readonly budget: Budget;
   readonly account: BudgetAccount;
+  /** accountKey(account), made once per request (budget-plan.ts, asksFor). */
+  readonly key: string;
 }
 
 /** Why `check` refused: the budget, the metric at its limit, what was spent, when it resets. */

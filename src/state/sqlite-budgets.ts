@@ -112,7 +112,7 @@ class SqliteBudgetBacking implements LedgerBacking {
         const totals = new Map<string, Counts>();
         for (const d of batch) {
           const k = keyArgs(d.account);
-          this.#start.run(...k, d.startedAt);
+          if (d.startedAt !== null) this.#start.run(...k, d.startedAt);
           const t = this.#add.get(...k, d.windowStart, ...COUNTERS.map((c) => d.delta[c]));
           if (t !== undefined) totals.set(`${accountKey(d.account)}|${d.windowStart}`, t);
         }

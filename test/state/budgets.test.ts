@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accountOf, budgetPlan, type Budget } from '../../src/state/budget-plan.js';
+import { accountKey, accountOf, budgetPlan, type Budget } from '../../src/state/budget-plan.js';
 import type { BudgetAsk, BudgetStore } from '../../src/state/budgets.js';
 import { openBudgetStore } from '../../src/state/sqlite-budgets.js';
 import type { BudgetsConfig } from '../../src/config/budget-section.js';
@@ -19,7 +19,7 @@ function plan(budgets: Record<string, Partial<BudgetsConfig[string]>>): Map<stri
   ) as BudgetsConfig;
   return new Map(budgetPlan({ budgets: full }).budgets.map((b) => [b.name, b]));
 }
-const ask = (b: Budget, who = WHO): BudgetAsk => ({ budget: b, account: accountOf(b, who) });
+const ask = (b: Budget, who = WHO): BudgetAsk => ({ budget: b, account: accountOf(b, who), key: accountKey(accountOf(b, who)) });
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-budgets-'));
@@ -178,4 +178,23 @@ void test('raise checks what it is given', () =>
     await assert.rejects(s.raise({ account: accountOf(b, WHO), metric: 'calls', by: -1, windowMs: null }), /0 or more/);
     await assert.rejects(s.raise({ account: { ...accountOf(b, WHO), subject: 'bad name' }, metric: 'calls', by: 1, windowMs: null }), /session/);
     await s.close();
+  }));
+
+void test('the timer writes in batches of batchSize, one turn of the event loop apart, until everything is written', () =>
+  withDir(async (dir) => {
+    const b = plan({ many: { calls: 100 } }).get('many')!;
+    const gate = openBudgetStore(dir, { flushMs: 10, batchSize: 2 });
+    const reader = openBudgetStore(dir, { flushMs: 0 });
+    for (let i = 0; i < 7; i++) gate.charge([ask(b, { ...WHO, session: `s${i}` })], { calls: i + 1 });
+    let seen: number[] = [];
+    for (let i = 0; i < 200 && seen.length < 7; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      seen = (await reader.accounts({ budget: 'many' }, () => null)).map((v) => v.used.calls);
+    }
+    assert.deepEqual(
+      seen.sort((x, y) => x - y),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    await gate.close();
+    await reader.close();
   }));

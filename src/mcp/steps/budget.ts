@@ -9,7 +9,7 @@
  * counted as the HTTP request it is.
  */
 import type { Step } from '../../compose.js';
-import { accountOf, budgetRefusalText, budgetsFor } from '../../state/budget-plan.js';
+import { asksFor, budgetRefusalText } from '../../state/budget-plan.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 export const budgetTool: Step<CallExchange> = async (x, next) => {
@@ -17,8 +17,7 @@ export const budgetTool: Step<CallExchange> = async (x, next) => {
   const store = x.guard.budgets;
   const rule = x.verdict?.rule;
   if (plan !== undefined && store !== null && rule !== undefined) {
-    const budgets = budgetsFor(plan, rule);
-    const asks = budgets.map((b) => ({ budget: b, account: accountOf(b, x.ch.info.who) }));
+    const asks = asksFor(plan, rule, x.ch.info.who);
     const write = plan.effects.get(rule) === 'write';
     const refused = asks.length === 0 ? null : store.check(asks, { write, llm: false });
     if (refused !== null) {
