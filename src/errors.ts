@@ -72,6 +72,7 @@ export const ErrorCode = {
   MCP_GUARD_FAILED: 'SLUICE_MCP_GUARD_FAILED',
   APPROVAL_REQUIRED: 'SLUICE_APPROVAL_REQUIRED',
   BUDGET_EXHAUSTED: 'SLUICE_BUDGET_EXHAUSTED',
+  BUDGET_PAUSED: 'SLUICE_BUDGET_PAUSED',
   RATE_LIMITED: 'SLUICE_RATE_LIMITED',
   /** Not a refusal: a response reached the agent with fields its rule's `redact:` names replaced. */
   PARTIAL_RESULT: 'SLUICE_PARTIAL_RESULT',

@@ -98,6 +98,8 @@ export const REFUSALS = {
   // Governance: an approval gate and budgets/rate limits (DESIGN.md, "Contracts users rely on").
   human_approval_required: refused(428, ErrorCode.APPROVAL_REQUIRED),
   budget_exhausted: refused(429, ErrorCode.BUDGET_EXHAUSTED),
+  // A budget with `on_exhausted: pause` ran out: its account is refused until an operator raises it.
+  budget_paused: refused(429, ErrorCode.BUDGET_PAUSED),
   rate_limited: refused(429, ErrorCode.RATE_LIMITED),
 
   // The gate's own health (fail closed).

@@ -83,9 +83,18 @@ export async function openStdioServices(
   if (own !== null) env.stops = own.stops;
   const { pins } = rt;
   const audit = rt.audit.writer;
+  // Budgets count tool calls here too (in state.db, with the gates'): opened only when the config has some.
+  let counted: Runtime<'budgets'> | null = null;
+  try {
+    counted = Object.keys(c.budgets).length > 0 ? await openRuntime(loaded, { need: ['budgets'] }) : null;
+  } catch (err) {
+    if (shared === undefined) await rt.close().catch(() => undefined);
+    throw err;
+  }
   const guard = new McpGuard({
     env: () => env,
     pins,
+    ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
   });
@@ -94,6 +103,9 @@ export async function openStdioServices(
     env,
     audit,
     pins,
-    close: () => (shared === undefined ? rt.close() : Promise.resolve()),
+    close: async () => {
+      await counted?.close();
+      if (shared === undefined) await rt.close();
+    },
   };
 }

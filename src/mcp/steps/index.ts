@@ -19,6 +19,7 @@ import { inspectArgs } from './inspect-args.js';
 import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { rateLimitTool } from './rate-limit.js';
+import { budgetTool } from './budget.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
 import { redactAnswer } from './redact-answer.js';
@@ -37,6 +38,7 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'shell', run: shellArgs },
   { name: 'chain', run: chainOfCalls },
   { name: 'rate-limit', run: rateLimitTool },
+  { name: 'budget', run: budgetTool },
 ];
 
 /** A result, server to client: a tools/list filtered and pinned, the whole result scanned for injection, then a tool rule's `redact:` fields replaced. */
