@@ -2,7 +2,8 @@
  * A bounded scan window over a stream of text segments: segments collect until
  * the window holds 32 Ki characters, then the window is scanned and only its
  * last 1 Ki characters are kept as overlap, so a phrase cut by a chunk boundary
- * (or by the window) is read whole next time. Memory is the window, whatever
+ * (or by the window) is read whole next time: the text after the seam continues the
+ * overlap's last segment as the stream had it (no separator put in). Memory is the window, whatever
  * the body size. The overlap is raw text, so padding with invisible characters
  * shrinks it; such padding inside words is itself reported (hidden-zero-width).
  *
@@ -20,7 +21,8 @@ export const OVERLAP_CHARS = 1024;
 export class ScanWindow {
   private segments: TextSegment[] = [];
   private chars = 0;
-  private carried = 0;
+  /** Characters at the start of `segments` already scanned: the overlap carried from the last window. */
+  private scanned = 0;
 
   constructor(private readonly ctx: ScanContext) {}
 
@@ -28,9 +30,9 @@ export class ScanWindow {
     for (const seg of segments) {
       if (seg.text === '') continue;
       const last = this.segments[this.segments.length - 1];
-      // Merge with the previous segment when it has the same visibility, unless
-      // that one is carried overlap (it must stay separate to mark the boundary).
-      if (last !== undefined && last.hidden === seg.hidden && this.segments.length > this.carried) last.text += seg.text;
+      // Merge with the previous segment when it has the same visibility, carried overlap
+      // included: the stream had them joined, and a phrase cut at the seam is one phrase.
+      if (last !== undefined && last.hidden === seg.hidden) last.text += seg.text;
       else this.segments.push(seg.hidden !== undefined ? { text: seg.text, hidden: seg.hidden } : { text: seg.text });
       this.chars += seg.text.length;
     }
@@ -44,19 +46,19 @@ export class ScanWindow {
    * a few KiB or per timer tick.
    */
   flush(): InjectionFinding[] {
-    return this.segments.length > this.carried ? this.scan(false) : [];
+    return this.chars > this.scanned ? this.scan(false) : [];
   }
 
   finish(): InjectionFinding[] {
-    return this.chars > 0 && this.segments.length > this.carried ? this.scan(true) : [];
+    return this.chars > this.scanned ? this.scan(true) : [];
   }
 
   private scan(last: boolean): InjectionFinding[] {
-    const findings = scanSegments(this.segments, this.ctx, this.carried);
+    const findings = scanSegments(this.segments, this.ctx, this.scanned);
     if (last) {
       this.segments = [];
       this.chars = 0;
-      this.carried = 0;
+      this.scanned = 0;
       return findings;
     }
     const kept: TextSegment[] = [];
@@ -68,8 +70,8 @@ export class ScanWindow {
       need -= text.length;
     }
     this.segments = kept;
-    this.carried = kept.length;
     this.chars = OVERLAP_CHARS - Math.max(need, 0);
+    this.scanned = this.chars;
     return findings;
   }
 }
