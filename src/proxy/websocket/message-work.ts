@@ -31,7 +31,8 @@ export class SessionEnded extends Error {
 }
 
 export class MessageWork {
-  private readonly pace: ScanPace;
+  /** The message's pacing and budget (for scanners that pace themselves: BodyScanner.endPaced). */
+  readonly pace: ScanPace;
 
   constructor(
     budgetMs: number,

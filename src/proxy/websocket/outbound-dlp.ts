@@ -4,6 +4,7 @@ import type { Finding } from '../../inspect/finding.js';
 import type { InspectProfile } from '../../policy/types.js';
 import { settle, type DlpSetup } from '../../inspect/dlp/dlp-setup.js';
 import { sniffContainer, SNIFF_BYTES } from '../../inspect/dlp/containers.js';
+import { endPaced } from '../../inspect/dlp/body-scanner.js';
 import { WHOLE_BYTES, type MessageWork } from './message-work.js';
 
 /** Where WebSocket findings are placed in the audit record. */
@@ -20,8 +21,11 @@ export type Check = { ok: true; findings: Finding[] } | { ok: false; error: 'dlp
 export interface BinaryInspection {
   /** One frame's payload, unmasked. Findings for what could already be seen. */
   push(payload: Buffer): Check;
-  /** The message is complete: the rest of its findings, and those at its join with the messages before. */
-  end(): Check;
+  /**
+   * The message is complete: the rest of its findings, and those at its join with the
+   * messages before. A promise when an archive in it is unpacked in paced steps.
+   */
+  end(work: MessageWork): Check | Promise<Check>;
 }
 
 /** DLP on everything the agent sends over one session: text, binary, control payloads. */
@@ -121,10 +125,11 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
           last = (last + payload.subarray(Math.max(0, payload.length - WINDOW_BYTES)).toString('latin1')).slice(-WINDOW_BYTES);
           return check(settle(relocate(body.push(payload)), dlp, rule));
         },
-        end() {
-          const own = settle(relocate(body.end()), dlp, rule);
-          const across = bytes <= WINDOW_BYTES ? window.next(head) : window.next(head, last);
-          return check([...own, ...across]);
+        end(work) {
+          const across = work.run(() => (bytes <= WINDOW_BYTES ? window.next(head) : window.next(head, last)));
+          const done = (own: Finding[]): Check => check([...settle(relocate(own), dlp, rule), ...across]);
+          const own = endPaced(body, work.pace);
+          return Array.isArray(own) ? done(own) : own.then(done);
         },
       };
     },
