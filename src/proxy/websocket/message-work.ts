@@ -66,6 +66,18 @@ export class MessageWork {
     }
   }
 
+  /**
+   * Run `steps` (a generator of bounded steps, e.g. stripSteps) to its end: each step
+   * counted against the budget, a turn for the event loop after each.
+   */
+  async steps<T>(steps: Generator<void, T>): Promise<T> {
+    for (;;) {
+      const r = this.pace.run(() => steps.next());
+      if (r.done) return r.value;
+      await this.turn(SLICE_BYTES);
+    }
+  }
+
   /** A turn for the event loop when one is due; throws SessionEnded if the session ended meanwhile. */
   async turn(bytes: number): Promise<void> {
     const t = this.pace.pace(bytes);
