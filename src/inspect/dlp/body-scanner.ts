@@ -29,6 +29,12 @@ export interface BodyScanner {
    * every byte until then (at most the scan limit; past it the scan is incomplete).
    */
   readonly holding?: boolean;
+  /**
+   * Report every match's span (offsets in the body's decoded text: its bytes, for a
+   * text body) to `sink` as the windows are scanned: what redaction needs, without
+   * scanning the body again whole.
+   */
+  spans?(sink: SpanSink): void;
   /** `end()` in paced steps (a container inflated off the event loop, scanned in slices); see StreamingBodyScanner. */
   endPaced?(pace: ScanPace): Finding[] | Promise<Finding[]>;
 }
@@ -38,8 +44,17 @@ export function endPaced(scanner: BodyScanner, pace: ScanPace): Finding[] | Prom
   return scanner.endPaced ? scanner.endPaced(pace) : pace.run(() => scanner.end());
 }
 
-/** Scan one window; findings deduplicated against `seen`, appended to `out`. */
-export type WindowScan = (text: string, w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[] }) => void;
+/** Where a finding's match lies: its start and end offsets. */
+export type SpanSink = (f: Finding, start: number, end: number) => void;
+
+/**
+ * Scan one window; findings deduplicated against `seen`, appended to `out`; every
+ * match's span (offsets in the window, duplicates included) to `span` when given.
+ */
+export type WindowScan = (
+  text: string,
+  w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[]; span?: SpanSink | undefined },
+) => void;
 
 /** The finding for body bytes past the scan limit (never scanned). */
 export const SCAN_LIMIT = 'dlp_scan_limit';
@@ -83,6 +98,12 @@ export class StreamingBodyScanner implements BodyScanner {
   private raw: Buffer[] | null = [];
   private rawLen = 0;
   private container: ContainerKind | undefined;
+
+  private onSpan: SpanSink | null = null;
+
+  spans(sink: SpanSink): void {
+    this.onSpan = sink;
+  }
 
   get holding(): boolean {
     return this.container !== undefined && this.raw !== null;
@@ -261,7 +282,9 @@ export class StreamingBodyScanner implements BodyScanner {
     const winAbs = this.tailAbs;
     let skip = 0;
     if (this.runAbs >= 0 && this.runAbs < winAbs) skip = (4 - ((winAbs - this.runAbs) % 4)) % 4;
-    this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out });
+    const sink = this.onSpan;
+    const span: SpanSink | undefined = sink ? (f, s, e) => sink(f, winAbs + s, winAbs + e) : undefined;
+    this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out, span });
     this.scanned += fresh.length;
     // remember where a run reaching the window end began, for the next window's alignment
     let i = text.length;
