@@ -36,7 +36,18 @@ export interface ResponseScanner {
   flush(): InjectionFinding[];
   /** The body is complete; returns the remaining findings. */
   end(): InjectionFinding[];
+  /**
+   * True while text is waiting to be scanned: `push` scans at most DRAIN_CHARS of
+   * extracted text (an extractor may release much more at once: an SSE event, a JSON
+   * string), `drain` the next DRAIN_CHARS. A caller that paces its work drains between
+   * turns; `flush` and `end` scan whatever is left, so nothing goes unread.
+   */
+  readonly backlog?: boolean;
+  drain?(): InjectionFinding[];
 }
+
+/** Extracted characters scanned per `push` or `drain` (a window scan is ~1 ms per 8 Ki). */
+export const DRAIN_CHARS = 16 * 1024;
 
 export const DEFAULT_MAX_SCAN_BYTES = 4 * 1024 * 1024;
 
@@ -106,6 +117,14 @@ export class StreamingResponseScanner implements ResponseScanner {
     return this.feed(text, false);
   }
 
+  get backlog(): boolean {
+    return this.window.backlogChars > 0;
+  }
+
+  drain(): InjectionFinding[] {
+    return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
+  }
+
   flush(): InjectionFinding[] {
     if (this.ended || this.extractor === null) return [];
     return this.window.flush().filter(this.opts.keep);
@@ -148,9 +167,9 @@ export class StreamingResponseScanner implements ResponseScanner {
         this.extractor = extractorFor(kind);
       }
     }
-    const segments = text === '' ? [] : this.extractor.push(text);
-    const found = this.window.add(segments);
-    if (last) found.push(...this.window.add(this.extractor.end()), ...this.window.finish());
-    return found.filter(this.opts.keep);
+    this.window.enqueue(text === '' ? [] : this.extractor.push(text));
+    if (!last) return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
+    this.window.enqueue(this.extractor.end());
+    return this.window.finish().filter(this.opts.keep);
   }
 }

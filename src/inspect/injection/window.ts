@@ -31,19 +31,57 @@ export class ScanWindow {
   private chars = 0;
   /** Characters at the start of `segments` already scanned: the overlap carried from the last window. */
   private scanned = 0;
+  /** Text enqueued, not yet in the window (from segment `head`, character `at`, on), and its length. */
+  private backlog: TextSegment[] = [];
+  private head = 0;
+  private at = 0;
+  private pending = 0;
 
   constructor(private readonly ctx: ScanContext) {}
 
   /** Text in document order; each window filled is scanned at once (a long segment fills several). */
   add(segments: readonly TextSegment[]): InjectionFinding[] {
-    let out: InjectionFinding[] = [];
+    this.enqueue(segments);
+    return this.drain(Infinity);
+  }
+
+  /** Text in document order, scanned by `drain` (add = enqueue + drain all). */
+  enqueue(segments: readonly TextSegment[]): void {
     for (const seg of segments) {
-      for (let at = 0; at < seg.text.length;) {
-        const take = Math.min(seg.text.length - at, WINDOW_CHARS - this.chars);
-        this.append(at === 0 && take === seg.text.length ? seg.text : seg.text.slice(at, at + take), seg.hidden);
-        at += take;
-        if (this.chars >= WINDOW_CHARS) out = out.concat(this.scan(false));
+      if (seg.text === '') continue;
+      this.backlog.push(seg);
+      this.pending += seg.text.length;
+    }
+  }
+
+  /** Characters enqueued and not yet in a window. */
+  get backlogChars(): number {
+    return this.pending;
+  }
+
+  /**
+   * Move at most `maxChars` of the enqueued text into windows, scanning each window as
+   * it fills: a caller that paces its work drains a bounded amount per turn.
+   */
+  drain(maxChars: number): InjectionFinding[] {
+    let out: InjectionFinding[] = [];
+    let budget = maxChars;
+    while (this.head < this.backlog.length && budget > 0) {
+      const seg = this.backlog[this.head]!;
+      const take = Math.min(seg.text.length - this.at, WINDOW_CHARS - this.chars, budget);
+      this.append(this.at === 0 && take === seg.text.length ? seg.text : seg.text.slice(this.at, this.at + take), seg.hidden);
+      this.at += take;
+      this.pending -= take;
+      budget -= take;
+      if (this.at === seg.text.length) {
+        this.at = 0;
+        // An index, not shift(): many small segments would make that quadratic.
+        if (++this.head === this.backlog.length) {
+          this.backlog = [];
+          this.head = 0;
+        }
       }
+      if (this.chars >= WINDOW_CHARS) out = out.concat(this.scan(false));
     }
     return out;
   }
@@ -55,11 +93,13 @@ export class ScanWindow {
    * a few KiB or per timer tick.
    */
   flush(): InjectionFinding[] {
-    return this.chars > this.scanned ? this.scan(false) : [];
+    const out = this.drain(Infinity);
+    return this.chars > this.scanned ? out.concat(this.scan(false)) : out;
   }
 
   finish(): InjectionFinding[] {
-    return this.chars > this.scanned ? this.scan(true) : [];
+    const out = this.drain(Infinity);
+    return this.chars > this.scanned ? out.concat(this.scan(true)) : out;
   }
 
   private append(text: string, hidden: string | undefined): void {

@@ -13,7 +13,7 @@
  * await work.each(payload, (slice) => findings.push(...scanner.push(slice)));
  */
 import { isUtf8 } from 'node:buffer';
-import { ScanPace, SLICE_BYTES, slices } from '../../inspect/scan-pace.js';
+import { runSteps, ScanPace, SLICE_BYTES, slices } from '../../inspect/scan-pace.js';
 import { applyMask, type Frame } from './frames.js';
 
 /**
@@ -66,16 +66,11 @@ export class MessageWork {
     }
   }
 
-  /**
-   * Run `steps` (a generator of bounded steps, e.g. stripSteps) to its end: each step
-   * counted against the budget, a turn for the event loop after each.
-   */
-  async steps<T>(steps: Generator<void, T>): Promise<T> {
-    for (;;) {
-      const r = this.pace.run(() => steps.next());
-      if (r.done) return r.value;
-      await this.turn(SLICE_BYTES);
-    }
+  /** Run `steps` (a generator of bounded steps, e.g. stripSteps) to its end, paced and within the budget. */
+  steps<T>(steps: Generator<void, T>): Promise<T> {
+    return runSteps(this.pace, steps, () => {
+      if (!this.live()) throw new SessionEnded();
+    });
   }
 
   /** A turn for the event loop when one is due; throws SessionEnded if the session ended meanwhile. */
