@@ -232,15 +232,22 @@ export class ResponseInspector implements BodyInspector {
         this.unflushed += piece.length;
         const turn = this.pace.pace(piece.length);
         if (turn) await turn;
-        // Text an extractor released at once (a whole SSE event, a JSON string): a slice of it per turn.
-        while (scanner.backlog === true) {
-          this.settle(this.pace.run(() => scanner.drain?.() ?? []));
-          const more = this.pace.pace(DRAIN_CHARS);
-          if (more) await more;
-        }
+        await this.drainBacklog(scanner);
       }
     }
-    if (last) this.settle(this.pace.run(() => scanner.end()));
+    if (!last) return;
+    this.settle(this.pace.run(() => scanner.closeInput?.() ?? []));
+    await this.drainBacklog(scanner);
+    this.settle(this.pace.run(() => scanner.end()));
+  }
+
+  /** Text an extractor released at once (a whole SSE event, a JSON string): a slice of it per turn. */
+  private async drainBacklog(scanner: ResponseScanner): Promise<void> {
+    while (scanner.backlog === true) {
+      this.settle(this.pace.run(() => scanner.drain?.() ?? []));
+      const turn = this.pace.pace(DRAIN_CHARS);
+      if (turn) await turn;
+    }
   }
 
   /** Record findings; blocking ones refuse the response (strip collects them instead). */

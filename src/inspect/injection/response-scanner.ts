@@ -44,6 +44,12 @@ export interface ResponseScanner {
    */
   readonly backlog?: boolean;
   drain?(): InjectionFinding[];
+  /**
+   * The body is complete: what the extractor still holds (an event's data, a JSON
+   * string) joins the backlog, DRAIN_CHARS of it scanned now; a paced caller drains the
+   * rest, then calls `end()`, which is then only the last window.
+   */
+  closeInput?(): InjectionFinding[];
 }
 
 /** Extracted characters scanned per `push` or `drain` (a window scan is ~1 ms per 8 Ki). */
@@ -92,6 +98,7 @@ export class StreamingResponseScanner implements ResponseScanner {
   private scanned = 0;
   private unscanned = 0;
   private ended = false;
+  private inputClosed = false;
   private pending = '';
 
   constructor(
@@ -130,10 +137,17 @@ export class StreamingResponseScanner implements ResponseScanner {
     return this.window.flush().filter(this.opts.keep);
   }
 
+  closeInput(): InjectionFinding[] {
+    if (this.ended || this.inputClosed) return [];
+    this.inputClosed = true;
+    return this.feed(this.decoder.decode(), true);
+  }
+
   end(): InjectionFinding[] {
     if (this.ended) return [];
+    const out = this.closeInput();
     this.ended = true;
-    const out = this.feed(this.decoder.decode(), true);
+    out.push(...this.window.finish().filter(this.opts.keep));
     if (this.unscanned > 0) {
       const f = withExcerpt(
         {
@@ -168,8 +182,7 @@ export class StreamingResponseScanner implements ResponseScanner {
       }
     }
     this.window.enqueue(text === '' ? [] : this.extractor.push(text));
-    if (!last) return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
-    this.window.enqueue(this.extractor.end());
-    return this.window.finish().filter(this.opts.keep);
+    if (last) this.window.enqueue(this.extractor.end());
+    return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
   }
 }
