@@ -24,6 +24,7 @@ import type { GateLimits } from './limits.js';
 import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
+import type { CredentialBroker } from '../credentials/broker/broker.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -75,6 +76,8 @@ export interface GateServices {
   readonly exchanges: LiveExchanges;
   /** Resolves a credential's `secret:` reference to its value; the only way to one. */
   readonly secrets: SecretResolver;
+  /** The credential broker (oauth2, token_exchange, jwt forms); absent in embedders that build services themselves. */
+  readonly broker?: CredentialBroker;
   /** Whether every audit sink that reports health is writing. */
   auditHealthy(): boolean;
   readonly timeouts: {

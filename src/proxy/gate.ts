@@ -11,6 +11,7 @@ import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
+import { startBroker, type GateBroker } from './gate-broker.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -88,6 +89,7 @@ export class Gate {
   private readonly limits: GateLimits;
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
+  private readonly broker: GateBroker;
 
   private constructor(
     opts: GateOptions,
@@ -99,6 +101,7 @@ export class Gate {
       ownRuntime: boolean;
       secrets: SecretResolver;
       stops: GateStops;
+      broker: GateBroker;
     },
   ) {
     const c = opts.loaded.config;
@@ -110,6 +113,7 @@ export class Gate {
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
+    this.broker = init.broker;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -141,6 +145,7 @@ export class Gate {
           ),
       }),
       secrets: init.secrets,
+      broker: init.broker.broker,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
@@ -236,12 +241,14 @@ export class Gate {
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
     let stops: GateStops | null = null;
+    let broker: GateBroker | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops });
+      broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, broker });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -265,10 +272,16 @@ export class Gate {
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
+      await broker?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Where the JWKS listener (`broker.jwks_listen`) listens, or null without one. */
+  get jwksAddress(): { host: string; port: number } | null {
+    return this.broker.jwks;
   }
 
   /** Where the control socket listens, or null when it could not be started (logged). */
@@ -392,6 +405,7 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
+    await this.broker.close();
     this.services.mcp.channels.closeAll();
     await Promise.all([this.services.pools.close(), this.stops.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
