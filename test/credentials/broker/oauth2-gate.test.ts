@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { exec, SLUICE_BIN } from '../../helpers/exec.js';
 import { proxyRequest, startTestGate, type TestGate } from '../../helpers/gate.js';
 import { startAuthServer, startResourceServer, type AuthServer, type ResourceServer } from '../../helpers/oauth-server.js';
 import { canary } from '../canary.js';
@@ -103,6 +104,21 @@ describe('oauth2 client_credentials: intent picks the token, the agent never see
     assert.equal(rec?.credential, 'crm_client');
     assert.equal(rec?.intent, 'ticket.create');
   });
+
+  test('sluice explain shows which credential each intent gets', async () => {
+    for (const [method, scope] of [
+      ['POST', 'tickets.write'],
+      ['GET', 'tickets.read'],
+    ] as const) {
+      const r = await exec(process.execPath, [SLUICE_BIN, 'explain', '--config', g.configFile, method, 'http://tickets.internal/tickets']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(`^credential: +crm_client \\(OAuth 2\\.0 client_credentials token from route:idp/token for client 'sluice-crm' scope '${scope}'`, 'm'),
+      );
+      assert.ok(!r.stdout.includes(CLIENT_SECRET));
+    }
+  });
 });
 
 describe('oauth2: refresh_token (rotated) and jwt_bearer grants', () => {
@@ -171,6 +187,13 @@ describe('oauth2: a token endpoint failure fails closed with token_endpoint_fail
       secret: crm_client
       allow_plaintext: true
       oauth2: { grant: client_credentials, token_url: "route:nowhere/token", client_id: sluice-crm }
+  - id: loopback-direct
+    hosts: [ssrf.internal]
+    route: tickets
+    credential:
+      secret: crm_client
+      allow_plaintext: true
+      oauth2: { grant: client_credentials, token_url: "https://127.0.0.1:${as.port}/token", client_id: sluice-crm }
 `;
     // Port 1 on loopback: nothing listens there, so the dial is refused.
     const yaml = rules(as, rs, extra).replace('routes:\n', 'routes:\n  nowhere:\n    url: http://127.0.0.1:1\n');
@@ -215,6 +238,15 @@ describe('oauth2: a token endpoint failure fails closed with token_endpoint_fail
     assert.equal(r.status, 502, r.body);
     assert.equal((JSON.parse(r.body) as { error: string }).error, 'token_endpoint_failed');
     assert.match(r.body, /could not be reached/);
+  });
+
+  test('a token URL on loopback without a route is refused by the SSRF check, never dialled', async () => {
+    const before = as.hits.client_credentials ?? 0;
+    const r = await proxyRequest(g, 'GET', 'http://ssrf.internal/tickets');
+    assert.equal(r.status, 502, r.body);
+    assert.equal((JSON.parse(r.body) as { error: string }).error, 'token_endpoint_failed');
+    assert.match(r.body, /SLUICE_SSRF_BLOCKED/);
+    assert.equal(as.hits.client_credentials ?? 0, before);
   });
 
   test('a failure is not cached: the next request, with the server back, gets a token', async () => {
