@@ -55,8 +55,9 @@ export interface AuthServer {
 export interface AuthServerOptions {
   clients: Record<string, string>;
   refreshToken?: string;
-  /** Verifies jwt-bearer assertions. */
+  /** Verifies jwt-bearer assertions, whose `aud` must be `assertionAudience` (default 'oauth-test-as'). */
   assertionKey?: KeyObject;
+  assertionAudience?: string;
   /** The gate's JWKS, for token-exchange subject tokens; a function since the gate starts later. */
   jwksUrl?: () => string;
   lifetimeSec?: number;
@@ -129,8 +130,10 @@ async function grantOk(
   if (grant === 'jwt_bearer') {
     if (!opts.assertionKey) return null;
     try {
-      await jwtVerify(form.get('assertion') ?? '', opts.assertionKey, { audience: 'oauth-test-as' });
-      return {};
+      const { payload } = await jwtVerify(form.get('assertion') ?? '', opts.assertionKey, { audience: opts.assertionAudience ?? 'oauth-test-as' });
+      // Google's grant carries the scopes in the assertion.
+      if (typeof payload.scope === 'string' && !form.has('scope')) form.set('scope', payload.scope);
+      return { iss: payload.iss };
     } catch {
       return null;
     }

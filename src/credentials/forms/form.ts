@@ -38,6 +38,7 @@ export interface CredentialInput {
   oauth2?: unknown;
   token_exchange?: unknown;
   jwt?: unknown;
+  gcp?: unknown;
   /** Allow injecting into plain HTTP (default: verified HTTPS only). */
   allow_plaintext?: boolean | undefined;
 }

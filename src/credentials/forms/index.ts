@@ -24,12 +24,13 @@ import { placeholderForm } from './placeholder.js';
 import type { PlaceholderCredential } from './placeholder.js';
 import { queryForm } from './query.js';
 import type { QueryCredential } from './query.js';
+import { gcpForm, type GcpCredential } from './gcp.js';
 import { jwtForm, type JwtCredential } from './jwt.js';
 import { oauth2Form, type OAuth2Credential } from './oauth2.js';
 import { tokenExchangeForm, type TokenExchangeCredential } from './token-exchange.js';
 
 export type { BasicCredential, HeaderCredential, PlaceholderCredential, QueryCredential };
-export type { JwtCredential, OAuth2Credential, TokenExchangeCredential };
+export type { GcpCredential, JwtCredential, OAuth2Credential, TokenExchangeCredential };
 export type { CredentialBase, CredentialForm, CredentialInput, CredentialIssue, InjectDeps, InjectionResult } from './form.js';
 export { SECRET_TEMPLATE, secretField } from './fields.js';
 
@@ -42,7 +43,8 @@ export type CredentialSpec =
   // Brokered: fetched, exchanged or minted per request's identity (credentials/broker/).
   | OAuth2Credential
   | TokenExchangeCredential
-  | JwtCredential;
+  | JwtCredential
+  | GcpCredential;
 export type CredentialType = CredentialSpec['type'];
 
 const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = {
@@ -53,6 +55,7 @@ const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = 
   oauth2: oauth2Form,
   token_exchange: tokenExchangeForm,
   jwt: jwtForm,
+  gcp: gcpForm,
 };
 
 /** The forms' types, in the order messages list them; each is also the config key that selects it. */
@@ -78,12 +81,13 @@ export const credentialConfigFields = {
   ...oauth2Form.configFields,
   ...tokenExchangeForm.configFields,
   ...jwtForm.configFields,
+  ...gcpForm.configFields,
 };
 
 /** The compiled spec's schema: the forms' own, told apart by `type`. */
 export const credentialSpecSchema = z.discriminatedUnion(
   'type',
-  [headerForm.schema, basicForm.schema, queryForm.schema, placeholderForm.schema, oauth2Form.schema, tokenExchangeForm.schema, jwtForm.schema],
+  [headerForm.schema, basicForm.schema, queryForm.schema, placeholderForm.schema, oauth2Form.schema, tokenExchangeForm.schema, jwtForm.schema, gcpForm.schema],
   {
     error: (issue) => (issue.code === 'invalid_union' ? unknownType((issue.input as { type?: unknown } | undefined)?.type) : undefined),
   },

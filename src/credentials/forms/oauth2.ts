@@ -17,13 +17,11 @@
  * //     oauth2: { grant: client_credentials, token_url: "route:idp/oauth/token", client_id: sluice, scope: tickets.write }
  * // compiled: { type: 'oauth2', secret: 'crm_client_secret', oauth2: { grant: 'client_credentials', token_url: ..., ... } }
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import * as z from 'zod';
 import { strictSection } from '../../config/fields.js';
 import type { BrokerCall, BrokerToken } from '../broker/broker.js';
+import { JWT_BEARER_GRANT, signAssertion } from '../broker/assertion.js';
 import { requestToken } from '../broker/token-request.js';
-import { failure } from '../broker/token-request.js';
 import { brokerOf, clientAuth, clientAuthField, endpointField, injectBearer, nameField, scopeField, secretText, tokenKey } from './broker-fields.js';
 import { secretField, specBase } from './fields.js';
 import type { CredentialBase, CredentialForm, CredentialIssue, InjectDeps } from './form.js';
@@ -51,10 +49,6 @@ export interface OAuth2Credential extends CredentialBase {
   type: 'oauth2';
   oauth2: OAuth2Section;
 }
-
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-/** RFC 7523 §3: the assertion lives minutes at most; the server refuses an older one. */
-const ASSERTION_TTL_SEC = 300;
 
 export const oauth2Form = {
   type: 'oauth2',
@@ -104,36 +98,13 @@ async function fetchToken(spec: OAuth2Credential, deps: InjectDeps, call: Broker
     form.set('refresh_token', broker.previous(key)?.refreshToken ?? secretText(deps, spec.secret));
     headers = clientAuth(o.client_auth, o.client_id ?? '', o.client_secret === undefined ? null : secretText(deps, o.client_secret), form);
   } else {
-    form.set('grant_type', JWT_BEARER);
-    form.set('assertion', await assertion(spec, deps, broker.now()));
+    const iss = o.client_id ?? o.subject ?? '';
+    const claims = { iss, sub: o.subject ?? iss, aud: o.assertion_audience ?? o.token_url };
+    form.set('grant_type', JWT_BEARER_GRANT);
+    form.set('assertion', await signAssertion(secretText(deps, spec.secret), spec.secret, claims, broker.now()));
   }
   if (o.scope !== undefined) form.set('scope', o.scope);
   if (o.audience !== undefined) form.set('audience', o.audience);
   const t = await requestToken(broker.transport, spec.secret, o.token_url, form, headers, broker.now());
   return { ...t, credential: spec.secret, owner: null };
-}
-
-/** RFC 7523 §3: iss (the client), sub, aud (the server), exp, iat, jti; signed with the stored key in its own algorithm. */
-async function assertion(spec: OAuth2Credential, deps: InjectDeps, now: number): Promise<string> {
-  const o = spec.oauth2;
-  const pem = secretText(deps, spec.secret);
-  let key;
-  try {
-    key = createPrivateKey(pem);
-  } catch {
-    throw failure(spec.secret, 'the jwt_bearer grant needs a PEM private key as its secret');
-  }
-  const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyType === 'ed25519' ? 'EdDSA' : key.asymmetricKeyType === 'ec' ? 'ES256' : null;
-  if (alg === null) throw failure(spec.secret, `the jwt_bearer grant cannot sign with a ${key.asymmetricKeyType ?? 'unknown'} key`);
-  const iat = Math.floor(now / 1000);
-  const issuer = o.client_id ?? o.subject ?? '';
-  return new SignJWT({})
-    .setProtectedHeader({ alg, typ: 'JWT' })
-    .setIssuer(issuer)
-    .setSubject(o.subject ?? issuer)
-    .setAudience(o.assertion_audience ?? o.token_url)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_TTL_SEC)
-    .setJti(randomUUID())
-    .sign(key);
 }

@@ -253,3 +253,47 @@ describe('oauth2: a token endpoint failure fails closed with token_endpoint_fail
     assert.equal((await proxyRequest(g, 'GET', 'http://tickets.internal/tickets')).status, 200);
   });
 });
+
+describe('gcp: a service-account key file from the store becomes an access token', () => {
+  let as: AuthServer;
+  let rs: ResourceServer;
+  let g: TestGate;
+  const keyFile = JSON.stringify({
+    type: 'service_account',
+    client_email: 'sluice@project.iam.gserviceaccount.com',
+    private_key: SIGNING_PEM,
+    token_uri: 'https://oauth2.googleapis.com/token',
+  });
+
+  before(async () => {
+    as = await startAuthServer({ clients: {}, assertionKey: publicKey, assertionAudience: 'https://oauth2.googleapis.com/token' });
+    rs = await startResourceServer(as);
+    g = await startTestGate(
+      `
+routes:
+  idp: { url: "http://127.0.0.1:${as.port}" }
+  tickets: { url: "http://127.0.0.1:${rs.port}" }
+rules:
+  - id: gcs
+    hosts: [storage.internal]
+    route: tickets
+    credential: { secret: gcp_sa, allow_plaintext: true, gcp: { scopes: [tickets.read], token_url: "route:idp/token" } }
+`,
+      { secrets: { gcp_sa: keyFile } },
+    );
+  });
+  after(async () => {
+    await g.close();
+    await rs.close();
+    await as.close();
+  });
+
+  test('the assertion names the service account, carries the scopes and is signed with its key', async () => {
+    const r = await proxyRequest(g, 'GET', 'http://storage.internal/tickets');
+    assert.equal(r.status, 200, r.body);
+    const body = JSON.parse(r.body) as { grant: string; scope: string; subject: { iss: string } };
+    assert.deepEqual([body.grant, body.scope, body.subject.iss], ['jwt_bearer', 'tickets.read', 'sluice@project.iam.gserviceaccount.com']);
+    assert.ok(!r.body.includes('PRIVATE KEY'));
+    assert.equal(g.audit.records.at(-1)?.credential, 'gcp_sa');
+  });
+});
