@@ -39,6 +39,7 @@ export interface CredentialInput {
   token_exchange?: unknown;
   jwt?: unknown;
   gcp?: unknown;
+  hmac?: unknown;
   /** Allow injecting into plain HTTP (default: verified HTTPS only). */
   allow_plaintext?: boolean | undefined;
 }
@@ -55,6 +56,8 @@ export interface InjectDeps {
   resolve(ref: string): Buffer;
   /** Body bytes examined for placeholders (default 1 MiB); see placeholder-stream.ts. */
   maxBodyBytes?: number | undefined;
+  /** The request's method, for a form that signs the request (hmac). */
+  method?: string | undefined;
   /** The credential broker and who the request is for: what the brokered forms fetch, exchange or mint with. */
   broker?: BrokerCall | undefined;
 }

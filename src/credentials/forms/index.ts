@@ -25,12 +25,13 @@ import type { PlaceholderCredential } from './placeholder.js';
 import { queryForm } from './query.js';
 import type { QueryCredential } from './query.js';
 import { gcpForm, type GcpCredential } from './gcp.js';
+import { hmacForm, type HmacCredential } from './hmac.js';
 import { jwtForm, type JwtCredential } from './jwt.js';
 import { oauth2Form, type OAuth2Credential } from './oauth2.js';
 import { tokenExchangeForm, type TokenExchangeCredential } from './token-exchange.js';
 
 export type { BasicCredential, HeaderCredential, PlaceholderCredential, QueryCredential };
-export type { GcpCredential, JwtCredential, OAuth2Credential, TokenExchangeCredential };
+export type { GcpCredential, HmacCredential, JwtCredential, OAuth2Credential, TokenExchangeCredential };
 export type { CredentialBase, CredentialForm, CredentialInput, CredentialIssue, InjectDeps, InjectionResult } from './form.js';
 export { SECRET_TEMPLATE, secretField } from './fields.js';
 
@@ -44,7 +45,9 @@ export type CredentialSpec =
   | OAuth2Credential
   | TokenExchangeCredential
   | JwtCredential
-  | GcpCredential;
+  | GcpCredential
+  // Signs the final request: HMAC over the rule's canonical string.
+  | HmacCredential;
 export type CredentialType = CredentialSpec['type'];
 
 const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = {
@@ -56,6 +59,7 @@ const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = 
   token_exchange: tokenExchangeForm,
   jwt: jwtForm,
   gcp: gcpForm,
+  hmac: hmacForm,
 };
 
 /** The forms' types, in the order messages list them; each is also the config key that selects it. */
@@ -82,12 +86,23 @@ export const credentialConfigFields = {
   ...tokenExchangeForm.configFields,
   ...jwtForm.configFields,
   ...gcpForm.configFields,
+  ...hmacForm.configFields,
 };
 
 /** The compiled spec's schema: the forms' own, told apart by `type`. */
 export const credentialSpecSchema = z.discriminatedUnion(
   'type',
-  [headerForm.schema, basicForm.schema, queryForm.schema, placeholderForm.schema, oauth2Form.schema, tokenExchangeForm.schema, jwtForm.schema, gcpForm.schema],
+  [
+    headerForm.schema,
+    basicForm.schema,
+    queryForm.schema,
+    placeholderForm.schema,
+    oauth2Form.schema,
+    tokenExchangeForm.schema,
+    jwtForm.schema,
+    gcpForm.schema,
+    hmacForm.schema,
+  ],
   {
     error: (issue) => (issue.code === 'invalid_union' ? unknownType((issue.input as { type?: unknown } | undefined)?.type) : undefined),
   },

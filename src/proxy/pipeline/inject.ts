@@ -38,6 +38,7 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
         if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
         return value;
       },
+      method: x.req.method,
       // The brokered forms (oauth2, token_exchange, jwt): who the token is for, and its needles on the scrub list too.
       broker: gate.broker && {
         broker: gate.broker,
