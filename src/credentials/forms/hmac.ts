@@ -16,6 +16,7 @@
  * // sets:     x-timestamp: 1733500000   x-signature: v1=5f0c...
  */
 import { createHash, createHmac } from 'node:crypto';
+import { Readable } from 'node:stream';
 import * as z from 'zod';
 import { intInRange, strictSection } from '../../config/fields.js';
 import { headerNameField } from '../../config/rule-fields.js';
@@ -124,8 +125,7 @@ async function readBody(view: RequestView, spec: HmacCredential, max: number): P
     chunks.push(chunk);
   }
   const whole = Buffer.concat(chunks);
-  view.body = (async function* once() {
-    yield whole;
-  })();
+  // The bytes that were signed, as one chunk.
+  view.body = Readable.from([whole]);
   return whole;
 }
