@@ -16,6 +16,7 @@
  */
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { CredentialError } from '../errors.js';
 import { reflectionNeedles } from '../reflection-needles.js';
 import { loadBrokerKey, BROKER_ALG } from './signing-key.js';
 import type { BrokerKey } from './signing-key.js';
@@ -70,6 +71,13 @@ export interface BrokerOptions {
   onRevoke?: (credential: string, ok: boolean, err?: unknown) => void;
 }
 
+/**
+ * Revocations remembered for fetches under way: a fetch lasts seconds (token_timeout),
+ * and only so long, since an agent's revocation lets its later tokens through.
+ */
+const MAX_RECENT = 1024;
+const RECENT_MS = 60_000;
+
 export class CredentialBroker {
   readonly transport: TokenTransport;
   readonly issuer: string;
@@ -78,6 +86,8 @@ export class CredentialBroker {
   /** Loaded (or created) on first use: a gate whose rules mint nothing writes no key. */
   #key: Promise<BrokerKey> | null = null;
   readonly #onRevoke: NonNullable<BrokerOptions['onRevoke']>;
+  /** The latest revocations: a token whose fetch was under way when its workflow was revoked is not kept. */
+  readonly #recent: { e: RevokedIdentity; at: number }[] = [];
 
   constructor(opts: BrokerOptions) {
     this.transport = opts.transport;
@@ -110,6 +120,14 @@ export class CredentialBroker {
   token(key: string, fetch: () => Promise<BrokerToken>): Promise<BrokerToken> {
     return this.#tokens.get(key, async () => {
       const t = await fetch();
+      const owner = t.owner;
+      const since = this.now() - RECENT_MS;
+      if (owner !== null && this.#recent.some((r) => r.at >= since && names(r.e, owner))) {
+        this.#dispose([t]);
+        throw new CredentialError('credential_unavailable', `credential '${t.credential}': the workflow was revoked while its token was fetched`, {
+          ref: t.credential,
+        });
+      }
       t.needles = reflectionNeedles(Buffer.from(t.accessToken, 'utf8'));
       return t;
     });
@@ -146,7 +164,14 @@ export class CredentialBroker {
    */
   revoked(entries: readonly RevokedIdentity[]): void {
     if (entries.length === 0) return;
-    const gone = this.#tokens.forget((_key, t) => t.owner !== null && entries.some((e) => names(e, t.owner!)));
+    const at = this.now();
+    for (const e of entries) this.#recent.push({ e, at });
+    if (this.#recent.length > MAX_RECENT) this.#recent.splice(0, this.#recent.length - MAX_RECENT);
+    this.#dispose(this.#tokens.forget((_key, t) => t.owner !== null && entries.some((e) => names(e, t.owner!))));
+  }
+
+  /** Revoke upstream each token that can be (never awaited; each outcome to `onRevoke`). */
+  #dispose(gone: readonly BrokerToken[]): void {
     for (const t of gone) {
       if (!t.revoke) continue;
       t.revoke().then(

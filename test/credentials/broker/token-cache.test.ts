@@ -102,3 +102,32 @@ describe('the oauth2 form on a moved clock, against a real authorization server'
     assert.match(seen[2]!, /^Bearer at-client_credentials-/);
   });
 });
+
+describe('a workflow revoked while its token is being made', () => {
+  test('the token is not kept and the request fails closed; a later workflow is served', async () => {
+    const transport: TokenTransport = { post: () => Promise.reject(new Error('not used')) };
+    const broker = new CredentialBroker({ dataDir: await mkdtemp(join(tmpdir(), 'sluice-broker-')), transport });
+    const spec = credentialFromConfig({ jwt: { audience: 'orders-api' } });
+    const who = (session: string): { tenant: string; agent: string; session: string; human: null; tokenId: string } => ({
+      tenant: 'acme',
+      agent: 'bot',
+      session,
+      human: null,
+      tokenId: `tok-${session}`,
+    });
+    const inject = (session: string): Promise<unknown> =>
+      Promise.resolve(
+        injectCredential({ headers: {}, path: '/' }, spec, {
+          resolve: () => Buffer.alloc(0),
+          broker: { broker, who: who(session), intent: 'order.read', rule: 'r', reflect: () => undefined },
+        }),
+      );
+    // The key loads asynchronously, so the revocation lands while the token is being minted.
+    const pending = inject('wf-gone');
+    broker.revoked([{ kind: 'session', value: 'wf-gone', tenant: null }]);
+    await assert.rejects(pending, /the workflow was revoked while its token was fetched/);
+    assert.equal(broker.size, 0);
+    await inject('wf-next');
+    assert.equal(broker.size, 1);
+  });
+});
