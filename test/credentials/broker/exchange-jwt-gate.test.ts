@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { controlCall } from '../../../src/control/control-client.js';
+import type { RunAnswer } from '../../../src/control/protocol.js';
 import { waitFor } from '../../helpers/cli-e2e.js';
 import { exec, SLUICE_BIN } from '../../helpers/exec.js';
 import { proxyAuth, proxyRequest, startTestGate, type TestGate } from '../../helpers/gate.js';
@@ -122,6 +124,18 @@ rules:
     assert.ok(!as.revoked.includes(second!.token));
     assert.ok(!JSON.stringify(g.logs).includes(first!.token), 'the log names the credential, never the token');
     assert.ok(g.logs.some((l) => l.credential === 'sts_client' && /revoked at the authorization server/.test(String(l.msg))));
+  });
+
+  test('the end of a run (control socket /v1/runs/end) revokes its workflow’s exchanged token', async () => {
+    const socket = g.gate.controlSocket!;
+    const run = await controlCall<RunAnswer>(socket, 'POST', '/v1/runs', { tenant: 'acme', agent: 'test-agent' });
+    const r = await proxyRequest(g, 'GET', 'http://tickets.internal/tickets', { auth: proxyAuth(run.alias) });
+    assert.equal(r.status, 200, r.body);
+    const mine = [...as.issued.values()].find((t) => t.grant === 'token_exchange' && t.subject.workflow === run.identity.session);
+    assert.ok(mine);
+    await controlCall(socket, 'POST', '/v1/runs/end', { token: run.token, alias: run.alias });
+    await waitFor('the revocation at the AS', () => (as.revoked.includes(mine.token) ? true : undefined));
+    assert.equal(mine.revoked, true);
   });
 
   test('a minted JWT verifies through the JWKS endpoint; its claims name the workflow and intent; it lives minutes', async () => {
