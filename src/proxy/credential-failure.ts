@@ -6,6 +6,7 @@ export function credentialRejection(err: unknown, rule: string | null): unknown 
   const c = findCredentialError(err);
   if (!c) return err;
   if (c.reason === 'placeholder_not_allowed') return new Rejection('placeholder_denied', c.message, rule);
+  if (c.reason === 'token_endpoint_failed') return new Rejection('token_endpoint_failed', c.message, rule);
   return new Rejection('credential_unavailable', c.message, rule);
 }
 

@@ -12,6 +12,7 @@ import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
+import { startBroker, type GateBroker } from './gate-broker.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -92,6 +93,7 @@ export class Gate {
   private readonly limits: GateLimits;
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
+  private readonly broker: GateBroker;
 
   private constructor(
     opts: GateOptions,
@@ -104,6 +106,7 @@ export class Gate {
       secrets: SecretResolver;
       stops: GateStops;
       budgets: GateBudgets;
+      broker: GateBroker;
     },
   ) {
     const c = opts.loaded.config;
@@ -116,6 +119,7 @@ export class Gate {
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
     this.budgets = init.budgets;
+    this.broker = init.broker;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -149,6 +153,7 @@ export class Gate {
           ),
       }),
       secrets: init.secrets,
+      broker: init.broker.broker,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
@@ -245,13 +250,15 @@ export class Gate {
       }));
     let stops: GateStops | null = null;
     let budgets: GateBudgets | null = null;
+    let broker: GateBroker | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets });
+      broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -276,10 +283,16 @@ export class Gate {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
+      await broker?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Where the JWKS listener (`broker.jwks_listen`) listens, or null without one. */
+  get jwksAddress(): { host: string; port: number } | null {
+    return this.broker.jwks;
   }
 
   /** Where the control socket listens, or null when it could not be started (logged). */
@@ -403,6 +416,7 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
+    await this.broker.close();
     this.services.mcp.channels.closeAll();
     await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).

@@ -101,6 +101,7 @@ void test('a minimal file gets every default', () => {
     control: { socket: '/etc/sluice/control.sock', mint: [] },
     middleware: [],
     state: { backend: 'sqlite' },
+    broker: { token_skew: 60_000, token_cache_size: 10_000, token_timeout: 10_000, issuer: 'sluice' },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');

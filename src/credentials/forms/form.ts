@@ -12,6 +12,7 @@
  */
 import type * as z from 'zod';
 import type { PlaceholderPlace, RequestView } from '../inject-placeholder.js';
+import type { BrokerCall } from '../broker/broker.js';
 
 /** What every compiled credential carries, whatever its form. */
 export interface CredentialBase {
@@ -26,12 +27,19 @@ export interface CredentialBase {
 
 /** A rule's credential as the config file writes it: `secret` plus exactly one form's keys. */
 export interface CredentialInput {
-  secret: string;
+  /** Absent only for a form that needs no secret (`secretless`: the minted JWT). */
+  secret?: string | undefined;
   header?: string | undefined;
   value?: string | undefined;
   basic?: { username: string } | undefined;
   query?: string | undefined;
   placeholder?: { in: readonly PlaceholderPlace[] } | undefined;
+  /** The brokered forms' sections (forms/oauth2.ts, token-exchange.ts, jwt.ts), checked by their own schemas. */
+  oauth2?: unknown;
+  token_exchange?: unknown;
+  jwt?: unknown;
+  gcp?: unknown;
+  hmac?: unknown;
   /** Allow injecting into plain HTTP (default: verified HTTPS only). */
   allow_plaintext?: boolean | undefined;
 }
@@ -48,6 +56,10 @@ export interface InjectDeps {
   resolve(ref: string): Buffer;
   /** Body bytes examined for placeholders (default 1 MiB); see placeholder-stream.ts. */
   maxBodyBytes?: number | undefined;
+  /** The request's method, for a form that signs the request (hmac). */
+  method?: string | undefined;
+  /** The credential broker and who the request is for: what the brokered forms fetch, exchange or mint with. */
+  broker?: BrokerCall | undefined;
 }
 
 /** What an injection changed, never the value. */
@@ -70,7 +82,9 @@ export interface CredentialForm<S extends CredentialBase & { type: string }> {
   /** How this form's keys combine, checked on every `credential:` map whatever its form. */
   configIssues(raw: Readonly<Record<string, unknown>>): CredentialIssue[];
   /** A map that selects this form (checked) to its compiled spec, without allowPlaintext. */
-  fromConfig(c: CredentialInput): S;
+  fromConfig(c: CredentialInput & { secret: string }): S;
+  /** The form needs no `secret:` (it mints its own credential). */
+  readonly secretless?: true;
   /** The compiled spec's schema, built from the same fields as `configFields`. */
   readonly schema: z.ZodObject;
   /** One line saying what the credential does, naming the secret's reference, never its value. */

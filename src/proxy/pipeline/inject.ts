@@ -38,6 +38,17 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
         if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
         return value;
       },
+      method: x.req.method,
+      // The brokered forms (oauth2, token_exchange, jwt): who the token is for, and its needles on the scrub list too.
+      broker: gate.broker && {
+        broker: gate.broker,
+        who: x.principal,
+        intent: d.intent,
+        rule: d.rule,
+        reflect: (needles: readonly Buffer[]) => {
+          if (needles.length > 0) scrub = Object.freeze([...scrub, ...needles]);
+        },
+      },
     });
   } catch (err) {
     throw credentialRejection(err, d.rule);
@@ -47,6 +58,8 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
     return pending.then(
       () => done(x, scrub, next),
       (err: unknown) => {
+        // The record names the credential whose token could not be had (its reference, never a value).
+        x.credential = spec.secret;
         throw credentialRejection(err, d.rule);
       },
     );
