@@ -32,6 +32,7 @@ export interface CredentialInput {
   basic?: { username: string } | undefined;
   query?: string | undefined;
   placeholder?: { in: readonly PlaceholderPlace[] } | undefined;
+  aws_sigv4?: AwsSigv4Input | undefined;
   /** Allow injecting into plain HTTP (default: verified HTTPS only). */
   allow_plaintext?: boolean | undefined;
 }
@@ -48,6 +49,32 @@ export interface InjectDeps {
   resolve(ref: string): Buffer;
   /** Body bytes examined for placeholders (default 1 MiB); see placeholder-stream.ts. */
   maxBodyBytes?: number | undefined;
+  // Forms that sign the request or fetch a credential (aws_sigv4): the method, who asks, and the gate's vetted dial.
+  /** The request's method (a request signature covers it). */
+  method?: string | undefined;
+  /** Who is asking, for per-session credentials; null without an identity. */
+  who?: BrokerIdentity | null | undefined;
+  /** An HTTP call through the gate's own resolver and SSRF checks (token and STS endpoints). */
+  fetch?: BrokerFetch | undefined;
+}
+
+/** Who a brokered credential is fetched for. */
+export interface BrokerIdentity {
+  tenant: string;
+  agent: string;
+  session: string;
+}
+
+/** One bounded HTTP exchange through the gate's vetted dial; rejects when it cannot be made. */
+export type BrokerFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; body: string }>;
+
+/** The `aws_sigv4:` map of a rule's credential (forms/aws-sigv4.ts). */
+export interface AwsSigv4Input {
+  service?: string | undefined;
+  region?: string | undefined;
+  role_arn?: string | undefined;
+  sts_endpoint?: string | undefined;
+  session_duration?: number | undefined;
 }
 
 /** What an injection changed, never the value. */

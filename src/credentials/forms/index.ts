@@ -15,6 +15,8 @@
 import * as z from 'zod';
 import { describeValue } from '../../config/describe-value.js';
 import { plainIssueMessage } from '../../config/issue-message.js';
+import { awsSigv4Form } from './aws-sigv4.js';
+import type { AwsSigv4Credential } from './aws-sigv4.js';
 import { basicForm } from './basic.js';
 import type { BasicCredential } from './basic.js';
 import type { CredentialForm, CredentialInput, CredentialIssue } from './form.js';
@@ -26,11 +28,13 @@ import { queryForm } from './query.js';
 import type { QueryCredential } from './query.js';
 
 export type { BasicCredential, HeaderCredential, PlaceholderCredential, QueryCredential };
+export type { AwsSigv4Credential };
 export type { CredentialBase, CredentialForm, CredentialInput, CredentialIssue, InjectDeps, InjectionResult } from './form.js';
+export type { BrokerFetch, BrokerIdentity } from './form.js';
 export { SECRET_TEMPLATE, secretField } from './fields.js';
 
 /** A compiled credential: what a Decision carries and the injector reads. */
-export type CredentialSpec = HeaderCredential | BasicCredential | QueryCredential | PlaceholderCredential;
+export type CredentialSpec = HeaderCredential | BasicCredential | QueryCredential | PlaceholderCredential | AwsSigv4Credential;
 export type CredentialType = CredentialSpec['type'];
 
 const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = {
@@ -38,6 +42,7 @@ const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = 
   basic: basicForm,
   query: queryForm,
   placeholder: placeholderForm,
+  aws_sigv4: awsSigv4Form,
 };
 
 /** The forms' types, in the order messages list them; each is also the config key that selects it. */
@@ -60,12 +65,17 @@ export const credentialConfigFields = {
   ...basicForm.configFields,
   ...queryForm.configFields,
   ...placeholderForm.configFields,
+  ...awsSigv4Form.configFields,
 };
 
 /** The compiled spec's schema: the forms' own, told apart by `type`. */
-export const credentialSpecSchema = z.discriminatedUnion('type', [headerForm.schema, basicForm.schema, queryForm.schema, placeholderForm.schema], {
-  error: (issue) => (issue.code === 'invalid_union' ? unknownType((issue.input as { type?: unknown } | undefined)?.type) : undefined),
-});
+export const credentialSpecSchema = z.discriminatedUnion(
+  'type',
+  [headerForm.schema, basicForm.schema, queryForm.schema, placeholderForm.schema, awsSigv4Form.schema],
+  {
+    error: (issue) => (issue.code === 'invalid_union' ? unknownType((issue.input as { type?: unknown } | undefined)?.type) : undefined),
+  },
+);
 
 /** How the keys of a `credential:` map combine: exactly one form, and each form's own rules. */
 export function credentialConfigIssues(raw: Readonly<Record<string, unknown>>): CredentialIssue[] {

@@ -3,6 +3,7 @@ import { assertNoViolations, placeholderViolations } from '../../credentials/inj
 import { swapBodyPlaceholders } from '../../credentials/placeholder-stream.js';
 import { reflectionNeedles } from '../../credentials/reflection-needles.js';
 import { credentialRejection } from '../credential-failure.js';
+import { vettedFetch } from '../vetted-fetch.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -38,6 +39,10 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
         if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
         return value;
       },
+      // For forms that sign or fetch (aws_sigv4): the method signed, who asks, the gate's vetted dial.
+      method: x.req.method,
+      who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
+      fetch: vettedFetch(state.resolver, gate.pools),
     });
   } catch (err) {
     throw credentialRejection(err, d.rule);
