@@ -62,3 +62,30 @@ export function takeAgentSignature(view: RequestView, secretRef: string): AgentS
     payloadClaim,
   };
 }
+
+/** A SigV4 Authorization header and nothing else: every part but the key id is structure (dates, names, hex). */
+const EXACT_SIGNATURE =
+  /^AWS4-HMAC-SHA256 Credential=([A-Za-z0-9_.-]{1,128})\/\d{8}\/[a-z0-9-]{1,64}\/[a-z0-9-]{1,64}\/aws4_request, ?SignedHeaders=[a-z0-9;_-]{1,4096}, ?Signature=[0-9a-f]{64}$/;
+
+/**
+ * Run the outbound DLP `scan` with a SigV4 Authorization header reduced to its access
+ * key id, for a rule whose aws_sigv4 credential strips that header anyway: the
+ * signature's hex and the `Credential=` label read as a generic token, but a real
+ * key id (AKIA..., ASIA...) is still found and refused. A header of any other shape is
+ * scanned whole. What the scan redacts in the key id is not put back.
+ *
+ * @example
+ * scanningKeyIdOnly(up.headers, () => inspectHead(dlp, x, profile, up));
+ */
+export function scanningKeyIdOnly(headers: RequestView['headers'], scan: () => void): void {
+  const whole = headers.authorization;
+  const id = typeof whole === 'string' ? EXACT_SIGNATURE.exec(whole)?.[1] : undefined;
+  if (whole === undefined || id === undefined) return scan();
+  headers.authorization = id;
+  try {
+    scan();
+  } finally {
+    if (headers.authorization === id) headers.authorization = whole;
+    else delete headers.authorization;
+  }
+}
