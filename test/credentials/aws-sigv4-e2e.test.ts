@@ -217,6 +217,7 @@ tls:
       { op: 'put', ...s3, bucket: 'b', key: 'leak-header', body: 'x', metadata: { note: REAL_ID } },
       { op: 'put', ...s3, bucket: 'b', key: 'leak-body', body: `key id ${REAL_ID}` },
       { op: 'get', ...s3, bucket: 'b', key: 'hello.txt', cacheControl: REAL_ID },
+      { op: 'putStream', ...s3, bucket: 'b', key: 'leak-stream', body: `streamed key id ${REAL_ID}` },
     ]);
     assert.deepEqual(
       results.map((r) => [r.ok, r.status]),
@@ -224,14 +225,19 @@ tls:
         [false, 403],
         [false, 403],
         [false, 403],
+        [false, 403],
       ],
     );
-    assert.equal(aws.objects.has('/b/leak-header'), false);
-    assert.equal(aws.objects.has('/b/leak-body'), false);
-    const recs = (await auditQuery(d.configFile, ['--host', S3])).slice(-3);
+    for (const key of ['leak-header', 'leak-body', 'leak-stream']) assert.equal(aws.objects.has(`/b/${key}`), false, key);
+    const recs = (await auditQuery(d.configFile, ['--host', S3])).slice(-4);
     assert.deepEqual(
-      recs.map((r) => r.reason),
-      ['dlp_blocked', 'dlp_blocked', 'dlp_blocked'],
+      recs.map((r) => [r.reason, r.findings.map((f) => f.type).join()]),
+      [
+        ['dlp_blocked', 'aws_access_key_id'],
+        ['dlp_blocked', 'aws_access_key_id'],
+        ['dlp_blocked', 'aws_access_key_id'],
+        ['dlp_blocked', 'aws_access_key_id'],
+      ],
     );
   });
 

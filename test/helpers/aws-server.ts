@@ -60,29 +60,46 @@ function unchunk(body: Buffer): Buffer {
   }
 }
 
-/** Whether the request's signature is what aws4 computes with `key`, from the request as it arrived. */
-function verify(req: IncomingMessage, body: Buffer, m: RegExpExecArray, key: AwsKey): boolean {
-  const [, , , region, service, signedList, signature] = m;
+/** A request as it arrived, for checkSignature. */
+export interface ArrivedRequest {
+  method: string;
+  /** Origin form, query included. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Whether the request's SigV4 signature is what aws4 computes with the secret `keys`
+ * holds for its access key id: null without a SigV4 Authorization header, false for
+ * an unknown key id, a payload hash that is not the body's, or a missing session token.
+ */
+export function checkSignature(req: ArrivedRequest, keys: ReadonlyMap<string, AwsKey>): boolean | null {
+  const m = AUTH.exec(String(req.headers.authorization ?? ''));
+  if (!m) return null;
+  const [, accessKeyId, , region, service, signedList, signature] = m;
+  const key = keys.get(accessKeyId!);
+  if (key === undefined) return false;
   const headers: Record<string, string> = {};
   for (const name of signedList!.split(';')) {
     const v = req.headers[name];
     headers[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
   }
   const claimed = headers['x-amz-content-sha256'];
-  if (claimed !== undefined && /^[0-9a-f]{64}$/.test(claimed) && claimed !== createHash('sha256').update(body).digest('hex')) return false;
+  if (claimed !== undefined && /^[0-9a-f]{64}$/.test(claimed) && claimed !== createHash('sha256').update(req.body).digest('hex')) return false;
   if (key.sessionToken !== undefined && headers['x-amz-security-token'] !== key.sessionToken) return false;
   const signer = new aws4.RequestSigner(
     {
-      host: req.headers.host,
+      host: headers.host,
       method: req.method,
       path: req.url,
       service,
       region,
       headers,
-      body: claimed === undefined ? body : undefined,
+      body: claimed === undefined ? req.body : undefined,
       doNotModifyHeaders: true,
     },
-    { accessKeyId: m[1]!, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+    { accessKeyId: accessKeyId!, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
   );
   signer.datetime = headers['x-amz-date'];
   return signer.signature() === signature;
@@ -135,11 +152,10 @@ export async function startAwsServer(names: readonly string[], keys: Record<stri
     req.on('end', () => {
       const body = Buffer.concat(parts);
       const m = AUTH.exec(String(req.headers.authorization ?? ''));
-      if (!m) return xmlError(res, 403, 'MissingAuthenticationToken');
-      const key = s.keys.get(m[1]!);
-      const ok = key !== undefined && verify(req, body, m, key);
+      const ok = checkSignature({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, s.keys);
+      if (!m || ok === null) return xmlError(res, 403, 'MissingAuthenticationToken');
       s.seen.push({ service: m[4]!, accessKeyId: m[1]!, ok, headers: req.headers });
-      if (!ok) return xmlError(res, 403, key ? 'SignatureDoesNotMatch' : 'InvalidAccessKeyId', m[1]);
+      if (!ok) return xmlError(res, 403, s.keys.has(m[1]!) ? 'SignatureDoesNotMatch' : 'InvalidAccessKeyId', m[1]);
       if (m[4] === 'sts') return sts(res, new URLSearchParams(body.toString('utf8')), m[1]!, s);
       s3(req, res, body, s);
     });
