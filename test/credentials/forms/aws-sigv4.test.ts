@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import aws4 from 'aws4';
 import { scanningKeyIdOnly } from '../../../src/credentials/aws/agent-signature.js';
@@ -35,8 +36,8 @@ function agentRequest(
   return { method, headers: lower, path, ...(body === undefined ? {} : { body: toStream(Buffer.from(body)) }) };
 }
 
-async function* toStream(...parts: Buffer[]): AsyncGenerator<Buffer> {
-  for (const p of parts) yield p;
+function toStream(...parts: Buffer[]): AsyncIterable<Buffer> {
+  return Readable.from(parts) as AsyncIterable<Buffer>;
 }
 
 async function drain(body: AsyncIterable<Buffer> | undefined): Promise<Buffer> {
