@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import aws4 from 'aws4';
+import { parseConfig } from '../../../src/config/load.js';
 import { scanningKeyIdOnly } from '../../../src/credentials/aws/agent-signature.js';
 import { awsSigv4Form } from '../../../src/credentials/forms/aws-sigv4.js';
 import type { AwsSigv4Credential } from '../../../src/credentials/forms/aws-sigv4.js';
@@ -73,6 +75,18 @@ void test('aws_sigv4 config: every key optional; role ARN and endpoint checked; 
     "rules[0].credential.aws_sigv4.sts_endpoint: 'sts_endpoint' goes with role_arn (AssumeRole); add role_arn or remove it",
   ]);
   assert.match(checkCredential({ ...spec, roleArn: 'arn:aws:iam::123456789012:role/x', durationSeconds: 60 }) ?? '', /durationSeconds/);
+});
+
+void test("the README's AWS example loads as written", async () => {
+  const readme = await readFile(new URL('../../../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('#### AWS (Signature Version 4)'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(yaml !== undefined);
+  const loaded = parseConfig(`version: 1\n${yaml}`, '/etc/sluice/sluice.yaml');
+  assert.deepEqual(
+    loaded.config.rules.map((r) => r.credential?.aws_sigv4?.role_arn ?? r.credential?.aws_sigv4?.service ?? '-'),
+    ['-', 'sts', 'arn:aws:iam::123456789012:role/agent-s3'],
+  );
 });
 
 void test('aws_sigv4 explain names the secret, service, region and role, never a value', () => {
