@@ -36,6 +36,7 @@ interface Result {
   message?: string;
   body?: string;
   arn?: string;
+  same?: boolean;
 }
 
 describe('aws_sigv4: the AWS SDK v3 under sluice run, signed by the gate', () => {
@@ -137,6 +138,28 @@ tls:
     assert.ok(recent.every((s) => s.ok && s.accessKeyId === REAL_ID));
     assert.equal(recent[2]!.headers['x-amz-content-sha256'], 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
     assert.equal(aws.objects.get('/b/hello.txt')?.toString(), 'hello through the gate');
+  });
+
+  test('large uploads: within the window the gate hashes the body; over it (3 MiB, Expect: 100-continue) it streams, hash checked', async () => {
+    const s3 = at(S3);
+    const { results } = await agent([
+      { op: 'put', ...s3, bucket: 'b', key: 'mid', size: 900 * 1024 },
+      { op: 'get', ...s3, bucket: 'b', key: 'mid', size: 900 * 1024 },
+      { op: 'put', ...s3, bucket: 'b', key: 'big', size: 3 * 1024 * 1024 },
+      { op: 'get', ...s3, bucket: 'b', key: 'big', size: 3 * 1024 * 1024 },
+    ]);
+    assert.deepEqual(
+      results.map((r) => [r.op, r.ok, r.same, r.message ?? '']),
+      [
+        ['put', true, undefined, ''],
+        ['get', true, true, ''],
+        ['put', true, undefined, ''],
+        ['get', true, true, ''],
+      ],
+    );
+    const bigPut = aws.seen.filter((s) => s.headers['content-length'] === String(3 * 1024 * 1024)).at(-1);
+    assert.ok(bigPut?.ok);
+    assert.match(String(bigPut.headers['x-amz-content-sha256']), /^[0-9a-f]{64}$/);
   });
 
   test('the agent holds only placeholders; audit records name the credential and the rule', async () => {

@@ -23,6 +23,8 @@ interface Op {
   bucket?: string;
   key?: string;
   body?: string;
+  /** A body of this many bytes ('a' to 'z' repeated) instead of `body`; `get` then answers its length. */
+  size?: number;
   metadata?: Record<string, string>;
   cacheControl?: string;
 }
@@ -32,14 +34,22 @@ const proxy = process.env.HTTPS_PROXY;
 const requestHandler = proxy ? { httpsAgent: new HttpsProxyAgent(proxy) } : {};
 const common = (o: Op) => ({ endpoint: o.endpoint, region: o.region, requestHandler, maxAttempts: 1 });
 
+function sized(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = 97 + (i % 26);
+  return b;
+}
+
 async function run(o: Op): Promise<Record<string, unknown>> {
   const s3 = new S3Client({ ...common(o), forcePathStyle: true });
   const Bucket = o.bucket ?? 'bucket';
   const Key = o.key ?? 'key';
   switch (o.op) {
-    case 'put':
-      await s3.send(new PutObjectCommand({ Bucket, Key, Body: o.body ?? '', ...(o.metadata ? { Metadata: o.metadata } : {}) }));
+    case 'put': {
+      const Body = o.size === undefined ? (o.body ?? '') : sized(o.size);
+      await s3.send(new PutObjectCommand({ Bucket, Key, Body, ...(o.metadata ? { Metadata: o.metadata } : {}) }));
       return {};
+    }
     case 'putStream': {
       const data = Buffer.from(o.body ?? '');
       await s3.send(new PutObjectCommand({ Bucket, Key, Body: Readable.from([data]), ContentLength: data.length }));
@@ -47,7 +57,8 @@ async function run(o: Op): Promise<Record<string, unknown>> {
     }
     case 'get': {
       const r = await s3.send(new GetObjectCommand({ Bucket, Key, ...(o.cacheControl ? { ResponseCacheControl: o.cacheControl } : {}) }));
-      return { body: await r.Body?.transformToString() };
+      const body = Buffer.from((await r.Body?.transformToByteArray()) ?? []);
+      return o.size === undefined ? { body: body.toString() } : { same: body.equals(sized(o.size)) };
     }
     case 'whoami': {
       const r = await new STSClient(common(o)).send(new GetCallerIdentityCommand({}));

@@ -7,10 +7,13 @@
  * | ------------------------------------------- | ------------------------------------------------------------ |
  * | nothing, no body                            | signs the empty payload's hash                               |
  * | a hex hash or nothing, body within the window | reads the body (bounded), signs its own hash of it; a declared hash that differs is refused |
- * | a hex hash, body over the window            | signs the declared hash and streams the body, hashing it; a mismatch aborts the upload |
+ * | a hex hash, body over the window (by its content-length, or once read past it) | signs the declared hash and streams the body, hashing it; a mismatch aborts the upload |
  * | nothing, body over the window               | refuses: it cannot hash what it will not hold                |
  * | `UNSIGNED-PAYLOAD`, `STREAMING-UNSIGNED-PAYLOAD-TRAILER` | streams the body as is (S3 allows these; the trailer checksum is not signed) |
  * | `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`, `STREAMING-AWS4-ECDSA-...` | refuses: the chunk signatures chain from the agent's placeholder signature and are not re-signed |
+ *
+ * Before reading a body ahead, `readingBody` is called: a client that sent
+ * `Expect: 100-continue` sends nothing until the gate answers it.
  *
  * @example
  * const hash = await payloadHash(view, 'UNSIGNED-PAYLOAD', 1 << 20, 'aws_prod'); // 'UNSIGNED-PAYLOAD', body untouched
@@ -36,7 +39,13 @@ function refuse(ref: string, why: string): CredentialError {
  * with what is sent (the buffered bytes, or a stream that checks the declared hash).
  * A placeholder token in the body is refused as with every form (placeholder-stream.ts).
  */
-export async function payloadHash(view: RequestView, claim: string | null, windowBytes: number, ref: string): Promise<string> {
+export async function payloadHash(
+  view: RequestView,
+  claim: string | null,
+  windowBytes: number,
+  ref: string,
+  readingBody: () => void = () => undefined,
+): Promise<string> {
   if (claim !== null && PASSED_AS_IS.has(claim)) {
     if (view.body) view.body = swapBodyPlaceholders(view.body, {});
     return claim;
@@ -49,6 +58,13 @@ export async function payloadHash(view: RequestView, claim: string | null, windo
   }
   if (!view.body) return EMPTY_SHA256;
   const it = swapBodyPlaceholders(view.body, {})[Symbol.asyncIterator]();
+  // A body declared larger than the window, with its hash: nothing to read ahead, it streams checked.
+  const length = Number(view.headers['content-length'] ?? NaN);
+  if (claim !== null && length > windowBytes) {
+    view.body = checkedStream([], it, claim, ref);
+    return claim;
+  }
+  readingBody();
   const head: Buffer[] = [];
   let size = 0;
   for (;;) {

@@ -118,7 +118,7 @@ export const awsSigv4Form = {
     if (region === undefined || service === undefined) {
       throw unsignable(spec.secret, 'the client sent no SigV4 signature to take the region and service from; set aws_sigv4.region and aws_sigv4.service');
     }
-    const hash = await payloadHash(view, seen.payloadClaim, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, spec.secret);
+    const hash = await payloadHash(view, seen.payloadClaim, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, spec.secret, deps.readingBody);
     const keys = await keysFor(spec, region, deps);
     const sendHashHeader = seen.payloadClaim !== null || service === 's3';
     await signRequest(view, deps.method ?? 'GET', keys, { region, service, signedHeaders: seen.signedHeaders, payloadHash: hash, sendHashHeader }, spec.secret);

@@ -56,6 +56,8 @@ export interface InjectDeps {
   who?: BrokerIdentity | null | undefined;
   /** An HTTP call through the gate's own resolver and SSRF checks (token and STS endpoints). */
   fetch?: BrokerFetch | undefined;
+  /** Called before a form reads the body ahead of sending it: a client that sent `Expect: 100-continue` waits to be told. */
+  readingBody?: (() => void) | undefined;
 }
 
 /** Who a brokered credential is fetched for. */

@@ -43,6 +43,11 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
       method: x.req.method,
       who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
       fetch: vettedFetch(state.resolver, gate.pools),
+      readingBody: () => {
+        if (!x.expectContinue || x.continued) return;
+        x.res.writeContinue();
+        x.continued = true;
+      },
     });
   } catch (err) {
     throw credentialRejection(err, d.rule);
