@@ -25,6 +25,7 @@ const S3 = 's3.us-east-1.amazonaws.com';
 const S3_WRONG = 's3.eu-west-1.amazonaws.com';
 const S3_ROLE = 's3.us-west-2.amazonaws.com';
 const S3_DENIED = 's3.ap-south-1.amazonaws.com';
+const S3_PRIVATE_STS = 's3.ca-central-1.amazonaws.com';
 const STS = 'sts.us-east-1.amazonaws.com';
 const ROLE = 'arn:aws:iam::123456789012:role/agent-s3';
 
@@ -47,8 +48,8 @@ describe('aws_sigv4: the AWS SDK v3 under sluice run, signed by the gate', () =>
 
   before(async () => {
     const pki = await upstreamPki();
-    aws = await startAwsServer([S3, S3_WRONG, S3_ROLE, S3_DENIED, STS], { [REAL_ID]: { secretAccessKey: REAL_SECRET } });
-    const hosts = [S3, S3_WRONG, S3_ROLE, S3_DENIED, STS].map((h) => `    ${h}: 127.0.0.1`).join('\n');
+    aws = await startAwsServer([S3, S3_WRONG, S3_ROLE, S3_DENIED, S3_PRIVATE_STS, STS], { [REAL_ID]: { secretAccessKey: REAL_SECRET } });
+    const hosts = [S3, S3_WRONG, S3_ROLE, S3_DENIED, S3_PRIVATE_STS, STS].map((h) => `    ${h}: 127.0.0.1`).join('\n');
     d = await initDir(`  - id: s3
     hosts: [${S3}]
     credential: { secret: aws_real, aws_sigv4: {} }
@@ -68,6 +69,11 @@ describe('aws_sigv4: the AWS SDK v3 under sluice run, signed by the gate', () =>
     credential:
       secret: aws_real
       aws_sigv4: { role_arn: "arn:aws:iam::123456789012:role/denied", sts_endpoint: "https://${STS}:${aws.port}" }
+  - id: s3-role-private-sts
+    hosts: [${S3_PRIVATE_STS}]
+    credential:
+      secret: aws_real
+      aws_sigv4: { role_arn: "${ROLE}", sts_endpoint: "https://127.0.0.9:${aws.port}" }
 dns:
   hosts:
 ${hosts}
@@ -232,6 +238,15 @@ tls:
     const rec = (await auditQuery(d.configFile, ['--host', S3_DENIED])).at(-1)!;
     assert.equal(rec.reason, 'credential_unavailable');
     assert.equal(rec.credential, null);
+    // The STS call goes through the gate's SSRF checks: an endpoint on an address the config does not allow is never dialled.
+    const calls = aws.assumed.length;
+    const ssrf = await agent([{ op: 'put', ...at(S3_PRIVATE_STS), bucket: 'b', key: 'x', body: 'x' }]);
+    assert.equal(ssrf.results[0]!.status, 502);
+    assert.equal(aws.assumed.length, calls);
+    assert.equal(aws.seen.filter((s) => s.service === 's3').length, before);
+    // The gate's log says why, each time (the agent's body says the same).
+    assert.match(gate.stderr(), /role\/denied failed: STS answered HTTP 403 \(AccessDenied\)/);
+    assert.match(gate.stderr(), /the STS endpoint 127\.0\.0\.9:\d+ is unreachable \(SLUICE_SSRF_BLOCKED\)/);
   });
 
   test('DLP still refuses a real access key id the agent sends, in a header, the body or the query', async () => {

@@ -8,7 +8,8 @@
  *
  * S3: `PUT /bucket/key` stores (aws-chunked bodies decoded), `GET /bucket/key` returns.
  * STS: `GetCallerIdentity`, and `AssumeRole` (mints temporary keys, records the call
- * with its session tags; a role ending in `/denied` is refused).
+ * with its session tags; a role ending in `/denied` is refused, one in `/short` gets
+ * keys that expire in 3 s).
  * A refusal quotes the access key id, as S3's SignatureDoesNotMatch does.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -120,7 +121,9 @@ function sts(res: ServerResponse, params: URLSearchParams, accessKeyId: string, 
     const id = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     const key = { secretAccessKey: randomBytes(20).toString('base64'), sessionToken: randomBytes(32).toString('base64') };
     s.keys.set(id, key);
-    const expires = new Date(Date.now() + Number(params.get('DurationSeconds') ?? 900) * 1000).toISOString();
+    // A role ending in /short gets keys that expire in 3 s (STS's own minimum is 15 min), to see them refreshed.
+    const life = (params.get('RoleArn') ?? '').endsWith('/short') ? 3 : Number(params.get('DurationSeconds') ?? 900);
+    const expires = new Date(Date.now() + life * 1000).toISOString();
     res.end(
       `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${key.secretAccessKey}</SecretAccessKey><SessionToken>${key.sessionToken}</SessionToken><Expiration>${expires}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
     );
