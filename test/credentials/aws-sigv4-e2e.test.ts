@@ -224,9 +224,15 @@ tls:
     assert.deepEqual(tags, { 'sluice-session': session, 'sluice-agent': 'aws-bot', 'sluice-tenant': 'default' });
     const uploads = aws.seen.filter((s) => s.service === 's3').slice(-3);
     assert.ok(uploads.every((s) => s.ok && s.accessKeyId.startsWith('ASIA')));
-    // A new session gets its own keys.
-    await agent([{ op: 'get', ...at(S3_ROLE), bucket: 'r', key: 'one' }]);
+    // A new session gets its own keys; an upstream that echoes them shows the agent none of them.
+    const echoed = await agent([{ op: 'get', ...at(S3_ROLE), bucket: 'r', key: 'echo' }]);
     assert.equal(aws.assumed.length, before + 2);
+    const seenUp = aws.seen.at(-1)!;
+    const token = String(seenUp.headers['x-amz-security-token']);
+    const temp = aws.keys.get(seenUp.accessKeyId)!;
+    const body = echoed.results[0]!.body ?? '';
+    assert.equal((JSON.parse(body) as Record<string, string>)['x-amz-security-token'], '[REDACTED:sluice]');
+    for (const v of [token, temp.secretAccessKey, seenUp.accessKeyId]) assert.ok(!body.includes(v));
   });
 
   test('an STS failure fails closed: 502 credential_unavailable, nothing sent to S3', async () => {

@@ -6,7 +6,8 @@
  * the query, the payload hash) and compares. A hex `x-amz-content-sha256` must match
  * the body, and temporary keys must come with their session token.
  *
- * S3: `PUT /bucket/key` stores (aws-chunked bodies decoded), `GET /bucket/key` returns.
+ * S3: `PUT /bucket/key` stores (aws-chunked bodies decoded), `GET /bucket/key` returns,
+ * `GET /bucket/echo` answers the request's headers as JSON (an upstream that reflects).
  * STS: `GetCallerIdentity`, and `AssumeRole` (mints temporary keys, records the call
  * with its session tags; a role ending in `/denied` is refused, one in `/short` gets
  * keys that expire in 3 s).
@@ -139,6 +140,11 @@ function s3(req: IncomingMessage, res: ServerResponse, body: Buffer, s: AwsServe
     s.objects.set(path, data);
     res.writeHead(200, { etag: `"${createHash('md5').update(data).digest('hex')}"` });
     return void res.end();
+  }
+  // A reflecting upstream: the headers it received, as JSON.
+  if (path.endsWith('/echo')) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end(JSON.stringify(req.headers));
   }
   const data = s.objects.get(path);
   if (data === undefined) return xmlError(res, 404, 'NoSuchKey');

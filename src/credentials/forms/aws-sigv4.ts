@@ -62,7 +62,10 @@ async function keysFor(spec: AwsSigv4Credential, region: string, deps: InjectDep
     });
   }
   const role = { roleArn: spec.roleArn, region, endpoint: spec.stsEndpoint, durationSeconds: spec.durationSeconds ?? DEFAULT_SECONDS, ref: spec.secret };
-  return assumedKeys(base, role, deps.who, deps.fetch);
+  const keys = await assumedKeys(base, role, deps.who, deps.fetch);
+  // The temporary keys are as secret as the stored one while they last: an echo of them is scrubbed too.
+  for (const part of [keys.accessKeyId, keys.secretAccessKey, keys.sessionToken ?? '']) if (part !== '') deps.scrubAlso?.(Buffer.from(part));
+  return keys;
 }
 
 export const awsSigv4Form = {

@@ -58,6 +58,8 @@ export interface InjectDeps {
   fetch?: BrokerFetch | undefined;
   /** Called before a form reads the body ahead of sending it: a client that sent `Expect: 100-continue` waits to be told. */
   readingBody?: (() => void) | undefined;
+  /** A value the form sends besides the stored secret (temporary keys, a fetched token), to scrub from responses like it. */
+  scrubAlso?: ((value: Buffer) => void) | undefined;
 }
 
 /** Who a brokered credential is fetched for. */

@@ -43,6 +43,9 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
       method: x.req.method,
       who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
       fetch: vettedFetch(state.resolver, gate.pools),
+      scrubAlso: (value: Buffer): void => {
+        scrub = Object.freeze([...scrub, ...reflectionNeedles(value)]);
+      },
       readingBody: () => {
         if (!x.expectContinue || x.continued) return;
         x.res.writeContinue();
