@@ -81,7 +81,12 @@ export const awsSigv4Form = {
   },
   configIssues(raw) {
     const a = raw.aws_sigv4 as { role_arn?: unknown; sts_endpoint?: unknown; session_duration?: unknown } | undefined;
-    if (a === undefined || a === null || a.role_arn !== undefined) return [];
+    if (a === undefined || a === null) return [];
+    const ms = a.session_duration;
+    // STS's own bounds for DurationSeconds, said in the config's words.
+    if (typeof ms === 'number' && (ms < 900_000 || ms > 43_200_000))
+      return [{ path: ['aws_sigv4', 'session_duration'], message: 'AssumeRole sessions last 15m to 12h' }];
+    if (a.role_arn !== undefined) return [];
     return ['sts_endpoint', 'session_duration']
       .filter((k) => a[k as keyof typeof a] !== undefined)
       .map((k) => ({ path: ['aws_sigv4', k], message: `'${k}' goes with role_arn (AssumeRole); add role_arn or remove it` }));

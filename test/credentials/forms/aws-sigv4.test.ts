@@ -74,6 +74,9 @@ void test('aws_sigv4 config: every key optional; role ARN and endpoint checked; 
   assert.deepEqual(credentialProblems('{ secret: aws, aws_sigv4: { sts_endpoint: "https://sts.example" } }'), [
     "rules[0].credential.aws_sigv4.sts_endpoint: 'sts_endpoint' goes with role_arn (AssumeRole); add role_arn or remove it",
   ]);
+  assert.deepEqual(credentialProblems('{ secret: aws, aws_sigv4: { role_arn: "arn:aws:iam::123456789012:role/x", session_duration: 5m } }'), [
+    'rules[0].credential.aws_sigv4.session_duration: AssumeRole sessions last 15m to 12h',
+  ]);
   assert.match(checkCredential({ ...spec, roleArn: 'arn:aws:iam::123456789012:role/x', durationSeconds: 60 }) ?? '', /durationSeconds/);
 });
 
