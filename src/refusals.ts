@@ -100,6 +100,8 @@ export const REFUSALS = {
   // Governance: an approval gate and budgets/rate limits (DESIGN.md, "Contracts users rely on").
   human_approval_required: refused(428, ErrorCode.APPROVAL_REQUIRED),
   budget_exhausted: refused(429, ErrorCode.BUDGET_EXHAUSTED),
+  // A budget with `on_exhausted: pause` ran out: its account is refused until an operator raises it.
+  budget_paused: refused(429, ErrorCode.BUDGET_PAUSED),
   rate_limited: refused(429, ErrorCode.RATE_LIMITED),
 
   // The gate's own health (fail closed).
@@ -124,6 +126,19 @@ export const REFUSALS = {
   // An operator's own pipeline step (config `middleware:`) threw, hung, or ended the exchange without a word.
   step_failed: failed(500, ErrorCode.STEP_FAILED),
 } as const satisfies Record<string, RefusalSpec>;
+
+/**
+ * Structured fallbacks that are not refusals: the request is answered, with less than
+ * the upstream sent. The status is the upstream's; the code is the audit record's
+ * `reason` and its findings' `type`, and `header` names what was held back.
+ *
+ * @example
+ * FALLBACKS.partial_result.header // 'x-sluice-partial'
+ */
+export const FALLBACKS = {
+  // A rule's `redact:` replaced fields of the response (proxy/partial-result.ts, mcp/steps/redact-answer.ts).
+  partial_result: { sluice: ErrorCode.PARTIAL_RESULT, header: 'x-sluice-partial' },
+} as const;
 
 /** Every refusal code; a deny body, a Rejection or a JSON-RPC refusal can carry no other. */
 export type RefusalCode = keyof typeof REFUSALS;

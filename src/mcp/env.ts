@@ -6,6 +6,8 @@ import { ChainTracker } from '../inspect/mcp/chain-tracker.js';
 import type { McpEnv, McpPolicyView } from './types.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { ratePlan } from '../state/rate-plan.js';
+import { redactPlan } from '../policy/redact-plan.js';
+import { budgetPlan } from '../state/budget-plan.js';
 
 /**
  * The MCP guard's view of one config load: the policy's tool rules, the scanners,
@@ -25,6 +27,8 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     settings: { pinning: m.pinning, chain: m.chain, scanArgsInjection: m.scanArgsInjection, maxMessageBytes: m.maxMessageBytes },
     newChain: m.chain === 'off' ? null : () => new ChainTracker({ action: m.chain === 'warn' ? 'warn' : 'block' }),
     rateLimits: ratePlan(c),
+    redactions: redactPlan(c.rules),
+    budgets: budgetPlan(c),
   };
 }
 

@@ -42,6 +42,7 @@ import { isObject, jsonRpcDeny } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { MemoryRateBuckets, type RateBucketStore } from '../state/rate-buckets.js';
+import type { BudgetStore } from '../state/budgets.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
 import { runAnswer, runCall } from './steps/index.js';
@@ -71,6 +72,8 @@ export interface McpGuardDeps {
   audit: (r: AuditRecord) => void;
   /** Rate-limit buckets (the gate shares its own); absent: the guard keeps its own in memory. */
   rates?: RateBucketStore;
+  /** Budget counters (the gate shares its own); absent: tool calls count in no budget. */
+  budgets?: BudgetStore;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError?: (err: unknown, what: string) => void;
 }
@@ -85,9 +88,11 @@ export class McpGuard implements GuardCore {
   readonly #chains = new Map<string, ChainDetector>();
 
   readonly rates: RateBucketStore;
+  readonly budgets: BudgetStore | null;
 
   constructor(private readonly deps: McpGuardDeps) {
     this.rates = deps.rates ?? new MemoryRateBuckets();
+    this.budgets = deps.budgets ?? null;
   }
 
   get pins(): ToolPinStore | null {
@@ -290,7 +295,7 @@ export class McpGuard implements GuardCore {
     };
     await runCall(x);
     if (x.refusal === null) return { kind: 'forward' };
-    const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.verdict?.rule ?? null, decision_id: x.decisionId };
+    const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.stoppedBy ?? x.verdict?.rule ?? null, decision_id: x.decisionId };
     return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
   }
 

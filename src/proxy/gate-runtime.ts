@@ -24,6 +24,10 @@ import type { GateLimits } from './limits.js';
 import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
+import type { RedactPlan } from '../policy/redact-plan.js';
+import type { BudgetPlan } from '../state/budget-plan.js';
+import type { BudgetStore } from '../state/budgets.js';
+import type { LlmPlan } from './llm-apis.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -57,6 +61,12 @@ export interface GateState {
   readonly operatorSteps: readonly LoadedOperatorStep[];
   /** Rate limits (rules' `rate_limit:`, `rate_limits:`); the buckets are the services' `rates`. */
   readonly rateLimits: RatePlan;
+  /** Rules' `redact:` by rule id (policy/redact-plan.ts): their JSON responses reach the agent as partial results. */
+  readonly redactions: RedactPlan;
+  /** Budgets (`budgets:`); the counters are the services' `budgets`. */
+  readonly budgets: BudgetPlan;
+  /** Which requests are LLM API calls, and their prices (`llm:`). */
+  readonly llm: LlmPlan;
 }
 
 /** Long-lived services shared by every request. */
@@ -87,6 +97,8 @@ export interface GateServices {
   readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
+  /** Budget counters (state/budgets.ts); absent in embedders that build services themselves (no budget is counted). */
+  readonly budgets?: BudgetStore;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
   readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */

@@ -11,6 +11,7 @@ import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
+import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -39,7 +40,9 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 export { CLOCK_TOLERANCE_SEC };
 
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & Partial<Pick<Runtime<'stops'>, 'stops'>>;
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> &
+  Partial<Pick<Runtime<'stops'>, 'stops'>> &
+  Partial<Pick<Runtime<'budgets'>, 'budgets'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -81,6 +84,7 @@ export class Gate {
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
+  private readonly budgets: GateBudgets;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -99,6 +103,7 @@ export class Gate {
       ownRuntime: boolean;
       secrets: SecretResolver;
       stops: GateStops;
+      budgets: GateBudgets;
     },
   ) {
     const c = opts.loaded.config;
@@ -110,6 +115,7 @@ export class Gate {
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
+    this.budgets = init.budgets;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -120,6 +126,7 @@ export class Gate {
       env: () => this.current.mcp,
       pins,
       rates,
+      budgets: init.budgets.store,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -130,6 +137,7 @@ export class Gate {
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
       stops: init.stops.store,
+      budgets: init.budgets.store,
       exchanges: new LiveExchanges({
         revocations,
         kills: init.stops.store,
@@ -236,12 +244,14 @@ export class Gate {
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
     let stops: GateStops | null = null;
+    let budgets: GateBudgets | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
+      budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -265,6 +275,7 @@ export class Gate {
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
+      await budgets?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -393,7 +404,7 @@ export class Gate {
     await this.control?.close();
     this.stopWatchingRevocations();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close()]);
+    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

@@ -5,7 +5,7 @@ import { Rejection } from './errors-map.js';
 import { requestBodyDecoder } from '../inspect/aws-chunked.js';
 import { DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
-import { SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
+import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
 import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTES } from '../inspect/scan-pace.js';
@@ -166,7 +166,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
       if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
     await scan(null);
-    check(pace.run(() => scanner.end()));
+    check(await endPaced(scanner, pace));
   } catch (err) {
     if (!(err instanceof ScanBudgetError)) throw err;
     ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });

@@ -2,6 +2,8 @@ import type { StateBackendName } from '../config/state-section.js';
 import { comparePins } from '../inspect/mcp/pins.js';
 import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
 import type { StopStore } from '../state/stops.js';
+import type { BudgetStore } from '../state/budgets.js';
+import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
@@ -13,6 +15,8 @@ export interface StateBackend {
   revocations(opts: RevocationStoreOptions): Promise<RevocationStore>;
   pins(opts: PinOptions): ToolPinStore;
   stops(opts: StopStoreOptions): Promise<StopStore>;
+  /** Budget counters: the in-memory ledger over this backend. */
+  budgets(opts: SqliteBudgetOptions): BudgetStore;
 }
 
 /**
@@ -30,6 +34,7 @@ export function stateBackend(name: StateBackendName, dataDir: string): StateBack
         revocations: (opts) => openRevocationStore(dataDir, opts),
         pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
         stops: (opts) => openStopStore(dataDir, opts),
+        budgets: (opts) => openBudgetStore(dataDir, opts),
       };
   }
 }

@@ -68,12 +68,33 @@ export async function openStdioServices(
   const config =
     c.log.file === undefined && (noStdout.audit.sqlite || noStdout.audit.jsonl !== false) ? { ...noStdout, log: { ...noStdout.log, audit: false } } : noStdout;
   // From the runtime, as the gate takes them: the same pin store and audit trail code.
-  const rt = shared ?? (await openRuntime(loaded, { need: ['pins', 'auditWriter'], logger, audit: { config } }));
+  // The kill switch too (mcp/steps/stop.ts): tool calls over stdio never cross the proxy.
+  // A participant, so `sluice kill` returns once this wrapper applied it.
+  const own =
+    shared === undefined
+      ? await openRuntime(loaded, {
+          need: ['pins', 'auditWriter', 'stops'],
+          logger,
+          audit: { config },
+          stops: { participant: 'mcp', onError: (err) => logger.error({ err }, 'kill switch state unreadable') },
+        })
+      : null;
+  const rt = shared ?? own!;
+  if (own !== null) env.stops = own.stops;
   const { pins } = rt;
   const audit = rt.audit.writer;
+  // Budgets count tool calls here too (in state.db, with the gates'): opened only when the config has some.
+  let counted: Runtime<'budgets'> | null = null;
+  try {
+    counted = Object.keys(c.budgets).length > 0 ? await openRuntime(loaded, { need: ['budgets'] }) : null;
+  } catch (err) {
+    if (shared === undefined) await rt.close().catch(() => undefined);
+    throw err;
+  }
   const guard = new McpGuard({
     env: () => env,
     pins,
+    ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
   });
@@ -82,6 +103,9 @@ export async function openStdioServices(
     env,
     audit,
     pins,
-    close: () => (shared === undefined ? rt.close() : Promise.resolve()),
+    close: async () => {
+      await counted?.close();
+      if (shared === undefined) await rt.close();
+    },
   };
 }

@@ -10,6 +10,7 @@ import type { Finding } from '../../inspect/finding.js';
 import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../../state/tool-pins.js';
 import type { RateBucketStore } from '../../state/rate-buckets.js';
+import type { BudgetStore } from '../../state/budgets.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
 import type { ToolRecordFacts } from '../tool-record.js';
 import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
@@ -43,6 +44,8 @@ export interface GuardCore {
   readonly pins: ToolPinStore | null;
   /** Rate-limit buckets of tool rules' `rate_limit:` (kept across reloads). */
   readonly rates: RateBucketStore;
+  /** Budget counters; null: tool calls count in no budget. */
+  readonly budgets: BudgetStore | null;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError(err: unknown, what: string): void;
   record(ch: McpChannel, f: RecordFacts): void;
@@ -77,6 +80,10 @@ export interface CallExchange {
   /** What the steps found; recorded with the call. */
   findings: Finding[];
   refusal: Refusal | null;
+  /** The operator's stop that refused it (`kill:k3`, stop.ts): the record's and the deny's rule. */
+  stoppedBy?: string;
+  /** The budget that refused it (its record's `budget`). */
+  budget?: string;
 }
 
 /** One result from the server, to the request it answers (`pending`, if it was tracked). */
@@ -93,6 +100,8 @@ export interface AnswerExchange {
   findings: Finding[];
   stop: Finding[];
   blocked: boolean;
+  /** Why a blocked result is withheld, when not for a prompt injection (redact-answer.ts); absent: injection_blocked. */
+  withheld?: { error: McpDenyData['error']; reason: string };
 }
 
 /** Refuse the call: the steps after this one do not run. */

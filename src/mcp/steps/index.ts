@@ -19,8 +19,11 @@ import { inspectArgs } from './inspect-args.js';
 import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { rateLimitTool } from './rate-limit.js';
+import { budgetTool } from './budget.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
+import { redactAnswer } from './redact-answer.js';
+import { stopAnswer, stopCall } from './stop.js';
 import { compose, type NamedStep } from '../../compose.js';
 import type { AnswerExchange, CallExchange } from './exchange.js';
 
@@ -28,19 +31,23 @@ import type { AnswerExchange, CallExchange } from './exchange.js';
 export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'record', run: recordCall },
   { name: 'read', run: readCall },
+  { name: 'stop', run: stopCall },
   { name: 'decide', run: decideTool },
   { name: 'pinned', run: pinnedTool },
   { name: 'inspect-args', run: inspectArgs },
   { name: 'shell', run: shellArgs },
   { name: 'chain', run: chainOfCalls },
   { name: 'rate-limit', run: rateLimitTool },
+  { name: 'budget', run: budgetTool },
 ];
 
-/** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */
+/** A result, server to client: a tools/list filtered and pinned, the whole result scanned for injection, then a tool rule's `redact:` fields replaced. */
 export const ANSWER_STEPS: readonly NamedStep<AnswerExchange>[] = [
   { name: 'record', run: recordAnswer },
+  { name: 'stop', run: stopAnswer },
   { name: 'tool-list', run: toolList },
   { name: 'scan', run: scanAnswer },
+  { name: 'redact', run: redactAnswer },
 ];
 
 export const runCall = compose(CALL_STEPS);
