@@ -15,6 +15,8 @@
 import * as z from 'zod';
 import { describeValue } from '../../config/describe-value.js';
 import { plainIssueMessage } from '../../config/issue-message.js';
+import { awsSigv4Form } from './aws-sigv4.js';
+import type { AwsSigv4Credential } from './aws-sigv4.js';
 import { basicForm } from './basic.js';
 import type { BasicCredential } from './basic.js';
 import type { CredentialForm, CredentialInput, CredentialIssue } from './form.js';
@@ -32,7 +34,9 @@ import { tokenExchangeForm, type TokenExchangeCredential } from './token-exchang
 
 export type { BasicCredential, HeaderCredential, PlaceholderCredential, QueryCredential };
 export type { GcpCredential, HmacCredential, JwtCredential, OAuth2Credential, TokenExchangeCredential };
+export type { AwsSigv4Credential };
 export type { CredentialBase, CredentialForm, CredentialInput, CredentialIssue, InjectDeps, InjectionResult } from './form.js';
+export type { BrokerFetch, BrokerIdentity } from './form.js';
 export { SECRET_TEMPLATE, secretField } from './fields.js';
 
 /** A compiled credential: what a Decision carries and the injector reads. */
@@ -47,7 +51,9 @@ export type CredentialSpec =
   | JwtCredential
   | GcpCredential
   // Signs the final request: HMAC over the rule's canonical string.
-  | HmacCredential;
+  | HmacCredential
+  // Signs the final request: AWS Signature Version 4.
+  | AwsSigv4Credential;
 export type CredentialType = CredentialSpec['type'];
 
 const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = {
@@ -60,6 +66,7 @@ const FORMS: Readonly<Record<CredentialType, CredentialForm<CredentialSpec>>> = 
   jwt: jwtForm,
   gcp: gcpForm,
   hmac: hmacForm,
+  aws_sigv4: awsSigv4Form,
 };
 
 /** The forms' types, in the order messages list them; each is also the config key that selects it. */
@@ -87,6 +94,7 @@ export const credentialConfigFields = {
   ...jwtForm.configFields,
   ...gcpForm.configFields,
   ...hmacForm.configFields,
+  ...awsSigv4Form.configFields,
 };
 
 /** The compiled spec's schema: the forms' own, told apart by `type`. */
@@ -102,6 +110,7 @@ export const credentialSpecSchema = z.discriminatedUnion(
     jwtForm.schema,
     gcpForm.schema,
     hmacForm.schema,
+    awsSigv4Form.schema,
   ],
   {
     error: (issue) => (issue.code === 'invalid_union' ? unknownType((issue.input as { type?: unknown } | undefined)?.type) : undefined),

@@ -3,6 +3,7 @@ import { assertNoViolations, placeholderViolations } from '../../credentials/inj
 import { swapBodyPlaceholders } from '../../credentials/placeholder-stream.js';
 import { reflectionNeedles } from '../../credentials/reflection-needles.js';
 import { credentialRejection } from '../credential-failure.js';
+import { vettedFetch } from '../vetted-fetch.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -48,6 +49,17 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
         reflect: (needles: readonly Buffer[]) => {
           if (needles.length > 0) scrub = Object.freeze([...scrub, ...needles]);
         },
+      },
+      // For forms that sign or fetch (aws_sigv4): who asks, the gate's vetted dial.
+      who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
+      fetch: vettedFetch(state.resolver, gate.pools),
+      scrubAlso: (value: Buffer): void => {
+        scrub = Object.freeze([...scrub, ...reflectionNeedles(value)]);
+      },
+      readingBody: () => {
+        if (!x.expectContinue || x.continued) return;
+        x.res.writeContinue();
+        x.continued = true;
       },
     });
   } catch (err) {
