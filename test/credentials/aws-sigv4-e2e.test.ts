@@ -243,7 +243,7 @@ tls:
     assert.equal(aws.seen.filter((s) => s.service === 's3').length, before);
     const rec = (await auditQuery(d.configFile, ['--host', S3_DENIED])).at(-1)!;
     assert.equal(rec.reason, 'credential_unavailable');
-    assert.equal(rec.credential, null);
+    assert.equal(rec.credential, 'aws_real'); // named (never its value), as a broker's failed token fetch is
     // The STS call goes through the gate's SSRF checks: an endpoint on an address the config does not allow is never dialled.
     const calls = aws.assumed.length;
     const ssrf = await agent([{ op: 'put', ...at(S3_PRIVATE_STS), bucket: 'b', key: 'x', body: 'x' }]);
