@@ -233,8 +233,8 @@ void test('the kill switch (a real stop store): a call is refused gate_killed na
     const k = await stops.kill({ tenant: 'acme', reason: 'drill' });
     const late = await guard.server(ch, msg({ id: 1, result: { content: [{ type: 'text', text: 'done' }] } }), meta);
     assert.equal(late.kind, 'forward');
-    const withheld = late.kind === 'forward' ? (late.message.error as { data: { error: string } }) : null;
-    assert.equal(withheld?.data.error, 'gate_killed');
+    const withheld = late.kind === 'forward' ? (late.message.error as { data: { error: string; rule: string } }) : null;
+    assert.deepEqual([withheld?.data.error, withheld?.data.rule], ['gate_killed', `kill:k${k.id}`]);
     const refused = await guard.client(ch, call(2), meta);
     assert.equal(refused.kind, 'reply');
     const data = refused.kind === 'reply' ? (refused.message.error as { data: { error: string; rule: string } }).data : null;
@@ -242,7 +242,7 @@ void test('the kill switch (a real stop store): a call is refused gate_killed na
     assert.deepEqual(
       records.filter((r) => r.tool === 'tickets.create').map((r) => [r.outcome, r.reason, r.rule]),
       [
-        ['deny', 'gate_killed', 'tickets'],
+        ['deny', 'gate_killed', `kill:k${k.id}`],
         ['deny', 'gate_killed', `kill:k${k.id}`],
       ],
     );
