@@ -101,7 +101,8 @@ export interface AnswerExchange {
   withheld?: {
     error: McpDenyData['error'];
     reason: string;
-    /** The operator's stop that withheld it (`kill:k3`): the record's and the error's rule. */ by?: string;
+    /** The operator's stop that withheld it (`kill:k3`): the record's and the error's rule. */
+    by?: string;
   };
 }
 
