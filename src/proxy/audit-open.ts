@@ -54,15 +54,11 @@ export function openRefusal(gate: GateServices, ctx: RequestContext): void {
  */
 function openedSoon(gate: GateServices, record: AuditRecord): boolean | Promise<boolean> {
   if (gate.audit.beginSoon === undefined) return opened(gate, record);
-  const failed = (err: unknown): boolean => {
-    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
-    return false;
-  };
   try {
     const w = gate.audit.beginSoon(record);
-    return typeof w === 'boolean' ? w : w.catch(failed);
+    return typeof w === 'boolean' ? w : w.catch((err: unknown) => journalFailed(gate, record, err));
   } catch (err) {
-    return failed(err);
+    return journalFailed(gate, record, err);
   }
 }
 
@@ -71,7 +67,12 @@ export function opened(gate: GateServices, record: AuditRecord): boolean {
   try {
     return gate.audit.begin?.(record) ?? true;
   } catch (err) {
-    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
-    return false;
+    return journalFailed(gate, record, err);
   }
+}
+
+/** The journal could not take `record`: logged (the journal reports its own failures too), and not on record. */
+function journalFailed(gate: GateServices, record: AuditRecord, err: unknown): false {
+  gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
+  return false;
 }
