@@ -1,11 +1,8 @@
-import { InvalidArgumentError } from '../identity/errors.js';
-import { openRuntime } from '../runtime/index.js';
 import type { KillEntry, StopStore } from '../state/index.js';
-import { notApplied, printList, waitOption } from './applied.js';
-import { dataDirFor } from './emergency-config.js';
+import { printList, waitOption } from './applied.js';
+import { stopCommand } from './stop-command.js';
 import { parseOptionsOnly, shared, STRING } from './flags.js';
-import { configPath } from './paths.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice kill [--tenant T] [--reason R] [--wait 5s] [--config FILE]
 sluice kill --off [--tenant T] [--wait 5s] [--config FILE]
@@ -38,25 +35,17 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--list takes no other option but --config');
   }
   if (values.off && values.reason !== undefined) throw new UsageError('--reason goes with a kill; --off records none');
-  const wait = waitOption(values.wait);
-  const dataDir = await dataDirFor(configPath(values.config), 'kill');
-  const { stops, close } = await openRuntime({ dataDir }, { need: ['stops'], stops: { watch: false } });
-  let pending: string[];
-  try {
-    if (values.list) return printList(stops.kills(), 'no kill in force', (k) => `k${k.id}\t${describe(k)}`);
-    let written: { id: string } | null;
-    try {
-      written = values.off ? await off(stops, values.tenant ?? null) : await kill(stops, values.tenant ?? null, values.reason ?? null);
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) throw new UsageError(`--${err.message}`);
-      throw err;
-    }
-    if (written === null) return EXIT.failed;
-    pending = await stops.awaitApplied(written, wait.ms);
-  } finally {
-    await close();
-  }
-  return notApplied('sluice kill', pending, wait, 'running gate(s)');
+  const tenant = values.tenant ?? null;
+  return stopCommand(
+    'kill',
+    values.config,
+    waitOption(values.wait),
+    (stops) => {
+      if (values.list) return Promise.resolve(printList(stops.kills(), 'no kill in force', (k) => `k${k.id}\t${describe(k)}`));
+      return values.off ? off(stops, tenant) : kill(stops, tenant, values.reason ?? null);
+    },
+    (err) => `--${err.message}`,
+  );
 }
 
 async function kill(stops: StopStore, tenant: string | null, reason: string | null): Promise<KillEntry> {

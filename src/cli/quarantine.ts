@@ -1,12 +1,9 @@
-import { InvalidArgumentError } from '../identity/errors.js';
-import { openRuntime } from '../runtime/index.js';
 import type { QuarantineEntry, StopStore } from '../state/index.js';
-import { notApplied, printList, waitOption } from './applied.js';
+import { printList, waitOption } from './applied.js';
+import { stopCommand } from './stop-command.js';
 import { durationFlag } from './duration-flag.js';
-import { dataDirFor } from './emergency-config.js';
 import { parseFlags, shared, STRING } from './flags.js';
-import { configPath } from './paths.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 export const help = `sluice quarantine TARGET [--for 1h] [--reason R] [--wait 5s] [--config FILE]
 sluice quarantine --lift ID|TARGET [--wait 5s] [--config FILE]
@@ -45,25 +42,16 @@ export async function run(argv: string[]): Promise<number> {
   if (!adding && (values.for !== undefined || values.reason !== undefined)) throw new UsageError('--for and --reason go with a TARGET');
   if (values.list && values.wait !== undefined) throw new UsageError('--list takes no --wait');
   const forMs = values.for === undefined ? null : durationFlag('--for', values.for).ms;
-  const wait = waitOption(values.wait);
-  const dataDir = await dataDirFor(configPath(values.config), 'quarantine');
-  const { stops, close } = await openRuntime({ dataDir }, { need: ['stops'], stops: { watch: false } });
-  let pending: string[];
-  try {
-    if (values.list) return printList(stops.quarantines(), 'no quarantine in force', (q) => `q${q.id}\t${describe(q)}`);
-    let written: { id: string } | null;
-    try {
-      written = adding ? await add(stops, positionals[0] ?? '', forMs, values.reason ?? null) : await lift(stops, values.lift ?? '');
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) throw new UsageError(err.field === 'target' ? err.message.slice('target: '.length) : `--${err.message}`);
-      throw err;
-    }
-    if (written === null) return EXIT.failed;
-    pending = await stops.awaitApplied(written, wait.ms);
-  } finally {
-    await close();
-  }
-  return notApplied('sluice quarantine', pending, wait, 'running gate(s)');
+  return stopCommand(
+    'quarantine',
+    values.config,
+    waitOption(values.wait),
+    (stops) => {
+      if (values.list) return Promise.resolve(printList(stops.quarantines(), 'no quarantine in force', (q) => `q${q.id}\t${describe(q)}`));
+      return adding ? add(stops, positionals[0] ?? '', forMs, values.reason ?? null) : lift(stops, values.lift ?? '');
+    },
+    (err) => (err.field === 'target' ? err.message.slice('target: '.length) : `--${err.message}`),
+  );
 }
 
 async function add(stops: StopStore, target: string, forMs: number | null, reason: string | null): Promise<QuarantineEntry> {

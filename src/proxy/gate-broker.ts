@@ -1,6 +1,6 @@
 /**
  * The gate's credential broker (credentials/broker/): its way out to token endpoints
- * (token-transport.ts, the gate's own vetted dial), its tie to the revocation store
+ * (vetted-fetch.ts, the gate's own vetted dial), its tie to the revocation store
  * (a revoked workflow's tokens are forgotten, and revoked upstream where the server
  * can), and the JWKS listener (`broker.jwks_listen`) internal services verify
  * Sluice-minted JWTs against.
@@ -17,7 +17,7 @@ import { CredentialBroker } from '../credentials/broker/broker.js';
 import type { UpstreamPools } from '../net/upstream-pools.js';
 import type { RevocationStore } from '../state/revocations.js';
 import type { GateState } from './gate-runtime.js';
-import { tokenTransport } from './token-transport.js';
+import { tokenTransport } from './vetted-fetch.js';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 

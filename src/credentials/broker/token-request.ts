@@ -1,7 +1,7 @@
 /**
  * One call to an authorization server's token (or revocation) endpoint, and the
  * reading of its answer (RFC 6749 §5.1, RFC 8693 §2.2). The call itself goes through
- * the `TokenTransport` the gate hands the broker (proxy/token-transport.ts): the
+ * the `TokenTransport` the gate hands the broker (proxy/vetted-fetch.ts): the
  * gate's own resolver, SSRF classification and keep-alive pools, never a dial of its
  * own. Every failure is CredentialError('token_endpoint_failed') naming the
  * credential and what went wrong, never the token, the client secret or the

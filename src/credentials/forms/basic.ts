@@ -29,7 +29,6 @@ function joined(username: string, value: Buffer): Buffer {
 export const basicForm = {
   type: 'basic',
   configFields: { basic: strictSection({ username: usernameField }).optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'basic', secret: c.secret, username: c.basic?.username ?? '' }),
   schema: z.object({ type: z.literal('basic'), ...specBase, username: usernameField }),
   explain: (c) => `secret ${c.secret} as the HTTP Basic password for user '${c.username}'`,

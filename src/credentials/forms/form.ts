@@ -109,7 +109,7 @@ export interface CredentialForm<S extends CredentialBase & { type: string }> {
   /** This form's keys in a `credential:` map, each optional there, with its field check. */
   readonly configFields: z.core.$ZodLooseShape;
   /** How this form's keys combine, checked on every `credential:` map whatever its form. */
-  configIssues(raw: Readonly<Record<string, unknown>>): CredentialIssue[];
+  configIssues?(raw: Readonly<Record<string, unknown>>): CredentialIssue[];
   /** A map that selects this form (checked) to its compiled spec, without allowPlaintext. */
   fromConfig(c: CredentialInput & { secret: string }): S;
   /** The form needs no `secret:` (it mints its own credential). */

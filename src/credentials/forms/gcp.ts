@@ -38,7 +38,6 @@ const keyFile = z.object({ client_email: z.string().min(1), private_key: z.strin
 export const gcpForm = {
   type: 'gcp',
   configFields: { gcp: section.optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'gcp', secret: c.secret, gcp: c.gcp as z.output<typeof section> }),
   schema: z.object({ type: z.literal('gcp'), ...specBase, gcp: section }),
   explain: (c) =>

@@ -56,7 +56,6 @@ export interface HmacCredential extends CredentialBase {
 export const hmacForm = {
   type: 'hmac',
   configFields: { hmac: section.optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'hmac', secret: c.secret, hmac: c.hmac as z.output<typeof section> }),
   schema: z.object({ type: z.literal('hmac'), ...specBase, hmac: section }),
   explain: (c) =>

@@ -125,7 +125,7 @@ export function credentialConfigIssues(raw: Readonly<Record<string, unknown>>): 
     const got = given.length === 0 ? 'none' : given.join(' and ');
     issues.push({ path: [], message: `expected exactly one injection form (${CREDENTIAL_FORMS.join(', ')}); got ${got}` });
   }
-  for (const form of Object.values(FORMS)) issues.push(...form.configIssues(raw));
+  for (const form of Object.values(FORMS)) if (form.configIssues) issues.push(...form.configIssues(raw));
   const only = given.length === 1 ? FORMS[given[0]!] : undefined;
   if (raw.secret === undefined && only !== undefined && only.secretless !== true) {
     issues.push({ path: ['secret'], message: `a ${only.type} credential needs a secret (a store name, 'env:NAME' or 'file:PATH')` });

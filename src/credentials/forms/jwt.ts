@@ -52,7 +52,6 @@ export const jwtForm = {
   type: 'jwt',
   configFields: { jwt: section.optional() },
   secretless: true,
-  configIssues: () => [],
   fromConfig: (c) => {
     const jwt = c.jwt as JwtSection;
     return { type: 'jwt', secret: `jwt:${jwt.audience}`, jwt };

@@ -29,7 +29,6 @@ const tokenField = z.string().regex(/^SLUICE_SECRET_[A-Za-z0-9_.-]+$/, { error: 
 export const placeholderForm = {
   type: 'placeholder',
   configFields: { placeholder: strictSection({ in: placesField }).optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'placeholder', secret: c.secret, placeholder: placeholderFor(c.secret), in: [...(c.placeholder?.in ?? [])] }),
   schema: z.object({ type: z.literal('placeholder'), ...specBase, placeholder: tokenField, in: placesField }),
   explain: (c) => `secret ${c.secret} swapped for ${c.placeholder} in ${c.in.join(', ')}`,

@@ -24,7 +24,6 @@ const paramField = z.string().min(1);
 export const queryForm = {
   type: 'query',
   configFields: { query: paramField.optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'query', secret: c.secret, param: c.query ?? '' }),
   schema: z.object({ type: z.literal('query'), ...specBase, param: paramField }),
   explain: (c) => `secret ${c.secret} as query parameter '${c.param}'`,

@@ -52,7 +52,6 @@ const SUBJECT_TTL_MS = 300_000;
 export const tokenExchangeForm = {
   type: 'token_exchange',
   configFields: { token_exchange: section.optional() },
-  configIssues: () => [],
   fromConfig: (c) => ({ type: 'token_exchange', secret: c.secret ?? '', token_exchange: c.token_exchange as TokenExchangeSection }),
   schema: z.object({ type: z.literal('token_exchange'), ...specBase, token_exchange: section }),
   explain: (c) => {

@@ -52,7 +52,7 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
       },
       // For forms that sign or fetch (aws_sigv4): who asks, the gate's vetted dial.
       who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
-      fetch: vettedFetch(state.resolver, gate.pools),
+      fetch: vettedFetch(state, gate.pools),
       scrubAlso: (value: Buffer): void => {
         scrub = Object.freeze([...scrub, ...reflectionNeedles(value)]);
       },
