@@ -35,6 +35,7 @@ export const F = {
   server: 'server',
   tool: 'tool',
   parentId: 'parent_id',
+  approvalId: 'approval_id',
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
@@ -95,6 +96,8 @@ export interface AuditRecord {
   tool: string | null;
   /** The decision id of the HTTP exchange that carried this message, when there was one. */
   parent_id: string | null;
+  /** The human approval the request met (pending, granted, denied, expired), when it needed one. */
+  approval_id: string | null;
 }
 
 /** Something an inspector found. Names the kind and place, never the value. */

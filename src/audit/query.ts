@@ -16,6 +16,8 @@ export interface AuditFilter {
   /** The reason code (`no_rule_matched`, `identity_required`, ...). */
   reason?: string;
   host?: string;
+  /** Records of one human approval (every outcome it met). */
+  approval?: string;
   /** Records about these protocols only (`mcp`, `a2a`). */
   protocol?: readonly string[];
   /** Records at or after this instant. */
@@ -56,6 +58,7 @@ export function whereClause(f: AuditFilter): { sql: string; params: (string | nu
   eq(F.rule, f.rule);
   eq(F.reason, f.reason);
   eq(F.host, f.host);
+  eq(F.approvalId, f.approval);
   if (f.protocol !== undefined && f.protocol.length > 0) {
     parts.push(`${F.protocol} IN (${f.protocol.map(() => '?').join(', ')})`);
     params.push(...f.protocol);

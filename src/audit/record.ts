@@ -62,5 +62,6 @@ export function auditRecord(f: RecordFacts): AuditRecord {
     server: f.server ?? null,
     tool: f.tool ?? null,
     parent_id: f.parent_id ?? null,
+    approval_id: f.approval_id ?? null,
   };
 }

@@ -7,7 +7,7 @@ import { F } from './fields.js';
 import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
 
 /** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const AUDIT_TABLE = 'audit';
 export const AUDIT_DB_NAME = 'audit.db';
 
@@ -47,11 +47,13 @@ const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
   [F.server, 'TEXT'],
   [F.tool, 'TEXT'],
   [F.parentId, 'TEXT'],
+  [F.approvalId, 'TEXT'],
 ];
 
 /** Columns added by each version after 1 (ALTER TABLE ... ADD COLUMN), for migrating older files. */
 const ADDED_IN: Readonly<Record<number, readonly string[]>> = {
   2: [F.protocol, F.server, F.tool, F.parentId],
+  3: [F.approvalId],
 };
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
@@ -221,5 +223,6 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
     server: ns(F.server),
     tool: ns(F.tool),
     parent_id: ns(F.parentId),
+    approval_id: ns(F.approvalId),
   };
 }

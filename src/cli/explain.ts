@@ -1,3 +1,4 @@
+import { explainApproval } from '../policy/approval.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
@@ -187,6 +188,8 @@ export function formatExplanation({ decision: d, trace }: Explanation, who: Who 
   ];
   if (d.respond !== null) lines.push(`respond:    ${explainRespond(d.respond)}`);
   if (d.headers !== null) lines.push(`headers:    ${explainHeaders(d.headers)}`);
+  if (d.approval) lines.push(`approval:   ${explainApproval(d.approval)}`);
+  if (d.critical === true) lines.push('critical:   yes (blast_radius: a session writes to at most so many critical domains without an approval)');
   if (d.wouldDeny.length > 0) lines.push(`would deny: ${d.wouldDeny.join(', ')} (report mode)`);
   lines.push(`policy:     ${d.policyVersion}`, '');
   if (trace.length === 0) lines.push('no rules: deny by default');
@@ -211,7 +214,7 @@ export function formatTrace(trace: readonly TraceEntry[]): string[] {
     } else if (t.mode === 'report') {
       lines.push(`#${t.index} ${t.rule}: matched${mode}: ${t.action === 'deny' ? 'would deny' : 'allow not applied'}; evaluation goes on`);
     } else {
-      lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : 'denies'}`);
+      lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : t.action === 'approve' ? 'allows once a human approves' : 'denies'}`);
     }
   }
   return lines;

@@ -8,7 +8,23 @@ interface Command {
 }
 
 /** The commands; each is the module of its name here (run is run-cmd.ts). */
-const COMMANDS = new Set(['init', 'start', 'run', 'ca', 'token', 'revoke', 'kill', 'quarantine', 'secret', 'audit', 'policy', 'explain', 'mcp', 'status']);
+const COMMANDS = new Set([
+  'init',
+  'start',
+  'run',
+  'ca',
+  'token',
+  'revoke',
+  'kill',
+  'quarantine',
+  'approvals',
+  'secret',
+  'audit',
+  'policy',
+  'explain',
+  'mcp',
+  'status',
+]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
 // `sluice run`, which wraps every agent command, never needs it.
@@ -30,6 +46,7 @@ commands:
   revoke  revoke a session, an agent or a token; its open exchanges end
   kill    refuse all traffic (or one tenant's) and end what is open; --off lifts it
   quarantine  deny a host or CIDR for everyone, before the policy; --lift, --list
+  approvals   list, show, approve or deny requests waiting for a human
   secret  set, list or remove secrets in the encrypted store
   policy  check a policy file, or run a table of policy test cases
   explain show how the policy decides one request, rule by rule

@@ -19,6 +19,7 @@ import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rateLimitsSchema } from './rate-limit-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
+import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -92,6 +93,8 @@ export const configSchema = strictSection({
   control: emptyAsAbsent(controlSchema.prefault({})),
   middleware: emptyAsAbsent(middlewareSchema.default([])),
   state: emptyAsAbsent(stateSchema.prefault({})),
+  approvals: emptyAsAbsent(approvalsSchema.prefault({})),
+  blast_radius: emptyAsAbsent(blastRadiusSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

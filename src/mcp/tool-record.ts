@@ -32,6 +32,8 @@ export interface ToolRecordFacts {
   error: string | null;
   /** The HTTP exchange that carried the message. */
   parentId: string | null;
+  /** The human approval the call met, if it needed one. */
+  approvalId?: string | null;
 }
 
 /**
@@ -69,5 +71,6 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     server: info.serverKey,
     tool: f.tool,
     parent_id: f.parentId,
+    approval_id: f.approvalId ?? null,
   });
 }

@@ -24,6 +24,8 @@ import type { GateLimits } from './limits.js';
 import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
+import type { ApprovalStore } from '../state/approvals.js';
+import type { BlastRadius } from '../state/blast-radius.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -87,6 +89,10 @@ export interface GateServices {
   readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
+  /** Human approvals (pipeline/approve.ts); absent: a request that needs one is refused. */
+  readonly approvals?: ApprovalStore;
+  /** Per-session critical write domains and tool-call depth (blast radius). */
+  readonly blast?: BlastRadius;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
   readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */

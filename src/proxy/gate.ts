@@ -11,6 +11,8 @@ import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
+import { gateApprovals } from './gate-approvals.js';
+import { BlastRadius } from '../state/blast-radius.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -81,6 +83,7 @@ export class Gate {
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
+  private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -99,6 +102,7 @@ export class Gate {
       ownRuntime: boolean;
       secrets: SecretResolver;
       stops: GateStops;
+      approvals: Awaited<ReturnType<typeof gateApprovals>>;
     },
   ) {
     const c = opts.loaded.config;
@@ -110,16 +114,20 @@ export class Gate {
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
+    this.approvals = init.approvals;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     // One bucket table for requests and tool calls (their keys never meet: each names its rule).
     const rates = new MemoryRateBuckets();
+    const blast = new BlastRadius(c.blast_radius.max_sessions);
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
       rates,
+      approvals: init.approvals.store,
+      blast,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -130,6 +138,8 @@ export class Gate {
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
       stops: init.stops.store,
+      approvals: init.approvals.store,
+      blast,
       exchanges: new LiveExchanges({
         revocations,
         kills: init.stops.store,
@@ -236,12 +246,14 @@ export class Gate {
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
     let stops: GateStops | null = null;
+    let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
+      approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, approvals });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -265,6 +277,7 @@ export class Gate {
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
+      await approvals?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -393,7 +406,7 @@ export class Gate {
     await this.control?.close();
     this.stopWatchingRevocations();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close()]);
+    await Promise.all([this.services.pools.close(), this.stops.close(), this.approvals.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

@@ -22,7 +22,8 @@ import type { StateBackendName } from '../config/state-section.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
-import type { RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
+import type { ApprovalStoreOptions, RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
+import type { ApprovalStore } from '../state/approvals.js';
 import { SqliteAuditReader } from './audit-reader.js';
 import type { AuditReader, AuditWriter, RevocationStore, SecretStore, StopStore, ToolPinStore } from './interfaces.js';
 import { stateBackend, type PinOptions } from './state-backend.js';
@@ -38,12 +39,14 @@ export interface Services {
   /** The kill switch and quarantines. */
   stops: StopStore;
   verifier: TokenVerifier;
+  /** Human approvals (state/approvals.ts). */
+  approvals: ApprovalStore;
 }
 
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
-const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'pins', 'auditWriter', 'auditReader'];
+const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'approvals', 'pins', 'auditWriter', 'auditReader'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -58,6 +61,7 @@ export interface RuntimeOptions<N extends Need> {
   logger?: Logger;
   revocations?: RevocationStoreOptions;
   stops?: StopStoreOptions;
+  approvals?: ApprovalStoreOptions;
   pins?: PinOptions;
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
@@ -136,6 +140,12 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           const stops = await backend.stops(opts.stops ?? {});
           out.stops = stops;
           closers.push(() => stops.close());
+          break;
+        }
+        case 'approvals': {
+          const approvals = await backend.approvals(opts.approvals ?? {});
+          out.approvals = approvals;
+          closers.push(() => approvals.close());
           break;
         }
         case 'pins': {

@@ -1,6 +1,8 @@
 import type { StateBackendName } from '../config/state-section.js';
 import { comparePins } from '../inspect/mcp/pins.js';
 import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
+import { openApprovalStore, type ApprovalStoreOptions } from '../state/index.js';
+import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
@@ -13,6 +15,7 @@ export interface StateBackend {
   revocations(opts: RevocationStoreOptions): Promise<RevocationStore>;
   pins(opts: PinOptions): ToolPinStore;
   stops(opts: StopStoreOptions): Promise<StopStore>;
+  approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
 }
 
 /**
@@ -30,6 +33,7 @@ export function stateBackend(name: StateBackendName, dataDir: string): StateBack
         revocations: (opts) => openRevocationStore(dataDir, opts),
         pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
         stops: (opts) => openStopStore(dataDir, opts),
+        approvals: (opts) => openApprovalStore(dataDir, opts),
       };
   }
 }

@@ -39,6 +39,7 @@ export function makeRecord(i: number, over: Partial<AuditRecord> = {}, base = Da
     server: null,
     tool: null,
     parent_id: null,
+    approval_id: null,
     ...over,
   };
 }

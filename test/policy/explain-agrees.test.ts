@@ -63,7 +63,7 @@ function gen(seed: number) {
 
 void test('explain (all rules, no index) agrees with decide (indexed) on random policies and requests', () => {
   let decisions = 0;
-  const seen = { rule_allow: 0, rule_deny: 0, no_rule_matched: 0, wouldDeny: 0 };
+  const seen = { rule_allow: 0, rule_deny: 0, no_rule_matched: 0, rule_approve: 0, wouldDeny: 0 };
   for (let seed = 1; seed <= 400; seed++) {
     const g = gen(seed);
     const policy = compilePolicy(g.rules, `seed-${seed}`);

@@ -71,9 +71,17 @@ export async function openStdioServices(
   const rt = shared ?? (await openRuntime(loaded, { need: ['pins', 'auditWriter'], logger, audit: { config } }));
   const { pins } = rt;
   const audit = rt.audit.writer;
+  // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
+  const own = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } }).catch(
+    async (err: unknown) => {
+      if (shared === undefined) await rt.close().catch(() => undefined);
+      throw err;
+    },
+  );
   const guard = new McpGuard({
     env: () => env,
     pins,
+    approvals: own.approvals,
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
   });
@@ -82,6 +90,9 @@ export async function openStdioServices(
     env,
     audit,
     pins,
-    close: () => (shared === undefined ? rt.close() : Promise.resolve()),
+    close: async () => {
+      await own.close();
+      if (shared === undefined) await rt.close();
+    },
   };
 }

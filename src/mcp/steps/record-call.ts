@@ -25,13 +25,14 @@ export const recordCall: Step<CallExchange> = async (x, next) => {
       error: null,
       synthesised: true,
       policyVersion: v?.policyVersion,
+      approvalId: x.approvalId,
     });
     return;
   }
   guard.track(ch, {
     method: 'tools/call',
     id: x.msg.id,
-    call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings },
+    call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings, approvalId: x.approvalId },
     startNs: x.startNs,
     time: new Date().toISOString(),
     bytesIn: meta.bytes,

@@ -27,6 +27,7 @@ import { openRecord } from './open-record.js';
 import { respond } from './respond.js';
 import { mcpIntake } from './mcp-intake.js';
 import { route } from './route.js';
+import { approve } from './approve.js';
 import { inspectOut } from './inspect-out.js';
 import { rewrite } from './rewrite.js';
 import { govern } from './govern.js';
@@ -55,6 +56,7 @@ export const HTTP_STEPS: readonly S[] = [
   step('open-record', openRecord),
   step('respond', respond),
   step('mcp-intake', mcpIntake),
+  step('approve', approve),
   step('route', route),
   step('inspect-out', inspectOut),
   step('rewrite', rewrite),
