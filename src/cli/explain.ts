@@ -89,7 +89,7 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
   // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
-  const limits = verdict.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
+  const limits = verdict.outcome !== 'deny' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
   if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes, limits), null, 2)}\n`);
   else io.out(formatVerdict(verdict, who, limits) + notes.map((n) => `\nnote: ${n}\n`).join(''));
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;

@@ -18,6 +18,7 @@ import { InvalidArgumentError } from '../identity/errors.js';
 import type { ApprovalDecision, ApprovalEntry, ApprovalStore, GrantScope, NewApproval } from './approvals.js';
 import { statusAt } from './approvals.js';
 import { WatchedLog, type WatchedLogOptions } from './watched-log.js';
+import { stateError } from './sqlite-db.js';
 
 export type SqliteApprovalOptions = Omit<WatchedLogOptions, 'participant'>;
 
@@ -66,7 +67,8 @@ export class SqliteApprovalStore implements ApprovalStore {
         columns: 'id, kind, approval, at, body',
         what: 'approvals',
         store: 'approval store',
-        apply: (rows) => this.#apply(rows),
+        // Runs inside WatchedLog.open too, before #log is set: it gets the log as an argument.
+        apply: (rows, log) => this.#apply(rows, log),
       },
       opts,
     );
@@ -107,7 +109,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   list(opts: { all?: boolean } = {}): ApprovalEntry[] {
-    this.#log.assertCurrent();
+    this.#fresh();
     const out: ApprovalEntry[] = [];
     for (const e of this.#view.values()) {
       const c = this.#current(e);
@@ -117,14 +119,14 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   forDigest(digest: string): ApprovalEntry | null {
-    this.#log.assertCurrent();
+    this.#fresh();
     let found: ApprovalEntry | null = null;
     for (const e of this.#view.values()) if (e.digest === digest) found = e;
     return found === null ? null : this.#current(found);
   }
 
   widened(rule: string, tenant: string | null, session: string | null): ApprovalEntry | null {
-    const now = this.#log.assertCurrent();
+    const now = this.#fresh();
     for (const e of this.#view.values()) {
       if (e.status !== 'approved' || e.scope === 'request' || e.rule !== rule || e.tenant !== tenant) continue;
       if (e.grantUntil !== null && now >= e.grantUntil) continue;
@@ -201,12 +203,27 @@ export class SqliteApprovalStore implements ApprovalStore {
     return Promise.resolve();
   }
 
+  /**
+   * Read what other processes added since the last load before answering: a decision
+   * made a moment ago in another terminal must count for the agent's retry even before
+   * the next poll (one indexed SELECT, only for requests that need an approval).
+   */
+  #fresh(): number {
+    const now = this.#log.assertCurrent();
+    try {
+      this.#log.load();
+    } catch (err) {
+      throw stateError(this.#log.db.name, err);
+    }
+    return now;
+  }
+
   #current(e: ApprovalEntry): ApprovalEntry {
     const status = statusAt(e, this.#log.now());
     return status === e.status ? e : { ...e, status };
   }
 
-  #apply(rows: Row[]): void {
+  #apply(rows: Row[], log: WatchedLog<Row>): void {
     const changed = new Map<string, ApprovalEntry>();
     for (const r of rows) {
       const e = r.kind === 'open' ? opened(r) : this.#view.get(r.approval);
@@ -215,13 +232,12 @@ export class SqliteApprovalStore implements ApprovalStore {
       this.#view.set(next.id, next);
       changed.set(next.id, next);
     }
-    this.#forget();
-    if (changed.size > 0) this.#log.notify(this.#listeners, [...changed.values()]);
+    this.#forget(log.now());
+    if (changed.size > 0) log.notify(this.#listeners, [...changed.values()]);
   }
 
   /** Bounded memory: approvals that can no longer be decided or used are dropped from the view after KEEP_MS. */
-  #forget(): void {
-    const now = this.#log.now();
+  #forget(now: number): void {
     for (const [id, e] of this.#view) {
       const usable = Math.max(e.expiresAt, e.grantUntil ?? 0);
       if (now - usable > KEEP_MS) this.#view.delete(id);
