@@ -28,6 +28,11 @@ export async function approvalBody(x: Exchange, max: number): Promise<Buffer | n
   if (!hasBody(x.req)) return null;
   const intake = x.intake;
   if (intake?.kind === 'forward') return intake.body;
+  // A client waiting for `100 Continue` sends its body only once told to.
+  if (x.expectContinue && !x.continued) {
+    x.res.writeContinue();
+    x.continued = true;
+  }
   const source = intake?.kind === 'pass' && intake.body !== null ? intake.body : countedBody(x);
   const parts: Buffer[] = [];
   let size = 0;

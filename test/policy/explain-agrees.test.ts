@@ -36,7 +36,7 @@ function gen(seed: number) {
     tenants: maybe(0.2, () => some(['acme', 'globex', 'ac*'])),
     agents: maybe(0.3, () => some(['bot', 'support-*', '*'])),
     labels: maybe(0.15, () => pick<Record<string, string>>([{ team: 'support' }, { team: 'sales' }, {}])),
-    action: pick(['allow', 'allow', 'deny'] as const),
+    action: pick(['allow', 'allow', 'deny', 'approve'] as const),
     mode: r() < 0.2 ? 'report' : undefined,
     intent: maybe(0.2, () => `intent.${i}`),
   });
