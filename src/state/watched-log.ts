@@ -42,7 +42,7 @@ export interface WatchedLogOptions {
   participant?: ParticipantKind;
 }
 
-export interface WatchedLogSpec<Row extends { id: number }> {
+export interface WatchedLogSpec<Row extends { id: number }, A extends unknown[] = []> {
   /** The table, also the schema component name in `schema_versions`. */
   readonly table: string;
   readonly schema: readonly SchemaStep[];
@@ -55,12 +55,13 @@ export interface WatchedLogSpec<Row extends { id: number }> {
   /** Who applied how far; default the revocations' `participants`. */
   readonly ledger?: Ledger;
   /** Fold newly added rows (in id order) into the store's snapshot; `log` is for `notify` (this runs inside `open` too). */
-  apply(rows: Row[], log: WatchedLog<Row>): void;
+  apply(rows: Row[], log: WatchedLog<Row, A>): void;
 }
 
-export class WatchedLog<Row extends { id: number }> {
+export class WatchedLog<Row extends { id: number }, A extends unknown[] = []> {
   readonly db: Db;
-  readonly #spec: WatchedLogSpec<Row>;
+  readonly #listeners = new Set<(...args: A) => void>();
+  readonly #spec: WatchedLogSpec<Row, A>;
   readonly #since: Statement<[number], Row>;
   readonly #dataVersion: Statement<[], number>;
   readonly #timer: NodeJS.Timeout | null;
@@ -87,7 +88,11 @@ export class WatchedLog<Row extends { id: number }> {
    * @example
    * const log = WatchedLog.open(dir, spec, { participant: 'gate' });
    */
-  static open<Row extends { id: number }>(dataDir: string, spec: WatchedLogSpec<Row>, opts: WatchedLogOptions = {}): WatchedLog<Row> {
+  static open<Row extends { id: number }, A extends unknown[] = []>(
+    dataDir: string,
+    spec: WatchedLogSpec<Row, A>,
+    opts: WatchedLogOptions = {},
+  ): WatchedLog<Row, A> {
     // A one-shot writer may wait for a lock; a watching process serves requests on this loop.
     const db = openStateTables(dataDir, spec.table, spec.schema, opts.watch === false ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
     try {
@@ -98,7 +103,7 @@ export class WatchedLog<Row extends { id: number }> {
     }
   }
 
-  private constructor(db: Db, dataDir: string, spec: WatchedLogSpec<Row>, opts: WatchedLogOptions) {
+  private constructor(db: Db, dataDir: string, spec: WatchedLogSpec<Row, A>, opts: WatchedLogOptions) {
     this.db = db;
     this.#spec = spec;
     this.#opened = fileIdentity(db.name);
@@ -182,9 +187,15 @@ export class WatchedLog<Row extends { id: number }> {
     }
   }
 
+  /** Hear of what `apply` reports through `notify` (the gate ends what a stop or a revocation covers). */
+  onChange(listener: (...args: A) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Call each listener; one that throws is reported and does not stop the others. */
-  notify<A extends unknown[]>(listeners: ReadonlySet<(...args: A) => void>, ...args: A): void {
-    for (const listener of [...listeners]) {
+  notify(...args: A): void {
+    for (const listener of [...this.#listeners]) {
       try {
         listener(...args);
       } catch (err) {
@@ -198,12 +209,14 @@ export class WatchedLog<Row extends { id: number }> {
     throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, `${this.db.name}: ${this.#spec.table} row ${id} was written but not read back`);
   }
 
-  close(): void {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    this.#listeners.clear();
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#participant?.leave();
     this.db.close();
+    return Promise.resolve();
   }
 
   #assertOpen(): void {

@@ -66,6 +66,13 @@ interface Pending {
   toRaw: ToRaw;
 }
 
+/** One scan's walk over its layers: the context, the layers still to scan, what was left undecoded. */
+interface Walk {
+  ctx: ScanContext;
+  queue: Array<Pending | null>;
+  unread: Unread;
+}
+
 /** Raw spans left undecoded, by why: the decode budget ran out, or the depth limit. */
 interface Unread {
   budget: [number, number] | null;
@@ -75,12 +82,8 @@ interface Unread {
 /** The finding for what decoding could not reach. */
 export const INCOMPLETE = 'dlp_scan_incomplete';
 
-const DEC_PERCENT = 1;
-const DEC_ESCAPE = 2;
-const DEC_ZW = 4;
-const DEC_NUL = 8;
-const DEC_QP = 16;
-const DEC_REGROUP = 32;
+/** Bit flags: which decoders a layer needs (percent, escapes, zero-width/format chars, UTF-16 NULs, quoted-printable, regrouping). */
+const [DEC_PERCENT, DEC_ESCAPE, DEC_ZW, DEC_NUL, DEC_QP, DEC_REGROUP] = [1, 2, 4, 8, 16, 32] as const;
 const REGROUP_AFTER = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'gzip', 'zlib']);
 const SPACE_OR_EQ = /^[\s=]$/;
 /**
@@ -171,10 +174,11 @@ export class DlpEngine {
     };
     const queue: Array<Pending | null> = [{ text, chain: undefined, depth: 0, toRaw: IDENTITY }];
     const unread: Unread = { budget: null, depth: null };
+    const walk: Walk = { ctx, queue, unread };
     for (let i = 0; i < queue.length; i++) {
       const p = queue[i] as Pending;
       queue[i] = null; // let a scanned layer's text go
-      this.layer(p.text, p.chain, p.depth, p.toRaw, ctx, queue, unread);
+      this.layer(p, walk);
     }
     if (unread.budget !== null) this.incomplete(ctx, unread.budget, 'decoding budget exhausted: nested encodings left undecoded');
     if (unread.depth !== null) this.incomplete(ctx, unread.depth, `encoded data nested deeper than ${MAX_DEPTH} layers left undecoded`);
@@ -185,7 +189,9 @@ export class DlpEngine {
     ctx.emit({ type: INCOMPLETE, location: ctx.location, action: this.actions[INCOMPLETE] ?? 'block', detail }, span[0], span[1]);
   }
 
-  private layer(text: string, chain: string | undefined, depth: number, toRaw: ToRaw, ctx: ScanContext, queue: Array<Pending | null>, unread: Unread): void {
+  private layer(p: Pending, walk: Walk): void {
+    const { text, chain, depth, toRaw } = p;
+    const { ctx, unread } = walk;
     const n = text.length;
     const last = lastLayer(chain);
     const joined = last === 'regrouped';
@@ -230,19 +236,12 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(text, runs, idx.kinds, idx.groupStarts, dec, chain, depth, toRaw, ctx, queue, unread);
+    this.decodeChildren(p, runs, idx.kinds, idx.groupStarts, dec, walk);
   }
 
-  private child(
-    text: string,
-    enc: string,
-    chain: string | undefined,
-    depth: number,
-    toRaw: ToRaw,
-    ctx: ScanContext,
-    queue: Array<Pending | null>,
-    unread: Unread,
-  ): void {
+  /** Queue `text`, decoded as `enc` from layer `parent`, within the budget; `toRaw` maps its offsets to the raw text's. */
+  private child(text: string, enc: string, parent: Pending, toRaw: ToRaw, walk: Walk): void {
+    const { ctx, unread } = walk;
     if (text.length === 0) return;
     if (text.length > ctx.budget.left) {
       ctx.budget.exhausted = true;
@@ -256,22 +255,12 @@ export class DlpEngine {
     // A join of hex pairs or groups (a UUID's last four groups: one per UUID) that decodes
     // to opaque bytes and is shorter than any known secret has nothing to find in it.
     if (enc === 'regrouped' && text.length < this.index.shortestNeedle && opaqueHex(text)) return;
-    queue.push({ text, chain: joinChain(chain, enc), depth: depth + 1, toRaw });
+    walk.queue.push({ text, chain: joinChain(parent.chain, enc), depth: parent.depth + 1, toRaw });
   }
 
-  private decodeChildren(
-    text: string,
-    runs: number[],
-    kinds: number[],
-    groupStarts: number[],
-    dec: number,
-    chain: string | undefined,
-    depth: number,
-    toRaw: ToRaw,
-    ctx: ScanContext,
-    queue: Array<Pending | null>,
-    unread: Unread,
-  ): void {
+  private decodeChildren(p: Pending, runs: number[], kinds: number[], groupStarts: number[], dec: number, walk: Walk): void {
+    const { text, depth, toRaw } = p;
+    const { ctx, unread } = walk;
     const opts = {
       percent: (dec & DEC_PERCENT) !== 0,
       escape: (dec & DEC_ESCAPE) !== 0,
@@ -297,15 +286,12 @@ export class DlpEngine {
         this.child(
           decoded,
           enc,
-          chain,
-          depth,
+          p,
           (s, e) => {
             const [a, b] = toParent(s, e);
             return toRaw(a, b);
           },
-          ctx,
-          queue,
-          unread,
+          walk,
         );
       },
       () => {
