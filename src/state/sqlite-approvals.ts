@@ -47,19 +47,17 @@ const KEEP_MS = 3_600_000;
 export const MAX_PENDING = 1000;
 
 export class SqliteApprovalStore implements ApprovalStore {
-  readonly #log: WatchedLog<Row>;
+  readonly #log: WatchedLog<Row, [ApprovalEntry[]]>;
   readonly #view = new Map<string, ApprovalEntry>();
-  readonly #listeners = new Set<(changed: ApprovalEntry[]) => void>();
   readonly #insert: Statement<[string, string, number, string]>;
   readonly #once: Statement<[string, string, number, string, string, string]>;
-  #closed = false;
 
   static open(dataDir: string, opts: SqliteApprovalOptions = {}): SqliteApprovalStore {
     return new SqliteApprovalStore(dataDir, opts);
   }
 
   private constructor(dataDir: string, opts: SqliteApprovalOptions) {
-    this.#log = WatchedLog.open<Row>(
+    this.#log = WatchedLog.open<Row, [ApprovalEntry[]]>(
       dataDir,
       {
         table: 'approval_log',
@@ -190,17 +188,11 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   onChange(listener: (changed: ApprovalEntry[]) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#log.onChange(listener);
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#listeners.clear();
-      this.#log.close();
-    }
-    return Promise.resolve();
+    return this.#log.close();
   }
 
   /**
@@ -223,7 +215,7 @@ export class SqliteApprovalStore implements ApprovalStore {
     return status === e.status ? e : { ...e, status };
   }
 
-  #apply(rows: Row[], log: WatchedLog<Row>): void {
+  #apply(rows: Row[], log: WatchedLog<Row, [ApprovalEntry[]]>): void {
     const changed = new Map<string, ApprovalEntry>();
     for (const r of rows) {
       const e = r.kind === 'open' ? opened(r) : this.#view.get(r.approval);
@@ -233,7 +225,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       changed.set(next.id, next);
     }
     this.#forget(log.now());
-    if (changed.size > 0) log.notify(this.#listeners, [...changed.values()]);
+    if (changed.size > 0) log.notify([...changed.values()]);
   }
 
   /** Bounded memory: approvals that can no longer be decided or used are dropped from the view after KEEP_MS. */
