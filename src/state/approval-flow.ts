@@ -24,6 +24,8 @@ export interface ApprovalAsk {
   /** Built only when a new approval is opened (redaction costs a scan). */
   diff: () => ApprovalDiff;
   decisionId: string;
+  /** Told the approval before any wait: an exchange recorded while held (the agent left) names it. */
+  onApproval?: (e: ApprovalEntry) => void;
 }
 
 export type ApprovalMeeting =
@@ -59,6 +61,7 @@ export async function meetApproval(store: ApprovalStore, ask: ApprovalAsk, signa
     ttlMs: ask.spec.timeoutMs,
     decisionId: ask.decisionId,
   });
+  ask.onApproval?.(entry);
   if (ask.spec.mode === 'ask') return { kind: 'ask', entry };
   return hold(store, entry, ask.spec.holdMs, signal);
 }

@@ -181,8 +181,14 @@ export class SqliteApprovalStore implements ApprovalStore {
         const mine = changed.find((c) => c.id === id);
         if (mine !== undefined && mine.status !== 'pending') done(mine);
       });
-      // Expiry is a time, not a row: the waiter's own timer ends it.
-      const timer = setTimeout(() => done(this.get(id)), Math.max(0, first.expiresAt - this.#log.now()));
+      // Expiry is a time, not a row: the waiter's own timer ends it (a timer may fire a
+      // millisecond early: until the entry reads expired, wait again).
+      const expire = (): void => {
+        const e = this.get(id);
+        if (e !== null && e.status === 'pending') timer = setTimeout(expire, Math.max(1, e.expiresAt - this.#log.now()));
+        else done(e);
+      };
+      let timer = setTimeout(expire, Math.max(1, first.expiresAt - this.#log.now()));
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }

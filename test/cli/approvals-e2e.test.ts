@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { initDir, logAuditOn, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
-import { auditQuery, waitFor } from '../helpers/cli-e2e.js';
+import { connect } from 'node:net';
+import { auditQuery, waitFor, waitForAudit } from '../helpers/cli-e2e.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -69,7 +70,7 @@ blast_radius:
 `);
     await logAuditOn(d.configFile);
     gate = await startCliGate(d.configFile);
-    for (const session of ['s1', 's2', 's3']) {
+    for (const session of ['s1', 's2', 's3', 's-rev', 's-gone']) {
       const r = await sluice(['token', '--tenant', 'acme', '--agent', 'bot', '--session', session, '--config', d.configFile]);
       assert.equal(r.code, 0, r.stderr);
       tokens[session] = r.stdout.trim();
@@ -185,6 +186,37 @@ blast_radius:
     const r = await pending;
     assert.equal(r.status, 200, r.text);
     assert.equal(seen('/held/x'), 1);
+  });
+
+  /** The id of the pending approval of `rule` for `session`, once `sluice approvals list` shows it. */
+  const pendingFor = (rule: string, session: string): Promise<string> =>
+    waitFor(
+      `a pending approval of ${rule} for ${session}`,
+      async () => new RegExp(`^(apr_\\S+)\tpending\t${rule}\tbot/${session}\t`, 'm').exec((await approvals('list')).stdout)?.[1],
+      10_000,
+      100,
+    );
+
+  test('a held request is cut by `sluice revoke`, and ends when the agent leaves', async () => {
+    const held = send('s-rev', 'POST', upstreamAt(), '/held/revoked', '{}');
+    await pendingFor('held', 's-rev');
+    const r = await sluice(['revoke', '--session', 's-rev', '--tenant', 'acme', '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const answer = await held;
+    assert.equal(answer.status, 403, answer.text);
+    assert.equal(answer.body.error, 'identity_revoked');
+
+    const auth = Buffer.from(`sluice:${tokens['s-gone']}`).toString('base64');
+    const socket = connect(gate.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      `POST http://${upstreamAt()}/held/gone HTTP/1.1\r\nHost: ${upstreamAt()}\r\nProxy-Authorization: Basic ${auth}\r\nContent-Length: 2\r\n\r\n{}`,
+    );
+    const id = await pendingFor('held', 's-gone');
+    socket.destroy();
+    const rec = await waitForAudit(d.configFile, (x) => x.approval_id === id, ['--session', 's-gone']);
+    assert.equal(rec.reason, 'client_aborted');
+    assert.equal(seen('/held/gone'), 0);
   });
 
   test('a denial is refused approval_denied, with the reason; an expiry approval_expired', async () => {

@@ -43,7 +43,16 @@ export const approveTool: Step<CallExchange> = async (x, next) => {
   // The transport cannot tell the guard that the client left: the hold's own bound ends the wait.
   const m = await meetApproval(
     store,
-    { digest, rule: v.rule, tenant: who?.tenant ?? null, session: who?.session ?? null, spec: v.approval, diff, decisionId: x.decisionId },
+    {
+      digest,
+      rule: v.rule,
+      tenant: who?.tenant ?? null,
+      session: who?.session ?? null,
+      spec: v.approval,
+      diff,
+      decisionId: x.decisionId,
+      onApproval: (e) => (x.approvalId = e.id),
+    },
     new AbortController().signal,
   );
   x.approvalId = m.entry.id;

@@ -47,6 +47,7 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
         spec: spec.approval,
         diff: () => httpDiff(x, body, why),
         decisionId: x.decisionId,
+        onApproval: (e) => (x.approvalId = e.id),
       },
       gone.signal,
     );
