@@ -5,7 +5,7 @@
  */
 import { redactedSummary } from '../inspect/dlp/redact-summary.js';
 import type { ApprovalDiff } from '../state/approvals.js';
-import { approvalDigest } from '../state/approvals.js';
+import { approvalDigest, approvalWho } from '../state/approvals.js';
 import { Rejection } from './errors-map.js';
 import { countedBody } from './forward.js';
 import { hasBody } from './framing-guard.js';
@@ -62,8 +62,7 @@ function targetOf(x: Exchange): string {
  * httpDigest(x, body); // 'e3b0c442…'
  */
 export function httpDigest(x: Exchange, body: Buffer | null): string {
-  const p = x.principal;
-  return approvalDigest({ method: x.req.method ?? 'GET', target: targetOf(x), body, who: [p?.tenant ?? '', p?.agent ?? '', p?.session ?? '', p?.human ?? ''] });
+  return approvalDigest({ method: x.req.method ?? 'GET', target: targetOf(x), body, who: approvalWho(x.principal) });
 }
 
 /**
@@ -75,7 +74,6 @@ export function httpDigest(x: Exchange, body: Buffer | null): string {
  */
 export function httpDiff(x: Exchange, body: Buffer | null, why: string): ApprovalDiff {
   const scanner = x.state.dlp.scanner;
-  const p = x.principal;
   const encoded = headerText(x.req.headers['content-encoding']);
   const summary =
     body === null
@@ -87,10 +85,7 @@ export function httpDiff(x: Exchange, body: Buffer | null, why: string): Approva
     kind: 'http',
     method: x.req.method ?? 'GET',
     url: redactedSummary(scanner, targetOf(x), SUMMARY_CHARS),
-    tenant: p?.tenant ?? null,
-    agent: p?.agent ?? null,
-    session: p?.session ?? null,
-    human: p?.human ?? null,
+    ...approvalWho(x.principal),
     body: summary,
     bodyBytes: body?.length ?? 0,
     why,

@@ -115,17 +115,31 @@ export interface ApprovalStore {
   close(): Promise<void>;
 }
 
+/** Who asked, as an approval names them. */
+export type ApprovalWho = Pick<ApprovalDiff, 'tenant' | 'agent' | 'session' | 'human'>;
+
+/**
+ * The identity fields of a diff (and of the digest) from a principal, or all null.
+ *
+ * @example
+ * approvalWho({ tenant: 'acme', agent: 'bot', session: 's1', human: null }); // { tenant: 'acme', agent: 'bot', session: 's1', human: null }
+ */
+export function approvalWho(p: { tenant: string; agent: string; session: string; human: string | null } | null): ApprovalWho {
+  return { tenant: p?.tenant ?? null, agent: p?.agent ?? null, session: p?.session ?? null, human: p?.human ?? null };
+}
+
 /**
  * The digest an approval is bound to: method, target (scheme, host, port, path with
  * query), body, and the identity. Fields are length-prefixed so no two requests share
  * one by moving bytes between fields.
  *
  * @example
- * approvalDigest({ method: 'POST', target: 'https://api.test:443/x', body: Buffer.from('{}'), who: ['acme', 'bot', 's1', ''] });
+ * approvalDigest({ method: 'POST', target: 'https://api.test:443/x', body: Buffer.from('{}'), who: approvalWho(principal) });
  */
-export function approvalDigest(r: { method: string; target: string; body: Buffer | null; who: readonly string[] }): string {
+export function approvalDigest(r: { method: string; target: string; body: Buffer | null; who: ApprovalWho }): string {
   const h = createHash('sha256');
-  for (const part of [r.method, r.target, ...r.who]) {
+  const w = r.who;
+  for (const part of [r.method, r.target, w.tenant ?? '', w.agent ?? '', w.session ?? '', w.human ?? '']) {
     const b = Buffer.from(part, 'utf8');
     h.update(`${b.length}:`).update(b);
   }

@@ -45,14 +45,14 @@ describe('SqliteApprovalStore', () => {
   });
 
   test('the digest moves with every field', () => {
-    const base = { method: 'POST', target: 'https://x.test:443/a', body: Buffer.from('{}'), who: ['acme', 'bot', 's1', ''] };
+    const base = { method: 'POST', target: 'https://x.test:443/a', body: Buffer.from('{}'), who: { tenant: 'acme', agent: 'bot', session: 's1', human: null } };
     const d = approvalDigest(base);
     assert.notEqual(approvalDigest({ ...base, body: Buffer.from('{ }') }), d);
     assert.notEqual(approvalDigest({ ...base, body: null }), d);
-    assert.notEqual(approvalDigest({ ...base, who: ['acme', 'bot', 's2', ''] }), d);
+    assert.notEqual(approvalDigest({ ...base, who: { ...base.who, session: 's2' } }), d);
     assert.notEqual(approvalDigest({ ...base, method: 'PUT' }), d);
     // Bytes moved from one field to the next do not give the same digest.
-    assert.notEqual(approvalDigest({ ...base, who: ['acmeb', 'ot', 's1', ''] }), d);
+    assert.notEqual(approvalDigest({ ...base, who: { ...base.who, tenant: 'acmeb', agent: 'ot' } }), d);
     assert.equal(approvalDigest({ ...base }), d);
   });
 

@@ -9,7 +9,7 @@ import type { Step } from '../../compose.js';
 import { redactedJson } from '../../inspect/dlp/redact-summary.js';
 import { approvalRefusal } from '../../state/approval-answer.js';
 import { meetApproval } from '../../state/approval-flow.js';
-import { approvalDigest, type ApprovalDiff } from '../../state/approvals.js';
+import { approvalDigest, approvalWho, type ApprovalDiff } from '../../state/approvals.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 /** Argument characters a person is shown at most. */
@@ -24,16 +24,13 @@ export const approveTool: Step<CallExchange> = async (x, next) => {
   const a = x.ch.info.audit;
   const target = `${a.scheme}://${a.host}:${a.port}${a.path}#${x.ch.info.serverKey}/${x.tool!}`;
   const args = Buffer.from(JSON.stringify(x.args));
-  const digest = approvalDigest({ method: 'tools/call', target, body: args, who: [who?.tenant ?? '', who?.agent ?? '', who?.session ?? '', who?.human ?? ''] });
+  const digest = approvalDigest({ method: 'tools/call', target, body: args, who: approvalWho(who) });
   const why = `rule ${v.rule} needs a human approval for tool ${x.tool!} on server ${x.ch.info.serverKey}`;
   const diff = (): ApprovalDiff => ({
     kind: 'mcp',
     method: 'tools/call',
     url: `${a.scheme}://${a.host}:${a.port}${a.path}`,
-    tenant: who?.tenant ?? null,
-    agent: who?.agent ?? null,
-    session: who?.session ?? null,
-    human: who?.human ?? null,
+    ...approvalWho(who),
     body: null,
     bodyBytes: args.length,
     tool: x.tool!,
