@@ -52,10 +52,17 @@ describe('sluice approvals: a human decides, from another terminal', () => {
   - id: db
     hosts: [db.test, billing.test]
     tags: [critical]
+  - id: gated-hosts
+    hosts: [ws.test, pass.test]
+    action: approve
   - id: rest
     hosts: [api.upstream.test]
+tls:
+  passthrough: [pass.test]
 dns:
   hosts:
+    ws.test: 127.0.0.1
+    pass.test: 127.0.0.1
     api.upstream.test: 127.0.0.1
     db.test: 127.0.0.1
     billing.test: 127.0.0.1
@@ -288,6 +295,22 @@ blast_radius:
     assert.equal((await approvals('approve', second.body.approval!.id, '--as', 'carol')).code, 0);
     assert.equal((await send('s3', 'POST', billing, '/invoices', '{}')).status, 200);
     assert.equal((await send('s1', 'POST', billing, '/invoices', '{}')).status, 200, "another session's first critical domain");
+  });
+
+  test('a WebSocket upgrade and a passthrough CONNECT meet the approval too (no way around it)', async () => {
+    const auth = Buffer.from(`sluice:${tokens.s1}`).toString('base64');
+    const ws = `ws.test:${up.port}`;
+    for (const head of [
+      `GET http://${ws}/socket HTTP/1.1\r\nHost: ${ws}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n`,
+      `CONNECT pass.test:443 HTTP/1.1\r\nHost: pass.test:443\r\n`,
+    ]) {
+      const { response } = await rawExchange(gate.port, `${head}Proxy-Authorization: Basic ${auth}\r\n\r\n`, { timeoutMs: 10_000 });
+      const r = parseRawResponse(response);
+      assert.equal(r.status, 428, `${head.split(' ')[0]}: ${r.body}`);
+      const body = JSON.parse(r.body) as Answer['body'];
+      assert.equal(body.error, 'human_approval_required');
+      assert.match(body.approval?.id ?? '', /^apr_/);
+    }
   });
 
   test('explain shows the approve rule and its approvers', async () => {

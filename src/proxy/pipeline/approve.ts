@@ -14,14 +14,16 @@ import type { Exchange } from './exchange.js';
  * body is read whole (bounded) for the digest. A held request awaits here before
  * `next`, without blocking the loop, and ends when the agent leaves or its identity is
  * cut (revocation, kill); a refusal carries the approval (id, expiry, diff) in its body.
+ * A WebSocket upgrade and a passthrough CONNECT (decided by host alone) meet it too,
+ * with no body: an approve rule is never a way around the approval.
  */
 export async function approve(x: Exchange, next: () => Promise<void>): Promise<void> {
   const d = x.decision;
-  if (d === undefined || d.outcome === 'deny' || x.transport === 'tunnel') return next();
+  // The common case (an allow outside the blast radius) costs two field reads.
+  if (d === undefined || d.outcome === 'deny' || (d.outcome === 'allow' && d.critical !== true)) return next();
   const settings = x.state.policy.approvals;
-  const key = sessionKey(x.principal);
-  const method = x.req.method ?? 'GET';
-  const critical = d.critical === true && key !== null && isWrite(method) ? key : null;
+  // A session's critical write: the key its radius is kept under.
+  const critical = d.critical === true && isWrite(x.req.method ?? 'GET') ? sessionKey(x.principal) : null;
   const spec = specFor(x, d, critical);
   if (spec === null) {
     if (critical !== null) x.gate.blast?.wrote(critical, x.hostText);
@@ -32,7 +34,9 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
   const body = await approvalBody(x, settings.maxBodyBytes);
   const gone = new AbortController();
   const leave = (): void => gone.abort();
-  x.res.once('close', leave);
+  // A WebSocket or CONNECT is answered on its raw socket; a request on its response.
+  const conn = x.carrier?.socket ?? x.res;
+  conn.once('close', leave);
   x.cut?.listen(leave);
   const why = spec.why;
   const p = x.principal;
@@ -60,7 +64,7 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
       throw refusal;
     }
   } finally {
-    x.res.off('close', leave);
+    conn.off('close', leave);
   }
   if (critical !== null) x.gate.blast?.wrote(critical, x.hostText);
   return next();
