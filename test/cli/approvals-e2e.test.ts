@@ -77,7 +77,7 @@ blast_radius:
 `);
     await logAuditOn(d.configFile);
     gate = await startCliGate(d.configFile);
-    for (const session of ['s1', 's2', 's3', 's-rev', 's-gone']) {
+    for (const session of ['s1', 's2', 's3', 's-rev', 's-gone', 's-kill']) {
       const r = await sluice(['token', '--tenant', 'acme', '--agent', 'bot', '--session', session, '--config', d.configFile]);
       assert.equal(r.code, 0, r.stderr);
       tokens[session] = r.stdout.trim();
@@ -310,6 +310,21 @@ blast_radius:
       const body = JSON.parse(r.body) as Answer['body'];
       assert.equal(body.error, 'human_approval_required');
       assert.match(body.approval?.id ?? '', /^apr_/);
+    }
+  });
+
+  test('`sluice kill` cuts a held request like any exchange', async () => {
+    const held = send('s-kill', 'POST', upstreamAt(), '/held/killed', '{}');
+    await pendingFor('held', 's-kill');
+    const k = await sluice(['kill', '--tenant', 'acme', '--config', d.configFile]);
+    assert.equal(k.code, 0, k.stderr);
+    try {
+      const r = await held;
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.body.error, 'gate_killed');
+      assert.equal(seen('/held/killed'), 0);
+    } finally {
+      assert.equal((await sluice(['kill', '--off', '--tenant', 'acme', '--config', d.configFile])).code, 0);
     }
   });
 
