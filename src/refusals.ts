@@ -130,6 +130,19 @@ export const REFUSALS = {
   step_failed: failed(500, ErrorCode.STEP_FAILED),
 } as const satisfies Record<string, RefusalSpec>;
 
+/**
+ * Structured fallbacks that are not refusals: the request is answered, with less than
+ * the upstream sent. The status is the upstream's; the code is the audit record's
+ * `reason` and its findings' `type`, and `header` names what was held back.
+ *
+ * @example
+ * FALLBACKS.partial_result.header // 'x-sluice-partial'
+ */
+export const FALLBACKS = {
+  // A rule's `redact:` replaced fields of the response (proxy/partial-result.ts, mcp/steps/redact-answer.ts).
+  partial_result: { sluice: ErrorCode.PARTIAL_RESULT, header: 'x-sluice-partial' },
+} as const;
+
 /** Every refusal code; a deny body, a Rejection or a JSON-RPC refusal can carry no other. */
 export type RefusalCode = keyof typeof REFUSALS;
 

@@ -12,6 +12,8 @@ import { limitsFor, ratePlan } from '../state/rate-plan.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, rateLimitsJson, verdictJson, withRateLimits } from './explain-verdict.js';
 import { stopsForExplain } from './explain-stops.js';
+import { redactionsJson, withRedactions } from './explain-redact.js';
+import { redactPlan } from '../policy/redact-plan.js';
 import { gateChecks } from './gate-checks.js';
 import { IDENTITY, parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
@@ -26,7 +28,8 @@ the checks the gate makes before any rule (SSRF for IP literals and loopback
 names, hostname DLP), then the policy (the deciding rule and reason, intent,
 credential (its name only), route and policy version), then the refusal of a
 credential that would travel over plain HTTP; then every earlier rule with each
-reason it did not match. --json prints the same as one JSON object.
+reason it did not match. An allowed request also shows the rate limits it counts
+against and the response fields its rule redacts (redact:, a partial result). --json prints the same as one JSON object.
 The identity is the one 'sluice run' gets with the same --tenant and --agent:
 both default to 'default'. --no-token explains a request that carries no token.
 Exit status: 0 when the gate would let it through, 3 when it would refuse it
@@ -90,8 +93,14 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
   // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
   const limits = verdict.outcome !== 'deny' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
-  if (values.json === true) io.out(`${JSON.stringify(verdictJson(verdict, who, notes, limits), null, 2)}\n`);
-  else io.out(formatVerdict(verdict, who, limits) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  // The fields its response reaches the agent without (the rule's `redact:`).
+  const redact = verdict.outcome === 'allow' ? redactPlan(loaded.config.rules).get(verdict.explanation.decision.rule) : undefined;
+  const maxBytes = loaded.config.inspect.max_response_scan_bytes;
+  if (values.json === true) io.out(`${JSON.stringify({ ...verdictJson(verdict, who, notes, limits), redact: redactionsJson(redact) }, null, 2)}\n`);
+  else
+    io.out(
+      withRedactions(formatVerdict(verdict, who, limits).split('\n'), redact, 'response', maxBytes).join('\n') + notes.map((n) => `\nnote: ${n}\n`).join(''),
+    );
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
@@ -144,9 +153,14 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   const notes = who === null && loaded.config.identity.required ? [IDENTITY_NOTE] : [];
   // A tool call counts against its rule's `rate_limit:` only (the HTTP request carrying it meets the gate-wide ones).
   const limits = explanation.decision.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), explanation.decision.rule, { tool: true }) : [];
-  if (values.json === true) io.out(`${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), notes }, null, 2)}\n`);
+  const redact = explanation.decision.outcome === 'allow' ? redactPlan(loaded.config.rules).get(explanation.decision.rule) : undefined;
+  if (values.json === true)
+    io.out(
+      `${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), redact: redactionsJson(redact), notes }, null, 2)}\n`,
+    );
   else {
-    const text = withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits).join('\n');
+    const lines = withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits);
+    const text = withRedactions(lines, redact, 'tool result', loaded.config.mcp.max_message_bytes).join('\n');
     io.out(text + notes.map((n) => `\nnote: ${n}\n`).join(''));
   }
   return explanation.decision.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;

@@ -87,6 +87,6 @@ export function toolRuleClashes(raw: Readonly<Record<string, unknown>>): { key: 
   if (raw.mcp === undefined) return [];
   return NOT_FOR_TOOL_RULES.filter((k) => raw[k] !== undefined).map((key) => ({
     key,
-    message: `an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode and rate_limit; '${key}' belongs on the MCP server's HTTP rule, which carries host and credential`,
+    message: `an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode, rate_limit and redact; '${key}' belongs on the MCP server's HTTP rule, which carries host and credential`,
   }));
 }

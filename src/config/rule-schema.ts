@@ -15,6 +15,7 @@ import { hostPatternField, intInRange, strictSection } from './fields.js';
 import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
 import { rateLimitSchema } from './rate-limit-section.js';
 import { approvalRuleIssues, ruleApprovalSchema } from './approvals-section.js';
+import { redactField } from './redact-field.js';
 import { headerMapField, headerNameField, intentField, listOf, methodField, nameGlobField, pathPatternField, portField, refNameField } from './rule-fields.js';
 
 const RULE_ID = /^[A-Za-z0-9._-]+$/;
@@ -68,6 +69,8 @@ export const ruleSchema = strictSection({
   }).optional(),
   /** A token bucket on what this rule allows (rate-limit-section.ts). */
   rate_limit: rateLimitSchema.optional(),
+  /** Response fields replaced before the agent reads them (redact-field.ts): a partial result. */
+  redact: redactField.optional(),
   /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
   mcp: mcpMatchSchema.optional(),
   /** Who approves what an `action: approve` rule matches, and how (approvals-section.ts). */
@@ -86,7 +89,7 @@ export const ruleSchema = strictSection({
       return;
     }
     if (raw.action === 'deny') {
-      for (const key of ['credential', 'route', 'respond', 'headers', 'inspect', 'rate_limit']) {
+      for (const key of ['credential', 'route', 'respond', 'headers', 'inspect', 'rate_limit', 'redact']) {
         if (raw[key] !== undefined)
           ctx.addIssue({ code: 'custom', path: [key], message: `a deny rule cannot have '${key}'; it only applies to allowed requests` });
       }

@@ -11,7 +11,7 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import { REFUSALS } from '../refusals.js';
 
 /** Stable reason codes for identity failures; never renamed once published. */
-export type IdentityReason = 'identity_required' | 'identity_invalid' | 'identity_expired' | 'identity_revoked' | 'gate_killed';
+export type IdentityReason = 'identity_required' | 'identity_invalid' | 'identity_expired' | 'identity_revoked' | 'gate_killed' | 'quarantined';
 
 /**
  * A request whose identity cannot be accepted; its status is the refusal table's

@@ -6,6 +6,7 @@ import { ChainTracker } from '../inspect/mcp/chain-tracker.js';
 import type { McpEnv, McpPolicyView } from './types.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { ratePlan } from '../state/rate-plan.js';
+import { redactPlan } from '../policy/redact-plan.js';
 
 /**
  * The MCP guard's view of one config load: the policy's tool rules, the scanners,
@@ -26,6 +27,7 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     newChain: m.chain === 'off' ? null : () => new ChainTracker({ action: m.chain === 'warn' ? 'warn' : 'block' }),
     rateLimits: ratePlan(c),
     approvals: policy.approvals,
+    redactions: redactPlan(c.rules),
   };
 }
 

@@ -303,7 +303,7 @@ export class McpGuard implements GuardCore {
     };
     await runCall(x);
     if (x.refusal === null) return { kind: 'forward' };
-    const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.verdict?.rule ?? null, decision_id: x.decisionId };
+    const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.stoppedBy ?? x.verdict?.rule ?? null, decision_id: x.decisionId };
     if (x.refusal.approval !== undefined) deny.approval = x.refusal.approval;
     return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
   }

@@ -12,6 +12,8 @@ import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import type { InspectProfile, Who } from '../policy/types.js';
 import type { ApprovalSettings, ApprovalSpec } from '../policy/approval.js';
 import type { RatePlan } from '../state/rate-plan.js';
+import type { RedactPlan } from '../policy/redact-plan.js';
+import type { StopStore } from '../state/stops.js';
 
 /** A tool-call decision, as the policy gives it. */
 export interface ToolVerdict {
@@ -65,6 +67,10 @@ export interface McpEnv {
   newChain: (() => ChainDetector) | null;
   /** Rate limits of this load (tool rules' `rate_limit:`); absent: none. */
   rateLimits?: RatePlan;
+  /** Tool rules' `redact:` (policy/redact-plan.ts): fields of their results replaced; absent: none. */
+  redactions?: RedactPlan;
+  /** The kill switch, where tool calls do not cross the proxy (`sluice mcp`: mcp/steps/stop.ts); absent: not checked here. */
+  stops?: Pick<StopStore, 'killedFor'>;
   /**
    * Where the secret store's values are matched when this process does not hold them
    * (`sluice mcp`: the gate does it over the control socket). Resolves to

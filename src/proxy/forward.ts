@@ -4,7 +4,7 @@ import { requestBody } from './framing-guard.js';
 import type { RequestContext } from './request-context.js';
 import type { BodyInspector } from './response-inspector.js';
 import { IdentityError } from '../identity/errors.js';
-import type { Cut } from './live-exchanges.js';
+import type { Cut } from './cut.js';
 import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
 import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
 import { onAgentIdle } from './agent-idle.js';

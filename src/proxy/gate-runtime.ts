@@ -26,6 +26,7 @@ import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 import type { ApprovalStore } from '../state/approvals.js';
 import type { BlastRadius } from '../state/blast-radius.js';
+import type { RedactPlan } from '../policy/redact-plan.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -59,6 +60,8 @@ export interface GateState {
   readonly operatorSteps: readonly LoadedOperatorStep[];
   /** Rate limits (rules' `rate_limit:`, `rate_limits:`); the buckets are the services' `rates`. */
   readonly rateLimits: RatePlan;
+  /** Rules' `redact:` by rule id (policy/redact-plan.ts): their JSON responses reach the agent as partial results. */
+  readonly redactions: RedactPlan;
 }
 
 /** Long-lived services shared by every request. */

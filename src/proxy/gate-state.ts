@@ -14,6 +14,7 @@ import { TenantNeedles } from './tenant-needles.js';
 import { loadOperatorSteps } from './pipeline/operator-steps.js';
 import { stepNames } from './pipeline/index.js';
 import { ratePlan } from '../state/rate-plan.js';
+import { redactPlan } from '../policy/redact-plan.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -57,5 +58,6 @@ export async function buildState(
     scrub: new TenantNeedles(policy, secrets.resolver),
     operatorSteps: await loadOperatorSteps(c.middleware, stepNames()),
     rateLimits: ratePlan(c),
+    redactions: redactPlan(c.rules),
   };
 }

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import type { LimitsConfig } from '../config/limits-section.js';
 import type { Principal } from '../identity/principal.js';
 import { Rejection } from './errors-map.js';
-import type { Cut } from './live-exchanges.js';
+import type { Cut } from './cut.js';
 import { lingerClose } from './linger-close.js';
 import { MemoryGuard } from './memory-guard.js';
 import { RateLimitedLog } from './rate-limited-log.js';

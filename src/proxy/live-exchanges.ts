@@ -14,6 +14,8 @@
  */
 import { IdentityError } from '../identity/errors.js';
 import type { Principal } from '../identity/principal.js';
+import type { Host } from '../net/host.js';
+import { killMessage, quarantineMessage, type QuarantineEntry } from '../state/stops.js';
 
 export interface LiveExchange {
   /**
@@ -21,8 +23,10 @@ export interface LiveExchange {
    * theirs are ended (and recorded) for the identity's reason, not as a lost connection.
    */
   readonly carrier?: boolean;
-  /** End the exchange now because of `why` (identity_expired or identity_revoked). Must not throw. */
+  /** End the exchange now because of `why` (identity_expired, identity_revoked, gate_killed, quarantined). Must not throw. */
   end(why: IdentityError): void;
+  /** Where it goes (the exchange itself: no object per request): a quarantine of this destination (`sluice quarantine`) ends it. */
+  readonly dest?: { readonly host: Host | undefined; readonly hostText: string };
 }
 
 /** One registered exchange: a link in its holder's ring (no Set: see Holder). */
@@ -69,6 +73,8 @@ export interface RevokedCheck {
 /** What the registry asks of the kill switch (state/ StopStore satisfies it). */
 export interface KilledCheck {
   killedFor(tenant: string | null): { id: string; tenant: string | null; reason: string | null } | null;
+  /** The quarantine in force on a destination, or null (absent: quarantines end nothing open). */
+  quarantined?(host: Host): QuarantineEntry | null;
 }
 
 export class LiveExchanges {
@@ -119,13 +125,8 @@ export class LiveExchanges {
     // An idle token keeps its (empty) holder and timer until it expires: an agent's
     // next request then costs no timer, and there are at most as many holders as
     // live tokens in use (each lives at most 24 h).
-    return () => {
-      if (link.next === link) return; // released already, or ended with its holder
-      link.prev.next = link.next;
-      link.next.prev = link.prev;
-      link.next = link.prev = link;
-      link.owner!.count--;
-    };
+    // A no-op once released, or ended with its holder.
+    return () => unlink(link);
   }
 
   /**
@@ -190,12 +191,40 @@ export class LiveExchanges {
     return { tunnels, sessions: [...sessions.values()] };
   }
 
-  /** After the revocation snapshot (or the kill switch) changed: end every exchange whose identity it now refuses. */
+  /**
+   * After the revocation snapshot (or the stop store) changed: end every exchange whose
+   * identity it now refuses, then every one still open to a destination now quarantined.
+   */
   sweep(): void {
+    const quarantined: Array<[Link, IdentityError]> = [];
     for (const h of [...this.#byToken.values()].flat()) {
       if (h.count === 0) continue;
       const refused = this.#refusal(h.principal);
       if (refused) this.#endAll(h, refused);
+      else this.#quarantinedIn(h, quarantined);
+    }
+    // Exchanges inside tunnels first, then the tunnels that carry them (as #endAll).
+    quarantined.sort(([a], [b]) => Number(a.x!.carrier === true) - Number(b.x!.carrier === true));
+    for (const [l] of quarantined) unlink(l);
+    for (const [l, why] of quarantined) endOne(l.x!, why);
+  }
+
+  /** Collect `h`'s exchanges to a quarantined destination, each with its refusal. */
+  #quarantinedIn(h: Holder, out: Array<[Link, IdentityError]>): void {
+    const check = this.#kills?.quarantined?.bind(this.#kills);
+    if (check === undefined) return;
+    for (let l = h.ring.next; l !== h.ring; l = l.next) {
+      const dest = l.x!.dest;
+      if (dest?.host === undefined) continue;
+      let q: QuarantineEntry | null;
+      try {
+        q = check(dest.host);
+      } catch {
+        out.push([l, withPrincipal(new IdentityError('quarantined', 'the quarantine state cannot be read; ending the exchange (fail closed)'), h.principal)]);
+        continue;
+      }
+      if (q !== null)
+        out.push([l, withPrincipal(new IdentityError('quarantined', quarantineMessage(q, dest.hostText), { stopped_by: `quarantine:q${q.id}` }), h.principal)]);
     }
   }
 
@@ -249,14 +278,25 @@ export class LiveExchanges {
     if (members.length === 0) return;
     // Exchanges inside tunnels first, then the tunnels that carry them.
     const ordered = [...members.filter((m) => !m.carrier), ...members.filter((m) => m.carrier)];
-    for (const m of ordered) {
-      try {
-        m.end(why);
-      } catch {
-        // end() must not throw; one that does must not spare the others.
-      }
-    }
+    for (const m of ordered) endOne(m, why);
     this.#onEnd(h.principal, why, members.length);
+  }
+}
+
+/** Take one link out of its holder's ring (a later release of it is a no-op). */
+function unlink(l: Link): void {
+  if (l.next === l) return;
+  l.prev.next = l.next;
+  l.next.prev = l.prev;
+  l.next = l.prev = l;
+  l.owner!.count--;
+}
+
+function endOne(m: LiveExchange, why: IdentityError): void {
+  try {
+    m.end(why);
+  } catch {
+    // end() must not throw; one that does must not spare the others.
   }
 }
 
@@ -269,19 +309,6 @@ function sameToken(a: Principal, b: Principal): boolean {
   return a === b || (a.tenant === b.tenant && a.session === b.session && a.agent === b.agent && a.issuedAt === b.issuedAt && a.expiresAt === b.expiresAt);
 }
 
-/**
- * The deny text of a kill: its scope and reason (the operator's words, checked text
- * with no secret by construction: it was typed on the CLI of the data directory).
- *
- * @example
- * killMessage({ id: '3', tenant: 'acme', reason: 'runaway' }); // 'the gate is killed for tenant acme (kill k3): runaway; ...'
- */
-export function killMessage(k: { id: string; tenant: string | null; reason: string | null }): string {
-  const scope = k.tenant === null ? 'the gate is killed' : `the gate is killed for tenant ${k.tenant}`;
-  const off = k.tenant === null ? 'sluice kill --off' : `sluice kill --off --tenant ${k.tenant}`;
-  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only '${off}' on the gate's data directory lifts it`;
-}
-
 function expired(p: Principal): IdentityError {
   return withPrincipal(
     new IdentityError('identity_expired', `the agent token expired at ${new Date(p.expiresAt).toISOString()}; reconnect with a fresh token`),
@@ -292,39 +319,4 @@ function expired(p: Principal): IdentityError {
 function withPrincipal(err: IdentityError, p: Principal): IdentityError {
   err.principal = p;
   return err;
-}
-
-/**
- * How a plain request learns that its identity ended (or the gate's drain timed out): cheaper than an AbortController
- * on every request, and it remembers, so a step that starts late (the upstream
- * dispatch) still sees an end that came first.
- *
- * @example
- * const cut = new Cut();
- * cut.listen((why) => controller.abort(why));
- * cut.fire(err); // once; later fires are ignored
- */
-export class Cut {
-  #reason: Error | null = null;
-  #listener: ((why: Error) => void) | null = null;
-
-  /** Why the exchange was ended, or null while it may go on. */
-  get reason(): Error | null {
-    return this.#reason;
-  }
-
-  /** End the exchange for `why`; false when nobody listens yet (the caller ends what runs before that). */
-  fire(why: Error): boolean {
-    if (!this.#reason) {
-      this.#reason = why;
-      this.#listener?.(why);
-    }
-    return this.#listener !== null;
-  }
-
-  /** The one listener (the forwarder); called at once if already fired. */
-  listen(fn: (why: Error) => void): void {
-    this.#listener = fn;
-    if (this.#reason) fn(this.#reason);
-  }
 }

@@ -76,6 +76,32 @@ export interface StopStore {
   close(): Promise<void>;
 }
 
+/**
+ * The deny text of a kill: its scope and reason (the operator's words, checked text
+ * with no secret by construction: it was typed on the CLI of the data directory).
+ *
+ * @example
+ * killMessage({ id: '3', tenant: 'acme', reason: 'runaway' }); // 'the gate is killed for tenant acme (kill k3): runaway; ...'
+ */
+export function killMessage(k: { id: string; tenant: string | null; reason: string | null }): string {
+  const scope = k.tenant === null ? 'the gate is killed' : `the gate is killed for tenant ${k.tenant}`;
+  const off = k.tenant === null ? 'sluice kill --off' : `sluice kill --off --tenant ${k.tenant}`;
+  return `${scope} (kill k${k.id})${k.reason === null ? '' : `: ${k.reason}`}; only '${off}' on the gate's data directory lifts it`;
+}
+
+/**
+ * The deny text of a quarantine: the destination as asked for, the entry, until when,
+ * and the operator's reason.
+ *
+ * @example
+ * quarantineMessage(q, 'evil.example'); // 'evil.example is quarantined (q7, *.example, until lifted): exfiltration'
+ */
+export function quarantineMessage(q: QuarantineEntry, hostText: string): string {
+  const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
+  const why = q.reason === null ? '' : `: ${q.reason}`;
+  return `${hostText} is quarantined (q${q.id}, ${q.target}, ${until})${why}`;
+}
+
 /** How a quarantine's id is written: `q` and the entry's number. */
 export function quarantineId(id: string): string {
   return `q${id}`;

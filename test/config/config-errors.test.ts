@@ -53,7 +53,7 @@ void test('an unknown top-level key points at the key and lists the allowed keys
 void test('an unknown key in a rule points at that key, one problem per key', () => {
   const lines = ['version: 1', 'rules:', '  - id: a', '    hosts: [a.test]', '    allow: true', '    who: me'];
   const allowed =
-    'allowed keys: id, tenants, agents, labels, hosts, ports, schemes, methods, paths, case_sensitive, intent, action, mode, credential, route, respond, headers, inspect, rate_limit, mcp, approval, tags';
+    'allowed keys: id, tenants, agents, labels, hosts, ports, schemes, methods, paths, case_sensitive, intent, action, mode, credential, route, respond, headers, inspect, rate_limit, redact, mcp, approval, tags';
   assert.deepEqual(problemsIn(lines), [
     { line: 5, column: 5, path: 'rules[0].allow', message: `unknown key 'allow'; ${allowed}` },
     { line: 6, column: 5, path: 'rules[0].who', message: `unknown key 'who'; ${allowed}` },

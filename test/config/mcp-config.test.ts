@@ -120,10 +120,10 @@ void test('a tool rule with HTTP keys is refused at each key, saying the HTTP ru
     '    mcp: { tools: [tickets.delete] }',
   ];
   assert.deepEqual(problems(lines), [
-    `4:12 rules[0].hosts: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode and rate_limit; 'hosts' ${CLASH}`,
-    `5:14 rules[0].methods: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode and rate_limit; 'methods' ${CLASH}`,
-    `6:17 rules[0].credential: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode and rate_limit; 'credential' ${CLASH}`,
-    `7:12 rules[0].route: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode and rate_limit; 'route' ${CLASH}`,
+    `4:12 rules[0].hosts: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode, rate_limit and redact; 'hosts' ${CLASH}`,
+    `5:14 rules[0].methods: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode, rate_limit and redact; 'methods' ${CLASH}`,
+    `6:17 rules[0].credential: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode, rate_limit and redact; 'credential' ${CLASH}`,
+    `7:12 rules[0].route: an MCP tool rule (one with 'mcp:') states only id, tenants, agents, labels, intent, action, mode, rate_limit and redact; 'route' ${CLASH}`,
   ]);
 });
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
 import { upstreamPki } from './pki.js';
-import { defaultTools, makeMcpServer, type ServerLog, type ToolDef } from './mcp-tools.js';
+import { defaultTools, makeMcpServer, type ServerLog, type ToolDef, type ToolHandler } from './mcp-tools.js';
 
 export interface McpHttpServer extends ServerLog {
   port: number;
@@ -18,7 +18,9 @@ export interface McpHttpServer extends ServerLog {
  * A real MCP server over Streamable HTTP (stateful: one SDK transport per
  * Mcp-Session-Id) at `/mcp` on 127.0.0.1, plain or HTTPS with the test upstream CA.
  */
-export async function startMcpHttp(opts: { tls?: boolean; names?: string[]; bearer?: string } = {}): Promise<McpHttpServer> {
+export async function startMcpHttp(
+  opts: { tls?: boolean; names?: string[]; bearer?: string; handlers?: Readonly<Record<string, ToolHandler>> } = {},
+): Promise<McpHttpServer> {
   let tools = defaultTools();
   const log: ServerLog = { calls: [] };
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -39,7 +41,7 @@ export async function startMcpHttp(opts: { tls?: boolean; names?: string[]; bear
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => void sessions.set(id, transport!),
         });
-        await makeMcpServer(() => tools, log).connect(transport);
+        await makeMcpServer(() => tools, log, opts.handlers).connect(transport);
       }
       await transport.handleRequest(req, res);
     })().catch((err: unknown) => {

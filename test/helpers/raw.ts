@@ -32,8 +32,17 @@ export function rawExchange(
   });
 }
 
-/** Split a raw HTTP/1.1 response into status, headers and body. */
+/** Split a raw HTTP/1.1 response into status, headers and body (a chunked body decoded). */
 export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: string } {
+  const r = splitResponse(text);
+  return { ...r, body: r.headers['transfer-encoding'] === 'chunked' ? dechunk(r.body) : r.body };
+}
+
+/**
+ * Split a response head from its body as is: for what a client already decoded (curl's
+ * `-D -` output: the head as received, the body de-chunked and decompressed).
+ */
+export function splitResponse(text: string): { status: number; headers: Record<string, string>; body: string } {
   const end = text.indexOf('\r\n\r\n');
   const head = end === -1 ? text : text.slice(0, end);
   const [statusLine, ...lines] = head.split('\r\n');
@@ -43,8 +52,7 @@ export function parseRawResponse(text: string): { status: number; headers: Recor
     const i = l.indexOf(':');
     if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
-  const raw = end === -1 ? '' : text.slice(end + 4);
-  return { status, headers, body: headers['transfer-encoding'] === 'chunked' ? dechunk(raw) : raw };
+  return { status, headers, body: end === -1 ? '' : text.slice(end + 4) };
 }
 
 /** Decode a chunked body (RFC 9112 §7.1); throws on malformed framing so a test cannot pass on garbage. */

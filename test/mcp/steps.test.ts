@@ -9,18 +9,18 @@ import { ANSWER_STEPS, CALL_STEPS } from '../../src/mcp/steps/index.js';
 import { recordAnswer } from '../../src/mcp/steps/record-answer.js';
 import { recordCall } from '../../src/mcp/steps/record-call.js';
 
-test('a tool call: record, read, decide, pinned, inspect-args, shell, chain, depth, approve, rate-limit', () => {
+test('a tool call: record, read, stop, decide, pinned, inspect-args, shell, chain, depth, approve, rate-limit', () => {
   assert.deepEqual(
     CALL_STEPS.map((s) => s.name),
-    ['record', 'read', 'decide', 'pinned', 'inspect-args', 'shell', 'chain', 'depth', 'approve', 'rate-limit'],
+    ['record', 'read', 'stop', 'decide', 'pinned', 'inspect-args', 'shell', 'chain', 'depth', 'approve', 'rate-limit'],
   );
   assert.equal(CALL_STEPS[0]!.run, recordCall);
 });
 
-test('a result: record, tool-list, scan', () => {
+test('a result: record, stop, tool-list, scan, redact', () => {
   assert.deepEqual(
     ANSWER_STEPS.map((s) => s.name),
-    ['record', 'tool-list', 'scan'],
+    ['record', 'stop', 'tool-list', 'scan', 'redact'],
   );
   assert.equal(ANSWER_STEPS[0]!.run, recordAnswer);
 });

@@ -68,20 +68,33 @@ export async function openStdioServices(
   const config =
     c.log.file === undefined && (noStdout.audit.sqlite || noStdout.audit.jsonl !== false) ? { ...noStdout, log: { ...noStdout.log, audit: false } } : noStdout;
   // From the runtime, as the gate takes them: the same pin store and audit trail code.
-  const rt = shared ?? (await openRuntime(loaded, { need: ['pins', 'auditWriter'], logger, audit: { config } }));
+  // The kill switch too (mcp/steps/stop.ts): tool calls over stdio never cross the proxy.
+  // A participant, so `sluice kill` returns once this wrapper applied it.
+  const own =
+    shared === undefined
+      ? await openRuntime(loaded, {
+          need: ['pins', 'auditWriter', 'stops'],
+          logger,
+          audit: { config },
+          stops: { participant: 'mcp', onError: (err) => logger.error({ err }, 'kill switch state unreadable') },
+        })
+      : null;
+  const rt = shared ?? own!;
+  if (own !== null) env.stops = own.stops;
   const { pins } = rt;
   const audit = rt.audit.writer;
   // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
-  const own = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } }).catch(
-    async (err: unknown) => {
-      if (shared === undefined) await rt.close().catch(() => undefined);
-      throw err;
-    },
-  );
+  const decisions = await openRuntime(loaded, {
+    need: ['approvals'],
+    approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') },
+  }).catch(async (err: unknown) => {
+    if (shared === undefined) await rt.close().catch(() => undefined);
+    throw err;
+  });
   const guard = new McpGuard({
     env: () => env,
     pins,
-    approvals: own.approvals,
+    approvals: decisions.approvals,
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
   });
@@ -91,7 +104,7 @@ export async function openStdioServices(
     audit,
     pins,
     close: async () => {
-      await own.close();
+      await decisions.close();
       if (shared === undefined) await rt.close();
     },
   };

@@ -87,6 +87,8 @@ export interface CallExchange {
   refusal: Refusal | null;
   /** The human approval the call met, if it needed one (on its record). */
   approvalId: string | null;
+  /** The operator's stop that refused it (`kill:k3`, stop.ts): the record's and the deny's rule. */
+  stoppedBy?: string;
 }
 
 /** One result from the server, to the request it answers (`pending`, if it was tracked). */
@@ -103,6 +105,8 @@ export interface AnswerExchange {
   findings: Finding[];
   stop: Finding[];
   blocked: boolean;
+  /** Why a blocked result is withheld, when not for a prompt injection (redact-answer.ts); absent: injection_blocked. */
+  withheld?: { error: McpDenyData['error']; reason: string };
 }
 
 /** Refuse the call: the steps after this one do not run. */

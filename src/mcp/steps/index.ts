@@ -23,6 +23,8 @@ import { chainDepth } from './depth.js';
 import { approveTool } from './approve.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
+import { redactAnswer } from './redact-answer.js';
+import { stopAnswer, stopCall } from './stop.js';
 import { compose, type NamedStep } from '../../compose.js';
 import type { AnswerExchange, CallExchange } from './exchange.js';
 
@@ -30,6 +32,7 @@ import type { AnswerExchange, CallExchange } from './exchange.js';
 export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'record', run: recordCall },
   { name: 'read', run: readCall },
+  { name: 'stop', run: stopCall },
   { name: 'decide', run: decideTool },
   { name: 'pinned', run: pinnedTool },
   { name: 'inspect-args', run: inspectArgs },
@@ -40,11 +43,13 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'rate-limit', run: rateLimitTool },
 ];
 
-/** A result, server to client: a tools/list filtered and pinned, then the whole result scanned for injection. */
+/** A result, server to client: a tools/list filtered and pinned, the whole result scanned for injection, then a tool rule's `redact:` fields replaced. */
 export const ANSWER_STEPS: readonly NamedStep<AnswerExchange>[] = [
   { name: 'record', run: recordAnswer },
+  { name: 'stop', run: stopAnswer },
   { name: 'tool-list', run: toolList },
   { name: 'scan', run: scanAnswer },
+  { name: 'redact', run: redactAnswer },
 ];
 
 export const runCall = compose(CALL_STEPS);

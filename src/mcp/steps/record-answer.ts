@@ -5,6 +5,7 @@
  */
 import type { Step } from '../../compose.js';
 import { newDecisionId } from '../../audit/decision-id.js';
+import type { Finding } from '../../inspect/finding.js';
 import { jsonRpcDeny } from '../../inspect/mcp/jsonrpc.js';
 import { recordServerAnswer, type AnswerExchange } from './exchange.js';
 
@@ -19,7 +20,7 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
       error: null,
       bytesOut: meta.bytes,
       parentId: meta.parentId,
-      ...(blocked ? { reason: 'injection_blocked', synthesised: true } : {}),
+      ...(blocked ? { reason: x.withheld?.error ?? 'injection_blocked', synthesised: true } : partialIn(findings)),
     });
   } else if (findings.length > 0) {
     recordServerAnswer(x, {
@@ -35,10 +36,15 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
   const what = p?.call ? `the result of tool ${p.call.tool}` : `the ${method ?? 'response'} result`;
   x.out = {
     ...jsonRpcDeny(x.msg.id, {
-      error: 'injection_blocked',
-      reason: `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`,
+      error: x.withheld?.error ?? 'injection_blocked',
+      reason: x.withheld?.reason ?? `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`,
       rule: p?.call?.verdict.rule ?? null,
       decision_id: decisionId,
     }),
   };
 };
+
+/** A result some of whose fields a tool rule's `redact:` replaced is recorded as a partial result (redact-answer.ts). */
+function partialIn(findings: readonly Finding[]): { reason?: string } {
+  return findings.some((f) => f.type === 'partial_result' && f.action === 'redact') ? { reason: 'partial_result' } : {};
+}

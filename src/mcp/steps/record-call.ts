@@ -19,7 +19,7 @@ export const recordCall: Step<CallExchange> = async (x, next) => {
       parentId: meta.parentId,
       outcome: 'deny',
       reason: x.refusal.audit,
-      rule: v?.rule ?? null,
+      rule: x.stoppedBy ?? v?.rule ?? null,
       intent: v?.intent ?? x.tool,
       findings: x.findings,
       error: null,

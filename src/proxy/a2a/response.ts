@@ -253,7 +253,8 @@ function unreadable(ctx: RequestContext, findings: Finding[], r: Extract<Recogni
   return a2aJsonRpcDeny(id, { error: 'jsonrpc_unreadable', reason: unreadableReason(r), rule: ctx.decision?.rule ?? null, decision_id: ctx.decisionId });
 }
 
-function plainScan(state: GateState, body: Buffer, findings: Finding[]): Buffer {
+/** A body read whole, scanned as text for prompt injection; refused when one blocks (unless `inspect.injection: warn`). */
+export function plainScan(state: GateState, body: Buffer, findings: Finding[]): Buffer {
   const found = clean(state.injection.scanText(body.toString('utf8'), 'response.body')).filter((f) => f.action === 'block');
   findings.push(...found);
   if (found.length > 0 && state.inspect.injection !== 'warn')

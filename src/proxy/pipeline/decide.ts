@@ -4,6 +4,7 @@ import { Rejection } from '../errors-map.js';
 import { headerAndQueryOverrides, overrideCheck } from '../method-override.js';
 import { checkCredentialTransport, policyDenial } from '../pre-policy.js';
 import type { Exchange } from './exchange.js';
+import { refuseUnredactable } from '../partial-result.js';
 
 /**
  * The policy's decision, the one place the gate calls `decide` for HTTP, WebSocket and
@@ -33,6 +34,7 @@ export function decide(x: Exchange, next: () => Promise<void>): Promise<void> {
     }
   }
   if (d.wouldDeny.length > 0) x.outcome = 'would_deny';
+  refuseUnredactable(x, d.rule);
   // A passthrough tunnel is decided by host alone: nothing of the request inside is seen.
   if (tunnel) return next();
   checkCredentialTransport(d, x.scheme, (name) => x.state.routes.get(name)?.scheme);

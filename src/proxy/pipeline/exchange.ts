@@ -12,7 +12,7 @@ import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
 import type { Destination } from '../destination.js';
 import { newDecisionId } from '../../audit/decision-id.js';
-import type { Cut } from '../live-exchanges.js';
+import type { Cut } from '../cut.js';
 import type { McpIntake } from '../mcp/intake.js';
 import type { RelayHandle } from '../websocket/relay.js';
 import type { TunnelContext } from '../tunnel-context.js';

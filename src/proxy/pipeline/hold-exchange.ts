@@ -1,4 +1,4 @@
-import { Cut } from '../live-exchanges.js';
+import { Cut } from '../cut.js';
 import type { Exchange } from './exchange.js';
 import { stoppedBy } from './stop.js';
 
@@ -14,6 +14,7 @@ export function holdExchange(x: Exchange, next: () => Promise<void>): Promise<vo
   x.cut = cut;
   if (x.principal) {
     const release = gate.exchanges.hold(x.principal, {
+      dest: x,
       end: (why) => {
         // Before the cut: ending it may write the record at once.
         x.stoppedBy = stoppedBy(why);

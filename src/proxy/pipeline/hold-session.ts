@@ -21,9 +21,17 @@ export function holdSession(x: Exchange, next: () => Promise<void>): Promise<voi
   const socket = x.carrier!.socket;
   if (x.principal) {
     const release = x.gate.exchanges.hold(x.principal, {
+      dest: x,
       end: (why) => {
         ended = why;
-        const text = why.reason === 'identity_expired' ? 'agent token expired' : why.reason === 'gate_killed' ? 'gate killed' : 'agent identity revoked';
+        const text =
+          why.reason === 'identity_expired'
+            ? 'agent token expired'
+            : why.reason === 'gate_killed'
+              ? 'gate killed'
+              : why.reason === 'quarantined'
+                ? 'destination quarantined'
+                : 'agent identity revoked';
         x.stoppedBy = stoppedBy(why);
         session.relay?.end(CLOSE.policyViolation, text, { outcome: 'deny', reason: why.reason, error: why.reason });
       },

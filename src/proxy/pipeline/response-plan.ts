@@ -1,7 +1,8 @@
 /**
  * How a response is read, from its head: as MCP (a guarded conversation, or an event
  * stream that may be one), as A2A (an answer to an A2A request, or an agent card), or
- * plainly with the decision's injection setting. Used by the send step.
+ * plainly with the decision's injection setting, or, under a rule with `redact:`, as a
+ * partial result (partial-result.ts). Used by the send step.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { isAgentCardPath } from '../../inspect/a2a/index.js';
@@ -10,6 +11,7 @@ import { a2aResponse } from '../a2a/response.js';
 import type { ForwardRequest } from '../forward.js';
 import { wantsEventStream } from '../mcp/answer.js';
 import { mcpResponse } from '../mcp/response.js';
+import { partialResult } from '../partial-result.js';
 import { planResponseInspection, type BodyInspector } from '../response-inspector.js';
 import type { Exchange } from './exchange.js';
 
@@ -18,6 +20,13 @@ export function responsePlan(x: Exchange): ForwardRequest['inspect'] {
   const plain = plainInspection(x);
   const fallback = (s: number, h: IncomingHttpHeaders): BodyInspector | null => plain?.(s, h) ?? null;
   const intake = x.intake;
+  // A rule with `redact:` (partial-result.ts): its response is redacted, or refused.
+  const redact = state.redactions.get(x.decision!.rule);
+  if (redact !== undefined) {
+    const card = x.req.method === 'GET' && isAgentCardPath(x.target);
+    const protocol = intake?.kind === 'forward' ? intake.protocol.toUpperCase() : card ? 'A2A agent card' : null;
+    return (s, h) => partialResult(x, redact, protocol, s, h);
+  }
   if (intake?.kind === 'forward' && intake.protocol === 'a2a') return (s, h) => a2aResponse(gate, state, x, 'message', fallback, s, h);
   if (x.req.method === 'GET' && isAgentCardPath(x.target)) {
     x.protocol = { name: 'a2a', server: x.hostText, tool: 'agent-card' };

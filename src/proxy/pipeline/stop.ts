@@ -1,6 +1,6 @@
 import type { Host } from '../../net/host.js';
 import type { StopStore } from '../../state/stops.js';
-import { killMessage } from '../live-exchanges.js';
+import { killMessage, quarantineMessage } from '../../state/stops.js';
 import { Rejection } from '../errors-map.js';
 import type { Exchange } from './exchange.js';
 
@@ -46,9 +46,7 @@ export function stopRefusal(
   if (k !== null) return new Rejection('gate_killed', killMessage(k), `kill:k${k.id}`);
   const q = host === undefined ? null : stops.quarantined(host);
   if (q === null) return null;
-  const until = q.expiresAt === null ? 'until lifted' : `until ${new Date(q.expiresAt).toISOString()}`;
-  const why = q.reason === null ? '' : `: ${q.reason}`;
-  return new Rejection('quarantined', `${hostText} is quarantined (q${q.id}, ${q.target}, ${until})${why}`, `quarantine:q${q.id}`);
+  return new Rejection('quarantined', quarantineMessage(q, hostText), `quarantine:q${q.id}`);
 }
 
 /** The kill an exchange was ended by (`kill:k3`), for its record's `rule`; undefined for an expiry or revocation. */
