@@ -169,6 +169,7 @@ blast_radius:
     assert.deepEqual(new Set(records.map((r) => r.reason)), new Set(['human_approval_required', 'rule_approve']));
     assert.ok(records.every((r) => r.approval_id === a.id && r.rule === 'deploy'));
     assert.ok(!JSON.stringify(records).includes(CANARY));
+    assert.ok(!gate.stderr().includes(CANARY) && !gate.stdout().includes(CANARY), "the canary is in the gate's log");
   });
 
   test('a held request completes when `sluice approvals approve` runs in another process', async () => {

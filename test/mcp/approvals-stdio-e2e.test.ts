@@ -99,6 +99,7 @@ blast_radius:
       assert.ok(records.every((x) => x.tool === 'tickets.create' && x.rule === 'ticket-create'));
       assert.ok(records.some((x) => x.outcome === 'allow') && records.some((x) => x.reason === 'human_approval_required'));
       assert.ok(!JSON.stringify(records).includes(CANARY));
+      assert.ok(!gate.stderr().includes(CANARY) && !s.stderr().includes(CANARY), 'the canary is in a log');
     } finally {
       await s.close();
     }
