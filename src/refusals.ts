@@ -105,6 +105,8 @@ export const REFUSALS = {
   // Blast radius: a session past `blast_radius.mcp_max_chain_depth` tool calls.
   chain_depth_exceeded: refused(403, ErrorCode.CHAIN_DEPTH_EXCEEDED),
   budget_exhausted: refused(429, ErrorCode.BUDGET_EXHAUSTED),
+  // A budget with `on_exhausted: pause` ran out: its account is refused until an operator raises it.
+  budget_paused: refused(429, ErrorCode.BUDGET_PAUSED),
   rate_limited: refused(429, ErrorCode.RATE_LIMITED),
 
   // The gate's own health (fail closed).

@@ -48,7 +48,7 @@ export async function findingsOf(c: DetectionCase): Promise<Finding[]> {
       if (typeof m === 'string') out.push(...(await ws.text(Buffer.from(m, 'utf8'), new MessageWork(Infinity, () => true))).findings);
       else {
         const b = ws.binary();
-        out.push(...b.push(m).findings, ...b.end().findings);
+        out.push(...b.push(m).findings, ...(await b.end(new MessageWork(Infinity, () => true))).findings);
       }
     }
     return out;

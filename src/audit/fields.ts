@@ -35,6 +35,11 @@ export const F = {
   server: 'server',
   tool: 'tool',
   parentId: 'parent_id',
+  budget: 'budget',
+  model: 'model',
+  tokensIn: 'tokens_in',
+  tokensOut: 'tokens_out',
+  cost: 'cost',
   approvalId: 'approval_id',
 } as const;
 
@@ -96,6 +101,18 @@ export interface AuditRecord {
   tool: string | null;
   /** The decision id of the HTTP exchange that carried this message, when there was one. */
   parent_id: string | null;
+  /**
+   * Budgets: on a refusal (`budget_exhausted`, `budget_paused`), the budget that refused;
+   * otherwise the budgets the request was counted in, comma-separated; null when none.
+   */
+  budget: string | null;
+  /** An LLM API call: the model its response named (or its path did); null otherwise. */
+  model: string | null;
+  /** An LLM API call: input (prompt) and output (completion) tokens its response reported; null when it reported none. */
+  tokens_in: number | null;
+  tokens_out: number | null;
+  /** An LLM API call: what its tokens cost at `llm.prices`; null when the model has no price. */
+  cost: number | null;
   /** The human approval the request met (pending, granted, denied, expired), when it needed one. */
   approval_id: string | null;
 }

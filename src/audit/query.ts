@@ -16,6 +16,8 @@ export interface AuditFilter {
   /** The reason code (`no_rule_matched`, `identity_required`, ...). */
   reason?: string;
   host?: string;
+  /** Records naming this budget (the one that refused, or one of those the request was counted in). */
+  budget?: string;
   /** Records of one human approval (every outcome it met). */
   approval?: string;
   /** Records about these protocols only (`mcp`, `a2a`). */
@@ -58,6 +60,11 @@ export function whereClause(f: AuditFilter): { sql: string; params: (string | nu
   eq(F.rule, f.rule);
   eq(F.reason, f.reason);
   eq(F.host, f.host);
+  if (f.budget !== undefined) {
+    // `budget` holds one name, or several comma-separated (names cannot hold a comma).
+    parts.push(`instr(',' || ${F.budget} || ',', ?) > 0`);
+    params.push(`,${f.budget},`);
+  }
   eq(F.approvalId, f.approval);
   if (f.protocol !== undefined && f.protocol.length > 0) {
     parts.push(`${F.protocol} IN (${f.protocol.map(() => '?').join(', ')})`);

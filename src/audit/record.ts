@@ -62,6 +62,11 @@ export function auditRecord(f: RecordFacts): AuditRecord {
     server: f.server ?? null,
     tool: f.tool ?? null,
     parent_id: f.parent_id ?? null,
+    budget: f.budget ?? null,
+    model: f.model ?? null,
+    tokens_in: f.tokens_in ?? null,
+    tokens_out: f.tokens_out ?? null,
+    cost: f.cost ?? null,
     approval_id: f.approval_id ?? null,
   };
 }

@@ -7,7 +7,7 @@ import { F } from './fields.js';
 import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
 
 /** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const AUDIT_TABLE = 'audit';
 export const AUDIT_DB_NAME = 'audit.db';
 
@@ -47,13 +47,19 @@ const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
   [F.server, 'TEXT'],
   [F.tool, 'TEXT'],
   [F.parentId, 'TEXT'],
+  [F.budget, 'TEXT'],
+  [F.model, 'TEXT'],
+  [F.tokensIn, 'INTEGER'],
+  [F.tokensOut, 'INTEGER'],
+  [F.cost, 'REAL'],
   [F.approvalId, 'TEXT'],
 ];
 
 /** Columns added by each version after 1 (ALTER TABLE ... ADD COLUMN), for migrating older files. */
 const ADDED_IN: Readonly<Record<number, readonly string[]>> = {
   2: [F.protocol, F.server, F.tool, F.parentId],
-  3: [F.approvalId],
+  3: [F.budget, F.model, F.tokensIn, F.tokensOut, F.cost],
+  4: [F.approvalId],
 };
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
@@ -122,7 +128,7 @@ function migrateFrom(db: Database.Database, file: string): void {
     const at = storedSchemaVersion(db);
     if (at === null) throw new AuditSchemaError(`${file} lost its schema_version table during migration`);
     for (let v = at + 1; v <= SCHEMA_VERSION; v++) {
-      for (const col of ADDED_IN[v] ?? []) db.exec(`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN ${col} TEXT`);
+      for (const col of ADDED_IN[v] ?? []) db.exec(`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN ${col} ${COLUMNS.find(([name]) => name === col)?.[1] ?? 'TEXT'}`);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
     }
   }).immediate();
@@ -190,6 +196,7 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
   const ns = (k: string): string | null => text(row[k]);
   const s = (k: string): string => ns(k) ?? '';
   const n = (k: string): number => (typeof row[k] === 'number' ? row[k] : 0);
+  const nn = (k: string): number | null => (typeof row[k] === 'number' ? row[k] : null);
   return {
     decision_id: s(F.decisionId),
     time: s(F.time),
@@ -223,6 +230,11 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
     server: ns(F.server),
     tool: ns(F.tool),
     parent_id: ns(F.parentId),
+    budget: ns(F.budget),
+    model: ns(F.model),
+    tokens_in: nn(F.tokensIn),
+    tokens_out: nn(F.tokensOut),
+    cost: nn(F.cost),
     approval_id: ns(F.approvalId),
   };
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../usage-error.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]
-                   [--rule R] [--host H] [--approval ID] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
+                   [--rule R] [--host H] [--budget B] [--approval ID] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
 sluice audit query --session S --tools [--json] [--config FILE]
 
 Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
@@ -23,6 +23,8 @@ query   the newest N records (default 100) matching every filter given, oldest f
         a 407 to a request with no credentials, which clients then resend)
         --reason: the reason code, as in the REASON column (no_rule_matched,
         identity_required, identity_invalid, ssrf_blocked, ...)
+        --budget: records refused by budget B (budget_exhausted, budget_paused) or
+        counted in it; --json shows each record's budget, model, tokens and cost
         --approval: every record of one human approval (sluice approvals list)
         --since/--until: a duration back from now (30m, 1h, 2d) or an ISO time
         --tools: the session's MCP tool calls as a graph, in order (server → tool,
@@ -41,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     rule: STRING,
     reason: STRING,
     host: STRING,
+    budget: STRING,
     approval: STRING,
     since: STRING,
     until: STRING,
@@ -50,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'approval', 'since', 'until', 'limit'] as const;
+  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'budget', 'approval', 'since', 'until', 'limit'] as const;
   if (values.tools && (sub !== 'query' || values.session === undefined))
     throw new UsageError("--tools draws one session's tool calls: sluice audit query --session S --tools");
   if (sub === 'tail') {
@@ -69,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     rule: values.rule,
     reason: values.reason,
     host: values.host,
+    budget: values.budget,
     approval: values.approval,
     since: values.since === undefined ? undefined : when(values.since, '--since', now),
     until: values.until === undefined ? undefined : when(values.until, '--until', now),

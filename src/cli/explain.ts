@@ -9,6 +9,7 @@ import { mcpServerFor } from '../policy/mcp-servers.js';
 import type { Explanation, TraceEntry, Who } from '../policy/types.js';
 import { gateVerdict } from '../proxy/gate-verdict.js';
 import { limitsFor, ratePlan } from '../state/rate-plan.js';
+import { explainBudgets, withBudgetLines } from './explain-budgets.js';
 import { argsFromArg, formatToolExplanation, serverFromArg } from './explain-tool.js';
 import { formatVerdict, rateLimitsJson, verdictJson, withRateLimits } from './explain-verdict.js';
 import { stopsForExplain } from './explain-stops.js';
@@ -96,11 +97,13 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   // The fields its response reaches the agent without (the rule's `redact:`).
   const redact = verdict.outcome === 'allow' ? redactPlan(loaded.config.rules).get(verdict.explanation.decision.rule) : undefined;
   const maxBytes = loaded.config.inspect.max_response_scan_bytes;
-  if (values.json === true) io.out(`${JSON.stringify({ ...verdictJson(verdict, who, notes, limits), redact: redactionsJson(redact) }, null, 2)}\n`);
-  else
-    io.out(
-      withRedactions(formatVerdict(verdict, who, limits).split('\n'), redact, 'response', maxBytes).join('\n') + notes.map((n) => `\nnote: ${n}\n`).join(''),
-    );
+  const budgets = explainBudgets(loaded.config, verdict.outcome === 'allow' ? verdict.explanation.decision.rule : null, facts);
+  if (values.json === true)
+    io.out(`${JSON.stringify({ ...verdictJson(verdict, who, notes, limits), redact: redactionsJson(redact), budgets: budgets.json }, null, 2)}\n`);
+  else {
+    const lines = withRedactions(formatVerdict(verdict, who, limits).split('\n'), redact, 'response', maxBytes).join('\n');
+    io.out(withBudgetLines(lines, budgets.lines) + notes.map((n) => `\nnote: ${n}\n`).join(''));
+  }
   return verdict.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;
 }
 
@@ -154,13 +157,14 @@ async function runTool(values: Values, positionals: string[], io: Io): Promise<n
   // A tool call counts against its rule's `rate_limit:` only (the HTTP request carrying it meets the gate-wide ones).
   const limits = explanation.decision.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), explanation.decision.rule, { tool: true }) : [];
   const redact = explanation.decision.outcome === 'allow' ? redactPlan(loaded.config.rules).get(explanation.decision.rule) : undefined;
+  const budgets = explainBudgets(loaded.config, explanation.decision.outcome === 'allow' ? explanation.decision.rule : null);
   if (values.json === true)
     io.out(
-      `${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), redact: redactionsJson(redact), notes }, null, 2)}\n`,
+      `${JSON.stringify({ server, tool, identity: who, ...explanation, rate_limits: rateLimitsJson(limits), redact: redactionsJson(redact), budgets: budgets.json, notes }, null, 2)}\n`,
     );
   else {
     const lines = withRateLimits(formatToolExplanation(explanation, server, tool, who, policy, formatTrace).split('\n'), limits);
-    const text = withRedactions(lines, redact, 'tool result', loaded.config.mcp.max_message_bytes).join('\n');
+    const text = withBudgetLines(withRedactions(lines, redact, 'tool result', loaded.config.mcp.max_message_bytes).join('\n'), budgets.lines);
     io.out(text + notes.map((n) => `\nnote: ${n}\n`).join(''));
   }
   return explanation.decision.outcome === 'deny' ? EXIT_DENIED : EXIT.ok;

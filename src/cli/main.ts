@@ -17,6 +17,7 @@ const COMMANDS = new Set([
   'revoke',
   'kill',
   'quarantine',
+  'budget',
   'approvals',
   'secret',
   'audit',
@@ -46,6 +47,7 @@ commands:
   revoke  revoke a session, an agent or a token; its open exchanges end
   kill    refuse all traffic (or one tenant's) and end what is open; --off lifts it
   quarantine  deny a host or CIDR for everyone, before the policy; --lift, --list
+  budget  show what sessions, agents and tenants spent of their budgets; raise one
   approvals   list, show, approve or deny requests waiting for a human
   secret  set, list or remove secrets in the encrypted store
   policy  check a policy file, or run a table of policy test cases

@@ -71,6 +71,8 @@ export const ruleSchema = strictSection({
   rate_limit: rateLimitSchema.optional(),
   /** Response fields replaced before the agent reads them (redact-field.ts): a partial result. */
   redact: redactField.optional(),
+  /** What what this rule allows does, for budgets' `writes` (budget-section.ts): default, by method; a tool call, read. */
+  effect: z.enum(['read', 'write']).optional(),
   /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
   mcp: mcpMatchSchema.optional(),
   /** Who approves what an `action: approve` rule matches, and how (approvals-section.ts). */

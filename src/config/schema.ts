@@ -17,6 +17,7 @@ import { limitsSchema } from './limits-section.js';
 import { middlewareSchema } from './middleware-section.js';
 import { a2aSchema, mcpSchema, unknownServerNames } from './mcp-section.js';
 import { rateLimitsSchema } from './rate-limit-section.js';
+import { budgetsSchema, llmSchema, unknownBudgetRules } from './budget-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
 import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
@@ -82,6 +83,8 @@ export const configSchema = strictSection({
   timeouts: emptyAsAbsent(timeoutsSchema.prefault({})),
   limits: emptyAsAbsent(limitsSchema.prefault({})),
   rate_limits: emptyAsAbsent(rateLimitsSchema.prefault({})),
+  budgets: emptyAsAbsent(budgetsSchema.default({})),
+  llm: emptyAsAbsent(llmSchema.prefault({})),
   log: emptyAsAbsent(logSchema.prefault({})),
   rules: emptyAsAbsent(rulesSchema.default([])),
   routes: emptyAsAbsent(routesSchema.default({})),
@@ -98,7 +101,8 @@ export const configSchema = strictSection({
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.
-    const raw = config as { rules?: unknown; routes?: unknown; mcp?: unknown };
+    const raw = config as { rules?: unknown; routes?: unknown; mcp?: unknown; budgets?: unknown };
+    for (const p of unknownBudgetRules(raw.budgets, raw.rules)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     if (!Array.isArray(raw.rules)) return;
     const routes = typeof raw.routes === 'object' && raw.routes !== null ? raw.routes : {};
     const mcpServers = (raw.mcp as { servers?: unknown } | null | undefined)?.servers;

@@ -78,6 +78,23 @@ export class ScanPace {
   }
 }
 
+/**
+ * Run `steps` (a generator of bounded steps of work, e.g. stripSteps) to its end: each
+ * step counted against `pace`'s budget, and a turn for the event loop after each
+ * (`afterTurn` runs after it, e.g. to stop work whose exchange has ended).
+ */
+export async function runSteps<T>(pace: ScanPace, steps: Generator<void, T>, afterTurn?: () => void): Promise<T> {
+  for (;;) {
+    const r = pace.run(() => steps.next());
+    if (r.done) return r.value;
+    const turn = pace.pace(SLICE_BYTES);
+    if (turn) {
+      await turn;
+      afterTurn?.();
+    }
+  }
+}
+
 /** `buf` in pieces of at most SLICE_BYTES (views, no copies). */
 export function slices(buf: Buffer, size = SLICE_BYTES): Buffer[] {
   if (buf.length <= size) return [buf];

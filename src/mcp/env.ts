@@ -7,6 +7,7 @@ import type { McpEnv, McpPolicyView } from './types.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { ratePlan } from '../state/rate-plan.js';
 import { redactPlan } from '../policy/redact-plan.js';
+import { budgetPlan } from '../state/budget-plan.js';
 
 /**
  * The MCP guard's view of one config load: the policy's tool rules, the scanners,
@@ -28,6 +29,7 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     rateLimits: ratePlan(c),
     approvals: policy.approvals,
     redactions: redactPlan(c.rules),
+    budgets: budgetPlan(c),
   };
 }
 

@@ -42,6 +42,7 @@ import { isObject, jsonRpcDeny } from '../inspect/mcp/jsonrpc.js';
 import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { MemoryRateBuckets, type RateBucketStore } from '../state/rate-buckets.js';
+import type { BudgetStore } from '../state/budgets.js';
 import type { ApprovalStore } from '../state/approvals.js';
 import { BlastRadius } from '../state/blast-radius.js';
 import { McpChannel, type PendingRequest } from './channel.js';
@@ -73,6 +74,8 @@ export interface McpGuardDeps {
   audit: (r: AuditRecord) => void;
   /** Rate-limit buckets (the gate shares its own); absent: the guard keeps its own in memory. */
   rates?: RateBucketStore;
+  /** Budget counters (the gate shares its own); absent: tool calls count in no budget. */
+  budgets?: BudgetStore;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError?: (err: unknown, what: string) => void;
   /** Human approvals for `action: approve` tool rules; absent: such a call is refused. */
@@ -91,10 +94,12 @@ export class McpGuard implements GuardCore {
   readonly #chains = new Map<string, ChainDetector>();
 
   readonly rates: RateBucketStore;
+  readonly budgets: BudgetStore | null;
   readonly blast: BlastRadius;
 
   constructor(private readonly deps: McpGuardDeps) {
     this.rates = deps.rates ?? new MemoryRateBuckets();
+    this.budgets = deps.budgets ?? null;
     this.blast = deps.blast ?? new BlastRadius(MAX_CHAINS);
   }
 

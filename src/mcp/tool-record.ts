@@ -32,6 +32,8 @@ export interface ToolRecordFacts {
   error: string | null;
   /** The HTTP exchange that carried the message. */
   parentId: string | null;
+  /** The budget that refused the call. */
+  budget?: string | null;
   /** The human approval the call met, if it needed one. */
   approvalId?: string | null;
 }
@@ -71,6 +73,7 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     server: info.serverKey,
     tool: f.tool,
     parent_id: f.parentId,
+    budget: f.budget ?? null,
     approval_id: f.approvalId ?? null,
   });
 }

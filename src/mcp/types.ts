@@ -14,6 +14,7 @@ import type { ApprovalSettings, ApprovalSpec } from '../policy/approval.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
 import type { StopStore } from '../state/stops.js';
+import type { BudgetPlan } from '../state/budget-plan.js';
 
 /** A tool-call decision, as the policy gives it. */
 export interface ToolVerdict {
@@ -71,6 +72,8 @@ export interface McpEnv {
   redactions?: RedactPlan;
   /** The kill switch, where tool calls do not cross the proxy (`sluice mcp`: mcp/steps/stop.ts); absent: not checked here. */
   stops?: Pick<StopStore, 'killedFor'>;
+  /** Budgets of this load; absent: none. */
+  budgets?: BudgetPlan;
   /**
    * Where the secret store's values are matched when this process does not hold them
    * (`sluice mcp`: the gate does it over the control socket). Resolves to

@@ -36,6 +36,7 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     protocol: ctx.protocol?.name ?? null,
     server: ctx.protocol?.server ?? null,
     tool: ctx.protocol?.tool ?? null,
+    ...ctx.budgetFacts,
     approval_id: ctx.approvalId ?? null,
   });
 }

@@ -11,6 +11,13 @@ export interface DenyBody {
   reason: string;
   rule: string | null;
   decision_id: string;
+  /** budget_exhausted, budget_paused: the budget, its limit, what was used, when it resets. */
+  budget?: DenyDetails['budget'];
+}
+
+/** Deny-body fields a refusal may add to the contract's four. */
+export interface DenyDetails {
+  readonly budget?: Readonly<Record<string, string | number | null>>;
 }
 
 export const DECISION_HEADER = 'x-sluice-decision';

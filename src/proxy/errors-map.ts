@@ -4,6 +4,7 @@ import { ResponseBlockedError } from './response-inspector.js';
 import { REFUSALS, refusalOfSluiceCode, type RefusalCode } from '../refusals.js';
 import { ClientAbortedError } from './client-abort.js';
 import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failure.js';
+import type { DenyDetails } from './deny-response.js';
 
 /**
  * A request the gate refuses: its refusal code (the status comes from the refusal
@@ -18,6 +19,8 @@ export class Rejection extends Error {
     readonly reason: string,
     readonly rule: string | null = null,
     readonly headers: Record<string, string> = {},
+    /** Facts the deny body carries besides the contract's four (a budget's limit, what was used). */
+    readonly details: DenyDetails = {},
   ) {
     super(reason);
     this.name = 'Rejection';
@@ -45,6 +48,8 @@ export interface MappedFailure {
   cause?: string | null;
   /** Extra response headers (e.g. `proxy-authenticate` on a 407). */
   headers: Record<string, string>;
+  /** Extra deny-body fields (Rejection's `details`). */
+  details?: DenyDetails;
 }
 
 const TLS_CODES = new Set([
@@ -71,7 +76,7 @@ function failure(
   reason: string,
   outcome: MappedFailure['outcome'],
   code: string,
-  extra: Partial<Pick<MappedFailure, 'rule' | 'cause' | 'headers'>> = {},
+  extra: Partial<Pick<MappedFailure, 'rule' | 'cause' | 'headers' | 'details'>> = {},
 ): MappedFailure {
   return {
     status: REFUSALS[error].status,
@@ -82,6 +87,7 @@ function failure(
     code,
     headers: extra.headers ?? {},
     ...(extra.cause !== undefined ? { cause: extra.cause } : {}),
+    ...(extra.details !== undefined ? { details: extra.details } : {}),
   };
 }
 
@@ -97,7 +103,11 @@ export function mapFailure(thrown: unknown): MappedFailure {
   const err = ownCause(thrown) ?? thrown;
   // The table says whether the code is a refusal (`deny`) or a failure (`error`: the upstream's, the gate's, an operator's step's).
   if (err instanceof Rejection)
-    return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, { rule: err.rule, headers: err.headers });
+    return failure(err.error, err.reason, REFUSALS[err.error].failure ? 'error' : 'deny', err.error, {
+      rule: err.rule,
+      headers: err.headers,
+      details: err.details,
+    });
   // Nobody reads this answer; the record and the debug log say what happened.
   if (err instanceof ClientAbortedError) return failure('client_aborted', err.message, 'error', 'client_aborted');
   // A parser error that did not come through forward() (which names it already) is named here.

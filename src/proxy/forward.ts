@@ -10,6 +10,7 @@ import { classifyUpstreamFailure, UpstreamResponseError } from './upstream-failu
 import { onAgentIdle } from './agent-idle.js';
 import { openChain, type BodyFilter, type ResponseFlow } from './pipeline/response/chain.js';
 import { InspectFilter } from './pipeline/response/inspect.js';
+import type { UsageReader } from '../inspect/llm/usage-reader.js';
 
 export interface ForwardRequest {
   method: string;
@@ -28,6 +29,8 @@ export interface ForwardRequest {
   inspect: ((status: number, headers: IncomingHttpHeaders) => BodyInspector | null) | null;
   /** Fired when the agent's identity expires or is revoked: the exchange ends, upload and download. */
   cut?: Cut | undefined;
+  /** An LLM API call's usage tap (proxy/budgets.ts). */
+  usage?: ((status: number, headers: IncomingHttpHeaders) => UsageReader | null) | null;
 }
 
 /**

@@ -27,6 +27,9 @@ import type { RateBucketStore } from '../state/rate-buckets.js';
 import type { ApprovalStore } from '../state/approvals.js';
 import type { BlastRadius } from '../state/blast-radius.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
+import type { BudgetPlan } from '../state/budget-plan.js';
+import type { BudgetStore } from '../state/budgets.js';
+import type { LlmPlan } from './llm-apis.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -62,6 +65,10 @@ export interface GateState {
   readonly rateLimits: RatePlan;
   /** Rules' `redact:` by rule id (policy/redact-plan.ts): their JSON responses reach the agent as partial results. */
   readonly redactions: RedactPlan;
+  /** Budgets (`budgets:`); the counters are the services' `budgets`. */
+  readonly budgets: BudgetPlan;
+  /** Which requests are LLM API calls, and their prices (`llm:`). */
+  readonly llm: LlmPlan;
 }
 
 /** Long-lived services shared by every request. */
@@ -92,6 +99,8 @@ export interface GateServices {
   readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
+  /** Budget counters (state/budgets.ts); absent in embedders that build services themselves (no budget is counted). */
+  readonly budgets?: BudgetStore;
   /** Human approvals (pipeline/approve.ts); absent: a request that needs one is refused. */
   readonly approvals?: ApprovalStore;
   /** Per-session critical write domains and tool-call depth (blast radius). */

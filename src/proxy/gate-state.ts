@@ -15,6 +15,8 @@ import { loadOperatorSteps } from './pipeline/operator-steps.js';
 import { stepNames } from './pipeline/index.js';
 import { ratePlan } from '../state/rate-plan.js';
 import { redactPlan } from '../policy/redact-plan.js';
+import { budgetPlan } from '../state/budget-plan.js';
+import { llmPlan } from './llm-apis.js';
 
 /**
  * Everything a config load decides, built completely before it is swapped in: a
@@ -59,5 +61,7 @@ export async function buildState(
     operatorSteps: await loadOperatorSteps(c.middleware, stepNames()),
     rateLimits: ratePlan(c),
     redactions: redactPlan(c.rules),
+    budgets: budgetPlan(c),
+    llm: llmPlan(c.llm),
   };
 }

@@ -11,6 +11,7 @@ import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
+import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { gateApprovals } from './gate-approvals.js';
 import { BlastRadius } from '../state/blast-radius.js';
 import type { Endpoint } from '../net/resolve.js';
@@ -41,7 +42,9 @@ import { UpgradeHandler } from './websocket/handle-upgrade.js';
 export { CLOCK_TOLERANCE_SEC };
 
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
-export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> & Partial<Pick<Runtime<'stops'>, 'stops'>>;
+export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> &
+  Partial<Pick<Runtime<'stops'>, 'stops'>> &
+  Partial<Pick<Runtime<'budgets'>, 'budgets'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -83,6 +86,7 @@ export class Gate {
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
+  private readonly budgets: GateBudgets;
   private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
@@ -102,6 +106,7 @@ export class Gate {
       ownRuntime: boolean;
       secrets: SecretResolver;
       stops: GateStops;
+      budgets: GateBudgets;
       approvals: Awaited<ReturnType<typeof gateApprovals>>;
     },
   ) {
@@ -114,6 +119,7 @@ export class Gate {
     this.store = init.runtime.secrets;
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
+    this.budgets = init.budgets;
     this.approvals = init.approvals;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
@@ -126,6 +132,7 @@ export class Gate {
       env: () => this.current.mcp,
       pins,
       rates,
+      budgets: init.budgets.store,
       approvals: init.approvals.store,
       blast,
       audit: (r) => audit.write(r),
@@ -138,6 +145,7 @@ export class Gate {
       leaves: new LeafCertCache(opts.ca, { max: c.tls.leaf_cache_size }),
       identity: { verifier, revocations, aliases: this.aliases },
       stops: init.stops.store,
+      budgets: init.budgets.store,
       approvals: init.approvals.store,
       blast,
       exchanges: new LiveExchanges({
@@ -246,14 +254,16 @@ export class Gate {
         ...(opts.audit ? { audit: { sinks: opts.audit } } : {}),
       }));
     let stops: GateStops | null = null;
+    let budgets: GateBudgets | null = null;
     let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
+      budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
       approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, approvals });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, approvals });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -277,6 +287,7 @@ export class Gate {
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
+      await budgets?.close().catch(() => undefined);
       await approvals?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
@@ -406,7 +417,7 @@ export class Gate {
     await this.control?.close();
     this.stopWatchingRevocations();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close(), this.approvals.close()]);
+    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

@@ -4,7 +4,7 @@ import { settle, type DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { Rejection } from './errors-map.js';
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
-import { SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
+import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
 import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTES } from '../inspect/scan-pace.js';
@@ -165,7 +165,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
       if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
     }
     await scan(null);
-    check(pace.run(() => scanner.end()));
+    check(await endPaced(scanner, pace));
   } catch (err) {
     if (!(err instanceof ScanBudgetError)) throw err;
     ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });

@@ -5,6 +5,7 @@ import type { Host } from '../net/host.js';
 import type { Principal } from '../identity/principal.js';
 import type { TunnelContext } from './tunnel-context.js';
 import type { ScanPace } from '../inspect/scan-pace.js';
+import type { BudgetFacts, ExchangeBudget } from './budgets.js';
 
 /** Everything known about one request as it moves through the pipeline. */
 export interface RequestContext {
@@ -56,4 +57,8 @@ export interface RequestContext {
   /** The approval this request met (approve step, MCP approve step), for the audit record. */
   approvalId?: string | null;
   scanPace?: ScanPace;
+  /** The budgets it counts in and its LLM usage tap, from govern to the record (budgets.ts). */
+  budget?: ExchangeBudget;
+  /** The record's budget, model, tokens and cost. */
+  budgetFacts?: BudgetFacts;
 }

@@ -2,12 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Finding } from '../inspect/finding.js';
 import { createSafeDecompressor, DecompressionBombError, DecompressionError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { InjectionScanner } from '../inspect/injection/scanner.js';
-import type { ResponseScanner } from '../inspect/injection/response-scanner.js';
-import { stripInjections } from '../inspect/injection/strip.js';
+import { DRAIN_CHARS, type ResponseScanner } from '../inspect/injection/response-scanner.js';
+import { stripSteps } from '../inspect/injection/strip.js';
 import type { InjectionFinding } from '../inspect/injection/types.js';
 import { sniffedInspection } from './sniffed-inspector.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
-import { ScanBudgetError, ScanPace, SLICE_BYTES, slices } from '../inspect/scan-pace.js';
+import { runSteps, ScanBudgetError, ScanPace, SLICE_BYTES, slices } from '../inspect/scan-pace.js';
 import { REFUSALS } from '../refusals.js';
 
 /**
@@ -232,9 +232,22 @@ export class ResponseInspector implements BodyInspector {
         this.unflushed += piece.length;
         const turn = this.pace.pace(piece.length);
         if (turn) await turn;
+        await this.drainBacklog(scanner);
       }
     }
-    if (last) this.settle(this.pace.run(() => scanner.end()));
+    if (!last) return;
+    this.settle(this.pace.run(() => scanner.closeInput?.() ?? []));
+    await this.drainBacklog(scanner);
+    this.settle(this.pace.run(() => scanner.end()));
+  }
+
+  /** Text an extractor released at once (a whole SSE event, a JSON string): a slice of it per turn. */
+  private async drainBacklog(scanner: ResponseScanner): Promise<void> {
+    while (scanner.backlog === true) {
+      this.settle(this.pace.run(() => scanner.drain?.() ?? []));
+      const turn = this.pace.pace(DRAIN_CHARS);
+      if (turn) await turn;
+    }
   }
 
   /** Record findings; blocking ones refuse the response (strip collects them instead). */
@@ -276,7 +289,8 @@ export class ResponseInspector implements BodyInspector {
     const text = Buffer.concat(buf).toString('utf8');
     this.stripBuffer = null;
     if (this.pendingStrip.length === 0) return [Buffer.from(text, 'utf8')];
-    return [Buffer.from(stripInjections(text, this.pendingStrip), 'utf8')];
+    // Stripped a step at a time, with turns between (a held body may be a few MiB).
+    return [Buffer.from(await runSteps(this.pace, stripSteps(text, this.pendingStrip)), 'utf8')];
   }
   private readonly pendingStrip: InjectionFinding[] = [];
 

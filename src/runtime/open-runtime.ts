@@ -22,6 +22,8 @@ import type { StateBackendName } from '../config/state-section.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
+import type { BudgetStore } from '../state/budgets.js';
+import type { SqliteBudgetOptions as BudgetStoreOptions } from '../state/sqlite-budgets.js';
 import type { ApprovalStoreOptions, RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
 import type { ApprovalStore } from '../state/approvals.js';
 import { SqliteAuditReader } from './audit-reader.js';
@@ -39,6 +41,8 @@ export interface Services {
   /** The kill switch and quarantines. */
   stops: StopStore;
   verifier: TokenVerifier;
+  /** Budget counters. */
+  budgets: BudgetStore;
   /** Human approvals (state/approvals.ts). */
   approvals: ApprovalStore;
 }
@@ -46,7 +50,7 @@ export interface Services {
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
-const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'approvals', 'pins', 'auditWriter', 'auditReader'];
+const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'approvals', 'pins', 'auditWriter', 'auditReader'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -61,6 +65,7 @@ export interface RuntimeOptions<N extends Need> {
   logger?: Logger;
   revocations?: RevocationStoreOptions;
   stops?: StopStoreOptions;
+  budgets?: BudgetStoreOptions;
   approvals?: ApprovalStoreOptions;
   pins?: PinOptions;
   audit?: {
@@ -140,6 +145,12 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           const stops = await backend.stops(opts.stops ?? {});
           out.stops = stops;
           closers.push(() => stops.close());
+          break;
+        }
+        case 'budgets': {
+          const budgets = backend.budgets(opts.budgets ?? {});
+          out.budgets = budgets;
+          closers.push(() => budgets.close());
           break;
         }
         case 'approvals': {

@@ -4,6 +4,8 @@ import { openRevocationStore, openStopStore, type RevocationStoreOptions, type S
 import { openApprovalStore, type ApprovalStoreOptions } from '../state/index.js';
 import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
+import type { BudgetStore } from '../state/budgets.js';
+import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
@@ -15,6 +17,8 @@ export interface StateBackend {
   revocations(opts: RevocationStoreOptions): Promise<RevocationStore>;
   pins(opts: PinOptions): ToolPinStore;
   stops(opts: StopStoreOptions): Promise<StopStore>;
+  /** Budget counters: the in-memory ledger over this backend. */
+  budgets(opts: SqliteBudgetOptions): BudgetStore;
   approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
 }
 
@@ -33,6 +37,7 @@ export function stateBackend(name: StateBackendName, dataDir: string): StateBack
         revocations: (opts) => openRevocationStore(dataDir, opts),
         pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
         stops: (opts) => openStopStore(dataDir, opts),
+        budgets: (opts) => openBudgetStore(dataDir, opts),
         approvals: (opts) => openApprovalStore(dataDir, opts),
       };
   }

@@ -39,6 +39,11 @@ export function makeRecord(i: number, over: Partial<AuditRecord> = {}, base = Da
     server: null,
     tool: null,
     parent_id: null,
+    budget: null,
+    model: null,
+    tokens_in: null,
+    tokens_out: null,
+    cost: null,
     approval_id: null,
     ...over,
   };

@@ -77,6 +77,8 @@ void test('a minimal file gets every default', () => {
       max_memory_bytes: 0,
     },
     rate_limits: { max_buckets: 65_536 },
+    budgets: {},
+    llm: { apis: [], detect_by_path: true, prices: {} },
     log: { level: 'info', file: undefined, format: 'json' },
     rules: [],
     routes: {},

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { AuditRecord } from '../../src/audit/fields.js';
 import { isOpen, type GateWs, type RefusedUpgrade } from './ws-client.js';
+import { OVERLAP_CHARS, WINDOW_CHARS } from '../../src/inspect/injection/window.js';
 
 /**
  * Shared by the tests of long WebSocket messages (test/proxy/websocket-paced*.test.ts):
@@ -13,9 +14,13 @@ import { isOpen, type GateWs, type RefusedUpgrade } from './ws-client.js';
  */
 
 export const MIB = 1024 * 1024;
-/** The scan slice (src/inspect/scan-pace.ts SLICE_BYTES) and the injection scan window (32 Ki characters). */
+/** The scan slice (src/inspect/scan-pace.ts SLICE_BYTES). */
 export const SLICE = 16 * 1024;
-export const WINDOW = 32 * 1024;
+/**
+ * Where the injection scanner's `k`-th window seam falls in an ASCII text (windows are
+ * filled exactly, each after the first starting with the overlap of the one before).
+ */
+export const seam = (k: number): number => WINDOW_CHARS + (k - 1) * (WINDOW_CHARS - OVERLAP_CHARS);
 // A secret the gate holds in its store, and one its rules inject: random per run.
 export const STORED = `canary-${randomBytes(16).toString('hex')}`;
 export const INJECTED = `tok-${randomBytes(16).toString('hex')}`;

@@ -29,7 +29,7 @@ import {
   startUpstream,
   STORED,
   waitFor,
-  WINDOW,
+  seam,
   type Upstream,
 } from '../helpers/ws-long.js';
 
@@ -114,7 +114,7 @@ describe('long WebSocket messages are inspected in paced slices', () => {
 
   test("an injection straddling a scan window in the upstream's 1 MiB message closes with 1008 after the clean one before it arrived", async () => {
     const clean = prose(MIB - 16, 'clean');
-    up.toSend.push(clean, across(prose(MIB - 16, 'inj'), INJECTION, 11 * WINDOW));
+    up.toSend.push(clean, across(prose(MIB - 16, 'inj'), INJECTION, seam(44)));
     const c = open(await openThroughGate(g, url('/send-inj'), { perMessageDeflate: false }));
     assert.equal(await receive(c), clean);
     const closed = await c.closed;

@@ -17,7 +17,7 @@ import {
   startUpstream,
   STORED,
   waitFor,
-  WINDOW,
+  seam,
   type Upstream,
 } from '../helpers/ws-long.js';
 
@@ -57,7 +57,7 @@ describe('long WebSocket messages rewritten, and long binary frames, in slices',
     }
     for (const size of [4000, MIB - 4096]) {
       const lines = prose(size, `strip-${size}`).replace(/ (?=[a-z]+-\d+ )/g, '\n');
-      const at = lines.indexOf('\n', size > SLICE ? 17 * WINDOW - 40 : 2000);
+      const at = lines.indexOf('\n', size > SLICE ? seam(70) - 40 : 2000);
       const text = `${lines.slice(0, at)}\n${INJECTION}${lines.slice(at)}`;
       c.ws.send(text);
       // Out: nothing to redact; back: the line with the injection stripped.

@@ -17,7 +17,8 @@
  */
 import type { Finding, FindingAction } from '../finding.js';
 import { JsonUnescaper } from './json-unescape.js';
-import { SNIFF_BYTES, sniffContainer, unpackContainer, type ContainerKind } from './containers.js';
+import { inflateOffLoop, SNIFF_BYTES, sniffContainer, unpackContainer, unpackSteps, type ContainerKind, type Inflated } from './containers.js';
+import { slices, type ScanPace } from '../scan-pace.js';
 
 export interface BodyScanner {
   push(chunk: Buffer): Finding[];
@@ -28,10 +29,32 @@ export interface BodyScanner {
    * every byte until then (at most the scan limit; past it the scan is incomplete).
    */
   readonly holding?: boolean;
+  /**
+   * Report every match's span (offsets in the body's decoded text: its bytes, for a
+   * text body) to `sink` as the windows are scanned: what redaction needs, without
+   * scanning the body again whole.
+   */
+  spans?(sink: SpanSink): void;
+  /** `end()` in paced steps (a container inflated off the event loop, scanned in slices); see StreamingBodyScanner. */
+  endPaced?(pace: ScanPace): Finding[] | Promise<Finding[]>;
 }
 
-/** Scan one window; findings deduplicated against `seen`, appended to `out`. */
-export type WindowScan = (text: string, w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[] }) => void;
+/** `scanner.end()`, paced when the scanner can be: what a caller that paces its work calls (a promise only for a container). */
+export function endPaced(scanner: BodyScanner, pace: ScanPace): Finding[] | Promise<Finding[]> {
+  return scanner.endPaced ? scanner.endPaced(pace) : pace.run(() => scanner.end());
+}
+
+/** Where a finding's match lies: its start and end offsets. */
+export type SpanSink = (f: Finding, start: number, end: number) => void;
+
+/**
+ * Scan one window; findings deduplicated against `seen`, appended to `out`; every
+ * match's span (offsets in the window, duplicates included) to `span` when given.
+ */
+export type WindowScan = (
+  text: string,
+  w: { limit: number; firstRunSkip: number; plusAsSpace: boolean; seen: Set<string>; out: Finding[]; span?: SpanSink | undefined },
+) => void;
 
 /** The finding for body bytes past the scan limit (never scanned). */
 export const SCAN_LIMIT = 'dlp_scan_limit';
@@ -47,6 +70,8 @@ export const SLICE = 64 * 1024;
  * and one OVERLAP for a match that began before it.
  */
 export const FORWARD_HOLD_BACK = MIN_SCAN + HOLD + OVERLAP;
+
+const LINE_BREAK = Buffer.from('\n');
 
 export type BodyKind = 'json' | 'form' | 'text';
 
@@ -73,6 +98,12 @@ export class StreamingBodyScanner implements BodyScanner {
   private raw: Buffer[] | null = [];
   private rawLen = 0;
   private container: ContainerKind | undefined;
+
+  private onSpan: SpanSink | null = null;
+
+  spans(sink: SpanSink): void {
+    this.onSpan = sink;
+  }
 
   get holding(): boolean {
     return this.container !== undefined && this.raw !== null;
@@ -107,13 +138,109 @@ export class StreamingBodyScanner implements BodyScanner {
   }
 
   end(): Finding[] {
+    const out = this.endText();
+    const held = this.takeContainer();
+    if (held === null) return out;
+    const u = this.unpacking();
+    const real = unpackContainer(
+      held.kind,
+      held.body,
+      this.room(held.body),
+      (text) => {
+        u.piece(text);
+        u.endMember();
+      },
+      u.unread,
+    );
+    if (real) this.report(held.kind, [...u.found, ...u.inner.end()], out);
+    return out;
+  }
+
+  /**
+   * `end()` for a caller that paces its work (`pace`, the exchange's): the same
+   * findings, but a container's members are inflated on the thread pool, one at a
+   * time, and their text is scanned a slice at a time, each slice counted against the
+   * budget, with turns for the event loop between them. Without a container it is `end()`
+   * (no promise).
+   */
+  endPaced(pace: ScanPace): Finding[] | Promise<Finding[]> {
+    const out = pace.run(() => this.endText());
+    const held = this.takeContainer();
+    return held === null ? out : this.unpackPaced(held.kind, held.body, pace, out);
+  }
+
+  private async unpackPaced(kind: ContainerKind, body: Buffer, pace: ScanPace, out: Finding[]): Promise<Finding[]> {
+    const u = this.unpacking();
+    const walk = unpackSteps(kind, body, this.room(body));
+    let answer: Inflated = 'bad';
+    for (;;) {
+      const r = pace.run(() => walk.next(answer));
+      if (r.done) {
+        if (r.value) this.report(kind, [...u.found, ...pace.run(() => u.inner.end())], out);
+        return out;
+      }
+      const step = r.value;
+      if ('inflate' in step) answer = await inflateOffLoop(step.inflate);
+      else if ('unread' in step) u.unread(step.unread);
+      else {
+        // Pieces of SLICE bytes: the windows fall where one push of the whole member puts them.
+        for (const piece of slices(step.text, SLICE)) {
+          pace.run(() => u.piece(piece));
+          const turn = pace.pace(piece.length);
+          if (turn) await turn;
+        }
+        u.endMember();
+      }
+    }
+  }
+
+  /** The text of the body is complete: scan what is left of it. */
+  private endText(): Finding[] {
     const out: Finding[] = [];
     if (this.json !== undefined) this.append(this.json.end());
     this.flush(true, out);
     if (this.raw !== null && this.container === undefined) this.container = sniffContainer(Buffer.concat(this.raw));
-    if (this.container !== undefined && this.raw !== null) this.unpack(this.container, Buffer.concat(this.raw), out);
-    this.raw = null;
     return out;
+  }
+
+  /** The container held whole, if the body is one (once: what is held is let go). */
+  private takeContainer(): { kind: ContainerKind; body: Buffer } | null {
+    const held = this.container !== undefined && this.raw !== null ? { kind: this.container, body: Buffer.concat(this.raw) } : null;
+    this.raw = null;
+    return held;
+  }
+
+  /** Output bytes a container of `body` may inflate to: the scan limit, less what was read. */
+  private room(body: Buffer): number {
+    return Math.max(0, this.maxScanBytes - body.length);
+  }
+
+  /**
+   * A scanner for a container's members, as text: `piece` scans a member's next bytes,
+   * `endMember` puts the line break between members, `unread` notes what could not be read.
+   */
+  private unpacking(): { inner: StreamingBodyScanner; found: Finding[]; piece: (b: Buffer) => void; endMember: () => void; unread: (why: string) => void } {
+    const inner = new StreamingBodyScanner(this.scan, 'text', this.maxScanBytes, this.limitAction);
+    inner.raw = null;
+    const found: Finding[] = [];
+    return {
+      inner,
+      found,
+      piece: (b) => found.push(...inner.push(b)),
+      endMember: () => found.push(...inner.push(LINE_BREAK)),
+      unread: (why) => found.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: why }),
+    };
+  }
+
+  /** A container's findings, marked with its kind (a scan-limit finding as it is), each once. */
+  private report(kind: ContainerKind, found: Finding[], out: Finding[]): void {
+    for (const f of found) {
+      const g = f.type === SCAN_LIMIT ? f : { ...f, encoding: f.encoding ? `${kind}+${f.encoding}` : kind };
+      const k = `${g.type}|${g.encoding ?? ''}|${g.detail ?? ''}`;
+      if (this.seen.has(k)) continue;
+      this.seen.add(k);
+      out.push(g);
+    }
   }
 
   /** Keep the first bytes until they say what the body is, and all of a container's (to the scan limit). */
@@ -124,34 +251,6 @@ export class StreamingBodyScanner implements BodyScanner {
     if (this.container === undefined && this.rawLen >= SNIFF_BYTES) {
       this.container = sniffContainer(Buffer.concat(this.raw).subarray(0, SNIFF_BYTES));
       if (this.container === undefined) this.raw = null;
-    }
-  }
-
-  /** Inflate the container's members and scan each as text; what cannot be read is a scan-limit finding. */
-  private unpack(kind: ContainerKind, body: Buffer, out: Finding[]): void {
-    const inner = new StreamingBodyScanner(this.scan, 'text', this.maxScanBytes, this.limitAction);
-    inner.raw = null;
-    const found: Finding[] = [];
-    const unread = (why: string): void => {
-      found.push({ type: SCAN_LIMIT, location: 'body', action: this.limitAction, detail: why });
-    };
-    const real = unpackContainer(
-      kind,
-      body,
-      Math.max(0, this.maxScanBytes - body.length),
-      (text) => {
-        found.push(...inner.push(Buffer.from(text, 'latin1')), ...inner.push(Buffer.from('\n')));
-      },
-      unread,
-    );
-    if (!real) return;
-    found.push(...inner.end());
-    for (const f of found) {
-      const g = f.type === SCAN_LIMIT ? f : { ...f, encoding: f.encoding ? `${kind}+${f.encoding}` : kind };
-      const k = `${g.type}|${g.encoding ?? ''}|${g.detail ?? ''}`;
-      if (this.seen.has(k)) continue;
-      this.seen.add(k);
-      out.push(g);
     }
   }
 
@@ -183,7 +282,9 @@ export class StreamingBodyScanner implements BodyScanner {
     const winAbs = this.tailAbs;
     let skip = 0;
     if (this.runAbs >= 0 && this.runAbs < winAbs) skip = (4 - ((winAbs - this.runAbs) % 4)) % 4;
-    this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out });
+    const sink = this.onSpan;
+    const span: SpanSink | undefined = sink ? (f, s, e) => sink(f, winAbs + s, winAbs + e) : undefined;
+    this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out, span });
     this.scanned += fresh.length;
     // remember where a run reaching the window end began, for the next window's alignment
     let i = text.length;

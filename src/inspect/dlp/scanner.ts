@@ -179,7 +179,8 @@ export class DlpScanner {
           plusAsSpace: w.plusAsSpace,
           firstRunSkip: w.firstRunSkip,
           budget: { left: Math.max(DECODE_MIN, text.length * DECODE_FACTOR), exhausted: false },
-          emit: (f) => {
+          emit: (f, s, e) => {
+            w.span?.(f, s, e);
             const k = key(f);
             if (w.seen.has(k)) return;
             w.seen.add(k);
@@ -200,22 +201,10 @@ export class DlpScanner {
    */
   redact(text: string, findings: readonly Finding[]): string {
     if (findings.length === 0) return text;
-    const wanted = new Set(findings.map((f) => `${f.type}|${f.encoding ?? ''}`));
     const bytes = toByteString(text);
     const spans: Array<[Finding, number, number]> = [];
     this.scanParts(bytes, 'redact', spans);
-    const cut = spans
-      .filter(([f]) => wanted.has(`${f.type}|${f.encoding ?? ''}`))
-      .map(([f, s, e]) => [s, e, f.type] as const)
-      .sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let last = 0;
-    for (const [s, e, type] of cut) {
-      if (e <= last) continue;
-      out += `${bytes.slice(last, Math.max(last, s))}[REDACTED:${type}]`;
-      last = e;
-    }
-    out += bytes.slice(last);
+    const out = redactSpans(bytes, spans, findings);
     return bytes === text ? out : Buffer.from(out, 'latin1').toString('utf8');
   }
 
@@ -264,4 +253,26 @@ function crosses(cuts: readonly number[], s: number, e: number): boolean {
     else hi = mid;
   }
   return lo < cuts.length && (cuts[lo] as number) < e;
+}
+
+/**
+ * `bytes` (a byte string) with each span of `spans` whose finding is among `findings`
+ * (by type and encoding) replaced by `[REDACTED:<type>]`; spans that overlap one already
+ * cut are skipped. The spans are where a scan found them: a whole scan (`redact`) or a
+ * streaming one's windows (BodyScanner.spans).
+ */
+export function redactSpans(bytes: string, spans: ReadonlyArray<readonly [Finding, number, number]>, findings: readonly Finding[]): string {
+  const wanted = new Set(findings.map((f) => `${f.type}|${f.encoding ?? ''}`));
+  const cut = spans
+    .filter(([f]) => wanted.has(`${f.type}|${f.encoding ?? ''}`))
+    .map(([f, s, e]) => [s, e, f.type] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let last = 0;
+  for (const [s, e, type] of cut) {
+    if (e <= last) continue;
+    out += `${bytes.slice(last, Math.max(last, s))}[REDACTED:${type}]`;
+    last = e;
+  }
+  return out + bytes.slice(last);
 }

@@ -36,7 +36,24 @@ export interface ResponseScanner {
   flush(): InjectionFinding[];
   /** The body is complete; returns the remaining findings. */
   end(): InjectionFinding[];
+  /**
+   * True while text is waiting to be scanned: `push` scans at most DRAIN_CHARS of
+   * extracted text (an extractor may release much more at once: an SSE event, a JSON
+   * string), `drain` the next DRAIN_CHARS. A caller that paces its work drains between
+   * turns; `flush` and `end` scan whatever is left, so nothing goes unread.
+   */
+  readonly backlog?: boolean;
+  drain?(): InjectionFinding[];
+  /**
+   * The body is complete: what the extractor still holds (an event's data, a JSON
+   * string) joins the backlog, DRAIN_CHARS of it scanned now; a paced caller drains the
+   * rest, then calls `end()`, which is then only the last window.
+   */
+  closeInput?(): InjectionFinding[];
 }
+
+/** Extracted characters scanned per `push` or `drain` (a window scan is ~1 ms per 8 Ki). */
+export const DRAIN_CHARS = 16 * 1024;
 
 export const DEFAULT_MAX_SCAN_BYTES = 4 * 1024 * 1024;
 
@@ -81,6 +98,7 @@ export class StreamingResponseScanner implements ResponseScanner {
   private scanned = 0;
   private unscanned = 0;
   private ended = false;
+  private inputClosed = false;
   private pending = '';
 
   constructor(
@@ -106,15 +124,30 @@ export class StreamingResponseScanner implements ResponseScanner {
     return this.feed(text, false);
   }
 
+  get backlog(): boolean {
+    return this.window.backlogChars > 0;
+  }
+
+  drain(): InjectionFinding[] {
+    return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
+  }
+
   flush(): InjectionFinding[] {
     if (this.ended || this.extractor === null) return [];
     return this.window.flush().filter(this.opts.keep);
   }
 
+  closeInput(): InjectionFinding[] {
+    if (this.ended || this.inputClosed) return [];
+    this.inputClosed = true;
+    return this.feed(this.decoder.decode(), true);
+  }
+
   end(): InjectionFinding[] {
     if (this.ended) return [];
+    const out = this.closeInput();
     this.ended = true;
-    const out = this.feed(this.decoder.decode(), true);
+    out.push(...this.window.finish().filter(this.opts.keep));
     if (this.unscanned > 0) {
       const f = withExcerpt(
         {
@@ -148,9 +181,8 @@ export class StreamingResponseScanner implements ResponseScanner {
         this.extractor = extractorFor(kind);
       }
     }
-    const segments = text === '' ? [] : this.extractor.push(text);
-    const found = this.window.add(segments);
-    if (last) found.push(...this.window.add(this.extractor.end()), ...this.window.finish());
-    return found.filter(this.opts.keep);
+    this.window.enqueue(text === '' ? [] : this.extractor.push(text));
+    if (last) this.window.enqueue(this.extractor.end());
+    return this.window.drain(DRAIN_CHARS).filter(this.opts.keep);
   }
 }

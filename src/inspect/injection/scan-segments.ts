@@ -141,12 +141,29 @@ function weigh(occ: Occurrence[], ctx: ScanContext): Occurrence[] {
 }
 
 /**
- * Scan `segments`. The first `alreadyScanned` segments are overlap carried from
- * the previous window of a stream: matches that end inside them were reported
- * (or not) then, with their full context, and are skipped now.
+ * Scan `segments`. Their first `alreadyScanned` characters are the overlap carried
+ * from the previous window of a stream: matches that end inside it were reported
+ * (or not) then, with their full context, and are skipped now. The overlap may end
+ * inside a segment (the text after the seam joined to it as the stream had it, so a
+ * phrase cut by the seam is read whole); see seamBoundary for where its end falls
+ * in the normalised text.
  */
 export function scanSegments(segments: readonly TextSegment[], ctx: ScanContext, alreadyScanned = 0): InjectionFinding[] {
   return quickClear(segments, ctx.matcher.automaton(ctx.strict)) ? [] : fullScan(segments, ctx, alreadyScanned);
+}
+
+/**
+ * Raw characters before the seam whose matches are read again after it. Normalising is
+ * local except across a few characters (a character reference, a combining sequence, a
+ * run of blanks or of spaced letters), so the normalised seam is placed this far early:
+ * a phrase that crosses it is never taken for one already reported, and a match that
+ * ends just before it is judged again with most of its context (and reported once).
+ */
+export const SEAM_MARGIN = 256;
+
+/** Where the first `scanned` characters of `text` end once normalised, SEAM_MARGIN early. */
+function seamBoundary(text: string, scanned: number): number {
+  return scanned <= SEAM_MARGIN ? 0 : normalizeText(text.slice(0, scanned - SEAM_MARGIN)).text.length;
 }
 
 /** scanSegments without the fast path (tests hold the two to the same answers). */
@@ -158,6 +175,9 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
   let boundary = 0;
   let invisibleInWord = 0;
   let tagText = '';
+  // Raw characters before segment `s`, and the first segment not wholly scanned before.
+  let raw = 0;
+  let fresh = segments.length;
   for (let s = 0; s < segments.length; s++) {
     const seg = segments[s]!;
     const n = normalizeText(seg.text);
@@ -165,15 +185,18 @@ export function fullScan(segments: readonly TextSegment[], ctx: ScanContext, alr
     if (n.tagText !== '') tagText += (tagText === '' ? '' : ' ') + n.tagText;
     if (seg.hidden !== undefined) hiddenRanges.push({ start: offset, end: offset + n.text.length, why: seg.hidden });
     parts.push(n.text, ' ');
+    if (raw + seg.text.length <= alreadyScanned) boundary = offset + n.text.length;
+    else if (raw < alreadyScanned) boundary = offset + seamBoundary(seg.text, alreadyScanned - raw);
+    if (raw + seg.text.length > alreadyScanned && fresh === segments.length) fresh = s;
     offset += n.text.length + 1;
-    if (s < alreadyScanned) boundary = offset - 1;
+    raw += seg.text.length;
   }
   const joined = parts.join('');
   const found = weigh(occurrences(joined, hiddenRanges, boundary, ctx), ctx);
   // A comment inside a word ("prev<!-- x -->ious") is invisible to a reader: read the
   // words around it joined where the comment was (only there, so pages with ordinary
   // comments between elements pay nothing).
-  for (let s = Math.max(1, alreadyScanned); s + 1 < segments.length; s++) {
+  for (let s = Math.max(1, fresh); s + 1 < segments.length; s++) {
     const [prev, seg, next] = [segments[s - 1]!, segments[s]!, segments[s + 1]!];
     if (seg.hidden !== 'html-comment' || prev.hidden !== undefined || next.hidden !== undefined) continue;
     if (!LETTER_END.test(prev.text) || !LETTER_START.test(next.text)) continue;

@@ -90,10 +90,6 @@ export class InjectionScanner {
 
   private scanString(text: string, location: string, strict: boolean): InjectionFinding[] {
     const window = new ScanWindow(this.context(location, strict));
-    const out: InjectionFinding[] = [];
-    const step = 16 * 1024;
-    for (let i = 0; i < text.length; i += step) out.push(...window.add([{ text: text.slice(i, i + step) }]));
-    out.push(...window.finish());
-    return out.filter(this.keep);
+    return [...window.add([{ text }]), ...window.finish()].filter(this.keep);
   }
 }

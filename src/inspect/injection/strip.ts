@@ -34,6 +34,11 @@ const COMMENT_MARKS = /<!--|-->/g;
 const TAG = /<[^<>]{0,2000}>/g;
 const EXTRA_LINES = 3;
 
+/** Characters read (normalised) per step of `stripSteps`; a longer unit is read in pieces this long. */
+export const STRIP_STEP_CHARS = 16 * 1024;
+/** Characters a piece of a long unit shares with the piece before: a match is shorter than this. */
+const PIECE_OVERLAP = 1024;
+
 function flat(text: string): string {
   return text.replaceAll('\n', ' ');
 }
@@ -46,7 +51,37 @@ function readAs(unit: string): string {
   return flat(parts.join(' '));
 }
 
+/** What each piece of `unit` says once normalised (pieces of STRIP_STEP_CHARS that overlap), a step each. */
+function* readPieces(unit: string): Generator<void, string[]> {
+  if (unit.length <= STRIP_STEP_CHARS) return [readAs(unit)];
+  const reads: string[] = [];
+  for (let at = 0; at < unit.length; at += STRIP_STEP_CHARS - PIECE_OVERLAP) {
+    reads.push(readAs(unit.slice(at, at + STRIP_STEP_CHARS)));
+    yield;
+    if (at + STRIP_STEP_CHARS >= unit.length) break;
+  }
+  return reads;
+}
+
+/**
+ * Remove what the findings matched (see above); throws InjectionStripError when a
+ * match cannot be located.
+ */
 export function stripInjections(text: string, findings: readonly InjectionFinding[]): string {
+  const steps = stripSteps(text, findings);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `stripInjections` a bounded step at a time (about STRIP_STEP_CHARS of text read per
+ * step), for a caller that gives the event loop turns between steps; the result is
+ * the generator's return value. A unit (comment, line) longer than a step is read in
+ * overlapping pieces.
+ */
+export function* stripSteps(text: string, findings: readonly InjectionFinding[]): Generator<void, string> {
   let out = text;
   if (findings.some((f) => f.rule === 'hidden-zero-width' || f.rule === 'hidden-unicode-tags' || f.encoding === 'unicode-tags')) {
     out = out.replace(INVISIBLE, '');
@@ -54,28 +89,48 @@ export function stripInjections(text: string, findings: readonly InjectionFindin
   const needles = [...new Set(findings.filter((f) => f.excerpt !== '' && f.encoding !== 'unicode-tags').map((f) => flat(f.excerpt)))];
   if (needles.length === 0) return out;
   const located = new Set<string>();
-  const hit = (unit: string): boolean => {
-    const read = readAs(unit);
+  let read = 0;
+  /** What `unit` says once normalised (in pieces when long), a step per STRIP_STEP_CHARS read. */
+  function* reads(unit: string): Generator<void, string[]> {
+    const r = yield* readPieces(unit);
+    read += unit.length;
+    if (read >= STRIP_STEP_CHARS) {
+      read = 0;
+      yield;
+    }
+    return r;
+  }
+  const holds = (rs: string[], n: string): boolean => rs.some((r) => r.includes(n));
+  /** Whether `unit` holds a needle (each one it holds is located). */
+  function* hit(unit: string): Generator<void, boolean> {
+    const rs = yield* reads(unit);
     let any = false;
     for (const n of needles) {
-      if (read.includes(n)) {
+      if (holds(rs, n)) {
         located.add(n);
         any = true;
       }
     }
     return any;
-  };
-  out = out.replace(COMMENT, (c) => (hit(c) ? '' : c));
+  }
+  let kept = '';
+  let last = 0;
+  for (const c of out.matchAll(COMMENT)) {
+    if (!(yield* hit(c[0]))) continue;
+    kept += out.slice(last, c.index);
+    last = c.index + c[0].length;
+  }
+  out = kept + out.slice(last);
   const lines = out.split('\n');
   const drop = new Uint8Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
-    if (hit(lines[i]!)) drop[i] = 1;
+    if (yield* hit(lines[i]!)) drop[i] = 1;
   }
   // Matches that span line breaks: the shortest run of lines that holds each needle not yet found.
   for (const n of needles.filter((x) => !located.has(x))) {
     search: for (let k = 2; k <= EXTRA_LINES + 1; k++) {
       for (let i = 0; i + k <= lines.length; i++) {
-        if (readAs(lines.slice(i, i + k).join('\n')).includes(n)) {
+        if (holds(yield* reads(lines.slice(i, i + k).join('\n')), n)) {
           drop.fill(1, i, i + k);
           located.add(n);
           break search;

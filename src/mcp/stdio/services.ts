@@ -83,18 +83,28 @@ export async function openStdioServices(
   if (own !== null) env.stops = own.stops;
   const { pins } = rt;
   const audit = rt.audit.writer;
-  // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
-  const decisions = await openRuntime(loaded, {
-    need: ['approvals'],
-    approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') },
-  }).catch(async (err: unknown) => {
+  // Budgets count tool calls here too (in state.db, with the gates'): opened only when the config has some.
+  let counted: Runtime<'budgets'> | null = null;
+  try {
+    counted = Object.keys(c.budgets).length > 0 ? await openRuntime(loaded, { need: ['budgets'] }) : null;
+  } catch (err) {
     if (shared === undefined) await rt.close().catch(() => undefined);
     throw err;
-  });
+  }
+  // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
+  let decisions: Runtime<'approvals'>;
+  try {
+    decisions = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } });
+  } catch (err) {
+    await counted?.close().catch(() => undefined);
+    if (shared === undefined) await rt.close().catch(() => undefined);
+    throw err;
+  }
   const guard = new McpGuard({
     env: () => env,
     pins,
     approvals: decisions.approvals,
+    ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
   });
@@ -104,6 +114,7 @@ export async function openStdioServices(
     audit,
     pins,
     close: async () => {
+      await counted?.close();
       await decisions.close();
       if (shared === undefined) await rt.close();
     },

@@ -10,6 +10,7 @@ import type { Finding } from '../../inspect/finding.js';
 import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../../state/tool-pins.js';
 import type { RateBucketStore } from '../../state/rate-buckets.js';
+import type { BudgetStore } from '../../state/budgets.js';
 import type { ApprovalStore } from '../../state/approvals.js';
 import type { BlastRadius } from '../../state/blast-radius.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
@@ -45,6 +46,8 @@ export interface GuardCore {
   readonly pins: ToolPinStore | null;
   /** Rate-limit buckets of tool rules' `rate_limit:` (kept across reloads). */
   readonly rates: RateBucketStore;
+  /** Budget counters; null: tool calls count in no budget. */
+  readonly budgets: BudgetStore | null;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError(err: unknown, what: string): void;
   record(ch: McpChannel, f: RecordFacts): void;
@@ -89,6 +92,8 @@ export interface CallExchange {
   approvalId: string | null;
   /** The operator's stop that refused it (`kill:k3`, stop.ts): the record's and the deny's rule. */
   stoppedBy?: string;
+  /** The budget that refused it (its record's `budget`). */
+  budget?: string;
 }
 
 /** One result from the server, to the request it answers (`pending`, if it was tracked). */

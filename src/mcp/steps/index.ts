@@ -19,6 +19,7 @@ import { inspectArgs } from './inspect-args.js';
 import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { rateLimitTool } from './rate-limit.js';
+import { budgetTool } from './budget.js';
 import { chainDepth } from './depth.js';
 import { approveTool } from './approve.js';
 import { toolList } from './tool-list.js';
@@ -41,6 +42,7 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'depth', run: chainDepth },
   { name: 'approve', run: approveTool },
   { name: 'rate-limit', run: rateLimitTool },
+  { name: 'budget', run: budgetTool },
 ];
 
 /** A result, server to client: a tools/list filtered and pinned, the whole result scanned for injection, then a tool rule's `redact:` fields replaced. */

@@ -25,6 +25,7 @@ export const recordCall: Step<CallExchange> = async (x, next) => {
       error: null,
       synthesised: true,
       policyVersion: v?.policyVersion,
+      budget: x.budget ?? null,
       approvalId: x.approvalId,
     });
     return;

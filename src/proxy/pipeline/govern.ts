@@ -1,5 +1,6 @@
 import { Rejection } from '../errors-map.js';
 import { checkRateLimits } from '../rate-limits.js';
+import { chargeCall, checkBudgets } from '../budgets.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -7,8 +8,9 @@ import type { Exchange } from './exchange.js';
  * is injected or sent: the audit trail's health (`audit.fail_closed`: while it is
  * failing, a request that would carry a credential is refused), then the rate limits
  * (the deciding rule's `rate_limit:`, the gate-wide `rate_limits:`; 429 `rate_limited`
- * with `Retry-After`). A request refused for the audit trail spends no token.
- * Approvals and budgets belong here too; a step that may hold the exchange (an
+ * with `Retry-After`), and the budgets (`budgets:`, proxy/budgets.ts: 429
+ * `budget_exhausted` or `budget_paused`). A request refused for the audit trail spends
+ * no token. Approvals belong here too; a step that may hold the exchange (an
  * approval) awaits before calling `next`.
  */
 export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
@@ -20,6 +22,13 @@ export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
       d.rule,
     );
   }
-  if (d !== undefined) checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
+  if (d !== undefined) {
+    // Budgets first, charging nothing: a request a budget refuses spends no rate token, and one the rate limits refuse no budget.
+    checkBudgets(x, d.rule);
+    checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
+    chargeCall(x, d.rule);
+    // An LLM call's usage is read from its response as it passes: ask for it unencoded.
+    if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
+  }
   return next();
 }

@@ -1,5 +1,6 @@
 import { writeRecord } from '../audit-record.js';
 import { releaseExchange, type Exchange } from './exchange.js';
+import { settleBudgets } from '../budgets.js';
 
 /**
  * WebSocket sessions and passthrough tunnels: one audit record, written when the rest
@@ -10,6 +11,7 @@ export async function recordAtEnd(x: Exchange, next: () => Promise<void>): Promi
   try {
     await next();
   } finally {
+    settleBudgets(x);
     if (!x.handedOff) writeRecord(x.gate, x);
     releaseExchange(x);
   }

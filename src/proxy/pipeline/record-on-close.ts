@@ -1,5 +1,6 @@
 import { writeRecord } from '../audit-record.js';
 import { markClientAbort } from '../client-abort.js';
+import { settleBudgets } from '../budgets.js';
 import { releaseExchange, type Exchange } from './exchange.js';
 
 /**
@@ -12,6 +13,7 @@ export function recordOnClose(x: Exchange, next: () => Promise<void>): Promise<v
   // gate recorded was ended by the agent.
   x.res.once('close', () => {
     markClientAbort(x);
+    settleBudgets(x);
     writeRecord(x.gate, x);
     releaseExchange(x);
   });

@@ -21,7 +21,7 @@ export async function refuse(x: Exchange, next: () => Promise<void>): Promise<vo
     // A kill that landed between the stop step and hold: the record names it all the same.
     if (thrown instanceof IdentityError) x.stoppedBy ??= stoppedBy(thrown);
     openRefusal(x.gate, x);
-    const body = { error: f.error, reason: f.reason, rule: f.rule ?? x.decision?.rule ?? null, decision_id: x.decisionId };
+    const body = { error: f.error, reason: f.reason, rule: f.rule ?? x.decision?.rule ?? null, decision_id: x.decisionId, ...f.details };
     if (thrown instanceof Rejection && thrown.extra !== null) Object.assign(body, thrown.extra);
     const carrier = x.carrier;
     if (carrier) {

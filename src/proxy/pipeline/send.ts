@@ -1,6 +1,7 @@
 import { forward } from '../forward.js';
 import { decodedForScrub } from '../scrub-decoding.js';
 import { responsePlan } from './response-plan.js';
+import { usageTap } from '../budgets.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -30,5 +31,6 @@ export function send(x: Exchange, _next: () => Promise<void>): Promise<void> {
     scrub: up.scrub,
     inspect,
     cut: x.cut ?? undefined,
+    usage: usageTap(x),
   });
 }

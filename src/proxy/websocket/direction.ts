@@ -121,15 +121,18 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
     });
     return scanned.then(() => live() && held(msg, scan, f, payload));
   };
-  const held = (msg: Message, scan: BinaryInspection, f: Frame, payload: Buffer): boolean => {
+  const held = (msg: Message, scan: BinaryInspection, f: Frame, payload: Buffer): boolean | Promise<boolean> => {
     msg.parts.push(payload);
     msg.held += payload.length;
-    if (f.fin) {
-      fragment = null;
-      if (!allowed(msg.work.run(() => scan.end()))) return false;
-      release(msg, msg.held, true, f);
-    } else if (msg.held > holdLimit) release(msg, msg.held - FORWARD_HOLD_BACK, false, f);
-    return true;
+    if (!f.fin) {
+      if (msg.held > holdLimit) release(msg, msg.held - FORWARD_HOLD_BACK, false, f);
+      return true;
+    }
+    fragment = null;
+    const ended = (c: Check): boolean => allowed(c) && (release(msg, msg.held, true, f), true);
+    // An archive in the message is unpacked in paced steps: the direction waits, as for a long message.
+    const c = scan.end(msg.work);
+    return c instanceof Promise ? c.then((v) => live() && ended(v)) : ended(c);
   };
 
   /** An upstream's binary frame, scrubbed (in slices when long) and sent on. */

@@ -1,6 +1,6 @@
 import { ReflectionScrubber } from '../../credentials/reflection-scrubber.js';
 import type { Finding } from '../../inspect/finding.js';
-import { stripInjections } from '../../inspect/injection/strip.js';
+import { InjectionStripError, stripInjections, stripSteps } from '../../inspect/injection/strip.js';
 import type { ResolvedProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
 import { DEFAULT_SCAN_BUDGET_MS } from '../../inspect/scan-pace.js';
@@ -88,17 +88,19 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
   const budgetMs = state.inspect.scan_budget_ms ?? DEFAULT_SCAN_BUDGET_MS;
   const scanCap = state.inspect.max_response_scan_bytes;
 
-  /** What the injection findings make of the (scrubbed) text `out`. */
-  const judge = (findings: Finding[], found: InjectionFinding[], out: Buffer, text: () => string): Verdict => {
+  /** What the injection findings make of the (scrubbed) text `out`: a verdict, or the blocking findings to strip. */
+  const judge = (findings: Finding[], found: InjectionFinding[], out: Buffer): Verdict | InjectionFinding[] => {
     const blocking = found.filter((f) => f.action === 'block');
     for (const f of found) findings.push(cleanFinding(f, injectionAction as 'block' | 'strip' | 'warn'));
     if (blocking.length === 0 || injectionAction === 'warn') return { ok: true, payload: out, findings };
     if (injectionAction === 'block') return { ok: false, error: 'injection_blocked', findings };
-    try {
-      return { ok: true, payload: Buffer.from(stripInjections(text(), blocking), 'utf8'), findings };
-    } catch {
-      return { ok: false, error: 'injection_blocked', findings: findings.map((f) => (f.action === 'redact' ? { ...f, action: 'block' } : f)) };
-    }
+    return blocking;
+  };
+  const asStripped = (findings: Finding[], text: string): Verdict => ({ ok: true, payload: Buffer.from(text, 'utf8'), findings });
+  /** A match that cannot be located (InjectionStripError) blocks; anything else (the budget, the session's end) goes on up. */
+  const unstripped = (err: unknown, findings: Finding[]): Verdict => {
+    if (!(err instanceof InjectionStripError)) throw err;
+    return { ok: false, error: 'injection_blocked', findings: findings.map((f) => (f.action === 'redact' ? { ...f, action: 'block' } : f)) };
   };
 
   const inboundWhole = (payload: Buffer): Verdict => {
@@ -116,7 +118,13 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
     }
     if (injectionAction === 'off') return { ok: true, payload: sent, findings };
     const text = out;
-    return judge(findings, state.injection.scanText(text, WS_LOCATION), sent, () => text);
+    const j = judge(findings, state.injection.scanText(text, WS_LOCATION), sent);
+    if (!Array.isArray(j)) return j;
+    try {
+      return asStripped(findings, stripInjections(text, j));
+    } catch (err) {
+      return unstripped(err, findings);
+    }
   };
 
   /** Scrubbing and the injection scan in one pass of paced slices: the scan reads what the scrubber lets out. */
@@ -141,7 +149,14 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
     }
     if (!scan) return { ok: true, payload: sent, findings };
     const found = work.run(() => scan.end());
-    return work.run(() => judge(findings, found, sent, () => UTF8.decode(sent)));
+    const j = work.run(() => judge(findings, found, sent));
+    if (!Array.isArray(j)) return j;
+    // A long message is stripped a step at a time (stripSteps), with turns between.
+    try {
+      return asStripped(findings, await work.steps(stripSteps(UTF8.decode(sent), j)));
+    } catch (err) {
+      return unstripped(err, findings);
+    }
   };
 
   return {

@@ -13,7 +13,7 @@
  * await work.each(payload, (slice) => findings.push(...scanner.push(slice)));
  */
 import { isUtf8 } from 'node:buffer';
-import { ScanPace, SLICE_BYTES, slices } from '../../inspect/scan-pace.js';
+import { runSteps, ScanPace, SLICE_BYTES, slices } from '../../inspect/scan-pace.js';
 import { applyMask, type Frame } from './frames.js';
 
 /**
@@ -31,7 +31,8 @@ export class SessionEnded extends Error {
 }
 
 export class MessageWork {
-  private readonly pace: ScanPace;
+  /** The message's pacing and budget (for scanners that pace themselves: BodyScanner.endPaced). */
+  readonly pace: ScanPace;
 
   constructor(
     budgetMs: number,
@@ -63,6 +64,13 @@ export class MessageWork {
       at += slice.length;
       await this.turn(scan ? slice.length : 0);
     }
+  }
+
+  /** Run `steps` (a generator of bounded steps, e.g. stripSteps) to its end, paced and within the budget. */
+  steps<T>(steps: Generator<void, T>): Promise<T> {
+    return runSteps(this.pace, steps, () => {
+      if (!this.live()) throw new SessionEnded();
+    });
   }
 
   /** A turn for the event loop when one is due; throws SessionEnded if the session ended meanwhile. */

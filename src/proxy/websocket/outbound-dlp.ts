@@ -4,7 +4,13 @@ import type { Finding } from '../../inspect/finding.js';
 import type { InspectProfile } from '../../policy/types.js';
 import { settle, type DlpSetup } from '../../inspect/dlp/dlp-setup.js';
 import { sniffContainer, SNIFF_BYTES } from '../../inspect/dlp/containers.js';
+import { endPaced } from '../../inspect/dlp/body-scanner.js';
+import { redactSpans } from '../../inspect/dlp/scanner.js';
+
 import { WHOLE_BYTES, type MessageWork } from './message-work.js';
+
+/** A match's finding and its span in the message's bytes. */
+type Span = [Finding, number, number];
 
 /** Where WebSocket findings are placed in the audit record. */
 export const WS_LOCATION = 'ws.message';
@@ -20,8 +26,11 @@ export type Check = { ok: true; findings: Finding[] } | { ok: false; error: 'dlp
 export interface BinaryInspection {
   /** One frame's payload, unmasked. Findings for what could already be seen. */
   push(payload: Buffer): Check;
-  /** The message is complete: the rest of its findings, and those at its join with the messages before. */
-  end(): Check;
+  /**
+   * The message is complete: the rest of its findings, and those at its join with the
+   * messages before. A promise when an archive in it is unpacked in paced steps.
+   */
+  end(work: MessageWork): Check | Promise<Check>;
 }
 
 /** DLP on everything the agent sends over one session: text, binary, control payloads. */
@@ -59,12 +68,15 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
     settle(dlp.scanner.scanJoin(a, b, WS_LOCATION), dlp, rule).map((f) => ({ ...f, detail: f.detail ? `${f.detail}; ${ACROSS}` : ACROSS })),
   );
 
-  const stream = async (payload: Buffer, work: MessageWork): Promise<Finding[]> => {
+  /** The message's findings, read as a stream of slices; each match's span (offsets in `payload`) to `spans` when given. */
+  const stream = async (payload: Buffer, work: MessageWork, spans?: Span[]): Promise<Finding[]> => {
     const body = dlp.scanner.bodyScanner(undefined, Number.MAX_SAFE_INTEGER);
     const found: Finding[] = [];
     // A text message is text: read as such, never unpacked as an archive because of its
     // first bytes (a line break ahead of them keeps the body scanner from taking it for one).
-    if (sniffContainer(payload.subarray(0, SNIFF_BYTES)) !== undefined) found.push(...body.push(LINE));
+    const lead = sniffContainer(payload.subarray(0, SNIFF_BYTES)) !== undefined ? LINE.length : 0;
+    if (spans) body.spans?.((f, s, e) => spans.push([f, Math.max(0, s - lead), e - lead]));
+    if (lead > 0) found.push(...body.push(LINE));
     await work.each(payload, (slice) => found.push(...body.push(slice)));
     found.push(...work.run(() => body.end()));
     return settle(relocate(found), dlp, rule);
@@ -95,12 +107,14 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
   };
 
   const sliced = async (payload: Buffer, work: MessageWork): Promise<Verdict> => {
-    const findings = await stream(payload, work);
+    const spans: Span[] = [];
+    const findings = await stream(payload, work, spans);
     if (findings.some((f) => f.action === 'block')) return { ok: false, error: 'dlp_blocked', findings };
     const redact = findings.filter((f) => f.action === 'redact');
     let out = payload;
     if (redact.length > 0) {
-      out = work.run(() => Buffer.from(dlp.scanner.redact(UTF8.decode(payload), redact), 'utf8'));
+      // Cut where the slices' scan found the matches (no second whole scan); the check below reads the result again.
+      out = work.run(() => Buffer.from(redactSpans(payload.toString('latin1'), spans, redact), 'latin1'));
       if ((await stream(out, work)).some((f) => f.action !== 'warn')) return { ok: false, error: 'dlp_blocked', findings };
     }
     const across = work.run(() => join(out));
@@ -121,10 +135,11 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
           last = (last + payload.subarray(Math.max(0, payload.length - WINDOW_BYTES)).toString('latin1')).slice(-WINDOW_BYTES);
           return check(settle(relocate(body.push(payload)), dlp, rule));
         },
-        end() {
-          const own = settle(relocate(body.end()), dlp, rule);
-          const across = bytes <= WINDOW_BYTES ? window.next(head) : window.next(head, last);
-          return check([...own, ...across]);
+        end(work) {
+          const across = work.run(() => (bytes <= WINDOW_BYTES ? window.next(head) : window.next(head, last)));
+          const done = (own: Finding[]): Check => check([...settle(relocate(own), dlp, rule), ...across]);
+          const own = endPaced(body, work.pace);
+          return Array.isArray(own) ? done(own) : own.then(done);
         },
       };
     },

@@ -23,6 +23,8 @@ import type { BodyInspector } from '../../response-inspector.js';
 import { HoldFilter } from './hold.js';
 import { InspectFilter } from './inspect.js';
 import { ScrubFilter } from './scrub.js';
+import { UsageFilter } from './usage.js';
+import type { UsageReader } from '../../../inspect/llm/usage-reader.js';
 
 /** One step of a response body on its way to the agent. */
 export interface BodyFilter {
@@ -58,6 +60,8 @@ export interface ResponseFlow {
 export interface ChainRequest {
   readonly scrub: readonly Buffer[];
   readonly inspect: ((status: number, headers: IncomingHttpHeaders) => BodyInspector | null) | null;
+  /** An LLM API call's usage tap (proxy/budgets.ts), last before hold. */
+  readonly usage?: ((status: number, headers: IncomingHttpHeaders) => UsageReader | null) | null;
 }
 
 /**
@@ -69,14 +73,17 @@ export function openChain(flow: ResponseFlow, fr: ChainRequest, status: number, 
   const { res } = flow;
   const inspector = fr.inspect?.(status, headers) ?? null;
   const hold = new HoldFilter(flow, inspector);
-  const scrub = fr.scrub.length > 0 ? new ScrubFilter(flow.ctx, fr.scrub, hold) : null;
+  const tap = fr.usage?.(status, headers) ?? null;
+  // The usage tap sits just before the agent's socket: it sees what the agent gets (after scrub), never a refused body.
+  const out = tap ? new UsageFilter(tap, hold) : hold;
+  const scrub = fr.scrub.length > 0 ? new ScrubFilter(flow.ctx, fr.scrub, out) : null;
   // The reason phrase is the upstream's text too: scrubbed like a header.
   if (statusMessage) res.statusMessage = scrub ? scrub.reason(statusMessage) : statusMessage;
   // Fields dropped below are set to undefined, not deleted: a delete turns the object
   // into a hash table, and every later read of it (the scrub, the copy, the loop) into
   // a slow lookup.
   let h: OutgoingHttpHeaders = clientResponseHeaders(headers);
-  const first = inspector ? new InspectFilter(flow, inspector, scrub ?? hold, hold.holding ? headers['content-length'] : undefined) : (scrub ?? hold);
+  const first = inspector ? new InspectFilter(flow, inspector, scrub ?? out, hold.holding ? headers['content-length'] : undefined) : (scrub ?? out);
   if (inspector) InspectFilter.head(inspector, h);
   if (scrub) h = scrub.head(h as ResponseHeaders);
   for (const k in h) {
