@@ -75,6 +75,10 @@ export const REFUSALS = {
   credential_plaintext_refused: refused(403, ErrorCode.CREDENTIAL_PLAINTEXT_REFUSED),
   placeholder_denied: refused(403, ErrorCode.PLACEHOLDER_DENIED),
   credential_unavailable: refused(502, ErrorCode.CREDENTIAL_UNAVAILABLE),
+  // A brokered credential's token endpoint (OAuth 2.0, RFC 8693) failed: the request goes nowhere without its token.
+  token_endpoint_failed: failed(502, ErrorCode.TOKEN_ENDPOINT_FAILED),
+  // A request a signing credential (aws_sigv4) cannot sign as sent: a presigned URL, signed streaming chunks, an unhashable body.
+  request_not_signable: refused(400, ErrorCode.REQUEST_NOT_SIGNABLE),
 
   // Inspection, both ways.
   dlp_blocked: refused(403, ErrorCode.DLP_BLOCKED),

@@ -54,18 +54,19 @@ export function useSluiceCli(path: string): void {
   SLUICE = path;
 }
 export const sluiceCli = (): string => SLUICE;
-let BEFORE: string | undefined;
+let BEFORE: readonly string[] = [];
 /**
- * Also run another build of Sluice (`--sluice-before`) as an extra contender, named
- * `before: <label>`, in the same alternation: before/after figures from one run on a
- * noisy machine, instead of two runs an hour apart.
+ * Also run other builds of Sluice (`--sluice-before A[,B]`) as extra contenders, named
+ * `before: <label>` (then `before 2: <label>`, ...), in the same alternation: before/after
+ * figures from one run on a noisy machine, instead of runs an hour apart.
  */
-export function compareWithSluice(path: string): void {
-  BEFORE = path;
+export function compareWithSluice(paths: readonly string[]): void {
+  BEFORE = paths;
 }
-export const sluiceBeforeCli = (): string | undefined => BEFORE;
-/** The label the `--sluice-before` build runs under. */
-export const beforeLabel = (label: string): string => `before: ${label}`;
+/** The `--sluice-before` builds, in the order given. */
+export const sluiceBeforeClis = (): readonly string[] => BEFORE;
+/** The label the `--sluice-before` build number `n` (0-based) runs under. */
+export const beforeLabel = (label: string, n = 0): string => `before${n === 0 ? '' : ` ${n + 1}`}: ${label}`;
 let PROFILE_DIR: string | undefined;
 /** Start Sluice with `node --cpu-prof`, profiles written to `dir` when it stops. */
 export function profileSluiceInto(dir: string): void {
@@ -278,16 +279,22 @@ export async function sluiceHome(kids: Children, dir: string): Promise<SluiceHom
   await chmod(home, 0o700);
   // The --sluice-before build gets its own copy of the keys, secrets and CA, before any
   // store exists: an older build refuses a state.db a newer one has migrated.
-  if (BEFORE !== undefined) await cp(home, `${home}-before`, { recursive: true });
+  for (let n = 0; n < BEFORE.length; n++) await cp(home, beforeHome(home, n), { recursive: true });
   return { dir: home, token: tok.stdout.trim() };
 }
 
-/** Sluice, through its CLI, with policy (one allow rule), inspection (defaults) and audit (SQLite, default) on. */
-export async function sluice(ctx: StartContext, mode: Mode & { label?: string; before?: boolean }): Promise<Contender> {
-  const cli = mode.before ? BEFORE : SLUICE;
-  const name = mode.before ? beforeLabel(mode.label ?? 'Sluice') : (mode.label ?? 'Sluice');
-  if (cli === undefined) return { name, ca: ctx.upstreamCa, unavailable: 'no --sluice-before build given' };
-  const home = mode.before ? `${ctx.sluice.dir}-before` : ctx.sluice.dir;
+const beforeHome = (home: string, n: number): string => `${home}-before${n === 0 ? '' : n + 1}`;
+
+/**
+ * Sluice, through its CLI, with policy (one allow rule), inspection (defaults) and audit
+ * (SQLite, default) on; `before` numbers a `--sluice-before` build (0-based) to run instead.
+ */
+export async function sluice(ctx: StartContext, mode: Mode & { label?: string; before?: number }): Promise<Contender> {
+  const before = mode.before !== undefined;
+  const cli = before ? BEFORE[mode.before!] : SLUICE;
+  const name = before ? beforeLabel(mode.label ?? 'Sluice', mode.before) : (mode.label ?? 'Sluice');
+  if (cli === undefined) return { name, ca: ctx.upstreamCa, unavailable: 'no such --sluice-before build given' };
+  const home = before ? beforeHome(ctx.sluice.dir, mode.before!) : ctx.sluice.dir;
   const ca = mode.intercept ? join(home, 'ca.pem') : ctx.upstreamCa;
   return guarded(name, ca, async () => {
     const cred = mode.inject ? `\n    credential: { secret: ${SECRET_NAME}, header: authorization, value: "Bearer {{secret}}" }` : '';
@@ -305,11 +312,11 @@ rules:
 `;
     const conf = join(home, `bench-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
     await writeFile(conf, yaml);
-    const prof = PROFILE_DIR === undefined || mode.before ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+    const prof = PROFILE_DIR === undefined || before ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
     const child = ctx.kids.spawn('node', [...prof, cli, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
     const url = new URL((await firstLine(child, /^sluice listening on (http:\/\/\S+)$/, 30_000))[1]!);
     const auth = `Basic ${Buffer.from(`sluice:${ctx.sluice.token}`).toString('base64')}`;
-    const note = `${mode.before ? `${cli}; ` : ''}audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
+    const note = `${before ? `${cli}; ` : ''}audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
     return { name, pid: child.pid!, proxy: { port: Number(url.port), auth }, ca, note };
   });
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Children, firstLine } from '../children.js';
-import { mitmproxy, proxyChain, sluice, sluiceBeforeCli, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
+import { mitmproxy, proxyChain, sluice, sluiceBeforeClis, squid, tinyproxy, type Contender, type Mode, type StartContext } from './contenders.js';
 import { cpuSeconds, treeRss } from './proc-tree.js';
 import { aggregate, type Row, type ScenarioResult } from './report.js';
 import { selected, type Options, type Scenario } from './scenarios.js';
@@ -36,7 +36,7 @@ interface IdleCase {
 
 const PASS: Mode = { intercept: false, inject: false, longIdle: true };
 function cases(): IdleCase[] {
-  const sluices = (before: boolean): IdleCase[] => [
+  const sluices = (before?: number): IdleCase[] => [
     { name: 'Sluice', start: (ctx) => sluice(ctx, { ...PASS, label: 'Sluice (passthrough)', before }), tls: false },
     { name: 'Sluice', start: (ctx) => sluice(ctx, { ...PASS, intercept: true, label: 'Sluice (intercepted, TLS held)', before }), tls: true },
   ];
@@ -45,8 +45,8 @@ function cases(): IdleCase[] {
     { name: 'Squid', start: (ctx) => squid(ctx, PASS), tls: false },
     { name: 'proxy-chain', start: (ctx) => proxyChain(ctx), tls: false },
     { name: 'mitmproxy', start: (ctx) => mitmproxy(ctx, PASS), tls: false },
-    ...sluices(false),
-    ...(sluiceBeforeCli() === undefined ? [] : sluices(true)),
+    ...sluices(),
+    ...sluiceBeforeClis().flatMap((_, n) => sluices(n)),
   ];
 }
 

@@ -4,12 +4,12 @@
  *   npm run bench -- [plain] [mitm] [tunnel] [handshake] [idle] | all  [--rounds 3] [--duration 10s]
  *                    [--connections 64] [--tunnels 10000] [--out bench/out] [--no-install]
  *                    [--sluice path/to/dist/src/cli/main.js] [--sluice-prof DIR]
- *                    [--sluice-before path/to/other/dist/src/cli/main.js] [--only direct,squid]
+ *                    [--sluice-before path/to/other/dist/src/cli/main.js[,another]] [--only direct,squid]
  *
  * --sluice-prof starts Sluice under `node --cpu-prof`; summarise a profile with
- * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`. --sluice-before adds another
- * build of Sluice as a contender (`before: Sluice`) in the same alternation, for
- * before/after figures from one run; --only keeps the named contenders (and Sluice).
+ * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`. --sluice-before adds other
+ * builds of Sluice as contenders (`before: Sluice`, `before 2: Sluice`, ...) in the same
+ * alternation, for before/after figures from one run; --only keeps the named contenders (and Sluice).
  *
  * Installs what is missing (Debian: tinyproxy, squid-openssl, mitmproxy, wrk,
  * nginx-light, when root; npm: proxy-chain into a temporary prefix), starts nginx as the
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     tunnels: Number(values.tunnels),
   };
   if (values.sluice !== undefined) useSluiceCli(resolve(values.sluice));
-  if (values['sluice-before'] !== undefined) compareWithSluice(resolve(values['sluice-before']));
+  if (values['sluice-before'] !== undefined) compareWithSluice(values['sluice-before'].split(',').map((p) => resolve(p.trim())));
   if (values['sluice-prof'] !== undefined) {
     await mkdir(values['sluice-prof'], { recursive: true });
     profileSluiceInto(resolve(values['sluice-prof']));

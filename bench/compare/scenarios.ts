@@ -12,7 +12,7 @@ import {
   proxyChain,
   SECRET_VALUE,
   sluice,
-  sluiceBeforeCli,
+  sluiceBeforeClis,
   squid,
   tinyproxy,
   type Contender,
@@ -58,10 +58,10 @@ export interface Starter {
   start: () => Promise<Contender>;
 }
 
-/** Sluice in `mode`, and the `--sluice-before` build in the same mode when one is given. */
+/** Sluice in `mode`, and each `--sluice-before` build in the same mode. */
 function sluices(ctx: StartContext, mode: Mode): Starter[] {
   const out: Starter[] = [{ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice' }) }];
-  if (sluiceBeforeCli() !== undefined) out.push({ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice', before: true }) });
+  sluiceBeforeClis().forEach((_, n) => out.push({ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice', before: n }) }));
   return out;
 }
 

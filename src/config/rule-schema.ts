@@ -22,7 +22,8 @@ const RULE_ID = /^[A-Za-z0-9._-]+$/;
 
 /** A rule's `credential:` map: the forms' own keys and checks (credentials/forms/). */
 const credentialSchema = strictSection({
-  secret: secretField,
+  // Every form but the minted JWT needs one (credentialConfigIssues says so).
+  secret: secretField.optional(),
   ...credentialConfigFields,
   /** The secret may travel over plain HTTP; without it, only into verified TLS. */
   allow_plaintext: z.boolean().optional(),

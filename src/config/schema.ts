@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { auditSchema, identitySchema, routesSchema } from './policy-sections.js';
 import { controlSchema } from './control-section.js';
+import { brokerSchema } from './broker-section.js';
 import { inspectSchema } from './inspect-section.js';
 import { limitsSchema } from './limits-section.js';
 import { middlewareSchema } from './middleware-section.js';
@@ -96,6 +97,7 @@ export const configSchema = strictSection({
   control: emptyAsAbsent(controlSchema.prefault({})),
   middleware: emptyAsAbsent(middlewareSchema.default([])),
   state: emptyAsAbsent(stateSchema.prefault({})),
+  broker: emptyAsAbsent(brokerSchema.prefault({})),
   approvals: emptyAsAbsent(approvalsSchema.prefault({})),
   blast_radius: emptyAsAbsent(blastRadiusSchema.prefault({})),
 }).superRefine(

@@ -38,6 +38,8 @@ export interface ControlContext {
   /** The gate's DLP over a tool call's arguments (scanToolCallArgs with the gate's scanner, which holds the store's values). */
   scanArgs(payload: unknown): Finding[];
   exchanges(): { exchanges: number; tunnels: number; sessions: Array<{ tenant: string; agent: string; session: string; exchanges: number }> };
+  /** A run ended: its session's brokered tokens are forgotten (and revoked upstream where they can be). */
+  sessionEnded?(p: Principal): void;
 }
 
 export interface Answer {
@@ -146,6 +148,7 @@ async function end(ctx: ControlContext, b: Record<string, unknown>): Promise<Ans
   const held = await heldToken(ctx, b);
   if ('status' in held) return held;
   ctx.aliases.drop(held.alias, held.p.session);
+  ctx.sessionEnded?.(held.p);
   return { status: 200, body: { ended: true } };
 }
 

@@ -18,7 +18,9 @@ export type CredentialReason =
   | 'credential_store_conflict'
   | 'master_key_invalid'
   | 'master_key_missing'
-  | 'placeholder_not_allowed';
+  | 'placeholder_not_allowed'
+  | 'token_endpoint_failed'
+  | 'request_not_signable';
 
 /**
  * Stable `SLUICE_*` codes for each reason. They are not (yet) in src/errors.ts's
@@ -33,6 +35,8 @@ export const CredentialErrorCode: Readonly<Record<CredentialReason, string>> = {
   master_key_invalid: 'SLUICE_MASTER_KEY_INVALID',
   master_key_missing: 'SLUICE_MASTER_KEY_MISSING',
   placeholder_not_allowed: 'SLUICE_PLACEHOLDER_NOT_ALLOWED',
+  token_endpoint_failed: 'SLUICE_TOKEN_ENDPOINT_FAILED',
+  request_not_signable: 'SLUICE_REQUEST_NOT_SIGNABLE',
 };
 
 /** A credential that cannot be used: missing, malformed, undecryptable, or a placeholder out of place. */

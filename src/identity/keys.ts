@@ -96,7 +96,7 @@ async function readKeyFile(path: string, what: string): Promise<string> {
   return pem;
 }
 
-async function readOptional(path: string): Promise<string | null> {
+export async function readOptional(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -106,7 +106,7 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
-async function mkdirPrivate(dir: string): Promise<void> {
+export async function mkdirPrivate(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -120,7 +120,7 @@ async function mkdirPrivate(dir: string): Promise<void> {
  * so a reader never sees a half-written key and two writers never clobber each other.
  * Returns false when `path` already existed.
  */
-async function placeNew(path: string, data: string, mode: number): Promise<boolean> {
+export async function placeNew(path: string, data: string, mode: number): Promise<boolean> {
   const tmp = tempSibling(path);
   try {
     const fh = await open(tmp, 'wx', mode);

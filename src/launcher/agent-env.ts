@@ -15,6 +15,18 @@ export interface TrustFiles {
 
 const PRELOAD = fileURLToPath(new URL('./env-proxy-preload.js', import.meta.url));
 
+/**
+ * What the AWS SDKs and CLI sign with under `sluice run`: placeholders, recognisable and
+ * shaped like no real key (DLP refuses AKIA.../ASIA... ids), which the gate re-signs for
+ * an aws_sigv4 rule (credentials/forms/aws-sigv4.ts). Never the operator's own keys.
+ */
+export const AWS_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'SLUICE-PLACEHOLDER-KEY-ID',
+  AWS_SECRET_ACCESS_KEY: 'sluice-placeholder-secret-key',
+};
+/** The session token would pair with the operator's keys; a profile would make the SDKs skip the variables above. */
+const AWS_CLEARED = ['AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
+
 /** Operator-side variables no agent should inherit, whatever the config says. */
 const OPERATOR_VARS = ['SLUICE_MASTER_KEY', 'SLUICE_CONFIG'];
 
@@ -37,6 +49,8 @@ export function agentEnv(base: NodeJS.ProcessEnv, proxyUrl: string, trust: Trust
   const values = { proxy: proxyUrl, bundle: trust.bundle, ca: trust.caCert };
   for (const v of CLIENT_VARS) env[v.name] = values[v.value];
   env.NODE_USE_ENV_PROXY = '1';
+  for (const v of AWS_CLEARED) delete env[v];
+  Object.assign(env, AWS_PLACEHOLDERS);
   // An http.proxy in the user's gitconfig beats the variables; GIT_CONFIG_* beats the files.
   const n = Number(env.GIT_CONFIG_COUNT ?? '0');
   const at = Number.isInteger(n) && n >= 0 ? n : 0;

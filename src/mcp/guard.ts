@@ -353,7 +353,7 @@ export class McpGuard implements GuardCore {
       time: p.time,
       outcome: r.outcome,
       reason: r.reason ?? (r.outcome === 'would_deny' ? 'report_mode' : c.verdict.reason),
-      rule: r.outcome === 'would_deny' ? (c.verdict.wouldDeny[0] ?? c.verdict.rule) : c.verdict.rule,
+      rule: r.rule ?? (r.outcome === 'would_deny' ? (c.verdict.wouldDeny[0] ?? c.verdict.rule) : c.verdict.rule),
       intent: c.verdict.intent,
       findings: r.findings,
       bytesIn: p.bytesIn,

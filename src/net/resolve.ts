@@ -107,10 +107,35 @@ export class Resolver {
    * `SluiceError(DNS_FAILED)` if resolution fails.
    */
   async resolve(host: Host, port: number): Promise<VettedAddress> {
+    const known = this.resolveKnown(host, port);
+    if (known !== null) return known;
+    const name = this.nameOf(host);
+    return this.pick(name, await this.lookupShared(name), port);
+  }
+
+  /**
+   * As `resolve`, at once, for what needs no DNS: an IP literal, a `hosts:` entry, a cached
+   * answer (the same checks, the same errors, thrown); null when only a lookup can answer.
+   * The request path takes this first and awaits `resolve` only for a lookup.
+   *
+   * @example
+   * const vetted = resolver.resolveKnown(host, 443) ?? (await resolver.resolve(host, 443));
+   */
+  resolveKnown(host: Host, port: number): VettedAddress | null {
     if (host.kind === 'ip') return this.vet(host.text, host.ip, port);
     checkPort(host.name, port);
-    const name = host.name;
-    const answer = this.hosts.get(name) ?? this.cache.get(name) ?? (await this.lookupShared(name));
+    const answer = this.hosts.get(host.name) ?? this.cache.get(host.name);
+    return answer === undefined ? null : this.pick(host.name, answer, port);
+  }
+
+  private nameOf(host: Host): string {
+    // resolveKnown answers every IP literal (or throws): only names reach a lookup.
+    if (host.kind !== 'name') throw new Error('an IP literal needs no lookup');
+    return host.name;
+  }
+
+  /** Every address of the answer checked; the first IPv4 one to dial if there is one, else the first. */
+  private pick(name: string, answer: Answer, port: number): VettedAddress {
     const endpoints = this.selfEndpoints?.();
     let pick = -1;
     for (let i = 0; i < answer.ips.length; i++) {

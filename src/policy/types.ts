@@ -51,7 +51,7 @@ export const DEFAULT_ALLOW_RULE = 'default-allow';
 export type PlaceholderLocation = PlaceholderPlace;
 
 /**
- * How a credential reaches the upstream (`type`: header, basic, query, placeholder;
+ * How a credential reaches the upstream (`type`: header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac;
  * each form in credentials/forms/). `secret` names the value, never holds it.
  */
 export type { CredentialSpec };

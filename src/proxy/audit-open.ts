@@ -17,13 +17,19 @@ import type { RequestContext } from './request-context.js';
  * @example
  * await openRecord(gate, state, ctx); // then forward, or answer
  */
-export async function openRecord(gate: GateServices, state: GateState, ctx: RequestContext): Promise<void> {
+export function openRecord(gate: GateServices, state: GateState, ctx: RequestContext): void | Promise<void> {
   if (ctx.opened) return;
   ctx.opened = true;
   const record = buildRecord(ctx);
   // Injected later (upstream-request.ts), but part of the decision: an exchange cut short still names it.
   record.credential ??= ctx.decision?.credential?.secret ?? null;
-  const written = await openedSoon(gate, record);
+  // Written at once (a quiet gate), or with the other decisions of this turn: then wait for that write.
+  const written = openedSoon(gate, record);
+  return typeof written === 'boolean' ? afterOpened(gate, state, ctx, written) : written.then((w) => afterOpened(gate, state, ctx, w));
+}
+
+/** The fail-closed rule, then (durability `machine`) the wait for the disk. */
+function afterOpened(gate: GateServices, state: GateState, ctx: RequestContext, written: boolean): void | Promise<void> {
   if (state.auditFailClosed === 'all' && (!written || !gate.auditHealthy())) {
     throw new Rejection(
       'audit_unavailable',
@@ -31,8 +37,7 @@ export async function openRecord(gate: GateServices, state: GateState, ctx: Requ
       ctx.decision?.rule ?? null,
     );
   }
-  const wait = gate.audit.synced?.();
-  if (wait) await wait;
+  return gate.audit.synced?.() ?? undefined;
 }
 
 /** A refusal's decision, on record before the refusal is sent (never refuses itself). */
@@ -45,14 +50,15 @@ export function openRefusal(gate: GateServices, ctx: RequestContext): void {
 /**
  * `record` on record as opened, written with the other decisions of this turn of the
  * event loop (one write); false when the journal could not take it (already reported).
+ * A boolean when the journal wrote it at once, else a promise of one.
  */
-async function openedSoon(gate: GateServices, record: AuditRecord): Promise<boolean> {
+function openedSoon(gate: GateServices, record: AuditRecord): boolean | Promise<boolean> {
   if (gate.audit.beginSoon === undefined) return opened(gate, record);
   try {
-    return await gate.audit.beginSoon(record);
+    const w = gate.audit.beginSoon(record);
+    return typeof w === 'boolean' ? w : w.catch((err: unknown) => journalFailed(gate, record, err));
   } catch (err) {
-    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
-    return false;
+    return journalFailed(gate, record, err);
   }
 }
 
@@ -61,7 +67,12 @@ export function opened(gate: GateServices, record: AuditRecord): boolean {
   try {
     return gate.audit.begin?.(record) ?? true;
   } catch (err) {
-    gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
-    return false;
+    return journalFailed(gate, record, err);
   }
+}
+
+/** The journal could not take `record`: logged (the journal reports its own failures too), and not on record. */
+function journalFailed(gate: GateServices, record: AuditRecord, err: unknown): false {
+  gate.logger.error({ err, decision_id: record.decision_id }, 'audit journal write failed');
+  return false;
 }

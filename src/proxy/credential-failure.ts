@@ -6,6 +6,8 @@ export function credentialRejection(err: unknown, rule: string | null): unknown 
   const c = findCredentialError(err);
   if (!c) return err;
   if (c.reason === 'placeholder_not_allowed') return new Rejection('placeholder_denied', c.message, rule);
+  if (c.reason === 'token_endpoint_failed') return new Rejection('token_endpoint_failed', c.message, rule);
+  if (c.reason === 'request_not_signable') return new Rejection('request_not_signable', c.message, rule);
   return new Rejection('credential_unavailable', c.message, rule);
 }
 

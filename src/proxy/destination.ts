@@ -1,8 +1,10 @@
 import type { SecureContext } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import type { VettedAddress } from '../net/resolve.js';
 import { AMBIGUITY_TEXT, normaliseRequestPath } from '../policy/request-path.js';
 import { Rejection } from './errors-map.js';
 import type { GateState } from './gate-runtime.js';
+import type { RouteRuntime } from '../net/routes.js';
 import type { RequestContext } from './request-context.js';
 
 /** Where an allowed request goes, before any connection is made. */
@@ -24,25 +26,38 @@ export interface Destination {
 
 /**
  * The vetted address of the host the request names, or of the rule's named private
- * route (its base path a boundary the request's path may not climb out of).
+ * route (its base path a boundary the request's path may not climb out of). At once
+ * when no DNS lookup is needed (an IP literal, a `hosts:` entry, a cached answer): a
+ * promise only for a lookup, so most requests take no turn of the event loop here.
  *
  * @example
  * const d = await resolveDestination(state, x, x.decision.route); // d.address: dial exactly this
  */
-export async function resolveDestination(state: GateState, ctx: RequestContext, routeName: string | null): Promise<Destination> {
+export function resolveDestination(state: GateState, ctx: RequestContext, routeName: string | null): Destination | Promise<Destination> {
   if (routeName === null) {
     const host = ctx.host!;
-    const vetted = await state.resolver.resolve(host, ctx.port);
-    ctx.address = vetted.address;
-    // A literal of one shape for both branches (no spread): the exchange holds it, and every step reads it.
-    return destination(ctx.scheme, vetted, ctx.port, host.kind === 'name' ? host.name : null, hostHeader(ctx), '', undefined);
+    const known = state.resolver.resolveKnown(host, ctx.port);
+    return known !== null ? hostDestination(ctx, known) : state.resolver.resolve(host, ctx.port).then((v) => hostDestination(ctx, v));
   }
   const route = state.routes.get(routeName);
   if (!route) throw new Rejection('upstream_failed', `route '${routeName}' is not defined`, ctx.decision?.rule ?? null);
   ctx.route = route.name;
   assertWithinBase(ctx, route.name, route.basePath);
   // A route is the operator's explicit opt-in to a private address, for this rule only.
-  const vetted = await state.routeResolver.resolve(route.host, route.port);
+  const known = state.routeResolver.resolveKnown(route.host, route.port);
+  return known !== null
+    ? routeDestination(ctx, route, known)
+    : state.routeResolver.resolve(route.host, route.port).then((v) => routeDestination(ctx, route, v));
+}
+
+function hostDestination(ctx: RequestContext, vetted: VettedAddress): Destination {
+  const host = ctx.host!;
+  ctx.address = vetted.address;
+  // A literal of one shape for both branches (no spread): the exchange holds it, and every step reads it.
+  return destination(ctx.scheme, vetted, ctx.port, host.kind === 'name' ? host.name : null, hostHeader(ctx), '', undefined);
+}
+
+function routeDestination(ctx: RequestContext, route: RouteRuntime, vetted: VettedAddress): Destination {
   ctx.address = vetted.address;
   return destination(route.scheme, vetted, route.port, route.servername, route.hostHeader, route.basePath, {
     name: route.name,

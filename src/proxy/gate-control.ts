@@ -51,6 +51,7 @@ export async function startControl(host: ControlHost, log: Logger): Promise<Cont
       caCert: await readFile(c.tls.ca_cert, 'utf8'),
       scanArgs: (payload) => scanToolCallArgs(payload, host.current().dlp.scanner),
       exchanges: () => ({ exchanges: services.exchanges.size, ...services.exchanges.summary() }),
+      sessionEnded: (p) => services.broker?.revoked([{ kind: 'session', value: p.session, tenant: p.tenant }]),
     },
   });
 }

@@ -30,6 +30,7 @@ import type { RedactPlan } from '../policy/redact-plan.js';
 import type { BudgetPlan } from '../state/budget-plan.js';
 import type { BudgetStore } from '../state/budgets.js';
 import type { LlmPlan } from './llm-apis.js';
+import type { CredentialBroker } from '../credentials/broker/broker.js';
 
 /**
  * The parts a request needs, swapped as one object on reload so a request sees
@@ -87,6 +88,8 @@ export interface GateServices {
   readonly exchanges: LiveExchanges;
   /** Resolves a credential's `secret:` reference to its value; the only way to one. */
   readonly secrets: SecretResolver;
+  /** The credential broker (oauth2, token_exchange, jwt forms); absent in embedders that build services themselves. */
+  readonly broker?: CredentialBroker;
   /** Whether every audit sink that reports health is writing. */
   auditHealthy(): boolean;
   readonly timeouts: {

@@ -12,6 +12,7 @@ import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
+import { startBroker, type GateBroker } from './gate-broker.js';
 import { gateApprovals } from './gate-approvals.js';
 import { BlastRadius } from '../state/blast-radius.js';
 import type { Endpoint } from '../net/resolve.js';
@@ -95,6 +96,7 @@ export class Gate {
   private readonly limits: GateLimits;
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
+  private readonly broker: GateBroker;
 
   private constructor(
     opts: GateOptions,
@@ -107,6 +109,7 @@ export class Gate {
       secrets: SecretResolver;
       stops: GateStops;
       budgets: GateBudgets;
+      broker: GateBroker;
       approvals: Awaited<ReturnType<typeof gateApprovals>>;
     },
   ) {
@@ -120,6 +123,7 @@ export class Gate {
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
     this.budgets = init.budgets;
+    this.broker = init.broker;
     this.approvals = init.approvals;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
@@ -159,6 +163,7 @@ export class Gate {
           ),
       }),
       secrets: init.secrets,
+      broker: init.broker.broker,
       auditHealthy: () => !isHealthReporter(audit) || audit.healthy,
       timeouts: {
         tlsHandshakeMs: c.timeouts.tls_handshake,
@@ -255,6 +260,7 @@ export class Gate {
       }));
     let stops: GateStops | null = null;
     let budgets: GateBudgets | null = null;
+    let broker: GateBroker | null = null;
     let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
@@ -263,7 +269,8 @@ export class Gate {
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, approvals });
+      broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker, approvals });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -288,11 +295,17 @@ export class Gate {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
+      await broker?.close().catch(() => undefined);
       await approvals?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Where the JWKS listener (`broker.jwks_listen`) listens, or null without one. */
+  get jwksAddress(): { host: string; port: number } | null {
+    return this.broker.jwks;
   }
 
   /** Where the control socket listens, or null when it could not be started (logged). */
@@ -416,6 +429,7 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
+    await this.broker.close();
     this.services.mcp.channels.closeAll();
     await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { authenticate } from '../identity/authenticate.js';
+import { authenticateNow } from '../identity/authenticate.js';
 import { IdentityError } from '../identity/errors.js';
 import { readProxyAuthorization } from '../identity/proxy-auth.js';
 import { isRunAlias } from '../identity/run-aliases.js';
@@ -14,9 +14,15 @@ import type { TunnelContext } from './tunnel-context.js';
  * long-lived tunnel cannot outlive its token.
  *
  * Returns null only when the operator turned `identity.required` off and no token
- * was sent (anonymous requests then match only rules without who-matchers).
+ * was sent (anonymous requests then match only rules without who-matchers). At once
+ * (a refusal thrown) unless a token must be verified: then a promise.
  */
-export async function identify(gate: GateServices, state: GateState, req: IncomingMessage, tunnel: TunnelContext | undefined): Promise<Principal | null> {
+export function identify(
+  gate: GateServices,
+  state: GateState,
+  req: IncomingMessage,
+  tunnel: TunnelContext | undefined,
+): Principal | null | Promise<Principal | null> {
   const id = gate.identity;
   const required = state.identityRequired;
   if (tunnel) {
@@ -28,7 +34,7 @@ export async function identify(gate: GateServices, state: GateState, req: Incomi
   }
   const header = req.headers['proxy-authorization'];
   if (header === undefined && !required) return null;
-  return authenticate(header, id.verifier, id.revocations, Date.now(), id.aliases);
+  return authenticateNow(header, id.verifier, id.revocations, Date.now(), id.aliases);
 }
 
 /** The run alias a `Proxy-Authorization` value carries, if it carries one (the tunnel keeps it). */

@@ -2,7 +2,8 @@ import type { Finding } from '../inspect/finding.js';
 import type { ResolvedProfile } from '../policy/types.js';
 import { settle, type DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import { Rejection } from './errors-map.js';
-import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
+import { requestBodyDecoder } from '../inspect/aws-chunked.js';
+import { DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
 import type { RequestContext } from './request-context.js';
 import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
@@ -179,12 +180,12 @@ function requestDecoder(ctx: RequestContext, dlp: DlpSetup): SafeDecompressor | 
   const enc = ctx.req.headers['content-encoding'];
   if (enc === undefined || enc.trim() === '' || enc.trim().toLowerCase() === 'identity') return null;
   try {
-    return createSafeDecompressor(enc, { maxOutputBytes: dlp.maxDecodedBytes ?? Math.max(64 * 1024 * 1024, dlp.maxBodyBytes + 1), maxRatio: 1000 });
+    return requestBodyDecoder(enc, { maxOutputBytes: dlp.maxDecodedBytes ?? Math.max(64 * 1024 * 1024, dlp.maxBodyBytes + 1), maxRatio: 1000 });
   } catch {
     ctx.findings.push({ type: 'body_unreadable', location: 'body', action: 'block', detail: 'unsupported content-encoding' });
     throw new Rejection(
       'unsupported_encoding',
-      `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br and identity can); refused`,
+      `the request body's content-encoding cannot be decoded for inspection (gzip, deflate, br, aws-chunked and identity can); refused`,
       ctx.decision?.rule ?? null,
     );
   }

@@ -153,14 +153,14 @@ void test('actions: credential form, {{secret}}, deny + credential, respond excl
   ];
   assert.deepEqual(problems(lines), [
     "5:17 rules[0].credential: a deny rule cannot have 'credential'; it only applies to allowed requests",
-    '8:7 rules[1].credential: expected exactly one injection form (header, basic, query, placeholder); got header and query',
+    '8:7 rules[1].credential: expected exactly one injection form (header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4); got header and query',
     `10:14 rules[1].credential.value: the value must contain {{secret}} where the secret goes, like "Bearer {{secret}}"; got 'Bearer x'`,
     "13:12 rules[2].route: no route named 'nowhere'; routes are: internal",
     "15:27 rules[3].credential.secret: 'env:1BAD': an environment variable name is letters, digits and '_', not starting with a digit",
     "17:14 rules[4].respond: 'respond' answers without an upstream, so it cannot go with 'route' or 'credential'",
     '17:24 rules[4].respond.status: expected a whole number from 100 to 599 (an HTTP status); got 99',
-    '21:17 rules[5].credential: expected exactly one injection form (header, basic, query, placeholder); got none',
-    '23:17 rules[6].credential: expected exactly one injection form (header, basic, query, placeholder); got none',
+    '21:17 rules[5].credential: expected exactly one injection form (header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4); got none',
+    '23:17 rules[6].credential: expected exactly one injection form (header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4); got none',
     "23:38 rules[6].credential.value: 'value' goes with 'header'; add header: authorization (or the header to set)",
     "26:5 routes.internal: mTLS needs both cert and key; 'key' is missing",
     "26:10 routes.internal.url: a route URL is http or https; got 'ftp' in 'ftp://x'",

@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -100,4 +101,34 @@ export async function startTestGate(yaml: string, opts: { secrets?: Record<strin
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * One plain-HTTP request through the gate (absolute-form, as an agent's HTTP client
+ * sends it), with `auth` as its Proxy-Authorization (default: the gate's token).
+ *
+ * @example
+ * const r = await proxyRequest(g, 'GET', 'http://tickets.internal/tickets');
+ */
+export function proxyRequest(
+  g: TestGate,
+  method: string,
+  url: string,
+  opts: { auth?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'proxy-authorization': opts.auth ?? g.auth, ...opts.headers };
+    const req = httpRequest({ host: '127.0.0.1', port: g.port, method, path: url, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** The Proxy-Authorization value for `token`. */
+export function proxyAuth(token: string): string {
+  return `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`;
 }

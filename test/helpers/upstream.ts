@@ -29,29 +29,7 @@ export async function startUpstream(opts: { tls?: boolean; host?: string; names?
       route(req, res, bodyBytes);
     });
   };
-  let server: Server;
-  if (opts.tls) {
-    const pki = await upstreamPki();
-    const names = opts.names ?? ['127.0.0.1'];
-    // A client that sends no SNI (an IP target) gets the first name's certificate.
-    const minter = new LeafMinter(pki.ca);
-    const leaf = minter.mint(names[0]!);
-    server = createHttps(
-      {
-        key: minter.keyPem,
-        cert: leaf.chainPem,
-        SNICallback: (name, cb) => {
-          pki.leaves.get(name).then(
-            (ctx) => cb(null, ctx),
-            (err: Error) => cb(err),
-          );
-        },
-      },
-      handler,
-    );
-  } else {
-    server = createHttp(handler);
-  }
+  const server = opts.tls ? await createTlsServer(handler, opts.names ?? ['127.0.0.1']) : createHttp(handler);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
@@ -108,4 +86,30 @@ function route(req: IncomingMessage, res: ServerResponse, bodyBytes: number): vo
   }
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end('hello from upstream\n');
+}
+
+/**
+ * An HTTPS server with leaves from this run's upstream test CA, one per SNI name; a
+ * client that sends no SNI (an IP target) gets the first name's certificate.
+ *
+ * @example
+ * const server = await createTlsServer((req, res) => res.end('ok'), ['s3.us-east-1.amazonaws.com']);
+ */
+export async function createTlsServer(handler: (req: IncomingMessage, res: ServerResponse) => void, names: readonly string[]): Promise<Server> {
+  const pki = await upstreamPki();
+  const minter = new LeafMinter(pki.ca);
+  const leaf = minter.mint(names[0]!);
+  return createHttps(
+    {
+      key: minter.keyPem,
+      cert: leaf.chainPem,
+      SNICallback: (name, cb) => {
+        pki.leaves.get(name).then(
+          (ctx) => cb(null, ctx),
+          (err: Error) => cb(err),
+        );
+      },
+    },
+    handler,
+  );
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
-import { authenticate } from '../../src/identity/authenticate.js';
+import { authenticate, authenticateNow } from '../../src/identity/authenticate.js';
 import { IdentityError } from '../../src/identity/errors.js';
 import type { IdentityReason } from '../../src/identity/errors.js';
 import type { Principal } from '../../src/identity/principal.js';
@@ -101,5 +101,31 @@ void test('authenticate: required, invalid, binding, expired, revoked, and ok, a
   await refused(basic('sluice'), 'identity_expired', p.expiresAt + 60_000);
   await store.revoke({ kind: 'session', value: p.session, reason: 'test' });
   await refused(basic('sluice'), 'identity_revoked');
+  await store.close();
+});
+
+void test('authenticateNow: a token verified once is answered at once, with the same checks; only a first verification waits', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const verifier = new TokenVerifier(publicKey);
+  const store = await openRevocationStore(await tempDir(), { watch: false });
+  const now = Date.now();
+  const { token, principal: p } = await issueToken(privateKey, { tenant: 'acme', agent: 'bot', now });
+  const header = `Basic ${b64(`sluice:${token}`)}`;
+  const first = authenticateNow(header, verifier, store, now);
+  assert.ok(first instanceof Promise, 'a token never seen is verified, and that is waited for');
+  assert.equal((await first).tokenId, p.tokenId);
+  const again = authenticateNow(header, verifier, store, now);
+  assert.ok(!(again instanceof Promise), 'a verified token is answered in the same turn');
+  assert.equal(again.tokenId, p.tokenId);
+  // Refusals are thrown at once, the same reasons authenticate rejects with.
+  const throwsNow = (h: string | undefined, reason: IdentityReason): void =>
+    assert.throws(
+      () => authenticateNow(h, verifier, store, now),
+      (err: unknown) => err instanceof IdentityError && err.reason === reason,
+    );
+  throwsNow(undefined, 'identity_required');
+  throwsNow(`Basic ${b64(`ses_someone_else:${token}`)}`, 'identity_invalid');
+  await store.revoke({ kind: 'session', value: p.session, reason: 'test' });
+  throwsNow(header, 'identity_revoked');
   await store.close();
 });

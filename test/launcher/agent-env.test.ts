@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { agentEnv } from '../../src/launcher/agent-env.js';
+import { agentEnv, AWS_PLACEHOLDERS } from '../../src/launcher/agent-env.js';
 import { parseConfig } from '../../src/config/load.js';
 import { CLIENT_VARS } from '../../src/launcher/client-vars.js';
 import { operatorSecrets } from '../../src/launcher/operator-secrets.js';
@@ -28,6 +28,20 @@ describe('agentEnv', () => {
     for (const k of ['NO_PROXY', 'No_Proxy', 'NPM_CONFIG_NOPROXY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SLUICE_MASTER_KEY', 'GH_TOKEN'])
       assert.equal(k in env, false, k);
     assert.equal(env.KEEP, '1');
+  });
+
+  test('AWS: placeholder keys replace the operator’s; the session token and profile are removed', () => {
+    const env = agentEnv(
+      { AWS_ACCESS_KEY_ID: 'AKIAOPERATORKEY00001', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't', AWS_PROFILE: 'prod', AWS_REGION: 'eu-west-1' },
+      URL_WITH_TOKEN,
+      trust,
+    );
+    assert.equal(env.AWS_ACCESS_KEY_ID, AWS_PLACEHOLDERS.AWS_ACCESS_KEY_ID);
+    assert.equal(env.AWS_SECRET_ACCESS_KEY, AWS_PLACEHOLDERS.AWS_SECRET_ACCESS_KEY);
+    for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) assert.equal(k in env, false, k);
+    assert.equal(env.AWS_REGION, 'eu-west-1');
+    // Shaped like no real key id, so DLP lets the placeholder signature through.
+    assert.doesNotMatch(env.AWS_ACCESS_KEY_ID ?? '', /^(AKIA|ASIA)/);
   });
 
   test("git's proxy goes after the caller's own GIT_CONFIG_* entries", () => {

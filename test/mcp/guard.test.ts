@@ -20,6 +20,7 @@ import { decideTool, isToolListed } from '../../src/policy/decide-tool.js';
 import { mcpServerFor } from '../../src/policy/mcp-servers.js';
 import type { RuleSpec } from '../../src/policy/types.js';
 import { openToolPinStore, type ToolPinStore } from '../../src/state/tool-pins.js';
+import { openStopStore } from '../../src/state/index.js';
 import { comparePins } from '../../src/inspect/mcp/pins.js';
 
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -64,10 +65,11 @@ function msg(o: Record<string, unknown>): JsonRpcMessage {
 async function setup(
   settings: Partial<McpSettings> = {},
   pins?: ToolPinStore | null,
+  more: Partial<McpEnv> = {},
 ): Promise<{ guard: McpGuard; records: AuditRecord[]; pins: ToolPinStore | null }> {
   const records: AuditRecord[] = [];
   const store = pins === undefined ? openToolPinStore(await mkdtemp(join(tmpdir(), 'sluice-guard-')), { compare: comparePins }) : pins;
-  const e = env(settings);
+  const e = { ...env(settings), ...more };
   return { guard: new McpGuard({ env: () => e, pins: store, audit: (r) => records.push(r) }), records, pins: store };
 }
 
@@ -219,4 +221,34 @@ void test("an obfuscated command word in a shell tool's arguments is refused; th
   assert.ok(!JSON.stringify(records).includes(JSON.stringify("$'\\162\\155'").slice(1, -1)), 'the argument value is not in the record');
   assert.ok(!JSON.stringify(records).includes('.ssh'), 'the argument value is not in the record');
   await pins!.close();
+});
+
+void test('the kill switch (a real stop store): a call is refused gate_killed naming the kill, a result still in flight is withheld; another tenant is not stopped', async () => {
+  const stops = await openStopStore(await mkdtemp(join(tmpdir(), 'sluice-guard-stops-')));
+  const { guard, records } = await setup({}, null, { stops });
+  try {
+    const ch = guard.open(info('s-kill', 'acme'));
+    const call = (id: number): JsonRpcMessage => msg({ id, method: 'tools/call', params: { name: 'tickets.create', arguments: { title: 'x' } } });
+    assert.equal((await guard.client(ch, call(1), meta)).kind, 'forward');
+    const k = await stops.kill({ tenant: 'acme', reason: 'drill' });
+    const late = await guard.server(ch, msg({ id: 1, result: { content: [{ type: 'text', text: 'done' }] } }), meta);
+    assert.equal(late.kind, 'forward');
+    const withheld = late.kind === 'forward' ? (late.message.error as { data: { error: string; rule: string } }) : null;
+    assert.deepEqual([withheld?.data.error, withheld?.data.rule], ['gate_killed', `kill:k${k.id}`]);
+    const refused = await guard.client(ch, call(2), meta);
+    assert.equal(refused.kind, 'reply');
+    const data = refused.kind === 'reply' ? (refused.message.error as { data: { error: string; rule: string } }).data : null;
+    assert.deepEqual([data?.error, data?.rule], ['gate_killed', `kill:k${k.id}`]);
+    assert.deepEqual(
+      records.filter((r) => r.tool === 'tickets.create').map((r) => [r.outcome, r.reason, r.rule]),
+      [
+        ['deny', 'gate_killed', `kill:k${k.id}`],
+        ['deny', 'gate_killed', `kill:k${k.id}`],
+      ],
+    );
+    const other = guard.open(info('s-other', 'globex'));
+    assert.equal((await guard.client(other, call(3), meta)).kind, 'forward');
+  } finally {
+    await stops.close();
+  }
 });

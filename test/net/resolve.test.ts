@@ -333,3 +333,29 @@ void test('a DNS lookup that never answers fails with DNS_FAILED instead of hang
     return true;
   });
 });
+
+void test('resolveKnown answers without DNS what needs none, and leaves only a lookup to resolve', async () => {
+  const { lookup, calls } = fakeLookup({ 'api.example': ['93.184.215.14'], 'evil.example': ['10.0.0.7'] });
+  const r = new Resolver({ lookup, hosts: new Map([['svc.example', '93.184.215.20']]) });
+  // An IP literal and a hosts: entry: vetted at once, the same answer resolve gives.
+  assert.equal(r.resolveKnown(name('1.1.1.1'), 443)?.address, '1.1.1.1');
+  assert.equal(r.resolveKnown(name('svc.example'), 443)?.address, '93.184.215.20');
+  // A name never looked up: null, and nothing was asked of DNS.
+  assert.equal(r.resolveKnown(name('api.example'), 443), null);
+  assert.deepEqual(calls, []);
+  // Once resolve has looked it up, the cached answer is known, still vetted.
+  assert.equal((await r.resolve(name('api.example'), 443)).address, '93.184.215.14');
+  assert.equal(r.resolveKnown(name('api.example'), 443)?.address, '93.184.215.14');
+  assert.deepEqual(calls, ['api.example']);
+  // Refusals are the same, thrown at once: an SSRF literal, a bad port.
+  assert.throws(
+    () => r.resolveKnown(name('169.254.169.254'), 80),
+    (e: unknown) => e instanceof SsrfBlockedError,
+  );
+  assert.throws(() => r.resolveKnown(name('api.example'), 0));
+  await rejectsSsrf(r.resolve(name('evil.example'), 443), { reason: 'private-use', address: '10.0.0.7' });
+  assert.throws(
+    () => r.resolveKnown(name('evil.example'), 443),
+    (e: unknown) => e instanceof SsrfBlockedError,
+  );
+});

@@ -12,6 +12,7 @@
  */
 import type * as z from 'zod';
 import type { PlaceholderPlace, RequestView } from '../inject-placeholder.js';
+import type { BrokerCall } from '../broker/broker.js';
 
 /** What every compiled credential carries, whatever its form. */
 export interface CredentialBase {
@@ -26,12 +27,20 @@ export interface CredentialBase {
 
 /** A rule's credential as the config file writes it: `secret` plus exactly one form's keys. */
 export interface CredentialInput {
-  secret: string;
+  /** Absent only for a form that needs no secret (`secretless`: the minted JWT). */
+  secret?: string | undefined;
   header?: string | undefined;
   value?: string | undefined;
   basic?: { username: string } | undefined;
   query?: string | undefined;
   placeholder?: { in: readonly PlaceholderPlace[] } | undefined;
+  /** The brokered forms' sections (forms/oauth2.ts, token-exchange.ts, jwt.ts), checked by their own schemas. */
+  oauth2?: unknown;
+  token_exchange?: unknown;
+  jwt?: unknown;
+  gcp?: unknown;
+  hmac?: unknown;
+  aws_sigv4?: AwsSigv4Input | undefined;
   /** Allow injecting into plain HTTP (default: verified HTTPS only). */
   allow_plaintext?: boolean | undefined;
 }
@@ -48,6 +57,38 @@ export interface InjectDeps {
   resolve(ref: string): Buffer;
   /** Body bytes examined for placeholders (default 1 MiB); see placeholder-stream.ts. */
   maxBodyBytes?: number | undefined;
+  /** The request's method, for a form that signs the request (hmac, aws_sigv4). */
+  method?: string | undefined;
+  /** The credential broker and who the request is for: what the brokered forms fetch, exchange or mint with. */
+  broker?: BrokerCall | undefined;
+  // Forms that sign the request or fetch a credential (aws_sigv4): who asks, and the gate's vetted dial.
+  /** Who is asking, for per-session credentials; null without an identity. */
+  who?: BrokerIdentity | null | undefined;
+  /** An HTTP call through the gate's own resolver and SSRF checks (token and STS endpoints). */
+  fetch?: BrokerFetch | undefined;
+  /** Called before a form reads the body ahead of sending it: a client that sent `Expect: 100-continue` waits to be told. */
+  readingBody?: (() => void) | undefined;
+  /** A value the form sends besides the stored secret (temporary keys, a fetched token), to scrub from responses like it. */
+  scrubAlso?: ((value: Buffer) => void) | undefined;
+}
+
+/** Who a brokered credential is fetched for. */
+export interface BrokerIdentity {
+  tenant: string;
+  agent: string;
+  session: string;
+}
+
+/** One bounded HTTP exchange through the gate's vetted dial; rejects when it cannot be made. */
+export type BrokerFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; body: string }>;
+
+/** The `aws_sigv4:` map of a rule's credential (forms/aws-sigv4.ts). */
+export interface AwsSigv4Input {
+  service?: string | undefined;
+  region?: string | undefined;
+  role_arn?: string | undefined;
+  sts_endpoint?: string | undefined;
+  session_duration?: number | undefined;
 }
 
 /** What an injection changed, never the value. */
@@ -70,7 +111,9 @@ export interface CredentialForm<S extends CredentialBase & { type: string }> {
   /** How this form's keys combine, checked on every `credential:` map whatever its form. */
   configIssues(raw: Readonly<Record<string, unknown>>): CredentialIssue[];
   /** A map that selects this form (checked) to its compiled spec, without allowPlaintext. */
-  fromConfig(c: CredentialInput): S;
+  fromConfig(c: CredentialInput & { secret: string }): S;
+  /** The form needs no `secret:` (it mints its own credential). */
+  readonly secretless?: true;
   /** The compiled spec's schema, built from the same fields as `configFields`. */
   readonly schema: z.ZodObject;
   /** One line saying what the credential does, naming the secret's reference, never its value. */

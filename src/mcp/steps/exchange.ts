@@ -39,6 +39,8 @@ export interface CallEnd {
   parentId: string | null;
   reason?: string;
   synthesised?: boolean;
+  /** The record's rule instead of the call's (an operator's stop: `kill:k3`). */
+  rule?: string;
 }
 
 /** What the steps use of the guard (McpGuard): its pin store, its records, its session state. */
@@ -111,7 +113,12 @@ export interface AnswerExchange {
   stop: Finding[];
   blocked: boolean;
   /** Why a blocked result is withheld, when not for a prompt injection (redact-answer.ts); absent: injection_blocked. */
-  withheld?: { error: McpDenyData['error']; reason: string };
+  withheld?: {
+    error: McpDenyData['error'];
+    reason: string;
+    /** The operator's stop that withheld it (`kill:k3`): the record's and the error's rule. */
+    by?: string;
+  };
 }
 
 /** Refuse the call: the steps after this one do not run. */

@@ -21,6 +21,7 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
       bytesOut: meta.bytes,
       parentId: meta.parentId,
       ...(blocked ? { reason: x.withheld?.error ?? 'injection_blocked', synthesised: true } : partialIn(findings)),
+      ...(x.withheld?.by !== undefined ? { rule: x.withheld.by } : {}),
     });
   } else if (findings.length > 0) {
     recordServerAnswer(x, {
@@ -38,7 +39,7 @@ export const recordAnswer: Step<AnswerExchange> = async (x, next) => {
     ...jsonRpcDeny(x.msg.id, {
       error: x.withheld?.error ?? 'injection_blocked',
       reason: x.withheld?.reason ?? `${what} carries a prompt injection (${[...new Set(x.stop.map((f) => f.type))].join(', ')}); refused`,
-      rule: p?.call?.verdict.rule ?? null,
+      rule: x.withheld?.by ?? p?.call?.verdict.rule ?? null,
       decision_id: decisionId,
     }),
   };

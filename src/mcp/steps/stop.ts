@@ -38,7 +38,7 @@ export const stopAnswer: Step<AnswerExchange> = async (x, next) => {
   const killed = x.pending?.call ? killedCall(x, x.ch.info.who?.tenant ?? null) : null;
   if (killed !== null) {
     x.blocked = true;
-    x.withheld = { error: 'gate_killed', reason: killed.reason };
+    x.withheld = { error: 'gate_killed', reason: killed.reason, by: killed.by };
     x.findings.push({ type: 'gate_killed', location: 'mcp.result', action: 'block', detail: killed.by });
     return;
   }

@@ -3,6 +3,7 @@ import { assertNoViolations, placeholderViolations } from '../../credentials/inj
 import { swapBodyPlaceholders } from '../../credentials/placeholder-stream.js';
 import { reflectionNeedles } from '../../credentials/reflection-needles.js';
 import { credentialRejection } from '../credential-failure.js';
+import { vettedFetch } from '../vetted-fetch.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -38,6 +39,28 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
         if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
         return value;
       },
+      method: x.req.method,
+      // The brokered forms (oauth2, token_exchange, jwt): who the token is for, and its needles on the scrub list too.
+      broker: gate.broker && {
+        broker: gate.broker,
+        who: x.principal,
+        intent: d.intent,
+        rule: d.rule,
+        reflect: (needles: readonly Buffer[]) => {
+          if (needles.length > 0) scrub = Object.freeze([...scrub, ...needles]);
+        },
+      },
+      // For forms that sign or fetch (aws_sigv4): who asks, the gate's vetted dial.
+      who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
+      fetch: vettedFetch(state.resolver, gate.pools),
+      scrubAlso: (value: Buffer): void => {
+        scrub = Object.freeze([...scrub, ...reflectionNeedles(value)]);
+      },
+      readingBody: () => {
+        if (!x.expectContinue || x.continued) return;
+        x.res.writeContinue();
+        x.continued = true;
+      },
     });
   } catch (err) {
     throw credentialRejection(err, d.rule);
@@ -47,6 +70,8 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
     return pending.then(
       () => done(x, scrub, next),
       (err: unknown) => {
+        // The record names the credential whose token could not be had (its reference, never a value).
+        x.credential = spec.secret;
         throw credentialRejection(err, d.rule);
       },
     );

@@ -1,3 +1,4 @@
+import { scanningKeyIdOnly } from '../../credentials/aws/agent-signature.js';
 import { countedBody } from '../forward.js';
 import { guardBodyOverride } from '../body-override.js';
 import { upstreamRequestHeaders } from '../hop-by-hop.js';
@@ -19,7 +20,9 @@ export function inspectOut(x: Exchange, next: () => Promise<void>): Promise<void
   const profile = x.decision!.profile;
   const headers = upstreamRequestHeaders(req.headers);
   const up: NonNullable<Exchange['up']> = { headers, path: x.dest!.pathPrefix + x.target, scrub: [], rewritten: [] };
-  inspectHead(state.dlp, x, profile, up);
+  // A rule that re-signs AWS requests strips the agent's placeholder signature: its key id alone is scanned.
+  if (x.decision!.credential?.type === 'aws_sigv4') scanningKeyIdOnly(headers, () => inspectHead(state.dlp, x, profile, up));
+  else inspectHead(state.dlp, x, profile, up);
   if (hasBody(req)) {
     // The body the MCP intake read ahead (counted there), else read from the agent as it streams.
     const intake = x.intake;

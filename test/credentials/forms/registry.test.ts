@@ -13,10 +13,10 @@ import type { CredentialSpec } from '../../../src/credentials/forms/index.js';
 import { injectCredential } from '../../../src/credentials/inject.js';
 import { credentialProblems, resolverOf } from './helpers.js';
 
-const UNKNOWN = "unknown credential type 'ldap'; expected one of header, basic, query, placeholder";
+const UNKNOWN = "unknown credential type 'ldap'; expected one of header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4";
 
 void test('the registry finds each form by its type, and refuses any other type by name', () => {
-  assert.deepEqual(CREDENTIAL_FORMS, ['header', 'basic', 'query', 'placeholder']);
+  assert.deepEqual(CREDENTIAL_FORMS, ['header', 'basic', 'query', 'placeholder', 'oauth2', 'token_exchange', 'jwt', 'gcp', 'hmac', 'aws_sigv4']);
   for (const type of CREDENTIAL_FORMS) assert.equal(credentialForm(type).type, type);
   assert.throws(() => credentialForm('ldap'), { name: 'TypeError', message: UNKNOWN });
   // Not a lookup in any object's prototype.
@@ -25,7 +25,10 @@ void test('the registry finds each form by its type, and refuses any other type 
 
 void test('the spec union is told apart by type; an unknown or missing type is one clear problem', () => {
   assert.equal(checkCredential({ type: 'ldap', secret: 'x' }), UNKNOWN);
-  assert.equal(checkCredential({ secret: 'x', query: 'k' }), 'a credential needs a type, one of header, basic, query, placeholder');
+  assert.equal(
+    checkCredential({ secret: 'x', query: 'k' }),
+    'a credential needs a type, one of header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4',
+  );
   assert.equal(credentialSpecSchema.safeParse({ type: 'query', secret: 'x', param: 'k' }).success, true);
   // A field of another form does not make a spec sound.
   assert.equal(checkCredential({ type: 'query', secret: 'x', username: 'u' }), 'param: missing: this key is required (a string)');
@@ -49,7 +52,7 @@ void test('the secret reference is checked once for every form, in the spec and 
 });
 
 void test('a config map names exactly one form; the policy compiler runs the same checks and keeps allow_plaintext', () => {
-  const ONE = 'expected exactly one injection form (header, basic, query, placeholder)';
+  const ONE = 'expected exactly one injection form (header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4)';
   assert.deepEqual(credentialConfigIssues({ secret: 's' }), [{ path: [], message: `${ONE}; got none` }]);
   assert.deepEqual(credentialConfigIssues({ secret: 's', query: 'k', basic: { username: 'u' } }), [{ path: [], message: `${ONE}; got basic and query` }]);
   assert.throws(() => credentialFromConfig({ secret: 's', query: 'k', basic: { username: 'u' } }), {

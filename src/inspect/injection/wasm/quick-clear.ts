@@ -8,7 +8,9 @@
  * segment's bytes (written straight in; a segment longer than TEXT_BYTES, or without
  * WebAssembly (`node --jitless`), runs the JavaScript loop), and the keyword automatons'
  * tables, each copied in the first time it is used (a gate has two per config load, so
- * that is at every reload; after AUTOMATON_BYTES of them the region starts over).
+ * that is at every reload; after AUTOMATON_BYTES of them the region starts over), with
+ * `out` folded in: a transition into a state that ends a keyword is copied as -1, so the
+ * loop reads one table a character (quick-clear.wat).
  *
  * @example
  * const r = wasmSegment(text, automaton, state, blank); // undefined: run the JS loop
@@ -27,7 +29,7 @@ const PAGE = 65536;
 
 interface Exports {
   mem: { buffer: ArrayBuffer; grow(pages: number): number };
-  segment(text: number, n: number, tab: number, out: number, state: number, blank: number, minRun: number): number;
+  segment(text: number, n: number, tab: number, state: number, blank: number, minRun: number): number;
 }
 
 // Without WebAssembly (--jitless) or on a big-endian host (the tables are copied as host-order Int32Arrays) the JS loop runs.
@@ -41,7 +43,7 @@ export function useWasm(on: boolean): void {
 
 let buffer: ArrayBuffer | null = null;
 let bytes = Buffer.alloc(0);
-let placed = new WeakMap<KeywordAutomaton, { out: number; tab: number }>();
+let placed = new WeakMap<KeywordAutomaton, number>();
 let next = TABLES;
 
 /** The module's memory as a Buffer, made anew after the memory grew (the old views are then detached). */
@@ -58,11 +60,11 @@ function ensure(x: Exports, end: number): void {
   if (end > have) x.mem.grow(Math.ceil((end - have) / PAGE));
 }
 
-/** Where `a`'s tables are in the module's memory, copied in the first time. */
-function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): { out: number; tab: number } {
+/** Where `a`'s table is in the module's memory (`out` folded in), copied in the first time. */
+function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): number {
   const hit = placed.get(a);
-  if (hit) return hit;
-  const size = a.out.byteLength + a.table.byteLength;
+  if (hit !== undefined) return hit;
+  const size = a.table.byteLength;
   if (next + size > TABLES + AUTOMATON_BYTES) {
     placed = new WeakMap();
     next = TABLES;
@@ -70,9 +72,11 @@ function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): { out: num
   ensure(x, next + size);
   const mem = memory(x);
   mem.set(classes, 0);
-  const at = { out: next, tab: next + a.out.byteLength };
-  mem.set(new Uint8Array(a.out.buffer, a.out.byteOffset, a.out.byteLength), at.out);
-  mem.set(new Uint8Array(a.table.buffer, a.table.byteOffset, a.table.byteLength), at.tab);
+  const out = a.out;
+  // A step into a state where a keyword ends is the loop's answer, whatever the state: -1.
+  const folded = Int32Array.from(a.table, (s) => (out[s] === -1 ? s : -1));
+  const at = next;
+  mem.set(new Uint8Array(folded.buffer, folded.byteOffset, folded.byteLength), at);
   next += size;
   placed.set(a, at);
   return at;
@@ -90,5 +94,5 @@ export function wasmSegment(text: string, a: KeywordAutomaton, classes: Uint8Arr
   // Any character outside ASCII answers "may yield" in both loops: UTF-8 bytes of one say so here.
   const n = memory(x).write(text, TEXT, TEXT_BYTES, 'utf8');
   if (n !== text.length) return -1;
-  return x.segment(TEXT, n, at.tab, at.out, state, blank ? 1 : 0, minRun);
+  return x.segment(TEXT, n, at, state, blank ? 1 : 0, minRun);
 }

@@ -1,19 +1,16 @@
 ;; The injection scanner's fast path (quick-clear.ts) over one segment, as one loop.
 ;; Memory: [0, 128) the character classes (CLASS of quick-clear.ts); the text at $text;
-;; the automaton's `out` (i32 a state) at $out and its ASCII table (i32, state * 128 + code)
-;; at $tab. Returns -1 when the segment may yield a finding (the full scan decides), else
-;; the automaton state after it, times two, plus 1 when it ended on a blank.
+;; the automaton's ASCII table at $tab (i32, state * 128 + code), with every transition into
+;; a state that ends a keyword written as -1 (wasm/quick-clear.ts folds `out` into it when
+;; it copies the table in): one load a character, where a lookup of `out` after each step
+;; made it two, through a call, and the loop 2.7 times slower. Returns -1 when the segment
+;; may yield a finding (the full scan decides), else the automaton state after it, times
+;; two, plus 1 when it ended on a blank.
 ;; Compiled bytes: quick-clear-wasm.ts (regenerate as its header says).
 (module
   (memory (export "mem") 1)
-  (func $step (param $tab i32) (param $out i32) (param $state i32) (param $c i32) (result i32)
-    (local $s i32)
-    (local.set $s (i32.load (i32.add (local.get $tab) (i32.shl (i32.add (i32.shl (local.get $state) (i32.const 7)) (local.get $c)) (i32.const 2)))))
-    (if (i32.ne (i32.load (i32.add (local.get $out) (i32.shl (local.get $s) (i32.const 2)))) (i32.const -1))
-      (then (return (i32.const -1))))
-    (local.get $s))
   (func (export "segment")
-    (param $text i32) (param $n i32) (param $tab i32) (param $out i32) (param $state i32) (param $blank i32) (param $minRun i32)
+    (param $text i32) (param $n i32) (param $tab i32) (param $state i32) (param $blank i32) (param $minRun i32)
     (result i32)
     (local $i i32) (local $c i32) (local $k i32) (local $run i32) (local $classes i32)
     (local $singles i32) (local $token i32) (local $tokenLetter i32) (local $gap i32) (local $gapSeps i32)
@@ -67,17 +64,17 @@
             (if (i32.eqz (local.get $blank))
               (then
                 (local.set $blank (i32.const 1))
-                (local.set $state (call $step (local.get $tab) (local.get $out) (local.get $state) (i32.const 32)))
+                (local.set $state (i32.load (i32.add (local.get $tab) (i32.shl (i32.add (i32.shl (local.get $state) (i32.const 7)) (i32.const 32)) (i32.const 2)))))
                 (if (i32.lt_s (local.get $state) (i32.const 0)) (then (return (i32.const -1)))))))
           (else
             (local.set $blank (i32.const 0))
-            (local.set $state (call $step (local.get $tab) (local.get $out) (local.get $state) (local.get $c)))
+            (local.set $state (i32.load (i32.add (local.get $tab) (i32.shl (i32.add (i32.shl (local.get $state) (i32.const 7)) (local.get $c)) (i32.const 2)))))
             (if (i32.lt_s (local.get $state) (i32.const 0)) (then (return (i32.const -1))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (if (i32.eqz (local.get $blank))
       (then
         (local.set $blank (i32.const 1))
-        (local.set $state (call $step (local.get $tab) (local.get $out) (local.get $state) (i32.const 32)))
+        (local.set $state (i32.load (i32.add (local.get $tab) (i32.shl (i32.add (i32.shl (local.get $state) (i32.const 7)) (i32.const 32)) (i32.const 2)))))
         (if (i32.lt_s (local.get $state) (i32.const 0)) (then (return (i32.const -1))))))
     (i32.or (i32.shl (local.get $state) (i32.const 1)) (local.get $blank))))
