@@ -101,6 +101,13 @@ export const REFUSALS = {
 
   // Governance: an approval gate and budgets/rate limits (DESIGN.md, "Contracts users rely on").
   human_approval_required: refused(428, ErrorCode.APPROVAL_REQUIRED),
+  // An approver said no (`sluice approvals deny`), or nobody decided before the approval expired.
+  approval_denied: refused(403, ErrorCode.APPROVAL_DENIED),
+  approval_expired: refused(403, ErrorCode.APPROVAL_EXPIRED),
+  // A body an approval must be bound to is digested whole: over `approvals.max_body_bytes` it cannot be.
+  approval_body_too_large: refused(413, ErrorCode.APPROVAL_BODY_TOO_LARGE),
+  // Blast radius: a session past `blast_radius.mcp_max_chain_depth` tool calls.
+  chain_depth_exceeded: refused(403, ErrorCode.CHAIN_DEPTH_EXCEEDED),
   budget_exhausted: refused(429, ErrorCode.BUDGET_EXHAUSTED),
   // A budget with `on_exhausted: pause` ran out: its account is refused until an operator raises it.
   budget_paused: refused(429, ErrorCode.BUDGET_PAUSED),

@@ -40,6 +40,7 @@ export const F = {
   tokensIn: 'tokens_in',
   tokensOut: 'tokens_out',
   cost: 'cost',
+  approvalId: 'approval_id',
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
@@ -112,6 +113,8 @@ export interface AuditRecord {
   tokens_out: number | null;
   /** An LLM API call: what its tokens cost at `llm.prices`; null when the model has no price. */
   cost: number | null;
+  /** The human approval the request met (pending, granted, denied, expired), when it needed one. */
+  approval_id: string | null;
 }
 
 /** Something an inspector found. Names the kind and place, never the value. */

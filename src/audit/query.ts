@@ -18,6 +18,8 @@ export interface AuditFilter {
   host?: string;
   /** Records naming this budget (the one that refused, or one of those the request was counted in). */
   budget?: string;
+  /** Records of one human approval (every outcome it met). */
+  approval?: string;
   /** Records about these protocols only (`mcp`, `a2a`). */
   protocol?: readonly string[];
   /** Records at or after this instant. */
@@ -63,6 +65,7 @@ export function whereClause(f: AuditFilter): { sql: string; params: (string | nu
     parts.push(`instr(',' || ${F.budget} || ',', ?) > 0`);
     params.push(`,${f.budget},`);
   }
+  eq(F.approvalId, f.approval);
   if (f.protocol !== undefined && f.protocol.length > 0) {
     parts.push(`${F.protocol} IN (${f.protocol.map(() => '?').join(', ')})`);
     params.push(...f.protocol);

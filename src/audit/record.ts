@@ -67,5 +67,6 @@ export function auditRecord(f: RecordFacts): AuditRecord {
     tokens_in: f.tokens_in ?? null,
     tokens_out: f.tokens_out ?? null,
     cost: f.cost ?? null,
+    approval_id: f.approval_id ?? null,
   };
 }

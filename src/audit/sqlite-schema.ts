@@ -7,7 +7,7 @@ import { F } from './fields.js';
 import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
 
 /** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const AUDIT_TABLE = 'audit';
 export const AUDIT_DB_NAME = 'audit.db';
 
@@ -52,12 +52,14 @@ const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
   [F.tokensIn, 'INTEGER'],
   [F.tokensOut, 'INTEGER'],
   [F.cost, 'REAL'],
+  [F.approvalId, 'TEXT'],
 ];
 
 /** Columns added by each version after 1 (ALTER TABLE ... ADD COLUMN), for migrating older files. */
 const ADDED_IN: Readonly<Record<number, readonly string[]>> = {
   2: [F.protocol, F.server, F.tool, F.parentId],
   3: [F.budget, F.model, F.tokensIn, F.tokensOut, F.cost],
+  4: [F.approvalId],
 };
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
@@ -233,5 +235,6 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
     tokens_in: nn(F.tokensIn),
     tokens_out: nn(F.tokensOut),
     cost: nn(F.cost),
+    approval_id: ns(F.approvalId),
   };
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../usage-error.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]
-                   [--rule R] [--host H] [--budget B] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
+                   [--rule R] [--host H] [--budget B] [--approval ID] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
 sluice audit query --session S --tools [--json] [--config FILE]
 
 Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
@@ -25,6 +25,7 @@ query   the newest N records (default 100) matching every filter given, oldest f
         identity_required, identity_invalid, ssrf_blocked, ...)
         --budget: records refused by budget B (budget_exhausted, budget_paused) or
         counted in it; --json shows each record's budget, model, tokens and cost
+        --approval: every record of one human approval (sluice approvals list)
         --since/--until: a duration back from now (30m, 1h, 2d) or an ISO time
         --tools: the session's MCP tool calls as a graph, in order (server → tool,
         outcome, rule, findings); needs --session
@@ -43,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     reason: STRING,
     host: STRING,
     budget: STRING,
+    approval: STRING,
     since: STRING,
     until: STRING,
     limit: STRING,
@@ -51,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'budget', 'since', 'until', 'limit'] as const;
+  const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'budget', 'approval', 'since', 'until', 'limit'] as const;
   if (values.tools && (sub !== 'query' || values.session === undefined))
     throw new UsageError("--tools draws one session's tool calls: sluice audit query --session S --tools");
   if (sub === 'tail') {
@@ -71,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     reason: values.reason,
     host: values.host,
     budget: values.budget,
+    approval: values.approval,
     since: values.since === undefined ? undefined : when(values.since, '--since', now),
     until: values.until === undefined ? undefined : when(values.until, '--until', now),
     limit: values.limit === undefined && values.tools ? 1000 : count(values.limit, '--limit', 100),

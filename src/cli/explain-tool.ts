@@ -2,6 +2,7 @@
  * The tool form of `sluice explain`: decide one MCP tool call against the
  * policy's MCP rules, without sending it, and say why.
  */
+import { explainApproval } from '../policy/approval.js';
 import { isIP } from 'node:net';
 import { isHostName } from '../config/host-pattern.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -96,6 +97,7 @@ export function formatToolExplanation(
     `intent:     ${d.intent}`,
     `listed:     ${listed ? 'yes' : 'no (hidden from tools/list: every call to it is denied)'}`,
   ];
+  if (d.approval) lines.push(`approval:   ${explainApproval(d.approval)}`);
   if (d.wouldDeny.length > 0) lines.push(`would deny: ${d.wouldDeny.join(', ')} (report mode)`);
   lines.push(`policy:     ${d.policyVersion}`, '');
   if (trace.length === 0) lines.push(`no MCP tool rules: ${policy.mcp.default} by default (mcp.default)`);

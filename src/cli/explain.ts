@@ -1,3 +1,4 @@
+import { explainApproval } from '../policy/approval.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseRequestLine } from '../config/request-line.js';
 import { ConfigError } from '../errors.js';
@@ -92,7 +93,7 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
   }
   if (who === null && loaded.config.identity.required) notes.push(IDENTITY_NOTE);
   // The rate limits an allowed request counts against (rule's `rate_limit:`, `rate_limits:`).
-  const limits = verdict.outcome === 'allow' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
+  const limits = verdict.outcome !== 'deny' ? limitsFor(ratePlan(loaded.config), verdict.explanation.decision.rule) : [];
   // The fields its response reaches the agent without (the rule's `redact:`).
   const redact = verdict.outcome === 'allow' ? redactPlan(loaded.config.rules).get(verdict.explanation.decision.rule) : undefined;
   const maxBytes = loaded.config.inspect.max_response_scan_bytes;
@@ -205,6 +206,8 @@ export function formatExplanation({ decision: d, trace }: Explanation, who: Who 
   ];
   if (d.respond !== null) lines.push(`respond:    ${explainRespond(d.respond)}`);
   if (d.headers !== null) lines.push(`headers:    ${explainHeaders(d.headers)}`);
+  if (d.approval) lines.push(`approval:   ${explainApproval(d.approval)}`);
+  if (d.critical === true) lines.push('critical:   yes (blast_radius: a session writes to at most so many critical domains without an approval)');
   if (d.wouldDeny.length > 0) lines.push(`would deny: ${d.wouldDeny.join(', ')} (report mode)`);
   lines.push(`policy:     ${d.policyVersion}`, '');
   if (trace.length === 0) lines.push('no rules: deny by default');
@@ -229,7 +232,7 @@ export function formatTrace(trace: readonly TraceEntry[]): string[] {
     } else if (t.mode === 'report') {
       lines.push(`#${t.index} ${t.rule}: matched${mode}: ${t.action === 'deny' ? 'would deny' : 'allow not applied'}; evaluation goes on`);
     } else {
-      lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : 'denies'}`);
+      lines.push(`#${t.index} ${t.rule}: matched: ${t.action === 'allow' ? 'allows' : t.action === 'approve' ? 'allows once a human approves' : 'denies'}`);
     }
   }
   return lines;

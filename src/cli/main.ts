@@ -18,6 +18,7 @@ const COMMANDS = new Set([
   'kill',
   'quarantine',
   'budget',
+  'approvals',
   'secret',
   'audit',
   'policy',
@@ -47,6 +48,7 @@ commands:
   kill    refuse all traffic (or one tenant's) and end what is open; --off lifts it
   quarantine  deny a host or CIDR for everyone, before the policy; --lift, --list
   budget  show what sessions, agents and tenants spent of their budgets; raise one
+  approvals   list, show, approve or deny requests waiting for a human
   secret  set, list or remove secrets in the encrypted store
   policy  check a policy file, or run a table of policy test cases
   explain show how the policy decides one request, rule by rule

@@ -28,7 +28,7 @@ const requestField = parsedBy((v) => {
 });
 
 const expectSchema = strictSection({
-  outcome: z.enum(['allow', 'deny']),
+  outcome: z.enum(['allow', 'deny', 'approve']),
   rule: z.string().min(1).optional(),
   /** The credential's secret name (never a value). */
   credential: z.string().min(1).optional(),

@@ -14,6 +14,7 @@ import { describeValue } from './describe-value.js';
 import { hostPatternField, intInRange, strictSection } from './fields.js';
 import { mcpMatchSchema, toolRuleClashes } from './mcp-rule-schema.js';
 import { rateLimitSchema } from './rate-limit-section.js';
+import { approvalRuleIssues, ruleApprovalSchema } from './approvals-section.js';
 import { redactField } from './redact-field.js';
 import { headerMapField, headerNameField, intentField, listOf, methodField, nameGlobField, pathPatternField, portField, refNameField } from './rule-fields.js';
 
@@ -57,7 +58,7 @@ export const ruleSchema = strictSection({
   paths: listOf(pathPatternField, '["/repos/acme/**"]').optional(),
   case_sensitive: z.boolean().optional(),
   intent: intentField.optional(),
-  action: z.enum(['allow', 'deny']).optional(),
+  action: z.enum(['allow', 'deny', 'approve']).optional(),
   mode: z.enum(['enforce', 'report']).optional(),
   credential: credentialSchema.optional(),
   route: refNameField.optional(),
@@ -75,9 +76,14 @@ export const ruleSchema = strictSection({
   effect: z.enum(['read', 'write']).optional(),
   /** Makes this an MCP tool rule (see mcp-rule-schema.ts). */
   mcp: mcpMatchSchema.optional(),
+  /** Who approves what an `action: approve` rule matches, and how (approvals-section.ts). */
+  approval: ruleApprovalSchema.optional(),
+  /** Free tags; `critical` marks a domain for the blast radius (blast_radius:). */
+  tags: listOf(z.string().regex(/^[a-z0-9_-]{1,32}$/, { error: 'expected a tag like critical' }), '[critical]').optional(),
 }).superRefine(
   (rule, ctx) => {
     const raw = rule as Record<string, unknown>;
+    for (const { key, message } of approvalRuleIssues(raw)) ctx.addIssue({ code: 'custom', path: [key], message });
     if (raw.case_sensitive !== undefined && raw.paths === undefined) {
       ctx.addIssue({ code: 'custom', path: ['case_sensitive'], message: "'case_sensitive' says how 'paths' compare; add paths or remove it" });
     }

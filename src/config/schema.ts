@@ -21,6 +21,7 @@ import { rateLimitsSchema } from './rate-limit-section.js';
 import { budgetsSchema, llmSchema, unknownBudgetRules } from './budget-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
+import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -97,6 +98,8 @@ export const configSchema = strictSection({
   middleware: emptyAsAbsent(middlewareSchema.default([])),
   state: emptyAsAbsent(stateSchema.prefault({})),
   broker: emptyAsAbsent(brokerSchema.prefault({})),
+  approvals: emptyAsAbsent(approvalsSchema.prefault({})),
+  blast_radius: emptyAsAbsent(blastRadiusSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

@@ -17,7 +17,7 @@ export interface PendingRequest {
   method: string;
   id: JsonRpcId;
   /** For tools/call: the tool, its decision and what the arguments' scan found. */
-  call: { tool: string; verdict: ToolVerdict; decisionId: string; findings: Finding[] } | null;
+  call: { tool: string; verdict: ToolVerdict; decisionId: string; findings: Finding[]; approvalId?: string | null } | null;
   startNs: bigint;
   time: string;
   bytesIn: number;

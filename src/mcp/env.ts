@@ -27,6 +27,7 @@ export function buildMcpEnv(c: Config, policy: CompiledPolicy, injection: Inject
     settings: { pinning: m.pinning, chain: m.chain, scanArgsInjection: m.scanArgsInjection, maxMessageBytes: m.maxMessageBytes },
     newChain: m.chain === 'off' ? null : () => new ChainTracker({ action: m.chain === 'warn' ? 'warn' : 'block' }),
     rateLimits: ratePlan(c),
+    approvals: policy.approvals,
     redactions: redactPlan(c.rules),
     budgets: budgetPlan(c),
   };

@@ -43,6 +43,8 @@ import type { JsonRpcId, JsonRpcMessage, McpDenyData } from '../inspect/mcp/json
 import type { ToolPinStore } from '../state/tool-pins.js';
 import { MemoryRateBuckets, type RateBucketStore } from '../state/rate-buckets.js';
 import type { BudgetStore } from '../state/budgets.js';
+import type { ApprovalStore } from '../state/approvals.js';
+import { BlastRadius } from '../state/blast-radius.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
 import { runAnswer, runCall } from './steps/index.js';
@@ -76,6 +78,10 @@ export interface McpGuardDeps {
   budgets?: BudgetStore;
   /** Told when a pin store or scanner fails (the message is refused either way). */
   onError?: (err: unknown, what: string) => void;
+  /** Human approvals for `action: approve` tool rules; absent: such a call is refused. */
+  approvals?: ApprovalStore;
+  /** Per-session tool-call depth (the gate shares its own); absent: the guard keeps its own. */
+  blast?: BlastRadius;
 }
 
 export type { MessageMeta };
@@ -89,10 +95,16 @@ export class McpGuard implements GuardCore {
 
   readonly rates: RateBucketStore;
   readonly budgets: BudgetStore | null;
+  readonly blast: BlastRadius;
 
   constructor(private readonly deps: McpGuardDeps) {
     this.rates = deps.rates ?? new MemoryRateBuckets();
     this.budgets = deps.budgets ?? null;
+    this.blast = deps.blast ?? new BlastRadius(MAX_CHAINS);
+  }
+
+  get approvals(): ApprovalStore | null {
+    return this.deps.approvals ?? null;
   }
 
   get pins(): ToolPinStore | null {
@@ -292,10 +304,12 @@ export class McpGuard implements GuardCore {
       verdict: null,
       findings: [],
       refusal: null,
+      approvalId: null,
     };
     await runCall(x);
     if (x.refusal === null) return { kind: 'forward' };
     const deny: McpDenyData = { error: x.refusal.error, reason: x.refusal.reason, rule: x.stoppedBy ?? x.verdict?.rule ?? null, decision_id: x.decisionId };
+    if (x.refusal.approval !== undefined) deny.approval = x.refusal.approval;
     return { kind: 'reply', message: { ...jsonRpcDeny(msg.id, deny) } };
   }
 
@@ -348,6 +362,7 @@ export class McpGuard implements GuardCore {
       parentId: r.parentId,
       synthesised: r.synthesised ?? false,
       policyVersion: c.verdict.policyVersion,
+      approvalId: c.approvalId ?? null,
     });
   }
 

@@ -34,6 +34,8 @@ export interface ToolRecordFacts {
   parentId: string | null;
   /** The budget that refused the call. */
   budget?: string | null;
+  /** The human approval the call met, if it needed one. */
+  approvalId?: string | null;
 }
 
 /**
@@ -72,5 +74,6 @@ export function toolRecord(info: ChannelInfo, f: ToolRecordFacts): AuditRecord {
     tool: f.tool,
     parent_id: f.parentId,
     budget: f.budget ?? null,
+    approval_id: f.approvalId ?? null,
   });
 }

@@ -10,6 +10,7 @@ import type { InjectionScanner } from '../inspect/injection/scanner.js';
 import type { McpServerRef } from '../inspect/mcp/tool-glob.js';
 import type { DlpSetup } from '../inspect/dlp/dlp-setup.js';
 import type { InspectProfile, Who } from '../policy/types.js';
+import type { ApprovalSettings, ApprovalSpec } from '../policy/approval.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
 import type { StopStore } from '../state/stops.js';
@@ -17,7 +18,7 @@ import type { BudgetPlan } from '../state/budget-plan.js';
 
 /** A tool-call decision, as the policy gives it. */
 export interface ToolVerdict {
-  outcome: 'allow' | 'deny';
+  outcome: 'allow' | 'deny' | 'approve';
   rule: string;
   reason: string;
   policyVersion: string;
@@ -25,6 +26,8 @@ export interface ToolVerdict {
   intent: string | null;
   /** Report-mode deny rules that matched before the deciding rule. */
   wouldDeny: readonly string[];
+  /** `approve`: who approves and how (policy/approval.ts). */
+  approval?: ApprovalSpec | null;
 }
 
 /** The policy, as far as tools go. */
@@ -77,6 +80,8 @@ export interface McpEnv {
    * `known_secret` findings for the payload; absent where `dlp` already knows them.
    */
   knownSecrets?: (payload: unknown) => Promise<Finding[]>;
+  /** `approvals:` and `blast_radius:` of this load; absent: their defaults. */
+  approvals?: ApprovalSettings;
 }
 
 /** Who is on a channel and where its server is: fixed for the channel's life. */

@@ -8,7 +8,7 @@ import { decide } from './decide.js';
 import type { Decision, RequestFacts, Who } from './types.js';
 
 export interface CaseExpectation {
-  outcome: 'allow' | 'deny';
+  outcome: 'allow' | 'deny' | 'approve';
   /** The deny contract's error, like `ssrf_blocked` or `policy_denied`. */
   error?: string | undefined;
   rule?: string | undefined;
@@ -24,7 +24,7 @@ export interface CaseExpectation {
  * policy, the credential transport check after it); see proxy/gate-verdict.ts.
  */
 export interface GateOutcome {
-  outcome: 'allow' | 'deny';
+  outcome: 'allow' | 'deny' | 'approve';
   /** The deny contract's error; null on allow. */
   error: string | null;
   /** The rule the deny names (null for a refusal before any rule). */
@@ -46,7 +46,11 @@ export interface CaseResult {
  */
 export function checkCase(policy: CompiledPolicy, facts: RequestFacts, who: Who | null, expect: CaseExpectation, gate?: GateOutcome): CaseResult {
   const decision = decide(facts, who, policy);
-  const outcome = gate ?? { outcome: decision.outcome, error: decision.outcome === 'deny' ? 'policy_denied' : null, rule: decision.rule };
+  const outcome = gate ?? {
+    outcome: decision.outcome,
+    error: decision.outcome === 'deny' ? 'policy_denied' : decision.outcome === 'approve' ? 'human_approval_required' : null,
+    rule: decision.rule,
+  };
   const mismatches: string[] = [];
   const cmp = (field: string, want: string | undefined, got: string | null): void => {
     if (want !== undefined && want !== got) mismatches.push(`${field}: expected ${want}, got ${got ?? 'none'}`);

@@ -7,6 +7,7 @@ import { compileMcpServers, type CompiledMcpServer } from './mcp-servers.js';
 import { compileToolRule, type CompiledToolRule } from './tool-rule.js';
 import { MCP_DEFAULTS, type ChainMode, type McpSectionSpec, type PinningMode } from './tool-types.js';
 import type { RuleAction, RuleSpec } from './types.js';
+import { DEFAULT_APPROVAL_SETTINGS, type ApprovalSettings } from './approval.js';
 
 export interface CompiledMcpPolicy {
   /** Rules with `mcp:`, in policy order. */
@@ -30,11 +31,15 @@ export interface CompiledMcpPolicy {
  * @example
  * compileMcpPolicy([{ spec: { id: 't', mcp: { tools: ['tickets.*'] } }, index: 0 }], { default: 'deny' }).rules[0]?.id; // 't'
  */
-export function compileMcpPolicy(rules: readonly { spec: RuleSpec; index: number }[], section: McpSectionSpec = {}): CompiledMcpPolicy {
+export function compileMcpPolicy(
+  rules: readonly { spec: RuleSpec; index: number }[],
+  section: McpSectionSpec = {},
+  approvals: ApprovalSettings = DEFAULT_APPROVAL_SETTINGS,
+): CompiledMcpPolicy {
   const servers = compileMcpServers(section.servers);
   const names = new Set(servers.map((s) => s.name));
   return {
-    rules: rules.map(({ spec, index }) => compileToolRule(spec, index, names)),
+    rules: rules.map(({ spec, index }) => compileToolRule(spec, index, names, approvals)),
     default: section.default ?? MCP_DEFAULTS.default,
     servers,
     pinning: section.pinning ?? MCP_DEFAULTS.pinning,

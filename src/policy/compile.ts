@@ -5,6 +5,7 @@
  * reach the host index, so they cannot match an HTTP request as any-host rules.
  */
 import { compileCredential, compileHeaders, compileRespond } from './actions.js';
+import { compileApproval, DEFAULT_APPROVAL_SETTINGS, settingsFrom, type ApprovalSettings, type ApprovalSpec } from './approval.js';
 import { PolicyCompileError } from './compile-error.js';
 import { compileMcpPolicy, type CompiledMcpPolicy } from './compile-mcp.js';
 import { HostIndex } from './host-index.js';
@@ -35,6 +36,10 @@ export interface CompiledRule {
   readonly profile: ResolvedProfile;
   /** The rule as written, for tools that print it. */
   readonly spec: RuleSpec;
+  /** `action: approve`: who approves and how; null otherwise. */
+  readonly approval: ApprovalSpec | null;
+  /** Tagged `critical`: its hosts count toward a session's blast radius. */
+  readonly critical: boolean;
 }
 
 /** A policy ready to decide with: HTTP rules indexed by host, MCP tool rules apart, stamped with a version. */
@@ -47,6 +52,8 @@ export interface CompiledPolicy {
   readonly mcp: CompiledMcpPolicy;
   /** The config's inspection defaults (`inspect.dlp.action`, `inspect.injection`): a default deny's profile. */
   readonly profile: ResolvedProfile;
+  /** `approvals:` and `blast_radius:`. */
+  readonly approvals: ApprovalSettings;
 }
 
 /** The inspection defaults when the config states none (the schema's own defaults). */
@@ -68,6 +75,7 @@ export function compilePolicy(
   routes?: Iterable<string> | Readonly<Record<string, unknown>>,
   mcp?: McpSectionSpec,
   profile: ResolvedProfile = DEFAULT_PROFILE,
+  approvals: ApprovalSettings = DEFAULT_APPROVAL_SETTINGS,
 ): CompiledPolicy {
   const routeNames = routes === undefined ? null : new Set(isIterable(routes) ? routes : Object.keys(routes));
   const seen = new Set<string>();
@@ -78,15 +86,15 @@ export function compilePolicy(
     if (seen.has(spec.id)) throw new PolicyCompileError(spec.id, 'duplicate rule id');
     seen.add(spec.id);
     if (spec.mcp !== undefined) return void toolRules.push({ spec, index });
-    const rule = compileRule(spec, index, routeNames, profile);
+    const rule = compileRule(spec, index, routeNames, profile, approvals);
     if (spec.hosts === undefined) byHost.addAny(rule);
     else for (const h of spec.hosts) byHost.add(h, rule);
     compiled.push(rule);
   });
-  return { version, rules: compiled, byHost, mcp: compileMcpPolicy(toolRules, mcp), profile };
+  return { version, rules: compiled, byHost, mcp: compileMcpPolicy(toolRules, mcp, approvals), profile, approvals };
 }
 
-function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null, defaults: ResolvedProfile): CompiledRule {
+function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> | null, defaults: ResolvedProfile, approvals: ApprovalSettings): CompiledRule {
   const action = spec.action ?? 'allow';
   if (spec.hosts !== undefined && spec.hosts.length === 0) throw new PolicyCompileError(spec.id, 'hosts is empty; leave it out to match any host');
   if (spec.case_sensitive !== undefined && spec.paths === undefined)
@@ -123,6 +131,8 @@ function compileRule(spec: RuleSpec, index: number, routes: ReadonlySet<string> 
     inspect: spec.inspect === undefined ? null : { ...spec.inspect },
     profile: spec.inspect === undefined ? defaults : { dlp: spec.inspect.dlp ?? defaults.dlp, injection: spec.inspect.injection ?? defaults.injection },
     spec,
+    approval: action === 'approve' ? compileApproval(spec.id, spec.approval, approvals) : null,
+    critical: spec.tags?.includes('critical') ?? false,
   };
 }
 
@@ -142,8 +152,14 @@ export function compileConfigPolicy(
     routes: Readonly<Record<string, unknown>>;
     mcp: McpSectionSpec;
     inspect: { dlp: { action: ResolvedProfile['dlp'] }; injection: ResolvedProfile['injection'] };
+    approvals?: Parameters<typeof settingsFrom>[0]['approvals'];
+    blast_radius?: Parameters<typeof settingsFrom>[0]['blast_radius'];
   },
   version: string,
 ): CompiledPolicy {
-  return compilePolicy(c.rules, version, c.routes, c.mcp, { dlp: c.inspect.dlp.action, injection: c.inspect.injection });
+  const approvals = settingsFrom({
+    ...(c.approvals ? { approvals: c.approvals } : {}),
+    ...(c.blast_radius ? { blast_radius: c.blast_radius } : {}),
+  });
+  return compilePolicy(c.rules, version, c.routes, c.mcp, { dlp: c.inspect.dlp.action, injection: c.inspect.injection }, approvals);
 }

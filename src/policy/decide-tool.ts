@@ -38,8 +38,8 @@ export function decideTool(facts: ToolCallFacts, who: Who | null, policy: Compil
 export function isToolListed(server: McpServerRef, tool: string, who: Who | null, policy: CompiledPolicy): boolean {
   for (const r of policy.mcp.rules) {
     if (r.mode !== 'enforce' || !r.forWho(who) || !r.targets(server, tool)) continue;
-    if (!r.conditional) return r.action === 'allow';
-    if (r.action === 'allow') return true;
+    if (!r.conditional) return r.action !== 'deny';
+    if (r.action !== 'deny') return true;
   }
   return policy.mcp.default === 'allow';
 }
@@ -66,9 +66,10 @@ export function buildToolDecision(rule: CompiledToolRule | null, tool: string, w
   return {
     outcome: rule.action,
     rule: rule.id,
-    reason: rule.action === 'allow' ? 'rule_allow' : 'rule_deny',
+    reason: rule.action === 'approve' ? 'rule_approve' : rule.action === 'allow' ? 'rule_allow' : 'rule_deny',
     policyVersion: policy.version,
     intent: rule.intent ?? tool,
     wouldDeny,
+    approval: rule.approval,
   };
 }

@@ -27,11 +27,12 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], po
       profile: policy.profile,
     };
   }
-  const allow = rule.action === 'allow';
+  // An approve rule grants what an allow rule does, once a person approves.
+  const allow = rule.action !== 'deny';
   return {
     outcome: rule.action,
     rule: rule.id,
-    reason: allow ? 'rule_allow' : 'rule_deny',
+    reason: rule.action === 'approve' ? 'rule_approve' : allow ? 'rule_allow' : 'rule_deny',
     policyVersion: version,
     intent: rule.intent,
     credential: allow ? rule.credential : null,
@@ -41,5 +42,7 @@ export function buildDecision(rule: CompiledRule | null, wouldDeny: string[], po
     wouldDeny,
     inspect: allow ? rule.inspect : null,
     profile: allow ? rule.profile : policy.profile,
+    approval: rule.approval,
+    critical: rule.critical,
   };
 }

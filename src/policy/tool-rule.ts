@@ -13,6 +13,7 @@ import { serverPatternProblem, toolGlobProblem } from './tool-patterns.js';
 import type { McpArgSpec, McpServerRef } from './tool-types.js';
 import type { RuleAction, RuleMode, RuleSpec, Who } from './types.js';
 import { compileWhoMatchers, type WhoMatcher } from './who-matchers.js';
+import { compileApproval, DEFAULT_APPROVAL_SETTINGS, type ApprovalSettings, type ApprovalSpec } from './approval.js';
 
 /** Keys an MCP tool rule cannot have: the server's HTTP rule carries host, credential and the rest. */
 export const NOT_FOR_TOOL_RULES = ['hosts', 'ports', 'schemes', 'methods', 'paths', 'credential', 'route', 'respond', 'headers', 'inspect'] as const;
@@ -35,6 +36,8 @@ export interface CompiledToolRule {
   explain(server: McpServerRef, tool: string, args: unknown, who: Who | null): string[];
   /** The rule as written. */
   readonly spec: RuleSpec;
+  /** `action: approve`: who approves and how; null otherwise. */
+  readonly approval: ApprovalSpec | null;
 }
 
 /**
@@ -79,7 +82,12 @@ export function compileMcpArg(a: McpArgSpec, where: string): ArgPredicate {
  * r.matches({ host: 'mcp.tickets.example', name: 'tickets' }, 'tickets.create', {}, who); // true
  * r.explain({ host: 'h', name: 'tickets' }, 'tickets.delete', {}, who); // ['tool tickets.delete not in [tickets.create]']
  */
-export function compileToolRule(spec: RuleSpec, index: number, serverNames: ReadonlySet<string> = new Set()): CompiledToolRule {
+export function compileToolRule(
+  spec: RuleSpec,
+  index: number,
+  serverNames: ReadonlySet<string> = new Set(),
+  approvals: ApprovalSettings = DEFAULT_APPROVAL_SETTINGS,
+): CompiledToolRule {
   const m = spec.mcp;
   if (m === undefined) throw new PolicyCompileError(spec.id, "not an MCP tool rule (no 'mcp')");
   for (const k of NOT_FOR_TOOL_RULES) {
@@ -128,6 +136,7 @@ export function compileToolRule(spec: RuleSpec, index: number, serverNames: Read
       return why;
     },
     spec,
+    approval: spec.action === 'approve' ? compileApproval(spec.id, spec.approval, approvals) : null,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { McpServerRef } from '../inspect/mcp/tool-glob.js';
 import type { DecisionReason, Outcome, RuleAction, TraceEntry } from './types.js';
+import type { ApprovalSpec } from './approval.js';
 
 export type { McpServerRef } from '../inspect/mcp/tool-glob.js';
 
@@ -87,6 +88,8 @@ export interface ToolCallDecision {
   intent: string;
   /** Report-mode deny rules that matched before the deciding rule. */
   wouldDeny: string[];
+  /** Set when the outcome is `approve`: who approves and how. */
+  approval?: ApprovalSpec | null;
 }
 
 /** `explainTool`: the decision and every MCP rule's part up to the deciding one. */

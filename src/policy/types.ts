@@ -6,6 +6,7 @@
 import type { CredentialInput, CredentialSpec } from '../credentials/forms/index.js';
 import type { PlaceholderPlace } from '../credentials/inject-placeholder.js';
 import type { McpMatchSpec } from './tool-types.js';
+import type { ApprovalInput, ApprovalSpec } from './approval.js';
 
 /** What the gate knows about a request when it decides. No I/O has happened yet. */
 export interface RequestFacts {
@@ -34,13 +35,14 @@ export interface Who {
  * What a decision says to do. A union that grows (an approval outcome is next): the gate's
  * decide step switches on it exhaustively, so a new outcome cannot pass unhandled.
  */
-export type Outcome = 'allow' | 'deny';
-export type RuleAction = 'allow' | 'deny';
+/** `approve`: allowed once a person approves it (policy/approval.ts); the rest of the decision is as for allow. */
+export type Outcome = 'allow' | 'deny' | 'approve';
+export type RuleAction = 'allow' | 'deny' | 'approve';
 /** `enforce` rules decide; `report` rules only record that they would have denied. */
 export type RuleMode = 'enforce' | 'report';
 
 /** The reason codes a decision can carry. Stable: audit queries filter on them. */
-export type DecisionReason = 'rule_allow' | 'rule_deny' | 'no_rule_matched';
+export type DecisionReason = 'rule_allow' | 'rule_deny' | 'no_rule_matched' | 'rule_approve';
 
 export const DEFAULT_DENY_RULE = 'default-deny';
 /** The rule a tool call names when no MCP rule matched and `mcp.default` is allow. */
@@ -106,6 +108,10 @@ export interface RuleSpec {
    * action, mode and rate_limit besides.
    */
   mcp?: McpMatchSpec | undefined;
+  /** With `action: approve`: who approves and how (policy/approval.ts). */
+  approval?: ApprovalInput | undefined;
+  /** Free tags; `critical` puts the rule's hosts under the blast radius. */
+  tags?: readonly string[] | undefined;
 }
 
 /**
@@ -142,6 +148,10 @@ export interface Decision {
    * (`inspect.dlp.action`, `inspect.injection`), resolved once here so no step merges them again.
    */
   profile: ResolvedProfile;
+  /** Set when the outcome is `approve`: who approves and how. */
+  approval?: ApprovalSpec | null;
+  /** The deciding rule is tagged `critical` (blast radius). */
+  critical?: boolean;
 }
 
 /** An inspection profile with nothing left to default. */

@@ -37,6 +37,7 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
     server: ctx.protocol?.server ?? null,
     tool: ctx.protocol?.tool ?? null,
     ...ctx.budgetFacts,
+    approval_id: ctx.approvalId ?? null,
   });
 }
 

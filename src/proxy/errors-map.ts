@@ -26,6 +26,9 @@ export class Rejection extends Error {
     this.name = 'Rejection';
   }
 
+  /** Members the deny body carries besides the contract's (an approval's id and diff). */
+  extra: Readonly<Record<string, unknown>> | null = null;
+
   get status(): number {
     return REFUSALS[this.error].status;
   }

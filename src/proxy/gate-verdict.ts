@@ -27,7 +27,8 @@ export interface GateChecks {
 }
 
 export interface GateVerdict {
-  outcome: 'allow' | 'deny';
+  /** `approve`: allowed once a human approves it (the gate answers 428 or holds it). */
+  outcome: 'allow' | 'deny' | 'approve';
   /** Which step refused: a kill or quarantine, the host checks before policy, the policy, or the credential transport check. */
   stage: 'stop' | 'host' | 'policy' | 'credential' | null;
   /** The deny contract as the agent would read it; null on allow. */
@@ -74,5 +75,5 @@ export function gateVerdict(checks: GateChecks, facts: RequestFacts, who: Who | 
   } catch (err) {
     return refuse('credential', err);
   }
-  return { outcome: 'allow', stage: null, deny: null, findings: target.findings, explanation };
+  return { outcome: d.outcome, stage: null, deny: null, findings: target.findings, explanation };
 }

@@ -13,6 +13,8 @@ import { startControl } from './gate-control.js';
 import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { startBroker, type GateBroker } from './gate-broker.js';
+import { gateApprovals } from './gate-approvals.js';
+import { BlastRadius } from '../state/blast-radius.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -86,6 +88,7 @@ export class Gate {
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
   private readonly budgets: GateBudgets;
+  private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -107,6 +110,7 @@ export class Gate {
       stops: GateStops;
       budgets: GateBudgets;
       broker: GateBroker;
+      approvals: Awaited<ReturnType<typeof gateApprovals>>;
     },
   ) {
     const c = opts.loaded.config;
@@ -120,17 +124,21 @@ export class Gate {
     this.stops = init.stops;
     this.budgets = init.budgets;
     this.broker = init.broker;
+    this.approvals = init.approvals;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     // One bucket table for requests and tool calls (their keys never meet: each names its rule).
     const rates = new MemoryRateBuckets();
+    const blast = new BlastRadius(c.blast_radius.max_sessions);
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
       rates,
       budgets: init.budgets.store,
+      approvals: init.approvals.store,
+      blast,
       audit: (r) => audit.write(r),
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
@@ -142,6 +150,8 @@ export class Gate {
       identity: { verifier, revocations, aliases: this.aliases },
       stops: init.stops.store,
       budgets: init.budgets.store,
+      approvals: init.approvals.store,
+      blast,
       exchanges: new LiveExchanges({
         revocations,
         kills: init.stops.store,
@@ -251,14 +261,16 @@ export class Gate {
     let stops: GateStops | null = null;
     let budgets: GateBudgets | null = null;
     let broker: GateBroker | null = null;
+    let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
+      approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
       broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker });
+      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker, approvals });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -284,6 +296,7 @@ export class Gate {
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
+      await approvals?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -418,7 +431,7 @@ export class Gate {
     this.stopWatchingRevocations();
     await this.broker.close();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close()]);
+    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

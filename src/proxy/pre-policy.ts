@@ -66,7 +66,7 @@ export function checkCredentialTransport(
   requestScheme: 'http' | 'https',
   routeScheme: (route: string) => 'http' | 'https' | undefined,
 ): void {
-  if (decision.outcome !== 'allow' || decision.credential === null) return;
+  if (decision.outcome === 'deny' || decision.credential === null) return;
   const scheme = decision.route === null ? requestScheme : (routeScheme(decision.route) ?? requestScheme);
   const refusal = plaintextRefusal(decision.credential, scheme, decision.route);
   if (refusal !== null) throw new Rejection('credential_plaintext_refused', refusal, decision.rule);

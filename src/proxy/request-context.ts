@@ -54,6 +54,8 @@ export interface RequestContext {
   /** The decision is on record in the audit journal (audit-open.ts). */
   opened?: boolean;
   /** Pacing and CPU budget of this exchange's inspection (request body and response), made on first use. */
+  /** The approval this request met (approve step, MCP approve step), for the audit record. */
+  approvalId?: string | null;
   scanPace?: ScanPace;
   /** The budgets it counts in and its LLM usage tap, from govern to the record (budgets.ts). */
   budget?: ExchangeBudget;

@@ -22,9 +22,10 @@ import type { StateBackendName } from '../config/state-section.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
-import type { RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
 import type { BudgetStore } from '../state/budgets.js';
 import type { SqliteBudgetOptions as BudgetStoreOptions } from '../state/sqlite-budgets.js';
+import type { ApprovalStoreOptions, RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
+import type { ApprovalStore } from '../state/approvals.js';
 import { SqliteAuditReader } from './audit-reader.js';
 import type { AuditReader, AuditWriter, RevocationStore, SecretStore, StopStore, ToolPinStore } from './interfaces.js';
 import { stateBackend, type PinOptions } from './state-backend.js';
@@ -42,12 +43,14 @@ export interface Services {
   verifier: TokenVerifier;
   /** Budget counters. */
   budgets: BudgetStore;
+  /** Human approvals (state/approvals.ts). */
+  approvals: ApprovalStore;
 }
 
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
-const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'pins', 'auditWriter', 'auditReader'];
+const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'approvals', 'pins', 'auditWriter', 'auditReader'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -63,6 +66,7 @@ export interface RuntimeOptions<N extends Need> {
   revocations?: RevocationStoreOptions;
   stops?: StopStoreOptions;
   budgets?: BudgetStoreOptions;
+  approvals?: ApprovalStoreOptions;
   pins?: PinOptions;
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
@@ -147,6 +151,12 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           const budgets = backend.budgets(opts.budgets ?? {});
           out.budgets = budgets;
           closers.push(() => budgets.close());
+          break;
+        }
+        case 'approvals': {
+          const approvals = await backend.approvals(opts.approvals ?? {});
+          out.approvals = approvals;
+          closers.push(() => approvals.close());
           break;
         }
         case 'pins': {

@@ -1,6 +1,8 @@
 import type { StateBackendName } from '../config/state-section.js';
 import { comparePins } from '../inspect/mcp/pins.js';
 import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
+import { openApprovalStore, type ApprovalStoreOptions } from '../state/index.js';
+import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
@@ -17,6 +19,7 @@ export interface StateBackend {
   stops(opts: StopStoreOptions): Promise<StopStore>;
   /** Budget counters: the in-memory ledger over this backend. */
   budgets(opts: SqliteBudgetOptions): BudgetStore;
+  approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
 }
 
 /**
@@ -35,6 +38,7 @@ export function stateBackend(name: StateBackendName, dataDir: string): StateBack
         pins: (opts) => openToolPinStore(dataDir, { ...opts, compare: comparePins }),
         stops: (opts) => openStopStore(dataDir, opts),
         budgets: (opts) => openBudgetStore(dataDir, opts),
+        approvals: (opts) => openApprovalStore(dataDir, opts),
       };
   }
 }

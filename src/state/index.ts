@@ -12,6 +12,8 @@ import type { SqliteRevocationOptions } from './sqlite-revocations.js';
 import type { RevocationStore } from './revocations.js';
 import { SqliteStopStore, type SqliteStopOptions } from './sqlite-stops.js';
 import type { StopStore } from './stops.js';
+import type { ApprovalStore } from './approvals.js';
+import { SqliteApprovalStore, type SqliteApprovalOptions } from './sqlite-approvals.js';
 
 export type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
 export { REVOCATION_KINDS } from './revocations.js';
@@ -50,6 +52,25 @@ export function openRevocationStore(dataDir: string, opts: RevocationStoreOption
 export function openStopStore(dataDir: string, opts: SqliteStopOptions = {}): Promise<StopStore> {
   try {
     return Promise.resolve(SqliteStopStore.open(dataDir, opts));
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+export type { ApprovalDecision, ApprovalDiff, ApprovalEntry, ApprovalStatus, ApprovalStore, GrantScope, NewApproval } from './approvals.js';
+export { approvalDigest } from './approvals.js';
+export type { SqliteApprovalOptions as ApprovalStoreOptions } from './sqlite-approvals.js';
+
+/**
+ * Open the approval store for `dataDir` (the same `state.db`), loaded and, unless
+ * `watch: false`, watching for decisions other processes write.
+ *
+ * @example
+ * const approvals = await openApprovalStore(dir, { pollMs: 100 });
+ */
+export function openApprovalStore(dataDir: string, opts: SqliteApprovalOptions = {}): Promise<ApprovalStore> {
+  try {
+    return Promise.resolve(SqliteApprovalStore.open(dataDir, opts));
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }

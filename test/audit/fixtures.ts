@@ -44,6 +44,7 @@ export function makeRecord(i: number, over: Partial<AuditRecord> = {}, base = Da
     tokens_in: null,
     tokens_out: null,
     cost: null,
+    approval_id: null,
     ...over,
   };
 }

@@ -117,7 +117,7 @@ void test('matcher values are checked item by item, with lines', () => {
     "10:14 rules[0].agents[0]: expected a name or a glob like 'support-*' (no spaces); got 'a b'",
     "11:13 rules[0].intent: expected an intent name like ticket.create (letters, digits, '.', '_', ':', '/', '-'); got 'bad intent'",
     "12:11 rules[0].mode: expected one of enforce, report; got 'shadow'",
-    "13:13 rules[0].action: expected one of allow, deny; got 'block'",
+    "13:13 rules[0].action: expected one of allow, deny, approve; got 'block'",
   ]);
 });
 
@@ -211,7 +211,7 @@ void test('the cases file is validated with lines too', () => {
   assert.deepEqual(problems(lines, parse), [
     '7:15 cases[1].identity.agent: missing: this key is required (a string)',
     "8:14 cases[1].request: expected an http:// or https:// URL; got 'ftp://a.test/'",
-    "9:24 cases[1].expect.outcome: expected one of allow, deny; got 'maybe'",
+    "9:24 cases[1].expect.outcome: expected one of allow, deny, approve; got 'maybe'",
     "9:31 cases[1].expect.rul: unknown key 'rul'; allowed keys: outcome, rule, credential, intent, route, would_deny, error",
   ]);
   assert.deepEqual(problems([''], parse), ["1:1 : the file is empty; expected 'cases:' with a list of cases"]);

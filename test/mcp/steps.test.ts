@@ -9,10 +9,10 @@ import { ANSWER_STEPS, CALL_STEPS } from '../../src/mcp/steps/index.js';
 import { recordAnswer } from '../../src/mcp/steps/record-answer.js';
 import { recordCall } from '../../src/mcp/steps/record-call.js';
 
-test('a tool call: record, read, stop, decide, pinned, inspect-args, shell, chain, rate-limit, budget', () => {
+test('a tool call: record, read, stop, decide, pinned, inspect-args, shell, chain, depth, approve, rate-limit, budget', () => {
   assert.deepEqual(
     CALL_STEPS.map((s) => s.name),
-    ['record', 'read', 'stop', 'decide', 'pinned', 'inspect-args', 'shell', 'chain', 'rate-limit', 'budget'],
+    ['record', 'read', 'stop', 'decide', 'pinned', 'inspect-args', 'shell', 'chain', 'depth', 'approve', 'rate-limit', 'budget'],
   );
   assert.equal(CALL_STEPS[0]!.run, recordCall);
 });

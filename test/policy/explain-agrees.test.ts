@@ -36,7 +36,7 @@ function gen(seed: number) {
     tenants: maybe(0.2, () => some(['acme', 'globex', 'ac*'])),
     agents: maybe(0.3, () => some(['bot', 'support-*', '*'])),
     labels: maybe(0.15, () => pick<Record<string, string>>([{ team: 'support' }, { team: 'sales' }, {}])),
-    action: pick(['allow', 'allow', 'deny'] as const),
+    action: pick(['allow', 'allow', 'deny', 'approve'] as const),
     mode: r() < 0.2 ? 'report' : undefined,
     intent: maybe(0.2, () => `intent.${i}`),
   });
@@ -63,7 +63,7 @@ function gen(seed: number) {
 
 void test('explain (all rules, no index) agrees with decide (indexed) on random policies and requests', () => {
   let decisions = 0;
-  const seen = { rule_allow: 0, rule_deny: 0, no_rule_matched: 0, wouldDeny: 0 };
+  const seen = { rule_allow: 0, rule_deny: 0, no_rule_matched: 0, rule_approve: 0, wouldDeny: 0 };
   for (let seed = 1; seed <= 400; seed++) {
     const g = gen(seed);
     const policy = compilePolicy(g.rules, `seed-${seed}`);

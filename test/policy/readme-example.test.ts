@@ -33,6 +33,8 @@ void test('support-bot reads acme repos with the github token injected', () => {
     wouldDeny: [],
     inspect: null,
     profile: { dlp: 'block', injection: 'block' },
+    approval: null,
+    critical: false,
   });
 });
 

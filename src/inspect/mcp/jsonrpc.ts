@@ -158,6 +158,8 @@ export interface McpDenyData {
   reason: string;
   rule: string | null;
   decision_id: string;
+  /** A human approval's id, expiry and diff (state/approval-answer.ts), when one is needed. */
+  approval?: unknown;
 }
 
 /**
@@ -191,6 +193,7 @@ export interface JsonRpcErrorResponse {
  */
 export function jsonRpcDeny(id: JsonRpcId | null, deny: McpDenyData): JsonRpcErrorResponse {
   const data: McpDenyData = { error: deny.error, reason: deny.reason, rule: deny.rule, decision_id: deny.decision_id };
+  if (deny.approval !== undefined) data.approval = deny.approval;
   return jsonRpcError(id, REFUSALS[deny.error].jsonRpc, deny.reason, data);
 }
 

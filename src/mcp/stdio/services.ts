@@ -91,9 +91,19 @@ export async function openStdioServices(
     if (shared === undefined) await rt.close().catch(() => undefined);
     throw err;
   }
+  // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
+  let decisions: Runtime<'approvals'>;
+  try {
+    decisions = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } });
+  } catch (err) {
+    await counted?.close().catch(() => undefined);
+    if (shared === undefined) await rt.close().catch(() => undefined);
+    throw err;
+  }
   const guard = new McpGuard({
     env: () => env,
     pins,
+    approvals: decisions.approvals,
     ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
@@ -105,6 +115,7 @@ export async function openStdioServices(
     pins,
     close: async () => {
       await counted?.close();
+      await decisions.close();
       if (shared === undefined) await rt.close();
     },
   };

@@ -11,6 +11,8 @@ import type { JsonRpcMessage, McpDenyData } from '../../inspect/mcp/jsonrpc.js';
 import type { ToolPinStore } from '../../state/tool-pins.js';
 import type { RateBucketStore } from '../../state/rate-buckets.js';
 import type { BudgetStore } from '../../state/budgets.js';
+import type { ApprovalStore } from '../../state/approvals.js';
+import type { BlastRadius } from '../../state/blast-radius.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
 import type { ToolRecordFacts } from '../tool-record.js';
 import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
@@ -56,6 +58,10 @@ export interface GuardCore {
   track(ch: McpChannel, p: PendingRequest): void;
   /** The session's chain detector, or null when chain detection is off. */
   chainFor(ch: McpChannel, env: McpEnv): ChainDetector | null;
+  /** Human approvals; null: an `approve` tool rule refuses. */
+  readonly approvals: ApprovalStore | null;
+  /** Per-session tool-call depth (blast radius). */
+  readonly blast: BlastRadius;
 }
 
 /** A refusal: the JSON-RPC error's code and text, and the audit record's reason. */
@@ -63,6 +69,8 @@ export interface Refusal {
   error: McpDenyData['error'];
   reason: string;
   audit: string;
+  /** The approval the refusal is about (its id, expiry and diff), for `data.approval`. */
+  approval?: unknown;
 }
 
 /** One tools/call from the client. */
@@ -82,6 +90,8 @@ export interface CallExchange {
   /** What the steps found; recorded with the call. */
   findings: Finding[];
   refusal: Refusal | null;
+  /** The human approval the call met, if it needed one (on its record). */
+  approvalId: string | null;
   /** The operator's stop that refused it (`kill:k3`, stop.ts): the record's and the deny's rule. */
   stoppedBy?: string;
   /** The budget that refused it (its record's `budget`). */

@@ -20,6 +20,8 @@ import { shellArgs } from './shell.js';
 import { chainOfCalls } from './chain.js';
 import { rateLimitTool } from './rate-limit.js';
 import { budgetTool } from './budget.js';
+import { chainDepth } from './depth.js';
+import { approveTool } from './approve.js';
 import { toolList } from './tool-list.js';
 import { scanAnswer } from './scan-answer.js';
 import { redactAnswer } from './redact-answer.js';
@@ -27,7 +29,7 @@ import { stopAnswer, stopCall } from './stop.js';
 import { compose, type NamedStep } from '../../compose.js';
 import type { AnswerExchange, CallExchange } from './exchange.js';
 
-/** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain, count against the rule's rate limit. */
+/** tools/call, client to server: read, decide, refuse a blocked tool, inspect the arguments, watch the session's chain and depth, meet a human approval, count against the rule's rate limit. */
 export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'record', run: recordCall },
   { name: 'read', run: readCall },
@@ -37,6 +39,8 @@ export const CALL_STEPS: readonly NamedStep<CallExchange>[] = [
   { name: 'inspect-args', run: inspectArgs },
   { name: 'shell', run: shellArgs },
   { name: 'chain', run: chainOfCalls },
+  { name: 'depth', run: chainDepth },
+  { name: 'approve', run: approveTool },
   { name: 'rate-limit', run: rateLimitTool },
   { name: 'budget', run: budgetTool },
 ];

@@ -26,13 +26,14 @@ export const recordCall: Step<CallExchange> = async (x, next) => {
       synthesised: true,
       policyVersion: v?.policyVersion,
       budget: x.budget ?? null,
+      approvalId: x.approvalId,
     });
     return;
   }
   guard.track(ch, {
     method: 'tools/call',
     id: x.msg.id,
-    call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings },
+    call: { tool: x.tool!, verdict: v!, decisionId: x.decisionId, findings: x.findings, approvalId: x.approvalId },
     startNs: x.startNs,
     time: new Date().toISOString(),
     bytesIn: meta.bytes,

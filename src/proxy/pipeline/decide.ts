@@ -22,10 +22,13 @@ export function decide(x: Exchange, next: () => Promise<void>): Promise<void> {
   switch (outcome) {
     case 'allow':
       break;
+    // Allowed once a person approves: the approve step (after the body is read) holds or answers 428.
+    case 'approve':
+      break;
     case 'deny':
       throw denial(x, d, method, tunnel);
     default: {
-      // A new outcome (approval is next) does not compile until it is handled here.
+      // A new outcome does not compile until it is handled here.
       const unhandled: never = outcome;
       throw new Rejection('internal_error', `the policy returned an outcome this gate does not handle: ${String(unhandled)}`, d.rule);
     }

@@ -27,6 +27,7 @@ import { openRecord } from './open-record.js';
 import { respond } from './respond.js';
 import { mcpIntake } from './mcp-intake.js';
 import { route } from './route.js';
+import { approve } from './approve.js';
 import { inspectOut } from './inspect-out.js';
 import { rewrite } from './rewrite.js';
 import { govern } from './govern.js';
@@ -55,6 +56,7 @@ export const HTTP_STEPS: readonly S[] = [
   step('open-record', openRecord),
   step('respond', respond),
   step('mcp-intake', mcpIntake),
+  step('approve', approve),
   step('route', route),
   step('inspect-out', inspectOut),
   step('rewrite', rewrite),
@@ -76,6 +78,7 @@ export const WEBSOCKET_STEPS: readonly S[] = [
   step('hold', holdSession),
   step('open-record', openRecord),
   step('respond', respond),
+  step('approve', approve),
   step('handshake', websocketHandshake),
   step('route', route),
   step('inspect-out', inspectOut),
@@ -96,6 +99,7 @@ export const CONNECT_STEPS: readonly S[] = [
   step('intercept', interceptTunnel),
   step('host-checks', hostChecks),
   step('decide', decide),
+  step('approve', approve),
   step('route', route),
   step('open-record', openRecord),
   step('govern', govern),

@@ -5,6 +5,7 @@ import { hasBody } from '../framing-guard.js';
 import type { Exchange } from './exchange.js';
 import { IdentityError } from '../../identity/errors.js';
 import { stoppedBy } from './stop.js';
+import { Rejection } from '../errors-map.js';
 
 /**
  * The error boundary: whatever a later step throws (a refusal from the table in
@@ -21,6 +22,7 @@ export async function refuse(x: Exchange, next: () => Promise<void>): Promise<vo
     if (thrown instanceof IdentityError) x.stoppedBy ??= stoppedBy(thrown);
     openRefusal(x.gate, x);
     const body = { error: f.error, reason: f.reason, rule: f.rule ?? x.decision?.rule ?? null, decision_id: x.decisionId, ...f.details };
+    if (thrown instanceof Rejection && thrown.extra !== null) Object.assign(body, thrown.extra);
     const carrier = x.carrier;
     if (carrier) {
       x.rawStatus = f.status;
