@@ -4,6 +4,7 @@
  */
 import type { CompiledPolicy, CompiledRule } from './compile.js';
 import { buildDecision } from './decision.js';
+import { earliest } from './host-index.js';
 import { prepareFacts, type PreparedFacts } from './matcher.js';
 import type { Decision, RequestFacts, Who } from './types.js';
 
@@ -27,7 +28,7 @@ export function decide(facts: RequestFacts, whoOrPolicy: Who | CompiledPolicy | 
   const f = prepareFacts(facts);
   const lists = policy.byHost.lists(f.host);
   let wouldDeny: string[] | null = null;
-  // Merge the candidate lists by rule position (each is in rule order); inlined, as this is the hot loop.
+  // Merge the candidate lists by rule position (each is in rule order): `earliest` picks the next.
   const at = lists.length > 1 ? new Array<number>(lists.length).fill(0) : null;
   let i = 0;
   let last = -1;
@@ -38,20 +39,13 @@ export function decide(facts: RequestFacts, whoOrPolicy: Who | CompiledPolicy | 
       if (e === undefined) break;
       rule = e.item;
     } else {
-      let best = -1;
-      let bestSeq = Infinity;
-      for (let l = 0; l < lists.length; l++) {
-        const e = lists[l]![at[l]!];
-        if (e !== undefined && e.seq < bestSeq) {
-          best = l;
-          bestSeq = e.seq;
-        }
-      }
+      const best = earliest(lists, at);
       if (best === -1) break;
-      rule = lists[best]![at[best]!++]!.item;
+      const e = lists[best]![at[best]!++]!;
+      rule = e.item;
       // A rule listed under two matching hosts comes up twice in a row: look at it once.
-      if (bestSeq === last) continue;
-      last = bestSeq;
+      if (e.seq === last) continue;
+      last = e.seq;
     }
     if (!matchesAfterHost(rule, f, who)) continue;
     if (rule.mode === 'enforce') return buildDecision(rule, wouldDeny ?? [], policy);

@@ -91,15 +91,7 @@ export function forEachMerged<T>(lists: readonly (readonly IndexEntry<T>[])[], v
   const at = new Array<number>(lists.length).fill(0);
   let last = -1;
   for (;;) {
-    let best = -1;
-    let bestSeq = Infinity;
-    for (let i = 0; i < lists.length; i++) {
-      const e = lists[i]![at[i]!];
-      if (e !== undefined && e.seq < bestSeq) {
-        best = i;
-        bestSeq = e.seq;
-      }
-    }
+    const best = earliest(lists, at);
     if (best === -1) return false;
     const e = lists[best]![at[best]!]!;
     at[best]!++;
@@ -141,4 +133,24 @@ function push<T>(m: Map<string, IndexEntry<T>[]>, k: string, v: IndexEntry<T>): 
 
 function pushOnce<T>(l: IndexEntry<T>[], v: IndexEntry<T>): void {
   if (l[l.length - 1]?.seq !== v.seq) l.push(v);
+}
+
+/**
+ * Which of several insertion-ordered lists holds the next item in insertion order: the
+ * one whose entry at its cursor (`at`) has the lowest `seq`; -1 once all are done.
+ *
+ * @example
+ * earliest([[{ seq: 2, item: 'b' }], [{ seq: 1, item: 'a' }]], [0, 0]); // 1
+ */
+export function earliest<T>(lists: readonly (readonly IndexEntry<T>[])[], at: readonly number[]): number {
+  let best = -1;
+  let bestSeq = Infinity;
+  for (let l = 0; l < lists.length; l++) {
+    const e = lists[l]![at[l]!];
+    if (e !== undefined && e.seq < bestSeq) {
+      best = l;
+      bestSeq = e.seq;
+    }
+  }
+  return best;
 }

@@ -103,6 +103,11 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
   const backend = stateBackend(backendName, dataDir);
   const wanted = new Set<Need>(opts.need);
   const closers: Array<() => Promise<void>> = [];
+  /** A store opened here, closed (in reverse order) by `close`. */
+  const held = <T extends { close(): Promise<void> }>(store: T): T => {
+    closers.push(() => store.close());
+    return store;
+  };
   // Flushed after the rest are closed, whatever the opening order: closing a store must
   // never find the trail it would record to already closed.
   let closeAudit: () => Promise<void> = () => Promise.resolve();
@@ -135,36 +140,21 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
             ...(config ? { maxTtlMs: config.identity.max_ttl } : {}),
           });
           break;
-        case 'revocations': {
-          const store = await backend.revocations(opts.revocations ?? {});
-          out.revocations = store;
-          closers.push(() => store.close());
+        case 'revocations':
+          out.revocations = held(await backend.revocations(opts.revocations ?? {}));
           break;
-        }
-        case 'stops': {
-          const stops = await backend.stops(opts.stops ?? {});
-          out.stops = stops;
-          closers.push(() => stops.close());
+        case 'stops':
+          out.stops = held(await backend.stops(opts.stops ?? {}));
           break;
-        }
-        case 'budgets': {
-          const budgets = backend.budgets(opts.budgets ?? {});
-          out.budgets = budgets;
-          closers.push(() => budgets.close());
+        case 'budgets':
+          out.budgets = held(backend.budgets(opts.budgets ?? {}));
           break;
-        }
-        case 'approvals': {
-          const approvals = await backend.approvals(opts.approvals ?? {});
-          out.approvals = approvals;
-          closers.push(() => approvals.close());
+        case 'approvals':
+          out.approvals = held(await backend.approvals(opts.approvals ?? {}));
           break;
-        }
-        case 'pins': {
-          const pins = backend.pins(opts.pins ?? {});
-          out.pins = pins;
-          closers.push(() => pins.close());
+        case 'pins':
+          out.pins = held(backend.pins(opts.pins ?? {}));
           break;
-        }
         case 'auditWriter': {
           const c = opts.audit?.config ?? config;
           if (c === null || opts.logger === undefined) throw new TypeError('openRuntime: the audit writer needs a loaded config and a logger');

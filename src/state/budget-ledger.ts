@@ -124,6 +124,9 @@ export class BudgetLedger implements BudgetStore {
         if (refused === null) continue;
       }
       if (ask.budget.pause && h.pausedAt === null) {
+        // The pause is written at once: so is what led to it, so `sluice budget show` in
+        // another process reads the counts the pause was decided on.
+        this.#writeBatch(h);
         h.pausedAt = now;
         h.pausedMetric = refused.metric;
         this.backing.pause(h.account, now, refused.metric);
@@ -178,13 +181,13 @@ export class BudgetLedger implements BudgetStore {
     }
   }
 
-  /** Write one batch (at most `batchSize` accounts); true when more are left. */
-  #writeBatch(): boolean {
-    const batch = this.#rolled.splice(0, this.#batchSize);
+  /** Write one batch (at most `batchSize` accounts, or only account `only` if it has unwritten charges); true when more are left. */
+  #writeBatch(only?: Held): boolean {
+    const batch = only === undefined ? this.#rolled.splice(0, this.#batchSize) : [];
     const dirty: Held[] = [];
-    for (const h of this.#dirty) {
+    for (const h of only === undefined ? this.#dirty : [only]) {
       if (batch.length >= this.#batchSize) break;
-      this.#dirty.delete(h);
+      if (!this.#dirty.delete(h)) continue;
       dirty.push(h);
       batch.push({ account: h.account, windowStart: h.windowStart, delta: h.pending, startedAt: h.startWritten ? null : (h.startedAt ?? this.#now()) });
       h.pending = zeroCounts();

@@ -176,7 +176,7 @@ void test('compilePolicy refuses what the config schema refuses, naming the rule
     [[{ id: 'r', respond: { status: 200 }, route: 'x' }], /cannot go with 'route' or 'credential'/],
     [
       [{ id: 'c', credential: { secret: 's', query: 'k', header: 'h', value: '{{secret}}' } }],
-      /exactly one injection form \(header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac\); got header and query/,
+      /exactly one injection form \(header, basic, query, placeholder, oauth2, token_exchange, jwt, gcp, hmac, aws_sigv4\); got header and query/,
     ],
     [[{ id: 'v', credential: { secret: 's', header: 'h', value: 'no template' } }], /\{\{secret\}\}/],
     [[{ id: 'p', ports: ['9-1'] }], /rule p: range '9-1' runs backwards/],

@@ -175,3 +175,19 @@ test('an unquoted name that is called, indexed or typed is an expression in code
   assert.ok(isCodeExpression('kdfInputToBytes', '(', ' = ') && isCodeExpression('z.ZodOptional', '<', ': '));
   assert.ok(!isCodeExpression('kdfInputToBytes', '(', ": '") && !isCodeExpression('Kx9mQ2', '(', '=') && !isCodeExpression('userPass', ',', ': '));
 });
+
+test('names with short numbers are code where code marks them: called (toUint8Array), or reached with ?. (optional chaining)', () => {
+  // found on the AWS SDK's own source (bench/detection source-push): an HMAC class and a client's config
+  const code = [
+    'constructor(secret) { if (secret) { this.secret = toUint8Array(secret); } }',
+    'const sessionAuth = { disableSessionAuth: config?.disableS3ExpressSessionAuth ?? loadNodeConfig(NODE_OPTIONS) };',
+    'const opts = { token: session?.credentials?.sessionToken2 };',
+  ].join('\n');
+  assert.deepEqual(blocked(code, 'application/javascript'), []);
+  assert.ok(isCodeExpression('toUint8Array', '(', ' = ') && isCodeExpression('hash.sha256', '(', ': '));
+  // still values: a literal (quoted), a random run called, a random run after `?.` is not a chain of words
+  assert.deepEqual(blocked(`this.secret = "${fk(24)}";`, 'application/javascript'), ['generic_secret']);
+  assert.ok(!isCodeExpression('q7Vd2mXr9LkP4sTbW8yZ', '(', ' = '));
+  assert.ok(!looksLikeCode('config?.q7Vd2mXr9LkP4sTbW8yZ1nHc'));
+  assert.deepEqual(blocked(`const auth = { Auth: x?.q7Vd2mXr9LkP4sTbW8yZ1nHc6Jf3 };`, 'application/javascript'), ['generic_token']);
+});

@@ -33,10 +33,23 @@ const OPTION_NAME = /^--?[a-z]{2,}(?:(?:-|\u2010|\xe2\x80\x90)[a-z]{2,})*(?:-|\u
 const RESOURCE_PATH = /^[a-z][a-z0-9_-]*(?:\/[a-z0-9][a-z0-9._-]*){2,}\/?$/;
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:/;
 
-/** A member chain (`a.b.c`) of identifiers, each made of words. */
+/**
+ * As WORDS, but a word may carry a short number (`toUint8Array`, `disableS3Express`,
+ * `sha256`): only for names the code around them already marks as code (called or
+ * indexed right after, or reached with `?.`), where a digit no longer hints at a key.
+ */
+const WORDS_NUMBERED = /^[_$]*(?:(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}(?![a-z])|[A-Z](?=[0-9]))(?:[0-9]{1,3}(?![0-9]))?_?)+$/;
+
+/**
+ * A member chain (`a.b.c`) of identifiers, each made of words; with JavaScript's
+ * optional chaining (`config?.disableS3Express`: no key material holds `?.`), words
+ * with short numbers too.
+ */
 export function isMemberChain(v: string): boolean {
-  const parts = v.split('.');
-  return parts.length >= 2 && parts.every((p) => IDENT.test(p) && WORDS.test(p));
+  const optional = v.includes('?.');
+  const parts = v.split(optional ? /\??\./ : '.');
+  const words = optional ? WORDS_NUMBERED : WORDS;
+  return parts.length >= 2 && parts.every((p) => IDENT.test(p) && words.test(p));
 }
 
 /** A word a person wrote: letters with a vowel and no run of five consonants, or a short acronym (`UTF`, `DNS`). */
@@ -112,11 +125,12 @@ export function isEncodedText(v: string): boolean {
  *
  * @example
  * isCodeExpression('kdfInputToBytes', '(', '= ') // true
+ * isCodeExpression('toUint8Array', '(', ' = ') // true: a word may carry a short number here
  * isCodeExpression('Kx9mQ2', '(', '=') // false: not made of words
  */
 export function isCodeExpression(v: string, next: string, before: string): boolean {
   if (!/^[([<]/.test(next) || /["'`]$/.test(before)) return false;
-  const parts = v.split('.');
+  const parts = v.split(/\??\./);
   const last = parts[parts.length - 1] ?? '';
-  return parts.every((p) => IDENT.test(p)) && WORDS.test(last);
+  return parts.every((p) => IDENT.test(p)) && WORDS_NUMBERED.test(last);
 }
