@@ -182,11 +182,14 @@ test('names with short numbers are code where code marks them: called (toUint8Ar
     'constructor(secret) { if (secret) { this.secret = toUint8Array(secret); } }',
     'const sessionAuth = { disableSessionAuth: config?.disableS3ExpressSessionAuth ?? loadNodeConfig(NODE_OPTIONS) };',
     'const opts = { token: session?.credentials?.sessionToken2 };',
+    'exports.SignatureV4SignWithCredentials = SignatureV4SignWithCredentials;',
   ].join('\n');
   assert.deepEqual(blocked(code, 'application/javascript'), []);
   assert.ok(isCodeExpression('toUint8Array', '(', ' = ') && isCodeExpression('hash.sha256', '(', ': '));
   // still values: a literal (quoted), a random run called, a random run after `?.` is not a chain of words
   assert.deepEqual(blocked(`this.secret = "${fk(24)}";`, 'application/javascript'), ['generic_secret']);
+  // a value that only ends like its name is still one
+  assert.deepEqual(blocked(`exports.SignWithCredentials = ${fk(24)}Credentials;`, 'application/javascript'), ['generic_token']);
   assert.ok(!isCodeExpression('q7Vd2mXr9LkP4sTbW8yZ', '(', ' = '));
   assert.ok(!looksLikeCode('config?.q7Vd2mXr9LkP4sTbW8yZ1nHc'));
   assert.deepEqual(blocked(`const auth = { Auth: x?.q7Vd2mXr9LkP4sTbW8yZ1nHc6Jf3 };`, 'application/javascript'), ['generic_token']);

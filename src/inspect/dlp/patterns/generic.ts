@@ -26,9 +26,27 @@ function expression(m: RegExpExecArray, v: string): boolean {
   return isCodeExpression(v, m.input.slice(end, end + 1), m[0].slice(0, m[0].length - v.length));
 }
 
+/**
+ * The value repeats the name of its own field, as code re-exports a binding
+ * (`exports.SignatureV4SignWithCredentials = SignatureV4SignWithCredentials`): the match
+ * starts at the keyword, so the name is the text before it plus the keyword.
+ */
+function repeatsName(m: RegExpExecArray, v: string): boolean {
+  const key = /^[A-Za-z_-]+/.exec(m[0])?.[0] ?? '';
+  if (key.length === 0 || v.length > 200 || !v.endsWith(key)) return false;
+  const head = v.length - key.length;
+  return m.index >= head && m.input.slice(m.index - head, m.index) === v.slice(0, head);
+}
+
 /** Not key material whatever its entropy: code, percent-encoded words, a sample typed by hand, an expired JWT. */
 const notKeyMaterial = (m: RegExpExecArray, v: string): boolean =>
-  isPlaceholder(v) || looksLikeCode(v) || expression(m, v) || isEncodedText(v) || looksHandTyped(v) || (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
+  isPlaceholder(v) ||
+  looksLikeCode(v) ||
+  expression(m, v) ||
+  repeatsName(m, v) ||
+  isEncodedText(v) ||
+  looksHandTyped(v) ||
+  (v.startsWith('eyJ') && jwtExpired(wholeJwt(m, v)));
 
 /** `<name><sep><value>`: JSON, YAML, env, form, header (`name: value`) and code assignments. */
 const SEP = String.raw`["']?\s{0,3}(?::|=|=>|:=)\s{0,3}["']?`;
