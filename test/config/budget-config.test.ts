@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { CONFIG_FILE, configProblems } from '../helpers/config-problems.js';
 
-const FILE = '/etc/sluice/sluice.yaml';
+const FILE = CONFIG_FILE;
 
-/** `line:col path: message` for every problem. */
-function problems(lines: string[]): string[] {
-  try {
-    parseConfig(lines.join('\n'), FILE);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
-  }
-  return assert.fail('expected a ConfigError');
-}
+const problems = configProblems;
 
 void test('budgets and llm load with windows, durations and defaults', () => {
   const { config } = parseConfig(

@@ -1,23 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { CONFIG_FILE, configProblems } from '../helpers/config-problems.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { decideTool } from '../../src/policy/decide-tool.js';
 import { mcpServerFor } from '../../src/policy/mcp-servers.js';
 
-const FILE = '/etc/sluice/sluice.yaml';
+const FILE = CONFIG_FILE;
 
-/** `line:col path: message` for every problem, so a failing test shows the whole list. */
-function problems(lines: string[]): string[] {
-  try {
-    parseConfig(lines.join('\n'), FILE);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
-  }
-  return assert.fail('expected a ConfigError');
-}
+const problems = configProblems;
 
 const CLASH = "belongs on the MCP server's HTTP rule, which carries host and credential";
 

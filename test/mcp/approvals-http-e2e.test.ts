@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { sluice } from '../helpers/cli.js';
 import { waitFor } from '../helpers/cli-e2e.js';
+import { mcpGateConfig } from '../helpers/mcp-http-gate.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
 import { refusedWith } from '../helpers/mcp-stdio.js';
@@ -20,16 +21,8 @@ describe('MCP over HTTP: tool calls held for a human approval', () => {
   let g: TestGate;
   before(async () => {
     server = await startMcpHttp();
-    g = await startTestGate(`
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: delete-held
+    g = await startTestGate(
+      mcpGateConfig(`  - id: delete-held
     action: approve
     approval: { approvers: [alice], mode: hold }
     mcp: { tools: [tickets.delete] }
@@ -37,7 +30,8 @@ rules:
     mcp: { tools: ['**'] }
 approvals:
   hold: 20s
-`);
+`),
+    );
   });
   after(async () => {
     await g.close();

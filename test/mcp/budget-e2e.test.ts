@@ -6,21 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import { connectThroughGate, mcpGateConfig } from '../helpers/mcp-http-gate.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
-
-async function connect(g: TestGate, url: string, token: string): Promise<Client> {
-  const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}` });
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
-  });
-  const client = new Client({ name: 'sluice-budget-test', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
 
 type RpcError = Error & { code?: number; data?: { error: string; reason: string; rule: string; decision_id: string } };
 
@@ -29,16 +17,8 @@ describe('budgets on MCP tool calls', () => {
   let g: TestGate;
   before(async () => {
     server = await startMcpHttp();
-    g = await startTestGate(`
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: create
+    g = await startTestGate(
+      mcpGateConfig(`  - id: create
     mcp: { tools: [tickets.create] }
     effect: write
   - id: delete
@@ -46,7 +26,8 @@ rules:
 budgets:
   one-write: { per: session, writes: 1 }
   two-deletes: { per: session, calls: 2, rules: [delete] }
-`);
+`),
+    );
   });
   after(async () => {
     await g.close();
@@ -55,7 +36,7 @@ budgets:
 
   test('the second write is refused budget_exhausted; the calls of a budget naming the rule are counted', async () => {
     const url = `http://mcp.test:${server.port}/mcp`;
-    const client = await connect(g, url, await g.mint({ session: 'mcp-budget' }));
+    const client = await connectThroughGate(g, url, await g.mint({ session: 'mcp-budget' }));
     try {
       await client.callTool({ name: 'tickets.create', arguments: { title: 'first' } });
       const before = server.calls.length;

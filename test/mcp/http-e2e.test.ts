@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import type { AuditRecord } from '../../src/audit/fields.js';
+import { connectThroughGate, mcpGateConfig } from '../helpers/mcp-http-gate.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
 import { defaultTools } from '../helpers/mcp-tools.js';
@@ -14,34 +13,10 @@ import { comparePins } from '../../src/inspect/mcp/pins.js';
 
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase().slice(0, 16)}`;
 
-async function connect(g: TestGate, url: string, token = g.token): Promise<Client> {
-  const dispatcher = new ProxyAgent({
-    uri: g.url,
-    proxyTunnel: url.startsWith('https:'),
-    token: `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`,
-    requestTls: { ca: g.caPem },
-  });
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
-  });
-  const client = new Client({ name: 'sluice-test-client', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
-
 /** A gate that routes mcp.test to loopback and lets every tool through (the tests are about what inspection does). */
-const GATE_CONFIG = `
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: all-tools
+const GATE_CONFIG = mcpGateConfig(`  - id: all-tools
     mcp: { tools: ['**'] }
-`;
+`);
 
 function toolRecords(g: TestGate): AuditRecord[] {
   return g.audit.records.filter((r) => r.protocol === 'mcp');
@@ -60,7 +35,7 @@ describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
   });
 
   test('tools list and call pass, and each call is one audit record with server and tool', async () => {
-    const client = await connect(g, `http://mcp.test:${server.port}/mcp`);
+    const client = await connectThroughGate(g, `http://mcp.test:${server.port}/mcp`);
     try {
       const list = await client.listTools();
       assert.ok(list.tools.some((t) => t.name === 'tickets.create'));
@@ -79,7 +54,7 @@ describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
   });
 
   test('a secret in a tool argument is refused with a JSON-RPC error and never reaches the server', async () => {
-    const client = await connect(g, `http://mcp.test:${server.port}/mcp`);
+    const client = await connectThroughGate(g, `http://mcp.test:${server.port}/mcp`);
     try {
       const before = server.calls.length;
       await assert.rejects(
@@ -156,7 +131,7 @@ describe('MCP over Streamable HTTP through the gate (plain HTTP)', () => {
   });
 
   test('an injected tool result is replaced by a JSON-RPC error', async () => {
-    const client = await connect(g, `http://mcp.test:${server.port}/mcp`);
+    const client = await connectThroughGate(g, `http://mcp.test:${server.port}/mcp`);
     try {
       await assert.rejects(client.callTool({ name: 'web.fetch', arguments: { url: 'https://example.com' } }), (err: Error & { data?: { error?: string } }) => {
         assert.equal(err.data?.error, 'injection_blocked');
@@ -182,7 +157,7 @@ describe('MCP over Streamable HTTPS, intercepted by the gate', () => {
 
   test('a poisoned tool is withheld, and a changed tool description is withheld and refused until an operator accepts it', async () => {
     const url = `https://mcp.test:${server.port}/mcp`;
-    const first = await connect(g, url);
+    const first = await connectThroughGate(g, url);
     try {
       const names = (await first.listTools()).tools.map((t) => t.name);
       assert.ok(names.includes('tickets.create'));
@@ -198,7 +173,7 @@ describe('MCP over Streamable HTTPS, intercepted by the gate', () => {
       inputSchema: { type: 'object' },
     });
     server.setTools(changed);
-    const second = await connect(g, url);
+    const second = await connectThroughGate(g, url);
     try {
       const names = (await second.listTools()).tools.map((t) => t.name);
       assert.ok(!names.includes('tickets.create'), 'the changed tool is withheld');
@@ -235,7 +210,7 @@ describe('MCP over Streamable HTTPS, intercepted by the gate', () => {
     } finally {
       await pins.close();
     }
-    const third = await connect(g, url);
+    const third = await connectThroughGate(g, url);
     try {
       assert.ok((await third.listTools()).tools.some((t) => t.name === 'tickets.create'));
       assert.match(JSON.stringify((await third.callTool({ name: 'tickets.create', arguments: { title: 'c' } })).content), /ok tickets.create/);

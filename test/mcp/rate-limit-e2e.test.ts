@@ -5,42 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import { connectThroughGate, mcpGateConfig } from '../helpers/mcp-http-gate.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
-
-async function connect(g: TestGate, url: string, token: string): Promise<Client> {
-  const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}` });
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
-  });
-  const client = new Client({ name: 'sluice-rate-test', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
 
 describe('rate limits on MCP tool rules', () => {
   let server: McpHttpServer;
   let g: TestGate;
   before(async () => {
     server = await startMcpHttp();
-    g = await startTestGate(`
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: create-twice
+    g = await startTestGate(
+      mcpGateConfig(`  - id: create-twice
     mcp: { tools: [tickets.create] }
     rate_limit: { requests: 2, per: 1h }
   - id: other-tools
     mcp: { tools: ['**'] }
-`);
+`),
+    );
   });
   after(async () => {
     await g.close();
@@ -49,7 +30,7 @@ rules:
 
   test('the third tickets.create is refused rate_limited; another tool and another identity pass', async () => {
     const url = `http://mcp.test:${server.port}/mcp`;
-    const client = await connect(g, url, await g.mint({ session: 'tools-1' }));
+    const client = await connectThroughGate(g, url, await g.mint({ session: 'tools-1' }));
     try {
       for (let i = 0; i < 2; i++) await client.callTool({ name: 'tickets.create', arguments: { title: `t${i}` } });
       const before = server.calls.length;
@@ -79,7 +60,7 @@ rules:
     } finally {
       await client.close();
     }
-    const second = await connect(g, url, await g.mint({ session: 'tools-2' }));
+    const second = await connectThroughGate(g, url, await g.mint({ session: 'tools-2' }));
     try {
       await second.callTool({ name: 'tickets.create', arguments: { title: 'other identity' } });
     } finally {
