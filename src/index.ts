@@ -26,7 +26,7 @@ import type { configSchema, LoadedConfig } from './config/index.js';
 import { ensureMasterKey } from './credentials/index.js';
 import { ensureTokenKeys, PROXY_USER } from './identity/index.js';
 import { createLogger } from './logger.js';
-import { compilePolicy } from './policy/index.js';
+import { compileConfigPolicy } from './policy/compile.js';
 import type { CompiledPolicy } from './policy/index.js';
 import { Gate } from './proxy/index.js';
 import { CA_CERT_FILE, createCa, loadCa, writeCa } from './tls/index.js';
@@ -81,8 +81,8 @@ export async function loadConfig(source: string | ConfigInput, opts: { dir?: str
  * decide({ scheme: 'https', host: 'api.github.com', port: 443, method: 'GET', path: '/user' }, null, policy).outcome; // 'allow' | 'deny'
  */
 export function policyFromConfig(loaded: LoadedConfig): CompiledPolicy {
-  const c = loaded.config;
-  return compilePolicy(c.rules, loaded.version, c.routes, c.mcp);
+  // As the gate compiles it: approvals' roles, blast radius and the inspection defaults included.
+  return compileConfigPolicy(loaded.config, loaded.version);
 }
 
 export interface StartGateOptions {

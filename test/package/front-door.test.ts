@@ -146,6 +146,18 @@ describe("the front door, imported as 'sluice'", () => {
     assert.equal(rec?.outcome, 'deny');
   });
 
+  test('policyFromConfig compiles what the gate compiles: an approve rule naming approver roles', async () => {
+    const cfg = {
+      version: 1,
+      rules: [{ id: 'ask-ops', hosts: ['api.upstream.test'], methods: ['DELETE'], action: 'approve', approval: { roles: ['ops'] } }],
+      approvals: { roles: { ops: ['alice'] } },
+    } as unknown as ConfigInput;
+    const policy = policyFromConfig(await loadConfig(cfg, { dir }));
+    const d = decide({ scheme: 'http', host: 'api.upstream.test', port: 80, method: 'DELETE', path: '/x' }, who, policy);
+    assert.equal(d.outcome, 'approve');
+    assert.equal(d.rule, 'ask-ops');
+  });
+
   test('explain() gives the decide() answer and says why each earlier rule did not match', async () => {
     const policy = policyFromConfig(await loadConfig(config, { dir }));
     const facts: RequestFacts = { scheme: 'http', host: 'api.upstream.test', port: 80, method: 'POST', path: '/hello' };
