@@ -13,21 +13,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
+import { mcpGateConfig } from '../helpers/mcp-http-gate.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
 
 /** tickets.delete is denied (no rule allows it); tickets.create is allowed. */
-const CONFIG = `
-dns:
-  hosts:
-    mcp.test: 127.0.0.1
-network:
-  allow_private: [127.0.0.1/32]
-rules:
-  - id: mcp-host
-    hosts: [mcp.test]
-  - id: some-tools
+const CONFIG = mcpGateConfig(`  - id: some-tools
     mcp: { tools: ['tickets.create', 'web.fetch'] }
-`;
+`);
 
 const DEEP = `${'['.repeat(100)}${']'.repeat(100)}`;
 
