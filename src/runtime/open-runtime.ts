@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { buildAuditTrail } from '../audit/trail-from-config.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { StateBackendName } from '../config/state-section.js';
+import type { StateBackendName, StateConfig } from '../config/state-section.js';
 import { FileSecretStore } from '../credentials/file-store.js';
 import { loadVerifyKey } from '../identity/keys.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
@@ -99,8 +99,9 @@ export type Runtime<N extends Need> = Pick<Services, Extract<N, keyof Services>>
 export async function openRuntime<N extends Need>(from: RuntimeSource, opts: RuntimeOptions<N>): Promise<Runtime<N>> {
   const config = 'config' in from ? from.config : null;
   const dataDir = config?.data_dir ?? ('dataDir' in from ? from.dataDir : '');
-  const backendName: StateBackendName = config?.state.backend ?? 'sqlite';
-  const backend = stateBackend(backendName, dataDir);
+  const state: StateConfig = config?.state ?? { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' };
+  const backendName: StateBackendName = state.backend;
+  const backend = stateBackend(state, dataDir);
   const wanted = new Set<Need>(opts.need);
   const closers: Array<() => Promise<void>> = [];
   /** A store opened here, closed (in reverse order) by `close`. */
@@ -147,13 +148,13 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           out.stops = held(await backend.stops(opts.stops ?? {}));
           break;
         case 'budgets':
-          out.budgets = held(backend.budgets(opts.budgets ?? {}));
+          out.budgets = held(await backend.budgets(opts.budgets ?? {}));
           break;
         case 'approvals':
           out.approvals = held(await backend.approvals(opts.approvals ?? {}));
           break;
         case 'pins':
-          out.pins = held(backend.pins(opts.pins ?? {}));
+          out.pins = held(await backend.pins(opts.pins ?? {}));
           break;
         case 'auditWriter': {
           const c = opts.audit?.config ?? config;
