@@ -16,6 +16,7 @@ import { recordOnClose } from './record-on-close.js';
 import { recordAtEnd } from './record-at-end.js';
 import { refuse } from './refuse.js';
 import { identify } from './identify.js';
+import { forensics } from './forensics.js';
 import { classify } from './classify.js';
 import { stop } from './stop.js';
 import { hostChecks } from './host-checks.js';
@@ -48,6 +49,7 @@ export const HTTP_STEPS: readonly S[] = [
   step('record', recordOnClose),
   step('refuse', refuse),
   step('identify', identify),
+  step('forensics', forensics),
   step('classify', classify),
   step('stop', stop),
   step('host-checks', hostChecks),
