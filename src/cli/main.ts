@@ -26,6 +26,7 @@ const COMMANDS = new Set([
   'mcp',
   'status',
   'replay',
+  'forensics',
 ]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
@@ -55,6 +56,7 @@ commands:
   explain show how the policy decides one request, rule by rule
   audit   tail or query the audit trail
   replay  decide the recorded requests under a candidate policy: what would change
+  forensics  keep one session's full exchanges (redacted) for incident review
   mcp     run a stdio MCP server behind the gate; accept changed tool definitions
 
 'sluice <command> --help' for a command's options.`;
