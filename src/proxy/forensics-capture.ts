@@ -75,7 +75,9 @@ export function captureExchange(x: Exchange, dir: string): void {
   const res = x.res;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (!DROPPED.has(k) && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  const url = req.url ?? '';
+  // An intercepted request's target is origin-form: say which origin it went to.
+  const target = req.url ?? '';
+  const url = target.startsWith('/') && x.tunnel !== undefined ? `https://${headers.host ?? ''}${target}` : target;
   const method = req.method ?? '';
   const sent = new Kept();
   const got = new Kept();
@@ -107,7 +109,7 @@ export function captureExchange(x: Exchange, dir: string): void {
       agent: p.agent,
       tenant: p.tenant,
       outcome: x.outcome ?? null,
-      reason: x.reason ?? null,
+      reason: x.reason ?? x.decision?.reason ?? null,
       rule: x.decision?.rule ?? null,
       request: {
         method,

@@ -138,6 +138,8 @@ tls:
     assert.equal(upload.request.headers['proxy-authorization'], undefined, 'the gate token is not kept');
     const echo = kept.find((e) => e.request.url.endsWith('/echo'))!;
     assert.equal(echo.rule, 'files');
+    assert.equal(echo.request.url, `https://files.upstream.test:${tls.port}/echo`);
+    assert.equal(upload.reason, 'rule_allow');
     assert.equal(echo.response.status, 200);
     assert.match(echo.response.body, /"method":"GET"/, 'the response body as the agent got it');
     assert.equal(echo.request.headers.authorization, undefined, 'what the agent sent had no credential');
