@@ -38,11 +38,7 @@ export const DEFAULT_REPLAY_LIMIT = 1_000_000;
  * const r = replayPolicy(runtime.audit.reader, await loadConfig('new.yaml'), { current: loaded, since: new Date(Date.now() - 86_400_000) });
  * r.counts.newly_denied; // 2
  */
-export function replayPolicy(
-  reader: { query(filter?: AuditFilter): AuditRecord[] },
-  candidate: ReplayConfig,
-  opts: ReplayOptions,
-): PolicyReplay {
+export function replayPolicy(reader: { query(filter?: AuditFilter): AuditRecord[] }, candidate: ReplayConfig, opts: ReplayOptions): PolicyReplay {
   const limit = opts.limit ?? DEFAULT_REPLAY_LIMIT;
   const records = reader.query({
     ...(opts.since ? { since: opts.since } : {}),

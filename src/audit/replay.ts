@@ -189,7 +189,13 @@ function verdictFor(r: AuditRecord, who: Who | null, policy: CompiledPolicy): Re
   if (r.findings.some((f) => f.location === 'host' || f.location.startsWith('url'))) {
     return 'its host or path was redacted in the record (a DLP finding in the URL), so the request cannot be decided again';
   }
-  const facts: RequestFacts = { scheme: r.scheme === 'https' || r.scheme === 'wss' ? 'https' : 'http', host: r.host, port: r.port, method: r.method, path: r.path };
+  const facts: RequestFacts = {
+    scheme: r.scheme === 'https' || r.scheme === 'wss' ? 'https' : 'http',
+    host: r.host,
+    port: r.port,
+    method: r.method,
+    path: r.path,
+  };
   const d = decide(facts, who, policy);
   const hidden = labelRuleBefore(facts, who, policy, d.rule);
   if (hidden !== null) return `rule ${hidden} matches on identity labels, which records do not keep, and could decide it`;

@@ -33,7 +33,10 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`sluice: no audit database at ${reader.file}\n`);
       return 1;
     }
-    const slo = computeSlo(reader.query({ since, order: 'asc', limit: 1_000_000 }), rt.revocations.list(), { now, ...(idleMs === undefined ? {} : { idleMs }) });
+    const slo = computeSlo(reader.query({ since, order: 'asc', limit: 1_000_000 }), rt.revocations.list(), {
+      now,
+      ...(idleMs === undefined ? {} : { idleMs }),
+    });
     process.stdout.write(values.json ? `${JSON.stringify(slo, null, 2)}\n` : formatSlo(slo, since));
     return EXIT.ok;
   } finally {
@@ -57,7 +60,9 @@ export function formatSlo(s: SloReport, since: Date): string {
     `containment time:     ${c.with_findings} session(s) with findings, ${c.contained} contained: p50 ${sec(c.p50_ms)}, p95 ${sec(c.p95_ms)}, max ${sec(c.max_ms)}; ${c.uncontained} not revoked`,
   ];
   for (const x of c.sessions) {
-    lines.push(`  ${x.tenant ?? '-'}/${x.agent ?? '-'} ${x.session}: ${x.first_finding_what} at ${x.first_finding}, ${x.revoked_at === null ? 'not revoked' : `revoked after ${sec(x.containment_ms)}`}`);
+    lines.push(
+      `  ${x.tenant ?? '-'}/${x.agent ?? '-'} ${x.session}: ${x.first_finding_what} at ${x.first_finding}, ${x.revoked_at === null ? 'not revoked' : `revoked after ${sec(x.containment_ms)}`}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -278,7 +278,18 @@ export class Gate {
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
       broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker, approvals, forensics });
+      const gate = new Gate(opts, state, {
+        pools,
+        trust,
+        runtime,
+        ownRuntime: opts.runtime === undefined,
+        secrets,
+        stops,
+        budgets,
+        broker,
+        approvals,
+        forensics,
+      });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {

@@ -34,7 +34,11 @@ function rec(over: Partial<AuditRecord> & { who?: RecordWho | null } = {}): Audi
 }
 
 const read: RuleSpec = { id: 'read', hosts: ['api.example.com'] };
-const cred = (secret: string): RuleSpec => ({ id: 'read', hosts: ['api.example.com'], credential: { secret, header: 'authorization', value: 'Bearer {{secret}}' } });
+const cred = (secret: string): RuleSpec => ({
+  id: 'read',
+  hosts: ['api.example.com'],
+  credential: { secret, header: 'authorization', value: 'Bearer {{secret}}' },
+});
 
 void test('unchanged: the same rules decide the same', () => {
   assert.equal(replayRecord(rec(), policy([read]), policy([read])).class, 'unchanged');
@@ -50,7 +54,11 @@ void test('newly_denied: a deny rule in front; old and new verdicts name their r
 });
 
 void test('newly_allowed: a request no rule allowed is allowed by the candidate', () => {
-  const e = replayRecord(rec({ host: 'new.example.com', outcome: 'deny', reason: 'no_rule_matched', rule: 'default-deny' }), policy([read]), policy([read, { id: 'new', hosts: ['new.example.com'] }]));
+  const e = replayRecord(
+    rec({ host: 'new.example.com', outcome: 'deny', reason: 'no_rule_matched', rule: 'default-deny' }),
+    policy([read]),
+    policy([read, { id: 'new', hosts: ['new.example.com'] }]),
+  );
   assert.equal(e.class, 'newly_allowed');
   assert.equal(e.old?.rule, 'default-deny');
   assert.equal(e.new?.rule, 'new');
@@ -79,7 +87,10 @@ void test('rule_changed: the same answer from another rule is not a change of an
   const e = replayRecord(rec(), policy([read]), policy([{ id: 'read-all', hosts: ['*.example.com'] }]));
   assert.equal(e.class, 'rule_changed');
   // Two denies from different rules: the request is refused either way.
-  assert.equal(classify({ outcome: 'deny', rule: 'a', credential: null, route: null }, { outcome: 'deny', rule: 'b', credential: null, route: null }), 'rule_changed');
+  assert.equal(
+    classify({ outcome: 'deny', rule: 'a', credential: null, route: null }, { outcome: 'deny', rule: 'b', credential: null, route: null }),
+    'rule_changed',
+  );
 });
 
 void test('not_replayed: refused before the policy, listed with the reason', () => {
@@ -108,7 +119,10 @@ void test('undecidable: a labels rule that could decide, an argument condition, 
   const t = replayRecord(toolRec, policy([fs]), policy([fsArgs, fs]));
   assert.equal(t.class, 'undecidable');
   assert.match(t.note ?? '', /arguments/);
-  assert.equal(replayRecord(toolRec, policy([fs]), policy([{ id: 'no-fs', action: 'deny', mcp: { servers: ['mcp.example.com'], tools: ['fs.read'] } }, fs])).class, 'newly_denied');
+  assert.equal(
+    replayRecord(toolRec, policy([fs]), policy([{ id: 'no-fs', action: 'deny', mcp: { servers: ['mcp.example.com'], tools: ['fs.read'] } }, fs])).class,
+    'newly_denied',
+  );
 
   const redacted = rec({ outcome: 'deny', reason: 'dlp_blocked', findings: [{ type: 'aws_key', location: 'url.path', action: 'block' }] });
   assert.equal(replayRecord(redacted, policy([read]), policy([read])).class, 'undecidable');

@@ -24,7 +24,14 @@ function rec(session: string, s: number, over: Partial<AuditRecord> = {}): Audit
     ...over,
   });
 }
-const revoked = (kind: 'session' | 'agent', value: string, s: number): RevocationEntry => ({ id: String(++n), kind, value, tenant: null, reason: null, revokedAt: T0 + s * 1000 });
+const revoked = (kind: 'session' | 'agent', value: string, s: number): RevocationEntry => ({
+  id: String(++n),
+  kind,
+  value,
+  tenant: null,
+  reason: null,
+  revokedAt: T0 + s * 1000,
+});
 
 void test('safe completion rate: finished sessions without a breach refusal, over finished sessions', () => {
   const records = [

@@ -111,7 +111,12 @@ tls:
     assert.match(on.stdout, /^forensics on: ses_incident since \S+, until \S+ \(reason: INC-7\)$/m);
     // The gate picks the entry up within its poll: probe until a first exchange is kept.
     const api = `http://api.upstream.test:${plain.port}`;
-    await waitFor('the gate to keep a probe', async () => ((await curl('ses_incident', 'GET', `${api}/probe`)) && (await show('ses_incident')).length > 0 ? true : undefined), 10_000, 100);
+    await waitFor(
+      'the gate to keep a probe',
+      async () => ((await curl('ses_incident', 'GET', `${api}/probe`)) && (await show('ses_incident')).length > 0 ? true : undefined),
+      10_000,
+      100,
+    );
 
     assert.equal(await curl('ses_incident', 'POST', `${api}/upload`, `note: key=${CANARY} end`), 200);
     assert.equal(await curl('ses_incident', 'GET', `https://files.upstream.test:${tls.port}/echo`), 200);

@@ -125,18 +125,36 @@ tls:
       ],
     };
     for (const [agent, list] of Object.entries(day)) {
-      const r = await sluice(
-        ['run', '--config', d.configFile, '--gate', gate.address, '--agent', agent, '--', 'python3', '-c', PY_DAY, JSON.stringify(list)],
-        { env: userEnv, timeoutMs: 60_000 },
-      );
+      const r = await sluice(['run', '--config', d.configFile, '--gate', gate.address, '--agent', agent, '--', 'python3', '-c', PY_DAY, JSON.stringify(list)], {
+        env: userEnv,
+        timeoutMs: 60_000,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim().split('\n').length, list.length, r.stdout + r.stderr);
       for (const [method, url] of list) sent.push([agent, method, url]);
     }
     // MCP tool calls, from the SDK client: two creates, a web.fetch, a delete (denied today).
-    const steps = ['call:tickets.create:{"title":"a"}', 'call:web.fetch:{"url":"https://example.com/"}', 'call:tickets.delete:{"id":"7"}', 'call:tickets.create:{"title":"b"}'];
+    const steps = [
+      'call:tickets.create:{"title":"a"}',
+      'call:web.fetch:{"url":"https://example.com/"}',
+      'call:tickets.delete:{"id":"7"}',
+      'call:tickets.create:{"title":"b"}',
+    ];
     const r = await sluice(
-      ['run', '--config', d.configFile, '--gate', gate.address, '--agent', 'coder', '--', process.execPath, MCP_CLIENT, `https://tickets.acme.test:${mcp.port}/mcp`, ...steps],
+      [
+        'run',
+        '--config',
+        d.configFile,
+        '--gate',
+        gate.address,
+        '--agent',
+        'coder',
+        '--',
+        process.execPath,
+        MCP_CLIENT,
+        `https://tickets.acme.test:${mcp.port}/mcp`,
+        ...steps,
+      ],
       { env: userEnv, timeoutMs: 30_000 },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -194,19 +212,34 @@ tls:
     assert.equal(expectedHttp.length, 3);
     const expectedTools = calls.filter(([, t]) => t === 'tickets.create').map(([, t]) => t);
     const denied = result.entries.filter((e) => e.class === 'newly_denied');
-    assert.deepEqual(denied.filter((e) => e.protocol === null).map((e) => `${e.method} ${e.host}${e.path}`).sort(), [...expectedHttp].sort());
-    assert.deepEqual(denied.filter((e) => e.protocol === 'mcp').map((e) => e.tool), expectedTools);
+    assert.deepEqual(
+      denied
+        .filter((e) => e.protocol === null)
+        .map((e) => `${e.method} ${e.host}${e.path}`)
+        .sort(),
+      [...expectedHttp].sort(),
+    );
+    assert.deepEqual(
+      denied.filter((e) => e.protocol === 'mcp').map((e) => e.tool),
+      expectedTools,
+    );
     for (const e of denied) assert.equal(e.new?.rule, e.protocol === 'mcp' ? 'no-ticket-create' : 'no-file-deletes');
     assert.equal(result.counts.newly_allowed, 0);
     assert.equal(result.counts.undecidable, 0, JSON.stringify(result.entries.filter((e) => e.class === 'undecidable')));
     assert.equal(result.counts.credential_changed + result.counts.route_changed + result.counts.approval_changed, 0);
     // Everything else the day sent is there, unchanged: the tunnels and the MCP transport too.
-    assert.ok(result.entries.some((e) => e.host === 'tunnel.upstream.test' && e.class === 'unchanged'), 'the tunnels are replayed');
+    assert.ok(
+      result.entries.some((e) => e.host === 'tunnel.upstream.test' && e.class === 'unchanged'),
+      'the tunnels are replayed',
+    );
     assert.equal(result.counts.newly_denied, expectedHttp.length + expectedTools.length);
     // The text report: the summary and each changed request with its decision id and old → new.
     assert.match(out, new RegExp(`^ {2}newly denied +${expectedHttp.length + expectedTools.length}$`, 'm'));
     for (const e of denied) {
-      assert.match(out, new RegExp(`^ {2}${e.decision_id} .* (allow|deny) \\((files-rw|tickets-create)[^)]*\\) → deny \\((no-file-deletes|no-ticket-create)\\)$`, 'm'));
+      assert.match(
+        out,
+        new RegExp(`^ {2}${e.decision_id} .* (allow|deny) \\((files-rw|tickets-create)[^)]*\\) → deny \\((no-file-deletes|no-ticket-create)\\)$`, 'm'),
+      );
     }
     assert.ok(!out.includes('files-token-value'), 'no secret value in the report');
     // The ids are the trail's own.
@@ -218,10 +251,16 @@ tls:
 
   test('a looser policy: replay lists exactly the /admin requests and the tickets.delete call as newly allowed', async () => {
     const { result, out } = await replay(rules({ admin: false, toolDelete: 'allow' }));
-    const expectedHttp = sent.filter(([, m, u]) => new URL(u).pathname.startsWith('/admin/')).map(([, m, u]) => key(m, u));
+    const expectedHttp = sent.filter(([, , u]) => new URL(u).pathname.startsWith('/admin/')).map(([, m, u]) => key(m, u));
     assert.equal(expectedHttp.length, 2);
     const allowed = result.entries.filter((e) => e.class === 'newly_allowed');
-    assert.deepEqual(allowed.filter((e) => e.protocol === null).map((e) => `${e.method} ${e.host}${e.path}`).sort(), [...expectedHttp].sort());
+    assert.deepEqual(
+      allowed
+        .filter((e) => e.protocol === null)
+        .map((e) => `${e.method} ${e.host}${e.path}`)
+        .sort(),
+      [...expectedHttp].sort(),
+    );
     assert.deepEqual(
       allowed.filter((e) => e.protocol === 'mcp').map((e) => e.tool),
       calls.filter(([, t]) => t === 'tickets.delete').map(([, t]) => t),
@@ -240,7 +279,7 @@ tls:
   test('another credential is reported as credential_changed', async () => {
     const { result } = await replay(rules().replace('secret: files_token', 'secret: files_token_v2'));
     const changed = result.entries.filter((e) => e.class === 'credential_changed');
-    const expected = sent.filter(([, m, u]) => new URL(u).hostname === 'files.upstream.test').map(([, m, u]) => key(m, u));
+    const expected = sent.filter(([, , u]) => new URL(u).hostname === 'files.upstream.test').map(([, m, u]) => key(m, u));
     // POST is not in files-rw's methods: denied both times, so no credential either way.
     assert.deepEqual(changed.map((e) => `${e.method} ${e.host}${e.path}`).sort(), expected.filter((k) => !k.startsWith('POST')).sort());
     for (const e of changed) assert.deepEqual([e.old?.credential, e.new?.credential], ['files_token', 'files_token_v2']);
