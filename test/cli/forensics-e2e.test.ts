@@ -55,7 +55,7 @@ tls:
     const set = await sluice(['secret', 'set', 'files_token', '--config', d.configFile], { input: `${CRED}\n` });
     assert.equal(set.code, 0, set.stderr);
     gate = await startCliGate(d.configFile);
-    for (const s of ['ses_incident', 'ses_other']) {
+    for (const s of ['ses_incident', 'ses_other', 'ses_probe']) {
       const t = await sluice(['token', '--tenant', 'acme', '--agent', 'coder', '--session', s, '--config', d.configFile]);
       assert.equal(t.code, 0, t.stderr);
       tokens[s] = t.stdout.trim();
@@ -171,12 +171,27 @@ tls:
     assert.equal(off.code, 0, off.stderr);
     const again = await sluice(['forensics', 'stop', '--session', 'ses_incident', '--config', d.configFile]);
     assert.equal(again.code, 1, 'stopping twice says it was not on');
-    // The gate applies the stop within its poll; a request after it is not kept.
+    // The gate loads rows in order: once a session started after the stop is kept, the
+    // gate has applied the stop too. Then a request of the stopped session is not kept.
     const api = `http://api.upstream.test:${plain.port}`;
-    await new Promise((r) => setTimeout(r, 500)); // several polls (100 ms): the gate has read the stop
+    const probe = await sluice(['forensics', 'start', '--session', 'ses_probe', '--config', d.configFile]);
+    assert.equal(probe.code, 0, probe.stderr);
+    await waitFor(
+      'the gate to keep the probe session',
+      async () => ((await curl('ses_probe', 'GET', `${api}/probe`)) && (await show('ses_probe')).length > 0 ? true : undefined),
+      10_000,
+      100,
+    );
     const n = (await show('ses_incident')).length;
     assert.equal(await curl('ses_incident', 'GET', `${api}/after-stop`), 200);
-    await new Promise((r) => setTimeout(r, 300));
+    // A later kept exchange of the probe session: the stopped session's one would be written by now.
+    assert.equal(await curl('ses_probe', 'GET', `${api}/probe-after`), 200);
+    await waitFor(
+      'the later probe kept',
+      async () => ((await show('ses_probe')).some((e) => e.request.url.endsWith('/probe-after')) ? true : undefined),
+      5000,
+      50,
+    );
     const later = await show('ses_incident');
     assert.equal(later.length, n);
     assert.ok(!later.some((e) => e.request.url.includes('/after-stop')));
