@@ -208,7 +208,7 @@ function verdictFor(r: AuditRecord, who: Who | null, policy: CompiledPolicy): Re
  * decided instead. Labels are not recorded, so such a decision cannot be replayed.
  */
 function labelRuleBefore(facts: RequestFacts, who: Who | null, policy: CompiledPolicy, decidedBy: string): string | null {
-  if (who === null) return null;
+  if (who === null || !anyLabels(policy)) return null;
   let f: PreparedFacts | null = null;
   for (const rule of policy.rules) {
     if (rule.id === decidedBy && rule.mode === 'enforce') return null;
@@ -217,6 +217,18 @@ function labelRuleBefore(facts: RequestFacts, who: Who | null, policy: CompiledP
     if (rule.matchers.every((m) => m.type === 'labels' || m.matches(f!, who))) return rule.id;
   }
   return null;
+}
+
+const LABELLED = new WeakMap<CompiledPolicy, boolean>();
+
+/** Whether any enforce rule of the policy matches on labels (most policies: none, and the walk is skipped). */
+function anyLabels(policy: CompiledPolicy): boolean {
+  let v = LABELLED.get(policy);
+  if (v === undefined) {
+    v = policy.rules.some((r) => r.mode === 'enforce' && hasLabels(r));
+    LABELLED.set(policy, v);
+  }
+  return v;
 }
 
 function hasLabels(rule: CompiledRule): boolean {
