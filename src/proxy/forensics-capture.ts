@@ -8,7 +8,8 @@
  * Never a secret on disk: an injected credential is added to the upstream request,
  * never to what the agent sent, and the gate scrubs it from what the upstream
  * reflects; every text is then redacted by the DLP scanner (as approval diffs are),
- * and each needle of the exchange's injected secret is replaced once more. A body
+ * and each needle of the exchange's injected secret is replaced once more. Headers
+ * that carry credentials by name (authorization, cookies, API keys) keep no value. A body
  * with a content encoding is not decoded: only its size and encoding are kept.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,6 +23,12 @@ export const FORENSICS_BODY_BYTES = 1024 * 1024;
 
 /** Request headers never kept: the agent's gate token. */
 const DROPPED = new Set(['proxy-authorization']);
+
+/**
+ * Headers whose values are credentials whatever their shape (a session cookie the DLP
+ * scanner has no pattern for): kept as their name only, both ways.
+ */
+const WITHHELD = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'proxy-authenticate']);
 
 /** One exchange as `sluice forensics show` prints it. */
 export interface ForensicsExchange {
@@ -155,7 +162,7 @@ function scrubNeedles(text: string, needles: readonly string[]): string {
 
 function cleanHeaders(h: Record<string, string>, clean: (t: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = clean(v);
+  for (const [k, v] of Object.entries(h)) out[k] = WITHHELD.has(k.toLowerCase()) ? `[REDACTED:${k.toLowerCase()} header]` : clean(v);
   return out;
 }
 

@@ -22,6 +22,8 @@ import { startUpstream, type Upstream } from '../helpers/upstream.js';
 const CANARY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 /** The injected credential's value. */
 const CRED = `cred-${randomBytes(16).toString('hex')}`;
+/** A session cookie the agent sends: no DLP pattern knows it, its header name does. */
+const COOKIE = `sid-${randomBytes(16).toString('hex')}`;
 
 describe('sluice forensics: a session kept in full, redacted', () => {
   let plain: Upstream;
@@ -67,7 +69,7 @@ tls:
   });
 
   /** curl through the gate as session `s`: status code. */
-  async function curl(s: string, method: string, url: string, body?: string): Promise<number> {
+  async function curl(s: string, method: string, url: string, body?: string, headers: readonly string[] = []): Promise<number> {
     const r = await exec('curl', [
       '-sS',
       '-o',
@@ -82,6 +84,7 @@ tls:
       d.caFile,
       '-X',
       method,
+      ...headers.flatMap((h) => ['-H', h]),
       ...(body === undefined ? [] : ['-H', 'content-type: text/plain', '--data-binary', body]),
       url,
     ]);
@@ -118,7 +121,7 @@ tls:
       100,
     );
 
-    assert.equal(await curl('ses_incident', 'POST', `${api}/upload`, `note: key=${CANARY} end`), 200);
+    assert.equal(await curl('ses_incident', 'POST', `${api}/upload`, `note: key=${CANARY} end`, [`cookie: ${COOKIE}`]), 200);
     assert.equal(await curl('ses_incident', 'GET', `https://files.upstream.test:${tls.port}/echo`), 200);
     assert.equal(await curl('ses_other', 'GET', `${api}/not-kept`), 200);
     // The upstream got the credential (and the canary: dlp warn lets it through): it was injected and echoed.
@@ -152,6 +155,8 @@ tls:
     const text = await everythingKept();
     assert.ok(!text.includes(CANARY), 'the canary is not kept');
     assert.ok(!text.includes(CRED), 'the injected credential is not kept');
+    assert.ok(!text.includes(COOKIE), 'a cookie is kept as its name only');
+    assert.equal(upload.request.headers.cookie, '[REDACTED:cookie header]');
     assert.ok(!text.includes(tokens.ses_incident!), 'the gate token is not kept');
     assert.ok(!text.includes('/not-kept'), 'another session is not kept');
 
