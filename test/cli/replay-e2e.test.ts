@@ -274,6 +274,9 @@ tls:
     assert.equal(code, 0);
     assert.equal(result.counts.unchanged, result.entries.length - result.counts.not_replayed);
     assert.match(out, /no request would be answered differently/);
+    // --tenant narrows the window to one tenant's records: the day ran in tenant default only.
+    assert.equal((await replay(rules(), ['--tenant', 'nobody'])).result.entries.length, 0);
+    assert.equal((await replay(rules(), ['--tenant', 'default'])).result.entries.length, result.entries.length);
   });
 
   test('another credential is reported as credential_changed', async () => {
