@@ -5,7 +5,8 @@
  * again on the same data directory, and after a kill -9 once the levels' batch was
  * written (state.db, about every second); a session that wrote to one critical domain
  * needs an approval (428) for a second one after a restart, a kill -9 included (the
- * blast radius is written through).
+ * blast radius is written through). `sluice mcp` counts a session's tool calls in the
+ * same state.db table, where any other process on the data directory (a gate) sees them.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -16,6 +17,9 @@ import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../he
 import { waitFor } from '../helpers/cli-e2e.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
+import { connectStdio, refusedWith, STDIO_FIXTURE, writeTools } from '../helpers/mcp-stdio.js';
+import { defaultTools } from '../helpers/mcp-tools.js';
+import { openBlastRadiusStore } from '../../src/state/sqlite-blast-radius.js';
 
 interface Answer {
   status: number;
@@ -135,5 +139,51 @@ blast_radius:
     gate = await startCliGate(d.configFile);
     const second = await send('b-kill', 'POST', `billing.test:${up.port}`, '/invoices');
     assert.equal(second.status, 428, JSON.stringify(second.body));
+  });
+});
+
+describe('sluice mcp counts tool calls in the shared blast radius (state.db)', () => {
+  let d: InitDir;
+  let gate: CliGate;
+  before(async () => {
+    d = await initDir(`  - id: tools
+    mcp:
+      tools: ['**']
+blast_radius:
+  mcp_max_chain_depth: 3
+`);
+    await writeTools(join(d.dir, 'tools.json'), defaultTools());
+    gate = await startCliGate(d.configFile);
+  });
+  after(async () => {
+    await gate?.stop();
+    if (d) await rm(dirname(d.dir), { recursive: true, force: true });
+  });
+
+  test("a session's calls through sluice mcp are in state.db: another process sees the session at its cap", async () => {
+    const s = await connectStdio(gate, d.configFile, ['node', STDIO_FIXTURE, join(d.dir, 'tools.json'), join(d.dir, 'calls.jsonl')], { name: 'fixture' });
+    try {
+      for (let i = 0; i < 3; i++) await s.client.callTool({ name: 'tickets.delete', arguments: { id: String(i) } });
+      await refusedWith(s.client.callTool({ name: 'tickets.delete', arguments: { id: '4' } }), 'chain_depth_exceeded');
+      const db = new Database(join(d.dir, 'state.db'), { readonly: true, fileMustExist: true });
+      let key: string;
+      try {
+        const rows = db.prepare('SELECT key, calls FROM blast_sessions').all() as { key: string; calls: number }[];
+        const row = rows.find((r) => r.key.endsWith(`\u0000${s.session}`));
+        assert.equal(row?.calls, 3, 'three calls counted, the refused one not');
+        key = row.key;
+      } finally {
+        db.close();
+      }
+      // What a gate on this data directory does for the same session: its cap is reached.
+      const other = openBlastRadiusStore(d.dir);
+      try {
+        assert.equal(other.toolCall(key, 3), false);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await s.close();
+    }
   });
 });
