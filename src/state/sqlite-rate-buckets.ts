@@ -132,9 +132,7 @@ export class SqliteRateBuckets implements RateBucketStore {
     const now = this.#now();
     this.#dropFull.run(now);
     this.#cap.run(this.#max);
-    const rows = this.#db
-      .prepare<[number], Row>('SELECT key, tokens, at, requests, per_ms, burst FROM rate_buckets ORDER BY at DESC LIMIT ?')
-      .all(this.#max);
+    const rows = this.#db.prepare<[number], Row>('SELECT key, tokens, at, requests, per_ms, burst FROM rate_buckets ORDER BY at DESC LIMIT ?').all(this.#max);
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i]!;
       if (!(r.requests > 0 && r.per_ms > 0 && r.burst > 0)) continue;
