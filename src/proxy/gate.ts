@@ -14,7 +14,6 @@ import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { startBroker, type GateBroker } from './gate-broker.js';
 import { gateApprovals } from './gate-approvals.js';
-import { BlastRadius } from '../state/blast-radius.js';
 import { join } from 'node:path';
 import { SqliteForensicsStore } from '../state/forensics.js';
 import type { Endpoint } from '../net/resolve.js';
@@ -27,7 +26,7 @@ import { upstreamTrust } from '../tls/trust.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
-import { MemoryRateBuckets } from '../state/rate-buckets.js';
+import { gateGovernance, type GateGovernance } from './gate-governance.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
@@ -47,7 +46,8 @@ export { CLOCK_TOLERANCE_SEC };
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
 export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> &
   Partial<Pick<Runtime<'stops'>, 'stops'>> &
-  Partial<Pick<Runtime<'budgets'>, 'budgets'>>;
+  Partial<Pick<Runtime<'budgets'>, 'budgets'>> &
+  Partial<Pick<Runtime<'rateBuckets' | 'blastRadius'>, 'rateBuckets' | 'blastRadius'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -90,6 +90,7 @@ export class Gate {
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
   private readonly budgets: GateBudgets;
+  private readonly governance: GateGovernance;
   private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
   private readonly forensics: SqliteForensicsStore;
   private readonly trust: readonly string[];
@@ -112,6 +113,7 @@ export class Gate {
       secrets: SecretResolver;
       stops: GateStops;
       budgets: GateBudgets;
+      governance: GateGovernance;
       broker: GateBroker;
       approvals: Awaited<ReturnType<typeof gateApprovals>>;
       forensics: SqliteForensicsStore;
@@ -127,6 +129,7 @@ export class Gate {
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
     this.budgets = init.budgets;
+    this.governance = init.governance;
     this.broker = init.broker;
     this.approvals = init.approvals;
     this.forensics = init.forensics;
@@ -135,8 +138,7 @@ export class Gate {
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     // One bucket table for requests and tool calls (their keys never meet: each names its rule).
-    const rates = new MemoryRateBuckets();
-    const blast = new BlastRadius(c.blast_radius.max_sessions);
+    const { rates, blast } = init.governance;
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
@@ -266,12 +268,14 @@ export class Gate {
       }));
     let stops: GateStops | null = null;
     let budgets: GateBudgets | null = null;
+    let governance: GateGovernance | null = null;
     let broker: GateBroker | null = null;
     let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
     let forensics: SqliteForensicsStore | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
+      governance = await gateGovernance(opts.loaded, opts.runtime, opts.logger);
       approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
       forensics = SqliteForensicsStore.open(c.data_dir, { onError: (err) => opts.logger.error({ err }, 'forensics state unreadable') });
       const store = runtime.secrets;
@@ -286,6 +290,7 @@ export class Gate {
         secrets,
         stops,
         budgets,
+        governance,
         broker,
         approvals,
         forensics,
@@ -314,6 +319,7 @@ export class Gate {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
+      await governance?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
       await approvals?.close().catch(() => undefined);
       await forensics?.close().catch(() => undefined);
@@ -394,7 +400,7 @@ export class Gate {
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
-  /** Rate-limit buckets held in memory (bounded by `rate_limits.max_buckets`). */
+  /** Rate-limit buckets held in this process's memory (bounded by `rate_limits.max_buckets`). */
   get rateBuckets(): number {
     return this.services.rates.size;
   }
@@ -451,7 +457,14 @@ export class Gate {
     this.stopWatchingRevocations();
     await this.broker.close();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close(), this.forensics.close()]);
+    await Promise.all([
+      this.services.pools.close(),
+      this.stops.close(),
+      this.budgets.close(),
+      this.governance.close(),
+      this.approvals.close(),
+      this.forensics.close(),
+    ]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }
