@@ -8,6 +8,10 @@ import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import type { RevocationStore } from '../state/revocations.js';
+import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
+import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
+import { PgToolPinStore } from '../state/postgres/pg-pins.js';
+import { PgStopStore } from '../state/postgres/pg-stops.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
 /** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
@@ -49,13 +53,12 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
       // Connections are made when the first store opens, and ended when the last closes.
       let shared: SharedConnections | null = null;
       const conn = (): SharedConnections => (shared ??= new SharedConnections(state));
-      void conn;
       return {
-        revocations: () => notBuilt('revocation'),
-        pins: () => notBuilt('tool pin'),
-        stops: () => notBuilt('kill switch and quarantine'),
+        revocations: (opts) => PgRevocationStore.open(conn(), opts),
+        pins: (opts) => PgToolPinStore.open(conn(), { ...(opts.now ? { now: opts.now } : {}), compare: comparePins }),
+        stops: (opts) => PgStopStore.open(conn(), opts),
         budgets: () => notBuilt('budget'),
-        approvals: () => notBuilt('approval'),
+        approvals: (opts) => PgApprovalStore.open(conn(), opts),
       };
     }
   }
