@@ -96,4 +96,17 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX mcp_tool_pending_server ON mcp_tool_pending (server)',
     ],
   },
+  {
+    name: '012-state-sqlite-imports',
+    up: [
+      // What 'sluice migrate --from-sqlite DIR' copied, row by row: a second run copies nothing twice.
+      `CREATE TABLE sqlite_imports (
+        source text NOT NULL,
+        tbl text NOT NULL,
+        sqlite_id text NOT NULL,
+        pg_id bigint,
+        PRIMARY KEY (source, tbl, sqlite_id)
+      )`,
+    ],
+  },
 ];
