@@ -33,7 +33,9 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = await loadConfig(configPath(values.config));
   const state = loaded.config.state;
   if (state.backend !== 'postgres' || state.postgres === undefined) {
-    throw new UsageError(`${loaded.file}: state.backend is ${state.backend}; sluice migrate works on 'state: { backend: postgres, postgres: URL, redis: URL }'`);
+    throw new UsageError(
+      `${loaded.file}: state.backend is ${state.backend}; sluice migrate works on 'state: { backend: postgres, postgres: URL, redis: URL }'`,
+    );
   }
   const pool = openPostgres({ url: state.postgres, namespace: state.namespace, applicationName: 'sluice migrate', max: 2 });
   try {

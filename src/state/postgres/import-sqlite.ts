@@ -40,9 +40,14 @@ export async function importSqliteState(pool: pg.Pool, namespace: string, dataDi
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    for (const t of ['revocations', 'stops', 'approval_log']) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, `${namespace}.${t}`]);
+    for (const t of ['revocations', 'stops', 'approval_log'])
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, `${namespace}.${t}`]);
     const seen = async (tbl: string, id: string): Promise<number | null | undefined> => {
-      const r = await client.query<{ pg_id: string | null }>('SELECT pg_id FROM sqlite_imports WHERE source = $1 AND tbl = $2 AND sqlite_id = $3', [source, tbl, id]);
+      const r = await client.query<{ pg_id: string | null }>('SELECT pg_id FROM sqlite_imports WHERE source = $1 AND tbl = $2 AND sqlite_id = $3', [
+        source,
+        tbl,
+        id,
+      ]);
       const row = r.rows[0];
       return row === undefined ? undefined : row.pg_id === null ? null : Number(row.pg_id);
     };
@@ -61,7 +66,10 @@ export async function importSqliteState(pool: pg.Pool, namespace: string, dataDi
           if (target === undefined || target === null) continue; // lifts a row that was never copied
         }
         const params = cols.map((_, i) => `$${i + 1}`).join(', ');
-        const ins = await client.query<{ id: string }>(`INSERT INTO ${tbl} (${cols.join(', ')}) VALUES (${params}) ON CONFLICT DO NOTHING RETURNING id`, values);
+        const ins = await client.query<{ id: string }>(
+          `INSERT INTO ${tbl} (${cols.join(', ')}) VALUES (${params}) ON CONFLICT DO NOTHING RETURNING id`,
+          values,
+        );
         const pgId = ins.rows[0]?.id;
         await mark(tbl, String(row.id), pgId === undefined ? null : Number(pgId));
         if (pgId !== undefined) n++;

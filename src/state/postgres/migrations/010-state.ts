@@ -18,8 +18,7 @@ BEGIN
   RETURN NEW;
 END $$`;
 
-const notifyOn = (table: string): string =>
-  `CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION sluice_log_notify()`;
+const notifyOn = (table: string): string => `CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION sluice_log_notify()`;
 
 export const STATE_MIGRATIONS: readonly Migration[] = [
   {
