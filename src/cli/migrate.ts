@@ -25,8 +25,10 @@ keeps replicas from racing for it. Safe to run again: nothing left to apply is s
 
   --from-sqlite DIR   also copy an embedded gate's state from DIR/state.db into the
                       namespace: revocations, kills and quarantines, approvals, tool
-                      and agent-card pins (budget counters are not copied). Prints
-                      what it copied; running it again copies nothing twice.`;
+                      and agent-card pins, and the encrypted secrets (as they are:
+                      every replica needs the same master key; budget counters are
+                      not copied). Prints what it copied; running it again copies
+                      nothing twice.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptionsOnly(argv, { ...shared('config'), 'from-sqlite': STRING });
@@ -55,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     if (from !== undefined) {
       const c = await importSqliteState(pool, state.namespace, from);
       process.stdout.write(
-        `copied from ${from}: ${c.revocations} revocation rows, ${c.stops} kill and quarantine rows, ${c.approvals} approval rows, ${c.pins} pins\n`,
+        `copied from ${from}: ${c.revocations} revocation rows, ${c.stops} kill and quarantine rows, ${c.approvals} approval rows, ${c.pins} pins, ${c.secrets} secrets\n`,
       );
     }
     return 0;

@@ -12,6 +12,7 @@ import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
 import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
 import { PgToolPinStore } from '../state/postgres/pg-pins.js';
 import { PgStopStore } from '../state/postgres/pg-stops.js';
+import { PgSecretStore } from '../state/postgres/pg-secrets.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
 /** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
@@ -25,6 +26,8 @@ export interface StateBackend {
   /** Budget counters: the in-memory ledger over this backend. */
   budgets(opts: SqliteBudgetOptions): Promise<BudgetStore>;
   approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
+  /** The encrypted secret store, when this backend keeps it (postgres); absent: the file store in the data directory. */
+  secrets?(opts: { watch?: boolean }): Promise<PgSecretStore>;
 }
 
 /** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
@@ -59,6 +62,7 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         stops: (opts) => PgStopStore.open(conn(), opts),
         budgets: () => notBuilt('budget'),
         approvals: (opts) => PgApprovalStore.open(conn(), opts),
+        secrets: (opts) => PgSecretStore.open(conn(), dataDir, opts),
       };
     }
   }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,12 +22,21 @@ import { PgStopStore } from '../../../src/state/postgres/pg-stops.js';
 import { PgApprovalStore } from '../../../src/state/postgres/pg-approvals.js';
 import { PgToolPinStore } from '../../../src/state/postgres/pg-pins.js';
 import { sluice } from '../../helpers/cli.js';
+import { exec, SLUICE_BIN } from '../../helpers/exec.js';
+import { FileSecretStore } from '../../../src/credentials/file-store.js';
+import { PgSecretStore } from '../../../src/state/postgres/pg-secrets.js';
+
+/** A secret value that must never be stored, printed or logged in the clear. */
+const CANARY = 'sk-canary-9f8e7d6c5b4a39281706';
 import { sharedState, type SharedState } from '../../helpers/shared-state.js';
+import { waitFor } from '../../helpers/cli-e2e.js';
 
 describe('sluice migrate and the emergency commands on the postgres backend', () => {
   let shared: SharedState;
   let dir: string;
   let config: string;
+  /** The embedded gate's data directory --from-sqlite copies (its master key sealed the copied secret). */
+  let old: string;
 
   before(async () => {
     shared = await sharedState('pgcli');
@@ -53,7 +62,7 @@ describe('sluice migrate and the emergency commands on the postgres backend', ()
   });
 
   test('--from-sqlite copies an embedded gate state once, undo and lift rows still lifting what they lifted', async () => {
-    const old = await mkdtemp(join(tmpdir(), 'sluice-embedded-'));
+    old = await mkdtemp(join(tmpdir(), 'sluice-embedded-'));
     const rev = SqliteRevocationStore.open(old, { watch: false });
     await rev.revoke({ kind: 'session', value: 'ses_kept', reason: 'leak' });
     await rev.revoke({ kind: 'agent', value: 'bot_lifted' });
@@ -72,7 +81,18 @@ describe('sluice migrate and the emergency commands on the postgres backend', ()
       tenant: 'acme',
       session: null,
       allowed: [],
-      diff: { kind: 'http', method: 'POST', url: 'http://x.test:80/', tenant: 'acme', agent: null, session: null, human: null, body: null, bodyBytes: 0, why: 'x' },
+      diff: {
+        kind: 'http',
+        method: 'POST',
+        url: 'http://x.test:80/',
+        tenant: 'acme',
+        agent: null,
+        session: null,
+        human: null,
+        body: null,
+        bodyBytes: 0,
+        why: 'x',
+      },
       ttlMs: 600_000,
       decisionId: 'dec',
     });
@@ -81,13 +101,14 @@ describe('sluice migrate and the emergency commands on the postgres backend', ()
     const pins = SqliteToolPinStore.open(old, { compare: comparePins });
     await pins.pinIfFirst('acme', 'tickets', [{ name: 'create', description: 'x', inputSchema: { type: 'object' } }]);
     await pins.close();
+    await (await FileSecretStore.open(old)).set('github', CANARY);
 
     const r = await sluice(['migrate', '--config', config, '--from-sqlite', old]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /copied from .*: 3 revocation rows, 4 kill and quarantine rows, 2 approval rows, 1 pins$/m);
+    assert.match(r.stdout, /copied from .*: 3 revocation rows, 4 kill and quarantine rows, 2 approval rows, 1 pins, 1 secrets$/m);
     const again = await sluice(['migrate', '--config', config, '--from-sqlite', old]);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /: 0 revocation rows, 0 kill and quarantine rows, 0 approval rows, 0 pins$/m);
+    assert.match(again.stdout, /: 0 revocation rows, 0 kill and quarantine rows, 0 approval rows, 0 pins, 0 secrets$/m);
 
     const conn = new SharedConnections({ ...shared.state, redis_down: 'refuse' });
     try {
@@ -111,7 +132,38 @@ describe('sluice migrate and the emergency commands on the postgres backend', ()
       assert.equal(await pa.consume(a.id), true, 'the copied grant is unused, and usable once');
       const pp = await PgToolPinStore.open(conn, { compare: comparePins });
       assert.equal((await pp.list('tickets')).length, 1);
-      for (const s of [pr, ps, pa, pp]) await s.close();
+      const secrets = await PgSecretStore.open(conn, old);
+      assert.equal(secrets.reveal('github')?.toString(), CANARY, 'copied sealed, opened with the same master key');
+      for (const s of [pr, ps, pa, pp, secrets]) await s.close();
+    } finally {
+      await conn.end();
+    }
+  });
+
+  test('sluice secret set through the config stores ciphertext in PostgreSQL; a watching store on another connection hears of it', async () => {
+    // Every replica has the same master key (the copied secret was sealed with the embedded gate's).
+    await copyFile(join(old, 'master.key'), join(dir, 'master.key'));
+    await chmod(join(dir, 'master.key'), 0o600);
+    const conn = new SharedConnections({ ...shared.state, redis_down: 'refuse' });
+    try {
+      const watching = await PgSecretStore.open(conn, dir, { watch: true });
+      let changes = 0;
+      watching.onChange(() => changes++);
+      const r = await exec(process.execPath, [SLUICE_BIN, 'secret', 'set', 'deploy_key', '--config', config], { input: `${CANARY}\n` });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /set secret 'deploy_key' in PostgreSQL namespace/);
+      assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
+      assert.ok(!existsSync(join(dir, 'secrets.json')), 'nothing went to a local secrets.json');
+      const stored = await shared.pg.query(`SELECT * FROM "${shared.namespace}".secrets WHERE name = 'deploy_key'`);
+      assert.equal(stored.rowCount, 1);
+      assert.ok(!JSON.stringify(stored.rows).includes(CANARY), 'the value is stored in the clear');
+      await waitFor('the change to be announced', () => (changes > 0 ? true : undefined));
+      await watching.reload();
+      assert.equal(watching.reveal('deploy_key')?.toString(), CANARY);
+      assert.ok(!JSON.stringify(watching).includes(CANARY));
+      const listed = await sluice(['secret', 'list', '--config', config]);
+      assert.match(listed.stdout, /^deploy_key\t/m);
+      await watching.close();
     } finally {
       await conn.end();
     }
