@@ -89,6 +89,7 @@ state:
     const m = await sluice(['migrate', '--config', configs[0]!]);
     assert.equal(m.code, 0, m.stderr);
     assert.match(m.stdout, /^applied 010-state-logs$/m);
+    assert.match(m.stdout, /^applied 013-state-secrets$/m);
     const again = await sluice(['migrate', '--config', configs[1]!]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /schema up to date/);
@@ -204,8 +205,12 @@ state:
     const ok = await sluice(['approvals', 'approve', id, '--as', 'alice', '--config', configs[0]!]);
     assert.equal(ok.code, 0, ok.stderr);
     const t0 = performance.now();
+    await waitFor('the held request to reach the upstream', () => (up.seen.some((s) => s.url === '/held/x') ? true : undefined), 10_000, 2);
+    const forwarded = performance.now() - t0;
     const answer = parseRawResponse((await held).response);
-    console.log(`held request on C released ${(performance.now() - t0).toFixed(1)} ms after the approve CLI returned`);
+    console.log(
+      `held request on C reached the upstream ${forwarded.toFixed(1)} ms, and its answer the agent ${(performance.now() - t0).toFixed(1)} ms, after the approve CLI returned`,
+    );
     assert.equal(answer.status, 200, answer.body);
     assert.equal(up.seen.filter((s) => s.url === '/held/x').length, 1);
     const twice = await sluice(['approvals', 'approve', id, '--as', 'alice', '--config', configs[1]!]);
