@@ -139,4 +139,17 @@ describe('PgWatchedLog under faults (a proxy of our own in front of PostgreSQL)'
     await replica.close();
     await writer.close();
   });
+
+  test('Redis unreachable: revocations, kills and approvals need only PostgreSQL', async () => {
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const deadPort = (free.address() as { port: number }).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const noRedis = new SharedConnections({ ...shared.state, redis: `redis://127.0.0.1:${deadPort}`, redis_down: 'refuse' });
+    conns.push(noRedis);
+    const store = await PgRevocationStore.open(noRedis, { pollMs: 200 });
+    await store.revoke({ kind: 'session', value: 'ses_no_redis' });
+    assert.notEqual(store.isRevoked(principal('ses_no_redis')), null);
+    await store.close();
+  });
 });
