@@ -151,8 +151,12 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
       result = await fn(client);
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      // A connection that cannot even roll back is broken: destroyed, not pooled.
+      const healthy = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(!healthy);
       throw pgStateError(this.namespace, err);
     }
     client.release();
