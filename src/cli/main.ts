@@ -27,6 +27,7 @@ const COMMANDS = new Set([
   'status',
   'replay',
   'forensics',
+  'migrate',
 ]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
@@ -58,6 +59,7 @@ commands:
   replay  decide the recorded requests under a candidate policy: what would change
   forensics  keep one session's full exchanges (redacted) for incident review
   mcp     run a stdio MCP server behind the gate; accept changed tool definitions
+  migrate create or upgrade the shared PostgreSQL schema; --from-sqlite copies a data directory's state
 
 'sluice <command> --help' for a command's options.`;
 

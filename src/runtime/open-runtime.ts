@@ -67,7 +67,7 @@ const OPEN_ORDER: readonly Need[] = [...ORDER, 'rateBuckets', 'blastRadius'];
  * config is invalid: `sluice revoke`, `sluice secret`) only its data directory, where
  * the default state backend and defaults for the rest apply.
  */
-export type RuntimeSource = LoadedConfig | { readonly dataDir: string };
+export type RuntimeSource = LoadedConfig | { readonly dataDir: string; readonly state?: StateConfig };
 
 export interface RuntimeOptions<N extends Need> {
   need: readonly N[];
@@ -82,6 +82,8 @@ export interface RuntimeOptions<N extends Need> {
   /** Default: `blast_radius.max_sessions` from the config. */
   blastRadius?: BlastRadiusStoreOptions;
   pins?: PinOptions;
+  /** The shared backend's secret store: `watch` hears other replicas' changes (the gate). */
+  secrets?: { watch?: boolean };
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
     config?: Config;
@@ -113,7 +115,7 @@ export type Runtime<N extends Need> = Pick<Services, Extract<N, keyof Services>>
 export async function openRuntime<N extends Need>(from: RuntimeSource, opts: RuntimeOptions<N>): Promise<Runtime<N>> {
   const config = 'config' in from ? from.config : null;
   const dataDir = config?.data_dir ?? ('dataDir' in from ? from.dataDir : '');
-  const state: StateConfig = config?.state ?? { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' };
+  const state: StateConfig = config?.state ?? ('state' in from ? from.state : undefined) ?? { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' };
   const backendName: StateBackendName = state.backend;
   const backend = stateBackend(state, dataDir);
   const wanted = new Set<Need>(opts.need);
@@ -147,7 +149,7 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
       if (!wanted.has(need)) continue;
       switch (need) {
         case 'secrets':
-          out.secrets = await FileSecretStore.open(dataDir);
+          out.secrets = backend.secrets ? held(await backend.secrets(opts.secrets ?? {})) : await FileSecretStore.open(dataDir);
           break;
         case 'verifier':
           out.verifier = new TokenVerifier(await loadVerifyKey(dataDir), {

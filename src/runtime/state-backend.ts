@@ -1,5 +1,6 @@
 import type { StateConfig } from '../config/state-section.js';
 import { SharedConnections } from '../state/shared-backend.js';
+import { PgBlastRadius } from '../state/postgres/pg-blast-radius.js';
 import { comparePins } from '../inspect/mcp/pins.js';
 import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
 import { openApprovalStore, type ApprovalStoreOptions } from '../state/index.js';
@@ -8,6 +9,11 @@ import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import type { RevocationStore } from '../state/revocations.js';
+import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
+import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
+import { PgToolPinStore } from '../state/postgres/pg-pins.js';
+import { PgStopStore } from '../state/postgres/pg-stops.js';
+import { PgSecretStore } from '../state/postgres/pg-secrets.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 import { openRateBucketStore, type RateBucketStoreOptions } from '../state/sqlite-rate-buckets.js';
@@ -29,6 +35,8 @@ export interface StateBackend {
   rateBuckets(opts: RateBucketStoreOptions): Promise<RateBucketStore>;
   /** Per-session blast radius: critical domains written, tool-call counts (state/blast-radius.ts). */
   blastRadius(opts: BlastRadiusStoreOptions): Promise<BlastRadiusStore>;
+  /** The encrypted secret store, when this backend keeps it (postgres); absent: the file store in the data directory. */
+  secrets?(opts: { watch?: boolean }): Promise<PgSecretStore>;
 }
 
 /** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
@@ -59,15 +67,15 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
       // Connections are made when the first store opens, and ended when the last closes.
       let shared: SharedConnections | null = null;
       const conn = (): SharedConnections => (shared ??= new SharedConnections(state));
-      void conn;
       return {
-        revocations: () => notBuilt('revocation'),
-        pins: () => notBuilt('tool pin'),
-        stops: () => notBuilt('kill switch and quarantine'),
+        revocations: (opts) => PgRevocationStore.open(conn(), opts),
+        pins: (opts) => PgToolPinStore.open(conn(), { ...(opts.now ? { now: opts.now } : {}), compare: comparePins }),
+        stops: (opts) => PgStopStore.open(conn(), opts),
         budgets: () => notBuilt('budget'),
-        approvals: () => notBuilt('approval'),
+        approvals: (opts) => PgApprovalStore.open(conn(), opts),
         rateBuckets: () => notBuilt('rate limit'),
-        blastRadius: () => notBuilt('blast radius'),
+        blastRadius: (opts) => PgBlastRadius.open(conn(), opts),
+        secrets: (opts) => PgSecretStore.open(conn(), dataDir, opts),
       };
     }
   }
