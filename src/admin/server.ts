@@ -88,8 +88,7 @@ export class AdminServer {
     let operator: OperatorIdentity | null = null;
     let routeId: string | null = null;
     let reason = 'admin_ok';
-    let bytesIn = 0;
-    req.on('data', (c: Buffer) => (bytesIn += c.length));
+    const counted = { bytesIn: 0 };
     const abort = new AbortController();
     res.once('close', () => {
       abort.abort();
@@ -105,7 +104,7 @@ export class AdminServer {
             status,
             reason,
             policyVersion: host.policyVersion(),
-            bytesIn,
+            bytesIn: counted.bytesIn,
             bytesOut: req.socket.bytesWritten,
             startNs,
           }),
@@ -152,7 +151,7 @@ export class AdminServer {
       if (route.role !== null) authorize(operator!, route.role);
       const params = parse(route.params, m.route === null ? {} : m.params, 'path');
       const query = parse(route.query, queryOf(rawUrl, route), 'query');
-      const body = route.body === undefined ? await noBody(req) : parse(route.body, await readJson(req), 'body');
+      const body = route.body === undefined ? await noBody(req, counted) : parse(route.body, await readJson(req, counted), 'body');
       const reply = await route.handle({ params, query, body, operator: operator!, host, signal: abort.signal });
       if ('raw' in reply) await reply.raw(res, abort.signal);
       else sendJson(res, reply.status ?? 200, reply.json);
@@ -196,19 +195,21 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   throw new AdminError('bad_request', issues.join('; ').slice(0, 1000));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text; `counted.bytesIn` follows what was read (for the audit record). */
+async function readBody(req: IncomingMessage, counted: { bytesIn: number }): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
+    counted.bytesIn = size;
     if (size > MAX_BODY_BYTES) throw new AdminError('body_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
+async function readJson(req: IncomingMessage, counted: { bytesIn: number }): Promise<unknown> {
+  const text = await readBody(req, counted);
   if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   // curl -d sends form encoding by default; JSON is what it holds here.
@@ -220,8 +221,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function noBody(req: IncomingMessage): Promise<undefined> {
-  const text = await readBody(req);
+async function noBody(req: IncomingMessage, counted: { bytesIn: number }): Promise<undefined> {
+  const text = await readBody(req, counted);
   if (text.trim() !== '') throw new AdminError('bad_request', 'this route takes no body');
   return undefined;
 }

@@ -12,7 +12,7 @@ import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { EXIT, UsageError } from '../usage-error.js';
 
-export const help = `sluice operator token --name NAME --role admin|approver|auditor [--ttl 30d] [--config FILE]
+export const help = `sluice operator token --name NAME --role admin|approver|auditor [--ttl 8h] [--config FILE]
 sluice operator revoke (--name NAME | --id ID) [--reason R] [--config FILE]
 
 Operator tokens for the admin API (admin.listen). 'token' prints only the token, so
@@ -24,7 +24,7 @@ that  OP=$(sluice operator token --name alice --role approver)  works; send it a
   approver  reads, and approves or denies approvals (as NAME: the rule's approvers apply)
   admin     everything: revoke, kill switch, quarantine, budgets raise
 
-  --ttl D      lifetime (default 8h; at most admin.max_token_ttl, 30d by default)
+  --ttl D      lifetime (default 8h; at most admin.max_token_ttl, 168h by default)
   --name NAME  the operator (1-128 of A-Z a-z 0-9 . _ : @ -); approvals are decided as NAME
 
 'revoke' refuses tokens at once, on every gate sharing this state: --name every token

@@ -7,7 +7,7 @@
  * @example
  * admin:
  *   listen: 127.0.0.1:9090      # off when absent
- *   max_token_ttl: 30d          # longest lifetime a verified operator token may have
+ *   max_token_ttl: 168h         # longest lifetime a verified operator token may have
  *   console_dir: ./console      # static files served at /console/ (optional)
  *   metrics: true               # GET /metrics for the auditor role and up
  *   policy_history: 50          # config versions kept for GET /api/v1/policy/history
@@ -17,7 +17,7 @@ import { durationField, intInRange, listenField, strictSection } from './fields.
 
 export const adminSchema = strictSection({
   listen: listenField.optional(),
-  max_token_ttl: durationField({ positive: true }).prefault('30d'),
+  max_token_ttl: durationField({ positive: true }).prefault('168h'),
   console_dir: z.string().min(1, { error: 'expected a folder path; got an empty string' }).optional(),
   metrics: z.boolean().default(true),
   policy_history: intInRange(1, 1000).prefault(50),

@@ -31,15 +31,26 @@ export class AdminClient {
   readonly texts: string[] = [];
   constructor(readonly port: number) {}
 
-  async call(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
+  /** One call; `statusOnly` reads the status and headers and drops the body (an event stream never ends). */
+  async call(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; headers?: Record<string, string>; statusOnly?: boolean } = {},
+  ): Promise<ApiAnswer> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const ctl = new AbortController();
     const res = await fetch(`http://127.0.0.1:${this.port}${path}`, {
       method,
+      signal: ctl.signal,
       headers,
       ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
     });
+    if (opts.statusOnly && res.ok) {
+      ctl.abort();
+      return { status: res.status, headers: res.headers, text: '', body: {} };
+    }
     const text = await res.text();
     this.texts.push(text);
     let body: Record<string, unknown> = {};
