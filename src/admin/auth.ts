@@ -20,7 +20,8 @@ export async function authenticate(
   header: string | undefined,
   opts: { pub: KeyObject; revocations: RevocationStore; maxTtlMs: number },
 ): Promise<OperatorIdentity> {
-  if (header === undefined || header === '') throw new AdminError('operator_token_missing', "no operator token: send 'Authorization: Bearer TOKEN' (sluice operator token)");
+  if (header === undefined || header === '')
+    throw new AdminError('operator_token_missing', "no operator token: send 'Authorization: Bearer TOKEN' (sluice operator token)");
   const m = /^Bearer +(\S+)\s*$/i.exec(header);
   if (m === null) throw new AdminError('operator_token_invalid', "expected 'Authorization: Bearer TOKEN'");
   const token = m[1]!;
@@ -39,7 +40,10 @@ export async function authenticate(
     throw new AdminError('unavailable', 'the revocation state cannot be read; refusing operator tokens until it can (fail closed)');
   }
   if (revoked !== null)
-    throw new AdminError('operator_token_revoked', `the operator token was revoked at ${new Date(revoked.revokedAt).toISOString()} (${revoked.kind === 'token' ? 'this token' : `every token of ${op.name}`})`);
+    throw new AdminError(
+      'operator_token_revoked',
+      `the operator token was revoked at ${new Date(revoked.revokedAt).toISOString()} (${revoked.kind === 'token' ? 'this token' : `every token of ${op.name}`})`,
+    );
   return op;
 }
 

@@ -18,7 +18,7 @@ export function lineDiff(before: string, after: string): string {
   const x = a.slice(head, a.length - tail);
   const y = b.slice(head, b.length - tail);
   if (x.length === 0 && y.length === 0) return '';
-  const ops: string[] = x.length * y.length > MAX_LINES * MAX_LINES / 4 ? [...x.map((l) => `-${l}`), ...y.map((l) => `+${l}`)] : lcsOps(x, y);
+  const ops: string[] = x.length * y.length > (MAX_LINES * MAX_LINES) / 4 ? [...x.map((l) => `-${l}`), ...y.map((l) => `+${l}`)] : lcsOps(x, y);
   return `@@ -${head + 1},${x.length} +${head + 1},${y.length} @@\n${ops.join('\n')}\n`;
 }
 

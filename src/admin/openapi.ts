@@ -68,7 +68,9 @@ export function openApiDocument(routes: readonly RouteDef[], info: { version: st
       ...(r.description ? { description: r.description } : {}),
       tags: [r.path.split('/')[3] ?? 'server'],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: schema(r.body, 'input') } } } }
+        : {}),
       responses,
       security: r.role === null ? [] : [{ operatorToken: [] }],
       'x-sluice-role': r.role,

@@ -71,14 +71,15 @@ export async function verifyOperatorToken(pub: KeyObject, token: string, opts: {
   try {
     ({ payload } = await jwtVerify(token, pub, { algorithms: ['EdDSA'], issuer: OPERATOR_ISSUER, audience: OPERATOR_AUDIENCE, clockTolerance: 1 }));
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw new OperatorTokenError('operator_token_expired', 'the operator token expired; mint a new one (sluice operator token)');
+    if (err instanceof errors.JWTExpired)
+      throw new OperatorTokenError('operator_token_expired', 'the operator token expired; mint a new one (sluice operator token)');
     throw new OperatorTokenError('operator_token_invalid', 'the operator token is not valid for this gate (bad signature, issuer or audience)');
   }
   const { sub, jti, iat, exp, role } = payload;
   if (!isName(sub) || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || !isRole(role))
     throw new OperatorTokenError('operator_token_invalid', 'the operator token lacks a name, id, role or lifetime');
   if ((exp - iat) * 1000 > opts.maxTtlMs)
-    throw new OperatorTokenError('operator_token_invalid', "the operator token lives longer than admin.max_token_ttl allows; mint a shorter one");
+    throw new OperatorTokenError('operator_token_invalid', 'the operator token lives longer than admin.max_token_ttl allows; mint a shorter one');
   return { name: sub, role, tokenId: jti, issuedAt: iat * 1000, expiresAt: exp * 1000 };
 }
 

@@ -112,7 +112,14 @@ export const quarantineSchema = z
   .object({ id: z.string().describe('q and a number'), target: z.string(), reason: nullableString, at: isoTime, expires_at: isoTime.nullable() })
   .meta({ id: 'Quarantine' });
 export const revocationSchema = z
-  .object({ id: z.string(), kind: z.enum(['session', 'agent', 'token']), value: z.string(), tenant: nullableString, reason: nullableString, revoked_at: isoTime })
+  .object({
+    id: z.string(),
+    kind: z.enum(['session', 'agent', 'token']),
+    value: z.string(),
+    tenant: nullableString,
+    reason: nullableString,
+    revoked_at: isoTime,
+  })
   .meta({ id: 'Revocation' });
 
 /** Whether every gate on the shared state applied a change: the ones that had not within the wait. */
@@ -124,11 +131,7 @@ export const nameParam = z.string().min(1).max(256);
 export const flagParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** A whole number in a query string. */
 export const intParam = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: 'expected a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, { error: 'expected a whole number' }).transform(Number).pipe(z.number().int().min(min).max(max));
 /** An instant in a query string: ISO-8601. */
 export const timeParam = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 

@@ -13,7 +13,7 @@ import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { adminRecord } from './admin-record.js';
 import { AdminError, type AdminErrorCode } from './admin-errors.js';
 import { authenticate, authorize } from './auth.js';
@@ -180,7 +180,8 @@ function queryOf(rawUrl: string, route: RouteDef): Record<string, string> {
   if (at === -1) return out;
   const known = new Set(Object.keys(route.query?.shape ?? {}));
   for (const [k, v] of new URLSearchParams(rawUrl.slice(at + 1))) {
-    if (!known.has(k)) throw new AdminError('bad_request', `unknown query parameter '${k.slice(0, 64)}'${known.size > 0 ? `; this route takes ${[...known].join(', ')}` : ''}`);
+    if (!known.has(k))
+      throw new AdminError('bad_request', `unknown query parameter '${k.slice(0, 64)}'${known.size > 0 ? `; this route takes ${[...known].join(', ')}` : ''}`);
     if (Object.hasOwn(out, k)) throw new AdminError('bad_request', `query parameter '${k}' given twice`);
     out[k] = v;
   }
@@ -213,7 +214,8 @@ async function readJson(req: IncomingMessage, counted: { bytesIn: number }): Pro
   if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   // curl -d sends form encoding by default; JSON is what it holds here.
-  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') throw new AdminError('bad_request', `expected a JSON body; got ${type.slice(0, 64)}`);
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded')
+    throw new AdminError('bad_request', `expected a JSON body; got ${type.slice(0, 64)}`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

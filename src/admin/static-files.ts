@@ -47,7 +47,10 @@ export async function serveStatic(dir: string, urlPath: string, res: ServerRespo
     'cache-control': 'no-cache',
   });
   await new Promise<void>((resolve) => {
-    createReadStream(file).once('error', () => resolve()).once('end', resolve).pipe(res);
+    createReadStream(file)
+      .once('error', () => resolve())
+      .once('end', resolve)
+      .pipe(res);
   });
   return true;
 }

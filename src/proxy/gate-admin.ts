@@ -35,7 +35,7 @@ export async function startAdmin(g: AdminGate, log: Logger, extra: Pick<AdminHos
   const s = g.services;
   if (s.stops === undefined) throw new Error('the admin API needs the gate to hold the stop store');
   const host: AdminHost = {
-    config: g.config,
+    config: () => g.config(),
     policyVersion: () => g.current().policy.version,
     budgetPlan: () => g.current().budgets,
     audit: s.audit,

@@ -196,7 +196,10 @@ export class LiveExchanges {
    * exchanges go (those that know their destination). Walks every ring, like summary.
    */
   openSessions(): Array<{ tenant: string; agent: string; session: string; human: string | null; exchanges: number; tunnels: number; destinations: string[] }> {
-    const out = new Map<string, { tenant: string; agent: string; session: string; human: string | null; exchanges: number; tunnels: number; destinations: string[] }>();
+    const out = new Map<
+      string,
+      { tenant: string; agent: string; session: string; human: string | null; exchanges: number; tunnels: number; destinations: string[] }
+    >();
     for (const h of [...this.#byToken.values()].flat()) {
       if (h.count === 0) continue;
       const p = h.principal;

@@ -59,6 +59,8 @@ network:
   allow_private: [127.0.0.1/32]
 approvals:
   hold: 20s
+budgets:
+  per-session: { per: session, calls: 1000 }
 admin:
   listen: 127.0.0.1:0
 `);
@@ -72,7 +74,7 @@ admin:
       operatorToken(d.configFile, 'bob', 'approver'),
       operatorToken(d.configFile, 'carol', 'auditor'),
     ]);
-    for (const session of ['s-held', 's-tun', 's-echo']) {
+    for (const session of ['s-held', 's-tun', 's-echo', 's-bud']) {
       const r = await sluice(['token', '--tenant', 'acme', '--agent', 'bot', '--session', session, '--human', 'dana', '--config', d.configFile]);
       assert.equal(r.code, 0, r.stderr);
       agent[session] = r.stdout.trim();
@@ -170,12 +172,18 @@ admin:
 
   test('the proxy port never answers an admin call; the admin port is not a proxy', async () => {
     for (const path of ['/api/v1/approvals', '/api/v1/openapi.json', '/healthz', '/readyz']) {
-      const { response } = await rawExchange(gate.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${gate.port}\r\nAuthorization: Bearer ${tok.root}\r\nConnection: close\r\n\r\n`);
+      const { response } = await rawExchange(
+        gate.port,
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${gate.port}\r\nAuthorization: Bearer ${tok.root}\r\nConnection: close\r\n\r\n`,
+      );
       const text = response;
       assert.ok(!/^HTTP\/1\.1 200/.test(text), `${path} on the proxy port: ${text}`);
       assert.ok(!/"approvals"|"openapi"|"status":"up"|"ready"/.test(text), `${path} on the proxy port answered admin data: ${text}`);
     }
-    const { response } = await rawExchange(api.port, `GET http://api.upstream.test:${up.port}/echo HTTP/1.1\r\nHost: api.upstream.test\r\nConnection: close\r\n\r\n`);
+    const { response } = await rawExchange(
+      api.port,
+      `GET http://api.upstream.test:${up.port}/echo HTTP/1.1\r\nHost: api.upstream.test\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(parseRawResponse(response).status, 400);
     assert.equal(up.seen.filter((s) => s.headers.host === 'api.upstream.test').length, 0, 'the admin port forwarded a request');
   });
@@ -267,7 +275,10 @@ admin:
     assert.equal(valid.body.valid, true);
     const invalid = await api.call('POST', '/api/v1/policy/validate', { token: tok.carol, body: { config: 'version: 1\nrules:\n  - id: x\n    hosts: 7\n' } });
     assert.equal(invalid.body.valid, false);
-    assert.ok((invalid.body.problems as Array<{ line: number | null }>).some((p) => p.line === 4), invalid.text);
+    assert.ok(
+      (invalid.body.problems as Array<{ line: number | null }>).some((p) => p.line === 4),
+      invalid.text,
+    );
     const badBody = await api.call('POST', '/api/v1/policy/validate', { token: tok.carol, body: { nope: 1 } });
     assert.equal(badBody.status, 400);
     const unknownQuery = await api.call('GET', '/api/v1/decisions?outcom=deny', { token: tok.carol });
@@ -278,6 +289,42 @@ admin:
     assert.match(String(replay.body.reason), /replay/);
     const metrics = await api.call('GET', '/metrics', { token: tok.carol });
     assert.equal(metrics.status, 501, metrics.text);
+  });
+
+  test('budgets: what a session used, and a raise through the API', async () => {
+    assert.equal((await send('s-bud', 'GET', '/echo')).status, 200);
+    type Account = { budget: string; subject: string; metrics: { calls: { used: number; limit: number } } };
+    const acct = await waitFor('the session in its budget', async () => {
+      const a = await api.call('GET', '/api/v1/budgets?per=session&subject=s-bud', { token: tok.carol });
+      return (a.body.accounts as Account[] | undefined)?.find((x) => x.metrics.calls.used >= 1);
+    });
+    assert.deepEqual([acct.budget, acct.subject, acct.metrics.calls.limit], ['per-session', 's-bud', 1000]);
+    const byApprover = await api.call('POST', '/api/v1/budgets/raise', { token: tok.alice, body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 } });
+    assert.equal(byApprover.status, 403);
+    const raised = await api.call('POST', '/api/v1/budgets/raise', { token: tok.root, body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 } });
+    assert.equal(raised.status, 200, raised.text);
+    assert.equal((raised.body.account as Account).metrics.calls.limit, 1005);
+    const unknown = await api.call('POST', '/api/v1/budgets/raise', { token: tok.root, body: { budget: 'nope', tenant: 'acme', subject: 's-bud', by: 5 } });
+    assert.equal(unknown.status, 404);
+    const detail = await api.call('GET', '/api/v1/sessions/s-bud?tenant=acme', { token: tok.carol });
+    assert.equal(detail.status, 200, detail.text);
+    assert.ok((detail.body.budgets as Account[]).some((x) => x.budget === 'per-session' && x.metrics.calls.limit === 1005), detail.text);
+  });
+
+  test('an operator token revoked by id is refused; the operator’s other tokens still work', async () => {
+    const t1 = await operatorToken(d.configFile, 'erin', 'auditor');
+    const t2 = await operatorToken(d.configFile, 'erin', 'auditor');
+    assert.equal((await api.call('GET', '/api/v1/kill', { token: t1 })).status, 200);
+    const rec = await waitFor('erin’s token id in the admin records', async () => {
+      const a = await api.call('GET', '/api/v1/decisions?protocol=admin&agent=erin&limit=5', { token: tok.root });
+      return (a.body.decisions as Array<{ session: string }>)[0];
+    });
+    const r = await sluice(['operator', 'revoke', '--id', rec.session, '--config', d.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const refused = await api.call('GET', '/api/v1/kill', { token: t1 });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error, 'operator_token_revoked');
+    assert.equal((await api.call('GET', '/api/v1/kill', { token: t2 })).status, 200);
   });
 
   test('policy history: a reload adds a version with its diff', async () => {
@@ -302,7 +349,10 @@ admin:
 
   test('decisions: search and the live stream', async () => {
     const ctl = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/decisions/stream?session=s-echo`, { headers: { authorization: `Bearer ${tok.carol}` }, signal: ctl.signal });
+    const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/decisions/stream?session=s-echo`, {
+      headers: { authorization: `Bearer ${tok.carol}` },
+      signal: ctl.signal,
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
     const reader = res.body!.getReader();
@@ -311,8 +361,8 @@ admin:
     await waitFor(
       'a decision event',
       async () => {
-        const { value } = await reader.read();
-        text += Buffer.from(value ?? new Uint8Array()).toString();
+        const chunk = (await reader.read()) as { value?: Uint8Array };
+        text += Buffer.from(chunk.value ?? new Uint8Array()).toString();
         return /event: decision\n/.test(text) ? true : undefined;
       },
       10_000,
@@ -326,7 +376,10 @@ admin:
     const s = await api.call('GET', '/api/v1/decisions?session=s-echo&limit=5', { token: tok.carol });
     assert.equal(s.status, 200, s.text);
     const ds = s.body.decisions as Array<{ rule: string; credential: string | null }>;
-    assert.ok(ds.some((x) => x.rule === 'keyed' && x.credential === 'upstream_key'), s.text);
+    assert.ok(
+      ds.some((x) => x.rule === 'keyed' && x.credential === 'upstream_key'),
+      s.text,
+    );
     const sessions = await api.call('GET', '/api/v1/sessions?tenant=acme', { token: tok.carol });
     assert.ok((sessions.body.sessions as Array<{ session: string }>).some((x) => x.session === 's-echo'));
   });
@@ -337,7 +390,9 @@ admin:
       async () => {
         const r = await api.call('GET', '/api/v1/decisions?protocol=admin&limit=1000', { token: tok.root });
         const recs = r.body.decisions as Array<Record<string, unknown>>;
-        return recs.some((x) => x.reason === 'operator_token_revoked') && recs.some((x) => x.intent === 'admin.approvals.approve' && x.agent === 'alice') ? recs : undefined;
+        return recs.some((x) => x.reason === 'operator_token_revoked') && recs.some((x) => x.intent === 'admin.approvals.approve' && x.agent === 'alice')
+          ? recs
+          : undefined;
       },
       10_000,
       200,

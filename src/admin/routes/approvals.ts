@@ -51,7 +51,12 @@ export const approvalsList = route({
   summary: 'Pending approvals (all=true: every one still remembered), oldest first',
   query: z.object({ all: flagParam.optional() }),
   response: z.object({ approvals: z.array(approvalSchema) }),
-  handle: async ({ host, query }) => json({ approvals: storeOf(host).list({ all: query.all ?? false }).map((e) => approvalView(e)) }),
+  handle: ({ host, query }) =>
+    json({
+      approvals: storeOf(host)
+        .list({ all: query.all ?? false })
+        .map((e) => approvalView(e)),
+    }),
 });
 
 export const approvalsShow = route({
@@ -62,7 +67,7 @@ export const approvalsShow = route({
   summary: 'One approval with its proposed diff',
   params: idParams,
   response: z.object({ approval: approvalSchema }),
-  handle: async ({ host, params }) => {
+  handle: ({ host, params }) => {
     const e = storeOf(host).get(params.id);
     if (e === null) throw new AdminError('not_found', `no approval ${params.id} (GET /api/v1/approvals?all=true lists them)`);
     return json({ approval: approvalView(e) });
@@ -84,7 +89,10 @@ function decideRoute(approve: boolean): RouteDef {
         reason: z.string().max(256).optional(),
         ...(approve
           ? {
-              scope: z.enum(['request', 'session', 'rule']).default('request').describe('widen the grant: this request once, the session under this rule, or the rule in the tenant'),
+              scope: z
+                .enum(['request', 'session', 'rule'])
+                .default('request')
+                .describe('widen the grant: this request once, the session under this rule, or the rule in the tenant'),
               for_ms: z.number().int().positive().optional().describe('how long a widened grant lasts; required for rule'),
             }
           : {}),
@@ -96,7 +104,8 @@ function decideRoute(approve: boolean): RouteDef {
       const e = store.get(params.id);
       if (e === null) throw new AdminError('not_found', `no approval ${params.id}`);
       const status = statusAt(e, Date.now());
-      if (status !== 'pending') throw new AdminError('conflict', `approval ${e.id} is ${status}${e.decidedBy ? ` (by ${e.decidedBy})` : ''}; nothing to decide`);
+      if (status !== 'pending')
+        throw new AdminError('conflict', `approval ${e.id} is ${status}${e.decidedBy ? ` (by ${e.decidedBy})` : ''}; nothing to decide`);
       if (e.allowed.length > 0 && !e.allowed.includes(operator.name))
         throw new AdminError('approver_not_allowed', `${operator.name} may not decide approval ${e.id} (rule ${e.rule}); approvers: ${e.allowed.join(', ')}`);
       const b = body as { reason?: string; scope?: 'request' | 'session' | 'rule'; for_ms?: number };

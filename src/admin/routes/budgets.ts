@@ -125,7 +125,13 @@ export const budgetsRaise = route({
     }
     const [after] = await accountsOf(host, account);
     return json({
-      account: after ?? accountView({ account, windowStart: entry.windowStart, used: zero(), startedAt: entry.at, pausedAt: null, pausedMetric: null, raises: [] }, b, Date.now()),
+      account:
+        after ??
+        accountView(
+          { account, windowStart: entry.windowStart, used: zero(), startedAt: entry.at, pausedAt: null, pausedMetric: null, raises: [] },
+          b,
+          Date.now(),
+        ),
       unpaused: entry.unpaused,
     });
   },

@@ -7,7 +7,7 @@
  * curl -N -H "Authorization: Bearer $OP" http://127.0.0.1:9090/api/v1/decisions/stream
  */
 import * as z from 'zod';
-import type { AuditOutcome, AuditRecord } from '../../audit/fields.js';
+import type { AuditRecord } from '../../audit/fields.js';
 import type { AuditFilter } from '../../audit/query.js';
 import { AdminError } from '../admin-errors.js';
 import type { AdminHost } from '../context.js';
@@ -59,7 +59,7 @@ type Filter = { [K in keyof typeof filterShape]?: z.output<(typeof filterShape)[
 function toFilter(q: Filter): AuditFilter {
   const f: AuditFilter = {};
   for (const k of ['tenant', 'agent', 'session', 'rule', 'reason', 'host', 'budget', 'approval'] as const) if (q[k] !== undefined) f[k] = q[k];
-  if (q.outcome !== undefined) f.outcome = q.outcome as AuditOutcome[];
+  if (q.outcome !== undefined) f.outcome = q.outcome;
   if (q.protocol !== undefined) f.protocol = q.protocol;
   return f;
 }
@@ -83,7 +83,7 @@ export const decisionsSearch = route({
   description: 'Records matching every filter given, newest first unless order=asc.',
   query: searchQuery,
   response: z.object({ decisions: z.array(decisionSchema) }),
-  handle: async ({ host, query }) => {
+  handle: ({ host, query }) => {
     const f: AuditFilter = { ...toFilter(query), limit: query.limit ?? 100 };
     if (query.since) f.since = query.since;
     if (query.until) f.until = query.until;
@@ -105,7 +105,7 @@ export const decisionsStream = route({
   query: z.object({ ...filterShape, backlog: intParam(0, 1000).optional() }),
   response: decisionSchema,
   mediaType: 'text/event-stream',
-  handle: async ({ host, query }) => {
+  handle: ({ host, query }) => {
     const reader = readerOf(host);
     return {
       raw: (res, signal) => {

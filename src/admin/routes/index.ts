@@ -26,7 +26,7 @@ const openapi = route({
   role: 'auditor',
   summary: 'This document (OpenAPI 3.1), generated from the schemas that validate every call',
   response: z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }).loose(),
-  handle: async () => json(document()),
+  handle: () => json(document()),
 });
 
 export const ROUTES: readonly RouteDef[] = [

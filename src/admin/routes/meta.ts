@@ -23,7 +23,7 @@ export const healthz = route({
   role: null,
   summary: 'The process is up (no token needed)',
   response: z.object({ status: z.literal('up') }),
-  handle: async () => json({ status: 'up' }),
+  handle: () => json({ status: 'up' }),
 });
 
 const readySchema = z.object({
@@ -52,7 +52,7 @@ export const readyz = route({
   role: null,
   summary: 'Ready to serve: state readable, audit trail writing (503 when not; no token needed)',
   response: readySchema,
-  handle: async ({ host }) => {
+  handle: ({ host }) => {
     const r = readiness(host);
     return json(r, r.ready ? 200 : 503);
   },

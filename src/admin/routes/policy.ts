@@ -29,7 +29,7 @@ export const policyCurrent = route({
   role: 'auditor',
   summary: 'The policy version serving now, and its config text',
   response: z.object({ version: z.string(), loaded_at: z.string().nullable(), file: z.string().nullable(), rules: z.number(), text: z.string().nullable() }),
-  handle: async ({ host }) => {
+  handle: ({ host }) => {
     const cur = host.history.current();
     const version = host.policyVersion();
     const same = cur?.version === version ? cur : null;
@@ -50,7 +50,7 @@ export const policyHistory = route({
   role: 'auditor',
   summary: 'Config versions this gate loaded, newest first, each with its diff from the one before',
   response: z.object({ versions: z.array(versionSchema) }),
-  handle: async ({ host }) =>
+  handle: ({ host }) =>
     json({
       versions: host.history.list().map((v) => ({
         version: v.version,
@@ -76,7 +76,7 @@ export const policyValidate = route({
     rules: z.number().nullable(),
     problems: z.array(z.object({ line: z.number().nullable(), column: z.number().nullable(), path: z.string(), message: z.string(), text: z.string() })),
   }),
-  handle: async ({ host, body }) => {
+  handle: ({ host, body }) => {
     // Relative paths in the candidate resolve as the serving config's would.
     const file = host.history.current()?.file ?? 'candidate.yaml';
     try {
@@ -85,7 +85,13 @@ export const policyValidate = route({
       return json({ valid: true, version: loaded.version, rules: loaded.config.rules.length, problems: [] });
     } catch (err) {
       if (err instanceof ConfigError) {
-        const problems = err.problems.map((p) => ({ line: p.line ?? null, column: p.column ?? null, path: p.path, message: p.message, text: formatProblem(p) }));
+        const problems = err.problems.map((p) => ({
+          line: p.line ?? null,
+          column: p.column ?? null,
+          path: p.path,
+          message: p.message,
+          text: formatProblem(p),
+        }));
         return json({ valid: false, version: null, rules: null, problems });
       }
       const message = err instanceof Error ? err.message : String(err);
@@ -104,7 +110,11 @@ export const policyReplay = route({
   body: z.object({ config: candidateField, since: timeParam.optional(), until: timeParam.optional(), limit: z.number().int().min(1).max(100_000).optional() }),
   response: z.unknown(),
   handle: async ({ host, body }) => {
-    if (host.replay === undefined) throw new AdminError('not_implemented', 'policy replay is not built into this gate yet (sluice replay); validate the candidate with POST /api/v1/policy/validate');
+    if (host.replay === undefined)
+      throw new AdminError(
+        'not_implemented',
+        'policy replay is not built into this gate yet (sluice replay); validate the candidate with POST /api/v1/policy/validate',
+      );
     const opts: { since?: Date; until?: Date; limit?: number } = {};
     if (body.since) opts.since = body.since;
     if (body.until) opts.until = body.until;

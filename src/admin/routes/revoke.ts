@@ -28,7 +28,7 @@ export const revocationsList = route({
   role: 'auditor',
   summary: 'Revocations in force',
   response: z.object({ revocations: z.array(revocationSchema) }),
-  handle: async ({ host }) => json({ revocations: host.revocations.list().map(revocationView) }),
+  handle: ({ host }) => json({ revocations: host.revocations.list().map(revocationView) }),
 });
 
 export const revocationsCreate = route({

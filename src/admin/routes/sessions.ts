@@ -37,7 +37,15 @@ const graphSchema = z.object({
   nodes: z.array(z.object({ id: z.string(), kind: z.enum(['agent', 'server', 'tool']), label: z.string(), calls: z.number(), denied: z.number() })),
   edges: z.array(z.object({ from: z.string(), to: z.string(), calls: z.number(), denied: z.number() })),
   calls: z.array(
-    z.object({ decision_id: z.string(), time: z.string(), server: z.string().nullable(), tool: z.string().nullable(), outcome: z.string(), reason: z.string(), parent_id: z.string().nullable() }),
+    z.object({
+      decision_id: z.string(),
+      time: z.string(),
+      server: z.string().nullable(),
+      tool: z.string().nullable(),
+      outcome: z.string(),
+      reason: z.string(),
+      parent_id: z.string().nullable(),
+    }),
   ),
 });
 
@@ -62,7 +70,17 @@ function summarise(records: readonly AuditRecord[], open: readonly OpenSession[]
     const k = key(r.tenant, r.session);
     let s = out.get(k);
     if (s === undefined) {
-      s = { tenant: r.tenant, agent: r.agent, session: r.session, human: r.human, first_seen: r.time, last_seen: r.time, decisions: 0, denied: 0, open: noneOpen() };
+      s = {
+        tenant: r.tenant,
+        agent: r.agent,
+        session: r.session,
+        human: r.human,
+        first_seen: r.time,
+        last_seen: r.time,
+        decisions: 0,
+        denied: 0,
+        open: noneOpen(),
+      };
       out.set(k, s);
     }
     s.first_seen = r.time;
@@ -71,7 +89,17 @@ function summarise(records: readonly AuditRecord[], open: readonly OpenSession[]
   }
   for (const o of open) {
     const k = key(o.tenant, o.session);
-    const s = out.get(k) ?? { tenant: o.tenant, agent: o.agent, session: o.session, human: o.human, first_seen: null, last_seen: null, decisions: 0, denied: 0, open: noneOpen() };
+    const s = out.get(k) ?? {
+      tenant: o.tenant,
+      agent: o.agent,
+      session: o.session,
+      human: o.human,
+      first_seen: null,
+      last_seen: null,
+      decisions: 0,
+      denied: 0,
+      open: noneOpen(),
+    };
     s.open = { exchanges: o.exchanges, tunnels: o.tunnels, destinations: o.destinations };
     out.set(k, s);
   }
@@ -93,7 +121,7 @@ export const sessionsList = route({
   summary: 'Sessions seen recently, and those with open exchanges',
   query: z.object({ tenant: nameParam.optional(), agent: nameParam.optional(), limit: intParam(1, 1000).optional() }),
   response: z.object({ sessions: z.array(sessionSchema) }),
-  handle: async ({ host, query }) => {
+  handle: ({ host, query }) => {
     const f: { tenant?: string; agent?: string } = {};
     if (query.tenant !== undefined) f.tenant = query.tenant;
     if (query.agent !== undefined) f.agent = query.agent;
@@ -133,7 +161,15 @@ function toolGraph(rs: readonly AuditRecord[]): z.output<typeof graphSchema> {
   return {
     nodes: [...nodes.values()],
     edges: [...edges.values()],
-    calls: calls.map((r) => ({ decision_id: r.decision_id, time: r.time, server: r.server, tool: r.tool, outcome: r.outcome, reason: r.reason, parent_id: r.parent_id })),
+    calls: calls.map((r) => ({
+      decision_id: r.decision_id,
+      time: r.time,
+      server: r.server,
+      tool: r.tool,
+      outcome: r.outcome,
+      reason: r.reason,
+      parent_id: r.parent_id,
+    })),
   };
 }
 
@@ -142,7 +178,7 @@ export const sessionShow = route({
   method: 'GET',
   path: '/api/v1/sessions/{session}',
   role: 'auditor',
-  summary: "A session: identity, budgets used, open exchanges, tool-call graph",
+  summary: 'A session: identity, budgets used, open exchanges, tool-call graph',
   params: z.object({ session: nameParam }),
   query: z.object({ tenant: nameParam.optional().describe('when session ids repeat across tenants') }),
   response: z.object({
@@ -174,8 +210,7 @@ export const sessionShow = route({
         .reverse()
         .find(
           (e) =>
-            (e.tenant === null || e.tenant === s.tenant) &&
-            ((e.kind === 'session' && e.value === s.session) || (e.kind === 'agent' && e.value === s.agent)),
+            (e.tenant === null || e.tenant === s.tenant) && ((e.kind === 'session' && e.value === s.session) || (e.kind === 'agent' && e.value === s.agent)),
         ) ?? null;
     return json({
       identity: { tenant: s.tenant, agent: s.agent, session: s.session, human: s.human },

@@ -41,7 +41,7 @@ export const killShow = route({
   role: 'auditor',
   summary: 'Kills in force',
   response: z.object({ kills: z.array(killSchema) }),
-  handle: async ({ host }) => json({ kills: host.stops.kills().map(killView) }),
+  handle: ({ host }) => json({ kills: host.stops.kills().map(killView) }),
 });
 
 export const killSet = route({
@@ -73,7 +73,7 @@ export const quarantinesList = route({
   role: 'auditor',
   summary: 'Quarantines in force',
   response: z.object({ quarantines: z.array(quarantineSchema) }),
-  handle: async ({ host }) => json({ quarantines: host.stops.quarantines().map(quarantineView) }),
+  handle: ({ host }) => json({ quarantines: host.stops.quarantines().map(quarantineView) }),
 });
 
 export const quarantinesAdd = route({
