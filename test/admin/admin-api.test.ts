@@ -299,16 +299,25 @@ admin:
       return (a.body.accounts as Account[] | undefined)?.find((x) => x.metrics.calls.used >= 1);
     });
     assert.deepEqual([acct.budget, acct.subject, acct.metrics.calls.limit], ['per-session', 's-bud', 1000]);
-    const byApprover = await api.call('POST', '/api/v1/budgets/raise', { token: tok.alice, body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 } });
+    const byApprover = await api.call('POST', '/api/v1/budgets/raise', {
+      token: tok.alice,
+      body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 },
+    });
     assert.equal(byApprover.status, 403);
-    const raised = await api.call('POST', '/api/v1/budgets/raise', { token: tok.root, body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 } });
+    const raised = await api.call('POST', '/api/v1/budgets/raise', {
+      token: tok.root,
+      body: { budget: 'per-session', tenant: 'acme', subject: 's-bud', by: 5 },
+    });
     assert.equal(raised.status, 200, raised.text);
     assert.equal((raised.body.account as Account).metrics.calls.limit, 1005);
     const unknown = await api.call('POST', '/api/v1/budgets/raise', { token: tok.root, body: { budget: 'nope', tenant: 'acme', subject: 's-bud', by: 5 } });
     assert.equal(unknown.status, 404);
     const detail = await api.call('GET', '/api/v1/sessions/s-bud?tenant=acme', { token: tok.carol });
     assert.equal(detail.status, 200, detail.text);
-    assert.ok((detail.body.budgets as Account[]).some((x) => x.budget === 'per-session' && x.metrics.calls.limit === 1005), detail.text);
+    assert.ok(
+      (detail.body.budgets as Account[]).some((x) => x.budget === 'per-session' && x.metrics.calls.limit === 1005),
+      detail.text,
+    );
   });
 
   test('an operator token revoked by id is refused; the operator’s other tokens still work', async () => {

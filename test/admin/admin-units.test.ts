@@ -26,7 +26,10 @@ test('an operator token verifies to its name, role and id; a refusal says which 
       (e: unknown) => (e instanceof OperatorTokenError ? e.code : String(e)),
     );
   assert.equal(await code(token, DAY - 1000), 'operator_token_invalid', 'longer than max_token_ttl');
-  assert.equal(await code((await mintOperatorToken(privateKey, { name: 'a', role: 'admin', ttlMs: 1000, now: Date.now() - DAY })).token), 'operator_token_expired');
+  assert.equal(
+    await code((await mintOperatorToken(privateKey, { name: 'a', role: 'admin', ttlMs: 1000, now: Date.now() - DAY })).token),
+    'operator_token_expired',
+  );
   const other = generateKeyPairSync('ed25519').privateKey;
   assert.equal(await code((await mintOperatorToken(other, { name: 'a', role: 'admin', ttlMs: DAY })).token), 'operator_token_invalid');
   // An agent token signed with the very same key is still not an operator token (issuer, audience, claims).
