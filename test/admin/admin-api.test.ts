@@ -261,6 +261,14 @@ admin:
     assert.equal((off.body.lifted as unknown[]).length, 1);
     const offAgain = await api.call('POST', '/api/v1/kill', { token: tok.root, body: { on: false, tenant: 'other' } });
     assert.equal(offAgain.status, 404);
+    // A global kill: agents are refused, the gate stays ready (and says it is killed), the API stays usable to lift it.
+    assert.equal((await api.call('POST', '/api/v1/kill', { token: tok.root, body: { on: true, reason: 'drill' } })).status, 200);
+    assert.equal((await send('s-echo', 'GET', '/echo')).status, 503);
+    const killedReady = await api.call('GET', '/readyz');
+    assert.equal(killedReady.status, 200, killedReady.text);
+    assert.deepEqual(killedReady.body.checks, { state: 'ok', audit: 'ok', killed: true });
+    assert.equal((await api.call('POST', '/api/v1/kill', { token: tok.root, body: { on: false } })).status, 200);
+    assert.equal((await send('s-echo', 'GET', '/echo')).status, 200);
 
     const q = await api.call('POST', '/api/v1/quarantines', { token: tok.root, body: { target: 'evil.example', reason: 'exfil' } });
     assert.equal(q.status, 201, q.text);
