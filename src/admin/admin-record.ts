@@ -1,7 +1,7 @@
 /**
  * The audit record of one admin call, allowed or refused: through the same trail as
- * the gate's decisions (protocol `admin`), so `sluice audit query --protocol admin`
- * and the decisions API find who did what. The operator is the identity tuple
+ * the gate's decisions (protocol `admin`, host `sluice-admin`), so `sluice audit query
+ * --agent NAME` and the decisions API (`?protocol=admin`) find who did what. The operator is the identity tuple
  * (tenant `sluice:operators`, agent and human the operator's name, session the token
  * id); the token itself is never in it, nor the query string or the body.
  *
