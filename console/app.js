@@ -7,9 +7,9 @@
  * #/sessions, #/sessions/ID?tenant=T, #/stops (kill switch, quarantines),
  * #/policy (current, history with diffs, validate, replay), #/audit (search).
  */
-import { h, render } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import htm from 'htm';
+import { h, render } from './vendor/preact.mjs';
+import { useCallback, useEffect, useRef, useState } from './vendor/hooks.mjs';
+import htm from './vendor/htm.mjs';
 
 const html = htm.bind(h);
 const TOKEN_KEY = 'sluice.operator.token';
@@ -481,6 +481,13 @@ function ToolGraph({ graph }) {
   </svg>`;
 }
 
+/** What a session has open, as one sentence (built here: htm would fold the spaces of a wrapped template). */
+function openText(o) {
+  const n = (k, one, many) => `${k} ${k === 1 ? one : many}`;
+  const where = o.destinations.length ? `: ${o.destinations.join(', ')}` : '';
+  return `${n(o.exchanges, 'exchange', 'exchanges')}, ${n(o.tunnels, 'tunnel', 'tunnels')}${where}`;
+}
+
 function SessionPage({ id, tenant }) {
   const q = tenant ? `?tenant=${encodeURIComponent(tenant)}` : '';
   const one = useApi(`/api/v1/sessions/${encodeURIComponent(id)}${q}`);
@@ -488,9 +495,12 @@ function SessionPage({ id, tenant }) {
   const [qTarget, setQTarget] = useState('');
   const [msg, setMsg] = useState(null);
   const s = one.data;
+  // After a revocation the session may leave the open list before its records reach the
+  // trail: the page then says what was done and why the session is not shown.
   if (one.error)
     return html`<main>
       <h1>Session ${id}</h1>
+      ${msg ? html`<div class="ok" data-testid="action-done">${msg}</div>` : null}
       <${Err} error=${one.error} />
     </main>`;
   if (!s) return html`<main><p class="muted">Loading…</p></main>`;
@@ -546,10 +556,7 @@ function SessionPage({ id, tenant }) {
     </div>
     <div class="card">
       <h2 style="margin-top:0">Open now</h2>
-      <p data-testid="open-count">
-        ${s.summary.open.exchanges} exchanges, ${s.summary.open.tunnels}
-        tunnels${s.summary.open.destinations.length ? `: ${s.summary.open.destinations.join(', ')}` : ''}
-      </p>
+      <p data-testid="open-count">${openText(s.summary.open)}</p>
       <h2>Budgets</h2>
       ${
         s.budgets.length === 0
@@ -683,11 +690,18 @@ function Diff({ text }) {
 ${text.split('\n').map((l) => html`<div class=${l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : ''}>${l}</div>`)}</pre>`;
 }
 
+/** What `sluice replay` reports (audit/replay-policy.ts): counts by class, and each record that changed. */
 function ReplayResult({ result }) {
   if (!result) return null;
-  const changes = result.changes ?? result.changed ?? [];
+  const quiet = new Set(['unchanged', 'not_replayed', 'rule_changed']);
+  const changes = (result.entries ?? []).filter((e) => !quiet.has(e.class));
   return html`<div data-testid="replay-result">
-    ${result.summary ? html`<p>${Object.entries(result.summary).map(([k, v]) => html`<span class="chip"><b>${k}</b>${String(v)}</span> `)}</p>` : null}
+    <p>
+      ${Object.entries(result.counts ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => html`<span class="chip"><b>${k}</b>${n}</span> `)}
+      ${result.truncated ? html`<span class="error">only the first records of the window were read</span>` : null}
+    </p>
     ${
       changes.length === 0
         ? html`<p class="muted">Nothing would change.</p>`
@@ -698,20 +712,20 @@ function ReplayResult({ result }) {
                 <th>change</th>
                 <th>who</th>
                 <th>request</th>
-                <th>before</th>
-                <th>after</th>
+                <th>now</th>
+                <th>with the candidate</th>
               </tr>
             </thead>
             <tbody>
               ${changes.map(
                 (c) =>
-                  html`<tr>
+                  html`<tr key=${c.decision_id} data-testid="replay-change">
                     <td class="mono">${time(c.time)}</td>
-                    <td>${c.change ?? c.kind ?? c.classification}</td>
+                    <td>${c.class}${c.note ? html`<div class="muted">${c.note}</div>` : null}</td>
                     <td>${c.tenant ?? '-'}/${c.agent ?? '-'}</td>
-                    <td class="mono">${c.method ?? ''} ${c.host ?? ''}${c.path ?? ''}${c.tool ? ` tool ${c.tool}` : ''}</td>
-                    <td class="mono">${fmtVerdict(c.before ?? c.old)}</td>
-                    <td class="mono">${fmtVerdict(c.after ?? c.new)}</td>
+                    <td class="mono">${c.tool ? `tool ${c.server ?? ''}/${c.tool}` : `${c.method} ${c.host}${c.path}`}</td>
+                    <td class="mono">${fmtVerdict(c.old)}</td>
+                    <td class="mono">${fmtVerdict(c.new)}</td>
                   </tr>`,
               )}
             </tbody>
@@ -881,4 +895,7 @@ function App() {
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+// The "Loading" placeholder goes: Preact renders next to what a container holds.
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -92,9 +92,11 @@ export interface AuditRecord {
   /**
    * The protocol a record is about when it is one message exchange inside another
    * transport: `mcp` (a tool call, or a tools/list something was taken out of) or
-   * `a2a`; null for a plain HTTP request.
+   * `a2a`; `admin` for a call to the admin API (src/admin/: the operator in `agent`
+   * and `human`, the token id in `session`, tenant `sluice:operators`); null for a
+   * plain HTTP request.
    */
-  protocol: 'mcp' | 'a2a' | null;
+  protocol: 'mcp' | 'a2a' | 'admin' | null;
   /** The MCP server (configured name, else host) or A2A agent host; null otherwise. */
   server: string | null;
   /** The MCP tool called (or the A2A method); null otherwise. */

@@ -28,6 +28,7 @@ const COMMANDS = new Set([
   'replay',
   'forensics',
   'migrate',
+  'operator',
 ]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
@@ -60,6 +61,7 @@ commands:
   forensics  keep one session's full exchanges (redacted) for incident review
   mcp     run a stdio MCP server behind the gate; accept changed tool definitions
   migrate create or upgrade the shared PostgreSQL schema; --from-sqlite copies a data directory's state
+  operator  mint or revoke operator tokens for the admin API (admin.listen)
 
 'sluice <command> --help' for a command's options.`;
 

@@ -43,6 +43,10 @@ export async function run(argv: string[]): Promise<number> {
   if (leftovers.length > 0) logger.info({ removed: leftovers }, 'removed temp files left by a crash during an atomic write');
   const where = listen ?? loaded.config.listen;
   const gate = await Gate.start({ loaded, ca, logger, ...(listen ? { listen } : {}) }).catch((err: unknown) => {
+    const admin = loaded.config.admin.listen;
+    // The admin listener fails the start the same way; say which address could not be had.
+    if (admin !== undefined && (err as { address?: string; port?: number } | null)?.port === admin.port && listen?.port !== admin.port)
+      throw listenFailure(err, admin, `admin.listen in ${loaded.file}`);
     throw listenFailure(err, where, listen ? '--listen' : `listen in ${loaded.file}`);
   });
   // Catch signals before announcing: whoever waits for the "listening" line may signal at once,
@@ -69,7 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     `sluice listening on ${gate.url}\n` +
       `CA certificate: ${loaded.config.tls.ca_cert}\n` +
       `policy ${loaded.version}: ${loaded.config.rules.length} rule(s), deny by default\n` +
-      `audit: ${auditWhere(loaded.config)}\n`,
+      `audit: ${auditWhere(loaded.config)}\n` +
+      (gate.adminAddress === null ? '' : `admin API on http://${hostPort(gate.adminAddress)} (sluice operator token)\n`),
   );
   logger.info({ url: gate.url, policy_version: loaded.version, config: loaded.file }, 'gate started');
   for (const w of await startWarnings(loaded, where)) {
@@ -81,6 +86,10 @@ export async function run(argv: string[]): Promise<number> {
   await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
   return 0;
+}
+
+function hostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 /** Where the audit records go, so an operator who sees none on this console knows where to look. */

@@ -22,6 +22,7 @@ import { budgetsSchema, llmSchema, unknownBudgetRules } from './budget-section.j
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
 import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
+import { adminSchema } from './admin-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -100,6 +101,7 @@ export const configSchema = strictSection({
   broker: emptyAsAbsent(brokerSchema.prefault({})),
   approvals: emptyAsAbsent(approvalsSchema.prefault({})),
   blast_radius: emptyAsAbsent(blastRadiusSchema.prefault({})),
+  admin: emptyAsAbsent(adminSchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

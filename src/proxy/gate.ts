@@ -10,6 +10,9 @@ import { SecretResolver } from '../credentials/refs.js';
 import { RunAliases } from '../identity/run-aliases.js';
 import type { ControlServer } from '../control/control-server.js';
 import { startControl } from './gate-control.js';
+import { policyHistory, startAdmin } from './gate-admin.js';
+import type { AdminServer } from '../admin/server.js';
+import type { PolicyHistory } from '../admin/policy-history.js';
 import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { startBroker, type GateBroker } from './gate-broker.js';
@@ -101,6 +104,9 @@ export class Gate {
   private readonly limits: GateLimits;
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
+  /** The admin API (`admin.listen`), or null without one. */
+  private admin: AdminServer | null = null;
+  private readonly history: PolicyHistory;
   private readonly broker: GateBroker;
 
   private constructor(
@@ -134,6 +140,7 @@ export class Gate {
     this.broker = init.broker;
     this.approvals = init.approvals;
     this.forensics = init.forensics;
+    this.history = policyHistory(opts.loaded);
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
@@ -321,6 +328,17 @@ export class Gate {
         },
         gate.services.logger,
       );
+      gate.admin = await startAdmin(
+        { config: () => gate.loaded.config, current: () => gate.current, services: gate.services, pins: runtime.pins, history: gate.history },
+        gate.services.logger,
+      ).catch(async (err: unknown) => {
+        // The stores are closed below; here only what the started gate holds besides them.
+        await gate.control?.close().catch(() => undefined);
+        gate.stopWatchingRevocations();
+        gate.limits.close();
+        await new Promise<void>((resolve) => gate.server.close(() => resolve()));
+        throw err;
+      });
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
@@ -339,6 +357,11 @@ export class Gate {
   /** Where the JWKS listener (`broker.jwks_listen`) listens, or null without one. */
   get jwksAddress(): { host: string; port: number } | null {
     return this.broker.jwks;
+  }
+
+  /** Where the admin API listens (`admin.listen`), or null without one. */
+  get adminAddress(): { host: string; port: number } | null {
+    return this.admin?.address ?? null;
   }
 
   /** Where the control socket listens, or null when it could not be started (logged). */
@@ -367,6 +390,8 @@ export class Gate {
       this.services.identity.verifier.maxTtlMs = after.identity.max_ttl;
       this.current = state;
       this.loaded = loaded;
+      this.history.max = after.admin.policy_history;
+      this.history.loaded(loaded);
       // control.mint is read per request; only the socket's mode follows it here.
       await this.control?.applyGrants().catch((err: unknown) => log.warn({ err }, 'control socket mode not updated'));
       log.info({ policy_version: loaded.version, rules: after.rules.length }, 'policy reloaded');
@@ -461,6 +486,7 @@ export class Gate {
     this.limits.close();
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
+    await this.admin?.close();
     this.stopWatchingRevocations();
     this.stopWatchingSecrets();
     await this.broker.close();

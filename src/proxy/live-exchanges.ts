@@ -192,6 +192,31 @@ export class LiveExchanges {
   }
 
   /**
+   * For the admin API: each session with open exchanges, its tunnels, and where its
+   * exchanges go (those that know their destination). Walks every ring, like summary.
+   */
+  openSessions(): Array<{ tenant: string; agent: string; session: string; human: string | null; exchanges: number; tunnels: number; destinations: string[] }> {
+    const out = new Map<
+      string,
+      { tenant: string; agent: string; session: string; human: string | null; exchanges: number; tunnels: number; destinations: string[] }
+    >();
+    for (const h of [...this.#byToken.values()].flat()) {
+      if (h.count === 0) continue;
+      const p = h.principal;
+      const k = `${p.tenant}\u0000${p.session}`;
+      const s = out.get(k) ?? { tenant: p.tenant, agent: p.agent, session: p.session, human: p.human, exchanges: 0, tunnels: 0, destinations: [] };
+      for (const m of membersOf(h)) {
+        s.exchanges++;
+        if (m.carrier) s.tunnels++;
+        const d = m.dest?.hostText;
+        if (d !== undefined && !s.destinations.includes(d)) s.destinations.push(d);
+      }
+      out.set(k, s);
+    }
+    return [...out.values()];
+  }
+
+  /**
    * After the revocation snapshot (or the stop store) changed: end every exchange whose
    * identity it now refuses, then every one still open to a destination now quarantined.
    */
