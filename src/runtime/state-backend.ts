@@ -7,6 +7,7 @@ import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
+import { openRedisBudgets } from '../state/redis/open-counters.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
@@ -49,12 +50,12 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
       // Connections are made when the first store opens, and ended when the last closes.
       let shared: SharedConnections | null = null;
       const conn = (): SharedConnections => (shared ??= new SharedConnections(state));
-      void conn;
       return {
         revocations: () => notBuilt('revocation'),
         pins: () => notBuilt('tool pin'),
         stops: () => notBuilt('kill switch and quarantine'),
-        budgets: () => notBuilt('budget'),
+        // Counted in Redis, one atomic script per request (state/redis/redis-budgets.ts).
+        budgets: (opts) => openRedisBudgets(conn(), { ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.now ? { now: opts.now } : {}) }),
         approvals: () => notBuilt('approval'),
       };
     }

@@ -197,7 +197,7 @@ class SqliteBudgetBacking implements LedgerBacking {
  * const store = openBudgetStore(dir, { cli: true, flushMs: 0 });
  * await store.raise({ account, metric: 'calls', by: 10, windowMs: null });
  */
-export function openBudgetStore(dataDir: string, opts: SqliteBudgetOptions = {}): BudgetStore {
+export function openBudgetStore(dataDir: string, opts: SqliteBudgetOptions = {}): BudgetLedger {
   const db = openStateTables(dataDir, 'budgets', SCHEMA, opts.cli === true ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
   try {
     // WAL with NORMAL: a committed batch survives the process being killed; only a power cut may lose the last ones.
