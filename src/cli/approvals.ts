@@ -4,7 +4,7 @@ import { openRuntime } from '../runtime/index.js';
 import type { ApprovalEntry, ApprovalStore } from '../state/approvals.js';
 import { printList } from './applied.js';
 import { durationFlag } from './duration-flag.js';
-import { dataDirFor } from './emergency-config.js';
+import { stateSourceFor } from './emergency-config.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { EXIT, UsageError } from '../usage-error.js';
@@ -48,8 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(sub === 'list' ? "'list' takes no ID" : `'${sub}' needs an approval ID (sluice approvals list)`);
   if (sub !== 'approve' && (values.session || values.for !== undefined)) throw new UsageError('--session and --for widen a grant: they go with approve');
   const forMs = values.for === undefined ? null : durationFlag('--for', values.for).ms;
-  const dataDir = await dataDirFor(configPath(values.config), `approvals ${sub}`);
-  const { approvals, close } = await openRuntime({ dataDir }, { need: ['approvals'], approvals: { watch: false } });
+  const { approvals, close } = await openRuntime(await stateSourceFor(configPath(values.config), `approvals ${sub}`), { need: ['approvals'], approvals: { watch: false } });
   try {
     if (sub === 'list') {
       const all = approvals.list({ all: values.all });

@@ -25,6 +25,7 @@ const COMMANDS = new Set([
   'explain',
   'mcp',
   'status',
+  'migrate',
 ]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
@@ -54,6 +55,7 @@ commands:
   explain show how the policy decides one request, rule by rule
   audit   tail or query the audit trail
   mcp     run a stdio MCP server behind the gate; accept changed tool definitions
+  migrate create or upgrade the shared PostgreSQL schema; --from-sqlite copies a data directory's state
 
 'sluice <command> --help' for a command's options.`;
 

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../identity/errors.js';
 import { openRuntime } from '../runtime/index.js';
-import type { AuditReader } from '../runtime/index.js';
+import type { AuditReader, RuntimeSource } from '../runtime/index.js';
 import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../state/index.js';
 import { notApplied, printList, waitOption } from './applied.js';
-import { dataDirFor } from './emergency-config.js';
+import { stateSourceFor } from './emergency-config.js';
 import { parseOptionsOnly, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { unseenNote } from './revoke-seen.js';
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.list) {
     const other = ['session', 'agent', 'token-id', 'tenant', 'reason', 'wait'].find((k) => values[k as keyof typeof values] !== undefined);
     if (other !== undefined || values.undo) throw new UsageError(`--list takes no --${other ?? 'undo'}`);
-    return list(await dataDirFor(configPath(values.config), 'revoke'));
+    return list(await stateSourceFor(configPath(values.config), 'revoke'));
   }
   const given = KIND_FLAGS.filter(([, flag]) => values[flag] !== undefined);
   const chosen = given[0];
@@ -65,8 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   const value = values[flag] ?? '';
   if (values.undo && values.reason !== undefined) throw new UsageError('--reason goes with a revocation; --undo records none');
   const wait = waitOption(values.wait);
-  const dataDir = await dataDirFor(configPath(values.config), 'revoke');
-  const { revocations: store, audit, close } = await openRuntime({ dataDir }, { need: ['revocations', 'auditReader'], revocations: { watch: false } });
+  const source = await stateSourceFor(configPath(values.config), 'revoke');
+  const { revocations: store, audit, close } = await openRuntime(source, { need: ['revocations', 'auditReader'], revocations: { watch: false } });
   let pending: string[];
   try {
     let written: { id: string } | null;
@@ -130,8 +130,8 @@ function describe(e: RevocationEntry): string {
   return e.reason === null ? what : `${what}; reason: ${e.reason}`;
 }
 
-async function list(dataDir: string): Promise<number> {
-  const { revocations: store, close } = await openRuntime({ dataDir }, { need: ['revocations'], revocations: { watch: false } });
+async function list(source: RuntimeSource): Promise<number> {
+  const { revocations: store, close } = await openRuntime(source, { need: ['revocations'], revocations: { watch: false } });
   try {
     printList(store.list(), 'no revocations recorded', (e) => `${e.id}\t${describe(e)}`);
   } finally {

@@ -13,7 +13,7 @@ import type { StopStore } from '../state/index.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { notApplied } from './applied.js';
 import type { DurationFlag } from './duration-flag.js';
-import { dataDirFor } from './emergency-config.js';
+import { stateSourceFor } from './emergency-config.js';
 import { configPath } from './paths.js';
 
 /**
@@ -28,8 +28,7 @@ export async function stopCommand(
   act: (stops: StopStore) => Promise<number | { id: string } | null>,
   usage: (err: InvalidArgumentError) => string,
 ): Promise<number> {
-  const dataDir = await dataDirFor(configPath(config), command);
-  const { stops, close } = await openRuntime({ dataDir }, { need: ['stops'], stops: { watch: false } });
+  const { stops, close } = await openRuntime(await stateSourceFor(configPath(config), command), { need: ['stops'], stops: { watch: false } });
   let pending: string[];
   try {
     let written: number | { id: string } | null;

@@ -5,7 +5,8 @@ import type { BudgetStore } from '../state/budgets.js';
 
 /** The gate's budget store, and how to let go of it (written out, and closed if the gate opened it). */
 export interface GateBudgets {
-  readonly store: BudgetStore;
+  /** Absent: no budget is configured on the shared backend, nothing is counted. */
+  readonly store: BudgetStore | undefined;
   close(): Promise<void>;
 }
 
@@ -19,6 +20,9 @@ export interface GateBudgets {
  */
 export async function gateBudgets(loaded: LoadedConfig, given: BudgetStore | undefined, logger: Logger): Promise<GateBudgets> {
   if (given !== undefined) return { store: given, close: () => Promise.resolve(given.flush()) };
+  // On the shared backend the counters live in Redis: a gate with no budget opens no
+  // counters (and needs none to start).
+  if (loaded.config.state.backend === 'postgres' && Object.keys(loaded.config.budgets).length === 0) return { store: undefined, close: () => Promise.resolve() };
   const rt = await openRuntime(loaded, { need: ['budgets'], budgets: { onError: (err) => logger.error({ err }, 'budget counts could not be written') } });
   return { store: rt.budgets, close: () => rt.close() };
 }

@@ -57,7 +57,7 @@ const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', '
  * config is invalid: `sluice revoke`, `sluice secret`) only its data directory, where
  * the default state backend and defaults for the rest apply.
  */
-export type RuntimeSource = LoadedConfig | { readonly dataDir: string };
+export type RuntimeSource = LoadedConfig | { readonly dataDir: string; readonly state?: StateConfig };
 
 export interface RuntimeOptions<N extends Need> {
   need: readonly N[];
@@ -99,7 +99,7 @@ export type Runtime<N extends Need> = Pick<Services, Extract<N, keyof Services>>
 export async function openRuntime<N extends Need>(from: RuntimeSource, opts: RuntimeOptions<N>): Promise<Runtime<N>> {
   const config = 'config' in from ? from.config : null;
   const dataDir = config?.data_dir ?? ('dataDir' in from ? from.dataDir : '');
-  const state: StateConfig = config?.state ?? { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' };
+  const state: StateConfig = config?.state ?? ('state' in from ? from.state : undefined) ?? { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' };
   const backendName: StateBackendName = state.backend;
   const backend = stateBackend(state, dataDir);
   const wanted = new Set<Need>(opts.need);

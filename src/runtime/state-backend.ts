@@ -9,6 +9,10 @@ import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import { openRedisBudgets } from '../state/redis/open-counters.js';
 import type { RevocationStore } from '../state/revocations.js';
+import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
+import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
+import { PgToolPinStore } from '../state/postgres/pg-pins.js';
+import { PgStopStore } from '../state/postgres/pg-stops.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 
 /** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
@@ -51,12 +55,12 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
       let shared: SharedConnections | null = null;
       const conn = (): SharedConnections => (shared ??= new SharedConnections(state));
       return {
-        revocations: () => notBuilt('revocation'),
-        pins: () => notBuilt('tool pin'),
-        stops: () => notBuilt('kill switch and quarantine'),
+        revocations: (opts) => PgRevocationStore.open(conn(), opts),
+        pins: (opts) => PgToolPinStore.open(conn(), { ...(opts.now ? { now: opts.now } : {}), compare: comparePins }),
+        stops: (opts) => PgStopStore.open(conn(), opts),
         // Counted in Redis, one atomic script per request (state/redis/redis-budgets.ts).
         budgets: (opts) => openRedisBudgets(conn(), { ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.now ? { now: opts.now } : {}) }),
-        approvals: () => notBuilt('approval'),
+        approvals: (opts) => PgApprovalStore.open(conn(), opts),
       };
     }
   }
