@@ -25,7 +25,7 @@ import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 import type { ApprovalStore } from '../state/approvals.js';
-import type { BlastRadius } from '../state/blast-radius.js';
+import type { BlastRadiusStore } from '../state/blast-radius.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
 import type { BudgetPlan } from '../state/budget-plan.js';
 import type { BudgetStore } from '../state/budgets.js';
@@ -107,7 +107,7 @@ export interface GateServices {
   /** Human approvals (pipeline/approve.ts); absent: a request that needs one is refused. */
   readonly approvals?: ApprovalStore;
   /** Per-session critical write domains and tool-call depth (blast radius). */
-  readonly blast?: BlastRadius;
+  readonly blast?: BlastRadiusStore;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
   readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */

@@ -7,13 +7,17 @@ import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
-import { openRedisBudgets } from '../state/redis/open-counters.js';
+import { openRedisBlastRadius, openRedisBudgets, openRedisRateBuckets } from '../state/redis/open-counters.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
 import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
 import { PgToolPinStore } from '../state/postgres/pg-pins.js';
 import { PgStopStore } from '../state/postgres/pg-stops.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
+import type { RateBucketStore } from '../state/rate-buckets.js';
+import { openRateBucketStore, type RateBucketStoreOptions } from '../state/sqlite-rate-buckets.js';
+import type { BlastRadiusStore } from '../state/blast-radius.js';
+import { openBlastRadiusStore, type BlastRadiusStoreOptions } from '../state/sqlite-blast-radius.js';
 
 /** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
 export type PinOptions = Omit<ToolPinStoreOptions, 'compare'>;
@@ -26,6 +30,10 @@ export interface StateBackend {
   /** Budget counters: the in-memory ledger over this backend. */
   budgets(opts: SqliteBudgetOptions): Promise<BudgetStore>;
   approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
+  /** Rate-limit token buckets (state/rate-buckets.ts: the interface a backend implements). */
+  rateBuckets(opts: RateBucketStoreOptions): Promise<RateBucketStore>;
+  /** Per-session blast radius: critical domains written, tool-call counts (state/blast-radius.ts). */
+  blastRadius(opts: BlastRadiusStoreOptions): Promise<BlastRadiusStore>;
 }
 
 /** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
@@ -49,6 +57,8 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         stops: (opts) => openStopStore(dataDir, opts),
         budgets: (opts) => attempt(() => openBudgetStore(dataDir, opts)),
         approvals: (opts) => openApprovalStore(dataDir, opts),
+        rateBuckets: (opts) => attempt(() => openRateBucketStore(dataDir, opts)),
+        blastRadius: (opts) => attempt(() => openBlastRadiusStore(dataDir, opts)),
       };
     case 'postgres': {
       // Connections are made when the first store opens, and ended when the last closes.
@@ -61,6 +71,9 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         // Counted in Redis, one atomic script per request (state/redis/redis-budgets.ts).
         budgets: (opts) => openRedisBudgets(conn(), { ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.now ? { now: opts.now } : {}) }),
         approvals: (opts) => PgApprovalStore.open(conn(), opts),
+        // One atomic script per request (state/redis/redis-rate-buckets.ts): a limit holds across replicas.
+        rateBuckets: () => openRedisRateBuckets(conn()),
+        blastRadius: () => openRedisBlastRadius(conn()),
       };
     }
   }

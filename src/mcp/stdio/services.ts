@@ -92,9 +92,13 @@ export async function openStdioServices(
     throw err;
   }
   // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
-  let decisions: Runtime<'approvals'>;
+  // The blast radius too (a session's tool-call count), shared with the gates on this data directory.
+  let decisions: Runtime<'approvals' | 'blastRadius'>;
   try {
-    decisions = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } });
+    decisions = await openRuntime(loaded, {
+      need: ['approvals', 'blastRadius'],
+      approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') },
+    });
   } catch (err) {
     await counted?.close().catch(() => undefined);
     if (shared === undefined) await rt.close().catch(() => undefined);
@@ -104,6 +108,7 @@ export async function openStdioServices(
     env: () => env,
     pins,
     approvals: decisions.approvals,
+    blast: decisions.blastRadius,
     ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),

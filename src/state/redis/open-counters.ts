@@ -1,5 +1,5 @@
 /**
- * Opening the Redis-backed counters (budgets, rate-limit buckets) on a runtime's shared
+ * Opening the Redis-backed counters (budgets, rate-limit buckets, blast radius) on a runtime's shared
  * connections (state/shared-backend.ts): each store holds the connections until it
  * closes, and waits (boundedly) for the Redis connection to be up first, since the
  * client keeps no offline queue and a command sent while it is still connecting would
@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import type { SharedConnections } from '../shared-backend.js';
 import { RedisBudgetStore } from './redis-budgets.js';
 import { RedisRateBuckets } from './redis-rate-buckets.js';
+import { RedisBlastRadius } from './redis-blast-radius.js';
 
 export interface RedisCounterOptions {
   /** A charge after a response that could not be written (Redis unreachable). */
@@ -51,4 +52,10 @@ export function connected(redis: Redis, ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     redis.once('ready', done);
   });
+}
+
+/** The blast radius (critical domains written, tool calls) on `conn`'s Redis; closing it releases the connections. */
+export async function openRedisBlastRadius(conn: SharedConnections, opts: Pick<RedisCounterOptions, 'readyMs'> = {}): Promise<RedisBlastRadius> {
+  await connected(conn.redis, opts.readyMs ?? 2000);
+  return new RedisBlastRadius(conn.redis, { failOpen: conn.redisDown === 'allow', release: conn.use() });
 }

@@ -61,11 +61,7 @@ interface RateCommands {
 
 const OK: RateTake = { ok: true };
 
-/**
- * The Redis side of RateBucketStore, whose `take` may answer with a Promise (the
- * interface as the rate-bucket persistence change states it: `RateTake | Promise<RateTake>`).
- */
-export class RedisRateBuckets implements Omit<RateBucketStore, 'take'> {
+export class RedisRateBuckets implements RateBucketStore {
   readonly #redis: Redis & RateCommands;
   readonly #failOpen: boolean;
 
