@@ -48,7 +48,10 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(sub === 'list' ? "'list' takes no ID" : `'${sub}' needs an approval ID (sluice approvals list)`);
   if (sub !== 'approve' && (values.session || values.for !== undefined)) throw new UsageError('--session and --for widen a grant: they go with approve');
   const forMs = values.for === undefined ? null : durationFlag('--for', values.for).ms;
-  const { approvals, close } = await openRuntime(await stateSourceFor(configPath(values.config), `approvals ${sub}`), { need: ['approvals'], approvals: { watch: false } });
+  const { approvals, close } = await openRuntime(await stateSourceFor(configPath(values.config), `approvals ${sub}`), {
+    need: ['approvals'],
+    approvals: { watch: false },
+  });
   try {
     if (sub === 'list') {
       const all = approvals.list({ all: values.all });

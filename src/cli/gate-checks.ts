@@ -21,19 +21,23 @@ const EMPTY_STORE: SecretSource = { reveal: () => undefined, list: () => [] };
 export async function gateChecks(loaded: LoadedConfig): Promise<GateChecks> {
   const c = loaded.config;
   let store: SecretSource = EMPTY_STORE;
+  let close = (): Promise<void> => Promise.resolve();
   try {
-    store = (await openRuntime(loaded, { need: ['secrets'] })).secrets;
+    ({ secrets: store, close } = await openRuntime(loaded, { need: ['secrets'] }));
   } catch {
     // No master key here: hostname DLP still runs every pattern, without the store's values.
   }
   const secrets = new SecretResolver(store, { baseDir: loaded.dir });
   const listen = c.listen;
+  // The needles are built now (buildDlp resolves every value): the store can be let go.
+  const dlp = buildDlp(
+    c.inspect,
+    secrets,
+    store.list().map((e) => e.name),
+  );
+  await close().catch(() => undefined);
   return {
-    dlp: buildDlp(
-      c.inspect,
-      secrets,
-      store.list().map((e) => e.name),
-    ),
+    dlp,
     resolver: agentResolver(c, () => [{ address: listen.host, port: listen.port }]),
     routeScheme: (name) => c.routes[name]?.url.scheme,
   };

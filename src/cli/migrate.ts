@@ -25,15 +25,19 @@ keeps replicas from racing for it. Safe to run again: nothing left to apply is s
 
   --from-sqlite DIR   also copy an embedded gate's state from DIR/state.db into the
                       namespace: revocations, kills and quarantines, approvals, tool
-                      and agent-card pins (budget counters are not copied). Prints
-                      what it copied; running it again copies nothing twice.`;
+                      and agent-card pins, and the encrypted secrets (as they are:
+                      every replica needs the same master key; budget counters are
+                      not copied). Prints what it copied; running it again copies
+                      nothing twice.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptionsOnly(argv, { ...shared('config'), 'from-sqlite': STRING });
   const loaded = await loadConfig(configPath(values.config));
   const state = loaded.config.state;
   if (state.backend !== 'postgres' || state.postgres === undefined) {
-    throw new UsageError(`${loaded.file}: state.backend is ${state.backend}; sluice migrate works on 'state: { backend: postgres, postgres: URL, redis: URL }'`);
+    throw new UsageError(
+      `${loaded.file}: state.backend is ${state.backend}; sluice migrate works on 'state: { backend: postgres, postgres: URL, redis: URL }'`,
+    );
   }
   const pool = openPostgres({ url: state.postgres, namespace: state.namespace, applicationName: 'sluice migrate', max: 2 });
   try {
@@ -53,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     if (from !== undefined) {
       const c = await importSqliteState(pool, state.namespace, from);
       process.stdout.write(
-        `copied from ${from}: ${c.revocations} revocation rows, ${c.stops} kill and quarantine rows, ${c.approvals} approval rows, ${c.pins} pins\n`,
+        `copied from ${from}: ${c.revocations} revocation rows, ${c.stops} kill and quarantine rows, ${c.approvals} approval rows, ${c.pins} pins, ${c.secrets} secrets\n`,
       );
     }
     return 0;

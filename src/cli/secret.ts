@@ -7,8 +7,8 @@ import { MAX_SECRET_BYTES } from '../credentials/file-store.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
 import { trimOneNewline } from '../credentials/refs.js';
 import { isSecretName } from '../credentials/secret-name.js';
-import { openRuntime } from '../runtime/index.js';
-import { dataDirFor } from './emergency-config.js';
+import { openRuntime, type SecretStore } from '../runtime/index.js';
+import { stateSourceFor } from './emergency-config.js';
 import { parseFlags, shared } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from '../usage-error.js';
@@ -43,18 +43,27 @@ export async function run(argv: string[]): Promise<number> {
     // Not echoed: a value pasted where the name goes must not land in a terminal log.
     throw new UsageError("invalid secret name (not shown): expected 1 to 64 letters, digits, '_', '.' or '-'");
   }
-  // The store needs only the data directory: a bad edit must not stop 'sluice secret set' for a missing secret.
-  const dataDir = await dataDirFor(configPath(values.config), 'secret');
+  // The store needs only the data directory (a bad edit must not stop 'sluice secret set'
+  // for a missing secret) and, on the shared backend, the config's state: section.
+  const source = await stateSourceFor(configPath(values.config), 'secret');
+  const dataDir = 'config' in source ? source.config.data_dir : source.dataDir;
+  // Open first: a store with entries but no key fails here, before a new key is created beside it.
+  const { secrets: store, close } = await openRuntime(source, { need: ['secrets'] });
+  try {
+    return await act(sub, name, store, dataDir);
+  } finally {
+    await close();
+  }
+}
 
+async function act(sub: 'list' | 'rm' | 'set', name: string | undefined, store: SecretStore, dataDir: string): Promise<number> {
   if (sub === 'list') {
-    const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
     const entries = store.list();
     if (entries.length === 0) process.stdout.write(`no secrets in ${store.file}\n`);
     for (const e of entries) process.stdout.write(`${e.name}\t${e.setAt}\n`);
     return 0;
   }
   if (sub === 'rm') {
-    const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
     if (!(await store.remove(name!))) {
       process.stderr.write(`sluice: no secret named '${name!}' in ${store.file}\n`);
       return 1;
@@ -62,9 +71,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`removed secret '${name!}'\n`);
     return 0;
   }
-
-  // Open first: a store with entries but no key fails here, before a new key is created beside it.
-  const { secrets: store } = await openRuntime({ dataDir }, { need: ['secrets'] });
   const key = await ensureMasterKey(dataDir);
   if (key.created) process.stderr.write(`created master key ${key.path!} (mode 0600); back it up: without it the secrets cannot be read\n`);
   const value = await readValue(name!);

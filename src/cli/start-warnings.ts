@@ -27,11 +27,21 @@ export async function startWarnings(loaded: LoadedConfig, listen = loaded.config
  */
 export async function missingSecretWarnings(loaded: LoadedConfig): Promise<string[]> {
   let store: SecretSource | null = null;
+  let close = (): Promise<void> => Promise.resolve();
   try {
-    store = (await openRuntime(loaded, { need: ['secrets'] })).secrets;
+    ({ secrets: store, close } = await openRuntime(loaded, { need: ['secrets'] }));
   } catch {
     // No store readable here: store names cannot be checked, env: and file: still are.
   }
+  try {
+    return secretWarningsOf(loaded, store);
+  } finally {
+    // The shared backend's store holds connections; the file store nothing.
+    await close().catch(() => undefined);
+  }
+}
+
+function secretWarningsOf(loaded: LoadedConfig, store: SecretSource | null): string[] {
   const resolver = new SecretResolver(store ?? { reveal: () => undefined, list: () => [] }, { baseDir: loaded.dir });
   const names = new Set(store?.list().map((e) => e.name) ?? []);
   const out: string[] = [];

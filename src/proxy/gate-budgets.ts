@@ -22,7 +22,8 @@ export async function gateBudgets(loaded: LoadedConfig, given: BudgetStore | und
   if (given !== undefined) return { store: given, close: () => Promise.resolve(given.flush()) };
   // On the shared backend the counters live in Redis: a gate with no budget opens no
   // counters (and needs none to start).
-  if (loaded.config.state.backend === 'postgres' && Object.keys(loaded.config.budgets).length === 0) return { store: undefined, close: () => Promise.resolve() };
+  if (loaded.config.state.backend === 'postgres' && Object.keys(loaded.config.budgets).length === 0)
+    return { store: undefined, close: () => Promise.resolve() };
   const rt = await openRuntime(loaded, { need: ['budgets'], budgets: { onError: (err) => logger.error({ err }, 'budget counts could not be written') } });
   return { store: rt.budgets, close: () => rt.close() };
 }

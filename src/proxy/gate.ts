@@ -86,6 +86,7 @@ export class Gate {
   private readonly started: LoadedConfig['config'];
   private readonly sockets = new Set<Socket>();
   private readonly stopWatchingRevocations: () => void;
+  private readonly stopWatchingSecrets: () => void;
   private readonly stops: GateStops;
   private readonly budgets: GateBudgets;
   private readonly governance: GateGovernance;
@@ -229,6 +230,11 @@ export class Gate {
     this.server.on('error', (err: NodeJS.ErrnoException) => acceptErrors.warn(`accept failed (${err.code ?? 'error'})`, err.message));
     // Runs inside the store's load, before it acknowledges the revocation to `sluice revoke`.
     this.stopWatchingRevocations = revocations.onChange(() => this.services.exchanges.sweep());
+    // The shared backend's secret store announces other replicas' changes (secrets.json's are seen by the config watch).
+    const shared = this.store as SecretStore & { onChange?: (l: () => void) => () => void };
+    this.stopWatchingSecrets =
+      shared.onChange?.(() => void this.reloadSecrets().catch((err: unknown) => this.services.logger.error({ err }, 'secret store reload failed'))) ??
+      (() => undefined);
   }
 
   static async start(opts: GateOptions): Promise<Gate> {
@@ -249,6 +255,7 @@ export class Gate {
       (await openRuntime(opts.loaded, {
         need: ['secrets', 'verifier', 'revocations', 'pins', 'auditWriter'],
         logger: opts.logger,
+        secrets: { watch: true },
         revocations: {
           participant: 'gate',
           onError: (err) => {
@@ -434,6 +441,7 @@ export class Gate {
     // After the drain: a run renewing meanwhile keeps its alias until the last exchange is done.
     await this.control?.close();
     this.stopWatchingRevocations();
+    this.stopWatchingSecrets();
     await this.broker.close();
     this.services.mcp.channels.closeAll();
     await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.governance.close(), this.approvals.close()]);

@@ -80,6 +80,8 @@ export interface RuntimeOptions<N extends Need> {
   /** Default: `blast_radius.max_sessions` from the config. */
   blastRadius?: BlastRadiusStoreOptions;
   pins?: PinOptions;
+  /** The shared backend's secret store: `watch` hears other replicas' changes (the gate). */
+  secrets?: { watch?: boolean };
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
     config?: Config;
@@ -145,7 +147,7 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
       if (!wanted.has(need)) continue;
       switch (need) {
         case 'secrets':
-          out.secrets = await FileSecretStore.open(dataDir);
+          out.secrets = backend.secrets ? held(await backend.secrets(opts.secrets ?? {})) : await FileSecretStore.open(dataDir);
           break;
         case 'verifier':
           out.verifier = new TokenVerifier(await loadVerifyKey(dataDir), {

@@ -13,6 +13,7 @@ import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
 import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
 import { PgToolPinStore } from '../state/postgres/pg-pins.js';
 import { PgStopStore } from '../state/postgres/pg-stops.js';
+import { PgSecretStore } from '../state/postgres/pg-secrets.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 import { openRateBucketStore, type RateBucketStoreOptions } from '../state/sqlite-rate-buckets.js';
@@ -34,6 +35,8 @@ export interface StateBackend {
   rateBuckets(opts: RateBucketStoreOptions): Promise<RateBucketStore>;
   /** Per-session blast radius: critical domains written, tool-call counts (state/blast-radius.ts). */
   blastRadius(opts: BlastRadiusStoreOptions): Promise<BlastRadiusStore>;
+  /** The encrypted secret store, when this backend keeps it (postgres); absent: the file store in the data directory. */
+  secrets?(opts: { watch?: boolean }): Promise<PgSecretStore>;
 }
 
 /** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
@@ -74,6 +77,7 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         // One atomic script per request (state/redis/redis-rate-buckets.ts): a limit holds across replicas.
         rateBuckets: () => openRedisRateBuckets(conn()),
         blastRadius: () => openRedisBlastRadius(conn()),
+        secrets: (opts) => PgSecretStore.open(conn(), dataDir, opts),
       };
     }
   }

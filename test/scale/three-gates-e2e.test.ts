@@ -135,7 +135,10 @@ state:
         }
       };
       s.on('data', onData);
-      closedAt.then(() => reject(new Error(`tunnel closed before it was live: ${buf}`)), () => undefined);
+      closedAt.then(
+        () => reject(new Error(`tunnel closed before it was live: ${buf}`)),
+        () => undefined,
+      );
     });
 
   const get = async (gate: CliGate, token: string, path = '/plain'): Promise<{ status: number; error: string | null }> => {
@@ -174,7 +177,9 @@ state:
     }
     const p50 = percentile(samples, 50);
     const p99 = percentile(samples, 99);
-    console.log(`revocation commit -> tunnel closed on another replica: n=${samples.length} p50=${p50.toFixed(1)} ms p99=${p99.toFixed(1)} ms max=${Math.max(...samples).toFixed(1)} ms`);
+    console.log(
+      `revocation commit -> tunnel closed on another replica: n=${samples.length} p50=${p50.toFixed(1)} ms p99=${p99.toFixed(1)} ms max=${Math.max(...samples).toFixed(1)} ms`,
+    );
     assert.ok(p99 < P99_BOUND_MS, `p99 ${p99.toFixed(1)} ms is over the issue's ${P99_BOUND_MS} ms`);
     // And the revoked identity is refused on every replica.
     const token = await mint('ses_cut_0');

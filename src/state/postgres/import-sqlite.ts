@@ -1,7 +1,8 @@
 /**
  * `sluice migrate --from-sqlite DIR`: move an embedded gate's durable state (`DIR/state.db`)
  * into a PostgreSQL namespace: revocations, kills and quarantines (undo and lift rows
- * keep pointing at what they lift), approvals and the tool and agent-card pins. Rows
+ * keep pointing at what they lift), approvals, the tool and agent-card pins, and the
+ * sealed entries of `secrets.json` (ciphertext as it is: give every replica the master key). Rows
  * are copied in id order, so the order of the logs is kept; each copied row is recorded
  * in `sqlite_imports`, so a second run copies nothing twice. Budgets' ledgers are not
  * copied (their counters live in Redis on the shared backend; a window restarts).
@@ -9,18 +10,21 @@
  * @example
  * const counts = await importSqliteState(pool, 'prod', '/var/lib/sluice'); // { revocations: 3, stops: 1, approvals: 0, pins: 12 }
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import type pg from 'pg';
 import { STATE_DB_FILE } from '../sqlite-db.js';
+import { parseStoreFile, STORE_FILE } from '../../credentials/store-format.js';
 
 export interface ImportCounts {
   revocations: number;
   stops: number;
   approvals: number;
   pins: number;
+  /** Sealed entries of secrets.json: copied as they are (the replicas need the same master key). */
+  secrets: number;
 }
 
 /** The advisory lock class of log writers (pg-watched-log.ts): the import holds each log's while it copies. */
@@ -40,9 +44,14 @@ export async function importSqliteState(pool: pg.Pool, namespace: string, dataDi
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    for (const t of ['revocations', 'stops', 'approval_log']) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, `${namespace}.${t}`]);
+    for (const t of ['revocations', 'stops', 'approval_log'])
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, `${namespace}.${t}`]);
     const seen = async (tbl: string, id: string): Promise<number | null | undefined> => {
-      const r = await client.query<{ pg_id: string | null }>('SELECT pg_id FROM sqlite_imports WHERE source = $1 AND tbl = $2 AND sqlite_id = $3', [source, tbl, id]);
+      const r = await client.query<{ pg_id: string | null }>('SELECT pg_id FROM sqlite_imports WHERE source = $1 AND tbl = $2 AND sqlite_id = $3', [
+        source,
+        tbl,
+        id,
+      ]);
       const row = r.rows[0];
       return row === undefined ? undefined : row.pg_id === null ? null : Number(row.pg_id);
     };
@@ -61,7 +70,10 @@ export async function importSqliteState(pool: pg.Pool, namespace: string, dataDi
           if (target === undefined || target === null) continue; // lifts a row that was never copied
         }
         const params = cols.map((_, i) => `$${i + 1}`).join(', ');
-        const ins = await client.query<{ id: string }>(`INSERT INTO ${tbl} (${cols.join(', ')}) VALUES (${params}) ON CONFLICT DO NOTHING RETURNING id`, values);
+        const ins = await client.query<{ id: string }>(
+          `INSERT INTO ${tbl} (${cols.join(', ')}) VALUES (${params}) ON CONFLICT DO NOTHING RETURNING id`,
+          values,
+        );
         const pgId = ins.rows[0]?.id;
         await mark(tbl, String(row.id), pgId === undefined ? null : Number(pgId));
         if (pgId !== undefined) n++;
@@ -90,8 +102,22 @@ export async function importSqliteState(pool: pg.Pool, namespace: string, dataDi
         ]);
       }
     }
+    let secrets = 0;
+    const store = join(dataDir, STORE_FILE);
+    if (existsSync(store)) {
+      for (const [name, e] of parseStoreFile(readFileSync(store, 'utf8'), store)) {
+        const res = await client.query('INSERT INTO secrets (name, iv, tag, ct, set_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+          name,
+          e.iv,
+          e.tag,
+          e.ct,
+          e.set_at,
+        ]);
+        secrets += res.rowCount ?? 0;
+      }
+    }
     await client.query('COMMIT');
-    return { revocations, stops, approvals, pins };
+    return { revocations, stops, approvals, pins, secrets };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -129,7 +129,8 @@ export class PgApprovalStore implements ApprovalStore {
     if (e === undefined) throw new InvalidArgumentError('approval', `no approval ${id}`);
     const now = this.#log.now();
     const status = statusAt(e, now);
-    if (status !== 'pending') throw new InvalidArgumentError('approval', `approval ${id} is ${status}${e.decidedBy ? ` (by ${e.decidedBy})` : ''}; nothing to decide`);
+    if (status !== 'pending')
+      throw new InvalidArgumentError('approval', `approval ${id} is ${status}${e.decidedBy ? ` (by ${e.decidedBy})` : ''}; nothing to decide`);
     if (e.allowed.length > 0 && !e.allowed.includes(by)) {
       throw new InvalidArgumentError('as', `${by} may not decide approval ${id} (rule ${e.rule}); approvers: ${e.allowed.join(', ')}`);
     }

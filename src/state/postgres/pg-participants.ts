@@ -37,10 +37,15 @@ export class PgParticipant {
     try {
       // Rows of replicas dead for an hour are litter from crashes; nobody waits on them anyway.
       await pool.query('DELETE FROM participants WHERE heartbeat_at < $1', [now - 3_600_000]);
-      await pool.query(
-        'INSERT INTO participants (id, ledger, kind, pid, host, started_at, heartbeat_at, applied_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)',
-        [me.id, ledger, kind, process.pid, hostname(), now, appliedId],
-      );
+      await pool.query('INSERT INTO participants (id, ledger, kind, pid, host, started_at, heartbeat_at, applied_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)', [
+        me.id,
+        ledger,
+        kind,
+        process.pid,
+        hostname(),
+        now,
+        appliedId,
+      ]);
     } catch (err) {
       clearInterval(me.#timer);
       throw err;
@@ -62,7 +67,9 @@ export class PgParticipant {
     if (appliedId <= this.#applied) return;
     this.#applied = appliedId;
     this.#acking = this.#acking
-      .then(() => this.#pool.query('UPDATE participants SET applied_id = GREATEST(applied_id, $1), heartbeat_at = $2 WHERE id = $3', [appliedId, Date.now(), this.id]))
+      .then(() =>
+        this.#pool.query('UPDATE participants SET applied_id = GREATEST(applied_id, $1), heartbeat_at = $2 WHERE id = $3', [appliedId, Date.now(), this.id]),
+      )
       .then(
         () => undefined,
         (err: unknown) => this.#onError(err),

@@ -120,7 +120,11 @@ export class PgToolPinStore implements ToolPinStore {
       const now = this.#now();
       const out: AcceptedPin[] = [];
       for (const p of pending) {
-        const prior = await c.query<{ hash: string }>('SELECT hash FROM mcp_tool_pins WHERE tenant = $1 AND server = $2 AND tool = $3', [p.tenant, p.server, p.tool]);
+        const prior = await c.query<{ hash: string }>('SELECT hash FROM mcp_tool_pins WHERE tenant = $1 AND server = $2 AND tool = $3', [
+          p.tenant,
+          p.server,
+          p.tool,
+        ]);
         await c.query(
           `INSERT INTO mcp_tool_pins (tenant, server, tool, hash, first_seen, accepted_at) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (tenant, server, tool) DO UPDATE SET hash = excluded.hash, accepted_at = excluded.accepted_at`,

@@ -48,7 +48,13 @@ export class PgStopStore implements StopStore {
     const store = new PgStopStore();
     store.#log = await PgWatchedLog.open<Row, []>(
       conn,
-      { table: 'stops', columns: COLUMNS, what: 'the kill switch and quarantines', store: 'stop store (kill switch, quarantines)', apply: (rows, log) => store.#apply(rows, log) },
+      {
+        table: 'stops',
+        columns: COLUMNS,
+        what: 'the kill switch and quarantines',
+        store: 'stop store (kill switch, quarantines)',
+        apply: (rows, log) => store.#apply(rows, log),
+      },
       opts,
     );
     return store;
@@ -84,7 +90,10 @@ export class PgStopStore implements StopStore {
     const byId = /^q([0-9]{1,15})$/.exec(idOrTarget.trim());
     const where = byId ? 'id = $1' : 'target = $1';
     const key: string | number = byId ? Number(byId[1]) : parseQuarantineTarget(idOrTarget).text;
-    return this.#liftRows((c) => c.query<Row>(`SELECT ${COLUMNS} FROM stops s WHERE kind = 'quarantine' AND ${where} AND ${IN_FORCE} ORDER BY id`, [key]), quarantineOf);
+    return this.#liftRows(
+      (c) => c.query<Row>(`SELECT ${COLUMNS} FROM stops s WHERE kind = 'quarantine' AND ${where} AND ${IN_FORCE} ORDER BY id`, [key]),
+      quarantineOf,
+    );
   }
 
   killedFor(tenant: string | null): KillEntry | null {
@@ -116,7 +125,14 @@ export class PgStopStore implements StopStore {
     return this.#log.close();
   }
 
-  async #add(c: pg.PoolClient, kind: Row['kind'], tenant: string | null, target: string | null, reason: string | null, expiresAt: number | null): Promise<string> {
+  async #add(
+    c: pg.PoolClient,
+    kind: Row['kind'],
+    tenant: string | null,
+    target: string | null,
+    reason: string | null,
+    expiresAt: number | null,
+  ): Promise<string> {
     const res = await c.query<{ id: number }>(INSERT, [kind, tenant, target, reason, this.#log.now(), expiresAt, null]);
     return String(res.rows[0]?.id);
   }

@@ -244,7 +244,10 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
 
   /** A row written but not found after the load that follows its commit. */
   unread(id: string): never {
-    throw new SluiceError(ErrorCode.STATE_UNAVAILABLE, `PostgreSQL state (namespace ${this.namespace}): ${this.#spec.table} row ${id} was written but not read back`);
+    throw new SluiceError(
+      ErrorCode.STATE_UNAVAILABLE,
+      `PostgreSQL state (namespace ${this.namespace}): ${this.#spec.table} row ${id} was written but not read back`,
+    );
   }
 
   async close(): Promise<void> {

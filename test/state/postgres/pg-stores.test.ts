@@ -77,7 +77,7 @@ describe('PgRevocationStore', () => {
     assert.equal(b.isRevoked(principal({ agent: 'bot2', issuedAt: e.revokedAt + 1000 })), null);
     await assert.rejects(b.revoke({ kind: 'session', value: '' }), /session/);
     await b.close();
-    await assert.throws(() => b.isRevoked(principal()), /closed/);
+    assert.throws(() => b.isRevoked(principal()), /closed/);
   });
 });
 
@@ -112,7 +112,18 @@ const newApproval = (digest: string): NewApproval => ({
   tenant: 'acme',
   session: 'ses_1',
   allowed: ['alice'],
-  diff: { kind: 'http', method: 'POST', url: 'https://api.test:443/x', tenant: 'acme', agent: 'bot', session: 'ses_1', human: null, body: null, bodyBytes: 0, why: 'deploy' },
+  diff: {
+    kind: 'http',
+    method: 'POST',
+    url: 'https://api.test:443/x',
+    tenant: 'acme',
+    agent: 'bot',
+    session: 'ses_1',
+    human: null,
+    body: null,
+    bodyBytes: 0,
+    why: 'deploy',
+  },
   ttlMs: 60_000,
   decisionId: 'dec_1',
 });

@@ -18,8 +18,7 @@ BEGIN
   RETURN NEW;
 END $$`;
 
-const notifyOn = (table: string): string =>
-  `CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION sluice_log_notify()`;
+const notifyOn = (table: string): string => `CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION sluice_log_notify()`;
 
 export const STATE_MIGRATIONS: readonly Migration[] = [
   {
@@ -107,6 +106,26 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
         pg_id bigint,
         PRIMARY KEY (source, tbl, sqlite_id)
       )`,
+    ],
+  },
+  {
+    name: '013-state-secrets',
+    up: [
+      // The encrypted secret store: entries sealed exactly as in secrets.json (AES-256-GCM
+      // under the master key, the name as AAD); the key itself never leaves the replicas.
+      `CREATE TABLE secrets (
+        name text PRIMARY KEY,
+        iv text NOT NULL,
+        tag text NOT NULL,
+        ct text NOT NULL,
+        set_at text NOT NULL
+      )`,
+      `CREATE FUNCTION sluice_secrets_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, '');
+        RETURN NULL;
+      END $$`,
+      'CREATE TRIGGER secrets_notify AFTER INSERT OR UPDATE OR DELETE ON secrets FOR EACH STATEMENT EXECUTE FUNCTION sluice_secrets_notify()',
     ],
   },
 ];
