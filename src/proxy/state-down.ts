@@ -27,9 +27,14 @@ export function stateDown(x: { readonly gate: { readonly logger: Logger }; reado
   if (!err.failOpen) {
     throw new Rejection('state_unavailable', `${err.message}; refused (state.redis_down: refuse)`, rule);
   }
-  x.findings.push({ type: 'state_unavailable', location: 'request', action: 'warn', detail: `${err.what} not counted: Redis unreachable, allowed (state.redis_down: allow)` });
+  x.findings.push({
+    type: 'state_unavailable',
+    location: 'request',
+    action: 'warn',
+    detail: `${err.what} not counted: Redis unreachable, allowed (state.redis_down: allow)`,
+  });
   let kinds = logged.get(x.gate.logger);
-  if (kinds === undefined) logged.set(x.gate.logger, (kinds = new Map()));
+  if (kinds === undefined) logged.set(x.gate.logger, (kinds = new Map<string, { at: number; suppressed: number }>()));
   const now = Date.now();
   const last = kinds.get(err.what);
   if (last !== undefined && now - last.at < EVERY_MS) {

@@ -39,11 +39,6 @@ export interface StateBackend {
   secrets?(opts: { watch?: boolean }): Promise<PgSecretStore>;
 }
 
-/** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
-function notBuilt(what: string): Promise<never> {
-  return Promise.reject(new Error(`state.backend postgres: the ${what} store is not available in this build`));
-}
-
 /**
  * The backend `state.backend` names: the embedded SQLite database on `dataDir`, or
  * PostgreSQL and Redis shared by replicas (state/shared-backend.ts).

@@ -113,7 +113,12 @@ export interface BudgetStore {
    * ledger answers synchronously from memory; a shared backend (Redis) returns a
    * Promise, and rejects with StateUnavailableError when it cannot be asked.
    */
-  take(asks: readonly BudgetAsk[], kind: RequestKind, spend: readonly Readonly<Partial<Counts>>[], now?: number): BudgetRefusal | null | Promise<BudgetRefusal | null>;
+  take(
+    asks: readonly BudgetAsk[],
+    kind: RequestKind,
+    spend: readonly Readonly<Partial<Counts>>[],
+    now?: number,
+  ): BudgetRefusal | null | Promise<BudgetRefusal | null>;
   /** Add `spend` to every ask's account (synchronous; reaches the backend with the next batch). */
   charge(asks: readonly BudgetAsk[], spend: Readonly<Partial<Counts>>, now?: number): void;
   /** Record a raise durably, and lift the account's pause. */

@@ -19,16 +19,7 @@ import { checkName } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { accountKey, windowStart, type BudgetAccount } from './budget-plan.js';
 import { BudgetLedger, type LedgerBacking, type LedgerDelta, type LedgerOptions } from './budget-ledger.js';
-import {
-  COUNTERS,
-  zeroCounts,
-  type BudgetAccountFilter,
-  type BudgetAccountView,
-  type BudgetRaise,
-  type BudgetRaiseEntry,
-  type BudgetStore,
-  type Counts,
-} from './budgets.js';
+import { COUNTERS, zeroCounts, type BudgetAccountFilter, type BudgetAccountView, type BudgetRaise, type BudgetRaiseEntry, type Counts } from './budgets.js';
 import { BUSY_TIMEOUT_MS, openStateTables, stateError } from './sqlite-db.js';
 
 export interface SqliteBudgetOptions extends LedgerOptions {

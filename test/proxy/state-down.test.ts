@@ -59,7 +59,10 @@ void test('redis_down: allow: allowed, marked on the record, logged once per 10 
   assert.deepEqual(
     lines.map((l) => [l.state, l.msg]),
     [
-      ['rate limits', 'the shared state (Redis) is unreachable: rate limits cannot be counted (Connection is closed.); allowed uncounted (state.redis_down: allow)'],
+      [
+        'rate limits',
+        'the shared state (Redis) is unreachable: rate limits cannot be counted (Connection is closed.); allowed uncounted (state.redis_down: allow)',
+      ],
       ['budgets', 'the shared state (Redis) is unreachable: budgets cannot be counted (Connection is closed.); allowed uncounted (state.redis_down: allow)'],
     ],
   );
@@ -68,5 +71,8 @@ void test('redis_down: allow: allowed, marked on the record, logged once per 10 
 void test('anything else is rethrown unchanged', () => {
   const { x } = exchange();
   const other = new Rejection('budget_exhausted', 'spent', 'r');
-  assert.throws(() => stateDown(x, other, 'r'), (e) => e === other);
+  assert.throws(
+    () => stateDown(x, other, 'r'),
+    (e) => e === other,
+  );
 });

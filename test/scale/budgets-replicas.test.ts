@@ -68,7 +68,8 @@ async function hammer(gates: readonly CliGate[], token: string, url: string, n: 
   return out;
 }
 
-const count = (as: readonly Answer[], status: number, error?: string): number => as.filter((a) => a.status === status && (error === undefined || a.error === error)).length;
+const count = (as: readonly Answer[], status: number, error?: string): number =>
+  as.filter((a) => a.status === status && (error === undefined || a.error === error)).length;
 
 /** initDir with the rules and budget, then one config file per gate (its own control socket), all on `state`. */
 async function replicaConfigs(state: Record<string, string>, n: number): Promise<{ d: InitDir; files: string[] }> {
@@ -125,12 +126,17 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     const seenBefore = up.seen.length;
     const answers = await hammer(gates, token, `http://api.upstream.test:${up.port}/hammer`, 360, 30);
     const upstreamSaw = up.seen.slice(seenBefore).filter((s) => s.url === '/hammer').length;
-    console.log(`# ${answers.length} requests through 3 gates: ${count(answers, 200)} allowed, ${count(answers, 429, 'budget_exhausted')} budget_exhausted; upstream saw ${upstreamSaw}`);
+    console.log(
+      `# ${answers.length} requests through 3 gates: ${count(answers, 200)} allowed, ${count(answers, 429, 'budget_exhausted')} budget_exhausted; upstream saw ${upstreamSaw}`,
+    );
     assert.equal(count(answers, 200), BUDGET);
     assert.equal(upstreamSaw, BUDGET);
     assert.equal(count(answers, 429, 'budget_exhausted'), answers.length - BUDGET);
     const refusal = answers.find((a) => a.status === 429);
-    assert.match(refusal?.reason ?? '', /^budget session-calls \(calls 100, per session, for its life, rules upstream\) is exhausted \(calls 100 of 100\) for session hammered/);
+    assert.match(
+      refusal?.reason ?? '',
+      /^budget session-calls \(calls 100, per session, for its life, rules upstream\) is exhausted \(calls 100 of 100\) for session hammered/,
+    );
     // Every replica refused some and allowed some: the budget is one, not three.
     for (let g = 0; g < 3; g++) {
       const mine = answers.filter((_, i) => i % 3 === g);
@@ -195,7 +201,9 @@ describe('Redis killed mid-load (redis_down: refuse)', () => {
     await Promise.all(killing);
     const allowed = count(answers, 200);
     const down = answers.filter((a) => a.status === 503);
-    console.log(`# 300 requests, Redis killed after ~40: ${allowed} allowed, ${count(answers, 429)} budget refusals, ${down.length} state_unavailable; upstream saw ${seen()}`);
+    console.log(
+      `# 300 requests, Redis killed after ~40: ${allowed} allowed, ${count(answers, 429)} budget refusals, ${down.length} state_unavailable; upstream saw ${seen()}`,
+    );
     assert.ok(allowed <= BUDGET, `allowed ${allowed}`);
     assert.ok(seen() <= BUDGET, `upstream saw ${seen()}`);
     assert.equal(seen(), allowed);

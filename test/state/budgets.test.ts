@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountKey, accountOf, budgetPlan, type Budget } from '../../src/state/budget-plan.js';
-import type { BudgetAsk, BudgetStore } from '../../src/state/budgets.js';
+import type { BudgetAsk } from '../../src/state/budgets.js';
 import type { BudgetLedger } from '../../src/state/budget-ledger.js';
 import { openBudgetStore } from '../../src/state/sqlite-budgets.js';
 import type { BudgetsConfig } from '../../src/config/budget-section.js';

@@ -32,7 +32,12 @@ export const budgetTool: Step<CallExchange> = async (x, next) => {
     } catch (err) {
       if (!(err instanceof StateUnavailableError)) throw err;
       if (!err.failOpen) return refuse(x, 'state_unavailable', `${err.message}; refused (state.redis_down: refuse) (tool ${x.tool!})`);
-      x.findings.push({ type: 'state_unavailable', location: 'request', action: 'warn', detail: 'budgets not counted: Redis unreachable, allowed (state.redis_down: allow)' });
+      x.findings.push({
+        type: 'state_unavailable',
+        location: 'request',
+        action: 'warn',
+        detail: 'budgets not counted: Redis unreachable, allowed (state.redis_down: allow)',
+      });
       refused = null;
     }
     if (refused !== null) {

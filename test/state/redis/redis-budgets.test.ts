@@ -61,7 +61,10 @@ describe('RedisBudgetStore (real Redis)', () => {
     assert.equal(await s.take([ask(b)], PLAIN, each([ask(b)])), null);
     const r = await s.take([ask(b)], PLAIN, each([ask(b)]));
     assert.ok(r);
-    assert.deepEqual({ metric: r.metric, limit: r.limit, used: r.used, resetsAt: r.resetsAt, paused: r.paused }, { metric: 'calls', limit: 2, used: 2, resetsAt: null, paused: false });
+    assert.deepEqual(
+      { metric: r.metric, limit: r.limit, used: r.used, resetsAt: r.resetsAt, paused: r.paused },
+      { metric: 'calls', limit: 2, used: 2, resetsAt: null, paused: false },
+    );
     // Another session is its own account.
     assert.equal(await s.take([ask(b, { ...WHO, session: 's2' })], PLAIN, [CALL]), null);
     const [view] = await s.accounts({ budget: 's', subject: 's1' }, () => null);
@@ -111,7 +114,10 @@ describe('RedisBudgetStore (real Redis)', () => {
     assert.equal(r?.metric, 'cost');
     assert.ok(Math.abs(r.used - 0.523456789) < 1e-9, String(r.used));
     const [v] = await s2.accounts({ budget: 't', subject: 'kinds' }, () => null);
-    assert.deepEqual({ ...v?.used, cost: Math.round((v?.used.cost ?? 0) * 1e9) }, { calls: 1, writes: 0, bytes_in: 10, bytes_out: 0, input_tokens: 60, output_tokens: 30, cost: 523456789 });
+    assert.deepEqual(
+      { ...v?.used, cost: Math.round((v?.used.cost ?? 0) * 1e9) },
+      { calls: 1, writes: 0, bytes_in: 10, bytes_out: 0, input_tokens: 60, output_tokens: 30, cost: 523456789 },
+    );
   });
 
   test('a pause decided on one replica holds on the others until a raise, which every replica sees', async () => {
