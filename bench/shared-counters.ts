@@ -1,5 +1,5 @@
 /**
- * Replicas sharing state: requests per second and latency (p50, p99) through one, two
+ * Budgets and rate limits in Redis, per request: requests per second and latency (p50, p99) through one, two
  * and three `sluice start` gates sharing PostgreSQL and Redis (`state.backend:
  * postgres`), against one gate on the embedded SQLite default, in one run. Every
  * request counts in a budget and a rate limit (both set far above what the run
@@ -12,7 +12,10 @@
  * small machine the gates, the client and the databases share the cores: compare the
  * rows with each other, not with other machines.
  *
- *   npm run bench:replicas            # SLUICE_BENCH_SECONDS=5 SLUICE_BENCH_CONCURRENCY=32
+ *   npm run bench:counters            # SLUICE_BENCH_SECONDS=5 SLUICE_BENCH_CONCURRENCY=32
+ *
+ * (bench/replicas.ts measures throughput and CPU per request across replicas; this one
+ * is about what the budget and rate-limit round trips to Redis add.)
  */
 import { rm } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest } from 'node:http';
