@@ -202,7 +202,7 @@ describe('Redis killed mid-load (redis_down: refuse)', () => {
     const allowed = count(answers, 200);
     const down = answers.filter((a) => a.status === 503);
     console.log(
-      `# 300 requests, Redis killed after ~40: ${allowed} allowed, ${count(answers, 429)} budget refusals, ${down.length} state_unavailable; upstream saw ${seen()}`,
+      `# 300 requests, Redis killed mid-load: ${allowed} allowed, ${count(answers, 429)} budget refusals, ${down.length} state_unavailable; upstream saw ${seen()}`,
     );
     assert.ok(allowed <= BUDGET, `allowed ${allowed}`);
     assert.ok(seen() <= BUDGET, `upstream saw ${seen()}`);
@@ -234,5 +234,53 @@ describe('Redis killed mid-load (redis_down: refuse)', () => {
       200,
     );
     assert.equal(again.length, 6);
+  });
+});
+
+describe('Redis down with state.redis_down: allow', () => {
+  let shared: SharedState;
+  let own: OwnRedis;
+  let up: Upstream;
+  let d: InitDir;
+  let files: string[];
+  let gate: CliGate;
+
+  before(async () => {
+    shared = await sharedState('redisallow');
+    own = await startOwnRedis();
+    up = await startUpstream();
+    ({ d, files } = await replicaConfigs({ ...shared.state, redis: own.url, redis_down: 'allow' }, 1));
+    gate = await startCliGate(files[0]!);
+  });
+  after(async () => {
+    await gate?.stop();
+    await up?.close();
+    await own?.stop();
+    if (d) await rm(dirname(d.dir), { recursive: true, force: true });
+    await shared?.cleanup();
+  });
+
+  test('requests are allowed uncounted, each record marked state_unavailable, the log says so once', async () => {
+    const token = await tokenFor(files[0]!, 'lenient');
+    await own.kill();
+    const answers = await hammer([gate], token, `http://api.upstream.test:${up.port}/allow`, 20, 5);
+    assert.equal(count(answers, 200), 20);
+    assert.equal(up.seen.filter((s) => s.url === '/allow').length, 20);
+    const logged = gate.logLines().filter((l) => typeof l.msg === 'string' && l.msg.includes('allowed uncounted (state.redis_down: allow)'));
+    assert.equal(logged.length, 1, 'one line per 10 s');
+    const records = await waitFor('20 marked audit records', async () => {
+      const r = await sluice(['audit', 'query', '--json', '--session', 'lenient', '--config', files[0]!]);
+      const rs = r.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { status: number; findings?: { type: string; detail?: string }[] });
+      return rs.length >= 20 ? rs : undefined;
+    });
+    for (const r of records) {
+      assert.equal(r.status, 200);
+      assert.ok(
+        r.findings?.some((f) => f.type === 'state_unavailable' && f.detail === 'budgets not counted: Redis unreachable, allowed (state.redis_down: allow)'),
+      );
+    }
   });
 });
