@@ -281,7 +281,18 @@ export class Gate {
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
       broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, governance, broker, approvals });
+      const gate = new Gate(opts, state, {
+        pools,
+        trust,
+        runtime,
+        ownRuntime: opts.runtime === undefined,
+        secrets,
+        stops,
+        budgets,
+        governance,
+        broker,
+        approvals,
+      });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {

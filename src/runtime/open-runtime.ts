@@ -58,7 +58,9 @@ export interface Services {
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
-const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'approvals', 'rateBuckets', 'blastRadius', 'pins', 'auditWriter', 'auditReader'];
+const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'approvals', 'pins', 'auditWriter', 'auditReader'];
+/** The rest, after the audit trail (closed first; the trail is flushed last whatever the order). */
+const OPEN_ORDER: readonly Need[] = [...ORDER, 'rateBuckets', 'blastRadius'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -143,7 +145,7 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
     if (first !== null) throw first instanceof Error ? first : new Error('closing the runtime failed');
   };
   try {
-    for (const need of ORDER) {
+    for (const need of OPEN_ORDER) {
       if (!wanted.has(need)) continue;
       switch (need) {
         case 'secrets':
@@ -168,14 +170,10 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           out.approvals = held(await backend.approvals(opts.approvals ?? {}));
           break;
         case 'rateBuckets':
-          out.rateBuckets = held(
-            await backend.rateBuckets({ ...(config ? { maxBuckets: config.rate_limits.max_buckets } : {}), ...opts.rateBuckets }),
-          );
+          out.rateBuckets = held(await backend.rateBuckets({ ...(config ? { maxBuckets: config.rate_limits.max_buckets } : {}), ...opts.rateBuckets }));
           break;
         case 'blastRadius':
-          out.blastRadius = held(
-            await backend.blastRadius({ ...(config ? { maxSessions: config.blast_radius.max_sessions } : {}), ...opts.blastRadius }),
-          );
+          out.blastRadius = held(await backend.blastRadius({ ...(config ? { maxSessions: config.blast_radius.max_sessions } : {}), ...opts.blastRadius }));
           break;
         case 'pins':
           out.pins = held(await backend.pins(opts.pins ?? {}));

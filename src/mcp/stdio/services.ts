@@ -92,11 +92,13 @@ export async function openStdioServices(
     throw err;
   }
   // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
-  // The blast radius too (a session's tool-call count), shared with the gates on this data directory.
-  let decisions: Runtime<'approvals' | 'blastRadius'>;
+  // The blast radius too (a session's tool-call count), shared with the gates on this data
+  // directory, and the tool rules' rate-limit buckets (kept in state.db across restarts).
+  let decisions: Runtime<'approvals' | 'blastRadius' | 'rateBuckets'>;
   try {
     decisions = await openRuntime(loaded, {
-      need: ['approvals', 'blastRadius'],
+      need: ['approvals', 'blastRadius', 'rateBuckets'],
+      rateBuckets: { onError: (err) => logger.error({ err }, 'rate limit levels could not be written') },
       approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') },
     });
   } catch (err) {
@@ -109,6 +111,7 @@ export async function openStdioServices(
     pins,
     approvals: decisions.approvals,
     blast: decisions.blastRadius,
+    rates: decisions.rateBuckets,
     ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),

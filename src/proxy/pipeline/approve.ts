@@ -52,16 +52,17 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
         spec: spec.approval,
         diff: () => httpDiff(x, body, why),
         decisionId: x.decisionId,
+        maxPendingPerSession: settings.maxPendingPerSession,
         onApproval: (e) => (x.approvalId = e.id),
       },
       gone.signal,
     );
-    x.approvalId = m.entry.id;
+    if (m.entry !== null) x.approvalId = m.entry.id;
     if (m.kind === 'gone') throw x.cut?.reason ?? new Rejection('client_aborted', 'the agent left while its request waited for approval', d.rule);
     if (m.kind !== 'pass') {
       const r = approvalRefusal(m);
       const refusal = new Rejection(r.error, r.reason, d.rule);
-      refusal.extra = { approval: r.approval };
+      if (r.approval !== null) refusal.extra = { approval: r.approval };
       throw refusal;
     }
   } finally {
