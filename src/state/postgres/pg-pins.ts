@@ -193,18 +193,23 @@ export class PgToolPinStore implements ToolPinStore {
     } catch (err) {
       throw pgStateError(this.#namespace, err);
     }
+    let out: T;
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PIN_LOCK, `${this.#namespace}.${server}`]);
-      const out = await fn(c);
+      out = await fn(c);
       await c.query('COMMIT');
-      return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      // A connection that cannot even roll back is broken: destroyed, not pooled.
+      const healthy = await c.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      c.release(!healthy);
       throw pgStateError(this.#namespace, err);
-    } finally {
-      c.release();
     }
+    c.release();
+    return out;
   }
 }
 

@@ -151,8 +151,12 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
       result = await fn(client);
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      // A connection that cannot even roll back is broken: destroyed, not pooled.
+      const healthy = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(!healthy);
       throw pgStateError(this.namespace, err);
     }
     client.release();
@@ -257,7 +261,7 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
     if (this.#timer !== null) clearInterval(this.#timer);
     await this.#loading?.catch(() => undefined);
     await this.#participant?.leave();
-    this.#dropListener(null);
+    this.#dropListener(null, null);
     await this.#release();
   }
 
@@ -279,7 +283,9 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
     this.#connecting = true;
     try {
       const client = await this.pool.connect();
-      client.on('error', (err) => this.#dropListener(err));
+      client.on('error', (err) => this.#dropListener(client, err));
+      // An idle connection that ends may say so with 'end' alone.
+      client.on('end', () => this.#dropListener(client, new Error('the LISTEN connection ended')));
       client.on('notification', (m) => {
         if (m.channel === this.#channel) this.load().catch((err: unknown) => this.#onError(err));
       });
@@ -304,10 +310,10 @@ export class PgWatchedLog<Row extends { id: number }, A extends unknown[] = []> 
     }
   }
 
-  #dropListener(err: Error | null): void {
+  #dropListener(lost: pg.PoolClient | null, err: Error | null): void {
     const client = this.#listen;
+    if (client === null || (lost !== null && lost !== client)) return;
     this.#listen = null;
-    if (client === null) return;
     if (err !== null) this.#onError(pgStateError(this.namespace, err));
     client.removeAllListeners('notification');
     // Destroyed, not pooled: a LISTEN connection is never handed to a query.
