@@ -1,9 +1,9 @@
 /**
- * Budgets on the request path. The govern step asks `checkBudgets` before anything is
+ * Budgets on the request path. The govern step asks `takeBudgets` before anything is
  * sent (a paused account, or any counter at its limit: 429 `budget_exhausted` or
  * `budget_paused`, the body naming the budget, its limit, what was used and when it
- * resets) and `chargeCall` once the rate limits let it go (a call, and a write for a
- * non-safe method); the record step calls `settleBudgets` when the exchange is over, to
+ * resets), charging the call (and a write for a non-safe method) in the same step, and
+ * `refundCall` when the rate limits refuse it after all; the record step calls `settleBudgets` when the exchange is over, to
  * debit its bytes and, for an LLM API call, the tokens and cost its response reported
  * (read by a bounded tap on the response: usageTap). The counting: state/budgets.ts.
  */
@@ -25,6 +25,8 @@ export interface ExchangeBudget {
   /** An LLM API call: its style, and the tap reading its response's usage (set once the head came). */
   readonly llm: { readonly style: LlmStyle; reader: UsageReader | null; encoded: boolean } | null;
   settled: boolean;
+  /** takeBudgets charged its call (refundCall takes it back). */
+  charged: boolean;
 }
 
 /** What the record says about budgets and LLM usage (audit/fields.ts). */
@@ -47,28 +49,52 @@ type Ctx = RequestContext & {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
- * The budgets a request decided by `rule` counts in, refused (thrown) when one is paused
- * or exhausted; charges nothing. Sets `x.budget` for chargeCall and settleBudgets.
+ * The budgets a request decided by `rule` counts in: refused (thrown, or the returned
+ * Promise rejects) when one is paused or exhausted, else its call (and a write for a
+ * write: isWrite) charged in the same step (atomic on a shared backend). Returns a
+ * Promise only when the store answers with one (Redis); the SQLite ledger answers at
+ * once. Sets `x.budget` for refundCall and settleBudgets.
  */
-export function checkBudgets(x: Ctx, rule: string): void {
+export function takeBudgets(x: Ctx, rule: string): void | Promise<void> {
   const store = x.gate.budgets;
   if (store === undefined) return;
   const asks = asksFor(x.state.budgets, rule, x.principal);
   const style = x.carrier !== null ? null : llmStyleOf(x.state.llm, x.hostText, x.target);
   if (asks.length === 0 && style === null) return;
-  x.budget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false };
-  const refused = store.check(asks, { write: isWrite(x, rule), llm: style !== null });
-  if (refused === null) return;
-  x.budget.settled = true;
-  x.budgetFacts = { ...NO_FACTS, budget: refused.ask.budget.name };
-  throw budgetRejection(refused, rule);
+  const budget: ExchangeBudget = { asks, llm: style === null ? null : { style, reader: null, encoded: false }, settled: false, charged: false };
+  x.budget = budget;
+  if (asks.length === 0) return;
+  const write = isWrite(x, rule);
+  const call = { calls: 1, writes: write ? 1 : 0 };
+  const refused = store.take(
+    asks,
+    { write, llm: style !== null },
+    asks.map(() => call),
+  );
+  const decide = (r: BudgetRefusal | null): void => {
+    if (r === null) {
+      budget.charged = true;
+      return;
+    }
+    budget.settled = true;
+    x.budgetFacts = { ...NO_FACTS, budget: r.ask.budget.name };
+    throw budgetRejection(r, rule);
+  };
+  const failed = (err: unknown): void => {
+    // Nothing counted, and nothing to debit later: the exchange is refused or allowed uncounted.
+    budget.settled = true;
+    throw err;
+  };
+  if (refused instanceof Promise) return refused.then(decide, failed);
+  decide(refused);
 }
 
-/** Charge the call, and a write for a write (isWrite). */
-export function chargeCall(x: Ctx, rule: string): void {
+/** Take back the call takeBudgets charged: the request was refused after it (a rate limit), and sends nothing. */
+export function refundCall(x: Ctx, rule: string): void {
   const b = x.budget;
-  if (b === undefined || b.asks.length === 0) return;
-  x.gate.budgets?.charge(b.asks, { calls: 1, writes: isWrite(x, rule) ? 1 : 0 });
+  if (b === undefined || !b.charged) return;
+  b.charged = false;
+  x.gate.budgets?.charge(b.asks, { calls: -1, writes: isWrite(x, rule) ? -1 : 0 });
 }
 
 /**

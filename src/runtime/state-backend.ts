@@ -1,6 +1,5 @@
 import type { StateConfig } from '../config/state-section.js';
 import { SharedConnections } from '../state/shared-backend.js';
-import { PgBlastRadius } from '../state/postgres/pg-blast-radius.js';
 import { comparePins } from '../inspect/mcp/pins.js';
 import { openRevocationStore, openStopStore, type RevocationStoreOptions, type StopStoreOptions } from '../state/index.js';
 import { openApprovalStore, type ApprovalStoreOptions } from '../state/index.js';
@@ -8,6 +7,7 @@ import type { ApprovalStore } from '../state/approvals.js';
 import type { StopStore } from '../state/stops.js';
 import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
+import { openRedisBlastRadius, openRedisBudgets, openRedisRateBuckets } from '../state/redis/open-counters.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { PgApprovalStore } from '../state/postgres/pg-approvals.js';
 import { PgRevocationStore } from '../state/postgres/pg-revocations.js';
@@ -39,11 +39,6 @@ export interface StateBackend {
   secrets?(opts: { watch?: boolean }): Promise<PgSecretStore>;
 }
 
-/** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
-function notBuilt(what: string): Promise<never> {
-  return Promise.reject(new Error(`state.backend postgres: the ${what} store is not available in this build`));
-}
-
 /**
  * The backend `state.backend` names: the embedded SQLite database on `dataDir`, or
  * PostgreSQL and Redis shared by replicas (state/shared-backend.ts).
@@ -71,10 +66,12 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         revocations: (opts) => PgRevocationStore.open(conn(), opts),
         pins: (opts) => PgToolPinStore.open(conn(), { ...(opts.now ? { now: opts.now } : {}), compare: comparePins }),
         stops: (opts) => PgStopStore.open(conn(), opts),
-        budgets: () => notBuilt('budget'),
+        // Counted in Redis, one atomic script per request (state/redis/redis-budgets.ts).
+        budgets: (opts) => openRedisBudgets(conn(), { ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.now ? { now: opts.now } : {}) }),
         approvals: (opts) => PgApprovalStore.open(conn(), opts),
-        rateBuckets: () => notBuilt('rate limit'),
-        blastRadius: (opts) => PgBlastRadius.open(conn(), opts),
+        // One atomic script per request (state/redis/redis-rate-buckets.ts): a limit holds across replicas.
+        rateBuckets: () => openRedisRateBuckets(conn()),
+        blastRadius: () => openRedisBlastRadius(conn()),
         secrets: (opts) => PgSecretStore.open(conn(), dataDir, opts),
       };
     }

@@ -112,6 +112,7 @@ export class BudgetLedger implements BudgetStore {
     this.#timer = flushMs > 0 ? setInterval(() => this.#flushLogged(), flushMs).unref() : null;
   }
 
+  /** The first ask whose account is paused or at a limit this request could spend, or null; charges nothing. */
   check(asks: readonly BudgetAsk[], kind: RequestKind, now = this.#now()): BudgetRefusal | null {
     for (const ask of asks) {
       let h = this.#get(ask, now);
@@ -134,6 +135,17 @@ export class BudgetLedger implements BudgetStore {
       }
       return refused;
     }
+    return null;
+  }
+
+  /** check, then charge `spend[i]` to `asks[i]` when nothing refused: one synchronous step, so nothing runs between them. */
+  take(asks: readonly BudgetAsk[], kind: RequestKind, spend: readonly Readonly<Partial<Counts>>[], now = this.#now()): BudgetRefusal | null {
+    const refused = this.check(asks, kind, now);
+    if (refused !== null) return refused;
+    asks.forEach((ask, i) => {
+      const s = spend[i];
+      if (s !== undefined && Object.values(s).some((v) => v !== 0)) this.charge([ask], s, now);
+    });
     return null;
   }
 

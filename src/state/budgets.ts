@@ -6,11 +6,12 @@
  * raises operators gave it.
  *
  * Semantics, the same for every backend:
- * - `check` answers from memory and never waits: whether any budget a request counts
- *   against is paused or has a counter at its limit (`time`: the account's age). It
- *   charges nothing; `charge` (calls and writes at once, bytes, tokens and cost once the
- *   response is over) adds. So a budget is overspent by at most what the requests in
- *   flight when it was reached spend, never by a request sent after.
+ * - `take` asks whether any budget a request counts against is paused or has a counter
+ *   at its limit (`time`: the account's age) and, when none is, charges the request's
+ *   calls and writes, as one step (atomic on a shared backend: a Redis script); `charge`
+ *   adds bytes, tokens and cost once the response is over. So a budget is overspent by
+ *   at most what the requests in flight when it was reached spend, never by a request
+ *   sent after, and never in calls or writes.
  * - An exhausted budget with `on_exhausted: pause` pauses its account: every request
  *   counted in it is refused, whatever window comes, until `raise` lifts the pause.
  * - A raise applies to the window it was given in: `by` adds to the limit, `to` sets it.
@@ -18,8 +19,8 @@
  *   outright loses at most its last batch (see the backend for how much that is).
  *
  * @example
- * const refused = store.check(asks);
- * if (refused === null) store.charge(asks, { calls: 1, writes: isWrite ? 1 : 0 });
+ * const refused = await store.take(asks, kind, asks.map(() => ({ calls: 1, writes: isWrite ? 1 : 0 })));
+ * if (refused === null) forward(); // charged already
  */
 import type { BudgetMetric } from '../config/budget-section.js';
 import type { Budget, BudgetAccount } from './budget-plan.js';
@@ -105,11 +106,19 @@ export interface BudgetAccountFilter {
 
 export interface BudgetStore {
   /**
-   * The first ask whose account is paused or at a limit this request could spend, or
-   * null; charges nothing (synchronous, from memory). `writes` is checked only for a
-   * write, tokens and cost only for an LLM call; the rest for every request.
+   * Check and, when nothing refuses, charge, at once: the first ask whose account is
+   * paused or at a limit this request could spend, charging nothing; or null, having
+   * added `spend[i]` to `asks[i]`'s account. `writes` is checked only for a write,
+   * tokens and cost only for an LLM call; the rest for every request. The SQLite
+   * ledger answers synchronously from memory; a shared backend (Redis) returns a
+   * Promise, and rejects with StateUnavailableError when it cannot be asked.
    */
-  check(asks: readonly BudgetAsk[], kind: RequestKind, now?: number): BudgetRefusal | null;
+  take(
+    asks: readonly BudgetAsk[],
+    kind: RequestKind,
+    spend: readonly Readonly<Partial<Counts>>[],
+    now?: number,
+  ): BudgetRefusal | null | Promise<BudgetRefusal | null>;
   /** Add `spend` to every ask's account (synchronous; reaches the backend with the next batch). */
   charge(asks: readonly BudgetAsk[], spend: Readonly<Partial<Counts>>, now?: number): void;
   /** Record a raise durably, and lift the account's pause. */

@@ -19,16 +19,7 @@ import { checkName } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import { accountKey, windowStart, type BudgetAccount } from './budget-plan.js';
 import { BudgetLedger, type LedgerBacking, type LedgerDelta, type LedgerOptions } from './budget-ledger.js';
-import {
-  COUNTERS,
-  zeroCounts,
-  type BudgetAccountFilter,
-  type BudgetAccountView,
-  type BudgetRaise,
-  type BudgetRaiseEntry,
-  type BudgetStore,
-  type Counts,
-} from './budgets.js';
+import { COUNTERS, zeroCounts, type BudgetAccountFilter, type BudgetAccountView, type BudgetRaise, type BudgetRaiseEntry, type Counts } from './budgets.js';
 import { BUSY_TIMEOUT_MS, openStateTables, stateError } from './sqlite-db.js';
 
 export interface SqliteBudgetOptions extends LedgerOptions {
@@ -197,7 +188,7 @@ class SqliteBudgetBacking implements LedgerBacking {
  * const store = openBudgetStore(dir, { cli: true, flushMs: 0 });
  * await store.raise({ account, metric: 'calls', by: 10, windowMs: null });
  */
-export function openBudgetStore(dataDir: string, opts: SqliteBudgetOptions = {}): BudgetStore {
+export function openBudgetStore(dataDir: string, opts: SqliteBudgetOptions = {}): BudgetLedger {
   const db = openStateTables(dataDir, 'budgets', SCHEMA, opts.cli === true ? { busyTimeoutMs: BUSY_TIMEOUT_MS } : {});
   try {
     // WAL with NORMAL: a committed batch survives the process being killed; only a power cut may lose the last ones.

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountKey, accountOf, budgetPlan, type Budget } from '../../src/state/budget-plan.js';
-import type { BudgetAsk, BudgetStore } from '../../src/state/budgets.js';
+import type { BudgetAsk } from '../../src/state/budgets.js';
+import type { BudgetLedger } from '../../src/state/budget-ledger.js';
 import { openBudgetStore } from '../../src/state/sqlite-budgets.js';
 import type { BudgetsConfig } from '../../src/config/budget-section.js';
 
@@ -31,7 +32,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 /** A store whose clock the test moves. */
-function open(dir: string, clock: { now: number }, opts: { recheckMs?: number } = {}): BudgetStore {
+function open(dir: string, clock: { now: number }, opts: { recheckMs?: number } = {}): BudgetLedger {
   return openBudgetStore(dir, { flushMs: 0, now: () => clock.now, ...opts });
 }
 
@@ -142,7 +143,7 @@ void test('pause: sticky across windows and restarts, until a raise from another
     await restarted.close();
   }));
 
-function s_charge(s: BudgetStore, b: Budget): void {
+function s_charge(s: BudgetLedger, b: Budget): void {
   assert.equal(s.check([ask(b)], PLAIN), null);
   s.charge([ask(b)], { calls: 1 });
 }

@@ -7,6 +7,7 @@
 import type { Step } from '../../compose.js';
 import { isPending } from '../../state/rate-buckets.js';
 import { describeLimit, limitsFor, takeTokens } from '../../state/rate-plan.js';
+import { StateUnavailableError } from '../../state/state-unavailable.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 export const rateLimitTool: Step<CallExchange> = async (x, next) => {
@@ -16,7 +17,21 @@ export const rateLimitTool: Step<CallExchange> = async (x, next) => {
     const limits = limitsFor(plan, rule, { tool: true });
     const took = limits.length === 0 ? null : takeTokens(plan, x.guard.rates, limits, x.ch.info.who, x.ch.info.serverKey);
     // A network store answers with a Promise; the in-memory one at once.
-    const refused = isPending(took) ? await took : took;
+    let refused: Awaited<typeof took>;
+    try {
+      refused = isPending(took) ? await took : took;
+    } catch (err) {
+      // The shared state (Redis) unreachable: refused, or (state.redis_down: allow) let through uncounted, marked.
+      if (!(err instanceof StateUnavailableError)) throw err;
+      if (!err.failOpen) return refuse(x, 'state_unavailable', `${err.message}; refused (state.redis_down: refuse) (tool ${x.tool!})`);
+      x.findings.push({
+        type: 'state_unavailable',
+        location: 'request',
+        action: 'warn',
+        detail: 'rate limits not counted: Redis unreachable, allowed (state.redis_down: allow)',
+      });
+      refused = null;
+    }
     if (refused !== null) {
       return refuse(x, 'rate_limited', `${describeLimit(refused.limit)} is used up for tool ${x.tool!}; retry after ${refused.retryAfter}s`);
     }

@@ -1,6 +1,7 @@
 import { Rejection } from '../errors-map.js';
 import { checkRateLimits } from '../rate-limits.js';
-import { chargeCall, checkBudgets } from '../budgets.js';
+import { refundCall, takeBudgets } from '../budgets.js';
+import { stateDown } from '../state-down.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -10,8 +11,11 @@ import type { Exchange } from './exchange.js';
  * (the deciding rule's `rate_limit:`, the gate-wide `rate_limits:`; 429 `rate_limited`
  * with `Retry-After`), and the budgets (`budgets:`, proxy/budgets.ts: 429
  * `budget_exhausted` or `budget_paused`). A request refused for the audit trail spends
- * no token. Approvals belong here too; a step that may hold the exchange (an
- * approval) awaits before calling `next`.
+ * no token. With a shared state backend the budgets and the rate limits are asked of
+ * Redis (the step then awaits them); Redis unreachable refuses 503 `state_unavailable`
+ * or, with `state.redis_down: allow`, lets the request through marked (state-down.ts).
+ * Approvals belong here too; a step that may hold the exchange (an approval) awaits
+ * before calling `next`.
  */
 export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
   const d = x.decision;
@@ -23,20 +27,43 @@ export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
     );
   }
   if (d !== undefined) {
-    // Budgets first, charging nothing: a request a budget refuses spends no rate token, and one the rate limits refuse no budget.
-    checkBudgets(x, d.rule);
-    // The in-memory (and SQLite) buckets answer at once; only a network store's answer is awaited.
-    const limited = checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
-    if (limited !== undefined) return limited.then(() => charged(x, d.rule, next));
-    return charged(x, d.rule, next);
+    // Budgets first, checked and charged in one step: a request a budget refuses spends no
+    // rate token; one the rate limits refuse has its call taken back (refundCall).
+    let took: void | Promise<void> = undefined;
+    try {
+      took = takeBudgets(x, d.rule);
+    } catch (err) {
+      stateDown(x, err, d.rule);
+    }
+    // Only a shared store (Redis) answers with a Promise; the SQLite ledger's path stays synchronous.
+    if (took instanceof Promise) return took.catch((err: unknown) => stateDown(x, err, d.rule)).then(() => rateThenNext(x, d.rule, next));
+    return rateThenNext(x, d.rule, next);
   }
   return next();
 }
 
-/** Past the rate limits: count the call in its budgets, then on. */
-function charged(x: Exchange, rule: string, next: () => Promise<void>): Promise<void> {
-  chargeCall(x, rule);
-  // An LLM call's usage is read from its response as it passes: ask for it unencoded.
-  if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
-  return next();
+/** The rate limits (refunding the budgets' call when they refuse), then the rest of the pipeline. */
+function rateThenNext(x: Exchange, rule: string, next: () => Promise<void>): Promise<void> {
+  // Refused (or Redis unreachable and redis_down: refuse): the budgets' call is taken back.
+  const failed = (err: unknown): void => {
+    try {
+      stateDown(x, err, rule);
+    } catch (refusal) {
+      refundCall(x, rule);
+      throw refusal;
+    }
+  };
+  let limited: unknown;
+  try {
+    limited = checkRateLimits(x.state.rateLimits, x.gate.rates, rule, x);
+  } catch (err) {
+    failed(err);
+  }
+  const go = (): Promise<void> => {
+    // An LLM call's usage is read from its response as it passes: ask for it unencoded.
+    if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
+    return next();
+  };
+  if (limited instanceof Promise) return limited.catch(failed).then(go);
+  return go();
 }

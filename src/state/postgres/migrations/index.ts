@@ -6,7 +6,6 @@
  * each once.
  */
 import { STATE_MIGRATIONS } from './010-state.js';
-import { BLAST_RADIUS_MIGRATIONS } from './040-blast-radius.js';
 
 export interface Migration {
   /** Unique and stable: `NNN-what`, recorded in `sluice_migrations`. */
@@ -15,4 +14,4 @@ export interface Migration {
   readonly up: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS, ...BLAST_RADIUS_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS];
