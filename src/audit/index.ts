@@ -26,3 +26,6 @@ export { AUDIT_DB_NAME } from './sqlite-schema.js';
 export { latestAudit, queryAudit, tailAudit } from './query.js';
 export type { AuditFilter, TailOptions } from './query.js';
 export { buildAuditSinks, buildAuditTrail } from './trail-from-config.js';
+export { PostgresAuditSink } from './postgres/sink.js';
+export type { PostgresAuditSinkOptions } from './postgres/sink.js';
+export { PostgresAuditReader } from './postgres/reader.js';

@@ -5,6 +5,8 @@
  * ones a database lacks, under an advisory lock so replicas starting together apply
  * each once.
  */
+import { auditMigration } from './020-audit.js';
+
 export interface Migration {
   /** Unique and stable: `NNN-what`, recorded in `sluice_migrations`. */
   readonly name: string;
@@ -12,4 +14,4 @@ export interface Migration {
   readonly up: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [auditMigration];
