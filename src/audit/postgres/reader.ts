@@ -118,7 +118,7 @@ export class PostgresAuditReader implements AuditReader {
         }
         for (let from = floor; ; ) {
           const r = await this.pool.query<{ seq: string; record: unknown }>(
-            `SELECT seq::text AS seq, record FROM ${this.table} WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
+            `SELECT t.seq::text AS seq, t.record FROM ${this.table} AS t WHERE t.seq > $1 ORDER BY t.seq LIMIT ${PAGE}`,
             [from],
           );
           for (const row of r.rows) {
