@@ -27,6 +27,8 @@ export interface Answer {
   readonly path: string;
   readonly status: number;
   readonly body: string;
+  /** When the request was sent (Date.now()). */
+  readonly sentAt: number;
 }
 
 /** An upstream that answers GETs at once and POSTs after a little while (so some are in flight). */
@@ -91,6 +93,7 @@ export async function startReplica(r: Replica): Promise<CliGate> {
 
 /** One request through `gate`; the answer, or null when none came back whole (the gate died). */
 export function send(gate: CliGate, auth: string, agent: Agent, upstreamPort: number, method: 'GET' | 'POST', path: string): Promise<Answer | null> {
+  const sentAt = Date.now();
   return new Promise((resolve) => {
     const req = request({
       host: '127.0.0.1',
@@ -104,7 +107,7 @@ export function send(gate: CliGate, auth: string, agent: Agent, upstreamPort: nu
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(res.complete ? { path, status: res.statusCode ?? 0, body } : null));
+      res.on('end', () => resolve(res.complete ? { path, status: res.statusCode ?? 0, body, sentAt } : null));
       res.on('error', () => resolve(null));
     });
     req.on('error', () => resolve(null));
