@@ -56,13 +56,14 @@ function replay(config: Config, logger: Logger, trail: AuditTrail, files: readon
   // Only the sinks this gate built from the config can be asked what they already hold.
   // The shared trail in PostgreSQL is not asked (it may be unreachable now): every record
   // is handed again, and those it holds are skipped by their decision id (ON CONFLICT).
-  const held = !ownSinks || config.state.backend === 'postgres'
-    ? new Set<string>()
-    : config.audit.sqlite
-      ? inSqlite(config.data_dir, ids)
-      : typeof config.audit.jsonl === 'string' && config.audit.jsonl !== 'stdout'
-        ? inJsonlTail(config.audit.jsonl, ids)
-        : new Set<string>();
+  const held =
+    !ownSinks || config.state.backend === 'postgres'
+      ? new Set<string>()
+      : config.audit.sqlite
+        ? inSqlite(config.data_dir, ids)
+        : typeof config.audit.jsonl === 'string' && config.audit.jsonl !== 'stdout'
+          ? inJsonlTail(config.audit.jsonl, ids)
+          : new Set<string>();
   let restored = 0;
   for (const r of found.records) {
     if (held.has(r.decision_id)) continue;

@@ -88,7 +88,15 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function read(reader: AuditReader, sub: 'tail' | 'query', filter: AuditFilter, lines: number, follows: boolean, json: boolean, tools: string | null): Promise<number> {
+async function read(
+  reader: AuditReader,
+  sub: 'tail' | 'query',
+  filter: AuditFilter,
+  lines: number,
+  follows: boolean,
+  json: boolean,
+  tools: string | null,
+): Promise<number> {
   const dbPath = reader.file;
   let exists: boolean;
   try {

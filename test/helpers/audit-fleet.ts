@@ -152,7 +152,10 @@ export async function trailRows(pool: pg.Pool, namespace: string): Promise<{ wri
  * The client's answers against the trail: answered requests with no record, with more
  * than one (by path, unique per request), and every record's count by path.
  */
-export function reconcile(answers: readonly Answer[], records: readonly AuditRecord[]): { missing: string[]; duplicated: string[]; byPath: Map<string, AuditRecord[]> } {
+export function reconcile(
+  answers: readonly Answer[],
+  records: readonly AuditRecord[],
+): { missing: string[]; duplicated: string[]; byPath: Map<string, AuditRecord[]> } {
   const byPath = new Map<string, AuditRecord[]>();
   for (const r of records) {
     const list = byPath.get(r.path);

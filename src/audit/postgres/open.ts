@@ -16,7 +16,8 @@ import { writerId } from './writer-id.js';
 const QUERY_TIMEOUT_MS = 15_000;
 
 function url(state: StateConfig): string {
-  if (state.backend !== 'postgres' || state.postgres === undefined) throw new TypeError('the shared audit trail needs state.backend postgres and state.postgres');
+  if (state.backend !== 'postgres' || state.postgres === undefined)
+    throw new TypeError('the shared audit trail needs state.backend postgres and state.postgres');
   return state.postgres;
 }
 

@@ -81,10 +81,10 @@ export class PostgresAuditReader implements AuditReader {
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number of records, 0 or more; got ${limit}`);
     const dir = filter.order === 'asc' ? 'ASC' : 'DESC';
     const { sql, params } = pgWhere(filter);
-    const r = await this.pool.query<{ record: unknown }>(`SELECT record FROM ${this.table}${sql} ORDER BY ${F.time} ${dir}, seq ${dir} LIMIT $${params.length + 1}`, [
-      ...params,
-      limit,
-    ]);
+    const r = await this.pool.query<{ record: unknown }>(
+      `SELECT record FROM ${this.table}${sql} ORDER BY ${F.time} ${dir}, seq ${dir} LIMIT $${params.length + 1}`,
+      [...params, limit],
+    );
     return r.rows.map(rowRecord);
   }
 
@@ -116,7 +116,7 @@ export class PostgresAuditReader implements AuditReader {
         if (floor === null) {
           floor = newest = (await this.latest(0)).lastRowid;
         }
-        for (let from = floor; ; ) {
+        for (let from = floor; ;) {
           const r = await this.pool.query<{ seq: string; record: unknown }>(
             `SELECT t.seq::text AS seq, t.record FROM ${this.table} AS t WHERE t.seq > $1 ORDER BY t.seq LIMIT ${PAGE}`,
             [from],

@@ -158,7 +158,10 @@ export class PostgresAuditSink extends SinkHealth implements AuditSink, Counting
         }
         const n = Math.min(this.batchSize, this.pending);
         const batch = this.queue.slice(this.head, this.head + n);
-        await this.opts.pool.query(insertSql(n), batch.flatMap((p) => p.values));
+        await this.opts.pool.query(
+          insertSql(n),
+          batch.flatMap((p) => p.values),
+        );
         this.take(batch);
         if (this.failing !== null) this.recovered();
       }

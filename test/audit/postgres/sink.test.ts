@@ -57,8 +57,13 @@ describe('PostgresAuditSink', () => {
       maxRetryMs: 200,
       ...over,
     });
-  const rows = async (): Promise<{ decision_id: string; writer: string; record: string; seq: string }[]> =>
-    (await shared.pg.query(`SELECT decision_id, writer, record::text AS record, seq::text AS seq FROM "${shared.namespace}".audit_records AS t ORDER BY t.seq`)).rows;
+  type Row = { decision_id: string; writer: string; record: string; seq: string };
+  const rows = async (): Promise<Row[]> =>
+    (
+      await shared.pg.query<Row>(
+        `SELECT decision_id, writer, record::text AS record, seq::text AS seq FROM "${shared.namespace}".audit_records AS t ORDER BY t.seq`,
+      )
+    ).rows;
 
   before(async () => {
     shared = await sharedState('pga');
@@ -178,7 +183,7 @@ describe('PostgresAuditSink', () => {
     await proxy.open();
     await until('the spool written', () => s.pending === 0);
     assert.equal(s.healthy, true);
-    assert.equal((await rows()).length, s.written, "every record the spool held is in PostgreSQL");
+    assert.equal((await rows()).length, s.written, 'every record the spool held is in PostgreSQL');
     await s.close();
     await proxy.close();
     await shared.pg.query(`TRUNCATE "${shared.namespace}".audit_records`);
@@ -192,7 +197,10 @@ describe('PostgresAuditSink', () => {
     for (let i = 0; i < 5; i++) s.write(rec());
     await s.close();
     assert.equal(s.written, 0);
-    assert.ok(errors.some((e) => /closing with 5 audit records not acknowledged by PostgreSQL.*stay in the audit journal/.test(e)), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => /closing with 5 audit records not acknowledged by PostgreSQL.*stay in the audit journal/.test(e)),
+      errors.join('\n'),
+    );
     s.write(rec());
     assert.equal(s.dropped, 1, 'a record after close is not taken');
     await proxy.close();
