@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { auditQuery, waitFor } from '../helpers/cli-e2e.js';
+import { sluice } from '../helpers/cli.js';
 import { sharedState, type SharedState } from '../helpers/shared-state.js';
 import { load, reconcile, replicaDir, scaleUpstream, startReplica, trailRows, type Answer, type Replica } from '../helpers/audit-fleet.js';
 
@@ -90,5 +91,16 @@ describe('the shared audit trail across replicas', () => {
     assert.deepEqual([...agents].sort(), ['replica-a', 'replica-b', 'replica-c']);
     const denied = await auditQuery(replicas[2]!.dir.configFile, ['--agent', 'replica-b', '--limit', '5']);
     assert.ok(denied.length === 5 && denied.every((r) => r.agent === 'replica-b'));
+    const tail = await sluice(['audit', 'tail', '-n', '3', '--json', '--config', replicas[1]!.dir.configFile]);
+    assert.equal(tail.code, 0, tail.stderr);
+    const last3 = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+    assert.deepEqual(
+      last3,
+      rows.slice(-3).map((r) => r.record.decision_id),
+      'tail shows the last records inserted, from every replica',
+    );
   });
 });
