@@ -189,6 +189,41 @@ describe('PostgresAuditSink', () => {
     await shared.pg.query(`TRUNCATE "${shared.namespace}".audit_records`);
   });
 
+  test('started while PostgreSQL is down (a fresh namespace): spools, then creates the table and writes once it answers', async () => {
+    const fresh = await sharedState('pgb');
+    const proxy = await startPgProxy();
+    await proxy.cut();
+    const p = openPostgres({ url: proxy.url(), namespace: fresh.namespace, connectTimeoutMs: 1000 });
+    const s = new PostgresAuditSink({
+      pool: p,
+      ownsPool: true,
+      namespace: fresh.namespace,
+      writer: 'w',
+      spoolMaxBytes: 1 << 24,
+      onError: () => undefined,
+      retryMs: 50,
+      maxRetryMs: 200,
+    });
+    try {
+      const batch = Array.from({ length: 20 }, () => rec());
+      for (const r of batch) s.write(r);
+      await until('the sink to notice', () => !s.healthy);
+      assert.equal(s.pending, 20);
+      await proxy.open();
+      await until('the spool written', () => s.written === 20);
+      const got = await fresh.pg.query<{ decision_id: string }>(`SELECT decision_id FROM "${fresh.namespace}".audit_records AS t ORDER BY t.seq`);
+      assert.deepEqual(
+        got.rows.map((r) => r.decision_id),
+        batch.map((r) => r.decision_id),
+      );
+      assert.equal(s.healthy, true);
+    } finally {
+      await s.close();
+      await proxy.close();
+      await fresh.cleanup();
+    }
+  });
+
   test('close with PostgreSQL unreachable gives up after closeTimeoutMs and says the records stay in the journal', async () => {
     const proxy = await startPgProxy();
     const s = sink(pool(proxy.url()), { closeTimeoutMs: 300 });
