@@ -40,6 +40,8 @@ export interface AdminHost {
   readonly audit: AuditSink;
   /** The audit trail's reader; null when no trail this API can read is configured (audit.sqlite off). */
   readonly reader: AuditReader | null;
+  /** Release what the host opened for the API (a shared trail's reader), after the listener closed. */
+  close?(): Promise<void>;
   readonly revocations: RevocationStore;
   readonly stops: StopStore;
   readonly budgets: BudgetStore | null;

@@ -76,6 +76,7 @@ export class AdminServer {
     const closed = new Promise<void>((ok) => this.#server.close(() => ok()));
     this.#server.closeAllConnections();
     await closed;
+    await this.#opts.host.close?.();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

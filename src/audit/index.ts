@@ -33,3 +33,6 @@ export type { PolicyReplay, ReplayConfig, ReplayOptions } from './replay-policy.
 export { computeSlo, BREACH_REASONS } from './slo.js';
 export type { SloReport, SessionContainment } from './slo.js';
 export { readForensics, keptSessions, forensicsDir } from './forensics-files.js';
+export { PostgresAuditSink } from './postgres/sink.js';
+export type { PostgresAuditSinkOptions } from './postgres/sink.js';
+export { PostgresAuditReader } from './postgres/reader.js';

@@ -38,15 +38,30 @@ export const DEFAULT_REPLAY_LIMIT = 1_000_000;
  * const r = replayPolicy(runtime.audit.reader, await loadConfig('new.yaml'), { current: loaded, since: new Date(Date.now() - 86_400_000) });
  * r.counts.newly_denied; // 2
  */
-export function replayPolicy(reader: { query(filter?: AuditFilter): AuditRecord[] }, candidate: ReplayConfig, opts: ReplayOptions): PolicyReplay {
+export function replayPolicy(reader: { query(filter?: AuditFilter): AuditRecord[] }, candidate: ReplayConfig, opts: ReplayOptions): PolicyReplay;
+/** The same over a reader that answers with promises (the shared trail in PostgreSQL). */
+export function replayPolicy(
+  reader: { query(filter?: AuditFilter): AuditRecord[] | Promise<AuditRecord[]> },
+  candidate: ReplayConfig,
+  opts: ReplayOptions,
+): PolicyReplay | Promise<PolicyReplay>;
+export function replayPolicy(
+  reader: { query(filter?: AuditFilter): AuditRecord[] | Promise<AuditRecord[]> },
+  candidate: ReplayConfig,
+  opts: ReplayOptions,
+): PolicyReplay | Promise<PolicyReplay> {
   const limit = opts.limit ?? DEFAULT_REPLAY_LIMIT;
-  const records = reader.query({
+  const found = reader.query({
     ...(opts.since ? { since: opts.since } : {}),
     ...(opts.until ? { until: opts.until } : {}),
     ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
     order: 'asc',
     limit,
   });
+  return found instanceof Promise ? found.then((records) => replayOf(records, candidate, opts, limit)) : replayOf(found, candidate, opts, limit);
+}
+
+function replayOf(records: AuditRecord[], candidate: ReplayConfig, opts: ReplayOptions, limit: number): PolicyReplay {
   const result = replayRecords(
     records,
     compileConfigPolicy(opts.current.config, opts.current.version),

@@ -6,19 +6,24 @@ import { inJsonlTail, inSqlite, readJournal } from './journal-recover.js';
 import { JsonlAuditSink } from './jsonl-sink.js';
 import { LogAuditSink, MultiSink, type AuditSink } from './sink.js';
 import { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
+import { openPostgresAuditSink } from './postgres/open.js';
 import { AuditTrail } from './trail.js';
 import { unlinkSync } from 'node:fs';
 
 /**
  * The audit sinks the config asks for: the log (as logCarriesAudit says); SQLite in the data dir
- * (default; written from a worker thread, off the event loop); JSON lines to stdout
+ * (default; written from a worker thread, off the event loop), or with `state.backend:
+ * postgres` the shared trail in PostgreSQL instead (audit/postgres/sink.ts); JSON lines to stdout
  * or a file. A failing sink is loud (logged at error on every failure) and makes the
  * gate refuse requests as `audit.fail_closed` says.
  */
 export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
   const onError = (err: unknown): void => logger.error({ err }, 'AUDIT WRITE FAILED');
   const sinks: AuditSink[] = logCarriesAudit(config) ? [new LogAuditSink(logger)] : [];
-  if (config.audit.sqlite) {
+  if (config.state.backend === 'postgres') {
+    // One trail for every replica: PostgreSQL takes the place of this data dir's audit.db.
+    sinks.push(openPostgresAuditSink(config, logger, onError));
+  } else if (config.audit.sqlite) {
     sinks.push(new ThreadedSqliteAuditSink(config.data_dir, { onError, onRecover: () => logger.warn('audit sink recovered') }));
   }
   if (config.audit.jsonl !== false) sinks.push(new JsonlAuditSink(config.audit.jsonl, { onError }));
@@ -49,13 +54,16 @@ function replay(config: Config, logger: Logger, trail: AuditTrail, files: readon
   const found = readJournal(files);
   const ids = found.records.map((r) => r.decision_id);
   // Only the sinks this gate built from the config can be asked what they already hold.
-  const held = !ownSinks
-    ? new Set<string>()
-    : config.audit.sqlite
-      ? inSqlite(config.data_dir, ids)
-      : typeof config.audit.jsonl === 'string' && config.audit.jsonl !== 'stdout'
-        ? inJsonlTail(config.audit.jsonl, ids)
-        : new Set<string>();
+  // The shared trail in PostgreSQL is not asked (it may be unreachable now): every record
+  // is handed again, and those it holds are skipped by their decision id (ON CONFLICT).
+  const held =
+    !ownSinks || config.state.backend === 'postgres'
+      ? new Set<string>()
+      : config.audit.sqlite
+        ? inSqlite(config.data_dir, ids)
+        : typeof config.audit.jsonl === 'string' && config.audit.jsonl !== 'stdout'
+          ? inJsonlTail(config.audit.jsonl, ids)
+          : new Set<string>();
   let restored = 0;
   for (const r of found.records) {
     if (held.has(r.decision_id)) continue;

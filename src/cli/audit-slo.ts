@@ -3,7 +3,7 @@ import { openRuntime } from '../runtime/index.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import { when } from './audit.js';
 import { durationFlag } from './duration-flag.js';
-import { dataDirFor } from './emergency-config.js';
+import { runtimeSourceFor } from './runtime-source.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 
@@ -25,15 +25,17 @@ export async function run(argv: string[]): Promise<number> {
   const now = new Date();
   const since = when(values.since ?? '24h', '--since', now);
   const idleMs = values.idle === undefined ? undefined : durationFlag('--idle', values.idle).ms;
-  const dataDir = await dataDirFor(configPath(values.config), 'audit slo');
-  const rt = await openRuntime({ dataDir }, { need: ['revocations', 'auditReader'], revocations: { watch: false } });
+  const rt = await openRuntime(await runtimeSourceFor(configPath(values.config), 'audit slo'), {
+    need: ['revocations', 'auditReader'],
+    revocations: { watch: false },
+  });
   try {
     const reader = rt.audit.reader;
-    if (!reader.exists()) {
+    if (!(await reader.exists())) {
       process.stderr.write(`sluice: no audit database at ${reader.file}\n`);
       return 1;
     }
-    const slo = computeSlo(reader.query({ since, order: 'asc', limit: 1_000_000 }), rt.revocations.list(), {
+    const slo = computeSlo(await reader.query({ since, order: 'asc', limit: 1_000_000 }), rt.revocations.list(), {
       now,
       ...(idleMs === undefined ? {} : { idleMs }),
     });

@@ -2,9 +2,9 @@ import type { AuditOutcome, AuditRecord } from '../audit/fields.js';
 import { errorText } from '../audit/health.js';
 import type { AuditFilter } from '../audit/query.js';
 import { parseDuration } from '../config/duration.js';
-import { openRuntime, type AuditReader } from '../runtime/index.js';
+import { openRuntime, SqliteAuditReader, type AuditReader } from '../runtime/index.js';
 import { renderToolGraph } from './audit-tools.js';
-import { dataDirFor } from './emergency-config.js';
+import { runtimeSourceFor } from './runtime-source.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from '../usage-error.js';
@@ -84,32 +84,57 @@ export async function run(argv: string[]): Promise<number> {
   };
   const lines = count(values.lines, '-n', 10);
 
-  const { reader } = (await openRuntime({ dataDir: await dataDirFor(configPath(values.config), `audit ${sub}`) }, { need: ['auditReader'] })).audit;
+  const rt = await openRuntime(await runtimeSourceFor(configPath(values.config), `audit ${sub}`), { need: ['auditReader'] });
+  try {
+    return await read(rt.audit.reader, sub, filter, lines, values.follow, values.json, values.tools ? values.session! : null);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function read(
+  reader: AuditReader,
+  sub: 'tail' | 'query',
+  filter: AuditFilter,
+  lines: number,
+  follows: boolean,
+  json: boolean,
+  tools: string | null,
+): Promise<number> {
   const dbPath = reader.file;
-  if (!reader.exists()) {
+  let exists: boolean;
+  try {
+    exists = await reader.exists();
+  } catch (err) {
+    process.stderr.write(`sluice: cannot read ${dbPath}: ${errorText(err)}\n`);
+    return 1;
+  }
+  if (!exists) {
     process.stderr.write(
-      `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`,
+      reader instanceof SqliteAuditReader
+        ? `sluice: no audit database at ${dbPath}: the gate has not run with the sqlite audit sink on this data_dir (audit records are only on its log)\n`
+        : `sluice: no audit trail at ${dbPath}: no gate has run with this state.namespace yet\n`,
     );
     return 1;
   }
-  const out = new Printer(values.json);
+  const out = new Printer(json);
   try {
-    if (sub === 'query' && values.tools) {
-      const records = reader.query({ ...filter, protocol: ['mcp', 'a2a'], limit: filter.limit ?? 1000, order: 'desc' }).reverse();
-      if (values.json) out.print(records);
-      else process.stdout.write(renderToolGraph(values.session!, records));
+    if (sub === 'query' && tools !== null) {
+      const records = (await reader.query({ ...filter, protocol: ['mcp', 'a2a'], limit: filter.limit ?? 1000, order: 'desc' })).reverse();
+      if (json) out.print(records);
+      else process.stdout.write(renderToolGraph(tools, records));
       return 0;
     }
     if (sub === 'query') {
-      const records = reader.query({ ...filter, order: 'desc' }).reverse();
+      const records = (await reader.query({ ...filter, order: 'desc' })).reverse();
       if (records.length === 0) process.stderr.write('no audit records match\n');
       out.print(records);
       return 0;
     }
-    const { records, lastRowid } = reader.latest(lines);
-    if (records.length === 0 && !values.follow) process.stderr.write('no audit records match\n');
+    const { records, lastRowid } = await reader.latest(lines);
+    if (records.length === 0 && !follows) process.stderr.write('no audit records match\n');
     out.print(records);
-    if (!values.follow) return 0;
+    if (!follows) return 0;
     return await follow(reader, lastRowid, out);
   } catch (err) {
     process.stderr.write(`sluice: cannot read ${dbPath}: ${errorText(err)}\n`);

@@ -55,12 +55,19 @@ export async function run(argv: string[]): Promise<number> {
   const candidate = await load(configPath(values.policy), 'candidate policy (--policy)');
   if (current === null || candidate === null) return EXIT.usage;
 
-  const { reader } = (await openRuntime({ dataDir: current.config.data_dir }, { need: ['auditReader'] })).audit;
-  if (!reader.exists()) {
-    process.stderr.write(`sluice: no audit database at ${reader.file}: nothing to replay\n`);
-    return 1;
+  // The current config's state section says which trail: audit.db, or the shared one in PostgreSQL.
+  const rt = await openRuntime(current, { need: ['auditReader'] });
+  const { reader } = rt.audit;
+  let result: PolicyReplay;
+  try {
+    if (!(await reader.exists())) {
+      process.stderr.write(`sluice: no audit database at ${reader.file}: nothing to replay\n`);
+      return 1;
+    }
+    result = await replayPolicy(reader, candidate, { current, since, until, tenant: values.tenant, limit });
+  } finally {
+    await rt.close();
   }
-  const result = replayPolicy(reader, candidate, { current, since, until, tenant: values.tenant, limit });
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(formatReplay(result, values.all));
   const changed = CHANGE_CLASSES.reduce((n, c) => n + result.counts[c], 0);

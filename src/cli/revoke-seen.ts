@@ -7,15 +7,15 @@ import type { AuditReader } from '../runtime/index.js';
  * Null when there is nothing to say (seen, or no audit.db to look in).
  *
  * @example
- * unseenNote(new SqliteAuditReader('/srv/sluice'), 'session', 'ses_typo', null);
+ * await unseenNote(new SqliteAuditReader('/srv/sluice'), 'session', 'ses_typo', null);
  */
-export function unseenNote(trail: AuditReader, kind: 'session' | 'agent' | 'token', value: string, tenant: string | null): string | null {
+export async function unseenNote(trail: AuditReader, kind: 'session' | 'agent' | 'token', value: string, tenant: string | null): Promise<string | null> {
   if (kind === 'token') return null; // records carry no token id
   const db = trail.file;
-  if (!trail.exists()) return null;
   let seen: boolean;
   try {
-    seen = trail.query({ [kind]: value, ...(tenant === null ? {} : { tenant }), limit: 1 }).length > 0;
+    if (!(await trail.exists())) return null;
+    seen = (await trail.query({ [kind]: value, ...(tenant === null ? {} : { tenant }), limit: 1 })).length > 0;
   } catch {
     return null; // an unreadable trail must not block a revocation
   }

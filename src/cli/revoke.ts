@@ -89,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 async function record(store: RevocationStore, trail: AuditReader, r: RevocationRequest & { tenant: string | null }): Promise<RevocationEntry> {
   const entry = await store.revoke(r);
   process.stdout.write(`${describe(entry)}\n`);
-  const note = unseenNote(trail, r.kind, r.value, entry.tenant);
+  const note = await unseenNote(trail, r.kind, r.value, entry.tenant);
   if (note !== null) process.stderr.write(`sluice revoke: note: ${note}\n`);
   return entry;
 }

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { durationField, parsedBy, strictSection } from './fields.js';
 import { refNameField } from './rule-fields.js';
+import { byteSizeField } from './byte-size.js';
 
 /** A route's target, parsed: where requests on that route go instead of the host they name. */
 export interface RouteTarget {
@@ -109,4 +110,11 @@ export const auditSchema = strictSection({
    * shared by the requests waiting together).
    */
   durability: z.enum(['process', 'machine']).default('process'),
+  /**
+   * With `state.backend: postgres`: how much audit data a replica keeps waiting for
+   * PostgreSQL (records not yet acknowledged, while it is unreachable or slow). Past it
+   * the audit is unhealthy (credentialed requests are refused, as `fail_closed` says)
+   * and further records wait in the journal for the next start.
+   */
+  spool_max: byteSizeField({ min: 1024 * 1024 }).prefault('256MiB'),
 });

@@ -10,6 +10,8 @@ import { replayPolicy, type PolicyReplay } from '../audit/replay-policy.js';
 import { parseConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { SqliteAuditReader } from '../runtime/audit-reader.js';
+import type { AuditReader } from '../runtime/interfaces.js';
+import { openPostgresAuditReader } from '../audit/postgres/open.js';
 import type { ToolPinStore } from '../state/tool-pins.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 
@@ -37,7 +39,9 @@ export async function startAdmin(g: AdminGate, log: Logger, extra: Pick<AdminHos
   const key = await ensureOperatorKey(c.data_dir);
   const s = g.services;
   if (s.stops === undefined) throw new Error('the admin API needs the gate to hold the stop store');
-  const reader = c.audit.sqlite ? new SqliteAuditReader(c.data_dir) : null;
+  // The trail this gate's records go to: the shared one in PostgreSQL, or audit.db.
+  const pgReader = c.state.backend === 'postgres' ? openPostgresAuditReader(c.state) : null;
+  const reader: AuditReader | null = pgReader ?? (c.audit.sqlite ? new SqliteAuditReader(c.data_dir) : null);
   const host: AdminHost = {
     config: () => g.config(),
     policyVersion: () => g.current().policy.version,
@@ -52,7 +56,8 @@ export async function startAdmin(g: AdminGate, log: Logger, extra: Pick<AdminHos
     open: () => s.exchanges.openSessions(),
     auditHealthy: () => s.auditHealthy(),
     history: g.history,
-    ...(reader === null ? {} : { replay: (candidate, opts) => Promise.resolve(replayCandidate(g, reader, candidate, opts)) }),
+    ...(reader === null ? {} : { replay: (candidate, opts) => replayCandidate(g, reader, candidate, opts) }),
+    close: async () => pgReader?.close(),
     ...extra,
   };
   const admin = await AdminServer.start({ host, listen: c.admin.listen, logger: log.child({ component: 'admin' }), pub: createPublicKey(key) });
@@ -66,7 +71,12 @@ export async function startAdmin(g: AdminGate, log: Logger, extra: Pick<AdminHos
  * decision in the window decided under both. A candidate that does not load is the
  * operator's mistake (400, with the loader's message), not the gate's.
  */
-function replayCandidate(g: AdminGate, reader: SqliteAuditReader, candidate: string, opts: { since?: Date; until?: Date; limit?: number }): PolicyReplay {
+async function replayCandidate(
+  g: AdminGate,
+  reader: AuditReader,
+  candidate: string,
+  opts: { since?: Date; until?: Date; limit?: number },
+): Promise<PolicyReplay> {
   const c = g.config();
   let loaded: LoadedConfig;
   try {
@@ -74,7 +84,7 @@ function replayCandidate(g: AdminGate, reader: SqliteAuditReader, candidate: str
   } catch (err) {
     throw new AdminError('bad_request', err instanceof Error ? err.message : String(err));
   }
-  if (!reader.exists()) throw new AdminError('unavailable', 'no audit trail has been written yet to replay');
+  if (!(await reader.exists())) throw new AdminError('unavailable', 'no audit trail has been written yet to replay');
   return replayPolicy(reader, loaded, { current: { config: c, version: g.current().policy.version }, ...opts });
 }
 

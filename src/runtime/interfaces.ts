@@ -30,23 +30,24 @@ export interface SecretStore extends SecretSource {
 }
 
 /**
- * Reads the audit trail the gate writes (audit.db today) without disturbing it.
- * Each call opens and closes its own read-only connection, so a reader holds
- * nothing open between calls and needs no close.
+ * Reads the audit trail the gate writes: audit.db (SqliteAuditReader: each call opens
+ * and closes its own read-only connection, answers synchronously), or the shared
+ * trail in PostgreSQL (audit/postgres/reader.ts: answers with promises; the runtime
+ * ends its connections at close). Await every answer: both kinds fit.
  *
  * @example
- * if (!reader.exists()) return 1;
- * const denied = reader.query({ outcome: 'deny', limit: 20 });
+ * if (!(await reader.exists())) return 1;
+ * const denied = await reader.query({ outcome: 'deny', limit: 20 });
  */
 export interface AuditReader {
   /** The trail's location, for messages. */
   readonly file: string;
   /** False while no gate has written a trail to read. */
-  exists(): boolean;
+  exists(): boolean | Promise<boolean>;
   /** Records matching every filter given, newest first unless `order: 'asc'`. */
-  query(filter?: AuditFilter): AuditRecord[];
+  query(filter?: AuditFilter): AuditRecord[] | Promise<AuditRecord[]>;
   /** The newest `n` records in write order, and the position to follow from. */
-  latest(n: number): { records: AuditRecord[]; lastRowid: number };
+  latest(n: number): { records: AuditRecord[]; lastRowid: number } | Promise<{ records: AuditRecord[]; lastRowid: number }>;
   /** Follow new records; returns the function that stops following. */
   tail(opts: TailOptions): () => void;
 }

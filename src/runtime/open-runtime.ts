@@ -16,6 +16,7 @@
  */
 import type { Logger } from 'pino';
 import { buildAuditTrail } from '../audit/trail-from-config.js';
+import { openPostgresAuditReader } from '../audit/postgres/open.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { StateBackendName, StateConfig } from '../config/state-section.js';
@@ -187,7 +188,13 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           break;
         }
         case 'auditReader':
-          audit.reader = new SqliteAuditReader(dataDir);
+          if (state.backend === 'postgres') {
+            const reader = openPostgresAuditReader(state);
+            closers.push(() => reader.close());
+            audit.reader = reader;
+          } else {
+            audit.reader = new SqliteAuditReader(dataDir);
+          }
           break;
       }
     }

@@ -121,7 +121,7 @@ void test('the gate, sluice mcp and the CLI take the same services from one runt
   }
   // close() flushed the audit trail the gate wrote through: a reader (as `sluice audit` opens it) finds both decisions.
   const cli = await openRuntime({ dataDir: dir }, { need: ['auditReader'] });
-  const records = cli.audit.reader.query({ session: 'ses_rt', order: 'asc' });
+  const records = await cli.audit.reader.query({ session: 'ses_rt', order: 'asc' });
   assert.deepEqual(
     records.map((r) => r.reason),
     ['no_rule_matched', 'identity_revoked'],

@@ -83,12 +83,12 @@ export const decisionsSearch = route({
   description: 'Records matching every filter given, newest first unless order=asc.',
   query: searchQuery,
   response: z.object({ decisions: z.array(decisionSchema) }),
-  handle: ({ host, query }) => {
+  handle: async ({ host, query }) => {
     const f: AuditFilter = { ...toFilter(query), limit: query.limit ?? 100 };
     if (query.since) f.since = query.since;
     if (query.until) f.until = query.until;
     if (query.order) f.order = query.order;
-    return json({ decisions: readerOf(host).query(f) });
+    return json({ decisions: await readerOf(host).query(f) });
   },
 });
 
@@ -113,19 +113,29 @@ export const decisionsStream = route({
         const send = (r: AuditRecord): void => {
           if (passes(r, query)) res.write(`event: decision\nid: ${r.decision_id}\ndata: ${JSON.stringify(r)}\n\n`);
         };
-        const { records, lastRowid } = reader.latest(query.backlog ?? 0);
-        for (const r of records) send(r);
-        res.write(': following\n\n');
-        const stop = reader.tail({ fromRowid: lastRowid, onRecord: send, pollMs: 100 });
+        let stop: (() => void) | null = null;
+        let ended = false;
         const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
         beat.unref();
         const end = (): void => {
+          if (ended) return;
+          ended = true;
           clearInterval(beat);
-          stop();
+          stop?.();
           res.end();
         };
-        if (signal.aborted) end();
-        else signal.addEventListener('abort', end, { once: true });
+        if (signal.aborted) return end();
+        signal.addEventListener('abort', end, { once: true });
+        // The backlog, then every record after it (a shared trail's reader answers asynchronously).
+        return Promise.resolve(reader.latest(query.backlog ?? 0)).then(
+          ({ records, lastRowid }) => {
+            if (ended) return;
+            for (const r of records) send(r);
+            res.write(': following\n\n');
+            stop = reader.tail({ fromRowid: lastRowid, onRecord: send, pollMs: 100 });
+          },
+          () => end(),
+        );
       },
     };
   },

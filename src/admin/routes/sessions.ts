@@ -106,10 +106,10 @@ function summarise(records: readonly AuditRecord[], open: readonly OpenSession[]
   return [...out.values()];
 }
 
-function records(host: AdminHost, f: { tenant?: string; agent?: string; session?: string }, limit: number): AuditRecord[] {
+async function records(host: AdminHost, f: { tenant?: string; agent?: string; session?: string }, limit: number): Promise<AuditRecord[]> {
   // No trail yet is no sessions from it (open ones still show); no trail configured is a 503.
   if (host.reader === null) throw new AdminError('unavailable', 'this gate keeps no audit trail the admin API can read (audit.sqlite is off)');
-  if (!host.reader.exists()) return [];
+  if (!(await host.reader.exists())) return [];
   return readerOf(host).query({ ...f, limit });
 }
 
@@ -121,12 +121,12 @@ export const sessionsList = route({
   summary: 'Sessions seen recently, and those with open exchanges',
   query: z.object({ tenant: nameParam.optional(), agent: nameParam.optional(), limit: intParam(1, 1000).optional() }),
   response: z.object({ sessions: z.array(sessionSchema) }),
-  handle: ({ host, query }) => {
+  handle: async ({ host, query }) => {
     const f: { tenant?: string; agent?: string } = {};
     if (query.tenant !== undefined) f.tenant = query.tenant;
     if (query.agent !== undefined) f.agent = query.agent;
     const open = host.open().filter((o) => (f.tenant === undefined || o.tenant === f.tenant) && (f.agent === undefined || o.agent === f.agent));
-    return json({ sessions: summarise(records(host, f, WINDOW), open).slice(0, query.limit ?? 100) });
+    return json({ sessions: summarise(await records(host, f, WINDOW), open).slice(0, query.limit ?? 100) });
   },
 });
 
@@ -191,7 +191,7 @@ export const sessionShow = route({
   handle: async ({ host, params, query }) => {
     const f: { tenant?: string; session: string } = { session: params.session };
     if (query.tenant !== undefined) f.tenant = query.tenant;
-    const rs = records(host, f, WINDOW);
+    const rs = await records(host, f, WINDOW);
     const open = host.open().filter((o) => o.session === params.session && (f.tenant === undefined || o.tenant === f.tenant));
     const [s] = summarise(rs, open);
     if (s === undefined) throw new AdminError('not_found', `no session ${params.session} in the recent trail, and none open`);

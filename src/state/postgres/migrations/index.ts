@@ -6,6 +6,7 @@
  * each once.
  */
 import { STATE_MIGRATIONS } from './010-state.js';
+import { auditMigration } from './020-audit.js';
 
 export interface Migration {
   /** Unique and stable: `NNN-what`, recorded in `sluice_migrations`. */
@@ -14,4 +15,4 @@ export interface Migration {
   readonly up: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS, auditMigration];
