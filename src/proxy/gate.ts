@@ -38,6 +38,11 @@ import { refuseConnection, refuseRequest } from './overload.js';
 import { tunnelOf } from './tunnel-context.js';
 import { UpstreamPools } from '../net/upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
+import { observeRecord, withProcessMetrics } from '../observe/metrics.js';
+import { observeApprovals, watchGate } from '../observe/metric-sources.js';
+import { budgetUse } from '../observe/budget-use.js';
+import { openTracing, type Tracing } from '../observe/tracing.js';
+import { pendingOf } from '../audit/sink.js';
 
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts); the runtime's verifier uses it. */
 export { CLOCK_TOLERANCE_SEC };
@@ -97,6 +102,10 @@ export class Gate {
   private readonly aliases = new RunAliases();
   private control: ControlServer | null = null;
   private readonly broker: GateBroker;
+  /** OpenTelemetry traces (`telemetry.otlp`), or null: off. */
+  private readonly tracing: Tracing | null;
+  /** Unregister this gate from the metrics' gauges and approval waits (observe/). */
+  private readonly unwatch: Array<() => void> = [];
 
   private constructor(
     opts: GateOptions,
@@ -126,6 +135,7 @@ export class Gate {
     this.broker = init.broker;
     this.approvals = init.approvals;
     const audit = init.runtime.audit.writer;
+    const tracing = (this.tracing = openTracing(c.telemetry));
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
@@ -139,7 +149,11 @@ export class Gate {
       budgets: init.budgets.store,
       approvals: init.approvals.store,
       blast,
-      audit: (r) => audit.write(r),
+      audit: (r) => {
+        audit.write(r);
+        observeRecord(r);
+        tracing?.message(r);
+      },
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
     this.services = {
@@ -174,7 +188,20 @@ export class Gate {
       rates,
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
+      tracing,
     };
+    withProcessMetrics();
+    const services = this.services;
+    const budgetStore = init.budgets.store;
+    this.unwatch.push(
+      watchGate({
+        exchanges: () => ({ open: services.exchanges.size, tunnels: services.exchanges.summary().tunnels }),
+        approvalsPending: () => init.approvals.store.list().length,
+        auditBacklog: () => pendingOf(audit),
+        budgetUse: () => budgetUse(this.current.budgets, budgetStore),
+      }),
+      observeApprovals(init.approvals.store),
+    );
     this.server = createServer({
       maxHeaderSize: c.limits.max_header_bytes,
       headersTimeout: c.timeouts.headers,
@@ -188,7 +215,6 @@ export class Gate {
       requireHostHeader: false,
     });
     this.server.timeout = c.timeouts.idle;
-    const services = this.services;
     // Limits first (limits.ts): a request over one is answered 503 before anything is done for it.
     const admitted = (req: IncomingMessage, res: ServerResponse): boolean => {
       const why = limits.beforeRequest(req, res);
@@ -434,5 +460,8 @@ export class Gate {
     await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
+    for (const f of this.unwatch) f();
+    // Last: the spans of the exchanges just recorded are exported before the gate is gone.
+    await this.tracing?.close().catch((err: unknown) => this.services.logger.warn({ err }, 'trace export at close failed'));
   }
 }
