@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -19,51 +18,7 @@ import { proxyRequest, startTestGate, type TestGate } from '../helpers/gate.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { startMcpHttp, type McpHttpServer } from '../helpers/mcp-server.js';
 import { parseTraceparent } from '../../src/observe/traceparent.js';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
-
-/** A local OTLP/HTTP collector: keeps every body posted to /v1/traces. */
-async function startCollector(): Promise<{ url: string; bodies: string[]; paths: string[]; spans(): OtlpSpan[]; close(): Promise<void> }> {
-  const bodies: string[] = [];
-  const paths: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
-      bodies.push(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    paths,
-    spans: () =>
-      bodies.flatMap((b) => {
-        const req = JSON.parse(b) as { resourceSpans?: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-        return (req.resourceSpans ?? []).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map(hexIds)));
-      }),
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-/** OTLP/JSON ids are hex; a base64 one (protobuf-JSON style) is turned to hex so the test reads either. */
-function hexIds(s: OtlpSpan): OtlpSpan {
-  const hex = (v: string | undefined, len: number): string | undefined =>
-    v === undefined || v === '' ? undefined : new RegExp(`^[0-9a-f]{${len}}$`).test(v) ? v : Buffer.from(v, 'base64').toString('hex');
-  const parent = hex(s.parentSpanId, 16);
-  return { ...s, traceId: hex(s.traceId, 32)!, spanId: hex(s.spanId, 16)!, ...(parent === undefined ? { parentSpanId: undefined } : { parentSpanId: parent }) };
-}
+import { startCollector, type OtlpSpan } from '../helpers/otlp-collector.js';
 
 function attr(s: OtlpSpan, key: string): unknown {
   const v = s.attributes.find((a) => a.key === key)?.value;
