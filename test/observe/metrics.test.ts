@@ -177,3 +177,21 @@ describe('metrics: bounded labels', () => {
     assert.deepEqual(scannerOf('hostname_encoded_data'), { scanner: 'hostname', pattern: 'hostname_encoded_data' });
   });
 });
+
+describe('metrics: the request-path counter and histogram render as Prometheus reads them', () => {
+  test('cumulative buckets, le inclusive, +Inf, sum and count', async () => {
+    const { FastHistogram } = await import('../../src/observe/fast-metrics.js');
+    const { Registry } = await import('prom-client');
+    const reg = new Registry();
+    const h = new FastHistogram('t_seconds', 'test', ['outcome'], [0.1, 1]);
+    reg.registerMetric(h.metric);
+    for (const v of [0.05, 0.1, 0.5, 2, Number.NaN]) h.child(['allow']).observe(v);
+    const text = await reg.metrics();
+    assert.equal(sample(text, 't_seconds_bucket', { outcome: 'allow', le: '0.1' }), 2);
+    assert.equal(sample(text, 't_seconds_bucket', { outcome: 'allow', le: '1' }), 3);
+    assert.equal(sample(text, 't_seconds_bucket', { outcome: 'allow', le: '+Inf' }), 4);
+    assert.equal(sample(text, 't_seconds_count', { outcome: 'allow' }), 4);
+    assert.equal(sample(text, 't_seconds_sum', { outcome: 'allow' }), 2.65);
+    assert.match(text, /# TYPE t_seconds histogram/);
+  });
+});
