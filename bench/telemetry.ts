@@ -24,10 +24,13 @@ const ROUNDS = Number(values.rounds);
 
 function get(g: TestGate, agent: Agent, url: string, traceparent: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: g.port, method: 'GET', path: url, agent, headers: { 'proxy-authorization': g.auth, traceparent } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: g.port, method: 'GET', path: url, agent, headers: { 'proxy-authorization': g.auth, traceparent } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -89,7 +92,16 @@ audit:
   await up.close();
   sink.close();
 
-  const r = auditRecord({ decision_id: 'd', time: new Date().toISOString(), policy_version: 'v', outcome: 'allow', reason: 'rule_allow', status: 200, rule: 'open', tenant: 'acme' });
+  const r = auditRecord({
+    decision_id: 'd',
+    time: new Date().toISOString(),
+    policy_version: 'v',
+    outcome: 'allow',
+    reason: 'rule_allow',
+    status: 200,
+    rule: 'open',
+    tenant: 'acme',
+  });
   const M = 200_000;
   for (let i = 0; i < 10_000; i++) observeRecord(r);
   const c0 = process.cpuUsage();
@@ -100,8 +112,16 @@ audit:
   const onCpu = median(rows.on.map((x) => x.cpu));
   console.log(`telemetry cost per request (${N} requests x ${ROUNDS} rounds, 8 in flight; median round)`);
   console.log('                          CPU µs/req   wall µs/req');
-  console.log(`tracing off (metrics on)  ${offCpu.toFixed(1).padStart(11)}   ${median(rows.off.map((x) => x.wall)).toFixed(1).padStart(11)}`);
-  console.log(`tracing on (OTLP/HTTP)    ${onCpu.toFixed(1).padStart(11)}   ${median(rows.on.map((x) => x.wall)).toFixed(1).padStart(11)}`);
+  console.log(
+    `tracing off (metrics on)  ${offCpu.toFixed(1).padStart(11)}   ${median(rows.off.map((x) => x.wall))
+      .toFixed(1)
+      .padStart(11)}`,
+  );
+  console.log(
+    `tracing on (OTLP/HTTP)    ${onCpu.toFixed(1).padStart(11)}   ${median(rows.on.map((x) => x.wall))
+      .toFixed(1)
+      .padStart(11)}`,
+  );
   console.log(`tracing's share: +${(onCpu - offCpu).toFixed(1)} µs CPU per request`);
   console.log(`observeRecord alone: ${(((cr.user + cr.system) / M) * 1000).toFixed(0)} ns per record`);
 }

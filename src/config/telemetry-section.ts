@@ -17,7 +17,7 @@ import { describeValue } from './describe-value.js';
 import { emptyAsAbsent, parsedBy, strictSection } from './fields.js';
 
 const endpointField = parsedBy((v): string => {
-  const expected = 'expected the collector\'s OTLP/HTTP base URL, like http://otel-collector:4318';
+  const expected = "expected the collector's OTLP/HTTP base URL, like http://otel-collector:4318";
   if (typeof v !== 'string') throw new TypeError(`${expected}; got ${describeValue(v)}`);
   let u: URL;
   try {

@@ -66,7 +66,13 @@ export function otelLogStream(c: TelemetryConfig, exporter?: LogRecordExporter):
           attributes[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
         }
         const t = typeof o['time'] === 'string' ? Date.parse(o['time']) : typeof o['time'] === 'number' ? o['time'] : Date.now();
-        logger.emit({ severityNumber, severityText, body: typeof o['msg'] === 'string' ? o['msg'] : '', attributes, timestamp: Number.isNaN(t) ? Date.now() : t });
+        logger.emit({
+          severityNumber,
+          severityText,
+          body: typeof o['msg'] === 'string' ? o['msg'] : '',
+          attributes,
+          timestamp: Number.isNaN(t) ? Date.now() : t,
+        });
       },
     },
     close: () => provider.shutdown(),

@@ -59,7 +59,9 @@ export async function startCollector(): Promise<Collector> {
         ((req['resourceSpans'] ?? []) as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map(hexIds))),
       ),
     logs: () =>
-      parsed().flatMap((req) => ((req['resourceLogs'] ?? []) as { scopeLogs: { logRecords: OtlpLog[] }[] }[]).flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords))),
+      parsed().flatMap((req) =>
+        ((req['resourceLogs'] ?? []) as { scopeLogs: { logRecords: OtlpLog[] }[] }[]).flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)),
+      ),
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

@@ -22,7 +22,9 @@ function sample(text: string, name: string, want: Record<string, string> = {}): 
     if (line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const labels = Object.fromEntries([...(m[3] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    const labels: Record<string, string | undefined> = Object.fromEntries(
+      [...(m[3] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((l): [string, string | undefined] => [l[1] ?? '', l[2]]),
+    );
     if (Object.entries(want).every(([k, v]) => labels[k] === v)) found = (found ?? 0) + Number(m[4]);
   }
   return found;
@@ -130,13 +132,19 @@ budgets:
     assert.equal(sample(text, 'sluice_open_tunnels'), 1, 'the open tunnel is counted');
     assert.ok((sample(text, 'sluice_open_exchanges') ?? 0) >= 1);
     tunnel.end();
-    await until('the tunnel record', async () => g.audit.records.some((r) => r.transport === 'tunnel'));
+    await until('the tunnel record', () => Promise.resolve(g.audit.records.some((r) => r.transport === 'tunnel')));
     await until('budget use', async () => (sample((await renderMetrics()).body, 'sluice_budget_use_ratio', { budget: 'daily' }) ?? 0) > 0);
 
     const r = await renderMetrics();
     assert.match(r.contentType, /^text\/plain/);
     text = r.body;
-    if (process.env.OBS_DUMP) console.log(text.split('\n').filter((l) => l.startsWith('sluice_requests_total')).join('\n'));
+    if (process.env.OBS_DUMP)
+      console.log(
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('sluice_requests_total'))
+          .join('\n'),
+      );
     const count = (labels: Record<string, string>): number => sample(text, 'sluice_requests_total', labels) ?? 0;
     assert.ok(count({ outcome: 'allow', rule: 'open', tenant: 'acme', transport: 'http', protocol: 'http' }) >= 1, 'allowed');
     assert.ok(count({ outcome: 'deny', reason: 'no_rule_matched', rule: 'default-deny', tenant: 'acme' }) >= 1, 'denied');
@@ -165,7 +173,10 @@ budgets:
 describe('metrics: bounded labels', () => {
   test('a label keeps its first values, then says other; absent says none', () => {
     const cap = new LabelCap(3);
-    assert.deepEqual(['a', 'b', 'c', 'd', 'a', null, ''].map((v) => cap.of(v)), ['a', 'b', 'c', OTHER, 'a', 'none', 'none']);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'a', null, ''].map((v) => cap.of(v)),
+      ['a', 'b', 'c', OTHER, 'a', 'none', 'none'],
+    );
     assert.equal(cap.of('x'.repeat(200)), OTHER);
   });
 

@@ -29,14 +29,20 @@ telemetry:
     const stopped = await gate.stop('SIGTERM');
     assert.equal(stopped.code, 0, gate.stderr());
     const logs = collector.logs();
-    assert.ok(collector.paths.some((p) => p.startsWith('POST /v1/logs application/json')), collector.paths.join('\n'));
+    assert.ok(
+      collector.paths.some((p) => p.startsWith('POST /v1/logs application/json')),
+      collector.paths.join('\n'),
+    );
     const started = logs.find((l) => l.body?.stringValue === 'gate started');
     assert.ok(started, logs.map((l) => l.body?.stringValue).join(', '));
     assert.equal(started.severityText, 'INFO');
     assert.equal(started.severityNumber, 9);
     assert.ok(started.attributes.some((a) => a.key === 'policy_version'));
     assert.ok(logs.some((l) => l.body?.stringValue === 'stopping'));
-    assert.ok(collector.bodies.some((b) => b.includes('sluice-logs-test')), 'service.name on the resource');
+    assert.ok(
+      collector.bodies.some((b) => b.includes('sluice-logs-test')),
+      'service.name on the resource',
+    );
   });
 
   test('logs off (the default): no request reaches the collector', async () => {
@@ -49,6 +55,9 @@ telemetry:
     const gate = await startCliGate(configFile);
     await gate.stop('SIGTERM');
     // Traces are on (no exchange, so no span is exported); logs are not.
-    assert.deepEqual(collector.paths.slice(before).filter((p) => p.includes('/v1/logs')), []);
+    assert.deepEqual(
+      collector.paths.slice(before).filter((p) => p.includes('/v1/logs')),
+      [],
+    );
   });
 });

@@ -80,7 +80,9 @@ telemetry:
     assert.equal(up.seen.at(-1)?.headers.traceparent, tp);
     const k = await proxyRequest(g, 'GET', `http://keyed.upstream.test:${up.port}/echo`, { headers: { traceparent: tp } });
     assert.equal(k.status, 200);
-    const bad = await proxyRequest(g, 'GET', `http://api.upstream.test:${up.port}/echo`, { headers: { traceparent: `00-${agent.trace.toUpperCase()}-${agent.span}-01` } });
+    const bad = await proxyRequest(g, 'GET', `http://api.upstream.test:${up.port}/echo`, {
+      headers: { traceparent: `00-${agent.trace.toUpperCase()}-${agent.span}-01` },
+    });
     assert.equal(bad.status, 200, 'a malformed traceparent is ignored, never refused');
     const denied = await proxyRequest(g, 'GET', 'http://nowhere.example/x', { headers: { traceparent: tp } });
     assert.equal(denied.status, 403);
@@ -100,7 +102,10 @@ telemetry:
     // Closing the gate exports what the batch processor holds.
     await g.close();
     const spans = collector.spans();
-    assert.ok(collector.paths.every((p) => p.startsWith('POST /v1/traces application/json')), collector.paths.join('\n'));
+    assert.ok(
+      collector.paths.every((p) => p.startsWith('POST /v1/traces application/json')),
+      collector.paths.join('\n'),
+    );
 
     const exchanges = spans.filter((s) => s.traceId === agent.trace && s.parentSpanId === agent.span);
     assert.equal(exchanges.length, 3, 'allowed, credentialed and denied: each a child of the agent span');
@@ -139,7 +144,8 @@ telemetry:
     assert.equal(attr(toolSpan, 'gen_ai.operation.name'), 'execute_tool');
 
     const all = collector.bodies.join('\n');
-    for (const bad of [secret, marker, g.token, 'collector-header-value', 'printer on fire']) assert.ok(!all.includes(bad), `exported spans hold no ${bad.slice(0, 14)}`);
+    for (const bad of [secret, marker, g.token, 'collector-header-value', 'printer on fire'])
+      assert.ok(!all.includes(bad), `exported spans hold no ${bad.slice(0, 14)}`);
   });
 });
 
