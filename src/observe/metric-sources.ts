@@ -14,7 +14,7 @@
  */
 import { Gauge, Histogram } from 'prom-client';
 import type { ApprovalEntry, ApprovalStore } from '../state/approvals.js';
-import { registry } from './metrics.js';
+import { registry } from './registry.js';
 import { LabelCap, LABEL_CAP_DEFAULT } from './label-cap.js';
 
 /** What one gate tells the gauges. Each is read at scrape time only. */

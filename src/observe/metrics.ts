@@ -16,13 +16,14 @@
  * observeRecord(record, ctx);          // per exchange, where its record is written
  * const { contentType, body } = await renderMetrics();   // GET /metrics
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics } from 'prom-client';
+import { registry } from './registry.js';
+import { sessionSlo } from './slo.js';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 import type { AuditRecord } from '../audit/fields.js';
 import { LabelCap, LABEL_CAP_DEFAULT } from './label-cap.js';
 
-/** The registry every family of the gate is in (one per process). */
-export const registry = new Registry();
+export { registry };
 
 const LABEL_CAP = LABEL_CAP_DEFAULT;
 
@@ -95,6 +96,7 @@ export function observeRecord(r: AuditRecord, t?: ExchangeTiming): void {
       const { scanner, pattern } = scannerOf(f.type);
       findings.child([scanners.of(scanner), patterns.of(pattern), f.action]).n++;
     }
+    sessionSlo.record(r);
     if (r.transport === 'tunnel' || t?.session === true) return;
     duration.child([r.outcome]).observe(r.duration_ms / 1000);
     if (t?.startNs === undefined) return;

@@ -40,6 +40,7 @@ import { UpstreamPools } from '../net/upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
 import { observeRecord, withProcessMetrics } from '../observe/metrics.js';
 import { observeApprovals, watchGate } from '../observe/metric-sources.js';
+import { sessionSlo } from '../observe/slo.js';
 import { budgetUse } from '../observe/budget-use.js';
 import { openTracing, type Tracing } from '../observe/tracing.js';
 import { pendingOf } from '../audit/sink.js';
@@ -201,6 +202,8 @@ export class Gate {
         budgetUse: () => budgetUse(this.current.budgets, budgetStore),
       }),
       observeApprovals(init.approvals.store),
+      // Containment time: a revoked session's first finding to its revocation (observe/slo.ts).
+      revocations.onChange((added) => sessionSlo.revoked(added)),
     );
     this.server = createServer({
       maxHeaderSize: c.limits.max_header_bytes,

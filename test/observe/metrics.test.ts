@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { canary } from '../credentials/canary.js';
-import { exec } from '../helpers/exec.js';
-import { proxyRequest, startTestGate, type TestGate } from '../helpers/gate.js';
+import { exec, SLUICE_BIN } from '../helpers/exec.js';
+import { proxyAuth, proxyRequest, startTestGate, type TestGate } from '../helpers/gate.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { renderMetrics, scannerOf } from '../../src/observe/metrics.js';
@@ -204,5 +204,58 @@ describe('metrics: the request-path counter and histogram render as Prometheus r
     assert.equal(sample(text, 't_seconds_count', { outcome: 'allow' }), 4);
     assert.equal(sample(text, 't_seconds_sum', { outcome: 'allow' }), 2.65);
     assert.match(text, /# TYPE t_seconds histogram/);
+  });
+});
+
+describe('metrics: safe completion and containment time', () => {
+  const secret = canary('slo');
+  let g: TestGate;
+  let up: Upstream;
+  before(async () => {
+    up = await startUpstream();
+    g = await startTestGate(
+      `
+dns:
+  hosts: { api.upstream.test: 127.0.0.1 }
+network:
+  allow_private: [127.0.0.1/32]
+rules:
+  - id: open
+    hosts: [api.upstream.test]
+  - id: keyed
+    hosts: [keyed.upstream.test]
+    credential: { secret: api_key, header: authorization, value: "Bearer {{secret}}", allow_plaintext: true }
+`,
+      { secrets: { api_key: secret } },
+    );
+  });
+  after(async () => {
+    await g.close();
+    await up.close();
+  });
+
+  test('a clean session and a breached one are counted; revoking the breached one times its containment', async () => {
+    const text0 = (await renderMetrics()).body;
+    const before = {
+      sessions: sample(text0, 'sluice_sessions_total') ?? 0,
+      breached: sample(text0, 'sluice_sessions_breached_total') ?? 0,
+      contained: sample(text0, 'sluice_containment_seconds_count') ?? 0,
+    };
+    const clean = proxyAuth(await g.mint({ session: 'ses_slo_clean' }));
+    const leaky = proxyAuth(await g.mint({ session: 'ses_slo_leaky' }));
+    assert.equal((await proxyRequest(g, 'GET', `http://api.upstream.test:${up.port}/echo`, { auth: clean })).status, 200);
+    assert.equal((await proxyRequest(g, 'GET', `http://api.upstream.test:${up.port}/echo`, { auth: leaky })).status, 200);
+    assert.equal((await proxyRequest(g, 'POST', `http://api.upstream.test:${up.port}/upload`, { auth: leaky, body: `k=${secret}` })).status, 403);
+    const text1 = (await renderMetrics()).body;
+    assert.equal((sample(text1, 'sluice_sessions_total') ?? 0) - before.sessions, 2);
+    assert.equal((sample(text1, 'sluice_sessions_breached_total') ?? 0) - before.breached, 1);
+    const r = await exec(process.execPath, [SLUICE_BIN, 'revoke', '--session', 'ses_slo_leaky', '--config', g.configFile]);
+    assert.equal(r.code, 0, r.stderr);
+    await until('containment observed', async () => (sample((await renderMetrics()).body, 'sluice_containment_seconds_count') ?? 0) > before.contained);
+    // Revoking the clean session (no finding) times nothing.
+    const r2 = await exec(process.execPath, [SLUICE_BIN, 'revoke', '--session', 'ses_slo_clean', '--config', g.configFile]);
+    assert.equal(r2.code, 0, r2.stderr);
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal((sample((await renderMetrics()).body, 'sluice_containment_seconds_count') ?? 0) - before.contained, 1);
   });
 });
