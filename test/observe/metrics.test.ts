@@ -259,3 +259,35 @@ rules:
     assert.equal((sample((await renderMetrics()).body, 'sluice_containment_seconds_count') ?? 0) - before.contained, 1);
   });
 });
+
+describe('metrics: approvals pending and their wait', () => {
+  test('a pending approval is counted, and its wait observed once it is approved', async () => {
+    const up = await startUpstream();
+    const g = await startTestGate(`
+dns:
+  hosts: { deploy.upstream.test: 127.0.0.1 }
+network:
+  allow_private: [127.0.0.1/32]
+rules:
+  - id: deploy
+    hosts: [deploy.upstream.test]
+    action: approve
+    approval: { approvers: [alice] }
+`);
+    try {
+      const waits = (text: string): number => sample(text, 'sluice_approval_wait_seconds_count', { result: 'approved' }) ?? 0;
+      const before = waits((await renderMetrics()).body);
+      const r = await proxyRequest(g, 'POST', `http://deploy.upstream.test:${up.port}/upload`, { body: 'v=2' });
+      assert.equal(r.status, 428, r.body);
+      const id = (JSON.parse(r.body) as { approval: { id: string } }).approval.id;
+      assert.equal(sample((await renderMetrics()).body, 'sluice_approvals_pending'), 1);
+      const d = await exec(process.execPath, [SLUICE_BIN, 'approvals', 'approve', id, '--as', 'alice', '--config', g.configFile]);
+      assert.equal(d.code, 0, d.stderr);
+      await until('the wait observed', async () => waits((await renderMetrics()).body) > before);
+      assert.equal(sample((await renderMetrics()).body, 'sluice_approvals_pending'), 0);
+    } finally {
+      await g.close();
+      await up.close();
+    }
+  });
+});
