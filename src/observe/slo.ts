@@ -3,11 +3,12 @@
  * count:
  *
  * - **safe completion rate**: `sluice_sessions_total` (sessions seen) and
- *   `sluice_sessions_breached_total` (sessions with at least one policy breach: a
- *   request refused by policy or inspection, or a blocking finding). The rate over a
- *   window is `1 - increase(breached) / increase(sessions)`.
+ *   `sluice_sessions_breached_total` (sessions with at least one breach refusal, as
+ *   `sluice audit slo` defines one: `BREACH_REASONS` in audit/slo.ts). The rate over a
+ *   window is `1 - increase(breached) / increase(sessions)`; `sluice audit slo`
+ *   computes the exact figure over finished sessions from the trail.
  * - **containment time**: `sluice_containment_seconds`, from a session's first finding
- *   to its revocation (`sluice revoke --session`, or its agent's), observed when the
+ *   (or breach refusal) to its revocation (`sluice revoke --session`, or its agent's), observed when the
  *   revocation reaches this gate.
  *
  * Sessions are remembered per process in a bounded table (the oldest forgotten first),
@@ -21,23 +22,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { AuditRecord } from '../audit/fields.js';
 import type { RevocationEntry } from '../state/revocations.js';
 import { registry } from './registry.js';
-
-/** Refusals that mean the agent tried something the policy forbids (not a missing identity, a budget or an overloaded gate). */
-const BREACHES = new Set([
-  'rule_deny',
-  'no_rule_matched',
-  'policy_denied',
-  'ssrf_blocked',
-  'dlp_blocked',
-  'injection_blocked',
-  'shell_obfuscation_blocked',
-  'chain_blocked',
-  'tool_poisoning_blocked',
-  'placeholder_denied',
-  'path_outside_route',
-  'chain_depth_exceeded',
-  'approval_denied',
-]);
+import { BREACH_REASONS } from '../audit/slo.js';
 
 const sessions = new Counter({ name: 'sluice_sessions_total', help: 'Sessions seen (their first record through this gate).', registers: [registry] });
 const breached = new Counter({
@@ -59,11 +44,9 @@ interface Seen {
   breached: boolean;
 }
 
-/** Whether a record is a policy breach. */
+/** Whether a record is a breach refusal, as `sluice audit slo` counts one (audit/slo.ts: the same definition). */
 export function isBreach(r: AuditRecord): boolean {
-  if (r.outcome === 'deny' && BREACHES.has(r.reason)) return true;
-  for (const f of r.findings) if (f.action === 'block') return true;
-  return false;
+  return r.outcome === 'deny' && r.reason !== 'identity_revoked' && BREACH_REASONS.has(r.reason);
 }
 
 export class SessionSlo {
@@ -72,7 +55,7 @@ export class SessionSlo {
 
   /** Count a record's session (new, breached, first finding). */
   record(r: AuditRecord, now = Date.now()): void {
-    if (r.session === null) return;
+    if (r.session === null || r.outcome === 'challenge') return;
     const key = `${r.tenant ?? ''}\0${r.session}`;
     let s = this.#seen.get(key);
     if (s === undefined) {
@@ -81,8 +64,10 @@ export class SessionSlo {
       this.#seen.set(key, s);
       sessions.inc();
     }
-    if (r.findings.length > 0 && s.firstFinding === null) s.firstFinding = now;
-    if (!s.breached && isBreach(r)) {
+    const breach = isBreach(r);
+    // A finding, or a breach refusal, starts the containment clock (as audit/slo.ts does).
+    if (s.firstFinding === null && (breach || r.findings.length > 0)) s.firstFinding = now;
+    if (breach && !s.breached) {
       s.breached = true;
       breached.inc();
     }

@@ -9,6 +9,7 @@ import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
 import type { StopStore } from '../state/stops.js';
+import type { ForensicsStore } from '../state/forensics.js';
 import type { RunAliases } from '../identity/run-aliases.js';
 import type { LiveExchanges } from './live-exchanges.js';
 import type { RouteRuntime } from '../net/routes.js';
@@ -103,6 +104,8 @@ export interface GateServices {
   readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
+  /** Sessions under forensics and where their exchanges are kept (pipeline/forensics.ts); absent: nothing is captured. */
+  readonly forensics?: { readonly store: ForensicsStore; readonly dir: string };
   /** Budget counters (state/budgets.ts); absent in embedders that build services themselves (no budget is counted). */
   readonly budgets?: BudgetStore;
   /** Human approvals (pipeline/approve.ts); absent: a request that needs one is refused. */

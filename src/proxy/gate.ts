@@ -15,6 +15,8 @@ import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { startBroker, type GateBroker } from './gate-broker.js';
 import { gateApprovals } from './gate-approvals.js';
 import { BlastRadius } from '../state/blast-radius.js';
+import { join } from 'node:path';
+import { SqliteForensicsStore } from '../state/forensics.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -95,6 +97,7 @@ export class Gate {
   private readonly stops: GateStops;
   private readonly budgets: GateBudgets;
   private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
+  private readonly forensics: SqliteForensicsStore;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -121,6 +124,7 @@ export class Gate {
       budgets: GateBudgets;
       broker: GateBroker;
       approvals: Awaited<ReturnType<typeof gateApprovals>>;
+      forensics: SqliteForensicsStore;
     },
   ) {
     const c = opts.loaded.config;
@@ -135,6 +139,7 @@ export class Gate {
     this.budgets = init.budgets;
     this.broker = init.broker;
     this.approvals = init.approvals;
+    this.forensics = init.forensics;
     const audit = init.runtime.audit.writer;
     const tracing = (this.tracing = openTracing(c.telemetry));
     const { verifier, revocations, pins } = init.runtime;
@@ -166,6 +171,7 @@ export class Gate {
       stops: init.stops.store,
       budgets: init.budgets.store,
       approvals: init.approvals.store,
+      forensics: { store: init.forensics, dir: join(c.data_dir, 'forensics') },
       blast,
       exchanges: new LiveExchanges({
         revocations,
@@ -291,15 +297,28 @@ export class Gate {
     let budgets: GateBudgets | null = null;
     let broker: GateBroker | null = null;
     let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
+    let forensics: SqliteForensicsStore | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
       approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
+      forensics = SqliteForensicsStore.open(c.data_dir, { onError: (err) => opts.logger.error({ err }, 'forensics state unreadable') });
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
       broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker, approvals });
+      const gate = new Gate(opts, state, {
+        pools,
+        trust,
+        runtime,
+        ownRuntime: opts.runtime === undefined,
+        secrets,
+        stops,
+        budgets,
+        broker,
+        approvals,
+        forensics,
+      });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -326,6 +345,7 @@ export class Gate {
       await budgets?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
       await approvals?.close().catch(() => undefined);
+      await forensics?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -460,7 +480,7 @@ export class Gate {
     this.stopWatchingRevocations();
     await this.broker.close();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
+    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close(), this.forensics.close()]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
     for (const f of this.unwatch) f();
