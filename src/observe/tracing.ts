@@ -159,8 +159,15 @@ export class Tracing {
     return this.provider.forceFlush();
   }
 
-  async close(): Promise<void> {
-    await this.provider.shutdown();
+  /** Export what is left and stop; a collector that does not answer delays a gate's stop by `waitMs` at most. */
+  async close(waitMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+      timer.unref();
+    });
+    await Promise.race([this.provider.shutdown(), late]);
+    clearTimeout(timer);
   }
 }
 

@@ -174,6 +174,38 @@ rules:
   });
 });
 
+describe('traces: a collector that is down', () => {
+  // A close that waited on the collector for ever would hang here: the timeout fails it.
+  test('requests are served as usual, and the gate still stops', { timeout: 60_000 }, async () => {
+    const up = await startUpstream();
+    // A port nothing listens on: the exporter's connections are refused.
+    const gone = await startCollector();
+    const url = gone.url;
+    await gone.close();
+    const g = await startTestGate(`
+dns:
+  hosts: { api.upstream.test: 127.0.0.1 }
+network:
+  allow_private: [127.0.0.1/32]
+rules:
+  - id: open
+    hosts: [api.upstream.test]
+telemetry:
+  otlp:
+    endpoint: ${url}
+`);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await proxyRequest(g, 'GET', `http://api.upstream.test:${up.port}/echo`, { headers: { traceparent: `00-${traceId()}-${spanId()}-01` } });
+        assert.equal(r.status, 200);
+      }
+    } finally {
+      await g.close();
+      await up.close();
+    }
+  });
+});
+
 describe('traceparent: strict W3C parsing', () => {
   const t = '4bf92f3577b34da6a3ce929d0e0e4736';
   const s = '00f067aa0ba902b7';
