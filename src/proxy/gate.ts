@@ -341,6 +341,11 @@ export class Gate {
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
+      // Nor a registration with the metrics, or an exporter.
+      if (self.gate) {
+        for (const f of self.gate.unwatch) f();
+        await self.gate.tracing?.close(0).catch(() => undefined);
+      }
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
