@@ -83,6 +83,12 @@ export class MultiSink implements AuditSink, HealthReporter {
     }
     return written === Infinity ? null : { written, dropped };
   }
+  /** Records handed to a sink and not yet in its storage (the sinks that say: `pending`); metrics' audit backlog. */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.sinks) n += pendingOf(s);
+    return n;
+  }
   write(record: AuditRecord, json?: string): void {
     for (const s of this.sinks) {
       try {
@@ -95,4 +101,16 @@ export class MultiSink implements AuditSink, HealthReporter {
   async close(): Promise<void> {
     await Promise.all(this.sinks.map((s) => (s.close ? s.close() : Promise.resolve())));
   }
+}
+
+/**
+ * What a sink holds that is not yet written: its `pending` count when it keeps one (the
+ * SQLite writer thread's queue, a trail's sinks), else 0.
+ *
+ * @example
+ * pendingOf(trail); // 12
+ */
+export function pendingOf(sink: unknown): number {
+  const n = (sink as { pending?: unknown } | null)?.pending;
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }

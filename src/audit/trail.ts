@@ -7,7 +7,7 @@ import type { AuditRecord } from './fields.js';
 import type { HealthReporter } from './health.js';
 import { isHealthReporter } from './health.js';
 import type { AuditJournal } from './journal.js';
-import type { AuditSink } from './sink.js';
+import { pendingOf, type AuditSink } from './sink.js';
 
 /** `audit.fail_closed`: which requests are refused while the trail cannot record them. */
 export type FailClosed = 'all' | 'credentialed' | 'off';
@@ -48,6 +48,11 @@ export class AuditTrail implements AuditSink, HealthReporter {
   /** With durability `machine`, wait on this before anything leaves; null otherwise. */
   synced(): Promise<void> | null {
     return this.journal?.synced() ?? null;
+  }
+
+  /** Records written here and not yet in the sinks' storage (sink.ts `pendingOf`). */
+  get pending(): number {
+    return pendingOf(this.sinks);
   }
 
   write(record: AuditRecord): void {

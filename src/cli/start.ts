@@ -6,6 +6,7 @@ import { logCarriesAudit } from '../config/log-audit.js';
 import type { Config } from '../config/schema.js';
 import { parseListen } from '../config/listen-address.js';
 import { createLogger } from '../logger.js';
+import { otelLogStream } from '../observe/otel-logs.js';
 import { Gate } from '../proxy/gate.js';
 import { watchConfig } from './config-watch.js';
 import { loadConfiguredCa } from './load-ca.js';
@@ -37,7 +38,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   await checkConfigFiles(loaded);
   const ca = await loadConfiguredCa(loaded.config);
-  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file, format: loaded.config.log.format });
+  // `telemetry.otlp.logs`: every log line is an OTel log record too (observe/otel-logs.ts).
+  const otelLogs = otelLogStream(loaded.config.telemetry);
+  const logger = createLogger({ level: loaded.config.log.level, file: loaded.config.log.file, format: loaded.config.log.format, also: otelLogs?.stream });
   // A crash during an atomic write leaves its temp file (maybe a key) behind: remove it before serving.
   const leftovers = await removeCrashLeftovers(loaded.config.data_dir, { cert: loaded.config.tls.ca_cert, key: loaded.config.tls.ca_key });
   if (leftovers.length > 0) logger.info({ removed: leftovers }, 'removed temp files left by a crash during an atomic write');
@@ -85,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   stopWatching();
   await gate.close({ drainMs: loaded.config.timeouts.drain }).catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   logger.flush();
+  await otelLogs?.close().catch(() => undefined);
   return 0;
 }
 

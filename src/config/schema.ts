@@ -21,6 +21,7 @@ import { rateLimitsSchema } from './rate-limit-section.js';
 import { budgetsSchema, llmSchema, unknownBudgetRules } from './budget-section.js';
 import { rulesSchema } from './rule-schema.js';
 import { stateSchema } from './state-section.js';
+import { telemetrySchema } from './telemetry-section.js';
 import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
 import { adminSchema } from './admin-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
@@ -102,6 +103,7 @@ export const configSchema = strictSection({
   approvals: emptyAsAbsent(approvalsSchema.prefault({})),
   blast_radius: emptyAsAbsent(blastRadiusSchema.prefault({})),
   admin: emptyAsAbsent(adminSchema.prefault({})),
+  telemetry: emptyAsAbsent(telemetrySchema.prefault({})),
 }).superRefine(
   (config, ctx) => {
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.

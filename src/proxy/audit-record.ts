@@ -2,6 +2,7 @@ import type { AuditRecord } from '../audit/fields.js';
 import { auditRecord } from '../audit/record.js';
 import type { GateServices } from './gate-runtime.js';
 import type { RequestContext } from './request-context.js';
+import { observeRecord } from '../observe/metrics.js';
 
 /** The canonical record for a finished request (through the one builder). The query string is dropped on purpose. */
 export function buildRecord(ctx: RequestContext): AuditRecord {
@@ -41,11 +42,21 @@ export function buildRecord(ctx: RequestContext): AuditRecord {
   });
 }
 
-/** Write the exchange's one record; a sink that throws is logged, never thrown into the exchange's end. */
+/**
+ * Write the exchange's one record; a sink that throws is logged, never thrown into the
+ * exchange's end. The one place an exchange is finished: its metrics are counted and
+ * its span ended here too, from the same record (observe/).
+ */
 export function writeRecord(gate: Pick<GateServices, 'audit' | 'logger'>, ctx: RequestContext): void {
+  let record: AuditRecord | null = null;
   try {
-    gate.audit.write(buildRecord(ctx));
+    record = buildRecord(ctx);
+    gate.audit.write(record);
   } catch (err) {
     gate.logger.error({ err, decision_id: ctx.decisionId }, 'audit write failed');
   }
+  if (record === null) return;
+  // A raw carrier (WebSocket session, CONNECT tunnel) has a raw status: it lasts as long as it is used.
+  observeRecord(record, { startNs: ctx.startNs, sentNs: ctx.sentNs, headNs: ctx.headNs, session: ctx.rawStatus !== undefined && ctx.rawStatus >= 0 });
+  if (ctx.trace) ctx.trace.end(record);
 }

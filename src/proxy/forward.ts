@@ -47,6 +47,7 @@ export function forward(ctx: RequestContext, dispatcher: Dispatcher, fr: Forward
     if (fr.cut?.reason) return reject(fr.cut.reason);
     // The agent left while the request was decided or resolved: nothing is dialled for it.
     if (ctx.res.destroyed) return reject(new ClientAbortedError());
+    ctx.sentNs = process.hrtime.bigint();
     dispatcher.dispatch(
       {
         path: fr.path,
@@ -169,6 +170,7 @@ class ResponseDriver implements Dispatcher.DispatchHandler, ResponseFlow {
     // An informational head (103 Early Hints) is not the response; the final one follows.
     if (statusCode < 200) return;
     this.#started = true;
+    this.ctx.headNs = process.hrtime.bigint();
     this.ctx.outcome ??= 'allow';
     this.res.statusCode = statusCode;
     this.#first = openChain(this, this.fr, statusCode, headers, statusMessage ?? '');

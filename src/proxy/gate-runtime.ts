@@ -30,6 +30,7 @@ import type { BlastRadiusStore } from '../state/blast-radius.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
 import type { BudgetPlan } from '../state/budget-plan.js';
 import type { BudgetStore } from '../state/budgets.js';
+import type { Tracing } from '../observe/tracing.js';
 import type { LlmPlan } from './llm-apis.js';
 import type { CredentialBroker } from '../credentials/broker/broker.js';
 
@@ -120,4 +121,6 @@ export interface GateServices {
     /** Tool and agent-card pins (state.db). */
     readonly pins: ToolPinStore;
   };
+  /** OpenTelemetry traces (`telemetry.otlp`); null or absent: off, and each exchange pays one null check. */
+  readonly tracing?: Tracing | null;
 }

@@ -42,6 +42,12 @@ import { refuseConnection, refuseRequest } from './overload.js';
 import { tunnelOf } from './tunnel-context.js';
 import { UpstreamPools } from '../net/upstream-pools.js';
 import { UpgradeHandler } from './websocket/handle-upgrade.js';
+import { observeRecord, renderMetrics, withProcessMetrics } from '../observe/metrics.js';
+import { observeApprovals, watchGate } from '../observe/metric-sources.js';
+import { sessionSlo } from '../observe/slo.js';
+import { budgetUse } from '../observe/budget-use.js';
+import { openTracing, type Tracing } from '../observe/tracing.js';
+import { pendingOf } from '../audit/sink.js';
 
 /** Clock skew allowed on token expiry, here and inside tunnels (identify.ts); the runtime's verifier uses it. */
 export { CLOCK_TOLERANCE_SEC };
@@ -108,6 +114,10 @@ export class Gate {
   private admin: AdminServer | null = null;
   private readonly history: PolicyHistory;
   private readonly broker: GateBroker;
+  /** OpenTelemetry traces (`telemetry.otlp`), or null: off. */
+  private readonly tracing: Tracing | null;
+  /** Unregister this gate from the metrics' gauges and approval waits (observe/). */
+  private readonly unwatch: Array<() => void> = [];
 
   private constructor(
     opts: GateOptions,
@@ -142,6 +152,7 @@ export class Gate {
     this.forensics = init.forensics;
     this.history = policyHistory(opts.loaded);
     const audit = init.runtime.audit.writer;
+    const tracing = (this.tracing = openTracing(c.telemetry));
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
@@ -154,7 +165,11 @@ export class Gate {
       budgets: init.budgets.store,
       approvals: init.approvals.store,
       blast,
-      audit: (r) => audit.write(r),
+      audit: (r) => {
+        audit.write(r);
+        observeRecord(r);
+        tracing?.message(r);
+      },
       onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),
     });
     this.services = {
@@ -190,7 +205,22 @@ export class Gate {
       rates,
       limits,
       mcp: { guard, channels: new McpChannels(guard), pins },
+      tracing,
     };
+    withProcessMetrics();
+    const services = this.services;
+    const budgetStore = init.budgets.store;
+    this.unwatch.push(
+      watchGate({
+        exchanges: () => ({ open: services.exchanges.size, tunnels: services.exchanges.summary().tunnels }),
+        approvalsPending: () => init.approvals.store.list().length,
+        auditBacklog: () => pendingOf(audit),
+        budgetUse: () => (budgetStore === undefined ? Promise.resolve(new Map<string, number>()) : budgetUse(this.current.budgets, budgetStore)),
+      }),
+      observeApprovals(init.approvals.store),
+      // Containment time: a revoked session's first finding to its revocation (observe/slo.ts).
+      revocations.onChange((added) => sessionSlo.revoked(added)),
+    );
     this.server = createServer({
       maxHeaderSize: c.limits.max_header_bytes,
       headersTimeout: c.timeouts.headers,
@@ -204,7 +234,6 @@ export class Gate {
       requireHostHeader: false,
     });
     this.server.timeout = c.timeouts.idle;
-    const services = this.services;
     // Limits first (limits.ts): a request over one is answered 503 before anything is done for it.
     const admitted = (req: IncomingMessage, res: ServerResponse): boolean => {
       const why = limits.beforeRequest(req, res);
@@ -331,6 +360,7 @@ export class Gate {
       gate.admin = await startAdmin(
         { config: () => gate.loaded.config, current: () => gate.current, services: gate.services, pins: runtime.pins, history: gate.history },
         gate.services.logger,
+        gate.loaded.config.admin.metrics ? { metrics: renderMetrics } : {},
       ).catch(async (err: unknown) => {
         // The stores are closed below; here only what the started gate holds besides them.
         await gate.control?.close().catch(() => undefined);
@@ -342,6 +372,11 @@ export class Gate {
       return gate;
     } catch (err) {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
+      // Nor a registration with the metrics, or an exporter.
+      if (self.gate) {
+        for (const f of self.gate.unwatch) f();
+        await self.gate.tracing?.close(0).catch(() => undefined);
+      }
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
       await governance?.close().catch(() => undefined);
@@ -501,5 +536,8 @@ export class Gate {
     ]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
+    for (const f of this.unwatch) f();
+    // Last: the spans of the exchanges just recorded are exported before the gate is gone.
+    await this.tracing?.close().catch((err: unknown) => this.services.logger.warn({ err }, 'trace export at close failed'));
   }
 }

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { newDecisionId } from '../audit/decision-id.js';
 import { openRefusal } from './audit-open.js';
 import { writeRecord } from './audit-record.js';
+import { observeRecord } from '../observe/metrics.js';
 import { auditRecord } from '../audit/record.js';
 import { classifyTarget } from './classify-target.js';
 import { sendDeny, writeRawDeny } from './deny-response.js';
@@ -63,6 +64,7 @@ export function refuseConnection(gate: GateServices, socket: Socket, why: string
   } catch (err) {
     gate.logger.error({ err, decision_id }, 'audit write failed');
   }
+  observeRecord(record);
   // On record (the whole record: nothing more will happen) before the answer leaves.
   writeRawDeny(socket, { error, reason: why, rule: null, decision_id }, { 'retry-after': RETRY_AFTER });
   lingerClose(socket);

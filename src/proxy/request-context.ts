@@ -6,6 +6,7 @@ import type { Principal } from '../identity/principal.js';
 import type { TunnelContext } from './tunnel-context.js';
 import type { ScanPace } from '../inspect/scan-pace.js';
 import type { BudgetFacts, ExchangeBudget } from './budgets.js';
+import type { ExchangeTrace } from '../observe/tracing.js';
 
 /** Everything known about one request as it moves through the pipeline. */
 export interface RequestContext {
@@ -61,4 +62,10 @@ export interface RequestContext {
   budget?: ExchangeBudget;
   /** The record's budget, model, tokens and cost. */
   budgetFacts?: BudgetFacts;
+  /** When the request was handed to the upstream (`process.hrtime.bigint()`): the gate's own work ends here (observe/metrics.ts). */
+  sentNs?: bigint;
+  /** When the upstream's final response head arrived: the upstream's latency is `headNs - sentNs`. */
+  headNs?: bigint;
+  /** The exchange's trace, when `telemetry.otlp` is on (observe/tracing.ts); absent otherwise. */
+  trace?: ExchangeTrace | null;
 }

@@ -299,7 +299,21 @@ admin:
     const badCandidate = await api.call('POST', '/api/v1/policy/replay', { token: tok.carol, body: { config: 'version: 1\nrules: 7\n' } });
     assert.equal(badCandidate.status, 400, badCandidate.text);
     const metrics = await api.call('GET', '/metrics', { token: tok.carol });
-    assert.equal(metrics.status, 501, metrics.text);
+    // /metrics on the admin listener (auditor and up): the families after the traffic above.
+    assert.equal(metrics.status, 200, metrics.text);
+    for (const family of [
+      'sluice_requests_total',
+      'sluice_gate_duration_seconds',
+      'sluice_upstream_duration_seconds',
+      'sluice_open_tunnels',
+      'sluice_approvals_pending',
+      'sluice_audit_backlog',
+    ]) {
+      assert.match(metrics.text, new RegExp(`^# TYPE ${family} `, 'm'), family);
+    }
+    assert.match(metrics.text, /^sluice_requests_total\{[^}]*outcome="allow"[^}]*\} [1-9]/m);
+    assert.ok(!metrics.text.includes(CANARY), 'no secret in the metrics');
+    assert.equal((await api.call('GET', '/metrics')).status, 401, 'metrics need a token');
   });
 
   test('budgets: what a session used, and a raise through the API', async () => {

@@ -104,7 +104,8 @@ void test('a minimal file gets every default', () => {
     broker: { token_skew: 60_000, token_cache_size: 10_000, token_timeout: 10_000, issuer: 'sluice' },
     approvals: { hold: 30_000, timeout: 900_000, mode: 'ask', roles: {}, max_body_bytes: 1_048_576, max_pending_per_session: 20 },
     blast_radius: { critical_write_domains: 1, mcp_max_chain_depth: 0, max_sessions: 10_000 },
-    admin: { max_token_ttl: 604_800_000, metrics: true, policy_history: 50 },
+    admin: { console: true, max_token_ttl: 604_800_000, metrics: true, policy_history: 50 },
+    telemetry: { service_name: 'sluice' },
   });
   assert.equal(loaded.file, FILE);
   assert.equal(loaded.dir, '/etc/sluice');

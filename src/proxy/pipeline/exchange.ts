@@ -133,7 +133,10 @@ export function newExchange(
     added: null,
     handedOff: false,
     tunnelMade: null,
+    trace: null,
   };
+  // Tracing off (the default): this null check is all it costs (observe/tracing.ts).
+  if (gate.tracing) x.trace = gate.tracing.begin(req.headers.traceparent, req.method ?? '', x.decisionId);
   return x;
 }
 

@@ -40,9 +40,18 @@ import { relay } from './relay.js';
 import { connectTarget } from './connect-target.js';
 import { interceptTunnel } from './intercept-tunnel.js';
 import { spliceTunnel } from './splice-tunnel.js';
+import { SpanKind } from '@opentelemetry/api';
+import { traced } from './traced.js';
 
 type S = NamedStep<Exchange>;
 const step = (name: string, run: S['run']): S => ({ name, run });
+// Traced steps (traced.ts): a span each when the exchange is traced (`telemetry.otlp`), a null check otherwise.
+const decideT = traced('decide', decide);
+const inspectT = traced('inspect', inspectOut);
+const injectT = traced('inject', inject);
+const sendT = traced('upstream', send, SpanKind.CLIENT);
+const relayT = traced('upstream', relay, SpanKind.CLIENT);
+const spliceT = traced('upstream', spliceTunnel, SpanKind.CLIENT);
 
 /** A plain proxy request, or one inside an intercepted tunnel. */
 export const HTTP_STEPS: readonly S[] = [
@@ -53,18 +62,18 @@ export const HTTP_STEPS: readonly S[] = [
   step('forensics', forensics),
   step('stop', stop),
   step('host-checks', hostChecks),
-  step('decide', decide),
+  step('decide', decideT),
   step('hold', holdExchange),
   step('open-record', openRecord),
   step('respond', respond),
   step('mcp-intake', mcpIntake),
   step('approve', approve),
   step('route', route),
-  step('inspect-out', inspectOut),
+  step('inspect-out', inspectT),
   step('rewrite', rewrite),
   step('govern', govern),
-  step('inject', inject),
-  step('send', send),
+  step('inject', injectT),
+  step('send', sendT),
 ];
 
 /** A WebSocket upgrade: decided like a request, then relayed frame by frame. */
@@ -76,18 +85,18 @@ export const WEBSOCKET_STEPS: readonly S[] = [
   step('classify', classify),
   step('stop', stop),
   step('host-checks', hostChecks),
-  step('decide', decide),
+  step('decide', decideT),
   step('hold', holdSession),
   step('open-record', openRecord),
   step('respond', respond),
   step('approve', approve),
   step('handshake', websocketHandshake),
   step('route', route),
-  step('inspect-out', inspectOut),
+  step('inspect-out', inspectT),
   step('rewrite', rewrite),
   step('govern', govern),
-  step('inject', inject),
-  step('relay', relay),
+  step('inject', injectT),
+  step('relay', relayT),
 ];
 
 /** CONNECT: intercepted (handed to the HTTP list, request by request), or a passthrough host decided by host and spliced. */
@@ -100,12 +109,12 @@ export const CONNECT_STEPS: readonly S[] = [
   step('hold', holdTunnel),
   step('intercept', interceptTunnel),
   step('host-checks', hostChecks),
-  step('decide', decide),
+  step('decide', decideT),
   step('approve', approve),
   step('route', route),
   step('open-record', openRecord),
   step('govern', govern),
-  step('splice', spliceTunnel),
+  step('splice', spliceT),
 ];
 
 export interface Pipelines {

@@ -13,6 +13,7 @@ export async function recordAtEnd(x: Exchange, next: () => Promise<void>): Promi
   } finally {
     settleBudgets(x);
     if (!x.handedOff) writeRecord(x.gate, x);
+    else if (x.trace) x.trace.end(null);
     releaseExchange(x);
   }
 }
