@@ -20,6 +20,7 @@ import type { AuditRecord } from './fields.js';
 import { errorText } from './health.js';
 import type { HealthReporter } from './health.js';
 import type { AuditSink } from './sink.js';
+import type { Checkpoint } from './checkpoint-sign.js';
 import { SqliteAuditSink, type SqliteAuditSinkOptions } from './sqlite-sink.js';
 
 /** What the writer thread is started with. */
@@ -31,7 +32,7 @@ export interface WriterJob {
 }
 
 /** Gate to writer. */
-export type ToWriter = { type: 'batch'; json: string } | { type: 'close' };
+export type ToWriter = { type: 'batch'; json: string } | { type: 'checkpoint'; checkpoint: Checkpoint } | { type: 'close' };
 
 /** Writer to gate: after each batch, failure, recovery and at close. */
 export interface WriterStatus {
@@ -146,6 +147,16 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     } catch (err) {
       this.report(err);
     }
+  }
+
+  /**
+   * A signed checkpoint of the hash chain: posted after the records queued before it.
+   * Not kept across a thread's death (a checkpoint lost is coverage lost, not a break).
+   */
+  checkpoint(c: Checkpoint): void {
+    if (this.closing) return;
+    this.flush();
+    this.worker?.postMessage({ type: 'checkpoint', checkpoint: c } satisfies ToWriter);
   }
 
   /** Post what is queued to the writer thread now, in batches (it is written there, not here). */

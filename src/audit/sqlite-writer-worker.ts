@@ -62,6 +62,10 @@ port.on('message', (m: ToWriter) => {
     status();
     return;
   }
+  if (m.type === 'checkpoint') {
+    sink.checkpoint(m.checkpoint);
+    return;
+  }
   void sink.close().then(() => {
     status();
     port.close();

@@ -8,6 +8,8 @@ import { LogAuditSink, MultiSink, type AuditSink } from './sink.js';
 import { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
 import { AuditTrail } from './trail.js';
 import { unlinkSync } from 'node:fs';
+import { AuditChain } from './chain.js';
+import { loadSigningKey } from './checkpoint-sign.js';
 
 /**
  * The audit sinks the config asks for: the log (as logCarriesAudit says); SQLite in the data dir
@@ -40,7 +42,16 @@ export function buildAuditTrail(config: Config, logger: Logger, sinks?: AuditSin
   const backend = sinks ?? buildAuditSinks(config, logger);
   const progress = backend instanceof MultiSink ? () => backend.progress() : () => null;
   const journal = AuditJournal.open({ dataDir: config.data_dir, durability: config.audit.durability, onError }, progress);
-  const trail = new AuditTrail(journal, backend);
+  // The chain's checkpoints are signed with the data directory's key (made on first start).
+  const key = loadSigningKey(config.data_dir);
+  const chainCfg = config.audit.chain;
+  const chain = new AuditChain({
+    key,
+    onCheckpoint: (c) => backend.checkpoint?.(c),
+    everyRecords: chainCfg?.checkpoint_records,
+    everyMs: chainCfg?.checkpoint_ms,
+  });
+  const trail = new AuditTrail(journal, backend, chain);
   if (earlier.length > 0) replay(config, logger, trail, earlier, sinks === undefined);
   return trail;
 }

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { describeValue } from './describe-value.js';
 import { durationField, parsedBy, strictSection } from './fields.js';
 import { refNameField } from './rule-fields.js';
+import { chainSection, exportTarget, retainField } from './audit-chain-section.js';
 
 /** A route's target, parsed: where requests on that route go instead of the host they name. */
 export interface RouteTarget {
@@ -109,4 +110,10 @@ export const auditSchema = strictSection({
    * shared by the requests waiting together).
    */
   durability: z.enum(['process', 'machine']).default('process'),
+  /** How long `sluice audit prune` keeps records (`30d`); absent: it needs --before. */
+  retain: retainField.optional(),
+  /** The hash chain's signed checkpoints (audit/chain.ts). */
+  chain: chainSection.prefault({}),
+  /** OCSF events to a file, syslog or an HTTPS webhook (audit/ocsf/). */
+  export: z.array(exportTarget).default([]),
 });
