@@ -11,35 +11,55 @@ import { createHash } from 'node:crypto';
 /** The hash a chain's first record names as its predecessor. */
 export const GENESIS = '0'.repeat(64);
 
-/** Sorted key lists by the record's key list: records of one shape sort once. */
-const sortedKeys = new Map<string, string[]>();
+/** The last key list seen and its sorted order: records of one shape sort once. */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+
+function sortedKeysOf(o: object): string[] {
+  const own = Object.keys(o);
+  if (own.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; i < own.length; i++) {
+      if (own[i] !== lastKeys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastSorted;
+  }
+  const sorted = own.slice().sort();
+  // Only the record's shape is worth keeping (nested findings are small and varied).
+  if (own.length > 8) {
+    lastKeys = own;
+    lastSorted = sorted;
+  }
+  return sorted;
+}
+
+/**
+ * A copy with keys in sorted order and null or absent values left out, at every depth;
+ * JSON.stringify of it is the canonical form (V8 serialises a plain object far faster
+ * than a hand-written serialiser, so the copy is the cheap way).
+ */
+function sortedCopy(v: unknown, skip: string | null): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => sortedCopy(x, null));
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of sortedKeysOf(o)) {
+    const x = o[k];
+    if (x === null || x === undefined || k === skip) continue;
+    out[k] = typeof x === 'object' ? sortedCopy(x, null) : x;
+  }
+  return out;
+}
 
 /**
  * @example
  * canonicalJson({ b: 1, a: null, c: [{ y: 'x', x: undefined }] }) // '{"b":1,"c":[{"y":"x"}]}'
  */
 export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x)).join(',')}]`;
-  return canonicalObject(v as Record<string, unknown>, null);
-}
-
-function canonicalObject(o: Record<string, unknown>, skip: string | null): string {
-  const own = Object.keys(o);
-  const shape = own.join(',');
-  let keys = sortedKeys.get(shape);
-  if (keys === undefined) {
-    keys = own.slice().sort();
-    if (sortedKeys.size < 64) sortedKeys.set(shape, keys);
-  }
-  let out = '{';
-  for (const k of keys) {
-    const x = o[k];
-    if (x === null || x === undefined || k === skip) continue;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${typeof x === 'object' ? canonicalJson(x) : (JSON.stringify(x) ?? 'null')}`;
-  }
-  return `${out}}`;
+  return JSON.stringify(sortedCopy(v, null)) ?? 'null';
 }
 
 /**
@@ -49,7 +69,7 @@ function canonicalObject(o: Record<string, unknown>, skip: string | null): strin
  * recordHash({ ...record, chain_id: 'c1', chain_seq: 1, chain_prev: GENESIS }) // 64 hex digits
  */
 export function canonicalRecord(record: object): string {
-  return canonicalObject(record as Record<string, unknown>, 'chain_hash');
+  return JSON.stringify(sortedCopy(record, 'chain_hash'));
 }
 
 /** SHA-256 (hex) of a record's canonical form, `chain_prev` included. */
