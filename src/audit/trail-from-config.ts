@@ -10,6 +10,7 @@ import { AuditTrail } from './trail.js';
 import { unlinkSync } from 'node:fs';
 import { AuditChain } from './chain.js';
 import { loadSigningKey } from './checkpoint-sign.js';
+import { OcsfExportSink } from './ocsf/export-sink.js';
 
 /**
  * The audit sinks the config asks for: the log (as logCarriesAudit says); SQLite in the data dir
@@ -24,6 +25,17 @@ export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
     sinks.push(new ThreadedSqliteAuditSink(config.data_dir, { onError, onRecover: () => logger.warn('audit sink recovered') }));
   }
   if (config.audit.jsonl !== false) sinks.push(new JsonlAuditSink(config.audit.jsonl, { onError }));
+  config.audit.export.forEach((target, index) => {
+    const where = `audit.export[${index}] (${target.to})`;
+    sinks.push(
+      new OcsfExportSink(target, {
+        dataDir: config.data_dir,
+        index,
+        onError: (err) => logger.error({ err, export: where }, 'AUDIT EXPORT FAILED'),
+        onDrop: (n, why, dropped) => logger.error({ export: where, n, dropped_total: dropped, why }, 'AUDIT EXPORT DROPPED EVENTS'),
+      }),
+    );
+  });
   return new MultiSink(sinks, onError);
 }
 
