@@ -50,7 +50,7 @@ export class AuditChain {
     this.id = opts.id ?? randomUUID();
     this.everyRecords = Math.max(1, opts.everyRecords ?? 1_000);
     const ms = opts.everyMs ?? 60_000;
-    this.timer = opts.key && ms > 0 ? setInterval(() => setImmediate(() => this.checkpoint()), ms).unref() : null;
+    this.timer = opts.key && ms > 0 ? setInterval(() => this.checkpointSoon(), ms).unref() : null;
   }
 
   /** Records linked so far. */
@@ -67,21 +67,33 @@ export class AuditChain {
     record.chain_hash = null;
     this.head = recordHash(record);
     record.chain_hash = this.head;
-    if (this.opts.key && !this.due && this.seq - this.signedSeq >= this.everyRecords) {
-      this.due = true;
-      // After the journal's end-of-turn write (queued before this): the record is durable.
-      setImmediate(() => {
-        this.due = false;
-        this.checkpoint();
-      });
-    }
+    if (this.opts.key && !this.due && this.seq - this.signedSeq >= this.everyRecords) this.checkpointSoon();
+  }
+
+  /**
+   * Sign the head as it is now, after the journal's end-of-turn write (queued before
+   * this immediate, by the record's own journaling): the signed record is durable.
+   */
+  private checkpointSoon(): void {
+    if (this.due || this.seq === this.signedSeq) return;
+    this.due = true;
+    const seq = this.seq;
+    const hash = this.head;
+    setImmediate(() => {
+      this.due = false;
+      this.sign(seq, hash);
+    });
   }
 
   /** Sign the chain's head now, when records came since the last checkpoint. */
   checkpoint(): Checkpoint | null {
-    if (!this.opts.key || this.seq === this.signedSeq) return null;
-    const cp = signCheckpoint(this.opts.key, { chain_id: this.id, seq: this.seq, hash: this.head, time: new Date().toISOString(), kind: 'checkpoint' });
-    this.signedSeq = this.seq;
+    return this.sign(this.seq, this.head);
+  }
+
+  private sign(seq: number, hash: string): Checkpoint | null {
+    if (!this.opts.key || seq <= this.signedSeq) return null;
+    const cp = signCheckpoint(this.opts.key, { chain_id: this.id, seq, hash, time: new Date().toISOString(), kind: 'checkpoint' });
+    this.signedSeq = seq;
     try {
       this.opts.onCheckpoint(cp);
     } catch {

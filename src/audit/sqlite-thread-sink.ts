@@ -27,6 +27,8 @@ import { SqliteAuditSink, type SqliteAuditSinkOptions } from './sqlite-sink.js';
 export interface WriterJob {
   dataDir: string;
   options: Pick<SqliteAuditSinkOptions, 'flushMs' | 'batchSize' | 'maxBuffered' | 'busyTimeoutMs' | 'maxRetryMs'>;
+  /** `audit.retain` in ms: the thread prunes older records after start and hourly (retention.ts). */
+  retainMs?: number;
   /** Int32 [0]: records taken so far (wrapping), bumped and notified by the thread after each batch. */
   taken: SharedArrayBuffer;
 }
@@ -44,11 +46,15 @@ export interface WriterStatus {
   pending: number;
 }
 
-type FromWriter = WriterStatus | { type: 'ready' } | { type: 'error'; message: string } | { type: 'recovered' };
+type FromWriter = WriterStatus | { type: 'ready' } | { type: 'error'; message: string } | { type: 'recovered' } | { type: 'note'; message: string };
 
 export interface ThreadedSqliteAuditSinkOptions extends SqliteAuditSinkOptions {
   /** How long posting may block waiting for a backlogged thread before it counts as stalled (default 2 000 ms). */
   stallMs?: number;
+  /** `audit.retain` in ms: prune older records from the writer thread (retention.ts). */
+  retainMs?: number;
+  /** What the thread reports that is not a failure (a retention pass). */
+  onNote?: (message: string) => void;
 }
 
 /** Delay before a writer thread that died is started again. */
@@ -246,6 +252,7 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
         maxRetryMs: this.opts.maxRetryMs,
       },
       taken: this.taken.buffer,
+      retainMs: this.opts.retainMs,
     };
     const w = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: job });
     this.worker = w;
@@ -270,6 +277,13 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
       }
       case 'error':
         this.report(new Error(m.message));
+        break;
+      case 'note':
+        try {
+          this.opts.onNote?.(m.message);
+        } catch {
+          // never into the request path
+        }
         break;
       case 'recovered':
         this.recovered();

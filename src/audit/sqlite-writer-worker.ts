@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from './fields.js';
 import { SqliteAuditSink } from './sqlite-sink.js';
+import { pruneForRetention } from './retention.js';
 import type { ToWriter, WriterJob, WriterStatus } from './sqlite-thread-sink.js';
 
 const job = workerData as WriterJob;
@@ -72,3 +73,19 @@ port.on('message', (m: ToWriter) => {
   });
 });
 port.postMessage({ type: 'ready' });
+
+if (job.retainMs !== undefined && job.retainMs > 0) {
+  const retainMs = job.retainMs;
+  const pass = (): void => {
+    try {
+      // Records queued before the pass are written first: the chain is checked whole.
+      sink.flush();
+      const out = pruneForRetention(job.dataDir, retainMs);
+      port.postMessage(out.ok ? { type: 'note', message: out.message } : { type: 'error', message: out.message });
+    } catch (err) {
+      port.postMessage({ type: 'error', message: `audit retention failed: ${(err as Error).message}` });
+    }
+  };
+  setTimeout(pass, 60_000).unref();
+  setInterval(pass, 3_600_000).unref();
+}

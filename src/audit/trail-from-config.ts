@@ -22,7 +22,14 @@ export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
   const onError = (err: unknown): void => logger.error({ err }, 'AUDIT WRITE FAILED');
   const sinks: AuditSink[] = logCarriesAudit(config) ? [new LogAuditSink(logger)] : [];
   if (config.audit.sqlite) {
-    sinks.push(new ThreadedSqliteAuditSink(config.data_dir, { onError, onRecover: () => logger.warn('audit sink recovered') }));
+    sinks.push(
+      new ThreadedSqliteAuditSink(config.data_dir, {
+        onError,
+        onRecover: () => logger.warn('audit sink recovered'),
+        retainMs: config.audit.retain,
+        onNote: (message) => logger.info(message),
+      }),
+    );
   }
   if (config.audit.jsonl !== false) sinks.push(new JsonlAuditSink(config.audit.jsonl, { onError }));
   config.audit.export.forEach((target, index) => {

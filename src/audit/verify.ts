@@ -98,9 +98,11 @@ export function verifyChains(input: VerifyInput): VerifyReport {
 
   const finish = (): void => {
     if (!cur) return;
-    for (const c of cps.get(cur.id) ?? []) {
-      if (c.seq > cur.lastSeq && !input.range)
-        brk({
+    // The furthest checkpoint says how much is missing.
+    let far: Checkpoint | null = null;
+    for (const c of cps.get(cur.id) ?? []) if (c.seq > cur.lastSeq && (!far || c.seq > far.seq)) far = c;
+    for (const c of far && !input.range ? [far] : []) {
+      brk({
           pos: cur.lastPos,
           decision_id: cur.lastId,
           chain_id: cur.id,
