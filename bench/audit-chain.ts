@@ -68,5 +68,7 @@ const { privateKey } = generateKeyPairSync('ed25519');
 const payload = Buffer.from('sluice-audit-checkpoint:v1\nchain\n1000\n' + 'ab'.repeat(32));
 const t0 = process.hrtime.bigint();
 for (let i = 0; i < 2_000; i++) sign(null, payload, privateKey);
-console.log(`${'Ed25519 checkpoint signature (per 1 000 records)'.padEnd(48)} ${(Number(process.hrtime.bigint() - t0) / 1e3 / 2_000).toFixed(2).padStart(6)} µs/checkpoint`);
+console.log(
+  `${'Ed25519 checkpoint signature (per 1 000 records)'.padEnd(48)} ${(Number(process.hrtime.bigint() - t0) / 1e3 / 2_000).toFixed(2).padStart(6)} µs/checkpoint`,
+);
 chain.stop();

@@ -33,9 +33,7 @@ export function prunePrefix(file: string, before: Date, key: SigningKey, busyTim
           // Keep from the first record (by seq) that is not old: a prefix goes, never a middle.
           const keep = db.prepare(`SELECT MIN(chain_seq) AS s FROM ${AUDIT_TABLE} WHERE chain_id = ? AND time >= ?`).get(id, cutoff) as { s: number | null };
           const upTo =
-            keep.s === null
-              ? (db.prepare(`SELECT MAX(chain_seq) AS s FROM ${AUDIT_TABLE} WHERE chain_id = ?`).get(id) as { s: number }).s
-              : keep.s - 1;
+            keep.s === null ? (db.prepare(`SELECT MAX(chain_seq) AS s FROM ${AUDIT_TABLE} WHERE chain_id = ?`).get(id) as { s: number }).s : keep.s - 1;
           if (upTo < 1) continue;
           const last = db.prepare(`SELECT chain_hash AS h FROM ${AUDIT_TABLE} WHERE chain_id = ? AND chain_seq = ?`).get(id, upTo) as { h: string } | undefined;
           if (!last) continue;

@@ -41,7 +41,9 @@ export function verifyDatabase(file: string, opts: DbVerifyOptions): VerifyRepor
     const range = opts.from !== undefined || opts.to !== undefined;
     const firstChained = (db.prepare(`SELECT MIN(rowid) AS m FROM ${AUDIT_TABLE} WHERE chain_id IS NOT NULL`).get() as { m: number | null }).m;
     const unchained = (
-      db.prepare(`SELECT COUNT(*) AS n FROM ${AUDIT_TABLE} WHERE chain_id IS NULL AND rowid < ? AND rowid BETWEEN ? AND ?`).get(firstChained ?? Number.MAX_SAFE_INTEGER, lo, hi) as {
+      db
+        .prepare(`SELECT COUNT(*) AS n FROM ${AUDIT_TABLE} WHERE chain_id IS NULL AND rowid < ? AND rowid BETWEEN ? AND ?`)
+        .get(firstChained ?? Number.MAX_SAFE_INTEGER, lo, hi) as {
         n: number;
       }
     ).n;
@@ -101,6 +103,12 @@ export function verifyJsonl(file: string, keys: ReadonlyMap<string, KeyObject>):
     else if (chained.length > 0) stray.push({ pos: line, record: r });
     else unchained++;
   }
-  chained.sort((a, b) => (a.record.chain_id! < b.record.chain_id! ? -1 : a.record.chain_id! > b.record.chain_id! ? 1 : (a.record.chain_seq ?? 0) - (b.record.chain_seq ?? 0) || a.pos - b.pos));
+  chained.sort((a, b) =>
+    a.record.chain_id! < b.record.chain_id!
+      ? -1
+      : a.record.chain_id! > b.record.chain_id!
+        ? 1
+        : (a.record.chain_seq ?? 0) - (b.record.chain_seq ?? 0) || a.pos - b.pos,
+  );
   return verifyChains({ chained, strayUnchained: stray, unchained, checkpoints, keys, range: true });
 }

@@ -103,12 +103,12 @@ export function verifyChains(input: VerifyInput): VerifyReport {
     for (const c of cps.get(cur.id) ?? []) if (c.seq > cur.lastSeq && (!far || c.seq > far.seq)) far = c;
     for (const c of far && !input.range ? [far] : []) {
       brk({
-          pos: cur.lastPos,
-          decision_id: cur.lastId,
-          chain_id: cur.id,
-          seq: cur.lastSeq,
-          what: `records after seq ${cur.lastSeq} of this chain are missing: a signed checkpoint covers seq ${c.seq} (the trail was cut short after this record)`,
-        });
+        pos: cur.lastPos,
+        decision_id: cur.lastId,
+        chain_id: cur.id,
+        seq: cur.lastSeq,
+        what: `records after seq ${cur.lastSeq} of this chain are missing: a signed checkpoint covers seq ${c.seq} (the trail was cut short after this record)`,
+      });
     }
   };
 
@@ -126,7 +126,8 @@ export function verifyChains(input: VerifyInput): VerifyReport {
       cur = { id, lastSeq: 0, lastHash: GENESIS, lastPos: pos, lastId: r.decision_id, bySeq };
       const anchor = anchors.get(id);
       if (anchor) {
-        if (seq !== anchor.seq + 1) brk({ ...at, what: `records ${anchor.seq + 1}..${seq - 1} of this chain are missing after its prune anchor (seq ${anchor.seq})` });
+        if (seq !== anchor.seq + 1)
+          brk({ ...at, what: `records ${anchor.seq + 1}..${seq - 1} of this chain are missing after its prune anchor (seq ${anchor.seq})` });
         else if (r.chain_prev !== anchor.hash) brk({ ...at, what: `chain_prev does not match the signed prune anchor (seq ${anchor.seq})` });
       } else if (seq === 1) {
         if (r.chain_prev !== GENESIS) brk({ ...at, what: 'the first record of the chain does not name the genesis hash as its predecessor' });
@@ -146,7 +147,10 @@ export function verifyChains(input: VerifyInput): VerifyReport {
     for (const kind of ['checkpoint', 'anchor'] as const) {
       const bad = badSig.get(`${id}\n${seq}\n${kind}`);
       if (bad) {
-        brk({ ...at, what: `the ${kind} at seq ${seq} ${bad.sig === 'unknown-key' ? `is signed by an unknown key (${bad.key_id})` : 'has an invalid signature'}` });
+        brk({
+          ...at,
+          what: `the ${kind} at seq ${seq} ${bad.sig === 'unknown-key' ? `is signed by an unknown key (${bad.key_id})` : 'has an invalid signature'}`,
+        });
         badSig.delete(`${id}\n${seq}\n${kind}`);
       }
     }
@@ -158,17 +162,44 @@ export function verifyChains(input: VerifyInput): VerifyReport {
   finish();
   // Signatures on checkpoints whose record is gone (pruned: anchors) or never walked.
   for (const c of badSig.values())
-    brk({ pos: -1, decision_id: null, chain_id: c.chain_id, seq: c.seq, what: `the ${c.kind} at seq ${c.seq} ${c.sig === 'unknown-key' ? `is signed by an unknown key (${c.key_id})` : 'has an invalid signature'}` });
+    brk({
+      pos: -1,
+      decision_id: null,
+      chain_id: c.chain_id,
+      seq: c.seq,
+      what: `the ${c.kind} at seq ${c.seq} ${c.sig === 'unknown-key' ? `is signed by an unknown key (${c.key_id})` : 'has an invalid signature'}`,
+    });
   if (!input.range) {
     for (const [id, list] of cps) {
       if (seen.has(id)) continue;
       const anchor = anchors.get(id);
       const past = list.filter((c) => !anchor || c.seq > anchor.seq);
       if (past.length > 0)
-        brk({ pos: Number.MAX_SAFE_INTEGER, decision_id: null, chain_id: id, seq: past[0]!.seq, what: `every record of this chain is missing: a signed checkpoint covers seq ${past[0]!.seq}` });
+        brk({
+          pos: Number.MAX_SAFE_INTEGER,
+          decision_id: null,
+          chain_id: id,
+          seq: past[0]!.seq,
+          what: `every record of this chain is missing: a signed checkpoint covers seq ${past[0]!.seq}`,
+        });
     }
   }
   for (const { pos, record: r } of input.strayUnchained)
-    brk({ pos, decision_id: r.decision_id, chain_id: null, seq: null, what: 'it has no chain fields, among chained records: it was inserted, or its chain fields stripped' });
-  return { ok: first === null, records, chains, checkpoints, anchors: anchorCount, unsigned_checked: unchecked, unchained: input.unchained, first_break: first };
+    brk({
+      pos,
+      decision_id: r.decision_id,
+      chain_id: null,
+      seq: null,
+      what: 'it has no chain fields, among chained records: it was inserted, or its chain fields stripped',
+    });
+  return {
+    ok: first === null,
+    records,
+    chains,
+    checkpoints,
+    anchors: anchorCount,
+    unsigned_checked: unchecked,
+    unchained: input.unchained,
+    first_break: first,
+  };
 }

@@ -123,7 +123,9 @@ export async function runChainCommand(argv: string[]): Promise<number> {
     }
   }
   const r = prunePrefix(dbFile, before, key);
-  process.stdout.write(`pruned ${r.deleted} records older than ${before.toISOString()} from ${r.chains} chain${r.chains === 1 ? '' : 's'}; ${r.anchors} signed anchor${r.anchors === 1 ? '' : 's'} keep them verifiable\n`);
+  process.stdout.write(
+    `pruned ${r.deleted} records older than ${before.toISOString()} from ${r.chains} chain${r.chains === 1 ? '' : 's'}; ${r.anchors} signed anchor${r.anchors === 1 ? '' : 's'} keep them verifiable\n`,
+  );
   return 0;
 }
 

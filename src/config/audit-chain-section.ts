@@ -33,7 +33,11 @@ export const chainSection = strictSection({
 const common = {
   format: z.literal('ocsf').default('ocsf'),
   /** Events kept on disk while the receiver is down; past it, the oldest are dropped (counted, logged). */
-  spool_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+  spool_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
 };
 
 /** One `audit.export` entry. */
@@ -45,12 +49,18 @@ export const exportTarget = z.discriminatedUnion('to', [
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).default(514),
     protocol: z.enum(['udp', 'tcp']).default('udp'),
-    app_name: z.string().regex(/^[!-~]{1,48}$/).default('sluice'),
+    app_name: z
+      .string()
+      .regex(/^[!-~]{1,48}$/)
+      .default('sluice'),
   }),
   strictSection({
     ...common,
     to: z.literal('webhook'),
-    url: z.string().url().refine((u) => u.startsWith('https://'), 'expected an https:// URL (events name agents, hosts and paths)'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => u.startsWith('https://'), 'expected an https:// URL (events name agents, hosts and paths)'),
     /** PEM file of the CA that signed the receiver's certificate, when it is not a public one. */
     ca_file: z.string().optional(),
     /** Header name to value, e.g. an Authorization for the collector. */

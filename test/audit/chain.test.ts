@@ -38,7 +38,12 @@ void test('verify passes on an untouched trail, with signed checkpoints; the key
   await withTempDir(async (dir) => {
     const cfg = writeConfig(dir);
     const trail = await openTrail(cfg);
-    await writeThrough(trail, Array.from({ length: 45 }, (_, i) => makeRecord(i, { findings: i % 7 === 0 ? [{ type: 'aws_key', location: 'body', action: 'block', detail: 'AWS access key' }] : [] })));
+    await writeThrough(
+      trail,
+      Array.from({ length: 45 }, (_, i) =>
+        makeRecord(i, { findings: i % 7 === 0 ? [{ type: 'aws_key', location: 'body', action: 'block', detail: 'AWS access key' }] : [] }),
+      ),
+    );
     await trail.close();
     assert.equal(statSync(join(dir, SIGNING_KEY_FILE)).mode & 0o777, 0o600);
     const r = await auditCli(['verify', '--config', cfg]);
@@ -91,7 +96,10 @@ void test('a deleted record, a replaced record and a cut-off tail are each named
     db.prepare('DELETE FROM audit WHERE chain_seq > 27').run();
     let r = await auditCli(['verify', '--config', cfg]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`record ${records[26]!.decision_id} .*records after seq 27 of this chain are missing: a signed checkpoint covers seq 30`));
+    assert.match(
+      r.stdout,
+      new RegExp(`record ${records[26]!.decision_id} .*records after seq 27 of this chain are missing: a signed checkpoint covers seq 30`),
+    );
     // A middle record deleted: the next one names the gap.
     db.prepare('DELETE FROM audit WHERE chain_seq = 5').run();
     r = await auditCli(['verify', '--config', cfg]);
@@ -102,7 +110,10 @@ void test('a deleted record, a replaced record and a cut-off tail are each named
     db.prepare('UPDATE audit SET outcome = ?, chain_hash = ? WHERE chain_seq = 2').run('deny', recordHash(forged));
     db.close();
     r = await auditCli(['verify', '--config', cfg]);
-    assert.match(r.stdout, new RegExp(`record ${records[2]!.decision_id} .*seq 3: chain_prev does not match the hash of the record before it \\(${records[1]!.decision_id}`));
+    assert.match(
+      r.stdout,
+      new RegExp(`record ${records[2]!.decision_id} .*seq 3: chain_prev does not match the hash of the record before it \\(${records[1]!.decision_id}`),
+    );
   });
 });
 
@@ -110,7 +121,10 @@ void test('an exported range verifies with --file; an edited line is named by it
   await withTempDir(async (dir) => {
     const cfg = writeConfig(dir);
     const trail = await openTrail(cfg);
-    await writeThrough(trail, Array.from({ length: 20 }, (_, i) => makeRecord(i)));
+    await writeThrough(
+      trail,
+      Array.from({ length: 20 }, (_, i) => makeRecord(i)),
+    );
     await trail.close();
     const q = await auditCli(['query', '--json', '--limit', '12', '--config', cfg]);
     assert.equal(q.code, 0, q.stderr);
@@ -165,7 +179,10 @@ void test('audit.retain in the gate (retention.ts): prunes what is older and kee
     const cfg = writeConfig(dir, '  retain: 30d\n');
     const trail = await openTrail(cfg);
     const old = Date.now() - 45 * 86_400_000;
-    await writeThrough(trail, [...Array.from({ length: 12 }, (_, i) => makeRecord(i, {}, old)), ...Array.from({ length: 8 }, (_, i) => makeRecord(i, {}, Date.now() - 60_000))]);
+    await writeThrough(trail, [
+      ...Array.from({ length: 12 }, (_, i) => makeRecord(i, {}, old)),
+      ...Array.from({ length: 8 }, (_, i) => makeRecord(i, {}, Date.now() - 60_000)),
+    ]);
     await trail.close();
     const out = pruneForRetention(dir, 30 * 86_400_000);
     assert.equal(out.ok, true, out.message);

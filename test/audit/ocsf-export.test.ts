@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { exportTarget, type ExportTarget } from '../../src/config/audit-chain-section.js';
+import { exportTarget } from '../../src/config/audit-chain-section.js';
 import { OcsfExportSink } from '../../src/audit/ocsf/export-sink.js';
 import { createTlsServer } from '../helpers/upstream.js';
 import { upstreamPki } from '../helpers/pki.js';
@@ -16,7 +16,7 @@ const { check } = ocsfValidators();
 const FINDING = { type: 'aws_access_key', location: 'body', action: 'block' };
 
 function sink(dir: string, target: Record<string, unknown>, drops: { n: number; why: string }[] = [], errors: string[] = []): OcsfExportSink {
-  return new OcsfExportSink(exportTarget.parse({ format: 'ocsf', ...target }) as ExportTarget, {
+  return new OcsfExportSink(exportTarget.parse({ format: 'ocsf', ...target }), {
     dataDir: dir,
     index: 0,
     onError: (err) => errors.push(err.message),
@@ -63,7 +63,10 @@ void test('file: one JSON line per event, every one valid OCSF', async () => {
     const s = sink(dir, { to: 'file', path });
     for (let i = 0; i < 20; i++) s.write(makeRecord(i, i % 4 === 0 ? { findings: [FINDING] } : {}));
     await s.close();
-    const events = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(events.length, 25);
     for (const e of events) assert.equal(check(e), null);
     assert.equal(s.sent, 25);
@@ -101,26 +104,39 @@ void test('syslog over TCP: spooled while the receiver is down, delivered in ord
     const server: Server = createServer((c: Socket) => c.on('data', (d) => (text += d.toString('utf8'))));
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     assert.ok(await waitFor(() => text.length > 0 && parseFrames(text).length === 30, 15_000), `received ${text.length} bytes`);
-    const ids = parseFrames(text).map((m) => ((eventOf(m).metadata as { uid: string }).uid));
-    assert.deepEqual(ids, records.map((r) => r.decision_id));
+    const ids = parseFrames(text).map((m) => (eventOf(m).metadata as { uid: string }).uid);
+    assert.deepEqual(
+      ids,
+      records.map((r) => r.decision_id),
+    );
     await s.close();
     await new Promise((r) => server.close(r));
   });
 });
 
 /** An HTTPS receiver (test CA) whose answer the test sets; keeps every event it accepted. */
-async function webhookReceiver(): Promise<{ url: string; caFile: string; events: Record<string, unknown>[]; status: { code: number }; posts: number; close(): Promise<void> }> {
+async function webhookReceiver(): Promise<{
+  url: string;
+  caFile: string;
+  events: Record<string, unknown>[];
+  status: { code: number };
+  posts: number;
+  close(): Promise<void>;
+}> {
   const pki = await upstreamPki();
   const state = { events: [] as Record<string, unknown>[], status: { code: 200 }, posts: 0 };
-  const server = await createTlsServer((req: IncomingMessage, res: ServerResponse) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      state.posts++;
-      if (state.status.code === 200) state.events.push(...(JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>[]));
-      res.writeHead(state.status.code).end();
-    });
-  }, ['localhost']);
+  const server = await createTlsServer(
+    (req: IncomingMessage, res: ServerResponse) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        state.posts++;
+        if (state.status.code === 200) state.events.push(...(JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>[]));
+        res.writeHead(state.status.code).end();
+      });
+    },
+    ['localhost'],
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `https://localhost:${(server.address() as AddressInfo).port}/ingest`,
@@ -138,7 +154,12 @@ void test('webhook (HTTPS, test CA): batches; a failing receiver is retried with
     const rx = await webhookReceiver();
     rx.status.code = 503;
     const errors: string[] = [];
-    const s = sink(dir, { to: 'webhook', url: rx.url, ca_file: rx.caFile, batch: 10, flush_ms: '50ms', max_backoff_ms: '200ms', headers: { authorization: 'Bearer collector' } }, [], errors);
+    const s = sink(
+      dir,
+      { to: 'webhook', url: rx.url, ca_file: rx.caFile, batch: 10, flush_ms: '50ms', max_backoff_ms: '200ms', headers: { authorization: 'Bearer collector' } },
+      [],
+      errors,
+    );
     const records = Array.from({ length: 35 }, (_, i) => makeRecord(i));
     for (const r of records) s.write(r);
     assert.ok(await waitFor(() => rx.posts >= 3), 'retried while failing');
@@ -146,7 +167,10 @@ void test('webhook (HTTPS, test CA): batches; a failing receiver is retried with
     assert.ok(existsSync(join(dir, 'audit-export', '0-webhook.spool')));
     rx.status.code = 200;
     assert.ok(await waitFor(() => rx.events.length === 35, 10_000), `${rx.events.length} delivered`);
-    assert.deepEqual(rx.events.map((e) => (e.metadata as { uid: string }).uid), records.map((r) => r.decision_id));
+    assert.deepEqual(
+      rx.events.map((e) => (e.metadata as { uid: string }).uid),
+      records.map((r) => r.decision_id),
+    );
     for (const e of rx.events) assert.equal(check(e), null);
     assert.ok(errors.some((e) => /accepts events again/.test(e)));
     await s.close();
@@ -169,14 +193,19 @@ void test('webhook: the spool is bounded (drops counted, with the reason), and w
     assert.match(drops[0]!.why, /spool is full \(20000 bytes\)/);
     assert.equal(s.dropped, dropped);
     await s.close(); // receiver still failing: the rest stays in the spool file
-    const kept = readFileSync(join(dir, 'audit-export', '0-webhook.spool'), 'utf8').trimEnd().split('\n').length;
+    const kept = readFileSync(join(dir, 'audit-export', '0-webhook.spool'), 'utf8')
+      .trimEnd()
+      .split('\n').length;
     assert.equal(kept + dropped, 60);
     // The next start sends what the last one spooled.
     rx.status.code = 200;
     const again = sink(dir, target);
     assert.ok(await waitFor(() => rx.events.length === kept, 10_000), `${rx.events.length} of ${kept}`);
     // The newest were kept: the oldest were dropped.
-    assert.deepEqual(rx.events.map((e) => (e.metadata as { uid: string }).uid), records.slice(60 - kept).map((r) => r.decision_id));
+    assert.deepEqual(
+      rx.events.map((e) => (e.metadata as { uid: string }).uid),
+      records.slice(60 - kept).map((r) => r.decision_id),
+    );
     await again.close();
     await rx.close();
   });

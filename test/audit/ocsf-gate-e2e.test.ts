@@ -37,7 +37,10 @@ rules:
     }
     // Refused: no rule for this host.
     await exec('curl', ['-sS', '--proxy', g.proxyUrl, '--cacert', g.caFile, `https://other.upstream.test:${up.port}/`]);
-    assert.ok(up.seen.some((s) => s.headers['x-api-key'] === canary), 'the credential was injected');
+    assert.ok(
+      up.seen.some((s) => s.headers['x-api-key'] === canary),
+      'the credential was injected',
+    );
     assert.ok(await waitFor(() => readFileSync(exportFile, 'utf8').trimEnd().split('\n').length >= 4));
   } finally {
     await g.close();
@@ -49,9 +52,15 @@ rules:
   assert.ok(!text.includes(canary), 'the canary is not in the export');
   assert.ok(!text.includes(Buffer.from(canary).toString('base64')));
   const { check } = ocsfValidators();
-  const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   for (const e of events) assert.equal(check(e), null, JSON.stringify(e));
-  assert.ok(events.some((e) => (e.unmapped as { sluice: { credential?: string } }).sluice.credential === 'api_token'), 'names the credential');
+  assert.ok(
+    events.some((e) => (e.unmapped as { sluice: { credential?: string } }).sluice.credential === 'api_token'),
+    'names the credential',
+  );
   assert.equal(mode, 0o600);
   // Nothing in the data directory holds it either (audit.db with its chain, the journal, the key).
   for (const f of readdirSync(g.dir)) {

@@ -47,7 +47,16 @@ function epochMs(iso: string): number {
   return Number.isFinite(t) ? t : 0;
 }
 
-function base(r: AuditRecord, classUid: number, className: string, categoryUid: number, categoryName: string, activityId: number, activityName: string, severityId: number) {
+function base(
+  r: AuditRecord,
+  classUid: number,
+  className: string,
+  categoryUid: number,
+  categoryName: string,
+  activityId: number,
+  activityName: string,
+  severityId: number,
+) {
   return {
     activity_id: activityId,
     activity_name: activityName,
@@ -74,7 +83,12 @@ function base(r: AuditRecord, classUid: number, className: string, categoryUid: 
 /** allow: Success; a refusal or a failure: Failure. */
 function status(r: AuditRecord): { status_id: number; status: string; status_code: string; status_detail: string } {
   const ok = r.outcome === 'allow' && r.status < 400;
-  return { status_id: ok ? 1 : 2, status: ok ? 'Success' : 'Failure', status_code: String(r.status), status_detail: r.error ? `${r.reason}: ${r.error}` : r.reason };
+  return {
+    status_id: ok ? 1 : 2,
+    status: ok ? 'Success' : 'Failure',
+    status_code: String(r.status),
+    status_detail: r.error ? `${r.reason}: ${r.error}` : r.reason,
+  };
 }
 
 /** The security-control profile: what the gate did. */
@@ -193,6 +207,8 @@ function detectionFinding(r: AuditRecord, f: Finding, i: number): OcsfEvent {
       created_time: epochMs(r.time),
     },
     resources: [{ name: `${r.host}${r.path}`, type: r.protocol === 'mcp' ? 'mcp_tool' : 'url' }],
-    unmapped: { sluice: { ...unmapped(r).sluice, location: f.location, finding_action: f.action, ...(f.encoding !== undefined ? { encoding: f.encoding } : {}) } },
+    unmapped: {
+      sluice: { ...unmapped(r).sluice, location: f.location, finding_action: f.action, ...(f.encoding !== undefined ? { encoding: f.encoding } : {}) },
+    },
   };
 }

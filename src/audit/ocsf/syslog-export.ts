@@ -17,7 +17,10 @@ import { backoffMs, type ExportTransport, type TransportHooks } from './transpor
 /** OCSF severity_id to syslog severity (RFC 5424 table 2). */
 const SYSLOG_SEVERITY: Readonly<Record<number, number>> = { 0: 6, 1: 6, 2: 5, 3: 4, 4: 3, 5: 2, 6: 0, 99: 5 };
 const FACILITY_LOG_AUDIT = 13;
-const HOST = hostname().replace(/[^!-~]/g, '').slice(0, 255) || '-';
+const HOST =
+  hostname()
+    .replace(/[^!-~]/g, '')
+    .slice(0, 255) || '-';
 const MAX_UDP = 65_507;
 
 /**
@@ -113,7 +116,8 @@ export class SyslogExport implements ExportTransport {
     s.setNoDelay(true);
     s.on('connect', () => {
       this.connected = true;
-      if (this.failures > 0) this.hooks.onError(new Error(`OCSF syslog tcp://${this.opts.host}:${this.opts.port}: connected again; sending ${this.spool!.size} spooled events`));
+      if (this.failures > 0)
+        this.hooks.onError(new Error(`OCSF syslog tcp://${this.opts.host}:${this.opts.port}: connected again; sending ${this.spool!.size} spooled events`));
       this.failures = 0;
       this.pump();
     });
@@ -126,7 +130,9 @@ export class SyslogExport implements ExportTransport {
       if (this.closed) return;
       if (this.failures++ === 0 || this.failures % 20 === 0)
         this.hooks.onError(
-          new Error(`OCSF syslog tcp://${this.opts.host}:${this.opts.port} is unreachable${hadError ? '' : ' (closed)'}; ${this.spool!.size} events spooled, retrying`),
+          new Error(
+            `OCSF syslog tcp://${this.opts.host}:${this.opts.port} is unreachable${hadError ? '' : ' (closed)'}; ${this.spool!.size} events spooled, retrying`,
+          ),
         );
       this.retry = setTimeout(() => this.dial(), backoffMs(this.failures, 30_000, 100));
       this.retry.unref();

@@ -47,7 +47,7 @@ export class WebhookExport implements ExportTransport {
   send(_events: readonly OcsfEvent[], lines: readonly string[]): void {
     this.spool.push(lines);
     if (this.failures > 0) return; // the retry timer sends
-    if (this.spool.size >= this.opts.batch) this.pump();
+    if (this.spool.size >= this.opts.batch) void this.pump();
     else this.later(this.opts.flushMs);
   }
 
@@ -109,7 +109,9 @@ export class WebhookExport implements ExportTransport {
 
   private failed(why: string): boolean {
     if (this.failures++ === 0 || this.failures % 20 === 0)
-      this.hooks.onError(new Error(`OCSF webhook ${this.opts.url} failed (${why}); ${this.spool.size} events spooled, retrying with backoff (attempt ${this.failures})`));
+      this.hooks.onError(
+        new Error(`OCSF webhook ${this.opts.url} failed (${why}); ${this.spool.size} events spooled, retrying with backoff (attempt ${this.failures})`),
+      );
     return true;
   }
 }
