@@ -107,4 +107,28 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The console runs in the browser (console/app.js): its globals, not Node's.
+    files: ['console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'sessionStorage',
+          'addEventListener',
+          'removeEventListener',
+          'URLSearchParams',
+          'TextDecoderStream',
+          'AbortController',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

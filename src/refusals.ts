@@ -106,6 +106,8 @@ export const REFUSALS = {
   approval_expired: refused(403, ErrorCode.APPROVAL_EXPIRED),
   // A body an approval must be bound to is digested whole: over `approvals.max_body_bytes` it cannot be.
   approval_body_too_large: refused(413, ErrorCode.APPROVAL_BODY_TOO_LARGE),
+  // A session already has `approvals.max_pending_per_session` approvals waiting: no new one is opened until some are decided or expire.
+  too_many_pending_approvals: refused(429, ErrorCode.APPROVALS_PENDING_LIMIT),
   // Blast radius: a session past `blast_radius.mcp_max_chain_depth` tool calls.
   chain_depth_exceeded: refused(403, ErrorCode.CHAIN_DEPTH_EXCEEDED),
   budget_exhausted: refused(429, ErrorCode.BUDGET_EXHAUSTED),

@@ -14,6 +14,7 @@ export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]
                    [--rule R] [--host H] [--budget B] [--approval ID] [--since WHEN] [--until WHEN] [--limit N] [--json] [--config FILE]
 sluice audit query --session S --tools [--json] [--config FILE]
+sluice audit slo [--since WHEN] [--idle D] [--json] [--config FILE]
 
 Read the audit trail in <data_dir>/audit.db (written by the gate's sqlite audit sink).
 
@@ -31,6 +32,8 @@ query   the newest N records (default 100) matching every filter given, oldest f
         --tools: the session's MCP tool calls as a graph, in order (server → tool,
         outcome, rule, findings); needs --session
 
+slo     safe completion rate and containment time (sluice audit slo --help)
+
 Output is an aligned table; --json prints one JSON record per line.
 
 ${chainHelp}`;
@@ -38,6 +41,7 @@ ${chainHelp}`;
 const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny', 'challenge'];
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'slo') return (await import('./audit-slo.js')).run(argv.slice(1));
   if (isChainCommand(argv[0])) return runChainCommand(argv);
   const { values, positionals } = parseFlags(argv, {
     ...shared('config', 'json', 'agent', 'tenant', 'session'),

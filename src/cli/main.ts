@@ -25,6 +25,8 @@ const COMMANDS = new Set([
   'explain',
   'mcp',
   'status',
+  'replay',
+  'forensics',
 ]);
 
 // Loaded on demand: the CA code (X.509/ASN.1 libraries) costs ~0.3 s to load, and
@@ -53,6 +55,8 @@ commands:
   policy  check a policy file, or run a table of policy test cases
   explain show how the policy decides one request, rule by rule
   audit   tail or query the audit trail
+  replay  decide the recorded requests under a candidate policy: what would change
+  forensics  keep one session's full exchanges (redacted) for incident review
   mcp     run a stdio MCP server behind the gate; accept changed tool definitions
 
 'sluice <command> --help' for a command's options.`;

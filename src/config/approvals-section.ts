@@ -48,6 +48,8 @@ export const approvalsSchema = strictSection({
   roles: z.record(approverField, listOf(approverField, '[alice, bob]')).default({}),
   /** A request body larger than this cannot be bound to an approval (its digest needs the whole body): refused. */
   max_body_bytes: intInRange(0).prefault(1024 * 1024),
+  /** Approvals one session may have pending at once; past it no new one is opened (429 too_many_pending_approvals). 0: no cap but the store's. */
+  max_pending_per_session: intInRange(0).prefault(20),
 });
 export type ApprovalsConfig = z.output<typeof approvalsSchema>;
 

@@ -44,7 +44,7 @@ import type { ToolPinStore } from '../state/tool-pins.js';
 import { MemoryRateBuckets, type RateBucketStore } from '../state/rate-buckets.js';
 import type { BudgetStore } from '../state/budgets.js';
 import type { ApprovalStore } from '../state/approvals.js';
-import { BlastRadius } from '../state/blast-radius.js';
+import { BlastRadius, type BlastRadiusStore } from '../state/blast-radius.js';
 import { McpChannel, type PendingRequest } from './channel.js';
 import { scanInbound, scanKnownElsewhere, scanOutbound } from './scan.js';
 import { runAnswer, runCall } from './steps/index.js';
@@ -81,7 +81,7 @@ export interface McpGuardDeps {
   /** Human approvals for `action: approve` tool rules; absent: such a call is refused. */
   approvals?: ApprovalStore;
   /** Per-session tool-call depth (the gate shares its own); absent: the guard keeps its own. */
-  blast?: BlastRadius;
+  blast?: BlastRadiusStore;
 }
 
 export type { MessageMeta };
@@ -95,7 +95,7 @@ export class McpGuard implements GuardCore {
 
   readonly rates: RateBucketStore;
   readonly budgets: BudgetStore | null;
-  readonly blast: BlastRadius;
+  readonly blast: BlastRadiusStore;
 
   constructor(private readonly deps: McpGuardDeps) {
     this.rates = deps.rates ?? new MemoryRateBuckets();

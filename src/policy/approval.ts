@@ -24,6 +24,8 @@ export interface ApprovalSettings {
   readonly mode: ApprovalMode;
   readonly roles: Readonly<Record<string, readonly string[]>>;
   readonly maxBodyBytes: number;
+  /** Approvals one session may have pending at once (0: no cap of its own). */
+  readonly maxPendingPerSession: number;
   readonly blast: {
     readonly criticalWriteDomains: number;
     /** Who approves a session's next critical domain. */
@@ -45,6 +47,9 @@ export interface ApprovalSpec {
   readonly mode: ApprovalMode;
 }
 
+/** `approvals.max_pending_per_session` when the config does not say. */
+export const DEFAULT_MAX_PENDING_PER_SESSION = 20;
+
 export const DEFAULT_APPROVAL_SETTINGS: ApprovalSettings = settingsFrom({});
 
 /**
@@ -54,7 +59,14 @@ export const DEFAULT_APPROVAL_SETTINGS: ApprovalSettings = settingsFrom({});
  * settingsFrom({ approvals: { hold: 30000, timeout: 900000, mode: 'ask', roles: { oncall: ['bob'] }, max_body_bytes: 1048576 } }).holdMs; // 30000
  */
 export function settingsFrom(c: {
-  approvals?: { hold: number; timeout: number; mode: ApprovalMode; roles: Readonly<Record<string, readonly string[]>>; max_body_bytes: number };
+  approvals?: {
+    hold: number;
+    timeout: number;
+    mode: ApprovalMode;
+    roles: Readonly<Record<string, readonly string[]>>;
+    max_body_bytes: number;
+    max_pending_per_session?: number;
+  };
   blast_radius?: {
     critical_write_domains: number;
     approvers?: readonly string[] | undefined;
@@ -65,7 +77,14 @@ export function settingsFrom(c: {
 }): ApprovalSettings {
   const a = c.approvals ?? { hold: 30_000, timeout: 900_000, mode: 'ask' as const, roles: {}, max_body_bytes: 1024 * 1024 };
   const b = c.blast_radius ?? { critical_write_domains: 1, mcp_max_chain_depth: 0, max_sessions: 10_000 };
-  const base = { holdMs: a.hold, timeoutMs: a.timeout, mode: a.mode, roles: a.roles, maxBodyBytes: a.max_body_bytes };
+  const base = {
+    holdMs: a.hold,
+    timeoutMs: a.timeout,
+    mode: a.mode,
+    roles: a.roles,
+    maxBodyBytes: a.max_body_bytes,
+    maxPendingPerSession: ('max_pending_per_session' in a ? a.max_pending_per_session : undefined) ?? DEFAULT_MAX_PENDING_PER_SESSION,
+  };
   // The blast radius's approval defaults to every role's members: someone must be able to approve.
   const roles = b.roles ?? (b.approvers === undefined ? Object.keys(a.roles) : []);
   const blastApproval = resolveApproval('blast_radius', { approvers: b.approvers, roles }, { ...base, blast: null });

@@ -9,6 +9,7 @@ import type { LeafCertCache } from '../tls/leaf-cache.js';
 import type { TokenVerifier } from '../identity/token-verifier.js';
 import type { RevocationStore } from '../state/revocations.js';
 import type { StopStore } from '../state/stops.js';
+import type { ForensicsStore } from '../state/forensics.js';
 import type { RunAliases } from '../identity/run-aliases.js';
 import type { LiveExchanges } from './live-exchanges.js';
 import type { RouteRuntime } from '../net/routes.js';
@@ -25,7 +26,7 @@ import type { LoadedOperatorStep } from './pipeline/operator-steps.js';
 import type { RatePlan } from '../state/rate-plan.js';
 import type { RateBucketStore } from '../state/rate-buckets.js';
 import type { ApprovalStore } from '../state/approvals.js';
-import type { BlastRadius } from '../state/blast-radius.js';
+import type { BlastRadiusStore } from '../state/blast-radius.js';
 import type { RedactPlan } from '../policy/redact-plan.js';
 import type { BudgetPlan } from '../state/budget-plan.js';
 import type { BudgetStore } from '../state/budgets.js';
@@ -102,12 +103,14 @@ export interface GateServices {
   readonly rates: RateBucketStore;
   /** The kill switch and quarantines (pipeline/stop.ts); absent in embedders that build services themselves. */
   readonly stops?: StopStore;
+  /** Sessions under forensics and where their exchanges are kept (pipeline/forensics.ts); absent: nothing is captured. */
+  readonly forensics?: { readonly store: ForensicsStore; readonly dir: string };
   /** Budget counters (state/budgets.ts); absent in embedders that build services themselves (no budget is counted). */
   readonly budgets?: BudgetStore;
   /** Human approvals (pipeline/approve.ts); absent: a request that needs one is refused. */
   readonly approvals?: ApprovalStore;
   /** Per-session critical write domains and tool-call depth (blast radius). */
-  readonly blast?: BlastRadius;
+  readonly blast?: BlastRadiusStore;
   /** Connection, in-flight and memory limits (limits.ts); absent in embedders that build services themselves. */
   readonly limits?: GateLimits;
   /** MCP conversations seen through the proxy, and the guard every MCP message passes. */

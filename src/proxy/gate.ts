@@ -14,7 +14,8 @@ import { gateStops, type GateStops } from './gate-stops.js';
 import { gateBudgets, type GateBudgets } from './gate-budgets.js';
 import { startBroker, type GateBroker } from './gate-broker.js';
 import { gateApprovals } from './gate-approvals.js';
-import { BlastRadius } from '../state/blast-radius.js';
+import { join } from 'node:path';
+import { SqliteForensicsStore } from '../state/forensics.js';
 import type { Endpoint } from '../net/resolve.js';
 import { CLOCK_TOLERANCE_SEC, openRuntime, type Runtime, type SecretStore } from '../runtime/index.js';
 import { McpGuard } from '../mcp/guard.js';
@@ -25,7 +26,7 @@ import { upstreamTrust } from '../tls/trust.js';
 import { handleClientError } from './client-error.js';
 import type { GateServices, GateState } from './gate-runtime.js';
 import { buildState } from './gate-state.js';
-import { MemoryRateBuckets } from '../state/rate-buckets.js';
+import { gateGovernance, type GateGovernance } from './gate-governance.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
@@ -45,7 +46,8 @@ export { CLOCK_TOLERANCE_SEC };
 /** What the gate takes from the runtime (runtime/); without `stops` the gate opens its own (gate-stops.ts). */
 export type GateRuntime = Runtime<'secrets' | 'verifier' | 'revocations' | 'pins' | 'auditWriter'> &
   Partial<Pick<Runtime<'stops'>, 'stops'>> &
-  Partial<Pick<Runtime<'budgets'>, 'budgets'>>;
+  Partial<Pick<Runtime<'budgets'>, 'budgets'>> &
+  Partial<Pick<Runtime<'rateBuckets' | 'blastRadius'>, 'rateBuckets' | 'blastRadius'>>;
 
 export interface GateOptions {
   loaded: LoadedConfig;
@@ -88,7 +90,9 @@ export class Gate {
   private readonly stopWatchingRevocations: () => void;
   private readonly stops: GateStops;
   private readonly budgets: GateBudgets;
+  private readonly governance: GateGovernance;
   private readonly approvals: Awaited<ReturnType<typeof gateApprovals>>;
+  private readonly forensics: SqliteForensicsStore;
   private readonly trust: readonly string[];
   private readonly store: SecretStore;
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
@@ -109,8 +113,10 @@ export class Gate {
       secrets: SecretResolver;
       stops: GateStops;
       budgets: GateBudgets;
+      governance: GateGovernance;
       broker: GateBroker;
       approvals: Awaited<ReturnType<typeof gateApprovals>>;
+      forensics: SqliteForensicsStore;
     },
   ) {
     const c = opts.loaded.config;
@@ -123,15 +129,16 @@ export class Gate {
     this.ownRuntime = init.ownRuntime ? init.runtime : null;
     this.stops = init.stops;
     this.budgets = init.budgets;
+    this.governance = init.governance;
     this.broker = init.broker;
     this.approvals = init.approvals;
+    this.forensics = init.forensics;
     const audit = init.runtime.audit.writer;
     const { verifier, revocations, pins } = init.runtime;
     const limits = new GateLimits(c.limits, logger);
     this.limits = limits;
     // One bucket table for requests and tool calls (their keys never meet: each names its rule).
-    const rates = new MemoryRateBuckets();
-    const blast = new BlastRadius(c.blast_radius.max_sessions);
+    const { rates, blast } = init.governance;
     const guard = new McpGuard({
       env: () => this.current.mcp,
       pins,
@@ -151,6 +158,7 @@ export class Gate {
       stops: init.stops.store,
       budgets: init.budgets.store,
       approvals: init.approvals.store,
+      forensics: { store: init.forensics, dir: join(c.data_dir, 'forensics') },
       blast,
       exchanges: new LiveExchanges({
         revocations,
@@ -260,17 +268,33 @@ export class Gate {
       }));
     let stops: GateStops | null = null;
     let budgets: GateBudgets | null = null;
+    let governance: GateGovernance | null = null;
     let broker: GateBroker | null = null;
     let approvals: Awaited<ReturnType<typeof gateApprovals>> | null = null;
+    let forensics: SqliteForensicsStore | null = null;
     try {
       stops = await gateStops(opts.loaded, opts.runtime?.stops, opts.logger, () => self.gate?.services.exchanges.sweep());
       budgets = await gateBudgets(opts.loaded, opts.runtime?.budgets, opts.logger);
+      governance = await gateGovernance(opts.loaded, opts.runtime, opts.logger);
       approvals = await gateApprovals(opts.loaded, undefined, opts.logger);
+      forensics = SqliteForensicsStore.open(c.data_dir, { onError: (err) => opts.logger.error({ err }, 'forensics state unreadable') });
       const store = runtime.secrets;
       const secrets = new SecretResolver(store, { baseDir: opts.loaded.dir });
       const state = await buildState(opts.loaded, selfEndpoints, trust, { resolver: secrets, names: () => store.list().map((e) => e.name) });
       broker = await startBroker(c, () => self.gate?.current ?? state, pools, runtime.revocations, opts.logger);
-      const gate = new Gate(opts, state, { pools, trust, runtime, ownRuntime: opts.runtime === undefined, secrets, stops, budgets, broker, approvals });
+      const gate = new Gate(opts, state, {
+        pools,
+        trust,
+        runtime,
+        ownRuntime: opts.runtime === undefined,
+        secrets,
+        stops,
+        budgets,
+        governance,
+        broker,
+        approvals,
+        forensics,
+      });
       self.gate = gate;
       const listen = opts.listen ?? c.listen;
       await new Promise<void>((resolve, reject) => {
@@ -295,8 +319,10 @@ export class Gate {
       // A gate that does not start leaves no store open (a test or embedder retrying on another port).
       await stops?.close().catch(() => undefined);
       await budgets?.close().catch(() => undefined);
+      await governance?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
       await approvals?.close().catch(() => undefined);
+      await forensics?.close().catch(() => undefined);
       if (opts.runtime === undefined) await runtime.close().catch(() => undefined);
       await pools.close().catch(() => undefined);
       throw err;
@@ -374,7 +400,7 @@ export class Gate {
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
-  /** Rate-limit buckets held in memory (bounded by `rate_limits.max_buckets`). */
+  /** Rate-limit buckets held in this process's memory (bounded by `rate_limits.max_buckets`). */
   get rateBuckets(): number {
     return this.services.rates.size;
   }
@@ -431,7 +457,14 @@ export class Gate {
     this.stopWatchingRevocations();
     await this.broker.close();
     this.services.mcp.channels.closeAll();
-    await Promise.all([this.services.pools.close(), this.stops.close(), this.budgets.close(), this.approvals.close()]);
+    await Promise.all([
+      this.services.pools.close(),
+      this.stops.close(),
+      this.budgets.close(),
+      this.governance.close(),
+      this.approvals.close(),
+      this.forensics.close(),
+    ]);
     // Revocations, pins, then the audit trail (flushed last: closing the rest may still write records).
     await this.ownRuntime?.close();
   }

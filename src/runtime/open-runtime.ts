@@ -26,6 +26,10 @@ import type { BudgetStore } from '../state/budgets.js';
 import type { SqliteBudgetOptions as BudgetStoreOptions } from '../state/sqlite-budgets.js';
 import type { ApprovalStoreOptions, RevocationStoreOptions, StopStoreOptions } from '../state/index.js';
 import type { ApprovalStore } from '../state/approvals.js';
+import type { RateBucketStore } from '../state/rate-buckets.js';
+import type { RateBucketStoreOptions } from '../state/sqlite-rate-buckets.js';
+import type { BlastRadiusStore } from '../state/blast-radius.js';
+import type { BlastRadiusStoreOptions } from '../state/sqlite-blast-radius.js';
 import { SqliteAuditReader } from './audit-reader.js';
 import type { AuditReader, AuditWriter, RevocationStore, SecretStore, StopStore, ToolPinStore } from './interfaces.js';
 import { stateBackend, type PinOptions } from './state-backend.js';
@@ -45,12 +49,18 @@ export interface Services {
   budgets: BudgetStore;
   /** Human approvals (state/approvals.ts). */
   approvals: ApprovalStore;
+  /** Rate-limit token buckets (state/rate-buckets.ts). */
+  rateBuckets: RateBucketStore;
+  /** Per-session blast radius (state/blast-radius.ts). */
+  blastRadius: BlastRadiusStore;
 }
 
 export type Need = keyof Services | 'auditWriter' | 'auditReader';
 
 /** In the order they are opened (and closed in reverse): the gate's order before the runtime existed. */
 const ORDER: readonly Need[] = ['secrets', 'verifier', 'revocations', 'stops', 'budgets', 'approvals', 'pins', 'auditWriter', 'auditReader'];
+/** The rest, after the audit trail (closed first; the trail is flushed last whatever the order). */
+const OPEN_ORDER: readonly Need[] = [...ORDER, 'rateBuckets', 'blastRadius'];
 
 /**
  * What to open from: a loaded config, or (a CLI command that must work while the
@@ -67,6 +77,10 @@ export interface RuntimeOptions<N extends Need> {
   stops?: StopStoreOptions;
   budgets?: BudgetStoreOptions;
   approvals?: ApprovalStoreOptions;
+  /** Default: `rate_limits.max_buckets` from the config. */
+  rateBuckets?: RateBucketStoreOptions;
+  /** Default: `blast_radius.max_sessions` from the config. */
+  blastRadius?: BlastRadiusStoreOptions;
   pins?: PinOptions;
   audit?: {
     /** The config the trail is built from, when it differs from the loaded one (`sluice mcp` drops stdout). */
@@ -129,7 +143,7 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
     if (first !== null) throw first instanceof Error ? first : new Error('closing the runtime failed');
   };
   try {
-    for (const need of ORDER) {
+    for (const need of OPEN_ORDER) {
       if (!wanted.has(need)) continue;
       switch (need) {
         case 'secrets':
@@ -152,6 +166,12 @@ export async function openRuntime<N extends Need>(from: RuntimeSource, opts: Run
           break;
         case 'approvals':
           out.approvals = held(await backend.approvals(opts.approvals ?? {}));
+          break;
+        case 'rateBuckets':
+          out.rateBuckets = held(await backend.rateBuckets({ ...(config ? { maxBuckets: config.rate_limits.max_buckets } : {}), ...opts.rateBuckets }));
+          break;
+        case 'blastRadius':
+          out.blastRadius = held(await backend.blastRadius({ ...(config ? { maxSessions: config.blast_radius.max_sessions } : {}), ...opts.blastRadius }));
           break;
         case 'pins':
           out.pins = held(await backend.pins(opts.pins ?? {}));

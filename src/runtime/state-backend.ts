@@ -9,6 +9,10 @@ import type { BudgetStore } from '../state/budgets.js';
 import { openBudgetStore, type SqliteBudgetOptions } from '../state/sqlite-budgets.js';
 import type { RevocationStore } from '../state/revocations.js';
 import { openToolPinStore, type ToolPinStore, type ToolPinStoreOptions } from '../state/tool-pins.js';
+import type { RateBucketStore } from '../state/rate-buckets.js';
+import { openRateBucketStore, type RateBucketStoreOptions } from '../state/sqlite-rate-buckets.js';
+import type { BlastRadiusStore } from '../state/blast-radius.js';
+import { openBlastRadiusStore, type BlastRadiusStoreOptions } from '../state/sqlite-blast-radius.js';
 
 /** Pin store options a consumer chooses; the comparison is the runtime's (the scanner's definition of a tool). */
 export type PinOptions = Omit<ToolPinStoreOptions, 'compare'>;
@@ -21,6 +25,10 @@ export interface StateBackend {
   /** Budget counters: the in-memory ledger over this backend. */
   budgets(opts: SqliteBudgetOptions): Promise<BudgetStore>;
   approvals(opts: ApprovalStoreOptions): Promise<ApprovalStore>;
+  /** Rate-limit token buckets (state/rate-buckets.ts: the interface a backend implements). */
+  rateBuckets(opts: RateBucketStoreOptions): Promise<RateBucketStore>;
+  /** Per-session blast radius: critical domains written, tool-call counts (state/blast-radius.ts). */
+  blastRadius(opts: BlastRadiusStoreOptions): Promise<BlastRadiusStore>;
 }
 
 /** A store the shared backend does not have yet: the runtime fails to open with this, never falls back to a local file. */
@@ -44,6 +52,8 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         stops: (opts) => openStopStore(dataDir, opts),
         budgets: (opts) => attempt(() => openBudgetStore(dataDir, opts)),
         approvals: (opts) => openApprovalStore(dataDir, opts),
+        rateBuckets: (opts) => attempt(() => openRateBucketStore(dataDir, opts)),
+        blastRadius: (opts) => attempt(() => openBlastRadiusStore(dataDir, opts)),
       };
     case 'postgres': {
       // Connections are made when the first store opens, and ended when the last closes.
@@ -56,6 +66,8 @@ export function stateBackend(state: StateConfig, dataDir: string): StateBackend 
         stops: () => notBuilt('kill switch and quarantine'),
         budgets: () => notBuilt('budget'),
         approvals: () => notBuilt('approval'),
+        rateBuckets: () => notBuilt('rate limit'),
+        blastRadius: () => notBuilt('blast radius'),
       };
     }
   }

@@ -27,12 +27,20 @@ export function approvalView(e: ApprovalEntry): ApprovalView {
 }
 
 /**
- * The refusal for a meeting that did not pass (ask, denied, expired).
+ * The refusal for a meeting that did not pass (ask, denied, expired, too many pending:
+ * then no approval was opened, and `approval` is null).
  *
  * @example
  * approvalRefusal({ kind: 'denied', entry }); // { error: 'approval_denied', reason: 'approval apr_… was denied by alice: …', approval: {...} }
  */
-export function approvalRefusal(m: Exclude<ApprovalMeeting, { kind: 'pass' | 'gone' }>): { error: RefusalCode; reason: string; approval: ApprovalView } {
+export function approvalRefusal(m: Exclude<ApprovalMeeting, { kind: 'pass' | 'gone' }>): { error: RefusalCode; reason: string; approval: ApprovalView | null } {
+  if (m.kind === 'too_many') {
+    return {
+      error: 'too_many_pending_approvals',
+      reason: `this session already has ${m.pending} approvals pending, the most approvals.max_pending_per_session allows; no new one is opened until some are decided or expire (sluice approvals list)`,
+      approval: null,
+    };
+  }
   const e = m.entry;
   const approval = approvalView(e);
   switch (m.kind) {

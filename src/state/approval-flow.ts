@@ -24,6 +24,8 @@ export interface ApprovalAsk {
   /** Built only when a new approval is opened (redaction costs a scan). */
   diff: () => ApprovalDiff;
   decisionId: string;
+  /** Approvals the session may have pending at once (`approvals.max_pending_per_session`; 0 or absent: no cap). */
+  maxPendingPerSession?: number;
   /** Told the approval before any wait: an exchange recorded while held (the agent left) names it. */
   onApproval?: (e: ApprovalEntry) => void;
 }
@@ -36,7 +38,9 @@ export type ApprovalMeeting =
   | { kind: 'denied'; entry: ApprovalEntry }
   | { kind: 'expired'; entry: ApprovalEntry }
   /** `signal` ended the wait. */
-  | { kind: 'gone'; entry: ApprovalEntry };
+  | { kind: 'gone'; entry: ApprovalEntry }
+  /** A new approval was needed and the session already has `limit` pending: none was opened. */
+  | { kind: 'too_many'; entry: null; pending: number; limit: number };
 
 /** See the module comment. */
 export async function meetApproval(store: ApprovalStore, ask: ApprovalAsk, signal: AbortSignal): Promise<ApprovalMeeting> {
@@ -51,6 +55,11 @@ export async function meetApproval(store: ApprovalStore, ask: ApprovalAsk, signa
     if (status === 'denied' && now < entry.expiresAt) return { kind: 'denied', entry };
     if (status !== 'pending') entry = null;
   }
+  if (entry === null) {
+    const limit = ask.maxPendingPerSession ?? 0;
+    const pending = limit > 0 && ask.session !== null ? pendingFor(store, ask.tenant, ask.session, now) : 0;
+    if (limit > 0 && pending >= limit) return { kind: 'too_many', entry: null, pending, limit };
+  }
   entry ??= await store.create({
     digest: ask.digest,
     rule: ask.rule,
@@ -64,6 +73,13 @@ export async function meetApproval(store: ApprovalStore, ask: ApprovalAsk, signa
   ask.onApproval?.(entry);
   if (ask.spec.mode === 'ask') return { kind: 'ask', entry };
   return hold(store, entry, ask.spec.holdMs, signal);
+}
+
+/** Approvals pending now for this tenant and session (a retry of one of them reuses it: not counted against a new one). */
+function pendingFor(store: ApprovalStore, tenant: string | null, session: string, now: number): number {
+  let n = 0;
+  for (const e of store.list()) if (e.session === session && e.tenant === tenant && statusAt(e, now) === 'pending') n++;
+  return n;
 }
 
 async function hold(store: ApprovalStore, entry: ApprovalEntry, holdMs: number, signal: AbortSignal): Promise<ApprovalMeeting> {

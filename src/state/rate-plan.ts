@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import type { GateRateLimitConfig, RateKey, RateLimitConfig } from '../config/rate-limit-section.js';
 import type { Who } from '../policy/types.js';
-import type { RateAsk, RateBucketStore } from './rate-buckets.js';
+import { isPending, type RateAsk, type RateBucketStore, type RateTake } from './rate-buckets.js';
 
 /** One limit as a config load states it. */
 export interface RateLimit {
@@ -76,11 +76,18 @@ export function limitsFor(plan: RatePlan, rule: string, opts: { tool?: boolean }
   return out;
 }
 
+/** The limit that ran out and the seconds until it allows one. */
+export interface RateRefusal {
+  readonly limit: RateLimit;
+  readonly retryAfter: number;
+}
+
 /**
  * One token from each of `limits`' buckets for `who` going to `host` (for a tool call,
  * the MCP server), all or none; null when taken, else the limit that ran out and the
  * seconds until it allows one (rounded up, at least 1). A caller without an identity
  * (`identity.required: false`) counts in one bucket per limit shared by every such caller.
+ * Synchronous when the store answers synchronously; a Promise when it does not (a network store).
  */
 export function takeTokens(
   plan: RatePlan,
@@ -88,9 +95,14 @@ export function takeTokens(
   limits: readonly RateLimit[],
   who: Who | null,
   host: string,
-): { limit: RateLimit; retryAfter: number } | null {
+): RateRefusal | null | Promise<RateRefusal | null> {
   const asks: RateAsk[] = limits.map((l) => ({ key: keyOf(l, who, host), requests: l.requests, perMs: l.perMs, burst: l.burst }));
   const took = store.take(asks, plan.maxBuckets);
+  if (isPending(took)) return took.then((t) => refusalOf(t, limits));
+  return refusalOf(took, limits);
+}
+
+function refusalOf(took: RateTake, limits: readonly RateLimit[]): RateRefusal | null {
   if (took.ok) return null;
   return { limit: limits[took.refused]!, retryAfter: Math.max(1, Math.ceil(took.waitMs / 1000)) };
 }

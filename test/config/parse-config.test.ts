@@ -100,9 +100,9 @@ void test('a minimal file gets every default', () => {
     a2a: { card_pinning: 'enforce', max_message_bytes: 4 * 1024 * 1024 },
     control: { socket: '/etc/sluice/control.sock', mint: [] },
     middleware: [],
-    state: { backend: 'sqlite' },
+    state: { backend: 'sqlite', namespace: 'sluice', redis_down: 'refuse' },
     broker: { token_skew: 60_000, token_cache_size: 10_000, token_timeout: 10_000, issuer: 'sluice' },
-    approvals: { hold: 30_000, timeout: 900_000, mode: 'ask', roles: {}, max_body_bytes: 1_048_576 },
+    approvals: { hold: 30_000, timeout: 900_000, mode: 'ask', roles: {}, max_body_bytes: 1_048_576, max_pending_per_session: 20 },
     blast_radius: { critical_write_domains: 1, mcp_max_chain_depth: 0, max_sessions: 10_000 },
   });
   assert.equal(loaded.file, FILE);

@@ -16,6 +16,9 @@
 import { createHash } from 'node:crypto';
 import { CredentialError } from '../errors.js';
 import type { BrokerFetch, BrokerIdentity } from '../forms/form.js';
+
+/** The parts of who asks that the role session is tagged with. */
+type Who = Pick<BrokerIdentity, 'tenant' | 'agent' | 'session'>;
 import type { RequestView } from '../inject-placeholder.js';
 import { signRequest } from './sign.js';
 import type { AwsKeys } from './sign.js';
@@ -49,7 +52,7 @@ function unavailable(spec: AssumeRoleSpec, why: string): CredentialError {
 }
 
 /** The AssumeRole form body, with the session tags that carry who is asking. */
-function assumeRoleBody(spec: AssumeRoleSpec, who: BrokerIdentity): string {
+function assumeRoleBody(spec: AssumeRoleSpec, who: Who): string {
   const p = new URLSearchParams({
     Action: 'AssumeRole',
     Version: '2011-06-15',
@@ -71,7 +74,7 @@ function assumeRoleBody(spec: AssumeRoleSpec, who: BrokerIdentity): string {
 
 const field = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 
-async function fetchKeys(base: AwsKeys, spec: AssumeRoleSpec, who: BrokerIdentity, fetch: BrokerFetch): Promise<Cached> {
+async function fetchKeys(base: AwsKeys, spec: AssumeRoleSpec, who: Who, fetch: BrokerFetch): Promise<Cached> {
   const url = new URL(spec.endpoint ?? `https://sts.${spec.region}.amazonaws.com/`);
   const body = assumeRoleBody(spec, who);
   const view: RequestView = { headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, path: url.pathname };
@@ -96,7 +99,7 @@ async function fetchKeys(base: AwsKeys, spec: AssumeRoleSpec, who: BrokerIdentit
 }
 
 /** Temporary keys for this session: cached ones while fresh, else one AssumeRole shared by every waiter. */
-export async function assumedKeys(base: AwsKeys, spec: AssumeRoleSpec, who: BrokerIdentity, fetch: BrokerFetch): Promise<AwsKeys> {
+export async function assumedKeys(base: AwsKeys, spec: AssumeRoleSpec, who: Who, fetch: BrokerFetch): Promise<AwsKeys> {
   const key = JSON.stringify([spec.ref, spec.roleArn, spec.endpoint ?? spec.region, base.accessKeyId, who.tenant, who.agent, who.session]);
   const hit = cache.get(key);
   if (hit && hit.refreshAt > Date.now()) return hit.keys;

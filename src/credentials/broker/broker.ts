@@ -32,7 +32,7 @@ export interface BrokerIdentity {
   readonly tokenId: string;
 }
 
-/** What one injection tells a brokered form (pipeline/inject.ts builds it). */
+/** What one injection tells a brokered form: the InjectDeps it is given, checked whole by brokerOf (forms/broker-fields.ts). */
 export interface BrokerCall {
   readonly broker: CredentialBroker;
   readonly who: BrokerIdentity | null;

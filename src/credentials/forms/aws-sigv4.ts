@@ -21,6 +21,7 @@ import type { AwsKeys } from '../aws/sign.js';
 import { CredentialError } from '../errors.js';
 import { assertNoViolations, placeholderViolations } from '../inject-placeholder.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../placeholder-stream.js';
+import { reflectionNeedles } from '../reflection-needles.js';
 import { specBase } from './fields.js';
 import type { CredentialBase, CredentialForm, InjectDeps } from './form.js';
 
@@ -64,7 +65,12 @@ async function keysFor(spec: AwsSigv4Credential, region: string, deps: InjectDep
   const role = { roleArn: spec.roleArn, region, endpoint: spec.stsEndpoint, durationSeconds: spec.durationSeconds ?? DEFAULT_SECONDS, ref: spec.secret };
   const keys = await assumedKeys(base, role, deps.who, deps.fetch);
   // The temporary keys are as secret as the stored one while they last: an echo of them is scrubbed too.
-  for (const part of [keys.accessKeyId, keys.secretAccessKey, keys.sessionToken ?? '']) if (part !== '') deps.scrubAlso?.(Buffer.from(part));
+  if (deps.reflect === undefined) {
+    throw new CredentialError('credential_unavailable', `credential '${spec.secret}' (aws_sigv4): this injection cannot scrub the temporary keys`, {
+      ref: spec.secret,
+    });
+  }
+  for (const part of [keys.accessKeyId, keys.secretAccessKey, keys.sessionToken ?? '']) if (part !== '') deps.reflect(reflectionNeedles(Buffer.from(part)));
   return keys;
 }
 
@@ -126,7 +132,7 @@ export const awsSigv4Form = {
     if (region === undefined || service === undefined) {
       throw unsignable(spec.secret, 'the client sent no SigV4 signature to take the region and service from; set aws_sigv4.region and aws_sigv4.service');
     }
-    const hash = await payloadHash(view, seen.payloadClaim, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, spec.secret, deps.readingBody);
+    const hash = await payloadHash(view, seen.payloadClaim, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, spec.secret, () => deps.readingBody?.());
     const keys = await keysFor(spec, region, deps);
     const sendHashHeader = seen.payloadClaim !== null || service === 's3';
     await signRequest(view, deps.method ?? 'GET', keys, { region, service, signedHeaders: seen.signedHeaders, payloadHash: hash, sendHashHeader }, spec.secret);

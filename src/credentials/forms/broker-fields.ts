@@ -80,10 +80,22 @@ export function secretText(deps: InjectDeps, ref: string): string {
   }
 }
 
-/** The broker this injection runs with; a gate without one cannot inject a brokered credential. */
+/**
+ * The injection's broker, identity, intent, rule and scrub hook, all present: a gate
+ * without a broker cannot inject a brokered credential, and a caller that gives no
+ * `reflect` could not scrub the token, so neither sends one. The deps object itself
+ * is the call (nothing is allocated per request).
+ */
 export function brokerOf(deps: InjectDeps, credential: string): BrokerCall {
-  if (deps.broker) return deps.broker;
-  throw new CredentialError('credential_unavailable', `credential '${credential}' is brokered, and this gate runs no credential broker`, { ref: credential });
+  if (!deps.broker) {
+    throw new CredentialError('credential_unavailable', `credential '${credential}' is brokered, and this gate runs no credential broker`, { ref: credential });
+  }
+  if (deps.reflect === undefined || deps.who === undefined || deps.rule === undefined) {
+    throw new CredentialError('credential_unavailable', `credential '${credential}' is brokered, and this injection cannot scrub its token or name who asks`, {
+      ref: credential,
+    });
+  }
+  return deps as InjectDeps & BrokerCall;
 }
 
 /**

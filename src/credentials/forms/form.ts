@@ -12,7 +12,9 @@
  */
 import type * as z from 'zod';
 import type { PlaceholderPlace, RequestView } from '../inject-placeholder.js';
-import type { BrokerCall } from '../broker/broker.js';
+import type { BrokerIdentity, CredentialBroker } from '../broker/broker.js';
+
+export type { BrokerIdentity } from '../broker/broker.js';
 
 /** What every compiled credential carries, whatever its form. */
 export interface CredentialBase {
@@ -59,24 +61,23 @@ export interface InjectDeps {
   maxBodyBytes?: number | undefined;
   /** The request's method, for a form that signs the request (hmac, aws_sigv4). */
   method?: string | undefined;
-  /** The credential broker and who the request is for: what the brokered forms fetch, exchange or mint with. */
-  broker?: BrokerCall | undefined;
-  // Forms that sign the request or fetch a credential (aws_sigv4): who asks, and the gate's vetted dial.
+  /** The credential broker the brokered forms (oauth2, token_exchange, jwt, gcp) fetch, exchange or mint with. */
+  broker?: CredentialBroker | undefined;
   /** Who is asking, for per-session credentials; null without an identity. */
   who?: BrokerIdentity | null | undefined;
+  /** The request's intent and deciding rule (a minted token's claims, a token's cache key). */
+  intent?: string | null | undefined;
+  rule?: string | undefined;
   /** An HTTP call through the gate's own resolver and SSRF checks (token and STS endpoints). */
   fetch?: BrokerFetch | undefined;
   /** Called before a form reads the body ahead of sending it: a client that sent `Expect: 100-continue` waits to be told. */
   readingBody?: (() => void) | undefined;
-  /** A value the form sends besides the stored secret (temporary keys, a fetched token), to scrub from responses like it. */
-  scrubAlso?: ((value: Buffer) => void) | undefined;
-}
-
-/** Who a brokered credential is fetched for. */
-export interface BrokerIdentity {
-  tenant: string;
-  agent: string;
-  session: string;
+  /**
+   * Spellings of a value the form sends besides the stored secret (a fetched token,
+   * temporary keys): scrubbed from responses like it. A form that sends such a value
+   * and finds no `reflect` refuses (brokerOf), so nothing is sent unscrubbed.
+   */
+  reflect?: ((needles: readonly Buffer[]) => void) | undefined;
 }
 
 /** One bounded HTTP exchange through the gate's vetted dial; rejects when it cannot be made. */

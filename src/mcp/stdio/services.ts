@@ -92,9 +92,15 @@ export async function openStdioServices(
     throw err;
   }
   // Approvals are decided from another terminal (`sluice approvals approve`): watched in state.db like the gate does.
-  let decisions: Runtime<'approvals'>;
+  // The blast radius too (a session's tool-call count), shared with the gates on this data
+  // directory, and the tool rules' rate-limit buckets (kept in state.db across restarts).
+  let decisions: Runtime<'approvals' | 'blastRadius' | 'rateBuckets'>;
   try {
-    decisions = await openRuntime(loaded, { need: ['approvals'], approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') } });
+    decisions = await openRuntime(loaded, {
+      need: ['approvals', 'blastRadius', 'rateBuckets'],
+      rateBuckets: { onError: (err) => logger.error({ err }, 'rate limit levels could not be written') },
+      approvals: { onError: (err) => logger.error({ err }, 'approval state unreadable') },
+    });
   } catch (err) {
     await counted?.close().catch(() => undefined);
     if (shared === undefined) await rt.close().catch(() => undefined);
@@ -104,6 +110,8 @@ export async function openStdioServices(
     env: () => env,
     pins,
     approvals: decisions.approvals,
+    blast: decisions.blastRadius,
+    rates: decisions.rateBuckets,
     ...(counted ? { budgets: counted.budgets } : {}),
     audit: (r) => audit.write(r),
     onError: (err, what) => logger.error({ err }, `MCP guard: ${what} failed`),

@@ -10,6 +10,7 @@ import { redactedJson } from '../../inspect/dlp/redact-summary.js';
 import { approvalRefusal } from '../../state/approval-answer.js';
 import { meetApproval } from '../../state/approval-flow.js';
 import { approvalDigest, approvalWho, type ApprovalDiff } from '../../state/approvals.js';
+import { DEFAULT_APPROVAL_SETTINGS } from '../../policy/approval.js';
 import { refuse, type CallExchange } from './exchange.js';
 
 /** Argument characters a person is shown at most. */
@@ -48,14 +49,15 @@ export const approveTool: Step<CallExchange> = async (x, next) => {
       spec: v.approval,
       diff,
       decisionId: x.decisionId,
+      maxPendingPerSession: (x.env.approvals ?? DEFAULT_APPROVAL_SETTINGS).maxPendingPerSession,
       onApproval: (e) => (x.approvalId = e.id),
     },
     new AbortController().signal,
   );
-  x.approvalId = m.entry.id;
+  if (m.entry !== null) x.approvalId = m.entry.id;
   if (m.kind === 'pass') return next();
   if (m.kind === 'gone') return refuse(x, 'client_aborted', 'the client left while the tool call waited for approval');
   const r = approvalRefusal(m);
   refuse(x, r.error, r.reason);
-  x.refusal!.approval = r.approval;
+  if (r.approval !== null) x.refusal!.approval = r.approval;
 };

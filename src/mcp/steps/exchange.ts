@@ -12,7 +12,7 @@ import type { ToolPinStore } from '../../state/tool-pins.js';
 import type { RateBucketStore } from '../../state/rate-buckets.js';
 import type { BudgetStore } from '../../state/budgets.js';
 import type { ApprovalStore } from '../../state/approvals.js';
-import type { BlastRadius } from '../../state/blast-radius.js';
+import type { BlastRadiusStore } from '../../state/blast-radius.js';
 import type { McpChannel, PendingRequest } from '../channel.js';
 import type { ToolRecordFacts } from '../tool-record.js';
 import type { ChainDetector, McpEnv, ToolVerdict } from '../types.js';
@@ -61,7 +61,7 @@ export interface GuardCore {
   /** Human approvals; null: an `approve` tool rule refuses. */
   readonly approvals: ApprovalStore | null;
   /** Per-session tool-call depth (blast radius). */
-  readonly blast: BlastRadius;
+  readonly blast: BlastRadiusStore;
 }
 
 /** A refusal: the JSON-RPC error's code and text, and the audit record's reason. */

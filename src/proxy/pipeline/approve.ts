@@ -2,7 +2,8 @@ import type { ApprovalSpec } from '../../policy/approval.js';
 import type { Decision } from '../../policy/types.js';
 import { approvalRefusal } from '../../state/approval-answer.js';
 import { meetApproval } from '../../state/approval-flow.js';
-import { isWrite, sessionKey } from '../../state/blast-radius.js';
+import { isWrite, needsApproval, sessionKey } from '../../state/blast-radius.js';
+import { isPending } from '../../state/rate-buckets.js';
 import { approvalBody, httpDiff, httpDigest } from '../approval-request.js';
 import { Rejection } from '../errors-map.js';
 import type { Exchange } from './exchange.js';
@@ -24,9 +25,9 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
   const settings = x.state.policy.approvals;
   // A session's critical write: the key its radius is kept under.
   const critical = d.critical === true && isWrite(x.req.method ?? 'GET') ? sessionKey(x.principal) : null;
-  const spec = specFor(x, d, critical);
+  const spec = await specFor(x, d, critical);
   if (spec === null) {
-    if (critical !== null) x.gate.blast?.wrote(critical, x.hostText);
+    if (critical !== null) await recordWrite(x, critical, d.rule);
     return next();
   }
   const store = x.gate.approvals;
@@ -51,31 +52,56 @@ export async function approve(x: Exchange, next: () => Promise<void>): Promise<v
         spec: spec.approval,
         diff: () => httpDiff(x, body, why),
         decisionId: x.decisionId,
+        maxPendingPerSession: settings.maxPendingPerSession,
         onApproval: (e) => (x.approvalId = e.id),
       },
       gone.signal,
     );
-    x.approvalId = m.entry.id;
+    if (m.entry !== null) x.approvalId = m.entry.id;
     if (m.kind === 'gone') throw x.cut?.reason ?? new Rejection('client_aborted', 'the agent left while its request waited for approval', d.rule);
     if (m.kind !== 'pass') {
       const r = approvalRefusal(m);
       const refusal = new Rejection(r.error, r.reason, d.rule);
-      refusal.extra = { approval: r.approval };
+      if (r.approval !== null) refusal.extra = { approval: r.approval };
       throw refusal;
     }
   } finally {
     conn.off('close', leave);
   }
-  if (critical !== null) x.gate.blast?.wrote(critical, x.hostText);
+  if (critical !== null) await recordWrite(x, critical, d.rule);
   return next();
 }
 
+/** Record the session's write to a critical domain before it is sent; a store that cannot record it refuses the request. */
+async function recordWrite(x: Exchange, critical: string, rule: string): Promise<void> {
+  const blast = x.gate.blast;
+  if (blast === undefined) return;
+  try {
+    const done = blast.wrote(critical, x.hostText);
+    if (isPending(done)) await done;
+  } catch {
+    throw new Rejection('state_unavailable', 'the blast radius state could not record this critical write, so it is refused', rule);
+  }
+}
+
+/** The critical domains the session has written to, as the store has them now. */
+async function domainsOf(x: Exchange, critical: string, rule: string): Promise<readonly string[]> {
+  try {
+    const had = x.gate.blast!.domains(critical);
+    return isPending(had) ? await had : had;
+  } catch {
+    throw new Rejection('state_unavailable', 'the blast radius state is unreadable, so a critical write is refused', rule);
+  }
+}
+
 /** The approval this request needs: its rule's, else the blast radius's; null when none. */
-function specFor(x: Exchange, d: Decision, critical: string | null): { approval: ApprovalSpec; rule: string; why: string } | null {
+async function specFor(x: Exchange, d: Decision, critical: string | null): Promise<{ approval: ApprovalSpec; rule: string; why: string } | null> {
   if (d.outcome === 'approve' && d.approval) return { approval: d.approval, rule: d.rule, why: `rule ${d.rule} needs a human approval` };
   const blast = x.state.policy.approvals.blast;
-  if (critical === null || x.gate.blast?.needsApproval(critical, x.hostText, blast.criticalWriteDomains) !== true) return null;
-  const had = x.gate.blast.domains(critical).join(', ');
+  if (critical === null || x.gate.blast === undefined) return null;
+  const domains = await domainsOf(x, critical, d.rule);
+  if (!needsApproval(domains, x.hostText, blast.criticalWriteDomains)) return null;
+  const had = domains.join(', ');
   return {
     approval: blast.approval,
     rule: d.rule,

@@ -25,10 +25,18 @@ export function govern(x: Exchange, next: () => Promise<void>): Promise<void> {
   if (d !== undefined) {
     // Budgets first, charging nothing: a request a budget refuses spends no rate token, and one the rate limits refuse no budget.
     checkBudgets(x, d.rule);
-    checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
-    chargeCall(x, d.rule);
-    // An LLM call's usage is read from its response as it passes: ask for it unencoded.
-    if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
+    // The in-memory (and SQLite) buckets answer at once; only a network store's answer is awaited.
+    const limited = checkRateLimits(x.state.rateLimits, x.gate.rates, d.rule, x);
+    if (limited !== undefined) return limited.then(() => charged(x, d.rule, next));
+    return charged(x, d.rule, next);
   }
+  return next();
+}
+
+/** Past the rate limits: count the call in its budgets, then on. */
+function charged(x: Exchange, rule: string, next: () => Promise<void>): Promise<void> {
+  chargeCall(x, rule);
+  // An LLM call's usage is read from its response as it passes: ask for it unencoded.
+  if (x.budget?.llm && x.up) x.up.headers['accept-encoding'] = 'identity';
   return next();
 }

@@ -16,6 +16,7 @@ import { recordOnClose } from './record-on-close.js';
 import { recordAtEnd } from './record-at-end.js';
 import { refuse } from './refuse.js';
 import { identify } from './identify.js';
+import { forensics } from './forensics.js';
 import { classify } from './classify.js';
 import { stop } from './stop.js';
 import { hostChecks } from './host-checks.js';
@@ -49,6 +50,7 @@ export const HTTP_STEPS: readonly S[] = [
   step('refuse', refuse),
   step('identify', identify),
   step('classify', classify),
+  step('forensics', forensics),
   step('stop', stop),
   step('host-checks', hostChecks),
   step('decide', decide),

@@ -4,6 +4,9 @@ import { swapBodyPlaceholders } from '../../credentials/placeholder-stream.js';
 import { reflectionNeedles } from '../../credentials/reflection-needles.js';
 import { credentialRejection } from '../credential-failure.js';
 import { vettedFetch } from '../vetted-fetch.js';
+import type { CredentialBroker } from '../../credentials/broker/broker.js';
+import type { BrokerFetch, CredentialSpec, InjectDeps } from '../../credentials/forms/index.js';
+import type { Principal } from '../../identity/principal.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -14,11 +17,11 @@ import type { Exchange } from './exchange.js';
  * any other. Without a credential, a placeholder the agent sends must not leave as is.
  */
 export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
-  const { state, gate } = x;
+  const { state } = x;
   const d = x.decision!;
   const up = x.up!;
   const tenant = x.principal?.tenant ?? null;
-  let scrub: readonly Buffer[] = state.scrub.forTenant(tenant);
+  const scrub: readonly Buffer[] = state.scrub.forTenant(tenant);
   const spec = d.credential;
   if (!spec) {
     try {
@@ -29,46 +32,19 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
     if (up.body) up.body = swapBodyPlaceholders(up.body, {});
     return done(x, scrub, next);
   }
+  // One object per injection, the deps every form reads (methods on its prototype, no
+  // closures): static forms use `resolve` only; the forms that fetch or sign use the rest.
+  const call = new InjectCall(x, spec, tenant, scrub);
   let pending: unknown;
   try {
-    // One decryption serves both: the injector gets the value, and the reflection
-    // needles are built from it before the injector uses (and wipes) it.
-    pending = injectCredential(up, spec, {
-      resolve: (ref: string): Buffer => {
-        const value = gate.secrets.resolve(ref);
-        if (ref === spec.secret) scrub = state.scrub.injected(tenant, spec, reflectionNeedles(value, spec));
-        return value;
-      },
-      method: x.req.method,
-      // The brokered forms (oauth2, token_exchange, jwt): who the token is for, and its needles on the scrub list too.
-      broker: gate.broker && {
-        broker: gate.broker,
-        who: x.principal,
-        intent: d.intent,
-        rule: d.rule,
-        reflect: (needles: readonly Buffer[]) => {
-          if (needles.length > 0) scrub = Object.freeze([...scrub, ...needles]);
-        },
-      },
-      // For forms that sign or fetch (aws_sigv4): who asks, the gate's vetted dial.
-      who: x.principal ? { tenant: x.principal.tenant, agent: x.principal.agent, session: x.principal.session } : null,
-      fetch: vettedFetch(state, gate.pools),
-      scrubAlso: (value: Buffer): void => {
-        scrub = Object.freeze([...scrub, ...reflectionNeedles(value)]);
-      },
-      readingBody: () => {
-        if (!x.expectContinue || x.continued) return;
-        x.res.writeContinue();
-        x.continued = true;
-      },
-    });
+    pending = injectCredential(up, spec, call);
   } catch (err) {
     throw credentialRejection(err, d.rule);
   }
   // A form that fetches or signs (a broker, a request signature) finishes asynchronously.
   if (pending instanceof Promise) {
     return pending.then(
-      () => done(x, scrub, next),
+      () => done(x, call.scrub, next),
       (err: unknown) => {
         // The record names the credential whose token could not be had (its reference, never a value).
         x.credential = spec.secret;
@@ -76,7 +52,59 @@ export function inject(x: Exchange, next: () => Promise<void>): Promise<void> {
       },
     );
   }
-  return done(x, scrub, next);
+  return done(x, call.scrub, next);
+}
+
+/**
+ * What an injection gets from the gate (credentials/forms/form.ts InjectDeps). One
+ * decryption serves both: `resolve` builds the reflection needles from the value
+ * before the form uses (and wipes) it. `reflect` adds a fetched token's or temporary
+ * key's spellings to the list every response to the tenant is scrubbed of.
+ */
+class InjectCall implements InjectDeps {
+  scrub: readonly Buffer[];
+  readonly method: string;
+  readonly broker: CredentialBroker | undefined;
+  readonly who: Principal | null;
+  readonly intent: string | null;
+  readonly rule: string;
+  readonly #x: Exchange;
+  readonly #spec: CredentialSpec;
+  readonly #tenant: string | null;
+
+  constructor(x: Exchange, spec: CredentialSpec, tenant: string | null, scrub: readonly Buffer[]) {
+    this.#x = x;
+    this.#spec = spec;
+    this.#tenant = tenant;
+    this.scrub = scrub;
+    this.method = x.req.method ?? '';
+    this.broker = x.gate.broker ?? undefined;
+    this.who = x.principal;
+    this.intent = x.decision!.intent;
+    this.rule = x.decision!.rule;
+  }
+
+  resolve(ref: string): Buffer {
+    const value = this.#x.gate.secrets.resolve(ref);
+    if (ref === this.#spec.secret) this.scrub = this.#x.state.scrub.injected(this.#tenant, this.#spec, reflectionNeedles(value, this.#spec));
+    return value;
+  }
+
+  reflect(needles: readonly Buffer[]): void {
+    if (needles.length > 0) this.scrub = Object.freeze([...this.scrub, ...needles]);
+  }
+
+  /** The gate's vetted dial (one per config load). */
+  get fetch(): BrokerFetch {
+    return vettedFetch(this.#x.state, this.#x.gate.pools);
+  }
+
+  readingBody(): void {
+    const x = this.#x;
+    if (!x.expectContinue || x.continued) return;
+    x.res.writeContinue();
+    x.continued = true;
+  }
 }
 
 function done(x: Exchange, scrub: readonly Buffer[], next: () => Promise<void>): Promise<void> {

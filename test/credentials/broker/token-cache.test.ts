@@ -86,8 +86,14 @@ describe('the oauth2 form on a moved clock, against a real authorization server'
     const seen: string[] = [];
     const inject = async (): Promise<void> => {
       const view = { headers: {} as Record<string, string | string[]>, path: '/' };
-      const call = { broker, who: null, intent: null, rule: 'r', reflect: () => undefined };
-      await injectCredential(view, spec, { resolve: () => Buffer.from('client-secret-value'), broker: call });
+      await injectCredential(view, spec, {
+        resolve: () => Buffer.from('client-secret-value'),
+        broker,
+        who: null,
+        intent: null,
+        rule: 'r',
+        reflect: () => undefined,
+      });
       seen.push(String(view.headers.authorization));
     };
     await inject();
@@ -119,7 +125,11 @@ describe('a workflow revoked while its token is being made', () => {
       Promise.resolve(
         injectCredential({ headers: {}, path: '/' }, spec, {
           resolve: () => Buffer.alloc(0),
-          broker: { broker, who: who(session), intent: 'order.read', rule: 'r', reflect: () => undefined },
+          broker,
+          who: who(session),
+          intent: 'order.read',
+          rule: 'r',
+          reflect: () => undefined,
         }),
       );
     // The key loads asynchronously, so the revocation lands while the token is being minted.
@@ -129,5 +139,26 @@ describe('a workflow revoked while its token is being made', () => {
     assert.equal(broker.size, 0);
     await inject('wf-next');
     assert.equal(broker.size, 1);
+  });
+});
+
+describe('an injection that could not scrub the token', () => {
+  test('a brokered form given no reflect hook refuses before fetching anything (nothing sent unscrubbed)', async () => {
+    let posts = 0;
+    const transport: TokenTransport = {
+      post: () => {
+        posts++;
+        return Promise.reject(new Error('not used'));
+      },
+    };
+    const broker = new CredentialBroker({ dataDir: await mkdtemp(join(tmpdir(), 'sluice-broker-')), transport });
+    const spec = credentialFromConfig({ secret: 's', oauth2: { grant: 'client_credentials', token_url: 'https://idp.example/token', client_id: 'c' } });
+    const view = { headers: {} as Record<string, string | string[]>, path: '/' };
+    await assert.rejects(
+      Promise.resolve().then(() => injectCredential(view, spec, { resolve: () => Buffer.from('x'), broker, who: null, intent: null, rule: 'r' })),
+      (err: Error & { reason?: string }) => err.reason === 'credential_unavailable' && /cannot scrub its token/.test(err.message),
+    );
+    assert.equal(posts, 0);
+    assert.equal(view.headers.authorization, undefined);
   });
 });
