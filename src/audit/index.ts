@@ -33,3 +33,13 @@ export type { PolicyReplay, ReplayConfig, ReplayOptions } from './replay-policy.
 export { computeSlo, BREACH_REASONS } from './slo.js';
 export type { SloReport, SessionContainment } from './slo.js';
 export { readForensics, keptSessions, forensicsDir } from './forensics-files.js';
+export { AuditChain } from './chain.js';
+export { canonicalRecord, recordHash, GENESIS } from './chain-canonical.js';
+export { loadSigningKey, signCheckpoint, checkpointValid, SIGNING_KEY_FILE } from './checkpoint-sign.js';
+export type { Checkpoint, SigningKey } from './checkpoint-sign.js';
+export { verifyChains } from './verify.js';
+export type { VerifyReport, ChainBreak } from './verify.js';
+export { verifyDatabase, verifyJsonl } from './verify-sources.js';
+export { prunePrefix } from './prune.js';
+export { OcsfExportSink, OCSF_VERSION, toOcsf } from './ocsf/index.js';
+export type { OcsfEvent } from './ocsf/index.js';
