@@ -199,3 +199,25 @@ void test('audit.retain in the gate (retention.ts): prunes what is older and kee
     assert.equal(r.code, 1);
   });
 });
+
+void test('verify --from/--to checks a range: the first record of the range is taken as its start; a break inside is still named', async () => {
+  await withTempDir(async (dir) => {
+    const cfg = writeConfig(dir);
+    const trail = await openTrail(cfg);
+    const records = Array.from({ length: 25 }, (_, i) => makeRecord(i));
+    await writeThrough(trail, records);
+    await trail.close();
+    let r = await auditCli(['verify', '--from', records[5]!.decision_id, '--to', records[15]!.decision_id, '--config', cfg]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /11 records in 1 chain/);
+    const db = new Database(join(dir, 'audit.db'));
+    db.prepare('UPDATE audit SET agent = ? WHERE decision_id = ?').run('someone-else', records[9]!.decision_id);
+    db.close();
+    r = await auditCli(['verify', '--from', records[5]!.decision_id, '--to', records[15]!.decision_id, '--config', cfg]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`first break at record ${records[9]!.decision_id}`));
+    r = await auditCli(['verify', '--from', 'no-such-id', '--config', cfg]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--from: no record with decision id 'no-such-id'/);
+  });
+});
