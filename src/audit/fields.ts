@@ -41,6 +41,10 @@ export const F = {
   tokensOut: 'tokens_out',
   cost: 'cost',
   approvalId: 'approval_id',
+  chainId: 'chain_id',
+  chainSeq: 'chain_seq',
+  chainPrev: 'chain_prev',
+  chainHash: 'chain_hash',
 } as const;
 
 /** What happened to the request, as the audit trail and metrics name it. */
@@ -117,6 +121,16 @@ export interface AuditRecord {
   cost: number | null;
   /** The human approval the request met (pending, granted, denied, expired), when it needed one. */
   approval_id: string | null;
+  /**
+   * The hash chain (chain.ts), set by the trail before any sink sees the record: the
+   * writer's chain (one per process run), the record's place in it, the hash of the
+   * record before it, and SHA-256 of this record's canonical form (chain-canonical.ts).
+   * Absent on records written before the chain existed.
+   */
+  chain_id?: string | null;
+  chain_seq?: number | null;
+  chain_prev?: string | null;
+  chain_hash?: string | null;
 }
 
 /** Something an inspector found. Names the kind and place, never the value. */

@@ -36,3 +36,13 @@ export { readForensics, keptSessions, forensicsDir } from './forensics-files.js'
 export { PostgresAuditSink } from './postgres/sink.js';
 export type { PostgresAuditSinkOptions } from './postgres/sink.js';
 export { PostgresAuditReader } from './postgres/reader.js';
+export { AuditChain } from './chain.js';
+export { canonicalRecord, recordHash, GENESIS } from './chain-canonical.js';
+export { loadSigningKey, signCheckpoint, checkpointValid, SIGNING_KEY_FILE } from './checkpoint-sign.js';
+export type { Checkpoint, SigningKey } from './checkpoint-sign.js';
+export { verifyChains } from './verify.js';
+export type { VerifyReport, ChainBreak } from './verify.js';
+export { verifyDatabase, verifyJsonl } from './verify-sources.js';
+export { prunePrefix } from './prune.js';
+export { OcsfExportSink, OCSF_VERSION, toOcsf } from './ocsf/index.js';
+export type { OcsfEvent } from './ocsf/index.js';

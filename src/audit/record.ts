@@ -68,5 +68,10 @@ export function auditRecord(f: RecordFacts): AuditRecord {
     tokens_out: f.tokens_out ?? null,
     cost: f.cost ?? null,
     approval_id: f.approval_id ?? null,
+    // Set by the trail's hash chain (chain.ts) just before the journal and the sinks see it.
+    chain_id: null,
+    chain_seq: null,
+    chain_prev: null,
+    chain_hash: null,
   };
 }

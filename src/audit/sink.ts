@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditRecord } from './fields.js';
 import { isHealthReporter } from './health.js';
 import type { HealthReporter } from './health.js';
+import type { Checkpoint } from './checkpoint-sign.js';
 
 /** Where audit records go. A sink must never throw into the request path. */
 export interface AuditSink {
@@ -14,6 +15,8 @@ export interface AuditSink {
   beginSoon?(record: AuditRecord): Promise<boolean> | boolean;
   /** Resolves when what `begin` wrote is on disk, where that is asked for; null when there is nothing to wait for. */
   synced?(): Promise<void> | null;
+  /** Store a signed checkpoint of the hash chain (chain.ts), where the sink keeps them. */
+  checkpoint?(c: Checkpoint): void;
 }
 
 /** A sink that counts what reached its storage, so the journal knows what it may delete. */
@@ -93,6 +96,15 @@ export class MultiSink implements AuditSink, HealthReporter {
     for (const s of this.sinks) {
       try {
         s.write(record, json);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+  checkpoint(c: Checkpoint): void {
+    for (const s of this.sinks) {
+      try {
+        s.checkpoint?.(c);
       } catch (err) {
         this.onError(err);
       }

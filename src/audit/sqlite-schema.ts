@@ -7,7 +7,7 @@ import { F } from './fields.js';
 import type { AuditOutcome, AuditRecord, Finding } from './fields.js';
 
 /** The layout this build writes and reads. Bump it with a migration in `ensureSchema`. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 export const AUDIT_TABLE = 'audit';
 export const AUDIT_DB_NAME = 'audit.db';
 
@@ -53,6 +53,10 @@ const COLUMNS: readonly (readonly [keyof AuditRecord, ColumnType])[] = [
   [F.tokensOut, 'INTEGER'],
   [F.cost, 'REAL'],
   [F.approvalId, 'TEXT'],
+  [F.chainId, 'TEXT'],
+  [F.chainSeq, 'INTEGER'],
+  [F.chainPrev, 'TEXT'],
+  [F.chainHash, 'TEXT'],
 ];
 
 /** Columns added by each version after 1 (ALTER TABLE ... ADD COLUMN), for migrating older files. */
@@ -60,7 +64,24 @@ const ADDED_IN: Readonly<Record<number, readonly string[]>> = {
   2: [F.protocol, F.server, F.tool, F.parentId],
   3: [F.budget, F.model, F.tokensIn, F.tokensOut, F.cost],
   4: [F.approvalId],
+  5: [F.chainId, F.chainSeq, F.chainPrev, F.chainHash],
 };
+
+/** Signed checkpoints and prune anchors of the hash chain (checkpoint-sign.ts); created with version 5. */
+export const CHECKPOINT_TABLE = 'audit_checkpoint';
+const CHAIN_DDL = [
+  `CREATE INDEX IF NOT EXISTS audit_chain_seq ON ${AUDIT_TABLE} (${F.chainId}, ${F.chainSeq})`,
+  `CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
+  chain_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  time TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sig TEXT NOT NULL,
+  PRIMARY KEY (chain_id, seq, kind)
+)`,
+];
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map(([name]) => name);
 
@@ -114,6 +135,7 @@ export function ensureSchema(db: Database.Database, file: string): void {
     db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
     db.exec(CREATE_TABLE);
     for (const ddl of INDEXES) db.exec(ddl);
+    for (const ddl of CHAIN_DDL) db.exec(ddl);
     db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
   });
   const found = storedSchemaVersion(db);
@@ -129,6 +151,7 @@ function migrateFrom(db: Database.Database, file: string): void {
     if (at === null) throw new AuditSchemaError(`${file} lost its schema_version table during migration`);
     for (let v = at + 1; v <= SCHEMA_VERSION; v++) {
       for (const col of ADDED_IN[v] ?? []) db.exec(`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN ${col} ${COLUMNS.find(([name]) => name === col)?.[1] ?? 'TEXT'}`);
+      if (v === 5) for (const ddl of CHAIN_DDL) db.exec(ddl);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
     }
   }).immediate();
@@ -180,6 +203,9 @@ export function recordToRow(r: AuditRecord): SqlValue[] {
 
 /** The INSERT for one record. OR IGNORE: a repeated decision id must not wedge a batch. */
 export const INSERT_SQL = `INSERT OR IGNORE INTO ${AUDIT_TABLE} (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`;
+
+/** The INSERT for one signed checkpoint or prune anchor (checkpoint-sign.ts). */
+export const INSERT_CHECKPOINT_SQL = `INSERT OR REPLACE INTO ${CHECKPOINT_TABLE} (chain_id, seq, hash, time, kind, key_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 function parseJsonArray<T>(v: unknown): T[] {
   if (typeof v !== 'string') return [];
@@ -236,5 +262,18 @@ export function rowToRecord(row: Record<string, unknown>): AuditRecord {
     tokens_out: nn(F.tokensOut),
     cost: nn(F.cost),
     approval_id: ns(F.approvalId),
+    ...chainFields(row),
+  };
+}
+
+/** The chain fields of a row, only when it has them (records from before the chain stay as they were). */
+function chainFields(row: Record<string, unknown>): Pick<AuditRecord, 'chain_id' | 'chain_seq' | 'chain_prev' | 'chain_hash'> {
+  const id = row[F.chainId];
+  if (typeof id !== 'string') return {};
+  return {
+    chain_id: id,
+    chain_seq: typeof row[F.chainSeq] === 'number' ? (row[F.chainSeq] as number) : null,
+    chain_prev: text(row[F.chainPrev]),
+    chain_hash: text(row[F.chainHash]),
   };
 }

@@ -14,7 +14,8 @@ import type { CheckpointThread } from './checkpoint-thread.js';
 import type { AuditRecord } from './fields.js';
 import { errorText, SinkHealth } from './health.js';
 import type { AuditSink } from './sink.js';
-import { AUDIT_DB_NAME, AuditSchemaError, ensureSchema, INSERT_SQL, recordToRow } from './sqlite-schema.js';
+import { AUDIT_DB_NAME, AuditSchemaError, ensureSchema, INSERT_CHECKPOINT_SQL, INSERT_SQL, recordToRow } from './sqlite-schema.js';
+import type { Checkpoint } from './checkpoint-sign.js';
 
 export interface SqliteAuditSinkOptions {
   /** Called LOUDLY (log at error) on every failed flush, dropped records and write-after-close. */
@@ -57,6 +58,8 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
   private checkpointer: CheckpointThread | null = null;
   private stopping: Promise<void> = Promise.resolve();
   private queue: AuditRecord[] = [];
+  /** Signed checkpoints, written after the records queued before them, in the same transaction. */
+  private checkpoints: Checkpoint[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private failures = 0;
@@ -137,19 +140,34 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
    */
   flush(): void {
     this.cancelTimers();
-    if (this.queue.length === 0 && this._healthy) return;
+    if (this.queue.length === 0 && this.checkpoints.length === 0 && this._healthy) return;
     try {
       const { db, insert } = this.ready();
       const batch = this.queue;
+      const cps = this.checkpoints;
       db.transaction(() => {
         for (const r of batch) insert.run(recordToRow(r));
+        if (cps.length > 0) {
+          const put = db.prepare(INSERT_CHECKPOINT_SQL);
+          for (const c of cps) put.run(c.chain_id, c.seq, c.hash, c.time, c.kind, c.key_id, c.sig);
+        }
       })();
       this.queue = [];
+      this.checkpoints = [];
       this._written += batch.length;
       this.markHealthy();
     } catch (err) {
       this.markFailed(err);
     }
+  }
+
+  /** Queue a signed checkpoint of the hash chain; written with the next batch. */
+  checkpoint(c: Checkpoint): void {
+    if (this.closed) return;
+    // Bounded like the records: a checkpoint lost is coverage lost, never a false break.
+    if (this.checkpoints.length >= 1_000) this.checkpoints.shift();
+    this.checkpoints.push(c);
+    if (this._healthy) this.schedule(this.flushMs);
   }
 
   /** Flush what is queued and close the database. Records that still cannot be written are reported and dropped. */

@@ -20,18 +20,21 @@ import type { AuditRecord } from './fields.js';
 import { errorText } from './health.js';
 import type { HealthReporter } from './health.js';
 import type { AuditSink } from './sink.js';
+import type { Checkpoint } from './checkpoint-sign.js';
 import { SqliteAuditSink, type SqliteAuditSinkOptions } from './sqlite-sink.js';
 
 /** What the writer thread is started with. */
 export interface WriterJob {
   dataDir: string;
   options: Pick<SqliteAuditSinkOptions, 'flushMs' | 'batchSize' | 'maxBuffered' | 'busyTimeoutMs' | 'maxRetryMs'>;
+  /** `audit.retain` in ms: the thread prunes older records after start and hourly (retention.ts). */
+  retainMs?: number;
   /** Int32 [0]: records taken so far (wrapping), bumped and notified by the thread after each batch. */
   taken: SharedArrayBuffer;
 }
 
 /** Gate to writer. */
-export type ToWriter = { type: 'batch'; json: string } | { type: 'close' };
+export type ToWriter = { type: 'batch'; json: string } | { type: 'checkpoint'; checkpoint: Checkpoint } | { type: 'close' };
 
 /** Writer to gate: after each batch, failure, recovery and at close. */
 export interface WriterStatus {
@@ -43,11 +46,15 @@ export interface WriterStatus {
   pending: number;
 }
 
-type FromWriter = WriterStatus | { type: 'ready' } | { type: 'error'; message: string } | { type: 'recovered' };
+type FromWriter = WriterStatus | { type: 'ready' } | { type: 'error'; message: string } | { type: 'recovered' } | { type: 'note'; message: string };
 
 export interface ThreadedSqliteAuditSinkOptions extends SqliteAuditSinkOptions {
   /** How long posting may block waiting for a backlogged thread before it counts as stalled (default 2 000 ms). */
   stallMs?: number;
+  /** `audit.retain` in ms: prune older records from the writer thread (retention.ts). */
+  retainMs?: number;
+  /** What the thread reports that is not a failure (a retention pass). */
+  onNote?: (message: string) => void;
 }
 
 /** Delay before a writer thread that died is started again. */
@@ -148,6 +155,16 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     }
   }
 
+  /**
+   * A signed checkpoint of the hash chain: posted after the records queued before it.
+   * Not kept across a thread's death (a checkpoint lost is coverage lost, not a break).
+   */
+  checkpoint(c: Checkpoint): void {
+    if (this.closing) return;
+    this.flush();
+    this.worker?.postMessage({ type: 'checkpoint', checkpoint: c } satisfies ToWriter);
+  }
+
   /** Post what is queued to the writer thread now, in batches (it is written there, not here). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -235,6 +252,7 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
         maxRetryMs: this.opts.maxRetryMs,
       },
       taken: this.taken.buffer,
+      retainMs: this.opts.retainMs,
     };
     const w = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: job });
     this.worker = w;
@@ -259,6 +277,13 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
       }
       case 'error':
         this.report(new Error(m.message));
+        break;
+      case 'note':
+        try {
+          this.opts.onNote?.(m.message);
+        } catch {
+          // never into the request path
+        }
         break;
       case 'recovered':
         this.recovered();

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from './fields.js';
 import { SqliteAuditSink } from './sqlite-sink.js';
+import { pruneForRetention } from './retention.js';
 import type { ToWriter, WriterJob, WriterStatus } from './sqlite-thread-sink.js';
 
 const job = workerData as WriterJob;
@@ -62,9 +63,29 @@ port.on('message', (m: ToWriter) => {
     status();
     return;
   }
+  if (m.type === 'checkpoint') {
+    sink.checkpoint(m.checkpoint);
+    return;
+  }
   void sink.close().then(() => {
     status();
     port.close();
   });
 });
 port.postMessage({ type: 'ready' });
+
+if (job.retainMs !== undefined && job.retainMs > 0) {
+  const retainMs = job.retainMs;
+  const pass = (): void => {
+    try {
+      // Records queued before the pass are written first: the chain is checked whole.
+      sink.flush();
+      const out = pruneForRetention(job.dataDir, retainMs);
+      port.postMessage(out.ok ? { type: 'note', message: out.message } : { type: 'error', message: out.message });
+    } catch (err) {
+      port.postMessage({ type: 'error', message: `audit retention failed: ${(err as Error).message}` });
+    }
+  };
+  setTimeout(pass, 60_000).unref();
+  setInterval(pass, 3_600_000).unref();
+}

@@ -9,6 +9,9 @@ import { ThreadedSqliteAuditSink } from './sqlite-thread-sink.js';
 import { openPostgresAuditSink } from './postgres/open.js';
 import { AuditTrail } from './trail.js';
 import { unlinkSync } from 'node:fs';
+import { AuditChain } from './chain.js';
+import { loadSigningKey } from './checkpoint-sign.js';
+import { OcsfExportSink } from './ocsf/export-sink.js';
 
 /**
  * The audit sinks the config asks for: the log (as logCarriesAudit says); SQLite in the data dir
@@ -24,9 +27,27 @@ export function buildAuditSinks(config: Config, logger: Logger): MultiSink {
     // One trail for every replica: PostgreSQL takes the place of this data dir's audit.db.
     sinks.push(openPostgresAuditSink(config, logger, onError));
   } else if (config.audit.sqlite) {
-    sinks.push(new ThreadedSqliteAuditSink(config.data_dir, { onError, onRecover: () => logger.warn('audit sink recovered') }));
+    sinks.push(
+      new ThreadedSqliteAuditSink(config.data_dir, {
+        onError,
+        onRecover: () => logger.warn('audit sink recovered'),
+        retainMs: config.audit.retain,
+        onNote: (message) => logger.info(message),
+      }),
+    );
   }
   if (config.audit.jsonl !== false) sinks.push(new JsonlAuditSink(config.audit.jsonl, { onError }));
+  config.audit.export.forEach((target, index) => {
+    const where = `audit.export[${index}] (${target.to})`;
+    sinks.push(
+      new OcsfExportSink(target, {
+        dataDir: config.data_dir,
+        index,
+        onError: (err) => logger.error({ err, export: where }, 'AUDIT EXPORT FAILED'),
+        onDrop: (n, why, dropped) => logger.error({ export: where, n, dropped_total: dropped, why }, 'AUDIT EXPORT DROPPED EVENTS'),
+      }),
+    );
+  });
   return new MultiSink(sinks, onError);
 }
 
@@ -45,7 +66,16 @@ export function buildAuditTrail(config: Config, logger: Logger, sinks?: AuditSin
   const backend = sinks ?? buildAuditSinks(config, logger);
   const progress = backend instanceof MultiSink ? () => backend.progress() : () => null;
   const journal = AuditJournal.open({ dataDir: config.data_dir, durability: config.audit.durability, onError }, progress);
-  const trail = new AuditTrail(journal, backend);
+  // The chain's checkpoints are signed with the data directory's key (made on first start).
+  const key = loadSigningKey(config.data_dir);
+  const chainCfg = config.audit.chain;
+  const chain = new AuditChain({
+    key,
+    onCheckpoint: (c) => backend.checkpoint?.(c),
+    everyRecords: chainCfg?.checkpoint_records,
+    everyMs: chainCfg?.checkpoint_ms,
+  });
+  const trail = new AuditTrail(journal, backend, chain);
   if (earlier.length > 0) replay(config, logger, trail, earlier, sinks === undefined);
   return trail;
 }

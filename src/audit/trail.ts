@@ -7,6 +7,7 @@ import type { AuditRecord } from './fields.js';
 import type { HealthReporter } from './health.js';
 import { isHealthReporter } from './health.js';
 import type { AuditJournal } from './journal.js';
+import type { AuditChain } from './chain.js';
 import { pendingOf, type AuditSink } from './sink.js';
 
 /** `audit.fail_closed`: which requests are refused while the trail cannot record them. */
@@ -22,6 +23,8 @@ export class AuditTrail implements AuditSink, HealthReporter {
   constructor(
     readonly journal: AuditJournal | null,
     private readonly sinks: AuditSink,
+    /** The hash chain (chain.ts) every record is linked into before the journal and the sinks see it. */
+    readonly chain: AuditChain | null = null,
   ) {}
 
   get healthy(): boolean {
@@ -56,6 +59,7 @@ export class AuditTrail implements AuditSink, HealthReporter {
   }
 
   write(record: AuditRecord): void {
+    this.chain?.link(record);
     const json = JSON.stringify(record);
     this.journal?.close(record.decision_id, json);
     this.sinks.write(record, json);
@@ -63,6 +67,7 @@ export class AuditTrail implements AuditSink, HealthReporter {
 
   /** Close the sinks (they write what they hold), then delete the journal they have covered. */
   async close(): Promise<void> {
+    this.chain?.stop();
     await this.sinks.close?.();
     this.journal?.shutdown();
   }

@@ -8,6 +8,7 @@ import { runtimeSourceFor } from './runtime-source.js';
 import { parseFlags, shared, STRING } from './flags.js';
 import { configPath } from './paths.js';
 import { UsageError } from '../usage-error.js';
+import { chainHelp, isChainCommand, runChainCommand } from './audit-verify.js';
 
 export const help = `sluice audit tail [-f] [-n N] [--json] [--config FILE]
 sluice audit query [--agent A] [--tenant T] [--session S] [--outcome O] [--reason C]
@@ -33,12 +34,15 @@ query   the newest N records (default 100) matching every filter given, oldest f
 
 slo     safe completion rate and containment time (sluice audit slo --help)
 
-Output is an aligned table; --json prints one JSON record per line.`;
+Output is an aligned table; --json prints one JSON record per line.
+
+${chainHelp}`;
 
 const OUTCOMES: readonly AuditOutcome[] = ['allow', 'deny', 'error', 'would_deny', 'challenge'];
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'slo') return (await import('./audit-slo.js')).run(argv.slice(1));
+  if (isChainCommand(argv[0])) return runChainCommand(argv);
   const { values, positionals } = parseFlags(argv, {
     ...shared('config', 'json', 'agent', 'tenant', 'session'),
     follow: { type: 'boolean', short: 'f', default: false },
@@ -55,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     tools: { type: 'boolean', default: false },
   });
   const sub = positionals[0];
-  if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail' or 'sluice audit query'`);
+  if (sub !== 'tail' && sub !== 'query') throw new UsageError(`expected 'sluice audit tail', 'query', 'verify', 'prune' or 'key'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const queryOnly = ['agent', 'tenant', 'session', 'outcome', 'reason', 'rule', 'host', 'budget', 'approval', 'since', 'until', 'limit'] as const;
   if (values.tools && (sub !== 'query' || values.session === undefined))

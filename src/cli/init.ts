@@ -6,6 +6,7 @@ import { starterConfig } from '../config/starter.js';
 import { CA_CERT_FILE, CA_KEY_FILE, createCa, writeCa } from '../tls/ca.js';
 import { ensureTokenKeys, TOKEN_KEY_FILE } from '../identity/keys.js';
 import { ensureMasterKey } from '../credentials/master-key.js';
+import { loadSigningKey } from '../audit/checkpoint-sign.js';
 import { CONFIG_NAME, DEFAULT_DIR } from './paths.js';
 import { removeCrashLeftovers } from './stale-temps.js';
 import { UsageError } from '../usage-error.js';
@@ -48,6 +49,8 @@ export async function run(argv: string[]): Promise<number> {
   // Kept on --force: replacing them would invalidate every token and every stored secret.
   await ensureTokenKeys(dir);
   const master = await ensureMasterKey(dir);
+  // The audit checkpoint signing key (kept on --force: it signed the trail so far).
+  loadSigningKey(dir);
   process.stdout.write(
     leftovers.map((p) => `removed ${p} (left by a crash during a write)\n`).join('') +
       (backup === null ? `created ${configFile}\n` : `replaced ${configFile} (the old one is ${backup})\n`) +

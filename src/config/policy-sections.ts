@@ -8,6 +8,7 @@ import { describeValue } from './describe-value.js';
 import { durationField, parsedBy, strictSection } from './fields.js';
 import { refNameField } from './rule-fields.js';
 import { byteSizeField } from './byte-size.js';
+import { chainSection, exportTarget, retainField } from './audit-chain-section.js';
 
 /** A route's target, parsed: where requests on that route go instead of the host they name. */
 export interface RouteTarget {
@@ -117,4 +118,10 @@ export const auditSchema = strictSection({
    * and further records wait in the journal for the next start.
    */
   spool_max: byteSizeField({ min: 1024 * 1024 }).prefault('256MiB'),
+  /** How long `sluice audit prune` keeps records (`30d`); absent: it needs --before. */
+  retain: retainField.optional(),
+  /** The hash chain's signed checkpoints (audit/chain.ts). */
+  chain: chainSection.prefault({}),
+  /** OCSF events to a file, syslog or an HTTPS webhook (audit/ocsf/). */
+  export: z.array(exportTarget).default([]),
 });

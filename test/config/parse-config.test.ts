@@ -83,7 +83,15 @@ void test('a minimal file gets every default', () => {
     rules: [],
     routes: {},
     identity: { required: true, max_ttl: 86_400_000 },
-    audit: { sqlite: true, jsonl: false, fail_closed: 'all', durability: 'process', spool_max: 268435456 },
+    audit: {
+      sqlite: true,
+      jsonl: false,
+      fail_closed: 'all',
+      durability: 'process',
+      spool_max: 268435456,
+      chain: { checkpoint_records: 1000, checkpoint_ms: 60_000 },
+      export: [],
+    },
     inspect: {
       dlp: { action: 'block', patterns: {}, extra_patterns: [], known_secrets: [], max_body_bytes: 4 * 1024 * 1024, on_incomplete: 'block', hostnames: true },
       injection: 'block',

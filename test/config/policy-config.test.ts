@@ -81,7 +81,15 @@ void test('a full rule, routes, identity and audit load with values parsed', () 
   });
   assert.deepEqual(config.identity, { required: true, max_ttl: 3_600_000 });
   // The loader resolves route and audit paths against the config's folder, like every path.
-  assert.deepEqual(config.audit, { sqlite: true, jsonl: '/etc/sluice/logs/audit.jsonl', fail_closed: 'all', durability: 'process', spool_max: 268435456 });
+  assert.deepEqual(config.audit, {
+    sqlite: true,
+    jsonl: '/etc/sluice/logs/audit.jsonl',
+    fail_closed: 'all',
+    durability: 'process',
+    spool_max: 268435456,
+    chain: { checkpoint_records: 1000, checkpoint_ms: 60_000 },
+    export: [],
+  });
   const route = config.routes['internal-tickets'];
   assert.deepEqual([route?.ca, route?.cert, route?.key], ['/etc/sluice/tickets-ca.pem', '/etc/sluice/client.pem', '/abs/client-key.pem']);
   // Resolving again is a no-op.
@@ -189,7 +197,7 @@ void test('identity and audit: types, durations, jsonl, unknown keys', () => {
     "3:13 identity.required: expected true or false; got 'yes'",
     '4:12 identity.max_ttl: expected a duration longer than 0, like 30s',
     "6:10 audit.jsonl: expected 'stdout', a file path, or false; got true",
-    "7:3 audit.color: unknown key 'color'; allowed keys: sqlite, jsonl, fail_closed, durability, spool_max",
+    "7:3 audit.color: unknown key 'color'; allowed keys: sqlite, jsonl, fail_closed, durability, spool_max, retain, chain, export",
     "10:10 routes.r.url: a route URL cannot carry a user or password; use the rule's credential instead",
     "11:11 routes.r.host: expected a Host header value like tickets.internal or tickets.internal:8443; got 'a b'",
   ]);
