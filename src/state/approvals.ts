@@ -157,3 +157,42 @@ export function approvalDigest(r: { method: string; target: string; body: Buffer
 export function statusAt(e: ApprovalEntry, now: number): ApprovalStatus {
   return e.status === 'pending' && now >= e.expiresAt ? 'expired' : e.status;
 }
+
+/**
+ * Wait until approval `id` is decided or expires (`ApprovalStore.settled`), whichever
+ * store it is: the store's change listener tells a decision, and expiry, a time rather
+ * than a row, is the waiter's own timer (a timer may fire a millisecond early: until
+ * the entry reads expired, it waits again). Null when aborted or unknown.
+ *
+ * @example
+ * settled(id, signal) { return settleApproval(this, () => this.#log.now(), id, signal); }
+ */
+export function settleApproval(
+  store: Pick<ApprovalStore, 'get' | 'onChange'>,
+  now: () => number,
+  id: string,
+  signal: AbortSignal,
+): Promise<ApprovalEntry | null> {
+  return new Promise((resolve) => {
+    const first = store.get(id);
+    if (first === null || first.status !== 'pending' || signal.aborted) return resolve(signal.aborted ? null : first);
+    const done = (e: ApprovalEntry | null): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+      resolve(e);
+    };
+    const onAbort = (): void => done(null);
+    const unsubscribe = store.onChange((changed) => {
+      const mine = changed.find((c) => c.id === id);
+      if (mine !== undefined && mine.status !== 'pending') done(mine);
+    });
+    const expire = (): void => {
+      const e = store.get(id);
+      if (e !== null && e.status === 'pending') timer = setTimeout(expire, Math.max(1, e.expiresAt - now()));
+      else done(e);
+    };
+    let timer = setTimeout(expire, Math.max(1, first.expiresAt - now()));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -61,3 +61,48 @@ function first(entries: RevocationEntry[] | undefined, p: Principal, applies: (e
   for (const e of entries) if ((e.tenant === null || e.tenant === p.tenant) && applies(e)) return e;
   return null;
 }
+
+/** One row of a revocation log, as every backend stores it: a revocation, or an undo (`undoes` set). */
+export interface RevocationRow {
+  id: number;
+  kind: RevocationKind;
+  value: string;
+  tenant: string | null;
+  reason: string | null;
+  revoked_at: number;
+  /** Set on an undo row: the id of the revocation it lifts. */
+  undoes: number | null;
+}
+
+/**
+ * The entry a revocation row stands for.
+ *
+ * @example
+ * revocationEntryOf({ id: 1, kind: 'session', value: 's1', tenant: null, reason: null, revoked_at: 0, undoes: null }).id; // '1'
+ */
+export function revocationEntryOf(row: RevocationRow): RevocationEntry {
+  return Object.freeze({ id: String(row.id), kind: row.kind, value: row.value, tenant: row.tenant, reason: row.reason, revokedAt: row.revoked_at });
+}
+
+/**
+ * Apply log rows to `snapshot` in order (an undo removes what it lifts) and return the
+ * entries added. An undo only lifts: nothing open has to end, so listeners hear of
+ * additions only.
+ *
+ * @example
+ * const added = applyRevocationRows(rows, snapshot);
+ * if (added.length > 0) log.notify(added);
+ */
+export function applyRevocationRows(rows: readonly RevocationRow[], snapshot: RevocationSnapshot): RevocationEntry[] {
+  const added: RevocationEntry[] = [];
+  for (const row of rows) {
+    if (row.undoes !== null) {
+      snapshot.remove(String(row.undoes));
+      continue;
+    }
+    const entry = revocationEntryOf(row);
+    snapshot.add(entry);
+    added.push(entry);
+  }
+  return added;
+}

@@ -16,7 +16,7 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import { checkName, checkText } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
 import type { ApprovalDecision, ApprovalEntry, ApprovalStore, GrantScope, NewApproval } from './approvals.js';
-import { statusAt } from './approvals.js';
+import { settleApproval, statusAt } from './approvals.js';
 import { WatchedLog, type WatchedLogOptions } from './watched-log.js';
 import { stateError } from './sqlite-db.js';
 
@@ -167,30 +167,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   settled(id: string, signal: AbortSignal): Promise<ApprovalEntry | null> {
-    return new Promise((resolve) => {
-      const first = this.get(id);
-      if (first === null || first.status !== 'pending' || signal.aborted) return resolve(signal.aborted ? null : first);
-      const done = (e: ApprovalEntry | null): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', onAbort);
-        resolve(e);
-      };
-      const onAbort = (): void => done(null);
-      const unsubscribe = this.onChange((changed) => {
-        const mine = changed.find((c) => c.id === id);
-        if (mine !== undefined && mine.status !== 'pending') done(mine);
-      });
-      // Expiry is a time, not a row: the waiter's own timer ends it (a timer may fire a
-      // millisecond early: until the entry reads expired, wait again).
-      const expire = (): void => {
-        const e = this.get(id);
-        if (e !== null && e.status === 'pending') timer = setTimeout(expire, Math.max(1, e.expiresAt - this.#log.now()));
-        else done(e);
-      };
-      let timer = setTimeout(expire, Math.max(1, first.expiresAt - this.#log.now()));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return settleApproval(this, () => this.#log.now(), id, signal);
   }
 
   onChange(listener: (changed: ApprovalEntry[]) => void): () => void {

@@ -12,9 +12,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Principal } from '../identity/principal.js';
 import { checkName, checkText } from '../identity/names.js';
 import { InvalidArgumentError } from '../identity/errors.js';
-import { RevocationSnapshot } from './revocation-snapshot.js';
+import { applyRevocationRows, revocationEntryOf, RevocationSnapshot, type RevocationRow } from './revocation-snapshot.js';
 import { REVOCATION_KINDS } from './revocations.js';
-import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
+import type { RevocationEntry, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from './revocations.js';
 import { stateError } from './sqlite-db.js';
 import { WatchedLog, type WatchedLogOptions } from './watched-log.js';
 
@@ -35,16 +35,7 @@ const SCHEMA = [
   'ALTER TABLE revocations ADD COLUMN undoes INTEGER',
 ];
 
-interface Row {
-  id: number;
-  kind: RevocationKind;
-  value: string;
-  tenant: string | null;
-  reason: string | null;
-  revoked_at: number;
-  /** Set on an undo row: the id of the revocation it lifts. */
-  undoes: number | null;
-}
+type Row = RevocationRow;
 
 const COLUMNS = 'id, kind, value, tenant, reason, revoked_at, undoes';
 
@@ -112,7 +103,7 @@ export class SqliteRevocationStore implements RevocationStore {
       });
       const { rows, last } = lift.immediate();
       this.#log.load();
-      return rows.length === 0 ? null : { id: String(last), undone: rows.map(entryOf) };
+      return rows.length === 0 ? null : { id: String(last), undone: rows.map(revocationEntryOf) };
     });
   }
 
@@ -139,21 +130,7 @@ export class SqliteRevocationStore implements RevocationStore {
   }
 
   #apply(rows: Row[], log: WatchedLog<Row, [added: RevocationEntry[]]>): void {
-    const added: RevocationEntry[] = [];
-    for (const row of rows) {
-      if (row.undoes !== null) {
-        this.#snapshot.remove(String(row.undoes));
-        continue;
-      }
-      const entry = entryOf(row);
-      this.#snapshot.add(entry);
-      added.push(entry);
-    }
-    // An undo only lifts: nothing open has to end, so listeners hear of additions only.
+    const added = applyRevocationRows(rows, this.#snapshot);
     if (added.length > 0) log.notify(added);
   }
-}
-
-function entryOf(row: Row): RevocationEntry {
-  return Object.freeze({ id: String(row.id), kind: row.kind, value: row.value, tenant: row.tenant, reason: row.reason, revokedAt: row.revoked_at });
 }

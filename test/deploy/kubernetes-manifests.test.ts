@@ -116,7 +116,9 @@ void test('the Deployment: several replicas, a PodDisruptionBudget and Services 
   assert.ok(matches(pdb.spec.selector.matchLabels, labels), 'the PodDisruptionBudget selects the gate pods');
   assert.ok((pdb.spec.maxUnavailable ?? 0) >= 1 && (pdb.spec.maxUnavailable ?? 0) < dep.spec.replicas);
 
-  for (const svc of docs.filter((d) => d.doc.kind === 'Service').map((d) => d.doc as Doc & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } })) {
+  for (const svc of docs
+    .filter((d) => d.doc.kind === 'Service')
+    .map((d) => d.doc as Doc & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } })) {
     assert.ok(matches(svc.spec.selector, labels), `Service ${svc.metadata.name} selects the gate pods`);
     for (const p of svc.spec.ports) assert.ok(ports.has(p.targetPort), `Service ${svc.metadata.name}: no container port named ${p.targetPort}`);
   }
@@ -153,20 +155,30 @@ void test('NetworkPolicy: agent pods may reach the gate proxy port and nothing e
   const gateLabels = dep.spec.template.metadata.labels;
   type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchLabels?: Record<string, string> }; ipBlock?: unknown };
   type Rule = { to?: Peer[]; from?: Peer[]; ports?: { port: number; protocol: string }[] };
-  const policies = docs.filter((d) => d.doc.kind === 'NetworkPolicy').map((d) => d.doc as Doc & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; egress?: Rule[]; ingress?: Rule[] } });
+  const policies = docs
+    .filter((d) => d.doc.kind === 'NetworkPolicy')
+    .map((d) => d.doc as Doc & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; egress?: Rule[]; ingress?: Rule[] } });
   const agents = policies.find((p) => p.spec.podSelector.matchLabels['sluice.dev/agent'] === 'true');
   assert.ok(agents, 'a policy for agent pods');
   assert.ok(agents.spec.policyTypes.includes('Egress'), 'agent egress is restricted');
   const egress = agents.spec.egress ?? [];
   assert.equal(egress.length, 1, 'one egress rule: to the gate');
   const rule = egress[0]!;
-  assert.ok(rule.to && rule.to.length > 0 && rule.to.every((peer) => peer.ipBlock === undefined && matches(peer.podSelector?.matchLabels ?? { none: 'x' }, gateLabels)), 'only to gate pods');
+  assert.ok(
+    rule.to && rule.to.length > 0 && rule.to.every((peer) => peer.ipBlock === undefined && matches(peer.podSelector?.matchLabels ?? { none: 'x' }, gateLabels)),
+    'only to gate pods',
+  );
   assert.deepEqual(rule.ports, [{ port: 8877, protocol: 'TCP' }], 'only the proxy port (no DNS, no admin)');
 
   const gate = policies.find((p) => matches(p.spec.podSelector.matchLabels, gateLabels));
   assert.ok(gate, 'a policy for the gate pods');
   for (const r of gate.spec.ingress ?? []) {
     const fromAgents = (r.from ?? []).some((peer) => peer.podSelector?.matchLabels?.['sluice.dev/agent'] === 'true');
-    if (fromAgents) assert.deepEqual(r.ports?.map((p) => p.port), [8877], 'agents reach only the proxy port');
+    if (fromAgents)
+      assert.deepEqual(
+        r.ports?.map((p) => p.port),
+        [8877],
+        'agents reach only the proxy port',
+      );
   }
 });

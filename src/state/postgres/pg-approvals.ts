@@ -15,7 +15,7 @@ import { ErrorCode, SluiceError } from '../../errors.js';
 import { checkName, checkText } from '../../identity/names.js';
 import { InvalidArgumentError } from '../../identity/errors.js';
 import type { ApprovalDecision, ApprovalEntry, ApprovalStore, GrantScope, NewApproval } from '../approvals.js';
-import { statusAt } from '../approvals.js';
+import { settleApproval, statusAt } from '../approvals.js';
 import { MAX_PENDING } from '../sqlite-approvals.js';
 import type { SharedConnections } from '../shared-backend.js';
 import { PgWatchedLog, type PgWatchedLogOptions } from './pg-watched-log.js';
@@ -149,28 +149,7 @@ export class PgApprovalStore implements ApprovalStore {
   }
 
   settled(id: string, signal: AbortSignal): Promise<ApprovalEntry | null> {
-    return new Promise((resolve) => {
-      const first = this.get(id);
-      if (first === null || first.status !== 'pending' || signal.aborted) return resolve(signal.aborted ? null : first);
-      const done = (e: ApprovalEntry | null): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', onAbort);
-        resolve(e);
-      };
-      const onAbort = (): void => done(null);
-      const unsubscribe = this.onChange((changed) => {
-        const mine = changed.find((c) => c.id === id);
-        if (mine !== undefined && mine.status !== 'pending') done(mine);
-      });
-      const expire = (): void => {
-        const e = this.get(id);
-        if (e !== null && e.status === 'pending') timer = setTimeout(expire, Math.max(1, e.expiresAt - this.#log.now()));
-        else done(e);
-      };
-      let timer = setTimeout(expire, Math.max(1, first.expiresAt - this.#log.now()));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return settleApproval(this, () => this.#log.now(), id, signal);
   }
 
   onChange(listener: (changed: ApprovalEntry[]) => void): () => void {

@@ -12,21 +12,13 @@
 import type { Principal } from '../../identity/principal.js';
 import { checkName, checkText } from '../../identity/names.js';
 import { InvalidArgumentError } from '../../identity/errors.js';
-import { RevocationSnapshot } from '../revocation-snapshot.js';
+import { applyRevocationRows, revocationEntryOf, RevocationSnapshot, type RevocationRow } from '../revocation-snapshot.js';
 import { REVOCATION_KINDS } from '../revocations.js';
-import type { RevocationEntry, RevocationKind, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../revocations.js';
+import type { RevocationEntry, RevocationRequest, RevocationStore, RevocationTarget, RevocationUndo } from '../revocations.js';
 import type { SharedConnections } from '../shared-backend.js';
 import { PgWatchedLog, type PgWatchedLogOptions } from './pg-watched-log.js';
 
-interface Row {
-  id: number;
-  kind: RevocationKind;
-  value: string;
-  tenant: string | null;
-  reason: string | null;
-  revoked_at: number;
-  undoes: number | null;
-}
+type Row = RevocationRow;
 
 const COLUMNS = 'id::float8 AS id, kind, value, tenant, reason, revoked_at::float8 AS revoked_at, undoes::float8 AS undoes';
 
@@ -89,7 +81,7 @@ export class PgRevocationStore implements RevocationStore {
       }
       return { rows: found.rows, last: lastId };
     });
-    return rows.length === 0 ? null : { id: String(last), undone: rows.map(entryOf) };
+    return rows.length === 0 ? null : { id: String(last), undone: rows.map(revocationEntryOf) };
   }
 
   isRevoked(p: Principal): RevocationEntry | null {
@@ -114,20 +106,7 @@ export class PgRevocationStore implements RevocationStore {
   }
 
   #apply(rows: Row[], log: PgWatchedLog<Row, [added: RevocationEntry[]]>): void {
-    const added: RevocationEntry[] = [];
-    for (const row of rows) {
-      if (row.undoes !== null) {
-        this.#snapshot.remove(String(row.undoes));
-        continue;
-      }
-      const entry = entryOf(row);
-      this.#snapshot.add(entry);
-      added.push(entry);
-    }
+    const added = applyRevocationRows(rows, this.#snapshot);
     if (added.length > 0) log.notify(added);
   }
-}
-
-function entryOf(row: Row): RevocationEntry {
-  return Object.freeze({ id: String(row.id), kind: row.kind, value: row.value, tenant: row.tenant, reason: row.reason, revokedAt: row.revoked_at });
 }
