@@ -224,6 +224,22 @@ function Login({ onToken }) {
   </main>`;
 }
 
+/** The two SLOs over the last day (GET /api/v1/slo): safe completion rate and containment time. */
+function Slo() {
+  const slo = useApi('/api/v1/slo');
+  const d = slo.data;
+  if (slo.error) return html`<${Err} error=${slo.error} />`;
+  if (!d) return null;
+  const pct = d.safe_completion_rate === null ? 'no session finished yet' : `${(d.safe_completion_rate * 100).toFixed(1)}%`;
+  const secs = (v) => (v === null ? '-' : `${(v / 1000).toFixed(1)} s`);
+  const c = d.containment;
+  return html`<div class="card row" data-testid="slo">
+    <span class="chip"><b>safe completion</b>${pct} (${d.safe} of ${d.finished} finished sessions; ${d.in_progress} in progress)</span>
+    <span class="chip"><b>containment</b>p50 ${secs(c.p50_ms)}, p95 ${secs(c.p95_ms)}; ${c.contained} contained, ${c.uncontained} not yet</span>
+    <span class="muted">last 24 hours</span>
+  </div>`;
+}
+
 function Live() {
   const [rows, setRows] = useState([]);
   const [error, setError] = useState(null);
@@ -245,6 +261,7 @@ function Live() {
   }, []);
   return html`<main>
     <h1>Live decisions</h1>
+    <${Slo} />
     <div class="row" style="margin-bottom:0.6em">
       <button onClick=${() => setPaused(!paused)}>${paused ? 'Resume' : 'Pause'}</button>
       <span class="muted">${rows.length} shown (newest first, at most 200)</span>

@@ -129,6 +129,8 @@ admin:
     const held = send('wf-deploy', 'POST', '/deploy/web', JSON.stringify({ service: 'web', version: '2.4.1', token: CANARY }));
     const pending = await pendingFor('wf-deploy');
     const page = await signedIn(tok.alice);
+    // The SLO card over the trail (GET /api/v1/slo).
+    assert.match(await page.getByTestId('slo').innerText(), /safe completion[\s\S]*containment/);
     await shot(page, 'live');
     await page.getByTestId('nav-approvals').click();
     await page.getByTestId(`approval-${pending.id}`).click();

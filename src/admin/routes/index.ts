@@ -17,6 +17,7 @@ import { pinsList } from './pins.js';
 import { policyCurrent, policyHistory, policyReplay, policyValidate } from './policy.js';
 import { revocationsCreate, revocationsList } from './revoke.js';
 import { sessionShow, sessionsList } from './sessions.js';
+import { sloShow } from './slo.js';
 import { killSet, killShow, quarantinesAdd, quarantinesLift, quarantinesList } from './stops.js';
 
 const openapi = route({
@@ -38,6 +39,7 @@ export const ROUTES: readonly RouteDef[] = [
   decisionsStream,
   sessionsList,
   sessionShow,
+  sloShow,
   approvalsList,
   approvalsShow,
   approvalsApprove,
