@@ -91,9 +91,13 @@ export class AdminServer {
     let reason = 'admin_ok';
     const counted = { bytesIn: 0 };
     const abort = new AbortController();
+    // A console file served (it holds no data and needs no token) is not an admin call:
+    // no record, so the trail and the live feed are not filled with page loads.
+    let staticFile = false;
     res.once('close', () => {
       abort.abort();
       const status = res.statusCode;
+      if (staticFile) return;
       try {
         host.audit.write(
           adminRecord({
@@ -129,7 +133,10 @@ export class AdminServer {
           res.writeHead(302, { location: CONSOLE_PREFIX }).end();
           return;
         }
+        // Set before serving: the response may close before serveStatic returns.
+        staticFile = true;
         if (await serveStatic(resolve(consoleDir), path, res)) return;
+        staticFile = false;
         throw new AdminError('not_found', `no console file ${path}`);
       }
       const routes = this.#opts.routes ?? ROUTES;

@@ -91,7 +91,8 @@ export function computeSlo(records: readonly AuditRecord[], revocations: readonl
   const now = opts.now.getTime();
   const sessions = new Map<string, SessionFacts>();
   for (const r of records) {
-    if (r.session === null || r.outcome === 'challenge') continue;
+    // Operators' admin calls are not agent sessions.
+    if (r.session === null || r.outcome === 'challenge' || r.protocol === 'admin') continue;
     const key = `${r.tenant ?? ''}\u0000${r.session}`;
     let s = sessions.get(key);
     if (s === undefined) {
