@@ -10,6 +10,7 @@
  * @example
  * const approvals = SqliteApprovalStore.open(dataDir, { onError: (e) => log.warn(e) });
  */
+import { applyApprovalRows, type ApprovalRow } from './approval-rows.js';
 import { randomBytes } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { ErrorCode, SluiceError } from '../errors.js';
@@ -33,16 +34,8 @@ const SCHEMA = [
   'CREATE INDEX approval_log_approval ON approval_log (approval, kind)',
 ];
 
-interface Row {
-  id: number;
-  kind: 'open' | 'decide' | 'use';
-  approval: string;
-  at: number;
-  body: string;
-}
+type Row = ApprovalRow;
 
-/** Settled approvals are remembered this long after they can no longer be used (for `show` and the retry's answer). */
-const KEEP_MS = 3_600_000;
 /** Pending approvals at most: an agent cannot fill the store (and the approvers' list) with requests. */
 export const MAX_PENDING = 1000;
 
@@ -199,51 +192,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   #apply(rows: Row[], log: WatchedLog<Row, [ApprovalEntry[]]>): void {
-    const changed = new Map<string, ApprovalEntry>();
-    for (const r of rows) {
-      const e = r.kind === 'open' ? opened(r) : this.#view.get(r.approval);
-      if (e === undefined) continue; // an approval already forgotten
-      const next = r.kind === 'open' ? e : r.kind === 'use' ? { ...e, usedAt: r.at } : decided(e, r);
-      this.#view.set(next.id, next);
-      changed.set(next.id, next);
-    }
-    this.#forget(log.now());
-    if (changed.size > 0) log.notify([...changed.values()]);
+    const changed = applyApprovalRows(rows, this.#view, log.now());
+    if (changed.length > 0) log.notify(changed);
   }
-
-  /** Bounded memory: approvals that can no longer be decided or used are dropped from the view after KEEP_MS. */
-  #forget(now: number): void {
-    for (const [id, e] of this.#view) {
-      const usable = Math.max(e.expiresAt, e.grantUntil ?? 0);
-      if (now - usable > KEEP_MS) this.#view.delete(id);
-    }
-  }
-}
-
-function opened(r: Row): ApprovalEntry {
-  const b = JSON.parse(r.body) as Pick<ApprovalEntry, 'digest' | 'rule' | 'tenant' | 'session' | 'allowed' | 'diff' | 'expiresAt' | 'decisionId'>;
-  return {
-    id: r.approval,
-    digest: b.digest,
-    rule: b.rule,
-    tenant: b.tenant,
-    session: b.session,
-    allowed: b.allowed,
-    diff: b.diff,
-    decisionId: b.decisionId,
-    createdAt: r.at,
-    expiresAt: b.expiresAt,
-    status: 'pending',
-    decidedBy: null,
-    decidedAt: null,
-    reason: null,
-    scope: 'request',
-    grantUntil: null,
-    usedAt: null,
-  };
-}
-
-function decided(e: ApprovalEntry, r: Row): ApprovalEntry {
-  const b = JSON.parse(r.body) as { approve: boolean; by: string; reason: string | null; scope: GrantScope; grantUntil: number | null };
-  return { ...e, status: b.approve ? 'approved' : 'denied', decidedBy: b.by, decidedAt: r.at, reason: b.reason, scope: b.scope, grantUntil: b.grantUntil };
 }

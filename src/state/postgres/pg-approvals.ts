@@ -10,6 +10,7 @@
  * @example
  * const approvals = await PgApprovalStore.open(conn, { onError: (e) => log.warn(e) });
  */
+import { applyApprovalRows, type ApprovalRow } from '../approval-rows.js';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, SluiceError } from '../../errors.js';
 import { checkName, checkText } from '../../identity/names.js';
@@ -22,17 +23,9 @@ import { PgWatchedLog, type PgWatchedLogOptions } from './pg-watched-log.js';
 
 export type PgApprovalOptions = Omit<PgWatchedLogOptions, 'participant'>;
 
-interface Row {
-  id: number;
-  kind: 'open' | 'decide' | 'use';
-  approval: string;
-  at: number;
-  body: string;
-}
+type Row = ApprovalRow;
 
 const COLUMNS = 'id::float8 AS id, kind, approval, at::float8 AS at, body';
-/** Settled approvals are remembered this long after they can no longer be used. */
-const KEEP_MS = 3_600_000;
 const ONCE = `INSERT INTO approval_log (kind, approval, at, body) VALUES ($1, $2, $3, $4)
   ON CONFLICT (approval, kind) WHERE kind IN ('decide', 'use') DO NOTHING RETURNING id`;
 
@@ -166,44 +159,7 @@ export class PgApprovalStore implements ApprovalStore {
   }
 
   #apply(rows: Row[], log: PgWatchedLog<Row, [ApprovalEntry[]]>): void {
-    const changed = new Map<string, ApprovalEntry>();
-    for (const r of rows) {
-      const e = r.kind === 'open' ? opened(r) : this.#view.get(r.approval);
-      if (e === undefined) continue;
-      const next = r.kind === 'open' ? e : r.kind === 'use' ? { ...e, usedAt: r.at } : decided(e, r);
-      this.#view.set(next.id, next);
-      changed.set(next.id, next);
-    }
-    const now = log.now();
-    for (const [id, e] of this.#view) if (now - Math.max(e.expiresAt, e.grantUntil ?? 0) > KEEP_MS) this.#view.delete(id);
-    if (changed.size > 0) log.notify([...changed.values()]);
+    const changed = applyApprovalRows(rows, this.#view, log.now());
+    if (changed.length > 0) log.notify(changed);
   }
-}
-
-function opened(r: Row): ApprovalEntry {
-  const b = JSON.parse(r.body) as Pick<ApprovalEntry, 'digest' | 'rule' | 'tenant' | 'session' | 'allowed' | 'diff' | 'expiresAt' | 'decisionId'>;
-  return {
-    id: r.approval,
-    digest: b.digest,
-    rule: b.rule,
-    tenant: b.tenant,
-    session: b.session,
-    allowed: b.allowed,
-    diff: b.diff,
-    decisionId: b.decisionId,
-    createdAt: r.at,
-    expiresAt: b.expiresAt,
-    status: 'pending',
-    decidedBy: null,
-    decidedAt: null,
-    reason: null,
-    scope: 'request',
-    grantUntil: null,
-    usedAt: null,
-  };
-}
-
-function decided(e: ApprovalEntry, r: Row): ApprovalEntry {
-  const b = JSON.parse(r.body) as { approve: boolean; by: string; reason: string | null; scope: GrantScope; grantUntil: number | null };
-  return { ...e, status: b.approve ? 'approved' : 'denied', decidedBy: b.by, decidedAt: r.at, reason: b.reason, scope: b.scope, grantUntil: b.grantUntil };
 }
