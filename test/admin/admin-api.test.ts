@@ -19,7 +19,7 @@ import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../he
 import { waitFor } from '../helpers/cli-e2e.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
-import { AdminClient, adminPortOf, operatorToken } from './helpers.js';
+import { AdminClient, adminPortOf, agentSend, operatorToken, proxyAuth as agentAuth } from './helpers.js';
 
 /** A GitHub-token-shaped canary: in the secret store, in an agent's request body and query string. */
 const CANARY = `ghp_${'Ad9Mn3Bv7Cx1Zl5Kj8Hg2Fd4Sa6Qw0Er3Ty'}`;
@@ -85,17 +85,9 @@ admin:
     await up?.close();
   });
 
-  const proxyAuth = (session: string): string => `Basic ${Buffer.from(`sluice:${agent[session]}`).toString('base64')}`;
-  const send = async (session: string, method: string, path: string, body = ''): Promise<{ status: number; body: string }> => {
-    const authority = `api.upstream.test:${up.port}`;
-    const { response } = await rawExchange(
-      gate.port,
-      `${method} http://${authority}${path} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: ${proxyAuth(session)}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      { timeoutMs: 30_000 },
-    );
-    return parseRawResponse(response);
-  };
+  const proxyAuth = (session: string): string => agentAuth(agent[session]!);
+  const send = (session: string, method: string, path: string, body = ''): Promise<{ status: number; body: string }> =>
+    agentSend(gate.port, agent[session]!, `api.upstream.test:${up.port}`, method, path, body, 30_000);
 
   test('/healthz and /readyz answer without a token', async () => {
     const h = await api.call('GET', '/healthz');

@@ -16,9 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { waitFor } from '../helpers/cli-e2e.js';
-import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
-import { AdminClient, adminPortOf, operatorToken } from './helpers.js';
+import { AdminClient, adminPortOf, agentSend, operatorToken, proxyAuth as agentAuth } from './helpers.js';
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.SLUICE_SCREENSHOTS;
@@ -89,17 +88,9 @@ admin:
     await up?.close();
   });
 
-  const proxyAuth = (session: string): string => `Basic ${Buffer.from(`sluice:${agent[session]}`).toString('base64')}`;
-  const send = async (session: string, method: string, path: string, body = ''): Promise<{ status: number; body: string }> => {
-    const authority = `api.upstream.test:${up.port}`;
-    const { response } = await rawExchange(
-      gate.port,
-      `${method} http://${authority}${path} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: ${proxyAuth(session)}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      { timeoutMs: 90_000 },
-    );
-    return parseRawResponse(response);
-  };
+  const proxyAuth = (session: string): string => agentAuth(agent[session]!);
+  const send = (session: string, method: string, path: string, body = ''): Promise<{ status: number; body: string }> =>
+    agentSend(gate.port, agent[session]!, `api.upstream.test:${up.port}`, method, path, body, 90_000);
 
   /** A page signed in with `token`, every request it makes checked to stay on the admin listener. */
   const signedIn = async (token: string): Promise<Page> => {

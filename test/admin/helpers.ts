@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { sluice, type CliGate } from '../helpers/cli.js';
+import { parseRawResponse, rawExchange } from '../helpers/raw.js';
 
 /** The admin address `sluice start` announced. */
 export function adminPortOf(gate: CliGate): number {
@@ -61,4 +62,31 @@ export class AdminClient {
     }
     return { status: res.status, headers: res.headers, text, body };
   }
+}
+
+/** The Proxy-Authorization value for an agent token. */
+export function proxyAuth(token: string): string {
+  return `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`;
+}
+
+/**
+ * One agent request through the gate's proxy port to `authority` (a plain-HTTP
+ * upstream named in the config's `dns.hosts`), JSON body, connection closed after.
+ */
+export async function agentSend(
+  gatePort: number,
+  token: string,
+  authority: string,
+  method: string,
+  path: string,
+  body = '',
+  timeoutMs = 30_000,
+): Promise<{ status: number; body: string }> {
+  const { response } = await rawExchange(
+    gatePort,
+    `${method} http://${authority}${path} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: ${proxyAuth(token)}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    { timeoutMs },
+  );
+  return parseRawResponse(response);
 }
