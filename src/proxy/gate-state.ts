@@ -5,7 +5,7 @@ import { compileConfigPolicy } from '../policy/compile.js';
 import { HostIndex } from '../policy/host-index.js';
 import type { GateState } from './gate-runtime.js';
 import { buildRoutes } from '../net/routes.js';
-import { InjectionScanner } from '../inspect/injection/scanner.js';
+import { injectionScannerFor } from '../inspect/injection/scanner.js';
 import type { SecretResolver } from '../credentials/refs.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { agentResolver, metadataOptIn } from './agent-resolver.js';
@@ -35,7 +35,7 @@ export async function buildState(
   const hosts = new Map(Object.entries(c.dns.hosts));
   const allowMetadata = metadataOptIn(c);
   const policy = compileConfigPolicy(c, loaded.version);
-  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
+  const injection = injectionScannerFor({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const dlp = buildDlp(c.inspect, secrets.resolver, secrets.names());
   return {
     policy,

@@ -7,7 +7,7 @@
  * const scanner = new InjectionScanner();
  * const rs = scanner.responseScanner(res.headers['content-type'], 'response.body');
  */
-export { InjectionScanner } from './scanner.js';
+export { InjectionScanner, injectionScannerFor } from './scanner.js';
 export type { InjectionScannerOptions } from './scanner.js';
 export type { ResponseScanner } from './response-scanner.js';
 export { DEFAULT_MAX_SCAN_BYTES } from './response-scanner.js';

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/sink.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { SecretResolver } from '../../credentials/refs.js';
-import { InjectionScanner } from '../../inspect/injection/scanner.js';
+import { injectionScannerFor } from '../../inspect/injection/scanner.js';
 import { compileConfigPolicy } from '../../policy/compile.js';
 import { buildDlp } from '../../inspect/dlp/dlp-setup.js';
 import { buildMcpEnv } from '../env.js';
@@ -58,7 +58,7 @@ export async function openStdioServices(
   const secrets = new SecretResolver(NO_STORE, { baseDir: loaded.dir });
   const dlp = buildDlp(c.inspect, secrets, []);
   const policy = compileConfigPolicy(c, loaded.version);
-  const injection = new InjectionScanner({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
+  const injection = injectionScannerFor({ maxScanBytes: c.inspect.max_response_scan_bytes, disabled: c.inspect.injection_disabled });
   const env: McpEnv = { ...buildMcpEnv(c, policy, injection, dlp), ...(knownSecrets ? { knownSecrets } : {}) };
   if (c.audit.jsonl === 'stdout')
     warn('audit.jsonl is stdout, which is the MCP channel here: JSON-lines audit records are not written by sluice mcp (audit.db and the log still get them)');
