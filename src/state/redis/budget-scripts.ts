@@ -10,7 +10,10 @@
  * - `use`: hash of the counters in one window (`calls`, `writes`, ..., `cost`), expiring
  *   a while after the window ends (life-long budgets: never);
  * - `raise`: list of the raises given in that window, JSON `{metric, by, to, at}`, same expiry;
- * and last, the set of every account's key (for `sluice budget show`).
+ * then the set of every account's key (for `sluice budget show`), and last the ledger's
+ * marker (`budget:ledger:epoch`): while it is missing (Redis came up empty, and the
+ * ledger in PostgreSQL has not been read back yet: pg-budget-ledger.ts) every script
+ * answers -1 and changes nothing, so no account is counted from zero after a restart.
  *
  * The asks come as one JSON argument: per ask `[pause, expireAt, limits, spend, key]`,
  * where `limits` is `[[metric, limit], ...]` in config order, `spend` is
@@ -57,8 +60,12 @@ local function charge(i, a, now)
     else redis.call('HINCRBY', use, s[1], s[2]) end
   end
   if a[2] > 0 then redis.call('PEXPIREAT', use, a[2]) end
-  redis.call('SADD', KEYS[#KEYS], a[5])
+  redis.call('SADD', KEYS[#KEYS - 1], a[5])
 end
+`;
+
+/** The marker missing: nothing is read or written (the store reads the ledger back and asks again). */
+const MARKER = `if redis.call('EXISTS', KEYS[#KEYS]) == 0 then return -1 end
 `;
 
 /**
@@ -69,7 +76,7 @@ end
  *
  * ARGV: now (epoch ms), write (0/1), llm (0/1), asks (JSON).
  */
-export const TAKE_SCRIPT = `${LIB}
+export const TAKE_SCRIPT = `${LIB}${MARKER}
 local now = tonumber(ARGV[1])
 local write, llm = ARGV[2] == '1', ARGV[3] == '1'
 local asks = cjson.decode(ARGV[4])
@@ -92,7 +99,7 @@ for i, a in ipairs(asks) do
         if a[1] == 1 then
           redis.call('HSETNX', acct, 'started_at', now)
           redis.call('HSET', acct, 'paused_at', now, 'paused_metric', m)
-          redis.call('SADD', KEYS[#KEYS], a[5])
+          redis.call('SADD', KEYS[#KEYS - 1], a[5])
         end
         return {i, m, tostring(limit), tostring(used), a[1]}
       end
@@ -104,7 +111,7 @@ return 0
 `;
 
 /** Charge each ask its spend, checking nothing (a response's bytes, tokens and cost). ARGV: now, asks (JSON). */
-export const CHARGE_SCRIPT = `${LIB}
+export const CHARGE_SCRIPT = `${LIB}${MARKER}
 local now = tonumber(ARGV[1])
 for i, a in ipairs(cjson.decode(ARGV[2])) do charge(i, a, now) end
 return 0
@@ -112,10 +119,10 @@ return 0
 
 /**
  * Record a raise in the account's window and lift its pause. KEYS: acct, raise list,
- * the raise id counter, the account set. ARGV: raise (JSON), expireAt (0: never),
+ * the raise id counter, the account set, the ledger's marker. ARGV: raise (JSON), expireAt (0: never),
  * account key. Returns `{id, unpaused (0/1)}`.
  */
-export const RAISE_SCRIPT = `
+export const RAISE_SCRIPT = `${MARKER}
 local acct, rz, ids, all = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id = redis.call('INCR', ids)
 redis.call('RPUSH', rz, ARGV[1])

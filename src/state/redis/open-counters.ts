@@ -11,6 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { SharedConnections } from '../shared-backend.js';
+import { PgBudgetLedger } from '../postgres/pg-budget-ledger.js';
 import { RedisBudgetStore } from './redis-budgets.js';
 import { RedisRateBuckets } from './redis-rate-buckets.js';
 import { RedisBlastRadius } from './redis-blast-radius.js';
@@ -23,12 +24,23 @@ export interface RedisCounterOptions {
   readonly readyMs?: number;
 }
 
-/** The budget store on `conn`'s Redis; closing it releases the connections. */
+/**
+ * The budget store on `conn`'s Redis, with its ledger in `conn`'s PostgreSQL (copied
+ * every second, read back when Redis comes up empty: pg-budget-ledger.ts); closing it
+ * takes a last copy and releases the connections.
+ */
 export async function openRedisBudgets(conn: SharedConnections, opts: RedisCounterOptions = {}): Promise<RedisBudgetStore> {
   await connected(conn.redis, opts.readyMs ?? 2000);
+  const ledger = new PgBudgetLedger(conn.pool, conn.redis, { ready: () => conn.ready(), ...(opts.onError ? { onError: opts.onError } : {}) });
+  const release = conn.use();
+  ledger.start();
   return new RedisBudgetStore(conn.redis, {
     failOpen: conn.redisDown === 'allow',
-    release: conn.use(),
+    restore: () => ledger.restore(),
+    release: async () => {
+      await ledger.stop();
+      await release();
+    },
     ...(opts.onError ? { onError: opts.onError } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });

@@ -12,11 +12,13 @@
  * at their next request, and `sluice budget raise` (which opens this store from the
  * same config) lifts it for all.
  *
- * Durability: Redis is the authority, nothing is copied to PostgreSQL. Counters
- * survive a Redis restart as far as the Redis server persists (AOF `everysec`: at
- * most a second of charges lost); a Redis run without persistence starts every
- * account afresh after a restart. Windowed counters expire a window after their
- * window ends; life-long ones never.
+ * Durability: Redis is the authority for every check and charge; the ledger in
+ * PostgreSQL (pg-budget-ledger.ts) copies its keys every second and is read back when
+ * Redis comes up without them (a restart without persistence): the scripts refuse to
+ * count while the ledger's marker is missing (-1), this store has the ledger read back
+ * (`restore`) and asks again, so an account is never counted from zero after a Redis
+ * loss; at most the last second of charges before it is lost. Windowed counters
+ * expire a window after their window ends; life-long ones never.
  *
  * Unreachable Redis: every call throws StateUnavailableError (`failOpen` from
  * `state.redis_down`), the request path refuses or allows; charges after a response
@@ -56,16 +58,25 @@ export interface RedisBudgetOptions {
   /** Called once when the store closes (SharedConnections.use()'s release). */
   readonly release?: () => Promise<void>;
   readonly now?: () => number;
+  /**
+   * Bring Redis's budget keys back (from the ledger) and set the marker; called when a
+   * script finds the marker missing. Default: set the marker (no ledger to read).
+   */
+  readonly restore?: () => Promise<void>;
 }
 
 type Reply = number | [number, string, string, string, number];
 interface BudgetCommands {
   sluiceBudgetTake(numKeys: number, ...args: (string | number)[]): Promise<Reply>;
   sluiceBudgetCharge(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  sluiceBudgetRaise(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  sluiceBudgetRaise(numKeys: number, ...args: (string | number)[]): Promise<[number, number] | -1>;
 }
 
 const ALL = 'budget:accounts';
+/** Set once Redis holds the budgets (restored from the ledger, or a new deployment); see budget-scripts.ts. */
+export const LEDGER_MARKER = 'budget:ledger:epoch';
+/** Keys of the ledger's own (marker and locks): never copied. */
+export const LEDGER_KEYS = 'budget:ledger:';
 const RAISE_IDS = 'budget:raise-ids';
 const acctKey = (k: string): string => `budget:acct:${k}`;
 const useKey = (k: string, ws: number): string => `budget:use:${k}:${ws}`;
@@ -82,6 +93,9 @@ export class RedisBudgetStore implements BudgetStore {
   readonly #onError: (err: unknown) => void;
   readonly #release: () => Promise<void>;
   readonly #now: () => number;
+  readonly #restore: () => Promise<void>;
+  /** The restore in progress, shared by the requests that found the marker missing. */
+  #restoring: Promise<void> | null = null;
   /** Charges on their way, awaited by close. */
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -95,6 +109,21 @@ export class RedisBudgetStore implements BudgetStore {
     this.#onError = opts.onError ?? (() => undefined);
     this.#release = opts.release ?? (() => Promise.resolve());
     this.#now = opts.now ?? Date.now;
+    this.#restore = opts.restore ?? (async () => void (await redis.set(LEDGER_MARKER, String(Date.now()), 'NX')));
+  }
+
+  /**
+   * Run a script; when it answers -1 (the ledger's marker is missing) have the ledger
+   * read back, once for every request that found it so, and run it again.
+   */
+  async #withLedger<T>(run: () => Promise<T | -1>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await run();
+      if (r !== -1) return r;
+      if (attempt === 2) throw new StateUnavailableError('budgets', this.#failOpen, new Error('the budget ledger could not be read back into Redis'));
+      this.#restoring ??= this.#restore().finally(() => (this.#restoring = null));
+      await this.#restoring;
+    }
   }
 
   async take(asks: readonly BudgetAsk[], kind: RequestKind, spend: readonly Readonly<Partial<Counts>>[], now = this.#now()): Promise<BudgetRefusal | null> {
@@ -102,7 +131,7 @@ export class RedisBudgetStore implements BudgetStore {
     const { keys, args } = scriptArgs(asks, spend, now);
     let reply: Reply;
     try {
-      reply = await this.#redis.sluiceBudgetTake(keys.length, ...keys, now, kind.write ? 1 : 0, kind.llm ? 1 : 0, args);
+      reply = await this.#withLedger(() => this.#redis.sluiceBudgetTake(keys.length, ...keys, now, kind.write ? 1 : 0, kind.llm ? 1 : 0, args));
     } catch (err) {
       throw this.#unavailable(err);
     }
@@ -127,8 +156,7 @@ export class RedisBudgetStore implements BudgetStore {
       asks.map(() => spend),
       now,
     );
-    const p = this.#redis
-      .sluiceBudgetCharge(keys.length, ...keys, now, args)
+    const p = this.#withLedger(() => this.#redis.sluiceBudgetCharge(keys.length, ...keys, now, args))
       .catch((err: unknown) => this.#onError(this.#unavailable(err)))
       .finally(() => this.#pending.delete(p));
     this.#pending.add(p);
@@ -145,7 +173,9 @@ export class RedisBudgetStore implements BudgetStore {
     const entry = JSON.stringify({ metric: r.metric, by: r.by ?? null, to: r.to ?? null, at });
     let reply: [number, number];
     try {
-      reply = await this.#redis.sluiceBudgetRaise(4, acctKey(k), raiseKey(k, ws), RAISE_IDS, ALL, entry, expireAt(r.windowMs, ws), k);
+      reply = await this.#withLedger(() =>
+        this.#redis.sluiceBudgetRaise(5, acctKey(k), raiseKey(k, ws), RAISE_IDS, ALL, LEDGER_MARKER, entry, expireAt(r.windowMs, ws), k),
+      );
     } catch (err) {
       throw this.#unavailable(err);
     }
@@ -210,7 +240,7 @@ export class RedisBudgetStore implements BudgetStore {
   }
 }
 
-/** The script's KEYS (three per ask, then the account set) and its asks argument (budget-scripts.ts). */
+/** The script's KEYS (three per ask, then the account set and the ledger's marker) and its asks argument (budget-scripts.ts). */
 function scriptArgs(asks: readonly BudgetAsk[], spend: readonly Readonly<Partial<Counts>>[], now: number): { keys: string[]; args: string } {
   const keys: string[] = [];
   const rows = asks.map((ask, i) => {
@@ -220,7 +250,7 @@ function scriptArgs(asks: readonly BudgetAsk[], spend: readonly Readonly<Partial
     const limits = Object.entries(b.limits).map(([m, v]) => [m, v]);
     return [b.pause ? 1 : 0, expireAt(b.windowMs, ws), limits, amounts(spend[i] ?? {}), ask.key];
   });
-  keys.push(ALL);
+  keys.push(ALL, LEDGER_MARKER);
   return { keys, args: JSON.stringify(rows) };
 }
 
