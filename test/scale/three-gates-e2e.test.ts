@@ -5,9 +5,9 @@
  * `state.db`: each replica has its own.
  * (a) `sluice revoke` with replica A's config cuts open CONNECT tunnels on B and C; the
  *     time from the revocation's commit (its NOTIFY, heard by this process) to each
- *     tunnel's socket closing is measured over the trials (30 by default,
- *     SLUICE_SCALE_TRIALS=100 for the issue's figure), p50/p99 printed, never asserted
- *     (timing on a shared machine is for reading); every tunnel must close within 5 s;
+ *     tunnel's socket closing is measured over 100 trials (SLUICE_SCALE_TRIALS), p50/p99
+ *     printed beside the issue's 100 ms target, never asserted (timing on a shared
+ *     machine is for reading); every tunnel must close, within 5 s;
  * (b) `sluice approvals approve` with A's config releases a request held on C;
  * (c) `sluice kill` with A's config: each replica refuses new requests (503 gate_killed)
  *     and cuts its open tunnel; `--off` lifts it everywhere;
@@ -38,7 +38,7 @@ import { defaultTools } from '../helpers/mcp-tools.js';
 import { connectThroughGate } from '../helpers/mcp-http-gate.js';
 import type { TestGate } from '../helpers/gate.js';
 
-const TRIALS = Number(process.env.SLUICE_SCALE_TRIALS ?? 30);
+const TRIALS = Number(process.env.SLUICE_SCALE_TRIALS ?? 100);
 /** The issue's own bound for revocation and kill reaching every replica. */
 // The issue's target, printed beside the measured p99 (tests never assert on timing).
 const P99_TARGET_MS = 100;
@@ -183,17 +183,25 @@ state:
 
   test(`(a) sluice revoke through replica A cuts open tunnels on B and C: commit to close over ${TRIALS} trials`, async () => {
     const samples: number[] = [];
+    // Every tenth trial runs `sluice revoke` itself; the others revoke through the same
+    // store opened in this process from A's config (what the command does, without a
+    // node start per trial, so 100 trials fit in the CI's time).
+    const a = await openRuntime(await loadConfig(configs[0]!), { need: ['revocations'], revocations: { watch: false } });
     for (let i = 0; i < TRIALS; i++) {
       const session = `ses_cut_${i}`;
       const token = await mint(session);
       const onB = await tunnel(gates[1]!, token);
       const onC = await tunnel(gates[2]!, token);
       const started = performance.now();
-      const r = await sluice(['revoke', '--session', session, '--reason', 'drill', '--config', configs[0]!]);
-      assert.equal(r.code, 0, r.stderr);
+      if (i % 10 === 0) {
+        const r = await sluice(['revoke', '--session', session, '--reason', 'drill', '--config', configs[0]!]);
+        assert.equal(r.code, 0, r.stderr);
+      } else {
+        await a.revocations.revoke({ kind: 'session', value: session, tenant: null, reason: 'drill' });
+      }
       const closes = await bounded(Promise.all([onB.closedAt, onC.closedAt]), 5000, `the tunnels of ${session} to close`);
-      const committed = commitSince('revocations', started);
-      assert.ok(committed !== undefined, `no NOTIFY heard for the revocation of ${session}`);
+      // This process's own LISTEN connection may hear the NOTIFY after the replicas acted on theirs.
+      const committed = await waitFor(`the NOTIFY of the revocation of ${session}`, () => commitSince('revocations', started), 5000);
       for (const at of closes) samples.push(Math.max(0, at - committed));
     }
     const p50 = percentile(samples, 50);
@@ -203,6 +211,7 @@ state:
     );
     console.log(`target p99 < ${P99_TARGET_MS} ms: ${p99 < P99_TARGET_MS ? 'met' : 'missed in this run'}`);
     assert.equal(samples.length, 2 * TRIALS, 'every tunnel closed');
+    await a.close();
     // And the revoked identity is refused on every replica.
     const token = await mint('ses_cut_0');
     for (const g of gates) assert.equal((await get(g, token)).error, 'identity_revoked');
@@ -246,8 +255,7 @@ state:
     const k = await sluice(['kill', '--reason', 'drill', '--config', configs[0]!]);
     assert.equal(k.code, 0, k.stderr);
     const closes = await bounded(Promise.all(open.map((t) => t.closedAt)), 5000, 'the tunnels to close');
-    const committed = commitSince('stops', started);
-    assert.ok(committed !== undefined, 'no NOTIFY heard for the kill');
+    const committed = await waitFor('the NOTIFY of the kill', () => commitSince('stops', started), 5000);
     console.log(`kill commit -> tunnels closed on A, B, C: ${closes.map((c) => (c - committed).toFixed(1)).join(', ')} ms`);
     for (const g of gates) assert.deepEqual(await get(g, token), { status: 503, error: 'gate_killed' });
     const off = await sluice(['kill', '--off', '--config', configs[2]!]);
