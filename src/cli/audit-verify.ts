@@ -11,6 +11,8 @@ import { keyIdOf, loadSigningKey, publicKeyFromPem } from '../audit/checkpoint-s
 import { prunePrefix } from '../audit/prune.js';
 import { AUDIT_DB_NAME } from '../audit/sqlite-schema.js';
 import { verifyDatabase, VerifyInputError, verifyJsonl } from '../audit/verify-sources.js';
+import { verifyPostgres } from '../audit/postgres/verify.js';
+import { openPostgres } from '../state/postgres/pool.js';
 import type { VerifyReport } from '../audit/verify.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../usage-error.js';
@@ -78,10 +80,20 @@ export async function runChainCommand(argv: string[]): Promise<number> {
       if (key) keys.set(key.keyId, key.publicKey);
     }
     let report: VerifyReport;
+    const trail = values.file === undefined ? await sharedTrail(cfgFile) : null;
     try {
       if (values.file !== undefined) {
         if (values.from !== undefined || values.to !== undefined) throw new UsageError('--file verifies the whole export; --from/--to are for audit.db');
         report = verifyJsonl(values.file, keys);
+      } else if (trail !== null) {
+        if (values.from !== undefined || values.to !== undefined)
+          throw new UsageError('--from/--to are for audit.db; on the shared trail, export a range (sluice audit query --json) and verify it with --file');
+        const pool = openPostgres({ url: trail.url, namespace: trail.namespace, max: 1, applicationName: 'sluice-audit-verify' });
+        try {
+          report = await verifyPostgres(pool, { keys });
+        } finally {
+          await pool.end().catch(() => undefined);
+        }
       } else {
         if (!existsSync(dbFile)) {
           process.stderr.write(`sluice: no audit database at ${dbFile}\n`);
@@ -97,7 +109,10 @@ export async function runChainCommand(argv: string[]): Promise<number> {
       throw err;
     }
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(describe(report, values.file ?? dbFile, keys.size > 0));
+    else
+      process.stdout.write(
+        describe(report, values.file ?? (trail !== null ? `the shared trail (PostgreSQL, namespace ${trail.namespace})` : dbFile), keys.size > 0),
+      );
     return report.ok ? 0 : 1;
   }
 
@@ -136,4 +151,15 @@ function describe(r: VerifyReport, where: string, signed: boolean): string {
   const b = r.first_break!;
   const place = b.pos >= 0 && b.pos < Number.MAX_SAFE_INTEGER ? ` (${where.endsWith('.jsonl') ? 'line' : 'row'} ${b.pos})` : '';
   return `audit trail BROKEN: ${where}: first break at record ${b.decision_id ?? '-'}${place}, chain ${b.chain_id ?? '-'} seq ${b.seq ?? '-'}: ${b.what}\n  (${counts}; ${sigs})\n`;
+}
+
+/** The shared trail's connection when the config puts the audit in PostgreSQL (`state.backend: postgres`), else null (audit.db). */
+async function sharedTrail(cfgFile: string): Promise<{ url: string; namespace: string } | null> {
+  let state;
+  try {
+    state = (await loadConfig(cfgFile)).config.state;
+  } catch {
+    return null; // an invalid config: audit.db in the data directory, as before
+  }
+  return state.backend === 'postgres' && state.postgres !== undefined ? { url: state.postgres, namespace: state.namespace } : null;
 }

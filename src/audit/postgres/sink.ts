@@ -18,6 +18,7 @@
  * dropped records keeps for the next start to replay.
  */
 import type pg from 'pg';
+import type { Checkpoint } from '../checkpoint-sign.js';
 import type { AuditRecord } from '../fields.js';
 import { errorText, SinkHealth } from '../health.js';
 import type { AuditSink, CountingSink } from '../sink.js';
@@ -52,7 +53,12 @@ export interface PostgresAuditSinkOptions {
 interface Pending {
   readonly values: (string | null)[];
   readonly bytes: number;
+  /** A signed checkpoint of the hash chain instead of a record: inserted after the records queued before it. */
+  readonly checkpoint?: Checkpoint;
 }
+
+const CHECKPOINT_SQL =
+  'INSERT INTO audit_checkpoints (chain_id, seq, hash, time, kind, key_id, sig) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING';
 
 /**
  * @example
@@ -119,6 +125,19 @@ export class PostgresAuditSink extends SinkHealth implements AuditSink, Counting
     }
   }
 
+  /** A signed checkpoint (chain.ts): queued behind the records before it, so it never names a record the trail lacks. */
+  checkpoint(c: Checkpoint): void {
+    try {
+      if (this.closing) return;
+      this.queue.push({ values: [], bytes: 0, checkpoint: c });
+      if (this.busy || this.timer !== null) return;
+      this.timer = setTimeout(() => void this.drain(), this.flushMs);
+      this.timer.unref();
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
   /** Write what is spooled (for up to `closeTimeoutMs`), then end the pool if it is ours. What is left stays in the journal. */
   close(): Promise<void> {
     this.closed ??= this.shutdown();
@@ -156,7 +175,16 @@ export class PostgresAuditSink extends SinkHealth implements AuditSink, Counting
           await migrate(this.opts.pool, this.opts.namespace);
           this.migrated = true;
         }
-        const n = Math.min(this.batchSize, this.pending);
+        const cp = this.queue[this.head]!.checkpoint;
+        if (cp !== undefined) {
+          await this.opts.pool.query(CHECKPOINT_SQL, [cp.chain_id, cp.seq, cp.hash, cp.time, cp.kind, cp.key_id, cp.sig]);
+          this.head++;
+          if (this.failing !== null) this.recovered();
+          continue;
+        }
+        // Records up to the next checkpoint, at most a batch.
+        let n = 0;
+        while (n < this.batchSize && this.head + n < this.queue.length && this.queue[this.head + n]!.checkpoint === undefined) n++;
         const batch = this.queue.slice(this.head, this.head + n);
         await this.opts.pool.query(
           insertSql(n),

@@ -8,6 +8,7 @@
 import { STATE_MIGRATIONS } from './010-state.js';
 import { auditMigration } from './020-audit.js';
 import { budgetLedgerMigration } from './030-budget-ledger.js';
+import { auditCheckpointsMigration } from './040-audit-checkpoints.js';
 
 export interface Migration {
   /** Unique and stable: `NNN-what`, recorded in `sluice_migrations`. */
@@ -16,4 +17,4 @@ export interface Migration {
   readonly up: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS, auditMigration, budgetLedgerMigration];
+export const MIGRATIONS: readonly Migration[] = [...STATE_MIGRATIONS, auditMigration, budgetLedgerMigration, auditCheckpointsMigration];
