@@ -1,7 +1,9 @@
 /**
  * The config versions this gate has loaded (at start and each accepted reload), newest
  * last, bounded by `admin.policy_history`. Kept with their text so the API can show
- * what changed between two versions. In memory: a restarted gate starts its history
+ * what changed between two versions; the text is kept with what may be a secret taken
+ * out (redact-config.ts: URL passwords, secret-named keys, credential headers), so no
+ * route shows one. In memory: a restarted gate starts its history
  * with the version it started with (the audit trail keeps each record's version).
  *
  * @example
@@ -9,6 +11,7 @@
  * history.list(); // [{ version, loaded_at, rules, diff }]
  */
 import { lineDiff } from './line-diff.js';
+import { redactConfigText } from './redact-config.js';
 
 export interface PolicyVersion {
   readonly version: string;
@@ -34,7 +37,7 @@ export class PolicyHistory {
   /** Record a load; a version equal to the current one is not recorded twice. */
   loaded(l: { version: string; file: string; raw: string; config: { rules: readonly unknown[] } }, at = Date.now()): void {
     if (this.#versions.at(-1)?.version === l.version) return;
-    this.#versions.push({ version: l.version, loadedAt: at, file: l.file, rules: l.config.rules.length, text: l.raw });
+    this.#versions.push({ version: l.version, loadedAt: at, file: l.file, rules: l.config.rules.length, text: redactConfigText(l.raw) });
     this.#trim();
   }
 
