@@ -15,6 +15,7 @@
  * regrouped('k=de:ad:be:ef:00:11:22:33:44') // [{ text: 'deadbeef0011223344', map, start: 2, end: 28 }]
  */
 import type { Mapped } from './decode.js';
+import { opaqueHexSpans } from './run-kinds.js';
 
 export interface Regroup extends Mapped {
   /** The raw span the joined text came from. */
@@ -101,7 +102,8 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
     gapStarts(b, s.length, every, every.length, starts);
   } else for (const g of gaps) starts.push(g);
-  return starts.sort((x, y) => x - y);
+  // numbers sorted natively (a comparator call per compare costs more than the probe)
+  return Array.from(Float64Array.from(starts).sort());
 }
 
 /** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
@@ -183,6 +185,23 @@ function hexPair(s: string, i: number): boolean {
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
 export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
   const out: Regroup[] = [];
+  regroupEach(s, starts, (g) => out.push(g));
+  return out;
+}
+
+/**
+ * Joins too short to hold a known secret (`below`: the shortest needle's length) that
+ * are one-case hex of opaque bytes (run-kinds.ts opaqueHexSpans: a UUID's last four
+ * groups) hold nothing a scan could find: they are only measured, never built.
+ */
+export interface OpaqueJoins {
+  below: number;
+  /** Such a join: its length and raw span (its first char's offset, its end). */
+  onOpaque(length: number, first: number, end: number): void;
+}
+
+/** regrouped's sequences to `onJoin`, in text order; with `opaque`, the joins it describes go to its `onOpaque` instead, in the same order. */
+export function regroupEach(s: string, starts: readonly number[] | undefined, onJoin: (g: Regroup) => void, opaque?: OpaqueJoins): void {
   const n = s.length;
   let i = 0;
   let next = 0;
@@ -236,6 +255,12 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     // two lines are enough when they are wrapped lines: the first long, broken at a newline
     const wrapped = tokens === 2 && len >= MIN_TOTAL && allSpace(s, e0, k);
     if ((tokens >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
+      const st = i;
+      i = end;
+      if (opaque !== undefined && total < opaque.below && opaqueHexSpans(s, bodies, bodies.length)) {
+        opaque.onOpaque(total, b0, end);
+        continue;
+      }
       let text = '';
       const map = new Int32Array(total);
       let o = 0;
@@ -245,11 +270,9 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
         text += s.slice(a, b);
         for (let p = a; p < b; p++) map[o++] = p;
       }
-      out.push({ text, map, start: i, end });
-      i = end;
+      onJoin({ text, map, start: st, end });
     } else i = e0;
   }
-  return out;
 }
 
 /** `s[b, b + len)` equals `s[a, a + len)` (the first separator, without a copy of it). */

@@ -1,0 +1,105 @@
+/**
+ * Shortcuts of the body scan tested against the plain code they stand for: a regrouped
+ * join judged opaque from its token spans before it is built (regroupEach with
+ * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
+ * candidate piece's last char first, and quoted-printable decoded stretch by stretch
+ * (decoder-rewrites.test.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
+import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
+import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+
+const rng = (seed: number): (() => number) => {
+  let x = seed;
+  return () => {
+    x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+};
+
+test('opaqueHexSpans: as opaqueHex of the text its spans join into (odd spans, pairs across them)', () => {
+  const rnd = rng(5);
+  let opaque = 0;
+  let other = 0;
+  for (let i = 0; i < 20000; i++) {
+    const alphabet = rnd() < 0.5 ? '0123456789abcdef' : rnd() < 0.5 ? '0123456789ABCDEF2345674' : '0123456789abcdefAg-';
+    let s = '';
+    const len = Math.floor(rnd() * 40);
+    for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    const spans: number[] = [];
+    let joined = '';
+    for (let at = 0; at < s.length; ) {
+      const a = at + Math.floor(rnd() * 2);
+      const b = Math.min(s.length, a + Math.floor(rnd() * 7));
+      if (a >= s.length) break;
+      spans.push(a, b);
+      joined += s.slice(a, b);
+      at = b + Math.floor(rnd() * 2);
+    }
+    const want = opaqueHex(joined);
+    assert.equal(opaqueHexSpans(s, spans, spans.length), want, JSON.stringify([s, spans]));
+    if (want) opaque++;
+    else other++;
+  }
+  assert.ok(opaque > 1000 && other > 1000, `both answers were tested (${opaque}, ${other})`);
+});
+
+test('regroupEach: the joins it leaves unbuilt are exactly the short opaque ones, in text order with the others', () => {
+  const rnd = rng(9);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const hex = (n: number, digits = '0123456789abcdef'): string => Array.from({ length: n }, () => pick([...digits])).join('');
+  const pieces: Array<() => string> = [
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase(),
+    () => Buffer.from('AKIAFAKE0000TEST').toString('hex').replace(/(....)(?!$)/g, '$1-'),
+    () => hex(2 + Math.floor(rnd() * 30)).replace(/(..)(?!$)/g, '$1:'),
+    () => 'QUtJ QUZB S0Uw MDAw ',
+    () => pick([' ', '-', '\n', ',', 'x', '0x', 'the ', 'aB3-']),
+  ];
+  let unbuilt = 0;
+  let built = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    while (s.length < 300 * rnd()) s += pick(pieces)();
+    const below = pick([5, 17, 24, Infinity]);
+    const starts = regroupStarts(s, []);
+    const want = regrouped(s, starts).map((g) => (g.text.length < below && opaqueHex(g.text) ? ['opaque', g.text.length, g.map[0], g.end] : ['join', g.text, g.start, g.end]));
+    const got: unknown[] = [];
+    regroupEach(s, starts, (g) => got.push(['join', g.text, g.start, g.end]), { below, onOpaque: (len, first, end) => got.push(['opaque', len, first, end]) });
+    assert.deepEqual(got, want, JSON.stringify(s));
+    for (const g of want) if (g[0] === 'opaque') unbuilt++;
+    built += want.length;
+  }
+  assert.ok(unbuilt > 1000 && built - unbuilt > 1000, `both kinds of join were tested (${unbuilt} of ${built})`);
+});
+
+test('alnumPieces: the pieces of minPiece+ chars that a char-by-char walk finds, with their hex flags', () => {
+  const rnd = rng(13);
+  const { pair } = new KeywordIndex([], []);
+  let pieces = 0;
+  for (let i = 0; i < 20000; i++) {
+    const alphabet = pick(rnd, ['abcdef0123456789-', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'aZ09-_+/fg', 'abcdef012-_']);
+    const n = Math.floor(rnd() * 120);
+    const buf = Buffer.alloc(((n + 16 + 7) & ~7) + 8);
+    for (let k = 0; k < n; k++) buf[k] = alphabet.charCodeAt(Math.floor(rnd() * alphabet.length));
+    const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    const s = Math.floor(rnd() * Math.min(n, 6));
+    const e = n - Math.floor(rnd() * Math.min(n - s, 6));
+    const minPiece = 1 + Math.floor(rnd() * 20);
+    const every: number[] = [];
+    alnumPieces(buf, words, pair, s, e, 0, every);
+    const want: number[] = [];
+    for (let r = 0; r < every.length; r += 3) if ((every[r + 1] as number) - (every[r] as number) >= minPiece) want.push(...every.slice(r, r + 3));
+    const got: number[] = [];
+    alnumPieces(buf, words, pair, s, e, minPiece, got);
+    assert.deepEqual(got, want, JSON.stringify([buf.subarray(0, n).toString('latin1'), s, e, minPiece]));
+    pieces += want.length / 3;
+  }
+  assert.ok(pieces > 5000, `pieces were found (${pieces})`);
+});
+
+function pick<T>(rnd: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(rnd() * xs.length)] as T;
+}
