@@ -241,7 +241,11 @@ export class DlpEngine {
 
   /** Queue `text`, decoded as `enc` from layer `parent`, within the budget; `toRaw` maps its offsets to the raw text's. */
   private child(text: string, enc: string, parent: Pending, toRaw: ToRaw, walk: Walk): void {
-    if (text.length === 0 || !charge(text.length, toRaw, walk)) return;
+    if (text.length === 0) return;
+    if (!fits(text.length, walk)) {
+      addUnread(walk.unread, 'budget', toRaw(0, text.length));
+      return;
+    }
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
     if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
@@ -266,7 +270,12 @@ export class DlpEngine {
       regroup: (dec & DEC_REGROUP) !== 0,
       groupStarts,
       // charged to the budget as child() charges a join, in the same order, then dropped
-      opaqueJoins: { below: this.index.shortestNeedle, onOpaque: (len: number, s: number, e: number) => charge(len, () => toRaw(s, e), walk) },
+      opaqueJoins: {
+        below: this.index.shortestNeedle,
+        onOpaque: (len: number, s: number, e: number) => {
+          if (!fits(len, walk)) addUnread(unread, 'budget', toRaw(s, e));
+        },
+      },
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;
@@ -298,15 +307,14 @@ export class DlpEngine {
   }
 }
 
-/** Draw a child's `len` decoded chars from the budget; false (and its raw span unread) when they do not fit. */
-function charge(len: number, toRaw: ToRaw, walk: Walk): boolean {
-  const { ctx, unread } = walk;
-  if (len > ctx.budget.left) {
-    ctx.budget.exhausted = true;
-    addUnread(unread, 'budget', toRaw(0, len));
+/** Draw a child's `len` decoded chars from the budget; false (the budget exhausted) when they do not fit. */
+function fits(len: number, walk: Walk): boolean {
+  const budget = walk.ctx.budget;
+  if (len > budget.left) {
+    budget.exhausted = true;
     return false;
   }
-  ctx.budget.left -= len;
+  budget.left -= len;
   return true;
 }
 

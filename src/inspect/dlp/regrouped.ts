@@ -77,6 +77,7 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
+  const split = starts.length;
   // `0x` / `0X` prefixes: their `x` found with indexOf (a native pattern tries every
   // position; '0' is common in JSON, 'x' is not), the next of each kept until passed
   let k = 0;
@@ -97,13 +98,44 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
+  const split2 = starts.length;
   if (gaps === undefined) {
     const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
     const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
     gapStarts(b, s.length, every, every.length, starts);
   } else for (const g of gaps) starts.push(g);
-  // numbers sorted natively (a comparator call per compare costs more than the probe)
-  return Array.from(Float64Array.from(starts).sort());
+  // three lists, each almost always in text order already (runs, prefixes, gaps): merged then
+  if (inOrder(starts, 0, split) && inOrder(starts, split, split2) && inOrder(starts, split2, starts.length)) return merge3(starts, split, split2);
+  return starts.sort((x, y) => x - y);
+}
+
+function inOrder(xs: readonly number[], from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if ((xs[i] as number) < (xs[i - 1] as number)) return false;
+  return true;
+}
+
+/** `a[0, p)`, `a[p, q)` and `a[q, ..)`, each in order, merged into one list in order. */
+function merge3(a: readonly number[], p: number, q: number): number[] {
+  const out = new Array<number>(a.length);
+  let i = 0;
+  let j = p;
+  let k = q;
+  for (let o = 0; o < out.length; o++) {
+    const x = i < p ? (a[i] as number) : Infinity;
+    const y = j < q ? (a[j] as number) : Infinity;
+    const z = k < a.length ? (a[k] as number) : Infinity;
+    if (x <= y && x <= z) {
+      out[o] = x;
+      i++;
+    } else if (y <= z) {
+      out[o] = y;
+      j++;
+    } else {
+      out[o] = z;
+      k++;
+    }
+  }
+  return out;
 }
 
 /** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
