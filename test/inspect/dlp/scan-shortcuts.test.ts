@@ -2,7 +2,8 @@
  * Shortcuts of the body scan tested against the plain code they stand for: a regrouped
  * join judged opaque from its token spans before it is built (regroupEach with
  * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
- * candidate piece's last char first, and quoted-printable decoded stretch by stretch
+ * candidate piece's last char first, digit stretches measured and counted in one
+ * walk, and quoted-printable decoded stretch by stretch
  * (decoder-rewrites.test.ts).
  */
 import { test } from 'node:test';
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
 import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
 import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+import { indexText } from '../../../src/inspect/dlp/text-index.js';
 
 const rng = (seed: number): (() => number) => {
   let x = seed;
@@ -98,6 +100,28 @@ test('alnumPieces: the pieces of minPiece+ chars that a char-by-char walk finds,
     pieces += want.length / 3;
   }
   assert.ok(pieces > 5000, `pieces were found (${pieces})`);
+});
+
+test('digit stretches: each maximal run of digits, spaces and dashes over a whole aligned word, with 8+ digits', () => {
+  const rnd = rng(21);
+  const ki = new KeywordIndex([], []);
+  let stretches = 0;
+  for (let i = 0; i < 5000; i++) {
+    const n = Math.floor(rnd() * 90);
+    let s = '';
+    for (let k = 0; k < n; k++) s += pick(rnd, [...'0123456789', ' ', '-', 'x', '.']);
+    const want: number[] = [];
+    const re = /[0-9 -]+/g;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      const a = m.index;
+      const b = a + m[0].length;
+      const whole = ((a + 3) & ~3) + 4 <= b;
+      if (whole && m[0].replace(/[ -]/g, '').length >= 8) want.push(a, b);
+    }
+    assert.deepEqual(indexText(ki, s, 15, false, false, false).digits, want, JSON.stringify(s));
+    stretches += want.length / 2;
+  }
+  assert.ok(stretches > 1000, `stretches were found (${stretches})`);
 });
 
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
