@@ -250,6 +250,12 @@ export function regroupEach(s: string, starts: readonly number[] | undefined, on
       i++;
       continue;
     }
+    // a UUID's last four groups (the commonest join): known without the general parse
+    if (opaque !== undefined && UUID_JOIN < opaque.below && opaqueUuidTail(s, i)) {
+      opaque.onOpaque(UUID_JOIN, i, i + 19);
+      i += 19;
+      continue;
+    }
     // the first token fixes the prefix, the length and the separator
     const pre = prefixAt(s, i);
     const b0 = i + pre;
@@ -305,6 +311,54 @@ export function regroupEach(s: string, starts: readonly number[] | undefined, on
       onJoin({ text, map, start: st, end });
     } else i = e0;
   }
+}
+
+/** What a UUID's last four groups join into: 16 chars. */
+const UUID_JOIN = 16;
+/** Per byte: 1 a digit, 2 a-f, 4 A-F, else 0. */
+const UUID_CHAR = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  for (let c = 0; c < 6; c++) {
+    t[97 + c] = 2;
+    t[65 + c] = 4;
+  }
+  return t;
+})();
+
+/**
+ * `s` at `i` is `hhhh-hhhh-hhhh-hhhh-hhhhh` (hex digits h): the general parse would
+ * join exactly the four groups of four (the fifth, longer, ends the sequence) into 16
+ * chars, span [i, i + 19). True when that join is one-case hex whose 8 bytes are not
+ * all printable (opaqueHexSpans' answer for it); otherwise the general parse decides.
+ */
+function opaqueUuidTail(s: string, i: number): boolean {
+  if (i + 25 > s.length) return false;
+  let cases = 0;
+  let printable = 0;
+  for (let g = 0; g < 4; g++) {
+    const a = i + 5 * g;
+    if (s.charCodeAt(a + 4) !== 45) return false;
+    for (let k = a; k < a + 4; k += 2) {
+      const hi = s.charCodeAt(k);
+      const lo = s.charCodeAt(k + 1);
+      const f = hi < 256 ? (UUID_CHAR[hi] as number) : 0;
+      const h = lo < 256 ? (UUID_CHAR[lo] as number) : 0;
+      if (f === 0 || h === 0) return false;
+      cases |= f | h;
+      const v = (hexValue(hi) << 4) | hexValue(lo);
+      if (v >= 0x20 && v <= 0x7e) printable++;
+    }
+  }
+  for (let k = i + 20; k < i + 25; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 256 || UUID_CHAR[c] === 0) return false;
+  }
+  return (cases & 6) !== 6 && printable < 8;
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
 }
 
 /** `s[b, b + len)` equals `s[a, a + len)` (the first separator, without a copy of it). */

@@ -52,10 +52,15 @@ test('regroupEach: the joins it leaves unbuilt are exactly the short opaque ones
   const rnd = rng(9);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const hex = (n: number, digits = '0123456789abcdef'): string => Array.from({ length: n }, () => pick([...digits])).join('');
+  const printable = Buffer.from('hunter2x').toString('hex');
   const pieces: Array<() => string> = [
     () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
     () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase(),
     () => Buffer.from('AKIAFAKE0000TEST').toString('hex').replace(/(....)(?!$)/g, '$1-'),
+    // UUID-shaped: the tail's bytes printable, or mixed case, or a short fifth group
+    () => `0c6d${printable.slice(0, 4)}-${printable.slice(4, 8)}-${printable.slice(8, 12)}-${printable.slice(12)}-91f9911dabcd`,
+    () => `${hex(8)}-${hex(4)}-${hex(4, '0123456789aBcD')}-${hex(4)}-${hex(12)}`,
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(Math.floor(rnd() * 7))}`,
     () => hex(2 + Math.floor(rnd() * 30)).replace(/(..)(?!$)/g, '$1:'),
     () => 'QUtJ QUZB S0Uw MDAw ',
     () => pick([' ', '-', '\n', ',', 'x', '0x', 'the ', 'aB3-']),
