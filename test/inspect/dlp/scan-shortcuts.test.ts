@@ -32,7 +32,7 @@ test('opaqueHexSpans: as opaqueHex of the text its spans join into (odd spans, p
     for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
     const spans: number[] = [];
     let joined = '';
-    for (let at = 0; at < s.length; ) {
+    for (let at = 0; at < s.length;) {
       const a = at + Math.floor(rnd() * 2);
       const b = Math.min(s.length, a + Math.floor(rnd() * 7));
       if (a >= s.length) break;
@@ -56,7 +56,10 @@ test('regroupEach: the joins it leaves unbuilt are exactly the short opaque ones
   const pieces: Array<() => string> = [
     () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
     () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase(),
-    () => Buffer.from('AKIAFAKE0000TEST').toString('hex').replace(/(....)(?!$)/g, '$1-'),
+    () =>
+      Buffer.from('AKIAFAKE0000TEST')
+        .toString('hex')
+        .replace(/(....)(?!$)/g, '$1-'),
     // UUID-shaped: the tail's bytes printable, or mixed case, or a short fifth group
     () => `0c6d${printable.slice(0, 4)}-${printable.slice(4, 8)}-${printable.slice(8, 12)}-${printable.slice(12)}-91f9911dabcd`,
     () => `${hex(8)}-${hex(4)}-${hex(4, '0123456789aBcD')}-${hex(4)}-${hex(12)}`,
@@ -72,7 +75,9 @@ test('regroupEach: the joins it leaves unbuilt are exactly the short opaque ones
     while (s.length < 300 * rnd()) s += pick(pieces)();
     const below = pick([5, 17, 24, Infinity]);
     const starts = regroupStarts(s, []);
-    const want = regrouped(s, starts).map((g) => (g.text.length < below && opaqueHex(g.text) ? ['opaque', g.text.length, g.map[0], g.end] : ['join', g.text, g.start, g.end]));
+    const want = regrouped(s, starts).map((g) =>
+      g.text.length < below && opaqueHex(g.text) ? ['opaque', g.text.length, g.map[0], g.end] : ['join', g.text, g.start, g.end],
+    );
     const got: unknown[] = [];
     regroupEach(s, starts, (g) => got.push(['join', g.text, g.start, g.end]), { below, onOpaque: (len, first, end) => got.push(['opaque', len, first, end]) });
     assert.deepEqual(got, want, JSON.stringify(s));
