@@ -3,7 +3,7 @@
  * join judged opaque from its token spans before it is built (regroupEach with
  * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
  * candidate piece's last char first, digit stretches measured and counted in one
- * walk, and quoted-printable decoded stretch by stretch
+ * walk, `0x` prefixes found as such (not from every `x`), and quoted-printable decoded stretch by stretch
  * (decoder-rewrites.test.ts).
  */
 import { test } from 'node:test';
@@ -132,6 +132,45 @@ test('digit stretches: each maximal run of digits, spaces and dashes over a whol
     stretches += want.length / 2;
   }
   assert.ok(stretches > 1000, `stretches were found (${stretches})`);
+});
+
+/** The `0x` / `0X` starts as regroupStarts found them from every `x` and `X` before. */
+function refPrefixStarts(s: string): number[] {
+  const hex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  const sep = (c: number): boolean => ' \t\r\n,:;.|-'.includes(String.fromCharCode(c));
+  const starts: number[] = [];
+  let k = 0;
+  let lower = -2;
+  let upper = -2;
+  for (;;) {
+    if (lower !== -1 && lower <= k) lower = s.indexOf('x', k + 1);
+    if (upper !== -1 && upper <= k) upper = s.indexOf('X', k + 1);
+    const x = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (x < 0) break;
+    const i = x - 1;
+    if (s.charCodeAt(i) !== 48 || !hex(s.charCodeAt(i + 2)) || !hex(s.charCodeAt(i + 3))) {
+      k = i + 1;
+      continue;
+    }
+    starts.push(i);
+    k = i + 4;
+    while (k < s.length && (hex(s.charCodeAt(k)) || sep(s.charCodeAt(k)) || s.charCodeAt(k) === 120)) k++;
+  }
+  return starts;
+}
+
+test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () => {
+  const rnd = rng(33);
+  let found = 0;
+  for (let i = 0; i < 20000; i++) {
+    const n = Math.floor(rnd() * 60);
+    let s = '';
+    for (let k = 0; k < n; k++) s += pick(rnd, [...'00xxXX4aF9g ,-q']);
+    const want = refPrefixStarts(s);
+    assert.deepEqual(regroupStarts(s, [], []), want, JSON.stringify(s));
+    found += want.length;
+  }
+  assert.ok(found > 2000, `prefixes were found (${found})`);
 });
 
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
