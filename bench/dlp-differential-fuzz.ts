@@ -7,7 +7,7 @@
  * printed. For speed work that must not change what is found:
  *
  *   git worktree add --detach /tmp/base main   (then node_modules and build linked in, npx tsc there)
- *   node dist/bench/dlp-differential-fuzz.js /tmp/base/dist [seed] [count]
+ *   node dist/bench/dlp-differential-fuzz.js /tmp/base/dist [seed] [count] [known: all | long | none]
  */
 import { gzipSync, deflateSync } from 'node:zlib';
 import * as ours from '../src/inspect/dlp/index.js';
@@ -15,7 +15,7 @@ import type { Finding } from '../src/inspect/finding.js';
 import { SAMPLES } from '../test/inspect/dlp/pattern-samples.js';
 
 type Dlp = typeof ours;
-const [otherDir, seedArg, countArg] = process.argv.slice(2);
+const [otherDir, seedArg, countArg, knownArg] = process.argv.slice(2);
 if (otherDir === undefined) throw new Error('usage: differential-fuzz.js <other build dist> [seed] [count]');
 const other = (await import(`${otherDir.replace(/\/$/, '')}/src/inspect/dlp/index.js`)) as Dlp;
 
@@ -36,7 +36,10 @@ const knownValues: Array<string | Buffer> = [
   rb(24).toString('base64url'),
   'Sup3rS3cretValue!',
 ];
-const make = (m: Dlp): ours.DlpScanner => new m.DlpScanner({ known: new m.KnownSecrets(knownValues.map((value, i) => ({ name: `k${i}`, value }))) });
+// `long`: only known secrets longer than 16 chars (then short opaque joins, a UUID's, are dropped unbuilt); `none`: no known secrets
+const knownMode = knownArg ?? 'all';
+const knownUsed = knownValues.filter((v) => knownMode === 'all' || (knownMode === 'long' && typeof v === 'string' && v.length > 16));
+const make = (m: Dlp): ours.DlpScanner => new m.DlpScanner({ known: new m.KnownSecrets(knownUsed.map((value, i) => ({ name: `k${i}`, value }))) });
 const a = make(ours);
 const b = make(other);
 const samples = Object.values(SAMPLES)
@@ -76,6 +79,7 @@ const encodings: Array<(s: string) => string> = [
 ];
 const filler: Array<() => string> = [
   () => `{"id":"${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}","sha":"${hex(40)}","n":${Math.floor(rnd() * 1e7)}}\n`,
+  () => `request ${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase() + pick([' ', '\n', '-', 'x', '']),
   () => 'the agent requested a summary of open issues for the repository and the tool returned a list. ',
   () => `integrity sha512-${rb(64).toString('base64')} `,
   () => `data:image/png;base64,${rb(Math.floor(rnd() * 3000)).toString('base64')}\n`,
@@ -121,5 +125,5 @@ for (let i = 0; i < count; i++) {
     if (differences <= 5) console.log('DIFFERENCE', what, i, key(x), key(y), JSON.stringify(s.slice(0, 300)));
   }
 }
-console.log(`seed ${firstSeed}: ${count} texts, ${findings} findings, ${differences} differences`);
+console.log(`seed ${firstSeed} (known secrets: ${knownMode}): ${count} texts, ${findings} findings, ${differences} differences`);
 process.exitCode = differences === 0 ? 0 : 1;

@@ -12,7 +12,8 @@
 import type { Mapped } from './decode.js';
 import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, unescapeBackslashes } from './decode.js';
 import { foldUnicode } from './unicode-fold.js';
-import { regrouped, regroupStarts } from './regrouped.js';
+import type { OpaqueJoins } from './regrouped.js';
+import { regroupEach, regroupStarts } from './regrouped.js';
 import { base64StartsCompressed, decodeBase32, inflateBounded, isBase32Run, quotedPrintable, utf16Spans } from './layer-decoders.js';
 import { classifyRun, percentRuns } from './run-kinds.js';
 import { MIXED_CASE, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_HEX_DASHED, RUN_KIND } from './run-kinds.js';
@@ -35,6 +36,8 @@ export interface ChildOptions {
   regroup?: boolean;
   /** Where the index found equal groups or hex pairs in a row (default: every separator is tested). */
   groupStarts?: readonly number[];
+  /** Joins that can hold nothing: measured, not built (regrouped.ts OpaqueJoins; default: every join is a child). */
+  opaqueJoins?: OpaqueJoins;
   /** Decoded bytes the budget has left (bounds inflating a compressed stream). */
   room?: () => number;
   /** A compressed stream too large for the budget: its raw span. */
@@ -116,7 +119,7 @@ export function forEachDecoded(
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
   if (o.regroup) {
     const starts = regroupStarts(text, runs, o.groupStarts);
-    if (starts.length > 0) for (const g of regrouped(text, starts)) absolute(g, g.end, 'regrouped', onChild);
+    if (starts.length > 0) regroupEach(text, starts, (g) => absolute(g, g.end, 'regrouped', onChild), o.opaqueJoins);
   }
 }
 

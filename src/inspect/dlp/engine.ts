@@ -241,19 +241,17 @@ export class DlpEngine {
 
   /** Queue `text`, decoded as `enc` from layer `parent`, within the budget; `toRaw` maps its offsets to the raw text's. */
   private child(text: string, enc: string, parent: Pending, toRaw: ToRaw, walk: Walk): void {
-    const { ctx, unread } = walk;
     if (text.length === 0) return;
-    if (text.length > ctx.budget.left) {
-      ctx.budget.exhausted = true;
-      addUnread(unread, 'budget', toRaw(0, text.length));
+    if (!fits(text.length, walk)) {
+      addUnread(walk.unread, 'budget', toRaw(0, text.length));
       return;
     }
-    ctx.budget.left -= text.length;
     // Decoded random bytes (digests, compressed data, images) cannot hold a secret we
     // could match; text can. No 8 printable ASCII in a row means no text.
     if (!TEXT_LAYERS.has(enc) && !PRINTABLE_RUN.test(text)) return;
     // A join of hex pairs or groups (a UUID's last four groups: one per UUID) that decodes
     // to opaque bytes and is shorter than any known secret has nothing to find in it.
+    // (regroupEach leaves such joins unbuilt: see opaqueJoins in decodeChildren)
     if (enc === 'regrouped' && text.length < this.index.shortestNeedle && opaqueHex(text)) return;
     walk.queue.push({ text, chain: joinChain(parent.chain, enc), depth: parent.depth + 1, toRaw });
   }
@@ -271,6 +269,13 @@ export class DlpEngine {
       qp: (dec & DEC_QP) !== 0,
       regroup: (dec & DEC_REGROUP) !== 0,
       groupStarts,
+      // charged to the budget as child() charges a join, in the same order, then dropped
+      opaqueJoins: {
+        below: this.index.shortestNeedle,
+        onOpaque: (len: number, s: number, e: number) => {
+          if (!fits(len, walk)) addUnread(unread, 'budget', toRaw(s, e));
+        },
+      },
       room: () => ctx.budget.left,
       onUnread: (s: number, e: number) => {
         ctx.budget.exhausted = true;
@@ -300,6 +305,17 @@ export class DlpEngine {
       },
     );
   }
+}
+
+/** Draw a child's `len` decoded chars from the budget; false (the budget exhausted) when they do not fit. */
+function fits(len: number, walk: Walk): boolean {
+  const budget = walk.ctx.budget;
+  if (len > budget.left) {
+    budget.exhausted = true;
+    return false;
+  }
+  budget.left -= len;
+  return true;
 }
 
 function addUnread(u: Unread, why: keyof Unread, span: [number, number]): void {

@@ -68,40 +68,46 @@ const QP_SOFT = /=\r?\n/;
 /** Quoted-printable: soft breaks (`=\n`, `=\r\n`) removed and `=XX` decoded; undefined without a soft break. */
 export function quotedPrintable(s: string): Mapped | undefined {
   if (!QP_SOFT.test(s)) return undefined;
-  // into a byte array (never longer than the input): a string built char by char costs ~10x more
+  // The stretches between `=` signs are kept as they are: found with indexOf, copied as
+  // slices (a string built char by char costs ~10x more); only the map is per char.
   const n = s.length;
-  const bytes = new Uint8Array(n);
   const map = new Int32Array(n);
+  const parts: string[] = [];
   let o = 0;
   let high = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 61) {
-      const c1 = s.charCodeAt(i + 1);
-      if (c1 === 10) {
-        i += 1;
-        continue;
-      }
-      if (c1 === 13 && s.charCodeAt(i + 2) === 10) {
-        i += 2;
-        continue;
-      }
+  let from = 0;
+  for (let q = s.indexOf('='); q >= 0; q = s.indexOf('=', q)) {
+    for (let i = from; i < q; i++) {
+      high |= s.charCodeAt(i);
+      map[o++] = i;
+    }
+    if (q > from) parts.push(s.slice(from, q));
+    const c1 = s.charCodeAt(q + 1);
+    if (c1 === 10) q += 2;
+    else if (c1 === 13 && s.charCodeAt(q + 2) === 10) q += 3;
+    else {
       const h1 = hexDigit(c1);
-      const h2 = hexDigit(s.charCodeAt(i + 2));
+      const h2 = hexDigit(s.charCodeAt(q + 2));
+      map[o++] = q;
       if (h1 >= 0 && h2 >= 0) {
-        map[o] = i;
-        bytes[o++] = (h1 << 4) | h2;
-        i += 2;
-        continue;
+        parts.push(String.fromCharCode((h1 << 4) | h2));
+        q += 3;
+      } else {
+        // a lone `=` is itself
+        parts.push('=');
+        q += 1;
       }
     }
-    high |= c;
-    map[o] = i;
-    bytes[o++] = c;
+    from = q;
   }
+  for (let i = from; i < n; i++) {
+    high |= s.charCodeAt(i);
+    map[o++] = i;
+  }
+  if (from < n) parts.push(s.slice(from));
   // a byte string (as every layer is) fits latin1; anything else keeps its chars
   if (high > 255) return quotedPrintableChars(s);
-  return { text: Buffer.from(bytes.buffer, 0, o).toString('latin1'), map: map.subarray(0, o) };
+  return { text: parts.join(''), map: map.subarray(0, o) };
 }
 
 /** A hex digit's value, or -1 (also for NaN, past the end). */

@@ -15,6 +15,7 @@
  * regrouped('k=de:ad:be:ef:00:11:22:33:44') // [{ text: 'deadbeef0011223344', map, start: 2, end: 28 }]
  */
 import type { Mapped } from './decode.js';
+import { opaqueHexSpans } from './run-kinds.js';
 
 export interface Regroup extends Mapped {
   /** The raw span the joined text came from. */
@@ -76,18 +77,19 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     while (k < s.length && k - e < MAX_SEP && SEP[s.charCodeAt(k) & 255] === 1 && s.charCodeAt(k) < 256) k++;
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
-  // `0x` / `0X` prefixes: their `x` found with indexOf (a native pattern tries every
-  // position; '0' is common in JSON, 'x' is not), the next of each kept until passed
+  const split = starts.length;
+  // `0x` / `0X` prefixes, found with indexOf (a native pattern tries every position;
+  // '0' is common in JSON, and 'x' in words and base64, '0x' is not); the next of
+  // each kept until passed. Candidates start at k or later.
   let k = 0;
   let lower = -2;
   let upper = -2;
   for (;;) {
-    if (lower !== -1 && lower <= k) lower = s.indexOf('x', k + 1);
-    if (upper !== -1 && upper <= k) upper = s.indexOf('X', k + 1);
-    const x = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
-    if (x < 0) break;
-    const i = x - 1;
-    if (s.charCodeAt(i) !== 48 || !hexPair(s, i + 2)) {
+    if (lower !== -1 && lower < k) lower = s.indexOf('0x', k);
+    if (upper !== -1 && upper < k) upper = s.indexOf('0X', k);
+    const i = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (i < 0) break;
+    if (!hexPair(s, i + 2)) {
       k = i + 1;
       continue;
     }
@@ -96,12 +98,44 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
+  const split2 = starts.length;
   if (gaps === undefined) {
     const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
     const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
     gapStarts(b, s.length, every, every.length, starts);
   } else for (const g of gaps) starts.push(g);
+  // three lists, each almost always in text order already (runs, prefixes, gaps): merged then
+  if (inOrder(starts, 0, split) && inOrder(starts, split, split2) && inOrder(starts, split2, starts.length)) return merge3(starts, split, split2);
   return starts.sort((x, y) => x - y);
+}
+
+function inOrder(xs: readonly number[], from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if ((xs[i] as number) < (xs[i - 1] as number)) return false;
+  return true;
+}
+
+/** `a[0, p)`, `a[p, q)` and `a[q, ..)`, each in order, merged into one list in order. */
+function merge3(a: readonly number[], p: number, q: number): number[] {
+  const out = new Array<number>(a.length);
+  let i = 0;
+  let j = p;
+  let k = q;
+  for (let o = 0; o < out.length; o++) {
+    const x = i < p ? (a[i] as number) : Infinity;
+    const y = j < q ? (a[j] as number) : Infinity;
+    const z = k < a.length ? (a[k] as number) : Infinity;
+    if (x <= y && x <= z) {
+      out[o] = x;
+      i++;
+    } else if (y <= z) {
+      out[o] = y;
+      j++;
+    } else {
+      out[o] = z;
+      k++;
+    }
+  }
+  return out;
 }
 
 /** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
@@ -183,6 +217,23 @@ function hexPair(s: string, i: number): boolean {
 /** Every regrouped sequence in `s` (a byte string) that begins at one of `starts` (sorted; default: anywhere). */
 export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
   const out: Regroup[] = [];
+  regroupEach(s, starts, (g) => out.push(g));
+  return out;
+}
+
+/**
+ * Joins too short to hold a known secret (`below`: the shortest needle's length) that
+ * are one-case hex of opaque bytes (run-kinds.ts opaqueHexSpans: a UUID's last four
+ * groups) hold nothing a scan could find: they are only measured, never built.
+ */
+export interface OpaqueJoins {
+  below: number;
+  /** Such a join: its length and raw span (its first char's offset, its end). */
+  onOpaque(length: number, first: number, end: number): void;
+}
+
+/** regrouped's sequences to `onJoin`, in text order; with `opaque`, the joins it describes go to its `onOpaque` instead, in the same order. */
+export function regroupEach(s: string, starts: readonly number[] | undefined, onJoin: (g: Regroup) => void, opaque?: OpaqueJoins): void {
   const n = s.length;
   let i = 0;
   let next = 0;
@@ -197,6 +248,12 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     const c = s.charCodeAt(i);
     if (c >= 256 || (BODY[c] !== 1 && c !== 92)) {
       i++;
+      continue;
+    }
+    // a UUID's last four groups (the commonest join): known without the general parse
+    if (opaque !== undefined && UUID_JOIN < opaque.below && opaqueUuidTail(s, i)) {
+      opaque.onOpaque(UUID_JOIN, i, i + 19);
+      i += 19;
       continue;
     }
     // the first token fixes the prefix, the length and the separator
@@ -236,6 +293,12 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
     // two lines are enough when they are wrapped lines: the first long, broken at a newline
     const wrapped = tokens === 2 && len >= MIN_TOTAL && allSpace(s, e0, k);
     if ((tokens >= MIN_TOKENS || wrapped) && total >= MIN_TOTAL) {
+      const st = i;
+      i = end;
+      if (opaque !== undefined && total < opaque.below && opaqueHexSpans(s, bodies, bodies.length)) {
+        opaque.onOpaque(total, b0, end);
+        continue;
+      }
       let text = '';
       const map = new Int32Array(total);
       let o = 0;
@@ -245,11 +308,57 @@ export function regrouped(s: string, starts?: readonly number[]): Regroup[] {
         text += s.slice(a, b);
         for (let p = a; p < b; p++) map[o++] = p;
       }
-      out.push({ text, map, start: i, end });
-      i = end;
+      onJoin({ text, map, start: st, end });
     } else i = e0;
   }
-  return out;
+}
+
+/** What a UUID's last four groups join into: 16 chars. */
+const UUID_JOIN = 16;
+/** Per byte: 1 a digit, 2 a-f, 4 A-F, else 0. */
+const UUID_CHAR = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  for (let c = 0; c < 6; c++) {
+    t[97 + c] = 2;
+    t[65 + c] = 4;
+  }
+  return t;
+})();
+
+/**
+ * `s` at `i` is `hhhh-hhhh-hhhh-hhhh-hhhhh` (hex digits h): the general parse would
+ * join exactly the four groups of four (the fifth, longer, ends the sequence) into 16
+ * chars, span [i, i + 19). True when that join is one-case hex whose 8 bytes are not
+ * all printable (opaqueHexSpans' answer for it); otherwise the general parse decides.
+ */
+function opaqueUuidTail(s: string, i: number): boolean {
+  if (i + 25 > s.length) return false;
+  let cases = 0;
+  let printable = 0;
+  for (let g = 0; g < 4; g++) {
+    const a = i + 5 * g;
+    if (s.charCodeAt(a + 4) !== 45) return false;
+    for (let k = a; k < a + 4; k += 2) {
+      const hi = s.charCodeAt(k);
+      const lo = s.charCodeAt(k + 1);
+      const f = hi < 256 ? (UUID_CHAR[hi] as number) : 0;
+      const h = lo < 256 ? (UUID_CHAR[lo] as number) : 0;
+      if (f === 0 || h === 0) return false;
+      cases |= f | h;
+      const v = (hexValue(hi) << 4) | hexValue(lo);
+      if (v >= 0x20 && v <= 0x7e) printable++;
+    }
+  }
+  for (let k = i + 20; k < i + 25; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 256 || UUID_CHAR[c] === 0) return false;
+  }
+  return (cases & 6) !== 6 && printable < 8;
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 32) - 87;
 }
 
 /** `s[b, b + len)` equals `s[a, a + len)` (the first separator, without a copy of it). */

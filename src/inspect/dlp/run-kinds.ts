@@ -166,39 +166,52 @@ function base64PrintableExact(b: Uint8Array, s: number, e: number): boolean {
 }
 
 /**
- * [A-Za-z0-9] pieces of minPiece+ chars in a run that has separators ('+/-_'): whole
- * alnum words (from the pair table) are skipped four chars at a time.
+ * [A-Za-z0-9] pieces of minPiece+ chars in a run that has separators ('+/-_'). A piece
+ * starting at `ps` covers ps + minPiece - 1: that char is looked at first, and the
+ * chars before it only back to the last separator (a UUID's groups, a base64 line's
+ * short stretches are passed over without reading most of their chars); a piece found
+ * is extended four chars at a time over whole alnum words (from the pair table).
  */
 export function alnumPieces(b: Uint8Array, words: Uint32Array, pair: Uint16Array, s: number, e: number, minPiece: number, out: number[]): void {
   if (minPiece < 1) {
     alnumPiecesEvery(b, s, e, minPiece, out);
     return;
   }
+  const ALNUM = C_UPPER | C_LOWER | C_DIGIT;
   let ps = s;
-  let hex = 1;
-  let k = s;
-  while (k < e) {
-    if ((k & 3) === 0 && k + 4 <= e) {
-      const w = (words[k >>> 2] as number) | 0;
-      const x = pair[w & 0xffff] as number;
-      const y = pair[w >>> 16] as number;
-      if ((x & y & P_ALNUM2) !== 0) {
-        if (((x | y) & C_NONHEX) !== 0) hex = 0;
-        k += 4;
-        continue;
-      }
-    }
-    const f = CLS[b[k] as number] as number;
-    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) !== 0) {
-      if ((f & C_NONHEX) !== 0) hex = 0;
-    } else {
-      if (k - ps >= minPiece) out.push(ps, k, hex);
+  // chars [ps, known) are known to be alnum
+  let known = s;
+  while (e - ps >= minPiece) {
+    const t = ps + minPiece;
+    let k = t - 1;
+    while (k >= known && ((CLS[b[k] as number] as number) & ALNUM) !== 0) k--;
+    if (k >= known) {
       ps = k + 1;
-      hex = 1;
+      known = t;
+      continue;
     }
-    k++;
+    let q = t;
+    while (q < e) {
+      if ((q & 3) === 0 && q + 4 <= e) {
+        const w = (words[q >>> 2] as number) | 0;
+        if (((pair[w & 0xffff] as number) & (pair[w >>> 16] as number) & P_ALNUM2) !== 0) {
+          q += 4;
+          continue;
+        }
+      }
+      if (((CLS[b[q] as number] as number) & ALNUM) === 0) break;
+      q++;
+    }
+    out.push(ps, q, hexOnly(b, ps, q) ? 1 : 0);
+    ps = q + 1;
+    known = ps;
   }
-  if (e - ps >= minPiece) out.push(ps, e, hex);
+}
+
+/** No char of b[s, e) is a letter past 'f' (alnum chars given). */
+function hexOnly(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (((CLS[b[k] as number] as number) & C_NONHEX) !== 0) return false;
+  return true;
 }
 
 /** The same, char by char (also reporting empty pieces, as a minPiece of 0 asks). */
@@ -223,19 +236,33 @@ function alnumPiecesEvery(b: Uint8Array, s: number, e: number, minPiece: number,
  * copy), so it yields nothing but what known-secret needles match in it.
  */
 export function opaqueHex(s: string): boolean {
+  return opaqueHexSpans(s, [0, s.length], 2);
+}
+
+/**
+ * opaqueHex of the text the spans `spans[0..count)` (flat [start, end, ...] of `s`)
+ * join into, read in place: a regrouped join is tested before it is built.
+ */
+export function opaqueHexSpans(s: string, spans: ArrayLike<number>, count: number): boolean {
   let cases = 0;
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    const f = c < 256 ? (CLS[c] as number) : C_NONHEX;
-    if ((f & (C_UPPER | C_LOWER | C_DIGIT)) === 0 || (f & C_NONHEX) !== 0) return false;
-    cases |= f & (C_UPPER | C_LOWER);
-  }
-  if (cases === (C_UPPER | C_LOWER)) return false;
   let run = 0;
-  for (let k = 0; k + 1 < s.length; k += 2) {
-    const v = ((HEXV[s.charCodeAt(k)] as number) << 4) | (HEXV[s.charCodeAt(k + 1)] as number);
-    run = v >= 0x20 && v <= 0x7e ? run + 1 : 0;
-    if (run >= PRINTABLE_RUN) return false;
+  // the high nibble of the pair being read (-1: none), across span boundaries
+  let hi = -1;
+  for (let t = 0; t < count; t += 2) {
+    const e = spans[t + 1] as number;
+    for (let k = spans[t] as number; k < e; k++) {
+      const c = s.charCodeAt(k);
+      const f = c < 256 ? (CLS[c] as number) : C_NONHEX;
+      if ((f & (C_UPPER | C_LOWER | C_DIGIT)) === 0 || (f & C_NONHEX) !== 0) return false;
+      cases |= f & (C_UPPER | C_LOWER);
+      if (hi < 0) hi = HEXV[c] as number;
+      else {
+        const v = (hi << 4) | (HEXV[c] as number);
+        hi = -1;
+        run = v >= 0x20 && v <= 0x7e ? run + 1 : 0;
+        if (run >= PRINTABLE_RUN) return false;
+      }
+    }
   }
-  return true;
+  return cases !== (C_UPPER | C_LOWER);
 }

@@ -34,7 +34,6 @@ import {
   bigramsAt,
   CLS,
   C_DASH,
-  C_DIGIT,
   C_NONHEX,
   C_PLUS_SLASH,
   C_RUN,
@@ -212,15 +211,29 @@ function runAt(
   } else alnumPieces(b, words, pair, s, e, minPiece, out.pieces);
 }
 
+/** Per byte: 2 a digit, 1 a space or dash (DIGIT_KEEP, with digits told apart), else 0. */
+const DIGIT_OR_SEP = DIGIT_KEEP.map((k, c) => (k === 0 ? 0 : c >= 48 && c <= 57 ? 2 : 1));
+
 /** The digit/space/dash stretch around word `j` (all such bytes): recorded when it holds DIGITS+ digits. Returns the first word past it. */
 function digitsAt(b: Uint8Array, n: number, j: number, out: number[]): number {
   const p = 4 * j;
+  // digits counted as the stretch is measured (word j is all such bytes)
+  let digits = ((DIGIT_OR_SEP[b[p] as number] as number) >>> 1) + ((DIGIT_OR_SEP[b[p + 1] as number] as number) >>> 1);
+  digits += ((DIGIT_OR_SEP[b[p + 2] as number] as number) >>> 1) + ((DIGIT_OR_SEP[b[p + 3] as number] as number) >>> 1);
   let s = p;
-  while (s > 0 && DIGIT_KEEP[b[s - 1] as number] !== 0) s--;
+  while (s > 0) {
+    const d = DIGIT_OR_SEP[b[s - 1] as number] as number;
+    if (d === 0) break;
+    digits += d >>> 1;
+    s--;
+  }
   let e = p + 4;
-  while (e < n && DIGIT_KEEP[b[e] as number] !== 0) e++;
-  let count = 0;
-  for (let k = s; k < e && count < DIGITS; k++) if (((CLS[b[k] as number] as number) & C_DIGIT) !== 0) count++;
-  if (count >= DIGITS) out.push(s, e);
+  while (e < n) {
+    const d = DIGIT_OR_SEP[b[e] as number] as number;
+    if (d === 0) break;
+    digits += d >>> 1;
+    e++;
+  }
+  if (digits >= DIGITS) out.push(s, e);
   return (e + 3) >>> 2;
 }

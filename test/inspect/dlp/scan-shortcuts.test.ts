@@ -1,0 +1,178 @@
+/**
+ * Shortcuts of the body scan tested against the plain code they stand for: a regrouped
+ * join judged opaque from its token spans before it is built (regroupEach with
+ * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
+ * candidate piece's last char first, digit stretches measured and counted in one
+ * walk, `0x` prefixes found as such (not from every `x`), and quoted-printable decoded stretch by stretch
+ * (decoder-rewrites.test.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
+import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
+import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+import { indexText } from '../../../src/inspect/dlp/text-index.js';
+
+const rng = (seed: number): (() => number) => {
+  let x = seed;
+  return () => {
+    x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+};
+
+test('opaqueHexSpans: as opaqueHex of the text its spans join into (odd spans, pairs across them)', () => {
+  const rnd = rng(5);
+  let opaque = 0;
+  let other = 0;
+  for (let i = 0; i < 20000; i++) {
+    const alphabet = rnd() < 0.5 ? '0123456789abcdef' : rnd() < 0.5 ? '0123456789ABCDEF2345674' : '0123456789abcdefAg-';
+    let s = '';
+    const len = Math.floor(rnd() * 40);
+    for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    const spans: number[] = [];
+    let joined = '';
+    for (let at = 0; at < s.length;) {
+      const a = at + Math.floor(rnd() * 2);
+      const b = Math.min(s.length, a + Math.floor(rnd() * 7));
+      if (a >= s.length) break;
+      spans.push(a, b);
+      joined += s.slice(a, b);
+      at = b + Math.floor(rnd() * 2);
+    }
+    const want = opaqueHex(joined);
+    assert.equal(opaqueHexSpans(s, spans, spans.length), want, JSON.stringify([s, spans]));
+    if (want) opaque++;
+    else other++;
+  }
+  assert.ok(opaque > 1000 && other > 1000, `both answers were tested (${opaque}, ${other})`);
+});
+
+test('regroupEach: the joins it leaves unbuilt are exactly the short opaque ones, in text order with the others', () => {
+  const rnd = rng(9);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const hex = (n: number, digits = '0123456789abcdef'): string => Array.from({ length: n }, () => pick([...digits])).join('');
+  const printable = Buffer.from('hunter2x').toString('hex');
+  const pieces: Array<() => string> = [
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`.toUpperCase(),
+    () =>
+      Buffer.from('AKIAFAKE0000TEST')
+        .toString('hex')
+        .replace(/(....)(?!$)/g, '$1-'),
+    // UUID-shaped: the tail's bytes printable, or mixed case, or a short fifth group
+    () => `0c6d${printable.slice(0, 4)}-${printable.slice(4, 8)}-${printable.slice(8, 12)}-${printable.slice(12)}-91f9911dabcd`,
+    () => `${hex(8)}-${hex(4)}-${hex(4, '0123456789aBcD')}-${hex(4)}-${hex(12)}`,
+    () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(Math.floor(rnd() * 7))}`,
+    () => hex(2 + Math.floor(rnd() * 30)).replace(/(..)(?!$)/g, '$1:'),
+    () => 'QUtJ QUZB S0Uw MDAw ',
+    () => pick([' ', '-', '\n', ',', 'x', '0x', 'the ', 'aB3-']),
+  ];
+  let unbuilt = 0;
+  let built = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    while (s.length < 300 * rnd()) s += pick(pieces)();
+    const below = pick([5, 17, 24, Infinity]);
+    const starts = regroupStarts(s, []);
+    const want = regrouped(s, starts).map((g) =>
+      g.text.length < below && opaqueHex(g.text) ? ['opaque', g.text.length, g.map[0], g.end] : ['join', g.text, g.start, g.end],
+    );
+    const got: unknown[] = [];
+    regroupEach(s, starts, (g) => got.push(['join', g.text, g.start, g.end]), { below, onOpaque: (len, first, end) => got.push(['opaque', len, first, end]) });
+    assert.deepEqual(got, want, JSON.stringify(s));
+    for (const g of want) if (g[0] === 'opaque') unbuilt++;
+    built += want.length;
+  }
+  assert.ok(unbuilt > 1000 && built - unbuilt > 1000, `both kinds of join were tested (${unbuilt} of ${built})`);
+});
+
+test('alnumPieces: the pieces of minPiece+ chars that a char-by-char walk finds, with their hex flags', () => {
+  const rnd = rng(13);
+  const { pair } = new KeywordIndex([], []);
+  let pieces = 0;
+  for (let i = 0; i < 20000; i++) {
+    const alphabet = pick(rnd, ['abcdef0123456789-', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'aZ09-_+/fg', 'abcdef012-_']);
+    const n = Math.floor(rnd() * 120);
+    const buf = Buffer.alloc(((n + 16 + 7) & ~7) + 8);
+    for (let k = 0; k < n; k++) buf[k] = alphabet.charCodeAt(Math.floor(rnd() * alphabet.length));
+    const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    const s = Math.floor(rnd() * Math.min(n, 6));
+    const e = n - Math.floor(rnd() * Math.min(n - s, 6));
+    const minPiece = 1 + Math.floor(rnd() * 20);
+    const every: number[] = [];
+    alnumPieces(buf, words, pair, s, e, 0, every);
+    const want: number[] = [];
+    for (let r = 0; r < every.length; r += 3) if ((every[r + 1] as number) - (every[r] as number) >= minPiece) want.push(...every.slice(r, r + 3));
+    const got: number[] = [];
+    alnumPieces(buf, words, pair, s, e, minPiece, got);
+    assert.deepEqual(got, want, JSON.stringify([buf.subarray(0, n).toString('latin1'), s, e, minPiece]));
+    pieces += want.length / 3;
+  }
+  assert.ok(pieces > 5000, `pieces were found (${pieces})`);
+});
+
+test('digit stretches: each maximal run of digits, spaces and dashes over a whole aligned word, with 8+ digits', () => {
+  const rnd = rng(21);
+  const ki = new KeywordIndex([], []);
+  let stretches = 0;
+  for (let i = 0; i < 5000; i++) {
+    const n = Math.floor(rnd() * 90);
+    let s = '';
+    for (let k = 0; k < n; k++) s += pick(rnd, [...'0123456789', ' ', '-', 'x', '.']);
+    const want: number[] = [];
+    const re = /[0-9 -]+/g;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      const a = m.index;
+      const b = a + m[0].length;
+      const whole = ((a + 3) & ~3) + 4 <= b;
+      if (whole && m[0].replace(/[ -]/g, '').length >= 8) want.push(a, b);
+    }
+    assert.deepEqual(indexText(ki, s, 15, false, false, false).digits, want, JSON.stringify(s));
+    stretches += want.length / 2;
+  }
+  assert.ok(stretches > 1000, `stretches were found (${stretches})`);
+});
+
+/** The `0x` / `0X` starts as regroupStarts found them from every `x` and `X` before. */
+function refPrefixStarts(s: string): number[] {
+  const hex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  const sep = (c: number): boolean => ' \t\r\n,:;.|-'.includes(String.fromCharCode(c));
+  const starts: number[] = [];
+  let k = 0;
+  let lower = -2;
+  let upper = -2;
+  for (;;) {
+    if (lower !== -1 && lower <= k) lower = s.indexOf('x', k + 1);
+    if (upper !== -1 && upper <= k) upper = s.indexOf('X', k + 1);
+    const x = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (x < 0) break;
+    const i = x - 1;
+    if (s.charCodeAt(i) !== 48 || !hex(s.charCodeAt(i + 2)) || !hex(s.charCodeAt(i + 3))) {
+      k = i + 1;
+      continue;
+    }
+    starts.push(i);
+    k = i + 4;
+    while (k < s.length && (hex(s.charCodeAt(k)) || sep(s.charCodeAt(k)) || s.charCodeAt(k) === 120)) k++;
+  }
+  return starts;
+}
+
+test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () => {
+  const rnd = rng(33);
+  let found = 0;
+  for (let i = 0; i < 20000; i++) {
+    const n = Math.floor(rnd() * 60);
+    let s = '';
+    for (let k = 0; k < n; k++) s += pick(rnd, [...'00xxXX4aF9g ,-q']);
+    const want = refPrefixStarts(s);
+    assert.deepEqual(regroupStarts(s, [], []), want, JSON.stringify(s));
+    found += want.length;
+  }
+  assert.ok(found > 2000, `prefixes were found (${found})`);
+});
+
+function pick<T>(rnd: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(rnd() * xs.length)] as T;
+}
