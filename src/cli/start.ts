@@ -136,7 +136,11 @@ function announce(loaded: Awaited<ReturnType<typeof loadConfig>>, url: string, a
   );
 }
 
-async function warn(loaded: Awaited<ReturnType<typeof loadConfig>>, where: { host: string; port: number }, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function warn(
+  loaded: Awaited<ReturnType<typeof loadConfig>>,
+  where: { host: string; port: number },
+  logger: ReturnType<typeof createLogger>,
+): Promise<void> {
   for (const w of await startWarnings(loaded, where)) {
     process.stderr.write(`sluice: warning: ${w}\n`);
     logger.warn({ config: loaded.file }, w);

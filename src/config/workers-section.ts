@@ -61,7 +61,10 @@ export function workersProblems(config: Shape): WorkersProblem[] {
       ? config.rules.filter((r: unknown) => typeof r === 'object' && r !== null && (r as { rate_limit?: unknown }).rate_limit !== undefined)
       : [];
     if (limited.length > 0) {
-      const ids = limited.slice(0, 3).map((r) => String((r as { id?: unknown }).id ?? '?'));
+      const ids = limited.slice(0, 3).map((r) => {
+        const id = (r as { id?: unknown }).id;
+        return typeof id === 'string' ? id : '?';
+      });
       counted.push(`the rate_limit of rule${limited.length > 1 ? 's' : ''} ${ids.join(', ')}${limited.length > 3 ? ', ...' : ''}`);
     }
   }

@@ -19,8 +19,7 @@ import { RunAliases } from '../identity/run-aliases.js';
 
 /** An alias bound to a principal, or dropped for a session. */
 export type AliasMessage =
-  | { type: 'sluice:alias'; op: 'bind'; alias: string; principal: Principal }
-  | { type: 'sluice:alias'; op: 'drop'; alias: string; session: string };
+  { type: 'sluice:alias'; op: 'bind'; alias: string; principal: Principal } | { type: 'sluice:alias'; op: 'drop'; alias: string; session: string };
 
 /** Entries expired longer than this are not handed to a new worker (as run-aliases.ts forgets them). */
 const KEEP_EXPIRED_MS = 10 * 60_000;
@@ -65,10 +64,14 @@ export class SharedRunAliases extends RunAliases {
 /** The primary's copy: every live alias, for a worker that starts later. */
 export class AliasLedger {
   readonly #byAlias = new Map<string, Principal>();
+  #swept = 0;
 
   note(m: AliasMessage, now = Date.now()): void {
     if (m.op === 'bind') this.#byAlias.set(m.alias, m.principal);
     else if (this.#byAlias.get(m.alias)?.session === m.session) this.#byAlias.delete(m.alias);
+    // At most once a minute: a renewal every few seconds per run must not walk the table each time.
+    if (now - this.#swept < 60_000) return;
+    this.#swept = now;
     for (const [a, p] of this.#byAlias) if (p.expiresAt + KEEP_EXPIRED_MS < now) this.#byAlias.delete(a);
   }
 

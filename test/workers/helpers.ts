@@ -23,15 +23,18 @@ export function recordOf(a: Answer, r: { path?: string | null; decision_id: stri
  */
 export function fresh(port: number, auth: string, url: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', path: url, agent: false, headers: { 'proxy-authorization': auth, connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        const id = res.headers['x-sluice-decision'];
-        resolve({ status: res.statusCode ?? 0, body, path: new URL(url).pathname, decision: typeof id === 'string' ? id : undefined });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: 'GET', path: url, agent: false, headers: { 'proxy-authorization': auth, connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          const id = res.headers['x-sluice-decision'];
+          resolve({ status: res.statusCode ?? 0, body, path: new URL(url).pathname, decision: typeof id === 'string' ? id : undefined });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

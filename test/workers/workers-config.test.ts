@@ -14,7 +14,11 @@ const BUDGET = `budgets:\n  calls: { per: session, calls: 10 }\n`;
 
 describe('workers: refused where the embedded state cannot be shared', () => {
   const cases: { name: string; yaml: string; says: RegExp }[] = [
-    { name: 'budgets', yaml: `${loopbackUpstream('up')}${BUDGET}workers: 2\n`, says: /workers: 2 needs state\.backend: postgres \(with redis\) for budgets \(calls\)/ },
+    {
+      name: 'budgets',
+      yaml: `${loopbackUpstream('up')}${BUDGET}workers: 2\n`,
+      says: /workers: 2 needs state\.backend: postgres \(with redis\) for budgets \(calls\)/,
+    },
     {
       name: "a rule's rate_limit",
       yaml: `${loopbackUpstream('up', '    rate_limit: { requests: 5, per: 1m }\n')}workers: 3\n`,
@@ -25,7 +29,11 @@ describe('workers: refused where the embedded state cannot be shared', () => {
       yaml: `${loopbackUpstream('up')}rate_limits:\n  per_identity: { requests: 5, per: 1m }\nworkers: 2\n`,
       says: /for rate_limits\.per_identity: with the embedded state\.db each worker counts these in its own memory/,
     },
-    { name: 'audit.jsonl: stdout', yaml: `${loopbackUpstream('up')}audit:\n  jsonl: stdout\nworkers: 2\n`, says: /audit\.jsonl: stdout cannot be shared by workers: 2/ },
+    {
+      name: 'audit.jsonl: stdout',
+      yaml: `${loopbackUpstream('up')}audit:\n  jsonl: stdout\nworkers: 2\n`,
+      says: /audit\.jsonl: stdout cannot be shared by workers: 2/,
+    },
     { name: 'workers: 0', yaml: `${loopbackUpstream('up')}workers: 0\n`, says: /workers.*expected a whole number from 1 to 256 \(processes\); got 0/ },
   ];
   for (const c of cases) {

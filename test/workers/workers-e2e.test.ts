@@ -39,13 +39,20 @@ describe('workers: 2 under sluice start', () => {
     const answers: Answer[] = [];
     const chains = new Set<string>();
     for (let round = 0; round < 40 && chains.size < 2; round++) {
-      const batch = await Promise.all(Array.from({ length: 10 }, (_, i) => fresh(gate.port, auth, `http://api.upstream.test:${up.port}/${label}-${round}-${i}`)));
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => fresh(gate.port, auth, `http://api.upstream.test:${up.port}/${label}-${round}-${i}`)),
+      );
       answers.push(...batch);
-      const records = await waitFor('the batch in audit.db', async () => {
-        const all = await auditQuery(d.configFile, ['--limit', '100000']);
-        const rs = batch.map((a) => all.find((r) => recordOf(a, r)));
-        return rs.every((r) => r !== undefined) ? rs : undefined;
-      }, 30_000, 100);
+      const records = await waitFor(
+        'the batch in audit.db',
+        async () => {
+          const all = await auditQuery(d.configFile, ['--limit', '100000']);
+          const rs = batch.map((a) => all.find((r) => recordOf(a, r)));
+          return rs.every((r) => r !== undefined) ? rs : undefined;
+        },
+        30_000,
+        100,
+      );
       for (const r of records) if (r?.chain_id) chains.add(r.chain_id);
     }
     return { answers, chains };
@@ -72,7 +79,11 @@ describe('workers: 2 under sluice start', () => {
       const script = urls.map((u) => `curl -s -o /dev/null -w '%{http_code}\\n' ${u}`).join('; ');
       const r = await sluice(['run', '--config', d.configFile, '--gate', gate.address, '--agent', 'runner', '--', 'sh', '-c', script], { timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.stdout.trim().split('\n'), urls.map(() => '200'), 'every request with the alias was let through');
+      assert.deepEqual(
+        r.stdout.trim().split('\n'),
+        urls.map(() => '200'),
+        'every request with the alias was let through',
+      );
       const records = await waitFor(
         'the run records',
         async () => {
