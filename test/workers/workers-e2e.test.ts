@@ -149,4 +149,20 @@ describe('workers: 2 under sluice start', () => {
     const replayed = gate.logLines().filter((l) => String(l.msg).startsWith('audit journal replayed'));
     assert.deepEqual(gone, [], `${gone.length} of ${want.size} answered requests have no audit record; replays: ${JSON.stringify(replayed)}`);
   });
+
+  test('SIGTERM to the primary stops every worker, and it exits 0', async () => {
+    const pids = [...workerPids(gate).keys()];
+    const { code } = await gate.stop('SIGTERM', 60_000);
+    assert.equal(code, 0, gate.stderr());
+    const alive = pids.filter((p) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(alive, [], 'a worker outlived the primary');
+    assert.match(gate.stderr(), /stopping: telling every worker/);
+  });
 });
