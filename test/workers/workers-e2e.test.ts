@@ -150,6 +150,16 @@ describe('workers: 2 under sluice start', () => {
     assert.deepEqual(gone, [], `${gone.length} of ${want.size} answered requests have no audit record; replays: ${JSON.stringify(replayed)}`);
   });
 
+  test('SIGHUP to the primary reaches every worker (each answers for its reload)', async () => {
+    const from = gate.stderr().length;
+    const live = [...workerPids(gate).keys()].filter((p) => p !== gate.child.pid);
+    gate.child.kill('SIGHUP');
+    const said = (): number => gate.stderr().slice(from).split('config unchanged (SIGHUP)').length - 1;
+    await waitFor('both workers to answer the SIGHUP', () => (said() >= 2 ? true : undefined), 30_000, 100);
+    assert.equal(said(), 2, `${live.length} live worker pids seen; each answers once`);
+    assert.equal(gate.child.exitCode, null, 'the primary survived its SIGHUP');
+  });
+
   test('SIGTERM to the primary stops every worker, and it exits 0', async () => {
     const pids = [...workerPids(gate).keys()];
     const { code } = await gate.stop('SIGTERM', 60_000);
