@@ -67,6 +67,18 @@ export function compareWithSluice(paths: readonly string[]): void {
 export const sluiceBeforeClis = (): readonly string[] => BEFORE;
 /** The label the `--sluice-before` build number `n` (0-based) runs under. */
 export const beforeLabel = (label: string, n = 0): string => `before${n === 0 ? '' : ` ${n + 1}`}: ${label}`;
+let WORKERS: readonly number[] = [];
+/**
+ * Also run this build with `workers: N` (`--sluice-workers N[,M]`) as extra contenders,
+ * named `Sluice workers: N`, in the same alternation as `Sluice` (one process): the
+ * scaling of one build measured in one run. The CPU column counts the whole process
+ * tree (the primary and every worker).
+ */
+export function compareWithWorkers(counts: readonly number[]): void {
+  WORKERS = counts;
+}
+/** The `--sluice-workers` counts, in the order given. */
+export const sluiceWorkerCounts = (): readonly number[] => WORKERS;
 let PROFILE_DIR: string | undefined;
 /** Start Sluice with `node --cpu-prof`, profiles written to `dir` when it stops. */
 export function profileSluiceInto(dir: string): void {
@@ -289,7 +301,7 @@ const beforeHome = (home: string, n: number): string => `${home}-before${n === 0
  * Sluice, through its CLI, with policy (one allow rule), inspection (defaults) and audit
  * (SQLite, default) on; `before` numbers a `--sluice-before` build (0-based) to run instead.
  */
-export async function sluice(ctx: StartContext, mode: Mode & { label?: string; before?: number }): Promise<Contender> {
+export async function sluice(ctx: StartContext, mode: Mode & { label?: string; before?: number; workers?: number }): Promise<Contender> {
   const before = mode.before !== undefined;
   const cli = before ? BEFORE[mode.before!] : SLUICE;
   const name = before ? beforeLabel(mode.label ?? 'Sluice', mode.before) : (mode.label ?? 'Sluice');
@@ -304,7 +316,7 @@ network:
   allow_private: [127.0.0.1/32]
 tls:
   upstream_ca: ${ctx.upstreamCa}${mode.intercept ? '' : '\n  passthrough: [127.0.0.1]'}
-${mode.longIdle ? 'timeouts:\n  idle: 1h\n' : ''}log:
+${mode.longIdle ? 'timeouts:\n  idle: 1h\n' : ''}${mode.workers === undefined ? '' : `workers: ${mode.workers}\n`}log:
   level: warn
 rules:
   - id: bench-upstream
@@ -316,7 +328,7 @@ rules:
     const child = ctx.kids.spawn('node', [...prof, cli, 'start', '--config', conf, '--listen', '127.0.0.1:0']);
     const url = new URL((await firstLine(child, /^sluice listening on (http:\/\/\S+)$/, 30_000))[1]!);
     const auth = `Basic ${Buffer.from(`sluice:${ctx.sluice.token}`).toString('base64')}`;
-    const note = `${before ? `${cli}; ` : ''}audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
+    const note = `${before ? `${cli}; ` : ''}${mode.workers === undefined ? '' : `${mode.workers} worker processes; `}audit record per request (SQLite)${mode.inject ? ', credential injected' : ''}${mode.intercept ? '' : ', tls.passthrough'}`;
     return { name, pid: child.pid!, proxy: { port: Number(url.port), auth }, ca, note };
   });
 }

@@ -4,7 +4,7 @@
  *   npm run bench -- [plain] [mitm] [tunnel] [handshake] [idle] | all  [--rounds 3] [--duration 10s]
  *                    [--connections 64] [--tunnels 10000] [--out bench/out] [--no-install]
  *                    [--sluice path/to/dist/src/cli/main.js] [--sluice-prof DIR]
- *                    [--sluice-before path/to/other/dist/src/cli/main.js[,another]] [--only direct,squid]
+ *                    [--sluice-before path/to/other/dist/src/cli/main.js[,another]] [--sluice-workers N[,M]] [--only direct,squid]
  *
  * --sluice-prof starts Sluice under `node --cpu-prof`; summarise a profile with
  * `node dist/bench/compare/cpuprofile-top.js DIR/*.cpuprofile`. --sluice-before adds other
@@ -23,7 +23,7 @@ import { cpus, release, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Children } from '../children.js';
-import { compareWithSluice, profileSluiceInto, sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
+import { compareWithSluice, compareWithWorkers, profileSluiceInto, sluiceCli, sluiceHome, useSluiceCli, type StartContext } from './contenders.js';
 import { idle } from './idle.js';
 import { measure } from './measure.js';
 import { plotSvg } from './plot.js';
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       sluice: { type: 'string' },
       'sluice-prof': { type: 'string' },
       'sluice-before': { type: 'string' },
+      'sluice-workers': { type: 'string' },
       only: { type: 'string', default: '' },
     },
   });
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   };
   if (values.sluice !== undefined) useSluiceCli(resolve(values.sluice));
   if (values['sluice-before'] !== undefined) compareWithSluice(values['sluice-before'].split(',').map((p) => resolve(p.trim())));
+  if (values['sluice-workers'] !== undefined) compareWithWorkers(values['sluice-workers'].split(',').map((n) => Number(n.trim())));
   if (values['sluice-prof'] !== undefined) {
     await mkdir(values['sluice-prof'], { recursive: true });
     profileSluiceInto(resolve(values['sluice-prof']));

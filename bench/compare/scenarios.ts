@@ -12,6 +12,7 @@ import {
   proxyChain,
   SECRET_VALUE,
   sluice,
+  sluiceWorkerCounts,
   sluiceBeforeClis,
   squid,
   tinyproxy,
@@ -62,6 +63,7 @@ export interface Starter {
 function sluices(ctx: StartContext, mode: Mode): Starter[] {
   const out: Starter[] = [{ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice' }) }];
   sluiceBeforeClis().forEach((_, n) => out.push({ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: 'Sluice', before: n }) }));
+  for (const n of sluiceWorkerCounts()) out.push({ name: 'Sluice', start: () => sluice(ctx, { ...mode, label: `Sluice workers: ${n}`, workers: n }) });
   return out;
 }
 

@@ -9,7 +9,7 @@ import type { Config } from './schema.js';
  * Everything else (rules, routes, dns, network, identity, inspect, mcp, a2a,
  * tls.passthrough, control.mint, log.level) is swapped in by the reload.
  */
-const AT_START = ['listen', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir', 'control', 'state', 'broker', 'telemetry'] as const;
+const AT_START = ['listen', 'workers', 'timeouts', 'limits', 'tls', 'log', 'audit', 'data_dir', 'control', 'state', 'broker', 'telemetry'] as const;
 
 /** Keys under an AT_START section that a reload does apply. */
 const LIVE = new Set(['tls.passthrough', 'control.mint', 'log.level']);

@@ -24,6 +24,7 @@ import { stateSchema } from './state-section.js';
 import { telemetrySchema } from './telemetry-section.js';
 import { approvalsSchema, blastRadiusSchema } from './approvals-section.js';
 import { adminSchema } from './admin-section.js';
+import { workersField, workersProblems } from './workers-section.js';
 import { cidrField, durationField, emptyAsAbsent, hostNameKey, hostPatternField, intInRange, ipLiteralField, listenField, strictSection } from './fields.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -78,6 +79,8 @@ export const configSchema = strictSection({
       i.input === undefined ? "missing: the file must say 'version: 1'" : `expected 1, the only config version so far; got ${describeValue(i.input)}`,
   }),
   listen: listenField.prefault('127.0.0.1:8877'),
+  /** Processes serving the proxy listener (workers-section.ts); 1: this process alone. */
+  workers: workersField,
   // The loader resolves this against the config file's folder, so '.' means that folder.
   data_dir: z.string().min(1, { error: 'expected a folder path; got an empty string' }).default('.'),
   dns: emptyAsAbsent(dnsSchema.prefault({})),
@@ -109,6 +112,7 @@ export const configSchema = strictSection({
     // A rule naming a route that does not exist would fail every request it allows: refuse the file.
     const raw = config as { rules?: unknown; routes?: unknown; mcp?: unknown; budgets?: unknown };
     for (const p of unknownBudgetRules(raw.budgets, raw.rules)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const p of workersProblems(config)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     if (!Array.isArray(raw.rules)) return;
     const routes = typeof raw.routes === 'object' && raw.routes !== null ? raw.routes : {};
     const mcpServers = (raw.mcp as { servers?: unknown } | null | undefined)?.servers;

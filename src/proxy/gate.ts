@@ -73,6 +73,13 @@ export interface GateOptions {
    * not end open exchanges on an unreadable store through it.
    */
   runtime?: GateRuntime;
+  /** The run aliases the control socket binds (default: this gate's own); workers share theirs (runtime/worker-aliases.ts). */
+  aliases?: RunAliases;
+  /**
+   * Whether this gate opens the listeners a host runs once: the control socket and the
+   * admin API (default true). A worker other than the first says false (cli/start-workers.ts).
+   */
+  singletons?: boolean;
 }
 
 /** What `reload` did: swapped in a new version, or kept the old one and why. */
@@ -108,7 +115,7 @@ export class Gate {
   /** The runtime the gate opened itself (closed with it); null when the caller's. */
   private readonly ownRuntime: GateRuntime | null;
   private readonly limits: GateLimits;
-  private readonly aliases = new RunAliases();
+  private readonly aliases: RunAliases;
   private control: ControlServer | null = null;
   /** The admin API (`admin.listen`), or null without one. */
   private admin: AdminServer | null = null;
@@ -139,6 +146,7 @@ export class Gate {
     const c = opts.loaded.config;
     const logger = opts.logger;
     this.current = state;
+    this.aliases = opts.aliases ?? new RunAliases();
     this.loaded = opts.loaded;
     this.started = opts.loaded.config;
     this.trust = init.trust;
@@ -347,6 +355,7 @@ export class Gate {
           resolve();
         });
       });
+      if (opts.singletons === false) return gate;
       gate.control = await startControl(
         {
           config: () => gate.loaded.config,

@@ -45,7 +45,7 @@ void test('an unknown top-level key points at the key and lists the allowed keys
       column: 1,
       path: 'allow',
       message:
-        "unknown key 'allow'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, rate_limits, budgets, llm, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state, broker, approvals, blast_radius, admin, telemetry",
+        "unknown key 'allow'; allowed keys: version, listen, workers, data_dir, dns, network, tls, timeouts, limits, rate_limits, budgets, llm, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state, broker, approvals, blast_radius, admin, telemetry",
     },
   ]);
 });
@@ -237,7 +237,7 @@ void test('one ConfigError lists every problem, top to bottom', () => {
       assert.equal(
         err.message,
         [
-          `${FILE}:2:1: bogus: unknown key 'bogus'; allowed keys: version, listen, data_dir, dns, network, tls, timeouts, limits, rate_limits, budgets, llm, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state, broker, approvals, blast_radius, admin, telemetry`,
+          `${FILE}:2:1: bogus: unknown key 'bogus'; allowed keys: version, listen, workers, data_dir, dns, network, tls, timeouts, limits, rate_limits, budgets, llm, log, rules, routes, identity, audit, inspect, mcp, a2a, control, middleware, state, broker, approvals, blast_radius, admin, telemetry`,
           `${FILE}:3:9: listen: expected HOST:PORT like 127.0.0.1:8877 (IPv6 as [::1]:8877); got 'nope', which has no port`,
           `${FILE}:6:13: rules[0].hosts[0]: '*' is only allowed as the whole first label, like '*.example.com'; got 'a.*'`,
         ].join('\n'),

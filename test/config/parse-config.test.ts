@@ -56,6 +56,7 @@ void test('a minimal file gets every default', () => {
   assert.deepEqual(loaded.config, {
     version: 1,
     listen: { host: '127.0.0.1', port: 8877 },
+    workers: 1,
     data_dir: '/etc/sluice',
     dns: { hosts: {}, cache_ttl: 30_000 },
     network: { allow_private: [] },
