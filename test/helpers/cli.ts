@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, SLUICE_BIN, type ExecResult } from './exec.js';
 
+/**
+ * How long a test lets one `sluice` process take (a CLI call to exit, a gate to announce
+ * it listens) before calling it hung. Only a bound: loading the gate costs about 4 s of
+ * CPU (measured: `sluice start` printed its line after 11-33 s with the machine's two
+ * cores shared by other suites), so a tighter bound fails healthy runs on a loaded machine.
+ */
+export const PROCESS_BOUND_MS = 60_000;
+
 /** Run the built `sluice` CLI as a user would: `node dist/src/cli/main.js ARGS`. */
 export function sluice(
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<ExecResult> {
-  return exec(process.execPath, [SLUICE_BIN, ...args], { timeoutMs: 20_000, ...opts });
+  return exec(process.execPath, [SLUICE_BIN, ...args], { timeoutMs: PROCESS_BOUND_MS, ...opts });
 }
 
 export interface InitDir {
@@ -85,7 +93,7 @@ process.once('exit', () => {
 
 /**
  * `sluice start --config FILE --listen 127.0.0.1:0` as a child process; resolves once
- * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`).
+ * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`, default PROCESS_BOUND_MS).
  * Always `stop()` it in an after() hook.
  */
 export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<CliGate> {
@@ -124,7 +132,7 @@ export async function startCliGate(configFile: string, opts: { timeoutMs?: numbe
       child.stdout.off('data', onData);
       void stop('SIGKILL').then(() => reject(new Error(`sluice start: ${why}\nstdout: ${out}\nstderr: ${err}`)));
     };
-    const timer = setTimeout(() => fail('no "listening" line in time'), opts.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => fail('no "listening" line in time'), opts.timeoutMs ?? PROCESS_BOUND_MS);
     const onData = (): void => {
       const nl = out.indexOf('\n');
       if (nl === -1) return;
