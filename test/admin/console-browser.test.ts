@@ -178,14 +178,19 @@ admin:
     await page.getByTestId('nav-sessions').click();
     await page.getByTestId('sessions').waitFor();
     await shot(page, 'sessions');
+    // The gate counts the tunnel once it is set up, a moment after its 200: wait for that
+    // through the API, so the page (loaded after it) must show it. (Reading the page right
+    // after each reload, before its fetch answered, could miss it for the whole bound.)
+    await waitFor('the session to show its tunnel', async () => {
+      const a = await api.call('GET', '/api/v1/sessions/wf-tunnel?tenant=acme', { token: tok.carol });
+      return a.status === 200 && (a.body.summary as { open: { tunnels: number } }).open.tunnels === 1 ? true : undefined;
+    });
     await page.goto(`http://127.0.0.1:${api.port}/console/#/sessions/wf-tunnel?tenant=acme`);
-    let seen = '';
-    await waitFor(`the open tunnel on the session page (it shows: ${seen})`, async () => {
-      seen = await page.locator('main').innerText();
-      if (/\b1 tunnel\b/.test(seen)) return true;
-      await page.reload();
-      return undefined;
-    }).catch((err: Error) => assert.fail(`${err.message}; the page: ${seen}`));
+    await page
+      .getByTestId('open-count')
+      .filter({ hasText: /\b1 tunnel\b/ })
+      .waitFor()
+      .catch(async (err: Error) => assert.fail(`${err.message}; the page: ${await page.locator('main').innerText()}`));
     const chain = await page.getByTestId('delegation-chain').innerText();
     assert.match(chain, /dana[\s\S]*release-bot[\s\S]*wf-tunnel/);
     await shot(page, 'session');

@@ -15,7 +15,7 @@ const SCRIPT = `import(${JSON.stringify(MOD)}).then((m) => m.run(process.argv.sl
 
 /** `sluice audit ARGS` in a child process. */
 export function auditCli(args: readonly string[]): Promise<ExecResult> {
-  return exec(process.execPath, ['-e', SCRIPT, '--', ...args], { timeoutMs: 30_000 });
+  return exec(process.execPath, ['-e', SCRIPT, '--', ...args]);
 }
 
 /** Write `sluice.yaml` (data_dir = `dir`) with `extra` YAML under `audit:`; returns its path. */

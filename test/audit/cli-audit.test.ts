@@ -17,7 +17,7 @@ const SCRIPT = `import(${JSON.stringify(MOD)}).then((m) => m.run(process.argv.sl
   (e) => { process.stderr.write('sluice: ' + e.message + '\\n'); process.exitCode = e.name === 'UsageError' || String(e.code).startsWith('ERR_PARSE_ARGS') ? 2 : 1; })`;
 
 function audit(args: readonly string[]): Promise<ExecResult> {
-  return exec(process.execPath, ['-e', SCRIPT, '--', ...args], { timeoutMs: 20_000 });
+  return exec(process.execPath, ['-e', SCRIPT, '--', ...args]);
 }
 
 /** A config (`version: 1`, data_dir = its folder) and a sink writing that folder's audit.db. */

@@ -69,7 +69,10 @@ dns:
 network:
   allow_private: [127.0.0.1/32]
 approvals:
-  hold: 20s
+  # How long a held request waits for its decision: only a bound here (no test waits it
+  # out); at 20 s, 'approvals list' and 'approvals approve' CLIs slow to start on a loaded
+  # machine let it lapse (428 instead of the decision).
+  hold: 120s
   roles: { oncall: [bob] }
 blast_radius:
   critical_write_domains: 1
@@ -95,7 +98,7 @@ blast_radius:
       gate.port,
       `${method} http://${authority}${path} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: Basic ${auth}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      { timeoutMs: 30_000 },
+      { timeoutMs: 150_000 },
     );
     const r = parseRawResponse(response);
     let parsed: Answer['body'] = {};
@@ -185,7 +188,7 @@ blast_radius:
           .find((x) => x.rule === 'held' && x.status === 'pending');
         return e?.id;
       },
-      10_000,
+      60_000,
       100,
     );
     assert.equal(seen('/held/x'), 0, 'held, not forwarded');
@@ -201,7 +204,7 @@ blast_radius:
     waitFor(
       `a pending approval of ${rule} for ${session}`,
       async () => new RegExp(`^(apr_\\S+)\tpending\t${rule}\tbot/${session}\t`, 'm').exec((await approvals('list')).stdout)?.[1],
-      10_000,
+      60_000,
       100,
     );
 
@@ -235,7 +238,7 @@ blast_radius:
         const r = await approvals('list');
         return /^(apr_\S+)\tpending\theld\tbot\/s2/m.exec(r.stdout)?.[1];
       },
-      10_000,
+      60_000,
       100,
     );
     const no = await approvals('deny', id, '--as', 'alice', '--reason', 'not today');

@@ -14,7 +14,7 @@ import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { initDir, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
-import { auditQuery } from '../helpers/cli-e2e.js';
+import { auditQuery, waitFor } from '../helpers/cli-e2e.js';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 10);
 const CLIENTS = 12;
@@ -115,6 +115,10 @@ network:
         }
       });
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+      // A random moment, but not before this gate has served: on a loaded machine a fresh
+      // gate may answer nothing in the first second, and 'the load did not run' below
+      // would then be about the machine, not the gate (a bounded wait, not a sleep).
+      await waitFor('answers from this gate before its kill', () => (answered.size - before.answered >= CLIENTS ? true : undefined), 60_000);
       gate.child.kill('SIGKILL');
       await gate.stop('SIGKILL');
       stop = true;

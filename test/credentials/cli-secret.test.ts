@@ -31,7 +31,7 @@ async function secretCli(argv: string[], input = ''): Promise<ExecResult> {
   const env = { ...process.env };
   delete env.SLUICE_MASTER_KEY;
   delete env.SLUICE_CONFIG;
-  const r = await exec(process.execPath, ['-e', script], { input, env, timeoutMs: 20_000 });
+  const r = await exec(process.execPath, ['-e', script], { input, env });
   capture(`secret ${argv.join(' ')} stdout`, r.stdout);
   capture(`secret ${argv.join(' ')} stderr`, r.stderr);
   return r;

@@ -101,7 +101,7 @@ audit:
 
 /** Start (or restart) a replica's gate, named by SLUICE_REPLICA_ID. */
 export async function startReplica(r: Replica): Promise<CliGate> {
-  r.gate = await startCliGate(r.dir.configFile, { env: { ...process.env, SLUICE_REPLICA_ID: r.name }, timeoutMs: 30_000 });
+  r.gate = await startCliGate(r.dir.configFile, { env: { ...process.env, SLUICE_REPLICA_ID: r.name } });
   return r.gate;
 }
 

@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, SLUICE_BIN, type ExecResult } from './exec.js';
+import { exec, PROCESS_BOUND_MS, SLUICE_BIN, type ExecResult } from './exec.js';
 
 /** Run the built `sluice` CLI as a user would: `node dist/src/cli/main.js ARGS`. */
 export function sluice(
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<ExecResult> {
-  return exec(process.execPath, [SLUICE_BIN, ...args], { timeoutMs: 20_000, ...opts });
+  return exec(process.execPath, [SLUICE_BIN, ...args], opts);
 }
 
 export interface InitDir {
@@ -85,7 +85,7 @@ process.once('exit', () => {
 
 /**
  * `sluice start --config FILE --listen 127.0.0.1:0` as a child process; resolves once
- * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`).
+ * it prints `sluice listening on http://HOST:PORT` (bounded by `timeoutMs`, default PROCESS_BOUND_MS).
  * Always `stop()` it in an after() hook.
  */
 export async function startCliGate(configFile: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<CliGate> {
@@ -124,7 +124,7 @@ export async function startCliGate(configFile: string, opts: { timeoutMs?: numbe
       child.stdout.off('data', onData);
       void stop('SIGKILL').then(() => reject(new Error(`sluice start: ${why}\nstdout: ${out}\nstderr: ${err}`)));
     };
-    const timer = setTimeout(() => fail('no "listening" line in time'), opts.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => fail('no "listening" line in time'), opts.timeoutMs ?? PROCESS_BOUND_MS);
     const onData = (): void => {
       const nl = out.indexOf('\n');
       if (nl === -1) return;

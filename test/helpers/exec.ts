@@ -9,7 +9,16 @@ export interface ExecResult {
   stdoutBuffer?: Buffer;
 }
 
-/** Run a real program to completion (bounded by `timeoutMs`), capturing its output. */
+/**
+ * How long a test lets one process take (a CLI call to exit, a gate to announce it
+ * listens) before calling it hung. Only a bound: loading the gate's modules costs about
+ * 4 s of CPU, and with the machine's two cores shared by other suites (load average ~20)
+ * `sluice start` printed its first line after 11-44 s, once past 60 s; a tighter bound
+ * fails healthy runs on a loaded machine, and a healthy run is no slower for it.
+ */
+export const PROCESS_BOUND_MS = 120_000;
+
+/** Run a real program to completion (bounded by `timeoutMs`, default PROCESS_BOUND_MS), capturing its output. */
 export function exec(
   cmd: string,
   args: readonly string[],
@@ -27,7 +36,7 @@ export function exec(
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? PROCESS_BOUND_MS);
     child.once('error', (e) => {
       clearTimeout(timer);
       reject(e);

@@ -30,6 +30,11 @@ export async function startUpstream(opts: { tls?: boolean; host?: string; names?
     });
   };
   const server = opts.tls ? await createTlsServer(handler, opts.names ?? ['127.0.0.1']) : createHttp(handler);
+  // No idle close from this side (and no Keep-Alive hint): the gate's pool closes an idle
+  // connection after 4 s, Node's server by default after 5 s, and when the gate's event
+  // loop ran more than that second late (a loaded machine) it reused a connection this
+  // server had just closed: 502 upstream_failed (UND_ERR_SOCKET) for a request of the test's.
+  server.keepAliveTimeout = 0;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;

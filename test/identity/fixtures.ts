@@ -34,7 +34,7 @@ export function runCli(command: string, argv: string[], env: NodeJS.ProcessEnv =
     const m = await import(${JSON.stringify(distModule(`cli/${command}.js`))});
     try { process.exitCode = await m.run(JSON.parse(process.argv[1])); }
     catch (err) { process.stderr.write(String(err.message) + '\\n'); process.exitCode = err.name === 'UsageError' || String(err.code).startsWith('ERR_PARSE_ARGS') ? 2 : 1; }`;
-  return exec(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(argv)], { env, timeoutMs: 20_000 });
+  return exec(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(argv)], { env });
 }
 
 /** Run an ES module snippet in a separate Node process. */

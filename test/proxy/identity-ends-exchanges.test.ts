@@ -12,21 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import type { AuditRecord } from '../../src/audit/fields.js';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
+import { BOUND_MS, waitFor } from '../helpers/open-exchanges.js';
 import { isOpen, openThroughGate, type GateWs, type RefusedUpgrade } from '../helpers/ws-client.js';
 import { startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
-
-/** Bounded wait (never a timing assertion): how long an end may take to show. */
-const BOUND_MS = 6000;
-
-async function waitFor<T>(what: string, get: () => T | undefined, ms = BOUND_MS): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function open(r: GateWs | RefusedUpgrade): GateWs {
   if (!isOpen(r)) assert.fail(`expected an upgrade, got ${r.status}: ${r.body}`);
@@ -119,7 +107,13 @@ describe('identity ends every in-flight exchange it started (expiry and sluice r
     up = await startStreams();
     echo = await startWsEcho();
     base = `http://streams.test:${up.port}`;
+    // The scan budget out of the way: it is wall time spent scanning, and the endless
+    // uploads here, scanned while a revoke CLI starts on a loaded machine, ran past the
+    // default 5 s (inspection_budget_exceeded, not identity_revoked). These tests are about
+    // identity ending exchanges.
     g = await startTestGate(`
+inspect:
+  scan_budget_ms: 600000
 dns:
   hosts:
     streams.test: 127.0.0.1

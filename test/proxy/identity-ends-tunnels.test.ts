@@ -14,21 +14,10 @@ import type { AuditRecord } from '../../src/audit/fields.js';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
+import { BOUND_MS, waitFor } from '../helpers/open-exchanges.js';
 import { upstreamPki } from '../helpers/pki.js';
 import { isOpen, openThroughGate } from '../helpers/ws-client.js';
 import { startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
-
-const BOUND_MS = 6000;
-
-async function waitFor<T>(what: string, get: () => T | undefined, ms = BOUND_MS): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** An HTTPS upstream (leaf from the test upstream CA) that streams SSE forever. */
 async function startSseTls(): Promise<{ port: number; close(): Promise<void> }> {

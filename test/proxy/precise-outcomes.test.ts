@@ -78,9 +78,12 @@ describe('precise outcomes through a running gate', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     port = (upstream.address() as AddressInfo).port;
+    // timeouts.idle is also how long the gate waits for the upstream's head: at 400 ms a
+    // pause of the (single) process on a loaded machine turned /bad-status's 502 into a 504
+    // upstream_timeout. 2 s: the stall and idle cases below still end by it, a little later.
     g = await startTestGate(`
 timeouts:
-  idle: 400ms
+  idle: 2s
 dns:
   hosts:
     held.test: 127.0.0.1

@@ -110,6 +110,7 @@ describe('no single exchange stalls the gate', () => {
         res.end(JSON.stringify({ received: n }));
       });
     });
+    upstream.keepAliveTimeout = 0; // no idle close racing the gate's pool: see startUpstream
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     port = (upstream.address() as AddressInfo).port;
     g = await startTestGate(CONFIG);
@@ -240,6 +241,7 @@ describe('an exchange whose inspection outruns its budget is refused', () => {
         res.end('a perfectly ordinary answer');
       });
     });
+    upstream.keepAliveTimeout = 0; // no idle close racing the gate's pool: see startUpstream
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     port = (upstream.address() as AddressInfo).port;
     // A budget of 0 ms: any inspection at all exhausts it, so the refusal path is exercised deterministically.

@@ -110,7 +110,7 @@ state:
     const again = await sluice(['migrate', '--config', configs[1]!]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /schema up to date/);
-    gates.push(...(await Promise.all(configs.map((c) => startCliGate(c, { timeoutMs: 60_000 })))));
+    gates.push(...(await Promise.all(configs.map((c) => startCliGate(c)))));
     mcp = await startMcpHttp();
     caPem = await readFile(d.caFile, 'utf8');
     const key = await loadSigningKey(d.dir);
