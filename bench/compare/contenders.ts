@@ -298,6 +298,20 @@ export async function sluiceHome(kids: Children, dir: string): Promise<SluiceHom
 const beforeHome = (home: string, n: number): string => `${home}-before${n === 0 ? '' : n + 1}`;
 
 /**
+ * The idle scenario holds thousands of tunnels under one token: an idle timeout long
+ * enough, and the per-identity and per-address limits (128 by default) out of the way
+ * (max_connections is still held under the open-files limit by the gate itself).
+ */
+const IDLE_YAML = `timeouts:
+  idle: 1h
+limits:
+  max_connections: 1000000
+  max_connections_per_identity: 1000000
+  max_unidentified_per_ip: 1000000
+  max_in_flight_per_identity: 1000000
+`;
+
+/**
  * Sluice, through its CLI, with policy (one allow rule), inspection (defaults) and audit
  * (SQLite, default) on; `before` numbers a `--sluice-before` build (0-based) to run instead.
  */
@@ -316,7 +330,7 @@ network:
   allow_private: [127.0.0.1/32]
 tls:
   upstream_ca: ${ctx.upstreamCa}${mode.intercept ? '' : '\n  passthrough: [127.0.0.1]'}
-${mode.longIdle ? 'timeouts:\n  idle: 1h\n' : ''}${mode.workers === undefined ? '' : `workers: ${mode.workers}\n`}log:
+${mode.longIdle ? IDLE_YAML : ''}${mode.workers === undefined ? '' : `workers: ${mode.workers}\n`}log:
   level: warn
 rules:
   - id: bench-upstream

@@ -272,7 +272,7 @@ export class Gate {
       const refused = limits.onConnection(socket, tunnelOf(socket)?.clientSocket ?? null);
       if (refused !== null) return refuseConnection(services, socket, refused);
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('close', () => this.sockets.delete(socket));
     });
     // After listen, a server error (EMFILE/ENFILE on accept: out of file descriptors) is
     // logged, not thrown: the gate keeps serving the connections it has.

@@ -85,11 +85,17 @@ export class GateLimits {
    * tunnel). Returns why to refuse it, or null.
    */
   onConnection(socket: Socket, outer: Socket | null): string | null {
+    // An intercepted tunnel's TLS socket is counted at its handshake and handed to the server (here again) at its first bytes.
+    if (this.#conns.has(socket)) return null;
     const conn: Conn = { bucket: null, open: new Set(), closing: false, hijacked: false, carrier: false };
     const o = outer === null ? undefined : this.#conns.get(outer);
     if (o) {
       o.hijacked = false;
       o.carrier = true;
+      // A handshake that completes during a drain: the tunnel is no longer what the drain waits
+      // for. Checked on the next turn: this runs inside OpenSSL's read of the handshake, and
+      // the end of the drain destroys sockets (and so that TLS session) at once.
+      if (this.#onIdle) setImmediate(() => this.#checkIdle());
     }
     if (outer === null) {
       const bucket = `ip:${socket.remoteAddress ?? '?'}`;
@@ -113,7 +119,8 @@ export class GateLimits {
       this.#add(bucket, 1);
     }
     this.#conns.set(socket, conn);
-    socket.once('close', () => {
+    // `on`: a socket closes once, and `once` costs a wrapper object per connection.
+    socket.on('close', () => {
       this.#conns.delete(socket);
       if (conn.hijacked) this.#checkIdle();
       if (conn.bucket !== null) {

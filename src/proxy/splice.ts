@@ -18,13 +18,14 @@
  */
 import type { OnReadOpts, Socket } from 'node:net';
 
-// 256 KiB: a bulk read takes up to this much at once (loopback and fast links have it
-// waiting): fewer reads and writes per GiB than with 64 KiB (0.38 → 0.34 CPU s per GiB).
-const SIZE = 256 * 1024;
+// 1 MiB: a bulk read takes up to this much at once (loopback and fast links have it
+// waiting): fewer reads, writes and pauses per GiB than with 64 KiB (0.38 → 0.34 CPU s
+// per GiB) or 256 KiB (0.70 → 0.54 on a busy machine, performance.md, session 10).
+const SIZE = 1024 * 1024;
 /** A read at least this large is a bulk transfer: worth a buffer of its own. */
 const BULK = 16 * 1024;
-/** Free buffers kept for the next bulk tunnel. */
-const KEEP = 16;
+/** Free buffers kept for the next bulk tunnel (4 MiB at most). */
+const KEEP = 4;
 
 // One event loop: a read into SHARED is copied out before the next read can happen.
 const SHARED = Buffer.allocUnsafeSlow(SIZE);

@@ -5,8 +5,8 @@
  * the services, so no step reads the gate's current state again: a reload mid-request
  * cannot pair the old policy with new DLP or identity settings.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { GateServices, GateState } from '../gate-runtime.js';
 import type { RequestContext } from '../request-context.js';
@@ -153,4 +153,25 @@ export function releaseExchange(x: Exchange): void {
   x.intake = null;
   x.cut = null;
   x.session = null;
+}
+
+let inert: { req: IncomingMessage; res: ServerResponse } | null = null;
+
+/**
+ * An intercepted CONNECT, once its tunnel is handed to the HTTP server, keeps its
+ * exchange for as long as the tunnel lives (its identity hold may still have to cut it
+ * and record the cut), but nothing of it reads the CONNECT's request or response again
+ * except the record's method. Its own pair (headers, raw headers with the token, two
+ * streams' states) is a sixth of an idle tunnel's heap: it is swapped for one shared,
+ * never-used pair whose method is CONNECT.
+ */
+export function forgetCarrierRequest(x: Exchange): void {
+  if (inert === null) {
+    const req = new IncomingMessage(new Socket());
+    req.method = 'CONNECT';
+    inert = { req, res: new ServerResponse(req) };
+  }
+  const w = x as { req: IncomingMessage; res: ServerResponse };
+  w.req = inert.req;
+  w.res = inert.res;
 }

@@ -43,7 +43,7 @@ export function holdTunnel(x: Exchange, next: () => Promise<void>): Promise<void
       },
     });
     if (socket.destroyed) release();
-    else socket.once('close', release);
+    else socket.on('close', release);
   }
   return next();
 }

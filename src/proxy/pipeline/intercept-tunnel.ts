@@ -1,5 +1,5 @@
 import { intercept } from '../intercept.js';
-import type { Exchange } from './exchange.js';
+import { forgetCarrierRequest, type Exchange } from './exchange.js';
 
 /**
  * CONNECT is intercepted by default: TLS is terminated and every request inside goes
@@ -12,5 +12,6 @@ export function interceptTunnel(x: Exchange, next: () => Promise<void>): Promise
   x.handedOff = true;
   carrier.socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   intercept(x.gate, carrier.server!, carrier.socket, carrier.head, x.tunnelMade!);
+  forgetCarrierRequest(x);
   return Promise.resolve();
 }
