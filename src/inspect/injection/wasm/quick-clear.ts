@@ -60,8 +60,11 @@ function ensure(x: Exports, end: number): void {
   if (end > have) x.mem.grow(Math.ceil((end - have) / PAGE));
 }
 
+/** The character classes in the module's memory now (all automatons share them). */
+let classesIn: Uint8Array | null = null;
+
 /** Where `a`'s table is in the module's memory (`out` folded in), copied in the first time. */
-function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): number {
+function place(x: Exports, a: KeywordAutomaton): number {
   const hit = placed.get(a);
   if (hit !== undefined) return hit;
   const size = a.table.byteLength;
@@ -71,7 +74,6 @@ function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): number {
   }
   ensure(x, next + size);
   const mem = memory(x);
-  mem.set(classes, 0);
   const out = a.out;
   // A step into a state where a keyword ends is the loop's answer, whatever the state: -1.
   // A plain loop: Int32Array.from with a map function took ~110 ms for one 1.2 MB table
@@ -97,7 +99,13 @@ function place(x: Exports, a: KeywordAutomaton, classes: Uint8Array): number {
 export function wasmSegment(text: string, a: KeywordAutomaton, classes: Uint8Array, minRun: number, state: number, blank: boolean): number | undefined {
   if (!enabled || text.length > TEXT_BYTES) return undefined;
   const x = instance!;
-  const at = place(x, a, classes);
+  const at = place(x, a);
+  // The classes are the caller's, not the automaton's: copied whenever they are not the ones in
+  // memory (a cached automaton placed with other classes once read those ever after).
+  if (classesIn !== classes) {
+    memory(x).set(classes, 0);
+    classesIn = classes;
+  }
   // Any character outside ASCII answers "may yield" in both loops: UTF-8 bytes of one say so here.
   const n = memory(x).write(text, TEXT, TEXT_BYTES, 'utf8');
   if (n !== text.length) return -1;
