@@ -117,9 +117,7 @@ export class PostgresAuditSink extends SinkHealth implements AuditSink, Counting
       }
       this.queue.push({ values: insertValues(record, text, this.opts.writer), bytes });
       this.queuedBytes += bytes;
-      if (this.busy || this.timer !== null) return;
-      this.timer = setTimeout(() => void this.drain(), this.pending >= this.batchSize ? 0 : this.flushMs);
-      this.timer.unref();
+      this.drainSoon(this.pending >= this.batchSize ? 0 : this.flushMs);
     } catch (err) {
       this.report(err);
     }
@@ -130,12 +128,17 @@ export class PostgresAuditSink extends SinkHealth implements AuditSink, Counting
     try {
       if (this.closing) return;
       this.queue.push({ values: [], bytes: 0, checkpoint: c });
-      if (this.busy || this.timer !== null) return;
-      this.timer = setTimeout(() => void this.drain(), this.flushMs);
-      this.timer.unref();
+      this.drainSoon(this.flushMs);
     } catch (err) {
       this.report(err);
     }
+  }
+
+  /** A drain in `ms`, unless one is running or due. */
+  private drainSoon(ms: number): void {
+    if (this.busy || this.timer !== null) return;
+    this.timer = setTimeout(() => void this.drain(), ms);
+    this.timer.unref();
   }
 
   /** Write what is spooled (for up to `closeTimeoutMs`), then end the pool if it is ours. What is left stays in the journal. */
