@@ -7,26 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import type { AuditRecord } from '../../../src/audit/fields.js';
-import { auditRecord } from '../../../src/audit/record.js';
 import { PostgresAuditSink } from '../../../src/audit/postgres/sink.js';
 import { openPostgres } from '../../../src/state/postgres/pool.js';
 import { sharedState, type SharedState } from '../../helpers/shared-state.js';
 import { startPgProxy } from '../../helpers/pg-proxy.js';
+import { numberedRecord } from './records.js';
 
 let n = 0;
 function rec(over: Partial<AuditRecord> = {}): AuditRecord {
   n++;
-  return auditRecord({
-    decision_id: `dec_${String(n).padStart(6, '0')}_${Math.random().toString(36).slice(2, 8)}`,
-    time: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)).toISOString(),
-    policy_version: 'v1',
-    outcome: 'allow',
-    reason: 'rule_matched',
-    status: 200,
-    host: 'api.test',
-    path: `/p/${n}`,
-    ...over,
-  });
+  return numberedRecord(n, { decision_id: `dec_${String(n).padStart(6, '0')}_${Math.random().toString(36).slice(2, 8)}`, ...over });
 }
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {

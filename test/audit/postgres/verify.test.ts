@@ -16,25 +16,13 @@ import { loadSigningKey } from '../../../src/audit/checkpoint-sign.js';
 import type { AuditRecord } from '../../../src/audit/fields.js';
 import { PostgresAuditSink } from '../../../src/audit/postgres/sink.js';
 import { verifyPostgres } from '../../../src/audit/postgres/verify.js';
-import { auditRecord } from '../../../src/audit/record.js';
 import { openPostgres } from '../../../src/state/postgres/pool.js';
 import { sluice } from '../../helpers/cli.js';
 import { sharedState, type SharedState } from '../../helpers/shared-state.js';
+import { numberedRecord } from './records.js';
 
 let n = 0;
-function rec(): AuditRecord {
-  n++;
-  return auditRecord({
-    decision_id: `dec_${String(n).padStart(6, '0')}`,
-    time: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)).toISOString(),
-    policy_version: 'v1',
-    outcome: 'allow',
-    reason: 'rule_matched',
-    status: 200,
-    host: 'api.test',
-    path: `/p/${n}`,
-  });
-}
+const rec = (): AuditRecord => numberedRecord(++n);
 
 describe('verify on the shared trail (PostgreSQL)', () => {
   let shared: SharedState;
