@@ -1,14 +1,25 @@
-import { realpathSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { realpathSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Gate } from '../proxy/gate.js';
 import { startWarnings } from './start-warnings.js';
 
+/** How often the config and the secret store are looked at: a change takes effect within this and the 150 ms settle time. */
+const POLL_MS = 500;
+
 /**
- * Hot reload: on a change to the config file (editors replace files, so the folder is
- * watched, not the inode) and on SIGHUP, load the file and hand it to the gate. An
- * invalid file is reported with its lines and the running policy stays.
+ * Hot reload: on a change to the config file or the secret store beside it, and on
+ * SIGHUP, load the file and hand it to the gate. An invalid file is reported with its
+ * lines and the running policy stays.
+ *
+ * The files are polled (a `stat` every POLL_MS), not watched with inotify: editors
+ * replace files, so an inotify watch has to be on the folder, and the folder usually
+ * holds the audit and state databases too (the data directory defaults to the config's
+ * folder). Every commit of theirs (hundreds a second under load) then woke the event
+ * loop with an event to read and throw away. A poll sees a replaced file (a new inode),
+ * a symlink repointed (a Kubernetes ConfigMap), an edit in place and a file that comes
+ * back after a delete, at a cost that does not grow with the traffic.
  *
  * @example
  * const stop = watchConfig(gate, '/etc/sluice/sluice.yaml', logger, (line) => process.stderr.write(line));
@@ -48,35 +59,23 @@ export function watchConfig(gate: Gate, file: string, logger: Logger, report: (l
     clearTimeout(timer);
     timer = setTimeout(() => reload(why), 150);
   };
-  // The config may be a symlink (a Kubernetes ConfigMap is): watch its folder and the
-  // real file's folder, for the names that matter. Other files there (audit.db is
-  // written every few ms) must not keep resetting the debounce.
-  const folders = new Set([dirname(file)]);
-  const names = new Set([basename(file), '..data', 'secrets.json']);
+  // The config may be a symlink (a Kubernetes ConfigMap is): `stat` follows it, and
+  // the real file is polled too, for an edit made to it directly.
+  const files = new Set([file, join(dirname(file), 'secrets.json')]);
   try {
-    const real = realpathSync(file);
-    folders.add(dirname(real));
-    names.add(basename(real));
+    files.add(realpathSync(file));
   } catch {
-    // Missing right now (being replaced): the folder watch still sees it come back.
+    // Missing right now (being replaced): the poll of its path sees it come back.
   }
-  const watchers: FSWatcher[] = [];
-  for (const folder of folders) {
-    try {
-      const w = watch(folder, (_event, changed) => {
-        if (changed === null || names.has(changed)) soon('file changed');
-      });
-      w.on('error', (err) => logger.warn({ err, folder }, 'config watch failed; SIGHUP still reloads'));
-      watchers.push(w);
-    } catch (err) {
-      logger.warn({ err, folder }, 'cannot watch the config folder; SIGHUP still reloads');
-    }
-  }
+  const onChange = (curr: Stats, prev: Stats): void => {
+    if (curr.mtimeMs !== prev.mtimeMs || curr.ino !== prev.ino || curr.size !== prev.size || curr.nlink !== prev.nlink) soon('file changed');
+  };
+  for (const f of files) watchFile(f, { interval: POLL_MS, persistent: false }, onChange);
   const onHup = (): void => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   return () => {
     clearTimeout(timer);
-    for (const w of watchers) w.close();
+    for (const f of files) unwatchFile(f, onChange);
     process.off('SIGHUP', onHup);
   };
 }

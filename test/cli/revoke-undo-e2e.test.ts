@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { initDir, loopbackUpstream, sluice, startCliGate, type CliGate, type InitDir } from '../helpers/cli.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
@@ -108,10 +110,17 @@ describe('sluice revoke --undo', () => {
     assert.equal((await revoke(['--session', 'ses_undo_4'])).code, 0);
     const pid = gates[1]!.child.pid!;
     process.kill(pid, 'SIGSTOP');
+    // A gate silent for 5 s is taken for gone (participants.ts STALE_MS), and the CLI may
+    // take that long to start on a loaded machine: the stopped gate's heartbeat is kept
+    // fresh meanwhile, as a gate alive but stuck would keep it.
+    const db = new Database(join(d.dir, 'state.db'), { timeout: 2000 });
+    const beat = setInterval(() => db.prepare('UPDATE participants SET heartbeat_at = ? WHERE pid = ?').run(Date.now(), pid), 250);
     let r;
     try {
       r = await revoke(['--undo', '--session', 'ses_undo_4', '--wait', '1500ms']);
     } finally {
+      clearInterval(beat);
+      db.close();
       process.kill(pid, 'SIGCONT');
     }
     assert.equal(r.code, 3, r.stderr);
