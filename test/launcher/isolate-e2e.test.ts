@@ -166,6 +166,10 @@ tls:
         const r = await run([
           'npm',
           'install',
+          // Here, whatever the folders above hold: without a package.json here, npm installs
+          // into the nearest folder above with a node_modules (a stray /tmp/node_modules was one).
+          '--prefix',
+          '.',
           '--cache',
           '.npm-cache',
           '--no-audit',
