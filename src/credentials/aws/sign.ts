@@ -10,8 +10,8 @@
  * @example
  * await signRequest(view, 'PUT', keys, { region: 'us-east-1', service: 's3', signedHeaders: ['host'], payloadHash: EMPTY_SHA256, sendHashHeader: true });
  */
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type * as HashModule from '@smithy/hash-node';
+import type * as SignatureV4Module from '@smithy/signature-v4';
 import { CredentialError } from '../errors.js';
 import { deleteHeader } from '../header-value.js';
 import { splitPath } from '../inject-query.js';
@@ -39,7 +39,27 @@ export interface SignOptions {
 const DEFAULT_SIGNED = ['host', 'content-type', 'content-md5'];
 /** Always signed when present: the gate writes them. */
 const GATE_SIGNED = ['host', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
-const SHA256 = Hash.bind(null, 'sha256');
+
+type Smithy = [typeof SignatureV4Module, typeof HashModule];
+let smithy: Promise<Smithy> | null = null;
+
+/**
+ * The AWS SDK's signer, loaded the first time it is needed (or when a config with an
+ * `aws_sigv4` credential loads: `warmSigner`). Its packages take 100-350 ms to load, and
+ * every `sluice` command that reads the config (a `sluice token`, each gate start)
+ * paid that although most configs sign nothing.
+ */
+function signer(): Promise<Smithy> {
+  return (smithy ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]));
+}
+
+/** Start loading the signer now, so that the first signed request does not wait for it. */
+export function warmSigner(): void {
+  signer().catch(() => {
+    // Reported by the first request that needs it (signRequest awaits the same load).
+    smithy = null;
+  });
+}
 
 /**
  * The stored value `ACCESS_KEY_ID:SECRET_ACCESS_KEY` (optionally `:SESSION_TOKEN`) as keys.
@@ -93,16 +113,17 @@ export async function signRequest(view: RequestView, method: string, keys: AwsKe
   if (!opts.sendHashHeader) chosen.delete('x-amz-content-sha256');
   const unsigned = new Set(Object.keys(headers).filter((h) => !chosen.has(h)));
   const { pathname, query } = splitPath(view.path);
-  const signer = new SignatureV4({
+  const [{ SignatureV4 }, { Hash }] = await signer();
+  const sigv4 = new SignatureV4({
     credentials: keys,
     region: opts.region,
     service: opts.service,
-    sha256: SHA256,
+    sha256: Hash.bind(null, 'sha256'),
     // S3 signs the path as sent; every other service signs it encoded once more.
     uriEscapePath: opts.service !== 's3',
     applyChecksum: false,
   });
-  const signed = await signer.sign(
+  const signed = await sigv4.sign(
     { method, protocol: 'https:', hostname: headers.host ?? '', path: pathname, query: parseQuery(query, ref), headers },
     { signingDate: opts.now ?? new Date(), unsignableHeaders: unsigned, signableHeaders: chosen },
   );

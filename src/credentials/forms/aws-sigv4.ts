@@ -16,7 +16,7 @@ import { durationField, strictSection } from '../../config/fields.js';
 import { takeAgentSignature } from '../aws/agent-signature.js';
 import { assumedKeys } from '../aws/assume-role.js';
 import { payloadHash } from '../aws/payload.js';
-import { parseKeyPair, signRequest } from '../aws/sign.js';
+import { parseKeyPair, signRequest, warmSigner } from '../aws/sign.js';
 import type { AwsKeys } from '../aws/sign.js';
 import { CredentialError } from '../errors.js';
 import { assertNoViolations, placeholderViolations } from '../inject-placeholder.js';
@@ -98,6 +98,7 @@ export const awsSigv4Form = {
       .map((k) => ({ path: ['aws_sigv4', k], message: `'${k}' goes with role_arn (AssumeRole); add role_arn or remove it` }));
   },
   fromConfig(c) {
+    warmSigner();
     const a = c.aws_sigv4 ?? {};
     const seconds = a.session_duration === undefined ? undefined : Math.round(a.session_duration / 1000);
     const spec: AwsSigv4Credential = { type: 'aws_sigv4', secret: c.secret };
