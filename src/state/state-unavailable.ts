@@ -13,7 +13,11 @@
  *   else throw err;
  * }
  */
-import { ReplyError } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
+
+/** Loaded when there is an error to classify: a gate on the embedded backend never has one. */
+const ioredis = lazyRequire<typeof IoRedis>('ioredis');
 
 export class StateUnavailableError extends Error {
   override readonly name = 'StateUnavailableError';
@@ -42,5 +46,5 @@ function causeText(cause: unknown): string {
  * unreachable, so `redis_down: allow` cannot turn a bug into allowing everything.
  */
 export function answered(err: unknown): err is Error {
-  return err instanceof ReplyError && !/^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/.test((err as Error).message);
+  return err instanceof ioredis().ReplyError && !/^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/.test((err as Error).message);
 }

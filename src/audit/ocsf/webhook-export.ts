@@ -7,10 +7,15 @@
  * other than 408/429) is dropped with that reason rather than retried for ever.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent } from 'undici';
+import { lazyRequire } from '../../lazy-require.js';
 import type { OcsfEvent } from './map.js';
 import { Spool } from './spool.js';
 import { backoffMs, type ExportTransport, type TransportHooks } from './transport.js';
+
+/** Loaded when a webhook export starts (every `sluice` command that reads the config loaded undici for it). */
+const undici = lazyRequire<typeof Undici>('undici');
 
 export interface WebhookOptions {
   url: string;
@@ -40,7 +45,7 @@ export class WebhookExport implements ExportTransport {
     private readonly hooks: TransportHooks,
   ) {
     this.spool = new Spool({ file: opts.spoolFile, maxBytes: opts.spoolBytes, onDrop: hooks.onDrop, onError: hooks.onError });
-    this.agent = new Agent({ connect: opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    this.agent = new (undici().Agent)({ connect: opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}, headersTimeout: 10_000, bodyTimeout: 10_000 });
     if (this.spool.size > 0) this.later(0);
   }
 
@@ -80,7 +85,7 @@ export class WebhookExport implements ExportTransport {
     this.inflight = true;
     let retry = false;
     try {
-      const res = await request(this.opts.url, {
+      const res = await undici().request(this.opts.url, {
         method: 'POST',
         dispatcher: this.agent,
         headers: { ...this.opts.headers, 'content-type': 'application/json' },

@@ -3,7 +3,7 @@
  * for the sink (the audit's batches never wait behind another store's queries, nor
  * theirs behind a PostgreSQL that stopped answering) and one for a reader.
  */
-import pg from 'pg';
+import type PgModule from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { StateConfig } from '../../config/state-section.js';
@@ -11,6 +11,9 @@ import { openPostgres } from '../../state/postgres/pool.js';
 import { PostgresAuditReader } from './reader.js';
 import { PostgresAuditSink } from './sink.js';
 import { writerId } from './writer-id.js';
+import { lazyRequire } from '../../lazy-require.js';
+
+const pg = lazyRequire<typeof PgModule>('pg');
 
 /** A query (an INSERT batch) PostgreSQL has not answered in this long fails, and the batch is retried: a server gone silent must not hold the spool forever. */
 const QUERY_TIMEOUT_MS = 15_000;
@@ -29,7 +32,7 @@ function url(state: StateConfig): string {
  */
 export function openPostgresAuditSink(config: Config, logger: Logger, onError: (err: Error) => void): PostgresAuditSink {
   const state = config.state;
-  const pool = new pg.Pool({
+  const pool = new (pg().Pool)({
     connectionString: url(state),
     max: 2,
     connectionTimeoutMillis: 3_000,

@@ -8,7 +8,10 @@
  * await pool.query('SELECT 1');
  * await pool.end();
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../../lazy-require.js';
+
+const pgModule = lazyRequire<typeof pg>('pg');
 
 export interface PostgresOptions {
   readonly url: string;
@@ -31,7 +34,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function openPostgres(opts: PostgresOptions): pg.Pool {
   if (!IDENT.test(opts.namespace)) throw new TypeError(`not a schema name: ${JSON.stringify(opts.namespace)}`);
-  const pool = new pg.Pool({
+  const pool = new (pgModule().Pool)({
     connectionString: opts.url,
     max: opts.max ?? 4,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000,

@@ -8,7 +8,11 @@
  * await redis.ping();
  * redis.disconnect();
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import { lazyRequire } from '../../lazy-require.js';
+
+const ioredis = lazyRequire<typeof IoRedis>('ioredis');
 
 export interface RedisOptions {
   readonly url: string;
@@ -20,7 +24,7 @@ export interface RedisOptions {
 }
 
 export function openRedis(opts: RedisOptions): Redis {
-  const redis = new Redis(opts.url, {
+  const redis = new (ioredis().Redis)(opts.url, {
     keyPrefix: `${opts.namespace}:`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
