@@ -190,15 +190,38 @@ function json(v: unknown): string {
   }
 }
 
+/** How each column's value is made from the record's field, decided once per column rather than per value. */
+type Conversion = 'text' | 'num' | 'json' | 'flag' | 'key';
+const CONVERSIONS: readonly (readonly [keyof AuditRecord, Conversion])[] = COLUMNS.map(([name, type]) => {
+  if (name === F.findings || name === F.rewritten) return [name, 'json'];
+  if (name === F.synthesised) return [name, 'flag'];
+  if (name === F.decisionId || name === F.time) return [name, 'key'];
+  return [name, type === 'TEXT' ? 'text' : 'num'];
+});
+
+function convert(v: unknown, conv: Conversion): SqlValue {
+  switch (conv) {
+    case 'text':
+      return typeof v === 'string' ? v : text(v);
+    case 'num':
+      return num(v);
+    case 'json':
+      return json(v);
+    case 'flag':
+      return v === true ? 1 : 0;
+    case 'key':
+      return text(v) ?? '';
+  }
+}
+
 /** A record as the INSERT's positional parameters. Never throws: bad values become null. */
 export function recordToRow(r: AuditRecord): SqlValue[] {
-  return COLUMNS.map(([name, type]): SqlValue => {
-    const v: unknown = r[name];
-    if (name === F.findings || name === F.rewritten) return json(v);
-    if (name === F.synthesised) return v === true ? 1 : 0;
-    if (name === F.decisionId || name === F.time) return text(v) ?? '';
-    return type === 'TEXT' ? text(v) : num(v);
-  });
+  const row = new Array<SqlValue>(CONVERSIONS.length);
+  for (let i = 0; i < CONVERSIONS.length; i++) {
+    const [name, conv] = CONVERSIONS[i]!;
+    row[i] = convert(r[name], conv);
+  }
+  return row;
 }
 
 /** The INSERT for one record. OR IGNORE: a repeated decision id must not wedge a batch. */

@@ -26,7 +26,10 @@ import { SqliteAuditSink, type SqliteAuditSinkOptions } from './sqlite-sink.js';
 /** What the writer thread is started with. */
 export interface WriterJob {
   dataDir: string;
+  /** For the thread's SqliteAuditSink: its `flushMs` is the sink's `commitMs`. */
   options: Pick<SqliteAuditSinkOptions, 'flushMs' | 'batchSize' | 'maxBuffered' | 'busyTimeoutMs' | 'maxRetryMs'>;
+  /** Commit at once when this many records are waiting for the transaction (at most maxBuffered less one batch). */
+  commitRecords: number;
   /** `audit.retain` in ms: the thread prunes older records after start and hourly (retention.ts). */
   retainMs?: number;
   /** Int32 [0]: records taken so far (wrapping), bumped and notified by the thread after each batch. */
@@ -49,6 +52,12 @@ export interface WriterStatus {
 type FromWriter = WriterStatus | { type: 'ready' } | { type: 'error'; message: string } | { type: 'recovered' } | { type: 'note'; message: string };
 
 export interface ThreadedSqliteAuditSinkOptions extends SqliteAuditSinkOptions {
+  /**
+   * The writer thread gathers the batches posted within this long into one transaction
+   * (default 100 ms, never less than `flushMs`), or fewer when 2 048 records are waiting.
+   * Records are in the journal until committed, so this delays readers, not durability.
+   */
+  commitMs?: number;
   /** How long posting may block waiting for a backlogged thread before it counts as stalled (default 2 000 ms). */
   stallMs?: number;
   /** `audit.retain` in ms: prune older records from the writer thread (retention.ts). */
@@ -59,6 +68,8 @@ export interface ThreadedSqliteAuditSinkOptions extends SqliteAuditSinkOptions {
 
 /** Delay before a writer thread that died is started again. */
 const RESTART_MS = 1_000;
+/** Records in one transaction of the writer thread at most (bounded by maxBuffered too). */
+const COMMIT_RECORDS = 2_048;
 const HEALTHY: WriterStatus = { type: 'status', healthy: true, lastError: null, written: 0, dropped: 0, pending: 0 };
 
 /**
@@ -242,15 +253,17 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
     this.taken = new Int32Array(new SharedArrayBuffer(4));
     this.posted = 0;
     this.postedTotal = 0;
+    const commitRecords = Math.max(1, Math.min(COMMIT_RECORDS, this.maxBuffered - this.batchSize));
     const job: WriterJob = {
       dataDir: this.dataDir,
       options: {
-        flushMs: this.opts.flushMs,
-        batchSize: this.opts.batchSize,
+        flushMs: Math.max(this.flushMs, this.opts.commitMs ?? 100),
+        batchSize: commitRecords,
         maxBuffered: this.opts.maxBuffered,
         busyTimeoutMs: this.opts.busyTimeoutMs,
         maxRetryMs: this.opts.maxRetryMs,
       },
+      commitRecords,
       taken: this.taken.buffer,
       retainMs: this.opts.retainMs,
     };
