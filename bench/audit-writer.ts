@@ -6,11 +6,12 @@
  * of the main thread (queueing and posting) and of the process's other threads (V8's
  * helpers), read from /proc/self/task/<tid>/schedstat (ns on CPU).
  *
- *   node dist/bench/audit-writer.js [--records 20000] [--rate 5000] [--runs 5] [--before /path/to/other/dist]
+ *   node dist/bench/audit-writer.js [--records 20000] [--rate 5000] [--runs 5] [--commit-ms 100] [--before /path/to/other/dist]
  *
  * `--rate 0` pushes everything at once (full batches). `--before` loads the sink of
  * another build (e.g. main's `dist/`) and times it against this one in the same run,
- * runs alternated, so a busy machine slows both alike.
+ * runs alternated, so a busy machine slows both alike. `--commit-ms` sets this build's
+ * `commitMs` (how long the writer thread gathers batches into one transaction).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '5000' },
     runs: { type: 'string', default: '5' },
+    'commit-ms': { type: 'string' },
     before: { type: 'string' },
   },
   strict: true,
@@ -34,6 +36,7 @@ const { values } = parseArgs({
 const N = Number(values.records);
 const RATE = Number(values.rate);
 const RUNS = Number(values.runs);
+const COMMIT_MS = values['commit-ms'] === undefined ? undefined : Number(values['commit-ms']);
 const WARMUP = 1_000;
 
 type SinkClass = typeof ThreadedSqliteAuditSink;
@@ -120,7 +123,7 @@ async function run(Sink: SinkClass): Promise<Sample> {
   const recs = records(WARMUP + N);
   const errors: Error[] = [];
   const before = new Set(threadCpu().keys());
-  const sink = new Sink(dir, { onError: (err) => errors.push(err) });
+  const sink = new Sink(dir, { onError: (err) => errors.push(err), commitMs: COMMIT_MS });
   try {
     await push(sink, recs.slice(0, WARMUP));
     await until(() => sink.written === WARMUP, 'the warm-up records');
