@@ -7,9 +7,21 @@ import Database from 'better-sqlite3';
 import { F } from '../../src/audit/fields.js';
 import type { AuditRecord } from '../../src/audit/fields.js';
 import { queryAudit } from '../../src/audit/query.js';
-import { AuditSchemaError, COLUMN_NAMES, recordToRow, SCHEMA_VERSION } from '../../src/audit/sqlite-schema.js';
+import { AuditSchemaError, COLUMN_NAMES, fieldsInColumnOrder, recordToRow, SCHEMA_VERSION } from '../../src/audit/sqlite-schema.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite-sink.js';
 import { committedRows, errors, makeRecord, waitFor, withTempDir } from './fixtures.js';
+
+void test('the row is read from the record in column order, every column once', () => {
+  const read: string[] = [];
+  const spy = new Proxy(makeRecord(1), {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.push(key);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  fieldsInColumnOrder(spy);
+  assert.deepEqual(read, COLUMN_NAMES);
+});
 
 void test('a record with odd values becomes a storable row: text as text, bad numbers and flags as null or 0, never a throw', () => {
   const circular: unknown[] = [];
