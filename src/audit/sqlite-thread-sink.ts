@@ -2,18 +2,20 @@
  * The SQLite audit trail written from a worker thread. The gate's event loop only
  * queues records and, every `flushMs` or `batchSize` records, serialises a batch (one
  * JSON string) and posts it; the inserts, their fsyncs and the WAL checkpoints run in
- * sqlite-writer-worker.ts, which owns a SqliteAuditSink. In profiles of the gate under
- * load the inserts were 7-13 % of the event loop's busy time.
+ * sqlite-writer-worker.ts, which owns a SqliteAuditSink and commits the batches of
+ * `commitMs` in one transaction. In profiles of the gate under load the inserts were
+ * 7-13 % of the event loop's busy time.
  *
- * Health is the worker's, reported after every batch, failure and recovery, so
+ * Health is the worker's, reported after every batch, commit, failure and recovery, so
  * fail-closed behaves as with SqliteAuditSink: a failed write makes the sink unhealthy
- * within one batch, and records are kept for retry (bounded) in the thread.
+ * at the commit that failed, and records are kept for retry (bounded) in the thread.
  *
  * Records are never dropped for speed: when the thread holds `maxBuffered` records it
  * has not taken yet (the gate outruns the disk), posting blocks the event loop until it
  * catches up, as the synchronous sink would have. A thread that takes nothing for
  * `stallMs` is stalled: unhealthy and loud, records wait here (bounded, oldest
- * dropped and counted). A thread that dies is restarted; what it held is counted lost.
+ * dropped and counted). A thread that dies is restarted; what it had not committed is
+ * posted again to the next one.
  */
 import { Worker } from 'node:worker_threads';
 import type { AuditRecord } from './fields.js';
