@@ -22,6 +22,8 @@ export interface SqliteAuditSinkOptions {
   onError: (err: Error) => void;
   /** Called once when a flush succeeds after failures. */
   onRecover?: () => void;
+  /** Called after every transaction that committed records (the writer thread reports its counters then). */
+  onCommit?: () => void;
   /** Flush after this long (default 20 ms). */
   flushMs?: number;
   /** Flush at once when this many records are queued (default 256). */
@@ -141,12 +143,14 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
   flush(): void {
     this.cancelTimers();
     if (this.queue.length === 0 && this.checkpoints.length === 0 && this._healthy) return;
+    let committed = false;
     try {
       const { db, insert } = this.ready();
       const batch = this.queue;
       const cps = this.checkpoints;
       db.transaction(() => {
-        for (const r of batch) insert.run(recordToRow(r));
+        // Spread, not an array: better-sqlite3 reads an array's elements one property lookup at a time.
+        for (const r of batch) insert.run(...recordToRow(r));
         if (cps.length > 0) {
           const put = db.prepare(INSERT_CHECKPOINT_SQL);
           for (const c of cps) put.run(c.chain_id, c.seq, c.hash, c.time, c.kind, c.key_id, c.sig);
@@ -156,9 +160,11 @@ export class SqliteAuditSink extends SinkHealth implements AuditSink {
       this.checkpoints = [];
       this._written += batch.length;
       this.markHealthy();
+      committed = batch.length > 0;
     } catch (err) {
       this.markFailed(err);
     }
+    if (committed) this.opts.onCommit?.();
   }
 
   /** Queue a signed checkpoint of the hash chain; written with the next batch. */

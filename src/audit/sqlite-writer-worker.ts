@@ -1,8 +1,10 @@
 /**
  * Runs in a worker thread for ThreadedSqliteAuditSink (sqlite-thread-sink.ts): owns a
  * SqliteAuditSink and writes the batches the gate posts, so the SQLite inserts (and
- * the WAL checkpoints, inline here) never run on the gate's event loop. Reports its
- * health and counters after every batch and every failure or recovery.
+ * the WAL checkpoints, inline here) never run on the gate's event loop. The batches
+ * posted within `commitMs` go in one transaction (fewer, fuller pages written to the
+ * WAL per record); the sink's own timer commits them. Reports its health and counters
+ * after every batch taken, every commit and every failure or recovery.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditRecord } from './fields.js';
@@ -41,6 +43,7 @@ const sink = new SqliteAuditSink(job.dataDir, {
   ...job.options,
   // The thread is the background: checkpoint inline here, no second thread.
   checkpointMs: 0,
+  onCommit: statusSoon,
   onError: (err) => {
     port.postMessage({ type: 'error', message: err.message });
     statusSoon();
@@ -55,8 +58,10 @@ port.on('message', (m: ToWriter) => {
   if (m.type === 'batch') {
     const records = JSON.parse(m.json) as AuditRecord[];
     for (const r of records) sink.write(r);
-    // While unhealthy the sink retries on its own backoff timer; a write per batch would not help.
-    if (sink.healthy) sink.flush();
+    // A full transaction is committed before the next batch is taken, so the queue never
+    // reaches maxBuffered (the gate's batches are smaller than the room left). While
+    // unhealthy the sink retries on its own backoff timer; a write per batch would not help.
+    if (sink.healthy && sink.pending >= job.commitRecords) sink.flush();
     // Taken (written, or kept for retry by the sink): the gate may post more.
     Atomics.add(taken, 0, records.length);
     Atomics.notify(taken, 0);

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { newDecisionId } from '../../src/audit/decision-id.js';
 import type { AuditRecord } from '../../src/audit/fields.js';
 
@@ -47,6 +48,16 @@ export function makeRecord(i: number, over: Partial<AuditRecord> = {}, base = Da
     approval_id: null,
     ...over,
   };
+}
+
+/** Rows committed to an audit.db, read from a connection of its own. */
+export function committedRows(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 /** A fresh temp folder, removed after `fn`. */

@@ -7,18 +7,79 @@ import Database from 'better-sqlite3';
 import { F } from '../../src/audit/fields.js';
 import type { AuditRecord } from '../../src/audit/fields.js';
 import { queryAudit } from '../../src/audit/query.js';
-import { AuditSchemaError, SCHEMA_VERSION } from '../../src/audit/sqlite-schema.js';
+import { AuditSchemaError, COLUMN_NAMES, fieldsInColumnOrder, recordToRow, SCHEMA_VERSION } from '../../src/audit/sqlite-schema.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite-sink.js';
-import { errors, makeRecord, waitFor, withTempDir } from './fixtures.js';
+import { committedRows, errors, makeRecord, waitFor, withTempDir } from './fixtures.js';
 
-function rows(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+void test('the row is read from the record in column order, every column once', () => {
+  const read: string[] = [];
+  const spy = new Proxy(makeRecord(1), {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.push(key);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  fieldsInColumnOrder(spy);
+  assert.deepEqual(read, COLUMN_NAMES);
+});
+
+void test('a record with odd values becomes a storable row: text as text, bad numbers and flags as null or 0, never a throw', () => {
+  const circular: unknown[] = [];
+  circular.push(circular);
+  const odd = {
+    ...makeRecord(1),
+    decision_id: 42,
+    time: undefined,
+    tenant: { a: 1 },
+    agent: true,
+    human: 7n,
+    port: '443',
+    status: Number.NaN,
+    bytes_in: Infinity,
+    duration_ms: 1.5,
+    findings: 'oops',
+    synthesised: 'yes',
+    rewritten: circular,
+    cost: null,
+  } as unknown as AuditRecord;
+  const row = Object.fromEntries(COLUMN_NAMES.map((name, i) => [name, recordToRow(odd)[i]]));
+  assert.deepEqual(
+    {
+      decision_id: row.decision_id,
+      time: row.time,
+      tenant: row.tenant,
+      agent: row.agent,
+      human: row.human,
+      port: row.port,
+      status: row.status,
+      bytes_in: row.bytes_in,
+      duration_ms: row.duration_ms,
+      findings: row.findings,
+      synthesised: row.synthesised,
+      rewritten: row.rewritten,
+      cost: row.cost,
+      host: row.host,
+      session: row.session,
+    },
+    {
+      decision_id: '42',
+      time: '',
+      tenant: '{"a":1}',
+      agent: 'true',
+      human: '7',
+      port: null,
+      status: null,
+      bytes_in: null,
+      duration_ms: 1.5,
+      findings: '"oops"',
+      synthesised: 0,
+      rewritten: '[]',
+      cost: null,
+      host: 'api.example.com',
+      session: 'sess-1',
+    },
+  );
+});
 
 void test('every field round-trips through audit.db unchanged, including nulls, JSON fields and booleans', async () => {
   await withTempDir(async (dir) => {
@@ -79,9 +140,9 @@ void test('records are batched: nothing is written inside write(); the timer flu
   await withTempDir(async (dir) => {
     const sink = new SqliteAuditSink(dir, { onError: () => {}, flushMs: 30 });
     for (let i = 0; i < 3; i++) sink.write(makeRecord(i));
-    assert.equal(rows(sink.file), 0, 'write() must only queue');
+    assert.equal(committedRows(sink.file), 0, 'write() must only queue');
     assert.equal(sink.pending, 3);
-    assert.ok(await waitFor(() => rows(sink.file) === 3), 'the timer flushed the batch');
+    assert.ok(await waitFor(() => committedRows(sink.file) === 3), 'the timer flushed the batch');
     assert.equal(sink.pending, 0);
     await sink.close();
   });
@@ -92,12 +153,12 @@ void test('a full batch is flushed on the next turn of the event loop, not after
     const sink = new SqliteAuditSink(dir, { onError: () => {}, flushMs: 600_000, batchSize: 10 });
     for (let i = 0; i < 9; i++) sink.write(makeRecord(i));
     await new Promise((r) => setImmediate(r));
-    assert.equal(rows(sink.file), 0, 'nine records are below the batch size');
+    assert.equal(committedRows(sink.file), 0, 'nine records are below the batch size');
     sink.write(makeRecord(9));
-    assert.equal(rows(sink.file), 0, 'not inside the request path');
+    assert.equal(committedRows(sink.file), 0, 'not inside the request path');
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
-    assert.equal(rows(sink.file), 10);
+    assert.equal(committedRows(sink.file), 10);
     await sink.close();
   });
 });
@@ -107,11 +168,11 @@ void test('close() flushes what is queued; flush() writes synchronously', async 
     const sink = new SqliteAuditSink(dir, { onError: () => {}, flushMs: 600_000 });
     sink.write(makeRecord(1));
     sink.flush();
-    assert.equal(rows(sink.file), 1);
+    assert.equal(committedRows(sink.file), 1);
     for (let i = 2; i < 6; i++) sink.write(makeRecord(i));
-    assert.equal(rows(sink.file), 1);
+    assert.equal(committedRows(sink.file), 1);
     await sink.close();
-    assert.equal(rows(sink.file), 5);
+    assert.equal(committedRows(sink.file), 5);
   });
 });
 
@@ -176,7 +237,7 @@ void test('a repeated decision id does not wedge the batch', async () => {
     sink.write(makeRecord(2));
     sink.flush();
     assert.equal(sink.healthy, true);
-    assert.equal(rows(sink.file), 2);
+    assert.equal(committedRows(sink.file), 2);
     await sink.close();
   });
 });
@@ -190,7 +251,7 @@ void test('a malformed record (wrong types from a buggy caller) is stored, not a
     sink.write(makeRecord(2));
     sink.flush();
     assert.equal(sink.healthy, true, sink.lastError ?? '');
-    assert.equal(rows(sink.file), 2);
+    assert.equal(committedRows(sink.file), 2);
     await sink.close();
   });
 });
@@ -211,7 +272,7 @@ void test('throughput through the sink (printed, not asserted)', async (t) => {
     }
     await sink.close();
     const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    assert.equal(rows(sink.file), n);
+    assert.equal(committedRows(sink.file), n);
     const msg = `sqlite audit sink: ${n} records in ${secs.toFixed(2)} s = ${Math.round(n / secs)} records/s; write() itself ${(Number(writeNs) / n).toFixed(0)} ns/record`;
     t.diagnostic(msg);
     console.log(msg);

@@ -8,7 +8,7 @@ import { queryAudit } from '../../src/audit/query.js';
 import { AuditSchemaError, SCHEMA_VERSION } from '../../src/audit/sqlite-schema.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite-sink.js';
 import { ThreadedSqliteAuditSink } from '../../src/audit/sqlite-thread-sink.js';
-import { errors, makeRecord, waitFor, withTempDir } from './fixtures.js';
+import { committedRows, errors, makeRecord, waitFor, withTempDir } from './fixtures.js';
 
 function ids(file: string): string[] {
   return queryAudit(file, { order: 'asc', limit: 1_000_000 }).map((r) => r.decision_id);
@@ -47,6 +47,50 @@ void test('threaded sink: the timer posts a batch and the thread writes it witho
     assert.ok(await waitFor(() => sink.written === 3), 'written by the thread');
     assert.equal(ids(sink.file).length, 3);
     await sink.close();
+  });
+});
+
+/** Records the writer thread says it holds (taken, not yet committed). */
+function heldByThread(sink: ThreadedSqliteAuditSink): number {
+  return (sink as unknown as { status: { pending: number } }).status.pending;
+}
+
+void test("threaded sink: the batches posted within commitMs go into one transaction, committed by the thread's timer or at close", async () => {
+  await withTempDir(async (dir) => {
+    const e = errors();
+    const sink = new ThreadedSqliteAuditSink(dir, { onError: e.onError, flushMs: 5, commitMs: 600_000 });
+    const written = Array.from({ length: 3 }, (_, i) => makeRecord(i));
+    for (const r of written) {
+      sink.write(r);
+      sink.flush(); // one batch each
+    }
+    assert.ok(await waitFor(() => heldByThread(sink) === 3), 'the thread took the three batches');
+    assert.equal(committedRows(sink.file), 0, 'and has not committed them yet');
+    assert.equal(sink.written, 0);
+    await sink.close();
+    assert.deepEqual(e.list, []);
+    assert.equal(sink.written, 3);
+    assert.deepEqual(
+      ids(sink.file),
+      written.map((r) => r.decision_id),
+    );
+  });
+});
+
+void test('threaded sink: the thread commits at once when a transaction would outgrow maxBuffered, before commitMs', async () => {
+  await withTempDir(async (dir) => {
+    const e = errors();
+    // Room for 20 records in the thread, batches of 5: a transaction is committed at 15.
+    const sink = new ThreadedSqliteAuditSink(dir, { onError: e.onError, batchSize: 5, maxBuffered: 20, flushMs: 5, commitMs: 600_000 });
+    const written = Array.from({ length: 17 }, (_, i) => makeRecord(i));
+    for (const r of written) sink.write(r);
+    sink.flush();
+    assert.ok(await waitFor(() => sink.written === 15 && heldByThread(sink) === 2), 'fifteen committed, two held');
+    assert.equal(committedRows(sink.file), 15);
+    await sink.close();
+    assert.deepEqual(e.list, []);
+    assert.equal(sink.dropped, 0);
+    assert.equal(ids(sink.file).length, 17);
   });
 });
 
