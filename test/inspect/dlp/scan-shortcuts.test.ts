@@ -3,8 +3,9 @@
  * join judged opaque from its token spans before it is built (regroupEach with
  * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
  * candidate piece's last char first, digit stretches measured and counted in one
- * walk, `0x` prefixes found as such (not from every `x`), and quoted-printable decoded stretch by stretch
- * (decoder-rewrites.test.ts).
+ * walk, `0x` prefixes found from their `x`, seed-phrase runs looked for from the
+ * pass's probes only (against probing every word), and quoted-printable decoded stretch
+ * by stretch (decoder-rewrites.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,9 @@ import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/
 import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
 import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { indexText } from '../../../src/inspect/dlp/text-index.js';
+import { wordRuns } from '../../../src/inspect/dlp/word-runs.js';
+import type { WordRun } from '../../../src/inspect/dlp/word-runs.js';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 
 const rng = (seed: number): (() => number) => {
   let x = seed;
@@ -134,7 +138,7 @@ test('digit stretches: each maximal run of digits, spaces and dashes over a whol
   assert.ok(stretches > 1000, `stretches were found (${stretches})`);
 });
 
-/** The `0x` / `0X` starts as regroupStarts found them from every `x` and `X` before. */
+/** The `0x` / `0X` starts found from every `x` and `X` with a char loop (regroupStarts searches the `x`s with indexOf). */
 function refPrefixStarts(s: string): number[] {
   const hex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
   const sep = (c: number): boolean => ' \t\r\n,:;.|-'.includes(String.fromCharCode(c));
@@ -159,7 +163,7 @@ function refPrefixStarts(s: string): number[] {
   return starts;
 }
 
-test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () => {
+test('regroupStarts: the 0x / 0X prefixes, as found from every x and X', () => {
   const rnd = rng(33);
   let found = 0;
   for (let i = 0; i < 20000; i++) {
@@ -176,3 +180,38 @@ test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () =
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rnd() * xs.length)] as T;
 }
+
+test("wordRuns: the runs found from the pass's probes are those found by probing every word", () => {
+  const rnd = rng(41);
+  const ki = new KeywordIndex(['akia'], []);
+  const seps = [' ', ',', ', ', '\n', '\r\n', ',\n', '\t', '+', '  ', '. ', ',,', '\r\r', ' ,'];
+  const noise = ['the', 'a', 'and', 'abandonx', 'xabout', '4', 'ABOUT', 'Zoo', 'ab', '-', '"'];
+  let found = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    const parts = Math.floor(rnd() * 120);
+    for (let k = 0; k < parts; k++) {
+      const r = rnd();
+      let w = r < 0.8 ? (wordlist[Math.floor(rnd() * wordlist.length)] as string) : pick(rnd, noise);
+      if (rnd() < 0.1) w = w.toUpperCase();
+      s += w + (rnd() < 0.85 ? ' ' : pick(rnd, seps));
+    }
+    const n = s.length;
+    const bytes = Buffer.alloc(n + 32);
+    bytes.write(s, 'latin1');
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    const m = (n + 3) >>> 2;
+    const want: WordRun[] = [];
+    wordRuns(
+      bytes,
+      words,
+      n,
+      Int32Array.from({ length: m }, (_, j) => j),
+      m,
+      want,
+    );
+    assert.deepEqual(indexText(ki, s, 15, false, true, false).wordRuns, want, JSON.stringify(s));
+    found += want.length;
+  }
+  assert.ok(found > 300, `runs were found (${found})`);
+});
