@@ -14,7 +14,7 @@
  * @example
  * regrouped('k=de:ad:be:ef:00:11:22:33:44') // [{ text: 'deadbeef0011223344', map, start: 2, end: 28 }]
  */
-import type { Mapped } from './decode.js';
+import { mapArray, type Mapped } from './decode.js';
 import { opaqueHexSpans } from './run-kinds.js';
 
 export interface Regroup extends Mapped {
@@ -301,7 +301,7 @@ export function regroupEach(s: string, starts: readonly number[] | undefined, on
         continue;
       }
       let text = '';
-      const map = new Int32Array(total);
+      const map = mapArray(total);
       let o = 0;
       for (let t = 0; t < bodies.length; t += 2) {
         const a = bodies[t] as number;

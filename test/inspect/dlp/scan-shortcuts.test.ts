@@ -5,7 +5,8 @@
  * candidate piece's last char first, digit stretches measured and counted in one
  * walk, `0x` prefixes found from their `x`, seed-phrase runs looked for from the
  * pass's probes only (against probing every word), and quoted-printable decoded stretch
- * by stretch (decoder-rewrites.test.ts).
+ * by stretch (decoder-rewrites.test.ts). Offset maps cut from a shared slab behave as
+ * arrays of their own.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp
 import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { indexText } from '../../../src/inspect/dlp/text-index.js';
 import { wordRuns } from '../../../src/inspect/dlp/word-runs.js';
+import { mapArray } from '../../../src/inspect/dlp/decode.js';
 import type { WordRun } from '../../../src/inspect/dlp/word-runs.js';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 
@@ -214,4 +216,25 @@ test("wordRuns: the runs found from the pass's probes are those found by probing
     found += want.length;
   }
   assert.ok(found > 300, `runs were found (${found})`);
+});
+
+test('mapArray: zeroed maps of the length asked, each its own (across slabs, and past the slab size)', () => {
+  const rnd = rng(43);
+  const maps: Array<[Int32Array, number]> = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = rnd() < 0.02 ? 16384 + Math.floor(rnd() * 4000) : Math.floor(rnd() * 300);
+    const map = mapArray(n);
+    assert.equal(map.length, n);
+    assert.ok(
+      map.every((v) => v === 0),
+      'zeroed',
+    );
+    map.fill(i + 1);
+    maps.push([map, i + 1]);
+  }
+  for (const [map, v] of maps)
+    assert.ok(
+      map.every((x) => x === v),
+      'no map shares entries with another',
+    );
 });
