@@ -10,10 +10,10 @@
  * the table (a run's 11 whole words hold such a pair wherever it starts). The index's
  * word pass does that test (text-index.ts: the WebAssembly pass, as it reads every word
  * anyway, or seedProbes here, its JavaScript twin), so no probe touches the text again.
- * Where it passes (a fifth of the probes in English prose: the wordlist is common
- * English words, so are its 4-grams), the word through it starts after its last
- * non-letter (SWAR letter masks) and is looked up exactly (first four letters hashed,
- * the rest compared); only a wordlist word is extended left and right word by word.
+ * Where it passes (a fifth of the probes on the prose-heavy bench corpus: the
+ * wordlist is common English words, so are its 4-grams), the word through it starts
+ * after its last non-letter (SWAR letter masks) and is looked up exactly (first four
+ * letters hashed, the rest compared); only a wordlist word is extended left and right word by word.
  * Prose has a wordlist word at about one probe in five and almost never two in a row
  * (function words are not in the list), so a run is measured only where one is.
  *
