@@ -13,9 +13,10 @@
  * Where it passes (a fifth of the probes on the prose-heavy bench corpus: the
  * wordlist is common English words, so are its 4-grams), the word through it starts
  * after its last non-letter (SWAR letter masks) and is looked up exactly (first four
- * letters hashed, the rest compared); only a wordlist word is extended left and right word by word.
- * Prose has a wordlist word at about one probe in five and almost never two in a row
- * (function words are not in the list), so a run is measured only where one is.
+ * letters hashed, the rest compared); only a wordlist word is extended left and right
+ * word by word. Prose has a wordlist word at about one probe in five and almost never
+ * two in a row (function words are not in the list), so a run is measured only where
+ * one is.
  *
  * Which words are probed does not change what is found: a probe inside a run finds the
  * whole run (the steps from word to word are the same left and right), and every run
