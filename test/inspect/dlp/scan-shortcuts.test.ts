@@ -5,14 +5,15 @@
  * candidate piece's last char first, digit stretches measured and counted in one
  * walk, `0x` prefixes found from their `x`, seed-phrase runs looked for from the
  * pass's probes only (against probing every word), and quoted-printable decoded stretch
- * by stretch (decoder-rewrites.test.ts). Offset maps cut from a shared slab behave as
+ * by stretch (decoder-rewrites.test.ts), hex runs tested for printable bytes window by
+ * window from each window's end. Offset maps cut from a shared slab behave as
  * arrays of their own.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
-import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
-import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+import { alnumPieces, opaqueHex, opaqueHexSpans, PRINTABLE, RUN_HEX, runKind } from '../../../src/inspect/dlp/run-kinds.js';
+import { C_DIGIT, C_LOWER, C_RUN, KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { indexText } from '../../../src/inspect/dlp/text-index.js';
 import { wordRuns } from '../../../src/inspect/dlp/word-runs.js';
 import { mapArray } from '../../../src/inspect/dlp/decode.js';
@@ -237,4 +238,38 @@ test('mapArray: zeroed maps of the length asked, each its own (across slabs, and
       map.every((x) => x === v),
       'no map shares entries with another',
     );
+});
+
+/** 8 printable ASCII bytes in a row in the hex chars [s, e), one byte at a time. */
+function refHexPrintable(b: Uint8Array, s: number, e: number): boolean {
+  let run = 0;
+  for (let k = s; k + 1 < e; k += 2) {
+    const v = parseInt(String.fromCharCode(b[k] as number, b[k + 1] as number), 16);
+    run = v >= 0x20 && v <= 0x7e ? run + 1 : 0;
+    if (run >= 8) return true;
+  }
+  return false;
+}
+
+test('runKind: a hex run is PRINTABLE exactly when a byte-by-byte walk finds 8 printable bytes in a row', () => {
+  const rnd = rng(47);
+  let printable = 0;
+  let other = 0;
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    const parts = Math.floor(rnd() * 12);
+    for (let k = 0; k < parts; k++) {
+      const r = rnd();
+      if (r < 0.4) s += Buffer.from(Array.from({ length: Math.floor(rnd() * 9) }, () => 0x20 + Math.floor(rnd() * 95))).toString('hex');
+      else if (r < 0.5) s += pick(rnd, ['7f', '7e', '20', '1f', '80']);
+      else s += Array.from({ length: Math.floor(rnd() * 20) }, () => pick(rnd, [...'0123456789abcdef'])).join('');
+    }
+    const b = Buffer.from(`xx${s}yy`, 'latin1');
+    const e = 2 + s.length;
+    const want = s.length >= 16 && refHexPrintable(b, 2, e) ? RUN_HEX | PRINTABLE : RUN_HEX;
+    assert.equal(runKind(b, 2, e, e, C_RUN | C_DIGIT | C_LOWER), want, s);
+    if (want & PRINTABLE) printable++;
+    else other++;
+  }
+  assert.ok(printable > 2000 && other > 2000, `both answers were tested (${printable}, ${other})`);
 });
