@@ -23,6 +23,30 @@ export interface Mapped {
   map: Int32Array;
 }
 
+/** Bytes of one slab of small maps; a map of more than a quarter of it gets its own array. */
+const SLAB_BYTES = 1 << 16;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabAt = 0;
+
+/**
+ * A zeroed Int32Array of `n` entries for an offset map. Small ones are views of a
+ * shared slab, handed out in turn and never reused (a slab lives while a map in it
+ * does): a typed array of more than 64 bytes otherwise gets a backing store of its own
+ * outside the heap, ~0.6 us each and external memory the collector accounts for, and a
+ * scan makes one per regrouped join or decoded span.
+ */
+export function mapArray(n: number): Int32Array {
+  const bytes = 4 * n;
+  if (bytes > SLAB_BYTES >>> 2) return new Int32Array(n);
+  if (slabAt + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const map = new Int32Array(slab, slabAt, n);
+  slabAt += bytes;
+  return map;
+}
+
 /**
  * A Mapped text built one char at a time, each with the input index it came from:
  * what a decoder that rewrites escapes in place writes to.
@@ -42,7 +66,7 @@ export class MappedBuilder {
 
   /** `inputLength` bounds the output: these decoders never lengthen the text. */
   constructor(inputLength: number) {
-    this.map = new Int32Array(inputLength);
+    this.map = mapArray(inputLength);
     this.bytes = new Uint8Array(inputLength);
   }
 
@@ -91,7 +115,7 @@ export function hasPercentEscape(s: string, from = 0): boolean {
 export function percentDecode(s: string, plusAsSpace = false): Mapped | undefined {
   if (!hasPercentEscape(s) && !(plusAsSpace && s.includes('+'))) return undefined;
   const out: number[] = [];
-  const map = new Int32Array(s.length);
+  const map = mapArray(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 37 && i + 2 < s.length) {
@@ -188,7 +212,7 @@ export function stripZeroWidth(s: string): Mapped | undefined {
   if (!ZW_RE.test(s)) return undefined;
   ZW_RE.lastIndex = 0;
   let out = '';
-  const map = new Int32Array(s.length);
+  const map = mapArray(s.length);
   let last = 0;
   for (let m = ZW_RE.exec(s); m !== null; m = ZW_RE.exec(s)) {
     for (let i = last; i < m.index; i++) map[out.length + i - last] = i;

@@ -3,7 +3,8 @@
  * (wasm/index-pass.ts) is tested against, and what runs where WebAssembly is not
  * available (`node --jitless`). Per little-endian 32-bit word of the text: two
  * trigram-filter tests and one needle-filter test, two 64 K-entry class loads (one
- * per 16-bit half), all branch-free; only candidate word indexes are recorded.
+ * per 16-bit half), all branch-free; only candidate word indexes are recorded. Every
+ * tenth word also gets the seed-phrase probe (word-runs.ts).
  *
  * The loops never call out: a call in the loop gets inlined and the loop runs ~2x
  * slower. Candidates are verified afterwards (text-index.ts), in text order.
@@ -13,6 +14,7 @@
  * jsPass(keywordIndex, words, m, out); // out.tri[0..out.nt): trigram candidate words
  */
 import type { KeywordIndex } from './keyword-index.js';
+import { seedProbeRoom, seedProbes } from './word-runs.js';
 import { NEEDLE_FILTER_BITS, P_ANCHOR, P_DIGIT2, P_GROUP_SEP, P_HEX_SEP2, P_PAIR_SEP, P_RUN2, P_UPPER_DIGIT, TRI_FILTER_BITS } from './keyword-index.js';
 
 /** Candidate word indexes of one pass, each list in text order with its count. */
@@ -35,6 +37,9 @@ export interface PassLists {
   /** Words that may hold the separator between two equal tokens (one slot spare for the caller). */
   grp: Int32Array;
   ng: number;
+  /** Seed-phrase probes that pass (word-runs.ts seedProbes). */
+  seed: Int32Array;
+  ns: number;
 }
 
 /** Words of run bytes that every run of 15+ bytes contains. */
@@ -64,7 +69,22 @@ export const GROUP_LATE = (() => {
 /** Lists with room for `m` words (grp one more). */
 export function passLists(m: number): PassLists {
   const z = (k: number): Int32Array => new Int32Array(k);
-  return { tri: z(m), nt: 0, needle: z(m), nn: 0, bi: z(m), nb: 0, dig: z(m), nd: 0, run: z(3 * ((m >>> 2) + 1)), nr: 0, grp: z(m + 1), ng: 0 };
+  return {
+    tri: z(m),
+    nt: 0,
+    needle: z(m),
+    nn: 0,
+    bi: z(m),
+    nb: 0,
+    dig: z(m),
+    nd: 0,
+    run: z(3 * ((m >>> 2) + 1)),
+    nr: 0,
+    grp: z(m + 1),
+    ng: 0,
+    seed: z(seedProbeRoom(m)),
+    ns: 0,
+  };
 }
 
 /** Words 0..m-1 of `words` (word m readable: zero padding), candidates to `out`. */
@@ -72,6 +92,7 @@ export function jsPass(ki: KeywordIndex, words: Uint32Array, m: number, out: Pas
   out.nt = trigramLoop(ki.triFilter, words, m, out.tri);
   out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, out.needle) : 0;
   classLoop(ki.pair, words, m, out);
+  out.ns = seedProbes(words, m, out.seed);
 }
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */

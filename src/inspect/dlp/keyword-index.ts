@@ -255,25 +255,27 @@ function append(map: Map<number, number[]>, key: number, id: number, offset: num
 
 // Verifying the word pass's filter candidates (text-index.ts): exact occurrences only.
 
-/** Merge two flat [id, at] lists, each ordered by at then id. */
-export function mergeSorted(a: number[], c: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let k = 0;
-  while (i < a.length || k < c.length) {
-    const takeA =
-      k >= c.length ||
-      (i < a.length &&
-        ((a[i + 1] as number) < (c[k + 1] as number) || ((a[i + 1] as number) === (c[k + 1] as number) && (a[i] as number) <= (c[k] as number))));
-    if (takeA) {
-      out.push(a[i] as number, a[i + 1] as number);
-      i += 2;
+/**
+ * Merge the flat [id, at] list `c` into `a` (each ordered by at, then id), in place:
+ * `a` grows by c's length and is filled from the back (no new list per layer).
+ */
+export function mergeInto(a: number[], c: readonly number[]): void {
+  let i = a.length - 2;
+  let k = c.length - 2;
+  for (let t = 0; t < c.length; t++) a.push(0);
+  for (let o = a.length - 2; k >= 0; o -= 2) {
+    const ca = c[k + 1] as number;
+    const takeC = i < 0 || ca > (a[i + 1] as number) || (ca === (a[i + 1] as number) && (c[k] as number) > (a[i] as number));
+    if (takeC) {
+      a[o] = c[k] as number;
+      a[o + 1] = ca;
+      k -= 2;
     } else {
-      out.push(c[k] as number, c[k + 1] as number);
-      k += 2;
+      a[o] = a[i] as number;
+      a[o + 1] = a[i + 1] as number;
+      i -= 2;
     }
   }
-  return out;
 }
 
 /** A trigram filter hit in word `j`: verify the keywords anchored at 4j and 4j + 2. */
@@ -286,6 +288,9 @@ export function trigramsAt(ki: KeywordIndex, b: Uint8Array, n: number, j: number
 
 function trigramAnchors(ki: KeywordIndex, b: Uint8Array, n: number, p: number, key: number, hits: number[]): void {
   const h = triHash(key);
+  // a candidate word passed the filter at one of its two positions, mostly not both: the
+  // other is turned away by the filter (64 KB, warm) before the bucket table (256 KB)
+  if (ki.triFilter[h] === 0) return;
   const end = ki.triAt[h + 1] as number;
   for (let e = ki.triAt[h] as number; e < end; e++)
     if (ki.triKey[e] === key) verifyKeyword(ki, b, n, p - (ki.triOff[e] as number), ki.triKw[e] as number, hits);

@@ -9,7 +9,7 @@
  * utf16Spans(Buffer.from('AKIAFAKE0000TEST1234', 'utf16le').toString('latin1')) // [{ text: 'AKIA...', ... }]
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { MappedBuilder, type Mapped } from './decode.js';
+import { mapArray, MappedBuilder, type Mapped } from './decode.js';
 
 export interface Span extends Mapped {
   start: number;
@@ -46,7 +46,7 @@ export function utf16Spans(s: string): Span[] {
       const chars = (Math.min(j, n + 1) - i) >>> 1;
       if (chars >= MIN_UTF16_CHARS) {
         let text = '';
-        const map = new Int32Array(chars);
+        const map = mapArray(chars);
         for (let k = 0; k < chars; k++) {
           text += s[i + 2 * k];
           map[k] = i + 2 * k;

@@ -14,7 +14,7 @@
  * @example
  * regrouped('k=de:ad:be:ef:00:11:22:33:44') // [{ text: 'deadbeef0011223344', map, start: 2, end: 28 }]
  */
-import type { Mapped } from './decode.js';
+import { mapArray, type Mapped } from './decode.js';
 import { opaqueHexSpans } from './run-kinds.js';
 
 export interface Regroup extends Mapped {
@@ -78,18 +78,19 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
   const split = starts.length;
-  // `0x` / `0X` prefixes, found with indexOf (a native pattern tries every position;
-  // '0' is common in JSON, and 'x' in words and base64, '0x' is not); the next of
-  // each kept until passed. Candidates start at k or later.
+  // `0x` / `0X` prefixes, found from their `x` with indexOf (a native search; `x` is
+  // rarer than `0`, which a search for `0x` stops at, and common in JSON); the next of
+  // each case kept until passed. Candidates start at k or later.
   let k = 0;
   let lower = -2;
   let upper = -2;
   for (;;) {
-    if (lower !== -1 && lower < k) lower = s.indexOf('0x', k);
-    if (upper !== -1 && upper < k) upper = s.indexOf('0X', k);
-    const i = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
-    if (i < 0) break;
-    if (!hexPair(s, i + 2)) {
+    if (lower !== -1 && lower <= k) lower = s.indexOf('x', k + 1);
+    if (upper !== -1 && upper <= k) upper = s.indexOf('X', k + 1);
+    const x = lower < 0 ? upper : upper < 0 ? lower : Math.min(lower, upper);
+    if (x < 0) break;
+    const i = x - 1;
+    if (s.charCodeAt(i) !== 48 || !hexPair(s, i + 2)) {
       k = i + 1;
       continue;
     }
@@ -300,7 +301,7 @@ export function regroupEach(s: string, starts: readonly number[] | undefined, on
         continue;
       }
       let text = '';
-      const map = new Int32Array(total);
+      const map = mapArray(total);
       let o = 0;
       for (let t = 0; t < bodies.length; t += 2) {
         const a = bodies[t] as number;

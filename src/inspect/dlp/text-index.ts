@@ -40,7 +40,7 @@ import {
   C_UNDERSCORE,
   DIGIT_KEEP,
   insertSorted,
-  mergeSorted,
+  mergeInto,
   needlesAt,
   trigramsAt,
 } from './keyword-index.js';
@@ -123,8 +123,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
   const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [] };
-  wordPass(ki, text, b, words, n, minPiece, decodeInfo, regroup, out);
-  if (seedPhrases) wordRuns(b, words, n, out.wordRuns);
+  wordPass(ki, text, b, words, n, minPiece, decodeInfo, seedPhrases, regroup, out);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) insertSorted(out.needles, i, at);
@@ -151,6 +150,7 @@ function wordPass(
   n: number,
   minPiece: number,
   decodeInfo: boolean,
+  seedPhrases: boolean,
   regroup: boolean,
   out: TextIndex,
 ): void {
@@ -163,6 +163,7 @@ function wordPass(
     jsPass(ki, words, m, l);
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
+  if (seedPhrases) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
   for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
   for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
   let ng = l.ng;
@@ -172,7 +173,7 @@ function wordPass(
   if (l.nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
-    if (biHits.length > 0) out.hits = mergeSorted(out.hits, biHits);
+    if (biHits.length > 0) mergeInto(out.hits, biHits);
   }
   let digitsEnd = 0;
   for (let i = 0; i < l.nd; i++) {

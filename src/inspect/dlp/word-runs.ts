@@ -6,26 +6,34 @@
  * can occur inside such a run (a wordlist infix, or a word's end, a separator and the
  * next word's start): a 13 KB bit table over a reduced alphabet (GSYM).
  *
- * So only every 11th aligned word is looked at: one table test per 44 bytes, no byte
- * loop. Where it passes (over a third of the probes in English prose: the wordlist is
- * common English words, so are its 4-grams), the word through it starts after its
- * last non-letter (SWAR letter masks) and is looked up exactly (first four letters
- * hashed, the rest compared); only a wordlist word is extended left and right word by
- * word. Prose has a wordlist word at about one probe in five and almost never two in
- * a row (function words are not in the list), so a run is measured only where one is.
- * Probes go block by block, each block's candidates looked at while it is in cache.
+ * So only every 10th aligned word is looked at, with the word after it: both must pass
+ * the table (a run's 11 whole words hold such a pair wherever it starts). The index's
+ * word pass does that test (text-index.ts: the WebAssembly pass, as it reads every word
+ * anyway, or seedProbes here, its JavaScript twin), so no probe touches the text again.
+ * Where it passes (a fifth of the probes on the prose-heavy bench corpus: the
+ * wordlist is common English words, so are its 4-grams), the word through it starts
+ * after its last non-letter (SWAR letter masks) and is looked up exactly (first four
+ * letters hashed, the rest compared); only a wordlist word is extended left and right
+ * word by word. Prose has a wordlist word at about one probe in five and almost never
+ * two in a row (function words are not in the list), so a run is measured only where
+ * one is.
  *
- * What it costs: nothing on bytes that are not letters and separators, and about
- * 0.5 ns a byte on English prose (the probes, and a word lookup at a third of them),
- * some 10% of the DLP engine's time on the prose-heavy bench:dlp corpus. A sparser
- * probe would miss short phrases; DlpOptions.seedPhrases turns the search off.
+ * Which words are probed does not change what is found: a probe inside a run finds the
+ * whole run (the steps from word to word are the same left and right), and every run
+ * holds a probe that passes. The tests compare it with probing every word.
+ *
+ * What it costs: nothing on bytes that are not letters and separators, and a word
+ * lookup per passing probe on English prose, some 5-10% of the DLP engine's time on the
+ * prose-heavy bench:dlp corpus. A sparser probe would miss short phrases;
+ * DlpOptions.seedPhrases turns the search off.
  *
  * Separators: one space, comma, newline, CR, tab or '+' (a space in a query string),
  * or ", ", ",\n", "\r\n". Letters are matched case-insensitively.
  *
  * @example
+ * const probes = new Int32Array(seedProbeRoom(m));
  * const runs: WordRun[] = [];
- * wordRuns(bytes, words, n, runs); // runs[0].index: wordlist indexes of the run's words
+ * wordRuns(bytes, words, n, probes, seedProbes(words, m, probes), runs); // runs[0].index: wordlist indexes of the run's words
  */
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 
@@ -38,8 +46,10 @@ export interface WordRun {
 
 /** Words in a run worth reporting (the shortest phrase). */
 export const MIN_RUN_WORDS = 12;
-/** Whole aligned words every run of MIN_RUN_WORDS words contains. */
-const STRIDE = 11;
+/** Probe spacing: every run of MIN_RUN_WORDS words contains 11 whole aligned words, so a probed word and the one after it (wasm/index-pass.wat steps by it too). */
+export const SEED_STRIDE = 10;
+/** The first probed word (then every SEED_STRIDE-th). */
+export const SEED_FIRST = SEED_STRIDE - 1;
 const SEP = 26;
 /** Any other byte: a symbol of its own, in no 4-gram of the table. */
 const OTHER = 27;
@@ -67,8 +77,8 @@ const key4 = (a: number, b: number, c: number, d: number): number => ((a * BASE 
  */
 const G_SEP = 16;
 const G_OTHER = 17;
-const G_BASE = 18;
-const GSYM = (() => {
+export const G_BASE = 18;
+export const GSYM = (() => {
   const t = new Uint8Array(256).fill(G_OTHER);
   [...'etaoinshrdlcumwfgypbvkjxqz'].forEach((ch, rank) => {
     const c = ch.charCodeAt(0);
@@ -80,7 +90,7 @@ const GSYM = (() => {
 })();
 
 /** One bit per 4-gram of probe symbols that can occur inside a run of wordlist words. */
-const GRAMS = (() => {
+export const GRAMS = (() => {
   const bits = new Uint32Array(Math.ceil(G_BASE ** 4 / 32));
   const add = (g: readonly number[]): void => {
     const k = (((g[0] as number) * G_BASE + (g[1] as number)) * G_BASE + (g[2] as number)) * G_BASE + (g[3] as number);
@@ -128,41 +138,46 @@ wordlist.forEach((w, i) => {
   SLOT_WORD[slot] = i;
 });
 
-/** Aligned words probed per block; its candidates are looked at while its bytes are still in cache. */
-const BLOCK = 88 * STRIDE;
-/** Candidate probe words of one block (reused). */
-const cand = new Int32Array(((BLOCK / STRIDE) | 0) + 1);
+/** Room for the probes of `m` words. */
+export function seedProbeRoom(m: number): number {
+  return ((m / SEED_STRIDE) | 0) + 1;
+}
+
+/**
+ * Every SEED_STRIDE-th word below `m` (from SEED_FIRST) that passes the 4-gram table
+ * with the word after it (word m readable: zero padding), to `out`; returns the count.
+ * The JavaScript form of the WebAssembly pass's probe (wasm/index-pass.wat).
+ */
+export function seedProbes(words: Uint32Array, m: number, out: Int32Array): number {
+  let k = 0;
+  for (let j = SEED_FIRST; j < m; j += SEED_STRIDE) {
+    if (gramBit((words[j] as number) | 0) !== 0 && gramBit((words[j + 1] as number) | 0) !== 0) out[k++] = j;
+  }
+  return k;
+}
+
+/** The 4-gram table's bit for the four bytes of `w` (1: they can occur inside a run). */
+function gramBit(w: number): number {
+  const key =
+    (((GSYM[w & 255] as number) * G_BASE + (GSYM[(w >>> 8) & 255] as number)) * G_BASE + (GSYM[(w >>> 16) & 255] as number)) * G_BASE +
+    (GSYM[w >>> 24] as number);
+  return ((GRAMS[key >>> 5] as number) >>> (key & 31)) & 1;
+}
 
 /**
  * Runs of MIN_RUN_WORDS+ wordlist words in the first `n` bytes of `b` (`words` is the
- * same memory as 32-bit words, zero-padded past `n`), appended to `out`.
+ * same memory as 32-bit words, zero-padded past `n`), appended to `out`, looked for
+ * from the probed words `probes[0..count)` (seedProbes; in text order).
  */
-export function wordRuns(b: Uint8Array, words: Uint32Array, n: number, out: WordRun[]): void {
-  const m = (n + 3) >>> 2;
+export function wordRuns(b: Uint8Array, words: Uint32Array, n: number, probes: ArrayLike<number>, count: number, out: WordRun[]): void {
   let done = 0;
-  for (let from = STRIDE - 1; from < m; from += BLOCK) {
-    const k = probeLoop(words, from, Math.min(m, from + BLOCK), cand);
-    for (let i = 0; i < k; i++) {
-      const j = cand[i] as number;
-      if (4 * j < done) continue;
-      const s = wordStart(words, j);
-      // a word glued to the letters before it is longer than 8: no wordlist word
-      done = (SYM[b[s - 1] as number] as number) < SEP ? 4 * j + 4 : runAt(b, n, s, out);
-    }
+  for (let i = 0; i < count; i++) {
+    const j = probes[i] as number;
+    if (4 * j < done) continue;
+    const s = wordStart(words, j);
+    // a word glued to the letters before it is longer than 8: no wordlist word
+    done = (SYM[b[s - 1] as number] as number) < SEP ? 4 * j + 4 : runAt(b, n, s, out);
   }
-}
-
-/** Every STRIDE-th word from `from` (below `to`) that passes the 4-gram table, to `c`; returns the count. No calls inside. */
-function probeLoop(words: Uint32Array, from: number, to: number, c: Int32Array): number {
-  let k = 0;
-  for (let j = from; j < to; j += STRIDE) {
-    const w = (words[j] as number) | 0;
-    const key =
-      (((GSYM[w & 255] as number) * G_BASE + (GSYM[(w >>> 8) & 255] as number)) * G_BASE + (GSYM[(w >>> 16) & 255] as number)) * G_BASE +
-      (GSYM[w >>> 24] as number);
-    if ((((GRAMS[key >>> 5] as number) >>> (key & 31)) & 1) !== 0) c[k++] = j;
-  }
-  return k;
 }
 
 /** Bit 7 of each byte of `w` set when that byte is not an ASCII letter (SWAR; no lane carries past 0xff). */

@@ -11,7 +11,10 @@ import { indexText } from '../../../src/inspect/dlp/text-index.js';
 import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { KnownSecrets } from '../../../src/inspect/dlp/known-secrets.js';
 import { builtinPatterns } from '../../../src/inspect/dlp/patterns/index.js';
-import { BLOCK_BYTES, useWasm, wasmAvailable } from '../../../src/inspect/dlp/wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, useWasm, wasmAvailable, wasmPass } from '../../../src/inspect/dlp/wasm/index-pass.js';
+import { passLists } from '../../../src/inspect/dlp/index-loops.js';
+import { seedProbeRoom, seedProbes } from '../../../src/inspect/dlp/word-runs.js';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { SAMPLES } from './pattern-samples.js';
 
 const keywords = [...new Set(builtinPatterns.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
@@ -47,6 +50,7 @@ function texts(rnd: () => number, count: number, maxLen: number): string[] {
     () => `0c6d2a8c-a763-4058-a4fd-91f9911da${Math.floor(rnd() * 900 + 100)}`,
     () => String.fromCharCode(Math.floor(rnd() * 256)),
     () => Buffer.from('AKIAFAKE0000TEST1234').toString('base64'),
+    () => `${wordlist[Math.floor(rnd() * wordlist.length)] as string}${pick(' ,\n\t+')}`,
   ];
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -100,4 +104,28 @@ test('texts longer than one block go through the module block by block, with the
   } finally {
     useWasm(true);
   }
+});
+
+test('the seed-phrase probes the module keeps are those of seedProbes, in one block and block by block', () => {
+  const ki = new KeywordIndex(keywords, known.needles());
+  const rnd = rng(17);
+  let probes = 0;
+  for (const s of [...texts(rnd, 400, 2000), ...texts(rnd, 2, 3 * BLOCK_BYTES).map((t) => t.padEnd(BLOCK_BYTES + 1000 + t.length, t))]) {
+    const n = s.length;
+    const m = ((n + 3) >>> 2) + 1;
+    const bytes = Buffer.alloc(n + 32);
+    bytes.write(s, 'latin1');
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    const want = new Int32Array(seedProbeRoom(m));
+    const count = seedProbes(words, m, want);
+    let got;
+    if (n <= BLOCK_BYTES) {
+      const t = textBuffer();
+      bytes.copy(t.bytes, 0, 0, n + 16);
+      got = wasmPass(ki, t.words, m, passLists);
+    } else got = wasmPass(ki, words, m, passLists);
+    assert.deepEqual([...got.seed.subarray(0, got.ns)], [...want.subarray(0, count)], JSON.stringify(s.slice(0, 200)));
+    probes += count;
+  }
+  assert.ok(probes > 1000, `probes passed (${probes})`);
 });

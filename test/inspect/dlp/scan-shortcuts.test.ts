@@ -3,15 +3,22 @@
  * join judged opaque from its token spans before it is built (regroupEach with
  * OpaqueJoins, opaqueHexSpans), the alnum pieces of a run found by looking at each
  * candidate piece's last char first, digit stretches measured and counted in one
- * walk, `0x` prefixes found as such (not from every `x`), and quoted-printable decoded stretch by stretch
- * (decoder-rewrites.test.ts).
+ * walk, `0x` prefixes found from their `x`, seed-phrase runs looked for from the
+ * pass's probes only (against probing every word), and quoted-printable decoded stretch
+ * by stretch (decoder-rewrites.test.ts), hex runs tested for printable bytes window by
+ * window from each window's end. Offset maps cut from a shared slab behave as
+ * arrays of their own.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { regrouped, regroupEach, regroupStarts } from '../../../src/inspect/dlp/regrouped.js';
-import { alnumPieces, opaqueHex, opaqueHexSpans } from '../../../src/inspect/dlp/run-kinds.js';
-import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
+import { alnumPieces, opaqueHex, opaqueHexSpans, PRINTABLE, RUN_HEX, runKind } from '../../../src/inspect/dlp/run-kinds.js';
+import { C_DIGIT, C_LOWER, C_RUN, KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { indexText } from '../../../src/inspect/dlp/text-index.js';
+import { wordRuns } from '../../../src/inspect/dlp/word-runs.js';
+import { mapArray } from '../../../src/inspect/dlp/decode.js';
+import type { WordRun } from '../../../src/inspect/dlp/word-runs.js';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 
 const rng = (seed: number): (() => number) => {
   let x = seed;
@@ -134,7 +141,7 @@ test('digit stretches: each maximal run of digits, spaces and dashes over a whol
   assert.ok(stretches > 1000, `stretches were found (${stretches})`);
 });
 
-/** The `0x` / `0X` starts as regroupStarts found them from every `x` and `X` before. */
+/** The `0x` / `0X` starts found from every `x` and `X` with a char loop (regroupStarts searches the `x`s with indexOf). */
 function refPrefixStarts(s: string): number[] {
   const hex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
   const sep = (c: number): boolean => ' \t\r\n,:;.|-'.includes(String.fromCharCode(c));
@@ -159,7 +166,7 @@ function refPrefixStarts(s: string): number[] {
   return starts;
 }
 
-test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () => {
+test('regroupStarts: the 0x / 0X prefixes, as found from every x and X', () => {
   const rnd = rng(33);
   let found = 0;
   for (let i = 0; i < 20000; i++) {
@@ -176,3 +183,93 @@ test('regroupStarts: the 0x / 0X prefixes found from every x and X before', () =
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rnd() * xs.length)] as T;
 }
+
+test("wordRuns: the runs found from the pass's probes are those found by probing every word", () => {
+  const rnd = rng(41);
+  const ki = new KeywordIndex(['akia'], []);
+  const seps = [' ', ',', ', ', '\n', '\r\n', ',\n', '\t', '+', '  ', '. ', ',,', '\r\r', ' ,'];
+  const noise = ['the', 'a', 'and', 'abandonx', 'xabout', '4', 'ABOUT', 'Zoo', 'ab', '-', '"'];
+  let found = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    const parts = Math.floor(rnd() * 120);
+    for (let k = 0; k < parts; k++) {
+      const r = rnd();
+      let w = r < 0.8 ? (wordlist[Math.floor(rnd() * wordlist.length)] as string) : pick(rnd, noise);
+      if (rnd() < 0.1) w = w.toUpperCase();
+      s += w + (rnd() < 0.85 ? ' ' : pick(rnd, seps));
+    }
+    const n = s.length;
+    const bytes = Buffer.alloc(n + 32);
+    bytes.write(s, 'latin1');
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    const m = (n + 3) >>> 2;
+    const want: WordRun[] = [];
+    wordRuns(
+      bytes,
+      words,
+      n,
+      Int32Array.from({ length: m }, (_, j) => j),
+      m,
+      want,
+    );
+    assert.deepEqual(indexText(ki, s, 15, false, true, false).wordRuns, want, JSON.stringify(s));
+    found += want.length;
+  }
+  assert.ok(found > 300, `runs were found (${found})`);
+});
+
+test('mapArray: zeroed maps of the length asked, each its own (across slabs, and past the slab size)', () => {
+  const rnd = rng(43);
+  const maps: Array<[Int32Array, number]> = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = rnd() < 0.02 ? 16384 + Math.floor(rnd() * 4000) : Math.floor(rnd() * 300);
+    const map = mapArray(n);
+    assert.equal(map.length, n);
+    assert.ok(
+      map.every((v) => v === 0),
+      'zeroed',
+    );
+    map.fill(i + 1);
+    maps.push([map, i + 1]);
+  }
+  for (const [map, v] of maps)
+    assert.ok(
+      map.every((x) => x === v),
+      'no map shares entries with another',
+    );
+});
+
+/** 8 printable ASCII bytes in a row in the hex chars [s, e), one byte at a time. */
+function refHexPrintable(b: Uint8Array, s: number, e: number): boolean {
+  let run = 0;
+  for (let k = s; k + 1 < e; k += 2) {
+    const v = parseInt(String.fromCharCode(b[k] as number, b[k + 1] as number), 16);
+    run = v >= 0x20 && v <= 0x7e ? run + 1 : 0;
+    if (run >= 8) return true;
+  }
+  return false;
+}
+
+test('runKind: a hex run is PRINTABLE exactly when a byte-by-byte walk finds 8 printable bytes in a row', () => {
+  const rnd = rng(47);
+  let printable = 0;
+  let other = 0;
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    const parts = Math.floor(rnd() * 12);
+    for (let k = 0; k < parts; k++) {
+      const r = rnd();
+      if (r < 0.4) s += Buffer.from(Array.from({ length: Math.floor(rnd() * 9) }, () => 0x20 + Math.floor(rnd() * 95))).toString('hex');
+      else if (r < 0.5) s += pick(rnd, ['7f', '7e', '20', '1f', '80']);
+      else s += Array.from({ length: Math.floor(rnd() * 20) }, () => pick(rnd, [...'0123456789abcdef'])).join('');
+    }
+    const b = Buffer.from(`xx${s}yy`, 'latin1');
+    const e = 2 + s.length;
+    const want = s.length >= 16 && refHexPrintable(b, 2, e) ? RUN_HEX | PRINTABLE : RUN_HEX;
+    assert.equal(runKind(b, 2, e, e, C_RUN | C_DIGIT | C_LOWER), want, s);
+    if (want & PRINTABLE) printable++;
+    else other++;
+  }
+  assert.ok(printable > 2000 && other > 2000, `both answers were tested (${printable}, ${other})`);
+});

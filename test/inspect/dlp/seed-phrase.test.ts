@@ -2,7 +2,8 @@
  * BIP-39 seed phrases: the BIP's test vector and random phrases of every length are
  * blocked wherever they are written (text, bodies, URLs, base64); a run with a bad
  * checksum, the wordlist itself and prose full of wordlist words are not. The shortest
- * possible phrase is found at every alignment (the prefilter samples every 44 bytes).
+ * possible phrase is found at every alignment (the prefilter probes two aligned words
+ * in every ten).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

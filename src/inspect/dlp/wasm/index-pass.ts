@@ -1,7 +1,9 @@
 /**
  * The index's word pass as one WebAssembly loop (index-pass.wat): the same candidate
  * lists as index-loops.ts's JavaScript loops, in about half their time (no bounds
- * checks or tagged integers, and one fused loop where the JS needs two to stay fast).
+ * checks or tagged integers, and one fused loop where the JS needs two to stay fast),
+ * then the seed-phrase probe (word-runs.ts seedProbes) over the same block while it is
+ * in cache.
  *
  * One module instance for the process, with its own memory: the keyword index's
  * tables (224 KB, copied in when a scan uses another index than the last one: a gate
@@ -19,11 +21,13 @@ import type { KeywordIndex } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { GROUP_LATE } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
+import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
 import { instantiateWasm } from '../../wasm.js';
 
 /** Where each table and list sits in the module's memory (index-pass.wat reads the same offsets). */
-const AT = { pair: 0, tri: 0x20000, needle: 0x30000, late: 0x38000, counts: 0x38100, text: 0x40000 } as const;
-const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000] as const;
+const AT = { pair: 0, tri: 0x20000, needle: 0x30000, late: 0x38000, counts: 0x38100, text: 0x40000, gsym: 0x127000, grams: 0x127100 } as const;
+/** Output regions: tri, needle, bigram, digit, run, group, seed (the last holds seedProbeRoom(BLOCK_WORDS) entries). */
+const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000] as const;
 /** Words of one block (the output regions hold 0x21000 bytes each). */
 const BLOCK_WORDS = 32768;
 /** Texts up to this many bytes sit in the module's memory whole (with 16+ bytes of zero padding). */
@@ -33,12 +37,18 @@ interface Pass {
   mem: { buffer: ArrayBuffer };
   reset(): void;
   pass(j0: number, nw: number, needles: number): void;
+  seeds(j0: number, nw: number, from: number): void;
 }
 
 const instance = ((): Pass | undefined => {
   // Without WebAssembly (--jitless) or on a big-endian host (the text's words are read little-endian on both sides) the JS loops run.
   const exp = instantiateWasm<Pass>(INDEX_PASS_WASM);
-  if (exp !== undefined) new Uint8Array(exp.mem.buffer, AT.late, 256).set(GROUP_LATE);
+  if (exp !== undefined) {
+    const mem = new Uint8Array(exp.mem.buffer);
+    mem.set(GROUP_LATE, AT.late);
+    mem.set(GSYM, AT.gsym);
+    mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
+  }
   return exp;
 })();
 
@@ -50,7 +60,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(6) : new Int32Array(instance.mem.buffer, AT.counts, 6);
+const counts = instance === undefined ? new Int32Array(7) : new Int32Array(instance.mem.buffer, AT.counts, 7);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -58,7 +68,24 @@ const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(
 const view = (k: number, len: number): Int32Array => new Int32Array(memInts.buffer, OUT[k], len);
 const v = (k: number): Int32Array => view(k, BLOCK_WORDS + 8);
 const blockLists: PassLists | undefined =
-  instance === undefined ? undefined : { tri: v(0), nt: 0, needle: v(1), nn: 0, bi: v(2), nb: 0, dig: v(3), nd: 0, run: v(4), nr: 0, grp: v(5), ng: 0 };
+  instance === undefined
+    ? undefined
+    : {
+        tri: v(0),
+        nt: 0,
+        needle: v(1),
+        nn: 0,
+        bi: v(2),
+        nb: 0,
+        dig: v(3),
+        nd: 0,
+        run: v(4),
+        nr: 0,
+        grp: v(5),
+        ng: 0,
+        seed: view(6, seedProbeRoom(BLOCK_WORDS)),
+        ns: 0,
+      };
 
 /** The module's text block as a byte buffer and its words, for a text of at most BLOCK_BYTES bytes. */
 export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<ArrayBuffer> } {
@@ -90,26 +117,31 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   if (words === textWords && m <= BLOCK_WORDS) {
     const out = blockLists as PassLists;
     w.pass(0, m, needles);
+    w.seeds(0, m, SEED_FIRST);
     out.nt = counts[0] as number;
     out.nn = counts[1] as number;
     out.nb = counts[2] as number;
     out.nd = counts[3] as number;
     out.nr = counts[4] as number;
     out.ng = counts[5] as number;
+    out.ns = counts[6] as number;
     return out;
   }
   const out = spill(m);
-  out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = 0;
+  out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = out.ns = 0;
   for (let j0 = 0; j0 < m; j0 += BLOCK_WORDS) {
     const nw = Math.min(BLOCK_WORDS, m - j0);
     textWords.set(words.subarray(j0, j0 + nw + 1));
     w.pass(j0, nw, needles);
+    // the block's first probed word: probes are every SEED_STRIDE-th word of the whole text
+    w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
     out.nt = take(0, out.tri, out.nt);
     out.nn = take(1, out.needle, out.nn);
     out.nb = take(2, out.bi, out.nb);
     out.nd = take(3, out.dig, out.nd);
     out.nr = take(4, out.run, out.nr);
     out.ng = take(5, out.grp, out.ng);
+    out.ns = take(6, out.seed, out.ns);
   }
   return out;
 }

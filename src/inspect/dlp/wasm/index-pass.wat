@@ -9,11 +9,14 @@
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
 ;;   0x038000 LATE      u8[256]     text-index.ts GROUP_LATE
-;;   0x038100 COUNTS    i32[6]      per call: tri, needle, bigram, digit, run (ints), group
+;;   0x038100 COUNTS    i32[7]      per call: tri, needle, bigram, digit, run (ints), group, seed
 ;;   0x040000 TEXT      the block's words, plus the word after it (BLOCK_WORDS + 8 words)
 ;;   0x061000 OUT_TRI   0x082000 OUT_NEEDLE  0x0a3000 OUT_BI  0x0c4000 OUT_DIG
 ;;   0x0e5000 OUT_RUN ([end word, streak, classes] triples)  0x106000 OUT_GRP
 ;; Each output region holds 0x21000 bytes: more than BLOCK_WORDS (32768) entries.
+;;   0x127000 GSYM      u8[256]     word-runs.ts GSYM (the seed-phrase probe's alphabet)
+;;   0x127100 GRAMS     u32[3281]   word-runs.ts GRAMS (its 4-gram bits)
+;;   0x12b000 OUT_SEED  seed-phrase probes that pass (one word in ten at most: 0x3400 bytes)
 (module
   (memory (export "mem") 19)
   (global $streak (mut i32) (i32.const 0))
@@ -35,7 +38,7 @@
     (local $w i32) (local $f i32) (local $h i32)
     (local $x i32) (local $y i32) (local $xy i32) (local $o i32) (local $full i32) (local $keep i32)
     (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32)
-    (local $streak i32) (local $classes i32) (local $ud i32) (local $sh i32)
+    (local $streak i32) (local $classes i32) (local $ud i32) (local $sh i32) 
     (local.set $streak (global.get $streak))
     (local.set $classes (global.get $classes))
     (local.set $ud (global.get $ud))
@@ -115,4 +118,58 @@
     (i32.store offset=0x38108 (i32.const 0) (local.get $kb))
     (i32.store offset=0x3810c (i32.const 0) (local.get $kd))
     (i32.store offset=0x38110 (i32.const 0) (local.get $kr))
-    (i32.store offset=0x38114 (i32.const 0) (local.get $kg))))
+    (i32.store offset=0x38114 (i32.const 0) (local.get $kg)))
+
+  ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
+  ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
+  ;; probes that pass go to OUT_SEED, their count to COUNTS[6]. Run after the pass, while the
+  ;; block is still in cache (in the pass, the probe's branch cost every word more than this).
+  (func (export "seeds") (param $j0 i32) (param $nw i32) (param $from i32)
+    (local $p i32) (local $end i32) (local $j i32) (local $ks i32) (local $g i32) (local $key i32)
+    (local.set $j (local.get $from))
+    (local.set $p (i32.add (i32.const 0x40000) (i32.shl (i32.sub (local.get $from) (local.get $j0)) (i32.const 2))))
+    (local.set $end (i32.add (i32.const 0x40000) (i32.shl (local.get $nw) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (if (i32.and
+                (i32.and
+                  (i32.shr_u
+                    (i32.load offset=0x127100 (i32.shl (i32.shr_u (local.tee $key
+                      (i32.add
+                        (i32.mul
+                          (i32.add
+                            (i32.mul
+                              (i32.add
+                                (i32.mul (i32.load8_u offset=0x127000 (i32.and (local.tee $g (i32.load (local.get $p))) (i32.const 255))) (i32.const 18))
+                                (i32.load8_u offset=0x127000 (i32.and (i32.shr_u (local.get $g) (i32.const 8)) (i32.const 255))))
+                              (i32.const 18))
+                            (i32.load8_u offset=0x127000 (i32.and (i32.shr_u (local.get $g) (i32.const 16)) (i32.const 255))))
+                          (i32.const 18))
+                        (i32.load8_u offset=0x127000 (i32.shr_u (local.get $g) (i32.const 24))))) (i32.const 5)) (i32.const 2)))
+                    (local.get $key))
+                  (i32.const 1))
+                (i32.and
+                  (i32.shr_u
+                    (i32.load offset=0x127100 (i32.shl (i32.shr_u (local.tee $key
+                      (i32.add
+                        (i32.mul
+                          (i32.add
+                            (i32.mul
+                              (i32.add
+                                (i32.mul (i32.load8_u offset=0x127000 (i32.and (local.tee $g (i32.load offset=4 (local.get $p))) (i32.const 255))) (i32.const 18))
+                                (i32.load8_u offset=0x127000 (i32.and (i32.shr_u (local.get $g) (i32.const 8)) (i32.const 255))))
+                              (i32.const 18))
+                            (i32.load8_u offset=0x127000 (i32.and (i32.shr_u (local.get $g) (i32.const 16)) (i32.const 255))))
+                          (i32.const 18))
+                        (i32.load8_u offset=0x127000 (i32.shr_u (local.get $g) (i32.const 24))))) (i32.const 5)) (i32.const 2)))
+                    (local.get $key))
+                  (i32.const 1)))
+          (then
+            (i32.store offset=0x12b000 (i32.shl (local.get $ks) (i32.const 2)) (local.get $j))
+            (local.set $ks (i32.add (local.get $ks) (i32.const 1)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 10)))
+        (local.set $p (i32.add (local.get $p) (i32.const 40)))
+        (br $next)))
+    (i32.store offset=0x38118 (i32.const 0) (local.get $ks)))
+)
