@@ -166,6 +166,24 @@ void test('threaded sink: a writer thread that dies is reported, makes the sink 
   });
 });
 
+void test('threaded sink: records a dying thread took but had not committed are written by the next thread', async () => {
+  await withTempDir(async (dir) => {
+    const e = errors();
+    // A commit window far longer than the test: the first thread takes the batch and commits nothing.
+    const sink = new ThreadedSqliteAuditSink(dir, { onError: e.onError, flushMs: 5, commitMs: 600_000 });
+    const records = [0, 1, 2].map((i) => makeRecord(i));
+    for (const r of records) sink.write(r);
+    const taken = (sink as unknown as { taken: Int32Array }).taken;
+    assert.ok(await waitFor(() => Atomics.load(taken, 0) === 3), 'the thread took the batch');
+    assert.equal(sink.written, 0);
+    await (sink as unknown as { worker: Worker }).worker.terminate();
+    assert.match(sink.lastError ?? '', /its 3 unwritten audit records are kept for the next thread/);
+    assert.ok(await waitFor(() => sink.healthy), 'restarted');
+    await sink.close();
+    assert.deepEqual(ids(sink.file).sort(), records.map((r) => r.decision_id).sort());
+  });
+});
+
 void test('threaded sink: a write after close is reported and counted, never thrown', async () => {
   await withTempDir(async (dir) => {
     const e = errors();
