@@ -329,7 +329,12 @@ admin:
     assert.equal((raised.body.account as Account).metrics.calls.limit, 1005);
     const unknown = await api.call('POST', '/api/v1/budgets/raise', { token: tok.root, body: { budget: 'nope', tenant: 'acme', subject: 's-bud', by: 5 } });
     assert.equal(unknown.status, 404);
-    const detail = await api.call('GET', '/api/v1/sessions/s-bud?tenant=acme', { token: tok.carol });
+    // The session is read from the trail, where the finished request's record lands at the
+    // writer thread's next commit (up to ~120 ms): wait for it there.
+    const detail = await waitFor('the session in the trail', async () => {
+      const r = await api.call('GET', '/api/v1/sessions/s-bud?tenant=acme', { token: tok.carol });
+      return r.status === 404 ? undefined : r;
+    });
     assert.equal(detail.status, 200, detail.text);
     assert.ok(
       (detail.body.budgets as Account[]).some((x) => x.budget === 'per-session' && x.metrics.calls.limit === 1005),
