@@ -28,10 +28,12 @@ import { SqliteAuditSink, type SqliteAuditSinkOptions } from './sqlite-sink.js';
 /** What the writer thread is started with. */
 export interface WriterJob {
   dataDir: string;
-  /** For the thread's SqliteAuditSink: its `flushMs` is the sink's `commitMs`. */
+  /**
+   * For the thread's SqliteAuditSink: its `flushMs` is the sink's `commitMs`, its
+   * `batchSize` the records at which a transaction is committed at once (at most
+   * maxBuffered less one batch).
+   */
   options: Pick<SqliteAuditSinkOptions, 'flushMs' | 'batchSize' | 'maxBuffered' | 'busyTimeoutMs' | 'maxRetryMs'>;
-  /** Commit at once when this many records are waiting for the transaction (at most maxBuffered less one batch). */
-  commitRecords: number;
   /** `audit.retain` in ms: the thread prunes older records after start and hourly (retention.ts). */
   retainMs?: number;
   /** Int32 [0]: records taken so far (wrapping), bumped and notified by the thread after each batch. */
@@ -269,7 +271,6 @@ export class ThreadedSqliteAuditSink implements AuditSink, HealthReporter {
         busyTimeoutMs: this.opts.busyTimeoutMs,
         maxRetryMs: this.opts.maxRetryMs,
       },
-      commitRecords,
       taken: this.taken.buffer,
       retainMs: this.opts.retainMs,
     };

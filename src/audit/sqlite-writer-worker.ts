@@ -13,6 +13,8 @@ import { pruneForRetention } from './retention.js';
 import type { ToWriter, WriterJob, WriterStatus } from './sqlite-thread-sink.js';
 
 const job = workerData as WriterJob;
+/** Records at which the open transaction is committed at once (the sink's batch size). */
+const commitRecords = job.options.batchSize ?? 256;
 const port = parentPort!;
 const taken = new Int32Array(job.taken);
 let statusQueued = false;
@@ -61,7 +63,7 @@ port.on('message', (m: ToWriter) => {
     // A full transaction is committed before the next batch is taken, so the queue never
     // reaches maxBuffered (the gate's batches are smaller than the room left). While
     // unhealthy the sink retries on its own backoff timer; a write per batch would not help.
-    if (sink.healthy && sink.pending >= job.commitRecords) sink.flush();
+    if (sink.healthy && sink.pending >= commitRecords) sink.flush();
     // Taken (written, or kept for retry by the sink): the gate may post more.
     Atomics.add(taken, 0, records.length);
     Atomics.notify(taken, 0);
