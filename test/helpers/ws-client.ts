@@ -7,7 +7,7 @@ import type { TestGate } from './gate.js';
 /** A `ws` client through the gate, with its messages queued and its close awaited. */
 export interface GateWs {
   ws: WebSocket;
-  /** The next message (text as string, binary as Buffer). */
+  /** The next message (text as string, binary as Buffer); rejects, with the close code and reason, once the connection has closed. */
   next(): Promise<string | Buffer>;
   /** Resolves with the close code and reason once the connection is closed. */
   closed: Promise<{ code: number; reason: string }>;
@@ -50,14 +50,23 @@ export async function openThroughGate(
     });
   }
   const queue: Array<string | Buffer> = [];
-  const waiters: Array<(m: string | Buffer) => void> = [];
+  const waiters: Array<{ resolve: (m: string | Buffer) => void; reject: (err: Error) => void }> = [];
+  /** Why no more messages can come (the connection closed), once it has. */
+  let ended: Error | null = null;
   ws.on('message', (data: Buffer, isBinary) => {
     const m = isBinary ? data : data.toString('utf8');
     const w = waiters.shift();
-    if (w) w(m);
+    if (w) w.resolve(m);
     else queue.push(m);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => {
+      // A message awaited on a closed connection never comes: say so, with the close, instead of waiting forever.
+      ended = new Error(`the WebSocket closed (${code} ${reason.toString()}) before the awaited message came`);
+      for (const w of waiters.splice(0)) w.reject(ended);
+      resolve({ code, reason: reason.toString() });
+    }),
+  );
   return new Promise((resolve, reject) => {
     ws.once('open', () =>
       resolve({
@@ -65,7 +74,9 @@ export async function openThroughGate(
         closed,
         next: () => {
           const m = queue.shift();
-          return m !== undefined ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
+          if (m !== undefined) return Promise.resolve(m);
+          if (ended) return Promise.reject(ended);
+          return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
         },
       }),
     );
