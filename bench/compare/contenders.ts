@@ -261,6 +261,25 @@ export async function mitmproxy(ctx: StartContext, mode: Mode): Promise<Contende
   });
 }
 
+const NODE_FLOOR = fileURLToPath(new URL('./node-floor.js', import.meta.url));
+
+/** The floor of a proxy on Node's own HTTP stack (node-floor.ts): `http` in, undici out, nothing else. */
+export async function nodeFloor(ctx: StartContext): Promise<Contender> {
+  const name = 'Node floor';
+  return guarded(name, ctx.upstreamCa, async () => {
+    const port = await freePort();
+    const child = ctx.kids.spawn('node', [NODE_FLOOR, '--port', String(port)]);
+    await firstLine(child, /^node floor listening on \d+$/);
+    return {
+      name,
+      pid: child.pid!,
+      proxy: { port },
+      ca: ctx.upstreamCa,
+      note: `Node ${process.version}'s http server and an undici Pool, forwarding only: no identity, policy, inspection or audit`,
+    };
+  });
+}
+
 export async function proxyChain(ctx: StartContext): Promise<Contender> {
   const name = 'proxy-chain';
   if (ctx.tools.proxyChainDir === undefined) return { name, ca: ctx.upstreamCa, unavailable: ctx.tools.why('proxy-chain') };

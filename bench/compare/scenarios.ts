@@ -9,6 +9,7 @@ import type { Children } from '../children.js';
 import {
   direct,
   mitmproxy,
+  nodeFloor,
   proxyChain,
   SECRET_VALUE,
   sluice,
@@ -137,6 +138,7 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
       { name: 'Squid', start: () => squid(ctx, M(false, false)) },
       { name: 'proxy-chain', start: () => proxyChain(ctx) },
+      { name: 'Node floor', start: () => nodeFloor(ctx) },
       ...sluices(ctx, M(true, false)),
     ],
     run: (kids, ctx, c, o, seconds, connections) =>
