@@ -263,20 +263,24 @@ export async function mitmproxy(ctx: StartContext, mode: Mode): Promise<Contende
 
 const NODE_FLOOR = fileURLToPath(new URL('./node-floor.js', import.meta.url));
 
-/** The floor of a proxy on Node's own HTTP stack (node-floor.ts): `http` in, undici out, nothing else. */
-export async function nodeFloor(ctx: StartContext): Promise<Contender> {
-  const name = 'Node floor';
+const FLOOR_NOTES = {
+  http: "Node's http server and an undici Pool",
+  'raw-head': "head parsed by hand, Node's IncomingMessage and ServerResponse built for it, an undici Pool",
+  raw: 'head parsed by hand, response head written by hand (one write), an undici Pool',
+} as const;
+
+/**
+ * The floor of a proxy on Node (node-floor.ts): forwarding only, no identity, policy,
+ * inspection or audit. `variant` says what is in front of the undici Pool: Node's
+ * `http` server, or a hand parser with or without Node's request and response objects.
+ */
+export async function nodeFloor(ctx: StartContext, variant: keyof typeof FLOOR_NOTES): Promise<Contender> {
+  const name = variant === 'http' ? 'Node floor' : `Node floor (${variant})`;
   return guarded(name, ctx.upstreamCa, async () => {
     const port = await freePort();
-    const child = ctx.kids.spawn('node', [NODE_FLOOR, '--port', String(port)]);
+    const child = ctx.kids.spawn('node', [NODE_FLOOR, '--port', String(port), '--variant', variant]);
     await firstLine(child, /^node floor listening on \d+$/);
-    return {
-      name,
-      pid: child.pid!,
-      proxy: { port },
-      ca: ctx.upstreamCa,
-      note: `Node ${process.version}'s http server and an undici Pool, forwarding only: no identity, policy, inspection or audit`,
-    };
+    return { name, pid: child.pid!, proxy: { port }, ca: ctx.upstreamCa, note: `forwarding only: ${FLOOR_NOTES[variant]}` };
   });
 }
 

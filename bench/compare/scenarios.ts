@@ -138,7 +138,9 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       { name: 'tinyproxy', start: () => tinyproxy(ctx, M(false, false)) },
       { name: 'Squid', start: () => squid(ctx, M(false, false)) },
       { name: 'proxy-chain', start: () => proxyChain(ctx) },
-      { name: 'Node floor', start: () => nodeFloor(ctx) },
+      { name: 'Node floor', start: () => nodeFloor(ctx, 'http') },
+      { name: 'Node floor (raw-head)', start: () => nodeFloor(ctx, 'raw-head') },
+      { name: 'Node floor (raw)', start: () => nodeFloor(ctx, 'raw') },
       ...sluices(ctx, M(true, false)),
     ],
     run: (kids, ctx, c, o, seconds, connections) =>
