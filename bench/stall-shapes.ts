@@ -18,10 +18,11 @@ export const HOST = 'stall.bench';
 const MIB = 1024 * 1024;
 export const SHAPE_TIMEOUT_MS = 60_000;
 
-export const SHAPES = ['bip39', 'one-byte-chunks', 'sse-no-newline', 'ws-1mib-text', 'deflate-trailing'] as const;
+export const SHAPES = ['bip39', 'json-4mib', 'one-byte-chunks', 'sse-no-newline', 'ws-1mib-text', 'deflate-trailing'] as const;
 export type Shape = (typeof SHAPES)[number];
 export const LABELS: Record<Shape, string> = {
   bip39: '4 MiB text/plain of BIP-39 words',
+  'json-4mib': '4 MiB JSON upload (not JSON-RPC)',
   'one-byte-chunks': '600,000 one-byte chunks',
   'sse-no-newline': 'SSE event 1 MiB, no newline, 256 B writes',
   'ws-1mib-text': '1 MiB WebSocket text message (echoed)',
@@ -115,6 +116,20 @@ function runShape(shape: Shape, gatePort: number, auth: string, upPort: number):
         return Buffer.from(words.join(' ').slice(0, 4 * MIB));
       });
       return post(gatePort, auth, `${target}/upload`, { 'content-type': 'text/plain' }, body);
+    }
+    case 'json-4mib': {
+      // An ordinary JSON document just under mcp.max_message_bytes: read ahead by the MCP intake (it could be JSON-RPC).
+      const body = bodyOf(shape, () => {
+        const items: string[] = [];
+        let len = 2;
+        for (let i = 0; len < 4 * MIB - 256; i++) {
+          const item = JSON.stringify({ id: i, name: `record ${i}`, tags: ['alpha', 'beta'], ok: i % 2 === 0, score: i * 0.25 });
+          items.push(item);
+          len += item.length + 1;
+        }
+        return Buffer.from(`[${items.join(',')}]`);
+      });
+      return post(gatePort, auth, `${target}/upload`, { 'content-type': 'application/json' }, body);
     }
     case 'one-byte-chunks':
       return rawChunked(gatePort, auth, `${target}/upload`, 600_000);

@@ -14,7 +14,8 @@
  * samples, and its p99 would be its single slowest probe. The table gives the runs and
  * the median time of one run.
  *
- * Shapes: a 4 MiB text/plain body of BIP-39 words; 600,000 one-byte chunks (chunked
+ * Shapes: a 4 MiB text/plain body of BIP-39 words; a 4 MiB JSON upload that is not
+ * JSON-RPC (read ahead by the MCP intake); 600,000 one-byte chunks (chunked
  * transfer encoding); an upstream SSE event of 1 MiB without a newline written 256
  * bytes at a time; a 1 MiB WebSocket text message (echoed back); a deflate body with
  * trailing bytes after the compressed stream.

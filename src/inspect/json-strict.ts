@@ -24,6 +24,8 @@
  * readJsonStrict('{"id":12345678901234567891}') // { ok: false, code: 'number_precision', ... }
  */
 
+import { runSteps, ScanBudgetError, SLICE_BYTES, type ScanPace } from './scan-pace.js';
+
 export type StrictJsonProblem =
   'too_large' | 'invalid_utf8' | 'bom' | 'too_deep' | 'lone_surrogate' | 'duplicate_key' | 'number_precision' | 'trailing_data' | 'invalid_json';
 
@@ -44,7 +46,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function readJsonStrict(input: Buffer | Uint8Array | string, limits: StrictJsonLimits = {}): StrictJsonResult {
   const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024;
-  const maxDepth = limits.maxDepth ?? 64;
   let text: string;
   if (typeof input === 'string') {
     if (input.length > maxBytes || Buffer.byteLength(input) > maxBytes) return fail('too_large', `over ${maxBytes} bytes`);
@@ -57,9 +58,55 @@ export function readJsonStrict(input: Buffer | Uint8Array | string, limits: Stri
       return fail('invalid_utf8', 'not valid UTF-8');
     }
   }
-  if (text.charCodeAt(0) === 0xfeff) return fail('bom', 'starts with a byte order mark (some readers skip it, others refuse it)');
-  const problem = validate(text, maxDepth);
+  const steps = validateSteps(text, limits.maxDepth ?? 64, Infinity, null);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return r.value ?? parsed(text);
+}
+
+/** A strict read that may leave the value unparsed: see readJsonRpcStrictPaced. */
+export type StrictJsonRpcRead = StrictJsonResult | { ok: true; value?: undefined; noJsonRpc: true };
+
+/** Characters validated between turns of the event loop (a few milliseconds at worst). */
+const STEP_CHARS = 256 * 1024;
+
+/**
+ * readJsonStrict for a long payload, in bounded steps on `pace` (the exchange's turns
+ * and CPU budget; throws ScanBudgetError past it): the UTF-8 decode in slices, the
+ * validation STEP_CHARS at a time. Same refusals as readJsonStrict. One difference,
+ * for JSON-RPC recognition: a payload that is strict JSON but in which no message-level
+ * object (the top-level object, or an object directly in a top-level array) has a key
+ * that folds to `jsonrpc` cannot be a JSON-RPC message nor claim to be one, so it is
+ * not parsed (`noJsonRpc`): building a 4 MiB value the gate will not read is one long
+ * call of JSON.parse.
+ */
+export async function readJsonRpcStrictPaced(input: Buffer, limits: StrictJsonLimits, pace: ScanPace): Promise<StrictJsonRpcRead> {
+  const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024;
+  if (input.byteLength > maxBytes) return fail('too_large', `over ${maxBytes} bytes`);
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const parts: string[] = [];
+  try {
+    for (let at = 0; at < input.length; at += SLICE_BYTES) {
+      const slice = input.subarray(at, at + SLICE_BYTES);
+      const last = at + SLICE_BYTES >= input.length;
+      parts.push(pace.run(() => decoder.decode(slice, { stream: !last })));
+      const turn = pace.pace(slice.length);
+      if (turn) await turn;
+    }
+    if (input.length === 0) parts.push(decoder.decode());
+  } catch (err) {
+    if (err instanceof ScanBudgetError) throw err;
+    return fail('invalid_utf8', 'not valid UTF-8');
+  }
+  const text = parts.length === 1 ? parts[0]! : parts.join('');
+  const marks = { jsonRpcKey: false };
+  const problem = await runSteps(pace, validateSteps(text, limits.maxDepth ?? 64, STEP_CHARS, marks));
   if (problem) return problem;
+  if (!marks.jsonRpcKey) return { ok: true, noJsonRpc: true };
+  return pace.run(() => parsed(text));
+}
+
+function parsed(text: string): StrictJsonResult {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
@@ -87,14 +134,31 @@ function fail(code: StrictJsonProblem, message: string): { ok: false; code: Stri
 /** Parser states: a value is due, a key is due, a value just ended. */
 const S = { Value: 0, Key: 1, After: 2 } as const;
 
-/** One pass over the text; null when it is strict JSON. */
-function validate(t: string, maxDepth: number): Extract<StrictJsonResult, { ok: false }> | null {
+/**
+ * One pass over the text; null when it is strict JSON. A generator that yields once
+ * every `step` characters (Infinity: never), so a long text is validated in bounded
+ * steps with turns between them (runSteps). `marks.jsonRpcKey` is set when a
+ * message-level object (top level, or directly in a top-level array) has a key that
+ * folds to `jsonrpc`.
+ */
+function* validateSteps(
+  t: string,
+  maxDepth: number,
+  step: number,
+  marks: { jsonRpcKey: boolean } | null,
+): Generator<void, Extract<StrictJsonResult, { ok: false }> | null, void> {
   const n = t.length;
+  if (t.charCodeAt(0) === 0xfeff) return fail('bom', 'starts with a byte order mark (some readers skip it, others refuse it)');
+  let next = step;
   // Open containers: null for an array, the folded keys seen so far for an object.
   const stack: Array<Set<string> | null> = [];
   let i = ws(t, 0);
   let state: number = S.Value;
   for (;;) {
+    if (i >= next) {
+      next = i + step;
+      yield;
+    }
     if (state === S.After) {
       i = ws(t, i);
       if (stack.length === 0) return i === n ? null : fail('trailing_data', 'data after the JSON value (some readers stop at the value, others refuse)');
@@ -120,6 +184,7 @@ function validate(t: string, maxDepth: number): Extract<StrictJsonResult, { ok: 
       if (seen.has(folded))
         return fail('duplicate_key', 'an object has the same key twice (equal after escapes or case folding); readers disagree on which value wins');
       seen.add(folded);
+      if (marks !== null && folded === 'jsonrpc' && (stack.length === 1 || (stack.length === 2 && stack[0] === null))) marks.jsonRpcKey = true;
       i = ws(t, end + 1);
       if (t.charCodeAt(i) !== 0x3a /* : */) return syntax();
       i = ws(t, i + 1);

@@ -20,7 +20,8 @@
  * // { kind: 'unreadable', code: 'duplicate_key', message: '...' }
  * recogniseJsonRpc('{"id":12345678901234567890}', { known: false }) // { kind: 'ordinary' }
  */
-import { foldKey, readJsonStrict } from '../json-strict.js';
+import { foldKey, readJsonRpcStrictPaced, readJsonStrict } from '../json-strict.js';
+import type { ScanPace } from '../scan-pace.js';
 import { isA2aMethod } from '../a2a/methods.js';
 import { classifyPayload, DEFAULT_JSONRPC_LIMITS, isObject, type JsonRpcMessage, type JsonRpcProblem } from './jsonrpc.js';
 import { isMcpMethod } from './messages.js';
@@ -41,12 +42,37 @@ export interface RecogniseOptions {
 /** Recognise one payload; see the module comment. Never throws. */
 export function recogniseJsonRpc(payload: Buffer | Uint8Array | string, opts: RecogniseOptions): Recognised {
   const json = couldBeJson(payload);
-  if (opts.invalidUtf8 && json && (opts.known || mentionsJsonRpc(payload))) return { kind: 'unreadable', code: 'invalid_utf8', message: 'not valid UTF-8' };
+  // Not an object or an array: no JSON-RPC message, whatever the strict reader would say
+  // (a refusal needs `json`, a JSON scalar is no message), so a long text body is not
+  // decoded and read for nothing (4 MiB of words took ~20 ms of one turn).
+  if (!json) return { kind: 'ordinary' };
+  if (opts.invalidUtf8 && (opts.known || mentionsJsonRpc(payload))) return { kind: 'unreadable', code: 'invalid_utf8', message: 'not valid UTF-8' };
   const read = readJsonStrict(payload, {
     maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes,
     maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth,
   });
-  if (!read.ok) return json && (opts.known || mentionsJsonRpc(payload)) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
+  if (!read.ok) return opts.known || mentionsJsonRpc(payload) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
+  const parsed = classifyPayload(read.value);
+  if (parsed.ok) return { kind: 'rpc', batch: parsed.batch, messages: parsed.messages };
+  return claimsRpc(read.value, opts.known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };
+}
+
+/**
+ * recogniseJsonRpc for a long payload, in bounded steps on the exchange's `pace`
+ * (json-strict.ts: readJsonRpcStrictPaced); the same answer, never one long call. A
+ * strict JSON payload with no `jsonrpc` key on any message is ordinary without being
+ * parsed (no message in it could be JSON-RPC or claim to be). Throws ScanBudgetError
+ * past the exchange's budget.
+ */
+export async function recogniseJsonRpcPaced(payload: Buffer, opts: Omit<RecogniseOptions, 'invalidUtf8'>, pace: ScanPace): Promise<Recognised> {
+  if (!couldBeJson(payload)) return { kind: 'ordinary' };
+  const read = await readJsonRpcStrictPaced(
+    payload,
+    { maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes, maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth },
+    pace,
+  );
+  if (!read.ok) return opts.known || mentionsJsonRpc(payload) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
+  if ('noJsonRpc' in read) return { kind: 'ordinary' };
   const parsed = classifyPayload(read.value);
   if (parsed.ok) return { kind: 'rpc', batch: parsed.batch, messages: parsed.messages };
   return claimsRpc(read.value, opts.known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };

@@ -11,7 +11,8 @@
  * recogniseRequest(body, 'application/json; charset=utf-16le', false, 4 << 20) // { kind: 'unreadable', ... } when it is JSON-RPC
  */
 import { isAscii } from 'node:buffer';
-import { recogniseJsonRpc, type Recognised } from '../../inspect/mcp/recognise.js';
+import { recogniseJsonRpc, recogniseJsonRpcPaced, type Recognised } from '../../inspect/mcp/recognise.js';
+import type { ScanPace } from '../../inspect/scan-pace.js';
 import { couldBeJson, mentionsJsonRpc } from '../../inspect/mcp/rpc-markers.js';
 
 const UTF8 = /^(?:utf-?8|unicode-1-1-utf-8)$/;
@@ -35,6 +36,21 @@ export function recogniseRequest(body: Buffer, contentType: string, known: boole
     return { kind: 'ordinary' };
   }
   return recogniseJsonRpc(body, { known, maxBytes });
+}
+
+/** Bodies longer than this are recognised in paced steps (recogniseRequestPaced). */
+export const PACED_BYTES = 64 * 1024;
+
+/**
+ * recogniseRequest for a long body: the UTF-8 reading in bounded steps on the
+ * exchange's `pace` (recogniseJsonRpcPaced), so a 4 MiB JSON upload does not hold the
+ * event loop for the decode, the validation and a parse of a value nothing reads.
+ */
+export function recogniseRequestPaced(body: Buffer, contentType: string, known: boolean, maxBytes: number, pace: ScanPace): Recognised | Promise<Recognised> {
+  const charset = charsetOf(contentType);
+  if (body.length <= PACED_BYTES || !couldBeJson(body) || (charset !== null && !UTF8.test(charset) && !(ASCII_COMPATIBLE.test(charset) && isAscii(body))))
+    return recogniseRequest(body, contentType, known, maxBytes);
+  return recogniseJsonRpcPaced(body, { known, maxBytes }, pace);
 }
 
 /**
