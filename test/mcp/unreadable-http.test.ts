@@ -277,3 +277,71 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
     });
   }
 });
+
+describe('MCP over HTTP: a long server answer (read in paced steps) is decided as a short one', () => {
+  let server: McpHttpServer;
+  let g: TestGate;
+  before(async () => {
+    server = await startMcpHttp();
+    g = await startTestGate(`${CONFIG}mcp:\n  max_message_bytes: 1048576\n`);
+  });
+  after(async () => {
+    await g.close();
+    await server.close();
+  });
+
+  const marker = Buffer.from('"tools":[');
+  // 300 KB of padding before the tools: past the 64 KiB from which answers are read in paced steps.
+  const long = `"${'lorem ipsum '.repeat(25_000)}"`;
+  const padded =
+    (pad: string) =>
+    (body: Buffer): Buffer => {
+      const at = body.indexOf(marker);
+      return at === -1 ? body : Buffer.concat([body.subarray(0, at), Buffer.from(`"pad":${pad},`), body.subarray(at)]);
+    };
+  const cases: Array<[string, (body: Buffer) => Buffer, string | null]> = [
+    ['a clean long answer is passed on whole', padded(long), null],
+    ['a duplicate key after 300 KB is refused', padded(`${long},"pad":1`), 'jsonrpc_unreadable'],
+    ['a lone surrogate after 300 KB is refused', padded(`${long},"x":"\\ud800"`), 'jsonrpc_unreadable'],
+    ['nesting past the limit after 300 KB is refused', padded(`[${long},${DEEP}]`), 'jsonrpc_unreadable'],
+    [
+      'an invalid UTF-8 byte after 300 KB is refused',
+      (body) => {
+        if (!body.includes(marker)) return body;
+        const b = padded(long)(body);
+        b[200_000] = 0xff;
+        return b;
+      },
+      'jsonrpc_unreadable',
+    ],
+  ];
+  for (const [what, mutate, code] of cases) {
+    test(`JSON body: ${what}`, async () => {
+      const shim = await startPaddingShim(server.port, mutate, true);
+      const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
+      const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
+        fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
+      });
+      const client = new Client({ name: 'sluice-test-client', version: '1.0.0' });
+      try {
+        await client.connect(transport);
+        const seen = await client.listTools().then(
+          (l) => l.tools.map((t) => t.name),
+          (err: Error & { code?: number; data?: { error?: string } }) => err,
+        );
+        if (code === null) {
+          assert.ok(Array.isArray(seen) && seen.length > 0, `expected the tools: ${String(seen)}`);
+          return;
+        }
+        assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
+        assert.equal(seen.data?.error, code);
+        const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === code);
+        assert.equal(rec?.method, 'tools/list');
+      } finally {
+        await client.close().catch(() => undefined);
+        await dispatcher.close();
+        await shim.close();
+      }
+    });
+  }
+});

@@ -18,7 +18,9 @@ import type { McpChannel } from '../../mcp/channel.js';
 import type { ServerStep } from '../../mcp/guard.js';
 import { createSafeDecompressor, type SafeDecompressor } from '../../inspect/decompress.js';
 import type { Finding } from '../../inspect/finding.js';
-import { recogniseJsonRpc, unreadableReason } from '../../inspect/mcp/recognise.js';
+import { recogniseJsonRpc, recogniseJsonRpcPaced, unreadableReason } from '../../inspect/mcp/recognise.js';
+import { ScanBudgetError, scanPaceOf, type ScanPace } from '../../inspect/scan-pace.js';
+import { PACED_BYTES } from './charset.js';
 import { couldBeJson } from '../../inspect/mcp/rpc-markers.js';
 import { envelopeOf } from '../../mcp/stdio/envelope.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
@@ -63,7 +65,7 @@ export function mcpResponse(
     return fallback(status, headers);
   }
   const max = state.mcp.settings.maxMessageBytes;
-  if (json) return new McpJsonInspector(gate, state, channel!, decompressor, max, ctx.decisionId);
+  if (json) return new McpJsonInspector(gate, state, channel!, decompressor, max, ctx.decisionId, scanPaceOf(ctx, state.inspect.scan_budget_ms));
   const inner = fallback(status, { 'content-type': 'text/event-stream' });
   const bind = (sid: string): McpChannel =>
     gate.mcp.channels.get(channelKey(ctx.principal?.session ?? null, ctx.scheme, ctx.hostText, ctx.port, sid), () => channelInfo(state, ctx));
@@ -111,13 +113,29 @@ abstract class DecodingInspector implements BodyInspector {
    * client but cannot be read strictly is replaced by a JSON-RPC error (`rpc` with
    * the error as `out`); one that is not JSON-RPC at all is left to the caller.
    */
+  /** Reading the answer outran the exchange's inspection budget: refused, as any inspected body is. */
+  private overBudget(err: unknown): never {
+    if (!(err instanceof ScanBudgetError)) throw err;
+    this.findings.push({ type: 'inspection_budget_exceeded', location: 'response.body', action: 'block', detail: err.message });
+    throw new ResponseBlockedError(
+      'inspection_budget_exceeded',
+      `the MCP server's answer could not be read within its inspection budget (${err.message})`,
+      this.findings,
+    );
+  }
+
   protected async guard(
     channel: McpChannel,
     payload: Buffer | string,
     bytes: number,
     invalidUtf8 = false,
+    pace: ScanPace | null = null,
   ): Promise<{ out: Buffer | string | null; rpc: boolean }> {
-    const parsed = recogniseJsonRpc(payload, { known: true, maxBytes: this.max, invalidUtf8 });
+    // A long answer is read in paced steps on the exchange's budget (never one long call of the strict reader).
+    const parsed =
+      pace !== null && typeof payload !== 'string' && payload.length > PACED_BYTES && !invalidUtf8
+        ? await recogniseJsonRpcPaced(payload, { known: true, maxBytes: this.max }, pace).catch((err: unknown) => this.overBudget(err))
+        : recogniseJsonRpc(payload, { known: true, maxBytes: this.max, invalidUtf8 });
     if (parsed.kind === 'ordinary') return { out: null, rpc: false };
     if (parsed.kind === 'unreadable') {
       this.findings.push({ type: 'jsonrpc_unreadable', location: 'response.body', action: 'block', detail: parsed.code });
@@ -159,6 +177,7 @@ class McpJsonInspector extends DecodingInspector {
     decompressor: SafeDecompressor | null,
     max: number,
     parentId: string,
+    private readonly pace: ScanPace,
   ) {
     super(gate, decompressor, max, parentId);
     // Too large to read: the client gets a JSON-RPC error for its request (the SDK writes the id last, so read on for it).
@@ -183,7 +202,7 @@ class McpJsonInspector extends DecodingInspector {
     }
     const body = this.#answer.body();
     if (body.length === 0) return [];
-    const g = await this.guard(this.channel, body, body.length);
+    const g = await this.guard(this.channel, body, body.length, false, this.pace);
     if (!g.rpc) {
       // Not JSON-RPC (an error page, say): still text the model may read.
       const found = this.state.injection.scanText(body.toString('utf8'), 'response.body').filter((f) => f.action === 'block');
