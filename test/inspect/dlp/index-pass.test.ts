@@ -12,7 +12,8 @@ import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { KnownSecrets } from '../../../src/inspect/dlp/known-secrets.js';
 import { builtinPatterns } from '../../../src/inspect/dlp/patterns/index.js';
 import { BLOCK_BYTES, textBuffer, useWasm, wasmAvailable, wasmPass } from '../../../src/inspect/dlp/wasm/index-pass.js';
-import { passLists } from '../../../src/inspect/dlp/index-loops.js';
+import { jsPass, passLists } from '../../../src/inspect/dlp/index-loops.js';
+import type { PassLists } from '../../../src/inspect/dlp/index-loops.js';
 import { seedProbeRoom, seedProbes } from '../../../src/inspect/dlp/word-runs.js';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { SAMPLES } from './pattern-samples.js';
@@ -128,4 +129,74 @@ test('the seed-phrase probes the module keeps are those of seedProbes, in one bl
     probes += count;
   }
   assert.ok(probes > 1000, `probes passed (${probes})`);
+});
+
+/** The pass's candidate lists of `s`, by the module (in one block or block by block) and by the JS loops. */
+function listsOf(ki: KeywordIndex, s: string): { wasm: number[][]; js: number[][] } {
+  const n = s.length;
+  const m = ((n + 3) >>> 2) + 1;
+  const bytes = Buffer.alloc(n + 32);
+  bytes.write(s, 'latin1');
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+  const flat = (l: PassLists): number[][] => [
+    [...l.tri.subarray(0, l.nt)],
+    [...l.needle.subarray(0, l.nn)],
+    [...l.bi.subarray(0, l.nb)],
+    [...l.dig.subarray(0, l.nd)],
+    [...l.run.subarray(0, l.nr)],
+    [...l.grp.subarray(0, l.ng)],
+    [...l.seed.subarray(0, l.ns)],
+  ];
+  const js = passLists(m);
+  jsPass(ki, words, m, js);
+  let got: PassLists;
+  if (n <= BLOCK_BYTES) {
+    const t = textBuffer();
+    t.bytes.fill(0xa5, n, n + 32); // stale bytes past the padding must not matter
+    bytes.copy(t.bytes, 0, 0, n + 16);
+    got = wasmPass(ki, t.words, m, passLists);
+  } else got = wasmPass(ki, words, m, passLists);
+  return { wasm: flat(got), js: flat(js) };
+}
+
+test('the SIMD pass gives the JS loops’ candidate lists (every byte value, class edges, every length mod 16, many anchors)', () => {
+  // bytes at the edges of each class the SIMD compares test, and bytes with the high bit set
+  const edges = '\t\n\x08\x0a ,-./09:;@AFGZ[_`afgz{+~\x7f\x80\xa0\xc0\xc1\xe1\xff';
+  const rnd = rng(23);
+  const byteText = (len: number, alphabet: string | null): string => {
+    let s = '';
+    for (let i = 0; i < len; i++)
+      s += alphabet === null ? String.fromCharCode(Math.floor(rnd() * 256)) : (alphabet[Math.floor(rnd() * alphabet.length)] as string);
+    return s;
+  };
+  // three-char keywords give bigram anchors: more than 8 share buckets, more than 64 are grouped by second byte
+  const three = (count: number): string[] =>
+    Array.from({ length: count }, (_, i) => `${'q~_.-/1'[i % 7]}${'abcdefghijklmnopqrstuvwxyz0123456789'[i % 36]}${'tkx\xe9_'[Math.floor(i / 36) % 5]}`);
+  const indexes = [
+    new KeywordIndex(keywords, known.needles()),
+    new KeywordIndex(keywords, []),
+    new KeywordIndex([...new Set([...keywords, ...three(20)])], known.needles()),
+    new KeywordIndex([...new Set(three(100))], []),
+  ];
+  let candidates = 0;
+  for (const ki of indexes) {
+    for (let len = 1; len <= 80; len++) {
+      for (const alphabet of [null, edges, 'ab0 -:,\t', 'AZaz09+/_-= ', '0123456789 -', 'q~tkx_.-/1\xe9 ']) {
+        const s = byteText(len, alphabet);
+        const { wasm, js } = listsOf(ki, s);
+        assert.deepEqual(wasm, js, JSON.stringify(s));
+        candidates += wasm.reduce((a, l) => a + l.length, 0);
+      }
+    }
+    for (const s of [
+      ...texts(rnd, 300, 400),
+      ...texts(rnd, 3, 40000),
+      byteText(BLOCK_BYTES + 4099, edges),
+      `${'xy '.repeat(43000)}${'QUtJQUZBS0UwMDAwVEVTVDEyMzQ'.repeat(300)}`,
+    ]) {
+      const { wasm, js } = listsOf(ki, s);
+      assert.deepEqual(wasm, js, JSON.stringify(s.slice(0, 200)));
+    }
+  }
+  assert.ok(candidates > 10000, `candidates compared (${candidates})`);
 });

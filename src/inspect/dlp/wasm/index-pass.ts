@@ -1,9 +1,9 @@
 /**
  * The index's word pass as one WebAssembly loop (index-pass.wat): the same candidate
- * lists as index-loops.ts's JavaScript loops, in about half their time (no bounds
- * checks or tagged integers, and one fused loop where the JS needs two to stay fast),
- * then the seed-phrase probe (word-runs.ts seedProbes) over the same block while it is
- * in cache.
+ * lists as index-loops.ts's JavaScript loops, in about a quarter of their time (16 bytes
+ * a step, byte classes by SIMD compares, no bounds checks or tagged integers, one fused
+ * loop where the JS needs three to stay fast), then the seed-phrase probe (word-runs.ts
+ * seedProbes) over the same block while it is in cache.
  *
  * One module instance for the process, with its own memory: the keyword index's
  * tables (224 KB, copied in when a scan uses another index than the last one: a gate
@@ -19,16 +19,25 @@
  */
 import type { KeywordIndex } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
-import { GROUP_LATE } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
 import { instantiateWasm } from '../../wasm.js';
 
 /** Where each table and list sits in the module's memory (index-pass.wat reads the same offsets). */
-const AT = { pair: 0, tri: 0x20000, needle: 0x30000, late: 0x38000, counts: 0x38100, text: 0x40000, gsym: 0x127000, grams: 0x127100 } as const;
+const AT = {
+  pair: 0,
+  tri: 0x20000,
+  needle: 0x30000,
+  counts: 0x38100,
+  compress: 0x38200,
+  teddy: 0x38300,
+  text: 0x40000,
+  gsym: 0x127000,
+  grams: 0x127100,
+} as const;
 /** Output regions: tri, needle, bigram, digit, run, group, seed (the last holds seedProbeRoom(BLOCK_WORDS) entries). */
 const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000] as const;
-/** Words of one block (the output regions hold 0x21000 bytes each). */
+/** Words of one block (the output regions hold 0x21000 bytes each); a multiple of 4, as the pass steps 16 bytes. */
 const BLOCK_WORDS = 32768;
 /** Texts up to this many bytes sit in the module's memory whole (with 16+ bytes of zero padding). */
 export const BLOCK_BYTES = 4 * BLOCK_WORDS - 32;
@@ -40,12 +49,69 @@ interface Pass {
   seeds(j0: number, nw: number, from: number): void;
 }
 
+/**
+ * Per 4-bit mask of a step's four words: the byte swizzle that moves the 32-bit lanes
+ * whose bit is set to the front, in order (the others read as zero). Storing the step's
+ * word indexes through it and advancing the count by the mask's popcount appends the
+ * candidates without a branch.
+ */
+export const COMPRESS = (() => {
+  const t = new Uint8Array(256).fill(0x80);
+  for (let mask = 0; mask < 16; mask++) {
+    let o = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if ((mask & (1 << lane)) === 0) continue;
+      for (let b = 0; b < 4; b++) t[16 * mask + 4 * o + b] = 4 * lane + b;
+      o++;
+    }
+  }
+  return t;
+})();
+
+/**
+ * The bigram anchors' nibble tables (the "Teddy" filter of Hyperscan): anchors (folded
+ * 16-bit pairs, first byte low) go into 8 buckets, a bit each; a pair may be an anchor
+ * of bucket k when bit k is set in all four tables at its bytes' nibbles (first byte low,
+ * high; second byte low, high). A bucket of one anchor passes that anchor only; a bucket
+ * of several also passes the crossings of their nibbles, so anchors are merged into
+ * buckets that add the fewest (the pass checks each candidate in the pair table).
+ */
+export function teddyTables(anchors: readonly number[]): Uint8Array {
+  const nibbles = (k: number): number[] => [k & 15, (k >>> 4) & 15, (k >>> 8) & 15, k >>> 12];
+  const crossings = (g: readonly number[]): number => {
+    const sets = [new Set<number>(), new Set<number>(), new Set<number>(), new Set<number>()];
+    for (const k of g) nibbles(k).forEach((x, i) => (sets[i] as Set<number>).add(x));
+    return sets.reduce((a, s) => a * s.size, 1);
+  };
+  let groups = anchors.map((k) => [k]);
+  if (groups.length > 64) {
+    // many operator keywords: bucketed by their second byte's low bits (the merge below is cubic)
+    groups = Array.from({ length: 8 }, (_, bucket) => anchors.filter((k) => ((k >>> 8) & 7) === bucket));
+  }
+  while (groups.length > 8) {
+    let best = [Infinity, 0, 1];
+    for (let a = 0; a < groups.length; a++)
+      for (let b = a + 1; b < groups.length; b++) {
+        const c = crossings([...(groups[a] as number[]), ...(groups[b] as number[])]);
+        if (c < (best[0] as number)) best = [c, a, b];
+      }
+    const [, a, b] = best as [number, number, number];
+    groups[a] = [...(groups[a] as number[]), ...(groups[b] as number[])];
+    groups.splice(b, 1);
+  }
+  const t = new Uint8Array(64);
+  groups.forEach((g, bucket) => {
+    for (const k of g) nibbles(k).forEach((x, i) => (t[16 * i + x] = (t[16 * i + x] as number) | (1 << bucket)));
+  });
+  return t;
+}
+
 const instance = ((): Pass | undefined => {
   // Without WebAssembly (--jitless) or on a big-endian host (the text's words are read little-endian on both sides) the JS loops run.
   const exp = instantiateWasm<Pass>(INDEX_PASS_WASM);
   if (exp !== undefined) {
     const mem = new Uint8Array(exp.mem.buffer);
-    mem.set(GROUP_LATE, AT.late);
+    mem.set(COMPRESS, AT.compress);
     mem.set(GSYM, AT.gsym);
     mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
   }
@@ -100,6 +166,7 @@ function loadTables(ki: KeywordIndex): void {
   memBytes.set(new Uint8Array(ki.pair.buffer, ki.pair.byteOffset, ki.pair.byteLength), AT.pair);
   memBytes.set(ki.triFilter, AT.tri);
   memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), AT.needle);
+  memBytes.set(teddyTables([...ki.biAnchors.keys()]), AT.teddy);
   tablesOf = ki.serial;
 }
 

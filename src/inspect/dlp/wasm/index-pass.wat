@@ -1,6 +1,10 @@
 ;; The text index's word pass (text-index.ts), compiled to WebAssembly: one loop over
-;; the text as little-endian 32-bit words doing what the JS trigramNeedleLoop and
-;; classLoop did in two (index-loops.ts keeps them, as the reference and the fallback).
+;; the text 16 bytes (four little-endian 32-bit words) at a time, doing what index-loops.ts's
+;; trigramLoop, needleLoop and classLoop do (they stay, as the reference and the fallback).
+;; The byte classes come from SIMD compares (v128), four words' worth of each class as a
+;; 4-bit mask, and the loop-carried logic of the JS loop (run streaks, the group probe's
+;; five-word window) is bit arithmetic on the last 32 words' masks; candidates are written
+;; branch-free, four lanes at a time through a compress shuffle (COMPRESS).
 ;; Regenerate the embedded bytes (index-pass-wasm.ts) with:
 ;;   npx -y -p wabt@1.0.39 wat2wasm src/inspect/dlp/wasm/index-pass.wat -o /tmp/index-pass.wasm && base64 -w0 /tmp/index-pass.wasm
 ;;
@@ -8,117 +12,251 @@
 ;;   0x000000 PAIR      u16[65536]  classes of a 16-bit half (keyword-index.ts PAIR + P_ANCHOR)
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
-;;   0x038000 LATE      u8[256]     text-index.ts GROUP_LATE
 ;;   0x038100 COUNTS    i32[7]      per call: tri, needle, bigram, digit, run (ints), group, seed
+;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
+;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
 ;;   0x040000 TEXT      the block's words, plus the word after it (BLOCK_WORDS + 8 words)
 ;;   0x061000 OUT_TRI   0x082000 OUT_NEEDLE  0x0a3000 OUT_BI  0x0c4000 OUT_DIG
 ;;   0x0e5000 OUT_RUN ([end word, streak, classes] triples)  0x106000 OUT_GRP
-;; Each output region holds 0x21000 bytes: more than BLOCK_WORDS (32768) entries.
+;; Each output region holds 0x21000 bytes: more than BLOCK_WORDS (32768) entries, plus the
+;; three lanes past its count that a four-lane store writes.
 ;;   0x127000 GSYM      u8[256]     word-runs.ts GSYM (the seed-phrase probe's alphabet)
 ;;   0x127100 GRAMS     u32[3281]   word-runs.ts GRAMS (its 4-gram bits)
 ;;   0x12b000 OUT_SEED  seed-phrase probes that pass (one word in ten at most: 0x3400 bytes)
 (module
   (memory (export "mem") 19)
-  (global $streak (mut i32) (i32.const 0))
-  (global $classes (mut i32) (i32.const 0))
-  (global $ud (mut i32) (i32.const 0))
-  (global $sh (mut i32) (i32.const 0))
+  ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
+  ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
+  ;; the last word that was not whole-run; the classes of a streak open at the last call's end
+  (global $hf (mut i32) (i32.const 0))
+  (global $hu (mut i32) (i32.const 0))
+  (global $hg (mut i32) (i32.const 0))
+  (global $hp (mut i32) (i32.const 0))
+  (global $hh (mut i32) (i32.const 0))
+  (global $zero (mut i32) (i32.const -1))
+  (global $carry (mut i32) (i32.const 0))
 
   ;; Start a new text: the loop-carried state goes back to zero.
   (func (export "reset")
-    (global.set $streak (i32.const 0))
-    (global.set $classes (i32.const 0))
-    (global.set $ud (i32.const 0))
-    (global.set $sh (i32.const 0)))
+    (global.set $hf (i32.const 0))
+    (global.set $hu (i32.const 0))
+    (global.set $hg (i32.const 0))
+    (global.set $hp (i32.const 0))
+    (global.set $hh (i32.const 0))
+    (global.set $zero (i32.const -1))
+    (global.set $carry (i32.const 0)))
 
-  ;; Words 0..nw-1 of TEXT (nw >= 1: the text's words j0..j0+nw-1; word nw is the next one).
-  ;; Candidates go out as absolute word indexes; counts to COUNTS.
+  ;; Words 0..nw-1 of TEXT (nw >= 1: the text's words j0..j0+nw-1; word nw is the next one),
+  ;; 16 bytes (four words) at a time. Candidates go out as absolute word indexes; counts to
+  ;; COUNTS. Calls for one text follow each other with nw a multiple of 4 but for the last.
   (func (export "pass") (param $j0 i32) (param $nw i32) (param $needles i32)
-    (local $p i32) (local $end i32) (local $j i32)
-    (local $w i32) (local $f i32) (local $h i32)
-    (local $x i32) (local $y i32) (local $xy i32) (local $o i32) (local $full i32) (local $keep i32)
+    (local $p i32) (local $end i32) (local $j i32) (local $i i32) (local $vm i32)
+    (local $v v128) (local $fv v128) (local $h0 v128) (local $h2 v128) (local $hn v128) (local $jv v128)
+    (local $up v128) (local $dg v128) (local $dash v128) (local $sp v128) (local $gs v128) (local $ps v128) (local $x v128)
+    (local $t1lo v128) (local $t1hi v128) (local $t2lo v128) (local $t2hi v128)
+    (local $t4 i32) (local $n4 i32) (local $f4 i32) (local $d4 i32) (local $a4 i32) (local $e4 i32) (local $k4 i32) (local $w i32)
+    (local $hf i32) (local $hu i32) (local $hg i32) (local $hp i32) (local $hh i32) (local $zero i32) (local $s i32)
     (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32)
-    (local $streak i32) (local $classes i32) (local $ud i32) (local $sh i32) 
-    (local.set $streak (global.get $streak))
-    (local.set $classes (global.get $classes))
-    (local.set $ud (global.get $ud))
-    (local.set $sh (global.get $sh))
+    (local.set $hf (global.get $hf))
+    (local.set $hu (global.get $hu))
+    (local.set $hg (global.get $hg))
+    (local.set $hp (global.get $hp))
+    (local.set $hh (global.get $hh))
+    (local.set $zero (global.get $zero))
+    (local.set $t1lo (v128.load (i32.const 0x38300)))
+    (local.set $t1hi (v128.load (i32.const 0x38310)))
+    (local.set $t2lo (v128.load (i32.const 0x38320)))
+    (local.set $t2hi (v128.load (i32.const 0x38330)))
     (local.set $p (i32.const 0x40000))
     (local.set $end (i32.add (i32.const 0x40000) (i32.shl (local.get $nw) (i32.const 2))))
     (local.set $j (local.get $j0))
+    (local.set $jv (i32x4.add (i32x4.splat (local.get $j0)) (v128.const i32x4 0 1 2 3)))
     (loop $next
-      (local.set $w (i32.load (local.get $p)))
-      ;; trigram anchors at 4j and 4j+2 (case-folded), as trigramLoop
-      (local.set $f (i32.or (local.get $w) (i32.const 0x20202020)))
-      (if (i32.or
-            (i32.load8_u offset=0x20000
-              (i32.shr_u (i32.mul (i32.and (local.get $f) (i32.const 0xffffff)) (i32.const 0x9e3779b1)) (i32.const 16)))
-            (i32.load8_u offset=0x20000
-              (i32.shr_u
-                (i32.mul
-                  (i32.and
-                    (i32.or (i32.or (i32.shr_u (local.get $f) (i32.const 16)) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 16)))
-                            (i32.const 0x200000))
-                    (i32.const 0xffffff))
-                  (i32.const 0x9e3779b1))
-                (i32.const 16))))
-        (then
-          (i32.store offset=0x61000 (i32.shl (local.get $kt) (i32.const 2)) (local.get $j))
-          (local.set $kt (i32.add (local.get $kt) (i32.const 1)))))
-      ;; needle 4-gram filter (exact word)
+      ;; the block's valid words: all four but in a last partial block
+      (local.set $vm (i32.const 15))
+      (if (i32.lt_u (i32.sub (local.get $end) (local.get $p)) (i32.const 16))
+        (then (local.set $vm (i32.sub (i32.shl (i32.const 1) (i32.shr_u (i32.sub (local.get $end) (local.get $p)) (i32.const 2))) (i32.const 1)))))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $fv (v128.or (local.get $v) (v128.const i32x4 0x20202020 0x20202020 0x20202020 0x20202020)))
+      ;; trigram anchors at 4j and 4j+2 (case-folded): filter bytes are 0 or 1
+      (local.set $h0 (i32x4.shr_u
+        (i32x4.mul (v128.and (local.get $fv) (v128.const i32x4 0xffffff 0xffffff 0xffffff 0xffffff))
+                   (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 16)))
+      (local.set $h2 (i32x4.shr_u
+        (i32x4.mul (v128.and (v128.or (v128.load offset=2 (local.get $p)) (v128.const i32x4 0x20202020 0x20202020 0x20202020 0x20202020))
+                             (v128.const i32x4 0xffffff 0xffffff 0xffffff 0xffffff))
+                   (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 16)))
+      (local.set $t4
+        (i32.and (local.get $vm)
+          (i32.or
+            (i32.or
+              (i32.or (i32.load8_u offset=0x20000 (i32x4.extract_lane 0 (local.get $h0)))
+                      (i32.load8_u offset=0x20000 (i32x4.extract_lane 0 (local.get $h2))))
+              (i32.shl (i32.or (i32.load8_u offset=0x20000 (i32x4.extract_lane 1 (local.get $h0)))
+                               (i32.load8_u offset=0x20000 (i32x4.extract_lane 1 (local.get $h2)))) (i32.const 1)))
+            (i32.or
+              (i32.shl (i32.or (i32.load8_u offset=0x20000 (i32x4.extract_lane 2 (local.get $h0)))
+                               (i32.load8_u offset=0x20000 (i32x4.extract_lane 2 (local.get $h2)))) (i32.const 2))
+              (i32.shl (i32.or (i32.load8_u offset=0x20000 (i32x4.extract_lane 3 (local.get $h0)))
+                               (i32.load8_u offset=0x20000 (i32x4.extract_lane 3 (local.get $h2)))) (i32.const 3))))))
+      (v128.store offset=0x61000 (i32.shl (local.get $kt) (i32.const 2))
+        (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $t4) (i32.const 4)))))
+      (local.set $kt (i32.add (local.get $kt) (i32.popcnt (local.get $t4))))
+      ;; needle 4-gram filter (exact word; a shift count is taken mod 32)
       (if (local.get $needles)
         (then
-          (local.set $h (i32.shr_u (i32.mul (local.get $w) (i32.const 0x9e3779b1)) (i32.const 14)))
-          (if (i32.and
-                (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.get $h) (i32.const 5)) (i32.const 2)))
-                           (i32.and (local.get $h) (i32.const 31)))
-                (i32.const 1))
-            (then
-              (i32.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2)) (local.get $j))
-              (local.set $kn (i32.add (local.get $kn) (i32.const 1)))))))
-      ;; classes of both halves, as classLoop
-      (local.set $x (i32.load16_u (i32.shl (i32.and (local.get $w) (i32.const 0xffff)) (i32.const 1))))
-      (local.set $y (i32.load16_u (i32.shl (i32.shr_u (local.get $w) (i32.const 16)) (i32.const 1))))
-      (local.set $xy (i32.and (local.get $x) (local.get $y)))
-      (local.set $o (i32.or (local.get $x) (local.get $y)))
-      (local.set $full (i32.and (i32.shr_u (local.get $xy) (i32.const 8)) (i32.const 1)))
-      (if (i32.and (i32.ge_s (local.get $streak) (i32.const 3)) (i32.eqz (local.get $full)))
+          (local.set $hn (i32x4.shr_u (i32x4.mul (local.get $v) (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 14)))
+          (local.set $n4
+            (i32.and (local.get $vm)
+              (i32.or
+                (i32.or
+                  (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
+                  (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 1 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 1)))
+                (i32.or
+                  (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))
+                  (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 3 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 3))))))
+          (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
+            (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
+          (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))
+      ;; byte classes: a range test is one signed compare after an add ((c - lo) <u k)
+      (local.set $up (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63))
+                                 (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102)))
+      (local.set $dg (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80))
+                                 (v128.const i8x16 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118)))
+      (local.set $dash (i8x16.eq (local.get $v) (v128.const i8x16 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45)))
+      (local.set $sp (i8x16.eq (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+      (local.set $gs (v128.or (v128.or (local.get $sp) (local.get $dash))
+                              (i8x16.eq (local.get $v) (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9))))
+      (local.set $ps (v128.or (local.get $gs)
+                              (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 58 58 58 58 58 58 58 58 58 58 58 58 58 58 58 58))
+                                       (i8x16.eq (local.get $v) (v128.const i8x16 44 44 44 44 44 44 44 44 44 44 44 44 44 44 44 44)))))
+      ;; whole-run words: [A-Za-z0-9+/_-] (a lower-case letter: 'a' + k, k < 26; '_', '+', '/')
+      (local.set $x
+        (v128.or
+          (v128.or
+            (v128.or (local.get $up) (local.get $dg))
+            (v128.or (local.get $dash)
+                     (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31))
+                                 (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102))))
+          (v128.or
+            (i8x16.eq (local.get $v) (v128.const i8x16 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95))
+            (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43 43))
+                     (i8x16.eq (local.get $v) (v128.const i8x16 47 47 47 47 47 47 47 47 47 47 47 47 47 47 47 47))))))
+      ;; invalid words count as whole-run words (no run end, no last non-run word among them)
+      (local.set $f4 (i32.or (i32x4.bitmask (i32x4.eq (local.get $x) (v128.const i32x4 -1 -1 -1 -1)))
+                             (i32.xor (local.get $vm) (i32.const 15))))
+      ;; digit words: digits, spaces and dashes only
+      (local.set $d4 (i32.and (local.get $vm)
+        (i32x4.bitmask (i32x4.eq (v128.or (local.get $dg) (v128.or (local.get $sp) (local.get $dash))) (v128.const i32x4 -1 -1 -1 -1)))))
+      ;; group probe bits, as histories: upper-or-digit (any byte), group / pair separator (any), hex-or-separator (all)
+      (local.set $hu (i32.or (i32.shr_u (local.get $hu) (i32.const 4))
+        (i32.shl (i32.xor (i32x4.bitmask (i32x4.eq (v128.or (local.get $up) (local.get $dg)) (v128.const i32x4 0 0 0 0))) (i32.const 15)) (i32.const 28))))
+      (local.set $hg (i32.or (i32.shr_u (local.get $hg) (i32.const 4))
+        (i32.shl (i32.xor (i32x4.bitmask (i32x4.eq (local.get $gs) (v128.const i32x4 0 0 0 0))) (i32.const 15)) (i32.const 28))))
+      (local.set $hp (i32.or (i32.shr_u (local.get $hp) (i32.const 4))
+        (i32.shl (i32.xor (i32x4.bitmask (i32x4.eq (local.get $ps) (v128.const i32x4 0 0 0 0))) (i32.const 15)) (i32.const 28))))
+      (local.set $hh (i32.or (i32.shr_u (local.get $hh) (i32.const 4))
+        (i32.shl (i32x4.bitmask (i32x4.eq
+          (v128.or (v128.or (local.get $dg) (local.get $ps))
+                   (i8x16.lt_s (i8x16.add (local.get $fv) (v128.const i8x16 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31))
+                               (v128.const i8x16 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122 -122)))
+          (v128.const i32x4 -1 -1 -1 -1))) (i32.const 28))))
+      ;; word k = j - 2 + i may hold a separator between equal tokens: a pair separator among hex
+      ;; digits and separators only, or a group separator with an upper-case letter or digit in
+      ;; k-2..k and in k..k+2 (history bits 26..29; bit 31 is word j + 3)
+      (local.set $k4 (i32.and (local.get $vm) (i32.shr_u
+        (i32.or
+          (i32.and (local.get $hp) (local.get $hh))
+          (i32.and (local.get $hg)
+            (i32.and
+              (i32.or (local.get $hu) (i32.or (i32.shl (local.get $hu) (i32.const 1)) (i32.shl (local.get $hu) (i32.const 2))))
+              (i32.or (local.get $hu) (i32.or (i32.shr_u (local.get $hu) (i32.const 1)) (i32.shr_u (local.get $hu) (i32.const 2)))))))
+        (i32.const 26))))
+      (v128.store offset=0x106000 (i32.shl (local.get $kg) (i32.const 2))
+        (i8x16.swizzle (i32x4.sub (local.get $jv) (v128.const i32x4 2 2 2 2)) (v128.load offset=0x38200 (i32.shl (local.get $k4) (i32.const 4)))))
+      (local.set $kg (i32.add (local.get $kg) (i32.popcnt (local.get $k4))))
+      ;; bigram anchors: the folded pairs at 4j and 4j+2 by nibble tables (one bit per bucket of
+      ;; anchors), each candidate word checked in the pair table (P_ANCHOR 1024)
+      (local.set $x (v128.and (local.get $fv) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+      (local.set $h0 (i8x16.shr_u (local.get $fv) (i32.const 4)))
+      (local.set $a4 (i32.and (local.get $vm) (i32.xor (i32.const 15) (i32x4.bitmask (i32x4.eq (v128.const i32x4 0 0 0 0)
+        (v128.and
+          (v128.and (i8x16.swizzle (local.get $t1lo) (local.get $x)) (i8x16.swizzle (local.get $t1hi) (local.get $h0)))
+          (i16x8.shr_u (v128.and (i8x16.swizzle (local.get $t2lo) (local.get $x)) (i8x16.swizzle (local.get $t2hi) (local.get $h0))) (i32.const 8))))))))
+      (if (local.get $a4)
         (then
-          (i32.store offset=0xe5000 (i32.shl (local.get $kr) (i32.const 2)) (local.get $j))
-          (i32.store offset=0xe5004 (i32.shl (local.get $kr) (i32.const 2)) (local.get $streak))
-          (i32.store offset=0xe5008 (i32.shl (local.get $kr) (i32.const 2)) (local.get $classes))
+          (local.set $i (local.get $a4))
+          (loop $cand
+            (local.set $s (i32.ctz (local.get $i)))
+            (local.set $w (i32.load (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 2)))))
+            (if (i32.eqz (i32.and (i32.const 1024)
+                  (i32.or (i32.load16_u (i32.shl (i32.and (local.get $w) (i32.const 0xffff)) (i32.const 1)))
+                          (i32.load16_u (i32.shl (i32.shr_u (local.get $w) (i32.const 16)) (i32.const 1))))))
+              (then (local.set $a4 (i32.xor (local.get $a4) (i32.shl (i32.const 1) (local.get $s))))))
+            (br_if $cand (local.tee $i (i32.and (local.get $i) (i32.sub (local.get $i) (i32.const 1))))))
+          (v128.store offset=0xa3000 (i32.shl (local.get $kb) (i32.const 2))
+            (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $a4) (i32.const 4)))))
+          (local.set $kb (i32.add (local.get $kb) (i32.popcnt (local.get $a4))))))
+      (v128.store offset=0xc4000 (i32.shl (local.get $kd) (i32.const 2))
+        (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $d4) (i32.const 4)))))
+      (local.set $kd (i32.add (local.get $kd) (i32.popcnt (local.get $d4))))
+      ;; ends of streaks of 3+ whole-run words: [end word, streak, classes]
+      (local.set $hf (i32.or (i32.shr_u (local.get $hf) (i32.const 4)) (i32.shl (local.get $f4) (i32.const 28))))
+      (local.set $e4 (i32.shr_u
+        (i32.and (i32.and (i32.xor (local.get $hf) (i32.const -1)) (i32.shl (local.get $hf) (i32.const 1)))
+                 (i32.and (i32.shl (local.get $hf) (i32.const 2)) (i32.shl (local.get $hf) (i32.const 3))))
+        (i32.const 28)))
+      (if (local.get $e4)
+        (then
+          ;; at most one end in four words; the streak began after the last non-run word before this block
+          (local.set $i (i32.add (local.get $j) (i32.ctz (local.get $e4))))
+          (local.set $s (i32.add (local.get $zero) (i32.const 1)))
+          (i32.store offset=0xe5000 (i32.shl (local.get $kr) (i32.const 2)) (local.get $i))
+          (i32.store offset=0xe5004 (i32.shl (local.get $kr) (i32.const 2)) (i32.sub (local.get $i) (local.get $s)))
+          (i32.store offset=0xe5008 (i32.shl (local.get $kr) (i32.const 2))
+            (i32.or (call $classes (select (local.get $s) (local.get $j0) (i32.ge_s (local.get $s) (local.get $j0))) (local.get $i) (local.get $j0))
+                    (select (i32.const 0) (global.get $carry) (i32.ge_s (local.get $s) (local.get $j0)))))
           (local.set $kr (i32.add (local.get $kr) (i32.const 3)))))
-      (local.set $keep (i32.sub (i32.const 0) (local.get $full)))
-      (local.set $streak (i32.and (i32.add (local.get $streak) (i32.const 1)) (local.get $keep)))
-      (local.set $classes (i32.and (i32.or (local.get $classes) (local.get $o)) (local.get $keep)))
-      ;; bigram anchor (P_ANCHOR 1024), digit word (P_DIGIT2 512): stored always, counted when set
-      (i32.store offset=0xa3000 (i32.shl (local.get $kb) (i32.const 2)) (local.get $j))
-      (local.set $kb (i32.add (local.get $kb) (i32.and (i32.shr_u (local.get $o) (i32.const 10)) (i32.const 1))))
-      (i32.store offset=0xc4000 (i32.shl (local.get $kd) (i32.const 2)) (local.get $j))
-      (local.set $kd (i32.add (local.get $kd) (i32.and (i32.shr_u (local.get $xy) (i32.const 9)) (i32.const 1))))
-      ;; group probe: upper-or-digit (P_UPPER_DIGIT 32768) of j-4..j, separator bits of j-2..j
-      (local.set $ud (i32.and (i32.or (i32.shl (local.get $ud) (i32.const 1)) (i32.shr_u (local.get $o) (i32.const 15))) (i32.const 31)))
-      (local.set $sh
-        (i32.and
-          (i32.or (i32.shl (local.get $sh) (i32.const 3))
-                  (i32.shr_u (i32.or (i32.and (local.get $o) (i32.const 0x3000)) (i32.and (local.get $xy) (i32.const 0x4000))) (i32.const 12)))
-          (i32.const 0x1ff)))
-      (i32.store offset=0x106000 (i32.shl (local.get $kg) (i32.const 2)) (i32.sub (local.get $j) (i32.const 2)))
-      (local.set $kg (i32.add (local.get $kg)
-        (i32.load8_u offset=0x38000 (i32.or (i32.shl (i32.shr_u (local.get $sh) (i32.const 6)) (i32.const 5)) (local.get $ud)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (if (i32.ne (local.get $f4) (i32.const 15))
+        (then (local.set $zero (i32.sub (i32.add (local.get $j) (i32.const 31)) (i32.clz (i32.xor (local.get $f4) (i32.const 15)))))))
+      (local.set $jv (i32x4.add (local.get $jv) (v128.const i32x4 4 4 4 4)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br_if $next (i32.lt_u (local.get $p) (local.get $end))))
-    (global.set $streak (local.get $streak))
-    (global.set $classes (local.get $classes))
-    (global.set $ud (local.get $ud))
-    (global.set $sh (local.get $sh))
+    ;; a streak still open at the end: its classes so far, for the next call
+    (local.set $s (i32.add (local.get $zero) (i32.const 1)))
+    (global.set $carry
+      (i32.or (call $classes (select (local.get $s) (local.get $j0) (i32.ge_s (local.get $s) (local.get $j0))) (i32.add (local.get $j0) (local.get $nw)) (local.get $j0))
+              (select (i32.const 0) (global.get $carry) (i32.ge_s (local.get $s) (local.get $j0)))))
+    (global.set $hf (local.get $hf))
+    (global.set $hu (local.get $hu))
+    (global.set $hg (local.get $hg))
+    (global.set $hp (local.get $hp))
+    (global.set $hh (local.get $hh))
+    (global.set $zero (local.get $zero))
     (i32.store offset=0x38100 (i32.const 0) (local.get $kt))
     (i32.store offset=0x38104 (i32.const 0) (local.get $kn))
     (i32.store offset=0x38108 (i32.const 0) (local.get $kb))
     (i32.store offset=0x3810c (i32.const 0) (local.get $kd))
     (i32.store offset=0x38110 (i32.const 0) (local.get $kr))
     (i32.store offset=0x38114 (i32.const 0) (local.get $kg)))
+
+  ;; The classes of words a..b-1 (absolute; a >= j0, the block's first word): their halves'
+  ;; pair-table entries OR'd, as the JS loop keeps them for a streak.
+  (func $classes (param $a i32) (param $b i32) (param $j0 i32) (result i32)
+    (local $p i32) (local $e i32) (local $c i32) (local $w i32)
+    (local.set $p (i32.add (i32.const 0x40000) (i32.shl (i32.sub (local.get $a) (local.get $j0)) (i32.const 2))))
+    (local.set $e (i32.add (i32.const 0x40000) (i32.shl (i32.sub (local.get $b) (local.get $j0)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $e)))
+        (local.set $w (i32.load (local.get $p)))
+        (local.set $c (i32.or (local.get $c)
+          (i32.or (i32.load16_u (i32.shl (i32.and (local.get $w) (i32.const 0xffff)) (i32.const 1)))
+                  (i32.load16_u (i32.shl (i32.shr_u (local.get $w) (i32.const 16)) (i32.const 1))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $next)))
+    (local.get $c))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
