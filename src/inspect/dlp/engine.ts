@@ -217,8 +217,8 @@ export class DlpEngine {
 
     // Percent-encoding three times over is evasion in itself (no client does it): a
     // finding of its own, whatever the deeper decodes would show.
-    const urlLayers = chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
-    if (urlLayers >= URL_DEPTH && (dec & DEC_PERCENT) !== 0 && percentDecode(text) !== undefined) {
+    // (the chain is split only for a layer with a `%`)
+    if ((dec & DEC_PERCENT) !== 0 && urlLayers(chain) >= URL_DEPTH && percentDecode(text) !== undefined) {
       const [rs, re] = toRaw(0, n);
       ctx.emit(
         {
@@ -340,6 +340,10 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
   return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
+}
+
+function urlLayers(chain: string | undefined): number {
+  return chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
 }
 
 function lastLayer(chain: string | undefined): string {

@@ -23,9 +23,10 @@ export interface Regroup extends Mapped {
   end: number;
 }
 
-const BODY = new Uint8Array(256);
+/** Per byte, 1 when of the group alphabet (BODY), a separator (SEP), a hex digit (HEX); also read by wasm/index-pass.wat's gaps. */
+export const BODY = new Uint8Array(256);
 const SEP = new Uint8Array(256);
-const HEX = new Uint8Array(256);
+export const HEX = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9+/_=]/.test(ch)) BODY[c] = 1;
@@ -140,7 +141,7 @@ function merge3(a: readonly number[], p: number, q: number): number[] {
 }
 
 /** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
-const GAP_SEP = new Uint8Array(256);
+export const GAP_SEP = new Uint8Array(256);
 for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
 
 /**

@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmPass } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -169,7 +169,7 @@ function wordPass(
   let ng = l.ng;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
-  if (regroup) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out.groupStarts))) gapStarts(b, n, g, ng, out.groupStarts);
   if (l.nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);

@@ -200,3 +200,31 @@ test('the SIMD pass gives the JS loops’ candidate lists (every byte value, cla
   }
   assert.ok(candidates > 10000, `candidates compared (${candidates})`);
 });
+
+test('the module’s gap starts (regrouped.ts gapStarts in WebAssembly) are the JS function’s, at text edges and in dense groups', () => {
+  const ki = new KeywordIndex(keywords, known.needles());
+  const rnd = rng(29);
+  const tokens = ['de', 'AD', '0f', 'QUtJ', 'QUZB', 'S0Uw', 'ab12', 'Zz9a1', 'xY7wQ2', 'abcd', 'QUtJQUZB', 'QUtJQUZBx'];
+  const seps = [' ', '-', '\t', ':', ',', '.', '\n', ' -'];
+  let starts = 0;
+  try {
+    for (let i = 0; i < 4000; i++) {
+      const sep = seps[Math.floor(rnd() * seps.length)] as string;
+      const tok = tokens[Math.floor(rnd() * tokens.length)] as string;
+      let s = rnd() < 0.5 ? '' : (tokens[Math.floor(rnd() * tokens.length)] as string).slice(0, Math.floor(rnd() * 9));
+      const count = 1 + Math.floor(rnd() * 6);
+      for (let k = 0; k < count; k++) s += (k > 0 || rnd() < 0.5 ? sep : '') + (rnd() < 0.85 ? tok : (tokens[Math.floor(rnd() * tokens.length)] as string));
+      if (rnd() < 0.5) s += sep;
+      if (rnd() < 0.3) s += 'tail text';
+      useWasm(true);
+      const a = indexText(ki, s, 15, true, true, true).groupStarts;
+      useWasm(false);
+      const b = indexText(ki, s, 15, true, true, true).groupStarts;
+      assert.deepEqual(a, b, JSON.stringify(s));
+      starts += a.length;
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(starts > 1000, `starts compared (${starts})`);
+});

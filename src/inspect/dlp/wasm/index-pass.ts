@@ -22,6 +22,7 @@ import type { PassLists } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
 import { instantiateWasm } from '../../wasm.js';
+import { BODY, GAP_SEP, HEX } from '../regrouped.js';
 
 /** Where each table and list sits in the module's memory (index-pass.wat reads the same offsets). */
 const AT = {
@@ -31,6 +32,10 @@ const AT = {
   counts: 0x38100,
   compress: 0x38200,
   teddy: 0x38300,
+  gapSep: 0x38400,
+  body: 0x38500,
+  hex: 0x38600,
+  gaps: 0x130000,
   text: 0x40000,
   gsym: 0x127000,
   grams: 0x127100,
@@ -47,6 +52,7 @@ interface Pass {
   reset(): void;
   pass(j0: number, nw: number, needles: number): void;
   seeds(j0: number, nw: number, from: number): void;
+  gaps(n: number, ng: number): number;
 }
 
 /**
@@ -112,6 +118,9 @@ const instance = ((): Pass | undefined => {
   if (exp !== undefined) {
     const mem = new Uint8Array(exp.mem.buffer);
     mem.set(COMPRESS, AT.compress);
+    mem.set(GAP_SEP, AT.gapSep);
+    mem.set(BODY, AT.body);
+    mem.set(HEX, AT.hex);
     mem.set(GSYM, AT.gsym);
     mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
   }
@@ -181,7 +190,8 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   loadTables(ki);
   w.reset();
   const needles = ki.hasNeedles ? 1 : 0;
-  if (words === textWords && m <= BLOCK_WORDS) {
+  inBlock = words === textWords && m <= BLOCK_WORDS;
+  if (inBlock) {
     const out = blockLists as PassLists;
     w.pass(0, m, needles);
     w.seeds(0, m, SEED_FIRST);
@@ -211,6 +221,24 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     out.ns = take(6, out.seed, out.ns);
   }
   return out;
+}
+
+/** Whether the last wasmPass had its text in the module's memory whole (its lists are views of it). */
+let inBlock = false;
+
+/**
+ * regrouped.ts gapStarts (the same starts, in the same order, to `out`) for the text of
+ * the last wasmPass, from its group list's first `ng` words (the caller may have added
+ * one): in the module, when that text is in its memory whole. False when it is not, or
+ * the starts do not fit; the caller then runs gapStarts.
+ */
+export function wasmGapStarts(n: number, ng: number, out: number[]): boolean {
+  if (!inBlock) return false;
+  const k = (instance as Pass).gaps(n, ng);
+  if (k < 0) return false;
+  const from = AT.gaps >>> 2;
+  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  return true;
 }
 
 /** Append output list k of the last block to `to` at `at`; returns the new count. */

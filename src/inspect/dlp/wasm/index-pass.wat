@@ -15,6 +15,7 @@
 ;;   0x038100 COUNTS    i32[7]      per call: tri, needle, bigram, digit, run (ints), group, seed
 ;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
 ;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
+;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
 ;;   0x040000 TEXT      the block's words, plus the word after it (BLOCK_WORDS + 8 words)
 ;;   0x061000 OUT_TRI   0x082000 OUT_NEEDLE  0x0a3000 OUT_BI  0x0c4000 OUT_DIG
 ;;   0x0e5000 OUT_RUN ([end word, streak, classes] triples)  0x106000 OUT_GRP
@@ -23,8 +24,9 @@
 ;;   0x127000 GSYM      u8[256]     word-runs.ts GSYM (the seed-phrase probe's alphabet)
 ;;   0x127100 GRAMS     u32[3281]   word-runs.ts GRAMS (its 4-gram bits)
 ;;   0x12b000 OUT_SEED  seed-phrase probes that pass (one word in ten at most: 0x3400 bytes)
+;;   0x130000 OUT_GAPS  gapStarts' starts (32768 at most: 0x20000 bytes)
 (module
-  (memory (export "mem") 19)
+  (memory (export "mem") 21)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
   ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
   ;; the last word that was not whole-run; the classes of a streak open at the last call's end
@@ -257,6 +259,113 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $next)))
     (local.get $c))
+
+  ;; regrouped.ts gapStarts over a text held whole in TEXT (n bytes): each separator byte
+  ;; (GAPSEP) of the group probe's words OUT_GRP[0..ng) tested as gapStartAt does, the
+  ;; starts found to OUT_GAPS in the same order. Returns their count, or -1 when they do not
+  ;; fit (the caller then runs the JavaScript twin).
+  (func (export "gaps") (param $n i32) (param $ng i32) (result i32)
+    (local $w i32) (local $p i32) (local $p1 i32) (local $k i32) (local $c i32) (local $q i32) (local $len i32) (local $e2 i32) (local $st i32)
+    (block $done
+      (loop $word
+        (br_if $done (i32.ge_u (local.get $w) (local.get $ng)))
+        (local.set $p (i32.shl (i32.load offset=0x106000 (i32.shl (local.get $w) (i32.const 2))) (i32.const 2)))
+        (local.set $p1 (select (i32.add (local.get $p) (i32.const 4)) (local.get $n) (i32.lt_s (i32.add (local.get $p) (i32.const 4)) (local.get $n))))
+        (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        (block $wdone
+          (loop $byte
+            (br_if $wdone (i32.ge_s (local.get $p) (local.get $p1)))
+            (local.set $c (i32.load8_u offset=0x40000 (local.get $p)))
+            (if (i32.load8_u offset=0x38400 (local.get $c))
+              (then
+                (local.set $st (i32.const -1))
+                (block $tested
+                  ;; hex pairs: c h h c h h (c | end) (nested: reads before the text's start must not happen)
+                  (if (i32.ge_s (local.get $p) (i32.const 3))
+                    (then (if (i32.eq (i32.load8_u offset=0x3fffd (local.get $p)) (local.get $c))
+                      (then (if (call $hex2 (i32.sub (local.get $p) (i32.const 2)))
+                        (then (if (i32.lt_s (i32.add (local.get $p) (i32.const 2)) (local.get $n))
+                          (then (if (i32.and (call $hex2 (i32.add (local.get $p) (i32.const 1)))
+                                             (i32.or (i32.eq (i32.add (local.get $p) (i32.const 3)) (local.get $n))
+                                                     (i32.eq (i32.load8_u offset=0x40003 (local.get $p)) (local.get $c))))
+                            (then
+                              (if (i32.eqz
+                                    (if (result i32) (i32.ge_s (local.get $p) (i32.const 6))
+                                      (then (i32.and (i32.eq (i32.load8_u offset=0x3fffa (local.get $p)) (local.get $c))
+                                                     (call $hex2 (i32.sub (local.get $p) (i32.const 5)))))
+                                      (else (i32.const 0))))
+                                (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
+                              (br $tested)))))))))))
+                  (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
+                  ;; base64 groups of 4 to 8: the token before p fixes the length
+                  (local.set $q (i32.sub (local.get $p) (i32.const 1)))
+                  (block $qdone
+                    (loop $back
+                      (br_if $qdone (i32.lt_s (local.get $q) (i32.const 0)))
+                      (br_if $qdone (i32.gt_s (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)) (i32.const 8)))
+                      (br_if $qdone (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $q)))))
+                      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+                      (br $back)))
+                  (local.set $len (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)))
+                  (br_if $tested (i32.lt_s (local.get $len) (i32.const 4)))
+                  (br_if $tested (i32.gt_s (local.get $len) (i32.const 8)))
+                  (br_if $tested (i32.lt_s (local.get $q) (i32.const 0)))
+                  (br_if $tested (i32.ne (i32.load8_u offset=0x40000 (local.get $q)) (local.get $c)))
+                  (local.set $e2 (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $len)))
+                  (br_if $tested (i32.gt_s (local.get $e2) (local.get $n)))
+                  (br_if $tested (i32.and (i32.lt_s (local.get $e2) (local.get $n))
+                                          (i32.ne (i32.load8_u offset=0x40000 (local.get $e2)) (local.get $c))))
+                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $q) (i32.const 1)) (local.get $p))))
+                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $p) (i32.const 1)) (local.get $e2))))
+                  ;; q0 = q - len - 1: an equal token before (the sequence started earlier)
+                  (if (i32.ge_s (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1)) (i32.const 0))
+                    (then (br_if $tested (i32.and
+                      (i32.eq (i32.load8_u offset=0x40000 (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1))) (local.get $c))
+                      (call $groupBytes (i32.sub (local.get $q) (local.get $len)) (local.get $q))))))
+                  (local.set $st (call $groupStart (i32.add (local.get $q) (i32.const 1)) (local.get $len))))
+                (if (i32.ge_s (local.get $st) (i32.const 0))
+                  (then
+                    (if (i32.ge_u (local.get $k) (i32.const 32768)) (then (return (i32.const -1))))
+                    (i32.store offset=0x130000 (i32.shl (local.get $k) (i32.const 2)) (local.get $st))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $byte)))
+        (br $word)))
+    (local.get $k))
+
+  ;; Bytes i and i + 1 are hex digits (HEXD).
+  (func $hex2 (param $i i32) (result i32)
+    (i32.and (i32.load8_u offset=0x38600 (i32.load8_u offset=0x40000 (local.get $i)))
+             (i32.load8_u offset=0x38600 (i32.load8_u offset=0x40001 (local.get $i)))))
+
+  ;; Bytes s..e-1 are of the group alphabet (BODY) with an upper-case letter or a digit among them.
+  (func $groupBytes (param $s i32) (param $e i32) (result i32)
+    (local $c i32) (local $marked i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $s) (local.get $e)))
+        (local.set $c (i32.load8_u offset=0x40000 (local.get $s)))
+        (if (i32.eqz (i32.load8_u offset=0x38500 (local.get $c))) (then (return (i32.const 0))))
+        (if (i32.or (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 26))
+                    (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+          (then (local.set $marked (i32.const 1))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $next)))
+    (local.get $marked))
+
+  ;; regrouped.ts groupStart: the sequence may begin with the len chars before the first separator.
+  (func $groupStart (param $st i32) (param $len i32) (result i32)
+    (local $k i32)
+    (local.set $k (i32.sub (local.get $st) (i32.const 2)))
+    (block $done
+      (loop $back
+        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
+        (br_if $done (i32.gt_s (i32.sub (i32.sub (local.get $st) (i32.const 1)) (local.get $k)) (local.get $len)))
+        (br_if $done (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $k)))))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $back)))
+    (select (i32.add (local.get $k) (i32.const 1)) (local.get $st)
+      (i32.eq (i32.sub (i32.sub (local.get $st) (i32.const 2)) (local.get $k)) (local.get $len))))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
