@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass, wasmTrigramHits } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -164,7 +164,7 @@ function wordPass(
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
   if (seedPhrases) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
-  for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
+  if (!(wasmAvailable && wasmTrigramHits(n, l.nt, out.hits))) for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
   for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
   let ng = l.ng;
   // the last word with text: its right-hand context is padding

@@ -228,3 +228,20 @@ test('the module’s gap starts (regrouped.ts gapStarts in WebAssembly) are the 
   }
   assert.ok(starts > 1000, `starts compared (${starts})`);
 });
+
+test('keyword hits are the same when the index’s keyword tables do not fit the module (verified in JS) and when they do', () => {
+  // 3,000 keywords: more trigram anchors than the module holds
+  const many = [...new Set([...keywords, ...Array.from({ length: 3000 }, (_, i) => `kw${i.toString(36)}x${'abcdefgh'[i % 8]}`)])];
+  const big = new KeywordIndex(many, known.needles());
+  const rnd = rng(31);
+  let hits = 0;
+  try {
+    for (const s of [...texts(rnd, 300, 400), `kw1x kw2bxb ${'kwzzxa '.repeat(50)} KW10XC`]) {
+      both(big, s);
+      hits += indexText(big, s, 15).hits.length;
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(hits > 100, `hits compared (${hits})`);
+});

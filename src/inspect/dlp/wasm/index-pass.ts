@@ -18,6 +18,7 @@
  * const lists = wasmPass(ki, t.words, ((n + 3) >>> 2) + 1, passLists);
  */
 import type { KeywordIndex } from '../keyword-index.js';
+import { insertSorted } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
@@ -36,6 +37,11 @@ const AT = {
   body: 0x38500,
   hex: 0x38600,
   gaps: 0x130000,
+  triAt: 0x150000,
+  triEntries: 0x191000,
+  kwAt: 0x1a1000,
+  kwBytes: 0x1a9000,
+  hits: 0x1b1000,
   text: 0x40000,
   gsym: 0x127000,
   grams: 0x127100,
@@ -53,7 +59,12 @@ interface Pass {
   pass(j0: number, nw: number, needles: number): void;
   seeds(j0: number, nw: number, from: number): void;
   gaps(n: number, ng: number): number;
+  trihits(n: number, nt: number): number;
 }
+/** Room for the keyword tables (index-pass.wat TRIENT, KWAT, KWBYTES). */
+const MAX_TRI_ENTRIES = 5461;
+const MAX_KEYWORDS = 4096;
+const MAX_KEYWORD_BYTES = 0x8000;
 
 /**
  * Per 4-bit mask of a step's four words: the byte swizzle that moves the 32-bit lanes
@@ -169,6 +180,8 @@ export function textBuffer(): { bytes: Buffer<ArrayBuffer>; words: Uint32Array<A
 
 /** The serial of the index whose tables are in the module's memory (0: none). */
 let tablesOf = 0;
+/** Whether that index's keyword tables fit the module (else its trigram anchors are verified in JS). */
+let keywordsIn = false;
 
 function loadTables(ki: KeywordIndex): void {
   if (tablesOf === ki.serial) return;
@@ -176,6 +189,19 @@ function loadTables(ki: KeywordIndex): void {
   memBytes.set(ki.triFilter, AT.tri);
   memBytes.set(new Uint8Array(ki.needleFilter.buffer, ki.needleFilter.byteOffset, ki.needleFilter.byteLength), AT.needle);
   memBytes.set(teddyTables([...ki.biAnchors.keys()]), AT.teddy);
+  const bytes = ki.kwCodes.reduce((a, c) => a + c.length, 0);
+  keywordsIn = ki.triKey.length <= MAX_TRI_ENTRIES && ki.kwCodes.length <= MAX_KEYWORDS && bytes <= MAX_KEYWORD_BYTES;
+  if (keywordsIn) {
+    memInts.set(ki.triAt, AT.triAt >>> 2);
+    for (let e = 0; e < ki.triKey.length; e++)
+      memInts.set([ki.triKey[e] as number, ki.triKw[e] as number, ki.triOff[e] as number], (AT.triEntries >>> 2) + 3 * e);
+    let at = 0;
+    ki.kwCodes.forEach((c, k) => {
+      memInts.set([at, c.length], (AT.kwAt >>> 2) + 2 * k);
+      memBytes.set(c, AT.kwBytes + at);
+      at += c.length;
+    });
+  }
   tablesOf = ki.serial;
 }
 
@@ -238,6 +264,21 @@ export function wasmGapStarts(n: number, ng: number, out: number[]): boolean {
   if (k < 0) return false;
   const from = AT.gaps >>> 2;
   for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  return true;
+}
+
+/**
+ * keyword-index.ts trigramsAt for each of the last wasmPass's `nt` trigram candidates
+ * (the same [keyword, start] hits, inserted into `hits` in the same order), in the
+ * module, when that text is in its memory whole and the index's keyword tables fit.
+ * False otherwise (or when the hits do not fit); the caller then runs trigramsAt.
+ */
+export function wasmTrigramHits(n: number, nt: number, hits: number[]): boolean {
+  if (!inBlock || !keywordsIn) return false;
+  const k = (instance as Pass).trihits(n, nt);
+  if (k < 0) return false;
+  const from = AT.hits >>> 2;
+  for (let i = 0; i < k; i += 2) insertSorted(hits, memInts[from + i] as number, memInts[from + i + 1] as number);
   return true;
 }
 

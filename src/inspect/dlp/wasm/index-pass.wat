@@ -25,8 +25,12 @@
 ;;   0x127100 GRAMS     u32[3281]   word-runs.ts GRAMS (its 4-gram bits)
 ;;   0x12b000 OUT_SEED  seed-phrase probes that pass (one word in ten at most: 0x3400 bytes)
 ;;   0x130000 OUT_GAPS  gapStarts' starts (32768 at most: 0x20000 bytes)
+;;   0x150000 TRIAT     i32[65537]  keyword-index.ts triAt (bucket starts by trigram hash)
+;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
+;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
+;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
 (module
-  (memory (export "mem") 21)
+  (memory (export "mem") 30)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
   ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
   ;; the last word that was not whole-run; the classes of a streak open at the last call's end
@@ -366,6 +370,69 @@
         (br $back)))
     (select (i32.add (local.get $k) (i32.const 1)) (local.get $st)
       (i32.eq (i32.sub (i32.sub (local.get $st) (i32.const 2)) (local.get $k)) (local.get $len))))
+
+  ;; keyword-index.ts trigramsAt over the pass's trigram candidates OUT_TRI[0..nt), for a text
+  ;; held whole in TEXT (n bytes): each anchor position's bucket (TRIAT, TRIENT) and each
+  ;; keyword anchored there compared case-folded (KWAT, KWBYTES), as verifyKeyword does. The
+  ;; [keyword, start] pairs found go to OUT_HITS in the order the JS would insert them;
+  ;; returns their count, or -1 when they do not fit.
+  (func (export "trihits") (param $n i32) (param $nt i32) (result i32)
+    (local $i i32) (local $j i32) (local $f i32) (local $k i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $nt)))
+        (local.set $j (i32.shl (i32.load offset=0x61000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
+        (local.set $f (i32.or (i32.load offset=0x40000 (local.get $j)) (i32.const 0x20202020)))
+        (local.set $k (call $anchors (local.get $n) (local.get $j) (i32.and (local.get $f) (i32.const 0xffffff)) (local.get $k)))
+        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
+        (local.set $k (call $anchors (local.get $n) (i32.add (local.get $j) (i32.const 2))
+          (i32.and
+            (i32.or (i32.shr_u (local.get $f) (i32.const 16))
+                    (i32.shl (i32.or (i32.load offset=0x40004 (local.get $j)) (i32.const 0x20202020)) (i32.const 16)))
+            (i32.const 0xffffff))
+          (local.get $k)))
+        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $k))
+
+  ;; The keywords anchored at position p by the folded trigram key: pairs appended at k; the new k (-1: full).
+  (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $k i32) (result i32)
+    (local $h i32) (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
+    (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
+    (if (i32.eqz (i32.load8_u offset=0x20000 (local.get $h))) (then (return (local.get $k))))
+    (local.set $e (i32.load offset=0x150000 (i32.shl (local.get $h) (i32.const 2))))
+    (local.set $end (i32.load offset=0x150004 (i32.shl (local.get $h) (i32.const 2))))
+    (block $done
+      (loop $entry
+        (br_if $done (i32.ge_s (local.get $e) (local.get $end)))
+        (if (i32.eq (i32.load offset=0x191000 (i32.mul (local.get $e) (i32.const 12))) (local.get $key))
+          (then
+            (local.set $s (i32.sub (local.get $p) (i32.load offset=0x191008 (i32.mul (local.get $e) (i32.const 12)))))
+            (local.set $kw (i32.load offset=0x191004 (i32.mul (local.get $e) (i32.const 12))))
+            (local.set $len (i32.load offset=0x1a1004 (i32.shl (local.get $kw) (i32.const 3))))
+            (if (i32.and (i32.ge_s (local.get $s) (i32.const 0)) (i32.le_s (i32.add (local.get $s) (local.get $len)) (local.get $n)))
+              (then
+                (local.set $at (i32.load offset=0x1a1000 (i32.shl (local.get $kw) (i32.const 3))))
+                (local.set $x (i32.const 0))
+                (block $differ
+                  (loop $char
+                    (if (i32.ge_s (local.get $x) (local.get $len))
+                      (then
+                        (if (i32.ge_u (local.get $k) (i32.const 32766)) (then (return (i32.const -1))))
+                        (i32.store offset=0x1b1000 (i32.shl (local.get $k) (i32.const 2)) (local.get $kw))
+                        (i32.store offset=0x1b1004 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
+                        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+                        (br $differ)))
+                    (local.set $c (i32.load8_u offset=0x40000 (i32.add (local.get $s) (local.get $x))))
+                    ;; FOLD: A-Z to a-z
+                    (local.set $c (i32.add (local.get $c) (i32.shl (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 26)) (i32.const 5))))
+                    (br_if $differ (i32.ne (local.get $c) (i32.load8_u offset=0x1a9000 (i32.add (local.get $at) (local.get $x)))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $char)))))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $entry)))
+    (local.get $k))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
