@@ -236,7 +236,7 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(p, runs, idx.kinds, idx.groupStarts, dec, walk);
+    this.decodeChildren(p, runs, idx.kinds, idx.groupStarts, idx.zeroX, dec, walk);
   }
 
   /** Queue `text`, decoded as `enc` from layer `parent`, within the budget; `toRaw` maps its offsets to the raw text's. */
@@ -256,7 +256,7 @@ export class DlpEngine {
     walk.queue.push({ text, chain: joinChain(parent.chain, enc), depth: parent.depth + 1, toRaw });
   }
 
-  private decodeChildren(p: Pending, runs: number[], kinds: number[], groupStarts: number[], dec: number, walk: Walk): void {
+  private decodeChildren(p: Pending, runs: number[], kinds: number[], groupStarts: number[], zeroX: number[], dec: number, walk: Walk): void {
     const { text, depth, toRaw } = p;
     const { ctx, unread } = walk;
     const opts = {
@@ -269,6 +269,7 @@ export class DlpEngine {
       qp: (dec & DEC_QP) !== 0,
       regroup: (dec & DEC_REGROUP) !== 0,
       groupStarts,
+      zeroX,
       // charged to the budget as child() charges a join, in the same order, then dropped
       opaqueJoins: {
         below: this.index.shortestNeedle,

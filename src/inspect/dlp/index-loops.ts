@@ -40,6 +40,9 @@ export interface PassLists {
   /** Seed-phrase probes that pass (word-runs.ts seedProbes). */
   seed: Int32Array;
   ns: number;
+  /** 16-byte steps (their first word, a multiple of 4) holding a '0' before an 'x' or 'X': regrouped.ts regroupStarts' `0x` prefixes. */
+  zx: Int32Array;
+  nz: number;
 }
 
 /** Words of run bytes that every run of 15+ bytes contains. */
@@ -84,6 +87,8 @@ export function passLists(m: number): PassLists {
     ng: 0,
     seed: z(seedProbeRoom(m)),
     ns: 0,
+    zx: z((m >>> 2) + 2),
+    nz: 0,
   };
 }
 
@@ -93,6 +98,22 @@ export function jsPass(ki: KeywordIndex, words: Uint32Array, m: number, out: Pas
   out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, out.needle) : 0;
   classLoop(ki.pair, words, m, out);
   out.ns = seedProbes(words, m, out.seed);
+  out.nz = zeroXLoop(words, m, out.zx);
+}
+
+/** The steps of 16 bytes (four words from a multiple of 4 below m) with a '0' before an 'x' or 'X' (the step's last byte before the next step's first). */
+function zeroXLoop(words: Uint32Array, m: number, out: Int32Array): number {
+  let k = 0;
+  const byte = (i: number): number => ((words[i >>> 2] ?? 0) >>> ((i & 3) * 8)) & 255;
+  for (let j = 0; j < m; j += 4) {
+    for (let i = 4 * j; i < 4 * j + 16; i++) {
+      if (byte(i) === 48 && (byte(i + 1) | 0x20) === 120) {
+        out[k++] = j;
+        break;
+      }
+    }
+  }
+  return k;
 }
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */

@@ -67,6 +67,8 @@ export interface TextIndex {
   wordRuns: WordRun[];
   /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
   groupStarts: number[];
+  /** Where a '0' stands before an 'x' or 'X' (byte values; in order), for regrouped.ts regroupStarts; only with groupStarts. */
+  zeroX: number[];
 }
 
 const RUN_LEN = 15;
@@ -122,7 +124,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [] };
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [], zeroX: [] };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, seedPhrases, regroup, out);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
@@ -170,6 +172,13 @@ function wordPass(
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
   if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out.groupStarts))) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup) {
+    for (let i = 0; i < l.nz; i++) {
+      const p0 = 4 * (l.zx[i] as number);
+      const p1 = Math.min(p0 + 16, n - 1);
+      for (let p = p0; p < p1; p++) if (b[p] === 48 && ((b[p + 1] as number) | 0x20) === 120) out.zeroX.push(p);
+    }
+  }
   if (l.nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);

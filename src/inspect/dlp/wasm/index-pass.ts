@@ -46,8 +46,8 @@ const AT = {
   gsym: 0x127000,
   grams: 0x127100,
 } as const;
-/** Output regions: tri, needle, bigram, digit, run, group, seed (the last holds seedProbeRoom(BLOCK_WORDS) entries). */
-const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000] as const;
+/** Output regions: tri, needle, bigram, digit, run, group, seed (seedProbeRoom(BLOCK_WORDS) entries), zero-x (BLOCK_WORDS / 4). */
+const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000, 0x1d1000] as const;
 /** Words of one block (the output regions hold 0x21000 bytes each); a multiple of 4, as the pass steps 16 bytes. */
 const BLOCK_WORDS = 32768;
 /** Texts up to this many bytes sit in the module's memory whole (with 16+ bytes of zero padding). */
@@ -146,7 +146,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(7) : new Int32Array(instance.mem.buffer, AT.counts, 7);
+const counts = instance === undefined ? new Int32Array(8) : new Int32Array(instance.mem.buffer, AT.counts, 8);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -171,6 +171,8 @@ const blockLists: PassLists | undefined =
         ng: 0,
         seed: view(6, seedProbeRoom(BLOCK_WORDS)),
         ns: 0,
+        zx: view(7, BLOCK_WORDS / 4 + 8),
+        nz: 0,
       };
 
 /** The module's text block as a byte buffer and its words, for a text of at most BLOCK_BYTES bytes. */
@@ -228,10 +230,11 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     out.nr = counts[4] as number;
     out.ng = counts[5] as number;
     out.ns = counts[6] as number;
+    out.nz = counts[7] as number;
     return out;
   }
   const out = spill(m);
-  out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = out.ns = 0;
+  out.nt = out.nn = out.nb = out.nd = out.nr = out.ng = out.ns = out.nz = 0;
   for (let j0 = 0; j0 < m; j0 += BLOCK_WORDS) {
     const nw = Math.min(BLOCK_WORDS, m - j0);
     textWords.set(words.subarray(j0, j0 + nw + 1));
@@ -245,6 +248,7 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     out.nr = take(4, out.run, out.nr);
     out.ng = take(5, out.grp, out.ng);
     out.ns = take(6, out.seed, out.ns);
+    out.nz = take(7, out.zx, out.nz);
   }
   return out;
 }

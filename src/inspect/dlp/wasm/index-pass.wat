@@ -12,7 +12,7 @@
 ;;   0x000000 PAIR      u16[65536]  classes of a 16-bit half (keyword-index.ts PAIR + P_ANCHOR)
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
-;;   0x038100 COUNTS    i32[7]      per call: tri, needle, bigram, digit, run (ints), group, seed
+;;   0x038100 COUNTS    i32[8]      per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x
 ;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
 ;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
 ;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
@@ -29,8 +29,9 @@
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
+;;   0x1d1000 OUT_ZX    steps (their first word) holding a `0x` / `0X` (8192 a block at most: 0x21000 bytes)
 (module
-  (memory (export "mem") 30)
+  (memory (export "mem") 32)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
   ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
   ;; the last word that was not whole-run; the classes of a streak open at the last call's end
@@ -62,7 +63,7 @@
     (local $t1lo v128) (local $t1hi v128) (local $t2lo v128) (local $t2hi v128)
     (local $t4 i32) (local $n4 i32) (local $f4 i32) (local $d4 i32) (local $a4 i32) (local $e4 i32) (local $k4 i32) (local $w i32)
     (local $hf i32) (local $hu i32) (local $hg i32) (local $hp i32) (local $hh i32) (local $zero i32) (local $s i32)
-    (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32)
+    (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32) (local $kz i32)
     (local.set $hf (global.get $hf))
     (local.set $hu (global.get $hu))
     (local.set $hg (global.get $hg))
@@ -124,6 +125,14 @@
           (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
             (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
           (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))
+      ;; a `0x` / `0X` prefix (a '0' before an 'x' either case) in the step's 16 bytes: the step's first word
+      ;; (rare: a branch), for regrouped.ts regroupStarts instead of its search for every 'x'
+      (if (v128.any_true (v128.and (i8x16.eq (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))
+                                   (i8x16.eq (v128.or (v128.load offset=1 (local.get $p)) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                                             (v128.const i8x16 120 120 120 120 120 120 120 120 120 120 120 120 120 120 120 120))))
+        (then
+          (i32.store offset=0x1d1000 (i32.shl (local.get $kz) (i32.const 2)) (local.get $j))
+          (local.set $kz (i32.add (local.get $kz) (i32.const 1)))))
       ;; byte classes: a range test is one signed compare after an add ((c - lo) <u k)
       (local.set $up (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63))
                                  (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102)))
@@ -245,7 +254,8 @@
     (i32.store offset=0x38108 (i32.const 0) (local.get $kb))
     (i32.store offset=0x3810c (i32.const 0) (local.get $kd))
     (i32.store offset=0x38110 (i32.const 0) (local.get $kr))
-    (i32.store offset=0x38114 (i32.const 0) (local.get $kg)))
+    (i32.store offset=0x38114 (i32.const 0) (local.get $kg))
+    (i32.store offset=0x3811c (i32.const 0) (local.get $kz)))
 
   ;; The classes of words a..b-1 (absolute; a >= j0, the block's first word): their halves'
   ;; pair-table entries OR'd, as the JS loop keeps them for a streak.
