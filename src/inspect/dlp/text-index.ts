@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass, wasmTrigramHits } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -189,8 +189,9 @@ function wordPass(
     const j = dig[i] as number;
     if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
   }
-  for (let i = 0; i < l.nr; i += 3)
-    runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
+  if (!(wasmAvailable && wasmRuns(n, l.nr, minPiece, decodeInfo, out)))
+    for (let i = 0; i < l.nr; i += 3)
+      runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */

@@ -245,3 +245,40 @@ test('keyword hits are the same when the index’s keyword tables do not fit the
   }
   assert.ok(hits > 100, `hits compared (${hits})`);
 });
+
+test('the module’s runs, kinds and alnum pieces (text-index.ts runAt in WebAssembly) are the JS ones, for every minPiece', () => {
+  const ki = new KeywordIndex(keywords, known.needles());
+  const rnd = rng(37);
+  const pieces = [
+    () => Buffer.from(Array.from({ length: 4 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256))).toString('base64'),
+    () => Buffer.from(Array.from({ length: 4 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256))).toString('base64url'),
+    () => Buffer.from('printable text in here ' + Math.floor(rnd() * 1e9)).toString(rnd() < 0.5 ? 'base64' : 'hex'),
+    () => Buffer.from(Array.from({ length: 8 + Math.floor(rnd() * 30) }, () => Math.floor(rnd() * 256))).toString('hex'),
+    () => 'DEADbeef'.repeat(1 + Math.floor(rnd() * 4)),
+    () => Array.from({ length: 8 + Math.floor(rnd() * 4) }, () => 'de').join('-'),
+    () => `0c6d2a8c-a763-4058-a4fd-91f9911da${Math.floor(rnd() * 900 + 100)}`,
+    () => '/usr/local/lib/node_modules/some_pkg',
+    () => 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ'.slice(Math.floor(rnd() * 30)),
+    () => ['=', '==', '===', ' ', '\n', '"', ':', '.', '%'][Math.floor(rnd() * 9)] as string,
+  ];
+  let runs = 0;
+  try {
+    for (let i = 0; i < 1500; i++) {
+      let s = '';
+      const count = 1 + Math.floor(rnd() * 12);
+      for (let k = 0; k < count; k++) s += (pieces[Math.floor(rnd() * pieces.length)] as () => string)();
+      const minPiece = [1, 2, 4, 15, 16, 20, 34][i % 7] as number;
+      for (const decodeInfo of [true, false]) {
+        useWasm(true);
+        const a = indexText(ki, s, minPiece, decodeInfo, false, false);
+        useWasm(false);
+        const b = indexText(ki, s, minPiece, decodeInfo, false, false);
+        assert.deepEqual([a.runs, a.kinds, a.pieces], [b.runs, b.kinds, b.pieces], JSON.stringify({ s, minPiece, decodeInfo }));
+        runs += a.runs.length;
+      }
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(runs > 3000, `runs compared (${runs})`);
+});

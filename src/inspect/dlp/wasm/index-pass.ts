@@ -18,12 +18,13 @@
  * const lists = wasmPass(ki, t.words, ((n + 3) >>> 2) + 1, passLists);
  */
 import type { KeywordIndex } from '../keyword-index.js';
-import { insertSorted } from '../keyword-index.js';
+import { CLS, insertSorted } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
 import { instantiateWasm } from '../../wasm.js';
 import { BODY, GAP_SEP, HEX } from '../regrouped.js';
+import { B64_GROUP, B64V, HEX_HI_PRINTABLE, HEXV } from '../run-kinds.js';
 
 /** Where each table and list sits in the module's memory (index-pass.wat reads the same offsets). */
 const AT = {
@@ -36,12 +37,20 @@ const AT = {
   gapSep: 0x38400,
   body: 0x38500,
   hex: 0x38600,
+  cls: 0x38700,
+  hexv: 0x38800,
+  hexHi: 0x38900,
+  b64Group: 0x38a00,
+  b64v: 0x38b00,
   gaps: 0x130000,
   triAt: 0x150000,
   triEntries: 0x191000,
   kwAt: 0x1a1000,
   kwBytes: 0x1a9000,
   hits: 0x1b1000,
+  runs: 0x1f2000,
+  kinds: 0x203000,
+  pieces: 0x20c000,
   text: 0x40000,
   gsym: 0x127000,
   grams: 0x127100,
@@ -60,6 +69,7 @@ interface Pass {
   seeds(j0: number, nw: number, from: number): void;
   gaps(n: number, ng: number): number;
   trihits(n: number, nt: number): number;
+  runs(n: number, nr: number, minPiece: number, decodeInfo: number): number;
 }
 /** Room for the keyword tables (index-pass.wat TRIENT, KWAT, KWBYTES). */
 const MAX_TRI_ENTRIES = 5461;
@@ -132,6 +142,11 @@ const instance = ((): Pass | undefined => {
     mem.set(GAP_SEP, AT.gapSep);
     mem.set(BODY, AT.body);
     mem.set(HEX, AT.hex);
+    mem.set(CLS, AT.cls);
+    mem.set(HEXV, AT.hexv);
+    mem.set(HEX_HI_PRINTABLE, AT.hexHi);
+    mem.set(B64_GROUP, AT.b64Group);
+    mem.set(B64V, AT.b64v);
     mem.set(GSYM, AT.gsym);
     mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
   }
@@ -146,7 +161,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(8) : new Int32Array(instance.mem.buffer, AT.counts, 8);
+const counts = instance === undefined ? new Int32Array(9) : new Int32Array(instance.mem.buffer, AT.counts, 9);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -283,6 +298,28 @@ export function wasmTrigramHits(n: number, nt: number, hits: number[]): boolean 
   if (k < 0) return false;
   const from = AT.hits >>> 2;
   for (let i = 0; i < k; i += 2) insertSorted(hits, memInts[from + i] as number, memInts[from + i + 1] as number);
+  return true;
+}
+
+/**
+ * text-index.ts runAt for each of the last wasmPass's run triples (`nr` ints): the same
+ * runs, kinds and alnum pieces appended to `out` in the same order, in the module, when
+ * that text is in its memory whole (and minPiece >= 1). False otherwise (or when the
+ * pieces do not fit), with `out` untouched; the caller then runs runAt.
+ */
+export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: boolean, out: { runs: number[]; kinds: number[]; pieces: number[] }): boolean {
+  if (!inBlock || minPiece < 1) return false;
+  const k = (instance as Pass).runs(n, nr, minPiece, decodeInfo ? 1 : 0);
+  if (k < 0) return false;
+  const runs = AT.runs >>> 2;
+  const kinds = AT.kinds >>> 2;
+  for (let i = 0; i < k; i++) {
+    out.runs.push(memInts[runs + 2 * i] as number, memInts[runs + 2 * i + 1] as number);
+    out.kinds.push(memInts[kinds + i] as number);
+  }
+  const pieces = AT.pieces >>> 2;
+  const np = counts[8] as number;
+  for (let i = 0; i < np; i++) out.pieces.push(memInts[pieces + i] as number);
   return true;
 }
 

@@ -12,10 +12,12 @@
 ;;   0x000000 PAIR      u16[65536]  classes of a 16-bit half (keyword-index.ts PAIR + P_ANCHOR)
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
-;;   0x038100 COUNTS    i32[8]      per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x
+;;   0x038100 COUNTS    i32[9]      per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x; runs' pieces (ints)
 ;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
 ;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
 ;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
+;;   0x038700 CLS       u8[256]     keyword-index.ts CLS; then run-kinds.ts HEXV (0x038800), HEX_HI_PRINTABLE (HEXHI,
+;;                                  0x038900), B64_GROUP (B64G, 0x038a00), B64V (0x038b00), u8[256] each
 ;;   0x040000 TEXT      the block's words, plus the word after it (BLOCK_WORDS + 8 words)
 ;;   0x061000 OUT_TRI   0x082000 OUT_NEEDLE  0x0a3000 OUT_BI  0x0c4000 OUT_DIG
 ;;   0x0e5000 OUT_RUN ([end word, streak, classes] triples)  0x106000 OUT_GRP
@@ -30,8 +32,10 @@
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
 ;;   0x1d1000 OUT_ZX    steps (their first word) holding a `0x` / `0X` (8192 a block at most: 0x21000 bytes)
+;;   0x1f2000 OUT_RUNS  runs' [start, end] (8193 at most)  0x203000 OUT_KINDS their kinds
+;;   0x20c000 OUT_PIECES alnum pieces' [start, end, hex] (65533 ints at most)
 (module
-  (memory (export "mem") 32)
+  (memory (export "mem") 37)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
   ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
   ;; the last word that was not whole-run; the classes of a streak open at the last call's end
@@ -443,6 +447,221 @@
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $entry)))
     (local.get $k))
+
+  ;; text-index.ts runAt for each of the pass's run triples OUT_RUN[0..nr) (a text held whole
+  ;; in TEXT, n bytes): the run's edges, its kind (run-kinds.ts runKind, with decodeInfo) and
+  ;; its alnum pieces (alnumPieces; minPiece >= 1), to OUT_RUNS ([start, end] pairs),
+  ;; OUT_KINDS and OUT_PIECES ([start, end, hex] triples; their count of ints to COUNTS[8]).
+  ;; Returns the count of runs, or -1 when the pieces do not fit.
+  (func (export "runs") (param $n i32) (param $nr i32) (param $minPiece i32) (param $decodeInfo i32) (result i32)
+    (local $i i32) (local $s i32) (local $e i32) (local $end i32) (local $flags i32) (local $k i32) (local $kp i32) (local $c i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $nr)))
+        (local.set $e (i32.shl (i32.load offset=0xe5000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
+        (local.set $s (i32.sub (local.get $e) (i32.shl (i32.load offset=0xe5004 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2))))
+        (local.set $flags (i32.load offset=0xe5008 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 3)))
+        ;; the 0-3 run bytes on each side (CLS & C_RUN)
+        (block $sdone
+          (loop $back
+            (br_if $sdone (i32.le_s (local.get $s) (i32.const 0)))
+            (local.set $c (i32.load8_u offset=0x38700 (i32.load8_u offset=0x3ffff (local.get $s))))
+            (br_if $sdone (i32.eqz (i32.and (local.get $c) (i32.const 1))))
+            (local.set $flags (i32.or (local.get $flags) (local.get $c)))
+            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+            (br $back)))
+        (block $edone
+          (loop $fwd
+            (br_if $edone (i32.ge_s (local.get $e) (local.get $n)))
+            (local.set $c (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $e))))
+            (br_if $edone (i32.eqz (i32.and (local.get $c) (i32.const 1))))
+            (local.set $flags (i32.or (local.get $flags) (local.get $c)))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $fwd)))
+        (br_if $next (i32.lt_s (i32.sub (local.get $e) (local.get $s)) (i32.const 15)))
+        ;; up to two '=' of padding
+        (local.set $end (local.get $e))
+        (if (i32.lt_s (local.get $end) (local.get $n))
+          (then (if (i32.eq (i32.load8_u offset=0x40000 (local.get $end)) (i32.const 61))
+            (then (local.set $end (i32.add (local.get $end)
+              (select (i32.const 2) (i32.const 1)
+                (i32.and (i32.lt_s (i32.add (local.get $end) (i32.const 1)) (local.get $n))
+                         (i32.eq (i32.load8_u offset=0x40001 (local.get $end)) (i32.const 61))))))))))
+        (i32.store offset=0x1f2000 (i32.shl (local.get $k) (i32.const 3)) (local.get $s))
+        (i32.store offset=0x1f2004 (i32.shl (local.get $k) (i32.const 3)) (local.get $end))
+        (i32.store offset=0x203000 (i32.shl (local.get $k) (i32.const 2))
+          (if (result i32) (local.get $decodeInfo)
+            (then (call $runKind (local.get $s) (local.get $e) (local.get $end) (local.get $flags)))
+            (else (i32.const 0))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        ;; pieces: the whole run when it has no separator ('-', '_', '+', '/'), else alnumPieces
+        (if (i32.eqz (i32.and (local.get $flags) (i32.const 224)))
+          (then
+            (if (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (local.get $minPiece))
+              (then
+                (if (i32.ge_u (local.get $kp) (i32.const 0xfffd)) (then (return (i32.const -1))))
+                (i32.store offset=0x20c000 (i32.shl (local.get $kp) (i32.const 2)) (local.get $s))
+                (i32.store offset=0x20c004 (i32.shl (local.get $kp) (i32.const 2)) (local.get $e))
+                (i32.store offset=0x20c008 (i32.shl (local.get $kp) (i32.const 2)) (i32.eqz (i32.and (local.get $flags) (i32.const 16))))
+                (local.set $kp (i32.add (local.get $kp) (i32.const 3))))))
+          (else
+            (local.set $kp (call $alnumPieces (local.get $s) (local.get $e) (local.get $minPiece) (local.get $kp)))
+            (if (i32.lt_s (local.get $kp) (i32.const 0)) (then (return (i32.const -1))))))
+        (br $next)))
+    (i32.store offset=0x38120 (i32.const 0) (local.get $kp))
+    (local.get $k))
+
+  ;; run-kinds.ts runKind: how the run [s, e) (with its padding to end) decodes, and PRINTABLE.
+  (func $runKind (param $s i32) (param $e i32) (param $end i32) (param $flags i32) (result i32)
+    (local $u i32) (local $l i32) (local $d i32) (local $kind i32)
+    (if (i32.and (i32.eq (local.get $end) (local.get $e)) (i32.eqz (i32.and (local.get $flags) (i32.const 240))))
+      (then
+        (return (i32.or
+          (select (i32.const 9) (i32.const 1)
+            (if (result i32) (i32.ge_s (i32.sub (local.get $e) (local.get $s)) (i32.const 16))
+              (then (call $hexPrintable (local.get $s) (local.get $e)))
+              (else (i32.const 0))))
+          (select (i32.const 16) (i32.const 0) (i32.eq (i32.and (local.get $flags) (i32.const 6)) (i32.const 6)))))))
+    (if (i32.and (i32.and (i32.eq (local.get $end) (local.get $e)) (i32.eqz (i32.and (local.get $flags) (i32.const 208))))
+                 (i32.eq (i32.rem_s (i32.sub (local.get $e) (local.get $s)) (i32.const 3)) (i32.const 2)))
+      (then (return (i32.const 2))))
+    (local.set $u (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)))
+    (local.set $l (i32.ne (i32.and (local.get $flags) (i32.const 4)) (i32.const 0)))
+    (local.set $d (i32.ne (i32.and (local.get $flags) (i32.const 8)) (i32.const 0)))
+    (if (i32.or (i32.lt_s (i32.add (i32.add (local.get $u) (local.get $l)) (local.get $d)) (i32.const 2))
+                (i32.and (i32.eqz (local.get $u)) (local.get $l)))
+      (then (return (i32.const 0))))
+    (local.set $kind (select (i32.const 4) (i32.const 3) (i32.and (local.get $flags) (i32.const 96))))
+    (if (i32.ge_s (i32.sub (local.get $end) (local.get $s)) (i32.const 16))
+      (then (if (call $base64Printable (local.get $s) (local.get $e))
+        (then (return (i32.or (local.get $kind) (i32.const 8)))))))
+    (local.get $kind))
+
+  ;; run-kinds.ts hexPrintable: 8 printable bytes in a row among the hex chars' bytes, each
+  ;; window tested from its last byte back (HEXHI: the digit is 2-7; HEXV: its value).
+  (func $hexPrintable (param $s i32) (param $e i32) (result i32)
+    (local $k i32) (local $t i32)
+    (local.set $k (local.get $s))
+    (block $done
+      (loop $window
+        (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 15)) (local.get $e)))
+        (local.set $t (i32.add (local.get $k) (i32.const 14)))
+        (block $tdone
+          (loop $back
+            (br_if $tdone (i32.lt_s (local.get $t) (local.get $k)))
+            (br_if $tdone (i32.eqz (i32.load8_u offset=0x38900 (i32.load8_u offset=0x40000 (local.get $t)))))
+            (br_if $tdone (i32.gt_u
+              (i32.or (i32.shl (i32.load8_u offset=0x38800 (i32.load8_u offset=0x40000 (local.get $t))) (i32.const 4))
+                      (i32.load8_u offset=0x38800 (i32.load8_u offset=0x40001 (local.get $t))))
+              (i32.const 0x7e)))
+            (local.set $t (i32.sub (local.get $t) (i32.const 2)))
+            (br $back)))
+        (if (i32.lt_s (local.get $t) (local.get $k)) (then (return (i32.const 1))))
+        (local.set $k (i32.add (local.get $t) (i32.const 2)))
+        (br $window)))
+    (i32.const 0))
+
+  ;; run-kinds.ts base64Printable: two 4-char groups in a row that may decode to printable bytes
+  ;; (B64G bits 1, 2, 4), then the exact test.
+  (func $base64Printable (param $s i32) (param $e i32) (result i32)
+    (local $k i32) (local $ok i32)
+    (local.set $k (local.get $s))
+    (block $done
+      (loop $group
+        (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 3)) (local.get $e)))
+        (if (i32.and
+              (i32.and (i32.load8_u offset=0x38a00 (i32.load8_u offset=0x40000 (local.get $k)))
+                       (i32.shr_u (i32.load8_u offset=0x38a00 (i32.load8_u offset=0x40001 (local.get $k))) (i32.const 1)))
+              (i32.shr_u (i32.load8_u offset=0x38a00 (i32.load8_u offset=0x40002 (local.get $k))) (i32.const 2)))
+          (then
+            (local.set $ok (i32.add (local.get $ok) (i32.const 1)))
+            (if (i32.ge_s (local.get $ok) (i32.const 2)) (then (return (call $base64PrintableExact (local.get $s) (local.get $e))))))
+          (else (local.set $ok (i32.const 0))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $group)))
+    (i32.const 0))
+
+  ;; run-kinds.ts base64PrintableExact: the run decoded six bits at a time (B64V), 8 printable bytes in a row.
+  (func $base64PrintableExact (param $s i32) (param $e i32) (result i32)
+    (local $k i32) (local $run i32) (local $acc i32) (local $bits i32) (local $v i32)
+    (local.set $k (local.get $s))
+    (block $done
+      (loop $char
+        (br_if $done (i32.ge_s (local.get $k) (local.get $e)))
+        (local.set $acc (i32.and (i32.or (i32.shl (local.get $acc) (i32.const 6)) (i32.load8_u offset=0x38b00 (i32.load8_u offset=0x40000 (local.get $k))))
+                                 (i32.const 0xffffff)))
+        (local.set $bits (i32.add (local.get $bits) (i32.const 6)))
+        (if (i32.ge_s (local.get $bits) (i32.const 8))
+          (then
+            (local.set $bits (i32.sub (local.get $bits) (i32.const 8)))
+            (local.set $v (i32.and (i32.shr_u (local.get $acc) (local.get $bits)) (i32.const 0xff)))
+            (if (i32.lt_u (i32.sub (local.get $v) (i32.const 0x20)) (i32.const 0x5f))
+              (then
+                (local.set $run (i32.add (local.get $run) (i32.const 1)))
+                (if (i32.ge_s (local.get $run) (i32.const 8)) (then (return (i32.const 1)))))
+              (else (local.set $run (i32.const 0))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $char)))
+    (i32.const 0))
+
+  ;; run-kinds.ts alnumPieces (minPiece >= 1): [A-Za-z0-9] pieces of minPiece+ chars of the run
+  ;; [s, e) with separators, triples appended at kp (ints); the new kp, or -1 when full.
+  (func $alnumPieces (param $s i32) (param $e i32) (param $minPiece i32) (param $kp i32) (result i32)
+    (local $ps i32) (local $known i32) (local $t i32) (local $k i32) (local $q i32) (local $w i32) (local $hex i32)
+    (local.set $ps (local.get $s))
+    (local.set $known (local.get $s))
+    (block $done
+      (loop $piece
+        (br_if $done (i32.lt_s (i32.sub (local.get $e) (local.get $ps)) (local.get $minPiece)))
+        (local.set $t (i32.add (local.get $ps) (local.get $minPiece)))
+        (local.set $k (i32.sub (local.get $t) (i32.const 1)))
+        (block $kdone
+          (loop $back
+            (br_if $kdone (i32.lt_s (local.get $k) (local.get $known)))
+            (br_if $kdone (i32.eqz (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 14))))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $back)))
+        (if (i32.ge_s (local.get $k) (local.get $known))
+          (then
+            (local.set $ps (i32.add (local.get $k) (i32.const 1)))
+            (local.set $known (local.get $t))
+            (br $piece)))
+        (local.set $q (local.get $t))
+        (block $qdone
+          (loop $fwd
+            (br_if $qdone (i32.ge_s (local.get $q) (local.get $e)))
+            (if (i32.and (i32.eqz (i32.and (local.get $q) (i32.const 3))) (i32.le_s (i32.add (local.get $q) (i32.const 4)) (local.get $e)))
+              (then
+                (local.set $w (i32.load offset=0x40000 (local.get $q)))
+                (if (i32.and (i32.const 2048)
+                      (i32.and (i32.load16_u (i32.shl (i32.and (local.get $w) (i32.const 0xffff)) (i32.const 1)))
+                               (i32.load16_u (i32.shl (i32.shr_u (local.get $w) (i32.const 16)) (i32.const 1)))))
+                  (then
+                    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                    (br $fwd)))))
+            (br_if $qdone (i32.eqz (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $q))) (i32.const 14))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $fwd)))
+        ;; hexOnly: no char past 'f' (C_NONHEX)
+        (local.set $hex (i32.const 1))
+        (local.set $k (local.get $ps))
+        (block $hdone
+          (loop $h
+            (br_if $hdone (i32.ge_s (local.get $k) (local.get $q)))
+            (if (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 16))
+              (then (local.set $hex (i32.const 0)) (br $hdone)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $h)))
+        (if (i32.ge_u (local.get $kp) (i32.const 0xfffd)) (then (return (i32.const -1))))
+        (i32.store offset=0x20c000 (i32.shl (local.get $kp) (i32.const 2)) (local.get $ps))
+        (i32.store offset=0x20c004 (i32.shl (local.get $kp) (i32.const 2)) (local.get $q))
+        (i32.store offset=0x20c008 (i32.shl (local.get $kp) (i32.const 2)) (local.get $hex))
+        (local.set $kp (i32.add (local.get $kp) (i32.const 3)))
+        (local.set $ps (i32.add (local.get $q) (i32.const 1)))
+        (local.set $known (local.get $ps))
+        (br $piece)))
+    (local.get $kp))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
