@@ -87,6 +87,8 @@ export const DIGIT_KEEP = (() => {
   t[45] = 1;
   return t;
 })();
+/** Per byte: 2 a digit, 1 a space or dash (DIGIT_KEEP, with digits told apart), else 0. */
+export const DIGIT_OR_SEP = DIGIT_KEEP.map((k, c) => (k === 0 ? 0 : c >= 48 && c <= 57 ? 2 : 1));
 /** Per byte: 1 a group separator (space, '-', tab), 2 a hex pair separator (those, ':', ','), 4 a hex digit. */
 const GAP = (() => {
   const t = new Uint8Array(256);

@@ -38,7 +38,7 @@ import {
   C_PLUS_SLASH,
   C_RUN,
   C_UNDERSCORE,
-  DIGIT_KEEP,
+  DIGIT_OR_SEP,
   insertSorted,
   mergeInto,
   needlesAt,
@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmDigits, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -184,10 +184,12 @@ function wordPass(
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
     if (biHits.length > 0) mergeInto(out.hits, biHits);
   }
-  let digitsEnd = 0;
-  for (let i = 0; i < l.nd; i++) {
-    const j = dig[i] as number;
-    if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
+  if (!(wasmAvailable && wasmDigits(n, l.nd, out.digits))) {
+    let digitsEnd = 0;
+    for (let i = 0; i < l.nd; i++) {
+      const j = dig[i] as number;
+      if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
+    }
   }
   if (!(wasmAvailable && wasmRuns(n, l.nr, minPiece, decodeInfo, out)))
     for (let i = 0; i < l.nr; i += 3)
@@ -221,9 +223,6 @@ function runAt(
     if (e - s >= minPiece) out.pieces.push(s, e, (flags & C_NONHEX) === 0 ? 1 : 0);
   } else alnumPieces(b, words, pair, s, e, minPiece, out.pieces);
 }
-
-/** Per byte: 2 a digit, 1 a space or dash (DIGIT_KEEP, with digits told apart), else 0. */
-const DIGIT_OR_SEP = DIGIT_KEEP.map((k, c) => (k === 0 ? 0 : c >= 48 && c <= 57 ? 2 : 1));
 
 /** The digit/space/dash stretch around word `j` (all such bytes): recorded when it holds DIGITS+ digits. Returns the first word past it. */
 function digitsAt(b: Uint8Array, n: number, j: number, out: number[]): number {

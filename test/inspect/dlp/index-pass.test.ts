@@ -282,3 +282,25 @@ test('the module’s runs, kinds and alnum pieces (text-index.ts runAt in WebAss
   }
   assert.ok(runs > 3000, `runs compared (${runs})`);
 });
+
+test('the module’s digit stretches (text-index.ts digitsAt in WebAssembly) are the JS ones', () => {
+  const ki = new KeywordIndex(keywords, []);
+  const rnd = rng(41);
+  let stretches = 0;
+  try {
+    for (let i = 0; i < 3000; i++) {
+      let s = '';
+      const len = 1 + Math.floor(rnd() * 120);
+      while (s.length < len) s += rnd() < 0.6 ? '0123456789'[Math.floor(rnd() * 10)] : (' --  x\n:' as string)[Math.floor(rnd() * 8)];
+      useWasm(true);
+      const a = indexText(ki, s, 15, true, false, false).digits;
+      useWasm(false);
+      const b = indexText(ki, s, 15, true, false, false).digits;
+      assert.deepEqual(a, b, JSON.stringify(s));
+      stretches += a.length / 2;
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(stretches > 2000, `stretches compared (${stretches})`);
+});

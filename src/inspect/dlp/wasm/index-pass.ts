@@ -18,7 +18,7 @@
  * const lists = wasmPass(ki, t.words, ((n + 3) >>> 2) + 1, passLists);
  */
 import type { KeywordIndex } from '../keyword-index.js';
-import { CLS, insertSorted } from '../keyword-index.js';
+import { CLS, DIGIT_OR_SEP, insertSorted } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
 import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
@@ -42,6 +42,7 @@ const AT = {
   hexHi: 0x38900,
   b64Group: 0x38a00,
   b64v: 0x38b00,
+  digitOrSep: 0x38c00,
   gaps: 0x130000,
   triAt: 0x150000,
   triEntries: 0x191000,
@@ -51,6 +52,7 @@ const AT = {
   runs: 0x1f2000,
   kinds: 0x203000,
   pieces: 0x20c000,
+  digits: 0x24c000,
   text: 0x40000,
   gsym: 0x127000,
   grams: 0x127100,
@@ -70,6 +72,7 @@ interface Pass {
   gaps(n: number, ng: number): number;
   trihits(n: number, nt: number): number;
   runs(n: number, nr: number, minPiece: number, decodeInfo: number): number;
+  digits(n: number, nd: number): number;
 }
 /** Room for the keyword tables (index-pass.wat TRIENT, KWAT, KWBYTES). */
 const MAX_TRI_ENTRIES = 5461;
@@ -147,6 +150,7 @@ const instance = ((): Pass | undefined => {
     mem.set(HEX_HI_PRINTABLE, AT.hexHi);
     mem.set(B64_GROUP, AT.b64Group);
     mem.set(B64V, AT.b64v);
+    mem.set(DIGIT_OR_SEP, AT.digitOrSep);
     mem.set(GSYM, AT.gsym);
     mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
   }
@@ -320,6 +324,20 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
   const pieces = AT.pieces >>> 2;
   const np = counts[8] as number;
   for (let i = 0; i < np; i++) out.pieces.push(memInts[pieces + i] as number);
+  return true;
+}
+
+/**
+ * text-index.ts digitsAt over the last wasmPass's `nd` digit words (the same stretches,
+ * appended to `out` in the same order), in the module, when that text is in its memory
+ * whole. False otherwise (or when they do not fit), with `out` untouched.
+ */
+export function wasmDigits(n: number, nd: number, out: number[]): boolean {
+  if (!inBlock) return false;
+  const k = (instance as Pass).digits(n, nd);
+  if (k < 0) return false;
+  const from = AT.digits >>> 2;
+  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
   return true;
 }
 

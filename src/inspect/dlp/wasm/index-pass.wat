@@ -18,6 +18,7 @@
 ;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
 ;;   0x038700 CLS       u8[256]     keyword-index.ts CLS; then run-kinds.ts HEXV (0x038800), HEX_HI_PRINTABLE (HEXHI,
 ;;                                  0x038900), B64_GROUP (B64G, 0x038a00), B64V (0x038b00), u8[256] each
+;;   0x038c00 DIGSEP    u8[256]     text-index.ts DIGIT_OR_SEP
 ;;   0x040000 TEXT      the block's words, plus the word after it (BLOCK_WORDS + 8 words)
 ;;   0x061000 OUT_TRI   0x082000 OUT_NEEDLE  0x0a3000 OUT_BI  0x0c4000 OUT_DIG
 ;;   0x0e5000 OUT_RUN ([end word, streak, classes] triples)  0x106000 OUT_GRP
@@ -34,8 +35,9 @@
 ;;   0x1d1000 OUT_ZX    steps (their first word) holding a `0x` / `0X` (8192 a block at most: 0x21000 bytes)
 ;;   0x1f2000 OUT_RUNS  runs' [start, end] (8193 at most)  0x203000 OUT_KINDS their kinds
 ;;   0x20c000 OUT_PIECES alnum pieces' [start, end, hex] (65533 ints at most)
+;;   0x24c000 OUT_DIGITS digit stretches' [start, end] (32766 ints at most)
 (module
-  (memory (export "mem") 37)
+  (memory (export "mem") 39)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
   ;; whole-run words, upper-case-or-digit, group separator, pair separator, hex-or-separator;
   ;; the last word that was not whole-run; the classes of a streak open at the last call's end
@@ -662,6 +664,52 @@
         (local.set $known (local.get $ps))
         (br $piece)))
     (local.get $kp))
+
+  ;; text-index.ts digitsAt for the pass's digit words OUT_DIG[0..nd) (a text held whole in
+  ;; TEXT, n bytes): each word's stretch of digits, spaces and dashes (DIGSEP: 2 a digit, 1 a
+  ;; space or dash), [start, end] to OUT_DIGITS when it holds 8+ digits; a word inside the
+  ;; last stretch is passed over. Returns the count of ints, or -1 when they do not fit.
+  (func (export "digits") (param $n i32) (param $nd i32) (result i32)
+    (local $i i32) (local $j i32) (local $past i32) (local $p i32) (local $s i32) (local $e i32) (local $d i32) (local $digits i32) (local $k i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $nd)))
+        (local.set $j (i32.load offset=0xc4000 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_s (local.get $j) (local.get $past)))
+        (local.set $p (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $digits (i32.add
+          (i32.add (i32.shr_u (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x40000 (local.get $p))) (i32.const 1))
+                   (i32.shr_u (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x40001 (local.get $p))) (i32.const 1)))
+          (i32.add (i32.shr_u (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x40002 (local.get $p))) (i32.const 1))
+                   (i32.shr_u (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x40003 (local.get $p))) (i32.const 1)))))
+        (local.set $s (local.get $p))
+        (block $sdone
+          (loop $back
+            (br_if $sdone (i32.le_s (local.get $s) (i32.const 0)))
+            (local.set $d (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x3ffff (local.get $s))))
+            (br_if $sdone (i32.eqz (local.get $d)))
+            (local.set $digits (i32.add (local.get $digits) (i32.shr_u (local.get $d) (i32.const 1))))
+            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+            (br $back)))
+        (local.set $e (i32.add (local.get $p) (i32.const 4)))
+        (block $edone
+          (loop $fwd
+            (br_if $edone (i32.ge_s (local.get $e) (local.get $n)))
+            (local.set $d (i32.load8_u offset=0x38c00 (i32.load8_u offset=0x40000 (local.get $e))))
+            (br_if $edone (i32.eqz (local.get $d)))
+            (local.set $digits (i32.add (local.get $digits) (i32.shr_u (local.get $d) (i32.const 1))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $fwd)))
+        (if (i32.ge_s (local.get $digits) (i32.const 8))
+          (then
+            (if (i32.ge_u (local.get $k) (i32.const 0x7ffe)) (then (return (i32.const -1))))
+            (i32.store offset=0x24c000 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
+            (i32.store offset=0x24c004 (i32.shl (local.get $k) (i32.const 2)) (local.get $e))
+            (local.set $k (i32.add (local.get $k) (i32.const 2)))))
+        (local.set $past (i32.shr_u (i32.add (local.get $e) (i32.const 3)) (i32.const 2)))
+        (br $next)))
+    (local.get $k))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
