@@ -44,7 +44,9 @@ const AT = {
   b64v: 0x38b00,
   digitOrSep: 0x38c00,
   gaps: 0x130000,
-  triAt: 0x150000,
+  triBits: 0x150000,
+  triRank: 0x152000,
+  bucketStart: 0x153000,
   triEntries: 0x191000,
   kwAt: 0x1a1000,
   kwBytes: 0x1a9000,
@@ -213,7 +215,20 @@ function loadTables(ki: KeywordIndex): void {
   const bytes = ki.kwCodes.reduce((a, c) => a + c.length, 0);
   keywordsIn = ki.triKey.length <= MAX_TRI_ENTRIES && ki.kwCodes.length <= MAX_KEYWORDS && bytes <= MAX_KEYWORD_BYTES;
   if (keywordsIn) {
-    memInts.set(ki.triAt, AT.triAt >>> 2);
+    // triAt (256 KB) as the buckets' starts in hash order, found by rank: a bit per hash with a bucket
+    const bits = new Uint8Array(8192);
+    const rank = new Uint16Array(1024);
+    const starts: number[] = [];
+    for (let h = 0; h < 65536; h++) {
+      if ((h & 63) === 0) rank[h >>> 6] = starts.length;
+      if ((ki.triAt[h + 1] as number) === (ki.triAt[h] as number)) continue;
+      bits[h >>> 3] = (bits[h >>> 3] as number) | (1 << (h & 7));
+      starts.push(ki.triAt[h] as number);
+    }
+    starts.push(ki.triAt[65536] as number);
+    memBytes.set(bits, AT.triBits);
+    memBytes.set(new Uint8Array(rank.buffer), AT.triRank);
+    memInts.set(starts, AT.bucketStart >>> 2);
     for (let e = 0; e < ki.triKey.length; e++)
       memInts.set([ki.triKey[e] as number, ki.triKw[e] as number, ki.triOff[e] as number], (AT.triEntries >>> 2) + 3 * e);
     let at = 0;

@@ -28,7 +28,9 @@
 ;;   0x127100 GRAMS     u32[3281]   word-runs.ts GRAMS (its 4-gram bits)
 ;;   0x12b000 OUT_SEED  seed-phrase probes that pass (one word in ten at most: 0x3400 bytes)
 ;;   0x130000 OUT_GAPS  gapStarts' starts (32768 at most: 0x20000 bytes)
-;;   0x150000 TRIAT     i32[65537]  keyword-index.ts triAt (bucket starts by trigram hash)
+;;   0x150000 TRIBITS   u64[1024]   the trigram hashes that have a bucket (triAt[h + 1] > triAt[h]), a bit each;
+;;   0x152000 TRIRANK   u16[1024]   per 64 hashes, the buckets before them; 0x153000 BSTART i32[5462] the r-th
+;;                                  bucket's first entry (its end: the next one's first): triAt in 10 KB, not 256
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
@@ -388,7 +390,7 @@
       (i32.eq (i32.sub (i32.sub (local.get $st) (i32.const 2)) (local.get $k)) (local.get $len))))
 
   ;; keyword-index.ts trigramsAt over the pass's trigram candidates OUT_TRI[0..nt), for a text
-  ;; held whole in TEXT (n bytes): each anchor position's bucket (TRIAT, TRIENT) and each
+  ;; held whole in TEXT (n bytes): each anchor position's bucket (TRIBITS, TRIRANK, BSTART; TRIENT) and each
   ;; keyword anchored there compared case-folded (KWAT, KWBYTES), as verifyKeyword does. The
   ;; [keyword, start] pairs found go to OUT_HITS in the order the JS would insert them;
   ;; returns their count, or -1 when they do not fit.
@@ -415,10 +417,16 @@
   ;; The keywords anchored at position p by the folded trigram key: pairs appended at k; the new k (-1: full).
   (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $k i32) (result i32)
     (local $h i32) (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
+    (local $bits i64) (local $bit i64) (local $r i32)
     (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
-    (if (i32.eqz (i32.load8_u offset=0x20000 (local.get $h))) (then (return (local.get $k))))
-    (local.set $e (i32.load offset=0x150000 (i32.shl (local.get $h) (i32.const 2))))
-    (local.set $end (i32.load offset=0x150004 (i32.shl (local.get $h) (i32.const 2))))
+    ;; the bucket of hash h: its bit in TRIBITS, its rank (TRIRANK and the bits before it), BSTART
+    (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
+    (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
+    (if (i64.eqz (i64.and (local.get $bits) (local.get $bit))) (then (return (local.get $k))))
+    (local.set $r (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
+                           (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+    (local.set $e (i32.load offset=0x153000 (i32.shl (local.get $r) (i32.const 2))))
+    (local.set $end (i32.load offset=0x153004 (i32.shl (local.get $r) (i32.const 2))))
     (block $done
       (loop $entry
         (br_if $done (i32.ge_s (local.get $e) (local.get $end)))
