@@ -143,7 +143,10 @@ function listsFor(m: number): PassLists {
   return lists;
 }
 
-/** The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order. */
+/**
+ * The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order:
+ * trigram anchors, gap starts, runs and digit stretches in the module when it holds the text whole, else here.
+ */
 function wordPass(
   ki: KeywordIndex,
   text: string,

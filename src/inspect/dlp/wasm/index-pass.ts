@@ -1,13 +1,17 @@
 /**
  * The index's word pass as one WebAssembly loop (index-pass.wat): the same candidate
- * lists as index-loops.ts's JavaScript loops, in about a quarter of their time (16 bytes
+ * lists as index-loops.ts's JavaScript loops, in about a third of their time (16 bytes
  * a step, byte classes by SIMD compares, no bounds checks or tagged integers, one fused
  * loop where the JS needs three to stay fast), then the seed-phrase probe (word-runs.ts
- * seedProbes) over the same block while it is in cache.
+ * seedProbes) over the same block while it is in cache. For a text held whole in the
+ * module's memory, the candidates are then verified there too (wasmTrigramHits,
+ * wasmGapStarts, wasmRuns, wasmDigits: ports of the JS functions named at each, which
+ * stay for longer texts and as the reference), handing back the same results in the
+ * same order.
  *
- * One module instance for the process, with its own memory: the keyword index's
- * tables (224 KB, copied in when a scan uses another index than the last one: a gate
- * has one per config load, so that is once per reload), the text's
+ * One module instance for the process, with its own memory (2.5 MB, fixed): the keyword
+ * index's tables (~240 KB, copied in when a scan uses another index than the last one: a
+ * gate has one per config load, so that is once per reload), the text's
  * words block by block, and the candidate lists. A text up to BLOCK_BYTES is written
  * straight into that memory (`textBuffer`), so the rest of the index reads the same
  * bytes; a longer one is copied in a block at a time. Without WebAssembly (`node
