@@ -95,7 +95,7 @@ export function passLists(m: number): PassLists {
 /** Words 0..m-1 of `words` (word m readable: zero padding), candidates to `out`. */
 export function jsPass(ki: KeywordIndex, words: Uint32Array, m: number, out: PassLists): void {
   out.nt = trigramLoop(ki.triFilter, words, m, out.tri);
-  out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, out.needle) : 0;
+  out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, ki.needleStride, out.needle) : 0;
   classLoop(ki.pair, words, m, out);
   out.ns = seedProbes(words, m, out.seed);
   out.nz = zeroXLoop(words, m, out.zx);
@@ -131,11 +131,11 @@ function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: In
   return k;
 }
 
-/** The needle filter (one bit test per word); candidate words to `cand`. */
-function needleLoop(needleFilter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
+/** The needle filter (one bit test per word, or per even word: `stride`); candidate words to `cand`. */
+function needleLoop(needleFilter: Uint32Array, words: Uint32Array, m: number, stride: number, cand: Int32Array): number {
   const nshift = 32 - NEEDLE_FILTER_BITS;
   let k = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < m; j += stride) {
     const hn = Math.imul((words[j] as number) | 0, 0x9e3779b1) >>> nshift;
     if ((((needleFilter[hn >>> 5] as number) >>> (hn & 31)) & 1) !== 0) cand[k++] = j;
   }

@@ -174,6 +174,8 @@ test('the SIMD pass gives the JS loops’ candidate lists (every byte value, cla
     Array.from({ length: count }, (_, i) => `${'q~_.-/1'[i % 7]}${'abcdefghijklmnopqrstuvwxyz0123456789'[i % 36]}${'tkx\xe9_'[Math.floor(i / 36) % 5]}`);
   const indexes = [
     new KeywordIndex(keywords, known.needles()),
+    // an 8-char needle: the filter at every word (needleStride 1)
+    new KeywordIndex(keywords, new KnownSecrets([{ name: 'd', value: 'k9Q2xZ7p' }]).needles()),
     new KeywordIndex(keywords, []),
     new KeywordIndex([...new Set([...keywords, ...three(20)])], known.needles()),
     new KeywordIndex([...new Set(three(100))], []),
@@ -303,4 +305,42 @@ test('the module’s digit stretches (text-index.ts digitsAt in WebAssembly) are
     useWasm(true);
   }
   assert.ok(stretches > 2000, `stretches compared (${stretches})`);
+});
+
+test('needles of 11+ chars are tested at even words only, and every occurrence is still found (each alignment, overlaps, repeats)', () => {
+  const long = new KnownSecrets([
+    { name: 'a', value: 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz' },
+    { name: 'b', value: 'hunter2hunter2' },
+    { name: 'c', value: 'aaaaaaaaaaaaaaaa' },
+  ]);
+  const ki = new KeywordIndex(keywords, long.needles());
+  assert.equal(ki.needleStride, 2);
+  // an 8-char needle: every word is tested
+  assert.equal(new KeywordIndex(keywords, new KnownSecrets([{ name: 'd', value: 'k9Q2xZ7p' }]).needles()).needleStride, 1);
+  const rnd = rng(43);
+  const needles = ki.needles.map((nd) => nd.text);
+  let found = 0;
+  try {
+    for (let i = 0; i < 1500; i++) {
+      let s = '';
+      const parts = 1 + Math.floor(rnd() * 6);
+      for (let k = 0; k < parts; k++) {
+        s += 'xyz-.'.slice(0, Math.floor(rnd() * 6));
+        s += rnd() < 0.7 ? (needles[Math.floor(rnd() * needles.length)] as string) : 'a'.repeat(Math.floor(rnd() * 24));
+      }
+      // every occurrence of every needle, by start then needle
+      const want: number[] = [];
+      for (let at = 0; at < s.length; at++) needles.forEach((t, id) => s.startsWith(t, at) && want.push(id, at));
+      for (const wasm of [true, false]) {
+        useWasm(wasm);
+        assert.deepEqual(indexText(ki, s, 15).needles, want, JSON.stringify(s));
+      }
+      const { wasm, js } = listsOf(ki, s);
+      assert.deepEqual(wasm, js, JSON.stringify(s));
+      found += want.length / 2;
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(found > 2000, `occurrences found (${found})`);
 });

@@ -255,7 +255,7 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   const w = instance as Pass;
   loadTables(ki);
   w.reset();
-  const needles = ki.hasNeedles ? 1 : 0;
+  const needles = ki.hasNeedles ? ki.needleStride : 0;
   inBlock = words === textWords && m <= BLOCK_WORDS;
   if (inBlock) {
     const out = blockLists as PassLists;
