@@ -36,6 +36,8 @@ export interface ChildOptions {
   regroup?: boolean;
   /** Where the index found equal groups or hex pairs in a row (default: every separator is tested). */
   groupStarts?: readonly number[];
+  /** Where a '0' may stand before an 'x' or 'X' (in order; the index's zeroX), so that `0x` prefixes are not searched for. */
+  zeroX?: readonly number[];
   /** Joins that can hold nothing: measured, not built (regrouped.ts OpaqueJoins; default: every join is a child). */
   opaqueJoins?: OpaqueJoins;
   /** Decoded bytes the budget has left (bounds inflating a compressed stream). */
@@ -118,7 +120,7 @@ export function forEachDecoded(
   if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);
   if (o.regroup) {
-    const starts = regroupStarts(text, runs, o.groupStarts);
+    const starts = regroupStarts(text, runs, o.groupStarts, o.zeroX);
     if (starts.length > 0) regroupEach(text, starts, (g) => absolute(g, g.end, 'regrouped', onChild), o.opaqueJoins);
   }
 }

@@ -217,8 +217,8 @@ export class DlpEngine {
 
     // Percent-encoding three times over is evasion in itself (no client does it): a
     // finding of its own, whatever the deeper decodes would show.
-    const urlLayers = chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
-    if (urlLayers >= URL_DEPTH && (dec & DEC_PERCENT) !== 0 && percentDecode(text) !== undefined) {
+    // (the chain is split only for a layer with a `%`)
+    if ((dec & DEC_PERCENT) !== 0 && urlLayers(chain) >= URL_DEPTH && percentDecode(text) !== undefined) {
       const [rs, re] = toRaw(0, n);
       ctx.emit(
         {
@@ -236,7 +236,7 @@ export class DlpEngine {
       if (stillEncoded(text, runs, idx.kinds, dec)) addUnread(unread, 'depth', toRaw(0, n));
       return;
     }
-    this.decodeChildren(p, runs, idx.kinds, idx.groupStarts, dec, walk);
+    this.decodeChildren(p, runs, idx.kinds, idx.groupStarts, idx.zeroX, dec, walk);
   }
 
   /** Queue `text`, decoded as `enc` from layer `parent`, within the budget; `toRaw` maps its offsets to the raw text's. */
@@ -256,7 +256,7 @@ export class DlpEngine {
     walk.queue.push({ text, chain: joinChain(parent.chain, enc), depth: parent.depth + 1, toRaw });
   }
 
-  private decodeChildren(p: Pending, runs: number[], kinds: number[], groupStarts: number[], dec: number, walk: Walk): void {
+  private decodeChildren(p: Pending, runs: number[], kinds: number[], groupStarts: number[], zeroX: number[], dec: number, walk: Walk): void {
     const { text, depth, toRaw } = p;
     const { ctx, unread } = walk;
     const opts = {
@@ -269,6 +269,7 @@ export class DlpEngine {
       qp: (dec & DEC_QP) !== 0,
       regroup: (dec & DEC_REGROUP) !== 0,
       groupStarts,
+      zeroX,
       // charged to the budget as child() charges a join, in the same order, then dropped
       opaqueJoins: {
         below: this.index.shortestNeedle,
@@ -340,6 +341,10 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
   return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
+}
+
+function urlLayers(chain: string | undefined): number {
+  return chain === undefined ? 0 : chain.split('+').filter((x) => x === 'url').length;
 }
 
 function lastLayer(chain: string | undefined): string {

@@ -40,6 +40,9 @@ export interface PassLists {
   /** Seed-phrase probes that pass (word-runs.ts seedProbes). */
   seed: Int32Array;
   ns: number;
+  /** 16-byte steps (their first word, a multiple of 4) holding a '0' before an 'x' or 'X': regrouped.ts regroupStarts' `0x` prefixes. */
+  zx: Int32Array;
+  nz: number;
 }
 
 /** Words of run bytes that every run of 15+ bytes contains. */
@@ -84,15 +87,33 @@ export function passLists(m: number): PassLists {
     ng: 0,
     seed: z(seedProbeRoom(m)),
     ns: 0,
+    zx: z((m >>> 2) + 2),
+    nz: 0,
   };
 }
 
 /** Words 0..m-1 of `words` (word m readable: zero padding), candidates to `out`. */
 export function jsPass(ki: KeywordIndex, words: Uint32Array, m: number, out: PassLists): void {
   out.nt = trigramLoop(ki.triFilter, words, m, out.tri);
-  out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, out.needle) : 0;
+  out.nn = ki.hasNeedles ? needleLoop(ki.needleFilter, words, m, ki.needleStride, out.needle) : 0;
   classLoop(ki.pair, words, m, out);
   out.ns = seedProbes(words, m, out.seed);
+  out.nz = zeroXLoop(words, m, out.zx);
+}
+
+/** The steps of 16 bytes (four words from a multiple of 4 below m) with a '0' before an 'x' or 'X' (the step's last byte before the next step's first). */
+function zeroXLoop(words: Uint32Array, m: number, out: Int32Array): number {
+  let k = 0;
+  const byte = (i: number): number => ((words[i >>> 2] ?? 0) >>> ((i & 3) * 8)) & 255;
+  for (let j = 0; j < m; j += 4) {
+    for (let i = 4 * j; i < 4 * j + 16; i++) {
+      if (byte(i) === 48 && (byte(i + 1) | 0x20) === 120) {
+        out[k++] = j;
+        break;
+      }
+    }
+  }
+  return k;
 }
 
 /** Trigram anchors at positions 4j and 4j + 2 of every word: two filter loads; candidate words to `cand`. */
@@ -110,11 +131,11 @@ function trigramLoop(filter: Uint8Array, words: Uint32Array, m: number, cand: In
   return k;
 }
 
-/** The needle filter (one bit test per word); candidate words to `cand`. */
-function needleLoop(needleFilter: Uint32Array, words: Uint32Array, m: number, cand: Int32Array): number {
+/** The needle filter (one bit test per word, or per even word: `stride`); candidate words to `cand`. */
+function needleLoop(needleFilter: Uint32Array, words: Uint32Array, m: number, stride: number, cand: Int32Array): number {
   const nshift = 32 - NEEDLE_FILTER_BITS;
   let k = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < m; j += stride) {
     const hn = Math.imul((words[j] as number) | 0, 0x9e3779b1) >>> nshift;
     if ((((needleFilter[hn >>> 5] as number) >>> (hn & 31)) & 1) !== 0) cand[k++] = j;
   }

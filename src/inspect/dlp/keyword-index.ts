@@ -13,7 +13,10 @@
  *   entry table the scan already reads for every 16-bit half of a word;
  * - needles (7+ chars): every occurrence fully contains the aligned word that begins
  *   0-3 chars into it, so each needle registers its first four 4-grams in a 256 Kbit
- *   filter: one test per word.
+ *   filter: one test per word. When every such needle has 11+ chars (known secrets are
+ *   long), an occurrence also holds an *even* aligned word that begins 0-7 chars into
+ *   it: each registers its first eight 4-grams, and only even words are tested
+ *   (`needleStride` 2).
  *
  * Candidates are verified here, so the scan reports exact occurrences only.
  *
@@ -39,6 +42,8 @@ export const TRI_FILTER_BITS = 16;
 export const NEEDLE_FILTER_BITS = 18;
 /** Needles shorter than this cannot use the 4-byte sampling; they are found with indexOf. */
 export const SAMPLED_NEEDLE_MIN = 7;
+/** When every sampled needle is at least this long, only even words are tested for needles. */
+export const EVEN_NEEDLE_MIN = 11;
 
 /** Character classes of one byte (C_*), and of a 16-bit half of a word (PAIR: both bytes' classes OR'd, plus P_*). */
 export const C_RUN = 1;
@@ -87,6 +92,8 @@ export const DIGIT_KEEP = (() => {
   t[45] = 1;
   return t;
 })();
+/** Per byte: 2 a digit, 1 a space or dash (DIGIT_KEEP, with digits told apart), else 0. */
+export const DIGIT_OR_SEP = DIGIT_KEEP.map((k, c) => (k === 0 ? 0 : c >= 48 && c <= 57 ? 2 : 1));
 /** Per byte: 1 a group separator (space, '-', tab), 2 a hex pair separator (those, ':', ','), 4 a hex digit. */
 const GAP = (() => {
   const t = new Uint8Array(256);
@@ -185,6 +192,8 @@ export class KeywordIndex {
   /** Needles too short for the sampled scan (indexes into `needles`). */
   readonly shortNeedles: number[] = [];
   readonly hasNeedles: boolean;
+  /** Which words the needle filter is tested at: 1 every word, 2 even words (every sampled needle EVEN_NEEDLE_MIN+ chars). */
+  readonly needleStride: 1 | 2;
   /** Length of the shortest needle (Infinity without needles): a shorter text holds none. */
   readonly shortestNeedle: number;
 
@@ -220,13 +229,14 @@ export class KeywordIndex {
     for (const [key] of tri) this.triAt[triHash(key) + 1] = (this.triAt[triHash(key) + 1] as number) + 1;
     for (let h = 0; h < 1 << TRI_FILTER_BITS; h++) this.triAt[h + 1] = (this.triAt[h + 1] as number) + (this.triAt[h] as number);
 
+    this.needleStride = needles.every((nd) => nd.text.length < SAMPLED_NEEDLE_MIN || nd.text.length >= EVEN_NEEDLE_MIN) ? 2 : 1;
     needles.forEach((nd, i) => {
       const t = nd.text;
       if (t.length < SAMPLED_NEEDLE_MIN) {
         if (t.length > 0) this.shortNeedles.push(i);
         return;
       }
-      for (let o = 0; o < 4; o++) {
+      for (let o = 0; o < 4 * this.needleStride; o++) {
         const w = wordKey(t, o);
         const h = needleHash(w);
         this.needleFilter[h >>> 5] = (this.needleFilter[h >>> 5] as number) | (1 << (h & 31));

@@ -41,11 +41,38 @@ interface Candidate {
 const OPERATOR_WINDOW = 4096;
 const RANK: Record<FindingAction, number> = { warn: 0, redact: 1, block: 2 };
 
+/** Run triggers of one kind as flat arrays (select's inner loop reads no spec objects). */
+interface TriggerRange {
+  ids: Int32Array;
+  min: Float64Array;
+  max: Float64Array;
+  before: Float64Array;
+  lo: number;
+  hi: number;
+}
+
+function triggerRange(compiled: readonly Compiled[], ids: readonly number[]): TriggerRange {
+  // Float64Array: a trigger's max may be Infinity
+  const min = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.min ?? 0);
+  const max = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.max ?? -1);
+  return {
+    ids: Int32Array.from(ids),
+    min,
+    max,
+    before: Float64Array.from(ids, (t) => compiled[t]?.before ?? 0),
+    lo: Math.min(Infinity, ...min),
+    hi: Math.max(-Infinity, ...max),
+  };
+}
+
 export class LayerMatcher {
   private readonly alnumTriggers: number[] = [];
   private readonly hexTriggers: number[] = [];
   private readonly digitTriggers: number[] = [];
   private readonly unanchored: number[] = [];
+  /** Per alnum / hex trigger (in the order above): its piece lengths [min, max] and its `before`; and the span of all mins and maxes. */
+  private readonly alnumRange: TriggerRange;
+  private readonly hexRange: TriggerRange;
   /** Shortest alnum piece any trigger wants. */
   readonly minPiece: number;
   /** Per pattern: flat [start, end, ...] windows (merged), and sticky hit positions; `order`: patterns in first-use order. */
@@ -67,6 +94,8 @@ export class LayerMatcher {
       else if (t?.run === 'digits') this.digitTriggers.push(i);
       else if (c.spec.keywords.length === 0) this.unanchored.push(i);
     });
+    this.alnumRange = triggerRange(compiled, this.alnumTriggers);
+    this.hexRange = triggerRange(compiled, this.hexTriggers);
     const mins = [...this.alnumTriggers, ...this.hexTriggers].map((t) => compiled[t]?.spec.trigger?.min ?? 15);
     this.minPiece = Math.min(15, ...mins);
     this.windows = compiled.map(() => []);
@@ -127,8 +156,8 @@ export class LayerMatcher {
     for (let r = 0; r < pieces.length; r += 3) {
       const ps = pieces[r] as number;
       const pe = pieces[r + 1] as number;
-      for (const t of this.alnumTriggers) this.trigger(n, t, ps, pe);
-      if (pieces[r + 2] === 1) for (const t of this.hexTriggers) this.trigger(n, t, ps, pe);
+      this.triggers(n, this.alnumRange, ps, pe);
+      if (pieces[r + 2] === 1) this.triggers(n, this.hexRange, ps, pe);
     }
     const groups = idx.digits;
     for (let g = 0; g < groups.length; g += 2) {
@@ -147,11 +176,12 @@ export class LayerMatcher {
     this.hitOrder.length = 0;
   }
 
-  private trigger(n: number, t: number, s: number, e: number): void {
-    const c = this.compiled[t] as Compiled;
-    const trig = c.spec.trigger;
+  /** The windows of the triggers in `r` whose piece lengths admit the piece [s, e). */
+  private triggers(n: number, r: TriggerRange, s: number, e: number): void {
     const len = e - s;
-    if (trig !== undefined && len >= trig.min && len <= trig.max) this.addWindow(n, t, s - c.before, e + 2);
+    if (len < r.lo || len > r.hi) return;
+    for (let i = 0; i < r.ids.length; i++)
+      if (len >= (r.min[i] as number) && len <= (r.max[i] as number)) this.addWindow(n, r.ids[i] as number, s - (r.before[i] as number), e + 2);
   }
 
   private addWindow(n: number, p: number, s: number, e: number): void {

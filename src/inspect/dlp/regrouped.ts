@@ -23,9 +23,10 @@ export interface Regroup extends Mapped {
   end: number;
 }
 
-const BODY = new Uint8Array(256);
+/** Per byte, 1 when of the group alphabet (BODY), a separator (SEP), a hex digit (HEX); also read by wasm/index-pass.wat's gaps. */
+export const BODY = new Uint8Array(256);
 const SEP = new Uint8Array(256);
-const HEX = new Uint8Array(256);
+export const HEX = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9+/_=]/.test(ch)) BODY[c] = 1;
@@ -69,7 +70,7 @@ function bodyEnd(s: string, i: number, prefixed: boolean): number {
  * starts `gapStarts` finds (`gaps`: already found by the index's word pass; without
  * them every separator of `s` is tested).
  */
-export function regroupStarts(s: string, runs: readonly number[], gaps?: readonly number[]): number[] {
+export function regroupStarts(s: string, runs: readonly number[], gaps?: readonly number[], zeroX?: readonly number[]): number[] {
   const starts: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const e = runs[r + 1] as number;
@@ -78,9 +79,26 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     if (k > e && k < s.length && BODY[s.charCodeAt(k) & 255] === 1) starts.push(runs[r] as number);
   }
   const split = starts.length;
-  // `0x` / `0X` prefixes, found from their `x` with indexOf (a native search; `x` is
-  // rarer than `0`, which a search for `0x` stops at, and common in JSON); the next of
-  // each case kept until passed. Candidates start at k or later.
+  // `0x` / `0X` prefixes: from the index's zeroX when given, else searched for
+  if (zeroX !== undefined) zeroXStarts(s, zeroX, starts);
+  else searchZeroX(s, starts);
+  const split2 = starts.length;
+  if (gaps === undefined) {
+    const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
+    const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
+    gapStarts(b, s.length, every, every.length, starts);
+  } else for (const g of gaps) starts.push(g);
+  // three lists, each almost always in text order already (runs, prefixes, gaps): merged then
+  if (inOrder(starts, 0, split) && inOrder(starts, split, split2) && inOrder(starts, split2, starts.length)) return merge3(starts, split, split2);
+  return starts.sort((x, y) => x - y);
+}
+
+/**
+ * regroupStarts' `0x` / `0X` prefixes, found from their `x` with indexOf (a native search;
+ * `x` is rarer than `0`, which a search for `0x` stops at, and common in JSON); the next
+ * of each case kept until passed. Candidates start at k or later.
+ */
+function searchZeroX(s: string, starts: number[]): void {
   let k = 0;
   let lower = -2;
   let upper = -2;
@@ -99,15 +117,23 @@ export function regroupStarts(s: string, runs: readonly number[], gaps?: readonl
     k = i + 4;
     while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
   }
-  const split2 = starts.length;
-  if (gaps === undefined) {
-    const b = Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0));
-    const every = Int32Array.from({ length: (s.length + 3) >>> 2 }, (_, j) => j);
-    gapStarts(b, s.length, every, every.length, starts);
-  } else for (const g of gaps) starts.push(g);
-  // three lists, each almost always in text order already (runs, prefixes, gaps): merged then
-  if (inOrder(starts, 0, split) && inOrder(starts, split, split2) && inOrder(starts, split2, starts.length)) return merge3(starts, split, split2);
-  return starts.sort((x, y) => x - y);
+}
+
+/**
+ * The same starts from `zeroX`: the positions (in order) where a '0' may stand before an
+ * 'x' or 'X' (the index's word pass found them); an 'x' after no '0' never starts one.
+ */
+function zeroXStarts(s: string, zeroX: readonly number[], starts: number[]): void {
+  let k = 0;
+  for (const i of zeroX) {
+    if (i < k) continue;
+    const x = s.charCodeAt(i + 1);
+    if (s.charCodeAt(i) !== 48 || (x !== 120 && x !== 88) || !hexPair(s, i + 2)) continue;
+    starts.push(i);
+    // one start per sequence: the parse reads the rest
+    k = i + 4;
+    while (k < s.length && (HEX[s.charCodeAt(k) & 255] === 1 || SEP[s.charCodeAt(k) & 255] === 1 || s.charCodeAt(k) === 120)) k++;
+  }
 }
 
 function inOrder(xs: readonly number[], from: number, to: number): boolean {
@@ -140,7 +166,7 @@ function merge3(a: readonly number[], p: number, q: number): number[] {
 }
 
 /** Separators of groups: hex pairs take all five, base64 groups (4 to 8 chars) only space, dash or tab. */
-const GAP_SEP = new Uint8Array(256);
+export const GAP_SEP = new Uint8Array(256);
 for (const ch of ' -\t:,') GAP_SEP[ch.charCodeAt(0)] = ch === ':' || ch === ',' ? 1 : 2;
 
 /**

@@ -26,7 +26,8 @@ export const MIXED_CASE = 16;
 const PRINTABLE_RUN = 8;
 
 /** Base64 and base64url values (Node decodes both alphabets in 'base64'). */
-const B64V = (() => {
+/** (B64V, HEXV, HEX_HI_PRINTABLE, B64_GROUP are also read by wasm/index-pass.wat's runs.) */
+export const B64V = (() => {
   const t = new Uint8Array(256);
   const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   for (let i = 0; i < 64; i++) t[a.charCodeAt(i)] = i;
@@ -34,7 +35,7 @@ const B64V = (() => {
   t[95] = 63;
   return t;
 })();
-const HEXV = (() => {
+export const HEXV = (() => {
   const t = new Uint8Array(256);
   for (let i = 0; i < 10; i++) t[48 + i] = i;
   for (let i = 0; i < 6; i++) {
@@ -92,7 +93,7 @@ export function runKind(b: Uint8Array, s: number, e: number, end: number, flags:
 }
 
 /** Hex digits whose value is 2-7: the high nibble of a printable ASCII byte. */
-const HEX_HI_PRINTABLE = (() => {
+export const HEX_HI_PRINTABLE = (() => {
   const t = new Uint8Array(256);
   for (const ch of '234567') t[ch.charCodeAt(0)] = 1;
   return t;
@@ -125,7 +126,7 @@ function hexPrintableAt(b: Uint8Array, t: number): boolean {
  * Per base64 char: can it stand at position 0 (value 8-31), 1 (value mod 16 in 2-7) or
  * 2 (value mod 4 in 0-1) of a 4-char group that decodes to three printable bytes? Bits 1, 2, 4.
  */
-const B64_GROUP = (() => {
+export const B64_GROUP = (() => {
   const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     const v = B64V[c] as number;

@@ -38,7 +38,7 @@ import {
   C_PLUS_SLASH,
   C_RUN,
   C_UNDERSCORE,
-  DIGIT_KEEP,
+  DIGIT_OR_SEP,
   insertSorted,
   mergeInto,
   needlesAt,
@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmPass } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmDigits, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -67,6 +67,8 @@ export interface TextIndex {
   wordRuns: WordRun[];
   /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
   groupStarts: number[];
+  /** Where a '0' stands before an 'x' or 'X' (byte values; in order), for regrouped.ts regroupStarts; only with groupStarts. */
+  zeroX: number[];
 }
 
 const RUN_LEN = 15;
@@ -122,7 +124,7 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [] };
+  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [], zeroX: [] };
   wordPass(ki, text, b, words, n, minPiece, decodeInfo, seedPhrases, regroup, out);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
@@ -141,7 +143,10 @@ function listsFor(m: number): PassLists {
   return lists;
 }
 
-/** The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order. */
+/**
+ * The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order:
+ * trigram anchors, gap starts, runs and digit stretches in the module when it holds the text whole, else here.
+ */
 function wordPass(
   ki: KeywordIndex,
   text: string,
@@ -164,24 +169,34 @@ function wordPass(
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
   if (seedPhrases) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
-  for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
+  if (!(wasmAvailable && wasmTrigramHits(n, l.nt, out.hits))) for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
   for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
   let ng = l.ng;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
-  if (regroup) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out.groupStarts))) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup) {
+    for (let i = 0; i < l.nz; i++) {
+      const p0 = 4 * (l.zx[i] as number);
+      const p1 = Math.min(p0 + 16, n - 1);
+      for (let p = p0; p < p1; p++) if (b[p] === 48 && ((b[p + 1] as number) | 0x20) === 120) out.zeroX.push(p);
+    }
+  }
   if (l.nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
     if (biHits.length > 0) mergeInto(out.hits, biHits);
   }
-  let digitsEnd = 0;
-  for (let i = 0; i < l.nd; i++) {
-    const j = dig[i] as number;
-    if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
+  if (!(wasmAvailable && wasmDigits(n, l.nd, out.digits))) {
+    let digitsEnd = 0;
+    for (let i = 0; i < l.nd; i++) {
+      const j = dig[i] as number;
+      if (j >= digitsEnd) digitsEnd = digitsAt(b, n, j, out.digits);
+    }
   }
-  for (let i = 0; i < l.nr; i += 3)
-    runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
+  if (!(wasmAvailable && wasmRuns(n, l.nr, minPiece, decodeInfo, out)))
+    for (let i = 0; i < l.nr; i += 3)
+      runAt(b, words, ki.pair, n, (r[i] as number) - (r[i + 1] as number), r[i] as number, r[i + 2] as number, minPiece, decodeInfo, out);
 }
 
 /** Whole-run words [j0, j1): extend over the 0-3 run bytes on each side, record the run. */
@@ -211,9 +226,6 @@ function runAt(
     if (e - s >= minPiece) out.pieces.push(s, e, (flags & C_NONHEX) === 0 ? 1 : 0);
   } else alnumPieces(b, words, pair, s, e, minPiece, out.pieces);
 }
-
-/** Per byte: 2 a digit, 1 a space or dash (DIGIT_KEEP, with digits told apart), else 0. */
-const DIGIT_OR_SEP = DIGIT_KEEP.map((k, c) => (k === 0 ? 0 : c >= 48 && c <= 57 ? 2 : 1));
 
 /** The digit/space/dash stretch around word `j` (all such bytes): recorded when it holds DIGITS+ digits. Returns the first word past it. */
 function digitsAt(b: Uint8Array, n: number, j: number, out: number[]): number {

@@ -180,6 +180,40 @@ test('regroupStarts: the 0x / 0X prefixes, as found from every x and X', () => {
   assert.ok(found > 2000, `prefixes were found (${found})`);
 });
 
+test('regroupStarts: the 0x / 0X prefixes from the positions the index passes (zeroX), as its search from every x and X finds them', () => {
+  const rnd = rng(35);
+  let found = 0;
+  for (let i = 0; i < 20000; i++) {
+    const n = Math.floor(rnd() * 60);
+    let s = '';
+    // '\u0130' and '\u0178' have the low bytes of '0' and 'x': the index's bytes see a '0x' the text does not hold
+    for (let k = 0; k < n; k++) s += pick(rnd, [...'00xxXX4aF9g ,-q\u0130\u0178']);
+    // (the search, not refPrefixStarts: its skip past a sequence reads a char's low byte, as the parse does)
+    const want = regroupStarts(s, [], []);
+    // what the index hands over: every position whose low bytes read '0' then 'x' or 'X' (a superset of the real ones)
+    const zeroX: number[] = [];
+    for (let k = 0; k + 1 < n; k++) if ((s.charCodeAt(k) & 255) === 48 && ((s.charCodeAt(k + 1) & 255) | 0x20) === 120) zeroX.push(k);
+    assert.deepEqual(regroupStarts(s, [], [], zeroX), want, JSON.stringify(s));
+    // and from every position: what is not a '0x' is passed over
+    assert.deepEqual(
+      regroupStarts(
+        s,
+        [],
+        [],
+        Array.from({ length: n }, (_, k) => k),
+      ),
+      want,
+      JSON.stringify(s),
+    );
+    found += want.length;
+  }
+  assert.ok(found > 1000, `prefixes were found (${found})`);
+  // the index's zeroX of a text is those positions
+  const ki = new KeywordIndex(['ghp_'], []);
+  const t = 'a 0x4b, 0X4B 0x 00x1 x0xq ' + '0'.repeat(30) + 'x';
+  assert.deepEqual(indexText(ki, t, 15, true, true, true).zeroX, [2, 8, 13, 17, 22, t.length - 2]);
+});
+
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rnd() * xs.length)] as T;
 }
