@@ -67,7 +67,7 @@ export async function openThroughGate(
       resolve({ code, reason: reason.toString() });
     }),
   );
-  return new Promise((resolve, reject) => {
+  return bounded(`the WebSocket to ${url} through the gate did not open`, (resolve, reject) => {
     ws.once('open', () =>
       resolve({
         ws,
@@ -76,7 +76,25 @@ export async function openThroughGate(
           const m = queue.shift();
           if (m !== undefined) return Promise.resolve(m);
           if (ended) return Promise.reject(ended);
-          return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+          return new Promise((resolve, reject) => {
+            // Never forever: a relay that stalls fails the test with what it waited for.
+            const timer = setTimeout(() => {
+              const i = waiters.indexOf(w);
+              if (i >= 0) waiters.splice(i, 1);
+              reject(new Error(`no WebSocket message came within ${WAIT_MS / 1000} s (the connection is still open)`));
+            }, WAIT_MS).unref();
+            const w = {
+              resolve: (m: string | Buffer) => {
+                clearTimeout(timer);
+                resolve(m);
+              },
+              reject: (err: Error) => {
+                clearTimeout(timer);
+                reject(err);
+              },
+            };
+            waiters.push(w);
+          });
         },
       }),
     );
@@ -95,7 +113,7 @@ export function isOpen(r: GateWs | RefusedUpgrade): r is GateWs {
 
 /** CONNECT host:port through the gate and start TLS with its interception leaf. */
 function tunnel(g: TestGate, host: string, port: number, auth: string | null): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
+  return bounded(`the CONNECT to ${host}:${port} and the TLS handshake with the gate did not complete`, (resolve, reject) => {
     const raw: Socket = connect({ port: g.port, host: '127.0.0.1' }, () => {
       raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
     });
@@ -110,5 +128,24 @@ function tunnel(g: TestGate, host: string, port: number, auth: string | null): P
     };
     raw.on('data', onData);
     raw.on('error', reject);
+  });
+}
+
+/** How long a helper waits for the gate before it fails the test with what it was waiting for (never forever). */
+const WAIT_MS = 60_000;
+
+function bounded<T>(what: string, start: (resolve: (v: T) => void, reject: (err: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} within ${WAIT_MS / 1000} s`)), WAIT_MS);
+    start(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
 }
