@@ -219,6 +219,29 @@ async function startPaddingShim(target: number, mutate: (body: Buffer) => Buffer
   };
 }
 
+type Listed = string[] | (Error & { code?: number; data?: { error?: string } });
+
+/** tools/list through the gate and `startPaddingShim` (answers mutated by `mutate`): the tool names the MCP SDK client saw, or its error. */
+async function listToolsThrough(g: TestGate, serverPort: number, mutate: (body: Buffer) => Buffer, asJson?: boolean): Promise<Listed> {
+  const shim = await startPaddingShim(serverPort, mutate, asJson);
+  const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
+  const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
+    fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
+  });
+  const client = new Client({ name: 'sluice-test-client', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    return await client.listTools().then(
+      (l) => l.tools.map((t) => t.name),
+      (err: Error & { code?: number; data?: { error?: string } }) => err,
+    );
+  } finally {
+    await client.close().catch(() => undefined);
+    await dispatcher.close();
+    await shim.close();
+  }
+}
+
 describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a JSON-RPC error', () => {
   let server: McpHttpServer;
   let g: TestGate;
@@ -251,29 +274,13 @@ describe('MCP over HTTP: a server answer the gate cannot read strictly becomes a
   ];
   for (const [what, mutate, asJson, code] of pads) {
     test(`a tools/list answer ${what} is not passed on unfiltered`, async () => {
-      const shim = await startPaddingShim(server.port, mutate, asJson);
-      const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
-      const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
-        fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
-      });
-      const client = new Client({ name: 'sluice-test-client', version: '1.0.0' });
-      try {
-        await client.connect(transport);
-        const seen = await client.listTools().then(
-          (l) => l.tools.map((t) => t.name),
-          (err: Error & { code?: number; data?: { error?: string } }) => err,
-        );
-        assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
-        assert.equal(seen.code, -32001);
-        assert.equal(seen.data?.error, code ?? 'jsonrpc_unreadable');
-        const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === (code ?? 'jsonrpc_unreadable'));
-        assert.equal(rec?.method, 'tools/list');
-        assert.equal(rec?.outcome, 'deny');
-      } finally {
-        await client.close().catch(() => undefined);
-        await dispatcher.close();
-        await shim.close();
-      }
+      const seen = await listToolsThrough(g, server.port, mutate, asJson);
+      assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
+      assert.equal(seen.code, -32001);
+      assert.equal(seen.data?.error, code ?? 'jsonrpc_unreadable');
+      const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === (code ?? 'jsonrpc_unreadable'));
+      assert.equal(rec?.method, 'tools/list');
+      assert.equal(rec?.outcome, 'deny');
     });
   }
 });
@@ -317,31 +324,15 @@ describe('MCP over HTTP: a long server answer (read in paced steps) is decided a
   ];
   for (const [what, mutate, code] of cases) {
     test(`JSON body: ${what}`, async () => {
-      const shim = await startPaddingShim(server.port, mutate, true);
-      const dispatcher = new ProxyAgent({ uri: g.url, proxyTunnel: false, token: g.auth });
-      const transport = new StreamableHTTPClientTransport(new URL(`http://mcp.test:${shim.port}/mcp`), {
-        fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }),
-      });
-      const client = new Client({ name: 'sluice-test-client', version: '1.0.0' });
-      try {
-        await client.connect(transport);
-        const seen = await client.listTools().then(
-          (l) => l.tools.map((t) => t.name),
-          (err: Error & { code?: number; data?: { error?: string } }) => err,
-        );
-        if (code === null) {
-          assert.ok(Array.isArray(seen) && seen.length > 0, `expected the tools: ${String(seen)}`);
-          return;
-        }
-        assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
-        assert.equal(seen.data?.error, code);
-        const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === code);
-        assert.equal(rec?.method, 'tools/list');
-      } finally {
-        await client.close().catch(() => undefined);
-        await dispatcher.close();
-        await shim.close();
+      const seen = await listToolsThrough(g, server.port, mutate, true);
+      if (code === null) {
+        assert.ok(Array.isArray(seen) && seen.length > 0, `expected the tools: ${String(seen)}`);
+        return;
       }
+      assert.ok(!Array.isArray(seen), `the client saw the unfiltered list: ${JSON.stringify(seen)}`);
+      assert.equal(seen.data?.error, code);
+      const rec = g.audit.records.findLast((r) => r.protocol === 'mcp' && r.reason === code);
+      assert.equal(rec?.method, 'tools/list');
     });
   }
 });
