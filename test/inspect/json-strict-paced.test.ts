@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foldKey, readJsonRpcStrictPaced, readJsonStrict } from '../../src/inspect/json-strict.js';
-import { recogniseJsonRpc, recogniseJsonRpcPaced } from '../../src/inspect/mcp/recognise.js';
-import { recogniseRequest, recogniseRequestPaced, PACED_BYTES } from '../../src/proxy/mcp/charset.js';
+import { PACED_BYTES, recogniseJsonRpc, recogniseJsonRpcPaced } from '../../src/inspect/mcp/recognise.js';
+import { recogniseRequest, recogniseRequestPaced } from '../../src/proxy/mcp/charset.js';
 import { ScanBudgetError, ScanPace } from '../../src/inspect/scan-pace.js';
 
 // Short payloads from every class the strict reader decides, each padded past one

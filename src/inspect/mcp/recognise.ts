@@ -57,6 +57,9 @@ export function recogniseJsonRpc(payload: Buffer | Uint8Array | string, opts: Re
   return claimsRpc(read.value, opts.known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };
 }
 
+/** Payloads longer than this are recognised in paced steps by the callers that can wait (request bodies, JSON answers). */
+export const PACED_BYTES = 64 * 1024;
+
 /**
  * recogniseJsonRpc for a long payload, in bounded steps on the exchange's `pace`
  * (json-strict.ts: readJsonRpcStrictPaced); the same answer, never one long call. A

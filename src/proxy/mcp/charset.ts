@@ -11,7 +11,7 @@
  * recogniseRequest(body, 'application/json; charset=utf-16le', false, 4 << 20) // { kind: 'unreadable', ... } when it is JSON-RPC
  */
 import { isAscii } from 'node:buffer';
-import { recogniseJsonRpc, recogniseJsonRpcPaced, type Recognised } from '../../inspect/mcp/recognise.js';
+import { PACED_BYTES, recogniseJsonRpc, recogniseJsonRpcPaced, type Recognised } from '../../inspect/mcp/recognise.js';
 import type { ScanPace } from '../../inspect/scan-pace.js';
 import { couldBeJson, mentionsJsonRpc } from '../../inspect/mcp/rpc-markers.js';
 
@@ -37,9 +37,6 @@ export function recogniseRequest(body: Buffer, contentType: string, known: boole
   }
   return recogniseJsonRpc(body, { known, maxBytes });
 }
-
-/** Bodies longer than this are recognised in paced steps (recogniseRequestPaced). */
-export const PACED_BYTES = 64 * 1024;
 
 /**
  * recogniseRequest for a long body: the UTF-8 reading in bounded steps on the
