@@ -168,11 +168,19 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
     await scan(null);
     check(await endPaced(scanner, pace));
   } catch (err) {
-    if (!(err instanceof ScanBudgetError)) throw err;
-    ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
-    throw new Rejection('inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
+    overBudget(ctx, err, rule);
   }
   yield* held.takeAll();
+}
+
+/**
+ * A request body whose inspection (DLP, or the MCP intake's reading) outran the
+ * exchange's budget is refused, with its finding; any other error is thrown on.
+ */
+export function overBudget(ctx: Pick<RequestContext, 'findings'>, err: unknown, rule: string | null): never {
+  if (!(err instanceof ScanBudgetError)) throw err;
+  ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
+  throw new Rejection('inspection_budget_exceeded', `the request body could not be inspected within its budget (${err.message}); refused`, rule);
 }
 
 /** A decoder for a compressed request body, or null when it is not compressed. Throws a Rejection for an unknown encoding. */

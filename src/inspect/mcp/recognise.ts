@@ -20,7 +20,7 @@
  * // { kind: 'unreadable', code: 'duplicate_key', message: '...' }
  * recogniseJsonRpc('{"id":12345678901234567890}', { known: false }) // { kind: 'ordinary' }
  */
-import { foldKey, readJsonRpcStrictPaced, readJsonStrict } from '../json-strict.js';
+import { foldKey, readJsonRpcStrictPaced, readJsonStrict, type StrictJsonResult } from '../json-strict.js';
 import type { ScanPace } from '../scan-pace.js';
 import { isA2aMethod } from '../a2a/methods.js';
 import { classifyPayload, DEFAULT_JSONRPC_LIMITS, isObject, type JsonRpcMessage, type JsonRpcProblem } from './jsonrpc.js';
@@ -51,10 +51,7 @@ export function recogniseJsonRpc(payload: Buffer | Uint8Array | string, opts: Re
     maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes,
     maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth,
   });
-  if (!read.ok) return opts.known || mentionsJsonRpc(payload) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
-  const parsed = classifyPayload(read.value);
-  if (parsed.ok) return { kind: 'rpc', batch: parsed.batch, messages: parsed.messages };
-  return claimsRpc(read.value, opts.known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };
+  return decide(payload, read, opts.known);
 }
 
 /** Payloads longer than this are recognised in paced steps by the callers that can wait (request bodies, JSON answers). */
@@ -74,11 +71,15 @@ export async function recogniseJsonRpcPaced(payload: Buffer, opts: Omit<Recognis
     { maxBytes: opts.maxBytes ?? DEFAULT_JSONRPC_LIMITS.maxBytes, maxDepth: opts.maxDepth ?? DEFAULT_JSONRPC_LIMITS.maxDepth },
     pace,
   );
-  if (!read.ok) return opts.known || mentionsJsonRpc(payload) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
-  if ('noJsonRpc' in read) return { kind: 'ordinary' };
+  return read.ok && 'noJsonRpc' in read ? { kind: 'ordinary' } : decide(payload, read, opts.known);
+}
+
+/** What a strict read of a payload that could be JSON makes of it (see the module comment). */
+function decide(payload: Buffer | Uint8Array | string, read: StrictJsonResult, known: boolean): Recognised {
+  if (!read.ok) return known || mentionsJsonRpc(payload) ? { kind: 'unreadable', code: read.code, message: read.message } : { kind: 'ordinary' };
   const parsed = classifyPayload(read.value);
   if (parsed.ok) return { kind: 'rpc', batch: parsed.batch, messages: parsed.messages };
-  return claimsRpc(read.value, opts.known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };
+  return claimsRpc(read.value, known) ? { kind: 'unreadable', code: parsed.code, message: parsed.message } : { kind: 'ordinary' };
 }
 
 /** Some message in `value` says it is JSON-RPC (see the module comment). */

@@ -20,7 +20,8 @@ import { REFUSALS } from '../../refusals.js';
 import { unreadableReason } from '../../inspect/mcp/recognise.js';
 import { couldBeJson, JsonRpcMention, mentionsJsonRpc } from '../../inspect/mcp/rpc-markers.js';
 import { recogniseRequestPaced } from './charset.js';
-import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf } from '../../inspect/scan-pace.js';
+import { DEFAULT_SCAN_BUDGET_MS, scanPaceOf } from '../../inspect/scan-pace.js';
+import { overBudget } from '../inspect-request.js';
 import type { JsonRpcMessage } from '../../inspect/mcp/jsonrpc.js';
 import { isMcpMethod } from '../../inspect/mcp/messages.js';
 import { Rejection } from '../errors-map.js';
@@ -105,7 +106,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
     max,
     scanPaceOf(ctx, state.dlp.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS),
   );
-  if (parsed instanceof Promise) parsed = await parsed.catch((err: unknown) => budgetRefusal(ctx, err));
+  if (parsed instanceof Promise) parsed = await parsed.catch((err: unknown) => overBudget(ctx, err, ctx.decision?.rule ?? null));
   if (parsed.kind === 'unreadable') {
     throw new Rejection('jsonrpc_unreadable', `${unreadableReason(parsed)}; nothing was forwarded`, ctx.decision?.rule ?? null);
   }
@@ -259,15 +260,4 @@ function watcher(seen: Buffer): JsonRpcMention {
 function isIdentity(encoding: string): boolean {
   const e = encoding.trim().toLowerCase();
   return e === '' || e === 'identity';
-}
-
-/** A body whose reading outran the exchange's inspection budget is refused, as one whose DLP scan did (inspect-request.ts). */
-function budgetRefusal(ctx: RequestContext, err: unknown): never {
-  if (!(err instanceof ScanBudgetError)) throw err;
-  ctx.findings.push({ type: 'inspection_budget_exceeded', location: 'body', action: 'block', detail: err.message });
-  throw new Rejection(
-    'inspection_budget_exceeded',
-    `the request body could not be read within its inspection budget (${err.message}); refused`,
-    ctx.decision?.rule ?? null,
-  );
 }

@@ -107,11 +107,6 @@ abstract class DecodingInspector implements BodyInspector {
     return decodeBody(this.decompressor, chunk, last, this.findings);
   }
 
-  /**
-   * Guard each message; what may pass, in order. A payload that is JSON-RPC to the
-   * client but cannot be read strictly is replaced by a JSON-RPC error (`rpc` with
-   * the error as `out`); one that is not JSON-RPC at all is left to the caller.
-   */
   /** Reading the answer outran the exchange's inspection budget: refused, as any inspected body is. */
   private overBudget(err: unknown): never {
     if (!(err instanceof ScanBudgetError)) throw err;
@@ -123,6 +118,11 @@ abstract class DecodingInspector implements BodyInspector {
     );
   }
 
+  /**
+   * Guard each message; what may pass, in order. A payload that is JSON-RPC to the
+   * client but cannot be read strictly is replaced by a JSON-RPC error (`rpc` with
+   * the error as `out`); one that is not JSON-RPC at all is left to the caller.
+   */
   protected async guard(
     channel: McpChannel,
     payload: Buffer | string,
