@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { canonicalJson, GENESIS, recordHash } from '../../src/audit/chain-canonical.js';
+import { canonicalJson, canonicalRecord, GENESIS, recordHash } from '../../src/audit/chain-canonical.js';
 import { AuditChain } from '../../src/audit/chain.js';
 import { SIGNING_KEY_FILE } from '../../src/audit/checkpoint-sign.js';
 import { rowToRecord } from '../../src/audit/sqlite-schema.js';
@@ -32,6 +32,52 @@ void test('canonical form: sorted keys, nulls left out, at every depth; the hash
   chain.link(restored);
   assert.equal(restored.chain_seq, 1);
   chain.stop();
+});
+
+void test('canonical form of a record: member by member, the same text as the sorted copy, for every shape and value', () => {
+  // The reference: a copy with sorted keys and no null or absent values, through JSON.stringify.
+  const sorted = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(sorted);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && x !== undefined && k !== 'chain_hash') out[k] = sorted(x);
+    }
+    return out;
+  };
+  const values = [
+    null,
+    undefined,
+    '',
+    'a"b\\c\n\u2028é',
+    0,
+    -0,
+    1.5,
+    1e21,
+    Number.NaN,
+    Infinity,
+    true,
+    false,
+    [],
+    [null, 1],
+    { z: 1, a: null },
+    [{ b: 2, a: [] }],
+    () => 1,
+  ];
+  let seed = 7;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (let round = 0; round < 400; round++) {
+    const r = makeRecord(round) as unknown as Record<string, unknown>;
+    // Same shape most rounds (the cached key order), a new key or order now and then.
+    if (round % 50 === 7) r[`extra_${round}`] = 'x';
+    const keys = Object.keys(r);
+    for (let i = 0; i < 4; i++) r[keys[rand(keys.length)]!] = values[rand(values.length)];
+    const shaped = round % 3 === 0 ? Object.fromEntries(Object.entries(r).reverse()) : r;
+    assert.equal(canonicalRecord(shaped), JSON.stringify(sorted(shaped)), `round ${round}`);
+  }
+  // Small objects are not cached: still canonical.
+  assert.equal(canonicalRecord({ b: 1, a: 'x', chain_hash: 'h' }), '{"a":"x","b":1}');
 });
 
 void test('verify passes on an untouched trail, with signed checkpoints; the key file is 0600; `audit key` prints it', async () => {
