@@ -1,7 +1,9 @@
 /**
  * `npm test`'s runner: Node's built-in test runner (node:test's `run`, the same runner
- * and TAP output as `node --test`), over the same files `node --test dist/test/` finds
- * (every .js under dist/test), two files at a time, each file bounded by a timeout.
+ * and TAP output as `node --test`), over every `*.test.js` under dist/test (not the
+ * helpers and fixtures beside them, which `node --test dist/test/` would also start, one
+ * process each, to find no test in them), two files at a time, each file bounded by a
+ * timeout. A file named on the command line runs whatever its name.
  *
  * What it adds is the order. `node --test` sorts its files by name, so the few files
  * that take minutes (most of it waiting: a 3-minute agent run, sandboxed runs, a
@@ -44,7 +46,7 @@ const root = resolve('dist/test');
 function jsFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? jsFiles(join(path, e.name)) : e.name.endsWith('.js') ? [join(path, e.name)] : []))
+    .flatMap((e) => (e.isDirectory() ? jsFiles(join(path, e.name)) : e.name.endsWith('.test.js') ? [join(path, e.name)] : []))
     .sort();
 }
 
