@@ -67,8 +67,12 @@ export function readJsonStrict(input: Buffer | Uint8Array | string, limits: Stri
 /** A strict read that may leave the value unparsed: see readJsonRpcStrictPaced. */
 export type StrictJsonRpcRead = StrictJsonResult | { ok: true; value?: undefined; noJsonRpc: true };
 
-/** Characters validated between turns of the event loop (a few milliseconds at worst). */
-const STEP_CHARS = 256 * 1024;
+/**
+ * Characters validated between turns of the event loop: about half a millisecond of
+ * objects with short keys (the costliest JSON per character: a key compare and a set
+ * entry each), so a waiting agent's request is delayed by a step, not by the document.
+ */
+const STEP_CHARS = 32 * 1024;
 
 /**
  * readJsonStrict for a long payload, in bounded steps on `pace` (the exchange's turns

@@ -8,6 +8,7 @@
  * upstream has all of it, so a refused override is never run.
  */
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
+import { ScanPace, slices } from '../inspect/scan-pace.js';
 import { Rejection } from './errors-map.js';
 import { fieldName, formDecode, methodOf, type OverrideCheck } from './method-override.js';
 
@@ -32,6 +33,12 @@ export async function* guardBodyOverride(
   check: OverrideCheck,
   /** A compressed body is decoded up to this many bytes (the inspection's `max_decompressed_bytes`). */
   maxDecodedBytes: number,
+  /**
+   * The exchange's pacing and CPU budget (scan-pace.ts): the body is read in slices with
+   * turns for the event loop between them (a body the MCP intake read ahead comes as one
+   * buffer of up to 4 MiB: ~50 ms of JSON tokenising in one call, every agent waiting).
+   */
+  pace: ScanPace = new ScanPace(),
 ): AsyncGenerator<Buffer> {
   const type = (headers['content-type'] ?? '').toLowerCase();
   const urlencoded = type.startsWith('application/x-www-form-urlencoded');
@@ -53,9 +60,16 @@ export async function* guardBodyOverride(
       "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused",
     );
   }
+  const read = async (data: Buffer): Promise<void> => {
+    for (const piece of slices(data)) {
+      pace.run(() => parser.push(piece));
+      const turn = pace.pace(piece.length);
+      if (turn) await turn;
+    }
+  };
   const feed = async (chunk: Buffer | null): Promise<void> => {
     if (decoder === null) {
-      if (chunk) parser.push(chunk);
+      if (chunk) await read(chunk);
       return;
     }
     let plain: Buffer[];
@@ -65,7 +79,7 @@ export async function* guardBodyOverride(
       if (err instanceof DecompressionBombError) throw new Rejection('decompression_bomb', 'the request body expands beyond the decompression limits; refused');
       throw new Rejection('bad_request', 'the request body cannot be decoded (corrupt or truncated); refused');
     }
-    for (const p of plain) parser.push(p);
+    for (const p of plain) await read(p);
   };
   let held: Buffer | null = null;
   for await (const chunk of body) {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { Rejection } from '../../src/proxy/errors-map.js';
 import { guardBodyOverride } from '../../src/proxy/body-override.js';
 import { headerAndQueryOverrides } from '../../src/proxy/method-override.js';
+import { ScanBudgetError, ScanPace, SLICE_BYTES } from '../../src/inspect/scan-pace.js';
 
 /** Run a body through the guard in chunks of `size` bytes; returns the methods seen and what was released. */
 async function run(body: string, type: string, size: number, extra: Record<string, string> = {}): Promise<{ methods: string[]; out: string; error: unknown }> {
@@ -130,4 +131,25 @@ void test('headers and the query name overrides; a value that is not a method is
     ['PUT', 'PATCH'],
   );
   assert.throws(() => headerAndQueryOverrides({ 'x-method-override': 'DELETE /x' }, '/'), Rejection);
+});
+
+void test('a body read ahead as one large buffer is read in slices with turns between them, within the exchange budget', async () => {
+  // As the MCP intake hands on a body it read ahead: one buffer of a few MiB, `_method` at its very end.
+  const items = Array.from({ length: 60_000 }, (_, i) => `{"id":${i},"name":"record ${i}"}`);
+  const body = Buffer.from(`{"items":[${items.join(',')}],"_method":"DELETE"}`);
+  const methods: string[] = [];
+  const pace = new ScanPace();
+  let out = 0;
+  for await (const c of guardBodyOverride(Readable.from([body]), { 'content-type': 'application/json' }, (o) => void methods.push(o.method), LIMITS, pace))
+    out += c.length;
+  assert.deepEqual(methods, ['DELETE']);
+  assert.equal(out, body.length);
+  // One turn per slice (SLICE_BYTES) at least: the event loop ran between them.
+  assert.ok(pace.yields >= Math.floor(body.length / SLICE_BYTES) - 1, `${pace.yields} turns for ${body.length} bytes`);
+  assert.ok(pace.spentMs > 0);
+  // And a budget spent refuses, as the DLP scan's does.
+  const spent = new ScanPace(0);
+  await assert.rejects(async () => {
+    for await (const c of guardBodyOverride(Readable.from([body]), { 'content-type': 'application/json' }, () => undefined, LIMITS, spent)) void c;
+  }, ScanBudgetError);
 });

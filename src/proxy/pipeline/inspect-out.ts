@@ -6,6 +6,7 @@ import { inspectBody, inspectHead } from '../inspect-request.js';
 import { once } from '../mcp/answer.js';
 import { overrideCheck } from '../method-override.js';
 import { hasBody } from '../framing-guard.js';
+import { DEFAULT_SCAN_BUDGET_MS, scanPaceOf } from '../../inspect/scan-pace.js';
 import { decideAs } from './decide.js';
 import type { Exchange } from './exchange.js';
 
@@ -36,6 +37,7 @@ export function inspectOut(x: Exchange, next: () => Promise<void>): Promise<void
         req.headers,
         overrideCheck(x, (m, path) => decideAs(x, m, path)),
         state.inspect.max_decompressed_bytes,
+        scanPaceOf(x, state.dlp.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS),
       ),
     );
   }
