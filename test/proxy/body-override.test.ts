@@ -6,6 +6,8 @@ import { Rejection } from '../../src/proxy/errors-map.js';
 import { guardBodyOverride } from '../../src/proxy/body-override.js';
 import { headerAndQueryOverrides } from '../../src/proxy/method-override.js';
 import { ScanBudgetError, ScanPace, SLICE_BYTES } from '../../src/inspect/scan-pace.js';
+import { once } from '../../src/proxy/mcp/answer.js';
+import { MAX_BATCH } from '../../src/proxy/coalesce.js';
 
 /** Run a body through the guard in chunks of `size` bytes; returns the methods seen and what was released. */
 async function run(body: string, type: string, size: number, extra: Record<string, string> = {}): Promise<{ methods: string[]; out: string; error: unknown }> {
@@ -152,4 +154,21 @@ void test('a body read ahead as one large buffer is read in slices with turns be
   await assert.rejects(async () => {
     for await (const c of guardBodyOverride(Readable.from([body]), { 'content-type': 'application/json' }, () => undefined, LIMITS, spent)) void c;
   }, ScanBudgetError);
+});
+
+void test('a body in hand goes on in pieces of at most one socket read, whole and in order', async () => {
+  const body = Buffer.alloc(4 * 1024 * 1024 + 123);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 31) & 0xff;
+  const pieces: Buffer[] = [];
+  for await (const p of once(body)) pieces.push(p);
+  assert.ok(pieces.length >= Math.ceil(body.length / MAX_BATCH), `${pieces.length} pieces`);
+  assert.ok(pieces.every((p) => p.length <= MAX_BATCH && p.length > 0));
+  assert.ok(Buffer.concat(pieces).equals(body));
+  // A small body is handed on as it is, and an empty one not at all.
+  const small = Buffer.from('{"jsonrpc":"2.0"}');
+  const got: Buffer[] = [];
+  for await (const p of once(small)) got.push(p);
+  assert.equal(got.length, 1);
+  assert.equal(got[0], small);
+  for await (const p of once(Buffer.alloc(0))) assert.fail(`piece of ${p.length} bytes from an empty body`);
 });

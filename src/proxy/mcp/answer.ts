@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { DECISION_HEADER } from '../deny-response.js';
 import type { RequestContext } from '../request-context.js';
 import { headerText } from '../header-text.js';
+import { MAX_BATCH } from '../coalesce.js';
 
 /**
  * Body types the MCP intake reads: JSON, and the types a lenient server might still
@@ -51,16 +52,23 @@ export function wantsEventStream(req: IncomingMessage): boolean {
   return req.method === 'GET' && typeof a === 'string' && a.toLowerCase().includes('text/event-stream');
 }
 
-/** A body already in hand, as the stream the upstream request reads. */
+/**
+ * A body already in hand (read ahead by the MCP intake, or held for an approval), as the
+ * stream the upstream request reads: in views of at most MAX_BATCH (64 KiB), as the agent's
+ * socket would have delivered it, so every stage after it (the method-override reader,
+ * DLP, the upstream write) works a piece at a time with turns between, never on 4 MiB
+ * in one call or one write(2).
+ */
 export function once(body: Buffer): AsyncIterable<Buffer> {
   return {
     [Symbol.asyncIterator]: () => {
-      let done = body.length === 0;
+      let at = 0;
       return {
         next: () => {
-          const r: IteratorResult<Buffer> = done ? { done: true, value: undefined } : { done: false, value: body };
-          done = true;
-          return Promise.resolve(r);
+          if (at >= body.length) return Promise.resolve({ done: true, value: undefined });
+          const piece = at === 0 && body.length <= MAX_BATCH ? body : body.subarray(at, at + MAX_BATCH);
+          at += piece.length;
+          return Promise.resolve({ done: false, value: piece });
         },
       };
     },
