@@ -234,7 +234,9 @@ class Layer {
 export function createSafeDecompressor(contentEncoding: string | undefined, opts: SafeDecompressOptions = {}): SafeDecompressor | null {
   const maxOutput = opts.maxOutputBytes ?? 64 * 1024 * 1024;
   const maxRatio = opts.maxRatio ?? 200;
-  const names = (contentEncoding ?? '')
+  // Most bodies: nothing to undo, and nothing to split (this runs for every response).
+  if (contentEncoding === undefined || contentEncoding === '' || contentEncoding === 'identity') return null;
+  const names = contentEncoding
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '' && s !== 'identity');
