@@ -31,6 +31,9 @@
 ;;   0x150000 TRIBITS   u64[1024]   the trigram hashes that have a bucket (triAt[h + 1] > triAt[h]), a bit each;
 ;;   0x152000 TRIRANK   u16[1024]   per 64 hashes, the buckets before them; 0x153000 BSTART i32[5462] the r-th
 ;;                                  bucket's first entry (its end: the next one's first): triAt in 10 KB, not 256
+;;   0x159000 WSYM      u8[256]     word-runs.ts SYM; 0x159100 WLEN u8[2048] its WORD_LEN; 0x15a000 WTAIL u8[2048][8] its WORD_TAIL
+;;   0x15e000 WSLOT     i32[4096]   word-runs.ts WORD_SLOTS (its slots: key + 1 | wordlist index << 20)
+;;   0x162000 OUT_WRUNS seed-phrase runs: [count, then start, end, index a word] (48128 ints at most)
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
@@ -50,6 +53,8 @@
   (global $hh (mut i32) (i32.const 0))
   (global $zero (mut i32) (i32.const -1))
   (global $carry (mut i32) (i32.const 0))
+  ;; ints written to OUT_WRUNS by the running wruns (-1: they did not fit)
+  (global $wk (mut i32) (i32.const 0))
 
   ;; Start a new text: the loop-carried state goes back to zero.
   (func (export "reset")
@@ -741,7 +746,9 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (if (i32.and
+        ;; appended branch-free (a fifth of the probes pass, in no pattern a predictor learns)
+        (i32.store offset=0x12b000 (i32.shl (local.get $ks) (i32.const 2)) (local.get $j))
+        (local.set $ks (i32.add (local.get $ks) (i32.and
                 (i32.and
                   (i32.shr_u
                     (i32.load offset=0x127100 (i32.shl (i32.shr_u (local.tee $key
@@ -773,12 +780,175 @@
                           (i32.const 18))
                         (i32.load8_u offset=0x127000 (i32.shr_u (local.get $g) (i32.const 24))))) (i32.const 5)) (i32.const 2)))
                     (local.get $key))
-                  (i32.const 1)))
-          (then
-            (i32.store offset=0x12b000 (i32.shl (local.get $ks) (i32.const 2)) (local.get $j))
-            (local.set $ks (i32.add (local.get $ks) (i32.const 1)))))
+                  (i32.const 1)))))
         (local.set $j (i32.add (local.get $j) (i32.const 10)))
         (local.set $p (i32.add (local.get $p) (i32.const 40)))
         (br $next)))
     (i32.store offset=0x38118 (i32.const 0) (local.get $ks)))
+
+  ;; word-runs.ts wordRuns over the seed-phrase probes OUT_SEED[0..ns) of a text held whole
+  ;; in TEXT (n bytes): each probe's word start (wordStart, nonLetters), the word looked up (wordAt: WSYM,
+  ;; WSLOT, WLEN, WTAIL) and, when it is a wordlist word, the run through it (runAt). Runs of
+  ;; 12+ words go to OUT_WRUNS as [count, then start, end, wordlist index per word]; returns
+  ;; their ints, or -1 when they do not fit (the caller then runs the JavaScript twin).
+  (func (export "wruns") (param $n i32) (param $ns i32) (result i32)
+    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64)
+    (global.set $wk (i32.const 0))
+    (block $end
+      (loop $next
+        (br_if $end (i32.ge_u (local.get $i) (local.get $ns)))
+        (local.set $j (i32.load offset=0x12b000 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_s (i32.shl (local.get $j) (i32.const 2)) (local.get $done)))
+        ;; wordStart: after the last non-letter of word j, else of word j - 1, else at word j - 1
+        ;; (nonLetters over both words as one 64-bit word: no lane carries past its byte)
+        (local.set $w (i64.load offset=0x3fffc (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $s (i32.add (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4))
+          (select (i32.add (i32.shr_u (i32.sub (i32.const 63) (i32.wrap_i64 (i64.clz (local.get $x)))) (i32.const 3)) (i32.const 1))
+                  (i32.const 0)
+                  (i64.ne (local.get $x) (i64.const 0)))))
+        ;; a word glued to the letters before it is longer than 8: no wordlist word
+        (local.set $done
+          (if (result i32) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $s) (i32.const 1)))) (i32.const 26))
+            (then (i32.add (i32.shl (local.get $j) (i32.const 2)) (i32.const 4)))
+            (else (call $wrun (local.get $n) (local.get $s)))))
+        (br_if $next (i32.ge_s (global.get $wk) (i32.const 0)))))
+    (global.get $wk))
+
+  ;; word-runs.ts wordAt: the wordlist index of the word that starts at byte s, or -1. Its
+  ;; first four symbols' key finds the one candidate in WSLOT ((key + 1) | index << 20,
+  ;; open addressing), whose other letters (WTAIL) and end are then compared.
+  (func $wordAt (param $s i32) (result i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $k i32) (local $slot i32) (local $v i32) (local $w i32) (local $len i32) (local $i i32)
+    (local.set $c1 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 1)))))
+    (local.set $c2 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 2)))))
+    (if (i32.or (i32.ge_u (local.get $c1) (i32.const 26)) (i32.ge_u (local.get $c2) (i32.const 26))) (then (return (i32.const -1))))
+    (local.set $c3 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 3)))))
+    (local.set $k
+      (i32.add
+        (i32.mul
+          (i32.add (i32.mul (i32.add (i32.mul (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28)) (local.get $c1)) (i32.const 28)) (local.get $c2))
+          (i32.const 28))
+        (select (i32.const 26) (local.get $c3) (i32.ge_u (local.get $c3) (i32.const 26)))))
+    (local.set $slot (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 20)))
+    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+    (block $found
+      (loop $probe
+        (local.set $v (i32.load offset=0x15e000 (i32.shl (local.get $slot) (i32.const 2))))
+        (if (i32.eqz (local.get $v)) (then (return (i32.const -1))))
+        (br_if $found (i32.eq (i32.and (local.get $v) (i32.const 0xfffff)) (local.get $k)))
+        (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.const 4095)))
+        (br $probe)))
+    (local.set $w (i32.shr_u (local.get $v) (i32.const 20)))
+    (local.set $len (i32.load8_u offset=0x159100 (local.get $w)))
+    (local.set $i (i32.const 4))
+    (block $same
+      (loop $tail
+        (br_if $same (i32.ge_u (local.get $i) (local.get $len)))
+        (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (local.get $i))))
+                    (i32.load8_u offset=0x15a000 (i32.add (i32.shl (local.get $w) (i32.const 3)) (local.get $i))))
+          (then (return (i32.const -1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail)))
+    (select (i32.const -1) (local.get $w)
+      (i32.and (i32.gt_u (local.get $len) (i32.const 3))
+               (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (local.get $len)))) (i32.const 26)))))
+
+  ;; word-runs.ts gapBefore: separator bytes ending at ws (a word's start): 1, 2 or 0.
+  (func $gapBefore (param $ws i32) (result i32)
+    (local $c i32)
+    (if (i32.lt_s (local.get $ws) (i32.const 4)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ws) (i32.const 1)))) (i32.const 26)) (then (return (i32.const 0))))
+    (local.set $c (i32.load8_u offset=0x3fffe (local.get $ws)))
+    (select (i32.const 2) (i32.const 1)
+      (i32.and (i32.or (i32.eq (local.get $c) (i32.const 44)) (i32.eq (local.get $c) (i32.const 13)))
+               (i32.ne (local.get $c) (i32.load8_u offset=0x3ffff (local.get $ws))))))
+
+  ;; word-runs.ts gapAfter: separator bytes starting at we (a word's end): 1, 2 or 0.
+  (func $gapAfter (param $n i32) (param $we i32) (result i32)
+    (local $c i32)
+    (if (i32.ge_s (i32.add (local.get $we) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $we))) (i32.const 26)) (then (return (i32.const 0))))
+    (local.set $c (i32.load8_u offset=0x40000 (local.get $we)))
+    (select (i32.const 2) (i32.const 1)
+      (i32.and
+        (i32.and (i32.or (i32.eq (local.get $c) (i32.const 44)) (i32.eq (local.get $c) (i32.const 13)))
+                 (i32.lt_s (i32.add (local.get $we) (i32.const 2)) (local.get $n)))
+        (i32.and (i32.eq (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $we) (i32.const 1)))) (i32.const 26))
+                 (i32.ne (i32.load8_u offset=0x40001 (local.get $we)) (local.get $c))))))
+
+  ;; word-runs.ts runAt: the run through the word at start (or after it, past the second byte
+  ;; of a two-byte separator), written out (collect) when it has 12+ words. Returns the byte
+  ;; where looking can resume.
+  (func $wrun (param $n i32) (param $start i32) (result i32)
+    (local $s i32) (local $w i32) (local $first i32) (local $count i32) (local $pe i32) (local $ps i32) (local $i i32) (local $last i32) (local $ns i32)
+    (local.set $s (select (local.get $start) (i32.add (local.get $start) (i32.const 1))
+      (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $start))) (i32.const 26))))
+    (local.set $w (call $wordAt (local.get $s)))
+    (if (i32.lt_s (local.get $w) (i32.const 0)) (then (return (i32.add (local.get $s) (i32.const 1)))))
+    (local.set $first (local.get $s))
+    (local.set $count (i32.const 1))
+    (block $left
+      (loop $word
+        (local.set $pe (i32.sub (local.get $first) (call $gapBefore (local.get $first))))
+        (br_if $left (i32.eq (local.get $pe) (local.get $first)))
+        (local.set $ps (local.get $pe))
+        (block $sdone
+          (loop $back
+            (br_if $sdone (i32.le_s (local.get $ps) (i32.const 0)))
+            (br_if $sdone (i32.gt_s (i32.sub (local.get $pe) (local.get $ps)) (i32.const 8)))
+            (br_if $sdone (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ps) (i32.const 1)))) (i32.const 26)))
+            (local.set $ps (i32.sub (local.get $ps) (i32.const 1)))
+            (br $back)))
+        (local.set $i (call $wordAt (local.get $ps)))
+        (br_if $left (i32.lt_s (local.get $i) (i32.const 0)))
+        (br_if $left (i32.ne (i32.add (local.get $ps) (i32.load8_u offset=0x159100 (local.get $i))) (local.get $pe)))
+        (if (i32.gt_s (local.get $ps) (i32.const 0))
+          (then (br_if $left (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ps) (i32.const 1)))) (i32.const 26)))))
+        (local.set $first (local.get $ps))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (br $word)))
+    (local.set $last (i32.add (local.get $s) (i32.load8_u offset=0x159100 (local.get $w))))
+    (block $right
+      (loop $word
+        (local.set $ns (i32.add (local.get $last) (call $gapAfter (local.get $n) (local.get $last))))
+        (br_if $right (i32.eq (local.get $ns) (local.get $last)))
+        (local.set $i (call $wordAt (local.get $ns)))
+        (br_if $right (i32.lt_s (local.get $i) (i32.const 0)))
+        (local.set $last (i32.add (local.get $ns) (i32.load8_u offset=0x159100 (local.get $i))))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (br $word)))
+    (if (i32.ge_s (local.get $count) (i32.const 12)) (then (call $collect (local.get $n) (local.get $first) (local.get $count))))
+    (local.get $last))
+
+  ;; word-runs.ts collect: the count words of the run that starts at s (already checked), to
+  ;; OUT_WRUNS at $wk; $wk -1 when they do not fit (WRUNS_INTS).
+  (func $collect (param $n i32) (param $s i32) (param $count i32)
+    (local $k i32) (local $i i32) (local $w i32) (local $we i32)
+    (local.set $k (global.get $wk))
+    (if (i32.gt_s (i32.add (i32.add (local.get $k) (i32.const 1)) (i32.mul (local.get $count) (i32.const 3))) (i32.const 48128))
+      (then (global.set $wk (i32.const -1)) (return)))
+    (i32.store offset=0x162000 (i32.shl (local.get $k) (i32.const 2)) (local.get $count))
+    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+    (block $done
+      (loop $word
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $w (call $wordAt (local.get $s)))
+        (local.set $we (i32.add (local.get $s) (i32.load8_u offset=0x159100 (local.get $w))))
+        (i32.store offset=0x162000 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
+        (i32.store offset=0x162004 (i32.shl (local.get $k) (i32.const 2)) (local.get $we))
+        (i32.store offset=0x162008 (i32.shl (local.get $k) (i32.const 2)) (local.get $w))
+        (local.set $k (i32.add (local.get $k) (i32.const 3)))
+        (local.set $s (i32.add (local.get $we) (call $gapAfter (local.get $n) (local.get $we))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $word)))
+    (global.set $wk (local.get $k)))
 )
