@@ -334,6 +334,14 @@
                                 (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
                               (br $tested)))))))))))
                   (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
+                  ;; first, what it needs of any length 4-8 (L): c at p - 1 - L and at p + 1 + L (lane L of
+                  ;; the bytes before p mirrored, and of those after it); near the end (e2 may be n) the test decides
+                  (if (i32.lt_s (i32.add (local.get $p) (i32.const 9)) (local.get $n))
+                    (then (br_if $tested (i32.eqz (v128.any_true (v128.and
+                      (i8x16.eq (i8x16.swizzle (v128.load offset=0x3fff7 (local.get $p))
+                                               (v128.const i8x16 -128 -128 -128 -128 4 3 2 1 0 -128 -128 -128 -128 -128 -128 -128))
+                                (i8x16.splat (local.get $c)))
+                      (i8x16.eq (v128.load offset=0x40001 (local.get $p)) (i8x16.splat (local.get $c)))))))))
                   ;; base64 groups of 4 to 8: the token before p fixes the length
                   (local.set $q (i32.sub (local.get $p) (i32.const 1)))
                   (block $qdone
