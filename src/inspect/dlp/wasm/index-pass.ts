@@ -67,7 +67,8 @@ const AT = {
   wlen: 0x159100,
   wtail: 0x15a000,
   wslot: 0x15e000,
-  wruns: 0x162000,
+  wbloom: 0x162000,
+  wruns: 0x163000,
 } as const;
 /** Output regions: tri, needle, bigram, digit, run, group, seed (seedProbeRoom(BLOCK_WORDS) entries), zero-x (BLOCK_WORDS / 4). */
 const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000, 0x1d1000] as const;
@@ -170,6 +171,13 @@ const instance = ((): Pass | undefined => {
     mem.set(WORD_LEN, AT.wlen);
     mem.set(WORD_TAIL, AT.wtail);
     new Int32Array(exp.mem.buffer, AT.wslot, WORD_SLOTS.length).set(WORD_SLOTS);
+    // a bit per 15-bit hash of the wordlist's keys: wruns drops the probes whose key has none
+    const bloom = new Int32Array(exp.mem.buffer, AT.wbloom, 1024);
+    for (const v of WORD_SLOTS) {
+      if (v === 0) continue;
+      const h = Math.imul((v & 0xfffff) - 1, 0x9e3779b1) >>> 17;
+      bloom[h >>> 5] = (bloom[h >>> 5] as number) | (1 << (h & 31));
+    }
   }
   return exp;
 })();

@@ -33,7 +33,8 @@
 ;;                                  bucket's first entry (its end: the next one's first): triAt in 10 KB, not 256
 ;;   0x159000 WSYM      u8[256]     word-runs.ts SYM; 0x159100 WLEN u8[2048] its WORD_LEN; 0x15a000 WTAIL u8[2048][8] its WORD_TAIL
 ;;   0x15e000 WSLOT     i32[4096]   word-runs.ts WORD_SLOTS (its slots: key + 1 | wordlist index << 20)
-;;   0x162000 OUT_WRUNS seed-phrase runs: [count, then start, end, index a word] (48128 ints at most)
+;;   0x162000 WBLOOM    u32[1024]   per bit, whether a wordlist word's key (first four symbols) hashes to it (a 15-bit hash)
+;;   0x163000 OUT_WRUNS seed-phrase runs: [count, then start, end, index a word] (47104 ints at most)
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
@@ -800,8 +801,54 @@
   ;; 12+ words go to OUT_WRUNS as [count, then start, end, wordlist index per word]; returns
   ;; their ints, or -1 when they do not fit (the caller then runs the JavaScript twin).
   (func (export "wruns") (param $n i32) (param $ns i32) (result i32)
-    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64)
+    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64) (local $k i32) (local $c i32) (local $ok i32)
     (global.set $wk (i32.const 0))
+    ;; First the probes whose word can be a wordlist word, kept in place without a branch (most
+    ;; are not: a branch per probe on that mispredicts): not glued to a letter before it, its
+    ;; first three symbols letters, the key of its first four in WBLOOM. A probe left out would
+    ;; find no word, and the byte it would let looking resume at is before the next probe's.
+    (block $kept
+      (loop $probe
+        (br_if $kept (i32.ge_u (local.get $i) (local.get $ns)))
+        (local.set $j (i32.load offset=0x12b000 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        ;; wordStart, as below
+        (local.set $w (i64.load offset=0x3fffc (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $s (i32.add (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4))
+          (select (i32.add (i32.shr_u (i32.sub (i32.const 63) (i32.wrap_i64 (i64.clz (local.get $x)))) (i32.const 3)) (i32.const 1))
+                  (i32.const 0)
+                  (i64.ne (local.get $x) (i64.const 0)))))
+        ;; not glued; then runAt's start (past a separator's second byte)
+        (local.set $ok (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x3ffff (local.get $s))) (i32.const 26)))
+        (local.set $s (i32.add (local.get $s) (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 26))))
+        ;; wordAt's key, and its first tests
+        (local.set $k (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))))
+        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s))))
+        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (local.get $c) (i32.const 26))))
+        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28)) (local.get $c)))
+        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s))))
+        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (local.get $c) (i32.const 26))))
+        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28)) (local.get $c)))
+        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
+        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28))
+          (select (i32.const 26) (local.get $c) (i32.ge_u (local.get $c) (i32.const 26)))))
+        (local.set $k (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 17)))
+        (local.set $ok (i32.and (local.get $ok)
+          (i32.shr_u (i32.load offset=0x162000 (i32.shl (i32.shr_u (local.get $k) (i32.const 5)) (i32.const 2))) (local.get $k))))
+        (i32.store offset=0x12b000 (i32.shl (local.get $done) (i32.const 2)) (local.get $j))
+        (local.set $done (i32.add (local.get $done) (i32.and (local.get $ok) (i32.const 1))))
+        (br $probe)))
+    (local.set $ns (local.get $done))
+    (local.set $done (i32.const 0))
+    (local.set $i (i32.const 0))
     (block $end
       (loop $next
         (br_if $end (i32.ge_u (local.get $i) (local.get $ns)))
@@ -938,22 +985,22 @@
     (local.get $last))
 
   ;; word-runs.ts collect: the count words of the run that starts at s (already checked), to
-  ;; OUT_WRUNS at $wk; $wk -1 when they do not fit (WRUNS_INTS).
+  ;; OUT_WRUNS at $wk; $wk -1 when they do not fit.
   (func $collect (param $n i32) (param $s i32) (param $count i32)
     (local $k i32) (local $i i32) (local $w i32) (local $we i32)
     (local.set $k (global.get $wk))
-    (if (i32.gt_s (i32.add (i32.add (local.get $k) (i32.const 1)) (i32.mul (local.get $count) (i32.const 3))) (i32.const 48128))
+    (if (i32.gt_s (i32.add (i32.add (local.get $k) (i32.const 1)) (i32.mul (local.get $count) (i32.const 3))) (i32.const 47104))
       (then (global.set $wk (i32.const -1)) (return)))
-    (i32.store offset=0x162000 (i32.shl (local.get $k) (i32.const 2)) (local.get $count))
+    (i32.store offset=0x163000 (i32.shl (local.get $k) (i32.const 2)) (local.get $count))
     (local.set $k (i32.add (local.get $k) (i32.const 1)))
     (block $done
       (loop $word
         (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
         (local.set $w (call $wordAt (local.get $s)))
         (local.set $we (i32.add (local.get $s) (i32.load8_u offset=0x159100 (local.get $w))))
-        (i32.store offset=0x162000 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
-        (i32.store offset=0x162004 (i32.shl (local.get $k) (i32.const 2)) (local.get $we))
-        (i32.store offset=0x162008 (i32.shl (local.get $k) (i32.const 2)) (local.get $w))
+        (i32.store offset=0x163000 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
+        (i32.store offset=0x163004 (i32.shl (local.get $k) (i32.const 2)) (local.get $we))
+        (i32.store offset=0x163008 (i32.shl (local.get $k) (i32.const 2)) (local.get $w))
         (local.set $k (i32.add (local.get $k) (i32.const 3)))
         (local.set $s (i32.add (local.get $we) (call $gapAfter (local.get $n) (local.get $we))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
