@@ -171,11 +171,11 @@ const instance = ((): Pass | undefined => {
     mem.set(WORD_LEN, AT.wlen);
     mem.set(WORD_TAIL, AT.wtail);
     new Int32Array(exp.mem.buffer, AT.wslot, WORD_SLOTS.length).set(WORD_SLOTS);
-    // a bit per 15-bit hash of the wordlist's keys: wruns drops the probes whose key has none
+    // a bit per 15-bit hash of the wordlist's keys and lengths: wruns drops the probes whose word has none
     const bloom = new Int32Array(exp.mem.buffer, AT.wbloom, 1024);
     for (const v of WORD_SLOTS) {
       if (v === 0) continue;
-      const h = Math.imul((v & 0xfffff) - 1, 0x9e3779b1) >>> 17;
+      const h = Math.imul((v & 0xfffff) - 1 + ((WORD_LEN[v >>> 20] as number) << 20), 0x9e3779b1) >>> 17;
       bloom[h >>> 5] = (bloom[h >>> 5] as number) | (1 << (h & 31));
     }
   }

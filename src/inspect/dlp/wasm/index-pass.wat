@@ -33,7 +33,7 @@
 ;;                                  bucket's first entry (its end: the next one's first): triAt in 10 KB, not 256
 ;;   0x159000 WSYM      u8[256]     word-runs.ts SYM; 0x159100 WLEN u8[2048] its WORD_LEN; 0x15a000 WTAIL u8[2048][8] its WORD_TAIL
 ;;   0x15e000 WSLOT     i32[4096]   word-runs.ts WORD_SLOTS (its slots: key + 1 | wordlist index << 20)
-;;   0x162000 WBLOOM    u32[1024]   per bit, whether a wordlist word's key (first four symbols) hashes to it (a 15-bit hash)
+;;   0x162000 WBLOOM    u32[1024]   per bit, whether a wordlist word's key (first four symbols) and length hash to it (15 bits)
 ;;   0x163000 OUT_WRUNS seed-phrase runs: [count, then start, end, index a word] (47104 ints at most)
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
@@ -801,11 +801,11 @@
   ;; 12+ words go to OUT_WRUNS as [count, then start, end, wordlist index per word]; returns
   ;; their ints, or -1 when they do not fit (the caller then runs the JavaScript twin).
   (func (export "wruns") (param $n i32) (param $ns i32) (result i32)
-    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64) (local $k i32) (local $c i32) (local $ok i32)
+    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64) (local $k i32) (local $c i32) (local $ok i32) (local $x2 i32)
     (global.set $wk (i32.const 0))
     ;; First the probes whose word can be a wordlist word, kept in place without a branch (most
-    ;; are not: a branch per probe on that mispredicts): not glued to a letter before it, its
-    ;; first three symbols letters, the key of its first four in WBLOOM. A probe left out would
+    ;; are not: a branch per probe on that mispredicts): not glued to a letter before it, 3 to 8
+    ;; letters long, the key of its first four symbols and its length in WBLOOM. A probe left out would
     ;; find no word, and the byte it would let looking resume at is before the next probe's.
     (block $kept
       (loop $probe
@@ -829,18 +829,29 @@
         ;; not glued; then runAt's start (past a separator's second byte)
         (local.set $ok (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x3ffff (local.get $s))) (i32.const 26)))
         (local.set $s (i32.add (local.get $s) (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 26))))
-        ;; wordAt's key, and its first tests
-        (local.set $k (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))))
-        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s))))
-        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (local.get $c) (i32.const 26))))
-        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28)) (local.get $c)))
-        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s))))
-        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (local.get $c) (i32.const 26))))
-        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28)) (local.get $c)))
-        (local.set $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
-        (local.set $k (i32.add (i32.mul (local.get $k) (i32.const 28))
-          (select (i32.const 26) (local.get $c) (i32.ge_u (local.get $c) (i32.const 26)))))
-        (local.set $k (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 17)))
+        ;; the length of its letters (L: bytes before the first non-letter; 9 for more than 8)
+        (local.set $w (i64.load offset=0x40000 (local.get $s)))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $c (select (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $x)) (i64.const 3)))
+                              (i32.add (i32.const 8) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40008 (local.get $s))) (i32.const 26)))
+                              (i64.ne (local.get $x) (i64.const 0))))
+        ;; wordAt's key (a wordlist word's: its first three symbols letters, the fourth SEP for a
+        ;; 3-letter word), and that word's length: their bit in WBLOOM
+        (local.set $k (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28))
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s)))) (i32.const 28))
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s)))) (i32.const 28))
+          (select (i32.const 26) (local.tee $x2 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
+                  (i32.ge_u (local.get $x2) (i32.const 26)))))
+        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (i32.sub (local.get $c) (i32.const 3)) (i32.const 6))))
+        (local.set $k (i32.shr_u (i32.mul (i32.add (local.get $k) (i32.shl (local.get $c) (i32.const 20))) (i32.const 0x9e3779b1)) (i32.const 17)))
         (local.set $ok (i32.and (local.get $ok)
           (i32.shr_u (i32.load offset=0x162000 (i32.shl (i32.shr_u (local.get $k) (i32.const 5)) (i32.const 2))) (local.get $k))))
         (i32.store offset=0x12b000 (i32.shl (local.get $done) (i32.const 2)) (local.get $j))
