@@ -889,21 +889,36 @@
         (br_if $next (i32.ge_s (global.get $wk) (i32.const 0)))))
     (global.get $wk))
 
-  ;; word-runs.ts wordAt: the wordlist index of the word that starts at byte s, or -1. Its
-  ;; first four symbols' key finds the one candidate in WSLOT ((key + 1) | index << 20,
-  ;; open addressing), whose other letters (WTAIL) and end are then compared.
+  ;; word-runs.ts wordAt: the wordlist index of the word that starts at byte s, or -1. A
+  ;; wordlist word's letters run 3 to 8 bytes (L) from s and its key (first four symbols,
+  ;; the fourth SEP for three letters) and length have their bit in WBLOOM; then the key
+  ;; finds the one candidate in WSLOT ((key + 1) | index << 20, open addressing), whose
+  ;; length must be L and whose other letters (WTAIL: 0-25 a letter) are compared four at once.
   (func $wordAt (param $s i32) (result i32)
-    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $k i32) (local $slot i32) (local $v i32) (local $w i32) (local $len i32) (local $i i32)
-    (local.set $c1 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 1)))))
-    (local.set $c2 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 2)))))
-    (if (i32.or (i32.ge_u (local.get $c1) (i32.const 26)) (i32.ge_u (local.get $c2) (i32.const 26))) (then (return (i32.const -1))))
-    (local.set $c3 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (i32.const 3)))))
-    (local.set $k
-      (i32.add
-        (i32.mul
-          (i32.add (i32.mul (i32.add (i32.mul (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28)) (local.get $c1)) (i32.const 28)) (local.get $c2))
-          (i32.const 28))
-        (select (i32.const 26) (local.get $c3) (i32.ge_u (local.get $c3) (i32.const 26)))))
+    (local $c i32) (local $k i32) (local $slot i32) (local $v i32) (local $w i32) (local $len i32) (local $ok i32)
+    (local $b i64) (local $x i64)
+    (local.set $b (i64.load offset=0x40000 (local.get $s)))
+    (local.set $x (i64.and (i64.or (local.get $b) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+    (local.set $x (i64.and
+      (i64.xor
+        (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                          (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                 (i64.xor (local.get $b) (i64.const -1)))
+        (i64.const -1))
+      (i64.const 0x8080808080808080)))
+    (local.set $len (select (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $x)) (i64.const 3)))
+                            (i32.add (i32.const 8) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40008 (local.get $s))) (i32.const 26)))
+                            (i64.ne (local.get $x) (i64.const 0))))
+    (local.set $k (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28))
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s)))) (i32.const 28))
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s)))) (i32.const 28))
+      (select (i32.const 26) (local.tee $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
+              (i32.ge_u (local.get $c) (i32.const 26)))))
+    (local.set $c (i32.shr_u (i32.mul (i32.add (local.get $k) (i32.shl (local.get $len) (i32.const 20))) (i32.const 0x9e3779b1)) (i32.const 17)))
+    (if (i32.eqz (i32.and (i32.lt_u (i32.sub (local.get $len) (i32.const 3)) (i32.const 6))
+                          (i32.shr_u (i32.load offset=0x162000 (i32.shl (i32.shr_u (local.get $c) (i32.const 5)) (i32.const 2))) (local.get $c))))
+      (then (return (i32.const -1))))
     (local.set $slot (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 20)))
     (local.set $k (i32.add (local.get $k) (i32.const 1)))
     (block $found
@@ -914,19 +929,16 @@
         (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.const 4095)))
         (br $probe)))
     (local.set $w (i32.shr_u (local.get $v) (i32.const 20)))
-    (local.set $len (i32.load8_u offset=0x159100 (local.get $w)))
-    (local.set $i (i32.const 4))
-    (block $same
-      (loop $tail
-        (br_if $same (i32.ge_u (local.get $i) (local.get $len)))
-        (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (local.get $i))))
-                    (i32.load8_u offset=0x15a000 (i32.add (i32.shl (local.get $w) (i32.const 3)) (local.get $i))))
-          (then (return (i32.const -1))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $tail)))
-    (select (i32.const -1) (local.get $w)
-      (i32.and (i32.gt_u (local.get $len) (i32.const 3))
-               (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $s) (local.get $len)))) (i32.const 26)))))
+    ;; letters 5-8 (bytes s + 4.., all letters up to L): folded, less 'a', against the word's, its length's bytes only
+    (local.set $ok (i32.and
+      (i32.eq (i32.load8_u offset=0x159100 (local.get $w)) (local.get $len))
+      (i32.eqz (i32.and
+        (i32.xor (i32.sub (i32.or (i32.wrap_i64 (i64.shr_u (local.get $b) (i64.const 32))) (i32.const 0x20202020)) (i32.const 0x61616161))
+                 (i32.load offset=0x15a004 (i32.shl (local.get $w) (i32.const 3))))
+        (i32.wrap_i64 (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u
+          (select (i32.shl (i32.sub (local.get $len) (i32.const 4)) (i32.const 3)) (i32.const 0) (i32.gt_u (local.get $len) (i32.const 4)))))
+          (i64.const 1)))))))
+    (select (local.get $w) (i32.const -1) (local.get $ok)))
 
   ;; word-runs.ts gapBefore: separator bytes ending at ws (a word's start): 1, 2 or 0.
   (func $gapBefore (param $ws i32) (result i32)
