@@ -303,78 +303,86 @@
   ;; starts found to OUT_GAPS in the same order. Returns their count, or -1 when they do not
   ;; fit (the caller then runs the JavaScript twin).
   (func (export "gaps") (param $n i32) (param $ng i32) (result i32)
-    (local $w i32) (local $p i32) (local $p1 i32) (local $k i32) (local $c i32) (local $q i32) (local $len i32) (local $e2 i32) (local $st i32)
+    (local $w i32) (local $p i32) (local $p1 i32) (local $k i32) (local $c i32) (local $q i32) (local $len i32) (local $e2 i32) (local $st i32) (local $m i32) (local $base i32)
     (block $done
       (loop $word
         (br_if $done (i32.ge_u (local.get $w) (local.get $ng)))
         (local.set $p (i32.shl (i32.load offset=0x106000 (i32.shl (local.get $w) (i32.const 2))) (i32.const 2)))
         (local.set $p1 (select (i32.add (local.get $p) (i32.const 4)) (local.get $n) (i32.lt_s (i32.add (local.get $p) (i32.const 4)) (local.get $n))))
         (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        ;; the word's separator bytes (GAPSEP) below p1 as a 4-bit mask, then one at a time
+        (local.set $m (i32.and
+          (i32.or
+            (i32.or (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40000 (local.get $p))) (i32.const 0))
+                    (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40001 (local.get $p))) (i32.const 0)) (i32.const 1)))
+            (i32.or (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40002 (local.get $p))) (i32.const 0)) (i32.const 2))
+                    (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40003 (local.get $p))) (i32.const 0)) (i32.const 3))))
+          (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $p1) (local.get $p))) (i32.const 1))))
+        (local.set $base (local.get $p))
         (block $wdone
           (loop $byte
-            (br_if $wdone (i32.ge_s (local.get $p) (local.get $p1)))
+            (br_if $wdone (i32.eqz (local.get $m)))
+            (local.set $p (i32.add (local.get $base) (i32.ctz (local.get $m))))
+            (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
             (local.set $c (i32.load8_u offset=0x40000 (local.get $p)))
-            (if (i32.load8_u offset=0x38400 (local.get $c))
+            (local.set $st (i32.const -1))
+            (block $tested
+              ;; hex pairs: c h h c h h (c | end) (nested: reads before the text's start must not happen)
+              (if (i32.ge_s (local.get $p) (i32.const 3))
+                (then (if (i32.eq (i32.load8_u offset=0x3fffd (local.get $p)) (local.get $c))
+                  (then (if (call $hex2 (i32.sub (local.get $p) (i32.const 2)))
+                    (then (if (i32.lt_s (i32.add (local.get $p) (i32.const 2)) (local.get $n))
+                      (then (if (i32.and (call $hex2 (i32.add (local.get $p) (i32.const 1)))
+                                         (i32.or (i32.eq (i32.add (local.get $p) (i32.const 3)) (local.get $n))
+                                                 (i32.eq (i32.load8_u offset=0x40003 (local.get $p)) (local.get $c))))
+                        (then
+                          (if (i32.eqz
+                                (if (result i32) (i32.ge_s (local.get $p) (i32.const 6))
+                                  (then (i32.and (i32.eq (i32.load8_u offset=0x3fffa (local.get $p)) (local.get $c))
+                                                 (call $hex2 (i32.sub (local.get $p) (i32.const 5)))))
+                                  (else (i32.const 0))))
+                            (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
+                          (br $tested)))))))))))
+              (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
+              ;; first, what it needs of any length 4-8 (L): c at p - 1 - L and at p + 1 + L (lane L of
+              ;; the bytes before p mirrored, and of those after it); near the end (e2 may be n) the test decides
+              (if (i32.lt_s (i32.add (local.get $p) (i32.const 9)) (local.get $n))
+                (then (br_if $tested (i32.eqz (v128.any_true (v128.and
+                  (i8x16.eq (i8x16.swizzle (v128.load offset=0x3fff7 (local.get $p))
+                                           (v128.const i8x16 -128 -128 -128 -128 4 3 2 1 0 -128 -128 -128 -128 -128 -128 -128))
+                            (i8x16.splat (local.get $c)))
+                  (i8x16.eq (v128.load offset=0x40001 (local.get $p)) (i8x16.splat (local.get $c)))))))))
+              ;; base64 groups of 4 to 8: the token before p fixes the length
+              (local.set $q (i32.sub (local.get $p) (i32.const 1)))
+              (block $qdone
+                (loop $back
+                  (br_if $qdone (i32.lt_s (local.get $q) (i32.const 0)))
+                  (br_if $qdone (i32.gt_s (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)) (i32.const 8)))
+                  (br_if $qdone (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $q)))))
+                  (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+                  (br $back)))
+              (local.set $len (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)))
+              (br_if $tested (i32.lt_s (local.get $len) (i32.const 4)))
+              (br_if $tested (i32.gt_s (local.get $len) (i32.const 8)))
+              (br_if $tested (i32.lt_s (local.get $q) (i32.const 0)))
+              (br_if $tested (i32.ne (i32.load8_u offset=0x40000 (local.get $q)) (local.get $c)))
+              (local.set $e2 (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $len)))
+              (br_if $tested (i32.gt_s (local.get $e2) (local.get $n)))
+              (br_if $tested (i32.and (i32.lt_s (local.get $e2) (local.get $n))
+                                      (i32.ne (i32.load8_u offset=0x40000 (local.get $e2)) (local.get $c))))
+              (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $q) (i32.const 1)) (local.get $p))))
+              (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $p) (i32.const 1)) (local.get $e2))))
+              ;; q0 = q - len - 1: an equal token before (the sequence started earlier)
+              (if (i32.ge_s (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1)) (i32.const 0))
+                (then (br_if $tested (i32.and
+                  (i32.eq (i32.load8_u offset=0x40000 (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1))) (local.get $c))
+                  (call $groupBytes (i32.sub (local.get $q) (local.get $len)) (local.get $q))))))
+              (local.set $st (call $groupStart (i32.add (local.get $q) (i32.const 1)) (local.get $len))))
+            (if (i32.ge_s (local.get $st) (i32.const 0))
               (then
-                (local.set $st (i32.const -1))
-                (block $tested
-                  ;; hex pairs: c h h c h h (c | end) (nested: reads before the text's start must not happen)
-                  (if (i32.ge_s (local.get $p) (i32.const 3))
-                    (then (if (i32.eq (i32.load8_u offset=0x3fffd (local.get $p)) (local.get $c))
-                      (then (if (call $hex2 (i32.sub (local.get $p) (i32.const 2)))
-                        (then (if (i32.lt_s (i32.add (local.get $p) (i32.const 2)) (local.get $n))
-                          (then (if (i32.and (call $hex2 (i32.add (local.get $p) (i32.const 1)))
-                                             (i32.or (i32.eq (i32.add (local.get $p) (i32.const 3)) (local.get $n))
-                                                     (i32.eq (i32.load8_u offset=0x40003 (local.get $p)) (local.get $c))))
-                            (then
-                              (if (i32.eqz
-                                    (if (result i32) (i32.ge_s (local.get $p) (i32.const 6))
-                                      (then (i32.and (i32.eq (i32.load8_u offset=0x3fffa (local.get $p)) (local.get $c))
-                                                     (call $hex2 (i32.sub (local.get $p) (i32.const 5)))))
-                                      (else (i32.const 0))))
-                                (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
-                              (br $tested)))))))))))
-                  (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
-                  ;; first, what it needs of any length 4-8 (L): c at p - 1 - L and at p + 1 + L (lane L of
-                  ;; the bytes before p mirrored, and of those after it); near the end (e2 may be n) the test decides
-                  (if (i32.lt_s (i32.add (local.get $p) (i32.const 9)) (local.get $n))
-                    (then (br_if $tested (i32.eqz (v128.any_true (v128.and
-                      (i8x16.eq (i8x16.swizzle (v128.load offset=0x3fff7 (local.get $p))
-                                               (v128.const i8x16 -128 -128 -128 -128 4 3 2 1 0 -128 -128 -128 -128 -128 -128 -128))
-                                (i8x16.splat (local.get $c)))
-                      (i8x16.eq (v128.load offset=0x40001 (local.get $p)) (i8x16.splat (local.get $c)))))))))
-                  ;; base64 groups of 4 to 8: the token before p fixes the length
-                  (local.set $q (i32.sub (local.get $p) (i32.const 1)))
-                  (block $qdone
-                    (loop $back
-                      (br_if $qdone (i32.lt_s (local.get $q) (i32.const 0)))
-                      (br_if $qdone (i32.gt_s (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)) (i32.const 8)))
-                      (br_if $qdone (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $q)))))
-                      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
-                      (br $back)))
-                  (local.set $len (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)))
-                  (br_if $tested (i32.lt_s (local.get $len) (i32.const 4)))
-                  (br_if $tested (i32.gt_s (local.get $len) (i32.const 8)))
-                  (br_if $tested (i32.lt_s (local.get $q) (i32.const 0)))
-                  (br_if $tested (i32.ne (i32.load8_u offset=0x40000 (local.get $q)) (local.get $c)))
-                  (local.set $e2 (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $len)))
-                  (br_if $tested (i32.gt_s (local.get $e2) (local.get $n)))
-                  (br_if $tested (i32.and (i32.lt_s (local.get $e2) (local.get $n))
-                                          (i32.ne (i32.load8_u offset=0x40000 (local.get $e2)) (local.get $c))))
-                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $q) (i32.const 1)) (local.get $p))))
-                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $p) (i32.const 1)) (local.get $e2))))
-                  ;; q0 = q - len - 1: an equal token before (the sequence started earlier)
-                  (if (i32.ge_s (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1)) (i32.const 0))
-                    (then (br_if $tested (i32.and
-                      (i32.eq (i32.load8_u offset=0x40000 (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1))) (local.get $c))
-                      (call $groupBytes (i32.sub (local.get $q) (local.get $len)) (local.get $q))))))
-                  (local.set $st (call $groupStart (i32.add (local.get $q) (i32.const 1)) (local.get $len))))
-                (if (i32.ge_s (local.get $st) (i32.const 0))
-                  (then
-                    (if (i32.ge_u (local.get $k) (i32.const 32768)) (then (return (i32.const -1))))
-                    (i32.store offset=0x130000 (i32.shl (local.get $k) (i32.const 2)) (local.get $st))
-                    (local.set $k (i32.add (local.get $k) (i32.const 1)))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (if (i32.ge_u (local.get $k) (i32.const 32768)) (then (return (i32.const -1))))
+                (i32.store offset=0x130000 (i32.shl (local.get $k) (i32.const 2)) (local.get $st))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))))
             (br $byte)))
         (br $word)))
     (local.get $k))
