@@ -650,19 +650,36 @@
   ;; run-kinds.ts alnumPieces (minPiece >= 1): [A-Za-z0-9] pieces of minPiece+ chars of the run
   ;; [s, e) with separators, triples appended at kp (ints); the new kp, or -1 when full.
   (func $alnumPieces (param $s i32) (param $e i32) (param $minPiece i32) (param $kp i32) (result i32)
-    (local $ps i32) (local $known i32) (local $t i32) (local $k i32) (local $q i32) (local $w i32) (local $hex i32)
+    (local $ps i32) (local $known i32) (local $t i32) (local $k i32) (local $q i32) (local $w i32) (local $hex i32) (local $hi i32) (local $m i32) (local $v v128)
     (local.set $ps (local.get $s))
     (local.set $known (local.get $s))
     (block $done
       (loop $piece
         (br_if $done (i32.lt_s (i32.sub (local.get $e) (local.get $ps)) (local.get $minPiece)))
         (local.set $t (i32.add (local.get $ps) (local.get $minPiece)))
-        (local.set $k (i32.sub (local.get $t) (i32.const 1)))
+        ;; the last non-alnum byte in [known, t), else known - 1: 16 bytes at a time back from t
+        (local.set $k (i32.sub (local.get $known) (i32.const 1)))
+        (local.set $hi (local.get $t))
         (block $kdone
           (loop $back
-            (br_if $kdone (i32.lt_s (local.get $k) (local.get $known)))
-            (br_if $kdone (i32.eqz (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 14))))
-            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br_if $kdone (i32.le_s (local.get $hi) (local.get $known)))
+            (local.set $m (i32.and
+              (i32.xor (i8x16.bitmask (v128.or
+                ;; [A-Za-z0-9] (CLS C_UPPER, C_LOWER, C_DIGIT)
+                (i8x16.lt_s (i8x16.add (v128.or (local.tee $v (v128.load offset=0x3fff0 (local.get $hi)))
+                                                (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                                       (v128.const i8x16 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31))
+                            (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102))
+                (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80))
+                            (v128.const i8x16 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118)))) (i32.const 0xffff))
+              ;; lanes from known on (lane i is byte hi - 16 + i)
+              (i32.shl (i32.const -1) (select (i32.sub (i32.add (local.get $known) (i32.const 16)) (local.get $hi)) (i32.const 0)
+                                              (i32.gt_s (i32.add (local.get $known) (i32.const 16)) (local.get $hi))))))
+            (if (local.get $m)
+              (then
+                (local.set $k (i32.sub (i32.add (local.get $hi) (i32.const 15)) (i32.clz (local.get $m))))
+                (br $kdone)))
+            (local.set $hi (i32.sub (local.get $hi) (i32.const 16)))
             (br $back)))
         (if (i32.ge_s (local.get $k) (local.get $known))
           (then
@@ -691,9 +708,16 @@
         (block $hdone
           (loop $h
             (br_if $hdone (i32.ge_s (local.get $k) (local.get $q)))
-            (if (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 16))
+            ;; G-Z, g-z among the 16 bytes at k, those before q
+            (if (i32.and
+                  (i8x16.bitmask (i8x16.lt_s
+                    (i8x16.add (v128.or (v128.load offset=0x40000 (local.get $k)) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                               (v128.const i8x16 25 25 25 25 25 25 25 25 25 25 25 25 25 25 25 25))
+                    (v128.const i8x16 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108)))
+                  (select (i32.const 0xffff) (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $q) (local.get $k))) (i32.const 1))
+                          (i32.ge_s (i32.sub (local.get $q) (local.get $k)) (i32.const 16))))
               (then (local.set $hex (i32.const 0)) (br $hdone)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $h)))
         (if (i32.ge_u (local.get $kp) (i32.const 0xfffd)) (then (return (i32.const -1))))
         (i32.store offset=0x20c000 (i32.shl (local.get $kp) (i32.const 2)) (local.get $ps))
