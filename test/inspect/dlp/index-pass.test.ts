@@ -321,7 +321,9 @@ test('the module’s seed-phrase runs (word-runs.ts wordRuns in WebAssembly) are
     if (r < 0.13) return w.slice(0, -1); // a prefix: a wordlist word or not
     if (r < 0.16) return w + pick(['s', 'x', 'ing', 'e']);
     if (r < 0.18) return pick(['the', 'and', 'xq', 'a', 'zzzz', '12', 'é']);
-    if (r < 0.22) {
+    // a letter range's neighbours before the word, after letters or not
+    if (r < 0.24) return pick(['', 'x', 'ab']) + pick(['@', '[', '`', '{', '/', '\x80', '\xc1']) + w;
+    if (r < 0.26) {
       // one letter from the fifth on changed: the same first four letters and length, another word
       const at = Math.min(w.length - 1, 4 + Math.floor(rnd() * 4));
       return w.slice(0, at) + (w[at] === 'z' ? 'a' : String.fromCharCode(w.charCodeAt(at) + 1)) + w.slice(at + 1);
