@@ -42,6 +42,7 @@
 ;;   0x1f2000 OUT_RUNS  runs' [start, end] (8193 at most)  0x203000 OUT_KINDS their kinds
 ;;   0x20c000 OUT_PIECES alnum pieces' [start, end, hex] (65533 ints at most)
 ;;   0x24c000 OUT_DIGITS digit stretches' [start, end] (32766 ints at most)
+;;   0x26c000 TRISCR    trihits' [position, key, bucket rank] triples of one batch (1024 at most)
 (module
   (memory (export "mem") 39)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
@@ -425,38 +426,71 @@
   ;; held whole in TEXT (n bytes): each anchor position's bucket (TRIBITS, TRIRANK, BSTART; TRIENT) and each
   ;; keyword anchored there compared case-folded (KWAT, KWBYTES), as verifyKeyword does. The
   ;; [keyword, start] pairs found go to OUT_HITS in the order the JS would insert them;
-  ;; returns their count, or -1 when they do not fit.
+  ;; returns their count, or -1 when they do not fit. 512 candidates at a time: first the
+  ;; positions (4j, 4j + 2) whose hash has a bucket, with its rank, to TRISCR without a
+  ;; branch (their table loads overlap; one position in two has none), then those buckets.
   (func (export "trihits") (param $n i32) (param $nt i32) (result i32)
-    (local $i i32) (local $j i32) (local $f i32) (local $k i32)
+    (local $i i32) (local $b i32) (local $be i32) (local $j i32) (local $f i32) (local $k i32) (local $key i32) (local $h i32)
+    (local $m i32) (local $q i32) (local $bits i64) (local $bit i64)
     (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $nt)))
-        (local.set $j (i32.shl (i32.load offset=0x61000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
-        (local.set $f (i32.or (i32.load offset=0x40000 (local.get $j)) (i32.const 0x20202020)))
-        (local.set $k (call $anchors (local.get $n) (local.get $j) (i32.and (local.get $f) (i32.const 0xffffff)) (local.get $k)))
-        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
-        (local.set $k (call $anchors (local.get $n) (i32.add (local.get $j) (i32.const 2))
-          (i32.and
-            (i32.or (i32.shr_u (local.get $f) (i32.const 16))
-                    (i32.shl (i32.or (i32.load offset=0x40004 (local.get $j)) (i32.const 0x20202020)) (i32.const 16)))
-            (i32.const 0xffffff))
-          (local.get $k)))
-        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
+      (loop $batch
+        (br_if $done (i32.ge_u (local.get $b) (local.get $nt)))
+        (local.set $be (select (i32.add (local.get $b) (i32.const 512)) (local.get $nt)
+                               (i32.lt_u (i32.add (local.get $b) (i32.const 512)) (local.get $nt))))
+        (local.set $m (i32.const 0))
+        (local.set $i (local.get $b))
+        (block $kept
+          (loop $cand
+            (br_if $kept (i32.ge_u (local.get $i) (local.get $be)))
+            (local.set $j (i32.shl (i32.load offset=0x61000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $f (i32.or (i32.load offset=0x40000 (local.get $j)) (i32.const 0x20202020)))
+            ;; at 4j
+            (local.set $key (i32.and (local.get $f) (i32.const 0xffffff)))
+            (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
+            (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
+            (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
+            (i32.store offset=0x26c000 (i32.mul (local.get $m) (i32.const 12)) (local.get $j))
+            (i32.store offset=0x26c004 (i32.mul (local.get $m) (i32.const 12)) (local.get $key))
+            (i32.store offset=0x26c008 (i32.mul (local.get $m) (i32.const 12))
+              (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
+                       (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+            (local.set $m (i32.add (local.get $m) (i64.ne (i64.and (local.get $bits) (local.get $bit)) (i64.const 0))))
+            ;; at 4j + 2
+            (local.set $key (i32.and
+              (i32.or (i32.shr_u (local.get $f) (i32.const 16))
+                      (i32.shl (i32.or (i32.load offset=0x40004 (local.get $j)) (i32.const 0x20202020)) (i32.const 16)))
+              (i32.const 0xffffff)))
+            (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
+            (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
+            (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
+            (i32.store offset=0x26c000 (i32.mul (local.get $m) (i32.const 12)) (i32.add (local.get $j) (i32.const 2)))
+            (i32.store offset=0x26c004 (i32.mul (local.get $m) (i32.const 12)) (local.get $key))
+            (i32.store offset=0x26c008 (i32.mul (local.get $m) (i32.const 12))
+              (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
+                       (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+            (local.set $m (i32.add (local.get $m) (i64.ne (i64.and (local.get $bits) (local.get $bit)) (i64.const 0))))
+            (br $cand)))
+        (local.set $q (i32.const 0))
+        (block $buckets
+          (loop $next
+            (br_if $buckets (i32.ge_u (local.get $q) (local.get $m)))
+            (local.set $k (call $anchors (local.get $n)
+              (i32.load offset=0x26c000 (i32.mul (local.get $q) (i32.const 12)))
+              (i32.load offset=0x26c004 (i32.mul (local.get $q) (i32.const 12)))
+              (i32.load offset=0x26c008 (i32.mul (local.get $q) (i32.const 12)))
+              (local.get $k)))
+            (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $next)))
+        (local.set $b (local.get $be))
+        (br $batch)))
     (local.get $k))
 
-  ;; The keywords anchored at position p by the folded trigram key: pairs appended at k; the new k (-1: full).
-  (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $k i32) (result i32)
-    (local $h i32) (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
-    (local $bits i64) (local $bit i64) (local $r i32)
-    (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
-    ;; the bucket of hash h: its bit in TRIBITS, its rank (TRIRANK and the bits before it), BSTART
-    (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
-    (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
-    (if (i64.eqz (i64.and (local.get $bits) (local.get $bit))) (then (return (local.get $k))))
-    (local.set $r (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
-                           (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+  ;; The keywords anchored at position p by the folded trigram key, whose hash has the r-th
+  ;; bucket (its bit in TRIBITS; r: TRIRANK and the bits before it): pairs appended at k; the new k (-1: full).
+  (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $r i32) (param $k i32) (result i32)
+    (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
     (local.set $e (i32.load offset=0x153000 (i32.shl (local.get $r) (i32.const 2))))
     (local.set $end (i32.load offset=0x153004 (i32.shl (local.get $r) (i32.const 2))))
     (block $done
