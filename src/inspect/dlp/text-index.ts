@@ -46,7 +46,7 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmDigits, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits } from './wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmDigits, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits, wasmWordRuns } from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -145,7 +145,7 @@ function listsFor(m: number): PassLists {
 
 /**
  * The pass's candidates (wasm/index-pass.ts, or index-loops.ts without WebAssembly), verified in text order:
- * trigram anchors, gap starts, runs and digit stretches in the module when it holds the text whole, else here.
+ * seed-phrase runs, trigram anchors, gap starts, runs and digit stretches in the module when it holds the text whole, else here.
  */
 function wordPass(
   ki: KeywordIndex,
@@ -168,7 +168,7 @@ function wordPass(
     jsPass(ki, words, m, l);
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
-  if (seedPhrases) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
+  if (seedPhrases && !(wasmAvailable && wasmWordRuns(n, l.ns, out.wordRuns))) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
   if (!(wasmAvailable && wasmTrigramHits(n, l.nt, out.hits))) for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
   for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
   let ng = l.ng;

@@ -56,8 +56,8 @@ const OTHER = 27;
 const BASE = 28;
 const SEPARATOR_CODES = [32, 44, 10, 13, 9, 43];
 
-/** Byte to symbol: a-z/A-Z 0-25, separators SEP, anything else OTHER. */
-const SYM = (() => {
+/** Byte to symbol: a-z/A-Z 0-25, separators SEP, anything else OTHER (wasm/index-pass.wat WSYM). */
+export const SYM = (() => {
   const t = new Uint8Array(256).fill(OTHER);
   for (let c = 0; c < 26; c++) {
     t[65 + c] = c;
@@ -125,8 +125,9 @@ export const GRAMS = (() => {
 const SLOTS = 4096;
 const SLOT_KEY = new Int32Array(SLOTS);
 const SLOT_WORD = new Int16Array(SLOTS);
-const WORD_LEN = Uint8Array.from(wordlist, (w) => w.length);
-const WORD_TAIL = new Uint8Array(wordlist.length * 8);
+/** Per wordlist word its length, and its letters (0-25) 8 bytes a word: the module's WLEN and WTAIL too. */
+export const WORD_LEN = Uint8Array.from(wordlist, (w) => w.length);
+export const WORD_TAIL = new Uint8Array(wordlist.length * 8);
 const slotOf = (k: number): number => Math.imul(k, 0x9e3779b1) >>> 20;
 wordlist.forEach((w, i) => {
   const c = [...w].map((ch) => ch.charCodeAt(0) - 97);
@@ -137,6 +138,9 @@ wordlist.forEach((w, i) => {
   SLOT_KEY[slot] = k + 1;
   SLOT_WORD[slot] = i;
 });
+
+/** The slots as the module reads them (wasm/index-pass.wat WSLOT): key + 1 in the low 20 bits, the wordlist index above. */
+export const WORD_SLOTS = Int32Array.from(SLOT_KEY, (k, slot) => (k === 0 ? 0 : k | ((SLOT_WORD[slot] as number) << 20)));
 
 /** Room for the probes of `m` words. */
 export function seedProbeRoom(m: number): number {
@@ -167,7 +171,9 @@ function gramBit(w: number): number {
 /**
  * Runs of MIN_RUN_WORDS+ wordlist words in the first `n` bytes of `b` (`words` is the
  * same memory as 32-bit words, zero-padded past `n`), appended to `out`, looked for
- * from the probed words `probes[0..count)` (seedProbes; in text order).
+ * from the probed words `probes[0..count)` (seedProbes; in text order). For a text held
+ * whole in the WebAssembly module's memory the module does this (wasm/index-pass.ts
+ * wasmWordRuns); this stays as its reference and for the other texts.
  */
 export function wordRuns(b: Uint8Array, words: Uint32Array, n: number, probes: ArrayLike<number>, count: number, out: WordRun[]): void {
   let done = 0;

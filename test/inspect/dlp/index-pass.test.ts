@@ -11,10 +11,11 @@ import { indexText } from '../../../src/inspect/dlp/text-index.js';
 import { KeywordIndex } from '../../../src/inspect/dlp/keyword-index.js';
 import { KnownSecrets } from '../../../src/inspect/dlp/known-secrets.js';
 import { builtinPatterns } from '../../../src/inspect/dlp/patterns/index.js';
-import { BLOCK_BYTES, textBuffer, useWasm, wasmAvailable, wasmPass } from '../../../src/inspect/dlp/wasm/index-pass.js';
+import { BLOCK_BYTES, textBuffer, useWasm, wasmAvailable, wasmPass, wasmWordRuns } from '../../../src/inspect/dlp/wasm/index-pass.js';
 import { jsPass, passLists } from '../../../src/inspect/dlp/index-loops.js';
 import type { PassLists } from '../../../src/inspect/dlp/index-loops.js';
-import { seedProbeRoom, seedProbes } from '../../../src/inspect/dlp/word-runs.js';
+import { seedProbeRoom, seedProbes, wordRuns } from '../../../src/inspect/dlp/word-runs.js';
+import type { WordRun } from '../../../src/inspect/dlp/word-runs.js';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { SAMPLES } from './pattern-samples.js';
 
@@ -305,6 +306,69 @@ test('the module’s digit stretches (text-index.ts digitsAt in WebAssembly) are
     useWasm(true);
   }
   assert.ok(stretches > 2000, `stretches compared (${stretches})`);
+});
+
+test('the module’s seed-phrase runs (word-runs.ts wordRuns in WebAssembly) are the JS ones, at text edges, every separator, near-words', () => {
+  const ki = new KeywordIndex(keywords, []);
+  const rnd = rng(43);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const seps = [' ', ',', '\n', '\r', '\t', '+', ', ', ',\n', '\r\n', '  ', ',,', '\n\r', ' ,', '-', '.', ''];
+  const word = (): string => {
+    const w = pick(wordlist);
+    const r = rnd();
+    if (r < 0.06) return w.toUpperCase();
+    if (r < 0.1) return w[0]?.toUpperCase() + w.slice(1);
+    if (r < 0.13) return w.slice(0, -1); // a prefix: a wordlist word or not
+    if (r < 0.16) return w + pick(['s', 'x', 'ing', 'e']);
+    if (r < 0.18) return pick(['the', 'and', 'xq', 'a', 'zzzz', '12', 'é']);
+    // a letter range's neighbours before the word, after letters or not
+    if (r < 0.24) return pick(['', 'x', 'ab']) + pick(['@', '[', '`', '{', '/', '\x80', '\xc1']) + w;
+    if (r < 0.26) {
+      // one letter from the fifth on changed: the same first four letters and length, another word
+      const at = Math.min(w.length - 1, 4 + Math.floor(rnd() * 4));
+      return w.slice(0, at) + (w[at] === 'z' ? 'a' : String.fromCharCode(w.charCodeAt(at) + 1)) + w.slice(at + 1);
+    }
+    return w;
+  };
+  let runs = 0;
+  let modulePath = 0;
+  for (let i = 0; i < 2500; i++) {
+    let s = rnd() < 0.5 ? '' : pick(['x', 'ab ', '{"m":"', 'word', '12 ', 'abandon']);
+    const count = 1 + Math.floor(rnd() * 40);
+    const sep = pick(seps);
+    for (let k = 0; k < count; k++) s += (k > 0 ? (rnd() < 0.9 ? sep : pick(seps)) : '') + word();
+    if (rnd() < 0.5) s += pick(['', ' ', '"}', 'tail', ',', 'x']);
+    const n = s.length;
+    const m = ((n + 3) >>> 2) + 1;
+    const t = textBuffer();
+    t.bytes.fill(0xa5, n, n + 48); // stale bytes past the padding
+    t.bytes.write(s, 0, 'latin1');
+    t.bytes.fill(0, n, n + 16);
+    const lists = wasmPass(ki, t.words, m, passLists);
+    // the pass's probes, then each word from the third on as the one probe (every word start and run edge, not only those a probe reaches)
+    const seed = lists.seed;
+    for (let probe = 1; probe < m; probe++) {
+      let ns = lists.ns;
+      if (probe > 1) [seed[0], ns] = [probe, 1];
+      const want: WordRun[] = [];
+      wordRuns(t.bytes, t.words, n, seed, ns, want);
+      const got: WordRun[] = [];
+      assert.equal(wasmWordRuns(n, ns, got), true);
+      assert.deepEqual(got, want, JSON.stringify({ probe, s: s.slice(0, 300) }));
+      runs += want.length;
+    }
+    modulePath++;
+    if (i % 10 === 0) both(ki, s);
+  }
+  // a word-list dump longer than the module's run list: the JS twin takes over, same runs
+  const dump = Array.from({ length: 20000 }, (_, i) => wordlist[(i * 7) % 2048] as string).join(' ');
+  try {
+    both(ki, dump);
+  } finally {
+    useWasm(true);
+  }
+  assert.equal(modulePath, 2500);
+  assert.ok(runs > 3000, `runs compared (${runs})`);
 });
 
 test('needles of 11+ chars are tested at even words only, and every occurrence is still found (each alignment, overlaps, repeats)', () => {

@@ -5,7 +5,7 @@
  * loop where the JS needs three to stay fast), then the seed-phrase probe (word-runs.ts
  * seedProbes) over the same block while it is in cache. For a text held whole in the
  * module's memory, the candidates are then verified there too (wasmTrigramHits,
- * wasmGapStarts, wasmRuns, wasmDigits: ports of the JS functions named at each, which
+ * wasmGapStarts, wasmRuns, wasmDigits, wasmWordRuns: ports of the JS functions named at each, which
  * stay for longer texts and as the reference), handing back the same results in the
  * same order.
  *
@@ -25,7 +25,8 @@ import type { KeywordIndex } from '../keyword-index.js';
 import { CLS, DIGIT_OR_SEP, insertSorted } from '../keyword-index.js';
 import type { PassLists } from '../index-loops.js';
 import { INDEX_PASS_WASM } from './index-pass-wasm.js';
-import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom } from '../word-runs.js';
+import { GRAMS, GSYM, SEED_FIRST, SEED_STRIDE, seedProbeRoom, SYM, WORD_LEN, WORD_SLOTS, WORD_TAIL } from '../word-runs.js';
+import type { WordRun } from '../word-runs.js';
 import { instantiateWasm } from '../../wasm.js';
 import { BODY, GAP_SEP, HEX } from '../regrouped.js';
 import { B64_GROUP, B64V, HEX_HI_PRINTABLE, HEXV } from '../run-kinds.js';
@@ -62,6 +63,12 @@ const AT = {
   text: 0x40000,
   gsym: 0x127000,
   grams: 0x127100,
+  wsym: 0x159000,
+  wlen: 0x159100,
+  wtail: 0x15a000,
+  wslot: 0x15e000,
+  wbloom: 0x162000,
+  wruns: 0x163000,
 } as const;
 /** Output regions: tri, needle, bigram, digit, run, group, seed (seedProbeRoom(BLOCK_WORDS) entries), zero-x (BLOCK_WORDS / 4). */
 const OUT = [0x61000, 0x82000, 0xa3000, 0xc4000, 0xe5000, 0x106000, 0x12b000, 0x1d1000] as const;
@@ -79,6 +86,7 @@ interface Pass {
   trihits(n: number, nt: number): number;
   runs(n: number, nr: number, minPiece: number, decodeInfo: number): number;
   digits(n: number, nd: number): number;
+  wruns(n: number, ns: number): number;
 }
 /** Room for the keyword tables (index-pass.wat TRIENT, KWAT, KWBYTES). */
 const MAX_TRI_ENTRIES = 5461;
@@ -159,6 +167,17 @@ const instance = ((): Pass | undefined => {
     mem.set(DIGIT_OR_SEP, AT.digitOrSep);
     mem.set(GSYM, AT.gsym);
     mem.set(new Uint8Array(GRAMS.buffer, GRAMS.byteOffset, GRAMS.byteLength), AT.grams);
+    mem.set(SYM, AT.wsym);
+    mem.set(WORD_LEN, AT.wlen);
+    mem.set(WORD_TAIL, AT.wtail);
+    new Int32Array(exp.mem.buffer, AT.wslot, WORD_SLOTS.length).set(WORD_SLOTS);
+    // a bit per 15-bit hash of the wordlist's keys and lengths: wruns drops the probes whose word has none
+    const bloom = new Int32Array(exp.mem.buffer, AT.wbloom, 1024);
+    for (const v of WORD_SLOTS) {
+      if (v === 0) continue;
+      const h = Math.imul((v & 0xfffff) - 1 + ((WORD_LEN[v >>> 20] as number) << 20), 0x9e3779b1) >>> 17;
+      bloom[h >>> 5] = (bloom[h >>> 5] as number) | (1 << (h & 31));
+    }
   }
   return exp;
 })();
@@ -357,6 +376,30 @@ export function wasmDigits(n: number, nd: number, out: number[]): boolean {
   if (k < 0) return false;
   const from = AT.digits >>> 2;
   for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  return true;
+}
+
+/**
+ * word-runs.ts wordRuns over the last wasmPass's `ns` seed-phrase probes: the same runs
+ * appended to `out` in the same order, in the module, when that text is in its memory
+ * whole. False otherwise (or when the runs do not fit), with `out` untouched.
+ */
+export function wasmWordRuns(n: number, ns: number, out: WordRun[]): boolean {
+  if (!inBlock) return false;
+  const k = (instance as Pass).wruns(n, ns);
+  if (k < 0) return false;
+  let at = AT.wruns >>> 2;
+  const end = at + k;
+  while (at < end) {
+    const count = memInts[at++] as number;
+    const run: WordRun = { starts: [], ends: [], index: [] };
+    for (let i = 0; i < count; i++, at += 3) {
+      run.starts.push(memInts[at] as number);
+      run.ends.push(memInts[at + 1] as number);
+      run.index.push(memInts[at + 2] as number);
+    }
+    out.push(run);
+  }
   return true;
 }
 

@@ -31,6 +31,10 @@
 ;;   0x150000 TRIBITS   u64[1024]   the trigram hashes that have a bucket (triAt[h + 1] > triAt[h]), a bit each;
 ;;   0x152000 TRIRANK   u16[1024]   per 64 hashes, the buckets before them; 0x153000 BSTART i32[5462] the r-th
 ;;                                  bucket's first entry (its end: the next one's first): triAt in 10 KB, not 256
+;;   0x159000 WSYM      u8[256]     word-runs.ts SYM; 0x159100 WLEN u8[2048] its WORD_LEN; 0x15a000 WTAIL u8[2048][8] its WORD_TAIL
+;;   0x15e000 WSLOT     i32[4096]   word-runs.ts WORD_SLOTS (its slots: key + 1 | wordlist index << 20)
+;;   0x162000 WBLOOM    u32[1024]   per bit, whether a wordlist word's key (first four symbols) and length hash to it (15 bits)
+;;   0x163000 OUT_WRUNS seed-phrase runs: [count, then start, end, index a word] (47104 ints at most)
 ;;   0x191000 TRIENT    [key, keyword, offset] i32 triples: triKey, triKw, triOff (5461 at most)
 ;;   0x1a1000 KWAT      [first byte, length] i32 pairs per keyword (4096 at most); 0x1a9000 KWBYTES their bytes (32 KB)
 ;;   0x1b1000 OUT_HITS  [keyword, start] pairs of verified trigram anchors (16383 at most)
@@ -38,6 +42,7 @@
 ;;   0x1f2000 OUT_RUNS  runs' [start, end] (8193 at most)  0x203000 OUT_KINDS their kinds
 ;;   0x20c000 OUT_PIECES alnum pieces' [start, end, hex] (65533 ints at most)
 ;;   0x24c000 OUT_DIGITS digit stretches' [start, end] (32766 ints at most)
+;;   0x26c000 TRISCR    trihits' [position, key, bucket rank] triples of one batch (1024 at most)
 (module
   (memory (export "mem") 39)
   ;; per text, carried from call to call: the last 32 words' bits (bit 31 the latest) of
@@ -50,6 +55,8 @@
   (global $hh (mut i32) (i32.const 0))
   (global $zero (mut i32) (i32.const -1))
   (global $carry (mut i32) (i32.const 0))
+  ;; ints written to OUT_WRUNS by the running wruns (-1: they did not fit)
+  (global $wk (mut i32) (i32.const 0))
 
   ;; Start a new text: the loop-carried state goes back to zero.
   (func (export "reset")
@@ -297,70 +304,86 @@
   ;; starts found to OUT_GAPS in the same order. Returns their count, or -1 when they do not
   ;; fit (the caller then runs the JavaScript twin).
   (func (export "gaps") (param $n i32) (param $ng i32) (result i32)
-    (local $w i32) (local $p i32) (local $p1 i32) (local $k i32) (local $c i32) (local $q i32) (local $len i32) (local $e2 i32) (local $st i32)
+    (local $w i32) (local $p i32) (local $p1 i32) (local $k i32) (local $c i32) (local $q i32) (local $len i32) (local $e2 i32) (local $st i32) (local $m i32) (local $base i32)
     (block $done
       (loop $word
         (br_if $done (i32.ge_u (local.get $w) (local.get $ng)))
         (local.set $p (i32.shl (i32.load offset=0x106000 (i32.shl (local.get $w) (i32.const 2))) (i32.const 2)))
         (local.set $p1 (select (i32.add (local.get $p) (i32.const 4)) (local.get $n) (i32.lt_s (i32.add (local.get $p) (i32.const 4)) (local.get $n))))
         (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        ;; the word's separator bytes (GAPSEP) below p1 as a 4-bit mask, then one at a time
+        (local.set $m (i32.and
+          (i32.or
+            (i32.or (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40000 (local.get $p))) (i32.const 0))
+                    (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40001 (local.get $p))) (i32.const 0)) (i32.const 1)))
+            (i32.or (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40002 (local.get $p))) (i32.const 0)) (i32.const 2))
+                    (i32.shl (i32.ne (i32.load8_u offset=0x38400 (i32.load8_u offset=0x40003 (local.get $p))) (i32.const 0)) (i32.const 3))))
+          (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $p1) (local.get $p))) (i32.const 1))))
+        (local.set $base (local.get $p))
         (block $wdone
           (loop $byte
-            (br_if $wdone (i32.ge_s (local.get $p) (local.get $p1)))
+            (br_if $wdone (i32.eqz (local.get $m)))
+            (local.set $p (i32.add (local.get $base) (i32.ctz (local.get $m))))
+            (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
             (local.set $c (i32.load8_u offset=0x40000 (local.get $p)))
-            (if (i32.load8_u offset=0x38400 (local.get $c))
+            (local.set $st (i32.const -1))
+            (block $tested
+              ;; hex pairs: c h h c h h (c | end) (nested: reads before the text's start must not happen)
+              (if (i32.ge_s (local.get $p) (i32.const 3))
+                (then (if (i32.eq (i32.load8_u offset=0x3fffd (local.get $p)) (local.get $c))
+                  (then (if (call $hex2 (i32.sub (local.get $p) (i32.const 2)))
+                    (then (if (i32.lt_s (i32.add (local.get $p) (i32.const 2)) (local.get $n))
+                      (then (if (i32.and (call $hex2 (i32.add (local.get $p) (i32.const 1)))
+                                         (i32.or (i32.eq (i32.add (local.get $p) (i32.const 3)) (local.get $n))
+                                                 (i32.eq (i32.load8_u offset=0x40003 (local.get $p)) (local.get $c))))
+                        (then
+                          (if (i32.eqz
+                                (if (result i32) (i32.ge_s (local.get $p) (i32.const 6))
+                                  (then (i32.and (i32.eq (i32.load8_u offset=0x3fffa (local.get $p)) (local.get $c))
+                                                 (call $hex2 (i32.sub (local.get $p) (i32.const 5)))))
+                                  (else (i32.const 0))))
+                            (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
+                          (br $tested)))))))))))
+              (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
+              ;; first, what it needs of any length 4-8 (L): c at p - 1 - L and at p + 1 + L (lane L of
+              ;; the bytes before p mirrored, and of those after it); near the end (e2 may be n) the test decides
+              (if (i32.lt_s (i32.add (local.get $p) (i32.const 9)) (local.get $n))
+                (then (br_if $tested (i32.eqz (v128.any_true (v128.and
+                  (i8x16.eq (i8x16.swizzle (v128.load offset=0x3fff7 (local.get $p))
+                                           (v128.const i8x16 -128 -128 -128 -128 4 3 2 1 0 -128 -128 -128 -128 -128 -128 -128))
+                            (i8x16.splat (local.get $c)))
+                  (i8x16.eq (v128.load offset=0x40001 (local.get $p)) (i8x16.splat (local.get $c)))))))))
+              ;; base64 groups of 4 to 8: the token before p fixes the length
+              (local.set $q (i32.sub (local.get $p) (i32.const 1)))
+              (block $qdone
+                (loop $back
+                  (br_if $qdone (i32.lt_s (local.get $q) (i32.const 0)))
+                  (br_if $qdone (i32.gt_s (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)) (i32.const 8)))
+                  (br_if $qdone (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $q)))))
+                  (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+                  (br $back)))
+              (local.set $len (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)))
+              (br_if $tested (i32.lt_s (local.get $len) (i32.const 4)))
+              (br_if $tested (i32.gt_s (local.get $len) (i32.const 8)))
+              (br_if $tested (i32.lt_s (local.get $q) (i32.const 0)))
+              (br_if $tested (i32.ne (i32.load8_u offset=0x40000 (local.get $q)) (local.get $c)))
+              (local.set $e2 (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $len)))
+              (br_if $tested (i32.gt_s (local.get $e2) (local.get $n)))
+              (br_if $tested (i32.and (i32.lt_s (local.get $e2) (local.get $n))
+                                      (i32.ne (i32.load8_u offset=0x40000 (local.get $e2)) (local.get $c))))
+              (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $q) (i32.const 1)) (local.get $p))))
+              (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $p) (i32.const 1)) (local.get $e2))))
+              ;; q0 = q - len - 1: an equal token before (the sequence started earlier)
+              (if (i32.ge_s (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1)) (i32.const 0))
+                (then (br_if $tested (i32.and
+                  (i32.eq (i32.load8_u offset=0x40000 (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1))) (local.get $c))
+                  (call $groupBytes (i32.sub (local.get $q) (local.get $len)) (local.get $q))))))
+              (local.set $st (call $groupStart (i32.add (local.get $q) (i32.const 1)) (local.get $len))))
+            (if (i32.ge_s (local.get $st) (i32.const 0))
               (then
-                (local.set $st (i32.const -1))
-                (block $tested
-                  ;; hex pairs: c h h c h h (c | end) (nested: reads before the text's start must not happen)
-                  (if (i32.ge_s (local.get $p) (i32.const 3))
-                    (then (if (i32.eq (i32.load8_u offset=0x3fffd (local.get $p)) (local.get $c))
-                      (then (if (call $hex2 (i32.sub (local.get $p) (i32.const 2)))
-                        (then (if (i32.lt_s (i32.add (local.get $p) (i32.const 2)) (local.get $n))
-                          (then (if (i32.and (call $hex2 (i32.add (local.get $p) (i32.const 1)))
-                                             (i32.or (i32.eq (i32.add (local.get $p) (i32.const 3)) (local.get $n))
-                                                     (i32.eq (i32.load8_u offset=0x40003 (local.get $p)) (local.get $c))))
-                            (then
-                              (if (i32.eqz
-                                    (if (result i32) (i32.ge_s (local.get $p) (i32.const 6))
-                                      (then (i32.and (i32.eq (i32.load8_u offset=0x3fffa (local.get $p)) (local.get $c))
-                                                     (call $hex2 (i32.sub (local.get $p) (i32.const 5)))))
-                                      (else (i32.const 0))))
-                                (then (local.set $st (call $groupStart (i32.sub (local.get $p) (i32.const 2)) (i32.const 2)))))
-                              (br $tested)))))))))))
-                  (br_if $tested (i32.ne (i32.load8_u offset=0x38400 (local.get $c)) (i32.const 2)))
-                  ;; base64 groups of 4 to 8: the token before p fixes the length
-                  (local.set $q (i32.sub (local.get $p) (i32.const 1)))
-                  (block $qdone
-                    (loop $back
-                      (br_if $qdone (i32.lt_s (local.get $q) (i32.const 0)))
-                      (br_if $qdone (i32.gt_s (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)) (i32.const 8)))
-                      (br_if $qdone (i32.eqz (i32.load8_u offset=0x38500 (i32.load8_u offset=0x40000 (local.get $q)))))
-                      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
-                      (br $back)))
-                  (local.set $len (i32.sub (i32.sub (local.get $p) (i32.const 1)) (local.get $q)))
-                  (br_if $tested (i32.lt_s (local.get $len) (i32.const 4)))
-                  (br_if $tested (i32.gt_s (local.get $len) (i32.const 8)))
-                  (br_if $tested (i32.lt_s (local.get $q) (i32.const 0)))
-                  (br_if $tested (i32.ne (i32.load8_u offset=0x40000 (local.get $q)) (local.get $c)))
-                  (local.set $e2 (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $len)))
-                  (br_if $tested (i32.gt_s (local.get $e2) (local.get $n)))
-                  (br_if $tested (i32.and (i32.lt_s (local.get $e2) (local.get $n))
-                                          (i32.ne (i32.load8_u offset=0x40000 (local.get $e2)) (local.get $c))))
-                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $q) (i32.const 1)) (local.get $p))))
-                  (br_if $tested (i32.eqz (call $groupBytes (i32.add (local.get $p) (i32.const 1)) (local.get $e2))))
-                  ;; q0 = q - len - 1: an equal token before (the sequence started earlier)
-                  (if (i32.ge_s (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1)) (i32.const 0))
-                    (then (br_if $tested (i32.and
-                      (i32.eq (i32.load8_u offset=0x40000 (i32.sub (i32.sub (local.get $q) (local.get $len)) (i32.const 1))) (local.get $c))
-                      (call $groupBytes (i32.sub (local.get $q) (local.get $len)) (local.get $q))))))
-                  (local.set $st (call $groupStart (i32.add (local.get $q) (i32.const 1)) (local.get $len))))
-                (if (i32.ge_s (local.get $st) (i32.const 0))
-                  (then
-                    (if (i32.ge_u (local.get $k) (i32.const 32768)) (then (return (i32.const -1))))
-                    (i32.store offset=0x130000 (i32.shl (local.get $k) (i32.const 2)) (local.get $st))
-                    (local.set $k (i32.add (local.get $k) (i32.const 1)))))))
-            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (if (i32.ge_u (local.get $k) (i32.const 32768)) (then (return (i32.const -1))))
+                (i32.store offset=0x130000 (i32.shl (local.get $k) (i32.const 2)) (local.get $st))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))))
             (br $byte)))
         (br $word)))
     (local.get $k))
@@ -403,38 +426,71 @@
   ;; held whole in TEXT (n bytes): each anchor position's bucket (TRIBITS, TRIRANK, BSTART; TRIENT) and each
   ;; keyword anchored there compared case-folded (KWAT, KWBYTES), as verifyKeyword does. The
   ;; [keyword, start] pairs found go to OUT_HITS in the order the JS would insert them;
-  ;; returns their count, or -1 when they do not fit.
+  ;; returns their count, or -1 when they do not fit. 512 candidates at a time: first the
+  ;; positions (4j, 4j + 2) whose hash has a bucket, with its rank, to TRISCR without a
+  ;; branch (their table loads overlap; one position in two has none), then those buckets.
   (func (export "trihits") (param $n i32) (param $nt i32) (result i32)
-    (local $i i32) (local $j i32) (local $f i32) (local $k i32)
+    (local $i i32) (local $b i32) (local $be i32) (local $j i32) (local $f i32) (local $k i32) (local $key i32) (local $h i32)
+    (local $m i32) (local $q i32) (local $bits i64) (local $bit i64)
     (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $nt)))
-        (local.set $j (i32.shl (i32.load offset=0x61000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
-        (local.set $f (i32.or (i32.load offset=0x40000 (local.get $j)) (i32.const 0x20202020)))
-        (local.set $k (call $anchors (local.get $n) (local.get $j) (i32.and (local.get $f) (i32.const 0xffffff)) (local.get $k)))
-        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
-        (local.set $k (call $anchors (local.get $n) (i32.add (local.get $j) (i32.const 2))
-          (i32.and
-            (i32.or (i32.shr_u (local.get $f) (i32.const 16))
-                    (i32.shl (i32.or (i32.load offset=0x40004 (local.get $j)) (i32.const 0x20202020)) (i32.const 16)))
-            (i32.const 0xffffff))
-          (local.get $k)))
-        (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
+      (loop $batch
+        (br_if $done (i32.ge_u (local.get $b) (local.get $nt)))
+        (local.set $be (select (i32.add (local.get $b) (i32.const 512)) (local.get $nt)
+                               (i32.lt_u (i32.add (local.get $b) (i32.const 512)) (local.get $nt))))
+        (local.set $m (i32.const 0))
+        (local.set $i (local.get $b))
+        (block $kept
+          (loop $cand
+            (br_if $kept (i32.ge_u (local.get $i) (local.get $be)))
+            (local.set $j (i32.shl (i32.load offset=0x61000 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $f (i32.or (i32.load offset=0x40000 (local.get $j)) (i32.const 0x20202020)))
+            ;; at 4j
+            (local.set $key (i32.and (local.get $f) (i32.const 0xffffff)))
+            (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
+            (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
+            (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
+            (i32.store offset=0x26c000 (i32.mul (local.get $m) (i32.const 12)) (local.get $j))
+            (i32.store offset=0x26c004 (i32.mul (local.get $m) (i32.const 12)) (local.get $key))
+            (i32.store offset=0x26c008 (i32.mul (local.get $m) (i32.const 12))
+              (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
+                       (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+            (local.set $m (i32.add (local.get $m) (i64.ne (i64.and (local.get $bits) (local.get $bit)) (i64.const 0))))
+            ;; at 4j + 2
+            (local.set $key (i32.and
+              (i32.or (i32.shr_u (local.get $f) (i32.const 16))
+                      (i32.shl (i32.or (i32.load offset=0x40004 (local.get $j)) (i32.const 0x20202020)) (i32.const 16)))
+              (i32.const 0xffffff)))
+            (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
+            (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
+            (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
+            (i32.store offset=0x26c000 (i32.mul (local.get $m) (i32.const 12)) (i32.add (local.get $j) (i32.const 2)))
+            (i32.store offset=0x26c004 (i32.mul (local.get $m) (i32.const 12)) (local.get $key))
+            (i32.store offset=0x26c008 (i32.mul (local.get $m) (i32.const 12))
+              (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
+                       (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+            (local.set $m (i32.add (local.get $m) (i64.ne (i64.and (local.get $bits) (local.get $bit)) (i64.const 0))))
+            (br $cand)))
+        (local.set $q (i32.const 0))
+        (block $buckets
+          (loop $next
+            (br_if $buckets (i32.ge_u (local.get $q) (local.get $m)))
+            (local.set $k (call $anchors (local.get $n)
+              (i32.load offset=0x26c000 (i32.mul (local.get $q) (i32.const 12)))
+              (i32.load offset=0x26c004 (i32.mul (local.get $q) (i32.const 12)))
+              (i32.load offset=0x26c008 (i32.mul (local.get $q) (i32.const 12)))
+              (local.get $k)))
+            (br_if $done (i32.lt_s (local.get $k) (i32.const 0)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $next)))
+        (local.set $b (local.get $be))
+        (br $batch)))
     (local.get $k))
 
-  ;; The keywords anchored at position p by the folded trigram key: pairs appended at k; the new k (-1: full).
-  (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $k i32) (result i32)
-    (local $h i32) (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
-    (local $bits i64) (local $bit i64) (local $r i32)
-    (local.set $h (i32.shr_u (i32.mul (local.get $key) (i32.const 0x9e3779b1)) (i32.const 16)))
-    ;; the bucket of hash h: its bit in TRIBITS, its rank (TRIRANK and the bits before it), BSTART
-    (local.set $bits (i64.load offset=0x150000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 3))))
-    (local.set $bit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $h))))
-    (if (i64.eqz (i64.and (local.get $bits) (local.get $bit))) (then (return (local.get $k))))
-    (local.set $r (i32.add (i32.load16_u offset=0x152000 (i32.shl (i32.shr_u (local.get $h) (i32.const 6)) (i32.const 1)))
-                           (i32.wrap_i64 (i64.popcnt (i64.and (local.get $bits) (i64.sub (local.get $bit) (i64.const 1)))))))
+  ;; The keywords anchored at position p by the folded trigram key, whose hash has the r-th
+  ;; bucket (its bit in TRIBITS; r: TRIRANK and the bits before it): pairs appended at k; the new k (-1: full).
+  (func $anchors (param $n i32) (param $p i32) (param $key i32) (param $r i32) (param $k i32) (result i32)
+    (local $e i32) (local $end i32) (local $s i32) (local $kw i32) (local $len i32) (local $at i32) (local $c i32) (local $x i32)
     (local.set $e (i32.load offset=0x153000 (i32.shl (local.get $r) (i32.const 2))))
     (local.set $end (i32.load offset=0x153004 (i32.shl (local.get $r) (i32.const 2))))
     (block $done
@@ -628,19 +684,36 @@
   ;; run-kinds.ts alnumPieces (minPiece >= 1): [A-Za-z0-9] pieces of minPiece+ chars of the run
   ;; [s, e) with separators, triples appended at kp (ints); the new kp, or -1 when full.
   (func $alnumPieces (param $s i32) (param $e i32) (param $minPiece i32) (param $kp i32) (result i32)
-    (local $ps i32) (local $known i32) (local $t i32) (local $k i32) (local $q i32) (local $w i32) (local $hex i32)
+    (local $ps i32) (local $known i32) (local $t i32) (local $k i32) (local $q i32) (local $w i32) (local $hex i32) (local $hi i32) (local $m i32) (local $v v128)
     (local.set $ps (local.get $s))
     (local.set $known (local.get $s))
     (block $done
       (loop $piece
         (br_if $done (i32.lt_s (i32.sub (local.get $e) (local.get $ps)) (local.get $minPiece)))
         (local.set $t (i32.add (local.get $ps) (local.get $minPiece)))
-        (local.set $k (i32.sub (local.get $t) (i32.const 1)))
+        ;; the last non-alnum byte in [known, t), else known - 1: 16 bytes at a time back from t
+        (local.set $k (i32.sub (local.get $known) (i32.const 1)))
+        (local.set $hi (local.get $t))
         (block $kdone
           (loop $back
-            (br_if $kdone (i32.lt_s (local.get $k) (local.get $known)))
-            (br_if $kdone (i32.eqz (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 14))))
-            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br_if $kdone (i32.le_s (local.get $hi) (local.get $known)))
+            (local.set $m (i32.and
+              (i32.xor (i8x16.bitmask (v128.or
+                ;; [A-Za-z0-9] (CLS C_UPPER, C_LOWER, C_DIGIT)
+                (i8x16.lt_s (i8x16.add (v128.or (local.tee $v (v128.load offset=0x3fff0 (local.get $hi)))
+                                                (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                                       (v128.const i8x16 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31))
+                            (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102))
+                (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80))
+                            (v128.const i8x16 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118 -118)))) (i32.const 0xffff))
+              ;; lanes from known on (lane i is byte hi - 16 + i)
+              (i32.shl (i32.const -1) (select (i32.sub (i32.add (local.get $known) (i32.const 16)) (local.get $hi)) (i32.const 0)
+                                              (i32.gt_s (i32.add (local.get $known) (i32.const 16)) (local.get $hi))))))
+            (if (local.get $m)
+              (then
+                (local.set $k (i32.sub (i32.add (local.get $hi) (i32.const 15)) (i32.clz (local.get $m))))
+                (br $kdone)))
+            (local.set $hi (i32.sub (local.get $hi) (i32.const 16)))
             (br $back)))
         (if (i32.ge_s (local.get $k) (local.get $known))
           (then
@@ -669,9 +742,16 @@
         (block $hdone
           (loop $h
             (br_if $hdone (i32.ge_s (local.get $k) (local.get $q)))
-            (if (i32.and (i32.load8_u offset=0x38700 (i32.load8_u offset=0x40000 (local.get $k))) (i32.const 16))
+            ;; G-Z, g-z among the 16 bytes at k, those before q
+            (if (i32.and
+                  (i8x16.bitmask (i8x16.lt_s
+                    (i8x16.add (v128.or (v128.load offset=0x40000 (local.get $k)) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                               (v128.const i8x16 25 25 25 25 25 25 25 25 25 25 25 25 25 25 25 25))
+                    (v128.const i8x16 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108 -108)))
+                  (select (i32.const 0xffff) (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $q) (local.get $k))) (i32.const 1))
+                          (i32.ge_s (i32.sub (local.get $q) (local.get $k)) (i32.const 16))))
               (then (local.set $hex (i32.const 0)) (br $hdone)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $h)))
         (if (i32.ge_u (local.get $kp) (i32.const 0xfffd)) (then (return (i32.const -1))))
         (i32.store offset=0x20c000 (i32.shl (local.get $kp) (i32.const 2)) (local.get $ps))
@@ -741,7 +821,9 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (if (i32.and
+        ;; appended branch-free (a fifth of the probes pass, in no pattern a predictor learns)
+        (i32.store offset=0x12b000 (i32.shl (local.get $ks) (i32.const 2)) (local.get $j))
+        (local.set $ks (i32.add (local.get $ks) (i32.and
                 (i32.and
                   (i32.shr_u
                     (i32.load offset=0x127100 (i32.shl (i32.shr_u (local.tee $key
@@ -773,12 +855,244 @@
                           (i32.const 18))
                         (i32.load8_u offset=0x127000 (i32.shr_u (local.get $g) (i32.const 24))))) (i32.const 5)) (i32.const 2)))
                     (local.get $key))
-                  (i32.const 1)))
-          (then
-            (i32.store offset=0x12b000 (i32.shl (local.get $ks) (i32.const 2)) (local.get $j))
-            (local.set $ks (i32.add (local.get $ks) (i32.const 1)))))
+                  (i32.const 1)))))
         (local.set $j (i32.add (local.get $j) (i32.const 10)))
         (local.set $p (i32.add (local.get $p) (i32.const 40)))
         (br $next)))
     (i32.store offset=0x38118 (i32.const 0) (local.get $ks)))
+
+  ;; word-runs.ts wordRuns over the seed-phrase probes OUT_SEED[0..ns) of a text held whole
+  ;; in TEXT (n bytes): each probe's word start (wordStart, nonLetters), the word looked up (wordAt: WSYM,
+  ;; WSLOT, WLEN, WTAIL) and, when it is a wordlist word, the run through it (runAt). Runs of
+  ;; 12+ words go to OUT_WRUNS as [count, then start, end, wordlist index per word]; returns
+  ;; their ints, or -1 when they do not fit (the caller then runs the JavaScript twin).
+  (func (export "wruns") (param $n i32) (param $ns i32) (result i32)
+    (local $i i32) (local $j i32) (local $done i32) (local $s i32) (local $w i64) (local $x i64) (local $k i32) (local $c i32) (local $ok i32) (local $x2 i32)
+    (global.set $wk (i32.const 0))
+    ;; First the probes whose word can be a wordlist word, kept in place without a branch (most
+    ;; are not: a branch per probe on that mispredicts): not glued to a letter before it, 3 to 8
+    ;; letters long, the key of its first four symbols and its length in WBLOOM. A probe left out would
+    ;; find no word, and the byte it would let looking resume at is before the next probe's.
+    (block $kept
+      (loop $probe
+        (br_if $kept (i32.ge_u (local.get $i) (local.get $ns)))
+        (local.set $j (i32.load offset=0x12b000 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        ;; wordStart, as below
+        (local.set $w (i64.load offset=0x3fffc (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $s (i32.add (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4))
+          (select (i32.add (i32.shr_u (i32.sub (i32.const 63) (i32.wrap_i64 (i64.clz (local.get $x)))) (i32.const 3)) (i32.const 1))
+                  (i32.const 0)
+                  (i64.ne (local.get $x) (i64.const 0)))))
+        ;; not glued; then runAt's start (past a separator's second byte)
+        (local.set $ok (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x3ffff (local.get $s))) (i32.const 26)))
+        (local.set $s (i32.add (local.get $s) (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 26))))
+        ;; the length of its letters (L: bytes before the first non-letter; 9 for more than 8)
+        (local.set $w (i64.load offset=0x40000 (local.get $s)))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $c (select (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $x)) (i64.const 3)))
+                              (i32.add (i32.const 8) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40008 (local.get $s))) (i32.const 26)))
+                              (i64.ne (local.get $x) (i64.const 0))))
+        ;; wordAt's key (a wordlist word's: its first three symbols letters, the fourth SEP for a
+        ;; 3-letter word), and that word's length: their bit in WBLOOM
+        (local.set $k (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28))
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s)))) (i32.const 28))
+          (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s)))) (i32.const 28))
+          (select (i32.const 26) (local.tee $x2 (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
+                  (i32.ge_u (local.get $x2) (i32.const 26)))))
+        (local.set $ok (i32.and (local.get $ok) (i32.lt_u (i32.sub (local.get $c) (i32.const 3)) (i32.const 6))))
+        (local.set $k (i32.shr_u (i32.mul (i32.add (local.get $k) (i32.shl (local.get $c) (i32.const 20))) (i32.const 0x9e3779b1)) (i32.const 17)))
+        (local.set $ok (i32.and (local.get $ok)
+          (i32.shr_u (i32.load offset=0x162000 (i32.shl (i32.shr_u (local.get $k) (i32.const 5)) (i32.const 2))) (local.get $k))))
+        (i32.store offset=0x12b000 (i32.shl (local.get $done) (i32.const 2)) (local.get $j))
+        (local.set $done (i32.add (local.get $done) (i32.and (local.get $ok) (i32.const 1))))
+        (br $probe)))
+    (local.set $ns (local.get $done))
+    (local.set $done (i32.const 0))
+    (local.set $i (i32.const 0))
+    (block $end
+      (loop $next
+        (br_if $end (i32.ge_u (local.get $i) (local.get $ns)))
+        (local.set $j (i32.load offset=0x12b000 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_s (i32.shl (local.get $j) (i32.const 2)) (local.get $done)))
+        ;; wordStart: after the last non-letter of word j, else of word j - 1, else at word j - 1
+        ;; (nonLetters over both words as one 64-bit word: no lane carries past its byte)
+        (local.set $w (i64.load offset=0x3fffc (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $x (i64.and (i64.or (local.get $w) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+        (local.set $x (i64.and
+          (i64.xor
+            (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                              (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                     (i64.xor (local.get $w) (i64.const -1)))
+            (i64.const -1))
+          (i64.const 0x8080808080808080)))
+        (local.set $s (i32.add (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4))
+          (select (i32.add (i32.shr_u (i32.sub (i32.const 63) (i32.wrap_i64 (i64.clz (local.get $x)))) (i32.const 3)) (i32.const 1))
+                  (i32.const 0)
+                  (i64.ne (local.get $x) (i64.const 0)))))
+        ;; a word glued to the letters before it is longer than 8: no wordlist word
+        (local.set $done
+          (if (result i32) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $s) (i32.const 1)))) (i32.const 26))
+            (then (i32.add (i32.shl (local.get $j) (i32.const 2)) (i32.const 4)))
+            (else (call $wrun (local.get $n) (local.get $s)))))
+        (br_if $next (i32.ge_s (global.get $wk) (i32.const 0)))))
+    (global.get $wk))
+
+  ;; word-runs.ts wordAt: the wordlist index of the word that starts at byte s, or -1. A
+  ;; wordlist word's letters run 3 to 8 bytes (L) from s and its key (first four symbols,
+  ;; the fourth SEP for three letters) and length have their bit in WBLOOM; then the key
+  ;; finds the one candidate in WSLOT ((key + 1) | index << 20, open addressing), whose
+  ;; length must be L and whose other letters (WTAIL: 0-25 a letter) are compared four at once.
+  (func $wordAt (param $s i32) (result i32)
+    (local $c i32) (local $k i32) (local $slot i32) (local $v i32) (local $w i32) (local $len i32) (local $ok i32)
+    (local $b i64) (local $x i64)
+    (local.set $b (i64.load offset=0x40000 (local.get $s)))
+    (local.set $x (i64.and (i64.or (local.get $b) (i64.const 0x2020202020202020)) (i64.const 0x7f7f7f7f7f7f7f7f)))
+    (local.set $x (i64.and
+      (i64.xor
+        (i64.and (i64.and (i64.add (local.get $x) (i64.const 0x1f1f1f1f1f1f1f1f))
+                          (i64.xor (i64.add (local.get $x) (i64.const 0x0505050505050505)) (i64.const -1)))
+                 (i64.xor (local.get $b) (i64.const -1)))
+        (i64.const -1))
+      (i64.const 0x8080808080808080)))
+    (local.set $len (select (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $x)) (i64.const 3)))
+                            (i32.add (i32.const 8) (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40008 (local.get $s))) (i32.const 26)))
+                            (i64.ne (local.get $x) (i64.const 0))))
+    (local.set $k (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $s))) (i32.const 28))
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40001 (local.get $s)))) (i32.const 28))
+      (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40002 (local.get $s)))) (i32.const 28))
+      (select (i32.const 26) (local.tee $c (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40003 (local.get $s))))
+              (i32.ge_u (local.get $c) (i32.const 26)))))
+    (local.set $c (i32.shr_u (i32.mul (i32.add (local.get $k) (i32.shl (local.get $len) (i32.const 20))) (i32.const 0x9e3779b1)) (i32.const 17)))
+    (if (i32.eqz (i32.and (i32.lt_u (i32.sub (local.get $len) (i32.const 3)) (i32.const 6))
+                          (i32.shr_u (i32.load offset=0x162000 (i32.shl (i32.shr_u (local.get $c) (i32.const 5)) (i32.const 2))) (local.get $c))))
+      (then (return (i32.const -1))))
+    (local.set $slot (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 20)))
+    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+    (block $found
+      (loop $probe
+        (local.set $v (i32.load offset=0x15e000 (i32.shl (local.get $slot) (i32.const 2))))
+        (if (i32.eqz (local.get $v)) (then (return (i32.const -1))))
+        (br_if $found (i32.eq (i32.and (local.get $v) (i32.const 0xfffff)) (local.get $k)))
+        (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (i32.const 4095)))
+        (br $probe)))
+    (local.set $w (i32.shr_u (local.get $v) (i32.const 20)))
+    ;; letters 5-8 (bytes s + 4.., all letters up to L): folded, less 'a', against the word's, its length's bytes only
+    (local.set $ok (i32.and
+      (i32.eq (i32.load8_u offset=0x159100 (local.get $w)) (local.get $len))
+      (i32.eqz (i32.and
+        (i32.xor (i32.sub (i32.or (i32.wrap_i64 (i64.shr_u (local.get $b) (i64.const 32))) (i32.const 0x20202020)) (i32.const 0x61616161))
+                 (i32.load offset=0x15a004 (i32.shl (local.get $w) (i32.const 3))))
+        (i32.wrap_i64 (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u
+          (select (i32.shl (i32.sub (local.get $len) (i32.const 4)) (i32.const 3)) (i32.const 0) (i32.gt_u (local.get $len) (i32.const 4)))))
+          (i64.const 1)))))))
+    (select (local.get $w) (i32.const -1) (local.get $ok)))
+
+  ;; word-runs.ts gapBefore: separator bytes ending at ws (a word's start): 1, 2 or 0.
+  (func $gapBefore (param $ws i32) (result i32)
+    (local $c i32)
+    (if (i32.lt_s (local.get $ws) (i32.const 4)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ws) (i32.const 1)))) (i32.const 26)) (then (return (i32.const 0))))
+    (local.set $c (i32.load8_u offset=0x3fffe (local.get $ws)))
+    (select (i32.const 2) (i32.const 1)
+      (i32.and (i32.or (i32.eq (local.get $c) (i32.const 44)) (i32.eq (local.get $c) (i32.const 13)))
+               (i32.ne (local.get $c) (i32.load8_u offset=0x3ffff (local.get $ws))))))
+
+  ;; word-runs.ts gapAfter: separator bytes starting at we (a word's end): 1, 2 or 0.
+  (func $gapAfter (param $n i32) (param $we i32) (result i32)
+    (local $c i32)
+    (if (i32.ge_s (i32.add (local.get $we) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $we))) (i32.const 26)) (then (return (i32.const 0))))
+    (local.set $c (i32.load8_u offset=0x40000 (local.get $we)))
+    (select (i32.const 2) (i32.const 1)
+      (i32.and
+        (i32.and (i32.or (i32.eq (local.get $c) (i32.const 44)) (i32.eq (local.get $c) (i32.const 13)))
+                 (i32.lt_s (i32.add (local.get $we) (i32.const 2)) (local.get $n)))
+        (i32.and (i32.eq (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.add (local.get $we) (i32.const 1)))) (i32.const 26))
+                 (i32.ne (i32.load8_u offset=0x40001 (local.get $we)) (local.get $c))))))
+
+  ;; word-runs.ts runAt: the run through the word at start (or after it, past the second byte
+  ;; of a two-byte separator), written out (collect) when it has 12+ words. Returns the byte
+  ;; where looking can resume.
+  (func $wrun (param $n i32) (param $start i32) (result i32)
+    (local $s i32) (local $w i32) (local $first i32) (local $count i32) (local $pe i32) (local $ps i32) (local $i i32) (local $last i32) (local $ns i32)
+    (local.set $s (select (local.get $start) (i32.add (local.get $start) (i32.const 1))
+      (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (local.get $start))) (i32.const 26))))
+    (local.set $w (call $wordAt (local.get $s)))
+    (if (i32.lt_s (local.get $w) (i32.const 0)) (then (return (i32.add (local.get $s) (i32.const 1)))))
+    (local.set $first (local.get $s))
+    (local.set $count (i32.const 1))
+    (block $left
+      (loop $word
+        (local.set $pe (i32.sub (local.get $first) (call $gapBefore (local.get $first))))
+        (br_if $left (i32.eq (local.get $pe) (local.get $first)))
+        (local.set $ps (local.get $pe))
+        (block $sdone
+          (loop $back
+            (br_if $sdone (i32.le_s (local.get $ps) (i32.const 0)))
+            (br_if $sdone (i32.gt_s (i32.sub (local.get $pe) (local.get $ps)) (i32.const 8)))
+            (br_if $sdone (i32.ge_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ps) (i32.const 1)))) (i32.const 26)))
+            (local.set $ps (i32.sub (local.get $ps) (i32.const 1)))
+            (br $back)))
+        (local.set $i (call $wordAt (local.get $ps)))
+        (br_if $left (i32.lt_s (local.get $i) (i32.const 0)))
+        (br_if $left (i32.ne (i32.add (local.get $ps) (i32.load8_u offset=0x159100 (local.get $i))) (local.get $pe)))
+        (if (i32.gt_s (local.get $ps) (i32.const 0))
+          (then (br_if $left (i32.lt_u (i32.load8_u offset=0x159000 (i32.load8_u offset=0x40000 (i32.sub (local.get $ps) (i32.const 1)))) (i32.const 26)))))
+        (local.set $first (local.get $ps))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (br $word)))
+    (local.set $last (i32.add (local.get $s) (i32.load8_u offset=0x159100 (local.get $w))))
+    (block $right
+      (loop $word
+        (local.set $ns (i32.add (local.get $last) (call $gapAfter (local.get $n) (local.get $last))))
+        (br_if $right (i32.eq (local.get $ns) (local.get $last)))
+        (local.set $i (call $wordAt (local.get $ns)))
+        (br_if $right (i32.lt_s (local.get $i) (i32.const 0)))
+        (local.set $last (i32.add (local.get $ns) (i32.load8_u offset=0x159100 (local.get $i))))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (br $word)))
+    (if (i32.ge_s (local.get $count) (i32.const 12)) (then (call $collect (local.get $n) (local.get $first) (local.get $count))))
+    (local.get $last))
+
+  ;; word-runs.ts collect: the count words of the run that starts at s (already checked), to
+  ;; OUT_WRUNS at $wk; $wk -1 when they do not fit.
+  (func $collect (param $n i32) (param $s i32) (param $count i32)
+    (local $k i32) (local $i i32) (local $w i32) (local $we i32)
+    (local.set $k (global.get $wk))
+    (if (i32.gt_s (i32.add (i32.add (local.get $k) (i32.const 1)) (i32.mul (local.get $count) (i32.const 3))) (i32.const 47104))
+      (then (global.set $wk (i32.const -1)) (return)))
+    (i32.store offset=0x163000 (i32.shl (local.get $k) (i32.const 2)) (local.get $count))
+    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+    (block $done
+      (loop $word
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $w (call $wordAt (local.get $s)))
+        (local.set $we (i32.add (local.get $s) (i32.load8_u offset=0x159100 (local.get $w))))
+        (i32.store offset=0x163000 (i32.shl (local.get $k) (i32.const 2)) (local.get $s))
+        (i32.store offset=0x163004 (i32.shl (local.get $k) (i32.const 2)) (local.get $we))
+        (i32.store offset=0x163008 (i32.shl (local.get $k) (i32.const 2)) (local.get $w))
+        (local.set $k (i32.add (local.get $k) (i32.const 3)))
+        (local.set $s (i32.add (local.get $we) (call $gapAfter (local.get $n) (local.get $we))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $word)))
+    (global.set $wk (local.get $k)))
 )
