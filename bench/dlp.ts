@@ -101,7 +101,10 @@ function median(xs: number[]): number {
  * to the first samples), and each sample repeats the work for at least MIN_SAMPLE_MS:
  * one pass over 1 MiB takes a few ms, too short to time on a shared machine.
  */
-const WARMUP_MS = 300;
+// WebAssembly tier-up (Liftoff to TurboFan) and the optimizing compiler settle over a second or
+// two of this work: with 300 ms the first figures of a run read 172-178 MB/s where 2 s of
+// warm-up reads 192-204 on the same build (session 13); a gate runs for hours.
+const WARMUP_MS = 2000;
 const MIN_SAMPLE_MS = 60;
 function time(fn: () => number): { mbps: number; cpuMbps: number; findings: number } {
   const rates: number[] = [];
