@@ -37,10 +37,9 @@ export function findMnemonics(runs: readonly WordRun[]): number[] {
       let found = 0;
       for (const len of LENGTHS) {
         if (at + len > n || checks <= 0) continue;
-        const idx = run.index.slice(at, at + len);
-        if (idx.every((v, k) => k === 0 || v > (idx[k - 1] as number))) continue;
+        if (increasing(run.index, at, len)) continue;
         checks--;
-        if (checksumValid(idx)) {
+        if (checksumAt(run.index, at, len)) {
           found = len;
           break;
         }
@@ -63,13 +62,28 @@ export function findMnemonics(runs: readonly WordRun[]): number[] {
  * checksumValid(Array(12).fill(0).with(11, 3)) // true ('abandon' x 11 + 'about')
  */
 export function checksumValid(idx: readonly number[]): boolean {
-  const entLen = (idx.length / 3) * 4;
-  const bytes = new Uint8Array(entLen + 1);
+  return checksumAt(idx, 0, idx.length);
+}
+
+/** Whether the `len` indexes from `at` are strictly increasing (an excerpt of the wordlist). */
+function increasing(idx: ArrayLike<number>, at: number, len: number): boolean {
+  for (let k = at + 1; k < at + len; k++) if (idx[k]! <= idx[k - 1]!) return false;
+  return true;
+}
+
+/** The entropy and checksum byte of one check, reused (at most 24 words: 33 bytes). */
+const PACKED = new Uint8Array(33);
+
+/** checksumValid of the `len` indexes from `at`, without copying them out. */
+function checksumAt(idx: ArrayLike<number>, at: number, len: number): boolean {
+  const entLen = (len / 3) * 4;
+  const bytes = PACKED;
+  bytes.fill(0, 0, entLen + 1);
   let carry = 0;
   let bits = 0;
   let pos = 0;
-  for (const v of idx) {
-    carry = (carry << 11) | v;
+  for (let k = at; k < at + len; k++) {
+    carry = (carry << 11) | idx[k]!;
     bits += 11;
     while (bits >= 8) {
       bits -= 8;
@@ -78,8 +92,8 @@ export function checksumValid(idx: readonly number[]): boolean {
     carry &= (1 << bits) - 1;
   }
   if (bits > 0) bytes[pos] = carry << (8 - bits);
-  const csBits = idx.length / 3;
-  const want = (bytes[entLen] as number) >> (8 - csBits);
+  const csBits = len / 3;
+  const want = bytes[entLen]! >> (8 - csBits);
   // node:crypto's one-shot hash: ~1 us for the 16 to 32 bytes, half of @noble/hashes' sha256 in JavaScript.
-  return (hash('sha256', bytes.subarray(0, entLen), 'buffer')[0] as number) >> (8 - csBits) === want;
+  return hash('sha256', bytes.subarray(0, entLen), 'buffer')[0]! >> (8 - csBits) === want;
 }
