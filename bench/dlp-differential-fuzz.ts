@@ -13,19 +13,15 @@ import { gzipSync, deflateSync } from 'node:zlib';
 import * as ours from '../src/inspect/dlp/index.js';
 import type { Finding } from '../src/inspect/finding.js';
 import { SAMPLES } from '../test/inspect/dlp/pattern-samples.js';
+import { otherDlp, seeded } from './differential.js';
 
 type Dlp = typeof ours;
 const [otherDir, seedArg, countArg, knownArg] = process.argv.slice(2);
 if (otherDir === undefined) throw new Error('usage: differential-fuzz.js <other build dist> [seed] [count]');
-const other = (await import(`${otherDir.replace(/\/$/, '')}/src/inspect/dlp/index.js`)) as Dlp;
+const other = await otherDlp<Dlp>(otherDir);
 
 const firstSeed = Number(seedArg ?? 1);
-let seed = firstSeed;
-const rnd = (): number => {
-  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+const { rnd, pick } = seeded(firstSeed);
 const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join('');
 const rb = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
 const knownValues: Array<string | Buffer> = [

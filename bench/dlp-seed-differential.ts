@@ -12,19 +12,15 @@ import { entropyToMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import * as ours from '../src/inspect/dlp/index.js';
 import type { Finding } from '../src/inspect/finding.js';
+import { otherDlp, seeded } from './differential.js';
 
 type Dlp = typeof ours;
 const [otherDir, seedArg, countArg] = process.argv.slice(2);
 if (otherDir === undefined) throw new Error('usage: dlp-seed-differential.js <other build dist> [seed] [texts]');
-const other = (await import(`${otherDir.replace(/\/$/, '')}/src/inspect/dlp/index.js`)) as Dlp;
+const other = await otherDlp<Dlp>(otherDir);
 
 const firstSeed = Number(seedArg ?? 1);
-let seed = firstSeed;
-const rnd = (): number => {
-  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+const { rnd, pick } = seeded(firstSeed);
 const SEPS = [' ', ',', '\n', '\r', '\t', '+', ', ', ',\n', '\r\n', '  ', ',,', '\n\r', ' ,', '-', '.', '"'];
 const PROSE = ['the', 'agent', 'asked', 'for', 'a', 'summary', 'of', 'open', 'issues', 'and', 'build', 'logs', 'connecting', 'to', 'job'];
 
