@@ -104,7 +104,13 @@ export function inspectBody(dlp: DlpSetup, ctx: RequestContext, profile: Resolve
 async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedProfile, body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const level = profile.dlp;
   if (level === 'off') {
-    for await (const chunk of body) yield chunk;
+    // No scan, but the readers before this one (the `_method` reader) still spend the
+    // exchange's budget: past it, the same refusal as a scan's.
+    try {
+      for await (const chunk of body) yield chunk;
+    } catch (err) {
+      overBudget(ctx, err, ctx.decision?.rule ?? null);
+    }
     return;
   }
   const scanner = dlp.scanner.bodyScanner(headerValue(ctx.req.headers['content-type']));
