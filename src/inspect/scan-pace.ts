@@ -95,6 +95,23 @@ export async function runSteps<T>(pace: ScanPace, steps: Generator<void, T>, aft
   }
 }
 
+/**
+ * `work` on each slice of `data` in order, each counted against `pace` (throws
+ * ScanBudgetError past its budget), `use` given each result outside the timed work, and a
+ * turn for the event loop whenever one is due.
+ *
+ * @example
+ * await eachSlice(pace, chunk, (slice) => scanner.push(slice), (found) => check(found));
+ */
+export async function eachSlice<T>(pace: ScanPace, data: Buffer, work: (slice: Buffer) => T, use?: (result: T) => void): Promise<void> {
+  for (const slice of slices(data)) {
+    const r = pace.run(() => work(slice));
+    use?.(r);
+    const turn = pace.pace(slice.length);
+    if (turn) await turn;
+  }
+}
+
 /** `buf` in pieces of at most SLICE_BYTES (views, no copies). */
 export function slices(buf: Buffer, size = SLICE_BYTES): Buffer[] {
   if (buf.length <= size) return [buf];

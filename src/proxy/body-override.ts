@@ -8,7 +8,7 @@
  * upstream has all of it, so a refused override is never run.
  */
 import { createSafeDecompressor, DecompressionBombError, type SafeDecompressor } from '../inspect/decompress.js';
-import { ScanPace, slices } from '../inspect/scan-pace.js';
+import { eachSlice, ScanPace } from '../inspect/scan-pace.js';
 import { Rejection } from './errors-map.js';
 import { fieldName, formDecode, methodOf, type OverrideCheck } from './method-override.js';
 
@@ -60,13 +60,7 @@ export async function* guardBodyOverride(
       "the request body's content-encoding cannot be decoded to read it as the upstream will (gzip, deflate, br and identity can); refused",
     );
   }
-  const read = async (data: Buffer): Promise<void> => {
-    for (const piece of slices(data)) {
-      pace.run(() => parser.push(piece));
-      const turn = pace.pace(piece.length);
-      if (turn) await turn;
-    }
-  };
+  const read = (data: Buffer): Promise<void> => eachSlice(pace, data, (piece) => parser.push(piece));
   const feed = async (chunk: Buffer | null): Promise<void> => {
     if (decoder === null) {
       if (chunk) await read(chunk);

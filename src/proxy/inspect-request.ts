@@ -8,7 +8,7 @@ import type { RequestContext } from './request-context.js';
 import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
-import { DEFAULT_SCAN_BUDGET_MS, ScanBudgetError, scanPaceOf, slices, SLICE_BYTES } from '../inspect/scan-pace.js';
+import { DEFAULT_SCAN_BUDGET_MS, eachSlice, ScanBudgetError, scanPaceOf, SLICE_BYTES } from '../inspect/scan-pace.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -127,13 +127,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
   // Scanning in bounded slices, the event loop getting turns between them, within the
   // exchange's CPU budget: one body must not stall every other agent.
   const pace = scanPaceOf(ctx, dlp.scanBudgetMs ?? DEFAULT_SCAN_BUDGET_MS);
-  const push = async (data: Buffer): Promise<void> => {
-    for (const piece of slices(data)) {
-      check(pace.run(() => scanner.push(piece)));
-      const turn = pace.pace(piece.length);
-      if (turn) await turn;
-    }
-  };
+  const push = (data: Buffer): Promise<void> => eachSlice(pace, data, (piece) => scanner.push(piece), check);
   const check = (found: Finding[]): void => {
     const settled = settle(found, dlp, profile.dlp);
     ctx.findings.push(...settled);
