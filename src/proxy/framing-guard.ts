@@ -9,12 +9,16 @@
  * stops. Chunk extensions padding the framing are caught the same way.
  *
  * Wire bytes are the socket's `bytesRead` (TLS records included on an intercepted
- * connection: a little more framing, never less).
+ * connection: a little more framing, never less). A body of tiny chunks is usually caught
+ * earlier, while the parser reads it, by the chunk tripwire (chunk-tripwire.ts); this
+ * guard refuses what it tripped, and judges what it could not see (chunk extensions
+ * padding the framing).
  *
  * @example
  * for await (const chunk of requestBody(req)) upstream.write(chunk); // throws Rejection
  */
 import type { IncomingMessage } from 'node:http';
+import { chunkTripped } from './chunk-tripwire.js';
 import { coalesced } from './coalesce.js';
 import { Rejection } from './errors-map.js';
 
@@ -39,11 +43,24 @@ export class FramingGuard {
   /** Account for `bytes` of body data just taken; throws once the framing outweighs the data. */
   check(bytes: number): void {
     if (!this.#chunked) return;
+    const tripped = chunkTripped(this.#req);
+    if (tripped !== null) throw new Rejection('bad_request', tripped);
     const now = this.#req.socket?.bytesRead ?? this.#last;
     this.#wire += now - this.#last;
     this.#last = now;
     this.#data += bytes;
     if (this.#wire < FRAMING_WINDOW || this.#data >= this.#wire * MIN_DATA_SHARE) return;
+    this.#refuse();
+  }
+
+  /** At the body's end: a body the tripwire cut short is refused, never passed on as complete. */
+  end(): void {
+    if (!this.#chunked) return;
+    const tripped = chunkTripped(this.#req);
+    if (tripped !== null) throw new Rejection('bad_request', tripped);
+  }
+
+  #refuse(): never {
     throw new Rejection(
       'bad_request',
       `the request body's chunked framing outweighs its data (${this.#data} bytes of data in ${this.#wire} on the wire: chunks of a few bytes); refused, as parsing it would keep the gate busy for every agent`,
@@ -58,6 +75,7 @@ export async function* requestBody(req: IncomingMessage): AsyncGenerator<Buffer>
     guard.check(chunk.length);
     yield chunk;
   }
+  guard.end();
 }
 
 /** Whether the request says it has a body (any Transfer-Encoding, or a Content-Length other than 0). */

@@ -33,6 +33,7 @@ import { gateGovernance, type GateGovernance } from './gate-governance.js';
 import { TenantNeedles } from './tenant-needles.js';
 import { buildDlp } from '../inspect/dlp/dlp-setup.js';
 import { handleConnect } from './handle-connect.js';
+import { countChunks, watchChunkFraming } from './chunk-tripwire.js';
 import { handleRequest } from './handle-request.js';
 import { LiveExchanges } from './live-exchanges.js';
 import { drain } from './drain.js';
@@ -250,9 +251,11 @@ export class Gate {
       return false;
     };
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      countChunks(req);
       if (admitted(req, res)) void handleRequest(services, req, res, false);
     });
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      countChunks(req);
       if (admitted(req, res)) void handleRequest(services, req, res, true);
     });
     this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -269,6 +272,7 @@ export class Gate {
     });
     this.server.on('clientError', (err: Error, socket) => handleClientError(logger, err, socket));
     this.server.on('connection', (socket: Socket) => {
+      watchChunkFraming(socket);
       const refused = limits.onConnection(socket, tunnelOf(socket)?.clientSocket ?? null);
       if (refused !== null) return refuseConnection(services, socket, refused);
       this.sockets.add(socket);

@@ -1,7 +1,8 @@
 import { waitFor } from '../helpers/cli-e2e.js';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, IncomingMessage, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DlpScanner } from '../../src/inspect/dlp/scanner.js';
@@ -43,6 +44,20 @@ DlpScanner.prototype.bodyScanner = function (this: DlpScanner, type: string | un
     },
     end: () => inner.end(),
   };
+};
+
+/**
+ * Chunks Node's HTTP parser pushed into the gate's own proxy requests (absolute-form
+ * targets: the upstream's requests here have origin-form paths), by target.
+ */
+const parserPushes = new Map<string, number>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this) below
+const origPush = Readable.prototype.push;
+Readable.prototype.push = function (this: Readable, chunk: unknown, encoding?: BufferEncoding) {
+  if (this instanceof IncomingMessage && chunk !== null && this.url?.startsWith('http://')) {
+    parserPushes.set(this.url, (parserPushes.get(this.url) ?? 0) + 1);
+  }
+  return origPush.call(this, chunk, encoding);
 };
 
 /** Characters the injection scanner's whole-text scan read. */
@@ -160,8 +175,9 @@ describe('no single exchange stalls the gate', () => {
     assert.ok(perTurn.size >= 16, `only ${perTurn.size} turns for 2 MiB`);
   });
 
-  test('a body of 10,000 one-byte chunks reaches the scanner and the upstream in batches, intact', async () => {
-    // 60 KB on the wire: under the framing guard's 64 KiB window (a longer one is refused, below).
+  test('a body of 10,000 small chunks reaches the scanner and the upstream in batches, intact', async () => {
+    // Eight bytes a chunk (13 on the wire): data outweighs framing, so neither the chunk
+    // tripwire nor the framing guard refuses it (chunks of a few bytes are refused, below).
     const n = 10_000;
     const head = `POST http://up.test:${port}/upload HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const before = pushes;
@@ -169,24 +185,25 @@ describe('no single exchange stalls the gate', () => {
     const reply: Buffer[] = [];
     sock.on('data', (c: Buffer) => reply.push(c));
     const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
-    // The rest of the body goes once the gate is reading it (its scanner has the first byte):
+    // The rest of the body goes once the gate is reading it (its scanner has the first chunk):
     // sent before, it would all be buffered and read in one piece anyway.
     const started = new Promise<void>((resolve) => (onPush = resolve));
-    sock.write(`${head}1\r\nx\r\n`);
+    sock.write(`${head}8\r\nxxxxxxxx\r\n`);
     await started;
-    sock.write(Buffer.concat([Buffer.from('1\r\nx\r\n'.repeat(n - 1)), Buffer.from('0\r\n\r\n')]));
+    sock.write(Buffer.concat([Buffer.from('8\r\nxxxxxxxx\r\n'.repeat(n - 1)), Buffer.from('0\r\n\r\n')]));
     await closed;
     const res = parseRawResponse(Buffer.concat(reply).toString('latin1'));
     assert.equal(res.status, 200, res.body);
-    assert.deepEqual(JSON.parse(res.body), { received: n });
+    assert.deepEqual(JSON.parse(res.body), { received: 8 * n });
     // The original gate ran its whole pipeline once per chunk (about 10,000 scanner pushes).
     const calls = pushes - before;
-    assert.ok(calls < 1000, `${calls} scanner pushes for ${n} one-byte chunks`);
+    assert.ok(calls < 1000, `${calls} scanner pushes for ${n} chunks`);
   });
 
-  test('a body of 600,000 one-byte chunks is refused once its framing outweighs its data, and its connection closed', async () => {
+  test('a body of 600,000 one-byte chunks is refused while the parser reads it, and its connection closed', async () => {
     const n = 600_000;
-    const head = `POST http://up.test:${port}/upload HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const target = `http://up.test:${port}/upload?one-byte`;
+    const head = `POST ${target} HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const receivedBefore = received.length;
     const sock = connect(g.port, '127.0.0.1');
     const reply: Buffer[] = [];
@@ -207,6 +224,52 @@ describe('no single exchange stalls the gate', () => {
     const rec = await waitFor('the audit record', () => g.audit.records.find((r) => r.decision_id === body.decision_id));
     assert.equal(rec.outcome, 'deny');
     assert.equal(rec.reason, 'bad_request');
+    // Tripped at 8 KiB on the wire (~1,400 chunks); the rest of the parser's read went
+    // unpushed. Judged only by the consumer, a whole 64 KiB read (~11,000) went through
+    // the stream first, and the next reads too.
+    const pushed = parserPushes.get(target) ?? 0;
+    assert.ok(pushed > 0 && pushed < 2_000, `${pushed} chunks pushed into the request stream`);
+  });
+
+  test('a body of tiny chunks that ends in the read that trips it is refused, never forwarded as complete', async () => {
+    const target = `http://up.test:${port}/upload?ends-early`;
+    const head = `POST ${target} HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const receivedBefore = received.length;
+    const sock = connect(g.port, '127.0.0.1');
+    const reply: Buffer[] = [];
+    sock.on('data', (c: Buffer) => reply.push(c));
+    sock.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    // 12 KB on the wire, the terminating chunk included, in one write (not half-closed:
+    // Node's server drops a request whose client has sent its FIN).
+    sock.write(`${head}${'1\r\nx\r\n'.repeat(2_000)}0\r\n\r\n`);
+    await closed;
+    const res = parseRawResponse(Buffer.concat(reply).toString('latin1'));
+    assert.equal(res.status, 400, res.body);
+    assert.match((JSON.parse(res.body) as { reason: string }).reason, /chunked framing outweighs its data/);
+    assert.equal(received.length, receivedBefore, 'the upstream received no body');
+
+    // The parser that connection used goes back to Node's pool: the next connections
+    // (which take it) and Node's own HTTP client read their bodies whole.
+    for (let i = 0; i < 3; i++) {
+      const s2 = connect(g.port, '127.0.0.1');
+      const got: Buffer[] = [];
+      s2.on('data', (c: Buffer) => got.push(c));
+      const done = new Promise<void>((resolve) => s2.on('close', () => resolve()));
+      const chunk = 'y'.repeat(1000);
+      // Not half-closed: Node's server drops a request whose client has sent its FIN.
+      s2.write(
+        `POST http://up.test:${port}/upload?after-${i} HTTP/1.1\r\nHost: up.test:${port}\r\nProxy-Authorization: ${g.auth}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n` +
+          `3e8\r\n${chunk}\r\n3e8\r\n${chunk}\r\n3e8\r\n${chunk}\r\n0\r\n\r\n`,
+      );
+      await done;
+      const r2 = parseRawResponse(Buffer.concat(got).toString('latin1'));
+      assert.equal(r2.status, 200, r2.body);
+      assert.deepEqual(JSON.parse(r2.body), { received: 3000 });
+    }
+    const r3 = await post(Buffer.from('z'.repeat(5000)), { 'content-type': 'text/plain' });
+    assert.equal(r3.status, 200, r3.body);
+    assert.deepEqual(JSON.parse(r3.body), { received: 5000 });
   });
 
   test('an event-stream line that grows 256 bytes at a time is scanned in work linear in its length', async () => {
