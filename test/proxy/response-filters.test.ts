@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Finding } from '../../src/audit/fields.js';
 import type { BodyFilter, ResponseFlow } from '../../src/proxy/pipeline/response/chain.js';
 import { HoldFilter } from '../../src/proxy/pipeline/response/hold.js';
-import { InspectFilter } from '../../src/proxy/pipeline/response/inspect.js';
+import { HOLD_UPSTREAM_BYTES, InspectFilter } from '../../src/proxy/pipeline/response/inspect.js';
 import { ScrubFilter } from '../../src/proxy/pipeline/response/scrub.js';
 import type { RequestContext } from '../../src/proxy/request-context.js';
 import type { BodyInspector } from '../../src/proxy/response-inspector.js';
@@ -128,7 +128,7 @@ test('inspect: a body whose declared length comes in one chunk is inspected whol
   assert.deepEqual(flow.events, ['done'], 'no pause, and done within end()');
 });
 
-test('inspect: a body longer than declared is pushed in order, each chunk holding the upstream until scanned', async () => {
+test('inspect: a body longer than declared is pushed in order; the upstream is held only while HOLD_UPSTREAM_BYTES wait for their scan', async () => {
   const flow = fakeFlow();
   const insp = passingInspector(1024);
   const hold = new HoldFilter(flow, insp);
@@ -139,5 +139,18 @@ test('inspect: a body longer than declared is pushed in order, each chunk holdin
   await new Promise((r) => setImmediate(r));
   assert.equal(insp.pushed, 2);
   assert.equal(flow.ended, 'abcdef');
-  assert.deepEqual(flow.events, ['pause', 'resume', 'done']);
+  // Small chunks do not hold the upstream (undici would re-read its socket's buffer at every resume).
+  assert.deepEqual(flow.events, ['done']);
+
+  const flow2 = fakeFlow();
+  const insp2 = passingInspector(1024 * 1024);
+  const first2 = new InspectFilter(flow2, insp2, new HoldFilter(flow2, insp2), undefined);
+  first2.push(Buffer.alloc(HOLD_UPSTREAM_BYTES / 2, 0x61));
+  assert.deepEqual(flow2.events, []);
+  first2.push(Buffer.alloc(HOLD_UPSTREAM_BYTES / 2, 0x62));
+  assert.deepEqual(flow2.events, ['pause'], 'held once HOLD_UPSTREAM_BYTES wait');
+  first2.end();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(flow2.ended?.length, HOLD_UPSTREAM_BYTES);
+  assert.deepEqual(flow2.events, ['pause', 'resume', 'done']);
 });

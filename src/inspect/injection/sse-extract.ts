@@ -57,6 +57,11 @@ function collect(value: unknown, inDelta: boolean, key: string, glued: string[],
   }
 }
 
+/** `line` without a final '\r' (a regex anchored at the end would try every position of a 1 MiB line). */
+function withoutFinalCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
 export class SseExtractor {
   /**
    * The line being read, in pieces: a chunk without a line break is appended and not
@@ -97,7 +102,7 @@ export class SseExtractor {
   }
 
   end(): TextSegment[] {
-    if (this.partialLength > 0) this.line(this.partial.join('').replace(/\r$/, ''));
+    if (this.partialLength > 0) this.line(withoutFinalCr(this.partial.join('')));
     this.partial = [];
     this.partialLength = 0;
     this.dispatch();
@@ -106,7 +111,7 @@ export class SseExtractor {
 
   /** A line past MAX_EVENT is read as it stands (streamed as text from here on). */
   private flushPartial(): void {
-    this.line(this.partial.join('').replace(/\r$/, ''));
+    this.line(withoutFinalCr(this.partial.join('')));
     this.partial = [];
     this.partialLength = 0;
   }
