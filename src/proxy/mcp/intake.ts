@@ -54,12 +54,23 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
   const it = requestBody(req);
   const head: Buffer[] = [];
   let size = 0;
+  // A body of declared length is copied into place as it comes: gathered and joined at
+  // the end, a 4 MiB body was one call of ~12 ms here, most of it the first touch of the
+  // joined copy's fresh pages (the event loop waits for all of it); a piece at a time,
+  // each turn pays for 64 KiB.
+  const declared = Number(req.headers['content-length'] ?? -1);
+  let whole = Number.isSafeInteger(declared) && declared > 0 && declared <= max ? Buffer.allocUnsafe(declared) : null;
   for (;;) {
     const n = await it.next();
     if (n.done) break;
     const chunk = n.value;
     ctx.bytesIn += chunk.length;
-    head.push(chunk);
+    if (whole !== null && size + chunk.length <= whole.length) chunk.copy(whole, size);
+    else {
+      if (whole !== null) head.push(whole.subarray(0, size));
+      whole = null;
+      head.push(chunk);
+    }
     size += chunk.length;
     if (size > max) {
       const enc = headerText(req.headers['content-encoding']);
@@ -75,7 +86,7 @@ export async function intakeMcp(gate: GateServices, state: GateState, ctx: Reque
       return { kind: 'pass', body: replay(head, it, ctx, couldBeJson(prefix) && isIdentity(enc) ? watcher(prefix) : null) };
     }
   }
-  const body = head.length === 1 ? head[0]! : Buffer.concat(head);
+  const body = whole !== null ? whole.subarray(0, size) : head.length === 1 ? head[0]! : Buffer.concat(head);
   // A compressed body is read decoded: compression must not be a way around the guard.
   const plain = await decoded(body, headerText(req.headers['content-encoding']), max);
   if (plain === 'bomb')
