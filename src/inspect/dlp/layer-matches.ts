@@ -49,20 +49,27 @@ interface TriggerRange {
   before: Float64Array;
   lo: number;
   hi: number;
+  /**
+   * Per piece length lo..hi (when that span is finite and at most BY_LEN wide): the
+   * triggers (their places in `ids`, in order) whose [min, max] admit it; a piece then
+   * costs a lookup instead of a test per trigger.
+   */
+  byLen: Int32Array[] | undefined;
 }
+
+const BY_LEN = 512;
 
 function triggerRange(compiled: readonly Compiled[], ids: readonly number[]): TriggerRange {
   // Float64Array: a trigger's max may be Infinity
   const min = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.min ?? 0);
   const max = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.max ?? -1);
-  return {
-    ids: Int32Array.from(ids),
-    min,
-    max,
-    before: Float64Array.from(ids, (t) => compiled[t]?.before ?? 0),
-    lo: Math.min(Infinity, ...min),
-    hi: Math.max(-Infinity, ...max),
-  };
+  const lo = Math.min(Infinity, ...min);
+  const hi = Math.max(-Infinity, ...max);
+  const byLen =
+    ids.length > 0 && Number.isInteger(lo) && Number.isInteger(hi) && hi - lo <= BY_LEN
+      ? Array.from({ length: hi - lo + 1 }, (_, k) => Int32Array.from(ids.keys()).filter((i) => lo + k >= (min[i] as number) && lo + k <= (max[i] as number)))
+      : undefined;
+  return { ids: Int32Array.from(ids), min, max, before: Float64Array.from(ids, (t) => compiled[t]?.before ?? 0), lo, hi, byLen };
 }
 
 export class LayerMatcher {
@@ -180,6 +187,14 @@ export class LayerMatcher {
   private triggers(n: number, r: TriggerRange, s: number, e: number): void {
     const len = e - s;
     if (len < r.lo || len > r.hi) return;
+    if (r.byLen !== undefined) {
+      const at = r.byLen[len - r.lo] as Int32Array;
+      for (let k = 0; k < at.length; k++) {
+        const i = at[k] as number;
+        this.addWindow(n, r.ids[i] as number, s - (r.before[i] as number), e + 2);
+      }
+      return;
+    }
     for (let i = 0; i < r.ids.length; i++)
       if (len >= (r.min[i] as number) && len <= (r.max[i] as number)) this.addWindow(n, r.ids[i] as number, s - (r.before[i] as number), e + 2);
   }

@@ -190,7 +190,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(9) : new Int32Array(instance.mem.buffer, AT.counts, 9);
+const counts = instance === undefined ? new Int32Array(10) : new Int32Array(instance.mem.buffer, AT.counts, 10);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -308,6 +308,11 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     out.nz = take(7, out.zx, out.nz);
   }
   return out;
+}
+
+/** Whether the text of the last wasmPass has an `=` right before a CR or LF (where a quoted-printable soft break may be). */
+export function wasmSoftBreakSeen(): boolean {
+  return counts[9] !== 0;
 }
 
 /** Whether the last wasmPass had its text in the module's memory whole (its lists are views of it). */
