@@ -16,7 +16,8 @@
  *   filter: one test per word. When every such needle has 11+ chars (known secrets are
  *   long), an occurrence also holds an *even* aligned word that begins 0-7 chars into
  *   it: each registers its first eight 4-grams, and only even words are tested
- *   (`needleStride` 2).
+ *   (`needleStride` 2); with 19+ chars, every fourth word (the first of each 16 bytes)
+ *   0-15 chars in, sixteen 4-grams, one test per 16 bytes (`needleStride` 4).
  *
  * Candidates are verified here, so the scan reports exact occurrences only.
  *
@@ -44,6 +45,8 @@ export const NEEDLE_FILTER_BITS = 18;
 export const SAMPLED_NEEDLE_MIN = 7;
 /** When every sampled needle is at least this long, only even words are tested for needles. */
 export const EVEN_NEEDLE_MIN = 11;
+/** When every sampled needle is at least this long, only every fourth word (a 16-byte step's first) is tested. */
+export const FOURTH_NEEDLE_MIN = 19;
 
 /** Character classes of one byte (C_*), and of a 16-bit half of a word (PAIR: both bytes' classes OR'd, plus P_*). */
 export const C_RUN = 1;
@@ -192,8 +195,11 @@ export class KeywordIndex {
   /** Needles too short for the sampled scan (indexes into `needles`). */
   readonly shortNeedles: number[] = [];
   readonly hasNeedles: boolean;
-  /** Which words the needle filter is tested at: 1 every word, 2 even words (every sampled needle EVEN_NEEDLE_MIN+ chars). */
-  readonly needleStride: 1 | 2;
+  /**
+   * Which words the needle filter is tested at: 1 every word, 2 even words (every sampled
+   * needle EVEN_NEEDLE_MIN+ chars), 4 every fourth word (every one FOURTH_NEEDLE_MIN+ chars).
+   */
+  readonly needleStride: 1 | 2 | 4;
   /** Length of the shortest needle (Infinity without needles): a shorter text holds none. */
   readonly shortestNeedle: number;
 
@@ -229,7 +235,8 @@ export class KeywordIndex {
     for (const [key] of tri) this.triAt[triHash(key) + 1] = (this.triAt[triHash(key) + 1] as number) + 1;
     for (let h = 0; h < 1 << TRI_FILTER_BITS; h++) this.triAt[h + 1] = (this.triAt[h + 1] as number) + (this.triAt[h] as number);
 
-    this.needleStride = needles.every((nd) => nd.text.length < SAMPLED_NEEDLE_MIN || nd.text.length >= EVEN_NEEDLE_MIN) ? 2 : 1;
+    const sampledFrom = (min: number): boolean => needles.every((nd) => nd.text.length < SAMPLED_NEEDLE_MIN || nd.text.length >= min);
+    this.needleStride = sampledFrom(FOURTH_NEEDLE_MIN) ? 4 : sampledFrom(EVEN_NEEDLE_MIN) ? 2 : 1;
     needles.forEach((nd, i) => {
       const t = nd.text;
       if (t.length < SAMPLED_NEEDLE_MIN) {

@@ -73,7 +73,7 @@
     (global.set $eq (v128.const i32x4 0 0 0 0)))
 
   ;; Words 0..nw-1 of TEXT (nw >= 1: the text's words j0..j0+nw-1; word nw is the next one;
-  ;; needles: 0 none, 1 the needle filter at every word, 2 at even words: KeywordIndex.needleStride),
+  ;; needles: 0 none, 1 the needle filter at every word, 2 at even words, 4 at a step's first word: KeywordIndex.needleStride),
   ;; 16 bytes (four words) at a time. Candidates go out as absolute word indexes; counts to
   ;; COUNTS. Calls for one text follow each other with nw a multiple of 4 but for the last.
   (func (export "pass") (param $j0 i32) (param $nw i32) (param $needles i32)
@@ -138,28 +138,38 @@
       ;; needle 4-gram filter (exact word; a shift count is taken mod 32)
       (if (local.get $needles)
         (then
-          (local.set $hn (i32x4.shr_u (i32x4.mul (local.get $v) (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 14)))
-          ;; needles: 1, every word; 2, even words only (every sampled needle is 11+ chars: each
-          ;; occurrence holds an even word 0-7 chars in, and the index registered 8 offsets)
-          (if (i32.eq (local.get $needles) (i32.const 2))
+          ;; needles: 4, the step's first word only (every sampled needle is 19+ chars: each
+          ;; occurrence holds a step's first word 0-15 chars in, and the index registered 16 offsets)
+          (if (i32.eq (local.get $needles) (i32.const 4))
             (then
-              (local.set $n4
-                (i32.and (local.get $vm)
-                  (i32.or (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
-                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))))))
+              (local.set $w (i32.shr_u (i32.mul (i32x4.extract_lane 0 (local.get $v)) (i32.const 0x9e3779b1)) (i32.const 14)))
+              ;; appended branch-free, the count moved on only by a hit (bit 0 of vm: the first word is always valid)
+              (i32.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2)) (local.get $j))
+              (local.set $kn (i32.add (local.get $kn)
+                (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.get $w) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)))))
             (else
-              (local.set $n4
-                (i32.and (local.get $vm)
-                  (i32.or
-                    (i32.or
-                      (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 1 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 1)))
-                    (i32.or
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 3 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 3))))))))
-          (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
-            (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
-          (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))
+              (local.set $hn (i32x4.shr_u (i32x4.mul (local.get $v) (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 14)))
+              ;; needles: 1, every word; 2, even words only (every sampled needle is 11+ chars: each
+              ;; occurrence holds an even word 0-7 chars in, and the index registered 8 offsets)
+              (if (i32.eq (local.get $needles) (i32.const 2))
+                (then
+                  (local.set $n4
+                    (i32.and (local.get $vm)
+                      (i32.or (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
+                              (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))))))
+                (else
+                  (local.set $n4
+                    (i32.and (local.get $vm)
+                      (i32.or
+                        (i32.or
+                          (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 1 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 1)))
+                        (i32.or
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 3 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 3))))))))
+              (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
+                (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
+              (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))))
       ;; a `0x` / `0X` prefix (a '0' before an 'x' either case) in the step's 16 bytes: the step's first word
       ;; (rare: a branch), for regrouped.ts regroupStarts instead of its search for every 'x'
       (local.set $v1 (v128.load offset=1 (local.get $p)))
