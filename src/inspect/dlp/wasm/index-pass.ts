@@ -328,8 +328,7 @@ export function wasmGapStarts(n: number, ng: number, out: number[]): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).gaps(n, ng);
   if (k < 0) return false;
-  const from = AT.gaps >>> 2;
-  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  appendInts(out, AT.gaps >>> 2, k);
   return true;
 }
 
@@ -358,15 +357,9 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
   if (!inBlock || minPiece < 1) return false;
   const k = (instance as Pass).runs(n, nr, minPiece, decodeInfo ? 1 : 0);
   if (k < 0) return false;
-  const runs = AT.runs >>> 2;
-  const kinds = AT.kinds >>> 2;
-  for (let i = 0; i < k; i++) {
-    out.runs.push(memInts[runs + 2 * i] as number, memInts[runs + 2 * i + 1] as number);
-    out.kinds.push(memInts[kinds + i] as number);
-  }
-  const pieces = AT.pieces >>> 2;
-  const np = counts[8] as number;
-  for (let i = 0; i < np; i++) out.pieces.push(memInts[pieces + i] as number);
+  appendInts(out.runs, AT.runs >>> 2, 2 * k);
+  appendInts(out.kinds, AT.kinds >>> 2, k);
+  appendInts(out.pieces, AT.pieces >>> 2, counts[8] as number);
   return true;
 }
 
@@ -379,8 +372,7 @@ export function wasmDigits(n: number, nd: number, out: number[]): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).digits(n, nd);
   if (k < 0) return false;
-  const from = AT.digits >>> 2;
-  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  appendInts(out, AT.digits >>> 2, k);
   return true;
 }
 
@@ -406,6 +398,17 @@ export function wasmWordRuns(n: number, ns: number, out: WordRun[]): boolean {
     out.push(run);
   }
   return true;
+}
+
+/**
+ * Append the `count` ints of the module's memory at int index `from` to `out`, grown once
+ * to its new length (pushed one by one, a list grows by copies: most of the garbage an
+ * index made).
+ */
+function appendInts(out: number[], from: number, count: number): void {
+  const at = out.length;
+  out.length = at + count;
+  for (let i = 0; i < count; i++) out[at + i] = memInts[from + i] as number;
 }
 
 /** Append output list k of the last block to `to` at `at`; returns the new count. */
