@@ -214,7 +214,7 @@ function wordPass(
   let ng = l.ng;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
-  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out.groupStarts))) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out))) gapStarts(b, n, g, ng, out.groupStarts);
   if (regroup) {
     for (let i = 0; i < l.nz; i++) {
       const p0 = 4 * (l.zx[i] as number);
@@ -227,7 +227,7 @@ function wordPass(
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
     if (biHits.length > 0) mergeInto(out.hits, biHits);
   }
-  if (patterns && !(wasmAvailable && wasmDigits(n, l.nd, out.digits))) {
+  if (patterns && !(wasmAvailable && wasmDigits(n, l.nd, out))) {
     let digitsEnd = 0;
     for (let i = 0; i < l.nd; i++) {
       const j = dig[i] as number;

@@ -324,11 +324,11 @@ let inBlock = false;
  * one): in the module, when that text is in its memory whole. False when it is not, or
  * the starts do not fit; the caller then runs gapStarts.
  */
-export function wasmGapStarts(n: number, ng: number, out: number[]): boolean {
+export function wasmGapStarts(n: number, ng: number, out: { groupStarts: number[] }): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).gaps(n, ng);
   if (k < 0) return false;
-  appendInts(out, AT.gaps >>> 2, k);
+  out.groupStarts = appendInts(out.groupStarts, AT.gaps >>> 2, k);
   return true;
 }
 
@@ -357,9 +357,9 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
   if (!inBlock || minPiece < 1) return false;
   const k = (instance as Pass).runs(n, nr, minPiece, decodeInfo ? 1 : 0);
   if (k < 0) return false;
-  appendInts(out.runs, AT.runs >>> 2, 2 * k);
-  appendInts(out.kinds, AT.kinds >>> 2, k);
-  appendInts(out.pieces, AT.pieces >>> 2, counts[8] as number);
+  out.runs = appendInts(out.runs, AT.runs >>> 2, 2 * k);
+  out.kinds = appendInts(out.kinds, AT.kinds >>> 2, k);
+  out.pieces = appendInts(out.pieces, AT.pieces >>> 2, counts[8] as number);
   return true;
 }
 
@@ -368,11 +368,11 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
  * appended to `out` in the same order), in the module, when that text is in its memory
  * whole. False otherwise (or when they do not fit), with `out` untouched.
  */
-export function wasmDigits(n: number, nd: number, out: number[]): boolean {
+export function wasmDigits(n: number, nd: number, out: { digits: number[] }): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).digits(n, nd);
   if (k < 0) return false;
-  appendInts(out, AT.digits >>> 2, k);
+  out.digits = appendInts(out.digits, AT.digits >>> 2, k);
   return true;
 }
 
@@ -401,14 +401,14 @@ export function wasmWordRuns(n: number, ns: number, out: WordRun[]): boolean {
 }
 
 /**
- * Append the `count` ints of the module's memory at int index `from` to `out`, grown once
- * to its new length (pushed one by one, a list grows by copies: most of the garbage an
- * index made).
+ * `to` and then the `count` ints of the module's memory at int index `from`: a new array
+ * made at its length (pushed one by one, a list grows by copies: most of the garbage an
+ * index made; and setting an array's length is a runtime call).
  */
-function appendInts(out: number[], from: number, count: number): void {
-  const at = out.length;
-  out.length = at + count;
-  for (let i = 0; i < count; i++) out[at + i] = memInts[from + i] as number;
+function appendInts(to: number[], from: number, count: number): number[] {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = memInts[from + i] as number;
+  return to.length === 0 ? out : to.concat(out);
 }
 
 /** Append output list k of the last block to `to` at `at`; returns the new count. */
