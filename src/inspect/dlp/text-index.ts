@@ -199,7 +199,7 @@ function wordPass(
   const m = ((n + 3) >>> 2) + 1;
   let l: PassLists;
   if (wasmAvailable) {
-    l = wasmPass(ki, words, m, listsFor);
+    l = wasmPass(ki, words, m, listsFor, seedPhrases);
     out.eqBreak = wasmSoftBreakSeen();
   } else {
     l = listsFor(m);

@@ -268,9 +268,10 @@ function loadTables(ki: KeywordIndex): void {
  * Words 0..m-1 of `words` (word m readable) through the pass. When `words` is the
  * module's text block (textBuffer) the returned lists are views of its memory, valid
  * until the next call; otherwise the text is copied in block by block and the lists
- * are `spill(m)` (with room for m words; grp m + 1).
+ * are `spill(m)` (with room for m words; grp m + 1). Without `seeds`, no seed-phrase
+ * probes (`ns` is 0).
  */
-export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists): PassLists {
+export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists, seeds = true): PassLists {
   const w = instance as Pass;
   loadTables(ki);
   w.reset();
@@ -279,14 +280,14 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   if (inBlock) {
     const out = blockLists as PassLists;
     w.pass(0, m, needles);
-    w.seeds(0, m, SEED_FIRST);
+    if (seeds) w.seeds(0, m, SEED_FIRST);
     out.nt = counts[0] as number;
     out.nn = counts[1] as number;
     out.nb = counts[2] as number;
     out.nd = counts[3] as number;
     out.nr = counts[4] as number;
     out.ng = counts[5] as number;
-    out.ns = counts[6] as number;
+    out.ns = seeds ? (counts[6] as number) : 0;
     out.nz = counts[7] as number;
     return out;
   }
@@ -297,14 +298,14 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     textWords.set(words.subarray(j0, j0 + nw + 1));
     w.pass(j0, nw, needles);
     // the block's first probed word: probes are every SEED_STRIDE-th word of the whole text
-    w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
+    if (seeds) w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
     out.nt = take(0, out.tri, out.nt);
     out.nn = take(1, out.needle, out.nn);
     out.nb = take(2, out.bi, out.nb);
     out.nd = take(3, out.dig, out.nd);
     out.nr = take(4, out.run, out.nr);
     out.ng = take(5, out.grp, out.ng);
-    out.ns = take(6, out.seed, out.ns);
+    if (seeds) out.ns = take(6, out.seed, out.ns);
     out.nz = take(7, out.zx, out.nz);
   }
   return out;
