@@ -41,6 +41,8 @@ export const FOLD = (() => {
 
 export const TRI_FILTER_BITS = 16;
 export const NEEDLE_FILTER_BITS = 18;
+/** KeywordIndex.needleWords' keys: a word's low 30 bits. */
+const NEEDLE_KEY = 0x3fffffff;
 /** Needles shorter than this cannot use the 4-byte sampling; they are found with indexOf. */
 export const SAMPLED_NEEDLE_MIN = 7;
 /** When every sampled needle is at least this long, only even words are tested for needles. */
@@ -189,7 +191,11 @@ export class KeywordIndex {
   readonly triOff: Int32Array;
   /** Bigram anchors (3-char keywords at offset 1): folded bigram -> flat [keyword, offset, ...]. */
   readonly biAnchors = new Map<number, number[]>();
-  /** Needle 4-gram filter (bits) and exact lists: word -> flat [needle, offset, ...]. */
+  /**
+   * Needle 4-gram filter (bits) and exact lists: the word's low 30 bits (a small integer:
+   * a whole 32-bit word as a key is a heap number, boxed and hashed at every look-up)
+   * -> flat [needle, offset, word, ...].
+   */
   readonly needleFilter = new Uint32Array((1 << NEEDLE_FILTER_BITS) >>> 5);
   readonly needleWords = new Map<number, number[]>();
   /** Needles too short for the sampled scan (indexes into `needles`). */
@@ -247,7 +253,10 @@ export class KeywordIndex {
         const w = wordKey(t, o);
         const h = needleHash(w);
         this.needleFilter[h >>> 5] = (this.needleFilter[h >>> 5] as number) | (1 << (h & 31));
-        append(this.needleWords, w, i, o);
+        const key = w & NEEDLE_KEY;
+        const list = this.needleWords.get(key);
+        if (list === undefined) this.needleWords.set(key, [i, o, w]);
+        else list.push(i, o, w);
       }
     });
     this.hasNeedles = needles.length > 0;
@@ -338,10 +347,12 @@ function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k:
 
 /** A needle filter hit on word `j`. */
 export function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
-  const list = ki.needleWords.get(words[j] as number);
+  const w = words[j] as number;
+  const list = ki.needleWords.get(w & NEEDLE_KEY);
   const p = 4 * j;
   if (list === undefined) return;
-  for (let e = 0; e < list.length; e += 2) {
+  for (let e = 0; e < list.length; e += 3) {
+    if (list[e + 2] !== w) continue; // another word with the same low 30 bits
     const i = list[e] as number;
     const s = p - (list[e + 1] as number);
     if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);
