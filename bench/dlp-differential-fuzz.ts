@@ -7,7 +7,7 @@
  * printed. For speed work that must not change what is found:
  *
  *   git worktree add --detach /tmp/base main   (then node_modules and build linked in, npx tsc there)
- *   node dist/bench/dlp-differential-fuzz.js /tmp/base/dist [seed] [count] [known: all | long | none]
+ *   node dist/bench/dlp-differential-fuzz.js /tmp/base/dist [seed] [count] [known: all | long | longest | none]
  */
 import { gzipSync, deflateSync } from 'node:zlib';
 import * as ours from '../src/inspect/dlp/index.js';
@@ -34,7 +34,10 @@ const knownValues: Array<string | Buffer> = [
 ];
 // `long`: only known secrets longer than 16 chars (then short opaque joins, a UUID's, are dropped unbuilt); `none`: no known secrets
 const knownMode = knownArg ?? 'all';
-const knownUsed = knownValues.filter((v) => knownMode === 'all' || (knownMode === 'long' && typeof v === 'string' && v.length > 16));
+// long: 17+ chars (needles at even words); longest: 19+ (at every fourth word)
+const knownUsed = knownValues.filter(
+  (v) => knownMode === 'all' || (typeof v === 'string' && ((knownMode === 'long' && v.length > 16) || (knownMode === 'longest' && v.length >= 19))),
+);
 const make = (m: Dlp): ours.DlpScanner => new m.DlpScanner({ known: new m.KnownSecrets(knownUsed.map((value, i) => ({ name: `k${i}`, value }))) });
 const a = make(ours);
 const b = make(other);

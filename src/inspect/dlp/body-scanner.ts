@@ -82,11 +82,24 @@ export function bodyKind(contentType: string | undefined): BodyKind {
   return 'text';
 }
 
+/**
+ * Where a window of a text or form body is put together (its tail's bytes, then the new
+ * ones) and read as one string: one copy into a string, where the chunk's own string
+ * joined to the tail was two (the chunk's, then the join flattened), and half the
+ * garbage. Shared: a window is built and read within one call.
+ */
+let windowScratch = Buffer.allocUnsafeSlow(OVERLAP + SLICE);
+
 export class StreamingBodyScanner implements BodyScanner {
   private readonly json: JsonUnescaper | undefined;
+  /** What is not scanned yet: decoded text for a JSON body, else the body's bytes (copies: a caller may reuse its chunk). */
   private pending: string[] = [];
+  private pendingBytes: Buffer[] = [];
   private pendingLen = 0;
+  /** The last OVERLAP chars scanned: as text for a JSON body, else as bytes (the first `tailLen` of `tailBytes`). */
   private tail = '';
+  private tailBytes: Buffer | null = null;
+  private tailLen = 0;
   /** Absolute offset (in decoded text) of the start of `tail`. */
   private tailAbs = 0;
   /** Absolute start of the base64-alphabet run touching the end of the last window, or -1. */
@@ -131,8 +144,12 @@ export class StreamingBodyScanner implements BodyScanner {
       return out;
     }
     this.keepRaw(chunk);
-    const s = chunk.toString('latin1');
-    this.append(this.json === undefined ? s : this.json.push(s));
+    if (this.json !== undefined) this.append(this.json.push(chunk.toString('latin1')));
+    else if (this.pendingLen + chunk.length >= MIN_SCAN) {
+      // scanned now: read in place
+      this.pendingBytes.push(chunk);
+      this.pendingLen += chunk.length;
+    } else this.appendBytes(Buffer.from(chunk));
     if (this.pendingLen >= MIN_SCAN) this.flush(false, out);
     return out;
   }
@@ -260,7 +277,17 @@ export class StreamingBodyScanner implements BodyScanner {
     this.pendingLen += s.length;
   }
 
+  private appendBytes(b: Buffer): void {
+    if (b.length === 0) return;
+    this.pendingBytes.push(b);
+    this.pendingLen += b.length;
+  }
+
   private flush(final: boolean, out: Finding[]): void {
+    if (this.json === undefined) {
+      this.flushBytes(final, out);
+      return;
+    }
     const data = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
     this.pending = [];
     this.pendingLen = 0;
@@ -277,23 +304,61 @@ export class StreamingBodyScanner implements BodyScanner {
     } while (at < data.length);
   }
 
+  /** flush() for a body read as bytes: the same windows, at the same places. */
+  private flushBytes(final: boolean, out: Finding[]): void {
+    const data = this.pendingBytes.length === 1 ? (this.pendingBytes[0] as Buffer) : Buffer.concat(this.pendingBytes, this.pendingLen);
+    this.pendingBytes = [];
+    this.pendingLen = 0;
+    let at = 0;
+    do {
+      const take = Math.min(SLICE, data.length - at);
+      const last = at + take >= data.length;
+      if (!final && last && take < MIN_SCAN && at > 0) {
+        this.appendBytes(Buffer.from(data.subarray(at))); // kept for the next push (a copy: the chunk may be reused)
+        return;
+      }
+      this.windowBytes(data.subarray(at, at + take), final && last, out);
+      at += take;
+    } while (at < data.length);
+  }
+
+  /** window() for bytes: the tail's bytes and `fresh` read as one string; the new tail kept as bytes. */
+  private windowBytes(fresh: Buffer, final: boolean, out: Finding[]): void {
+    const len = this.tailLen + fresh.length;
+    if (windowScratch.length < len) windowScratch = Buffer.allocUnsafeSlow(len);
+    const w = windowScratch;
+    if (this.tailBytes !== null) this.tailBytes.copy(w, 0, 0, this.tailLen);
+    fresh.copy(w, this.tailLen);
+    const text = w.toString('latin1', 0, len);
+    // the next tail taken before the scan, which calls out (a span sink) and so may build a window of its own
+    const keep = Math.min(OVERLAP, len);
+    this.tailBytes ??= Buffer.allocUnsafe(OVERLAP);
+    w.copy(this.tailBytes, 0, len - keep, len);
+    this.tailLen = keep;
+    this.scanWindow(text, fresh.length, final, out);
+  }
+
   private window(fresh: string, final: boolean, out: Finding[]): void {
     const text = this.tail + fresh;
+    this.scanWindow(text, fresh.length, final, out);
+    this.tail = text.slice(text.length - Math.min(OVERLAP, text.length));
+  }
+
+  /** Scan the window `text` (the tail, then `freshLen` new chars), and move on past it. */
+  private scanWindow(text: string, freshLen: number, final: boolean, out: Finding[]): void {
     const winAbs = this.tailAbs;
     let skip = 0;
     if (this.runAbs >= 0 && this.runAbs < winAbs) skip = (4 - ((winAbs - this.runAbs) % 4)) % 4;
     const sink = this.onSpan;
     const span: SpanSink | undefined = sink ? (f, s, e) => sink(f, winAbs + s, winAbs + e) : undefined;
     this.scan(text, { limit: final ? Infinity : text.length - HOLD, firstRunSkip: skip, plusAsSpace: this.kind === 'form', seen: this.seen, out, span });
-    this.scanned += fresh.length;
+    this.scanned += freshLen;
     // remember where a run reaching the window end began, for the next window's alignment
     let i = text.length;
     while (i > 0 && isRunChar(text.charCodeAt(i - 1))) i--;
     if (i === text.length) this.runAbs = -1;
     else if (!(i === 0 && this.runAbs >= 0 && this.runAbs < winAbs)) this.runAbs = winAbs + i;
-    const keep = Math.min(OVERLAP, text.length);
-    this.tail = text.slice(text.length - keep);
-    this.tailAbs = winAbs + text.length - keep;
+    this.tailAbs = winAbs + text.length - Math.min(OVERLAP, text.length);
   }
 }
 

@@ -47,6 +47,27 @@ export function mapArray(n: number): Int32Array {
   return map;
 }
 
+/** Offsets 0, 1, 2, ... (grown as needed, to IOTA_MAX): what mapStretch copies from. */
+let iota = new Int32Array(0);
+const IOTA_MAX = 1 << 17;
+
+/**
+ * `map[o, o + e - s)` = s, s + 1, ..., e - 1: the offsets of a stretch a decoder keeps as
+ * it is. A long one is copied from a table of offsets (a native copy; one write per
+ * char costs ~1 ns, and a stretch of random bytes between two escapes is long).
+ */
+export function mapStretch(map: Int32Array, o: number, s: number, e: number): void {
+  if (e - s < 64 || e > IOTA_MAX) {
+    for (let q = s; q < e; q++) map[o++] = q;
+    return;
+  }
+  if (iota.length < e) {
+    iota = new Int32Array(Math.min(IOTA_MAX, Math.max(e, 2 * iota.length)));
+    for (let q = 0; q < iota.length; q++) iota[q] = q;
+  }
+  map.set(iota.subarray(s, e), o);
+}
+
 /**
  * A Mapped text built one char at a time, each with the input index it came from:
  * what a decoder that rewrites escapes in place writes to.

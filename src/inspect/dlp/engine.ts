@@ -198,7 +198,8 @@ export class DlpEngine {
     // groups and wrapped lines are written in text, not found in bytes decoded from base64 or hex
     const regroup = depth === 0 || REGROUP_AFTER.has(last);
     // run kinds are wanted at the last depth too: to tell whether decodable text is left
-    const idx = indexText(this.index, text, this.matcher.minPiece, true, this.seedPhrases && !joined, regroup);
+    // a join is matched against known secrets only: no keyword hits or digit stretches wanted
+    const idx = indexText(this.index, text, this.matcher.minPiece, true, this.seedPhrases && !joined, regroup, !joined);
     this.matcher.match(text, idx, chain, depth, toRaw, ctx, joined);
     const runs = idx.runs;
     // a join holds only the alphabet of what it joined: no escapes, NULs, line breaks or non-ASCII
@@ -210,7 +211,7 @@ export class DlpEngine {
       // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
       if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(last)) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
       if (text.includes('\0')) dec |= DEC_NUL;
-      if (softBreak(text)) dec |= DEC_QP;
+      if (idx.eqBreak && softBreak(text)) dec |= DEC_QP;
       if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);
     }
     if (regroup) dec |= DEC_REGROUP;

@@ -16,7 +16,8 @@
  *   filter: one test per word. When every such needle has 11+ chars (known secrets are
  *   long), an occurrence also holds an *even* aligned word that begins 0-7 chars into
  *   it: each registers its first eight 4-grams, and only even words are tested
- *   (`needleStride` 2).
+ *   (`needleStride` 2); with 19+ chars, every fourth word (the first of each 16 bytes)
+ *   0-15 chars in, sixteen 4-grams, one test per 16 bytes (`needleStride` 4).
  *
  * Candidates are verified here, so the scan reports exact occurrences only.
  *
@@ -40,10 +41,14 @@ export const FOLD = (() => {
 
 export const TRI_FILTER_BITS = 16;
 export const NEEDLE_FILTER_BITS = 18;
+/** KeywordIndex.needleWords' keys: a word's low 30 bits. */
+const NEEDLE_KEY = 0x3fffffff;
 /** Needles shorter than this cannot use the 4-byte sampling; they are found with indexOf. */
 export const SAMPLED_NEEDLE_MIN = 7;
 /** When every sampled needle is at least this long, only even words are tested for needles. */
 export const EVEN_NEEDLE_MIN = 11;
+/** When every sampled needle is at least this long, only every fourth word (a 16-byte step's first) is tested. */
+export const FOURTH_NEEDLE_MIN = 19;
 
 /** Character classes of one byte (C_*), and of a 16-bit half of a word (PAIR: both bytes' classes OR'd, plus P_*). */
 export const C_RUN = 1;
@@ -186,14 +191,21 @@ export class KeywordIndex {
   readonly triOff: Int32Array;
   /** Bigram anchors (3-char keywords at offset 1): folded bigram -> flat [keyword, offset, ...]. */
   readonly biAnchors = new Map<number, number[]>();
-  /** Needle 4-gram filter (bits) and exact lists: word -> flat [needle, offset, ...]. */
+  /**
+   * Needle 4-gram filter (bits) and exact lists: the word's low 30 bits (a small integer:
+   * a whole 32-bit word as a key is a heap number, boxed and hashed at every look-up)
+   * -> flat [needle, offset, word, ...].
+   */
   readonly needleFilter = new Uint32Array((1 << NEEDLE_FILTER_BITS) >>> 5);
   readonly needleWords = new Map<number, number[]>();
   /** Needles too short for the sampled scan (indexes into `needles`). */
   readonly shortNeedles: number[] = [];
   readonly hasNeedles: boolean;
-  /** Which words the needle filter is tested at: 1 every word, 2 even words (every sampled needle EVEN_NEEDLE_MIN+ chars). */
-  readonly needleStride: 1 | 2;
+  /**
+   * Which words the needle filter is tested at: 1 every word, 2 even words (every sampled
+   * needle EVEN_NEEDLE_MIN+ chars), 4 every fourth word (every one FOURTH_NEEDLE_MIN+ chars).
+   */
+  readonly needleStride: 1 | 2 | 4;
   /** Length of the shortest needle (Infinity without needles): a shorter text holds none. */
   readonly shortestNeedle: number;
 
@@ -229,7 +241,8 @@ export class KeywordIndex {
     for (const [key] of tri) this.triAt[triHash(key) + 1] = (this.triAt[triHash(key) + 1] as number) + 1;
     for (let h = 0; h < 1 << TRI_FILTER_BITS; h++) this.triAt[h + 1] = (this.triAt[h + 1] as number) + (this.triAt[h] as number);
 
-    this.needleStride = needles.every((nd) => nd.text.length < SAMPLED_NEEDLE_MIN || nd.text.length >= EVEN_NEEDLE_MIN) ? 2 : 1;
+    const sampledFrom = (min: number): boolean => needles.every((nd) => nd.text.length < SAMPLED_NEEDLE_MIN || nd.text.length >= min);
+    this.needleStride = sampledFrom(FOURTH_NEEDLE_MIN) ? 4 : sampledFrom(EVEN_NEEDLE_MIN) ? 2 : 1;
     needles.forEach((nd, i) => {
       const t = nd.text;
       if (t.length < SAMPLED_NEEDLE_MIN) {
@@ -240,7 +253,10 @@ export class KeywordIndex {
         const w = wordKey(t, o);
         const h = needleHash(w);
         this.needleFilter[h >>> 5] = (this.needleFilter[h >>> 5] as number) | (1 << (h & 31));
-        append(this.needleWords, w, i, o);
+        const key = w & NEEDLE_KEY;
+        const list = this.needleWords.get(key);
+        if (list === undefined) this.needleWords.set(key, [i, o, w]);
+        else list.push(i, o, w);
       }
     });
     this.hasNeedles = needles.length > 0;
@@ -331,10 +347,12 @@ function verifyKeyword(ki: KeywordIndex, b: Uint8Array, n: number, s: number, k:
 
 /** A needle filter hit on word `j`. */
 export function needlesAt(ki: KeywordIndex, text: string, j: number, words: Uint32Array, out: number[]): void {
-  const list = ki.needleWords.get(words[j] as number);
+  const w = words[j] as number;
+  const list = ki.needleWords.get(w & NEEDLE_KEY);
   const p = 4 * j;
   if (list === undefined) return;
-  for (let e = 0; e < list.length; e += 2) {
+  for (let e = 0; e < list.length; e += 3) {
+    if (list[e + 2] !== w) continue; // another word with the same low 30 bits
     const i = list[e] as number;
     const s = p - (list[e + 1] as number);
     if (s >= 0 && text.startsWith((ki.needles[i] as Needle).text, s)) insertSorted(out, i, s);

@@ -9,7 +9,7 @@
  * utf16Spans(Buffer.from('AKIAFAKE0000TEST1234', 'utf16le').toString('latin1')) // [{ text: 'AKIA...', ... }]
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { mapArray, MappedBuilder, type Mapped } from './decode.js';
+import { mapArray, mapStretch, MappedBuilder, type Mapped } from './decode.js';
 
 export interface Span extends Mapped {
   start: number;
@@ -64,24 +64,27 @@ function textByte(c: number): boolean {
 }
 
 const QP_SOFT = /=\r?\n/;
+const WIDE = /[\u0100-\uffff]/;
 
 /** Quoted-printable: soft breaks (`=\n`, `=\r\n`) removed and `=XX` decoded; undefined without a soft break. */
 export function quotedPrintable(s: string): Mapped | undefined {
   if (!QP_SOFT.test(s)) return undefined;
+  // a byte string (as every layer is) fits latin1; anything else keeps its chars (a native
+  // test: V8 knows a one-byte string has none)
+  if (WIDE.test(s)) return quotedPrintableChars(s);
   // The stretches between `=` signs are kept as they are: found with indexOf, copied as
-  // slices (a string built char by char costs ~10x more); only the map is per char.
+  // slices (a string built char by char costs ~10x more), their offsets copied too.
   const n = s.length;
   const map = new Int32Array(n);
   const parts: string[] = [];
   let o = 0;
-  let high = 0;
   let from = 0;
   for (let q = s.indexOf('='); q >= 0; q = s.indexOf('=', q)) {
-    for (let i = from; i < q; i++) {
-      high |= s.charCodeAt(i);
-      map[o++] = i;
+    if (q > from) {
+      mapStretch(map, o, from, q);
+      o += q - from;
+      parts.push(s.slice(from, q));
     }
-    if (q > from) parts.push(s.slice(from, q));
     const c1 = s.charCodeAt(q + 1);
     if (c1 === 10) q += 2;
     else if (c1 === 13 && s.charCodeAt(q + 2) === 10) q += 3;
@@ -100,13 +103,11 @@ export function quotedPrintable(s: string): Mapped | undefined {
     }
     from = q;
   }
-  for (let i = from; i < n; i++) {
-    high |= s.charCodeAt(i);
-    map[o++] = i;
+  if (from < n) {
+    mapStretch(map, o, from, n);
+    o += n - from;
+    parts.push(s.slice(from));
   }
-  if (from < n) parts.push(s.slice(from));
-  // a byte string (as every layer is) fits latin1; anything else keeps its chars
-  if (high > 255) return quotedPrintableChars(s);
   return { text: parts.join(''), map: map.subarray(0, o) };
 }
 

@@ -49,20 +49,27 @@ interface TriggerRange {
   before: Float64Array;
   lo: number;
   hi: number;
+  /**
+   * Per piece length lo..hi (when that span is finite and at most BY_LEN wide): the
+   * triggers (their places in `ids`, in order) whose [min, max] admit it; a piece then
+   * costs a lookup instead of a test per trigger.
+   */
+  byLen: Int32Array[] | undefined;
 }
+
+const BY_LEN = 512;
 
 function triggerRange(compiled: readonly Compiled[], ids: readonly number[]): TriggerRange {
   // Float64Array: a trigger's max may be Infinity
   const min = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.min ?? 0);
   const max = Float64Array.from(ids, (t) => compiled[t]?.spec.trigger?.max ?? -1);
-  return {
-    ids: Int32Array.from(ids),
-    min,
-    max,
-    before: Float64Array.from(ids, (t) => compiled[t]?.before ?? 0),
-    lo: Math.min(Infinity, ...min),
-    hi: Math.max(-Infinity, ...max),
-  };
+  const lo = Math.min(Infinity, ...min);
+  const hi = Math.max(-Infinity, ...max);
+  const byLen =
+    ids.length > 0 && Number.isInteger(lo) && Number.isInteger(hi) && hi - lo <= BY_LEN
+      ? Array.from({ length: hi - lo + 1 }, (_, k) => Int32Array.from(ids.keys()).filter((i) => lo + k >= (min[i] as number) && lo + k <= (max[i] as number)))
+      : undefined;
+  return { ids: Int32Array.from(ids), min, max, before: Float64Array.from(ids, (t) => compiled[t]?.before ?? 0), lo, hi, byLen };
 }
 
 export class LayerMatcher {
@@ -75,8 +82,15 @@ export class LayerMatcher {
   private readonly hexRange: TriggerRange;
   /** Shortest alnum piece any trigger wants. */
   readonly minPiece: number;
-  /** Per pattern: flat [start, end, ...] windows (merged), and sticky hit positions; `order`: patterns in first-use order. */
+  /**
+   * Per pattern: flat [start, end, ...] windows (merged), and sticky hit positions, each
+   * the first `windowCount[p]` / `hitCount[p]` entries of its list (cleared by count: a
+   * list cut to length 0 lets its store go, and the next layer grew it again); `order`:
+   * patterns in first-use order.
+   */
   private readonly windows: number[][];
+  private readonly windowCount: Int32Array;
+  private readonly hitCount: Int32Array;
   private readonly hits: number[][];
   private readonly windowOrder: number[] = [];
   private readonly hitOrder: number[] = [];
@@ -100,6 +114,8 @@ export class LayerMatcher {
     this.minPiece = Math.min(15, ...mins);
     this.windows = compiled.map(() => []);
     this.hits = compiled.map(() => []);
+    this.windowCount = new Int32Array(compiled.length);
+    this.hitCount = new Int32Array(compiled.length);
   }
 
   /**
@@ -112,8 +128,10 @@ export class LayerMatcher {
     const cands: Candidate[] = [];
     if (!joined) {
       this.select(text.length, idx);
-      for (const p of this.windowOrder) this.runPattern(this.compiled[p] as Compiled, text, this.windows[p] as number[], chain, toRaw, ctx, cands);
-      for (const p of this.hitOrder) this.runSticky(this.compiled[p] as Compiled, text, this.hits[p] as number[], chain, toRaw, ctx, cands);
+      for (const p of this.windowOrder)
+        this.runPattern(this.compiled[p] as Compiled, text, this.windows[p] as number[], this.windowCount[p] as number, chain, toRaw, ctx, cands);
+      for (const p of this.hitOrder)
+        this.runSticky(this.compiled[p] as Compiled, text, this.hits[p] as number[], this.hitCount[p] as number, chain, toRaw, ctx, cands);
       this.clear();
     }
     this.matchKnown(idx.needles, chain, toRaw, ctx, cands);
@@ -170,8 +188,8 @@ export class LayerMatcher {
   }
 
   private clear(): void {
-    for (const p of this.windowOrder) (this.windows[p] as number[]).length = 0;
-    for (const p of this.hitOrder) (this.hits[p] as number[]).length = 0;
+    for (const p of this.windowOrder) this.windowCount[p] = 0;
+    for (const p of this.hitOrder) this.hitCount[p] = 0;
     this.windowOrder.length = 0;
     this.hitOrder.length = 0;
   }
@@ -180,6 +198,14 @@ export class LayerMatcher {
   private triggers(n: number, r: TriggerRange, s: number, e: number): void {
     const len = e - s;
     if (len < r.lo || len > r.hi) return;
+    if (r.byLen !== undefined) {
+      const at = r.byLen[len - r.lo] as Int32Array;
+      for (let k = 0; k < at.length; k++) {
+        const i = at[k] as number;
+        this.addWindow(n, r.ids[i] as number, s - (r.before[i] as number), e + 2);
+      }
+      return;
+    }
     for (let i = 0; i < r.ids.length; i++)
       if (len >= (r.min[i] as number) && len <= (r.max[i] as number)) this.addWindow(n, r.ids[i] as number, s - (r.before[i] as number), e + 2);
   }
@@ -188,29 +214,43 @@ export class LayerMatcher {
     const start = s < 0 ? 0 : s;
     const end = e > n ? n : e;
     const list = this.windows[p] as number[];
-    if (list.length === 0) {
-      this.windowOrder.push(p);
-      list.push(start, end);
-      return;
+    const count = this.windowCount[p] as number;
+    if (count === 0) this.windowOrder.push(p);
+    else {
+      const last = count - 1;
+      if (start <= (list[last] as number)) {
+        if (end > (list[last] as number)) list[last] = end;
+        if (start < (list[last - 1] as number)) list[last - 1] = start;
+        return;
+      }
     }
-    const last = list.length - 1;
-    if (start <= (list[last] as number)) {
-      if (end > (list[last] as number)) list[last] = end;
-      if (start < (list[last - 1] as number)) list[last - 1] = start;
-    } else list.push(start, end);
+    list[count] = start;
+    list[count + 1] = end;
+    this.windowCount[p] = count + 2;
   }
 
   private addHit(p: number, at: number): void {
     const list = this.hits[p] as number[];
-    if (list.length === 0) this.hitOrder.push(p);
-    else if (list[list.length - 1] === at) return;
-    list.push(at);
+    const count = this.hitCount[p] as number;
+    if (count === 0) this.hitOrder.push(p);
+    else if (list[count - 1] === at) return;
+    list[count] = at;
+    this.hitCount[p] = count + 1;
   }
 
   /** Window patterns: the regex scans each bounded window (a slice, so it cannot run past it). */
-  private runPattern(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: MatchContext, out: Candidate[]): void {
+  private runPattern(
+    c: Compiled,
+    text: string,
+    list: number[],
+    count: number,
+    chain: string | undefined,
+    toRaw: ToRaw,
+    ctx: MatchContext,
+    out: Candidate[],
+  ): void {
     const { re } = c;
-    for (let w = 0; w < list.length; w += 2) {
+    for (let w = 0; w < count; w += 2) {
       const ws = list[w] as number;
       const slice = text.slice(ws, list[w + 1]);
       re.lastIndex = 0;
@@ -225,10 +265,20 @@ export class LayerMatcher {
   }
 
   /** Anchored patterns: one sticky attempt at each keyword hit. */
-  private runSticky(c: Compiled, text: string, list: number[], chain: string | undefined, toRaw: ToRaw, ctx: MatchContext, out: Candidate[]): void {
+  private runSticky(
+    c: Compiled,
+    text: string,
+    list: number[],
+    count: number,
+    chain: string | undefined,
+    toRaw: ToRaw,
+    ctx: MatchContext,
+    out: Candidate[],
+  ): void {
     const { re } = c;
     let coveredTo = -1;
-    for (const at of list) {
+    for (let i = 0; i < count; i++) {
+      const at = list[i] as number;
       if (at < coveredTo) continue; // inside the previous match
       re.lastIndex = at;
       const m = re.exec(text);

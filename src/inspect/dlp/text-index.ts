@@ -46,7 +46,18 @@ import {
 } from './keyword-index.js';
 import type { PassLists } from './index-loops.js';
 import { jsPass, passLists } from './index-loops.js';
-import { BLOCK_BYTES, textBuffer, wasmAvailable, wasmDigits, wasmGapStarts, wasmPass, wasmRuns, wasmTrigramHits, wasmWordRuns } from './wasm/index-pass.js';
+import {
+  BLOCK_BYTES,
+  textBuffer,
+  wasmAvailable,
+  wasmDigits,
+  wasmGapStarts,
+  wasmPass,
+  wasmRuns,
+  wasmSoftBreakSeen,
+  wasmTrigramHits,
+  wasmWordRuns,
+} from './wasm/index-pass.js';
 
 export interface TextIndex {
   /** Flat [keyword, start, ...], by start then keyword. */
@@ -63,6 +74,8 @@ export interface TextIndex {
   digits: number[];
   /** Some byte is >= 0x80 (only then can zero-width characters be present). */
   nonAscii: boolean;
+  /** An `=` stands right before a CR or LF (only then can a quoted-printable soft break be present). */
+  eqBreak: boolean;
   /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
   wordRuns: WordRun[];
   /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
@@ -84,9 +97,19 @@ let scratchWords = new Uint32Array(scratch.buffer, 0, scratch.length >>> 2);
  * Index `text` (a byte string). `decodeInfo`: also classify runs and test their decoded
  * bytes for printable text (only needed when the layer's children will be decoded).
  * `seedPhrases`: also look for runs of BIP-39 wordlist words (word-runs.ts). `regroup`:
- * also find where equal groups or hex pairs in a row start (regrouped.ts).
+ * also find where equal groups or hex pairs in a row start (regrouped.ts). `patterns`:
+ * also find what selects patterns (keyword hits, digit stretches); without it `hits`
+ * and `digits` stay empty (a regrouped join is matched against known secrets only).
  */
-export function indexText(ki: KeywordIndex, text: string, minPiece: number, decodeInfo = true, seedPhrases = true, regroup = false): TextIndex {
+export function indexText(
+  ki: KeywordIndex,
+  text: string,
+  minPiece: number,
+  decodeInfo = true,
+  seedPhrases = true,
+  regroup = false,
+  patterns = true,
+): TextIndex {
   const n = text.length;
   // room for the zeroed padding words the loop reads past the end (zero is no class byte)
   const size = (n + 16 + 7) & ~7;
@@ -124,8 +147,20 @@ export function indexText(ki: KeywordIndex, text: string, minPiece: number, deco
   // big-endian hosts read a byte-swapped copy, so words are little-endian everywhere
   if (!LITTLE_ENDIAN) words = new Uint32Array(Buffer.from(b.subarray(0, size)).swap32().buffer, 0, size >>> 2);
 
-  const out: TextIndex = { hits: [], needles: [], runs: [], kinds: [], pieces: [], digits: [], nonAscii, wordRuns: [], groupStarts: [], zeroX: [] };
-  wordPass(ki, text, b, words, n, minPiece, decodeInfo, seedPhrases, regroup, out);
+  const out: TextIndex = {
+    hits: [],
+    needles: [],
+    runs: [],
+    kinds: [],
+    pieces: [],
+    digits: [],
+    nonAscii,
+    eqBreak: true,
+    wordRuns: [],
+    groupStarts: [],
+    zeroX: [],
+  };
+  wordPass(ki, text, b, words, n, minPiece, decodeInfo, seedPhrases, regroup, patterns, out);
   for (const i of ki.shortNeedles) {
     const t = (ki.needles[i] as Needle).text;
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) insertSorted(out.needles, i, at);
@@ -157,24 +192,29 @@ function wordPass(
   decodeInfo: boolean,
   seedPhrases: boolean,
   regroup: boolean,
+  patterns: boolean,
   out: TextIndex,
 ): void {
   // one word past the text (zeros), so a streak of run words always ends inside the loop
   const m = ((n + 3) >>> 2) + 1;
   let l: PassLists;
-  if (wasmAvailable) l = wasmPass(ki, words, m, listsFor);
-  else {
+  if (wasmAvailable) {
+    l = wasmPass(ki, words, m, listsFor, seedPhrases);
+    out.eqBreak = wasmSoftBreakSeen();
+  } else {
     l = listsFor(m);
     jsPass(ki, words, m, l);
+    out.eqBreak = text.includes('=\n') || text.includes('=\r');
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
   if (seedPhrases && !(wasmAvailable && wasmWordRuns(n, l.ns, out.wordRuns))) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);
-  if (!(wasmAvailable && wasmTrigramHits(n, l.nt, out.hits))) for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
+  if (patterns && !(wasmAvailable && wasmTrigramHits(n, l.nt, out.hits)))
+    for (let i = 0; i < l.nt; i++) trigramsAt(ki, b, n, tri[i] as number, words, out.hits);
   for (let i = 0; i < l.nn; i++) needlesAt(ki, text, needle[i] as number, words, out.needles);
   let ng = l.ng;
   // the last word with text: its right-hand context is padding
   if (m >= 2 && (ng === 0 || (g[ng - 1] as number) < m - 2)) g[ng++] = m - 2;
-  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out.groupStarts))) gapStarts(b, n, g, ng, out.groupStarts);
+  if (regroup && !(wasmAvailable && wasmGapStarts(n, ng, out))) gapStarts(b, n, g, ng, out.groupStarts);
   if (regroup) {
     for (let i = 0; i < l.nz; i++) {
       const p0 = 4 * (l.zx[i] as number);
@@ -182,12 +222,12 @@ function wordPass(
       for (let p = p0; p < p1; p++) if (b[p] === 48 && ((b[p + 1] as number) | 0x20) === 120) out.zeroX.push(p);
     }
   }
-  if (l.nb > 0) {
+  if (patterns && l.nb > 0) {
     const biHits: number[] = [];
     for (let i = 0; i < l.nb; i++) bigramsAt(ki, b, n, bi[i] as number, words, biHits);
     if (biHits.length > 0) mergeInto(out.hits, biHits);
   }
-  if (!(wasmAvailable && wasmDigits(n, l.nd, out.digits))) {
+  if (patterns && !(wasmAvailable && wasmDigits(n, l.nd, out))) {
     let digitsEnd = 0;
     for (let i = 0; i < l.nd; i++) {
       const j = dig[i] as number;

@@ -11,7 +11,7 @@
  * @example
  * foldUnicode(Buffer.from('A\u200bK\ufe0fＩＡ').toString('latin1'))?.text // 'AKIA'
  */
-import type { Mapped } from './decode.js';
+import { mapStretch, type Mapped } from './decode.js';
 
 const CF = /^\p{Cf}$/u;
 
@@ -91,7 +91,8 @@ export function foldUnicode(s: string): Mapped | undefined {
           map = new Int32Array(n);
           parts = [];
         }
-        for (let q = from; q < i; q++) map[o++] = q;
+        mapStretch(map, o, from, i);
+        o += i - from;
         parts.push(s.slice(from, i));
         if (repl >= 0) {
           map[o++] = i;
@@ -108,7 +109,10 @@ export function foldUnicode(s: string): Mapped | undefined {
     }
   }
   if (map === undefined || parts === undefined) return undefined;
-  for (let k = from; k < n; k++) map[o++] = k;
+  if (from < n) {
+    mapStretch(map, o, from, n);
+    o += n - from;
+  }
   parts.push(s.slice(from));
   return { text: parts.join(''), map: map.subarray(0, o) };
 }

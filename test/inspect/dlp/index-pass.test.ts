@@ -177,6 +177,8 @@ test('the SIMD pass gives the JS loops’ candidate lists (every byte value, cla
     new KeywordIndex(keywords, known.needles()),
     // an 8-char needle: the filter at every word (needleStride 1)
     new KeywordIndex(keywords, new KnownSecrets([{ name: 'd', value: 'k9Q2xZ7p' }]).needles()),
+    // 19+ chars only: the filter at every fourth word (needleStride 4)
+    new KeywordIndex(keywords, new KnownSecrets([{ name: 'e', value: 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz' }]).needles()),
     new KeywordIndex(keywords, []),
     new KeywordIndex([...new Set([...keywords, ...three(20)])], known.needles()),
     new KeywordIndex([...new Set(three(100))], []),
@@ -393,6 +395,43 @@ test('needles of 11+ chars are tested at even words only, and every occurrence i
         s += rnd() < 0.7 ? (needles[Math.floor(rnd() * needles.length)] as string) : 'a'.repeat(Math.floor(rnd() * 24));
       }
       // every occurrence of every needle, by start then needle
+      const want: number[] = [];
+      for (let at = 0; at < s.length; at++) needles.forEach((t, id) => s.startsWith(t, at) && want.push(id, at));
+      for (const wasm of [true, false]) {
+        useWasm(wasm);
+        assert.deepEqual(indexText(ki, s, 15).needles, want, JSON.stringify(s));
+      }
+      const { wasm, js } = listsOf(ki, s);
+      assert.deepEqual(wasm, js, JSON.stringify(s));
+      found += want.length / 2;
+    }
+  } finally {
+    useWasm(true);
+  }
+  assert.ok(found > 2000, `occurrences found (${found})`);
+});
+
+test('needles of 19+ chars are tested at every fourth word only (the first of each 16 bytes), and every occurrence is still found', () => {
+  const long = new KnownSecrets([
+    { name: 'a', value: 'x7Kp2mQ9vR4sL8nW1bY6cT3fA0jH5dEz' },
+    { name: 'b', value: 'hunter2hunter2hunter' },
+    { name: 'c', value: 'aaaaaaaaaaaaaaaaaaaaaaaa' },
+  ]);
+  const ki = new KeywordIndex(keywords, long.needles());
+  assert.equal(ki.needleStride, 4);
+  // one needle of 11-18 chars: even words again
+  assert.equal(new KeywordIndex(keywords, new KnownSecrets([{ name: 'd', value: 'k9Q2xZ7pW3eR5t' }]).needles()).needleStride, 2);
+  const rnd = rng(47);
+  const needles = ki.needles.map((nd) => nd.text);
+  let found = 0;
+  try {
+    for (let i = 0; i < 1500; i++) {
+      let s = '';
+      const parts = 1 + Math.floor(rnd() * 6);
+      for (let k = 0; k < parts; k++) {
+        s += 'xyz-.0123456789ab'.slice(0, Math.floor(rnd() * 17));
+        s += rnd() < 0.7 ? (needles[Math.floor(rnd() * needles.length)] as string) : 'a'.repeat(Math.floor(rnd() * 40));
+      }
       const want: number[] = [];
       for (let at = 0; at < s.length; at++) needles.forEach((t, id) => s.startsWith(t, at) && want.push(id, at));
       for (const wasm of [true, false]) {

@@ -190,7 +190,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(9) : new Int32Array(instance.mem.buffer, AT.counts, 9);
+const counts = instance === undefined ? new Int32Array(10) : new Int32Array(instance.mem.buffer, AT.counts, 10);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -268,9 +268,10 @@ function loadTables(ki: KeywordIndex): void {
  * Words 0..m-1 of `words` (word m readable) through the pass. When `words` is the
  * module's text block (textBuffer) the returned lists are views of its memory, valid
  * until the next call; otherwise the text is copied in block by block and the lists
- * are `spill(m)` (with room for m words; grp m + 1).
+ * are `spill(m)` (with room for m words; grp m + 1). Without `seeds`, no seed-phrase
+ * probes (`ns` is 0).
  */
-export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists): PassLists {
+export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists, seeds = true): PassLists {
   const w = instance as Pass;
   loadTables(ki);
   w.reset();
@@ -279,14 +280,14 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   if (inBlock) {
     const out = blockLists as PassLists;
     w.pass(0, m, needles);
-    w.seeds(0, m, SEED_FIRST);
+    if (seeds) w.seeds(0, m, SEED_FIRST);
     out.nt = counts[0] as number;
     out.nn = counts[1] as number;
     out.nb = counts[2] as number;
     out.nd = counts[3] as number;
     out.nr = counts[4] as number;
     out.ng = counts[5] as number;
-    out.ns = counts[6] as number;
+    out.ns = seeds ? (counts[6] as number) : 0;
     out.nz = counts[7] as number;
     return out;
   }
@@ -297,17 +298,22 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     textWords.set(words.subarray(j0, j0 + nw + 1));
     w.pass(j0, nw, needles);
     // the block's first probed word: probes are every SEED_STRIDE-th word of the whole text
-    w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
+    if (seeds) w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
     out.nt = take(0, out.tri, out.nt);
     out.nn = take(1, out.needle, out.nn);
     out.nb = take(2, out.bi, out.nb);
     out.nd = take(3, out.dig, out.nd);
     out.nr = take(4, out.run, out.nr);
     out.ng = take(5, out.grp, out.ng);
-    out.ns = take(6, out.seed, out.ns);
+    if (seeds) out.ns = take(6, out.seed, out.ns);
     out.nz = take(7, out.zx, out.nz);
   }
   return out;
+}
+
+/** Whether the text of the last wasmPass has an `=` right before a CR or LF (where a quoted-printable soft break may be). */
+export function wasmSoftBreakSeen(): boolean {
+  return counts[9] !== 0;
 }
 
 /** Whether the last wasmPass had its text in the module's memory whole (its lists are views of it). */
@@ -319,12 +325,11 @@ let inBlock = false;
  * one): in the module, when that text is in its memory whole. False when it is not, or
  * the starts do not fit; the caller then runs gapStarts.
  */
-export function wasmGapStarts(n: number, ng: number, out: number[]): boolean {
+export function wasmGapStarts(n: number, ng: number, out: { groupStarts: number[] }): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).gaps(n, ng);
   if (k < 0) return false;
-  const from = AT.gaps >>> 2;
-  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  out.groupStarts = appendInts(out.groupStarts, AT.gaps >>> 2, k);
   return true;
 }
 
@@ -353,15 +358,9 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
   if (!inBlock || minPiece < 1) return false;
   const k = (instance as Pass).runs(n, nr, minPiece, decodeInfo ? 1 : 0);
   if (k < 0) return false;
-  const runs = AT.runs >>> 2;
-  const kinds = AT.kinds >>> 2;
-  for (let i = 0; i < k; i++) {
-    out.runs.push(memInts[runs + 2 * i] as number, memInts[runs + 2 * i + 1] as number);
-    out.kinds.push(memInts[kinds + i] as number);
-  }
-  const pieces = AT.pieces >>> 2;
-  const np = counts[8] as number;
-  for (let i = 0; i < np; i++) out.pieces.push(memInts[pieces + i] as number);
+  out.runs = appendInts(out.runs, AT.runs >>> 2, 2 * k);
+  out.kinds = appendInts(out.kinds, AT.kinds >>> 2, k);
+  out.pieces = appendInts(out.pieces, AT.pieces >>> 2, counts[8] as number);
   return true;
 }
 
@@ -370,12 +369,11 @@ export function wasmRuns(n: number, nr: number, minPiece: number, decodeInfo: bo
  * appended to `out` in the same order), in the module, when that text is in its memory
  * whole. False otherwise (or when they do not fit), with `out` untouched.
  */
-export function wasmDigits(n: number, nd: number, out: number[]): boolean {
+export function wasmDigits(n: number, nd: number, out: { digits: number[] }): boolean {
   if (!inBlock) return false;
   const k = (instance as Pass).digits(n, nd);
   if (k < 0) return false;
-  const from = AT.digits >>> 2;
-  for (let i = 0; i < k; i++) out.push(memInts[from + i] as number);
+  out.digits = appendInts(out.digits, AT.digits >>> 2, k);
   return true;
 }
 
@@ -401,6 +399,17 @@ export function wasmWordRuns(n: number, ns: number, out: WordRun[]): boolean {
     out.push(run);
   }
   return true;
+}
+
+/**
+ * `to` and then the `count` ints of the module's memory at int index `from`: a new array
+ * made at its length (pushed one by one, a list grows by copies: most of the garbage an
+ * index made; and setting an array's length is a runtime call).
+ */
+function appendInts(to: number[], from: number, count: number): number[] {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = memInts[from + i] as number;
+  return to.length === 0 ? out : to.concat(out);
 }
 
 /** Append output list k of the last block to `to` at `at`; returns the new count. */

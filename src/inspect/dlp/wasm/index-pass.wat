@@ -12,7 +12,8 @@
 ;;   0x000000 PAIR      u16[65536]  classes of a 16-bit half (keyword-index.ts PAIR + P_ANCHOR)
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
-;;   0x038100 COUNTS    i32[9]      per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x; runs' pieces (ints)
+;;   0x038100 COUNTS    i32[10]     per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x; runs' pieces (ints);
+;;                                  per text: whether an `=` stands right before a CR or LF (a quoted-printable soft break may be there)
 ;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
 ;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
 ;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
@@ -57,6 +58,8 @@
   (global $carry (mut i32) (i32.const 0))
   ;; ints written to OUT_WRUNS by the running wruns (-1: they did not fit)
   (global $wk (mut i32) (i32.const 0))
+  ;; per text: an `=` right before a CR or LF was seen (0xff in some lane)
+  (global $eq (mut v128) (v128.const i32x4 0 0 0 0))
 
   ;; Start a new text: the loop-carried state goes back to zero.
   (func (export "reset")
@@ -66,10 +69,11 @@
     (global.set $hp (i32.const 0))
     (global.set $hh (i32.const 0))
     (global.set $zero (i32.const -1))
-    (global.set $carry (i32.const 0)))
+    (global.set $carry (i32.const 0))
+    (global.set $eq (v128.const i32x4 0 0 0 0)))
 
   ;; Words 0..nw-1 of TEXT (nw >= 1: the text's words j0..j0+nw-1; word nw is the next one;
-  ;; needles: 0 none, 1 the needle filter at every word, 2 at even words: KeywordIndex.needleStride),
+  ;; needles: 0 none, 1 the needle filter at every word, 2 at even words, 4 at a step's first word: KeywordIndex.needleStride),
   ;; 16 bytes (four words) at a time. Candidates go out as absolute word indexes; counts to
   ;; COUNTS. Calls for one text follow each other with nw a multiple of 4 but for the last.
   (func (export "pass") (param $j0 i32) (param $nw i32) (param $needles i32)
@@ -80,12 +84,15 @@
     (local $t4 i32) (local $n4 i32) (local $f4 i32) (local $d4 i32) (local $a4 i32) (local $e4 i32) (local $k4 i32) (local $w i32)
     (local $hf i32) (local $hu i32) (local $hg i32) (local $hp i32) (local $hh i32) (local $zero i32) (local $s i32)
     (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32) (local $kz i32)
+    (local $v1 v128) (local $eq v128) (local $vmask v128)
     (local.set $hf (global.get $hf))
     (local.set $hu (global.get $hu))
     (local.set $hg (global.get $hg))
     (local.set $hp (global.get $hp))
     (local.set $hh (global.get $hh))
     (local.set $zero (global.get $zero))
+    (local.set $eq (global.get $eq))
+    (local.set $vmask (v128.const i32x4 -1 -1 -1 -1))
     (local.set $t1lo (v128.load (i32.const 0x38300)))
     (local.set $t1hi (v128.load (i32.const 0x38310)))
     (local.set $t2lo (v128.load (i32.const 0x38320)))
@@ -98,7 +105,10 @@
       ;; the block's valid words: all four but in a last partial block
       (local.set $vm (i32.const 15))
       (if (i32.lt_u (i32.sub (local.get $end) (local.get $p)) (i32.const 16))
-        (then (local.set $vm (i32.sub (i32.shl (i32.const 1) (i32.shr_u (i32.sub (local.get $end) (local.get $p)) (i32.const 2))) (i32.const 1)))))
+        (then
+          (local.set $vm (i32.sub (i32.shl (i32.const 1) (i32.shr_u (i32.sub (local.get $end) (local.get $p)) (i32.const 2))) (i32.const 1)))
+          ;; the valid words' lanes (for the `=` test: the bytes after the padding may be a stale text's)
+          (local.set $vmask (i32x4.ne (v128.and (i32x4.splat (local.get $vm)) (v128.const i32x4 1 2 4 8)) (v128.const i32x4 0 0 0 0)))))
       (local.set $v (v128.load (local.get $p)))
       (local.set $fv (v128.or (local.get $v) (v128.const i32x4 0x20202020 0x20202020 0x20202020 0x20202020)))
       ;; trigram anchors at 4j and 4j+2 (case-folded): filter bytes are 0 or 1
@@ -128,36 +138,54 @@
       ;; needle 4-gram filter (exact word; a shift count is taken mod 32)
       (if (local.get $needles)
         (then
-          (local.set $hn (i32x4.shr_u (i32x4.mul (local.get $v) (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 14)))
-          ;; needles: 1, every word; 2, even words only (every sampled needle is 11+ chars: each
-          ;; occurrence holds an even word 0-7 chars in, and the index registered 8 offsets)
-          (if (i32.eq (local.get $needles) (i32.const 2))
+          ;; needles: 4, the step's first word only (every sampled needle is 19+ chars: each
+          ;; occurrence holds a step's first word 0-15 chars in, and the index registered 16 offsets)
+          (if (i32.eq (local.get $needles) (i32.const 4))
             (then
-              (local.set $n4
-                (i32.and (local.get $vm)
-                  (i32.or (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
-                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))))))
+              (local.set $w (i32.shr_u (i32.mul (i32x4.extract_lane 0 (local.get $v)) (i32.const 0x9e3779b1)) (i32.const 14)))
+              ;; appended branch-free, the count moved on only by a hit (bit 0 of vm: the first word is always valid)
+              (i32.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2)) (local.get $j))
+              (local.set $kn (i32.add (local.get $kn)
+                (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.get $w) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)))))
             (else
-              (local.set $n4
-                (i32.and (local.get $vm)
-                  (i32.or
-                    (i32.or
-                      (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 1 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 1)))
-                    (i32.or
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))
-                      (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 3 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 3))))))))
-          (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
-            (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
-          (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))
+              (local.set $hn (i32x4.shr_u (i32x4.mul (local.get $v) (v128.const i32x4 0x9e3779b1 0x9e3779b1 0x9e3779b1 0x9e3779b1)) (i32.const 14)))
+              ;; needles: 1, every word; 2, even words only (every sampled needle is 11+ chars: each
+              ;; occurrence holds an even word 0-7 chars in, and the index registered 8 offsets)
+              (if (i32.eq (local.get $needles) (i32.const 2))
+                (then
+                  (local.set $n4
+                    (i32.and (local.get $vm)
+                      (i32.or (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
+                              (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))))))
+                (else
+                  (local.set $n4
+                    (i32.and (local.get $vm)
+                      (i32.or
+                        (i32.or
+                          (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 0 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1))
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 1 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 1)))
+                        (i32.or
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 2 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 2))
+                          (i32.shl (i32.and (i32.shr_u (i32.load offset=0x30000 (i32.shl (i32.shr_u (local.tee $w (i32x4.extract_lane 3 (local.get $hn))) (i32.const 5)) (i32.const 2))) (local.get $w)) (i32.const 1)) (i32.const 3))))))))
+              (v128.store offset=0x82000 (i32.shl (local.get $kn) (i32.const 2))
+                (i8x16.swizzle (local.get $jv) (v128.load offset=0x38200 (i32.shl (local.get $n4) (i32.const 4)))))
+              (local.set $kn (i32.add (local.get $kn) (i32.popcnt (local.get $n4))))))))
       ;; a `0x` / `0X` prefix (a '0' before an 'x' either case) in the step's 16 bytes: the step's first word
       ;; (rare: a branch), for regrouped.ts regroupStarts instead of its search for every 'x'
+      (local.set $v1 (v128.load offset=1 (local.get $p)))
       (if (v128.any_true (v128.and (i8x16.eq (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))
-                                   (i8x16.eq (v128.or (v128.load offset=1 (local.get $p)) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                                   (i8x16.eq (v128.or (local.get $v1) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
                                              (v128.const i8x16 120 120 120 120 120 120 120 120 120 120 120 120 120 120 120 120))))
         (then
           (i32.store offset=0x1d1000 (i32.shl (local.get $kz) (i32.const 2)) (local.get $j))
           (local.set $kz (i32.add (local.get $kz) (i32.const 1)))))
+      ;; an `=` right before a CR or LF in the valid words (engine.ts softBreak looks only when the
+      ;; text has one; the padding's zeros after the text are none)
+      (local.set $eq (v128.or (local.get $eq)
+        (v128.and
+          (v128.and (local.get $vmask) (i8x16.eq (local.get $v) (v128.const i8x16 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61)))
+          (v128.or (i8x16.eq (local.get $v1) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10))
+                   (i8x16.eq (local.get $v1) (v128.const i8x16 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13))))))
       ;; byte classes: a range test is one signed compare after an add ((c - lo) <u k)
       (local.set $up (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63))
                                  (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102)))
@@ -274,6 +302,8 @@
     (global.set $hp (local.get $hp))
     (global.set $hh (local.get $hh))
     (global.set $zero (local.get $zero))
+    (global.set $eq (local.get $eq))
+    (i32.store offset=0x38124 (i32.const 0) (v128.any_true (local.get $eq)))
     (i32.store offset=0x38100 (i32.const 0) (local.get $kt))
     (i32.store offset=0x38104 (i32.const 0) (local.get $kn))
     (i32.store offset=0x38108 (i32.const 0) (local.get $kb))
