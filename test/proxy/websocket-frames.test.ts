@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { applyMask, CLOSE, closePayload, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from '../../src/proxy/websocket/frames.js';
+import {
+  applyMask,
+  CLOSE,
+  closePayload,
+  encodeFrame,
+  FrameError,
+  frameParts,
+  FrameParser,
+  OP,
+  SEPARATE_PAYLOAD_BYTES,
+  unmaskPayload,
+  type Frame,
+} from '../../src/proxy/websocket/frames.js';
 
 function parseAll(bytes: Buffer, opts: { limit?: number; chunk?: number } = {}): Frame[] {
   const p = new FrameParser(() => opts.limit ?? 1 << 24);
@@ -94,5 +106,32 @@ describe('RFC 6455 frames', () => {
     assert.ok(p.length <= 125);
     assert.equal(p.readUInt16BE(0), 1008);
     assert.doesNotMatch(p.subarray(2).toString('utf8'), /\uFFFD/);
+  });
+});
+
+describe('frameParts', () => {
+  test('the same bytes as encodeFrame, a long payload sent as it is (not copied)', () => {
+    for (const len of [0, 125, 126, 65_535, SEPARATE_PAYLOAD_BYTES - 1, SEPARATE_PAYLOAD_BYTES, 65_536 + 7, 1024 * 1024]) {
+      for (const mask of [null, randomBytes(4)]) {
+        const payload = randomBytes(len);
+        const parts = frameParts({ fin: len % 2 === 0, opcode: OP.binary, payload, mask });
+        assert.deepEqual(
+          Buffer.concat(parts),
+          encodeFrame({ fin: len % 2 === 0, opcode: OP.binary, payload, mask }),
+          `${len} bytes, ${mask ? 'masked' : 'unmasked'}`,
+        );
+        if (len >= SEPARATE_PAYLOAD_BYTES) {
+          assert.equal(parts.length, 2);
+          assert.equal(parts[1], payload, 'the payload itself, no copy');
+        } else assert.equal(parts.length, 1);
+        // And it parses back to the frame it was.
+        const parser = new FrameParser(() => Infinity);
+        const got: Frame[] = [];
+        parser.push(Buffer.concat(parts), (f) => (got.push(f), true));
+        assert.equal(got.length, 1);
+        assert.equal(got[0]!.payload.length, len);
+        assert.deepEqual(unmaskPayload(got[0]!), mask ? applyMask(payload, mask) : payload);
+      }
+    }
   });
 });

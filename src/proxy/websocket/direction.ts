@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
 import { ScanBudgetError } from '../../inspect/scan-pace.js';
-import { applyMask, CLOSE, encodeFrame, FrameError, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
+import { applyMask, CLOSE, encodeFrame, FrameError, frameParts, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
 import { WS_LOCATION, type BinaryInspection, type Check, type MessageScrub, type Verdict } from './message-inspector.js';
 import { assembleText, SessionEnded, WHOLE_BYTES, type MessageWork } from './message-work.js';
 import type { RelayOptions, RelayResult } from './relay.js';
@@ -78,7 +78,9 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
       });
     }
   };
-  const forwardAsIs = (f: Frame): void => send(encodeFrame({ fin: f.fin, opcode: f.opcode, payload: f.payload, mask: f.mask }));
+  const forwardAsIs = (f: Frame): void => {
+    for (const b of frameParts({ fin: f.fin, opcode: f.opcode, payload: f.payload, mask: f.mask })) send(b);
+  };
 
   const limit = (opcode: number): number => {
     if (opcode >= 0x8) return 125;

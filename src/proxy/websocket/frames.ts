@@ -250,13 +250,16 @@ export function unmaskPayload(f: Frame): Buffer {
  * @example
  * socket.write(encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.from('hi'), mask: null }));
  */
-export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | 'new' | null }): Buffer {
-  const len = f.payload.length;
+export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | 'new' | null; length?: number }): Buffer {
+  // A long payload that goes as it is (no new mask): header and payload as two buffers
+  // (frameParts) spare a copy of the payload into fresh memory; here, one buffer.
+  // `length`: the header of a frame of that length, its payload (empty here) sent apart.
+  const len = f.length ?? f.payload.length;
   const ext = len < 126 ? 0 : len < 0x10000 ? 2 : 8;
   const masked = f.mask !== null;
   const headLen = 2 + ext + (masked ? 4 : 0);
   // Header and payload in one buffer: the payload is copied (or masked) once.
-  const out = Buffer.allocUnsafe(headLen + len);
+  const out = Buffer.allocUnsafe(headLen + f.payload.length);
   out[0] = (f.fin ? 0x80 : 0) | f.opcode;
   out[1] = (masked ? 0x80 : 0) | (ext === 0 ? len : ext === 2 ? 126 : 127);
   if (ext === 2) out.writeUInt16BE(len, 2);
@@ -271,6 +274,24 @@ export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; 
   }
   return out;
 }
+
+/**
+ * A frame whose payload goes as it is (already masked with `mask`, or unmasked: null) as
+ * its header and the payload itself: for a long payload, copying it behind the header
+ * into one new buffer costs a pass over fresh memory (a 1 MiB message: a few ms in one
+ * call), which two writes do not.
+ *
+ * @example
+ * for (const b of frameParts({ fin: true, opcode: OP.text, payload, mask: null })) socket.write(b);
+ */
+export function frameParts(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | null }): Buffer[] {
+  if (f.payload.length < SEPARATE_PAYLOAD_BYTES) return [encodeFrame(f)];
+  return [encodeFrame({ ...f, payload: EMPTY_PAYLOAD, length: f.payload.length }), f.payload];
+}
+
+/** Payloads from this size on go as a buffer of their own (frameParts). */
+export const SEPARATE_PAYLOAD_BYTES = 64 * 1024;
+const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 /** A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes. */
 export function closePayload(code: number, reason: string): Buffer {
