@@ -108,6 +108,10 @@ export function watchChunkFraming(socket: Socket): void {
 export function countChunks(req: IncomingMessage): void {
   // A request after a tripped one on the same connection (pipelined) has its body read again.
   unsilence((req.socket as (Socket & { parser?: ParserLike | null }) | null)?.parser);
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && /chunked/i.test(te)) counts.set(req, { chunks: 0, data: 0, tripped: null });
+  if (isChunked(req)) counts.set(req, { chunks: 0, data: 0, tripped: null });
+}
+
+/** Whether `req`'s body is chunked (a Transfer-Encoding that names chunked). */
+export function isChunked(req: IncomingMessage): boolean {
+  return /chunked/i.test(req.headers['transfer-encoding'] ?? '');
 }

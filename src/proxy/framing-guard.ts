@@ -18,7 +18,7 @@
  * for await (const chunk of requestBody(req)) upstream.write(chunk); // throws Rejection
  */
 import type { IncomingMessage } from 'node:http';
-import { chunkTripped } from './chunk-tripwire.js';
+import { chunkTripped, isChunked } from './chunk-tripwire.js';
 import { coalesced } from './coalesce.js';
 import { Rejection } from './errors-map.js';
 
@@ -36,15 +36,14 @@ export class FramingGuard {
 
   constructor(req: IncomingMessage) {
     this.#req = req;
-    this.#chunked = /chunked/i.test(String(req.headers['transfer-encoding'] ?? ''));
+    this.#chunked = isChunked(req);
     this.#last = req.socket?.bytesRead ?? 0;
   }
 
   /** Account for `bytes` of body data just taken; throws once the framing outweighs the data. */
   check(bytes: number): void {
     if (!this.#chunked) return;
-    const tripped = chunkTripped(this.#req);
-    if (tripped !== null) throw new Rejection('bad_request', tripped);
+    this.end();
     const now = this.#req.socket?.bytesRead ?? this.#last;
     this.#wire += now - this.#last;
     this.#last = now;
@@ -53,7 +52,7 @@ export class FramingGuard {
     this.#refuse();
   }
 
-  /** At the body's end: a body the tripwire cut short is refused, never passed on as complete. */
+  /** Throws once the chunk tripwire has tripped: at each batch, and at the body's end (a body it cut short is never passed on as complete). */
   end(): void {
     if (!this.#chunked) return;
     const tripped = chunkTripped(this.#req);
