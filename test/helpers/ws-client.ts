@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import type { TestGate } from './gate.js';
+import { bounded, interceptedTunnel, WAIT_MS } from './tunnel.js';
 
 /** A `ws` client through the gate, with its messages queued and its close awaited. */
 export interface GateWs {
@@ -35,7 +35,7 @@ export async function openThroughGate(
   const auth = opts.token === null ? null : `Basic ${Buffer.from(`sluice:${opts.token ?? g.token}`).toString('base64')}`;
   let ws: WebSocket;
   if (u.protocol === 'wss:') {
-    const tls = await tunnel(g, u.hostname, Number(u.port || 443), auth);
+    const tls = await interceptedTunnel(g, u.hostname, Number(u.port || 443), auth);
     ws = new WebSocket(url, { createConnection: () => tls, perMessageDeflate: opts.perMessageDeflate ?? true });
   } else {
     const absolute = `http://${u.host}${u.pathname}${u.search}`;
@@ -109,43 +109,4 @@ export async function openThroughGate(
 
 export function isOpen(r: GateWs | RefusedUpgrade): r is GateWs {
   return 'ws' in r;
-}
-
-/** CONNECT host:port through the gate and start TLS with its interception leaf. */
-function tunnel(g: TestGate, host: string, port: number, auth: string | null): Promise<TLSSocket> {
-  return bounded(`the CONNECT to ${host}:${port} and the TLS handshake with the gate did not complete`, (resolve, reject) => {
-    const raw: Socket = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
-    });
-    let head = '';
-    const onData = (d: Buffer): void => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      raw.off('data', onData);
-      if (!/^HTTP\/1\.1 200/.test(head)) return reject(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
-      const t = tlsConnect({ socket: raw, servername: host, ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
-      t.on('error', reject);
-    };
-    raw.on('data', onData);
-    raw.on('error', reject);
-  });
-}
-
-/** How long a helper waits for the gate before it fails the test with what it was waiting for (never forever). */
-const WAIT_MS = 60_000;
-
-function bounded<T>(what: string, start: (resolve: (v: T) => void, reject: (err: Error) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} within ${WAIT_MS / 1000} s`)), WAIT_MS);
-    start(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { upstreamPki } from '../helpers/pki.js';
+import { interceptedTunnel } from '../helpers/tunnel.js';
 import { parseRawResponse } from '../helpers/raw.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -51,20 +51,6 @@ rules:
     await up.close();
   });
 
-  function tunnel(): Promise<TLSSocket> {
-    return new Promise((resolve, reject) => {
-      const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-        raw.write(`CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nHost: api.upstream.test:${up.port}\r\nProxy-Authorization: ${g.auth}\r\n\r\n`);
-        raw.once('data', (d: Buffer) => {
-          if (!/^HTTP\/1\.1 200/.test(d.toString('latin1'))) return reject(new Error(d.toString('latin1')));
-          const t = tlsConnect({ socket: raw, servername: 'api.upstream.test', ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
-          t.on('error', reject);
-        });
-      });
-      raw.on('error', reject);
-    });
-  }
-
   /** Send `head`, then one-byte chunks until the gate closes (at most 3.6 MB); what it answered. */
   async function flood(s: Socket, head: string, waitFor100 = false): Promise<string> {
     let got = '';
@@ -86,7 +72,7 @@ rules:
   }
 
   test('inside an intercepted tunnel: 400 while the parser reads it, the upstream gets no body', async () => {
-    const t = await tunnel();
+    const t = await interceptedTunnel(g, 'api.upstream.test', up.port, g.auth);
     const path = '/upload?tripwire-tls';
     const seen = up.seen.length;
     const got = await flood(t, `POST ${path} HTTP/1.1\r\nHost: api.upstream.test:${up.port}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`);

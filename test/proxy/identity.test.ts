@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { parseRawResponse, rawExchange } from '../helpers/raw.js';
+import { interceptedTunnel } from '../helpers/tunnel.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 interface Deny {
@@ -115,7 +115,7 @@ rules:
     const token = await g.mint({ session });
     const auth = `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`;
     // Open a keep-alive intercepted tunnel and use it once.
-    const tls = await openTunnel(g, target, auth);
+    const tls = await interceptedTunnel(g, 'api.upstream.test', up.port, auth);
     const first = await requestOn(tls, target);
     assert.match(first, /^HTTP\/1\.1 200/);
     const closed = new Promise<number>((resolve) => tls.once('close', () => resolve(Date.now())));
@@ -137,20 +137,6 @@ rules:
     assert.equal(ok.stdout, 'hello from upstream\n');
   });
 });
-
-function openTunnel(g: TestGate, target: string, auth: string): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Authorization: ${auth}\r\n\r\n`);
-      raw.once('data', (d: Buffer) => {
-        if (!d.toString().startsWith('HTTP/1.1 200')) return reject(new Error(d.toString()));
-        const t = tlsConnect({ socket: raw, servername: target.split(':')[0], ca: [g.caPem] }, () => resolve(t));
-        t.on('error', reject);
-      });
-    });
-    raw.on('error', reject);
-  });
-}
 
 function requestOn(tls: TLSSocket, target: string): Promise<string> {
   return new Promise((resolve) => {

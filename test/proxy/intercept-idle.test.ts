@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connect } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { upstreamPki } from '../helpers/pki.js';
+import { interceptedTunnel } from '../helpers/tunnel.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -50,19 +50,7 @@ describe('intercepted tunnels before their first request', () => {
   });
 
   /** A CONNECT to the upstream and a verified TLS session with the gate inside it. */
-  function tunnel(g: TestGate): Promise<TLSSocket> {
-    return new Promise((resolve, reject) => {
-      const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-        raw.write(`CONNECT api.upstream.test:${up.port} HTTP/1.1\r\nHost: api.upstream.test:${up.port}\r\nProxy-Authorization: ${g.auth}\r\n\r\n`);
-        raw.once('data', (d: Buffer) => {
-          if (!/^HTTP\/1\.1 200/.test(d.toString('latin1'))) return reject(new Error(d.toString('latin1')));
-          const t = tlsConnect({ socket: raw, servername: 'api.upstream.test', ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
-          t.on('error', reject);
-        });
-      });
-      raw.on('error', reject);
-    });
-  }
+  const tunnel = (g: TestGate): Promise<TLSSocket> => interceptedTunnel(g, 'api.upstream.test', up.port, g.auth);
 
   /** Everything the gate sends until it closes the tunnel. */
   function readAll(t: TLSSocket): Promise<string> {
