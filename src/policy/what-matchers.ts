@@ -154,8 +154,9 @@ function allowTest(patterns: readonly string[], foldCase: boolean): (p: RequestP
 /**
  * Decoded, case folded unless the rule says otherwise, and tried as each path a
  * lenient router serves the same way: without a trailing slash (Express, Django),
- * and without the last segment's extension (Rails' `(.:format)`, Spring's suffix
- * match: `/admin.json` is `/admin`).
+ * without the last segment's extension (Rails' `(.:format)`, Spring's suffix
+ * match: `/admin.json` is `/admin`), and with the marks of accented letters taken
+ * off (`/ādmin`, `/àdmin`).
  */
 function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPath) => boolean {
   const globs: PathMatcher[] = [];
@@ -163,15 +164,29 @@ function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPa
     globs.push(compilePathGlob(pattern, { decoded: true, foldCase }));
     if (pattern.length > 1 && pattern.endsWith('/')) globs.push(compilePathGlob(pattern.slice(0, -1), { decoded: true, foldCase }));
   }
-  return (p) => {
-    const s = foldCase ? p.decoded.toLowerCase() : p.decoded;
+  const test = (s: string): boolean => {
     const bare = s.length > 1 && s.endsWith('/') ? s.slice(0, -1) : s;
     const dot = bare.lastIndexOf('.');
     const plain = dot > bare.lastIndexOf('/') + 1 ? bare.slice(0, dot) : bare;
     for (const g of globs) if (g(s) || (bare !== s && g(bare)) || (plain !== bare && g(plain))) return true;
     return false;
   };
+  return (p) => {
+    const s = foldCase ? p.decoded.toLowerCase() : p.decoded;
+    if (test(s)) return true;
+    // Letters with marks: an accent-insensitive router, or Windows' best-fit mapping to a
+    // code page (`ā` has none in cp1252 and becomes `a`), reads `/ādmin` as `/admin`.
+    if (NON_ASCII.test(s)) {
+      const bare = s.normalize('NFKD').replace(MARKS, '');
+      return bare !== s && test(bare);
+    }
+    return false;
+  };
 }
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+const MARKS = /\p{M}+/gu;
 
 function isIpText(host: string): boolean {
   return host.includes(':') || /^[0-9.]+$/.test(host);

@@ -132,6 +132,10 @@ void test('deny rules match every spelling a server routes to the same place', (
     '/admin.json',
     '/ADMIN.html',
     '/internal.xml',
+    '/%c4%81dmin',
+    '/%c3%a0dmin/x',
+    '/ADM%C3%8DN',
+    '/intern%c3%a1l.json',
     ...AMBIGUOUS.map(([t]) => t),
   ]) {
     assert.equal(ruleFor(path), 'no-admin', path);
@@ -139,6 +143,8 @@ void test('deny rules match every spelling a server routes to the same place', (
   assert.equal(ruleFor('/administrator'), 'rest');
   assert.equal(ruleFor('/admin-x.json'), 'rest');
   assert.equal(ruleFor('/.admin'), 'rest');
+  assert.equal(ruleFor('/caf%c3%a9'), 'public', 'an accented path an allow rule names is still allowed');
+  assert.equal(ruleFor('/%c3%a6dmin'), 'rest', 'a letter that is not a marked one (æ) is not taken apart');
   assert.equal(ruleFor('/Secret'), 'no-exact-case');
   assert.equal(ruleFor('/secret'), 'rest', 'case_sensitive: true compares exactly');
 });
