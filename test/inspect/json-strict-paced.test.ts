@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldKey, readJsonRpcStrictPaced, readJsonStrict } from '../../src/inspect/json-strict.js';
+import { foldKey, readJsonRpcStrictPaced, readJsonStrict, STEP_BYTES } from '../../src/inspect/json-strict.js';
 import { PACED_BYTES, recogniseJsonRpc, recogniseJsonRpcPaced } from '../../src/inspect/mcp/recognise.js';
 import { recogniseRequest, recogniseRequestPaced } from '../../src/proxy/mcp/charset.js';
 import { ScanBudgetError, ScanPace } from '../../src/inspect/scan-pace.js';
@@ -134,4 +134,52 @@ test('a request body is recognised in paced steps past PACED_BYTES, with the sam
   // A declared charset other than UTF-8 is read as before (decoded in that charset).
   const utf16 = Buffer.from(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"a":"${'x'.repeat(PACED_BYTES)}"}}`, 'utf16le');
   assert.equal((await recogniseRequestPaced(utf16, 'application/json; charset=utf-16le', false, 4 << 20, new ScanPace(60_000))).kind, 'unreadable');
+});
+
+test('a 4 MiB ordinary JSON document is validated over its bytes: one pass of STEP_BYTES steps, no text made of it', async () => {
+  // The stall benchmark's shape (bench/stall-shapes.ts, json-4mib): read ahead by the MCP intake because it could be JSON-RPC.
+  const items: string[] = [];
+  for (let i = 0, len = 2; len < 4 * 1024 * 1024 - 256; i++) {
+    items.push(JSON.stringify({ id: i, name: `record ${i}`, tags: ['alpha', 'beta'], ok: i % 2 === 0, score: i * 0.25 }));
+    len += items[i]!.length + 1;
+  }
+  const buf = Buffer.from(`[${items.join(',')}]`);
+  // Watch every string made from the document's memory, through each decoder the reader could use.
+  let longest = 0;
+  const fromDoc = (bytes: unknown): boolean => ArrayBuffer.isView(bytes) && bytes.buffer === buf.buffer;
+  type Decode = (this: unknown, ...args: unknown[]) => string;
+  const restore: Array<() => void> = [];
+  const watch = (proto: object, name: string, input: (self: unknown, args: unknown[]) => unknown): void => {
+    const methods = proto as Record<string, Decode>;
+    const original = methods[name]!;
+    methods[name] = function (this: unknown, ...args: unknown[]): string {
+      const s = original.apply(this, args);
+      if (fromDoc(input(this, args))) longest = Math.max(longest, s.length);
+      return s;
+    };
+    restore.push(() => (methods[name] = original));
+  };
+  watch(TextDecoder.prototype, 'decode', (_self, args) => args[0]);
+  watch(Buffer.prototype as object, 'utf8Slice', (self) => self);
+  watch(Buffer.prototype as object, 'latin1Slice', (self) => self);
+  class CountedPace extends ScanPace {
+    steps = 0;
+    override run<T>(work: () => T): T {
+      this.steps++;
+      return super.run(work);
+    }
+  }
+  const pace = new CountedPace(60_000);
+  let read: Awaited<ReturnType<typeof readJsonRpcStrictPaced>>;
+  try {
+    read = await readJsonRpcStrictPaced(buf, {}, pace);
+  } finally {
+    for (const undo of restore) undo();
+  }
+  assert.deepEqual(read, { ok: true, noJsonRpc: true });
+  // Only keys are decoded (the old reader decoded the whole document, 16 KiB a slice, then joined the slices into one string).
+  assert.ok(longest <= 16, `longest string made of the document: ${longest}`);
+  // One pass over the bytes in steps of STEP_BYTES (the old reader: 256 decode slices, then the validation steps).
+  assert.ok(pace.steps <= Math.ceil(buf.length / STEP_BYTES) + 1, `steps: ${pace.steps} for ${buf.length} bytes`);
+  assert.ok(pace.yields >= pace.steps - 1, `yields: ${pace.yields}`);
 });
