@@ -2,7 +2,7 @@
  * Inspection for a response whose label does not say it is text (none at all,
  * `application/octet-stream`, `application/x-sh`, `multipart/mixed`, an image type
  * on text, ...): the bytes decide (inspect/sniff.ts). A real binary format passes
- * untouched; text is inspected as `text/plain` would be; a gzip or zlib body (a
+ * untouched (archives after a read of their text runs); text is inspected as `text/plain` would be; a gzip or zlib body (a
  * `.gz` download) is decoded, bounded, and its decoded bytes sniffed in turn: text
  * inside is scanned while the agent still gets the compressed bytes it asked for,
  * each released only once what it decodes to has been scanned.
@@ -18,6 +18,9 @@ import { BinaryTextStage } from './binary-text-stage.js';
 import { headerValue, PASS, TextStage, unreadable, type Stage } from './body-stages.js';
 import { CompressedStage } from './compressed-stage.js';
 import { decodeBody, type BodyInspector, type ResponseInspectOptions } from './response-inspector.js';
+
+/** Binary formats that hold files as they are (a zip's stored entries, a tar's members): their text runs are read. */
+const ARCHIVES: ReadonlySet<string> = new Set(['zip', 'tar']);
 
 /** Compressed layers inside a body that are still undone; deeper nesting is no text a client reads. */
 const MAX_DEPTH = 3;
@@ -163,8 +166,10 @@ class SniffStage implements Stage {
       const text = s?.kind === 'text' ? s : null;
       return new TextStage(this.opts, this.findings, this.scanOnly, text?.charset, text?.multipart === true);
     }
-    // A known format passes; bytes that only look binary still have their text runs read.
-    if (s.kind === 'binary' && s.format === 'unknown') return new BinaryTextStage(this.opts, this.findings);
+    // A known format passes; bytes that only look binary, and archives (whose stored
+    // files are text in clear, and whose four magic bytes anyone can put in front of
+    // text), still have their text runs read.
+    if (s.kind === 'binary' && (s.format === 'unknown' || ARCHIVES.has(s.format))) return new BinaryTextStage(this.opts, this.findings);
     if (s.kind === 'binary' || this.depth >= MAX_DEPTH) return PASS;
     return new CompressedStage(this.opts, this.findings, s.encoding, new SniffStage(this.opts, this.findings, this.depth + 1, true));
   }

@@ -124,6 +124,15 @@ const pages: Record<string, { type?: string; body: Buffer; encoding?: string }> 
   '/nul-sprinkled': { type: 'application/octet-stream', body: Buffer.from(INJECTION.replace(/(..)/g, '$1\0')) },
   '/nul-prefixed': { type: 'application/octet-stream', body: Buffer.concat([Buffer.from([0]), Buffer.from(INJECTION)]) },
   '/utf16': { type: 'application/octet-stream', body: Buffer.from(INJECTION, 'utf16le') },
+  // A byte order mark wins over the label for a browser: text/plain (UTF-8 by default) read as UTF-16.
+  '/utf16-bom-text': { type: 'text/plain', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(INJECTION, 'utf16le')]) },
+  '/utf16be-bom-html': {
+    type: 'text/html; charset=utf-8',
+    body: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(INJECTION, 'utf16le').swap16()]),
+  },
+  // A zip's magic bytes in front of text, and a real zip whose stored file is the text.
+  '/zip-lookalike': { type: 'application/zip', body: Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.from(INJECTION)]) },
+  '/zip-stored-text': { type: 'application/zip', body: zip('notes.txt', Buffer.from(INJECTION)) },
   // The false-positive side: real binary formats, whatever the label.
   '/png': { type: 'application/octet-stream', body: PNG },
   '/png-typed': { type: 'image/png', body: PNG },
@@ -201,6 +210,10 @@ rules:
     '/nul-sprinkled',
     '/nul-prefixed',
     '/utf16',
+    '/utf16-bom-text',
+    '/utf16be-bom-html',
+    '/zip-lookalike',
+    '/zip-stored-text',
   ];
   for (const path of blocked) {
     test(`the injection served as ${path.slice(1)} (${pages[path]!.type ?? 'no content-type'}) is blocked`, async () => {

@@ -50,11 +50,42 @@ export interface ChunkDecoder {
 }
 
 /**
+ * A decoder for a body labelled with `charset`, except that a byte order mark at the
+ * start decides, as it does for a browser (the WHATWG decode algorithm: a UTF-8,
+ * UTF-16LE or UTF-16BE BOM wins over the label): a `text/plain` body that starts with
+ * FF FE is read as UTF-16 by the client, so it is scanned as UTF-16. The mark itself is
+ * dropped. Up to two first bytes wait until the mark is known (or ruled out).
+ */
+export function chunkDecoder(charset: string): ChunkDecoder {
+  let inner: ChunkDecoder | null = null;
+  let head: Buffer | null = null;
+  return {
+    decode(chunk?: Buffer, opts?: { stream: boolean }): string {
+      if (inner !== null) return inner.decode(chunk, opts);
+      const b = head === null ? (chunk ?? Buffer.alloc(0)) : chunk === undefined ? head : Buffer.concat([head, chunk]);
+      if (chunk !== undefined && b.length < 3 && BOMS.some((m) => b.length < m.length && b.equals(m.subarray(0, b.length)))) {
+        head = b;
+        return '';
+      }
+      head = null;
+      inner = labelDecoder(BOMS.find((m) => b.length >= m.length && b.subarray(0, m.length).equals(m)) ? bomCharset(b) : charset);
+      return chunk === undefined ? inner.decode(b, { stream: true }) + inner.decode() : inner.decode(b, opts);
+    },
+  };
+}
+
+const BOMS = [Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
+
+function bomCharset(b: Buffer): string {
+  return b[0] === 0xef ? 'utf-8' : b[0] === 0xff ? 'utf-16le' : 'utf-16be';
+}
+
+/**
  * UTF-8 through Node's StringDecoder (native, several times cheaper per response than
  * an ICU TextDecoder); a leading byte order mark is dropped as TextDecoder drops it.
  * Other charsets through TextDecoder.
  */
-export function chunkDecoder(charset: string): ChunkDecoder {
+function labelDecoder(charset: string): ChunkDecoder {
   if (charset !== 'utf-8') return new TextDecoder(charset);
   const sd = new StringDecoder('utf8');
   let first = true;
