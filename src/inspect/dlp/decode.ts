@@ -1,7 +1,7 @@
 /**
  * Decoders for the layers a secret hides under: percent-encoding, base64/base64url,
- * hex (plain, `-`-delimited and `\x41` escaped), JSON-style `\u0041` escapes and
- * zero-width characters. Text here is a "byte string" (latin1: one char per byte).
+ * hex (plain, `-`-delimited and `\x41` escaped), JSON-style `\u0041` escapes, HTML
+ * numeric character references and zero-width characters. Text here is a "byte string" (latin1: one char per byte).
  *
  * Every decoder is linear and its output is never longer than its input, and callers
  * charge decoded length to a {@link DecodeBudget}, so decoding cannot blow up.
@@ -182,16 +182,31 @@ export function decodeDelimitedHex(run: string): string | undefined {
  * Exactly the escapes `unescapeBackslashes` replaces: text without one decodes to itself,
  * and an identical copy is no layer (it would only spend the budget and the depth).
  */
-export const BACKSLASH_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
+export const BACKSLASH_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7})/;
+
+/** An HTML numeric character reference (its `;` is optional, as browsers read it). */
+const ENTITY = /&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/y;
 
 /**
- * Replace `\xHH` and `\uHHHH` escapes (as UTF-8 bytes) in a byte string; undefined when
- * there are none.
+ * Replace `\xHH` and `\uHHHH` escapes, and HTML numeric character references (`&#103;`,
+ * `&#x67;`: what a page or a CMS that stores the body shows as the character), as
+ * UTF-8 bytes in a byte string; undefined when there are none.
  */
 export function unescapeBackslashes(s: string): Mapped | undefined {
   if (!BACKSLASH_ESCAPE.test(s)) return undefined;
   const out = new MappedBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 38 && s.charCodeAt(i + 1) === 35) {
+      ENTITY.lastIndex = i;
+      const m = ENTITY.exec(s);
+      const cp = m === null ? -1 : m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
+      if (m !== null && cp <= 0x10ffff) {
+        // Output never longer than the input: 4 UTF-8 bytes at most, from `&#N` (3+ chars) or more.
+        for (const byte of Buffer.from(String.fromCodePoint(cp), 'utf8')) out.add(String.fromCharCode(byte), i);
+        i += m[0].length - 1;
+        continue;
+      }
+    }
     if (s.charCodeAt(i) === 92 && i + 3 < s.length) {
       const k = s.charCodeAt(i + 1);
       if (k === 120) {

@@ -206,7 +206,7 @@ export class DlpEngine {
     let dec = 0;
     if (!joined) {
       if (text.includes('%')) dec |= DEC_PERCENT;
-      if (text.includes('\\')) dec |= DEC_ESCAPE;
+      if (text.includes('\\') || text.includes('&#')) dec |= DEC_ESCAPE;
       // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
       // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
       if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(last)) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
@@ -331,7 +331,7 @@ function addUnread(u: Unread, why: keyof Unread, span: [number, number]): void {
 
 /**
  * At the depth limit: would another decode find text? A base64 or hex run whose bytes
- * hold printable text, a `%XX` escape, or a `\xHH` / `\uHHHH` escape.
+ * hold printable text, a `%XX` escape, or a `\xHH` / `\uHHHH` escape or an HTML `&#N;`.
  */
 function stillEncoded(text: string, runs: readonly number[], kinds: readonly number[], dec: number): boolean {
   for (let r = 0; r < runs.length; r += 2) {

@@ -97,6 +97,24 @@ test('body: clear, JSON with \\u and \\/ escapes, form, multipart, YAML', () => 
   one(body('application/x-yaml', [`aws:\n  key: ${KEY}\n`]), 'aws_access_key_id');
 });
 
+test('body: HTML numeric character references, decimal and hex, with and without the semicolon', () => {
+  const forms = [
+    [...KEY].map((c) => `&#${c.charCodeAt(0)};`).join(''),
+    [...KEY].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join(''),
+    [...KEY].map((c) => `&#X${c.charCodeAt(0).toString(16).toUpperCase()}`).join(''),
+    `<p>${KEY.slice(0, 6)}${[...KEY.slice(6)].map((c) => `&#${c.charCodeAt(0)}`).join('')}</p>`,
+  ];
+  for (const form of forms) {
+    for (const type of ['text/html', 'text/plain', 'application/json']) {
+      const found = body(type, [type === 'application/json' ? JSON.stringify({ note: form }) : form]);
+      assert.equal(one(found, 'aws_access_key_id').encoding, 'escape', `${type}: ${form.slice(0, 30)}`);
+      assertNoLeak(found, KEY);
+    }
+  }
+  // Ordinary entities around text are no layer with a finding.
+  assert.deepEqual(body('text/html', ['<p>Caf&#233; &#8220;quoted&#8221; &#x2014; 3 &#60; 4</p>']), []);
+});
+
 test('split across two chunks, and one byte per chunk: found exactly once', () => {
   const text = `{"pad":"${'x'.repeat(20000)}","k":"${KEY}","b":"${b64(KEY)}"}`;
   const cut = text.indexOf(KEY) + 7;
