@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   applyMask,
@@ -10,7 +10,9 @@ import {
   frameParts,
   FrameParser,
   OP,
+  payloadOf,
   SEPARATE_PAYLOAD_BYTES,
+  sliceParts,
   unmaskPayload,
   type Frame,
 } from '../../src/proxy/websocket/frames.js';
@@ -50,7 +52,7 @@ describe('RFC 6455 frames', () => {
     const wire = encodeFrame({ fin: true, opcode: OP.binary, payload: applyMask(clear, key), mask: key });
     const [f] = parseAll(wire);
     assert.ok(f!.mask!.equals(key));
-    assert.ok(encodeFrame({ fin: f!.fin, opcode: f!.opcode, payload: f!.payload, mask: f!.mask }).equals(wire));
+    assert.ok(encodeFrame({ fin: f!.fin, opcode: f!.opcode, payload: payloadOf(f!), mask: f!.mask }).equals(wire));
   });
 
   test('several frames in one chunk come out in order', () => {
@@ -114,7 +116,7 @@ describe('frameParts', () => {
     for (const len of [0, 125, 126, 65_535, SEPARATE_PAYLOAD_BYTES - 1, SEPARATE_PAYLOAD_BYTES, 65_536 + 7, 1024 * 1024]) {
       for (const mask of [null, randomBytes(4)]) {
         const payload = randomBytes(len);
-        const parts = frameParts({ fin: len % 2 === 0, opcode: OP.binary, payload, mask });
+        const parts = frameParts({ fin: len % 2 === 0, opcode: OP.binary, mask, parts: [payload], length: len });
         assert.deepEqual(
           Buffer.concat(parts),
           encodeFrame({ fin: len % 2 === 0, opcode: OP.binary, payload, mask }),
@@ -129,9 +131,98 @@ describe('frameParts', () => {
         const got: Frame[] = [];
         parser.push(Buffer.concat(parts), (f) => (got.push(f), true));
         assert.equal(got.length, 1);
-        assert.equal(got[0]!.payload.length, len);
+        assert.equal(got[0]!.length, len);
         assert.deepEqual(unmaskPayload(got[0]!), mask ? applyMask(payload, mask) : payload);
       }
     }
+  });
+});
+
+describe('a long payload comes out as the pieces it was read in, never copied whole', () => {
+  const MIB = 1024 * 1024;
+  const reads: Array<[string, () => number]> = [
+    ['64 KiB', () => 64 * 1024],
+    ['1000-byte', () => 1000],
+    ['random-size (1 B to 9 KB)', () => 1 + randomInt(9000)],
+  ];
+  for (const [name, size] of reads) {
+    for (const masked of [true, false]) {
+      test(`a 1 MiB frame fed in ${name} reads, ${masked ? 'masked' : 'unmasked'}: its pieces are the payload, in memory of the reads`, () => {
+        const clear = randomBytes(MIB);
+        const key = masked ? randomBytes(4) : null;
+        const wire = encodeFrame({ fin: true, opcode: OP.binary, payload: key ? applyMask(clear, key) : clear, mask: key });
+        const parser = new FrameParser(() => 1 << 24);
+        const got: Frame[] = [];
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < wire.length;) {
+          const chunk = Buffer.from(wire.subarray(at, at + size())); // memory of its own, as a socket read is
+          chunks.push(chunk);
+          at += chunk.length;
+          parser.push(chunk, (f) => (got.push(f), true));
+        }
+        assert.equal(got.length, 1);
+        assert.equal(parser.buffered, 0);
+        const f = got[0]!;
+        assert.equal(f.length, MIB);
+        assert.equal(
+          f.parts.reduce((n, p) => n + p.length, 0),
+          MIB,
+        );
+        assert.deepEqual(unmaskPayload(f), clear);
+        assert.ok(f.parts.length > 1, `${f.parts.length} pieces`);
+        // Nothing was copied into a buffer the size of the payload: every piece lies in
+        // memory no larger than a read (or than the buffer short reads are gathered in).
+        for (const p of f.parts) assert.ok(p.buffer.byteLength <= 64 * 1024, `a piece in ${p.buffer.byteLength} bytes of memory`);
+        if (name === '64 KiB') {
+          // Reads this long are not copied at all: each piece is a view of a pushed read
+          // (but the last, a short read of 14 bytes: gathered).
+          const reads = new Set(chunks.map((c) => c.buffer));
+          assert.ok(f.parts.slice(0, -1).every((p) => reads.has(p.buffer)));
+          assert.equal(f.parts.length, chunks.length);
+        }
+        if (name === '1000-byte') {
+          // Short reads are gathered: far fewer pieces than reads.
+          assert.ok(f.parts.length * 10 < chunks.length, `${f.parts.length} pieces from ${chunks.length} reads`);
+        }
+      });
+    }
+  }
+
+  test('frames behind a long one, and frames whose header is cut by a read, come out whole and in order', () => {
+    const sent = [70_000, 5, 0, 125, 300_000, 1].map((n) => randomBytes(n));
+    const key = randomBytes(4);
+    const wire = Buffer.concat(sent.map((payload) => encodeFrame({ fin: true, opcode: OP.binary, payload: applyMask(payload, key), mask: key })));
+    const parser = new FrameParser(() => 1 << 24);
+    const got: Frame[] = [];
+    for (let at = 0; at < wire.length;) {
+      const n = 1 + randomInt(randomInt(2) === 0 ? 7 : 20_000);
+      parser.push(Buffer.from(wire.subarray(at, at + n)), (f) => (got.push(f), true));
+      at += n;
+    }
+    assert.deepEqual(got.map(unmaskPayload), sent);
+    assert.ok(got[4]!.parts.length > 1, 'the 300 KB frame in pieces');
+  });
+
+  test('sliceParts cuts pieces where one buffer would be cut: views inside a piece, a copy across pieces, and a key that stays in phase', () => {
+    const clear = randomBytes(200_000);
+    const key = randomBytes(4);
+    const masked = applyMask(clear, key);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < masked.length;) {
+      const n = 1 + randomInt(randomInt(3) === 0 ? 50 : 40_000);
+      pieces.push(masked.subarray(at, at + n));
+      at += n;
+    }
+    const size = 16 * 1024;
+    const slices = [...sliceParts(pieces, size)];
+    assert.equal(slices.length, Math.ceil(clear.length / size));
+    slices.forEach((s, i) => {
+      assert.deepEqual(s, masked.subarray(i * size, (i + 1) * size));
+      assert.deepEqual(applyMask(s, key), clear.subarray(i * size, (i + 1) * size), `slice ${i} unmasks with the key as it is`);
+    });
+    // A piece longer than a slice is cut into views of itself (same memory, no copy).
+    const one = [...sliceParts([masked], size)];
+    assert.ok(one.every((s) => s.buffer === masked.buffer));
+    assert.deepEqual([...sliceParts([], size)], []);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { encodeFrame, OP } from '../../src/proxy/websocket/frames.js';
+import { encodeFrame, OP, payloadOf } from '../../src/proxy/websocket/frames.js';
 import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -104,8 +104,9 @@ rules:
     r.socket.write(encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.from('masked'), mask: 'new' }));
     await waitFor(() => (r.frames.some((f) => f.opcode === OP.text) ? true : undefined));
     const pong = r.frames.find((f) => f.opcode === OP.pong);
-    assert.equal(pong?.payload.toString(), 'hi');
-    assert.equal(r.frames.find((f) => f.opcode === OP.text)?.payload.toString(), 'masked');
+    assert.equal(pong && payloadOf(pong).toString(), 'hi');
+    const text = r.frames.find((f) => f.opcode === OP.text);
+    assert.equal(text && payloadOf(text).toString(), 'masked');
     assert.ok(
       r.frames.every((f) => f.mask === null),
       'frames to the agent are unmasked',

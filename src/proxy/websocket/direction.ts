@@ -3,9 +3,21 @@ import type { Socket } from 'node:net';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
 import { ScanBudgetError } from '../../inspect/scan-pace.js';
-import { applyMask, CLOSE, encodeFrame, FrameError, frameParts, FrameParser, OP, unmaskPayload, type Frame } from './frames.js';
+import {
+  applyMask,
+  CLOSE,
+  encodeFrame,
+  FrameError,
+  frameParts,
+  FrameParser,
+  OP,
+  payloadOf,
+  SEPARATE_PAYLOAD_BYTES,
+  unmaskPayload,
+  type Frame,
+} from './frames.js';
 import { WS_LOCATION, type BinaryInspection, type Check, type MessageScrub, type Verdict } from './message-inspector.js';
-import { assembleText, SessionEnded, WHOLE_BYTES, type MessageWork } from './message-work.js';
+import { assembleText, maskInSlices, SessionEnded, WHOLE_BYTES, type MessageWork } from './message-work.js';
 import type { RelayOptions, RelayResult } from './relay.js';
 
 type How = Partial<Pick<RelayResult, 'outcome' | 'reason' | 'error'>>;
@@ -30,7 +42,7 @@ interface Message {
   /** A text message's frames as received (masked when from the agent): forwarded as they are when it passes unchanged. */
   frames: Frame[];
   bytes: number;
-  /** An outbound binary message's scan; `parts` and `held`: its scanned bytes not yet forwarded. */
+  /** An outbound binary message's scan; `parts` and `held`: its scanned bytes (in the clear) not yet forwarded. */
   scan: BinaryInspection | null;
   parts: Buffer[];
   held: number;
@@ -49,6 +61,12 @@ interface Message {
  * frames behind it wait, so message order and backpressure hold whatever the
  * inspection takes. This side's end and close wait for the frames in hand too. Returns
  * `feed`, for bytes of this side that came with the handshake.
+ *
+ * A long payload is never copied whole in one call (a pass over fresh memory: a few ms
+ * for 1 MiB): frames come as the pieces they were read in (Frame.parts) and go on as
+ * those pieces behind their header, in one corked write; whatever is copied (unmasked,
+ * masked anew, scrubbed) is copied a slice per paced step, and a long message forwarded
+ * as many frames has turns between them once a slice's worth has been copied.
  */
 export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: Session, onClosed: () => void): (chunk: Buffer) => void {
   const { opts } = s;
@@ -78,8 +96,23 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
       });
     }
   };
-  const forwardAsIs = (f: Frame): void => {
-    for (const b of frameParts({ fin: f.fin, opcode: f.opcode, payload: f.payload, mask: f.mask })) send(b);
+  /** A frame's buffers (frameParts) in one writev. */
+  const sendParts = (bufs: readonly Buffer[]): void => {
+    if (bufs.length === 1) return send(bufs[0]!);
+    dst.cork();
+    for (const b of bufs) send(b);
+    dst.uncork();
+  };
+  const forwardAsIs = (f: Frame): void => sendParts(frameParts(f));
+  /**
+   * A frame of the gate's own from the clear `parts` (`length` bytes): masked with a new
+   * key toward the upstream, a long one in paced slices (then false if the session
+   * ended meanwhile).
+   */
+  const sendOwn = (work: MessageWork, fin: boolean, opcode: number, parts: readonly Buffer[], length: number): boolean | Promise<boolean> => {
+    if (!fromAgent) return (sendParts(frameParts({ fin, opcode, mask: null, parts, length })), true);
+    if (length <= WHOLE_BYTES) return (send(encodeFrame({ fin, opcode, payload: payloadOf({ parts, length }), mask: 'new' })), true);
+    return maskInSlices(parts, work).then(({ mask, parts }) => live() && (sendParts(frameParts({ fin, opcode, mask, parts, length })), true));
   };
 
   const limit = (opcode: number): number => {
@@ -98,40 +131,51 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
   };
   const record = (findings: readonly Finding[]): void => s.record(findings);
 
-  /** Forward the first `n` held bytes of a scanned binary message. */
-  const release = (msg: Message, n: number, fin: boolean, f: Frame): void => {
-    if (fin && !msg.started && msg.parts.length === 1) return forwardAsIs(f);
-    const all = msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts, msg.held);
-    msg.parts = n < all.length ? [Buffer.from(all.subarray(n))] : [];
+  /** Forward the first `n` held bytes of a scanned binary message (`f`: its last frame); a message of one frame goes as it came. */
+  const release = (msg: Message, n: number, fin: boolean, f: Frame): boolean | Promise<boolean> => {
+    if (fin && f.opcode === OP.binary) return (forwardAsIs(f), true);
+    // The first `n` bytes go (views of the held pieces), the rest stays held.
+    const out: Buffer[] = [];
+    let i = 0;
+    for (let k = 0; k < n; i++) {
+      const p = msg.parts[i]!;
+      if (k + p.length <= n) out.push(p);
+      else {
+        out.push(p.subarray(0, n - k));
+        msg.parts[i] = p.subarray(n - k);
+        break;
+      }
+      k += p.length;
+    }
+    msg.parts = msg.parts.slice(i);
     msg.held -= n;
-    send(encodeFrame({ fin, opcode: msg.started ? OP.continuation : OP.binary, payload: all.subarray(0, n), mask: 'new' }));
+    const opcode = msg.started ? OP.continuation : OP.binary;
     msg.started = true;
+    return sendOwn(msg.work, fin, opcode, out, n);
   };
   const holdLimit = Math.max(opts.maxMessageBytes, 2 * FORWARD_HOLD_BACK);
 
   /** An outbound binary frame: scanned (in slices when long) and held until scanned. */
   const onBinary = (msg: Message, scan: BinaryInspection, f: Frame): boolean | Promise<boolean> => {
-    if (f.payload.length <= WHOLE_BYTES) {
+    if (f.length <= WHOLE_BYTES) {
       const payload = unmaskPayload(f);
-      return allowed(msg.work.run(() => scan.push(payload))) && held(msg, scan, f, payload);
+      return allowed(msg.work.run(() => scan.push(payload))) && held(msg, scan, f, [payload]);
     }
-    const mask = f.mask;
-    const payload = mask ? Buffer.allocUnsafe(f.payload.length) : f.payload;
-    const scanned = msg.work.each(f.payload, (slice, at) => {
-      const clear = mask ? applyMask(slice, mask, payload, at).subarray(at, at + slice.length) : slice;
-      if (!allowed(scan.push(clear))) throw new SessionEnded();
+    const clear: Buffer[] = [];
+    const scanned = msg.work.each(f.parts, (slice) => {
+      const c = f.mask ? applyMask(slice, f.mask) : slice;
+      clear.push(c);
+      if (!allowed(scan.push(c))) throw new SessionEnded();
     });
-    return scanned.then(() => live() && held(msg, scan, f, payload));
+    return scanned.then(() => live() && held(msg, scan, f, clear));
   };
-  const held = (msg: Message, scan: BinaryInspection, f: Frame, payload: Buffer): boolean | Promise<boolean> => {
-    msg.parts.push(payload);
-    msg.held += payload.length;
-    if (!f.fin) {
-      if (msg.held > holdLimit) release(msg, msg.held - FORWARD_HOLD_BACK, false, f);
-      return true;
-    }
+  /** A scanned frame's clear bytes are held; some go on once past the hold limit, all at the message's end. */
+  const held = (msg: Message, scan: BinaryInspection, f: Frame, clear: readonly Buffer[]): boolean | Promise<boolean> => {
+    for (const c of clear) msg.parts.push(c);
+    msg.held += f.length;
+    if (!f.fin) return msg.held > holdLimit ? release(msg, msg.held - FORWARD_HOLD_BACK, false, f) : true;
     fragment = null;
-    const ended = (c: Check): boolean => allowed(c) && (release(msg, msg.held, true, f), true);
+    const ended = (c: Check): boolean | Promise<boolean> => allowed(c) && release(msg, msg.held, true, f);
     // An archive in the message is unpacked in paced steps: the direction waits, as for a long message.
     const c = scan.end(msg.work);
     return c instanceof Promise ? c.then((v) => live() && ended(v)) : ended(c);
@@ -139,16 +183,17 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
 
   /** An upstream's binary frame, scrubbed (in slices when long) and sent on. */
   const onScrubbed = (msg: Message, scrub: MessageScrub, f: Frame): boolean | Promise<boolean> => {
-    const out = (data: Buffer): boolean => {
-      const payload = f.fin ? Buffer.concat([data, msg.work.run(() => scrub.end())]) : data;
+    const out = (parts: Buffer[]): boolean => {
+      if (f.fin) parts.push(msg.work.run(() => scrub.end()));
       if (f.fin && scrub.replaced > 0) record([{ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' }]);
-      send(encodeFrame({ fin: f.fin, opcode: msg.started ? OP.continuation : OP.binary, payload, mask: null }));
+      const length = parts.reduce((n, p) => n + p.length, 0);
+      sendParts(frameParts({ fin: f.fin, opcode: msg.started ? OP.continuation : OP.binary, mask: null, parts, length }));
       msg.started = true;
       return true;
     };
-    if (f.payload.length <= WHOLE_BYTES) return out(msg.work.run(() => scrub.push(f.payload)));
+    if (f.length <= WHOLE_BYTES) return out([msg.work.run(() => scrub.push(payloadOf(f)))]);
     const pieces: Buffer[] = [];
-    return msg.work.each(f.payload, (slice) => pieces.push(scrub.push(slice))).then(() => live() && out(Buffer.concat(pieces)));
+    return msg.work.each(f.parts, (slice) => pieces.push(scrub.push(slice))).then(() => live() && out(pieces));
   };
 
   /** A complete text message: checked as UTF-8, inspected (in slices when long), then sent on or not at all. */
@@ -163,12 +208,22 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
     const v = fromAgent ? opts.inspector.outbound(payload, msg.work) : opts.inspector.inbound(payload, msg.work);
     return v instanceof Promise ? v.then((x) => pass(msg, payload, x)) : pass(msg, payload, v);
   };
-  const pass = (msg: Message, payload: Buffer, v: Verdict): boolean => {
+  const pass = (msg: Message, payload: Buffer, v: Verdict): boolean | Promise<boolean> => {
     if (!live() || !allowed(v)) return false;
     // Unchanged, the frames go on as they came; rewritten, as one frame (RFC 6455 §5.4 lets an intermediary refragment).
-    if (v.payload === payload) for (const f of msg.frames) forwardAsIs(f);
-    else send(encodeFrame({ fin: true, opcode: OP.text, payload: v.payload, mask: fromAgent ? 'new' : null }));
-    return true;
+    if (v.payload !== payload) return sendOwn(msg.work, true, OP.text, [v.payload], v.payload.length);
+    if (msg.bytes <= WHOLE_BYTES) {
+      for (const f of msg.frames) forwardAsIs(f);
+      return true;
+    }
+    return forwardPaced(msg).then(() => true);
+  };
+  /** A long message's frames as they came, with a turn once a slice's worth of short frames has been copied behind headers. */
+  const forwardPaced = async (msg: Message): Promise<void> => {
+    for (const f of msg.frames) {
+      forwardAsIs(f);
+      await msg.work.turn(f.length < SEPARATE_PAYLOAD_BYTES ? f.length : 0);
+    }
   };
   const invalidUtf8 = (): false => {
     s.terminate(CLOSE.invalidData, 'text message is not valid UTF-8', { outcome: 'error', reason: 'ws_protocol_error', error: 'ws_protocol_error' });
@@ -177,15 +232,16 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
 
   const onControl = (f: Frame): boolean => {
     if (f.opcode !== OP.close && f.opcode !== OP.ping && f.opcode !== OP.pong) throw new FrameError(CLOSE.protocolError, `unknown control opcode ${f.opcode}`);
-    if (f.opcode === OP.close && f.payload.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
-    if (fromAgent && f.payload.length > 0) {
+    if (f.opcode === OP.close && f.length === 1) throw new FrameError(CLOSE.protocolError, 'a close payload of one byte');
+    if (fromAgent && f.length > 0) {
       const p = unmaskPayload(f);
       if (!allowed(opts.inspector.outboundControl(f.opcode === OP.close ? p.subarray(2) : p))) return false;
     }
     let out: Buffer | null = null;
-    if (!fromAgent && f.payload.length > 0) {
-      const p = opts.inspector.inboundControl(f.opcode, f.payload);
-      if (p !== f.payload) {
+    if (!fromAgent && f.length > 0) {
+      const payload = payloadOf(f);
+      const p = opts.inspector.inboundControl(f.opcode, payload);
+      if (p !== payload) {
         record([{ type: 'reflected_secret', location: 'ws.control', action: 'redact' }]);
         out = p;
       }
@@ -216,7 +272,7 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
     } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
 
     const msg = fragment;
-    msg.bytes += f.payload.length;
+    msg.bytes += f.length;
     if (msg.opcode === OP.binary) {
       if (opts.binary === 'deny') {
         s.terminate(CLOSE.policyViolation, 'policy violation ws_binary_denied', { outcome: 'deny', reason: 'ws_binary_denied' });

@@ -22,9 +22,12 @@ export const CLOSE = {
 } as const;
 
 /**
- * One frame as read off the wire. `payload` is exactly as received: still masked
- * when `mask` is set (call `unmaskPayload` to read it), so a frame the gate does not
- * inspect can be forwarded without touching its bytes.
+ * One frame as read off the wire. Its payload is exactly as received, still masked
+ * when `mask` is set (`unmaskPayload` reads it), so a frame the gate does not inspect
+ * can be forwarded without touching its bytes; and it is in `parts`, the views of the
+ * reads it came in, never copied into one buffer: for a long frame that copy is a pass
+ * over fresh memory (a 1 MiB frame: a few ms in one call). Consumers of a long payload
+ * read it a slice at a time (sliceParts); `payloadOf` joins a short one.
  */
 export interface Frame {
   fin: boolean;
@@ -32,7 +35,10 @@ export interface Frame {
   rsv: number;
   opcode: number;
   mask: Buffer | null;
-  payload: Buffer;
+  /** The payload's bytes in order (none when it is empty). */
+  parts: Buffer[];
+  /** Payload bytes. */
+  length: number;
   /** Header plus payload bytes on the wire. */
   wireBytes: number;
 }
@@ -48,6 +54,10 @@ export class FrameError extends Error {
   }
 }
 
+/** Reads shorter than this are gathered (FrameParser), into buffers of GATHER_BYTES. */
+const GATHER_BELOW = 4 * 1024;
+const GATHER_BYTES = 16 * 1024;
+
 interface PendingHeader {
   fin: boolean;
   rsv: number;
@@ -62,8 +72,10 @@ interface PendingHeader {
  * out. A frame's payload is buffered only up to `limit(opcode)` bytes, checked from
  * the header before any of it is kept, so an announced 2^63-byte frame costs nothing.
  * Buffered chunks are a list read from a moving index (never `shift()`ed: that is
- * linear per call on a long array), so a frame that arrived in many tiny reads costs
- * one copy of its bytes.
+ * linear per call on a long array), and a frame's payload comes out as views of them
+ * (Frame.parts), not copied. Reads shorter than GATHER_BELOW are copied behind the
+ * short reads before them, one read per call, so a frame that came in many tiny
+ * reads is a few pieces, not one per read for every consumer to pay for.
  *
  * @example
  * const p = new FrameParser(() => 1 << 20);
@@ -76,6 +88,9 @@ export class FrameParser {
   private first = 0;
   private total = 0;
   private header: PendingHeader | null = null;
+  /** Where short reads are gathered, and how much of it is used. */
+  private gather: Buffer | null = null;
+  private gathered = 0;
 
   /** `limit(opcode)`: most payload bytes accepted for a frame with this opcode. */
   constructor(private readonly limit: (opcode: number) => number) {}
@@ -102,8 +117,25 @@ export class FrameParser {
   /** Buffer bytes without parsing them (`next` reads frames out). */
   append(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
     this.total += chunk.length;
+    if (chunk.length >= GATHER_BELOW) {
+      this.chunks.push(chunk);
+      return;
+    }
+    if (this.gather === null || this.gathered + chunk.length > this.gather.length) {
+      this.gather = Buffer.allocUnsafe(GATHER_BYTES);
+      this.gathered = 0;
+    }
+    const g = this.gather;
+    const at = this.gathered;
+    chunk.copy(g, at);
+    this.gathered += chunk.length;
+    // Right behind the last buffered chunk in the same buffer: that chunk grows.
+    const lastAt = this.chunks.length - 1;
+    const last = lastAt >= this.first ? this.chunks[lastAt]! : null;
+    if (last !== null && last.buffer === g.buffer && last.byteOffset + last.length === g.byteOffset + at) {
+      this.chunks[lastAt] = g.subarray(last.byteOffset - g.byteOffset, this.gathered);
+    } else this.chunks.push(g.subarray(at, this.gathered));
   }
 
   /**
@@ -116,11 +148,11 @@ export class FrameParser {
     if (h === null) return null;
     this.header = h;
     if (this.total < h.headerLen + h.payloadLen) return null;
-    const head = this.take(h.headerLen);
+    const head = join(this.take(h.headerLen), h.headerLen);
     const mask = h.masked ? Buffer.from(head.subarray(h.headerLen - 4, h.headerLen)) : null;
-    const payload = this.take(h.payloadLen);
+    const parts = this.take(h.payloadLen);
     this.header = null;
-    return { fin: h.fin, rsv: h.rsv, opcode: h.opcode, mask, payload, wireBytes: h.headerLen + h.payloadLen };
+    return { fin: h.fin, rsv: h.rsv, opcode: h.opcode, mask, parts, length: h.payloadLen, wireBytes: h.headerLen + h.payloadLen };
   }
 
   /** Drop everything buffered. */
@@ -129,6 +161,7 @@ export class FrameParser {
     this.first = 0;
     this.total = 0;
     this.header = null;
+    this.gather = null;
   }
 
   private readHeader(): PendingHeader | null {
@@ -169,25 +202,21 @@ export class FrameParser {
     return out;
   }
 
-  /** Consume `n` bytes: a view when they sit in one chunk, else one copy. */
-  private take(n: number): Buffer {
+  /** Consume `n` bytes (all buffered), as views of the chunks they sit in. */
+  private take(n: number): Buffer[] {
     this.total -= n;
-    const first = this.chunks[this.first];
-    if (n === 0 || first === undefined) return Buffer.alloc(0);
-    if (first.length >= n) {
-      if (first.length === n) this.drop();
-      else this.chunks[this.first] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
+    const out: Buffer[] = [];
+    for (let left = n; left > 0;) {
       const c = this.chunks[this.first]!;
-      const k = Math.min(c.length, n - off);
-      c.copy(out, off, 0, k);
-      off += k;
-      if (k === c.length) this.drop();
-      else this.chunks[this.first] = c.subarray(k);
+      if (c.length <= left) {
+        out.push(c);
+        left -= c.length;
+        this.drop();
+      } else {
+        out.push(c.subarray(0, left));
+        this.chunks[this.first] = c.subarray(left);
+        left = 0;
+      }
     }
     return out;
   }
@@ -237,61 +266,111 @@ export function applyMask(data: Buffer, mask: Buffer, out: Buffer = Buffer.alloc
   return out;
 }
 
-/** The payload in the clear. */
+/**
+ * A payload given as pieces (Frame.parts), in slices of `size` bytes (the last one
+ * shorter) cut where they would be in the payload as one buffer: a view when the slice
+ * lies in one piece, else a copy of its `size` bytes, made only when the slice is
+ * reached, so a caller that works a slice per call never copies more in one. Slices of
+ * a payload start at multiples of `size`: with a `size` that is a multiple of 4, a
+ * masked payload's slices are unmasked each with the key as it is (applyMask).
+ *
+ * @example
+ * for (const slice of sliceParts(frame.parts, 16 * 1024)) scanner.push(slice);
+ */
+export function* sliceParts(parts: readonly Buffer[], size: number): Generator<Buffer, void, undefined> {
+  let i = 0;
+  let at = 0; // in parts[i]
+  while (i < parts.length) {
+    const p = parts[i]!;
+    if (p.length - at >= size) {
+      yield p.subarray(at, at + size);
+      at += size;
+      if (at === p.length) [i, at] = [i + 1, 0];
+      continue;
+    }
+    // The slice spans pieces (or is the last one): its bytes are copied together.
+    const pieces: Buffer[] = [];
+    let n = 0;
+    while (i < parts.length && n < size) {
+      const q = parts[i]!;
+      const k = Math.min(q.length - at, size - n);
+      pieces.push(q.subarray(at, at + k));
+      n += k;
+      at += k;
+      if (at === q.length) [i, at] = [i + 1, 0];
+    }
+    if (n > 0) yield join(pieces, n);
+  }
+}
+
+/** `n` bytes given as pieces, as one buffer (a copy when there are several). */
+function join(parts: readonly Buffer[], n: number): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+}
+
+/** A frame's payload as received (still masked when `mask` is set) in one buffer: a copy when it came in pieces, so for short frames. */
+export function payloadOf(f: { parts: readonly Buffer[]; length: number }): Buffer {
+  return join(f.parts, f.length);
+}
+
+/** A (short) frame's payload in the clear, in one buffer. */
 export function unmaskPayload(f: Frame): Buffer {
-  return f.mask ? applyMask(f.payload, f.mask) : f.payload;
+  return f.mask ? applyMask(payloadOf(f), f.mask) : payloadOf(f);
 }
 
 /**
  * Encode one frame. With `mask: 'new'` a fresh key is drawn (client-to-server frames
  * the gate writes itself); with a Buffer, `payload` is taken as already masked with
- * it (a frame forwarded as received); with null, the frame goes unmasked.
+ * it (a frame forwarded as received); with null, the frame goes unmasked. Header and
+ * payload go into one new buffer: for short payloads (a long one goes as frameParts).
  *
  * @example
  * socket.write(encodeFrame({ fin: true, opcode: OP.text, payload: Buffer.from('hi'), mask: null }));
  */
-export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | 'new' | null; length?: number }): Buffer {
-  // A long payload that goes as it is (no new mask): header and payload as two buffers
-  // (frameParts) spare a copy of the payload into fresh memory; here, one buffer.
-  // `length`: the header of a frame of that length, its payload (empty here) sent apart.
-  const len = f.length ?? f.payload.length;
-  const ext = len < 126 ? 0 : len < 0x10000 ? 2 : 8;
-  const masked = f.mask !== null;
-  const headLen = 2 + ext + (masked ? 4 : 0);
-  // Header and payload in one buffer: the payload is copied (or masked) once.
-  const out = Buffer.allocUnsafe(headLen + f.payload.length);
-  out[0] = (f.fin ? 0x80 : 0) | f.opcode;
-  out[1] = (masked ? 0x80 : 0) | (ext === 0 ? len : ext === 2 ? 126 : 127);
-  if (ext === 2) out.writeUInt16BE(len, 2);
-  else if (ext === 8) out.writeBigUInt64BE(BigInt(len), 2);
-  if (f.mask === 'new') {
-    const key = randomFillSync(Buffer.allocUnsafe(4));
-    key.copy(out, 2 + ext);
-    applyMask(f.payload, key, out, headLen);
-  } else {
-    if (f.mask) f.mask.copy(out, 2 + ext);
-    f.payload.copy(out, headLen);
-  }
+export function encodeFrame(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | 'new' | null }): Buffer {
+  const key = f.mask === 'new' ? randomFillSync(Buffer.allocUnsafe(4)) : f.mask;
+  const out = frameHead(f.fin, f.opcode, f.payload.length, key, f.payload.length);
+  const at = out.length - f.payload.length;
+  if (f.mask === 'new') applyMask(f.payload, key!, out, at);
+  else f.payload.copy(out, at);
   return out;
 }
 
 /**
- * A frame whose payload goes as it is (already masked with `mask`, or unmasked: null) as
- * its header and the payload itself: for a long payload, copying it behind the header
- * into one new buffer costs a pass over fresh memory (a 1 MiB message: a few ms in one
- * call), which two writes do not.
+ * A frame whose payload goes as it is (already masked with `mask`, or unmasked: null),
+ * given as pieces, as the buffers to write in order. A long payload goes as its header
+ * and the pieces themselves: copying them behind the header into one new buffer costs
+ * a pass over fresh memory (a 1 MiB message: a few ms in one call), which a few more
+ * writes (one writev when corked) do not; a short one is copied into one buffer.
  *
  * @example
- * for (const b of frameParts({ fin: true, opcode: OP.text, payload, mask: null })) socket.write(b);
+ * socket.cork();
+ * for (const b of frameParts(frame)) socket.write(b);
+ * socket.uncork();
  */
-export function frameParts(f: { fin: boolean; opcode: number; payload: Buffer; mask: Buffer | null }): Buffer[] {
-  if (f.payload.length < SEPARATE_PAYLOAD_BYTES) return [encodeFrame(f)];
-  return [encodeFrame({ ...f, payload: EMPTY_PAYLOAD, length: f.payload.length }), f.payload];
+export function frameParts(f: { fin: boolean; opcode: number; mask: Buffer | null; parts: readonly Buffer[]; length: number }): Buffer[] {
+  if (f.length >= SEPARATE_PAYLOAD_BYTES) return [frameHead(f.fin, f.opcode, f.length, f.mask, 0), ...f.parts];
+  const out = frameHead(f.fin, f.opcode, f.length, f.mask, f.length);
+  let at = out.length - f.length;
+  for (const p of f.parts) at += p.copy(out, at);
+  return [out];
 }
 
-/** Payloads from this size on go as a buffer of their own (frameParts). */
-export const SEPARATE_PAYLOAD_BYTES = 64 * 1024;
-const EMPTY_PAYLOAD = Buffer.alloc(0);
+/** Payloads from this size (a scan slice, SLICE_BYTES) on go as buffers of their own (frameParts). */
+export const SEPARATE_PAYLOAD_BYTES = 16 * 1024;
+
+/** A new buffer with the header of a frame of `length` payload bytes, and `room` bytes after it for (some of) the payload. */
+function frameHead(fin: boolean, opcode: number, length: number, mask: Buffer | null, room: number): Buffer {
+  const ext = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  const headLen = 2 + ext + (mask ? 4 : 0);
+  const out = Buffer.allocUnsafe(headLen + room);
+  out[0] = (fin ? 0x80 : 0) | opcode;
+  out[1] = (mask ? 0x80 : 0) | (ext === 0 ? length : ext === 2 ? 126 : 127);
+  if (ext === 2) out.writeUInt16BE(length, 2);
+  else if (ext === 8) out.writeBigUInt64BE(BigInt(length), 2);
+  if (mask) mask.copy(out, 2 + ext);
+  return out;
+}
 
 /** A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes. */
 export function closePayload(code: number, reason: string): Buffer {

@@ -13,8 +13,9 @@
  * await work.each(payload, (slice) => findings.push(...scanner.push(slice)));
  */
 import { isUtf8 } from 'node:buffer';
-import { runSteps, ScanPace, SLICE_BYTES, slices } from '../../inspect/scan-pace.js';
-import { applyMask, type Frame } from './frames.js';
+import { randomFillSync } from 'node:crypto';
+import { runSteps, ScanPace, SLICE_BYTES } from '../../inspect/scan-pace.js';
+import { applyMask, sliceParts, type Frame } from './frames.js';
 
 /**
  * A message at most this long is inspected whole, in one turn, as before pacing: a
@@ -52,17 +53,18 @@ export class MessageWork {
   }
 
   /**
-   * `work` on each slice of `buf` in order (`at`: the slice's offset), each counted
-   * against the budget. `scan`: the slices are scanned, so each counts toward a turn
-   * by its size as well as by time (a cheap copy counts by time only).
+   * `work` on each slice of `data` (a buffer, or a payload's pieces: sliceParts) in
+   * order (`at`: the slice's offset, a multiple of SLICE_BYTES), each counted against
+   * the budget and toward a turn, by its size as well as by time: a slice scanned, or
+   * copied into new memory (a first touch of fresh pages costs a few ms per MiB).
    */
-  async each(buf: Buffer, work: (slice: Buffer, at: number) => void, scan = true): Promise<void> {
+  async each(data: Buffer | readonly Buffer[], work: (slice: Buffer, at: number) => void): Promise<void> {
     let at = 0;
-    for (const slice of slices(buf)) {
+    for (const slice of sliceParts(Buffer.isBuffer(data) ? [data] : data, SLICE_BYTES)) {
       const from = at;
       this.pace.run(() => work(slice, from));
       at += slice.length;
-      await this.turn(scan ? slice.length : 0);
+      await this.turn(slice.length);
     }
   }
 
@@ -85,7 +87,8 @@ export class MessageWork {
 /**
  * A text message's frames joined into one buffer in the clear (unmasked when masked),
  * and checked as UTF-8 as it goes, in slices; null when it is not valid UTF-8. Each
- * byte is copied once; a character cut by a slice (or a frame) is checked whole.
+ * byte is copied once (twice where a slice spans two reads); a character cut by a
+ * slice (or a frame) is checked whole.
  */
 export async function assembleText(frames: readonly Frame[], total: number, work: MessageWork): Promise<Buffer | null> {
   const out = Buffer.allocUnsafe(total);
@@ -94,18 +97,14 @@ export async function assembleText(frames: readonly Frame[], total: number, work
   let valid = true;
   for (const f of frames) {
     const base = written;
-    await work.each(
-      f.payload,
-      (slice, at) => {
-        if (f.mask) applyMask(slice, f.mask, out, base + at);
-        else slice.copy(out, base + at);
-        written = base + at + slice.length;
-        const upTo = checked + completeUtf8(out.subarray(checked, written));
-        if (!isUtf8(out.subarray(checked, upTo))) valid = false;
-        checked = upTo;
-      },
-      false,
-    );
+    await work.each(f.parts, (slice, at) => {
+      if (f.mask) applyMask(slice, f.mask, out, base + at);
+      else slice.copy(out, base + at);
+      written = base + at + slice.length;
+      const upTo = checked + completeUtf8(out.subarray(checked, written));
+      if (!isUtf8(out.subarray(checked, upTo))) valid = false;
+      checked = upTo;
+    });
     if (!valid) return null;
   }
   return isUtf8(out.subarray(checked, written)) ? out : null;
@@ -122,4 +121,21 @@ export function completeUtf8(b: Buffer): number {
   const lead = b[i - 1]!;
   const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return b.length - (i - 1) < need ? i - 1 : b.length;
+}
+
+/**
+ * A payload of the gate's own (clear, in pieces) masked with a fresh key, for a frame to
+ * the upstream: in paced slices, each into memory of its own, so no call fills more
+ * than a slice of new memory. The pieces come back to be written after the frame's
+ * header (frameParts).
+ *
+ * @example
+ * const { mask, parts } = await maskInSlices([payload], work);
+ * for (const b of frameParts({ fin: true, opcode: OP.text, mask, parts, length: payload.length })) socket.write(b);
+ */
+export async function maskInSlices(clear: readonly Buffer[], work: MessageWork): Promise<{ mask: Buffer; parts: Buffer[] }> {
+  const mask = randomFillSync(Buffer.allocUnsafe(4));
+  const parts: Buffer[] = [];
+  await work.each(clear, (slice) => parts.push(applyMask(slice, mask)));
+  return { mask, parts };
 }
