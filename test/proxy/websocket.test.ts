@@ -172,6 +172,38 @@ rules:
     assert.ok(INJECTION_TEXT.length > 0);
   });
 
+  test('an upstream binary message whose text carries a prompt injection is not delivered: 1008, audited', async () => {
+    const c = open(await openThroughGate(g, `wss://echo.test:${secure.port}/inject-binary`));
+    const got: Array<string | Buffer> = [];
+    c.ws.on('message', (m: Buffer) => got.push(m));
+    // A length-prefixed record, as a binary protocol frames its text; sent in two fragments (the run spans them).
+    const message = Buffer.concat([Buffer.from([0, 0, 0, INJECTION_TEXT.length, 0x0a]), Buffer.from(INJECTION_TEXT)]);
+    c.ws.send(message.subarray(0, 30), { binary: true, fin: false });
+    c.ws.send(message.subarray(30), { binary: true, fin: true });
+    const closed = await c.closed;
+    assert.equal(closed.code, 1008);
+    assert.match(closed.reason, /injection_blocked/);
+    assert.deepEqual(got, [], 'no message reached the agent');
+    const rec = await waitFor(() => g.audit.records.find((r) => r.path === '/inject-binary' && r.status === 101));
+    assert.equal(rec.reason, 'injection_blocked');
+    assert.ok(
+      rec.findings.some((f) => f.type.startsWith('prompt_injection:') && f.location === 'ws.message'),
+      JSON.stringify(rec.findings),
+    );
+  });
+
+  test('binary messages of random bytes and of ordinary text come back intact', async () => {
+    const c = open(await openThroughGate(g, `wss://echo.test:${secure.port}/binary-ok`));
+    const noise = randomBytes(200_000);
+    const text = Buffer.from('The build finished: 42 tests passed, 0 failed. Artifacts are in ./dist.\n'.repeat(50));
+    c.ws.send(noise);
+    assert.ok(Buffer.from((await c.next()) as Buffer).equals(noise));
+    c.ws.send(text);
+    assert.ok(Buffer.from((await c.next()) as Buffer).equals(text));
+    c.ws.close();
+    await c.closed;
+  });
+
   for (const s of [
     { name: 'ws://', url: () => `ws://denied.test:${plain.port}/x`, echo: () => plain },
     { name: 'wss://', url: () => `wss://denied.test:${secure.port}/x`, echo: () => secure },

@@ -181,10 +181,13 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
     return c instanceof Promise ? c.then((v) => live() && ended(v)) : ended(c);
   };
 
-  /** An upstream's binary frame, scrubbed (in slices when long) and sent on. */
+  /** An upstream's binary frame, scrubbed and its text runs read for injections (in slices when long), then sent on. */
   const onScrubbed = (msg: Message, scrub: MessageScrub, f: Frame): boolean | Promise<boolean> => {
     const out = (parts: Buffer[]): boolean => {
       if (f.fin) parts.push(msg.work.run(() => scrub.end()));
+      // An injection in the message's text: the session ends before the frame (or the message's end) goes on.
+      if (scrub.blocked) return allowed({ ok: false, error: 'injection_blocked', findings: scrub.findings });
+      if (f.fin && scrub.findings.length > 0) record(scrub.findings);
       if (f.fin && scrub.replaced > 0) record([{ type: 'reflected_secret', location: WS_LOCATION, action: 'redact' }]);
       const length = parts.reduce((n, p) => n + p.length, 0);
       sendParts(frameParts({ fin: f.fin, opcode: msg.started ? OP.continuation : OP.binary, mask: null, parts, length }));

@@ -9,6 +9,7 @@ import { cleanFinding } from '../response-inspector.js';
 import { MessageWork, WHOLE_BYTES } from './message-work.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 import { TextInjection } from './text-injection.js';
+import { TextRuns } from '../../inspect/text-runs.js';
 
 const CLOSE_OPCODE = 0x8;
 
@@ -16,7 +17,8 @@ export { WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './
 
 /**
  * Scans a session's messages: DLP on everything the agent sends (text, binary, control
- * payloads, and across messages), injection (and reflected secrets) on the upstream's text.
+ * payloads, and across messages), injection (and reflected secrets) on the upstream's text
+ * and on the text runs of its binary messages.
  */
 export interface MessageInspector {
   /** The work (CPU budget, pacing) of one message; `live` is false once the session has ended. */
@@ -30,20 +32,28 @@ export interface MessageInspector {
   /** A text message from the upstream (valid UTF-8), scrubbed and scanned: whole when short, else in paced slices. */
   inbound(payload: Buffer, work: MessageWork): Verdict | Promise<Verdict>;
   /**
-   * The scrubber for the next binary message from the upstream (reflected secrets are
-   * replaced there too); null when there is nothing to scrub.
+   * The filter for the next binary message from the upstream: reflected secrets are
+   * replaced there too, and its text runs scanned for injections; null when there is
+   * nothing to scrub and injection scanning is off.
    */
   inboundBinary(): MessageScrub | null;
   /** A ping, pong or close payload from the upstream, scrubbed (the close code kept). */
   inboundControl(opcode: number, payload: Buffer): Buffer;
 }
 
-/** One upstream message's share of the session's scrubber: `end` is the message's end, not the stream's. */
+/**
+ * One upstream binary message's filter: its share of the session's scrubber (`end` is
+ * the message's end, not the stream's), and the scan of its text runs for injections.
+ */
 export interface MessageScrub {
   push(chunk: Buffer): Buffer;
   end(): Buffer;
   /** Reflections replaced in this message. */
   readonly replaced: number;
+  /** Injection findings in the text runs read so far (blocking or not). */
+  readonly findings: Finding[];
+  /** A blocking injection was read: the message must not go on. */
+  readonly blocked: boolean;
 }
 
 /** A message's view of a session-long scrubber: what it holds is sent at the message's end, its state goes on. */
@@ -54,6 +64,53 @@ function messageScrub(s: ReflectionScrubber): MessageScrub {
     end: () => s.cut(),
     get replaced() {
       return s.replaced - before;
+    },
+    findings: [],
+    blocked: false,
+  };
+}
+
+/**
+ * A binary message is read by a client as the text it holds as readily as a text
+ * message (class 5: what the client reads, not what the label says): the text runs of
+ * what leaves (inspect/text-runs.ts, as for a response sniffed as binary) are scanned,
+ * up to `cap` bytes a message. Bytes cannot be stripped of text: a blocking finding
+ * (under `block` or `strip`) stops the message.
+ */
+function binaryInjection(inner: MessageScrub | null, scanner: GateState['injection'], action: string, cap: number): MessageScrub {
+  const runs = new TextRuns();
+  const findings: Finding[] = [];
+  let seen = 0;
+  let blocked = false;
+  const check = (text: string): void => {
+    if (text.length === 0) return;
+    const mode = action === 'warn' ? 'warn' : 'block';
+    for (const f of scanner.scanText(text, WS_LOCATION)) {
+      findings.push(cleanFinding(f, mode));
+      if (f.action === 'block' && mode === 'block') blocked = true;
+    }
+  };
+  const read = (b: Buffer): Buffer => {
+    const take = Math.min(b.length, cap - seen);
+    if (take > 0) {
+      seen += take;
+      check(runs.push(take === b.length ? b : b.subarray(0, take)));
+    }
+    return b;
+  };
+  return {
+    push: (c) => read(inner ? inner.push(c) : c),
+    end: () => {
+      const rest = read(inner ? inner.end() : Buffer.alloc(0));
+      check(runs.end());
+      return rest;
+    },
+    get replaced() {
+      return inner?.replaced ?? 0;
+    },
+    findings,
+    get blocked() {
+      return blocked;
     },
   };
 }
@@ -164,7 +221,10 @@ export function messageInspector(state: GateState, profile: ResolvedProfile, scr
     outbound: (payload, work) => (dlp ? dlp.text(payload, work) : { ok: true, payload, findings: [] }),
     outboundBinary: () => (dlp ? dlp.binary() : null),
     outboundControl: (payload) => (dlp ? dlp.control(payload) : clean),
-    inboundBinary: () => (data ? messageScrub(data) : null),
+    inboundBinary: () => {
+      const scrubbed = data ? messageScrub(data) : null;
+      return injectionAction === 'off' ? scrubbed : binaryInjection(scrubbed, state.injection, injectionAction, scanCap);
+    },
     inboundControl(opcode, payload) {
       if (!control || payload.length === 0) return payload;
       // A close payload is a two-byte code and a reason; only the reason is text.
