@@ -17,13 +17,45 @@ export class ByteQueue {
   length = 0;
   /** Bytes up to and including the last '\n' queued (0 when none is). */
   lastLineEnd = 0;
+  /**
+   * Small chunks are gathered into blocks of GATHER_BYTES: a stream of 256-byte chunks
+   * held for a while (an event that has not ended) is then a few dozen objects a MiB,
+   * not thousands for the young generation's collector to copy at every scavenge.
+   * `block` is the one being filled; its filled part is the last entry of `chunks`.
+   */
+  private block: Buffer | null = null;
+  private blockUsed = 0;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const nl = chunk.lastIndexOf(0x0a);
     if (nl !== -1) this.lastLineEnd = this.length + nl + 1;
-    this.chunks.push(chunk);
     this.length += chunk.length;
+    if (chunk.length >= GATHER_BELOW) {
+      this.block = null;
+      this.chunks.push(chunk);
+      return;
+    }
+    const last = this.chunks.length - 1;
+    if (this.block !== null && this.blockUsed + chunk.length <= GATHER_BYTES && last >= 0 && this.chunks[last]!.buffer === this.block.buffer) {
+      // The last entry is a view of the block ending where it is filled: it grows in place.
+      const view = this.chunks[last]!;
+      chunk.copy(this.block, this.blockUsed);
+      this.blockUsed += chunk.length;
+      this.chunks[last] = this.block.subarray(view.byteOffset - this.block.byteOffset, this.blockUsed);
+      return;
+    }
+    // A lone small chunk stays as it is (a short body is one chunk); a second one starts a block with the first.
+    const prev = last >= 0 ? this.chunks[last]! : null;
+    if (prev === null || prev.length >= GATHER_BELOW) {
+      this.chunks.push(chunk);
+      return;
+    }
+    this.block = Buffer.allocUnsafeSlow(GATHER_BYTES);
+    prev.copy(this.block, 0);
+    chunk.copy(this.block, prev.length);
+    this.blockUsed = prev.length + chunk.length;
+    this.chunks[last] = this.block.subarray(0, this.blockUsed);
   }
 
   /** The first `n` bytes (at most `length`), removed from the queue, as one buffer or none. */
@@ -71,3 +103,8 @@ export class ByteQueue {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
   }
 }
+
+/** Chunks shorter than this are copied into a gathering block. */
+const GATHER_BELOW = 1024;
+/** A gathering block's size. */
+const GATHER_BYTES = 16 * 1024;

@@ -17,6 +17,8 @@
 import type { TextSegment } from './types.js';
 
 const MAX_EVENT = 1024 * 1024;
+/** Pieces of an unfinished line held before they are joined into one. */
+const JOIN_PIECES = 64;
 const META_KEYS = new Set([
   'id',
   'object',
@@ -70,6 +72,8 @@ export class SseExtractor {
    */
   private partial: string[] = [];
   private partialLength = 0;
+  /** Entries of `partial` that are already joins of JOIN_PIECES pieces. */
+  private joined = 0;
   private data: string[] = [];
   private dataLength = 0;
   private overflowed = false;
@@ -82,12 +86,19 @@ export class SseExtractor {
     if (!heldBefore && !LINE.test(chunk.endsWith('\r') ? chunk.slice(0, -1) : chunk)) {
       this.partial.push(chunk);
       this.partialLength += chunk.length;
+      // Joined every few dozen pieces: a long line of small chunks is then a few strings, not thousands for the collector to copy.
+      if (this.partial.length - this.joined >= JOIN_PIECES) {
+        const tail = this.partial.splice(this.joined).join('');
+        this.partial.push(tail);
+        this.joined = this.partial.length;
+      }
       if (this.partialLength > MAX_EVENT) this.flushPartial();
       return this.take();
     }
     let text = this.partial.join('') + chunk;
     this.partial = [];
     this.partialLength = 0;
+    this.joined = 0;
     const heldCr = text.endsWith('\r');
     if (heldCr) text = text.slice(0, -1);
     const lines = text.split(LINE);
@@ -105,6 +116,7 @@ export class SseExtractor {
     if (this.partialLength > 0) this.line(withoutFinalCr(this.partial.join('')));
     this.partial = [];
     this.partialLength = 0;
+    this.joined = 0;
     this.dispatch();
     return this.take();
   }
@@ -114,6 +126,7 @@ export class SseExtractor {
     this.line(withoutFinalCr(this.partial.join('')));
     this.partial = [];
     this.partialLength = 0;
+    this.joined = 0;
   }
 
   private take(): TextSegment[] {
