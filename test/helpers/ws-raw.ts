@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { FrameParser, unmaskPayload, type Frame } from '../../src/proxy/websocket/frames.js';
+import { unmaskPayload, type Frame } from '../../src/proxy/websocket/frames.js';
+import { FrameParser } from '../../src/proxy/websocket/frame-parser.js';
 
 /** A hand-driven WebSocket client on a raw socket, for frames no real client would send. */
 export interface RawWs {

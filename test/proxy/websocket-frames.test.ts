@@ -8,7 +8,6 @@ import {
   encodeFrame,
   FrameError,
   frameParts,
-  FrameParser,
   OP,
   payloadOf,
   SEPARATE_PAYLOAD_BYTES,
@@ -16,6 +15,7 @@ import {
   unmaskPayload,
   type Frame,
 } from '../../src/proxy/websocket/frames.js';
+import { FrameParser } from '../../src/proxy/websocket/frame-parser.js';
 
 function parseAll(bytes: Buffer, opts: { limit?: number; chunk?: number } = {}): Frame[] {
   const p = new FrameParser(() => opts.limit ?? 1 << 24);

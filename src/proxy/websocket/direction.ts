@@ -3,19 +3,8 @@ import type { Socket } from 'node:net';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
 import { ScanBudgetError } from '../../inspect/scan-pace.js';
-import {
-  applyMask,
-  CLOSE,
-  encodeFrame,
-  FrameError,
-  frameParts,
-  FrameParser,
-  OP,
-  payloadOf,
-  SEPARATE_PAYLOAD_BYTES,
-  unmaskPayload,
-  type Frame,
-} from './frames.js';
+import { applyMask, CLOSE, encodeFrame, FrameError, frameParts, OP, payloadOf, SEPARATE_PAYLOAD_BYTES, unmaskPayload, type Frame } from './frames.js';
+import { FrameParser } from './frame-parser.js';
 import { WS_LOCATION, type BinaryInspection, type Check, type MessageScrub, type Verdict } from './message-inspector.js';
 import { assembleText, maskInSlices, SessionEnded, WHOLE_BYTES, type MessageWork } from './message-work.js';
 import type { RelayOptions, RelayResult } from './relay.js';
