@@ -295,28 +295,44 @@ export class ResponseInspector implements BodyInspector {
   private readonly pendingStrip: InjectionFinding[] = [];
 
   /**
+   * An event stream's line may not pass MAX_SSE_LINE (one that never ends would grow the
+   * queue without bound): every line of `p` is measured, with the open line before it,
+   * so the refusal does not depend on how the bytes were cut into chunks.
+   */
+  private lineLimit(p: Buffer): void {
+    let open = this.queue.length - this.queue.lastLineEnd;
+    for (let at = 0; ;) {
+      const nl = p.indexOf(0x0a, at);
+      if ((nl === -1 ? p.length : nl) - at + open > MAX_SSE_LINE) {
+        throw new ResponseBlockedError('response_unreadable', 'the event stream sent a line longer than 1 MiB; refused', [
+          { type: 'response_unreadable', location: 'response.body', action: 'block', detail: 'event stream line over 1 MiB' },
+        ]);
+      }
+      if (nl === -1) return;
+      open = 0;
+      at = nl + 1;
+    }
+  }
+
+  /**
    * What may be sent now. On a push, once FLUSH_BYTES have come in since the last
    * forced scan, the scanner is flushed and all but the trailing window is released
    * (event streams: complete lines, each as it arrives). A flush releases everything
    * scanned (event streams: up to the last line end). The end releases the rest.
    */
   private async release(parts: Buffer[], mode: 'push' | 'flush' | 'end'): Promise<Buffer[]> {
-    for (const p of parts) this.queue.push(p);
+    for (const p of parts) {
+      if (this.sse) this.lineLimit(p);
+      this.queue.push(p);
+    }
     if (mode !== 'end' && (mode === 'flush' ? this.unflushed > 0 : this.unflushed >= FLUSH_BYTES)) {
       this.settle(this.pace.run(() => this.scanner!.flush()));
       this.unflushed = 0;
     }
     let n: number;
     if (mode === 'end') n = this.queue.length;
-    else if (this.sse) {
-      n = this.queue.lastLineEnd;
-      // A stream that never ends a line would grow this without bound: refuse it.
-      if (this.queue.length - n > MAX_SSE_LINE) {
-        throw new ResponseBlockedError('response_unreadable', 'the event stream sent a line longer than 1 MiB; refused', [
-          { type: 'response_unreadable', location: 'response.body', action: 'block', detail: 'event stream line over 1 MiB' },
-        ]);
-      }
-    } else if (mode === 'flush') n = this.queue.length;
+    else if (this.sse) n = this.queue.lastLineEnd;
+    else if (mode === 'flush') n = this.queue.length;
     else n = this.unflushed === 0 ? this.queue.length - TAIL_WINDOW : 0;
     const out = this.queue.take(n);
     if (out.length === 0) return [];

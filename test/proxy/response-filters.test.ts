@@ -12,7 +12,8 @@ import { HoldFilter } from '../../src/proxy/pipeline/response/hold.js';
 import { HOLD_UPSTREAM_BYTES, InspectFilter } from '../../src/proxy/pipeline/response/inspect.js';
 import { ScrubFilter } from '../../src/proxy/pipeline/response/scrub.js';
 import type { RequestContext } from '../../src/proxy/request-context.js';
-import type { BodyInspector } from '../../src/proxy/response-inspector.js';
+import { planResponseInspection, ResponseBlockedError, type BodyInspector } from '../../src/proxy/response-inspector.js';
+import { InjectionScanner } from '../../src/inspect/injection/scanner.js';
 
 const SECRET = 'sk-live-0123456789abcdef';
 
@@ -153,4 +154,51 @@ test('inspect: a body longer than declared is pushed in order; the upstream is h
   await new Promise((r) => setImmediate(r));
   assert.equal(flow2.ended?.length, HOLD_UPSTREAM_BYTES);
   assert.deepEqual(flow2.events, ['pause', 'resume', 'done']);
+});
+
+test('inspect: chunks that come while a scan runs go to the inspector together, in order', async () => {
+  const flow = fakeFlow();
+  const insp = passingInspector(0);
+  const first = new InspectFilter(flow, insp, new HoldFilter(flow, insp), undefined);
+  const chunks = Array.from({ length: 300 }, (_, i) => `event ${i}\n`);
+  // As undici delivers a read of many small chunks: all in one synchronous run.
+  for (const c of chunks) first.push(Buffer.from(c));
+  await new Promise((r) => setImmediate(r));
+  for (const c of chunks.slice(0, 50)) first.push(Buffer.from(c.toUpperCase()));
+  first.end();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(insp.pushed <= 3, `${insp.pushed} inspector pushes for 350 chunks`);
+  assert.equal([...flow.writes, flow.ended ?? ''].join(''), chunks.join('') + chunks.slice(0, 50).join('').toUpperCase());
+});
+
+test('an event-stream line over 1 MiB is refused however the bytes were cut, and the refusal is on the record', async () => {
+  const opts = { scanner: new InjectionScanner(), action: 'block' as const, holdBytes: 0, maxDecompressedBytes: 1e8, maxRatio: 100, holdMs: 50 };
+  const line = Buffer.concat([Buffer.from('data: '), Buffer.alloc(1024 * 1024 + 10, 0x61), Buffer.from('\n\ndata: ok\n\n')]);
+  for (const cut of [256, 64 * 1024, line.length]) {
+    const insp = planResponseInspection('GET', 200, { 'content-type': 'text/event-stream' }, opts)!;
+    let refused: unknown = null;
+    try {
+      for (let at = 0; at < line.length; at += cut) await insp.push(line.subarray(at, at + cut));
+      await insp.end();
+    } catch (err) {
+      refused = err;
+    }
+    assert.ok(refused instanceof ResponseBlockedError, `cut at ${cut}: refused`);
+    assert.equal(refused.error, 'response_unreadable');
+  }
+  // Through the filter: the refusal's finding goes on the exchange's record.
+  const flow = fakeFlow();
+  const insp = planResponseInspection('GET', 200, { 'content-type': 'text/event-stream' }, opts)!;
+  const filter = new InspectFilter(flow, insp, new HoldFilter(flow, insp), undefined);
+  filter.push(line);
+  filter.end();
+  for (let i = 0; i < 500 && !flow.events.some((e) => e.startsWith('fail:')); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(
+    flow.events.some((e) => e.startsWith('fail:')),
+    flow.events.join(),
+  );
+  assert.deepEqual(
+    flow.ctx.findings.map((f) => [f.type, f.location]),
+    [['response_unreadable', 'response.body']],
+  );
 });

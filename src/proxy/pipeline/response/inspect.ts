@@ -4,18 +4,19 @@
  * head is still held, a cut after). Inspection is asynchronous: each chunk holds the
  * upstream until its scan is done, and chunks are scanned in order on one queue.
  *
- * Two things keep it cheap and flowing:
+ * Three things keep it cheap and flowing:
  * - a small body whose declared length came in its first chunk is kept as is (no
  *   pause, no promise) and inspected whole at the end (BodyInspector.scanWhole), which
  *   follows in the same parse;
  * - the upstream is held only while HOLD_UPSTREAM_BYTES wait for their scan, not for
- *   every chunk;
+ *   every chunk, and the chunks that come while a scan runs go to the inspector
+ *   together, in one push;
  * - a stream must flow: bytes the inspector (or the head hold after it) keeps back
  *   wait at most the inspector's `holdMs`, then are released once scanned (`flush`),
  *   the head with them. A whole response that arrives within it is unaffected.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { BodyInspector } from '../../response-inspector.js';
+import { ResponseBlockedError, type BodyInspector } from '../../response-inspector.js';
 import type { BodyFilter, ResponseFlow } from './chain.js';
 
 /** Where every queue starts: one settled promise shared, so a body inspected whole allocates none. */
@@ -42,6 +43,9 @@ export class InspectFilter implements BodyFilter {
   #pending = 0;
   /** The upstream is held by this filter (pending passed HOLD_UPSTREAM_BYTES). */
   #holding = false;
+  /** Chunks pushed while the queue was busy, for its next step (one inspector push). */
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
 
   constructor(
     private readonly flow: ResponseFlow,
@@ -86,15 +90,27 @@ export class InspectFilter implements BodyFilter {
       this.#holding = true;
       flow.pause();
     }
+    // Chunks that come while the queue is busy go to the inspector together, as one push:
+    // a stream of small chunks (256-byte events) pays for one scan step a batch, not a
+    // chain of promises a chunk.
+    this.#batch.push(chunk);
+    this.#batchBytes += chunk.length;
+    if (this.#batch.length > 1) return true;
     this.#queue = this.#queue
       .then(async () => {
-        if (flow.failed) return;
-        for (const part of await insp.push(chunk)) this.#emit(part);
-        this.#arm();
+        const parts = this.#batch;
+        const bytes = this.#batchBytes;
+        this.#batch = [];
+        this.#batchBytes = 0;
+        if (!flow.failed) {
+          for (const part of await insp.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes))) this.#emit(part);
+          this.#arm();
+        }
+        return bytes;
       })
       .then(
-        () => {
-          this.#pending -= chunk.length;
+        (bytes) => {
+          this.#pending -= bytes;
           if (this.#holding && this.#pending <= RESUME_UPSTREAM_BYTES) {
             this.#holding = false;
             flow.resume();
@@ -175,7 +191,13 @@ export class InspectFilter implements BodyFilter {
   #fail(err: Error): void {
     if (this.flow.failed) return;
     this.stop();
-    this.flow.ctx.findings.push(...this.insp.findings);
+    const findings = this.flow.ctx.findings;
+    findings.push(...this.insp.findings);
+    // A refusal's own findings (a limit, an unreadable body) are on the record too.
+    if (err instanceof ResponseBlockedError) {
+      const had = new Set(findings.map((f) => `${f.type}\0${f.location}`));
+      for (const f of err.findings) if (!had.has(`${f.type}\0${f.location}`)) findings.push(f);
+    }
     this.flow.fail(err);
   }
 }
