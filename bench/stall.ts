@@ -23,7 +23,7 @@
  * @example
  * npm run bench:stall
  * node dist/bench/stall.js --shapes bip39,sse-no-newline   # a subset
- * node dist/bench/stall.js --window-ms 6000 --min-probes 300  # a longer window per shape
+ * node dist/bench/stall.js --window-ms 3000 --min-probes 150  # a shorter window per shape (p99: the 2nd slowest probe)
  * node dist/bench/stall.js --gate-prof /tmp/prof       # the gate under --cpu-prof
  */
 import { request, Agent } from 'node:http';
@@ -38,9 +38,14 @@ import { HOST, hostile, LABELS, SHAPE_TIMEOUT_MS, SHAPES, upstream, type Shape }
 const SLUICE = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const PROBE_EVERY_MS = 20;
-/** Each shape (and the probe alone) runs until the probe has been at it this long and sent MIN_PROBES requests. */
-const WINDOW_MS = 3000;
-const MIN_PROBES = 150;
+/**
+ * Each shape (and the probe alone) runs until the probe has been at it this long and sent
+ * MIN_PROBES requests. With 150 probes (3 s, until session 15) a p99 was the second
+ * slowest probe, and one scheduling hiccup of the shared machine moved it by 2x between
+ * runs; with 500 it is the fifth slowest.
+ */
+const WINDOW_MS = 10_000;
+const MIN_PROBES = 500;
 
 // ---- role: probe (this process) ----
 
