@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { LeafMinter } from '../../src/tls/leaf-minter.js';
 import type { TestGate } from './gate.js';
 import { upstreamPki } from './pki.js';
+
+export { connectTunnel } from './tunnel.js';
 
 /**
  * How long a test waits for something that must happen (a cut, a record): only a bound,
@@ -101,29 +103,6 @@ export function get(g: TestGate, url: string, auth: string): Promise<{ status: n
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** CONNECT through the gate: the raw socket once the gate said 200, or the status line it refused with. */
-export function connectTunnel(g: TestGate, authority: string, auth: string): Promise<Socket | string> {
-  return new Promise((resolve, reject) => {
-    const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: ${auth}\r\n\r\n`);
-    });
-    let head = '';
-    const onData = (d: Buffer): void => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      raw.off('data', onData);
-      if (/^HTTP\/1\.1 200/.test(head)) resolve(raw);
-      else {
-        resolve(head.split('\r\n')[0] ?? '');
-        raw.destroy();
-      }
-    };
-    raw.on('data', onData);
-    raw.on('error', reject);
-    raw.on('close', () => reject(new Error(`the gate closed the CONNECT without an answer: ${JSON.stringify(head)}`))); // no-op once resolved
   });
 }
 

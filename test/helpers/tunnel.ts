@@ -14,20 +14,34 @@ import type { TestGate } from './gate.js';
  */
 export function interceptedTunnel(g: TestGate, host: string, port: number, auth: string | null): Promise<TLSSocket> {
   return bounded(`the CONNECT to ${host}:${port} and the TLS handshake with the gate did not complete`, (resolve, reject) => {
-    const raw: Socket = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
+    connectTunnel(g, `${host}:${port}`, auth).then((raw) => {
+      if (typeof raw === 'string') return reject(new Error(`CONNECT refused: ${raw}`));
+      const t = tlsConnect({ socket: raw, servername: host, ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
+      t.on('error', reject);
+    }, reject);
+  });
+}
+
+/** CONNECT through the gate: the raw socket once the gate said 200, or the status line it refused with. */
+export function connectTunnel(g: TestGate, authority: string, auth: string | null): Promise<Socket | string> {
+  return new Promise((resolve, reject) => {
+    const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
+      raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
     });
     let head = '';
     const onData = (d: Buffer): void => {
       head += d.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
       raw.off('data', onData);
-      if (!/^HTTP\/1\.1 200/.test(head)) return reject(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
-      const t = tlsConnect({ socket: raw, servername: host, ca: [g.caPem], ALPNProtocols: ['http/1.1'] }, () => resolve(t));
-      t.on('error', reject);
+      if (/^HTTP\/1\.1 200/.test(head)) resolve(raw);
+      else {
+        resolve(head.split('\r\n')[0] ?? '');
+        raw.destroy();
+      }
     };
     raw.on('data', onData);
     raw.on('error', reject);
+    raw.on('close', () => reject(new Error(`the gate closed the CONNECT without an answer: ${JSON.stringify(head)}`))); // no-op once resolved
   });
 }
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer as createHttps, type Server } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AuditRecord } from '../../src/audit/fields.js';
@@ -16,6 +16,7 @@ import { exec, SLUICE_BIN } from '../helpers/exec.js';
 import { startTestGate, type TestGate } from '../helpers/gate.js';
 import { BOUND_MS, waitFor } from '../helpers/open-exchanges.js';
 import { upstreamPki } from '../helpers/pki.js';
+import { connectTunnel } from '../helpers/tunnel.js';
 import { isOpen, openThroughGate } from '../helpers/ws-client.js';
 import { startWsEcho, type WsEcho } from '../helpers/ws-echo.js';
 
@@ -39,25 +40,11 @@ async function startSseTls(): Promise<{ port: number; close(): Promise<void> }> 
   };
 }
 
-/** CONNECT through the gate; the raw socket once the gate said 200. */
-function connectTunnel(g: TestGate, authority: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const raw = connect({ port: g.port, host: '127.0.0.1' }, () => {
-      raw.write(
-        `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nProxy-Authorization: Basic ${Buffer.from(`sluice:${token}`).toString('base64')}\r\n\r\n`,
-      );
-    });
-    let head = '';
-    const onData = (d: Buffer): void => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      raw.off('data', onData);
-      if (!/^HTTP\/1\.1 200/.test(head)) return reject(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
-      resolve(raw);
-    };
-    raw.on('data', onData);
-    raw.on('error', reject);
-  });
+/** CONNECT through the gate with `token`; the raw socket once the gate said 200. */
+async function openTunnel(g: TestGate, authority: string, token: string): Promise<Socket> {
+  const raw = await connectTunnel(g, authority, `Basic ${Buffer.from(`sluice:${token}`).toString('base64')}`);
+  if (typeof raw === 'string') throw new Error(`CONNECT refused: ${raw}`);
+  return raw;
 }
 
 describe('identity ends what runs inside tunnels, with the reason on each record', () => {
@@ -98,7 +85,7 @@ rules:
 
   test('an HTTPS SSE download in an intercepted tunnel: sluice revoke cuts it and its record says identity_revoked', async () => {
     const token = await g.mint({ session: 'ses_tun_sse' });
-    const raw = await connectTunnel(g, `sse.test:${sse.port}`, token);
+    const raw = await openTunnel(g, `sse.test:${sse.port}`, token);
     const tls: TLSSocket = tlsConnect({ socket: raw, servername: 'sse.test', ca: [g.caPem], ALPNProtocols: ['http/1.1'] });
     let bytes = 0;
     let ended: string | undefined;
@@ -136,7 +123,7 @@ rules:
 
   test('a passthrough tunnel: sluice revoke cuts it and the CONNECT record says identity_revoked', async () => {
     const token = await g.mint({ session: 'ses_tun_pass' });
-    const raw = await connectTunnel(g, `pass.test:${sse.port}`, token);
+    const raw = await openTunnel(g, `pass.test:${sse.port}`, token);
     const closed = new Promise<void>((r) => raw.once('close', () => r()));
     raw.on('error', () => undefined);
     await revoke('ses_tun_pass');
