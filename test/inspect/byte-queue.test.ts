@@ -9,17 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { ByteQueue } from '../../src/inspect/byte-queue.js';
 import { SseExtractor } from '../../src/inspect/injection/sse-extract.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 test('random chunks and takes: the same bytes as a concatenation, in order, line ends tracked', () => {
-  const rnd = rng(7);
+  const rnd = prng(7);
   for (let round = 0; round < 200; round++) {
     const q = new ByteQueue();
     let model = Buffer.alloc(0);

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readJsonRpcStrictPaced, readJsonStrict, STEP_BYTES } from '../../src/inspect/json-strict.js';
 import { runSteps, ScanBudgetError, ScanPace, SLICE_BYTES } from '../../src/inspect/scan-pace.js';
+import { prng } from '../helpers/prng.js';
 
 type StrictJsonProblem =
   'too_large' | 'invalid_utf8' | 'bom' | 'too_deep' | 'lone_surrogate' | 'duplicate_key' | 'number_precision' | 'trailing_data' | 'invalid_json';
@@ -328,18 +329,6 @@ function digits(t: string, i: number): number {
 }
 
 // ---- Generated documents. ----
-
-/** mulberry32: a small seeded PRNG, so every run reads the same documents. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rnd = prng(0x5eed_0001);
 const int = (n: number): number => Math.floor(rnd() * n);

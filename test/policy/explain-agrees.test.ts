@@ -4,21 +4,10 @@ import { compilePolicy } from '../../src/policy/compile.js';
 import { decide } from '../../src/policy/decide.js';
 import { explain } from '../../src/policy/explain.js';
 import type { RequestFacts, RuleSpec, Who } from '../../src/policy/types.js';
-
-/** mulberry32: a seeded PRNG, so a failure reproduces from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 function gen(seed: number) {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const some = <T>(xs: readonly T[]): T[] => {
     const n = 1 + Math.floor(r() * 2);
