@@ -27,6 +27,7 @@
  * readJsonStrict('{"id":12345678901234567891}') // { ok: false, code: 'number_precision', ... }
  */
 
+import { BAD_SURROGATE, digits, escapeEnd, isSpace, STOP, utf8End } from './json-lex.js';
 import { runSteps, type ScanPace } from './scan-pace.js';
 
 export type StrictJsonProblem =
@@ -127,10 +128,6 @@ function fail(code: StrictJsonProblem, message: string): Refusal {
  * inside a string, just after `[` (a value or `]`), just after `{` (a key or `}`).
  */
 const S = { Value: 0, Key: 1, Colon: 2, After: 3, Str: 4, ArrayStart: 5, ObjectStart: 6 } as const;
-
-/** Bytes that end the quick run through a string: quote, backslash, controls, and every byte of a multi-byte character. */
-const STOP = new Uint8Array(256);
-for (let c = 0; c < 256; c++) STOP[c] = c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x80 ? 1 : 0;
 
 /**
  * One pass over the bytes; null when they are strict JSON. A generator that yields
@@ -280,10 +277,6 @@ function* validateSteps(b: Buffer, maxDepth: number, step: number, marks: { json
   return problem;
 }
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
 function syntax(): Refusal {
   return fail('invalid_json', 'not valid JSON');
 }
@@ -314,64 +307,6 @@ function foldedKey(b: Buffer, quote: number, end: number, escaped: boolean, wide
     k += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
   }
   return k;
-}
-
-/**
- * End of the UTF-8 character whose first byte `c` is at `i`, or -1 where a fatal
- * decoder refuses: a stray continuation byte, an overlong form (C0, C1, E0 80..9F,
- * F0 80..8F), an encoded surrogate (ED A0..BF), past U+10FFFF (F4 90.., F5..FF), or
- * a character cut short.
- */
-function utf8End(b: Buffer, i: number, c: number): number {
-  let more: number;
-  let lo = 0x80;
-  let hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) more = 1;
-  else if (c >= 0xe0 && c <= 0xef) {
-    more = 2;
-    if (c === 0xe0) lo = 0xa0;
-    else if (c === 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    more = 3;
-    if (c === 0xf0) lo = 0x90;
-    else if (c === 0xf4) hi = 0x8f;
-  } else return -1;
-  if (i + more >= b.length) return -1;
-  const d = b[i + 1]!;
-  if (d < lo || d > hi) return -1;
-  for (let k = i + 2; k <= i + more; k++) if ((b[k]! & 0xc0) !== 0x80) return -1;
-  return i + more + 1;
-}
-
-/** An escape that is a lone surrogate (escapeEnd); other bad escapes are -1. */
-const BAD_SURROGATE = -2;
-
-/** End of the escape whose backslash is at `i`, or -1 (not an escape), or BAD_SURROGATE. */
-function escapeEnd(b: Buffer, i: number): number {
-  const e = b[i + 1];
-  if (e === 0x75 /* u */) {
-    const u = hex4(b, i + 2);
-    if (u < 0) return -1;
-    if (u >= 0xdc00 && u <= 0xdfff) return BAD_SURROGATE;
-    if (u < 0xd800 || u > 0xdbff) return i + 6;
-    // Only an escaped low surrogate completes an escaped high one.
-    if (b[i + 6] !== 0x5c || b[i + 7] !== 0x75) return BAD_SURROGATE;
-    const low = hex4(b, i + 8);
-    return low >= 0xdc00 && low <= 0xdfff ? i + 12 : BAD_SURROGATE;
-  }
-  return e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74 ? i + 2 : -1;
-}
-
-function hex4(b: Buffer, i: number): number {
-  if (i + 4 > b.length) return -1;
-  let v = 0;
-  for (let k = i; k < i + 4; k++) {
-    const c = b[k]!;
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
 }
 
 /** End of the number starting at `i` (RFC 8259 grammar), or the problem. */
@@ -409,15 +344,5 @@ function numberEnd(b: Buffer, i: number): number | Refusal {
   // Past 15 digits, one reader keeps every digit, another rounds.
   if (integer && BigInt(v) !== BigInt(lit))
     return fail('number_precision', 'an integer has more precision than a double holds (readers disagree on its value)');
-  return i;
-}
-
-function digits(b: Buffer, i: number): number {
-  const n = b.length;
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 0x30 || c > 0x39) return i;
-    i++;
-  }
   return i;
 }
