@@ -5,11 +5,11 @@ import type { ResolvedProfile } from '../../policy/types.js';
 import type { GateState } from '../gate-runtime.js';
 import { DEFAULT_SCAN_BUDGET_MS } from '../../inspect/scan-pace.js';
 import type { InjectionFinding } from '../../inspect/injection/types.js';
+import { TextRunScan } from '../binary-text-stage.js';
 import { cleanFinding } from '../response-inspector.js';
 import { MessageWork, WHOLE_BYTES } from './message-work.js';
 import { outboundDlp, WS_LOCATION, type BinaryInspection, type Check, type Verdict } from './outbound-dlp.js';
 import { TextInjection } from './text-injection.js';
-import { TextRuns } from '../../inspect/text-runs.js';
 
 const CLOSE_OPCODE = 0x8;
 
@@ -73,44 +73,28 @@ function messageScrub(s: ReflectionScrubber): MessageScrub {
 /**
  * A binary message is read by a client as the text it holds as readily as a text
  * message (class 5: what the client reads, not what the label says): the text runs of
- * what leaves (inspect/text-runs.ts, as for a response sniffed as binary) are scanned,
- * up to `cap` bytes a message. Bytes cannot be stripped of text: a blocking finding
- * (under `block` or `strip`) stops the message.
+ * what leaves are scanned (TextRunScan, as for a response sniffed as binary), up to
+ * `cap` bytes a message; a blocking finding stops the message.
  */
 function binaryInjection(inner: MessageScrub | null, scanner: GateState['injection'], action: string, cap: number): MessageScrub {
-  const runs = new TextRuns();
-  const findings: Finding[] = [];
-  let seen = 0;
-  let blocked = false;
-  const check = (text: string): void => {
-    if (text.length === 0) return;
-    const mode = action === 'warn' ? 'warn' : 'block';
-    for (const f of scanner.scanText(text, WS_LOCATION)) {
-      findings.push(cleanFinding(f, mode));
-      if (f.action === 'block' && mode === 'block') blocked = true;
-    }
-  };
+  const scan = new TextRunScan(scanner, WS_LOCATION, action, cap);
   const read = (b: Buffer): Buffer => {
-    const take = Math.min(b.length, cap - seen);
-    if (take > 0) {
-      seen += take;
-      check(runs.push(take === b.length ? b : b.subarray(0, take)));
-    }
+    scan.push(b);
     return b;
   };
   return {
     push: (c) => read(inner ? inner.push(c) : c),
     end: () => {
       const rest = read(inner ? inner.end() : Buffer.alloc(0));
-      check(runs.end());
+      scan.end();
       return rest;
     },
     get replaced() {
       return inner?.replaced ?? 0;
     },
-    findings,
+    findings: scan.findings,
     get blocked() {
-      return blocked;
+      return scan.blocking.length > 0;
     },
   };
 }
