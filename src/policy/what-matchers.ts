@@ -177,8 +177,8 @@ function denyTest(patterns: readonly string[], foldCase: boolean): (p: RequestPa
     // Letters with marks: an accent-insensitive router, or Windows' best-fit mapping to a
     // code page (`ā` has none in cp1252 and becomes `a`), reads `/ādmin` as `/admin`.
     if (NON_ASCII.test(s)) {
-      const bare = s.normalize('NFKD').replace(MARKS, '');
-      return bare !== s && test(bare);
+      const unmarked = s.normalize('NFKD').replace(MARKS, '');
+      return unmarked !== s && test(unmarked);
     }
     return false;
   };

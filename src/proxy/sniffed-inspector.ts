@@ -2,10 +2,11 @@
  * Inspection for a response whose label does not say it is text (none at all,
  * `application/octet-stream`, `application/x-sh`, `multipart/mixed`, an image type
  * on text, ...): the bytes decide (inspect/sniff.ts). A real binary format passes
- * untouched (archives after a read of their text runs); text is inspected as `text/plain` would be; a gzip or zlib body (a
- * `.gz` download) is decoded, bounded, and its decoded bytes sniffed in turn: text
- * inside is scanned while the agent still gets the compressed bytes it asked for,
- * each released only once what it decodes to has been scanned.
+ * untouched (archives after a read of their text runs); text is inspected as
+ * `text/plain` would be; a gzip or zlib body (a `.gz` download) is decoded, bounded,
+ * and its decoded bytes sniffed in turn: text inside is scanned while the agent still
+ * gets the compressed bytes it asked for, each released only once what it decodes to
+ * has been scanned.
  *
  * @example
  * const insp = sniffedInspection(headers['content-encoding'], opts);

@@ -10,7 +10,7 @@
  *   (decoded, enc) => console.log(enc, decoded), () => {}); // base64 AKIAIOSFODNN7EXAMPLE
  */
 import type { Mapped } from './decode.js';
-import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, unescapeBackslashes } from './decode.js';
+import { decodeBase64Run, decodeDelimitedHex, decodeHexRun, percentDecode, unescapeText } from './decode.js';
 import { foldUnicode } from './unicode-fold.js';
 import type { OpaqueJoins } from './regrouped.js';
 import { regroupEach, regroupStarts } from './regrouped.js';
@@ -115,7 +115,7 @@ export function forEachDecoded(
     }
   }
   if (o.percent) for (const [s, e] of percentRuns(text)) mapped(percentDecode(text.slice(s, e), o.plusAsSpace), s, e - s, 'url', onChild);
-  if (o.escape) mapped(unescapeBackslashes(text), 0, text.length, 'escape', onChild);
+  if (o.escape) mapped(unescapeText(text), 0, text.length, 'escape', onChild);
   if (o.zeroWidth) mapped(foldUnicode(text), 0, text.length, 'unicode', onChild);
   if (o.qp) mapped(quotedPrintable(text), 0, text.length, 'quoted-printable', onChild);
   if (o.utf16) for (const sp of utf16Spans(text)) mapped(sp, sp.start, sp.end - sp.start, 'utf16', onChild);

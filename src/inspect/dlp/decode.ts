@@ -1,7 +1,8 @@
 /**
  * Decoders for the layers a secret hides under: percent-encoding, base64/base64url,
  * hex (plain, `-`-delimited and `\x41` escaped), JSON-style `\u0041` escapes, HTML
- * numeric character references and zero-width characters. Text here is a "byte string" (latin1: one char per byte).
+ * numeric character references and zero-width characters. Text here is a "byte
+ * string" (latin1: one char per byte).
  *
  * Every decoder is linear and its output is never longer than its input, and callers
  * charge decoded length to a {@link DecodeBudget}, so decoding cannot blow up.
@@ -179,10 +180,11 @@ export function decodeDelimitedHex(run: string): string | undefined {
 }
 
 /**
- * Exactly the escapes `unescapeBackslashes` replaces: text without one decodes to itself,
- * and an identical copy is no layer (it would only spend the budget and the depth).
+ * Exactly the escapes `unescapeText` replaces (backslash escapes and HTML numeric
+ * references): text without one decodes to itself, and an identical copy is no layer
+ * (it would only spend the budget and the depth).
  */
-export const BACKSLASH_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7})/;
+export const TEXT_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7})/;
 
 /** An HTML numeric character reference (its `;` is optional, as browsers read it). */
 const ENTITY = /&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/y;
@@ -192,8 +194,8 @@ const ENTITY = /&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/y;
  * `&#x67;`: what a page or a CMS that stores the body shows as the character), as
  * UTF-8 bytes in a byte string; undefined when there are none.
  */
-export function unescapeBackslashes(s: string): Mapped | undefined {
-  if (!BACKSLASH_ESCAPE.test(s)) return undefined;
+export function unescapeText(s: string): Mapped | undefined {
+  if (!TEXT_ESCAPE.test(s)) return undefined;
   const out = new MappedBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) === 38 && s.charCodeAt(i + 1) === 35) {

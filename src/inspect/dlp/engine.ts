@@ -18,7 +18,7 @@ import type { PatternSpec } from './pattern-spec.js';
 import { KeywordIndex } from './keyword-index.js';
 import type { KnownSecrets } from './known-secrets.js';
 import type { DecodeBudget } from './decode.js';
-import { BACKSLASH_ESCAPE, hasPercentEscape, percentDecode } from './decode.js';
+import { TEXT_ESCAPE, hasPercentEscape, percentDecode } from './decode.js';
 import { indexText } from './text-index.js';
 import { opaqueHex, PRINTABLE, RUN_BASE64, RUN_BASE64URL, RUN_HEX, RUN_KIND } from './run-kinds.js';
 import { forEachDecoded } from './children.js';
@@ -341,7 +341,7 @@ function stillEncoded(text: string, runs: readonly number[], kinds: readonly num
       return true;
   }
   if ((dec & DEC_PERCENT) !== 0 && hasPercentEscape(text)) return true;
-  return (dec & DEC_ESCAPE) !== 0 && BACKSLASH_ESCAPE.test(text);
+  return (dec & DEC_ESCAPE) !== 0 && TEXT_ESCAPE.test(text);
 }
 
 function urlLayers(chain: string | undefined): number {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quotedPrintable, utf16Spans } from '../../../src/inspect/dlp/layer-decoders.js';
 import { foldUnicode } from '../../../src/inspect/dlp/unicode-fold.js';
-import { BACKSLASH_ESCAPE, MappedBuilder, unescapeBackslashes, utf8Bytes, type Mapped } from '../../../src/inspect/dlp/decode.js';
+import { TEXT_ESCAPE, MappedBuilder, unescapeText, utf8Bytes, type Mapped } from '../../../src/inspect/dlp/decode.js';
 
 function rng(seed: number): () => number {
   return () => {
@@ -34,7 +34,7 @@ class RefBuilder {
 }
 
 function refUnescape(s: string): Mapped | undefined {
-  if (!BACKSLASH_ESCAPE.test(s)) return undefined;
+  if (!TEXT_ESCAPE.test(s)) return undefined;
   const hexv = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
   const out = new RefBuilder(s.length);
   for (let i = 0; i < s.length; i++) {
@@ -146,14 +146,14 @@ test('quotedPrintable: as the char-by-char decoder, on random bytes dense in =, 
   assert.ok(changed > 1000, `soft breaks were decoded (${changed})`);
 });
 
-test('unescapeBackslashes and MappedBuilder: as the string-built decoder, on random bytes dense in escapes', () => {
+test('unescapeText and MappedBuilder: as the string-built decoder, on random bytes dense in escapes', () => {
   const rnd = rng(17);
   let changed = 0;
   for (let i = 0; i < 5000; i++) {
     const pieces = ['\\x41', '\\u00e9', '\\uD83D', '\\x4', '\\u12G4', '\\', 'x', 'u', '0', 'F'];
     let s = randomBytes(rnd, 'aZ', Math.floor(rnd() * 10));
     while (s.length < 60 * rnd()) s += pieces[Math.floor(rnd() * pieces.length)] as string;
-    const got = unescapeBackslashes(s);
+    const got = unescapeText(s);
     same(got, refUnescape(s), s);
     if (got !== undefined) changed++;
   }
