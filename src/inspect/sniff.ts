@@ -94,9 +94,28 @@ const MAGIC: readonly Magic[] = [
   { format: 'git-pack', first: [0x50], test: anyAt(0, sig('PACK', 0, 0, 0)) },
 ];
 
-const BOM_UTF8 = [0xef, 0xbb, 0xbf];
-const BOM_UTF16LE = [0xff, 0xfe];
-const BOM_UTF16BE = [0xfe, 0xff];
+/** The byte order marks a browser honours over any label (WHATWG Encoding's decode), and what each says. */
+const BOMS: readonly { bytes: readonly number[]; charset: 'utf-8' | 'utf-16le' | 'utf-16be' }[] = [
+  { bytes: [0xef, 0xbb, 0xbf], charset: 'utf-8' },
+  { bytes: [0xff, 0xfe], charset: 'utf-16le' },
+  { bytes: [0xfe, 0xff], charset: 'utf-16be' },
+];
+
+/**
+ * The charset a byte order mark at the start of `b` says; null when there is none, and
+ * `'partial'` when `b` is shorter than a mark it begins (more bytes decide).
+ *
+ * @example
+ * byteOrderMark(Buffer.from([0xff, 0xfe, 0x41, 0])); // 'utf-16le'
+ * byteOrderMark(Buffer.from([0xef]));                 // 'partial'
+ */
+export function byteOrderMark(b: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | 'partial' | null {
+  for (const m of BOMS) {
+    if (at(b, 0, m.bytes)) return m.charset;
+    if (b.length < m.bytes.length && b.every((x, i) => x === m.bytes[i])) return 'partial';
+  }
+  return null;
+}
 const GZIP = [0x1f, 0x8b, 0x08];
 
 /** The formats to try for a first byte: those that start with it, and those whose signature sits further in. */
@@ -110,9 +129,9 @@ export function sniffBody(head: Buffer, complete: boolean): Sniffed | null {
   if (!complete && head.length < SNIFF_BYTES) return null;
   const b = head.length > SNIFF_BYTES ? head.subarray(0, SNIFF_BYTES) : head;
   if (b.length === 0) return { kind: 'text' };
-  if (at(b, 0, BOM_UTF8)) return { kind: 'text' };
-  if (at(b, 0, BOM_UTF16LE)) return { kind: 'text', charset: 'utf-16le' };
-  if (at(b, 0, BOM_UTF16BE)) return { kind: 'text', charset: 'utf-16be' };
+  const bom = byteOrderMark(b);
+  if (bom === 'utf-8') return { kind: 'text' };
+  if (bom === 'utf-16le' || bom === 'utf-16be') return { kind: 'text', charset: bom };
   if (at(b, 0, GZIP)) return { kind: 'compressed', encoding: 'gzip' };
   if (b.length >= 2 && isZlibHeader(b[0]!, b[1]!)) return { kind: 'compressed', encoding: 'deflate' };
   for (const m of BY_FIRST[b[0]!]!) if (m.test(b)) return { kind: 'binary', format: m.format };

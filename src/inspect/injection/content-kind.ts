@@ -8,6 +8,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { TextDecoder } from 'node:util';
+import { byteOrderMark } from '../sniff.js';
 
 export type ContentKind = 'html' | 'json' | 'sse' | 'text' | 'binary';
 
@@ -63,21 +64,16 @@ export function chunkDecoder(charset: string): ChunkDecoder {
     decode(chunk?: Buffer, opts?: { stream: boolean }): string {
       if (inner !== null) return inner.decode(chunk, opts);
       const b = head === null ? (chunk ?? Buffer.alloc(0)) : chunk === undefined ? head : Buffer.concat([head, chunk]);
-      if (chunk !== undefined && b.length < 3 && BOMS.some((m) => b.length < m.length && b.equals(m.subarray(0, b.length)))) {
+      const bom = byteOrderMark(b);
+      if (bom === 'partial' && chunk !== undefined) {
         head = b;
         return '';
       }
       head = null;
-      inner = labelDecoder(BOMS.find((m) => b.length >= m.length && b.subarray(0, m.length).equals(m)) ? bomCharset(b) : charset);
+      inner = labelDecoder(bom === null || bom === 'partial' ? charset : bom);
       return chunk === undefined ? inner.decode(b, { stream: true }) + inner.decode() : inner.decode(b, opts);
     },
   };
-}
-
-const BOMS = [Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
-
-function bomCharset(b: Buffer): string {
-  return b[0] === 0xef ? 'utf-8' : b[0] === 0xff ? 'utf-16le' : 'utf-16be';
 }
 
 /**
