@@ -60,6 +60,12 @@ export class ByteQueue {
 
   /** The first `n` bytes (at most `length`), removed from the queue, as one buffer or none. */
   take(n: number): Buffer[] {
+    const out = this.takeViews(n);
+    return out.length <= 1 ? out : [Buffer.concat(out)];
+  }
+
+  /** The first `n` bytes (at most `length`), removed from the queue, as views of the chunks they were queued in: no copy. */
+  takeViews(n: number): Buffer[] {
     n = Math.min(n, this.length);
     if (n <= 0) return [];
     const out: Buffer[] = [];
@@ -81,7 +87,7 @@ export class ByteQueue {
     this.chunks.splice(0, i);
     this.length -= n;
     this.lastLineEnd = Math.max(0, this.lastLineEnd - n);
-    return [out.length === 1 ? out[0]! : Buffer.concat(out, n)];
+    return out;
   }
 
   /** Everything queued. */

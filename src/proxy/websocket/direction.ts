@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { ByteQueue } from '../../inspect/byte-queue.js';
 import { FORWARD_HOLD_BACK } from '../../inspect/dlp/body-scanner.js';
 import type { Finding } from '../../inspect/finding.js';
 import { ScanBudgetError } from '../../inspect/scan-pace.js';
@@ -31,10 +32,9 @@ interface Message {
   /** A text message's frames as received (masked when from the agent): forwarded as they are when it passes unchanged. */
   frames: Frame[];
   bytes: number;
-  /** An outbound binary message's scan; `parts` and `held`: its scanned bytes (in the clear) not yet forwarded. */
+  /** An outbound binary message's scan; `held`: its scanned bytes (in the clear) not yet forwarded. */
   scan: BinaryInspection | null;
-  parts: Buffer[];
-  held: number;
+  held: ByteQueue;
   started: boolean;
   /** An upstream's binary message is scrubbed of reflected secrets as it streams. */
   scrub: MessageScrub | null;
@@ -124,20 +124,7 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
   const release = (msg: Message, n: number, fin: boolean, f: Frame): boolean | Promise<boolean> => {
     if (fin && f.opcode === OP.binary) return (forwardAsIs(f), true);
     // The first `n` bytes go (views of the held pieces), the rest stays held.
-    const out: Buffer[] = [];
-    let i = 0;
-    for (let k = 0; k < n; i++) {
-      const p = msg.parts[i]!;
-      if (k + p.length <= n) out.push(p);
-      else {
-        out.push(p.subarray(0, n - k));
-        msg.parts[i] = p.subarray(n - k);
-        break;
-      }
-      k += p.length;
-    }
-    msg.parts = msg.parts.slice(i);
-    msg.held -= n;
+    const out = msg.held.takeViews(n);
     const opcode = msg.started ? OP.continuation : OP.binary;
     msg.started = true;
     return sendOwn(msg.work, fin, opcode, out, n);
@@ -160,11 +147,10 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
   };
   /** A scanned frame's clear bytes are held; some go on once past the hold limit, all at the message's end. */
   const held = (msg: Message, scan: BinaryInspection, f: Frame, clear: readonly Buffer[]): boolean | Promise<boolean> => {
-    for (const c of clear) msg.parts.push(c);
-    msg.held += f.length;
-    if (!f.fin) return msg.held > holdLimit ? release(msg, msg.held - FORWARD_HOLD_BACK, false, f) : true;
+    for (const c of clear) msg.held.push(c);
+    if (!f.fin) return msg.held.length > holdLimit ? release(msg, msg.held.length - FORWARD_HOLD_BACK, false, f) : true;
     fragment = null;
-    const ended = (c: Check): boolean | Promise<boolean> => allowed(c) && release(msg, msg.held, true, f);
+    const ended = (c: Check): boolean | Promise<boolean> => allowed(c) && release(msg, msg.held.length, true, f);
     // An archive in the message is unpacked in paced steps: the direction waits, as for a long message.
     const c = scan.end(msg.work);
     return c instanceof Promise ? c.then((v) => live() && ended(v)) : ended(c);
@@ -260,7 +246,7 @@ export function relayDirection(fromAgent: boolean, src: Socket, dst: Socket, s: 
       if (fragment) throw new FrameError(CLOSE.protocolError, 'a new message began before the fragmented one finished');
       const scan = fromAgent && f.opcode === OP.binary && opts.binary === 'allow' ? opts.inspector.outboundBinary() : null;
       const scrub = !fromAgent && f.opcode === OP.binary ? opts.inspector.inboundBinary() : null;
-      fragment = { opcode: f.opcode, frames: [], bytes: 0, scan, parts: [], held: 0, started: false, scrub, work: opts.inspector.work(live) };
+      fragment = { opcode: f.opcode, frames: [], bytes: 0, scan, held: new ByteQueue(), started: false, scrub, work: opts.inspector.work(live) };
     } else throw new FrameError(CLOSE.protocolError, `unknown data opcode ${f.opcode}`);
 
     const msg = fragment;
