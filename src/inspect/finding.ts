@@ -58,3 +58,26 @@ export function auditFinding(f: Finding): Finding {
     ...(f.detail !== undefined ? { detail: f.detail } : {}),
   };
 }
+
+/** The fields two findings are compared on (an inspector's finding, or the audit record's). */
+type FindingFields = Pick<Finding, 'type' | 'location' | 'encoding' | 'detail'> & { action: string };
+
+/**
+ * Add findings to a record's list, leaving out any it already holds (equal in every
+ * field). A scanner records what it finds and refuses with copies of the same findings;
+ * the refusal's own (a limit, an unreadable body) are new and added.
+ *
+ * @example
+ * addFindingsOnce(ctx.findings, refusal.findings) // each finding on the record once
+ */
+export function addFindingsOnce<F extends FindingFields>(into: F[], more: readonly F[]): void {
+  if (more.length === 0) return;
+  const key = (f: F): string => `${f.type}\0${f.location}\0${f.action}\0${f.encoding ?? ''}\0${f.detail ?? ''}`;
+  const had = new Set(into.map(key));
+  for (const f of more) {
+    const k = key(f);
+    if (had.has(k)) continue;
+    had.add(k);
+    into.push(f);
+  }
+}

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { requestBody } from './framing-guard.js';
 import type { RequestContext } from './request-context.js';
-import type { BodyInspector } from './response-inspector.js';
+import { ResponseBlockedError, type BodyInspector } from './response-inspector.js';
+import { addFindingsOnce } from '../inspect/finding.js';
 import { IdentityError } from '../identity/errors.js';
 import type { Cut } from './cut.js';
 import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
@@ -146,6 +147,9 @@ class ResponseDriver implements Dispatcher.DispatchHandler, ResponseFlow {
       this.done(err);
     } else {
       // The head (and maybe part of the body) is out: a cut is the only honest signal.
+      // The refusal's own findings (a limit, an unreadable body) go on the record here;
+      // before the head, recordFailure puts them there.
+      if (err instanceof ResponseBlockedError) addFindingsOnce(this.ctx.findings, err.findings);
       this.ctx.error = 'response_refused_mid_stream';
       this.ctx.outcome = 'deny';
       this.res.destroy();

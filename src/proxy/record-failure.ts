@@ -1,5 +1,6 @@
 import { IdentityError } from '../identity/errors.js';
 import { SluiceError } from '../errors.js';
+import { addFindingsOnce } from '../inspect/finding.js';
 import { ClientAbortedError, clientGone, markClientAbort } from './client-abort.js';
 import { credentialRejection } from './credential-failure.js';
 import { mapFailure, Rejection, type MappedFailure } from './errors-map.js';
@@ -13,7 +14,7 @@ import { ResponseBlockedError } from './response-inspector.js';
  */
 export function recordFailure(gate: GateServices, ctx: RequestContext, thrown: unknown): MappedFailure {
   if (thrown instanceof IdentityError && thrown.principal) ctx.principal = thrown.principal;
-  if (thrown instanceof ResponseBlockedError) ctx.findings.push(...thrown.findings.filter((f) => !ctx.findings.includes(f)));
+  if (thrown instanceof ResponseBlockedError) addFindingsOnce(ctx.findings, thrown.findings);
   const err = credentialRejection(thrown, ctx.decision?.rule ?? null);
   if (err instanceof ClientAbortedError || (clientGone(ctx) && !isRefusal(err))) {
     // The agent left: whatever broke after that (its body's read, the upstream aborted

@@ -186,8 +186,13 @@ test('an event-stream line over 1 MiB is refused however the bytes were cut, and
     assert.ok(refused instanceof ResponseBlockedError, `cut at ${cut}: refused`);
     assert.equal(refused.error, 'response_unreadable');
   }
-  // Through the filter: the refusal's finding goes on the exchange's record.
+  // Through the filter: the refusal reaches the flow with its finding (the flow puts it on the record).
   const flow = fakeFlow();
+  let failure: unknown = null;
+  flow.fail = (err: Error) => {
+    failure = err;
+    flow.events.push(`fail:${err.message}`);
+  };
   const insp = planResponseInspection('GET', 200, { 'content-type': 'text/event-stream' }, opts)!;
   const filter = new InspectFilter(flow, insp, new HoldFilter(flow, insp), undefined);
   filter.push(line);
@@ -197,8 +202,9 @@ test('an event-stream line over 1 MiB is refused however the bytes were cut, and
     flow.events.some((e) => e.startsWith('fail:')),
     flow.events.join(),
   );
+  assert.ok(failure instanceof ResponseBlockedError);
   assert.deepEqual(
-    flow.ctx.findings.map((f) => [f.type, f.location]),
+    failure.findings.map((f) => [f.type, f.location]),
     [['response_unreadable', 'response.body']],
   );
 });

@@ -16,7 +16,7 @@
  *   the head with them. A whole response that arrives within it is unaffected.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { ResponseBlockedError, type BodyInspector } from '../../response-inspector.js';
+import type { BodyInspector } from '../../response-inspector.js';
 import type { BodyFilter, ResponseFlow } from './chain.js';
 
 /** Where every queue starts: one settled promise shared, so a body inspected whole allocates none. */
@@ -191,13 +191,7 @@ export class InspectFilter implements BodyFilter {
   #fail(err: Error): void {
     if (this.flow.failed) return;
     this.stop();
-    const findings = this.flow.ctx.findings;
-    findings.push(...this.insp.findings);
-    // A refusal's own findings (a limit, an unreadable body) are on the record too.
-    if (err instanceof ResponseBlockedError) {
-      const had = new Set(findings.map((f) => `${f.type}\0${f.location}`));
-      for (const f of err.findings) if (!had.has(`${f.type}\0${f.location}`)) findings.push(f);
-    }
+    this.flow.ctx.findings.push(...this.insp.findings);
     this.flow.fail(err);
   }
 }
