@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DetectionCase } from './case.js';
 import { PLACEMENTS, upload } from './dlp-placements.js';
 import { gitPushBody, tar, zip } from './dlp-containers.js';
@@ -103,6 +103,17 @@ export function benignDlpCases(): DetectionCase[] {
       ) ?? {},
       100 + i,
     );
+  }
+  // Prose in other scripts and with accents (translated manual pages): look-alikes and
+  // accents fold only inside a token that mixes scripts, and must find nothing here.
+  let m = 0;
+  for (const lang of ['cs', 'de', 'es', 'fr', 'hu', 'pl', 'pt_BR', 'ru', 'sr', 'sv', 'tr', 'ja']) {
+    const pages = findFiles(`/usr/share/man/${lang}/man1`, (n, size) => n.endsWith('.gz') && size > 1_000 && size < 60_000, 8);
+    for (const p of pages) {
+      const text = gunzipSync(readFileSync(p)).toString('utf8');
+      const place = m % 2 === 0 ? 'text' : 'body-json';
+      add('i18n-prose', place, p, PLACEMENTS[place]?.(text) ?? {}, m++);
+    }
   }
   const pngs = findFiles('/usr/share/icons', (n, size) => n.endsWith('.png') && size > 400 && size < 200_000, 200);
   pngs.forEach((p, i) => {

@@ -64,6 +64,35 @@ const fullwidth = (s: string): string =>
     return n > 0x20 && n < 0x7f ? String.fromCharCode(n + 0xfee0) : c;
   }).join('');
 
+/** Latin letters swapped for look-alikes from another script (case kept), where one exists. */
+const lookalikes = (table: string, s: string): string => {
+  const map = new Map<string, string>();
+  for (let i = 0; i < table.length; i += 2) map.set(table.charAt(i), table.charAt(i + 1));
+  return Array.from(s, (c) => map.get(c) ?? c).join('');
+};
+const CYRILLIC = 'A\u0410B\u0412C\u0421E\u0415H\u041dK\u041aM\u041cO\u041eP\u0420T\u0422X\u0425a\u0430c\u0441e\u0435o\u043ep\u0440x\u0445y\u0443';
+const GREEK = 'A\u0391B\u0392E\u0395H\u0397I\u0399K\u039aM\u039cN\u039dO\u039fP\u03a1T\u03a4X\u03a7Y\u03a5Z\u0396o\u03bfa\u03b1';
+/** Letters and digits as mathematical bold (U+1D400...), which NFKC reads as ASCII. */
+const mathBold = (s: string): string =>
+  Array.from(s, (c) => {
+    const n = c.charCodeAt(0);
+    if (n >= 0x41 && n <= 0x5a) return String.fromCodePoint(0x1d400 + n - 0x41);
+    if (n >= 0x61 && n <= 0x7a) return String.fromCodePoint(0x1d41a + n - 0x61);
+    if (n >= 0x30 && n <= 0x39) return String.fromCodePoint(0x1d7ce + n - 0x30);
+    return c;
+  }).join('');
+/** Every other letter circled (U+24B6...). */
+const circled = (s: string): string =>
+  Array.from(s, (c, i) => {
+    const n = c.charCodeAt(0);
+    if (i % 2 === 1) return c;
+    if (n >= 0x41 && n <= 0x5a) return String.fromCodePoint(0x24b6 + n - 0x41);
+    if (n >= 0x61 && n <= 0x7a) return String.fromCodePoint(0x24d0 + n - 0x61);
+    return c;
+  }).join('');
+/** Vowels with an accent (precomposed). */
+const accented = (s: string): string => lookalikes('a\u00e1e\u00e9i\u00edo\u00f3u\u00faA\u00c1E\u00c9I\u00cdO\u00d3U\u00da', s);
+
 const utf16be = (s: string): Buffer => Buffer.from(s, 'utf16le').swap16();
 const nest = (s: string, n: number): string => {
   let x = s;
@@ -117,6 +146,16 @@ export const ENCODINGS: Record<string, Encoding> = {
   'variation-selector-supp': (s) => interleave(s, '\u{e0100}', 2),
   fullwidth: (s) => fullwidth(s),
   'fullwidth-half': (s) => Array.from(s, (c, i) => (i % 2 === 0 ? fullwidth(c) : c)).join(''),
+  'homoglyph-cyrillic': (s) => lookalikes(CYRILLIC, s),
+  'homoglyph-greek': (s) => lookalikes(GREEK, s),
+  'math-bold': (s) => mathBold(s),
+  circled: (s) => circled(s),
+  accented: (s) => accented(s),
+  'combining-marks': (s) => interleave(s, '\u0301', 2),
+  'space-nbsp': (s) => interleave(s, '\u00a0', 3),
+  'space-thin': (s) => interleave(s, '\u2009', 4),
+  'control-nul': (s) => interleave(s, '\0', 4),
+  'control-c1': (s) => interleave(s, '\u0085', 3),
   'base64-nested4': (s) => nest(s, 4),
   'base64-nested5': (s) => nest(s, 5),
   'base64-of-hex': (s) => b64(Buffer.from(s).toString('hex')),

@@ -151,7 +151,7 @@ async function writeExchange(dir: string, r: ForensicsExchange): Promise<void> {
 
 function redactAll(scanner: DlpScanner, text: string): string {
   if (text === '') return text;
-  return scanner.redact(text, scanner.scanText(text, 'forensics'));
+  return scanner.redactText(text, scanner.scanText(text, 'forensics'));
 }
 
 function scrubNeedles(text: string, needles: readonly string[]): string {

@@ -174,6 +174,32 @@ rules:
     assertNoSecret(rec);
   });
 
+  // A key in disguise: accented Latin letters (every char under U+0100, the text a Latin-1
+  // string), Cyrillic look-alikes, a no-break space and a NUL inside it.
+  const KEY = 'AKIAQYLPMN5HHHFPZAM2';
+  for (const [name, text] of [
+    ['accented letters', `key ${KEY.replace(/A/g, '\u00c1').replace(/I/g, '\u00cd')} ok`],
+    ['Cyrillic look-alikes', `key ${KEY.replace(/A/g, '\u0410').replace(/M/g, '\u041c')} ok`],
+    ['a no-break space and a NUL', `key ${KEY.slice(0, 6)}\u00a0${KEY.slice(6, 12)}\u0000${KEY.slice(12)} ok`],
+  ] as const) {
+    test(`a text message with a key written in ${name} closes with 1008`, async () => {
+      const path = `/disguised-${name.replace(/\W+/g, '-')}`;
+      const before = echo.received.length;
+      const c = open(await openThroughGate(g, `ws://echo.test:${echo.port}${path}`));
+      c.ws.send('hello');
+      assert.equal(await c.next(), 'hello');
+      c.ws.send(text);
+      const closed = await c.closed;
+      assert.equal(closed.code, 1008);
+      assert.deepEqual(echo.received.slice(before), ['hello']);
+      const rec = await blockedRecord(path);
+      assert.ok(
+        rec.findings.some((f) => f.type === 'aws_access_key_id' && f.action === 'block'),
+        JSON.stringify(rec.findings),
+      );
+    });
+  }
+
   test('a secret split between a text and a binary message is caught too', async () => {
     const c = open(await openThroughGate(g, `ws://echo.test:${echo.port}/across-bin`));
     c.ws.send(`here ${SECRET.slice(0, 10)}`);

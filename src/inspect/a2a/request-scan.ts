@@ -198,7 +198,7 @@ class OutboundScan {
     const bytes = decodeBase64(file.data);
     if (bytes === undefined) return undefined;
     // Latin-1 keeps every byte as one character: the DLP engine sees the file's exact bytes.
-    this.out.addAt(this.dlp.scanText(bytes.toString('latin1'), prefix), location, 'base64');
+    this.out.addAt(this.dlp.scanBytes(bytes, prefix), location, 'base64');
     if (this.injection !== undefined) this.out.addAt(inlineFileInjection(this.injection, file, bytes, location), location, 'base64');
     return file.field;
   }

@@ -262,8 +262,22 @@ export function stripZeroWidth(s: string): Mapped | undefined {
   return { text: out, map: map.subarray(0, out.length) };
 }
 
-/** Latin1 "byte string" of arbitrary JS text (UTF-8 bytes when it has non-ASCII). */
+/**
+ * Latin1 "byte string" of a value that may already be one (a header value or a URL as
+ * Node hands them over, one char per byte): kept as it is while every char fits a byte,
+ * else its UTF-8 bytes.
+ */
 export function toByteString(text: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\x00-\xff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
+/**
+ * Latin1 "byte string" of decoded text (a WebSocket message, an MCP argument): its UTF-8
+ * bytes whenever it is not ASCII, as the wire carries it, so `é` reads as the same two
+ * bytes in a message as in a body.
+ */
+export function textBytes(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }

@@ -37,12 +37,25 @@ const PRINTABLE_RUN = /[\x20-\x7e]{8}/;
 /** Layers that rewrite text rather than decode bytes: always read on. */
 const TEXT_LAYERS = new Set(['url', 'escape', 'unicode', 'quoted-printable', 'utf16', 'regrouped', 'hex-case']);
 /**
- * The UTF-8 byte sequences of every format character (Unicode category Cf), the
- * variation selectors, fillers and fullwidth forms: a native test, so ordinary
- * non-ASCII text (accents, quotes, dashes, CJK) never reaches foldUnicode's loop.
+ * Where foldUnicode (unicode-fold.ts) may change a text: a native test, so prose in
+ * most scripts never reaches its loop. Format characters (category Cf), variation
+ * selectors, fillers and fullwidth forms (the first line); C1 controls, odd spaces,
+ * combining marks, small capitals, enclosed and mathematical alphanumerics (the
+ * second). Each branch starts with a lead byte, so ASCII is skipped fast. Look-alike
+ * letters and dashes next to a token's ASCII are the text index's finding
+ * (`lookalikes`: one SIMD pass, text-index.ts), as are ASCII controls (`controls`).
  */
-const ZW_TRIGGER =
-  /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/;
+const ZW_TRIGGER = new RegExp(
+  [
+    /\xc2\xad|\xcd\x8f|\xd8[\x80-\x85\x9c]|\xdb\x9d|\xdc\x8f|\xe0\xa2[\x90\x91\xa2]|\xe1\xa0[\x8b-\x8f]|\xe1\x85[\x9f\xa0]|\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa0-\xaf]|\xe2\xa0\x80|\xe3\x80\x80|\xe3\x85\xa4|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]|\xef\xbe\xa0|\xef\xbf[\xb9-\xbb]|\xf0[\x91\x93\x9b\x9d]|\xf3\xa0/
+      .source,
+    /\xc2[\x80-\xa0]|\xcc[\x80-\xbf]|\xcd[\x80-\xaf]|\xe1\x9a\x80|\xe1\xaa[\xb0-\xbf]|\xe1\xab|\xe1[\xb4-\xb7]|\xe2\x80[\x80-\x8a\xaf]|\xe2\x81[\x9f\xb0-\xbf]|\xe2\x82|\xe2\x83[\x90-\xbf]|\xe2\x84|\xe2[\x91-\x93]|\xea\x9c\xb1|\xef\xb8[\xa0-\xaf]|\xf0\x9f[\x84-\x86]/
+      .source,
+  ].join('|'),
+);
+/** ASCII controls between two characters of text (`sk\x00-ant`): foldUnicode drops them. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TOKEN = /[\t\n\r\x20-\x7e][\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+[\t\n\r\x20-\x7e]/;
 
 export interface ScanContext {
   location: string;
@@ -209,7 +222,11 @@ export class DlpEngine {
       if (text.includes('\\') || text.includes('&#')) dec |= DEC_ESCAPE;
       // Unicode disguises sit in text: the body, or a layer that rewrote text (a URL's
       // percent-encoding, escapes); never bytes decoded from base64 or hex (random data)
-      if (idx.nonAscii && (depth === 0 || TEXT_LAYERS.has(last)) && ZW_TRIGGER.test(text)) dec |= DEC_ZW;
+      if (
+        (depth === 0 || TEXT_LAYERS.has(last)) &&
+        ((idx.nonAscii && (idx.lookalikes || ZW_TRIGGER.test(text))) || (idx.controls && CONTROL_IN_TOKEN.test(text)))
+      )
+        dec |= DEC_ZW;
       if (text.includes('\0')) dec |= DEC_NUL;
       if (idx.eqBreak && softBreak(text)) dec |= DEC_QP;
       if ((dec & (DEC_ESCAPE | DEC_QP | DEC_ZW)) !== 0) dec &= ~wholeTextDone(chain);

@@ -15,7 +15,7 @@ const SCAN_BYTES = 64 * 1024;
  */
 export function redactedSummary(scanner: DlpScanner, text: string, max: number): string {
   const head = text.length > SCAN_BYTES ? text.slice(0, SCAN_BYTES) : text;
-  const clean = scanner.redact(head, scanner.scanText(head, 'approval'));
+  const clean = scanner.redactText(head, scanner.scanText(head, 'approval'));
   return clean.length > max || head.length < text.length ? `${clean.slice(0, max)}… (${text.length} characters in all)` : clean;
 }
 

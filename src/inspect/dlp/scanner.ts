@@ -18,7 +18,7 @@ import type { BodyScanner } from './body-scanner.js';
 import { builtinPatterns } from './patterns/index.js';
 import { compileOperatorPattern } from './operator-patterns.js';
 import { DlpEngine, INCOMPLETE } from './engine.js';
-import { toByteString } from './decode.js';
+import { textBytes, toByteString } from './decode.js';
 import { StreamingBodyScanner, bodyKind, SCAN_LIMIT } from './body-scanner.js';
 import { scanHostname as scanHost } from './hostname.js';
 import { scanUrlParts } from './url-scan.js';
@@ -111,12 +111,17 @@ export class DlpScanner {
 
   /** Exfiltration through DNS labels; run before resolving `host`. */
   scanHostname(host: string): Finding[] {
-    return scanHost(toByteString(host), (text) => this.scanText(text, 'host'), this.actions);
+    return scanHost(toByteString(host), (text) => this.scanParts(text, 'host'), this.actions);
   }
 
-  /** Any text (an MCP argument, a WebSocket message) at `location`. */
+  /** Any decoded text (an MCP argument, a WebSocket message) at `location`, read as its UTF-8 bytes. */
   scanText(text: string, location: string): Finding[] {
-    return this.scanParts(toByteString(text), location);
+    return this.scanParts(textBytes(text), location);
+  }
+
+  /** Bytes (a file's decoded content) at `location`, as a byte string: one char a byte, read as they are. */
+  scanBytes(bytes: Buffer, location: string): Finding[] {
+    return this.scanParts(bytes.toString('latin1'), location);
   }
 
   /**
@@ -200,8 +205,16 @@ export class DlpScanner {
    * an encoded secret's whole encoded run is replaced.
    */
   redact(text: string, findings: readonly Finding[]): string {
+    return this.#redact(text, toByteString(text), findings);
+  }
+
+  /** As `redact`, for decoded text (read as its UTF-8 bytes, as `scanText` reads it). */
+  redactText(text: string, findings: readonly Finding[]): string {
+    return this.#redact(text, textBytes(text), findings);
+  }
+
+  #redact(text: string, bytes: string, findings: readonly Finding[]): string {
     if (findings.length === 0) return text;
-    const bytes = toByteString(text);
     const spans: Array<[Finding, number, number]> = [];
     this.scanParts(bytes, 'redact', spans);
     const out = redactSpans(bytes, spans, findings);

@@ -55,6 +55,8 @@ import {
   wasmPass,
   wasmRuns,
   wasmSoftBreakSeen,
+  wasmControlSeen,
+  wasmLookalikeSeen,
   wasmTrigramHits,
   wasmWordRuns,
 } from './wasm/index-pass.js';
@@ -76,6 +78,15 @@ export interface TextIndex {
   nonAscii: boolean;
   /** An `=` stands right before a CR or LF (only then can a quoted-printable soft break be present). */
   eqBreak: boolean;
+  /** An ASCII control other than a tab or a line break is present (only then can foldUnicode drop one). */
+  controls: boolean;
+  /**
+   * A Greek, Cyrillic or Armenian letter next to an ASCII letter, digit, `_` or `-`, a
+   * Latin letter with accents next to an ASCII digit, capital, `_` or `-`, or a dash next
+   * to an ASCII letter or digit (a look-alike may sit in a token: only then does
+   * foldUnicode fold look-alikes, accents and dashes).
+   */
+  lookalikes: boolean;
   /** Runs of 12+ BIP-39 wordlist words (word-runs.ts). */
   wordRuns: WordRun[];
   /** Where two equal base64 groups or hex pairs in a row start (regrouped.ts gapStarts; unsorted); only when asked for. */
@@ -156,6 +167,8 @@ export function indexText(
     digits: [],
     nonAscii,
     eqBreak: true,
+    controls: true,
+    lookalikes: false,
     wordRuns: [],
     groupStarts: [],
     zeroX: [],
@@ -167,6 +180,12 @@ export function indexText(
   }
   return out;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/** What the module's `lookalikes` finds (index-pass.wat), for a run without WebAssembly. */
+const LOOKALIKE =
+  /[0-9A-Za-z_-][\xce-\xd6]|[\xce-\xd6][\x80-\xbf][0-9A-Za-z_-]|[0-9A-Z_-][\xc3-\xca]|[\xc3-\xca][\x80-\xbf][0-9A-Z_-]|[0-9A-Za-z](?:\xe2\x80[\x90-\x95]|\xe2\x88\x92)|(?:\xe2\x80[\x90-\x95]|\xe2\x88\x92)[0-9A-Za-z]/;
 
 /** JS candidate lists kept between calls (texts up to KEEP_BYTES), grown as needed. */
 let kept: PassLists = passLists(1 << 15);
@@ -199,12 +218,17 @@ function wordPass(
   const m = ((n + 3) >>> 2) + 1;
   let l: PassLists;
   if (wasmAvailable) {
-    l = wasmPass(ki, words, m, listsFor, seedPhrases);
+    l = wasmPass(ki, words, m, listsFor, seedPhrases, out.nonAscii);
     out.eqBreak = wasmSoftBreakSeen();
+    out.lookalikes = out.nonAscii && wasmLookalikeSeen();
+    // the module does not count NULs (the padding after the text is zeros): a native search does
+    out.controls = wasmControlSeen() || text.includes('\0');
   } else {
     l = listsFor(m);
     jsPass(ki, words, m, l);
     out.eqBreak = text.includes('=\n') || text.includes('=\r');
+    out.controls = CONTROL.test(text);
+    out.lookalikes = out.nonAscii && LOOKALIKE.test(text);
   }
   const { tri, needle, bi, dig, run: r, grp: g } = l;
   if (seedPhrases && !(wasmAvailable && wasmWordRuns(n, l.ns, out.wordRuns))) wordRuns(b, words, n, l.seed, l.ns, out.wordRuns);

@@ -29,7 +29,7 @@ import { isObject } from './jsonrpc.js';
 import { walkJsonStrings } from './json-walk.js';
 import type { WalkResult } from './json-walk.js';
 
-export type DlpTextScanner = Pick<DlpScanner, 'scanText'>;
+export type DlpTextScanner = Pick<DlpScanner, 'scanText' | 'scanBytes'>;
 export type InjectionTextScanner = Pick<InjectionScanner, 'scanText' | 'scanToolDescription' | 'responseScanner'>;
 
 export interface McpScanLimits {

@@ -46,8 +46,8 @@ export interface OutboundDlp {
  * when its findings say so): whole when it fits one slice (WHOLE_BYTES), else as the
  * stream of its bytes, in slices paced by its MessageWork, with the scanner an HTTP body
  * gets (windows that overlap, so a secret cut by a slice is seen whole; its UTF-8 bytes,
- * where the whole-text scan reads a text with no character past U+00FF as Latin-1;
- * never unpacked as an archive, as the whole-text scan never does). Redacting a long
+ * as the whole-text scan reads it too; never unpacked as an archive, as the whole-text
+ * scan never does). Redacting a long
  * message rewrites it whole (one counted piece of work), and the rewrite is scanned
  * again in slices. Each binary message is scanned as a stream of
  * bytes (the engine reads bytes, so UTF-8 or latin1 text inside it is seen as in a
@@ -94,7 +94,7 @@ export function outboundDlp(dlp: DlpSetup, rule: InspectProfile['dlp'], binarySc
     if (findings.some((f) => f.action === 'block')) return { ok: false, error: 'dlp_blocked', findings };
     const redact = findings.filter((f) => f.action === 'redact');
     if (redact.length > 0) {
-      out = dlp.scanner.redact(text, redact);
+      out = dlp.scanner.redactText(text, redact);
       // Fail closed: what leaves must scan clean of anything but warnings.
       if (scan(out).some((f) => f.action !== 'warn')) return { ok: false, error: 'dlp_blocked', findings };
     }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quotedPrintable, utf16Spans } from '../../../src/inspect/dlp/layer-decoders.js';
 import { foldUnicode } from '../../../src/inspect/dlp/unicode-fold.js';
+import { CONFUSABLES } from '../../../src/inspect/injection/confusables.js';
 import { TEXT_ESCAPE, MappedBuilder, unescapeText, utf8Bytes, type Mapped } from '../../../src/inspect/dlp/decode.js';
 
 function rng(seed: number): () => number {
@@ -191,7 +192,13 @@ test('utf16Spans: as the char-by-char search, on random bytes dense in NULs and 
   assert.ok(found > 500, `stretches were found (${found})`);
 });
 
-/** The byte-by-byte foldUnicode it replaced (with the same code point test). */
+/**
+ * foldUnicode read byte by byte, from its documented rules: each byte or valid sequence
+ * a unit; a run of ASCII controls dropped between two characters of text; a run of
+ * multi-byte units in a token with an ASCII letter or digit is a mixed-script token, where
+ * look-alikes, accented letters and dashes fold too (as does a run of two or more
+ * capital look-alikes alone).
+ */
 function refFold(s: string): Mapped | undefined {
   const CF = /^\p{Cf}$/u;
   const invisible = (cp: number): boolean =>
@@ -199,15 +206,43 @@ function refFold(s: string): Mapped | undefined {
     (cp >= 0xe0100 && cp <= 0xe01ef) ||
     [0x180b, 0x180c, 0x180d, 0x180f, 0x115f, 0x1160, 0x3164, 0xffa0, 0x2800, 0x034f].includes(cp) ||
     CF.test(String.fromCodePoint(cp));
-  if (!/[\xc2-\xf4]/.test(s)) return undefined;
+  const dropped = (cp: number): boolean =>
+    invisible(cp) ||
+    [0xa0, 0x1680, 0x202f, 0x205f, 0x3000].includes(cp) ||
+    (cp >= 0x2000 && cp <= 0x200a) ||
+    (cp >= 0x80 && cp <= 0x9f) ||
+    (cp >= 0x300 && cp <= 0x36f) ||
+    (cp >= 0x1ab0 && cp <= 0x1aff) ||
+    (cp >= 0x1dc0 && cp <= 0x1dff) ||
+    (cp >= 0x20d0 && cp <= 0x20ff) ||
+    (cp >= 0xfe20 && cp <= 0xfe2f);
+  const alnum = (c: number): boolean => /^[0-9A-Za-z]$/.test(String.fromCharCode(c));
+  const textual = (c: number): boolean => /^[\t\n\r\x20-\x7e]$/.test(String.fromCharCode(c));
+  const isControl = (c: number): boolean => (c <= 0x1f && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
+  /** -2 kept, -1 dropped, else the ASCII code; `look`: folds only in a mixed-script token. */
+  const classOf = (cp: number): { to: number; look?: true } => {
+    if (cp >= 0xff01 && cp <= 0xff5e) return { to: cp - 0xfee0 };
+    if (dropped(cp)) return { to: -1 };
+    const ch = String.fromCodePoint(cp);
+    const k = ch.normalize('NFKC');
+    if (/^[0-9A-Za-z]$/.test(k)) return { to: k.charCodeAt(0) };
+    const look = CONFUSABLES.get(ch);
+    if (look !== undefined) return { to: (ch !== ch.toLowerCase() && /^[a-z]$/.test(look) ? look.toUpperCase() : look).charCodeAt(0), look: true };
+    const d = ch.normalize('NFD');
+    if (d.length > 1 && /^[0-9A-Za-z]\p{M}*$/u.test(d)) return { to: d.charCodeAt(0), look: true };
+    return { to: -2 };
+  };
+  const fold = (cp: number, mixed: boolean): number => {
+    const c = classOf(cp);
+    return c.look && !mixed ? -2 : c.to;
+  };
   const n = s.length;
-  let out: number[] | undefined;
-  let map: Int32Array | undefined;
-  let o = 0;
+  // units: [start, length, code point or -1 for a lone byte]
+  const units: Array<[number, number, number]> = [];
   for (let i = 0; i < n;) {
     const b = s.charCodeAt(i);
     let len = 1;
-    let cp = b;
+    let cp = -1;
     if (b >= 0xc2 && b <= 0xf4) {
       len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
       cp = b & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
@@ -215,46 +250,70 @@ function refFold(s: string): Mapped | undefined {
         const c = s.charCodeAt(i + k);
         if (i + k >= n || (c & 0xc0) !== 0x80) {
           len = 1;
-          cp = b;
+          cp = -1;
           break;
         }
         cp = (cp << 6) | (c & 0x3f);
       }
       if (len > 1 && cp > 0x10ffff) {
         len = 1;
-        cp = b;
+        cp = -1;
       }
     }
-    let repl = -2;
-    if (len > 1) {
-      if (cp >= 0xff01 && cp <= 0xff5e) repl = cp - 0xfee0;
-      else if (cp === 0x3000) repl = 0x20;
-      else if (invisible(cp)) repl = -1;
-    }
-    if (repl !== -2 && out === undefined) {
-      out = [];
-      map = new Int32Array(n);
-      for (let k = 0; k < i; k++) {
-        map[k] = k;
-        out.push(s.charCodeAt(k));
-      }
-      o = i;
-    }
-    if (out !== undefined && map !== undefined) {
-      if (repl >= 0) {
-        map[o++] = i;
-        out.push(repl);
-      } else if (repl === -2) {
-        for (let k = 0; k < len; k++) {
-          map[o++] = i + k;
-          out.push(s.charCodeAt(i + k));
-        }
-      }
-    }
+    units.push([i, len, cp]);
     i += len;
   }
-  if (out === undefined || map === undefined) return undefined;
-  return { text: Buffer.from(out).toString('latin1'), map: map.subarray(0, o) };
+  const repl = new Map<number, number>(); // unit start -> -1 dropped, or the ASCII code
+  for (let u = 0; u < units.length;) {
+    const [start, , cp] = units[u]!;
+    const control = cp < 0 && isControl(s.charCodeAt(start));
+    if (cp < 0 && !control) {
+      u++;
+      continue;
+    }
+    let v = u;
+    while (v < units.length && (control ? units[v]![2] < 0 && isControl(s.charCodeAt(units[v]![0])) : units[v]![2] >= 0)) v++;
+    const end = v < units.length ? units[v]![0] : n;
+    if (control) {
+      if (textual(s.charCodeAt(start - 1)) && textual(s.charCodeAt(end))) for (let w = u; w < v; w++) repl.set(units[w]![0], -1);
+    } else {
+      // the token around the run (joined by -_.:/+=~ and non-ASCII bytes), 64 bytes either way
+      const joiner = (c: number): boolean => c >= 0x80 || '-_.:/+='.includes(String.fromCharCode(c)) || c === 0x7e;
+      let mixed = false;
+      for (let k = start - 1; k >= Math.max(0, start - 64) && !mixed; k--) {
+        if (alnum(s.charCodeAt(k))) mixed = true;
+        else if (!joiner(s.charCodeAt(k))) break;
+      }
+      for (let k = end; k < Math.min(n, end + 64) && !mixed; k++) {
+        if (alnum(s.charCodeAt(k))) mixed = true;
+        else if (!joiner(s.charCodeAt(k))) break;
+      }
+      // or two or more capital look-alikes alone
+      const caps = units.slice(u, v).map(([, , c]) => classOf(c));
+      if (caps.length >= 2 && caps.every((c) => c.look && /^[A-Z]$/.test(String.fromCharCode(c.to)))) mixed = true;
+      for (let w = u; w < v; w++) {
+        const r = fold(units[w]![2], mixed);
+        if (r !== -2) repl.set(units[w]![0], r);
+      }
+    }
+    u = v;
+  }
+  if (repl.size === 0) return undefined;
+  let out = '';
+  const map: number[] = [];
+  for (const [start, len] of units) {
+    const r = repl.get(start);
+    if (r === undefined) {
+      for (let k = 0; k < len; k++) {
+        map.push(start + k);
+        out += s.charAt(start + k);
+      }
+    } else if (r >= 0) {
+      map.push(start);
+      out += String.fromCharCode(r);
+    }
+  }
+  return { text: out, map: Int32Array.from(map) };
 }
 
 test('foldUnicode: as the byte-by-byte decoder, on random bytes dense in lead, continuation and format-character bytes', () => {
@@ -269,6 +328,18 @@ test('foldUnicode: as the byte-by-byte decoder, on random bytes dense in lead, c
     utf8('\u{e0041}'),
     utf8('\u00e9'),
     utf8('\u4e2d'),
+    utf8('\u0410'), // Cyrillic A
+    utf8('\u043e'), // Cyrillic o
+    utf8('\u00a0'),
+    utf8('\u0301'),
+    utf8('\u{1d400}'), // mathematical bold A
+    utf8('\u2013'), // en dash
+    '\x00',
+    '\x7f',
+    '\x01\x02',
+    '\n',
+    '-',
+    '7',
     '\xe0\x82\xad', // overlong soft hyphen: the decoder reads it as U+00AD
     '\xf4\x90\x80\x80', // past U+10FFFF
     '\xe2\x80',
@@ -292,6 +363,7 @@ test('foldUnicode: format characters dropped, fullwidth folded, the same on a se
   const s = Buffer.from('A\u200bK\ufe0f\uff29\uff21 \u00e9\u4e2d\u3000x\u{e0041}y', 'utf8').toString('latin1');
   for (let pass = 0; pass < 2; pass++) {
     const f = foldUnicode(s);
-    assert.equal(f?.text, Buffer.from('AKIA \u00e9\u4e2d xy', 'utf8').toString('latin1'));
+    // é, CJK and an ideographic space touch the x: a mixed token, so é folds too
+    assert.equal(f?.text, Buffer.from('AKIA e\u4e2dxy', 'utf8').toString('latin1'));
   }
 });

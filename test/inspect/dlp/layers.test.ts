@@ -22,7 +22,15 @@ function body(dlp: DlpScanner, data: Buffer, type = 'application/octet-stream'):
 test('Unicode folding drops every format character and variation selector and folds fullwidth forms; plain text is untouched', () => {
   const disguised = bytes(`A\u200bK\u00adI\u2066A\u{e0041}Ｆ\ufe0fＡ\u{e0100}KE`);
   assert.equal(foldUnicode(disguised)?.text, 'AKIAFAKE');
-  assert.equal(foldUnicode(bytes('café — “quoted” 日本語')), undefined);
+  assert.equal(foldUnicode(bytes('— “quoted” 日本語, Привет мир, καλημέρα')), undefined);
+  // look-alikes, accents and dashes fold inside a token that mixes scripts, Greek capitals that
+  // all look Latin alone; spaces, marks and controls go (the scanner's trigger keeps French prose away)
+  assert.equal(
+    foldUnicode(
+      bytes('\u0410KIA\u0051Y sk\u2013ant d\u00e9j\u00e0 \u{1d400}\u24b6 A\u00a0B e\u0301 a\x00b \u039a\u0395\u03a5 RS\u00c1 \u00c1K\u00cdAQYLPMN5hhhfpzam2'),
+    )?.text,
+    'AKIAQY sk-ant deja AA AB e ab KEY RSA AKIAQYLPMN5hhhfpzam2',
+  );
   // invalid UTF-8 is left alone, never thrown on
   assert.equal(foldUnicode('\xf7\xbf\xbf\xbf\xff'), undefined);
 });

@@ -87,6 +87,8 @@ interface Pass {
   runs(n: number, nr: number, minPiece: number, decodeInfo: number): number;
   digits(n: number, nd: number): number;
   wruns(n: number, ns: number): number;
+  lookalikes(nw: number): void;
+  lookalikeSeen(): number;
 }
 /** Room for the keyword tables (index-pass.wat TRIENT, KWAT, KWBYTES). */
 const MAX_TRI_ENTRIES = 5461;
@@ -190,7 +192,7 @@ export function useWasm(on: boolean): void {
 
 const memBytes = instance === undefined ? new Uint8Array(0) : new Uint8Array(instance.mem.buffer);
 const memInts = instance === undefined ? new Int32Array(0) : new Int32Array(instance.mem.buffer);
-const counts = instance === undefined ? new Int32Array(10) : new Int32Array(instance.mem.buffer, AT.counts, 10);
+const counts = instance === undefined ? new Int32Array(11) : new Int32Array(instance.mem.buffer, AT.counts, 11);
 /** The text block as bytes and words (views of the module's memory). */
 const textBytes = instance === undefined ? Buffer.alloc(0) : Buffer.from(instance.mem.buffer, AT.text, 4 * BLOCK_WORDS + 32);
 const textWords = instance === undefined ? new Uint32Array(0) : new Uint32Array(instance.mem.buffer, AT.text, BLOCK_WORDS + 8);
@@ -271,7 +273,7 @@ function loadTables(ki: KeywordIndex): void {
  * are `spill(m)` (with room for m words; grp m + 1). Without `seeds`, no seed-phrase
  * probes (`ns` is 0).
  */
-export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists, seeds = true): PassLists {
+export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill: (m: number) => PassLists, seeds = true, lookalikes = false): PassLists {
   const w = instance as Pass;
   loadTables(ki);
   w.reset();
@@ -280,6 +282,7 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
   if (inBlock) {
     const out = blockLists as PassLists;
     w.pass(0, m, needles);
+    if (lookalikes) w.lookalikes(m);
     if (seeds) w.seeds(0, m, SEED_FIRST);
     out.nt = counts[0] as number;
     out.nn = counts[1] as number;
@@ -297,6 +300,7 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
     const nw = Math.min(BLOCK_WORDS, m - j0);
     textWords.set(words.subarray(j0, j0 + nw + 1));
     w.pass(j0, nw, needles);
+    if (lookalikes) w.lookalikes(nw);
     // the block's first probed word: probes are every SEED_STRIDE-th word of the whole text
     if (seeds) w.seeds(j0, nw, j0 + ((SEED_FIRST - (j0 % SEED_STRIDE) + SEED_STRIDE) % SEED_STRIDE));
     out.nt = take(0, out.tri, out.nt);
@@ -314,6 +318,16 @@ export function wasmPass(ki: KeywordIndex, words: Uint32Array, m: number, spill:
 /** Whether the text of the last wasmPass has an `=` right before a CR or LF (where a quoted-printable soft break may be). */
 export function wasmSoftBreakSeen(): boolean {
   return counts[9] !== 0;
+}
+
+/** Whether the last wasmPass (asked for look-alikes) found a Greek, Cyrillic, Armenian or accented Latin letter next to a token's ASCII. */
+export function wasmLookalikeSeen(): boolean {
+  return (instance as Pass).lookalikeSeen() !== 0;
+}
+
+/** Whether the text of the last wasmPass has an ASCII control other than NUL, a tab or a line break (foldUnicode drops those inside text). */
+export function wasmControlSeen(): boolean {
+  return counts[10] !== 0;
 }
 
 /** Whether the last wasmPass had its text in the module's memory whole (its lists are views of it). */

@@ -12,8 +12,9 @@
 ;;   0x000000 PAIR      u16[65536]  classes of a 16-bit half (keyword-index.ts PAIR + P_ANCHOR)
 ;;   0x020000 TRI       u8[65536]   trigram anchor filter
 ;;   0x030000 NEEDLE    u32[8192]   needle 4-gram filter (bits)
-;;   0x038100 COUNTS    i32[10]     per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x; runs' pieces (ints);
-;;                                  per text: whether an `=` stands right before a CR or LF (a quoted-printable soft break may be there)
+;;   0x038100 COUNTS    i32[11]     per call: tri, needle, bigram, digit, run (ints), group, seed, zero-x; runs' pieces (ints);
+;;                                  per text: whether an `=` stands right before a CR or LF (a quoted-printable soft break may be there),
+;;                                  whether an ASCII control other than NUL (the padding after the text), a tab or a line break is in it
 ;;   0x038200 COMPRESS  u8[16][16]  per 4-bit mask: the swizzle that packs the lanes it has to the front
 ;;   0x038300 TEDDY     u8[4][16]   bigram anchor buckets (a bit each) by nibble: first byte low/high, second low/high
 ;;   0x038400 GAPSEP    u8[256]     regrouped.ts GAP_SEP; 0x038500 BODY u8[256] its BODY; 0x038600 HEXD u8[256] its HEX
@@ -60,6 +61,10 @@
   (global $wk (mut i32) (i32.const 0))
   ;; per text: an `=` right before a CR or LF was seen (0xff in some lane)
   (global $eq (mut v128) (v128.const i32x4 0 0 0 0))
+  ;; per text: a look-alike's lead byte next to a token's ASCII (the lookalikes function)
+  (global $look (mut i32) (i32.const 0))
+  ;; per text: an ASCII control other than NUL, a tab or a line break was seen (0xff in some lane)
+  (global $ctl (mut v128) (v128.const i32x4 0 0 0 0))
 
   ;; Start a new text: the loop-carried state goes back to zero.
   (func (export "reset")
@@ -70,7 +75,9 @@
     (global.set $hh (i32.const 0))
     (global.set $zero (i32.const -1))
     (global.set $carry (i32.const 0))
-    (global.set $eq (v128.const i32x4 0 0 0 0)))
+    (global.set $eq (v128.const i32x4 0 0 0 0))
+    (global.set $ctl (v128.const i32x4 0 0 0 0))
+    (global.set $look (i32.const 0)))
 
   ;; Words 0..nw-1 of TEXT (nw >= 1: the text's words j0..j0+nw-1; word nw is the next one;
   ;; needles: 0 none, 1 the needle filter at every word, 2 at even words, 4 at a step's first word: KeywordIndex.needleStride),
@@ -84,7 +91,7 @@
     (local $t4 i32) (local $n4 i32) (local $f4 i32) (local $d4 i32) (local $a4 i32) (local $e4 i32) (local $k4 i32) (local $w i32)
     (local $hf i32) (local $hu i32) (local $hg i32) (local $hp i32) (local $hh i32) (local $zero i32) (local $s i32)
     (local $kt i32) (local $kn i32) (local $kb i32) (local $kd i32) (local $kr i32) (local $kg i32) (local $kz i32)
-    (local $v1 v128) (local $eq v128) (local $vmask v128)
+    (local $v1 v128) (local $eq v128) (local $ctl v128) (local $vmask v128)
     (local.set $hf (global.get $hf))
     (local.set $hu (global.get $hu))
     (local.set $hg (global.get $hg))
@@ -92,6 +99,7 @@
     (local.set $hh (global.get $hh))
     (local.set $zero (global.get $zero))
     (local.set $eq (global.get $eq))
+    (local.set $ctl (global.get $ctl))
     (local.set $vmask (v128.const i32x4 -1 -1 -1 -1))
     (local.set $t1lo (v128.load (i32.const 0x38300)))
     (local.set $t1hi (v128.load (i32.const 0x38310)))
@@ -186,6 +194,18 @@
           (v128.and (local.get $vmask) (i8x16.eq (local.get $v) (v128.const i8x16 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61)))
           (v128.or (i8x16.eq (local.get $v1) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10))
                    (i8x16.eq (local.get $v1) (v128.const i8x16 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13))))))
+      ;; an ASCII control other than NUL, a tab or a line break in the valid words (engine.ts
+      ;; hands the text to foldUnicode for them only when it has one; a NUL it finds itself: the
+      ;; last word's bytes past the text are zeros)
+      (local.set $ctl (v128.or (local.get $ctl)
+        (v128.and (local.get $vmask)
+          (v128.or
+            (v128.andnot (i8x16.lt_u (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
+                         (v128.or (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0))
+                                           (i8x16.eq (local.get $v) (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9)))
+                                  (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10))
+                                           (i8x16.eq (local.get $v) (v128.const i8x16 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13 13)))))
+            (i8x16.eq (local.get $v) (v128.const i8x16 127 127 127 127 127 127 127 127 127 127 127 127 127 127 127 127))))))
       ;; byte classes: a range test is one signed compare after an add ((c - lo) <u k)
       (local.set $up (i8x16.lt_s (i8x16.add (local.get $v) (v128.const i8x16 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63 63))
                                  (v128.const i8x16 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102 -102)))
@@ -304,6 +324,8 @@
     (global.set $zero (local.get $zero))
     (global.set $eq (local.get $eq))
     (i32.store offset=0x38124 (i32.const 0) (v128.any_true (local.get $eq)))
+    (global.set $ctl (local.get $ctl))
+    (i32.store offset=0x38128 (i32.const 0) (v128.any_true (local.get $ctl)))
     (i32.store offset=0x38100 (i32.const 0) (local.get $kt))
     (i32.store offset=0x38104 (i32.const 0) (local.get $kn))
     (i32.store offset=0x38108 (i32.const 0) (local.get $kb))
@@ -838,6 +860,64 @@
         (local.set $past (i32.shr_u (i32.add (local.get $e) (i32.const 3)) (i32.const 2)))
         (br $next)))
     (local.get $k))
+
+  ;; Letters that may stand in for Latin ones inside a token (engine.ts hands the text to
+  ;; foldUnicode for them): a Greek, Cyrillic or Armenian lead byte (0xce-0xd6) right after
+  ;; an ASCII letter, digit, `_` or `-`, or before one (past its continuation byte); a Latin
+  ;; letter with accents (0xc3-0xca) so next to an ASCII digit, capital, `_` or `-`; a dash
+  ;; (U+2010-U+2015, U+2212) next to an ASCII letter or digit. Over words 0..nw-1 of TEXT
+  ;; (and the bytes after them: at worst a stale byte makes a needless fold); sets $look.
+  ;; Classes per vector: d digit or capital, l lower case, j `_` or `-`.
+  (func (export "lookalikes") (param $nw i32)
+    (local $p i32) (local $end i32) (local $v v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $acc v128)
+    (local $d0 v128) (local $l0 v128) (local $j0 v128) (local $d2 v128) (local $l2 v128) (local $j2 v128) (local $a3 v128)
+    (local $cont v128) (local $dash0 v128) (local $dash1 v128)
+    (local.set $p (i32.const 0x40000))
+    (local.set $end (i32.add (i32.const 0x40000) (i32.shl (local.get $nw) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        ;; a look-alike's or a dash's lead byte at p..p+18 is in p's 16 bytes or p+3's: else nothing here
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $v3 (v128.load offset=3 (local.get $p)))
+        (if (v128.any_true (v128.or (v128.or (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195)) (v128.const i8x16 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20)) (i8x16.eq (local.get $v) (v128.const i8x16 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226)))
+                                    (v128.or (i8x16.lt_u (i8x16.sub (local.get $v3) (v128.const i8x16 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195)) (v128.const i8x16 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20)) (i8x16.eq (local.get $v3) (v128.const i8x16 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226)))))
+          (then
+            (local.set $v1 (v128.load offset=1 (local.get $p)))
+            (local.set $v2 (v128.load offset=2 (local.get $p)))
+            (local.set $d0 (v128.or (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)) (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26))))
+            (local.set $l0 (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26)))
+            (local.set $j0 (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95)) (i8x16.eq (local.get $v) (v128.const i8x16 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45))))
+            (local.set $d2 (v128.or (i8x16.lt_u (i8x16.sub (local.get $v2) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)) (i8x16.lt_u (i8x16.sub (local.get $v2) (v128.const i8x16 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26))))
+            (local.set $l2 (i8x16.lt_u (i8x16.sub (local.get $v2) (v128.const i8x16 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26)))
+            (local.set $j2 (v128.or (i8x16.eq (local.get $v2) (v128.const i8x16 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95 95)) (i8x16.eq (local.get $v2) (v128.const i8x16 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45 45))))
+            (local.set $a3 (v128.or (v128.or (i8x16.lt_u (i8x16.sub (local.get $v3) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)) (i8x16.lt_u (i8x16.sub (local.get $v3) (v128.const i8x16 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65 65)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26))) (i8x16.lt_u (i8x16.sub (local.get $v3) (v128.const i8x16 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26))))
+            (local.set $cont (i8x16.lt_u (i8x16.sub (local.get $v1) (v128.const i8x16 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128)) (v128.const i8x16 64 64 64 64 64 64 64 64 64 64 64 64 64 64 64 64)))
+            ;; a dash sequence starting at p (dash0) or at p+1 (dash1)
+            (local.set $dash0 (v128.and (i8x16.eq (local.get $v) (v128.const i8x16 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226)) (v128.or (v128.and (i8x16.eq (local.get $v1) (v128.const i8x16 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128)) (i8x16.lt_u (i8x16.sub (local.get $v2) (v128.const i8x16 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144)) (v128.const i8x16 6 6 6 6 6 6 6 6 6 6 6 6 6 6 6 6)))
+                                                            (v128.and (i8x16.eq (local.get $v1) (v128.const i8x16 136 136 136 136 136 136 136 136 136 136 136 136 136 136 136 136)) (i8x16.eq (local.get $v2) (v128.const i8x16 146 146 146 146 146 146 146 146 146 146 146 146 146 146 146 146))))))
+            (local.set $dash1 (v128.and (i8x16.eq (local.get $v1) (v128.const i8x16 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226 226)) (v128.or (v128.and (i8x16.eq (local.get $v2) (v128.const i8x16 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128)) (i8x16.lt_u (i8x16.sub (local.get $v3) (v128.const i8x16 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144)) (v128.const i8x16 6 6 6 6 6 6 6 6 6 6 6 6 6 6 6 6)))
+                                                             (v128.and (i8x16.eq (local.get $v2) (v128.const i8x16 136 136 136 136 136 136 136 136 136 136 136 136 136 136 136 136)) (i8x16.eq (local.get $v3) (v128.const i8x16 146 146 146 146 146 146 146 146 146 146 146 146 146 146 146 146))))))
+            (local.set $acc (v128.or (local.get $acc) (v128.or
+              (v128.or
+                ;; Greek, Cyrillic, Armenian: after a token's ASCII, or before one
+                (v128.and (v128.or (v128.or (local.get $d0) (local.get $l0)) (local.get $j0)) (i8x16.lt_u (i8x16.sub (local.get $v1) (v128.const i8x16 206 206 206 206 206 206 206 206 206 206 206 206 206 206 206 206)) (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9)))
+                (v128.and (v128.and (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 206 206 206 206 206 206 206 206 206 206 206 206 206 206 206 206)) (v128.const i8x16 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9 9)) (local.get $cont)) (v128.or (v128.or (local.get $d2) (local.get $l2)) (local.get $j2))))
+              (v128.or
+                ;; accented Latin: after a digit, capital, `_` or `-`, or before one
+                (v128.and (v128.or (local.get $d0) (local.get $j0)) (i8x16.lt_u (i8x16.sub (local.get $v1) (v128.const i8x16 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195)) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)))
+                (v128.or
+                  (v128.and (v128.and (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195 195)) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)) (local.get $cont)) (v128.or (local.get $d2) (local.get $j2)))
+                  ;; dashes: after an ASCII letter or digit, or before one
+                  (v128.or (v128.and (v128.or (local.get $d0) (local.get $l0)) (local.get $dash1))
+                           (v128.and (local.get $dash0) (local.get $a3))))))))
+            (br_if $done (v128.any_true (local.get $acc)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))
+    (if (v128.any_true (local.get $acc)) (then (global.set $look (i32.const 1)))))
+
+  ;; Whether `lookalikes` found such a byte since the last reset.
+  (func (export "lookalikeSeen") (result i32) (global.get $look))
 
   ;; The seed-phrase probe (word-runs.ts seedProbes) over the block's words from absolute word
   ;; $from (a multiple of 10, plus 9) below $j0 + $nw, every 10th with the word after it: the
