@@ -108,6 +108,24 @@ function splitCases(): DetectionCase[] {
       header: { method: 'GET', url: '/api', headers: { 'x-part-a': a, 'x-part-b': b } },
       cookie: { method: 'GET', url: '/api', headers: { cookie: `c1=${a}; c2=${b}` } },
       'header-and-query': { method: 'GET', url: `/api?tail=${pct(b)}`, headers: { 'x-head': a } },
+      'json-fields': {
+        method: 'POST',
+        url: '/api/config',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'x', key: a, key_suffix: b, region: 'eu' }),
+      },
+      'json-array': {
+        method: 'POST',
+        url: '/api/notes',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ parts: [x, y, z].slice(0, 2).concat(z) }),
+      },
+      'form-fields': {
+        method: 'POST',
+        url: '/submit',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `name=report&k1=${pct(a)}&k2=${pct(b)}&ok=1`,
+      },
     };
     for (const [placement, input] of Object.entries(inputs)) {
       out.push({

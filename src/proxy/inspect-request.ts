@@ -8,7 +8,8 @@ import type { RequestContext } from './request-context.js';
 import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
-import { DEFAULT_SCAN_BUDGET_MS, eachSlice, ScanBudgetError, scanPaceOf, SLICE_BYTES } from '../inspect/scan-pace.js';
+import { DEFAULT_SCAN_BUDGET_MS, eachSlice, ScanBudgetError, scanPaceOf, SLICE_BYTES, type ScanPace } from '../inspect/scan-pace.js';
+import { jsonNeighbours, siblingJoin } from '../inspect/dlp/sibling-joins.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -157,20 +158,65 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
       );
     }
   };
+  let released = false;
   try {
     for await (const chunk of body) {
       await scan(chunk);
       held.push(chunk);
       // Release in steps of at least a slice: many tiny chunks go on as one write.
       // An unlabelled compressed upload is read whole at its end: nothing goes before that.
-      if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) yield* held.take(held.length - BODY_HOLD);
+      if (!scanner.holding && held.length >= BODY_HOLD + SLICE_BYTES) {
+        released = true;
+        yield* held.take(held.length - BODY_HOLD);
+      }
     }
     await scan(null);
     check(await endPaced(scanner, pace));
+    // A JSON or form body held whole: a secret cut across neighbouring values (joins
+    // block: no one value holds it to redact).
+    if (!released && !decoder && held.length > 0 && held.length <= JOIN_BODY_MAX) {
+      const whole = held.take(held.length)[0]!;
+      held.push(whole);
+      const joins = await bodyJoins(whole, headerValue(ctx.req.headers['content-type']) ?? '', dlp, pace);
+      check(joins.map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f)));
+    }
   } catch (err) {
     overBudget(ctx, err, rule);
   }
   yield* held.takeAll();
+}
+
+/** JSON and form bodies up to this size (held whole before anything leaves) have their neighbouring values joined. */
+const JOIN_BODY_MAX = 64 * 1024;
+const JSON_TYPE = /^\s*application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\s*(?:;|$)/i;
+
+/**
+ * What the joins of neighbouring values of a JSON or form body show (`{"a": "AKIAIOSF",
+ * "b": "ODNN7EXAMPLE"}`, `a=AKIAIOSF&b=ODNN7EXAMPLE`), each JSON pair scanned within the
+ * exchange's pace. A body that is neither has no values to join (the stream scan has
+ * read its bytes).
+ */
+async function bodyJoins(body: Buffer, type: string, dlp: DlpSetup, pace: ScanPace): Promise<Finding[]> {
+  if (FORM_TYPE.test(type)) {
+    // the same joins as a URL's query values: pairs and triples of neighbours
+    return settle(
+      pace.run(() => dlp.scanner.scanRequestJoins(`/?${body.toString('latin1')}`, {})),
+      dlp,
+      undefined,
+    ).map((f) => ({ ...f, location: 'body.form' }));
+  }
+  if (!JSON_TYPE.test(type)) return [];
+  const out: Finding[] = [];
+  for (const run of jsonNeighbours(body)) {
+    const texts = run.map((x) => x.text);
+    for (const f of pace.run(() => siblingJoin(dlp.scanner, texts))) {
+      out.push({ ...f, location: `body.json:${run.map((x) => x.path()).join('+')}`, detail: 'split across adjacent values' });
+    }
+    const turn = pace.pace(texts.reduce((n, t) => n + t.length, 0));
+    if (turn) await turn;
+  }
+  return settle(out, dlp, undefined);
 }
 
 /**

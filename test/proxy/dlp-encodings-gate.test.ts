@@ -114,6 +114,21 @@ rules:
     await refused({ method: 'GET', url: '/api', headers: { 'x-part-a': a, 'x-part-b': b } }, 'headers', v);
     await refused({ method: 'GET', url: '/api', headers: { cookie: `c1=${k}; c2=${l}` } }, 'cookies', STORE_VALUE);
     await refused({ method: 'GET', url: `/api?tail=${pct(b)}`, headers: { 'x-head': a } }, 'header and query', v);
+    // neighbouring values of a JSON or form body, as a lenient server concatenates them
+    const json = (body: unknown): Input => ({
+      method: 'POST',
+      url: '/api/config',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await refused(json({ provider: 'aws', access_key: a, key_suffix: b, region: 'eu' }), 'JSON fields', v);
+    const [x, y, z] = [STORE_VALUE.slice(0, 7), STORE_VALUE.slice(7, 14), STORE_VALUE.slice(14)];
+    await refused(json({ note: { parts: [x, y, z] } }), 'three JSON array items', STORE_VALUE);
+    await refused(
+      { method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `name=r&k1=${pct(a)}&k2=${pct(b)}` },
+      'form fields',
+      v,
+    );
   });
 
   test('a store value that is hex, sent in the other case (or mixed), is refused', async () => {
@@ -157,6 +172,20 @@ rules:
         body: JSON.stringify({ integrity: `sha512-${randomBytes(64).toString('base64')}`, resolved: 'https://registry.npmjs.org/x/-/x-1.0.0.tgz' }),
       },
       upload(zip([{ name: 'src/index.ts', data: 'export const answer = 42;\n' }]), 'application/zip'),
+      // neighbouring values that are ids and words, in JSON and a form
+      {
+        method: 'POST',
+        url: '/v1/issues',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: '8f14e45f',
+          sha: randomBytes(20).toString('hex'),
+          tags: ['AKIA', 'docs', 'ops'],
+          title: 'Rotate the AKIA keys',
+          state: 'open',
+        }),
+      },
+      { method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'q=AKIA+keys&page=2&sort=desc' },
       {
         method: 'POST',
         url: '/fp',

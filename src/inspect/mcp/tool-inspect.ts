@@ -24,6 +24,7 @@
 import type { Finding } from '../finding.js';
 import type { InjectionScanner } from '../injection/scanner.js';
 import type { DlpScanner } from '../dlp/scanner.js';
+import { neighbourRuns, siblingJoin } from '../dlp/sibling-joins.js';
 import { MIXED_SCRIPT_TYPE, hasMixedScript } from '../injection/mixed-script.js';
 import { isObject } from './jsonrpc.js';
 import { walkJsonStrings } from './json-walk.js';
@@ -47,8 +48,6 @@ export interface ArgScanOptions extends McpScanLimits {
   /** Flag tokens mixing Latin with look-alike Cyrillic or Greek letters (`homoglyph_mixed_script`). Default on. */
   mixedScript?: boolean;
 }
-
-const JOIN_MAX = 256;
 
 /**
  * DLP over a tools/call's arguments.
@@ -85,16 +84,12 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       opts.joinAdjacent === false
         ? undefined
         : (strings) => {
-            for (let i = 0; i + 1 < strings.length; i++) {
-              const a = strings[i]!;
-              const b = strings[i + 1]!;
-              if (a.text.length > JOIN_MAX || b.text.length > JOIN_MAX || a.text === '' || b.text === '') continue;
-              const joined = dlp.scanText(a.text + b.text, 'mcp.args');
-              if (joined.length === 0) continue;
-              const alone = new Set([...dlp.scanText(a.text, 'x'), ...dlp.scanText(b.text, 'x')].map((f) => f.type));
-              for (const f of joined) {
-                if (!alone.has(f.type)) add({ ...f, location: `mcp.args:${a.path()}+${b.path()}`, detail: 'split across adjacent values' });
-              }
+            for (const run of neighbourRuns(strings)) {
+              for (const f of siblingJoin(
+                dlp,
+                run.map((x) => x.text),
+              ))
+                add({ ...f, location: `mcp.args:${run.map((x) => x.path()).join('+')}`, detail: 'split across adjacent values' });
             }
           },
   });
