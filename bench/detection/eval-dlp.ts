@@ -15,7 +15,7 @@ import { KnownSecrets } from '../../src/inspect/dlp/known-secrets.js';
 import { createSafeDecompressor } from '../../src/inspect/decompress.js';
 import type { Finding } from '../../src/inspect/finding.js';
 import type { DlpSetup } from '../../src/inspect/dlp/dlp-setup.js';
-import { jsonNeighbours, siblingJoin } from '../../src/inspect/dlp/sibling-joins.js';
+import { jsonGroups, neighbourFindings } from '../../src/inspect/dlp/sibling-joins.js';
 import { outboundDlp } from '../../src/proxy/websocket/outbound-dlp.js';
 import { MessageWork } from '../../src/proxy/websocket/message-work.js';
 
@@ -68,14 +68,7 @@ export async function findingsOf(c: DetectionCase): Promise<Finding[]> {
     if (decoder === null && raw.length <= 64 * 1024) {
       const type = headers['content-type'] ?? '';
       if (/^application\/x-www-form-urlencoded/i.test(type)) out.push(...dlp.scanRequestJoins(`/?${raw.toString('latin1')}`, {}));
-      else if (/^application\/(?:[\w.+-]*\+)?json/i.test(type))
-        for (const run of jsonNeighbours(raw))
-          out.push(
-            ...siblingJoin(
-              dlp,
-              run.map((x) => x.text),
-            ),
-          );
+      else if (/^application\/(?:[\w.+-]*\+)?json/i.test(type)) out.push(...neighbourFindings(dlp, jsonGroups(raw), 'body.json'));
     }
   }
   return out;

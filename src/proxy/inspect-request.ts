@@ -9,7 +9,7 @@ import { endPaced, SCAN_LIMIT } from '../inspect/dlp/body-scanner.js';
 import { INCOMPLETE } from '../inspect/dlp/engine.js';
 import { ByteQueue } from '../inspect/byte-queue.js';
 import { DEFAULT_SCAN_BUDGET_MS, eachSlice, ScanBudgetError, scanPaceOf, SLICE_BYTES, type ScanPace } from '../inspect/scan-pace.js';
-import { jsonNeighbours, siblingJoin } from '../inspect/dlp/sibling-joins.js';
+import { jsonGroups, neighbourFindings } from '../inspect/dlp/sibling-joins.js';
 
 /**
  * Raw body bytes kept back until the scanner has looked past them. The scanner works
@@ -177,7 +177,7 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
     if (!released && !decoder && held.length > 0 && held.length <= JOIN_BODY_MAX) {
       const whole = held.take(held.length)[0]!;
       held.push(whole);
-      const joins = await bodyJoins(whole, headerValue(ctx.req.headers['content-type']) ?? '', dlp, pace);
+      const joins = bodyJoins(whole, headerValue(ctx.req.headers['content-type']) ?? '', dlp, pace);
       check(joins.map((f) => (f.action === 'redact' ? { ...f, action: 'block' as const } : f)));
     }
   } catch (err) {
@@ -193,11 +193,11 @@ const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 /**
  * What the joins of neighbouring values of a JSON or form body show (`{"a": "AKIAIOSF",
- * "b": "ODNN7EXAMPLE"}`, `a=AKIAIOSF&b=ODNN7EXAMPLE`), each JSON pair scanned within the
- * exchange's pace. A body that is neither has no values to join (the stream scan has
- * read its bytes).
+ * "b": "ODNN7EXAMPLE"}`, `a=AKIAIOSF&b=ODNN7EXAMPLE`): one scan of the joined values,
+ * within the exchange's budget. A body that is neither has no values to join (the stream
+ * scan has read its bytes).
  */
-async function bodyJoins(body: Buffer, type: string, dlp: DlpSetup, pace: ScanPace): Promise<Finding[]> {
+function bodyJoins(body: Buffer, type: string, dlp: DlpSetup, pace: ScanPace): Finding[] {
   if (FORM_TYPE.test(type)) {
     // the same joins as a URL's query values: pairs and triples of neighbours
     return settle(
@@ -207,16 +207,11 @@ async function bodyJoins(body: Buffer, type: string, dlp: DlpSetup, pace: ScanPa
     ).map((f) => ({ ...f, location: 'body.form' }));
   }
   if (!JSON_TYPE.test(type)) return [];
-  const out: Finding[] = [];
-  for (const run of jsonNeighbours(body)) {
-    const texts = run.map((x) => x.text);
-    for (const f of pace.run(() => siblingJoin(dlp.scanner, texts))) {
-      out.push({ ...f, location: `body.json:${run.map((x) => x.path()).join('+')}`, detail: 'split across adjacent values' });
-    }
-    const turn = pace.pace(texts.reduce((n, t) => n + t.length, 0));
-    if (turn) await turn;
-  }
-  return settle(out, dlp, undefined);
+  return settle(
+    pace.run(() => neighbourFindings(dlp.scanner, jsonGroups(body), 'body.json')),
+    dlp,
+    undefined,
+  );
 }
 
 /**

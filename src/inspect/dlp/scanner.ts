@@ -58,6 +58,30 @@ export interface DlpOptions {
 const DECODE_FACTOR = 8;
 const JOINED = 'request.joined';
 const ACROSS_PARTS = 'split across parts of the request';
+const JOINED_VALUES = 'joined';
+/** Values longer than this are not joined: a secret's pieces are short, and a long text has its own scan. */
+const JOIN_MAX = 256;
+/** The last token of a value (after its last space or quote). */
+const LAST_TOKEN = /[^\s"'<>()[\]{},;]*$/;
+
+/**
+ * May `value` end in the first piece of a secret? Its last token has four chars or more
+ * and a digit, a capital, `_`, `-`, `+`, `/` or `=` in it (`AKIAIOSF`, `sk-ant-`,
+ * `ghp_R8f`): a word of prose (`user`, `the`) does not.
+ */
+function mayContinue(value: string): boolean {
+  const t = LAST_TOKEN.exec(value)?.[0] ?? '';
+  return t.length >= 4 && /[0-9A-Z_+/=-]/.test(t);
+}
+const ACROSS_VALUES = 'split across adjacent values';
+
+/** A match of scanNeighbours: its finding, and the values it spans (group, first and last value). */
+export interface NeighbourFinding {
+  finding: Finding;
+  group: number;
+  first: number;
+  last: number;
+}
 const DECODE_MIN = 4096;
 
 export class DlpScanner {
@@ -112,6 +136,55 @@ export class DlpScanner {
   /** Exfiltration through DNS labels; run before resolving `host`. */
   scanHostname(host: string): Finding[] {
     return scanHost(toByteString(host), (text) => this.scanParts(text, 'host'), this.actions);
+  }
+
+  /**
+   * What only the joins of neighbouring values show (each group: the string values of
+   * one JSON object or array, in order): runs of two and three neighbours are read
+   * joined, and a match counts when it crosses from one value into the next, of a
+   * pattern anchored by a keyword or of a known secret. A run is joined only when its
+   * values are short (JOIN_MAX) and each but the last ends in what may start a secret
+   * (`mayContinue`): words of prose are not. One scan for every run.
+   *
+   * @example
+   * dlp.scanNeighbours([['aws', 'AKIAIOSFODNN', '7EXAMPLE']]) // [{ finding: { type: 'aws_access_key_id', ... }, group: 0, first: 1, last: 2 }]
+   */
+  scanNeighbours(groups: readonly (readonly string[])[]): NeighbourFinding[] {
+    const runs: Array<[number, number, number]> = []; // group, first, last
+    const starts: number[] = [];
+    const cuts: number[] = [];
+    let text = '';
+    groups.forEach((g, gi) => {
+      for (let i = 0; i + 1 < g.length; i++) {
+        for (let last = i + 1; last <= i + 2 && last < g.length; last++) {
+          let ok = true;
+          for (let k = i; k <= last && ok; k++) ok = g[k]!.length > 0 && g[k]!.length <= JOIN_MAX && (k === last || mayContinue(g[k]!));
+          if (!ok) break;
+          starts.push(text.length);
+          runs.push([gi, i, last]);
+          for (let k = i; k <= last; k++) {
+            if (k > i) cuts.push(text.length);
+            text += textBytes(g[k]!);
+          }
+          text += '\n';
+        }
+      }
+    });
+    if (cuts.length === 0) return [];
+    const spans: Array<[Finding, number, number]> = [];
+    this.scanParts(text, JOINED_VALUES, spans);
+    const out: NeighbourFinding[] = [];
+    const seen = new Set<string>();
+    for (const [f, s, e] of spans) {
+      if (f.type === INCOMPLETE || f.type === 'url_encoding_depth' || this.unanchored.has(f.type.replace(/_unverified$/, ''))) continue;
+      if (!crosses(cuts, s, e)) continue;
+      const [group, first, last] = runs[lastAtOrBefore(starts, s)]!;
+      const k = `${f.type}|${group}|${first}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({ finding: { ...f, detail: ACROSS_VALUES }, group, first, last });
+    }
+    return out;
   }
 
   /** Any decoded text (an MCP argument, a WebSocket message) at `location`, read as its UTF-8 bytes. */
@@ -257,6 +330,18 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 /** True when a cut (sorted) falls strictly inside [s, e). */
+/** The index of the last of the increasing `starts` that is at most `at`. */
+function lastAtOrBefore(starts: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((starts[mid] as number) <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(0, lo - 1);
+}
+
 function crosses(cuts: readonly number[], s: number, e: number): boolean {
   let lo = 0;
   let hi = cuts.length;

@@ -24,13 +24,13 @@
 import type { Finding } from '../finding.js';
 import type { InjectionScanner } from '../injection/scanner.js';
 import type { DlpScanner } from '../dlp/scanner.js';
-import { neighbourRuns, siblingJoin } from '../dlp/sibling-joins.js';
+import { neighbourFindings } from '../dlp/sibling-joins.js';
 import { MIXED_SCRIPT_TYPE, hasMixedScript } from '../injection/mixed-script.js';
 import { isObject } from './jsonrpc.js';
 import { walkJsonStrings } from './json-walk.js';
-import type { WalkResult } from './json-walk.js';
+import type { WalkedString, WalkResult } from './json-walk.js';
 
-export type DlpTextScanner = Pick<DlpScanner, 'scanText' | 'scanBytes'>;
+export type DlpTextScanner = Pick<DlpScanner, 'scanText' | 'scanBytes' | 'scanNeighbours'>;
 export type InjectionTextScanner = Pick<InjectionScanner, 'scanText' | 'scanToolDescription' | 'responseScanner'>;
 
 export interface McpScanLimits {
@@ -66,6 +66,7 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       out.push(f);
     }
   };
+  const groups: WalkedString[][] = [];
   const result = walkJsonStrings(args, {
     maxDepth: opts.maxDepth,
     maxNodes: opts.maxNodes,
@@ -80,19 +81,9 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       const location = `mcp.args:${path()}`;
       for (const f of [...found, ...injected, ...mixed]) add({ ...f, location });
     },
-    onSiblings:
-      opts.joinAdjacent === false
-        ? undefined
-        : (strings) => {
-            for (const run of neighbourRuns(strings)) {
-              for (const f of siblingJoin(
-                dlp,
-                run.map((x) => x.text),
-              ))
-                add({ ...f, location: `mcp.args:${run.map((x) => x.path()).join('+')}`, detail: 'split across adjacent values' });
-            }
-          },
+    onSiblings: opts.joinAdjacent === false ? undefined : (strings) => void (strings.length > 1 && groups.push([...strings])),
   });
+  for (const f of neighbourFindings(dlp, groups, 'mcp.args')) add(f);
   addLimit(out, result, 'mcp.args');
   return out;
 }
