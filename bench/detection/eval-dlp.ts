@@ -65,7 +65,7 @@ export async function findingsOf(c: DetectionCase): Promise<Finding[]> {
     for (const p of parts) for (let i = 0; i < p.length; i += 16 * 1024) out.push(...body.push(p.subarray(i, i + 16 * 1024)));
     out.push(...body.end());
     // as the gate does for a JSON or form body it holds whole (proxy/inspect-request.ts bodyJoins)
-    if (decoder === null && raw.length <= 64 * 1024) {
+    if (decoder === null && raw.length <= 16 * 1024) {
       const type = headers['content-type'] ?? '';
       if (/^application\/x-www-form-urlencoded/i.test(type)) out.push(...dlp.scanRequestJoins(`/?${raw.toString('latin1')}`, {}));
       else if (/^application\/(?:[\w.+-]*\+)?json/i.test(type)) out.push(...neighbourFindings(dlp, jsonGroups(raw), 'body.json'));

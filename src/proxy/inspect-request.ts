@@ -186,8 +186,12 @@ async function* scanBody(dlp: DlpSetup, ctx: RequestContext, profile: ResolvedPr
   yield* held.takeAll();
 }
 
-/** JSON and form bodies up to this size (held whole before anything leaves) have their neighbouring values joined. */
-const JOIN_BODY_MAX = 64 * 1024;
+/**
+ * JSON and form bodies up to this size (held whole before anything leaves) have their
+ * neighbouring values joined: API calls with fields to split a key across; an LLM
+ * conversation is larger, and its parse and walk would cost more than its scan.
+ */
+const JOIN_BODY_MAX = 16 * 1024;
 const JSON_TYPE = /^\s*application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\s*(?:;|$)/i;
 

@@ -24,11 +24,11 @@
 import type { Finding } from '../finding.js';
 import type { InjectionScanner } from '../injection/scanner.js';
 import type { DlpScanner } from '../dlp/scanner.js';
-import { neighbourFindings } from '../dlp/sibling-joins.js';
+import { neighbourFindings, type NeighbourGroup } from '../dlp/sibling-joins.js';
 import { MIXED_SCRIPT_TYPE, hasMixedScript } from '../injection/mixed-script.js';
 import { isObject } from './jsonrpc.js';
 import { walkJsonStrings } from './json-walk.js';
-import type { WalkedString, WalkResult } from './json-walk.js';
+import type { WalkResult } from './json-walk.js';
 
 export type DlpTextScanner = Pick<DlpScanner, 'scanText' | 'scanBytes' | 'scanNeighbours'>;
 export type InjectionTextScanner = Pick<InjectionScanner, 'scanText' | 'scanToolDescription' | 'responseScanner'>;
@@ -66,7 +66,7 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       out.push(f);
     }
   };
-  const groups: WalkedString[][] = [];
+  const groups: NeighbourGroup[] = [];
   const result = walkJsonStrings(args, {
     maxDepth: opts.maxDepth,
     maxNodes: opts.maxNodes,
@@ -81,7 +81,7 @@ export function scanToolCallArgs(args: unknown, dlp: DlpTextScanner, opts: ArgSc
       const location = `mcp.args:${path()}`;
       for (const f of [...found, ...injected, ...mixed]) add({ ...f, location });
     },
-    onSiblings: opts.joinAdjacent === false ? undefined : (strings) => void (strings.length > 1 && groups.push([...strings])),
+    onSiblings: opts.joinAdjacent === false ? undefined : (strings) => void groups.push({ texts: strings.map((x) => x.text), path: (i) => strings[i]!.path() }),
   });
   for (const f of neighbourFindings(dlp, groups, 'mcp.args')) add(f);
   addLimit(out, result, 'mcp.args');
