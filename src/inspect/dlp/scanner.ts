@@ -329,28 +329,27 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
-/** True when a cut (sorted) falls strictly inside [s, e). */
-/** The index of the last of the increasing `starts` that is at most `at`. */
-function lastAtOrBefore(starts: readonly number[], at: number): number {
+/** How many of the increasing `sorted` are at most `at`. */
+function countAtOrBefore(sorted: readonly number[], at: number): number {
   let lo = 0;
-  let hi = starts.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((starts[mid] as number) <= at) lo = mid + 1;
+    if ((sorted[mid] as number) <= at) lo = mid + 1;
     else hi = mid;
   }
-  return Math.max(0, lo - 1);
+  return lo;
 }
 
+/** The index of the last of the increasing `starts` that is at most `at` (0 when none is). */
+function lastAtOrBefore(starts: readonly number[], at: number): number {
+  return Math.max(0, countAtOrBefore(starts, at) - 1);
+}
+
+/** True when a cut (sorted) falls strictly inside [s, e). */
 function crosses(cuts: readonly number[], s: number, e: number): boolean {
-  let lo = 0;
-  let hi = cuts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((cuts[mid] as number) <= s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < cuts.length && (cuts[lo] as number) < e;
+  const i = countAtOrBefore(cuts, s);
+  return i < cuts.length && (cuts[i] as number) < e;
 }
 
 /**
