@@ -18,6 +18,7 @@ import { buildDecision } from '../src/policy/decision.js';
 import { decide } from '../src/policy/decide.js';
 import { prepareFacts } from '../src/policy/matcher.js';
 import type { Decision, RequestFacts, RuleSpec, Who } from '../src/policy/types.js';
+import { prng } from '../test/helpers/prng.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,20 +33,9 @@ const N = Number(values.rules);
 const BATCHES = Number(values.batches);
 const BATCH_NS = Number(values['batch-ms']) * 1e6;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A policy shaped like a big organisation's: per-service API rules, vendor wildcards, a few global rules. */
 function generateRules(n: number, seed: number): RuleSpec[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const rules: RuleSpec[] = [];
   for (let i = 0; i < n; i++) {

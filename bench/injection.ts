@@ -15,21 +15,12 @@
 import { parseArgs } from 'node:util';
 import { InjectionScanner } from '../src/inspect/injection/scanner.js';
 import { PATTERNS } from '../src/inspect/injection/patterns.js';
+import { prng } from '../test/helpers/prng.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '300' }, seed: { type: 'string', default: '7' } }, strict: true });
 const RUNS = Number(values.runs);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const r = rng(Number(values.seed));
+const r = prng(Number(values.seed));
 const WORDS = (
   'the request returns a list of objects each with an id and the fields you asked for use the limit parameter to page through ' +
   'results tokens expire after one hour call the refresh endpoint to get a new access token errors use standard http status codes ' +
