@@ -68,7 +68,7 @@ export async function findingsOf(c: DetectionCase): Promise<Finding[]> {
     if (decoder === null && raw.length <= 16 * 1024) {
       const type = headers['content-type'] ?? '';
       if (/^application\/x-www-form-urlencoded/i.test(type)) out.push(...dlp.scanRequestJoins(`/?${raw.toString('latin1')}`, {}));
-      else if (/^application\/(?:[\w.+-]*\+)?json/i.test(type)) out.push(...neighbourFindings(dlp, jsonGroups(raw), 'body.json'));
+      else if (/^application\/(?:[\w.+-]*\+)?json/i.test(type)) out.push(...neighbourFindings(dlp, jsonGroups(raw), 'body.json', true));
     }
   }
   return out;

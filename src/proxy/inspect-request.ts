@@ -212,7 +212,7 @@ function bodyJoins(body: Buffer, type: string, dlp: DlpSetup, pace: ScanPace): F
   }
   if (!JSON_TYPE.test(type)) return [];
   return settle(
-    pace.run(() => neighbourFindings(dlp.scanner, jsonGroups(body), 'body.json')),
+    pace.run(() => neighbourFindings(dlp.scanner, jsonGroups(body), 'body.json', true)),
     dlp,
     undefined,
   );

@@ -61,17 +61,22 @@ const ACROSS_PARTS = 'split across parts of the request';
 const JOINED_VALUES = 'joined';
 /** Values longer than this are not joined: a secret's pieces are short, and a long text has its own scan. */
 const JOIN_MAX = 256;
-/** The last token of a value (after its last space or quote). */
+/** The last and the first token of a value (after its last, before its first space or quote). */
 const LAST_TOKEN = /[^\s"'<>()[\]{},;]*$/;
+const FIRST_TOKEN = /^[^\s"'<>()[\]{},;]*/;
+const SECRET_LIKE = /[0-9A-Z_+/=-]/;
 
 /**
- * May `value` end in the first piece of a secret? Its last token has four chars or more
- * and a digit, a capital, `_`, `-`, `+`, `/` or `=` in it (`AKIAIOSF`, `sk-ant-`,
- * `ghp_R8f`): a word of prose (`user`, `the`) does not.
+ * May a secret be cut between `left` and `right`? One side's token at the cut has four
+ * chars or more and a digit, a capital, `_`, `-`, `+`, `/` or `=` in it (`AKIAIOSF` |
+ * `ODNN7...`, `xoxb` | `-2345...`, `ghp` | `_R8f...`): two words of prose (`user` |
+ * `message 3`) are not.
  */
-function mayContinue(value: string): boolean {
-  const t = LAST_TOKEN.exec(value)?.[0] ?? '';
-  return t.length >= 4 && /[0-9A-Z_+/=-]/.test(t);
+function mayJoin(left: string, right: string): boolean {
+  const a = LAST_TOKEN.exec(left)?.[0] ?? '';
+  if (a.length >= 4 && SECRET_LIKE.test(a)) return true;
+  const b = FIRST_TOKEN.exec(right)?.[0] ?? '';
+  return b.length >= 4 && SECRET_LIKE.test(b);
 }
 const ACROSS_VALUES = 'split across adjacent values';
 
@@ -143,13 +148,15 @@ export class DlpScanner {
    * one JSON object or array, in order): runs of two and three neighbours are read
    * joined, and a match counts when it crosses from one value into the next, of a
    * pattern anchored by a keyword or of a known secret. A run is joined only when its
-   * values are short (JOIN_MAX) and each but the last ends in what may start a secret
-   * (`mayContinue`): words of prose are not. One scan for every run.
+   * values are short (JOIN_MAX); with `secretLike` (a request body: many values, most of
+   * them words), also only where each join has a secret-like side (`mayJoin`: the left
+   * value ends, or the right one starts, with a token holding a digit, capital or
+   * `_-+/=`). One scan for every run.
    *
    * @example
    * dlp.scanNeighbours([['aws', 'AKIAIOSFODNN', '7EXAMPLE']]) // [{ finding: { type: 'aws_access_key_id', ... }, group: 0, first: 1, last: 2 }]
    */
-  scanNeighbours(groups: readonly (readonly string[])[]): NeighbourFinding[] {
+  scanNeighbours(groups: readonly (readonly string[])[], secretLike = false): NeighbourFinding[] {
     const runs: Array<[number, number, number]> = []; // group, first, last
     const starts: number[] = [];
     const cuts: number[] = [];
@@ -158,7 +165,9 @@ export class DlpScanner {
       for (let i = 0; i + 1 < g.length; i++) {
         for (let last = i + 1; last <= i + 2 && last < g.length; last++) {
           let ok = true;
-          for (let k = i; k <= last && ok; k++) ok = g[k]!.length > 0 && g[k]!.length <= JOIN_MAX && (k === last || mayContinue(g[k]!));
+          for (let k = i; k <= last && ok; k++) {
+            ok = g[k]!.length > 0 && g[k]!.length <= JOIN_MAX && (k === last || !secretLike || mayJoin(g[k]!, g[k + 1]!));
+          }
           if (!ok) break;
           starts.push(text.length);
           runs.push([gi, i, last]);

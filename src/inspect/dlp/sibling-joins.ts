@@ -9,12 +9,18 @@ import { renderPath, type PathSeg } from '../mcp/json-walk.js';
 import type { DlpScanner } from './scanner.js';
 
 /**
- * A string value ending in a token with a digit, capital, `_`, `-`, `+`, `/` or `=` (as
- * scanNeighbours' mayContinue wants; escapes read as one char), then, after a comma, a
- * string value (an array's next item, or an object's next member): the raw text of a
- * JSON document that may hold a secret cut across neighbours.
+ * A string value, then after a comma a string value (an array's next item, or an
+ * object's next member), where the first ends in or the second starts with a token with
+ * a digit, capital, `_`, `-`, `+`, `/` or `=` (as scanNeighbours' mayJoin wants; escapes
+ * read as one char): the raw text of a JSON document that may hold a secret cut across
+ * neighbours.
  */
-const SPLIT_CANDIDATE = /[0-9A-Z_+/=-](?:[^"\\\s]|\\.)*"\s*,\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?"/;
+const SPLIT_CANDIDATE = new RegExp(
+  [
+    /[0-9A-Z_+/=-](?:[^"\\\s]|\\.)*"\s*,\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?"/.source,
+    /"\s*,\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?"(?:[^"\\\s]|\\.)*?[0-9A-Z_+/=-]/.source,
+  ].join('|'),
+);
 
 /** The string children of one object or array, in order, and the path of each (rendered only for a finding). */
 export interface NeighbourGroup {
@@ -31,8 +37,8 @@ export interface NeighbourGroup {
  * jsonGroups(Buffer.from('{"a":"x","b":"y"}'))[0].texts // ['x', 'y']
  */
 export function jsonGroups(body: Buffer): NeighbourGroup[] {
-  // Parsing costs more than scanning: only a document where a string value that may end
-  // in a secret's first piece is followed by another string value is parsed.
+  // Parsing costs more than scanning: only a document where two neighbouring string
+  // values may hold a cut secret is parsed.
   if (!SPLIT_CANDIDATE.test(body.toString('latin1'))) return [];
   let doc: unknown;
   try {
@@ -76,17 +82,23 @@ export function jsonGroups(body: Buffer): NeighbourGroup[] {
 
 /**
  * The findings of what only the joins of `groups` show, each at `prefix:` and the paths of
- * the values it spans (`body.json:access_key+key_suffix`).
+ * the values it spans (`body.json:access_key+key_suffix`); `secretLike` as for
+ * scanNeighbours (a request body's many values; a tool call's few are all joined).
  *
  * @example
  * neighbourFindings(dlp, jsonGroups(body), 'body.json')
  */
-export function neighbourFindings(dlp: Pick<DlpScanner, 'scanNeighbours'>, groups: readonly NeighbourGroup[], prefix: string): Finding[] {
+export function neighbourFindings(dlp: Pick<DlpScanner, 'scanNeighbours'>, groups: readonly NeighbourGroup[], prefix: string, secretLike = false): Finding[] {
   if (groups.length === 0) return [];
-  return dlp.scanNeighbours(groups.map((g) => g.texts)).map(({ finding, group, first, last }) => {
-    const g = groups[group]!;
-    const paths: string[] = [];
-    for (let i = first; i <= last; i++) paths.push(g.path(i));
-    return { ...finding, location: `${prefix}:${paths.join('+')}` };
-  });
+  return dlp
+    .scanNeighbours(
+      groups.map((g) => g.texts),
+      secretLike,
+    )
+    .map(({ finding, group, first, last }) => {
+      const g = groups[group]!;
+      const paths: string[] = [];
+      for (let i = first; i <= last; i++) paths.push(g.path(i));
+      return { ...finding, location: `${prefix}:${paths.join('+')}` };
+    });
 }
